@@ -1,0 +1,48 @@
+# Two commands do everything on a fresh machine with Python 3.11:
+#   make run    set up .venv from the lock and run the whole pipeline on the bundled data
+#   make test   set up .venv from the lock and run the test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+CORES  ?= 2
+
+.PHONY: run test venv lint report clean-results lock simulate bench
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "coprod needs Python 3.11 or newer, found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+venv: $(BIN)/.installed
+
+run: venv
+	$(BIN)/snakemake --cores $(CORES)
+
+test: venv
+	$(BIN)/python -m pytest
+
+lint: venv
+	$(BIN)/snakemake --lint
+
+report: run
+	$(BIN)/snakemake --cores $(CORES) --report results/report.zip
+
+simulate: venv
+	$(BIN)/snakemake --cores 1 simulate_raw
+
+bench: venv
+	$(BIN)/python benchmarks/run.py
+
+clean-results:
+	rm -rf results .snakemake/log
+
+# Re-resolve the lock from pyproject's ranges (needs the package registry).
+lock:
+	rm -rf /tmp/coprod-lock && $(PYTHON) -m venv /tmp/coprod-lock
+	/tmp/coprod-lock/bin/pip install --quiet ".[test]" "setuptools>=68"
+	{ echo "# Exact versions of every package (direct and transitive), Python 3.11."; \
+	  echo "# Regenerate: make lock"; \
+	  /tmp/coprod-lock/bin/pip freeze --all --exclude-editable | grep -v -e '^pip==' -e '^coprod'; } > requirements.lock
+	$(PYTHON) tools/write_environment.py
