@@ -1,0 +1,17 @@
+"""Snakemake adapter: clean the raw files (logic in coprod.stages.run_clean)."""
+from coprod.runner import run_rule
+from coprod.stages import run_clean
+
+
+def main(sm):
+    run_clean(
+        codebook=sm.input.codebook,
+        threshold=sm.params.threshold,
+        table=sm.output.table,
+        log_csv=sm.output.log_csv,
+        summary_csv=sm.output.summary_csv,
+        summary_md=sm.output.summary_md,
+    )
+
+
+run_rule(snakemake, main)  # noqa: F821 - injected by Snakemake

@@ -1,0 +1,353 @@
+"""Turn raw per-group survey files into one harmonised, validated table with an audit trail.
+
+Everything group-specific comes from the codebook (see docs/codebook_format.md); this module only
+applies it. Every dropped row and every value set to missing or recoded is counted in the cleaning
+log, per group, variable and reason, so that nothing is lost silently.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .codebook import VarSpec, _norm_code, did_you_mean, group_specs, labels
+from .errors import ConfigError, DataError
+from .io import read_raw
+
+LOG_COLUMNS = ["country", "step", "variable", "reason", "value", "count"]
+GROUP = "country"
+
+
+class Log:
+    """Collects cleaning-log records: one per (group, step, variable, reason, value)."""
+
+    def __init__(self):
+        self.rows: list[dict] = []
+
+    def add(self, group, step, count, variable="", reason="", value=""):
+        if count:
+            self.rows.append(dict(country=group, step=step, variable=variable, reason=reason,
+                                  value="" if value is None else str(value), count=int(count)))
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=LOG_COLUMNS)
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _normalised(s: pd.Series) -> pd.Series:
+    """Raw values as comparable codes: numbers as floats, text stripped (numeric text -> float)."""
+    if pd.api.types.is_numeric_dtype(s):
+        return s.astype("float64")
+    return s.map(lambda v: v if pd.isna(v) else _norm_code(v), na_action="ignore")
+
+
+# -- row-level steps -------------------------------------------------------------------------
+
+def _drop(df: pd.DataFrame, mask: pd.Series, group: str, reason: str, log: Log) -> pd.DataFrame:
+    log.add(group, "drop", int(mask.sum()), reason=reason)
+    return df.loc[~mask]
+
+
+def _drop_rows(df, specs, group, file, log):
+    id_spec = next(s for s in specs if s.role == "id")
+    ids = df[id_spec.raw]
+    df = _drop(df, ids.isna() | (ids.astype(str).str.strip() == ""), group, "missing_id", log)
+    df = _drop(df, df.duplicated(keep="first"), group, "duplicate_record", log)
+    df = _drop(df, df[id_spec.raw].duplicated(keep=False), group, "conflicting_duplicate_id", log)
+    w_spec = next((s for s in specs if s.role == "weight"), None)
+    if w_spec is not None:
+        w = _numeric(df[w_spec.raw], file, w_spec.raw)
+        df = _drop(df, ~(w > 0) | ~np.isfinite(w), group, "invalid_weight", log)
+    return df
+
+
+def _numeric(s: pd.Series, file, column) -> pd.Series:
+    """Raw values as numbers; text that is not a number stops the run, naming it."""
+    if pd.api.types.is_numeric_dtype(s):
+        return s.astype("float64")
+    out = pd.to_numeric(s, errors="coerce")
+    bad = s[out.isna() & s.notna()]
+    if len(bad):
+        examples = ", ".join(repr(v) for v in pd.unique(bad)[:3])
+        raise DataError(f"{file}: column '{column}' should hold numbers but has {examples} "
+                        f"({len(bad)} value(s))")
+    return out.astype("float64")
+
+
+# -- variable-level steps --------------------------------------------------------------------
+
+def _clean_variable(raw: pd.Series, spec: VarSpec, group: str, file, log: Log) -> pd.Series:
+    n = len(raw)
+    if spec.not_asked:
+        log.add(group, "set_missing", n, spec.name, "not_asked")
+        return _empty(spec, n, raw.index)
+    if spec.role == "id":
+        return raw.map(_fmt, na_action="ignore").astype("string")
+    if spec.role in ("strata", "psu"):
+        return raw.map(_fmt, na_action="ignore").astype("string")
+
+    codes = _normalised(raw)
+    # 1. missing codes -> missing, counted per code and reason
+    if spec.missing:
+        is_missing_code = codes.isin(list(spec.missing))
+        if is_missing_code.any():
+            for code, count in codes[is_missing_code].value_counts().sort_index().items():
+                log.add(group, "set_missing", count, spec.name, spec.missing[code], _fmt(code))
+            codes = codes.mask(is_missing_code)
+    log.add(group, "set_missing", int(raw.isna().sum()), spec.name, "system_missing")
+
+    if spec.type == "category":
+        return _to_category(codes, spec, group, file, log)
+    return _to_numeric(codes, spec, group, file, log)
+
+
+def _to_category(codes, spec, group, file, log):
+    present = codes.dropna()
+    unknown = present[~present.isin(list(spec.codes))]
+    if len(unknown):
+        vals = ", ".join(_fmt(v) for v in sorted(pd.unique(unknown), key=str)[:5])
+        raise DataError(
+            f"{file}: column '{spec.raw}' ({spec.name}) has code(s) {vals} that the codebook does "
+            f"not define (codes: {', '.join(_fmt(c) for c in spec.codes)}; missing codes: "
+            f"{', '.join(_fmt(c) for c in spec.missing) or 'none'})")
+    if spec.codes_overridden:
+        for code, count in present.value_counts().sort_index().items():
+            log.add(group, "recode", count, spec.name, "group_codes", f"{_fmt(code)}->{spec.codes[code]}")
+    values = codes.map(spec.codes)
+    return pd.Series(pd.Categorical(values, categories=spec.levels, ordered=spec.ordered),
+                     index=codes.index)
+
+
+def _to_numeric(codes, spec, group, file, log):
+    x = _numeric(codes, file, spec.raw)
+    if spec.transform:
+        (kind, arg), = spec.transform.items()
+        before = int(x.notna().sum())
+        if kind == "year_of_birth":
+            x = arg - x
+        elif kind == "scale":
+            x = x * arg
+        log.add(group, "recode", before, spec.name, kind, _fmt(arg))
+    if spec.valid_range:
+        lo, hi = spec.valid_range
+        out = x.notna() & ((x < lo) | (x > hi))
+        for v, count in x[out].value_counts().sort_index().items():
+            log.add(group, "set_missing", count, spec.name, "out_of_range", _fmt(v))
+        x = x.mask(out)
+    return x.astype("float64")
+
+
+def _empty(spec: VarSpec, n: int, index) -> pd.Series:
+    if spec.type == "category":
+        return pd.Series(pd.Categorical([None] * n, categories=spec.levels, ordered=spec.ordered),
+                         index=index)
+    return pd.Series(np.nan, index=index, dtype="float64")
+
+
+# -- derived variables and outcomes ----------------------------------------------------------
+
+def derive(df: pd.DataFrame, cb: dict, threshold: str) -> pd.DataFrame:
+    """Add derived scales, any-of indicators and 0/1 outcomes (rules in docs/codebook_format.md)."""
+    new = {}
+    full = df
+    for name, d in (cb.get("derived") or {}).items():
+        if "mean_of" in d:
+            block = pd.concat([full[c].astype("float64") for c in d["mean_of"]], axis=1)
+            valid = block.notna().sum(axis=1)
+            val = block.mean(axis=1).where(valid >= d.get("min_valid", 1))
+            new[name] = val
+        else:
+            new[name] = _any_level(full, d["any_of"], d["level"])
+        full = full.assign(**{name: new[name]})
+    for name, o in (cb.get("outcomes") or {}).items():
+        if "items" in o:
+            parts = [_at_or_above(full[i], threshold, i) for i in o["items"]]
+        else:
+            parts = [full[s].astype("Float64") for s in o["outcomes"]]
+        new[name] = _any_positive(parts)
+        full = full.assign(**{name: new[name]})
+    return full
+
+
+def _any_level(df, items, level):
+    block = pd.concat([df[c].astype("object") for c in items], axis=1)
+    cats = list(df[items[0]].cat.categories) if isinstance(df[items[0]].dtype, pd.CategoricalDtype) else []
+    other = [c for c in cats if c != level]
+    no = other[0] if len(other) == 1 else f"not {level}"
+    hit = (block == level).any(axis=1)
+    answered = block.notna().any(axis=1)
+    vals = np.where(hit, level, np.where(answered, no, None))
+    return pd.Series(pd.Categorical(vals, categories=[no, level]), index=df.index)
+
+
+def _at_or_above(s: pd.Series, threshold: str, name: str) -> pd.Series:
+    levels = list(s.cat.categories)
+    if threshold not in levels:
+        raise ConfigError(f"cleaning.threshold: '{threshold}' is not a level of item '{name}' "
+                          f"(levels: {', '.join(levels)}){did_you_mean(threshold, levels)}")
+    rank = s.cat.codes.astype("float64").where(s.notna())
+    return (rank >= levels.index(threshold)).astype("Float64").where(s.notna())
+
+
+def _any_positive(parts) -> pd.Series:
+    block = pd.concat(parts, axis=1).astype("float64")
+    pos = (block == 1).any(axis=1)
+    answered = block.notna().any(axis=1)
+    out = pd.Series(np.where(pos, 1.0, np.where(answered, 0.0, np.nan)), index=block.index)
+    return out.astype("Int8")
+
+
+# -- one group, all groups -------------------------------------------------------------------
+
+def check_columns(df: pd.DataFrame, specs: list[VarSpec], file) -> None:
+    """Every raw column the codebook names must be there; list all that are not, at once."""
+    needed = [s for s in specs if not s.not_asked]
+    missing = [s for s in needed if s.raw not in df.columns]
+    if missing:
+        lines = [f"'{s.raw}' ({s.name}){did_you_mean(s.raw, df.columns)}" for s in missing]
+        raise DataError(f"{file}: {len(missing)} column(s) named in the codebook are missing: "
+                        + "; ".join(lines))
+    dupes = df.columns[df.columns.duplicated()].tolist()
+    if dupes:
+        raise DataError(f"{file}: duplicated column name(s): {', '.join(map(str, dupes))}")
+
+
+def clean_group(df_raw: pd.DataFrame, specs: list[VarSpec], group: str, file,
+                log: Log) -> pd.DataFrame:
+    """Harmonise one group's raw data frame (rows dropped and values recoded are logged)."""
+    log.add(group, "read", len(df_raw))
+    check_columns(df_raw, specs, file)
+    used = {s.raw for s in specs}
+    ignored = [c for c in df_raw.columns if c not in used]
+    log.add(group, "info", len(ignored), reason="raw_columns_not_in_codebook",
+            value=";".join(map(str, ignored[:50])))
+    df = _drop_rows(df_raw, specs, group, file, log)
+    cols = {GROUP: pd.Series(group, index=df.index, dtype="string")}
+    for spec in specs:
+        raw = df[spec.raw] if spec.raw in df.columns else pd.Series(np.nan, index=df.index)
+        cols[spec.name] = _clean_variable(raw, spec, group, file, log)
+    out = pd.DataFrame(cols).reset_index(drop=True)
+    if len(out) == 0:
+        raise DataError(f"{file}: group '{group}' has no rows left after cleaning "
+                        f"(see the cleaning log for the reasons)")
+    log.add(group, "kept", len(out))
+    return out
+
+
+def clean_survey(cb: dict, root: str | Path = ".", threshold: str = "often",
+                 groups: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Clean every group named in the codebook; return (clean table, cleaning log)."""
+    root = Path(root)
+    log = Log()
+    parts = []
+    names = list(groups or cb["groups"])
+    for group in names:
+        g = cb["groups"][group]
+        file = root / g["file"]
+        raw, _meta = read_raw(file, g.get("format"))
+        parts.append(clean_group(raw, group_specs(cb, group), group, g["file"], log))
+    table = pd.concat(parts, ignore_index=True)
+    # categories survive concat only when identical; restore them from the codebook
+    for spec in group_specs(cb, names[0]):
+        if spec.type == "category" and not isinstance(table[spec.name].dtype, pd.CategoricalDtype):
+            table[spec.name] = pd.Categorical(table[spec.name], categories=spec.levels,
+                                              ordered=spec.ordered)
+    table[GROUP] = pd.Categorical(table[GROUP].astype(str), categories=names)
+    table = derive(table, cb, threshold)
+    validate_clean(table, cb)
+    return table, log.frame()
+
+
+# -- validation of the clean table -----------------------------------------------------------
+
+def validate_clean(table: pd.DataFrame, cb: dict) -> None:
+    """Types, ranges and allowed levels, checked before anything is written."""
+    problems = []
+    specs = {s.name: s for s in group_specs(cb, next(iter(cb["groups"])))}
+
+    def bad(col, mask, what):
+        if mask.any():
+            i = mask.to_numpy().nonzero()[0][0]
+            problems.append(f"country {table[GROUP].iloc[i]}, column '{col}': value "
+                            f"{table[col].iloc[i]!r} {what} ({int(mask.sum())} row(s))")
+
+    for name, s in specs.items():
+        col = table[name]
+        if s.role == "weight":
+            bad(name, ~(col > 0), "is not a positive weight")
+        elif s.type == "category" and not s.role:
+            if not isinstance(col.dtype, pd.CategoricalDtype):
+                problems.append(f"column '{name}': expected categories {s.levels}, got {col.dtype}")
+            else:
+                extra = set(col.cat.categories) - set(s.levels)
+                if extra:
+                    problems.append(f"column '{name}': levels {sorted(extra)} not in {s.levels}")
+        elif s.type == "numeric" and not s.role and s.valid_range:
+            lo, hi = s.valid_range
+            bad(name, col.notna() & ((col < lo) | (col > hi)), f"is outside {lo}-{hi}")
+    for name in cb.get("outcomes") or {}:
+        col = table[name]
+        bad(name, col.notna() & ~col.isin([0, 1]), "is not 0/1")
+    id_col = next(n for n, s in specs.items() if s.role == "id")
+    dup = table.duplicated([GROUP, id_col], keep=False)
+    bad(id_col, dup, "is a duplicated respondent id")
+    if problems:
+        raise DataError("the clean table fails validation: " + "; ".join(problems))
+
+
+def table_metadata(cb: dict, threshold: str) -> dict:
+    return {"labels": labels(cb), "threshold": threshold, "survey": cb.get("survey", ""),
+            "group_label": cb.get("group_label", "Group")}
+
+
+# -- the readable summary --------------------------------------------------------------------
+
+def summarise_log(log: pd.DataFrame) -> pd.DataFrame:
+    """One row per group: read, dropped by reason, kept, values set to missing; checks the sum."""
+    rows = []
+    for g, sub in log.groupby("country", sort=False):
+        read = int(sub.loc[sub.step == "read", "count"].sum())
+        kept = int(sub.loc[sub.step == "kept", "count"].sum())
+        drops = sub[sub.step == "drop"].groupby("reason")["count"].sum()
+        row = {"country": g, "read": read}
+        row.update({f"dropped_{r}": int(c) for r, c in drops.items()})
+        row["kept"] = kept
+        row["values_set_missing"] = int(sub.loc[sub.step == "set_missing", "count"].sum())
+        row["values_recoded"] = int(sub.loc[sub.step == "recode", "count"].sum())
+        row["balanced"] = read == kept + int(drops.sum())
+        rows.append(row)
+    out = pd.DataFrame(rows).fillna(0)
+    drop_cols = [c for c in out.columns if c.startswith("dropped_")]
+    out[drop_cols] = out[drop_cols].astype(int)
+    return out
+
+
+def summary_markdown(log: pd.DataFrame) -> str:
+    summ = summarise_log(log)
+    lines = ["# Cleaning summary", "",
+             "Rows read, dropped (by reason) and kept per group; `balanced` checks that "
+             "kept + dropped = read.", ""]
+    lines += _md_table(summ)
+    miss = (log[log.step == "set_missing"].groupby(["variable", "reason"])["count"].sum()
+            .reset_index().sort_values(["variable", "reason"]))
+    lines += ["", "## Values set to missing, by variable and reason (all groups)", ""]
+    lines += _md_table(miss)
+    rec = log[log.step == "recode"]
+    if len(rec):
+        lines += ["", "## Values recoded by a group-specific rule", ""]
+        lines += _md_table(rec[["country", "variable", "reason", "value", "count"]])
+    return "\n".join(lines) + "\n"
+
+
+def _md_table(df: pd.DataFrame) -> list[str]:
+    cols = list(df.columns)
+    out = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for _, r in df.iterrows():
+        out.append("| " + " | ".join(str(r[c]) for c in cols) + " |")
+    return out

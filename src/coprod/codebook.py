@@ -1,0 +1,194 @@
+"""Load and check the codebook, and resolve each group's effective variable specs.
+
+The codebook is the only place where a raw layout is described; this module turns it plus a
+group's overrides (rename, codes, missing codes, transforms, items not asked) into one plain spec
+per variable, so the cleaning code has no group-specific logic at all.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import ConfigError
+
+SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "codebook.schema.yaml"
+
+
+def load_yaml(path: str | Path) -> dict:
+    """Safe-load a YAML mapping; name the file in any error."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"{path}: file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys at the top level")
+    return data
+
+
+def did_you_mean(name: str, options) -> str:
+    """A near spelling among ``options`` (case-insensitive), as a phrase to append."""
+    opts = {str(o).lower(): str(o) for o in options}
+    close = difflib.get_close_matches(str(name).lower(), list(opts), n=1, cutoff=0.5)
+    return f" (did you mean '{opts[close[0]]}'?)" if close else ""
+
+
+def schema_errors(data: dict, schema: dict, where: str) -> list[str]:
+    """Every schema violation as a readable line naming the key path."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema)
+    lines = []
+    for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
+        key = ".".join(str(p) for p in err.absolute_path) or "(top level)"
+        if err.validator == "additionalProperties":
+            allowed = list(err.schema.get("properties", {}))
+            extra = [k for k in err.instance if k not in err.schema.get("properties", {})]
+            for k in extra:
+                prefix = f"{key}." if key != "(top level)" else ""
+                lines.append(f"{where}: unknown key '{prefix}{k}'{did_you_mean(k, allowed)}")
+            continue
+        lines.append(f"{where}: {key}: {err.message}")
+    return lines
+
+
+def validate_codebook(data: dict, where: str = "codebook") -> None:
+    schema = yaml.safe_load(SCHEMA.read_text())
+    errors = schema_errors(data, schema, where)
+    if errors:
+        raise ConfigError("\n".join(errors))
+    _check_references(data, where)
+
+
+def _check_references(cb: dict, where: str) -> None:
+    """Names used in groups, derived and outcomes must be defined variables."""
+    variables = cb["variables"]
+    known = set(variables)
+    errors = []
+    for g, spec in cb["groups"].items():
+        for key in ("rename", "codes", "transform"):
+            for name in spec.get(key, {}) or {}:
+                if name not in known:
+                    errors.append(f"{where}: groups.{g}.{key}: unknown variable '{name}'"
+                                  f"{did_you_mean(name, known)}")
+        for name in spec.get("not_asked", []) or []:
+            if name not in known:
+                errors.append(f"{where}: groups.{g}.not_asked: unknown variable '{name}'"
+                              f"{did_you_mean(name, known)}")
+    for name, var in variables.items():
+        if var.get("type", "numeric") == "category" and not var.get("codes"):
+            errors.append(f"{where}: variables.{name}: a category variable needs `codes`")
+        if var.get("levels") and var.get("codes"):
+            missing = set(var["codes"].values()) - set(var["levels"])
+            if missing:
+                errors.append(f"{where}: variables.{name}: codes map to {sorted(missing)} "
+                              f"which are not in levels {var['levels']}")
+    roles = [v.get("role") for v in variables.values()]
+    if roles.count("id") != 1:
+        errors.append(f"{where}: variables: exactly one variable needs `role: id` (found {roles.count('id')})")
+    derived_known = set(known)
+    for name, d in (cb.get("derived") or {}).items():
+        for item in d.get("mean_of", []) + d.get("any_of", []):
+            if item not in derived_known:
+                errors.append(f"{where}: derived.{name}: unknown variable '{item}'"
+                              f"{did_you_mean(item, derived_known)}")
+        derived_known.add(name)
+    outcome_known: set[str] = set()
+    for name, o in (cb.get("outcomes") or {}).items():
+        for item in o.get("items", []):
+            if item not in known:
+                errors.append(f"{where}: outcomes.{name}: unknown item '{item}'{did_you_mean(item, known)}")
+            elif variables[item].get("type") != "category" or not variables[item].get("ordered"):
+                errors.append(f"{where}: outcomes.{name}: item '{item}' must be an ordered category")
+        for sub in o.get("outcomes", []):
+            if sub not in outcome_known:
+                errors.append(f"{where}: outcomes.{name}: '{sub}' must be an outcome defined above it"
+                              f"{did_you_mean(sub, outcome_known)}")
+        outcome_known.add(name)
+    if errors:
+        raise ConfigError("\n".join(errors))
+
+
+def load_codebook(path: str | Path) -> dict:
+    cb = load_yaml(path)
+    validate_codebook(cb, where=str(path))
+    return cb
+
+
+def _norm_code(code):
+    """Codes compare by value: 1, 1.0 and '1' are the same code."""
+    if isinstance(code, str):
+        try:
+            f = float(code)
+        except ValueError:
+            return code.strip()
+        return f
+    return float(code)
+
+
+@dataclass
+class VarSpec:
+    """One harmonised variable as a given group delivers it."""
+
+    name: str
+    raw: str
+    role: str | None
+    type: str
+    codes: dict = field(default_factory=dict)      # normalised raw code -> level
+    levels: list = field(default_factory=list)
+    ordered: bool = False
+    valid_range: tuple | None = None
+    missing: dict = field(default_factory=dict)     # normalised raw code -> reason
+    transform: dict | None = None
+    not_asked: bool = False
+    codes_overridden: bool = False
+    label: str = ""
+
+
+def group_specs(cb: dict, group: str) -> list[VarSpec]:
+    """The effective spec of every variable for ``group`` (defaults + the group's overrides)."""
+    g = cb["groups"][group]
+    group_missing = g.get("missing", (cb.get("defaults") or {}).get("missing", {})) or {}
+    specs = []
+    for name, var in cb["variables"].items():
+        vtype = var.get("type", "numeric")
+        role = var.get("role")
+        codes_raw = (g.get("codes") or {}).get(name, var.get("codes") or {})
+        codes = {_norm_code(k): v for k, v in codes_raw.items()}
+        levels = list(var.get("levels") or dict.fromkeys(codes.values()))
+        vm = var.get("missing", role is None)
+        missing = {}
+        if vm is not False and role not in ("id",):
+            missing.update({_norm_code(k): v for k, v in group_missing.items()})
+        if isinstance(vm, dict):
+            missing.update({_norm_code(k): v for k, v in vm.items()})
+        specs.append(VarSpec(
+            name=name,
+            raw=(g.get("rename") or {}).get(name, var["raw"]),
+            role=role,
+            type=vtype,
+            codes=codes,
+            levels=levels,
+            ordered=bool(var.get("ordered", False)),
+            valid_range=tuple(var["valid_range"]) if var.get("valid_range") else None,
+            missing=missing,
+            transform=(g.get("transform") or {}).get(name),
+            not_asked=name in (g.get("not_asked") or []),
+            codes_overridden=name in (g.get("codes") or {}),
+            label=var.get("label", name),
+        ))
+    return specs
+
+
+def labels(cb: dict) -> dict[str, str]:
+    """Words for every clean-table column (variables, derived, outcomes)."""
+    out = {"country": cb.get("group_label", "Group")}
+    for section in ("variables", "derived", "outcomes"):
+        for name, spec in (cb.get(section) or {}).items():
+            out[name] = spec.get("label", name)
+    return out

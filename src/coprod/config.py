@@ -1,0 +1,103 @@
+"""Check the pipeline config against its schema and against the codebook, with guidance.
+
+Why beyond the JSON schema: a schema cannot know that a covariate must be a column the codebook
+defines, or that a reference level must be one of that column's levels. Each problem gets one
+line naming the key and the value, with a "did you mean" where a near spelling exists.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from .codebook import did_you_mean, schema_errors
+from .errors import ConfigError
+
+SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+POOLED = "pooled"
+
+
+def check_config_schema(config: dict, where: str = "config") -> None:
+    schema = yaml.safe_load(SCHEMA.read_text())
+    errors = schema_errors(config, schema, where)
+    if errors:
+        raise ConfigError("\n".join(errors))
+
+
+def column_levels(cb: dict) -> dict[str, list | None]:
+    """Every clean-table column the codebook defines -> its levels (None for numeric)."""
+    out: dict[str, list | None] = {"country": list(cb["groups"])}
+    for name, v in cb["variables"].items():
+        if v.get("type", "numeric") == "category" and not v.get("role"):
+            out[name] = list(v.get("levels") or dict.fromkeys(v["codes"].values()))
+        else:
+            out[name] = None
+    for name, d in (cb.get("derived") or {}).items():
+        if "any_of" in d:
+            first = out.get(d["any_of"][0]) or []
+            other = [x for x in first if x != d["level"]]
+            out[name] = [other[0] if len(other) == 1 else f"not {d['level']}", d["level"]]
+        else:
+            out[name] = None
+    for name in cb.get("outcomes") or {}:
+        out[name] = None
+    return out
+
+
+def check_config(config: dict, cb: dict) -> None:
+    """Cross-check config against the codebook; raise one ConfigError listing every problem."""
+    errs: list[str] = []
+    cols = column_levels(cb)
+    names = list(cols)
+    m = config["models"]
+    for key in ("outcomes", "covariates"):
+        for name in m[key]:
+            if name not in cols:
+                errs.append(f"config: models.{key}: '{name}' is not a column of the clean table"
+                            f"{did_you_mean(name, names)}")
+    for name in m["outcomes"]:
+        if name in cols and name not in (cb.get("outcomes") or {}) and cols[name] is not None:
+            errs.append(f"config: models.outcomes: '{name}' is a category, not a 0/1 outcome")
+    for var, level in (m.get("reference_levels") or {}).items():
+        if var not in cols:
+            errs.append(f"config: models.reference_levels: '{var}' is not a column"
+                        f"{did_you_mean(var, names)}")
+        elif cols[var] is None:
+            errs.append(f"config: models.reference_levels.{var}: '{var}' is numeric, it has no levels")
+        elif str(level) not in cols[var]:
+            errs.append(f"config: models.reference_levels.{var}: '{level}' is not a level of '{var}' "
+                        f"(levels: {', '.join(cols[var])}){did_you_mean(level, cols[var])}")
+    groups = list(cb["groups"])
+    for s in m["samples"]:
+        if s != POOLED and s not in groups:
+            errs.append(f"config: models.samples: '{s}' is neither 'pooled' nor a group of the "
+                        f"codebook ({', '.join(groups)}){did_you_mean(s, groups + [POOLED])}")
+    contrast = m.get("contrast") or []
+    for o in contrast:
+        if o not in m["outcomes"]:
+            errs.append(f"config: models.contrast: '{o}' is not one of models.outcomes"
+                        f"{did_you_mean(o, m['outcomes'])}")
+    for var in m.get("predictions") or {}:
+        if var not in m["covariates"]:
+            errs.append(f"config: models.predictions: '{var}' is not one of models.covariates"
+                        f"{did_you_mean(var, m['covariates'])}")
+    d = config["design"]
+    for key in ("weights", "strata", "psu"):
+        if d.get(key) and d[key] not in cols:
+            errs.append(f"config: design.{key}: '{d[key]}' is not a column of the clean table"
+                        f"{did_you_mean(d[key], names)}")
+    if d.get("model_based") and any(d.get(k) for k in ("weights", "strata", "psu")):
+        errs.append("config: design.model_based: true is only for unweighted data without strata "
+                    "or PSUs; set design.weights, design.strata and design.psu to null, or "
+                    "model_based to false")
+    thr = (config.get("cleaning") or {}).get("threshold", "often")
+    for oname, o in (cb.get("outcomes") or {}).items():
+        for item in o.get("items", []):
+            lv = cols.get(item) or []
+            if thr not in lv:
+                errs.append(f"config: cleaning.threshold: '{thr}' is not a level of item '{item}' "
+                            f"used by outcome '{oname}' (levels: {', '.join(lv)})"
+                            f"{did_you_mean(thr, lv)}")
+                break
+    if errs:
+        raise ConfigError("\n".join(dict.fromkeys(errs)))

@@ -1,0 +1,137 @@
+"""Reading raw survey files and writing results atomically.
+
+Why atomic: a job that is killed half-way must never leave a file that looks complete, so every
+output is written to a temporary file beside it and renamed into place only when finished.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import DataError
+
+FORMATS = {".sav": "sav", ".zsav": "sav", ".csv": "csv", ".tsv": "tsv", ".txt": "tsv",
+           ".dta": "dta", ".parquet": "parquet", ".pq": "parquet"}
+
+
+@contextmanager
+def atomic_path(path: str | Path):
+    """Yield a temporary path next to ``path``; rename it onto ``path`` only on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_text(path: str | Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_csv(df: pd.DataFrame, path: str | Path, *, float_format: str = "%.10g") -> None:
+    """CSV with a fixed float format and line ending, so reruns are byte-identical."""
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False, float_format=float_format, lineterminator="\n")
+
+
+def file_format(path: str | Path, fmt: str | None = None) -> str:
+    if fmt:
+        return fmt
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise DataError(
+            f"{path}: cannot tell the file format from the extension '{suffix}'; "
+            f"set `format:` to one of {sorted(set(FORMATS.values()))} in the codebook"
+        )
+    return FORMATS[suffix]
+
+
+def read_raw(path: str | Path, fmt: str | None = None) -> tuple[pd.DataFrame, dict]:
+    """Read one raw survey file; return the data and its metadata (labels where the format has them).
+
+    SPSS and Stata user-missing codes are kept as ordinary values, so that the codebook, not the
+    file, decides what is missing (vendors declare them inconsistently between countries).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: file not found")
+    fmt = file_format(path, fmt)
+    meta: dict = {"column_labels": {}, "value_labels": {}}
+    try:
+        if fmt in ("sav", "dta"):
+            import pyreadstat
+
+            reader = pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta
+            df, m = reader(str(path), user_missing=True)
+            meta["column_labels"] = dict(zip(m.column_names, m.column_labels or []))
+            meta["value_labels"] = dict(m.variable_value_labels or {})
+        elif fmt in ("csv", "tsv"):
+            sep = "," if fmt == "csv" else "\t"
+            df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""])
+            df = _numeric_where_possible(df)
+        elif fmt == "parquet":
+            df = pd.read_parquet(path)
+        else:  # pragma: no cover - guarded by file_format
+            raise DataError(f"{path}: unsupported format {fmt}")
+    except DataError:
+        raise
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: the file is empty") from None
+    except Exception as exc:  # pyreadstat/pyarrow/pandas errors: name the file
+        raise DataError(f"{path}: cannot read as {fmt}: {exc}") from exc
+    if len(df) == 0:
+        raise DataError(f"{path}: the file has no rows")
+    return df, meta
+
+
+def _numeric_where_possible(df: pd.DataFrame) -> pd.DataFrame:
+    """Text columns whose every non-empty value is a number become numeric (codes are numbers)."""
+    out = {}
+    for col in df.columns:
+        s = df[col]
+        conv = pd.to_numeric(s, errors="coerce")
+        out[col] = conv if conv.notna().sum() == s.notna().sum() else s
+    return pd.DataFrame(out, index=df.index)
+
+
+# -- the clean table ------------------------------------------------------------------------
+
+META_KEY = b"coprod"
+
+
+def write_table(df: pd.DataFrame, path: str | Path, meta: dict | None = None) -> None:
+    """Parquet with the variable labels and levels in the file's metadata."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    md = dict(table.schema.metadata or {})
+    md[META_KEY] = json.dumps(meta or {}, sort_keys=True).encode()
+    table = table.replace_schema_metadata(md)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a clean table; its coprod metadata (labels, levels) lands in ``df.attrs``."""
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: file not found")
+    table = pq.read_table(path)
+    df = table.to_pandas()
+    raw = (table.schema.metadata or {}).get(META_KEY)
+    df.attrs = json.loads(raw) if raw else {}
+    return df

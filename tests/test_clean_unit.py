@@ -1,0 +1,168 @@
+"""The cleaning engine on small hand-made surveys: each mechanism, the row accounting, bad input."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from coprod.clean import clean_survey, summarise_log
+from coprod.codebook import validate_codebook
+from coprod.errors import ConfigError, DataError
+
+
+def codebook(**groups):
+    cb = {
+        "survey": "toy",
+        "group_label": "Country",
+        "defaults": {"missing": {8: "dont_know", 9: "refused"}},
+        "variables": {
+            "respondent_id": {"raw": "ID", "role": "id"},
+            "weight": {"raw": "W", "role": "weight"},
+            "age": {"raw": "AGE", "type": "numeric", "valid_range": [18, 105], "missing": False},
+            "gender": {"raw": "SEX", "type": "category", "codes": {1: "man", 2: "woman"}},
+            "eff": {"raw": "EFF", "type": "numeric", "valid_range": [1, 4]},
+            "item_a": {"raw": "A", "type": "category", "codes": {1: "often", 2: "sometimes", 3: "never"},
+                       "levels": ["never", "sometimes", "often"], "ordered": True},
+            "item_b": {"raw": "B", "type": "category", "codes": {1: "often", 2: "sometimes", 3: "never"},
+                       "levels": ["never", "sometimes", "often"], "ordered": True},
+        },
+        "groups": groups,
+        "derived": {"eff_scale": {"mean_of": ["eff"], "min_valid": 1}},
+        "outcomes": {"any_ab": {"items": ["item_a", "item_b"]}},
+    }
+    validate_codebook(cb)
+    return cb
+
+
+def raw(n=6, **over):
+    df = pd.DataFrame({
+        "ID": [f"r{i}" for i in range(n)],
+        "W": np.linspace(0.5, 1.5, n),
+        "AGE": np.arange(20, 20 + n, dtype=float),
+        "SEX": [1, 2] * (n // 2),
+        "EFF": [1, 2, 3, 4, 8, 9][:n],
+        "A": [1, 2, 3, 3, 9, 2][:n],
+        "B": [3, 3, 3, 1, 8, 9][:n],
+    })
+    for k, v in over.items():
+        df[k] = v
+    return df
+
+
+def write(tmp_path, name, df):
+    p = tmp_path / f"{name}.csv"
+    df.to_csv(p, index=False)
+    return p.name
+
+
+def run(tmp_path, frames, overrides=None, threshold="often"):
+    groups = {}
+    for g, df in frames.items():
+        groups[g] = {"file": write(tmp_path, g, df), **(overrides or {}).get(g, {})}
+    return clean_survey(codebook(**groups), root=tmp_path, threshold=threshold)
+
+
+def test_basic_recodes_and_outcomes(tmp_path):
+    table, log = run(tmp_path, {"AA": raw()})
+    assert list(table["gender"]) == ["man", "woman"] * 3
+    # missing codes 8/9 become missing, counted by reason
+    assert table["eff"].isna().sum() == 2
+    sm = log[(log.step == "set_missing") & (log.variable == "eff")]
+    assert dict(zip(sm.reason, sm["count"])) == {"dont_know": 1, "refused": 1}
+    # outcome: any item often -> 1; none often but answered -> 0; nothing answered -> NA
+    assert table["any_ab"].tolist()[:4] == [1, 0, 0, 1]
+    assert pd.isna(table["any_ab"].iloc[4])
+    assert table["any_ab"].iloc[5] == 0
+
+
+def test_threshold_sometimes(tmp_path):
+    table, _ = run(tmp_path, {"AA": raw()}, threshold="sometimes")
+    assert table["any_ab"].tolist()[:4] == [1, 1, 0, 1]
+
+
+def test_group_missing_codes_rename_codes_transform_not_asked(tmp_path):
+    other = raw().rename(columns={"A": "A_RENAMED"})
+    other["SEX"] = [2, 1] * 3                      # reversed coding
+    other["AGE"] = 2008 - other["AGE"]              # year of birth
+    other["EFF"] = [1, 2, 3, 4, 98, 99]             # other missing codes
+    other["A_RENAMED"] = [1, 2, 3, 3, 99, 2]
+    other = other.drop(columns=["B"])               # not asked
+    table, log = run(tmp_path, {"AA": raw(), "BB": other}, {"BB": {
+        "missing": {98: "dont_know", 99: "refused"},
+        "rename": {"item_a": "A_RENAMED"},
+        "codes": {"gender": {1: "woman", 2: "man"}},
+        "transform": {"age": {"year_of_birth": 2008}},
+        "not_asked": ["item_b"],
+    }})
+    aa, bb = table[table.country == "AA"], table[table.country == "BB"]
+    assert list(bb["gender"]) == list(aa["gender"])
+    assert list(bb["age"]) == list(aa["age"])
+    assert bb["eff"].isna().sum() == 2
+    assert bb["item_b"].isna().all()
+    assert list(bb["item_a"]) == list(aa["item_a"])
+    nb = log[(log.country == "BB") & (log.reason == "not_asked")]
+    assert nb["count"].sum() == 6
+    rec = log[(log.country == "BB") & (log.step == "recode")]
+    assert set(rec.variable) == {"gender", "age"}
+
+
+def test_duplicates_weights_ages_and_accounting(tmp_path):
+    df = raw(6)
+    df = pd.concat([df, df.iloc[[0]]], ignore_index=True)           # exact repeat
+    clash = df.iloc[[1]].copy(); clash["AGE"] = 77                  # same id, other content
+    df = pd.concat([df, clash], ignore_index=True)
+    df.loc[2, "W"] = np.nan
+    df.loc[3, "AGE"] = 150
+    table, log = run(tmp_path, {"AA": df})
+    s = summarise_log(log).iloc[0]
+    assert s["read"] == 8
+    assert s["dropped_duplicate_record"] == 1
+    assert s["dropped_conflicting_duplicate_id"] == 2
+    assert s["dropped_invalid_weight"] == 1
+    assert s["kept"] == 4 == len(table)
+    assert s["balanced"]
+    assert table.loc[table.respondent_id == "r3", "age"].isna().all()
+    oor = log[log.reason == "out_of_range"]
+    assert oor["value"].tolist() == ["150"] and oor["count"].tolist() == [1]
+
+
+@pytest.mark.parametrize("mutate, needle", [
+    (lambda d: d.drop(columns=["SEX"]), "'SEX' (gender)"),
+    (lambda d: d.assign(SEX=[1, 2, 5, 1, 2, 1]), "code(s) 5"),
+    (lambda d: d.assign(AGE=["20", "x", "22", "23", "24", "25"]), "'AGE' should hold numbers but has 'x'"),
+    (lambda d: d.assign(W=0.0), "no rows left"),
+    (lambda d: d.iloc[0:0], "no rows"),
+])
+def test_bad_input_names_file_column_value(tmp_path, mutate, needle):
+    with pytest.raises(DataError) as e:
+        run(tmp_path, {"AA": mutate(raw())})
+    assert needle in str(e.value)
+    assert "AA.csv" in str(e.value)
+
+
+def test_missing_columns_listed_at_once_with_suggestion(tmp_path):
+    df = raw().rename(columns={"SEX": "SEKS", "EFF": "EFFF"})
+    with pytest.raises(DataError) as e:
+        run(tmp_path, {"AA": df})
+    msg = str(e.value)
+    assert "2 column(s)" in msg and "did you mean 'SEKS'" in msg and "did you mean 'EFFF'" in msg
+
+
+def test_missing_file(tmp_path):
+    cb = codebook(AA={"file": "nope.csv"})
+    with pytest.raises(DataError, match="nope.csv: file not found"):
+        clean_survey(cb, root=tmp_path)
+
+
+def test_empty_file(tmp_path):
+    (tmp_path / "AA.csv").write_text("")
+    with pytest.raises(DataError, match="AA.csv: the file is empty"):
+        clean_survey(codebook(AA={"file": "AA.csv"}), root=tmp_path)
+
+
+def test_bad_threshold(tmp_path):
+    with pytest.raises(ConfigError, match="'oftn' is not a level.*did you mean 'often'"):
+        run(tmp_path, {"AA": raw()}, threshold="oftn")
+
+
+def test_codebook_reference_errors():
+    with pytest.raises(ConfigError, match="unknown variable 'gendr'.*did you mean 'gender'"):
+        codebook(AA={"file": "a.csv", "codes": {"gendr": {1: "x"}}})

@@ -1,0 +1,42 @@
+# Helpers shared by the rules: config validation, the codebook, and target lists.
+import sys
+from pathlib import Path
+
+from snakemake.utils import validate
+
+from coprod.codebook import load_codebook
+from coprod.config import check_config, check_config_schema
+from coprod.errors import CoprodError
+
+# Friendly schema messages first ("did you mean"), then Snakemake's validate fills in defaults,
+# then the cross-checks against the codebook that a schema cannot express.
+try:
+    check_config_schema(config)
+except CoprodError as exc:
+    sys.exit(f"coprod config error: {exc}")
+validate(config, schema="../schemas/config.schema.yaml", set_default=True)
+try:
+    CODEBOOK = load_codebook(config["data"]["codebook"])
+    check_config(config, CODEBOOK)
+except CoprodError as exc:
+    sys.exit(f"coprod config error: {exc}")
+
+ENV = "../../environment.yml"
+GROUPS = list(CODEBOOK["groups"])
+
+
+def raw_files():
+    return [CODEBOOK["groups"][g]["file"] for g in GROUPS]
+
+
+def clean_outputs():
+    return [
+        "results/clean/survey.parquet",
+        "results/clean/cleaning_log.csv",
+        "results/clean/cleaning_summary.csv",
+        "results/clean/cleaning_summary.md",
+    ]
+
+
+def all_targets():
+    return clean_outputs()
