@@ -12,6 +12,7 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/clean.smk"
+include: "workflow/rules/models.smk"
 
 
 rule all:

@@ -77,10 +77,16 @@ def check_config(config: dict, cb: dict) -> None:
         if o not in m["outcomes"]:
             errs.append(f"config: models.contrast: '{o}' is not one of models.outcomes"
                         f"{did_you_mean(o, m['outcomes'])}")
-    for var in m.get("predictions") or {}:
-        if var not in m["covariates"]:
-            errs.append(f"config: models.predictions: '{var}' is not one of models.covariates"
-                        f"{did_you_mean(var, m['covariates'])}")
+    for grid, spec in (m.get("predictions") or {}).items():
+        for var, values in spec.items():
+            if var not in cols:
+                errs.append(f"config: models.predictions.{grid}: '{var}' is not a column"
+                            f"{did_you_mean(var, names)}")
+            elif cols[var] is not None:
+                bad = [v for v in values if str(v) not in cols[var]]
+                if bad:
+                    errs.append(f"config: models.predictions.{grid}.{var}: {bad} not among the "
+                                f"levels of '{var}' ({', '.join(cols[var])})")
     d = config["design"]
     for key in ("weights", "strata", "psu"):
         if d.get(key) and d[key] not in cols:

@@ -23,6 +23,9 @@ except CoprodError as exc:
 
 ENV = "../../environment.yml"
 GROUPS = list(CODEBOOK["groups"])
+OUTCOMES = config["models"]["outcomes"]
+SAMPLES = config["models"]["samples"]
+CONTRAST_SAMPLES = SAMPLES if config["models"].get("contrast") else []
 
 
 def raw_files():
@@ -38,5 +41,10 @@ def clean_outputs():
     ]
 
 
+def model_outputs():
+    tables = ["coefficients", "ame", "predictions", "fit", "flags", "contrast"]
+    return [f"results/models/{t}.csv" for t in tables]
+
+
 def all_targets():
-    return clean_outputs()
+    return clean_outputs() + model_outputs()

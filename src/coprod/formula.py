@@ -1,0 +1,55 @@
+"""Build model formulas from validated column names, never from free text.
+
+Why: formula strings are evaluated by patsy. Names come from the config and the data, so each
+is checked to be an existing column and, when it is not a plain identifier, quoted with
+``Q('...')`` using a Python string literal; nothing from config or data is ever pasted in as
+code.
+"""
+from __future__ import annotations
+
+import keyword
+import re
+
+import pandas as pd
+
+from .errors import ConfigError
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Names patsy would read as functions or builtins: quote them too.
+_RESERVED = {"Q", "C", "I", "np", "center", "standardize", "scale", "bs", "cr", "cc", "te"}
+
+
+def quote(name: str) -> str:
+    """A formula term that refers to column ``name`` and nothing else."""
+    if not isinstance(name, str) or name == "":
+        raise ConfigError(f"column name {name!r} must be a non-empty text")
+    if _IDENT.match(name) and not keyword.iskeyword(name) and name not in _RESERVED:
+        return name
+    return f"Q({name!r})"
+
+
+def build_formula(outcome: str, covariates: list[str], data: pd.DataFrame | None = None) -> str:
+    """``outcome ~ cov1 + cov2 ...`` with every name checked against ``data``'s columns."""
+    if data is not None:
+        missing = [c for c in [outcome, *covariates] if c not in data.columns]
+        if missing:
+            raise ConfigError(f"model variables not in the data: {', '.join(map(repr, missing))}")
+    rhs = " + ".join(quote(c) for c in covariates) if covariates else "1"
+    return f"{quote(outcome)} ~ {rhs}"
+
+
+def set_reference_levels(df: pd.DataFrame, reference_levels: dict) -> pd.DataFrame:
+    """Put each categorical column's reference level first (treatment coding uses the first)."""
+    out = df.copy()
+    for col, ref in reference_levels.items():
+        if col not in out.columns:
+            continue
+        s = out[col]
+        if not isinstance(s.dtype, pd.CategoricalDtype):
+            s = s.astype("category")
+        cats = list(s.cat.categories)
+        if ref not in cats:
+            raise ConfigError(f"models.reference_levels.{col}: '{ref}' is not a level of '{col}' "
+                              f"(levels: {', '.join(map(str, cats))})")
+        out[col] = s.cat.reorder_categories([ref] + [c for c in cats if c != ref], ordered=False)
+    return out

@@ -1,0 +1,185 @@
+"""The model stage: one design-based logistic model per (outcome, sample), as tidy tables.
+
+A sample is either ``pooled`` (all groups, with group fixed effects) or one group, estimated as a
+domain of the full design (the rows of other groups stay in the design, as survey::subset does).
+A model that cannot be estimated does not stop the other jobs: its tables say ``failed`` and why.
+"""
+from __future__ import annotations
+
+import ast
+import logging
+import re
+
+import numpy as np
+import pandas as pd
+
+from .errors import ModelError
+from .formula import build_formula, set_reference_levels
+
+log = logging.getLogger("coprod.models")
+POOLED = "pooled"
+GROUP = "country"
+
+FIT_COLUMNS = ["outcome", "sample", "status", "message", "n", "weighted_n", "events", "clusters",
+               "strata", "df_resid", "log_likelihood", "pseudo_r2", "aic", "n_excluded_missing",
+               "converged", "flags"]
+_TERM = re.compile(r"^(?P<var>.+?)\[T\.(?P<level>.*)\]$")
+
+
+def term_parts(term: str) -> tuple[str, str]:
+    """``gender[T.woman]`` -> ("gender", "woman"); ``Q('a b')`` -> ("a b", "")."""
+    m = _TERM.match(term)
+    var, level = (m["var"], m["level"]) if m else (term, "")
+    if var.startswith("Q(") and var.endswith(")"):
+        var = ast.literal_eval(var[2:-1])
+    return var, level
+
+
+def term_label(term: str, labels: dict) -> str:
+    var, level = term_parts(term)
+    if var == "Intercept":
+        return "Intercept"
+    name = labels.get(var, var)
+    return f"{name}: {level}" if level else name
+
+
+def sample_covariates(covariates: list[str], sample: str, table: pd.DataFrame) -> list[str]:
+    """Pooled models add group fixed effects when there is more than one group."""
+    if sample == POOLED and table[GROUP].nunique() > 1 and GROUP not in covariates:
+        return [*covariates, GROUP]
+    return list(covariates)
+
+
+def domain_mask(table: pd.DataFrame, sample: str):
+    if sample == POOLED:
+        return None
+    mask = (table[GROUP].astype(str) == sample).to_numpy()
+    if not mask.any():
+        raise ModelError(f"sample '{sample}': no respondents in this group")
+    return mask
+
+
+def model_frame(table: pd.DataFrame, outcomes: list[str], covariates: list[str], design: dict,
+                reference_levels: dict, extra: tuple = ()) -> pd.DataFrame:
+    """The columns the models need, outcomes as float 0/1, reference levels first."""
+    cols = [*outcomes, *covariates, GROUP, *extra]
+    cols += [design[k] for k in ("weights", "strata", "psu") if design.get(k)]
+    df = table[list(dict.fromkeys(cols))].copy()
+    for o in outcomes:
+        df[o] = df[o].astype("float64")
+    # unused levels are kept on purpose: the estimator flags a level empty in a sample
+    return set_reference_levels(df, {k: v for k, v in reference_levels.items() if k in df.columns})
+
+
+def fit_model(table: pd.DataFrame, *, outcome: str, sample: str, covariates: list[str],
+              reference_levels: dict, design: dict, conf_level: float = 0.95,
+              grids: dict | None = None, labels: dict | None = None) -> dict[str, pd.DataFrame]:
+    """Fit one model; return its tidy tables (coefficients, ame, predictions, fit, flags)."""
+    from .margins import average_marginal_effects, predict_margins
+    from .survey import fit_svy_logit
+
+    labels = labels or {}
+    covs = sample_covariates(covariates, sample, table)
+    df = model_frame(table, [outcome], covs, design, reference_levels)
+    formula = build_formula(outcome, covs, df)
+    ident = {"outcome": outcome, "sample": sample}
+    try:
+        res = fit_svy_logit(
+            df, formula, weights=design.get("weights"), strata=design.get("strata"),
+            psu=design.get("psu"), domain=domain_mask(df, sample),
+            model_based=design.get("model_based", False),
+            lonely_psu=design.get("lonely_psu", "adjust"), conf_level=conf_level)
+    except ModelError as exc:
+        log.error("%s / %s: %s", outcome, sample, exc)
+        return failed_tables(outcome, sample, str(exc))
+
+    coefs = res.tidy()
+    parts = coefs["term"].map(term_parts)
+    coefs.insert(1, "variable", parts.str[0])
+    coefs.insert(2, "level", parts.str[1])
+    coefs.insert(3, "label", coefs["term"].map(lambda t: term_label(t, labels)))
+    ame = average_marginal_effects(res)
+    preds = []
+    for name, grid in (grids or {}).items():
+        grid = {k: v for k, v in grid.items() if k in covs}
+        if grid:
+            p = predict_margins(res, grid)
+            p.insert(0, "grid", name)
+            preds.append(p)
+    predictions = pd.concat(preds, ignore_index=True) if preds else pd.DataFrame({"grid": []})
+    stats = res.fit_stats()
+    flags = pd.DataFrame(res.flags, columns=["flag", "detail"])
+    fit = {**ident, "status": "ok" if not len(flags) else "flagged",
+           "message": "; ".join(f"{f}: {d}" for f, d in zip(flags["flag"], flags["detail"])),
+           **{k: stats.get(k) for k in FIT_COLUMNS if k in stats and k != "flags"},
+           "flags": ";".join(flags["flag"])}
+    out = {
+        "coefficients": _front(coefs, ident),
+        "ame": _front(ame, ident),
+        "predictions": _front(predictions, ident),
+        "fit": pd.DataFrame([fit]).reindex(columns=FIT_COLUMNS),
+        "flags": _front(flags, ident),
+    }
+    return out
+
+
+def failed_tables(outcome: str, sample: str, message: str) -> dict[str, pd.DataFrame]:
+    """Tables for a model that could not be estimated: empty results, marked ``failed``."""
+    ident = {"outcome": outcome, "sample": sample}
+    fit = pd.DataFrame([{**ident, "status": "failed", "message": message, "flags": "failed"}])
+    return {
+        "coefficients": pd.DataFrame(columns=["outcome", "sample", "term"]),
+        "ame": pd.DataFrame(columns=["outcome", "sample", "variable"]),
+        "predictions": pd.DataFrame(columns=["outcome", "sample", "grid"]),
+        "fit": fit.reindex(columns=FIT_COLUMNS),
+        "flags": pd.DataFrame([{**ident, "flag": "failed", "detail": message}]),
+    }
+
+
+def _front(df: pd.DataFrame, ident: dict) -> pd.DataFrame:
+    df = df.copy()
+    for i, (k, v) in enumerate(ident.items()):
+        if k in df.columns:
+            df = df.drop(columns=k)
+        df.insert(i, k, v)
+    return df
+
+
+def gather(frames: list[pd.DataFrame], order: dict | None = None) -> pd.DataFrame:
+    """Concatenate per-model tables in a fixed order (so reruns are byte-identical)."""
+    frames = [f for f in frames if len(f.columns)]
+    if not frames:
+        return pd.DataFrame()
+    out = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
+    return out
+
+
+
+
+def contrast_sample(table: pd.DataFrame, *, sample: str, outcomes: list[str],
+                    covariates: list[str], reference_levels: dict, design: dict,
+                    conf_level: float = 0.95, labels: dict | None = None) -> pd.DataFrame:
+    """The individual-vs-collective contrast for one sample, as a tidy table (or a failed row)."""
+    from .contrast import contrast_test
+
+    labels = labels or {}
+    covs = sample_covariates(covariates, sample, table)
+    a, b = outcomes
+    id_col = "respondent_id"
+    df = model_frame(table, [a, b], covs, design, reference_levels, extra=(id_col,))
+    rhs = build_formula(a, covs, df).split("~", 1)[1].strip()
+    try:
+        tidy, info = contrast_test(
+            df, outcomes=(a, b), rhs=rhs, id_col=id_col, weights=design.get("weights"),
+            strata=design.get("strata"), psu=design.get("psu"), domain=domain_mask(df, sample),
+            lonely_psu=design.get("lonely_psu", "adjust"), conf_level=conf_level)
+    except ModelError as exc:
+        log.error("contrast %s: %s", sample, exc)
+        return pd.DataFrame([{"sample": sample, "status": "failed", "message": str(exc)}])
+    tidy = tidy.copy()
+    if "term" in tidy.columns:
+        tidy.insert(0, "label", tidy["term"].map(lambda t: term_label(t, labels)))
+    tidy.insert(0, "sample", sample)
+    tidy.insert(1, "status", "ok")
+    tidy.insert(2, "message", "")
+    return tidy
