@@ -323,9 +323,10 @@ def summarise_log(log: pd.DataFrame) -> pd.DataFrame:
         row["balanced"] = read == kept + int(drops.sum())
         rows.append(row)
     out = pd.DataFrame(rows).fillna(0)
-    drop_cols = [c for c in out.columns if c.startswith("dropped_")]
+    drop_cols = sorted(c for c in out.columns if c.startswith("dropped_"))
     out[drop_cols] = out[drop_cols].astype(int)
-    return out
+    rest = ["kept", "values_set_missing", "values_recoded", "balanced"]
+    return out[["country", "read", *drop_cols, *rest]]
 
 
 def summary_markdown(log: pd.DataFrame) -> str:

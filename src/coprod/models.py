@@ -10,7 +10,6 @@ import ast
 import logging
 import re
 
-import numpy as np
 import pandas as pd
 
 from .errors import ModelError

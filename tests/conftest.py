@@ -1,0 +1,47 @@
+"""Shared fixtures: a copy of the project to run Snakemake in, and one full pipeline run."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SNAKEMAKE = str(BIN / "snakemake")
+COPY = ["Snakefile", "workflow", "scripts", "config", "data", "environment.yml"]
+
+
+def copy_project(dest: Path) -> Path:
+    """A fresh working copy of the workflow, config and data (not results, not .snakemake)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in COPY:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+        elif src.exists():
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 1200):
+    """Run Snakemake in ``workdir``; return the CompletedProcess (stdout+stderr as text)."""
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+               MPLBACKEND="Agg", PYTHONHASHSEED="0")
+    proc = subprocess.run([SNAKEMAKE, *args], cwd=workdir, env=env, text=True,
+                          capture_output=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed ({proc.returncode}):\n"
+                             f"{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def pipeline(tmp_path_factory) -> Path:
+    """The whole pipeline run once on the bundled data, in a fresh copy of the project."""
+    work = copy_project(tmp_path_factory.mktemp("pipeline") / "coprod")
+    snakemake(work, "--cores", "2")
+    return work
