@@ -26,6 +26,13 @@ GROUPS = list(CODEBOOK["groups"])
 OUTCOMES = config["models"]["outcomes"]
 SAMPLES = config["models"]["samples"]
 CONTRAST_SAMPLES = SAMPLES if config["models"].get("contrast") else []
+MODEL_TABLES = ["coefficients", "ame", "predictions", "fit", "flags"]
+
+
+def design_params():
+    """The design settings every model job needs (passed as params, so a change reruns them)."""
+    keys = ("weights", "strata", "psu", "lonely_psu", "model_based")
+    return {k: config["design"][k] for k in keys}
 
 
 def raw_files():

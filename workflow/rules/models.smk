@@ -1,12 +1,6 @@
 # Stage 2: one design-based logistic model per (outcome, sample), each its own job; the contrast
 # test per sample; a gather step that writes the combined tables.
 
-MODEL_TABLES = ["coefficients", "ame", "predictions", "fit", "flags"]
-
-
-def design_params():
-    return {k: config["design"][k] for k in ("weights", "strata", "psu", "lonely_psu", "model_based")}
-
 
 rule fit_model:
     input:

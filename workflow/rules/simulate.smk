@@ -1,3 +1,5 @@
+import os
+
 # Regenerate the bundled synthetic raw files (outside the default target):
 #   snakemake --cores 1 simulate_raw
 
@@ -11,7 +13,7 @@ rule simulate_raw:
         ),
     params:
         seed=config.get("simulation", {}).get("seed", 2008),
-        outdir=config.get("simulation", {}).get("outdir", "data/raw"),
+        outdir=lambda wildcards, output: os.path.dirname(output.sav[0]),
     log:
         "logs/simulate_raw.log",
     conda:
