@@ -1,0 +1,59 @@
+"""Config checks: every mistake gets one line naming the key and value, with a suggestion."""
+import copy
+
+import pytest
+import yaml
+
+from coprod.codebook import load_codebook
+from coprod.config import check_config, check_config_schema
+from coprod.errors import ConfigError
+
+from conftest import ROOT, copy_project, snakemake
+
+
+@pytest.fixture(scope="module")
+def base():
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    return cfg, load_codebook(ROOT / "config" / "codebook.yaml")
+
+
+def check(cfg, cb):
+    check_config_schema(cfg)
+    check_config(cfg, cb)
+
+
+def test_bundled_config_is_valid(base):
+    check(*base)
+
+
+@pytest.mark.parametrize("edit, needle", [
+    (lambda c: c["cleaning"].update(treshold="often"), "unknown key 'cleaning.treshold' (did you mean 'threshold'?)"),
+    (lambda c: c.update(model={}), "unknown key 'model' (did you mean 'models'?)"),
+    (lambda c: c["models"].update(conf_level=1.5), "models.conf_level"),
+    (lambda c: c["models"].update(outcomes="individual_any"), "models.outcomes"),
+    (lambda c: c["models"]["covariates"].append("gendr"), "'gendr' is not a column of the clean table (did you mean 'gender'?)"),
+    (lambda c: c["models"]["reference_levels"].update(gender="female"), "'female' is not a level of 'gender'"),
+    (lambda c: c["models"]["reference_levels"].update(age="18"), "'age' is numeric"),
+    (lambda c: c["models"]["samples"].append("Uk"), "'Uk' is neither 'pooled' nor a group"),
+    (lambda c: c["models"].update(contrast=["individual_any", "collective_al"]), "'collective_al' is not one of models.outcomes"),
+    (lambda c: c["design"].update(weights="wieght"), "design.weights: 'wieght' is not a column of the clean table (did you mean 'weight'?)"),
+    (lambda c: c["design"].update(model_based=True), "model_based: true is only for unweighted data"),
+    (lambda c: c["design"].update(lonely_psu="ignore"), "design.lonely_psu"),
+    (lambda c: c["cleaning"].update(threshold="always"), "cleaning.threshold: 'always' is not a level"),
+    (lambda c: c["models"]["predictions"]["age_by_gender"].update(gender=["male"]), "['male'] not among the levels of 'gender'"),
+])
+def test_each_mistake_is_named(base, edit, needle):
+    cfg, cb = copy.deepcopy(base[0]), base[1]
+    edit(cfg)
+    with pytest.raises(ConfigError) as e:
+        check(cfg, cb)
+    assert needle in str(e.value)
+
+
+def test_snakemake_shows_the_message_not_a_traceback(tmp_path):
+    work = copy_project(tmp_path / "p")
+    proc = snakemake(work, "-n", "--config", 'cleaning={"treshold": "often"}', check=False)
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "unknown key 'cleaning.treshold' (did you mean 'threshold'?)" in out
+    assert "Traceback" not in out
