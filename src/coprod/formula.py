@@ -1,6 +1,7 @@
 """Build model formulas from validated column names, never from free text.
 
-Why: formula strings are evaluated by patsy. Names come from the config and the data, so each
+Why: formula terms are evaluated as Python expressions by the formula engine (formulaic, the
+engine statsmodels 0.15 also offers). Names come from the config and the data, so each
 is checked to be an existing column and, when it is not a plain identifier, quoted with
 ``Q('...')`` using a Python string literal; nothing from config or data is ever pasted in as
 code.
@@ -15,7 +16,7 @@ import pandas as pd
 from .errors import ConfigError
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# Names patsy would read as functions or builtins: quote them too.
+# Names the formula engine would read as functions or transforms: quote them too.
 _RESERVED = {"Q", "C", "I", "np", "center", "standardize", "scale", "bs", "cr", "cc", "te"}
 
 
