@@ -136,8 +136,9 @@ def average_marginal_effects(result: SvyLogitResult, variables: list[str] | None
             X0 = result.model_matrix(_set(md, {var: ref}))
             mu0 = expit(X0 @ beta)
             g0 = (w * mu0 * (1 - mu0)) @ X0
+            present = set(md[var].dropna().astype(object))
             for level in info["levels"]:
-                if level == ref:
+                if level == ref or level not in present:  # an empty level has no effect to report
                     continue
                 X1 = result.model_matrix(_set(md, {var: level}))
                 mu1 = expit(X1 @ beta)

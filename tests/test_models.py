@@ -1,0 +1,126 @@
+"""The model stage on the bundled data: generating values recovered, published directions hold,
+and a model that cannot be estimated is reported, not faked."""
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from coprod.clean import clean_survey
+from coprod.codebook import load_codebook
+from coprod.models import contrast_sample, fit_model, term_parts
+from coprod.simulate import GENERATING_VALUES
+
+from conftest import ROOT
+
+CFG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+DESIGN = {k: CFG["design"].get(k) for k in ("weights", "strata", "psu", "lonely_psu", "model_based")}
+M = CFG["models"]
+
+
+@pytest.fixture(scope="module")
+def table():
+    cb = load_codebook(ROOT / "config" / "codebook.yaml")
+    return clean_survey(cb, root=ROOT, threshold=CFG["cleaning"]["threshold"])[0]
+
+
+def fit(table, outcome, sample="pooled", covariates=None, **kw):
+    return fit_model(table, outcome=outcome, sample=sample,
+                     covariates=covariates or M["covariates"],
+                     reference_levels=M["reference_levels"], design=DESIGN, **kw)
+
+
+def true_terms(outcome):
+    for var, v in GENERATING_VALUES[outcome].items():
+        if isinstance(v, dict):
+            for level, b in v.items():
+                yield f"{var}[T.{level}]", b
+        else:
+            yield var, v
+
+
+@pytest.fixture(scope="module")
+def pooled(table):
+    return {o: fit(table, o)["coefficients"].set_index("term")
+            for o in ("individual_any", "collective_any")}
+
+
+@pytest.mark.parametrize("outcome", ["individual_any", "collective_any"])
+def test_pooled_cis_cover_the_generating_values(pooled, outcome):
+    coefs = pooled[outcome]
+    terms = dict(true_terms(outcome))
+    assert set(terms) == set(coefs.index)
+    missed = {t: (b, coefs.loc[t, "conf_low"], coefs.loc[t, "conf_high"]) for t, b in terms.items()
+              if not coefs.loc[t, "conf_low"] <= b <= coefs.loc[t, "conf_high"]}
+    assert not missed
+
+
+def test_published_directions_hold(pooled, table):
+    ind, col = pooled["individual_any"], pooled["collective_any"]
+
+    def sig(c, t, sign):
+        return (c.loc[t, "conf_low"] > 0) if sign > 0 else (c.loc[t, "conf_high"] < 0)
+
+    assert sig(ind, "age", +1) and sig(col, "age", -1)                  # age: + individual, - collective
+    assert sig(ind, "gender[T.woman]", +1)                              # women more individual
+    assert col.loc["gender[T.woman]", "conf_low"] < 0 < col.loc["gender[T.woman]", "conf_high"]
+    assert sig(ind, "self_efficacy", +1) and sig(col, "self_efficacy", +1)
+    for t in ("informed[T.yes]", "consulted[T.yes]"):
+        assert sig(ind, t, +1) and sig(col, t, +1)
+    assert sig(ind, "outcome_perception", -1) and sig(col, "outcome_perception", -1)
+    # self-efficacy stronger for collective: the formal contrast test
+    con = contrast_sample(table, sample="pooled", outcomes=["individual_any", "collective_any"],
+                          covariates=M["covariates"], reference_levels=M["reference_levels"],
+                          design=DESIGN).set_index("term")
+    eff = con[con["kind"] == "term"].loc["self_efficacy"]
+    assert eff["difference"] > 0 and eff["conf_low"] > 0
+    assert np.isclose(eff["estimate_a"], ind.loc["self_efficacy", "estimate"], atol=1e-8)
+    assert np.isclose(eff["estimate_b"], col.loc["self_efficacy", "estimate"], atol=1e-8)
+
+
+def test_country_model_is_a_domain_with_all_tables(table):
+    out = fit(table, "individual_any", sample="DK", grids=M["predictions"])
+    assert out["fit"]["status"].iloc[0] in ("ok", "flagged")
+    assert not any(t.startswith("country") for t in out["coefficients"]["term"])
+    assert int(out["fit"]["n"].iloc[0]) <= (table.country == "DK").sum()
+    assert set(out["predictions"]["grid"]) == {"age_by_gender", "self_efficacy"}
+    assert {"gender", "age", "self_efficacy"} <= set(out["ame"]["variable"])
+
+
+def test_excluded_rows_are_counted(table):
+    out = fit(table, "individual_any")
+    f = out["fit"].iloc[0]
+    used = table[["individual_any", *M["covariates"]]].notna().all(axis=1).sum()
+    assert f["n"] == used
+    assert f["n_excluded_missing"] == len(table) - used
+
+
+def test_collinear_model_fails_alone_with_the_terms_named(table):
+    t = table.assign(age_copy=table["age"] * 2.0)
+    out = fit(t, "individual_any", covariates=["age", "age_copy", "gender"])
+    f = out["fit"].iloc[0]
+    assert f["status"] == "failed"
+    assert "age" in f["message"] and "age_copy" in f["message"]
+    assert out["coefficients"].empty
+    assert out["flags"]["flag"].tolist() == ["failed"]
+
+
+def test_empty_level_in_a_sample_is_flagged_not_reported_as_one(table):
+    t = table.copy()
+    t.loc[(t.country == "UK") & (t.employment == "unemployed"), "employment"] = "inactive"
+    out = fit(t, "individual_any", sample="UK")
+    assert "employment[T.unemployed]" not in set(out["coefficients"]["term"])
+    assert "empty_level" in set(out["flags"]["flag"])
+
+
+def test_term_parts():
+    assert term_parts("gender[T.woman]") == ("gender", "woman")
+    assert term_parts("Q('my var')[T.a b]") == ("my var", "a b")
+    assert term_parts("age") == ("age", "")
+
+
+def test_no_effect_is_reported_for_an_empty_level(table):
+    t = table.copy()
+    t.loc[(t.country == "UK") & (t.employment == "unemployed"), "employment"] = "inactive"
+    ame = fit(t, "individual_any", sample="UK")["ame"]
+    assert not ame["contrast"].str.startswith("unemployed").any()
+    assert ame["std_error"].gt(0).all()
