@@ -155,3 +155,19 @@ def test_margin_errors(res):
         predict_margins(res, {"gender": ["other"]})
     with pytest.raises(ModelError, match="'income'"):
         average_marginal_effects(res, ["income"])
+
+
+def test_distribution_functions_equal_scipy_stats():
+    """coprod.dist avoids importing scipy.stats; it must give the same numbers."""
+    from scipy import stats
+
+    from coprod import dist
+
+    x = np.array([-3.0, -0.5, 0.0, 1.2, 4.0])
+    for df in (1, 5, 28, 4860):
+        np.testing.assert_allclose(dist.t_sf(x, df), stats.t.sf(x, df), rtol=1e-12)
+        np.testing.assert_allclose(dist.t_ppf(0.975, df), stats.t.ppf(0.975, df), rtol=1e-12)
+        np.testing.assert_allclose(dist.f_sf(np.abs(x), 3, df), stats.f.sf(np.abs(x), 3, df), rtol=1e-10)
+    np.testing.assert_allclose(dist.norm_sf(x), stats.norm.sf(x), rtol=1e-12)
+    np.testing.assert_allclose(dist.norm_ppf(0.975), stats.norm.ppf(0.975), rtol=1e-12)
+    np.testing.assert_allclose(dist.chi2_sf(np.abs(x), 2), stats.chi2.sf(np.abs(x), 2), rtol=1e-12)

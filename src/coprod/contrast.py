@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from . import dist
 
 from .errors import DataError, ModelError
 from .survey import (build_model_frame, domain_mask, drop_empty_columns, fit_matrix,
@@ -115,7 +115,7 @@ def contrast_test(data: pd.DataFrame, outcomes: tuple[str, str] = ("individual_a
     Vd = D @ V @ D.T
     se = np.sqrt(np.clip(np.diag(Vd), 0, None))
     df = st.df_resid
-    q = stats.t.ppf(0.5 + conf_level / 2, df)
+    q = dist.t_ppf(0.5 + conf_level / 2, df)
     tstat = diff / se
     term_flag = [";".join(sorted({fits[k].term_flags.get(t, "") for k in "ab"} - {""}))
                  for t in names]
@@ -124,7 +124,7 @@ def contrast_test(data: pd.DataFrame, outcomes: tuple[str, str] = ("individual_a
         "estimate_a": beta[:p], "std_error_a": se_stacked[:p],
         "estimate_b": beta[p:], "std_error_b": se_stacked[p:],
         "difference": diff, "std_error": se, "df_num": 1, "df_resid": df, "statistic": tstat,
-        "p_value": 2 * stats.t.sf(np.abs(tstat), df),
+        "p_value": 2 * dist.t_sf(np.abs(tstat), df),
         "conf_low": diff - q * se, "conf_high": diff + q * se, "flag": term_flag})
     sep = table["flag"].str.contains("separation")
     table.loc[sep, _VALUES] = np.nan
@@ -140,8 +140,8 @@ def contrast_test(data: pd.DataFrame, outcomes: tuple[str, str] = ("individual_a
         else:
             W = float(diff[J] @ np.linalg.solve(Vd[np.ix_(J, J)], diff[J]))
         joint.append({"term": model_term, "variable": terms.at[J[0], "variable"], "df_num": k,
-                      "df_den": df, "F": W / k, "p_value_F": float(stats.f.sf(W / k, k, df)),
-                      "chi2": W, "p_value_chi2": float(stats.chi2.sf(W, k))})
+                      "df_den": df, "F": W / k, "p_value_F": float(dist.f_sf(W / k, k, df)),
+                      "chi2": W, "p_value_chi2": float(dist.chi2_sf(W, k))})
 
     joint_rows = pd.DataFrame([{
         "kind": "joint", "term": j["term"], "variable": j["variable"], "level": "",

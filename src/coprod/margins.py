@@ -14,7 +14,7 @@ import itertools
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from . import dist
 from scipy.special import expit, logit
 
 from .errors import ModelError
@@ -78,11 +78,11 @@ def _inference(est, se, result: SvyLogitResult) -> dict:
     est, se = np.asarray(est, float), np.asarray(se, float)
     stat = est / se
     if result.model_based:
-        p = 2 * stats.norm.sf(np.abs(stat))
-        q = stats.norm.ppf(0.5 + result.conf_level / 2)
+        p = 2 * dist.norm_sf(np.abs(stat))
+        q = dist.norm_ppf(0.5 + result.conf_level / 2)
     else:
-        p = 2 * stats.t.sf(np.abs(stat), result.df_resid)
-        q = stats.t.ppf(0.5 + result.conf_level / 2, result.df_resid)
+        p = 2 * dist.t_sf(np.abs(stat), result.df_resid)
+        q = dist.t_ppf(0.5 + result.conf_level / 2, result.df_resid)
     return {"statistic": stat, "p_value": p, "conf_low": est - q * se,
             "conf_high": est + q * se, "q": q}
 

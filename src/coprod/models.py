@@ -178,7 +178,12 @@ def contrast_sample(table: pd.DataFrame, *, sample: str, outcomes: list[str],
     tidy = tidy.copy()
     if "term" in tidy.columns:
         tidy.insert(0, "label", tidy["term"].map(lambda t: term_label(t, labels)))
+    flags = "; ".join(f"{f['flag']}: {f['detail']}" for f in info.get("flags", []))
     tidy.insert(0, "sample", sample)
-    tidy.insert(1, "status", "ok")
-    tidy.insert(2, "message", "")
+    tidy.insert(1, "status", "flagged" if flags else "ok")
+    tidy.insert(2, "message", flags)
+    tidy["comparison"] = info["difference"]
+    tidy["n_respondents"] = info["n_respondents"]
+    tidy["n_excluded"] = info["n_excluded"]
+    tidy["check_max_rel_coef_diff"] = info["check"]["max_rel_coef_diff"]
     return tidy

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from formulaic.utils.sentinels import Sentinel
-from scipy import optimize, stats
+from . import dist
 from scipy.special import expit
 
 from .errors import ConfigError, DataError, ModelError
@@ -380,6 +380,8 @@ def separation_terms(X: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     bounds = [(-1, 1)] * p
 
     def best(c):
+        from scipy import optimize  # only when separation is suspected: a slow import
+
         res = optimize.linprog(c, A_ub=-As, b_ub=np.zeros(len(As)), bounds=bounds,
                                method="highs")
         return None if res.status != 0 else res.x
@@ -499,11 +501,11 @@ class SvyLogitResult:
         se = np.sqrt(np.clip(np.diag(self.cov.to_numpy()), 0, None))
         stat = est / se
         if self.model_based:
-            p = 2 * stats.norm.sf(np.abs(stat))
-            q = stats.norm.ppf(0.5 + self.conf_level / 2)
+            p = 2 * dist.norm_sf(np.abs(stat))
+            q = dist.norm_ppf(0.5 + self.conf_level / 2)
         else:
-            p = 2 * stats.t.sf(np.abs(stat), self.df_resid)
-            q = stats.t.ppf(0.5 + self.conf_level / 2, self.df_resid)
+            p = 2 * dist.t_sf(np.abs(stat), self.df_resid)
+            q = dist.t_ppf(0.5 + self.conf_level / 2, self.df_resid)
         out = pd.DataFrame({
             "term": self.params.index, "estimate": est, "std_error": se,
             "df_resid": self.df_resid, "statistic": stat, "p_value": p,
