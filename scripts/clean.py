@@ -7,6 +7,7 @@ def main(sm):
     run_clean(
         codebook=sm.input.codebook,
         threshold=sm.params.threshold,
+        invalid_weight=sm.params.invalid_weight,
         table=sm.output.table,
         log_csv=sm.output.log_csv,
         summary_csv=sm.output.summary_csv,

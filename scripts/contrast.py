@@ -6,7 +6,7 @@ from coprod.stages import run_contrast
 def main(sm):
     run_contrast(
         table=sm.input.table,
-        sample=sm.wildcards.sample,
+        sample=sm.params.sample,
         outcomes=sm.params.outcomes,
         covariates=sm.params.covariates,
         reference_levels=sm.params.reference_levels,

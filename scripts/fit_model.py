@@ -7,7 +7,7 @@ def main(sm):
     run_fit(
         table=sm.input.table,
         outcome=sm.wildcards.outcome,
-        sample=sm.wildcards.sample,
+        sample=sm.params.sample,
         covariates=sm.params.covariates,
         reference_levels=sm.params.reference_levels,
         design=sm.params.design,

@@ -166,3 +166,50 @@ def test_bad_threshold(tmp_path):
 def test_codebook_reference_errors():
     with pytest.raises(ConfigError, match="unknown variable 'gendr'.*did you mean 'gender'"):
         codebook(AA={"file": "a.csv", "codes": {"gendr": {1: "x"}}})
+
+
+def test_groups_from_one_file_with_where_and_unassigned_rows_counted(tmp_path):
+    df = raw(6).assign(REG=["n", "n", "s", "s", "x", None])
+    df.to_csv(tmp_path / "all.csv", index=False)
+    groups = {"Región Norte": {"file": "all.csv", "where": {"REG": "n"}},
+              "Sur y Centro": {"file": "all.csv", "where": {"REG": ["s", "c"]}}}
+    table, log = clean_survey(codebook(**groups), root=tmp_path)
+    assert table.groupby("country", observed=True).size().to_dict() == {"Región Norte": 2, "Sur y Centro": 2}
+    s = summarise_log(log).set_index("country")
+    assert s.loc["(no group)", "read"] == 2 and s.loc["(no group)", "dropped_no_group"] == 2
+    assert s["balanced"].all() and s["read"].sum() == 6
+
+
+def test_where_that_matches_nothing_is_an_error(tmp_path):
+    raw(6).assign(REG="n").to_csv(tmp_path / "all.csv", index=False)
+    groups = {"A": {"file": "all.csv", "where": {"REG": "n"}},
+              "B": {"file": "all.csv", "where": {"REG": "q"}}}
+    with pytest.raises(DataError, match="group 'B' has no rows: no value of column 'REG' equals 'q'"):
+        clean_survey(codebook(**groups), root=tmp_path)
+
+
+def test_invalid_weight_stop_names_file_column_values(tmp_path):
+    df = raw(6)
+    df.loc[1, "W"] = -2
+    write(tmp_path, "AA", df)
+    with pytest.raises(DataError, match=r"AA.csv: column 'W' \(weight\) has 1 missing, zero or negative weight\(s\): -2"):
+        clean_survey(codebook(AA={"file": "AA.csv"}), root=tmp_path, invalid_weight="stop")
+
+
+@pytest.mark.parametrize("fmt", ["sav", "dta", "parquet", "tsv"])
+def test_every_input_format_gives_the_same_table(tmp_path, fmt):
+    import pyreadstat
+
+    df = raw(6)
+    ref, _ = run(tmp_path, {"AA": df})
+    path = tmp_path / f"AA.{fmt}"
+    if fmt == "sav":
+        pyreadstat.write_sav(df, str(path))
+    elif fmt == "dta":
+        pyreadstat.write_dta(df, str(path))
+    elif fmt == "parquet":
+        df.to_parquet(path)
+    else:
+        df.to_csv(path, sep="\t", index=False)
+    table, _ = clean_survey(codebook(AA={"file": path.name}), root=tmp_path)
+    pd.testing.assert_frame_equal(table, ref)

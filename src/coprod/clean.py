@@ -54,7 +54,7 @@ def _drop(df: pd.DataFrame, mask: pd.Series, group: str, reason: str, log: Log) 
     return df.loc[~mask]
 
 
-def _drop_rows(df, specs, group, file, log):
+def _drop_rows(df, specs, group, file, log, invalid_weight="drop"):
     id_spec = next(s for s in specs if s.role == "id")
     ids = df[id_spec.raw]
     df = _drop(df, ids.isna() | (ids.astype(str).str.strip() == ""), group, "missing_id", log)
@@ -63,7 +63,12 @@ def _drop_rows(df, specs, group, file, log):
     w_spec = next((s for s in specs if s.role == "weight"), None)
     if w_spec is not None:
         w = _numeric(df[w_spec.raw], file, w_spec.raw)
-        df = _drop(df, ~(w > 0) | ~np.isfinite(w), group, "invalid_weight", log)
+        bad = ~(w > 0) | ~np.isfinite(w)
+        if bad.any() and invalid_weight == "stop":
+            vals = ", ".join(_fmt(v) for v in pd.unique(w[bad])[:5])
+            raise DataError(f"{file}: column '{w_spec.raw}' (weight) has {int(bad.sum())} missing, "
+                            f"zero or negative weight(s): {vals} (cleaning.invalid_weight: stop)")
+        df = _drop(df, bad, group, "invalid_weight", log)
     return df
 
 
@@ -219,7 +224,7 @@ def check_columns(df: pd.DataFrame, specs: list[VarSpec], file) -> None:
 
 
 def clean_group(df_raw: pd.DataFrame, specs: list[VarSpec], group: str, file,
-                log: Log) -> pd.DataFrame:
+                log: Log, invalid_weight: str = "drop") -> pd.DataFrame:
     """Harmonise one group's raw data frame (rows dropped and values recoded are logged)."""
     log.add(group, "read", len(df_raw))
     check_columns(df_raw, specs, file)
@@ -227,7 +232,7 @@ def clean_group(df_raw: pd.DataFrame, specs: list[VarSpec], group: str, file,
     ignored = [c for c in df_raw.columns if c not in used]
     log.add(group, "info", len(ignored), reason="raw_columns_not_in_codebook",
             value=";".join(map(str, ignored[:50])))
-    df = _drop_rows(df_raw, specs, group, file, log)
+    df = _drop_rows(df_raw, specs, group, file, log, invalid_weight)
     cols = {GROUP: pd.Series(group, index=df.index, dtype="string")}
     for spec in specs:
         raw = df[spec.raw] if spec.raw in df.columns else pd.Series(np.nan, index=df.index)
@@ -240,18 +245,70 @@ def clean_group(df_raw: pd.DataFrame, specs: list[VarSpec], group: str, file,
     return out
 
 
+NO_GROUP = "(no group)"
+
+
+def _split_by_group(raw: pd.DataFrame, file: str, members: list[tuple[str, dict]],
+                    log: Log) -> dict[str, pd.DataFrame]:
+    """Rows of one file for each group that reads it (``where: {column: value(s)}``).
+
+    Rows that match no group are counted in the log under "(no group)", never lost silently;
+    a row that matches two groups stops the run.
+    """
+    if len(members) == 1 and not members[0][1].get("where"):
+        return {members[0][0]: raw}
+    hits = pd.Series(0, index=raw.index)
+    out = {}
+    for group, g in members:
+        where = g.get("where")
+        if not where:
+            raise ConfigError(f"codebook: groups.{group}: file {file} is shared with other groups, "
+                              f"so this group needs `where:` to say which rows are its own")
+        mask = pd.Series(True, index=raw.index)
+        for column, values in where.items():
+            if column not in raw.columns:
+                raise DataError(f"{file}: column '{column}' named in groups.{group}.where is "
+                                f"missing{did_you_mean(column, raw.columns)}")
+            values = values if isinstance(values, list) else [values]
+            mask &= _normalised(raw[column]).isin([_norm_code(v) for v in values])
+        if not mask.any():
+            col = next(iter(where))
+            seen = ", ".join(map(_fmt, pd.unique(raw[col].dropna())[:8]))
+            raise DataError(f"{file}: group '{group}' has no rows: no value of column '{col}' "
+                            f"equals {where[col]!r} (values seen: {seen})")
+        hits += mask.astype(int)
+        out[group] = raw.loc[mask]
+    if (hits > 1).any():
+        i = hits.index[hits > 1][0]
+        raise DataError(f"{file}: row {i + 1} matches the `where:` of more than one group")
+    n_none = int((hits == 0).sum())
+    if n_none:
+        log.add(NO_GROUP, "read", n_none)
+        log.add(NO_GROUP, "drop", n_none, reason="no_group", value=file)
+        log.add(NO_GROUP, "kept", 0)
+    return out
+
+
 def clean_survey(cb: dict, root: str | Path = ".", threshold: str = "often",
-                 groups: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Clean every group named in the codebook; return (clean table, cleaning log)."""
+                 groups: list[str] | None = None, invalid_weight: str = "drop",
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Clean every group named in the codebook; return (clean table, cleaning log).
+
+    Groups come one file each, or several from one file with ``where:``; each file is read once.
+    """
     root = Path(root)
     log = Log()
-    parts = []
     names = list(groups or cb["groups"])
+    by_file: dict[tuple, list] = {}
     for group in names:
         g = cb["groups"][group]
-        file = root / g["file"]
-        raw, _meta = read_raw(file, g.get("format"))
-        parts.append(clean_group(raw, group_specs(cb, group), group, g["file"], log))
+        by_file.setdefault((g["file"], g.get("format")), []).append((group, g))
+    frames = {}
+    for (file, fmt), members in by_file.items():
+        raw, _meta = read_raw(root / file, fmt)
+        frames.update(_split_by_group(raw, file, members, log))
+    parts = [clean_group(frames[group], group_specs(cb, group), group, cb["groups"][group]["file"],
+                         log, invalid_weight=invalid_weight) for group in names]
     table = pd.concat(parts, ignore_index=True)
     # categories survive concat only when identical; restore them from the codebook
     for spec in group_specs(cb, names[0]):
@@ -302,8 +359,9 @@ def validate_clean(table: pd.DataFrame, cb: dict) -> None:
 
 
 def table_metadata(cb: dict, threshold: str) -> dict:
+    id_col = next(n for n, v in cb["variables"].items() if v.get("role") == "id")
     return {"labels": labels(cb), "threshold": threshold, "survey": cb.get("survey", ""),
-            "group_label": cb.get("group_label", "Group")}
+            "group_label": cb.get("group_label", "Group"), "id_column": id_col}
 
 
 # -- the readable summary --------------------------------------------------------------------

@@ -107,3 +107,25 @@ def check_config(config: dict, cb: dict) -> None:
                 break
     if errs:
         raise ConfigError("\n".join(dict.fromkeys(errs)))
+
+
+def slug(name: str) -> str:
+    """A file-name-safe form of a group name ("Región Norte" -> "Region_Norte") for result paths."""
+    import re
+    import unicodedata
+
+    ascii_ = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
+    out = re.sub(r"[^A-Za-z0-9]+", "_", ascii_).strip("_")
+    return out or "group"
+
+
+def sample_slugs(samples: list[str]) -> dict[str, str]:
+    """slug -> sample name; two samples that would share a path stop the run."""
+    out: dict[str, str] = {}
+    for s in samples:
+        k = slug(s)
+        if k in out:
+            raise ConfigError(f"config: models.samples: '{out[k]}' and '{s}' would share the "
+                              f"result folder '{k}'; rename one group in the codebook")
+        out[k] = s
+    return out

@@ -164,7 +164,7 @@ def contrast_sample(table: pd.DataFrame, *, sample: str, outcomes: list[str],
     labels = labels or {}
     covs = sample_covariates(covariates, sample, table)
     a, b = outcomes
-    id_col = "respondent_id"
+    id_col = table.attrs.get("id_column", "respondent_id")
     df = model_frame(table, [a, b], covs, design, reference_levels, extra=(id_col,))
     rhs = build_formula(a, covs, df).split("~", 1)[1].strip()
     try:

@@ -14,9 +14,11 @@ from .io import write_csv, write_table, write_text
 log = logging.getLogger("coprod.stages")
 
 
-def run_clean(*, codebook, threshold, table, log_csv, summary_csv, summary_md, root="."):
+def run_clean(*, codebook, threshold, table, log_csv, summary_csv, summary_md, root=".",
+              invalid_weight="drop"):
     cb = load_codebook(codebook)
-    data, clog = _clean.clean_survey(cb, root=root, threshold=threshold)
+    data, clog = _clean.clean_survey(cb, root=root, threshold=threshold,
+                                     invalid_weight=invalid_weight)
     summary = _clean.summarise_log(clog)
     if not summary["balanced"].all():  # cannot happen unless the cleaning code is wrong
         raise RuntimeError(f"row accounting does not balance:\n{summary}")

@@ -12,6 +12,7 @@ rule clean:
         summary_md="results/clean/cleaning_summary.md",
     params:
         threshold=config["cleaning"]["threshold"],
+        invalid_weight=config["cleaning"]["invalid_weight"],
     log:
         "logs/clean.log",
     conda:

@@ -5,7 +5,7 @@ from pathlib import Path
 from snakemake.utils import validate
 
 from coprod.codebook import load_codebook
-from coprod.config import check_config, check_config_schema
+from coprod.config import check_config, check_config_schema, sample_slugs
 from coprod.errors import CoprodError
 
 # Friendly schema messages first ("did you mean"), then Snakemake's validate fills in defaults,
@@ -24,8 +24,17 @@ except CoprodError as exc:
 ENV = "../../environment.yml"
 GROUPS = list(CODEBOOK["groups"])
 OUTCOMES = config["models"]["outcomes"]
-SAMPLES = config["models"]["samples"]
+try:
+    # result paths use a file-name-safe slug of each sample ("Región Norte" -> Region_Norte)
+    SAMPLE_NAMES = sample_slugs(config["models"]["samples"])
+except CoprodError as exc:
+    sys.exit(f"coprod config error: {exc}")
+SAMPLES = list(SAMPLE_NAMES)
 CONTRAST_SAMPLES = SAMPLES if config["models"].get("contrast") else []
+
+
+def sample_name(wildcards):
+    return SAMPLE_NAMES[wildcards.sample]
 MODEL_TABLES = ["coefficients", "ame", "predictions", "fit", "flags"]
 
 
@@ -53,5 +62,15 @@ def model_outputs():
     return [f"results/models/{t}.csv" for t in tables]
 
 
+def report_outputs():
+    """Stage 3; the figure and table names come from workflow/rules/report.smk."""
+    return (
+        ["results/descriptives/prevalence.csv", "results/descriptives/descriptives.csv"]
+        + [f"results/figures/{s}.{f}" for s in FIGURES for f in FIGURE_FORMATS]
+        + [f"results/tables/{s}.{f}" for s in [*TABLES, "findings"] for f in TABLE_FORMATS]
+        + ["results/tables/findings_check.csv", "results/report.html"]
+    )
+
+
 def all_targets():
-    return clean_outputs() + model_outputs()
+    return clean_outputs() + model_outputs() + report_outputs()

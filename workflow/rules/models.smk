@@ -8,6 +8,7 @@ rule fit_model:
     output:
         **{t: f"results/models/fits/{{outcome}}/{{sample}}/{t}.csv" for t in MODEL_TABLES},
     params:
+        sample=sample_name,
         covariates=config["models"]["covariates"],
         reference_levels=config["models"]["reference_levels"],
         design=design_params(),
@@ -30,6 +31,7 @@ rule contrast:
     output:
         "results/models/contrast/{sample}.csv",
     params:
+        sample=sample_name,
         outcomes=config["models"].get("contrast", []),
         covariates=config["models"]["covariates"],
         reference_levels=config["models"]["reference_levels"],
