@@ -213,3 +213,14 @@ def test_every_input_format_gives_the_same_table(tmp_path, fmt):
         df.to_csv(path, sep="\t", index=False)
     table, _ = clean_survey(codebook(AA={"file": path.name}), root=tmp_path)
     pd.testing.assert_frame_equal(table, ref)
+
+
+def test_outcome_from_category_levels(tmp_path):
+    cb = codebook(AA={"file": write(tmp_path, "AA", raw())})
+    cb["outcomes"]["is_woman"] = {"variable": "gender", "positive": ["woman"]}
+    validate_codebook(cb)
+    table, _ = clean_survey(cb, root=tmp_path)
+    assert table["is_woman"].tolist() == [0, 1] * 3
+    cb["outcomes"]["bad"] = {"variable": "gender", "positive": ["women"]}
+    with pytest.raises(ConfigError, match="'women' is not a level of 'gender'.*did you mean 'woman'"):
+        validate_codebook(cb)

@@ -166,15 +166,18 @@ def derive(df: pd.DataFrame, cb: dict, threshold: str) -> pd.DataFrame:
             block = pd.concat([full[c].astype("float64") for c in d["mean_of"]], axis=1)
             valid = block.notna().sum(axis=1)
             val = block.mean(axis=1).where(valid >= d.get("min_valid", 1))
-            new[name] = val
+            new[name] = val * d.get("multiply", 1)
         else:
             new[name] = _any_level(full, d["any_of"], d["level"])
         full = full.assign(**{name: new[name]})
     for name, o in (cb.get("outcomes") or {}).items():
         if "items" in o:
             parts = [_at_or_above(full[i], threshold, i) for i in o["items"]]
-        else:
+        elif "outcomes" in o:
             parts = [full[s].astype("Float64") for s in o["outcomes"]]
+        else:  # a category whose listed levels count as 1
+            v = full[o["variable"]]
+            parts = [v.isin(o["positive"]).astype("Float64").where(v.notna())]
         new[name] = _any_positive(parts)
         full = full.assign(**{name: new[name]})
     return full

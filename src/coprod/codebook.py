@@ -105,6 +105,20 @@ def _check_references(cb: dict, where: str) -> None:
                 errors.append(f"{where}: outcomes.{name}: unknown item '{item}'{did_you_mean(item, known)}")
             elif variables[item].get("type") != "category" or not variables[item].get("ordered"):
                 errors.append(f"{where}: outcomes.{name}: item '{item}' must be an ordered category")
+        if "variable" in o:
+            v = variables.get(o["variable"])
+            if v is None:
+                errors.append(f"{where}: outcomes.{name}: unknown variable '{o['variable']}'"
+                              f"{did_you_mean(o['variable'], known)}")
+            elif v.get("type") != "category":
+                errors.append(f"{where}: outcomes.{name}: '{o['variable']}' must be a category")
+            else:
+                lv = list(v.get("levels") or dict.fromkeys(v["codes"].values()))
+                for p in o["positive"]:
+                    if p not in lv:
+                        errors.append(f"{where}: outcomes.{name}.positive: '{p}' is not a level of "
+                                      f"'{o['variable']}' (levels: {', '.join(lv)})"
+                                      f"{did_you_mean(p, lv)}")
         for sub in o.get("outcomes", []):
             if sub not in outcome_known:
                 errors.append(f"{where}: outcomes.{name}: '{sub}' must be an outcome defined above it"
