@@ -236,6 +236,12 @@ def clean_group(df_raw: pd.DataFrame, specs: list[VarSpec], group: str, file,
     log.add(group, "info", len(ignored), reason="raw_columns_not_in_codebook",
             value=";".join(map(str, ignored[:50])))
     df = _drop_rows(df_raw, specs, group, file, log, invalid_weight)
+    empty = [s for s in specs if not s.not_asked and s.raw in df.columns and len(df)
+             and df[s.raw].isna().all()]
+    if empty:
+        names = ", ".join(f"'{s.raw}' ({s.name})" for s in empty)
+        raise DataError(f"{file}: column(s) {names} are entirely empty in group '{group}'; if the "
+                        f"question was not asked there, list it under groups.{group}.not_asked")
     cols = {GROUP: pd.Series(group, index=df.index, dtype="string")}
     for spec in specs:
         raw = df[spec.raw] if spec.raw in df.columns else pd.Series(np.nan, index=df.index)
@@ -308,7 +314,9 @@ def clean_survey(cb: dict, root: str | Path = ".", threshold: str = "often",
         by_file.setdefault((g["file"], g.get("format")), []).append((group, g))
     frames = {}
     for (file, fmt), members in by_file.items():
-        raw, _meta = read_raw(root / file, fmt)
+        g0 = members[0][1]
+        raw, _meta = read_raw(root / file, fmt, delimiter=g0.get("delimiter"),
+                              encoding=g0.get("encoding", "utf-8"))
         frames.update(_split_by_group(raw, file, members, log))
     parts = [clean_group(frames[group], group_specs(cb, group), group, cb["groups"][group]["file"],
                          log, invalid_weight=invalid_weight) for group in names]

@@ -57,7 +57,8 @@ def file_format(path: str | Path, fmt: str | None = None) -> str:
     return FORMATS[suffix]
 
 
-def read_raw(path: str | Path, fmt: str | None = None) -> tuple[pd.DataFrame, dict]:
+def read_raw(path: str | Path, fmt: str | None = None, *, delimiter: str | None = None,
+             encoding: str = "utf-8") -> tuple[pd.DataFrame, dict]:
     """Read one raw survey file; return the data and its metadata (labels where the format has them).
 
     SPSS and Stata user-missing codes are kept as ordinary values, so that the codebook, not the
@@ -77,9 +78,7 @@ def read_raw(path: str | Path, fmt: str | None = None) -> tuple[pd.DataFrame, di
             meta["column_labels"] = dict(zip(m.column_names, m.column_labels or []))
             meta["value_labels"] = dict(m.variable_value_labels or {})
         elif fmt in ("csv", "tsv"):
-            sep = "," if fmt == "csv" else "\t"
-            df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""])
-            df = _numeric_where_possible(df)
+            df = _read_text_table(path, fmt, delimiter, encoding)
         elif fmt == "parquet":
             df = pd.read_parquet(path)
         else:  # pragma: no cover - guarded by file_format
@@ -93,6 +92,35 @@ def read_raw(path: str | Path, fmt: str | None = None) -> tuple[pd.DataFrame, di
     if len(df) == 0:
         raise DataError(f"{path}: the file has no rows")
     return df, meta
+
+
+def _read_text_table(path: Path, fmt: str, delimiter: str | None, encoding: str) -> pd.DataFrame:
+    """CSV/TSV as text, then numbers where every value is one; clear messages for the usual
+    surprises (another delimiter, another encoding, a repeated column name)."""
+    import csv
+
+    sep = delimiter or ("," if fmt == "csv" else "\t")
+    try:
+        with open(path, encoding=encoding, newline="") as fh:
+            header = next(csv.reader(fh, delimiter=sep), None)
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not readable as {encoding} text (byte {exc.start}); set "
+                        f"`encoding:` for this group in the codebook, for example latin-1") from None
+    if header is None:
+        raise DataError(f"{path}: the file is empty")
+    if len(header) == 1:
+        for other in (";", "\t", "|", ","):
+            if other != sep and other in header[0]:
+                name = {"\t": "tab"}.get(other, repr(other))
+                raise DataError(f"{path}: only one column found with delimiter {sep!r}, but the "
+                                f"header contains {name}; set `delimiter: {other!r}` for this "
+                                f"group in the codebook")
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise DataError(f"{path}: duplicated column name(s): {', '.join(map(repr, dupes))}")
+    df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""],
+                     encoding=encoding)
+    return _numeric_where_possible(df)
 
 
 def _numeric_where_possible(df: pd.DataFrame) -> pd.DataFrame:
