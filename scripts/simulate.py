@@ -1,10 +1,14 @@
 """Snakemake adapter: regenerate the synthetic raw files (logic in coprod.simulate)."""
+import json
+
+from coprod.io import write_text
 from coprod.runner import run_rule
 from coprod.simulate import write_survey
 
 
 def main(sm):
-    write_survey(sm.params.outdir, seed=sm.params.seed)
+    record = write_survey(sm.params.outdir, seed=sm.params.seed)
+    write_text(sm.output.quirks, json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
 
 
 run_rule(snakemake, main)  # noqa: F821 - injected by Snakemake

@@ -206,3 +206,31 @@ def labels(cb: dict) -> dict[str, str]:
         for name, spec in (cb.get(section) or {}).items():
             out[name] = spec.get("label", name)
     return out
+
+
+def check_files(cb: dict, root: str | Path = ".", where: str = "codebook") -> None:
+    """Every raw file exists and has a known format; all problems listed at once.
+
+    Why here and not at the first job: Snakemake would otherwise report a missing input in its
+    own words, or a rule that can make the file might quietly run instead.
+    """
+    from .io import file_format
+
+    errors = []
+    seen = set()
+    for group, g in cb["groups"].items():
+        f = g["file"]
+        if f in seen:
+            continue
+        seen.add(f)
+        if not (Path(root) / f).is_file():
+            errors.append(f"{f}: file not found (named in {where} under groups.{group}.file)")
+            continue
+        try:
+            file_format(f, g.get("format"))
+        except Exception as exc:  # DataError with the message we want
+            errors.append(str(exc))
+    if errors:
+        from .errors import DataError
+
+        raise DataError("\n".join(errors))

@@ -88,7 +88,8 @@ def read_raw(path: str | Path, fmt: str | None = None, *, delimiter: str | None 
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: the file is empty") from None
     except Exception as exc:  # pyreadstat/pyarrow/pandas errors: name the file
-        raise DataError(f"{path}: cannot read as {fmt}: {exc}") from exc
+        hint = " (truncated, or not really this format?)" if fmt in ("sav", "dta", "parquet") else ""
+        raise DataError(f"{path}: cannot read as {fmt}{hint}: {exc}") from exc
     if len(df) == 0:
         raise DataError(f"{path}: the file has no rows")
     return df, meta

@@ -331,6 +331,12 @@ def drop_empty_columns(X: np.ndarray, terms: pd.DataFrame, spec) -> tuple[np.nda
             block = [j for j in keep if terms.at[j, "factor"] == factor and terms.at[j, "level"]]
             if block and np.all(X[:, block].sum(axis=1) == 1):
                 var = terms.at[block[0], "variable"]
+                if len(block) == 1:  # one level left: the variable does not vary in this sample
+                    only = terms.at[block[0], "level"]
+                    raise ModelError(
+                        f"{var!r} has the single value {only!r} for every respondent in this "
+                        f"sample, so its effect cannot be estimated here; leave it out for this "
+                        f"sample or merge levels")
                 raise ModelError(
                     f"reference level {info['reference']!r} of {var!r} has no respondents in "
                     f"this sample; choose another reference level for {var!r}")

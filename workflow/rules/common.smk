@@ -1,10 +1,11 @@
 # Helpers shared by the rules: config validation, the codebook, and target lists.
+import os
 import sys
 from pathlib import Path
 
 from snakemake.utils import validate
 
-from coprod.codebook import load_codebook
+from coprod.codebook import check_files, load_codebook
 from coprod.config import check_config, check_config_schema, sample_slugs
 from coprod.errors import CoprodError
 
@@ -13,14 +14,26 @@ from coprod.errors import CoprodError
 try:
     check_config_schema(config)
 except CoprodError as exc:
-    sys.exit(f"coprod config error: {exc}")
+    sys.exit(f"coprod error: {exc}")
 validate(config, schema="../schemas/config.schema.yaml", set_default=True)
 try:
     CODEBOOK = load_codebook(config["data"]["codebook"])
     check_config(config, CODEBOOK)
+    check_files(CODEBOOK, where=config["data"]["codebook"])
 except CoprodError as exc:
-    sys.exit(f"coprod config error: {exc}")
+    sys.exit(f"coprod error: {exc}")
 
+def _check_writable(folder="results"):
+    """Fail early, in one line, when results cannot be written (not at the first job)."""
+    p = Path(folder)
+    if p.exists() and not p.is_dir():
+        sys.exit(f"coprod error: cannot write results: '{folder}' exists and is not a folder")
+    probe = p if p.exists() else p.parent.resolve()
+    if not os.access(probe, os.W_OK):
+        sys.exit(f"coprod error: cannot write results: no write permission for '{probe}'")
+
+
+_check_writable()
 ENV = "../../environment.yml"
 GROUPS = list(CODEBOOK["groups"])
 OUTCOMES = config["models"]["outcomes"]
@@ -28,7 +41,7 @@ try:
     # result paths use a file-name-safe slug of each sample ("Región Norte" -> Region_Norte)
     SAMPLE_NAMES = sample_slugs(config["models"]["samples"])
 except CoprodError as exc:
-    sys.exit(f"coprod config error: {exc}")
+    sys.exit(f"coprod error: {exc}")
 SAMPLES = list(SAMPLE_NAMES)
 CONTRAST_SAMPLES = SAMPLES if config["models"].get("contrast") else []
 

@@ -1,19 +1,15 @@
-import os
-
 # Regenerate the bundled synthetic raw files (outside the default target):
 #   snakemake --cores 1 simulate_raw
+# The .sav files are written to simulation.outdir as a side effect, on purpose: were they this
+# rule's outputs, Snakemake would quietly simulate any missing raw file instead of stopping.
 
 
 rule simulate_raw:
     output:
-        sav=expand(
-            "{outdir}/{country}_2008.sav",
-            outdir=config.get("simulation", {}).get("outdir", "data/raw"),
-            country=["UK", "FR", "DE", "DK", "CZ"],
-        ),
+        quirks="results/simulated/quirks.json",
     params:
-        seed=config.get("simulation", {}).get("seed", 2008),
-        outdir=lambda wildcards, output: os.path.dirname(output.sav[0]),
+        seed=config["simulation"]["seed"],
+        outdir=config["simulation"]["outdir"],
     log:
         "logs/simulate_raw.log",
     conda:

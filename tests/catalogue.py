@@ -1,0 +1,232 @@
+"""The catalogue of bad inputs: each case, what it does to a fresh copy of the project, and the
+message the user must see. ``tests/test_catalogue.py`` runs every case through Snakemake;
+``tools/write_catalogue_doc.py`` renders it as docs/bad_inputs.md (a test keeps them in step).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import yaml
+
+CLEAN = "results/clean/survey.parquet"
+
+
+@dataclass
+class Case:
+    id: str
+    kind: str            # data | codebook | config | model
+    what: str            # the mistake, in words
+    message: str         # what the user sees (a substring of the one-line message)
+    setup: Callable[[Path], None]
+    target: str = CLEAN
+    outcome: str = "stop"   # stop: non-zero exit; continue: finishes, problem reported
+
+
+# -- helpers that change a project copy -------------------------------------------------------
+
+def edit_yaml(path: Path, fn) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    fn(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def config(fn):
+    return lambda w: edit_yaml(w / "config" / "config.yaml", fn)
+
+
+def codebook(fn):
+    return lambda w: edit_yaml(w / "config" / "codebook.yaml", fn)
+
+
+def sav(country: str, fn):
+    """Rewrite one country's .sav after ``fn(df)`` changes its data frame."""
+    def setup(w: Path):
+        import pyreadstat
+
+        path = w / "data" / "raw" / f"{country}_2008.sav"
+        df, _ = pyreadstat.read_sav(str(path), user_missing=True)
+        df = fn(df)
+        pyreadstat.write_sav(df, str(path))
+    return setup
+
+
+def as_csv(country: str, writer):
+    """Replace one country's .sav by a CSV written by ``writer(df, path)``."""
+    def setup(w: Path):
+        import pyreadstat
+
+        df, _ = pyreadstat.read_sav(str(w / "data" / "raw" / f"{country}_2008.sav"), user_missing=True)
+        writer(df, w / "data" / "raw" / f"{country}.csv")
+        edit_yaml(w / "config" / "codebook.yaml",
+                  lambda cb: cb["groups"][country].update(file=f"data/raw/{country}.csv"))
+    return setup
+
+
+def set_col(col, values):
+    def fn(df):
+        df = df.copy()
+        df[col] = values if not callable(values) else values(df)
+        return df
+    return fn
+
+
+def truncate(country: str, nbytes: int):
+    def setup(w: Path):
+        p = w / "data" / "raw" / f"{country}_2008.sav"
+        p.write_bytes(p.read_bytes()[:nbytes])
+    return setup
+
+
+def both(*fns):
+    def setup(w):
+        for f in fns:
+            f(w)
+    return setup
+
+
+def fit_target(outcome, sample, table="fit"):
+    return f"results/models/fits/{outcome}/{sample}/{table}.csv"
+
+
+# -- the cases --------------------------------------------------------------------------------
+
+CASES: list[Case] = [
+    # data files
+    Case("missing-file", "data", "a raw file named in the codebook does not exist",
+         "data/raw/FR_2008.sav: file not found",
+         lambda w: (w / "data" / "raw" / "FR_2008.sav").unlink()),
+    Case("empty-file", "data", "an empty (0-byte) file",
+         "data/raw/UK_2008.sav: cannot read as sav",
+         lambda w: (w / "data" / "raw" / "UK_2008.sav").write_bytes(b"")),
+    Case("truncated-sav", "data", "a truncated SPSS file",
+         "data/raw/UK_2008.sav: cannot read as sav (truncated, or not really this format?)",
+         truncate("UK", 5000)),
+    Case("not-spss", "data", "a text file with a .sav name",
+         "data/raw/DK_2008.sav: cannot read as sav",
+         lambda w: (w / "data" / "raw" / "DK_2008.sav").write_text("id,age\n1,30\n")),
+    Case("header-only-csv", "data", "a CSV with a header and no rows",
+         "data/raw/UK.csv: the file has no rows",
+         as_csv("UK", lambda df, p: df.iloc[0:0].to_csv(p, index=False))),
+    Case("semicolon-csv", "data", "a CSV separated by semicolons",
+         "set `delimiter: ';'` for this group in the codebook",
+         as_csv("UK", lambda df, p: df.to_csv(p, index=False, sep=";"))),
+    Case("latin1-csv", "data", "a CSV in another encoding",
+         "not readable as utf-8 text",
+         as_csv("FR", lambda df, p: df.assign(NOTE="Réponse").to_csv(p, index=False, encoding="latin-1"))),
+    Case("duplicated-columns", "data", "a CSV with a repeated column name",
+         "data/raw/UK.csv: duplicated column name(s): 'Q51'",
+         as_csv("UK", lambda df, p: p.write_text(
+             df.rename(columns={"Q54": "Q51"}).to_csv(index=False)))),
+    Case("missing-column", "data", "a column the codebook names is missing (with a suggestion)",
+         "'Q51' (gender) (did you mean 'Q51X'?)",
+         sav("DE", lambda df: df.rename(columns={"Q51": "Q51X"}))),
+    Case("all-missing-column", "data", "a column that is entirely empty",
+         "column(s) 'Q52' (education) are entirely empty in group 'DK'",
+         sav("DK", set_col("Q52", np.nan))),
+    Case("unknown-code", "data", "a code that neither the codebook nor the missing codes define",
+         "column 'Q51' (gender) has code(s) 7",
+         sav("UK", set_col("Q51", lambda df: df["Q51"].where(df.index != 3, 7)))),
+    Case("unlabelled-code", "data", "an item code with no value label and no codebook entry",
+         "column 'Q1A' (ind_safety_1) has code(s) 4",
+         sav("CZ", set_col("Q1A", lambda df: df["Q1A"].where(df.index % 100 != 0, 4)))),
+    Case("age-as-text", "data", "age delivered as text",
+         "column 'Q50' should hold numbers but has 'forty'",
+         as_csv("UK", lambda df, p: df.assign(Q50=df["Q50"].astype(object).where(df.index != 0, "forty")).to_csv(p, index=False))),
+    Case("weight-as-text", "data", "a weight that is not a number",
+         "column 'WGT' should hold numbers but has 'n/a'",
+         as_csv("FR", lambda df, p: df.assign(WGT=df["WGT"].astype(object).where(df.index != 5, "n/a")).to_csv(p, index=False))),
+    Case("negative-weight-stop", "data", "a negative weight, with cleaning.invalid_weight: stop",
+         "column 'WGT' (weight) has 1 missing, zero or negative weight(s): -1",
+         both(sav("UK", set_col("WGT", lambda df: df["WGT"].where(df.index != 0, -1.0))),
+              config(lambda c: c["cleaning"].update(invalid_weight="stop")))),
+    Case("nan-weight-stop", "data", "a missing weight, with cleaning.invalid_weight: stop",
+         "missing, zero or negative weight(s): nan",
+         both(sav("FR", set_col("WGT", lambda df: df["WGT"].where(df.index != 0, np.nan))),
+              config(lambda c: c["cleaning"].update(invalid_weight="stop")))),
+    Case("zero-weight-stop", "data", "a zero weight, with cleaning.invalid_weight: stop",
+         "missing, zero or negative weight(s): 0",
+         both(sav("FR", set_col("WGT", lambda df: df["WGT"].where(df.index != 0, 0.0))),
+              config(lambda c: c["cleaning"].update(invalid_weight="stop")))),
+    Case("no-rows-left", "data", "a country with no rows left (every weight invalid)",
+         "group 'DK' has no rows left after cleaning",
+         sav("DK", set_col("WGT", 0.0))),
+    Case("unknown-format", "data", "a file whose extension is not a known format",
+         "cannot tell the file format from the extension '.xlsx'",
+         lambda w: (edit_yaml(w / "config" / "codebook.yaml",
+                              lambda cb: cb["groups"]["UK"].update(file="data/raw/UK.xlsx")),
+                    (w / "data" / "raw" / "UK.xlsx").write_bytes(b"PK\x03\x04"))),
+    # codebook
+    Case("codebook-unknown-key", "codebook", "a misspelt key in the codebook",
+         "unknown key 'groups.FR.not_askd' (did you mean 'not_asked'?)",
+         codebook(lambda cb: cb["groups"]["FR"].update(not_askd=cb["groups"]["FR"].pop("not_asked")))),
+    Case("codebook-recode-unknown-level", "codebook", "a recode mapping to a level that is not defined",
+         "codes map to ['sometime'] which are not in levels",
+         codebook(lambda cb: cb["variables"]["ind_safety_1"]["codes"].update({2: "sometime"}))),
+    Case("codebook-unknown-variable", "codebook", "a group override naming an unknown variable",
+         "groups.CZ.codes: unknown variable 'gendr' (did you mean 'gender'?)",
+         codebook(lambda cb: cb["groups"]["CZ"].update(codes={"gendr": {1: "woman", 2: "man"}}))),
+    Case("codebook-yaml-syntax", "codebook", "a codebook that is not valid YAML",
+         "config/codebook.yaml: not valid YAML",
+         lambda w: (w / "config" / "codebook.yaml").write_text("variables: [unclosed\n")),
+    Case("codebook-missing-file", "codebook", "config names a codebook that does not exist",
+         "config/nope.yaml: file not found",
+         config(lambda c: c["data"].update(codebook="config/nope.yaml"))),
+    # config
+    Case("config-unknown-key", "config", "a misspelt config key",
+         "unknown key 'cleaning.treshold' (did you mean 'threshold'?)",
+         config(lambda c: c["cleaning"].update(treshold=c["cleaning"].pop("threshold")))),
+    Case("config-wrong-type", "config", "a setting of the wrong type",
+         "models.conf_level: 'high' is not of type 'number'",
+         config(lambda c: c["models"].update(conf_level="high"))),
+    Case("config-impossible-threshold", "config", "a threshold that is not an answer level",
+         "cleaning.threshold: 'always' is not a level of item",
+         config(lambda c: c["cleaning"].update(threshold="always"))),
+    Case("config-unknown-covariate", "config", "a covariate that is not a column",
+         "'self_eficacy' is not a column of the clean table (did you mean 'self_efficacy'?)",
+         config(lambda c: c["models"]["covariates"].append("self_eficacy"))),
+    Case("config-bad-reference", "config", "a reference level that does not exist",
+         "models.reference_levels.gender: 'male' is not a level of 'gender'",
+         config(lambda c: c["models"]["reference_levels"].update(gender="male"))),
+    Case("config-unknown-sample", "config", "a sample that is neither pooled nor a group",
+         "'GB' is neither 'pooled' nor a group",
+         config(lambda c: c["models"]["samples"].append("GB"))),
+    Case("config-weight-column", "config", "a design column that does not exist",
+         "design.weights: 'wgt' is not a column of the clean table (did you mean 'weight'?)",
+         config(lambda c: c["design"].update(weights="wgt"))),
+    Case("config-model-based-weighted", "config", "model-based errors asked for weighted data",
+         "model_based: true is only for unweighted data",
+         config(lambda c: c["design"].update(model_based=True))),
+    Case("config-yaml-syntax", "config", "a config file that is not valid YAML",
+         "Config file is not valid JSON or YAML",
+         lambda w: (w / "config" / "config.yaml").write_text("data: {codebook: [\n")),
+    # models: the run goes on, the problem is reported
+    Case("collinear-covariate", "model", "a covariate that is a copy of another (singular design)",
+         "singular design: the terms ['age', 'age_copy'] are linear combinations",
+         both(codebook(lambda cb: cb.setdefault("derived", {}).update(
+             age_copy={"mean_of": ["age"], "multiply": 2.0, "label": "Age, again"})),
+              config(lambda c: c["models"]["covariates"].append("age_copy"))),
+         target=fit_target("individual_any", "pooled"), outcome="continue"),
+    Case("constant-in-country", "model", "a covariate constant within one country",
+         "'urban' has the single value 'urban' for every respondent in this sample",
+         sav("DK", set_col("Q54", 1.0)),
+         target=fit_target("individual_any", "DK"), outcome="continue"),
+    Case("no-events-in-country", "model", "an outcome with no events in one country",
+         "the outcome is 0 for all",
+         sav("CZ", lambda df: df.assign(**{c: df[c].where(~df[c].isin([1.0]), 2.0)
+                                           for c in ("Q1D", "Q2D", "Q3D")})),
+         target=fit_target("collective_any", "CZ"), outcome="continue"),
+    Case("lonely-psu", "model", "a stratum with a single cluster (design.psu = region, strata = country)",
+         "lonely_psu",
+         both(codebook(lambda cb: cb["variables"].update(region={"raw": "REGION", "role": "psu"})),
+              sav("DK", set_col("REGION", 1.0)),
+              config(lambda c: c["design"].update(psu="region"))),
+         target=fit_target("individual_any", "pooled"), outcome="continue"),
+    # output
+    Case("results-not-a-folder", "output", "the results folder is a file (cannot be written)",
+         "results",
+         lambda w: (w / "results").write_text("not a folder")),
+]
