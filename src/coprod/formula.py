@@ -54,3 +54,43 @@ def set_reference_levels(df: pd.DataFrame, reference_levels: dict) -> pd.DataFra
                               f"(levels: {', '.join(map(str, cats))})")
         out[col] = s.cat.reorder_categories([ref] + [c for c in cats if c != ref], ordered=False)
     return out
+
+
+class Aliases:
+    """Stand-in identifiers for column names that are not plain identifiers.
+
+    Why: formula engines parse quoted names (``Q('...')``) with their own tokenizer, and names
+    with quotes, brackets or a clash with a formula function break it. Models are therefore
+    built on plain aliases (``_cv3_``), and every term, variable and message is mapped back to
+    the real names before it is written.
+    """
+
+    _ALIAS = re.compile(r"_cv(\d+)_")
+
+    def __init__(self, names):
+        self.to: dict[str, str] = {}
+        for i, n in enumerate(dict.fromkeys(names)):
+            plain = (isinstance(n, str) and _IDENT.match(n) and not keyword.iskeyword(n)
+                     and n not in _RESERVED and not self._ALIAS.fullmatch(n))
+            self.to[n] = n if plain else f"_cv{i}_"
+        self.back = {v: k for k, v in self.to.items()}
+
+    def __getitem__(self, name: str) -> str:
+        return self.to[name]
+
+    def frame(self, df: pd.DataFrame) -> pd.DataFrame:
+        return df.rename(columns=self.to)
+
+    def restore(self, text):
+        """Real names back in a term, variable name or message."""
+        if not isinstance(text, str):
+            return text
+        return self._ALIAS.sub(lambda m: self.back.get(m.group(0), m.group(0)), text)
+
+    def restore_frame(self, df: pd.DataFrame, columns=("term", "variable", "detail", "message",
+                                                        "label")) -> pd.DataFrame:
+        df = df.rename(columns=lambda c: self.back.get(c, c))
+        for c in columns:
+            if c in df.columns:
+                df[c] = df[c].map(self.restore)
+        return df

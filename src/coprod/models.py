@@ -13,7 +13,7 @@ import re
 import pandas as pd
 
 from .errors import ModelError
-from .formula import build_formula, set_reference_levels
+from .formula import Aliases, build_formula, set_reference_levels
 
 log = logging.getLogger("coprod.models")
 POOLED = "pooled"
@@ -80,34 +80,35 @@ def fit_model(table: pd.DataFrame, *, outcome: str, sample: str, covariates: lis
     labels = labels or {}
     covs = sample_covariates(covariates, sample, table)
     df = model_frame(table, [outcome], covs, design, reference_levels)
-    formula = build_formula(outcome, covs, df)
+    al = Aliases(df.columns)
+    formula = build_formula(al[outcome], [al[c] for c in covs], al.frame(df))
     ident = {"outcome": outcome, "sample": sample}
     try:
         res = fit_svy_logit(
-            df, formula, weights=design.get("weights"), strata=design.get("strata"),
-            psu=design.get("psu"), domain=domain_mask(df, sample),
-            model_based=design.get("model_based", False),
+            al.frame(df), formula, weights=_al(al, design.get("weights")),
+            strata=_al(al, design.get("strata")), psu=_al(al, design.get("psu")),
+            domain=domain_mask(df, sample), model_based=design.get("model_based", False),
             lonely_psu=design.get("lonely_psu", "adjust"), conf_level=conf_level)
     except ModelError as exc:
-        log.error("%s / %s: %s", outcome, sample, exc)
-        return failed_tables(outcome, sample, str(exc))
+        log.error("%s / %s: %s", outcome, sample, al.restore(str(exc)))
+        return failed_tables(outcome, sample, al.restore(str(exc)))
 
-    coefs = res.tidy()
+    coefs = al.restore_frame(res.tidy())
     parts = coefs["term"].map(term_parts)
     coefs.insert(1, "variable", parts.str[0])
     coefs.insert(2, "level", parts.str[1])
     coefs.insert(3, "label", coefs["term"].map(lambda t: term_label(t, labels)))
-    ame = average_marginal_effects(res)
+    ame = al.restore_frame(average_marginal_effects(res))
     preds = []
     for name, grid in (grids or {}).items():
-        grid = {k: v for k, v in grid.items() if k in covs}
+        grid = {al[k]: v for k, v in grid.items() if k in covs}
         if grid:
-            p = predict_margins(res, grid)
+            p = al.restore_frame(predict_margins(res, grid))
             p.insert(0, "grid", name)
             preds.append(p)
     predictions = pd.concat(preds, ignore_index=True) if preds else pd.DataFrame({"grid": []})
     stats = res.fit_stats()
-    flags = pd.DataFrame(res.flags, columns=["flag", "detail"])
+    flags = al.restore_frame(pd.DataFrame(res.flags, columns=["flag", "detail"]))
     fit = {**ident, "status": "ok" if not len(flags) else "flagged",
            "message": "; ".join(f"{f}: {d}" for f, d in zip(flags["flag"], flags["detail"])),
            **{k: stats.get(k) for k in FIT_COLUMNS if k in stats and k != "flags"},
@@ -120,6 +121,10 @@ def fit_model(table: pd.DataFrame, *, outcome: str, sample: str, covariates: lis
         "flags": _front(flags, ident),
     }
     return out
+
+
+def _al(al: Aliases, name):
+    return al[name] if name else name
 
 
 def failed_tables(outcome: str, sample: str, message: str) -> dict[str, pd.DataFrame]:
@@ -166,16 +171,21 @@ def contrast_sample(table: pd.DataFrame, *, sample: str, outcomes: list[str],
     a, b = outcomes
     id_col = table.attrs.get("id_column", "respondent_id")
     df = model_frame(table, [a, b], covs, design, reference_levels, extra=(id_col,))
-    rhs = build_formula(a, covs, df).split("~", 1)[1].strip()
+    al = Aliases(df.columns)
+    rhs = build_formula(al[a], [al[c] for c in covs], al.frame(df)).split("~", 1)[1].strip()
     try:
         tidy, info = contrast_test(
-            df, outcomes=(a, b), rhs=rhs, id_col=id_col, weights=design.get("weights"),
-            strata=design.get("strata"), psu=design.get("psu"), domain=domain_mask(df, sample),
+            al.frame(df), outcomes=(al[a], al[b]), rhs=rhs, id_col=al[id_col],
+            weights=_al(al, design.get("weights")), strata=_al(al, design.get("strata")),
+            psu=_al(al, design.get("psu")), domain=domain_mask(df, sample),
             lonely_psu=design.get("lonely_psu", "adjust"), conf_level=conf_level)
     except ModelError as exc:
-        log.error("contrast %s: %s", sample, exc)
-        return pd.DataFrame([{"sample": sample, "status": "failed", "message": str(exc)}])
-    tidy = tidy.copy()
+        log.error("contrast %s: %s", sample, al.restore(str(exc)))
+        return pd.DataFrame([{"sample": sample, "status": "failed",
+                              "message": al.restore(str(exc))}])
+    tidy = al.restore_frame(tidy.copy())
+    info = {**info, "difference": al.restore(info["difference"]),
+            "flags": [{**f, "detail": al.restore(f["detail"])} for f in info.get("flags", [])]}
     if "term" in tidy.columns:
         tidy.insert(0, "label", tidy["term"].map(lambda t: term_label(t, labels)))
     flags = "; ".join(f"{f['flag']}: {f['detail']}" for f in info.get("flags", []))
