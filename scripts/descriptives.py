@@ -1,0 +1,18 @@
+"""Snakemake adapter: weighted prevalence and descriptives by group (coprod.descriptives)."""
+from coprod.descriptives import run_descriptives
+from coprod.runner import run_rule
+
+
+def main(sm):
+    run_descriptives(
+        table=sm.input.table,
+        outcomes=sm.params.outcomes,
+        variables=sm.params.variables,
+        design=sm.params.design,
+        conf_level=sm.params.conf_level,
+        prevalence_csv=sm.output.prevalence,
+        descriptives_csv=sm.output.descriptives,
+    )
+
+
+run_rule(snakemake, main)  # noqa: F821 - injected by Snakemake

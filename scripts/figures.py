@@ -1,0 +1,26 @@
+"""Snakemake adapter: every figure as PNG and PDF (coprod.figures.run_figures)."""
+from coprod.figures import run_figures
+from coprod.runner import run_rule
+
+
+def main(sm):
+    run_figures(
+        prevalence=sm.input.prevalence,
+        coefficients=sm.input.coefficients,
+        predictions=sm.input.predictions,
+        fit=sm.input.fit,
+        cleaning_summary=sm.input.cleaning_summary,
+        clean_table=sm.input.table,
+        settings=sm.params.settings,
+        words=sm.params.words,
+        covariates=sm.params.covariates,
+        reference_levels=sm.params.reference_levels,
+        levels=sm.params.levels,
+        conf_level=sm.params.conf_level,
+        subject=sm.params.subject,
+        weighted=sm.params.weighted,
+        outputs=dict(sm.output.items()),
+    )
+
+
+run_rule(snakemake, main)  # noqa: F821 - injected by Snakemake

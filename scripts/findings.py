@@ -1,0 +1,24 @@
+"""Snakemake adapter: check the published claims against the models (coprod.findings)."""
+from coprod.findings import run_findings
+from coprod.runner import run_rule
+
+
+def main(sm):
+    run_findings(
+        findings=sm.input.findings,
+        coefficients=sm.input.coefficients,
+        fit=sm.input.fit,
+        contrast=sm.input.contrast,
+        outcomes=sm.params.outcomes,
+        covariates=sm.params.covariates,
+        samples=sm.params.samples,
+        contrast_outcomes=sm.params.contrast_outcomes,
+        levels=sm.params.levels,
+        conf_level=sm.params.conf_level,
+        digits=sm.params.digits,
+        words=sm.params.words,
+        outputs=dict(sm.output.items()),
+    )
+
+
+run_rule(snakemake, main)  # noqa: F821 - injected by Snakemake

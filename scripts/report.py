@@ -1,0 +1,24 @@
+"""Snakemake adapter: the one-file HTML report (coprod.report.run_report)."""
+from coprod.report import run_report
+from coprod.runner import run_rule
+
+
+def main(sm):
+    run_report(
+        config=sm.params.config,
+        codebook=sm.input.codebook,
+        findings_checked=sm.input.findings_checked,
+        prevalence=sm.input.prevalence,
+        coefficients=sm.input.coefficients,
+        fit=sm.input.fit,
+        figures=dict(zip(sm.params.figure_names, sm.input.figures)),
+        tables=dict(zip(sm.params.table_names, sm.input.tables)),
+        findings_table=sm.input.findings_table,
+        cleaning_table=sm.input.cleaning_table,
+        clean_table=sm.input.table,
+        hashed=list(sm.input.hashed),
+        output=sm.output[0],
+    )
+
+
+run_rule(snakemake, main)  # noqa: F821 - injected by Snakemake

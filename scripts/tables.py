@@ -1,0 +1,26 @@
+"""Snakemake adapter: descriptive, model, contrast and cleaning tables (coprod.tables.run_tables)."""
+from coprod.runner import run_rule
+from coprod.tables import run_tables
+
+
+def main(sm):
+    run_tables(
+        descriptives=sm.input.descriptives,
+        coefficients=sm.input.coefficients,
+        fit=sm.input.fit,
+        contrast=sm.input.contrast,
+        cleaning_summary=sm.input.cleaning_summary,
+        clean_table=sm.input.table,
+        settings=sm.params.settings,
+        words=sm.params.words,
+        covariates=sm.params.covariates,
+        reference_levels=sm.params.reference_levels,
+        levels=sm.params.levels,
+        contrast_outcomes=sm.params.contrast_outcomes,
+        conf_level=sm.params.conf_level,
+        weighted=sm.params.weighted,
+        outputs=dict(sm.output.items()),
+    )
+
+
+run_rule(snakemake, main)  # noqa: F821 - injected by Snakemake

@@ -1,0 +1,563 @@
+"""Journal-style tables from the tidy model outputs, rendered as CSV, LaTeX (booktabs) and HTML.
+
+Why one display table rendered three ways: the numbers a reader sees in the paper (LaTeX), on
+the web (HTML) and in a spreadsheet (CSV) come from one DataFrame, so they cannot disagree.
+A display table has the columns ``variable`` and ``level`` (the row stub) followed by one column
+per model or group; ``df.attrs["foot"]`` is how many final rows go below a rule (n, events...).
+Values are formatted here, once; the renderers only escape and lay out.
+"""
+from __future__ import annotations
+
+import html
+import math
+import re
+
+import numpy as np
+import pandas as pd
+
+REF = "ref."
+NA = "\u2014"  # an em dash: not estimated / not in this model
+STAR_LEVELS = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
+
+
+# -- words and model status ------------------------------------------------------------------
+
+def split_outcome(outcome: str) -> tuple[str, str]:
+    """``individual_safety`` -> ("individual", "safety"): outcomes are named <kind>_<domain>."""
+    kind, _, domain = str(outcome).partition("_")
+    return kind, domain
+
+
+def split_outcomes(outcomes: list[str]) -> dict[str, tuple[str, str]]:
+    """(kind, domain) of each outcome, when the outcomes form a kind x domain grid.
+
+    Why a grid test: ``individual_safety`` is kind and domain, but ``will_vote`` is just a name.
+    An outcome is split only when its kind and its domain each occur in another outcome too;
+    otherwise it is its own kind, with no domain.
+    """
+    parts = {o: split_outcome(o) for o in outcomes}
+    kinds = pd.Series([k for k, d in parts.values() if d], dtype=object).value_counts()
+    domains = pd.Series([d for _, d in parts.values() if d], dtype=object).value_counts()
+    return {o: (k, d) if d and kinds.get(k, 0) > 1 and domains.get(d, 0) > 1 else (o, "")
+            for o, (k, d) in parts.items()}
+
+
+def word(name, words: dict | None = None, labels: dict | None = None) -> str:
+    """Words for a name: the report's own words, then the codebook label, then the name itself."""
+    name = str(name)
+    for source in (words or {}, labels or {}):
+        if name in source:
+            return str(source[name])
+    return name.replace("_", " ")
+
+
+def outcome_words(outcome: str, words: dict | None = None, labels: dict | None = None) -> str:
+    """Short words for an outcome: 'Individual, any domain' (from <kind>_<domain>)."""
+    if outcome in (words or {}):
+        return str(words[outcome])
+    kind, domain = split_outcome(outcome)
+    if domain and kind in (words or {}):
+        return f"{word(kind, words)}, {word(domain, words).lower()}"
+    return word(outcome, words, labels)
+
+
+def model_status(fit: pd.DataFrame, outcome: str, sample: str) -> tuple[str, str]:
+    """(status, message) of one model; ('missing', ...) when the fit table has no such row."""
+    if fit is None or not len(fit):
+        return "missing", "no fit statistics"
+    row = fit[(fit["outcome"] == outcome) & (fit["sample"].astype(str) == str(sample))]
+    if not len(row):
+        return "missing", "model not in the results"
+    r = row.iloc[0]
+    msg = r.get("message", "")
+    return str(r["status"]), "" if pd.isna(msg) else str(msg)
+
+
+# -- number formats --------------------------------------------------------------------------
+
+def fmt(x, digits: int = 2) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x):
+        return NA
+    return f"{float(x):.{digits}f}"
+
+
+def fmt_ci(est, lo, hi, digits: int = 2) -> str:
+    """``1.23 [1.05, 1.44]``."""
+    if pd.isna(est):
+        return NA
+    return f"{fmt(est, digits)} [{fmt(lo, digits)}, {fmt(hi, digits)}]"
+
+
+def stars(p, use: bool) -> str:
+    if not use or p is None or pd.isna(p):
+        return ""
+    return next((s for cut, s in STAR_LEVELS if p < cut), "")
+
+
+def fmt_count(x) -> str:
+    return NA if pd.isna(x) else f"{float(x):,.0f}"
+
+
+def fmt_p(p) -> str:
+    if pd.isna(p):
+        return NA
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def star_note(use: bool, conf_level: float = 0.95) -> str:
+    if use:
+        return "* p < 0.05, ** p < 0.01, *** p < 0.001."
+    return (f"No significance stars: read the {conf_level:.0%} confidence intervals (an "
+            f"odds-ratio interval that excludes 1 is significant at the {1 - conf_level:.0%} "
+            "level).")
+
+
+# -- model tables ----------------------------------------------------------------------------
+
+RESULT_COLUMNS = {
+    "coefficients": ["outcome", "sample", "term", "variable", "level", "label", "estimate",
+                     "std_error", "statistic", "p_value", "conf_low", "conf_high", "odds_ratio",
+                     "or_conf_low", "or_conf_high", "flag"],
+    "fit": ["outcome", "sample", "status", "message", "n", "weighted_n", "events", "pseudo_r2",
+            "flags"],
+    "predictions": ["outcome", "sample", "grid", "predicted", "conf_low", "conf_high"],
+    "prevalence": ["group", "outcome", "kind", "domain", "n", "estimate", "conf_low",
+                   "conf_high"],
+    "descriptives": ["group", "group_n", "variable", "label", "level", "stat", "estimate",
+                     "conf_low", "conf_high"],
+    "contrast": ["sample", "status", "message"],
+}
+
+
+_TEXT_COLUMNS = {"outcome", "sample", "term", "variable", "level", "label", "grid", "group",
+                 "status", "message", "flag", "flags", "kind", "domain", "stat"}
+
+
+def read_results(path, kind: str | None = None) -> pd.DataFrame:
+    """A results CSV as written by coprod.io.write_csv ('' is missing; 'no', 'NA' stay text).
+
+    With ``kind``, the columns the report relies on exist even when the file is empty (every
+    model failed), so an empty result gives an empty figure or table, not a crash.
+    """
+    try:
+        df = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError:
+        df = pd.DataFrame()
+    for col in RESULT_COLUMNS.get(kind, []):
+        if col not in df.columns:
+            df[col] = pd.Series(dtype=object if col in _TEXT_COLUMNS else float, index=df.index)
+    for col in ("term", "variable", "level", "label", "sample", "outcome", "message", "flag"):
+        if col in df.columns:
+            df[col] = df[col].astype(object).where(df[col].notna(), "").astype(str)
+    return df
+
+
+def _variable_order(coefs: pd.DataFrame, covariates: list[str]) -> list[str]:
+    """Covariates in config order, then anything else estimated (the group fixed effects)."""
+    seen = [v for v in coefs.get("variable", pd.Series(dtype=str)).unique() if v != "Intercept"]
+    return list(dict.fromkeys([*covariates, *seen]))
+
+
+def model_table(coefs: pd.DataFrame, fit: pd.DataFrame, *, columns: list[tuple[str, str]],
+                covariates: list[str], reference_levels: dict, levels: dict | None = None,
+                labels: dict | None = None, words: dict | None = None, digits: int = 2,
+                use_stars: bool = False) -> pd.DataFrame:
+    """Odds ratios [95% CI] for the (sample, outcome) ``columns``; reference levels as 'ref.'.
+
+    A failed model's column is all dashes with its status below, never numbers.
+    """
+    labels, levels = labels or {}, levels or {}
+    coefs = coefs if len(coefs) else pd.DataFrame(columns=["outcome", "sample", "term",
+                                                           "variable", "level"])
+    heads = [_column_head(s, o, columns, words, labels) for s, o in columns]
+    models = {}
+    for (s, o), head in zip(columns, heads):
+        sub = coefs[(coefs["outcome"] == o) & (coefs["sample"].astype(str) == str(s))]
+        models[head] = (sub, *model_status(fit, o, s))
+    rows = []
+    for var in _variable_order(coefs, covariates):
+        est = coefs[coefs["variable"] == var]
+        lv = [x for x in est["level"].unique() if x]
+        is_cat = bool(lv) or var in levels and levels[var] is not None
+        name = word(var, words, labels)
+        if not is_cat:
+            rows.append({"variable": name, "level": "",
+                         **{h: _cell(sub[sub["variable"] == var], st, digits, use_stars)
+                            for h, (sub, st, _) in models.items()}})
+            continue
+        ref = reference_levels.get(var)
+        order = [str(x) for x in (levels.get(var) or [])] or lv
+        if ref is None and order and order[0] not in lv:
+            ref = order[0]
+        order = ([ref] if ref is not None else []) + [x for x in order if x != ref]
+        order += [x for x in lv if x not in order]
+        rows.append({"variable": name, "level": "", **{h: "" for h in models}})
+        for level in order:
+            cells = {}
+            for h, (sub, st, _) in models.items():
+                if level == ref:
+                    cells[h] = REF if st != "failed" else NA
+                else:
+                    hit = sub[(sub["variable"] == var) & (sub["level"] == level)]
+                    cells[h] = _cell(hit, st, digits, use_stars)
+            rows.append({"variable": name, "level": level, **cells})
+    foot = _fit_rows(fit, columns, heads)
+    out = pd.DataFrame(rows + foot, columns=["variable", "level", *heads])
+    out.attrs["foot"] = len(foot)
+    return out
+
+
+def _column_head(sample, outcome, columns, words, labels) -> str:
+    ow = outcome_words(outcome, words, labels)
+    if len({s for s, _ in columns}) == 1:
+        return ow
+    return f"{word(sample, words)}: {ow}"
+
+
+def _cell(hit: pd.DataFrame, status: str, digits: int, use_stars: bool) -> str:
+    if status in ("failed", "missing") or not len(hit):
+        return NA
+    r = hit.iloc[0]
+    lo, hi = r.get("or_conf_low", np.exp(r["conf_low"])), r.get("or_conf_high", np.exp(r["conf_high"]))
+    est = r.get("odds_ratio", np.exp(r["estimate"]))
+    text = fmt_ci(est, lo, hi, digits) + stars(r.get("p_value"), use_stars)
+    if str(r.get("flag", "") or "").strip():
+        text += " \u2020"
+    return text
+
+
+def _fit_rows(fit: pd.DataFrame, columns, heads) -> list[dict]:
+    specs = [("n", "n", fmt_count), ("Weighted n", "weighted_n", fmt_count),
+             ("Events", "events", fmt_count),
+             ("Pseudo-R\u00b2", "pseudo_r2", lambda x: fmt(x, 3))]
+    rows = []
+    for name, col, f in specs:
+        cells = {}
+        for (s, o), h in zip(columns, heads):
+            row = _fit_row(fit, o, s)
+            cells[h] = f(row[col]) if row is not None and col in row and \
+                row["status"] != "failed" else NA
+        rows.append({"variable": name, "level": "", **cells})
+    status = {h: model_status(fit, o, s) for (s, o), h in zip(columns, heads)}
+    if any(st != "ok" for st, _ in status.values()):
+        rows.append({"variable": "Model status", "level": "",
+                     **{h: st if st == "ok" else f"{st}: {msg}".rstrip(": ")
+                        for h, (st, msg) in status.items()}})
+    return rows
+
+
+def _fit_row(fit, outcome, sample):
+    if fit is None or not len(fit):
+        return None
+    row = fit[(fit["outcome"] == outcome) & (fit["sample"].astype(str) == str(sample))]
+    return row.iloc[0] if len(row) else None
+
+
+def model_table_note(use_stars: bool, conf_level: float = 0.95) -> str:
+    pct = f"{conf_level:.0%}"
+    return (f"Odds ratios with {pct} confidence intervals from design-based logistic regressions "
+            f"(Taylor-linearised standard errors, t-based intervals). 'ref.' marks the reference "
+            f"level; intercepts are not shown. {NA} = not estimated. \u2020 = the estimator "
+            f"flagged this term. {star_note(use_stars, conf_level)}")
+
+
+# -- the contrast table ----------------------------------------------------------------------
+
+_CONTRAST_ALIASES = {
+    "estimate": ["difference", "diff", "estimate", "delta"],
+    "std_error": ["std_error", "se"],
+    "conf_low": ["conf_low", "ci_low", "lower"],
+    "conf_high": ["conf_high", "ci_high", "upper"],
+    "statistic": ["statistic", "t", "F", "f_statistic", "wald"],
+    "p_value": ["p_value", "p"],
+}
+
+
+def tidy_contrast(df: pd.DataFrame) -> pd.DataFrame:
+    """The contrast table with canonical column names and a ``kind`` of 'term' or 'joint'.
+
+    Why an adapter: the estimator's column names may still change; this is the one place that
+    knows them.
+    """
+    from .models import term_parts
+
+    out = pd.DataFrame(index=df.index)
+    for col in ("sample", "status", "message", "term", "label"):
+        out[col] = df[col].fillna("").astype(str) if col in df.columns else ""
+    parts = out["term"].map(term_parts)
+    for i, col in enumerate(("variable", "level")):
+        out[col] = (df[col].fillna("").astype(str) if col in df.columns
+                    else parts.map(lambda p: p[i]) if len(out) else "")
+    for canon, names in _CONTRAST_ALIASES.items():
+        hit = next((n for n in names if n in df.columns), None)
+        out[canon] = pd.to_numeric(df[hit], errors="coerce") if hit else np.nan
+    for extra in ("df_num", "df_den", "df", "df_resid"):
+        if extra in df.columns:
+            out[extra] = df[extra]
+    kind_col = next((c for c in ("kind", "test", "type", "row_type") if c in df.columns), None)
+    if kind_col:
+        joint = df[kind_col].astype(str).str.contains("joint|wald|all", case=False, regex=True)
+    else:
+        joint = out["term"].str.contains("joint", case=False) | (
+            out["statistic"].notna() & out["estimate"].isna())
+        if "df_num" in df.columns:
+            joint |= df["df_num"].notna()
+    out["kind"] = np.where(joint, "joint", "term")
+    out.loc[out["status"] == "", "status"] = "ok"
+    return out.reset_index(drop=True)
+
+
+def contrast_table(contrast: pd.DataFrame, *, samples: list[str], words: dict | None = None,
+                   digits: int = 2, use_stars: bool = False) -> pd.DataFrame:
+    """Differences in log-odds between the two outcomes, per covariate level and sample."""
+    c = tidy_contrast(contrast) if len(contrast) else tidy_contrast(pd.DataFrame())
+    heads = [word(s, words) for s in samples]
+    terms = c[(c["kind"] == "term") & (c["term"] != "") & (c["term"] != "Intercept")]
+    order = list(dict.fromkeys(terms["term"]))
+    rows = []
+    for term in order:
+        lab = terms.loc[terms["term"] == term, "label"].iloc[0] or term
+        cells = {}
+        for s, h in zip(samples, heads):
+            hit = terms[(terms["sample"] == s) & (terms["term"] == term)]
+            if not len(hit) or hit["status"].iloc[0] == "failed":
+                cells[h] = NA
+            else:
+                r = hit.iloc[0]
+                cells[h] = fmt_ci(r["estimate"], r["conf_low"], r["conf_high"], digits) + \
+                    stars(r["p_value"], use_stars)
+        rows.append({"variable": lab, "level": "", **cells})
+    foot = []
+    joint = c[c["kind"] == "joint"]
+    if "df_num" in joint.columns:  # a 1-df joint test repeats its term's row: keep the others
+        joint = joint[pd.to_numeric(joint["df_num"], errors="coerce").fillna(2) > 1]
+    for name in dict.fromkeys(joint["label"].where(joint["label"] != "", joint["term"])):
+        cells = {}
+        for s, h in zip(samples, heads):
+            hit = joint[(joint["sample"] == s) &
+                        (joint["label"].where(joint["label"] != "", joint["term"]) == name)]
+            cells[h] = (NA if not len(hit) else
+                        f"{fmt(hit['statistic'].iloc[0], 2)} (p {_p_phrase(hit['p_value'].iloc[0])})")
+        foot.append({"variable": f"Joint test (F){': ' + name if name else ''}", "level": "",
+                     **cells})
+    failed = {s: c.loc[(c["sample"] == s) & (c["status"] == "failed"), "message"]
+              for s in samples}
+    if any(len(v) for v in failed.values()):
+        foot.append({"variable": "Status", "level": "",
+                     **{h: f"failed: {failed[s].iloc[0]}" if len(failed[s]) else "ok"
+                        for s, h in zip(samples, heads)}})
+    out = pd.DataFrame(rows + foot, columns=["variable", "level", *heads])
+    out.attrs["foot"] = len(foot)
+    return out
+
+
+def _p_phrase(p) -> str:
+    text = fmt_p(p)
+    return text if text.startswith("<") or text == NA else f"= {text}"
+
+
+# -- descriptive and cleaning tables ---------------------------------------------------------
+
+def descriptives_table(desc: pd.DataFrame, *, groups: list[str], words: dict | None = None,
+                       digits: int = 1, mean_digits: int = 2) -> pd.DataFrame:
+    """% (categories) or mean (numbers) with CI by group, and unweighted n."""
+    heads = [word(g, words) for g in groups]
+    rows = [{"variable": "n (unweighted)", "level": "",
+             **{h: fmt_count(desc.loc[desc["group"] == g, "group_n"].max())
+                for g, h in zip(groups, heads)}}]
+    for var in dict.fromkeys(desc["variable"]):
+        sub = desc[desc["variable"] == var]
+        label = sub["label"].iloc[0]
+        if (sub["stat"] == "mean").all():
+            rows.append({"variable": f"{label}, mean", "level": "",
+                         **_desc_cells(sub, groups, heads, mean_digits)})
+            continue
+        rows.append({"variable": f"{label}, %", "level": "", **{h: "" for h in heads}})
+        for level in dict.fromkeys(sub["level"]):
+            rows.append({"variable": f"{label}, %", "level": str(level),
+                         **_desc_cells(sub[sub["level"] == level], groups, heads, digits)})
+    out = pd.DataFrame(rows, columns=["variable", "level", *heads])
+    out.attrs["foot"] = 0
+    return out
+
+
+def _desc_cells(sub, groups, heads, digits):
+    cells = {}
+    for g, h in zip(groups, heads):
+        hit = sub[sub["group"] == g]
+        if not len(hit):
+            cells[h] = NA
+            continue
+        r = hit.iloc[0]
+        k = 100.0 if r["stat"] == "percent" else 1.0
+        cells[h] = fmt_ci(r["estimate"] * k, r["conf_low"] * k, r["conf_high"] * k, digits)
+    return cells
+
+
+def cleaning_table(summary: pd.DataFrame, words: dict | None = None) -> pd.DataFrame:
+    """The cleaning summary with column names in words."""
+    out = pd.DataFrame({"Group": summary.iloc[:, 0].astype(str)})
+    for col in summary.columns[1:]:
+        name = col
+        if col.startswith("dropped_"):
+            name = "Dropped: " + col[len("dropped_"):].replace("_", " ")
+        else:
+            name = word(col, words).capitalize()
+        vals = summary[col]
+        out[name] = vals.map(lambda v: "yes" if v is True or v == "True" else
+                             "no" if v is False or v == "False" else
+                             fmt_count(v) if isinstance(v, (int, float, np.integer, np.floating))
+                             else str(v))
+    out.attrs["foot"] = 0
+    return out
+
+
+# -- renderers -------------------------------------------------------------------------------
+
+_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+                  "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+                  "^": r"\textasciicircum{}", "\u00b2": r"\textsuperscript{2}",
+                  "\u2014": "---", "\u2013": "--", "\u2212": "$-$", "\u2020": r"\textdagger{}",
+                  "<": r"\textless{}", ">": r"\textgreater{}"}
+_LATEX_RE = re.compile("|".join(re.escape(k) for k in _LATEX_SPECIAL))
+
+
+def latex_escape(text) -> str:
+    return _LATEX_RE.sub(lambda m: _LATEX_SPECIAL[m.group()], str(text))
+
+
+def _stub_rows(df: pd.DataFrame):
+    """(label, is_header, is_indented, cells) for each row of a display table."""
+    stub = {"variable", "level"} <= set(df.columns)
+    cells_cols = [c for c in df.columns if c not in ("variable", "level")] if stub else \
+        list(df.columns[1:])
+    for _, r in df.iterrows():
+        cells = [str(r[c]) for c in cells_cols]
+        if not stub:
+            yield str(r[df.columns[0]]), False, False, cells
+        elif r["level"]:
+            yield str(r["level"]), False, True, cells
+        else:
+            yield str(r["variable"]), all(c == "" for c in cells), False, cells
+
+
+def _heads(df: pd.DataFrame) -> tuple[str, list[str]]:
+    if {"variable", "level"} <= set(df.columns):
+        return "", [c for c in df.columns if c not in ("variable", "level")]
+    return str(df.columns[0]), [str(c) for c in df.columns[1:]]
+
+
+def to_latex(df: pd.DataFrame, *, caption: str, note: str = "", label: str = "") -> str:
+    """A booktabs table; every text is escaped (%, _, & and friends)."""
+    stub_head, heads = _heads(df)
+    foot = df.attrs.get("foot", 0)
+    lines = [r"\begin{table}[htbp]", r"\centering", r"\small",
+             rf"\caption{{{latex_escape(caption)}}}"]
+    if label:
+        lines.append(rf"\label{{tab:{re.sub(r'[^A-Za-z0-9:-]', '-', label)}}}")
+    lines += [rf"\begin{{tabular}}{{l{'c' * len(heads)}}}", r"\toprule",
+              " & ".join([latex_escape(stub_head)] + [latex_escape(h) for h in heads]) + r" \\",
+              r"\midrule"]
+    rows = list(_stub_rows(df))
+    for i, (lab, header, indent, cells) in enumerate(rows):
+        if foot and i == len(rows) - foot:
+            lines.append(r"\midrule")
+        text = latex_escape(lab)
+        text = rf"\quad {text}" if indent else rf"\textit{{{text}}}" if header else text
+        lines.append(" & ".join([text] + [latex_escape(c) for c in cells]) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    if note:
+        lines += [r"\par\smallskip", rf"\parbox{{\linewidth}}{{\footnotesize {latex_escape(note)}}}"]
+    lines.append(r"\end{table}")
+    return "\n".join(lines) + "\n"
+
+
+def to_html(df: pd.DataFrame, *, caption: str, note: str = "", table_id: str = "") -> str:
+    """An HTML table fragment (no styles or scripts of its own), every text escaped."""
+    esc = html.escape
+    stub_head, heads = _heads(df)
+    foot = df.attrs.get("foot", 0)
+    ident = f' id="table-{esc(table_id)}"' if table_id else ""
+    out = [f'<table class="coprod-table"{ident}>', f"<caption>{esc(caption)}</caption>",
+           "<thead><tr>" + f"<th>{esc(stub_head)}</th>" +
+           "".join(f'<th scope="col">{esc(h)}</th>' for h in heads) + "</tr></thead>", "<tbody>"]
+    rows = list(_stub_rows(df))
+    for i, (lab, header, indent, cells) in enumerate(rows):
+        if foot and i == len(rows) - foot:
+            out.append('</tbody><tbody class="foot">')
+        cls = ' class="level"' if indent else ' class="group"' if header else ""
+        out.append(f'<tr{cls}><th scope="row">{esc(lab)}</th>' +
+                   "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
+    out.append("</tbody>")
+    if note:
+        out.append(f'<tfoot><tr><td colspan="{len(heads) + 1}" class="note">{esc(note)}'
+                   "</td></tr></tfoot>")
+    out.append("</table>")
+    return "\n".join(out) + "\n"
+
+
+def write_table_files(df: pd.DataFrame, stem_paths: dict, *, caption: str, note: str = "",
+                      name: str = "") -> None:
+    """Write one display table as the CSV, LaTeX and HTML files named in ``stem_paths``."""
+    from .io import write_csv, write_text
+
+    if "csv" in stem_paths:
+        write_csv(df, stem_paths["csv"])
+    if "tex" in stem_paths:
+        write_text(stem_paths["tex"], to_latex(df, caption=caption, note=note, label=name))
+    if "html" in stem_paths:
+        write_text(stem_paths["html"], to_html(df, caption=caption, note=note, table_id=name))
+
+
+# -- the tables rule -------------------------------------------------------------------------
+
+def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, clean_table,
+               settings: dict, words: dict, covariates, reference_levels, levels,
+               contrast_outcomes, conf_level, weighted: bool = True,
+               outputs: dict) -> None:
+    """Write every display table named in ``outputs`` as CSV, LaTeX and HTML."""
+    from .figures import group_outputs
+    from .report import _table_meta
+
+    words = dict(words)
+    digits, use_stars = int(settings["digits"]), bool(settings["stars"])
+    paths = group_outputs(outputs)
+    coefs, fit_t = read_results(coefficients, "coefficients"), read_results(fit, "fit")
+    labels = _table_meta(clean_table).get("labels", {})
+    desc = read_results(descriptives, "descriptives")
+    groups = list(dict.fromkeys(desc["group"].astype(str))) if len(desc) else []
+    write_table_files(descriptives_table(desc, groups=groups, words=words),
+                      paths["descriptives"], name="descriptives",
+                      caption=f"Respondents by group: {'weighted ' if weighted else ''}% or "
+                              f"mean [{conf_level:.0%} CI]",
+                      note=f"{'Weighted p' if weighted else 'P'}ercentages (categories) or means "
+                           f"(numbers) with {conf_level:.0%} design-based confidence intervals; "
+                           "n is unweighted.")
+    for name, spec in (settings.get("models") or {}).items():
+        cols = [(s, o) for s in spec["samples"] for o in spec["outcomes"]]
+        table = model_table(coefs, fit_t, columns=cols, covariates=list(covariates),
+                            reference_levels=dict(reference_levels), levels=dict(levels),
+                            labels=labels, words=words, digits=digits, use_stars=use_stars)
+        write_table_files(table, paths[f"models_{name}"], name=f"models_{name}",
+                          caption=spec.get("title") or name,
+                          note=model_table_note(use_stars, conf_level))
+    if "contrast" in paths:
+        a, b = contrast_outcomes
+        con = read_results(contrast, "contrast")
+        samples = list(dict.fromkeys(con["sample"].astype(str))) if len(con) else []
+        table = contrast_table(con, samples=samples, words=words,
+                               digits=digits, use_stars=use_stars)
+        write_table_files(
+            table, paths["contrast"], name="contrast",
+            caption=f"Contrast test: {labels.get(b, b)} vs {labels.get(a, a).lower()}, "
+                    "difference of the coefficients (log-odds)",
+            note=f"Difference between the coefficients (log-odds) for {b} and {a} "
+                 f"({b} minus {a}), with {conf_level:.0%} confidence intervals from one stacked "
+                 f"design-based model; a positive difference means a stronger positive effect on "
+                 f"{b}. Joint tests: F statistic of all the differences of a term. "
+                 f"{star_note(use_stars, conf_level)}")
+    write_table_files(cleaning_table(read_results(cleaning_summary), words),
+                      paths["cleaning"], name="cleaning",
+                      caption="Cleaning: rows read, dropped by reason and kept",
+                      note="From results/clean/cleaning_summary.csv; every row and value is in "
+                           "results/clean/cleaning_log.csv.")

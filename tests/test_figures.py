@@ -1,0 +1,178 @@
+"""Figures from hand-made tidy tables: titles and labels in words, failed models shown as such,
+and byte-identical files when saved twice."""
+import matplotlib
+import pytest
+from matplotlib.figure import Figure
+
+import _report_data as D
+from coprod import figures as F
+
+MODEL_KW = dict(covariates=D.COVARIATES, reference_levels=D.REFERENCE, levels=D.LEVELS,
+                labels=D.LABELS, words=D.WORDS)
+
+
+def make(name):
+    return {
+        "prevalence": lambda: F.prevalence_figure(D.prevalence(), words=D.WORDS,
+                                                  group_label="Country"),
+        "forest": lambda: F.forest_figure(D.coefficients(), D.fit(), sample="pooled",
+                                          outcomes=D.OUTCOMES, **MODEL_KW),
+        "forest_failed": lambda: F.forest_figure(D.coefficients(), D.fit(), sample="FR",
+                                                 outcomes=D.OUTCOMES, **MODEL_KW),
+        "groups": lambda: F.countries_forest_figure(D.coefficients(), D.fit(),
+                                                    samples=["UK", "FR"], outcomes=D.OUTCOMES,
+                                                    group_label="Country", **MODEL_KW),
+        "age": lambda: F.prediction_figure(D.predictions(), D.fit(), grid="age_by_gender",
+                                           x="age", by="gender", outcomes=D.OUTCOMES,
+                                           sample="pooled", labels=D.LABELS, words=D.WORDS),
+        "efficacy": lambda: F.prediction_figure(D.predictions(), D.fit(), grid="self_efficacy",
+                                                x="self_efficacy", outcomes=D.OUTCOMES,
+                                                sample="pooled", labels=D.LABELS,
+                                                words=D.WORDS),
+        "cleaning": lambda: F.cleaning_figure(D.cleaning_summary(), group_label="Country"),
+    }[name]()
+
+
+ALL = ["prevalence", "forest", "forest_failed", "groups", "age", "efficacy", "cleaning"]
+
+
+def texts(fig):
+    out = [t.get_text() for t in fig.texts]
+    for ax in fig.axes:
+        out += [ax.get_title(loc) for loc in ("left", "center", "right")]
+        out += [t.get_text() for t in ax.texts]
+    return " | ".join(out)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_every_figure_has_a_title_and_labelled_axes(name):
+    fig = make(name)
+    assert isinstance(fig, Figure)
+    assert fig._suptitle is not None and fig._suptitle.get_text().strip()
+    for ax in [a for a in fig.axes if a.get_visible()]:
+        assert ax.get_xlabel().strip(), f"{name}: an x axis has no label"
+        ylabels = [t.get_text() for t in ax.get_yticklabels()]
+        assert ax.get_ylabel().strip() or any(ylabels) or not ax.get_yaxis().get_visible() \
+            or ax.get_shared_y_axes().get_siblings(ax) != [ax], f"{name}: a y axis has no label"
+    # variable names never show where words are available
+    assert "self_efficacy" not in texts(fig) + fig.axes[0].get_xlabel()
+    matplotlib.pyplot.close(fig)
+
+
+def test_forest_rows_are_levels_in_words_with_references():
+    fig = make("forest")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels[0] == "Age (years)"
+    assert "Gender: man (ref.)" in labels and "Gender: woman" in labels
+    assert "Education: low (ref.)" in labels and "Country: FR" in labels
+    assert not any("[T." in lab for lab in labels)
+    assert fig.axes[0].get_xscale() == "log"
+    assert any(abs(line.get_xdata()[0] - 1) < 1e-12 for line in fig.axes[0].lines
+               if len(line.get_xdata()) == 2)  # the reference line at 1
+
+
+def test_a_failed_model_is_a_note_not_an_estimate():
+    fig = make("forest_failed")
+    individual, collective = fig.axes[:2]
+    assert len(individual.containers) == 1  # one errorbar set
+    assert len(collective.containers) == 0
+    assert "Model failed" in " ".join(t.get_text() for t in collective.texts)
+    assert "model failed" in F.subtitle(fig)  # the subtitle says it too
+
+
+def test_flagged_and_failed_models_are_marked_in_small_multiples():
+    fig = make("groups")
+    uk, fr = fig.axes[:2]
+    assert "Individual flagged" in uk.get_title("right")
+    assert "Collective failed" in fr.get_title("right")
+    assert len(fr.containers) == 1  # only the individual model is drawn for FR
+    assert uk.get_xlim() == fr.get_xlim()  # shared axis
+
+
+def test_sample_sizes_are_in_the_subtitle():
+    assert "4,988" in F.subtitle(make("forest"))
+    assert "UK 990" in F.subtitle(make("prevalence"))
+
+
+def test_prediction_panels_and_lines():
+    age = make("age")
+    assert [ax.get_title() for ax in age.axes] == ["Individual, any domain",
+                                                   "Collective, any domain"]
+    assert [line.get_label() for line in age.axes[0].lines] == ["man", "woman"]
+    eff = make("efficacy")
+    assert len(eff.axes) == 1
+    assert [line.get_label() for line in eff.axes[0].lines] == ["Individual", "Collective"]
+    assert eff.axes[0].get_xlabel() == "Self-efficacy (1-4)"
+
+
+def test_term_rows_order():
+    rows = F.term_rows(D.coefficients(), D.COVARIATES, D.REFERENCE, D.LEVELS, D.LABELS)
+    assert list(rows["variable"]) == ["age", "gender", "gender", "self_efficacy", "education",
+                                      "education", "education", "country", "country"]
+    assert list(rows["is_ref"]) == [False, True, False, False, True, False, False, True, False]
+
+
+def test_group_outputs():
+    got = F.group_outputs({"forest_pooled_png": "a.png", "forest_pooled_pdf": "a.pdf",
+                           "cleaning_png": "c.png"})
+    assert got == {"forest_pooled": {"png": "a.png", "pdf": "a.pdf"},
+                   "cleaning": {"png": "c.png"}}
+
+
+@pytest.mark.parametrize("name", ["forest", "groups", "prevalence"])
+def test_saving_twice_gives_identical_bytes(tmp_path, name):
+    a = {"png": tmp_path / "a.png", "pdf": tmp_path / "a.pdf"}
+    b = {"png": tmp_path / "b.png", "pdf": tmp_path / "b.pdf"}
+    F.save_figure(make(name), a, dpi=100)
+    # a user's matplotlib settings must not leak into the figure either
+    with matplotlib.rc_context({"font.size": 20, "lines.linewidth": 5, "axes.grid": True}):
+        F.save_figure(make(name), b, dpi=100)
+    for fmt in ("png", "pdf"):
+        assert a[fmt].read_bytes() == b[fmt].read_bytes(), fmt
+    pdf = a["pdf"].read_bytes()
+    assert b"CreationDate" not in pdf and b"Matplotlib" not in pdf
+    assert b"Software" not in a["png"].read_bytes()
+
+
+def test_settings_change_the_figure(tmp_path):
+    F.save_figure(make("cleaning"), {"png": tmp_path / "a.png"}, dpi=100)
+    fig = F.cleaning_figure(D.cleaning_summary(), settings={"width": 5.0, "dpi": 100})
+    assert fig.get_size_inches()[0] == 5.0
+    F.save_figure(fig, {"png": tmp_path / "b.png"}, dpi=100)
+    assert (tmp_path / "a.png").read_bytes() != (tmp_path / "b.png").read_bytes()
+
+
+def test_run_figures_writes_every_format(tmp_path):
+    from coprod.report import figure_names, report_settings
+
+    paths = D.write_inputs(tmp_path)
+    settings = report_settings(D.config())
+    fs = dict(settings["figures"], dpi=60)
+    outputs = {f"{s}_{f}": tmp_path / "fig" / f"{s}.{f}" for s in figure_names(settings)
+               for f in fs["formats"]}
+    F.run_figures(prevalence=paths["prevalence"], coefficients=paths["coefficients"],
+                  predictions=paths["predictions"], fit=paths["fit"],
+                  cleaning_summary=paths["cleaning_summary"], clean_table=paths["clean_table"],
+                  settings=fs, words=settings["words"], covariates=D.COVARIATES,
+                  reference_levels=D.REFERENCE, levels=D.LEVELS, outputs=outputs)
+    for path in outputs.values():
+        assert path.stat().st_size > 1000, path
+
+
+def test_every_model_failed_gives_notes_not_errors(tmp_path):
+    from coprod.tables import read_results
+
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    coefs, preds = read_results(empty, "coefficients"), read_results(empty, "predictions")
+    failed = [(o, s) for o in D.OUTCOMES for s in D.SAMPLES]
+    fit = D.fit(failed=failed)
+    forest = F.forest_figure(coefs, fit, sample="pooled", outcomes=D.OUTCOMES, **MODEL_KW)
+    assert all("Model failed" in " ".join(t.get_text() for t in ax.texts)
+               for ax in forest.axes)
+    groups = F.countries_forest_figure(coefs, fit, samples=["UK", "FR"], outcomes=D.OUTCOMES,
+                                       **MODEL_KW)
+    assert all(len(ax.containers) == 0 for ax in groups.axes)
+    age = F.prediction_figure(preds, fit, grid="age_by_gender", x="age", by="gender",
+                              outcomes=D.OUTCOMES, sample="pooled")
+    assert all(not ax.lines for ax in age.axes)

@@ -1,0 +1,217 @@
+"""The findings check: the verdict rule, the claims file's errors, and verdicts on hand-made
+model tables."""
+import numpy as np
+import pytest
+
+import _report_data as D
+from coprod.errors import ConfigError
+from coprod.findings import (VERDICT_RULE, check_claims, check_findings, findings_table,
+                             load_claims, run_findings, verdict)
+
+ROOT = D.__file__.rsplit("/tests/", 1)[0]
+SOURCES = {"p13": "Parrado et al. (2013). Correlates.", "b15": "Bovaird et al. (2015). Act."}
+
+
+# -- the rule ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("expected, est, lo, hi, want", [
+    ("positive", 0.4, 0.2, 0.6, "supported"),
+    ("positive", -0.4, -0.6, -0.2, "contradicted"),
+    ("positive", 0.1, -0.1, 0.3, "inconclusive"),     # right sign, CI includes 0
+    ("positive", -0.1, -0.3, 0.1, "inconclusive"),    # wrong sign, CI includes 0
+    ("negative", -0.4, -0.6, -0.2, "supported"),
+    ("negative", 0.4, 0.2, 0.6, "contradicted"),
+    ("negative", -0.05, -0.2, 0.1, "inconclusive"),
+    ("none", 0.02, -0.2, 0.24, "supported"),
+    ("none", 0.4, 0.2, 0.6, "contradicted"),
+    ("none", -0.4, -0.6, -0.2, "contradicted"),
+    ("positive", 0.3, 0.0, 0.6, "inconclusive"),      # touching 0 does not exclude it
+    ("positive", np.nan, np.nan, np.nan, "not estimated"),
+])
+def test_verdict_rule(expected, est, lo, hi, want):
+    assert verdict(expected, est, lo, hi) == want
+
+
+def test_verdict_rule_rejects_unknown_expectation():
+    with pytest.raises(ConfigError, match="expected must be one of"):
+        verdict("up", 1, 0.5, 1.5)
+
+
+def test_the_rule_is_written_down_for_the_report():
+    text = VERDICT_RULE.format(pct="95%")
+    for word in ("supported", "contradicted", "inconclusive", "excludes 0", "includes 0"):
+        assert word in text
+
+
+# -- the claims file --------------------------------------------------------------------------
+
+def claim(**over):
+    c = {"id": "c1", "claim": "Age goes with individual co-production.", "covariate": "age",
+         "outcome": "individual_any", "expected": "positive", "source": "p13"}
+    c.update(over)
+    return c
+
+
+def check(*claims, contrast=D.OUTCOMES):
+    return check_claims({"claims": list(claims), "sources": SOURCES, "path": "findings.yaml"},
+                        outcomes=D.OUTCOMES, covariates=D.COVARIATES, samples=D.SAMPLES,
+                        contrast=contrast, levels=D.LEVELS)
+
+
+def test_a_valid_claim_passes_with_defaults():
+    (c,) = check(claim())
+    assert c["sample"] == "pooled" and c["optional"] is False
+
+
+@pytest.mark.parametrize("over, message", [
+    ({"outcome": "individual_al"}, "claim 'c1': outcome: 'individual_al' is not one of "
+                                   "models.outcomes (did you mean 'individual_any'?)"),
+    ({"covariate": "self_eficacy"}, "claim 'c1': covariate: 'self_eficacy' is not one of "
+                                    "models.covariates (did you mean 'self_efficacy'?)"),
+    ({"sample": "DE"}, "claim 'c1': sample: 'DE' is not one of models.samples"),
+    ({"expected": "up"}, "claim 'c1': expected: 'up' is not one of positive, negative, none"),
+    ({"source": "nobody"}, "claim 'c1': source: 'nobody' is not listed under sources"),
+    ({"covariate": "education"}, "'education' has several levels"),
+    ({"covariate": "gender", "level": "women"}, "'women' is not a level of 'gender'"),
+    ({"covariate": "age", "level": "old"}, "'age' is numeric"),
+    ({"direction": "up"}, "claim 'c1': unknown key 'direction'"),
+    ({"compared_with": "collective_any", "outcome": "individual_any", "covariate": "age"}, None),
+])
+def test_claim_errors_name_the_claim_and_the_key(over, message):
+    if message is None:
+        check(claim(**over))
+        return
+    with pytest.raises(ConfigError) as err:
+        check(claim(**over))
+    assert message in str(err.value)
+    assert str(err.value).startswith("findings.yaml: ")
+
+
+def test_comparison_needs_the_contrast_pair():
+    with pytest.raises(ConfigError, match="needs models.contrast"):
+        check(claim(compared_with="collective_any"), contrast=None)
+
+
+def test_missing_keys_and_duplicate_ids():
+    with pytest.raises(ConfigError, match="missing key.*expected"):
+        check({k: v for k, v in claim().items() if k != "expected"})
+    with pytest.raises(ConfigError, match="id is used twice"):
+        check(claim(), claim())
+
+
+def test_all_errors_are_reported_at_once():
+    with pytest.raises(ConfigError) as err:
+        check(claim(id="a", outcome="x"), claim(id="b", covariate="y"))
+    assert "claim 'a'" in str(err.value) and "claim 'b'" in str(err.value)
+
+
+def test_optional_claims_are_skipped_not_fatal():
+    (c,) = check(claim(outcome="trust_any", optional=True))
+    assert "trust_any" in c["skip"]
+    out = check_findings([c], D.coefficients(), D.fit(), D.contrast(),
+                         contrast_outcomes=D.OUTCOMES)
+    assert out.loc[0, "verdict"] == "skipped"
+
+
+def test_load_claims_errors(tmp_path):
+    p = tmp_path / "f.yaml"
+    p.write_text("claims: []\n")
+    with pytest.raises(ConfigError, match="non-empty list"):
+        load_claims(p)
+    p.write_text("claims: [{id: a}]\nsource: {}\n")
+    with pytest.raises(ConfigError, match="unknown top-level key"):
+        load_claims(p)
+
+
+def test_the_bundled_claims_fit_the_bundled_config():
+    import yaml
+
+    from coprod.codebook import load_codebook
+    from coprod.config import column_levels
+
+    cfg = yaml.safe_load(open(f"{ROOT}/config/config.yaml"))
+    spec = load_claims(f"{ROOT}/config/findings.yaml")
+    m = cfg["models"]
+    claims = check_claims(spec, outcomes=m["outcomes"], covariates=m["covariates"],
+                          samples=m["samples"], contrast=m["contrast"],
+                          levels=column_levels(load_codebook(f"{ROOT}/config/codebook.yaml")))
+    assert len(claims) == 7
+    assert {c["expected"] for c in claims} == {"positive", "negative", "none"}
+    assert sum("compared_with" in c for c in claims) == 1
+    assert set(spec["sources"]) == {c["source"] for c in claims}
+    assert "http" not in open(f"{ROOT}/config/findings.yaml").read()
+
+
+# -- verdicts on model tables ------------------------------------------------------------------
+
+def run(*claims, fit=None):
+    checked = check(*claims)
+    return check_findings(checked, D.coefficients(), D.fit() if fit is None else fit,
+                          D.contrast(), contrast_outcomes=D.OUTCOMES).set_index("id")
+
+
+def test_directional_and_none_claims_on_hand_made_models():
+    out = run(claim(id="age_ind"),
+              claim(id="age_col", outcome="collective_any", expected="negative"),
+              claim(id="women_ind", covariate="gender", level="woman"),
+              claim(id="women_col", covariate="gender[T.woman]", outcome="collective_any",
+                    expected="none"),
+              claim(id="edu_ind", covariate="education", level="medium"),
+              claim(id="gender_short", covariate="gender"),  # two levels: the one non-reference
+              claim(id="age_fr", sample="FR", outcome="collective_any", expected="negative"))
+    assert out.loc["age_ind", "verdict"] == "supported"
+    assert out.loc["age_col", "verdict"] == "supported"
+    assert out.loc["women_ind", "verdict"] == "supported"
+    assert out.loc["women_col", "verdict"] == "supported"
+    assert out.loc["edu_ind", "verdict"] == "inconclusive"
+    assert out.loc["gender_short", "term"] == "gender[T.woman]"
+    assert out.loc["age_fr", "verdict"] == "not estimated"
+    assert "model failed" in out.loc["age_fr", "note"]
+    assert out.loc["age_ind", "estimate"] == pytest.approx(0.02)
+
+
+def test_comparison_claims_use_the_contrast_in_the_claimed_direction():
+    out = run(claim(id="stronger", covariate="self_efficacy", outcome="collective_any",
+                    compared_with="individual_any"),
+              claim(id="reversed", covariate="self_efficacy", outcome="individual_any",
+                    compared_with="collective_any", expected="negative"),
+              claim(id="failed", covariate="self_efficacy", outcome="collective_any",
+                    compared_with="individual_any", sample="FR"))
+    assert out.loc["stronger", "verdict"] == "supported"
+    assert out.loc["stronger", "estimate"] == pytest.approx(0.60)
+    assert out.loc["reversed", "estimate"] == pytest.approx(-0.60)
+    assert out.loc["reversed", "conf_low"] < out.loc["reversed", "conf_high"] < 0
+    assert out.loc["reversed", "verdict"] == "supported"
+    assert out.loc["failed", "verdict"] == "not estimated"
+
+
+def test_flagged_model_is_noted():
+    out = run(claim(id="uk", sample="UK"))
+    assert out.loc["uk", "note"].startswith("model flagged")
+
+
+def test_a_level_missing_from_the_results_is_an_error():
+    coefs = D.coefficients()
+    coefs = coefs[coefs["term"] != "gender[T.woman]"]
+    checked = check(claim(covariate="gender", level="woman"))
+    with pytest.raises(ConfigError, match="claim 'c1': covariate: no single estimate for "
+                                          "'gender\\[T.woman\\]'"):
+        check_findings(checked, coefs, D.fit(), D.contrast(), contrast_outcomes=D.OUTCOMES)
+
+
+def test_findings_table_and_run(tmp_path):
+    out = run(claim(), claim(id="cmp", covariate="self_efficacy", outcome="collective_any",
+                             compared_with="individual_any"))
+    t = findings_table(out.reset_index(), SOURCES, words=D.WORDS)
+    assert t.loc[0, "Estimate [CI]"].startswith("OR 1.02 [")
+    assert t.loc[1, "Estimate [CI]"].startswith("difference (log-odds) 0.60 [")
+    assert t.loc[0, "Source"] == "Parrado et al"
+    paths = D.write_inputs(tmp_path)
+    outputs = {k: tmp_path / f"findings.{k}" for k in ("csv", "tex", "html")}
+    outputs["checked"] = tmp_path / "check.csv"
+    run_findings(findings=f"{ROOT}/config/findings.yaml", coefficients=paths["coefficients"],
+                 fit=paths["fit"], contrast=paths["contrast"], outcomes=D.OUTCOMES,
+                 covariates=D.COVARIATES, samples=D.SAMPLES, contrast_outcomes=D.OUTCOMES,
+                 levels=D.LEVELS, conf_level=0.95, digits=2, words=D.WORDS, outputs=outputs)
+    assert "Verdict" in outputs["csv"].read_text()
+    assert outputs["checked"].read_text().count("supported") == 7

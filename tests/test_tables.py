@@ -1,0 +1,263 @@
+"""Display tables from hand-made tidy tables, their three renderings, and the descriptive
+statistics behind them."""
+import html.parser
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import _report_data as D
+from coprod import tables as T
+from coprod.descriptives import describe, prevalence, svy_mean, svy_proportion
+
+COLS = [("pooled", "individual_any"), ("pooled", "collective_any")]
+
+
+def pooled_table(**kw):
+    return T.model_table(D.coefficients(), D.fit(), columns=COLS, covariates=D.COVARIATES,
+                         reference_levels=D.REFERENCE, levels=D.LEVELS, labels=D.LABELS,
+                         words=D.WORDS, **kw)
+
+
+def cell(table, variable, level, column):
+    row = table[(table["variable"] == variable) & (table["level"] == level)]
+    assert len(row) == 1, (variable, level)
+    return row.iloc[0][column]
+
+
+# -- model tables ----------------------------------------------------------------------------
+
+def test_model_table_rows_references_and_fit_rows():
+    t = pooled_table()
+    ind, col = "Individual, any domain", "Collective, any domain"
+    assert list(t.columns) == ["variable", "level", ind, col]
+    assert cell(t, "Gender", "man", ind) == "ref."
+    assert cell(t, "Gender", "woman", ind) == f"{np.exp(0.45):.2f} [{np.exp(0.45 - 1.96 * 0.08):.2f}, " \
+                                              f"{np.exp(0.45 + 1.96 * 0.08):.2f}]"
+    assert cell(t, "Education", "low", col) == "ref."
+    assert cell(t, "Education", "high_100%", col).startswith("1.42 [")
+    assert cell(t, "Country", "UK", ind) == "ref."
+    # a categorical variable gets a header row, a numeric one a single row
+    assert cell(t, "Gender", "", ind) == ""
+    assert cell(t, "Age (years)", "", ind).startswith("1.02 [")
+    assert "Intercept" not in set(t["variable"])
+    foot = t.tail(t.attrs["foot"])
+    assert list(foot["variable"]) == ["n", "Weighted n", "Events", "Pseudo-R\u00b2"]
+    assert cell(t, "n", "", ind) == "4,988" and cell(t, "Pseudo-R\u00b2", "", col) == "0.081"
+    assert "*" not in " ".join(t[ind])
+
+
+def test_model_table_stars_are_optional():
+    t = pooled_table(use_stars=True)
+    assert cell(t, "Gender", "woman", "Individual, any domain").endswith("***")
+    assert not cell(t, "Gender", "woman", "Collective, any domain").endswith("*")
+    assert "p < 0.05" in T.model_table_note(True) and "No significance stars" in \
+        T.model_table_note(False)
+
+
+def test_failed_model_column_is_dashes_and_says_failed():
+    cols = [("FR", "individual_any"), ("FR", "collective_any")]
+    t = T.model_table(D.coefficients(), D.fit(), columns=cols, covariates=D.COVARIATES,
+                      reference_levels=D.REFERENCE, levels=D.LEVELS, labels=D.LABELS,
+                      words=D.WORDS)
+    failed = "Collective, any domain"  # one sample: the heads are the outcomes
+    body = t.head(len(t) - t.attrs["foot"])
+    assert set(body.loc[body["level"] != "", failed]) == {T.NA}
+    assert cell(t, "Model status", "", failed).startswith("failed: the outcome is 0")
+    assert cell(t, "n", "", failed) == T.NA
+    assert cell(t, "Gender", "woman", "Individual, any domain") != T.NA
+
+
+def test_flagged_term_gets_a_dagger():
+    coefs = D.coefficients()
+    coefs.loc[(coefs["term"] == "age") & (coefs["sample"] == "pooled"), "flag"] = "separation"
+    t = T.model_table(coefs, D.fit(), columns=COLS, covariates=D.COVARIATES,
+                      reference_levels=D.REFERENCE, levels=D.LEVELS, labels=D.LABELS)
+    assert cell(t, "Age (years)", "", "Individual co-production, any domain").endswith("\u2020")
+
+
+# -- renderers --------------------------------------------------------------------------------
+
+def test_latex_is_booktabs_and_escaped():
+    tex = T.to_latex(pooled_table(), caption="Odds ratios (100% of cases_x)", note="50% & more",
+                     label="models_pooled")
+    assert r"\toprule" in tex and r"\midrule" in tex and r"\bottomrule" in tex
+    assert r"high\_100\%" in tex
+    assert r"(100\% of cases\_x)" in tex and r"50\% \& more" in tex
+    assert r"Pseudo-R\textsuperscript{2}" in tex
+    assert r"\label{tab:models-pooled}" in tex
+    # every row has as many cells as the header
+    rows = [line for line in tex.splitlines() if line.endswith(r"\\")]
+    assert len({line.count(" & ") for line in rows}) == 1
+    unescaped = [line for line in tex.splitlines()
+                 if "%" in line.replace(r"\%", "") or "_" in line.replace(r"\_", "")]
+    assert not unescaped
+
+
+def test_latex_escape_specials():
+    assert T.latex_escape("a_b%c&d#e$f{g}h~i^j\\k") == \
+        r"a\_b\%c\&d\#e\$f\{g\}h\textasciitilde{}i\textasciicircum{}j\textbackslash{}k"
+
+
+class _Collect(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.text = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_html_table_escapes_and_marks_rows():
+    df = pooled_table()
+    df.loc[0, "variable"] = "Age <years> & more"
+    out = T.to_html(df, caption="A <b>caption</b>", note="Note & more", table_id="x")
+    p = _Collect()
+    p.feed(out)
+    tags = [t for t, _ in p.tags]
+    assert "b" not in tags and "script" not in tags
+    assert "Age <years> & more" in "".join(p.text)
+    assert tags.count("caption") == 1 and "tfoot" in tags
+    assert any(a.get("class") == "level" for t, a in p.tags if t == "tr")
+    assert out.count('<tbody class="foot">') == 1
+
+
+def test_write_table_files(tmp_path):
+    paths = {f: tmp_path / f"t.{f}" for f in ("csv", "tex", "html")}
+    T.write_table_files(pooled_table(), paths, caption="c", note="n", name="t")
+    back = pd.read_csv(paths["csv"], keep_default_na=False)
+    assert list(back.columns[:2]) == ["variable", "level"]
+    assert "ref." in set(back.iloc[:, 2])
+    assert paths["tex"].read_text().startswith(r"\begin{table}")
+    assert paths["html"].read_text().startswith('<table class="coprod-table" id="table-t">')
+
+
+# -- contrast, descriptives and cleaning tables -----------------------------------------------
+
+def test_tidy_contrast_reads_the_estimator_columns():
+    c = T.tidy_contrast(D.contrast())
+    assert {"estimate", "conf_low", "conf_high", "kind", "variable", "level"} <= set(c.columns)
+    assert c.loc[c["term"] == "gender[T.woman]", "level"].iloc[0] == "woman"
+    assert set(c.loc[c["term"] == "joint", "kind"]) == {"joint"}
+    alias = D.contrast().rename(columns={"difference": "diff", "p_value": "p"})
+    assert T.tidy_contrast(alias)["estimate"].notna().sum() == c["estimate"].notna().sum()
+
+
+def test_contrast_table_samples_joint_tests_and_failures():
+    t = T.contrast_table(D.contrast(), samples=["pooled", "UK", "FR"], words=D.WORDS)
+    pooled = D.WORDS["pooled"]
+    assert list(t.columns) == ["variable", "level", pooled, "UK", "FR"]
+    assert cell(t, "Self-efficacy (1-4)", "", pooled).startswith("0.60 [")
+    assert cell(t, "Country: FR", "", "UK") == T.NA
+    assert set(t.loc[t["variable"] == "Gender: woman", "FR"]) == {T.NA}
+    assert cell(t, "Joint test (F): all covariates", "", "UK").startswith("25.00 (p < 0.001)")
+    assert cell(t, "Status", "", "FR").startswith("failed:")
+
+
+def test_descriptives_table():
+    t = T.descriptives_table(D.descriptives(), groups=["UK", "FR"])
+    assert cell(t, "n (unweighted)", "", "UK") == "1,000"
+    assert cell(t, "Gender, %", "woman", "FR") == "52.0 [49.0, 55.0]"
+    assert cell(t, "Age (years), mean", "", "UK") == "47.50 [46.50, 48.50]"
+
+
+def test_cleaning_table_words():
+    t = T.cleaning_table(D.cleaning_summary())
+    assert "Dropped: invalid weight" in t.columns and "Read" in t.columns
+    assert list(t["Balanced"]) == ["yes", "yes"]
+    assert t.loc[0, "Read"] == "1,010"
+
+
+def test_run_tables_writes_every_table(tmp_path):
+    from coprod.report import report_settings, table_names
+
+    paths = D.write_inputs(tmp_path)
+    settings = report_settings(D.config())
+    names = table_names(settings)
+    outputs = {f"{n}_{f}": tmp_path / "t" / f"{n}.{f}" for n in names for f in ("csv", "tex",
+                                                                                 "html")}
+    T.run_tables(descriptives=paths["descriptives"], coefficients=paths["coefficients"],
+                 fit=paths["fit"], contrast=paths["contrast"],
+                 cleaning_summary=paths["cleaning_summary"], clean_table=paths["clean_table"],
+                 settings=settings["tables"], words=settings["words"], covariates=D.COVARIATES,
+                 reference_levels=D.REFERENCE, levels=D.LEVELS,
+                 contrast_outcomes=D.OUTCOMES, conf_level=0.95, outputs=outputs)
+    for path in outputs.values():
+        assert path.stat().st_size > 100, path
+    assert "Collective co-production, any domain vs individual" in \
+        (tmp_path / "t" / "contrast.html").read_text()
+
+
+# -- descriptive statistics -------------------------------------------------------------------
+
+@pytest.fixture
+def survey():
+    rng = np.random.default_rng(3)
+    n = 600
+    df = pd.DataFrame({
+        "country": pd.Categorical(rng.choice(["A", "B", "C"], n), categories=["A", "B", "C"]),
+        "weight": rng.uniform(0.4, 2.5, n), "age": rng.normal(50, 12, n),
+        "y": pd.array(rng.integers(0, 2, n), dtype="Int8"),
+        "sex": pd.Categorical(rng.choice(["man", "woman"], n)),
+    })
+    df.loc[[2, 9, 40], "y"] = pd.NA
+    df.loc[[3, 4], "age"] = np.nan
+    return df
+
+
+DESIGN = {"weights": "weight", "strata": "country", "psu": None, "lonely_psu": "adjust",
+          "model_based": False}
+
+
+def test_svy_mean_of_a_simple_random_sample_is_the_textbook_mean(survey):
+    full = survey.dropna(subset=["age"])
+    r = svy_mean(full["age"].to_numpy(), full, {})
+    age = full["age"]
+    assert r["n"] == len(age)
+    assert r["estimate"] == pytest.approx(age.mean())
+    assert r["std_error"] == pytest.approx(age.std(ddof=1) / np.sqrt(len(age)))
+
+
+def test_proportion_agrees_with_the_linearised_mean(survey):
+    """The logit interval comes from the public estimator; its SE must equal the ratio mean's."""
+    y = survey["y"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    dom = (survey["country"] == "B").to_numpy()
+    p = svy_proportion(y, survey, DESIGN, dom)
+    m = svy_mean(y, survey, DESIGN, dom)
+    assert p["estimate"] == pytest.approx(m["estimate"])
+    assert p["std_error"] == pytest.approx(m["std_error"], rel=1e-6)
+    assert 0 < p["conf_low"] < p["estimate"] < p["conf_high"] < 1
+    assert p["n"] == int((dom & ~np.isnan(y)).sum())
+
+
+def test_proportion_without_variation_has_no_interval(survey):
+    r = svy_proportion(np.zeros(len(survey)), survey, DESIGN, None)
+    assert r["estimate"] == 0 and np.isnan(r["conf_low"]) and "no variation" in r["note"]
+
+
+def test_prevalence_and_describe_by_group(survey):
+    labels = {"y": "Does it", "sex": "Sex", "age": "Age"}
+    prev = prevalence(survey, ["y"], DESIGN, labels=labels)
+    assert list(prev["group"]) == ["A", "B", "C"] and set(prev["kind"]) == {"y"}
+    desc = describe(survey, ["age", "sex"], DESIGN, labels=labels)
+    shares = desc[desc["variable"] == "sex"].groupby("group")["estimate"].sum()
+    assert np.allclose(shares, 1.0)
+    assert set(desc.loc[desc["variable"] == "age", "stat"]) == {"mean"}
+    assert desc.loc[desc["group"] == "A", "group_n"].iloc[0] == int((survey["country"] == "A").sum())
+
+
+def test_every_model_failed_gives_a_table_of_dashes(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    coefs = T.read_results(empty, "coefficients")
+    failed = [(o, s) for o in D.OUTCOMES for s in D.SAMPLES]
+    t = T.model_table(coefs, D.fit(failed=failed), columns=COLS, covariates=D.COVARIATES,
+                      reference_levels=D.REFERENCE, levels=D.LEVELS, labels=D.LABELS)
+    assert cell(t, "Age (years)", "", "Individual co-production, any domain") == T.NA
+    assert cell(t, "Gender", "man", "Individual co-production, any domain") == T.NA
+    assert cell(t, "Model status", "", "Collective co-production, any domain").startswith("failed")
+    con = T.contrast_table(T.read_results(empty, "contrast"), samples=[])
+    assert len(con) == 0
