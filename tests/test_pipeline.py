@@ -1,0 +1,173 @@
+"""The whole pipeline on the bundled data, as a user runs it: outputs, the report, reruns."""
+import hashlib
+import os
+import signal
+import subprocess
+import time
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import BIN, ROOT, SNAKEMAKE, copy_project, snakemake
+
+COUNTRIES = ["UK", "FR", "DE", "DK", "CZ"]
+
+
+def test_clean_outputs(pipeline):
+    clean = pipeline / "results" / "clean"
+    for f in ("survey.parquet", "cleaning_log.csv", "cleaning_summary.csv", "cleaning_summary.md"):
+        assert (clean / f).stat().st_size > 0
+    summ = pd.read_csv(clean / "cleaning_summary.csv")
+    assert summ["country"].tolist() == COUNTRIES and summ["balanced"].all()
+
+
+def test_model_outputs(pipeline):
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    m = pipeline / "results" / "models"
+    fit = pd.read_csv(m / "fit.csv")
+    assert len(fit) == len(cfg["models"]["outcomes"]) * len(cfg["models"]["samples"])
+    for t in ("coefficients", "ame", "predictions", "flags", "contrast"):
+        assert (m / f"{t}.csv").stat().st_size > 0
+    contrast = pd.read_csv(m / "contrast.csv")
+    assert set(contrast["sample"]) == set(cfg["models"]["samples"])
+
+
+class _Collect(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids, self.tags, self.urls, self.imgs = [], [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append(tag)
+        if "id" in a:
+            self.ids.append(a["id"])
+        for k in ("src", "href"):
+            if k in a:
+                self.urls.append(a[k])
+        if tag == "img":
+            self.imgs.append(a.get("src", ""))
+
+
+def test_report_html_is_complete_and_self_contained(pipeline):
+    from coprod.report import figure_names, report_settings, table_names
+
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    html = (pipeline / "results" / "report.html").read_text(encoding="utf-8")
+    p = _Collect()
+    p.feed(html)
+    for section in ("summary", "findings", "figures", "tables", "cleaning", "methods",
+                    "methods-data", "methods-design", "methods-outcomes", "methods-models",
+                    "methods-software", "methods-files", "verdict-rule", "run-date",
+                    "synthetic-warning"):
+        assert section in p.ids, section
+    settings = report_settings(cfg)
+    for name in figure_names(settings):
+        assert f"fig-{name}" in p.ids
+        assert (pipeline / "results" / "figures" / f"{name}.png").exists()
+        assert (pipeline / "results" / "figures" / f"{name}.pdf").exists()
+    for name in list(table_names(settings)) + ["findings"]:
+        assert f"table-{name}" in p.ids
+        for ext in ("csv", "tex", "html"):
+            assert (pipeline / "results" / "tables" / f"{name}.{ext}").exists()
+    assert len(p.ids) == len(set(p.ids))
+    assert p.imgs and all(s.startswith("data:image/png;base64,") for s in p.imgs)
+    assert not {"script", "link", "iframe"} & set(p.tags)
+    assert all(u.startswith(("data:", "#")) for u in p.urls)
+    assert "http://" not in html and "https://" not in html
+
+
+def test_findings_check_on_bundled_data(pipeline):
+    check = pd.read_csv(pipeline / "results" / "tables" / "findings_check.csv")
+    assert len(check) == 7
+    assert set(check["verdict"]) == {"supported"}
+
+
+def test_second_run_does_nothing(pipeline):
+    proc = snakemake(pipeline, "-n")
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_lint(pipeline):
+    proc = snakemake(pipeline, "--lint")
+    assert "Congratulations" in proc.stdout + proc.stderr
+
+
+def test_snakemake_report_zip(pipeline):
+    snakemake(pipeline, "--report", "results/report.zip")
+    with zipfile.ZipFile(pipeline / "results" / "report.zip") as z:
+        names = z.namelist()
+    assert any(n.endswith("report.html") for n in names)
+    assert any(n.endswith(".png") for n in names)
+
+
+def test_changing_a_figure_setting_reruns_only_report_rules(pipeline, tmp_path):
+    extra = tmp_path / "dpi.yaml"
+    extra.write_text("report:\n  figures:\n    dpi: 150\n")
+    proc = snakemake(pipeline, "-n", "--configfile", "config/config.yaml", str(extra))
+    out = proc.stdout + proc.stderr
+    jobs = {line.split()[0] for line in out.split("Job stats:")[1].split("total")[0].splitlines()[3:]
+            if line.strip()}
+    assert jobs == {"figures", "report_html", "all"}, out
+
+
+def _digests(root: Path) -> dict:
+    out = {}
+    for p in sorted((root / "results").rglob("*")):
+        if p.is_file() and p.name != "report.zip":
+            out[str(p.relative_to(root))] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+def _without_run_date(path: Path) -> str:
+    return "\n".join(l for l in path.read_text(encoding="utf-8").splitlines() if 'id="run-date"' not in l)
+
+
+def test_two_runs_from_scratch_are_identical(pipeline, tmp_path):
+    other = copy_project(tmp_path / "again")
+    snakemake(other, "--cores", "2")
+    a, b = _digests(pipeline), _digests(other)
+    assert set(a) == set(b)
+    differ = [k for k in a if a[k] != b[k]]
+    assert differ in ([], ["results/report.html"]), differ
+    assert _without_run_date(pipeline / "results" / "report.html") == \
+        _without_run_date(other / "results" / "report.html")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
+def test_killed_run_finishes_correctly_when_rerun(pipeline, tmp_path, sig):
+    """Ctrl-C: rerun as usual. kill -9 (or a power cut) leaves Snakemake's lock: the README's
+    recovery is `snakemake --unlock`, then the usual command."""
+    work = copy_project(tmp_path / "killed")
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", MPLBACKEND="Agg")
+    proc = subprocess.Popen([SNAKEMAKE, "--cores", "2"], cwd=work, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.time() + 300
+    # wait until model jobs are under way, then kill everything at once
+    while time.time() < deadline and len(list((work / "logs").rglob("*.log"))) < 6:
+        time.sleep(0.2)
+    os.killpg(proc.pid, sig)
+    proc.wait(timeout=120)
+    if sig == signal.SIGINT:  # Snakemake stops its jobs; make sure nothing is left running
+        time.sleep(1)
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    done_before = _digests(work)
+    # nothing written half-way: every file there is a complete, identical copy of a real output
+    ref = _digests(pipeline)
+    partial = [k for k, v in done_before.items() if k in ref and v != ref[k]]
+    assert not partial, partial
+    assert not [k for k in done_before if k.endswith(".part")]
+    if sig == signal.SIGKILL:
+        snakemake(work, "--unlock")
+    snakemake(work, "--cores", "2")
+    after = _digests(work)
+    assert set(after) == set(ref)
+    assert [k for k in ref if after[k] != ref[k]] in ([], ["results/report.html"])
