@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 CORES  ?= 2
 
-.PHONY: run test venv lint report clean-results lock simulate bench
+.PHONY: run test venv lint report clean-results lock simulate bench docs
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "coprod needs Python 3.11 or newer, found " + sys.version.split()[0]'
@@ -46,3 +46,8 @@ lock:
 	  echo "# Regenerate: make lock"; \
 	  /tmp/coprod-lock/bin/pip freeze --all --exclude-editable | grep -v -e '^pip==' -e '^coprod'; } > requirements.lock
 	$(PYTHON) tools/write_environment.py
+
+# Regenerate the documentation that is generated from code (the tests check it is in step).
+docs: venv
+	$(BIN)/python tools/write_config_reference.py
+	$(BIN)/python tools/write_catalogue_doc.py
