@@ -334,7 +334,7 @@ def forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, sample: str, outcom
         _forest_panel(ax, rows, [(sub_all[sub_all["outcome"] == o], colour, names[o])],
                       s["palette"])
         if status == "flagged":
-            ax.set_title("flagged", loc="right", color=GREY, fontsize=s["font_size"] - 1.5)
+            ax.set_title(f"{outcome_words(o, words, labels)} (flagged)", color=colour)
             _corner(ax, f"Flagged: {msg}")
     _log_ticks(axes, 0.08 * len(outcomes))
     return fig
@@ -368,7 +368,7 @@ def countries_forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, samples: 
     fig, axes = _new_figure(0.5 + nrows * (0.7 + 0.16 * len(rows)), s,
                             f"Correlates of {s['subject']} by {group_label.lower()}: odds ratios",
                             f"{_pct(s)} confidence intervals, log scale, the same axis in every "
-                            "panel. " +
+                            "panel; † marks a flagged or failed model (see the flags table). " +
                             "; ".join(f"{word(smp, words)} {_n_phrase(fit, outcomes, smp, names)}"
                                       for smp in samples),
                             nrows, ncols, sharex=True, sharey=True)
@@ -385,10 +385,9 @@ def countries_forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, samples: 
             sub = sub_all[(sub_all["sample"].astype(str) == str(smp)) & (sub_all["outcome"] == o)]
             parts.append((sub, s["palette"][j % len(s["palette"])], names[o]))
         _forest_panel(ax, rows, parts, s["palette"])
-        ax.set_title(word(smp, words), loc="left", fontweight="bold")
-        if notes:
-            ax.set_title("; ".join(notes), loc="right", color=GREY,
-                         fontsize=float(s["font_size"]) - 1.5)
+        # the group's name; a flagged or failed model is marked with a dagger here and named
+        # in the subtitle (a second title on the right collides with long names)
+        ax.set_title(word(smp, words) + (" †" if notes else ""), loc="left", fontweight="bold")
     for ax in axes.flat[len(samples):]:
         ax.set_visible(False)
     fig.legend(*_unique_handles(axes.flat[: len(samples)]), loc="outside lower center",
