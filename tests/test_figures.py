@@ -83,8 +83,9 @@ def test_a_failed_model_is_a_note_not_an_estimate():
 def test_flagged_and_failed_models_are_marked_in_small_multiples():
     fig = make("groups")
     uk, fr = fig.axes[:2]
-    assert "Individual flagged" in uk.get_title("right")
-    assert "Collective failed" in fr.get_title("right")
+    assert uk.get_title("left").endswith("†") and fr.get_title("left").endswith("†")
+    sub = F.subtitle(fig)
+    assert "Individual, flagged" in sub and "Collective: model failed" in sub
     assert len(fr.containers) == 1  # only the individual model is drawn for FR
     assert uk.get_xlim() == fr.get_xlim()  # shared axis
 
