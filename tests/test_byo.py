@@ -1,0 +1,47 @@
+"""Bring your own survey: the whole pipeline on other surveys, by config alone."""
+import pandas as pd
+import pytest
+
+from byo import SHAPES, write_shape
+from conftest import copy_project, snakemake
+
+
+def check_run(work, groups, n_outcomes, n_samples, read_total=None):
+    summ = pd.read_csv(work / "results" / "clean" / "cleaning_summary.csv")
+    assert summ["balanced"].all()
+    assert set(groups) <= set(summ["country"])
+    if read_total is not None:
+        assert summ["read"].sum() == read_total
+    fit = pd.read_csv(work / "results" / "models" / "fit.csv")
+    assert len(fit) == n_outcomes * n_samples
+    assert (fit["status"] != "failed").all(), fit[["sample", "status", "message"]]
+    assert (work / "results" / "report.html").stat().st_size > 0
+    check = pd.read_csv(work / "results" / "tables" / "findings_check.csv")
+    assert len(check) and check["verdict"].isin(["supported", "contradicted", "inconclusive"]).all()
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_generated_survey_runs_by_config_alone(tmp_path, shape):
+    work = copy_project(tmp_path / "p")
+    cfg, spec = write_shape(work, shape)
+    snakemake(work, "--cores", "2", "--configfile", str(cfg.relative_to(work)))
+    m = spec["config"]["models"]
+    check_run(work, spec["groups"], len(m["outcomes"]), len(m["samples"]))
+    html = (work / "results" / "report.html").read_text(encoding="utf-8")
+    assert "A survey of my own" in html
+
+
+def test_real_public_survey_worked_example(tmp_path):
+    work = copy_project(tmp_path / "p")
+    snakemake(work, "--cores", "2", "--configfile", "config/examples/chile/config.yaml")
+    groups = ["Norte", "Centro", "Sur", "Ciudad de Santiago", "Área Metropolitana"]
+    summ = pd.read_csv(work / "results" / "clean" / "cleaning_summary.csv")
+    assert summ["balanced"].all() and summ["read"].sum() == 2700
+    fit = pd.read_csv(work / "results" / "models" / "fit.csv")
+    assert len(fit) == 2 * 6
+    assert (work / "results" / "models" / "fits" / "will_vote" / "Area_Metropolitana" / "fit.csv").exists()
+    check = pd.read_csv(work / "results" / "tables" / "findings_check.csv")
+    assert len(check) == 4
+    html = (work / "results" / "report.html").read_text(encoding="utf-8")
+    assert "FLACSO" in html and "synthetic-warning" not in html
+    assert set(groups) <= set(summ["country"])
