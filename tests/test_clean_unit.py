@@ -224,3 +224,24 @@ def test_outcome_from_category_levels(tmp_path):
     cb["outcomes"]["bad"] = {"variable": "gender", "positive": ["women"]}
     with pytest.raises(ConfigError, match="'women' is not a level of 'gender'.*did you mean 'woman'"):
         validate_codebook(cb)
+
+
+def test_decimal_commas_are_named_and_can_be_read(tmp_path):
+    df = raw(6)
+    df["W"] = ["0,5", "1,5", "2", "1,25", "0,75", "1"]
+    df.to_csv(tmp_path / "AA.csv", index=False, sep=";")
+    cb = codebook(AA={"file": "AA.csv", "delimiter": ";"})
+    with pytest.raises(DataError, match="look like decimal commas: set `decimal: ','`"):
+        clean_survey(cb, root=tmp_path)
+    cb = codebook(AA={"file": "AA.csv", "delimiter": ";", "decimal": ","})
+    table, _ = clean_survey(cb, root=tmp_path)
+    assert table["weight"].tolist() == [0.5, 1.5, 2.0, 1.25, 0.75, 1.0]
+
+
+def test_an_outcome_can_have_its_own_threshold(tmp_path):
+    cb = codebook(AA={"file": write(tmp_path, "AA", raw())})
+    cb["outcomes"]["lenient"] = {"items": ["item_a", "item_b"], "threshold": "sometimes"}
+    validate_codebook(cb)
+    table, _ = clean_survey(cb, root=tmp_path, threshold="often")
+    assert table["any_ab"].tolist()[:4] == [1, 0, 0, 1]
+    assert table["lenient"].tolist()[:4] == [1, 1, 0, 1]

@@ -57,3 +57,10 @@ def test_snakemake_shows_the_message_not_a_traceback(tmp_path):
     out = proc.stdout + proc.stderr
     assert "unknown key 'cleaning.treshold' (did you mean 'threshold'?)" in out
     assert "Traceback" not in out
+
+
+def test_group_column_hint(base):
+    cfg, cb = copy.deepcopy(base[0]), base[1]
+    cfg["design"]["strata"] = "group"
+    with pytest.raises(ConfigError, match="always called 'country'"):
+        check(cfg, cb)

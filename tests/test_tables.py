@@ -261,3 +261,20 @@ def test_every_model_failed_gives_a_table_of_dashes(tmp_path):
     assert cell(t, "Model status", "", "Collective co-production, any domain").startswith("failed")
     con = T.contrast_table(T.read_results(empty, "contrast"), samples=[])
     assert len(con) == 0
+
+
+def test_group_rows_are_blank_in_a_groups_own_model():
+    """A country's own model has no country fixed effects: no 'ref.' for it there."""
+    cols = [("pooled", "individual_any"), ("UK", "individual_any")]
+    t = T.model_table(D.coefficients(), D.fit(), columns=cols, covariates=D.COVARIATES,
+                      reference_levels=D.REFERENCE, levels=D.LEVELS, labels=D.LABELS,
+                      words=D.WORDS)
+    pooled, uk = [c for c in t.columns if c not in ("variable", "level")]
+    ref = D.REFERENCE["country"]
+    row = t[(t["level"] == ref)]
+    assert row[pooled].tolist() == ["ref."] and row[uk].tolist() == [""]
+
+
+def test_contrast_note_speaks_of_differences_not_odds_ratios():
+    assert "excludes 0" in T.star_note(False, 0.95, scale="log-odds difference")
+    assert "excludes 1" in T.star_note(False, 0.95)

@@ -80,8 +80,11 @@ def _numeric(s: pd.Series, file, column) -> pd.Series:
     bad = s[out.isna() & s.notna()]
     if len(bad):
         examples = ", ".join(repr(v) for v in pd.unique(bad)[:3])
+        hint = ""
+        if bad.astype(str).str.fullmatch(r"-?\d*,\d+").all():
+            hint = "; these look like decimal commas: set `decimal: ','` for this group in the codebook"
         raise DataError(f"{file}: column '{column}' should hold numbers but has {examples} "
-                        f"({len(bad)} value(s))")
+                        f"({len(bad)} value(s)){hint}")
     return out.astype("float64")
 
 
@@ -172,7 +175,7 @@ def derive(df: pd.DataFrame, cb: dict, threshold: str) -> pd.DataFrame:
         full = full.assign(**{name: new[name]})
     for name, o in (cb.get("outcomes") or {}).items():
         if "items" in o:
-            parts = [_at_or_above(full[i], threshold, i) for i in o["items"]]
+            parts = [_at_or_above(full[i], o.get("threshold", threshold), i) for i in o["items"]]
         elif "outcomes" in o:
             parts = [full[s].astype("Float64") for s in o["outcomes"]]
         else:  # a category whose listed levels count as 1
@@ -316,7 +319,8 @@ def clean_survey(cb: dict, root: str | Path = ".", threshold: str = "often",
     for (file, fmt), members in by_file.items():
         g0 = members[0][1]
         raw, _meta = read_raw(root / file, fmt, delimiter=g0.get("delimiter"),
-                              encoding=g0.get("encoding", "utf-8"))
+                              encoding=g0.get("encoding", "utf-8"),
+                              decimal=g0.get("decimal", "."))
         frames.update(_split_by_group(raw, file, members, log))
     parts = [clean_group(frames[group], group_specs(cb, group), group, cb["groups"][group]["file"],
                          log, invalid_weight=invalid_weight) for group in names]

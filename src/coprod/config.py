@@ -96,8 +96,8 @@ def check_config(config: dict, cb: dict) -> None:
         errs.append("config: design.model_based: true is only for unweighted data without strata "
                     "or PSUs; set design.weights, design.strata and design.psu to null, or "
                     "model_based to false")
-    thr = (config.get("cleaning") or {}).get("threshold", "often")
     for oname, o in (cb.get("outcomes") or {}).items():
+        thr = o.get("threshold", (config.get("cleaning") or {}).get("threshold", "often"))
         for item in o.get("items", []):
             lv = cols.get(item) or []
             if thr not in lv:
@@ -105,6 +105,10 @@ def check_config(config: dict, cb: dict) -> None:
                             f"used by outcome '{oname}' (levels: {', '.join(lv)})"
                             f"{did_you_mean(thr, lv)}")
                 break
+    group_words = {str(cb.get("group_label", "")).lower(), "group", "groups"}
+    if any(f"'{w}' is not a column" in e for e in errs for w in group_words if w):
+        errs.append("note: the group column of the clean table is always called 'country' "
+                    f"(whatever the codebook's group_label, here '{cb.get('group_label', 'Group')}')")
     if errs:
         raise ConfigError("\n".join(dict.fromkeys(errs)))
 

@@ -58,7 +58,7 @@ def file_format(path: str | Path, fmt: str | None = None) -> str:
 
 
 def read_raw(path: str | Path, fmt: str | None = None, *, delimiter: str | None = None,
-             encoding: str = "utf-8") -> tuple[pd.DataFrame, dict]:
+             encoding: str = "utf-8", decimal: str = ".") -> tuple[pd.DataFrame, dict]:
     """Read one raw survey file; return the data and its metadata (labels where the format has them).
 
     SPSS and Stata user-missing codes are kept as ordinary values, so that the codebook, not the
@@ -78,7 +78,7 @@ def read_raw(path: str | Path, fmt: str | None = None, *, delimiter: str | None 
             meta["column_labels"] = dict(zip(m.column_names, m.column_labels or []))
             meta["value_labels"] = dict(m.variable_value_labels or {})
         elif fmt in ("csv", "tsv"):
-            df = _read_text_table(path, fmt, delimiter, encoding)
+            df = _read_text_table(path, fmt, delimiter, encoding, decimal)
         elif fmt == "parquet":
             df = pd.read_parquet(path)
         else:  # pragma: no cover - guarded by file_format
@@ -95,7 +95,8 @@ def read_raw(path: str | Path, fmt: str | None = None, *, delimiter: str | None 
     return df, meta
 
 
-def _read_text_table(path: Path, fmt: str, delimiter: str | None, encoding: str) -> pd.DataFrame:
+def _read_text_table(path: Path, fmt: str, delimiter: str | None, encoding: str,
+                     decimal: str = ".") -> pd.DataFrame:
     """CSV/TSV as text, then numbers where every value is one; clear messages for the usual
     surprises (another delimiter, another encoding, a repeated column name)."""
     import csv
@@ -121,15 +122,17 @@ def _read_text_table(path: Path, fmt: str, delimiter: str | None, encoding: str)
         raise DataError(f"{path}: duplicated column name(s): {', '.join(map(repr, dupes))}")
     df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""],
                      encoding=encoding)
-    return _numeric_where_possible(df)
+    return _numeric_where_possible(df, decimal)
 
 
-def _numeric_where_possible(df: pd.DataFrame) -> pd.DataFrame:
-    """Text columns whose every non-empty value is a number become numeric (codes are numbers)."""
+def _numeric_where_possible(df: pd.DataFrame, decimal: str = ".") -> pd.DataFrame:
+    """Text columns whose every non-empty value is a number become numeric (codes are numbers);
+    ``decimal=","`` reads European decimal commas."""
     out = {}
     for col in df.columns:
         s = df[col]
-        conv = pd.to_numeric(s, errors="coerce")
+        t = s.str.replace(decimal, ".", regex=False) if decimal != "." else s
+        conv = pd.to_numeric(t, errors="coerce")
         out[col] = conv if conv.notna().sum() == s.notna().sum() else s
     return pd.DataFrame(out, index=df.index)
 

@@ -104,12 +104,13 @@ def fmt_p(p) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def star_note(use: bool, conf_level: float = 0.95) -> str:
+def star_note(use: bool, conf_level: float = 0.95, scale: str = "odds ratio") -> str:
     if use:
         return "* p < 0.05, ** p < 0.01, *** p < 0.001."
+    null = "1" if scale == "odds ratio" else "0"
     return (f"No significance stars: read the {conf_level:.0%} confidence intervals (an "
-            f"odds-ratio interval that excludes 1 is significant at the {1 - conf_level:.0%} "
-            "level).")
+            f"{scale} interval that excludes {null} is significant at the "
+            f"{1 - conf_level:.0%} level).")
 
 
 # -- model tables ----------------------------------------------------------------------------
@@ -196,7 +197,10 @@ def model_table(coefs: pd.DataFrame, fit: pd.DataFrame, *, columns: list[tuple[s
             cells = {}
             for h, (sub, st, _) in models.items():
                 if level == ref:
-                    cells[h] = REF if st != "failed" else NA
+                    # "ref." only where the model has the variable at all (a group's own model
+                    # has no group fixed effects: blank, not "ref.")
+                    in_model = bool((sub["variable"] == var).any())
+                    cells[h] = NA if st == "failed" else (REF if in_model else "")
                 else:
                     hit = sub[(sub["variable"] == var) & (sub["level"] == level)]
                     cells[h] = _cell(hit, st, digits, use_stars)
@@ -555,7 +559,7 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
                  f"({b} minus {a}), with {conf_level:.0%} confidence intervals from one stacked "
                  f"design-based model; a positive difference means a stronger positive effect on "
                  f"{b}. Joint tests: F statistic of all the differences of a term. "
-                 f"{star_note(use_stars, conf_level)}")
+                 f"{star_note(use_stars, conf_level, scale='log-odds difference')}")
     write_table_files(cleaning_table(read_results(cleaning_summary), words),
                       paths["cleaning"], name="cleaning",
                       caption="Cleaning: rows read, dropped by reason and kept",
