@@ -15,8 +15,8 @@ import pandas as pd
 from . import dist
 
 from .errors import DataError, ModelError
-from .survey import (build_model_frame, domain_mask, drop_empty_columns, fit_matrix,
-                     make_design, term_table)
+from .survey import (_weighted_gram, build_model_frame, design_df, domain_mask,
+                     drop_empty_columns, fit_matrix, make_design, score_cov, term_table)
 
 _COLUMNS = ["kind", "term", "variable", "level", "estimate_a", "std_error_a", "estimate_b",
             "std_error_b", "difference", "std_error", "df_num", "df_resid", "statistic",
@@ -55,9 +55,11 @@ def contrast_test(data: pd.DataFrame, outcomes: tuple[str, str] = ("individual_a
     of ``kind == "joint"``: the Wald test per formula term that all its differences are zero
     (``statistic`` = F = W/k on (``df_num`` = k, ``df_resid``); for a factor with k+1 levels
     it tests the k differences at once; chi2 = W is in ``info["joint_tests"]``).
-    ``info``: counts, df, joint tests, flags, and the self-check: the stacked fit must
+    ``info``: counts, df, joint tests, flags, and the self-check: the stacked model must
     reproduce the two separate fits' coefficients (within ``check_tol``) and design-based SEs
-    (relative 1e-6), else ModelError.
+    (relative 1e-6), else ModelError. (Its likelihood separates by outcome, so the stacked
+    estimates are the separate fits' and its variance is assembled from their pieces; the check
+    then guards the joint variance's diagonal blocks.)
     """
     if len(outcomes) != 2:
         raise ModelError(f"contrast_test compares two outcomes, got {list(outcomes)}")
@@ -72,7 +74,8 @@ def contrast_test(data: pd.DataFrame, outcomes: tuple[str, str] = ("individual_a
     design = make_design(data, weights=weights, strata=strata, psu=psu, lonely_psu=lonely_psu)
     in_domain = domain_mask(data, domain)
     ya_all, yb_all = _outcome(data, a), _outcome(data, b)
-    mf = build_model_frame(data, rhs.split("~", 1)[-1])
+    mf = build_model_frame(data, rhs.split("~", 1)[-1],
+                           subset=None if domain is None else in_domain)
     covariates_ok = np.zeros(len(data), dtype=bool)
     covariates_ok[mf.complete] = True
     both = ~np.isnan(ya_all) & ~np.isnan(yb_all)
@@ -81,7 +84,7 @@ def contrast_test(data: pd.DataFrame, outcomes: tuple[str, str] = ("individual_a
     X = mf.X[sel]
     terms = term_table(mf.spec)
     keep, flags = drop_empty_columns(X, terms, mf.spec)
-    X = np.ascontiguousarray(X[:, keep])
+    X = np.asfortranarray(X[:, keep])
     terms = terms.iloc[keep].reset_index(drop=True)
     names = terms["term"].tolist()
     ya, yb = ya_all[rows], yb_all[rows]
@@ -92,14 +95,32 @@ def contrast_test(data: pd.DataFrame, outcomes: tuple[str, str] = ("individual_a
         fits[label] = fit_matrix(X, y, rows, design, names, conf_level=conf_level, terms=terms)
         flags += [{"flag": f["flag"], "detail": f"{outcomes[label == 'b']}: {f['detail']}"}
                   for f in fits[label].flags]
-    # the stacked model: rows 0..n-1 answer a, rows n..2n-1 answer b, same respondents
-    Xs = np.zeros((2 * n, 2 * p))
-    Xs[:n, :p] = X
-    Xs[n:, p:] = X
-    stacked_names = [f"{a}:{t}" for t in names] + [f"{b}:{t}" for t in names]
-    st = fit_matrix(Xs, np.concatenate([ya, yb]), np.concatenate([rows, rows]), design,
-                    stacked_names, conf_level=conf_level, check_separation=False)
-    beta, V = st.params.to_numpy(), st.cov.to_numpy()
+    # The stacked model: rows 0..n-1 answer a, rows n..2n-1 answer b (the same respondents),
+    # model matrix [[X, 0], [0, X]]. Its likelihood separates by outcome, so its estimates are
+    # the two separate fits and its information matrix is block-diagonal; only the design-based
+    # "meat" couples the outcomes, because a respondent's two rows fall in the same PSU and their
+    # scores are summed there. So the stacked sandwich is built from the separate fits' pieces
+    # in one pass over n rows, instead of refitting a 2n x 2p model (8x the work of a fit).
+    A_inv, resid = [], []
+    w = design.weights[rows]
+    for k, y in (("a", ya), ("b", yb)):
+        mu = fits[k].fitted
+        A = _weighted_gram(X, w * mu * (1.0 - mu))
+        try:
+            A_inv.append(np.linalg.inv(A))
+        except np.linalg.LinAlgError:
+            A_inv.append(np.linalg.pinv(A))
+        resid.append(w * (y - mu))
+    bread = np.zeros((2 * p, 2 * p))
+    bread[:p, :p], bread[p:, p:] = A_inv
+    V = bread @ score_cov(design, rows, X, np.column_stack(resid)) @ bread
+    beta = np.concatenate([fits["a"].params.to_numpy(), fits["b"].params.to_numpy()])
+    df = design_df(design, rows) + 1 - 2 * p
+    clusters, n_strata = fits["a"].stats["clusters"], fits["a"].stats["strata"]
+    if df < 1:
+        raise ModelError(f"no residual degrees of freedom: {clusters} "
+                         f"PSU(s) in {n_strata} stratum/strata for "
+                         f"{2 * p} coefficients; use fewer terms or a larger sample")
     separate = np.concatenate([fits["a"].params.to_numpy(), fits["b"].params.to_numpy()])
     se_stacked = np.sqrt(np.diag(V))
     se_separate = np.concatenate([np.sqrt(np.diag(fits[k].cov.to_numpy())) for k in "ab"])
@@ -114,7 +135,6 @@ def contrast_test(data: pd.DataFrame, outcomes: tuple[str, str] = ("individual_a
     diff = D @ beta
     Vd = D @ V @ D.T
     se = np.sqrt(np.clip(np.diag(Vd), 0, None))
-    df = st.df_resid
     q = dist.t_ppf(0.5 + conf_level / 2, df)
     tstat = diff / se
     term_flag = [";".join(sorted({fits[k].term_flags.get(t, "") for k in "ab"} - {""}))
@@ -156,7 +176,7 @@ def contrast_test(data: pd.DataFrame, outcomes: tuple[str, str] = ("individual_a
         "n_missing_outcome": {a: int((in_domain & np.isnan(ya_all)).sum()),
                               b: int((in_domain & np.isnan(yb_all)).sum())},
         "n_missing_covariates": int((in_domain & ~covariates_ok).sum()),
-        "clusters": st.stats["clusters"], "strata": st.stats["strata"], "df_resid": df,
+        "clusters": clusters, "strata": n_strata, "df_resid": df,
         "joint_tests": joint, "flags": flags,
         "check": {"max_rel_coef_diff": coef_diff, "max_rel_se_diff": se_diff},
         "fit_stats": {a: fits["a"].fit_stats(), b: fits["b"].fit_stats()},

@@ -18,7 +18,7 @@ from . import dist
 from scipy.special import expit, logit
 
 from .errors import ModelError
-from .survey import SvyLogitResult, _categorical_factors
+from .survey import SvyLogitResult, _categorical_factors, row_local
 
 _AME_COLUMNS = ["variable", "contrast", "estimate", "std_error", "df_resid", "statistic",
                 "p_value", "conf_low", "conf_high", "flag"]
@@ -74,6 +74,158 @@ def _shift(frame: pd.DataFrame, var: str, h: float) -> pd.DataFrame:
     return out
 
 
+class _Counterfactual:
+    """Model-matrix columns of the fit's rows with some variables changed, built cheaply.
+
+    Why: an average marginal effect or a prediction grid needs the model matrix with a
+    variable set to a value (or shifted) for every respondent. Rebuilding it with the formula
+    engine costs a pass over all rows and columns per level and per grid point (seconds on a
+    million rows). Only the columns of the terms that involve the changed variables change, so
+    only those are computed — by the formula engine, from the fit's own model spec — on one row
+    per distinct combination of the other variables of those terms (a single row when the
+    model has main effects only), and mapped back to the respondents by an index. Terms that
+    the engine evaluates as a Python expression (``I(age**2)``, ``np.log(x)``) might look at the
+    whole column, so for them the columns are computed on all rows, as a full rebuild would.
+    """
+
+    def __init__(self, result: SvyLogitResult):
+        spec = result.spec
+        self.result = result
+        self.md = result.model_data
+        data_vars = set(spec.variables_by_source.get("data", set()))
+        n_full = len(spec.column_names)
+        keep = np.arange(n_full) if result.keep is None else np.asarray(result.keep)
+        kept_pos = np.full(n_full, -1, dtype=np.int64)
+        kept_pos[keep] = np.arange(len(keep))
+        self.terms = []  # (data variables, row-local?, positions of its columns in result.X)
+        for term, sl in spec.term_slices.items():
+            variables = frozenset(spec.term_variables[term] & data_vars)
+            pos = kept_pos[sl.start:sl.stop]
+            self.terms.append((variables, all(row_local(f) for f in term.factors
+                                              if str(f) != "1"), pos[pos >= 0]))
+        self._groups: dict = {}
+
+    def _distinct(self, variables: tuple):
+        """(a row of each, group of each row) for the distinct combinations of ``variables``,
+        or None when there are too many for the shortcut to pay. No sorting: O(rows)."""
+        if variables not in self._groups:
+            n = len(self.md)
+            code = np.zeros(n, dtype=np.int64)
+            size, out = 1, None
+            for v in variables:
+                codes, uniques = pd.factorize(self.md[v], use_na_sentinel=False)
+                size *= max(len(uniques), 1)
+                if size > max(n // 4, 1):
+                    break
+                code = code * max(len(uniques), 1) + codes
+            else:
+                seen = np.bincount(code, minlength=size) > 0
+                group = np.cumsum(seen) - 1
+                some_row = np.empty(size, dtype=np.int64)
+                some_row[code] = np.arange(n)  # any row of a group will do: they are equal
+                out = (some_row[seen], group[code])
+            self._groups[variables] = out
+        return self._groups[variables]
+
+    def columns(self, changes: list[dict], shift: str | None = None) -> list[tuple]:
+        """For each change (``{var: value}``, or with ``shift`` a number ``h`` added to that
+        variable, given as ``{shift: h}``), ``(cols, C, inv)``: the positions of the changed
+        columns in ``result.X``, their values on ``C.shape[0]`` distinct rows, and ``inv``
+        mapping each respondent to its row of ``C`` (None: one row per respondent). All
+        changes must touch the same variables."""
+        return self.columns_many([(changes, shift)])[0]
+
+    def columns_many(self, requests: list[tuple[list[dict], str | None]]) -> list[list[tuple]]:
+        """:meth:`columns` for several ``(changes, shift)`` requests, with one call of the
+        formula engine for all those that need only distinct rows."""
+        out: list = [None] * len(requests)
+        small = []  # (request index, cols, inv, frames)
+        for i, (changes, shift) in enumerate(requests):
+            changed = set(changes[0])
+            cols, others, local = [], set(), True
+            for variables, is_local, pos in self.terms:
+                if variables & changed:
+                    cols.append(pos)
+                    others |= variables
+                    local &= is_local
+            cols = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+            fixed = set() if shift else changed
+            groups = self._distinct(tuple(sorted(others - fixed))) if local else None
+            if not len(cols):
+                out[i] = [(cols, np.zeros((1, 0)), np.zeros(len(self.md), dtype=np.int64))
+                          for _ in changes]
+            elif groups is None:  # all rows, one change at a time (memory)
+                out[i] = [(cols, self._matrix([self._apply(self.md, ch, shift)])[0][:, cols],
+                           None) for ch in changes]
+            else:
+                first, inv = groups
+                base = self.md.iloc[first]
+                small.append((i, cols, inv, [self._apply(base, ch, shift) for ch in changes]))
+        mats = self._matrix([f for _, _, _, frames in small for f in frames])
+        k = 0
+        for i, cols, inv, frames in small:
+            out[i] = [(cols, np.ascontiguousarray(m[:, cols]), inv)
+                      for m in mats[k:k + len(frames)]]
+            k += len(frames)
+        return out
+
+    @staticmethod
+    def _apply(frame: pd.DataFrame, change: dict, shift: str | None) -> pd.DataFrame:
+        if shift:
+            return _shift(frame, shift, change[shift])
+        return _set(frame, change)
+
+    def _matrix(self, frames: list[pd.DataFrame]) -> list[np.ndarray]:
+        """The fit's model matrix of several frames, with one call of the formula engine."""
+        if len(frames) <= 1:
+            return [self.result.model_matrix(f) for f in frames]
+        X = self.result.model_matrix(pd.concat(frames, ignore_index=True))
+        bounds = np.cumsum([0] + [len(f) for f in frames])
+        return [X[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def _scatter(C: np.ndarray, inv: np.ndarray | None, b: np.ndarray) -> np.ndarray:
+    """Per-respondent ``C @ b`` (``C`` on distinct rows, ``inv`` mapping rows to them)."""
+    out = C @ b
+    return out if inv is None else out[inv]
+
+
+def _sums(C: np.ndarray, inv: np.ndarray | None, v: np.ndarray) -> np.ndarray:
+    """``v @ C_full`` (``C_full = C[inv]``) without building ``C_full``."""
+    if inv is None:
+        return v @ C
+    return np.bincount(inv, weights=v, minlength=C.shape[0]) @ C
+
+
+def _average_predictions(result: SvyLogitResult, beta: np.ndarray, w: np.ndarray, cfs: list,
+                         batch: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """For each counterfactual (all changing the same columns): the weighted average predicted
+    probability ``w @ mu`` and its gradient in beta, ``(w * mu * (1 - mu)) @ X_cf``. The
+    gradients of a batch come from one matrix product, i.e. one pass over ``X``."""
+    X = result.X
+    other = _other_part(result, beta, cfs[0][0])
+    pbar = np.empty(len(cfs))
+    G = np.empty((len(cfs), X.shape[1]))
+    for start in range(0, len(cfs), batch):
+        part = cfs[start:start + batch]
+        Vm = np.empty((len(part), X.shape[0]))
+        for i, (cols, C, inv) in enumerate(part):
+            mu = expit(other + _scatter(C, inv, beta[cols]))
+            pbar[start + i] = w @ mu
+            np.multiply(w, mu * (1 - mu), out=Vm[i])
+        G[start:start + len(part)] = Vm @ X
+        for i, (cols, C, inv) in enumerate(part):
+            G[start + i, cols] = _sums(C, inv, Vm[i])
+    return pbar, G
+
+
+def _other_part(result: SvyLogitResult, beta: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``X @ beta`` without the columns ``cols`` (the part a counterfactual leaves as is)."""
+    b = beta.copy()
+    b[cols] = 0.0
+    return result.X @ b
+
+
 def _inference(est, se, result: SvyLogitResult) -> dict:
     est, se = np.asarray(est, float), np.asarray(se, float)
     stat = est / se
@@ -117,34 +269,47 @@ def average_marginal_effects(result: SvyLogitResult, variables: list[str] | None
     w = result.w / result.w.sum()
     md = result.model_data
     separated = _separated_variables(result)
-    rows = []
+    X = result.X
+    mu = expit(X @ beta)
+    s = mu * (1 - mu)
+    # the counterfactual columns every variable needs, from one call of the formula engine
+    requests, plan = [], {}
     for var in variables:
-        info = kinds[var]
-        if info["kind"] == "continuous":
+        if kinds[var]["kind"] == "continuous":
             x = md[var].to_numpy(dtype=float)
             h = 1e-4 * (np.std(x) if np.std(x) > 0 else 1.0)
-            dX = (result.model_matrix(_shift(md, var, h))
-                  - result.model_matrix(_shift(md, var, -h))) / (2 * h)
-            mu = expit(result.X @ beta)
-            s = mu * (1 - mu)
-            dlin = dX @ beta
+            requests.append(([{var: h}, {var: -h}], var))
+            plan[var] = h
+        else:
+            ref = kinds[var]["reference"]
+            col = md[var]
+            if isinstance(col.dtype, pd.CategoricalDtype):
+                codes = np.unique(col.cat.codes.to_numpy())
+                present = set(col.cat.categories[codes[codes >= 0]])
+            else:
+                present = set(col.dropna().astype(object))
+            levels = [lv for lv in kinds[var]["levels"]  # an empty level has no effect to report
+                      if lv != ref and lv in present]
+            requests.append(([{var: ref}] + [{var: lv} for lv in levels], None))
+            plan[var] = levels
+    columns = dict(zip(variables, _Counterfactual(result).columns_many(requests)))
+    rows = []
+    for var in variables:
+        if kinds[var]["kind"] == "continuous":
+            h = plan[var]
+            # the derivative of X is zero outside the columns of the terms that involve var
+            (cols, Cp, inv), (_, Cm, _) = columns[var]
+            dC = (Cp - Cm) / (2 * h)
+            dlin = _scatter(dC, inv, beta[cols])
             est = w @ (s * dlin)
-            grad = (w * s * (1 - 2 * mu) * dlin) @ result.X + (w * s) @ dX
+            grad = (w * s * (1 - 2 * mu) * dlin) @ X
+            grad[cols] += _sums(dC, inv, w * s)
             rows.append((var, "per unit", est, grad))
         else:
-            ref = info["reference"]
-            X0 = result.model_matrix(_set(md, {var: ref}))
-            mu0 = expit(X0 @ beta)
-            g0 = (w * mu0 * (1 - mu0)) @ X0
-            present = set(md[var].dropna().astype(object))
-            for level in info["levels"]:
-                if level == ref or level not in present:  # an empty level has no effect to report
-                    continue
-                X1 = result.model_matrix(_set(md, {var: level}))
-                mu1 = expit(X1 @ beta)
-                est = w @ (mu1 - mu0)
-                grad = (w * mu1 * (1 - mu1)) @ X1 - g0
-                rows.append((var, f"{level} vs {ref}", est, grad))
+            ref = kinds[var]["reference"]
+            pbar, G = _average_predictions(result, beta, w, columns[var])
+            for i, level in enumerate(plan[var], start=1):
+                rows.append((var, f"{level} vs {ref}", pbar[i] - pbar[0], G[i] - G[0]))
     if not rows:
         return pd.DataFrame(columns=_AME_COLUMNS)
     est = np.array([r[2] for r in rows])
@@ -183,14 +348,14 @@ def predict_margins(result: SvyLogitResult, grid: dict[str, list]) -> pd.DataFra
     w = result.w / result.w.sum()
     names = list(grid)
     combos = list(itertools.product(*(list(grid[v]) for v in names)))
-    pred, se = [], []
-    for combo in combos:
-        X = result.model_matrix(_set(result.model_data, dict(zip(names, combo)))) if names \
-            else result.X
-        mu = expit(X @ beta)
-        g = (w * mu * (1 - mu)) @ X
-        pred.append(float(w @ mu))
-        se.append(float(np.sqrt(max(g @ V @ g, 0.0))))
+    if names:
+        cfs = _Counterfactual(result).columns([dict(zip(names, combo)) for combo in combos])
+        pbar, G = _average_predictions(result, beta, w, cfs)
+    else:
+        mu = expit(result.X @ beta)
+        pbar, G = np.array([w @ mu]), ((w * mu * (1 - mu)) @ result.X)[None, :]
+    pred = [float(x) for x in pbar]
+    se = [float(np.sqrt(max(g @ V @ g, 0.0))) for g in G]
     pred, se = np.array(pred), np.array(se)
     q = _inference(pred, se, result)["q"]
     se_logit = se / (pred * (1 - pred))

@@ -18,6 +18,7 @@ Term names follow formulaic: ``Intercept``, ``age``, ``country[T.BB]``, ``Q('odd
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,22 +100,40 @@ def make_design(data: pd.DataFrame, *, weights: str | None = None, strata: str |
     if strata is None:
         s_codes, s_labels = np.zeros(n, dtype=np.int64), ("(all)",)
     else:
-        codes, uniques = pd.factorize(_column(data, strata, "strata"), sort=True)
-        s_codes, s_labels = codes.astype(np.int64), tuple(uniques.tolist())
+        s_codes, s_labels = _sorted_codes(_column(data, strata, "strata"))
+    n_strata = len(s_labels)
     if psu is None:
-        p_raw = np.arange(n, dtype=np.int64)
+        # each respondent is a PSU; PSUs numbered by (stratum, row) as the general case does,
+        # by a stable counting sort instead of sorting a million (stratum, row) keys
+        order = np.argsort(s_codes.astype(np.int16 if n_strata < 2 ** 15 else np.int64),
+                           kind="stable")
+        p_codes = np.empty(n, dtype=np.int64)
+        p_codes[order] = np.arange(n, dtype=np.int64)
+        psu_stratum = s_codes[order]
     else:
         p_raw = pd.factorize(_column(data, psu, "psu"))[0].astype(np.int64)
-    # nest=TRUE: a PSU is a (stratum, label) pair
-    combined = s_codes * (int(p_raw.max(initial=-1)) + 1) + p_raw
-    p_codes, p_uniques = pd.factorize(combined, sort=True)
-    p_codes = p_codes.astype(np.int64)
-    n_strata = len(s_labels)
-    psu_stratum = (np.asarray(p_uniques) // (int(p_raw.max(initial=-1)) + 1)).astype(np.int64)
+        # nest=TRUE: a PSU is a (stratum, label) pair
+        combined = s_codes * (int(p_raw.max(initial=-1)) + 1) + p_raw
+        p_codes, p_uniques = pd.factorize(combined, sort=True)
+        p_codes = p_codes.astype(np.int64)
+        psu_stratum = (np.asarray(p_uniques) // (int(p_raw.max(initial=-1)) + 1)).astype(np.int64)
     n_psu = np.bincount(psu_stratum, minlength=n_strata)
     return Design(weights=w, stratum=s_codes, psu=p_codes, psu_stratum=psu_stratum, n_psu=n_psu,
                   strata_labels=s_labels, lonely_psu=lonely_psu, has_weights=weights is not None,
                   has_strata=strata is not None, has_psu=psu is not None)
+
+
+def _sorted_codes(col: pd.Series) -> tuple[np.ndarray, tuple]:
+    """``pd.factorize(col, sort=True)`` as int64 codes and a tuple of labels; for a pandas
+    Categorical straight from its codes (factorize would go through an object array)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy().astype(np.int64)
+        used = np.flatnonzero(np.bincount(codes, minlength=len(col.cat.categories)))
+        remap = np.full(len(col.cat.categories), -1, dtype=np.int64)
+        remap[used] = np.arange(len(used))
+        return remap[codes], tuple(col.cat.categories[used].tolist())
+    codes, uniques = pd.factorize(col, sort=True)
+    return codes.astype(np.int64), tuple(uniques.tolist())
 
 
 def lonely_strata(design: Design, rows: np.ndarray) -> list:
@@ -137,6 +156,9 @@ def _n_distinct(codes: np.ndarray, size: int) -> int:
     return int(np.count_nonzero(np.bincount(codes, minlength=size)))
 
 
+_BLOCK = 1 << 13  # rows per block in the variance sums (small enough to stay in cache)
+
+
 def design_cov(design: Design, rows: np.ndarray, z: np.ndarray) -> np.ndarray:
     """Covariance of the estimated total ``sum(z)`` under the design (svyrecvar, one stage).
 
@@ -145,39 +167,109 @@ def design_cov(design: Design, rows: np.ndarray, z: np.ndarray) -> np.ndarray:
     PSUs (PSUs without any of ``rows`` are zeros) and scaled by n_h/(n_h-1). A stratum with one
     PSU follows ``design.lonely_psu``: ``fail`` raises, ``remove``/``certainty`` contribute
     nothing, ``adjust`` centres it at the grand mean of PSU totals (survey's rule).
+
+    Only the PSUs that hold some of ``rows`` are materialised: each of the other PSUs of a
+    present stratum is a zero total, whose deviation ``-centre_h`` is added in closed form
+    (``(n_h - m_h) * scale_h * centre_h centre_h'``), so the cost is a pass over ``z``
+    whatever the number of PSUs in the design.
     """
     z = np.asarray(z, dtype=float)
     if z.ndim == 1:
         z = z[:, None]
-    k = z.shape[1]
-    n_psu_total = len(design.psu_stratum)
-    psu = design.psu[rows]
-    totals = np.empty((n_psu_total, k))
-    for j in range(k):
-        totals[:, j] = np.bincount(psu, weights=z[:, j], minlength=n_psu_total)
+    psu = design.psu[np.asarray(rows)]
+    counts = np.bincount(psu, minlength=len(design.psu_stratum))
+    if len(psu) == 0 or counts.max() <= 1:
+        # every row its own PSU (no clusters, or clusters of one): the totals are the rows
+        return _centred_cov(design, design.psu_stratum[psu], z.shape[1],
+                            lambda a, b: z[a:b], len(z))
+    psu_ids = np.flatnonzero(counts)
+    inverse = (np.cumsum(counts > 0) - 1)[psu]
+    zt = np.ascontiguousarray(z.T)  # contiguous columns: one cache-friendly pass each
+    totals = np.empty((len(psu_ids), z.shape[1]))
+    for j in range(z.shape[1]):
+        totals[:, j] = np.bincount(inverse, weights=zt[j], minlength=len(psu_ids))
+    return _centred_cov(design, design.psu_stratum[psu_ids], z.shape[1],
+                        lambda a, b: totals[a:b], len(totals))
+
+
+def score_cov(design: Design, rows: np.ndarray, X: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """``design_cov`` of the scores ``r_i x_i`` (the "meat" of the sandwich); with ``r`` of
+    shape (n, m), of the side-by-side scores ``[r_i1 x_i, ..., r_im x_i]`` of m models sharing
+    ``X``. When every row is its own PSU the n x p(m) score matrix is never built: the scores
+    are formed block by block, in cache, as the sums need them."""
+    r = np.asarray(r, dtype=float)
+    r2 = r[:, None] if r.ndim == 1 else r
+
+    def scores(a, b):
+        Xb = X[a:b]
+        if r2.shape[1] == 1:
+            return Xb * r2[a:b]
+        return np.hstack([Xb * r2[a:b, j:j + 1] for j in range(r2.shape[1])])
+
+    psu = design.psu[np.asarray(rows)]
+    counts = np.bincount(psu, minlength=len(design.psu_stratum))
+    if len(psu) == 0 or counts.max() > 1:
+        return design_cov(design, rows, scores(0, len(X)))
+    return _centred_cov(design, design.psu_stratum[psu], X.shape[1] * r2.shape[1], scores,
+                        len(X))
+
+
+def _centred_cov(design: Design, h_of: np.ndarray, k: int, block, n_totals: int) -> np.ndarray:
+    """sum_h scale_h sum_(PSUs j of h) (T_j - centre_h)(T_j - centre_h)' for the PSU totals
+    ``block(a, b)`` (rows a..b of them), in stratum ``h_of``; PSUs of a present stratum without
+    any total are zeros.
+
+    One pass, block by block (the temporaries stay in cache): the stratum sums S_h and the scaled
+    cross-products G = sum_j scale_h T_j T_j'; then the centring in closed form,
+    ``G - sum_h scale_h (c_h S_h' + S_h c_h' - m_h c_h c_h')``. That subtraction is exact to
+    rounding unless the stratum means are large next to the spread (for model scores, whose sums
+    are zero at the estimate, they are tiny); when the correction is more than half of any
+    diagonal term, a second pass centres every total before multiplying, as svyrecvar does.
+    """
     n_strata = len(design.n_psu)
-    present = np.bincount(design.stratum[rows], minlength=n_strata) > 0
-    strat_sum = np.empty((n_strata, k))
-    for j in range(k):
-        strat_sum[:, j] = np.bincount(design.psu_stratum, weights=totals[:, j], minlength=n_strata)
+    m_h = np.bincount(h_of, minlength=n_strata).astype(float)  # PSUs holding rows, per stratum
+    present = m_h > 0
     n_h = design.n_psu.astype(float)
-    centre = strat_sum / n_h[:, None]
     scale = np.where(n_h > 1, n_h / np.maximum(n_h - 1, 1), 1.0)
+    root = np.sqrt(scale)
     lonely = present & (design.n_psu == 1)
-    if lonely.any():
+    if lonely.any() and design.lonely_psu == "fail":
         labels = [design.strata_labels[h] for h in np.flatnonzero(lonely)]
-        if design.lonely_psu == "fail":
-            raise ModelError(f"stratum {labels[0]!r} has only one PSU (lonely_psu='fail'); "
-                             f"strata with a single PSU: {labels}")
-        if design.lonely_psu == "adjust":
-            grand = z.sum(axis=0) / n_h[present].sum()
-            centre[lonely] = grand
-        # remove / certainty: centring at its own total makes the contribution zero
-    dev = totals - centre[design.psu_stratum]
-    dev[~present[design.psu_stratum]] = 0.0
-    s = np.sqrt(scale)[design.psu_stratum]
-    dev *= s[:, None]
-    return dev.T @ dev
+        raise ModelError(f"stratum {labels[0]!r} has only one PSU (lonely_psu='fail'); "
+                         f"strata with a single PSU: {labels}")
+    strat_sum = np.zeros((n_strata, k))
+    G = np.zeros((k, k))
+    few = n_strata <= 64
+    levels = np.arange(n_strata)
+    for start in range(0, n_totals, _BLOCK):
+        T, h = block(start, start + _BLOCK), h_of[start:start + _BLOCK]
+        if few:  # indicator x totals: one small product per block
+            strat_sum += (h[:, None] == levels).astype(float).T @ T
+        else:
+            for j in range(k):
+                strat_sum[:, j] += np.bincount(h, weights=T[:, j], minlength=n_strata)
+        Ts = T * root[h][:, None]
+        G += Ts.T @ Ts
+    centre = strat_sum / n_h[:, None]
+    if lonely.any() and design.lonely_psu == "adjust":
+        centre[lonely] = strat_sum[present].sum(axis=0) / n_h[present].sum()
+    # remove / certainty: centring a lonely PSU at its own total makes its contribution zero
+    cs = centre * np.where(present, scale, 0.0)[:, None]
+    correction = cs.T @ strat_sum + strat_sum.T @ cs - (cs * m_h[:, None]).T @ centre
+    if np.all(np.diag(correction) <= 0.5 * np.diag(G)):
+        B = G - correction
+    else:  # large stratum means: centre first (two passes)
+        B = np.zeros((k, k))
+        for start in range(0, n_totals, _BLOCK):
+            h = h_of[start:start + _BLOCK]
+            dev = block(start, start + _BLOCK) - centre[h]
+            dev *= root[h][:, None]
+            B += dev.T @ dev
+    # the PSUs of present strata that hold none of the rows: total 0, deviation -centre_h
+    empty = np.where(present, (n_h - m_h) * scale, 0.0)
+    if empty.any():
+        B += (centre * empty[:, None]).T @ centre
+    return (B + B.T) / 2
 
 
 # --------------------------------------------------------------------------------------------
@@ -187,7 +279,7 @@ def design_cov(design: Design, rows: np.ndarray, z: np.ndarray) -> np.ndarray:
 class ModelFrame:
     """The model matrix of the complete rows and what margins need to rebuild it."""
 
-    X: np.ndarray                 # (n_complete, p) float
+    X: np.ndarray                 # (n_complete, p) float, column-major
     y: np.ndarray | None          # (n_complete,) or None for a right-hand side only
     complete: np.ndarray          # positions (0..n-1) of the complete rows
     columns: list[str]
@@ -217,20 +309,84 @@ def formula_ready(frame: pd.DataFrame, names) -> pd.DataFrame:
     return frame
 
 
-def build_model_frame(data: pd.DataFrame, formula: str) -> ModelFrame:
+_Q_LITERAL = re.compile(r"""^Q\((?P<q>['"]).*(?P=q)\)$""")
+
+
+def row_local(factor) -> bool:
+    """A formula factor whose value in a row depends only on that row: a literal, a plain
+    column lookup (``age``) or a quoted one (``Q('odd name')``), whatever its encoding. A
+    Python expression might look at the whole column (``I(x - x.mean())``, ``center(x)``)."""
+    method = getattr(getattr(factor, "eval_method", None), "value", None)
+    if method in ("lookup", "literal"):
+        return True
+    return method == "python" and bool(_Q_LITERAL.match(str(factor.expr)))
+
+
+def _formula_terms(parsed):
+    parts = [parsed.lhs, parsed.rhs] if hasattr(parsed, "rhs") else [parsed]
+    return [term for part in parts for term in part]
+
+
+def _rows_only(data: pd.DataFrame, parsed, needed, subset: np.ndarray | None):
+    """The needed columns of only the rows that can enter the model (in ``subset`` and with no
+    missing model variable), or None when that is not certain to give the same model matrix as
+    materialising all rows and dropping the others.
+
+    It is exact when every factor is row-local and every categorical column is a pandas
+    Categorical (its levels, used or not, are the categories); the levels of text columns are
+    learned from the values present, and a transform may use the whole column."""
+    if not all(row_local(f) for t in _formula_terms(parsed) for f in t.factors):
+        return None
+    cols = [c for c in needed if c in data.columns]
+    if len(cols) < len(needed) - sum(1 for c in needed if c == "Q"):
+        return None  # an unknown name: the full path gives formulaic's own message
+    complete = np.ones(len(data), dtype=bool)
+    for c in cols:
+        dtype = data[c].dtype
+        if not (isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(dtype)
+                or pd.api.types.is_bool_dtype(dtype)):
+            return None
+        complete &= data[c].notna().to_numpy()
+    ok = complete if subset is None else complete & np.asarray(subset, dtype=bool)
+    positions = np.flatnonzero(ok)
+    if len(positions) == 0:
+        return None
+    return data[cols].iloc[positions].reset_index(drop=True), positions, complete
+
+
+def _float_matrix(frame: pd.DataFrame) -> np.ndarray:
+    """A model-matrix DataFrame as a column-major float array, one column at a time (pandas'
+    own conversion of mixed int/float columns goes row by row and is ~30x slower)."""
+    X = np.empty(frame.shape, dtype=float, order="F")
+    for j in range(frame.shape[1]):
+        X[:, j] = frame.iloc[:, j].to_numpy(dtype=float)
+    return X
+
+
+def build_model_frame(data: pd.DataFrame, formula: str, *,
+                      subset: np.ndarray | None = None) -> ModelFrame:
     """Parse ``formula`` with formulaic on all rows; rows missing a model variable are dropped.
 
     Categorical levels are learned from all rows (not the domain), so every domain model has the
     same columns and the same reference level; a level absent from a domain is an all-zero
     column that the caller flags and drops.
+
+    ``subset`` (a boolean mask over the rows) keeps only those rows in the result (e.g. a
+    domain). When that is exact (plain columns, pandas Categoricals), only the rows that can
+    enter the model are materialised, which is much faster for a small domain of a large survey.
     """
     import formulaic
 
     try:
-        needed = formulaic.Formula(formula).required_variables
+        parsed = formulaic.Formula(formula)
+        needed = parsed.required_variables
     except Exception as exc:
         raise _formulaic_error(formula, exc) from exc
-    frame = formula_ready(data.reset_index(drop=True), needed)
+    fast = _rows_only(data, parsed, needed, subset)
+    if fast is not None:
+        frame, positions, all_complete = fast
+    else:
+        frame, positions = formula_ready(data.reset_index(drop=True), needed), None
     try:
         mm = formulaic.model_matrix(formula, frame, na_action="drop")
     except Exception as exc:  # formulaic raises many types; the message names the problem
@@ -241,9 +397,13 @@ def build_model_frame(data: pd.DataFrame, formula: str) -> ModelFrame:
         lhs, rhs = None, mm
     spec = rhs.model_spec
     complete = np.asarray(rhs.index, dtype=np.int64)
-    X = np.asarray(rhs, dtype=float)
-    if not X.flags.c_contiguous:
-        X = np.ascontiguousarray(X)
+    X = _float_matrix(rhs)
+    sel = None
+    if positions is not None:
+        complete = positions[complete]
+    elif subset is not None:
+        sel = np.asarray(subset, dtype=bool)[complete]
+        complete, X = complete[sel], np.asfortranarray(X[sel])
     y = outcome = None
     if lhs is not None:
         if lhs.shape[1] != 1:
@@ -251,7 +411,18 @@ def build_model_frame(data: pd.DataFrame, formula: str) -> ModelFrame:
                              f"got columns {list(lhs.columns)}")
         outcome = str(lhs.columns[0])
         y = np.asarray(lhs.iloc[:, 0], dtype=float)
+        if sel is not None:
+            y = y[sel]
         bad = ~np.isin(y, (0.0, 1.0))
+        if positions is not None and not bad.any() and len(positions) < all_complete.sum():
+            # as when all rows are materialised: a bad outcome code outside the subset counts
+            (name,) = lhs.model_spec.variables_by_source.get("data", {outcome})
+            y_all = data[name].to_numpy()[all_complete]
+            if pd.api.types.is_numeric_dtype(data[name].dtype):
+                y_all = y_all.astype(float)
+                bad_all = ~np.isin(y_all, (0.0, 1.0))
+                if bad_all.any():
+                    y, bad = y_all, bad_all
         if bad.any():
             raise ModelError(f"outcome {outcome!r} must be coded 0/1; found value {y[bad][0]!r}")
     data_vars = set(spec.variables_by_source.get("data", set()))
@@ -309,7 +480,7 @@ def drop_empty_columns(X: np.ndarray, terms: pd.DataFrame, spec) -> tuple[np.nda
 
     Returns the kept column positions and one "empty_level" flag per dropped column.
     """
-    nonzero = np.abs(X).sum(axis=0) > 0
+    nonzero = np.count_nonzero(X, axis=0) > 0
     flags = []
     cats = _categorical_factors(spec)
     keep = []
@@ -329,7 +500,7 @@ def drop_empty_columns(X: np.ndarray, terms: pd.DataFrame, spec) -> tuple[np.nda
     if "Intercept" in set(terms["term"]):
         for factor, info in cats.items():
             block = [j for j in keep if terms.at[j, "factor"] == factor and terms.at[j, "level"]]
-            if block and np.all(X[:, block].sum(axis=1) == 1):
+            if block and _rows_sum_to_one(X, block):
                 var = terms.at[block[0], "variable"]
                 if len(block) == 1:  # one level left: the variable does not vary in this sample
                     only = terms.at[block[0], "level"]
@@ -343,9 +514,18 @@ def drop_empty_columns(X: np.ndarray, terms: pd.DataFrame, spec) -> tuple[np.nda
     return np.asarray(keep, dtype=np.int64), flags
 
 
+def _rows_sum_to_one(X: np.ndarray, block: list[int]) -> bool:
+    """Whether every row of ``X[:, block]`` sums to 1, without copying the block."""
+    if len(block) == 1:
+        return bool(np.all(X[:, block[0]] == 1))
+    ones = np.zeros(X.shape[1])
+    ones[block] = 1.0
+    return bool(np.all(X @ ones == 1))
+
+
 def check_rank(X: np.ndarray, w: np.ndarray, names: list[str], tol: float = 1e-11) -> None:
     """Raise ModelError naming the terms that are linear combinations of each other."""
-    G = X.T @ (X * w[:, None])
+    G = _weighted_gram(X, w)
     d = np.sqrt(np.diag(G))
     if np.any(d == 0):
         zero = [names[j] for j in np.flatnonzero(d == 0)]
@@ -413,6 +593,13 @@ def separation_terms(X: np.ndarray, y: np.ndarray) -> np.ndarray | None:
 # --------------------------------------------------------------------------------------------
 # Fit
 # --------------------------------------------------------------------------------------------
+def _weighted_gram(X: np.ndarray, v: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``X' diag(v) X`` for ``v >= 0`` as ``(sqrt(v) X)' (sqrt(v) X)``: BLAS sees ``A.T @ A`` and
+    computes only one triangle (syrk), about 3x faster than ``X.T @ (X * v[:, None])``."""
+    A = np.multiply(X, np.sqrt(v)[:, None], out=out)
+    return A.T @ A
+
+
 def _loglik(y: np.ndarray, eta: np.ndarray, w: np.ndarray) -> float:
     # y*log(mu) + (1-y)*log(1-mu) = -log(1 + exp(-(2y-1)*eta)), stable for large |eta|
     return -float(w @ np.logaddexp(0.0, (1.0 - 2.0 * y) * eta))
@@ -431,10 +618,11 @@ def irls_logit(X: np.ndarray, y: np.ndarray, w: np.ndarray, *, tol: float = 1e-1
     dev_old = -2.0 * _loglik(y, eta, w)
     converged = False
     it = 0
+    buf = np.empty_like(X, dtype=float)  # reused: no fresh n x p temporary per iteration
     for it in range(1, max_iter + 1):
         mu = expit(eta)
         g = X.T @ (w * (y - mu))
-        H = X.T @ (X * (w * mu * (1.0 - mu))[:, None])
+        H = _weighted_gram(X, w * mu * (1.0 - mu), out=buf)
         dg = np.sqrt(np.diag(H))
         dg[dg == 0] = 1.0
         try:
@@ -578,7 +766,7 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
                 term_flags[t] = "separation"
     # covariance
     v = w * mu * (1.0 - mu)
-    A = X.T @ (X * v[:, None])
+    A = _weighted_gram(X, v)
     try:
         A_inv = np.linalg.inv(A)
     except np.linalg.LinAlgError:
@@ -588,8 +776,7 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
         cov = A_inv
         df_resid = n_used - p
     else:
-        U = X * (w * (y - mu))[:, None]
-        B = design_cov(design, rows, U)
+        B = score_cov(design, rows, X, w * (y - mu))
         cov = A_inv @ B @ A_inv
         df_resid = design_df(design, rows) + 1 - p
         lonely = lonely_strata(design, rows)
@@ -674,15 +861,14 @@ def fit_svy_logit(data: pd.DataFrame, formula: str, *, weights: str | None = Non
         raise ModelError(f"model_based=True gives plain glm standard errors and is only for "
                          f"unweighted data, but weights column {weights!r} varies")
     in_domain = domain_mask(data, domain)
-    mf = build_model_frame(data, formula)
-    sel = in_domain[mf.complete]
-    rows = mf.complete[sel]
+    mf = build_model_frame(data, formula, subset=None if domain is None else in_domain)
+    rows = mf.complete
     n_excluded = int(in_domain.sum() - len(rows))
-    X, y = mf.X[sel], mf.y[sel]
+    X, y = mf.X, mf.y
     terms = term_table(mf.spec)
     keep, flags = drop_empty_columns(X, terms, mf.spec)
     if len(keep) < X.shape[1]:
-        X = np.ascontiguousarray(X[:, keep])
+        X = np.asfortranarray(X[:, keep])
     terms = terms.iloc[keep].reset_index(drop=True)
     names = terms["term"].tolist()
     res = fit_matrix(X, y, rows, design, names, model_based=model_based, conf_level=conf_level,

@@ -13,6 +13,12 @@ rule clean:
     params:
         threshold=config["cleaning"]["threshold"],
         invalid_weight=config["cleaning"]["invalid_weight"],
+    threads: 1
+    resources:
+        mem_mb=lambda wc, input: 1000 + 30 * int(input.size_mb),
+        runtime=lambda wc, input: 10 + int(input.size_mb) // 5,
+    benchmark:
+        "results/benchmarks/clean.tsv"
     log:
         "logs/clean.log",
     conda:

@@ -14,6 +14,12 @@ rule fit_model:
         design=design_params(),
         conf_level=config["models"]["conf_level"],
         grids=config["models"]["predictions"],
+    threads: 1
+    resources:
+        mem_mb=lambda wc, input: 1000 + 150 * int(input.size_mb),
+        runtime=lambda wc, input: 10 + int(input.size_mb),
+    benchmark:
+        "results/benchmarks/fit_model/{outcome}/{sample}.tsv"
     log:
         "logs/models/{outcome}/{sample}.log",
     wildcard_constraints:
@@ -37,6 +43,12 @@ rule contrast:
         reference_levels=config["models"]["reference_levels"],
         design=design_params(),
         conf_level=config["models"]["conf_level"],
+    threads: 1
+    resources:
+        mem_mb=lambda wc, input: 1000 + 250 * int(input.size_mb),
+        runtime=lambda wc, input: 10 + 2 * int(input.size_mb),
+    benchmark:
+        "results/benchmarks/contrast/{sample}.tsv"
     log:
         "logs/contrast/{sample}.log",
     wildcard_constraints:
@@ -61,6 +73,12 @@ rule gather_models:
         contrast="results/models/contrast.csv",
     params:
         tables=MODEL_TABLES,
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    benchmark:
+        "results/benchmarks/gather_models.tsv"
     log:
         "logs/gather_models.log",
     conda:

@@ -65,6 +65,12 @@ rule descriptives:
         design={k: config["design"][k] for k in ("weights", "strata", "psu", "lonely_psu",
                                                  "model_based")},
         conf_level=config["models"]["conf_level"],
+    threads: 1
+    resources:
+        mem_mb=lambda wc, input: 1000 + 100 * int(input.size_mb),
+        runtime=lambda wc, input: 10 + 10 * int(input.size_mb),
+    benchmark:
+        "results/benchmarks/descriptives.tsv"
     log:
         "logs/report/descriptives.log",
     conda:
@@ -89,6 +95,12 @@ rule figures:
         subject=REPORT["subject"],
         weighted=WEIGHTED,
         **MODEL_SETTINGS,
+    threads: 1
+    resources:
+        mem_mb=lambda wc, input: 1000 + 50 * int(input.size_mb),
+        runtime=20,
+    benchmark:
+        "results/benchmarks/figures.tsv"
     log:
         "logs/report/figures.log",
     conda:
@@ -113,6 +125,12 @@ rule tables:
         conf_level=config["models"]["conf_level"],
         weighted=WEIGHTED,
         **MODEL_SETTINGS,
+    threads: 1
+    resources:
+        mem_mb=lambda wc, input: 1000 + 50 * int(input.size_mb),
+        runtime=20,
+    benchmark:
+        "results/benchmarks/tables.tsv"
     log:
         "logs/report/tables.log",
     conda:
@@ -142,6 +160,12 @@ rule findings:
         conf_level=config["models"]["conf_level"],
         digits=REPORT["tables"]["digits"],
         words=REPORT["words"],
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    benchmark:
+        "results/benchmarks/findings.tsv"
     log:
         "logs/report/findings.log",
     conda:
@@ -171,6 +195,12 @@ rule report_html:
         config={k: config.get(k, {}) for k in ("data", "cleaning", "design", "models", "report")},
         figure_names=FIGURES,
         table_names=[t for t in TABLES if t != "cleaning"],
+    threads: 1
+    resources:
+        mem_mb=lambda wc, input: 1000 + 50 * int(input.size_mb),
+        runtime=20,
+    benchmark:
+        "results/benchmarks/report_html.tsv"
     log:
         "logs/report/report_html.log",
     conda:

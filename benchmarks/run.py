@@ -1,0 +1,379 @@
+"""Speed and scale figures of the coprod pipeline, each next to its target (not a test).
+
+    .venv/bin/python benchmarks/run.py            # everything (about 10 minutes on 2 cores)
+    .venv/bin/python benchmarks/run.py --quick    # a smoke check: no 1M pipeline, one repeat each
+    make bench                                    # the same as the first line
+
+Every pipeline run happens in a fresh copy of the project in a temporary folder (Snakefile,
+workflow/, scripts/, config/, data/), so the repository's own results/ are never touched:
+
+* cold pipeline vs benchmarks/baseline.py (a minimal pandas + statsmodels script that reads the
+  same five .sav files and fits the two pooled "any domain" models with the same design-based
+  errors). The full pipeline does far more (48 models, contrasts, AMEs, predictions, the report),
+  so it is also timed restricted to the same work: the clean job plus the two pooled model jobs.
+  Both must give the same coefficients; the difference is printed.
+* a no-op rerun (nothing to do);
+* the whole pipeline on simulated surveys of 100,000 and 1,000,000 respondents
+  (``python -m coprod.simulate --n-total N`` into the copy's data/raw): end to end, per stage
+  (clean / models / report) from the rules' ``benchmark:`` files (results/benchmarks/), the peak
+  RSS of every job, and the 100k -> 1M growth;
+* on 1,000,000 synthetic rows: one pooled design-based model (``coprod.svy_logit``, 5 strata,
+  2,000 clusters, 6 terms) and the design-based variance step against the fit alone.
+
+Wall times depend on what else runs on the machine: the load average is printed with each figure.
+Results also go to benchmarks/out/ (git-ignored): the table and a JSON file.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+COPY = ["Snakefile", "workflow", "scripts", "config", "data", "environment.yml"]
+POOLED_TARGETS = [f"results/models/fits/{o}/pooled/coefficients.csv"
+                  for o in ("individual_any", "collective_any")]
+STAGES = {"clean": "clean", "fit_model": "models", "contrast": "models",
+          "gather_models": "models", "descriptives": "report", "figures": "report",
+          "tables": "report", "findings": "report", "report_html": "report"}
+GB = 1024.0
+
+
+# --------------------------------------------------------------------------------------------
+# running things
+# --------------------------------------------------------------------------------------------
+def env() -> dict:
+    return dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+                MPLBACKEND="Agg", PYTHONHASHSEED="0")
+
+
+def copy_project(dest: Path) -> Path:
+    dest.mkdir(parents=True)
+    for name in COPY:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+        elif src.exists():
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+def timed(cmd: list[str], cwd: Path, log: Path, extra_env: dict | None = None) -> dict:
+    """Run ``cmd``; wall seconds, and the peak RSS of the largest process of its tree (MB):
+    ``wait4`` reports the maximum over the process and all the descendants it waited for."""
+    load = os.getloadavg()[0]
+    with open(log, "ab") as fh:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env={**env(), **(extra_env or {})}, stdout=fh,
+                                stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed in {cwd} (exit {proc.returncode}); "
+                           f"see {log}")
+    return {"wall": wall, "max_rss_mb": usage.ru_maxrss / 1024.0, "load": load}
+
+
+def snakemake(work: Path, *args: str, log: Path) -> dict:
+    return timed([str(BIN / "snakemake"), "--cores", "2", *args], work, log)
+
+
+def job_records(work: Path) -> list[dict]:
+    """One record per job from the rules' benchmark files (results/benchmarks/)."""
+    out = []
+    root = work / "results" / "benchmarks"
+    for path in sorted(root.rglob("*.tsv")):
+        rule = path.relative_to(root).parts[0].removesuffix(".tsv")
+        header, *rows = path.read_text().splitlines()
+        rec = dict(zip(header.split("\t"), rows[-1].split("\t")))
+        seconds = float(rec["s"])
+        end = path.stat().st_mtime
+        rss = float(rec["max_rss"]) if rec.get("max_rss", "NA") not in ("NA", "") else 0.0
+        out.append({"job": path.relative_to(root).with_suffix("").as_posix(), "rule": rule,
+                    "stage": STAGES.get(rule, rule), "s": seconds, "start": end - seconds,
+                    "end": end, "max_rss_mb": rss})
+    return out
+
+
+def stage_table(jobs: list[dict]) -> dict:
+    stages = {}
+    for stage in ("clean", "models", "report"):
+        js = [j for j in jobs if j["stage"] == stage]
+        if not js:
+            continue
+        top = max(js, key=lambda j: j["max_rss_mb"])
+        stages[stage] = {"jobs": len(js), "wall": max(j["end"] for j in js)
+                         - min(j["start"] for j in js), "job_seconds": sum(j["s"] for j in js),
+                         "longest": max(js, key=lambda j: j["s"])["job"],
+                         "longest_s": max(j["s"] for j in js), "max_rss_mb": top["max_rss_mb"],
+                         "max_rss_job": top["job"]}
+    return stages
+
+
+# --------------------------------------------------------------------------------------------
+# the measurements
+# --------------------------------------------------------------------------------------------
+def bench_cold(tmp: Path, repeats: int) -> dict:
+    log = tmp / "cold.log"
+    full = copy_project(tmp / "full")
+    res = {"full": snakemake(full, log=log)}
+    res["noop"] = [snakemake(full, log=log) for _ in range(max(repeats, 1))]
+    restricted, baseline = [], []
+    for i in range(repeats):  # alternate, so both see the same machine load
+        work = copy_project(tmp / f"restricted{i}")
+        restricted.append(snakemake(work, *POOLED_TARGETS, log=log))
+        out = tmp / f"baseline{i}.csv"
+        baseline.append(timed([sys.executable, str(ROOT / "benchmarks" / "baseline.py"),
+                               "--raw", str(work / "data" / "raw"), "--out", str(out)],
+                              ROOT, log))
+    res["restricted"], res["baseline"] = restricted, baseline
+    res["agreement"] = agreement(tmp / "restricted0", tmp / "baseline0.csv")
+    return res
+
+
+def agreement(work: Path, baseline_csv: Path) -> dict:
+    """Largest differences between the pipeline's and the baseline's pooled coefficients."""
+    import numpy as np
+    import pandas as pd
+
+    base = pd.read_csv(baseline_csv)
+    worst_est, worst_se = 0.0, 0.0
+    for outcome, b in base.groupby("outcome"):
+        p = pd.read_csv(work / "results" / "models" / "fits" / outcome / "pooled"
+                        / "coefficients.csv")
+        est = dict(zip(p["term"].map(_plain_term), p["estimate"]))
+        se = dict(zip(p["term"].map(_plain_term), p["std_error"]))
+        for _, row in b.iterrows():
+            t = "Intercept" if row["term"] == "const" else row["term"]
+            worst_est = max(worst_est, abs(est[t] - row["estimate"]))
+            worst_se = max(worst_se, abs(se[t] / row["std_error"] - 1))
+    return {"max_abs_estimate_diff": float(worst_est), "max_rel_se_diff": float(worst_se),
+            "terms": int(len(base)), "ok": bool(worst_est < 1e-6 and worst_se < 1e-5
+                                                and np.isfinite(worst_se))}
+
+
+def _plain_term(term: str) -> str:
+    """``gender[T.woman]`` -> ``gender_woman`` (the baseline's get_dummies names)."""
+    if "[T." in term:
+        var, level = term[:-1].split("[T.")
+        return f"{var}_{level}"
+    return term
+
+
+def bench_scale(tmp: Path, n: int) -> dict:
+    log = tmp / f"scale_{n}.log"
+    work = copy_project(tmp / f"n{n}")
+    raw = work / "data" / "raw"
+    for f in raw.glob("*.sav"):
+        f.unlink()
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "coprod.simulate", "--out", str(raw), "--n-total",
+                    str(n)], check=True, env=env(), capture_output=True)
+    simulate = time.perf_counter() - t0
+    run = snakemake(work, log=log)
+    jobs = job_records(work)
+    top = max(jobs, key=lambda j: j["max_rss_mb"])
+    return {"n": n, "simulate_s": simulate, "wall": run["wall"], "load": run["load"],
+            "max_rss_mb": run["max_rss_mb"], "stages": stage_table(jobs), "jobs": len(jobs),
+            "max_job_rss_mb": top["max_rss_mb"], "max_job": top["job"],
+            "job_seconds": sum(j["s"] for j in jobs)}
+
+
+MICRO = r"""
+import json, sys, time
+import numpy as np, pandas as pd
+from scipy.special import expit
+from coprod import svy_logit
+from coprod import survey
+from coprod.survey import build_model_frame, make_design, irls_logit, design_cov
+# what fit_matrix uses for the bread and the meat (older versions: the plain expressions)
+gram = getattr(survey, "_weighted_gram", lambda X, v: X.T @ (X * v[:, None]))
+meat = getattr(survey, "score_cov", lambda d, rows, X, r: design_cov(d, rows, X * r[:, None]))
+
+n, repeats = int(sys.argv[1]), int(sys.argv[2])
+rng = np.random.default_rng(2008)
+countries = np.array(["UK", "FR", "DE", "DK", "CZ"])
+h = rng.integers(0, 5, n)
+df = pd.DataFrame({
+    "country": pd.Categorical(countries[h], categories=list(countries)),
+    "psu": h * 400 + rng.integers(0, 400, n),           # 400 clusters per stratum: 2,000
+    "weight": rng.uniform(0.3, 3.0, n), "age": rng.integers(18, 91, n).astype(float),
+    "female": rng.integers(0, 2, n).astype(float), "efficacy": rng.integers(1, 5, n) + 0.0,
+    "education": pd.Categorical(rng.choice(["low", "medium", "high"], n),
+                                categories=["low", "medium", "high"]),
+    "urban": pd.Categorical(rng.choice(["rural", "urban"], n), categories=["rural", "urban"])})
+eta = -1 + 0.02 * (df["age"] - 50) + 0.3 * df["female"] + 0.5 * (df["efficacy"] - 2.5)
+df["y"] = (rng.random(n) < expit(eta)).astype(float)
+formula = "y ~ age + female + efficacy + education + urban + country"
+
+def best(fn):
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter(); out = fn(); times.append(time.perf_counter() - t)
+    return min(times), out
+
+kw = dict(weights="weight", strata="country", psu="psu")
+t = time.perf_counter(); svy_logit(df, formula, **kw); first = time.perf_counter() - t
+model, out = best(lambda: svy_logit(df, formula, **kw))
+assert out["std_error"].notna().all()
+
+mf = build_model_frame(df, formula)
+X, y, rows = mf.X, mf.y, mf.complete
+res = {"n": n, "p": X.shape[1], "clusters": int(df["psu"].nunique()), "model_first": first,
+       "model_best": model}
+for label, psu in (("clustered", "psu"), ("no_psu", None)):
+    d = make_design(df, weights="weight", strata="country", psu=psu)
+    w = d.weights[rows]
+    fit, (beta, conv, it) = best(lambda: irls_logit(X, y, w))
+    def variance():
+        mu = expit(X @ beta)
+        A_inv = np.linalg.inv(gram(X, w * mu * (1 - mu)))
+        B = meat(d, rows, X, w * (y - mu))
+        return A_inv @ B @ A_inv
+    var, _ = best(variance)
+    res[label] = {"fit": fit, "variance": var, "iterations": it}
+print(json.dumps(res))
+"""
+
+
+def bench_micro(n: int, repeats: int) -> dict:
+    """In a fresh process with one BLAS thread, as every pipeline job runs (Snakemake sets
+    OPENBLAS_NUM_THREADS to the job's threads)."""
+    one = {k: "1" for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    load = os.getloadavg()[0]
+    proc = subprocess.run([sys.executable, "-c", MICRO, str(n), str(repeats)], env={**env(), **one},
+                          capture_output=True, text=True, check=True)
+    return {**json.loads(proc.stdout.strip().splitlines()[-1]), "load": load}
+
+
+# --------------------------------------------------------------------------------------------
+# the table
+# --------------------------------------------------------------------------------------------
+def status(ok) -> str:
+    return "n/a" if ok is None else ("PASS" if ok else "MISS")
+
+
+def med(runs: list[dict], key="wall") -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+def report(res: dict) -> str:
+    rows = []  # (figure, value, target, status)
+
+    def add(name, value, target="", ok=None):
+        rows.append((name, value, target, status(ok) if target else ""))
+
+    c = res.get("cold")
+    if c:
+        full, noop = c["full"]["wall"], med(c["noop"])
+        restricted, base = med(c["restricted"]), med(c["baseline"])
+        add("baseline.py (read 5 .sav, clean, 2 pooled models + design SEs)", f"{base:.1f} s")
+        add("pipeline restricted to the same work (clean + the 2 pooled model jobs)",
+            f"{restricted:.1f} s")
+        add("  ratio, same work", f"{restricted / base:.2f}x", "<= 1.5x",
+            restricted / base <= 1.5)
+        add("full cold pipeline (62 jobs: 48 models, 6 contrasts, AMEs, report)", f"{full:.1f} s")
+        add("  ratio, full pipeline vs baseline (not the same work)", f"{full / base:.1f}x")
+        a = c["agreement"]
+        add("  baseline vs pipeline: max |d estimate|, max rel d SE",
+            f"{a['max_abs_estimate_diff']:.1e}, {a['max_rel_se_diff']:.1e}", "same numbers",
+            a["ok"])
+        add("no-op rerun (nothing to do)", f"{noop:.1f} s", "<= 3 s", noop <= 3)
+    scale = res.get("scale", {})
+    for n, s in sorted(scale.items(), key=lambda kv: int(kv[0])):
+        n = int(n)
+        label = f"{n // 1000}k" if n < 10 ** 6 else f"{n // 10 ** 6}M"
+        big = n >= 10 ** 6
+        add(f"{label} respondents end to end ({s['jobs']} jobs)", f"{s['wall']:.1f} s",
+            "<= 120 s" if big else "", s["wall"] <= 120 if big else None)
+        for stage, st in s["stages"].items():
+            add(f"  {stage}: wall / job-seconds / longest job",
+                f"{st['wall']:.1f} s / {st['job_seconds']:.1f} s / {st['longest_s']:.1f} s "
+                f"({st['longest']})")
+            add(f"  {stage}: peak RSS of a job", f"{st['max_rss_mb'] / GB:.2f} GB "
+                f"({st['max_rss_job']})")
+        peak = max(s["max_job_rss_mb"], s["max_rss_mb"]) / GB
+        add(f"  largest process of the run (wait4) / of a job (benchmark)",
+            f"{s['max_rss_mb'] / GB:.2f} GB / {s['max_job_rss_mb'] / GB:.2f} GB",
+            "< 4 GB" if big else "", peak < 4 if big else None)
+    if "100000" in scale and "1000000" in scale:
+        g = scale["1000000"]["wall"] / scale["100000"]["wall"]
+        add("100k -> 1M time growth", f"{g:.1f}x", "<= 11x", g <= 11)
+    m = res.get("micro")
+    if m:
+        n = f"{m['n'] // 10 ** 6}M" if m["n"] >= 10 ** 6 else f"{m['n'] // 1000}k"
+        add(f"svy_logit, {n} rows, 5 strata, {m['clusters']} clusters, {m['p']} columns "
+            f"(R svyglm ~8 s)", f"{m['model_best']:.2f} s (first call {m['model_first']:.2f} s)",
+            "~2 s", m["model_best"] <= 2.0)
+        for label in ("clustered", "no_psu"):
+            v = m[label]
+            what = "2,000 clusters" if label == "clustered" else "each row a PSU"
+            add(f"variance step vs fit ({n} rows, {what})",
+                f"{v['variance']:.3f} s vs {v['fit']:.3f} s = {v['variance'] / v['fit']:.2f}x",
+                "<= 0.3x", v["variance"] / v["fit"] <= 0.3)
+    width = max(len(r[0]) for r in rows)
+    vw = max(len(r[1]) for r in rows)
+    lines = [f"{'figure':<{width}}  {'value':<{vw}}  {'target':<12}  status",
+             "-" * (width + vw + 24)]
+    lines += [f"{a:<{width}}  {b:<{vw}}  {c:<12}  {d}" for a, b, c, d in rows]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="coprod speed and scale figures")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke check: one repeat each, 100k only (no 1M pipeline)")
+    parser.add_argument("--sizes", default=None,
+                        help="respondents for the scale runs, comma-separated "
+                             "(default 100000,1000000; --quick: 100000)")
+    parser.add_argument("--skip", default="", help="comma-separated: cold,scale,micro")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary project copies")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in (args.sizes or ("100000" if args.quick else "100000,1000000"))
+             .split(",") if s]
+    skip = set(filter(None, args.skip.split(",")))
+    repeats = 1 if args.quick else 3
+    tmp = Path(tempfile.mkdtemp(prefix="coprod-bench-"))
+    res: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                             "platform": platform.platform()}}
+    print(f"coprod benchmarks ({'quick' if args.quick else 'full'}); work in {tmp}; "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}", flush=True)
+    try:
+        if "cold" not in skip:
+            print("- cold pipeline, baseline, no-op rerun ...", flush=True)
+            res["cold"] = bench_cold(tmp, repeats)
+        if "scale" not in skip:
+            res["scale"] = {}
+            for n in sizes:
+                print(f"- pipeline on {n:,} simulated respondents ...", flush=True)
+                res["scale"][str(n)] = bench_scale(tmp, n)
+        if "micro" not in skip:
+            print("- svy_logit and the variance step on 1,000,000 rows ...", flush=True)
+            res["micro"] = bench_micro(10 ** 6, repeats)
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    table = report(res)
+    print()
+    print(table)
+    print(f"\nload average now {os.getloadavg()[0]:.1f} (wall times grow with other work on "
+          "the machine)")
+    out = ROOT / "benchmarks" / "out"
+    out.mkdir(exist_ok=True)
+    (out / "results.json").write_text(json.dumps(res, indent=2, default=str))
+    (out / "table.txt").write_text(table + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
