@@ -32,3 +32,20 @@ def f_sf(x, dfn, dfd):
 
 def chi2_sf(x, df):
     return special.chdtrc(df, x)
+
+
+def wald(est, se, df, conf_level: float = 0.95, model_based: bool = False) -> dict:
+    """t (or z for model-based fits) statistic, two-sided p and interval for estimates and SEs.
+
+    One place for what the coefficient table, the marginal effects and the predictions share;
+    a zero SE (a separated or dropped term) gives NaN, not a division warning.
+    """
+    est, se = np.asarray(est, dtype=float), np.asarray(se, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = np.where(se > 0, est / np.where(se > 0, se, 1.0), np.nan)
+    if model_based:
+        p, q = 2 * norm_sf(np.abs(stat)), norm_ppf(0.5 + conf_level / 2)
+    else:
+        p, q = 2 * t_sf(np.abs(stat), df), t_ppf(0.5 + conf_level / 2, df)
+    return {"statistic": stat, "p_value": p, "conf_low": est - q * se,
+            "conf_high": est + q * se, "q": q}

@@ -227,16 +227,7 @@ def _other_part(result: SvyLogitResult, beta: np.ndarray, cols: np.ndarray) -> n
 
 
 def _inference(est, se, result: SvyLogitResult) -> dict:
-    est, se = np.asarray(est, float), np.asarray(se, float)
-    stat = est / se
-    if result.model_based:
-        p = 2 * dist.norm_sf(np.abs(stat))
-        q = dist.norm_ppf(0.5 + result.conf_level / 2)
-    else:
-        p = 2 * dist.t_sf(np.abs(stat), result.df_resid)
-        q = dist.t_ppf(0.5 + result.conf_level / 2, result.df_resid)
-    return {"statistic": stat, "p_value": p, "conf_low": est - q * se,
-            "conf_high": est + q * se, "q": q}
+    return dist.wald(est, se, result.df_resid, result.conf_level, result.model_based)
 
 
 def _separated_variables(result: SvyLogitResult) -> set[str]:

@@ -693,17 +693,11 @@ class SvyLogitResult:
         The variable and level of each term are in ``self.terms``."""
         est = self.params.to_numpy().copy()
         se = np.sqrt(np.clip(np.diag(self.cov.to_numpy()), 0, None))
-        stat = est / se
-        if self.model_based:
-            p = 2 * dist.norm_sf(np.abs(stat))
-            q = dist.norm_ppf(0.5 + self.conf_level / 2)
-        else:
-            p = 2 * dist.t_sf(np.abs(stat), self.df_resid)
-            q = dist.t_ppf(0.5 + self.conf_level / 2, self.df_resid)
+        w = dist.wald(est, se, self.df_resid, self.conf_level, self.model_based)
         out = pd.DataFrame({
             "term": self.params.index, "estimate": est, "std_error": se,
-            "df_resid": self.df_resid, "statistic": stat, "p_value": p,
-            "conf_low": est - q * se, "conf_high": est + q * se,
+            "df_resid": self.df_resid, "statistic": w["statistic"], "p_value": w["p_value"],
+            "conf_low": w["conf_low"], "conf_high": w["conf_high"],
         })
         with np.errstate(over="ignore"):
             out["odds_ratio"] = np.exp(out["estimate"])
