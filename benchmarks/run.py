@@ -68,8 +68,9 @@ def copy_project(dest: Path) -> Path:
 
 
 def timed(cmd: list[str], cwd: Path, log: Path, extra_env: dict | None = None) -> dict:
-    """Run ``cmd``; wall seconds, and the peak RSS of the largest process of its tree (MB):
-    ``wait4`` reports the maximum over the process and all the descendants it waited for."""
+    """Run ``cmd``; wall seconds, CPU seconds (user + system) and the peak RSS of the largest
+    process (MB) of its whole tree: ``wait4`` reports them over the process and all the
+    descendants it waited for. CPU seconds hardly depend on what else runs on the machine."""
     load = os.getloadavg()[0]
     with open(log, "ab") as fh:
         t0 = time.perf_counter()
@@ -81,7 +82,8 @@ def timed(cmd: list[str], cwd: Path, log: Path, extra_env: dict | None = None) -
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed in {cwd} (exit {proc.returncode}); "
                            f"see {log}")
-    return {"wall": wall, "max_rss_mb": usage.ru_maxrss / 1024.0, "load": load}
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+            "max_rss_mb": usage.ru_maxrss / 1024.0, "load": load}
 
 
 def snakemake(work: Path, *args: str, log: Path) -> dict:
@@ -183,7 +185,8 @@ def bench_scale(tmp: Path, n: int) -> dict:
     run = snakemake(work, log=log)
     jobs = job_records(work)
     top = max(jobs, key=lambda j: j["max_rss_mb"])
-    return {"n": n, "simulate_s": simulate, "wall": run["wall"], "load": run["load"],
+    return {"n": n, "simulate_s": simulate, "wall": run["wall"], "cpu": run["cpu"],
+            "load": run["load"],
             "max_rss_mb": run["max_rss_mb"], "stages": stage_table(jobs), "jobs": len(jobs),
             "max_job_rss_mb": top["max_rss_mb"], "max_job": top["job"],
             "job_seconds": sum(j["s"] for j in jobs)}
@@ -280,9 +283,13 @@ def report(res: dict) -> str:
         add("baseline.py (read 5 .sav, clean, 2 pooled models + design SEs)", f"{base:.1f} s")
         add("pipeline restricted to the same work (clean + the 2 pooled model jobs)",
             f"{restricted:.1f} s")
+        add("  CPU time: baseline / restricted pipeline",
+            f"{med(c['baseline'], 'cpu'):.1f} s / {med(c['restricted'], 'cpu'):.1f} s")
         add("  ratio, same work", f"{restricted / base:.2f}x", "<= 1.5x",
             restricted / base <= 1.5)
         add("full cold pipeline (62 jobs: 48 models, 6 contrasts, AMEs, report)", f"{full:.1f} s")
+        add("  CPU time of all its processes; load average at the start",
+            f"{c['full']['cpu']:.0f} s; {c['full']['load']:.1f}")
         add("  ratio, full pipeline vs baseline (not the same work)", f"{full / base:.1f}x")
         a = c["agreement"]
         add("  baseline vs pipeline: max |d estimate|, max rel d SE",
@@ -296,6 +303,8 @@ def report(res: dict) -> str:
         big = n >= 10 ** 6
         add(f"{label} respondents end to end ({s['jobs']} jobs)", f"{s['wall']:.1f} s",
             "<= 120 s" if big else "", s["wall"] <= 120 if big else None)
+        add("  CPU time of all its processes; load average at the start",
+            f"{s['cpu']:.0f} s; {s['load']:.1f}")
         for stage, st in s["stages"].items():
             add(f"  {stage}: wall / job-seconds / longest job",
                 f"{st['wall']:.1f} s / {st['job_seconds']:.1f} s / {st['longest_s']:.1f} s "

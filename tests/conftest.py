@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SNAKEMAKE = str(BIN / "snakemake")
-COPY = ["Snakefile", "workflow", "scripts", "config", "data", "environment.yml"]
+COPY = ["Snakefile", "workflow", "scripts", "config", "data", "environment.yml", "profiles"]
 
 
 def copy_project(dest: Path) -> Path:
