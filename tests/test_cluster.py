@@ -6,6 +6,7 @@ own detached process (new session, scrubbed environment, own temporary directory
 id; a status command reads the exit code the job left in a file. So jobs share nothing but the
 project's files, as on a real cluster, and the outputs must equal those of a local run.
 """
+import re
 import filecmp
 import os
 import shutil
@@ -123,7 +124,6 @@ def test_benchmark_records_are_written_per_job(runs):
 
 def _profile_copy(tmp_path: Path) -> Path:
     work = copy_project(tmp_path / "coprod")
-    shutil.copytree(ROOT / "profiles", work / "profiles")
     return work
 
 
@@ -139,7 +139,7 @@ def test_slurm_profile_dry_run_needs_no_slurm(tmp_path):
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
     assert shutil.which("sbatch", path=f"{nobin}{os.pathsep}/usr/bin:/bin") is None
-    assert "Using profile profiles/slurm" in out
+    assert re.search(r"Using profiles? profiles/slurm", out)
     stats = dict(line.split()[:2] for line in out.split("Job stats:")[1].splitlines()[3:]
                  if len(line.split()) == 2)
     assert stats["fit_model"] == "48" and stats["clean"] == "1"
@@ -165,7 +165,7 @@ def test_profiles_set_resources_in_rules_not_in_config():
 def test_local_profile_dry_run(tmp_path):
     work = _profile_copy(tmp_path)
     proc = snakemake(work, "--profile", "profiles/local", "--dry-run")
-    assert "Using profile profiles/local" in proc.stdout + proc.stderr
+    assert re.search(r"Using profiles? profiles/local", proc.stdout + proc.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover
