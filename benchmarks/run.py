@@ -46,6 +46,10 @@ STAGES = {"clean": "clean", "fit_model": "models", "contrast": "models",
           "gather_models": "models", "descriptives": "report", "figures": "report",
           "tables": "report", "findings": "report", "report_html": "report"}
 GB = 1024.0
+# Snakemake sets these to a job's threads (1 here) for every pipeline job; the baseline and the
+# micro-benchmarks get the same, so that all run under the same conditions (on a busy machine
+# OpenBLAS's spinning threads make small products slower, not faster).
+ONE_THREAD = {k: "1" for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
 
 
 # --------------------------------------------------------------------------------------------
@@ -137,7 +141,7 @@ def bench_cold(tmp: Path, repeats: int) -> dict:
         out = tmp / f"baseline{i}.csv"
         baseline.append(timed([sys.executable, str(ROOT / "benchmarks" / "baseline.py"),
                                "--raw", str(work / "data" / "raw"), "--out", str(out)],
-                              ROOT, log))
+                              ROOT, log, ONE_THREAD))
     res["restricted"], res["baseline"] = restricted, baseline
     res["agreement"] = agreement(tmp / "restricted0", tmp / "baseline0.csv")
     return res
@@ -250,11 +254,10 @@ print(json.dumps(res))
 
 
 def bench_micro(n: int, repeats: int) -> dict:
-    """In a fresh process with one BLAS thread, as every pipeline job runs (Snakemake sets
-    OPENBLAS_NUM_THREADS to the job's threads)."""
-    one = {k: "1" for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    """In a fresh process with one BLAS thread, as every pipeline job runs."""
     load = os.getloadavg()[0]
-    proc = subprocess.run([sys.executable, "-c", MICRO, str(n), str(repeats)], env={**env(), **one},
+    proc = subprocess.run([sys.executable, "-c", MICRO, str(n), str(repeats)],
+                          env={**env(), **ONE_THREAD},
                           capture_output=True, text=True, check=True)
     return {**json.loads(proc.stdout.strip().splitlines()[-1]), "load": load}
 
