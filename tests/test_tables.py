@@ -233,6 +233,50 @@ def test_proportion_agrees_with_the_linearised_mean(survey):
     assert p["n"] == int((dom & ~np.isnan(y)).sum())
 
 
+DESIGNS = {
+    "weights+strata": DESIGN,
+    "weights+strata+clusters": {**DESIGN, "psu": "psu"},
+    "clusters only": {"weights": None, "strata": None, "psu": "psu", "lonely_psu": "adjust",
+                      "model_based": False},
+    "model-based": {"weights": None, "strata": None, "psu": None, "lonely_psu": "adjust",
+                    "model_based": True},
+}
+
+
+@pytest.mark.parametrize("name", list(DESIGNS))
+@pytest.mark.parametrize("conf_level", [0.95, 0.9])
+def test_closed_form_proportion_is_the_intercept_only_svy_logit(survey, name, conf_level):
+    """The closed form against the iterative design-based fit it replaces (svyciprop 'logit':
+    the intercept-only model on the domain, with the whole design kept)."""
+    from scipy.special import expit
+
+    from coprod.survey import fit_svy_logit
+
+    design = DESIGNS[name]
+    data = survey.assign(psu=np.arange(len(survey)) // 4)
+    y = data["y"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    dom = (data["country"] != "A").to_numpy()
+    got = svy_proportion(y, data, design, dom, conf_level)
+    inside = dom & ~np.isnan(y)
+    frame = data.assign(coprod_y=np.where(inside, y, 0.0))
+    res = fit_svy_logit(frame, "coprod_y ~ 1", weights=design["weights"],
+                        strata=design["strata"], psu=design["psu"], domain=inside,
+                        model_based=design["model_based"], conf_level=conf_level)
+    row = res.tidy().iloc[0]
+    p = expit(row["estimate"])
+    assert got["estimate"] == pytest.approx(p, rel=1e-10)
+    assert got["std_error"] == pytest.approx(row["std_error"] * p * (1 - p), rel=1e-8)
+    assert got["conf_low"] == pytest.approx(expit(row["conf_low"]), rel=1e-8)
+    assert got["conf_high"] == pytest.approx(expit(row["conf_high"]), rel=1e-8)
+
+
+def test_proportion_of_a_domain_with_one_psu_is_not_estimable(survey):
+    data = survey.assign(psu=0)
+    y = data["y"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    r = svy_proportion(y, data, {**DESIGN, "strata": None, "psu": "psu"}, None)
+    assert np.isnan(r["conf_low"]) and r["note"].startswith("not estimable: no residual")
+
+
 def test_proportion_without_variation_has_no_interval(survey):
     r = svy_proportion(np.zeros(len(survey)), survey, DESIGN, None)
     assert r["estimate"] == 0 and np.isnan(r["conf_low"]) and "no variation" in r["note"]

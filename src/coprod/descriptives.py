@@ -29,23 +29,43 @@ DESCRIPTIVE_COLUMNS = ["group", "group_n", "variable", "label", "level", "stat",
                        "std_error", "conf_low", "conf_high", "note"]
 
 
-def svy_mean(y, data: pd.DataFrame, design: dict, domain=None, conf_level: float = 0.95) -> dict:
+def _design(data: pd.DataFrame, design: dict, built=None):
+    """The encoded design (:class:`coprod.survey.Design`); built once per table by the callers
+    that estimate many statistics, since encoding a million rows costs more than a statistic."""
+    if built is not None:
+        return built
+    from .survey import make_design
+
+    return make_design(data, weights=design.get("weights"), strata=design.get("strata"),
+                       psu=design.get("psu"), lonely_psu=design.get("lonely_psu", "adjust"))
+
+
+def _as_float(y) -> np.ndarray:
+    """Values as floats, anything non-numeric as NaN (cheap when already numeric)."""
+    arr = np.asarray(y)
+    if arr.dtype.kind in "biuf":
+        return arr.astype(float, copy=False)
+    return pd.to_numeric(pd.Series(arr.astype(object)), errors="coerce").to_numpy(float)
+
+
+def svy_mean(y, data: pd.DataFrame, design: dict, domain=None, conf_level: float = 0.95, *,
+             built=None) -> dict:
     """Weighted domain mean with a Taylor-linearised standard error and a t interval.
 
     Why no model: a mean is a ratio of two totals; its linearised variance uses the same design
     engine as the models (:func:`coprod.survey.design_cov`), so both agree on the design.
+    ``built``: the design already encoded by :func:`coprod.survey.make_design` (optional).
     """
-    from .survey import design_cov, design_df, make_design
+    from .survey import design_cov, design_df
 
-    y = np.asarray(pd.to_numeric(pd.Series(y), errors="coerce"), dtype=float)
+    y = _as_float(y)
     dom = np.ones(len(y), bool) if domain is None else np.asarray(domain, bool)
     rows = np.flatnonzero(dom & ~np.isnan(y))
     out = {"n": len(rows), "estimate": np.nan, "std_error": np.nan, "conf_low": np.nan,
            "conf_high": np.nan}
     if not len(rows):
         return out
-    d = make_design(data, weights=design.get("weights"), strata=design.get("strata"),
-                    psu=design.get("psu"), lonely_psu=design.get("lonely_psu", "adjust"))
+    d = _design(data, design, built)
     w, yy = d.weights[rows], y[rows]
     total = w.sum()
     mean = float((w * yy).sum() / total)
@@ -61,14 +81,25 @@ def svy_mean(y, data: pd.DataFrame, design: dict, domain=None, conf_level: float
 
 
 def svy_proportion(y, data: pd.DataFrame, design: dict, domain=None,
-                   conf_level: float = 0.95) -> dict:
-    """Weighted domain proportion of a 0/1 variable with a logit interval (svyciprop 'logit')."""
-    from .survey import fit_svy_logit
+                   conf_level: float = 0.95, *, built=None) -> dict:
+    """Weighted domain proportion of a 0/1 variable with a logit interval (svyciprop 'logit').
 
-    y = pd.to_numeric(pd.Series(np.asarray(y, dtype=object)), errors="coerce").to_numpy(float)
+    That interval comes from the intercept-only design-based logistic model on the domain,
+    which has a closed form, computed here without iterating: the estimate is logit(p) of the
+    weighted share p, the bread is W p(1 - p) (W: the domain's weight total), the meat the
+    design covariance of the scores w (y - p), on the design's degrees of freedom; model-based
+    fits use the bread alone and z. tests/test_tables.py checks it against the fitted model
+    (:func:`coprod.survey.fit_svy_logit`); a prevalence table needs a hundred of them.
+    """
+    from .survey import design_cov, design_df
+
+    y = _as_float(y)
     dom = np.ones(len(y), bool) if domain is None else np.asarray(domain, bool)
     inside = dom & ~np.isnan(y)
-    n, events = int(inside.sum()), int(np.nansum(np.where(inside, y, 0)))
+    rows = np.flatnonzero(inside)
+    n = len(rows)
+    yy = y[rows]
+    events = int(yy.sum())
     out = {"n": n, "events": events, "estimate": np.nan, "std_error": np.nan,
            "conf_low": np.nan, "conf_high": np.nan, "note": ""}
     if n == 0:
@@ -77,23 +108,35 @@ def svy_proportion(y, data: pd.DataFrame, design: dict, domain=None,
     if events in (0, n):  # no variation: the logit interval does not exist
         out.update(estimate=float(events == n), note="no variation: interval not estimable")
         return out
-    frame = pd.DataFrame({"coprod_y": np.where(inside, y, 0.0)})
-    for key in ("weights", "strata", "psu"):
-        if design.get(key):
-            frame[design[key]] = data[design[key]].to_numpy()
     try:
-        res = fit_svy_logit(frame, "coprod_y ~ 1", weights=design.get("weights"),
-                            strata=design.get("strata"), psu=design.get("psu"),
-                            domain=inside,
-                            model_based=design.get("model_based", False),
-                            lonely_psu=design.get("lonely_psu", "adjust"), conf_level=conf_level)
+        d = _design(data, design, built)
+        w = d.weights[rows]
+        model_based = bool(design.get("model_based", False))
+        if model_based and d.has_weights and np.ptp(d.weights) > 0:
+            raise ModelError(f"model_based=True gives plain glm standard errors and is only "
+                             f"for unweighted data, but weights column "
+                             f"{design.get('weights')!r} varies")
+        total = float(w.sum())
+        if not total > 0:
+            raise ModelError("the weights of this domain sum to zero")
+        p = float((w * yy).sum() / total)
+        if not 0 < p < 1:  # every event (or non-event) has weight zero
+            raise ModelError("the weighted share is 0 or 1")
+        bread = total * p * (1 - p)
+        if model_based:
+            var, df = 1.0 / bread, n - 1
+        else:
+            var = float(design_cov(d, rows, w * (yy - p))[0, 0]) / bread ** 2
+            df = design_df(d, rows)
+        if df < 1:
+            raise ModelError(f"no residual degrees of freedom for this domain ({n} respondents)")
     except ModelError as exc:
         out["note"] = f"not estimable: {exc}"
         return out
-    row = res.tidy().set_index("term").loc["Intercept"]
-    p = float(expit(row["estimate"]))
-    out.update(estimate=p, std_error=float(row["std_error"]) * p * (1 - p),
-               conf_low=float(expit(row["conf_low"])), conf_high=float(expit(row["conf_high"])))
+    logit, se = float(np.log(p / (1 - p))), float(np.sqrt(max(var, 0.0)))
+    ci = dist.wald(logit, se, df, conf_level, model_based)
+    out.update(estimate=p, std_error=se * p * (1 - p),
+               conf_low=float(expit(ci["conf_low"])), conf_high=float(expit(ci["conf_high"])))
     return out
 
 
@@ -115,11 +158,14 @@ def prevalence(data: pd.DataFrame, outcomes: list[str], design: dict, *,
         raise DataError(f"prevalence: outcomes {missing} are not columns of the clean table")
     rows = []
     groups = data[GROUP].astype(str).to_numpy()
+    built = _design(data, design)
+    values = {o: data[o].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+              for o in outcomes}
     for g in _groups(data):
+        dom = groups == g
         for o in outcomes:
             kind, domain = split[o]
-            r = svy_proportion(data[o].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
-                               data, design, groups == g, conf_level)
+            r = svy_proportion(values[o], data, design, dom, conf_level, built=built)
             rows.append({"group": g, "outcome": o, "kind": kind, "domain": domain,
                          "label": labels.get(o, o), **r})
     return pd.DataFrame(rows, columns=PREVALENCE_COLUMNS)
@@ -135,27 +181,38 @@ def describe(data: pd.DataFrame, variables: list[str], design: dict, *,
                           "clean table")
     rows = []
     groups = data[GROUP].astype(str).to_numpy()
+    built = _design(data, design)
+    indicators = {v: _indicators(data[v]) for v in variables}
     for g in _groups(data):
         dom = groups == g
         base = {"group": g, "group_n": int(dom.sum())}
         for v in variables:
-            col = data[v]
             lab = labels.get(v, v)
-            if isinstance(col.dtype, pd.CategoricalDtype) or col.dtype == object:
-                levels = (list(col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype)
-                          else sorted(col.dropna().unique()))
-                for lv in levels:
-                    ind = np.where(col.isna(), np.nan, (col.astype(object) == lv).astype(float))
-                    r = svy_proportion(ind, data, design, dom, conf_level)
+            if isinstance(indicators[v], dict):
+                for lv, ind in indicators[v].items():
+                    r = svy_proportion(ind, data, design, dom, conf_level, built=built)
                     r.pop("events")
                     rows.append({**base, "variable": v, "label": lab, "level": str(lv),
                                  "stat": "percent", **r})
             else:
-                r = svy_mean(col.astype("Float64").to_numpy(dtype=float, na_value=np.nan),
-                             data, design, dom, conf_level)
+                r = svy_mean(indicators[v], data, design, dom, conf_level, built=built)
                 rows.append({**base, "variable": v, "label": lab, "level": "", "stat": "mean",
                              "note": "", **r})
     return pd.DataFrame(rows, columns=DESCRIPTIVE_COLUMNS)
+
+
+def _indicators(col: pd.Series):
+    """A categorical column as {level: 0/1 indicator, NaN where missing}; a numeric one as
+    floats (NaN where missing)."""
+    if isinstance(col.dtype, pd.CategoricalDtype) or col.dtype == object \
+            or pd.api.types.is_string_dtype(col.dtype):
+        cat = col if isinstance(col.dtype, pd.CategoricalDtype) else col.astype(
+            pd.CategoricalDtype(sorted(col.dropna().unique())))
+        codes = cat.cat.codes.to_numpy()
+        missing = codes < 0
+        return {lv: np.where(missing, np.nan, (codes == k).astype(float))
+                for k, lv in enumerate(cat.cat.categories)}
+    return col.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
 def run_descriptives(*, table, outcomes, variables, design, conf_level, prevalence_csv,
