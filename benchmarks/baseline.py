@@ -3,15 +3,15 @@
 What a careful analyst would write without coprod: read the five SPSS files, undo the vendor
 quirks the codebook describes (per-country missing codes, duplicates, missing weights, DK's year
 of birth, CZ's reversed gender, DE's renamed item, FR's item not asked), build the covariates and
-the two "any domain" outcomes, and fit the two pooled models of the pipeline (individual_any and
-collective_any on the same covariates plus country effects) with the same design-based standard
-errors: weights, strata = country, each respondent a PSU, Taylor linearisation (the sandwich
+the outcomes, and fit the eight pooled models of the pipeline (each outcome on the same covariates
+plus country effects) with the same design-based standard errors: weights, strata = country, each respondent a PSU, Taylor linearisation (the sandwich
 A^-1 B A^-1 with B from the scores centred within strata, n_h/(n_h - 1)). The fit is statsmodels'
 GLM with ``var_weights``; the sandwich is a few lines of numpy.
 
-It does NOT do what the pipeline also does: the other 46 models, AMEs, predictions, contrasts,
-the cleaning log and checks, the report. benchmarks/run.py compares it with the pipeline
-restricted to the same two models, and checks that both give the same numbers.
+It does NOT do what the pipeline also does: the 40 per-country models, AMEs, predictions,
+contrasts, the cleaning log and checks, the report. benchmarks/run.py compares it with the
+pipeline restricted to the pooled models (the clean job and the pooled sample's job, which also
+computes their AMEs, predictions and contrast), and checks that both give the same numbers.
 
     python benchmarks/baseline.py [--raw data/raw] [--out coefficients.csv]
 """
@@ -41,6 +41,8 @@ CATEGORIES = {"education": ("Q52", {1: "low", 2: "medium", 3: "high"}),
               "urban": ("Q54", {1: "urban", 2: "rural"})}
 REFERENCE = {"gender": "man", "education": "low", "employment": "employed", "urban": "rural",
              "informed": "no", "consulted": "no", "country": "UK"}
+OUTCOMES = [f"{kind}_{domain}" for domain in ("any", "safety", "environment", "health")
+            for kind in ("individual", "collective")]
 COVARIATES = ["age", "gender", "self_efficacy", "education", "employment", "urban", "performance",
               "outcome_perception", "informed", "consulted", "country"]
 
@@ -116,8 +118,7 @@ def main(argv=None) -> int:
                      ignore_index=True)
     t["read+clean"] = time.perf_counter() - t1
     t1 = time.perf_counter()
-    coefs = pd.concat([design_based_fit(data, o) for o in ("individual_any", "collective_any")],
-                      ignore_index=True)
+    coefs = pd.concat([design_based_fit(data, o) for o in OUTCOMES], ignore_index=True)
     t["fit"] = time.perf_counter() - t1
     if args.out:
         coefs.to_csv(args.out, index=False)

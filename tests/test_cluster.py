@@ -93,13 +93,14 @@ def runs(tmp_path_factory):
 def test_every_job_ran_as_a_separate_cluster_job(runs):
     _, work, queue, proc = runs
     jobs = sorted(queue.glob("*.exit"))
-    # clean, 4 models, 2 contrasts, gather, descriptives, figures, tables, findings, report
-    assert len(jobs) == 13, proc.stderr[-3000:]
+    # clean, 2 samples' models (with their contrasts), gather, descriptives, figures, tables,
+    # findings, report
+    assert len(jobs) == 9, proc.stderr[-3000:]
     assert all(j.read_text().strip() == "0" for j in jobs)
     outs = [j.with_suffix(".out").read_text() for j in jobs]
     # each ran Snakemake for its own job only, in its own process
     assert all("--target-jobs" in o or "Select jobs to execute" in o for o in outs)
-    assert sum("rule fit_model" in o for o in outs) == 4
+    assert sum("rule fit_models" in o for o in outs) == 2
 
 
 def test_cluster_outputs_equal_a_local_run(runs):
@@ -115,9 +116,8 @@ def test_cluster_outputs_equal_a_local_run(runs):
 def test_benchmark_records_are_written_per_job(runs):
     _, work, _, _ = runs
     bench = work / "results" / "benchmarks"
-    fits = sorted(p.relative_to(bench).as_posix() for p in bench.rglob("fit_model/*/*.tsv"))
-    assert fits == [f"fit_model/{o}/{s}.tsv" for o in ("collective_any", "individual_any")
-                    for s in ("UK", "pooled")]
+    fits = sorted(p.relative_to(bench).as_posix() for p in bench.rglob("fit_models/*.tsv"))
+    assert fits == ["fit_models/UK.tsv", "fit_models/pooled.tsv"]
     header = (bench / "clean.tsv").read_text().splitlines()[0].split("\t")
     assert {"s", "max_rss"} <= set(header)
 
@@ -142,7 +142,7 @@ def test_slurm_profile_dry_run_needs_no_slurm(tmp_path):
     assert re.search(r"Using profiles? profiles/slurm", out)
     stats = dict(line.split()[:2] for line in out.split("Job stats:")[1].splitlines()[3:]
                  if len(line.split()) == 2)
-    assert stats["fit_model"] == "48" and stats["clean"] == "1"
+    assert stats["fit_models"] == "6" and stats["clean"] == "1"
 
 
 def test_profiles_set_resources_in_rules_not_in_config():
@@ -157,7 +157,7 @@ def test_profiles_set_resources_in_rules_not_in_config():
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     assert not {"resources", "threads", "mem_mb", "runtime"} & set(config)
     rules = "".join(p.read_text() for p in (ROOT / "workflow" / "rules").glob("*.smk"))
-    for rule in ("clean", "fit_model", "contrast", "descriptives"):
+    for rule in ("clean", "fit_models", "descriptives"):
         body = rules.split(f"rule {rule}:", 1)[1].split("\nrule ", 1)[0]
         assert "mem_mb=" in body and "runtime=" in body and "threads:" in body, rule
 

@@ -31,40 +31,51 @@ def run_clean(*, codebook, threshold, table, log_csv, summary_csv, summary_md, r
         log.info("%s: read %d, kept %d", r["country"], r["read"], r["kept"])
 
 
-def run_fit(*, table, outcome, sample, covariates, reference_levels, design, conf_level, grids,
-            outputs: dict):
-    """Fit one model and write its tidy tables; a model that cannot be fitted is marked failed."""
+def run_models(*, table, sample, outcomes, covariates, reference_levels, design, conf_level,
+               grids, contrast_outcomes, outputs: dict, contrast_output=None):
+    """Fit every outcome's model in one sample and write their tidy tables; then, when a pair
+    of outcomes is configured, the contrast test for the sample.
+
+    ``outputs``: {outcome: {table name: path}}. A model that cannot be estimated is marked
+    failed (and said so on the console); the others are written as usual.
+    """
+    import sys
+
     from .io import read_table
-    from .models import fit_model
+    from .models import contrast_sample, fit_sample
 
     data = read_table(table)
-    tables = fit_model(data, outcome=outcome, sample=sample, covariates=list(covariates),
-                       reference_levels=dict(reference_levels), design=dict(design),
-                       conf_level=conf_level, grids={k: dict(v) for k, v in dict(grids).items()},
-                       labels=data.attrs.get("labels", {}))
-    status = tables["fit"]["status"].iloc[0]
-    if status == "failed":
-        import sys
+    labels = data.attrs.get("labels", {})
+    results = fit_sample(data, outcomes=list(outcomes), sample=sample,
+                         covariates=list(covariates), reference_levels=dict(reference_levels),
+                         design=dict(design), conf_level=conf_level,
+                         grids={k: dict(v) for k, v in dict(grids).items()}, labels=labels)
+    for outcome, tables in results.items():
+        status = tables["fit"]["status"].iloc[0]
+        if status == "failed":
+            print(f"coprod [fit_models] warning: {outcome} / {sample} could not be estimated: "
+                  f"{tables['fit']['message'].iloc[0]}", file=sys.stderr)
+        for name, path in outputs[outcome].items():
+            write_csv(tables[name], path)
+        log.info("%s / %s: %s", outcome, sample, status)
+    del results
+    if contrast_output:
+        result = contrast_sample(data, sample=sample, outcomes=list(contrast_outcomes),
+                                 covariates=list(covariates),
+                                 reference_levels=dict(reference_levels), design=dict(design),
+                                 conf_level=conf_level, labels=labels)
+        write_csv(result, contrast_output)
+        log.info("contrast %s: %s", sample, result["status"].iloc[0] if len(result) else "-")
 
-        print(f"coprod [fit_model] warning: {outcome} / {sample} could not be estimated: "
-              f"{tables['fit']['message'].iloc[0]}", file=sys.stderr)
-    for name, path in outputs.items():
-        write_csv(tables[name], path)
-    log.info("%s / %s: %s", outcome, sample, status)
 
-
-def run_contrast(*, table, sample, outcomes, covariates, reference_levels, design, conf_level,
-                 output):
-    """Test whether each covariate's effect differs between the two outcomes (one sample)."""
-    from .io import read_table
-    from .models import contrast_sample
-
-    data = read_table(table)
-    result = contrast_sample(data, sample=sample, outcomes=list(outcomes),
-                             covariates=list(covariates),
-                             reference_levels=dict(reference_levels), design=dict(design),
-                             conf_level=conf_level, labels=data.attrs.get("labels", {}))
-    write_csv(result, output)
+def model_outputs(paths: list[str], outcomes: list[str], tables: list[str]) -> dict:
+    """The fit_models rule's outputs (outcome-major, then table) as {outcome: {table: path}}."""
+    paths = list(paths)
+    if len(paths) != len(outcomes) * len(tables):
+        raise ValueError(f"{len(paths)} output paths for {len(outcomes)} outcomes x "
+                         f"{len(tables)} tables")
+    it = iter(paths)
+    return {o: {t: next(it) for t in tables} for o in outcomes}
 
 
 def run_gather(*, fits, contrast, tables, outputs: dict):

@@ -1,14 +1,23 @@
-# Stage 2: one design-based logistic model per (outcome, sample), each its own job; the contrast
-# test per sample; a gather step that writes the combined tables.
+# Stage 2: one job per sample fits the design-based logistic model of every outcome, then the
+# sample's contrast test; a gather step writes the combined tables.
 
 
-rule fit_model:
+rule fit_models:
     input:
         table="results/clean/survey.parquet",
     output:
-        **{t: f"results/models/fits/{{outcome}}/{{sample}}/{t}.csv" for t in MODEL_TABLES},
+        # every outcome's tables (outcome-major, then table), and the sample's contrast test
+        fits=expand(
+            "results/models/fits/{outcome}/{{sample}}/{table}.csv",
+            outcome=OUTCOMES,
+            table=MODEL_TABLES,
+        ),
+        **({"contrast": "results/models/contrast/{sample}.csv"} if CONTRAST_SAMPLES else {}),
     params:
         sample=sample_name,
+        outcomes=OUTCOMES,
+        tables=MODEL_TABLES,
+        contrast=config["models"].get("contrast", []),
         covariates=config["models"]["covariates"],
         reference_levels=config["models"]["reference_levels"],
         design=design_params(),
@@ -16,47 +25,19 @@ rule fit_model:
         grids=config["models"]["predictions"],
     threads: 1
     resources:
-        mem_mb=lambda wc, input: 1000 + 150 * int(input.size_mb),
-        runtime=lambda wc, input: 10 + int(input.size_mb),
-    benchmark:
-        "results/benchmarks/fit_model/{outcome}/{sample}.tsv"
-    log:
-        "logs/models/{outcome}/{sample}.log",
-    wildcard_constraints:
-        outcome="[^/]+",
-        sample="[^/]+",
-    conda:
-        ENV
-    script:
-        "../../scripts/fit_model.py"
-
-
-rule contrast:
-    input:
-        table="results/clean/survey.parquet",
-    output:
-        "results/models/contrast/{sample}.csv",
-    params:
-        sample=sample_name,
-        outcomes=config["models"].get("contrast", []),
-        covariates=config["models"]["covariates"],
-        reference_levels=config["models"]["reference_levels"],
-        design=design_params(),
-        conf_level=config["models"]["conf_level"],
-    threads: 1
-    resources:
+        # the contrast stacks the two outcomes: twice the rows of a model
         mem_mb=lambda wc, input: 1000 + 250 * int(input.size_mb),
-        runtime=lambda wc, input: 10 + 2 * int(input.size_mb),
+        runtime=lambda wc, input: 10 + (len(OUTCOMES) + 2) * int(input.size_mb) // 2,
     benchmark:
-        "results/benchmarks/contrast/{sample}.tsv"
+        "results/benchmarks/fit_models/{sample}.tsv"
     log:
-        "logs/contrast/{sample}.log",
+        "logs/models/{sample}.log",
     wildcard_constraints:
         sample="[^/]+",
     conda:
         ENV
     script:
-        "../../scripts/contrast.py"
+        "../../scripts/fit_models.py"
 
 
 rule gather_models:

@@ -1,0 +1,23 @@
+"""Snakemake adapter: fit the models of one sample, then its contrast test
+(logic in coprod.stages.run_models)."""
+from coprod.runner import run_rule
+from coprod.stages import model_outputs, run_models
+
+
+def main(sm):
+    run_models(
+        table=sm.input.table,
+        sample=sm.params.sample,
+        outcomes=sm.params.outcomes,
+        covariates=sm.params.covariates,
+        reference_levels=sm.params.reference_levels,
+        design=sm.params.design,
+        conf_level=sm.params.conf_level,
+        grids=sm.params.grids,
+        contrast_outcomes=sm.params.contrast,
+        outputs=model_outputs(sm.output.fits, sm.params.outcomes, sm.params.tables),
+        contrast_output=sm.output.get("contrast"),
+    )
+
+
+run_rule(snakemake, main)  # noqa: F821 - injected by Snakemake
