@@ -245,3 +245,29 @@ def test_an_outcome_can_have_its_own_threshold(tmp_path):
     table, _ = clean_survey(cb, root=tmp_path, threshold="often")
     assert table["any_ab"].tolist()[:4] == [1, 0, 0, 1]
     assert table["lenient"].tolist()[:4] == [1, 1, 0, 1]
+
+
+@pytest.mark.parametrize("ids, expected", [
+    ([12.0, 7.0, np.nan], ["12", "7", pd.NA]),          # SPSS/Stata ids are floats
+    ([12, 7, 3], ["12", "7", "3"]),
+    ([1.5, 2.0, 3.0], ["1.5", "2", "3"]),                # not whole numbers: as written
+    ([2.0 ** 60, 1.0, 2.0], [str(2 ** 60), "1", "2"]),   # beyond float precision: as _fmt
+    (["r1", " r2", None], ["r1", " r2", pd.NA]),
+])
+def test_ids_as_text_whatever_their_type(ids, expected):
+    from coprod.clean import _as_text, _fmt
+
+    got = _as_text(pd.Series(ids))
+    assert str(got.dtype) == "string"
+    assert [None if pd.isna(v) else v for v in got] == [None if v is pd.NA else v
+                                                         for v in expected]
+    # the same as the element-wise rule the vectorised path replaces
+    ref = pd.Series(ids).map(_fmt, na_action="ignore").astype("string")
+    assert got.equals(ref)
+
+
+def test_group_codes_to_a_level_not_in_levels_stop(tmp_path):
+    codes = {1: "often", 2: "sometimes", 3: "rarely"}
+    with pytest.raises(DataError, match=r"AA\.csv.*'item_a'.*level\(s\) rarely.*never, "
+                                        r"sometimes, often"):
+        run(tmp_path, {"AA": raw()}, {"AA": {"codes": {"item_a": codes}}})

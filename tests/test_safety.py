@@ -90,3 +90,22 @@ def test_pipeline_models_take_any_column_name(tmp_path, monkeypatch, name):
                           reference_levels={"sex": "m"}, design=design)
     assert name in set(con["term"])
     assert not (tmp_path / "PWNED").exists()
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_results_get_ordinary_file_permissions(tmp_path, umask):
+    """Outputs are written to a private temporary file and renamed; the result must still be
+    readable as any new file would be (a colleague on a shared server, a web server)."""
+    import os
+    import stat
+
+    from coprod.io import write_csv, write_text
+
+    old = os.umask(umask)
+    try:
+        write_csv(pd.DataFrame({"a": [1]}), tmp_path / "t.csv")
+        write_text(tmp_path / "t.md", "x")
+    finally:
+        os.umask(old)
+    for name in ("t.csv", "t.md"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o666 & ~umask

@@ -40,6 +40,19 @@ def _fmt(v) -> str:
     return str(v)
 
 
+def _as_text(s: pd.Series) -> pd.Series:
+    """Ids, strata and PSUs as text, as ``_fmt`` writes them (12.0 -> "12"); vectorised for
+    whole numbers, which is what SPSS and Stata files hold."""
+    if pd.api.types.is_integer_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        return s.astype("Int64").astype("string")
+    if pd.api.types.is_float_dtype(s):
+        x = s.to_numpy(dtype=float, na_value=np.nan)
+        ok = np.isnan(x) | ((np.abs(x) < 2.0 ** 53) & (np.floor(x) == x))
+        if ok.all():
+            return s.astype("Int64").astype("string")
+    return s.map(_fmt, na_action="ignore").astype("string")
+
+
 def _normalised(s: pd.Series) -> pd.Series:
     """Raw values as comparable codes: numbers as floats, text stripped (numeric text -> float)."""
     if pd.api.types.is_numeric_dtype(s):
@@ -57,7 +70,9 @@ def _drop(df: pd.DataFrame, mask: pd.Series, group: str, reason: str, log: Log) 
 def _drop_rows(df, specs, group, file, log, invalid_weight="drop"):
     id_spec = next(s for s in specs if s.role == "id")
     ids = df[id_spec.raw]
-    df = _drop(df, ids.isna() | (ids.astype(str).str.strip() == ""), group, "missing_id", log)
+    blank = ids.isna() if pd.api.types.is_numeric_dtype(ids) else (
+        ids.isna() | (ids.astype(str).str.strip() == ""))
+    df = _drop(df, blank, group, "missing_id", log)
     df = _drop(df, df.duplicated(keep="first"), group, "duplicate_record", log)
     df = _drop(df, df[id_spec.raw].duplicated(keep=False), group, "conflicting_duplicate_id", log)
     w_spec = next((s for s in specs if s.role == "weight"), None)
@@ -95,10 +110,8 @@ def _clean_variable(raw: pd.Series, spec: VarSpec, group: str, file, log: Log) -
     if spec.not_asked:
         log.add(group, "set_missing", n, spec.name, "not_asked")
         return _empty(spec, n, raw.index)
-    if spec.role == "id":
-        return raw.map(_fmt, na_action="ignore").astype("string")
-    if spec.role in ("strata", "psu"):
-        return raw.map(_fmt, na_action="ignore").astype("string")
+    if spec.role in ("id", "strata", "psu"):
+        return _as_text(raw)
 
     codes = _normalised(raw)
     # 1. missing codes -> missing, counted per code and reason
@@ -127,8 +140,28 @@ def _to_category(codes, spec, group, file, log):
     if spec.codes_overridden:
         for code, count in present.value_counts().sort_index().items():
             log.add(group, "recode", count, spec.name, "group_codes", f"{_fmt(code)}->{spec.codes[code]}")
-    values = codes.map(spec.codes)
-    return pd.Series(pd.Categorical(values, categories=spec.levels, ordered=spec.ordered),
+    stray = sorted({str(v) for v in spec.codes.values()} - {str(v) for v in spec.levels})
+    if stray:
+        raise DataError(f"{file}: the codebook's codes for '{spec.name}' give level(s) "
+                        f"{', '.join(stray)}, which are not among its levels "
+                        f"({', '.join(map(str, spec.levels))})")
+    return _categorical(codes, {c: spec.levels.index(v) for c, v in spec.codes.items()},
+                        spec.levels, spec.ordered)
+
+
+def _categorical(codes: pd.Series, position: dict, levels, ordered=False) -> pd.Series:
+    """Codes -> a Categorical of ``levels``, ``position`` giving each code's level number
+    (missing codes stay missing); from the integer codes, as building it from a million
+    strings costs seconds."""
+    if pd.api.types.is_numeric_dtype(codes):
+        x = codes.to_numpy(dtype=float, na_value=np.nan)
+        cat = np.full(len(x), -1, dtype=np.int64)
+        for code, k in position.items():
+            if isinstance(code, (int, float)):  # text codes cannot match numbers
+                cat[x == code] = k
+    else:
+        cat = codes.map(position).fillna(-1).to_numpy().astype(np.int64)
+    return pd.Series(pd.Categorical.from_codes(cat, categories=list(levels), ordered=ordered),
                      index=codes.index)
 
 
@@ -191,10 +224,10 @@ def _any_level(df, items, level):
     cats = list(df[items[0]].cat.categories) if isinstance(df[items[0]].dtype, pd.CategoricalDtype) else []
     other = [c for c in cats if c != level]
     no = other[0] if len(other) == 1 else f"not {level}"
-    hit = (block == level).any(axis=1)
-    answered = block.notna().any(axis=1)
-    vals = np.where(hit, level, np.where(answered, no, None))
-    return pd.Series(pd.Categorical(vals, categories=[no, level]), index=df.index)
+    hit = (block == level).any(axis=1).to_numpy()
+    answered = block.notna().any(axis=1).to_numpy()
+    codes = np.where(hit, 1, np.where(answered, 0, -1))
+    return pd.Series(pd.Categorical.from_codes(codes, categories=[no, level]), index=df.index)
 
 
 def _at_or_above(s: pd.Series, threshold: str, name: str) -> pd.Series:
