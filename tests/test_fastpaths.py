@@ -176,6 +176,36 @@ def test_ame_and_predictions_equal_a_full_rebuild(formula):
         assert r["std_error"] == pytest.approx(np.sqrt(g @ V @ g), rel=1e-10)
 
 
+@pytest.mark.parametrize("formula", ["~ age + x + g + e", "~ age + I(age**2) + g*x + e",
+                                     "~ center(age) + g + e"])
+def test_counterfactual_matrices_shared_between_models_change_nothing(formula):
+    """The model matrices of counterfactual frames are kept for the next model of the same
+    sample; margins of a second model (other outcome, other rows) must equal a cold start,
+    and a model whose spec differs (another domain's centring) must not reuse them."""
+    from coprod import margins
+
+    d = survey()
+    grid = {"age": [20, 50, 80], "g": ["m", "w"]}
+
+    def margins_of(outcome, domain):
+        res = fit_svy_logit(d, f"{outcome} {formula}", weights="w", strata="h", psu="c",
+                            domain=domain)
+        return average_marginal_effects(res), predict_margins(res, grid)
+
+    everyone, not_c = None, (d["h"] != "C").to_numpy()
+    margins._CACHE.clear()
+    margins_of("y", everyone)
+    assert margins._CACHE
+    warm = [margins_of("y2", everyone), margins_of("y2", not_c)]
+    margins._CACHE.clear()
+    cold = [margins_of("y2", everyone)]
+    margins._CACHE.clear()
+    cold.append(margins_of("y2", not_c))
+    for (ame_w, pred_w), (ame_c, pred_c) in zip(warm, cold):
+        pd.testing.assert_frame_equal(ame_w, ame_c, check_exact=True)
+        pd.testing.assert_frame_equal(pred_w, pred_c, check_exact=True)
+
+
 def test_contrast_equals_the_stacked_model_fitted_as_one():
     """The stacked sandwich assembled from the two fits equals fitting the stacked data."""
     from coprod.survey import fit_matrix, term_table, drop_empty_columns

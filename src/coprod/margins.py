@@ -177,11 +177,42 @@ class _Counterfactual:
 
     def _matrix(self, frames: list[pd.DataFrame]) -> list[np.ndarray]:
         """The fit's model matrix of several frames, with one call of the formula engine."""
-        if len(frames) <= 1:
-            return [self.result.model_matrix(f) for f in frames]
-        X = self.result.model_matrix(pd.concat(frames, ignore_index=True))
+        if not frames:
+            return []
+        frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        X = _cached_matrix(self.result, frame)
         bounds = np.cumsum([0] + [len(f) for f in frames])
         return [X[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+# The models of one sample (one per outcome) share their right-hand side, so their small
+# counterfactual frames (a row per level, per grid point) and hence model matrices are mostly
+# the same; the formula engine costs tens of milliseconds a call whatever the frame's size.
+# Kept: the matrices of small frames, keyed by everything they depend on (the spec's formula,
+# its encoder and transform state, the kept columns, and the frame's values and dtypes).
+_CACHE: dict = {}
+_CACHE_MAX_ROWS = 10_000
+_CACHE_MAX_ENTRIES = 256
+
+
+def _cached_matrix(result: SvyLogitResult, frame: pd.DataFrame) -> np.ndarray:
+    if len(frame) > _CACHE_MAX_ROWS:
+        return result.model_matrix(frame)
+    spec = result.spec
+    key = (str(spec.formula), repr(spec.encoder_state), repr(spec.transform_state),
+           tuple(spec.column_names), None if result.keep is None else tuple(result.keep),
+           tuple(frame.columns), tuple(str(frame[c].dtype) for c in frame.columns),
+           tuple(repr(list(frame[c].cat.categories)) for c in frame.columns
+                 if isinstance(frame[c].dtype, pd.CategoricalDtype)),
+           pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    X = _CACHE.get(key)
+    if X is None:
+        X = result.model_matrix(frame)
+        X.flags.writeable = False  # shared between models: never changed in place
+        if len(_CACHE) >= _CACHE_MAX_ENTRIES:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = X
+    return X
 
 
 def _scatter(C: np.ndarray, inv: np.ndarray | None, b: np.ndarray) -> np.ndarray:
