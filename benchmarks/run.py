@@ -61,7 +61,8 @@ def env() -> dict:
                 MPLBACKEND="Agg", PYTHONHASHSEED="0")
 
 
-def copy_project(dest: Path) -> Path:
+def copy_project(dest: Path, raw_from: Path | None = None) -> Path:
+    """A fresh copy of the project; with ``raw_from``, its data/raw/*.sav from that folder."""
     dest.mkdir(parents=True)
     for name in COPY:
         src = ROOT / name
@@ -69,6 +70,11 @@ def copy_project(dest: Path) -> Path:
             shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
         elif src.exists():
             shutil.copy2(src, dest / name)
+    if raw_from is not None:
+        for f in (dest / "data" / "raw").glob("*.sav"):
+            f.unlink()
+        for f in Path(raw_from).glob("*.sav"):
+            shutil.copy2(f, dest / "data" / "raw" / f.name)
     return dest
 
 
@@ -178,7 +184,7 @@ def _plain_term(term: str) -> str:
     return term
 
 
-def bench_scale(tmp: Path, n: int) -> dict:
+def bench_scale(tmp: Path, n: int, same_work: bool = True) -> dict:
     log = tmp / f"scale_{n}.log"
     work = copy_project(tmp / f"n{n}")
     raw = work / "data" / "raw"
@@ -191,11 +197,19 @@ def bench_scale(tmp: Path, n: int) -> dict:
     run = snakemake(work, log=log)
     jobs = job_records(work)
     top = max(jobs, key=lambda j: j["max_rss_mb"])
-    return {"n": n, "simulate_s": simulate, "wall": run["wall"], "cpu": run["cpu"],
-            "load": run["load"],
-            "max_rss_mb": run["max_rss_mb"], "stages": stage_table(jobs), "jobs": len(jobs),
-            "max_job_rss_mb": top["max_rss_mb"], "max_job": top["job"],
-            "job_seconds": sum(j["s"] for j in jobs)}
+    out = {"n": n, "simulate_s": simulate, "wall": run["wall"], "cpu": run["cpu"],
+           "load": run["load"],
+           "max_rss_mb": run["max_rss_mb"], "stages": stage_table(jobs), "jobs": len(jobs),
+           "max_job_rss_mb": top["max_rss_mb"], "max_job": top["job"],
+           "job_seconds": sum(j["s"] for j in jobs)}
+    if same_work:  # the baseline and the pipeline restricted to its models, on these files
+        restricted = copy_project(tmp / f"n{n}_restricted", raw_from=raw)
+        out["restricted"] = snakemake(restricted, *POOLED_TARGETS, log=log)
+        out["baseline"] = timed([sys.executable, str(ROOT / "benchmarks" / "baseline.py"),
+                                 "--raw", str(raw), "--out", str(tmp / f"baseline_{n}.csv")],
+                                ROOT, log, ONE_THREAD)
+        out["agreement"] = agreement(restricted, tmp / f"baseline_{n}.csv")
+    return out
 
 
 MICRO = r"""
@@ -311,6 +325,14 @@ def report(res: dict) -> str:
             "<= 120 s" if big else "", s["wall"] <= 120 if big else None)
         add("  CPU time of all its processes; load average at the start",
             f"{s['cpu']:.0f} s; {s['load']:.1f}")
+        if "restricted" in s:
+            r, b = s["restricted"]["wall"], s["baseline"]["wall"]
+            add(f"  same work: baseline.py / pipeline restricted to the same models",
+                f"{b:.1f} s / {r:.1f} s = {r / b:.2f}x", "<= 1.5x", r / b <= 1.5)
+            a = s["agreement"]
+            add("  baseline vs pipeline: max |d estimate|, max rel d SE",
+                f"{a['max_abs_estimate_diff']:.1e}, {a['max_rel_se_diff']:.1e}",
+                "same numbers", a["ok"])
         for stage, st in s["stages"].items():
             add(f"  {stage}: wall / job-seconds / longest job",
                 f"{st['wall']:.1f} s / {st['job_seconds']:.1f} s / {st['longest_s']:.1f} s "
