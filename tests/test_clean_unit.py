@@ -266,8 +266,13 @@ def test_ids_as_text_whatever_their_type(ids, expected):
     assert got.equals(ref)
 
 
-def test_group_codes_to_a_level_not_in_levels_stop(tmp_path):
-    codes = {1: "often", 2: "sometimes", 3: "rarely"}
-    with pytest.raises(DataError, match=r"AA\.csv.*'item_a'.*level\(s\) rarely.*never, "
-                                        r"sometimes, often"):
-        run(tmp_path, {"AA": raw()}, {"AA": {"codes": {"item_a": codes}}})
+@pytest.mark.parametrize("variable, codes, stray", [
+    ("item_a", {1: "often", 2: "sometimes", 3: "rarely"}, "rarely"),   # explicit levels
+    ("gender", {1: "man", 2: "female"}, "female"),                    # levels from its codes
+])
+def test_group_codes_to_a_level_the_variable_lacks_stop(tmp_path, variable, codes, stray):
+    """A group's codes say which raw code means which level; a new label would become
+    missing in the pooled table (the levels are the variable's), so it stops."""
+    with pytest.raises(ConfigError, match=rf"groups\.AA\.codes\.{variable}: codes map to "
+                                          rf"\['{stray}'\], which are not levels"):
+        run(tmp_path, {"AA": raw()}, {"AA": {"codes": {variable: codes}}})

@@ -76,6 +76,14 @@ def _check_references(cb: dict, where: str) -> None:
                 if name not in known:
                     errors.append(f"{where}: groups.{g}.{key}: unknown variable '{name}'"
                                   f"{did_you_mean(name, known)}")
+        for name, codes in (spec.get("codes") or {}).items():
+            var = variables.get(name) or {}
+            levels = list(var.get("levels") or dict.fromkeys((var.get("codes") or {}).values()))
+            stray = [v for v in dict.fromkeys((codes or {}).values()) if v not in levels]
+            if name in known and levels and stray:
+                errors.append(f"{where}: groups.{g}.codes.{name}: codes map to {stray}, which "
+                              f"are not levels of '{name}' ({levels}); add them to the "
+                              "variable's `levels:` or use the same labels as its `codes:`")
         for name in spec.get("not_asked", []) or []:
             if name not in known:
                 errors.append(f"{where}: groups.{g}.not_asked: unknown variable '{name}'"
@@ -174,7 +182,9 @@ def group_specs(cb: dict, group: str) -> list[VarSpec]:
         role = var.get("role")
         codes_raw = (g.get("codes") or {}).get(name, var.get("codes") or {})
         codes = {_norm_code(k): v for k, v in codes_raw.items()}
-        levels = list(var.get("levels") or dict.fromkeys(codes.values()))
+        # the variable's own levels, never a group's: every group must share them (a group's
+        # codes only say which raw code means which level)
+        levels = list(var.get("levels") or dict.fromkeys((var.get("codes") or {}).values()))
         vm = var.get("missing", role is None)
         missing = {}
         if vm is not False and role not in ("id",):
