@@ -135,17 +135,16 @@ def contrast_test(data: pd.DataFrame, outcomes: tuple[str, str] = ("individual_a
     diff = D @ beta
     Vd = D @ V @ D.T
     se = np.sqrt(np.clip(np.diag(Vd), 0, None))
-    q = dist.t_ppf(0.5 + conf_level / 2, df)
-    tstat = diff / se
+    wald = dist.wald(diff, se, df, conf_level)
     term_flag = [";".join(sorted({fits[k].term_flags.get(t, "") for k in "ab"} - {""}))
                  for t in names]
     table = pd.DataFrame({
         "kind": "term", "term": names, "variable": terms["variable"], "level": terms["level"],
         "estimate_a": beta[:p], "std_error_a": se_stacked[:p],
         "estimate_b": beta[p:], "std_error_b": se_stacked[p:],
-        "difference": diff, "std_error": se, "df_num": 1, "df_resid": df, "statistic": tstat,
-        "p_value": 2 * dist.t_sf(np.abs(tstat), df),
-        "conf_low": diff - q * se, "conf_high": diff + q * se, "flag": term_flag})
+        "difference": diff, "std_error": se, "df_num": 1, "df_resid": df,
+        "statistic": wald["statistic"], "p_value": wald["p_value"],
+        "conf_low": wald["conf_low"], "conf_high": wald["conf_high"], "flag": term_flag})
     sep = table["flag"].str.contains("separation")
     table.loc[sep, _VALUES] = np.nan
 
