@@ -124,7 +124,7 @@ def test_content_of_summary_findings_and_methods(report):
     _, text, page, _, _ = report
     words = " ".join(page.text)
     assert "These data are synthetic" in words
-    assert "Published claims: of 7, 7 supported." in words
+    assert "Claims checked: of 7, 7 supported." in words
     assert "Strongest correlate of collective co-production, any domain" in words
     assert "1 failed (collective_any / FR)" in words
     assert "Older people are more likely to co-produce individually." in words

@@ -299,5 +299,5 @@ def run_findings(*, findings, coefficients, fit, contrast, outcomes, covariates,
     pct = f"{conf_level:.0%}"
     write_table_files(findings_table(checked, spec["sources"], digits=digits, words=dict(words)),
                       {k: v for k, v in outputs.items() if k in ("csv", "tex", "html")},
-                      caption="Published claims checked against these data",
+                      caption="Claims checked against these data",
                       note=VERDICT_RULE.format(pct=pct), name="findings")

@@ -273,7 +273,7 @@ def key_findings(prev: pd.DataFrame, coefs: pd.DataFrame, fit: pd.DataFrame,
         parts = [f"{int(counts.get(v, 0))} {v}" for v in
                  ("supported", "contradicted", "inconclusive", "not estimated", "skipped")
                  if counts.get(v, 0)]
-        out.append(f"Published claims: of {len(checked)}, " + ", ".join(parts) + ".")
+        out.append(f"Claims checked: of {len(checked)}, " + ", ".join(parts) + ".")
         for _, r in checked[checked["verdict"].isin(["contradicted", "inconclusive"])].iterrows():
             out.append(f"{esc(r['verdict'].capitalize())}: {esc(r['claim'])}")
     if len(fit):
