@@ -139,10 +139,17 @@ def prevalence_figure(prev: pd.DataFrame, *, words: dict | None = None,
     domains = list(dict.fromkeys(prev["domain"].fillna("")))
     kinds = list(dict.fromkeys(prev["kind"]))
     groups = list(dict.fromkeys(prev["group"].astype(str)))
-    n_by_group = prev.groupby("group", sort=False)["n"].max()
+    n_range = prev.groupby(prev["group"].astype(str), sort=False)["n"].agg(["min", "max"])
+
+    def n_of(g):  # respondents answering: one number, or the range over the outcomes
+        if g not in n_range.index:
+            return _n(None)
+        lo, hi = n_range.loc[g, "min"], n_range.loc[g, "max"]
+        return _n(hi) if lo == hi else f"{_n(lo)}–{_n(hi)}"
+
     subtitle = (f"{'Weighted %' if s['weighted'] else '%'}, {_pct(s)} design-based confidence "
-                "intervals. n: " +
-                ", ".join(f"{g} {_n(n_by_group.get(g))}" for g in groups))
+                "intervals. n (answering each outcome): " +
+                ", ".join(f"{g} {n_of(g)}" for g in groups))
     ncols = max(min(len(domains), 4), 1)
     nrows = max(int(np.ceil(len(domains) / ncols)), 1)
     fig, axes = _new_figure(0.6 + 2.3 * nrows, s,
