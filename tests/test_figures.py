@@ -92,10 +92,10 @@ def test_flagged_and_failed_models_are_marked_in_small_multiples():
 
 def test_sample_sizes_are_in_the_subtitle():
     assert "4,988" in F.subtitle(make("forest"))
-    assert "UK 990" in F.subtitle(make("prevalence"))
+    assert "UK\u00a0990" in F.subtitle(make("prevalence"))
     prev = D.prevalence()
     prev.loc[(prev["group"] == "FR") & (prev["outcome"] == "collective_any"), "n"] = 975
-    assert "FR 975–990" in F.subtitle(F.prevalence_figure(prev))
+    assert "FR\u00a0975–990" in F.subtitle(F.prevalence_figure(prev))
 
 
 def test_prediction_panels_and_lines():

@@ -149,7 +149,7 @@ def prevalence_figure(prev: pd.DataFrame, *, words: dict | None = None,
 
     subtitle = (f"{'Weighted %' if s['weighted'] else '%'}, {_pct(s)} design-based confidence "
                 "intervals. n (answering each outcome): " +
-                ", ".join(f"{g} {n_of(g)}" for g in groups))
+                ", ".join(f"{g}\u00a0{n_of(g)}" for g in groups))  # no line break inside
     ncols = max(min(len(domains), 4), 1)
     nrows = max(int(np.ceil(len(domains) / ncols)), 1)
     fig, axes = _new_figure(0.6 + 2.3 * nrows, s,
