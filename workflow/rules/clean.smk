@@ -3,6 +3,8 @@
 
 rule clean:
     input:
+        # the coprod modules this step runs: a change to them reruns it
+        code=sources("clean", shallow=("stages", "runner")),
         codebook=config["data"]["codebook"],
         raw=raw_files(),
     output:

@@ -8,6 +8,7 @@ from snakemake.utils import validate
 from coprod.codebook import check_files, load_codebook
 from coprod.config import check_config, check_config_schema, sample_slugs
 from coprod.errors import CoprodError
+from coprod.sources import sources
 
 # Friendly schema messages first ("did you mean"), then Snakemake's validate fills in defaults,
 # then the cross-checks against the codebook that a schema cannot express.

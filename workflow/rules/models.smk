@@ -4,6 +4,8 @@
 
 rule fit_models:
     input:
+        # the coprod modules this step runs: a change to them reruns it
+        code=sources("models", shallow=("stages", "runner")),
         table="results/clean/survey.parquet",
     output:
         # every outcome's tables (outcome-major, then table), and the sample's contrast test
@@ -42,6 +44,8 @@ rule fit_models:
 
 rule gather_models:
     input:
+        # the coprod modules this step runs: a change to them reruns it
+        code=sources("io", shallow=("stages", "runner")),
         fits=expand(
             "results/models/fits/{outcome}/{sample}/{table}.csv",
             outcome=OUTCOMES,

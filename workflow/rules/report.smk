@@ -52,6 +52,8 @@ TABLE_OUTPUTS = {
 
 rule descriptives:
     input:
+        # the coprod modules this step runs: a change to them reruns it
+        code=sources("descriptives", shallow=("runner",)),
         table="results/clean/survey.parquet",
     output:
         prevalence=report("results/descriptives/prevalence.csv", category="Descriptives",
@@ -81,6 +83,8 @@ rule descriptives:
 
 rule figures:
     input:
+        # the coprod modules this step runs: a change to them reruns it
+        code=sources("figures", shallow=("runner",)),
         prevalence="results/descriptives/prevalence.csv",
         coefficients="results/models/coefficients.csv",
         predictions="results/models/predictions.csv",
@@ -111,6 +115,8 @@ rule figures:
 
 rule tables:
     input:
+        # the coprod modules this step runs: a change to them reruns it
+        code=sources("tables", shallow=("runner",)),
         descriptives="results/descriptives/descriptives.csv",
         coefficients="results/models/coefficients.csv",
         fit="results/models/fit.csv",
@@ -141,6 +147,8 @@ rule tables:
 
 rule findings:
     input:
+        # the coprod modules this step runs: a change to them reruns it
+        code=sources("findings", shallow=("runner",)),
         findings=REPORT["findings"],
         coefficients="results/models/coefficients.csv",
         fit="results/models/fit.csv",
@@ -176,6 +184,8 @@ rule findings:
 
 rule report_html:
     input:
+        # the coprod modules this step runs: a change to them reruns it
+        code=sources("report", shallow=("runner",)),
         figures=expand("results/figures/{stem}.png", stem=FIGURES),
         tables=expand("results/tables/{stem}.html", stem=[t for t in TABLES if t != "cleaning"]),
         cleaning_table="results/tables/cleaning.html",
