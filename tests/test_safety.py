@@ -109,3 +109,14 @@ def test_results_get_ordinary_file_permissions(tmp_path, umask):
         os.umask(old)
     for name in ("t.csv", "t.md"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o666 & ~umask
+
+
+def test_an_interrupted_rule_says_so_in_one_line(tmp_path, capsys):
+    from coprod.runner import rule_context
+
+    with pytest.raises(SystemExit) as exit_:
+        with rule_context("fit_models", tmp_path / "x.log"):
+            raise KeyboardInterrupt
+    assert exit_.value.code == 130
+    assert capsys.readouterr().err.strip() == "coprod [fit_models] interrupted"
+    assert "interrupted" in (tmp_path / "x.log").read_text()

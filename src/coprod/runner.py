@@ -37,6 +37,10 @@ def rule_context(rule: str, logfile: str | Path | None):
     setup_logging(logfile)
     try:
         yield log
+    except KeyboardInterrupt:  # Ctrl-C: Snakemake says so for the whole run; no traceback
+        log.error("interrupted")
+        print(f"coprod [{rule}] interrupted", file=sys.stderr)
+        sys.exit(130)
     except CoprodError as exc:
         log.error("%s", traceback.format_exc())
         print(f"coprod [{rule}] error: {exc}", file=sys.stderr)
