@@ -1,7 +1,7 @@
 """Snakemake adapter: fit the models of one sample, then its contrast test
 (logic in coprod.stages.run_models)."""
 from coprod.runner import run_rule
-from coprod.stages import model_outputs, run_models
+from coprod.stages import fit_output_paths, run_models
 
 
 def main(sm):
@@ -15,7 +15,7 @@ def main(sm):
         conf_level=sm.params.conf_level,
         grids=sm.params.grids,
         contrast_outcomes=sm.params.contrast,
-        outputs=model_outputs(sm.output.fits, sm.params.outcomes, sm.params.tables),
+        outputs=fit_output_paths(sm.output.fits, sm.params.outcomes, sm.params.tables),
         contrast_output=sm.output.get("contrast"),
     )
 

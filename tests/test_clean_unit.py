@@ -253,6 +253,7 @@ def test_an_outcome_can_have_its_own_threshold(tmp_path):
     ([1.5, 2.0, 3.0], ["1.5", "2", "3"]),                # not whole numbers: as written
     ([2.0 ** 60, 1.0, 2.0], [str(2 ** 60), "1", "2"]),   # beyond float precision: as _fmt
     (["r1", " r2", None], ["r1", " r2", pd.NA]),
+    (np.array([2 ** 63 + 5, 1], dtype=np.uint64), [str(2 ** 63 + 5), "1"]),
 ])
 def test_ids_as_text_whatever_their_type(ids, expected):
     from coprod.clean import _as_text, _fmt
@@ -276,3 +277,16 @@ def test_group_codes_to_a_level_the_variable_lacks_stop(tmp_path, variable, code
     with pytest.raises(ConfigError, match=rf"groups\.AA\.codes\.{variable}: codes map to "
                                           rf"\['{stray}'\], which are not levels"):
         run(tmp_path, {"AA": raw()}, {"AA": {"codes": {variable: codes}}})
+
+
+@pytest.mark.parametrize("raw_codes", [
+    pd.Series(pd.Categorical(["yes", "no", None])),          # e.g. an R factor in parquet
+    pd.Series(["yes", "no", None], dtype=object),
+    pd.Series(["yes", "no", None], dtype="string"),
+])
+def test_text_codes_of_any_dtype_become_the_levels(raw_codes):
+    from coprod.clean import _categorical, _normalised
+
+    got = _categorical(_normalised(raw_codes), {"yes": 0, "no": 1}, ["agree", "disagree"])
+    assert got.tolist()[:2] == ["agree", "disagree"] and pd.isna(got.iloc[2])
+    assert list(got.cat.categories) == ["agree", "disagree"]

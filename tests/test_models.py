@@ -124,3 +124,46 @@ def test_no_effect_is_reported_for_an_empty_level(table):
     ame = fit(t, "individual_any", sample="UK")["ame"]
     assert not ame["contrast"].str.startswith("unemployed").any()
     assert ame["std_error"].gt(0).all()
+
+
+def test_one_models_unexpected_error_fails_that_model_only(table, monkeypatch):
+    """A bug in a later step of one model (here the prediction grid) marks that model failed;
+    the sample's other models are fitted and written as usual."""
+    from coprod import margins
+    from coprod.models import fit_sample
+
+    real = margins.predict_margins
+
+    def broken(res, grid):
+        if res.outcome.startswith("collective"):
+            raise RuntimeError("boom")
+        return real(res, grid)
+
+    monkeypatch.setattr(margins, "predict_margins", broken)
+    out = fit_sample(table, outcomes=["individual_any", "collective_any"], sample="UK",
+                     covariates=M["covariates"], reference_levels=M["reference_levels"],
+                     design=DESIGN, grids=M["predictions"])
+    assert out["individual_any"]["fit"]["status"].iloc[0] in ("ok", "flagged")
+    assert len(out["individual_any"]["predictions"]) > 0
+    failed = out["collective_any"]["fit"].iloc[0]
+    assert failed["status"] == "failed"
+    assert failed["message"] == "unexpected error: RuntimeError: boom"
+
+
+def test_a_broken_contrast_keeps_the_samples_models(table, tmp_path, monkeypatch, capsys):
+    from coprod import contrast, io, stages
+
+    monkeypatch.setattr(io, "read_table", lambda path: table)
+    monkeypatch.setattr(contrast, "contrast_test",
+                        lambda *a, **k: (_ for _ in ()).throw(ValueError("bad")))
+    outcomes = ["individual_any", "collective_any"]
+    paths = {o: {t: str(tmp_path / f"{o}_{t}.csv") for t in ("coefficients", "fit")}
+             for o in outcomes}
+    stages.run_models(table="unused", sample="pooled", outcomes=outcomes,
+                      covariates=M["covariates"], reference_levels=M["reference_levels"],
+                      design=DESIGN, conf_level=0.95, grids={}, contrast_outcomes=outcomes,
+                      outputs=paths, contrast_output=str(tmp_path / "contrast.csv"))
+    assert all(pd.read_csv(p["fit"])["status"].iloc[0] != "failed" for p in paths.values())
+    c = pd.read_csv(tmp_path / "contrast.csv")
+    assert c["status"].tolist() == ["failed"] and "ValueError: bad" in c["message"].iloc[0]
+    assert "contrast test for pooled failed" in capsys.readouterr().err

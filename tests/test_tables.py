@@ -277,6 +277,21 @@ def test_proportion_of_a_domain_with_one_psu_is_not_estimable(survey):
     assert np.isnan(r["conf_low"]) and r["note"].startswith("not estimable: no residual")
 
 
+@pytest.mark.parametrize("bad", [2.0, 0.5])
+def test_proportion_of_values_not_coded_0_1_is_not_estimable(survey, bad):
+    y = survey["y"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    y[0] = bad
+    r = svy_proportion(y, survey, DESIGN, None)
+    assert np.isnan(r["estimate"]) and "coded 0/1" in r["note"] and f"{bad:g}" in r["note"]
+
+
+def test_proportion_whose_events_all_weigh_zero_is_zero_without_interval(survey):
+    data = survey.assign(weight=np.where(survey["y"].fillna(0) == 1, 0.0, 1.0))
+    y = data["y"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    r = svy_proportion(y, data, DESIGN, None)
+    assert r["estimate"] == 0 and np.isnan(r["conf_low"]) and "no variation" in r["note"]
+
+
 def test_proportion_without_variation_has_no_interval(survey):
     r = svy_proportion(np.zeros(len(survey)), survey, DESIGN, None)
     assert r["estimate"] == 0 and np.isnan(r["conf_low"]) and "no variation" in r["note"]

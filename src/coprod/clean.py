@@ -43,7 +43,7 @@ def _fmt(v) -> str:
 def _as_text(s: pd.Series) -> pd.Series:
     """Ids, strata and PSUs as text, as ``_fmt`` writes them (12.0 -> "12"); vectorised for
     whole numbers, which is what SPSS and Stata files hold."""
-    if pd.api.types.is_integer_dtype(s) and not pd.api.types.is_bool_dtype(s):
+    if pd.api.types.is_signed_integer_dtype(s):
         return s.astype("Int64").astype("string")
     if pd.api.types.is_float_dtype(s):
         x = s.to_numpy(dtype=float, na_value=np.nan)
@@ -140,10 +140,10 @@ def _to_category(codes, spec, group, file, log):
     if spec.codes_overridden:
         for code, count in present.value_counts().sort_index().items():
             log.add(group, "recode", count, spec.name, "group_codes", f"{_fmt(code)}->{spec.codes[code]}")
-    stray = sorted({str(v) for v in spec.codes.values()} - {str(v) for v in spec.levels})
+    stray = [v for v in dict.fromkeys(spec.codes.values()) if v not in spec.levels]
     if stray:
         raise DataError(f"{file}: the codebook's codes for '{spec.name}' give level(s) "
-                        f"{', '.join(stray)}, which are not among its levels "
+                        f"{', '.join(map(str, stray))}, which are not among its levels "
                         f"({', '.join(map(str, spec.levels))})")
     return _categorical(codes, {c: spec.levels.index(v) for c, v in spec.codes.items()},
                         spec.levels, spec.ordered)
@@ -159,8 +159,10 @@ def _categorical(codes: pd.Series, position: dict, levels, ordered=False) -> pd.
         for code, k in position.items():
             if isinstance(code, (int, float)):  # text codes cannot match numbers
                 cat[x == code] = k
-    else:
-        cat = codes.map(position).fillna(-1).to_numpy().astype(np.int64)
+    else:  # text codes (also a raw Categorical, whose map would stay categorical)
+        cat = pd.Series(codes.to_numpy(dtype=object)).map(position).to_numpy(
+            dtype=float, na_value=np.nan)
+        cat = np.where(np.isnan(cat), -1, cat).astype(np.int64)
     return pd.Series(pd.Categorical.from_codes(cat, categories=list(levels), ordered=ordered),
                      index=codes.index)
 

@@ -99,12 +99,17 @@ def svy_proportion(y, data: pd.DataFrame, design: dict, domain=None,
     rows = np.flatnonzero(inside)
     n = len(rows)
     yy = y[rows]
-    events = int(yy.sum())
-    out = {"n": n, "events": events, "estimate": np.nan, "std_error": np.nan,
+    out = {"n": n, "events": 0, "estimate": np.nan, "std_error": np.nan,
            "conf_low": np.nan, "conf_high": np.nan, "note": ""}
     if n == 0:
         out["note"] = "no answers"
         return out
+    other = yy[(yy != 0) & (yy != 1)]
+    if len(other):
+        out["note"] = (f"not estimable: a proportion needs values coded 0/1; found "
+                       f"{other[0]:g} ({len(other)} value(s))")
+        return out
+    events = out["events"] = int(yy.sum())
     if events in (0, n):  # no variation: the logit interval does not exist
         out.update(estimate=float(events == n), note="no variation: interval not estimable")
         return out
@@ -120,8 +125,9 @@ def svy_proportion(y, data: pd.DataFrame, design: dict, domain=None,
         if not total > 0:
             raise ModelError("the weights of this domain sum to zero")
         p = float((w * yy).sum() / total)
-        if not 0 < p < 1:  # every event (or non-event) has weight zero
-            raise ModelError("the weighted share is 0 or 1")
+        if not 0 < p < 1:  # every event (or non-event) has weight zero: as no variation
+            out.update(estimate=p, note="no variation (weighted): interval not estimable")
+            return out
         bread = total * p * (1 - p)
         if model_based:
             var, df = 1.0 / bread, n - 1
@@ -129,7 +135,8 @@ def svy_proportion(y, data: pd.DataFrame, design: dict, domain=None,
             var = float(design_cov(d, rows, w * (yy - p))[0, 0]) / bread ** 2
             df = design_df(d, rows)
         if df < 1:
-            raise ModelError(f"no residual degrees of freedom for this domain ({n} respondents)")
+            raise ModelError(f"no residual degrees of freedom: the domain's {n} respondents are "
+                             f"in {df} more PSU(s) than strata")
     except ModelError as exc:
         out["note"] = f"not estimable: {exc}"
         return out

@@ -190,13 +190,14 @@ class _Counterfactual:
 # the same; the formula engine costs tens of milliseconds a call whatever the frame's size.
 # Kept: the matrices of small frames, keyed by everything they depend on (the spec's formula,
 # its encoder and transform state, the kept columns, and the frame's values and dtypes).
+# Object columns are not kept (their hash sees 1 and "1" alike); at most 64 MB in all.
 _CACHE: dict = {}
 _CACHE_MAX_ROWS = 10_000
-_CACHE_MAX_ENTRIES = 256
+_CACHE_MAX_BYTES = 64 * 2 ** 20
 
 
 def _cached_matrix(result: SvyLogitResult, frame: pd.DataFrame) -> np.ndarray:
-    if len(frame) > _CACHE_MAX_ROWS:
+    if len(frame) > _CACHE_MAX_ROWS or (frame.dtypes == object).any():
         return result.model_matrix(frame)
     spec = result.spec
     key = (str(spec.formula), repr(spec.encoder_state), repr(spec.transform_state),
@@ -209,8 +210,8 @@ def _cached_matrix(result: SvyLogitResult, frame: pd.DataFrame) -> np.ndarray:
     if X is None:
         X = result.model_matrix(frame)
         X.flags.writeable = False  # shared between models: never changed in place
-        if len(_CACHE) >= _CACHE_MAX_ENTRIES:
-            _CACHE.pop(next(iter(_CACHE)))
+        while _CACHE and sum(m.nbytes for m in _CACHE.values()) + X.nbytes > _CACHE_MAX_BYTES:
+            _CACHE.pop(next(iter(_CACHE)))  # the oldest first
         _CACHE[key] = X
     return X
 

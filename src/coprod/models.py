@@ -10,10 +10,11 @@ from __future__ import annotations
 import ast
 import logging
 import re
+import traceback
 
 import pandas as pd
 
-from .errors import ModelError
+from .errors import CoprodError, ModelError
 from .formula import Aliases, build_formula, set_reference_levels
 
 log = logging.getLogger("coprod.models")
@@ -106,22 +107,36 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
             for o in outcomes}
 
 
-def _fit_one(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, domain, design,
-             conf_level, grids, labels) -> dict[str, pd.DataFrame]:
+def _fit_one(frame: pd.DataFrame, al: Aliases, *, outcome, sample, **kw
+             ) -> dict[str, pd.DataFrame]:
+    """One model's tables. A model that cannot be estimated, or an unexpected error in one of
+    its steps (the margins, say), marks this model failed, not the sample's other models; bad
+    data or config still stops the run."""
+    try:
+        return _fit_tables(frame, al, outcome=outcome, sample=sample, **kw)
+    except ModelError as exc:
+        message = al.restore(str(exc))
+    except CoprodError:  # bad data or config: stop the run, as everywhere else
+        raise
+    except Exception as exc:  # unexpected: the traceback goes to the rule's log
+        log.error("%s / %s:\n%s", outcome, sample, traceback.format_exc())
+        message = f"unexpected error: {type(exc).__name__}: {al.restore(str(exc))}"
+    log.error("%s / %s: %s", outcome, sample, message)
+    return failed_tables(outcome, sample, message)
+
+
+def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, domain, design,
+                conf_level, grids, labels) -> dict[str, pd.DataFrame]:
     from .margins import average_marginal_effects, predict_margins
     from .survey import fit_svy_logit
 
     formula = build_formula(al[outcome], [al[c] for c in covs], frame)
     ident = {"outcome": outcome, "sample": sample}
-    try:
-        res = fit_svy_logit(
-            frame, formula, weights=_al(al, design.get("weights")),
-            strata=_al(al, design.get("strata")), psu=_al(al, design.get("psu")),
-            domain=domain, model_based=design.get("model_based", False),
-            lonely_psu=design.get("lonely_psu", "adjust"), conf_level=conf_level)
-    except ModelError as exc:
-        log.error("%s / %s: %s", outcome, sample, al.restore(str(exc)))
-        return failed_tables(outcome, sample, al.restore(str(exc)))
+    res = fit_svy_logit(
+        frame, formula, weights=_al(al, design.get("weights")),
+        strata=_al(al, design.get("strata")), psu=_al(al, design.get("psu")),
+        domain=domain, model_based=design.get("model_based", False),
+        lonely_psu=design.get("lonely_psu", "adjust"), conf_level=conf_level)
 
     coefs = al.restore_frame(res.tidy())
     parts = coefs["term"].map(term_parts)

@@ -8,7 +8,7 @@ from snakemake.utils import validate
 from coprod.codebook import check_files, load_codebook
 from coprod.config import check_config, check_config_schema, sample_slugs
 from coprod.errors import CoprodError
-from coprod.sources import sources
+import coprod.sources
 
 # Friendly schema messages first ("did you mean"), then Snakemake's validate fills in defaults,
 # then the cross-checks against the codebook that a schema cannot express.
@@ -45,6 +45,12 @@ except CoprodError as exc:
     sys.exit(f"coprod error: {exc}")
 SAMPLES = list(SAMPLE_NAMES)
 CONTRAST_SAMPLES = SAMPLES if config["models"].get("contrast") else []
+
+
+def sources(*modules, **kw):
+    """The coprod modules a rule runs (its `code` input), relative to the working directory,
+    so that moving the project with its .venv does not look like a change of inputs."""
+    return [os.path.relpath(p) for p in coprod.sources.sources(*modules, **kw)]
 
 
 def sample_name(wildcards):

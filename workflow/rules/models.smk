@@ -5,7 +5,7 @@
 rule fit_models:
     input:
         # the coprod modules this step runs: a change to them reruns it
-        code=sources("models", shallow=("stages", "runner")),
+        code=sources("models", "io", shallow=("stages", "runner")),
         table="results/clean/survey.parquet",
     output:
         # every outcome's tables (outcome-major, then table), and the sample's contrast test
