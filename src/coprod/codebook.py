@@ -78,7 +78,7 @@ def _check_references(cb: dict, where: str) -> None:
                                   f"{did_you_mean(name, known)}")
         for name, codes in (spec.get("codes") or {}).items():
             var = variables.get(name) or {}
-            levels = list(var.get("levels") or dict.fromkeys((var.get("codes") or {}).values()))
+            levels = variable_levels(var)
             stray = [v for v in dict.fromkeys((codes or {}).values()) if v not in levels]
             if name in known and levels and stray:
                 errors.append(f"{where}: groups.{g}.codes.{name}: codes map to {stray}, which "
@@ -172,6 +172,12 @@ class VarSpec:
     label: str = ""
 
 
+def variable_levels(var: dict) -> list:
+    """A category variable's levels: its `levels:`, else the labels of its own `codes:` in
+    order (never a group's codes, which only say which raw code means which level)."""
+    return list(var.get("levels") or dict.fromkeys((var.get("codes") or {}).values()))
+
+
 def group_specs(cb: dict, group: str) -> list[VarSpec]:
     """The effective spec of every variable for ``group`` (defaults + the group's overrides)."""
     g = cb["groups"][group]
@@ -182,9 +188,7 @@ def group_specs(cb: dict, group: str) -> list[VarSpec]:
         role = var.get("role")
         codes_raw = (g.get("codes") or {}).get(name, var.get("codes") or {})
         codes = {_norm_code(k): v for k, v in codes_raw.items()}
-        # the variable's own levels, never a group's: every group must share them (a group's
-        # codes only say which raw code means which level)
-        levels = list(var.get("levels") or dict.fromkeys((var.get("codes") or {}).values()))
+        levels = variable_levels(var)  # every group shares them
         vm = var.get("missing", role is None)
         missing = {}
         if vm is not False and role not in ("id",):

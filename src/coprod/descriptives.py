@@ -154,7 +154,8 @@ def _groups(data: pd.DataFrame) -> list[str]:
 
 
 def prevalence(data: pd.DataFrame, outcomes: list[str], design: dict, *,
-               conf_level: float = 0.95, labels: dict | None = None) -> pd.DataFrame:
+               conf_level: float = 0.95, labels: dict | None = None,
+               built=None) -> pd.DataFrame:
     """Weighted share doing each outcome, by group, with design-based intervals."""
     from .tables import split_outcomes
 
@@ -165,7 +166,7 @@ def prevalence(data: pd.DataFrame, outcomes: list[str], design: dict, *,
         raise DataError(f"prevalence: outcomes {missing} are not columns of the clean table")
     rows = []
     groups = data[GROUP].astype(str).to_numpy()
-    built = _design(data, design)
+    built = _design(data, design, built)
     values = {o: data[o].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
               for o in outcomes}
     for g in _groups(data):
@@ -179,7 +180,8 @@ def prevalence(data: pd.DataFrame, outcomes: list[str], design: dict, *,
 
 
 def describe(data: pd.DataFrame, variables: list[str], design: dict, *,
-             conf_level: float = 0.95, labels: dict | None = None) -> pd.DataFrame:
+             conf_level: float = 0.95, labels: dict | None = None,
+             built=None) -> pd.DataFrame:
     """By group: weighted % of each category level or weighted mean, 95% CI, unweighted n."""
     labels = labels or {}
     missing = [v for v in variables if v not in data.columns]
@@ -188,7 +190,7 @@ def describe(data: pd.DataFrame, variables: list[str], design: dict, *,
                           "clean table")
     rows = []
     groups = data[GROUP].astype(str).to_numpy()
-    built = _design(data, design)
+    built = _design(data, design, built)
     indicators = {v: _indicators(data[v]) for v in variables}
     for g in _groups(data):
         dom = groups == g
@@ -229,8 +231,11 @@ def run_descriptives(*, table, outcomes, variables, design, conf_level, prevalen
 
     data = read_table(table)
     labels = data.attrs.get("labels", {})
-    prev = prevalence(data, list(outcomes), dict(design), conf_level=conf_level, labels=labels)
-    desc = describe(data, list(variables), dict(design), conf_level=conf_level, labels=labels)
+    built = _design(data, dict(design))  # encoded once for both tables
+    prev = prevalence(data, list(outcomes), dict(design), conf_level=conf_level, labels=labels,
+                      built=built)
+    desc = describe(data, list(variables), dict(design), conf_level=conf_level, labels=labels,
+                    built=built)
     write_csv(prev, prevalence_csv)
     write_csv(desc, descriptives_csv)
     log.info("prevalence: %d rows; descriptives: %d rows", len(prev), len(desc))

@@ -95,7 +95,6 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
     df = model_frame(table, list(outcomes), covs, design, reference_levels)
     al = Aliases(df.columns)
     frame = al.frame(df)
-    domain = None
     try:
         domain = domain_mask(df, sample)
     except ModelError as exc:
@@ -119,10 +118,17 @@ def _fit_one(frame: pd.DataFrame, al: Aliases, *, outcome, sample, **kw
     except CoprodError:  # bad data or config: stop the run, as everywhere else
         raise
     except Exception as exc:  # unexpected: the traceback goes to the rule's log
-        log.error("%s / %s:\n%s", outcome, sample, traceback.format_exc())
-        message = f"unexpected error: {type(exc).__name__}: {al.restore(str(exc))}"
+        message = _unexpected(f"{outcome} / {sample}", exc, al)
     log.error("%s / %s: %s", outcome, sample, message)
     return failed_tables(outcome, sample, message)
+
+
+def _unexpected(what: str, exc: Exception, al: Aliases | None = None) -> str:
+    """Log the traceback of an unexpected error and return the one-line message of the failed
+    result (model or contrast)."""
+    log.error("%s:\n%s", what, traceback.format_exc())
+    text = al.restore(str(exc)) if al is not None else str(exc)
+    return f"unexpected error: {type(exc).__name__}: {text}"
 
 
 def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, domain, design,
@@ -208,7 +214,25 @@ def gather(frames: list[pd.DataFrame], order: dict | None = None) -> pd.DataFram
 def contrast_sample(table: pd.DataFrame, *, sample: str, outcomes: list[str],
                     covariates: list[str], reference_levels: dict, design: dict,
                     conf_level: float = 0.95, labels: dict | None = None) -> pd.DataFrame:
-    """The individual-vs-collective contrast for one sample, as a tidy table (or a failed row)."""
+    """The individual-vs-collective contrast for one sample, as a tidy table (or a failed row:
+    a contrast that cannot be estimated, or an unexpected error in it, must not cost the
+    sample's models; bad data or config still stops the run)."""
+    try:
+        return _contrast_table(table, sample=sample, outcomes=outcomes, covariates=covariates,
+                               reference_levels=reference_levels, design=design,
+                               conf_level=conf_level, labels=labels)
+    except CoprodError:
+        raise
+    except Exception as exc:
+        return _failed_contrast(sample, _unexpected(f"contrast {sample}", exc))
+
+
+def _failed_contrast(sample: str, message: str) -> pd.DataFrame:
+    return pd.DataFrame([{"sample": sample, "status": "failed", "message": message}])
+
+
+def _contrast_table(table: pd.DataFrame, *, sample, outcomes, covariates, reference_levels,
+                    design, conf_level, labels) -> pd.DataFrame:
     from .contrast import contrast_test
 
     labels = labels or {}
@@ -226,8 +250,7 @@ def contrast_sample(table: pd.DataFrame, *, sample: str, outcomes: list[str],
             lonely_psu=design.get("lonely_psu", "adjust"), conf_level=conf_level)
     except ModelError as exc:
         log.error("contrast %s: %s", sample, al.restore(str(exc)))
-        return pd.DataFrame([{"sample": sample, "status": "failed",
-                              "message": al.restore(str(exc))}])
+        return _failed_contrast(sample, al.restore(str(exc)))
     tidy = al.restore_frame(tidy.copy())
     info = {**info, "difference": al.restore(info["difference"]),
             "flags": [{**f, "detail": al.restore(f["detail"])} for f in info.get("flags", [])]}

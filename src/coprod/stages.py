@@ -41,9 +41,6 @@ def run_models(*, table, sample, outcomes, covariates, reference_levels, design,
     """
     import sys
 
-    import pandas as pd
-
-    from .errors import CoprodError
     from .io import read_table
     from .models import contrast_sample, fit_sample
 
@@ -63,21 +60,14 @@ def run_models(*, table, sample, outcomes, covariates, reference_levels, design,
         log.info("%s / %s: %s", outcome, sample, status)
     del results
     if contrast_output:
-        try:
-            result = contrast_sample(data, sample=sample, outcomes=list(contrast_outcomes),
-                                     covariates=list(covariates),
-                                     reference_levels=dict(reference_levels),
-                                     design=dict(design), conf_level=conf_level, labels=labels)
-        except CoprodError:
-            raise
-        except Exception as exc:  # a bug in the contrast must not cost the sample's models
-            import traceback
-
-            log.error("contrast %s:\n%s", sample, traceback.format_exc())
-            message = f"unexpected error: {type(exc).__name__}: {exc}"
+        result = contrast_sample(data, sample=sample, outcomes=list(contrast_outcomes),
+                                 covariates=list(covariates),
+                                 reference_levels=dict(reference_levels), design=dict(design),
+                                 conf_level=conf_level, labels=labels)
+        message = str(result["message"].iloc[0]) if "message" in result and len(result) else ""
+        if message.startswith("unexpected error"):
             print(f"coprod [fit_models] warning: the contrast test for {sample} failed: "
                   f"{message}", file=sys.stderr)
-            result = pd.DataFrame([{"sample": sample, "status": "failed", "message": message}])
         write_csv(result, contrast_output)
         log.info("contrast %s: %s", sample, result["status"].iloc[0] if len(result) else "-")
 
