@@ -153,7 +153,7 @@ def test_lonely_psu_options_are_flagged_and_differ():
 
 def test_input_errors(sample):
     with pytest.raises(ConfigError, match="lonely_psu"):
-        svy_logit(sample, "y ~ x", lonely_psu="average")
+        svy_logit(sample, "y ~ x", lonely_psu="averge")
     bad = sample.copy()
     bad.loc[3, "w"] = np.nan
     with pytest.raises(DataError, match="'w'"):

@@ -15,8 +15,10 @@ import pandas as pd
 from . import dist
 
 from .errors import DataError, ModelError
-from .survey import (_weighted_gram, build_model_frame, design_df, domain_mask,
-                     drop_empty_columns, fit_matrix, make_design, score_cov, term_table)
+from .design import SurveyDesign, domain_mask, make_design
+from .modelframe import build_model_frame, drop_empty_columns, term_table
+from .survey import fit_matrix
+from .variance import design_df, score_cov, weighted_gram
 
 _COLUMNS = ["kind", "term", "variable", "level", "estimate_a", "std_error_a", "estimate_b",
             "std_error_b", "difference", "std_error", "df_num", "df_resid", "statistic",
@@ -42,6 +44,7 @@ def contrast_test(data: pd.DataFrame, outcomes: tuple[str, str] = ("individual_a
                   rhs: str = "age + gender", *, id_col: str, weights: str | None = None,
                   strata: str | None = None, psu: str | None = None, domain=None,
                   lonely_psu: str = "adjust", conf_level: float = 0.95,
+                  design: SurveyDesign | None = None,
                   check_tol: float = 1e-8) -> tuple[pd.DataFrame, dict]:
     """Test, term by term, whether the effect on outcome ``b`` differs from that on ``a``.
 
@@ -71,11 +74,13 @@ def contrast_test(data: pd.DataFrame, outcomes: tuple[str, str] = ("individual_a
         dup = ids[ids.duplicated()].iloc[0] if ids.duplicated().any() else None
         raise DataError(f"id column {id_col!r} must identify respondents uniquely "
                         f"(missing or duplicated, e.g. {dup!r})")
-    design = make_design(data, weights=weights, strata=strata, psu=psu, lonely_psu=lonely_psu)
-    in_domain = domain_mask(data, domain)
+    if design is None:
+        design = make_design(data, weights=weights, strata=strata, psu=psu,
+                             lonely_psu=lonely_psu)
+    whole = domain is None and design.in_domain is None
+    in_domain = design.domain_rows(None if domain is None else domain_mask(data, domain))
     ya_all, yb_all = _outcome(data, a), _outcome(data, b)
-    mf = build_model_frame(data, rhs.split("~", 1)[-1],
-                           subset=None if domain is None else in_domain)
+    mf = build_model_frame(data, rhs.split("~", 1)[-1], subset=None if whole else in_domain)
     covariates_ok = np.zeros(len(data), dtype=bool)
     covariates_ok[mf.complete] = True
     both = ~np.isnan(ya_all) & ~np.isnan(yb_all)
@@ -105,7 +110,7 @@ def contrast_test(data: pd.DataFrame, outcomes: tuple[str, str] = ("individual_a
     w = design.weights[rows]
     for k, y in (("a", ya), ("b", yb)):
         mu = fits[k].fitted
-        A = _weighted_gram(X, w * mu * (1.0 - mu))
+        A = weighted_gram(X, w * mu * (1.0 - mu))
         try:
             A_inv.append(np.linalg.inv(A))
         except np.linalg.LinAlgError:

@@ -24,9 +24,9 @@ from .errors import ConfigError, DataError, ModelError
 log = logging.getLogger("coprod.descriptives")
 GROUP = "country"
 PREVALENCE_COLUMNS = ["group", "outcome", "kind", "domain", "label", "n", "events", "estimate",
-                      "std_error", "conf_low", "conf_high", "note"]
+                      "std_error", "conf_low", "conf_high", "note", "deff", "n_effective"]
 DESCRIPTIVE_COLUMNS = ["group", "group_n", "variable", "label", "level", "stat", "n", "estimate",
-                       "std_error", "conf_low", "conf_high", "note"]
+                       "std_error", "conf_low", "conf_high", "note", "deff", "n_effective"]
 
 
 def _design(data: pd.DataFrame, design: dict, built=None):
@@ -34,10 +34,9 @@ def _design(data: pd.DataFrame, design: dict, built=None):
     that estimate many statistics, since encoding a million rows costs more than a statistic."""
     if built is not None:
         return built
-    from .survey import make_design
+    from .design import design_from_config
 
-    return make_design(data, weights=design.get("weights"), strata=design.get("strata"),
-                       psu=design.get("psu"), lonely_psu=design.get("lonely_psu", "adjust"))
+    return design_from_config(data, design)
 
 
 def _as_float(y) -> np.ndarray:
@@ -56,13 +55,13 @@ def svy_mean(y, data: pd.DataFrame, design: dict, domain=None, conf_level: float
     engine as the models (:func:`coprod.survey.design_cov`), so both agree on the design.
     ``built``: the design already encoded by :func:`coprod.survey.make_design` (optional).
     """
-    from .survey import design_cov, design_df
+    from .variance import design_cov, design_df, mean_deff
 
     y = _as_float(y)
     dom = np.ones(len(y), bool) if domain is None else np.asarray(domain, bool)
     rows = np.flatnonzero(dom & ~np.isnan(y))
     out = {"n": len(rows), "estimate": np.nan, "std_error": np.nan, "conf_low": np.nan,
-           "conf_high": np.nan}
+           "conf_high": np.nan, "deff": np.nan, "n_effective": np.nan}
     if not len(rows):
         return out
     d = _design(data, design, built)
@@ -75,9 +74,15 @@ def svy_mean(y, data: pd.DataFrame, design: dict, domain=None, conf_level: float
     else:
         df = design_df(d, rows)
         se = float(np.sqrt(design_cov(d, rows, w * (yy - mean) / total)[0, 0]))
+        out.update(_deff(mean_deff(d, rows, yy, se ** 2), len(rows)))
     t = dist.t_ppf(0.5 + conf_level / 2, max(df, 1))
     out.update(estimate=mean, std_error=se, conf_low=mean - t * se, conf_high=mean + t * se)
     return out
+
+
+def _deff(deff: float, n: int) -> dict:
+    """The design effect and the effective sample size it implies (Kish: n / deff)."""
+    return {"deff": deff, "n_effective": n / deff if deff > 0 else np.nan}
 
 
 def svy_proportion(y, data: pd.DataFrame, design: dict, domain=None,
@@ -91,7 +96,7 @@ def svy_proportion(y, data: pd.DataFrame, design: dict, domain=None,
     fits use the bread alone and z. tests/test_tables.py checks it against the fitted model
     (:func:`coprod.survey.fit_svy_logit`); a prevalence table needs a hundred of them.
     """
-    from .survey import design_cov, design_df
+    from .variance import design_cov, design_df, mean_deff
 
     y = _as_float(y)
     dom = np.ones(len(y), bool) if domain is None else np.asarray(domain, bool)
@@ -100,7 +105,8 @@ def svy_proportion(y, data: pd.DataFrame, design: dict, domain=None,
     n = len(rows)
     yy = y[rows]
     out = {"n": n, "events": 0, "estimate": np.nan, "std_error": np.nan,
-           "conf_low": np.nan, "conf_high": np.nan, "note": ""}
+           "conf_low": np.nan, "conf_high": np.nan, "note": "", "deff": np.nan,
+           "n_effective": np.nan}
     if n == 0:
         out["note"] = "no answers"
         return out
@@ -134,6 +140,8 @@ def svy_proportion(y, data: pd.DataFrame, design: dict, domain=None,
         else:
             var = float(design_cov(d, rows, w * (yy - p))[0, 0]) / bread ** 2
             df = design_df(d, rows)
+            # the variance of p itself is var * (p (1 - p))^2 (the delta method, exact here)
+            out.update(_deff(mean_deff(d, rows, yy, var * (p * (1 - p)) ** 2), n))
         if df < 1:
             raise ModelError(f"no residual degrees of freedom: the domain's {n} respondents are "
                              f"in {df} more PSU(s) than strata")

@@ -18,7 +18,8 @@ from . import dist
 from scipy.special import expit, logit
 
 from .errors import ModelError
-from .survey import SvyLogitResult, _categorical_factors, row_local
+from .modelframe import categorical_factors, row_local
+from .survey import SvyLogitResult
 
 _AME_COLUMNS = ["variable", "contrast", "estimate", "std_error", "df_resid", "statistic",
                 "p_value", "conf_low", "conf_high", "flag"]
@@ -34,7 +35,7 @@ def variable_kinds(result: SvyLogitResult) -> dict[str, dict]:
     effect of 1 vs 0) or "continuous" (derivative)."""
     _require_spec(result)
     spec = result.spec
-    cats = _categorical_factors(spec)
+    cats = categorical_factors(spec)
     kinds = {}
     for v in result.variables:
         info = None

@@ -23,7 +23,7 @@ GROUP = "country"
 
 FIT_COLUMNS = ["outcome", "sample", "status", "message", "n", "weighted_n", "events", "clusters",
                "strata", "df_resid", "log_likelihood", "pseudo_r2", "aic", "n_excluded_missing",
-               "converged", "flags"]
+               "converged", "flags", "deff_mean", "n_effective"]
 _TERM = re.compile(r"^(?P<var>.+?)\[T\.(?P<level>.*)\]$")
 
 
@@ -63,13 +63,25 @@ def domain_mask(table: pd.DataFrame, sample: str):
 def model_frame(table: pd.DataFrame, outcomes: list[str], covariates: list[str], design: dict,
                 reference_levels: dict, extra: tuple = ()) -> pd.DataFrame:
     """The columns the models need, outcomes as float 0/1, reference levels first."""
-    cols = [*outcomes, *covariates, GROUP, *extra]
-    cols += [design[k] for k in ("weights", "strata", "psu") if design.get(k)]
+    from .design import design_columns
+
+    cols = [*outcomes, *covariates, GROUP, *extra, *design_columns(design)]
     df = table[list(dict.fromkeys(cols))].copy()
     for o in outcomes:
         df[o] = df[o].astype("float64")
     # unused levels are kept on purpose: the estimator flags a level empty in a sample
     return set_reference_levels(df, {k: v for k, v in reference_levels.items() if k in df.columns})
+
+
+def job_design(table: pd.DataFrame, design: dict, reference_levels: dict):
+    """The survey design of a job, built once and taken by every model and the contrast (its
+    categorical columns ordered as the models order them, so the sums run in the same order)."""
+    from .design import design_columns, design_from_config
+
+    cols = list(dict.fromkeys(design_columns(design)))
+    df = set_reference_levels(table[cols].copy(),
+                              {k: v for k, v in reference_levels.items() if k in cols})
+    return design_from_config(df, design)
 
 
 def fit_model(table: pd.DataFrame, *, outcome: str, sample: str, covariates: list[str],
@@ -83,7 +95,7 @@ def fit_model(table: pd.DataFrame, *, outcome: str, sample: str, covariates: lis
 
 def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covariates: list[str],
                reference_levels: dict, design: dict, conf_level: float = 0.95,
-               grids: dict | None = None, labels: dict | None = None
+               grids: dict | None = None, labels: dict | None = None, built=None
                ) -> dict[str, dict[str, pd.DataFrame]]:
     """Fit every outcome's model in one sample: {outcome: its tidy tables}.
 
@@ -96,13 +108,16 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
     al = Aliases(df.columns)
     frame = al.frame(df)
     try:
+        if built is None:
+            built = job_design(table, design, reference_levels)
         domain = domain_mask(df, sample)
     except ModelError as exc:
         failure = al.restore(str(exc))
         log.error("%s: %s", sample, failure)
         return {o: failed_tables(o, sample, failure) for o in outcomes}
     return {o: _fit_one(frame, al, outcome=o, sample=sample, covs=covs, domain=domain,
-                        design=design, conf_level=conf_level, grids=grids, labels=labels or {})
+                        design=design, built=built, conf_level=conf_level, grids=grids,
+                        labels=labels or {})
             for o in outcomes}
 
 
@@ -132,17 +147,14 @@ def _unexpected(what: str, exc: Exception, al: Aliases | None = None) -> str:
 
 
 def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, domain, design,
-                conf_level, grids, labels) -> dict[str, pd.DataFrame]:
+                built, conf_level, grids, labels) -> dict[str, pd.DataFrame]:
     from .margins import average_marginal_effects, predict_margins
     from .survey import fit_svy_logit
 
     formula = build_formula(al[outcome], [al[c] for c in covs], frame)
     ident = {"outcome": outcome, "sample": sample}
-    res = fit_svy_logit(
-        frame, formula, weights=_al(al, design.get("weights")),
-        strata=_al(al, design.get("strata")), psu=_al(al, design.get("psu")),
-        domain=domain, model_based=design.get("model_based", False),
-        lonely_psu=design.get("lonely_psu", "adjust"), conf_level=conf_level)
+    res = fit_svy_logit(frame, formula, design=built, domain=domain,
+                        model_based=design.get("model_based", False), conf_level=conf_level)
 
     coefs = al.restore_frame(res.tidy())
     parts = coefs["term"].map(term_parts)
@@ -172,10 +184,6 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
         "flags": _front(flags, ident),
     }
     return out
-
-
-def _al(al: Aliases, name):
-    return al[name] if name else name
 
 
 def failed_tables(outcome: str, sample: str, message: str) -> dict[str, pd.DataFrame]:
@@ -213,14 +221,15 @@ def gather(frames: list[pd.DataFrame], order: dict | None = None) -> pd.DataFram
 
 def contrast_sample(table: pd.DataFrame, *, sample: str, outcomes: list[str],
                     covariates: list[str], reference_levels: dict, design: dict,
-                    conf_level: float = 0.95, labels: dict | None = None) -> pd.DataFrame:
+                    conf_level: float = 0.95, labels: dict | None = None,
+                    built=None) -> pd.DataFrame:
     """The individual-vs-collective contrast for one sample, as a tidy table (or a failed row:
     a contrast that cannot be estimated, or an unexpected error in it, must not cost the
     sample's models; bad data or config still stops the run)."""
     try:
         return _contrast_table(table, sample=sample, outcomes=outcomes, covariates=covariates,
                                reference_levels=reference_levels, design=design,
-                               conf_level=conf_level, labels=labels)
+                               conf_level=conf_level, labels=labels, built=built)
     except CoprodError:
         raise
     except Exception as exc:
@@ -232,7 +241,7 @@ def _failed_contrast(sample: str, message: str) -> pd.DataFrame:
 
 
 def _contrast_table(table: pd.DataFrame, *, sample, outcomes, covariates, reference_levels,
-                    design, conf_level, labels) -> pd.DataFrame:
+                    design, conf_level, labels, built) -> pd.DataFrame:
     from .contrast import contrast_test
 
     labels = labels or {}
@@ -245,9 +254,8 @@ def _contrast_table(table: pd.DataFrame, *, sample, outcomes, covariates, refere
     try:
         tidy, info = contrast_test(
             al.frame(df), outcomes=(al[a], al[b]), rhs=rhs, id_col=al[id_col],
-            weights=_al(al, design.get("weights")), strata=_al(al, design.get("strata")),
-            psu=_al(al, design.get("psu")), domain=domain_mask(df, sample),
-            lonely_psu=design.get("lonely_psu", "adjust"), conf_level=conf_level)
+            design=built if built is not None else job_design(table, design, reference_levels),
+            domain=domain_mask(df, sample), conf_level=conf_level)
     except ModelError as exc:
         log.error("contrast %s: %s", sample, al.restore(str(exc)))
         return _failed_contrast(sample, al.restore(str(exc)))

@@ -42,14 +42,17 @@ def run_models(*, table, sample, outcomes, covariates, reference_levels, design,
     import sys
 
     from .io import read_table
-    from .models import contrast_sample, fit_sample
+    from .models import contrast_sample, fit_sample, job_design
 
     data = read_table(table)
     labels = data.attrs.get("labels", {})
+    built = job_design(data, dict(design), dict(reference_levels))  # once for every estimate
+    log.info("design: %s", built.describe())
     results = fit_sample(data, outcomes=list(outcomes), sample=sample,
                          covariates=list(covariates), reference_levels=dict(reference_levels),
                          design=dict(design), conf_level=conf_level,
-                         grids={k: dict(v) for k, v in dict(grids).items()}, labels=labels)
+                         grids={k: dict(v) for k, v in dict(grids).items()}, labels=labels,
+                         built=built)
     for outcome, tables in results.items():
         status = tables["fit"]["status"].iloc[0]
         if status == "failed":
@@ -63,7 +66,7 @@ def run_models(*, table, sample, outcomes, covariates, reference_levels, design,
         result = contrast_sample(data, sample=sample, outcomes=list(contrast_outcomes),
                                  covariates=list(covariates),
                                  reference_levels=dict(reference_levels), design=dict(design),
-                                 conf_level=conf_level, labels=labels)
+                                 conf_level=conf_level, labels=labels, built=built)
         message = str(result["message"].iloc[0]) if "message" in result and len(result) else ""
         if message.startswith("unexpected error"):
             print(f"coprod [fit_models] warning: the contrast test for {sample} failed: "
