@@ -88,6 +88,23 @@ def both(*fns):
     return setup
 
 
+def every_sav(fn):
+    """Rewrite every country's .sav after ``fn(df)``."""
+    def setup(w: Path):
+        for country in ("UK", "FR", "DE", "DK", "CZ"):
+            sav(country, fn)(w)
+    return setup
+
+
+def popn_design(value, **design):
+    """A numeric column POPN (harmonised: popn) set to ``value`` in every file, and the design
+    keys ``design`` (which may name it)."""
+    return both(codebook(lambda cb: cb["variables"].update(
+                    popn={"raw": "POPN", "missing": False, "label": "Population size"})),
+                every_sav(set_col("POPN", float(value))),
+                config(lambda c: c["design"].update(design)))
+
+
 def fit_target(outcome, sample, table="fit"):
     return f"results/models/fits/{outcome}/{sample}/{table}.csv"
 
@@ -203,6 +220,26 @@ CASES: list[Case] = [
     Case("config-yaml-syntax", "config", "a config file that is not valid YAML",
          "Config file is not valid JSON or YAML",
          lambda w: (w / "config" / "config.yaml").write_text("data: {codebook: [\n")),
+    # design: finite-population corrections and second stages
+    Case("config-fpc-not-a-column", "config", "an fpc column that does not exist",
+         "design.fpc: 'popsize' is not a column of the clean table",
+         config(lambda c: c["design"].update(fpc="popsize"))),
+    Case("config-ssu-without-psu", "config", "second-stage units without first-stage clusters",
+         "design.ssu: 'weight' names second-stage units, which need first-stage clusters",
+         config(lambda c: c["design"].update(ssu="weight"))),
+    Case("config-fpc2-without-ssu", "config", "second-stage population sizes without "
+         "second-stage units", "design.fpc2: 'weight' gives second-stage population sizes",
+         config(lambda c: c["design"].update(fpc2="weight"))),
+    Case("design-fpc-varies", "data", "a population size that varies within a stratum",
+         "design.fpc: column 'weight' varies within stratum",
+         config(lambda c: c["design"].update(fpc="weight")),
+         target=fit_target("individual_any", "pooled")),
+    Case("design-fpc-too-small", "data", "a population smaller than the sample",
+         "design.fpc: column 'popn' gives 10 respondents in the population of stratum",
+         popn_design(10, fpc="popn"), target=fit_target("individual_any", "pooled")),
+    Case("design-fpc-zero", "data", "a sampling fraction of zero",
+         "design.fpc: column 'popn' has the value 0; population sizes must be positive",
+         popn_design(0, fpc="popn"), target=fit_target("individual_any", "pooled")),
     # models: the run goes on, the problem is reported
     Case("collinear-covariate", "model", "a covariate that is a copy of another (singular design)",
          "singular design: the terms ['age', 'age_copy'] are linear combinations",

@@ -153,14 +153,14 @@ def _with(**cols):
 
 
 @pytest.mark.parametrize("data, kw, error, text", [
-    (_with(N1=1), dict(strata="stratum", psu="psu", fpc="N1"), DataError,
-     "design.fpc: column 'N1' gives 1 PSUs in the population of stratum 'S0', fewer than"),
+    (_with(N1=2), dict(strata="stratum", psu="psu", fpc="N1"), DataError,
+     "design.fpc: column 'N1' gives 2 PSUs in the population of stratum 'S0', fewer than"),
     (_with(N1=np.where(DATA["id"] == 5, 99, DATA["N1"])), dict(strata="stratum", psu="psu",
                                                               fpc="N1"),
      DataError, "design.fpc: column 'N1' varies within stratum 'S0'"),
     (_with(f1=np.where(DATA["id"] == 5, 0.0, DATA["f1"])), dict(strata="stratum", psu="psu",
                                                                fpc="f1"),
-     DataError, "design.fpc: column 'f1' has the value 0.0"),
+     DataError, "design.fpc: column 'f1' has the value 0;"),
     (_with(f1=np.where(DATA["stratum"] == "S1", 12, DATA["f1"])),
      dict(strata="stratum", psu="psu", fpc="f1"), DataError, "mixes population sizes"),
     (DATA, dict(strata="stratum", ssu="ssu"), ConfigError, "design.ssu: 'ssu' names"),

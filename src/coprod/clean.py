@@ -110,7 +110,7 @@ def _clean_variable(raw: pd.Series, spec: VarSpec, group: str, file, log: Log) -
     if spec.not_asked:
         log.add(group, "set_missing", n, spec.name, "not_asked")
         return _empty(spec, n, raw.index)
-    if spec.role in ("id", "strata", "psu"):
+    if spec.role in ("id", "strata", "psu", "ssu"):
         return _as_text(raw)
 
     codes = _normalised(raw)

@@ -88,11 +88,18 @@ def check_config(config: dict, cb: dict) -> None:
                     errs.append(f"config: models.predictions.{grid}.{var}: {bad} not among the "
                                 f"levels of '{var}' ({', '.join(cols[var])})")
     d = config["design"]
-    for key in ("weights", "strata", "psu"):
+    for key in ("weights", "strata", "psu", "fpc", "ssu", "fpc2"):
         if d.get(key) and d[key] not in cols:
             errs.append(f"config: design.{key}: '{d[key]}' is not a column of the clean table"
                         f"{did_you_mean(d[key], names)}")
-    if d.get("model_based") and any(d.get(k) for k in ("weights", "strata", "psu")):
+    if d.get("ssu") and not d.get("psu"):
+        errs.append(f"config: design.ssu: '{d['ssu']}' names second-stage units, which need "
+                    "first-stage clusters: set design.psu too")
+    if d.get("fpc2") and not d.get("ssu"):
+        errs.append(f"config: design.fpc2: '{d['fpc2']}' gives second-stage population sizes, "
+                    "which need second-stage units: set design.ssu too")
+    if d.get("model_based") and any(d.get(k) for k in ("weights", "strata", "psu", "fpc",
+                                                       "ssu")):
         errs.append("config: design.model_based: true is only for unweighted data without strata "
                     "or PSUs; set design.weights, design.strata and design.psu to null, or "
                     "model_based to false")

@@ -246,7 +246,7 @@ def _population(data, name, key, unit_of_row, n_sampled, labels, what, units) ->
     values = _numeric(data, name, key)
     if not np.isfinite(values).all() or (values <= 0).any():
         bad = values[~np.isfinite(values) | (values <= 0)][0]
-        raise DataError(f"design.{key}: column {name!r} has the value {bad!r}; population "
+        raise DataError(f"design.{key}: column {name!r} has the value {bad:g}; population "
                         "sizes must be positive and sampling fractions in (0, 1]")
     first = np.full(len(n_sampled), np.nan)
     first[unit_of_row] = values  # any row's value; checked constant below

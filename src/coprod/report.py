@@ -312,6 +312,16 @@ def findings_section(table_html: str, rule: str) -> str:
 
 # -- methods ----------------------------------------------------------------------------------
 
+def _variance_kind(d: dict) -> str:
+    """The variance estimator a design section implies, in words."""
+    if not d.get("fpc"):
+        return "with-replacement design: ultimate clusters"
+    if d.get("ssu"):
+        return ("two-stage design without replacement: between-PSU and within-PSU "
+                "components with finite-population corrections")
+    return "design without replacement: finite-population correction at the first stage"
+
+
 def methods_section(*, config: dict, codebook: dict, threshold: str, hashes: dict,
                     versions: dict, labels: dict) -> str:
     """Data, design, outcomes, models and software, all read from the config and codebook."""
@@ -327,12 +337,27 @@ def methods_section(*, config: dict, codebook: dict, threshold: str, hashes: dic
         f"Strata: {lab(d['strata'])}." if d.get("strata") else "No strata.",
         f"Primary sampling units: {lab(d['psu'])}." if d.get("psu")
         else "No clusters: each respondent is their own primary sampling unit.",
+        *([f"Second-stage units: {lab(d['ssu'])}, nested in the primary sampling units."]
+          if d.get("ssu") else []),
+        *([f"Finite-population correction of the first stage from {lab(d['fpc'])} (population "
+           "size or sampling fraction per stratum)."] if d.get("fpc") else []),
+        *([f"Finite-population correction of the second stage from {lab(d['fpc2'])} (per "
+           "primary sampling unit)."] if d.get("fpc2") else []),
         f"Strata with a single PSU: <code>{esc(d.get('lonely_psu', 'adjust'))}</code>.",
         ("Model-based (glm) standard errors (design.model_based: true)."
          if d.get("model_based") else
-         "Standard errors by Taylor linearisation (with-replacement design, as R's "
-         "survey::svyglm); t-based intervals on the design's degrees of freedom. A "
-         f"{esc(group_label.lower())} is analysed as a domain of the full design."),
+         f"Standard errors by Taylor linearisation ({_variance_kind(d)}, as R's "
+         "survey::svyglm); t-based intervals on the design's degrees of freedom (PSUs minus "
+         f"strata, less the model's terms). A {esc(group_label.lower())} is analysed as a "
+         "domain of the full design."),
+        *([] if d.get("model_based") else [
+            "Design effects: of a coefficient, its design variance over that of a weighted glm "
+            "with estimated dispersion (R's svyglm(deff = TRUE)); of a mean or proportion, its "
+            "design variance over that of a simple random sample of the same size drawn "
+            + ("with replacement (R's deff = \"replace\")" if d.get("deff") == "replace" else
+               "without replacement from a population of the weights' sum (R's deff = TRUE)")
+            + "; effective n = n / design effect (for a model, over the mean design effect of "
+            "its coefficients)."]),
         "Prevalences: intercept-only design-based logistic models per domain (the logit "
         "interval of survey::svyciprop); means: linearised ratio estimator.",
     ]

@@ -60,8 +60,9 @@ MODEL_TABLES = ["coefficients", "ame", "predictions", "fit", "flags"]
 
 def design_params():
     """The design settings every model job needs (passed as params, so a change reruns them)."""
-    keys = ("weights", "strata", "psu", "lonely_psu", "model_based")
-    return {k: config["design"][k] for k in keys}
+    keys = ("weights", "strata", "psu", "fpc", "ssu", "fpc2", "lonely_psu", "deff",
+            "model_based")
+    return {k: config["design"].get(k) for k in keys}
 
 
 def raw_files():

@@ -64,8 +64,7 @@ rule descriptives:
     params:
         outcomes=OUTCOMES,
         variables=REPORT["descriptives"]["variables"],
-        design={k: config["design"][k] for k in ("weights", "strata", "psu", "lonely_psu",
-                                                 "model_based")},
+        design=design_params(),
         conf_level=config["models"]["conf_level"],
     threads: 1
     resources:
