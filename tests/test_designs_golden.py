@@ -167,9 +167,14 @@ def _with(**cols):
     (DATA, dict(strata="stratum", psu="psu", fpc2="M2"), ConfigError, "design.fpc2: 'M2'"),
     (_with(M2=np.where(DATA["id"] == 3, 1000, DATA["M2"])),
      dict(strata="stratum", psu="psu", ssu="ssu", fpc="N1", fpc2="M2"), DataError,
-     "design.fpc2: column 'M2' varies within PSU"),
+     "design.fpc2: column 'M2' varies within PSU 'S0/P0'"),
     (_with(N1="many"), dict(strata="stratum", psu="psu", fpc="N1"), DataError,
-     "fpc column 'N1' is not numeric"),
+     "design.fpc: column 'N1' is not numeric (e.g. 'many')"),
+    (DATA, dict(strata="stratum", psu="psu", ssu="ssu", fpc2="M2"), ConfigError,
+     "design.fpc2: 'M2' needs design.fpc too"),
+    (_with(M2=np.where((DATA["stratum"] == "S0") & (DATA["psu"] == "P0"), 1, DATA["M2"])),
+     dict(strata="stratum", psu="psu", ssu="ssu", fpc="N1", fpc2="M2"), DataError,
+     "gives 1 second-stage units in the population of PSU 'S0/P0', fewer than"),
 ])
 def test_bad_design_input_is_one_line(data, kw, error, text):
     with pytest.raises(error) as exc:
@@ -178,11 +183,38 @@ def test_bad_design_input_is_one_line(data, kw, error, text):
     assert "\n" not in str(exc.value)
 
 
+def test_a_population_of_one_among_larger_ones_is_a_size():
+    # R: sizes when any value is above 1; a stratum of one PSU sampled with certainty
+    d = DATA.assign(N1=np.where(DATA["stratum"] == "S5", 1, DATA["N1"]),
+                    psu1=np.where(DATA["stratum"] == "S5", "P0", DATA["psu"]))
+    design = make_design(d, weights="weight", strata="stratum", psu="psu1", fpc="N1",
+                         lonely_psu="fail")
+    assert design.fpc[-1] == 1
+    svy_logit(d, FORMULA, weights="weight", strata="stratum", psu="psu1", fpc="N1",
+              lonely_psu="fail")  # a census stratum is not lonely: no error
+
+
+def test_descriptives_take_the_domain_of_the_design_object():
+    design = make_design(DATA, keep_data=True, **CASES["two_stage"])
+    north = (DATA["region"] == "north").to_numpy()
+    for fn in (svy_mean, svy_proportion):
+        a = fn(DATA["y"], DATA, {}, built=design.domain(north))
+        b = fn(DATA["y"], DATA, {}, north, built=design)
+        assert a == b
+
+
+def test_derived_weights_are_weights():
+    d = make_design(DATA, **CASES["two_stage_noweights"])
+    assert d.has_weights and "sampling fractions" in d.describe()
+    with pytest.raises(ModelError, match="unweighted"):
+        svy_logit(DATA, FORMULA, model_based=True, **CASES["two_stage_noweights"])
+
+
 def test_lonely_rules_at_the_second_stage():
     kw = dict(CASES["two_stage_lonely_ssu"])
     with pytest.raises(ModelError, match="single second-stage unit"):
         svy_logit(DATA, FORMULA, **{**kw, "lonely_psu": "average"})
-    with pytest.raises(ModelError, match="only one second-stage unit"):
+    with pytest.raises(ModelError, match="PSU 'S0/P0' has only one second-stage unit"):
         svy_logit(DATA, FORMULA, **{**kw, "lonely_psu": "fail"})
     # remove and certainty: the single unit adds nothing at the second stage
     rm = svy_logit(DATA, FORMULA, **{**kw, "lonely_psu": "remove"})

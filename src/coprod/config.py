@@ -95,6 +95,9 @@ def check_config(config: dict, cb: dict) -> None:
     if d.get("ssu") and not d.get("psu"):
         errs.append(f"config: design.ssu: '{d['ssu']}' names second-stage units, which need "
                     "first-stage clusters: set design.psu too")
+    if d.get("fpc2") and not d.get("fpc"):
+        errs.append(f"config: design.fpc2: '{d['fpc2']}' needs design.fpc too: without "
+                    "first-stage population sizes the second stage adds nothing")
     if d.get("fpc2") and not d.get("ssu"):
         errs.append(f"config: design.fpc2: '{d['fpc2']}' gives second-stage population sizes, "
                     "which need second-stage units: set design.ssu too")

@@ -58,13 +58,13 @@ def svy_mean(y, data: pd.DataFrame, design: dict, domain=None, conf_level: float
     from .variance import design_cov, design_df, mean_deff
 
     y = _as_float(y)
-    dom = np.ones(len(y), bool) if domain is None else np.asarray(domain, bool)
+    d = _design(data, design, built)
+    dom = d.domain_rows(None if domain is None else np.asarray(domain, bool))
     rows = np.flatnonzero(dom & ~np.isnan(y))
     out = {"n": len(rows), "estimate": np.nan, "std_error": np.nan, "conf_low": np.nan,
            "conf_high": np.nan, "deff": np.nan, "n_effective": np.nan}
     if not len(rows):
         return out
-    d = _design(data, design, built)
     w, yy = d.weights[rows], y[rows]
     total = w.sum()
     mean = float((w * yy).sum() / total)
@@ -73,7 +73,11 @@ def svy_mean(y, data: pd.DataFrame, design: dict, domain=None, conf_level: float
         se = float(np.std(yy, ddof=1) / np.sqrt(len(rows))) if df > 0 else np.nan
     else:
         df = design_df(d, rows)
-        se = float(np.sqrt(design_cov(d, rows, w * (yy - mean) / total)[0, 0]))
+        try:
+            se = float(np.sqrt(design_cov(d, rows, w * (yy - mean) / total)[0, 0]))
+        except ModelError as exc:  # e.g. lonely_psu 'fail': the table says why
+            out.update(estimate=mean, note=f"not estimable: {exc}")
+            return out
         out.update(_deff(mean_deff(d, rows, yy, se ** 2), len(rows)))
     t = dist.t_ppf(0.5 + conf_level / 2, max(df, 1))
     out.update(estimate=mean, std_error=se, conf_low=mean - t * se, conf_high=mean + t * se)
@@ -99,7 +103,10 @@ def svy_proportion(y, data: pd.DataFrame, design: dict, domain=None,
     from .variance import design_cov, design_df, mean_deff
 
     y = _as_float(y)
-    dom = np.ones(len(y), bool) if domain is None else np.asarray(domain, bool)
+    if built is not None:  # a domain of the design object counts too
+        dom = built.domain_rows(None if domain is None else np.asarray(domain, bool))
+    else:
+        dom = np.ones(len(y), bool) if domain is None else np.asarray(domain, bool)
     inside = dom & ~np.isnan(y)
     rows = np.flatnonzero(inside)
     n = len(rows)

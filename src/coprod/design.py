@@ -54,12 +54,17 @@ class SurveyDesign:
     fpc2: np.ndarray | None = None   # (P,) population second-stage units per PSU, or None
     deff: str = "srswor"
     columns: dict = field(default_factory=dict)  # role -> column name, for describing it
+    psu_names: object = None     # PSU code -> its labels in the data (for messages)
     data: pd.DataFrame | None = None
     in_domain: np.ndarray | None = None
 
     @property
     def n(self) -> int:
         return len(self.weights)
+
+    def psu_label(self, code: int) -> str:
+        """A PSU as the user knows it: its stratum and PSU labels in the data."""
+        return self.psu_names(code) if self.psu_names is not None else f"number {code + 1}"
 
     @property
     def stages(self) -> int:
@@ -87,7 +92,9 @@ class SurveyDesign:
         """One sentence naming the design, for the report's Methods and table notes."""
         c = self.columns
         parts = []
-        parts.append(f"weights {c['weights']!r}" if c.get("weights") else "equal weights")
+        parts.append(f"weights {c['weights']!r}" if c.get("weights") else
+                     "weights from the sampling fractions" if self.has_weights else
+                     "equal weights")
         if c.get("strata"):
             parts.append(f"{len(self.strata_labels)} strata ({c['strata']!r})")
         if c.get("psu"):
@@ -131,7 +138,9 @@ def _numeric(data: pd.DataFrame, name: str, role: str) -> np.ndarray:
     try:
         return np.asarray(col, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise DataError(f"{role} column {name!r} is not numeric") from exc
+        bad = col[pd.to_numeric(col, errors="coerce").isna()]
+        example = f" (e.g. {bad.iloc[0]!r})" if len(bad) else ""
+        raise DataError(f"{role} column {name!r} is not numeric{example}") from exc
 
 
 def make_design(data: pd.DataFrame, *, weights: str | None = None, strata: str | None = None,
@@ -160,6 +169,10 @@ def make_design(data: pd.DataFrame, *, weights: str | None = None, strata: str |
     if fpc2 is not None and ssu is None:
         raise ConfigError(f"design.fpc2: {fpc2!r} gives second-stage population sizes, which "
                           "need second-stage units: set design.ssu (and design.psu) too")
+    if fpc2 is not None and fpc is None:
+        raise ConfigError(f"design.fpc2: {fpc2!r} needs design.fpc too: without first-stage "
+                          "population sizes the first stage is with replacement and the "
+                          "second stage adds nothing (R cannot express this design either)")
     n = len(data)
     w = None
     if weights is not None:
@@ -188,12 +201,13 @@ def make_design(data: pd.DataFrame, *, weights: str | None = None, strata: str |
     if ssu is not None:
         ssu_codes, ssu_psu = _nested_codes(p_codes, _column(data, ssu, "ssu"))
         n_ssu = np.bincount(ssu_psu, minlength=len(psu_stratum))
+    psu_names = _psu_names(data, strata, psu, p_codes, len(psu_stratum)) if psu else None
     pop1 = pop2 = None
     if fpc is not None:
-        pop1 = _population(data, fpc, "fpc", s_codes, n_psu, s_labels, "stratum",
+        pop1 = _population(data, fpc, "fpc", s_codes, n_psu, lambda h: s_labels[h], "stratum",
                            "PSUs" if psu else "respondents")
     if fpc2 is not None:
-        pop2 = _population(data, fpc2, "fpc2", p_codes, n_ssu, None, "PSU",
+        pop2 = _population(data, fpc2, "fpc2", p_codes, n_ssu, psu_names, "PSU",
                            "second-stage units")
     if w is None:
         w = np.ones(n)
@@ -203,12 +217,13 @@ def make_design(data: pd.DataFrame, *, weights: str | None = None, strata: str |
                 w = w * (pop2 / n_ssu)[p_codes]
     return SurveyDesign(
         weights=w, stratum=s_codes, psu=p_codes, psu_stratum=psu_stratum, n_psu=n_psu,
-        strata_labels=s_labels, lonely_psu=lonely_psu, has_weights=weights is not None,
+        strata_labels=s_labels, lonely_psu=lonely_psu,
+        has_weights=weights is not None or pop1 is not None,
         has_strata=strata is not None, has_psu=psu is not None, fpc=pop1, ssu=ssu_codes,
         ssu_psu=ssu_psu, n_ssu=n_ssu, fpc2=pop2, deff=deff,
         columns={"weights": weights, "strata": strata, "psu": psu, "fpc": fpc, "ssu": ssu,
                  "fpc2": fpc2},
-        data=data if keep_data else None)
+        psu_names=psu_names, data=data if keep_data else None)
 
 
 def design_from_config(data: pd.DataFrame, design: dict, *, rename=None) -> SurveyDesign:
@@ -231,6 +246,15 @@ def design_columns(design: dict) -> list[str]:
             if design.get(k)]
 
 
+def _psu_names(data, strata, psu, p_codes, n_units):
+    """PSU code -> "label" (or "stratum/label"), looked up only when a message needs it."""
+    def name(code: int) -> str:
+        i = int(np.flatnonzero(p_codes == code)[0])
+        label = str(data[psu].iloc[i])
+        return f"{data[strata].iloc[i]}/{label}" if strata else label
+    return name
+
+
 def _nested_codes(parent: np.ndarray, labels: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Codes of units nested in ``parent`` codes (a unit is a (parent, label) pair), sorted by
     parent then label, and the parent of each unit."""
@@ -243,7 +267,7 @@ def _nested_codes(parent: np.ndarray, labels: pd.Series) -> tuple[np.ndarray, np
 
 def _population(data, name, key, unit_of_row, n_sampled, labels, what, units) -> np.ndarray:
     """Population sizes per stratum (or PSU) from a column of sizes or sampling fractions."""
-    values = _numeric(data, name, key)
+    values = _numeric(data, name, f"design.{key}:")
     if not np.isfinite(values).all() or (values <= 0).any():
         bad = values[~np.isfinite(values) | (values <= 0)][0]
         raise DataError(f"design.{key}: column {name!r} has the value {bad:g}; population "
@@ -254,19 +278,19 @@ def _population(data, name, key, unit_of_row, n_sampled, labels, what, units) ->
     if varies.any():
         i = int(np.flatnonzero(varies)[0])
         u = int(unit_of_row[i])
-        label = labels[u] if labels is not None else f"number {u + 1}"
-        raise DataError(f"design.{key}: column {name!r} varies within {what} {label!r} "
+        raise DataError(f"design.{key}: column {name!r} varies within {what} {labels(u)!r} "
                         f"({first[u]:g} and {values[i]:g}); it must be one value per {what}")
-    is_size = values > 1
-    if is_size.any() and not is_size.all():
-        i = int(np.flatnonzero(~is_size)[0])
+    # R's rule: sizes when any value is above 1 (then none may be below 1), else fractions
+    sizes = bool((values > 1).any())
+    if sizes and (values < 1).any():
+        i = int(np.flatnonzero(values < 1)[0])
         raise DataError(f"design.{key}: column {name!r} mixes population sizes (> 1) and "
-                        f"sampling fractions (<= 1), e.g. {values[i]:g}; use one or the other")
-    pop = first if is_size.all() else n_sampled / first
+                        f"sampling fractions (< 1), e.g. {values[i]:g}; use one or the other")
+    pop = first if sizes else n_sampled / first
     small = pop < n_sampled - 1e-9 * n_sampled
     if small.any():
         u = int(np.flatnonzero(small)[0])
-        label = labels[u] if labels is not None else f"number {u + 1}"
+        label = labels(u)
         raise DataError(f"design.{key}: column {name!r} gives {pop[u]:g} {units} in the "
                         f"population of {what} {label!r}, fewer than the {int(n_sampled[u])} "
                         "sampled")

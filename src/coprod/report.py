@@ -333,7 +333,9 @@ def methods_section(*, config: dict, codebook: dict, threshold: str, hashes: dic
     files = [f"{esc(g)}: <code>{esc(spec['file'])}</code>" for g, spec in
              codebook["groups"].items()]
     design = [
-        f"Weights: {lab(d['weights'])}." if d.get("weights") else "Unweighted.",
+        f"Weights: {lab(d['weights'])}." if d.get("weights") else
+        "Weights: the inverse sampling fractions given by design.fpc (and design.fpc2)."
+        if d.get("fpc") else "Unweighted.",
         f"Strata: {lab(d['strata'])}." if d.get("strata") else "No strata.",
         f"Primary sampling units: {lab(d['psu'])}." if d.get("psu")
         else "No clusters: each respondent is their own primary sampling unit.",

@@ -12,6 +12,7 @@ scaled by ``(1 - m_i/M_i) m_i/(m_i - 1)`` and weighted by the first stage's samp
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -60,11 +61,11 @@ class _Stage:
     scale: np.ndarray         # (H,) finite-population factor times n/(n-1)
     lonely: np.ndarray        # (H,) bool: a single unit, and not a census
     rule: str
-    labels: tuple | None
+    labels: Callable[[int], str]
     grand_centre: bool        # 'adjust' centres a lonely unit at the grand mean (else at 0)
 
     def label(self, h: int):
-        return self.labels[h] if self.labels is not None else f"number {h + 1}"
+        return self.labels(h)
 
 
 def _census(design: SurveyDesign) -> np.ndarray:
@@ -81,7 +82,7 @@ def _stage1(design: SurveyDesign) -> _Stage:
         f = np.where(census, 0.0, (design.fpc - n_h) / design.fpc)
         scale = scale * f
     return _Stage(1, design.n_psu, scale, (design.n_psu == 1) & ~census, design.lonely_psu,
-                  design.strata_labels, True)
+                  lambda h: design.strata_labels[h], True)
 
 
 def _stage2(design: SurveyDesign) -> _Stage:
@@ -95,7 +96,7 @@ def _stage2(design: SurveyDesign) -> _Stage:
     # weighted by the first stage's sampling fraction n_h / N_h of the PSU's stratum
     frac = (design.n_psu / design.fpc)[design.psu_stratum]
     return _Stage(2, design.n_ssu, scale * frac, (design.n_ssu == 1) & ~census,
-                  design.lonely_psu, None, False)
+                  design.lonely_psu, design.psu_label, False)
 
 
 def design_cov(design: SurveyDesign, rows: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -187,12 +188,13 @@ def _centred_cov(stage: _Stage, h_of: np.ndarray, k: int, block, n_totals: int) 
     scale = stage.scale
     root = np.sqrt(scale)
     lonely = present & stage.lonely
-    where = "stratum" if stage.number == 1 else "PSU"
     if lonely.any() and stage.rule == "fail":
         labels = [stage.label(h) for h in np.flatnonzero(lonely)]
-        raise ModelError(f"{where} {labels[0]!r} has only one "
-                         f"{'PSU' if stage.number == 1 else 'second-stage unit'} "
-                         f"(lonely_psu='fail'); {where}s with a single one: {labels}")
+        if stage.number == 1:
+            raise ModelError(f"stratum {labels[0]!r} has only one PSU (lonely_psu='fail'); "
+                             f"strata with a single PSU: {labels}")
+        raise ModelError(f"PSU {labels[0]!r} has only one second-stage unit (lonely_psu="
+                         f"'fail'); PSUs with a single second-stage unit: {labels}")
     if lonely.any() and stage.rule == "average" and stage.number == 2:
         raise ModelError(f"PSU {stage.label(int(np.flatnonzero(lonely)[0]))!r} has a single "
                          "second-stage unit, which lonely_psu='average' cannot average over "
