@@ -220,7 +220,8 @@ from coprod import svy_logit
 from coprod import survey
 from coprod.survey import build_model_frame, make_design, irls_logit, design_cov
 # what fit_matrix uses for the bread and the meat (older versions: the plain expressions)
-gram = getattr(survey, "_weighted_gram", lambda X, v: X.T @ (X * v[:, None]))
+gram = getattr(survey, "weighted_gram",
+               getattr(survey, "_weighted_gram", lambda X, v: X.T @ (X * v[:, None])))
 meat = getattr(survey, "score_cov", lambda d, rows, X, r: design_cov(d, rows, X * r[:, None]))
 
 n, repeats = int(sys.argv[1]), int(sys.argv[2])

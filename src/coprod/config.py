@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from .codebook import did_you_mean, schema_errors
+from .designspec import key_errors
 from .errors import ConfigError
 
 SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
@@ -92,15 +93,7 @@ def check_config(config: dict, cb: dict) -> None:
         if d.get(key) and d[key] not in cols:
             errs.append(f"config: design.{key}: '{d[key]}' is not a column of the clean table"
                         f"{did_you_mean(d[key], names)}")
-    if d.get("ssu") and not d.get("psu"):
-        errs.append(f"config: design.ssu: '{d['ssu']}' names second-stage units, which need "
-                    "first-stage clusters: set design.psu too")
-    if d.get("fpc2") and not d.get("fpc"):
-        errs.append(f"config: design.fpc2: '{d['fpc2']}' needs design.fpc too: without "
-                    "first-stage population sizes the second stage adds nothing")
-    if d.get("fpc2") and not d.get("ssu"):
-        errs.append(f"config: design.fpc2: '{d['fpc2']}' gives second-stage population sizes, "
-                    "which need second-stage units: set design.ssu too")
+    errs += [f"config: {e}" for e in key_errors(d)]
     if d.get("model_based") and any(d.get(k) for k in ("weights", "strata", "psu", "fpc",
                                                        "ssu")):
         errs.append("config: design.model_based: true is only for unweighted data without strata "

@@ -103,10 +103,8 @@ def svy_proportion(y, data: pd.DataFrame, design: dict, domain=None,
     from .variance import design_cov, design_df, mean_deff
 
     y = _as_float(y)
-    if built is not None:  # a domain of the design object counts too
-        dom = built.domain_rows(None if domain is None else np.asarray(domain, bool))
-    else:
-        dom = np.ones(len(y), bool) if domain is None else np.asarray(domain, bool)
+    d = _design(data, design, built)
+    dom = d.domain_rows(None if domain is None else np.asarray(domain, bool))
     inside = dom & ~np.isnan(y)
     rows = np.flatnonzero(inside)
     n = len(rows)
@@ -127,7 +125,6 @@ def svy_proportion(y, data: pd.DataFrame, design: dict, domain=None,
         out.update(estimate=float(events == n), note="no variation: interval not estimable")
         return out
     try:
-        d = _design(data, design, built)
         w = d.weights[rows]
         model_based = bool(design.get("model_based", False))
         if model_based and d.has_weights and np.ptp(d.weights) > 0:

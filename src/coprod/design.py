@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from .designspec import key_errors, variance_kind
 from .errors import ConfigError, DataError
 
 LONELY_PSU_OPTIONS = ("adjust", "average", "remove", "certainty", "fail")
@@ -111,11 +112,8 @@ class SurveyDesign:
             parts.append("each respondent its own PSU" + (
                 f", sampled without replacement (population sizes from {c['fpc']!r})"
                 if self.fpc is not None else ""))
-        with_repl = self.fpc is None
-        kind = ("with-replacement (ultimate-cluster)" if with_repl else
-                "two-stage without-replacement" if self.ssu is not None else
-                "without-replacement")
-        return (f"{'; '.join(parts)}; {kind} Taylor-linearisation variance; strata with a "
+        kind = variance_kind(fpc=self.fpc is not None, ssu=self.ssu is not None)
+        return (f"{'; '.join(parts)}; Taylor-linearisation variance ({kind}); strata with a "
                 f"single PSU: {self.lonely_psu!r}")
 
 
@@ -163,16 +161,9 @@ def make_design(data: pd.DataFrame, *, weights: str | None = None, strata: str |
         raise ConfigError(f"lonely_psu must be one of {LONELY_PSU_OPTIONS}, not {lonely_psu!r}")
     if deff not in DEFF_OPTIONS:
         raise ConfigError(f"deff must be one of {DEFF_OPTIONS}, not {deff!r}")
-    if ssu is not None and psu is None:
-        raise ConfigError(f"design.ssu: {ssu!r} names second-stage units, which need "
-                          "first-stage clusters: set design.psu too")
-    if fpc2 is not None and ssu is None:
-        raise ConfigError(f"design.fpc2: {fpc2!r} gives second-stage population sizes, which "
-                          "need second-stage units: set design.ssu (and design.psu) too")
-    if fpc2 is not None and fpc is None:
-        raise ConfigError(f"design.fpc2: {fpc2!r} needs design.fpc too: without first-stage "
-                          "population sizes the first stage is with replacement and the "
-                          "second stage adds nothing (R cannot express this design either)")
+    missing = key_errors({"psu": psu, "fpc": fpc, "ssu": ssu, "fpc2": fpc2})
+    if missing:
+        raise ConfigError(missing[0])
     n = len(data)
     w = None
     if weights is not None:
@@ -201,7 +192,7 @@ def make_design(data: pd.DataFrame, *, weights: str | None = None, strata: str |
     if ssu is not None:
         ssu_codes, ssu_psu = _nested_codes(p_codes, _column(data, ssu, "ssu"))
         n_ssu = np.bincount(ssu_psu, minlength=len(psu_stratum))
-    psu_names = _psu_names(data, strata, psu, p_codes, len(psu_stratum)) if psu else None
+    psu_names = _psu_names(data, strata, psu, p_codes) if psu else None
     pop1 = pop2 = None
     if fpc is not None:
         pop1 = _population(data, fpc, "fpc", s_codes, n_psu, lambda h: s_labels[h], "stratum",
@@ -246,7 +237,7 @@ def design_columns(design: dict) -> list[str]:
             if design.get(k)]
 
 
-def _psu_names(data, strata, psu, p_codes, n_units):
+def _psu_names(data, strata, psu, p_codes):
     """PSU code -> "label" (or "stratum/label"), looked up only when a message needs it."""
     def name(code: int) -> str:
         i = int(np.flatnonzero(p_codes == code)[0])

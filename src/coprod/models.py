@@ -107,9 +107,9 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
     df = model_frame(table, list(outcomes), covs, design, reference_levels)
     al = Aliases(df.columns)
     frame = al.frame(df)
+    if built is None:
+        built = job_design(table, design, reference_levels)
     try:
-        if built is None:
-            built = job_design(table, design, reference_levels)
         domain = domain_mask(df, sample)
     except ModelError as exc:
         failure = al.restore(str(exc))

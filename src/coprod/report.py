@@ -312,19 +312,10 @@ def findings_section(table_html: str, rule: str) -> str:
 
 # -- methods ----------------------------------------------------------------------------------
 
-def _variance_kind(d: dict) -> str:
-    """The variance estimator a design section implies, in words."""
-    if not d.get("fpc"):
-        return "with-replacement design: ultimate clusters"
-    if d.get("ssu"):
-        return ("two-stage design without replacement: between-PSU and within-PSU "
-                "components with finite-population corrections")
-    return "design without replacement: finite-population correction at the first stage"
-
-
 def methods_section(*, config: dict, codebook: dict, threshold: str, hashes: dict,
                     versions: dict, labels: dict) -> str:
     """Data, design, outcomes, models and software, all read from the config and codebook."""
+    from .designspec import variance_kind
     from .tables import word
 
     d, m = config["design"], config["models"]
@@ -348,7 +339,8 @@ def methods_section(*, config: dict, codebook: dict, threshold: str, hashes: dic
         f"Strata with a single PSU: <code>{esc(d.get('lonely_psu', 'adjust'))}</code>.",
         ("Model-based (glm) standard errors (design.model_based: true)."
          if d.get("model_based") else
-         f"Standard errors by Taylor linearisation ({_variance_kind(d)}, as R's "
+         "Standard errors by Taylor linearisation "
+         f"({variance_kind(fpc=bool(d.get('fpc')), ssu=bool(d.get('ssu')))}, as R's "
          "survey::svyglm); t-based intervals on the design's degrees of freedom (PSUs minus "
          f"strata, less the model's terms). A {esc(group_label.lower())} is analysed as a "
          "domain of the full design."),

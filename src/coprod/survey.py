@@ -35,8 +35,6 @@ from .modelframe import (ModelFrame, build_model_frame, check_rank,  # noqa: F40
 from .variance import (design_cov, design_df, lonely_strata, n_distinct,  # noqa: F401
                        score_cov, weighted_gram)
 
-_weighted_gram = weighted_gram  # the name contrast.py and older callers use
-_n_distinct = n_distinct
 _TIDY_COLUMNS = [
     "term", "estimate", "std_error", "df_resid", "statistic", "p_value", "conf_low", "conf_high",
     "odds_ratio", "or_conf_low", "or_conf_high", "deff", "flag",
