@@ -8,6 +8,8 @@ def main(sm):
         codebook=sm.input.codebook,
         threshold=sm.params.threshold,
         invalid_weight=sm.params.invalid_weight,
+        group_column=sm.params.group_column,
+        group_label=sm.params.group_label,
         table=sm.output.table,
         log_csv=sm.output.log_csv,
         summary_csv=sm.output.summary_csv,

@@ -12,6 +12,7 @@ def main(sm):
         covariates=sm.params.covariates,
         reference_levels=sm.params.reference_levels,
         design=sm.params.design,
+        group_effects=sm.params.group_effects,
         conf_level=sm.params.conf_level,
         grids=sm.params.grids,
         contrast_outcomes=sm.params.contrast,

@@ -33,9 +33,10 @@ def _claims(outcome_a, outcome_b, age, trust):
     ], "sources": {"sim": "Simulated for the coprod tests."}}
 
 
-def _config(codebook, findings, outcomes, covariates, refs, samples, design):
+def _config(codebook, findings, outcomes, covariates, refs, samples, design, groups=None):
     return {
         "data": {"codebook": codebook, "synthetic": True},
+        **({"groups": groups} if groups else {}),
         "design": design,
         "models": {"outcomes": outcomes, "covariates": covariates, "reference_levels": refs,
                    "samples": samples, "contrast": outcomes[:2],
@@ -70,8 +71,9 @@ def twelve_groups_one_csv(work: Path, rng) -> dict:
                      for i, n in enumerate(names, 1)}}
     cfg = _config("config/mine/codebook.yaml", "config/mine/findings.yaml",
                   ["volunteered", "voted"], ["age in years", "sex", "trust in government"],
-                  {"sex": "male", "country": names[0]}, ["pooled", names[0], names[-1]],
-                  {"weights": None, "strata": None, "psu": None, "model_based": True})
+                  {"sex": "male", "region": names[0]}, ["pooled", names[0], names[-1]],
+                  {"weights": None, "strata": None, "psu": None, "model_based": True},
+                  groups={"column": "region"})
     return {"codebook": cb, "config": cfg,
             "findings": _claims("volunteered", "voted", "age in years", "trust in government"),
             "groups": names}
@@ -128,8 +130,9 @@ def weights_only_parquet(work: Path, rng) -> dict:
               "b": {"raw": "b", "type": "numeric", "valid_range": [0, 1]}},
           "groups": groups}
     cfg = _config("config/mine/codebook.yaml", "config/mine/findings.yaml", ["a", "b"],
-                  ["age", "gender", "trust"], {"gender": "man", "country": "North"},
-                  ["pooled", "North", "South"], {"weights": "wt", "strata": "country", "psu": None})
+                  ["age", "gender", "trust"], {"gender": "man", "area": "North"},
+                  ["pooled", "North", "South"], {"weights": "wt", "strata": "area", "psu": None},
+                  groups={"column": "area", "label": "Area"})
     return {"codebook": cb, "config": cfg, "findings": _claims("a", "b", "age", "trust"),
             "groups": list(groups)}
 

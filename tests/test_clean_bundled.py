@@ -23,7 +23,7 @@ COMPARE = ["weight", "age", "gender", "education", "employment", "urban", "self_
 @pytest.fixture(scope="module")
 def cleaned():
     cb = load_codebook(ROOT / "config" / "codebook.yaml")
-    table, log = clean_survey(cb, root=ROOT, threshold="often")
+    table, log = clean_survey(cb, root=ROOT, threshold="often", group_column="country")
     return table, log, simulate_survey(2008)
 
 

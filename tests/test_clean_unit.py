@@ -92,15 +92,15 @@ def test_group_missing_codes_rename_codes_transform_not_asked(tmp_path):
         "transform": {"age": {"year_of_birth": 2008}},
         "not_asked": ["item_b"],
     }})
-    aa, bb = table[table.country == "AA"], table[table.country == "BB"]
+    aa, bb = table[table.group == "AA"], table[table.group == "BB"]
     assert list(bb["gender"]) == list(aa["gender"])
     assert list(bb["age"]) == list(aa["age"])
     assert bb["eff"].isna().sum() == 2
     assert bb["item_b"].isna().all()
     assert list(bb["item_a"]) == list(aa["item_a"])
-    nb = log[(log.country == "BB") & (log.reason == "not_asked")]
+    nb = log[(log.group == "BB") & (log.reason == "not_asked")]
     assert nb["count"].sum() == 6
-    rec = log[(log.country == "BB") & (log.step == "recode")]
+    rec = log[(log.group == "BB") & (log.step == "recode")]
     assert set(rec.variable) == {"gender", "age"}
 
 
@@ -174,8 +174,8 @@ def test_groups_from_one_file_with_where_and_unassigned_rows_counted(tmp_path):
     groups = {"Región Norte": {"file": "all.csv", "where": {"REG": "n"}},
               "Sur y Centro": {"file": "all.csv", "where": {"REG": ["s", "c"]}}}
     table, log = clean_survey(codebook(**groups), root=tmp_path)
-    assert table.groupby("country", observed=True).size().to_dict() == {"Región Norte": 2, "Sur y Centro": 2}
-    s = summarise_log(log).set_index("country")
+    assert table.groupby("group", observed=True).size().to_dict() == {"Región Norte": 2, "Sur y Centro": 2}
+    s = summarise_log(log).set_index("group")
     assert s.loc["(no group)", "read"] == 2 and s.loc["(no group)", "dropped_no_group"] == 2
     assert s["balanced"].all() and s["read"].sum() == 6
 

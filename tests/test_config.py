@@ -62,5 +62,5 @@ def test_snakemake_shows_the_message_not_a_traceback(tmp_path):
 def test_group_column_hint(base):
     cfg, cb = copy.deepcopy(base[0]), base[1]
     cfg["design"]["strata"] = "group"
-    with pytest.raises(ConfigError, match="always called 'country'"):
+    with pytest.raises(ConfigError, match=r"is called 'country' \(config: groups.column\)"):
         check(cfg, cb)

@@ -64,11 +64,14 @@ def test_a_valid_claim_passes_with_defaults():
 
 
 @pytest.mark.parametrize("over, message", [
-    ({"outcome": "individual_al"}, "claim 'c1': outcome: 'individual_al' is not one of "
-                                   "models.outcomes (did you mean 'individual_any'?)"),
-    ({"covariate": "self_eficacy"}, "claim 'c1': covariate: 'self_eficacy' is not one of "
-                                    "models.covariates (did you mean 'self_efficacy'?)"),
-    ({"sample": "DE"}, "claim 'c1': sample: 'DE' is not one of models.samples"),
+    ({"outcome": "individual_al"}, "claim 'c1' does not fit these models (outcome: "
+                                   "'individual_al' is not one of models.outcomes (did you mean "
+                                   "'individual_any'?)); mark it `optional: true`"),
+    ({"covariate": "self_eficacy"}, "claim 'c1' does not fit these models (covariate: "
+                                    "'self_eficacy' is not one of models.covariates (did you "
+                                    "mean 'self_efficacy'?))"),
+    ({"sample": "DE"}, "claim 'c1' does not fit these models (sample: 'DE' is not one of "
+                       "models.samples"),
     ({"expected": "up"}, "claim 'c1': expected: 'up' is not one of positive, negative, none"),
     ({"source": "nobody"}, "claim 'c1': source: 'nobody' is not listed under sources"),
     ({"covariate": "education"}, "'education' has several levels"),
@@ -115,8 +118,10 @@ def test_optional_claims_are_skipped_not_fatal():
 
 def test_load_claims_errors(tmp_path):
     p = tmp_path / "f.yaml"
-    p.write_text("claims: []\n")
-    with pytest.raises(ConfigError, match="non-empty list"):
+    p.write_text("claims: []\n")  # no claims: allowed (the check has no rows)
+    assert load_claims(p)["claims"] == []
+    p.write_text("claims: {a: 1}\n")
+    with pytest.raises(ConfigError, match="must be a list.*report.findings: null"):
         load_claims(p)
     p.write_text("claims: [{id: a}]\nsource: {}\n")
     with pytest.raises(ConfigError, match="unknown top-level key"):

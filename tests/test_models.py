@@ -20,7 +20,8 @@ M = CFG["models"]
 @pytest.fixture(scope="module")
 def table():
     cb = load_codebook(ROOT / "config" / "codebook.yaml")
-    return clean_survey(cb, root=ROOT, threshold=CFG["cleaning"]["threshold"])[0]
+    return clean_survey(cb, root=ROOT, threshold=CFG["cleaning"]["threshold"],
+                        group_column=CFG["groups"]["column"])[0]
 
 
 def fit(table, outcome, sample="pooled", covariates=None, **kw):

@@ -72,12 +72,12 @@ def test_every_row_accounted_and_values_only_changed_by_the_codebook(tmp_path_fa
             clean_survey(cb, root=root)
         return
     table, log = clean_survey(cb, root=root)
-    summ = summarise_log(log).set_index("country")
+    summ = summarise_log(log).set_index("group")
     drop_cols = [c for c in summ.columns if c.startswith("dropped_")]
     for name, df in frames.items():
         assert summ.loc[name, "read"] == len(df)
         assert summ.loc[name, "kept"] + summ.loc[name, drop_cols].sum() == len(df)
-        got = table[table["country"] == name].set_index("id")
+        got = table[table["group"] == name].set_index("id")
         exp = keep[name].assign(ID=keep[name]["ID"].astype(str)).set_index("ID")
         assert sorted(got.index) == sorted(exp.index)
         got = got.loc[exp.index]
@@ -96,5 +96,5 @@ def test_every_row_accounted_and_values_only_changed_by_the_codebook(tmp_path_fa
         # weights untouched
         np.testing.assert_array_equal(got["weight"].to_numpy(float), exp["W"].to_numpy(float))
         # every value set to missing is counted: NA in the table = missing codes + out of range
-        sm = log[(log.country == name) & (log.step == "set_missing") & (log.variable == "x")]
+        sm = log[(log.group == name) & (log.step == "set_missing") & (log.variable == "x")]
         assert sm["count"].sum() == got["x"].isna().sum()

@@ -15,23 +15,25 @@ from .codebook import VarSpec, _norm_code, did_you_mean, group_specs, labels
 from .errors import ConfigError, DataError
 from .io import read_raw
 
-LOG_COLUMNS = ["country", "step", "variable", "reason", "value", "count"]
-GROUP = "country"
+LOG_FIELDS = ["step", "variable", "reason", "value", "count"]
+GROUP = "group"  # the default name of the group column (config: groups.column)
 
 
 class Log:
     """Collects cleaning-log records: one per (group, step, variable, reason, value)."""
 
-    def __init__(self):
-        self.rows: list[dict] = []
+    def __init__(self, group_column: str = GROUP):
+        self.group_column = group_column
+        self.rows: list[tuple] = []
 
     def add(self, group, step, count, variable="", reason="", value=""):
         if count:
-            self.rows.append(dict(country=group, step=step, variable=variable, reason=reason,
-                                  value="" if value is None else str(value), count=int(count)))
+            self.rows.append((group, step, variable, reason,
+                              "" if value is None else str(value), int(count)))
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=LOG_COLUMNS)
+        """One row per record; the first column is named as the group column."""
+        return pd.DataFrame(self.rows, columns=[self.group_column, *LOG_FIELDS])
 
 
 def _fmt(v) -> str:
@@ -68,13 +70,21 @@ def _drop(df: pd.DataFrame, mask: pd.Series, group: str, reason: str, log: Log) 
 
 
 def _drop_rows(df, specs, group, file, log, invalid_weight="drop"):
-    id_spec = next(s for s in specs if s.role == "id")
-    ids = df[id_spec.raw]
-    blank = ids.isna() if pd.api.types.is_numeric_dtype(ids) else (
-        ids.isna() | (ids.astype(str).str.strip() == ""))
-    df = _drop(df, blank, group, "missing_id", log)
-    df = _drop(df, df.duplicated(keep="first"), group, "duplicate_record", log)
-    df = _drop(df, df[id_spec.raw].duplicated(keep=False), group, "conflicting_duplicate_id", log)
+    id_spec = next((s for s in specs if s.role == "id"), None)
+    if id_spec is not None:
+        ids = df[id_spec.raw]
+        blank = ids.isna() if pd.api.types.is_numeric_dtype(ids) else (
+            ids.isna() | (ids.astype(str).str.strip() == ""))
+        df = _drop(df, blank, group, "missing_id", log)
+        df = _drop(df, df.duplicated(keep="first"), group, "duplicate_record", log)
+        df = _drop(df, df[id_spec.raw].duplicated(keep=False), group,
+                   "conflicting_duplicate_id", log)
+    else:
+        # without ids, two respondents may answer alike: identical rows are kept, and counted
+        log.add(group, "info", len(df), reason="no_id_column",
+                value="respondents are identified by their row number in the file")
+        log.add(group, "info", int(df.duplicated(keep="first").sum()),
+                reason="identical_rows_kept")
     w_spec = next((s for s in specs if s.role == "weight"), None)
     if w_spec is not None:
         w = _numeric(df[w_spec.raw], file, w_spec.raw)
@@ -205,6 +215,9 @@ def derive(df: pd.DataFrame, cb: dict, threshold: str) -> pd.DataFrame:
             valid = block.notna().sum(axis=1)
             val = block.mean(axis=1).where(valid >= d.get("min_valid", 1))
             new[name] = val * d.get("multiply", 1)
+        elif "indicator" in d:  # a 0/1 covariate from some levels of a category
+            v = full[d["indicator"]]
+            new[name] = v.isin(d["levels"]).astype("float64").where(v.notna())
         else:
             new[name] = _any_level(full, d["any_of"], d["level"])
         full = full.assign(**{name: new[name]})
@@ -265,7 +278,8 @@ def check_columns(df: pd.DataFrame, specs: list[VarSpec], file) -> None:
 
 
 def clean_group(df_raw: pd.DataFrame, specs: list[VarSpec], group: str, file,
-                log: Log, invalid_weight: str = "drop") -> pd.DataFrame:
+                log: Log, invalid_weight: str = "drop", group_column: str = GROUP
+                ) -> pd.DataFrame:
     """Harmonise one group's raw data frame (rows dropped and values recoded are logged)."""
     log.add(group, "read", len(df_raw))
     check_columns(df_raw, specs, file)
@@ -280,7 +294,7 @@ def clean_group(df_raw: pd.DataFrame, specs: list[VarSpec], group: str, file,
         names = ", ".join(f"'{s.raw}' ({s.name})" for s in empty)
         raise DataError(f"{file}: column(s) {names} are entirely empty in group '{group}'; if the "
                         f"question was not asked there, list it under groups.{group}.not_asked")
-    cols = {GROUP: pd.Series(group, index=df.index, dtype="string")}
+    cols = {group_column: pd.Series(group, index=df.index, dtype="string")}
     for spec in specs:
         raw = df[spec.raw] if spec.raw in df.columns else pd.Series(np.nan, index=df.index)
         cols[spec.name] = _clean_variable(raw, spec, group, file, log)
@@ -338,13 +352,18 @@ def _split_by_group(raw: pd.DataFrame, file: str, members: list[tuple[str, dict]
 
 def clean_survey(cb: dict, root: str | Path = ".", threshold: str = "often",
                  groups: list[str] | None = None, invalid_weight: str = "drop",
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+                 group_column: str = GROUP) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Clean every group named in the codebook; return (clean table, cleaning log).
 
     Groups come one file each, or several from one file with ``where:``; each file is read once.
+    The group of each row is in ``group_column`` (config: groups.column).
     """
+    if group_column in cb["variables"] or group_column in (cb.get("derived") or {}) \
+            or group_column in (cb.get("outcomes") or {}):
+        raise ConfigError(f"config: groups.column: '{group_column}' is also a variable of the "
+                          "codebook; name the group column differently")
     root = Path(root)
-    log = Log()
+    log = Log(group_column)
     names = list(groups or cb["groups"])
     by_file: dict[tuple, list] = {}
     for group in names:
@@ -358,22 +377,24 @@ def clean_survey(cb: dict, root: str | Path = ".", threshold: str = "often",
                               decimal=g0.get("decimal", "."))
         frames.update(_split_by_group(raw, file, members, log))
     parts = [clean_group(frames[group], group_specs(cb, group), group, cb["groups"][group]["file"],
-                         log, invalid_weight=invalid_weight) for group in names]
+                         log, invalid_weight=invalid_weight, group_column=group_column)
+             for group in names]
     table = pd.concat(parts, ignore_index=True)
     # categories survive concat only when identical; restore them from the codebook
     for spec in group_specs(cb, names[0]):
         if spec.type == "category" and not isinstance(table[spec.name].dtype, pd.CategoricalDtype):
             table[spec.name] = pd.Categorical(table[spec.name], categories=spec.levels,
                                               ordered=spec.ordered)
-    table[GROUP] = pd.Categorical(table[GROUP].astype(str), categories=names)
+    table[group_column] = pd.Categorical(table[group_column].astype(str), categories=names)
     table = derive(table, cb, threshold)
-    validate_clean(table, cb)
+    validate_clean(table, cb, group_column)
+    table.attrs["group_column"] = group_column  # how later stages find it
     return table, log.frame()
 
 
 # -- validation of the clean table -----------------------------------------------------------
 
-def validate_clean(table: pd.DataFrame, cb: dict) -> None:
+def validate_clean(table: pd.DataFrame, cb: dict, group_column: str = GROUP) -> None:
     """Types, ranges and allowed levels, checked before anything is written."""
     problems = []
     specs = {s.name: s for s in group_specs(cb, next(iter(cb["groups"])))}
@@ -381,7 +402,7 @@ def validate_clean(table: pd.DataFrame, cb: dict) -> None:
     def bad(col, mask, what):
         if mask.any():
             i = mask.to_numpy().nonzero()[0][0]
-            problems.append(f"country {table[GROUP].iloc[i]}, column '{col}': value "
+            problems.append(f"group {table[group_column].iloc[i]}, column '{col}': value "
                             f"{table[col].iloc[i]!r} {what} ({int(mask.sum())} row(s))")
 
     for name, s in specs.items():
@@ -401,17 +422,21 @@ def validate_clean(table: pd.DataFrame, cb: dict) -> None:
     for name in cb.get("outcomes") or {}:
         col = table[name]
         bad(name, col.notna() & ~col.isin([0, 1]), "is not 0/1")
-    id_col = next(n for n, s in specs.items() if s.role == "id")
-    dup = table.duplicated([GROUP, id_col], keep=False)
-    bad(id_col, dup, "is a duplicated respondent id")
+    id_col = next((n for n, s in specs.items() if s.role == "id"), None)
+    if id_col is not None:
+        bad(id_col, table.duplicated([group_column, id_col], keep=False),
+            "is a duplicated respondent id")
     if problems:
         raise DataError("the clean table fails validation: " + "; ".join(problems))
 
 
-def table_metadata(cb: dict, threshold: str) -> dict:
-    id_col = next(n for n, v in cb["variables"].items() if v.get("role") == "id")
-    return {"labels": labels(cb), "threshold": threshold, "survey": cb.get("survey", ""),
-            "group_label": cb.get("group_label", "Group"), "id_column": id_col}
+def table_metadata(cb: dict, threshold: str, group_column: str = GROUP,
+                   group_label: str | None = None) -> dict:
+    id_col = next((n for n, v in cb["variables"].items() if v.get("role") == "id"), None)
+    label = group_label or cb.get("group_label") or group_column.capitalize()
+    return {"labels": {**labels(cb), group_column: label}, "threshold": threshold,
+            "survey": cb.get("survey", ""), "group_column": group_column,
+            "group_label": label, "id_column": id_col}
 
 
 # -- the readable summary --------------------------------------------------------------------
@@ -419,11 +444,12 @@ def table_metadata(cb: dict, threshold: str) -> dict:
 def summarise_log(log: pd.DataFrame) -> pd.DataFrame:
     """One row per group: read, dropped by reason, kept, values set to missing; checks the sum."""
     rows = []
-    for g, sub in log.groupby("country", sort=False):
+    gcol = log.columns[0]  # the group column, named as in the clean table
+    for g, sub in log.groupby(gcol, sort=False):
         read = int(sub.loc[sub.step == "read", "count"].sum())
         kept = int(sub.loc[sub.step == "kept", "count"].sum())
         drops = sub[sub.step == "drop"].groupby("reason")["count"].sum()
-        row = {"country": g, "read": read}
+        row = {gcol: g, "read": read}
         row.update({f"dropped_{r}": int(c) for r, c in drops.items()})
         row["kept"] = kept
         row["values_set_missing"] = int(sub.loc[sub.step == "set_missing", "count"].sum())
@@ -434,7 +460,7 @@ def summarise_log(log: pd.DataFrame) -> pd.DataFrame:
     drop_cols = sorted(c for c in out.columns if c.startswith("dropped_"))
     out[drop_cols] = out[drop_cols].astype(int)
     rest = ["kept", "values_set_missing", "values_recoded", "balanced"]
-    return out[["country", "read", *drop_cols, *rest]]
+    return out[[gcol, "read", *drop_cols, *rest]]
 
 
 def summary_markdown(log: pd.DataFrame) -> str:
@@ -450,7 +476,7 @@ def summary_markdown(log: pd.DataFrame) -> str:
     rec = log[log.step == "recode"]
     if len(rec):
         lines += ["", "## Values recoded by a group-specific rule", ""]
-        lines += _md_table(rec[["country", "variable", "reason", "value", "count"]])
+        lines += _md_table(rec[[log.columns[0], "variable", "reason", "value", "count"]])
     return "\n".join(lines) + "\n"
 
 

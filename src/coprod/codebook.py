@@ -7,6 +7,7 @@ per variable, so the cleaning code has no group-specific logic at all.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,13 +18,29 @@ from .errors import ConfigError
 SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "codebook.schema.yaml"
 
 
+class TextLoader(yaml.SafeLoader):
+    """YAML as the user meant it: only true/false are booleans (YAML 1.2), so answer codes and
+    labels such as yes, no, on, off, y, n stay text (YAML 1.1 would make them true/false)."""
+
+
+TextLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+TextLoader.add_implicit_resolver("tag:yaml.org,2002:bool",
+                                 re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                 list("tTfF"))
+
+QUOTE_HINT = ("YAML reads unquoted yes/no/on/off/true/false as a true/false value: write the "
+              "text you meant in quotes, e.g. \"no\"")
+
+
 def load_yaml(path: str | Path) -> dict:
-    """Safe-load a YAML mapping; name the file in any error."""
+    """Load a YAML mapping with :class:`TextLoader`; name the file in any error."""
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"{path}: file not found")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=TextLoader)  # noqa: S506
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(data, dict):
@@ -32,9 +49,14 @@ def load_yaml(path: str | Path) -> dict:
 
 
 def did_you_mean(name: str, options) -> str:
-    """A near spelling among ``options`` (case-insensitive), as a phrase to append."""
+    """A near spelling among ``options`` (case-insensitive), as a phrase to append; nothing
+    when no option is close (a far "suggestion" misleads more than none)."""
     opts = {str(o).lower(): str(o) for o in options}
-    close = difflib.get_close_matches(str(name).lower(), list(opts), n=1, cutoff=0.5)
+    word = str(name).lower()
+    # a near spelling: very similar, or fairly similar and starting alike (so "gender" does
+    # not suggest "eduyrs", but "SEX" suggests "SEKS")
+    close = [c for c in difflib.get_close_matches(word, list(opts), n=3, cutoff=0.55)
+             if difflib.SequenceMatcher(None, word, c).ratio() >= 0.75 or c[:1] == word[:1]][:1]
     return f" (did you mean '{opts[close[0]]}'?)" if close else ""
 
 
@@ -52,6 +74,14 @@ def schema_errors(data: dict, schema: dict, where: str) -> list[str]:
             for k in extra:
                 prefix = f"{key}." if key != "(top level)" else ""
                 lines.append(f"{where}: unknown key '{prefix}{k}'{did_you_mean(k, allowed)}")
+            continue
+        if isinstance(err.instance, bool) and "string" in str(err.validator_value):
+            lines.append(f"{where}: {key}: {err.message}; {QUOTE_HINT}")
+            continue
+        if err.validator == "type" and err.validator_value == "boolean" \
+                and isinstance(err.instance, str):
+            lines.append(f"{where}: {key}: '{err.instance}' is not true or false; write true or "
+                         "false (without quotes)")
             continue
         lines.append(f"{where}: {key}: {err.message}")
     return lines
@@ -97,14 +127,18 @@ def _check_references(cb: dict, where: str) -> None:
                 errors.append(f"{where}: variables.{name}: codes map to {sorted(missing)} "
                               f"which are not in levels {var['levels']}")
     roles = [v.get("role") for v in variables.values()]
-    if roles.count("id") != 1:
-        errors.append(f"{where}: variables: exactly one variable needs `role: id` (found {roles.count('id')})")
+    if roles.count("id") > 1:
+        ids = [n for n, v in variables.items() if v.get("role") == "id"]
+        errors.append(f"{where}: variables: at most one variable may have `role: id` (found "
+                      f"{', '.join(ids)})")
     derived_known = set(known)
     for name, d in (cb.get("derived") or {}).items():
         for item in d.get("mean_of", []) + d.get("any_of", []):
             if item not in derived_known:
                 errors.append(f"{where}: derived.{name}: unknown variable '{item}'"
                               f"{did_you_mean(item, derived_known)}")
+        if "indicator" in d:
+            errors += _indicator_errors(name, d, variables, where)
         derived_known.add(name)
     outcome_known: set[str] = set()
     for name, o in (cb.get("outcomes") or {}).items():
@@ -134,6 +168,21 @@ def _check_references(cb: dict, where: str) -> None:
         outcome_known.add(name)
     if errors:
         raise ConfigError("\n".join(errors))
+
+
+def _indicator_errors(name: str, d: dict, variables: dict, where: str) -> list[str]:
+    """A 0/1 indicator needs a category variable and some of its levels."""
+    v = variables.get(d["indicator"])
+    key = f"{where}: derived.{name}.indicator"
+    if v is None:
+        return [f"{key}: unknown variable '{d['indicator']}'"
+                f"{did_you_mean(d['indicator'], variables)}"]
+    if v.get("type") != "category":
+        return [f"{key}: '{d['indicator']}' must be a category variable (its levels are counted)"]
+    lv = variable_levels(v)
+    return [f"{where}: derived.{name}.levels: '{x}' is not a level of '{d['indicator']}' "
+            f"(levels: {', '.join(map(str, lv))}){did_you_mean(x, lv)}"
+            for x in d["levels"] if x not in lv]
 
 
 def load_codebook(path: str | Path) -> dict:
@@ -214,8 +263,9 @@ def group_specs(cb: dict, group: str) -> list[VarSpec]:
 
 
 def labels(cb: dict) -> dict[str, str]:
-    """Words for every clean-table column (variables, derived, outcomes)."""
-    out = {"country": cb.get("group_label", "Group")}
+    """Words for every variable, derived variable and outcome of the codebook (the group
+    column's word is added by the cleaning, which knows its name)."""
+    out = {}
     for section in ("variables", "derived", "outcomes"):
         for name, spec in (cb.get(section) or {}).items():
             out[name] = spec.get("label", name)

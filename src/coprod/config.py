@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from .codebook import did_you_mean, schema_errors
+from .codebook import QUOTE_HINT, did_you_mean, schema_errors
 from .designspec import key_errors
 from .errors import ConfigError
 
@@ -25,9 +25,17 @@ def check_config_schema(config: dict, where: str = "config") -> None:
         raise ConfigError("\n".join(errors))
 
 
-def column_levels(cb: dict) -> dict[str, list | None]:
+DEFAULT_GROUP = "group"
+
+
+def group_column(config: dict) -> str:
+    """The name of the group column (config ``groups.column``)."""
+    return ((config.get("groups") or {}).get("column")) or DEFAULT_GROUP
+
+
+def column_levels(cb: dict, group: str = DEFAULT_GROUP) -> dict[str, list | None]:
     """Every clean-table column the codebook defines -> its levels (None for numeric)."""
-    out: dict[str, list | None] = {"country": list(cb["groups"])}
+    out: dict[str, list | None] = {group: list(cb["groups"])}
     for name, v in cb["variables"].items():
         if v.get("type", "numeric") == "category" and not v.get("role"):
             out[name] = list(v.get("levels") or dict.fromkeys(v["codes"].values()))
@@ -48,7 +56,12 @@ def column_levels(cb: dict) -> dict[str, list | None]:
 def check_config(config: dict, cb: dict) -> None:
     """Cross-check config against the codebook; raise one ConfigError listing every problem."""
     errs: list[str] = []
-    cols = column_levels(cb)
+    gcol = group_column(config)
+    defined = {*cb["variables"], *(cb.get("derived") or {}), *(cb.get("outcomes") or {})}
+    if gcol in defined:
+        errs.append(f"config: groups.column: '{gcol}' is also a variable of the codebook; name "
+                    "the group column differently")
+    cols = column_levels(cb, gcol)
     names = list(cols)
     m = config["models"]
     for key in ("outcomes", "covariates"):
@@ -65,12 +78,16 @@ def check_config(config: dict, cb: dict) -> None:
                         f"{did_you_mean(var, names)}")
         elif cols[var] is None:
             errs.append(f"config: models.reference_levels.{var}: '{var}' is numeric, it has no levels")
+        elif isinstance(level, bool):
+            errs.append(f"config: models.reference_levels.{var}: {level}: {QUOTE_HINT}")
         elif str(level) not in cols[var]:
             errs.append(f"config: models.reference_levels.{var}: '{level}' is not a level of '{var}' "
                         f"(levels: {', '.join(cols[var])}){did_you_mean(level, cols[var])}")
     groups = list(cb["groups"])
     for s in m["samples"]:
-        if s != POOLED and s not in groups:
+        if isinstance(s, bool):
+            errs.append(f"config: models.samples: {s}: {QUOTE_HINT}")
+        elif s != POOLED and str(s) not in groups:
             errs.append(f"config: models.samples: '{s}' is neither 'pooled' nor a group of the "
                         f"codebook ({', '.join(groups)}){did_you_mean(s, groups + [POOLED])}")
     contrast = m.get("contrast") or []
@@ -86,8 +103,9 @@ def check_config(config: dict, cb: dict) -> None:
             elif cols[var] is not None:
                 bad = [v for v in values if str(v) not in cols[var]]
                 if bad:
+                    hint = f"; {QUOTE_HINT}" if any(isinstance(v, bool) for v in bad) else ""
                     errs.append(f"config: models.predictions.{grid}.{var}: {bad} not among the "
-                                f"levels of '{var}' ({', '.join(cols[var])})")
+                                f"levels of '{var}' ({', '.join(cols[var])}){hint}")
     d = config["design"]
     for key in ("weights", "strata", "psu", "fpc", "ssu", "fpc2"):
         if d.get(key) and d[key] not in cols:
@@ -108,31 +126,43 @@ def check_config(config: dict, cb: dict) -> None:
                             f"used by outcome '{oname}' (levels: {', '.join(lv)})"
                             f"{did_you_mean(thr, lv)}")
                 break
-    group_words = {str(cb.get("group_label", "")).lower(), "group", "groups"}
+    group_words = {str(cb.get("group_label", "")).lower(), "group", "groups", "country",
+                   "region"} - {gcol}
     if any(f"'{w}' is not a column" in e for e in errs for w in group_words if w):
-        errs.append("note: the group column of the clean table is always called 'country' "
-                    f"(whatever the codebook's group_label, here '{cb.get('group_label', 'Group')}')")
+        errs.append(f"note: the group column of the clean table is called '{gcol}' "
+                    "(config: groups.column)")
     if errs:
         raise ConfigError("\n".join(dict.fromkeys(errs)))
 
 
+# letters that Unicode does not decompose into an ASCII letter and a mark
+_TRANSLITERATE = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "å": "a", "Å": "A",
+                                "ß": "ss", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th",
+                                "Þ": "Th", "ł": "l", "Ł": "L", "œ": "oe", "Œ": "Oe",
+                                "ı": "i", "ħ": "h", "Ħ": "H"})
+
+
 def slug(name: str) -> str:
-    """A file-name-safe form of a group name ("Región Norte" -> "Region_Norte") for result paths."""
+    """A file-name-safe, readable form of a name for result paths only ("Región Norte" ->
+    "Region_Norte", "Trøndelag" -> "Trondelag"); users always write and read the name itself."""
     import re
     import unicodedata
 
-    ascii_ = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
+    text = unicodedata.normalize("NFKD", str(name).translate(_TRANSLITERATE))
+    ascii_ = text.encode("ascii", "ignore").decode()
     out = re.sub(r"[^A-Za-z0-9]+", "_", ascii_).strip("_")
     return out or "group"
 
 
 def sample_slugs(samples: list[str]) -> dict[str, str]:
-    """slug -> sample name; two samples that would share a path stop the run."""
+    """slug -> sample name; two names with the same slug get numbered slugs (each one's
+    results stay apart), so any names may be used."""
     out: dict[str, str] = {}
     for s in samples:
-        k = slug(s)
-        if k in out:
-            raise ConfigError(f"config: models.samples: '{out[k]}' and '{s}' would share the "
-                              f"result folder '{k}'; rename one group in the codebook")
-        out[k] = s
+        base = k = slug(s)
+        i = 2
+        while k in out or k.lower() in {x.lower() for x in out}:  # case-insensitive file systems
+            k = f"{base}_{i}"
+            i += 1
+        out[k] = str(s)
     return out

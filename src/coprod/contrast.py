@@ -41,7 +41,7 @@ def _outcome(data: pd.DataFrame, name: str) -> np.ndarray:
 
 def contrast_test(data: pd.DataFrame, outcomes: tuple[str, str] = ("individual_any",
                                                                     "collective_any"),
-                  rhs: str = "age + gender", *, id_col: str, weights: str | None = None,
+                  rhs: str = "age + gender", *, id_col: str | None = None, weights: str | None = None,
                   strata: str | None = None, psu: str | None = None, domain=None,
                   lonely_psu: str = "adjust", conf_level: float = 0.95,
                   design: SurveyDesign | None = None,
@@ -67,9 +67,9 @@ def contrast_test(data: pd.DataFrame, outcomes: tuple[str, str] = ("individual_a
     if len(outcomes) != 2:
         raise ModelError(f"contrast_test compares two outcomes, got {list(outcomes)}")
     a, b = outcomes
-    if id_col not in data.columns:
+    if id_col is not None and id_col not in data.columns:
         raise DataError(f"id column {id_col!r} is not in the data")
-    ids = data[id_col]
+    ids = data[id_col] if id_col is not None else pd.Series(range(len(data)))
     if ids.isna().any() or ids.duplicated().any():
         dup = ids[ids.duplicated()].iloc[0] if ids.duplicated().any() else None
         raise DataError(f"id column {id_col!r} must identify respondents uniquely "

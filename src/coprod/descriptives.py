@@ -22,7 +22,11 @@ from scipy.special import expit
 from .errors import ConfigError, DataError, ModelError
 
 log = logging.getLogger("coprod.descriptives")
-GROUP = "country"
+GROUP = "group"  # the default group column; the clean table's metadata names its own
+
+
+def _group_col(data: pd.DataFrame) -> str:
+    return data.attrs.get("group_column") or GROUP
 PREVALENCE_COLUMNS = ["group", "outcome", "kind", "domain", "label", "n", "events", "estimate",
                       "std_error", "conf_low", "conf_high", "note", "deff", "n_effective"]
 DESCRIPTIVE_COLUMNS = ["group", "group_n", "variable", "label", "level", "stat", "n", "estimate",
@@ -160,7 +164,7 @@ def svy_proportion(y, data: pd.DataFrame, design: dict, domain=None,
 
 
 def _groups(data: pd.DataFrame) -> list[str]:
-    col = data[GROUP]
+    col = data[_group_col(data)]
     cats = col.cat.categories if isinstance(col.dtype, pd.CategoricalDtype) else col.unique()
     return [str(c) for c in cats if (col.astype(str) == str(c)).any()]
 
@@ -177,7 +181,7 @@ def prevalence(data: pd.DataFrame, outcomes: list[str], design: dict, *,
     if missing:
         raise DataError(f"prevalence: outcomes {missing} are not columns of the clean table")
     rows = []
-    groups = data[GROUP].astype(str).to_numpy()
+    groups = data[_group_col(data)].astype(str).to_numpy()
     built = _design(data, design, built)
     values = {o: data[o].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
               for o in outcomes}
@@ -201,7 +205,7 @@ def describe(data: pd.DataFrame, variables: list[str], design: dict, *,
         raise ConfigError(f"report.descriptives.variables: {missing} are not columns of the "
                           "clean table")
     rows = []
-    groups = data[GROUP].astype(str).to_numpy()
+    groups = data[_group_col(data)].astype(str).to_numpy()
     built = _design(data, design, built)
     indicators = {v: _indicators(data[v]) for v in variables}
     for g in _groups(data):

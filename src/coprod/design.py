@@ -89,6 +89,20 @@ class SurveyDesign:
             return base
         return base & np.asarray(mask, dtype=bool)
 
+    def drop_rows(self, keep) -> "SurveyDesign":
+        """The design rebuilt on the kept rows alone, as R's ``svydesign`` on a subset of the
+        data: unlike a domain, dropped rows leave the design, so strata, PSU counts (and the
+        weights derived from an fpc) are those of the kept rows. For complete-case analyses."""
+        if self.data is None:
+            raise DataError("dropping rows needs a design built with its data (keep_data=True)")
+        keep = np.asarray(keep, dtype=bool)
+        c = self.columns
+        out = make_design(self.data.loc[keep].reset_index(drop=True), weights=c.get("weights"),
+                          strata=c.get("strata"), psu=c.get("psu"), fpc=c.get("fpc"),
+                          ssu=c.get("ssu"), fpc2=c.get("fpc2"), lonely_psu=self.lonely_psu,
+                          deff=self.deff, keep_data=True)
+        return out if self.in_domain is None else replace(out, in_domain=self.in_domain[keep])
+
     def describe(self) -> str:
         """One sentence naming the design, for the report's Methods and table notes."""
         c = self.columns

@@ -67,8 +67,9 @@ def load_claims(path) -> dict:
     if unknown:
         raise ConfigError(f"{path}: unknown top-level key(s) {sorted(unknown)}; expected "
                           "'claims' and 'sources'")
-    if not isinstance(data.get("claims"), list) or not data["claims"]:
-        raise ConfigError(f"{path}: 'claims' must be a non-empty list")
+    if not isinstance(data.get("claims"), list):
+        raise ConfigError(f"{path}: 'claims' must be a list (it may be empty; to check no "
+                          "claims at all, set report.findings: null)")
     return {"claims": data["claims"], "sources": data.get("sources") or {}, "path": str(path)}
 
 
@@ -83,7 +84,7 @@ def split_covariate(claim: dict) -> tuple[str, str]:
 
 def check_claims(findings: dict, *, outcomes: list[str], covariates: list[str],
                  samples: list[str], contrast: list[str] | None = None,
-                 levels: dict | None = None, group: str = "country") -> list[dict]:
+                 levels: dict | None = None, group: str = "group") -> list[dict]:
     """Validate every claim against the models the config asks for; return them normalised.
 
     Why at the start: a claim naming an outcome or covariate the models do not have would
@@ -121,8 +122,10 @@ def check_claims(findings: dict, *, outcomes: list[str], covariates: list[str],
         problems = _model_problems(c, outcomes, known_vars, samples, contrast, levels)
         if problems and c["optional"]:
             c["skip"] = "; ".join(problems)
-        else:
-            errs += [f"{where}: claim '{cid}': {p}" for p in problems]
+        elif problems:  # one line per claim: it names the claim, what does not fit, the way out
+            errs.append(f"{where}: claim '{cid}' does not fit these models ("
+                        + "; ".join(problems) + "); mark it `optional: true` to skip it on "
+                        "surveys without these variables, or set report.findings: null")
         out.append(c)
     if errs:
         raise ConfigError("\n".join(errs))

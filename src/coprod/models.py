@@ -1,8 +1,11 @@
 """The model stage: one design-based logistic model per (outcome, sample), as tidy tables; the
 models of a sample are fitted together (:func:`fit_sample`).
 
-A sample is either ``pooled`` (all groups, with group fixed effects) or one group, estimated as a
-domain of the full design (the rows of other groups stay in the design, as survey::subset does).
+A sample is either ``pooled`` (all groups; with group fixed effects unless ``group_effects`` is
+false) or one group, estimated as a domain of the full design (the rows of other groups stay in
+the design, as survey::subset does). Respondents missing a model variable stay in the design
+outside the model's domain (``design.incomplete: keep``, R's svyglm on a design of all rows) or
+leave the design (``drop``, R's svydesign on the complete cases of that model's variables).
 A model that cannot be estimated does not stop the other jobs: its tables say ``failed`` and why.
 """
 from __future__ import annotations
@@ -19,11 +22,11 @@ from .formula import Aliases, build_formula, set_reference_levels
 
 log = logging.getLogger("coprod.models")
 POOLED = "pooled"
-GROUP = "country"
+GROUP = "group"  # the default group column (config: groups.column; the clean table says which)
 
 FIT_COLUMNS = ["outcome", "sample", "status", "message", "n", "weighted_n", "events", "clusters",
                "strata", "df_resid", "log_likelihood", "pseudo_r2", "aic", "n_excluded_missing",
-               "converged", "flags", "deff_mean", "n_effective"]
+               "converged", "flags", "deff_mean", "n_effective", "excluded_by"]
 _TERM = re.compile(r"^(?P<var>.+?)\[T\.(?P<level>.*)\]$")
 
 
@@ -44,17 +47,26 @@ def term_label(term: str, labels: dict) -> str:
     return f"{name}: {level}" if level else name
 
 
-def sample_covariates(covariates: list[str], sample: str, table: pd.DataFrame) -> list[str]:
-    """Pooled models add group fixed effects when there is more than one group."""
-    if sample == POOLED and table[GROUP].nunique() > 1 and GROUP not in covariates:
-        return [*covariates, GROUP]
+def group_of(table: pd.DataFrame) -> str:
+    """The group column of a clean table (its metadata names it)."""
+    return table.attrs.get("group_column") or GROUP
+
+
+def sample_covariates(covariates: list[str], sample: str, table: pd.DataFrame,
+                      group_effects: bool = True) -> list[str]:
+    """Pooled models add group fixed effects when there is more than one group (unless
+    ``group_effects`` is false); a group's own model never has them."""
+    group = group_of(table)
+    if group_effects and sample == POOLED and table[group].nunique() > 1 \
+            and group not in covariates:
+        return [*covariates, group]
     return list(covariates)
 
 
-def domain_mask(table: pd.DataFrame, sample: str):
+def domain_mask(table: pd.DataFrame, sample: str, group: str | None = None):
     if sample == POOLED:
         return None
-    mask = (table[GROUP].astype(str) == sample).to_numpy()
+    mask = (table[group or group_of(table)].astype(str) == sample).to_numpy()
     if not mask.any():
         raise ModelError(f"sample '{sample}': no respondents in this group")
     return mask
@@ -65,8 +77,9 @@ def model_frame(table: pd.DataFrame, outcomes: list[str], covariates: list[str],
     """The columns the models need, outcomes as float 0/1, reference levels first."""
     from .design import design_columns
 
-    cols = [*outcomes, *covariates, GROUP, *extra, *design_columns(design)]
-    df = table[list(dict.fromkeys(cols))].copy()
+    cols = [*outcomes, *covariates, group_of(table), *extra, *design_columns(design)]
+    df = table[list(dict.fromkeys(c for c in cols if c))].copy()
+    df.attrs = {"group_column": group_of(table)}
     for o in outcomes:
         df[o] = df[o].astype("float64")
     # unused levels are kept on purpose: the estimator flags a level empty in a sample
@@ -86,24 +99,25 @@ def job_design(table: pd.DataFrame, design: dict, reference_levels: dict):
 
 def fit_model(table: pd.DataFrame, *, outcome: str, sample: str, covariates: list[str],
               reference_levels: dict, design: dict, conf_level: float = 0.95,
-              grids: dict | None = None, labels: dict | None = None) -> dict[str, pd.DataFrame]:
+              grids: dict | None = None, labels: dict | None = None,
+              group_effects: bool = True) -> dict[str, pd.DataFrame]:
     """Fit one model; return its tidy tables (coefficients, ame, predictions, fit, flags)."""
     return fit_sample(table, outcomes=[outcome], sample=sample, covariates=covariates,
                       reference_levels=reference_levels, design=design, conf_level=conf_level,
-                      grids=grids, labels=labels)[outcome]
+                      grids=grids, labels=labels, group_effects=group_effects)[outcome]
 
 
 def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covariates: list[str],
                reference_levels: dict, design: dict, conf_level: float = 0.95,
-               grids: dict | None = None, labels: dict | None = None, built=None
-               ) -> dict[str, dict[str, pd.DataFrame]]:
+               grids: dict | None = None, labels: dict | None = None, built=None,
+               group_effects: bool = True) -> dict[str, dict[str, pd.DataFrame]]:
     """Fit every outcome's model in one sample: {outcome: its tidy tables}.
 
     Why together: the models of a sample share the data, the covariates and the design, so the
     frame is prepared once (one job per sample instead of one per model saves a Python start-up
     and a read of the clean table per model). Each model still fails on its own.
     """
-    covs = sample_covariates(covariates, sample, table)
+    covs = sample_covariates(covariates, sample, table, group_effects)
     df = model_frame(table, list(outcomes), covs, design, reference_levels)
     al = Aliases(df.columns)
     frame = al.frame(df)
@@ -153,8 +167,15 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
 
     formula = build_formula(al[outcome], [al[c] for c in covs], frame)
     ident = {"outcome": outcome, "sample": sample}
+    variables = [outcome, *covs]
+    missing, excluded_by = _missing_by_variable(frame, al, variables, domain)
+    n_excluded = int((missing & _in(domain, len(missing))).sum())
+    if design.get("incomplete", "keep") == "drop" and missing.any():
+        frame, built, domain = _complete_cases(frame, built, domain, ~missing)
     res = fit_svy_logit(frame, formula, design=built, domain=domain,
                         model_based=design.get("model_based", False), conf_level=conf_level)
+    res.stats["n_excluded_missing"] = n_excluded
+    res.stats["excluded_by"] = excluded_by
 
     coefs = al.restore_frame(res.tidy())
     parts = coefs["term"].map(term_parts)
@@ -184,6 +205,39 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
         "flags": _front(flags, ident),
     }
     return out
+
+
+def _in(domain, n):
+    import numpy as np
+
+    return np.ones(n, bool) if domain is None else np.asarray(domain, dtype=bool)
+
+
+def _missing_by_variable(frame: pd.DataFrame, al: Aliases, variables: list[str], domain):
+    """Rows missing any model variable, and "var: count; ..." of the sample's respondents
+    missing each (a respondent missing two variables counts under both)."""
+    import numpy as np
+
+    miss = {v: frame[al[v]].isna().to_numpy() for v in variables}
+    anym = np.zeros(len(frame), bool)
+    for m in miss.values():
+        anym |= m
+    inside = _in(domain, len(frame))
+    text = "; ".join(f"{v}: {int((m & inside).sum())}" for v, m in miss.items()
+                     if (m & inside).any())
+    return anym, text
+
+
+def _complete_cases(frame: pd.DataFrame, built, domain, keep):
+    """incomplete: drop -- the data, the design (rebuilt on the kept rows, as svydesign on
+    complete cases) and the domain, restricted to the rows complete on the model's variables."""
+    sub = frame.loc[keep].reset_index(drop=True)
+    dom = None if domain is None else domain[keep]
+    try:
+        design = built.drop_rows(keep)
+    except CoprodError as exc:  # e.g. a stratum left with no PSU: this model, not the run
+        raise ModelError(f"the design of the complete cases cannot be built: {exc}") from None
+    return sub, design, dom
 
 
 def failed_tables(outcome: str, sample: str, message: str) -> dict[str, pd.DataFrame]:
@@ -222,14 +276,15 @@ def gather(frames: list[pd.DataFrame], order: dict | None = None) -> pd.DataFram
 def contrast_sample(table: pd.DataFrame, *, sample: str, outcomes: list[str],
                     covariates: list[str], reference_levels: dict, design: dict,
                     conf_level: float = 0.95, labels: dict | None = None,
-                    built=None) -> pd.DataFrame:
+                    built=None, group_effects: bool = True) -> pd.DataFrame:
     """The individual-vs-collective contrast for one sample, as a tidy table (or a failed row:
     a contrast that cannot be estimated, or an unexpected error in it, must not cost the
     sample's models; bad data or config still stops the run)."""
     try:
         return _contrast_table(table, sample=sample, outcomes=outcomes, covariates=covariates,
                                reference_levels=reference_levels, design=design,
-                               conf_level=conf_level, labels=labels, built=built)
+                               conf_level=conf_level, labels=labels, built=built,
+                               group_effects=group_effects)
     except CoprodError:
         raise
     except Exception as exc:
@@ -241,21 +296,28 @@ def _failed_contrast(sample: str, message: str) -> pd.DataFrame:
 
 
 def _contrast_table(table: pd.DataFrame, *, sample, outcomes, covariates, reference_levels,
-                    design, conf_level, labels, built) -> pd.DataFrame:
+                    design, conf_level, labels, built, group_effects=True) -> pd.DataFrame:
     from .contrast import contrast_test
 
     labels = labels or {}
-    covs = sample_covariates(covariates, sample, table)
+    covs = sample_covariates(covariates, sample, table, group_effects)
     a, b = outcomes
-    id_col = table.attrs.get("id_column", "respondent_id")
-    df = model_frame(table, [a, b], covs, design, reference_levels, extra=(id_col,))
+    id_col = table.attrs.get("id_column")  # None: respondents are rows
+    df = model_frame(table, [a, b], covs, design, reference_levels,
+                     extra=(id_col,) if id_col else ())
     al = Aliases(df.columns)
-    rhs = build_formula(al[a], [al[c] for c in covs], al.frame(df)).split("~", 1)[1].strip()
+    frame = al.frame(df)
+    rhs = build_formula(al[a], [al[c] for c in covs], frame).split("~", 1)[1].strip()
+    if built is None:
+        built = job_design(table, design, reference_levels)
     try:
+        domain = domain_mask(df, sample)
+        missing, _ = _missing_by_variable(frame, al, [a, b, *covs], domain)
+        if design.get("incomplete", "keep") == "drop" and missing.any():
+            frame, built, domain = _complete_cases(frame, built, domain, ~missing)
         tidy, info = contrast_test(
-            al.frame(df), outcomes=(al[a], al[b]), rhs=rhs, id_col=al[id_col],
-            design=built if built is not None else job_design(table, design, reference_levels),
-            domain=domain_mask(df, sample), conf_level=conf_level)
+            frame, outcomes=(al[a], al[b]), rhs=rhs, id_col=al[id_col] if id_col else None,
+            design=built, domain=domain, conf_level=conf_level)
     except ModelError as exc:
         log.error("contrast %s: %s", sample, al.restore(str(exc)))
         return _failed_contrast(sample, al.restore(str(exc)))

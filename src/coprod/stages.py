@@ -15,24 +15,25 @@ log = logging.getLogger("coprod.stages")
 
 
 def run_clean(*, codebook, threshold, table, log_csv, summary_csv, summary_md, root=".",
-              invalid_weight="drop"):
+              invalid_weight="drop", group_column=_clean.GROUP, group_label=None):
     cb = load_codebook(codebook)
     data, clog = _clean.clean_survey(cb, root=root, threshold=threshold,
-                                     invalid_weight=invalid_weight)
+                                     invalid_weight=invalid_weight, group_column=group_column)
     summary = _clean.summarise_log(clog)
     if not summary["balanced"].all():  # cannot happen unless the cleaning code is wrong
         raise RuntimeError(f"row accounting does not balance:\n{summary}")
     write_csv(clog, log_csv)
     write_csv(summary, summary_csv)
     write_text(summary_md, _clean.summary_markdown(clog))
-    write_table(data, table, _clean.table_metadata(cb, threshold))
+    write_table(data, table, _clean.table_metadata(cb, threshold, group_column, group_label))
     log.info("clean table: %d rows, %d columns", len(data), data.shape[1])
     for _, r in summary.iterrows():
-        log.info("%s: read %d, kept %d", r["country"], r["read"], r["kept"])
+        log.info("%s: read %d, kept %d", r[group_column], r["read"], r["kept"])
 
 
 def run_models(*, table, sample, outcomes, covariates, reference_levels, design, conf_level,
-               grids, contrast_outcomes, outputs: dict, contrast_output=None):
+               grids, contrast_outcomes, outputs: dict, contrast_output=None,
+               group_effects=True):
     """Fit every outcome's model in one sample and write their tidy tables; then, when a pair
     of outcomes is configured, the contrast test for the sample.
 
@@ -52,7 +53,7 @@ def run_models(*, table, sample, outcomes, covariates, reference_levels, design,
                          covariates=list(covariates), reference_levels=dict(reference_levels),
                          design=dict(design), conf_level=conf_level,
                          grids={k: dict(v) for k, v in dict(grids).items()}, labels=labels,
-                         built=built)
+                         built=built, group_effects=group_effects)
     for outcome, tables in results.items():
         status = tables["fit"]["status"].iloc[0]
         if status == "failed":
@@ -66,7 +67,8 @@ def run_models(*, table, sample, outcomes, covariates, reference_levels, design,
         result = contrast_sample(data, sample=sample, outcomes=list(contrast_outcomes),
                                  covariates=list(covariates),
                                  reference_levels=dict(reference_levels), design=dict(design),
-                                 conf_level=conf_level, labels=labels, built=built)
+                                 conf_level=conf_level, labels=labels, built=built,
+                                 group_effects=group_effects)
         message = str(result["message"].iloc[0]) if "message" in result and len(result) else ""
         if message.startswith("unexpected error"):
             print(f"coprod [fit_models] warning: the contrast test for {sample} failed: "

@@ -8,21 +8,23 @@ rule clean:
         codebook=config["data"]["codebook"],
         raw=raw_files(),
     output:
-        table="results/clean/survey.parquet",
-        log_csv="results/clean/cleaning_log.csv",
-        summary_csv="results/clean/cleaning_summary.csv",
-        summary_md="results/clean/cleaning_summary.md",
+        table=res("clean/survey.parquet"),
+        log_csv=res("clean/cleaning_log.csv"),
+        summary_csv=res("clean/cleaning_summary.csv"),
+        summary_md=res("clean/cleaning_summary.md"),
     params:
         threshold=config["cleaning"]["threshold"],
         invalid_weight=config["cleaning"]["invalid_weight"],
+        group_column=GROUPING["column"],
+        group_label=GROUPING["label"],
     threads: 1
     resources:
         mem_mb=lambda wc, input: 1000 + 30 * int(input.size_mb),
         runtime=lambda wc, input: 10 + int(input.size_mb) // 5,
     benchmark:
-        "results/benchmarks/clean.tsv"
+        res("benchmarks/clean.tsv")
     log:
-        "logs/clean.log",
+        logpath("clean.log"),
     conda:
         ENV
     script:

@@ -24,7 +24,21 @@ try:
 except CoprodError as exc:
     sys.exit(f"coprod error: {exc}")
 
-def _check_writable(folder="results"):
+RESULTS = str(config["results"]).rstrip("/") or "results"
+# logs of the bundled run stay in logs/; another results folder keeps its own logs inside it
+LOGS = "logs" if RESULTS == "results" else f"{RESULTS}/logs"
+
+
+def res(path):
+    """A path under the results folder (config key `results`)."""
+    return f"{RESULTS}/{path}"
+
+
+def logpath(path):
+    return f"{LOGS}/{path}"
+
+
+def _check_writable(folder=RESULTS):
     """Fail early, in one line, when results cannot be written (not at the first job)."""
     p = Path(folder)
     if p.exists() and not p.is_dir():
@@ -37,13 +51,18 @@ def _check_writable(folder="results"):
 _check_writable()
 ENV = "../../environment.yml"
 GROUPS = list(CODEBOOK["groups"])
+# the group column's name and word (config `groups`), for the clean rule and every reader
+GROUPING = {"column": config["groups"]["column"],
+            "label": config["groups"].get("label") or CODEBOOK.get("group_label")
+            or config["groups"]["column"].capitalize()}
 OUTCOMES = config["models"]["outcomes"]
 try:
     # result paths use a file-name-safe slug of each sample ("Región Norte" -> Region_Norte)
     SAMPLE_NAMES = sample_slugs(config["models"]["samples"])
 except CoprodError as exc:
     sys.exit(f"coprod error: {exc}")
-SAMPLES = list(SAMPLE_NAMES)
+SAMPLES = list(SAMPLE_NAMES)  # slugs, for paths only
+SAMPLE_LIST = list(SAMPLE_NAMES.values())  # the names users write and read
 CONTRAST_SAMPLES = SAMPLES if config["models"].get("contrast") else []
 
 
@@ -61,36 +80,45 @@ MODEL_TABLES = ["coefficients", "ame", "predictions", "fit", "flags"]
 def design_params():
     """The design settings every model job needs (passed as params, so a change reruns them)."""
     keys = ("weights", "strata", "psu", "fpc", "ssu", "fpc2", "lonely_psu", "deff",
-            "model_based")
+            "model_based", "incomplete")
     return {k: config["design"].get(k) for k in keys}
 
 
 def raw_files():
-    return [CODEBOOK["groups"][g]["file"] for g in GROUPS]
+    return list(dict.fromkeys(CODEBOOK["groups"][g]["file"] for g in GROUPS))
 
 
 def clean_outputs():
     return [
-        "results/clean/survey.parquet",
-        "results/clean/cleaning_log.csv",
-        "results/clean/cleaning_summary.csv",
-        "results/clean/cleaning_summary.md",
+        res("clean/survey.parquet"),
+        res("clean/cleaning_log.csv"),
+        res("clean/cleaning_summary.csv"),
+        res("clean/cleaning_summary.md"),
     ]
 
 
 def model_outputs():
     tables = ["coefficients", "ame", "predictions", "fit", "flags", "contrast"]
-    return [f"results/models/{t}.csv" for t in tables]
+    return [res(f"models/{t}.csv") for t in tables]
 
 
 def report_outputs():
     """Stage 3; the figure and table names come from workflow/rules/report.smk."""
     return (
-        ["results/descriptives/prevalence.csv", "results/descriptives/descriptives.csv"]
-        + [f"results/figures/{s}.{f}" for s in FIGURES for f in FIGURE_FORMATS]
-        + [f"results/tables/{s}.{f}" for s in [*TABLES, "findings"] for f in TABLE_FORMATS]
-        + ["results/tables/findings_check.csv", "results/report.html"]
+        [res("descriptives/prevalence.csv"), res("descriptives/descriptives.csv")]
+        + [res(f"figures/{s}.{f}") for s in FIGURES for f in FIGURE_FORMATS]
+        + [res(f"tables/{s}.{f}") for s in TABLES for f in TABLE_FORMATS]
+        + findings_outputs()
+        + [res("report.html")]
     )
+
+
+def findings_outputs():
+    """The findings check's files, when a findings file is configured (report.findings)."""
+    if not FINDINGS:
+        return []
+    return [res("tables/findings_check.csv")] + [res(f"tables/findings.{f}")
+                                                   for f in TABLE_FORMATS]
 
 
 def all_targets():

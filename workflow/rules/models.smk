@@ -6,15 +6,15 @@ rule fit_models:
     input:
         # the coprod modules this step runs: a change to them reruns it
         code=sources("models", "io", shallow=("stages", "runner")),
-        table="results/clean/survey.parquet",
+        table=res("clean/survey.parquet"),
     output:
         # every outcome's tables (outcome-major, then table), and the sample's contrast test
         fits=expand(
-            "results/models/fits/{outcome}/{{sample}}/{table}.csv",
+            res("models/fits/{outcome}/{{sample}}/{table}.csv"),
             outcome=OUTCOMES,
             table=MODEL_TABLES,
         ),
-        **({"contrast": "results/models/contrast/{sample}.csv"} if CONTRAST_SAMPLES else {}),
+        **({"contrast": res("models/contrast/{sample}.csv")} if CONTRAST_SAMPLES else {}),
     params:
         sample=sample_name,
         outcomes=OUTCOMES,
@@ -23,6 +23,7 @@ rule fit_models:
         covariates=config["models"]["covariates"],
         reference_levels=config["models"]["reference_levels"],
         design=design_params(),
+        group_effects=config["models"]["group_effects"],
         conf_level=config["models"]["conf_level"],
         grids=config["models"]["predictions"],
     threads: 1
@@ -31,9 +32,9 @@ rule fit_models:
         mem_mb=lambda wc, input: 1000 + 150 * int(input.size_mb),
         runtime=lambda wc, input: 10 + (len(OUTCOMES) + 2) * int(input.size_mb) // 2,
     benchmark:
-        "results/benchmarks/fit_models/{sample}.tsv"
+        res("benchmarks/fit_models/{sample}.tsv")
     log:
-        "logs/models/{sample}.log",
+        logpath("models/{sample}.log"),
     wildcard_constraints:
         sample="[^/]+",
     conda:
@@ -47,15 +48,15 @@ rule gather_models:
         # the coprod modules this step runs: a change to them reruns it
         code=sources("io", shallow=("stages", "runner")),
         fits=expand(
-            "results/models/fits/{outcome}/{sample}/{table}.csv",
+            res("models/fits/{outcome}/{sample}/{table}.csv"),
             outcome=OUTCOMES,
             sample=SAMPLES,
             table=MODEL_TABLES,
         ),
-        contrast=expand("results/models/contrast/{sample}.csv", sample=CONTRAST_SAMPLES),
+        contrast=expand(res("models/contrast/{sample}.csv"), sample=CONTRAST_SAMPLES),
     output:
-        **{t: f"results/models/{t}.csv" for t in MODEL_TABLES},
-        contrast="results/models/contrast.csv",
+        **{t: res(f"models/{t}.csv") for t in MODEL_TABLES},
+        contrast=res("models/contrast.csv"),
     params:
         tables=MODEL_TABLES,
     threads: 1
@@ -63,9 +64,9 @@ rule gather_models:
         mem_mb=1000,
         runtime=10,
     benchmark:
-        "results/benchmarks/gather_models.tsv"
+        res("benchmarks/gather_models.tsv")
     log:
-        "logs/gather_models.log",
+        logpath("gather_models.log"),
     conda:
         ENV
     script:

@@ -11,12 +11,15 @@ from coprod.report import figure_names, report_settings, table_names
 report: "../report/workflow.rst"
 
 try:
-    LEVELS = column_levels(CODEBOOK)
+    LEVELS = column_levels(CODEBOOK, GROUPING["column"])
     REPORT = report_settings(config, LEVELS)
     # claims that name an outcome or covariate the models lack stop here, before any job runs
-    check_claims(load_claims(REPORT["findings"]), outcomes=OUTCOMES,
-                 covariates=config["models"]["covariates"], samples=[str(s) for s in SAMPLES],
-                 contrast=config["models"].get("contrast"), levels=LEVELS)
+    FINDINGS = REPORT["findings"]  # None: no findings check
+    if FINDINGS:
+        check_claims(load_claims(FINDINGS), outcomes=OUTCOMES,
+                     covariates=config["models"]["covariates"], samples=SAMPLE_LIST,
+                     contrast=config["models"].get("contrast"), levels=LEVELS,
+                     group=GROUPING["column"])
 except CoprodError as exc:
     sys.exit(f"coprod config error: {exc}")
 
@@ -26,6 +29,8 @@ TABLES = table_names(REPORT, contrast=bool(config["models"].get("contrast")))
 TABLE_FORMATS = ["csv", "tex", "html"]
 WEIGHTED = bool(config["design"].get("weights"))
 MODEL_SETTINGS = {
+    "design": design_params(),
+    "grouping": {**GROUPING, "effects": config["models"]["group_effects"]},
     "words": REPORT["words"],
     "covariates": config["models"]["covariates"],
     "reference_levels": config["models"].get("reference_levels", {}),
@@ -35,16 +40,16 @@ MODEL_SETTINGS = {
 
 # PNG figures and HTML tables also go into `snakemake --report results/report.zip`
 FIGURE_OUTPUTS = {
-    f"{s}_{f}": report(f"results/figures/{s}.{f}", category="Figures",
+    f"{s}_{f}": report(res(f"figures/{s}.{f}"), category="Figures",
                        caption="../report/figures.rst", labels={"figure": s})
-    if f == "png" else f"results/figures/{s}.{f}"
+    if f == "png" else res(f"figures/{s}.{f}")
     for s in FIGURES
     for f in FIGURE_FORMATS
 }
 TABLE_OUTPUTS = {
-    f"{s}_{f}": report(f"results/tables/{s}.{f}", category="Tables",
+    f"{s}_{f}": report(res(f"tables/{s}.{f}"), category="Tables",
                        caption="../report/tables.rst", labels={"table": s})
-    if f == "html" else f"results/tables/{s}.{f}"
+    if f == "html" else res(f"tables/{s}.{f}")
     for s in TABLES
     for f in TABLE_FORMATS
 }
@@ -54,11 +59,11 @@ rule descriptives:
     input:
         # the coprod modules this step runs: a change to them reruns it
         code=sources("descriptives", shallow=("runner",)),
-        table="results/clean/survey.parquet",
+        table=res("clean/survey.parquet"),
     output:
-        prevalence=report("results/descriptives/prevalence.csv", category="Descriptives",
+        prevalence=report(res("descriptives/prevalence.csv"), category="Descriptives",
                           caption="../report/descriptives.rst", labels={"table": "prevalence"}),
-        descriptives=report("results/descriptives/descriptives.csv", category="Descriptives",
+        descriptives=report(res("descriptives/descriptives.csv"), category="Descriptives",
                             caption="../report/descriptives.rst",
                             labels={"table": "descriptives"}),
     params:
@@ -71,9 +76,9 @@ rule descriptives:
         mem_mb=lambda wc, input: 1000 + 100 * int(input.size_mb),
         runtime=lambda wc, input: 10 + 10 * int(input.size_mb),
     benchmark:
-        "results/benchmarks/descriptives.tsv"
+        res("benchmarks/descriptives.tsv")
     log:
-        "logs/report/descriptives.log",
+        logpath("report/descriptives.log"),
     conda:
         ENV
     script:
@@ -84,12 +89,12 @@ rule figures:
     input:
         # the coprod modules this step runs: a change to them reruns it
         code=sources("figures", shallow=("runner",)),
-        prevalence="results/descriptives/prevalence.csv",
-        coefficients="results/models/coefficients.csv",
-        predictions="results/models/predictions.csv",
-        fit="results/models/fit.csv",
-        cleaning_summary="results/clean/cleaning_summary.csv",
-        table="results/clean/survey.parquet",
+        prevalence=res("descriptives/prevalence.csv"),
+        coefficients=res("models/coefficients.csv"),
+        predictions=res("models/predictions.csv"),
+        fit=res("models/fit.csv"),
+        cleaning_summary=res("clean/cleaning_summary.csv"),
+        table=res("clean/survey.parquet"),
     output:
         **FIGURE_OUTPUTS,
     params:
@@ -103,9 +108,9 @@ rule figures:
         mem_mb=lambda wc, input: 1000 + 50 * int(input.size_mb),
         runtime=20,
     benchmark:
-        "results/benchmarks/figures.tsv"
+        res("benchmarks/figures.tsv")
     log:
-        "logs/report/figures.log",
+        logpath("report/figures.log"),
     conda:
         ENV
     script:
@@ -116,12 +121,12 @@ rule tables:
     input:
         # the coprod modules this step runs: a change to them reruns it
         code=sources("tables", shallow=("runner",)),
-        descriptives="results/descriptives/descriptives.csv",
-        coefficients="results/models/coefficients.csv",
-        fit="results/models/fit.csv",
-        contrast="results/models/contrast.csv",
-        cleaning_summary="results/clean/cleaning_summary.csv",
-        table="results/clean/survey.parquet",
+        descriptives=res("descriptives/descriptives.csv"),
+        coefficients=res("models/coefficients.csv"),
+        fit=res("models/fit.csv"),
+        contrast=res("models/contrast.csv"),
+        cleaning_summary=res("clean/cleaning_summary.csv"),
+        table=res("clean/survey.parquet"),
     output:
         **TABLE_OUTPUTS,
     params:
@@ -135,73 +140,78 @@ rule tables:
         mem_mb=lambda wc, input: 1000 + 50 * int(input.size_mb),
         runtime=20,
     benchmark:
-        "results/benchmarks/tables.tsv"
+        res("benchmarks/tables.tsv")
     log:
-        "logs/report/tables.log",
+        logpath("report/tables.log"),
     conda:
         ENV
     script:
         "../../scripts/tables.py"
 
 
-rule findings:
-    input:
-        # the coprod modules this step runs: a change to them reruns it
-        code=sources("findings", shallow=("runner",)),
-        findings=REPORT["findings"],
-        coefficients="results/models/coefficients.csv",
-        fit="results/models/fit.csv",
-        contrast="results/models/contrast.csv",
-    output:
-        checked="results/tables/findings_check.csv",
-        csv="results/tables/findings.csv",
-        tex="results/tables/findings.tex",
-        html=report("results/tables/findings.html", category="Findings check",
-                    caption="../report/findings.rst"),
-    params:
-        outcomes=OUTCOMES,
-        covariates=config["models"]["covariates"],
-        samples=[str(s) for s in SAMPLES],
-        contrast_outcomes=config["models"].get("contrast", []),
-        levels=LEVELS,
-        conf_level=config["models"]["conf_level"],
-        digits=REPORT["tables"]["digits"],
-        words=REPORT["words"],
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    benchmark:
-        "results/benchmarks/findings.tsv"
-    log:
-        "logs/report/findings.log",
-    conda:
-        ENV
-    script:
-        "../../scripts/findings.py"
+# only when report.findings names a file
+if FINDINGS:
+
+    rule findings:
+        input:
+            # the coprod modules this step runs: a change to them reruns it
+            code=sources("findings", shallow=("runner",)),
+            findings=REPORT["findings"],
+            coefficients=res("models/coefficients.csv"),
+            fit=res("models/fit.csv"),
+            contrast=res("models/contrast.csv"),
+        output:
+            checked=res("tables/findings_check.csv"),
+            csv=res("tables/findings.csv"),
+            tex=res("tables/findings.tex"),
+            html=report(res("tables/findings.html"), category="Findings check",
+                        caption="../report/findings.rst"),
+        params:
+            outcomes=OUTCOMES,
+            covariates=config["models"]["covariates"],
+            samples=SAMPLE_LIST,
+            contrast_outcomes=config["models"].get("contrast", []),
+            levels=LEVELS,
+            conf_level=config["models"]["conf_level"],
+            digits=REPORT["tables"]["digits"],
+            words=REPORT["words"],
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=10,
+        benchmark:
+            res("benchmarks/findings.tsv")
+        log:
+            logpath("report/findings.log"),
+        conda:
+            ENV
+        script:
+            "../../scripts/findings.py"
 
 
 rule report_html:
     input:
         # the coprod modules this step runs: a change to them reruns it
         code=sources("report", shallow=("runner",)),
-        figures=expand("results/figures/{stem}.png", stem=FIGURES),
-        tables=expand("results/tables/{stem}.html", stem=[t for t in TABLES if t != "cleaning"]),
-        cleaning_table="results/tables/cleaning.html",
-        findings_table="results/tables/findings.html",
-        findings_checked="results/tables/findings_check.csv",
-        prevalence="results/descriptives/prevalence.csv",
-        coefficients="results/models/coefficients.csv",
-        fit="results/models/fit.csv",
-        table="results/clean/survey.parquet",
+        figures=expand(res("figures/{stem}.png"), stem=FIGURES),
+        tables=expand(res("tables/{stem}.html"), stem=[t for t in TABLES if t != "cleaning"]),
+        cleaning_table=res("tables/cleaning.html"),
+        **({"findings_table": res("tables/findings.html"),
+            "findings_checked": res("tables/findings_check.csv")} if FINDINGS else {}),
+        prevalence=res("descriptives/prevalence.csv"),
+        coefficients=res("models/coefficients.csv"),
+        fit=res("models/fit.csv"),
+        table=res("clean/survey.parquet"),
         codebook=config["data"]["codebook"],
         # hashed in the methods section: the data, the codebook, the claims and the config
-        hashed=[*raw_files(), config["data"]["codebook"], REPORT["findings"],
+        hashed=[*raw_files(), config["data"]["codebook"], *([FINDINGS] if FINDINGS else []),
                 *dict.fromkeys(str(f) for f in workflow.configfiles)],
     output:
-        report("results/report.html", category="Report", caption="../report/report_html.rst"),
+        report(res("report.html"), category="Report", caption="../report/report_html.rst"),
     params:
-        config={k: config.get(k, {}) for k in ("data", "cleaning", "design", "models", "report")},
+        config={k: config.get(k, {}) for k in ("data", "cleaning", "design", "models", "report",
+                                                "groups")},
+        grouping={**GROUPING, "effects": config["models"]["group_effects"]},
         figure_names=FIGURES,
         table_names=[t for t in TABLES if t != "cleaning"],
     threads: 1
@@ -209,9 +219,9 @@ rule report_html:
         mem_mb=lambda wc, input: 1000 + 50 * int(input.size_mb),
         runtime=20,
     benchmark:
-        "results/benchmarks/report_html.tsv"
+        res("benchmarks/report_html.tsv")
     log:
-        "logs/report/report_html.log",
+        logpath("report/report_html.log"),
     conda:
         ENV
     script:

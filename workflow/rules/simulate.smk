@@ -6,12 +6,12 @@
 
 rule simulate_raw:
     output:
-        quirks="results/simulated/quirks.json",
+        quirks=res("simulated/quirks.json"),
     params:
         seed=config["simulation"]["seed"],
         outdir=config["simulation"]["outdir"],
     log:
-        "logs/simulate_raw.log",
+        logpath("simulate_raw.log"),
     conda:
         ENV
     script:
