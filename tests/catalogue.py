@@ -240,6 +240,50 @@ CASES: list[Case] = [
     Case("design-fpc-zero", "data", "a sampling fraction of zero",
          "design.fpc: column 'popn' has the value 0; population sizes must be positive",
          popn_design(0, fpc="popn"), target=fit_target("individual_any", "pooled")),
+    # any survey by config: groups, incomplete cases, names, optional parts, YAML
+    Case("config-group-column-clash", "config", "a group column named like a codebook variable",
+         "groups.column: 'gender' is also a variable of the codebook",
+         config(lambda c: c["groups"].update(column="gender"))),
+    Case("config-groups-unknown-key", "config", "a misspelt key of the groups section",
+         "unknown key 'groups.colum' (did you mean 'column'?)",
+         config(lambda c: c["groups"].update(colum=c["groups"].pop("column")))),
+    Case("config-incomplete-unknown", "config", "an unknown rule for incomplete cases",
+         "design.incomplete: 'omit' is not one of ['keep', 'drop']",
+         config(lambda c: c["design"].update(incomplete="omit"))),
+    Case("config-group-effects-text", "config", "group effects set to a word, not true/false",
+         "models.group_effects: 'sometimes' is not true or false",
+         config(lambda c: c["models"].update(group_effects="sometimes"))),
+    Case("config-yaml-no-unquoted", "config", "a reference level written no without quotes "
+         "(YAML reads it as false)",
+         "models.reference_levels.informed: False is not of type 'string'; YAML reads unquoted "
+         "yes/no/on/off/true/false as a true/false value: write the text you meant in quotes",
+         lambda w: (w / "config" / "config.yaml").write_text(
+             (w / "config" / "config.yaml").read_text(encoding="utf-8").replace(
+                 'informed: "no"', "informed: no"), encoding="utf-8")),
+    Case("codebook-yaml-true-label", "codebook", "an answer label written true without quotes",
+         "variables.informed_safety.codes.1: True is not of type 'string'; YAML reads unquoted",
+         codebook(lambda cb: cb["variables"]["informed_safety"]["codes"].update({1: True}))),
+    Case("codebook-two-ids", "codebook", "two variables with role: id",
+         "at most one variable may have `role: id` (found respondent_id, weight_id)",
+         codebook(lambda cb: cb["variables"].update(
+             weight_id={"raw": "WGT", "role": "id"}))),
+    Case("codebook-indicator-level", "codebook", "a 0/1 indicator from a level that does not "
+         "exist", "derived.female.levels: 'women' is not a level of 'gender'",
+         codebook(lambda cb: cb.setdefault("derived", {}).update(
+             female={"indicator": "gender", "levels": ["women"]}))),
+    Case("findings-claim-does-not-fit", "config", "a claim about a covariate the models lack",
+         "claim 'trust_individual' does not fit these models (covariate: 'trust' is not one "
+         "of models.covariates); mark it `optional: true`",
+         lambda w: edit_yaml(w / "config" / "findings.yaml", lambda f: f["claims"].append(
+             {"id": "trust_individual", "claim": "Trust goes with individual co-production.",
+              "covariate": "trust", "outcome": "individual_any", "expected": "positive",
+              "source": "parrado2013"}))),
+    Case("findings-file-missing", "config", "report.findings names a file that does not exist",
+         "config/claims.yaml: file not found",
+         config(lambda c: c["report"].update(findings="config/claims.yaml"))),
+    Case("results-folder-is-a-file", "config", "the results key names an existing file",
+         "cannot write results: 'config/codebook.yaml' exists and is not a folder",
+         config(lambda c: c.update(results="config/codebook.yaml"))),
     # models: the run goes on, the problem is reported
     Case("collinear-covariate", "model", "a covariate that is a copy of another (singular design)",
          "singular design: the terms ['age', 'age_copy'] are linear combinations",

@@ -290,3 +290,62 @@ def test_text_codes_of_any_dtype_become_the_levels(raw_codes):
     got = _categorical(_normalised(raw_codes), {"yes": 0, "no": 1}, ["agree", "disagree"])
     assert got.tolist()[:2] == ["agree", "disagree"] and pd.isna(got.iloc[2])
     assert list(got.cat.categories) == ["agree", "disagree"]
+
+
+# -- any survey by config: no id column, a named group column, indicators, YAML words ----------
+
+def test_without_an_id_column_rows_are_respondents_and_identical_rows_are_kept(tmp_path):
+    cb = codebook(AA={"file": write(tmp_path, "AA", raw().drop(columns="ID").iloc[[0, 0, 1, 2]])})
+    del cb["variables"]["respondent_id"]
+    validate_codebook(cb)
+    table, log = clean_survey(cb, root=tmp_path, group_column="region")
+    assert len(table) == 4 and "region" in table and table.attrs["group_column"] == "region"
+    assert log.columns[0] == "region"
+    info = log.set_index("reason")["count"]
+    assert info["no_id_column"] == 4 and info["identical_rows_kept"] == 1
+    assert summarise_log(log).set_index("region").loc["AA", "kept"] == 4
+
+
+def test_the_group_column_may_not_shadow_a_variable(tmp_path):
+    with pytest.raises(ConfigError, match="groups.column: 'gender' is also a variable"):
+        clean_survey(codebook(AA={"file": write(tmp_path, "AA", raw())}), root=tmp_path,
+                     group_column="gender")
+
+
+def test_indicator_from_category_levels(tmp_path):
+    cb = codebook(AA={"file": write(tmp_path, "AA", raw(SEX=[1, 2, 2, 7, 1, 2]))})
+    cb["variables"]["gender"]["missing"] = {7: "refused"}
+    cb["derived"]["female"] = {"indicator": "gender", "levels": ["woman"]}
+    validate_codebook(cb)
+    table, _ = clean_survey(cb, root=tmp_path)
+    assert table["female"].tolist()[:3] == [0.0, 1.0, 1.0] and np.isnan(table["female"][3])
+    assert table["female"].dtype == "float64"
+
+
+def test_indicator_level_must_exist():
+    cb = codebook(AA={"file": "AA.csv"})
+    cb["derived"]["female"] = {"indicator": "gender", "levels": ["women"]}
+    with pytest.raises(ConfigError, match=r"derived.female.levels: 'women' is not a level of "
+                                          r"'gender' \(levels: man, woman\) \(did you mean 'woman'"):
+        validate_codebook(cb)
+
+
+def test_unquoted_yes_no_in_a_codebook_are_the_words_written(tmp_path):
+    from coprod.codebook import load_codebook
+
+    p = tmp_path / "cb.yaml"
+    p.write_text("variables:\n"
+                 "  voted: {raw: V, type: category, codes: {1: yes, 2: no, 3: off}, "
+                 "levels: [no, yes, off], ordered: true}\n"
+                 "groups: {AA: {file: AA.csv}}\n", encoding="utf-8")
+    cb = load_codebook(p)
+    assert cb["variables"]["voted"]["codes"] == {1: "yes", 2: "no", 3: "off"}
+    assert cb["variables"]["voted"]["ordered"] is True
+    p.write_text(p.read_text().replace("ordered: true", "ordered: yes"))
+    with pytest.raises(ConfigError, match="'yes' is not true or false"):
+        load_codebook(p)
+    p.write_text(p.read_text().replace("ordered: yes", "ordered: true").replace("3: off",
+                                                                                "3: false"))
+    with pytest.raises(ConfigError, match="codes.3: False is not of type 'string'; YAML reads "
+                                          "unquoted yes/no"):
+        load_codebook(p)

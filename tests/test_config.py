@@ -64,3 +64,43 @@ def test_group_column_hint(base):
     cfg["design"]["strata"] = "group"
     with pytest.raises(ConfigError, match=r"is called 'country' \(config: groups.column\)"):
         check(cfg, cb)
+
+
+def test_slugs_are_readable_unique_and_only_for_paths():
+    from coprod.config import sample_slugs, slug
+
+    assert slug("Trøndelag") == "Trondelag" and slug("Région Norte") == "Region_Norte"
+    assert slug("Oslo og Viken") == "Oslo_og_Viken" and slug("Nord-Norge") == "Nord_Norge"
+    assert slug("Straße") == "Strasse" and slug("Łódź") == "Lodz"
+    assert slug("Ærø") == "Aero"
+    out = sample_slugs(["pooled", "Nord-Norge", "Nord Norge", "nord_norge"])
+    assert list(out) == ["pooled", "Nord_Norge", "Nord_Norge_2", "nord_norge_3"]
+    assert list(out.values()) == ["pooled", "Nord-Norge", "Nord Norge", "nord_norge"]
+
+
+def test_did_you_mean_only_for_near_spellings():
+    from coprod.codebook import did_you_mean
+
+    assert did_you_mean("gender", ["eduyrs", "agea", "cntry"]) == ""
+    assert did_you_mean("self_eficacy", ["self_efficacy", "age"]) == \
+        " (did you mean 'self_efficacy'?)"
+    assert did_you_mean("SEX", ["SEKS", "AGE"]) == " (did you mean 'SEKS'?)"
+
+
+def test_group_column_is_configurable(base):
+    cfg, cb = copy.deepcopy(base[0]), base[1]
+    cfg["groups"] = {"column": "nation"}
+    cfg["design"]["strata"] = "nation"
+    cfg["models"]["reference_levels"]["nation"] = cfg["models"]["reference_levels"].pop("country")
+    check(cfg, cb)
+    cfg["models"]["reference_levels"]["nation"] = "GB"
+    with pytest.raises(ConfigError, match="reference_levels.nation: 'GB' is not a level of "
+                                          "'nation'"):
+        check(cfg, cb)
+
+
+def test_unquoted_no_in_the_config_gets_a_quote_hint(base):
+    cfg, cb = copy.deepcopy(base[0]), base[1]
+    cfg["models"]["predictions"]["by_informed"] = {"informed": [False, True]}
+    with pytest.raises(ConfigError, match="not among the levels of 'informed'.*in quotes"):
+        check(cfg, cb)

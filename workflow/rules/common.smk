@@ -43,7 +43,9 @@ def _check_writable(folder=RESULTS):
     p = Path(folder)
     if p.exists() and not p.is_dir():
         sys.exit(f"coprod error: cannot write results: '{folder}' exists and is not a folder")
-    probe = p if p.exists() else p.parent.resolve()
+    probe = p.resolve()
+    while not probe.exists():  # results/nhanes before results/ exists: the nearest folder
+        probe = probe.parent
     if not os.access(probe, os.W_OK):
         sys.exit(f"coprod error: cannot write results: no write permission for '{probe}'")
 
