@@ -122,6 +122,14 @@ def _clean_variable(raw: pd.Series, spec: VarSpec, group: str, file, log: Log) -
         return _empty(spec, n, raw.index)
     if spec.role in ("id", "strata", "psu", "ssu"):
         return _as_text(raw)
+    if spec.role == "replicates":
+        x = _numeric(raw, file, spec.raw)
+        bad = ~np.isfinite(x) | (x < 0)
+        if bad.any():
+            vals = ", ".join(_fmt(v) for v in pd.unique(x[bad])[:5])
+            raise DataError(f"{file}: column '{spec.raw}' (replicate weight {spec.name}) has "
+                            f"{int(bad.sum())} missing or negative value(s): {vals}")
+        return x
 
     codes = _normalised(raw)
     # 1. missing codes -> missing, counted per code and reason
@@ -264,6 +272,32 @@ def _any_positive(parts) -> pd.Series:
 
 # -- one group, all groups -------------------------------------------------------------------
 
+def expand_replicates(df: pd.DataFrame, specs: list[VarSpec], file) -> list[VarSpec]:
+    """A variable with ``role: replicates`` names its raw columns by a pattern (a regular
+    expression matched against the whole column name); each match becomes a numeric column
+    ``<name>_1`` ... ``<name>_R`` of the clean table, in the file's column order."""
+    import re
+    from dataclasses import replace as _replace
+
+    out = []
+    for s in specs:
+        if s.role != "replicates":
+            out.append(s)
+            continue
+        try:
+            rx = re.compile(s.raw)
+        except re.error as exc:
+            raise ConfigError(f"codebook: variables.{s.name}.raw: '{s.raw}' is not a valid "
+                              f"regular expression ({exc})") from None
+        cols = [c for c in df.columns if rx.fullmatch(str(c))]
+        if not cols:
+            raise DataError(f"{file}: no column matches '{s.raw}', the pattern of the replicate "
+                            f"weights '{s.name}' (role: replicates)")
+        out += [_replace(s, name=f"{s.name}_{k}", raw=c, missing={})
+                for k, c in enumerate(cols, 1)]
+    return out
+
+
 def check_columns(df: pd.DataFrame, specs: list[VarSpec], file) -> None:
     """Every raw column the codebook names must be there; list all that are not, at once."""
     needed = [s for s in specs if not s.not_asked]
@@ -282,6 +316,7 @@ def clean_group(df_raw: pd.DataFrame, specs: list[VarSpec], group: str, file,
                 ) -> pd.DataFrame:
     """Harmonise one group's raw data frame (rows dropped and values recoded are logged)."""
     log.add(group, "read", len(df_raw))
+    specs = expand_replicates(df_raw, specs, file)
     check_columns(df_raw, specs, file)
     used = {s.raw for s in specs}
     ignored = [c for c in df_raw.columns if c not in used]
@@ -406,6 +441,9 @@ def validate_clean(table: pd.DataFrame, cb: dict, group_column: str = GROUP) -> 
                             f"{table[col].iloc[i]!r} {what} ({int(mask.sum())} row(s))")
 
     for name, s in specs.items():
+        if s.role == "replicates":
+            _check_replicates(table, name, problems)
+            continue
         col = table[name]
         if s.role == "weight":
             bad(name, ~(col > 0), "is not a positive weight")
@@ -428,6 +466,20 @@ def validate_clean(table: pd.DataFrame, cb: dict, group_column: str = GROUP) -> 
             "is a duplicated respondent id")
     if problems:
         raise DataError("the clean table fails validation: " + "; ".join(problems))
+
+
+def _check_replicates(table: pd.DataFrame, name: str, problems: list) -> None:
+    """Every group must deliver the same replicate columns (a group with fewer leaves holes)."""
+    from .design import replicate_pattern
+    import re
+
+    rx = re.compile(replicate_pattern(name))
+    cols = [c for c in table.columns if rx.fullmatch(str(c))]
+    holes = [c for c in cols if table[c].isna().any()]
+    if holes:
+        problems.append(f"replicate weights '{name}': {len(cols)} columns in all, but some "
+                        f"groups lack {', '.join(holes[:5])}: every group needs the same "
+                        "replicate columns")
 
 
 def table_metadata(cb: dict, threshold: str, group_column: str = GROUP,

@@ -111,6 +111,12 @@ def check_config(config: dict, cb: dict) -> None:
         if d.get(key) and d[key] not in cols:
             errs.append(f"config: design.{key}: '{d[key]}' is not a column of the clean table"
                         f"{did_you_mean(d[key], names)}")
+    rep = d.get("replicates")
+    if rep and (cb["variables"].get(rep) or {}).get("role") != "replicates":
+        reps = [n for n, v in cb["variables"].items() if v.get("role") == "replicates"]
+        errs.append(f"config: design.replicates: '{rep}' is not a codebook variable with "
+                    f"`role: replicates`" + (f" (the codebook has {', '.join(reps)})" if reps
+                                             else " (the codebook has none)"))
     errs += [f"config: {e}" for e in key_errors(d)]
     if d.get("model_based") and any(d.get(k) for k in ("weights", "strata", "psu", "fpc",
                                                        "ssu")):

@@ -17,6 +17,7 @@ from . import dist
 from .errors import DataError, ModelError
 from .design import SurveyDesign, domain_mask, make_design
 from .modelframe import build_model_frame, drop_empty_columns, term_table
+from .replicate import ReplicateDesign
 from .survey import fit_matrix
 from .variance import design_df, score_cov, weighted_gram
 
@@ -97,7 +98,8 @@ def contrast_test(data: pd.DataFrame, outcomes: tuple[str, str] = ("individual_a
 
     fits = {}
     for label, y in (("a", ya), ("b", yb)):
-        fits[label] = fit_matrix(X, y, rows, design, names, conf_level=conf_level, terms=terms)
+        fits[label] = fit_matrix(X, y, rows, design, names, conf_level=conf_level, terms=terms,
+                                 domain_rows=np.flatnonzero(in_domain))
         flags += [{"flag": f["flag"], "detail": f"{outcomes[label == 'b']}: {f['detail']}"}
                   for f in fits[label].flags]
     # The stacked model: rows 0..n-1 answer a, rows n..2n-1 answer b (the same respondents),
@@ -106,21 +108,15 @@ def contrast_test(data: pd.DataFrame, outcomes: tuple[str, str] = ("individual_a
     # "meat" couples the outcomes, because a respondent's two rows fall in the same PSU and their
     # scores are summed there. So the stacked sandwich is built from the separate fits' pieces
     # in one pass over n rows, instead of refitting a 2n x 2p model (8x the work of a fit).
-    A_inv, resid = [], []
-    w = design.weights[rows]
-    for k, y in (("a", ya), ("b", yb)):
-        mu = fits[k].fitted
-        A = weighted_gram(X, w * mu * (1.0 - mu))
-        try:
-            A_inv.append(np.linalg.inv(A))
-        except np.linalg.LinAlgError:
-            A_inv.append(np.linalg.pinv(A))
-        resid.append(w * (y - mu))
-    bread = np.zeros((2 * p, 2 * p))
-    bread[:p, :p], bread[p:, p:] = A_inv
-    V = bread @ score_cov(design, rows, X, np.column_stack(resid)) @ bread
     beta = np.concatenate([fits["a"].params.to_numpy(), fits["b"].params.to_numpy()])
-    df = design_df(design, rows) + 1 - 2 * p
+    if isinstance(design, ReplicateDesign):
+        # each replicate refits both outcomes: the covariance of the pair is the replicates'
+        V = design.variance(np.hstack([fits["a"].replicate_params,
+                                       fits["b"].replicate_params]), beta)
+        df = design.degf(np.flatnonzero(in_domain)) + 1 - 2 * p
+    else:
+        V = _stacked_sandwich(X, rows, design, fits, (ya, yb), p)
+        df = design_df(design, rows) + 1 - 2 * p
     clusters, n_strata = fits["a"].stats["clusters"], fits["a"].stats["strata"]
     if df < 1:
         raise ModelError(f"no residual degrees of freedom: {clusters} "
@@ -186,3 +182,21 @@ def contrast_test(data: pd.DataFrame, outcomes: tuple[str, str] = ("individual_a
         "fit_stats": {a: fits["a"].fit_stats(), b: fits["b"].fit_stats()},
     }
     return table[_COLUMNS], info
+
+
+def _stacked_sandwich(X, rows, design, fits, ys, p) -> np.ndarray:
+    """The stacked model's covariance from the separate fits' pieces: block-diagonal bread, and
+    the design covariance of both outcomes' scores (a respondent's two rows share a PSU)."""
+    A_inv, resid = [], []
+    w = design.weights[rows]
+    for k, y in zip("ab", ys):
+        mu = fits[k].fitted
+        A = weighted_gram(X, w * mu * (1.0 - mu))
+        try:
+            A_inv.append(np.linalg.inv(A))
+        except np.linalg.LinAlgError:
+            A_inv.append(np.linalg.pinv(A))
+        resid.append(w * (y - mu))
+    bread = np.zeros((2 * p, 2 * p))
+    bread[:p, :p], bread[p:, p:] = A_inv
+    return bread @ score_cov(design, rows, X, np.column_stack(resid)) @ bread

@@ -20,6 +20,7 @@ from . import dist
 from scipy.special import expit
 
 from .errors import ConfigError, DataError, ModelError
+from .replicate import ReplicateDesign
 
 log = logging.getLogger("coprod.descriptives")
 GROUP = "group"  # the default group column; the clean table's metadata names its own
@@ -75,6 +76,13 @@ def svy_mean(y, data: pd.DataFrame, design: dict, domain=None, conf_level: float
     if design.get("model_based"):
         df = len(rows) - 1
         se = float(np.std(yy, ddof=1) / np.sqrt(len(rows))) if df > 0 else np.nan
+    elif isinstance(d, ReplicateDesign):  # the mean of each replicate, as R's svymean
+        W = d.repweights[rows]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            thetas = (W.T @ yy) / W.sum(axis=0)
+        se = float(np.sqrt(d.variance(thetas, [mean])[0, 0]))
+        df = d.degf(rows)
+        out.update(_deff(mean_deff(d, rows, yy, se ** 2), len(rows)))
     else:
         df = design_df(d, rows)
         try:
@@ -145,6 +153,9 @@ def svy_proportion(y, data: pd.DataFrame, design: dict, domain=None,
         bread = total * p * (1 - p)
         if model_based:
             var, df = 1.0 / bread, n - 1
+        elif isinstance(d, ReplicateDesign):
+            var, df, se_p = _replicate_proportion(d, rows, yy, p)
+            out.update(_deff(mean_deff(d, rows, yy, se_p ** 2), n))
         else:
             var = float(design_cov(d, rows, w * (yy - p))[0, 0]) / bread ** 2
             df = design_df(d, rows)
@@ -160,7 +171,22 @@ def svy_proportion(y, data: pd.DataFrame, design: dict, domain=None,
     ci = dist.wald(logit, se, df, conf_level, model_based)
     out.update(estimate=p, std_error=se * p * (1 - p),
                conf_low=float(expit(ci["conf_low"])), conf_high=float(expit(ci["conf_high"])))
+    if isinstance(d, ReplicateDesign):  # R: svymean's SE is the replicates' SE of p itself
+        out["std_error"] = se_p
     return out
+
+
+def _replicate_proportion(d, rows, yy, p) -> tuple[float, int, float]:
+    """Replicate variance of logit(p) (the interval: svyciprop's logit method refits the
+    intercept-only model per replicate, which is logit of each replicate's share), the df, and
+    the replicate SE of p itself (svymean's)."""
+    W = d.repweights[rows]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_r = (W.T @ yy) / W.sum(axis=0)
+        logit_r = np.log(p_r / (1 - p_r))
+    var = float(d.variance(logit_r, [np.log(p / (1 - p))])[0, 0])
+    se_p = float(np.sqrt(d.variance(p_r, [p])[0, 0]))
+    return var, d.degf(rows), se_p
 
 
 def _groups(data: pd.DataFrame) -> list[str]:

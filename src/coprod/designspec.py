@@ -19,10 +19,50 @@ def key_errors(design: dict) -> list[str]:
     if fpc2 and not ssu:
         errors.append(f"design.fpc2: {fpc2!r} gives second-stage population sizes, which need "
                       "second-stage units: set design.ssu (and design.psu) too")
+    if design.get("replicates"):
+        errors += _replicate_errors(design)
+    elif design.get("replicate_type"):
+        errors.append(f"design.replicate_type: {design['replicate_type']!r} needs "
+                      "design.replicates (the codebook variable of the replicate weights)")
     if fpc2 and not design.get("fpc"):
         errors.append(f"design.fpc2: {fpc2!r} needs design.fpc too: without first-stage "
                       "population sizes the first stage is with replacement and the second "
                       "stage adds nothing (R cannot express this design either)")
+    return errors
+
+
+def _replicate_errors(design: dict) -> list[str]:
+    rep, kind = design["replicates"], design.get("replicate_type")
+    errors = []
+    if not kind:
+        errors.append(f"design.replicates: {rep!r} needs design.replicate_type (BRR, Fay, JK1, "
+                      "JKn, bootstrap, successive-difference or other)")
+    if not design.get("weights"):
+        errors.append(f"design.replicates: {rep!r} needs design.weights, the full-sample "
+                      "weights")
+    for key in ("strata", "psu", "fpc", "ssu", "fpc2"):
+        if design.get(key):
+            errors.append(f"design.{key}: {design[key]!r} cannot be used with replicate weights "
+                          "(design.replicates): they replace strata and clusters; set it to "
+                          "null")
+    if design.get("model_based"):
+        errors.append("design.model_based: true cannot be used with replicate weights")
+    if kind == "Fay" and design.get("fay_rho") is None:
+        errors.append("design.fay_rho: replicate_type Fay needs Fay's rho (in [0, 1))")
+    rho = design.get("fay_rho")
+    if rho is not None and not 0 <= rho < 1:
+        errors.append(f"design.fay_rho: {rho!r} is outside [0, 1)")
+    if rho is not None and kind not in (None, "Fay"):
+        errors.append(f"design.fay_rho: only for replicate_type Fay, not {kind}")
+    if kind == "JKn" and not design.get("replicate_rscales"):
+        errors.append("design.replicate_rscales: replicate_type JKn needs one rscale per "
+                      "replicate ((n_h - 1)/n_h of the stratum whose PSU it drops)")
+    if kind == "other" and design.get("replicate_scale") is None:
+        errors.append("design.replicate_scale: replicate_type other needs its scale (the data "
+                      "producer's documentation gives it)")
+    if kind == "successive-difference" and design.get("replicate_scale") is not None:
+        errors.append("design.replicate_scale: successive-difference replicates have the scale "
+                      "4/R; remove design.replicate_scale")
     return errors
 
 

@@ -91,7 +91,7 @@ def job_design(table: pd.DataFrame, design: dict, reference_levels: dict):
     categorical columns ordered as the models order them, so the sums run in the same order)."""
     from .design import design_columns, design_from_config
 
-    cols = list(dict.fromkeys(design_columns(design)))
+    cols = list(dict.fromkeys(design_columns(design, table.columns)))
     df = set_reference_levels(table[cols].copy(),
                               {k: v for k, v in reference_levels.items() if k in cols})
     return design_from_config(df, design)

@@ -29,6 +29,7 @@ from . import dist
 from .design import (LONELY_PSU_OPTIONS, Design, SurveyDesign, domain_mask,  # noqa: F401
                      make_design)
 from .errors import ConfigError, ModelError
+from .replicate import ReplicateDesign
 from .modelframe import (ModelFrame, build_model_frame, check_rank,  # noqa: F401
                          drop_empty_columns, formula_ready, row_local, separation_terms,
                          term_table)
@@ -50,15 +51,17 @@ def _loglik(y: np.ndarray, eta: np.ndarray, w: np.ndarray) -> float:
 
 
 def irls_logit(X: np.ndarray, y: np.ndarray, w: np.ndarray, *, tol: float = 1e-15,
-               max_iter: int = 100) -> tuple[np.ndarray, bool, int]:
+               max_iter: int = 100, start: np.ndarray | None = None
+               ) -> tuple[np.ndarray, bool, int]:
     """Weighted logistic MLE by Newton-Raphson (= IRLS for the logit link).
 
     Stops like R's glm when the relative change in deviance is below ``tol`` (R's golden used
     1e-14). The p x p system is Jacobi-scaled, so badly scaled covariates stay accurate.
+    ``start``: starting values (replicate fits start at the full-sample estimate, as R's).
     """
     p = X.shape[1]
-    beta = np.zeros(p)
-    eta = np.zeros(len(y))
+    beta = np.zeros(p) if start is None else np.array(start, dtype=float)
+    eta = np.zeros(len(y)) if start is None else X @ beta
     dev_old = -2.0 * _loglik(y, eta, w)
     converged = False
     it = 0
@@ -121,6 +124,7 @@ class SvyLogitResult:
     outcome: str | None = None
     stats: dict = field(default_factory=dict)
     deff: np.ndarray | None = None  # (p,) design effect of each coefficient (NaN: none)
+    replicate_params: np.ndarray | None = None  # (R, p) of a replicate design
 
     @property
     def fitted(self) -> np.ndarray:
@@ -168,10 +172,13 @@ class SvyLogitResult:
 def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, names: list[str],
                *, model_based: bool = False, conf_level: float = 0.95,
                terms: pd.DataFrame | None = None, flags: list[dict] | None = None,
-               check_separation: bool = True) -> SvyLogitResult:
+               check_separation: bool = True, domain_rows: np.ndarray | None = None
+               ) -> SvyLogitResult:
     """Fit ``y ~ X`` for the design rows ``rows`` (already complete and in the domain).
 
     ``rows`` may repeat a design row (stacked data): its scores are then summed in its PSU.
+    ``domain_rows``: every row of the domain, complete or not (a replicate design's degrees
+    of freedom count them, as R's svyglm does); default ``rows``.
     """
     flags = list(flags or [])
     w = design.weights[rows]
@@ -212,10 +219,20 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
     except np.linalg.LinAlgError:
         A_inv = np.linalg.pinv(A)
     n_used = len(y)
-    deff = None
+    deff = thetas = None
+    replicate = isinstance(design, ReplicateDesign)
     if model_based:
         cov = A_inv
         df_resid = n_used - p
+    elif replicate:
+        thetas, bad = replicate_fits(X, y, design.repweights[rows], beta)
+        if bad:
+            flags.append({"flag": "replicate_non_convergence",
+                          "detail": f"{bad} of {design.replicates} replicate fits did not "
+                                    "converge"})
+        cov = design.variance(thetas, beta)
+        deff = _coef_deff(cov, A_inv, y, mu, w, p)
+        df_resid = design.degf(rows if domain_rows is None else domain_rows) + 1 - p
     else:
         B = score_cov(design, rows, X, w * (y - mu))
         cov = A_inv @ B @ A_inv
@@ -226,8 +243,14 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
             flags.append({"flag": "lonely_psu",
                           "detail": f"strata with a single PSU: {lonely}; variance handled with "
                                     f"lonely_psu={design.lonely_psu!r}"})
-    n_clusters = n_distinct(design.psu[rows], len(design.psu_stratum))
-    n_strata = n_distinct(design.stratum[rows], len(design.n_psu))
+    if replicate:
+        n_clusters = n_strata = None
+        if df_resid < 1:
+            raise ModelError(f"no residual degrees of freedom: the replicate weights have rank "
+                             f"{df_resid + p} for {p} coefficients; use fewer terms")
+    else:
+        n_clusters = n_distinct(design.psu[rows], len(design.psu_stratum))
+        n_strata = n_distinct(design.stratum[rows], len(design.n_psu))
     if df_resid < 1:
         raise ModelError(f"no residual degrees of freedom: {n_clusters} "
                          f"PSU(s) in {n_strata} stratum/strata for "
@@ -260,7 +283,66 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
         cov=pd.DataFrame(cov, index=names, columns=names), df_resid=int(df_resid),
         conf_level=conf_level, model_based=model_based, converged=converged, n_iter=n_iter,
         flags=flags, term_flags=term_flags, terms=terms.reset_index(drop=True), X=X, y=y, w=w,
-        rows=rows, design=design, stats=stats_, deff=deff)
+        rows=rows, design=design, stats=stats_, deff=deff, replicate_params=thetas)
+
+
+def replicate_fits(X: np.ndarray, y: np.ndarray, W: np.ndarray, beta: np.ndarray,
+                   threads: int | None = None) -> tuple[np.ndarray, int]:
+    """The model refitted with each replicate's weights (columns of ``W``), from the
+    full-sample estimate as R's svyglm does; returns (R x p estimates, fits not converged).
+
+    Why plain Newton steps: a replicate's estimate is within a few standard errors of the
+    full-sample one, where Newton converges quadratically, so two or three steps reach machine
+    precision without the deviance checks of :func:`irls_logit` (a fit that misbehaves falls
+    back to it). Replicates run on ``threads`` threads (numpy releases the GIL in the sums);
+    default: the job's (``OMP_NUM_THREADS``, which Snakemake sets), else 1.
+    """
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    n_rep = W.shape[1]
+    threads = threads or int(os.environ.get("COPROD_THREADS")
+                             or os.environ.get("OMP_NUM_THREADS") or 1)
+    thetas = np.empty((n_rep, len(beta)))
+    ok = np.ones(n_rep, bool)
+
+    def fit(r: int) -> None:
+        w = np.ascontiguousarray(W[:, r])
+        b, converged = _newton_from(X, y, w, beta)
+        if not converged:
+            b, converged, _ = irls_logit(X, y, w, start=beta)
+        thetas[r], ok[r] = b, converged
+
+    if threads > 1 and n_rep > 1:
+        with ThreadPoolExecutor(max_workers=min(threads, n_rep)) as pool:
+            list(pool.map(fit, range(n_rep)))
+    else:
+        for r in range(n_rep):
+            fit(r)
+    return thetas, int((~ok).sum())
+
+
+def _newton_from(X, y, w, start, max_iter: int = 25) -> tuple[np.ndarray, bool]:
+    """Newton-Raphson for the weighted logit from ``start``; stops after a step below 1e-7
+    (relative), whose quadratic convergence leaves an error far below 1e-12."""
+    beta = np.array(start, dtype=float)
+    buf = np.empty_like(X, dtype=float)
+    for _ in range(max_iter):
+        mu = expit(X @ beta)
+        g = X.T @ (w * (y - mu))
+        H = weighted_gram(X, w * mu * (1.0 - mu), out=buf)
+        dg = np.sqrt(np.diag(H))
+        dg[dg == 0] = 1.0
+        try:
+            step = np.linalg.solve(H / np.outer(dg, dg), g / dg) / dg
+        except np.linalg.LinAlgError:
+            return beta, False
+        beta = beta + step
+        if not np.isfinite(beta).all():
+            return beta, False
+        if np.max(np.abs(step) / (1.0 + np.abs(beta))) < 1e-7:
+            return beta, True
+    return beta, False
 
 
 def _coef_deff(cov, A_inv, y, mu, w, p) -> np.ndarray:
@@ -319,7 +401,7 @@ def fit_svy_logit(data, formula=None, *, design: SurveyDesign | None = None,
     terms = terms.iloc[keep].reset_index(drop=True)
     names = terms["term"].tolist()
     res = fit_matrix(X, y, rows, design, names, model_based=model_based, conf_level=conf_level,
-                     terms=terms, flags=flags)
+                     terms=terms, flags=flags, domain_rows=np.flatnonzero(in_domain))
     res.formula = formula
     res.spec, res.keep = mf.spec, keep
     res.variables, res.outcome = mf.variables, mf.outcome
@@ -333,7 +415,7 @@ def _resolve(data, formula, design, **design_args):
     """(data, formula, design) from either call style: ``(formula, design)`` as R's
     ``svyglm(formula, design)``, or ``(data, formula, weights=..., ...)`` (design built here),
     or ``(data, formula, design=design)``."""
-    if isinstance(data, str) and isinstance(formula, SurveyDesign):
+    if isinstance(data, str) and isinstance(formula, (SurveyDesign, ReplicateDesign)):
         data, formula, design = formula.data, data, formula
         if data is None:
             raise ConfigError("this design was built without its data: pass the data too, "

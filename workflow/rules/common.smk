@@ -82,7 +82,8 @@ MODEL_TABLES = ["coefficients", "ame", "predictions", "fit", "flags"]
 def design_params():
     """The design settings every model job needs (passed as params, so a change reruns them)."""
     keys = ("weights", "strata", "psu", "fpc", "ssu", "fpc2", "lonely_psu", "deff",
-            "model_based", "incomplete")
+            "model_based", "incomplete", "replicates", "replicate_type", "replicate_scale",
+            "replicate_rscales", "fay_rho", "mse", "combined_weights")
     return {k: config["design"].get(k) for k in keys}
 
 

@@ -1,0 +1,225 @@
+"""Replicate-weight designs: what R's ``svrepdesign`` holds, behind the same interface as the
+linearisation design (:class:`coprod.design.SurveyDesign`).
+
+Why: many national surveys publish replicate weights (BRR, Fay, jackknife, bootstrap,
+successive difference) *instead of* strata and PSUs, so that respondents' clusters stay secret.
+Every estimate is then computed once with the full-sample weights and once per replicate; its
+variance is ``scale * sum_r rscales_r (theta_r - centre)^2`` with the centre the full-sample
+estimate (``mse``) or the mean of the replicates, as R's ``svrVar``. Degrees of freedom are R's
+``degf``: the rank of the replicate weights (of the rows in the domain) minus one.
+
+A domain keeps the replicate weights of its rows (R's ``subset`` drops the other rows; their
+weights play no part in a domain estimate, so zero weights are the same thing here).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from .design import domain_mask
+from .errors import ConfigError, DataError
+
+REPLICATE_TYPES = ("BRR", "Fay", "JK1", "JKn", "bootstrap", "successive-difference", "other")
+RANK_TOL = 1e-5  # R: qr(weights, tol = 1e-5)$rank
+
+
+@dataclass(frozen=True, eq=False)
+class ReplicateDesign:
+    """Full-sample weights and the ``(n, R)`` replicate weights (full weight times the
+    replicate's factor: R's "analysis" weights), with R's variance constants."""
+
+    weights: np.ndarray
+    repweights: np.ndarray
+    type: str
+    scale: float
+    rscales: np.ndarray
+    mse: bool = False
+    rho: float | None = None
+    deff: str = "srswor"
+    columns: dict = field(default_factory=dict)
+    data: pd.DataFrame | None = None
+    in_domain: np.ndarray | None = None
+    has_weights: bool = True
+    lonely_psu: str = "none"  # replicate designs have no strata to be lonely in
+
+    @property
+    def n(self) -> int:
+        return len(self.weights)
+
+    @property
+    def replicates(self) -> int:
+        return self.repweights.shape[1]
+
+    def domain(self, mask) -> "ReplicateDesign":
+        if self.data is None and isinstance(mask, str):
+            raise DataError("a domain by column name needs a design built with its data")
+        m = domain_mask(self.data if self.data is not None else pd.DataFrame(index=range(self.n)),
+                        mask)
+        if self.in_domain is not None:
+            m = m & self.in_domain
+        return replace(self, in_domain=m)
+
+    def domain_rows(self, mask=None) -> np.ndarray:
+        base = np.ones(self.n, bool) if self.in_domain is None else self.in_domain
+        return base if mask is None else base & np.asarray(mask, dtype=bool)
+
+    def drop_rows(self, keep) -> "ReplicateDesign":
+        """The design of the kept rows alone (for complete-case analyses); the replicate
+        weights of those rows are unchanged, as R's ``svrepdesign`` on a subset of the data."""
+        keep = np.asarray(keep, dtype=bool)
+        return replace(self, weights=self.weights[keep], repweights=self.repweights[keep],
+                       data=None if self.data is None else
+                       self.data.loc[keep].reset_index(drop=True),
+                       in_domain=None if self.in_domain is None else self.in_domain[keep])
+
+    def degf(self, rows: np.ndarray) -> int:
+        """R's ``degf``: rank of the replicate weights of ``rows``, minus one."""
+        return replicate_rank(self.repweights[rows]) - 1
+
+    def variance(self, thetas: np.ndarray, theta: np.ndarray) -> np.ndarray:
+        """Covariance of an estimate from its replicates ``thetas`` (R x k) and full-sample
+        value ``theta`` (k,), as R's ``svrVar``."""
+        thetas = np.asarray(thetas, dtype=float).reshape(self.replicates, -1)
+        use = self.rscales > 0
+        centre = np.asarray(theta, float).reshape(-1) if self.mse else thetas[use].mean(axis=0)
+        d = (thetas - centre) * np.sqrt(self.rscales)[:, None]
+        return self.scale * (d.T @ d)
+
+    def describe(self) -> str:
+        c = self.columns
+        mse = "; centred at the full-sample estimate (mse)" if self.mse else \
+            "; centred at the mean of the replicates"
+        rho = f", Fay's rho {self.rho:g}" if self.type == "Fay" else ""
+        return (f"weights {c.get('weights')!r}; {self.replicates} {self.type} replicate weights "
+                f"({c.get('replicates')!r}{rho}); replicate variance, scale {self.scale:.6g}"
+                f"{mse}")
+
+
+def replicate_rank(w: np.ndarray) -> int:
+    """Numerical rank of a replicate weight matrix, as R's ``qr(w, tol = 1e-5)$rank``: the
+    singular values above 1e-5 of the largest (R's QR rule; the ranks here are clear-cut)."""
+    if w.size == 0:
+        return 0
+    # the Gram matrix is R x R: its eigenvalues are the squared singular values
+    g = w.T @ w
+    ev = np.sqrt(np.clip(np.linalg.eigvalsh(g), 0, None))
+    return int((ev > RANK_TOL * ev.max()).sum()) if ev.max() > 0 else 0
+
+
+def default_scale(kind: str, n_rep: int, rho: float | None) -> float | None:
+    """R's ``svrepdesign`` scale for each type (None: the user must give it)."""
+    return {"BRR": 1.0 / n_rep,
+            "Fay": 1.0 / (n_rep * (1.0 - (rho or 0.0)) ** 2),
+            "JK1": (n_rep - 1.0) / n_rep,
+            "bootstrap": 1.0 / (n_rep - 1.0),
+            "successive-difference": 4.0 / n_rep}.get(kind)
+
+
+def replicate_columns(data: pd.DataFrame, spec, key: str = "design.replicates") -> list[str]:
+    """The replicate weight columns: a list of names, or a regular expression matched against
+    the column names (in the data's order)."""
+    if isinstance(spec, str):
+        try:
+            rx = re.compile(spec)
+        except re.error as exc:
+            raise ConfigError(f"{key}: '{spec}' is not a valid regular expression ({exc})") \
+                from None
+        cols = [c for c in data.columns if rx.fullmatch(str(c))]
+        if not cols:
+            raise ConfigError(f"{key}: no column matches '{spec}'")
+        return cols
+    missing = [c for c in spec if c not in data.columns]
+    if missing:
+        raise ConfigError(f"{key}: column(s) {missing} are not in the data")
+    return list(spec)
+
+
+def make_replicate_design(data: pd.DataFrame, *, weights: str, replicates, type: str,
+                          scale: float | None = None, rscales=None, rho: float | None = None,
+                          mse: bool = False, combined: bool = True, deff: str = "srswor",
+                          keep_data: bool = False) -> ReplicateDesign:
+    """Encode a replicate design (R's ``svrepdesign(repweights=, weights=, type=, scale=,
+    rscales=, rho=, mse=, combined.weights=)``).
+
+    ``combined``: the replicate columns already include the full-sample weight (R's
+    ``combined.weights = TRUE``, what most producers publish); else they are factors and are
+    multiplied by it. Defaults as R: BRR scale 1/R; Fay 1/(R (1 - rho)^2); JK1 (R - 1)/R;
+    bootstrap 1/(R - 1); successive-difference 4/R; JKn needs ``rscales`` (one per replicate,
+    (n_h - 1)/n_h of the stratum whose PSU it drops); "other" needs ``scale``.
+    """
+    if type not in REPLICATE_TYPES:
+        raise ConfigError(f"design.replicate_type: '{type}' is not one of "
+                          f"{', '.join(REPLICATE_TYPES)}")
+    if weights is None:
+        raise ConfigError("design.replicates needs design.weights (the full-sample weights)")
+    cols = replicate_columns(data, replicates)
+    w = _numeric(data[weights], f"weights column {weights!r}")
+    rep = _replicate_matrix(data, cols)
+    n_rep = rep.shape[1]
+    if n_rep < 2:
+        raise ConfigError(f"design.replicates: {n_rep} replicate column(s); a replicate "
+                          "design needs at least 2")
+    if not combined:
+        rep = rep * w[:, None]
+    if type == "Fay":
+        if rho is None or not 0 <= rho < 1:
+            raise ConfigError(f"design.fay_rho: Fay's rho must be in [0, 1), not {rho!r}")
+    elif rho is not None:
+        raise ConfigError(f"design.fay_rho: only for replicate_type Fay, not {type}")
+    if type == "successive-difference" and scale is not None:
+        raise ConfigError("design.replicate_scale: successive-difference replicates have the "
+                          "scale 4/R; remove design.replicate_scale")
+    if scale is None:
+        scale = default_scale(type, n_rep, rho)
+        if scale is None:
+            raise ConfigError(f"design.replicate_scale: replicate_type {type} needs its scale "
+                              "(the data producer's documentation gives it)")
+    if not (np.isfinite(scale) and scale > 0):
+        raise ConfigError(f"design.replicate_scale: must be a positive number, not {scale!r}")
+    if rscales is None:
+        if type == "JKn":
+            raise ConfigError("design.replicate_rscales: JKn replicates need one rscale per "
+                              "replicate ((n_h - 1)/n_h of the stratum whose PSU it drops)")
+        rscales = np.ones(n_rep)
+    rscales = np.asarray(rscales, dtype=float).reshape(-1)
+    if len(rscales) == 1:
+        rscales = np.repeat(rscales, n_rep)
+    if len(rscales) != n_rep or not np.isfinite(rscales).all() or (rscales < 0).any():
+        raise ConfigError(f"design.replicate_rscales: {len(rscales)} non-negative numbers for "
+                          f"{n_rep} replicates are needed")
+    return ReplicateDesign(
+        weights=w, repweights=rep if rep.flags.f_contiguous else np.asfortranarray(rep),
+        type=type, scale=float(scale),
+        rscales=rscales, mse=bool(mse), rho=rho, deff=deff,
+        columns={"weights": weights, "replicates": replicates if isinstance(replicates, str)
+                 else f"{cols[0]}..{cols[-1]}", "replicate_columns": cols},
+        data=data if keep_data else None)
+
+
+def _replicate_matrix(data: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """The replicate columns as one Fortran-ordered float matrix (a replicate is a column, read
+    whole by each refit), checked at once; a bad column is named with its first bad value."""
+    block = data[cols]
+    if not all(pd.api.types.is_numeric_dtype(t) for t in block.dtypes):
+        block = block.apply(lambda c: c if pd.api.types.is_numeric_dtype(c)
+                            else pd.to_numeric(c, errors="coerce"))
+    rep = np.asfortranarray(block.to_numpy(dtype=float, na_value=np.nan))
+    bad = ~np.isfinite(rep) | (rep < 0)
+    if bad.any():
+        j = int(np.flatnonzero(bad.any(axis=0))[0])
+        _numeric(data[cols[j]], f"replicate weight column {cols[j]!r}")  # raises, naming it
+    return rep
+
+
+def _numeric(s: pd.Series, what: str) -> np.ndarray:
+    x = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan) \
+        if not pd.api.types.is_numeric_dtype(s) else s.to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isfinite(x) | (x < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DataError(f"{what} has {int(bad.sum())} missing, negative or non-numeric "
+                        f"value(s), e.g. {s.iloc[i]!r} in row {i + 1}")
+    return x

@@ -1,0 +1,193 @@
+"""Replicate-weight designs against R's survey (tools/golden_replicate.R): seven replicate types,
+with and without mse, models, means and proportions, whole sample and a domain, from the
+replicate weights R built (tests/data/golden/replicate_weights.csv)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coprod.descriptives import svy_mean, svy_proportion
+from coprod.replicate import make_replicate_design
+from coprod.survey import fit_svy_logit
+
+from conftest import ROOT
+
+GOLDEN = ROOT / "tests" / "data" / "golden"
+PREFIX = {"JK1": "jk1_", "JKn": "jkn_", "bootstrap": "boot_", "BRR": "brr_", "Fay": "fay_",
+          "successive-difference": "boot_", "other": "boot_"}
+
+
+@pytest.fixture(scope="module")
+def data():
+    d = pd.read_csv(GOLDEN / "replicate_survey.csv")
+    w = pd.read_csv(GOLDEN / "replicate_weights.csv")
+    d = d.merge(w, on="id", validate="one_to_one")
+    d["country"] = pd.Categorical(d["country"], categories=["AA", "BB", "CC"])
+    return d
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return pd.read_csv(GOLDEN / "replicate_reference.csv", keep_default_na=False,
+                       dtype={"level": str, "mse": str})
+
+
+def scales(kind: str):
+    s = pd.read_csv(GOLDEN / "replicate_scales.csv")
+    s = s[s["type"] == kind].sort_values("rscale_index")
+    return float(s["scale"].iloc[0]), s["rscale"].to_numpy(), s
+
+
+def design_of(data, kind: str, mse: bool):
+    """Built as a user's config would: R's documented defaults where R has them."""
+    scale, rscales, _ = scales(kind)
+    kw = {}
+    if kind in ("JKn", "bootstrap", "other"):
+        kw["scale"] = scale
+    if kind in ("JKn", "other"):
+        kw["rscales"] = rscales
+    if kind == "Fay":
+        kw["rho"] = 0.5
+    return make_replicate_design(data, weights="weight", replicates=f"^{PREFIX[kind]}\\d+$",
+                                 type=kind, mse=mse, keep_data=True, **kw)
+
+
+CASES = [(k, m, part) for k in PREFIX for m in (False, True) for part in ("whole", "BB")]
+
+
+@pytest.mark.parametrize("kind, mse, part", CASES)
+def test_replicate_models_equal_r(data, reference, kind, mse, part):
+    d = design_of(data, kind, mse)
+    ref = reference[(reference["case"] == f"{kind}_mse{int(mse)}_{part}")
+                    & (reference["estimator"] == "model")]
+    formula = "individual ~ age + female + efficacy" + (" + country" if part == "whole" else "")
+    res = fit_svy_logit(formula, d if part == "whole" else d.domain(data["country"] == "BB"))
+    tidy = res.tidy().set_index("term")
+    terms = ["Intercept" if v == "Intercept" else f"{v}[T.{lv}]" if lv else v
+             for v, lv in zip(ref["variable"], ref["level"])]
+    assert sorted(tidy.index) == sorted(terms)
+    np.testing.assert_allclose(tidy.loc[terms, "estimate"], ref["estimate"], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(tidy.loc[terms, "std_error"], ref["std_error"], rtol=1e-6)
+    assert (tidy.loc[terms, "df_resid"].to_numpy() == ref["df"].to_numpy()).all()
+    assert res.stats["n"] == ref["n"].iloc[0]
+
+
+@pytest.mark.parametrize("kind, mse, part", CASES)
+def test_replicate_means_and_proportions_equal_r(data, reference, kind, mse, part):
+    d = design_of(data, kind, mse)
+    case = reference[reference["case"] == f"{kind}_mse{int(mse)}_{part}"]
+    dom = None if part == "whole" else (data["country"] == "BB").to_numpy()
+    mean = svy_mean(data["age"], data, {}, dom, built=d)
+    ref = case[case["estimator"] == "mean"].iloc[0]
+    assert mean["estimate"] == pytest.approx(ref["estimate"], abs=1e-10)
+    assert mean["std_error"] == pytest.approx(ref["std_error"], rel=1e-6)
+    assert mean["n"] == ref["n"]
+    prop = svy_proportion(data["individual"], data, {}, dom, built=d)
+    ref = case[case["estimator"] == "proportion"].iloc[0]
+    assert prop["estimate"] == pytest.approx(ref["estimate"], abs=1e-10)
+    assert prop["std_error"] == pytest.approx(ref["std_error"], rel=1e-6)
+    assert prop["n"] == ref["n"]
+
+
+@pytest.mark.parametrize("kind", list(PREFIX))
+def test_replicate_degrees_of_freedom_equal_r(data, kind):
+    _, _, s = scales(kind)
+    d = design_of(data, kind, False)
+    rows = np.arange(len(data))
+    assert d.degf(rows) == s["degf"].iloc[0]
+    assert d.degf(np.flatnonzero(data["country"] == "BB")) == s["degf_BB"].iloc[0]
+    assert d.scale == pytest.approx(s["scale"].iloc[0], rel=1e-14)
+
+
+@pytest.mark.parametrize("kind", ["JK1", "Fay"])
+def test_contrast_on_a_replicate_design_uses_the_replicates(data, kind):
+    """The contrast's per-outcome SEs are the separate replicate fits' SEs, and the difference's
+    variance is the replicate variance of the differences (computed here by hand)."""
+    from coprod.contrast import contrast_test
+    from coprod.survey import replicate_fits
+
+    d = design_of(data, kind, False)
+    df = data.assign(collective=data["collective"].astype(float),
+                     individual=data["individual"].astype(float))
+    table, info = contrast_test(df, ("individual", "collective"), "age + female + efficacy",
+                                design=d)
+    t = table[table["kind"] == "term"].set_index("term")
+    both = df[["individual", "collective"]].notna().all(axis=1).to_numpy()
+    for y, col in (("individual", "std_error_a"), ("collective", "std_error_b")):
+        res = fit_svy_logit(df, f"{y} ~ age + female + efficacy", design=d.domain(both))
+        assert not res.flags
+        np.testing.assert_allclose(t[col], res.tidy().set_index("term").loc[t.index,
+                                                                         "std_error"], rtol=1e-10)
+    ok = df[["individual", "collective", "age", "female", "efficacy"]].notna().all(axis=1)
+    X = np.column_stack([np.ones(ok.sum()), df.loc[ok, ["age", "female", "efficacy"]]])
+    rows = np.flatnonzero(ok)
+    fits = {}
+    for y in ("individual", "collective"):
+        full = fit_svy_logit(df, f"{y} ~ age + female + efficacy", design=d.domain(ok))
+        fits[y] = (full.params.to_numpy(), replicate_fits(X, df.loc[ok, y].to_numpy(),
+                                                         d.repweights[rows],
+                                                         full.params.to_numpy())[0])
+    diff_r = fits["collective"][1] - fits["individual"][1]
+    diff = fits["collective"][0] - fits["individual"][0]
+    se = np.sqrt(np.diag(d.variance(diff_r, diff)))
+    np.testing.assert_allclose(t["std_error"].to_numpy(), se, rtol=1e-8)
+    assert (t["df_resid"] == d.degf(np.arange(len(df))) + 1 - 8).all()
+
+
+def test_replicate_design_by_config_alone_equals_r(tmp_path, reference):
+    """A survey that publishes JK1 replicate weights, configured as a user would: the codebook
+    names the replicate columns by a pattern, the config says the type."""
+    import yaml
+
+    from conftest import copy_project, snakemake
+
+    work = copy_project(tmp_path / "p")
+    raw = pd.read_csv(GOLDEN / "replicate_survey.csv").merge(
+        pd.read_csv(GOLDEN / "replicate_weights.csv").filter(regex="^(id|jk1_.*)$"), on="id")
+    (work / "data" / "rep").mkdir()
+    raw.rename(columns=lambda c: c.upper().replace("JK1_", "REPW")).to_csv(
+        work / "data" / "rep" / "survey.csv", index=False)
+    num = {"type": "numeric"}
+    cb = {"survey": "A survey with JK1 replicate weights",
+          "variables": {"id": {"raw": "ID", "role": "id"},
+                        "weight": {"raw": "WEIGHT", "role": "weight"},
+                        "repwt": {"raw": "REPW[0-9]+", "role": "replicates"},
+                        **{v: {"raw": v.upper(), **num} for v in
+                           ("age", "female", "efficacy", "individual", "collective")}},
+          "groups": {g: {"file": "data/rep/survey.csv", "where": {"COUNTRY": g}}
+                     for g in ("AA", "BB", "CC")}}
+    cfg = {"results": "results/rep", "data": {"codebook": "config/rep/codebook.yaml"},
+           "groups": {"column": "country"},
+           "design": {"weights": "weight", "replicates": "repwt", "replicate_type": "JK1"},
+           "models": {"outcomes": ["individual", "collective"],
+                      "covariates": ["age", "female", "efficacy"],
+                      "reference_levels": {"country": "AA"}, "samples": ["pooled", "BB"],
+                      "contrast": ["individual", "collective"]},
+           "report": {"findings": None}}
+    (work / "config" / "rep").mkdir()
+    for name, obj in (("codebook", cb), ("config", cfg)):
+        (work / "config" / "rep" / f"{name}.yaml").write_text(yaml.safe_dump(obj))
+    snakemake(work, "--cores", "2", "--configfile", "config/rep/config.yaml")
+    out = work / "results" / "rep"
+    coefs = pd.read_csv(out / "models" / "coefficients.csv")
+    for sample, part in (("pooled", "whole"), ("BB", "BB")):
+        ref = reference[(reference["case"] == f"JK1_mse0_{part}")
+                        & (reference["estimator"] == "model")]
+        got = coefs[(coefs["outcome"] == "individual") & (coefs["sample"] == sample)]
+        got = got.set_index("term")
+        terms = ["Intercept" if v == "Intercept" else f"{v}[T.{lv}]" if lv else v
+                 for v, lv in zip(ref["variable"], ref["level"])]
+        np.testing.assert_allclose(got.loc[terms, "estimate"], ref["estimate"], atol=1e-8)
+        np.testing.assert_allclose(got.loc[terms, "std_error"], ref["std_error"], rtol=1e-6)
+        assert (got.loc[terms, "df_resid"].to_numpy() == ref["df"].to_numpy()).all()
+    prev = pd.read_csv(out / "descriptives" / "prevalence.csv").set_index(["group", "outcome"])
+    ref = reference[(reference["case"] == "JK1_mse0_BB")
+                    & (reference["estimator"] == "proportion")].iloc[0]
+    assert prev.loc[("BB", "individual"), "estimate"] == pytest.approx(ref["estimate"], abs=1e-9)
+    assert prev.loc[("BB", "individual"), "std_error"] == pytest.approx(ref["std_error"],
+                                                                        rel=1e-6)
+    contrast = pd.read_csv(out / "models" / "contrast.csv")
+    assert (contrast["status"] != "failed").all()
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "JK1" in html and "replicate" in html.lower()
