@@ -105,6 +105,21 @@ def popn_design(value, **design):
                 config(lambda c: c["design"].update(design)))
 
 
+def with_replicates(n_rep=4, columns=True, **design):
+    """Replicate weights RW1..RW<n_rep> (the weight times 0.5..1.5) in every file, the codebook
+    variable ``repwt`` (role: replicates) and the design keys ``design`` (strata dropped)."""
+    def add(df):
+        df = df.copy()
+        for r in range(1, n_rep + 1):
+            df[f"RW{r}"] = df["WGT"] * (0.5 + (np.arange(len(df)) % (r + 1)) / (r + 1))
+        return df
+    return both(codebook(lambda cb: cb["variables"].update(
+                    repwt={"raw": "RW[0-9]+", "role": "replicates"})),
+                every_sav(add) if columns else (lambda w: None),
+                config(lambda c: c["design"].update(
+                    **{"strata": None, "replicates": "repwt", **design})))
+
+
 def fit_target(outcome, sample, table="fit"):
     return f"results/models/fits/{outcome}/{sample}/{table}.csv"
 
@@ -284,6 +299,40 @@ CASES: list[Case] = [
     Case("results-folder-is-a-file", "config", "the results key names an existing file",
          "cannot write results: 'config/codebook.yaml' exists and is not a folder",
          config(lambda c: c.update(results="config/codebook.yaml"))),
+    # replicate weights
+    Case("replicates-no-columns", "data", "no raw column matches the replicate pattern",
+         "data/raw/UK_2008.sav: no column matches 'RW[0-9]+', the pattern of the replicate "
+         "weights 'repwt'", with_replicates(columns=False, replicate_type="JK1")),
+    Case("replicates-negative", "data", "a negative replicate weight",
+         "column 'RW2' (replicate weight repwt_2) has 1 missing or negative value(s): -1",
+         both(with_replicates(replicate_type="JK1"),
+              sav("FR", set_col("RW2", lambda df: df["RW2"].where(df.index != 4, -1.0))))),
+    Case("replicates-no-type", "config", "replicate weights without their type",
+         "design.replicates: 'repwt' needs design.replicate_type", with_replicates()),
+    Case("replicates-with-strata", "config", "replicate weights and strata together",
+         "design.psu: 'country' cannot be used with replicate weights",
+         both(with_replicates(replicate_type="JK1"),
+              config(lambda c: c["design"].update(psu="country")))),
+    Case("replicates-fay-rho", "config", "Fay's rho outside [0, 1)",
+         "design.fay_rho: 1.2 is outside [0, 1)",
+         with_replicates(replicate_type="Fay", fay_rho=1.2)),
+    Case("replicates-jkn-rscales", "config", "JKn replicates without their rscales",
+         "design.replicate_rscales: replicate_type JKn needs one rscale per replicate",
+         with_replicates(replicate_type="JKn")),
+    Case("replicates-other-scale", "config", "replicates of type other without a scale",
+         "design.replicate_scale: replicate_type other needs its scale",
+         with_replicates(replicate_type="other")),
+    Case("replicates-unknown-type", "config", "an unknown replicate type",
+         "design.replicate_type: 'JK2' is not one of",
+         with_replicates(replicate_type="JK2")),
+    Case("replicates-not-a-replicate-variable", "config", "design.replicates names an "
+         "ordinary variable", "design.replicates: 'age' is not a codebook variable with "
+         "`role: replicates` (the codebook has repwt)",
+         with_replicates(replicate_type="JK1", replicates="age")),
+    Case("replicates-rscales-count", "config", "fewer rscales than replicates",
+         "design.replicate_rscales: 3 non-negative numbers for 4 replicates are needed",
+         with_replicates(replicate_type="JKn", replicate_rscales=[1.0, 1.0, 1.0]),
+         target=fit_target("individual_any", "pooled")),
     # models: the run goes on, the problem is reported
     Case("collinear-covariate", "model", "a covariate that is a copy of another (singular design)",
          "singular design: the terms ['age', 'age_copy'] are linear combinations",

@@ -114,6 +114,7 @@ def default_scale(kind: str, n_rep: int, rho: float | None) -> float | None:
     return {"BRR": 1.0 / n_rep,
             "Fay": 1.0 / (n_rep * (1.0 - (rho or 0.0)) ** 2),
             "JK1": (n_rep - 1.0) / n_rep,
+            "JKn": 1.0,
             "bootstrap": 1.0 / (n_rep - 1.0),
             "successive-difference": 4.0 / n_rep}.get(kind)
 
