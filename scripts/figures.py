@@ -19,6 +19,8 @@ def main(sm):
         conf_level=sm.params.conf_level,
         subject=sm.params.subject,
         weighted=sm.params.weighted,
+        design=sm.params.get("design"),
+        grouping=sm.params.get("grouping"),
         outputs=dict(sm.output.items()),
     )
 

@@ -7,16 +7,18 @@ def main(sm):
     run_report(
         config=sm.params.config,
         codebook=sm.input.codebook,
-        findings_checked=sm.input.findings_checked,
+        # absent when report.findings is null: the report then has no findings section
+        findings_checked=sm.input.get("findings_checked"),
+        findings_table=sm.input.get("findings_table"),
         prevalence=sm.input.prevalence,
         coefficients=sm.input.coefficients,
         fit=sm.input.fit,
         figures=dict(zip(sm.params.figure_names, sm.input.figures)),
         tables=dict(zip(sm.params.table_names, sm.input.tables)),
-        findings_table=sm.input.findings_table,
         cleaning_table=sm.input.cleaning_table,
         clean_table=sm.input.table,
         hashed=list(sm.input.hashed),
+        grouping=sm.params.get("grouping"),
         output=sm.output[0],
     )
 

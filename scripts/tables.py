@@ -19,6 +19,9 @@ def main(sm):
         contrast_outcomes=sm.params.contrast_outcomes,
         conf_level=sm.params.conf_level,
         weighted=sm.params.weighted,
+        design=sm.params.get("design"),
+        grouping=sm.params.get("grouping"),
+        subject=sm.params.get("subject"),
         outputs=dict(sm.output.items()),
     )
 

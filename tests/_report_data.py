@@ -85,7 +85,8 @@ def fit(failed=(("collective_any", "FR"),), flagged=(("individual_any", "UK"),))
                          "n": n - 12, "weighted_n": n * 1.01, "events": n // 3, "clusters": n,
                          "strata": 5, "df_resid": n - 5, "log_likelihood": -1000.0,
                          "pseudo_r2": 0.081, "aic": 2020.0, "n_excluded_missing": 12,
-                         "converged": True, "flags": flags})
+                         "excluded_by": "age: 5; self_efficacy: 9", "converged": True,
+                         "flags": flags})
     return pd.DataFrame(rows)
 
 
@@ -137,9 +138,9 @@ def contrast(failed_samples=("FR",)) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def prevalence() -> pd.DataFrame:
+def prevalence(groups=(("UK", 0.0), ("FR", -0.05))) -> pd.DataFrame:
     rows = []
-    for g, shift in (("UK", 0.0), ("FR", -0.05)):
+    for g, shift in groups:
         for o, p in (("individual_any", 0.7), ("collective_any", 0.2),
                      ("individual_safety", 0.5), ("collective_safety", 0.1)):
             kind, dom = o.split("_")
@@ -171,6 +172,17 @@ def cleaning_summary() -> pd.DataFrame:
                          "values_recoded": [0, 3], "balanced": [True, True]})
 
 
+def renamed(df: pd.DataFrame, column: str = "region", label: str = "Region") -> pd.DataFrame:
+    """A results table of the same survey whose group column is ``column`` (worded ``label``)
+    instead of country: terms, variables, labels and a first column named country renamed."""
+    df = df.rename(columns={"country": column})
+    for col, old, new in (("term", "country[", f"{column}["), ("variable", "country", column),
+                          ("label", "Country", label)):
+        if col in df.columns:
+            df[col] = df[col].astype(str).str.replace(old, new, regex=False)
+    return df
+
+
 def config() -> dict:
     """The project's config, narrowed to the hand-made models above."""
     import copy
@@ -189,20 +201,29 @@ def config() -> dict:
     return cfg
 
 
-def write_inputs(tmp) -> dict:
-    """Every input of the tables, figures, findings and report functions, as files in ``tmp``."""
+def write_inputs(tmp, group_column: str | None = None, group_label: str = "Country",
+                 **tables) -> dict:
+    """Every input of the tables, figures, findings and report functions, as files in ``tmp``.
+
+    Without ``group_column`` the clean table's metadata is of the older kind (no group_column:
+    the group column is its first column, country); with it, the results are :func:`renamed`.
+    Keyword arguments replace a result table (``prevalence=...``).
+    """
     from coprod.io import write_csv, write_table
 
     tables = {"coefficients": coefficients(), "fit": fit(), "predictions": predictions(),
               "contrast": contrast(), "prevalence": prevalence(), "descriptives": descriptives(),
-              "cleaning_summary": cleaning_summary()}
+              "cleaning_summary": cleaning_summary(), **tables}
+    column = group_column or "country"
     paths = {}
     for name, df in tables.items():
         paths[name] = tmp / f"{name}.csv"
-        write_csv(df, paths[name])
+        write_csv(renamed(df, column, group_label) if group_column else df, paths[name])
     paths["clean_table"] = tmp / "survey.parquet"
-    write_table(pd.DataFrame({"country": ["UK", "FR"], "age": [30.0, 40.0]}),
-                paths["clean_table"],
-                {"labels": LABELS, "threshold": "often", "survey": "Toy survey",
-                 "group_label": "Country"})
+    meta = {"labels": {**LABELS, column: group_label}, "threshold": "often",
+            "survey": "Toy survey", "group_label": group_label}
+    if group_column:
+        meta.update(group_column=group_column, id_column=None)
+    write_table(pd.DataFrame({column: ["UK", "FR"], "age": [30.0, 40.0]}),
+                paths["clean_table"], meta)
     return paths

@@ -19,7 +19,7 @@ def make(name):
                                           outcomes=D.OUTCOMES, **MODEL_KW),
         "forest_failed": lambda: F.forest_figure(D.coefficients(), D.fit(), sample="FR",
                                                  outcomes=D.OUTCOMES, **MODEL_KW),
-        "groups": lambda: F.countries_forest_figure(D.coefficients(), D.fit(),
+        "groups": lambda: F.groups_forest_figure(D.coefficients(), D.fit(),
                                                     samples=["UK", "FR"], outcomes=D.OUTCOMES,
                                                     group_label="Country", **MODEL_KW),
         "age": lambda: F.prediction_figure(D.predictions(), D.fit(), grid="age_by_gender",
@@ -174,9 +174,93 @@ def test_every_model_failed_gives_notes_not_errors(tmp_path):
     forest = F.forest_figure(coefs, fit, sample="pooled", outcomes=D.OUTCOMES, **MODEL_KW)
     assert all("Model failed" in " ".join(t.get_text() for t in ax.texts)
                for ax in forest.axes)
-    groups = F.countries_forest_figure(coefs, fit, samples=["UK", "FR"], outcomes=D.OUTCOMES,
+    groups = F.groups_forest_figure(coefs, fit, samples=["UK", "FR"], outcomes=D.OUTCOMES,
                                        **MODEL_KW)
     assert all(len(ax.containers) == 0 for ax in groups.axes)
     age = F.prediction_figure(preds, fit, grid="age_by_gender", x="age", by="gender",
                               outcomes=D.OUTCOMES, sample="pooled")
     assert all(not ax.lines for ax in age.axes)
+
+
+# -- any survey: long titles, one group, other group columns, the variance used --------------
+
+def _inside(fig, artist):
+    """Does ``artist`` lie within the figure (drawn, in pixels)?"""
+    fig.canvas.draw()
+    box, page = artist.get_window_extent(), fig.bbox
+    return box.x0 >= page.x0 - 0.5 and box.x1 <= page.x1 + 0.5 and box.y1 <= page.y1 + 0.5
+
+
+def test_a_long_title_wraps_within_the_figure():
+    subject = ("participation in every kind of voluntary, civic and political activity "
+               "reported by the respondents of the survey")
+    fig = F.forest_figure(D.coefficients(), D.fit(), sample="pooled", outcomes=D.OUTCOMES,
+                          settings={"subject": subject, "width": 5.0}, **MODEL_KW)
+    title = fig._suptitle
+    assert title.get_text().count("\n") >= 1
+    assert " ".join(title.get_text().split()) == \
+        f"Correlates of {subject}: odds ratios, All countries (pooled)"
+    assert _inside(fig, title)
+    sub = next(t for t in fig.texts if t.get_gid() == "subtitle")
+    assert _inside(fig, sub)
+    assert sub.get_window_extent().y1 <= title.get_window_extent().y0 + 1  # below, no overlap
+    short = make("forest")
+    assert "\n" not in short._suptitle.get_text()  # a title that fits keeps one line
+    matplotlib.pyplot.close("all")
+
+
+def test_wrap_to_width_measures_the_font():
+    lines = F.wrap_to_width("a " * 200, 2.0, 9)
+    assert len(lines) > 3 and all(len(x) <= 2 * 40 for x in lines)
+    assert F.wrap_to_width("n\u00a01,000 UK", 10.0, 9) == ["n\u00a01,000 UK"]
+    assert F.wrap_to_width("", 5.0, 9) == [""]
+
+
+def test_one_group_prevalence_is_not_by_group():
+    fig = F.prevalence_figure(D.prevalence(groups=(("UK", 0.0),)), words=D.WORDS,
+                              group_label="Region", settings={"subject": "voting"})
+    assert fig._suptitle.get_text() == "Prevalence of voting, by domain"
+    two = F.prevalence_figure(D.prevalence(), group_label="Region",
+                              settings={"subject": "voting"})
+    assert two._suptitle.get_text() == "Prevalence of voting, by region and domain"
+    matplotlib.pyplot.close("all")
+
+
+def test_cleaning_figure_reads_any_group_column():
+    summary = D.cleaning_summary().rename(columns={"country": "region"})
+    fig = F.cleaning_figure(summary, group_label="Region")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["UK", "FR"]  # first on top
+    assert ax.get_ylabel() == "Region"
+    matplotlib.pyplot.close(fig)
+
+
+def test_run_figures_with_a_region_survey_and_model_based_errors(tmp_path, monkeypatch):
+    from coprod.report import figure_names, report_settings
+
+    paths = D.write_inputs(tmp_path, group_column="region", group_label="Region")
+    cfg = D.config()
+    cfg["groups"] = {"column": "region", "label": "Region"}
+    settings = report_settings(cfg)
+    made = {}
+    real = F.save_figure
+
+    def keep(fig, paths_, **kw):  # keep each figure's texts, then save as usual
+        made[next(iter(paths_.values())).rsplit("/", 1)[-1]] = (fig._suptitle.get_text(),
+                                                               F.subtitle(fig))
+        real(fig, paths_, **kw)
+    monkeypatch.setattr(F, "save_figure", keep)
+    outputs = {f"{s}_png": str(tmp_path / "fig" / f"{s}.png") for s in figure_names(settings)}
+    F.run_figures(prevalence=paths["prevalence"], coefficients=paths["coefficients"],
+                  predictions=paths["predictions"], fit=paths["fit"],
+                  cleaning_summary=paths["cleaning_summary"], clean_table=paths["clean_table"],
+                  settings=dict(settings["figures"], dpi=50), words=settings["words"],
+                  covariates=D.COVARIATES, reference_levels={"region": "UK"}, levels=D.LEVELS,
+                  subject="voting", design={"model_based": True},
+                  grouping={"column": "region", "label": "Region", "effects": True},
+                  outputs=outputs)
+    assert made["prevalence.png"][0] == "Prevalence of voting, by region and domain"
+    assert "95% model-based confidence intervals" in made["prevalence.png"][1]
+    assert made["forest_groups.png"][0] == "Correlates of voting by region: odds ratios"
+    for path in outputs.values():
+        assert (tmp_path / "fig" / path.rsplit("/", 1)[-1]).stat().st_size > 1000

@@ -190,4 +190,5 @@ def test_replicate_design_by_config_alone_equals_r(tmp_path, reference):
     contrast = pd.read_csv(out / "models" / "contrast.csv")
     assert (contrast["status"] != "failed").all()
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert "JK1" in html and "replicate" in html.lower()
+    assert "Standard errors from JK1 replicate weights" in html
+    assert "Taylor" not in html and "single PSU" not in html

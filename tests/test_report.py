@@ -2,6 +2,7 @@
 there, nothing points outside the file, and two builds differ only in the run date."""
 import copy
 import html.parser
+import re
 
 import pytest
 
@@ -173,7 +174,11 @@ def test_schema_defaults_cover_the_report_section():
     schema = yaml.safe_load(open(f"{ROOT}/workflow/schemas/config.schema.yaml"))
     d = schema_defaults(schema["properties"]["report"])
     assert d["figures"]["dpi"] == 200 and d["figures"]["formats"] == ["png", "pdf"]
-    assert d["tables"]["stars"] is False and "pooled_any" in d["tables"]["models"]
+    assert d["tables"]["stars"] is False
+    assert d["tables"]["models"] == {"pooled": {"samples": ["pooled"], "outcomes": None},
+                                     "groups": {"samples": "groups", "outcomes": None}}
+    assert d["title"] is None and d["subject"] == "the outcomes" and d["words"] == {}
+    assert d["findings"] is None
 
     def walk(node, path):
         for key, sub in (node.get("properties") or {}).items():
@@ -208,7 +213,16 @@ def test_report_settings_fill_defaults_and_check_names():
     assert figure_names(s) == ["prevalence", "forest_pooled", "forest_groups",
                                "predictions_age_by_gender", "predictions_self_efficacy",
                                "cleaning"]
-    assert "words" in s and s["words"]["individual"] == "Individual"
+    # neutral defaults: no words, a title from the subject and the codebook's survey name,
+    # one pooled table and one by group, titled from the subject and their samples
+    assert s["words"] == {} and s["findings"] is None
+    assert s["title"] == ("Correlates of the outcomes: Five-nation citizen survey on "
+                          "co-production, 2008 (synthetic stand-in)")
+    assert {n: (t["samples"], t["title"]) for n, t in s["tables"]["models"].items()} == {
+        "pooled": (["pooled"], "Correlates of the outcomes (pooled)"),
+        "groups": (["UK", "FR"], "Correlates of the outcomes by country")}
+    assert table_names(s) == ["descriptives", "models_pooled", "models_groups", "contrast",
+                              "cleaning"]
     bad = copy.deepcopy(D.config())
     bad["report"]["figures"]["predictions"] = [{"grid": "age_by_sex", "x": "age"}]
     bad["report"]["tables"]["models"]["x"] = {"samples": ["DE"], "outcomes": ["collectiv_any"]}
@@ -227,3 +241,208 @@ def test_run_date_honours_source_date_epoch(monkeypatch):
     assert run_date_now() == "2023-11-14 22:13 UTC"
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
     assert run_date_now().endswith(" UTC")
+
+
+# -- any survey: neutral defaults, other group columns, degenerate cases ----------------------
+
+def test_default_titles_come_from_subject_survey_and_group_word():
+    from coprod.report import default_table_title, default_title
+
+    cfg = D.config()
+    cfg["report"] = {"subject": "voting"}
+    cfg["groups"] = {"column": "region", "label": "Region"}
+    s = report_settings(cfg)
+    assert s["title"] == ("Correlates of voting: Five-nation citizen survey on co-production, "
+                          "2008 (synthetic stand-in)")
+    assert s["tables"]["models"]["groups"]["title"] == "Correlates of voting by region"
+    assert s["tables"]["models"]["pooled"]["title"] == "Correlates of voting (pooled)"
+    # a title set in the config stays; without a codebook survey name, the subject alone
+    assert report_settings(D.config())["title"].startswith("Who co-produces?")
+    assert default_title("voting") == "Correlates of voting"
+    assert default_table_title("voting", ["pooled", "UK"], "Region", {"UK": "United Kingdom"}) \
+        == "Correlates of voting: pooled, United Kingdom"
+    assert default_table_title("voting", ["UK", "FR"], "US state") == \
+        "Correlates of voting by US state"
+
+
+def test_group_samples_tables_are_skipped_without_groups():
+    cfg = D.config()
+    cfg["models"]["samples"] = ["pooled"]
+    s = report_settings(cfg)
+    # the config's groups_any table (samples: groups) has no samples: it is left out cleanly
+    assert table_names(s) == ["descriptives", "models_pooled_any", "contrast", "cleaning"]
+    assert "forest_groups" not in figure_names(s)
+    # the default tables too, and the default forest sample follows the samples there are
+    del cfg["report"]["tables"]["models"]
+    assert table_names(report_settings(cfg), contrast=False) == [
+        "descriptives", "models_pooled", "cleaning"]
+    cfg["models"]["samples"] = ["UK", "FR"]
+    del cfg["report"]["figures"]["forest_sample"]
+    s = report_settings(cfg)
+    assert table_names(s, contrast=False) == ["descriptives", "models_groups", "cleaning"]
+    assert s["figures"]["forest_sample"] == "UK"
+
+
+def _page_text(tmp_path, cfg, grouping=None, **kw):
+    """The report's words, built from hand-made inputs; ``kw`` go to write_inputs."""
+    paths = D.write_inputs(tmp_path, **kw)
+    settings = report_settings(cfg)
+    out = tmp_path / "report.html"
+    tables = {}
+    for n in table_names(settings):
+        tables[n] = tmp_path / f"{n}.html"
+        tables[n].write_text(f'<table id="table-{n}"></table>')
+    figs = {}
+    for n in figure_names(settings):
+        figs[n] = tmp_path / f"{n}.png"
+        figs[n].write_bytes(b"\x89PNG")
+    run_report(config=cfg, codebook=cfg["data"]["codebook"], prevalence=paths["prevalence"],
+               coefficients=paths["coefficients"], fit=paths["fit"], figures=figs,
+               tables={n: p for n, p in tables.items() if n != "cleaning"},
+               cleaning_table=tables["cleaning"], clean_table=paths["clean_table"],
+               hashed=[paths["coefficients"]], output=out, run_date="2026-01-01 00:00 UTC",
+               grouping=grouping)
+    text = out.read_text(encoding="utf-8")
+    return text, Page(text), re.sub(r"\s+", " ", "".join(Page(text).text))
+
+
+def test_report_without_findings_has_no_findings_section(tmp_path):
+    cfg = D.config()
+    cfg["report"]["findings"] = None
+    text, page, words = _page_text(tmp_path, cfg)
+    assert "findings" not in page.ids and "verdict-rule" not in page.ids
+    assert "Claims checked" not in words and "Findings check" not in words
+    assert [i for i in page.ids if i in SECTIONS] == [s for s in SECTIONS if s != "findings"]
+    assert "Strongest correlate of individual co-production, any domain" in words
+
+
+def test_one_group_says_a_share_not_a_range(tmp_path):
+    cfg = D.config()
+    cfg["models"]["samples"] = ["pooled"]
+    prev = D.prevalence(groups=(("UK", -0.24),))
+    text, page, words = _page_text(tmp_path, cfg, prevalence=prev)
+    assert "Individual co-production, any domain: 46% of respondents (weighted)." in words
+    assert "(UK) to" not in words
+    assert "fig-forest_groups" not in page.ids and "tab-models_groups_any" not in page.ids
+    assert "Samples: pooled: all respondents, with country fixed effects" in words
+
+
+def test_region_report_words_its_groups(tmp_path):
+    cfg = D.config()
+    cfg["groups"] = {"column": "region", "label": "Region"}
+    cfg["models"]["reference_levels"] = {"gender": "man", "region": "FR"}
+    text, page, words = _page_text(tmp_path, cfg, group_column="region", group_label="Region")
+    assert "Raw files by region" in words
+    assert "by region, with 95% design-based confidence intervals" in words
+    assert ("pooled: all respondents, with region fixed effects (reference level FR), "
+            "y ~ age + gender + self_efficacy + education + region") in words
+    assert "UK: a domain of the full design, y ~ age + gender + self_efficacy + education" \
+        in words
+    assert "country" not in words.replace("Country (country)", "").lower().replace(
+        "countries", "")  # no trace of the default group column
+
+
+def test_model_based_report_says_z_and_glm(tmp_path):
+    cfg = D.config()
+    cfg["design"] = {"weights": None, "strata": None, "psu": None, "model_based": True,
+                     "incomplete": "drop", "lonely_psu": "adjust"}
+    text, page, words = _page_text(tmp_path, cfg)
+    assert "Model-based (glm) standard errors (design.model_based: true); z-based (normal)" \
+        in words
+    assert "Taylor" not in words and "t-based" not in words
+    assert "Logistic regression with model-based standard errors of each outcome" in words
+    assert "largest |z|" in words and "largest |t|" not in words
+    assert "design.incomplete: drop" in words and "UK: a domain of the design of the " \
+        "complete cases" in words
+    assert "with 95% model-based confidence intervals" in words
+    assert "averaged)" in words  # unweighted: no survey weights in the predictions
+
+
+def test_group_effects_off_and_a_single_group_in_the_samples_text():
+    from coprod.report import _sample_phrase
+
+    m = {"covariates": ["age", "sex"], "reference_levels": {"region": "North"}}
+    grp = {"column": "region", "label": "Region", "effects": False}
+    assert _sample_phrase("pooled", m, grp, 3, {}) == (
+        "pooled: all respondents, without region fixed effects (models.group_effects: false), "
+        "<code>y ~ age + sex</code>")
+    assert _sample_phrase("pooled", m, {**grp, "effects": True}, 1, {}) == (
+        "pooled: all respondents, a single region, so no region fixed effects, "
+        "<code>y ~ age + sex</code>")
+    assert _sample_phrase("pooled", m, {**grp, "effects": True}, 3, {}) == (
+        "pooled: all respondents, with region fixed effects (reference level North), "
+        "<code>y ~ age + sex + region</code>")
+    assert _sample_phrase("North", m, grp, 3, {"incomplete": "keep"}) == (
+        "North: a domain of the full design, <code>y ~ age + sex</code>")
+
+
+CODEBOOK = {
+    "groups": {"A": {"file": "a.csv"}},
+    "variables": {
+        "voted": {"type": "category", "codes": {1: "yes", 2: "no", 3: "dont_know"},
+                  "label": "Voted last time"},
+        "item_1": {"type": "category", "levels": ["never", "sometimes", "often"],
+                   "label": "Helps"},
+        "smoker": {"raw": "SMK", "type": "numeric", "label": "Smokes"},
+    },
+    "outcomes": {
+        "voter": {"variable": "voted", "positive": ["yes"], "label": "Voter"},
+        "helper": {"items": ["item_1"], "label": "Helper"},
+        "keen_helper": {"items": ["item_1"], "threshold": "often", "label": "Keen helper"},
+        "active": {"outcomes": ["voter", "helper"], "label": "Active"},
+    },
+}
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("voter", "1 when \u201cVoted last time\u201d (<code>voted</code>) is <em>yes</em>, 0 when "
+              "it is no or dont_know, missing when it is missing."),
+    ("helper", "1 when any of these is <em>sometimes</em> or more, 0 when none is and at least "
+               "one was answered, missing otherwise: \u201cHelps\u201d (never &lt; sometimes "
+               "&lt; often)."),
+    ("keen_helper", "1 when any of these is <em>often</em> or more (this outcome's threshold), "
+                    "0 when none is"),
+    ("active", "1 when any of these is 1: Voter, Helper; 0 when all answered are 0; missing "
+               "when none was answered."),
+    ("smoker", "a 0/1 column of the data (raw column <code>SMK</code>)."),
+])
+def test_outcome_definitions_of_every_kind(name, expected):
+    from coprod.report import _outcome_definition
+
+    labels = {o: s["label"] for o, s in CODEBOOK["outcomes"].items()}
+    assert _outcome_definition(name, CODEBOOK, "sometimes", labels).startswith(expected)
+
+
+def test_threshold_sentence_only_for_outcomes_from_items():
+    from coprod.report import _outcome_closure, _threshold_sentence
+
+    assert _threshold_sentence(["voter", "smoker"], CODEBOOK, "often") == ""
+    assert _threshold_sentence(["keen_helper"], CODEBOOK, "often") == ""  # says its own
+    assert "answer is <em>often</em> or more" in _threshold_sentence(
+        _outcome_closure(["active"], CODEBOOK), CODEBOOK, "often")
+    # an outcome built from others brings their definitions along
+    assert _outcome_closure(["active", "voter"], CODEBOOK) == ["active", "voter", "helper"]
+
+
+def test_methods_list_a_shared_raw_file_once():
+    from coprod.report import _raw_files
+
+    shared = {"A": {"file": "all.csv"}, "B": {"file": "all.csv"}}
+    assert _raw_files(shared) == ["<code>all.csv</code>: A, B"]
+    assert _raw_files({"A": {"file": "a.csv"}}) == ["A: <code>a.csv</code>"]
+
+
+def test_grouping_from_params_metadata_or_config(tmp_path):
+    from coprod.report import _table_meta, resolve_grouping
+
+    old = D.write_inputs(tmp_path / "old")  # metadata without group_column
+    assert _table_meta(old["clean_table"])["group_column"] == "country"
+    new = D.write_inputs(tmp_path / "new", group_column="region", group_label="Region")
+    meta = _table_meta(new["clean_table"])
+    assert resolve_grouping(None, meta) == {"column": "region", "label": "Region",
+                                            "effects": True}
+    cfg = {"groups": {"column": "wave"}, "models": {"group_effects": False}}
+    assert resolve_grouping(None, {}, cfg) == {"column": "wave", "label": "Wave",
+                                               "effects": False}
+    assert resolve_grouping({"column": "r", "label": "R", "effects": True}, meta, cfg) == \
+        {"column": "r", "label": "R", "effects": True}

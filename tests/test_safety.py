@@ -79,6 +79,7 @@ def test_pipeline_models_take_any_column_name(tmp_path, monkeypatch, name):
     eta = 0.5 * t[name] + 0.3 * (t["sex"] == "f")
     t["y1"] = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(float)
     t["y2"] = (rng.random(n) < 1 / (1 + np.exp(eta))).astype(float)
+    t.attrs["group_column"] = "country"  # as the clean table's metadata says
     design = {"weights": "w", "strata": "country", "psu": None}
     out = fit_model(t, outcome="y1", sample="pooled", covariates=[name, "sex"],
                     reference_levels={"sex": "m"}, design=design,

@@ -42,8 +42,10 @@ def test_model_table_rows_references_and_fit_rows():
     assert cell(t, "Age (years)", "", ind).startswith("1.02 [")
     assert "Intercept" not in set(t["variable"])
     foot = t.tail(t.attrs["foot"])
-    assert list(foot["variable"]) == ["n", "Weighted n", "Events", "Pseudo-R\u00b2"]
+    assert list(foot["variable"]) == ["n", "Excluded (missing)", "Weighted n", "Events",
+                                      "Pseudo-R\u00b2"]
     assert cell(t, "n", "", ind) == "4,988" and cell(t, "Pseudo-R\u00b2", "", col) == "0.081"
+    assert cell(t, "Excluded (missing)", "", ind) == "12"
     assert "*" not in " ".join(t[ind])
 
 
@@ -205,6 +207,7 @@ def survey():
     })
     df.loc[[2, 9, 40], "y"] = pd.NA
     df.loc[[3, 4], "age"] = np.nan
+    df.attrs["group_column"] = "country"  # as the clean table's metadata names it
     return df
 
 
@@ -337,3 +340,113 @@ def test_group_rows_are_blank_in_a_groups_own_model():
 def test_contrast_note_speaks_of_differences_not_odds_ratios():
     assert "excludes 0" in T.star_note(False, 0.95, scale="log-odds difference")
     assert "excludes 1" in T.star_note(False, 0.95)
+
+
+# -- any survey: variance wording, excluded respondents, group rows, group names -------------
+
+def test_variance_wording_follows_the_design():
+    taylor = T.variance_wording({"weights": "w", "model_based": False})
+    assert taylor["stat"] == "t" and taylor["ci"] == "design-based"
+    assert "Taylor linearisation (with-replacement design" in taylor["methods"]
+    fpc = T.variance_wording({"fpc": "N", "ssu": "hh"})
+    assert "two-stage design without replacement" in fpc["methods"]
+    glm = T.variance_wording({"model_based": True})
+    assert glm["stat"] == "z" and glm["ci"] == "model-based"
+    assert glm["interval"] == "z-based (normal) intervals"
+    assert T.variance_wording(None) == T.variance_wording({})  # old callers: design-based
+
+
+def test_model_table_note_says_the_variance_used():
+    taylor = T.model_table_note(False, 0.95, {"weights": "w"})
+    assert "Taylor-linearised standard errors, t-based intervals on the design's degrees of " \
+           "freedom" in taylor
+    glm = T.model_table_note(False, 0.9, {"model_based": True})
+    assert "90% confidence intervals from logistic regressions (model-based (glm) standard " \
+           "errors, z-based (normal) intervals)" in glm
+    assert "Taylor" not in glm and "t-based" not in glm and "design-based" not in glm
+    assert "design.incomplete: keep" in glm
+    assert "design.incomplete: drop" in T.model_table_note(False, 0.95, {"incomplete": "drop"})
+
+
+def test_excluded_row_and_the_variables_in_the_note():
+    t = pooled_table()
+    assert cell(t, "Excluded (missing)", "", "Individual, any domain") == "12"
+    heads = ["Individual, any domain", "Collective, any domain"]
+    assert T.excluded_note(D.fit(), COLS, heads, D.WORDS, D.LABELS) == \
+        "Age (years) 5, Self-efficacy (1-4) 9"
+    fit = D.fit()
+    own = (fit["outcome"] == "collective_any") & (fit["sample"] == "pooled")
+    fit.loc[own, "excluded_by"] = "collective_any: 31; age: 5; self_efficacy: 9"
+    assert T.excluded_note(fit, COLS, heads, D.WORDS, D.LABELS) == (
+        "in every model: Age (years) 5, Self-efficacy (1-4) 9; Collective, any domain also: "
+        "Collective co-production, any domain 31")
+    note = T.model_table_note(False, 0.95, None, "Age (years) 5")
+    assert note.count("Excluded (missing)") == 1 and "by variable" in note and \
+        "Age (years) 5." in note
+
+
+def test_old_fit_files_without_the_excluded_columns(tmp_path):
+    old = D.fit().drop(columns=["excluded_by", "n_excluded_missing"])
+    old.to_csv(tmp_path / "fit.csv", index=False)
+    fit = T.read_results(tmp_path / "fit.csv", "fit")
+    t = T.model_table(D.coefficients(), fit, columns=COLS, covariates=D.COVARIATES,
+                      reference_levels=D.REFERENCE, levels=D.LEVELS, labels=D.LABELS,
+                      words=D.WORDS)
+    assert cell(t, "Excluded (missing)", "", "Individual, any domain") == T.NA
+    assert T.excluded_note(fit, COLS, ["a", "b"]) == ""
+    # an empty excluded_by (nobody excluded) reads as missing, not as the text 'nan'
+    fit = D.fit()
+    fit["excluded_by"] = np.nan
+    assert T.excluded_note(fit, COLS, ["a", "b"]) == ""
+
+
+def test_within_group_table_has_no_group_rows_the_pooled_one_has():
+    groups = T.model_table(D.coefficients(), D.fit(), columns=[("UK", "individual_any"),
+                                                             ("FR", "individual_any")],
+                           covariates=D.COVARIATES, reference_levels=D.REFERENCE,
+                           levels=D.LEVELS, labels=D.LABELS, words=D.WORDS)
+    assert "Country" not in set(groups["variable"])
+    assert list(groups["variable"].drop_duplicates())[:4] == ["Age (years)", "Gender",
+                                                              "Self-efficacy (1-4)", "Education"]
+    pooled = pooled_table()
+    assert cell(pooled, "Country", "UK", "Individual, any domain") == "ref."
+    assert cell(pooled, "Country", "FR", "Individual, any domain").startswith("1.11 [")
+
+
+def test_a_region_survey_from_config_alone(tmp_path):
+    """Group column 'region' worded 'Region', a model-based design, tables without titles."""
+    from coprod.report import report_settings, table_names
+
+    paths = D.write_inputs(tmp_path, group_column="region", group_label="Region")
+    cfg = D.config()
+    cfg["groups"] = {"column": "region", "label": "Region"}
+    cfg["report"] = {"subject": "voting"}
+    settings = report_settings(cfg)
+    names = table_names(settings)
+    outputs = {f"{n}_{f}": tmp_path / "t" / f"{n}.{f}" for n in names for f in ("csv", "html")}
+    T.run_tables(descriptives=paths["descriptives"], coefficients=paths["coefficients"],
+                 fit=paths["fit"], contrast=paths["contrast"],
+                 cleaning_summary=paths["cleaning_summary"], clean_table=paths["clean_table"],
+                 settings=settings["tables"], words=settings["words"], covariates=D.COVARIATES,
+                 reference_levels={"gender": "man", "region": "UK"}, levels=D.LEVELS,
+                 contrast_outcomes=D.OUTCOMES, conf_level=0.95,
+                 design={"model_based": True}, grouping={"column": "region", "label": "Region",
+                                                         "effects": True}, outputs=outputs)
+    html = {n: (tmp_path / "t" / f"{n}.html").read_text() for n in names}
+    assert "<caption>Correlates of voting (pooled)</caption>" in html["models_pooled"]
+    assert "<caption>Correlates of voting by region</caption>" in html["models_groups"]
+    assert "<caption>Respondents by region: weighted % or mean [95% CI]" in html["descriptives"]
+    assert "95% model-based confidence intervals" in html["descriptives"]
+    assert "z-based (normal) intervals" in html["models_pooled"]
+    pooled = pd.read_csv(tmp_path / "t" / "models_pooled.csv", keep_default_na=False)
+    groups = pd.read_csv(tmp_path / "t" / "models_groups.csv", keep_default_na=False)
+    assert "Region" in set(pooled["variable"]) and "Region" not in set(groups["variable"])
+    assert list(pooled["variable"])[-4:] == ["Excluded (missing)", "Weighted n", "Events",
+                                             "Pseudo-R\u00b2"]
+    cleaning = pd.read_csv(tmp_path / "t" / "cleaning.csv", keep_default_na=False)
+    assert list(cleaning["Group"]) == ["UK", "FR"]  # read from the first column, region
+
+
+def test_lower_word_keeps_acronyms():
+    assert T.lower_word("Region") == "region"
+    assert T.lower_word("US state") == "US state" and T.lower_word("") == ""

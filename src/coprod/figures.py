@@ -9,6 +9,7 @@ never as numbers.
 from __future__ import annotations
 
 import functools
+import re
 import textwrap
 from contextlib import contextmanager
 
@@ -20,13 +21,13 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from .tables import model_status, outcome_words, split_outcome, word  # noqa: E402
+from .tables import lower_word, model_status, outcome_words, split_outcome, word  # noqa: E402
 
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
              "#000000"]
 GREY = "#555555"
 DEFAULTS = {"width": 7.0, "font_size": 9.0, "dpi": 200, "palette": OKABE_ITO, "conf_level": 0.95,
-            "subject": "co-production", "weighted": True}
+            "subject": "the outcomes", "weighted": True, "ci": "design-based"}
 
 
 def _settings(settings: dict | None) -> dict:
@@ -70,22 +71,48 @@ def _new_figure(height: float, settings: dict, title: str, subtitle: str, nrows=
                 **kw):
     """A figure with panels below a left-aligned title and a grey subtitle (sample sizes).
 
-    ``height`` is the height of the panels; the title band is added above it.
+    ``height`` is the height of the panels; the title band is added above it. A title or
+    subtitle too long for the figure's width wraps onto more lines (the band grows), never runs
+    off the edge.
     """
     width = float(settings["width"])
     fs = float(settings["font_size"])
-    sub = textwrap.wrap(subtitle, max(int(width * 72 / (0.52 * (fs - 1))), 30)) if subtitle else []
-    band = (0.3 + 0.18 * len(sub)) * fs / 9 + 0.1
+    lines = wrap_to_width(title, 0.96 * width, fs + 2, bold=True)
+    extra = (len(lines) - 1) * (fs + 2) * 1.2 / 72  # inches of the title's further lines
+    sub = wrap_to_width(subtitle, 0.96 * width, fs - 1) if subtitle else []
+    band = (0.3 + 0.18 * len(sub)) * fs / 9 + 0.1 + extra
     fig = plt.figure(figsize=(width, height + band), layout="constrained")
     fig.get_layout_engine().set(rect=(0, 0, 1, 1 - band / (height + band)))
     axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
     total = height + band
-    t = fig.suptitle(title, x=0.01, y=1 - 0.06 / total, ha="left", va="top", fontweight="bold")
+    t = fig.suptitle("\n".join(lines), x=0.01, y=1 - 0.06 / total, ha="left", va="top",
+                     fontweight="bold")
     t.set_in_layout(False)
     if sub:
-        fig.text(0.01, 1 - (0.3 * fs / 9) / total, "\n".join(sub), ha="left", va="top",
+        fig.text(0.01, 1 - (0.3 * fs / 9 + extra) / total, "\n".join(sub), ha="left", va="top",
                  color=GREY, fontsize=fs - 1, linespacing=1.3, gid="subtitle").set_in_layout(False)
     return fig, axes
+
+
+def wrap_to_width(text: str, width: float, size: float, bold: bool = False) -> list[str]:
+    """``text`` in lines no wider than ``width`` inches in the house font at ``size`` points
+    (measured from the font's outlines, so the result does not depend on a screen or backend)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    prop = FontProperties(family="DejaVu Sans", size=size, weight="bold" if bold else "normal")
+    t2p = TextToPath()
+
+    def fits(line: str) -> bool:
+        return t2p.get_text_width_height_descent(line, prop, ismath=False)[0] / 72 <= width
+
+    lines: list[str] = []
+    for w in (w for w in re.split(r"[ \t\n]+", str(text)) if w):  # not at no-break spaces
+        if lines and fits(f"{lines[-1]} {w}"):
+            lines[-1] += f" {w}"
+        else:
+            lines.append(w)
+    return lines or [""]
 
 
 def subtitle(fig: Figure) -> str:
@@ -147,16 +174,16 @@ def prevalence_figure(prev: pd.DataFrame, *, words: dict | None = None,
         lo, hi = n_range.loc[g, "min"], n_range.loc[g, "max"]
         return _n(hi) if lo == hi else f"{_n(lo)}–{_n(hi)}"
 
-    subtitle = (f"{'Weighted %' if s['weighted'] else '%'}, {_pct(s)} design-based confidence "
+    subtitle = (f"{'Weighted %' if s['weighted'] else '%'}, {_pct(s)} {s['ci']} confidence "
                 "intervals. n (answering each outcome): " +
                 ", ".join(f"{g}\u00a0{n_of(g)}" for g in groups))  # no line break inside
     ncols = max(min(len(domains), 4), 1)
     nrows = max(int(np.ceil(len(domains) / ncols)), 1)
+    by = [lower_word(group_label)] if len(groups) > 1 else []  # one group: not "by group"
+    by += ["domain"] if any(domains) else []
     fig, axes = _new_figure(0.6 + 2.3 * nrows, s,
-                            f"Prevalence of {s['subject']}, by {group_label.lower()}"
-                            f"{' and domain' if any(domains) else ''}",
-                            subtitle,
-                            nrows, ncols, sharey=True)
+                            f"Prevalence of {s['subject']}" + (", by " if by else "")
+                            + " and ".join(by), subtitle, nrows, ncols, sharey=True)
     x = np.arange(len(groups))
     width = 0.8 / max(len(kinds), 1)
     for i, dom in enumerate(domains):
@@ -359,11 +386,11 @@ def _short(msg: str, n: int = 120) -> str:
 
 
 @styled
-def countries_forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, samples: list[str],
-                            outcomes: list[str], covariates: list[str], reference_levels: dict,
-                            levels: dict | None = None, labels: dict | None = None,
-                            words: dict | None = None, group_label: str = "Group",
-                            settings: dict | None = None) -> Figure:
+def groups_forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, samples: list[str],
+                         outcomes: list[str], covariates: list[str], reference_levels: dict,
+                         levels: dict | None = None, labels: dict | None = None,
+                         words: dict | None = None, group_label: str = "Group",
+                         settings: dict | None = None) -> Figure:
     """Small multiples: one panel per group, shared axes, the outcomes in colour."""
     s = _settings(settings)
     coefs = _or_columns(coefs)
@@ -373,7 +400,8 @@ def countries_forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, samples: 
     ncols = min(len(samples), 3 if len(rows) < 12 else 2)
     nrows = int(np.ceil(len(samples) / ncols))
     fig, axes = _new_figure(0.5 + nrows * (0.7 + 0.16 * len(rows)), s,
-                            f"Correlates of {s['subject']} by {group_label.lower()}: odds ratios",
+                            f"Correlates of {s['subject']} by {lower_word(group_label)}: "
+                            "odds ratios",
                             f"{_pct(s)} confidence intervals, log scale, the same axis in every "
                             "panel; † marks a flagged or failed model (see the flags table). " +
                             "; ".join(f"{word(smp, words)} {_n_phrase(fit, outcomes, smp, names)}"
@@ -541,18 +569,23 @@ def group_outputs(outputs: dict) -> dict[str, dict[str, str]]:
 
 def run_figures(*, prevalence, coefficients, predictions, fit, cleaning_summary, clean_table,
                 settings: dict, words: dict, covariates, reference_levels, levels,
-                conf_level: float = 0.95, subject: str = "co-production", weighted: bool = True,
+                conf_level: float = 0.95, subject: str = "the outcomes", weighted: bool = True,
+                design: dict | None = None, grouping: dict | None = None,
                 outputs: dict) -> None:
-    """Make every figure named in ``outputs`` from the result tables and save each format."""
+    """Make every figure named in ``outputs`` from the result tables and save each format.
+
+    ``design`` (the config's design section) words the intervals by the variance method used;
+    ``grouping`` ({column, label, effects}) names the groups (default: the clean table's).
+    """
     from .config import slug
-    from .report import _table_meta
-    from .tables import read_results
+    from .report import _table_meta, resolve_grouping
+    from .tables import read_results, variance_wording
 
     meta = _table_meta(clean_table)
-    labels, group_label = meta.get("labels", {}), meta.get("group_label", "Group")
+    labels, group_label = meta.get("labels", {}), resolve_grouping(grouping, meta)["label"]
     coefs, fit_t = read_results(coefficients, "coefficients"), read_results(fit, "fit")
     settings = {**dict(settings), "conf_level": conf_level, "subject": subject,
-                "weighted": weighted}
+                "weighted": weighted, "ci": variance_wording(design)["ci"]}
     common = {"labels": labels, "words": dict(words), "settings": settings}
     model_kw = {"covariates": list(covariates), "reference_levels": dict(reference_levels),
                 "levels": dict(levels), **common}
@@ -562,7 +595,7 @@ def run_figures(*, prevalence, coefficients, predictions, fit, cleaning_summary,
                                                 group_label=group_label, **common),
         f"forest_{slug(settings['forest_sample'])}": lambda: forest_figure(
             coefs, fit_t, sample=settings["forest_sample"], outcomes=compare, **model_kw),
-        "forest_groups": lambda: countries_forest_figure(
+        "forest_groups": lambda: groups_forest_figure(
             coefs, fit_t, samples=list(settings["group_samples"]), outcomes=compare,
             group_label=group_label, **model_kw),
         "cleaning": lambda: cleaning_figure(read_results(cleaning_summary),

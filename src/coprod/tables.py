@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -51,6 +52,12 @@ def word(name, words: dict | None = None, labels: dict | None = None) -> str:
     return name.replace("_", " ")
 
 
+def lower_word(text) -> str:
+    """A label inside a sentence: 'Region' -> 'region'; 'US state', 'NUTS region' stay."""
+    text = str(text)
+    return text if text[:2].isupper() else text[:1].lower() + text[1:]
+
+
 def outcome_words(outcome: str, words: dict | None = None, labels: dict | None = None) -> str:
     """Short words for an outcome: 'Individual, any domain' (from <kind>_<domain>)."""
     if outcome in (words or {}):
@@ -71,6 +78,60 @@ def model_status(fit: pd.DataFrame, outcome: str, sample: str) -> tuple[str, str
     r = row.iloc[0]
     msg = r.get("message", "")
     return str(r["status"]), "" if pd.isna(msg) else str(msg)
+
+
+# -- the variance method in words ------------------------------------------------------------
+
+def variance_wording(design: dict | None = None) -> dict[str, str]:
+    """How the standard errors and intervals were obtained, in words, from the design settings.
+
+    The one place that maps a design to its wording (table notes, figure subtitles, Methods), so
+    that a new variance method (replicate weights, say) is one new branch here. Keys: ``ci`` (an
+    adjective for confidence intervals), ``stat`` (the test statistic), ``models`` and ``model``
+    (what the models are), ``se`` and ``interval`` (phrases for notes), ``methods`` (a sentence).
+    """
+    d = design or {}
+    if d.get("model_based"):
+        return {"ci": "model-based", "stat": "z", "models": "logistic regressions",
+                "model": "Logistic regression with model-based standard errors",
+                "se": "model-based (glm) standard errors",
+                "interval": "z-based (normal) intervals",
+                "methods": "Model-based (glm) standard errors (design.model_based: true); "
+                           "z-based (normal) confidence intervals."}
+    if d.get("replicates"):
+        kind = d.get("replicate_type") or "replicate"
+        centre = ("the full-sample estimate (mse)" if d.get("mse") else
+                  "the mean of the replicates")
+        return {"ci": "design-based", "stat": "t", "models": "design-based logistic regressions",
+                "model": "Design-based logistic regression",
+                "se": f"{kind} replicate-weight standard errors",
+                "interval": "t-based intervals on the replicate design's degrees of freedom",
+                "methods": f"Standard errors from {kind} replicate weights "
+                           f"({d['replicates']!s}; every estimate recomputed with each "
+                           f"replicate's weights, deviations from {centre}, as R's "
+                           "survey::svrepdesign and svyglm); t-based intervals on the degrees "
+                           "of freedom of the replicate weights (their rank minus one, less the "
+                           "model's terms)."}
+    from .designspec import variance_kind
+
+    kind = variance_kind(fpc=bool(d.get("fpc")), ssu=bool(d.get("ssu")))
+    return {"ci": "design-based", "stat": "t", "models": "design-based logistic regressions",
+            "model": "Design-based logistic regression",
+            "se": "Taylor-linearised standard errors",
+            "interval": "t-based intervals on the design's degrees of freedom",
+            "methods": f"Standard errors by Taylor linearisation ({kind}, as R's "
+                       "survey::svyglm); t-based intervals on the design's degrees of freedom "
+                       "(PSUs minus strata, less the model's terms)."}
+
+
+def incomplete_wording(design: dict | None = None) -> str:
+    """What happens to respondents missing a model variable (design.incomplete), in words."""
+    if (design or {}).get("incomplete") == "drop":
+        return ("dropped before the model's design is built (the design is built on the "
+                "respondents complete on that model's variables, as R's svydesign on complete "
+                "cases; design.incomplete: drop)")
+    return ("kept in the design, outside the model's domain (as R's svyglm on a design of all "
+            "rows; design.incomplete: keep)")
 
 
 # -- number formats --------------------------------------------------------------------------
@@ -120,7 +181,7 @@ RESULT_COLUMNS = {
                      "std_error", "statistic", "p_value", "conf_low", "conf_high", "odds_ratio",
                      "or_conf_low", "or_conf_high", "flag"],
     "fit": ["outcome", "sample", "status", "message", "n", "weighted_n", "events", "pseudo_r2",
-            "flags"],
+            "flags", "n_excluded_missing", "excluded_by"],
     "predictions": ["outcome", "sample", "grid", "predicted", "conf_low", "conf_high"],
     "prevalence": ["group", "outcome", "kind", "domain", "n", "estimate", "conf_low",
                    "conf_high"],
@@ -131,7 +192,7 @@ RESULT_COLUMNS = {
 
 
 _TEXT_COLUMNS = {"outcome", "sample", "term", "variable", "level", "label", "grid", "group",
-                 "status", "message", "flag", "flags", "kind", "domain", "stat"}
+                 "status", "message", "flag", "flags", "kind", "domain", "stat", "excluded_by"}
 
 
 def read_results(path, kind: str | None = None) -> pd.DataFrame:
@@ -154,7 +215,11 @@ def read_results(path, kind: str | None = None) -> pd.DataFrame:
 
 
 def _variable_order(coefs: pd.DataFrame, covariates: list[str]) -> list[str]:
-    """Covariates in config order, then anything else estimated (the group fixed effects)."""
+    """Covariates in config order, then anything else estimated (the group fixed effects).
+
+    ``coefs`` are the coefficients of the table's own models: a table of within-group models
+    has no rows for the group column, which only the pooled model estimates.
+    """
     seen = [v for v in coefs.get("variable", pd.Series(dtype=str)).unique() if v != "Intercept"]
     return list(dict.fromkeys([*covariates, *seen]))
 
@@ -171,13 +236,15 @@ def model_table(coefs: pd.DataFrame, fit: pd.DataFrame, *, columns: list[tuple[s
     coefs = coefs if len(coefs) else pd.DataFrame(columns=["outcome", "sample", "term",
                                                            "variable", "level"])
     heads = [_column_head(s, o, columns, words, labels) for s, o in columns]
-    models = {}
+    models, mine = {}, pd.Series(False, index=coefs.index)
     for (s, o), head in zip(columns, heads):
-        sub = coefs[(coefs["outcome"] == o) & (coefs["sample"].astype(str) == str(s))]
-        models[head] = (sub, *model_status(fit, o, s))
+        hit = (coefs["outcome"] == o) & (coefs["sample"].astype(str) == str(s))
+        models[head] = (coefs[hit], *model_status(fit, o, s))
+        mine |= hit
+    own = coefs[mine]  # the coefficients of this table's models only
     rows = []
-    for var in _variable_order(coefs, covariates):
-        est = coefs[coefs["variable"] == var]
+    for var in _variable_order(own, covariates):
+        est = own[own["variable"] == var]
         lv = [x for x in est["level"].unique() if x]
         is_cat = bool(lv) or var in levels and levels[var] is not None
         name = word(var, words, labels)
@@ -230,8 +297,12 @@ def _cell(hit: pd.DataFrame, status: str, digits: int, use_stars: bool) -> str:
     return text
 
 
+EXCLUDED = "Excluded (missing)"
+
+
 def _fit_rows(fit: pd.DataFrame, columns, heads) -> list[dict]:
-    specs = [("n", "n", fmt_count), ("Weighted n", "weighted_n", fmt_count),
+    specs = [("n", "n", fmt_count), (EXCLUDED, "n_excluded_missing", fmt_count),
+             ("Weighted n", "weighted_n", fmt_count),
              ("Events", "events", fmt_count),
              ("Pseudo-R\u00b2", "pseudo_r2", lambda x: fmt(x, 3))]
     rows = []
@@ -257,12 +328,57 @@ def _fit_row(fit, outcome, sample):
     return row.iloc[0] if len(row) else None
 
 
-def model_table_note(use_stars: bool, conf_level: float = 0.95) -> str:
-    pct = f"{conf_level:.0%}"
-    return (f"Odds ratios with {pct} confidence intervals from design-based logistic regressions "
-            f"(Taylor-linearised standard errors, t-based intervals). 'ref.' marks the reference "
-            f"level; intercepts are not shown. {NA} = not estimated. \u2020 = the estimator "
-            f"flagged this term. {star_note(use_stars, conf_level)}")
+def excluded_note(fit: pd.DataFrame, columns, heads, words: dict | None = None,
+                  labels: dict | None = None) -> str:
+    """For which variables the respondents of each model were excluded (fit ``excluded_by``:
+    'age: 12; efficacy: 30'), in words: the counts every model shares once, then the rest by
+    column (columns with the same rest together)."""
+    parsed = {}
+    for (s, o), h in zip(columns, heads):
+        row = _fit_row(fit, o, s)
+        text = row.get("excluded_by") if row is not None else None
+        if text is not None and not pd.isna(text) and str(text).strip():
+            parsed[h] = _excluded_pairs(str(text))
+    if not parsed:
+        return ""
+    first = next(iter(parsed.values()))
+    common = [p for p in first if all(p in v for v in parsed.values())]
+    rest: dict[tuple, list[str]] = {}
+    for h, pairs in parsed.items():
+        own = tuple(p for p in pairs if p not in common)
+        if own:
+            rest.setdefault(own, []).append(h)
+    say = lambda pairs: ", ".join(f"{word(n, words, labels)} {c}".strip()  # noqa: E731
+                                  for n, c in pairs)
+    parts = ([("in every model: " if rest else "") + say(common)] if common else [])
+    parts += [f"{' and '.join(hs)}{' also' if common else ''}: {say(own)}"
+              for own, hs in rest.items()]
+    return "; ".join(parts)
+
+
+def _excluded_pairs(text: str) -> list[tuple[str, str]]:
+    """'age: 12; efficacy: 30' -> [('age', '12'), ('efficacy', '30')]."""
+    pairs = []
+    for part in (p.strip() for p in text.split(";")):
+        name, _, count = part.rpartition(":")
+        if part:
+            pairs.append((name.strip() or part, count.strip() if name else ""))
+    return pairs
+
+
+def model_table_note(use_stars: bool, conf_level: float = 0.95, design: dict | None = None,
+                     excluded: str = "") -> str:
+    """The note under a model table: how it was estimated (from ``design``), what the marks
+    mean, and who was excluded for a missing value (``excluded``: from :func:`excluded_note`)."""
+    pct, v = f"{conf_level:.0%}", variance_wording(design)
+    gone = (f"{EXCLUDED}: respondents of the sample missing a variable of the model, "
+            f"{incomplete_wording(design)}"
+            + (f"; missing, by variable (a respondent may miss several): {excluded}."
+               if excluded else "."))
+    return (f"Odds ratios with {pct} confidence intervals from {v['models']} ({v['se']}, "
+            f"{v['interval']}). 'ref.' marks the reference level; intercepts are not shown. "
+            f"{NA} = not estimated. \u2020 = the estimator flagged this term. {gone} "
+            f"{star_note(use_stars, conf_level)}")
 
 
 # -- the contrast table ----------------------------------------------------------------------
@@ -517,51 +633,76 @@ def write_table_files(df: pd.DataFrame, stem_paths: dict, *, caption: str, note:
 
 def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, clean_table,
                settings: dict, words: dict, covariates, reference_levels, levels,
-               contrast_outcomes, conf_level, weighted: bool = True,
+               contrast_outcomes, conf_level, weighted: bool = True, design: dict | None = None,
+               grouping: dict | None = None, subject: str | None = None,
                outputs: dict) -> None:
-    """Write every display table named in ``outputs`` as CSV, LaTeX and HTML."""
+    """Write every display table named in ``outputs`` as CSV, LaTeX and HTML.
+
+    ``design`` (the config's design section) words the notes by the variance method used;
+    ``grouping`` ({column, label, effects}) names the groups (default: the clean table's).
+    """
     from .figures import group_outputs
-    from .report import _table_meta
+    from .report import _table_meta, resolve_grouping
 
     words = dict(words)
     digits, use_stars = int(settings["digits"]), bool(settings["stars"])
     paths = group_outputs(outputs)
     coefs, fit_t = read_results(coefficients, "coefficients"), read_results(fit, "fit")
-    labels = _table_meta(clean_table).get("labels", {})
+    meta = _table_meta(clean_table)
+    labels, grp = meta.get("labels", {}), resolve_grouping(grouping, meta)
     desc = read_results(descriptives, "descriptives")
     groups = list(dict.fromkeys(desc["group"].astype(str))) if len(desc) else []
+    ci, pct = variance_wording(design)["ci"], f"{conf_level:.0%}"
     write_table_files(descriptives_table(desc, groups=groups, words=words),
                       paths["descriptives"], name="descriptives",
-                      caption=f"Respondents by group: {'weighted ' if weighted else ''}% or "
-                              f"mean [{conf_level:.0%} CI]",
+                      caption=f"Respondents by {lower_word(grp['label'])}: "
+                              f"{'weighted ' if weighted else ''}% or mean [{pct} CI]",
                       note=f"{'Weighted p' if weighted else 'P'}ercentages (categories) or means "
-                           f"(numbers) with {conf_level:.0%} design-based confidence intervals; "
-                           "n is unweighted.")
+                           f"(numbers) with {pct} {ci} confidence intervals; n is unweighted.")
+    model_kw = dict(covariates=list(covariates), reference_levels=dict(reference_levels),
+                    levels=dict(levels), labels=labels, words=words, digits=digits,
+                    use_stars=use_stars)
     for name, spec in (settings.get("models") or {}).items():
-        cols = [(s, o) for s in spec["samples"] for o in spec["outcomes"]]
-        table = model_table(coefs, fit_t, columns=cols, covariates=list(covariates),
-                            reference_levels=dict(reference_levels), levels=dict(levels),
-                            labels=labels, words=words, digits=digits, use_stars=use_stars)
-        write_table_files(table, paths[f"models_{name}"], name=f"models_{name}",
-                          caption=spec.get("title") or name,
-                          note=model_table_note(use_stars, conf_level))
+        if f"models_{name}" in paths:
+            _write_model_table(name, spec, coefs, fit_t, paths[f"models_{name}"], model_kw,
+                               conf_level=conf_level, design=design, grouping=grp,
+                               subject=subject)
     if "contrast" in paths:
-        a, b = contrast_outcomes
-        con = read_results(contrast, "contrast")
-        samples = list(dict.fromkeys(con["sample"].astype(str))) if len(con) else []
-        table = contrast_table(con, samples=samples, words=words,
-                               digits=digits, use_stars=use_stars)
-        write_table_files(
-            table, paths["contrast"], name="contrast",
-            caption=f"Contrast test: {labels.get(b, b)} vs {labels.get(a, a).lower()}, "
-                    "difference of the coefficients (log-odds)",
-            note=f"Difference between the coefficients (log-odds) for {b} and {a} "
-                 f"({b} minus {a}), with {conf_level:.0%} confidence intervals from one stacked "
-                 f"design-based model; a positive difference means a stronger positive effect on "
-                 f"{b}. Joint tests: F statistic of all the differences of a term. "
-                 f"{star_note(use_stars, conf_level, scale='log-odds difference')}")
+        _write_contrast_table(contrast, paths["contrast"], contrast_outcomes, labels, words,
+                              conf_level=conf_level, digits=digits, use_stars=use_stars)
+    log_csv = Path(cleaning_summary).with_name("cleaning_log.csv")
     write_table_files(cleaning_table(read_results(cleaning_summary), words),
                       paths["cleaning"], name="cleaning",
                       caption="Cleaning: rows read, dropped by reason and kept",
-                      note="From results/clean/cleaning_summary.csv; every row and value is in "
-                           "results/clean/cleaning_log.csv.")
+                      note=f"From {cleaning_summary}; every row and value is in {log_csv}.")
+
+
+def _write_model_table(name, spec, coefs, fit_t, stem_paths, model_kw, *, conf_level, design,
+                       grouping, subject) -> None:
+    from .report import default_table_title
+
+    cols = [(s, o) for s in spec["samples"] for o in spec["outcomes"]]
+    table = model_table(coefs, fit_t, columns=cols, **model_kw)
+    heads = [c for c in table.columns if c not in ("variable", "level")]
+    excluded = excluded_note(fit_t, cols, heads, model_kw["words"], model_kw["labels"])
+    title = spec.get("title") or default_table_title(
+        subject or "the outcomes", spec["samples"], grouping["label"], model_kw["words"])
+    write_table_files(table, stem_paths, name=f"models_{name}", caption=title,
+                      note=model_table_note(model_kw["use_stars"], conf_level, design, excluded))
+
+
+def _write_contrast_table(contrast, stem_paths, contrast_outcomes, labels, words, *, conf_level,
+                          digits, use_stars) -> None:
+    a, b = contrast_outcomes
+    con = read_results(contrast, "contrast")
+    samples = list(dict.fromkeys(con["sample"].astype(str))) if len(con) else []
+    table = contrast_table(con, samples=samples, words=words, digits=digits, use_stars=use_stars)
+    write_table_files(
+        table, stem_paths, name="contrast",
+        caption=f"Contrast test: {labels.get(b, b)} vs {lower_word(labels.get(a, a))}, "
+                "difference of the coefficients (log-odds)",
+        note=f"Difference between the coefficients (log-odds) for {b} and {a} "
+             f"({b} minus {a}), with {conf_level:.0%} confidence intervals from one stacked "
+             f"design-based model; a positive difference means a stronger positive effect on "
+             f"{b}. Joint tests: F statistic of all the differences of a term. "
+             f"{star_note(use_stars, conf_level, scale='log-odds difference')}")

@@ -24,7 +24,7 @@ try:
 except CoprodError as exc:
     sys.exit(f"coprod error: {exc}")
 
-RESULTS = str(config["results"]).rstrip("/") or "results"
+RESULTS = os.path.normpath(str(config["results"]))  # "results/nhanes/" -> "results/nhanes"
 # logs of the bundled run stay in logs/; another results folder keeps its own logs inside it
 LOGS = "logs" if RESULTS == "results" else f"{RESULTS}/logs"
 

@@ -131,6 +131,7 @@ rule tables:
         **TABLE_OUTPUTS,
     params:
         settings=REPORT["tables"],
+        subject=REPORT["subject"],
         contrast_outcomes=config["models"].get("contrast", []),
         conf_level=config["models"]["conf_level"],
         weighted=WEIGHTED,
