@@ -151,3 +151,29 @@ def test_domain_contrast():
                                atol=1e-8)
     assert info["n_respondents"] == int((DATA["country"] == "CC").sum())
     assert info["df_resid"] == 15 - 1 + 1 - 8
+
+
+def test_equal_outcomes_keep_the_term_rows_and_flag_the_joint_test():
+    """Two outcomes equal for every respondent: the differences are 0 with no variance; the
+    per-term rows stay (difference 0), the joint tests are empty and say why (R's stacked
+    svyglm gives differences of ~1e-17 with SEs of ~1e-16)."""
+    import numpy as np
+    import pandas as pd
+
+    from coprod.contrast import contrast_test
+
+    rng = np.random.default_rng(3)
+    n = 300
+    df = pd.DataFrame({"id": np.arange(n), "x": rng.normal(size=n),
+                       "g": pd.Categorical(rng.choice(["a", "b", "c"], n)),
+                       "w": rng.uniform(0.5, 2, n)})
+    df["y1"] = (rng.random(n) < 1 / (1 + np.exp(-df["x"]))).astype(float)
+    df["y2"] = df["y1"]
+    table, info = contrast_test(df, ("y1", "y2"), "x + g", id_col="id", weights="w")
+    terms = table[table["kind"] == "term"]
+    assert np.allclose(terms["difference"], 0, atol=1e-12)
+    assert terms["statistic"].isna().all() and terms["flag"].str.contains("singular").all()
+    assert terms["std_error_a"].notna().all()
+    joint = table[table["kind"] == "joint"]
+    assert joint["statistic"].isna().all() and (joint["flag"] == "singular").all()
+    assert any(f["flag"] == "singular_difference" for f in info["flags"])

@@ -126,7 +126,7 @@ def test_content_of_summary_findings_and_methods(report):
     words = " ".join(page.text)
     assert "These data are synthetic" in words
     assert "Claims checked: of 7, 7 supported." in words
-    assert "Strongest correlate of collective co-production, any domain" in words
+    assert "Collective co-production, any domain (all countries (pooled) model): the covariate with the largest |t| (country effects aside) is Self-efficacy" in words
     assert "1 failed (collective_any / FR)" in words
     assert "Older people are more likely to co-produce individually." in words
     assert "supported when the estimate has the expected sign" in words
@@ -313,7 +313,7 @@ def test_report_without_findings_has_no_findings_section(tmp_path):
     assert "findings" not in page.ids and "verdict-rule" not in page.ids
     assert "Claims checked" not in words and "Findings check" not in words
     assert [i for i in page.ids if i in SECTIONS] == [s for s in SECTIONS if s != "findings"]
-    assert "Strongest correlate of individual co-production, any domain" in words
+    assert "Individual co-production, any domain (all countries (pooled) model): the covariate with the largest |t|" in words
 
 
 def test_one_group_says_a_share_not_a_range(tmp_path):

@@ -444,7 +444,7 @@ def test_a_region_survey_from_config_alone(tmp_path):
     assert list(pooled["variable"])[-4:] == ["Excluded (missing)", "Weighted n", "Events",
                                              "Pseudo-R\u00b2"]
     cleaning = pd.read_csv(tmp_path / "t" / "cleaning.csv", keep_default_na=False)
-    assert list(cleaning["Group"]) == ["UK", "FR"]  # read from the first column, region
+    assert list(cleaning["Region"]) == ["UK", "FR"]  # read from the first column, region
 
 
 def test_lower_word_keeps_acronyms():

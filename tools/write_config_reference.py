@@ -27,14 +27,23 @@ def _val(v) -> str:
 
 
 def rows(spec: dict, prefix: str = ""):
+    required = set(spec.get("required", []))
     for key, sub in spec.get("properties", {}).items():
         name = f"{prefix}{key}"
         desc = " ".join((sub.get("description") or "").split())
-        default = _val(sub["default"]) if "default" in sub else "—"
+        default = (_val(sub["default"]) if "default" in sub else
+                   "**required**" if key in required else "optional")
         example = _val(sub["examples"][0]) if sub.get("examples") else ""
         yield name, _type(sub), default, desc, example
         if "properties" in sub:
             yield from rows(sub, name + ".")
+        # entries of a mapping of named items (report.tables.models.<name>) and list items
+        extra = sub.get("additionalProperties")
+        if isinstance(extra, dict) and "properties" in extra:
+            yield from rows(extra, name + ".<name>.")
+        items = sub.get("items")
+        if isinstance(items, dict) and "properties" in items:
+            yield from rows(items, name + "[].")
 
 
 def render(schema: dict) -> str:

@@ -312,13 +312,13 @@ def check_columns(df: pd.DataFrame, specs: list[VarSpec], file) -> None:
 
 
 def clean_group(df_raw: pd.DataFrame, specs: list[VarSpec], group: str, file,
-                log: Log, invalid_weight: str = "drop", group_column: str = GROUP
-                ) -> pd.DataFrame:
+                log: Log, invalid_weight: str = "drop", group_column: str = GROUP,
+                where_columns=()) -> pd.DataFrame:
     """Harmonise one group's raw data frame (rows dropped and values recoded are logged)."""
     log.add(group, "read", len(df_raw))
     specs = expand_replicates(df_raw, specs, file)
     check_columns(df_raw, specs, file)
-    used = {s.raw for s in specs}
+    used = {s.raw for s in specs} | set(where_columns)  # `where:` columns are used too
     ignored = [c for c in df_raw.columns if c not in used]
     log.add(group, "info", len(ignored), reason="raw_columns_not_in_codebook",
             value=";".join(map(str, ignored[:50])))
@@ -412,7 +412,8 @@ def clean_survey(cb: dict, root: str | Path = ".", threshold: str = "often",
                               decimal=g0.get("decimal", "."))
         frames.update(_split_by_group(raw, file, members, log))
     parts = [clean_group(frames[group], group_specs(cb, group), group, cb["groups"][group]["file"],
-                         log, invalid_weight=invalid_weight, group_column=group_column)
+                         log, invalid_weight=invalid_weight, group_column=group_column,
+                         where_columns=list(cb["groups"][group].get("where") or {}))
              for group in names]
     table = pd.concat(parts, ignore_index=True)
     # categories survive concat only when identical; restore them from the codebook

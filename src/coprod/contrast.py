@@ -136,9 +136,12 @@ def contrast_test(data: pd.DataFrame, outcomes: tuple[str, str] = ("individual_a
     diff = D @ beta
     Vd = D @ V @ D.T
     se = np.sqrt(np.clip(np.diag(Vd), 0, None))
-    wald = dist.wald(diff, se, df, conf_level)
-    term_flag = [";".join(sorted({fits[k].term_flags.get(t, "") for k in "ab"} - {""}))
-                 for t in names]
+    # a difference without variance (the outcomes agree for everyone): no test, not a t of noise
+    degenerate = se <= 1e-7 * (se_stacked[:p] + se_stacked[p:])
+    wald = dist.wald(diff, np.where(degenerate, np.nan, se), df, conf_level)
+    term_flag = [";".join(sorted({fits[k].term_flags.get(t, "") for k in "ab"} - {""}
+                                 | ({"singular"} if degenerate[j] else set())))
+                 for j, t in enumerate(names)]
     table = pd.DataFrame({
         "kind": "term", "term": names, "variable": terms["variable"], "level": terms["level"],
         "estimate_a": beta[:p], "std_error_a": se_stacked[:p],
@@ -155,18 +158,30 @@ def contrast_test(data: pd.DataFrame, outcomes: tuple[str, str] = ("individual_a
             continue
         J = np.asarray(idx)
         k = len(J)
+        V_J = Vd[np.ix_(J, J)]
         if sep.iloc[J].any():
             W = np.nan
+        elif degenerate[J].any() or np.linalg.matrix_rank(V_J) < k:
+            # e.g. the two outcomes are equal for every respondent: the differences are 0 with
+            # no variance, so the joint test does not exist; the term rows stay
+            W = np.nan
+            if not any(f["flag"] == "singular_difference" for f in flags):
+                flags.append({"flag": "singular_difference",
+                              "detail": f"the differences of {model_term} have a singular "
+                                        "covariance (are the two outcomes equal for every "
+                                        "respondent here?): no joint test"})
         else:
-            W = float(diff[J] @ np.linalg.solve(Vd[np.ix_(J, J)], diff[J]))
+            W = float(diff[J] @ np.linalg.solve(V_J, diff[J]))
+        reason = "separation" if sep.iloc[J].any() else "singular" if np.isnan(W) else ""
         joint.append({"term": model_term, "variable": terms.at[J[0], "variable"], "df_num": k,
+                      "flag": reason,
                       "df_den": df, "F": W / k, "p_value_F": float(dist.f_sf(W / k, k, df)),
                       "chi2": W, "p_value_chi2": float(dist.chi2_sf(W, k))})
 
     joint_rows = pd.DataFrame([{
         "kind": "joint", "term": j["term"], "variable": j["variable"], "level": "",
         "df_num": j["df_num"], "df_resid": df, "statistic": j["F"], "p_value": j["p_value_F"],
-        "flag": "separation" if np.isnan(j["chi2"]) else ""} for j in joint],
+        "flag": j["flag"]} for j in joint],
         columns=_COLUMNS)
     table = pd.concat([table[_COLUMNS], joint_rows], ignore_index=True) if joint else table
     n_domain = int(in_domain.sum())

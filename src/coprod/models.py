@@ -313,6 +313,7 @@ def _contrast_table(table: pd.DataFrame, *, sample, outcomes, covariates, refere
     try:
         domain = domain_mask(df, sample)
         missing, _ = _missing_by_variable(frame, al, [a, b, *covs], domain)
+        n_incomplete = int((missing & _in(domain, len(missing))).sum())
         if design.get("incomplete", "keep") == "drop" and missing.any():
             frame, built, domain = _complete_cases(frame, built, domain, ~missing)
         tidy, info = contrast_test(
@@ -332,6 +333,6 @@ def _contrast_table(table: pd.DataFrame, *, sample, outcomes, covariates, refere
     tidy.insert(2, "message", flags)
     tidy["comparison"] = info["difference"]
     tidy["n_respondents"] = info["n_respondents"]
-    tidy["n_excluded"] = info["n_excluded"]
+    tidy["n_excluded"] = n_incomplete  # under drop too: the rows left out before the design
     tidy["check_max_rel_coef_diff"] = info["check"]["max_rel_coef_diff"]
     return tidy

@@ -121,8 +121,11 @@ def _prediction_specs(fs: dict, m: dict, errs: list) -> None:
     """report.figures.predictions: one figure per grid by default; every name checked."""
     grids = m.get("predictions") or {}
     if fs.get("predictions") is None:  # one figure per grid whose first variable is modelled
+        # (a second variable that is not modelled is left out, not reported: the user did not
+        # ask for these figures; models.predictions still computes what it can)
         fs["predictions"] = [{"grid": g, "x": list(spec)[0],
-                              "by": list(spec)[1] if len(spec) > 1 else None}
+                              "by": list(spec)[1] if len(spec) > 1
+                              and list(spec)[1] in m["covariates"] else None}
                              for g, spec in grids.items() if list(spec)[0] in m["covariates"]]
     for i, p in enumerate(fs["predictions"]):
         key = f"report.figures.predictions[{i}]"
@@ -396,10 +399,15 @@ def _correlate_lines(coefs, compare, sample, words, labels, group_column, stat) 
         c = c.dropna(subset=["statistic"])
         if len(c):
             r = c.loc[c["statistic"].abs().idxmax()]
-            out.append(f"Strongest correlate of {esc(_name(o, words, labels).lower())} "
-                       f"({esc(word(sample, words))} model, largest |{stat}|): "
-                       f"{esc(r['label'] or r['term'])}, odds ratio "
-                       f"{fmt_ci(r['odds_ratio'], r['or_conf_low'], r['or_conf_high'])}.")
+            includes_one = r["or_conf_low"] <= 1 <= r["or_conf_high"]
+            out.append(f"{esc(_name(o, words, labels))} ({esc(word(sample, words))} model): "
+                       f"the covariate with the largest |{stat}|"
+                       + (f" ({esc(group_column)} effects aside)" if (
+                           coefs["variable"] == group_column).any() else "")
+                       + f" is {esc(r['label'] or r['term'])}, odds ratio "
+                       f"{fmt_ci(r['odds_ratio'], r['or_conf_low'], r['or_conf_high'])}"
+                       + ("; its interval includes 1, as do all others" if includes_one
+                          else "") + ".")
     return out
 
 
@@ -513,7 +521,8 @@ def _design_items(d: dict, lab) -> list[str]:
                "(population size or sampling fraction per stratum)."] if d.get("fpc") else []),
             *([f"Finite-population correction of the second stage from {lab(d['fpc2'])} (per "
                "primary sampling unit)."] if d.get("fpc2") else []),
-            f"Strata with a single PSU: <code>{esc(d.get('lonely_psu', 'adjust'))}</code>."]
+            *([f"Strata with a single PSU: <code>{esc(d.get('lonely_psu', 'adjust'))}</code>."]
+              if d.get("strata") and d.get("psu") else [])]
     return [
         f"Weights: {lab(d['weights'])}." if d.get("weights") else
         "Weights: the inverse sampling fractions given by design.fpc (and design.fpc2)."

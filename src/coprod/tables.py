@@ -169,8 +169,9 @@ def star_note(use: bool, conf_level: float = 0.95, scale: str = "odds ratio") ->
     if use:
         return "* p < 0.05, ** p < 0.01, *** p < 0.001."
     null = "1" if scale == "odds ratio" else "0"
-    return (f"No significance stars: read the {conf_level:.0%} confidence intervals (an "
-            f"{scale} interval that excludes {null} is significant at the "
+    article = "an" if scale[:1] in "aeiou" else "a"
+    return (f"No significance stars: read the {conf_level:.0%} confidence intervals "
+            f"({article} {scale} interval that excludes {null} is significant at the "
             f"{1 - conf_level:.0%} level).")
 
 
@@ -514,9 +515,10 @@ def _desc_cells(sub, groups, heads, digits):
     return cells
 
 
-def cleaning_table(summary: pd.DataFrame, words: dict | None = None) -> pd.DataFrame:
-    """The cleaning summary with column names in words."""
-    out = pd.DataFrame({"Group": summary.iloc[:, 0].astype(str)})
+def cleaning_table(summary: pd.DataFrame, words: dict | None = None,
+                   group_label: str = "Group") -> pd.DataFrame:
+    """The cleaning summary with column names in words (the first: the groups' word)."""
+    out = pd.DataFrame({group_label: summary.iloc[:, 0].astype(str)})
     for col in summary.columns[1:]:
         name = col
         if col.startswith("dropped_"):
@@ -671,7 +673,7 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
         _write_contrast_table(contrast, paths["contrast"], contrast_outcomes, labels, words,
                               conf_level=conf_level, digits=digits, use_stars=use_stars)
     log_csv = Path(cleaning_summary).with_name("cleaning_log.csv")
-    write_table_files(cleaning_table(read_results(cleaning_summary), words),
+    write_table_files(cleaning_table(read_results(cleaning_summary), words, grp["label"]),
                       paths["cleaning"], name="cleaning",
                       caption="Cleaning: rows read, dropped by reason and kept",
                       note=f"From {cleaning_summary}; every row and value is in {log_csv}.")
@@ -694,6 +696,7 @@ def _write_model_table(name, spec, coefs, fit_t, stem_paths, model_kw, *, conf_l
 def _write_contrast_table(contrast, stem_paths, contrast_outcomes, labels, words, *, conf_level,
                           digits, use_stars) -> None:
     a, b = contrast_outcomes
+    second, first = labels.get(b, b), lower_word(labels.get(a, a))  # second minus first
     con = read_results(contrast, "contrast")
     samples = list(dict.fromkeys(con["sample"].astype(str))) if len(con) else []
     table = contrast_table(con, samples=samples, words=words, digits=digits, use_stars=use_stars)
@@ -701,8 +704,8 @@ def _write_contrast_table(contrast, stem_paths, contrast_outcomes, labels, words
         table, stem_paths, name="contrast",
         caption=f"Contrast test: {labels.get(b, b)} vs {lower_word(labels.get(a, a))}, "
                 "difference of the coefficients (log-odds)",
-        note=f"Difference between the coefficients (log-odds) for {b} and {a} "
-             f"({b} minus {a}), with {conf_level:.0%} confidence intervals from one stacked "
-             f"design-based model; a positive difference means a stronger positive effect on "
-             f"{b}. Joint tests: F statistic of all the differences of a term. "
+        note=f"Difference between the coefficients (log-odds) for {second} and {first} "
+             f"({second} minus {first}), with {conf_level:.0%} confidence intervals from one "
+             f"stacked design-based model; a positive difference means a stronger positive "
+             f"effect on {second}. Joint tests: F statistic of all the differences of a term. "
              f"{star_note(use_stars, conf_level, scale='log-odds difference')}")

@@ -1,6 +1,7 @@
 # Stage 3: descriptives, figures, tables, the findings check and the one-file HTML report.
 # Every setting reaches its rule as a param, and figure settings only the figures rule, so
 # changing a figure setting reruns the figures and the report, nothing upstream.
+import os
 import sys
 
 from coprod.config import column_levels
@@ -206,7 +207,7 @@ rule report_html:
         codebook=config["data"]["codebook"],
         # hashed in the methods section: the data, the codebook, the claims and the config
         hashed=[*raw_files(), config["data"]["codebook"], *([FINDINGS] if FINDINGS else []),
-                *dict.fromkeys(str(f) for f in workflow.configfiles)],
+                *dict.fromkeys(os.path.relpath(f) for f in workflow.configfiles)],
     output:
         report(res("report.html"), category="Report", caption="../report/report_html.rst"),
     params:
