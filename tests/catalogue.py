@@ -120,6 +120,17 @@ def with_replicates(n_rep=4, columns=True, **design):
                     **{"strata": None, "replicates": "repwt", **design})))
 
 
+def with_totals(rows: str, **calibration):
+    """A totals CSV (``rows``: lines of variable,level,total) and design.calibration using it
+    (method rake on gender unless given)."""
+    def setup(w: Path):
+        (w / "config" / "totals.csv").write_text("variable,level,total\n" + rows)
+        config(lambda c: c["design"].update(calibration={
+            "method": "rake", "variables": ["gender"], "totals": "config/totals.csv",
+            **calibration}))(w)
+    return setup
+
+
 def fit_target(outcome, sample, table="fit"):
     return f"results/models/fits/{outcome}/{sample}/{table}.csv"
 
@@ -332,6 +343,46 @@ CASES: list[Case] = [
     Case("replicates-rscales-count", "config", "fewer rscales than replicates",
          "design.replicate_rscales: 3 non-negative numbers for 4 replicates are needed",
          with_replicates(replicate_type="JKn", replicate_rscales=[1.0, 1.0, 1.0]),
+         target=fit_target("individual_any", "pooled")),
+    # calibration to population totals
+    Case("calibration-unknown-level", "config", "a total for a level the variable does not have",
+         "config/totals.csv: 'gender' has no level(s) ['men'] (levels: man, woman)",
+         with_totals("gender,men,2400\ngender,woman,2600\n")),
+    Case("calibration-level-without-total", "config", "a level of the variable without a total",
+         "config/totals.csv: no total for level(s) ['woman'] of 'gender'",
+         with_totals("gender,man,2400\n")),
+    Case("calibration-negative-total", "config", "a negative population total",
+         "config/totals.csv: row 3: total '-5' of gender 'woman' is not a non-negative number",
+         with_totals("gender,man,2400\ngender,woman,-5\n")),
+    Case("calibration-inconsistent-margins", "config", "margins that add up to different "
+         "populations", "the margins add up to different populations (gender: 5000, urban: 4000)",
+         with_totals("gender,man,2400\ngender,woman,2600\nurban,rural,1000\nurban,urban,3000\n",
+                     variables=["gender", "urban"])),
+    Case("calibration-numeric-variable", "config", "calibration to a numeric variable",
+         "design.calibration.variables: 'age' is numeric",
+         with_totals("age,,5000\n", variables=["age"])),
+    Case("calibration-unknown-method", "config", "an unknown calibration method",
+         "design.calibration.method: 'ipf' is not one of",
+         with_totals("gender,man,2400\ngender,woman,2600\n", method="ipf")),
+    Case("calibration-totals-missing", "config", "a totals file that does not exist",
+         "design.calibration.totals: config/nope.csv: file not found",
+         config(lambda c: c["design"].update(calibration={
+             "method": "rake", "variables": ["gender"], "totals": "config/nope.csv"}))),
+    Case("calibration-level-without-respondents", "data", "a level with a total but no "
+         "respondents", "calibration: level(s) ['rural'] of 'urban' have a population total "
+         "but no respondents",
+         both(every_sav(set_col("Q54", 1.0)),
+              with_totals("urban,rural,1000\nurban,urban,4000\n", variables=["urban"])),
+         target=fit_target("individual_any", "pooled")),
+    Case("calibration-variable-missing", "data", "a calibration variable missing for some",
+         "calibration variable 'education' is missing for 11 respondent(s)",
+         with_totals("education,low,1200\neducation,medium,2500\neducation,high,1300\n",
+                     variables=["education"]),
+         target=fit_target("individual_any", "pooled")),
+    Case("calibration-no-convergence", "data", "bounds that the totals cannot meet",
+         "calibration (linear, bounds [0.99, 1.01]) did not converge",
+         with_totals("gender,man,1000\ngender,woman,4000\n", method="linear",
+                     bounds=[0.99, 1.01]),
          target=fit_target("individual_any", "pooled")),
     # models: the run goes on, the problem is reported
     Case("collinear-covariate", "model", "a covariate that is a copy of another (singular design)",

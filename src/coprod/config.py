@@ -117,6 +117,18 @@ def check_config(config: dict, cb: dict) -> None:
         errs.append(f"config: design.replicates: '{rep}' is not a codebook variable with "
                     f"`role: replicates`" + (f" (the codebook has {', '.join(reps)})" if reps
                                              else " (the codebook has none)"))
+    cal = d.get("calibration") or {}
+    for var in cal.get("variables") or []:
+        if var not in cols:
+            errs.append(f"config: design.calibration.variables: '{var}' is not a column of the "
+                        f"clean table{did_you_mean(var, names)}")
+        elif cols[var] is None:
+            errs.append(f"config: design.calibration.variables: '{var}' is numeric; calibrate "
+                        "to the levels of a category (derive one in the codebook)")
+    if cal.get("totals") and not Path(cal["totals"]).is_file():
+        errs.append(f"config: design.calibration.totals: {cal['totals']}: file not found")
+    elif cal.get("totals"):
+        errs += _totals_errors(cal, cols)
     errs += [f"config: {e}" for e in key_errors(d)]
     if d.get("model_based") and any(d.get(k) for k in ("weights", "strata", "psu", "fpc",
                                                        "ssu")):
@@ -146,6 +158,45 @@ _TRANSLITERATE = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "�
                                 "ß": "ss", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th",
                                 "Þ": "Th", "ł": "l", "Ł": "L", "œ": "oe", "Œ": "Oe",
                                 "ı": "i", "ħ": "h", "Ħ": "H"})
+
+
+def _totals_errors(cal: dict, cols: dict) -> list[str]:
+    """The calibration totals against the codebook's levels, before any job runs (csv module:
+    the start-up check reads no data with pandas)."""
+    import csv
+
+    path = cal["totals"]
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows or not {"variable", "level", "total"} <= set(rows[0]):
+        return [f"config: {path}: needs the columns variable, level, total"]
+    errs, totals = [], {}
+    for i, r in enumerate(rows, 2):
+        try:
+            t = float(r["total"])
+        except (TypeError, ValueError):
+            t = float("nan")
+        if not t >= 0:
+            errs.append(f"config: {path}: row {i}: total {r['total']!r} of {r['variable']} "
+                        f"{r['level']!r} is not a non-negative number")
+        totals.setdefault(r["variable"], {})[r["level"]] = t
+    for var in cal.get("variables") or []:
+        if var not in totals:
+            errs.append(f"config: {path}: no totals for '{var}' (design.calibration.variables)")
+            continue
+        levels = cols.get(var) or []
+        extra = [lv for lv in totals[var] if lv not in levels]
+        missing = [lv for lv in levels if lv not in totals[var]]
+        if extra:
+            errs.append(f"config: {path}: '{var}' has no level(s) {extra} (levels: "
+                        f"{', '.join(levels)}){did_you_mean(extra[0], levels)}")
+        if missing:
+            errs.append(f"config: {path}: no total for level(s) {missing} of '{var}'")
+    sums = {v: sum(totals[v].values()) for v in cal.get("variables") or [] if v in totals}
+    if len(set(round(x, 6) for x in sums.values())) > 1:
+        errs.append(f"config: {path}: the margins add up to different populations ("
+                    + ", ".join(f"{v}: {x:g}" for v, x in sums.items()) + ")")
+    return errs
 
 
 def slug(name: str) -> str:

@@ -58,6 +58,11 @@ class SurveyDesign:
     psu_names: object = None     # PSU code -> its labels in the data (for messages)
     data: pd.DataFrame | None = None
     in_domain: np.ndarray | None = None
+    # calibrated weights (coprod.calibrate): the variance adjustments of the influence values,
+    # the calibrations applied, and the weights before them
+    adjustments: tuple = ()
+    calibration: tuple = ()
+    weights_before: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -101,6 +106,7 @@ class SurveyDesign:
                           strata=c.get("strata"), psu=c.get("psu"), fpc=c.get("fpc"),
                           ssu=c.get("ssu"), fpc2=c.get("fpc2"), lonely_psu=self.lonely_psu,
                           deff=self.deff, keep_data=True)
+        out = _recalibrate(out, self.calibration)
         return out if self.in_domain is None else replace(out, in_domain=self.in_domain[keep])
 
     def describe(self) -> str:
@@ -132,6 +138,15 @@ class SurveyDesign:
 
 
 Design = SurveyDesign  # the name earlier versions used
+
+
+def _recalibrate(design, calibration: tuple):
+    """A design rebuilt on a subset of rows, calibrated as the original was (to its totals)."""
+    from .calibrate import calibrate
+
+    for spec in calibration:
+        design = calibrate(design, design.data, spec)
+    return design
 
 
 def _column(data: pd.DataFrame, name: str, role: str) -> pd.Series:
@@ -240,6 +255,14 @@ def design_from_config(data: pd.DataFrame, design: dict, *, rename=None):
         name = design.get(key)
         return rename(name) if name else None
 
+    from .calibrate import calibration_spec
+
+    spec = calibration_spec(design.get("calibration"))
+    built = _uncalibrated(data, design, col)
+    return built if spec is None else _recalibrate(built, (spec,))
+
+
+def _uncalibrated(data: pd.DataFrame, design: dict, col):
     if design.get("replicates"):
         from .replicate import make_replicate_design
 
@@ -271,6 +294,7 @@ def design_columns(design: dict, columns=()) -> list[str]:
 
     cols = [design[k] for k in ("weights", "strata", "psu", "fpc", "ssu", "fpc2")
             if design.get(k)]
+    cols += list((design.get("calibration") or {}).get("variables") or [])
     if design.get("replicates") and len(columns):
         rx = re.compile(replicate_pattern(design["replicates"]))
         cols += [c for c in columns if rx.fullmatch(str(c))]

@@ -24,6 +24,9 @@ def key_errors(design: dict) -> list[str]:
     elif design.get("replicate_type"):
         errors.append(f"design.replicate_type: {design['replicate_type']!r} needs "
                       "design.replicates (the codebook variable of the replicate weights)")
+    if design.get("calibration") and design.get("model_based"):
+        errors.append("design.calibration: calibrated weights need design-based standard "
+                      "errors; set design.model_based to false")
     if fpc2 and not design.get("fpc"):
         errors.append(f"design.fpc2: {fpc2!r} needs design.fpc too: without first-stage "
                       "population sizes the first stage is with replacement and the second "

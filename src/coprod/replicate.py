@@ -44,6 +44,10 @@ class ReplicateDesign:
     in_domain: np.ndarray | None = None
     has_weights: bool = True
     lonely_psu: str = "none"  # replicate designs have no strata to be lonely in
+    # calibrated weights (coprod.calibrate): every replicate was calibrated too
+    calibration: tuple = ()
+    weights_before: np.ndarray | None = None
+    repweights_before: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -70,10 +74,18 @@ class ReplicateDesign:
         """The design of the kept rows alone (for complete-case analyses); the replicate
         weights of those rows are unchanged, as R's ``svrepdesign`` on a subset of the data."""
         keep = np.asarray(keep, dtype=bool)
-        return replace(self, weights=self.weights[keep], repweights=self.repweights[keep],
-                       data=None if self.data is None else
-                       self.data.loc[keep].reset_index(drop=True),
-                       in_domain=None if self.in_domain is None else self.in_domain[keep])
+        data = None if self.data is None else self.data.loc[keep].reset_index(drop=True)
+        out = replace(self, weights=self.weights[keep], repweights=self.repweights[keep],
+                      data=data,
+                      in_domain=None if self.in_domain is None else self.in_domain[keep])
+        if self.calibration:  # calibrate the kept rows' original weights anew
+            from .calibrate import calibrate
+
+            out = replace(out, weights=self.weights_before[keep],
+                          repweights=self.repweights_before[keep], calibration=())
+            for spec in self.calibration:
+                out = calibrate(out, data, spec)
+        return out
 
     def degf(self, rows: np.ndarray) -> int:
         """R's ``degf``: rank of the replicate weights of ``rows``, minus one."""

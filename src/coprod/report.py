@@ -461,7 +461,8 @@ def findings_section(table_html: str, rule: str) -> str:
 # -- methods ----------------------------------------------------------------------------------
 
 def methods_section(*, config: dict, codebook: dict, threshold: str, hashes: dict,
-                    versions: dict, labels: dict, grouping: dict | None = None) -> str:
+                    versions: dict, labels: dict, grouping: dict | None = None,
+                    weights: dict | None = None) -> str:
     """Data, design, outcomes, models and software, all read from the config and codebook."""
     from .tables import lower_word
 
@@ -477,7 +478,8 @@ def methods_section(*, config: dict, codebook: dict, threshold: str, hashes: dic
         f"{esc(lower_word(grp['label']))}, mapped to harmonised variables by the codebook:</p>",
         _ul(_raw_files(codebook["groups"])),
         '<h3 id="methods-design">Weighting and design</h3>',
-        _ul(_design_items(config["design"], lab)),
+        _ul(_design_items(config["design"], lab) + _calibration_items(config["design"], lab,
+                                                                      weights)),
         '<h3 id="methods-outcomes">Outcomes</h3>',
         _threshold_sentence(outcomes, codebook, threshold),
         _ul(f"{lab(o)}: {_outcome_definition(o, codebook, threshold, labels)}"
@@ -497,6 +499,47 @@ def _raw_files(groups: dict) -> list[str]:
     if len(by_file) == len(groups):
         return [f"{esc(gs[0])}: <code>{esc(f)}</code>" for f, gs in by_file.items()]
     return [f"<code>{esc(f)}</code>: {esc(', '.join(gs))}" for f, gs in by_file.items()]
+
+
+def _calibration_items(d: dict, lab, weights: dict | None) -> list[str]:
+    """The calibration and the weights before and after it (range, sum, Kish's design effect
+    due to weighting, 1 + CV^2)."""
+    cal = d.get("calibration")
+    if not cal:
+        return []
+    method = {"poststrat": "post-stratification (R's postStratify)",
+              "rake": "raking (R's rake)",
+              "linear": "linear (GREG) calibration (R's calibrate, calfun linear)",
+              "raking": "raking-ratio calibration (R's calibrate, calfun raking)"}[cal["method"]]
+    bounds = (f", with the weight ratio bounded to [{cal['bounds'][0]:g}, "
+              f"{cal['bounds'][1]:g}]" if cal.get("bounds") else "")
+    out = [f"Calibrated weights: {method} to the population totals of "
+           + ", ".join(lab(v) for v in cal["variables"])
+           + f" in <code>{esc(cal['totals'])}</code>{bounds}. The variance accounts for it ("
+           + ("every replicate calibrated anew" if d.get("replicates") else
+              "influence values replaced by their residuals from the calibration, as R's "
+              "svyrecvar") + ")."]
+    if weights:
+        b, a = weights["before"], weights["after"]
+        fmt = lambda x: f"{x['min']:.4g} to {x['max']:.4g}, sum {x['sum']:.6g}, design effect " \
+                        f"due to weighting {x['deff_weighting']:.3f}"  # noqa: E731
+        out.append(f"Weights before calibration: {fmt(b)}; after: {fmt(a)}.")
+    return out
+
+
+def design_weights(config: dict, clean_table) -> dict | None:
+    """The weights before and after calibration (None without calibration), for Methods."""
+    d = config.get("design") or {}
+    if not d.get("calibration"):
+        return None
+    from .calibrate import weights_summary
+    from .design import design_columns, design_from_config
+    from .io import read_table
+
+    data = read_table(clean_table)
+    built = design_from_config(data[design_columns(d, data.columns)], d)
+    return {"before": weights_summary(built.weights_before), "after":
+            weights_summary(built.weights)}
 
 
 def _design_items(d: dict, lab) -> list[str]:
@@ -739,7 +782,8 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
                               threshold=meta.get("threshold", (config.get("cleaning") or {})
                                                  .get("threshold", "")),
                               hashes={str(p): sha256(p) for p in hashed},
-                              versions=software_versions(), labels=labels, grouping=grp)
+                              versions=software_versions(), labels=labels, grouping=grp,
+                              weights=design_weights(config, clean_table))
     page = build_report(
         title=settings["title"], synthetic=bool(config["data"].get("synthetic")),
         summary=summary, findings_html=_findings_html(findings_table, config),

@@ -118,6 +118,12 @@ def design_cov(design: SurveyDesign, rows: np.ndarray, z: np.ndarray) -> np.ndar
     if z.ndim == 1:
         z = z[:, None]
     rows = np.asarray(rows)
+    if design.adjustments:  # calibrated weights: residuals from the calibration, on every row
+        Z = np.zeros((design.n, z.shape[1]))
+        np.add.at(Z, rows, z)
+        for adjustment in design.adjustments:
+            Z = adjustment.adjust(Z)
+        z, rows = Z, np.arange(design.n)
     V = _unit_cov(_stage1(design), design.psu[rows], design.psu_stratum, z)
     if _two_stage(design):
         V = V + _unit_cov(_stage2(design), design.ssu[rows], design.ssu_psu, z)
@@ -163,7 +169,7 @@ def score_cov(design: SurveyDesign, rows: np.ndarray, X: np.ndarray, r: np.ndarr
 
     psu = design.psu[np.asarray(rows)]
     counts = np.bincount(psu, minlength=len(design.psu_stratum))
-    if len(psu) == 0 or counts.max() > 1 or _two_stage(design):
+    if len(psu) == 0 or counts.max() > 1 or _two_stage(design) or design.adjustments:
         return design_cov(design, rows, scores(0, len(X)))
     return _centred_cov(_stage1(design), design.psu_stratum[psu], X.shape[1] * r2.shape[1],
                         scores, len(X))

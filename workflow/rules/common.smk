@@ -83,8 +83,14 @@ def design_params():
     """The design settings every model job needs (passed as params, so a change reruns them)."""
     keys = ("weights", "strata", "psu", "fpc", "ssu", "fpc2", "lonely_psu", "deff",
             "model_based", "incomplete", "replicates", "replicate_type", "replicate_scale",
-            "replicate_rscales", "fay_rho", "mse", "combined_weights")
+            "replicate_rscales", "fay_rho", "mse", "combined_weights", "calibration")
     return {k: config["design"].get(k) for k in keys}
+
+
+def design_inputs():
+    """Files the design reads (the calibration totals): a change to them reruns the estimates."""
+    cal = config["design"].get("calibration") or {}
+    return {"totals": cal["totals"]} if cal.get("totals") else {}
 
 
 def raw_files():

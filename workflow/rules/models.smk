@@ -7,6 +7,7 @@ rule fit_models:
         # the coprod modules this step runs: a change to them reruns it
         code=sources("models", "io", shallow=("stages", "runner")),
         table=res("clean/survey.parquet"),
+        **design_inputs(),
     output:
         # every outcome's tables (outcome-major, then table), and the sample's contrast test
         fits=expand(

@@ -61,6 +61,7 @@ rule descriptives:
         # the coprod modules this step runs: a change to them reruns it
         code=sources("descriptives", shallow=("runner",)),
         table=res("clean/survey.parquet"),
+        **design_inputs(),
     output:
         prevalence=report(res("descriptives/prevalence.csv"), category="Descriptives",
                           caption="../report/descriptives.rst", labels={"table": "prevalence"}),
@@ -205,6 +206,7 @@ rule report_html:
         fit=res("models/fit.csv"),
         table=res("clean/survey.parquet"),
         codebook=config["data"]["codebook"],
+        **design_inputs(),
         # hashed in the methods section: the data, the codebook, the claims and the config
         hashed=[*raw_files(), config["data"]["codebook"], *([FINDINGS] if FINDINGS else []),
                 *dict.fromkeys(os.path.relpath(f) for f in workflow.configfiles)],

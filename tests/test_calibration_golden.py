@@ -1,0 +1,157 @@
+"""Calibrated weights against R's survey (tools/golden_replicate.R): post-stratification,
+raking, linear, bounded linear and raking calibration, on a linearisation design and on a JK1
+replicate design: the weights themselves, models, means and proportions, whole and a domain."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coprod.calibrate import calibrate, calibration_spec
+from coprod.descriptives import svy_mean, svy_proportion
+from coprod.design import make_design
+from coprod.replicate import make_replicate_design
+from coprod.survey import fit_svy_logit
+
+from conftest import ROOT
+
+GOLDEN = ROOT / "tests" / "data" / "golden"
+TOTALS = GOLDEN / "calibration_totals.csv"
+METHODS = {"poststrat": {"method": "poststrat", "variables": ["agegrp"]},
+           "rake": {"method": "rake", "variables": ["agegrp", "sex"]},
+           "linear": {"method": "linear", "variables": ["agegrp", "sex"]},
+           "bounded": {"method": "linear", "variables": ["agegrp", "sex"], "bounds": [0.7, 1.4]},
+           "raking_calfun": {"method": "raking", "variables": ["agegrp", "sex"]}}
+
+
+@pytest.fixture(scope="module")
+def data():
+    d = pd.read_csv(GOLDEN / "replicate_survey.csv").merge(
+        pd.read_csv(GOLDEN / "replicate_weights.csv").filter(regex="^(id|jk1_.*)$"), on="id")
+    d["country"] = pd.Categorical(d["country"], categories=["AA", "BB", "CC"])
+    d["agegrp"] = pd.Categorical(d["agegrp"], categories=["18-34", "35-54", "55+"])
+    d["psu"] = d["psu"].astype(str)
+    return d
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return pd.read_csv(GOLDEN / "replicate_reference.csv", keep_default_na=False,
+                       dtype={"level": str, "mse": str})
+
+
+def spec(method):
+    return calibration_spec({**METHODS[method], "totals": str(TOTALS), "epsilon": 1e-12})
+
+
+def design(data, kind, method, mse=False):
+    if kind == "lin":
+        base = make_design(data, weights="weight", strata="country", psu="psu", keep_data=True)
+    else:
+        base = make_replicate_design(data, weights="weight", replicates="^jk1_\\d+$",
+                                     type="JK1", mse=mse, keep_data=True)
+    return calibrate(base, data, spec(method))
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+def test_calibrated_weights_equal_r(data, method):
+    cw = pd.read_csv(GOLDEN / "calibrated_weights.csv")
+    lin = design(data, "lin", method)
+    np.testing.assert_allclose(lin.weights, cw[f"cal_lin_{method}"], rtol=1e-9)
+    rep = design(data, "jk1", method)
+    np.testing.assert_allclose(rep.weights, cw[f"cal_jk1_{method}"], rtol=1e-9)
+    if method == "linear":
+        cols = [f"cal_jk1_linear_{i}" for i in range(1, 37)]
+        np.testing.assert_allclose(rep.repweights, cw[cols].to_numpy(), rtol=1e-9, atol=1e-12)
+
+
+CASES = [(k, m, mse, part) for m in METHODS for k, mses in (("lin", [None]),
+                                                            ("jk1", [False, True]))
+         for mse in mses for part in ("whole", "BB")]
+
+
+def _case(kind, method, mse, part):
+    if kind == "lin":
+        return f"calibrated:{method}_{part}"
+    return f"calibrated_jk1:{method}_mse{int(mse)}_{part}"
+
+
+@pytest.mark.parametrize("kind, method, mse, part", CASES)
+def test_calibrated_estimates_equal_r(data, reference, kind, method, mse, part):
+    d = design(data, kind, method, bool(mse))
+    case = reference[reference["case"] == _case(kind, method, mse, part)]
+    assert len(case)
+    ref = case[case["estimator"] == "model"]
+    formula = "individual ~ age + female + efficacy" + (" + country" if part == "whole" else "")
+    dom = None if part == "whole" else (data["country"] == "BB").to_numpy()
+    res = fit_svy_logit(formula, d if dom is None else d.domain(dom))
+    tidy = res.tidy().set_index("term")
+    terms = ["Intercept" if v == "Intercept" else f"{v}[T.{lv}]" if lv else v
+             for v, lv in zip(ref["variable"], ref["level"])]
+    np.testing.assert_allclose(tidy.loc[terms, "estimate"], ref["estimate"], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(tidy.loc[terms, "std_error"], ref["std_error"], rtol=1e-6)
+    assert (tidy.loc[terms, "df_resid"].to_numpy() == ref["df"].to_numpy()).all()
+    mean = svy_mean(data["age"], data, {}, dom, built=d)
+    r = case[case["estimator"] == "mean"].iloc[0]
+    assert mean["estimate"] == pytest.approx(r["estimate"], abs=1e-9)
+    assert mean["std_error"] == pytest.approx(r["std_error"], rel=1e-6)
+    prop = svy_proportion(data["individual"], data, {}, dom, built=d)
+    r = case[case["estimator"] == "proportion"].iloc[0]
+    assert prop["estimate"] == pytest.approx(r["estimate"], abs=1e-9)
+    assert prop["std_error"] == pytest.approx(r["std_error"], rel=1e-6)
+
+
+def test_raked_design_by_config_alone_equals_r(tmp_path, reference):
+    """Raking to census margins configured as a user would: totals in a CSV, the method and
+    variables in design.calibration; the models equal R's rake() design, and the report says
+    how the weights changed."""
+    import shutil
+
+    import yaml
+
+    from conftest import copy_project, snakemake
+
+    work = copy_project(tmp_path / "p")
+    (work / "data" / "cal").mkdir()
+    pd.read_csv(GOLDEN / "replicate_survey.csv").to_csv(work / "data" / "cal" / "survey.csv",
+                                                       index=False)
+    shutil.copy(TOTALS, work / "data" / "cal" / "totals.csv")
+    num = {"type": "numeric"}
+    cb = {"survey": "A raked survey",
+          "variables": {"id": {"raw": "id", "role": "id"},
+                        "weight": {"raw": "weight", "role": "weight"},
+                        "psu": {"raw": "psu", "role": "psu"},
+                        "agegrp": {"raw": "agegrp", "type": "category",
+                                   "codes": {"18-34": "18-34", "35-54": "35-54", "55+": "55+"}},
+                        "sex": {"raw": "sex", "type": "category",
+                                "codes": {"man": "man", "woman": "woman"}},
+                        **{v: {"raw": v, **num} for v in
+                           ("age", "female", "efficacy", "individual", "collective")}},
+          "groups": {g: {"file": "data/cal/survey.csv", "where": {"country": g}}
+                     for g in ("AA", "BB", "CC")}}
+    cfg = {"results": "results/cal", "data": {"codebook": "config/cal/codebook.yaml"},
+           "groups": {"column": "country"},
+           "design": {"weights": "weight", "strata": "country", "psu": "psu",
+                      "calibration": {"method": "rake", "variables": ["agegrp", "sex"],
+                                      "totals": "data/cal/totals.csv", "epsilon": 1e-12}},
+           "models": {"outcomes": ["individual"], "covariates": ["age", "female", "efficacy"],
+                      "reference_levels": {"country": "AA"}, "samples": ["pooled", "BB"]},
+           "report": {"findings": None}}
+    (work / "config" / "cal").mkdir()
+    for name, obj in (("codebook", cb), ("config", cfg)):
+        (work / "config" / "cal" / f"{name}.yaml").write_text(yaml.safe_dump(obj))
+    snakemake(work, "--cores", "2", "--configfile", "config/cal/config.yaml")
+    out = work / "results" / "cal"
+    coefs = pd.read_csv(out / "models" / "coefficients.csv")
+    for sample, part in (("pooled", "whole"), ("BB", "BB")):
+        ref = reference[(reference["case"] == f"calibrated:rake_{part}")
+                        & (reference["estimator"] == "model")]
+        got = coefs[coefs["sample"] == sample].set_index("term")
+        terms = ["Intercept" if v == "Intercept" else f"{v}[T.{lv}]" if lv else v
+                 for v, lv in zip(ref["variable"], ref["level"])]
+        np.testing.assert_allclose(got.loc[terms, "estimate"], ref["estimate"], atol=1e-8)
+        np.testing.assert_allclose(got.loc[terms, "std_error"], ref["std_error"], rtol=1e-6)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Calibrated weights: raking (R&#x27;s rake)" in html or \
+        "Calibrated weights: raking (R's rake)" in html
+    assert "Weights before calibration:" in html and "sum 850" in html
