@@ -192,3 +192,39 @@ def test_replicate_design_by_config_alone_equals_r(tmp_path, reference):
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Standard errors from JK1 replicate weights" in html
     assert "Taylor" not in html and "single PSU" not in html
+
+
+@pytest.mark.parametrize("kind", ["JK1", "JKn"])
+def test_conversion_from_a_linearisation_design_equals_r(data, kind):
+    """as_replicate gives R's as.svrepdesign replicate weights, column for column, and its
+    scale and rscales (replicate_scales.csv)."""
+    from coprod.design import make_design
+    from coprod.replicate import as_replicate
+
+    base = make_design(data, weights="weight", strata=None if kind == "JK1" else "country",
+                       psu="psu", keep_data=True)
+    rep = as_replicate(base, kind)
+    cols = [c for c in data.columns if c.startswith(PREFIX[kind])]
+    np.testing.assert_allclose(rep.repweights, data[cols].to_numpy(), rtol=1e-12, atol=1e-12)
+    scale, rscales, _ = scales(kind)
+    assert rep.scale == pytest.approx(scale, rel=1e-12)
+    np.testing.assert_allclose(rep.rscales, rscales, rtol=1e-12)
+
+
+def test_bootstrap_conversion_is_seeded_and_has_r_scale(data):
+    from coprod.design import make_design
+    from coprod.replicate import as_replicate
+
+    base = make_design(data, weights="weight", strata="country", psu="psu", keep_data=True)
+    a, b = (as_replicate(base, "bootstrap", replicates=50, seed=7) for _ in range(2))
+    assert np.array_equal(a.repweights, b.repweights)
+    assert not np.array_equal(a.repweights, as_replicate(base, "bootstrap", replicates=50,
+                                                          seed=8).repweights)
+    scale, _, _ = scales("bootstrap")
+    assert a.scale == pytest.approx(scale, rel=1e-12)  # R's n/((n-1)(R-1)), same strata
+    # each replicate redraws every stratum's PSUs: per stratum the factors sum to n_h
+    f = a.repweights / base.weights[:, None]
+    for h in ("AA", "BB", "CC"):
+        psus = data.loc[data["country"] == h, "psu"]
+        first = ~psus.duplicated()
+        assert np.allclose(f[psus.index[first]].sum(axis=0), first.sum())

@@ -236,3 +236,69 @@ def _numeric(s: pd.Series, what: str) -> np.ndarray:
         raise DataError(f"{what} has {int(bad.sum())} missing, negative or non-numeric "
                         f"value(s), e.g. {s.iloc[i]!r} in row {i + 1}")
     return x
+
+
+def as_replicate(design, type: str = "JKn", *, replicates: int = 50, seed: int | None = None,
+                 mse: bool = False) -> ReplicateDesign:
+    """Replicate weights from a linearisation design, as R's ``as.svrepdesign``: JK1 (one
+    stratum: each replicate deletes a PSU, the others' weights times n/(n-1)), JKn (the same
+    within each stratum; rscales (n_h-1)/n_h, times the finite-population factor), or bootstrap
+    (in each stratum n_h PSUs drawn with replacement, weights times the draw counts; R's scale
+    n/((n-1)(R-1)) with n the harmonic mean of PSUs per stratum; ``seed`` makes it
+    reproducible, but R's random numbers cannot be reproduced). Replicates follow the order in
+    which strata and PSUs first appear in the data, as R's."""
+    from .design import SurveyDesign
+
+    if not isinstance(design, SurveyDesign):
+        raise ConfigError("as_replicate converts a linearisation design (strata and PSUs)")
+    if design.ssu is not None:
+        raise ConfigError("as_replicate: a design with second-stage units cannot be converted "
+                          "(R uses the first stage only); drop design.ssu")
+    psu_order = pd.unique(design.psu)                      # first appearance
+    strata_order = pd.unique(design.psu_stratum[psu_order])
+    fpc = (np.ones(len(design.n_psu)) if design.fpc is None
+           else (design.fpc - design.n_psu) / design.fpc)  # R's "correction" 1 - n/N
+    cols, rscales = [], []
+    if type == "JK1":
+        if len(design.n_psu) > 1:
+            raise ConfigError("as_replicate: JK1 is for a design without strata (R: \"Can't "
+                              "use JK1 for a stratified design\"); use JKn")
+        n = len(psu_order)
+        for p in psu_order:
+            cols.append(np.where(design.psu == p, 0.0, n / (n - 1)))
+        scale, rscales = float(fpc[0] * (n - 1) / n), np.ones(n)
+    elif type == "JKn":
+        for h in strata_order:
+            members = [p for p in psu_order if design.psu_stratum[p] == h]
+            n_h = len(members)
+            if n_h < 2:
+                raise ConfigError(f"as_replicate: stratum {design.strata_labels[h]!r} has a "
+                                  "single PSU; JKn needs at least two per stratum")
+            in_h = design.stratum == h
+            for p in members:
+                cols.append(np.where(in_h, np.where(design.psu == p, 0.0, n_h / (n_h - 1)),
+                                     1.0))
+                rscales.append(fpc[h] * (n_h - 1) / n_h)
+        scale, rscales = 1.0, np.array(rscales)
+    elif type == "bootstrap":
+        if design.fpc is not None:
+            raise ConfigError("as_replicate: bootstrap replicates of a design with fpc are not "
+                              "supported; use JKn")
+        rng = np.random.default_rng(seed)
+        factors = np.zeros((len(design.psu_stratum), replicates))
+        for h in strata_order:
+            members = np.array([p for p in psu_order if design.psu_stratum[p] == h])
+            draws = rng.integers(0, len(members), size=(replicates, len(members)))
+            for r in range(replicates):
+                factors[members, r] = np.bincount(draws[r], minlength=len(members))
+        cols = list(factors[design.psu].T)
+        nbar = 1.0 / np.mean(1.0 / design.n_psu[design.n_psu > 0])
+        scale, rscales = float(nbar / ((nbar - 1) * (replicates - 1))), np.ones(replicates)
+    else:
+        raise ConfigError(f"as_replicate: type {type!r}: JK1, JKn or bootstrap")
+    rep = np.column_stack(cols) * design.weights[:, None]
+    return ReplicateDesign(weights=design.weights, repweights=np.asfortranarray(rep), type=type,
+                           scale=scale, rscales=np.asarray(rscales, float), mse=mse,
+                           deff=design.deff, columns={"weights": design.columns.get("weights"),
+                                                      "replicates": f"{type} from the design"},
+                           data=design.data, in_domain=design.in_domain)
