@@ -446,3 +446,18 @@ def test_grouping_from_params_metadata_or_config(tmp_path):
                                                "effects": False}
     assert resolve_grouping({"column": "r", "label": "R", "effects": True}, meta, cfg) == \
         {"column": "r", "label": "R", "effects": True}
+
+
+def test_the_rows_can_be_called_what_they_are():
+    """report.words.respondents names the rows (a survey of schools) in captions and the key
+    findings."""
+    import pandas as pd
+
+    from coprod.report import _prevalence_lines, figure_caption, unit_word
+
+    words = {"respondents": "schools"}
+    assert unit_word(words) == "schools" and unit_word({}) == "respondents"
+    assert "share of schools with each outcome" in figure_caption("prevalence", unit="schools")
+    prev = pd.DataFrame({"outcome": ["y", "y"], "group": ["A", "B"], "estimate": [0.2, 0.4]})
+    (line,) = _prevalence_lines(prev, ["y"], words, {}, True)
+    assert line.endswith("20% (A) to 40% (B) of schools (weighted).")

@@ -204,7 +204,7 @@ def prevalence_figure(prev: pd.DataFrame, *, words: dict | None = None,
         ax.set_xlabel(group_label)
         ax.set_ylim(0, 100)
         if i % ncols == 0:
-            ax.set_ylabel("Share of respondents (%)")
+            ax.set_ylabel(f"Share of {word('respondents', words)} (%)")
     for ax in axes.flat[len(domains):]:
         ax.set_visible(False)
     fig.legend(*_unique_handles(axes.flat[:1]), loc="outside lower center", ncols=len(kinds))

@@ -31,7 +31,7 @@ SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.
 SOFTWARE = ["pandas", "numpy", "scipy", "statsmodels", "matplotlib", "snakemake", "pyarrow",
             "coprod"]
 FIGURE_CAPTIONS = {
-    "prevalence": "Prevalence of {subject}: the {weighted}share of respondents with each "
+    "prevalence": "Prevalence of {subject}: the {weighted}share of {unit} with each "
                   "outcome{by_group}, with {pct} {ci} confidence intervals (logit intervals, as "
                   "survey::svyciprop).",
     "forest": "Odds ratios of the {models}{side_by_side}; one row per covariate level, "
@@ -319,7 +319,8 @@ def figure_html(name: str, png: bytes, caption: str) -> str:
 def figure_caption(name: str, group_label: str = "Group", pct: str = "95%",
                    subject: str = "the outcomes", weighted: bool = True, *,
                    ci: str = "design-based", models: str = "pooled models", n_groups: int = 2,
-                   n_outcomes: int = 2, log: str = "results/clean/cleaning_log.csv") -> str:
+                   n_outcomes: int = 2, log: str = "results/clean/cleaning_log.csv",
+                   unit: str = "respondents") -> str:
     """A figure's caption: ``models`` names the models of the forest and prediction figures
     (:func:`models_phrase`); with one group, the prevalence is not 'by group'."""
     from .tables import lower_word
@@ -329,9 +330,17 @@ def figure_caption(name: str, group_label: str = "Group", pct: str = "95%",
     group = lower_word(group_label)
     return FIGURE_CAPTIONS.get(key, name).format(
         group=group, pct=pct, subject=subject, weighted="weighted " if weighted else "", ci=ci,
+        unit=unit,
         models=models, log=log, by_group=f", by {group}" if n_groups > 1 else "",
         with_weights=" with the survey weights" if weighted else "",
         side_by_side=", the outcomes side by side" if n_outcomes > 1 else "")
+
+
+def unit_word(words: dict | None) -> str:
+    """What the rows are, in the plural (report.words.respondents: schools, households...)."""
+    from .tables import word
+
+    return word("respondents", words)
 
 
 def fixed_effects(grouping: dict, n_groups: int, covariates: list[str]) -> bool:
@@ -376,7 +385,7 @@ def _prevalence_lines(prev, compare, words, labels, weighted) -> list[str]:
     """'X: 12% (A) to 40% (B) of respondents'; with one group, 'X: 12% of respondents'."""
     from .tables import fmt
 
-    out, tail = [], f" of respondents{' (weighted)' if weighted else ''}."
+    out, tail = [], f" of {esc(unit_word(words))}{' (weighted)' if weighted else ''}."
     for o in compare:
         p = prev[prev["outcome"] == o].dropna(subset=["estimate"])
         share = lambda r: f"{fmt(r['estimate'] * 100, 0)}%"  # noqa: E731
@@ -824,7 +833,8 @@ def _captions(names: list[str], config: dict, settings: dict, grp: dict, n_group
               n_outcomes=len(settings["figures"]["compare"]),
               models=models_phrase(settings["figures"]["forest_sample"], grp, n_groups,
                                    list(config["models"]["covariates"]), settings["words"]),
-              log=str(Path(clean_table).with_name("cleaning_log.csv")))  # beside the table
+              log=str(Path(clean_table).with_name("cleaning_log.csv")),  # beside the table
+              unit=unit_word(settings["words"]))
     return [figure_caption(name, **kw) for name in names]
 
 

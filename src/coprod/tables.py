@@ -657,7 +657,8 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
     ci, pct = variance_wording(design)["ci"], f"{conf_level:.0%}"
     write_table_files(descriptives_table(desc, groups=groups, words=words),
                       paths["descriptives"], name="descriptives",
-                      caption=f"Respondents by {lower_word(grp['label'])}: "
+                      caption=f"{word('respondents', words).capitalize()} by "
+                              f"{lower_word(grp['label'])}: "
                               f"{'weighted ' if weighted else ''}% or mean [{pct} CI]",
                       note=f"{'Weighted p' if weighted else 'P'}ercentages (categories) or means "
                            f"(numbers) with {pct} {ci} confidence intervals; n is unweighted.")
