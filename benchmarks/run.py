@@ -1,7 +1,8 @@
 """Speed and scale figures of the coprod pipeline, each next to its target (not a test).
 
-    .venv/bin/python benchmarks/run.py            # everything (about 10 minutes on 2 cores)
+    .venv/bin/python benchmarks/run.py            # everything (about 15 minutes on 2 cores)
     .venv/bin/python benchmarks/run.py --quick    # a smoke check: no 1M pipeline, one repeat each
+    .venv/bin/python benchmarks/run.py --skip cold,scale,micro    # only the replicate figures
     make bench                                    # the same as the first line
 
 Every pipeline run happens in a fresh copy of the project in a temporary folder (Snakefile,
@@ -19,7 +20,13 @@ workflow/, scripts/, config/, data/), so the repository's own results/ are never
   (clean / models / report) from the rules' ``benchmark:`` files (results/benchmarks/), the peak
   RSS of every job, and the 100k -> 1M growth;
 * on 1,000,000 synthetic rows: one pooled design-based model (``coprod.svy_logit``, 5 strata,
-  2,000 clusters, 6 terms) and the design-based variance step against the fit alone.
+  2,000 clusters, 6 terms) and the design-based variance step against the fit alone;
+* replicate weights (``--skip replicate`` leaves them out; ``--quick``: 100,000 rows): a design
+  of 80 bootstrap-style replicates (Poisson(1) factors per PSU times the weight, 2,000 PSUs) on
+  1,000,000 synthetic rows, 8 terms (13 columns): ``make_replicate_design`` and
+  ``fit_svy_logit`` (the pooled model and its 80 refits) with ``COPROD_THREADS=2`` and ``=1``,
+  against R's ``svyglm`` on the same ``svrepdesign`` (benchmarks/replicate_bench.R; skipped,
+  with a note, without Rscript or the survey package), and how far the two agree.
 
 Wall times depend on what else runs on the machine: the load average is printed with each figure.
 Results also go to benchmarks/out/ (git-ignored): the table and a JSON file.
@@ -297,6 +304,187 @@ def bench_micro(n: int, repeats: int) -> dict:
 
 
 # --------------------------------------------------------------------------------------------
+# replicate weights: coprod vs R's svyglm on the same replicate design
+# --------------------------------------------------------------------------------------------
+REP_FORMULA = "y ~ age + female + efficacy + income + education + urban + region + married"
+REP_LEVELS = {"education": ["low", "medium", "high"], "urban": ["rural", "urban"],
+              "region": ["north", "east", "south", "west", "centre"]}
+
+
+def replicate_data(folder: Path, n: int, n_rep: int = 80, psus: int = 2000) -> dict:
+    """The synthetic replicate-weight survey, written once for both languages: ``data.parquet``
+    (Python) and ``data.csv`` (R), one row per respondent with the model's variables, the
+    full-sample weight ``w`` and ``psu`` (0..psus-1); ``factors.npy`` / ``factors.csv``: the
+    replicates' bootstrap-style factors, Poisson(1) per PSU (psus x n_rep). Each side rebuilds
+    the (n x n_rep) combined replicate weights as factor of the row's PSU times ``w``, so a
+    1M x 90 file is neither written nor read."""
+    import numpy as np
+    import pandas as pd
+    from scipy.special import expit
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(2024)
+    psu = rng.integers(0, psus, n)
+    u = rng.normal(0, 0.3, psus)[psu]                    # a PSU effect: a design effect > 1
+    df = pd.DataFrame({
+        "psu": psu, "w": rng.uniform(0.3, 3.0, psus)[psu] * rng.uniform(0.5, 2.0, n),
+        "age": rng.integers(18, 91, n).astype(float), "female": rng.integers(0, 2, n) + 0.0,
+        "efficacy": rng.integers(1, 5, n) + 0.0, "income": rng.normal(0, 1, n),
+        "education": pd.Categorical.from_codes(rng.integers(0, 3, n),
+                                               categories=REP_LEVELS["education"]),
+        "urban": pd.Categorical.from_codes(rng.integers(0, 2, n), categories=REP_LEVELS["urban"]),
+        "region": pd.Categorical.from_codes(rng.integers(0, 5, n),
+                                            categories=REP_LEVELS["region"]),
+        "married": rng.integers(0, 2, n) + 0.0})
+    eta = (-1 + 0.02 * (df["age"] - 50) + 0.3 * df["female"] + 0.5 * (df["efficacy"] - 2.5)
+           + 0.2 * df["income"] + 0.3 * df["education"].cat.codes
+           + 0.2 * df["region"].cat.codes - 0.1 * df["married"] + u)
+    df["y"] = (rng.random(n) < expit(eta)).astype(float)
+    factors = rng.poisson(1.0, (psus, n_rep)).astype(float)
+    df.to_parquet(folder / "data.parquet", index=False)
+    df.to_csv(folder / "data.csv", index=False)
+    np.save(folder / "factors.npy", factors)
+    pd.DataFrame(factors, columns=[f"f{i + 1}" for i in range(n_rep)]).to_csv(
+        folder / "factors.csv", index=False)
+    return {"n": n, "replicates": n_rep, "psus": psus}
+
+
+REPLICATE = r"""
+import json, sys, time
+from pathlib import Path
+import numpy as np, pandas as pd
+from coprod.replicate import make_replicate_design
+from coprod.survey import fit_svy_logit
+
+folder, repeats, formula = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+df = pd.read_parquet(folder / "data.parquet")
+factors = np.load(folder / "factors.npy")
+# the combined replicate weights as a producer ships them: one column per replicate
+rep = factors[df["psu"].to_numpy()] * df["w"].to_numpy()[:, None]
+df = pd.concat([df, pd.DataFrame(rep, columns=[f"rw{i + 1}" for i in range(rep.shape[1])])],
+               axis=1)
+del rep
+
+def best(fn):
+    times, out = [], None
+    for _ in range(repeats):
+        t = time.perf_counter(); out = fn(); times.append(time.perf_counter() - t)
+    return times, out
+
+# warm-up on 2,000 rows (the formula engine and scipy are imported on first use), untimed
+small = df.iloc[:2000].reset_index(drop=True)
+fit_svy_logit(formula, make_replicate_design(small, weights="w", replicates=r"rw\d+",
+                                             type="bootstrap", keep_data=True))
+build, design = best(lambda: make_replicate_design(
+    df, weights="w", replicates=r"rw\d+", type="bootstrap", combined=True, keep_data=True))
+cpu0 = time.process_time()
+fit, res = best(lambda: fit_svy_logit(formula, design))
+fit_cpu = (time.process_time() - cpu0) / repeats
+se = np.sqrt(np.diag(res.cov.to_numpy()))
+assert np.isfinite(se).all()
+print(json.dumps({"n": len(df), "replicates": design.replicates, "p": len(res.params),
+                  "build": build, "fit": fit, "fit_cpu": fit_cpu,
+                  "terms": list(res.params.index),
+                  "estimate": res.params.tolist(), "std_error": se.tolist(),
+                  "flags": [f["flag"] for f in res.flags]}))
+"""
+
+
+def r_available() -> str | None:
+    """None when Rscript with the survey package is there, else why not."""
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        return "Rscript not found"
+    proc = subprocess.run([rscript, "-e", "quit(status = !requireNamespace('survey', "
+                           "quietly = TRUE))"], capture_output=True, text=True)
+    return None if proc.returncode == 0 else "R's survey package is not installed"
+
+
+def bench_replicate(tmp: Path, n: int, repeats: int, r_rows: int | None = None,
+                    r_multicore: bool = False) -> dict:
+    """Build the data once; coprod with COPROD_THREADS=2 and =1 (each in a fresh process with
+    one BLAS thread: the replicate fits, not BLAS, use the threads); then R's svyglm on the same
+    design (``r_rows``: on a smaller data set of that many rows instead, when R is too slow at
+    ``n``; its time is then scaled by n / r_rows and marked as such)."""
+    import numpy as np
+
+    folder = tmp / f"replicate_{n}"
+    t0 = time.perf_counter()
+    res = {**replicate_data(folder, n), "load": os.getloadavg()[0]}
+    res["write_s"] = time.perf_counter() - t0
+    for threads in (2, 1):
+        res[f"threads{threads}"] = run_replicate_py(folder, threads, repeats)
+    a, b = res["threads2"], res["threads1"]
+    res["threads_agree"] = float(max(np.max(np.abs(np.subtract(a["estimate"], b["estimate"]))),
+                                     np.max(np.abs(np.subtract(a["std_error"],
+                                                               b["std_error"])))))
+    why = r_available()
+    if why:
+        res["r_skipped"] = why
+        return res
+    same = not r_rows or r_rows >= n
+    r_folder, py = folder, res["threads2"]
+    if not same:  # R on a smaller survey: its time scaled up; agreement on that survey
+        r_folder = tmp / f"replicate_{r_rows}"
+        replicate_data(r_folder, r_rows)
+        py = run_replicate_py(r_folder, 2, 1)
+    try:
+        res["r"] = {**bench_r(r_folder, multicore=False), "n": n if same else r_rows}
+        if r_multicore:
+            res["r_multicore"] = {**bench_r(r_folder, multicore=True), "n": res["r"]["n"]}
+    except RuntimeError as exc:  # keep coprod's figures; the table says why R's are missing
+        res.pop("r", None)
+        res["r_skipped"] = f"R failed ({str(exc).splitlines()[-1][:120]})"
+        return res
+    res["agreement"] = {**replicate_agreement(py, r_folder / "r_coef.csv"), "n": res["r"]["n"]}
+    return res
+
+
+def run_replicate_py(folder: Path, threads: int, repeats: int) -> dict:
+    proc = subprocess.run([sys.executable, "-c", REPLICATE, str(folder), str(repeats),
+                           REP_FORMULA],
+                          env={**env(), **ONE_THREAD, "COPROD_THREADS": str(threads)},
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"replicate benchmark ({threads} threads) failed:\n"
+                           f"{proc.stderr[-3000:]}")
+    return {**json.loads(proc.stdout.strip().splitlines()[-1]), "threads": threads}
+
+
+def bench_r(folder: Path, multicore: bool) -> dict:
+    import pandas as pd
+
+    load = os.getloadavg()[0]
+    cmd = [shutil.which("Rscript"), str(ROOT / "benchmarks" / "replicate_bench.R"), str(folder)]
+    proc = subprocess.run(cmd + (["multicore"] if multicore else []), capture_output=True,
+                          text=True, env={**env(), **ONE_THREAD})
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
+    t = pd.read_csv(folder / "r_time.csv").set_index("what")["seconds"]
+    return {"build": float(t["build"]), "fit": float(t["fit"]), "fit_cpu": float(t["fit_cpu"]),
+            "load": load}
+
+
+def replicate_agreement(py: dict, r_csv: Path) -> dict:
+    """Largest |d estimate| and relative d SE between coprod and R, matched by term
+    (``region[T.east]`` is R's ``regioneast``)."""
+    import numpy as np
+    import pandas as pd
+
+    r = pd.read_csv(r_csv).set_index("term")
+    names = ["(Intercept)" if t == "Intercept" else t.replace("[T.", "").rstrip("]")
+             for t in py["terms"]]
+    missing = [t for t in names if t not in r.index]
+    if missing or len(names) != len(r):
+        return {"ok": False, "error": f"terms differ: {missing or list(r.index)}"}
+    r = r.loc[names]
+    d_est = float(np.max(np.abs(np.asarray(py["estimate"]) - r["estimate"].to_numpy())))
+    d_se = float(np.max(np.abs(np.asarray(py["std_error"]) / r["std_error"].to_numpy() - 1)))
+    return {"max_abs_estimate_diff": d_est, "max_rel_se_diff": d_se, "terms": len(names),
+            "ok": bool(d_est < 1e-6 and d_se < 1e-5)}
+
+
+# --------------------------------------------------------------------------------------------
 # the table
 # --------------------------------------------------------------------------------------------
 def status(ok) -> str:
@@ -384,6 +572,42 @@ def report(res: dict) -> str:
                     f"{v['model']:.2f} s vs {base:.2f} s = {v['model'] / base:.2f}x "
                     f"(variance step {v['variance']:.3f} s)", "<= 1.2x",
                     v["model"] / base <= 1.2)
+    rep = res.get("replicate")
+    if rep:
+        size = f"{rep['n'] // 10 ** 6}M" if rep["n"] >= 10 ** 6 else f"{rep['n'] // 1000}k"
+        t2, t1 = rep["threads2"], rep["threads1"]
+        build, fit2, fit1 = min(t2["build"]), min(t2["fit"]), min(t1["fit"])
+        runs = f"best of {len(t2['fit'])}" if len(t2["fit"]) > 1 else "one run"
+        add(f"replicate design {rep['replicates']} x {size}: build "
+            f"({rep['psus']:,} PSUs, combined bootstrap weights)", f"{build:.2f} s")
+        add(f"pooled model, {rep['replicates']} replicates, 2 threads ({t2['p']} columns)",
+            f"{fit2:.1f} s ({runs}; CPU {t2['fit_cpu']:.1f} s; load {rep['load']:.1f})",
+            "<= 15 s", fit2 <= 15 if rep["n"] >= 10 ** 6 else None)
+        add("  same, 1 thread", f"{fit1:.1f} s (CPU {t1['fit_cpu']:.1f} s); 1 thread / 2 threads "
+            f"= {fit1 / fit2:.2f}x; results differ by {rep['threads_agree']:.1e}")
+        if "r_skipped" in rep:
+            add("R svyglm on the same design", f"skipped: {rep['r_skipped']}")
+        else:
+            r = rep["r"]
+            scaled = r["n"] != rep["n"]
+            r_fit = r["fit"] * rep["n"] / r["n"] if scaled else r["fit"]
+            rn = f"{r['n'] // 1000}k" if r["n"] < 10 ** 6 else f"{r['n'] // 10 ** 6}M"
+            add("R svyglm on the same design" + (f" (SCALED: run on {rn} rows x "
+                                                 f"{rep['n'] / r['n']:g})" if scaled else ""),
+                f"{r_fit:.1f} s (one run; svrepdesign {r['build']:.1f} s; load {r['load']:.1f})")
+            if "r_multicore" in rep:
+                rm = rep["r_multicore"]
+                rm_fit = rm["fit"] * rep["n"] / rm["n"] if scaled else rm["fit"]
+                add("  R svyglm, multicore = TRUE (2 forked processes)", f"{rm_fit:.1f} s "
+                    f"= {rm_fit / fit2:.1f}x coprod's 2 threads")
+            add("speed-up vs R (coprod 2 threads)" + (" (SCALED R time)" if scaled else ""),
+                f"{r_fit / fit2:.1f}x (1 thread: {r_fit / fit1:.1f}x)", ">= 4x",
+                r_fit / fit2 >= 4)
+            a = rep["agreement"]
+            an = f" (on the {a['n']:,}-row survey)" if scaled else ""
+            add(f"  coprod vs R: max |d estimate|, max rel d SE{an}",
+                a.get("error") or f"{a['max_abs_estimate_diff']:.1e}, "
+                f"{a['max_rel_se_diff']:.1e}", "same numbers", a["ok"])
     width = max(len(r[0]) for r in rows)
     vw = max(len(r[1]) for r in rows)
     lines = [f"{'figure':<{width}}  {'value':<{vw}}  {'target':<12}  status",
@@ -395,11 +619,21 @@ def report(res: dict) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="coprod speed and scale figures")
     parser.add_argument("--quick", action="store_true",
-                        help="smoke check: one repeat each, 100k only (no 1M pipeline)")
+                        help="smoke check: one repeat each, 100k only (no 1M pipeline; "
+                             "replicate figures on 100k rows)")
     parser.add_argument("--sizes", default=None,
                         help="respondents for the scale runs, comma-separated "
                              "(default 100000,1000000; --quick: 100000)")
-    parser.add_argument("--skip", default="", help="comma-separated: cold,scale,micro")
+    parser.add_argument("--skip", default="",
+                        help="comma-separated: cold,scale,micro,replicate")
+    parser.add_argument("--replicate-rows", type=int, default=None,
+                        help="respondents of the replicate-weights figures (default 1000000; "
+                             "--quick: 100000)")
+    parser.add_argument("--r-rows", type=int, default=None,
+                        help="run R's svyglm on a survey of this many rows instead and scale "
+                             "its time up (for when R is too slow on the full size)")
+    parser.add_argument("--r-multicore", action="store_true",
+                        help="also time R's svyglm with multicore = TRUE (2 processes)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary project copies")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in (args.sizes or ("100000" if args.quick else "100000,1000000"))
@@ -423,6 +657,14 @@ def main(argv=None) -> int:
         if "micro" not in skip:
             print("- svy_logit and the variance step on 1,000,000 rows ...", flush=True)
             res["micro"] = bench_micro(10 ** 6, repeats)
+        if "replicate" not in skip:
+            n_rep = args.replicate_rows or (100_000 if args.quick else 10 ** 6)
+            print(f"- replicate weights: 80 replicates on {n_rep:,} rows, coprod (2 and 1 "
+                  "threads) and R's svyglm ...", flush=True)
+            res["replicate"] = bench_replicate(tmp, n_rep, repeats, args.r_rows,
+                                               args.r_multicore)
+            if "r_skipped" in res["replicate"]:
+                print(f"  note: no R figures ({res['replicate']['r_skipped']})", flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

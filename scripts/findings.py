@@ -18,6 +18,7 @@ def main(sm):
         digits=sm.params.digits,
         words=sm.params.words,
         outputs=dict(sm.output.items()),
+        group=sm.params.group,
     )
 
 

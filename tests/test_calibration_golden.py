@@ -155,3 +155,27 @@ def test_raked_design_by_config_alone_equals_r(tmp_path, reference):
     assert "Calibrated weights: raking (R&#x27;s rake)" in html or \
         "Calibrated weights: raking (R's rake)" in html
     assert "Weights before calibration:" in html and "sum 850" in html
+
+
+def test_zero_totals_and_empty_replicate_levels_are_refused_by_name(data, tmp_path):
+    """A level with respondents but a total of 0 (R: "strata in sample absent from
+    population"), and a JK1 replicate that deletes every respondent of a level: one line each,
+    naming the level (never weights of 0 or NaN that look like estimates)."""
+    from coprod.errors import DataError
+
+    p = tmp_path / "totals.csv"
+    p.write_text("variable,level,total\nagegrp,18-34,0\nagegrp,35-54,250\nagegrp,55+,600\n")
+    base = make_design(data, weights="weight", strata="country", psu="psu", keep_data=True)
+    with pytest.raises(DataError, match=r"level\(s\) \['18-34'\] of 'agegrp' have respondents "
+                                        r"but a population total of 0"):
+        calibrate(base, data, calibration_spec({"method": "poststrat", "variables": ["agegrp"],
+                                                "totals": str(p)}))
+    # a level held by one PSU only: the JK1 replicate deleting that PSU leaves it empty
+    small = data.assign(agegrp=np.where(data["psu"] == "AA-00", "tiny", "rest"))
+    p.write_text("variable,level,total\nagegrp,tiny,10\nagegrp,rest,840\n")
+    rep = make_replicate_design(small, weights="weight", replicates="^jk1_\\d+$", type="JK1",
+                                keep_data=True)
+    with pytest.raises(DataError, match=r"replicate 1 has no weight in level\(s\) \['tiny'\] "
+                                        "of 'agegrp'"):
+        calibrate(rep, small, calibration_spec({"method": "poststrat", "variables": ["agegrp"],
+                                                "totals": str(p)}))

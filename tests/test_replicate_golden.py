@@ -228,3 +228,19 @@ def test_bootstrap_conversion_is_seeded_and_has_r_scale(data):
         psus = data.loc[data["country"] == h, "psu"]
         first = ~psus.duplicated()
         assert np.allclose(f[psus.index[first]].sum(axis=0), first.sum())
+
+
+def test_replicates_without_weight_are_refused_for_models_and_noted_for_means(data):
+    """A domain that lies inside one PSU: the JK1 replicate deleting that PSU has no weight
+    there. A model stops with a message naming it (R's svyglm fails too); a mean leaves it out
+    of the variance and says so (R drops it with a warning)."""
+    from coprod.errors import ModelError
+
+    d = design_of(data, "JK1", False)
+    dom = (data["psu"] == "AA-00").to_numpy()
+    with pytest.raises(ModelError, match="replicate weight\\(s\\) 1 are zero for every "
+                                         "respondent of this model"):
+        fit_svy_logit("individual ~ age", d.domain(dom))
+    mean = svy_mean(data["age"], data, {}, dom, built=d)
+    assert np.isfinite(mean["std_error"])
+    assert mean["note"].startswith("1 replicate(s) have no weight here")

@@ -26,6 +26,16 @@ METHODS = ("poststrat", "rake", "linear", "raking")
 
 # -- the variance adjustments of a calibrated linearisation design ----------------------------
 
+def _indicator(codes: np.ndarray):
+    """The (levels x rows) 0/1 matrix of a grouping, sparse: group sums of any n x k matrix in
+    one product instead of a scatter per row."""
+    from scipy import sparse
+
+    n = len(codes)
+    return sparse.csr_matrix((np.ones(n), (codes, np.arange(n))),
+                             shape=(int(codes.max()) + 1, n))
+
+
 @dataclass(frozen=True, eq=False)
 class PostStrata:
     """R's post-stratification: influence values minus their old-weighted post-stratum mean."""
@@ -36,10 +46,8 @@ class PostStrata:
 
     def adjust(self, Z: np.ndarray) -> np.ndarray:
         psw = np.where((self.neww == 0) & (self.oldw == 0), 1.0, self.neww)
-        k = int(self.codes.max()) + 1
-        sums = np.zeros((k, Z.shape[1]))
-        np.add.at(sums, self.codes, Z * (self.oldw / psw)[:, None])
-        means = sums / np.bincount(self.codes, weights=self.oldw, minlength=k)[:, None]
+        onehot = _indicator(self.codes)
+        means = (onehot @ (Z * (self.oldw / psw)[:, None])) / (onehot @ self.oldw)[:, None]
         return Z - means[self.codes] * psw[:, None]
 
 
@@ -52,13 +60,25 @@ class Raking:
     margins: tuple  # ((codes, psw), ...)
 
     def adjust(self, Z: np.ndarray) -> np.ndarray:
+        """The sweeps only ever subtract ``psw_m`` times a per-level value of margin m, so they
+        are run on those per-level values (levels x columns) through the margins' cross
+        tables, and applied to the rows once: two passes over Z instead of sixty."""
+        ks = [int(c.max()) + 1 for c, _ in self.margins]
+        counts = [np.bincount(c, minlength=k) for (c, _), k in zip(self.margins, ks)]
+        base = [(_indicator(c) @ (Z / psw[:, None])) / n[:, None]
+                for (c, psw), n in zip(self.margins, counts)]
+        cross = {}  # cross[m, j][a, b]: mean over level a of m of psw_j / psw_m on level b of j
+        for m, (cm, pm) in enumerate(self.margins):
+            for j, (cj, pj) in enumerate(self.margins):
+                t = np.bincount(cm * ks[j] + cj, weights=pj / pm, minlength=ks[m] * ks[j])
+                cross[m, j] = t.reshape(ks[m], ks[j]) / counts[m][:, None]
+        coef = [np.zeros((k, Z.shape[1])) for k in ks]
         for _ in range(10):
-            for codes, psw in self.margins:
-                k = int(codes.max()) + 1
-                sums = np.zeros((k, Z.shape[1]))
-                np.add.at(sums, codes, Z / psw[:, None])
-                means = sums / np.bincount(codes, minlength=k)[:, None]
-                Z = Z - psw[:, None] * means[codes]
+            for m in range(len(self.margins)):
+                mean = base[m] - sum(cross[m, j] @ coef[j] for j in range(len(self.margins)))
+                coef[m] = coef[m] + mean
+        for (c, psw), cm in zip(self.margins, coef):
+            Z = Z - psw[:, None] * cm[c]
         return Z
 
 
@@ -70,10 +90,12 @@ class Greg:
     A: np.ndarray   # (n, q) model matrix times sqrt(old weights)
     w: np.ndarray   # (n,) g * sqrt(old weights)
 
+    def __post_init__(self):  # the projection's orthonormal basis, once per design
+        object.__setattr__(self, "Q", np.linalg.qr(self.A)[0])
+
     def adjust(self, Z: np.ndarray) -> np.ndarray:
         Y = Z / self.w[:, None]
-        coef, *_ = np.linalg.lstsq(self.A, Y, rcond=None)
-        return (Y - self.A @ coef) * self.w[:, None]
+        return (Y - self.Q @ (self.Q.T @ Y)) * self.w[:, None]
 
 
 # -- the totals and the model matrix ----------------------------------------------------------
@@ -111,6 +133,22 @@ def _grand(totals: dict, path) -> tuple[dict, float | None]:
             raise ConfigError(f"{path}: the totals of '{v}' sum to {s:g}, not {ref:g}: every "
                               "margin must add up to the same population")
     return totals, ref
+
+
+def _margin(data: pd.DataFrame, var: str, tot: dict, path) -> tuple[np.ndarray, np.ndarray]:
+    """One calibration variable: each row's level number and the levels' totals. A level with
+    a total of 0 and no respondents is left out (as R); with respondents it is refused (their
+    weights would become 0, R: "strata in sample absent from population")."""
+    levels = _ordered_levels(data, var, tot)
+    col = data[var].astype(str) if var in data.columns else None
+    present = set(col.unique()) if col is not None else set()
+    zero = [lv for lv in levels if tot[lv] == 0]
+    bad = [lv for lv in zero if lv in present]
+    if bad:
+        raise DataError(f"calibration: level(s) {bad} of '{var}' have respondents but a "
+                        f"population total of 0 in {path}")
+    levels = [lv for lv in levels if lv not in zero]
+    return _codes(data, var, levels, path), np.array([tot[lv] for lv in levels])
 
 
 def _codes(data: pd.DataFrame, var: str, levels: list, path) -> np.ndarray:
@@ -153,12 +191,11 @@ def model_matrix(data: pd.DataFrame, margins: dict, path) -> tuple[np.ndarray, n
     cols, pop = [np.ones(len(data))], []
     grand = None
     for var, tot in margins.items():
-        levels = _ordered_levels(data, var, tot)
-        codes = _codes(data, var, levels, path)
-        grand = sum(tot.values())
-        for k, lv in enumerate(levels[1:], 1):
+        codes, totals = _margin(data, var, tot, path)
+        grand = float(totals.sum())
+        for k in range(1, len(totals)):
             cols.append((codes == k).astype(float))
-            pop.append(tot[lv])
+            pop.append(totals[k])
     return np.column_stack(cols), np.array([grand, *pop])
 
 
@@ -300,7 +337,7 @@ def calibrate(design, data: pd.DataFrame, spec: CalibrationSpec):
     w0 = design.weights
     new, adjust = _calibrated(w0, data, spec, record=True)
     if isinstance(design, ReplicateDesign):
-        reps = np.column_stack([_calibrated(design.repweights[:, r], data, spec)[0]
+        reps = np.column_stack([_replicate_calibrated(design.repweights[:, r], r, data, spec)
                                 for r in range(design.replicates)])
         first = not design.calibration
         return replace(design, weights=new, repweights=np.asfortranarray(reps),
@@ -314,21 +351,30 @@ def calibrate(design, data: pd.DataFrame, spec: CalibrationSpec):
                    else design.weights_before)
 
 
+def _replicate_calibrated(w, r: int, data, spec: CalibrationSpec) -> np.ndarray:
+    """One replicate's weights calibrated; a level left without weight by the replicate (a
+    deleted PSU held all its respondents) stops with its name, as it has no calibration."""
+    for var, tot in spec.margins.items():
+        codes, totals = _margin(data, var, tot, spec.source)
+        empty = np.flatnonzero(~(np.bincount(codes, weights=w, minlength=len(totals)) > 0))
+        if len(empty):
+            levels = [lv for lv in _ordered_levels(data, var, tot) if tot[lv] != 0]
+            raise DataError(f"calibration: replicate {r + 1} has no weight in level(s) "
+                            f"{[levels[k] for k in empty]} of '{var}' (its deleted PSUs held "
+                            "all their respondents); merge small levels in the codebook")
+    return _calibrated(w, data, spec)[0]
+
+
 def _calibrated(w, data, spec: CalibrationSpec, record=False):
     """Calibrated weights of one weight vector, and (``record``) the variance adjustment."""
     path = spec.source
     if spec.method == "poststrat":
         (var, tot), = spec.margins.items()
-        levels = _ordered_levels(data, var, tot)
-        codes = _codes(data, var, levels, path)
-        new = poststratify_weights(w, codes, np.array([tot[lv] for lv in levels]))
+        codes, totals = _margin(data, var, tot, path)
+        new = poststratify_weights(w, codes, totals)
         return new, PostStrata(codes, w, new) if record else None
     if spec.method == "rake":
-        margins = []
-        for var, tot in spec.margins.items():
-            levels = _ordered_levels(data, var, tot)
-            margins.append((_codes(data, var, levels, path),
-                            np.array([tot[lv] for lv in levels])))
+        margins = [_margin(data, var, tot, path) for var, tot in spec.margins.items()]
         if not record:
             return rake_weights(w, margins, spec.epsilon, spec.maxit), None
         new, steps = rake_weights(w, margins, spec.epsilon, spec.maxit, record=True)

@@ -82,6 +82,8 @@ def svy_mean(y, data: pd.DataFrame, design: dict, domain=None, conf_level: float
             thetas = (W.T @ yy) / W.sum(axis=0)
         se = float(np.sqrt(d.variance(thetas, [mean])[0, 0]))
         df = d.degf(rows)
+        if d.discarded(thetas):
+            out["note"] = _discarded_note(d.discarded(thetas))
         out.update(_deff(mean_deff(d, rows, yy, se ** 2), len(rows)))
     else:
         df = design_df(d, rows)
@@ -154,8 +156,8 @@ def svy_proportion(y, data: pd.DataFrame, design: dict, domain=None,
         if model_based:
             var, df = 1.0 / bread, n - 1
         elif isinstance(d, ReplicateDesign):
-            var, df, se_p = _replicate_proportion(d, rows, yy, p)
-            out.update(_deff(mean_deff(d, rows, yy, se_p ** 2), n))
+            var, df, se_p, note = _replicate_proportion(d, rows, yy, p)
+            out.update(_deff(mean_deff(d, rows, yy, se_p ** 2), n), note=note)
         else:
             var = float(design_cov(d, rows, w * (yy - p))[0, 0]) / bread ** 2
             df = design_df(d, rows)
@@ -184,9 +186,20 @@ def _replicate_proportion(d, rows, yy, p) -> tuple[float, int, float]:
     with np.errstate(divide="ignore", invalid="ignore"):
         p_r = (W.T @ yy) / W.sum(axis=0)
         logit_r = np.log(p_r / (1 - p_r))
-    var = float(d.variance(logit_r, [np.log(p / (1 - p))])[0, 0])
+        var = float(d.variance(logit_r, [np.log(p / (1 - p))])[0, 0])
     se_p = float(np.sqrt(d.variance(p_r, [p])[0, 0]))
-    return var, d.degf(rows), se_p
+    notes = []
+    if d.discarded(p_r):
+        notes.append(_discarded_note(d.discarded(p_r)))
+    if np.isinf(logit_r).any():
+        notes.append(f"{int(np.isinf(logit_r).sum())} replicate(s) with no events (or only "
+                     "events) here: the logit interval is not informative")
+    return var, d.degf(rows), se_p, "; ".join(notes)
+
+
+def _discarded_note(k: int) -> str:
+    return (f"{k} replicate(s) have no weight here and were left out of the variance (as R "
+            "does, with a warning)")
 
 
 def _groups(data: pd.DataFrame) -> list[str]:

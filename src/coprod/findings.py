@@ -286,7 +286,8 @@ def findings_table(checked: pd.DataFrame, sources: dict, *, digits: int = 2,
 
 
 def run_findings(*, findings, coefficients, fit, contrast, outcomes, covariates, samples,
-                 contrast_outcomes, levels, conf_level, digits, words, outputs: dict):
+                 contrast_outcomes, levels, conf_level, digits, words, outputs: dict,
+                 group: str = "group"):
     """The findings rule: check every claim, write the tidy check and its display table."""
     from .io import write_csv
     from .tables import read_results, write_table_files
@@ -294,7 +295,7 @@ def run_findings(*, findings, coefficients, fit, contrast, outcomes, covariates,
     spec = load_claims(findings)
     claims = check_claims(spec, outcomes=list(outcomes), covariates=list(covariates),
                           samples=list(samples), contrast=list(contrast_outcomes or []),
-                          levels=dict(levels))
+                          levels=dict(levels), group=group)
     checked = check_findings(claims, read_results(coefficients, "coefficients"),
                              read_results(fit, "fit"), read_results(contrast, "contrast"),
                              contrast_outcomes=contrast_outcomes)

@@ -88,17 +88,42 @@ class ReplicateDesign:
         return out
 
     def degf(self, rows: np.ndarray) -> int:
-        """R's ``degf``: rank of the replicate weights of ``rows``, minus one."""
-        return replicate_rank(self.repweights[rows]) - 1
+        """R's ``degf``: rank of the replicate weights of ``rows``, minus one (remembered per
+        set of rows: a job asks for the same domain once per model, and the rank of a million
+        rows of 80 replicates takes a second or two)."""
+        rows = np.asarray(rows)
+        key = (len(rows), hash(rows.tobytes()))
+        cache = self.__dict__.setdefault("_degf_cache", {})
+        if key not in cache:
+            cache[key] = replicate_rank(self.rows_of(rows)) - 1
+        return cache[key]
+
+    def rows_of(self, rows: np.ndarray) -> np.ndarray:
+        """The replicate weights of ``rows``, without a copy when they are all the rows."""
+        rows = np.asarray(rows)
+        if len(rows) == self.n and (rows == np.arange(self.n)).all():
+            return self.repweights
+        return self.repweights[rows]
 
     def variance(self, thetas: np.ndarray, theta: np.ndarray) -> np.ndarray:
         """Covariance of an estimate from its replicates ``thetas`` (R x k) and full-sample
-        value ``theta`` (k,), as R's ``svrVar``."""
+        value ``theta`` (k,), as R's ``svrVar``: replicates without a result (NaN, e.g. no
+        weight in a domain) are left out, as R's ``na.omit`` does (see :meth:`discarded`)."""
         thetas = np.asarray(thetas, dtype=float).reshape(self.replicates, -1)
-        use = self.rscales > 0
+        keep = ~np.isnan(thetas).any(axis=1)
+        if not keep.any():
+            return np.full((thetas.shape[1],) * 2, np.nan)
+        thetas, rscales = thetas[keep], self.rscales[keep]
+        use = rscales > 0
         centre = np.asarray(theta, float).reshape(-1) if self.mse else thetas[use].mean(axis=0)
-        d = (thetas - centre) * np.sqrt(self.rscales)[:, None]
+        d = (thetas - centre) * np.sqrt(rscales)[:, None]
         return self.scale * (d.T @ d)
+
+    @staticmethod
+    def discarded(thetas) -> int:
+        """How many replicates gave no result (left out of the variance, as R warns)."""
+        t = np.asarray(thetas, dtype=float)
+        return int(np.isnan(t.reshape(len(t), -1)).any(axis=1).sum())
 
     def describe(self) -> str:
         c = self.columns

@@ -524,7 +524,11 @@ def _calibration_items(d: dict, lab, weights: dict | None) -> list[str]:
               f"{cal['bounds'][1]:g}]" if cal.get("bounds") else "")
     out = [f"Calibrated weights: {method} to the population totals of "
            + ", ".join(lab(v) for v in cal["variables"])
-           + f" in <code>{esc(cal['totals'])}</code>{bounds}. The variance accounts for it ("
+           + f" in <code>{esc(cal['totals'])}</code>{bounds}"
+           + (" (with design.incomplete: drop, each model's complete cases are calibrated to "
+              "these totals, as R's calibrate on svydesign(data = na.omit(...)))"
+              if d.get("incomplete") == "drop" else "")
+           + ". The variance accounts for it ("
            + ("every replicate calibrated anew" if d.get("replicates") else
               "influence values replaced by their residuals from the calibration, as R's "
               "svyrecvar") + ")."]
@@ -532,7 +536,14 @@ def _calibration_items(d: dict, lab, weights: dict | None) -> list[str]:
         b, a = weights["before"], weights["after"]
         fmt = lambda x: f"{x['min']:.4g} to {x['max']:.4g}, sum {x['sum']:.6g}, design effect " \
                         f"due to weighting {x['deff_weighting']:.3f}"  # noqa: E731
-        out.append(f"Weights before calibration: {fmt(b)}; after: {fmt(a)}.")
+        lo, hi = weights["ratio"]
+        out.append(f"Weights before calibration: {fmt(b)}; after: {fmt(a)}; new/old weight "
+                   f"ratio {lo:.4g} to {hi:.4g}.")
+        if cal.get("bounds") and not (cal["bounds"][0] - 1e-9 <= lo and hi <= cal["bounds"][1]
+                                      + 1e-9):
+            out.append("The bounds apply to the ratio after the weights were first rescaled to "
+                       "the scale of the totals (the totals are more than 20 times the "
+                       "weighted sample totals; R's calibrate does the same, with a warning).")
     return out
 
 
@@ -547,8 +558,10 @@ def design_weights(config: dict, clean_table) -> dict | None:
 
     data = read_table(clean_table)
     built = design_from_config(data[design_columns(d, data.columns)], d)
+    pos = built.weights_before > 0
+    ratio = built.weights[pos] / built.weights_before[pos]
     return {"before": weights_summary(built.weights_before), "after":
-            weights_summary(built.weights)}
+            weights_summary(built.weights), "ratio": (float(ratio.min()), float(ratio.max()))}
 
 
 def _design_items(d: dict, lab) -> list[str]:

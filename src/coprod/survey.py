@@ -225,7 +225,7 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
         cov = A_inv
         df_resid = n_used - p
     elif replicate:
-        thetas, bad = replicate_fits(X, y, design.repweights[rows], beta)
+        thetas, bad = replicate_fits(X, y, design.rows_of(rows), beta)
         if bad:
             flags.append({"flag": "replicate_non_convergence",
                           "detail": f"{bad} of {design.replicates} replicate fits did not "
@@ -301,6 +301,11 @@ def replicate_fits(X: np.ndarray, y: np.ndarray, W: np.ndarray, beta: np.ndarray
     from concurrent.futures import ThreadPoolExecutor
 
     n_rep = W.shape[1]
+    empty = np.flatnonzero(~(W.sum(axis=0) > 0))
+    if len(empty):  # R's svyglm stops too ("NAs in V(mu)"): such a replicate has no estimate
+        raise ModelError(f"replicate weight(s) {', '.join(str(r + 1) for r in empty[:5])} "
+                         "are zero for every respondent of this model: the sample (or domain) "
+                         "lies inside the PSUs those replicates delete; no replicate variance")
     threads = threads or int(os.environ.get("COPROD_THREADS")
                              or os.environ.get("OMP_NUM_THREADS") or 1)
     thetas = np.empty((n_rep, len(beta)))

@@ -120,7 +120,10 @@ def design_cov(design: SurveyDesign, rows: np.ndarray, z: np.ndarray) -> np.ndar
     rows = np.asarray(rows)
     if design.adjustments:  # calibrated weights: residuals from the calibration, on every row
         Z = np.zeros((design.n, z.shape[1]))
-        np.add.at(Z, rows, z)
+        if np.bincount(rows, minlength=design.n).max(initial=0) <= 1:
+            Z[rows] = z
+        else:  # stacked data: a row's values are summed
+            np.add.at(Z, rows, z)
         for adjustment in design.adjustments:
             Z = adjustment.adjust(Z)
         z, rows = Z, np.arange(design.n)

@@ -28,7 +28,8 @@ FIGURES = figure_names(REPORT)
 FIGURE_FORMATS = REPORT["figures"]["formats"]
 TABLES = table_names(REPORT, contrast=bool(config["models"].get("contrast")))
 TABLE_FORMATS = ["csv", "tex", "html"]
-WEIGHTED = bool(config["design"].get("weights"))
+# calibrated weights are weights even when the data came unweighted
+WEIGHTED = bool(config["design"].get("weights") or config["design"].get("calibration"))
 MODEL_SETTINGS = {
     "design": design_params(),
     "grouping": {**GROUPING, "effects": config["models"]["group_effects"]},
@@ -178,6 +179,7 @@ if FINDINGS:
             conf_level=config["models"]["conf_level"],
             digits=REPORT["tables"]["digits"],
             words=REPORT["words"],
+            group=GROUPING["column"],
         threads: 1
         resources:
             mem_mb=1000,
@@ -209,6 +211,7 @@ rule report_html:
         **design_inputs(),
         # hashed in the methods section: the data, the codebook, the claims and the config
         hashed=[*raw_files(), config["data"]["codebook"], *([FINDINGS] if FINDINGS else []),
+                *design_inputs().values(),
                 *dict.fromkeys(os.path.relpath(f) for f in workflow.configfiles)],
     output:
         report(res("report.html"), category="Report", caption="../report/report_html.rst"),
