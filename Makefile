@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 CORES  ?= 2
 
-.PHONY: run test venv lint report clean-results lock simulate bench docs
+.PHONY: run test test-fast venv lint report clean-results lock simulate bench docs
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "coprod needs Python 3.11 or newer, found " + sys.version.split()[0]'
@@ -23,7 +23,13 @@ run: venv
 test: venv
 	$(BIN)/python -m pytest
 
+# the unit tests alone (no Snakemake runs): the loop while editing code
+test-fast: venv
+	COPROD_TEST_FAST=1 $(BIN)/python -m pytest -q -m "not pipeline"
+
+# ruff (rules in pyproject.toml) on the code, Snakemake's own lint on the workflow
 lint: venv
+	$(BIN)/ruff check src scripts tests tools benchmarks
 	$(BIN)/snakemake --lint
 
 report: run

@@ -555,7 +555,7 @@ def report(res: dict) -> str:
             f"{s['cpu']:.0f} s; {s['load']:.1f}")
         if "restricted" in s:
             r, b = s["restricted"]["wall"], s["baseline"]["wall"]
-            add(f"  same work: baseline.py / pipeline restricted to the same models",
+            add("  same work: baseline.py / pipeline restricted to the same models",
                 f"{b:.1f} s / {r:.1f} s = {r / b:.2f}x", "<= 1.5x", r / b <= 1.5)
             a = s["agreement"]
             add("  baseline vs pipeline: max |d estimate|, max rel d SE",
@@ -568,7 +568,7 @@ def report(res: dict) -> str:
             add(f"  {stage}: peak RSS of a job", f"{st['max_rss_mb'] / GB:.2f} GB "
                 f"({st['max_rss_job']})")
         peak = max(s["max_job_rss_mb"], s["max_rss_mb"]) / GB
-        add(f"  largest process of the run (wait4) / of a job (benchmark)",
+        add("  largest process of the run (wait4) / of a job (benchmark)",
             f"{s['max_rss_mb'] / GB:.2f} GB / {s['max_job_rss_mb'] / GB:.2f} GB",
             "< 4 GB" if big else "", peak < 4 if big else None)
     if "100000" in scale and "1000000" in scale:

@@ -1,4 +1,5 @@
-"""Snakemake adapter: descriptive, model, contrast and cleaning tables (coprod.tables.run_tables)."""
+"""Snakemake adapter: descriptive, model, contrast and cleaning tables
+(coprod.tables.run_tables)."""
 from coprod.runner import run_rule
 from coprod.tables import run_tables
 

@@ -113,7 +113,7 @@ def weights_only_parquet(work: Path, rng) -> dict:
     """Two groups, one Parquet file each, weights only."""
     (work / "data" / "mine").mkdir(parents=True, exist_ok=True)
     groups = {}
-    for i, g in enumerate(["North", "South"]):
+    for g in ["North", "South"]:
         df = _people(rng, 900, [g])
         pd.DataFrame({"rid": [f"{g}-{j}" for j in range(len(df))], "wt": rng.uniform(0.5, 2, len(df)),
                       "age": df["age"], "gender": np.where(df["female"], "w", "m"),

@@ -4,12 +4,11 @@ message the user must see. ``tests/test_catalogue.py`` runs every case through S
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
-import pandas as pd
 import yaml
 
 CLEAN = "results/clean/survey.parquet"

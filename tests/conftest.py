@@ -27,8 +27,20 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
+def pytest_collection_modifyitems(items):
+    """Tests on the shared pipeline run are pipeline tests (``make test-fast`` skips them)."""
+    for item in items:
+        if "pipeline" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.pipeline)
+
+
 def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 1200):
-    """Run Snakemake in ``workdir``; return the CompletedProcess (stdout+stderr as text)."""
+    """Run Snakemake in ``workdir``; return the CompletedProcess (stdout+stderr as text).
+
+    Under ``make test-fast`` (COPROD_TEST_FAST=1) a test that gets here lacks its ``pipeline``
+    mark: it fails, so the fast loop stays fast."""
+    if os.environ.get("COPROD_TEST_FAST"):
+        raise AssertionError("this test launches Snakemake: mark it @pytest.mark.pipeline")
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
                MPLBACKEND="Agg", PYTHONHASHSEED="0")
     proc = subprocess.run([SNAKEMAKE, *args], cwd=workdir, env=env, text=True,

@@ -1,9 +1,10 @@
 """Bring your own survey: the whole pipeline on other surveys, by config alone."""
 import pandas as pd
 import pytest
-
 from byo import SHAPES, write_shape
 from conftest import ROOT, copy_project, snakemake
+
+pytestmark = pytest.mark.pipeline  # every test here runs Snakemake
 
 
 def check_run(work, groups, n_outcomes, n_samples, read_total=None):

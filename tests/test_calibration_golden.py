@@ -6,14 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ROOT
 
 from coprod.calibrate import calibrate, calibration_spec
 from coprod.descriptives import svy_mean, svy_proportion
 from coprod.design import make_design
 from coprod.replicate import make_replicate_design
 from coprod.survey import fit_svy_logit
-
-from conftest import ROOT
 
 GOLDEN = ROOT / "tests" / "data" / "golden"
 TOTALS = GOLDEN / "calibration_totals.csv"
@@ -101,6 +100,7 @@ def test_calibrated_estimates_equal_r(data, reference, kind, method, mse, part):
     assert prop["std_error"] == pytest.approx(r["std_error"], rel=1e-6)
 
 
+@pytest.mark.pipeline
 def test_raked_design_by_config_alone_equals_r(tmp_path, reference):
     """Raking to census margins configured as a user would: totals in a CSV, the method and
     variables in design.calibration; the models equal R's rake() design, and the report says
@@ -108,7 +108,6 @@ def test_raked_design_by_config_alone_equals_r(tmp_path, reference):
     import shutil
 
     import yaml
-
     from conftest import copy_project, snakemake
 
     work = copy_project(tmp_path / "p")

@@ -4,11 +4,11 @@ the console (it goes to the rule's log); or, where the right answer is to go on,
 whose tables report the problem."""
 import pandas as pd
 import pytest
-
 from catalogue import CASES
 from conftest import ROOT, copy_project, snakemake
 
 
+@pytest.mark.pipeline
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input(tmp_path, case):
     work = copy_project(tmp_path / "p")
@@ -18,7 +18,7 @@ def test_bad_input(tmp_path, case):
     assert "Traceback" not in out, out[-3000:]
     if case.outcome == "stop":
         assert proc.returncode != 0
-        lines = [l for l in out.splitlines() if case.message in l]
+        lines = [line for line in out.splitlines() if case.message in line]
         assert lines, f"expected {case.message!r} in:\n{out[-3000:]}"
     else:
         assert proc.returncode == 0, out[-3000:]
@@ -37,10 +37,11 @@ def test_catalogue_is_documented():
     assert (ROOT / "docs" / "bad_inputs.md").read_text(encoding="utf-8") == render(CASES)
 
 
+@pytest.mark.pipeline
 def test_problems_that_let_the_run_go_on_are_shown_in_the_report(tmp_path):
     """A model that cannot be fitted in one country and a lonely PSU: the run finishes, the
     tables say so, and so does the report."""
-    from catalogue import codebook, config, sav, set_col, both
+    from catalogue import both, codebook, config, sav, set_col
 
     work = copy_project(tmp_path / "p")
     both(

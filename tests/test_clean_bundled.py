@@ -6,12 +6,11 @@ checked exactly, not just for plausibility.
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ROOT
 
 from coprod.clean import clean_survey, summarise_log
 from coprod.codebook import load_codebook
 from coprod.simulate import simulate_survey
-
-from conftest import ROOT
 
 COMPARE = ["weight", "age", "gender", "education", "employment", "urban", "self_efficacy",
            "performance", "outcome_perception", "informed", "consulted",
@@ -81,7 +80,7 @@ def test_each_quirk_is_undone(cleaned):
         assert dropped == len(q[c]["duplicate_ids"]), c
     # impossible ages: set missing, one log entry per value
     for c in q:
-        for rid, age in q[c]["impossible_age_ids"].items():
+        for rid in q[c]["impossible_age_ids"]:
             assert pd.isna(by[c].loc[str(rid), "age"]), (c, rid)
         oor = log[(log.country == c) & (log.reason == "out_of_range")]["count"].sum()
         assert oor == len(q[c]["impossible_age_ids"]), c

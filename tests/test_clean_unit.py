@@ -107,7 +107,8 @@ def test_group_missing_codes_rename_codes_transform_not_asked(tmp_path):
 def test_duplicates_weights_ages_and_accounting(tmp_path):
     df = raw(6)
     df = pd.concat([df, df.iloc[[0]]], ignore_index=True)           # exact repeat
-    clash = df.iloc[[1]].copy(); clash["AGE"] = 77                  # same id, other content
+    clash = df.iloc[[1]].copy()
+    clash["AGE"] = 77                  # same id, other content
     df = pd.concat([df, clash], ignore_index=True)
     df.loc[2, "W"] = np.nan
     df.loc[3, "AGE"] = 150

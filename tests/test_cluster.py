@@ -6,16 +6,15 @@ own detached process (new session, scrubbed environment, own temporary directory
 id; a status command reads the exit code the job left in a file. So jobs share nothing but the
 project's files, as on a real cluster, and the outputs must equal those of a local run.
 """
-import re
 import filecmp
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import BIN, ROOT, copy_project, snakemake
 
 pytestmark = pytest.mark.pipeline

@@ -3,12 +3,11 @@ import copy
 
 import pytest
 import yaml
+from conftest import ROOT, copy_project, snakemake
 
 from coprod.codebook import load_codebook
 from coprod.config import check_config, check_config_schema
 from coprod.errors import ConfigError
-
-from conftest import ROOT, copy_project, snakemake
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +49,7 @@ def test_each_mistake_is_named(base, edit, needle):
     assert needle in str(e.value)
 
 
+@pytest.mark.pipeline
 def test_snakemake_shows_the_message_not_a_traceback(tmp_path):
     work = copy_project(tmp_path / "p")
     proc = snakemake(work, "-n", "--config", 'cleaning={"treshold": "often"}', check=False)

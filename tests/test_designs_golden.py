@@ -14,7 +14,7 @@ import pytest
 
 from coprod.descriptives import svy_mean, svy_proportion
 from coprod.design import make_design
-from coprod.errors import DataError, ModelError, ConfigError
+from coprod.errors import ConfigError, DataError, ModelError
 from coprod.survey import fit_svy_logit, svy_logit
 from coprod.variance import design_cov, design_df
 

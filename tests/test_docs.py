@@ -2,7 +2,6 @@
 import sys
 
 import yaml
-
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))

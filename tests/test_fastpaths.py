@@ -12,8 +12,7 @@ from scipy.special import expit
 
 from coprod.contrast import contrast_test
 from coprod.margins import average_marginal_effects, predict_margins
-from coprod.survey import (build_model_frame, design_cov, fit_svy_logit, make_design,
-                           score_cov)
+from coprod.survey import build_model_frame, design_cov, fit_svy_logit, make_design, score_cov
 
 
 def survey(n=600, seed=0, clusters=True):
@@ -208,7 +207,7 @@ def test_counterfactual_matrices_shared_between_models_change_nothing(formula):
 
 def test_contrast_equals_the_stacked_model_fitted_as_one():
     """The stacked sandwich assembled from the two fits equals fitting the stacked data."""
-    from coprod.survey import fit_matrix, term_table, drop_empty_columns
+    from coprod.survey import fit_matrix
 
     d = survey().dropna(subset=["x", "e"]).reset_index(drop=True)
     d = d[d["y"].notna()].reset_index(drop=True)

@@ -1,10 +1,10 @@
 """Figures from hand-made tidy tables: titles and labels in words, failed models shown as such,
 and byte-identical files when saved twice."""
+import _report_data as D
 import matplotlib
 import pytest
 from matplotlib.figure import Figure
 
-import _report_data as D
 from coprod import figures as F
 
 MODEL_KW = dict(covariates=D.COVARIATES, reference_levels=D.REFERENCE, levels=D.LEVELS,

@@ -1,12 +1,19 @@
 """The findings check: the verdict rule, the claims file's errors, and verdicts on hand-made
 model tables."""
+import _report_data as D
 import numpy as np
 import pytest
 
-import _report_data as D
 from coprod.errors import ConfigError
-from coprod.findings import (VERDICT_RULE, check_claims, check_findings, findings_table,
-                             load_claims, run_findings, verdict)
+from coprod.findings import (
+    VERDICT_RULE,
+    check_claims,
+    check_findings,
+    findings_table,
+    load_claims,
+    run_findings,
+    verdict,
+)
 
 ROOT = D.__file__.rsplit("/tests/", 1)[0]
 SOURCES = {"p13": "Parrado et al. (2013). Correlates.", "b15": "Bovaird et al. (2015). Act."}

@@ -4,13 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import ROOT
 
 from coprod.clean import clean_survey
 from coprod.codebook import load_codebook
 from coprod.models import contrast_sample, fit_model, term_parts
 from coprod.simulate import GENERATING_VALUES
-
-from conftest import ROOT
 
 CFG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
 DESIGN = {k: CFG["design"].get(k) for k in ("weights", "strata", "psu", "lonely_psu", "model_based")}

@@ -11,7 +11,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import BIN, ROOT, SNAKEMAKE, copy_project, snakemake
 
 COUNTRIES = ["UK", "FR", "DE", "DK", "CZ"]
@@ -125,7 +124,8 @@ def _digests(root: Path) -> dict:
 
 
 def _without_run_date(path: Path) -> str:
-    return "\n".join(l for l in path.read_text(encoding="utf-8").splitlines() if 'id="run-date"' not in l)
+    return "\n".join(line for line in path.read_text(encoding="utf-8").splitlines()
+                     if 'id="run-date"' not in line)
 
 
 def test_two_runs_from_scratch_are_identical(pipeline, tmp_path):

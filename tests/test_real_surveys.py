@@ -17,13 +17,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import ROOT, copy_project, snakemake
 
 from coprod.clean import clean_survey
 from coprod.codebook import load_codebook
 from coprod.descriptives import prevalence
 from coprod.models import fit_model
-
-from conftest import ROOT, copy_project, snakemake
 
 GOLDEN = ROOT / "tests" / "data" / "golden"
 NHANES_CONFIG = ROOT / "config" / "examples" / "nhanes" / "config.yaml"
@@ -216,6 +215,7 @@ def golden_run(tmp_path_factory):
     return work / "results" / "golden"
 
 
+@pytest.mark.pipeline
 def test_golden_survey_by_config_alone_equals_r(golden_run):
     coefs = pd.read_csv(golden_run / "models" / "coefficients.csv")
     for outcome in ("individual", "collective"):
@@ -228,6 +228,7 @@ def test_golden_survey_by_config_alone_equals_r(golden_run):
         assert set(pooled["term"]) == {"Intercept", "age", "female", "efficacy"}  # no effects
 
 
+@pytest.mark.pipeline
 def test_golden_survey_names_slugs_and_wording(golden_run):
     fits = golden_run / "models" / "fits" / "individual"
     assert sorted(p.name for p in fits.iterdir()) == ["Nord_Norge", "Oslo_og_Viken",
@@ -242,6 +243,7 @@ def test_golden_survey_names_slugs_and_wording(golden_run):
     assert not (golden_run / "tables" / "findings_check.csv").exists()
 
 
+@pytest.mark.pipeline
 def test_nhanes_worked_example_end_to_end(tmp_path):
     work = copy_project(tmp_path / "p")
     snakemake(work, "--cores", "2", "--configfile", "config/examples/nhanes/config.yaml")

@@ -6,12 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ROOT
 
 from coprod.descriptives import svy_mean, svy_proportion
 from coprod.replicate import make_replicate_design
 from coprod.survey import fit_svy_logit
-
-from conftest import ROOT
 
 GOLDEN = ROOT / "tests" / "data" / "golden"
 PREFIX = {"JK1": "jk1_", "JKn": "jkn_", "bootstrap": "boot_", "BRR": "brr_", "Fay": "fay_",
@@ -135,11 +134,11 @@ def test_contrast_on_a_replicate_design_uses_the_replicates(data, kind):
     assert (t["df_resid"] == d.degf(np.arange(len(df))) + 1 - 8).all()
 
 
+@pytest.mark.pipeline
 def test_replicate_design_by_config_alone_equals_r(tmp_path, reference):
     """A survey that publishes JK1 replicate weights, configured as a user would: the codebook
     names the replicate columns by a pattern, the config says the type."""
     import yaml
-
     from conftest import copy_project, snakemake
 
     work = copy_project(tmp_path / "p")

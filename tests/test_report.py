@@ -4,15 +4,21 @@ import copy
 import html.parser
 import re
 
+import _report_data as D
 import pytest
 
-import _report_data as D
 from coprod import figures as F
 from coprod import tables as T
 from coprod.errors import ConfigError
 from coprod.findings import run_findings
-from coprod.report import (build_report, figure_names, report_settings, run_report,
-                           schema_defaults, table_names)
+from coprod.report import (
+    build_report,
+    figure_names,
+    report_settings,
+    run_report,
+    schema_defaults,
+    table_names,
+)
 
 ROOT = D.__file__.rsplit("/tests/", 1)[0]
 SECTIONS = ["summary", "findings", "figures", "tables", "cleaning", "methods"]

@@ -2,13 +2,12 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import copy_project, snakemake
 
 from coprod.codebook import load_yaml
 from coprod.errors import ConfigError
 from coprod.formula import build_formula, quote
 from coprod.survey import svy_logit
-
-from conftest import copy_project, snakemake
 
 EVIL = "__import__('os').system('touch PWNED')"
 
@@ -21,6 +20,7 @@ def test_codebook_yaml_is_safe_loaded(tmp_path):
     assert not (tmp_path / "PWNED").exists()
 
 
+@pytest.mark.pipeline
 def test_config_yaml_is_safe_loaded(tmp_path):
     work = copy_project(tmp_path / "p")
     with open(work / "config" / "config.yaml", "a") as fh:

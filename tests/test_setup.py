@@ -29,4 +29,4 @@ def test_ci_runs_the_readme_test_command():
     ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
           if line.strip() and not line.startswith("#") and not line.startswith("set ")
           and not line.startswith("cd ")]
-    assert ci == ["make test"]
+    assert ci == ["make test", "make lint"]  # the README's test command, then the linters

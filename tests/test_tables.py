@@ -2,11 +2,11 @@
 statistics behind them."""
 import html.parser
 
+import _report_data as D
 import numpy as np
 import pandas as pd
 import pytest
 
-import _report_data as D
 from coprod import tables as T
 from coprod.descriptives import describe, prevalence, svy_mean, svy_proportion
 

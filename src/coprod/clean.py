@@ -107,7 +107,8 @@ def _numeric(s: pd.Series, file, column) -> pd.Series:
         examples = ", ".join(repr(v) for v in pd.unique(bad)[:3])
         hint = ""
         if bad.astype(str).str.fullmatch(r"-?\d*,\d+").all():
-            hint = "; these look like decimal commas: set `decimal: ','` for this group in the codebook"
+            hint = ("; these look like decimal commas: set `decimal: ','` for this group in the "
+                    "codebook")
         raise DataError(f"{file}: column '{column}' should hold numbers but has {examples} "
                         f"({len(bad)} value(s)){hint}")
     return out.astype("float64")
@@ -157,7 +158,8 @@ def _to_category(codes, spec, group, file, log):
             f"{', '.join(_fmt(c) for c in spec.missing) or 'none'})")
     if spec.codes_overridden:
         for code, count in present.value_counts().sort_index().items():
-            log.add(group, "recode", count, spec.name, "group_codes", f"{_fmt(code)}->{spec.codes[code]}")
+            log.add(group, "recode", count, spec.name, "group_codes",
+                    f"{_fmt(code)}->{spec.codes[code]}")
     stray = [v for v in dict.fromkeys(spec.codes.values()) if v not in spec.levels]
     if stray:
         raise DataError(f"{file}: the codebook's codes for '{spec.name}' give level(s) "
@@ -244,7 +246,8 @@ def derive(df: pd.DataFrame, cb: dict, threshold: str) -> pd.DataFrame:
 
 def _any_level(df, items, level):
     block = pd.concat([df[c].astype("object") for c in items], axis=1)
-    cats = list(df[items[0]].cat.categories) if isinstance(df[items[0]].dtype, pd.CategoricalDtype) else []
+    first = df[items[0]]
+    cats = list(first.cat.categories) if isinstance(first.dtype, pd.CategoricalDtype) else []
     other = [c for c in cats if c != level]
     no = other[0] if len(other) == 1 else f"not {level}"
     hit = (block == level).any(axis=1).to_numpy()
@@ -471,8 +474,9 @@ def validate_clean(table: pd.DataFrame, cb: dict, group_column: str = GROUP) -> 
 
 def _check_replicates(table: pd.DataFrame, name: str, problems: list) -> None:
     """Every group must deliver the same replicate columns (a group with fewer leaves holes)."""
-    from .design import replicate_pattern
     import re
+
+    from .design import replicate_pattern
 
     rx = re.compile(replicate_pattern(name))
     cols = [c for c in table.columns if rx.fullmatch(str(c))]

@@ -144,9 +144,11 @@ def _check_references(cb: dict, where: str) -> None:
     for name, o in (cb.get("outcomes") or {}).items():
         for item in o.get("items", []):
             if item not in known:
-                errors.append(f"{where}: outcomes.{name}: unknown item '{item}'{did_you_mean(item, known)}")
+                errors.append(f"{where}: outcomes.{name}: unknown item '{item}'"
+                              f"{did_you_mean(item, known)}")
             elif variables[item].get("type") != "category" or not variables[item].get("ordered"):
-                errors.append(f"{where}: outcomes.{name}: item '{item}' must be an ordered category")
+                errors.append(f"{where}: outcomes.{name}: item '{item}' must be an ordered "
+                              "category")
         if "variable" in o:
             v = variables.get(o["variable"])
             if v is None:
@@ -163,7 +165,8 @@ def _check_references(cb: dict, where: str) -> None:
                                       f"{did_you_mean(p, lv)}")
         for sub in o.get("outcomes", []):
             if sub not in outcome_known:
-                errors.append(f"{where}: outcomes.{name}: '{sub}' must be an outcome defined above it"
+                errors.append(f"{where}: outcomes.{name}: '{sub}' must be an outcome defined "
+                              "above it"
                               f"{did_you_mean(sub, outcome_known)}")
         outcome_known.add(name)
     if errors:

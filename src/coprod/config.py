@@ -77,11 +77,13 @@ def check_config(config: dict, cb: dict) -> None:
             errs.append(f"config: models.reference_levels: '{var}' is not a column"
                         f"{did_you_mean(var, names)}")
         elif cols[var] is None:
-            errs.append(f"config: models.reference_levels.{var}: '{var}' is numeric, it has no levels")
+            errs.append(f"config: models.reference_levels.{var}: '{var}' is numeric, it has no "
+                        "levels")
         elif isinstance(level, bool):
             errs.append(f"config: models.reference_levels.{var}: {level}: {QUOTE_HINT}")
         elif str(level) not in cols[var]:
-            errs.append(f"config: models.reference_levels.{var}: '{level}' is not a level of '{var}' "
+            errs.append(f"config: models.reference_levels.{var}: '{level}' is not a level of "
+                        f"'{var}' "
                         f"(levels: {', '.join(cols[var])}){did_you_mean(level, cols[var])}")
     groups = list(cb["groups"])
     for s in m["samples"]:

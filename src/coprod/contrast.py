@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from . import dist
 
-from .errors import DataError, ModelError
+from . import dist
 from .design import SurveyDesign, domain_mask, make_design
+from .errors import DataError, ModelError
 from .modelframe import build_model_frame, drop_empty_columns, term_table
 from .replicate import ReplicateDesign
 from .survey import fit_matrix
@@ -40,9 +40,8 @@ def _outcome(data: pd.DataFrame, name: str) -> np.ndarray:
     return y
 
 
-def contrast_test(data: pd.DataFrame, outcomes: tuple[str, str] = ("individual_any",
-                                                                    "collective_any"),
-                  rhs: str = "age + gender", *, id_col: str | None = None, weights: str | None = None,
+def contrast_test(data: pd.DataFrame, outcomes: tuple[str, str], rhs: str, *,
+                  id_col: str | None = None, weights: str | None = None,
                   strata: str | None = None, psu: str | None = None, domain=None,
                   lonely_psu: str = "adjust", conf_level: float = 0.95,
                   design: SurveyDesign | None = None,

@@ -16,9 +16,9 @@ import logging
 
 import numpy as np
 import pandas as pd
-from . import dist
 from scipy.special import expit
 
+from . import dist
 from .errors import ConfigError, DataError, ModelError
 from .replicate import ReplicateDesign
 

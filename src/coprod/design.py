@@ -76,7 +76,7 @@ class SurveyDesign:
     def stages(self) -> int:
         return 2 if self.ssu is not None else 1
 
-    def domain(self, mask) -> "SurveyDesign":
+    def domain(self, mask) -> SurveyDesign:
         """The same design restricted to a domain (a boolean mask, a 0/1 column name or a
         Series over the rows); nested domains intersect."""
         if self.data is None and isinstance(mask, str):
@@ -94,7 +94,7 @@ class SurveyDesign:
             return base
         return base & np.asarray(mask, dtype=bool)
 
-    def drop_rows(self, keep) -> "SurveyDesign":
+    def drop_rows(self, keep) -> SurveyDesign:
         """The design rebuilt on the kept rows alone, as R's ``svydesign`` on a subset of the
         data: unlike a domain, dropped rows leave the design, so strata, PSU counts (and the
         weights derived from an fpc) are those of the kept rows. For complete-case analyses."""

@@ -78,7 +78,8 @@ def file_format(path: str | Path, fmt: str | None = None) -> str:
 
 def read_raw(path: str | Path, fmt: str | None = None, *, delimiter: str | None = None,
              encoding: str = "utf-8", decimal: str = ".") -> tuple[pd.DataFrame, dict]:
-    """Read one raw survey file; return the data and its metadata (labels where the format has them).
+    """Read one raw survey file; return the data and its metadata (labels where the format has
+    them).
 
     SPSS and Stata user-missing codes are kept as ordinary values, so that the codebook, not the
     file, decides what is missing (vendors declare them inconsistently between countries).
@@ -107,7 +108,8 @@ def read_raw(path: str | Path, fmt: str | None = None, *, delimiter: str | None 
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: the file is empty") from None
     except Exception as exc:  # pyreadstat/pyarrow/pandas errors: name the file
-        hint = " (truncated, or not really this format?)" if fmt in ("sav", "dta", "parquet") else ""
+        binary = fmt in ("sav", "dta", "parquet")
+        hint = " (truncated, or not really this format?)" if binary else ""
         raise DataError(f"{path}: cannot read as {fmt}{hint}: {exc}") from exc
     if len(df) == 0:
         raise DataError(f"{path}: the file has no rows")
@@ -126,7 +128,8 @@ def _read_text_table(path: Path, fmt: str, delimiter: str | None, encoding: str,
             header = next(csv.reader(fh, delimiter=sep), None)
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not readable as {encoding} text (byte {exc.start}); set "
-                        f"`encoding:` for this group in the codebook, for example latin-1") from None
+                        "`encoding:` for this group in the codebook, for example latin-1"
+                        ) from None
     if header is None:
         raise DataError(f"{path}: the file is empty")
     if len(header) == 1:

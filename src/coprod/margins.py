@@ -14,9 +14,9 @@ import itertools
 
 import numpy as np
 import pandas as pd
-from . import dist
 from scipy.special import expit, logit
 
+from . import dist
 from .errors import ModelError
 from .modelframe import categorical_factors, row_local
 from .survey import SvyLogitResult
@@ -198,7 +198,7 @@ _CACHE_MAX_BYTES = 64 * 2 ** 20
 
 
 def _cached_matrix(result: SvyLogitResult, frame: pd.DataFrame) -> np.ndarray:
-    if len(frame) > _CACHE_MAX_ROWS or (frame.dtypes == object).any():
+    if len(frame) > _CACHE_MAX_ROWS or (frame.dtypes == "object").any():
         return result.model_matrix(frame)
     spec = result.spec
     key = (str(spec.formula), repr(spec.encoder_state), repr(spec.transform_state),

@@ -57,7 +57,7 @@ class ReplicateDesign:
     def replicates(self) -> int:
         return self.repweights.shape[1]
 
-    def domain(self, mask) -> "ReplicateDesign":
+    def domain(self, mask) -> ReplicateDesign:
         if self.data is None and isinstance(mask, str):
             raise DataError("a domain by column name needs a design built with its data")
         m = domain_mask(self.data if self.data is not None else pd.DataFrame(index=range(self.n)),
@@ -70,7 +70,7 @@ class ReplicateDesign:
         base = np.ones(self.n, bool) if self.in_domain is None else self.in_domain
         return base if mask is None else base & np.asarray(mask, dtype=bool)
 
-    def drop_rows(self, keep) -> "ReplicateDesign":
+    def drop_rows(self, keep) -> ReplicateDesign:
         """The design of the kept rows alone (for complete-case analyses); the replicate
         weights of those rows are unchanged, as R's ``svrepdesign`` on a subset of the data."""
         keep = np.asarray(keep, dtype=bool)

@@ -15,7 +15,7 @@ import html
 import logging
 import platform
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -769,8 +769,8 @@ def run_date_now() -> str:
     import os
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    when = (datetime.fromtimestamp(int(epoch), timezone.utc) if epoch and epoch.isdigit()
-            else datetime.now(timezone.utc))
+    when = (datetime.fromtimestamp(int(epoch), UTC) if epoch and epoch.isdigit()
+            else datetime.now(UTC))
     return when.strftime("%Y-%m-%d %H:%M UTC")
 
 

@@ -762,17 +762,17 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"random seed (default: {DEFAULT_SEED}); same seed, same data")
     parser.add_argument("--n-total", type=int, default=None, metavar="N",
                         help=("total respondents, split over the five countries in proportion "
-                              "to the default sizes (default: %s; %d in all), e.g. 1000000 for "
-                              "a benchmark"
-                              % (", ".join(f"{c} {n}" for c, n in DEFAULT_SIZES.items()),
-                                 sum(DEFAULT_SIZES.values()))))
+                              "to the default sizes (default: "
+                              + ", ".join(f"{c} {n}" for c, n in DEFAULT_SIZES.items())
+                              + f"; {sum(DEFAULT_SIZES.values())} in all), e.g. 1000000 for a "
+                              "benchmark"))
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     try:
         record = write_survey(args.out, seed=args.seed, n_total=args.n_total)
     except ValueError as exc:
         parser.error(str(exc))
-    for code, q in record.items():
+    for q in record.values():
         print(f"{q['file']}: {q['n_rows']} rows ({q['n_respondents']} respondents)")
     print(f"done in {time.perf_counter() - t0:.1f} s (seed {args.seed}; SYNTHETIC data)")
     return 0

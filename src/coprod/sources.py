@@ -8,13 +8,13 @@ when a module it imports changes, and only then.
 from __future__ import annotations
 
 import ast
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
 
 
-@lru_cache(maxsize=None)
+@cache
 def _imports(module: str) -> tuple[str, ...]:
     """The coprod modules that ``module`` imports anywhere in its text (also inside functions,
     since the package imports its heavy modules on first use)."""

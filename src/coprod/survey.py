@@ -26,15 +26,20 @@ import pandas as pd
 from scipy.special import expit
 
 from . import dist
-from .design import (LONELY_PSU_OPTIONS, Design, SurveyDesign, domain_mask,  # noqa: F401
-                     make_design)
+from .design import LONELY_PSU_OPTIONS, Design, SurveyDesign, domain_mask, make_design  # noqa: F401
 from .errors import ConfigError, ModelError
+from .modelframe import (  # noqa: F401
+    ModelFrame,
+    build_model_frame,
+    check_rank,
+    drop_empty_columns,
+    formula_ready,
+    row_local,
+    separation_terms,
+    term_table,
+)
 from .replicate import ReplicateDesign
-from .modelframe import (ModelFrame, build_model_frame, check_rank,  # noqa: F401
-                         drop_empty_columns, formula_ready, row_local, separation_terms,
-                         term_table)
-from .variance import (design_cov, design_df, lonely_strata, n_distinct,  # noqa: F401
-                       score_cov, weighted_gram)
+from .variance import design_cov, design_df, lonely_strata, n_distinct, score_cov, weighted_gram  # noqa: F401
 
 _TIDY_COLUMNS = [
     "term", "estimate", "std_error", "df_resid", "statistic", "p_value", "conf_low", "conf_high",
@@ -66,7 +71,7 @@ def irls_logit(X: np.ndarray, y: np.ndarray, w: np.ndarray, *, tol: float = 1e-1
     converged = False
     it = 0
     buf = np.empty_like(X, dtype=float)  # reused: no fresh n x p temporary per iteration
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (``it`` is returned: iterations used)
         mu = expit(eta)
         g = X.T @ (w * (y - mu))
         H = weighted_gram(X, w * mu * (1.0 - mu), out=buf)

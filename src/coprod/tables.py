@@ -290,7 +290,8 @@ def _cell(hit: pd.DataFrame, status: str, digits: int, use_stars: bool) -> str:
     if status in ("failed", "missing") or not len(hit):
         return NA
     r = hit.iloc[0]
-    lo, hi = r.get("or_conf_low", np.exp(r["conf_low"])), r.get("or_conf_high", np.exp(r["conf_high"]))
+    lo = r.get("or_conf_low", np.exp(r["conf_low"]))
+    hi = r.get("or_conf_high", np.exp(r["conf_high"]))
     est = r.get("odds_ratio", np.exp(r["estimate"]))
     text = fmt_ci(est, lo, hi, digits) + stars(r.get("p_value"), use_stars)
     if str(r.get("flag", "") or "").strip():
@@ -408,7 +409,7 @@ def tidy_contrast(df: pd.DataFrame) -> pd.DataFrame:
     parts = out["term"].map(term_parts)
     for i, col in enumerate(("variable", "level")):
         out[col] = (df[col].fillna("").astype(str) if col in df.columns
-                    else parts.map(lambda p: p[i]) if len(out) else "")
+                    else parts.str[i] if len(out) else "")
     for canon, names in _CONTRAST_ALIASES.items():
         hit = next((n for n in names if n in df.columns), None)
         out[canon] = pd.to_numeric(df[hit], errors="coerce") if hit else np.nan
@@ -458,7 +459,8 @@ def contrast_table(contrast: pd.DataFrame, *, samples: list[str], words: dict | 
             hit = joint[(joint["sample"] == s) &
                         (joint["label"].where(joint["label"] != "", joint["term"]) == name)]
             cells[h] = (NA if not len(hit) else
-                        f"{fmt(hit['statistic'].iloc[0], 2)} (p {_p_phrase(hit['p_value'].iloc[0])})")
+                        f"{fmt(hit['statistic'].iloc[0], 2)} "
+                        f"(p {_p_phrase(hit['p_value'].iloc[0])})")
         foot.append({"variable": f"Joint test (F){': ' + name if name else ''}", "level": "",
                      **cells})
     failed = {s: c.loc[(c["sample"] == s) & (c["status"] == "failed"), "message"]
@@ -589,7 +591,8 @@ def to_latex(df: pd.DataFrame, *, caption: str, note: str = "", label: str = "")
         lines.append(" & ".join([text] + [latex_escape(c) for c in cells]) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}"]
     if note:
-        lines += [r"\par\smallskip", rf"\parbox{{\linewidth}}{{\footnotesize {latex_escape(note)}}}"]
+        lines += [r"\par\smallskip",
+                  rf"\parbox{{\linewidth}}{{\footnotesize {latex_escape(note)}}}"]
     lines.append(r"\end{table}")
     return "\n".join(lines) + "\n"
 

@@ -11,8 +11,8 @@ scaled by ``(1 - m_i/M_i) m_i/(m_i - 1)`` and weighted by the first stage's samp
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -244,7 +244,7 @@ def _centred_cov(stage: _Stage, h_of: np.ndarray, k: int, block, n_totals: int) 
     if lonely.any() and stage.rule == "average":
         ok = int((present & ~lonely).sum())
         if ok == 0:
-            raise ModelError(f"every stratum of this sample has a single PSU: "
+            raise ModelError("every stratum of this sample has a single PSU: "
                              "lonely_psu='average' has no stratum to average over")
         B = B * (int(present.sum()) / ok)
     return (B + B.T) / 2
