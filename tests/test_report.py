@@ -439,7 +439,8 @@ def test_methods_list_a_shared_raw_file_once():
 
 
 def test_grouping_from_params_metadata_or_config(tmp_path):
-    from coprod.report import _table_meta, resolve_grouping
+    from coprod.io import table_meta as _table_meta
+    from coprod.wording import resolve_grouping
 
     old = D.write_inputs(tmp_path / "old")  # metadata without group_column
     assert _table_meta(old["clean_table"])["group_column"] == "country"

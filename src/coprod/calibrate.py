@@ -332,11 +332,9 @@ def calibration_spec(cfg: dict | None) -> CalibrationSpec | None:
 def calibrate(design, data: pd.DataFrame, spec: CalibrationSpec):
     """The design with calibrated weights (and, for a linearisation design, the variance
     adjustment; for a replicate design, every replicate calibrated too)."""
-    from .replicate import ReplicateDesign
-
     w0 = design.weights
     new, adjust = _calibrated(w0, data, spec, record=True)
-    if isinstance(design, ReplicateDesign):
+    if hasattr(design, "repweights"):  # a replicate design (not imported: it imports this)
         reps = np.column_stack([_replicate_calibrated(design.repweights[:, r], r, data, spec)
                                 for r in range(design.replicates)])
         first = not design.calibration

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .codebook import VarSpec, _norm_code, did_you_mean, group_specs, labels
+from .codebook import VarSpec, did_you_mean, group_specs, labels, norm_code
 from .errors import ConfigError, DataError
 from .io import read_raw
 
@@ -59,7 +59,7 @@ def _normalised(s: pd.Series) -> pd.Series:
     """Raw values as comparable codes: numbers as floats, text stripped (numeric text -> float)."""
     if pd.api.types.is_numeric_dtype(s):
         return s.astype("float64")
-    return s.map(lambda v: v if pd.isna(v) else _norm_code(v), na_action="ignore")
+    return s.map(lambda v: v if pd.isna(v) else norm_code(v), na_action="ignore")
 
 
 # -- row-level steps -------------------------------------------------------------------------
@@ -369,7 +369,7 @@ def _split_by_group(raw: pd.DataFrame, file: str, members: list[tuple[str, dict]
                 raise DataError(f"{file}: column '{column}' named in groups.{group}.where is "
                                 f"missing{did_you_mean(column, raw.columns)}")
             values = values if isinstance(values, list) else [values]
-            mask &= _normalised(raw[column]).isin([_norm_code(v) for v in values])
+            mask &= _normalised(raw[column]).isin([norm_code(v) for v in values])
         if not mask.any():
             col = next(iter(where))
             seen = ", ".join(map(_fmt, pd.unique(raw[col].dropna())[:8]))
@@ -476,7 +476,7 @@ def _check_replicates(table: pd.DataFrame, name: str, problems: list) -> None:
     """Every group must deliver the same replicate columns (a group with fewer leaves holes)."""
     import re
 
-    from .design import replicate_pattern
+    from .designspec import replicate_pattern
 
     rx = re.compile(replicate_pattern(name))
     cols = [c for c in table.columns if rx.fullmatch(str(c))]

@@ -194,7 +194,7 @@ def load_codebook(path: str | Path) -> dict:
     return cb
 
 
-def _norm_code(code):
+def norm_code(code):
     """Codes compare by value: 1, 1.0 and '1' are the same code."""
     if isinstance(code, str):
         try:
@@ -239,14 +239,14 @@ def group_specs(cb: dict, group: str) -> list[VarSpec]:
         vtype = var.get("type", "numeric")
         role = var.get("role")
         codes_raw = (g.get("codes") or {}).get(name, var.get("codes") or {})
-        codes = {_norm_code(k): v for k, v in codes_raw.items()}
+        codes = {norm_code(k): v for k, v in codes_raw.items()}
         levels = variable_levels(var)  # every group shares them
         vm = var.get("missing", role is None)
         missing = {}
         if vm is not False and role not in ("id",):
-            missing.update({_norm_code(k): v for k, v in group_missing.items()})
+            missing.update({norm_code(k): v for k, v in group_missing.items()})
         if isinstance(vm, dict):
-            missing.update({_norm_code(k): v for k, v in vm.items()})
+            missing.update({norm_code(k): v for k, v in vm.items()})
         specs.append(VarSpec(
             name=name,
             raw=(g.get("rename") or {}).get(name, var["raw"]),

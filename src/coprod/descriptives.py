@@ -39,7 +39,7 @@ def _design(data: pd.DataFrame, design: dict, built=None):
     that estimate many statistics, since encoding a million rows costs more than a statistic."""
     if built is not None:
         return built
-    from .design import design_from_config
+    from .designconfig import design_from_config
 
     return design_from_config(data, design)
 
@@ -212,7 +212,7 @@ def prevalence(data: pd.DataFrame, outcomes: list[str], design: dict, *,
                conf_level: float = 0.95, labels: dict | None = None,
                built=None) -> pd.DataFrame:
     """Weighted share doing each outcome, by group, with design-based intervals."""
-    from .tables import split_outcomes
+    from .wording import split_outcomes
 
     labels = labels or {}
     split = split_outcomes(list(outcomes))

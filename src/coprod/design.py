@@ -246,61 +246,6 @@ def make_design(data: pd.DataFrame, *, weights: str | None = None, strata: str |
         psu_names=psu_names, data=data if keep_data else None)
 
 
-def design_from_config(data: pd.DataFrame, design: dict, *, rename=None):
-    """The design of a config's ``design:`` section (column names mapped by ``rename``): a
-    :class:`SurveyDesign`, or a replicate design when ``design.replicates`` is set."""
-    rename = rename or (lambda name: name)
-
-    def col(key):
-        name = design.get(key)
-        return rename(name) if name else None
-
-    from .calibrate import calibration_spec
-
-    spec = calibration_spec(design.get("calibration"))
-    built = _uncalibrated(data, design, col)
-    return built if spec is None else _recalibrate(built, (spec,))
-
-
-def _uncalibrated(data: pd.DataFrame, design: dict, col):
-    if design.get("replicates"):
-        from .replicate import make_replicate_design
-
-        return make_replicate_design(
-            data, weights=col("weights"), replicates=replicate_pattern(design["replicates"]),
-            type=design.get("replicate_type"), scale=design.get("replicate_scale"),
-            rscales=design.get("replicate_rscales"), rho=design.get("fay_rho"),
-            mse=bool(design.get("mse", False)),
-            combined=bool(design.get("combined_weights", True)),
-            deff=design.get("deff", "srswor"), keep_data=True)
-    return make_design(data, weights=col("weights"), strata=col("strata"), psu=col("psu"),
-                       fpc=col("fpc"), ssu=col("ssu"), fpc2=col("fpc2"),
-                       lonely_psu=design.get("lonely_psu", "adjust"),
-                       deff=design.get("deff", "srswor"), keep_data=True)
-
-
-def replicate_pattern(name: str) -> str:
-    """The clean-table columns of a codebook variable with ``role: replicates``: the matched
-    raw columns become ``<name>_1`` ... ``<name>_R``."""
-    import re
-
-    return f"^{re.escape(str(name))}_[0-9]+$"
-
-
-def design_columns(design: dict, columns=()) -> list[str]:
-    """The clean-table columns a config's design uses (the replicate weights only when the
-    table's ``columns`` are given: they are many, and only the design needs them)."""
-    import re
-
-    cols = [design[k] for k in ("weights", "strata", "psu", "fpc", "ssu", "fpc2")
-            if design.get(k)]
-    cols += list((design.get("calibration") or {}).get("variables") or [])
-    if design.get("replicates") and len(columns):
-        rx = re.compile(replicate_pattern(design["replicates"]))
-        cols += [c for c in columns if rx.fullmatch(str(c))]
-    return cols
-
-
 def _psu_names(data, strata, psu, p_codes):
     """PSU code -> "label" (or "stratum/label"), looked up only when a message needs it."""
     def name(code: int) -> str:

@@ -78,3 +78,25 @@ def variance_kind(*, fpc: bool, ssu: bool) -> str:
         return ("two-stage design without replacement: between-PSU and within-PSU "
                 "components with finite-population corrections")
     return "design without replacement: finite-population correction at the first stage"
+
+
+def replicate_pattern(name: str) -> str:
+    """The clean-table columns of a codebook variable with ``role: replicates``: the matched
+    raw columns become ``<name>_1`` ... ``<name>_R``."""
+    import re
+
+    return f"^{re.escape(str(name))}_[0-9]+$"
+
+
+def design_columns(design: dict, columns=()) -> list[str]:
+    """The clean-table columns a config's design uses (the replicate weights only when the
+    table's ``columns`` are given: they are many, and only the design needs them)."""
+    import re
+
+    cols = [design[k] for k in ("weights", "strata", "psu", "fpc", "ssu", "fpc2")
+            if design.get(k)]
+    cols += list((design.get("calibration") or {}).get("variables") or [])
+    if design.get("replicates") and len(columns):
+        rx = re.compile(replicate_pattern(design["replicates"]))
+        cols += [c for c in columns if rx.fullmatch(str(c))]
+    return cols

@@ -21,7 +21,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from .tables import lower_word, model_status, outcome_words, split_outcome, word  # noqa: E402
+from .io import group_outputs  # noqa: E402,F401 (re-exported: the figures rule's outputs)
+from .wording import lower_word, model_status, outcome_words, split_outcome, word  # noqa: E402
 
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
              "#000000"]
@@ -558,15 +559,6 @@ def save_figure(fig: Figure, paths: dict, *, dpi: int = 200,
 
 # -- the figures rule ------------------------------------------------------------------------
 
-def group_outputs(outputs: dict) -> dict[str, dict[str, str]]:
-    """``{"forest_pooled_png": path}`` -> ``{"forest_pooled": {"png": path}}``."""
-    out: dict[str, dict[str, str]] = {}
-    for key, path in outputs.items():
-        stem, fmt_ = key.rsplit("_", 1)
-        out.setdefault(stem, {})[fmt_] = str(path)
-    return out
-
-
 def run_figures(*, prevalence, coefficients, predictions, fit, cleaning_summary, clean_table,
                 settings: dict, words: dict, covariates, reference_levels, levels,
                 conf_level: float = 0.95, subject: str = "the outcomes", weighted: bool = True,
@@ -578,10 +570,10 @@ def run_figures(*, prevalence, coefficients, predictions, fit, cleaning_summary,
     ``grouping`` ({column, label, effects}) names the groups (default: the clean table's).
     """
     from .config import slug
-    from .report import _table_meta, resolve_grouping
-    from .tables import read_results, variance_wording
+    from .io import read_results, table_meta
+    from .wording import resolve_grouping, variance_wording
 
-    meta = _table_meta(clean_table)
+    meta = table_meta(clean_table)
     labels, group_label = meta.get("labels", {}), resolve_grouping(grouping, meta)["label"]
     coefs, fit_t = read_results(coefficients, "coefficients"), read_results(fit, "fit")
     settings = {**dict(settings), "conf_level": conf_level, "subject": subject,

@@ -204,7 +204,7 @@ def check_findings(claims: list[dict], coefs: pd.DataFrame, fit: pd.DataFrame,
 
 
 def _directional(base, c, var, level, coefs, fit) -> dict:
-    from .tables import model_status
+    from .wording import model_status
 
     status, msg = model_status(fit, c["outcome"], c["sample"])
     base["scale"] = "log-odds"
@@ -259,7 +259,7 @@ def _term_error(c, var, level, table) -> str:
 def findings_table(checked: pd.DataFrame, sources: dict, *, digits: int = 2,
                    words: dict | None = None) -> pd.DataFrame:
     """The check as a display table (odds ratios for coefficients, log-odds for differences)."""
-    from .tables import NA, fmt_ci, outcome_words, word
+    from .wording import NA, fmt_ci, outcome_words, word
 
     rows = []
     for _, r in checked.iterrows():
@@ -289,8 +289,8 @@ def run_findings(*, findings, coefficients, fit, contrast, outcomes, covariates,
                  contrast_outcomes, levels, conf_level, digits, words, outputs: dict,
                  group: str = "group"):
     """The findings rule: check every claim, write the tidy check and its display table."""
-    from .io import write_csv
-    from .tables import read_results, write_table_files
+    from .io import read_results, write_csv
+    from .tables import write_table_files
 
     spec = load_claims(findings)
     claims = check_claims(spec, outcomes=list(outcomes), covariates=list(covariates),

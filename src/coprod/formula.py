@@ -8,6 +8,7 @@ code.
 """
 from __future__ import annotations
 
+import ast
 import keyword
 import re
 
@@ -94,3 +95,15 @@ class Aliases:
             if c in df.columns:
                 df[c] = df[c].map(self.restore)
         return df
+
+
+_TERM = re.compile(r"^(?P<var>.+?)\[T\.(?P<level>.*)\]$")
+
+
+def term_parts(term: str) -> tuple[str, str]:
+    """``gender[T.woman]`` -> ("gender", "woman"); ``Q('a b')`` -> ("a b", "")."""
+    m = _TERM.match(term)
+    var, level = (m["var"], m["level"]) if m else (term, "")
+    if var.startswith("Q(") and var.endswith(")"):
+        var = ast.literal_eval(var[2:-1])
+    return var, level

@@ -189,3 +189,67 @@ def read_table(path: str | Path) -> pd.DataFrame:
     raw = (table.schema.metadata or {}).get(META_KEY)
     df.attrs = json.loads(raw) if raw else {}
     return df
+
+
+# -- result tables ---------------------------------------------------------------------------
+
+RESULT_COLUMNS = {
+    "coefficients": ["outcome", "sample", "term", "variable", "level", "label", "estimate",
+                     "std_error", "statistic", "p_value", "conf_low", "conf_high", "odds_ratio",
+                     "or_conf_low", "or_conf_high", "flag"],
+    "fit": ["outcome", "sample", "status", "message", "n", "weighted_n", "events", "pseudo_r2",
+            "flags", "n_excluded_missing", "excluded_by"],
+    "predictions": ["outcome", "sample", "grid", "predicted", "conf_low", "conf_high"],
+    "prevalence": ["group", "outcome", "kind", "domain", "n", "estimate", "conf_low",
+                   "conf_high"],
+    "descriptives": ["group", "group_n", "variable", "label", "level", "stat", "estimate",
+                     "conf_low", "conf_high"],
+    "contrast": ["sample", "status", "message"],
+}
+
+
+_TEXT_COLUMNS = {"outcome", "sample", "term", "variable", "level", "label", "grid", "group",
+                 "status", "message", "flag", "flags", "kind", "domain", "stat", "excluded_by"}
+
+
+def read_results(path, kind: str | None = None) -> pd.DataFrame:
+    """A results CSV as written by coprod.io.write_csv ('' is missing; 'no', 'NA' stay text).
+
+    With ``kind``, the columns the report relies on exist even when the file is empty (every
+    model failed), so an empty result gives an empty figure or table, not a crash.
+    """
+    try:
+        df = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError:
+        df = pd.DataFrame()
+    for col in RESULT_COLUMNS.get(kind, []):
+        if col not in df.columns:
+            df[col] = pd.Series(dtype=object if col in _TEXT_COLUMNS else float, index=df.index)
+    for col in ("term", "variable", "level", "label", "sample", "outcome", "message", "flag"):
+        if col in df.columns:
+            df[col] = df[col].astype(object).where(df[col].notna(), "").astype(str)
+    return df
+
+
+def table_meta(path) -> dict:
+    """The clean table's coprod metadata (labels, threshold, group_column, group_label...)
+    without reading its rows."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    raw = (schema.metadata or {}).get(META_KEY)
+    meta = json.loads(raw) if raw else {}
+    if not meta.get("group_column") and len(schema.names):
+        meta["group_column"] = schema.names[0]  # older tables: the group column comes first
+    return meta
+
+
+def group_outputs(outputs: dict) -> dict[str, dict[str, str]]:
+    """``{"forest_pooled_png": path}`` -> ``{"forest_pooled": {"png": path}}``."""
+    out: dict[str, dict[str, str]] = {}
+    for key, path in outputs.items():
+        stem, fmt_ = key.rsplit("_", 1)
+        out.setdefault(stem, {})[fmt_] = str(path)
+    return out

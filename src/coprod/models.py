@@ -10,15 +10,13 @@ A model that cannot be estimated does not stop the other jobs: its tables say ``
 """
 from __future__ import annotations
 
-import ast
 import logging
-import re
 import traceback
 
 import pandas as pd
 
 from .errors import CoprodError, ModelError
-from .formula import Aliases, build_formula, set_reference_levels
+from .formula import Aliases, build_formula, set_reference_levels, term_parts  # noqa: F401 (term_parts re-exported: it lived here)
 
 log = logging.getLogger("coprod.models")
 POOLED = "pooled"
@@ -27,16 +25,6 @@ GROUP = "group"  # the default group column (config: groups.column; the clean ta
 FIT_COLUMNS = ["outcome", "sample", "status", "message", "n", "weighted_n", "events", "clusters",
                "strata", "df_resid", "log_likelihood", "pseudo_r2", "aic", "n_excluded_missing",
                "converged", "flags", "deff_mean", "n_effective", "excluded_by"]
-_TERM = re.compile(r"^(?P<var>.+?)\[T\.(?P<level>.*)\]$")
-
-
-def term_parts(term: str) -> tuple[str, str]:
-    """``gender[T.woman]`` -> ("gender", "woman"); ``Q('a b')`` -> ("a b", "")."""
-    m = _TERM.match(term)
-    var, level = (m["var"], m["level"]) if m else (term, "")
-    if var.startswith("Q(") and var.endswith(")"):
-        var = ast.literal_eval(var[2:-1])
-    return var, level
 
 
 def term_label(term: str, labels: dict) -> str:
@@ -75,7 +63,7 @@ def domain_mask(table: pd.DataFrame, sample: str, group: str | None = None):
 def model_frame(table: pd.DataFrame, outcomes: list[str], covariates: list[str], design: dict,
                 reference_levels: dict, extra: tuple = ()) -> pd.DataFrame:
     """The columns the models need, outcomes as float 0/1, reference levels first."""
-    from .design import design_columns
+    from .designspec import design_columns
 
     cols = [*outcomes, *covariates, group_of(table), *extra, *design_columns(design)]
     df = table[list(dict.fromkeys(c for c in cols if c))].copy()
@@ -89,7 +77,7 @@ def model_frame(table: pd.DataFrame, outcomes: list[str], covariates: list[str],
 def job_design(table: pd.DataFrame, design: dict, reference_levels: dict):
     """The survey design of a job, built once and taken by every model and the contrast (its
     categorical columns ordered as the models order them, so the sums run in the same order)."""
-    from .design import design_columns, design_from_config
+    from .designconfig import design_columns, design_from_config
 
     cols = list(dict.fromkeys(design_columns(design, table.columns)))
     df = set_reference_levels(table[cols].copy(),

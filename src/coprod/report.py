@@ -24,9 +24,10 @@ import yaml
 
 from .codebook import did_you_mean
 from .errors import ConfigError
+from .io import table_meta
+from .wording import POOLED, default_table_title, resolve_grouping  # noqa: F401 (re-exported)
 
 log = logging.getLogger("coprod.report")
-POOLED = "pooled"
 SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 SOFTWARE = ["pandas", "numpy", "scipy", "statsmodels", "matplotlib", "snakemake", "pyarrow",
             "coprod"]
@@ -180,39 +181,12 @@ def default_title(subject: str, survey: str | None = None) -> str:
     return f"Correlates of {subject}" + (f": {survey}" if survey else "")
 
 
-def default_table_title(subject: str, samples: list[str], group_label: str,
-                        words: dict | None = None) -> str:
-    """A model table's title when it has none, from what it measures and its samples."""
-    from .tables import lower_word, word
-
-    samples = [str(s) for s in samples]
-    if samples == [POOLED]:
-        return f"Correlates of {subject} (pooled)"
-    if POOLED not in samples and len(samples) > 1:
-        return f"Correlates of {subject} by {lower_word(group_label)}"
-    return f"Correlates of {subject}: " + ", ".join(word(s, words) for s in samples)
-
-
 def group_word(config: dict, codebook: dict | None = None) -> str:
     """The word for the groups: groups.label, else the codebook's group_label, else the group
     column's name (the rule of workflow/rules/common.smk)."""
     g = config.get("groups") or {}
     return (g.get("label") or (codebook or {}).get("group_label")
             or str(g.get("column") or "group").capitalize())
-
-
-def resolve_grouping(grouping: dict | None = None, meta: dict | None = None,
-                     config: dict | None = None) -> dict:
-    """{column, label, effects} of the groups: from the rule's params, else the clean table's
-    metadata and the config; ``effects``: the pooled model has group fixed effects."""
-    g, meta, cfg = dict(grouping or {}), meta or {}, config or {}
-    gc = cfg.get("groups") or {}
-    column = g.get("column") or meta.get("group_column") or gc.get("column") or "group"
-    label = g.get("label") or gc.get("label") or meta.get("group_label") or column.capitalize()
-    effects = g.get("effects")
-    if effects is None:
-        effects = (cfg.get("models") or {}).get("group_effects", True)
-    return {"column": column, "label": label, "effects": bool(effects)}
 
 
 def _codebook_of(config: dict) -> dict:
@@ -323,7 +297,7 @@ def figure_caption(name: str, group_label: str = "Group", pct: str = "95%",
                    unit: str = "respondents") -> str:
     """A figure's caption: ``models`` names the models of the forest and prediction figures
     (:func:`models_phrase`); with one group, the prevalence is not 'by group'."""
-    from .tables import lower_word
+    from .wording import lower_word
 
     key = ("forest_groups" if name == "forest_groups" else "forest" if name.startswith("forest")
            else "predictions" if name.startswith("predictions") else name)
@@ -338,7 +312,7 @@ def figure_caption(name: str, group_label: str = "Group", pct: str = "95%",
 
 def unit_word(words: dict | None) -> str:
     """What the rows are, in the plural (report.words.respondents: schools, households...)."""
-    from .tables import word
+    from .wording import word
 
     return word("respondents", words)
 
@@ -353,7 +327,7 @@ def models_phrase(sample: str, grouping: dict, n_groups: int, covariates: list[s
                   words: dict | None = None) -> str:
     """'pooled models (with region fixed effects)', or 'models of X (a domain of the full
     design)', for captions."""
-    from .tables import lower_word, word
+    from .wording import lower_word, word
 
     g = lower_word(grouping["label"])
     if sample != POOLED:
@@ -383,7 +357,7 @@ def key_findings(prev: pd.DataFrame, coefs: pd.DataFrame, fit: pd.DataFrame,
 
 def _prevalence_lines(prev, compare, words, labels, weighted) -> list[str]:
     """'X: 12% (A) to 40% (B) of respondents'; with one group, 'X: 12% of respondents'."""
-    from .tables import fmt
+    from .wording import fmt
 
     out, tail = [], f" of {esc(unit_word(words))}{' (weighted)' if weighted else ''}."
     for o in compare:
@@ -399,7 +373,7 @@ def _prevalence_lines(prev, compare, words, labels, weighted) -> list[str]:
 
 
 def _correlate_lines(coefs, compare, sample, words, labels, group_column, stat) -> list[str]:
-    from .tables import fmt_ci, word
+    from .wording import fmt_ci, word
 
     out = []
     for o in compare:
@@ -455,7 +429,7 @@ def _fit_lines(fit, flags_path) -> list[str]:
 
 
 def _name(outcome, words, labels) -> str:
-    from .tables import outcome_words
+    from .wording import outcome_words
 
     return labels.get(outcome) or outcome_words(outcome, words, labels)
 
@@ -473,7 +447,7 @@ def methods_section(*, config: dict, codebook: dict, threshold: str, hashes: dic
                     versions: dict, labels: dict, grouping: dict | None = None,
                     weights: dict | None = None) -> str:
     """Data, design, outcomes, models and software, all read from the config and codebook."""
-    from .tables import lower_word
+    from .wording import lower_word
 
     grp = resolve_grouping(grouping, {"group_label": codebook.get("group_label")}, config)
     lab = lambda v: f"{esc(labels.get(v, v))} (<code>{esc(v)}</code>)"  # noqa: E731
@@ -553,7 +527,7 @@ def design_weights(config: dict, clean_table) -> dict | None:
     if not d.get("calibration"):
         return None
     from .calibrate import weights_summary
-    from .design import design_columns, design_from_config
+    from .designconfig import design_columns, design_from_config
     from .io import read_table
 
     data = read_table(clean_table)
@@ -566,7 +540,7 @@ def design_weights(config: dict, clean_table) -> dict | None:
 
 def _design_items(d: dict, lab) -> list[str]:
     """The design in words: weights, strata, clusters, corrections, variance, missing values."""
-    from .tables import incomplete_wording, variance_wording
+    from .wording import incomplete_wording, variance_wording
 
     if d.get("replicates"):
         structure = [f"Replicate weights: {lab(d['replicates'])}, type "
@@ -612,7 +586,7 @@ def _design_items(d: dict, lab) -> list[str]:
 
 
 def _model_items(config: dict, lab, grp: dict, n_groups: int, labels: dict) -> list[str]:
-    from .tables import variance_wording, word
+    from .wording import variance_wording, word
 
     m, d = config["models"], config["design"]
     refs = m.get("reference_levels") or {}
@@ -642,7 +616,7 @@ def _model_items(config: dict, lab, grp: dict, n_groups: int, labels: dict) -> l
 def _sample_phrase(sample: str, m: dict, grp: dict, n_groups: int, d: dict) -> str:
     """'pooled: all respondents, with region fixed effects (reference level A), `y ~ ...`' or
     'A: a domain of the full design, `y ~ ...`': who is in the model and its formula."""
-    from .tables import lower_word
+    from .wording import lower_word
 
     covs, g = list(m["covariates"]), esc(lower_word(grp["label"]))
     if sample != POOLED:
@@ -789,7 +763,7 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
     from .io import write_text
 
     cb = load_codebook(codebook)
-    meta = _table_meta(clean_table)
+    meta = table_meta(clean_table)
     labels = {**codebook_labels(cb), **meta.get("labels", {})}
     settings = report_settings(config, codebook=cb)
     grp = resolve_grouping(grouping, meta, config)
@@ -819,7 +793,8 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
 def _summary(prevalence, coefficients, fit, findings_checked, *, config: dict, settings: dict,
              labels: dict, grouping: dict) -> list[str]:
     """The key findings from the result files (no claims without a findings check)."""
-    from .tables import read_results, variance_wording
+    from .io import read_results
+    from .wording import variance_wording
 
     return key_findings(read_results(prevalence, "prevalence"),
                         read_results(coefficients, "coefficients"), read_results(fit, "fit"),
@@ -838,7 +813,7 @@ def _pct(config: dict) -> str:
 
 def _captions(names: list[str], config: dict, settings: dict, grp: dict, n_groups: int,
               clean_table) -> list[str]:
-    from .tables import variance_wording
+    from .wording import variance_wording
 
     kw = dict(group_label=grp["label"], pct=_pct(config), subject=settings["subject"],
               weighted=bool(config["design"].get("weights")),
@@ -861,18 +836,3 @@ def _findings_html(findings_table, config: dict) -> str:
                             VERDICT_RULE.format(pct=_pct(config)))
 
 
-def _table_meta(path) -> dict:
-    """The clean table's coprod metadata (labels, threshold, group_column, group_label...)
-    without reading its rows."""
-    import json
-
-    import pyarrow.parquet as pq
-
-    from .io import META_KEY
-
-    schema = pq.read_schema(path)
-    raw = (schema.metadata or {}).get(META_KEY)
-    meta = json.loads(raw) if raw else {}
-    if not meta.get("group_column") and len(schema.names):
-        meta["group_column"] = schema.names[0]  # older tables: the group column comes first
-    return meta

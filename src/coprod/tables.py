@@ -9,211 +9,42 @@ Values are formatted here, once; the renderers only escape and lay out.
 from __future__ import annotations
 
 import html
-import math
 import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-REF = "ref."
-NA = "\u2014"  # an em dash: not estimated / not in this model
-STAR_LEVELS = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
-
-
-# -- words and model status ------------------------------------------------------------------
-
-def split_outcome(outcome: str) -> tuple[str, str]:
-    """``individual_safety`` -> ("individual", "safety"): outcomes are named <kind>_<domain>."""
-    kind, _, domain = str(outcome).partition("_")
-    return kind, domain
-
-
-def split_outcomes(outcomes: list[str]) -> dict[str, tuple[str, str]]:
-    """(kind, domain) of each outcome, when the outcomes form a kind x domain grid.
-
-    Why a grid test: ``individual_safety`` is kind and domain, but ``will_vote`` is just a name.
-    An outcome is split only when its kind and its domain each occur in another outcome too;
-    otherwise it is its own kind, with no domain.
-    """
-    parts = {o: split_outcome(o) for o in outcomes}
-    kinds = pd.Series([k for k, d in parts.values() if d], dtype=object).value_counts()
-    domains = pd.Series([d for _, d in parts.values() if d], dtype=object).value_counts()
-    return {o: (k, d) if d and kinds.get(k, 0) > 1 and domains.get(d, 0) > 1 else (o, "")
-            for o, (k, d) in parts.items()}
-
-
-def word(name, words: dict | None = None, labels: dict | None = None) -> str:
-    """Words for a name: the report's own words, then the codebook label, then the name itself."""
-    name = str(name)
-    for source in (words or {}, labels or {}):
-        if name in source:
-            return str(source[name])
-    return name.replace("_", " ")
-
-
-def lower_word(text) -> str:
-    """A label inside a sentence: 'Region' -> 'region'; 'US state', 'NUTS region' stay."""
-    text = str(text)
-    return text if text[:2].isupper() else text[:1].lower() + text[1:]
-
-
-def outcome_words(outcome: str, words: dict | None = None, labels: dict | None = None) -> str:
-    """Short words for an outcome: 'Individual, any domain' (from <kind>_<domain>)."""
-    if outcome in (words or {}):
-        return str(words[outcome])
-    kind, domain = split_outcome(outcome)
-    if domain and kind in (words or {}):
-        return f"{word(kind, words)}, {word(domain, words).lower()}"
-    return word(outcome, words, labels)
-
-
-def model_status(fit: pd.DataFrame, outcome: str, sample: str) -> tuple[str, str]:
-    """(status, message) of one model; ('missing', ...) when the fit table has no such row."""
-    if fit is None or not len(fit):
-        return "missing", "no fit statistics"
-    row = fit[(fit["outcome"] == outcome) & (fit["sample"].astype(str) == str(sample))]
-    if not len(row):
-        return "missing", "model not in the results"
-    r = row.iloc[0]
-    msg = r.get("message", "")
-    return str(r["status"]), "" if pd.isna(msg) else str(msg)
-
-
-# -- the variance method in words ------------------------------------------------------------
-
-def variance_wording(design: dict | None = None) -> dict[str, str]:
-    """How the standard errors and intervals were obtained, in words, from the design settings.
-
-    The one place that maps a design to its wording (table notes, figure subtitles, Methods), so
-    that a new variance method (replicate weights, say) is one new branch here. Keys: ``ci`` (an
-    adjective for confidence intervals), ``stat`` (the test statistic), ``models`` and ``model``
-    (what the models are), ``se`` and ``interval`` (phrases for notes), ``methods`` (a sentence).
-    """
-    d = design or {}
-    if d.get("model_based"):
-        return {"ci": "model-based", "stat": "z", "models": "logistic regressions",
-                "model": "Logistic regression with model-based standard errors",
-                "se": "model-based (glm) standard errors",
-                "interval": "z-based (normal) intervals",
-                "methods": "Model-based (glm) standard errors (design.model_based: true); "
-                           "z-based (normal) confidence intervals."}
-    if d.get("replicates"):
-        kind = d.get("replicate_type") or "replicate"
-        centre = ("the full-sample estimate (mse)" if d.get("mse") else
-                  "the mean of the replicates")
-        return {"ci": "design-based", "stat": "t", "models": "design-based logistic regressions",
-                "model": "Design-based logistic regression",
-                "se": f"{kind} replicate-weight standard errors",
-                "interval": "t-based intervals on the replicate design's degrees of freedom",
-                "methods": f"Standard errors from {kind} replicate weights "
-                           f"({d['replicates']!s}; every estimate recomputed with each "
-                           f"replicate's weights, deviations from {centre}, as R's "
-                           "survey::svrepdesign and svyglm); t-based intervals on the degrees "
-                           "of freedom of the replicate weights (their rank minus one, less the "
-                           "model's terms)."}
-    from .designspec import variance_kind
-
-    kind = variance_kind(fpc=bool(d.get("fpc")), ssu=bool(d.get("ssu")))
-    return {"ci": "design-based", "stat": "t", "models": "design-based logistic regressions",
-            "model": "Design-based logistic regression",
-            "se": "Taylor-linearised standard errors",
-            "interval": "t-based intervals on the design's degrees of freedom",
-            "methods": f"Standard errors by Taylor linearisation ({kind}, as R's "
-                       "survey::svyglm); t-based intervals on the design's degrees of freedom "
-                       "(PSUs minus strata, less the model's terms)."}
-
-
-def incomplete_wording(design: dict | None = None) -> str:
-    """What happens to respondents missing a model variable (design.incomplete), in words."""
-    if (design or {}).get("incomplete") == "drop":
-        return ("dropped before the model's design is built (the design is built on the "
-                "respondents complete on that model's variables, as R's svydesign on complete "
-                "cases; design.incomplete: drop)")
-    return ("kept in the design, outside the model's domain (as R's svyglm on a design of all "
-            "rows; design.incomplete: keep)")
-
-
-# -- number formats --------------------------------------------------------------------------
-
-def fmt(x, digits: int = 2) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x):
-        return NA
-    return f"{float(x):.{digits}f}"
-
-
-def fmt_ci(est, lo, hi, digits: int = 2) -> str:
-    """``1.23 [1.05, 1.44]``."""
-    if pd.isna(est):
-        return NA
-    return f"{fmt(est, digits)} [{fmt(lo, digits)}, {fmt(hi, digits)}]"
-
-
-def stars(p, use: bool) -> str:
-    if not use or p is None or pd.isna(p):
-        return ""
-    return next((s for cut, s in STAR_LEVELS if p < cut), "")
-
-
-def fmt_count(x) -> str:
-    return NA if pd.isna(x) else f"{float(x):,.0f}"
-
-
-def fmt_p(p) -> str:
-    if pd.isna(p):
-        return NA
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def star_note(use: bool, conf_level: float = 0.95, scale: str = "odds ratio") -> str:
-    if use:
-        return "* p < 0.05, ** p < 0.01, *** p < 0.001."
-    null = "1" if scale == "odds ratio" else "0"
-    article = "an" if scale[:1] in "aeiou" else "a"
-    return (f"No significance stars: read the {conf_level:.0%} confidence intervals "
-            f"({article} {scale} interval that excludes {null} is significant at the "
-            f"{1 - conf_level:.0%} level).")
-
+from .formula import term_parts
+from .io import (
+    RESULT_COLUMNS,  # noqa: F401,E402
+    group_outputs,
+    read_results,
+    table_meta,
+)
+from .wording import (  # noqa: F401 (re-exported: the table vocabulary lived here before)
+    NA,
+    REF,
+    STAR_LEVELS,
+    default_table_title,
+    fmt,
+    fmt_ci,
+    fmt_count,
+    fmt_p,
+    incomplete_wording,
+    lower_word,
+    model_status,
+    outcome_words,
+    resolve_grouping,
+    split_outcome,
+    split_outcomes,
+    star_note,
+    stars,
+    variance_wording,
+    word,
+)
 
 # -- model tables ----------------------------------------------------------------------------
-
-RESULT_COLUMNS = {
-    "coefficients": ["outcome", "sample", "term", "variable", "level", "label", "estimate",
-                     "std_error", "statistic", "p_value", "conf_low", "conf_high", "odds_ratio",
-                     "or_conf_low", "or_conf_high", "flag"],
-    "fit": ["outcome", "sample", "status", "message", "n", "weighted_n", "events", "pseudo_r2",
-            "flags", "n_excluded_missing", "excluded_by"],
-    "predictions": ["outcome", "sample", "grid", "predicted", "conf_low", "conf_high"],
-    "prevalence": ["group", "outcome", "kind", "domain", "n", "estimate", "conf_low",
-                   "conf_high"],
-    "descriptives": ["group", "group_n", "variable", "label", "level", "stat", "estimate",
-                     "conf_low", "conf_high"],
-    "contrast": ["sample", "status", "message"],
-}
-
-
-_TEXT_COLUMNS = {"outcome", "sample", "term", "variable", "level", "label", "grid", "group",
-                 "status", "message", "flag", "flags", "kind", "domain", "stat", "excluded_by"}
-
-
-def read_results(path, kind: str | None = None) -> pd.DataFrame:
-    """A results CSV as written by coprod.io.write_csv ('' is missing; 'no', 'NA' stay text).
-
-    With ``kind``, the columns the report relies on exist even when the file is empty (every
-    model failed), so an empty result gives an empty figure or table, not a crash.
-    """
-    try:
-        df = pd.read_csv(path, keep_default_na=False, na_values=[""])
-    except pd.errors.EmptyDataError:
-        df = pd.DataFrame()
-    for col in RESULT_COLUMNS.get(kind, []):
-        if col not in df.columns:
-            df[col] = pd.Series(dtype=object if col in _TEXT_COLUMNS else float, index=df.index)
-    for col in ("term", "variable", "level", "label", "sample", "outcome", "message", "flag"):
-        if col in df.columns:
-            df[col] = df[col].astype(object).where(df[col].notna(), "").astype(str)
-    return df
-
 
 def _variable_order(coefs: pd.DataFrame, covariates: list[str]) -> list[str]:
     """Covariates in config order, then anything else estimated (the group fixed effects).
@@ -401,7 +232,6 @@ def tidy_contrast(df: pd.DataFrame) -> pd.DataFrame:
     Why an adapter: the estimator's column names may still change; this is the one place that
     knows them.
     """
-    from .models import term_parts
 
     out = pd.DataFrame(index=df.index)
     for col in ("sample", "status", "message", "term", "label"):
@@ -646,14 +476,12 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
     ``design`` (the config's design section) words the notes by the variance method used;
     ``grouping`` ({column, label, effects}) names the groups (default: the clean table's).
     """
-    from .figures import group_outputs
-    from .report import _table_meta, resolve_grouping
 
     words = dict(words)
     digits, use_stars = int(settings["digits"]), bool(settings["stars"])
     paths = group_outputs(outputs)
     coefs, fit_t = read_results(coefficients, "coefficients"), read_results(fit, "fit")
-    meta = _table_meta(clean_table)
+    meta = table_meta(clean_table)
     labels, grp = meta.get("labels", {}), resolve_grouping(grouping, meta)
     desc = read_results(descriptives, "descriptives")
     groups = list(dict.fromkeys(desc["group"].astype(str))) if len(desc) else []
@@ -685,7 +513,6 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
 
 def _write_model_table(name, spec, coefs, fit_t, stem_paths, model_kw, *, conf_level, design,
                        grouping, subject) -> None:
-    from .report import default_table_title
 
     cols = [(s, o) for s in spec["samples"] for o in spec["outcomes"]]
     table = model_table(coefs, fit_t, columns=cols, **model_kw)

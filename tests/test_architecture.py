@@ -1,0 +1,131 @@
+"""The architecture contract: the coprod modules form layers without import cycles, counting
+imports inside functions too (they hide cycles from the interpreter, not from the reader).
+
+Layers, lowest first; a module may import only from its own layer or below:
+  base        errors, dist, designspec, formula, simulate, sources, runner, wording
+  data        io, codebook, config, clean
+  design      design, calibrate, replicate, designconfig, variance
+  estimation  modelframe, survey, margins, contrast, models, descriptives
+  stages      stages
+  output      tables, figures, findings, report
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "coprod"
+LAYERS = [
+    {"errors", "dist", "designspec", "formula", "simulate", "sources", "runner", "wording",
+     "__init__"},
+    {"io", "codebook", "config", "clean"},
+    {"design", "calibrate", "replicate", "designconfig", "variance"},
+    {"modelframe", "survey", "margins", "contrast", "models", "descriptives"},
+    {"stages"},
+    {"tables", "figures", "findings", "report"},
+]
+
+
+def imports(path: Path) -> set[str]:
+    """The coprod modules a module imports, anywhere in it."""
+    mods = {p.stem for p in SRC.glob("*.py")}
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 1 and node.module:
+                out.add(node.module.split(".")[0])
+            elif node.level == 1:
+                out |= {a.name for a in node.names if a.name in mods}
+            elif node.module and node.module.startswith("coprod."):
+                out.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            out |= {a.name.split(".")[1] for a in node.names if a.name.startswith("coprod.")}
+    return out - {path.stem}
+
+
+def graph() -> dict[str, set[str]]:
+    return {p.stem: imports(p) for p in SRC.glob("*.py")}
+
+
+def cycles(g: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index, low, stack, on, out, counter = {}, {}, [], set(), [], [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in g.get(v, ()):
+            if w not in g:
+                continue
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in sorted(g):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_no_import_cycles():
+    assert cycles(graph()) == []
+
+
+def test_every_module_has_a_layer():
+    placed = set().union(*LAYERS)
+    assert set(graph()) <= placed, sorted(set(graph()) - placed)
+
+
+def test_modules_import_only_their_layer_or_below():
+    level = {m: i for i, layer in enumerate(LAYERS) for m in layer}
+    upward = [(m, d) for m, deps in graph().items() for d in deps
+              if d in level and level[d] > level[m]]
+    assert upward == [], upward
+
+
+def test_the_contract_catches_a_cycle():
+    """The checker itself: a deliberate cycle is found."""
+    g = graph()
+    g["io"] = g["io"] | {"report"}
+    assert any("io" in c and "report" in c for c in cycles(g))
+
+
+@pytest.mark.parametrize("name", ["_table_meta", "_weighted_gram", "_norm_code"])
+def test_no_private_names_across_modules(name):
+    """Private helpers stay in their module (public names are the interface between layers)."""
+    users = [p.stem for p in SRC.glob("*.py")
+             if f"import {name}" in p.read_text() or f", {name}" in p.read_text()
+             and f"def {name}" not in p.read_text()]
+    assert users == [], users
+
+
+@pytest.mark.parametrize("rule, absent", [
+    ("descriptives", {"figures", "tables", "report", "findings", "models", "survey"}),
+    ("figures", {"tables", "report", "findings", "descriptives", "models", "survey"}),
+    ("tables", {"figures", "report", "findings", "descriptives", "models", "survey"}),
+    ("findings", {"figures", "report", "descriptives", "models", "survey"}),
+    ("clean", {"models", "survey", "design", "tables", "report"}),
+])
+def test_each_rule_reruns_only_for_the_modules_it_runs(rule, absent):
+    """A rule's `code` input (coprod.sources) lists the modules it imports, so editing one
+    module reruns only the rules that run it (editing figures.py leaves the descriptives)."""
+    from coprod.sources import sources
+
+    got = {Path(p).stem for p in sources(rule, shallow=("runner",))}
+    assert rule in got and not got & absent, sorted(got & absent)
