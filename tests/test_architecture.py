@@ -2,7 +2,7 @@
 imports inside functions too (they hide cycles from the interpreter, not from the reader).
 
 Layers, lowest first; a module may import only from its own layer or below:
-  base        errors, dist, designspec, formula, simulate, sources, runner, wording
+  base        errors, dist, designspec, formula, simulate, sources, runner, wording, names
   data        io, codebook, config, clean
   design      design, calibrate, replicate, designconfig, variance
   estimation  modelframe, survey, margins, contrast, models, descriptives
@@ -19,7 +19,7 @@ import pytest
 SRC = Path(__file__).resolve().parent.parent / "src" / "coprod"
 LAYERS = [
     {"errors", "dist", "designspec", "formula", "simulate", "sources", "runner", "wording",
-     "__init__"},
+     "names", "__init__"},
     {"io", "codebook", "config", "clean"},
     {"design", "calibrate", "replicate", "designconfig", "variance"},
     {"modelframe", "survey", "margins", "contrast", "models", "descriptives"},
@@ -129,3 +129,15 @@ def test_each_rule_reruns_only_for_the_modules_it_runs(rule, absent):
 
     got = {Path(p).stem for p in sources(rule, shallow=("runner",))}
     assert rule in got and not got & absent, sorted(got & absent)
+
+
+def test_the_start_up_checks_import_no_numpy_or_pandas():
+    """The Snakefile checks the config at every start: coprod.config, coprod.codebook and
+    coprod.designspec stay free of numpy and pandas (half a second each time)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, coprod.config, coprod.codebook, coprod.designspec; "
+            "print(sorted(m for m in ('numpy', 'pandas') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -14,9 +14,9 @@ import pandas as pd
 from .codebook import VarSpec, did_you_mean, group_specs, labels, norm_code
 from .errors import ConfigError, DataError
 from .io import read_raw
+from .wording import GROUP
 
 LOG_FIELDS = ["step", "variable", "reason", "value", "count"]
-GROUP = "group"  # the default name of the group column (config: groups.column)
 
 
 class Log:

@@ -13,9 +13,9 @@ import yaml
 from .codebook import QUOTE_HINT, did_you_mean, schema_errors
 from .designspec import key_errors
 from .errors import ConfigError
+from .names import GROUP, POOLED
 
 SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
-POOLED = "pooled"
 
 
 def check_config_schema(config: dict, where: str = "config") -> None:
@@ -25,7 +25,7 @@ def check_config_schema(config: dict, where: str = "config") -> None:
         raise ConfigError("\n".join(errors))
 
 
-DEFAULT_GROUP = "group"
+DEFAULT_GROUP = GROUP
 
 
 def group_column(config: dict) -> str:

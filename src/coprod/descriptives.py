@@ -21,9 +21,9 @@ from scipy.special import expit
 from . import dist
 from .errors import ConfigError, DataError, ModelError
 from .replicate import ReplicateDesign
+from .wording import GROUP
 
 log = logging.getLogger("coprod.descriptives")
-GROUP = "group"  # the default group column; the clean table's metadata names its own
 
 
 def _group_col(data: pd.DataFrame) -> str:

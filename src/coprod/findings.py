@@ -23,12 +23,12 @@ import pandas as pd
 
 from .codebook import did_you_mean, load_yaml
 from .errors import ConfigError
+from .wording import POOLED
 
 EXPECTED = ("positive", "negative", "none")
 VERDICTS = ("supported", "contradicted", "inconclusive", "not estimated", "skipped")
 CLAIM_KEYS = {"id", "claim", "covariate", "level", "outcome", "compared_with", "sample",
               "expected", "source", "optional"}
-POOLED = "pooled"
 VERDICT_RULE = (
     "A directional claim is supported when the estimate has the expected sign and its "
     "{pct} confidence interval excludes 0 (for an odds ratio: excludes 1), contradicted when the "

@@ -17,10 +17,9 @@ import pandas as pd
 
 from .errors import CoprodError, ModelError
 from .formula import Aliases, build_formula, set_reference_levels, term_parts  # noqa: F401 (term_parts re-exported: it lived here)
+from .wording import GROUP, POOLED  # noqa: F401 (re-exported)
 
 log = logging.getLogger("coprod.models")
-POOLED = "pooled"
-GROUP = "group"  # the default group column (config: groups.column; the clean table says which)
 
 FIT_COLUMNS = ["outcome", "sample", "status", "message", "n", "weighted_n", "events", "clusters",
                "strata", "df_resid", "log_likelihood", "pseudo_r2", "aic", "n_excluded_missing",
@@ -248,17 +247,6 @@ def _front(df: pd.DataFrame, ident: dict) -> pd.DataFrame:
             df = df.drop(columns=k)
         df.insert(i, k, v)
     return df
-
-
-def gather(frames: list[pd.DataFrame], order: dict | None = None) -> pd.DataFrame:
-    """Concatenate per-model tables in a fixed order (so reruns are byte-identical)."""
-    frames = [f for f in frames if len(f.columns)]
-    if not frames:
-        return pd.DataFrame()
-    out = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
-    return out
-
-
 
 
 def contrast_sample(table: pd.DataFrame, *, sample: str, outcomes: list[str],

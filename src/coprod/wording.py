@@ -10,7 +10,8 @@ import math
 
 import pandas as pd
 
-POOLED = "pooled"
+from .names import GROUP, POOLED  # noqa: F401 (re-exported)
+
 REF = "ref."
 NA = "\u2014"  # an em dash: not estimated / not in this model
 STAR_LEVELS = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
