@@ -9,13 +9,15 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 
 import yaml
 
 from .errors import ConfigError
 
-SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "codebook.schema.yaml"
+# package data (a wheel carries it); workflow/schemas/ links to the same files for Snakemake
+SCHEMA = files("coprod") / "schemas" / "codebook.schema.yaml"
 
 
 class TextLoader(yaml.SafeLoader):

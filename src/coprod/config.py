@@ -6,6 +6,7 @@ line naming the key and the value, with a "did you mean" where a near spelling e
 """
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 import yaml
@@ -15,7 +16,7 @@ from .designspec import key_errors
 from .errors import ConfigError
 from .names import GROUP, POOLED
 
-SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA = files("coprod") / "schemas" / "config.schema.yaml"  # package data (see codebook.py)
 
 
 def check_config_schema(config: dict, where: str = "config") -> None:

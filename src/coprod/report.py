@@ -17,6 +17,7 @@ import platform
 import re
 from datetime import UTC, datetime
 from importlib import metadata
+from importlib.resources import files
 from pathlib import Path
 
 import pandas as pd
@@ -28,7 +29,7 @@ from .io import table_meta
 from .wording import POOLED, default_table_title, resolve_grouping  # noqa: F401 (re-exported)
 
 log = logging.getLogger("coprod.report")
-SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA = files("coprod") / "schemas" / "config.schema.yaml"  # package data
 SOFTWARE = ["pandas", "numpy", "scipy", "statsmodels", "matplotlib", "snakemake", "pyarrow",
             "coprod"]
 FIGURE_CAPTIONS = {

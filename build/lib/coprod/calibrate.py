@@ -1,0 +1,395 @@
+"""Calibrated weights: post-stratification, raking and (bounded) linear or raking calibration to
+population totals, as R's ``postStratify``, ``rake`` and ``calibrate``.
+
+Why the variance must know: calibrated weights are estimated from the sample, and estimates
+that are correlated with the calibration variables gain precision. With a linearisation design
+the influence values of an estimate are replaced by their residuals from the calibration
+variables before the design's variance sum (R's ``svyrecvar``): within post-strata, by sweeps
+over the raking margins, or by the weighted regression residuals of GREG calibration. A
+replicate design instead calibrates every replicate's weights anew, so the replicates carry the
+calibration into the variance.
+
+Totals come per margin: each calibration variable's population total of every level (and, if
+given, the grand total, which every margin must then match).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigError, DataError
+
+METHODS = ("poststrat", "rake", "linear", "raking")
+
+
+# -- the variance adjustments of a calibrated linearisation design ----------------------------
+
+def _indicator(codes: np.ndarray):
+    """The (levels x rows) 0/1 matrix of a grouping, sparse: group sums of any n x k matrix in
+    one product instead of a scatter per row."""
+    from scipy import sparse
+
+    n = len(codes)
+    return sparse.csr_matrix((np.ones(n), (codes, np.arange(n))),
+                             shape=(int(codes.max()) + 1, n))
+
+
+@dataclass(frozen=True, eq=False)
+class PostStrata:
+    """R's post-stratification: influence values minus their old-weighted post-stratum mean."""
+
+    codes: np.ndarray   # (n,) post-stratum of each row
+    oldw: np.ndarray
+    neww: np.ndarray
+
+    def adjust(self, Z: np.ndarray) -> np.ndarray:
+        psw = np.where((self.neww == 0) & (self.oldw == 0), 1.0, self.neww)
+        onehot = _indicator(self.codes)
+        means = (onehot @ (Z * (self.oldw / psw)[:, None])) / (onehot @ self.oldw)[:, None]
+        return Z - means[self.codes] * psw[:, None]
+
+
+@dataclass(frozen=True, eq=False)
+class Raking:
+    """R's raking adjustment: ten sweeps over the margins, each removing the unweighted mean of
+    z / w within the margin's levels (w: the weights after that margin's post-stratification in
+    the final raking pass)."""
+
+    margins: tuple  # ((codes, psw), ...)
+
+    def adjust(self, Z: np.ndarray) -> np.ndarray:
+        """The sweeps only ever subtract ``psw_m`` times a per-level value of margin m, so they
+        are run on those per-level values (levels x columns) through the margins' cross
+        tables, and applied to the rows once: two passes over Z instead of sixty."""
+        ks = [int(c.max()) + 1 for c, _ in self.margins]
+        counts = [np.bincount(c, minlength=k) for (c, _), k in zip(self.margins, ks)]
+        base = [(_indicator(c) @ (Z / psw[:, None])) / n[:, None]
+                for (c, psw), n in zip(self.margins, counts)]
+        cross = {}  # cross[m, j][a, b]: mean over level a of m of psw_j / psw_m on level b of j
+        for m, (cm, pm) in enumerate(self.margins):
+            for j, (cj, pj) in enumerate(self.margins):
+                t = np.bincount(cm * ks[j] + cj, weights=pj / pm, minlength=ks[m] * ks[j])
+                cross[m, j] = t.reshape(ks[m], ks[j]) / counts[m][:, None]
+        coef = [np.zeros((k, Z.shape[1])) for k in ks]
+        for _ in range(10):
+            for m in range(len(self.margins)):
+                mean = base[m] - sum(cross[m, j] @ coef[j] for j in range(len(self.margins)))
+                coef[m] = coef[m] + mean
+        for (c, psw), cm in zip(self.margins, coef):
+            Z = Z - psw[:, None] * cm[c]
+        return Z
+
+
+@dataclass(frozen=True, eq=False)
+class Greg:
+    """R's GREG calibration (``calibrate``, any calfun and bounds): residuals of z / w from the
+    calibration variables weighted by the old weights, times w (w = g sqrt(old weights))."""
+
+    A: np.ndarray   # (n, q) model matrix times sqrt(old weights)
+    w: np.ndarray   # (n,) g * sqrt(old weights)
+
+    def __post_init__(self):  # the projection's orthonormal basis, once per design
+        object.__setattr__(self, "Q", np.linalg.qr(self.A)[0])
+
+    def adjust(self, Z: np.ndarray) -> np.ndarray:
+        Y = Z / self.w[:, None]
+        return (Y - self.Q @ (self.Q.T @ Y)) * self.w[:, None]
+
+
+# -- the totals and the model matrix ----------------------------------------------------------
+
+def read_totals(path) -> dict:
+    """A totals CSV (columns ``variable, level, total``; a row with variable ``Intercept`` or
+    ``total`` and no level is the grand total) as {variable: {level: total}}, checked."""
+    try:
+        df = pd.read_csv(path, dtype={"variable": str, "level": str}, keep_default_na=False)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found (design.calibration.totals)") from None
+    missing = {"variable", "level", "total"} - set(df.columns)
+    if missing:
+        raise ConfigError(f"{path}: needs the columns variable, level, total (missing: "
+                          f"{', '.join(sorted(missing))})")
+    totals: dict = {}
+    for i, r in df.iterrows():
+        t = pd.to_numeric(pd.Series([r["total"]]), errors="coerce").iloc[0]
+        if not (np.isfinite(t) and t >= 0):
+            raise ConfigError(f"{path}: row {i + 2}: total {r['total']!r} of "
+                              f"{r['variable']} {r['level']!r} is not a non-negative number")
+        totals.setdefault(r["variable"], {})[r["level"]] = float(t)
+    return totals
+
+
+def _grand(totals: dict, path) -> tuple[dict, float | None]:
+    grand = None
+    for key in ("Intercept", "(Intercept)", "total"):
+        if key in totals:
+            grand = float(sum(totals.pop(key).values()))
+    sums = {v: sum(t.values()) for v, t in totals.items()}
+    ref = grand if grand is not None else next(iter(sums.values()), None)
+    for v, s in sums.items():
+        if ref is not None and abs(s - ref) > 1e-9 * max(abs(ref), 1):
+            raise ConfigError(f"{path}: the totals of '{v}' sum to {s:g}, not {ref:g}: every "
+                              "margin must add up to the same population")
+    return totals, ref
+
+
+def _margin(data: pd.DataFrame, var: str, tot: dict, path) -> tuple[np.ndarray, np.ndarray]:
+    """One calibration variable: each row's level number and the levels' totals. A level with
+    a total of 0 and no respondents is left out (as R); with respondents it is refused (their
+    weights would become 0, R: "strata in sample absent from population")."""
+    levels = _ordered_levels(data, var, tot)
+    col = data[var].astype(str) if var in data.columns else None
+    present = set(col.unique()) if col is not None else set()
+    zero = [lv for lv in levels if tot[lv] == 0]
+    bad = [lv for lv in zero if lv in present]
+    if bad:
+        raise DataError(f"calibration: level(s) {bad} of '{var}' have respondents but a "
+                        f"population total of 0 in {path}")
+    levels = [lv for lv in levels if lv not in zero]
+    return _codes(data, var, levels, path), np.array([tot[lv] for lv in levels])
+
+
+def _codes(data: pd.DataFrame, var: str, levels: list, path) -> np.ndarray:
+    """Each row's level number; every level needs respondents and every respondent a level."""
+    if var not in data.columns:
+        raise ConfigError(f"{path}: '{var}' is not a column of the clean table")
+    col = data[var]
+    if col.isna().any():
+        raise DataError(f"calibration variable '{var}' is missing for "
+                        f"{int(col.isna().sum())} respondent(s); calibration needs it for all")
+    pos = {lv: k for k, lv in enumerate(levels)}
+    # through the categories (a million rows, a handful of levels): no per-row lookups
+    cat = col.astype(str).astype("category") if not isinstance(
+        col.dtype, pd.CategoricalDtype) else col
+    cats = [str(c) for c in cat.cat.categories]
+    lookup = np.array([pos.get(c, -1) for c in cats], dtype=np.int64)
+    codes = lookup[cat.cat.codes.to_numpy()]
+    if (codes < 0).any():
+        bad = sorted({cats[i] for i in np.unique(cat.cat.codes.to_numpy()[codes < 0])})[:5]
+        raise ConfigError(f"{path}: level(s) {bad} of '{var}' are in the data but have no "
+                          "population total")
+    empty = [lv for lv, k in pos.items() if not (codes == k).any()]
+    if empty:
+        raise DataError(f"calibration: level(s) {empty} of '{var}' have a population total but "
+                        "no respondents")
+    return codes
+
+
+def _ordered_levels(data: pd.DataFrame, var: str, given) -> list:
+    """The data's level order (a categorical's), then any other level of the totals."""
+    col = data[var] if var in data.columns else pd.Series(dtype=object)
+    order = [str(c) for c in col.cat.categories] if isinstance(col.dtype, pd.CategoricalDtype) \
+        else sorted(map(str, col.dropna().unique()))
+    return [lv for lv in order if lv in given] + [lv for lv in given if lv not in order]
+
+
+def model_matrix(data: pd.DataFrame, margins: dict, path) -> tuple[np.ndarray, np.ndarray]:
+    """R's ``model.matrix(~ v1 + v2 + ...)`` (intercept, then each variable's levels but the
+    first) and the population totals of its columns."""
+    cols, pop = [np.ones(len(data))], []
+    grand = None
+    for var, tot in margins.items():
+        codes, totals = _margin(data, var, tot, path)
+        grand = float(totals.sum())
+        for k in range(1, len(totals)):
+            cols.append((codes == k).astype(float))
+            pop.append(totals[k])
+    return np.column_stack(cols), np.array([grand, *pop])
+
+
+# -- the calibrations -------------------------------------------------------------------------
+
+def _linear_g(mm, w, pop):
+    """Unbounded linear calibration (R's regcalibrate): g = 1 + x' T^-1 (N - t)."""
+    T = mm.T @ (mm * w[:, None])
+    return 1.0 + mm @ np.linalg.solve(T, pop - mm.T @ w)
+
+
+def _calfun(kind: str, lower: float, upper: float):
+    """R's cal.linear / cal.raking: F^-1(u) - 1 and its derivative (with R's bounds rule)."""
+    inside = lambda u: (u < upper - 1) & (u > lower - 1)  # noqa: E731 (R's test, as written)
+    if kind == "linear":
+        return (lambda u: np.clip(u + 1, lower, upper) - 1,
+                lambda u: inside(u).astype(float))
+    return (lambda u: np.clip(np.exp(u), lower, upper) - 1,
+            lambda u: np.where(inside(u), np.exp(u), 0.0))
+
+
+def grake(mm, w, pop, kind="linear", bounds=(-np.inf, np.inf), epsilon=1e-7, maxit=50):
+    """R's ``grake``: Newton iterations on the calibration equations; returns g."""
+    Fm1, dF = _calfun(kind, *bounds)
+    total = mm.T @ w
+    scales = pop / total
+    scale = None
+    if np.min(scales) > 20:  # R: weights far below the totals are rescaled first
+        scale = float(np.mean(scales))
+        w, total = w * scale, total * scale
+    eta = np.zeros(mm.shape[1])
+    xeta = mm @ eta
+    it = 1
+    while True:
+        T = (mm * (w * dF(xeta))[:, None]).T @ mm
+        misfit = pop - total - mm.T @ (w * Fm1(xeta))
+        deta = np.linalg.pinv(T, rcond=256 * np.finfo(float).eps) @ misfit
+        eta = eta + deta
+        xeta = mm @ eta
+        g = 1 + Fm1(xeta)
+        while it < maxit and not (np.isfinite(g).all() and np.isfinite(dF(xeta)).all()):
+            it += 1  # R: halve the step while the weights overflow
+            deta = deta / 2
+            eta = eta - deta
+            xeta = mm @ eta
+            g = 1 + Fm1(xeta)
+        misfit = pop - total - mm.T @ (w * Fm1(xeta))
+        if np.all(np.abs(misfit) / (1 + np.abs(pop)) < epsilon):
+            return g * scale if scale else g
+        it += 1
+        if it > maxit:
+            break
+    achieved = float(np.max(np.abs(misfit) / (1 + np.abs(pop))))
+    raise DataError(f"calibration ({kind}, bounds {list(bounds)}) did not converge in {maxit} "
+                    f"iterations (largest relative misfit {achieved:.2g}); loosen the bounds "
+                    "or check the totals")
+
+
+def poststratify_weights(w, codes, totals_vec):
+    """Post-stratified weights: w times (population / weighted sample) of the row's cell."""
+    k = len(totals_vec)
+    cell = np.bincount(codes, weights=w, minlength=k)
+    return w * (totals_vec / cell)[codes]
+
+
+def rake_weights(w, margins, epsilon=1e-10, maxit=100, record=False):
+    """R's ``rake``: post-stratify on each margin in turn until the joint table of the margins
+    changes by less than ``epsilon`` times the weights' sum. ``margins``: [(codes, totals)].
+    With ``record``, also each margin's weights after its step in the final pass."""
+    tol = epsilon * w.sum() if epsilon < 1 else epsilon
+    joint = np.ravel_multi_index([c for c, _ in margins], [len(t) for _, t in margins])
+    size = int(np.prod([len(t) for _, t in margins]))
+    old = np.bincount(joint, weights=w, minlength=size)
+    for _ in range(maxit):
+        steps = []
+        for codes, tot in margins:
+            w = poststratify_weights(w, codes, tot)
+            steps.append(w)
+        new = np.bincount(joint, weights=w, minlength=size)
+        if np.max(np.abs(old - new)) < tol:
+            return (w, steps) if record else w
+        old = new
+    raise DataError(f"raking did not converge in {maxit} passes over the margins (change "
+                    f"{np.max(np.abs(old - new)):.3g} in the weights' table); check that the "
+                    "margins' totals are consistent")
+
+
+@dataclass(frozen=True)
+class CalibrationSpec:
+    method: str
+    margins: dict           # {variable: {level: total}}
+    bounds: tuple = (-np.inf, np.inf)
+    epsilon: float = 1e-10
+    maxit: int = 100
+    source: str = "totals"
+
+    def variables(self) -> list[str]:
+        return list(self.margins)
+
+
+def calibration_spec(cfg: dict | None) -> CalibrationSpec | None:
+    """A config's ``design.calibration`` as a spec (totals read and checked), or None."""
+    if not cfg:
+        return None
+    method = cfg.get("method")
+    if method not in METHODS:
+        raise ConfigError(f"design.calibration.method: '{method}' is not one of "
+                          f"{', '.join(METHODS)}")
+    path = cfg.get("totals")
+    margins, _ = _grand(read_totals(path), path)
+    variables = list(cfg.get("variables") or [])
+    absent = [v for v in variables if v not in margins]
+    if absent or not variables:
+        raise ConfigError(f"{path}: no totals for {', '.join(absent) or 'any variable'} of "
+                          f"design.calibration.variables (the file has totals for "
+                          f"{', '.join(margins) or 'no variable'})")
+    margins = {v: margins[v] for v in variables}
+    if method == "poststrat" and len(margins) != 1:
+        raise ConfigError(f"design.calibration.method: poststrat takes one variable, the totals "
+                          f"give {len(margins)} ({', '.join(margins)}); use rake or linear for "
+                          "several margins")
+    bounds = cfg.get("bounds") or [-np.inf, np.inf]
+    if len(bounds) != 2 or not bounds[0] < 1 < bounds[1]:
+        raise ConfigError(f"design.calibration.bounds: {list(bounds)} must be [lower, upper] "
+                          "around 1 (limits of the ratio of new to old weights)")
+    if cfg.get("bounds") and method in ("poststrat", "rake"):
+        raise ConfigError(f"design.calibration.bounds: not for method {method}; use linear or "
+                          "raking (calibration with a raking distance) with bounds")
+    return CalibrationSpec(method=method, margins=margins, bounds=tuple(map(float, bounds)),
+                           epsilon=float(cfg.get("epsilon", 1e-10)),
+                           maxit=int(cfg.get("maxit", 100)), source=str(path))
+
+
+def calibrate(design, data: pd.DataFrame, spec: CalibrationSpec):
+    """The design with calibrated weights (and, for a linearisation design, the variance
+    adjustment; for a replicate design, every replicate calibrated too)."""
+    w0 = design.weights
+    new, adjust = _calibrated(w0, data, spec, record=True)
+    if hasattr(design, "repweights"):  # a replicate design (not imported: it imports this)
+        reps = np.column_stack([_replicate_calibrated(design.repweights[:, r], r, data, spec)
+                                for r in range(design.replicates)])
+        first = not design.calibration
+        return replace(design, weights=new, repweights=np.asfortranarray(reps),
+                       calibration=(*design.calibration, spec),
+                       weights_before=w0 if first else design.weights_before,
+                       repweights_before=design.repweights if first
+                       else design.repweights_before)
+    return replace(design, weights=new, adjustments=(*design.adjustments, adjust),
+                   calibration=(*design.calibration, spec),
+                   weights_before=w0 if design.weights_before is None
+                   else design.weights_before)
+
+
+def _replicate_calibrated(w, r: int, data, spec: CalibrationSpec) -> np.ndarray:
+    """One replicate's weights calibrated; a level left without weight by the replicate (a
+    deleted PSU held all its respondents) stops with its name, as it has no calibration."""
+    for var, tot in spec.margins.items():
+        codes, totals = _margin(data, var, tot, spec.source)
+        empty = np.flatnonzero(~(np.bincount(codes, weights=w, minlength=len(totals)) > 0))
+        if len(empty):
+            levels = [lv for lv in _ordered_levels(data, var, tot) if tot[lv] != 0]
+            raise DataError(f"calibration: replicate {r + 1} has no weight in level(s) "
+                            f"{[levels[k] for k in empty]} of '{var}' (its deleted PSUs held "
+                            "all their respondents); merge small levels in the codebook")
+    return _calibrated(w, data, spec)[0]
+
+
+def _calibrated(w, data, spec: CalibrationSpec, record=False):
+    """Calibrated weights of one weight vector, and (``record``) the variance adjustment."""
+    path = spec.source
+    if spec.method == "poststrat":
+        (var, tot), = spec.margins.items()
+        codes, totals = _margin(data, var, tot, path)
+        new = poststratify_weights(w, codes, totals)
+        return new, PostStrata(codes, w, new) if record else None
+    if spec.method == "rake":
+        margins = [_margin(data, var, tot, path) for var, tot in spec.margins.items()]
+        if not record:
+            return rake_weights(w, margins, spec.epsilon, spec.maxit), None
+        new, steps = rake_weights(w, margins, spec.epsilon, spec.maxit, record=True)
+        return new, Raking(tuple((c, s) for (c, _), s in zip(margins, steps)))
+    mm, pop = model_matrix(data, spec.margins, path)
+    if spec.method == "linear" and not np.isfinite(spec.bounds).any():
+        g = _linear_g(mm, w, pop)
+    else:
+        g = grake(mm, w, pop, "linear" if spec.method == "linear" else "raking", spec.bounds,
+                  spec.epsilon, spec.maxit)
+    whalf = np.sqrt(w)
+    return w * g, Greg(mm * whalf[:, None], g * whalf) if record else None
+
+
+def weights_summary(w: np.ndarray) -> dict:
+    """Range, sum and Kish's design effect due to weighting (1 + CV^2) of a weight vector."""
+    w = np.asarray(w, float)
+    w = w[w > 0]
+    return {"min": float(w.min()), "max": float(w.max()), "sum": float(w.sum()),
+            "deff_weighting": float(len(w) * (w ** 2).sum() / w.sum() ** 2)}

@@ -1,0 +1,305 @@
+"""Load and check the codebook, and resolve each group's effective variable specs.
+
+The codebook is the only place where a raw layout is described; this module turns it plus a
+group's overrides (rename, codes, missing codes, transforms, items not asked) into one plain spec
+per variable, so the cleaning code has no group-specific logic at all.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+
+import yaml
+
+from .errors import ConfigError
+
+# package data (a wheel carries it); workflow/schemas/ links to the same files for Snakemake
+SCHEMA = files("coprod") / "schemas" / "codebook.schema.yaml"
+
+
+class TextLoader(yaml.SafeLoader):
+    """YAML as the user meant it: only true/false are booleans (YAML 1.2), so answer codes and
+    labels such as yes, no, on, off, y, n stay text (YAML 1.1 would make them true/false)."""
+
+
+TextLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+TextLoader.add_implicit_resolver("tag:yaml.org,2002:bool",
+                                 re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                 list("tTfF"))
+
+QUOTE_HINT = ("YAML reads unquoted yes/no/on/off/true/false as a true/false value: write the "
+              "text you meant in quotes, e.g. \"no\"")
+
+
+def load_yaml(path: str | Path) -> dict:
+    """Load a YAML mapping with :class:`TextLoader`; name the file in any error."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"{path}: file not found")
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=TextLoader)  # noqa: S506
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys at the top level")
+    return data
+
+
+def did_you_mean(name: str, options) -> str:
+    """A near spelling among ``options`` (case-insensitive), as a phrase to append; nothing
+    when no option is close (a far "suggestion" misleads more than none)."""
+    opts = {str(o).lower(): str(o) for o in options}
+    word = str(name).lower()
+    # a near spelling: very similar, or fairly similar and starting alike (so "gender" does
+    # not suggest "eduyrs", but "SEX" suggests "SEKS")
+    close = [c for c in difflib.get_close_matches(word, list(opts), n=3, cutoff=0.55)
+             if difflib.SequenceMatcher(None, word, c).ratio() >= 0.75 or c[:1] == word[:1]][:1]
+    return f" (did you mean '{opts[close[0]]}'?)" if close else ""
+
+
+def schema_errors(data: dict, schema: dict, where: str) -> list[str]:
+    """Every schema violation as a readable line naming the key path."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema)
+    lines = []
+    for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
+        key = ".".join(str(p) for p in err.absolute_path) or "(top level)"
+        if err.validator == "additionalProperties":
+            allowed = list(err.schema.get("properties", {}))
+            extra = [k for k in err.instance if k not in err.schema.get("properties", {})]
+            for k in extra:
+                prefix = f"{key}." if key != "(top level)" else ""
+                lines.append(f"{where}: unknown key '{prefix}{k}'{did_you_mean(k, allowed)}")
+            continue
+        if isinstance(err.instance, bool) and "string" in str(err.validator_value):
+            lines.append(f"{where}: {key}: {err.message}; {QUOTE_HINT}")
+            continue
+        if err.validator == "type" and err.validator_value == "boolean" \
+                and isinstance(err.instance, str):
+            lines.append(f"{where}: {key}: '{err.instance}' is not true or false; write true or "
+                         "false (without quotes)")
+            continue
+        lines.append(f"{where}: {key}: {err.message}")
+    return lines
+
+
+def validate_codebook(data: dict, where: str = "codebook") -> None:
+    schema = yaml.safe_load(SCHEMA.read_text())
+    errors = schema_errors(data, schema, where)
+    if errors:
+        raise ConfigError("\n".join(errors))
+    _check_references(data, where)
+
+
+def _check_references(cb: dict, where: str) -> None:
+    """Names used in groups, derived and outcomes must be defined variables."""
+    variables = cb["variables"]
+    known = set(variables)
+    errors = []
+    for g, spec in cb["groups"].items():
+        for key in ("rename", "codes", "transform"):
+            for name in spec.get(key, {}) or {}:
+                if name not in known:
+                    errors.append(f"{where}: groups.{g}.{key}: unknown variable '{name}'"
+                                  f"{did_you_mean(name, known)}")
+        for name, codes in (spec.get("codes") or {}).items():
+            var = variables.get(name) or {}
+            levels = variable_levels(var)
+            stray = [v for v in dict.fromkeys((codes or {}).values()) if v not in levels]
+            if name in known and levels and stray:
+                errors.append(f"{where}: groups.{g}.codes.{name}: codes map to {stray}, which "
+                              f"are not levels of '{name}' ({levels}); add them to the "
+                              "variable's `levels:` or use the same labels as its `codes:`")
+        for name in spec.get("not_asked", []) or []:
+            if name not in known:
+                errors.append(f"{where}: groups.{g}.not_asked: unknown variable '{name}'"
+                              f"{did_you_mean(name, known)}")
+    for name, var in variables.items():
+        if var.get("type", "numeric") == "category" and not var.get("codes"):
+            errors.append(f"{where}: variables.{name}: a category variable needs `codes`")
+        if var.get("levels") and var.get("codes"):
+            missing = set(var["codes"].values()) - set(var["levels"])
+            if missing:
+                errors.append(f"{where}: variables.{name}: codes map to {sorted(missing)} "
+                              f"which are not in levels {var['levels']}")
+    roles = [v.get("role") for v in variables.values()]
+    if roles.count("id") > 1:
+        ids = [n for n, v in variables.items() if v.get("role") == "id"]
+        errors.append(f"{where}: variables: at most one variable may have `role: id` (found "
+                      f"{', '.join(ids)})")
+    derived_known = set(known)
+    for name, d in (cb.get("derived") or {}).items():
+        for item in d.get("mean_of", []) + d.get("any_of", []):
+            if item not in derived_known:
+                errors.append(f"{where}: derived.{name}: unknown variable '{item}'"
+                              f"{did_you_mean(item, derived_known)}")
+        if "indicator" in d:
+            errors += _indicator_errors(name, d, variables, where)
+        derived_known.add(name)
+    outcome_known: set[str] = set()
+    for name, o in (cb.get("outcomes") or {}).items():
+        for item in o.get("items", []):
+            if item not in known:
+                errors.append(f"{where}: outcomes.{name}: unknown item '{item}'"
+                              f"{did_you_mean(item, known)}")
+            elif variables[item].get("type") != "category" or not variables[item].get("ordered"):
+                errors.append(f"{where}: outcomes.{name}: item '{item}' must be an ordered "
+                              "category")
+        if "variable" in o:
+            v = variables.get(o["variable"])
+            if v is None:
+                errors.append(f"{where}: outcomes.{name}: unknown variable '{o['variable']}'"
+                              f"{did_you_mean(o['variable'], known)}")
+            elif v.get("type") != "category":
+                errors.append(f"{where}: outcomes.{name}: '{o['variable']}' must be a category")
+            else:
+                lv = list(v.get("levels") or dict.fromkeys(v["codes"].values()))
+                for p in o["positive"]:
+                    if p not in lv:
+                        errors.append(f"{where}: outcomes.{name}.positive: '{p}' is not a level of "
+                                      f"'{o['variable']}' (levels: {', '.join(lv)})"
+                                      f"{did_you_mean(p, lv)}")
+        for sub in o.get("outcomes", []):
+            if sub not in outcome_known:
+                errors.append(f"{where}: outcomes.{name}: '{sub}' must be an outcome defined "
+                              "above it"
+                              f"{did_you_mean(sub, outcome_known)}")
+        outcome_known.add(name)
+    if errors:
+        raise ConfigError("\n".join(errors))
+
+
+def _indicator_errors(name: str, d: dict, variables: dict, where: str) -> list[str]:
+    """A 0/1 indicator needs a category variable and some of its levels."""
+    v = variables.get(d["indicator"])
+    key = f"{where}: derived.{name}.indicator"
+    if v is None:
+        return [f"{key}: unknown variable '{d['indicator']}'"
+                f"{did_you_mean(d['indicator'], variables)}"]
+    if v.get("type") != "category":
+        return [f"{key}: '{d['indicator']}' must be a category variable (its levels are counted)"]
+    lv = variable_levels(v)
+    return [f"{where}: derived.{name}.levels: '{x}' is not a level of '{d['indicator']}' "
+            f"(levels: {', '.join(map(str, lv))}){did_you_mean(x, lv)}"
+            for x in d["levels"] if x not in lv]
+
+
+def load_codebook(path: str | Path) -> dict:
+    cb = load_yaml(path)
+    validate_codebook(cb, where=str(path))
+    return cb
+
+
+def norm_code(code):
+    """Codes compare by value: 1, 1.0 and '1' are the same code."""
+    if isinstance(code, str):
+        try:
+            f = float(code)
+        except ValueError:
+            return code.strip()
+        return f
+    return float(code)
+
+
+@dataclass
+class VarSpec:
+    """One harmonised variable as a given group delivers it."""
+
+    name: str
+    raw: str
+    role: str | None
+    type: str
+    codes: dict = field(default_factory=dict)      # normalised raw code -> level
+    levels: list = field(default_factory=list)
+    ordered: bool = False
+    valid_range: tuple | None = None
+    missing: dict = field(default_factory=dict)     # normalised raw code -> reason
+    transform: dict | None = None
+    not_asked: bool = False
+    codes_overridden: bool = False
+    label: str = ""
+
+
+def variable_levels(var: dict) -> list:
+    """A category variable's levels: its `levels:`, else the labels of its own `codes:` in
+    order (never a group's codes, which only say which raw code means which level)."""
+    return list(var.get("levels") or dict.fromkeys((var.get("codes") or {}).values()))
+
+
+def group_specs(cb: dict, group: str) -> list[VarSpec]:
+    """The effective spec of every variable for ``group`` (defaults + the group's overrides)."""
+    g = cb["groups"][group]
+    group_missing = g.get("missing", (cb.get("defaults") or {}).get("missing", {})) or {}
+    specs = []
+    for name, var in cb["variables"].items():
+        vtype = var.get("type", "numeric")
+        role = var.get("role")
+        codes_raw = (g.get("codes") or {}).get(name, var.get("codes") or {})
+        codes = {norm_code(k): v for k, v in codes_raw.items()}
+        levels = variable_levels(var)  # every group shares them
+        vm = var.get("missing", role is None)
+        missing = {}
+        if vm is not False and role not in ("id",):
+            missing.update({norm_code(k): v for k, v in group_missing.items()})
+        if isinstance(vm, dict):
+            missing.update({norm_code(k): v for k, v in vm.items()})
+        specs.append(VarSpec(
+            name=name,
+            raw=(g.get("rename") or {}).get(name, var["raw"]),
+            role=role,
+            type=vtype,
+            codes=codes,
+            levels=levels,
+            ordered=bool(var.get("ordered", False)),
+            valid_range=tuple(var["valid_range"]) if var.get("valid_range") else None,
+            missing=missing,
+            transform=(g.get("transform") or {}).get(name),
+            not_asked=name in (g.get("not_asked") or []),
+            codes_overridden=name in (g.get("codes") or {}),
+            label=var.get("label", name),
+        ))
+    return specs
+
+
+def labels(cb: dict) -> dict[str, str]:
+    """Words for every variable, derived variable and outcome of the codebook (the group
+    column's word is added by the cleaning, which knows its name)."""
+    out = {}
+    for section in ("variables", "derived", "outcomes"):
+        for name, spec in (cb.get(section) or {}).items():
+            out[name] = spec.get("label", name)
+    return out
+
+
+def check_files(cb: dict, root: str | Path = ".", where: str = "codebook") -> None:
+    """Every raw file exists and has a known format; all problems listed at once.
+
+    Why here and not at the first job: Snakemake would otherwise report a missing input in its
+    own words, or a rule that can make the file might quietly run instead.
+    """
+    from .io import file_format
+
+    errors = []
+    seen = set()
+    for group, g in cb["groups"].items():
+        f = g["file"]
+        if f in seen:
+            continue
+        seen.add(f)
+        if not (Path(root) / f).is_file():
+            errors.append(f"{f}: file not found (named in {where} under groups.{group}.file)")
+            continue
+        try:
+            file_format(f, g.get("format"))
+        except Exception as exc:  # DataError with the message we want
+            errors.append(str(exc))
+    if errors:
+        from .errors import DataError
+
+        raise DataError("\n".join(errors))

@@ -1,0 +1,228 @@
+"""Check the pipeline config against its schema and against the codebook, with guidance.
+
+Why beyond the JSON schema: a schema cannot know that a covariate must be a column the codebook
+defines, or that a reference level must be one of that column's levels. Each problem gets one
+line naming the key and the value, with a "did you mean" where a near spelling exists.
+"""
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+import yaml
+
+from .codebook import QUOTE_HINT, did_you_mean, schema_errors
+from .designspec import key_errors
+from .errors import ConfigError
+from .names import GROUP, POOLED
+
+SCHEMA = files("coprod") / "schemas" / "config.schema.yaml"  # package data (see codebook.py)
+
+
+def check_config_schema(config: dict, where: str = "config") -> None:
+    schema = yaml.safe_load(SCHEMA.read_text())
+    errors = schema_errors(config, schema, where)
+    if errors:
+        raise ConfigError("\n".join(errors))
+
+
+DEFAULT_GROUP = GROUP
+
+
+def group_column(config: dict) -> str:
+    """The name of the group column (config ``groups.column``)."""
+    return ((config.get("groups") or {}).get("column")) or DEFAULT_GROUP
+
+
+def column_levels(cb: dict, group: str = DEFAULT_GROUP) -> dict[str, list | None]:
+    """Every clean-table column the codebook defines -> its levels (None for numeric)."""
+    out: dict[str, list | None] = {group: list(cb["groups"])}
+    for name, v in cb["variables"].items():
+        if v.get("type", "numeric") == "category" and not v.get("role"):
+            out[name] = list(v.get("levels") or dict.fromkeys(v["codes"].values()))
+        else:
+            out[name] = None
+    for name, d in (cb.get("derived") or {}).items():
+        if "any_of" in d:
+            first = out.get(d["any_of"][0]) or []
+            other = [x for x in first if x != d["level"]]
+            out[name] = [other[0] if len(other) == 1 else f"not {d['level']}", d["level"]]
+        else:
+            out[name] = None
+    for name in cb.get("outcomes") or {}:
+        out[name] = None
+    return out
+
+
+def check_config(config: dict, cb: dict) -> None:
+    """Cross-check config against the codebook; raise one ConfigError listing every problem."""
+    errs: list[str] = []
+    gcol = group_column(config)
+    defined = {*cb["variables"], *(cb.get("derived") or {}), *(cb.get("outcomes") or {})}
+    if gcol in defined:
+        errs.append(f"config: groups.column: '{gcol}' is also a variable of the codebook; name "
+                    "the group column differently")
+    cols = column_levels(cb, gcol)
+    names = list(cols)
+    m = config["models"]
+    for key in ("outcomes", "covariates"):
+        for name in m[key]:
+            if name not in cols:
+                errs.append(f"config: models.{key}: '{name}' is not a column of the clean table"
+                            f"{did_you_mean(name, names)}")
+    for name in m["outcomes"]:
+        if name in cols and name not in (cb.get("outcomes") or {}) and cols[name] is not None:
+            errs.append(f"config: models.outcomes: '{name}' is a category, not a 0/1 outcome")
+    for var, level in (m.get("reference_levels") or {}).items():
+        if var not in cols:
+            errs.append(f"config: models.reference_levels: '{var}' is not a column"
+                        f"{did_you_mean(var, names)}")
+        elif cols[var] is None:
+            errs.append(f"config: models.reference_levels.{var}: '{var}' is numeric, it has no "
+                        "levels")
+        elif isinstance(level, bool):
+            errs.append(f"config: models.reference_levels.{var}: {level}: {QUOTE_HINT}")
+        elif str(level) not in cols[var]:
+            errs.append(f"config: models.reference_levels.{var}: '{level}' is not a level of "
+                        f"'{var}' "
+                        f"(levels: {', '.join(cols[var])}){did_you_mean(level, cols[var])}")
+    groups = list(cb["groups"])
+    for s in m["samples"]:
+        if isinstance(s, bool):
+            errs.append(f"config: models.samples: {s}: {QUOTE_HINT}")
+        elif s != POOLED and str(s) not in groups:
+            errs.append(f"config: models.samples: '{s}' is neither 'pooled' nor a group of the "
+                        f"codebook ({', '.join(groups)}){did_you_mean(s, groups + [POOLED])}")
+    contrast = m.get("contrast") or []
+    for o in contrast:
+        if o not in m["outcomes"]:
+            errs.append(f"config: models.contrast: '{o}' is not one of models.outcomes"
+                        f"{did_you_mean(o, m['outcomes'])}")
+    for grid, spec in (m.get("predictions") or {}).items():
+        for var, values in spec.items():
+            if var not in cols:
+                errs.append(f"config: models.predictions.{grid}: '{var}' is not a column"
+                            f"{did_you_mean(var, names)}")
+            elif cols[var] is not None:
+                bad = [v for v in values if str(v) not in cols[var]]
+                if bad:
+                    hint = f"; {QUOTE_HINT}" if any(isinstance(v, bool) for v in bad) else ""
+                    errs.append(f"config: models.predictions.{grid}.{var}: {bad} not among the "
+                                f"levels of '{var}' ({', '.join(cols[var])}){hint}")
+    d = config["design"]
+    for key in ("weights", "strata", "psu", "fpc", "ssu", "fpc2"):
+        if d.get(key) and d[key] not in cols:
+            errs.append(f"config: design.{key}: '{d[key]}' is not a column of the clean table"
+                        f"{did_you_mean(d[key], names)}")
+    rep = d.get("replicates")
+    if rep and (cb["variables"].get(rep) or {}).get("role") != "replicates":
+        reps = [n for n, v in cb["variables"].items() if v.get("role") == "replicates"]
+        errs.append(f"config: design.replicates: '{rep}' is not a codebook variable with "
+                    f"`role: replicates`" + (f" (the codebook has {', '.join(reps)})" if reps
+                                             else " (the codebook has none)"))
+    cal = d.get("calibration") or {}
+    for var in cal.get("variables") or []:
+        if var not in cols:
+            errs.append(f"config: design.calibration.variables: '{var}' is not a column of the "
+                        f"clean table{did_you_mean(var, names)}")
+        elif cols[var] is None:
+            errs.append(f"config: design.calibration.variables: '{var}' is numeric; calibrate "
+                        "to the levels of a category (derive one in the codebook)")
+    if cal.get("totals") and not Path(cal["totals"]).is_file():
+        errs.append(f"config: design.calibration.totals: {cal['totals']}: file not found")
+    elif cal.get("totals"):
+        errs += _totals_errors(cal, cols)
+    errs += [f"config: {e}" for e in key_errors(d)]
+    if d.get("model_based") and any(d.get(k) for k in ("weights", "strata", "psu", "fpc",
+                                                       "ssu")):
+        errs.append("config: design.model_based: true is only for unweighted data without strata "
+                    "or PSUs; set design.weights, design.strata and design.psu to null, or "
+                    "model_based to false")
+    for oname, o in (cb.get("outcomes") or {}).items():
+        thr = o.get("threshold", (config.get("cleaning") or {}).get("threshold", "often"))
+        for item in o.get("items", []):
+            lv = cols.get(item) or []
+            if thr not in lv:
+                errs.append(f"config: cleaning.threshold: '{thr}' is not a level of item '{item}' "
+                            f"used by outcome '{oname}' (levels: {', '.join(lv)})"
+                            f"{did_you_mean(thr, lv)}")
+                break
+    group_words = {str(cb.get("group_label", "")).lower(), "group", "groups", "country",
+                   "region"} - {gcol}
+    if any(f"'{w}' is not a column" in e for e in errs for w in group_words if w):
+        errs.append(f"note: the group column of the clean table is called '{gcol}' "
+                    "(config: groups.column)")
+    if errs:
+        raise ConfigError("\n".join(dict.fromkeys(errs)))
+
+
+# letters that Unicode does not decompose into an ASCII letter and a mark
+_TRANSLITERATE = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "å": "a", "Å": "A",
+                                "ß": "ss", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th",
+                                "Þ": "Th", "ł": "l", "Ł": "L", "œ": "oe", "Œ": "Oe",
+                                "ı": "i", "ħ": "h", "Ħ": "H"})
+
+
+def _totals_errors(cal: dict, cols: dict) -> list[str]:
+    """The calibration totals against the codebook's levels, before any job runs (csv module:
+    the start-up check reads no data with pandas)."""
+    import csv
+
+    path = cal["totals"]
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows or not {"variable", "level", "total"} <= set(rows[0]):
+        return [f"config: {path}: needs the columns variable, level, total"]
+    errs, totals = [], {}
+    for i, r in enumerate(rows, 2):
+        try:
+            t = float(r["total"])
+        except (TypeError, ValueError):
+            t = float("nan")
+        if not t >= 0:
+            errs.append(f"config: {path}: row {i}: total {r['total']!r} of {r['variable']} "
+                        f"{r['level']!r} is not a non-negative number")
+        totals.setdefault(r["variable"], {})[r["level"]] = t
+    for var in cal.get("variables") or []:
+        if var not in totals:
+            errs.append(f"config: {path}: no totals for '{var}' (design.calibration.variables)")
+            continue
+        levels = cols.get(var) or []
+        extra = [lv for lv in totals[var] if lv not in levels]
+        missing = [lv for lv in levels if lv not in totals[var]]
+        if extra:
+            errs.append(f"config: {path}: '{var}' has no level(s) {extra} (levels: "
+                        f"{', '.join(levels)}){did_you_mean(extra[0], levels)}")
+        if missing:
+            errs.append(f"config: {path}: no total for level(s) {missing} of '{var}'")
+    sums = {v: sum(totals[v].values()) for v in cal.get("variables") or [] if v in totals}
+    if len(set(round(x, 6) for x in sums.values())) > 1:
+        errs.append(f"config: {path}: the margins add up to different populations ("
+                    + ", ".join(f"{v}: {x:g}" for v, x in sums.items()) + ")")
+    return errs
+
+
+def slug(name: str) -> str:
+    """A file-name-safe, readable form of a name for result paths only ("Región Norte" ->
+    "Region_Norte", "Trøndelag" -> "Trondelag"); users always write and read the name itself."""
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", str(name).translate(_TRANSLITERATE))
+    ascii_ = text.encode("ascii", "ignore").decode()
+    out = re.sub(r"[^A-Za-z0-9]+", "_", ascii_).strip("_")
+    return out or "group"
+
+
+def sample_slugs(samples: list[str]) -> dict[str, str]:
+    """slug -> sample name; two names with the same slug get numbered slugs (each one's
+    results stay apart), so any names may be used."""
+    out: dict[str, str] = {}
+    for s in samples:
+        base = k = slug(s)
+        i = 2
+        while k in out or k.lower() in {x.lower() for x in out}:  # case-insensitive file systems
+            k = f"{base}_{i}"
+            i += 1
+        out[k] = str(s)
+    return out

@@ -1,0 +1,43 @@
+"""The survey design a config describes: the one place that turns a ``design:`` section into
+a design object (linearisation or replicate, calibrated or not).
+
+Why its own module: the design classes and the calibration sit below it and do not know each
+other's construction; only this builder knows every key of the section.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .calibrate import calibrate, calibration_spec
+from .design import make_design
+from .designspec import design_columns, replicate_pattern  # noqa: F401 (re-exported)
+from .replicate import make_replicate_design
+
+
+def design_from_config(data: pd.DataFrame, design: dict, *, rename=None):
+    """The design of a config's ``design:`` section (column names mapped by ``rename``): a
+    :class:`SurveyDesign`, or a replicate design when ``design.replicates`` is set."""
+    rename = rename or (lambda name: name)
+
+    def col(key):
+        name = design.get(key)
+        return rename(name) if name else None
+
+    spec = calibration_spec(design.get("calibration"))
+    built = _uncalibrated(data, design, col)
+    return built if spec is None else calibrate(built, data, spec)
+
+
+def _uncalibrated(data: pd.DataFrame, design: dict, col):
+    if design.get("replicates"):
+        return make_replicate_design(
+            data, weights=col("weights"), replicates=replicate_pattern(design["replicates"]),
+            type=design.get("replicate_type"), scale=design.get("replicate_scale"),
+            rscales=design.get("replicate_rscales"), rho=design.get("fay_rho"),
+            mse=bool(design.get("mse", False)),
+            combined=bool(design.get("combined_weights", True)),
+            deff=design.get("deff", "srswor"), keep_data=True)
+    return make_design(data, weights=col("weights"), strata=col("strata"), psu=col("psu"),
+                       fpc=col("fpc"), ssu=col("ssu"), fpc2=col("fpc2"),
+                       lonely_psu=design.get("lonely_psu", "adjust"),
+                       deff=design.get("deff", "srswor"), keep_data=True)

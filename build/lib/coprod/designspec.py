@@ -1,0 +1,102 @@
+"""The ``design:`` section of a config in words: which keys need which others, and the variance
+a design implies.
+
+Why apart from :mod:`coprod.design`: the Snakefile checks the config at start-up, before any
+job runs, and that check must not import numpy or pandas (half a second per Snakemake start);
+:func:`coprod.design.make_design` raises the same messages for callers of the library.
+"""
+from __future__ import annotations
+
+
+def key_errors(design: dict) -> list[str]:
+    """The design keys set without the keys they need, one message each; shared by
+    :func:`make_design` and the config check (which reports them before any data is read)."""
+    ssu, fpc2 = design.get("ssu"), design.get("fpc2")
+    errors = []
+    if ssu and not design.get("psu"):
+        errors.append(f"design.ssu: {ssu!r} names second-stage units, which need first-stage "
+                      "clusters: set design.psu too")
+    if fpc2 and not ssu:
+        errors.append(f"design.fpc2: {fpc2!r} gives second-stage population sizes, which need "
+                      "second-stage units: set design.ssu (and design.psu) too")
+    if design.get("replicates"):
+        errors += _replicate_errors(design)
+    elif design.get("replicate_type"):
+        errors.append(f"design.replicate_type: {design['replicate_type']!r} needs "
+                      "design.replicates (the codebook variable of the replicate weights)")
+    if design.get("calibration") and design.get("model_based"):
+        errors.append("design.calibration: calibrated weights need design-based standard "
+                      "errors; set design.model_based to false")
+    if fpc2 and not design.get("fpc"):
+        errors.append(f"design.fpc2: {fpc2!r} needs design.fpc too: without first-stage "
+                      "population sizes the first stage is with replacement and the second "
+                      "stage adds nothing (R cannot express this design either)")
+    return errors
+
+
+def _replicate_errors(design: dict) -> list[str]:
+    rep, kind = design["replicates"], design.get("replicate_type")
+    errors = []
+    if not kind:
+        errors.append(f"design.replicates: {rep!r} needs design.replicate_type (BRR, Fay, JK1, "
+                      "JKn, bootstrap, successive-difference or other)")
+    if not design.get("weights"):
+        errors.append(f"design.replicates: {rep!r} needs design.weights, the full-sample "
+                      "weights")
+    for key in ("strata", "psu", "fpc", "ssu", "fpc2"):
+        if design.get(key):
+            errors.append(f"design.{key}: {design[key]!r} cannot be used with replicate weights "
+                          "(design.replicates): they replace strata and clusters; set it to "
+                          "null")
+    if design.get("model_based"):
+        errors.append("design.model_based: true cannot be used with replicate weights")
+    if kind == "Fay" and design.get("fay_rho") is None:
+        errors.append("design.fay_rho: replicate_type Fay needs Fay's rho (in [0, 1))")
+    rho = design.get("fay_rho")
+    if rho is not None and not 0 <= rho < 1:
+        errors.append(f"design.fay_rho: {rho!r} is outside [0, 1)")
+    if rho is not None and kind not in (None, "Fay"):
+        errors.append(f"design.fay_rho: only for replicate_type Fay, not {kind}")
+    if kind == "JKn" and not design.get("replicate_rscales"):
+        errors.append("design.replicate_rscales: replicate_type JKn needs one rscale per "
+                      "replicate ((n_h - 1)/n_h of the stratum whose PSU it drops)")
+    if kind == "other" and design.get("replicate_scale") is None:
+        errors.append("design.replicate_scale: replicate_type other needs its scale (the data "
+                      "producer's documentation gives it)")
+    if kind == "successive-difference" and design.get("replicate_scale") is not None:
+        errors.append("design.replicate_scale: successive-difference replicates have the scale "
+                      "4/R; remove design.replicate_scale")
+    return errors
+
+
+def variance_kind(*, fpc: bool, ssu: bool) -> str:
+    """The Taylor variance a design implies, in words (R's rules: a second stage counts only
+    with first-stage population sizes)."""
+    if not fpc:
+        return "with-replacement design: ultimate clusters"
+    if ssu:
+        return ("two-stage design without replacement: between-PSU and within-PSU "
+                "components with finite-population corrections")
+    return "design without replacement: finite-population correction at the first stage"
+
+
+def replicate_pattern(name: str) -> str:
+    """The clean-table columns of a codebook variable with ``role: replicates``: the matched
+    raw columns become ``<name>_1`` ... ``<name>_R``."""
+    import re
+
+    return f"^{re.escape(str(name))}_[0-9]+$"
+
+
+def design_columns(design: dict, columns=()) -> list[str]:
+    """The clean-table columns a config's design uses (the replicate weights only when the
+    table's ``columns`` are given: they are many, and only the design needs them)."""
+    import re
+
+    cols = [design[k] for k in ("weights", "strata", "psu", "fpc", "ssu", "fpc2")
+            if design.get(k)]
+    cols += list((design.get("calibration") or {}).get("variables") or [])
+    if design.get("replicates") and len(columns):
+        rx = re.compile(replicate_pattern(design["replicates"]))
+        cols += [c for c in columns if rx.fullmatch(str(c))]
+    return cols

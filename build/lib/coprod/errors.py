@@ -1,0 +1,23 @@
+"""User-facing errors.
+
+Anything a user can fix (their data, their config) raises a ``CoprodError`` whose message names
+the file, column, key or value. The Snakemake adapters print only that message to the console and
+keep the full traceback in the rule's log, so a user never sees a bare traceback for a mistake of
+theirs. Unexpected exceptions still show in the log in full.
+"""
+
+
+class CoprodError(Exception):
+    """A problem with the user's input that they can fix; the message says what and where."""
+
+
+class ConfigError(CoprodError):
+    """The configuration or codebook is wrong (a key, a type, an impossible value)."""
+
+
+class DataError(CoprodError):
+    """A data file does not fit the codebook (missing column, unknown code, wrong type, no rows)."""
+
+
+class ModelError(CoprodError):
+    """A model cannot be estimated as asked (for example, collinear terms)."""

@@ -1,0 +1,602 @@
+"""The report's figures: each made by a small function from a tidy table, in one style.
+
+Why functions of tables: every figure can be tested on a hand-made table, without the pipeline.
+Why one style: the same colour means the same thing in every figure (Okabe-Ito, safe for
+colour-blind readers), and fonts and sizes are fixed here, not by a user's matplotlibrc, so two
+runs give byte-identical files. Failed or flagged models are shown as such (a note in the panel),
+never as numbers.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import textwrap
+from contextlib import contextmanager
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from .io import group_outputs  # noqa: E402,F401 (re-exported: the figures rule's outputs)
+from .wording import lower_word, model_status, outcome_words, split_outcome, word  # noqa: E402
+
+OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
+             "#000000"]
+GREY = "#555555"
+DEFAULTS = {"width": 7.0, "font_size": 9.0, "dpi": 200, "palette": OKABE_ITO, "conf_level": 0.95,
+            "subject": "the outcomes", "weighted": True, "ci": "design-based"}
+
+
+def _settings(settings: dict | None) -> dict:
+    return {**DEFAULTS, **{k: v for k, v in (settings or {}).items() if v is not None}}
+
+
+def rc(settings: dict | None = None) -> dict:
+    """Matplotlib settings of the house style (a full set: nothing comes from matplotlibrc)."""
+    s = _settings(settings)
+    fs = float(s["font_size"])
+    return {
+        "font.family": "DejaVu Sans", "font.size": fs, "axes.titlesize": fs,
+        "axes.labelsize": fs, "xtick.labelsize": fs - 1, "ytick.labelsize": fs - 1,
+        "legend.fontsize": fs - 1, "figure.titlesize": fs + 2,
+        "axes.prop_cycle": matplotlib.cycler(color=list(s["palette"])),
+        "axes.spines.top": False, "axes.spines.right": False, "axes.grid": False,
+        "axes.edgecolor": GREY, "xtick.color": GREY, "ytick.color": GREY,
+        "axes.labelcolor": "#222222", "text.color": "#222222",
+        "legend.frameon": False, "figure.dpi": 100, "savefig.dpi": int(s["dpi"]),
+        "figure.facecolor": "white", "savefig.facecolor": "white",
+        "pdf.fonttype": 42, "svg.hashsalt": "coprod", "path.simplify": True,
+    }
+
+
+@contextmanager
+def house_style(settings: dict | None = None):
+    with matplotlib.rc_context({**matplotlib.rcParamsDefault, **rc(settings)}):
+        yield
+
+
+def styled(func):
+    """Build the figure inside the house style (``settings=`` keyword)."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with house_style(kwargs.get("settings")):
+            return func(*args, **kwargs)
+    return wrapper
+
+
+def _new_figure(height: float, settings: dict, title: str, subtitle: str, nrows=1, ncols=1,
+                **kw):
+    """A figure with panels below a left-aligned title and a grey subtitle (sample sizes).
+
+    ``height`` is the height of the panels; the title band is added above it. A title or
+    subtitle too long for the figure's width wraps onto more lines (the band grows), never runs
+    off the edge.
+    """
+    width = float(settings["width"])
+    fs = float(settings["font_size"])
+    lines = wrap_to_width(title, 0.96 * width, fs + 2, bold=True)
+    extra = (len(lines) - 1) * (fs + 2) * 1.2 / 72  # inches of the title's further lines
+    sub = wrap_to_width(subtitle, 0.96 * width, fs - 1) if subtitle else []
+    band = (0.3 + 0.18 * len(sub)) * fs / 9 + 0.1 + extra
+    fig = plt.figure(figsize=(width, height + band), layout="constrained")
+    fig.get_layout_engine().set(rect=(0, 0, 1, 1 - band / (height + band)))
+    axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
+    total = height + band
+    t = fig.suptitle("\n".join(lines), x=0.01, y=1 - 0.06 / total, ha="left", va="top",
+                     fontweight="bold")
+    t.set_in_layout(False)
+    if sub:
+        fig.text(0.01, 1 - (0.3 * fs / 9 + extra) / total, "\n".join(sub), ha="left", va="top",
+                 color=GREY, fontsize=fs - 1, linespacing=1.3, gid="subtitle").set_in_layout(False)
+    return fig, axes
+
+
+def wrap_to_width(text: str, width: float, size: float, bold: bool = False) -> list[str]:
+    """``text`` in lines no wider than ``width`` inches in the house font at ``size`` points
+    (measured from the font's outlines, so the result does not depend on a screen or backend)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    prop = FontProperties(family="DejaVu Sans", size=size, weight="bold" if bold else "normal")
+    t2p = TextToPath()
+
+    def fits(line: str) -> bool:
+        return t2p.get_text_width_height_descent(line, prop, ismath=False)[0] / 72 <= width
+
+    lines: list[str] = []
+    for w in (w for w in re.split(r"[ \t\n]+", str(text)) if w):  # not at no-break spaces
+        if lines and fits(f"{lines[-1]} {w}"):
+            lines[-1] += f" {w}"
+        else:
+            lines.append(w)
+    return lines or [""]
+
+
+def subtitle(fig: Figure) -> str:
+    """The grey line under the title (sample sizes, model status)."""
+    return next((t.get_text() for t in fig.texts if t.get_gid() == "subtitle"), "")
+
+
+def _note(ax, text: str) -> None:
+    text = "\n".join(textwrap.wrap(text, 38))
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color=GREY,
+            fontsize=matplotlib.rcParams["font.size"] - 1,
+            bbox={"facecolor": "white", "edgecolor": GREY, "boxstyle": "round,pad=0.4"})
+
+
+def _pct(settings: dict) -> str:
+    return f"{float(settings['conf_level']):.0%}"
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _n(x) -> str:
+    return "?" if x is None or pd.isna(x) else f"{float(x):,.0f}"
+
+
+def _fit_n(fit: pd.DataFrame, outcome: str, sample: str):
+    if fit is None or not len(fit):
+        return None
+    row = fit[(fit["outcome"] == outcome) & (fit["sample"].astype(str) == str(sample))]
+    return row["n"].iloc[0] if len(row) and "n" in row else None
+
+
+def _status_note(status: str, message: str) -> str:
+    if status == "failed":
+        return f"Model failed: {message}" if message else "Model failed"
+    if status == "missing":
+        return "Model not in the results"
+    return ""
+
+
+# -- prevalence ------------------------------------------------------------------------------
+
+@styled
+def prevalence_figure(prev: pd.DataFrame, *, words: dict | None = None,
+                      labels: dict | None = None, group_label: str = "Group",
+                      settings: dict | None = None) -> Figure:
+    """% doing each outcome (weighted), by group (x) and domain (panels when there are)."""
+    s = _settings(settings)
+    prev = prev.copy()
+    domains = list(dict.fromkeys(prev["domain"].fillna("")))
+    kinds = list(dict.fromkeys(prev["kind"]))
+    groups = list(dict.fromkeys(prev["group"].astype(str)))
+    n_range = prev.groupby(prev["group"].astype(str), sort=False)["n"].agg(["min", "max"])
+
+    def n_of(g):  # respondents answering: one number, or the range over the outcomes
+        if g not in n_range.index:
+            return _n(None)
+        lo, hi = n_range.loc[g, "min"], n_range.loc[g, "max"]
+        return _n(hi) if lo == hi else f"{_n(lo)}–{_n(hi)}"
+
+    subtitle = (f"{'Weighted %' if s['weighted'] else '%'}, {_pct(s)} {s['ci']} confidence "
+                "intervals. n (answering each outcome): " +
+                ", ".join(f"{g}\u00a0{n_of(g)}" for g in groups))  # no line break inside
+    ncols = max(min(len(domains), 4), 1)
+    nrows = max(int(np.ceil(len(domains) / ncols)), 1)
+    by = [lower_word(group_label)] if len(groups) > 1 else []  # one group: not "by group"
+    by += ["domain"] if any(domains) else []
+    fig, axes = _new_figure(0.6 + 2.3 * nrows, s,
+                            f"Prevalence of {s['subject']}" + (", by " if by else "")
+                            + " and ".join(by), subtitle, nrows, ncols, sharey=True)
+    x = np.arange(len(groups))
+    width = 0.8 / max(len(kinds), 1)
+    for i, dom in enumerate(domains):
+        ax = axes.flat[i]
+        sub = prev[prev["domain"].fillna("") == dom]
+        for j, kind in enumerate(kinds):
+            k = sub[sub["kind"] == kind]
+            k = k.set_index(k["group"].astype(str)).reindex(groups)
+            est = k["estimate"].to_numpy(float) * 100
+            err = np.vstack([est - k["conf_low"].to_numpy(float) * 100,
+                             k["conf_high"].to_numpy(float) * 100 - est])
+            ax.bar(x + (j - (len(kinds) - 1) / 2) * width, est, width * 0.92,
+                   yerr=np.nan_to_num(err), color=s["palette"][j % len(s["palette"])],
+                   error_kw={"elinewidth": 0.8, "capsize": 1.5, "ecolor": "#222222"},
+                   label=word(kind, words, labels))
+        ax.set_title(_cap(word(dom, words)) if dom else "")
+        ax.set_xticks(x, groups)
+        ax.set_xlabel(group_label)
+        ax.set_ylim(0, 100)
+        if i % ncols == 0:
+            ax.set_ylabel(f"Share of {word('respondents', words)} (%)")
+    for ax in axes.flat[len(domains):]:
+        ax.set_visible(False)
+    fig.legend(*_unique_handles(axes.flat[:1]), loc="outside lower center", ncols=len(kinds))
+    return fig
+
+
+# -- forest plots ----------------------------------------------------------------------------
+
+def term_rows(coefs: pd.DataFrame, covariates: list[str], reference_levels: dict,
+              levels: dict | None = None, labels: dict | None = None,
+              words: dict | None = None) -> pd.DataFrame:
+    """One row per covariate level in a fixed order, reference levels included (is_ref)."""
+    levels = levels or {}
+    seen = [v for v in coefs["variable"].unique() if v != "Intercept"]
+    rows = []
+    for var in dict.fromkeys([*[c for c in covariates if c in seen], *seen]):
+        est = coefs[coefs["variable"] == var]
+        lv = [x for x in est["level"].unique() if x]
+        name = word(var, words, labels)
+        if not lv:
+            rows.append({"variable": var, "level": "", "label": name, "is_ref": False})
+            continue
+        ref = reference_levels.get(var)
+        order = [str(x) for x in levels.get(var) or []] or lv
+        if ref is None and order and order[0] not in lv:
+            ref = order[0]
+        if ref is not None:
+            rows.append({"variable": var, "level": ref, "label": f"{name}: {ref} (ref.)",
+                         "is_ref": True})
+        for level in [x for x in order if x != ref] + [x for x in lv if x not in order]:
+            if level in lv:
+                rows.append({"variable": var, "level": level, "label": f"{name}: {level}",
+                             "is_ref": False})
+    return pd.DataFrame(rows, columns=["variable", "level", "label", "is_ref"])
+
+
+def _forest_panel(ax, rows: pd.DataFrame, parts: list[tuple[pd.DataFrame, str, str]],
+                  palette) -> None:
+    """Draw odds ratios for one panel; ``parts`` = [(coefs of one model, colour, label)]."""
+    y = np.arange(len(rows))[::-1]
+    k = len(parts)
+    for j, (sub, colour, label) in enumerate(parts):
+        off = (j - (k - 1) / 2) * (0.5 / max(k, 1)) if k > 1 else 0.0
+        m = rows.merge(sub, on=["variable", "level"], how="left")
+        ok = m["odds_ratio"].notna().to_numpy() & ~m["is_ref"].to_numpy()
+        yy = y - off
+        ax.errorbar(m.loc[ok, "odds_ratio"], yy[ok],
+                    xerr=[m.loc[ok, "odds_ratio"] - m.loc[ok, "or_conf_low"],
+                          m.loc[ok, "or_conf_high"] - m.loc[ok, "odds_ratio"]],
+                    fmt="o", ms=3.5, color=colour, elinewidth=1.0, capsize=0, label=label)
+        ref = m["is_ref"].to_numpy()
+        ax.plot(np.ones(ref.sum()), yy[ref], "o", ms=3.5, mfc="white", mec=colour, mew=0.9)
+        gone = ~ok & ~ref & m["term"].notna().to_numpy()
+        for yi in yy[gone]:
+            ax.text(1.0, yi, "  not estimated", va="center", fontsize=6.5, color=colour)
+    ax.axvline(1.0, color=GREY, lw=0.8, ls="--", zorder=0)
+    ax.set_xscale("log")
+    ax.set_yticks(y, rows["label"])
+    ax.set_ylim(-0.8, len(rows) - 0.2)
+    ax.set_xlabel("Odds ratio (log scale)")
+
+
+NICE_OR_TICKS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 0.67, 1, 1.5, 2, 4, 5, 10, 20, 50, 100]
+
+
+TICK_PRIORITY = [1, 0.5, 2, 0.25, 4, 0.1, 10, 0.2, 5, 0.05, 20, 0.01, 100, 0.67, 1.5]
+
+
+def _log_ticks(axes, min_gap: float = 0.12) -> None:
+    """Readable odds-ratio ticks (0.5, 1, 2 rather than 10^0) on shared log axes.
+
+    Ticks are taken in order of roundness and kept only when at least ``min_gap`` of the
+    axis (in log units) from every tick already kept, so narrow panels get fewer ticks.
+    """
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    visible = [ax for ax in np.ravel(axes) if ax.get_visible()]
+    if not visible:
+        return
+    lo, hi = visible[0].get_xlim()
+    lo, hi = min(lo, 0.9), max(hi, 1.1)
+    span = np.log(hi) - np.log(lo)
+    ticks: list[float] = []
+    for t in TICK_PRIORITY:
+        if lo <= t <= hi and all(abs(np.log(t) - np.log(k)) >= min_gap * span for k in ticks):
+            ticks.append(t)
+    for ax in visible:
+        ax.tick_params(labelbottom=True)
+        ax.set_xlim(lo, hi)
+        ax.xaxis.set_major_locator(FixedLocator(sorted(ticks)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_locator(NullLocator())
+
+
+def _or_columns(coefs: pd.DataFrame) -> pd.DataFrame:
+    c = coefs.copy()
+    for col, src in (("odds_ratio", "estimate"), ("or_conf_low", "conf_low"),
+                     ("or_conf_high", "conf_high")):
+        if col not in c.columns:
+            c[col] = np.exp(c[src])
+    c["level"] = c["level"].fillna("").astype(str)
+    return c
+
+
+def short_names(outcomes: list[str], words: dict | None = None,
+                labels: dict | None = None) -> dict:
+    """Outcome names as short as they can be: the kind alone when all share a domain."""
+    parts = [split_outcome(o) for o in outcomes]
+    if (len({d for _, d in parts}) == 1 and len({k for k, _ in parts}) == len(parts)
+            and all(d and k in (words or {}) for k, d in parts)):
+        return {o: word(k, words) for o, (k, _) in zip(outcomes, parts)}
+    return {o: outcome_words(o, words, labels) for o in outcomes}
+
+
+def _n_phrase(fit, outcomes, sample, names) -> str:
+    """'n = 4,988 (Individual), 4,990 (Collective)'; a failed model says so instead."""
+    bits = []
+    for o in outcomes:
+        status, _ = model_status(fit, o, sample)
+        if status in ("failed", "missing"):
+            bits.append(f"{names[o]}: {'model failed' if status == 'failed' else 'no model'}")
+        else:
+            bits.append(f"{_n(_fit_n(fit, o, sample))} ({names[o]}"
+                        f"{', flagged' if status == 'flagged' else ''})")
+    return "n = " + ", ".join(bits)
+
+
+def _rows_or_covariates(coefs, covariates, reference_levels, levels, labels, words):
+    rows = term_rows(coefs, covariates, reference_levels, levels, labels, words)
+    if not len(rows):
+        rows = pd.DataFrame({"variable": covariates, "level": "", "is_ref": False,
+                             "label": [word(c, words, labels) for c in covariates]})
+    return rows
+
+
+@styled
+def forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, sample: str, outcomes: list[str],
+                  covariates: list[str], reference_levels: dict, levels: dict | None = None,
+                  labels: dict | None = None, words: dict | None = None,
+                  settings: dict | None = None) -> Figure:
+    """Odds ratios of one sample's models, the outcomes side by side, one row per level."""
+    s = _settings(settings)
+    coefs = _or_columns(coefs)
+    sub_all = coefs[coefs["sample"].astype(str) == str(sample)]
+    rows = _rows_or_covariates(sub_all, covariates, reference_levels, levels, labels, words)
+    names = short_names(outcomes, words, labels)
+    fig, axes = _new_figure(1.0 + 0.2 * len(rows), s,
+                            f"Correlates of {s['subject']}: odds ratios, {word(sample, words)}",
+                            f"{_pct(s)} confidence intervals, log scale; open circles: reference "
+                            f"levels. {_n_phrase(fit, outcomes, sample, names)}",
+                            1, len(outcomes), sharey=True, sharex=True)
+    for j, o in enumerate(outcomes):
+        ax = axes[0, j]
+        colour = s["palette"][j % len(s["palette"])]
+        status, msg = model_status(fit, o, sample)
+        ax.set_title(outcome_words(o, words, labels), color=colour)
+        if status in ("failed", "missing"):
+            _forest_panel(ax, rows, [], s["palette"])
+            _note(ax, _status_note(status, msg))
+            continue
+        _forest_panel(ax, rows, [(sub_all[sub_all["outcome"] == o], colour, names[o])],
+                      s["palette"])
+        if status == "flagged":
+            ax.set_title(f"{outcome_words(o, words, labels)} (flagged)", color=colour)
+            _corner(ax, f"Flagged: {msg}")
+    _log_ticks(axes, 0.08 * len(outcomes))
+    return fig
+
+
+def _corner(ax, text: str, width: int = 45) -> None:
+    """A small grey note in the lower right corner of a panel (flags, failed models)."""
+    ax.text(0.98, 0.02, "\n".join(textwrap.wrap(_short(text), width)), transform=ax.transAxes,
+            ha="right", va="bottom", fontsize=6.5, color=GREY,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5})
+
+
+def _short(msg: str, n: int = 120) -> str:
+    return msg if len(msg) <= n else msg[: n - 1] + "\u2026"
+
+
+@styled
+def groups_forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, samples: list[str],
+                         outcomes: list[str], covariates: list[str], reference_levels: dict,
+                         levels: dict | None = None, labels: dict | None = None,
+                         words: dict | None = None, group_label: str = "Group",
+                         settings: dict | None = None) -> Figure:
+    """Small multiples: one panel per group, shared axes, the outcomes in colour."""
+    s = _settings(settings)
+    coefs = _or_columns(coefs)
+    sub_all = coefs[coefs["sample"].astype(str).isin([str(x) for x in samples])]
+    rows = _rows_or_covariates(sub_all, covariates, reference_levels, levels, labels, words)
+    names = short_names(outcomes, words, labels)
+    ncols = min(len(samples), 3 if len(rows) < 12 else 2)
+    nrows = int(np.ceil(len(samples) / ncols))
+    fig, axes = _new_figure(0.5 + nrows * (0.7 + 0.16 * len(rows)), s,
+                            f"Correlates of {s['subject']} by {lower_word(group_label)}: "
+                            "odds ratios",
+                            f"{_pct(s)} confidence intervals, log scale, the same axis in every "
+                            "panel; † marks a flagged or failed model (see the flags table). " +
+                            "; ".join(f"{word(smp, words)} {_n_phrase(fit, outcomes, smp, names)}"
+                                      for smp in samples),
+                            nrows, ncols, sharex=True, sharey=True)
+    for i, smp in enumerate(samples):
+        ax = axes.flat[i]
+        parts, notes = [], []
+        for j, o in enumerate(outcomes):
+            status, msg = model_status(fit, o, smp)
+            if status in ("failed", "missing"):
+                notes.append(f"{names[o]} {'failed' if status == 'failed' else 'missing'}")
+                continue
+            if status == "flagged":
+                notes.append(f"{names[o]} flagged")
+            sub = sub_all[(sub_all["sample"].astype(str) == str(smp)) & (sub_all["outcome"] == o)]
+            parts.append((sub, s["palette"][j % len(s["palette"])], names[o]))
+        _forest_panel(ax, rows, parts, s["palette"])
+        # the group's name; a flagged or failed model is marked with a dagger here and named
+        # in the subtitle (a second title on the right collides with long names)
+        ax.set_title(word(smp, words) + (" †" if notes else ""), loc="left", fontweight="bold")
+    for ax in axes.flat[len(samples):]:
+        ax.set_visible(False)
+    fig.legend(*_unique_handles(axes.flat[: len(samples)]), loc="outside lower center",
+               ncols=len(outcomes))
+    _log_ticks(axes, 0.09 * ncols)
+    return fig
+
+
+def _unique_handles(axes):
+    handles, names = [], []
+    for ax in axes:
+        for h, n in zip(*ax.get_legend_handles_labels()):
+            if n not in names:
+                handles.append(h)
+                names.append(n)
+    return handles, names
+
+
+# -- predicted probabilities -----------------------------------------------------------------
+
+@styled
+def prediction_figure(preds: pd.DataFrame, fit: pd.DataFrame, *, grid: str, x: str,
+                      by: str | None = None, outcomes: list[str], sample: str,
+                      labels: dict | None = None, words: dict | None = None,
+                      settings: dict | None = None) -> Figure:
+    """Average predicted probability along ``x``: with ``by``, one panel per outcome and one
+    line per level of ``by``; without, one panel with a line per outcome."""
+    s = _settings(settings)
+    preds = preds.assign(**{c: np.nan for c in (x, by) if c and c not in preds.columns})
+    sub = preds[(preds["grid"] == grid) & (preds["sample"].astype(str) == str(sample))]
+    xw = word(x, words, labels)
+    names = short_names(outcomes, words, labels)
+    panels = outcomes if by else [None]
+    fig, axes = _new_figure(3.0, s, f"Predicted probability of {s['subject']} by {xw.lower()}",
+                            f"Average predictions from the {word(sample, words)} models, {_pct(s)} "
+                            f"confidence bands. {_n_phrase(fit, outcomes, sample, names)}",
+                            1, len(panels), sharey=True, sharex=True)
+    for i, panel in enumerate(panels):
+        ax = axes[0, i]
+        notes, lines = [], []
+        if by:
+            status, msg = model_status(fit, panel, sample)
+            d = sub[sub["outcome"] == panel]
+            lines = [(word(lv, words), d[d[by].astype(str) == str(lv)])
+                     for lv in dict.fromkeys(d[by].dropna().astype(str))]
+            ax.set_title(outcome_words(panel, words, labels))
+            if status in ("failed", "missing"):
+                _note(ax, _status_note(status, msg))
+            elif status == "flagged":
+                notes.append(f"Flagged: {msg}")
+            offset = 2
+        else:
+            for o in outcomes:
+                status, msg = model_status(fit, o, sample)
+                if status in ("failed", "missing"):
+                    notes.append(f"{names[o]}: {_status_note(status, msg)}")
+                    continue
+                if status == "flagged":
+                    notes.append(f"{names[o]}: flagged")
+                lines.append((names[o], sub[sub["outcome"] == o]))
+            offset = 0
+        for j, (name, d) in enumerate(lines):
+            d = d.assign(_x=pd.to_numeric(d[x], errors="coerce")).sort_values("_x")
+            colour = s["palette"][(j + offset) % len(s["palette"])]
+            ax.fill_between(d["_x"], d["conf_low"], d["conf_high"], color=colour, alpha=0.18,
+                            lw=0)
+            ax.plot(d["_x"], d["predicted"], "-o", ms=3, color=colour, lw=1.4, label=str(name))
+        values = pd.to_numeric(sub[x], errors="coerce").dropna().unique()
+        if 0 < len(values) <= 8:
+            ax.set_xticks(sorted(values), [f"{v:g}" for v in sorted(values)])
+        ax.set_xlabel(xw)
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("Predicted probability" if i == 0 else "")
+        if lines:
+            ax.legend(title=word(by, words, labels) if by else None, loc="upper left")
+        if notes:
+            _corner(ax, "; ".join(notes))
+    return fig
+
+
+# -- cleaning flow ---------------------------------------------------------------------------
+
+@styled
+def cleaning_figure(summary: pd.DataFrame, *, group_label: str = "Group",
+                    settings: dict | None = None) -> Figure:
+    """Rows read, dropped (by reason) and kept, per group, as stacked horizontal bars."""
+    s = _settings(settings)
+    groups = summary.iloc[:, 0].astype(str).tolist()
+    drops = [c for c in summary.columns if c.startswith("dropped_")]
+    read, kept = summary["read"].astype(float), summary["kept"].astype(float)
+    fig, axes = _new_figure(1.0 + 0.35 * len(groups), s,
+                            "Cleaning flow: rows read, dropped and kept",
+                            f"{_n(read.sum())} rows read, {_n(kept.sum())} kept, "
+                            f"{_n(read.sum() - kept.sum())} dropped (reasons in colour)")
+    ax = axes[0, 0]
+    y = np.arange(len(groups))[::-1]
+    left = np.zeros(len(groups))
+    parts = [("Kept", "kept")] + [("Dropped: " + c[8:].replace("_", " "), c) for c in drops]
+    for j, (name, col) in enumerate(parts):
+        vals = summary[col].to_numpy(float)
+        ax.barh(y, vals, left=left, height=0.6, label=name,
+                color=s["palette"][0 if j == 0 else (j + 1) % len(s["palette"])])
+        left += vals
+    for yi, r, k in zip(y, read, kept):
+        ax.text(r, yi, f"  read {_n(r)}, dropped {_n(r - k)}", va="center", fontsize=7,
+                color=GREY)
+    ax.set_yticks(y, groups)
+    ax.set_ylabel(group_label)
+    ax.set_xlabel("Rows (respondents)")
+    ax.set_xlim(0, float(read.max()) * 1.3 if len(summary) else 1)
+    fig.legend(loc="outside lower center", ncols=min(len(parts), 3))
+    return fig
+
+
+# -- saving ----------------------------------------------------------------------------------
+
+PNG_METADATA = {"Software": None}
+PDF_METADATA = {"Creator": "coprod", "Producer": None, "CreationDate": None, "ModDate": None}
+
+
+def save_figure(fig: Figure, paths: dict, *, dpi: int = 200,
+                settings: dict | None = None) -> None:
+    """Write the figure to each ``{format: path}`` with fixed metadata (byte-identical reruns)."""
+    from .io import atomic_path
+
+    with house_style(settings):
+        for fmt_, path in paths.items():
+            meta = {"png": PNG_METADATA, "pdf": PDF_METADATA}.get(fmt_, {})
+            with atomic_path(path) as tmp:
+                fig.savefig(tmp, format=fmt_, dpi=dpi, metadata=meta)
+    plt.close(fig)
+
+
+# -- the figures rule ------------------------------------------------------------------------
+
+def run_figures(*, prevalence, coefficients, predictions, fit, cleaning_summary, clean_table,
+                settings: dict, words: dict, covariates, reference_levels, levels,
+                conf_level: float = 0.95, subject: str = "the outcomes", weighted: bool = True,
+                design: dict | None = None, grouping: dict | None = None,
+                outputs: dict) -> None:
+    """Make every figure named in ``outputs`` from the result tables and save each format.
+
+    ``design`` (the config's design section) words the intervals by the variance method used;
+    ``grouping`` ({column, label, effects}) names the groups (default: the clean table's).
+    """
+    from .config import slug
+    from .io import read_results, table_meta
+    from .wording import resolve_grouping, variance_wording
+
+    meta = table_meta(clean_table)
+    labels, group_label = meta.get("labels", {}), resolve_grouping(grouping, meta)["label"]
+    coefs, fit_t = read_results(coefficients, "coefficients"), read_results(fit, "fit")
+    settings = {**dict(settings), "conf_level": conf_level, "subject": subject,
+                "weighted": weighted, "ci": variance_wording(design)["ci"]}
+    common = {"labels": labels, "words": dict(words), "settings": settings}
+    model_kw = {"covariates": list(covariates), "reference_levels": dict(reference_levels),
+                "levels": dict(levels), **common}
+    compare = list(settings["compare"])
+    makers = {
+        "prevalence": lambda: prevalence_figure(read_results(prevalence, "prevalence"),
+                                                group_label=group_label, **common),
+        f"forest_{slug(settings['forest_sample'])}": lambda: forest_figure(
+            coefs, fit_t, sample=settings["forest_sample"], outcomes=compare, **model_kw),
+        "forest_groups": lambda: groups_forest_figure(
+            coefs, fit_t, samples=list(settings["group_samples"]), outcomes=compare,
+            group_label=group_label, **model_kw),
+        "cleaning": lambda: cleaning_figure(read_results(cleaning_summary),
+                                            group_label=group_label, settings=settings),
+    }
+    preds = read_results(predictions, "predictions")
+    for p in settings.get("predictions") or []:
+        makers[f"predictions_{p['grid']}"] = (lambda p=p: prediction_figure(
+            preds, fit_t, grid=p["grid"], x=p["x"], by=p.get("by"), outcomes=compare,
+            sample=settings["forest_sample"], **common))
+    for stem, paths in group_outputs(outputs).items():
+        save_figure(makers[stem](), paths, dpi=int(settings["dpi"]), settings=settings)

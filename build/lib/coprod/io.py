@@ -1,0 +1,255 @@
+"""Reading raw survey files and writing results atomically.
+
+Why atomic: a job that is killed half-way must never leave a file that looks complete, so every
+output is written to a temporary file beside it and renamed into place only when finished.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import DataError
+
+FORMATS = {".sav": "sav", ".zsav": "sav", ".csv": "csv", ".tsv": "tsv", ".txt": "tsv",
+           ".dta": "dta", ".parquet": "parquet", ".pq": "parquet"}
+
+
+@contextmanager
+def atomic_path(path: str | Path):
+    """Yield a temporary path next to ``path``; rename it onto ``path`` only on success.
+
+    The result gets the permissions of any new file (0666 less the umask), not the temporary
+    file's private 0600, so colleagues on a shared server can read the results."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where the system allows (os.umask sets it
+    while reading, which other threads could observe)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_text(path: str | Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_csv(df: pd.DataFrame, path: str | Path, *, float_format: str = "%.10g") -> None:
+    """CSV with a fixed float format and line ending, so reruns are byte-identical."""
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False, float_format=float_format, lineterminator="\n")
+
+
+def file_format(path: str | Path, fmt: str | None = None) -> str:
+    if fmt:
+        return fmt
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise DataError(
+            f"{path}: cannot tell the file format from the extension '{suffix}'; "
+            f"set `format:` to one of {sorted(set(FORMATS.values()))} in the codebook"
+        )
+    return FORMATS[suffix]
+
+
+def read_raw(path: str | Path, fmt: str | None = None, *, delimiter: str | None = None,
+             encoding: str = "utf-8", decimal: str = ".") -> tuple[pd.DataFrame, dict]:
+    """Read one raw survey file; return the data and its metadata (labels where the format has
+    them).
+
+    SPSS and Stata user-missing codes are kept as ordinary values, so that the codebook, not the
+    file, decides what is missing (vendors declare them inconsistently between countries).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: file not found")
+    fmt = file_format(path, fmt)
+    meta: dict = {"column_labels": {}, "value_labels": {}}
+    try:
+        if fmt in ("sav", "dta"):
+            import pyreadstat
+
+            reader = pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta
+            df, m = reader(str(path), user_missing=True)
+            meta["column_labels"] = dict(zip(m.column_names, m.column_labels or []))
+            meta["value_labels"] = dict(m.variable_value_labels or {})
+        elif fmt in ("csv", "tsv"):
+            df = _read_text_table(path, fmt, delimiter, encoding, decimal)
+        elif fmt == "parquet":
+            df = pd.read_parquet(path)
+        else:  # pragma: no cover - guarded by file_format
+            raise DataError(f"{path}: unsupported format {fmt}")
+    except DataError:
+        raise
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: the file is empty") from None
+    except Exception as exc:  # pyreadstat/pyarrow/pandas errors: name the file
+        binary = fmt in ("sav", "dta", "parquet")
+        hint = " (truncated, or not really this format?)" if binary else ""
+        raise DataError(f"{path}: cannot read as {fmt}{hint}: {exc}") from exc
+    if len(df) == 0:
+        raise DataError(f"{path}: the file has no rows")
+    return df, meta
+
+
+def _read_text_table(path: Path, fmt: str, delimiter: str | None, encoding: str,
+                     decimal: str = ".") -> pd.DataFrame:
+    """CSV/TSV as text, then numbers where every value is one; clear messages for the usual
+    surprises (another delimiter, another encoding, a repeated column name)."""
+    import csv
+
+    sep = delimiter or ("," if fmt == "csv" else "\t")
+    try:
+        with open(path, encoding=encoding, newline="") as fh:
+            header = next(csv.reader(fh, delimiter=sep), None)
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not readable as {encoding} text (byte {exc.start}); set "
+                        "`encoding:` for this group in the codebook, for example latin-1"
+                        ) from None
+    if header is None:
+        raise DataError(f"{path}: the file is empty")
+    if len(header) == 1:
+        for other in (";", "\t", "|", ","):
+            if other != sep and other in header[0]:
+                name = {"\t": "tab"}.get(other, repr(other))
+                raise DataError(f"{path}: only one column found with delimiter {sep!r}, but the "
+                                f"header contains {name}; set `delimiter: {other!r}` for this "
+                                f"group in the codebook")
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise DataError(f"{path}: duplicated column name(s): {', '.join(map(repr, dupes))}")
+    df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""],
+                     encoding=encoding)
+    return _numeric_where_possible(df, decimal)
+
+
+def _numeric_where_possible(df: pd.DataFrame, decimal: str = ".") -> pd.DataFrame:
+    """Text columns whose every non-empty value is a number become numeric (codes are numbers);
+    ``decimal=","`` reads European decimal commas."""
+    out = {}
+    for col in df.columns:
+        s = df[col]
+        t = s.str.replace(decimal, ".", regex=False) if decimal != "." else s
+        conv = pd.to_numeric(t, errors="coerce")
+        out[col] = conv if conv.notna().sum() == s.notna().sum() else s
+    return pd.DataFrame(out, index=df.index)
+
+
+# -- the clean table ------------------------------------------------------------------------
+
+META_KEY = b"coprod"
+
+
+def write_table(df: pd.DataFrame, path: str | Path, meta: dict | None = None) -> None:
+    """Parquet with the variable labels and levels in the file's metadata."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    md = dict(table.schema.metadata or {})
+    md[META_KEY] = json.dumps(meta or {}, sort_keys=True).encode()
+    table = table.replace_schema_metadata(md)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a clean table; its coprod metadata (labels, levels) lands in ``df.attrs``."""
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: file not found")
+    table = pq.read_table(path)
+    df = table.to_pandas()
+    raw = (table.schema.metadata or {}).get(META_KEY)
+    df.attrs = json.loads(raw) if raw else {}
+    return df
+
+
+# -- result tables ---------------------------------------------------------------------------
+
+RESULT_COLUMNS = {
+    "coefficients": ["outcome", "sample", "term", "variable", "level", "label", "estimate",
+                     "std_error", "statistic", "p_value", "conf_low", "conf_high", "odds_ratio",
+                     "or_conf_low", "or_conf_high", "flag"],
+    "fit": ["outcome", "sample", "status", "message", "n", "weighted_n", "events", "pseudo_r2",
+            "flags", "n_excluded_missing", "excluded_by"],
+    "predictions": ["outcome", "sample", "grid", "predicted", "conf_low", "conf_high"],
+    "prevalence": ["group", "outcome", "kind", "domain", "n", "estimate", "conf_low",
+                   "conf_high"],
+    "descriptives": ["group", "group_n", "variable", "label", "level", "stat", "estimate",
+                     "conf_low", "conf_high"],
+    "contrast": ["sample", "status", "message"],
+}
+
+
+_TEXT_COLUMNS = {"outcome", "sample", "term", "variable", "level", "label", "grid", "group",
+                 "status", "message", "flag", "flags", "kind", "domain", "stat", "excluded_by"}
+
+
+def read_results(path, kind: str | None = None) -> pd.DataFrame:
+    """A results CSV as written by coprod.io.write_csv ('' is missing; 'no', 'NA' stay text).
+
+    With ``kind``, the columns the report relies on exist even when the file is empty (every
+    model failed), so an empty result gives an empty figure or table, not a crash.
+    """
+    try:
+        df = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError:
+        df = pd.DataFrame()
+    for col in RESULT_COLUMNS.get(kind, []):
+        if col not in df.columns:
+            df[col] = pd.Series(dtype=object if col in _TEXT_COLUMNS else float, index=df.index)
+    for col in ("term", "variable", "level", "label", "sample", "outcome", "message", "flag"):
+        if col in df.columns:
+            df[col] = df[col].astype(object).where(df[col].notna(), "").astype(str)
+    return df
+
+
+def table_meta(path) -> dict:
+    """The clean table's coprod metadata (labels, threshold, group_column, group_label...)
+    without reading its rows."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    raw = (schema.metadata or {}).get(META_KEY)
+    meta = json.loads(raw) if raw else {}
+    if not meta.get("group_column") and len(schema.names):
+        meta["group_column"] = schema.names[0]  # older tables: the group column comes first
+    return meta
+
+
+def group_outputs(outputs: dict) -> dict[str, dict[str, str]]:
+    """``{"forest_pooled_png": path}`` -> ``{"forest_pooled": {"png": path}}``."""
+    out: dict[str, dict[str, str]] = {}
+    for key, path in outputs.items():
+        stem, fmt_ = key.rsplit("_", 1)
+        out.setdefault(stem, {})[fmt_] = str(path)
+    return out

@@ -1,0 +1,314 @@
+"""The model stage: one design-based logistic model per (outcome, sample), as tidy tables; the
+models of a sample are fitted together (:func:`fit_sample`).
+
+A sample is either ``pooled`` (all groups; with group fixed effects unless ``group_effects`` is
+false) or one group, estimated as a domain of the full design (the rows of other groups stay in
+the design, as survey::subset does). Respondents missing a model variable stay in the design
+outside the model's domain (``design.incomplete: keep``, R's svyglm on a design of all rows) or
+leave the design (``drop``, R's svydesign on the complete cases of that model's variables).
+A model that cannot be estimated does not stop the other jobs: its tables say ``failed`` and why.
+"""
+from __future__ import annotations
+
+import logging
+import traceback
+
+import pandas as pd
+
+from .errors import CoprodError, ModelError
+from .formula import Aliases, build_formula, set_reference_levels, term_parts  # noqa: F401 (term_parts re-exported: it lived here)
+from .wording import GROUP, POOLED  # noqa: F401 (re-exported)
+
+log = logging.getLogger("coprod.models")
+
+FIT_COLUMNS = ["outcome", "sample", "status", "message", "n", "weighted_n", "events", "clusters",
+               "strata", "df_resid", "log_likelihood", "pseudo_r2", "aic", "n_excluded_missing",
+               "converged", "flags", "deff_mean", "n_effective", "excluded_by"]
+
+
+def term_label(term: str, labels: dict) -> str:
+    var, level = term_parts(term)
+    if var == "Intercept":
+        return "Intercept"
+    name = labels.get(var, var)
+    return f"{name}: {level}" if level else name
+
+
+def group_of(table: pd.DataFrame) -> str:
+    """The group column of a clean table (its metadata names it)."""
+    return table.attrs.get("group_column") or GROUP
+
+
+def sample_covariates(covariates: list[str], sample: str, table: pd.DataFrame,
+                      group_effects: bool = True) -> list[str]:
+    """Pooled models add group fixed effects when there is more than one group (unless
+    ``group_effects`` is false); a group's own model never has them."""
+    group = group_of(table)
+    if group_effects and sample == POOLED and table[group].nunique() > 1 \
+            and group not in covariates:
+        return [*covariates, group]
+    return list(covariates)
+
+
+def domain_mask(table: pd.DataFrame, sample: str, group: str | None = None):
+    if sample == POOLED:
+        return None
+    mask = (table[group or group_of(table)].astype(str) == sample).to_numpy()
+    if not mask.any():
+        raise ModelError(f"sample '{sample}': no respondents in this group")
+    return mask
+
+
+def model_frame(table: pd.DataFrame, outcomes: list[str], covariates: list[str], design: dict,
+                reference_levels: dict, extra: tuple = ()) -> pd.DataFrame:
+    """The columns the models need, outcomes as float 0/1, reference levels first."""
+    from .designspec import design_columns
+
+    cols = [*outcomes, *covariates, group_of(table), *extra, *design_columns(design)]
+    df = table[list(dict.fromkeys(c for c in cols if c))].copy()
+    df.attrs = {"group_column": group_of(table)}
+    for o in outcomes:
+        df[o] = df[o].astype("float64")
+    # unused levels are kept on purpose: the estimator flags a level empty in a sample
+    return set_reference_levels(df, {k: v for k, v in reference_levels.items() if k in df.columns})
+
+
+def job_design(table: pd.DataFrame, design: dict, reference_levels: dict):
+    """The survey design of a job, built once and taken by every model and the contrast (its
+    categorical columns ordered as the models order them, so the sums run in the same order)."""
+    from .designconfig import design_columns, design_from_config
+
+    cols = list(dict.fromkeys(design_columns(design, table.columns)))
+    df = set_reference_levels(table[cols].copy(),
+                              {k: v for k, v in reference_levels.items() if k in cols})
+    return design_from_config(df, design)
+
+
+def fit_model(table: pd.DataFrame, *, outcome: str, sample: str, covariates: list[str],
+              reference_levels: dict, design: dict, conf_level: float = 0.95,
+              grids: dict | None = None, labels: dict | None = None,
+              group_effects: bool = True) -> dict[str, pd.DataFrame]:
+    """Fit one model; return its tidy tables (coefficients, ame, predictions, fit, flags)."""
+    return fit_sample(table, outcomes=[outcome], sample=sample, covariates=covariates,
+                      reference_levels=reference_levels, design=design, conf_level=conf_level,
+                      grids=grids, labels=labels, group_effects=group_effects)[outcome]
+
+
+def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covariates: list[str],
+               reference_levels: dict, design: dict, conf_level: float = 0.95,
+               grids: dict | None = None, labels: dict | None = None, built=None,
+               group_effects: bool = True) -> dict[str, dict[str, pd.DataFrame]]:
+    """Fit every outcome's model in one sample: {outcome: its tidy tables}.
+
+    Why together: the models of a sample share the data, the covariates and the design, so the
+    frame is prepared once (one job per sample instead of one per model saves a Python start-up
+    and a read of the clean table per model). Each model still fails on its own.
+    """
+    covs = sample_covariates(covariates, sample, table, group_effects)
+    df = model_frame(table, list(outcomes), covs, design, reference_levels)
+    al = Aliases(df.columns)
+    frame = al.frame(df)
+    if built is None:
+        built = job_design(table, design, reference_levels)
+    try:
+        domain = domain_mask(df, sample)
+    except ModelError as exc:
+        failure = al.restore(str(exc))
+        log.error("%s: %s", sample, failure)
+        return {o: failed_tables(o, sample, failure) for o in outcomes}
+    return {o: _fit_one(frame, al, outcome=o, sample=sample, covs=covs, domain=domain,
+                        design=design, built=built, conf_level=conf_level, grids=grids,
+                        labels=labels or {})
+            for o in outcomes}
+
+
+def _fit_one(frame: pd.DataFrame, al: Aliases, *, outcome, sample, **kw
+             ) -> dict[str, pd.DataFrame]:
+    """One model's tables. A model that cannot be estimated, or an unexpected error in one of
+    its steps (the margins, say), marks this model failed, not the sample's other models; bad
+    data or config still stops the run."""
+    try:
+        return _fit_tables(frame, al, outcome=outcome, sample=sample, **kw)
+    except ModelError as exc:
+        message = al.restore(str(exc))
+    except CoprodError:  # bad data or config: stop the run, as everywhere else
+        raise
+    except Exception as exc:  # unexpected: the traceback goes to the rule's log
+        message = _unexpected(f"{outcome} / {sample}", exc, al)
+    log.error("%s / %s: %s", outcome, sample, message)
+    return failed_tables(outcome, sample, message)
+
+
+def _unexpected(what: str, exc: Exception, al: Aliases | None = None) -> str:
+    """Log the traceback of an unexpected error and return the one-line message of the failed
+    result (model or contrast)."""
+    log.error("%s:\n%s", what, traceback.format_exc())
+    text = al.restore(str(exc)) if al is not None else str(exc)
+    return f"unexpected error: {type(exc).__name__}: {text}"
+
+
+def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, domain, design,
+                built, conf_level, grids, labels) -> dict[str, pd.DataFrame]:
+    from .margins import average_marginal_effects, predict_margins
+    from .survey import fit_svy_logit
+
+    formula = build_formula(al[outcome], [al[c] for c in covs], frame)
+    ident = {"outcome": outcome, "sample": sample}
+    variables = [outcome, *covs]
+    missing, excluded_by = _missing_by_variable(frame, al, variables, domain)
+    n_excluded = int((missing & _in(domain, len(missing))).sum())
+    if design.get("incomplete", "keep") == "drop" and missing.any():
+        frame, built, domain = _complete_cases(frame, built, domain, ~missing)
+    res = fit_svy_logit(frame, formula, design=built, domain=domain,
+                        model_based=design.get("model_based", False), conf_level=conf_level)
+    res.stats["n_excluded_missing"] = n_excluded
+    res.stats["excluded_by"] = excluded_by
+
+    coefs = al.restore_frame(res.tidy())
+    parts = coefs["term"].map(term_parts)
+    coefs.insert(1, "variable", parts.str[0])
+    coefs.insert(2, "level", parts.str[1])
+    coefs.insert(3, "label", coefs["term"].map(lambda t: term_label(t, labels)))
+    ame = al.restore_frame(average_marginal_effects(res))
+    preds = []
+    for name, grid in (grids or {}).items():
+        grid = {al[k]: v for k, v in grid.items() if k in covs}
+        if grid:
+            p = al.restore_frame(predict_margins(res, grid))
+            p.insert(0, "grid", name)
+            preds.append(p)
+    predictions = pd.concat(preds, ignore_index=True) if preds else pd.DataFrame({"grid": []})
+    stats = res.fit_stats()
+    flags = al.restore_frame(pd.DataFrame(res.flags, columns=["flag", "detail"]))
+    fit = {**ident, "status": "ok" if not len(flags) else "flagged",
+           "message": "; ".join(f"{f}: {d}" for f, d in zip(flags["flag"], flags["detail"])),
+           **{k: stats.get(k) for k in FIT_COLUMNS if k in stats and k != "flags"},
+           "flags": ";".join(flags["flag"])}
+    out = {
+        "coefficients": _front(coefs, ident),
+        "ame": _front(ame, ident),
+        "predictions": _front(predictions, ident),
+        "fit": pd.DataFrame([fit]).reindex(columns=FIT_COLUMNS),
+        "flags": _front(flags, ident),
+    }
+    return out
+
+
+def _in(domain, n):
+    import numpy as np
+
+    return np.ones(n, bool) if domain is None else np.asarray(domain, dtype=bool)
+
+
+def _missing_by_variable(frame: pd.DataFrame, al: Aliases, variables: list[str], domain):
+    """Rows missing any model variable, and "var: count; ..." of the sample's respondents
+    missing each (a respondent missing two variables counts under both)."""
+    import numpy as np
+
+    miss = {v: frame[al[v]].isna().to_numpy() for v in variables}
+    anym = np.zeros(len(frame), bool)
+    for m in miss.values():
+        anym |= m
+    inside = _in(domain, len(frame))
+    text = "; ".join(f"{v}: {int((m & inside).sum())}" for v, m in miss.items()
+                     if (m & inside).any())
+    return anym, text
+
+
+def _complete_cases(frame: pd.DataFrame, built, domain, keep):
+    """incomplete: drop -- the data, the design (rebuilt on the kept rows, as svydesign on
+    complete cases) and the domain, restricted to the rows complete on the model's variables."""
+    sub = frame.loc[keep].reset_index(drop=True)
+    dom = None if domain is None else domain[keep]
+    try:
+        design = built.drop_rows(keep)
+    except CoprodError as exc:  # e.g. a stratum left with no PSU: this model, not the run
+        raise ModelError(f"the design of the complete cases cannot be built: {exc}") from None
+    return sub, design, dom
+
+
+def failed_tables(outcome: str, sample: str, message: str) -> dict[str, pd.DataFrame]:
+    """Tables for a model that could not be estimated: empty results, marked ``failed``."""
+    ident = {"outcome": outcome, "sample": sample}
+    fit = pd.DataFrame([{**ident, "status": "failed", "message": message, "flags": "failed"}])
+    return {
+        "coefficients": pd.DataFrame(columns=["outcome", "sample", "term"]),
+        "ame": pd.DataFrame(columns=["outcome", "sample", "variable"]),
+        "predictions": pd.DataFrame(columns=["outcome", "sample", "grid"]),
+        "fit": fit.reindex(columns=FIT_COLUMNS),
+        "flags": pd.DataFrame([{**ident, "flag": "failed", "detail": message}]),
+    }
+
+
+def _front(df: pd.DataFrame, ident: dict) -> pd.DataFrame:
+    df = df.copy()
+    for i, (k, v) in enumerate(ident.items()):
+        if k in df.columns:
+            df = df.drop(columns=k)
+        df.insert(i, k, v)
+    return df
+
+
+def contrast_sample(table: pd.DataFrame, *, sample: str, outcomes: list[str],
+                    covariates: list[str], reference_levels: dict, design: dict,
+                    conf_level: float = 0.95, labels: dict | None = None,
+                    built=None, group_effects: bool = True) -> pd.DataFrame:
+    """The individual-vs-collective contrast for one sample, as a tidy table (or a failed row:
+    a contrast that cannot be estimated, or an unexpected error in it, must not cost the
+    sample's models; bad data or config still stops the run)."""
+    try:
+        return _contrast_table(table, sample=sample, outcomes=outcomes, covariates=covariates,
+                               reference_levels=reference_levels, design=design,
+                               conf_level=conf_level, labels=labels, built=built,
+                               group_effects=group_effects)
+    except CoprodError:
+        raise
+    except Exception as exc:
+        return _failed_contrast(sample, _unexpected(f"contrast {sample}", exc))
+
+
+def _failed_contrast(sample: str, message: str) -> pd.DataFrame:
+    return pd.DataFrame([{"sample": sample, "status": "failed", "message": message}])
+
+
+def _contrast_table(table: pd.DataFrame, *, sample, outcomes, covariates, reference_levels,
+                    design, conf_level, labels, built, group_effects=True) -> pd.DataFrame:
+    from .contrast import contrast_test
+
+    labels = labels or {}
+    covs = sample_covariates(covariates, sample, table, group_effects)
+    a, b = outcomes
+    id_col = table.attrs.get("id_column")  # None: respondents are rows
+    df = model_frame(table, [a, b], covs, design, reference_levels,
+                     extra=(id_col,) if id_col else ())
+    al = Aliases(df.columns)
+    frame = al.frame(df)
+    rhs = build_formula(al[a], [al[c] for c in covs], frame).split("~", 1)[1].strip()
+    if built is None:
+        built = job_design(table, design, reference_levels)
+    try:
+        domain = domain_mask(df, sample)
+        missing, _ = _missing_by_variable(frame, al, [a, b, *covs], domain)
+        n_incomplete = int((missing & _in(domain, len(missing))).sum())
+        if design.get("incomplete", "keep") == "drop" and missing.any():
+            frame, built, domain = _complete_cases(frame, built, domain, ~missing)
+        tidy, info = contrast_test(
+            frame, outcomes=(al[a], al[b]), rhs=rhs, id_col=al[id_col] if id_col else None,
+            design=built, domain=domain, conf_level=conf_level)
+    except ModelError as exc:
+        log.error("contrast %s: %s", sample, al.restore(str(exc)))
+        return _failed_contrast(sample, al.restore(str(exc)))
+    tidy = al.restore_frame(tidy.copy())
+    info = {**info, "difference": al.restore(info["difference"]),
+            "flags": [{**f, "detail": al.restore(f["detail"])} for f in info.get("flags", [])]}
+    if "term" in tidy.columns:
+        tidy.insert(0, "label", tidy["term"].map(lambda t: term_label(t, labels)))
+    flags = "; ".join(f"{f['flag']}: {f['detail']}" for f in info.get("flags", []))
+    tidy.insert(0, "sample", sample)
+    tidy.insert(1, "status", "flagged" if flags else "ok")
+    tidy.insert(2, "message", flags)
+    tidy["comparison"] = info["difference"]
+    tidy["n_respondents"] = info["n_respondents"]
+    tidy["n_excluded"] = n_incomplete  # under drop too: the rows left out before the design
+    tidy["check_max_rel_coef_diff"] = info["check"]["max_rel_coef_diff"]
+    return tidy

@@ -1,0 +1,329 @@
+"""Replicate-weight designs: what R's ``svrepdesign`` holds, behind the same interface as the
+linearisation design (:class:`coprod.design.SurveyDesign`).
+
+Why: many national surveys publish replicate weights (BRR, Fay, jackknife, bootstrap,
+successive difference) *instead of* strata and PSUs, so that respondents' clusters stay secret.
+Every estimate is then computed once with the full-sample weights and once per replicate; its
+variance is ``scale * sum_r rscales_r (theta_r - centre)^2`` with the centre the full-sample
+estimate (``mse``) or the mean of the replicates, as R's ``svrVar``. Degrees of freedom are R's
+``degf``: the rank of the replicate weights (of the rows in the domain) minus one.
+
+A domain keeps the replicate weights of its rows (R's ``subset`` drops the other rows; their
+weights play no part in a domain estimate, so zero weights are the same thing here).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from .design import domain_mask
+from .errors import ConfigError, DataError
+
+REPLICATE_TYPES = ("BRR", "Fay", "JK1", "JKn", "bootstrap", "successive-difference", "other")
+RANK_TOL = 1e-5  # R: qr(weights, tol = 1e-5)$rank
+
+
+@dataclass(frozen=True, eq=False)
+class ReplicateDesign:
+    """Full-sample weights and the ``(n, R)`` replicate weights (full weight times the
+    replicate's factor: R's "analysis" weights), with R's variance constants."""
+
+    weights: np.ndarray
+    repweights: np.ndarray
+    type: str
+    scale: float
+    rscales: np.ndarray
+    mse: bool = False
+    rho: float | None = None
+    deff: str = "srswor"
+    columns: dict = field(default_factory=dict)
+    data: pd.DataFrame | None = None
+    in_domain: np.ndarray | None = None
+    has_weights: bool = True
+    lonely_psu: str = "none"  # replicate designs have no strata to be lonely in
+    # calibrated weights (coprod.calibrate): every replicate was calibrated too
+    calibration: tuple = ()
+    weights_before: np.ndarray | None = None
+    repweights_before: np.ndarray | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.weights)
+
+    @property
+    def replicates(self) -> int:
+        return self.repweights.shape[1]
+
+    def domain(self, mask) -> ReplicateDesign:
+        if self.data is None and isinstance(mask, str):
+            raise DataError("a domain by column name needs a design built with its data")
+        m = domain_mask(self.data if self.data is not None else pd.DataFrame(index=range(self.n)),
+                        mask)
+        if self.in_domain is not None:
+            m = m & self.in_domain
+        return replace(self, in_domain=m)
+
+    def domain_rows(self, mask=None) -> np.ndarray:
+        base = np.ones(self.n, bool) if self.in_domain is None else self.in_domain
+        return base if mask is None else base & np.asarray(mask, dtype=bool)
+
+    def drop_rows(self, keep) -> ReplicateDesign:
+        """The design of the kept rows alone (for complete-case analyses); the replicate
+        weights of those rows are unchanged, as R's ``svrepdesign`` on a subset of the data."""
+        keep = np.asarray(keep, dtype=bool)
+        data = None if self.data is None else self.data.loc[keep].reset_index(drop=True)
+        out = replace(self, weights=self.weights[keep], repweights=self.repweights[keep],
+                      data=data,
+                      in_domain=None if self.in_domain is None else self.in_domain[keep])
+        if self.calibration:  # calibrate the kept rows' original weights anew
+            from .calibrate import calibrate
+
+            out = replace(out, weights=self.weights_before[keep],
+                          repweights=self.repweights_before[keep], calibration=())
+            for spec in self.calibration:
+                out = calibrate(out, data, spec)
+        return out
+
+    def degf(self, rows: np.ndarray) -> int:
+        """R's ``degf``: rank of the replicate weights of ``rows``, minus one (remembered per
+        set of rows: a job asks for the same domain once per model, and the rank of a million
+        rows of 80 replicates takes a second or two)."""
+        rows = np.asarray(rows)
+        key = (len(rows), hash(rows.tobytes()))
+        cache = self.__dict__.setdefault("_degf_cache", {})
+        if key not in cache:
+            cache[key] = replicate_rank(self.rows_of(rows)) - 1
+        return cache[key]
+
+    def rows_of(self, rows: np.ndarray) -> np.ndarray:
+        """The replicate weights of ``rows``, without a copy when they are all the rows."""
+        rows = np.asarray(rows)
+        if len(rows) == self.n and (rows == np.arange(self.n)).all():
+            return self.repweights
+        return self.repweights[rows]
+
+    def variance(self, thetas: np.ndarray, theta: np.ndarray) -> np.ndarray:
+        """Covariance of an estimate from its replicates ``thetas`` (R x k) and full-sample
+        value ``theta`` (k,), as R's ``svrVar``: replicates without a result (NaN, e.g. no
+        weight in a domain) are left out, as R's ``na.omit`` does (see :meth:`discarded`)."""
+        thetas = np.asarray(thetas, dtype=float).reshape(self.replicates, -1)
+        keep = ~np.isnan(thetas).any(axis=1)
+        if not keep.any():
+            return np.full((thetas.shape[1],) * 2, np.nan)
+        thetas, rscales = thetas[keep], self.rscales[keep]
+        use = rscales > 0
+        centre = np.asarray(theta, float).reshape(-1) if self.mse else thetas[use].mean(axis=0)
+        d = (thetas - centre) * np.sqrt(rscales)[:, None]
+        return self.scale * (d.T @ d)
+
+    @staticmethod
+    def discarded(thetas) -> int:
+        """How many replicates gave no result (left out of the variance, as R warns)."""
+        t = np.asarray(thetas, dtype=float)
+        return int(np.isnan(t.reshape(len(t), -1)).any(axis=1).sum())
+
+    def describe(self) -> str:
+        c = self.columns
+        mse = "; centred at the full-sample estimate (mse)" if self.mse else \
+            "; centred at the mean of the replicates"
+        rho = f", Fay's rho {self.rho:g}" if self.type == "Fay" else ""
+        return (f"weights {c.get('weights')!r}; {self.replicates} {self.type} replicate weights "
+                f"({c.get('replicates')!r}{rho}); replicate variance, scale {self.scale:.6g}"
+                f"{mse}")
+
+
+def replicate_rank(w: np.ndarray) -> int:
+    """Numerical rank of a replicate weight matrix, as R's ``qr(w, tol = 1e-5)$rank``: the
+    singular values above 1e-5 of the largest (R's QR rule; the ranks here are clear-cut)."""
+    if w.size == 0:
+        return 0
+    # the Gram matrix is R x R: its eigenvalues are the squared singular values
+    g = w.T @ w
+    ev = np.sqrt(np.clip(np.linalg.eigvalsh(g), 0, None))
+    return int((ev > RANK_TOL * ev.max()).sum()) if ev.max() > 0 else 0
+
+
+def default_scale(kind: str, n_rep: int, rho: float | None) -> float | None:
+    """R's ``svrepdesign`` scale for each type (None: the user must give it)."""
+    return {"BRR": 1.0 / n_rep,
+            "Fay": 1.0 / (n_rep * (1.0 - (rho or 0.0)) ** 2),
+            "JK1": (n_rep - 1.0) / n_rep,
+            "JKn": 1.0,
+            "bootstrap": 1.0 / (n_rep - 1.0),
+            "successive-difference": 4.0 / n_rep}.get(kind)
+
+
+def replicate_columns(data: pd.DataFrame, spec, key: str = "design.replicates") -> list[str]:
+    """The replicate weight columns: a list of names, or a regular expression matched against
+    the column names (in the data's order)."""
+    if isinstance(spec, str):
+        try:
+            rx = re.compile(spec)
+        except re.error as exc:
+            raise ConfigError(f"{key}: '{spec}' is not a valid regular expression ({exc})") \
+                from None
+        cols = [c for c in data.columns if rx.fullmatch(str(c))]
+        if not cols:
+            raise ConfigError(f"{key}: no column matches '{spec}'")
+        return cols
+    missing = [c for c in spec if c not in data.columns]
+    if missing:
+        raise ConfigError(f"{key}: column(s) {missing} are not in the data")
+    return list(spec)
+
+
+def make_replicate_design(data: pd.DataFrame, *, weights: str, replicates, type: str,
+                          scale: float | None = None, rscales=None, rho: float | None = None,
+                          mse: bool = False, combined: bool = True, deff: str = "srswor",
+                          keep_data: bool = False) -> ReplicateDesign:
+    """Encode a replicate design (R's ``svrepdesign(repweights=, weights=, type=, scale=,
+    rscales=, rho=, mse=, combined.weights=)``).
+
+    ``combined``: the replicate columns already include the full-sample weight (R's
+    ``combined.weights = TRUE``, what most producers publish); else they are factors and are
+    multiplied by it. Defaults as R: BRR scale 1/R; Fay 1/(R (1 - rho)^2); JK1 (R - 1)/R;
+    bootstrap 1/(R - 1); successive-difference 4/R; JKn needs ``rscales`` (one per replicate,
+    (n_h - 1)/n_h of the stratum whose PSU it drops); "other" needs ``scale``.
+    """
+    if type not in REPLICATE_TYPES:
+        raise ConfigError(f"design.replicate_type: '{type}' is not one of "
+                          f"{', '.join(REPLICATE_TYPES)}")
+    if weights is None:
+        raise ConfigError("design.replicates needs design.weights (the full-sample weights)")
+    cols = replicate_columns(data, replicates)
+    w = _numeric(data[weights], f"weights column {weights!r}")
+    rep = _replicate_matrix(data, cols)
+    n_rep = rep.shape[1]
+    if n_rep < 2:
+        raise ConfigError(f"design.replicates: {n_rep} replicate column(s); a replicate "
+                          "design needs at least 2")
+    if not combined:
+        rep = rep * w[:, None]
+    if type == "Fay":
+        if rho is None or not 0 <= rho < 1:
+            raise ConfigError(f"design.fay_rho: Fay's rho must be in [0, 1), not {rho!r}")
+    elif rho is not None:
+        raise ConfigError(f"design.fay_rho: only for replicate_type Fay, not {type}")
+    if type == "successive-difference" and scale is not None:
+        raise ConfigError("design.replicate_scale: successive-difference replicates have the "
+                          "scale 4/R; remove design.replicate_scale")
+    if scale is None:
+        scale = default_scale(type, n_rep, rho)
+        if scale is None:
+            raise ConfigError(f"design.replicate_scale: replicate_type {type} needs its scale "
+                              "(the data producer's documentation gives it)")
+    if not (np.isfinite(scale) and scale > 0):
+        raise ConfigError(f"design.replicate_scale: must be a positive number, not {scale!r}")
+    if rscales is None:
+        if type == "JKn":
+            raise ConfigError("design.replicate_rscales: JKn replicates need one rscale per "
+                              "replicate ((n_h - 1)/n_h of the stratum whose PSU it drops)")
+        rscales = np.ones(n_rep)
+    rscales = np.asarray(rscales, dtype=float).reshape(-1)
+    if len(rscales) == 1:
+        rscales = np.repeat(rscales, n_rep)
+    if len(rscales) != n_rep or not np.isfinite(rscales).all() or (rscales < 0).any():
+        raise ConfigError(f"design.replicate_rscales: {len(rscales)} non-negative numbers for "
+                          f"{n_rep} replicates are needed")
+    return ReplicateDesign(
+        weights=w, repweights=rep if rep.flags.f_contiguous else np.asfortranarray(rep),
+        type=type, scale=float(scale),
+        rscales=rscales, mse=bool(mse), rho=rho, deff=deff,
+        columns={"weights": weights, "replicates": replicates if isinstance(replicates, str)
+                 else f"{cols[0]}..{cols[-1]}", "replicate_columns": cols},
+        data=data if keep_data else None)
+
+
+def _replicate_matrix(data: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """The replicate columns as one Fortran-ordered float matrix (a replicate is a column, read
+    whole by each refit), checked at once; a bad column is named with its first bad value."""
+    block = data[cols]
+    if not all(pd.api.types.is_numeric_dtype(t) for t in block.dtypes):
+        block = block.apply(lambda c: c if pd.api.types.is_numeric_dtype(c)
+                            else pd.to_numeric(c, errors="coerce"))
+    rep = np.asfortranarray(block.to_numpy(dtype=float, na_value=np.nan))
+    bad = ~np.isfinite(rep) | (rep < 0)
+    if bad.any():
+        j = int(np.flatnonzero(bad.any(axis=0))[0])
+        _numeric(data[cols[j]], f"replicate weight column {cols[j]!r}")  # raises, naming it
+    return rep
+
+
+def _numeric(s: pd.Series, what: str) -> np.ndarray:
+    x = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan) \
+        if not pd.api.types.is_numeric_dtype(s) else s.to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isfinite(x) | (x < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DataError(f"{what} has {int(bad.sum())} missing, negative or non-numeric "
+                        f"value(s), e.g. {s.iloc[i]!r} in row {i + 1}")
+    return x
+
+
+def as_replicate(design, type: str = "JKn", *, replicates: int = 50, seed: int | None = None,
+                 mse: bool = False) -> ReplicateDesign:
+    """Replicate weights from a linearisation design, as R's ``as.svrepdesign``: JK1 (one
+    stratum: each replicate deletes a PSU, the others' weights times n/(n-1)), JKn (the same
+    within each stratum; rscales (n_h-1)/n_h, times the finite-population factor), or bootstrap
+    (in each stratum n_h PSUs drawn with replacement, weights times the draw counts; R's scale
+    n/((n-1)(R-1)) with n the harmonic mean of PSUs per stratum; ``seed`` makes it
+    reproducible, but R's random numbers cannot be reproduced). Replicates follow the order in
+    which strata and PSUs first appear in the data, as R's."""
+    from .design import SurveyDesign
+
+    if not isinstance(design, SurveyDesign):
+        raise ConfigError("as_replicate converts a linearisation design (strata and PSUs)")
+    if design.ssu is not None:
+        raise ConfigError("as_replicate: a design with second-stage units cannot be converted "
+                          "(R uses the first stage only); drop design.ssu")
+    psu_order = pd.unique(design.psu)                      # first appearance
+    strata_order = pd.unique(design.psu_stratum[psu_order])
+    fpc = (np.ones(len(design.n_psu)) if design.fpc is None
+           else (design.fpc - design.n_psu) / design.fpc)  # R's "correction" 1 - n/N
+    cols, rscales = [], []
+    if type == "JK1":
+        if len(design.n_psu) > 1:
+            raise ConfigError("as_replicate: JK1 is for a design without strata (R: \"Can't "
+                              "use JK1 for a stratified design\"); use JKn")
+        n = len(psu_order)
+        for p in psu_order:
+            cols.append(np.where(design.psu == p, 0.0, n / (n - 1)))
+        scale, rscales = float(fpc[0] * (n - 1) / n), np.ones(n)
+    elif type == "JKn":
+        for h in strata_order:
+            members = [p for p in psu_order if design.psu_stratum[p] == h]
+            n_h = len(members)
+            if n_h < 2:
+                raise ConfigError(f"as_replicate: stratum {design.strata_labels[h]!r} has a "
+                                  "single PSU; JKn needs at least two per stratum")
+            in_h = design.stratum == h
+            for p in members:
+                cols.append(np.where(in_h, np.where(design.psu == p, 0.0, n_h / (n_h - 1)),
+                                     1.0))
+                rscales.append(fpc[h] * (n_h - 1) / n_h)
+        scale, rscales = 1.0, np.array(rscales)
+    elif type == "bootstrap":
+        if design.fpc is not None:
+            raise ConfigError("as_replicate: bootstrap replicates of a design with fpc are not "
+                              "supported; use JKn")
+        rng = np.random.default_rng(seed)
+        factors = np.zeros((len(design.psu_stratum), replicates))
+        for h in strata_order:
+            members = np.array([p for p in psu_order if design.psu_stratum[p] == h])
+            draws = rng.integers(0, len(members), size=(replicates, len(members)))
+            for r in range(replicates):
+                factors[members, r] = np.bincount(draws[r], minlength=len(members))
+        cols = list(factors[design.psu].T)
+        nbar = 1.0 / np.mean(1.0 / design.n_psu[design.n_psu > 0])
+        scale, rscales = float(nbar / ((nbar - 1) * (replicates - 1))), np.ones(replicates)
+    else:
+        raise ConfigError(f"as_replicate: type {type!r}: JK1, JKn or bootstrap")
+    rep = np.column_stack(cols) * design.weights[:, None]
+    return ReplicateDesign(weights=design.weights, repweights=np.asfortranarray(rep), type=type,
+                           scale=scale, rscales=np.asarray(rscales, float), mse=mse,
+                           deff=design.deff, columns={"weights": design.columns.get("weights"),
+                                                      "replicates": f"{type} from the design"},
+                           data=design.data, in_domain=design.in_domain)

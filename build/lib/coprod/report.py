@@ -1,0 +1,839 @@
+"""The report stage's settings and the one-file HTML report.
+
+Why one self-contained file: a reader must be able to open it offline, mail it or archive it, and
+see the same thing years later. Figures are embedded as base64 PNG, the CSS is inline, and there
+are no scripts or links to anything outside the file. Everything in it is derived from the
+results, the config and the codebook, so two runs on the same inputs differ only in the one
+element that holds the run date (``<p id="run-date">``).
+"""
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import html
+import logging
+import platform
+import re
+from datetime import UTC, datetime
+from importlib import metadata
+from importlib.resources import files
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .codebook import did_you_mean
+from .errors import ConfigError
+from .io import table_meta
+from .wording import POOLED, default_table_title, resolve_grouping  # noqa: F401 (re-exported)
+
+log = logging.getLogger("coprod.report")
+SCHEMA = files("coprod") / "schemas" / "config.schema.yaml"  # package data
+SOFTWARE = ["pandas", "numpy", "scipy", "statsmodels", "matplotlib", "snakemake", "pyarrow",
+            "coprod"]
+FIGURE_CAPTIONS = {
+    "prevalence": "Prevalence of {subject}: the {weighted}share of {unit} with each "
+                  "outcome{by_group}, with {pct} {ci} confidence intervals (logit intervals, as "
+                  "survey::svyciprop).",
+    "forest": "Odds ratios of the {models}{side_by_side}; one row per covariate level, "
+              "reference levels as open circles at 1.",
+    "forest_groups": "Odds ratios of the models of each {group} (a domain of the full design), "
+                     "on one shared axis.",
+    "predictions": "Average predicted probabilities along one covariate from the {models}, with "
+                   "{pct} confidence bands (every respondent's prediction with the covariate set "
+                   "to each value, averaged{with_weights}).",
+    "cleaning": "The cleaning flow: rows read, dropped by reason and kept, per {group} (details "
+                "in {log}).",
+}
+
+
+# -- settings ---------------------------------------------------------------------------------
+
+def schema_defaults(node: dict):
+    """The defaults a JSON schema node declares, filled in recursively."""
+    if "default" in node and not isinstance(node.get("default"), dict):
+        return copy.deepcopy(node["default"])
+    out = copy.deepcopy(node.get("default", {})) if node.get("type") == "object" else None
+    if node.get("type") == "object" and "properties" in node:
+        out = out or {}
+        for key, sub in node["properties"].items():
+            val = schema_defaults(sub)
+            if key not in out and (val is not None or "default" in sub):  # null defaults too
+                out[key] = val
+    return out
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in (over or {}).items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) and \
+            k != "models" else copy.deepcopy(v)
+    return out
+
+
+def report_settings(config: dict, levels: dict | None = None,
+                    codebook: dict | None = None) -> dict:
+    """The report section with defaults filled in and every name checked against the models.
+
+    Why here and not in each rule: a table or figure that names an outcome, sample or grid the
+    models do not produce should stop the workflow before anything runs, with the key named.
+    Titles left out get neutral defaults from ``report.subject``, the codebook's survey name
+    (``codebook``, else read from data.codebook) and the word for the groups.
+    """
+    schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
+    user = config.get("report") or {}
+    r = _merge(schema_defaults(schema["properties"]["report"]) or {}, user)
+    cb = codebook if codebook is not None else _codebook_of(config)
+    r["title"] = r.get("title") or default_title(r["subject"], cb.get("survey"))
+    m = config["models"]
+    outcomes, samples = list(m["outcomes"]), [str(s) for s in m["samples"]]
+    groups = [s for s in samples if s != POOLED]
+    errs = []
+    compare = list(r["figures"].get("compare") or m.get("contrast") or outcomes[:2])
+    r["figures"]["compare"] = compare
+    for o in compare:
+        if o not in outcomes:
+            errs.append(f"report.figures.compare: '{o}' is not one of models.outcomes"
+                        f"{did_you_mean(o, outcomes)}")
+    fs = r["figures"]
+    if "forest_sample" not in (user.get("figures") or {}) and fs["forest_sample"] not in samples:
+        fs["forest_sample"] = samples[0]  # the default, pooled, is not modelled
+    if fs.get("forest_sample") not in samples:
+        errs.append(f"report.figures.forest_sample: '{fs.get('forest_sample')}' is not one of "
+                    f"models.samples ({', '.join(samples)})"
+                    f"{did_you_mean(fs.get('forest_sample'), samples)}")
+    fs["group_samples"] = _expand_samples(fs.get("group_samples"), groups, samples,
+                                          "report.figures.group_samples", errs)
+    _prediction_specs(fs, m, errs)
+    r["tables"]["models"] = _table_specs(r, config, group_word(config, cb), compare, errs)
+    desc = r["descriptives"]
+    desc["variables"] = list(desc.get("variables") or m["covariates"])
+    if levels is not None:
+        for v in desc["variables"]:
+            if v not in levels:
+                errs.append(f"report.descriptives.variables: '{v}' is not a column of the clean "
+                            f"table{did_you_mean(v, list(levels))}")
+    if errs:
+        raise ConfigError("\n".join(errs))
+    return r
+
+
+def _prediction_specs(fs: dict, m: dict, errs: list) -> None:
+    """report.figures.predictions: one figure per grid by default; every name checked."""
+    grids = m.get("predictions") or {}
+    if fs.get("predictions") is None:  # one figure per grid whose first variable is modelled
+        # (a second variable that is not modelled is left out, not reported: the user did not
+        # ask for these figures; models.predictions still computes what it can)
+        fs["predictions"] = [{"grid": g, "x": list(spec)[0],
+                              "by": list(spec)[1] if len(spec) > 1
+                              and list(spec)[1] in m["covariates"] else None}
+                             for g, spec in grids.items() if list(spec)[0] in m["covariates"]]
+    for i, p in enumerate(fs["predictions"]):
+        key = f"report.figures.predictions[{i}]"
+        if p["grid"] not in grids:
+            errs.append(f"{key}.grid: '{p['grid']}' is not a grid of models.predictions"
+                        f"{did_you_mean(p['grid'], list(grids))}")
+            continue
+        for role in ("x", "by"):
+            if p.get(role) and p[role] not in grids[p["grid"]]:
+                errs.append(f"{key}.{role}: '{p[role]}' is not a variable of grid '{p['grid']}' "
+                            f"({', '.join(grids[p['grid']])})")
+        for role in ("x", "by"):
+            if p.get(role) in grids[p["grid"]] and p[role] not in m["covariates"]:
+                errs.append(f"{key}.{role}: '{p[role]}' is not among models.covariates, so the "
+                            "grid has no predictions for it")
+
+
+def _table_specs(r: dict, config: dict, group_label: str, compare: list, errs: list) -> dict:
+    """The model tables with samples and outcomes expanded and a title each.
+
+    A table left without samples ("groups" when no group is modelled) is left out; the default
+    tables (report.tables.models not set) keep only the samples the models have.
+    """
+    m = config["models"]
+    outcomes, samples = list(m["outcomes"]), [str(s) for s in m["samples"]]
+    groups = [s for s in samples if s != POOLED]
+    default = ((config.get("report") or {}).get("tables") or {}).get("models") is None
+    out = {}
+    for name, t in (r["tables"].get("models") or {}).items():
+        key = f"report.tables.models.{name}"
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
+            errs.append(f"{key}: a table name may use letters, digits, _ and - only")
+        value = t.get("samples", [POOLED])
+        if default and value != "groups":
+            value = [s for s in value if str(s) in samples]
+        t["samples"] = _expand_samples(value, groups, samples, f"{key}.samples", errs)
+        t["outcomes"] = outcomes if t.get("outcomes") == "all" else list(t.get("outcomes")
+                                                                         or compare)
+        for o in t["outcomes"]:
+            if o not in outcomes:
+                errs.append(f"{key}.outcomes: '{o}' is not one of models.outcomes"
+                            f"{did_you_mean(o, outcomes)}")
+        if t["samples"]:
+            t["title"] = t.get("title") or default_table_title(r["subject"], t["samples"],
+                                                               group_label, r["words"])
+            out[name] = t
+    return out
+
+
+def default_title(subject: str, survey: str | None = None) -> str:
+    """The report's title when report.title is null: 'Correlates of <subject>: <survey>'."""
+    return f"Correlates of {subject}" + (f": {survey}" if survey else "")
+
+
+def group_word(config: dict, codebook: dict | None = None) -> str:
+    """The word for the groups: groups.label, else the codebook's group_label, else the group
+    column's name (the rule of workflow/rules/common.smk)."""
+    g = config.get("groups") or {}
+    return (g.get("label") or (codebook or {}).get("group_label")
+            or str(g.get("column") or "group").capitalize())
+
+
+def _codebook_of(config: dict) -> dict:
+    """The codebook as plain YAML (for its survey name and group_label); {} when unreadable."""
+    try:
+        cb = yaml.safe_load(Path(config["data"]["codebook"]).read_text(encoding="utf-8"))
+    except (OSError, KeyError, TypeError, yaml.YAMLError):
+        return {}
+    return cb if isinstance(cb, dict) else {}
+
+
+def _expand_samples(value, groups, samples, key, errs) -> list[str]:
+    if value is None or value == "groups":
+        return list(groups)
+    out = [str(v) for v in value]
+    for s in out:
+        if s not in samples:
+            errs.append(f"{key}: '{s}' is not one of models.samples{did_you_mean(s, samples)}")
+    return out
+
+
+def figure_names(settings: dict) -> list[str]:
+    """Stems of the figures the figures rule makes (results/figures/<stem>.<format>)."""
+    fs = settings["figures"]
+    from .config import slug
+
+    names = ["prevalence", f"forest_{slug(fs['forest_sample'])}"]
+    if fs["group_samples"]:
+        names.append("forest_groups")
+    names += [f"predictions_{p['grid']}" for p in fs.get("predictions") or []]
+    return names + ["cleaning"]
+
+
+def table_names(settings: dict, contrast: bool = True) -> list[str]:
+    """Stems of the tables the tables rule makes (results/tables/<stem>.{csv,tex,html})."""
+    models = settings["tables"].get("models") or {}
+    names = ["descriptives"] + [f"models_{n}" for n, t in models.items() if t.get("samples")]
+    return names + (["contrast"] if contrast else []) + ["cleaning"]
+
+
+# -- hashing and versions ---------------------------------------------------------------------
+
+def sha256(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def software_versions() -> dict:
+    out = {"python": platform.python_version()}
+    for name in SOFTWARE:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+# -- HTML pieces ------------------------------------------------------------------------------
+
+CSS = """
+body{font-family:"DejaVu Sans",Verdana,Arial,sans-serif;max-width:60rem;margin:1.5rem auto;
+padding:0 1rem;color:#222;line-height:1.45;font-size:15px}
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{border-bottom:1px solid #ccc;padding-bottom:.2rem;
+margin-top:2.2rem}h3{margin-top:1.6rem}
+.warning{background:#fff3cd;border:2px solid #D55E00;padding:.7rem 1rem;font-weight:bold}
+figure{margin:1.2rem 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
+figcaption{font-size:.9rem;color:#444}
+.table-wrap{overflow-x:auto;margin:1rem 0}
+table.coprod-table{border-collapse:collapse;font-size:.85rem}
+table.coprod-table caption{text-align:left;font-weight:bold;padding:.3rem 0}
+table.coprod-table th,table.coprod-table td{padding:.15rem .6rem;text-align:left;
+vertical-align:top}
+table.coprod-table thead th{border-top:2px solid #222;border-bottom:1px solid #222}
+table.coprod-table tbody:last-of-type tr:last-child th,
+table.coprod-table tbody:last-of-type tr:last-child td{border-bottom:2px solid #222}
+table.coprod-table tbody.foot tr:first-child th,table.coprod-table tbody.foot tr:first-child td{
+border-top:1px solid #222}
+table.coprod-table tr.group th{font-style:italic}
+table.coprod-table tr.level th{padding-left:1.6rem;font-weight:normal}
+table.coprod-table tbody th{font-weight:normal}
+table.coprod-table td.note{font-size:.8rem;color:#444;border:none}
+code{font-size:.85rem}
+.run-date{color:#555;font-size:.85rem}
+""".strip()
+
+
+def esc(x) -> str:
+    return html.escape(str(x))
+
+
+def _ul(items) -> str:
+    return "<ul>\n" + "\n".join(f"<li>{i}</li>" for i in items) + "\n</ul>"
+
+
+def figure_html(name: str, png: bytes, caption: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return (f'<figure id="fig-{esc(name)}">\n<img src="data:image/png;base64,{data}" '
+            f'alt="{esc(caption)}">\n<figcaption>{esc(caption)}</figcaption>\n</figure>')
+
+
+def figure_caption(name: str, group_label: str = "Group", pct: str = "95%",
+                   subject: str = "the outcomes", weighted: bool = True, *,
+                   ci: str = "design-based", models: str = "pooled models", n_groups: int = 2,
+                   n_outcomes: int = 2, log: str = "results/clean/cleaning_log.csv",
+                   unit: str = "respondents") -> str:
+    """A figure's caption: ``models`` names the models of the forest and prediction figures
+    (:func:`models_phrase`); with one group, the prevalence is not 'by group'."""
+    from .wording import lower_word
+
+    key = ("forest_groups" if name == "forest_groups" else "forest" if name.startswith("forest")
+           else "predictions" if name.startswith("predictions") else name)
+    group = lower_word(group_label)
+    return FIGURE_CAPTIONS.get(key, name).format(
+        group=group, pct=pct, subject=subject, weighted="weighted " if weighted else "", ci=ci,
+        unit=unit,
+        models=models, log=log, by_group=f", by {group}" if n_groups > 1 else "",
+        with_weights=" with the survey weights" if weighted else "",
+        side_by_side=", the outcomes side by side" if n_outcomes > 1 else "")
+
+
+def unit_word(words: dict | None) -> str:
+    """What the rows are, in the plural (report.words.respondents: schools, households...)."""
+    from .wording import word
+
+    return word("respondents", words)
+
+
+def fixed_effects(grouping: dict, n_groups: int, covariates: list[str]) -> bool:
+    """Does the pooled model add the group column as fixed effects? (models.group_effects, and
+    only with more than one group.)"""
+    return bool(grouping["effects"]) and n_groups > 1 and grouping["column"] not in covariates
+
+
+def models_phrase(sample: str, grouping: dict, n_groups: int, covariates: list[str],
+                  words: dict | None = None) -> str:
+    """'pooled models (with region fixed effects)', or 'models of X (a domain of the full
+    design)', for captions."""
+    from .wording import lower_word, word
+
+    g = lower_word(grouping["label"])
+    if sample != POOLED:
+        return f"models of {word(sample, words)} (a domain of the full design)"
+    if fixed_effects(grouping, n_groups, covariates):
+        return f"pooled models (with {g} fixed effects)"
+    return f"pooled models (without {g} fixed effects)" if n_groups > 1 else "pooled models"
+
+
+# -- the summary of key findings --------------------------------------------------------------
+
+def key_findings(prev: pd.DataFrame, coefs: pd.DataFrame, fit: pd.DataFrame,
+                 checked: pd.DataFrame | None, *, compare: list[str], sample: str,
+                 words: dict | None = None, labels: dict | None = None,
+                 weighted: bool = True, group_column: str | None = None, stat: str = "t",
+                 flags_path: str = "results/models/flags.csv") -> list[str]:
+    """Plain sentences (HTML-escaped) of what the results show, computed from the tables.
+
+    ``checked`` is None without a findings check; ``group_column`` (the group fixed effects) is
+    never the strongest correlate; ``stat`` is the models' test statistic (t or z).
+    """
+    labels = labels or {}
+    return [*_prevalence_lines(prev, compare, words, labels, weighted),
+            *_correlate_lines(coefs, compare, sample, words, labels, group_column, stat),
+            *_claim_lines(checked), *_fit_lines(fit, flags_path)]
+
+
+def _prevalence_lines(prev, compare, words, labels, weighted) -> list[str]:
+    """'X: 12% (A) to 40% (B) of respondents'; with one group, 'X: 12% of respondents'."""
+    from .wording import fmt
+
+    out, tail = [], f" of {esc(unit_word(words))}{' (weighted)' if weighted else ''}."
+    for o in compare:
+        p = prev[prev["outcome"] == o].dropna(subset=["estimate"])
+        share = lambda r: f"{fmt(r['estimate'] * 100, 0)}%"  # noqa: E731
+        if len(p) == 1:
+            out.append(f"{esc(_name(o, words, labels))}: {share(p.iloc[0])}{tail}")
+        elif len(p):
+            lo, hi = p.loc[p["estimate"].idxmin()], p.loc[p["estimate"].idxmax()]
+            out.append(f"{esc(_name(o, words, labels))}: {share(lo)} ({esc(lo['group'])}) to "
+                       f"{share(hi)} ({esc(hi['group'])}){tail}")
+    return out
+
+
+def _correlate_lines(coefs, compare, sample, words, labels, group_column, stat) -> list[str]:
+    from .wording import fmt_ci, word
+
+    out = []
+    for o in compare:
+        c = coefs[(coefs["outcome"] == o) & (coefs["sample"].astype(str) == sample) &
+                  (coefs["variable"] != "Intercept") & (coefs["variable"] != group_column)]
+        c = c.dropna(subset=["statistic"])
+        if len(c):
+            r = c.loc[c["statistic"].abs().idxmax()]
+            includes_one = r["or_conf_low"] <= 1 <= r["or_conf_high"]
+            out.append(f"{esc(_name(o, words, labels))} ({esc(word(sample, words))} model): "
+                       f"the covariate with the largest |{stat}|"
+                       + (f" ({esc(group_column)} effects aside)" if (
+                           coefs["variable"] == group_column).any() else "")
+                       + f" is {esc(r['label'] or r['term'])}, odds ratio "
+                       f"{fmt_ci(r['odds_ratio'], r['or_conf_low'], r['or_conf_high'])}"
+                       + ("; its interval includes 1, as do all others" if includes_one
+                          else "") + ".")
+    return out
+
+
+def _claim_lines(checked) -> list[str]:
+    if checked is None or not len(checked):
+        return []
+    counts = checked["verdict"].value_counts()
+    parts = [f"{int(counts.get(v, 0))} {v}" for v in
+             ("supported", "contradicted", "inconclusive", "not estimated", "skipped")
+             if counts.get(v, 0)]
+    out = [f"Claims checked: of {len(checked)}, " + ", ".join(parts) + "."]
+    for _, r in checked[checked["verdict"].isin(["contradicted", "inconclusive"])].iterrows():
+        out.append(f"{esc(r['verdict'].capitalize())}: {esc(r['claim'])}")
+    return out
+
+
+def _fit_lines(fit, flags_path) -> list[str]:
+    if not len(fit):
+        return []
+    n_failed = int((fit["status"] == "failed").sum())
+    n_flagged = int((fit["status"] == "flagged").sum())
+    if not (n_failed or n_flagged):
+        return [f"All {len(fit)} models were estimated without flags."]
+    flags = [f for cell in fit.loc[fit["status"] == "flagged", "flags"].fillna("")
+             for f in str(cell).split(";") if f]
+    kinds = ", ".join(f"{esc(f.replace('_', ' '))}: {n}"
+                      for f, n in pd.Series(flags, dtype=object).value_counts()
+                      .sort_index().items())
+    failed = ", ".join(f"{r.outcome} / {r.sample}"
+                       for r in fit[fit["status"] == "failed"].itertuples())
+    return [f"Of {len(fit)} models, {n_flagged} were flagged"
+            + (f" ({kinds})" if kinds else "") + f" and {n_failed} failed"
+            + (f" ({esc(failed)})" if failed else "")
+            + f". Failed models are shown as such, never as numbers; flags are in "
+              f"{esc(flags_path)}."]
+
+
+def _name(outcome, words, labels) -> str:
+    from .wording import outcome_words
+
+    return labels.get(outcome) or outcome_words(outcome, words, labels)
+
+
+def findings_section(table_html: str, rule: str) -> str:
+    return "\n".join([
+        '<section id="findings">', "<h2>Findings check</h2>",
+        f'<p id="verdict-rule"><strong>Verdict rule.</strong> {esc(rule)}</p>',
+        f'<div class="table-wrap">{table_html}</div>', "</section>"])
+
+
+# -- methods ----------------------------------------------------------------------------------
+
+def methods_section(*, config: dict, codebook: dict, threshold: str, hashes: dict,
+                    versions: dict, labels: dict, grouping: dict | None = None,
+                    weights: dict | None = None) -> str:
+    """Data, design, outcomes, models and software, all read from the config and codebook."""
+    from .wording import lower_word
+
+    grp = resolve_grouping(grouping, {"group_label": codebook.get("group_label")}, config)
+    lab = lambda v: f"{esc(labels.get(v, v))} (<code>{esc(v)}</code>)"  # noqa: E731
+    outcomes = _outcome_closure(config["models"]["outcomes"], codebook)
+    soft = [f"{esc(k)} {esc(v)}" for k, v in versions.items()]
+    files_hash = [f"<code>{esc(p)}</code>: <code>{esc(h)}</code>" for p, h in hashes.items()]
+    return "\n".join([
+        '<section id="methods">', "<h2>Methods</h2>",
+        '<h3 id="methods-data">Data</h3>',
+        f"<p>{esc(codebook.get('survey', 'Survey'))}. Raw files by "
+        f"{esc(lower_word(grp['label']))}, mapped to harmonised variables by the codebook:</p>",
+        _ul(_raw_files(codebook["groups"])),
+        '<h3 id="methods-design">Weighting and design</h3>',
+        _ul(_design_items(config["design"], lab) + _calibration_items(config["design"], lab,
+                                                                      weights)),
+        '<h3 id="methods-outcomes">Outcomes</h3>',
+        _threshold_sentence(outcomes, codebook, threshold),
+        _ul(f"{lab(o)}: {_outcome_definition(o, codebook, threshold, labels)}"
+            for o in outcomes),
+        '<h3 id="methods-models">Models</h3>',
+        _ul(_model_items(config, lab, grp, len(codebook["groups"]), labels)),
+        '<h3 id="methods-software">Software</h3>', _ul(soft),
+        '<h3 id="methods-files">Input files (SHA-256)</h3>', _ul(files_hash),
+        "</section>"])
+
+
+def _raw_files(groups: dict) -> list[str]:
+    """'A: <file>' per group; a file that several groups share once, with its groups."""
+    by_file: dict[str, list[str]] = {}
+    for g, spec in groups.items():
+        by_file.setdefault(str(spec["file"]), []).append(str(g))
+    if len(by_file) == len(groups):
+        return [f"{esc(gs[0])}: <code>{esc(f)}</code>" for f, gs in by_file.items()]
+    return [f"<code>{esc(f)}</code>: {esc(', '.join(gs))}" for f, gs in by_file.items()]
+
+
+def _calibration_items(d: dict, lab, weights: dict | None) -> list[str]:
+    """The calibration and the weights before and after it (range, sum, Kish's design effect
+    due to weighting, 1 + CV^2)."""
+    cal = d.get("calibration")
+    if not cal:
+        return []
+    method = {"poststrat": "post-stratification (R's postStratify)",
+              "rake": "raking (R's rake)",
+              "linear": "linear (GREG) calibration (R's calibrate, calfun linear)",
+              "raking": "raking-ratio calibration (R's calibrate, calfun raking)"}[cal["method"]]
+    bounds = (f", with the weight ratio bounded to [{cal['bounds'][0]:g}, "
+              f"{cal['bounds'][1]:g}]" if cal.get("bounds") else "")
+    out = [f"Calibrated weights: {method} to the population totals of "
+           + ", ".join(lab(v) for v in cal["variables"])
+           + f" in <code>{esc(cal['totals'])}</code>{bounds}"
+           + (" (with design.incomplete: drop, each model's complete cases are calibrated to "
+              "these totals, as R's calibrate on svydesign(data = na.omit(...)))"
+              if d.get("incomplete") == "drop" else "")
+           + ". The variance accounts for it ("
+           + ("every replicate calibrated anew" if d.get("replicates") else
+              "influence values replaced by their residuals from the calibration, as R's "
+              "svyrecvar") + ")."]
+    if weights:
+        b, a = weights["before"], weights["after"]
+        fmt = lambda x: f"{x['min']:.4g} to {x['max']:.4g}, sum {x['sum']:.6g}, design effect " \
+                        f"due to weighting {x['deff_weighting']:.3f}"  # noqa: E731
+        lo, hi = weights["ratio"]
+        out.append(f"Weights before calibration: {fmt(b)}; after: {fmt(a)}; new/old weight "
+                   f"ratio {lo:.4g} to {hi:.4g}.")
+        if cal.get("bounds") and not (cal["bounds"][0] - 1e-9 <= lo and hi <= cal["bounds"][1]
+                                      + 1e-9):
+            out.append("The bounds apply to the ratio after the weights were first rescaled to "
+                       "the scale of the totals (the totals are more than 20 times the "
+                       "weighted sample totals; R's calibrate does the same, with a warning).")
+    return out
+
+
+def design_weights(config: dict, clean_table) -> dict | None:
+    """The weights before and after calibration (None without calibration), for Methods."""
+    d = config.get("design") or {}
+    if not d.get("calibration"):
+        return None
+    from .calibrate import weights_summary
+    from .designconfig import design_columns, design_from_config
+    from .io import read_table
+
+    data = read_table(clean_table)
+    built = design_from_config(data[design_columns(d, data.columns)], d)
+    pos = built.weights_before > 0
+    ratio = built.weights[pos] / built.weights_before[pos]
+    return {"before": weights_summary(built.weights_before), "after":
+            weights_summary(built.weights), "ratio": (float(ratio.min()), float(ratio.max()))}
+
+
+def _design_items(d: dict, lab) -> list[str]:
+    """The design in words: weights, strata, clusters, corrections, variance, missing values."""
+    from .wording import incomplete_wording, variance_wording
+
+    if d.get("replicates"):
+        structure = [f"Replicate weights: {lab(d['replicates'])}, type "
+                     f"<code>{esc(d.get('replicate_type'))}</code>"
+                     + (f", Fay's rho {d['fay_rho']:g}" if d.get("fay_rho") is not None else "")
+                     + (f", scale {d['replicate_scale']:g}" if d.get("replicate_scale")
+                        is not None else ", R's default scale for the type")
+                     + " (they replace strata and clusters)."]
+    else:
+        structure = [
+            f"Strata: {lab(d['strata'])}." if d.get("strata") else "No strata.",
+            f"Primary sampling units: {lab(d['psu'])}." if d.get("psu")
+            else "No clusters: each respondent is their own primary sampling unit.",
+            *([f"Second-stage units: {lab(d['ssu'])}, nested in the primary sampling units."]
+              if d.get("ssu") else []),
+            *([f"Finite-population correction of the first stage from {lab(d['fpc'])} "
+               "(population size or sampling fraction per stratum)."] if d.get("fpc") else []),
+            *([f"Finite-population correction of the second stage from {lab(d['fpc2'])} (per "
+               "primary sampling unit)."] if d.get("fpc2") else []),
+            *([f"Strata with a single PSU: <code>{esc(d.get('lonely_psu', 'adjust'))}</code>."]
+              if d.get("strata") and d.get("psu") else [])]
+    return [
+        f"Weights: {lab(d['weights'])}." if d.get("weights") else
+        "Weights: the inverse sampling fractions given by design.fpc (and design.fpc2)."
+        if d.get("fpc") else "Unweighted.",
+        *structure,
+        esc(variance_wording(d)["methods"]),
+        *([] if d.get("model_based") else [
+            "Design effects: of a coefficient, its design variance over that of a weighted glm "
+            "with estimated dispersion (R's svyglm(deff = TRUE)); of a mean or proportion, its "
+            "design variance over that of a simple random sample of the same size drawn "
+            + ("with replacement (R's deff = \"replace\")" if d.get("deff") == "replace" else
+               "without replacement from a population of the weights' sum (R's deff = TRUE)")
+            + "; effective n = n / design effect (for a model, over the mean design effect of "
+            "its coefficients)."]),
+        f"Respondents missing a variable of a model: {esc(incomplete_wording(d))}; each model "
+        "table gives how many were excluded and for which variables.",
+        f"Prevalences: intercept-only {esc(variance_wording(d)['ci'])} logistic models per "
+        "domain (the logit interval of survey::svyciprop); means: "
+        + ("each replicate's weighted mean." if d.get("replicates") else
+           "linearised ratio estimator."),
+    ]
+
+
+def _model_items(config: dict, lab, grp: dict, n_groups: int, labels: dict) -> list[str]:
+    from .wording import variance_wording, word
+
+    m, d = config["models"], config["design"]
+    refs = m.get("reference_levels") or {}
+    covs = [lab(c) + (f", reference level <em>{esc(refs[c])}</em>" if c in refs else "")
+            for c in m["covariates"]]
+    items = [
+        f"{variance_wording(d)['model']} of each outcome on the covariates, one model per "
+        "outcome and sample; odds ratios with "
+        f"{float(m.get('conf_level', 0.95)):.0%} confidence intervals.",
+        "Covariates: " + "; ".join(covs) + ".",
+        "Samples: " + "; ".join(_sample_phrase(str(s), m, grp, n_groups, d)
+                                for s in m["samples"]) + ".",
+    ]
+    if m.get("contrast"):
+        a, b = m["contrast"]
+        items.append(f"Contrast test: for each covariate, the difference between its coefficient "
+                     f"for {lab(b)} and for {lab(a)} ({esc(b)} minus {esc(a)}, log-odds), from "
+                     "one stacked model with the design's clusters, so that the covariance of a "
+                     "respondent's two answers is taken into account.")
+    for grid, spec in (m.get("predictions") or {}).items():
+        items.append(f"Predictions <code>{esc(grid)}</code>: average predicted probabilities at " +
+                     "; ".join(f"{esc(word(v, None, labels))} = {', '.join(map(str, vals))}"
+                               for v, vals in spec.items()) + ".")
+    return items
+
+
+def _sample_phrase(sample: str, m: dict, grp: dict, n_groups: int, d: dict) -> str:
+    """'pooled: all respondents, with region fixed effects (reference level A), `y ~ ...`' or
+    'A: a domain of the full design, `y ~ ...`': who is in the model and its formula."""
+    from .wording import lower_word
+
+    covs, g = list(m["covariates"]), esc(lower_word(grp["label"]))
+    if sample != POOLED:
+        where = ("the design of the complete cases" if d.get("incomplete") == "drop"
+                 else "the full design")
+        return f"{esc(sample)}: a domain of {where}, {_formula(covs)}"
+    ref = (m.get("reference_levels") or {}).get(grp["column"])
+    if fixed_effects(grp, n_groups, covs):
+        how = f"with {g} fixed effects" + (f" (reference level {esc(ref)})" if ref else "")
+        covs.append(grp["column"])
+    elif n_groups > 1:
+        how = f"without {g} fixed effects (models.group_effects: false)"
+    else:
+        how = f"a single {g}, so no {g} fixed effects"
+    return f"pooled: all respondents, {how}, {_formula(covs)}"
+
+
+def _formula(covariates: list[str]) -> str:
+    return f"<code>{esc('y ~ ' + (' + '.join(covariates) or '1'))}</code>"
+
+
+def _outcome_closure(outcomes: list[str], cb: dict) -> list[str]:
+    """The modelled outcomes, then the outcomes they are built from (and so on), once each."""
+    specs = cb.get("outcomes") or {}
+    out = list(outcomes)
+    for o in out:  # the list grows while it is read: components of components too
+        out += [s for s in (specs.get(o) or {}).get("outcomes", []) if s not in out]
+    return out
+
+
+def _threshold_sentence(outcomes: list[str], cb: dict, threshold: str) -> str:
+    """The shared threshold, said once, when an outcome built from items uses it."""
+    specs = cb.get("outcomes") or {}
+    if not any("items" in (specs.get(o) or {}) and "threshold" not in specs[o]
+               for o in outcomes):
+        return ""
+    return (f"<p>An item counts as positive when the answer is <em>{esc(threshold)}</em> or more "
+            "(config: cleaning.threshold).</p>")
+
+
+def _outcome_definition(name: str, cb: dict, threshold: str, labels: dict) -> str:
+    """How an outcome is built, for each kind of docs/codebook_format.md."""
+    o = (cb.get("outcomes") or {}).get(name)
+    if not o:
+        return _column_definition(name, cb, labels)
+    if o.get("outcomes"):
+        subs = ", ".join(esc(labels.get(s, s)) for s in o["outcomes"])
+        return (f"1 when any of these is 1: {subs}; 0 when all answered are 0; missing when none "
+                "was answered.")
+    if o.get("variable"):
+        return _levels_definition(o["variable"], o.get("positive") or [], cb)
+    items = []
+    for it in o.get("items", []):
+        v = cb["variables"].get(it, {})
+        items.append(f"\u201c{esc(v.get('label', it))}\u201d ({esc(' < '.join(_levels(v)))})")
+    own = " (this outcome's threshold)" if "threshold" in o else ""
+    return (f"1 when any of these is <em>{esc(o.get('threshold', threshold))}</em> or more{own}, "
+            "0 when none is and at least one was answered, missing otherwise: "
+            + "; ".join(items) + ".")
+
+
+def _levels_definition(variable: str, positive: list, cb: dict) -> str:
+    """1 when a category is one of the ``positive`` levels, 0 at another level."""
+    v = _spec(cb, variable)
+    pos = [str(p) for p in positive]
+    other = [lv for lv in _levels(v) if lv not in pos]
+    name = f"\u201c{esc(v.get('label', variable))}\u201d (<code>{esc(variable)}</code>)"
+    return (f"1 when {name} is " + " or ".join(f"<em>{esc(p)}</em>" for p in pos)
+            + ", 0 when it is " + (" or ".join(esc(x) for x in other) if other else
+                                   "another level")
+            + ", missing when it is missing.")
+
+
+def _column_definition(name: str, cb: dict, labels: dict) -> str:
+    """An outcome that is a column of the data (or a derived 0/1 indicator)."""
+    spec = _spec(cb, name)
+    if spec.get("indicator"):
+        return _levels_definition(spec["indicator"], spec.get("levels") or [], cb)
+    if spec.get("raw"):
+        return f"a 0/1 column of the data (raw column <code>{esc(spec['raw'])}</code>)."
+    return "a 0/1 column of the data."
+
+
+def _spec(cb: dict, name: str) -> dict:
+    return (cb.get("variables") or {}).get(name) or (cb.get("derived") or {}).get(name) or {}
+
+
+def _levels(v: dict) -> list[str]:
+    return [str(x) for x in v.get("levels") or dict.fromkeys((v.get("codes") or {}).values())]
+
+
+# -- the whole page ---------------------------------------------------------------------------
+
+def build_report(*, title: str, synthetic: bool, summary: list[str], findings_html: str,
+                 figures: list[tuple[str, bytes, str]], tables: list[tuple[str, str]],
+                 cleaning_html: str, methods_html: str, run_date: str) -> str:
+    """The HTML page; every argument is already computed (this function only lays out)."""
+    warning = ('<div class="warning" id="synthetic-warning">These data are synthetic: they were '
+               "simulated (config: data.synthetic is true). The results demonstrate the "
+               "method; they are not findings about real people.</div>"
+               if synthetic else "")
+    parts = [
+        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{esc(title)}</title>", f"<style>\n{CSS}\n</style>", "</head>", "<body>",
+        "<header>", f"<h1>{esc(title)}</h1>", warning, "</header>",
+        '<section id="summary">', "<h2>Key findings</h2>", _ul(summary), "</section>",
+        findings_html,
+        '<section id="figures">', "<h2>Figures</h2>",
+        *[figure_html(n, png, cap) for n, png, cap in figures], "</section>",
+        '<section id="tables">', "<h2>Tables</h2>",
+        *[f'<div class="table-wrap" id="tab-{esc(n)}">\n{t}</div>' for n, t in tables],
+        "</section>",
+        '<section id="cleaning">', "<h2>Cleaning summary</h2>",
+        f'<div class="table-wrap">{cleaning_html}</div>', "</section>",
+        methods_html,
+        "<footer>", f'<p class="run-date" id="run-date">Run date: {esc(run_date)}</p>',
+        "</footer>", "</body>", "</html>"]
+    return "\n".join(p for p in parts if p) + "\n"
+
+
+def run_date_now() -> str:
+    """Now, in UTC; or SOURCE_DATE_EPOCH when set (then two runs give identical files)."""
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = (datetime.fromtimestamp(int(epoch), UTC) if epoch and epoch.isdigit()
+            else datetime.now(UTC))
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures: dict,
+               tables: dict, cleaning_table, clean_table, hashed: list, output,
+               findings_checked=None, findings_table=None, grouping: dict | None = None,
+               run_date: str | None = None) -> None:
+    """The report_html rule: read the results and write results/report.html.
+
+    Without ``findings_table`` and ``findings_checked`` (report.findings null) the report has
+    no findings section; ``grouping`` ({column, label, effects}) defaults to the clean table's
+    metadata and the config.
+    """
+    from .codebook import labels as codebook_labels
+    from .codebook import load_codebook
+    from .io import write_text
+
+    cb = load_codebook(codebook)
+    meta = table_meta(clean_table)
+    labels = {**codebook_labels(cb), **meta.get("labels", {})}
+    settings = report_settings(config, codebook=cb)
+    grp = resolve_grouping(grouping, meta, config)
+    summary = _summary(prevalence, coefficients, fit, findings_checked, config=config,
+                       settings=settings, labels=labels, grouping=grp)
+    figs = [(name, Path(path).read_bytes(), caption)
+            for (name, path), caption in zip(figures.items(),
+                                             _captions(list(figures), config, settings, grp,
+                                                       len(cb["groups"]), clean_table))]
+    tabs = [(name, Path(path).read_text(encoding="utf-8")) for name, path in tables.items()]
+    methods = methods_section(config=config, codebook=cb,
+                              threshold=meta.get("threshold", (config.get("cleaning") or {})
+                                                 .get("threshold", "")),
+                              hashes={str(p): sha256(p) for p in hashed},
+                              versions=software_versions(), labels=labels, grouping=grp,
+                              weights=design_weights(config, clean_table))
+    page = build_report(
+        title=settings["title"], synthetic=bool(config["data"].get("synthetic")),
+        summary=summary, findings_html=_findings_html(findings_table, config),
+        figures=figs, tables=tabs,
+        cleaning_html=Path(cleaning_table).read_text(encoding="utf-8"), methods_html=methods,
+        run_date=run_date or run_date_now())
+    write_text(output, page)
+    log.info("report: %d figures, %d tables, %d bytes", len(figs), len(tabs), len(page))
+
+
+def _summary(prevalence, coefficients, fit, findings_checked, *, config: dict, settings: dict,
+             labels: dict, grouping: dict) -> list[str]:
+    """The key findings from the result files (no claims without a findings check)."""
+    from .io import read_results
+    from .wording import variance_wording
+
+    return key_findings(read_results(prevalence, "prevalence"),
+                        read_results(coefficients, "coefficients"), read_results(fit, "fit"),
+                        read_results(findings_checked) if findings_checked else None,
+                        compare=settings["figures"]["compare"],
+                        sample=settings["figures"]["forest_sample"], words=settings["words"],
+                        labels=labels, weighted=bool(config["design"].get("weights")),
+                        group_column=grouping["column"],
+                        stat=variance_wording(config["design"])["stat"],
+                        flags_path=str(Path(fit).with_name("flags.csv")))
+
+
+def _pct(config: dict) -> str:
+    return f"{float(config['models'].get('conf_level', 0.95)):.0%}"
+
+
+def _captions(names: list[str], config: dict, settings: dict, grp: dict, n_groups: int,
+              clean_table) -> list[str]:
+    from .wording import variance_wording
+
+    kw = dict(group_label=grp["label"], pct=_pct(config), subject=settings["subject"],
+              weighted=bool(config["design"].get("weights")),
+              ci=variance_wording(config["design"])["ci"], n_groups=n_groups,
+              n_outcomes=len(settings["figures"]["compare"]),
+              models=models_phrase(settings["figures"]["forest_sample"], grp, n_groups,
+                                   list(config["models"]["covariates"]), settings["words"]),
+              log=str(Path(clean_table).with_name("cleaning_log.csv")),  # beside the table
+              unit=unit_word(settings["words"]))
+    return [figure_caption(name, **kw) for name in names]
+
+
+def _findings_html(findings_table, config: dict) -> str:
+    """The findings section, or nothing without a findings check."""
+    if not findings_table:
+        return ""
+    from .findings import VERDICT_RULE
+
+    return findings_section(Path(findings_table).read_text(encoding="utf-8"),
+                            VERDICT_RULE.format(pct=_pct(config)))
+
+

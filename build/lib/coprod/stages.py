@@ -1,0 +1,102 @@
+"""One function per pipeline stage: plain paths and settings in, files out.
+
+The Snakemake adapters in ``scripts/`` only unpack ``snakemake.input/params/output`` and call
+these, so every stage can be run and tested without Snakemake.
+"""
+from __future__ import annotations
+
+import logging
+
+from . import clean as _clean
+from .codebook import load_codebook
+from .io import write_csv, write_table, write_text
+
+log = logging.getLogger("coprod.stages")
+
+
+def run_clean(*, codebook, threshold, table, log_csv, summary_csv, summary_md, root=".",
+              invalid_weight="drop", group_column=_clean.GROUP, group_label=None):
+    cb = load_codebook(codebook)
+    data, clog = _clean.clean_survey(cb, root=root, threshold=threshold,
+                                     invalid_weight=invalid_weight, group_column=group_column)
+    summary = _clean.summarise_log(clog)
+    if not summary["balanced"].all():  # cannot happen unless the cleaning code is wrong
+        raise RuntimeError(f"row accounting does not balance:\n{summary}")
+    write_csv(clog, log_csv)
+    write_csv(summary, summary_csv)
+    write_text(summary_md, _clean.summary_markdown(clog))
+    write_table(data, table, _clean.table_metadata(cb, threshold, group_column, group_label))
+    log.info("clean table: %d rows, %d columns", len(data), data.shape[1])
+    for _, r in summary.iterrows():
+        log.info("%s: read %d, kept %d", r[group_column], r["read"], r["kept"])
+
+
+def run_models(*, table, sample, outcomes, covariates, reference_levels, design, conf_level,
+               grids, contrast_outcomes, outputs: dict, contrast_output=None,
+               group_effects=True):
+    """Fit every outcome's model in one sample and write their tidy tables; then, when a pair
+    of outcomes is configured, the contrast test for the sample.
+
+    ``outputs``: {outcome: {table name: path}}. A model that cannot be estimated is marked
+    failed (and said so on the console); the others are written as usual.
+    """
+    import sys
+
+    from .io import read_table
+    from .models import contrast_sample, fit_sample, job_design
+
+    data = read_table(table)
+    labels = data.attrs.get("labels", {})
+    built = job_design(data, dict(design), dict(reference_levels))  # once for every estimate
+    log.info("design: %s", built.describe())
+    results = fit_sample(data, outcomes=list(outcomes), sample=sample,
+                         covariates=list(covariates), reference_levels=dict(reference_levels),
+                         design=dict(design), conf_level=conf_level,
+                         grids={k: dict(v) for k, v in dict(grids).items()}, labels=labels,
+                         built=built, group_effects=group_effects)
+    for outcome, tables in results.items():
+        status = tables["fit"]["status"].iloc[0]
+        if status == "failed":
+            print(f"coprod [fit_models] warning: {outcome} / {sample} could not be estimated: "
+                  f"{tables['fit']['message'].iloc[0]}", file=sys.stderr)
+        for name, path in outputs[outcome].items():
+            write_csv(tables[name], path)
+        log.info("%s / %s: %s", outcome, sample, status)
+    del results
+    if contrast_output:
+        result = contrast_sample(data, sample=sample, outcomes=list(contrast_outcomes),
+                                 covariates=list(covariates),
+                                 reference_levels=dict(reference_levels), design=dict(design),
+                                 conf_level=conf_level, labels=labels, built=built,
+                                 group_effects=group_effects)
+        message = str(result["message"].iloc[0]) if "message" in result and len(result) else ""
+        if message.startswith("unexpected error"):
+            print(f"coprod [fit_models] warning: the contrast test for {sample} failed: "
+                  f"{message}", file=sys.stderr)
+        write_csv(result, contrast_output)
+        log.info("contrast %s: %s", sample, result["status"].iloc[0] if len(result) else "-")
+
+
+def fit_output_paths(paths: list[str], outcomes: list[str], tables: list[str]) -> dict:
+    """The fit_models rule's outputs (outcome-major, then table) as {outcome: {table: path}}."""
+    paths = list(paths)
+    if len(paths) != len(outcomes) * len(tables):
+        raise ValueError(f"{len(paths)} output paths for {len(outcomes)} outcomes x "
+                         f"{len(tables)} tables")
+    it = iter(paths)
+    return {o: {t: next(it) for t in tables} for o in outcomes}
+
+
+def run_gather(*, fits, contrast, tables, outputs: dict):
+    """Combine per-model tables in the config's order, so reruns are byte-identical."""
+    import pandas as pd
+
+    for t in tables:
+        parts = [pd.read_csv(f, keep_default_na=False, na_values=[""]) for f in fits
+                 if f.endswith(f"/{t}.csv")]
+        parts = [p for p in parts if len(p)]
+        combined = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        write_csv(combined, outputs[t])
+    parts = [pd.read_csv(f, keep_default_na=False, na_values=[""]) for f in contrast]
+    parts = [p for p in parts if len(p)]
+    write_csv(pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(), outputs["contrast"])

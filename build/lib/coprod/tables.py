@@ -1,0 +1,542 @@
+"""Journal-style tables from the tidy model outputs, rendered as CSV, LaTeX (booktabs) and HTML.
+
+Why one display table rendered three ways: the numbers a reader sees in the paper (LaTeX), on
+the web (HTML) and in a spreadsheet (CSV) come from one DataFrame, so they cannot disagree.
+A display table has the columns ``variable`` and ``level`` (the row stub) followed by one column
+per model or group; ``df.attrs["foot"]`` is how many final rows go below a rule (n, events...).
+Values are formatted here, once; the renderers only escape and lay out.
+"""
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .formula import term_parts
+from .io import (
+    RESULT_COLUMNS,  # noqa: F401,E402
+    group_outputs,
+    read_results,
+    table_meta,
+)
+from .wording import (  # noqa: F401 (re-exported: the table vocabulary lived here before)
+    NA,
+    REF,
+    STAR_LEVELS,
+    default_table_title,
+    fmt,
+    fmt_ci,
+    fmt_count,
+    fmt_p,
+    incomplete_wording,
+    lower_word,
+    model_status,
+    outcome_words,
+    resolve_grouping,
+    split_outcome,
+    split_outcomes,
+    star_note,
+    stars,
+    variance_wording,
+    word,
+)
+
+# -- model tables ----------------------------------------------------------------------------
+
+def _variable_order(coefs: pd.DataFrame, covariates: list[str]) -> list[str]:
+    """Covariates in config order, then anything else estimated (the group fixed effects).
+
+    ``coefs`` are the coefficients of the table's own models: a table of within-group models
+    has no rows for the group column, which only the pooled model estimates.
+    """
+    seen = [v for v in coefs.get("variable", pd.Series(dtype=str)).unique() if v != "Intercept"]
+    return list(dict.fromkeys([*covariates, *seen]))
+
+
+def model_table(coefs: pd.DataFrame, fit: pd.DataFrame, *, columns: list[tuple[str, str]],
+                covariates: list[str], reference_levels: dict, levels: dict | None = None,
+                labels: dict | None = None, words: dict | None = None, digits: int = 2,
+                use_stars: bool = False) -> pd.DataFrame:
+    """Odds ratios [95% CI] for the (sample, outcome) ``columns``; reference levels as 'ref.'.
+
+    A failed model's column is all dashes with its status below, never numbers.
+    """
+    labels, levels = labels or {}, levels or {}
+    coefs = coefs if len(coefs) else pd.DataFrame(columns=["outcome", "sample", "term",
+                                                           "variable", "level"])
+    heads = [_column_head(s, o, columns, words, labels) for s, o in columns]
+    models, mine = {}, pd.Series(False, index=coefs.index)
+    for (s, o), head in zip(columns, heads):
+        hit = (coefs["outcome"] == o) & (coefs["sample"].astype(str) == str(s))
+        models[head] = (coefs[hit], *model_status(fit, o, s))
+        mine |= hit
+    own = coefs[mine]  # the coefficients of this table's models only
+    rows = []
+    for var in _variable_order(own, covariates):
+        est = own[own["variable"] == var]
+        lv = [x for x in est["level"].unique() if x]
+        is_cat = bool(lv) or var in levels and levels[var] is not None
+        name = word(var, words, labels)
+        if not is_cat:
+            rows.append({"variable": name, "level": "",
+                         **{h: _cell(sub[sub["variable"] == var], st, digits, use_stars)
+                            for h, (sub, st, _) in models.items()}})
+            continue
+        ref = reference_levels.get(var)
+        order = [str(x) for x in (levels.get(var) or [])] or lv
+        if ref is None and order and order[0] not in lv:
+            ref = order[0]
+        order = ([ref] if ref is not None else []) + [x for x in order if x != ref]
+        order += [x for x in lv if x not in order]
+        rows.append({"variable": name, "level": "", **{h: "" for h in models}})
+        for level in order:
+            cells = {}
+            for h, (sub, st, _) in models.items():
+                if level == ref:
+                    # "ref." only where the model has the variable at all (a group's own model
+                    # has no group fixed effects: blank, not "ref.")
+                    in_model = bool((sub["variable"] == var).any())
+                    cells[h] = NA if st == "failed" else (REF if in_model else "")
+                else:
+                    hit = sub[(sub["variable"] == var) & (sub["level"] == level)]
+                    cells[h] = _cell(hit, st, digits, use_stars)
+            rows.append({"variable": name, "level": level, **cells})
+    foot = _fit_rows(fit, columns, heads)
+    out = pd.DataFrame(rows + foot, columns=["variable", "level", *heads])
+    out.attrs["foot"] = len(foot)
+    return out
+
+
+def _column_head(sample, outcome, columns, words, labels) -> str:
+    ow = outcome_words(outcome, words, labels)
+    if len({s for s, _ in columns}) == 1:
+        return ow
+    return f"{word(sample, words)}: {ow}"
+
+
+def _cell(hit: pd.DataFrame, status: str, digits: int, use_stars: bool) -> str:
+    if status in ("failed", "missing") or not len(hit):
+        return NA
+    r = hit.iloc[0]
+    lo = r.get("or_conf_low", np.exp(r["conf_low"]))
+    hi = r.get("or_conf_high", np.exp(r["conf_high"]))
+    est = r.get("odds_ratio", np.exp(r["estimate"]))
+    text = fmt_ci(est, lo, hi, digits) + stars(r.get("p_value"), use_stars)
+    if str(r.get("flag", "") or "").strip():
+        text += " \u2020"
+    return text
+
+
+EXCLUDED = "Excluded (missing)"
+
+
+def _fit_rows(fit: pd.DataFrame, columns, heads) -> list[dict]:
+    specs = [("n", "n", fmt_count), (EXCLUDED, "n_excluded_missing", fmt_count),
+             ("Weighted n", "weighted_n", fmt_count),
+             ("Events", "events", fmt_count),
+             ("Pseudo-R\u00b2", "pseudo_r2", lambda x: fmt(x, 3))]
+    rows = []
+    for name, col, f in specs:
+        cells = {}
+        for (s, o), h in zip(columns, heads):
+            row = _fit_row(fit, o, s)
+            cells[h] = f(row[col]) if row is not None and col in row and \
+                row["status"] != "failed" else NA
+        rows.append({"variable": name, "level": "", **cells})
+    status = {h: model_status(fit, o, s) for (s, o), h in zip(columns, heads)}
+    if any(st != "ok" for st, _ in status.values()):
+        rows.append({"variable": "Model status", "level": "",
+                     **{h: st if st == "ok" else f"{st}: {msg}".rstrip(": ")
+                        for h, (st, msg) in status.items()}})
+    return rows
+
+
+def _fit_row(fit, outcome, sample):
+    if fit is None or not len(fit):
+        return None
+    row = fit[(fit["outcome"] == outcome) & (fit["sample"].astype(str) == str(sample))]
+    return row.iloc[0] if len(row) else None
+
+
+def excluded_note(fit: pd.DataFrame, columns, heads, words: dict | None = None,
+                  labels: dict | None = None) -> str:
+    """For which variables the respondents of each model were excluded (fit ``excluded_by``:
+    'age: 12; efficacy: 30'), in words: the counts every model shares once, then the rest by
+    column (columns with the same rest together)."""
+    parsed = {}
+    for (s, o), h in zip(columns, heads):
+        row = _fit_row(fit, o, s)
+        text = row.get("excluded_by") if row is not None else None
+        if text is not None and not pd.isna(text) and str(text).strip():
+            parsed[h] = _excluded_pairs(str(text))
+    if not parsed:
+        return ""
+    first = next(iter(parsed.values()))
+    common = [p for p in first if all(p in v for v in parsed.values())]
+    rest: dict[tuple, list[str]] = {}
+    for h, pairs in parsed.items():
+        own = tuple(p for p in pairs if p not in common)
+        if own:
+            rest.setdefault(own, []).append(h)
+    say = lambda pairs: ", ".join(f"{word(n, words, labels)} {c}".strip()  # noqa: E731
+                                  for n, c in pairs)
+    parts = ([("in every model: " if rest else "") + say(common)] if common else [])
+    parts += [f"{' and '.join(hs)}{' also' if common else ''}: {say(own)}"
+              for own, hs in rest.items()]
+    return "; ".join(parts)
+
+
+def _excluded_pairs(text: str) -> list[tuple[str, str]]:
+    """'age: 12; efficacy: 30' -> [('age', '12'), ('efficacy', '30')]."""
+    pairs = []
+    for part in (p.strip() for p in text.split(";")):
+        name, _, count = part.rpartition(":")
+        if part:
+            pairs.append((name.strip() or part, count.strip() if name else ""))
+    return pairs
+
+
+def model_table_note(use_stars: bool, conf_level: float = 0.95, design: dict | None = None,
+                     excluded: str = "") -> str:
+    """The note under a model table: how it was estimated (from ``design``), what the marks
+    mean, and who was excluded for a missing value (``excluded``: from :func:`excluded_note`)."""
+    pct, v = f"{conf_level:.0%}", variance_wording(design)
+    gone = (f"{EXCLUDED}: respondents of the sample missing a variable of the model, "
+            f"{incomplete_wording(design)}"
+            + (f"; missing, by variable (a respondent may miss several): {excluded}."
+               if excluded else "."))
+    return (f"Odds ratios with {pct} confidence intervals from {v['models']} ({v['se']}, "
+            f"{v['interval']}). 'ref.' marks the reference level; intercepts are not shown. "
+            f"{NA} = not estimated. \u2020 = the estimator flagged this term. {gone} "
+            f"{star_note(use_stars, conf_level)}")
+
+
+# -- the contrast table ----------------------------------------------------------------------
+
+_CONTRAST_ALIASES = {
+    "estimate": ["difference", "diff", "estimate", "delta"],
+    "std_error": ["std_error", "se"],
+    "conf_low": ["conf_low", "ci_low", "lower"],
+    "conf_high": ["conf_high", "ci_high", "upper"],
+    "statistic": ["statistic", "t", "F", "f_statistic", "wald"],
+    "p_value": ["p_value", "p"],
+}
+
+
+def tidy_contrast(df: pd.DataFrame) -> pd.DataFrame:
+    """The contrast table with canonical column names and a ``kind`` of 'term' or 'joint'.
+
+    Why an adapter: the estimator's column names may still change; this is the one place that
+    knows them.
+    """
+
+    out = pd.DataFrame(index=df.index)
+    for col in ("sample", "status", "message", "term", "label"):
+        out[col] = df[col].fillna("").astype(str) if col in df.columns else ""
+    parts = out["term"].map(term_parts)
+    for i, col in enumerate(("variable", "level")):
+        out[col] = (df[col].fillna("").astype(str) if col in df.columns
+                    else parts.str[i] if len(out) else "")
+    for canon, names in _CONTRAST_ALIASES.items():
+        hit = next((n for n in names if n in df.columns), None)
+        out[canon] = pd.to_numeric(df[hit], errors="coerce") if hit else np.nan
+    for extra in ("df_num", "df_den", "df", "df_resid"):
+        if extra in df.columns:
+            out[extra] = df[extra]
+    kind_col = next((c for c in ("kind", "test", "type", "row_type") if c in df.columns), None)
+    if kind_col:
+        joint = df[kind_col].astype(str).str.contains("joint|wald|all", case=False, regex=True)
+    else:
+        joint = out["term"].str.contains("joint", case=False) | (
+            out["statistic"].notna() & out["estimate"].isna())
+        if "df_num" in df.columns:
+            joint |= df["df_num"].notna()
+    out["kind"] = np.where(joint, "joint", "term")
+    out.loc[out["status"] == "", "status"] = "ok"
+    return out.reset_index(drop=True)
+
+
+def contrast_table(contrast: pd.DataFrame, *, samples: list[str], words: dict | None = None,
+                   digits: int = 2, use_stars: bool = False) -> pd.DataFrame:
+    """Differences in log-odds between the two outcomes, per covariate level and sample."""
+    c = tidy_contrast(contrast) if len(contrast) else tidy_contrast(pd.DataFrame())
+    heads = [word(s, words) for s in samples]
+    terms = c[(c["kind"] == "term") & (c["term"] != "") & (c["term"] != "Intercept")]
+    order = list(dict.fromkeys(terms["term"]))
+    rows = []
+    for term in order:
+        lab = terms.loc[terms["term"] == term, "label"].iloc[0] or term
+        cells = {}
+        for s, h in zip(samples, heads):
+            hit = terms[(terms["sample"] == s) & (terms["term"] == term)]
+            if not len(hit) or hit["status"].iloc[0] == "failed":
+                cells[h] = NA
+            else:
+                r = hit.iloc[0]
+                cells[h] = fmt_ci(r["estimate"], r["conf_low"], r["conf_high"], digits) + \
+                    stars(r["p_value"], use_stars)
+        rows.append({"variable": lab, "level": "", **cells})
+    foot = []
+    joint = c[c["kind"] == "joint"]
+    if "df_num" in joint.columns:  # a 1-df joint test repeats its term's row: keep the others
+        joint = joint[pd.to_numeric(joint["df_num"], errors="coerce").fillna(2) > 1]
+    for name in dict.fromkeys(joint["label"].where(joint["label"] != "", joint["term"])):
+        cells = {}
+        for s, h in zip(samples, heads):
+            hit = joint[(joint["sample"] == s) &
+                        (joint["label"].where(joint["label"] != "", joint["term"]) == name)]
+            cells[h] = (NA if not len(hit) else
+                        f"{fmt(hit['statistic'].iloc[0], 2)} "
+                        f"(p {_p_phrase(hit['p_value'].iloc[0])})")
+        foot.append({"variable": f"Joint test (F){': ' + name if name else ''}", "level": "",
+                     **cells})
+    failed = {s: c.loc[(c["sample"] == s) & (c["status"] == "failed"), "message"]
+              for s in samples}
+    if any(len(v) for v in failed.values()):
+        foot.append({"variable": "Status", "level": "",
+                     **{h: f"failed: {failed[s].iloc[0]}" if len(failed[s]) else "ok"
+                        for s, h in zip(samples, heads)}})
+    out = pd.DataFrame(rows + foot, columns=["variable", "level", *heads])
+    out.attrs["foot"] = len(foot)
+    return out
+
+
+def _p_phrase(p) -> str:
+    text = fmt_p(p)
+    return text if text.startswith("<") or text == NA else f"= {text}"
+
+
+# -- descriptive and cleaning tables ---------------------------------------------------------
+
+def descriptives_table(desc: pd.DataFrame, *, groups: list[str], words: dict | None = None,
+                       digits: int = 1, mean_digits: int = 2) -> pd.DataFrame:
+    """% (categories) or mean (numbers) with CI by group, and unweighted n."""
+    heads = [word(g, words) for g in groups]
+    rows = [{"variable": "n (unweighted)", "level": "",
+             **{h: fmt_count(desc.loc[desc["group"] == g, "group_n"].max())
+                for g, h in zip(groups, heads)}}]
+    for var in dict.fromkeys(desc["variable"]):
+        sub = desc[desc["variable"] == var]
+        label = sub["label"].iloc[0]
+        if (sub["stat"] == "mean").all():
+            rows.append({"variable": f"{label}, mean", "level": "",
+                         **_desc_cells(sub, groups, heads, mean_digits)})
+            continue
+        rows.append({"variable": f"{label}, %", "level": "", **{h: "" for h in heads}})
+        for level in dict.fromkeys(sub["level"]):
+            rows.append({"variable": f"{label}, %", "level": str(level),
+                         **_desc_cells(sub[sub["level"] == level], groups, heads, digits)})
+    out = pd.DataFrame(rows, columns=["variable", "level", *heads])
+    out.attrs["foot"] = 0
+    return out
+
+
+def _desc_cells(sub, groups, heads, digits):
+    cells = {}
+    for g, h in zip(groups, heads):
+        hit = sub[sub["group"] == g]
+        if not len(hit):
+            cells[h] = NA
+            continue
+        r = hit.iloc[0]
+        k = 100.0 if r["stat"] == "percent" else 1.0
+        cells[h] = fmt_ci(r["estimate"] * k, r["conf_low"] * k, r["conf_high"] * k, digits)
+    return cells
+
+
+def cleaning_table(summary: pd.DataFrame, words: dict | None = None,
+                   group_label: str = "Group") -> pd.DataFrame:
+    """The cleaning summary with column names in words (the first: the groups' word)."""
+    out = pd.DataFrame({group_label: summary.iloc[:, 0].astype(str)})
+    for col in summary.columns[1:]:
+        name = col
+        if col.startswith("dropped_"):
+            name = "Dropped: " + col[len("dropped_"):].replace("_", " ")
+        else:
+            name = word(col, words).capitalize()
+        vals = summary[col]
+        out[name] = vals.map(lambda v: "yes" if v is True or v == "True" else
+                             "no" if v is False or v == "False" else
+                             fmt_count(v) if isinstance(v, (int, float, np.integer, np.floating))
+                             else str(v))
+    out.attrs["foot"] = 0
+    return out
+
+
+# -- renderers -------------------------------------------------------------------------------
+
+_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+                  "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+                  "^": r"\textasciicircum{}", "\u00b2": r"\textsuperscript{2}",
+                  "\u2014": "---", "\u2013": "--", "\u2212": "$-$", "\u2020": r"\textdagger{}",
+                  "<": r"\textless{}", ">": r"\textgreater{}"}
+_LATEX_RE = re.compile("|".join(re.escape(k) for k in _LATEX_SPECIAL))
+
+
+def latex_escape(text) -> str:
+    return _LATEX_RE.sub(lambda m: _LATEX_SPECIAL[m.group()], str(text))
+
+
+def _stub_rows(df: pd.DataFrame):
+    """(label, is_header, is_indented, cells) for each row of a display table."""
+    stub = {"variable", "level"} <= set(df.columns)
+    cells_cols = [c for c in df.columns if c not in ("variable", "level")] if stub else \
+        list(df.columns[1:])
+    for _, r in df.iterrows():
+        cells = [str(r[c]) for c in cells_cols]
+        if not stub:
+            yield str(r[df.columns[0]]), False, False, cells
+        elif r["level"]:
+            yield str(r["level"]), False, True, cells
+        else:
+            yield str(r["variable"]), all(c == "" for c in cells), False, cells
+
+
+def _heads(df: pd.DataFrame) -> tuple[str, list[str]]:
+    if {"variable", "level"} <= set(df.columns):
+        return "", [c for c in df.columns if c not in ("variable", "level")]
+    return str(df.columns[0]), [str(c) for c in df.columns[1:]]
+
+
+def to_latex(df: pd.DataFrame, *, caption: str, note: str = "", label: str = "") -> str:
+    """A booktabs table; every text is escaped (%, _, & and friends)."""
+    stub_head, heads = _heads(df)
+    foot = df.attrs.get("foot", 0)
+    lines = [r"\begin{table}[htbp]", r"\centering", r"\small",
+             rf"\caption{{{latex_escape(caption)}}}"]
+    if label:
+        lines.append(rf"\label{{tab:{re.sub(r'[^A-Za-z0-9:-]', '-', label)}}}")
+    lines += [rf"\begin{{tabular}}{{l{'c' * len(heads)}}}", r"\toprule",
+              " & ".join([latex_escape(stub_head)] + [latex_escape(h) for h in heads]) + r" \\",
+              r"\midrule"]
+    rows = list(_stub_rows(df))
+    for i, (lab, header, indent, cells) in enumerate(rows):
+        if foot and i == len(rows) - foot:
+            lines.append(r"\midrule")
+        text = latex_escape(lab)
+        text = rf"\quad {text}" if indent else rf"\textit{{{text}}}" if header else text
+        lines.append(" & ".join([text] + [latex_escape(c) for c in cells]) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    if note:
+        lines += [r"\par\smallskip",
+                  rf"\parbox{{\linewidth}}{{\footnotesize {latex_escape(note)}}}"]
+    lines.append(r"\end{table}")
+    return "\n".join(lines) + "\n"
+
+
+def to_html(df: pd.DataFrame, *, caption: str, note: str = "", table_id: str = "") -> str:
+    """An HTML table fragment (no styles or scripts of its own), every text escaped."""
+    esc = html.escape
+    stub_head, heads = _heads(df)
+    foot = df.attrs.get("foot", 0)
+    ident = f' id="table-{esc(table_id)}"' if table_id else ""
+    out = [f'<table class="coprod-table"{ident}>', f"<caption>{esc(caption)}</caption>",
+           "<thead><tr>" + f"<th>{esc(stub_head)}</th>" +
+           "".join(f'<th scope="col">{esc(h)}</th>' for h in heads) + "</tr></thead>", "<tbody>"]
+    rows = list(_stub_rows(df))
+    for i, (lab, header, indent, cells) in enumerate(rows):
+        if foot and i == len(rows) - foot:
+            out.append('</tbody><tbody class="foot">')
+        cls = ' class="level"' if indent else ' class="group"' if header else ""
+        out.append(f'<tr{cls}><th scope="row">{esc(lab)}</th>' +
+                   "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
+    out.append("</tbody>")
+    if note:
+        out.append(f'<tfoot><tr><td colspan="{len(heads) + 1}" class="note">{esc(note)}'
+                   "</td></tr></tfoot>")
+    out.append("</table>")
+    return "\n".join(out) + "\n"
+
+
+def write_table_files(df: pd.DataFrame, stem_paths: dict, *, caption: str, note: str = "",
+                      name: str = "") -> None:
+    """Write one display table as the CSV, LaTeX and HTML files named in ``stem_paths``."""
+    from .io import write_csv, write_text
+
+    if "csv" in stem_paths:
+        write_csv(df, stem_paths["csv"])
+    if "tex" in stem_paths:
+        write_text(stem_paths["tex"], to_latex(df, caption=caption, note=note, label=name))
+    if "html" in stem_paths:
+        write_text(stem_paths["html"], to_html(df, caption=caption, note=note, table_id=name))
+
+
+# -- the tables rule -------------------------------------------------------------------------
+
+def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, clean_table,
+               settings: dict, words: dict, covariates, reference_levels, levels,
+               contrast_outcomes, conf_level, weighted: bool = True, design: dict | None = None,
+               grouping: dict | None = None, subject: str | None = None,
+               outputs: dict) -> None:
+    """Write every display table named in ``outputs`` as CSV, LaTeX and HTML.
+
+    ``design`` (the config's design section) words the notes by the variance method used;
+    ``grouping`` ({column, label, effects}) names the groups (default: the clean table's).
+    """
+
+    words = dict(words)
+    digits, use_stars = int(settings["digits"]), bool(settings["stars"])
+    paths = group_outputs(outputs)
+    coefs, fit_t = read_results(coefficients, "coefficients"), read_results(fit, "fit")
+    meta = table_meta(clean_table)
+    labels, grp = meta.get("labels", {}), resolve_grouping(grouping, meta)
+    desc = read_results(descriptives, "descriptives")
+    groups = list(dict.fromkeys(desc["group"].astype(str))) if len(desc) else []
+    ci, pct = variance_wording(design)["ci"], f"{conf_level:.0%}"
+    write_table_files(descriptives_table(desc, groups=groups, words=words),
+                      paths["descriptives"], name="descriptives",
+                      caption=f"{word('respondents', words).capitalize()} by "
+                              f"{lower_word(grp['label'])}: "
+                              f"{'weighted ' if weighted else ''}% or mean [{pct} CI]",
+                      note=f"{'Weighted p' if weighted else 'P'}ercentages (categories) or means "
+                           f"(numbers) with {pct} {ci} confidence intervals; n is unweighted.")
+    model_kw = dict(covariates=list(covariates), reference_levels=dict(reference_levels),
+                    levels=dict(levels), labels=labels, words=words, digits=digits,
+                    use_stars=use_stars)
+    for name, spec in (settings.get("models") or {}).items():
+        if f"models_{name}" in paths:
+            _write_model_table(name, spec, coefs, fit_t, paths[f"models_{name}"], model_kw,
+                               conf_level=conf_level, design=design, grouping=grp,
+                               subject=subject)
+    if "contrast" in paths:
+        _write_contrast_table(contrast, paths["contrast"], contrast_outcomes, labels, words,
+                              conf_level=conf_level, digits=digits, use_stars=use_stars)
+    log_csv = Path(cleaning_summary).with_name("cleaning_log.csv")
+    write_table_files(cleaning_table(read_results(cleaning_summary), words, grp["label"]),
+                      paths["cleaning"], name="cleaning",
+                      caption="Cleaning: rows read, dropped by reason and kept",
+                      note=f"From {cleaning_summary}; every row and value is in {log_csv}.")
+
+
+def _write_model_table(name, spec, coefs, fit_t, stem_paths, model_kw, *, conf_level, design,
+                       grouping, subject) -> None:
+
+    cols = [(s, o) for s in spec["samples"] for o in spec["outcomes"]]
+    table = model_table(coefs, fit_t, columns=cols, **model_kw)
+    heads = [c for c in table.columns if c not in ("variable", "level")]
+    excluded = excluded_note(fit_t, cols, heads, model_kw["words"], model_kw["labels"])
+    title = spec.get("title") or default_table_title(
+        subject or "the outcomes", spec["samples"], grouping["label"], model_kw["words"])
+    write_table_files(table, stem_paths, name=f"models_{name}", caption=title,
+                      note=model_table_note(model_kw["use_stars"], conf_level, design, excluded))
+
+
+def _write_contrast_table(contrast, stem_paths, contrast_outcomes, labels, words, *, conf_level,
+                          digits, use_stars) -> None:
+    a, b = contrast_outcomes
+    second, first = labels.get(b, b), lower_word(labels.get(a, a))  # second minus first
+    con = read_results(contrast, "contrast")
+    samples = list(dict.fromkeys(con["sample"].astype(str))) if len(con) else []
+    table = contrast_table(con, samples=samples, words=words, digits=digits, use_stars=use_stars)
+    write_table_files(
+        table, stem_paths, name="contrast",
+        caption=f"Contrast test: {labels.get(b, b)} vs {lower_word(labels.get(a, a))}, "
+                "difference of the coefficients (log-odds)",
+        note=f"Difference between the coefficients (log-odds) for {second} and {first} "
+             f"({second} minus {first}), with {conf_level:.0%} confidence intervals from one "
+             f"stacked design-based model; a positive difference means a stronger positive "
+             f"effect on {second}. Joint tests: F statistic of all the differences of a term. "
+             f"{star_note(use_stars, conf_level, scale='log-odds difference')}")

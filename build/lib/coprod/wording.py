@@ -1,0 +1,196 @@
+"""The words and numbers the tables, figures and report share: names in words, number formats,
+the wording of the variance method, model status, and the group's word.
+
+Why its own module: tables, figures and the report all need them; kept here, none of the three
+needs another (no import cycles), and a new variance method is one branch in one place.
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .names import GROUP, POOLED  # noqa: F401 (re-exported)
+
+REF = "ref."
+NA = "\u2014"  # an em dash: not estimated / not in this model
+STAR_LEVELS = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
+
+
+# -- words and model status ------------------------------------------------------------------
+
+def split_outcome(outcome: str) -> tuple[str, str]:
+    """``individual_safety`` -> ("individual", "safety"): outcomes are named <kind>_<domain>."""
+    kind, _, domain = str(outcome).partition("_")
+    return kind, domain
+
+
+def split_outcomes(outcomes: list[str]) -> dict[str, tuple[str, str]]:
+    """(kind, domain) of each outcome, when the outcomes form a kind x domain grid.
+
+    Why a grid test: ``individual_safety`` is kind and domain, but ``will_vote`` is just a name.
+    An outcome is split only when its kind and its domain each occur in another outcome too;
+    otherwise it is its own kind, with no domain.
+    """
+    parts = {o: split_outcome(o) for o in outcomes}
+    kinds = pd.Series([k for k, d in parts.values() if d], dtype=object).value_counts()
+    domains = pd.Series([d for _, d in parts.values() if d], dtype=object).value_counts()
+    return {o: (k, d) if d and kinds.get(k, 0) > 1 and domains.get(d, 0) > 1 else (o, "")
+            for o, (k, d) in parts.items()}
+
+
+def word(name, words: dict | None = None, labels: dict | None = None) -> str:
+    """Words for a name: the report's own words, then the codebook label, then the name itself."""
+    name = str(name)
+    for source in (words or {}, labels or {}):
+        if name in source:
+            return str(source[name])
+    return name.replace("_", " ")
+
+
+def lower_word(text) -> str:
+    """A label inside a sentence: 'Region' -> 'region'; 'US state', 'NUTS region' stay."""
+    text = str(text)
+    return text if text[:2].isupper() else text[:1].lower() + text[1:]
+
+
+def outcome_words(outcome: str, words: dict | None = None, labels: dict | None = None) -> str:
+    """Short words for an outcome: 'Individual, any domain' (from <kind>_<domain>)."""
+    if outcome in (words or {}):
+        return str(words[outcome])
+    kind, domain = split_outcome(outcome)
+    if domain and kind in (words or {}):
+        return f"{word(kind, words)}, {word(domain, words).lower()}"
+    return word(outcome, words, labels)
+
+
+def model_status(fit: pd.DataFrame, outcome: str, sample: str) -> tuple[str, str]:
+    """(status, message) of one model; ('missing', ...) when the fit table has no such row."""
+    if fit is None or not len(fit):
+        return "missing", "no fit statistics"
+    row = fit[(fit["outcome"] == outcome) & (fit["sample"].astype(str) == str(sample))]
+    if not len(row):
+        return "missing", "model not in the results"
+    r = row.iloc[0]
+    msg = r.get("message", "")
+    return str(r["status"]), "" if pd.isna(msg) else str(msg)
+
+
+# -- the variance method in words ------------------------------------------------------------
+
+def variance_wording(design: dict | None = None) -> dict[str, str]:
+    """How the standard errors and intervals were obtained, in words, from the design settings.
+
+    The one place that maps a design to its wording (table notes, figure subtitles, Methods), so
+    that a new variance method (replicate weights, say) is one new branch here. Keys: ``ci`` (an
+    adjective for confidence intervals), ``stat`` (the test statistic), ``models`` and ``model``
+    (what the models are), ``se`` and ``interval`` (phrases for notes), ``methods`` (a sentence).
+    """
+    d = design or {}
+    if d.get("model_based"):
+        return {"ci": "model-based", "stat": "z", "models": "logistic regressions",
+                "model": "Logistic regression with model-based standard errors",
+                "se": "model-based (glm) standard errors",
+                "interval": "z-based (normal) intervals",
+                "methods": "Model-based (glm) standard errors (design.model_based: true); "
+                           "z-based (normal) confidence intervals."}
+    if d.get("replicates"):
+        kind = d.get("replicate_type") or "replicate"
+        centre = ("the full-sample estimate (mse)" if d.get("mse") else
+                  "the mean of the replicates")
+        return {"ci": "design-based", "stat": "t", "models": "design-based logistic regressions",
+                "model": "Design-based logistic regression",
+                "se": f"{kind} replicate-weight standard errors",
+                "interval": "t-based intervals on the replicate design's degrees of freedom",
+                "methods": f"Standard errors from {kind} replicate weights "
+                           f"({d['replicates']!s}; every estimate recomputed with each "
+                           f"replicate's weights, deviations from {centre}, as R's "
+                           "survey::svrepdesign and svyglm); t-based intervals on the degrees "
+                           "of freedom of the replicate weights (their rank minus one, less the "
+                           "model's terms)."}
+    from .designspec import variance_kind
+
+    kind = variance_kind(fpc=bool(d.get("fpc")), ssu=bool(d.get("ssu")))
+    return {"ci": "design-based", "stat": "t", "models": "design-based logistic regressions",
+            "model": "Design-based logistic regression",
+            "se": "Taylor-linearised standard errors",
+            "interval": "t-based intervals on the design's degrees of freedom",
+            "methods": f"Standard errors by Taylor linearisation ({kind}, as R's "
+                       "survey::svyglm); t-based intervals on the design's degrees of freedom "
+                       "(PSUs minus strata, less the model's terms)."}
+
+
+def incomplete_wording(design: dict | None = None) -> str:
+    """What happens to respondents missing a model variable (design.incomplete), in words."""
+    if (design or {}).get("incomplete") == "drop":
+        return ("dropped before the model's design is built (the design is built on the "
+                "respondents complete on that model's variables, as R's svydesign on complete "
+                "cases; design.incomplete: drop)")
+    return ("kept in the design, outside the model's domain (as R's svyglm on a design of all "
+            "rows; design.incomplete: keep)")
+
+
+# -- number formats --------------------------------------------------------------------------
+
+def fmt(x, digits: int = 2) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x):
+        return NA
+    return f"{float(x):.{digits}f}"
+
+
+def fmt_ci(est, lo, hi, digits: int = 2) -> str:
+    """``1.23 [1.05, 1.44]``."""
+    if pd.isna(est):
+        return NA
+    return f"{fmt(est, digits)} [{fmt(lo, digits)}, {fmt(hi, digits)}]"
+
+
+def stars(p, use: bool) -> str:
+    if not use or p is None or pd.isna(p):
+        return ""
+    return next((s for cut, s in STAR_LEVELS if p < cut), "")
+
+
+def fmt_count(x) -> str:
+    return NA if pd.isna(x) else f"{float(x):,.0f}"
+
+
+def fmt_p(p) -> str:
+    if pd.isna(p):
+        return NA
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def star_note(use: bool, conf_level: float = 0.95, scale: str = "odds ratio") -> str:
+    if use:
+        return "* p < 0.05, ** p < 0.01, *** p < 0.001."
+    null = "1" if scale == "odds ratio" else "0"
+    article = "an" if scale[:1] in "aeiou" else "a"
+    return (f"No significance stars: read the {conf_level:.0%} confidence intervals "
+            f"({article} {scale} interval that excludes {null} is significant at the "
+            f"{1 - conf_level:.0%} level).")
+
+
+def default_table_title(subject: str, samples: list[str], group_label: str,
+                        words: dict | None = None) -> str:
+    """A model table's title when it has none, from what it measures and its samples."""
+    samples = [str(s) for s in samples]
+    if samples == [POOLED]:
+        return f"Correlates of {subject} (pooled)"
+    if POOLED not in samples and len(samples) > 1:
+        return f"Correlates of {subject} by {lower_word(group_label)}"
+    return f"Correlates of {subject}: " + ", ".join(word(s, words) for s in samples)
+
+
+def resolve_grouping(grouping: dict | None = None, meta: dict | None = None,
+                     config: dict | None = None) -> dict:
+    """{column, label, effects} of the groups: from the rule's params, else the clean table's
+    metadata and the config; ``effects``: the pooled model has group fixed effects."""
+    g, meta, cfg = dict(grouping or {}), meta or {}, config or {}
+    gc = cfg.get("groups") or {}
+    column = g.get("column") or meta.get("group_column") or gc.get("column") or "group"
+    label = g.get("label") or gc.get("label") or meta.get("group_label") or column.capitalize()
+    effects = g.get("effects")
+    if effects is None:
+        effects = (cfg.get("models") or {}).get("group_effects", True)
+    return {"column": column, "label": label, "effects": bool(effects)}
