@@ -20,8 +20,9 @@ venv: $(BIN)/.installed
 run: venv
 	$(BIN)/snakemake --cores $(CORES)
 
+# two workers (pytest-xdist): most tests wait on Snakemake or numpy, one core each
 test: venv
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(CORES)
 
 # the unit tests alone (no Snakemake runs): the loop while editing code
 test-fast: venv
