@@ -9,9 +9,16 @@ from conftest import ROOT
 
 
 def test_a_wheel_installed_elsewhere_finds_its_schemas(tmp_path):
-    wheels, target = tmp_path / "wheels", tmp_path / "site"
+    import shutil
+
+    wheels, target, tree = tmp_path / "wheels", tmp_path / "site", tmp_path / "tree"
+    # build from a copy: setuptools writes build/ next to the sources
+    shutil.copytree(ROOT / "src", tree / "src", ignore=shutil.ignore_patterns(
+        "__pycache__", "*.egg-info"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(ROOT / name, tree / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                    "--no-build-isolation", "-w", str(wheels), str(ROOT)], check=True,
+                    "--no-build-isolation", "-w", str(wheels), str(tree)], check=True,
                    cwd=tmp_path, capture_output=True)
     (wheel,) = wheels.glob("coprod-*.whl")
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
