@@ -26,8 +26,29 @@ DEFF_OPTIONS = ("srswor", "replace")
 CENSUS = 1e-7  # R: a stratum whose finite-population factor is below this adds no variance
 
 
+class DomainMixin:
+    """Domains of a design (linearisation or replicate): the rows an estimate is for, while
+    the design keeps all of them."""
+
+    def domain(self, mask):
+        """The same design restricted to a domain (a boolean mask, a 0/1 column name or a
+        Series over the rows); nested domains intersect."""
+        if self.data is None and isinstance(mask, str):
+            raise DataError("a domain by column name needs a design built with its data")
+        m = domain_mask(self.data if self.data is not None else pd.DataFrame(index=range(self.n)),
+                        mask)
+        if self.in_domain is not None:
+            m = m & self.in_domain
+        return replace(self, in_domain=m)
+
+    def domain_rows(self, mask=None) -> np.ndarray:
+        """Boolean mask of the rows in the design's domain and in ``mask`` (if given)."""
+        base = np.ones(self.n, bool) if self.in_domain is None else self.in_domain
+        return base if mask is None else base & np.asarray(mask, dtype=bool)
+
+
 @dataclass(frozen=True, eq=False)
-class SurveyDesign:
+class SurveyDesign(DomainMixin):
     """The sampling design over *all* rows of the data (domains and missing values included).
 
     ``psu`` codes are unique across strata (nest=TRUE); ``n_psu[h]`` is the number of PSUs of
@@ -75,24 +96,6 @@ class SurveyDesign:
     @property
     def stages(self) -> int:
         return 2 if self.ssu is not None else 1
-
-    def domain(self, mask) -> SurveyDesign:
-        """The same design restricted to a domain (a boolean mask, a 0/1 column name or a
-        Series over the rows); nested domains intersect."""
-        if self.data is None and isinstance(mask, str):
-            raise DataError("a domain by column name needs a design built with its data")
-        m = domain_mask(self.data if self.data is not None else pd.DataFrame(index=range(self.n)),
-                        mask)
-        if self.in_domain is not None:
-            m = m & self.in_domain
-        return replace(self, in_domain=m)
-
-    def domain_rows(self, mask=None) -> np.ndarray:
-        """Boolean mask of the rows in the design's domain and in ``mask`` (if given)."""
-        base = np.ones(self.n, bool) if self.in_domain is None else self.in_domain
-        if mask is None:
-            return base
-        return base & np.asarray(mask, dtype=bool)
 
     def drop_rows(self, keep) -> SurveyDesign:
         """The design rebuilt on the kept rows alone, as R's ``svydesign`` on a subset of the

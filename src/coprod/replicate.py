@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from .design import domain_mask
+from .design import DomainMixin
 from .errors import ConfigError, DataError
 
 REPLICATE_TYPES = ("BRR", "Fay", "JK1", "JKn", "bootstrap", "successive-difference", "other")
@@ -27,7 +27,7 @@ RANK_TOL = 1e-5  # R: qr(weights, tol = 1e-5)$rank
 
 
 @dataclass(frozen=True, eq=False)
-class ReplicateDesign:
+class ReplicateDesign(DomainMixin):
     """Full-sample weights and the ``(n, R)`` replicate weights (full weight times the
     replicate's factor: R's "analysis" weights), with R's variance constants."""
 
@@ -56,19 +56,6 @@ class ReplicateDesign:
     @property
     def replicates(self) -> int:
         return self.repweights.shape[1]
-
-    def domain(self, mask) -> ReplicateDesign:
-        if self.data is None and isinstance(mask, str):
-            raise DataError("a domain by column name needs a design built with its data")
-        m = domain_mask(self.data if self.data is not None else pd.DataFrame(index=range(self.n)),
-                        mask)
-        if self.in_domain is not None:
-            m = m & self.in_domain
-        return replace(self, in_domain=m)
-
-    def domain_rows(self, mask=None) -> np.ndarray:
-        base = np.ones(self.n, bool) if self.in_domain is None else self.in_domain
-        return base if mask is None else base & np.asarray(mask, dtype=bool)
 
     def drop_rows(self, keep) -> ReplicateDesign:
         """The design of the kept rows alone (for complete-case analyses); the replicate

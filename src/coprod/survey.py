@@ -72,15 +72,10 @@ def irls_logit(X: np.ndarray, y: np.ndarray, w: np.ndarray, *, tol: float = 1e-1
     it = 0
     buf = np.empty_like(X, dtype=float)  # reused: no fresh n x p temporary per iteration
     for it in range(1, max_iter + 1):  # noqa: B007 (``it`` is returned: iterations used)
-        mu = expit(eta)
-        g = X.T @ (w * (y - mu))
-        H = weighted_gram(X, w * mu * (1.0 - mu), out=buf)
-        dg = np.sqrt(np.diag(H))
-        dg[dg == 0] = 1.0
-        try:
-            step = np.linalg.solve(H / np.outer(dg, dg), g / dg) / dg
-        except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(H, g, rcond=None)[0]
+        step, g = _newton_step(X, y, w, expit(eta), buf)
+        if step is None:
+            step = np.linalg.lstsq(weighted_gram(X, w * expit(eta) * (1 - expit(eta))), g,
+                                   rcond=None)[0]
         decrement = float(step @ g)  # Newton decrement: predicted gain in log-likelihood x 2
         new = beta + step
         eta_new = X @ new
@@ -332,20 +327,27 @@ def replicate_fits(X: np.ndarray, y: np.ndarray, W: np.ndarray, beta: np.ndarray
     return thetas, int((~ok).sum())
 
 
+def _newton_step(X, y, w, mu, buf):
+    """One Newton step of the weighted logit at fitted ``mu``, and the score; the p x p system
+    is Jacobi-scaled, so badly scaled covariates stay accurate. (None, score) when singular."""
+    g = X.T @ (w * (y - mu))
+    H = weighted_gram(X, w * mu * (1.0 - mu), out=buf)
+    dg = np.sqrt(np.diag(H))
+    dg[dg == 0] = 1.0
+    try:
+        return np.linalg.solve(H / np.outer(dg, dg), g / dg) / dg, g
+    except np.linalg.LinAlgError:
+        return None, g
+
+
 def _newton_from(X, y, w, start, max_iter: int = 25) -> tuple[np.ndarray, bool]:
     """Newton-Raphson for the weighted logit from ``start``; stops after a step below 1e-7
     (relative), whose quadratic convergence leaves an error far below 1e-12."""
     beta = np.array(start, dtype=float)
     buf = np.empty_like(X, dtype=float)
     for _ in range(max_iter):
-        mu = expit(X @ beta)
-        g = X.T @ (w * (y - mu))
-        H = weighted_gram(X, w * mu * (1.0 - mu), out=buf)
-        dg = np.sqrt(np.diag(H))
-        dg[dg == 0] = 1.0
-        try:
-            step = np.linalg.solve(H / np.outer(dg, dg), g / dg) / dg
-        except np.linalg.LinAlgError:
+        step, _g = _newton_step(X, y, w, expit(X @ beta), buf)
+        if step is None:
             return beta, False
         beta = beta + step
         if not np.isfinite(beta).all():
