@@ -8,6 +8,7 @@ Layers, lowest first; a module may import only from its own layer or below:
   estimation  modelframe, survey, margins, contrast, models, descriptives
   stages      stages
   output      tables, figures, findings, report
+  start-up    startup (every check before any job runs: it uses them all)
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ LAYERS = [
     {"modelframe", "survey", "margins", "contrast", "models", "descriptives"},
     {"stages"},
     {"tables", "figures", "findings", "report"},
+    {"startup"},
 ]
 
 

@@ -1,18 +1,63 @@
-"""Every case of the bad-input catalogue (tests/catalogue.py), run through Snakemake as a user
-would: a clear one-line message naming the file, column, key or value; no Python traceback on
-the console (it goes to the rule's log); or, where the right answer is to go on, a finished run
-whose tables report the problem."""
+"""Every case of the bad-input catalogue (tests/catalogue.py): a clear one-line message naming
+the file, column, key or value; no Python traceback on the console (it goes to the rule's log);
+or, where the right answer is to go on, a finished run whose tables report the problem.
+
+Problems the start-up checks catch are checked in-process (the same function the Snakefile
+calls first, coprod.startup.check_project); the rest, and one case of each kind, run through
+Snakemake as a user would."""
+import os
+
 import pandas as pd
 import pytest
 from catalogue import CASES
 from conftest import ROOT, copy_project, snakemake
 
+# checked through Snakemake even when the start-up checks catch them in-process: one case of
+# each kind, so that the console shows the one-line message and no traceback end to end
+THROUGH_SNAKEMAKE = {"missing-file", "codebook-unknown-key", "config-unknown-key",
+                     "config-yaml-syntax", "results-not-a-folder", "calibration-unknown-level",
+                     "replicates-no-type"}
 
-@pytest.mark.pipeline
+
+def start_up_message(work) -> str | None:
+    """The start-up checks (coprod.startup, what the Snakefile runs first), in-process on a
+    project copy: the error message, or None when they pass (or the YAML does not parse,
+    which only Snakemake reports)."""
+    import os
+
+    import yaml
+    from snakemake.utils import validate
+
+    from coprod.errors import CoprodError
+    from coprod.startup import check_project
+
+    try:
+        config = yaml.safe_load((work / "config" / "config.yaml").read_text(encoding="utf-8"))
+    except yaml.YAMLError:
+        return None
+    schema = str(work / "workflow" / "schemas" / "config.schema.yaml")
+    here = os.getcwd()
+    os.chdir(work)
+    try:
+        check_project(config, validate=lambda c: validate(c, schema=schema, set_default=True))
+    except CoprodError as exc:
+        return str(exc)
+    finally:
+        os.chdir(here)
+    return None
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input(tmp_path, case):
     work = copy_project(tmp_path / "p")
     case.setup(work)
+    message = None if case.id in THROUGH_SNAKEMAKE else start_up_message(work)
+    if message is not None:  # caught before any job would run: the same one-line message
+        assert case.outcome == "stop"
+        assert case.message in message, message
+        return
+    if os.environ.get("COPROD_TEST_FAST"):
+        pytest.skip("needs a Snakemake run (make test runs it)")
     proc = snakemake(work, "--cores", "1", case.target, check=False, timeout=600)
     out = proc.stdout + proc.stderr
     assert "Traceback" not in out, out[-3000:]

@@ -5,24 +5,20 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
-from coprod.codebook import check_files, load_codebook
-from coprod.config import check_config, check_config_schema, sample_slugs
 from coprod.errors import CoprodError
+from coprod.startup import check_project
 import coprod.sources
 
-# Friendly schema messages first ("did you mean"), then Snakemake's validate fills in defaults,
-# then the cross-checks against the codebook that a schema cannot express.
+# Everything is checked before any job runs (coprod.startup): coprod's friendly schema messages
+# first ("did you mean"), then Snakemake's validate fills in the defaults, then the codebook,
+# the raw files, the results folder, the report settings and the claims.
 try:
-    check_config_schema(config)
+    PROJECT = check_project(
+        config,
+        validate=lambda c: validate(c, schema="../schemas/config.schema.yaml", set_default=True))
 except CoprodError as exc:
     sys.exit(f"coprod error: {exc}")
-validate(config, schema="../schemas/config.schema.yaml", set_default=True)
-try:
-    CODEBOOK = load_codebook(config["data"]["codebook"])
-    check_config(config, CODEBOOK)
-    check_files(CODEBOOK, where=config["data"]["codebook"])
-except CoprodError as exc:
-    sys.exit(f"coprod error: {exc}")
+CODEBOOK = PROJECT["codebook"]
 
 RESULTS = os.path.normpath(str(config["results"]))  # "results/nhanes/" -> "results/nhanes"
 # logs of the bundled run stay in logs/; another results folder keeps its own logs inside it
@@ -38,31 +34,13 @@ def logpath(path):
     return f"{LOGS}/{path}"
 
 
-def _check_writable(folder=RESULTS):
-    """Fail early, in one line, when results cannot be written (not at the first job)."""
-    p = Path(folder)
-    if p.exists() and not p.is_dir():
-        sys.exit(f"coprod error: cannot write results: '{folder}' exists and is not a folder")
-    probe = p.resolve()
-    while not probe.exists():  # results/nhanes before results/ exists: the nearest folder
-        probe = probe.parent
-    if not os.access(probe, os.W_OK):
-        sys.exit(f"coprod error: cannot write results: no write permission for '{probe}'")
-
-
-_check_writable()
 ENV = "../../environment.yml"
 GROUPS = list(CODEBOOK["groups"])
 # the group column's name and word (config `groups`), for the clean rule and every reader
-GROUPING = {"column": config["groups"]["column"],
-            "label": config["groups"].get("label") or CODEBOOK.get("group_label")
-            or config["groups"]["column"].capitalize()}
+GROUPING = PROJECT["grouping"]
 OUTCOMES = config["models"]["outcomes"]
-try:
-    # result paths use a file-name-safe slug of each sample ("Región Norte" -> Region_Norte)
-    SAMPLE_NAMES = sample_slugs(config["models"]["samples"])
-except CoprodError as exc:
-    sys.exit(f"coprod error: {exc}")
+# result paths use a file-name-safe slug of each sample ("Région Norte" -> Region_Norte)
+SAMPLE_NAMES = PROJECT["samples"]
 SAMPLES = list(SAMPLE_NAMES)  # slugs, for paths only
 SAMPLE_LIST = list(SAMPLE_NAMES.values())  # the names users write and read
 CONTRAST_SAMPLES = SAMPLES if config["models"].get("contrast") else []

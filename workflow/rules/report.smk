@@ -4,25 +4,14 @@
 import os
 import sys
 
-from coprod.config import column_levels
-from coprod.errors import CoprodError
-from coprod.findings import check_claims, load_claims
-from coprod.report import figure_names, report_settings, table_names
+from coprod.report import figure_names, table_names
 
 report: "../report/workflow.rst"
 
-try:
-    LEVELS = column_levels(CODEBOOK, GROUPING["column"])
-    REPORT = report_settings(config, LEVELS)
-    # claims that name an outcome or covariate the models lack stop here, before any job runs
-    FINDINGS = REPORT["findings"]  # None: no findings check
-    if FINDINGS:
-        check_claims(load_claims(FINDINGS), outcomes=OUTCOMES,
-                     covariates=config["models"]["covariates"], samples=SAMPLE_LIST,
-                     contrast=config["models"].get("contrast"), levels=LEVELS,
-                     group=GROUPING["column"])
-except CoprodError as exc:
-    sys.exit(f"coprod config error: {exc}")
+# checked at start-up with everything else (common.smk, coprod.startup)
+LEVELS = PROJECT["levels"]
+REPORT = PROJECT["report"]
+FINDINGS = REPORT["findings"]  # None: no findings check
 
 FIGURES = figure_names(REPORT)
 FIGURE_FORMATS = REPORT["figures"]["formats"]
