@@ -141,10 +141,10 @@ def svy_proportion(y, data: pd.DataFrame, design: dict, domain=None,
     try:
         w = d.weights[rows]
         model_based = bool(design.get("model_based", False))
-        if model_based and d.has_weights and np.ptp(d.weights) > 0:
-            raise ModelError(f"model_based=True gives plain glm standard errors and is only "
-                             f"for unweighted data, but weights column "
-                             f"{design.get('weights')!r} varies")
+        if model_based:
+            from .design import check_model_based
+
+            check_model_based(d)
         total = float(w.sum())
         if not total > 0:
             raise ModelError("the weights of this domain sum to zero")

@@ -19,11 +19,20 @@ import numpy as np
 import pandas as pd
 
 from .designspec import key_errors, variance_kind
-from .errors import ConfigError, DataError
+from .errors import ConfigError, DataError, ModelError
 
 LONELY_PSU_OPTIONS = ("adjust", "average", "remove", "certainty", "fail")
 DEFF_OPTIONS = ("srswor", "replace")
 CENSUS = 1e-7  # R: a stratum whose finite-population factor is below this adds no variance
+
+
+def check_model_based(design) -> None:
+    """Model-based (glm) errors ignore the design, so they are only for unweighted data: the
+    one rule for the models and the proportions (the config check states it for the keys)."""
+    if design.has_weights and np.ptp(design.weights) > 0:
+        raise ModelError(f"model_based=True gives plain glm standard errors and is only for "
+                         f"unweighted data, but weights column "
+                         f"{design.columns.get('weights')!r} varies")
 
 
 class DomainMixin:

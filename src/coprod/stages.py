@@ -1,7 +1,11 @@
-"""One function per pipeline stage: plain paths and settings in, files out.
+"""The data and model stages as functions: plain paths and settings in, files out (cleaning,
+one sample's models, gathering the models' tables).
 
-The Snakemake adapters in ``scripts/`` only unpack ``snakemake.input/params/output`` and call
-these, so every stage can be run and tested without Snakemake.
+The report stages' functions live beside what they draw: ``descriptives.run_descriptives``,
+``figures.run_figures``, ``tables.run_tables``, ``findings.run_findings`` and
+``report.run_report``. The Snakemake adapters in ``scripts/`` only unpack
+``snakemake.input/params/output`` and call one of these, so every stage runs and is tested
+without Snakemake.
 """
 from __future__ import annotations
 

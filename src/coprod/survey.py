@@ -26,7 +26,14 @@ import pandas as pd
 from scipy.special import expit
 
 from . import dist
-from .design import LONELY_PSU_OPTIONS, Design, SurveyDesign, domain_mask, make_design  # noqa: F401
+from .design import (  # noqa: F401 (re-exported)
+    LONELY_PSU_OPTIONS,
+    Design,
+    SurveyDesign,
+    check_model_based,
+    domain_mask,
+    make_design,
+)
 from .errors import ConfigError, ModelError
 from .modelframe import (  # noqa: F401
     ModelFrame,
@@ -396,10 +403,8 @@ def fit_svy_logit(data, formula=None, *, design: SurveyDesign | None = None,
                                      lonely_psu=lonely_psu)
     if not 0 < conf_level < 1:
         raise ConfigError(f"conf_level must be between 0 and 1, not {conf_level!r}")
-    if model_based and design.has_weights and np.ptp(design.weights) > 0:
-        raise ModelError(f"model_based=True gives plain glm standard errors and is only for "
-                         f"unweighted data, but weights column "
-                         f"{design.columns.get('weights')!r} varies")
+    if model_based:
+        check_model_based(design)
     whole = domain is None and design.in_domain is None
     in_domain = design.domain_rows(None if domain is None else domain_mask(data, domain))
     mf = build_model_frame(data, formula, subset=None if whole else in_domain)
