@@ -243,3 +243,19 @@ def test_replicates_without_weight_are_refused_for_models_and_noted_for_means(da
     mean = svy_mean(data["age"], data, {}, dom, built=d)
     assert np.isfinite(mean["std_error"])
     assert mean["note"].startswith("1 replicate(s) have no weight here")
+
+
+def test_replicates_made_from_the_design_by_config_equal_r(data, reference):
+    """design.as_replicates: JKn replicates made from the strata and PSUs give R's
+    as.svrepdesign(type = "JKn") estimates (the JKn case, whose weights R made the same way)."""
+    from coprod.designconfig import design_from_config
+
+    d = design_from_config(data, {"weights": "weight", "strata": "country", "psu": "psu",
+                                  "as_replicates": {"type": "JKn"}})
+    res = fit_svy_logit(data, "individual ~ age + female + efficacy + country", design=d)
+    ref = reference[(reference["case"] == "JKn_mse0_whole") & (reference["estimator"] == "model")]
+    tidy = res.tidy().set_index("term")
+    terms = ["Intercept" if v == "Intercept" else f"{v}[T.{lv}]" if lv else v
+             for v, lv in zip(ref["variable"], ref["level"])]
+    np.testing.assert_allclose(tidy.loc[terms, "std_error"], ref["std_error"], rtol=1e-6)
+    assert (tidy.loc[terms, "df_resid"].to_numpy() == ref["df"].to_numpy()).all()

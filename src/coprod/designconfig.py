@@ -11,7 +11,7 @@ import pandas as pd
 from .calibrate import calibrate, calibration_spec
 from .design import make_design
 from .designspec import design_columns, replicate_pattern  # noqa: F401 (re-exported)
-from .replicate import make_replicate_design
+from .replicate import as_replicate, make_replicate_design
 
 
 def design_from_config(data: pd.DataFrame, design: dict, *, rename=None):
@@ -25,6 +25,10 @@ def design_from_config(data: pd.DataFrame, design: dict, *, rename=None):
 
     spec = calibration_spec(design.get("calibration"))
     built = _uncalibrated(data, design, col)
+    conv = design.get("as_replicates")
+    if conv:  # replicate weights from the strata and PSUs (R's as.svrepdesign)
+        built = as_replicate(built, conv["type"], replicates=int(conv.get("replicates", 50)),
+                             seed=conv.get("seed", 2026), mse=bool(conv.get("mse", False)))
     return built if spec is None else calibrate(built, data, spec)
 
 

@@ -24,6 +24,12 @@ def key_errors(design: dict) -> list[str]:
     elif design.get("replicate_type"):
         errors.append(f"design.replicate_type: {design['replicate_type']!r} needs "
                       "design.replicates (the codebook variable of the replicate weights)")
+    if design.get("as_replicates") and design.get("replicates"):
+        errors.append("design.as_replicates: the data already have replicate weights "
+                      "(design.replicates); set one of the two to null")
+    if design.get("as_replicates") and (design.get("ssu") or design.get("model_based")):
+        errors.append("design.as_replicates: replicates are made from the first stage only, "
+                      "without design.ssu, and not with design.model_based")
     if design.get("calibration") and design.get("model_based"):
         errors.append("design.calibration: calibrated weights need design-based standard "
                       "errors; set design.model_based to false")

@@ -94,16 +94,18 @@ def variance_wording(design: dict | None = None) -> dict[str, str]:
                 "interval": "z-based (normal) intervals",
                 "methods": "Model-based (glm) standard errors (design.model_based: true); "
                            "z-based (normal) confidence intervals."}
-    if d.get("replicates"):
-        kind = d.get("replicate_type") or "replicate"
-        centre = ("the full-sample estimate (mse)" if d.get("mse") else
+    conv = d.get("as_replicates") or {}
+    if d.get("replicates") or conv:
+        kind = d.get("replicate_type") or conv.get("type") or "replicate"
+        source = d.get("replicates") or "made from the strata and PSUs, as R's as.svrepdesign"
+        centre = ("the full-sample estimate (mse)" if d.get("mse") or conv.get("mse") else
                   "the mean of the replicates")
         return {"ci": "design-based", "stat": "t", "models": "design-based logistic regressions",
                 "model": "Design-based logistic regression",
                 "se": f"{kind} replicate-weight standard errors",
                 "interval": "t-based intervals on the replicate design's degrees of freedom",
                 "methods": f"Standard errors from {kind} replicate weights "
-                           f"({d['replicates']!s}; every estimate recomputed with each "
+                           f"({source}; every estimate recomputed with each "
                            f"replicate's weights, deviations from {centre}, as R's "
                            "survey::svrepdesign and svyglm); t-based intervals on the degrees "
                            "of freedom of the replicate weights (their rank minus one, less the "

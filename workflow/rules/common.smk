@@ -61,7 +61,8 @@ def design_params():
     """The design settings every model job needs (passed as params, so a change reruns them)."""
     keys = ("weights", "strata", "psu", "fpc", "ssu", "fpc2", "lonely_psu", "deff",
             "model_based", "incomplete", "replicates", "replicate_type", "replicate_scale",
-            "replicate_rscales", "fay_rho", "mse", "combined_weights", "calibration")
+            "replicate_rscales", "fay_rho", "mse", "combined_weights", "calibration",
+            "as_replicates")
     return {k: config["design"].get(k) for k in keys}
 
 
