@@ -361,7 +361,7 @@ def forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, sample: str, outcom
         ax = axes[0, j]
         colour = s["palette"][j % len(s["palette"])]
         status, msg = model_status(fit, o, sample)
-        ax.set_title(outcome_words(o, words, labels), color=colour)
+        _panel_title(ax, outcome_words(o, words, labels), s, len(outcomes), color=colour)
         if status in ("failed", "missing"):
             _forest_panel(ax, rows, [], s["palette"])
             _note(ax, _status_note(status, msg))
@@ -369,10 +369,18 @@ def forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, sample: str, outcom
         _forest_panel(ax, rows, [(sub_all[sub_all["outcome"] == o], colour, names[o])],
                       s["palette"])
         if status == "flagged":
-            ax.set_title(f"{outcome_words(o, words, labels)} (flagged)", color=colour)
+            _panel_title(ax, f"{outcome_words(o, words, labels)} (flagged)", s, len(outcomes),
+                         color=colour)
             _corner(ax, f"Flagged: {msg}")
     _log_ticks(axes, 0.08 * len(outcomes))
     return fig
+
+
+def _panel_title(ax, text: str, settings: dict, n_panels: int, **kw) -> None:
+    """A panel's title wrapped to the panel's width (side-by-side titles must not run into
+    each other or off the figure); the row labels take about 40% of the figure's width."""
+    width = settings["width"] * 0.6 / max(n_panels, 1)
+    ax.set_title("\n".join(wrap_to_width(text, width, settings["font_size"])), **kw)
 
 
 def _corner(ax, text: str, width: int = 45) -> None:
@@ -469,7 +477,7 @@ def prediction_figure(preds: pd.DataFrame, fit: pd.DataFrame, *, grid: str, x: s
             d = sub[sub["outcome"] == panel]
             lines = [(word(lv, words), d[d[by].astype(str) == str(lv)])
                      for lv in dict.fromkeys(d[by].dropna().astype(str))]
-            ax.set_title(outcome_words(panel, words, labels))
+            _panel_title(ax, outcome_words(panel, words, labels), s, len(panels))
             if status in ("failed", "missing"):
                 _note(ax, _status_note(status, msg))
             elif status == "flagged":
