@@ -12,6 +12,7 @@ def main(sm):
         findings_table=sm.input.get("findings_table"),
         prevalence=sm.input.prevalence,
         coefficients=sm.input.coefficients,
+        contrast=sm.input.get("contrast"),
         fit=sm.input.fit,
         figures=dict(zip(sm.params.figure_names, sm.input.figures)),
         tables=dict(zip(sm.params.table_names, sm.input.tables)),

@@ -468,3 +468,16 @@ def test_the_rows_can_be_called_what_they_are():
     prev = pd.DataFrame({"outcome": ["y", "y"], "group": ["A", "B"], "estimate": [0.2, 0.4]})
     (line,) = _prevalence_lines(prev, ["y"], words, {}, True)
     assert line.endswith("20% (A) to 40% (B) of schools (weighted).")
+
+
+def test_key_findings_say_when_a_contrast_failed():
+    import pandas as pd
+
+    from coprod.report import _contrast_lines
+
+    con = pd.DataFrame({"sample": ["pooled", "pooled", "High schools", "Mid"],
+                        "status": ["ok", "ok", "failed", "flagged"]})
+    assert _contrast_lines(con) == ["Contrast test: failed in High schools and flagged in Mid "
+                                    "(see the contrast table)."]
+    assert _contrast_lines(con[con["status"] == "ok"]) == []
+    assert _contrast_lines(None) == []

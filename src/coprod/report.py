@@ -344,7 +344,8 @@ def key_findings(prev: pd.DataFrame, coefs: pd.DataFrame, fit: pd.DataFrame,
                  checked: pd.DataFrame | None, *, compare: list[str], sample: str,
                  words: dict | None = None, labels: dict | None = None,
                  weighted: bool = True, group_column: str | None = None, stat: str = "t",
-                 flags_path: str = "results/models/flags.csv") -> list[str]:
+                 flags_path: str = "results/models/flags.csv",
+                 contrast: pd.DataFrame | None = None) -> list[str]:
     """Plain sentences (HTML-escaped) of what the results show, computed from the tables.
 
     ``checked`` is None without a findings check; ``group_column`` (the group fixed effects) is
@@ -353,7 +354,21 @@ def key_findings(prev: pd.DataFrame, coefs: pd.DataFrame, fit: pd.DataFrame,
     labels = labels or {}
     return [*_prevalence_lines(prev, compare, words, labels, weighted),
             *_correlate_lines(coefs, compare, sample, words, labels, group_column, stat),
-            *_claim_lines(checked), *_fit_lines(fit, flags_path)]
+            *_claim_lines(checked), *_fit_lines(fit, flags_path), *_contrast_lines(contrast)]
+
+
+def _contrast_lines(contrast: pd.DataFrame | None) -> list[str]:
+    """The contrast tests that failed or were flagged (their rows say why), by sample."""
+    if contrast is None or not len(contrast) or "status" not in contrast.columns:
+        return []
+    by = contrast.groupby(contrast["sample"].astype(str), sort=False)["status"].first()
+    failed = [s for s, st in by.items() if st == "failed"]
+    flagged = [s for s, st in by.items() if st == "flagged"]
+    if not (failed or flagged):
+        return []
+    parts = ([f"failed in {esc(', '.join(failed))}"] if failed else []) + (
+        [f"flagged in {esc(', '.join(flagged))}"] if flagged else [])
+    return [f"Contrast test: {' and '.join(parts)} (see the contrast table)."]
 
 
 def _prevalence_lines(prev, compare, words, labels, weighted) -> list[str]:
@@ -752,7 +767,7 @@ def run_date_now() -> str:
 def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures: dict,
                tables: dict, cleaning_table, clean_table, hashed: list, output,
                findings_checked=None, findings_table=None, grouping: dict | None = None,
-               run_date: str | None = None) -> None:
+               run_date: str | None = None, contrast=None) -> None:
     """The report_html rule: read the results and write results/report.html.
 
     Without ``findings_table`` and ``findings_checked`` (report.findings null) the report has
@@ -769,7 +784,7 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
     settings = report_settings(config, codebook=cb)
     grp = resolve_grouping(grouping, meta, config)
     summary = _summary(prevalence, coefficients, fit, findings_checked, config=config,
-                       settings=settings, labels=labels, grouping=grp)
+                       settings=settings, labels=labels, grouping=grp, contrast=contrast)
     figs = [(name, Path(path).read_bytes(), caption)
             for (name, path), caption in zip(figures.items(),
                                              _captions(list(figures), config, settings, grp,
@@ -792,7 +807,7 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
 
 
 def _summary(prevalence, coefficients, fit, findings_checked, *, config: dict, settings: dict,
-             labels: dict, grouping: dict) -> list[str]:
+             labels: dict, grouping: dict, contrast=None) -> list[str]:
     """The key findings from the result files (no claims without a findings check)."""
     from .io import read_results
     from .wording import variance_wording
@@ -805,7 +820,8 @@ def _summary(prevalence, coefficients, fit, findings_checked, *, config: dict, s
                         labels=labels, weighted=bool(config["design"].get("weights")),
                         group_column=grouping["column"],
                         stat=variance_wording(config["design"])["stat"],
-                        flags_path=str(Path(fit).with_name("flags.csv")))
+                        flags_path=str(Path(fit).with_name("flags.csv")),
+                        contrast=read_results(contrast, "contrast") if contrast else None)
 
 
 def _pct(config: dict) -> str:

@@ -195,6 +195,7 @@ rule report_html:
         prevalence=res("descriptives/prevalence.csv"),
         coefficients=res("models/coefficients.csv"),
         fit=res("models/fit.csv"),
+        contrast=res("models/contrast.csv"),
         table=res("clean/survey.parquet"),
         codebook=config["data"]["codebook"],
         **design_inputs(),
