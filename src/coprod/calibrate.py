@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from .designspec import totals_error
 from .errors import ConfigError, DataError
 
 METHODS = ("poststrat", "rake", "linear", "raking")
@@ -102,43 +103,37 @@ class Greg:
 
 def read_totals(path) -> dict:
     """A totals CSV (columns ``variable, level, total``; a row with variable ``Intercept`` or
-    ``total`` and no level is the grand total) as {variable: {level: total}}, checked."""
+    ``total`` and no level is the grand total) as {variable: {level: total}} without the grand
+    total, checked: non-negative numbers, and every margin adding up to the same population."""
+    from .designspec import GRAND_TOTAL
+    from .designspec import read_totals as read_rows
+
     try:
-        df = pd.read_csv(path, dtype={"variable": str, "level": str}, keep_default_na=False)
+        totals, errors = read_rows(path)
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found (design.calibration.totals)") from None
-    missing = {"variable", "level", "total"} - set(df.columns)
-    if missing:
-        raise ConfigError(f"{path}: needs the columns variable, level, total (missing: "
-                          f"{', '.join(sorted(missing))})")
-    totals: dict = {}
-    for i, r in df.iterrows():
-        t = pd.to_numeric(pd.Series([r["total"]]), errors="coerce").iloc[0]
-        if not (np.isfinite(t) and t >= 0):
-            raise ConfigError(f"{path}: row {i + 2}: total {r['total']!r} of "
-                              f"{r['variable']} {r['level']!r} is not a non-negative number")
-        totals.setdefault(r["variable"], {})[r["level"]] = float(t)
-    return totals
+    margins = [v for v in totals if v not in GRAND_TOTAL]
+    mismatch = totals_error(totals, margins, path) if totals else None
+    if errors or mismatch:
+        raise ConfigError("\n".join([*errors, *([mismatch] if mismatch else [])]))
+    return {v: totals[v] for v in margins}
 
 
-def _grand(totals: dict, path) -> tuple[dict, float | None]:
-    grand = None
-    for key in ("Intercept", "(Intercept)", "total"):
-        if key in totals:
-            grand = float(sum(totals.pop(key).values()))
-    sums = {v: sum(t.values()) for v, t in totals.items()}
-    ref = grand if grand is not None else next(iter(sums.values()), None)
-    for v, s in sums.items():
-        if ref is not None and abs(s - ref) > 1e-9 * max(abs(ref), 1):
-            raise ConfigError(f"{path}: the totals of '{v}' sum to {s:g}, not {ref:g}: every "
-                              "margin must add up to the same population")
-    return totals, ref
+@dataclass(frozen=True, eq=False)
+class _Margin:
+    """One calibration variable, encoded once per design: its levels, each row's level number
+    and the levels' population totals."""
+
+    var: str
+    levels: list
+    codes: np.ndarray
+    totals: np.ndarray
 
 
-def _margin(data: pd.DataFrame, var: str, tot: dict, path) -> tuple[np.ndarray, np.ndarray]:
-    """One calibration variable: each row's level number and the levels' totals. A level with
-    a total of 0 and no respondents is left out (as R); with respondents it is refused (their
-    weights would become 0, R: "strata in sample absent from population")."""
+def _margin(data: pd.DataFrame, var: str, tot: dict, path) -> _Margin:
+    """One calibration variable as a :class:`_Margin`. A level with a total of 0 and no
+    respondents is left out (as R); with respondents it is refused (their weights would become
+    0, R: "strata in sample absent from population")."""
     levels = _ordered_levels(data, var, tot)
     col = data[var].astype(str) if var in data.columns else None
     present = set(col.unique()) if col is not None else set()
@@ -148,7 +143,8 @@ def _margin(data: pd.DataFrame, var: str, tot: dict, path) -> tuple[np.ndarray, 
         raise DataError(f"calibration: level(s) {bad} of '{var}' have respondents but a "
                         f"population total of 0 in {path}")
     levels = [lv for lv in levels if lv not in zero]
-    return _codes(data, var, levels, path), np.array([tot[lv] for lv in levels])
+    return _Margin(var, levels, _codes(data, var, levels, path),
+                   np.array([tot[lv] for lv in levels]))
 
 
 def _codes(data: pd.DataFrame, var: str, levels: list, path) -> np.ndarray:
@@ -185,18 +181,15 @@ def _ordered_levels(data: pd.DataFrame, var: str, given) -> list:
     return [lv for lv in order if lv in given] + [lv for lv in given if lv not in order]
 
 
-def model_matrix(data: pd.DataFrame, margins: dict, path) -> tuple[np.ndarray, np.ndarray]:
+def model_matrix(margins: list[_Margin]) -> tuple[np.ndarray, np.ndarray]:
     """R's ``model.matrix(~ v1 + v2 + ...)`` (intercept, then each variable's levels but the
     first) and the population totals of its columns."""
-    cols, pop = [np.ones(len(data))], []
-    grand = None
-    for var, tot in margins.items():
-        codes, totals = _margin(data, var, tot, path)
-        grand = float(totals.sum())
-        for k in range(1, len(totals)):
-            cols.append((codes == k).astype(float))
-            pop.append(totals[k])
-    return np.column_stack(cols), np.array([grand, *pop])
+    cols, pop = [np.ones(len(margins[0].codes))], []
+    for m in margins:
+        for k in range(1, len(m.totals)):
+            cols.append((m.codes == k).astype(float))
+            pop.append(m.totals[k])
+    return np.column_stack(cols), np.array([float(margins[-1].totals.sum()), *pop])
 
 
 # -- the calibrations -------------------------------------------------------------------------
@@ -305,7 +298,7 @@ def calibration_spec(cfg: dict | None) -> CalibrationSpec | None:
         raise ConfigError(f"design.calibration.method: '{method}' is not one of "
                           f"{', '.join(METHODS)}")
     path = cfg.get("totals")
-    margins, _ = _grand(read_totals(path), path)
+    margins = read_totals(path)
     variables = list(cfg.get("variables") or [])
     absent = [v for v in variables if v not in margins]
     if absent or not variables:
@@ -333,9 +326,12 @@ def calibrate(design, data: pd.DataFrame, spec: CalibrationSpec):
     """The design with calibrated weights (and, for a linearisation design, the variance
     adjustment; for a replicate design, every replicate calibrated too)."""
     w0 = design.weights
-    new, adjust = _calibrated(w0, data, spec, record=True)
+    margins = [_margin(data, var, tot, spec.source) for var, tot in spec.margins.items()]
+    matrix = model_matrix(margins) if spec.method in ("linear", "raking") else None
+    new, adjust = _calibrated(w0, margins, matrix, spec, record=True)
     if hasattr(design, "repweights"):  # a replicate design (not imported: it imports this)
-        reps = np.column_stack([_replicate_calibrated(design.repweights[:, r], r, data, spec)
+        reps = np.column_stack([_replicate_calibrated(design.repweights[:, r], r, margins,
+                                                      matrix, spec)
                                 for r in range(design.replicates)])
         first = not design.calibration
         return replace(design, weights=new, repweights=np.asfortranarray(reps),
@@ -349,35 +345,41 @@ def calibrate(design, data: pd.DataFrame, spec: CalibrationSpec):
                    else design.weights_before)
 
 
-def _replicate_calibrated(w, r: int, data, spec: CalibrationSpec) -> np.ndarray:
+def recalibrate(design, data: pd.DataFrame, specs: tuple):
+    """A design rebuilt on a subset of rows (complete cases), calibrated as the original was,
+    to the same totals."""
+    for spec in specs:
+        design = calibrate(design, data, spec)
+    return design
+
+
+def _replicate_calibrated(w, r: int, margins: list[_Margin], matrix, spec: CalibrationSpec
+                          ) -> np.ndarray:
     """One replicate's weights calibrated; a level left without weight by the replicate (a
     deleted PSU held all its respondents) stops with its name, as it has no calibration."""
-    for var, tot in spec.margins.items():
-        codes, totals = _margin(data, var, tot, spec.source)
-        empty = np.flatnonzero(~(np.bincount(codes, weights=w, minlength=len(totals)) > 0))
+    for m in margins:
+        empty = np.flatnonzero(~(np.bincount(m.codes, weights=w, minlength=len(m.totals)) > 0))
         if len(empty):
-            levels = [lv for lv in _ordered_levels(data, var, tot) if tot[lv] != 0]
             raise DataError(f"calibration: replicate {r + 1} has no weight in level(s) "
-                            f"{[levels[k] for k in empty]} of '{var}' (its deleted PSUs held "
-                            "all their respondents); merge small levels in the codebook")
-    return _calibrated(w, data, spec)[0]
+                            f"{[m.levels[k] for k in empty]} of '{m.var}' (its deleted PSUs "
+                            "held all their respondents); merge small levels in the codebook")
+    return _calibrated(w, margins, matrix, spec)[0]
 
 
-def _calibrated(w, data, spec: CalibrationSpec, record=False):
-    """Calibrated weights of one weight vector, and (``record``) the variance adjustment."""
-    path = spec.source
+def _calibrated(w, margins: list[_Margin], matrix, spec: CalibrationSpec, record=False):
+    """Calibrated weights of one weight vector, and (``record``) the variance adjustment;
+    ``margins`` and the GREG ``matrix`` (model matrix, totals) are encoded once per design."""
     if spec.method == "poststrat":
-        (var, tot), = spec.margins.items()
-        codes, totals = _margin(data, var, tot, path)
-        new = poststratify_weights(w, codes, totals)
-        return new, PostStrata(codes, w, new) if record else None
+        (m,) = margins
+        new = poststratify_weights(w, m.codes, m.totals)
+        return new, PostStrata(m.codes, w, new) if record else None
     if spec.method == "rake":
-        margins = [_margin(data, var, tot, path) for var, tot in spec.margins.items()]
+        pairs = [(m.codes, m.totals) for m in margins]
         if not record:
-            return rake_weights(w, margins, spec.epsilon, spec.maxit), None
-        new, steps = rake_weights(w, margins, spec.epsilon, spec.maxit, record=True)
-        return new, Raking(tuple((c, s) for (c, _), s in zip(margins, steps)))
-    mm, pop = model_matrix(data, spec.margins, path)
+            return rake_weights(w, pairs, spec.epsilon, spec.maxit), None
+        new, steps = rake_weights(w, pairs, spec.epsilon, spec.maxit, record=True)
+        return new, Raking(tuple((m.codes, s) for m, s in zip(margins, steps)))
+    mm, pop = matrix
     if spec.method == "linear" and not np.isfinite(spec.bounds).any():
         g = _linear_g(mm, w, pop)
     else:

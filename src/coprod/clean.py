@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .codebook import VarSpec, did_you_mean, group_specs, labels, norm_code
+from .codebook import VarSpec, did_you_mean, group_column_error, group_specs, labels, norm_code
 from .errors import ConfigError, DataError
 from .io import read_raw
 from .wording import GROUP
@@ -396,10 +396,9 @@ def clean_survey(cb: dict, root: str | Path = ".", threshold: str = "often",
     Groups come one file each, or several from one file with ``where:``; each file is read once.
     The group of each row is in ``group_column`` (config: groups.column).
     """
-    if group_column in cb["variables"] or group_column in (cb.get("derived") or {}) \
-            or group_column in (cb.get("outcomes") or {}):
-        raise ConfigError(f"config: groups.column: '{group_column}' is also a variable of the "
-                          "codebook; name the group column differently")
+    clash = group_column_error(cb, group_column)
+    if clash:
+        raise ConfigError(clash)
     root = Path(root)
     log = Log(group_column)
     names = list(groups or cb["groups"])
@@ -490,7 +489,9 @@ def _check_replicates(table: pd.DataFrame, name: str, problems: list) -> None:
 def table_metadata(cb: dict, threshold: str, group_column: str = GROUP,
                    group_label: str | None = None) -> dict:
     id_col = next((n for n, v in cb["variables"].items() if v.get("role") == "id"), None)
-    label = group_label or cb.get("group_label") or group_column.capitalize()
+    from .names import group_label as word
+
+    label = word(group_label, cb, group_column)
     return {"labels": {**labels(cb), group_column: label}, "threshold": threshold,
             "survey": cb.get("survey", ""), "group_column": group_column,
             "group_label": label, "id_column": id_col}

@@ -175,6 +175,16 @@ def _check_references(cb: dict, where: str) -> None:
         raise ConfigError("\n".join(errors))
 
 
+def group_column_error(cb: dict, column: str) -> str | None:
+    """The group column may not take the name of a codebook variable (the cleaning writes it
+    beside them); the message, or None."""
+    defined = {*cb["variables"], *(cb.get("derived") or {}), *(cb.get("outcomes") or {})}
+    if column in defined:
+        return (f"config: groups.column: '{column}' is also a variable of the codebook; name "
+                "the group column differently")
+    return None
+
+
 def _indicator_errors(name: str, d: dict, variables: dict, where: str) -> list[str]:
     """A 0/1 indicator needs a category variable and some of its levels."""
     v = variables.get(d["indicator"])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from .codebook import QUOTE_HINT, did_you_mean, schema_errors
+from .codebook import QUOTE_HINT, did_you_mean, group_column_error, schema_errors
 from .designspec import key_errors
 from .errors import ConfigError
 from .names import GROUP, POOLED
@@ -58,10 +58,9 @@ def check_config(config: dict, cb: dict) -> None:
     """Cross-check config against the codebook; raise one ConfigError listing every problem."""
     errs: list[str] = []
     gcol = group_column(config)
-    defined = {*cb["variables"], *(cb.get("derived") or {}), *(cb.get("outcomes") or {})}
-    if gcol in defined:
-        errs.append(f"config: groups.column: '{gcol}' is also a variable of the codebook; name "
-                    "the group column differently")
+    clash = group_column_error(cb, gcol)
+    if clash:
+        errs.append(clash)
     cols = column_levels(cb, gcol)
     names = list(cols)
     m = config["models"]
@@ -166,23 +165,13 @@ _TRANSLITERATE = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "�
 def _totals_errors(cal: dict, cols: dict) -> list[str]:
     """The calibration totals against the codebook's levels, before any job runs (csv module:
     the start-up check reads no data with pandas)."""
-    import csv
+    from .designspec import read_totals, totals_error
 
     path = cal["totals"]
-    with open(path, newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    if not rows or not {"variable", "level", "total"} <= set(rows[0]):
-        return [f"config: {path}: needs the columns variable, level, total"]
-    errs, totals = [], {}
-    for i, r in enumerate(rows, 2):
-        try:
-            t = float(r["total"])
-        except (TypeError, ValueError):
-            t = float("nan")
-        if not t >= 0:
-            errs.append(f"config: {path}: row {i}: total {r['total']!r} of {r['variable']} "
-                        f"{r['level']!r} is not a non-negative number")
-        totals.setdefault(r["variable"], {})[r["level"]] = t
+    totals, errs = read_totals(path)
+    errs = [f"config: {e}" for e in errs]
+    if not totals:
+        return errs
     for var in cal.get("variables") or []:
         if var not in totals:
             errs.append(f"config: {path}: no totals for '{var}' (design.calibration.variables)")
@@ -195,11 +184,8 @@ def _totals_errors(cal: dict, cols: dict) -> list[str]:
                         f"{', '.join(levels)}){did_you_mean(extra[0], levels)}")
         if missing:
             errs.append(f"config: {path}: no total for level(s) {missing} of '{var}'")
-    sums = {v: sum(totals[v].values()) for v in cal.get("variables") or [] if v in totals}
-    if len(set(round(x, 6) for x in sums.values())) > 1:
-        errs.append(f"config: {path}: the margins add up to different populations ("
-                    + ", ".join(f"{v}: {x:g}" for v, x in sums.items()) + ")")
-    return errs
+    mismatch = totals_error(totals, cal.get("variables") or [], path)
+    return errs + ([f"config: {mismatch}"] if mismatch else [])
 
 
 def slug(name: str) -> str:

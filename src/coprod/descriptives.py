@@ -20,14 +20,10 @@ from scipy.special import expit
 
 from . import dist
 from .errors import ConfigError, DataError, ModelError
+from .io import group_column as _group_col
 from .replicate import ReplicateDesign
-from .wording import GROUP
 
 log = logging.getLogger("coprod.descriptives")
-
-
-def _group_col(data: pd.DataFrame) -> str:
-    return data.attrs.get("group_column") or GROUP
 PREVALENCE_COLUMNS = ["group", "outcome", "kind", "domain", "label", "n", "events", "estimate",
                       "std_error", "conf_low", "conf_high", "note", "deff", "n_effective"]
 DESCRIPTIVE_COLUMNS = ["group", "group_n", "variable", "label", "level", "stat", "n", "estimate",
@@ -77,9 +73,7 @@ def svy_mean(y, data: pd.DataFrame, design: dict, domain=None, conf_level: float
         df = len(rows) - 1
         se = float(np.std(yy, ddof=1) / np.sqrt(len(rows))) if df > 0 else np.nan
     elif isinstance(d, ReplicateDesign):  # the mean of each replicate, as R's svymean
-        W = d.repweights[rows]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            thetas = (W.T @ yy) / W.sum(axis=0)
+        thetas = d.means(rows, yy)
         se = float(np.sqrt(d.variance(thetas, [mean])[0, 0]))
         df = d.degf(rows)
         if d.discarded(thetas):
@@ -182,9 +176,8 @@ def _replicate_proportion(d, rows, yy, p) -> tuple[float, int, float]:
     """Replicate variance of logit(p) (the interval: svyciprop's logit method refits the
     intercept-only model per replicate, which is logit of each replicate's share), the df, and
     the replicate SE of p itself (svymean's)."""
-    W = d.repweights[rows]
+    p_r = d.means(rows, yy)
     with np.errstate(divide="ignore", invalid="ignore"):
-        p_r = (W.T @ yy) / W.sum(axis=0)
         logit_r = np.log(p_r / (1 - p_r))
         var = float(d.variance(logit_r, [np.log(p / (1 - p))])[0, 0])
     se_p = float(np.sqrt(d.variance(p_r, [p])[0, 0]))

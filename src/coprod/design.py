@@ -118,7 +118,10 @@ class SurveyDesign(DomainMixin):
                           strata=c.get("strata"), psu=c.get("psu"), fpc=c.get("fpc"),
                           ssu=c.get("ssu"), fpc2=c.get("fpc2"), lonely_psu=self.lonely_psu,
                           deff=self.deff, keep_data=True)
-        out = _recalibrate(out, self.calibration)
+        if self.calibration:
+            from .calibrate import recalibrate
+
+            out = recalibrate(out, out.data, self.calibration)
         return out if self.in_domain is None else replace(out, in_domain=self.in_domain[keep])
 
     def describe(self) -> str:
@@ -150,15 +153,6 @@ class SurveyDesign(DomainMixin):
 
 
 Design = SurveyDesign  # the name earlier versions used
-
-
-def _recalibrate(design, calibration: tuple):
-    """A design rebuilt on a subset of rows, calibrated as the original was (to its totals)."""
-    from .calibrate import calibrate
-
-    for spec in calibration:
-        design = calibrate(design, design.data, spec)
-    return design
 
 
 def _column(data: pd.DataFrame, name: str, role: str) -> pd.Series:

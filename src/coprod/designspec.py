@@ -75,6 +75,12 @@ def _replicate_errors(design: dict) -> list[str]:
     return errors
 
 
+def weighted(design: dict) -> bool:
+    """Do the estimates use unequal weights? (weights given, or weights calibrated to totals:
+    "weighted %" in tables, figures and the report.)"""
+    return bool(design.get("weights") or design.get("calibration"))
+
+
 def variance_kind(*, fpc: bool, ssu: bool) -> str:
     """The Taylor variance a design implies, in words (R's rules: a second stage counts only
     with first-stage population sizes)."""
@@ -106,3 +112,43 @@ def design_columns(design: dict, columns=()) -> list[str]:
         rx = re.compile(replicate_pattern(design["replicates"]))
         cols += [c for c in columns if rx.fullmatch(str(c))]
     return cols
+
+
+GRAND_TOTAL = ("Intercept", "(Intercept)", "total")  # variable names of a grand-total row
+
+
+def read_totals(path) -> tuple[dict, list[str]]:
+    """A calibration totals CSV (columns variable, level, total) as {variable: {level: total}},
+    and one message per row whose total is not a non-negative number. Read with the csv module:
+    the start-up check and the estimates read it alike, and start-up pays for no pandas."""
+    import csv
+    import math
+
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows or not {"variable", "level", "total"} <= set(rows[0]):
+        return {}, [f"{path}: needs the columns variable, level, total"]
+    totals: dict = {}
+    errors = []
+    for i, r in enumerate(rows, 2):
+        try:
+            t = float(r["total"])
+        except (TypeError, ValueError):
+            t = float("nan")
+        if not (math.isfinite(t) and t >= 0):
+            errors.append(f"{path}: row {i}: total {r['total']!r} of {r['variable']} "
+                          f"{r['level']!r} is not a non-negative number")
+        totals.setdefault(r["variable"], {})[r["level"]] = t
+    return totals, errors
+
+
+def totals_error(totals: dict, variables, path) -> str | None:
+    """Every margin (and the grand total, if given) must add up to the same population."""
+    grand = next((sum(totals[k].values()) for k in GRAND_TOTAL if k in totals), None)
+    sums = {v: sum(totals[v].values()) for v in variables if v in totals}
+    values = ([grand] if grand is not None else []) + list(sums.values())
+    if any(abs(x - values[0]) > 1e-9 * max(abs(values[0]), 1) for x in values):
+        parts = ([f"grand total: {grand:g}"] if grand is not None else []) + [
+            f"{v}: {x:g}" for v, x in sums.items()]
+        return f"{path}: the margins add up to different populations ({', '.join(parts)})"
+    return None

@@ -253,3 +253,10 @@ def group_outputs(outputs: dict) -> dict[str, dict[str, str]]:
         stem, fmt_ = key.rsplit("_", 1)
         out.setdefault(stem, {})[fmt_] = str(path)
     return out
+
+
+def group_column(table: pd.DataFrame) -> str:
+    """The group column of a clean table (its metadata names it; `group` for a table without)."""
+    from .names import GROUP
+
+    return table.attrs.get("group_column") or GROUP

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .errors import CoprodError, ModelError
 from .formula import Aliases, build_formula, set_reference_levels, term_parts  # noqa: F401 (term_parts re-exported: it lived here)
+from .io import group_column as group_of  # noqa: F401 (re-exported)
 from .wording import GROUP, POOLED  # noqa: F401 (re-exported)
 
 log = logging.getLogger("coprod.models")
@@ -32,11 +33,6 @@ def term_label(term: str, labels: dict) -> str:
         return "Intercept"
     name = labels.get(var, var)
     return f"{name}: {level}" if level else name
-
-
-def group_of(table: pd.DataFrame) -> str:
-    """The group column of a clean table (its metadata names it)."""
-    return table.attrs.get("group_column") or GROUP
 
 
 def sample_covariates(covariates: list[str], sample: str, table: pd.DataFrame,
@@ -59,12 +55,11 @@ def domain_mask(table: pd.DataFrame, sample: str, group: str | None = None):
     return mask
 
 
-def model_frame(table: pd.DataFrame, outcomes: list[str], covariates: list[str], design: dict,
+def model_frame(table: pd.DataFrame, outcomes: list[str], covariates: list[str],
                 reference_levels: dict, extra: tuple = ()) -> pd.DataFrame:
-    """The columns the models need, outcomes as float 0/1, reference levels first."""
-    from .designspec import design_columns
-
-    cols = [*outcomes, *covariates, group_of(table), *extra, *design_columns(design)]
+    """The columns the models need, outcomes as float 0/1, reference levels first (the design's
+    columns are not among them: the job's design is built once, by :func:`job_design`)."""
+    cols = [*outcomes, *covariates, group_of(table), *extra]
     df = table[list(dict.fromkeys(c for c in cols if c))].copy()
     df.attrs = {"group_column": group_of(table)}
     for o in outcomes:
@@ -105,7 +100,7 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
     and a read of the clean table per model). Each model still fails on its own.
     """
     covs = sample_covariates(covariates, sample, table, group_effects)
-    df = model_frame(table, list(outcomes), covs, design, reference_levels)
+    df = model_frame(table, list(outcomes), covs, reference_levels)
     al = Aliases(df.columns)
     frame = al.frame(df)
     if built is None:
@@ -154,11 +149,8 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
 
     formula = build_formula(al[outcome], [al[c] for c in covs], frame)
     ident = {"outcome": outcome, "sample": sample}
-    variables = [outcome, *covs]
-    missing, excluded_by = _missing_by_variable(frame, al, variables, domain)
-    n_excluded = int((missing & _in(domain, len(missing))).sum())
-    if design.get("incomplete", "keep") == "drop" and missing.any():
-        frame, built, domain = _complete_cases(frame, built, domain, ~missing)
+    frame, built, domain, n_excluded, excluded_by = _incomplete_rule(
+        frame, al, [outcome, *covs], built, domain, design)
     res = fit_svy_logit(frame, formula, design=built, domain=domain,
                         model_based=design.get("model_based", False), conf_level=conf_level)
     res.stats["n_excluded_missing"] = n_excluded
@@ -213,6 +205,17 @@ def _missing_by_variable(frame: pd.DataFrame, al: Aliases, variables: list[str],
     text = "; ".join(f"{v}: {int((m & inside).sum())}" for v, m in miss.items()
                      if (m & inside).any())
     return anym, text
+
+
+def _incomplete_rule(frame, al, variables, built, domain, design: dict):
+    """design.incomplete for one model: the respondents of its sample missing one of its
+    variables are counted (in all, and by variable) and, under ``drop``, leave the data, the
+    design and the domain. Returns (frame, design, domain, excluded, excluded_by)."""
+    missing, excluded_by = _missing_by_variable(frame, al, variables, domain)
+    n_excluded = int((missing & _in(domain, len(missing))).sum())
+    if design.get("incomplete", "keep") == "drop" and missing.any():
+        frame, built, domain = _complete_cases(frame, built, domain, ~missing)
+    return frame, built, domain, n_excluded, excluded_by
 
 
 def _complete_cases(frame: pd.DataFrame, built, domain, keep):
@@ -279,7 +282,7 @@ def _contrast_table(table: pd.DataFrame, *, sample, outcomes, covariates, refere
     covs = sample_covariates(covariates, sample, table, group_effects)
     a, b = outcomes
     id_col = table.attrs.get("id_column")  # None: respondents are rows
-    df = model_frame(table, [a, b], covs, design, reference_levels,
+    df = model_frame(table, [a, b], covs, reference_levels,
                      extra=(id_col,) if id_col else ())
     al = Aliases(df.columns)
     frame = al.frame(df)
@@ -288,10 +291,8 @@ def _contrast_table(table: pd.DataFrame, *, sample, outcomes, covariates, refere
         built = job_design(table, design, reference_levels)
     try:
         domain = domain_mask(df, sample)
-        missing, _ = _missing_by_variable(frame, al, [a, b, *covs], domain)
-        n_incomplete = int((missing & _in(domain, len(missing))).sum())
-        if design.get("incomplete", "keep") == "drop" and missing.any():
-            frame, built, domain = _complete_cases(frame, built, domain, ~missing)
+        frame, built, domain, n_incomplete, _ = _incomplete_rule(
+            frame, al, [a, b, *covs], built, domain, design)
         tidy, info = contrast_test(
             frame, outcomes=(al[a], al[b]), rhs=rhs, id_col=al[id_col] if id_col else None,
             design=built, domain=domain, conf_level=conf_level)

@@ -66,12 +66,11 @@ class ReplicateDesign(DomainMixin):
                       data=data,
                       in_domain=None if self.in_domain is None else self.in_domain[keep])
         if self.calibration:  # calibrate the kept rows' original weights anew
-            from .calibrate import calibrate
+            from .calibrate import recalibrate
 
             out = replace(out, weights=self.weights_before[keep],
                           repweights=self.repweights_before[keep], calibration=())
-            for spec in self.calibration:
-                out = calibrate(out, data, spec)
+            out = recalibrate(out, data, self.calibration)
         return out
 
     def degf(self, rows: np.ndarray) -> int:
@@ -84,6 +83,13 @@ class ReplicateDesign(DomainMixin):
         if key not in cache:
             cache[key] = replicate_rank(self.rows_of(rows)) - 1
         return cache[key]
+
+    def means(self, rows: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Each replicate's weighted mean of ``y`` (the values of ``rows``), as R's svymean;
+        NaN for a replicate without weight there."""
+        W = self.rows_of(rows)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (W.T @ y) / W.sum(axis=0)
 
     def rows_of(self, rows: np.ndarray) -> np.ndarray:
         """The replicate weights of ``rows``, without a copy when they are all the rows."""

@@ -24,6 +24,7 @@ import pandas as pd
 import yaml
 
 from .codebook import did_you_mean
+from .designspec import weighted as is_weighted
 from .errors import ConfigError
 from .io import table_meta
 from .wording import POOLED, default_table_title, resolve_grouping  # noqa: F401 (re-exported)
@@ -184,10 +185,11 @@ def default_title(subject: str, survey: str | None = None) -> str:
 
 def group_word(config: dict, codebook: dict | None = None) -> str:
     """The word for the groups: groups.label, else the codebook's group_label, else the group
-    column's name (the rule of workflow/rules/common.smk)."""
+    column's name (coprod.names.group_label)."""
+    from .names import group_label
+
     g = config.get("groups") or {}
-    return (g.get("label") or (codebook or {}).get("group_label")
-            or str(g.get("column") or "group").capitalize())
+    return group_label(g.get("label"), codebook, g.get("column"))
 
 
 def _codebook_of(config: dict) -> dict:
@@ -817,7 +819,7 @@ def _summary(prevalence, coefficients, fit, findings_checked, *, config: dict, s
                         read_results(findings_checked) if findings_checked else None,
                         compare=settings["figures"]["compare"],
                         sample=settings["figures"]["forest_sample"], words=settings["words"],
-                        labels=labels, weighted=bool(config["design"].get("weights")),
+                        labels=labels, weighted=is_weighted(config["design"]),
                         group_column=grouping["column"],
                         stat=variance_wording(config["design"])["stat"],
                         flags_path=str(Path(fit).with_name("flags.csv")),
@@ -833,7 +835,7 @@ def _captions(names: list[str], config: dict, settings: dict, grp: dict, n_group
     from .wording import variance_wording
 
     kw = dict(group_label=grp["label"], pct=_pct(config), subject=settings["subject"],
-              weighted=bool(config["design"].get("weights")),
+              weighted=is_weighted(config["design"]),
               ci=variance_wording(config["design"])["ci"], n_groups=n_groups,
               n_outcomes=len(settings["figures"]["compare"]),
               models=models_phrase(settings["figures"]["forest_sample"], grp, n_groups,

@@ -13,6 +13,7 @@ from pathlib import Path
 from .codebook import check_files, load_codebook
 from .config import check_config, check_config_schema, column_levels, sample_slugs
 from .errors import ConfigError
+from .names import group_label
 
 
 def check_project(config: dict, validate=None) -> dict:
@@ -34,9 +35,7 @@ def check_project(config: dict, validate=None) -> dict:
     writable(os.path.normpath(str(config.get("results", "results"))))
     groups = config.get("groups") or {}
     column = groups.get("column") or "group"
-    grouping = {"column": column,
-                "label": groups.get("label") or codebook.get("group_label")
-                or column.capitalize()}
+    grouping = {"column": column, "label": group_label(groups.get("label"), codebook, column)}
     samples = sample_slugs(config["models"]["samples"])
     levels = column_levels(codebook, column)
     report = report_settings(config, levels)

@@ -4,6 +4,7 @@
 import os
 import sys
 
+from coprod.designspec import weighted
 from coprod.report import figure_names, table_names
 
 report: "../report/workflow.rst"
@@ -18,7 +19,7 @@ FIGURE_FORMATS = REPORT["figures"]["formats"]
 TABLES = table_names(REPORT, contrast=bool(config["models"].get("contrast")))
 TABLE_FORMATS = ["csv", "tex", "html"]
 # calibrated weights are weights even when the data came unweighted
-WEIGHTED = bool(config["design"].get("weights") or config["design"].get("calibration"))
+WEIGHTED = weighted(config["design"])
 MODEL_SETTINGS = {
     "design": design_params(),
     "grouping": {**GROUPING, "effects": config["models"]["group_effects"]},
