@@ -23,6 +23,7 @@
 # PSU BB-05 has no complete row: kept in the design it still counts in stratum BB's variance
 # (with zero totals), dropped it does not, so keep and drop differ in their standard errors.
 suppressMessages(library(survey))
+source("tools/golden_terms.R")  # model_terms(): one row per coefficient
 options(survey.lonely.psu = "fail")   # every stratum keeps >= 2 PSUs with complete rows
 d <- read.csv("tests/data/golden/missing_survey.csv", stringsAsFactors = FALSE)
 d$country <- factor(d$country, levels = c("AA", "BB", "CC"))
@@ -36,24 +37,11 @@ fit <- function(formula, design)
 
 out <- list()
 add_model <- function(case, outcome, m) {
-  se <- sqrt(diag(vcov(m)))
-  assign <- attr(model.matrix(m), "assign")
-  labels <- attr(terms(m), "term.labels")
-  n <- sum(m$prior.weights > 0)
-  stopifnot(n == nobs(m))
-  for (j in seq_along(coef(m))) {
-    t <- names(coef(m))[j]
-    if (assign[j] == 0) {
-      variable <- "Intercept"; level <- ""
-    } else {
-      variable <- labels[assign[j]]
-      level <- if (variable %in% names(m$xlevels)) substring(t, nchar(variable) + 1) else ""
-    }
-    out[[length(out) + 1]] <<- data.frame(case = case, outcome = outcome, term = t,
-                                          variable = variable, level = level,
-                                          estimate = coef(m)[[j]], std_error = se[[j]],
-                                          df_resid = m$df.residual, n = n)
-  }
+  r <- model_terms(m)
+  out[[length(out) + 1]] <<- data.frame(case = case, outcome = outcome, term = r$term,
+                                        variable = r$variable, level = r$level,
+                                        estimate = r$estimate, std_error = r$std_error,
+                                        df_resid = r$df, n = r$n)
 }
 
 full <- make_design(d)

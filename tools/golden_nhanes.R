@@ -30,6 +30,7 @@
 #   prevalence_<code> svyby(~HI_CHOL, ~race, design, svymean, na.rm = TRUE), one row per race
 #                     (term and variable "HI_CHOL", level the race label)
 suppressMessages(library(survey))
+source("tools/golden_terms.R")  # model_terms(): one row per coefficient
 options(survey.lonely.psu = "fail")
 d <- read.csv("data/examples/nhanes.csv", stringsAsFactors = FALSE)
 d$agecat <- factor(d$agecat, levels = c("(0,19]", "(19,39]", "(39,59]", "(59,Inf]"))
@@ -53,21 +54,8 @@ add <- function(case, term, variable, level, est, se, df, n)
                                         variable = variable, level = level, estimate = est,
                                         std_error = se, df_resid = df, n = n)
 add_model <- function(case, m) {
-  se <- sqrt(diag(vcov(m)))
-  assign <- attr(model.matrix(m), "assign")
-  labels <- attr(terms(m), "term.labels")
-  n <- sum(m$prior.weights > 0)
-  stopifnot(n == nobs(m))
-  for (j in seq_along(coef(m))) {
-    t <- names(coef(m))[j]
-    if (assign[j] == 0) {
-      variable <- "Intercept"; level <- ""
-    } else {
-      variable <- labels[assign[j]]
-      level <- if (variable %in% names(m$xlevels)) substring(t, nchar(variable) + 1) else ""
-    }
-    add(case, t, variable, level, coef(m)[[j]], se[[j]], m$df.residual, n)
-  }
+  r <- model_terms(m)
+  add(case, r$term, r$variable, r$level, r$estimate, r$std_error, r$df, r$n)
 }
 
 full <- make_design(d)

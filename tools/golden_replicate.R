@@ -19,6 +19,7 @@
 # are drawn after set.seed(2026): rerunning gives identical files. The tests read the CSVs;
 # they never need R. Made with R 4.2.2 and survey 4.1.1 (printed when the script runs).
 suppressMessages(library(survey))
+source("tools/golden_terms.R")  # model_terms(): one row per coefficient
 options(survey.lonely.psu = "fail")
 GOLDEN <- "tests/data/golden"
 d <- read.csv(file.path(GOLDEN, "replicate_survey.csv"), stringsAsFactors = FALSE)
@@ -137,22 +138,9 @@ add_row <- function(case, type, mse, estimator, outcome, term, variable, level, 
                                         variable = variable, level = level, estimate = est,
                                         std_error = se, df = df, n = n)
 add_model <- function(case, type, mse, m) {
-  se <- sqrt(diag(vcov(m)))
-  assign <- attr(model.matrix(m), "assign")
-  labels <- attr(terms(m), "term.labels")
-  n <- sum(m$prior.weights > 0)
-  stopifnot(n == nobs(m))
-  for (j in seq_along(coef(m))) {
-    t <- names(coef(m))[j]
-    if (assign[j] == 0) {
-      variable <- "Intercept"; level <- ""
-    } else {
-      variable <- labels[assign[j]]
-      level <- if (variable %in% names(m$xlevels)) substring(t, nchar(variable) + 1) else ""
-    }
-    add_row(case, type, mse, "model", "individual", t, variable, level, coef(m)[[j]], se[[j]],
-            m$df.residual, n)
-  }
+  r <- model_terms(m)
+  add_row(case, type, mse, "model", "individual", r$term, r$variable, r$level, r$estimate,
+          r$std_error, r$df, r$n)
 }
 # R's degf of a replicate design is qr(analysis weights, tol = 1e-5)$rank - 1; check that the
 # rank is clear-cut (singular values relative to the largest: all kept ones > 1e-5, the rest
