@@ -5,7 +5,8 @@ Layers, lowest first; a module may import only from its own layer or below:
   base        errors, dist, designspec, formula, simulate, sources, runner, wording, names
   data        io, codebook, config, clean
   design      design, calibrate, replicate, designconfig, variance
-  estimation  modelframe, survey, margins, contrast, models, descriptives
+  estimation  families, modelframe, survey, ordinal, termtests, margins, contrast, models,
+              descriptives
   stages      stages
   output      tables, figures, findings, report
   start-up    startup (every check before any job runs: it uses them all)
@@ -23,7 +24,8 @@ LAYERS = [
      "names", "__init__"},
     {"io", "codebook", "config", "clean"},
     {"design", "calibrate", "replicate", "designconfig", "variance"},
-    {"modelframe", "survey", "margins", "contrast", "models", "descriptives"},
+    {"families", "modelframe", "survey", "ordinal", "termtests", "margins", "contrast",
+     "models", "descriptives"},
     {"stages"},
     {"tables", "figures", "findings", "report"},
     {"startup"},

@@ -11,7 +11,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .codebook import VarSpec, did_you_mean, group_column_error, group_specs, labels, norm_code
+from .codebook import (
+    VarSpec,
+    did_you_mean,
+    group_column_error,
+    group_specs,
+    labels,
+    norm_code,
+    outcome_kind,
+)
 from .errors import ConfigError, DataError
 from .io import read_raw
 from .wording import GROUP
@@ -232,6 +240,14 @@ def derive(df: pd.DataFrame, cb: dict, threshold: str) -> pd.DataFrame:
             new[name] = _any_level(full, d["any_of"], d["level"])
         full = full.assign(**{name: new[name]})
     for name, o in (cb.get("outcomes") or {}).items():
+        if "highest_of" in o:
+            new[name] = _highest(full, o["highest_of"])
+            full = full.assign(**{name: new[name]})
+            continue
+        if "count_of" in o:
+            new[name] = _count(full, o["count_of"], o.get("threshold", threshold))
+            full = full.assign(**{name: new[name]})
+            continue
         if "items" in o:
             parts = [_at_or_above(full[i], o.get("threshold", threshold), i) for i in o["items"]]
         elif "outcomes" in o:
@@ -263,6 +279,30 @@ def _at_or_above(s: pd.Series, threshold: str, name: str) -> pd.Series:
                           f"(levels: {', '.join(levels)}){did_you_mean(threshold, levels)}")
     rank = s.cat.codes.astype("float64").where(s.notna())
     return (rank >= levels.index(threshold)).astype("Float64").where(s.notna())
+
+
+def _highest(df: pd.DataFrame, items: list[str]) -> pd.Series:
+    """The highest level answered among ordered items (missing when none is answered): an
+    ordinal outcome whose cut at the threshold is the 0/1 outcome of the same items."""
+    levels = list(df[items[0]].cat.categories)
+    codes = np.column_stack([df[i].cat.codes.to_numpy() for i in items]).max(axis=1)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=levels, ordered=True),
+                     index=df.index)
+
+
+def _count(df: pd.DataFrame, parts: list[str], threshold: str) -> pd.Series:
+    """How many of the items are at or above the threshold, or the sum of 0/1 or count
+    outcomes, over the answered ones (missing when none is answered)."""
+    cols = []
+    for part in parts:
+        s = df[part]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            cols.append(_at_or_above(s, threshold, part).astype("float64"))
+        else:
+            cols.append(s.astype("float64"))
+    block = pd.concat(cols, axis=1)
+    total = block.sum(axis=1, min_count=1)
+    return total.astype("Int16")
 
 
 def _any_positive(parts) -> pd.Series:
@@ -460,9 +500,13 @@ def validate_clean(table: pd.DataFrame, cb: dict, group_column: str = GROUP) -> 
         elif s.type == "numeric" and not s.role and s.valid_range:
             lo, hi = s.valid_range
             bad(name, col.notna() & ((col < lo) | (col > hi)), f"is outside {lo}-{hi}")
-    for name in cb.get("outcomes") or {}:
+    for name, o in (cb.get("outcomes") or {}).items():
         col = table[name]
-        bad(name, col.notna() & ~col.isin([0, 1]), "is not 0/1")
+        kind = outcome_kind(o)
+        if kind == "binary":
+            bad(name, col.notna() & ~col.isin([0, 1]), "is not 0/1")
+        elif kind == "count":
+            bad(name, col.notna() & (col < 0), "is a negative count")
     id_col = next((n for n, s in specs.items() if s.role == "id"), None)
     if id_col is not None:
         bad(id_col, table.duplicated([group_column, id_col], keep=False),

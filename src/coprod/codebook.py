@@ -165,6 +165,7 @@ def _check_references(cb: dict, where: str) -> None:
                         errors.append(f"{where}: outcomes.{name}.positive: '{p}' is not a level of "
                                       f"'{o['variable']}' (levels: {', '.join(lv)})"
                                       f"{did_you_mean(p, lv)}")
+        errors += _scale_errors(name, o, variables, outcome_known, cb, where)
         for sub in o.get("outcomes", []):
             if sub not in outcome_known:
                 errors.append(f"{where}: outcomes.{name}: '{sub}' must be an outcome defined "
@@ -173,6 +174,62 @@ def _check_references(cb: dict, where: str) -> None:
         outcome_known.add(name)
     if errors:
         raise ConfigError("\n".join(errors))
+
+
+def outcome_kind(o: dict) -> str:
+    """What a codebook outcome is: "ordinal" (highest_of), "count" (count_of) or "binary"."""
+    return "ordinal" if "highest_of" in o else "count" if "count_of" in o else "binary"
+
+
+def _scale_errors(name: str, o: dict, variables: dict, known: set, cb: dict, where: str
+                  ) -> list[str]:
+    """highest_of / count_of: items must be ordered categories (highest_of: with the same
+    levels) or outcomes defined above of a kind that fits."""
+    errors: list[str] = []
+    key = "highest_of" if "highest_of" in o else "count_of" if "count_of" in o else None
+    if key is None:
+        return errors
+    outcomes = cb.get("outcomes") or {}
+    levels = []
+    for part in o[key]:
+        if part in known:
+            kind = outcome_kind(outcomes[part])
+            fits = kind == "ordinal" if key == "highest_of" else kind in ("binary", "count")
+            if not fits:
+                errors.append(f"{where}: outcomes.{name}.{key}: outcome '{part}' is {kind}; "
+                              + ("highest_of takes items or ordinal outcomes" if
+                                 key == "highest_of" else "count_of takes items, 0/1 or count "
+                                 "outcomes"))
+            elif key == "highest_of":
+                levels.append(tuple(outcome_levels(part, cb)))
+            continue
+        var = variables.get(part)
+        if var is None:
+            errors.append(f"{where}: outcomes.{name}.{key}: unknown item '{part}'"
+                          f"{did_you_mean(part, [*variables, *known])}")
+        elif var.get("type") != "category" or not var.get("ordered"):
+            errors.append(f"{where}: outcomes.{name}.{key}: item '{part}' must be an ordered "
+                          "category")
+        else:
+            levels.append(tuple(variable_levels(var)))
+    if key == "highest_of" and len(set(levels)) > 1:
+        errors.append(f"{where}: outcomes.{name}.highest_of: the items have different levels "
+                      f"({' / '.join(', '.join(lv) for lv in dict.fromkeys(levels))}); the "
+                      "highest level needs one scale")
+    if key == "highest_of" and levels and len(levels[0]) < 3:
+        errors.append(f"{where}: outcomes.{name}.highest_of: {len(levels[0])} levels "
+                      f"({', '.join(levels[0])}); an ordinal outcome needs at least 3 (use "
+                      "`items` for a 0/1 outcome)")
+    return errors
+
+
+def outcome_levels(name: str, cb: dict) -> list[str]:
+    """The ordered levels of a highest_of outcome (those of its first item, followed down)."""
+    o = cb["outcomes"][name]
+    first = o["highest_of"][0]
+    if first in (cb.get("outcomes") or {}):
+        return outcome_levels(first, cb)
+    return list(variable_levels(cb["variables"][first]))
 
 
 def group_column_error(cb: dict, column: str) -> str | None:

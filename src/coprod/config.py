@@ -11,7 +11,14 @@ from pathlib import Path
 
 import yaml
 
-from .codebook import QUOTE_HINT, did_you_mean, group_column_error, schema_errors
+from .codebook import (
+    QUOTE_HINT,
+    did_you_mean,
+    group_column_error,
+    outcome_kind,
+    outcome_levels,
+    schema_errors,
+)
 from .designspec import key_errors
 from .errors import ConfigError
 from .names import GROUP, POOLED
@@ -49,9 +56,77 @@ def column_levels(cb: dict, group: str = DEFAULT_GROUP) -> dict[str, list | None
             out[name] = [other[0] if len(other) == 1 else f"not {d['level']}", d["level"]]
         else:
             out[name] = None
-    for name in cb.get("outcomes") or {}:
-        out[name] = None
+    for name, o in (cb.get("outcomes") or {}).items():
+        out[name] = outcome_levels(name, cb) if outcome_kind(o) == "ordinal" else None
     return out
+
+
+def outcome_families(outcomes: list) -> dict[str, str]:
+    """{outcome: family} from ``models.outcomes`` (a name, or ``{name: family}``)."""
+    out: dict[str, str] = {}
+    for entry in outcomes:
+        if isinstance(entry, dict):
+            out.update({str(k): str(v) for k, v in entry.items()})
+        else:
+            out[str(entry)] = "logit"
+    return out
+
+
+def normalise_outcomes(config: dict) -> None:
+    """``models.outcomes`` keeps the 0/1 outcomes (what the tables, figures and claims read);
+    ``models.families`` gets every modelled outcome with its family, in the config's order."""
+    m = config["models"]
+    if "families" in m:  # already done (the config object is shared)
+        return
+    fam = outcome_families(m["outcomes"])
+    m["families"] = fam
+    m["outcomes"] = [o for o, f in fam.items() if f == "logit"]
+
+
+def _family_errors(config: dict, cols: dict, cb: dict) -> list[str]:
+    """Each outcome's family fits its column; the scales and joint tests name known things."""
+    m = config["models"]
+    fam = m.get("families") or outcome_families(m["outcomes"])
+    errs = []
+    for name, family in fam.items():
+        if name not in cols:
+            continue
+        levels = cols[name]
+        kind = outcome_kind((cb.get("outcomes") or {}).get(name) or {})
+        if family == "ordinal" and (levels is None or kind == "count"):
+            errs.append(f"config: models.outcomes: '{name}' is declared ordinal but has no "
+                        "ordered levels (define it with highest_of, or as an ordered category, "
+                        "in the codebook)")
+        elif family == "ordinal" and len(levels) < 3:
+            errs.append(f"config: models.outcomes: '{name}' is declared ordinal but has "
+                        f"{len(levels)} levels ({', '.join(levels)}); an ordinal model needs 3 "
+                        "or more")
+        elif family == "ordinal" and name not in (cb.get("outcomes") or {}) and \
+                not (cb["variables"].get(name) or {}).get("ordered"):
+            errs.append(f"config: models.outcomes: '{name}' is declared ordinal but its levels "
+                        "have no order (set `ordered: true` in the codebook)")
+        elif family == "count" and levels is not None:
+            errs.append(f"config: models.outcomes: '{name}' is declared count but is a "
+                        "category; a count model needs a number of things (count_of in the "
+                        "codebook)")
+        elif family == "logit" and kind in ("ordinal", "count"):
+            errs.append(f"config: models.outcomes: '{name}' is {kind}, not 0/1: write "
+                        f"{{{name}: {kind if kind == 'count' else 'ordinal'}}}")
+    for binary, others in (m.get("scales") or {}).items():
+        if fam.get(binary) != "logit":
+            errs.append(f"config: models.scales: '{binary}' is not a 0/1 outcome of "
+                        f"models.outcomes{did_you_mean(binary, list(fam))}")
+        for o in others:
+            if fam.get(o) not in ("ordinal", "count"):
+                errs.append(f"config: models.scales.{binary}: '{o}' is not an ordinal or count "
+                            f"outcome of models.outcomes{did_you_mean(o, list(fam))}")
+    covs = list(m.get("covariates") or [])
+    for test, variables in (m.get("joint_tests") or {}).items():
+        for v in variables:
+            if v not in covs:
+                errs.append(f"config: models.joint_tests.{test}: '{v}' is not one of "
+                            f"models.covariates{did_you_mean(v, covs)}")
+    return errs
 
 
 def check_config(config: dict, cb: dict) -> None:
@@ -64,8 +139,9 @@ def check_config(config: dict, cb: dict) -> None:
     cols = column_levels(cb, gcol)
     names = list(cols)
     m = config["models"]
-    for key in ("outcomes", "covariates"):
-        for name in m[key]:
+    errs += _family_errors(config, cols, cb)
+    for key in ("families", "covariates"):
+        for name in m.get(key) or outcome_families(m["outcomes"]):
             if name not in cols:
                 errs.append(f"config: models.{key}: '{name}' is not a column of the clean table"
                             f"{did_you_mean(name, names)}")

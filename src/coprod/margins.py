@@ -19,6 +19,7 @@ from scipy.special import expit, logit
 from . import dist
 from .errors import ModelError
 from .modelframe import categorical_factors, row_local
+from .ordinal import SvyOlrResult
 from .survey import SvyLogitResult
 
 _AME_COLUMNS = ["variable", "contrast", "estimate", "std_error", "df_resid", "statistic",
@@ -243,9 +244,9 @@ def _average_predictions(result: SvyLogitResult, beta: np.ndarray, w: np.ndarray
         part = cfs[start:start + batch]
         Vm = np.empty((len(part), X.shape[0]))
         for i, (cols, C, inv) in enumerate(part):
-            mu = expit(other + _scatter(C, inv, beta[cols]))
+            mu = result.family.mean(other + _scatter(C, inv, beta[cols]))
             pbar[start + i] = w @ mu
-            np.multiply(w, mu * (1 - mu), out=Vm[i])
+            np.multiply(w, result.family.variance(mu), out=Vm[i])
         G[start:start + len(part)] = Vm @ X
         for i, (cols, C, inv) in enumerate(part):
             G[start + i, cols] = _sums(C, inv, Vm[i])
@@ -294,8 +295,9 @@ def average_marginal_effects(result: SvyLogitResult, variables: list[str] | None
     md = result.model_data
     separated = _separated_variables(result)
     X = result.X
-    mu = expit(X @ beta)
-    s = mu * (1 - mu)
+    fam = result.family
+    mu = fam.mean(X @ beta)
+    s = fam.variance(mu)
     # the counterfactual columns every variable needs, from one call of the formula engine
     requests, plan = [], {}
     for var in variables:
@@ -326,7 +328,7 @@ def average_marginal_effects(result: SvyLogitResult, variables: list[str] | None
             dC = (Cp - Cm) / (2 * h)
             dlin = _scatter(dC, inv, beta[cols])
             est = w @ (s * dlin)
-            grad = (w * s * (1 - 2 * mu) * dlin) @ X
+            grad = (w * s * fam.curvature(mu) * dlin) @ X
             grad[cols] += _sums(dC, inv, w * s)
             rows.append((var, "per unit", est, grad))
         else:
@@ -376,17 +378,148 @@ def predict_margins(result: SvyLogitResult, grid: dict[str, list]) -> pd.DataFra
         cfs = _Counterfactual(result).columns([dict(zip(names, combo)) for combo in combos])
         pbar, G = _average_predictions(result, beta, w, cfs)
     else:
-        mu = expit(result.X @ beta)
-        pbar, G = np.array([w @ mu]), ((w * mu * (1 - mu)) @ result.X)[None, :]
+        mu = result.family.mean(result.X @ beta)
+        pbar, G = (np.array([w @ mu]),
+                   ((w * result.family.variance(mu)) @ result.X)[None, :])
     pred = [float(x) for x in pbar]
     se = [float(np.sqrt(max(g @ V @ g, 0.0))) for g in G]
     pred, se = np.array(pred), np.array(se)
     q = _inference(pred, se, result)["q"]
-    se_logit = se / (pred * (1 - pred))
+    fam = result.family
+    se_link = se / fam.variance(pred)  # the delta method on the link scale (logit or log)
     out = pd.DataFrame(combos, columns=names)
     out["predicted"] = pred
     out["std_error"] = se
+    out["conf_low"] = fam.mean(fam.link(pred) - q * se_link)
+    out["conf_high"] = fam.mean(fam.link(pred) + q * se_link)
+    out["flag"] = "separation" if any(f["flag"] == "separation" for f in result.flags) else ""
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Ordinal models: the probability of each category
+# --------------------------------------------------------------------------------------------
+def _ordinal_average(result: SvyOlrResult, theta: np.ndarray, w: np.ndarray, cfs: list
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """For each counterfactual: the weighted average probability of each category, (c, K),
+    and its gradient in (beta, zeta), (c, K, p + q)."""
+    p = result.n_coef
+    beta, zeta = theta[:p], theta[p:]
+    q = len(zeta)
+    X = result.X
+    other = _other_part(result, beta, cfs[0][0]) if len(cfs[0][0]) else X @ beta
+    pbar = np.empty((len(cfs), q + 1))
+    G = np.empty((len(cfs), q + 1, p + q))
+    for i, (cols, C, inv) in enumerate(cfs):
+        eta = other + (_scatter(C, inv, beta[cols]) if len(cols) else 0.0)
+        cum = expit(zeta[None, :] - eta[:, None])                    # (n, q)
+        dens = cum * (1 - cum)                                        # f at each cut
+        probs = np.diff(np.hstack([np.zeros((len(eta), 1)), cum, np.ones((len(eta), 1))]),
+                        axis=1)
+        pbar[i] = w @ probs
+        f = np.hstack([np.zeros((len(eta), 1)), dens, np.zeros((len(eta), 1))])
+        deta = -(f[:, 1:] - f[:, :-1])                                # dP_k / d eta, (n, K)
+        for k in range(q + 1):
+            v = w * deta[:, k]
+            g = v @ X
+            if len(cols):
+                g[cols] = _sums(C, inv, v)
+            G[i, k, :p] = g
+            G[i, k, p:] = 0.0
+            if k < q:
+                G[i, k, p + k] += w @ dens[:, k]
+            if k > 0:
+                G[i, k, p + k - 1] -= w @ dens[:, k - 1]
+    return pbar, G
+
+
+def _ordinal_rows(result, keys: list[tuple], est: np.ndarray, G: np.ndarray) -> pd.DataFrame:
+    V = result.cov.to_numpy()
+    se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", G, V, G), 0, None))
+    inf = _inference(est, se, result)
+    out = pd.DataFrame(keys, columns=["variable", "contrast", "category"])
+    out["estimate"] = est
+    out["std_error"] = se
+    out["df_resid"] = result.df_resid
+    for k in ("statistic", "p_value", "conf_low", "conf_high"):
+        out[k] = inf[k]
+    out["flag"] = ""
+    return out
+
+
+def ordinal_marginal_effects(result: SvyOlrResult, variables: list[str] | None = None
+                             ) -> pd.DataFrame:
+    """Average marginal effects on the probability of each category of an ordinal model
+    (columns as :func:`average_marginal_effects` plus ``category``): the average derivative
+    for continuous variables (a central difference of the average predictions, step 1e-4 of
+    the variable's SD), the difference from the reference level otherwise; delta-method SEs.
+    The effects on the K categories sum to zero."""
+    _require_spec(result)
+    kinds = variable_kinds(result)
+    variables = list(kinds) if variables is None else list(variables)
+    theta = result.params.to_numpy()
+    w = result.w / result.w.sum()
+    md = result.model_data
+    cf = _Counterfactual(result)
+    keys, ests, grads = [], [], []
+    for var in variables:
+        if kinds[var]["kind"] == "continuous":
+            x = md[var].to_numpy(dtype=float)
+            h = 1e-4 * (np.std(x) if np.std(x) > 0 else 1.0)
+            cfs = cf.columns([{var: h}, {var: -h}], shift=var)
+            pbar, G = _ordinal_average(result, theta, w, cfs)
+            for k, cat in enumerate(result.levels):
+                keys.append((var, "per unit", cat))
+                ests.append((pbar[0, k] - pbar[1, k]) / (2 * h))
+                grads.append((G[0, k] - G[1, k]) / (2 * h))
+        else:
+            ref = kinds[var]["reference"]
+            present = set(md[var].dropna().astype(object)) if not isinstance(
+                md[var].dtype, pd.CategoricalDtype) else set(md[var].dropna().unique())
+            levels = [lv for lv in kinds[var]["levels"] if lv != ref and lv in present]
+            cfs = cf.columns([{var: ref}] + [{var: lv} for lv in levels])
+            pbar, G = _ordinal_average(result, theta, w, cfs)
+            for i, level in enumerate(levels, start=1):
+                for k, cat in enumerate(result.levels):
+                    keys.append((var, f"{level} vs {ref}", cat))
+                    ests.append(pbar[i, k] - pbar[0, k])
+                    grads.append(G[i, k] - G[0, k])
+    if not keys:
+        return pd.DataFrame(columns=[*_AME_COLUMNS[:2], "category", *_AME_COLUMNS[2:]])
+    return _ordinal_rows(result, keys, np.array(ests), np.array(grads))
+
+
+def ordinal_predictions(result: SvyOlrResult, grid: dict[str, list]) -> pd.DataFrame:
+    """Average predicted probability of each category with every respondent set to each
+    combination of ``grid`` (one row per combination and category); intervals on the logit
+    scale, as :func:`predict_margins`."""
+    _require_spec(result)
+    kinds = variable_kinds(result)
+    for var in grid:
+        if var not in kinds:
+            raise ModelError(f"grid variable {var!r} is not on the right-hand side of "
+                             f"{result.formula!r} (model variables: {list(kinds)})")
+    theta = result.params.to_numpy()
+    w = result.w / result.w.sum()
+    names = list(grid)
+    combos = list(itertools.product(*(list(grid[v]) for v in names)))
+    if names:
+        cfs = _Counterfactual(result).columns([dict(zip(names, c)) for c in combos])
+    else:
+        combos = [()]
+        cfs = [(np.zeros(0, dtype=np.int64), np.zeros((1, 0)), None)]
+    pbar, G = _ordinal_average(result, theta, w, cfs)
+    V = result.cov.to_numpy()
+    rows = []
+    for i, combo in enumerate(combos):
+        for k, cat in enumerate(result.levels):
+            g = G[i, k]
+            rows.append((*combo, cat, pbar[i, k], float(np.sqrt(max(g @ V @ g, 0.0)))))
+    out = pd.DataFrame(rows, columns=[*names, "category", "predicted", "std_error"])
+    pred, se = out["predicted"].to_numpy(), out["std_error"].to_numpy()
+    q = _inference(pred, se, result)["q"]
+    se_logit = se / (pred * (1 - pred))
     out["conf_low"] = expit(logit(pred) - q * se_logit)
     out["conf_high"] = expit(logit(pred) + q * se_logit)
-    out["flag"] = "separation" if any(f["flag"] == "separation" for f in result.flags) else ""
+    out["flag"] = ""
     return out

@@ -110,7 +110,7 @@ def _float_matrix(frame: pd.DataFrame) -> np.ndarray:
 
 
 def build_model_frame(data: pd.DataFrame, formula: str, *,
-                      subset: np.ndarray | None = None) -> ModelFrame:
+                      subset: np.ndarray | None = None, binary: bool = True) -> ModelFrame:
     """Parse ``formula`` with formulaic on all rows; rows missing a model variable are dropped.
 
     Categorical levels are learned from all rows (not the domain), so every domain model has the
@@ -120,6 +120,8 @@ def build_model_frame(data: pd.DataFrame, formula: str, *,
     ``subset`` (a boolean mask over the rows) keeps only those rows in the result (e.g. a
     domain). When that is exact (plain columns, pandas Categoricals), only the rows that can
     enter the model are materialised, which is much faster for a small domain of a large survey.
+    ``binary``: the outcome must be 0/1 (false for counts and ordinal codes, which their
+    estimators check).
     """
     import formulaic
 
@@ -159,8 +161,9 @@ def build_model_frame(data: pd.DataFrame, formula: str, *,
         y = np.asarray(lhs.iloc[:, 0], dtype=float)
         if sel is not None:
             y = y[sel]
-        bad = ~np.isin(y, (0.0, 1.0))
-        if positions is not None and not bad.any() and len(positions) < all_complete.sum():
+        bad = ~np.isin(y, (0.0, 1.0)) if binary else np.zeros(len(y), bool)
+        if (binary and positions is not None and not bad.any()
+                and len(positions) < all_complete.sum()):
             # as when all rows are materialised: a bad outcome code outside the subset counts
             (name,) = lhs.model_spec.variables_by_source.get("data", {outcome})
             y_all = data[name].to_numpy()[all_complete]

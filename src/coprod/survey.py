@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 
 from . import dist
 from .design import (  # noqa: F401 (re-exported)
@@ -35,6 +34,7 @@ from .design import (  # noqa: F401 (re-exported)
     make_design,
 )
 from .errors import ConfigError, ModelError
+from .families import FAMILIES, LOGIT, Family
 from .modelframe import (  # noqa: F401
     ModelFrame,
     build_model_frame,
@@ -48,6 +48,8 @@ from .modelframe import (  # noqa: F401
 from .replicate import ReplicateDesign
 from .variance import design_cov, design_df, lonely_strata, n_distinct, score_cov, weighted_gram  # noqa: F401
 
+_RATE_COLUMNS = {"odds_ratio": "rate_ratio", "or_conf_low": "rr_conf_low",
+                 "or_conf_high": "rr_conf_high"}
 _TIDY_COLUMNS = [
     "term", "estimate", "std_error", "df_resid", "statistic", "p_value", "conf_low", "conf_high",
     "odds_ratio", "or_conf_low", "or_conf_high", "deff", "flag",
@@ -58,41 +60,46 @@ _TIDY_COLUMNS = [
 # Fit
 # --------------------------------------------------------------------------------------------
 def _loglik(y: np.ndarray, eta: np.ndarray, w: np.ndarray) -> float:
-    # y*log(mu) + (1-y)*log(1-mu) = -log(1 + exp(-(2y-1)*eta)), stable for large |eta|
-    return -float(w @ np.logaddexp(0.0, (1.0 - 2.0 * y) * eta))
+    return LOGIT.loglik(y, eta, w)
 
 
 def irls_logit(X: np.ndarray, y: np.ndarray, w: np.ndarray, *, tol: float = 1e-15,
-               max_iter: int = 100, start: np.ndarray | None = None
-               ) -> tuple[np.ndarray, bool, int]:
-    """Weighted logistic MLE by Newton-Raphson (= IRLS for the logit link).
+               max_iter: int = 100, start: np.ndarray | None = None,
+               family: Family = LOGIT) -> tuple[np.ndarray, bool, int]:
+    """Weighted GLM MLE by Newton-Raphson (= IRLS for canonical links: logit, log-linear).
 
     Stops like R's glm when the relative change in deviance is below ``tol`` (R's golden used
     1e-14). The p x p system is Jacobi-scaled, so badly scaled covariates stay accurate.
-    ``start``: starting values (replicate fits start at the full-sample estimate, as R's).
+    ``start``: starting values (replicate fits start at the full-sample estimate, as R's);
+    a count model without them starts, as R's glm, from one weighted least-squares step at
+    ``mu = y + 0.1``.
     """
     p = X.shape[1]
+    if start is None and family is not LOGIT:
+        mu0 = y + 0.1
+        z = np.log(mu0) + (y - mu0) / mu0
+        start = np.linalg.lstsq(weighted_gram(X, w * mu0), X.T @ (w * mu0 * z), rcond=None)[0]
     beta = np.zeros(p) if start is None else np.array(start, dtype=float)
     eta = np.zeros(len(y)) if start is None else X @ beta
-    dev_old = -2.0 * _loglik(y, eta, w)
+    dev_old = family.deviance(y, eta, w)
     converged = False
     it = 0
     buf = np.empty_like(X, dtype=float)  # reused: no fresh n x p temporary per iteration
     for it in range(1, max_iter + 1):  # noqa: B007 (``it`` is returned: iterations used)
-        step, g = _newton_step(X, y, w, expit(eta), buf)
+        step, g = _newton_step(X, y, w, family.mean(eta), buf, family)
         if step is None:
-            step = np.linalg.lstsq(weighted_gram(X, w * expit(eta) * (1 - expit(eta))), g,
+            step = np.linalg.lstsq(weighted_gram(X, w * family.variance(family.mean(eta))), g,
                                    rcond=None)[0]
         decrement = float(step @ g)  # Newton decrement: predicted gain in log-likelihood x 2
         new = beta + step
         eta_new = X @ new
-        dev = -2.0 * _loglik(y, eta_new, w)
+        dev = family.deviance(y, eta_new, w)
         halvings = 0
-        while dev > dev_old * (1 + 1e-12) + 1e-12 and halvings < 30:  # rarely needed for logit
+        while not dev <= dev_old * (1 + 1e-12) + 1e-12 and halvings < 30:  # rare (or overflow)
             step /= 2.0
             new = beta + step
             eta_new = X @ new
-            dev = -2.0 * _loglik(y, eta_new, w)
+            dev = family.deviance(y, eta_new, w)
             halvings += 1
         beta, eta = new, eta_new
         # R's rule (relative change in deviance), or a step too small to change anything: the
@@ -132,10 +139,11 @@ class SvyLogitResult:
     stats: dict = field(default_factory=dict)
     deff: np.ndarray | None = None  # (p,) design effect of each coefficient (NaN: none)
     replicate_params: np.ndarray | None = None  # (R, p) of a replicate design
+    family: Family = LOGIT
 
     @property
     def fitted(self) -> np.ndarray:
-        return expit(self.X @ self.params.to_numpy())
+        return self.family.mean(self.X @ self.params.to_numpy())
 
     def model_matrix(self, data: pd.DataFrame) -> np.ndarray:
         """Model matrix of new data (e.g. with a variable set to a value) in the fit's columns."""
@@ -165,7 +173,10 @@ class SvyLogitResult:
         value_cols = ["estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high",
                       "odds_ratio", "or_conf_low", "or_conf_high", "deff"]
         out.loc[sep, value_cols] = np.nan
-        return out[_TIDY_COLUMNS]
+        out = out[_TIDY_COLUMNS]
+        if self.family is not LOGIT:  # exp(b) of a count model is a rate ratio
+            out = out.rename(columns=_RATE_COLUMNS)
+        return out
 
     def fit_stats(self) -> dict:
         """Model-level numbers for the report; ``aic`` is a pseudo-AIC from the weighted
@@ -179,33 +190,38 @@ class SvyLogitResult:
 def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, names: list[str],
                *, model_based: bool = False, conf_level: float = 0.95,
                terms: pd.DataFrame | None = None, flags: list[dict] | None = None,
-               check_separation: bool = True, domain_rows: np.ndarray | None = None
-               ) -> SvyLogitResult:
+               check_separation: bool = True, domain_rows: np.ndarray | None = None,
+               family: Family = LOGIT) -> SvyLogitResult:
     """Fit ``y ~ X`` for the design rows ``rows`` (already complete and in the domain).
 
     ``rows`` may repeat a design row (stacked data): its scores are then summed in its PSU.
     ``domain_rows``: every row of the domain, complete or not (a replicate design's degrees
-    of freedom count them, as R's svyglm does); default ``rows``.
+    of freedom count them, as R's svyglm does); default ``rows``. ``family``: LOGIT (0/1
+    outcomes, R's quasibinomial) or POISSON (counts, R's quasipoisson).
     """
+    logit = family is LOGIT
     flags = list(flags or [])
     w = design.weights[rows]
     p = X.shape[1]
     if len(y) == 0:
         raise ModelError("no respondents left in this sample (domain and complete cases)")
-    events = int(y.sum())
-    if events == 0 or events == len(y):
+    events = int(y.sum()) if logit else int((y > 0).sum())
+    if logit and (events == 0 or events == len(y)):
         raise ModelError(f"the outcome is {int(y[0])} for all {len(y)} respondents in this "
                          "sample; a logistic model cannot be estimated")
+    if not logit and events == 0:
+        raise ModelError(f"the count is 0 for all {len(y)} respondents in this sample; a "
+                         "count model cannot be estimated")
     check_rank(X, w, names)
-    beta, converged, n_iter = irls_logit(X, y, w)
+    beta, converged, n_iter = irls_logit(X, y, w, family=family)
     eta = X @ beta
-    mu = expit(eta)
+    mu = family.mean(eta)
     term_flags: dict[str, str] = {}
     if not converged:
         flags.append({"flag": "non_convergence",
                       "detail": f"the fit did not converge in {n_iter} iterations"})
         term_flags = {t: "not_converged" for t in names}
-    if check_separation and (not converged or np.abs(eta).max() > 15):
+    if check_separation and logit and (not converged or np.abs(eta).max() > 15):
         signs = separation_terms(X, y)
         if signs is not None:
             arrow = {1: "+inf", -1: "-inf", 2: "+/-inf"}
@@ -219,7 +235,7 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
             for t in involved:
                 term_flags[t] = "separation"
     # covariance
-    v = w * mu * (1.0 - mu)
+    v = w * family.variance(mu)
     A = weighted_gram(X, v)
     try:
         A_inv = np.linalg.inv(A)
@@ -232,18 +248,18 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
         cov = A_inv
         df_resid = n_used - p
     elif replicate:
-        thetas, bad = replicate_fits(X, y, design.rows_of(rows), beta)
+        thetas, bad = replicate_fits(X, y, design.rows_of(rows), beta, family=family)
         if bad:
             flags.append({"flag": "replicate_non_convergence",
                           "detail": f"{bad} of {design.replicates} replicate fits did not "
                                     "converge"})
         cov = design.variance(thetas, beta)
-        deff = _coef_deff(cov, A_inv, y, mu, w, p)
+        deff = _coef_deff(cov, A_inv, y, mu, w, p, family)
         df_resid = design.degf(rows if domain_rows is None else domain_rows) + 1 - p
     else:
         B = score_cov(design, rows, X, w * (y - mu))
         cov = A_inv @ B @ A_inv
-        deff = _coef_deff(cov, A_inv, y, mu, w, p)
+        deff = _coef_deff(cov, A_inv, y, mu, w, p, family)
         df_resid = design_df(design, rows) + 1 - p
         lonely = lonely_strata(design, rows)
         if lonely:
@@ -264,15 +280,14 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
                          f"{p} coefficients; use fewer terms or a larger sample")
     epp_base = p - (1 if "Intercept" in names else 0)
     minority = min(events, n_used - events)
-    if epp_base > 0 and minority / epp_base < 10:
+    if logit and epp_base > 0 and minority / epp_base < 10:
         flags.append({"flag": "low_events_per_parameter",
                       "detail": f"{minority} respondents in the rarer outcome class for "
                                 f"{epp_base} parameters ({minority / epp_base:.1f} per "
                                 "parameter, fewer than 10): estimates may be biased and "
                                 "unstable"})
-    llf = _loglik(y, eta, w)
-    ybar = float(np.average(y, weights=w)) if w.sum() > 0 else float(y.mean())
-    llnull = float((w * (y * np.log(ybar) + (1 - y) * np.log1p(-ybar))).sum())
+    llf = family.loglik(y, eta, w)
+    llnull = family.null_loglik(y, w)
     if terms is None:
         terms = pd.DataFrame({"term": names, "model_term": names, "variable": "", "level": "",
                               "factor": "", "categorical": False})
@@ -290,11 +305,13 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
         cov=pd.DataFrame(cov, index=names, columns=names), df_resid=int(df_resid),
         conf_level=conf_level, model_based=model_based, converged=converged, n_iter=n_iter,
         flags=flags, term_flags=term_flags, terms=terms.reset_index(drop=True), X=X, y=y, w=w,
-        rows=rows, design=design, stats=stats_, deff=deff, replicate_params=thetas)
+        rows=rows, design=design, stats=stats_, deff=deff, replicate_params=thetas,
+        family=family)
 
 
 def replicate_fits(X: np.ndarray, y: np.ndarray, W: np.ndarray, beta: np.ndarray,
-                   threads: int | None = None) -> tuple[np.ndarray, int]:
+                   threads: int | None = None, family: Family = LOGIT
+                   ) -> tuple[np.ndarray, int]:
     """The model refitted with each replicate's weights (columns of ``W``), from the
     full-sample estimate as R's svyglm does; returns (R x p estimates, fits not converged).
 
@@ -320,9 +337,9 @@ def replicate_fits(X: np.ndarray, y: np.ndarray, W: np.ndarray, beta: np.ndarray
 
     def fit(r: int) -> None:
         w = np.ascontiguousarray(W[:, r])
-        b, converged = _newton_from(X, y, w, beta)
+        b, converged = _newton_from(X, y, w, beta, family=family)
         if not converged:
-            b, converged, _ = irls_logit(X, y, w, start=beta)
+            b, converged, _ = irls_logit(X, y, w, start=beta, family=family)
         thetas[r], ok[r] = b, converged
 
     if threads > 1 and n_rep > 1:
@@ -334,11 +351,11 @@ def replicate_fits(X: np.ndarray, y: np.ndarray, W: np.ndarray, beta: np.ndarray
     return thetas, int((~ok).sum())
 
 
-def _newton_step(X, y, w, mu, buf):
-    """One Newton step of the weighted logit at fitted ``mu``, and the score; the p x p system
+def _newton_step(X, y, w, mu, buf, family: Family = LOGIT):
+    """One Newton step of the weighted GLM at fitted ``mu``, and the score; the p x p system
     is Jacobi-scaled, so badly scaled covariates stay accurate. (None, score) when singular."""
     g = X.T @ (w * (y - mu))
-    H = weighted_gram(X, w * mu * (1.0 - mu), out=buf)
+    H = weighted_gram(X, w * family.variance(mu), out=buf)
     dg = np.sqrt(np.diag(H))
     dg[dg == 0] = 1.0
     try:
@@ -347,13 +364,14 @@ def _newton_step(X, y, w, mu, buf):
         return None, g
 
 
-def _newton_from(X, y, w, start, max_iter: int = 25) -> tuple[np.ndarray, bool]:
-    """Newton-Raphson for the weighted logit from ``start``; stops after a step below 1e-7
+def _newton_from(X, y, w, start, max_iter: int = 25, family: Family = LOGIT
+                 ) -> tuple[np.ndarray, bool]:
+    """Newton-Raphson for the weighted GLM from ``start``; stops after a step below 1e-7
     (relative), whose quadratic convergence leaves an error far below 1e-12."""
     beta = np.array(start, dtype=float)
     buf = np.empty_like(X, dtype=float)
     for _ in range(max_iter):
-        step, _g = _newton_step(X, y, w, expit(X @ beta), buf)
+        step, _g = _newton_step(X, y, w, family.mean(X @ beta), buf, family)
         if step is None:
             return beta, False
         beta = beta + step
@@ -364,7 +382,7 @@ def _newton_from(X, y, w, start, max_iter: int = 25) -> tuple[np.ndarray, bool]:
     return beta, False
 
 
-def _coef_deff(cov, A_inv, y, mu, w, p) -> np.ndarray:
+def _coef_deff(cov, A_inv, y, mu, w, p, family: Family = LOGIT) -> np.ndarray:
     """Design effect of each coefficient, as R's ``svyglm(deff = TRUE)``: the design variance
     over the variance of a weighted glm with its dispersion estimated (Pearson chi-square of
     the rows with a positive weight over their residual df), which is what a with-replacement
@@ -372,7 +390,7 @@ def _coef_deff(cov, A_inv, y, mu, w, p) -> np.ndarray:
     pos = w > 0
     df_r = int(pos.sum()) - p
     with np.errstate(divide="ignore", invalid="ignore"):
-        pearson = w[pos] * (y[pos] - mu[pos]) ** 2 / (mu[pos] * (1.0 - mu[pos]))
+        pearson = w[pos] * (y[pos] - mu[pos]) ** 2 / family.variance(mu[pos])
         phi = float(pearson.sum()) / df_r if df_r > 0 else np.nan
         return np.diag(cov) / (phi * np.diag(A_inv))
 
@@ -393,11 +411,13 @@ def fit_svy_logit(data, formula=None, *, design: SurveyDesign | None = None,
                   weights: str | None = None, strata: str | None = None, psu: str | None = None,
                   fpc: str | None = None, ssu: str | None = None, fpc2: str | None = None,
                   domain=None, model_based: bool = False, lonely_psu: str = "adjust",
-                  conf_level: float = 0.95) -> SvyLogitResult:
-    """Fit a design-based logistic regression and keep what margins/contrasts need.
+                  conf_level: float = 0.95, family: Family | str = LOGIT) -> SvyLogitResult:
+    """Fit a design-based logistic (or, ``family="count"``, quasi-Poisson) regression and keep
+    what margins/contrasts need.
 
     Same arguments as :func:`svy_logit`, which documents them; this returns the result object.
     """
+    family = _family(family)
     data, formula, design = _resolve(data, formula, design, weights=weights, strata=strata,
                                      psu=psu, fpc=fpc, ssu=ssu, fpc2=fpc2,
                                      lonely_psu=lonely_psu)
@@ -407,7 +427,8 @@ def fit_svy_logit(data, formula=None, *, design: SurveyDesign | None = None,
         check_model_based(design)
     whole = domain is None and design.in_domain is None
     in_domain = design.domain_rows(None if domain is None else domain_mask(data, domain))
-    mf = build_model_frame(data, formula, subset=None if whole else in_domain)
+    mf = build_model_frame(data, formula, subset=None if whole else in_domain,
+                           binary=family is LOGIT)
     rows = mf.complete
     n_excluded = int(in_domain.sum() - len(rows))
     X, y = mf.X, mf.y
@@ -417,8 +438,11 @@ def fit_svy_logit(data, formula=None, *, design: SurveyDesign | None = None,
         X = np.asfortranarray(X[:, keep])
     terms = terms.iloc[keep].reset_index(drop=True)
     names = terms["term"].tolist()
+    if family is not LOGIT:
+        _check_counts(y, mf.outcome)
     res = fit_matrix(X, y, rows, design, names, model_based=model_based, conf_level=conf_level,
-                     terms=terms, flags=flags, domain_rows=np.flatnonzero(in_domain))
+                     terms=terms, flags=flags, domain_rows=np.flatnonzero(in_domain),
+                     family=family)
     res.formula = formula
     res.spec, res.keep = mf.spec, keep
     res.variables, res.outcome = mf.variables, mf.outcome
@@ -426,6 +450,30 @@ def fit_svy_logit(data, formula=None, *, design: SurveyDesign | None = None,
                                    mf.variables)
     res.stats["n_excluded_missing"] = n_excluded
     return res
+
+
+def _family(family: Family | str) -> Family:
+    if isinstance(family, Family):
+        return family
+    if family not in FAMILIES:
+        raise ConfigError(f"family {family!r}: use one of {', '.join(FAMILIES)}")
+    return FAMILIES[family]
+
+
+def _check_counts(y: np.ndarray, outcome: str) -> None:
+    """A count model needs whole numbers >= 0 (R's quasipoisson would fit anything)."""
+    bad = y[(y < 0) | (y != np.round(y))]
+    if len(bad):
+        raise ModelError(f"count outcome {outcome!r}: {len(bad)} value(s) are negative or not "
+                         f"whole numbers (e.g. {bad[0]:g}); a count model needs 0, 1, 2, ...")
+
+
+def svy_poisson(data, formula=None, **kwargs) -> pd.DataFrame:
+    """Design-based quasi-Poisson regression of a count, as R's
+    ``svyglm(family = quasipoisson())``: same arguments and design handling as
+    :func:`svy_logit`; ``exp(estimate)`` is a rate ratio (columns ``rate_ratio``,
+    ``rr_conf_low``, ``rr_conf_high``)."""
+    return fit_svy_logit(data, formula, family="count", **kwargs).tidy()
 
 
 def _resolve(data, formula, design, **design_args):

@@ -1,0 +1,70 @@
+"""The two GLM families of the design-based regressions: logit (binary outcomes, R's
+``quasibinomial``) and log-linear counts (R's ``quasipoisson``).
+
+Why a small object instead of a flag: both links are canonical, so the Newton step, the score
+``w (y - mu) x`` and the sandwich are the same code for both; a family only says how the mean,
+the variance function and the (pseudo-)likelihood follow from the linear predictor.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import expit, gammaln, logit, xlogy
+
+
+def _logit_loglik(y: np.ndarray, eta: np.ndarray, w: np.ndarray) -> float:
+    # y*log(mu) + (1-y)*log(1-mu) = -log(1 + exp(-(2y-1)*eta)), stable for large |eta|
+    return -float(w @ np.logaddexp(0.0, (1.0 - 2.0 * y) * eta))
+
+
+def _logit_null(y: np.ndarray, w: np.ndarray) -> float:
+    ybar = float(np.average(y, weights=w)) if w.sum() > 0 else float(y.mean())
+    return float((w * (y * np.log(ybar) + (1 - y) * np.log1p(-ybar))).sum())
+
+
+def _poisson_loglik(y: np.ndarray, eta: np.ndarray, w: np.ndarray) -> float:
+    with np.errstate(over="ignore"):
+        return float(w @ (y * eta - np.exp(eta) - gammaln(y + 1.0)))
+
+
+def _poisson_deviance(y: np.ndarray, eta: np.ndarray, w: np.ndarray) -> float:
+    with np.errstate(over="ignore"):
+        mu = np.exp(eta)
+    return 2.0 * float(w @ (xlogy(y, y) - y * eta - (y - mu)))
+
+
+def _poisson_null(y: np.ndarray, w: np.ndarray) -> float:
+    ybar = float(np.average(y, weights=w)) if w.sum() > 0 else float(y.mean())
+    return _poisson_loglik(y, np.full(len(y), np.log(ybar)), w)
+
+
+@dataclass(frozen=True)
+class Family:
+    """A canonical-link GLM family: ``mean(eta)``, the variance function ``variance(mu)``
+    (= dmu/deta), the weighted log-likelihood, the deviance R's glm tests convergence on,
+    and the intercept-only log-likelihood (for the pseudo-R2)."""
+
+    name: str
+    mean: Callable[[np.ndarray], np.ndarray]
+    variance: Callable[[np.ndarray], np.ndarray]
+    loglik: Callable[[np.ndarray, np.ndarray, np.ndarray], float]
+    deviance: Callable[[np.ndarray, np.ndarray, np.ndarray], float]
+    null_loglik: Callable[[np.ndarray, np.ndarray], float]
+    ratio: str  # what exp(coefficient) is called: "odds ratio", "rate ratio"
+    curvature: Callable[[np.ndarray], np.ndarray]  # (d2 mu / d eta2) / (d mu / d eta) at mu
+    link: Callable[[np.ndarray], np.ndarray]       # eta of a mean (intervals of predictions)
+
+
+def _exp(eta: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return np.exp(eta)
+
+
+LOGIT = Family("logit", expit, lambda mu: mu * (1.0 - mu), _logit_loglik,
+               lambda y, eta, w: -2.0 * _logit_loglik(y, eta, w), _logit_null, "odds ratio",
+               lambda mu: 1 - 2 * mu, logit)
+POISSON = Family("count", _exp, lambda mu: mu, _poisson_loglik, _poisson_deviance,
+                 _poisson_null, "rate ratio", np.ones_like, np.log)
+FAMILIES = {"logit": LOGIT, "count": POISSON}
