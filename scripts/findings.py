@@ -19,6 +19,8 @@ def main(sm):
         words=sm.params.words,
         outputs=dict(sm.output.items()),
         group=sm.params.group,
+        scales=sm.params.get("scales"),
+        families=sm.params.get("families"),
     )
 
 

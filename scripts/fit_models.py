@@ -18,6 +18,8 @@ def main(sm):
         contrast_outcomes=sm.params.contrast,
         outputs=fit_output_paths(sm.output.fits, sm.params.outcomes, sm.params.tables),
         contrast_output=sm.output.get("contrast"),
+        families=sm.params.families,
+        joint_tests=sm.params.joint_tests,
     )
 
 

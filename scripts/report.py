@@ -20,6 +20,9 @@ def main(sm):
         clean_table=sm.input.table,
         hashed=list(sm.input.hashed),
         grouping=sm.params.get("grouping"),
+        robustness_tables=list(sm.input.robustness_tables),
+        robustness_figures=list(sm.input.robustness_figures),
+        cuts=sm.input.get("cuts"),
         output=sm.output[0],
     )
 

@@ -24,6 +24,7 @@ def main(sm):
         grouping=sm.params.get("grouping"),
         subject=sm.params.get("subject"),
         outputs=dict(sm.output.items()),
+        tests=sm.input.tests,
     )
 
 

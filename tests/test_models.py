@@ -167,3 +167,22 @@ def test_a_broken_contrast_keeps_the_samples_models(table, tmp_path, monkeypatch
     c = pd.read_csv(tmp_path / "contrast.csv")
     assert c["status"].tolist() == ["failed"] and "ValueError: bad" in c["message"].iloc[0]
     assert "contrast test for pooled failed" in capsys.readouterr().err
+
+
+def test_ordinal_cis_cover_the_generating_values(table):
+    """The highest collective frequency is drawn from a proportional-odds model with
+    collective_any's linear predictor (simulate.PARAMS["collective_frequency"]): the ordinal fit's
+    intervals cover its coefficients and its two cut-points, -(Intercept + shift) and -Intercept
+    in R's svyolr sign."""
+    from coprod.simulate import PARAMS
+
+    coefs = fit(table, "collective_any_level",
+                families={"collective_any_level": "ordinal"})["coefficients"].set_index("term")
+    truth = dict(true_terms("collective_any"))
+    b0 = truth.pop("Intercept")
+    shift = PARAMS["collective_frequency"]["sometimes_shift"]
+    truth.update({"never|sometimes": -(b0 + shift), "sometimes|often": -b0})
+    assert set(truth) == set(coefs.index)
+    missed = {t: (b, coefs.loc[t, "conf_low"], coefs.loc[t, "conf_high"]) for t, b in truth.items()
+              if not coefs.loc[t, "conf_low"] <= b <= coefs.loc[t, "conf_high"]}
+    assert not missed

@@ -72,31 +72,44 @@ def outcome_families(outcomes: list) -> dict[str, str]:
     return out
 
 
-def normalise_outcomes(config: dict) -> None:
-    """``models.outcomes`` keeps the 0/1 outcomes (what the tables, figures and claims read);
-    ``models.families`` gets every modelled outcome with its family, in the config's order."""
-    m = config["models"]
-    if "families" in m:  # already done (the config object is shared)
-        return
-    fam = outcome_families(m["outcomes"])
-    m["families"] = fam
-    m["outcomes"] = [o for o, f in fam.items() if f == "logit"]
+def binary_outcomes(models: dict) -> list[str]:
+    """The 0/1 outcomes of ``models.outcomes`` (those the tables, figures and claims read)."""
+    return [o for o, f in outcome_families(models["outcomes"]).items() if f == "logit"]
+
+
+def effective_scales(models: dict) -> tuple[dict, list[str]]:
+    """``models.scales`` restricted to the outcomes modelled (a run narrowed with ``--config
+    models={outcomes: [...]}`` keeps working), and a note for each entry left out."""
+    fam = outcome_families(models["outcomes"])
+    out, notes = {}, []
+    for binary, others in (models.get("scales") or {}).items():
+        kept = [o for o in others if o in fam]
+        gone = [o for o in [binary, *others] if o not in fam]
+        if gone:
+            notes.append(f"models.scales.{binary}: {', '.join(gone)} not in models.outcomes; "
+                         "the robustness section leaves "
+                         + ("this entry out" if binary in gone or not kept else "it out"))
+        if binary in fam and kept:
+            out[binary] = kept
+    return out, notes
 
 
 def _family_errors(config: dict, cols: dict, cb: dict) -> list[str]:
     """Each outcome's family fits its column; the scales and joint tests name known things."""
     m = config["models"]
-    fam = m.get("families") or outcome_families(m["outcomes"])
+    fam = outcome_families(m["outcomes"])
     errs = []
     for name, family in fam.items():
         if name not in cols:
             continue
         levels = cols[name]
         kind = outcome_kind((cb.get("outcomes") or {}).get(name) or {})
-        if family == "ordinal" and (levels is None or kind == "count"):
+        if family == "ordinal" and kind == "count":
+            continue  # a count as an ordered score (0 < 1 < 2 ...): its values are the levels
+        if family == "ordinal" and levels is None:
             errs.append(f"config: models.outcomes: '{name}' is declared ordinal but has no "
-                        "ordered levels (define it with highest_of, or as an ordered category, "
-                        "in the codebook)")
+                        "ordered levels (define it with highest_of or count_of, or as an "
+                        "ordered category, in the codebook)")
         elif family == "ordinal" and len(levels) < 3:
             errs.append(f"config: models.outcomes: '{name}' is declared ordinal but has "
                         f"{len(levels)} levels ({', '.join(levels)}); an ordinal model needs 3 "
@@ -113,13 +126,20 @@ def _family_errors(config: dict, cols: dict, cb: dict) -> list[str]:
             errs.append(f"config: models.outcomes: '{name}' is {kind}, not 0/1: write "
                         f"{{{name}: {kind if kind == 'count' else 'ordinal'}}}")
     for binary, others in (m.get("scales") or {}).items():
-        if fam.get(binary) != "logit":
-            errs.append(f"config: models.scales: '{binary}' is not a 0/1 outcome of "
-                        f"models.outcomes{did_you_mean(binary, list(fam))}")
+        if binary not in cols:
+            errs.append(f"config: models.scales: '{binary}' is not a column of the clean table"
+                        f"{did_you_mean(binary, list(cols))}")
+        elif binary in fam and fam[binary] != "logit":
+            errs.append(f"config: models.scales: '{binary}' is {fam[binary]}; the keys are 0/1 "
+                        "outcomes")
         for o in others:
-            if fam.get(o) not in ("ordinal", "count"):
-                errs.append(f"config: models.scales.{binary}: '{o}' is not an ordinal or count "
-                            f"outcome of models.outcomes{did_you_mean(o, list(fam))}")
+            if o not in cols:
+                errs.append(f"config: models.scales.{binary}: '{o}' is not a column of the "
+                            f"clean table{did_you_mean(o, list(cols))}")
+            elif o in fam and fam[o] == "logit":
+                errs.append(f"config: models.scales.{binary}: '{o}' is a 0/1 outcome; list "
+                            f"its ordinal or count versions ({{{o}: ordinal}} or {{{o}: count}} "
+                            "in models.outcomes)")
     covs = list(m.get("covariates") or [])
     for test, variables in (m.get("joint_tests") or {}).items():
         for v in variables:
@@ -140,12 +160,12 @@ def check_config(config: dict, cb: dict) -> None:
     names = list(cols)
     m = config["models"]
     errs += _family_errors(config, cols, cb)
-    for key in ("families", "covariates"):
-        for name in m.get(key) or outcome_families(m["outcomes"]):
+    for key in ("outcomes", "covariates"):
+        for name in outcome_families(m[key]):
             if name not in cols:
                 errs.append(f"config: models.{key}: '{name}' is not a column of the clean table"
                             f"{did_you_mean(name, names)}")
-    for name in m["outcomes"]:
+    for name in binary_outcomes(m):
         if name in cols and name not in (cb.get("outcomes") or {}) and cols[name] is not None:
             errs.append(f"config: models.outcomes: '{name}' is a category, not a 0/1 outcome")
     for var, level in (m.get("reference_levels") or {}).items():
@@ -170,9 +190,9 @@ def check_config(config: dict, cb: dict) -> None:
                         f"codebook ({', '.join(groups)}){did_you_mean(s, groups + [POOLED])}")
     contrast = m.get("contrast") or []
     for o in contrast:
-        if o not in m["outcomes"]:
-            errs.append(f"config: models.contrast: '{o}' is not one of models.outcomes"
-                        f"{did_you_mean(o, m['outcomes'])}")
+        if o not in binary_outcomes(m):
+            errs.append(f"config: models.contrast: '{o}' is not one of models.outcomes (its "
+                        f"0/1 outcomes){did_you_mean(o, binary_outcomes(m))}")
     for grid, spec in (m.get("predictions") or {}).items():
         for var, values in spec.items():
             if var not in cols:

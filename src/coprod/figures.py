@@ -376,6 +376,44 @@ def forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, sample: str, outcom
     return fig
 
 
+@styled
+def cuts_figure(cuts: pd.DataFrame, *, sample: str, outcomes: list[str], covariates: list[str],
+                reference_levels: dict, levels: dict | None = None, labels: dict | None = None,
+                words: dict | None = None, settings: dict | None = None) -> Figure:
+    """The proportional-odds check a reader can see: for each ordinal outcome, the odds ratio
+    of every binary cut ("sometimes or higher", "often or higher") beside the ordinal model's
+    single odds ratio (black). Far-apart cuts mean the one ordinal odds ratio averages over
+    different effects at different points of the scale."""
+    s = _settings(settings)
+    cuts = _or_columns(cuts) if len(cuts) else cuts
+    sub_all = cuts[cuts["sample"].astype(str) == str(sample)] if len(cuts) else cuts
+    rows = _rows_or_covariates(sub_all, covariates, reference_levels, levels, labels, words) \
+        if len(sub_all) else pd.DataFrame(columns=["variable", "level", "label", "is_ref"])
+    fig, axes = _new_figure(1.2 + 0.22 * len(rows), s,
+                            f"Does the cut of the scale matter? {word(sample, words)}",
+                            f"Odds ratios of each binary cut and of the ordinal model "
+                            f"(black), {_pct(s)} confidence intervals, log scale",
+                            1, max(len(outcomes), 1), sharey=True, sharex=True)
+    for j, o in enumerate(outcomes):
+        ax = axes[0, j]
+        sub = sub_all[sub_all["outcome"] == o] if len(sub_all) else sub_all
+        _panel_title(ax, outcome_words(o, words, labels), s, len(outcomes))
+        if not len(sub):
+            _forest_panel(ax, rows, [], s["palette"])
+            _note(ax, "no estimates (the model failed)")
+            continue
+        names = list(dict.fromkeys(sub["cut"]))
+        ordinal = [c for c in names if c.startswith("ordinal")]
+        order = [c for c in names if c not in ordinal] + ordinal
+        parts = [(sub[sub["cut"] == c], "black" if c in ordinal else
+                  s["palette"][k % len(s["palette"])], c) for k, c in enumerate(order)]
+        _forest_panel(ax, rows, parts, s["palette"])
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06 - 0.5 / (1.2 + 0.22 * len(rows))),
+                  ncol=2, fontsize=s["font_size"] - 1, handletextpad=0.2, columnspacing=1.0)
+    _log_ticks(axes, 0.08 * max(len(outcomes), 1))
+    return fig
+
+
 def _panel_title(ax, text: str, settings: dict, n_panels: int, **kw) -> None:
     """A panel's title wrapped to the panel's width (side-by-side titles must not run into
     each other or off the figure); the row labels take about 40% of the figure's width."""

@@ -180,8 +180,14 @@ def _pick(table: pd.DataFrame, var: str, level: str) -> pd.DataFrame:
 
 def check_findings(claims: list[dict], coefs: pd.DataFrame, fit: pd.DataFrame,
                    contrast: pd.DataFrame, *,
-                   contrast_outcomes: list[str] | None = None) -> pd.DataFrame:
-    """One row per claim: the estimate it rests on, its interval and the verdict."""
+                   contrast_outcomes: list[str] | None = None, scales: dict | None = None,
+                   families: dict | None = None) -> pd.DataFrame:
+    """One row per claim: the estimate it rests on, its interval and the verdict.
+
+    ``scales`` ({0/1 outcome: [its ordinal and count versions]}) with ``families`` ({outcome:
+    family}): each claim is also judged, by the same rule, on the ordinal and the count model
+    of its outcome (columns ``verdict_<family>``, ``estimate_<family>``, ...); a comparison
+    claim rests on the contrast of the 0/1 models only ("not applicable")."""
     from .tables import tidy_contrast
 
     con = tidy_contrast(contrast) if len(contrast) else pd.DataFrame()
@@ -200,7 +206,32 @@ def check_findings(claims: list[dict], coefs: pd.DataFrame, fit: pd.DataFrame,
             rows.append(_comparison(base, c, var, level, con, contrast_outcomes))
         else:
             rows.append(_directional(base, c, var, level, coefs, fit))
+        if scales:
+            rows[-1].update(_other_scales(c, var, level, coefs, fit, scales, families or {}))
     return pd.DataFrame(rows)
+
+
+SCALE_FAMILIES = ("ordinal", "count")
+
+
+def _other_scales(c, var, level, coefs, fit, scales, families) -> dict:
+    """The claim judged on the ordinal and count versions of its outcome."""
+    out = {}
+    alts = {families.get(o): o for o in reversed(scales.get(c["outcome"], []))}
+    for fam in SCALE_FAMILIES:
+        keys = {f"{k}_{fam}": np.nan for k in ("estimate", "conf_low", "conf_high")}
+        keys.update({f"outcome_{fam}": alts.get(fam, ""), f"verdict_{fam}": ""})
+        if c.get("skip") or fam not in alts:
+            out.update(keys)
+            continue
+        if c.get("compared_with"):
+            out.update({**keys, f"verdict_{fam}": "not applicable"})
+            continue
+        r = _directional({"note": ""}, {**c, "outcome": alts[fam]}, var, level, coefs, fit)
+        out.update({f"outcome_{fam}": alts[fam], f"verdict_{fam}": r["verdict"],
+                    **{f"{k}_{fam}": r.get(k, np.nan)
+                       for k in ("estimate", "conf_low", "conf_high")}})
+    return out
 
 
 def _directional(base, c, var, level, coefs, fit) -> dict:
@@ -277,17 +308,22 @@ def findings_table(checked: pd.DataFrame, sources: dict, *, digits: int = 2,
             model += f" vs {outcome_words(r['compared_with'], words).lower()}"
         rows.append({"Claim": r["claim"], "Model": f"{model} ({word(r['sample'], words)})",
                      "Expected": r["expected"], "Estimate [CI]": f"{what} {est}".strip(),
-                     "Verdict": r["verdict"], "Note": r["note"] or "",
+                     "Verdict": r["verdict"],
+                     **{f"{fam.capitalize()} model": r.get(f"verdict_{fam}") or NA
+                        for fam in SCALE_FAMILIES if f"verdict_{fam}" in checked.columns},
+                     "Note": r["note"] or "",
                      "Source": str(sources.get(r["source"], r["source"])).split(".")[0]})
+    scale_cols = [f"{fam.capitalize()} model" for fam in SCALE_FAMILIES
+                  if f"verdict_{fam}" in checked.columns]
     out = pd.DataFrame(rows, columns=["Claim", "Model", "Expected", "Estimate [CI]", "Verdict",
-                                      "Note", "Source"])
+                                      *scale_cols, "Note", "Source"])
     out.attrs["foot"] = 0
     return out
 
 
 def run_findings(*, findings, coefficients, fit, contrast, outcomes, covariates, samples,
                  contrast_outcomes, levels, conf_level, digits, words, outputs: dict,
-                 group: str = "group"):
+                 group: str = "group", scales=None, families=None):
     """The findings rule: check every claim, write the tidy check and its display table."""
     from .io import read_results, write_csv
     from .tables import write_table_files
@@ -298,7 +334,9 @@ def run_findings(*, findings, coefficients, fit, contrast, outcomes, covariates,
                           levels=dict(levels), group=group)
     checked = check_findings(claims, read_results(coefficients, "coefficients"),
                              read_results(fit, "fit"), read_results(contrast, "contrast"),
-                             contrast_outcomes=contrast_outcomes)
+                             contrast_outcomes=contrast_outcomes,
+                             scales={k: list(v) for k, v in dict(scales or {}).items()},
+                             families=dict(families or {}))
     write_csv(checked, outputs["checked"])
     pct = f"{conf_level:.0%}"
     write_table_files(findings_table(checked, spec["sources"], digits=digits, words=dict(words)),

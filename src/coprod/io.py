@@ -200,6 +200,9 @@ RESULT_COLUMNS = {
     "fit": ["outcome", "sample", "status", "message", "n", "weighted_n", "events", "pseudo_r2",
             "flags", "n_excluded_missing", "excluded_by"],
     "predictions": ["outcome", "sample", "grid", "predicted", "conf_low", "conf_high"],
+    "tests": ["outcome", "sample", "test", "terms", "statistic", "df_num", "df_den", "p_value"],
+    "cuts": ["outcome", "sample", "cut", "term", "variable", "level", "label", "estimate",
+             "conf_low", "conf_high", "odds_ratio", "or_conf_low", "or_conf_high"],
     "prevalence": ["group", "outcome", "kind", "domain", "n", "estimate", "conf_low",
                    "conf_high"],
     "descriptives": ["group", "group_n", "variable", "label", "level", "stat", "estimate",
@@ -209,6 +212,7 @@ RESULT_COLUMNS = {
 
 
 _TEXT_COLUMNS = {"outcome", "sample", "term", "variable", "level", "label", "grid", "group",
+                 "test", "terms", "cut",
                  "status", "message", "flag", "flags", "kind", "domain", "stat", "excluded_by"}
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import traceback
 
+import numpy as np
 import pandas as pd
 
 from .errors import CoprodError, ModelError
@@ -24,7 +25,10 @@ log = logging.getLogger("coprod.models")
 
 FIT_COLUMNS = ["outcome", "sample", "status", "message", "n", "weighted_n", "events", "clusters",
                "strata", "df_resid", "log_likelihood", "pseudo_r2", "aic", "n_excluded_missing",
-               "converged", "flags", "deff_mean", "n_effective", "excluded_by"]
+               "converged", "flags", "deff_mean", "n_effective", "excluded_by", "family"]
+CUT_COLUMNS = ["outcome", "sample", "cut", "term", "variable", "level", "label", "estimate",
+               "std_error", "p_value", "conf_low", "conf_high", "odds_ratio", "or_conf_low",
+               "or_conf_high", "flag"]
 
 
 def term_label(term: str, labels: dict) -> str:
@@ -57,13 +61,15 @@ def domain_mask(table: pd.DataFrame, sample: str, group: str | None = None):
 
 def model_frame(table: pd.DataFrame, outcomes: list[str], covariates: list[str],
                 reference_levels: dict, extra: tuple = ()) -> pd.DataFrame:
-    """The columns the models need, outcomes as float 0/1, reference levels first (the design's
-    columns are not among them: the job's design is built once, by :func:`job_design`)."""
+    """The columns the models need, outcomes as float (0/1, counts; an ordinal outcome stays an
+    ordered category), reference levels first (the design's columns are not among them: the
+    job's design is built once, by :func:`job_design`)."""
     cols = [*outcomes, *covariates, group_of(table), *extra]
     df = table[list(dict.fromkeys(c for c in cols if c))].copy()
     df.attrs = {"group_column": group_of(table)}
     for o in outcomes:
-        df[o] = df[o].astype("float64")
+        if not isinstance(df[o].dtype, pd.CategoricalDtype):
+            df[o] = df[o].astype("float64")
     # unused levels are kept on purpose: the estimator flags a level empty in a sample
     return set_reference_levels(df, {k: v for k, v in reference_levels.items() if k in df.columns})
 
@@ -82,22 +88,28 @@ def job_design(table: pd.DataFrame, design: dict, reference_levels: dict):
 def fit_model(table: pd.DataFrame, *, outcome: str, sample: str, covariates: list[str],
               reference_levels: dict, design: dict, conf_level: float = 0.95,
               grids: dict | None = None, labels: dict | None = None,
-              group_effects: bool = True) -> dict[str, pd.DataFrame]:
-    """Fit one model; return its tidy tables (coefficients, ame, predictions, fit, flags)."""
+              group_effects: bool = True, families: dict | None = None,
+              joint_tests: dict | None = None) -> dict[str, pd.DataFrame]:
+    """Fit one model; return its tidy tables (coefficients, ame, predictions, fit, flags,
+    tests, cuts)."""
     return fit_sample(table, outcomes=[outcome], sample=sample, covariates=covariates,
                       reference_levels=reference_levels, design=design, conf_level=conf_level,
-                      grids=grids, labels=labels, group_effects=group_effects)[outcome]
+                      grids=grids, labels=labels, group_effects=group_effects,
+                      families=families, joint_tests=joint_tests)[outcome]
 
 
 def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covariates: list[str],
                reference_levels: dict, design: dict, conf_level: float = 0.95,
                grids: dict | None = None, labels: dict | None = None, built=None,
-               group_effects: bool = True) -> dict[str, dict[str, pd.DataFrame]]:
+               group_effects: bool = True, families: dict | None = None,
+               joint_tests: dict | None = None) -> dict[str, dict[str, pd.DataFrame]]:
     """Fit every outcome's model in one sample: {outcome: its tidy tables}.
 
     Why together: the models of a sample share the data, the covariates and the design, so the
     frame is prepared once (one job per sample instead of one per model saves a Python start-up
     and a read of the clean table per model). Each model still fails on its own.
+    ``families``: {outcome: "logit" | "ordinal" | "count"} (default logit); ``joint_tests``:
+    named groups of covariates tested jointly in every model.
     """
     covs = sample_covariates(covariates, sample, table, group_effects)
     df = model_frame(table, list(outcomes), covs, reference_levels)
@@ -111,9 +123,11 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
         failure = al.restore(str(exc))
         log.error("%s: %s", sample, failure)
         return {o: failed_tables(o, sample, failure) for o in outcomes}
+    families = families or {}
     return {o: _fit_one(frame, al, outcome=o, sample=sample, covs=covs, domain=domain,
                         design=design, built=built, conf_level=conf_level, grids=grids,
-                        labels=labels or {})
+                        labels=labels or {}, family=families.get(o, "logit"),
+                        joint_tests=joint_tests or {})
             for o in outcomes}
 
 
@@ -131,7 +145,7 @@ def _fit_one(frame: pd.DataFrame, al: Aliases, *, outcome, sample, **kw
     except Exception as exc:  # unexpected: the traceback goes to the rule's log
         message = _unexpected(f"{outcome} / {sample}", exc, al)
     log.error("%s / %s: %s", outcome, sample, message)
-    return failed_tables(outcome, sample, message)
+    return failed_tables(outcome, sample, message, kw.get("family", "logit"))
 
 
 def _unexpected(what: str, exc: Exception, al: Aliases | None = None) -> str:
@@ -143,47 +157,109 @@ def _unexpected(what: str, exc: Exception, al: Aliases | None = None) -> str:
 
 
 def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, domain, design,
-                built, conf_level, grids, labels) -> dict[str, pd.DataFrame]:
-    from .margins import average_marginal_effects, predict_margins
+                built, conf_level, grids, labels, family="logit", joint_tests=None
+                ) -> dict[str, pd.DataFrame]:
+    from .margins import (
+        average_marginal_effects,
+        ordinal_marginal_effects,
+        ordinal_predictions,
+        predict_margins,
+    )
+    from .ordinal import fit_svy_olr
     from .survey import fit_svy_logit
+    from .termtests import term_tests
 
     formula = build_formula(al[outcome], [al[c] for c in covs], frame)
     ident = {"outcome": outcome, "sample": sample}
     frame, built, domain, n_excluded, excluded_by = _incomplete_rule(
         frame, al, [outcome, *covs], built, domain, design)
-    res = fit_svy_logit(frame, formula, design=built, domain=domain,
-                        model_based=design.get("model_based", False), conf_level=conf_level)
+    opts = {"design": built, "domain": domain, "model_based": design.get("model_based", False),
+            "conf_level": conf_level}
+    ordinal = family == "ordinal"
+    if ordinal:
+        res = fit_svy_olr(frame, formula, **opts)
+    else:
+        res = fit_svy_logit(frame, formula, family=family, **opts)
     res.stats["n_excluded_missing"] = n_excluded
     res.stats["excluded_by"] = excluded_by
 
     coefs = al.restore_frame(res.tidy())
     parts = coefs["term"].map(term_parts)
-    coefs.insert(1, "variable", parts.str[0])
-    coefs.insert(2, "level", parts.str[1])
-    coefs.insert(3, "label", coefs["term"].map(lambda t: term_label(t, labels)))
-    ame = al.restore_frame(average_marginal_effects(res))
+    cut = coefs["term"].isin(res.cut_names) if ordinal else pd.Series(False, index=coefs.index)
+    coefs.insert(1, "variable", parts.str[0].where(~cut, ""))
+    coefs.insert(2, "level", parts.str[1].where(~cut, ""))
+    coefs.insert(3, "label", [f"Cut-point {t}" if c else term_label(t, labels)
+                              for t, c in zip(coefs["term"], cut)])
+    ame = al.restore_frame((ordinal_marginal_effects if ordinal else
+                            average_marginal_effects)(res))
     preds = []
     for name, grid in (grids or {}).items():
         grid = {al[k]: v for k, v in grid.items() if k in covs}
         if grid:
-            p = al.restore_frame(predict_margins(res, grid))
+            p = al.restore_frame((ordinal_predictions if ordinal else predict_margins)(res, grid))
             p.insert(0, "grid", name)
             preds.append(p)
+    groups = {name: [al[v] for v in variables if v in covs]
+              for name, variables in (joint_tests or {}).items()}
+    tests = al.restore_frame(term_tests(res, {k: v for k, v in groups.items() if v}))
+    tests.insert(1, "label", tests["test"].map(lambda t: labels.get(t, t)))
+    cuts = _binary_cuts(res, frame, al, formula, opts, coefs, labels) if ordinal else \
+        pd.DataFrame(columns=CUT_COLUMNS)
     predictions = pd.concat(preds, ignore_index=True) if preds else pd.DataFrame({"grid": []})
     stats = res.fit_stats()
     flags = al.restore_frame(pd.DataFrame(res.flags, columns=["flag", "detail"]))
     fit = {**ident, "status": "ok" if not len(flags) else "flagged",
            "message": "; ".join(f"{f}: {d}" for f, d in zip(flags["flag"], flags["detail"])),
            **{k: stats.get(k) for k in FIT_COLUMNS if k in stats and k != "flags"},
-           "flags": ";".join(flags["flag"])}
+           "flags": ";".join(flags["flag"]), "family": family}
     out = {
         "coefficients": _front(coefs, ident),
         "ame": _front(ame, ident),
         "predictions": _front(predictions, ident),
         "fit": pd.DataFrame([fit]).reindex(columns=FIT_COLUMNS),
         "flags": _front(flags, ident),
+        "tests": _front(tests, ident),
+        "cuts": _front(cuts, ident).reindex(columns=CUT_COLUMNS),
     }
     return out
+
+
+def _binary_cuts(res, frame, al, formula, opts, coefs, labels) -> pd.DataFrame:
+    """The check of the proportional-odds assumption a reader can see: the logit model of each
+    binary cut of the ordinal outcome ("sometimes or higher", "often or higher", ...) beside
+    the ordinal model's one coefficient per covariate."""
+    from .survey import fit_svy_logit
+
+    code_col = "__cut__"
+    rhs = formula.split("~", 1)[1]
+    outcome = frame[res.outcome]
+    categorical = isinstance(outcome.dtype, pd.CategoricalDtype)
+    codes = outcome.cat.codes.to_numpy() if categorical else outcome.to_numpy(dtype=float)
+    missing = codes < 0 if categorical else np.isnan(codes)
+    keep = ["term", "variable", "level", "label", "estimate", "std_error", "p_value",
+            "conf_low", "conf_high", "odds_ratio", "or_conf_low", "or_conf_high", "flag"]
+    ordinal = coefs[coefs["variable"] != ""][keep].copy()
+    ordinal.insert(0, "cut", "ordinal (all cuts)")
+    parts = [ordinal]
+    for level in res.levels[1:]:
+        at = list(outcome.cat.categories).index(level) if categorical else float(level)
+        with np.errstate(invalid="ignore"):
+            y = np.where(missing, np.nan, (codes >= at).astype(float))
+        try:
+            fit = fit_svy_logit(frame.assign(**{code_col: y}), f"{code_col} ~ {rhs}", **opts)
+        except ModelError as exc:
+            log.warning("binary cut %s or higher: %s", level, al.restore(str(exc)))
+            continue
+        t = al.restore_frame(fit.tidy())
+        t = t[t["term"] != "Intercept"]
+        p = t["term"].map(term_parts)
+        t.insert(1, "variable", p.str[0])
+        t.insert(2, "level", p.str[1])
+        t.insert(3, "label", t["term"].map(lambda x: term_label(x, labels)))
+        t = t[keep].copy()
+        t.insert(0, "cut", f"{level} or higher")
+        parts.append(t)
+    return pd.concat(parts, ignore_index=True)
 
 
 def _in(domain, n):
@@ -230,16 +306,20 @@ def _complete_cases(frame: pd.DataFrame, built, domain, keep):
     return sub, design, dom
 
 
-def failed_tables(outcome: str, sample: str, message: str) -> dict[str, pd.DataFrame]:
+def failed_tables(outcome: str, sample: str, message: str, family: str = "logit"
+                  ) -> dict[str, pd.DataFrame]:
     """Tables for a model that could not be estimated: empty results, marked ``failed``."""
     ident = {"outcome": outcome, "sample": sample}
-    fit = pd.DataFrame([{**ident, "status": "failed", "message": message, "flags": "failed"}])
+    fit = pd.DataFrame([{**ident, "status": "failed", "message": message, "flags": "failed",
+                         "family": family}])
     return {
         "coefficients": pd.DataFrame(columns=["outcome", "sample", "term"]),
         "ame": pd.DataFrame(columns=["outcome", "sample", "variable"]),
         "predictions": pd.DataFrame(columns=["outcome", "sample", "grid"]),
         "fit": fit.reindex(columns=FIT_COLUMNS),
         "flags": pd.DataFrame([{**ident, "flag": "failed", "detail": message}]),
+        "tests": pd.DataFrame(columns=["outcome", "sample", "test"]),
+        "cuts": pd.DataFrame(columns=CUT_COLUMNS),
     }
 
 

@@ -393,14 +393,20 @@ def fit_svy_olr(data: pd.DataFrame, formula: str, *, design: SurveyDesign,
     mf = build_model_frame(frame, f"{code_col} ~ {rhs}",
                            subset=None if whole else in_domain, binary=False)
     rows = mf.complete
-    y = mf.y.astype(np.int64)
-    observed = len(np.unique(y))
-    if observed < 3:
-        raise ModelError(f"ordinal outcome {outcome!r} has {observed} observed level(s) in "
+    present, y = np.unique(mf.y.astype(np.int64), return_inverse=True)
+    if len(present) < 3:
+        raise ModelError(f"ordinal outcome {outcome!r} has {len(present)} observed level(s) in "
                          "this sample; an ordinal model needs at least 3 (use a logit model "
                          "of a 0/1 cut)")
     terms = term_table(mf.spec)
     keep, flags = drop_empty_columns(mf.X, terms, mf.spec)
+    if len(present) < len(levels):  # a category nobody in the sample gave: its cuts coincide
+        empty = [lv for i, lv in enumerate(levels) if i not in set(present)]
+        flags.append({"flag": "empty_category",
+                      "detail": f"no respondent of this sample is in categor"
+                                f"{'y' if len(empty) == 1 else 'ies'} {', '.join(empty)}; the "
+                                "model uses the other categories"})
+        levels = [levels[i] for i in present]
     terms = terms.iloc[keep].reset_index(drop=True)
     has_int = terms["term"].eq("Intercept")
     keep = np.asarray(keep)[~has_int.to_numpy()]

@@ -24,6 +24,7 @@ import pandas as pd
 import yaml
 
 from .codebook import did_you_mean
+from .config import binary_outcomes, outcome_families
 from .designspec import weighted as is_weighted
 from .errors import ConfigError
 from .io import table_meta
@@ -88,7 +89,7 @@ def report_settings(config: dict, levels: dict | None = None,
     cb = codebook if codebook is not None else _codebook_of(config)
     r["title"] = r.get("title") or default_title(r["subject"], cb.get("survey"))
     m = config["models"]
-    outcomes, samples = list(m["outcomes"]), [str(s) for s in m["samples"]]
+    outcomes, samples = binary_outcomes(m), [str(s) for s in m["samples"]]
     groups = [s for s in samples if s != POOLED]
     errs = []
     compare = list(r["figures"].get("compare") or m.get("contrast") or outcomes[:2])
@@ -153,7 +154,7 @@ def _table_specs(r: dict, config: dict, group_label: str, compare: list, errs: l
     tables (report.tables.models not set) keep only the samples the models have.
     """
     m = config["models"]
-    outcomes, samples = list(m["outcomes"]), [str(s) for s in m["samples"]]
+    outcomes, samples = binary_outcomes(m), [str(s) for s in m["samples"]]
     groups = [s for s in samples if s != POOLED]
     default = ((config.get("report") or {}).get("tables") or {}).get("models") is None
     out = {}
@@ -469,7 +470,7 @@ def methods_section(*, config: dict, codebook: dict, threshold: str, hashes: dic
 
     grp = resolve_grouping(grouping, {"group_label": codebook.get("group_label")}, config)
     lab = lambda v: f"{esc(labels.get(v, v))} (<code>{esc(v)}</code>)"  # noqa: E731
-    outcomes = _outcome_closure(config["models"]["outcomes"], codebook)
+    outcomes = _outcome_closure(list(outcome_families(config["models"]["outcomes"])), codebook)
     soft = [f"{esc(k)} {esc(v)}" for k, v in versions.items()]
     files_hash = [f"<code>{esc(p)}</code>: <code>{esc(h)}</code>" for p, h in hashes.items()]
     return "\n".join([
@@ -686,6 +687,15 @@ def _outcome_definition(name: str, cb: dict, threshold: str, labels: dict) -> st
                 "was answered.")
     if o.get("variable"):
         return _levels_definition(o["variable"], o.get("positive") or [], cb)
+    if o.get("highest_of") or o.get("count_of"):
+        parts = o.get("highest_of") or o.get("count_of")
+        names = "; ".join(esc(labels.get(p, cb["variables"].get(p, {}).get("label", p)))
+                          for p in parts)
+        if o.get("highest_of"):
+            return ("Ordinal: the highest answer given to any of these (missing when none was "
+                    f"answered): {names}.")
+        return (f"Count: how many of these are <em>{esc(o.get('threshold', threshold))}</em> or "
+                f"more (0/1 outcomes: how many are 1), among those answered: {names}.")
     items = []
     for it in o.get("items", []):
         v = cb["variables"].get(it, {})
@@ -769,7 +779,8 @@ def run_date_now() -> str:
 def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures: dict,
                tables: dict, cleaning_table, clean_table, hashed: list, output,
                findings_checked=None, findings_table=None, grouping: dict | None = None,
-               run_date: str | None = None, contrast=None) -> None:
+               run_date: str | None = None, contrast=None, robustness_tables=(),
+               robustness_figures=(), cuts=None) -> None:
     """The report_html rule: read the results and write results/report.html.
 
     Without ``findings_table`` and ``findings_checked`` (report.findings null) the report has
@@ -798,9 +809,12 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
                               hashes={str(p): sha256(p) for p in hashed},
                               versions=software_versions(), labels=labels, grouping=grp,
                               weights=design_weights(config, clean_table))
+    robust = _robustness_html(robustness_tables, robustness_figures, findings_checked,
+                              settings=settings, labels=labels, config=config,
+                              threshold=meta.get("threshold", ""), cuts=cuts)
     page = build_report(
         title=settings["title"], synthetic=bool(config["data"].get("synthetic")),
-        summary=summary, findings_html=_findings_html(findings_table, config),
+        summary=summary, findings_html=_findings_html(findings_table, config) + robust,
         figures=figs, tables=tabs,
         cleaning_html=Path(cleaning_table).read_text(encoding="utf-8"), methods_html=methods,
         run_date=run_date or run_date_now())
@@ -843,6 +857,31 @@ def _captions(names: list[str], config: dict, settings: dict, grp: dict, n_group
               log=str(Path(clean_table).with_name("cleaning_log.csv")),  # beside the table
               unit=unit_word(settings["words"]))
     return [figure_caption(name, **kw) for name in names]
+
+
+def _robustness_html(tables, figures, findings_checked, *, settings: dict, labels: dict,
+                     config: dict, threshold: str, cuts=None) -> str:
+    """The section "Does the cut of the scale matter?" (only with models.scales)."""
+    if not tables:
+        return ""
+    from .io import read_results
+    from .robustness import claim_sentences, cut_disagreements, robustness_section
+
+    checked = read_results(findings_checked) if findings_checked else None
+    sentences = claim_sentences(checked, words=settings["words"], labels=labels,
+                                digits=int(settings["tables"]["digits"]))
+    cut_lines = cut_disagreements(read_results(cuts, "cuts") if cuts else None,
+                                  sample=settings["figures"]["forest_sample"],
+                                  words=settings["words"], labels=labels)
+    pct = _pct(config)
+    figs = "\n".join(figure_html(
+        Path(p).stem, Path(p).read_bytes(),
+        f"For each ordinal outcome, the odds ratio of every binary cut of its scale and of the "
+        f"proportional-odds model (black), with {pct} confidence intervals, log scale.")
+        for p in figures)
+    return robustness_section(tables=[Path(p).read_text(encoding="utf-8") for p in tables],
+                              figure_html=figs, sentences=sentences, threshold=threshold,
+                              cut_lines=cut_lines)
 
 
 def _findings_html(findings_table, config: dict) -> str:

@@ -152,8 +152,14 @@ PARAMS: dict = {
         "individual_negative": {"safety": [0.55, 0.60, 0.40],
                                 "environment": [0.60, 0.65, 0.50],
                                 "health": [0.65, 0.60, 0.50]},
+        # in a negative domain of a collective co-producer: P(sometimes) (rest never)
         "collective_negative": {"safety": 0.15, "environment": 0.20, "health": 0.12},
     },
+    # The highest collective frequency (never < sometimes < often) follows a proportional-odds
+    # model with collective_any's linear predictor eta: P(often) = expit(eta) (the 0/1 outcome)
+    # and P(sometimes or more) = expit(eta + sometimes_shift); so its cut-points (R's svyolr
+    # sign) are -(Intercept + shift) and -Intercept, its coefficients collective_any's.
+    "collective_frequency": {"sometimes_shift": 1.90},
     # Post-stratification weights: cell factor exp(tilt) over age group x gender x education,
     # times a country multiplier, divided by the mean, clipped, renormalised to mean 1.
     "weights": {"age_groups": ["18-34", "35-54", "55+"],
@@ -450,9 +456,18 @@ def simulate_country_detailed(code: str, n: int, rng: np.random.Generator) -> Co
     anchor = np.minimum((rng.random(n) * 3).astype(int), 2)
     u_col = rng.random((n, 3))
     m_col = _miss_draw(rng, (n, 3), mis["collective_item"])
+    # not a collective co-producer: "sometimes" somewhere with the proportional-odds probability
+    # P(sometimes or more | not often); then in the anchor domain (never missing), elsewhere as
+    # in a negative domain. The draws are the ones used before (no new random numbers).
+    p_some = expit(linear_predictor("collective_any", cov, code)
+                   + P["collective_frequency"]["sometimes_shift"])
+    q_some = (p_some - p_col) / (1.0 - p_col)
+    some = u_col[np.arange(n), anchor] < q_some
     for d_i, d in enumerate(DOMAINS):
         pos = col_pos[:, d_i]
-        val = np.where(pos, 1, np.where(u_col[:, d_i] < prof["collective_negative"][d], 2, 3))
+        other = np.where(u_col[:, d_i] < prof["collective_negative"][d], 2, 3)
+        quiet = np.where(anchor == d_i, np.where(some, 2, 3), np.where(some, other, 3))
+        val = np.where(pos, 1, np.where(col_any, other, quiet))
         protected = pos | (~col_any & (anchor == d_i))
         items[f"coll_{d}_1"] = np.where(~protected & (m_col[:, d_i] > 0), -m_col[:, d_i], val)
 

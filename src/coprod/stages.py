@@ -37,7 +37,7 @@ def run_clean(*, codebook, threshold, table, log_csv, summary_csv, summary_md, r
 
 def run_models(*, table, sample, outcomes, covariates, reference_levels, design, conf_level,
                grids, contrast_outcomes, outputs: dict, contrast_output=None,
-               group_effects=True):
+               group_effects=True, families=None, joint_tests=None):
     """Fit every outcome's model in one sample and write their tidy tables; then, when a pair
     of outcomes is configured, the contrast test for the sample.
 
@@ -57,7 +57,9 @@ def run_models(*, table, sample, outcomes, covariates, reference_levels, design,
                          covariates=list(covariates), reference_levels=dict(reference_levels),
                          design=dict(design), conf_level=conf_level,
                          grids={k: dict(v) for k, v in dict(grids).items()}, labels=labels,
-                         built=built, group_effects=group_effects)
+                         built=built, group_effects=group_effects,
+                         families=dict(families or {}),
+                         joint_tests={k: list(v) for k, v in dict(joint_tests or {}).items()})
     for outcome, tables in results.items():
         status = tables["fit"]["status"].iloc[0]
         if status == "failed":

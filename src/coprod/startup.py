@@ -8,10 +8,19 @@ that reads it.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from .codebook import check_files, load_codebook
-from .config import check_config, check_config_schema, column_levels, sample_slugs
+from .config import (
+    binary_outcomes,
+    check_config,
+    check_config_schema,
+    column_levels,
+    effective_scales,
+    outcome_families,
+    sample_slugs,
+)
 from .errors import ConfigError
 from .names import group_label
 
@@ -21,7 +30,8 @@ def check_project(config: dict, validate=None) -> dict:
     and the claims; return what the rules need. ``validate``: Snakemake's schema validation,
     which also fills in the defaults (called after coprod's own, friendlier, schema check).
 
-    Returns {codebook, grouping, samples (slug -> name), levels, report}; raises CoprodError.
+    Returns {codebook, grouping, samples (slug -> name), levels, report, families (outcome ->
+    model family), scales (models.scales for the outcomes modelled)}; raises CoprodError.
     """
     from .findings import check_claims, load_claims
     from .report import report_settings
@@ -40,11 +50,15 @@ def check_project(config: dict, validate=None) -> dict:
     levels = column_levels(codebook, column)
     report = report_settings(config, levels)
     if report["findings"]:  # claims the models cannot answer stop here
-        check_claims(load_claims(report["findings"]), outcomes=config["models"]["outcomes"],
+        check_claims(load_claims(report["findings"]), outcomes=binary_outcomes(config["models"]),
                      covariates=config["models"]["covariates"], samples=list(samples.values()),
                      contrast=config["models"].get("contrast"), levels=levels, group=column)
+    scales, notes = effective_scales(config["models"])
+    for note in notes:  # said, not silent: a narrowed run leaves some comparisons out
+        print(f"coprod note: {note}", file=sys.stderr)
     return {"codebook": codebook, "grouping": grouping, "samples": samples, "levels": levels,
-            "report": report}
+            "report": report, "families": outcome_families(config["models"]["outcomes"]),
+            "scales": scales}
 
 
 def writable(folder: str) -> None:

@@ -52,17 +52,20 @@ def _variable_order(coefs: pd.DataFrame, covariates: list[str]) -> list[str]:
     ``coefs`` are the coefficients of the table's own models: a table of within-group models
     has no rows for the group column, which only the pooled model estimates.
     """
-    seen = [v for v in coefs.get("variable", pd.Series(dtype=str)).unique() if v != "Intercept"]
+    seen = [v for v in coefs.get("variable", pd.Series(dtype=str)).unique()
+            if v not in ("Intercept", "")]  # "": an ordinal model's cut-points
     return list(dict.fromkeys([*covariates, *seen]))
 
 
 def model_table(coefs: pd.DataFrame, fit: pd.DataFrame, *, columns: list[tuple[str, str]],
                 covariates: list[str], reference_levels: dict, levels: dict | None = None,
                 labels: dict | None = None, words: dict | None = None, digits: int = 2,
-                use_stars: bool = False) -> pd.DataFrame:
+                use_stars: bool = False, tests: pd.DataFrame | None = None) -> pd.DataFrame:
     """Odds ratios [95% CI] for the (sample, outcome) ``columns``; reference levels as 'ref.'.
 
-    A failed model's column is all dashes with its status below, never numbers.
+    A failed model's column is all dashes with its status below, never numbers. ``tests``
+    (the models' joint Wald tests): the row of a variable with several levels shows its joint
+    test, and each named group of covariates gets a row of its own.
     """
     labels, levels = labels or {}, levels or {}
     coefs = coefs if len(coefs) else pd.DataFrame(columns=["outcome", "sample", "term",
@@ -91,7 +94,9 @@ def model_table(coefs: pd.DataFrame, fit: pd.DataFrame, *, columns: list[tuple[s
             ref = order[0]
         order = ([ref] if ref is not None else []) + [x for x in order if x != ref]
         order += [x for x in lv if x not in order]
-        rows.append({"variable": name, "level": "", **{h: "" for h in models}})
+        rows.append({"variable": name, "level": "",
+                     **{h: _test_cell(tests, o, s, var, st)
+                        for ((s, o), (h, (_, st, _))) in zip(columns, models.items())}})
         for level in order:
             cells = {}
             for h, (sub, st, _) in models.items():
@@ -104,10 +109,44 @@ def model_table(coefs: pd.DataFrame, fit: pd.DataFrame, *, columns: list[tuple[s
                     hit = sub[(sub["variable"] == var) & (sub["level"] == level)]
                     cells[h] = _cell(hit, st, digits, use_stars)
             rows.append({"variable": name, "level": level, **cells})
+    rows += _group_test_rows(tests, columns, models, own, labels, words)
     foot = _fit_rows(fit, columns, heads)
     out = pd.DataFrame(rows + foot, columns=["variable", "level", *heads])
     out.attrs["foot"] = len(foot)
     return out
+
+
+def fmt_test(r) -> str:
+    """A joint Wald test as papers print it: F(2, 4878) = 2.34, p = 0.097."""
+    if pd.isna(r.get("statistic")):
+        return NA
+    return (f"F({int(r['df_num'])}, {int(r['df_den'])}) = {fmt(r['statistic'], 2)}, "
+            f"p {_p_phrase(r['p_value'])}")
+
+
+def _test_cell(tests, outcome, sample, test, status) -> str:
+    if tests is None or not len(tests) or status in ("failed", "missing"):
+        return ""
+    hit = tests[(tests["outcome"] == outcome) & (tests["sample"].astype(str) == str(sample))
+                & (tests["test"] == test)]
+    return fmt_test(hit.iloc[0]) if len(hit) else ""
+
+
+def _group_test_rows(tests, columns, models, own, labels, words) -> list[dict]:
+    """A row per named group of covariates (config models.joint_tests) tested jointly."""
+    if tests is None or not len(tests):
+        return []
+    variables = set(own["variable"])
+    mine = tests[tests["outcome"].isin({o for _, o in columns})
+                 & ~tests["test"].isin(variables)]
+    rows = []
+    for test in dict.fromkeys(mine["test"]):
+        cells = {h: _test_cell(tests, o, s, test, st)
+                 for ((s, o), (h, (_, st, _))) in zip(columns, models.items())}
+        name = word(test, words, labels)
+        rows.append({"variable": f"Joint test: {name.replace('_', ' ')}", "level": "",
+                     **cells})
+    return rows
 
 
 def _column_head(sample, outcome, columns, words, labels) -> str:
@@ -121,6 +160,10 @@ def _cell(hit: pd.DataFrame, status: str, digits: int, use_stars: bool) -> str:
     if status in ("failed", "missing") or not len(hit):
         return NA
     r = hit.iloc[0]
+    if pd.isna(r.get("odds_ratio")) and pd.notna(r.get("rate_ratio")):  # a count model
+        r = r.drop(["odds_ratio", "or_conf_low", "or_conf_high"], errors="ignore").rename(
+            {"rate_ratio": "odds_ratio", "rr_conf_low": "or_conf_low",
+             "rr_conf_high": "or_conf_high"})
     lo = r.get("or_conf_low", np.exp(r["conf_low"]))
     hi = r.get("or_conf_high", np.exp(r["conf_high"]))
     est = r.get("odds_ratio", np.exp(r["estimate"]))
@@ -210,8 +253,57 @@ def model_table_note(use_stars: bool, conf_level: float = 0.95, design: dict | N
                if excluded else "."))
     return (f"Odds ratios with {pct} confidence intervals from {v['models']} ({v['se']}, "
             f"{v['interval']}). 'ref.' marks the reference level; intercepts are not shown. "
+            "Beside a variable with several levels: the joint Wald test that all its levels' "
+            "effects are zero (F on the number of levels - 1 and the design's degrees of "
+            "freedom, as R's regTermTest). "
             f"{NA} = not estimated. \u2020 = the estimator flagged this term. {gone} "
             f"{star_note(use_stars, conf_level)}")
+
+
+# -- the survey's own scales (robustness) ----------------------------------------------------
+
+def scales_columns(scales: dict, sample: str) -> list[tuple[str, str]]:
+    """(sample, outcome) of each 0/1 outcome followed by its ordinal and count versions."""
+    return [(sample, o) for binary, others in scales.items() for o in [binary, *others]]
+
+
+def scales_note(families: dict, conf_level: float, design: dict | None = None) -> str:
+    """What the numbers of the scales table are, by model family."""
+    pct, v = f"{conf_level:.0%}", variance_wording(design)
+    kinds = set(families.values())
+    parts = ["0/1 outcomes: odds ratios of a logistic model"]
+    if "ordinal" in kinds:
+        parts.append("ordinal outcomes: odds ratios of being in a higher category, from a "
+                     "proportional-odds (cumulative logit) model")
+    if "count" in kinds:
+        parts.append("counts: rate ratios (the factor by which the expected number changes) "
+                     "from a quasi-Poisson model")
+    return (f"{'; '.join(parts)}. All with {pct} confidence intervals from {v['models']} "
+            f"({v['se']}, {v['interval']}); same covariates, same respondents' design. 'ref.' "
+            "marks the reference level. Beside a variable with several levels: its joint Wald "
+            "test.")
+
+
+def cuts_table(cuts: pd.DataFrame, *, outcome: str, sample: str, covariates: list[str],
+               reference_levels: dict, levels: dict | None = None,
+               labels: dict | None = None, words: dict | None = None, digits: int = 2
+               ) -> pd.DataFrame:
+    """The proportional-odds check as a table: one column per binary cut of the ordinal
+    outcome and one for the ordinal model, odds ratios [CI], one row per covariate level."""
+    sub = cuts[(cuts["outcome"] == outcome) & (cuts["sample"].astype(str) == str(sample))] \
+        if len(cuts) else cuts
+    names = list(dict.fromkeys(sub["cut"])) if len(sub) else []
+    ordinal = [c for c in names if c.startswith("ordinal")]
+    order = [c for c in names if c not in ordinal] + ordinal
+    coefs = sub.assign(outcome=sub["cut"]) if len(sub) else sub
+    fit = pd.DataFrame({"outcome": order, "sample": sample, "status": "ok", "message": ""})
+    table = model_table(coefs, fit, columns=[(sample, c) for c in order],
+                        covariates=covariates, reference_levels=reference_levels,
+                        levels=levels, labels=labels, words=words, digits=digits)
+    table = table.iloc[:len(table) - table.attrs.get("foot", 0)].copy()
+    table.attrs["foot"] = 0
+    heads = [c for c in table.columns if c not in ("variable", "level")]
+    return table.rename(columns={h: c[0].upper() + c[1:] for h, c in zip(heads, order)})
 
 
 # -- the contrast table ----------------------------------------------------------------------
@@ -470,7 +562,7 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
                settings: dict, words: dict, covariates, reference_levels, levels,
                contrast_outcomes, conf_level, weighted: bool = True, design: dict | None = None,
                grouping: dict | None = None, subject: str | None = None,
-               outputs: dict) -> None:
+               outputs: dict, tests=None) -> None:
     """Write every display table named in ``outputs`` as CSV, LaTeX and HTML.
 
     ``design`` (the config's design section) words the notes by the variance method used;
@@ -495,7 +587,8 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
                            f"(numbers) with {pct} {ci} confidence intervals; n is unweighted.")
     model_kw = dict(covariates=list(covariates), reference_levels=dict(reference_levels),
                     levels=dict(levels), labels=labels, words=words, digits=digits,
-                    use_stars=use_stars)
+                    use_stars=use_stars,
+                    tests=read_results(tests, "tests") if tests else None)
     for name, spec in (settings.get("models") or {}).items():
         if f"models_{name}" in paths:
             _write_model_table(name, spec, coefs, fit_t, paths[f"models_{name}"], model_kw,

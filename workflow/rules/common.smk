@@ -38,7 +38,9 @@ ENV = "../../environment.yml"
 GROUPS = list(CODEBOOK["groups"])
 # the group column's name and word (config `groups`), for the clean rule and every reader
 GROUPING = PROJECT["grouping"]
-OUTCOMES = config["models"]["outcomes"]
+# every modelled outcome (0/1, ordinal, count); the report's tables and figures show the 0/1 ones
+OUTCOMES = list(PROJECT["families"])
+BINARY_OUTCOMES = [o for o, f in PROJECT["families"].items() if f == "logit"]
 # result paths use a file-name-safe slug of each sample ("Région Norte" -> Region_Norte)
 SAMPLE_NAMES = PROJECT["samples"]
 SAMPLES = list(SAMPLE_NAMES)  # slugs, for paths only
@@ -54,7 +56,7 @@ def sources(*modules, **kw):
 
 def sample_name(wildcards):
     return SAMPLE_NAMES[wildcards.sample]
-MODEL_TABLES = ["coefficients", "ame", "predictions", "fit", "flags"]
+MODEL_TABLES = ["coefficients", "ame", "predictions", "fit", "flags", "tests", "cuts"]
 
 
 def design_params():
@@ -86,8 +88,7 @@ def clean_outputs():
 
 
 def model_outputs():
-    tables = ["coefficients", "ame", "predictions", "fit", "flags", "contrast"]
-    return [res(f"models/{t}.csv") for t in tables]
+    return [res(f"models/{t}.csv") for t in [*MODEL_TABLES, "contrast"]]
 
 
 def report_outputs():
@@ -97,6 +98,8 @@ def report_outputs():
         + [res(f"figures/{s}.{f}") for s in FIGURES for f in FIGURE_FORMATS]
         + [res(f"tables/{s}.{f}") for s in TABLES for f in TABLE_FORMATS]
         + findings_outputs()
+        + [res(f"tables/{s}.{f}") for s in ROBUST["tables"] for f in TABLE_FORMATS]
+        + [res(f"figures/{s}.{f}") for s in ROBUST["figures"] for f in FIGURE_FORMATS]
         + [res("report.html")]
     )
 

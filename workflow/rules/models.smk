@@ -19,6 +19,8 @@ rule fit_models:
     params:
         sample=sample_name,
         outcomes=OUTCOMES,
+        families=PROJECT["families"],
+        joint_tests=config["models"]["joint_tests"],
         tables=MODEL_TABLES,
         contrast=config["models"].get("contrast", []),
         covariates=config["models"]["covariates"],

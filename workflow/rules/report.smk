@@ -6,6 +6,7 @@ import sys
 
 from coprod.designspec import weighted
 from coprod.report import figure_names, table_names
+from coprod.robustness import robustness_names
 
 report: "../report/workflow.rst"
 
@@ -18,6 +19,9 @@ FIGURES = figure_names(REPORT)
 FIGURE_FORMATS = REPORT["figures"]["formats"]
 TABLES = table_names(REPORT, contrast=bool(config["models"].get("contrast")))
 TABLE_FORMATS = ["csv", "tex", "html"]
+# the robustness section (models.scales): the 0/1 models beside the ordinal and count models
+SCALES = PROJECT["scales"]
+ROBUST = robustness_names(SCALES, PROJECT["families"])
 # calibrated weights are weights even when the data came unweighted
 WEIGHTED = weighted(config["design"])
 MODEL_SETTINGS = {
@@ -60,7 +64,7 @@ rule descriptives:
                             caption="../report/descriptives.rst",
                             labels={"table": "descriptives"}),
     params:
-        outcomes=OUTCOMES,
+        outcomes=BINARY_OUTCOMES,
         variables=REPORT["descriptives"]["variables"],
         design=design_params(),
         conf_level=config["models"]["conf_level"],
@@ -118,6 +122,7 @@ rule tables:
         coefficients=res("models/coefficients.csv"),
         fit=res("models/fit.csv"),
         contrast=res("models/contrast.csv"),
+        tests=res("models/tests.csv"),
         cleaning_summary=res("clean/cleaning_summary.csv"),
         table=res("clean/survey.parquet"),
     output:
@@ -143,6 +148,44 @@ rule tables:
         "../../scripts/tables.py"
 
 
+# only when models.scales pairs 0/1 outcomes with their ordinal and count versions
+if SCALES:
+
+    rule robustness:
+        input:
+            # the coprod modules this step runs: a change to them reruns it
+            code=sources("robustness", shallow=("runner",)),
+            coefficients=res("models/coefficients.csv"),
+            fit=res("models/fit.csv"),
+            cuts=res("models/cuts.csv"),
+            tests=res("models/tests.csv"),
+            table=res("clean/survey.parquet"),
+        output:
+            **{f"{s}_{f}": res(f"tables/{s}.{f}") for s in ROBUST["tables"] for f in TABLE_FORMATS},
+            **{f"{s}_{f}": res(f"figures/{s}.{f}")
+               for s in ROBUST["figures"] for f in FIGURE_FORMATS},
+        params:
+            scales=SCALES,
+            families=PROJECT["families"],
+            sample=REPORT["figures"]["forest_sample"],
+            conf_level=config["models"]["conf_level"],
+            digits=REPORT["tables"]["digits"],
+            figure_settings=REPORT["figures"],
+            **MODEL_SETTINGS,
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=10,
+        benchmark:
+            res("benchmarks/robustness.tsv")
+        log:
+            logpath("report/robustness.log"),
+        conda:
+            ENV
+        script:
+            "../../scripts/robustness.py"
+
+
 # only when report.findings names a file
 if FINDINGS:
 
@@ -161,7 +204,7 @@ if FINDINGS:
             html=report(res("tables/findings.html"), category="Findings check",
                         caption="../report/findings.rst"),
         params:
-            outcomes=OUTCOMES,
+            outcomes=BINARY_OUTCOMES,
             covariates=config["models"]["covariates"],
             samples=SAMPLE_LIST,
             contrast_outcomes=config["models"].get("contrast", []),
@@ -170,6 +213,8 @@ if FINDINGS:
             digits=REPORT["tables"]["digits"],
             words=REPORT["words"],
             group=GROUPING["column"],
+            scales=SCALES,
+            families=PROJECT["families"],
         threads: 1
         resources:
             mem_mb=1000,
@@ -193,6 +238,9 @@ rule report_html:
         cleaning_table=res("tables/cleaning.html"),
         **({"findings_table": res("tables/findings.html"),
             "findings_checked": res("tables/findings_check.csv")} if FINDINGS else {}),
+        robustness_tables=expand(res("tables/{stem}.html"), stem=ROBUST["tables"]),
+        robustness_figures=expand(res("figures/{stem}.png"), stem=ROBUST["figures"]),
+        **({"cuts": res("models/cuts.csv")} if ROBUST["tables"] else {}),
         prevalence=res("descriptives/prevalence.csv"),
         coefficients=res("models/coefficients.csv"),
         fit=res("models/fit.csv"),

@@ -1,0 +1,172 @@
+"""Does the cut of the scale matter? The 0/1 models beside the models of the survey's own
+scales (ordinal and count), the proportional-odds check, and each claim under each model.
+
+Why: a binary outcome cuts a frequency scale at one point (config cleaning.threshold). A
+reviewer's first question is whether the conclusion depends on that cut. The answer is shown
+three ways: the odds ratios of the 0/1 model beside the ordinal model's odds ratios (of being
+in a higher category) and the count model's rate ratios; for each ordinal outcome, the logit
+model of every binary cut beside the ordinal model (the proportional-odds assumption, which a
+reader can judge); and a sentence per claim saying whether its verdict holds under each model.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .figures import cuts_figure, save_figure
+from .findings import SCALE_FAMILIES
+from .io import group_outputs, read_results, table_meta
+from .tables import cuts_table, model_table, scales_columns, scales_note, write_table_files
+from .wording import fmt_ci, outcome_words, word
+
+TITLE = "Does the cut of the scale matter?"
+
+
+def ordinal_outcomes(scales: dict, families: dict) -> list[str]:
+    return [o for others in scales.values() for o in others if families.get(o) == "ordinal"]
+
+
+def robustness_names(scales: dict, families: dict) -> dict:
+    """Stems of the robustness rule's tables and figure (empty without ``models.scales``)."""
+    if not scales:
+        return {"tables": [], "figures": []}
+    ordinal = ordinal_outcomes(scales, families)
+    return {"tables": ["scales", *[f"cuts_{o}" for o in ordinal]],
+            "figures": ["cuts"] if ordinal else []}
+
+
+def run_robustness(*, coefficients, fit, cuts, tests, clean_table, scales: dict,
+                   families: dict, sample: str, covariates, reference_levels, levels,
+                   conf_level: float, digits: int, words: dict, figure_settings: dict,
+                   design: dict | None = None, outputs: dict) -> None:
+    """The robustness rule: the scales table, a cuts table per ordinal outcome, the figure."""
+    meta = table_meta(clean_table)
+    labels, words = meta.get("labels", {}), dict(words)
+    scales = {k: list(v) for k, v in dict(scales).items()}
+    families = dict(families)
+    coefs, fit_t = read_results(coefficients, "coefficients"), read_results(fit, "fit")
+    cut_t = read_results(cuts, "cuts")
+    kw = {"covariates": list(covariates), "reference_levels": dict(reference_levels),
+          "levels": dict(levels), "labels": labels, "words": words}
+    paths = group_outputs(outputs)
+    table = model_table(coefs, fit_t, columns=scales_columns(scales, sample), digits=digits,
+                        tests=read_results(tests, "tests"), **kw)
+    write_table_files(table, paths["scales"], name="scales",
+                      caption=f"{TITLE} The 0/1 models beside the ordinal and count models "
+                              f"({word(sample, words)})",
+                      note=scales_note(families, conf_level, design))
+    ordinal = ordinal_outcomes(scales, families)
+    for o in ordinal:
+        write_table_files(cuts_table(cut_t, outcome=o, sample=sample, digits=digits, **kw),
+                          paths[f"cuts_{o}"], name=f"cuts_{o}",
+                          caption=f"Binary cuts of {outcome_words(o, words, labels).lower()} "
+                                  f"and the ordinal model ({word(sample, words)})",
+                          note=CUTS_NOTE.format(pct=f"{conf_level:.0%}"))
+    if "cuts" in paths:
+        settings = {**dict(figure_settings), "conf_level": conf_level}
+        save_figure(cuts_figure(cut_t, sample=sample, outcomes=ordinal, settings=settings, **kw),
+                    paths["cuts"], dpi=int(settings["dpi"]), settings=settings)
+
+
+CUTS_NOTE = (
+    "Odds ratios with {pct} confidence intervals. Each 'or higher' column is a logistic model "
+    "of one cut of the ordinal outcome (that category or a higher one, against the lower "
+    "ones); the last column is the proportional-odds model, which assumes one odds ratio for "
+    "every cut. Where the cuts' odds ratios differ by more than their intervals, the ordinal "
+    "odds ratio is an average over different effects, and the cut matters.")
+
+
+# -- the report section -----------------------------------------------------------------------
+
+def claim_sentences(checked: pd.DataFrame, *, words: dict | None = None,
+                    labels: dict | None = None, digits: int = 2) -> list[str]:
+    """One plain sentence per claim: its verdict under the 0/1, ordinal and count models, and
+    whether the verdict holds under all of them."""
+    out = []
+    if checked is None or not len(checked) or not any(
+            f"verdict_{f}" in checked.columns for f in SCALE_FAMILIES):
+        return out
+    for _, r in checked.iterrows():
+        if r["verdict"] == "skipped":
+            continue
+        parts = [f"0/1 model: {r['verdict']}{_estimate(r, '', 'OR', digits)}"]
+        verdicts = [r["verdict"]]
+        for fam, ratio in (("ordinal", "OR"), ("count", "RR")):
+            v = r.get(f"verdict_{fam}")
+            if not isinstance(v, str) or not v:
+                continue
+            name = outcome_words(r[f"outcome_{fam}"], words, labels) if r.get(
+                f"outcome_{fam}") else fam
+            parts.append(f"{fam} model ({name.lower()}): {v}"
+                         f"{_estimate(r, '_' + fam, ratio, digits)}")
+            if v != "not applicable":
+                verdicts.append(v)
+        if len(verdicts) == 1:
+            continue
+        same = len(set(verdicts)) == 1
+        tail = ("The verdict holds under every model." if same else
+                "The verdict depends on the model: read the claim with care.")
+        out.append(f"<strong>{_esc(r['claim'])}</strong> {_esc('; '.join(parts))}. {tail}")
+    return out
+
+
+def cut_disagreements(cuts: pd.DataFrame, *, sample: str, words: dict | None = None,
+                      labels: dict | None = None) -> list[str]:
+    """Per ordinal outcome, the covariate levels whose binary cuts' intervals do not overlap
+    (a plain sign that one ordinal odds ratio averages over different effects)."""
+    out = []
+    if cuts is None or not len(cuts):
+        return out
+    sub = cuts[(cuts["sample"].astype(str) == str(sample))
+               & ~cuts["cut"].astype(str).str.startswith("ordinal")]
+    for o, block in sub.groupby("outcome", sort=False):
+        apart = []
+        for _, t in block.groupby("term", sort=False):
+            if len(t) > 1 and t["conf_low"].max() > t["conf_high"].min():
+                apart.append(str(t["label"].iloc[0]))
+        name = outcome_words(str(o), words, labels)
+        if apart:
+            out.append(f"{name}: the binary cuts disagree (intervals apart) for "
+                       f"{', '.join(apart)}; the ordinal odds ratio averages over different "
+                       "effects at different points of the scale, so read the cuts.")
+        else:
+            out.append(f"{name}: the binary cuts agree (every covariate's intervals overlap); "
+                       "the proportional-odds model summarises them fairly.")
+    return out
+
+
+def _estimate(r, suffix: str, ratio: str, digits: int) -> str:
+    est = r.get(f"estimate{suffix}")
+    if est is None or pd.isna(est):
+        return ""
+    if suffix == "" and r.get("scale") != "log-odds":
+        return f" (difference {fmt_ci(est, r['conf_low'], r['conf_high'], digits)})"
+    return (f" ({ratio} " + fmt_ci(np.exp(est), np.exp(r[f"conf_low{suffix}"]),
+                                   np.exp(r[f"conf_high{suffix}"]), digits) + ")")
+
+
+def _esc(x) -> str:
+    import html
+
+    return html.escape(str(x), quote=True)
+
+
+def robustness_section(*, tables: list[str], figure_html: str, sentences: list[str],
+                       threshold: str = "", cut_lines: list[str] = ()) -> str:
+    """The report's section, from the tables' and figure's HTML and the claim sentences."""
+    cut = f" (an item counts when answered <em>{_esc(threshold)}</em> or more)" \
+        if threshold else ""
+    intro = ("<p>The 0/1 outcomes cut each frequency scale at one point" + cut + ". Here the "
+             "same activities are modelled on the survey's own scales: as an ordered category "
+             "(proportional-odds model: odds ratios of being in a higher category) and as a "
+             "count (quasi-Poisson model: rate ratios). If a conclusion holds only at one cut, "
+             "it is weaker than it looks.</p>")
+    claims = ("<h3>The claims under each model</h3><ul>"
+              + "".join(f"<li>{s}</li>" for s in sentences) + "</ul>") if sentences else ""
+    cuts = ("<h3>Where the scale is cut</h3><ul>"
+            + "".join(f"<li>{_esc(s)}</li>" for s in cut_lines) + "</ul>") if cut_lines else ""
+    return "\n".join(['<section id="robustness">', f"<h2>{TITLE}</h2>", intro, claims,
+                      *[f'<div class="table-wrap">\n{t}</div>' for t in tables[:1]],
+                      cuts, figure_html,
+                      *[f'<div class="table-wrap">\n{t}</div>' for t in tables[1:]],
+                      "</section>"])
