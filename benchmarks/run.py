@@ -21,6 +21,9 @@ workflow/, scripts/, config/, data/), so the repository's own results/ are never
   RSS of every job, and the 100k -> 1M growth;
 * on 1,000,000 synthetic rows: one pooled design-based model (``coprod.svy_logit``, 5 strata,
   2,000 clusters, 6 terms) and the design-based variance step against the fit alone;
+* the survey's own scales (``--skip scales``): on 1,000,000 rows (5 strata, 2,000 clusters, 11
+  parameters) the ordinal (proportional-odds) and the count (quasi-Poisson) model, one thread;
+  R's ``svyolr`` and coprod's on 100,000 of those rows when Rscript is there;
 * replicate weights (``--skip replicate`` leaves them out; ``--quick``: 100,000 rows): a design
   of 80 bootstrap-style replicates (Poisson(1) factors per PSU times the weight, 2,000 PSUs) on
   1,000,000 synthetic rows, 8 terms (13 columns): ``make_replicate_design`` and
@@ -44,6 +47,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -159,6 +164,16 @@ def bench_cold(tmp: Path, repeats: int) -> dict:
                               ROOT, log, ONE_THREAD))
     res["restricted"], res["baseline"] = restricted, baseline
     res["agreement"] = agreement(tmp / "restricted0", tmp / "baseline0.csv")
+    # the same cold run with the 0/1 outcomes only (no ordinal or count models, no robustness
+    # rule): what the survey's own scales cost (issue 14: at most 1.5x)
+    binary = [o for o in yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+              ["models"]["outcomes"] if isinstance(o, str)]
+    with_scales, without = [], []
+    for i in range(repeats):  # alternate, so both see the same machine load
+        without.append(snakemake(copy_project(tmp / f"binary{i}"), "--config",
+                                 "models=" + json.dumps({"outcomes": binary}), log=log))
+        with_scales.append(snakemake(copy_project(tmp / f"scales{i}"), log=log))
+    res["binary_only"], res["with_scales"] = without, with_scales
     return res
 
 
@@ -323,6 +338,96 @@ def bench_micro(n: int, repeats: int) -> dict:
                           env={**env(), **ONE_THREAD},
                           capture_output=True, text=True, check=True)
     return {**json.loads(proc.stdout.strip().splitlines()[-1]), "load": load}
+
+
+# --------------------------------------------------------------------------------------------
+# the survey's own scales: ordinal (svyolr) and count (quasipoisson) models, one thread
+# --------------------------------------------------------------------------------------------
+SCALES = r"""
+import json, sys, time
+import numpy as np, pandas as pd
+from scipy.special import expit
+from coprod.design import make_design
+from coprod.ordinal import fit_svy_olr
+from coprod.survey import fit_svy_logit
+
+n, repeats, out_csv = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+rng = np.random.default_rng(2008)
+countries = np.array(["UK", "FR", "DE", "DK", "CZ"])
+h = rng.integers(0, 5, n)
+df = pd.DataFrame({
+    "country": pd.Categorical(countries[h], categories=list(countries)),
+    "psu": h * 400 + rng.integers(0, 400, n),           # 400 clusters per stratum: 2,000
+    "weight": rng.uniform(0.3, 3.0, n), "age": rng.integers(18, 91, n).astype(float),
+    "female": rng.integers(0, 2, n).astype(float), "efficacy": rng.integers(1, 5, n) + 0.0,
+    "education": pd.Categorical(rng.choice(["low", "medium", "high"], n),
+                                categories=["low", "medium", "high"]),
+    "urban": pd.Categorical(rng.choice(["rural", "urban"], n), categories=["rural", "urban"])})
+eta = 0.02 * (df["age"] - 50) + 0.3 * df["female"] + 0.5 * (df["efficacy"] - 2.5)
+latent = eta + rng.logistic(size=n)
+levels = ["never", "rarely", "sometimes", "often"]
+df["freq"] = pd.Categorical.from_codes(np.digitize(latent, [-1.0, 0.5, 2.0]), levels,
+                                       ordered=True)
+df["count"] = rng.poisson(np.exp(0.2 + 0.5 * eta)).astype(float)
+rhs = "age + female + efficacy + education + urban + country"
+design = make_design(df, weights="weight", strata="country", psu="psu")
+
+def best(fn):
+    times, out = [], None
+    for _ in range(repeats):
+        t = time.perf_counter(); out = fn(); times.append(time.perf_counter() - t)
+    return min(times), out
+
+olr_t, olr = best(lambda: fit_svy_olr(df, "freq ~ " + rhs, design=design))
+pois_t, pois = best(lambda: fit_svy_logit(df, "count ~ " + rhs, design=design, family="count"))
+assert olr.converged and pois.converged
+df.to_csv(out_csv, index=False)
+print(json.dumps({"n": n, "olr": olr_t, "olr_iter": olr.n_iter, "count": pois_t,
+                  "olr_params": olr.params.to_dict(), "olr_se": olr.tidy().set_index("term")
+                  ["std_error"].to_dict(), "columns": olr.X.shape[1] + 3}))
+"""
+
+SCALES_R = r"""
+suppressMessages(library(survey))
+args <- commandArgs(TRUE)
+d <- read.csv(args[1])
+d$freq <- factor(d$freq, levels = c("never", "rarely", "sometimes", "often"), ordered = TRUE)
+d$education <- factor(d$education, levels = c("low", "medium", "high"))
+d$urban <- factor(d$urban, levels = c("rural", "urban"))
+d$country <- factor(d$country, levels = c("UK", "FR", "DE", "DK", "CZ"))
+des <- svydesign(ids = ~psu, strata = ~country, weights = ~weight, data = d, nest = TRUE)
+t <- system.time(fit <- svyolr(freq ~ age + female + efficacy + education + urban + country,
+                               des))[["elapsed"]]
+cat(sprintf("%.3f
+", t))
+"""
+
+
+def bench_scales(tmp: Path, n: int, repeats: int, r_rows: int = 100_000) -> dict:
+    """The ordinal and count models on ``n`` rows (one thread), and R's svyolr on ``r_rows``."""
+    load = os.getloadavg()[0]
+    csv = tmp / "scales_r.csv"
+    proc = subprocess.run([sys.executable, "-c", SCALES, str(n), str(repeats), str(tmp / "x.csv")],
+                          env={**env(), **ONE_THREAD}, capture_output=True, text=True,
+                          check=True)
+    out = {**json.loads(proc.stdout.strip().splitlines()[-1]), "load": load}
+    why = r_available()
+    if why:
+        out["r_skipped"] = why
+    else:
+        small = subprocess.run([sys.executable, "-c", SCALES, str(r_rows), "1", str(csv)],
+                               env={**env(), **ONE_THREAD}, capture_output=True, text=True,
+                               check=True)
+        out["py_small"] = json.loads(small.stdout.strip().splitlines()[-1])["olr"]
+        script = tmp / "scales.R"
+        script.write_text(SCALES_R)
+        r = subprocess.run(["Rscript", str(script), str(csv)], capture_output=True, text=True)
+        if r.returncode == 0:
+            out["r_small"] = float(r.stdout.strip().splitlines()[-1])
+            out["r_rows"] = r_rows
+        else:
+            out["r_skipped"] = r.stderr.strip().splitlines()[-1:]
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -544,6 +649,23 @@ def report(res: dict) -> str:
             f"{a['max_abs_estimate_diff']:.1e}, {a['max_rel_se_diff']:.1e}", "same numbers",
             a["ok"])
         add("no-op rerun (nothing to do)", f"{noop:.1f} s", "<= 3 s", noop <= 3)
+        if c.get("binary_only"):
+            a_, b_ = med(c["with_scales"]), med(c["binary_only"])
+            add("cold run with the ordinal and count models / 0/1 outcomes only",
+                f"{a_:.1f} s / {b_:.1f} s = {a_ / b_:.2f}x", "<= 1.5x", a_ / b_ <= 1.5)
+    sc = res.get("scales")
+    if sc:
+        label = f"{sc['n'] // 10 ** 6}M" if sc["n"] >= 10 ** 6 else f"{sc['n'] // 1000}k"
+        big = sc["n"] >= 10 ** 6
+        add(f"ordinal model (svyolr), {label} rows, {sc['columns']} parameters, 1 thread",
+            f"{sc['olr']:.2f} s ({sc['olr_iter']} Newton steps)", "<= 3 s" if big else "",
+            sc["olr"] <= 3 if big else None)
+        add(f"count model (quasipoisson), {label} rows, 1 thread", f"{sc['count']:.2f} s",
+            "<= 1 s" if big else "", sc["count"] <= 1 if big else None)
+        if "r_small" in sc:
+            add(f"  R svyolr / coprod on {sc['r_rows']:,} rows",
+                f"{sc['r_small']:.2f} s / {sc['py_small']:.2f} s = "
+                f"{sc['r_small'] / sc['py_small']:.1f}x")
     scale = res.get("scale", {})
     for n, s in sorted(scale.items(), key=lambda kv: int(kv[0])):
         n = int(n)
@@ -653,7 +775,7 @@ def main(argv=None) -> int:
                         help="respondents for the scale runs, comma-separated "
                              "(default 100000,1000000; --quick: 100000)")
     parser.add_argument("--skip", default="",
-                        help="comma-separated: cold,scale,micro,replicate")
+                        help="comma-separated: cold,scale,micro,scales,replicate")
     parser.add_argument("--replicate-rows", type=int, default=None,
                         help="respondents of the replicate-weights figures (default 1000000; "
                              "--quick: 100000)")
@@ -685,6 +807,11 @@ def main(argv=None) -> int:
         if "micro" not in skip:
             print("- svy_logit and the variance step on 1,000,000 rows ...", flush=True)
             res["micro"] = bench_micro(10 ** 6, repeats)
+        if "scales" not in skip:
+            n_sc = 100_000 if args.quick else 10 ** 6
+            print(f"- ordinal and count models on {n_sc:,} rows (one thread), R's svyolr on "
+                  "100,000 ...", flush=True)
+            res["scales"] = bench_scales(tmp, n_sc, repeats)
         if "replicate" not in skip:
             n_rep = args.replicate_rows or (100_000 if args.quick else 10 ** 6)
             print(f"- replicate weights: 80 replicates on {n_rep:,} rows, coprod (2 and 1 "

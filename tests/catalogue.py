@@ -383,6 +383,34 @@ CASES: list[Case] = [
          with_totals("gender,man,1000\ngender,woman,4000\n", method="linear",
                      bounds=[0.99, 1.01]),
          target=fit_target("individual_any", "pooled")),
+    # models on the survey's own scales (issue 14)
+    Case("config-ordinal-no-order", "config", "an outcome declared ordinal whose levels have no "
+         "order", "'employment' is declared ordinal but its levels have no order",
+         config(lambda c: c["models"]["outcomes"].append({"employment": "ordinal"}))),
+    Case("config-ordinal-two-levels", "config", "an outcome declared ordinal with two levels",
+         "'urban' is declared ordinal but has 2 levels",
+         config(lambda c: c["models"]["outcomes"].append({"urban": "ordinal"}))),
+    Case("config-count-category", "config", "a category declared a count",
+         "'collective_any_level' is declared count but is a category",
+         config(lambda c: c["models"]["outcomes"].__setitem__(
+             c["models"]["outcomes"].index({"collective_any_level": "ordinal"}),
+             {"collective_any_level": "count"}))),
+    Case("config-joint-test-unknown", "config", "a joint test naming a covariate not in the "
+         "models", "models.joint_tests.contact: 'contacted' is not one of models.covariates "
+         "(did you mean 'consulted'?)",
+         config(lambda c: c["models"].__setitem__("joint_tests",
+                                                  {"contact": ["informed", "contacted"]}))),
+    Case("config-scales-binary", "config", "a 0/1 outcome listed as another's ordinal or count "
+         "version", "models.scales.individual_any: 'collective_any' is a 0/1 outcome",
+         config(lambda c: c["models"]["scales"].__setitem__("individual_any",
+                                                            ["collective_any"]))),
+    Case("count-not-whole", "model", "a count outcome with values that are not whole numbers",
+         "count outcome 'self_efficacy_sum': ",
+         both(codebook(lambda cb: cb.setdefault("derived", {}).update(
+             self_efficacy_sum={"mean_of": ["efficacy_safety", "efficacy_environment"],
+                                "label": "Self-efficacy, two domains"})),
+              config(lambda c: c["models"]["outcomes"].append({"self_efficacy_sum": "count"}))),
+         target=fit_target("self_efficacy_sum", "pooled"), outcome="continue"),
     # models: the run goes on, the problem is reported
     Case("collinear-covariate", "model", "a covariate that is a copy of another (singular design)",
          "singular design: the terms ['age', 'age_copy'] are linear combinations",

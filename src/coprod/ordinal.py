@@ -135,72 +135,93 @@ def category_probabilities(eta: np.ndarray, zeta: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # Fit
 # --------------------------------------------------------------------------------------------
-def _pieces(X, y, theta, q):
+class _Rows:
+    """What a fit needs of the rows that does not change between iterations: which cut is
+    above and below each row's category, and the open ends."""
+
+    def __init__(self, y: np.ndarray, q: int):
+        self.y, self.q = y, q
+        self.up, self.lo = y < q, y > 0
+        self.upper = np.minimum(y, q - 1)
+        self.lower = np.maximum(y - 1, 0)
+        self.idx = np.arange(len(y))
+
+
+def _pieces(X, rows: _Rows, theta):
     """Per row: probability of its category, the densities f and f' at its two cuts (zero at
-    an open end)."""
+    an open end); None when the cut-points are not increasing or a probability is not > 0."""
     p = X.shape[1]
-    eta = X @ theta[:p]
     zeta = theta[p:]
-    top, bottom = y == q, y == 0
-    a = zeta[np.minimum(y, q - 1)] - eta       # upper cut of the row's category
-    b = zeta[np.maximum(y - 1, 0)] - eta       # lower cut
-    a[top], b[bottom] = np.inf, -np.inf
+    if np.any(np.diff(zeta) <= 0):
+        return None
+    eta = X @ theta[:p]
+    a = zeta[rows.upper] - eta        # upper cut of the row's category
+    b = zeta[rows.lower] - eta        # lower cut
+    a[~rows.up] = np.inf
+    b[~rows.lo] = -np.inf
     Fa, Fb = expit(a), expit(b)
-    # P = F(a) - F(b), computed on the side of the tail that keeps its digits
-    pr = np.where(b > 0, expit(-b) - expit(-a), Fa - Fb)
+    pr = Fa - Fb
+    far = np.flatnonzero((b > 0) & (pr < 1e-4))  # both cuts deep in the upper tail: the
+    if len(far):                                  # complements keep the digits
+        pr[far] = expit(-b[far]) - expit(-a[far])
+    if not np.all(pr > 0):
+        return None
     ga, gb = Fa * (1 - Fa), Fb * (1 - Fb)
     ha, hb = ga * (1 - 2 * Fa), gb * (1 - 2 * Fb)
     return pr, ga, gb, ha, hb
 
 
-def _loglik(X, y, w, theta, q) -> float:
-    zeta = theta[X.shape[1]:]
-    if np.any(np.diff(zeta) <= 0):
-        return -np.inf
-    pr = _pieces(X, y, theta, q)[0]
-    if np.any(pr <= 0):
-        return -np.inf
-    return float(w @ np.log(pr))
+def _loglik(w, pieces) -> float:
+    return -np.inf if pieces is None else float(w @ np.log(pieces[0]))
 
 
-def _score_parts(X, y, w, theta, q):
-    """Row scores of the log-likelihood: ``r`` (the coefficient part is ``r_i x_i``) and the
-    (n, q) cut-point part; and the pieces the Hessian needs."""
-    pr, ga, gb, ha, hb = _pieces(X, y, theta, q)
+def _gradient(X, rows: _Rows, w, pieces) -> np.ndarray:
+    pr, ga, gb, _, _ = pieces
+    q = rows.q
     r = -w * (ga - gb) / pr
-    Z = np.zeros((len(y), q))
-    idx = np.arange(len(y))
-    up, lo = y < q, y > 0
-    Z[idx[up], y[up]] += (w * ga / pr)[up]
-    Z[idx[lo], y[lo] - 1] -= (w * gb / pr)[lo]
-    return r, Z, (pr, ga, gb, ha, hb)
+    gz = (np.bincount(rows.y[rows.up], (w * ga / pr)[rows.up], minlength=q)[:q]
+          - np.bincount(rows.y[rows.lo] - 1, (w * gb / pr)[rows.lo], minlength=q)[:q])
+    return np.concatenate([X.T @ r, gz])
 
 
-def _information(X, y, w, q, pieces) -> np.ndarray:
+def _scores(X, rows: _Rows, w, pieces) -> np.ndarray:
+    """(n, p + q) row scores of the log-likelihood (the variance needs them row by row)."""
+    pr, ga, gb, _, _ = pieces
+    q = rows.q
+    Z = np.zeros((len(rows.y), X.shape[1] + q))
+    np.multiply(X, (-w * (ga - gb) / pr)[:, None], out=Z[:, :X.shape[1]])
+    p = X.shape[1]
+    Z[rows.idx[rows.up], p + rows.y[rows.up]] += (w * ga / pr)[rows.up]
+    Z[rows.idx[rows.lo], p + rows.y[rows.lo] - 1] -= (w * gb / pr)[rows.lo]
+    return Z
+
+
+def _information(X, rows: _Rows, w, pieces) -> np.ndarray:
     """Minus the exact Hessian of the weighted log-likelihood in (beta, zeta) (positive
     definite: each row's log-likelihood is concave in its linear predictor)."""
     from .variance import weighted_gram
 
     pr, ga, gb, ha, hb = pieces
-    p = X.shape[1]
-    H = np.zeros((p + q, p + q))
-    curv = np.clip(-w * ((ha - hb) / pr - (ga - gb) ** 2 / pr ** 2), 0.0, None)
-    Hbb = weighted_gram(X, curv)
-    up, lo = y < q, y > 0
+    p, q, y = X.shape[1], rows.q, rows.y
+    up, lo = rows.up, rows.lo
+    H = np.empty((p + q, p + q))
+    pr2 = pr * pr
     d = ga - gb
-    for j in range(q):
-        at, above = up & (y == j), lo & (y - 1 == j)
-        m = np.zeros(len(y))
-        m[at] = (w * (-ha / pr + d * ga / pr ** 2))[at]
-        m[above] = (w * (hb / pr - d * gb / pr ** 2))[above]
-        H[:p, p + j] = H[p + j, :p] = X.T @ m
-        H[p + j, p + j] = float((w * (ha / pr - ga ** 2 / pr ** 2))[at].sum()
-                                + (w * (-hb / pr - gb ** 2 / pr ** 2))[above].sum())
-        if j + 1 < q:
-            nxt = lo & up & (y == j + 1)
-            H[p + j, p + j + 1] = H[p + j + 1, p + j] = float((w * ga * gb / pr ** 2)[nxt].sum())
-    H = -H
-    H[:p, :p] = Hbb
+    H[:p, :p] = weighted_gram(X, np.clip(-w * ((ha - hb) / pr - d * d / pr2), 0.0, None))
+    # beta x zeta: each row touches the cut above (column y) and the cut below (column y-1)
+    M = np.zeros((len(y), q))
+    M[rows.idx[up], y[up]] = (w * (ha / pr - d * ga / pr2))[up]
+    M[rows.idx[lo], y[lo] - 1] += (w * (-hb / pr + d * gb / pr2))[lo]
+    H[:p, p:] = X.T @ M
+    H[p:, :p] = H[:p, p:].T
+    diag = (np.bincount(y[up], (w * (-ha / pr + ga * ga / pr2))[up], minlength=q + 1)[:q]
+            + np.bincount(y[lo] - 1, (w * (hb / pr + gb * gb / pr2))[lo], minlength=q + 1)[:q])
+    both = up & lo  # rows between two cuts: the cuts y-1 and y meet there
+    off = np.bincount(y[both] - 1, (-w * ga * gb / pr2)[both], minlength=q)[:q - 1]
+    Hz = np.diag(diag)
+    Hz[np.arange(q - 1), np.arange(1, q)] = off
+    Hz[np.arange(1, q), np.arange(q - 1)] = off
+    H[p:, p:] = Hz
     return H
 
 
@@ -218,13 +239,16 @@ def newton_olr(X, y, w, q, *, start=None, max_iter: int = 100, tol: float = 1e-1
     cut-points increasing and the log-likelihood rising); stops when the step is below
     ``tol`` relative to the estimates (quadratic convergence: the error is then far smaller)."""
     p = X.shape[1]
+    rows = _Rows(y, q)
     theta = _start(y, w, q, p) if start is None else np.array(start, dtype=float)
-    ll = _loglik(X, y, w, theta, q)
+    pieces = _pieces(X, rows, theta)
+    ll = _loglik(w, pieces)
     converged, it = False, 0
     for it in range(1, max_iter + 1):  # noqa: B007 (iterations are returned)
-        r, Z, pieces = _score_parts(X, y, w, theta, q)
-        g = np.concatenate([X.T @ r, Z.sum(axis=0)])
-        H = _information(X, y, w, q, pieces)
+        if pieces is None:
+            break
+        g = _gradient(X, rows, w, pieces)
+        H = _information(X, rows, w, pieces)
         dg = np.sqrt(np.abs(np.diag(H)))
         dg[dg == 0] = 1.0
         try:
@@ -232,14 +256,16 @@ def newton_olr(X, y, w, q, *, start=None, max_iter: int = 100, tol: float = 1e-1
         except np.linalg.LinAlgError:
             step = np.linalg.lstsq(H, g, rcond=None)[0]
         new = theta + step
-        ll_new = _loglik(X, y, w, new, q)
+        new_pieces = _pieces(X, rows, new)
+        ll_new = _loglik(w, new_pieces)
         halvings = 0
         while not ll_new >= ll - 1e-12 * (abs(ll) + 1) and halvings < 40:
             step = step / 2
             new = theta + step
-            ll_new = _loglik(X, y, w, new, q)
+            new_pieces = _pieces(X, rows, new)
+            ll_new = _loglik(w, new_pieces)
             halvings += 1
-        theta, ll = new, ll_new
+        theta, ll, pieces = new, ll_new, new_pieces
         if np.max(np.abs(step) / (1.0 + np.abs(theta))) < tol:
             converged = True
             break
@@ -276,8 +302,11 @@ def fit_olr_matrix(X: np.ndarray, y: np.ndarray, levels: list[str], rows: np.nda
         flags.append({"flag": "non_convergence",
                       "detail": f"the fit did not converge in {n_iter} iterations"})
         term_flags = {t: "not_converged" for t in all_names}
-    r, Z, pieces = _score_parts(X, y, w, theta, q)
-    H = _information(X, y, w, q, pieces)
+    rows_ = _Rows(y, q)
+    pieces = _pieces(X, rows_, theta)
+    if pieces is None:
+        raise ModelError("the ordinal model has no valid estimate (cut-points not increasing)")
+    H = _information(X, rows_, w, pieces)
     try:
         H_inv = np.linalg.inv(H)
     except np.linalg.LinAlgError:
@@ -296,8 +325,7 @@ def fit_olr_matrix(X: np.ndarray, y: np.ndarray, levels: list[str], rows: np.nda
         cov = design.variance(thetas, theta)
         df_resid = design.degf(rows if domain_rows is None else domain_rows) - p
     else:
-        S = np.hstack([X * r[:, None], Z])
-        cov = H_inv @ design_cov(design, rows, S) @ H_inv
+        cov = H_inv @ design_cov(design, rows, _scores(X, rows_, w, pieces)) @ H_inv
         df_resid = design_df(design, rows) - p
         lonely = lonely_strata(design, rows)
         if lonely:
@@ -307,7 +335,7 @@ def fit_olr_matrix(X: np.ndarray, y: np.ndarray, levels: list[str], rows: np.nda
     if df_resid < 1:
         raise ModelError(f"no residual degrees of freedom for {p} coefficients; use fewer "
                          "terms or a larger sample")
-    llf = _loglik(X, y, w, theta, q)
+    llf = _loglik(w, pieces)
     share = np.bincount(y, weights=w, minlength=q + 1) / w.sum()
     llnull = float(w @ np.log(share[y]))
     if terms is None:
