@@ -21,6 +21,7 @@ def main(sm):
         group=sm.params.group,
         scales=sm.params.get("scales"),
         families=sm.params.get("families"),
+        vcov=sm.input.get("vcov"),
     )
 
 

@@ -303,6 +303,12 @@ CASES: list[Case] = [
              {"id": "trust_individual", "claim": "Trust goes with individual co-production.",
               "covariate": "trust", "outcome": "individual_any", "expected": "positive",
               "source": "parrado2013"}))),
+    Case("findings-equivalence-not-around-1", "config", "an equivalence bound that is not an "
+         "interval around 1", "claim 'gender_collective': equivalence: [1.1, 1.25] is not an "
+         "interval of odds ratios around 1",
+         lambda w: edit_yaml(w / "config" / "findings.yaml", lambda f: next(
+             c for c in f["claims"] if c["id"] == "gender_collective").update(
+                 equivalence=[1.1, 1.25]))),
     Case("findings-file-missing", "config", "report.findings names a file that does not exist",
          "config/claims.yaml: file not found",
          config(lambda c: c["report"].update(findings="config/claims.yaml"))),

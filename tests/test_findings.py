@@ -2,17 +2,20 @@
 model tables."""
 import _report_data as D
 import numpy as np
+import pandas as pd
 import pytest
 
 from coprod.errors import ConfigError
 from coprod.findings import (
-    VERDICT_RULE,
     check_claims,
     check_findings,
+    equivalence_verdict,
     findings_table,
     load_claims,
     run_findings,
+    strongest_verdict,
     verdict,
+    verdict_rule,
 )
 
 ROOT = D.__file__.rsplit("/tests/", 1)[0]
@@ -29,9 +32,9 @@ SOURCES = {"p13": "Parrado et al. (2013). Correlates.", "b15": "Bovaird et al. (
     ("negative", -0.4, -0.6, -0.2, "supported"),
     ("negative", 0.4, 0.2, 0.6, "contradicted"),
     ("negative", -0.05, -0.2, 0.1, "inconclusive"),
-    ("none", 0.02, -0.2, 0.24, "supported"),
-    ("none", 0.4, 0.2, 0.6, "contradicted"),
-    ("none", -0.4, -0.6, -0.2, "contradicted"),
+    ("none", 0.02, -0.2, 0.24, "inconclusive"),     # absence of evidence is not support
+    ("none", 0.4, 0.2, 0.6, "different"),
+    ("none", -0.4, -0.6, -0.2, "different"),
     ("positive", 0.3, 0.0, 0.6, "inconclusive"),      # touching 0 does not exclude it
     ("positive", np.nan, np.nan, np.nan, "not estimated"),
 ])
@@ -45,8 +48,9 @@ def test_verdict_rule_rejects_unknown_expectation():
 
 
 def test_the_rule_is_written_down_for_the_report():
-    text = VERDICT_RULE.format(pct="95%")
-    for word in ("supported", "contradicted", "inconclusive", "excludes 0", "includes 0"):
+    text = verdict_rule(0.95)
+    for word in ("supported", "contradicted", "inconclusive", "equivalent", "different",
+                 "95% confidence interval", "90% interval", "strongest", "per standard deviation"):
         assert word in text
 
 
@@ -174,7 +178,9 @@ def test_directional_and_none_claims_on_hand_made_models():
     assert out.loc["age_ind", "verdict"] == "supported"
     assert out.loc["age_col", "verdict"] == "supported"
     assert out.loc["women_ind", "verdict"] == "supported"
-    assert out.loc["women_col", "verdict"] == "supported"
+    # no relation without equivalence bounds: an interval that includes 0 is not support
+    assert out.loc["women_col", "verdict"] == "inconclusive"
+    assert "no equivalence bounds" in out.loc["women_col", "note"]
     assert out.loc["edu_ind", "verdict"] == "inconclusive"
     assert out.loc["gender_short", "term"] == "gender[T.woman]"
     assert out.loc["age_fr", "verdict"] == "not estimated"
@@ -226,4 +232,92 @@ def test_findings_table_and_run(tmp_path):
                  covariates=D.COVARIATES, samples=D.SAMPLES, contrast_outcomes=D.OUTCOMES,
                  levels=D.LEVELS, conf_level=0.95, digits=2, words=D.WORDS, outputs=outputs)
     assert "Verdict" in outputs["csv"].read_text()
-    assert outputs["checked"].read_text().count("supported") == 7
+    checked = pd.read_csv(outputs["checked"]).set_index("id")
+    assert (checked["verdict"] == "supported").sum() == 5
+    # the no-relation claim is an equivalence test against its bounds [0.8, 1.25]
+    assert checked.loc["gender_collective", "verdict"] in ("equivalent", "inconclusive")
+    assert "0.8 to 1.25" in checked.loc["gender_collective", "note"]
+    # "strongest" needs the covariance of the estimates, which these inputs lack: said so
+    assert checked.loc["efficacy_collective", "verdict"] == "not estimated"
+    assert "covariance" in checked.loc["efficacy_collective", "note"]
+
+
+# -- claims tested for what they say (equivalence, strongest) ----------------------------------
+
+@pytest.mark.parametrize("estimate, se, expected", [
+    (0.0, 0.05, "equivalent"),          # 90% CI (-0.082, 0.082) inside log(0.8, 1.25)
+    (0.10, 0.05, "equivalent"),         # different from 0 but inside the bounds: negligible
+    (0.0, 0.20, "inconclusive"),        # includes 0, reaches beyond the bounds
+    (0.40, 0.10, "different"),          # excludes 0 and reaches beyond
+    (np.nan, 0.1, "not estimated"),
+])
+def test_equivalence_verdicts(estimate, se, expected):
+    assert equivalence_verdict(estimate, se, 1000, [0.8, 1.25]) == expected
+
+
+def test_equivalence_at_its_boundary():
+    """Equivalent exactly when the (1 - 2 alpha) interval is inside the bounds."""
+    from coprod import dist
+
+    q = float(dist.t_ppf(0.95, 200))
+    upper = np.log(1.25)
+    se = 0.05
+    inside = upper - q * se - 1e-9
+    outside = upper - q * se + 1e-9
+    assert equivalence_verdict(inside, se, 200, [0.8, 1.25]) == "equivalent"
+    assert equivalence_verdict(outside, se, 200, [0.8, 1.25]) == "different"
+    # without bounds: never support for "no relation"
+    assert equivalence_verdict(0.0, 0.01, 200, None) == "inconclusive"
+
+
+def _strongest_inputs(b, sd, cov):
+    terms = list(b)
+    coefs = pd.DataFrame({"term": terms, "variable": terms, "label": terms,
+                          "estimate": list(b.values()), "sd_x": [sd[t] for t in terms],
+                          "df_resid": 1000})
+    vcov = pd.DataFrame([(t, u, cov[i][j]) for i, t in enumerate(terms)
+                         for j, u in enumerate(terms)], columns=["term", "term2", "covariance"])
+    return coefs, vcov
+
+
+def test_strongest_verdicts_on_constructed_estimates():
+    cov = [[0.01, 0, 0], [0, 0.01, 0], [0, 0, 0.01]]
+    # per SD: a = 1.0 x 1 = 1.0, b = -0.5 x 1 = -0.5 (|0.5|), c = 0.2 x 2 = 0.4
+    coefs, vcov = _strongest_inputs({"a": 1.0, "b": -0.5, "c": 0.2},
+                                    {"a": 1.0, "b": 1.0, "c": 2.0}, cov)
+    verdict_, note = strongest_verdict("a", coefs, vcov, ["a", "b", "c"])
+    assert verdict_ == "supported" and "closest is b" in note
+    # a negative effect larger in absolute value beats it
+    coefs, vcov = _strongest_inputs({"a": 1.0, "b": -2.0, "c": 0.2},
+                                    {"a": 1.0, "b": 1.0, "c": 2.0}, cov)
+    assert strongest_verdict("a", coefs, vcov, ["a", "b", "c"])[0] == "contradicted"
+    # standardisation matters: c's coefficient is small but its SD large
+    coefs, vcov = _strongest_inputs({"a": 1.0, "b": 0.1, "c": 0.2},
+                                    {"a": 1.0, "b": 1.0, "c": 10.0},
+                                    [[0.01, 0, 0], [0, 0.01, 0], [0, 0, 0.0001]])
+    assert strongest_verdict("a", coefs, vcov, ["a", "b", "c"])[0] == "contradicted"
+    # too close to call, and a strong positive covariance makes the difference precise
+    coefs, vcov = _strongest_inputs({"a": 1.0, "b": 0.95, "c": 0.0},
+                                    {"a": 1.0, "b": 1.0, "c": 1.0}, cov)
+    assert strongest_verdict("a", coefs, vcov, ["a", "b", "c"])[0] == "inconclusive"
+    close = [[0.01, 0.00999, 0], [0.00999, 0.01, 0], [0, 0, 0.01]]
+    coefs, vcov = _strongest_inputs({"a": 1.0, "b": 0.95, "c": 0.0},
+                                    {"a": 1.0, "b": 1.0, "c": 1.0}, close)
+    assert strongest_verdict("a", coefs, vcov, ["a", "b", "c"])[0] == "supported"
+    # covariates outside the list (group fixed effects) are not compared
+    coefs, vcov = _strongest_inputs({"a": 1.0, "b": 0.1, "country": 5.0},
+                                    {"a": 1.0, "b": 1.0, "country": 1.0}, cov)
+    assert strongest_verdict("a", coefs, vcov, ["a", "b"])[0] == "supported"
+
+
+@pytest.mark.parametrize("over, message", [
+    ({"expected": "none", "equivalence": [1.2, 0.8]}, "is not an interval of odds ratios around 1"),
+    ({"expected": "none", "equivalence": [0.8]}, "is not an interval of odds ratios around 1"),
+    ({"expected": "none", "equivalence": [0.0, 1.25]}, "is not an interval of odds ratios"),
+    ({"equivalence": [0.8, 1.25]}, "bounds go with expected: none"),
+    ({"strongest": "yes"}, "must be true or false"),
+    ({"expected": "none", "strongest": True}, "goes with expected: positive or negative"),
+])
+def test_bad_claim_keys_are_named(over, message):
+    with pytest.raises(ConfigError, match=message):
+        check(claim(**over))

@@ -83,7 +83,15 @@ def test_report_html_is_complete_and_self_contained(pipeline):
 def test_findings_check_on_bundled_data(pipeline):
     check = pd.read_csv(pipeline / "results" / "tables" / "findings_check.csv")
     assert len(check) == 7
-    assert set(check["verdict"]) == {"supported"}
+    verdicts = check.set_index("id")["verdict"]
+    # "no relation" is an equivalence test; "strongest" compares effects per SD
+    assert verdicts.pop("gender_collective") == "equivalent"
+    assert set(verdicts) == {"supported"}
+    strongest = check.set_index("id").loc["efficacy_collective", "note"]
+    assert strongest.startswith("larger per SD than every other covariate")
+    # under the ordinal and count models too
+    assert set(check["verdict_ordinal"].dropna()) <= {"supported", "equivalent", "not applicable"}
+    assert set(check["verdict_count"].dropna()) <= {"supported", "equivalent", "not applicable"}
 
 
 def test_second_run_does_nothing(pipeline):

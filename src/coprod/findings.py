@@ -8,8 +8,17 @@ stated in the report (:data:`VERDICT_RULE`):
 * directional claim (expected ``positive`` / ``negative``): **supported** when the estimate has
   the expected sign and its confidence interval excludes 0 (an odds ratio's excludes 1);
   **contradicted** when the interval excludes 0 on the other side; otherwise **inconclusive**.
-* ``none`` (no relation): **supported** when the interval includes 0, **contradicted** when it
-  excludes 0. Not finding a relation is weak support: the interval's width says how weak.
+* ``none`` (no relation) is an equivalence test (two one-sided tests) against the smallest
+  effect of interest given with the claim (``equivalence: [0.8, 1.25]``, odds ratios):
+  **equivalent** when the (1 - 2 alpha) interval lies inside the bounds, **different** when the
+  interval excludes 0 and reaches outside them, **inconclusive** otherwise. Without bounds the
+  claim can only be **different** or **inconclusive**: an interval that includes 0 is absence of
+  evidence, not evidence of absence.
+* ``strongest: true`` (with a direction): the claimed covariate's x-standardised effect
+  (coefficient x SD of its column) is compared with every other covariate's, each difference of
+  absolute effects tested with the covariance of the same fit: **supported** when it is larger
+  than each (every difference's interval above 0), **contradicted** when some other covariate's
+  is larger (an interval below 0) or the direction fails, **inconclusive** otherwise.
 * a comparison claim (``compared_with``) applies the same rule to the difference between the two
   outcomes' coefficients (the contrast test), ``outcome`` minus ``compared_with``.
 * a model that failed, or a term not estimated (e.g. separation): **not estimated**.
@@ -26,18 +35,52 @@ from .errors import ConfigError
 from .wording import POOLED
 
 EXPECTED = ("positive", "negative", "none")
-VERDICTS = ("supported", "contradicted", "inconclusive", "not estimated", "skipped")
+VERDICTS = ("supported", "contradicted", "inconclusive", "equivalent", "different",
+            "not estimated", "skipped")
 CLAIM_KEYS = {"id", "claim", "covariate", "level", "outcome", "compared_with", "sample",
-              "expected", "source", "optional"}
+              "expected", "source", "optional", "equivalence", "strongest"}
 VERDICT_RULE = (
-    "A directional claim is supported when the estimate has the expected sign and its "
-    "{pct} confidence interval excludes 0 (for an odds ratio: excludes 1), contradicted when the "
-    "interval excludes 0 on the opposite side, and inconclusive otherwise. A claim of no "
-    "relation is supported when the interval includes 0 (weak support: absence of evidence is "
-    "not evidence of absence; see the interval's width) and contradicted when it excludes 0. A "
-    "comparison claim applies the same rule to the difference between the two outcomes' "
-    "coefficients from the contrast test. A claim whose model failed or whose term could not be "
-    "estimated is marked not estimated.")
+    "How each claim is judged. A claim that a covariate goes with more (or less) co-production "
+    "is supported when the {pct} confidence interval of its odds ratio lies entirely above 1 (or "
+    "below 1), contradicted when it lies entirely on the other side, and inconclusive when it "
+    "includes 1. A claim of no relation needs more than an interval that includes 1 (that only "
+    "says the data cannot tell): it names the smallest odds ratios that would matter (for "
+    "example 0.8 and 1.25), and it is called equivalent when the {pct2} interval lies between "
+    "them, different when the {pct} interval excludes 1 and reaches beyond them, and "
+    "inconclusive otherwise. A claim that a covariate is the strongest correlate compares its "
+    "effect per standard deviation with every other covariate's, each difference tested in the "
+    "same model: supported when it is larger than every one, contradicted when another is "
+    "larger, inconclusive otherwise. A claim that a covariate matters more for one outcome than "
+    "another tests the difference of its two coefficients (the contrast test). A claim whose "
+    "model failed or whose term could not be estimated is marked not estimated.")
+
+
+def verdict_rule(conf_level: float) -> str:
+    """The rule in plain words, with the confidence levels filled in."""
+    return VERDICT_RULE.format(pct=f"{conf_level:.0%}", pct2=f"{1 - 2 * (1 - conf_level):.0%}")
+
+
+def equivalence_verdict(estimate, std_error, df, bounds, conf_level: float = 0.95,
+                        conf_low=None, conf_high=None) -> str:
+    """Two one-sided tests on the log scale: equivalent when the (1 - 2 alpha) interval lies
+    inside ``log(bounds)``; different when the (1 - alpha) interval excludes 0 and is not inside
+    them; inconclusive otherwise. Without ``bounds``: different or inconclusive."""
+    from . import dist
+
+    if any(pd.isna(v) for v in (estimate, std_error)):
+        return "not estimated"
+    alpha = 1 - conf_level
+    q1 = float(dist.t_ppf(1 - alpha, df))
+    q2 = float(dist.t_ppf(1 - alpha / 2, df))
+    lo = conf_low if conf_low is not None else estimate - q2 * std_error
+    hi = conf_high if conf_high is not None else estimate + q2 * std_error
+    if bounds:
+        low, high = np.log(bounds[0]), np.log(bounds[1])
+        if low < estimate - q1 * std_error and estimate + q1 * std_error < high:
+            return "equivalent"
+    if lo > 0 or hi < 0:
+        return "different"
+    return "inconclusive"
 _TERM = re.compile(r"^(?P<var>.+?)\[T\.(?P<level>.*)\]$")
 
 
@@ -48,8 +91,8 @@ def verdict(expected: str, estimate, conf_low, conf_high) -> str:
     if any(pd.isna(v) for v in (estimate, conf_low, conf_high)):
         return "not estimated"
     above, below = conf_low > 0, conf_high < 0
-    if expected == "none":
-        return "contradicted" if above or below else "supported"
+    if expected == "none":  # without equivalence bounds (see equivalence_verdict)
+        return "different" if above or below else "inconclusive"
     want_above = expected == "positive"
     if (above and want_above and estimate > 0) or (below and not want_above and estimate < 0):
         return "supported"
@@ -119,6 +162,7 @@ def check_claims(findings: dict, *, outcomes: list[str], covariates: list[str],
         if c["source"] not in findings["sources"]:
             errs.append(f"{where}: claim '{cid}': source: '{c['source']}' is not listed under "
                         f"sources{did_you_mean(c['source'], findings['sources'])}")
+        errs += [f"{where}: claim '{cid}': {e}" for e in _claim_key_errors(c)]
         problems = _model_problems(c, outcomes, known_vars, samples, contrast, levels)
         if problems and c["optional"]:
             c["skip"] = "; ".join(problems)
@@ -130,6 +174,29 @@ def check_claims(findings: dict, *, outcomes: list[str], covariates: list[str],
     if errs:
         raise ConfigError("\n".join(errs))
     return out
+
+
+def _claim_key_errors(c: dict) -> list[str]:
+    """equivalence: an interval of odds ratios around 1, for a claim of no relation; strongest:
+    true or false, for a directional claim about one outcome."""
+    errs = []
+    if "equivalence" in c:
+        b = c["equivalence"]
+        ok = (isinstance(b, list) and len(b) == 2
+              and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in b))
+        if not ok or not (0 < b[0] < 1 < b[1]):
+            errs.append(f"equivalence: {b!r} is not an interval of odds ratios around 1 "
+                        "(two numbers, the first between 0 and 1, the second above 1, e.g. "
+                        "[0.8, 1.25])")
+        elif c["expected"] != "none":
+            errs.append("equivalence: bounds go with expected: none (a claim of no relation)")
+    if "strongest" in c:
+        if not isinstance(c["strongest"], bool):
+            errs.append(f"strongest: {c['strongest']!r} must be true or false")
+        elif c["strongest"] and (c["expected"] == "none" or c.get("compared_with")):
+            errs.append("strongest: true goes with expected: positive or negative and one "
+                        "outcome (no compared_with)")
+    return errs
 
 
 def _model_problems(c, outcomes, known_vars, samples, contrast, levels) -> list[str]:
@@ -181,7 +248,9 @@ def _pick(table: pd.DataFrame, var: str, level: str) -> pd.DataFrame:
 def check_findings(claims: list[dict], coefs: pd.DataFrame, fit: pd.DataFrame,
                    contrast: pd.DataFrame, *,
                    contrast_outcomes: list[str] | None = None, scales: dict | None = None,
-                   families: dict | None = None) -> pd.DataFrame:
+                   families: dict | None = None, vcov: pd.DataFrame | None = None,
+                   covariates: list[str] | None = None,
+                   conf_level: float = 0.95) -> pd.DataFrame:
     """One row per claim: the estimate it rests on, its interval and the verdict.
 
     ``scales`` ({0/1 outcome: [its ordinal and count versions]}) with ``families`` ({outcome:
@@ -202,19 +271,21 @@ def check_findings(claims: list[dict], coefs: pd.DataFrame, fit: pd.DataFrame,
         if c.get("skip"):
             rows.append({**base, "verdict": "skipped", "note": f"optional claim: {c['skip']}"})
             continue
+        judge = {"vcov": vcov, "covariates": covariates, "conf_level": conf_level}
         if c.get("compared_with"):
             rows.append(_comparison(base, c, var, level, con, contrast_outcomes))
         else:
-            rows.append(_directional(base, c, var, level, coefs, fit))
+            rows.append(_directional(base, c, var, level, coefs, fit, **judge))
         if scales:
-            rows[-1].update(_other_scales(c, var, level, coefs, fit, scales, families or {}))
+            rows[-1].update(_other_scales(c, var, level, coefs, fit, scales, families or {},
+                                          judge))
     return pd.DataFrame(rows)
 
 
 SCALE_FAMILIES = ("ordinal", "count")
 
 
-def _other_scales(c, var, level, coefs, fit, scales, families) -> dict:
+def _other_scales(c, var, level, coefs, fit, scales, families, judge) -> dict:
     """The claim judged on the ordinal and count versions of its outcome."""
     out = {}
     alts = {families.get(o): o for o in reversed(scales.get(c["outcome"], []))}
@@ -227,14 +298,16 @@ def _other_scales(c, var, level, coefs, fit, scales, families) -> dict:
         if c.get("compared_with"):
             out.update({**keys, f"verdict_{fam}": "not applicable"})
             continue
-        r = _directional({"note": ""}, {**c, "outcome": alts[fam]}, var, level, coefs, fit)
+        r = _directional({"note": ""}, {**c, "outcome": alts[fam]}, var, level, coefs, fit,
+                         **judge)
         out.update({f"outcome_{fam}": alts[fam], f"verdict_{fam}": r["verdict"],
                     **{f"{k}_{fam}": r.get(k, np.nan)
                        for k in ("estimate", "conf_low", "conf_high")}})
     return out
 
 
-def _directional(base, c, var, level, coefs, fit) -> dict:
+def _directional(base, c, var, level, coefs, fit, *, vcov=None, covariates=None,
+                 conf_level: float = 0.95) -> dict:
     from .wording import model_status
 
     status, msg = model_status(fit, c["outcome"], c["sample"])
@@ -248,12 +321,70 @@ def _directional(base, c, var, level, coefs, fit) -> dict:
     r = hit.iloc[0]
     out = {**base, "term": r["term"], "estimate": r["estimate"], "conf_low": r["conf_low"],
            "conf_high": r["conf_high"], "p_value": r.get("p_value", np.nan)}
-    out["verdict"] = verdict(c["expected"], r["estimate"], r["conf_low"], r["conf_high"])
+    if c["expected"] == "none":
+        out["verdict"] = equivalence_verdict(r["estimate"], r.get("std_error", np.nan),
+                                             r.get("df_resid", np.inf), c.get("equivalence"),
+                                             conf_level, r["conf_low"], r["conf_high"])
+        bounds = c.get("equivalence")
+        out["note"] = (f"equivalence bounds: odds ratios {bounds[0]:g} to {bounds[1]:g}"
+                       if bounds else "no equivalence bounds given: the claim can only be "
+                       "found different or inconclusive")
+    else:
+        out["verdict"] = verdict(c["expected"], r["estimate"], r["conf_low"], r["conf_high"])
+    if c.get("strongest") and out["verdict"] == "supported":
+        mine = None if vcov is None or not len(vcov) else vcov[
+            (vcov["outcome"] == c["outcome"]) & (vcov["sample"].astype(str) == c["sample"])]
+        out["verdict"], note = strongest_verdict(r["term"], sub, mine, covariates or [],
+                                                 conf_level)
+        out["note"] = note
+    elif c.get("strongest"):
+        out["note"] = "not in the expected direction, so not the strongest in that direction"
     if status == "flagged":
         out["note"] = f"model flagged: {msg}"
     if str(r.get("flag", "") or ""):
         out["note"] = (out["note"] + "; " if out["note"] else "") + f"term flagged: {r['flag']}"
     return out
+
+
+def strongest_verdict(term: str, coefs: pd.DataFrame, vcov: pd.DataFrame | None,
+                      covariates: list[str], conf_level: float = 0.95) -> tuple[str, str]:
+    """Is ``term``'s x-standardised effect (coefficient x SD of its column) larger in absolute
+    value than every other covariate term's? Each difference of absolute effects is tested with
+    the covariance of the same fit (the signs fixed at the estimates, delta method)."""
+    from . import dist
+
+    if vcov is None or not len(vcov) or "sd_x" not in coefs.columns:
+        return "not estimated", "no covariance of the estimates (vcov.csv) to compare effects"
+    others = coefs[coefs["variable"].isin(covariates) & (coefs["term"] != term)
+                   & coefs["estimate"].notna() & coefs["sd_x"].notna()]
+    V = vcov.pivot(index="term", columns="term2", values="covariance")
+    me = coefs.set_index("term").loc[term]
+    b_c, s_c = me["estimate"], me["sd_x"]
+    sign_c = np.sign(b_c)
+    df = me.get("df_resid", np.inf)
+    q = float(dist.t_ppf(0.5 + conf_level / 2, df))
+    larger, unclear, margins = [], [], []
+    for _, o in others.iterrows():
+        sign_k = np.sign(o["estimate"]) or 1.0
+        diff = sign_c * b_c * s_c - sign_k * o["estimate"] * o["sd_x"]
+        var = (s_c ** 2 * V.loc[term, term] + o["sd_x"] ** 2 * V.loc[o["term"], o["term"]]
+               - 2 * sign_c * sign_k * s_c * o["sd_x"] * V.loc[term, o["term"]])
+        se = float(np.sqrt(max(var, 0.0)))
+        lo, hi = diff - q * se, diff + q * se
+        margins.append((diff, lo, hi, o["label"] or o["term"]))
+        if hi < 0:
+            larger.append(o["label"] or o["term"])
+        elif lo <= 0:
+            unclear.append(o["label"] or o["term"])
+    if not margins:
+        return "not estimated", "no other covariate to compare with"
+    if larger:
+        return "contradicted", f"larger effect per SD: {', '.join(larger)}"
+    if unclear:
+        return "inconclusive", ("not clearly larger (per SD) than: " + ", ".join(unclear))
+    d, lo, hi, name = min(margins)
+    return "supported", (f"larger per SD than every other covariate; the closest is {name} "
+                         f"(difference {d:.2f} [{lo:.2f}, {hi:.2f}])")
 
 
 def _comparison(base, c, var, level, con, contrast_outcomes) -> dict:
@@ -273,8 +404,13 @@ def _comparison(base, c, var, level, con, contrast_outcomes) -> dict:
     r = hit.iloc[0]
     est, lo, hi = sign * r["estimate"], sign * r["conf_low"], sign * r["conf_high"]
     lo, hi = min(lo, hi), max(lo, hi)
+    if c["expected"] == "none":  # bounds on the ratio of the two odds ratios
+        judged = equivalence_verdict(est, r.get("std_error", np.nan), r.get("df", np.inf),
+                                     c.get("equivalence"), conf_low=lo, conf_high=hi)
+    else:
+        judged = verdict(c["expected"], est, lo, hi)
     return {**base, "term": r["term"], "estimate": est, "conf_low": lo, "conf_high": hi,
-            "p_value": r["p_value"], "verdict": verdict(c["expected"], est, lo, hi)}
+            "p_value": r["p_value"], "verdict": judged}
 
 
 def _term_error(c, var, level, table) -> str:
@@ -323,7 +459,7 @@ def findings_table(checked: pd.DataFrame, sources: dict, *, digits: int = 2,
 
 def run_findings(*, findings, coefficients, fit, contrast, outcomes, covariates, samples,
                  contrast_outcomes, levels, conf_level, digits, words, outputs: dict,
-                 group: str = "group", scales=None, families=None):
+                 group: str = "group", scales=None, families=None, vcov=None):
     """The findings rule: check every claim, write the tidy check and its display table."""
     from .io import read_results, write_csv
     from .tables import write_table_files
@@ -336,10 +472,11 @@ def run_findings(*, findings, coefficients, fit, contrast, outcomes, covariates,
                              read_results(fit, "fit"), read_results(contrast, "contrast"),
                              contrast_outcomes=contrast_outcomes,
                              scales={k: list(v) for k, v in dict(scales or {}).items()},
-                             families=dict(families or {}))
+                             families=dict(families or {}),
+                             vcov=read_results(vcov, "vcov") if vcov else None,
+                             covariates=list(covariates), conf_level=conf_level)
     write_csv(checked, outputs["checked"])
-    pct = f"{conf_level:.0%}"
     write_table_files(findings_table(checked, spec["sources"], digits=digits, words=dict(words)),
                       {k: v for k, v in outputs.items() if k in ("csv", "tex", "html")},
                       caption="Claims checked against these data",
-                      note=VERDICT_RULE.format(pct=pct), name="findings")
+                      note=verdict_rule(conf_level), name="findings")

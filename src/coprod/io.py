@@ -201,6 +201,7 @@ RESULT_COLUMNS = {
             "flags", "n_excluded_missing", "excluded_by"],
     "predictions": ["outcome", "sample", "grid", "predicted", "conf_low", "conf_high"],
     "tests": ["outcome", "sample", "test", "terms", "statistic", "df_num", "df_den", "p_value"],
+    "vcov": ["outcome", "sample", "term", "term2", "covariance"],
     "cuts": ["outcome", "sample", "cut", "term", "variable", "level", "label", "estimate",
              "conf_low", "conf_high", "odds_ratio", "or_conf_low", "or_conf_high"],
     "prevalence": ["group", "outcome", "kind", "domain", "n", "estimate", "conf_low",
@@ -212,7 +213,7 @@ RESULT_COLUMNS = {
 
 
 _TEXT_COLUMNS = {"outcome", "sample", "term", "variable", "level", "label", "grid", "group",
-                 "test", "terms", "cut",
+                 "test", "terms", "cut", "term2",
                  "status", "message", "flag", "flags", "kind", "domain", "stat", "excluded_by"}
 
 

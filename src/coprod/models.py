@@ -190,6 +190,7 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
     coefs.insert(2, "level", parts.str[1].where(~cut, ""))
     coefs.insert(3, "label", [f"Cut-point {t}" if c else term_label(t, labels)
                               for t, c in zip(coefs["term"], cut)])
+    coefs["sd_x"] = _column_sd(res, len(coefs))
     ame = al.restore_frame((ordinal_marginal_effects if ordinal else
                             average_marginal_effects)(res))
     preds = []
@@ -220,8 +221,34 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
         "flags": _front(flags, ident),
         "tests": _front(tests, ident),
         "cuts": _front(cuts, ident).reindex(columns=CUT_COLUMNS),
+        "vcov": _front(_vcov_long(res, al), ident),
     }
     return out
+
+
+def _column_sd(res, n_terms: int):
+    """Weighted SD of each coefficient's model-matrix column over the model's respondents (the
+    scale of x-standardised effects, b x SD(x)); empty for the intercept and cut-points."""
+    w = res.w / res.w.sum()
+    mean = w @ res.X
+    sd = np.sqrt(np.clip(w @ (res.X - mean) ** 2, 0, None))
+    names = list(res.params.index)
+    out = np.full(n_terms, np.nan)
+    for j in range(res.X.shape[1]):
+        if names[j] != "Intercept":
+            out[j] = sd[j]
+    return out
+
+
+def _vcov_long(res, al) -> pd.DataFrame:
+    """The coefficients' covariance, one row per pair (what joint tests and comparisons of
+    coefficients need downstream)."""
+    names = [al.restore(t) for t in res.params.index]
+    cov = res.cov.to_numpy()
+    i, j = np.meshgrid(np.arange(len(names)), np.arange(len(names)), indexing="ij")
+    return pd.DataFrame({"term": np.asarray(names, dtype=object)[i.ravel()],
+                         "term2": np.asarray(names, dtype=object)[j.ravel()],
+                         "covariance": cov.ravel()})
 
 
 def _binary_cuts(res, frame, al, formula, opts, coefs, labels) -> pd.DataFrame:
@@ -320,6 +347,7 @@ def failed_tables(outcome: str, sample: str, message: str, family: str = "logit"
         "flags": pd.DataFrame([{**ident, "flag": "failed", "detail": message}]),
         "tests": pd.DataFrame(columns=["outcome", "sample", "test"]),
         "cuts": pd.DataFrame(columns=CUT_COLUMNS),
+        "vcov": pd.DataFrame(columns=["outcome", "sample", "term", "term2", "covariance"]),
     }
 
 

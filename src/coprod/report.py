@@ -416,12 +416,13 @@ def _correlate_lines(coefs, compare, sample, words, labels, group_column, stat) 
 def _claim_lines(checked) -> list[str]:
     if checked is None or not len(checked):
         return []
+    from .findings import VERDICTS
+
     counts = checked["verdict"].value_counts()
-    parts = [f"{int(counts.get(v, 0))} {v}" for v in
-             ("supported", "contradicted", "inconclusive", "not estimated", "skipped")
-             if counts.get(v, 0)]
+    parts = [f"{int(counts.get(v, 0))} {v}" for v in VERDICTS if counts.get(v, 0)]
     out = [f"Claims checked: of {len(checked)}, " + ", ".join(parts) + "."]
-    for _, r in checked[checked["verdict"].isin(["contradicted", "inconclusive"])].iterrows():
+    doubtful = ["contradicted", "inconclusive", "different", "not estimated"]
+    for _, r in checked[checked["verdict"].isin(doubtful)].iterrows():
         out.append(f"{esc(r['verdict'].capitalize())}: {esc(r['claim'])}")
     return out
 
@@ -454,6 +455,9 @@ def _name(outcome, words, labels) -> str:
 
 
 def findings_section(table_html: str, rule: str) -> str:
+    """The claims table under the verdict rule, said once (the table file's own note, the
+    same rule for readers of the file alone, is left out here)."""
+    table_html = re.sub(r"<tfoot>.*?</tfoot>\n?", "", table_html, flags=re.S)
     return "\n".join([
         '<section id="findings">', "<h2>Findings check</h2>",
         f'<p id="verdict-rule"><strong>Verdict rule.</strong> {esc(rule)}</p>',
@@ -888,9 +892,9 @@ def _findings_html(findings_table, config: dict) -> str:
     """The findings section, or nothing without a findings check."""
     if not findings_table:
         return ""
-    from .findings import VERDICT_RULE
+    from .findings import verdict_rule
 
     return findings_section(Path(findings_table).read_text(encoding="utf-8"),
-                            VERDICT_RULE.format(pct=_pct(config)))
+                            verdict_rule(float(config["models"].get("conf_level", 0.95))))
 
 

@@ -56,7 +56,7 @@ def sources(*modules, **kw):
 
 def sample_name(wildcards):
     return SAMPLE_NAMES[wildcards.sample]
-MODEL_TABLES = ["coefficients", "ame", "predictions", "fit", "flags", "tests", "cuts"]
+MODEL_TABLES = ["coefficients", "ame", "predictions", "fit", "flags", "tests", "cuts", "vcov"]
 
 
 def design_params():

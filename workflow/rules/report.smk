@@ -195,6 +195,7 @@ if FINDINGS:
             code=sources("findings", shallow=("runner",)),
             findings=REPORT["findings"],
             coefficients=res("models/coefficients.csv"),
+            vcov=res("models/vcov.csv"),
             fit=res("models/fit.csv"),
             contrast=res("models/contrast.csv"),
         output:
