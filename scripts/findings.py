@@ -22,6 +22,8 @@ def main(sm):
         scales=sm.params.get("scales"),
         families=sm.params.get("families"),
         vcov=sm.input.get("vcov"),
+        coefficients_mi=sm.input.get("coefficients_mi"),
+        vcov_mi=sm.input.get("vcov_mi"),
     )
 
 

@@ -23,6 +23,7 @@ def main(sm):
         robustness_tables=list(sm.input.robustness_tables),
         robustness_figures=list(sm.input.robustness_figures),
         cuts=sm.input.get("cuts"),
+        imputation_table=sm.input.get("imputation_table"),
         output=sm.output[0],
     )
 

@@ -417,6 +417,13 @@ CASES: list[Case] = [
                                 "label": "Self-efficacy, two domains"})),
               config(lambda c: c["models"]["outcomes"].append({"self_efficacy_sum": "count"}))),
          target=fit_target("self_efficacy_sum", "pooled"), outcome="continue"),
+    # multiple imputation (issue 15)
+    Case("config-imputation-one", "config", "multiple imputation with fewer than two datasets",
+         "imputation.m",
+         config(lambda c: c["imputation"].update(m=1))),
+    Case("config-imputation-chains", "config", "more imputation chains than datasets",
+         "imputation.chains: 5 chains for m: 4 datasets",
+         config(lambda c: c["imputation"].update(m=4, chains=5))),
     # models: the run goes on, the problem is reported
     Case("collinear-covariate", "model", "a covariate that is a copy of another (singular design)",
          "singular design: the terms ['age', 'age_copy'] are linear combinations",

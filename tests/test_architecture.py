@@ -5,8 +5,8 @@ Layers, lowest first; a module may import only from its own layer or below:
   base        errors, dist, designspec, formula, simulate, sources, runner, wording, names
   data        io, codebook, config, clean
   design      design, calibrate, replicate, designconfig, variance
-  estimation  families, modelframe, survey, ordinal, termtests, margins, contrast, models,
-              descriptives
+  estimation  families, modelframe, survey, ordinal, termtests, margins, contrast, impute,
+              models, descriptives
   stages      stages
   output      tables, figures, findings, robustness, report
   start-up    startup (every check before any job runs: it uses them all)
@@ -25,7 +25,7 @@ LAYERS = [
     {"io", "codebook", "config", "clean"},
     {"design", "calibrate", "replicate", "designconfig", "variance"},
     {"families", "modelframe", "survey", "ordinal", "termtests", "margins", "contrast",
-     "models", "descriptives"},
+     "impute", "models", "descriptives"},
     {"stages"},
     {"tables", "figures", "findings", "robustness", "report"},
     {"startup"},

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.pipeline
 
 # two outcomes x (pooled + one country): every rule of the pipeline runs, in a minute or so
 REDUCED = ('models={"outcomes": ["individual_any", "collective_any"], '
-           '"samples": ["pooled", "UK"]}')
+           '"samples": ["pooled", "UK"]}', 'imputation={"m": 2, "chains": 1}')
 
 SUBMIT = r"""#!/usr/bin/env bash
 # submit.sh JOBSCRIPT: start the job as its own detached process; print its id.
@@ -71,7 +71,7 @@ def runs(tmp_path_factory):
     os.environ["SOURCE_DATE_EPOCH"] = EPOCH
     try:
         local = copy_project(base / "local")
-        snakemake(local, "--cores", "2", "--config", REDUCED)
+        snakemake(local, "--cores", "2", "--config", *REDUCED)
 
         work = copy_project(base / "cluster")
         submit, status, queue = _scripts(work)
@@ -80,7 +80,7 @@ def runs(tmp_path_factory):
             "--cluster-generic-submit-cmd", f"bash {submit}",
             "--cluster-generic-status-cmd", f"bash {status}",
             "--seconds-between-status-checks", "1", "--max-status-checks-per-second", "10",
-            "--latency-wait", "10", "--config", REDUCED, timeout=600)
+            "--latency-wait", "10", "--config", *REDUCED, timeout=600)
     finally:
         if saved is None:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
@@ -93,13 +93,14 @@ def test_every_job_ran_as_a_separate_cluster_job(runs):
     _, work, queue, proc = runs
     jobs = sorted(queue.glob("*.exit"))
     # clean, 2 samples' models (with their contrasts), gather, descriptives, figures, tables,
-    # findings, report
-    assert len(jobs) == 9, proc.stderr[-3000:]
+    # findings, report; multiple imputation: 1 chain, 2 samples' imputed models, their
+    # gather, the side-by-side table
+    assert len(jobs) == 14, proc.stderr[-3000:]
     assert all(j.read_text().strip() == "0" for j in jobs)
     outs = [j.with_suffix(".out").read_text() for j in jobs]
     # each ran Snakemake for its own job only, in its own process
     assert all("--target-jobs" in o or "Select jobs to execute" in o for o in outs)
-    assert sum("rule fit_models" in o for o in outs) == 2
+    assert sum("rule fit_models:" in o for o in outs) == 2
 
 
 def test_cluster_outputs_equal_a_local_run(runs):

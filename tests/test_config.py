@@ -104,3 +104,23 @@ def test_unquoted_no_in_the_config_gets_a_quote_hint(base):
     cfg["models"]["predictions"]["by_informed"] = {"informed": [False, True]}
     with pytest.raises(ConfigError, match="not among the levels of 'informed'.*in quotes"):
         check(cfg, cb)
+
+
+def test_command_line_values_arrive_as_text_and_are_read_as_the_schema_says():
+    """snakemake --config reads nested values with YAML's base loader: "50", not 50."""
+    import yaml
+
+    from coprod.config import SCHEMA, command_line_scalars
+
+    schema = yaml.safe_load(SCHEMA.read_text())
+    c = {"imputation": {"m": "50", "chains": "4"},
+         "models": {"conf_level": "0.9", "group_effects": "false",
+                    "outcomes": ["a", {"b": "ordinal"}]},
+         "report": {"figures": {"dpi": "150"}, "title": "2008"}}
+    out = command_line_scalars(c, schema)
+    assert out["imputation"] == {"m": 50, "chains": 4}
+    assert out["models"]["conf_level"] == 0.9 and out["models"]["group_effects"] is False
+    assert out["report"]["figures"]["dpi"] == 150
+    assert out["report"]["title"] == "2008"            # a string stays a string
+    assert command_line_scalars({"imputation": {"m": "many"}}, schema) == \
+        {"imputation": {"m": "many"}}                   # left for the schema check to name

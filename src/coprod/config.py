@@ -26,8 +26,40 @@ from .names import GROUP, POOLED
 SCHEMA = files("coprod") / "schemas" / "config.schema.yaml"  # package data (see codebook.py)
 
 
+def command_line_scalars(config, schema: dict):
+    """Numbers and true/false given as text where the schema wants them, made numbers and
+    booleans. Why: ``snakemake --config imputation='{"m": 50}'`` reads nested values with
+    YAML's base loader, so every one arrives as text ("50"); a config file never does."""
+    types = schema.get("type")
+    types = [types] if isinstance(types, str) else list(types or [])
+    if isinstance(config, str) and "string" not in types:
+        text = config.strip()
+        if "integer" in types and text.lstrip("-").isdigit():
+            return int(text)
+        if "number" in types:
+            try:
+                return float(text)
+            except ValueError:
+                pass
+        if "boolean" in types and text.lower() in ("true", "false"):
+            return text.lower() == "true"
+        if "null" in types and text.lower() in ("null", "~"):
+            return None
+        return config
+    if isinstance(config, dict):
+        props = schema.get("properties") or {}
+        extra = schema.get("additionalProperties")
+        for k, v in config.items():
+            sub = props.get(k, extra if isinstance(extra, dict) else {})
+            config[k] = command_line_scalars(v, sub)
+    elif isinstance(config, list) and isinstance(schema.get("items"), dict):
+        config[:] = [command_line_scalars(v, schema["items"]) for v in config]
+    return config
+
+
 def check_config_schema(config: dict, where: str = "config") -> None:
     schema = yaml.safe_load(SCHEMA.read_text())
+    command_line_scalars(config, schema)
     errors = schema_errors(config, schema, where)
     if errors:
         raise ConfigError("\n".join(errors))
@@ -149,6 +181,40 @@ def _family_errors(config: dict, cols: dict, cb: dict) -> list[str]:
     return errs
 
 
+def _imputation_errors(imp: dict, cols: dict) -> list[str]:
+    errs = []
+    m, chains = imp.get("m", 20), imp.get("chains", 2)
+    if isinstance(m, int) and isinstance(chains, int) and chains > m:
+        errs.append(f"config: imputation.chains: {chains} chains for m: {m} datasets; at most "
+                    "one chain per dataset")
+    for o in imp.get("outcomes") or []:
+        if o not in cols:
+            errs.append(f"config: imputation.outcomes: '{o}' is not a column of the clean table"
+                        f"{did_you_mean(o, list(cols))}")
+    for c in imp.get("auxiliary") or []:
+        if c not in cols:
+            errs.append(f"config: imputation.auxiliary: '{c}' is not a column of the clean table"
+                        f"{did_you_mean(c, list(cols))}")
+    return errs
+
+
+def imputation_outcomes(config: dict) -> list[str]:
+    """The outcomes modelled on the imputed datasets: imputation.outcomes, else the contrast's
+    two, else the first two 0/1 outcomes."""
+    imp = config.get("imputation") or {}
+    m = config["models"]
+    return list(imp.get("outcomes") or m.get("contrast") or binary_outcomes(m)[:2])
+
+
+def imputation_chains(imp: dict) -> list[tuple[int, int, int]]:
+    """(chain, first imputation, number of imputations) of each chain: M split as evenly as
+    it goes."""
+    m, chains = int(imp.get("m", 20)), int(imp.get("chains", 2))
+    sizes = [m // chains + (1 if k < m % chains else 0) for k in range(chains)]
+    starts = [1 + sum(sizes[:k]) for k in range(chains)]
+    return [(k + 1, a, n) for k, (a, n) in enumerate(zip(starts, sizes))]
+
+
 def check_config(config: dict, cb: dict) -> None:
     """Cross-check config against the codebook; raise one ConfigError listing every problem."""
     errs: list[str] = []
@@ -228,6 +294,7 @@ def check_config(config: dict, cb: dict) -> None:
     elif cal.get("totals"):
         errs += _totals_errors(cal, cols)
     errs += [f"config: {e}" for e in key_errors(d)]
+    errs += _imputation_errors(config.get("imputation") or {}, cols)
     if d.get("model_based") and any(d.get(k) for k in ("weights", "strata", "psu", "fpc",
                                                        "ssu")):
         errs.append("config: design.model_based: true is only for unweighted data without strata "

@@ -447,19 +447,53 @@ def findings_table(checked: pd.DataFrame, sources: dict, *, digits: int = 2,
                      "Verdict": r["verdict"],
                      **{f"{fam.capitalize()} model": r.get(f"verdict_{fam}") or NA
                         for fam in SCALE_FAMILIES if f"verdict_{fam}" in checked.columns},
+                     **({"Imputed data": r.get("verdict_mi") or NA}
+                        if "verdict_mi" in checked.columns else {}),
                      "Note": r["note"] or "",
                      "Source": str(sources.get(r["source"], r["source"])).split(".")[0]})
     scale_cols = [f"{fam.capitalize()} model" for fam in SCALE_FAMILIES
                   if f"verdict_{fam}" in checked.columns]
+    scale_cols += ["Imputed data"] if "verdict_mi" in checked.columns else []
     out = pd.DataFrame(rows, columns=["Claim", "Model", "Expected", "Estimate [CI]", "Verdict",
                                       *scale_cols, "Note", "Source"])
     out.attrs["foot"] = 0
     return out
 
 
+def with_imputed(checked: pd.DataFrame, claims: list[dict], coefs_mi: pd.DataFrame,
+                 conf_level: float = 0.95, vcov_mi: pd.DataFrame | None = None,
+                 covariates: list[str] | None = None) -> pd.DataFrame:
+    """Each claim judged again on the multiply imputed models (columns ``verdict_mi``,
+    ``estimate_mi``, ``conf_low_mi``, ``conf_high_mi``); claims on outcomes not imputed, and
+    comparison claims, are left empty or "not applicable"."""
+    if coefs_mi is None or not len(coefs_mi):
+        return checked
+    coefs = coefs_mi.rename(columns={"df": "df_resid"})
+    fit = coefs[["outcome", "sample", "status", "message"]].drop_duplicates(
+        ["outcome", "sample"])
+    imputed = set(coefs["outcome"])
+    out = checked.copy()
+    for k in ("verdict_mi", "estimate_mi", "conf_low_mi", "conf_high_mi"):
+        out[k] = "" if k == "verdict_mi" else np.nan
+    for i, c in enumerate(claims):
+        if c.get("skip") or c["outcome"] not in imputed:
+            continue
+        if c.get("compared_with"):
+            out.loc[out.index[i], "verdict_mi"] = "not applicable"
+            continue
+        var, level = split_covariate(c)
+        r = _directional({"note": ""}, c, var, level, coefs, fit, conf_level=conf_level,
+                         vcov=vcov_mi, covariates=covariates)
+        out.loc[out.index[i], ["verdict_mi", "estimate_mi", "conf_low_mi", "conf_high_mi"]] = [
+            r["verdict"], r.get("estimate", np.nan), r.get("conf_low", np.nan),
+            r.get("conf_high", np.nan)]
+    return out
+
+
 def run_findings(*, findings, coefficients, fit, contrast, outcomes, covariates, samples,
                  contrast_outcomes, levels, conf_level, digits, words, outputs: dict,
-                 group: str = "group", scales=None, families=None, vcov=None):
+                 group: str = "group", scales=None, families=None, vcov=None,
+                 coefficients_mi=None, vcov_mi=None):
     """The findings rule: check every claim, write the tidy check and its display table."""
     from .io import read_results, write_csv
     from .tables import write_table_files
@@ -475,6 +509,10 @@ def run_findings(*, findings, coefficients, fit, contrast, outcomes, covariates,
                              families=dict(families or {}),
                              vcov=read_results(vcov, "vcov") if vcov else None,
                              covariates=list(covariates), conf_level=conf_level)
+    if coefficients_mi:
+        checked = with_imputed(checked, claims, read_results(coefficients_mi, "coefficients"),
+                               conf_level, read_results(vcov_mi, "vcov") if vcov_mi else None,
+                               list(covariates))
     write_csv(checked, outputs["checked"])
     write_table_files(findings_table(checked, spec["sources"], digits=digits, words=dict(words)),
                       {k: v for k, v in outputs.items() if k in ("csv", "tex", "html")},

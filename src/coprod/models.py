@@ -102,14 +102,16 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
                reference_levels: dict, design: dict, conf_level: float = 0.95,
                grids: dict | None = None, labels: dict | None = None, built=None,
                group_effects: bool = True, families: dict | None = None,
-               joint_tests: dict | None = None) -> dict[str, dict[str, pd.DataFrame]]:
+               joint_tests: dict | None = None, margins: bool = True
+               ) -> dict[str, dict[str, pd.DataFrame]]:
     """Fit every outcome's model in one sample: {outcome: its tidy tables}.
 
     Why together: the models of a sample share the data, the covariates and the design, so the
     frame is prepared once (one job per sample instead of one per model saves a Python start-up
     and a read of the clean table per model). Each model still fails on its own.
     ``families``: {outcome: "logit" | "ordinal" | "count"} (default logit); ``joint_tests``:
-    named groups of covariates tested jointly in every model.
+    named groups of covariates tested jointly in every model. ``margins=False``: the
+    coefficients and fit only (no AMEs, predictions, binary cuts; what each imputation needs).
     """
     covs = sample_covariates(covariates, sample, table, group_effects)
     df = model_frame(table, list(outcomes), covs, reference_levels)
@@ -127,7 +129,7 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
     return {o: _fit_one(frame, al, outcome=o, sample=sample, covs=covs, domain=domain,
                         design=design, built=built, conf_level=conf_level, grids=grids,
                         labels=labels or {}, family=families.get(o, "logit"),
-                        joint_tests=joint_tests or {})
+                        joint_tests=joint_tests or {}, margins=margins)
             for o in outcomes}
 
 
@@ -157,8 +159,8 @@ def _unexpected(what: str, exc: Exception, al: Aliases | None = None) -> str:
 
 
 def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, domain, design,
-                built, conf_level, grids, labels, family="logit", joint_tests=None
-                ) -> dict[str, pd.DataFrame]:
+                built, conf_level, grids, labels, family="logit", joint_tests=None,
+                margins: bool = True) -> dict[str, pd.DataFrame]:
     from .margins import (
         average_marginal_effects,
         ordinal_marginal_effects,
@@ -192,9 +194,9 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
                               for t, c in zip(coefs["term"], cut)])
     coefs["sd_x"] = _column_sd(res, len(coefs))
     ame = al.restore_frame((ordinal_marginal_effects if ordinal else
-                            average_marginal_effects)(res))
+                            average_marginal_effects)(res)) if margins else pd.DataFrame()
     preds = []
-    for name, grid in (grids or {}).items():
+    for name, grid in ((grids or {}) if margins else {}).items():
         grid = {al[k]: v for k, v in grid.items() if k in covs}
         if grid:
             p = al.restore_frame((ordinal_predictions if ordinal else predict_margins)(res, grid))
@@ -204,8 +206,8 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
               for name, variables in (joint_tests or {}).items()}
     tests = al.restore_frame(term_tests(res, {k: v for k, v in groups.items() if v}))
     tests.insert(1, "label", tests["test"].map(lambda t: labels.get(t, t)))
-    cuts = _binary_cuts(res, frame, al, formula, opts, coefs, labels) if ordinal else \
-        pd.DataFrame(columns=CUT_COLUMNS)
+    cuts = _binary_cuts(res, frame, al, formula, opts, coefs, labels) if ordinal and margins \
+        else pd.DataFrame(columns=CUT_COLUMNS)
     predictions = pd.concat(preds, ignore_index=True) if preds else pd.DataFrame({"grid": []})
     stats = res.fit_stats()
     flags = al.restore_frame(pd.DataFrame(res.flags, columns=["flag", "detail"]))
@@ -421,3 +423,75 @@ def _contrast_table(table: pd.DataFrame, *, sample, outcomes, covariates, refere
     tidy["n_excluded"] = n_incomplete  # under drop too: the rows left out before the design
     tidy["check_max_rel_coef_diff"] = info["check"]["max_rel_coef_diff"]
     return tidy
+
+
+def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[str],
+                  sample: str, covariates: list[str], reference_levels: dict, design: dict,
+                  conf_level: float = 0.95, labels: dict | None = None,
+                  group_effects: bool = True, families: dict | None = None
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every outcome's model on each completed dataset, combined by Rubin's rules (Barnard-Rubin
+    df from the design's complete-data df): one row per (outcome, term), as coefficients.csv
+    plus fmi (fraction of missing information), riv, within, between and n_imputations; and
+    the combined covariance W + (1 + 1/M) B of all terms (long, as vcov.csv). A model that
+    fails in any imputation is reported failed."""
+    from .impute import completed, rubin
+
+    labels = labels or {}
+    built = job_design(table, design, reference_levels)  # the design does not change
+    ms = sorted(int(m) for m in imputed["imputation"].unique()) if len(imputed) else []
+    per: dict[str, list[pd.DataFrame]] = {o: [] for o in outcomes}
+    covs: dict[str, list[pd.DataFrame]] = {o: [] for o in outcomes}
+    failed: dict[str, str] = {}
+    for m in ms:
+        full = completed(table, imputed, m)
+        full.attrs = table.attrs
+        res = fit_sample(full, outcomes=outcomes, sample=sample, covariates=covariates,
+                         reference_levels=reference_levels, design=design,
+                         conf_level=conf_level, labels=labels, built=built,
+                         group_effects=group_effects, families=families, margins=False)
+        for o, tables in res.items():
+            fit = tables["fit"].iloc[0]
+            if fit["status"] == "failed":
+                failed.setdefault(o, f"imputation {m}: {fit['message']}")
+            per[o].append(tables["coefficients"].assign(imputation=m))
+            covs[o].append(tables["vcov"])
+    rows, vrows = [], []
+    for o in outcomes:
+        if o in failed or not per[o]:
+            rows.append(pd.DataFrame([{"outcome": o, "sample": sample, "status": "failed",
+                                       "message": failed.get(o, "no imputations")}]))
+            continue
+        stack = pd.concat(per[o], ignore_index=True)
+        first = per[o][0]
+        terms = first["term"].tolist()
+        est = stack.pivot(index="imputation", columns="term", values="estimate")[terms]
+        var = stack.pivot(index="imputation", columns="term", values="std_error")[terms] ** 2
+        comb = rubin(est.to_numpy(), var.to_numpy(), float(first["df_resid"].iloc[0]),
+                     conf_level)
+        out = first[["outcome", "sample", "term", "variable", "level", "label"]].copy()
+        for k in ("estimate", "std_error", "df", "statistic", "p_value", "conf_low",
+                  "conf_high", "fmi", "riv", "within", "between"):
+            out[k] = comb[k]
+        cut = out["variable"].eq("") | out["term"].eq("Intercept")
+        with np.errstate(over="ignore"):
+            out["odds_ratio"] = np.where(cut, np.nan, np.exp(out["estimate"]))
+            out["or_conf_low"] = np.where(cut, np.nan, np.exp(out["conf_low"]))
+            out["or_conf_high"] = np.where(cut, np.nan, np.exp(out["conf_high"]))
+        out["sd_x"] = stack.groupby("term", sort=False)["sd_x"].mean().reindex(terms).to_numpy()
+        out["df_complete"] = int(first["df_resid"].iloc[0])
+        out["n_imputations"] = len(ms)
+        out["family"] = (families or {}).get(o, "logit")
+        out["status"], out["message"] = "ok", ""
+        rows.append(out)
+        V = np.mean([v.pivot(index="term", columns="term2", values="covariance")
+                     .loc[terms, terms].to_numpy() for v in covs[o]], axis=0)
+        T = V + (1 + 1 / len(ms)) * np.atleast_2d(np.cov(est.to_numpy(), rowvar=False))
+        i, j = np.meshgrid(np.arange(len(terms)), np.arange(len(terms)), indexing="ij")
+        vrows.append(pd.DataFrame({"outcome": o, "sample": sample,
+                                   "term": np.asarray(terms, dtype=object)[i.ravel()],
+                                   "term2": np.asarray(terms, dtype=object)[j.ravel()],
+                                   "covariance": T.ravel()}))
+    vcov = pd.concat(vrows, ignore_index=True) if vrows else pd.DataFrame(
+        columns=["outcome", "sample", "term", "term2", "covariance"])
+    return pd.concat(rows, ignore_index=True), vcov

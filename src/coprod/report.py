@@ -784,7 +784,7 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
                tables: dict, cleaning_table, clean_table, hashed: list, output,
                findings_checked=None, findings_table=None, grouping: dict | None = None,
                run_date: str | None = None, contrast=None, robustness_tables=(),
-               robustness_figures=(), cuts=None) -> None:
+               robustness_figures=(), cuts=None, imputation_table=None) -> None:
     """The report_html rule: read the results and write results/report.html.
 
     Without ``findings_table`` and ``findings_checked`` (report.findings null) the report has
@@ -818,7 +818,9 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
                               threshold=meta.get("threshold", ""), cuts=cuts)
     page = build_report(
         title=settings["title"], synthetic=bool(config["data"].get("synthetic")),
-        summary=summary, findings_html=_findings_html(findings_table, config) + robust,
+        summary=summary,
+        findings_html=(_findings_html(findings_table, config) + robust
+                       + _imputation_html(imputation_table, findings_checked, settings)),
         figures=figs, tables=tabs,
         cleaning_html=Path(cleaning_table).read_text(encoding="utf-8"), methods_html=methods,
         run_date=run_date or run_date_now())
@@ -886,6 +888,19 @@ def _robustness_html(tables, figures, findings_checked, *, settings: dict, label
     return robustness_section(tables=[Path(p).read_text(encoding="utf-8") for p in tables],
                               figure_html=figs, sentences=sentences, threshold=threshold,
                               cut_lines=cut_lines)
+
+
+def _imputation_html(table, findings_checked, settings: dict) -> str:
+    """The section "Complete cases or imputed data?" (only with imputation.analyses: both)."""
+    if not table:
+        return ""
+    from .io import read_results
+    from .robustness import mi_section, mi_sentences
+
+    checked = read_results(findings_checked) if findings_checked else None
+    return mi_section(table_html=Path(table).read_text(encoding="utf-8"),
+                      sentences=mi_sentences(checked,
+                                             digits=int(settings["tables"]["digits"])))
 
 
 def _findings_html(findings_table, config: dict) -> str:

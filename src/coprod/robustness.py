@@ -170,3 +170,104 @@ def robustness_section(*, tables: list[str], figure_html: str, sentences: list[s
                       cuts, figure_html,
                       *[f'<div class="table-wrap">\n{t}</div>' for t in tables[1:]],
                       "</section>"])
+
+
+# -- complete cases beside multiple imputation --------------------------------------------------
+
+def mi_fit(coefs_mi: pd.DataFrame) -> pd.DataFrame:
+    """A fit table (outcome, sample, status, message) for the imputed models."""
+    if coefs_mi is None or not len(coefs_mi):
+        return pd.DataFrame(columns=["outcome", "sample", "status", "message"])
+    cols = [c for c in ("outcome", "sample", "status", "message") if c in coefs_mi.columns]
+    return coefs_mi[cols].drop_duplicates(["outcome", "sample"]).reset_index(drop=True)
+
+
+def mi_table(coefs: pd.DataFrame, fit: pd.DataFrame, coefs_mi: pd.DataFrame, *,
+             outcomes: list[str], sample: str, covariates: list[str], reference_levels: dict,
+             levels: dict | None = None, labels: dict | None = None,
+             words: dict | None = None, digits: int = 2) -> pd.DataFrame:
+    """Odds ratios [CI] of the complete-case and the imputed models side by side, with the
+    fraction of missing information of each imputed estimate, one row per covariate level."""
+    from .wording import fmt
+
+    kw = {"covariates": covariates, "reference_levels": reference_levels, "levels": levels,
+          "labels": labels, "words": words, "digits": digits}
+    cc = model_table(coefs, fit, columns=[(sample, o) for o in outcomes], **kw)
+    mi = model_table(coefs_mi, mi_fit(coefs_mi), columns=[(sample, o) for o in outcomes], **kw)
+    n_body = len(cc) - cc.attrs.get("foot", 0)
+    cc, mi = cc.iloc[:n_body], mi.iloc[:len(mi) - mi.attrs.get("foot", 0)]
+    heads = [c for c in cc.columns if c not in ("variable", "level")]
+    out = cc[["variable", "level"]].copy()
+    sub = coefs_mi[coefs_mi["sample"].astype(str) == str(sample)] if len(coefs_mi) else coefs_mi
+    for o, h in zip(outcomes, heads):
+        out[f"{h}: complete cases"] = cc[h].to_numpy()
+        merged = out[["variable", "level"]].merge(
+            mi[["variable", "level", h]].drop_duplicates(["variable", "level"]),
+            on=["variable", "level"], how="left")
+        out[f"{h}: imputed"] = merged[h].fillna("").to_numpy()
+        fmi = {}
+        if len(sub):
+            for _, r in sub[sub["outcome"] == o].iterrows():
+                name = word(r["variable"], words, labels) if r["variable"] else ""
+                fmi[(name, r["level"] or "")] = fmt(r.get("fmi"), 2)
+        out[f"{h}: FMI"] = [fmi.get((v, lv), "") for v, lv in zip(out["variable"],
+                                                                   out["level"])]
+    out.attrs["foot"] = 0
+    return out
+
+
+MI_NOTE = (
+    "Odds ratios with {pct} confidence intervals. Complete cases: respondents missing a model "
+    "variable leave the model. Imputed: {m} datasets completed by chained equations (each "
+    "incomplete variable regressed on all the others, the outcomes, the weight and the group, "
+    "filled by predictive mean matching; statsmodels' MICE), each analysed with the same "
+    "design-based model, combined by Rubin's rules with Barnard-Rubin degrees of freedom (as "
+    "R's mitools::MIcombine). FMI: the fraction of missing information of the imputed "
+    "estimate (how much of its uncertainty the missing answers cause).")
+
+
+def run_mi_table(*, coefficients, fit, coefficients_mi, clean_table, outcomes, sample,
+                 covariates, reference_levels, levels, conf_level, digits, words, m,
+                 outputs: dict) -> None:
+    meta = table_meta(clean_table)
+    labels, words = meta.get("labels", {}), dict(words)
+    table = mi_table(read_results(coefficients, "coefficients"), read_results(fit, "fit"),
+                     read_results(coefficients_mi, "coefficients"), outcomes=list(outcomes),
+                     sample=sample, covariates=list(covariates),
+                     reference_levels=dict(reference_levels), levels=dict(levels),
+                     labels=labels, words=words, digits=digits)
+    write_table_files(table, group_outputs(outputs)["imputation"], name="imputation",
+                      caption=f"Complete cases or imputed data? ({word(sample, words)})",
+                      note=MI_NOTE.format(pct=f"{conf_level:.0%}", m=m))
+
+
+def mi_sentences(checked: pd.DataFrame | None, *, digits: int = 2) -> list[str]:
+    """Per claim: its verdict on the complete cases and on the imputed data."""
+    out = []
+    if checked is None or not len(checked) or "verdict_mi" not in checked.columns:
+        return out
+    for _, r in checked.iterrows():
+        v = r.get("verdict_mi")
+        if not isinstance(v, str) or not v or r["verdict"] == "skipped":
+            continue
+        cc = f"complete cases: {r['verdict']}{_estimate(r, '', 'OR', digits)}"
+        mi = f"imputed: {v}{_estimate(r, '_mi', 'OR', digits)}"
+        same = ("the contrast test is run on complete cases only" if v == "not applicable"
+                else "the same verdict" if v == r["verdict"] else
+                "the verdict changes with the missing answers")
+        out.append(f"<strong>{_esc(r['claim'])}</strong> {_esc(cc)}; {_esc(mi)}: {same}.")
+    return out
+
+
+def mi_section(*, table_html: str, sentences: list[str], excluded: str = "") -> str:
+    intro = ("<p>Respondents who did not answer a question used in a model (don't know, "
+             "refused) leave that model" + (f" ({_esc(excluded)})" if excluded else "")
+             + ". Unless their answers are missing completely at random, that can bias the "
+             "estimates. Here every model is also estimated on multiply imputed data, where "
+             "the missing answers are filled in many times from what the respondents did "
+             "answer.</p>")
+    claims = ("<h3>The claims on complete cases and on imputed data</h3><ul>"
+              + "".join(f"<li>{s}</li>" for s in sentences) + "</ul>") if sentences else ""
+    return "\n".join(['<section id="imputation">',
+                      "<h2>Complete cases or imputed data?</h2>", intro, claims,
+                      f'<div class="table-wrap">\n{table_html}</div>', "</section>"])

@@ -106,3 +106,61 @@ def run_gather(*, fits, contrast, tables, outputs: dict):
     parts = [pd.read_csv(f, keep_default_na=False, na_values=[""]) for f in contrast]
     parts = [p for p in parts if len(p)]
     write_csv(pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(), outputs["contrast"])
+
+
+def run_impute(*, table, output, variables, auxiliary, group, seed, n_imputations, first,
+               burn_in, skip):
+    """One imputation chain: the imputed cells of ``n_imputations`` completed datasets."""
+    from .impute import impute_chain
+    from .io import read_table
+
+    data = read_table(table)
+    variables = [v for v in variables if v in data.columns]
+    auxiliary = [a for a in auxiliary if a in data.columns and a not in variables]
+    imputed = impute_chain(data, variables=variables, auxiliary=auxiliary, group=group,
+                           n_imputations=int(n_imputations), seed=int(seed),
+                           burn_in=int(burn_in), skip=int(skip), first=int(first))
+    write_csv(imputed, output)
+    cells = imputed[imputed["imputation"] == first] if len(imputed) else imputed
+    log.info("chain from imputation %d: %d datasets, %d cells each (%s)", first,
+             int(n_imputations), len(cells),
+             ", ".join(f"{v}: {n}" for v, n in cells["variable"].value_counts().items())
+             if len(cells) else "nothing missing")
+
+
+def run_models_mi(*, table, imputed: list, sample, outcomes, covariates, reference_levels,
+                  design, conf_level, output, vcov_output, families=None, group_effects=True):
+    """Every outcome's model in one sample on each imputed dataset, combined by Rubin's rules."""
+    import pandas as pd
+
+    from .io import read_results, read_table
+    from .models import fit_sample_mi
+
+    data = read_table(table)
+    parts = [read_results(p) for p in imputed]
+    cells = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
+        len(p) for p in parts) else pd.DataFrame(columns=["imputation", "row", "variable",
+                                                          "value"])
+    if not len(cells):  # nothing missing: every "imputed" dataset is the data itself
+        cells = pd.DataFrame({"imputation": [1, 2], "row": [0, 0],
+                              "variable": [covariates[0]] * 2,
+                              "value": [data[covariates[0]].iloc[0]] * 2})
+    out, vcov = fit_sample_mi(data, cells, outcomes=list(outcomes), sample=sample,
+                        covariates=list(covariates), reference_levels=dict(reference_levels),
+                        design=dict(design), conf_level=conf_level,
+                        labels=data.attrs.get("labels", {}), group_effects=group_effects,
+                        families=dict(families or {}))
+    write_csv(out, output)
+    write_csv(vcov, vcov_output)
+    log.info("%s: %d outcomes on %d imputations", sample, len(outcomes),
+             cells["imputation"].nunique())
+
+
+def run_gather_mi(*, parts: list, output, vcov_parts: list, vcov_output):
+    import pandas as pd
+
+    from .io import read_results
+
+    for paths, out in ((parts, output), (vcov_parts, vcov_output)):
+        frames = [read_results(p) for p in paths]
+        write_csv(pd.concat([f for f in frames if len(f)], ignore_index=True), out)

@@ -6,6 +6,7 @@ from pathlib import Path
 from snakemake.utils import validate
 
 from coprod.errors import CoprodError
+from coprod.config import imputation_chains, imputation_outcomes
 from coprod.startup import check_project
 import coprod.sources
 
@@ -56,6 +57,12 @@ def sources(*modules, **kw):
 
 def sample_name(wildcards):
     return SAMPLE_NAMES[wildcards.sample]
+# multiple imputation beside the complete-case models (config imputation.analyses: both)
+MI = config["imputation"]["analyses"] == "both"
+CHAINS = {k: (first, n) for k, first, n in imputation_chains(config["imputation"])}
+MI_OUTCOMES = imputation_outcomes(config)
+IMPUTATION_AUXILIARY = config["imputation"]["auxiliary"] or [
+    *MI_OUTCOMES, *([config["design"]["weights"]] if config["design"].get("weights") else [])]
 MODEL_TABLES = ["coefficients", "ame", "predictions", "fit", "flags", "tests", "cuts", "vcov"]
 
 
@@ -88,7 +95,8 @@ def clean_outputs():
 
 
 def model_outputs():
-    return [res(f"models/{t}.csv") for t in [*MODEL_TABLES, "contrast"]]
+    return [res(f"models/{t}.csv") for t in [*MODEL_TABLES, "contrast"]] + (
+        [res("models/coefficients_mi.csv")] if MI else [])
 
 
 def report_outputs():
@@ -100,6 +108,7 @@ def report_outputs():
         + findings_outputs()
         + [res(f"tables/{s}.{f}") for s in ROBUST["tables"] for f in TABLE_FORMATS]
         + [res(f"figures/{s}.{f}") for s in ROBUST["figures"] for f in FIGURE_FORMATS]
+        + ([res(f"tables/imputation.{f}") for f in TABLE_FORMATS] if MI else [])
         + [res("report.html")]
     )
 

@@ -74,3 +74,93 @@ rule gather_models:
         ENV
     script:
         "../../scripts/gather_models.py"
+
+
+# Multiple imputation (imputation.analyses: both): chains of imputed cells, then one job per
+# sample fits every model on each completed dataset and combines them by Rubin's rules.
+if MI:
+
+    rule impute:
+        input:
+            # the coprod modules this step runs: a change to them reruns it
+            code=sources("impute", "io", shallow=("stages", "runner")),
+            table=res("clean/survey.parquet"),
+        output:
+            res("imputed/chain_{chain}.csv"),
+        params:
+            variables=config["models"]["covariates"],
+            auxiliary=IMPUTATION_AUXILIARY,
+            group=GROUPING["column"],
+            seed=lambda wc: int(config["imputation"]["seed"]) * 1000 + int(wc.chain),
+            n_imputations=lambda wc: CHAINS[int(wc.chain)][1],
+            first=lambda wc: CHAINS[int(wc.chain)][0],
+            burn_in=config["imputation"]["burn_in"],
+            skip=config["imputation"]["skip"],
+        threads: 1
+        resources:
+            mem_mb=lambda wc, input: 1000 + 100 * int(input.size_mb),
+            runtime=lambda wc, input: 10 + 5 * int(input.size_mb),
+        benchmark:
+            res("benchmarks/impute/chain_{chain}.tsv")
+        log:
+            logpath("imputed/chain_{chain}.log"),
+        wildcard_constraints:
+            chain="[0-9]+",
+        conda:
+            ENV
+        script:
+            "../../scripts/impute.py"
+
+    rule fit_models_mi:
+        input:
+            # the coprod modules this step runs: a change to them reruns it
+            code=sources("models", "impute", "io", shallow=("stages", "runner")),
+            table=res("clean/survey.parquet"),
+            imputed=expand(res("imputed/chain_{chain}.csv"), chain=list(CHAINS)),
+            **design_inputs(),
+        output:
+            coefficients=res("models/mi/{sample}.csv"),
+            vcov=res("models/mi/vcov/{sample}.csv"),
+        params:
+            sample=sample_name,
+            outcomes=MI_OUTCOMES,
+            families=PROJECT["families"],
+            covariates=config["models"]["covariates"],
+            reference_levels=config["models"]["reference_levels"],
+            design=design_params(),
+            group_effects=config["models"]["group_effects"],
+            conf_level=config["models"]["conf_level"],
+        threads: 1
+        resources:
+            mem_mb=lambda wc, input: 1000 + 150 * int(input.size_mb),
+            runtime=lambda wc, input: 10 + len(MI_OUTCOMES) * int(input.size_mb),
+        benchmark:
+            res("benchmarks/fit_models_mi/{sample}.tsv")
+        log:
+            logpath("models/mi/{sample}.log"),
+        wildcard_constraints:
+            sample="[^/]+",
+        conda:
+            ENV
+        script:
+            "../../scripts/fit_models_mi.py"
+
+    rule gather_mi:
+        input:
+            # the coprod modules this step runs: a change to them reruns it
+            code=sources("io", shallow=("stages", "runner")),
+            parts=expand(res("models/mi/{sample}.csv"), sample=SAMPLES),
+            vcov=expand(res("models/mi/vcov/{sample}.csv"), sample=SAMPLES),
+        output:
+            coefficients=res("models/coefficients_mi.csv"),
+            vcov=res("models/vcov_mi.csv"),
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=10,
+        log:
+            logpath("gather_mi.log"),
+        conda:
+            ENV
+        script:
+            "../../scripts/gather_mi.py"

@@ -186,6 +186,41 @@ if SCALES:
             "../../scripts/robustness.py"
 
 
+# only with multiple imputation (imputation.analyses: both)
+if MI:
+
+    rule mi_table:
+        input:
+            # the coprod modules this step runs: a change to them reruns it
+            code=sources("robustness", shallow=("runner",)),
+            coefficients=res("models/coefficients.csv"),
+            fit=res("models/fit.csv"),
+            coefficients_mi=res("models/coefficients_mi.csv"),
+            table=res("clean/survey.parquet"),
+        output:
+            **{f"imputation_{f}": res(f"tables/imputation.{f}") for f in TABLE_FORMATS},
+        params:
+            outcomes=MI_OUTCOMES,
+            sample=REPORT["figures"]["forest_sample"],
+            conf_level=config["models"]["conf_level"],
+            digits=REPORT["tables"]["digits"],
+            m=config["imputation"]["m"],
+            **{k: MODEL_SETTINGS[k] for k in ("words", "covariates", "reference_levels",
+                                              "levels")},
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=10,
+        benchmark:
+            res("benchmarks/mi_table.tsv")
+        log:
+            logpath("report/mi_table.log"),
+        conda:
+            ENV
+        script:
+            "../../scripts/mi_table.py"
+
+
 # only when report.findings names a file
 if FINDINGS:
 
@@ -196,6 +231,8 @@ if FINDINGS:
             findings=REPORT["findings"],
             coefficients=res("models/coefficients.csv"),
             vcov=res("models/vcov.csv"),
+            **({"coefficients_mi": res("models/coefficients_mi.csv"),
+                "vcov_mi": res("models/vcov_mi.csv")} if MI else {}),
             fit=res("models/fit.csv"),
             contrast=res("models/contrast.csv"),
         output:
@@ -242,6 +279,7 @@ rule report_html:
         robustness_tables=expand(res("tables/{stem}.html"), stem=ROBUST["tables"]),
         robustness_figures=expand(res("figures/{stem}.png"), stem=ROBUST["figures"]),
         **({"cuts": res("models/cuts.csv")} if ROBUST["tables"] else {}),
+        **({"imputation_table": res("tables/imputation.html")} if MI else {}),
         prevalence=res("descriptives/prevalence.csv"),
         coefficients=res("models/coefficients.csv"),
         fit=res("models/fit.csv"),

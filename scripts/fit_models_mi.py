@@ -1,0 +1,16 @@
+"""Snakemake adapter: one sample's models on every imputed dataset, combined by Rubin's rules
+(coprod.stages.run_models_mi)."""
+from coprod.runner import run_rule
+from coprod.stages import run_models_mi
+
+
+def main(sm):
+    run_models_mi(table=sm.input.table, imputed=list(sm.input.imputed),
+                  sample=sm.params.sample, outcomes=sm.params.outcomes,
+                  covariates=sm.params.covariates, reference_levels=sm.params.reference_levels,
+                  design=sm.params.design, conf_level=sm.params.conf_level,
+                  families=sm.params.families, group_effects=sm.params.group_effects,
+                  output=sm.output.coefficients, vcov_output=sm.output.vcov)
+
+
+run_rule(snakemake, main)  # noqa: F821 - injected by Snakemake

@@ -1,0 +1,12 @@
+"""Snakemake adapter: the imputed models of every sample in one table
+(coprod.stages.run_gather_mi)."""
+from coprod.runner import run_rule
+from coprod.stages import run_gather_mi
+
+
+def main(sm):
+    run_gather_mi(parts=list(sm.input.parts), output=sm.output.coefficients,
+                  vcov_parts=list(sm.input.vcov), vcov_output=sm.output.vcov)
+
+
+run_rule(snakemake, main)  # noqa: F821 - injected by Snakemake
