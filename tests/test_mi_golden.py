@@ -31,7 +31,7 @@ def fits():
     out = {}
     for part in ("whole", "south"):
         per = []
-        for m, block in d.groupby("imp"):
+        for _, block in d.groupby("imp"):
             block = block.reset_index(drop=True)
             design = make_design(block, weights="weight", strata="stratum", psu="psu",
                                  lonely_psu="fail", keep_data=True)
