@@ -104,3 +104,32 @@ def test_missing_at_random_complete_cases_biased_imputation_not():
     assert abs(np.mean(mi) - truth) < 3 * mc          # imputed: within Monte-Carlo error
     assert abs(np.mean(mi) - truth) < abs(np.mean(cc) - truth) / 2
     assert np.mean(cover) >= 0.8                      # nominal 95%; 30 replications
+
+
+def test_imputed_levels_read_back_from_a_csv_and_unknown_ones_stop():
+    """Levels written as text and read back as numbers ("2" -> 2.0) still find their level;
+    a value that is no level stops with its name, never a silently missing cell."""
+    d = pd.DataFrame({"g": pd.Categorical(["1", "2", None, "3"], categories=["1", "2", "3"])})
+    cells = pd.DataFrame({"imputation": [1], "row": [2], "variable": ["g"], "value": [2.0]})
+    assert completed(d, cells, 1)["g"].tolist() == ["1", "2", "2", "3"]
+    bad = cells.assign(value=["9"])
+    with pytest.raises(ConfigError, match=r"imputed value\(s\) \['9'\] of 'g'"):
+        completed(d, bad, 1)
+
+
+def test_nothing_missing_gives_the_complete_case_estimates():
+    from coprod.models import fit_sample_mi
+
+    rng = np.random.default_rng(3)
+    n = 400
+    t = pd.DataFrame({"x": rng.normal(size=n), "group": pd.Categorical(["A"] * n)})
+    t["y"] = (rng.random(n) < 0.4).astype(float)
+    t.attrs = {"group_column": "group"}
+    design = {"weights": None, "strata": None, "psu": None, "lonely_psu": "adjust"}
+    empty = pd.DataFrame(columns=["imputation", "row", "variable", "value"])
+    out, vcov = fit_sample_mi(t, empty, outcomes=["y"], sample="pooled", covariates=["x"],
+                              reference_levels={}, design=design)
+    cc = fit_svy_logit(t, "y ~ x", design=make_design(t, keep_data=True))
+    row = out.set_index("term").loc["x"]
+    assert row["estimate"] == pytest.approx(cc.params["x"], rel=1e-12)
+    assert row["fmi"] == 0 and row["n_imputations"] == 0 and row["df"] == cc.df_resid

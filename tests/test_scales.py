@@ -137,8 +137,12 @@ def test_joint_test_of_one_term_is_its_t_squared(data):
         assert row["p_value"] == pytest.approx(t["p_value"], rel=1e-8)
         tests = term_tests(res)
         assert list(tests["test"]) == ["g"] and tests["df_num"].iloc[0] == 2
-    with pytest.raises(ModelError, match="joint test 'bad': variable 'z' is not in the model"):
-        term_tests(res, {"bad": ["z"]})
+    # a variable that has no column in this sample (an empty level): flagged, not fatal
+    bad = term_tests(res, {"bad": ["x", "z"]}).set_index("test").loc["bad"]
+    assert bad["flag"] == "not_in_model: z" and np.isnan(bad["statistic"])
+    with pytest.raises(ModelError, match="joint test 'odd': term\\(s\\) \\['q'\\]"):
+        from coprod.termtests import joint_test
+        joint_test(res, ["q"], "odd")
 
 
 def test_ordinal_and_count_refuse_what_they_cannot_model(data):
@@ -178,3 +182,19 @@ def test_highest_of_and_count_of():
     # the cut of the highest level at the threshold is the 0/1 outcome of the same items
     cut = (out["top"].cat.codes >= 2).astype(float).where(out["top"].notna())
     pd.testing.assert_series_equal(cut, out["any"].astype("float64"), check_names=False)
+
+
+def test_separation_in_count_and_ordinal_models_is_flagged_not_reported(data):
+    """A level where every count is 0 (or every answer is the lowest category): the estimate
+    runs off to infinity; it is flagged and left empty, as a logit's under separation."""
+    design = make_design(data, keep_data=True)
+    d = data.assign(k=np.where(data["g"] == "c", 0.0, data["k"]))
+    res = fit_svy_logit(d, "k ~ x + g", design=design, family="count")
+    t = res.tidy().set_index("term")
+    assert t.loc["g[T.c]", "flag"] == "separation" and np.isnan(t.loc["g[T.c]", "estimate"])
+    assert not np.isnan(t.loc["x", "estimate"])
+    assert "separation" in [f["flag"] for f in res.flags]
+    low = data.assign(y=data["y"].where(data["g"] != "c", "never"))
+    res = fit_svy_olr(low, "y ~ x + g", design=design)
+    t = res.tidy().set_index("term")
+    assert t.loc["g[T.c]", "flag"] == "separation" and np.isnan(t.loc["g[T.c]", "estimate"])

@@ -40,7 +40,7 @@ VERDICTS = ("supported", "contradicted", "inconclusive", "equivalent", "differen
 CLAIM_KEYS = {"id", "claim", "covariate", "level", "outcome", "compared_with", "sample",
               "expected", "source", "optional", "equivalence", "strongest"}
 VERDICT_RULE = (
-    "How each claim is judged. A claim that a covariate goes with more (or less) co-production "
+    "How each claim is judged. A claim that a covariate goes with more (or less) of the outcome "
     "is supported when the {pct} confidence interval of its odds ratio lies entirely above 1 (or "
     "below 1), contradicted when it lies entirely on the other side, and inconclusive when it "
     "includes 1. A claim of no relation needs more than an interval that includes 1 (that only "
@@ -273,7 +273,7 @@ def check_findings(claims: list[dict], coefs: pd.DataFrame, fit: pd.DataFrame,
             continue
         judge = {"vcov": vcov, "covariates": covariates, "conf_level": conf_level}
         if c.get("compared_with"):
-            rows.append(_comparison(base, c, var, level, con, contrast_outcomes))
+            rows.append(_comparison(base, c, var, level, con, contrast_outcomes, conf_level))
         else:
             rows.append(_directional(base, c, var, level, coefs, fit, **judge))
         if scales:
@@ -297,6 +297,10 @@ def _other_scales(c, var, level, coefs, fit, scales, families, judge) -> dict:
             continue
         if c.get("compared_with"):
             out.update({**keys, f"verdict_{fam}": "not applicable"})
+            continue
+        if fam == "count" and c["expected"] == "none":  # the bounds are odds ratios
+            out.update({**keys, f"outcome_{fam}": alts[fam],
+                        f"verdict_{fam}": "not applicable"})
             continue
         r = _directional({"note": ""}, {**c, "outcome": alts[fam]}, var, level, coefs, fit,
                          **judge)
@@ -338,9 +342,10 @@ def _directional(base, c, var, level, coefs, fit, *, vcov=None, covariates=None,
                                                  conf_level)
         out["note"] = note
     elif c.get("strongest"):
-        out["note"] = "not in the expected direction, so not the strongest in that direction"
-    if status == "flagged":
-        out["note"] = f"model flagged: {msg}"
+        out["note"] = (f"the effect itself is {out['verdict']} in the expected direction, so "
+                       "its size is not compared")
+    if status == "flagged":  # said beside what the note already says, never instead of it
+        out["note"] = (out["note"] + "; " if out["note"] else "") + f"model flagged: {msg}"
     if str(r.get("flag", "") or ""):
         out["note"] = (out["note"] + "; " if out["note"] else "") + f"term flagged: {r['flag']}"
     return out
@@ -349,14 +354,18 @@ def _directional(base, c, var, level, coefs, fit, *, vcov=None, covariates=None,
 def strongest_verdict(term: str, coefs: pd.DataFrame, vcov: pd.DataFrame | None,
                       covariates: list[str], conf_level: float = 0.95) -> tuple[str, str]:
     """Is ``term``'s x-standardised effect (coefficient x SD of its column) larger in absolute
-    value than every other covariate term's? Each difference of absolute effects is tested with
-    the covariance of the same fit (the signs fixed at the estimates, delta method)."""
+    value than every other covariate term's (the claim's own variable's other levels aside)?
+    Each difference of absolute effects is tested with the covariance of the same fit (the
+    signs fixed at the estimates, delta method), each at the confidence level, with no
+    correction for the number of comparisons: one clearly larger competitor contradicts."""
     from . import dist
 
     if vcov is None or not len(vcov) or "sd_x" not in coefs.columns:
         return "not estimated", "no covariance of the estimates (vcov.csv) to compare effects"
+    own = coefs.loc[coefs["term"] == term, "variable"]
     others = coefs[coefs["variable"].isin(covariates) & (coefs["term"] != term)
-                   & coefs["estimate"].notna() & coefs["sd_x"].notna()]
+                   & ~coefs["variable"].isin(own) & coefs["estimate"].notna()
+                   & coefs["sd_x"].notna()]  # other covariates, not the claim's own levels
     V = vcov.pivot(index="term", columns="term2", values="covariance")
     me = coefs.set_index("term").loc[term]
     b_c, s_c = me["estimate"], me["sd_x"]
@@ -387,7 +396,7 @@ def strongest_verdict(term: str, coefs: pd.DataFrame, vcov: pd.DataFrame | None,
                          f"(difference {d:.2f} [{lo:.2f}, {hi:.2f}])")
 
 
-def _comparison(base, c, var, level, con, contrast_outcomes) -> dict:
+def _comparison(base, c, var, level, con, contrast_outcomes, conf_level: float = 0.95) -> dict:
     a, b = list(contrast_outcomes or ["", ""])
     sign = 1.0 if (c["compared_with"], c["outcome"]) == (a, b) else -1.0
     base["scale"] = f"difference in log-odds, {c['outcome']} minus {c['compared_with']}"
@@ -405,8 +414,10 @@ def _comparison(base, c, var, level, con, contrast_outcomes) -> dict:
     est, lo, hi = sign * r["estimate"], sign * r["conf_low"], sign * r["conf_high"]
     lo, hi = min(lo, hi), max(lo, hi)
     if c["expected"] == "none":  # bounds on the ratio of the two odds ratios
-        judged = equivalence_verdict(est, r.get("std_error", np.nan), r.get("df", np.inf),
-                                     c.get("equivalence"), conf_low=lo, conf_high=hi)
+        judged = equivalence_verdict(est, r.get("std_error", np.nan),
+                                     r.get("df_resid", r.get("df", np.inf)),
+                                     c.get("equivalence"), conf_level, conf_low=lo,
+                                     conf_high=hi)
     else:
         judged = verdict(c["expected"], est, lo, hi)
     return {**base, "term": r["term"], "estimate": est, "conf_low": lo, "conf_high": hi,

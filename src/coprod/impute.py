@@ -129,15 +129,27 @@ def completed(table: pd.DataFrame, imputed: pd.DataFrame, m: int) -> pd.DataFram
         col = out[var]
         rows = block["row"].to_numpy(dtype=np.int64)
         if isinstance(col.dtype, pd.CategoricalDtype):
-            vals = pd.Categorical(block["value"].astype(str), categories=col.cat.categories)
+            labels = {str(c): i for i, c in enumerate(col.cat.categories)}
+            text = block["value"].map(_as_label)
+            unknown = sorted(set(text) - set(labels))
+            if unknown:
+                raise ConfigError(f"imputation: imputed value(s) {unknown} of '{var}' are not "
+                                  f"among its levels {list(labels)}")
             codes = col.cat.codes.to_numpy().copy()
-            codes[rows] = vals.codes
+            codes[rows] = text.map(labels).to_numpy()
             out[var] = pd.Categorical.from_codes(codes, dtype=col.dtype)
         else:
             values = col.to_numpy(dtype=float, na_value=np.nan).copy()
             values[rows] = pd.to_numeric(block["value"]).to_numpy(dtype=float)
             out[var] = values if col.dtype.kind == "f" else pd.array(values).astype(col.dtype)
     return out
+
+
+def _as_label(value) -> str:
+    """A category's imputed level as the text of the level (a CSV may have read "2" as 2.0)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def rubin(estimates: np.ndarray, variances: np.ndarray, df_complete=np.inf,

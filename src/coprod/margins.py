@@ -282,6 +282,8 @@ def average_marginal_effects(result: SvyLogitResult, variables: list[str] | None
     everyone else's covariates unchanged ("woman vs man"). Numeric 0/1 variables: "1 vs 0".
     Tests and intervals use t on the model's df (normal for model-based fits).
     """
+    if isinstance(result, SvyOlrResult):  # the effects on each category's probability
+        return ordinal_marginal_effects(result, variables)
     _require_spec(result)
     kinds = variable_kinds(result)
     variables = list(kinds) if variables is None else list(variables)

@@ -337,3 +337,21 @@ def separation_terms(X: np.ndarray, y: np.ndarray) -> np.ndarray | None:
         down = lo is not None and lo[j] < -1e-6
         signs[j] = 2 if (up and down) else (1 if up else (-1 if down else 0))
     return signs if signs.any() else np.sign(d).astype(int)
+
+
+def extreme_dummies(X: np.ndarray, names: list[str], at_extreme) -> list[str]:
+    """The 0/1 columns whose rows with 1 (or whose rows with 0) all have an extreme outcome --
+    ``at_extreme(mask)`` says whether the outcome of the rows in ``mask`` is all at one end (a
+    count all 0; an ordinal outcome all in its lowest or all in its highest category). The
+    estimate of such a column runs off to infinity, as a logit's under separation."""
+    out = []
+    for j, name in enumerate(names):
+        if name == "Intercept":
+            continue
+        col = X[:, j]
+        if not np.all((col == 0) | (col == 1)):
+            continue
+        ones = col == 1
+        if ones.any() and (~ones).any() and (at_extreme(ones) or at_extreme(~ones)):
+            out.append(name)
+    return out

@@ -440,6 +440,8 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
     labels = labels or {}
     built = job_design(table, design, reference_levels)  # the design does not change
     ms = sorted(int(m) for m in imputed["imputation"].unique()) if len(imputed) else []
+    if not ms:  # nothing was missing: the complete data are every imputed dataset
+        ms = [0]
     per: dict[str, list[pd.DataFrame]] = {o: [] for o in outcomes}
     covs: dict[str, list[pd.DataFrame]] = {o: [] for o in outcomes}
     failed: dict[str, str] = {}
@@ -458,6 +460,11 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
             covs[o].append(tables["vcov"])
     rows, vrows = [], []
     for o in outcomes:
+        sets = {frozenset(t["term"]) for t in per[o]}
+        if len(sets) > 1 and o not in failed:  # a level empty, a category unseen, in some
+            odd = sorted(set.union(*map(set, sets)) - set.intersection(*map(set, sets)))
+            failed[o] = (f"the imputed datasets do not all estimate the same terms "
+                         f"({', '.join(odd)}): merge sparse levels")
         if o in failed or not per[o]:
             rows.append(pd.DataFrame([{"outcome": o, "sample": sample, "status": "failed",
                                        "message": failed.get(o, "no imputations")}]))
@@ -467,26 +474,35 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
         terms = first["term"].tolist()
         est = stack.pivot(index="imputation", columns="term", values="estimate")[terms]
         var = stack.pivot(index="imputation", columns="term", values="std_error")[terms] ** 2
-        comb = rubin(est.to_numpy(), var.to_numpy(), float(first["df_resid"].iloc[0]),
-                     conf_level)
+        if len(est) > 1:
+            comb = rubin(est.to_numpy(), var.to_numpy(), float(first["df_resid"].iloc[0]),
+                         conf_level)
+        else:  # no missing value: the complete-case estimates, no missing information
+            comb = {k: first[k].to_numpy() for k in ("estimate", "std_error", "statistic",
+                                                     "p_value", "conf_low", "conf_high")}
+            zero = np.zeros(len(first))
+            comb.update(df=first["df_resid"].to_numpy(dtype=float), fmi=zero, riv=zero,
+                        within=first["std_error"].to_numpy() ** 2, between=zero)
         out = first[["outcome", "sample", "term", "variable", "level", "label"]].copy()
         for k in ("estimate", "std_error", "df", "statistic", "p_value", "conf_low",
                   "conf_high", "fmi", "riv", "within", "between"):
             out[k] = comb[k]
         cut = out["variable"].eq("") | out["term"].eq("Intercept")
+        ratio = ("rate_ratio", "rr_conf_low", "rr_conf_high") if (families or {}).get(o) == \
+            "count" else ("odds_ratio", "or_conf_low", "or_conf_high")
         with np.errstate(over="ignore"):
-            out["odds_ratio"] = np.where(cut, np.nan, np.exp(out["estimate"]))
-            out["or_conf_low"] = np.where(cut, np.nan, np.exp(out["conf_low"]))
-            out["or_conf_high"] = np.where(cut, np.nan, np.exp(out["conf_high"]))
+            for col, src in zip(ratio, ("estimate", "conf_low", "conf_high")):
+                out[col] = np.where(cut, np.nan, np.exp(out[src]))
         out["sd_x"] = stack.groupby("term", sort=False)["sd_x"].mean().reindex(terms).to_numpy()
         out["df_complete"] = int(first["df_resid"].iloc[0])
-        out["n_imputations"] = len(ms)
+        out["n_imputations"] = len(ms) if ms != [0] else 0
         out["family"] = (families or {}).get(o, "logit")
         out["status"], out["message"] = "ok", ""
         rows.append(out)
         V = np.mean([v.pivot(index="term", columns="term2", values="covariance")
                      .loc[terms, terms].to_numpy() for v in covs[o]], axis=0)
-        T = V + (1 + 1 / len(ms)) * np.atleast_2d(np.cov(est.to_numpy(), rowvar=False))
+        T = V if len(est) < 2 else V + (1 + 1 / len(ms)) * np.atleast_2d(
+            np.cov(est.to_numpy(), rowvar=False))
         i, j = np.meshgrid(np.arange(len(terms)), np.arange(len(terms)), indexing="ij")
         vrows.append(pd.DataFrame({"outcome": o, "sample": sample,
                                    "term": np.asarray(terms, dtype=object)[i.ravel()],

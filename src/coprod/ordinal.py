@@ -37,6 +37,7 @@ from .modelframe import (
     build_model_frame,
     check_rank,
     drop_empty_columns,
+    extreme_dummies,
     formula_ready,
     term_table,
 )
@@ -114,6 +115,9 @@ class SvyOlrResult:
             out["or_conf_high"] = np.where(coef, np.exp(out["conf_high"]), np.nan)
         out["deff"] = np.nan
         out["flag"] = [self.term_flags.get(t, "") for t in out["term"]]
+        sep = out["flag"].str.contains("separation")
+        out.loc[sep, ["estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high",
+                      "odds_ratio", "or_conf_low", "or_conf_high"]] = np.nan
         return out[TIDY_COLUMNS]
 
     def fit_stats(self) -> dict:
@@ -298,6 +302,15 @@ def fit_olr_matrix(X: np.ndarray, y: np.ndarray, levels: list[str], rows: np.nda
     cuts = cut_names(levels)
     all_names = [*names, *cuts]
     term_flags: dict[str, str] = {}
+    apart = extreme_dummies(X, names, lambda rows: bool(np.all(y[rows] == 0)
+                                                        or np.all(y[rows] == q)))
+    if apart:
+        flags.append({"flag": "separation",
+                      "detail": f"every respondent at one level of the terms {apart} is in the "
+                                "lowest (or every one in the highest) category: their "
+                                "estimates diverge and are not reported. Merge sparse levels."})
+        term_flags.update({t: "separation" for t in apart})
+        converged = True if not converged and apart else converged
     if not converged:
         flags.append({"flag": "non_convergence",
                       "detail": f"the fit did not converge in {n_iter} iterations"})

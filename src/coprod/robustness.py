@@ -130,8 +130,9 @@ def cut_disagreements(cuts: pd.DataFrame, *, sample: str, words: dict | None = N
                        f"{', '.join(apart)}; the ordinal odds ratio averages over different "
                        "effects at different points of the scale, so read the cuts.")
         else:
-            out.append(f"{name}: the binary cuts agree (every covariate's intervals overlap); "
-                       "the proportional-odds model summarises them fairly.")
+            out.append(f"{name}: the binary cuts' intervals overlap for every covariate (a "
+                       "plain comparison, not a formal test of proportional odds): no sign "
+                       "that the cut changes the effects.")
     return out
 
 
@@ -219,11 +220,14 @@ def mi_table(coefs: pd.DataFrame, fit: pd.DataFrame, coefs_mi: pd.DataFrame, *,
 MI_NOTE = (
     "Odds ratios with {pct} confidence intervals. Complete cases: respondents missing a model "
     "variable leave the model. Imputed: {m} datasets completed by chained equations (each "
-    "incomplete variable regressed on all the others, the outcomes, the weight and the group, "
-    "filled by predictive mean matching; statsmodels' MICE), each analysed with the same "
-    "design-based model, combined by Rubin's rules with Barnard-Rubin degrees of freedom (as "
-    "R's mitools::MIcombine). FMI: the fraction of missing information of the imputed "
-    "estimate (how much of its uncertainty the missing answers cause).")
+    "incomplete variable regressed on all the others, the imputed outcomes, the weight and "
+    "group indicators, then filled by predictive mean matching; statsmodels' MICE), each "
+    "analysed with the same design-based model, combined by Rubin's rules with Barnard-Rubin "
+    "degrees of freedom (as R's mitools::MIcombine). One imputation model serves every group: "
+    "relations that differ between groups are imputed as their average, and strata and "
+    "clusters are not in it; categories are imputed on their level codes. FMI: the fraction "
+    "of missing information of the imputed estimate (how much of its uncertainty the missing "
+    "answers cause).")
 
 
 def run_mi_table(*, coefficients, fit, coefficients_mi, clean_table, outcomes, sample,

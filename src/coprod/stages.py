@@ -141,10 +141,6 @@ def run_models_mi(*, table, imputed: list, sample, outcomes, covariates, referen
     cells = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
         len(p) for p in parts) else pd.DataFrame(columns=["imputation", "row", "variable",
                                                           "value"])
-    if not len(cells):  # nothing missing: every "imputed" dataset is the data itself
-        cells = pd.DataFrame({"imputation": [1, 2], "row": [0, 0],
-                              "variable": [covariates[0]] * 2,
-                              "value": [data[covariates[0]].iloc[0]] * 2})
     out, vcov = fit_sample_mi(data, cells, outcomes=list(outcomes), sample=sample,
                         covariates=list(covariates), reference_levels=dict(reference_levels),
                         design=dict(design), conf_level=conf_level,

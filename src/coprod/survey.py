@@ -40,6 +40,7 @@ from .modelframe import (  # noqa: F401
     build_model_frame,
     check_rank,
     drop_empty_columns,
+    extreme_dummies,
     formula_ready,
     row_local,
     separation_terms,
@@ -221,6 +222,14 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
         flags.append({"flag": "non_convergence",
                       "detail": f"the fit did not converge in {n_iter} iterations"})
         term_flags = {t: "not_converged" for t in names}
+    if check_separation and not logit:
+        zero = extreme_dummies(X, names, lambda rows: not (y[rows] > 0).any())
+        if zero:
+            flags.append({"flag": "separation",
+                          "detail": f"every count is 0 among the respondents at one level of "
+                                    f"the terms {zero}: their estimates diverge and are not "
+                                    "reported. Merge sparse levels."})
+            term_flags.update({t: "separation" for t in zero})
     if check_separation and logit and (not converged or np.abs(eta).max() > 15):
         signs = separation_terms(X, y)
         if signs is not None:

@@ -56,11 +56,17 @@ def term_tests(result, groups: dict[str, list[str]] | None = None) -> pd.DataFra
             rows.append(joint_test(result, block["term"].tolist(), str(model_term)))
     for name, variables in (groups or {}).items():
         cols: list[str] = []
+        gone = []
         for v in variables:
             hit = terms.loc[terms["variable"] == v, "term"].tolist()
-            if not hit:
-                raise ModelError(f"joint test {name!r}: variable {v!r} is not in the model "
-                                 f"(model variables: {sorted(set(terms['variable']) - {''})})")
             cols += hit
+            if not hit:  # e.g. its one non-reference level is empty in this sample
+                gone.append(v)
+        if gone:  # the test of fewer variables than named would answer another question
+            rows.append({"test": name, "terms": ";".join(cols), "statistic": np.nan,
+                         "df_num": len(cols), "df_den": int(result.df_resid),
+                         "p_value": np.nan,
+                         "flag": f"not_in_model: {', '.join(gone)}"})
+            continue
         rows.append(joint_test(result, cols, name))
     return pd.DataFrame(rows, columns=TEST_COLUMNS)
