@@ -57,3 +57,13 @@ def pipeline(tmp_path_factory) -> Path:
     work = copy_project(tmp_path_factory.mktemp("pipeline") / "coprod")
     snakemake(work, "--cores", "2")
     return work
+
+
+def r_term(term: str) -> str:
+    """coprod's term names as R's (educ[T.mid] -> educmid, Intercept -> (Intercept))."""
+    if term == "Intercept":
+        return "(Intercept)"
+    if "[T." in term:
+        var, level = term.split("[T.")
+        return var + level[:-1]
+    return term

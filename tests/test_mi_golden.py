@@ -7,21 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import ROOT
+from conftest import r_term as r_name
 
 from coprod.design import make_design
 from coprod.impute import rubin
 from coprod.survey import fit_svy_logit
 
 GOLDEN = ROOT / "tests" / "data" / "golden"
-
-
-def r_name(term: str) -> str:
-    if term == "Intercept":
-        return "(Intercept)"
-    if "[T." in term:
-        var, level = term.split("[T.")
-        return var + level[:-1]
-    return term
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import ROOT
+from conftest import r_term as r_name
 
 from coprod.design import make_design
 from coprod.ordinal import fit_svy_olr
@@ -40,16 +41,6 @@ def design(data):
 @pytest.fixture(scope="module")
 def reference():
     return pd.read_csv(GOLDEN / "ordinal_reference.csv")
-
-
-def r_name(term: str) -> str:
-    """coprod's term names as R's (educ[T.mid] -> educmid, Intercept -> (Intercept))."""
-    if term == "Intercept":
-        return "(Intercept)"
-    if "[T." in term:
-        var, level = term.split("[T.")
-        return var + level[:-1]
-    return term
 
 
 def compare(res, ref: pd.DataFrame, est_tol=1e-7, se_tol=1e-6):

@@ -351,15 +351,8 @@ def average_marginal_effects(result: SvyLogitResult, variables: list[str] | None
     return out[_AME_COLUMNS]
 
 
-def predict_margins(result: SvyLogitResult, grid: dict[str, list]) -> pd.DataFrame:
-    """Average predicted probability with every respondent set to each combination of ``grid``.
-
-    E.g. ``{"age": [20, 40, 60], "gender": ["man", "woman"]}`` gives six rows. Each is the
-    weighted mean over the model's sample of P(y=1) with those variables fixed and the others
-    as observed. The interval is computed on the logit of the average and transformed back, so
-    it stays inside [0, 1]; ``std_error`` is the delta-method SE on the probability scale. An
-    empty grid gives the sample's own average predicted probability.
-    """
+def _check_grid(result, grid: dict[str, list]) -> None:
+    """Every grid variable is on the model's right-hand side, every category value a level."""
     _require_spec(result)
     kinds = variable_kinds(result)
     for var, values in grid.items():
@@ -371,6 +364,18 @@ def predict_margins(result: SvyLogitResult, grid: dict[str, list]) -> pd.DataFra
             if bad:
                 raise ModelError(f"grid values {bad} are not levels of {var!r} "
                                  f"(levels: {kinds[var]['levels']})")
+
+
+def predict_margins(result: SvyLogitResult, grid: dict[str, list]) -> pd.DataFrame:
+    """Average predicted probability with every respondent set to each combination of ``grid``.
+
+    E.g. ``{"age": [20, 40, 60], "gender": ["man", "woman"]}`` gives six rows. Each is the
+    weighted mean over the model's sample of P(y=1) with those variables fixed and the others
+    as observed. The interval is computed on the logit of the average and transformed back, so
+    it stays inside [0, 1]; ``std_error`` is the delta-method SE on the probability scale. An
+    empty grid gives the sample's own average predicted probability.
+    """
+    _check_grid(result, grid)
     beta = result.params.to_numpy()
     V = result.cov.to_numpy()
     w = result.w / result.w.sum()
@@ -495,12 +500,7 @@ def ordinal_predictions(result: SvyOlrResult, grid: dict[str, list]) -> pd.DataF
     """Average predicted probability of each category with every respondent set to each
     combination of ``grid`` (one row per combination and category); intervals on the logit
     scale, as :func:`predict_margins`."""
-    _require_spec(result)
-    kinds = variable_kinds(result)
-    for var in grid:
-        if var not in kinds:
-            raise ModelError(f"grid variable {var!r} is not on the right-hand side of "
-                             f"{result.formula!r} (model variables: {list(kinds)})")
+    _check_grid(result, grid)
     theta = result.params.to_numpy()
     w = result.w / result.w.sum()
     names = list(grid)
