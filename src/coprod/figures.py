@@ -409,7 +409,7 @@ def cuts_figure(cuts: pd.DataFrame, *, sample: str, outcomes: list[str], covaria
                   s["palette"][k % len(s["palette"])], c) for k, c in enumerate(order)]
         _forest_panel(ax, rows, parts, s["palette"])
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06 - 0.5 / (1.2 + 0.22 * len(rows))),
-                  ncol=2, fontsize=s["font_size"] - 1, handletextpad=0.2, columnspacing=1.0)
+                  ncol=1, fontsize=s["font_size"] - 1, handletextpad=0.2)
     _log_ticks(axes, 0.08 * max(len(outcomes), 1))
     return fig
 
