@@ -24,6 +24,7 @@ def main(sm):
         vcov=sm.input.get("vcov"),
         coefficients_mi=sm.input.get("coefficients_mi"),
         vcov_mi=sm.input.get("vcov_mi"),
+        specifications=sm.input.get("specifications"),
     )
 
 

@@ -24,6 +24,7 @@ def main(sm):
         robustness_figures=list(sm.input.robustness_figures),
         cuts=sm.input.get("cuts"),
         imputation_table=sm.input.get("imputation_table"),
+        spec_figures=list(sm.input.spec_figures),
         output=sm.output[0],
     )
 

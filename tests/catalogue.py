@@ -424,6 +424,21 @@ CASES: list[Case] = [
     Case("config-imputation-chains", "config", "more imputation chains than datasets",
          "imputation.chains: 5 chains for m: 4 datasets",
          config(lambda c: c["imputation"].update(m=4, chains=5))),
+    # the specification curve (issue 15)
+    Case("config-specifications-unknown-dimension", "config", "a specification dimension that "
+         "is not one", "specifications",
+         config(lambda c: c["specifications"].update(weighting=[True, False]))),
+    Case("config-specifications-unknown-value", "config", "a specification value that is not "
+         "one", "specifications.missing",
+         config(lambda c: c["specifications"].update(missing=["complete_case", "listwise"]))),
+    Case("config-specifications-covariate", "config", "a covariate set naming an unknown "
+         "covariate", "specifications.covariates.core: 'efficacy' is not one of "
+         "models.covariates (did you mean 'self_efficacy'?)",
+         config(lambda c: c["specifications"].update(covariates={"core": ["age", "efficacy"]}))),
+    Case("config-specifications-imputed-without-mi", "config", "imputed specifications "
+         "without multiple imputation", "specifications.missing: 'imputed' needs "
+         "imputation.analyses: both",
+         config(lambda c: c["imputation"].update(analyses="complete_case"))),
     # models: the run goes on, the problem is reported
     Case("collinear-covariate", "model", "a covariate that is a copy of another (singular design)",
          "singular design: the terms ['age', 'age_copy'] are linear combinations",

@@ -198,6 +198,48 @@ def _imputation_errors(imp: dict, cols: dict) -> list[str]:
     return errs
 
 
+def _specification_errors(config: dict, cols: dict) -> list[str]:
+    """Every value of a specification dimension must be one the pipeline can run."""
+    spec = config.get("specifications") or {}
+    errs = []
+    covs = list(config["models"].get("covariates") or [])
+    for name, members in (spec.get("covariates") or {}).items():
+        for v in members or []:
+            if v not in covs:
+                errs.append(f"config: specifications.covariates.{name}: '{v}' is not one of "
+                            f"models.covariates{did_you_mean(v, covs)}")
+    if "imputed" in (spec.get("missing") or []) and \
+            (config.get("imputation") or {}).get("analyses", "complete_case") != "both":
+        errs.append("config: specifications.missing: 'imputed' needs imputation.analyses: both")
+    items = [v for v in cols.values() if v and len(v) > 2]
+    for t in spec.get("threshold") or []:
+        if items and not any(t in lv for lv in items):
+            errs.append(f"config: specifications.threshold: '{t}' is not a level of the ordered "
+                        "items")
+    fams = set(outcome_families(config["models"]["outcomes"]).values())
+    for f in spec.get("family") or []:
+        if f != "logit" and f not in fams:
+            errs.append(f"config: specifications.family: '{f}' needs {f} versions of the 0/1 "
+                        "outcomes in models.outcomes and models.scales")
+    return errs
+
+
+def spec_claims(findings: str | None) -> dict[str, dict]:
+    """The claims a specification curve is drawn for (not comparisons): {file-name slug of the
+    id: the claim}. Read without the models' libraries (the Snakefile calls it)."""
+    from .codebook import load_yaml
+
+    if not findings or not Path(findings).is_file():
+        return {}
+    claims = (load_yaml(findings) or {}).get("claims") or []
+    out = {}
+    for c in claims:
+        if isinstance(c, dict) and "id" in c and not c.get("compared_with"):
+            out[slug(str(c["id"]))] = {"id": str(c["id"]), "claim": str(c.get("claim", "")),
+                                       "sample": str(c.get("sample", POOLED))}
+    return out
+
+
 def imputation_outcomes(config: dict) -> list[str]:
     """The outcomes modelled on the imputed datasets: imputation.outcomes, else the contrast's
     two, else the first two 0/1 outcomes."""
@@ -295,6 +337,7 @@ def check_config(config: dict, cb: dict) -> None:
         errs += _totals_errors(cal, cols)
     errs += [f"config: {e}" for e in key_errors(d)]
     errs += _imputation_errors(config.get("imputation") or {}, cols)
+    errs += _specification_errors(config, cols)
     if d.get("model_based") and any(d.get(k) for k in ("weights", "strata", "psu", "fpc",
                                                        "ssu")):
         errs.append("config: design.model_based: true is only for unweighted data without strata "

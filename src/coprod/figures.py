@@ -414,6 +414,59 @@ def cuts_figure(cuts: pd.DataFrame, *, sample: str, outcomes: list[str], covaria
     return fig
 
 
+VERDICT_COLOURS = {"supported": 2, "equivalent": 2, "contradicted": 1, "different": 1,
+                   "inconclusive": None}
+
+
+@styled
+def spec_curve_figure(specs: pd.DataFrame, *, claim: str, ratio: str = "Odds ratio",
+                      settings: dict | None = None) -> Figure:
+    """One claim's specification curve: the estimate and interval of every specification,
+    sorted (top; coloured by verdict), and the choices each one made (bottom: a dot per
+    choice). Specifications that could not be estimated are counted in the subtitle."""
+    from matplotlib.lines import Line2D
+
+    s = _settings(settings)
+    ok = specs[specs["estimate"].notna()].copy()
+    ok["_or"] = np.exp(ok["estimate"].astype(float))
+    ok = ok.sort_values("_or").reset_index(drop=True)
+    dims = [d for d in ("threshold", "weights", "covariates", "group_effects", "missing",
+                        "family") if d in specs.columns and specs[d].astype(str).nunique() > 1]
+    rows = [(d, v) for d in dims for v in sorted(specs[d].astype(str).unique())]
+    n_missing = len(specs) - len(ok)
+    fig, axes = _new_figure(2.4 + 0.16 * len(rows), s, claim,
+                            f"{len(ok)} specifications, sorted; {_pct(s)} intervals"
+                            + (f"; {n_missing} could not be estimated" if n_missing else ""),
+                            2, 1, sharex=True,
+                            gridspec_kw={"height_ratios": [2.2, max(0.16 * len(rows), 0.6)]})
+    top, bottom = axes[0, 0], axes[1, 0]
+    x = np.arange(len(ok))
+    colour = [GREY if VERDICT_COLOURS.get(v) is None else s["palette"][VERDICT_COLOURS[v]]
+              for v in ok["verdict"]]
+    top.vlines(x, np.exp(ok["conf_low"].astype(float)), np.exp(ok["conf_high"].astype(float)),
+               colors=colour, lw=0.8)
+    top.scatter(x, ok["_or"], c=colour, s=8, zorder=3)
+    top.axhline(1.0, color=GREY, lw=0.8, ls="--", zorder=0)
+    top.set_yscale("log")
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    top.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    top.yaxis.set_minor_formatter(NullFormatter())
+    top.set_ylabel(f"{ratio} (log scale)")
+    handles = [Line2D([], [], marker="o", ls="", color=s["palette"][2], label="supported"),
+               Line2D([], [], marker="o", ls="", color=s["palette"][1], label="contradicted"),
+               Line2D([], [], marker="o", ls="", color=GREY, label="inconclusive")]
+    top.legend(handles=handles, loc="upper left", fontsize=s["font_size"] - 1)
+    for j, (d, v) in enumerate(rows):
+        used = ok[d].astype(str).to_numpy() == v
+        bottom.scatter(x[used], np.full(used.sum(), j), s=6, color="black")
+    bottom.set_yticks(np.arange(len(rows)), [f"{d.replace('_', ' ')}: {v}" for d, v in rows])
+    bottom.set_ylim(len(rows) - 0.5, -0.5)
+    bottom.set_xlabel("Specification (sorted by estimate)")
+    bottom.set_xticks([])
+    return fig
+
+
 def _panel_title(ax, text: str, settings: dict, n_panels: int, **kw) -> None:
     """A panel's title wrapped to the panel's width (side-by-side titles must not run into
     each other or off the figure); the row labels take about 40% of the figure's width."""

@@ -351,6 +351,17 @@ def _directional(base, c, var, level, coefs, fit, *, vcov=None, covariates=None,
     return out
 
 
+def directional_verdict(claim: dict, variable: str, level: str, coefs: pd.DataFrame,
+                        fit: pd.DataFrame, conf_level: float = 0.95,
+                        vcov: pd.DataFrame | None = None,
+                        covariates: list[str] | None = None) -> dict:
+    """The verdict of one claim (not a comparison) on these coefficients, by the rule above:
+    {term, estimate, conf_low, conf_high, verdict, note}. The specification curve judges every
+    specification with it."""
+    return _directional({"note": ""}, claim, variable, level, coefs, fit, vcov=vcov,
+                        covariates=covariates, conf_level=conf_level)
+
+
 def strongest_verdict(term: str, coefs: pd.DataFrame, vcov: pd.DataFrame | None,
                       covariates: list[str], conf_level: float = 0.95) -> tuple[str, str]:
     """Is ``term``'s x-standardised effect (coefficient x SD of its column) larger in absolute
@@ -434,6 +445,17 @@ def _term_error(c, var, level, table) -> str:
 
 # -- display ---------------------------------------------------------------------------------
 
+def _spec_cell(r) -> str:
+    """'supported in 58 of 64 (3% contradicted)'."""
+    from .wording import NA
+
+    n = r.get("spec_total")
+    if n is None or pd.isna(n) or not n:
+        return NA
+    k, c = int(r["spec_supported"]), int(r["spec_contradicted"])
+    return f"supported in {k} of {int(n)} ({c / n:.0%} contradicted)"
+
+
 def findings_table(checked: pd.DataFrame, sources: dict, *, digits: int = 2,
                    words: dict | None = None) -> pd.DataFrame:
     """The check as a display table (odds ratios for coefficients, log-odds for differences)."""
@@ -460,11 +482,14 @@ def findings_table(checked: pd.DataFrame, sources: dict, *, digits: int = 2,
                         for fam in SCALE_FAMILIES if f"verdict_{fam}" in checked.columns},
                      **({"Imputed data": r.get("verdict_mi") or NA}
                         if "verdict_mi" in checked.columns else {}),
+                     **({"Specifications": _spec_cell(r)}
+                        if "spec_total" in checked.columns else {}),
                      "Note": r["note"] or "",
                      "Source": str(sources.get(r["source"], r["source"])).split(".")[0]})
     scale_cols = [f"{fam.capitalize()} model" for fam in SCALE_FAMILIES
                   if f"verdict_{fam}" in checked.columns]
     scale_cols += ["Imputed data"] if "verdict_mi" in checked.columns else []
+    scale_cols += ["Specifications"] if "spec_total" in checked.columns else []
     out = pd.DataFrame(rows, columns=["Claim", "Model", "Expected", "Estimate [CI]", "Verdict",
                                       *scale_cols, "Note", "Source"])
     out.attrs["foot"] = 0
@@ -501,10 +526,27 @@ def with_imputed(checked: pd.DataFrame, claims: list[dict], coefs_mi: pd.DataFra
     return out
 
 
+def with_specifications(checked: pd.DataFrame, specs: pd.DataFrame) -> pd.DataFrame:
+    """Beside each claim's verdict: in how many of the specifications it was estimated in
+    (spec_total) it is supported (or equivalent), and in how many contradicted (or
+    different)."""
+    est = specs[specs["verdict"] != "not estimated"] if len(specs) else specs
+    out = checked.copy()
+    for k in ("spec_total", "spec_supported", "spec_contradicted"):
+        out[k] = np.nan
+    for i, cid in zip(out.index, out["id"]):
+        v = est[est["claim"] == cid]["verdict"] if len(est) else pd.Series(dtype=str)
+        if len(v):
+            out.loc[i, ["spec_total", "spec_supported", "spec_contradicted"]] = [
+                len(v), int(v.isin(["supported", "equivalent"]).sum()),
+                int(v.isin(["contradicted", "different"]).sum())]
+    return out
+
+
 def run_findings(*, findings, coefficients, fit, contrast, outcomes, covariates, samples,
                  contrast_outcomes, levels, conf_level, digits, words, outputs: dict,
                  group: str = "group", scales=None, families=None, vcov=None,
-                 coefficients_mi=None, vcov_mi=None):
+                 coefficients_mi=None, vcov_mi=None, specifications=None):
     """The findings rule: check every claim, write the tidy check and its display table."""
     from .io import read_results, write_csv
     from .tables import write_table_files
@@ -524,6 +566,8 @@ def run_findings(*, findings, coefficients, fit, contrast, outcomes, covariates,
         checked = with_imputed(checked, claims, read_results(coefficients_mi, "coefficients"),
                                conf_level, read_results(vcov_mi, "vcov") if vcov_mi else None,
                                list(covariates))
+    if specifications:
+        checked = with_specifications(checked, read_results(specifications))
     write_csv(checked, outputs["checked"])
     write_table_files(findings_table(checked, spec["sources"], digits=digits, words=dict(words)),
                       {k: v for k, v in outputs.items() if k in ("csv", "tex", "html")},

@@ -784,7 +784,8 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
                tables: dict, cleaning_table, clean_table, hashed: list, output,
                findings_checked=None, findings_table=None, grouping: dict | None = None,
                run_date: str | None = None, contrast=None, robustness_tables=(),
-               robustness_figures=(), cuts=None, imputation_table=None) -> None:
+               robustness_figures=(), cuts=None, imputation_table=None,
+               spec_figures=()) -> None:
     """The report_html rule: read the results and write results/report.html.
 
     Without ``findings_table`` and ``findings_checked`` (report.findings null) the report has
@@ -820,7 +821,8 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
         title=settings["title"], synthetic=bool(config["data"].get("synthetic")),
         summary=summary,
         findings_html=(_findings_html(findings_table, config) + robust
-                       + _imputation_html(imputation_table, findings_checked, settings)),
+                       + _imputation_html(imputation_table, findings_checked, settings)
+                       + _spec_html(spec_figures, findings_checked)),
         figures=figs, tables=tabs,
         cleaning_html=Path(cleaning_table).read_text(encoding="utf-8"), methods_html=methods,
         run_date=run_date or run_date_now())
@@ -888,6 +890,36 @@ def _robustness_html(tables, figures, findings_checked, *, settings: dict, label
     return robustness_section(tables=[Path(p).read_text(encoding="utf-8") for p in tables],
                               figure_html=figs, sentences=sentences, threshold=threshold,
                               cut_lines=cut_lines)
+
+
+def _spec_html(figures, findings_checked) -> str:
+    """The section "How many analyses support each claim?" (only with specifications)."""
+    if not figures:
+        return ""
+    from .io import read_results
+
+    checked = read_results(findings_checked) if findings_checked else None
+    items = []
+    if checked is not None and "spec_total" in checked.columns:
+        for _, r in checked.iterrows():
+            if pd.notna(r.get("spec_total")) and r.get("spec_total"):
+                n, k = int(r["spec_total"]), int(r["spec_supported"])
+                c = int(r["spec_contradicted"])
+                items.append(f"<li><strong>{esc(r['claim'])}</strong> supported in {k} of {n} "
+                             f"specifications, contradicted in {c} ({c / n:.0%}).</li>")
+    figs = "\n".join(figure_html(Path(p).stem, Path(p).read_bytes(),
+                                 "The claim's estimate in every specification, sorted, with "
+                                 "its interval (green: supported, orange: contradicted, grey: "
+                                 "inconclusive); below, the choices each one made.")
+                     for p in figures)
+    return "\n".join([
+        '<section id="specifications">', "<h2>How many analyses support each claim?</h2>",
+        "<p>Every analysis embodies choices: where the frequency scale is cut, weights or not, "
+        "which controls, complete cases or imputed data, group effects or not, a 0/1 or an "
+        "ordinal model. Each claim is estimated under every combination of the choices in the "
+        "config (specifications) and judged by the same rule. A claim that holds under most "
+        "specifications is a finding; one that holds under a few is not.</p>",
+        f"<ul>{''.join(items)}</ul>" if items else "", figs, "</section>"])
 
 
 def _imputation_html(table, findings_checked, settings: dict) -> str:

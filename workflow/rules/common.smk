@@ -6,7 +6,7 @@ from pathlib import Path
 from snakemake.utils import validate
 
 from coprod.errors import CoprodError
-from coprod.config import imputation_chains, imputation_outcomes
+from coprod.config import imputation_chains, imputation_outcomes, spec_claims
 from coprod.startup import check_project
 import coprod.sources
 
@@ -63,6 +63,13 @@ CHAINS = {k: (first, n) for k, first, n in imputation_chains(config["imputation"
 MI_OUTCOMES = imputation_outcomes(config)
 IMPUTATION_AUXILIARY = config["imputation"]["auxiliary"] or [
     *MI_OUTCOMES, *([config["design"]["weights"]] if config["design"].get("weights") else [])]
+# the specification curve (config specifications): the claims it is drawn for, their samples
+SPEC_DIMS = {k: v for k, v in config["specifications"].items()
+             if k not in ("imputations", "chunks")}
+SPEC_CLAIMS = spec_claims((config.get("report") or {}).get("findings")) if SPEC_DIMS else {}
+SPEC_SAMPLES = [s for s, name in SAMPLE_NAMES.items()
+                if name in {c["sample"] for c in SPEC_CLAIMS.values()}]
+SPEC_CHUNKS = list(range(1, int(config["specifications"]["chunks"]) + 1))
 MODEL_TABLES = ["coefficients", "ame", "predictions", "fit", "flags", "tests", "cuts", "vcov"]
 
 
@@ -96,7 +103,8 @@ def clean_outputs():
 
 def model_outputs():
     return [res(f"models/{t}.csv") for t in [*MODEL_TABLES, "contrast"]] + (
-        [res("models/coefficients_mi.csv")] if MI else [])
+        [res("models/coefficients_mi.csv")] if MI else []) + (
+        [res("models/specifications.csv")] if SPEC_CLAIMS else [])
 
 
 def report_outputs():
@@ -109,6 +117,7 @@ def report_outputs():
         + [res(f"tables/{s}.{f}") for s in ROBUST["tables"] for f in TABLE_FORMATS]
         + [res(f"figures/{s}.{f}") for s in ROBUST["figures"] for f in FIGURE_FORMATS]
         + ([res(f"tables/imputation.{f}") for f in TABLE_FORMATS] if MI else [])
+        + [res(f"figures/spec_{c}.{f}") for c in SPEC_CLAIMS for f in FIGURE_FORMATS]
         + [res("report.html")]
     )
 

@@ -164,3 +164,52 @@ if MI:
             ENV
         script:
             "../../scripts/gather_mi.py"
+
+
+# The specification curve: each claim under every combination of config specifications; the
+# specifications of a sample are shared among `chunks` jobs (no Python start-up per one).
+if SPEC_CLAIMS:
+
+    rule specifications:
+        input:
+            # the coprod modules this step runs: a change to them reruns it
+            code=sources("speccurve", shallow=("runner",)),
+            table=res("clean/survey.parquet"),
+            codebook=config["data"]["codebook"],
+            findings=config["report"]["findings"],
+            imputed=expand(res("imputed/chain_{chain}.csv"), chain=list(CHAINS)) if MI else [],
+            **design_inputs(),
+        output:
+            res("models/specifications/{sample}_{chunk}.csv"),
+        params:
+            sample=sample_name,
+            dims=SPEC_DIMS,
+            n_imputations=config["specifications"]["imputations"],
+            chunk=lambda wc: wc.chunk,
+            chunks=len(SPEC_CHUNKS),
+            covariates=config["models"]["covariates"],
+            reference_levels=config["models"]["reference_levels"],
+            design=design_params(),
+            conf_level=config["models"]["conf_level"],
+            threshold=config["cleaning"]["threshold"],
+            scales=PROJECT["scales"],
+            families=PROJECT["families"],
+            outcomes=BINARY_OUTCOMES,
+            samples=SAMPLE_LIST,
+            levels=PROJECT["levels"],
+            group=GROUPING["column"],
+        threads: 1
+        resources:
+            mem_mb=lambda wc, input: 1000 + 150 * int(input.size_mb),
+            runtime=lambda wc, input: 20 + 10 * int(input.size_mb),
+        benchmark:
+            res("benchmarks/specifications/{sample}_{chunk}.tsv")
+        log:
+            logpath("models/specifications/{sample}_{chunk}.log"),
+        wildcard_constraints:
+            sample="[^/]+",
+            chunk="[0-9]+",
+        conda:
+            ENV
+        script:
+            "../../scripts/specifications.py"

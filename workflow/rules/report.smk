@@ -221,6 +221,35 @@ if MI:
             "../../scripts/mi_table.py"
 
 
+if SPEC_CLAIMS:
+
+    rule speccurve:
+        input:
+            # the coprod modules this step runs: a change to them reruns it
+            code=sources("speccurve", shallow=("runner",)),
+            parts=expand(res("models/specifications/{sample}_{chunk}.csv"),
+                         sample=SPEC_SAMPLES, chunk=SPEC_CHUNKS),
+        output:
+            table=res("models/specifications.csv"),
+            **{f"spec_{c}_{f}": res(f"figures/spec_{c}.{f}")
+               for c in SPEC_CLAIMS for f in FIGURE_FORMATS},
+        params:
+            claims=SPEC_CLAIMS,
+            settings={**REPORT["figures"], "conf_level": config["models"]["conf_level"]},
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=10,
+        benchmark:
+            res("benchmarks/speccurve.tsv")
+        log:
+            logpath("report/speccurve.log"),
+        conda:
+            ENV
+        script:
+            "../../scripts/speccurve.py"
+
+
 # only when report.findings names a file
 if FINDINGS:
 
@@ -233,6 +262,7 @@ if FINDINGS:
             vcov=res("models/vcov.csv"),
             **({"coefficients_mi": res("models/coefficients_mi.csv"),
                 "vcov_mi": res("models/vcov_mi.csv")} if MI else {}),
+            **({"specifications": res("models/specifications.csv")} if SPEC_CLAIMS else {}),
             fit=res("models/fit.csv"),
             contrast=res("models/contrast.csv"),
         output:
@@ -280,6 +310,7 @@ rule report_html:
         robustness_figures=expand(res("figures/{stem}.png"), stem=ROBUST["figures"]),
         **({"cuts": res("models/cuts.csv")} if ROBUST["tables"] else {}),
         **({"imputation_table": res("tables/imputation.html")} if MI else {}),
+        spec_figures=expand(res("figures/spec_{c}.png"), c=list(SPEC_CLAIMS)),
         prevalence=res("descriptives/prevalence.csv"),
         coefficients=res("models/coefficients.csv"),
         fit=res("models/fit.csv"),

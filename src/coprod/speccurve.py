@@ -1,0 +1,202 @@
+"""The specification curve: every claim estimated under every combination of defensible
+analysis choices (Simonsohn, Simmons & Nelson 2020; Steegen et al. 2016's multiverse).
+
+Why: one analysis embodies choices -- where the frequency scale is cut, weights or not, which
+controls, complete cases or imputed data, group effects or not, a 0/1 or an ordinal model. A
+claim that holds under one set of choices and fails under most is not a finding. Each
+specification is fitted with the same estimators as the main models; each claim's term gets the
+verdict of the same rule (:mod:`coprod.findings`), so "supported in k of K specifications" counts
+like with like.
+
+The choices (config ``specifications``; each a list of the values to try):
+``threshold`` (the cut of the items, re-deriving the outcomes from the clean table's items),
+``weights`` (true / false), ``covariates`` (named sets; null = models.covariates), ``group_effects``
+(pooled models only), ``missing`` (complete_case / imputed, the first ``imputations`` imputed
+datasets), ``family`` (logit / ordinal: the outcome's ordinal version from models.scales).
+All specifications of a sample run in one job (no Python start-up per specification); the
+design of each (threshold, weights) pair is built once.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+
+import numpy as np
+import pandas as pd
+
+from .findings import check_claims, directional_verdict, load_claims, split_covariate
+from .io import read_results, read_table, write_csv
+from .wording import POOLED
+
+log = logging.getLogger("coprod.speccurve")
+
+DIMENSIONS = ("threshold", "weights", "covariates", "group_effects", "missing", "family")
+SPEC_COLUMNS = ["spec", *DIMENSIONS, "claim", "outcome", "sample", "term", "estimate",
+                "conf_low", "conf_high", "verdict", "note"]
+
+
+def specifications(dims: dict, *, pooled: bool, threshold: str) -> list[dict]:
+    """Every combination of the configured choices (group effects only vary in a pooled
+    sample). Dimensions not configured keep the main analysis's choice."""
+    values = {
+        "threshold": list(dims.get("threshold") or [threshold]),
+        "weights": list(dims.get("weights") or [True]),
+        "covariates": list(dims.get("covariates") or {"main": None}),
+        "group_effects": list(dims.get("group_effects") or [True]) if pooled else [True],
+        "missing": list(dims.get("missing") or ["complete_case"]),
+        "family": list(dims.get("family") or ["logit"]),
+    }
+    return [dict(zip(DIMENSIONS, combo)) for combo in itertools.product(*values.values())]
+
+
+def run_specifications(*, table, codebook, findings, imputed: list, sample: str, dims: dict,
+                       covariates: list[str], reference_levels: dict, design: dict,
+                       conf_level: float, threshold: str, scales: dict, families: dict,
+                       outcomes: list[str], samples: list[str], levels: dict, group: str,
+                       output, n_imputations: int = 5, chunk: int = 1, chunks: int = 1
+                       ) -> None:
+    """One sample's specifications (every ``chunks``-th, from the ``chunk``-th): a row per
+    (specification, claim of this sample)."""
+    from .clean import derive
+    from .codebook import load_codebook
+    from .models import fit_sample, fit_sample_mi
+
+    spec = load_claims(findings) if findings else {"claims": [], "sources": {}}
+    spec = {**spec, "claims": [c for c in spec["claims"]  # comparisons: the contrast test's
+                               if isinstance(c, dict) and not c.get("compared_with")]}
+    claims = [c for c in check_claims(spec, outcomes=list(outcomes),
+                                      covariates=list(covariates), samples=list(samples),
+                                      levels=dict(levels), group=group)
+              if c["sample"] == sample and not c.get("skip")]
+    data = read_table(table)
+    cb = load_codebook(codebook)
+    sets = {k: list(v) if v else list(covariates) for k, v in
+            (dims.get("covariates") or {"main": None}).items()}
+    cells = pd.concat([read_results(p) for p in imputed], ignore_index=True) if imputed \
+        else pd.DataFrame(columns=["imputation", "row", "variable", "value"])
+    cells = cells[cells["imputation"] <= n_imputations] if len(cells) else cells
+    specs = specifications(dims, pooled=sample == POOLED, threshold=threshold)
+    rows = []
+    tables: dict[str, pd.DataFrame] = {}
+    share = _shares(specs, chunks)
+    for i, spec in enumerate(specs, start=1):
+        if share[i - 1] != chunk:
+            continue
+        if spec["threshold"] not in tables:
+            t = data if spec["threshold"] == threshold else derive(data, cb, spec["threshold"])
+            t.attrs = data.attrs
+            tables[spec["threshold"]] = t
+        t = tables[spec["threshold"]]
+        d = {**design, **({} if spec["weights"] else {"weights": None})}
+        covs = sets[spec["covariates"]]
+        wanted = {}
+        for c in claims:
+            o = c["outcome"]
+            if spec["family"] != "logit":
+                o = next((a for a in scales.get(o, []) if families.get(a) == spec["family"]),
+                         None)
+            wanted[c["id"]] = o
+        fit_outcomes = sorted({o for o in wanted.values() if o})
+        coefs, fit, vcov = _fit(t, cells, spec, fit_outcomes, sample, covs, reference_levels,
+                                d, conf_level, families, fit_sample, fit_sample_mi)
+        for c in claims:
+            var, level = split_covariate(c)
+            o = wanted[c["id"]]
+            base = {"spec": i, **spec, "claim": c["id"], "outcome": o or "", "sample": sample}
+            if not o:
+                rows.append({**base, "verdict": "not estimated",
+                             "note": f"no {spec['family']} version of {c['outcome']}"})
+                continue
+            if var not in covs:
+                rows.append({**base, "verdict": "not estimated",
+                             "note": f"{var} is not in the covariate set"})
+                continue
+            r = directional_verdict({**c, "outcome": o}, var, level, coefs, fit, conf_level,
+                                    vcov=vcov, covariates=covs)
+            rows.append({**base, **{k: r.get(k) for k in ("term", "estimate", "conf_low",
+                                                           "conf_high", "verdict", "note")}})
+    out = pd.DataFrame(rows, columns=SPEC_COLUMNS)
+    write_csv(out, output)
+    log.info("%s: %d of %d specifications x %d claims", sample, len(out["spec"].unique()),
+             len(specs), len(claims))
+
+
+def _shares(specs: list[dict], chunks: int) -> list[int]:
+    """Which job (1 .. chunks) fits each specification: round robin within each group of
+    specifications that cost alike (missing-data handling, model family, threshold: imputed
+    ones cost M fits, a cut where nearly everyone is 1 a separation check), so the jobs
+    finish together."""
+    seen: dict[tuple, int] = {}
+    out = []
+    for spec in specs:
+        key = (spec["missing"], spec["family"], spec["threshold"])
+        k = seen.get(key, 0)
+        seen[key] = k + 1
+        out.append(k % chunks + 1)
+    return out
+
+
+def _fit(t, cells, spec, outcomes, sample, covs, reference_levels, design, conf_level,
+         families, fit_sample, fit_sample_mi):
+    if not outcomes:
+        return pd.DataFrame(columns=["outcome", "sample", "term"]), pd.DataFrame(), None
+    fam = {o: families.get(o, "logit") for o in outcomes}
+    if spec["missing"] == "imputed":
+        coefs, vcov = fit_sample_mi(t, cells, outcomes=outcomes, sample=sample, covariates=covs,
+                                 reference_levels=reference_levels, design=design,
+                                 conf_level=conf_level, group_effects=spec["group_effects"],
+                                 families=fam)
+        coefs = coefs.rename(columns={"df": "df_resid"})
+        fit = coefs[["outcome", "sample", "status", "message"]].drop_duplicates(
+            ["outcome", "sample"])
+        return coefs, fit, vcov
+    res = fit_sample(t, outcomes=outcomes, sample=sample, covariates=covs,
+                     reference_levels=reference_levels, design=design, conf_level=conf_level,
+                     group_effects=spec["group_effects"], families=fam, margins=False)
+    coefs = pd.concat([r["coefficients"] for r in res.values()], ignore_index=True)
+    fit = pd.concat([r["fit"] for r in res.values()], ignore_index=True)
+    vcov = pd.concat([r["vcov"] for r in res.values()], ignore_index=True)
+    return coefs, fit, vcov
+
+
+def summarise(specs: pd.DataFrame) -> pd.DataFrame:
+    """Per claim: K specifications estimated, k supported (or equivalent), the share
+    contradicted (or different)."""
+    if specs is None or not len(specs):
+        return pd.DataFrame(columns=["claim", "spec_total", "spec_supported",
+                                     "spec_contradicted"])
+    est = specs[specs["verdict"] != "not estimated"]
+    g = est.groupby("claim")["verdict"]
+    return pd.DataFrame({
+        "spec_total": g.size(),
+        "spec_supported": g.apply(lambda v: int(v.isin(["supported", "equivalent"]).sum())),
+        "spec_contradicted": g.apply(lambda v: int(v.isin(["contradicted", "different"]).sum())),
+    }).reset_index()
+
+
+def spec_sentence(row) -> str:
+    """'supported in 58 of 64 specifications (3% contradicted)'."""
+    k, n, c = int(row["spec_supported"]), int(row["spec_total"]), int(row["spec_contradicted"])
+    if not n:
+        return "no specification could be estimated"
+    return f"supported in {k} of {n} specifications ({c / n:.0%} contradicted)"
+
+
+def spec_markers(specs: pd.DataFrame) -> np.ndarray:
+    return specs["verdict"].isin(["supported", "equivalent"]).to_numpy()
+
+
+def run_speccurve(*, parts: list, output, figures: dict, claims: dict, settings: dict) -> None:
+    """Gather the specifications of every sample; draw each claim's curve."""
+    from .figures import save_figure, spec_curve_figure
+    from .io import group_outputs
+
+    frames = [read_results(p) for p in parts]
+    specs = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(
+        len(f) for f in frames) else pd.DataFrame(columns=SPEC_COLUMNS)
+    write_csv(specs, output)
+    for stem, paths in group_outputs(figures).items():
+        cid = stem.removeprefix("spec_")
+        fig = spec_curve_figure(specs[specs["claim"] == claims[cid]["id"]],
+                                claim=claims[cid]["claim"], settings=dict(settings))
+        save_figure(fig, paths, dpi=int(settings["dpi"]), settings=dict(settings))
