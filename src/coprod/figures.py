@@ -448,15 +448,23 @@ def spec_curve_figure(specs: pd.DataFrame, *, claim: str, ratio: str = "Odds rat
     top.scatter(x, ok["_or"], c=colour, s=8, zorder=3)
     top.axhline(1.0, color=GREY, lw=0.8, ls="--", zorder=0)
     top.set_yscale("log")
-    from matplotlib.ticker import FuncFormatter, NullFormatter
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
 
+    lo, hi = top.get_ylim()
+    ticks = [t for t in [0.1, 0.2, 0.25, 0.33, 0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 2, 3, 4,
+                         5, 10] if lo <= t <= hi]
+    top.yaxis.set_major_locator(FixedLocator(ticks))
+    top.yaxis.set_minor_locator(NullLocator())
     top.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     top.yaxis.set_minor_formatter(NullFormatter())
     top.set_ylabel(f"{ratio} (log scale)")
-    handles = [Line2D([], [], marker="o", ls="", color=s["palette"][2], label="supported"),
-               Line2D([], [], marker="o", ls="", color=s["palette"][1], label="contradicted"),
+    handles = [Line2D([], [], marker="o", ls="", color=s["palette"][2],
+                      label="supported (or equivalent)"),
+               Line2D([], [], marker="o", ls="", color=s["palette"][1],
+                      label="contradicted (or different)"),
                Line2D([], [], marker="o", ls="", color=GREY, label="inconclusive")]
-    top.legend(handles=handles, loc="upper left", fontsize=s["font_size"] - 1)
+    top.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3,
+               fontsize=s["font_size"] - 1, borderaxespad=0.2)
     for j, (d, v) in enumerate(rows):
         used = ok[d].astype(str).to_numpy() == v
         bottom.scatter(x[used], np.full(used.sum(), j), s=6, color="black")
