@@ -94,8 +94,8 @@ def test_every_job_ran_as_a_separate_cluster_job(runs):
     jobs = sorted(queue.glob("*.exit"))
     # clean, 2 samples' models (with their contrasts), gather, descriptives, figures, tables,
     # findings, report; multiple imputation: 1 chain, 2 samples' imputed models, their
-    # gather, the side-by-side table
-    assert len(jobs) == 14, proc.stderr[-3000:]
+    # gather, the side-by-side table; the specification curve: 2 jobs, their gather, figures
+    assert len(jobs) == 18, proc.stderr[-3000:]
     assert all(j.read_text().strip() == "0" for j in jobs)
     outs = [j.with_suffix(".out").read_text() for j in jobs]
     # each ran Snakemake for its own job only, in its own process

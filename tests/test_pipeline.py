@@ -119,7 +119,7 @@ def test_changing_a_figure_setting_reruns_only_report_rules(pipeline, tmp_path):
     out = proc.stdout + proc.stderr
     jobs = {line.split()[0] for line in out.split("Job stats:")[1].split("total")[0].splitlines()[3:]
             if line.strip()}
-    assert jobs == {"figures", "robustness", "report_html", "all"}, out
+    assert jobs == {"figures", "robustness", "speccurve", "report_html", "all"}, out
 
 
 def _digests(root: Path) -> dict:

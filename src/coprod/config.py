@@ -216,12 +216,17 @@ def _specification_errors(config: dict, cols: dict) -> list[str]:
         if items and not any(t in lv for lv in items):
             errs.append(f"config: specifications.threshold: '{t}' is not a level of the ordered "
                         "items")
-    fams = set(outcome_families(config["models"]["outcomes"]).values())
-    for f in spec.get("family") or []:
-        if f != "logit" and f not in fams:
-            errs.append(f"config: specifications.family: '{f}' needs {f} versions of the 0/1 "
-                        "outcomes in models.outcomes and models.scales")
     return errs
+
+
+def specification_notes(config: dict) -> list[str]:
+    """What the specification curve will leave out, said at start-up (a run narrowed with
+    --config keeps working): a model family with no versions of the 0/1 outcomes."""
+    spec = config.get("specifications") or {}
+    fams = set(outcome_families(config["models"]["outcomes"]).values())
+    return [f"specifications.family: no {f} versions of the 0/1 outcomes are modelled "
+            "(models.outcomes, models.scales); those specifications are not estimated"
+            for f in spec.get("family") or [] if f != "logit" and f not in fams]
 
 
 def spec_claims(findings: str | None) -> dict[str, dict]:

@@ -186,17 +186,15 @@ def spec_markers(specs: pd.DataFrame) -> np.ndarray:
     return specs["verdict"].isin(["supported", "equivalent"]).to_numpy()
 
 
-def run_speccurve(*, parts: list, output, figures: dict, claims: dict, settings: dict) -> None:
-    """Gather the specifications of every sample; draw each claim's curve."""
+def run_speccurve(*, table, figures: dict, claims: dict, settings: dict) -> None:
+    """Draw each claim's specification curve from the gathered table."""
     from .figures import save_figure, spec_curve_figure
     from .io import group_outputs
 
-    frames = [read_results(p) for p in parts]
-    specs = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(
-        len(f) for f in frames) else pd.DataFrame(columns=SPEC_COLUMNS)
-    write_csv(specs, output)
+    specs = read_results(table)
     for stem, paths in group_outputs(figures).items():
         cid = stem.removeprefix("spec_")
-        fig = spec_curve_figure(specs[specs["claim"] == claims[cid]["id"]],
-                                claim=claims[cid]["claim"], settings=dict(settings))
+        fig = spec_curve_figure(specs[specs["claim"] == claims[cid]["id"]] if len(specs)
+                                else specs, claim=claims[cid]["claim"],
+                                settings=dict(settings))
         save_figure(fig, paths, dpi=int(settings["dpi"]), settings=dict(settings))

@@ -153,10 +153,15 @@ def run_models_mi(*, table, imputed: list, sample, outcomes, covariates, referen
 
 
 def run_gather_mi(*, parts: list, output, vcov_parts: list, vcov_output):
+    run_gather_tables(parts=parts, output=output)
+    run_gather_tables(parts=vcov_parts, output=vcov_output)
+
+
+def run_gather_tables(*, parts: list, output):
+    """Per-job tables of the same columns, in the order given, as one (byte-identical reruns)."""
     import pandas as pd
 
     from .io import read_results
 
-    for paths, out in ((parts, output), (vcov_parts, vcov_output)):
-        frames = [read_results(p) for p in paths]
-        write_csv(pd.concat([f for f in frames if len(f)], ignore_index=True), out)
+    frames = [f for f in (read_results(p) for p in parts) if len(f)]
+    write_csv(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(), output)

@@ -20,6 +20,7 @@ from .config import (
     effective_scales,
     outcome_families,
     sample_slugs,
+    specification_notes,
 )
 from .errors import ConfigError
 from .names import group_label
@@ -54,6 +55,7 @@ def check_project(config: dict, validate=None) -> dict:
                      covariates=config["models"]["covariates"], samples=list(samples.values()),
                      contrast=config["models"].get("contrast"), levels=levels, group=column)
     scales, notes = effective_scales(config["models"])
+    notes += specification_notes(config)
     for note in notes:  # said, not silent: a narrowed run leaves some comparisons out
         print(f"coprod note: {note}", file=sys.stderr)
     return {"codebook": codebook, "grouping": grouping, "samples": samples, "levels": levels,

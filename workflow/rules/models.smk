@@ -213,3 +213,22 @@ if SPEC_CLAIMS:
             ENV
         script:
             "../../scripts/specifications.py"
+
+    rule gather_specifications:
+        input:
+            # the coprod modules this step runs: a change to them reruns it
+            code=sources("io", shallow=("stages", "runner")),
+            parts=expand(res("models/specifications/{sample}_{chunk}.csv"),
+                         sample=SPEC_SAMPLES, chunk=SPEC_CHUNKS),
+        output:
+            res("models/specifications.csv"),
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=10,
+        log:
+            logpath("gather_specifications.log"),
+        conda:
+            ENV
+        script:
+            "../../scripts/gather_specifications.py"

@@ -227,10 +227,8 @@ if SPEC_CLAIMS:
         input:
             # the coprod modules this step runs: a change to them reruns it
             code=sources("speccurve", shallow=("runner",)),
-            parts=expand(res("models/specifications/{sample}_{chunk}.csv"),
-                         sample=SPEC_SAMPLES, chunk=SPEC_CHUNKS),
-        output:
             table=res("models/specifications.csv"),
+        output:
             **{f"spec_{c}_{f}": res(f"figures/spec_{c}.{f}")
                for c in SPEC_CLAIMS for f in FIGURE_FORMATS},
         params:

@@ -1,0 +1,11 @@
+"""Snakemake adapter: every sample's specifications in one table
+(coprod.stages.run_gather_tables)."""
+from coprod.runner import run_rule
+from coprod.stages import run_gather_tables
+
+
+def main(sm):
+    run_gather_tables(parts=list(sm.input.parts), output=sm.output[0])
+
+
+run_rule(snakemake, main)  # noqa: F821 - injected by Snakemake
