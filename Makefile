@@ -26,7 +26,7 @@ test: venv
 
 # the unit tests alone (no Snakemake runs): the loop while editing code
 test-fast: venv
-	COPROD_TEST_FAST=1 $(BIN)/python -m pytest -q -m "not pipeline"
+	COPROD_TEST_FAST=1 $(BIN)/python -m pytest -q -n $(CORES) -m "not pipeline"
 
 # ruff (rules in pyproject.toml) on the code, Snakemake's own lint on the workflow
 lint: venv
