@@ -253,6 +253,15 @@ def imputation_outcomes(config: dict) -> list[str]:
     return list(imp.get("outcomes") or m.get("contrast") or binary_outcomes(m)[:2])
 
 
+def imputation_auxiliary(config: dict) -> list[str]:
+    """The further predictors of the imputation model: imputation.auxiliary, else the outcomes
+    modelled on the imputed data and the weight."""
+    imp = config.get("imputation") or {}
+    weights = (config.get("design") or {}).get("weights")
+    return list(imp.get("auxiliary") or [*imputation_outcomes(config),
+                                         *([weights] if weights else [])])
+
+
 def imputation_chains(imp: dict) -> list[tuple[int, int, int]]:
     """(chain, first imputation, number of imputations) of each chain: M split as evenly as
     it goes."""

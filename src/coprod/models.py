@@ -186,12 +186,8 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
     res.stats["excluded_by"] = excluded_by
 
     coefs = al.restore_frame(res.tidy())
-    parts = coefs["term"].map(term_parts)
-    cut = coefs["term"].isin(res.cut_names) if ordinal else pd.Series(False, index=coefs.index)
-    coefs.insert(1, "variable", parts.str[0].where(~cut, ""))
-    coefs.insert(2, "level", parts.str[1].where(~cut, ""))
-    coefs.insert(3, "label", [f"Cut-point {t}" if c else term_label(t, labels)
-                              for t, c in zip(coefs["term"], cut)])
+    coefs = _with_term_columns(coefs, labels,
+                               coefs["term"].isin(res.cut_names) if ordinal else None)
     coefs["sd_x"] = _column_sd(res, len(coefs))
     ame = al.restore_frame((ordinal_marginal_effects if ordinal else
                             average_marginal_effects)(res)) if margins else pd.DataFrame()
@@ -223,7 +219,8 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
         "flags": _front(flags, ident),
         "tests": _front(tests, ident),
         "cuts": _front(cuts, ident).reindex(columns=CUT_COLUMNS),
-        "vcov": _front(_vcov_long(res, al), ident),
+        "vcov": _front(_vcov_long([al.restore(t) for t in res.params.index],
+                                  res.cov.to_numpy()), ident),
     }
     return out
 
@@ -242,15 +239,25 @@ def _column_sd(res, n_terms: int):
     return out
 
 
-def _vcov_long(res, al) -> pd.DataFrame:
-    """The coefficients' covariance, one row per pair (what joint tests and comparisons of
-    coefficients need downstream)."""
-    names = [al.restore(t) for t in res.params.index]
-    cov = res.cov.to_numpy()
+def _vcov_long(names: list[str], cov: np.ndarray) -> pd.DataFrame:
+    """A covariance matrix of the named coefficients, one row per pair (what joint tests and
+    comparisons of coefficients need downstream)."""
     i, j = np.meshgrid(np.arange(len(names)), np.arange(len(names)), indexing="ij")
     return pd.DataFrame({"term": np.asarray(names, dtype=object)[i.ravel()],
                          "term2": np.asarray(names, dtype=object)[j.ravel()],
-                         "covariance": cov.ravel()})
+                         "covariance": np.asarray(cov).ravel()})
+
+
+def _with_term_columns(tidy: pd.DataFrame, labels: dict, cut=None) -> pd.DataFrame:
+    """variable, level and label after the term of a tidy table; ``cut`` (a boolean mask)
+    marks an ordinal model's cut-points, which belong to no variable."""
+    cut = pd.Series(False, index=tidy.index) if cut is None else cut
+    parts = tidy["term"].map(term_parts)
+    tidy.insert(1, "variable", parts.str[0].where(~cut, ""))
+    tidy.insert(2, "level", parts.str[1].where(~cut, ""))
+    tidy.insert(3, "label", [f"Cut-point {t}" if c else term_label(t, labels)
+                             for t, c in zip(tidy["term"], cut)])
+    return tidy
 
 
 def _binary_cuts(res, frame, al, formula, opts, coefs, labels) -> pd.DataFrame:
@@ -280,12 +287,7 @@ def _binary_cuts(res, frame, al, formula, opts, coefs, labels) -> pd.DataFrame:
             log.warning("binary cut %s or higher: %s", level, al.restore(str(exc)))
             continue
         t = al.restore_frame(fit.tidy())
-        t = t[t["term"] != "Intercept"]
-        p = t["term"].map(term_parts)
-        t.insert(1, "variable", p.str[0])
-        t.insert(2, "level", p.str[1])
-        t.insert(3, "label", t["term"].map(lambda x: term_label(x, labels)))
-        t = t[keep].copy()
+        t = _with_term_columns(t[t["term"] != "Intercept"].copy(), labels)[keep].copy()
         t.insert(0, "cut", f"{level} or higher")
         parts.append(t)
     return pd.concat(parts, ignore_index=True)
@@ -503,11 +505,7 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
                      .loc[terms, terms].to_numpy() for v in covs[o]], axis=0)
         T = V if len(est) < 2 else V + (1 + 1 / len(ms)) * np.atleast_2d(
             np.cov(est.to_numpy(), rowvar=False))
-        i, j = np.meshgrid(np.arange(len(terms)), np.arange(len(terms)), indexing="ij")
-        vrows.append(pd.DataFrame({"outcome": o, "sample": sample,
-                                   "term": np.asarray(terms, dtype=object)[i.ravel()],
-                                   "term2": np.asarray(terms, dtype=object)[j.ravel()],
-                                   "covariance": T.ravel()}))
+        vrows.append(_front(_vcov_long(terms, T), {"outcome": o, "sample": sample}))
     vcov = pd.concat(vrows, ignore_index=True) if vrows else pd.DataFrame(
         columns=["outcome", "sample", "term", "term2", "covariance"])
     return pd.concat(rows, ignore_index=True), vcov

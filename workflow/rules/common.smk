@@ -6,7 +6,12 @@ from pathlib import Path
 from snakemake.utils import validate
 
 from coprod.errors import CoprodError
-from coprod.config import imputation_chains, imputation_outcomes, spec_claims
+from coprod.config import (
+    imputation_auxiliary,
+    imputation_chains,
+    imputation_outcomes,
+    spec_claims,
+)
 from coprod.startup import check_project
 import coprod.sources
 
@@ -61,8 +66,7 @@ def sample_name(wildcards):
 MI = config["imputation"]["analyses"] == "both"
 CHAINS = {k: (first, n) for k, first, n in imputation_chains(config["imputation"])}
 MI_OUTCOMES = imputation_outcomes(config)
-IMPUTATION_AUXILIARY = config["imputation"]["auxiliary"] or [
-    *MI_OUTCOMES, *([config["design"]["weights"]] if config["design"].get("weights") else [])]
+IMPUTATION_AUXILIARY = imputation_auxiliary(config)
 # the specification curve (config specifications): the claims it is drawn for, their samples
 SPEC_DIMS = {k: v for k, v in config["specifications"].items()
              if k not in ("imputations", "chunks")}
