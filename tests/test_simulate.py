@@ -227,8 +227,11 @@ def test_generating_values_encode_the_published_directions():
 
 
 def test_large_n_recovers_generating_values():
+    """On the covariates the outcomes were drawn from (before the MAR block nonresponse)."""
     sims = S.simulate_survey(seed=12345, n_total=40_000)
     t = pd.concat([s.truth for s in sims.values()], ignore_index=True)
+    full = pd.concat([s.complete for s in sims.values()], ignore_index=True)
+    t[full.columns] = full
     covs = ["age", "gender", "education", "employment", "urban", "self_efficacy", "performance",
             "outcome_perception", "informed", "consulted"]
     t = t.dropna(subset=covs)
@@ -239,6 +242,41 @@ def test_large_n_recovers_generating_values():
         truth = pd.Series(flat_truth(outcome))[X.columns]
         z = (fit.params - truth) / fit.bse
         assert (z.abs() < 4).all(), z[z.abs() >= 4]
+
+
+def test_block_dont_know_is_missing_at_random_given_outcomes_age_and_education():
+    """The whole-block don't-knows follow PARAMS["block_nonresponse"]: a logistic regression of
+    "efficacy block missing" on age, education and the two outcomes recovers its coefficients,
+    and adding the complete-data efficacy itself adds nothing (MAR, not MNAR)."""
+    sims = S.simulate_survey(seed=777, n_total=60_000)
+    t = pd.concat([s.truth for s in sims.values()], ignore_index=True)
+    full = pd.concat([s.complete for s in sims.values()], ignore_index=True)
+    raw = pd.concat([s.raw.drop_duplicates() for s in sims.values()], ignore_index=True)
+    assert len(raw) == len(t)
+    for stem, var in (("efficacy", "self_efficacy"), ("performance", "performance")):
+        items = [S.raw_name("UK", f"{stem}_{d}") for d in S.DOMAINS]  # the same in every file
+        # a block is missing when all three items carry a don't-know code (country codes differ)
+        codes = {float(v["dont_know"]) for v in S.PARAMS["quirks"]["missing_codes"].values()}
+        block = raw[items].isin(codes).all(axis=1).to_numpy(dtype=float)
+        b = S.PARAMS["block_nonresponse"][stem]
+        edu = t["education"].astype(object)
+        X = pd.DataFrame({"Intercept": 1.0, "age10": (t["age"].fillna(50) - 50) / 10,
+                          "medium": (edu == "medium").astype(float),
+                          "high": (edu == "high").astype(float),
+                          "y_ind": t["individual_any"], "y_col": t["collective_any"]})
+        ok = edu.notna().to_numpy()
+        fit = sm.Logit(block[ok], X[ok]).fit(disp=0)
+        low = b["education"][0]
+        truth = pd.Series({"Intercept": b["intercept"] + low, "age10": b["age_per_decade"],
+                           "medium": b["education"][1] - low, "high": b["education"][2] - low,
+                           "y_ind": b["individual_any"], "y_col": b["collective_any"]})
+        z = (fit.params - truth) / fit.bse
+        assert (z.abs() < 4).all(), (stem, z)
+        X[var] = full[var]
+        extra = sm.Logit(block[ok], X[ok]).fit(disp=0)
+        assert abs(extra.params[var] / extra.bse[var]) < 4, (stem, extra.params[var])
+    assert 0.07 < t["self_efficacy"].isna().mean() < 0.12
+    assert 0.04 < t["performance"].isna().mean() < 0.08
 
 
 def test_readme_states_synthetic_and_shows_the_generating_values():

@@ -430,7 +430,7 @@ def _contrast_table(table: pd.DataFrame, *, sample, outcomes, covariates, refere
 def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[str],
                   sample: str, covariates: list[str], reference_levels: dict, design: dict,
                   conf_level: float = 0.95, labels: dict | None = None,
-                  group_effects: bool = True, families: dict | None = None
+                  group_effects: bool = True, families: dict | None = None, built=None
                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every outcome's model on each completed dataset, combined by Rubin's rules (Barnard-Rubin
     df from the design's complete-data df): one row per (outcome, term), as coefficients.csv
@@ -440,13 +440,15 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
     from .impute import completed, rubin
 
     labels = labels or {}
-    built = job_design(table, design, reference_levels)  # the design does not change
+    if built is None:  # the design does not change between imputations
+        built = job_design(table, design, reference_levels)
     ms = sorted(int(m) for m in imputed["imputation"].unique()) if len(imputed) else []
     if not ms:  # nothing was missing: the complete data are every imputed dataset
         ms = [0]
     per: dict[str, list[pd.DataFrame]] = {o: [] for o in outcomes}
     covs: dict[str, list[pd.DataFrame]] = {o: [] for o in outcomes}
     failed: dict[str, str] = {}
+    n_used: dict[str, int] = {}
     for m in ms:
         full = completed(table, imputed, m)
         full.attrs = table.attrs
@@ -458,6 +460,8 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
             fit = tables["fit"].iloc[0]
             if fit["status"] == "failed":
                 failed.setdefault(o, f"imputation {m}: {fit['message']}")
+            else:
+                n_used.setdefault(o, int(fit["n"]))
             per[o].append(tables["coefficients"].assign(imputation=m))
             covs[o].append(tables["vcov"])
     rows, vrows = [], []
@@ -497,6 +501,7 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
                 out[col] = np.where(cut, np.nan, np.exp(out[src]))
         out["sd_x"] = stack.groupby("term", sort=False)["sd_x"].mean().reindex(terms).to_numpy()
         out["df_complete"] = int(first["df_resid"].iloc[0])
+        out["n"] = n_used.get(o, 0)
         out["n_imputations"] = len(ms) if ms != [0] else 0
         out["family"] = (families or {}).get(o, "logit")
         out["status"], out["message"] = "ok", ""

@@ -213,7 +213,18 @@ def mi_table(coefs: pd.DataFrame, fit: pd.DataFrame, coefs_mi: pd.DataFrame, *,
                 fmi[(name, r["level"] or "")] = fmt(r.get("fmi"), 2)
         out[f"{h}: FMI"] = [fmi.get((v, lv), "") for v, lv in zip(out["variable"],
                                                                    out["level"])]
-    out.attrs["foot"] = 0
+    # how many respondents each analysis uses: what imputation gives back
+    n_row = {"variable": "Respondents in the model", "level": ""}
+    for o, h in zip(outcomes, heads):
+        f = fit[(fit["sample"].astype(str) == str(sample)) & (fit["outcome"] == o)]
+        m = sub[sub["outcome"] == o] if len(sub) else sub
+        n_row[f"{h}: complete cases"] = f"{int(f['n'].iloc[0]):,}" if len(f) and \
+            pd.notna(f["n"].iloc[0]) else ""
+        n_row[f"{h}: imputed"] = f"{int(m['n'].iloc[0]):,}" if len(m) and "n" in m and \
+            pd.notna(m["n"].iloc[0]) else ""
+        n_row[f"{h}: FMI"] = ""
+    out = pd.concat([out, pd.DataFrame([n_row])], ignore_index=True)
+    out.attrs["foot"] = 1
     return out
 
 

@@ -129,6 +129,18 @@ PARAMS: dict = {
         # activity items: only items that do not decide the outcome can be missing
         "individual_item": [0.010, 0.003], "collective_item": [0.005, 0.002],
     },
+    # Don't know to a whole attitude block, missing at random (MAR): given what the imputation
+    # model sees (age, education, both 0/1 outcomes) it is random; overall it is not, since
+    # respondents who co-produce less -- and so have lower efficacy -- say "don't know" more.
+    # logit P = intercept + age_per_decade * (age - 50) / 10 + education[low, medium, high]
+    #           + individual_any * y_ind + collective_any * y_col. Drawn from a child stream of
+    # the country's generator, so every other draw is unchanged.
+    "block_nonresponse": {
+        "efficacy": {"intercept": -2.0, "age_per_decade": 0.25, "education": [0.5, 0.0, -0.5],
+                     "individual_any": -0.6, "collective_any": -1.2},
+        "performance": {"intercept": -2.7, "age_per_decade": 0.15, "education": [0.3, 0.0, -0.3],
+                        "individual_any": -0.3, "collective_any": -0.6},
+    },
     # Given any = 1, which domains are positive: at least one, each with
     # logit q_d = intercept_d + country_d + age_per_decade_d * (age - 50) / 10 + woman_d * woman.
     "domain_selection": {
@@ -326,6 +338,9 @@ class CountrySimulation:
     raw: pd.DataFrame
     truth: pd.DataFrame
     quirks: dict
+    #: the covariates the outcomes were drawn from, before the block nonresponse (one row per
+    #: respondent, aligned with ``truth``): what a fit without item nonresponse would see
+    complete: pd.DataFrame | None = None
 
 
 # --- the generator ------------------------------------------------------------------------------
@@ -418,6 +433,18 @@ def simulate_country_detailed(code: str, n: int, rng: np.random.Generator) -> Co
     z2 = rho * z1 + np.sqrt(1 - rho ** 2) * rng.normal(size=n)
     ind_any = ndtr(z1) < p_ind
     col_any = ndtr(z2) < p_col
+
+    # Whole-block don't know, MAR given age, education and the outcomes (see PARAMS)
+    blocks = {"efficacy": m_eff, "performance": m_perf}
+    u_blk = rng.spawn(1)[0].random((n, len(blocks)))
+    for k, (stem, m) in enumerate(blocks.items()):
+        b = P["block_nonresponse"][stem]
+        lin = (b["intercept"] + b["age_per_decade"] * (age - 50) / 10
+               + np.asarray(b["education"])[education]
+               + b["individual_any"] * ind_any + b["collective_any"] * col_any)
+        m[u_blk[:, k] < expit(lin)] = 1
+    se_h = _scale_mean(eff, m_eff == 0)
+    perf_h = _scale_mean(perf, m_perf == 0)
 
     # Which domains are positive
     def domain_q(kind: str) -> np.ndarray:
@@ -576,7 +603,8 @@ def simulate_country_detailed(code: str, n: int, rng: np.random.Generator) -> Co
         "impossible_age_ids": {int(respid[r]): int(bad) for r, bad in zip(rows_age, bad_ages)},
         "missing_weight_ids": [int(respid[r]) for r in rows_w],
     }
-    return CountrySimulation(raw=frame, truth=truth, quirks=quirks)
+    complete = pd.DataFrame({k: cov[k] for k in ("self_efficacy", "performance")})
+    return CountrySimulation(raw=frame, truth=truth, quirks=quirks, complete=complete)
 
 
 def simulate_country(code: str, n: int, rng: np.random.Generator) -> pd.DataFrame:

@@ -59,7 +59,7 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
     (specification, claim of this sample)."""
     from .clean import derive
     from .codebook import load_codebook
-    from .models import fit_sample, fit_sample_mi
+    from .models import fit_sample, fit_sample_mi, job_design
 
     spec = load_claims(findings) if findings else {"claims": [], "sources": {}}
     spec = {**spec, "claims": [c for c in spec["claims"]  # comparisons: the contrast test's
@@ -78,6 +78,7 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
     specs = specifications(dims, pooled=sample == POOLED, threshold=threshold)
     rows = []
     tables: dict[str, pd.DataFrame] = {}
+    designs: dict[tuple, object] = {}
     share = _shares(specs, chunks)
     for i, spec in enumerate(specs, start=1):
         if share[i - 1] != chunk:
@@ -88,6 +89,9 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
             tables[spec["threshold"]] = t
         t = tables[spec["threshold"]]
         d = {**design, **({} if spec["weights"] else {"weights": None})}
+        key = (spec["threshold"], bool(spec["weights"]))
+        if key not in designs:
+            designs[key] = job_design(t, d, reference_levels)
         covs = sets[spec["covariates"]]
         wanted = {}
         for c in claims:
@@ -98,7 +102,8 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
             wanted[c["id"]] = o
         fit_outcomes = sorted({o for o in wanted.values() if o})
         coefs, fit, vcov = _fit(t, cells, spec, fit_outcomes, sample, covs, reference_levels,
-                                d, conf_level, families, fit_sample, fit_sample_mi)
+                                d, conf_level, families, fit_sample, fit_sample_mi,
+                                designs[key])
         for c in claims:
             var, level = split_covariate(c)
             o = wanted[c["id"]]
@@ -137,7 +142,7 @@ def _shares(specs: list[dict], chunks: int) -> list[int]:
 
 
 def _fit(t, cells, spec, outcomes, sample, covs, reference_levels, design, conf_level,
-         families, fit_sample, fit_sample_mi):
+         families, fit_sample, fit_sample_mi, built):
     if not outcomes:
         return pd.DataFrame(columns=["outcome", "sample", "term"]), pd.DataFrame(), None
     fam = {o: families.get(o, "logit") for o in outcomes}
@@ -145,14 +150,15 @@ def _fit(t, cells, spec, outcomes, sample, covs, reference_levels, design, conf_
         coefs, vcov = fit_sample_mi(t, cells, outcomes=outcomes, sample=sample, covariates=covs,
                                  reference_levels=reference_levels, design=design,
                                  conf_level=conf_level, group_effects=spec["group_effects"],
-                                 families=fam)
+                                 families=fam, built=built)
         coefs = coefs.rename(columns={"df": "df_resid"})
         fit = coefs[["outcome", "sample", "status", "message"]].drop_duplicates(
             ["outcome", "sample"])
         return coefs, fit, vcov
     res = fit_sample(t, outcomes=outcomes, sample=sample, covariates=covs,
                      reference_levels=reference_levels, design=design, conf_level=conf_level,
-                     group_effects=spec["group_effects"], families=fam, margins=False)
+                     group_effects=spec["group_effects"], families=fam, margins=False,
+                     built=built)
     coefs = pd.concat([r["coefficients"] for r in res.values()], ignore_index=True)
     fit = pd.concat([r["fit"] for r in res.values()], ignore_index=True)
     vcov = pd.concat([r["vcov"] for r in res.values()], ignore_index=True)
