@@ -182,3 +182,57 @@ def test_empty_interaction_cell_is_dropped_with_a_flag(sample):
     (flag,) = flags_of(res, "empty_level")
     assert "'region[south]:edu[T.high]'" in flag["detail"]
     assert len(res.params) == 6  # Intercept, x, region[T.south], 3 non-empty cells
+
+
+def _separation_per_coefficient(X, y):
+    """Reference: Konis's check with two LPs for every coefficient (max and min of d_j over the
+    cone of separating directions in the unit box), as coprod did before the null-space step."""
+    from scipy import optimize
+
+    As = X * (2.0 * y - 1.0)[:, None]
+    scale = np.abs(As).max(axis=0)
+    scale[scale == 0] = 1.0
+    As = As / scale
+    p = As.shape[1]
+
+    def best(c):
+        r = optimize.linprog(c, A_ub=-As, b_ub=np.zeros(len(As)), bounds=[(-1, 1)] * p,
+                             method="highs")
+        return None if r.status != 0 else r.x
+
+    d = best(-As.sum(axis=0))
+    if d is None or (As @ d).max() < 1e-6:
+        return None
+    signs = np.zeros(p, dtype=int)
+    for j in range(p):
+        e = np.eye(p)[j]
+        hi, lo = best(-e), best(e)
+        up, down = hi is not None and hi[j] > 1e-6, lo is not None and lo[j] < -1e-6
+        signs[j] = 2 if (up and down) else (1 if up else (-1 if down else 0))
+    return signs if signs.any() else None
+
+
+def test_separation_signs_equal_the_per_coefficient_lps():
+    """The fast check (one LP for the separable rows, then only the coefficients in the null
+    space of the others) gives the same signs as two LPs per coefficient, on random problems
+    with no, quasi-complete and complete separation."""
+    from coprod.modelframe import find_separation
+
+    rng = np.random.default_rng(11)
+    kinds = set()
+    for _ in range(60):
+        n, p = int(rng.integers(30, 300)), int(rng.integers(2, 7))
+        X = np.c_[np.ones(n), (rng.random((n, p - 1)) < rng.uniform(0.03, 0.5)).astype(float)]
+        X[:, 1] = rng.normal(size=n) if rng.random() < 0.5 else X[:, 1]
+        y = (rng.random(n) < 1 / (1 + np.exp(-X @ rng.normal(0, 2, p)))).astype(float)
+        kind = int(rng.integers(0, 3))
+        if kind == 1:
+            y[X[:, -1] == 1] = 1.0                  # a level with every outcome 1
+        elif kind == 2:
+            y = (X[:, 1] > 0).astype(float)         # complete separation on one column
+        ref, fast = _separation_per_coefficient(X, y), find_separation(X, y)
+        assert (ref is None) == (fast is None)
+        if ref is not None:
+            assert (ref == fast).all(), (ref, fast)
+            kinds.add(kind)
+    assert kinds >= {1, 2}  # the separated cases were really exercised
