@@ -27,22 +27,41 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
+#: A lighter run than the bundled one, for tests of the workflow's mechanics (cluster jobs,
+#: reruns, killed runs): every rule still runs -- two outcomes in the pooled sample and one
+#: country, two imputations in one chain, a 16-specification curve (imputed and ordinal ones
+#: among them).
+LIGHT = ('models={"outcomes": ["individual_any", "collective_any"], "samples": ["pooled", "UK"]}',
+         'imputation={"m": 2, "chains": 1}',
+         'specifications={"threshold": ["often"], "group_effects": [true]}')
+#: the report's run date in runs that are compared byte for byte (2026-01-01)
+EPOCH = "1767225600"
+
+
 def pytest_collection_modifyitems(items):
-    """Tests on the shared pipeline run are pipeline tests (``make test-fast`` skips them)."""
+    """Tests on a shared pipeline run are pipeline tests (``make test-fast`` skips them), and
+    the tests sharing one run go to the same pytest-xdist worker (``--dist loadgroup``), so
+    the run is made once, not once per worker."""
     for item in items:
-        if "pipeline" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.pipeline)
+        names = getattr(item, "fixturenames", ())
+        for fixture in ("pipeline", "light_pipeline"):
+            if fixture in names:
+                item.add_marker(pytest.mark.pipeline)
+                item.add_marker(pytest.mark.xdist_group(fixture))
+                break
 
 
-def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 1200):
-    """Run Snakemake in ``workdir``; return the CompletedProcess (stdout+stderr as text).
+def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 1200,
+              env: dict | None = None):
+    """Run Snakemake in ``workdir`` (``env``: extra environment variables); return the
+    CompletedProcess (stdout+stderr as text).
 
     Under ``make test-fast`` (COPROD_TEST_FAST=1) a test that gets here lacks its ``pipeline``
     mark: it fails, so the fast loop stays fast."""
     if os.environ.get("COPROD_TEST_FAST"):
         raise AssertionError("this test launches Snakemake: mark it @pytest.mark.pipeline")
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-               MPLBACKEND="Agg", PYTHONHASHSEED="0")
+               MPLBACKEND="Agg", PYTHONHASHSEED="0", **(env or {}))
     proc = subprocess.run([SNAKEMAKE, *args], cwd=workdir, env=env, text=True,
                           capture_output=True, timeout=timeout)
     if check and proc.returncode != 0:
@@ -56,6 +75,15 @@ def pipeline(tmp_path_factory) -> Path:
     """The whole pipeline run once on the bundled data, in a fresh copy of the project."""
     work = copy_project(tmp_path_factory.mktemp("pipeline") / "coprod")
     snakemake(work, "--cores", "2")
+    return work
+
+
+@pytest.fixture(scope="session")
+def light_pipeline(tmp_path_factory) -> Path:
+    """The pipeline run once with the LIGHT settings (and a fixed report date): the reference
+    of the cluster, rerun and killed-run tests."""
+    work = copy_project(tmp_path_factory.mktemp("light") / "coprod")
+    snakemake(work, "--cores", "2", "--config", *LIGHT, env={"SOURCE_DATE_EPOCH": EPOCH})
     return work
 
 

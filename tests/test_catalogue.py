@@ -3,8 +3,9 @@ the file, column, key or value; no Python traceback on the console (it goes to t
 or, where the right answer is to go on, a finished run whose tables report the problem.
 
 Problems the start-up checks catch are checked in-process (the same function the Snakefile
-calls first, coprod.startup.check_project); the rest, and one case of each kind, run through
-Snakemake as a user would."""
+calls first, coprod.startup.check_project), and so are the cleaning's (coprod.stages.run_clean,
+what the clean rule's script calls, with the rule's settings); the model-stage cases, and one
+case of each kind, run through Snakemake as a user would."""
 import os
 
 import pandas as pd
@@ -16,19 +17,20 @@ from conftest import ROOT, copy_project, snakemake
 # each kind, so that the console shows the one-line message and no traceback end to end
 THROUGH_SNAKEMAKE = {"missing-file", "codebook-unknown-key", "config-unknown-key",
                      "config-yaml-syntax", "results-not-a-folder", "calibration-unknown-level",
-                     "replicates-no-type"}
+                     "replicates-no-type", "unknown-code", "truncated-sav"}
+CLEAN = "results/clean/survey.parquet"
 
 
-def start_up_message(work) -> str | None:
+def start_up_message(work, clean: bool = False) -> str | None:
     """The start-up checks (coprod.startup, what the Snakefile runs first), in-process on a
-    project copy: the error message, or None when they pass (or the YAML does not parse,
-    which only Snakemake reports)."""
-    import os
-
+    project copy, then with ``clean`` the cleaning stage as the clean rule runs it: the error
+    message, or None when they pass (or the YAML does not parse, which only Snakemake
+    reports)."""
     import yaml
     from snakemake.utils import validate
 
     from coprod.errors import CoprodError
+    from coprod.stages import run_clean
     from coprod.startup import check_project
 
     try:
@@ -39,7 +41,17 @@ def start_up_message(work) -> str | None:
     here = os.getcwd()
     os.chdir(work)
     try:
-        check_project(config, validate=lambda c: validate(c, schema=schema, set_default=True))
+        project = check_project(config,
+                                validate=lambda c: validate(c, schema=schema, set_default=True))
+        if clean:  # the clean rule's params (workflow/rules/clean.smk), its outputs aside
+            out = work / "in-process"
+            run_clean(codebook=config["data"]["codebook"],
+                      threshold=config["cleaning"]["threshold"],
+                      invalid_weight=config["cleaning"]["invalid_weight"],
+                      group_column=project["grouping"]["column"],
+                      group_label=project["grouping"]["label"],
+                      table=out / "survey.parquet", log_csv=out / "log.csv",
+                      summary_csv=out / "summary.csv", summary_md=out / "summary.md")
     except CoprodError as exc:
         return str(exc)
     finally:
@@ -51,8 +63,9 @@ def start_up_message(work) -> str | None:
 def test_bad_input(tmp_path, case):
     work = copy_project(tmp_path / "p")
     case.setup(work)
-    message = None if case.id in THROUGH_SNAKEMAKE else start_up_message(work)
-    if message is not None:  # caught before any job would run: the same one-line message
+    message = None if case.id in THROUGH_SNAKEMAKE else \
+        start_up_message(work, clean=case.target == CLEAN)
+    if message is not None:  # caught in-process: the same one-line message
         assert case.outcome == "stop"
         assert case.message in message, message
         return
@@ -95,7 +108,10 @@ def test_problems_that_let_the_run_go_on_are_shown_in_the_report(tmp_path):
         codebook(lambda cb: cb["variables"].update(region={"raw": "REGION", "role": "psu"})),
         config(lambda c: (c["design"].update(psu="region"),
                           c["models"].update(outcomes=["individual_any", "collective_any"],
-                                             samples=["pooled", "DK", "CZ"]))),
+                                             samples=["pooled", "DK", "CZ"]),
+                          # what is checked here does not need the robustness analyses
+                          c["imputation"].update(analyses="complete_case"),
+                          c.update(specifications={"chunks": 1}))),
     )(work)
     proc = snakemake(work, "--cores", "2", check=False)
     out = proc.stdout + proc.stderr

@@ -15,13 +15,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import BIN, ROOT, copy_project, snakemake
+from conftest import BIN, EPOCH, LIGHT, ROOT, copy_project, snakemake
 
 pytestmark = pytest.mark.pipeline
-
-# two outcomes x (pooled + one country): every rule of the pipeline runs, in a minute or so
-REDUCED = ('models={"outcomes": ["individual_any", "collective_any"], '
-           '"samples": ["pooled", "UK"]}', 'imputation={"m": 2, "chains": 1}')
 
 SUBMIT = r"""#!/usr/bin/env bash
 # submit.sh JOBSCRIPT: start the job as its own detached process; print its id.
@@ -45,8 +41,6 @@ elif [ "$(cat "$queue/$1.exit")" = "0" ]; then echo success
 else echo failed; fi
 """
 
-EPOCH = "1767225600"  # 2026-01-01: the report's run date, so that two runs are byte-identical
-
 
 def _scripts(work: Path) -> tuple[Path, Path, Path]:
     queue = work / "cluster_queue"
@@ -65,28 +59,18 @@ def _result_files(work: Path) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    base = tmp_path_factory.mktemp("cluster")
-    saved = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
-    try:
-        local = copy_project(base / "local")
-        snakemake(local, "--cores", "2", "--config", *REDUCED)
-
-        work = copy_project(base / "cluster")
-        submit, status, queue = _scripts(work)
-        proc = snakemake(
-            work, "--executor", "cluster-generic", "--jobs", "4",
-            "--cluster-generic-submit-cmd", f"bash {submit}",
-            "--cluster-generic-status-cmd", f"bash {status}",
-            "--seconds-between-status-checks", "1", "--max-status-checks-per-second", "10",
-            "--latency-wait", "10", "--config", *REDUCED, timeout=600)
-    finally:
-        if saved is None:
-            os.environ.pop("SOURCE_DATE_EPOCH", None)
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = saved
-    return local, work, queue, proc
+def runs(tmp_path_factory, light_pipeline):
+    """The LIGHT settings run as cluster jobs, beside the same settings run locally."""
+    work = copy_project(tmp_path_factory.mktemp("cluster") / "cluster")
+    submit, status, queue = _scripts(work)
+    proc = snakemake(
+        work, "--executor", "cluster-generic", "--jobs", "4",
+        "--cluster-generic-submit-cmd", f"bash {submit}",
+        "--cluster-generic-status-cmd", f"bash {status}",
+        "--seconds-between-status-checks", "1", "--max-status-checks-per-second", "10",
+        "--latency-wait", "10", "--config", *LIGHT, timeout=600,
+        env={"SOURCE_DATE_EPOCH": EPOCH})
+    return light_pipeline, work, queue, proc
 
 
 def test_every_job_ran_as_a_separate_cluster_job(runs):
