@@ -38,6 +38,7 @@ LIGHT = ('models={"outcomes": ["individual_any", "collective_any"], "samples": [
 EPOCH = "1767225600"
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items):
     """Tests on a shared pipeline run are pipeline tests (``make test-fast`` skips them), and
     the tests sharing one run go to the same pytest-xdist worker (``--dist loadgroup``), so
