@@ -22,7 +22,7 @@ run: venv
 
 # two workers (pytest-xdist): most tests wait on Snakemake or numpy, one core each
 test: venv
-	$(BIN)/python -m pytest -n $(CORES) --dist loadgroup
+	$(BIN)/python -m pytest -n $(CORES)
 
 # the unit tests alone (no Snakemake runs): the loop while editing code
 test-fast: venv

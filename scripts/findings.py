@@ -25,6 +25,7 @@ def main(sm):
         coefficients_mi=sm.input.get("coefficients_mi"),
         vcov_mi=sm.input.get("vcov_mi"),
         specifications=sm.input.get("specifications"),
+        notice=sm.params.notice,
     )
 
 

@@ -38,18 +38,12 @@ LIGHT = ('models={"outcomes": ["individual_any", "collective_any"], "samples": [
 EPOCH = "1767225600"
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items):
-    """Tests on a shared pipeline run are pipeline tests (``make test-fast`` skips them), and
-    the tests sharing one run go to the same pytest-xdist worker (``--dist loadgroup``), so
-    the run is made once, not once per worker."""
+    """Tests on a shared pipeline run are pipeline tests (``make test-fast`` skips them)."""
     for item in items:
         names = getattr(item, "fixturenames", ())
-        for fixture in ("pipeline", "light_pipeline"):
-            if fixture in names:
-                item.add_marker(pytest.mark.pipeline)
-                item.add_marker(pytest.mark.xdist_group(fixture))
-                break
+        if "pipeline" in names or "light_pipeline" in names:
+            item.add_marker(pytest.mark.pipeline)
 
 
 def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 1200,
@@ -71,21 +65,39 @@ def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 1200
     return proc
 
 
+def shared_run(tmp_path_factory, name: str, *args: str, env: dict | None = None) -> Path:
+    """A pipeline run made once per test session, even with pytest-xdist workers: the first
+    worker to take the lock runs it, the others wait for it and use its folder (read only).
+    (pytest-xdist's --dist loadgroup would do this by scheduling, but it does not work with
+    pytest 9.2: it renames a node attribute that pytest no longer reads.)"""
+    import fcntl
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the session's folder, above each worker's own
+    work, done = root / f"shared-{name}" / "coprod", root / f"shared-{name}.done"
+    with open(root / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(work.parent, ignore_errors=True)
+            copy_project(work)
+            snakemake(work, "--cores", "2", *args, env=env)
+            done.touch()
+    return work
+
+
 @pytest.fixture(scope="session")
 def pipeline(tmp_path_factory) -> Path:
     """The whole pipeline run once on the bundled data, in a fresh copy of the project."""
-    work = copy_project(tmp_path_factory.mktemp("pipeline") / "coprod")
-    snakemake(work, "--cores", "2")
-    return work
+    return shared_run(tmp_path_factory, "pipeline")
 
 
 @pytest.fixture(scope="session")
 def light_pipeline(tmp_path_factory) -> Path:
     """The pipeline run once with the LIGHT settings (and a fixed report date): the reference
     of the cluster, rerun and killed-run tests."""
-    work = copy_project(tmp_path_factory.mktemp("light") / "coprod")
-    snakemake(work, "--cores", "2", "--config", *LIGHT, env={"SOURCE_DATE_EPOCH": EPOCH})
-    return work
+    return shared_run(tmp_path_factory, "light", "--config", *LIGHT,
+                      env={"SOURCE_DATE_EPOCH": EPOCH})
 
 
 def r_term(term: str) -> str:

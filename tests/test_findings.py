@@ -217,12 +217,23 @@ def test_a_level_missing_from_the_results_is_an_error():
         check_findings(checked, coefs, D.fit(), D.contrast(), contrast_outcomes=D.OUTCOMES)
 
 
+def test_odds_ratios_in_words():
+    from coprod.findings import odds_words
+
+    assert odds_words(1.60, 1.38, 1.87) == "60% higher odds (38% to 87% higher)"
+    assert odds_words(0.70, 0.55, 0.90) == "30% lower odds (45% to 10% lower)"
+    assert odds_words(1.03, 0.83, 1.26) == "3% higher odds (17% lower to 26% higher)"
+    assert odds_words(1.002, 0.9, 1.1) == "the same odds (10% lower to 10% higher)"
+
+
 def test_findings_table_and_run(tmp_path):
     out = run(claim(), claim(id="cmp", covariate="self_efficacy", outcome="collective_any",
                              compared_with="individual_any"))
     t = findings_table(out.reset_index(), SOURCES, words=D.WORDS)
-    assert t.loc[0, "Estimate [CI]"].startswith("OR 1.02 [")
-    assert t.loc[1, "Estimate [CI]"].startswith("difference (log-odds) 0.60 [")
+    assert t.loc[0, "Odds ratio [CI]"].startswith("1.02 [")
+    assert t.loc[0, "In words"].startswith("2% higher odds")
+    assert t.loc[1, "Odds ratio [CI]"].startswith("1.82 [")  # exp(0.60): a ratio of two ORs
+    assert "is 1.82 times that for" in t.loc[1, "In words"]
     assert t.loc[0, "Source"] == "Parrado et al"
     paths = D.write_inputs(tmp_path)
     outputs = {k: tmp_path / f"findings.{k}" for k in ("csv", "tex", "html")}

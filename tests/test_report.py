@@ -3,6 +3,7 @@ there, nothing points outside the file, and two builds differ only in the run da
 import copy
 import html.parser
 import re
+from pathlib import Path
 
 import _report_data as D
 import pytest
@@ -116,13 +117,18 @@ def test_order_of_sections(report):
 
 
 def test_nothing_points_outside_the_file(report):
-    _, text, page, _, _ = report
+    """Self-contained: every resource is inside the page. Links (<a>) may lead to the result
+    files beside it (a figure full size, a table's CSV and LaTeX), never off the results."""
+    path, text, page, _, _ = report
     for tag, attrs in page.tags:
         assert tag not in ("script", "link", "iframe", "object", "embed"), tag
         for key in ("src", "href", "action", "data"):
             value = attrs.get(key)
-            if value is not None:
-                assert value.startswith(("data:", "#")), (tag, key, value[:60])
+            if value is None or value.startswith(("data:", "#")):
+                continue
+            assert tag == "a" and key == "href", (tag, key, value[:60])
+            assert ":" not in value and not value.startswith(("/", "..")), value
+            assert (Path(path) / value).is_file(), value  # the report lies in path
     assert "http://" not in text and "https://" not in text
     assert "@import" not in text and "url(" not in text
 
@@ -482,3 +488,25 @@ def test_key_findings_say_when_a_contrast_failed():
                                     "(see the contrast table)."]
     assert _contrast_lines(con[con["status"] == "ok"]) == []
     assert _contrast_lines(None) == []
+
+
+def test_contents_numbering_and_file_links(report):
+    """A table of contents whose links resolve; figures and tables numbered in reading order;
+    each figure opens its full-size file and each table links the files it was written to."""
+    path, text, page, figs, _ = report
+    toc = re.search(r'<nav id="toc">(.*?)</nav>', text, re.S).group(1)
+    targets = re.findall(r'href="#([^"]+)"', toc)
+    assert set(SECTIONS) <= set(targets) and all(t in page.ids for t in targets)
+    for kind in ("Figure", "Table"):
+        nums = [int(n) for n in re.findall(rf"<strong>{kind} (\d+)\.</strong>", text)]
+        assert nums == list(range(1, len(nums) + 1)), kind
+    assert len(re.findall(r"<strong>Figure \d+\.</strong>", text)) == len(figs)
+    for name in figs:
+        block = re.search(rf'<figure id="fig-{name}">(.*?)</figure>', text, re.S).group(1)
+        assert re.search(r'<a href="[^"]+\.png"[^>]*><img ', block), name
+    for name in ("findings", "models_pooled_any"):  # give a table its CSV and LaTeX files
+        for ext in ("csv", "tex"):
+            (path / "tab" / f"{name}.{ext}").write_text("x")
+    again = build(path, name="again.html")[0]
+    assert ('Files: <a href="tab/findings.csv">CSV</a> \u00b7 <a href="tab/findings.tex">'
+            'LaTeX</a>') in again

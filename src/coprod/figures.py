@@ -82,10 +82,15 @@ def _new_figure(height: float, settings: dict, title: str, subtitle: str, nrows=
     extra = (len(lines) - 1) * (fs + 2) * 1.2 / 72  # inches of the title's further lines
     sub = wrap_to_width(subtitle, 0.96 * width, fs - 1) if subtitle else []
     band = (0.3 + 0.18 * len(sub)) * fs / 9 + 0.1 + extra
-    fig = plt.figure(figsize=(width, height + band), layout="constrained")
-    fig.get_layout_engine().set(rect=(0, 0, 1, 1 - band / (height + band)))
+    notice = settings.get("notice") or ""
+    foot = 0.22 * fs / 9 if notice else 0.0  # a band below the panels for the notice
+    total = height + band + foot
+    fig = plt.figure(figsize=(width, total), layout="constrained")
+    fig.get_layout_engine().set(rect=(0, foot / total, 1, 1 - (band + foot) / total))
     axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
-    total = height + band
+    if notice:
+        fig.text(0.5, 0.45 * foot / total, notice, ha="center", va="center", color="#B00020",
+                 fontsize=fs - 1.5, fontweight="bold", gid="notice").set_in_layout(False)
     t = fig.suptitle("\n".join(lines), x=0.01, y=1 - 0.06 / total, ha="left", va="top",
                      fontweight="bold")
     t.set_in_layout(False)
@@ -161,7 +166,9 @@ def _status_note(status: str, message: str) -> str:
 def prevalence_figure(prev: pd.DataFrame, *, words: dict | None = None,
                       labels: dict | None = None, group_label: str = "Group",
                       settings: dict | None = None) -> Figure:
-    """% doing each outcome (weighted), by group (x) and domain (panels when there are)."""
+    """% doing each outcome (weighted), by group (x) and domain (panels when there are): a dot
+    and its interval per outcome, the percentage written above it (a bar's area would add
+    nothing the dot does not show, and the numbers can be read off)."""
     s = _settings(settings)
     prev = prev.copy()
     domains = list(dict.fromkeys(prev["domain"].fillna("")))
@@ -196,14 +203,20 @@ def prevalence_figure(prev: pd.DataFrame, *, words: dict | None = None,
             est = k["estimate"].to_numpy(float) * 100
             err = np.vstack([est - k["conf_low"].to_numpy(float) * 100,
                              k["conf_high"].to_numpy(float) * 100 - est])
-            ax.bar(x + (j - (len(kinds) - 1) / 2) * width, est, width * 0.92,
-                   yerr=np.nan_to_num(err), color=s["palette"][j % len(s["palette"])],
-                   error_kw={"elinewidth": 0.8, "capsize": 1.5, "ecolor": "#222222"},
-                   label=word(kind, words, labels))
+            colour = s["palette"][j % len(s["palette"])]
+            xs = x + (j - (len(kinds) - 1) / 2) * width
+            ax.errorbar(xs, est, yerr=np.nan_to_num(err), fmt="o", ms=4, color=colour,
+                        elinewidth=1.0, capsize=0, label=word(kind, words, labels))
+            for xi, e, top in zip(xs, est, est + np.nan_to_num(err[1])):
+                if np.isfinite(e):
+                    ax.text(xi, top + 1.5, f"{e:.0f}", ha="center", va="bottom",
+                            fontsize=float(s["font_size"]) - 2.5, color=colour)
         ax.set_title(_cap(word(dom, words)) if dom else "")
         ax.set_xticks(x, groups)
         ax.set_xlabel(group_label)
         ax.set_ylim(0, 100)
+        ax.grid(axis="y", color="#e5e5e5", linewidth=0.6)
+        ax.set_axisbelow(True)
         if i % ncols == 0:
             ax.set_ylabel(f"Share of {word('respondents', words)} (%)")
     for ax in axes.flat[len(domains):]:

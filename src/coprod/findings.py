@@ -456,27 +456,44 @@ def _spec_cell(r) -> str:
     return f"supported in {k} of {int(n)} ({c / n:.0%} contradicted)"
 
 
+def odds_words(ratio: float, low: float, high: float) -> str:
+    """An odds ratio and its interval in words: "60% higher odds (38% to 87% higher)"."""
+    def change(x: float) -> str:
+        if round(abs(x - 1) * 100) == 0:
+            return "0%"
+        return f"{abs(x - 1) * 100:.0f}% {'higher' if x > 1 else 'lower'}"
+
+    lo, hi = change(low), change(high)
+    if lo.split()[-1] == hi.split()[-1] and lo != "0%":  # both higher or both lower
+        lo = lo.split()[0]
+    return f"{change(ratio)} odds ({lo} to {hi})".replace("0% odds", "the same odds")
+
+
 def findings_table(checked: pd.DataFrame, sources: dict, *, digits: int = 2,
                    words: dict | None = None) -> pd.DataFrame:
-    """The check as a display table (odds ratios for coefficients, log-odds for differences)."""
-    from .wording import NA, fmt_ci, outcome_words, word
+    """The check as a display table: every estimate on one scale, the odds ratio (a contrast's
+    difference of log-odds as the ratio of the two odds ratios), then the same in words. The
+    Note column only when some claim has a note."""
+    from .wording import NA, fmt, fmt_ci, outcome_words, word
 
     rows = []
     for _, r in checked.iterrows():
-        if r["scale"] == "log-odds":
-            est = fmt_ci(np.exp(r["estimate"]), np.exp(r["conf_low"]), np.exp(r["conf_high"]),
-                         digits)
-            what = "OR"
-        elif pd.notna(r["estimate"]):
-            est = fmt_ci(r["estimate"], r["conf_low"], r["conf_high"], digits)
-            what = "difference (log-odds)"
+        if pd.notna(r["estimate"]):
+            e, lo, hi = np.exp([r["estimate"], r["conf_low"], r["conf_high"]])
+            est = fmt_ci(e, lo, hi, digits)
+            if r["scale"] == "log-odds":
+                say = odds_words(e, lo, hi)
+            else:  # a contrast: the ratio of the two outcomes' odds ratios
+                say = (f"the odds ratio for {outcome_words(r['outcome'], words).lower()} is "
+                       f"{fmt(e, digits)} times that for "
+                       f"{outcome_words(r['compared_with'], words).lower()}")
         else:
-            est, what = NA, ""
+            est, say = NA, ""
         model = outcome_words(r["outcome"], words)
         if r["compared_with"]:
             model += f" vs {outcome_words(r['compared_with'], words).lower()}"
         rows.append({"Claim": r["claim"], "Model": f"{model} ({word(r['sample'], words)})",
-                     "Expected": r["expected"], "Estimate [CI]": f"{what} {est}".strip(),
+                     "Expected": r["expected"], "Odds ratio [CI]": est, "In words": say,
                      "Verdict": r["verdict"],
                      **{f"{fam.capitalize()} model": r.get(f"verdict_{fam}") or NA
                         for fam in SCALE_FAMILIES if f"verdict_{fam}" in checked.columns},
@@ -490,8 +507,10 @@ def findings_table(checked: pd.DataFrame, sources: dict, *, digits: int = 2,
                   if f"verdict_{fam}" in checked.columns]
     scale_cols += ["Imputed data"] if "verdict_mi" in checked.columns else []
     scale_cols += ["Specifications"] if "spec_total" in checked.columns else []
-    out = pd.DataFrame(rows, columns=["Claim", "Model", "Expected", "Estimate [CI]", "Verdict",
-                                      *scale_cols, "Note", "Source"])
+    notes = ["Note"] if any(r["Note"] for r in rows) else []
+    out = pd.DataFrame(rows, columns=["Claim", "Model", "Expected", "Odds ratio [CI]", "In words",
+                                      "Verdict",
+                                      *scale_cols, *notes, "Source"])
     out.attrs["foot"] = 0
     return out
 
@@ -546,7 +565,7 @@ def with_specifications(checked: pd.DataFrame, specs: pd.DataFrame) -> pd.DataFr
 def run_findings(*, findings, coefficients, fit, contrast, outcomes, covariates, samples,
                  contrast_outcomes, levels, conf_level, digits, words, outputs: dict,
                  group: str = "group", scales=None, families=None, vcov=None,
-                 coefficients_mi=None, vcov_mi=None, specifications=None):
+                 coefficients_mi=None, vcov_mi=None, specifications=None, notice: str = ""):
     """The findings rule: check every claim, write the tidy check and its display table."""
     from .io import read_results, write_csv
     from .tables import write_table_files
@@ -572,4 +591,4 @@ def run_findings(*, findings, coefficients, fit, contrast, outcomes, covariates,
     write_table_files(findings_table(checked, spec["sources"], digits=digits, words=dict(words)),
                       {k: v for k, v in outputs.items() if k in ("csv", "tex", "html")},
                       caption="Claims checked against these data",
-                      note=verdict_rule(conf_level), name="findings")
+                      note=verdict_rule(conf_level), name="findings", notice=notice)

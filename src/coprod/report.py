@@ -28,7 +28,12 @@ from .config import binary_outcomes, outcome_families
 from .designspec import weighted as is_weighted
 from .errors import ConfigError
 from .io import table_meta
-from .wording import POOLED, default_table_title, resolve_grouping  # noqa: F401 (re-exported)
+from .wording import (  # noqa: F401 (POOLED, default_table_title re-exported)
+    POOLED,
+    SYNTHETIC_NOTICE,
+    default_table_title,
+    resolve_grouping,
+)
 
 log = logging.getLogger("coprod.report")
 SCHEMA = files("coprod") / "schemas" / "config.schema.yaml"  # package data
@@ -48,6 +53,39 @@ FIGURE_CAPTIONS = {
     "cleaning": "The cleaning flow: rows read, dropped by reason and kept, per {group} (details "
                 "in {log}).",
 }
+
+
+#: what each figure looks like, for readers who cannot see it (the caption says what it means)
+FIGURE_ALT = {
+    "prevalence": "Dot chart: for each outcome{by_group}, a dot at the share of {unit} with it "
+                  "and a line for its confidence interval, the share written beside it.",
+    "forest": "Dot-and-whisker chart: one row per covariate level, grouped by covariate; for "
+              "each outcome a dot at the odds ratio and a horizontal line for its interval, on "
+              "a logarithmic axis with a vertical line at 1 (no association).",
+    "forest_groups": "Dot-and-whisker charts, one panel per {group}: odds ratios with their "
+                     "intervals for every covariate level, on one logarithmic axis.",
+    "predictions": "Line chart: the predicted probability (vertical axis) along one covariate "
+                   "(horizontal axis), a line with a shaded confidence band for each group "
+                   "compared.",
+    "cleaning": "Bar chart per {group}: rows read, dropped by reason and kept.",
+    "cuts": "Dot-and-whisker chart: for each covariate, the odds ratio of every binary cut of "
+            "the scale and of the ordinal model, on a logarithmic axis.",
+    "spec": "Two panels: above, every specification's estimate as a dot with its interval, "
+            "sorted from lowest to highest and coloured by verdict; below, a grid of marks "
+            "showing the choices each specification made.",
+}
+
+
+def figure_alt(name: str, group_label: str = "group", n_groups: int = 2,
+               unit: str = "respondents") -> str:
+    from .wording import lower_word
+
+    key = ("spec" if name.startswith("spec_") else "forest_groups" if name == "forest_groups"
+           else "forest" if name.startswith("forest") else "predictions"
+           if name.startswith("predictions") else name)
+    group = lower_word(group_label)
+    return FIGURE_ALT.get(key, "A chart.").format(
+        group=group, unit=unit, by_group=f" and {group}" if n_groups > 1 else "")
 
 
 # -- settings ---------------------------------------------------------------------------------
@@ -109,6 +147,8 @@ def report_settings(config: dict, levels: dict | None = None,
                                           "report.figures.group_samples", errs)
     _prediction_specs(fs, m, errs)
     r["tables"]["models"] = _table_specs(r, config, group_word(config, cb), compare, errs)
+    r["notice"] = SYNTHETIC_NOTICE if (config.get("data") or {}).get("synthetic") else ""
+    r["figures"]["notice"] = r["tables"]["notice"] = r["notice"]
     desc = r["descriptives"]
     desc["variables"] = list(desc.get("variables") or m["covariates"])
     if levels is not None:
@@ -254,8 +294,10 @@ def software_versions() -> dict:
 # -- HTML pieces ------------------------------------------------------------------------------
 
 CSS = """
-body{font-family:"DejaVu Sans",Verdana,Arial,sans-serif;max-width:60rem;margin:1.5rem auto;
+body{font-family:"DejaVu Sans",Verdana,Arial,sans-serif;max-width:76rem;margin:1.5rem auto;
 padding:0 1rem;color:#222;line-height:1.45;font-size:15px}
+p,ul,ol,figcaption,.warning,figure img{max-width:60rem}
+table.coprod-table tbody th{min-width:8rem}
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{border-bottom:1px solid #ccc;padding-bottom:.2rem;
 margin-top:2.2rem}h3{margin-top:1.6rem}
 .warning{background:#fff3cd;border:2px solid #D55E00;padding:.7rem 1rem;font-weight:bold}
@@ -275,8 +317,20 @@ table.coprod-table tr.group th{font-style:italic}
 table.coprod-table tr.level th{padding-left:1.6rem;font-weight:normal}
 table.coprod-table tbody th{font-weight:normal}
 table.coprod-table td.note{font-size:.8rem;color:#444;border:none}
-code{font-size:.85rem}
+code{font-size:.85rem;overflow-wrap:anywhere}
 .run-date{color:#555;font-size:.85rem}
+table.coprod-table td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+.files{font-size:.8rem;color:#555;margin:-.6rem 0 1rem}
+nav#toc ol{columns:2;column-gap:2rem;padding-left:1.4rem}
+figure a{display:block}
+@media (max-width:40rem){body{font-size:14px;padding:0 .6rem;margin:.8rem auto}
+nav#toc ol{columns:1}h1{font-size:1.3rem}}
+@media print{body{max-width:none;margin:0;font-size:10pt}nav#toc{break-after:page}
+figure,.table-wrap,table.coprod-table{break-inside:avoid}
+h2,h3,caption,figcaption{break-after:avoid}.table-wrap{overflow:visible}
+.table-wrap.wide{page:wide}.files,figure a::after{display:none}
+table.coprod-table{font-size:7.5pt}}
+@page{size:A4;margin:1.6cm}@page wide{size:A4 landscape}
 """.strip()
 
 
@@ -288,10 +342,71 @@ def _ul(items) -> str:
     return "<ul>\n" + "\n".join(f"<li>{i}</li>" for i in items) + "\n</ul>"
 
 
-def figure_html(name: str, png: bytes, caption: str) -> str:
+def figure_html(name: str, png: bytes, caption: str, files: list[tuple[str, str]] = (),
+                alt: str | None = None) -> str:
+    """A figure with the PNG embedded (the page stays self-contained); ``files`` [(format,
+    relative path)] link the image to its full-size file and list every format's file;
+    ``alt`` describes what the figure shows (default :func:`figure_alt` of its name)."""
     data = base64.b64encode(png).decode("ascii")
-    return (f'<figure id="fig-{esc(name)}">\n<img src="data:image/png;base64,{data}" '
-            f'alt="{esc(caption)}">\n<figcaption>{esc(caption)}</figcaption>\n</figure>')
+    img = f'<img src="data:image/png;base64,{data}" alt="{esc(alt or figure_alt(name))}">'
+    if files:
+        img = f'<a href="{esc(files[0][1])}" title="open the figure full size">{img}</a>'
+    return (f'<figure id="fig-{esc(name)}">\n{img}\n<figcaption>{esc(caption)}</figcaption>\n'
+            f'</figure>' + (f"\n{files_line(files)}" if files else ""))
+
+
+def files_line(files: list[tuple[str, str]]) -> str:
+    return ('<p class="files">Files: ' + " \u00b7 ".join(
+        f'<a href="{esc(href)}">{esc(label)}</a>' for label, href in files) + "</p>")
+
+
+FILE_LABELS = {"png": "PNG", "pdf": "PDF", "svg": "SVG", "csv": "CSV", "tex": "LaTeX",
+               "html": "HTML"}
+
+
+def sibling_files(path, base) -> list[tuple[str, str]]:
+    """[(format, path relative to ``base``)] of the files beside ``path`` with its stem (the
+    formats one rule wrote), the given one first."""
+    import os
+
+    p = Path(path)
+    found = sorted((q for q in p.parent.glob(f"{p.stem}.*") if q.suffix[1:] in FILE_LABELS
+                    and q != p), key=lambda q: list(FILE_LABELS).index(q.suffix[1:]))
+    return [(FILE_LABELS[q.suffix[1:]], os.path.relpath(q, base).replace(os.sep, "/"))
+            for q in [p, *found] if q.exists()]
+
+
+def _finish_page(body: str, table_files: dict) -> tuple[str, str]:
+    """Number the figures and tables in reading order, add each table's file links and mark
+    wide tables (printed landscape); return (contents, body). Post-processing the assembled
+    page keeps every section's own renderer unaware of its place."""
+    counter = {"fig": 0, "tab": 0}
+
+    def figure(m):
+        counter["fig"] += 1
+        return f'{m.group(0)}<strong>Figure {counter["fig"]}.</strong> '
+
+    def table(m):
+        counter["tab"] += 1
+        return f'{m.group(0)}<strong>Table {counter["tab"]}.</strong> '
+
+    body = re.sub(r"<figcaption>", figure, body)
+    body = re.sub(r'<table class="coprod-table"[^>]*>\s*<caption>', table, body)
+
+    def wrap(m):
+        block, name = m.group(0), m.group(2)
+        wide = block.count('<th scope="col">') > 6
+        links = files_line(table_files[name]) if table_files.get(name) else ""
+        head = m.group(1).replace('class="table-wrap"', 'class="table-wrap wide"') if wide \
+            else m.group(1)
+        return head + block[len(m.group(1)):] + links
+
+    body = re.sub(r'(<div class="table-wrap"[^>]*>\s*)<table class="coprod-table" '
+                  r'id="table-([^"]+)".*?</table>\s*</div>', wrap, body, flags=re.S)
+    sections = re.findall(r'<section id="([^"]+)">\s*<h2>(.*?)</h2>', body)
+    toc = ('<nav id="toc"><h2>Contents</h2><ol>' + "".join(
+        f'<li><a href="#{sid}">{title}</a></li>' for sid, title in sections) + "</ol></nav>")
+    return toc, body
 
 
 def figure_caption(name: str, group_label: str = "Group", pct: str = "95%",
@@ -743,28 +858,34 @@ def _levels(v: dict) -> list[str]:
 # -- the whole page ---------------------------------------------------------------------------
 
 def build_report(*, title: str, synthetic: bool, summary: list[str], findings_html: str,
-                 figures: list[tuple[str, bytes, str]], tables: list[tuple[str, str]],
-                 cleaning_html: str, methods_html: str, run_date: str) -> str:
-    """The HTML page; every argument is already computed (this function only lays out)."""
+                 figures: list[tuple], tables: list[tuple[str, str]],
+                 cleaning_html: str, methods_html: str, run_date: str,
+                 table_files: dict | None = None) -> str:
+    """The HTML page; every argument is already computed (this function only lays out).
+    ``figures``: (name, png bytes, caption[, files]); ``table_files``: {table name: [(format,
+    relative path)]}, linked under each table."""
     warning = ('<div class="warning" id="synthetic-warning">These data are synthetic: they were '
                "simulated (config: data.synthetic is true). The results demonstrate the "
                "method; they are not findings about real people.</div>"
                if synthetic else "")
-    parts = [
-        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{esc(title)}</title>", f"<style>\n{CSS}\n</style>", "</head>", "<body>",
-        "<header>", f"<h1>{esc(title)}</h1>", warning, "</header>",
+    body = [
         '<section id="summary">', "<h2>Key findings</h2>", _ul(summary), "</section>",
         findings_html,
         '<section id="figures">', "<h2>Figures</h2>",
-        *[figure_html(n, png, cap) for n, png, cap in figures], "</section>",
+        *[figure_html(*f) for f in figures], "</section>",
         '<section id="tables">', "<h2>Tables</h2>",
         *[f'<div class="table-wrap" id="tab-{esc(n)}">\n{t}</div>' for n, t in tables],
         "</section>",
         '<section id="cleaning">', "<h2>Cleaning summary</h2>",
         f'<div class="table-wrap">{cleaning_html}</div>', "</section>",
-        methods_html,
+        methods_html]
+    toc, body_html = _finish_page("\n".join(p for p in body if p), table_files or {})
+    parts = [
+        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{'SYNTHETIC DATA: ' if synthetic else ''}{esc(title)}</title>",
+        f"<style>\n{CSS}\n</style>", "</head>", "<body>",
+        "<header>", f"<h1>{esc(title)}</h1>", warning, "</header>", toc, body_html,
         "<footer>", f'<p class="run-date" id="run-date">Run date: {esc(run_date)}</p>',
         "</footer>", "</body>", "</html>"]
     return "\n".join(p for p in parts if p) + "\n"
@@ -803,7 +924,13 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
     grp = resolve_grouping(grouping, meta, config)
     summary = _summary(prevalence, coefficients, fit, findings_checked, config=config,
                        settings=settings, labels=labels, grouping=grp, contrast=contrast)
-    figs = [(name, Path(path).read_bytes(), caption)
+    base = Path(output).parent
+
+    def files_of(path):
+        return sibling_files(path, base)
+
+    figs = [(name, Path(path).read_bytes(), caption, files_of(path),
+             figure_alt(name, grp["label"], len(cb["groups"]), unit_word(settings["words"])))
             for (name, path), caption in zip(figures.items(),
                                              _captions(list(figures), config, settings, grp,
                                                        len(cb["groups"]), clean_table))]
@@ -816,14 +943,20 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
                               weights=design_weights(config, clean_table))
     robust = _robustness_html(robustness_tables, robustness_figures, findings_checked,
                               settings=settings, labels=labels, config=config,
-                              threshold=meta.get("threshold", ""), cuts=cuts)
+                              threshold=meta.get("threshold", ""), cuts=cuts, files_of=files_of)
+    html_tables = [*tables.values(), *robustness_tables, cleaning_table,
+                   *([imputation_table] if imputation_table else []),
+                   *([findings_table] if findings_table else [])]
+    # a table's CSV and LaTeX files (its HTML is what the page shows)
+    table_files = {Path(p).stem: [f for f in files_of(p) if f[0] != "HTML"]
+                   for p in html_tables}
     page = build_report(
         title=settings["title"], synthetic=bool(config["data"].get("synthetic")),
         summary=summary,
         findings_html=(_findings_html(findings_table, config) + robust
                        + _imputation_html(imputation_table, findings_checked, settings)
-                       + _spec_html(spec_figures, findings_checked)),
-        figures=figs, tables=tabs,
+                       + _spec_html(spec_figures, findings_checked, files_of)),
+        figures=figs, tables=tabs, table_files=table_files,
         cleaning_html=Path(cleaning_table).read_text(encoding="utf-8"), methods_html=methods,
         run_date=run_date or run_date_now())
     write_text(output, page)
@@ -868,7 +1001,7 @@ def _captions(names: list[str], config: dict, settings: dict, grp: dict, n_group
 
 
 def _robustness_html(tables, figures, findings_checked, *, settings: dict, labels: dict,
-                     config: dict, threshold: str, cuts=None) -> str:
+                     config: dict, threshold: str, cuts=None, files_of=lambda p: []) -> str:
     """The section "Does the cut of the scale matter?" (only with models.scales)."""
     if not tables:
         return ""
@@ -885,14 +1018,14 @@ def _robustness_html(tables, figures, findings_checked, *, settings: dict, label
     figs = "\n".join(figure_html(
         Path(p).stem, Path(p).read_bytes(),
         f"For each ordinal outcome, the odds ratio of every binary cut of its scale and of the "
-        f"proportional-odds model (black), with {pct} confidence intervals, log scale.")
-        for p in figures)
+        f"proportional-odds model (black), with {pct} confidence intervals, log scale.",
+        files_of(p)) for p in figures)
     return robustness_section(tables=[Path(p).read_text(encoding="utf-8") for p in tables],
                               figure_html=figs, sentences=sentences, threshold=threshold,
                               cut_lines=cut_lines)
 
 
-def _spec_html(figures, findings_checked) -> str:
+def _spec_html(figures, findings_checked, files_of=lambda p: []) -> str:
     """The section "How many analyses support each claim?" (only with specifications)."""
     if not figures:
         return ""
@@ -910,7 +1043,8 @@ def _spec_html(figures, findings_checked) -> str:
     figs = "\n".join(figure_html(Path(p).stem, Path(p).read_bytes(),
                                  "The claim's estimate in every specification, sorted, with "
                                  "its interval (green: supported, orange: contradicted, grey: "
-                                 "inconclusive); below, the choices each one made.")
+                                 "inconclusive); below, the choices each one made.",
+                                 files_of(p))
                      for p in figures)
     return "\n".join([
         '<section id="specifications">', "<h2>How many analyses support each claim?</h2>",

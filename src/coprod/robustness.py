@@ -51,14 +51,15 @@ def run_robustness(*, coefficients, fit, cuts, tests, clean_table, scales: dict,
     paths = group_outputs(outputs)
     table = model_table(coefs, fit_t, columns=scales_columns(scales, sample), digits=digits,
                         tests=read_results(tests, "tests"), **kw)
-    write_table_files(table, paths["scales"], name="scales",
+    notice = dict(figure_settings).get("notice") or ""
+    write_table_files(table, paths["scales"], name="scales", notice=notice,
                       caption=f"{TITLE} The 0/1 models beside the ordinal and count models "
                               f"({word(sample, words)})",
                       note=scales_note(families, conf_level, design))
     ordinal = ordinal_outcomes(scales, families)
     for o in ordinal:
         write_table_files(cuts_table(cut_t, outcome=o, sample=sample, digits=digits, **kw),
-                          paths[f"cuts_{o}"], name=f"cuts_{o}",
+                          paths[f"cuts_{o}"], name=f"cuts_{o}", notice=notice,
                           caption=f"Binary cuts of {outcome_words(o, words, labels).lower()} "
                                   f"and the ordinal model ({word(sample, words)})",
                           note=CUTS_NOTE.format(pct=f"{conf_level:.0%}"))
@@ -243,7 +244,7 @@ MI_NOTE = (
 
 def run_mi_table(*, coefficients, fit, coefficients_mi, clean_table, outcomes, sample,
                  covariates, reference_levels, levels, conf_level, digits, words, m,
-                 outputs: dict) -> None:
+                 outputs: dict, notice: str = "") -> None:
     meta = table_meta(clean_table)
     labels, words = meta.get("labels", {}), dict(words)
     table = mi_table(read_results(coefficients, "coefficients"), read_results(fit, "fit"),
@@ -252,6 +253,7 @@ def run_mi_table(*, coefficients, fit, coefficients_mi, clean_table, outcomes, s
                      reference_levels=dict(reference_levels), levels=dict(levels),
                      labels=labels, words=words, digits=digits)
     write_table_files(table, group_outputs(outputs)["imputation"], name="imputation",
+                      notice=notice,
                       caption=f"Complete cases or imputed data? ({word(sample, words)})",
                       note=MI_NOTE.format(pct=f"{conf_level:.0%}", m=m))
 

@@ -111,8 +111,11 @@ def model_table(coefs: pd.DataFrame, fit: pd.DataFrame, *, columns: list[tuple[s
             rows.append({"variable": name, "level": level, **cells})
     rows += _group_test_rows(tests, columns, models, own, labels, words)
     foot = _fit_rows(fit, columns, heads)
+    status_notes = "".join(r.pop("_notes", "") for r in foot)
     out = pd.DataFrame(rows + foot, columns=["variable", "level", *heads])
     out.attrs["foot"] = len(foot)
+    if status_notes:  # the model-status marks' text, for the table's note
+        out.attrs["status_notes"] = f"Model status: {status_notes}."
     return out
 
 
@@ -191,9 +194,16 @@ def _fit_rows(fit: pd.DataFrame, columns, heads) -> list[dict]:
         rows.append({"variable": name, "level": "", **cells})
     status = {h: model_status(fit, o, s) for (s, o), h in zip(columns, heads)}
     if any(st != "ok" for st, _ in status.values()):
-        rows.append({"variable": "Model status", "level": "",
-                     **{h: st if st == "ok" else f"{st}: {msg}".rstrip(": ")
-                        for h, (st, msg) in status.items()}})
+        marks: dict[str, str] = {}  # message -> its footnote letter, in column order
+        cells = {}
+        for h, (st, msg) in status.items():
+            if st == "ok" or not msg:
+                cells[h] = st
+                continue
+            mark = marks.setdefault(msg, "abcdefghijklmnopqrstuvwxyz"[len(marks) % 26])
+            cells[h] = f"{st} ({mark})"
+        rows.append({"variable": "Model status", "level": "", **cells})
+        rows[-1]["_notes"] = "; ".join(f"({m}) {msg}" for msg, m in marks.items())
     return rows
 
 
@@ -493,34 +503,90 @@ def _heads(df: pd.DataFrame) -> tuple[str, list[str]]:
     return str(df.columns[0]), [str(c) for c in df.columns[1:]]
 
 
+#: the packages the .tex tables need (written at the top of each file)
+LATEX_PACKAGES = r"\usepackage{booktabs,tabularx,threeparttable,rotating,array}"
+#: the text widths the layout is planned for (pt): an A4 article's portrait text width and its
+#: text height, the width of a landscape (sideways) table
+LATEX_WIDTH, LATEX_HEIGHT = 345.0, 550.0
+
+
+def _latex_layout(stub: list[str], columns: list[list[str]], heads: list[str]):
+    """(size command, char width pt, landscape, widths of the numeric columns or None for a
+    text column): the smallest change that makes the table fit -- portrait, then landscape,
+    then a smaller font. A numeric cell never breaks; text and headings wrap."""
+    def plan(char: float, width: float):
+        widths, need = [], 12.0 + char * min(max((len(x) for x in stub), default=4), 28)
+        for cells, head in zip(columns, heads):
+            nums = [len(c) for c in cells if NUMERIC_CELL.match(c)]
+            text = [len(c) for c in cells if c and not NUMERIC_CELL.match(c)]
+            word = max((len(w) for w in head.split()), default=1)
+            if text and max(text) > max(nums, default=0):
+                widths.append(None)
+                need += 12.0 + char * min(max(max(text), word), 24)
+            else:
+                w = char * max(max(nums, default=1), word)
+                widths.append(w)
+                need += 12.0 + w
+        return widths, need <= width
+
+    for size, char, width, landscape in ((r"\small", 4.6, LATEX_WIDTH, False),
+                                         (r"\small", 4.6, LATEX_HEIGHT, True),
+                                         (r"\footnotesize", 4.1, LATEX_HEIGHT, True),
+                                         (r"\scriptsize", 3.5, LATEX_HEIGHT, True)):
+        widths, fits = plan(char, width)
+        if fits:
+            return size, landscape, widths
+    return size, landscape, widths
+
+
 def to_latex(df: pd.DataFrame, *, caption: str, note: str = "", label: str = "") -> str:
-    """A booktabs table; every text is escaped (%, _, & and friends)."""
+    """A journal table: booktabs rules, a tabularx as wide as the text (the stub and text
+    columns wrap, numeric columns are right-aligned and never break), the note in a
+    threeparttable; a table too wide for a portrait page is set sideways (rotating), then
+    smaller. Every text is escaped (%, _, & and friends)."""
     stub_head, heads = _heads(df)
     foot = df.attrs.get("foot", 0)
-    lines = [r"\begin{table}[htbp]", r"\centering", r"\small",
-             rf"\caption{{{latex_escape(caption)}}}"]
+    rows = list(_stub_rows(df))
+    columns = [[r[3][j] for r in rows] for j in range(len(heads))]
+    size, landscape, widths = _latex_layout([r[0] for r in rows], columns, heads)
+    env = "sidewaystable" if landscape else "table"
+    spec = [r">{\raggedright\arraybackslash}X"] + [
+        r">{\raggedright\arraybackslash}X" if w is None
+        else rf">{{\raggedleft\arraybackslash}}p{{{w:.0f}pt}}" for w in widths]
+    lines = [f"% {LATEX_PACKAGES}", rf"\begin{{{env}}}[htbp]", r"\centering", size,
+             r"\begin{threeparttable}", rf"\caption{{{latex_escape(caption)}}}"]
     if label:
         lines.append(rf"\label{{tab:{re.sub(r'[^A-Za-z0-9:-]', '-', label)}}}")
-    lines += [rf"\begin{{tabular}}{{l{'c' * len(heads)}}}", r"\toprule",
+    lines += [rf"\begin{{tabularx}}{{\linewidth}}{{{''.join(spec)}}}", r"\toprule",
               " & ".join([latex_escape(stub_head)] + [latex_escape(h) for h in heads]) + r" \\",
               r"\midrule"]
-    rows = list(_stub_rows(df))
+
+    def cell(c: str) -> str:
+        return rf"\mbox{{{latex_escape(c)}}}" if c and NUMERIC_CELL.match(c) else latex_escape(c)
+
     for i, (lab, header, indent, cells) in enumerate(rows):
         if foot and i == len(rows) - foot:
             lines.append(r"\midrule")
         text = latex_escape(lab)
         text = rf"\quad {text}" if indent else rf"\textit{{{text}}}" if header else text
-        lines.append(" & ".join([text] + [latex_escape(c) for c in cells]) + r" \\")
-    lines += [r"\bottomrule", r"\end{tabular}"]
+        lines.append(" & ".join([text] + [cell(c) for c in cells]) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabularx}"]
     if note:
-        lines += [r"\par\smallskip",
-                  rf"\parbox{{\linewidth}}{{\footnotesize {latex_escape(note)}}}"]
-    lines.append(r"\end{table}")
+        lines += [r"\begin{tablenotes}[flushleft]", r"\footnotesize",
+                  rf"\item {latex_escape(note)}", r"\end{tablenotes}"]
+    lines += [r"\end{threeparttable}", rf"\end{{{env}}}"]
     return "\n".join(lines) + "\n"
 
 
+#: a cell that holds a number, an estimate with its interval, "ref." or a dash: set right-aligned
+#: in tabular figures and never broken across lines
+NUMERIC_CELL = re.compile(r"^(?:[\u2212-]?[\d,]+(?:\.\d+)?%?(?: \[[\u2212-]?[\d.]+, "
+                          r"[\u2212-]?[\d.]+\])?\**[\u2020*]*|ref\.|\u2014)$")
+
+
 def to_html(df: pd.DataFrame, *, caption: str, note: str = "", table_id: str = "") -> str:
-    """An HTML table fragment (no styles or scripts of its own), every text escaped."""
+    """An HTML table fragment (no styles or scripts of its own), every text escaped; numeric
+    cells carry class "num"."""
     esc = html.escape
     stub_head, heads = _heads(df)
     foot = df.attrs.get("foot", 0)
@@ -534,7 +600,8 @@ def to_html(df: pd.DataFrame, *, caption: str, note: str = "", table_id: str = "
             out.append('</tbody><tbody class="foot">')
         cls = ' class="level"' if indent else ' class="group"' if header else ""
         out.append(f'<tr{cls}><th scope="row">{esc(lab)}</th>' +
-                   "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
+                   "".join(f'<td class="num">{esc(c)}</td>' if NUMERIC_CELL.match(c)
+                           else f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
     out.append("</tbody>")
     if note:
         out.append(f'<tfoot><tr><td colspan="{len(heads) + 1}" class="note">{esc(note)}'
@@ -544,9 +611,14 @@ def to_html(df: pd.DataFrame, *, caption: str, note: str = "", table_id: str = "
 
 
 def write_table_files(df: pd.DataFrame, stem_paths: dict, *, caption: str, note: str = "",
-                      name: str = "") -> None:
-    """Write one display table as the CSV, LaTeX and HTML files named in ``stem_paths``."""
+                      name: str = "", notice: str = "") -> None:
+    """Write one display table as the CSV, LaTeX and HTML files named in ``stem_paths``;
+    ``notice`` (the synthetic-data notice) opens the LaTeX and HTML notes."""
     from .io import write_csv, write_text
+
+    note = f"{notice} {note}".strip() if notice else note
+    if df.attrs.get("status_notes"):
+        note = f"{note} {df.attrs['status_notes']}".strip()
 
     if "csv" in stem_paths:
         write_csv(df, stem_paths["csv"])
@@ -578,8 +650,9 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
     desc = read_results(descriptives, "descriptives")
     groups = list(dict.fromkeys(desc["group"].astype(str))) if len(desc) else []
     ci, pct = variance_wording(design)["ci"], f"{conf_level:.0%}"
+    notice = settings.get("notice") or ""
     write_table_files(descriptives_table(desc, groups=groups, words=words),
-                      paths["descriptives"], name="descriptives",
+                      paths["descriptives"], name="descriptives", notice=notice,
                       caption=f"{word('respondents', words).capitalize()} by "
                               f"{lower_word(grp['label'])}: "
                               f"{'weighted ' if weighted else ''}% or mean [{pct} CI]",
@@ -593,19 +666,20 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
         if f"models_{name}" in paths:
             _write_model_table(name, spec, coefs, fit_t, paths[f"models_{name}"], model_kw,
                                conf_level=conf_level, design=design, grouping=grp,
-                               subject=subject)
+                               subject=subject, notice=notice)
     if "contrast" in paths:
         _write_contrast_table(contrast, paths["contrast"], contrast_outcomes, labels, words,
-                              conf_level=conf_level, digits=digits, use_stars=use_stars)
+                              conf_level=conf_level, digits=digits, use_stars=use_stars,
+                              notice=notice)
     log_csv = Path(cleaning_summary).with_name("cleaning_log.csv")
     write_table_files(cleaning_table(read_results(cleaning_summary), words, grp["label"]),
-                      paths["cleaning"], name="cleaning",
+                      paths["cleaning"], name="cleaning", notice=notice,
                       caption="Cleaning: rows read, dropped by reason and kept",
                       note=f"From {cleaning_summary}; every row and value is in {log_csv}.")
 
 
 def _write_model_table(name, spec, coefs, fit_t, stem_paths, model_kw, *, conf_level, design,
-                       grouping, subject) -> None:
+                       grouping, subject, notice="") -> None:
 
     cols = [(s, o) for s in spec["samples"] for o in spec["outcomes"]]
     table = model_table(coefs, fit_t, columns=cols, **model_kw)
@@ -613,19 +687,19 @@ def _write_model_table(name, spec, coefs, fit_t, stem_paths, model_kw, *, conf_l
     excluded = excluded_note(fit_t, cols, heads, model_kw["words"], model_kw["labels"])
     title = spec.get("title") or default_table_title(
         subject or "the outcomes", spec["samples"], grouping["label"], model_kw["words"])
-    write_table_files(table, stem_paths, name=f"models_{name}", caption=title,
+    write_table_files(table, stem_paths, name=f"models_{name}", caption=title, notice=notice,
                       note=model_table_note(model_kw["use_stars"], conf_level, design, excluded))
 
 
 def _write_contrast_table(contrast, stem_paths, contrast_outcomes, labels, words, *, conf_level,
-                          digits, use_stars) -> None:
+                          digits, use_stars, notice="") -> None:
     a, b = contrast_outcomes
     second, first = labels.get(b, b), lower_word(labels.get(a, a))  # second minus first
     con = read_results(contrast, "contrast")
     samples = list(dict.fromkeys(con["sample"].astype(str))) if len(con) else []
     table = contrast_table(con, samples=samples, words=words, digits=digits, use_stars=use_stars)
     write_table_files(
-        table, stem_paths, name="contrast",
+        table, stem_paths, name="contrast", notice=notice,
         caption=f"Contrast test: {labels.get(b, b)} vs {lower_word(labels.get(a, a))}, "
                 "difference of the coefficients (log-odds)",
         note=f"Difference between the coefficients (log-odds) for {second} and {first} "

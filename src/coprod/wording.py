@@ -13,7 +13,12 @@ import pandas as pd
 from .names import GROUP, POOLED  # noqa: F401 (re-exported)
 
 REF = "ref."
+#: on every exported figure and table, and in the page title, when config data.synthetic is
+#: true: a figure or table copied out of the report still says what it is
+SYNTHETIC_NOTICE = ("SYNTHETIC DATA: simulated to demonstrate the method; not findings about "
+                    "real people.")
 NA = "\u2014"  # an em dash: not estimated / not in this model
+MINUS = "\u2212"
 STAR_LEVELS = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
 
 
@@ -135,16 +140,25 @@ def incomplete_wording(design: dict | None = None) -> str:
 # -- number formats --------------------------------------------------------------------------
 
 def fmt(x, digits: int = 2) -> str:
+    """A number for display: a true minus sign (U+2212, as journals set it), no "-0.00"."""
     if x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x):
         return NA
-    return f"{float(x):.{digits}f}"
+    text = f"{float(x):.{digits}f}"
+    if text.startswith("-"):
+        text = text[1:] if float(text) == 0 else MINUS + text[1:]
+    return text
 
 
 def fmt_ci(est, lo, hi, digits: int = 2) -> str:
-    """``1.23 [1.05, 1.44]``."""
+    """``1.23 [1.05, 1.44]``. An interval whose end rounds onto the estimate (an odds ratio
+    per year of age: 1.03 [1.02, 1.03]) hides its width: up to two more decimals then."""
     if pd.isna(est):
         return NA
-    return f"{fmt(est, digits)} [{fmt(lo, digits)}, {fmt(hi, digits)}]"
+    d = digits
+    while d < digits + 2 and not (pd.isna(lo) or pd.isna(hi)) and lo < hi and \
+            (fmt(lo, d) == fmt(est, d) or fmt(hi, d) == fmt(est, d)):
+        d += 1
+    return f"{fmt(est, d)} [{fmt(lo, d)}, {fmt(hi, d)}]"
 
 
 def stars(p, use: bool) -> str:

@@ -205,6 +205,7 @@ if MI:
             conf_level=config["models"]["conf_level"],
             digits=REPORT["tables"]["digits"],
             m=config["imputation"]["m"],
+            notice=REPORT["notice"],
             **{k: MODEL_SETTINGS[k] for k in ("words", "covariates", "reference_levels",
                                               "levels")},
         threads: 1
@@ -278,6 +279,7 @@ if FINDINGS:
             conf_level=config["models"]["conf_level"],
             digits=REPORT["tables"]["digits"],
             words=REPORT["words"],
+            notice=REPORT["notice"],
             group=GROUPING["column"],
             scales=SCALES,
             families=PROJECT["families"],
