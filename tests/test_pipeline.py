@@ -76,7 +76,12 @@ def test_report_html_is_complete_and_self_contained(pipeline):
     assert len(p.ids) == len(set(p.ids))
     assert p.imgs and all(s.startswith("data:image/png;base64,") for s in p.imgs)
     assert not {"script", "link", "iframe"} & set(p.tags)
-    assert all(u.startswith(("data:", "#")) for u in p.urls)
+    # resources are inside the page; links lead to the result files beside it
+    outside = [u for u in p.urls if not u.startswith(("data:", "#"))
+               and not (".." not in u and (pipeline / "results" / u).is_file())]
+    assert outside == []
+    assert any(u.startswith("figures/") for u in p.urls)
+    assert any(u.startswith("tables/") and u.endswith(".csv") for u in p.urls)
     assert "http://" not in html and "https://" not in html
 
 

@@ -511,48 +511,81 @@ LATEX_WIDTH, LATEX_HEIGHT = 345.0, 550.0
 
 
 def _latex_layout(stub: list[str], columns: list[list[str]], heads: list[str]):
-    """(size command, char width pt, landscape, widths of the numeric columns or None for a
-    text column): the smallest change that makes the table fit -- portrait, then landscape,
-    then a smaller font. A numeric cell never breaks; text and headings wrap."""
+    """(size command, landscape, widths, fits): the smallest change that makes the table fit --
+    portrait, then landscape, then a smaller font (``fits`` False: not even then).
+    ``widths`` per column: the width (pt) of a numeric column (most of its cells numbers,
+    which never break) or, for a text column, minus its share of the rest (text and headings
+    wrap)."""
+    def chars(c: str) -> float:  # a minus sign ($-$) is wider than a digit
+        return len(c) + 0.6 * c.count("\u2212")
+
+    def longest_word(texts) -> int:
+        return max((len(w) for t in texts for w in t.split()), default=1)
+
     def plan(char: float, width: float):
-        widths, need = [], 12.0 + char * min(max((len(x) for x in stub), default=4), 28)
+        widths, need = [], 14.0 + char * min(max((len(x) for x in stub), default=4), 28)
         for cells, head in zip(columns, heads):
-            nums = [len(c) for c in cells if NUMERIC_CELL.match(c)]
-            text = [len(c) for c in cells if c and not NUMERIC_CELL.match(c)]
-            word = max((len(w) for w in head.split()), default=1)
-            if text and max(text) > max(nums, default=0):
-                widths.append(None)
-                need += 12.0 + char * min(max(max(text), word), 24)
-            else:
-                w = char * max(max(nums, default=1), word)
+            filled = [c for c in cells if c]
+            nums = [chars(c) for c in filled if NUMERIC_CELL.match(c)]
+            if nums and len(nums) * 2 >= len(filled):
+                w = char * max(max(nums), longest_word([head])) + 2.0
                 widths.append(w)
                 need += 12.0 + w
-        return widths, need <= width
+            else:
+                words = max(longest_word([head, *filled]),
+                            min(max((len(c) for c in filled), default=1), 30) / 2)
+                widths.append(-words)  # a text column: its share, by its longest word
+                need += 12.0 + char * words
+        return widths, need <= 0.92 * width
 
-    for size, char, width, landscape in ((r"\small", 4.6, LATEX_WIDTH, False),
-                                         (r"\small", 4.6, LATEX_HEIGHT, True),
-                                         (r"\footnotesize", 4.1, LATEX_HEIGHT, True),
-                                         (r"\scriptsize", 3.5, LATEX_HEIGHT, True)):
+    layouts = ((r"\small", 4.6, LATEX_WIDTH, False), (r"\small", 4.6, LATEX_HEIGHT, True),
+               (r"\footnotesize", 4.1, LATEX_HEIGHT, True))
+    for size, char, width, landscape in layouts:
         widths, fits = plan(char, width)
         if fits:
-            return size, landscape, widths
-    return size, landscape, widths
+            return size, landscape, widths, True
+    return size, landscape, widths, False
 
 
 def to_latex(df: pd.DataFrame, *, caption: str, note: str = "", label: str = "") -> str:
     """A journal table: booktabs rules, a tabularx as wide as the text (the stub and text
     columns wrap, numeric columns are right-aligned and never break), the note in a
     threeparttable; a table too wide for a portrait page is set sideways (rotating), then
-    smaller. Every text is escaped (%, _, & and friends)."""
+    smaller; one too wide even then is split into parts of its columns, each a table with
+    the stub (the note under the last). Every text is escaped (%, _, & and friends)."""
     stub_head, heads = _heads(df)
     foot = df.attrs.get("foot", 0)
     rows = list(_stub_rows(df))
     columns = [[r[3][j] for r in rows] for j in range(len(heads))]
-    size, landscape, widths = _latex_layout([r[0] for r in rows], columns, heads)
+    size, landscape, widths, fits = _latex_layout([r[0] for r in rows], columns, heads)
+    if not fits and len(heads) > 1:
+        stub = ["variable", "level"] if {"variable", "level"} <= set(df.columns) else \
+            [df.columns[0]]
+        data = [c for c in df.columns if c not in stub]
+        half = (len(data) + 1) // 2
+        parts = []
+        for k, cols in enumerate((data[:half], data[half:])):
+            part = df[stub + cols].copy()
+            part.attrs = dict(df.attrs)
+            parts.append(to_latex(part, caption=caption if k == 0 else f"{caption} (continued)",
+                                  note=note if k == 1 else "",
+                                  label=label if k == 0 else f"{label}-continued"
+                                  if label else ""))
+        return parts[0] + "\n" + parts[1].split("\n", 1)[1]  # one packages comment
     env = "sidewaystable" if landscape else "table"
-    spec = [r">{\raggedright\arraybackslash}X"] + [
-        r">{\raggedright\arraybackslash}X" if w is None
-        else rf">{{\raggedleft\arraybackslash}}p{{{w:.0f}pt}}" for w in widths]
+    # the stub and the text columns share what the numeric columns leave, each by its
+    # longest word (tabularx's \hsize factors, which must average 1)
+    shares = [max(min(max((len(x) for x in (r[0] for r in rows)), default=4), 28) / 2, 6.0),
+              *[-w for w in widths if w < 0]]
+    scale = len(shares) / sum(shares)
+    text = iter(shares[1:])
+
+    def x_col(share: float) -> str:
+        return rf">{{\hsize={share * scale:.3f}\hsize\raggedright\arraybackslash}}X"
+
+    spec = [x_col(shares[0])] + [
+        x_col(next(text)) if w < 0 else rf">{{\raggedleft\arraybackslash}}p{{{w:.0f}pt}}"
+        for w in widths]
     lines = [f"% {LATEX_PACKAGES}", rf"\begin{{{env}}}[htbp]", r"\centering", size,
              r"\begin{threeparttable}", rf"\caption{{{latex_escape(caption)}}}"]
     if label:

@@ -1,0 +1,142 @@
+"""The bundled report in a real browser and the LaTeX tables in a real TeX.
+
+Headless Chromium lays the page out at a desktop (1400 px) and a phone (390 px) width: nothing
+outside a scroll box may be wider than the screen, every image must decode, every contents link
+must lead somewhere. Its print-to-PDF must keep every table's last column (pdftotext reads it
+back). pdflatex compiles each .tex table in a plain A4 article: no error, no overfull box.
+
+Needs Debian's chromium, poppler-utils and texlive-latex-recommended/-extra (``.ci/run``
+installs them); without them these tests skip, saying which program is missing.
+"""
+import html
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+pytestmark = pytest.mark.pipeline
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+PDFLATEX, PDFTOTEXT = shutil.which("pdflatex"), shutil.which("pdftotext")
+
+# the page is laid out in an iframe of the width under test (headless Chromium's window is at
+# least 500 px wide) and measured once loaded; the result is written into the DOM, which
+# Chromium prints with --dump-dom (no driver needed)
+PROBE = """<!DOCTYPE html><html><body style="margin:0">
+<iframe id="page" src="report.html" style="width:%dpx;height:1000px;border:0"></iframe>
+<script>
+document.getElementById("page").addEventListener("load", () => {
+  const win = document.getElementById("page").contentWindow, doc = win.document;
+  const vw = doc.documentElement.clientWidth, bad = [];
+  const scrolls = el => { for (let p = el.parentElement; p; p = p.parentElement) {
+    const o = win.getComputedStyle(p).overflowX; if (o === "auto" || o === "scroll") return true; }
+    return false; };
+  for (const el of doc.body.querySelectorAll("*")) {
+    const r = el.getBoundingClientRect();
+    if (r.width && r.right > vw + 1 && !scrolls(el))
+      bad.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} right=${Math.round(r.right)}`);
+  }
+  const images = [...doc.images];
+  const out = {vw, scroll: doc.documentElement.scrollWidth, bad: bad.slice(0, 15),
+    images: images.length, undecoded: images.filter(i => !(i.complete && i.naturalWidth)).length,
+    toc: [...doc.querySelectorAll("nav#toc a")].map(a => a.getAttribute("href"))
+         .filter(h => !doc.getElementById(h.slice(1)))};
+  const pre = document.createElement("pre"); pre.id = "coprod-check";
+  pre.textContent = JSON.stringify(out); document.body.appendChild(pre);
+});
+</script></body></html>"""
+
+
+def chromium(*args: str, timeout: int = 180) -> subprocess.CompletedProcess:
+    return subprocess.run([CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu",
+                           "--hide-scrollbars", *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install "
+                                            "chromium): the report is not checked in a browser")
+@pytest.mark.parametrize("width", [1400, 390])
+def test_report_fits_the_screen(pipeline, tmp_path, width):
+    shutil.copy(pipeline / "results" / "report.html", tmp_path / "report.html")
+    probe = tmp_path / "probe.html"
+    probe.write_text(PROBE % width, encoding="utf-8")
+    proc = chromium("--window-size=1500,1100", "--virtual-time-budget=20000",
+                    "--allow-file-access-from-files", "--dump-dom", probe.as_uri())
+    found = re.search(r'<pre id="coprod-check">(.*?)</pre>', proc.stdout, re.S)
+    assert found, proc.stderr[-2000:]
+    out = json.loads(html.unescape(found.group(1)))
+    assert out["vw"] <= width and out["scroll"] <= out["vw"], out  # no sideways scrolling
+    assert out["bad"] == [], out["bad"]
+    assert out["images"] > 5 and out["undecoded"] == 0, out
+    assert out["toc"] == [], out["toc"]
+
+
+def _last_column_cells(page: str) -> dict[str, list[str]]:
+    """Each table's caption -> the numeric cells of its last column (what a printer that
+    clips a wide table loses first)."""
+    out = {}
+    for table in re.findall(r"<table class=\"coprod-table\".*?</table>", page, re.S):
+        caption = re.sub(r"<[^>]+>", "", re.search(r"<caption>(.*?)</caption>", table,
+                                                   re.S).group(1))
+        cells = []
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S):
+            tds = re.findall(r"<td([^>]*)>(.*?)</td>", row, re.S)
+            if tds and 'class="num"' in tds[-1][0] and re.search(r"\d", tds[-1][1]):
+                cells.append(html.unescape(tds[-1][1]))
+        out[html.unescape(caption)] = cells
+    return out
+
+
+@pytest.mark.skipif(CHROMIUM is None or PDFTOTEXT is None,
+                    reason="chromium or pdftotext (poppler-utils) is not installed: the "
+                           "printed report is not checked")
+def test_printed_report_keeps_every_table_column(pipeline, tmp_path):
+    pdf = tmp_path / "report.pdf"
+    chromium("--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+             (pipeline / "results" / "report.html").as_uri())
+    assert pdf.exists() and pdf.stat().st_size > 10_000
+    text = subprocess.run([PDFTOTEXT, "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    flat = re.sub(r"\s+", " ", text)
+    page = (pipeline / "results" / "report.html").read_text(encoding="utf-8")
+    tables = _last_column_cells(page)
+    assert len(tables) >= 8
+    missing = {cap: [c for c in cells if c not in flat]
+               for cap, cells in tables.items() if cells}
+    assert not {k: v for k, v in missing.items() if v}, missing
+    assert "SYNTHETIC DATA" in flat
+
+
+LATEX_DOC = r"""\documentclass[a4paper]{article}
+\usepackage[T1]{fontenc}
+\usepackage[utf8]{inputenc}
+%s
+\begin{document}
+\input{%s}
+\end{document}
+"""
+
+
+@pytest.mark.skipif(PDFLATEX is None, reason="pdflatex is not installed (apt-get install "
+                                             "texlive-latex-recommended texlive-latex-extra): "
+                                             "the LaTeX tables are not compiled")
+def test_latex_tables_compile_and_fit_the_page(pipeline, tmp_path):
+    from coprod.tables import LATEX_PACKAGES
+
+    tex = sorted((pipeline / "results" / "tables").glob("*.tex"))
+    assert len(tex) >= 8
+    problems = {}
+    for path in tex:
+        doc = tmp_path / f"{path.stem}-doc.tex"
+        doc.write_text(LATEX_DOC % (LATEX_PACKAGES, path.as_posix()), encoding="utf-8")
+        proc = subprocess.run([PDFLATEX, "-interaction=nonstopmode", "-halt-on-error",
+                               doc.name], cwd=tmp_path, capture_output=True, text=True,
+                              timeout=120)
+        log = doc.with_suffix(".log").read_text(encoding="latin-1")
+        over = re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log)
+        if proc.returncode != 0 or over:
+            problems[path.name] = (proc.returncode, over[:5],
+                                   re.findall(r"^! .*$", log, re.M)[:3])
+    assert not problems, problems
