@@ -25,6 +25,8 @@ def main(sm):
         cuts=sm.input.get("cuts"),
         imputation_table=sm.input.get("imputation_table"),
         spec_figures=list(sm.input.spec_figures),
+        ame=sm.input.get("ame"),
+        cleaning_summary=sm.input.get("cleaning_summary"),
         output=sm.output[0],
     )
 

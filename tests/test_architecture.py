@@ -8,7 +8,7 @@ Layers, lowest first; a module may import only from its own layer or below:
   estimation  families, modelframe, survey, ordinal, termtests, margins, contrast, impute,
               models, descriptives
   stages      stages
-  output      tables, figures, findings, robustness, speccurve, report
+  output      tables, figures, findings, robustness, speccurve, modelsummary, report
   start-up    startup (every check before any job runs: it uses them all)
 """
 from __future__ import annotations
@@ -27,7 +27,7 @@ LAYERS = [
     {"families", "modelframe", "survey", "ordinal", "termtests", "margins", "contrast",
      "impute", "models", "descriptives"},
     {"stages"},
-    {"tables", "figures", "findings", "robustness", "speccurve", "report"},
+    {"tables", "figures", "findings", "robustness", "speccurve", "modelsummary", "report"},
     {"startup"},
 ]
 

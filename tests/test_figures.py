@@ -264,3 +264,15 @@ def test_run_figures_with_a_region_survey_and_model_based_errors(tmp_path, monke
     assert made["forest_groups.png"][0] == "Correlates of voting by region: odds ratios"
     for path in outputs.values():
         assert (tmp_path / "fig" / path.rsplit("/", 1)[-1]).stat().st_size > 1000
+
+
+def test_titles_can_be_left_to_the_caption():
+    """report.figures.titles: false (journal export) draws no title or subtitle; the figure is
+    shorter by the title band and keeps its panels."""
+    from coprod.figures import _new_figure, _settings
+
+    with_title, _ = _new_figure(2.0, _settings({}), "A title", "n = 10")
+    bare, axes = _new_figure(2.0, _settings({"titles": False}), "A title", "n = 10")
+    assert bare._suptitle is None and not [t for t in bare.texts if t.get_gid() == "subtitle"]
+    assert bare.get_size_inches()[1] < with_title.get_size_inches()[1]
+    assert axes.shape == (1, 1)

@@ -78,10 +78,12 @@ def _new_figure(height: float, settings: dict, title: str, subtitle: str, nrows=
     """
     width = float(settings["width"])
     fs = float(settings["font_size"])
-    lines = wrap_to_width(title, 0.96 * width, fs + 2, bold=True)
-    extra = (len(lines) - 1) * (fs + 2) * 1.2 / 72  # inches of the title's further lines
+    if not settings.get("titles", True):  # journal export: the caption carries the words
+        title = subtitle = ""
+    lines = wrap_to_width(title, 0.96 * width, fs + 2, bold=True) if title else []
+    extra = max(len(lines) - 1, 0) * (fs + 2) * 1.2 / 72  # the title's further lines
     sub = wrap_to_width(subtitle, 0.96 * width, fs - 1) if subtitle else []
-    band = (0.3 + 0.18 * len(sub)) * fs / 9 + 0.1 + extra
+    band = (0.3 + 0.18 * len(sub)) * fs / 9 + 0.1 + extra if lines or sub else 0.08
     notice = settings.get("notice") or ""
     foot = 0.22 * fs / 9 if notice else 0.0  # a band below the panels for the notice
     total = height + band + foot
@@ -91,9 +93,10 @@ def _new_figure(height: float, settings: dict, title: str, subtitle: str, nrows=
     if notice:
         fig.text(0.5, 0.45 * foot / total, notice, ha="center", va="center", color="#B00020",
                  fontsize=fs - 1.5, fontweight="bold", gid="notice").set_in_layout(False)
-    t = fig.suptitle("\n".join(lines), x=0.01, y=1 - 0.06 / total, ha="left", va="top",
-                     fontweight="bold")
-    t.set_in_layout(False)
+    if lines:
+        t = fig.suptitle("\n".join(lines), x=0.01, y=1 - 0.06 / total, ha="left", va="top",
+                         fontweight="bold")
+        t.set_in_layout(False)
     if sub:
         fig.text(0.01, 1 - (0.3 * fs / 9 + extra) / total, "\n".join(sub), ha="left", va="top",
                  color=GREY, fontsize=fs - 1, linespacing=1.3, gid="subtitle").set_in_layout(False)

@@ -860,7 +860,7 @@ def _levels(v: dict) -> list[str]:
 def build_report(*, title: str, synthetic: bool, summary: list[str], findings_html: str,
                  figures: list[tuple], tables: list[tuple[str, str]],
                  cleaning_html: str, methods_html: str, run_date: str,
-                 table_files: dict | None = None) -> str:
+                 table_files: dict | None = None, sample_html: str = "") -> str:
     """The HTML page; every argument is already computed (this function only lays out).
     ``figures``: (name, png bytes, caption[, files]); ``table_files``: {table name: [(format,
     relative path)]}, linked under each table."""
@@ -875,7 +875,7 @@ def build_report(*, title: str, synthetic: bool, summary: list[str], findings_ht
         *[figure_html(*f) for f in figures], "</section>",
         '<section id="tables">', "<h2>Tables</h2>",
         *[f'<div class="table-wrap" id="tab-{esc(n)}">\n{t}</div>' for n, t in tables],
-        "</section>",
+        "</section>", sample_html,
         '<section id="cleaning">', "<h2>Cleaning summary</h2>",
         f'<div class="table-wrap">{cleaning_html}</div>', "</section>",
         methods_html]
@@ -906,7 +906,7 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
                findings_checked=None, findings_table=None, grouping: dict | None = None,
                run_date: str | None = None, contrast=None, robustness_tables=(),
                robustness_figures=(), cuts=None, imputation_table=None,
-               spec_figures=()) -> None:
+               spec_figures=(), ame=None, cleaning_summary=None) -> None:
     """The report_html rule: read the results and write results/report.html.
 
     Without ``findings_table`` and ``findings_checked`` (report.findings null) the report has
@@ -950,8 +950,12 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
     # a table's CSV and LaTeX files (its HTML is what the page shows)
     table_files = {Path(p).stem: [f for f in files_of(p) if f[0] != "HTML"]
                    for p in html_tables}
+    overview = _overview_tables(fit, ame, cleaning_summary, config=config, settings=settings,
+                                labels=labels, grouping=grp)
+    tabs += overview.pop("tables", [])
     page = build_report(
         title=settings["title"], synthetic=bool(config["data"].get("synthetic")),
+        sample_html=overview.get("sample", ""),
         summary=summary,
         findings_html=(_findings_html(findings_table, config) + robust
                        + _imputation_html(imputation_table, findings_checked, settings)
@@ -961,6 +965,61 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
         run_date=run_date or run_date_now())
     write_text(output, page)
     log.info("report: %d figures, %d tables, %d bytes", len(figs), len(tabs), len(page))
+
+
+def _overview_tables(fit, ame, cleaning_summary, *, config: dict, settings: dict,
+                     labels: dict, grouping: dict) -> dict:
+    """The average-marginal-effects table (among the tables) and the section "Who is in the
+    models, and how did each model go?" (the analytic sample and every model not plainly
+    ok), from the result files; empty where an input is missing."""
+    from .io import read_results
+    from .modelsummary import ame_table, model_status_table, sample_flow_table
+    from .tables import to_html
+
+    out: dict = {"tables": []}
+    words, sample = settings["words"], settings["figures"]["forest_sample"]
+    compare = list(settings["figures"]["compare"])
+    fit_t = read_results(fit, "fit")
+    pct = _pct(config)
+    if ame:
+        t = ame_table(read_results(ame, "ame"), fit_t, sample=sample, outcomes=compare,
+                      covariates=list(config["models"]["covariates"]), words=words,
+                      labels=labels)
+        out["tables"].append(("ame", to_html(
+            t, table_id="ame", caption=f"Average marginal effects in percentage points "
+                                       f"({word_of(sample, words)})",
+            note=f"{settings.get('notice') or ''} The change in the probability of each "
+                 f"outcome, averaged over the respondents, for the level against the reference "
+                 f"level or one unit more of a number, with {pct} confidence intervals (delta "
+                 "method, the same design). From results/models/ame.csv.".strip())))
+    parts = []
+    if cleaning_summary:
+        flow = sample_flow_table(read_results(cleaning_summary), fit_t, sample=sample,
+                                 outcomes=list(dict.fromkeys(fit_t["outcome"])),
+                                 group_column=grouping["column"], words=words, labels=labels)
+        parts.append(to_html(flow, table_id="sample_flow",
+                             caption="The analytic sample: from the rows read to each model",
+                             note="A respondent missing a model variable stays in the design "
+                                  "(outside the model's domain); one may miss several."))
+    status = model_status_table(fit_t, words=words, labels=labels)
+    n_ok = int((fit_t["status"] == "ok").sum()) if len(fit_t) else 0
+    lead = (f"<p>{len(fit_t)} models: {n_ok} ok, {len(status)} flagged or failed, each listed "
+            "below with its reason (results/models/fit.csv and flags.csv hold every model's "
+            "statistics and flags).</p>")
+    if len(status):
+        parts.append(to_html(status, table_id="model_status",
+                             caption="Models flagged or failed, with the reason"))
+    out["sample"] = "\n".join(['<section id="models-overview">',
+                               "<h2>Who is in the models, and how did each go?</h2>", lead,
+                               *[f'<div class="table-wrap">\n{p}</div>' for p in parts],
+                               "</section>"])
+    return out
+
+
+def word_of(name, words) -> str:
+    from .wording import word
+
+    return word(name, words)
 
 
 def _summary(prevalence, coefficients, fit, findings_checked, *, config: dict, settings: dict,

@@ -315,6 +315,8 @@ rule report_html:
         coefficients=res("models/coefficients.csv"),
         fit=res("models/fit.csv"),
         contrast=res("models/contrast.csv"),
+        ame=res("models/ame.csv"),
+        cleaning_summary=res("clean/cleaning_summary.csv"),
         table=res("clean/survey.parquet"),
         codebook=config["data"]["codebook"],
         **design_inputs(),

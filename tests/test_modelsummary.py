@@ -1,0 +1,51 @@
+"""The report's account of every respondent and every model, and its marginal-effects table."""
+import pandas as pd
+
+from coprod.modelsummary import ame_table, model_status_table, sample_flow_table
+from coprod.wording import NA
+
+SUMMARY = pd.DataFrame({"country": ["UK", "FR"], "read": [100, 60],
+                        "dropped_duplicate_record": [0, 3], "dropped_invalid_weight": [2, 0],
+                        "kept": [98, 57]})
+FIT = pd.DataFrame({
+    "outcome": ["y1", "y2", "y1", "y2"], "sample": ["pooled", "pooled", "UK", "UK"],
+    "status": ["ok", "flagged", "failed", "ok"],
+    "message": ["", "separation: x -> +inf", "the outcome is 0 for every respondent", ""],
+    "n": [140, 150, None, 90], "n_excluded_missing": [15, 5, None, 8],
+    "excluded_by": ["age: 10; efficacy: 6", "efficacy: 5", None, "age: 8"]})
+
+
+def test_the_flow_accounts_for_every_row():
+    t = sample_flow_table(SUMMARY, FIT, sample="pooled", outcomes=["y1", "y2"],
+                          group_column="country", labels={"efficacy": "Self-efficacy"})
+    step = t.set_index("Step")
+    assert step.loc["Rows read", "Respondents"] == "160"
+    assert step.loc["Dropped: duplicate record", "Detail"] == "UK 0, FR 3"
+    assert step.loc["Kept (the clean table)", "Respondents"] == "155"  # 160 - 3 - 2
+    assert step.loc["In the model: y1 (pooled)", "Respondents"] == "140"
+    assert step.loc["In the model: y1 (pooled)", "Detail"] == \
+        "15 excluded for a missing value: age 10, Self-efficacy 6"
+
+
+def test_every_model_not_ok_is_listed_with_its_reason():
+    t = model_status_table(FIT)
+    assert t["Model"].tolist() == ["y2 (pooled)", "y1 (UK)"]
+    assert t["Status"].tolist() == ["flagged", "failed"]
+    assert t["Reason"].iloc[1] == "the outcome is 0 for every respondent"
+
+
+def test_ame_table_in_percentage_points():
+    ame = pd.DataFrame({
+        "outcome": ["y1", "y1", "y1", "y2"], "sample": ["pooled"] * 4,
+        "variable": ["age", "gender", "gender", "age"],
+        "contrast": ["per unit", "woman vs man", "other vs man", "per unit"],
+        "estimate": [0.0056, 0.0912, -0.02, 0.01], "conf_low": [0.0043, 0.0622, -0.05, 0.0],
+        "conf_high": [0.0068, 0.1202, 0.01, 0.02]})
+    fit = FIT.assign(status=["ok", "failed", "ok", "ok"])
+    t = ame_table(ame, fit, sample="pooled", outcomes=["y1", "y2"], covariates=["age", "gender"])
+    rows = {(r["variable"], r["level"]): r for _, r in t.iterrows()}
+    assert rows[("age", "")]["y1"] == "0.6 [0.4, 0.7]"        # 0.56 points per year
+    assert rows[("gender", "woman vs man")]["y1"] == "9.1 [6.2, 12.0]"
+    assert rows[("gender", "other vs man")]["y1"] == "\u22122.0 [\u22125.0, 1.0]"
+    assert rows[("age", "")]["y2"] == NA                        # a failed model: no numbers
+    assert rows[("gender", "")]["y1"] == ""                     # the variable's own row
