@@ -146,6 +146,8 @@ def _group_test_rows(tests, columns, models, own, labels, words) -> list[dict]:
     for test in dict.fromkeys(mine["test"]):
         cells = {h: _test_cell(tests, o, s, test, st)
                  for ((s, o), (h, (_, st, _))) in zip(columns, models.items())}
+        if not any(cells.values()):  # a test no model of this table has (a group's own)
+            continue
         name = word(test, words, labels)
         rows.append({"variable": f"Joint test: {name.replace('_', ' ')}", "level": "",
                      **cells})
@@ -262,7 +264,7 @@ def model_table_note(use_stars: bool, conf_level: float = 0.95, design: dict | N
             + (f"; missing, by variable (a respondent may miss several): {excluded}."
                if excluded else "."))
     return (f"Odds ratios with {pct} confidence intervals from {v['models']} ({v['se']}, "
-            f"{v['interval']}). 'ref.' marks the reference level; intercepts are not shown. "
+            f"{v['interval']}). “ref.” marks the reference level; intercepts are not shown. "
             "Beside a variable with several levels: the joint Wald test that all its levels' "
             "effects are zero (F on the number of levels - 1 and the design's degrees of "
             "freedom, as R's regTermTest). "
@@ -289,7 +291,7 @@ def scales_note(families: dict, conf_level: float, design: dict | None = None) -
         parts.append("counts: rate ratios (the factor by which the expected number changes) "
                      "from a quasi-Poisson model")
     return (f"{'; '.join(parts)}. All with {pct} confidence intervals from {v['models']} "
-            f"({v['se']}, {v['interval']}); same covariates, same respondents' design. 'ref.' "
+            f"({v['se']}, {v['interval']}); same covariates, same respondents' design. “ref.” "
             "marks the reference level. Beside a variable with several levels: its joint Wald "
             "test.")
 
@@ -374,7 +376,10 @@ def contrast_table(contrast: pd.DataFrame, *, samples: list[str], words: dict | 
         cells = {}
         for s, h in zip(samples, heads):
             hit = terms[(terms["sample"] == s) & (terms["term"] == term)]
-            if not len(hit) or hit["status"].iloc[0] == "failed":
+            done = c[(c["sample"] == s) & (c["status"] != "failed")]
+            if not len(hit) and len(done):  # not a term of this sample's model (a group's own
+                cells[h] = ""               # model has no group effects): blank, not a dash
+            elif not len(hit) or hit["status"].iloc[0] == "failed":
                 cells[h] = NA
             else:
                 r = hit.iloc[0]
@@ -390,7 +395,8 @@ def contrast_table(contrast: pd.DataFrame, *, samples: list[str], words: dict | 
         for s, h in zip(samples, heads):
             hit = joint[(joint["sample"] == s) &
                         (joint["label"].where(joint["label"] != "", joint["term"]) == name)]
-            cells[h] = (NA if not len(hit) else
+            done = c[(c["sample"] == s) & (c["status"] != "failed")]
+            cells[h] = ("" if not len(hit) and len(done) else NA if not len(hit) else
                         f"{fmt(hit['statistic'].iloc[0], 2)} "
                         f"(p {_p_phrase(hit['p_value'].iloc[0])})")
         foot.append({"variable": f"Joint test (F){': ' + name if name else ''}", "level": "",
@@ -473,7 +479,8 @@ def cleaning_table(summary: pd.DataFrame, words: dict | None = None,
 _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
                   "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
                   "^": r"\textasciicircum{}", "\u00b2": r"\textsuperscript{2}",
-                  "\u2014": "---", "\u2013": "--", "\u2212": "$-$", "\u2020": r"\textdagger{}",
+                  "\u2014": "---", "\u2013": "--", "\u201c": "``", "\u201d": "''",
+                  "\u2212": "$-$", "\u2020": r"\textdagger{}",
                   "<": r"\textless{}", ">": r"\textgreater{}"}
 _LATEX_RE = re.compile("|".join(re.escape(k) for k in _LATEX_SPECIAL))
 
