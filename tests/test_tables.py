@@ -453,3 +453,19 @@ def test_a_region_survey_from_config_alone(tmp_path):
 def test_lower_word_keeps_acronyms():
     assert T.lower_word("Region") == "region"
     assert T.lower_word("US state") == "US state" and T.lower_word("") == ""
+
+
+def test_table_data_puts_the_numbers_in_columns():
+    """tables/<stem>.data.csv: every cell of a display table with its numbers parsed back
+    (estimate and interval, an F test's statistic, df and p), true minus signs included."""
+    df = pd.DataFrame({"variable": ["Age", "Education", "Gender", "Gender"],
+                       "level": ["", "", "man", "woman"],
+                       "A": ["1.03 [1.02, 1.04]", "F(2, 851) = 0.58, p = 0.558", "ref.",
+                             "\u22120.20 [\u22120.50, 0.10]**"]})
+    t = T.table_data(df).set_index(["variable", "level"])
+    assert t.loc[("Age", ""), ["estimate", "conf_low", "conf_high"]].tolist() == [1.03, 1.02, 1.04]
+    assert t.loc[("Education", ""), ["estimate", "df_num", "df_den", "p_value"]].tolist() == \
+        [0.58, 2, 851, 0.558]
+    assert pd.isna(t.loc[("Gender", "man"), "estimate"]) and t.loc[("Gender", "man"), "text"] == "ref."
+    assert t.loc[("Gender", "woman"), ["estimate", "conf_low", "conf_high"]].tolist() == \
+        [-0.2, -0.5, 0.1]

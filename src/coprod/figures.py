@@ -85,21 +85,22 @@ def _new_figure(height: float, settings: dict, title: str, subtitle: str, nrows=
     sub = wrap_to_width(subtitle, 0.96 * width, fs - 1) if subtitle else []
     band = (0.3 + 0.18 * len(sub)) * fs / 9 + 0.1 + extra if lines or sub else 0.08
     notice = settings.get("notice") or ""
-    foot = 0.22 * fs / 9 if notice else 0.0  # a band below the panels for the notice
-    total = height + band + foot
+    top = 0.24 * fs / 9 if notice else 0.0  # a band above the title for the notice (legends
+    total = height + band + top               # below the panels take the figure's foot)
     fig = plt.figure(figsize=(width, total), layout="constrained")
-    fig.get_layout_engine().set(rect=(0, foot / total, 1, 1 - (band + foot) / total))
+    fig.get_layout_engine().set(rect=(0, 0, 1, 1 - (band + top) / total))
     axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
     if notice:
-        fig.text(0.5, 0.45 * foot / total, notice, ha="center", va="center", color="#B00020",
+        fig.text(0.01, 1 - 0.5 * top / total, notice, ha="left", va="center", color="#B00020",
                  fontsize=fs - 1.5, fontweight="bold", gid="notice").set_in_layout(False)
     if lines:
-        t = fig.suptitle("\n".join(lines), x=0.01, y=1 - 0.06 / total, ha="left", va="top",
-                         fontweight="bold")
+        t = fig.suptitle("\n".join(lines), x=0.01, y=1 - (0.06 + top) / total, ha="left",
+                         va="top", fontweight="bold")
         t.set_in_layout(False)
     if sub:
-        fig.text(0.01, 1 - (0.3 * fs / 9 + extra) / total, "\n".join(sub), ha="left", va="top",
-                 color=GREY, fontsize=fs - 1, linespacing=1.3, gid="subtitle").set_in_layout(False)
+        fig.text(0.01, 1 - (0.3 * fs / 9 + extra + top) / total, "\n".join(sub), ha="left",
+                 va="top", color=GREY, fontsize=fs - 1, linespacing=1.3,
+                 gid="subtitle").set_in_layout(False)
     return fig, axes
 
 
@@ -632,32 +633,45 @@ def prediction_figure(preds: pd.DataFrame, fit: pd.DataFrame, *, grid: str, x: s
 @styled
 def cleaning_figure(summary: pd.DataFrame, *, group_label: str = "Group",
                     settings: dict | None = None) -> Figure:
-    """Rows read, dropped (by reason) and kept, per group, as stacked horizontal bars."""
+    """Per group: the rows kept, and beside them, on a scale of their own, the rows dropped by
+    reason and the values set missing -- a few dropped rows next to a thousand kept would be
+    invisible on one axis. Every bar carries its number."""
     s = _settings(settings)
     groups = summary.iloc[:, 0].astype(str).tolist()
     drops = [c for c in summary.columns if c.startswith("dropped_")]
     read, kept = summary["read"].astype(float), summary["kept"].astype(float)
-    fig, axes = _new_figure(1.0 + 0.35 * len(groups), s,
-                            "Cleaning flow: rows read, dropped and kept",
+    panels = [("Kept", ["kept"])] + ([("Dropped, by reason", drops)] if drops else [])
+    if "values_set_missing" in summary.columns:
+        panels.append(("Values set missing", ["values_set_missing"]))
+    fig, axes = _new_figure(0.9 + 0.32 * len(groups) * max(len(drops), 1) ** 0.5, s,
+                            "Cleaning: rows kept, rows dropped and values set missing",
                             f"{_n(read.sum())} rows read, {_n(kept.sum())} kept, "
-                            f"{_n(read.sum() - kept.sum())} dropped (reasons in colour)")
-    ax = axes[0, 0]
-    y = np.arange(len(groups))[::-1]
-    left = np.zeros(len(groups))
-    parts = [("Kept", "kept")] + [("Dropped: " + c[8:].replace("_", " "), c) for c in drops]
-    for j, (name, col) in enumerate(parts):
-        vals = summary[col].to_numpy(float)
-        ax.barh(y, vals, left=left, height=0.6, label=name,
-                color=s["palette"][0 if j == 0 else (j + 1) % len(s["palette"])])
-        left += vals
-    for yi, r, k in zip(y, read, kept):
-        ax.text(r, yi, f"  read {_n(r)}, dropped {_n(r - k)}", va="center", fontsize=7,
-                color=GREY)
-    ax.set_yticks(y, groups)
-    ax.set_ylabel(group_label)
-    ax.set_xlabel("Rows (respondents)")
-    ax.set_xlim(0, float(read.max()) * 1.3 if len(summary) else 1)
-    fig.legend(loc="outside lower center", ncols=min(len(parts), 3))
+                            f"{_n(read.sum() - kept.sum())} dropped", 1, len(panels),
+                            sharey=True)
+    y = np.arange(len(groups))[::-1].astype(float)
+    fs = float(s["font_size"])
+    for k, (ax, (title, cols)) in enumerate(zip(axes[0], panels)):
+        height = 0.7 / len(cols)
+        top = 0.0
+        for j, col in enumerate(cols):
+            vals = summary[col].to_numpy(float)
+            pos = y + 0.35 - height * (j + 0.5)
+            colour = s["palette"][0] if k == 0 else s["palette"][(j + 1) % len(s["palette"])] \
+                if title.startswith("Dropped") else GREY
+            label = col[8:].replace("_", " ") if title.startswith("Dropped") else None
+            ax.barh(pos, vals, height=height * 0.9, color=colour, label=label)
+            for yi, v in zip(pos, vals):
+                ax.text(v, yi, f" {_n(v)}", va="center", fontsize=fs - 2, color="#222222")
+            top = max(top, float(np.nanmax(vals)) if len(vals) else 0.0)
+        ax.set_xlim(0, top * 1.35 if top > 0 else 1)
+        ax.set_title(title, fontsize=fs)
+        ax.set_xlabel("Rows" if k < 2 or not title.startswith("Values") else "Values")
+        if title.startswith("Dropped") and len(cols) > 1:
+            fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center",
+                       ncols=len(cols), fontsize=fs - 1, title="Dropped: reason",
+                       title_fontsize=fs - 1)
+    axes[0, 0].set_yticks(y, groups)
+    axes[0, 0].set_ylabel(group_label)
     return fig
 
 

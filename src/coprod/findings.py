@@ -589,6 +589,6 @@ def run_findings(*, findings, coefficients, fit, contrast, outcomes, covariates,
         checked = with_specifications(checked, read_results(specifications))
     write_csv(checked, outputs["checked"])
     write_table_files(findings_table(checked, spec["sources"], digits=digits, words=dict(words)),
-                      {k: v for k, v in outputs.items() if k in ("csv", "tex", "html")},
+                      {k: v for k, v in outputs.items() if k in ("csv", "data", "tex", "html")},
                       caption="Claims checked against these data",
                       note=verdict_rule(conf_level), name="findings", notice=notice)

@@ -360,8 +360,8 @@ def files_line(files: list[tuple[str, str]]) -> str:
         f'<a href="{esc(href)}">{esc(label)}</a>' for label, href in files) + "</p>")
 
 
-FILE_LABELS = {"png": "PNG", "pdf": "PDF", "svg": "SVG", "csv": "CSV", "tex": "LaTeX",
-               "html": "HTML"}
+FILE_LABELS = {"png": "PNG", "pdf": "PDF", "svg": "SVG", "csv": "CSV",
+               "data.csv": "tidy CSV", "tex": "LaTeX", "html": "HTML"}
 
 
 def sibling_files(path, base) -> list[tuple[str, str]]:
@@ -370,9 +370,13 @@ def sibling_files(path, base) -> list[tuple[str, str]]:
     import os
 
     p = Path(path)
-    found = sorted((q for q in p.parent.glob(f"{p.stem}.*") if q.suffix[1:] in FILE_LABELS
-                    and q != p), key=lambda q: list(FILE_LABELS).index(q.suffix[1:]))
-    return [(FILE_LABELS[q.suffix[1:]], os.path.relpath(q, base).replace(os.sep, "/"))
+
+    def kind(q: Path) -> str:  # "csv", "data.csv", "png"...: the name after the stem
+        return q.name[len(p.stem) + 1:]
+
+    found = sorted((q for q in p.parent.glob(f"{p.stem}.*") if kind(q) in FILE_LABELS
+                    and q != p), key=lambda q: list(FILE_LABELS).index(kind(q)))
+    return [(FILE_LABELS[kind(q)], os.path.relpath(q, base).replace(os.sep, "/"))
             for q in [p, *found] if q.exists()]
 
 

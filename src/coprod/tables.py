@@ -650,6 +650,44 @@ def to_html(df: pd.DataFrame, *, caption: str, note: str = "", table_id: str = "
     return "\n".join(out) + "\n"
 
 
+_NUMBER = r"[\u2212-]?[\d,]*\.?\d+"
+_CELL_PARTS = re.compile(rf"^(?P<est>{_NUMBER})%?(?: \[(?P<lo>{_NUMBER}), (?P<hi>{_NUMBER})\])?"
+                         r"(?P<marks>[*\u2020]*)$")
+_TEST_PARTS = re.compile(rf"F\((?P<d1>\d+), (?P<d2>\d+)\) = (?P<est>{_NUMBER}), "
+                         rf"p (?P<cmp>[=<]) (?P<p>{_NUMBER})")
+
+
+def _number(text):
+    return None if text is None else float(text.replace("\u2212", "-").replace(",", ""))
+
+
+def table_data(df: pd.DataFrame) -> pd.DataFrame:
+    """A display table as tidy data: one row per (row, column) cell with its text and, where
+    the cell holds numbers, ``estimate``, ``conf_low``, ``conf_high`` (an F test: the statistic,
+    its two df and ``p_value``). The numbers as the table rounds them; the exact values are in
+    results/models/."""
+    stub = ["variable", "level"] if {"variable", "level"} <= set(df.columns) else \
+        [df.columns[0]]
+    rows = []
+    for _, r in df.iterrows():
+        for col in [c for c in df.columns if c not in stub]:
+            text = str(r[col])
+            out = {**{k: r[k] for k in stub}, "column": col, "text": text, "estimate": None,
+                   "conf_low": None, "conf_high": None, "df_num": None, "df_den": None,
+                   "p_value": None}
+            m = _CELL_PARTS.match(text)
+            t = _TEST_PARTS.search(text)
+            if m:
+                out.update(estimate=_number(m["est"]), conf_low=_number(m["lo"]),
+                           conf_high=_number(m["hi"]))
+            elif t:
+                out.update(estimate=_number(t["est"]), df_num=int(t["d1"]), df_den=int(t["d2"]),
+                           p_value=_number(t["p"]))
+            rows.append(out)
+    return pd.DataFrame(rows, columns=[*stub, "column", "text", "estimate", "conf_low",
+                                       "conf_high", "df_num", "df_den", "p_value"])
+
+
 def write_table_files(df: pd.DataFrame, stem_paths: dict, *, caption: str, note: str = "",
                       name: str = "", notice: str = "") -> None:
     """Write one display table as the CSV, LaTeX and HTML files named in ``stem_paths``;
@@ -662,6 +700,8 @@ def write_table_files(df: pd.DataFrame, stem_paths: dict, *, caption: str, note:
 
     if "csv" in stem_paths:
         write_csv(df, stem_paths["csv"])
+    if "data" in stem_paths:
+        write_csv(table_data(df), stem_paths["data"])
     if "tex" in stem_paths:
         write_text(stem_paths["tex"], to_latex(df, caption=caption, note=note, label=name))
     if "html" in stem_paths:

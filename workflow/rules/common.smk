@@ -116,11 +116,11 @@ def report_outputs():
     return (
         [res("descriptives/prevalence.csv"), res("descriptives/descriptives.csv")]
         + [res(f"figures/{s}.{f}") for s in FIGURES for f in FIGURE_FORMATS]
-        + [res(f"tables/{s}.{f}") for s in TABLES for f in TABLE_FORMATS]
+        + [table_file(s, f) for s in TABLES for f in TABLE_FORMATS]
         + findings_outputs()
-        + [res(f"tables/{s}.{f}") for s in ROBUST["tables"] for f in TABLE_FORMATS]
+        + [table_file(s, f) for s in ROBUST["tables"] for f in TABLE_FORMATS]
         + [res(f"figures/{s}.{f}") for s in ROBUST["figures"] for f in FIGURE_FORMATS]
-        + ([res(f"tables/imputation.{f}") for f in TABLE_FORMATS] if MI else [])
+        + ([table_file("imputation", f) for f in TABLE_FORMATS] if MI else [])
         + [res(f"figures/spec_{c}.{f}") for c in SPEC_CLAIMS for f in FIGURE_FORMATS]
         + [res("report.html")]
     )
@@ -130,8 +130,13 @@ def findings_outputs():
     """The findings check's files, when a findings file is configured (report.findings)."""
     if not FINDINGS:
         return []
-    return [res("tables/findings_check.csv")] + [res(f"tables/findings.{f}")
+    return [res("tables/findings_check.csv")] + [table_file("findings", f)
                                                    for f in TABLE_FORMATS]
+
+
+def table_file(stem, fmt):
+    """A display table's file: csv, tex, html, or data (tables/<stem>.data.csv, tidy)."""
+    return res(f"tables/{stem}.{'data.csv' if fmt == 'data' else fmt}")
 
 
 def all_targets():

@@ -18,7 +18,9 @@ FINDINGS = REPORT["findings"]  # None: no findings check
 FIGURES = figure_names(REPORT)
 FIGURE_FORMATS = REPORT["figures"]["formats"]
 TABLES = table_names(REPORT, contrast=bool(config["models"].get("contrast")))
-TABLE_FORMATS = ["csv", "tex", "html"]
+# csv: the table as shown; data: the same as tidy data (tables/<stem>.data.csv), the numbers
+# in columns of their own
+TABLE_FORMATS = ["csv", "data", "tex", "html"]
 # the robustness section (models.scales): the 0/1 models beside the ordinal and count models
 SCALES = PROJECT["scales"]
 ROBUST = robustness_names(SCALES, PROJECT["families"])
@@ -43,9 +45,9 @@ FIGURE_OUTPUTS = {
     for f in FIGURE_FORMATS
 }
 TABLE_OUTPUTS = {
-    f"{s}_{f}": report(res(f"tables/{s}.{f}"), category="Tables",
+    f"{s}_{f}": report(table_file(s, f), category="Tables",
                        caption="../report/tables.rst", labels={"table": s})
-    if f == "html" else res(f"tables/{s}.{f}")
+    if f == "html" else table_file(s, f)
     for s in TABLES
     for f in TABLE_FORMATS
 }
@@ -161,7 +163,7 @@ if SCALES:
             tests=res("models/tests.csv"),
             table=res("clean/survey.parquet"),
         output:
-            **{f"{s}_{f}": res(f"tables/{s}.{f}") for s in ROBUST["tables"] for f in TABLE_FORMATS},
+            **{f"{s}_{f}": table_file(s, f) for s in ROBUST["tables"] for f in TABLE_FORMATS},
             **{f"{s}_{f}": res(f"figures/{s}.{f}")
                for s in ROBUST["figures"] for f in FIGURE_FORMATS},
         params:
@@ -198,7 +200,7 @@ if MI:
             coefficients_mi=res("models/coefficients_mi.csv"),
             table=res("clean/survey.parquet"),
         output:
-            **{f"imputation_{f}": res(f"tables/imputation.{f}") for f in TABLE_FORMATS},
+            **{f"imputation_{f}": table_file("imputation", f) for f in TABLE_FORMATS},
         params:
             outcomes=MI_OUTCOMES,
             sample=REPORT["figures"]["forest_sample"],
@@ -267,6 +269,7 @@ if FINDINGS:
         output:
             checked=res("tables/findings_check.csv"),
             csv=res("tables/findings.csv"),
+            data=table_file("findings", "data"),
             tex=res("tables/findings.tex"),
             html=report(res("tables/findings.html"), category="Findings check",
                         caption="../report/findings.rst"),
