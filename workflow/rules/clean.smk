@@ -12,20 +12,20 @@ rule clean:
         log_csv=res("clean/cleaning_log.csv"),
         summary_csv=res("clean/cleaning_summary.csv"),
         summary_md=res("clean/cleaning_summary.md"),
+    log:
+        logpath("clean.log"),
+    benchmark:
+        res("benchmarks/clean.tsv")
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=lambda wc, input: 1000 + 30 * int(input.size_mb),
+        runtime=lambda wc, input: 10 + int(input.size_mb) // 5,
     params:
         threshold=config["cleaning"]["threshold"],
         invalid_weight=config["cleaning"]["invalid_weight"],
         group_column=GROUPING["column"],
         group_label=GROUPING["label"],
-    threads: 1
-    resources:
-        mem_mb=lambda wc, input: 1000 + 30 * int(input.size_mb),
-        runtime=lambda wc, input: 10 + int(input.size_mb) // 5,
-    benchmark:
-        res("benchmarks/clean.tsv")
-    log:
-        logpath("clean.log"),
-    conda:
-        ENV
     script:
         "../../scripts/clean.py"

@@ -21,12 +21,17 @@ import coprod.sources
 try:
     PROJECT = check_project(
         config,
-        validate=lambda c: validate(c, schema="../schemas/config.schema.yaml", set_default=True))
+        validate=lambda c: validate(
+            c, schema="../schemas/config.schema.yaml", set_default=True
+        ),
+    )
 except CoprodError as exc:
     sys.exit(f"coprod error: {exc}")
 CODEBOOK = PROJECT["codebook"]
 
-RESULTS = os.path.normpath(str(config["results"]))  # "results/nhanes/" -> "results/nhanes"
+RESULTS = os.path.normpath(
+    str(config["results"])
+)  # "results/nhanes/" -> "results/nhanes"
 # logs of the bundled run stay in logs/; another results folder keeps its own logs inside it
 LOGS = "logs" if RESULTS == "results" else f"{RESULTS}/logs"
 
@@ -62,27 +67,63 @@ def sources(*modules, **kw):
 
 def sample_name(wildcards):
     return SAMPLE_NAMES[wildcards.sample]
+
+
 # multiple imputation beside the complete-case models (config imputation.analyses: both)
 MI = config["imputation"]["analyses"] == "both"
 CHAINS = {k: (first, n) for k, first, n in imputation_chains(config["imputation"])}
 MI_OUTCOMES = imputation_outcomes(config)
 IMPUTATION_AUXILIARY = imputation_auxiliary(config)
 # the specification curve (config specifications): the claims it is drawn for, their samples
-SPEC_DIMS = {k: v for k, v in config["specifications"].items()
-             if k not in ("imputations", "chunks")}
-SPEC_CLAIMS = spec_claims((config.get("report") or {}).get("findings")) if SPEC_DIMS else {}
-SPEC_SAMPLES = [s for s, name in SAMPLE_NAMES.items()
-                if name in {c["sample"] for c in SPEC_CLAIMS.values()}]
+SPEC_DIMS = {
+    k: v
+    for k, v in config["specifications"].items()
+    if k not in ("imputations", "chunks")
+}
+SPEC_CLAIMS = (
+    spec_claims((config.get("report") or {}).get("findings")) if SPEC_DIMS else {}
+)
+SPEC_SAMPLES = [
+    s
+    for s, name in SAMPLE_NAMES.items()
+    if name in {c["sample"] for c in SPEC_CLAIMS.values()}
+]
 SPEC_CHUNKS = list(range(1, int(config["specifications"]["chunks"]) + 1))
-MODEL_TABLES = ["coefficients", "ame", "predictions", "fit", "flags", "tests", "cuts", "vcov"]
+MODEL_TABLES = [
+    "coefficients",
+    "ame",
+    "predictions",
+    "fit",
+    "flags",
+    "tests",
+    "cuts",
+    "vcov",
+]
 
 
 def design_params():
     """The design settings every model job needs (passed as params, so a change reruns them)."""
-    keys = ("weights", "strata", "psu", "fpc", "ssu", "fpc2", "lonely_psu", "deff",
-            "model_based", "incomplete", "replicates", "replicate_type", "replicate_scale",
-            "replicate_rscales", "fay_rho", "mse", "combined_weights", "calibration",
-            "as_replicates")
+    keys = (
+        "weights",
+        "strata",
+        "psu",
+        "fpc",
+        "ssu",
+        "fpc2",
+        "lonely_psu",
+        "deff",
+        "model_based",
+        "incomplete",
+        "replicates",
+        "replicate_type",
+        "replicate_scale",
+        "replicate_rscales",
+        "fay_rho",
+        "mse",
+        "combined_weights",
+        "calibration",
+        "as_replicates",
+    )
     return {k: config["design"].get(k) for k in keys}
 
 
@@ -106,9 +147,11 @@ def clean_outputs():
 
 
 def model_outputs():
-    return [res(f"models/{t}.csv") for t in [*MODEL_TABLES, "contrast"]] + (
-        [res("models/coefficients_mi.csv")] if MI else []) + (
-        [res("models/specifications.csv")] if SPEC_CLAIMS else [])
+    return (
+        [res(f"models/{t}.csv") for t in [*MODEL_TABLES, "contrast"]]
+        + ([res("models/coefficients_mi.csv")] if MI else [])
+        + ([res("models/specifications.csv")] if SPEC_CLAIMS else [])
+    )
 
 
 def report_outputs():
@@ -130,8 +173,15 @@ def findings_outputs():
     """The findings check's files, when a findings file is configured (report.findings)."""
     if not FINDINGS:
         return []
-    return [res("tables/findings_check.csv")] + [table_file("findings", f)
-                                                   for f in TABLE_FORMATS]
+    return [res("tables/findings_check.csv")] + [
+        table_file("findings", f) for f in TABLE_FORMATS
+    ]
+
+
+def in_report(path, **kw):
+    """Snakemake's report() flag, by a name Snakemake's parser does not take for its report:
+    keyword when a formatter starts a line with it."""
+    return report(path, **kw)
 
 
 def table_file(stem, fmt):

@@ -4,18 +4,35 @@
 
 rule fit_models:
     input:
+        **design_inputs(),
         # the coprod modules this step runs: a change to them reruns it
         code=sources("models", "io", shallow=("stages", "runner")),
         table=res("clean/survey.parquet"),
-        **design_inputs(),
     output:
+        **(
+            {"contrast": res("models/contrast/{sample}.csv")}
+            if CONTRAST_SAMPLES
+            else {}
+        ),
         # every outcome's tables (outcome-major, then table), and the sample's contrast test
         fits=expand(
             res("models/fits/{outcome}/{{sample}}/{table}.csv"),
             outcome=OUTCOMES,
             table=MODEL_TABLES,
         ),
-        **({"contrast": res("models/contrast/{sample}.csv")} if CONTRAST_SAMPLES else {}),
+    log:
+        logpath("models/{sample}.log"),
+    benchmark:
+        res("benchmarks/fit_models/{sample}.tsv")
+    wildcard_constraints:
+        sample="[^/]+",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        # measured peak on 1,000,000 respondents (a 12 MB table): 1.2 GB, for the pooled sample
+        mem_mb=lambda wc, input: 1000 + 150 * int(input.size_mb),
+        runtime=lambda wc, input: 10 + (len(OUTCOMES) + 2) * int(input.size_mb) // 2,
     params:
         sample=sample_name,
         outcomes=OUTCOMES,
@@ -29,19 +46,6 @@ rule fit_models:
         group_effects=config["models"]["group_effects"],
         conf_level=config["models"]["conf_level"],
         grids=config["models"]["predictions"],
-    threads: 1
-    resources:
-        # measured peak on 1,000,000 respondents (a 12 MB table): 1.2 GB, for the pooled sample
-        mem_mb=lambda wc, input: 1000 + 150 * int(input.size_mb),
-        runtime=lambda wc, input: 10 + (len(OUTCOMES) + 2) * int(input.size_mb) // 2,
-    benchmark:
-        res("benchmarks/fit_models/{sample}.tsv")
-    log:
-        logpath("models/{sample}.log"),
-    wildcard_constraints:
-        sample="[^/]+",
-    conda:
-        ENV
     script:
         "../../scripts/fit_models.py"
 
@@ -60,18 +64,18 @@ rule gather_models:
     output:
         **{t: res(f"models/{t}.csv") for t in MODEL_TABLES},
         contrast=res("models/contrast.csv"),
-    params:
-        tables=MODEL_TABLES,
+    log:
+        logpath("gather_models.log"),
+    benchmark:
+        res("benchmarks/gather_models.tsv")
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    benchmark:
-        res("benchmarks/gather_models.tsv")
-    log:
-        logpath("gather_models.log"),
-    conda:
-        ENV
+    params:
+        tables=MODEL_TABLES,
     script:
         "../../scripts/gather_models.py"
 
@@ -87,6 +91,18 @@ if MI:
             table=res("clean/survey.parquet"),
         output:
             res("imputed/chain_{chain}.csv"),
+        log:
+            logpath("imputed/chain_{chain}.log"),
+        benchmark:
+            res("benchmarks/impute/chain_{chain}.tsv")
+        wildcard_constraints:
+            chain="[0-9]+",
+        conda:
+            ENV
+        threads: 1
+        resources:
+            mem_mb=lambda wc, input: 1000 + 100 * int(input.size_mb),
+            runtime=lambda wc, input: 10 + 5 * int(input.size_mb),
         params:
             variables=config["models"]["covariates"],
             auxiliary=IMPUTATION_AUXILIARY,
@@ -96,31 +112,31 @@ if MI:
             first=lambda wc: CHAINS[int(wc.chain)][0],
             burn_in=config["imputation"]["burn_in"],
             skip=config["imputation"]["skip"],
-        threads: 1
-        resources:
-            mem_mb=lambda wc, input: 1000 + 100 * int(input.size_mb),
-            runtime=lambda wc, input: 10 + 5 * int(input.size_mb),
-        benchmark:
-            res("benchmarks/impute/chain_{chain}.tsv")
-        log:
-            logpath("imputed/chain_{chain}.log"),
-        wildcard_constraints:
-            chain="[0-9]+",
-        conda:
-            ENV
         script:
             "../../scripts/impute.py"
 
     rule fit_models_mi:
         input:
+            **design_inputs(),
             # the coprod modules this step runs: a change to them reruns it
             code=sources("models", "impute", "io", shallow=("stages", "runner")),
             table=res("clean/survey.parquet"),
             imputed=expand(res("imputed/chain_{chain}.csv"), chain=list(CHAINS)),
-            **design_inputs(),
         output:
             coefficients=res("models/mi/{sample}.csv"),
             vcov=res("models/mi/vcov/{sample}.csv"),
+        log:
+            logpath("models/mi/{sample}.log"),
+        benchmark:
+            res("benchmarks/fit_models_mi/{sample}.tsv")
+        wildcard_constraints:
+            sample="[^/]+",
+        conda:
+            ENV
+        threads: 1
+        resources:
+            mem_mb=lambda wc, input: 1000 + 150 * int(input.size_mb),
+            runtime=lambda wc, input: 10 + len(MI_OUTCOMES) * int(input.size_mb),
         params:
             sample=sample_name,
             outcomes=MI_OUTCOMES,
@@ -130,18 +146,6 @@ if MI:
             design=design_params(),
             group_effects=config["models"]["group_effects"],
             conf_level=config["models"]["conf_level"],
-        threads: 1
-        resources:
-            mem_mb=lambda wc, input: 1000 + 150 * int(input.size_mb),
-            runtime=lambda wc, input: 10 + len(MI_OUTCOMES) * int(input.size_mb),
-        benchmark:
-            res("benchmarks/fit_models_mi/{sample}.tsv")
-        log:
-            logpath("models/mi/{sample}.log"),
-        wildcard_constraints:
-            sample="[^/]+",
-        conda:
-            ENV
         script:
             "../../scripts/fit_models_mi.py"
 
@@ -154,14 +158,14 @@ if MI:
         output:
             coefficients=res("models/coefficients_mi.csv"),
             vcov=res("models/vcov_mi.csv"),
-        threads: 1
-        resources:
-            mem_mb=1000,
-            runtime=10,
         log:
             logpath("gather_mi.log"),
         conda:
             ENV
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=10,
         script:
             "../../scripts/gather_mi.py"
 
@@ -172,15 +176,32 @@ if SPEC_CLAIMS:
 
     rule specifications:
         input:
+            **design_inputs(),
             # the coprod modules this step runs: a change to them reruns it
             code=sources("speccurve", shallow=("runner",)),
             table=res("clean/survey.parquet"),
             codebook=config["data"]["codebook"],
             findings=config["report"]["findings"],
-            imputed=expand(res("imputed/chain_{chain}.csv"), chain=list(CHAINS)) if MI else [],
-            **design_inputs(),
+            imputed=(
+                expand(res("imputed/chain_{chain}.csv"), chain=list(CHAINS))
+                if MI
+                else []
+            ),
         output:
             res("models/specifications/{sample}_{chunk}.csv"),
+        log:
+            logpath("models/specifications/{sample}_{chunk}.log"),
+        benchmark:
+            res("benchmarks/specifications/{sample}_{chunk}.tsv")
+        wildcard_constraints:
+            sample="[^/]+",
+            chunk="[0-9]+",
+        conda:
+            ENV
+        threads: 1
+        resources:
+            mem_mb=lambda wc, input: 1000 + 150 * int(input.size_mb),
+            runtime=lambda wc, input: 20 + 10 * int(input.size_mb),
         params:
             sample=sample_name,
             dims=SPEC_DIMS,
@@ -198,19 +219,6 @@ if SPEC_CLAIMS:
             samples=SAMPLE_LIST,
             levels=PROJECT["levels"],
             group=GROUPING["column"],
-        threads: 1
-        resources:
-            mem_mb=lambda wc, input: 1000 + 150 * int(input.size_mb),
-            runtime=lambda wc, input: 20 + 10 * int(input.size_mb),
-        benchmark:
-            res("benchmarks/specifications/{sample}_{chunk}.tsv")
-        log:
-            logpath("models/specifications/{sample}_{chunk}.log"),
-        wildcard_constraints:
-            sample="[^/]+",
-            chunk="[0-9]+",
-        conda:
-            ENV
         script:
             "../../scripts/specifications.py"
 
@@ -218,17 +226,20 @@ if SPEC_CLAIMS:
         input:
             # the coprod modules this step runs: a change to them reruns it
             code=sources("io", shallow=("stages", "runner")),
-            parts=expand(res("models/specifications/{sample}_{chunk}.csv"),
-                         sample=SPEC_SAMPLES, chunk=SPEC_CHUNKS),
+            parts=expand(
+                res("models/specifications/{sample}_{chunk}.csv"),
+                sample=SPEC_SAMPLES,
+                chunk=SPEC_CHUNKS,
+            ),
         output:
             res("models/specifications.csv"),
-        threads: 1
-        resources:
-            mem_mb=1000,
-            runtime=10,
         log:
             logpath("gather_specifications.log"),
         conda:
             ENV
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=10,
         script:
             "../../scripts/gather_specifications.py"

@@ -8,7 +8,9 @@ from coprod.designspec import weighted
 from coprod.report import figure_names, table_names
 from coprod.robustness import robustness_names
 
+
 report: "../report/workflow.rst"
+
 
 # checked at start-up with everything else (common.smk, coprod.startup)
 LEVELS = PROJECT["levels"]
@@ -38,16 +40,30 @@ MODEL_SETTINGS = {
 
 # PNG figures and HTML tables also go into `snakemake --report results/report.zip`
 FIGURE_OUTPUTS = {
-    f"{s}_{f}": report(res(f"figures/{s}.{f}"), category="Figures",
-                       caption="../report/figures.rst", labels={"figure": s})
-    if f == "png" else res(f"figures/{s}.{f}")
+    f"{s}_{f}": (
+        in_report(
+            res(f"figures/{s}.{f}"),
+            category="Figures",
+            caption="../report/figures.rst",
+            labels={"figure": s},
+        )
+        if f == "png"
+        else res(f"figures/{s}.{f}")
+    )
     for s in FIGURES
     for f in FIGURE_FORMATS
 }
 TABLE_OUTPUTS = {
-    f"{s}_{f}": report(table_file(s, f), category="Tables",
-                       caption="../report/tables.rst", labels={"table": s})
-    if f == "html" else table_file(s, f)
+    f"{s}_{f}": (
+        in_report(
+            table_file(s, f),
+            category="Tables",
+            caption="../report/tables.rst",
+            labels={"table": s},
+        )
+        if f == "html"
+        else table_file(s, f)
+    )
     for s in TABLES
     for f in TABLE_FORMATS
 }
@@ -55,31 +71,38 @@ TABLE_OUTPUTS = {
 
 rule descriptives:
     input:
+        **design_inputs(),
         # the coprod modules this step runs: a change to them reruns it
         code=sources("descriptives", shallow=("runner",)),
         table=res("clean/survey.parquet"),
-        **design_inputs(),
     output:
-        prevalence=report(res("descriptives/prevalence.csv"), category="Descriptives",
-                          caption="../report/descriptives.rst", labels={"table": "prevalence"}),
-        descriptives=report(res("descriptives/descriptives.csv"), category="Descriptives",
-                            caption="../report/descriptives.rst",
-                            labels={"table": "descriptives"}),
+        prevalence=report(
+            res("descriptives/prevalence.csv"),
+            category="Descriptives",
+            caption="../report/descriptives.rst",
+            labels={"table": "prevalence"},
+        ),
+        descriptives=report(
+            res("descriptives/descriptives.csv"),
+            category="Descriptives",
+            caption="../report/descriptives.rst",
+            labels={"table": "descriptives"},
+        ),
+    log:
+        logpath("report/descriptives.log"),
+    benchmark:
+        res("benchmarks/descriptives.tsv")
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=lambda wc, input: 1000 + 100 * int(input.size_mb),
+        runtime=lambda wc, input: 10 + 10 * int(input.size_mb),
     params:
         outcomes=BINARY_OUTCOMES,
         variables=REPORT["descriptives"]["variables"],
         design=design_params(),
         conf_level=config["models"]["conf_level"],
-    threads: 1
-    resources:
-        mem_mb=lambda wc, input: 1000 + 100 * int(input.size_mb),
-        runtime=lambda wc, input: 10 + 10 * int(input.size_mb),
-    benchmark:
-        res("benchmarks/descriptives.tsv")
-    log:
-        logpath("report/descriptives.log"),
-    conda:
-        ENV
     script:
         "../../scripts/descriptives.py"
 
@@ -96,22 +119,22 @@ rule figures:
         table=res("clean/survey.parquet"),
     output:
         **FIGURE_OUTPUTS,
-    params:
-        settings=REPORT["figures"],
-        conf_level=config["models"]["conf_level"],
-        subject=REPORT["subject"],
-        weighted=WEIGHTED,
-        **MODEL_SETTINGS,
+    log:
+        logpath("report/figures.log"),
+    benchmark:
+        res("benchmarks/figures.tsv")
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=lambda wc, input: 1000 + 50 * int(input.size_mb),
         runtime=20,
-    benchmark:
-        res("benchmarks/figures.tsv")
-    log:
-        logpath("report/figures.log"),
-    conda:
-        ENV
+    params:
+        **MODEL_SETTINGS,
+        settings=REPORT["figures"],
+        conf_level=config["models"]["conf_level"],
+        subject=REPORT["subject"],
+        weighted=WEIGHTED,
     script:
         "../../scripts/figures.py"
 
@@ -129,23 +152,23 @@ rule tables:
         table=res("clean/survey.parquet"),
     output:
         **TABLE_OUTPUTS,
+    log:
+        logpath("report/tables.log"),
+    benchmark:
+        res("benchmarks/tables.tsv")
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=lambda wc, input: 1000 + 50 * int(input.size_mb),
+        runtime=20,
     params:
+        **MODEL_SETTINGS,
         settings=REPORT["tables"],
         subject=REPORT["subject"],
         contrast_outcomes=config["models"].get("contrast", []),
         conf_level=config["models"]["conf_level"],
         weighted=WEIGHTED,
-        **MODEL_SETTINGS,
-    threads: 1
-    resources:
-        mem_mb=lambda wc, input: 1000 + 50 * int(input.size_mb),
-        runtime=20,
-    benchmark:
-        res("benchmarks/tables.tsv")
-    log:
-        logpath("report/tables.log"),
-    conda:
-        ENV
     script:
         "../../scripts/tables.py"
 
@@ -163,27 +186,34 @@ if SCALES:
             tests=res("models/tests.csv"),
             table=res("clean/survey.parquet"),
         output:
-            **{f"{s}_{f}": table_file(s, f) for s in ROBUST["tables"] for f in TABLE_FORMATS},
-            **{f"{s}_{f}": res(f"figures/{s}.{f}")
-               for s in ROBUST["figures"] for f in FIGURE_FORMATS},
+            **{
+                f"{s}_{f}": table_file(s, f)
+                for s in ROBUST["tables"]
+                for f in TABLE_FORMATS
+            },
+            **{
+                f"{s}_{f}": res(f"figures/{s}.{f}")
+                for s in ROBUST["figures"]
+                for f in FIGURE_FORMATS
+            },
+        log:
+            logpath("report/robustness.log"),
+        benchmark:
+            res("benchmarks/robustness.tsv")
+        conda:
+            ENV
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=10,
         params:
+            **MODEL_SETTINGS,
             scales=SCALES,
             families=PROJECT["families"],
             sample=REPORT["figures"]["forest_sample"],
             conf_level=config["models"]["conf_level"],
             digits=REPORT["tables"]["digits"],
             figure_settings=REPORT["figures"],
-            **MODEL_SETTINGS,
-        threads: 1
-        resources:
-            mem_mb=1000,
-            runtime=10,
-        benchmark:
-            res("benchmarks/robustness.tsv")
-        log:
-            logpath("report/robustness.log"),
-        conda:
-            ENV
         script:
             "../../scripts/robustness.py"
 
@@ -201,25 +231,27 @@ if MI:
             table=res("clean/survey.parquet"),
         output:
             **{f"imputation_{f}": table_file("imputation", f) for f in TABLE_FORMATS},
+        log:
+            logpath("report/mi_table.log"),
+        benchmark:
+            res("benchmarks/mi_table.tsv")
+        conda:
+            ENV
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=10,
         params:
+            **{
+                k: MODEL_SETTINGS[k]
+                for k in ("words", "covariates", "reference_levels", "levels")
+            },
             outcomes=MI_OUTCOMES,
             sample=REPORT["figures"]["forest_sample"],
             conf_level=config["models"]["conf_level"],
             digits=REPORT["tables"]["digits"],
             m=config["imputation"]["m"],
             notice=REPORT["notice"],
-            **{k: MODEL_SETTINGS[k] for k in ("words", "covariates", "reference_levels",
-                                              "levels")},
-        threads: 1
-        resources:
-            mem_mb=1000,
-            runtime=10,
-        benchmark:
-            res("benchmarks/mi_table.tsv")
-        log:
-            logpath("report/mi_table.log"),
-        conda:
-            ENV
         script:
             "../../scripts/mi_table.py"
 
@@ -232,21 +264,24 @@ if SPEC_CLAIMS:
             code=sources("speccurve", shallow=("runner",)),
             table=res("models/specifications.csv"),
         output:
-            **{f"spec_{c}_{f}": res(f"figures/spec_{c}.{f}")
-               for c in SPEC_CLAIMS for f in FIGURE_FORMATS},
-        params:
-            claims=SPEC_CLAIMS,
-            settings={**REPORT["figures"], "conf_level": config["models"]["conf_level"]},
+            **{
+                f"spec_{c}_{f}": res(f"figures/spec_{c}.{f}")
+                for c in SPEC_CLAIMS
+                for f in FIGURE_FORMATS
+            },
+        log:
+            logpath("report/speccurve.log"),
+        benchmark:
+            res("benchmarks/speccurve.tsv")
+        conda:
+            ENV
         threads: 1
         resources:
             mem_mb=1000,
             runtime=10,
-        benchmark:
-            res("benchmarks/speccurve.tsv")
-        log:
-            logpath("report/speccurve.log"),
-        conda:
-            ENV
+        params:
+            claims=SPEC_CLAIMS,
+            settings={**REPORT["figures"], "conf_level": config["models"]["conf_level"]},
         script:
             "../../scripts/speccurve.py"
 
@@ -256,14 +291,24 @@ if FINDINGS:
 
     rule findings:
         input:
+            **(
+                {
+                    "coefficients_mi": res("models/coefficients_mi.csv"),
+                    "vcov_mi": res("models/vcov_mi.csv"),
+                }
+                if MI
+                else {}
+            ),
+            **(
+                {"specifications": res("models/specifications.csv")}
+                if SPEC_CLAIMS
+                else {}
+            ),
             # the coprod modules this step runs: a change to them reruns it
             code=sources("findings", shallow=("runner",)),
             findings=REPORT["findings"],
             coefficients=res("models/coefficients.csv"),
             vcov=res("models/vcov.csv"),
-            **({"coefficients_mi": res("models/coefficients_mi.csv"),
-                "vcov_mi": res("models/vcov_mi.csv")} if MI else {}),
-            **({"specifications": res("models/specifications.csv")} if SPEC_CLAIMS else {}),
             fit=res("models/fit.csv"),
             contrast=res("models/contrast.csv"),
         output:
@@ -271,8 +316,21 @@ if FINDINGS:
             csv=res("tables/findings.csv"),
             data=table_file("findings", "data"),
             tex=res("tables/findings.tex"),
-            html=report(res("tables/findings.html"), category="Findings check",
-                        caption="../report/findings.rst"),
+            html=report(
+                res("tables/findings.html"),
+                category="Findings check",
+                caption="../report/findings.rst",
+            ),
+        log:
+            logpath("report/findings.log"),
+        benchmark:
+            res("benchmarks/findings.tsv")
+        conda:
+            ENV
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=10,
         params:
             outcomes=BINARY_OUTCOMES,
             covariates=config["models"]["covariates"],
@@ -286,33 +344,33 @@ if FINDINGS:
             group=GROUPING["column"],
             scales=SCALES,
             families=PROJECT["families"],
-        threads: 1
-        resources:
-            mem_mb=1000,
-            runtime=10,
-        benchmark:
-            res("benchmarks/findings.tsv")
-        log:
-            logpath("report/findings.log"),
-        conda:
-            ENV
         script:
             "../../scripts/findings.py"
 
 
 rule report_html:
     input:
+        **(
+            {
+                "findings_table": res("tables/findings.html"),
+                "findings_checked": res("tables/findings_check.csv"),
+            }
+            if FINDINGS
+            else {}
+        ),
+        **({"cuts": res("models/cuts.csv")} if ROBUST["tables"] else {}),
+        **({"imputation_table": res("tables/imputation.html")} if MI else {}),
+        **design_inputs(),
+        # hashed in the methods section: the data, the codebook, the claims and the config
         # the coprod modules this step runs: a change to them reruns it
         code=sources("report", shallow=("runner",)),
         figures=expand(res("figures/{stem}.png"), stem=FIGURES),
-        tables=expand(res("tables/{stem}.html"), stem=[t for t in TABLES if t != "cleaning"]),
+        tables=expand(
+            res("tables/{stem}.html"), stem=[t for t in TABLES if t != "cleaning"]
+        ),
         cleaning_table=res("tables/cleaning.html"),
-        **({"findings_table": res("tables/findings.html"),
-            "findings_checked": res("tables/findings_check.csv")} if FINDINGS else {}),
         robustness_tables=expand(res("tables/{stem}.html"), stem=ROBUST["tables"]),
         robustness_figures=expand(res("figures/{stem}.png"), stem=ROBUST["figures"]),
-        **({"cuts": res("models/cuts.csv")} if ROBUST["tables"] else {}),
-        **({"imputation_table": res("tables/imputation.html")} if MI else {}),
         spec_figures=expand(res("figures/spec_{c}.png"), c=list(SPEC_CLAIMS)),
         prevalence=res("descriptives/prevalence.csv"),
         coefficients=res("models/coefficients.csv"),
@@ -322,28 +380,34 @@ rule report_html:
         cleaning_summary=res("clean/cleaning_summary.csv"),
         table=res("clean/survey.parquet"),
         codebook=config["data"]["codebook"],
-        **design_inputs(),
-        # hashed in the methods section: the data, the codebook, the claims and the config
-        hashed=[*raw_files(), config["data"]["codebook"], *([FINDINGS] if FINDINGS else []),
-                *design_inputs().values(),
-                *dict.fromkeys(os.path.relpath(f) for f in workflow.configfiles)],
+        hashed=[
+            *raw_files(),
+            config["data"]["codebook"],
+            *([FINDINGS] if FINDINGS else []),
+            *design_inputs().values(),
+            *dict.fromkeys(os.path.relpath(f) for f in workflow.configfiles),
+        ],
     output:
-        report(res("report.html"), category="Report", caption="../report/report_html.rst"),
-    params:
-        config={k: config.get(k, {}) for k in ("data", "cleaning", "design", "models", "report",
-                                                "groups")},
-        grouping={**GROUPING, "effects": config["models"]["group_effects"]},
-        figure_names=FIGURES,
-        table_names=[t for t in TABLES if t != "cleaning"],
+        report(
+            res("report.html"), category="Report", caption="../report/report_html.rst"
+        ),
+    log:
+        logpath("report/report_html.log"),
+    benchmark:
+        res("benchmarks/report_html.tsv")
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=lambda wc, input: 1000 + 50 * int(input.size_mb),
         runtime=20,
-    benchmark:
-        res("benchmarks/report_html.tsv")
-    log:
-        logpath("report/report_html.log"),
-    conda:
-        ENV
+    params:
+        config={
+            k: config.get(k, {})
+            for k in ("data", "cleaning", "design", "models", "report", "groups")
+        },
+        grouping={**GROUPING, "effects": config["models"]["group_effects"]},
+        figure_names=FIGURES,
+        table_names=[t for t in TABLES if t != "cleaning"],
     script:
         "../../scripts/report.py"

@@ -7,12 +7,12 @@
 rule simulate_raw:
     output:
         quirks=res("simulated/quirks.json"),
-    params:
-        seed=config["simulation"]["seed"],
-        outdir=config["simulation"]["outdir"],
     log:
         logpath("simulate_raw.log"),
     conda:
         ENV
+    params:
+        seed=config["simulation"]["seed"],
+        outdir=config["simulation"]["outdir"],
     script:
         "../../scripts/simulate.py"
