@@ -138,7 +138,11 @@ def test_content_of_summary_findings_and_methods(report):
     words = " ".join(page.text)
     assert "These data are synthetic" in words
     assert "Claims checked: of 7, 5 supported" in words
-    assert "Collective co-production, any domain (all countries (pooled) model): the covariate with the largest |t| (country effects aside) is Self-efficacy" in words
+    assert ("In the all countries (pooled) model of collective co-production, any domain, "
+            "Self-efficacy (1-4) has the largest |t| of the covariates (country effects aside)"
+            in words)
+    assert re.search(r'has the largest \|t\|.*?\(<a class="xref" href="#fig-forest_pooled">'
+                     r"Figure \d+</a>\)", text)
     assert "1 failed (collective_any / FR)" in words
     assert "Older people are more likely to co-produce individually." in words
     assert "supported when the 95% confidence interval of its odds ratio lies entirely" in words
@@ -326,7 +330,8 @@ def test_report_without_findings_has_no_findings_section(tmp_path):
     assert "findings" not in page.ids and "verdict-rule" not in page.ids
     assert "Claims checked" not in words and "Findings check" not in words
     assert [i for i in page.ids if i in SECTIONS] == [s for s in SECTIONS if s != "findings"]
-    assert "Individual co-production, any domain (all countries (pooled) model): the covariate with the largest |t|" in words
+    assert ("In the all countries (pooled) model of individual co-production, any domain, "
+            in words) and "has the largest |t|" in words
 
 
 def test_one_group_says_a_share_not_a_range(tmp_path):
@@ -474,7 +479,8 @@ def test_the_rows_can_be_called_what_they_are():
     assert "share of schools with each outcome" in figure_caption("prevalence", unit="schools")
     prev = pd.DataFrame({"outcome": ["y", "y"], "group": ["A", "B"], "estimate": [0.2, 0.4]})
     (line,) = _prevalence_lines(prev, ["y"], words, {}, True)
-    assert line.endswith("20% (A) to 40% (B) of schools (weighted).")
+    assert line.endswith('20% (A) to 40% (B) of schools (weighted) '
+                         '<a class="xref" href="#fig-prevalence"></a>.')
 
 
 def test_key_findings_say_when_a_contrast_failed():

@@ -380,6 +380,12 @@ def sibling_files(path, base) -> list[tuple[str, str]]:
             for q in [p, *found] if q.exists()]
 
 
+def xref(target: str) -> str:
+    """A cross-reference to a figure (fig-<name>) or a table (table-<name>): "Figure 3",
+    numbered when the page is finished (a target the page lacks leaves no trace)."""
+    return f'<a class="xref" href="#{esc(target)}"></a>'
+
+
 def _finish_page(body: str, table_files: dict) -> tuple[str, str]:
     """Number the figures and tables in reading order, add each table's file links and mark
     wide tables (printed landscape); return (contents, body). Post-processing the assembled
@@ -396,6 +402,17 @@ def _finish_page(body: str, table_files: dict) -> tuple[str, str]:
 
     body = re.sub(r"<figcaption>", figure, body)
     body = re.sub(r'<table class="coprod-table"[^>]*>\s*<caption>', table, body)
+    numbers = {fid: f"Figure {k}" for k, fid in
+               enumerate(re.findall(r'<figure id="([^"]+)"', body), start=1)}
+    numbers.update({tid: f"Table {k}" for k, tid in enumerate(
+        re.findall(r'<table class="coprod-table" id="([^"]+)"', body), start=1)})
+
+    def resolve(m):
+        name = numbers.get(html.unescape(m.group(1)))
+        return f'<a class="xref" href="#{m.group(1)}">{name}</a>' if name else ""
+
+    body = re.sub(r'\s?\(?<a class="xref" href="#([^"]+)"></a>\)?', lambda m: (
+        f" ({resolve(m)})" if resolve(m) else ""), body)
 
     def wrap(m):
         block, name = m.group(0), m.group(2)
@@ -506,7 +523,7 @@ def _prevalence_lines(prev, compare, words, labels, weighted) -> list[str]:
         elif len(p):
             lo, hi = p.loc[p["estimate"].idxmin()], p.loc[p["estimate"].idxmax()]
             out.append(f"{esc(_name(o, words, labels))}: {share(lo)} ({esc(lo['group'])}) to "
-                       f"{share(hi)} ({esc(hi['group'])}){tail}")
+                       f"{share(hi)} ({esc(hi['group'])}){tail[:-1]} {xref('fig-prevalence')}.")
     return out
 
 
@@ -521,14 +538,16 @@ def _correlate_lines(coefs, compare, sample, words, labels, group_column, stat) 
         if len(c):
             r = c.loc[c["statistic"].abs().idxmax()]
             includes_one = r["or_conf_low"] <= 1 <= r["or_conf_high"]
-            out.append(f"{esc(_name(o, words, labels))} ({esc(word(sample, words))} model): "
-                       f"the covariate with the largest |{stat}|"
+            out.append(f"In the {esc(word(sample, words))} model of "
+                       f"{esc(_name(o, words, labels)[:1].lower() + _name(o, words, labels)[1:])}"
+                       f", {esc(r['label'] or r['term'])} has the largest |{stat}| of the "
+                       "covariates"
                        + (f" ({esc(group_column)} effects aside)" if (
                            coefs["variable"] == group_column).any() else "")
-                       + f" is {esc(r['label'] or r['term'])}, odds ratio "
+                       + ": odds ratio "
                        f"{fmt_ci(r['odds_ratio'], r['or_conf_low'], r['or_conf_high'])}"
                        + ("; its interval includes 1, as do all others" if includes_one
-                          else "") + ".")
+                          else "") + f" {xref(f'fig-forest_{sample}')}.")
     return out
 
 
@@ -539,7 +558,8 @@ def _claim_lines(checked) -> list[str]:
 
     counts = checked["verdict"].value_counts()
     parts = [f"{int(counts.get(v, 0))} {v}" for v in VERDICTS if counts.get(v, 0)]
-    out = [f"Claims checked: of {len(checked)}, " + ", ".join(parts) + "."]
+    out = [f"Claims checked: of {len(checked)}, " + ", ".join(parts)
+           + f" {xref('table-findings')}."]
     doubtful = ["contradicted", "inconclusive", "different", "not estimated"]
     for _, r in checked[checked["verdict"].isin(doubtful)].iterrows():
         out.append(f"{esc(r['verdict'].capitalize())}: {esc(r['claim'])}")
