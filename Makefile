@@ -28,9 +28,11 @@ test: venv
 test-fast: venv
 	COPROD_TEST_FAST=1 $(BIN)/python -m pytest -q -n $(CORES) -m "not pipeline"
 
-# ruff (rules in pyproject.toml) on the code; snakefmt and Snakemake's own lint on the workflow
+# ruff and mypy (settings in pyproject.toml) on the code; snakefmt and Snakemake's own lint
+# on the workflow
 lint: venv
 	$(BIN)/ruff check src scripts tests tools benchmarks
+	$(BIN)/mypy
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 	$(BIN)/snakemake --lint
 

@@ -14,7 +14,7 @@ given, the grand total, which every margin must then match).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -90,6 +90,7 @@ class Greg:
 
     A: np.ndarray   # (n, q) model matrix times sqrt(old weights)
     w: np.ndarray   # (n,) g * sqrt(old weights)
+    Q: np.ndarray = field(init=False, repr=False)  # orthonormal basis of A (set below)
 
     def __post_init__(self):  # the projection's orthonormal basis, once per design
         object.__setattr__(self, "Q", np.linalg.qr(self.A)[0])

@@ -36,7 +36,8 @@ IMPUTATION_COLUMNS = ["imputation", "row", "variable", "value"]
 def _encode(table: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, dict]:
     """Numeric columns for MICE (safe names c0, c1, ...): numbers as they are, categories as
     level codes; and how to decode each back."""
-    out, decode = {}, {}
+    out: dict[str, np.ndarray] = {}
+    decode: dict[str, tuple[str, list | None]] = {}
     for i, c in enumerate(columns):
         s = table[c]
         key = f"c{i}"

@@ -227,7 +227,7 @@ def read_results(path, kind: str | None = None) -> pd.DataFrame:
         df = pd.read_csv(path, keep_default_na=False, na_values=[""])
     except pd.errors.EmptyDataError:
         df = pd.DataFrame()
-    for col in RESULT_COLUMNS.get(kind, []):
+    for col in RESULT_COLUMNS.get(kind or "", []):
         if col not in df.columns:
             df[col] = pd.Series(dtype=object if col in _TEXT_COLUMNS else float, index=df.index)
     for col in ("term", "variable", "level", "label", "sample", "outcome", "message", "flag"):

@@ -329,7 +329,7 @@ def fit_olr_matrix(X: np.ndarray, y: np.ndarray, levels: list[str], rows: np.nda
     if model_based:
         cov = H_inv
         df_resid = len(y) - p - q
-    elif replicate:
+    elif isinstance(design, ReplicateDesign):  # (not `replicate`: the type checker narrows)
         thetas, bad = _replicate_fits(X, y, design.rows_of(rows), theta, q)
         if bad:
             flags.append({"flag": "replicate_non_convergence",
@@ -434,6 +434,7 @@ def fit_svy_olr(data: pd.DataFrame, formula: str, *, design: SurveyDesign,
     mf = build_model_frame(frame, f"{code_col} ~ {rhs}",
                            subset=None if whole else in_domain, binary=False)
     rows = mf.complete
+    assert mf.y is not None  # a formula with an outcome
     present, y = np.unique(mf.y.astype(np.int64), return_inverse=True)
     if len(present) < 3:
         raise ModelError(f"ordinal outcome {outcome!r} has {len(present)} observed level(s) in "

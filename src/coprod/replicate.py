@@ -168,7 +168,7 @@ def replicate_columns(data: pd.DataFrame, spec, key: str = "design.replicates") 
     return list(spec)
 
 
-def make_replicate_design(data: pd.DataFrame, *, weights: str, replicates, type: str,
+def make_replicate_design(data: pd.DataFrame, *, weights: str, replicates, type: str | None,
                           scale: float | None = None, rscales=None, rho: float | None = None,
                           mse: bool = False, combined: bool = True, deff: str = "srswor",
                           keep_data: bool = False) -> ReplicateDesign:

@@ -15,6 +15,7 @@ import html
 import logging
 import platform
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from importlib.resources import files
@@ -342,7 +343,7 @@ def _ul(items) -> str:
     return "<ul>\n" + "\n".join(f"<li>{i}</li>" for i in items) + "\n</ul>"
 
 
-def figure_html(name: str, png: bytes, caption: str, files: list[tuple[str, str]] = (),
+def figure_html(name: str, png: bytes, caption: str, files: Sequence[tuple[str, str]] = (),
                 alt: str | None = None) -> str:
     """A figure with the PNG embedded (the page stays self-contained); ``files`` [(format,
     relative path)] link the image to its full-size file and list every format's file;
@@ -355,7 +356,7 @@ def figure_html(name: str, png: bytes, caption: str, files: list[tuple[str, str]
             f'</figure>' + (f"\n{files_line(files)}" if files else ""))
 
 
-def files_line(files: list[tuple[str, str]]) -> str:
+def files_line(files: Sequence[tuple[str, str]]) -> str:
     return ('<p class="files">Files: ' + " \u00b7 ".join(
         f'<a href="{esc(href)}">{esc(label)}</a>' for label, href in files) + "</p>")
 

@@ -256,7 +256,7 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
     if model_based:
         cov = A_inv
         df_resid = n_used - p
-    elif replicate:
+    elif isinstance(design, ReplicateDesign):  # (not `replicate`: the type checker narrows)
         thetas, bad = replicate_fits(X, y, design.rows_of(rows), beta, family=family)
         if bad:
             flags.append({"flag": "replicate_non_convergence",
@@ -447,6 +447,7 @@ def fit_svy_logit(data, formula=None, *, design: SurveyDesign | None = None,
         X = np.asfortranarray(X[:, keep])
     terms = terms.iloc[keep].reset_index(drop=True)
     names = terms["term"].tolist()
+    assert y is not None and mf.outcome is not None  # a formula with an outcome
     if family is not LOGIT:
         _check_counts(y, mf.outcome)
     res = fit_matrix(X, y, rows, design, names, model_based=model_based, conf_level=conf_level,

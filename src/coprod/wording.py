@@ -61,7 +61,7 @@ def lower_word(text) -> str:
 
 def outcome_words(outcome: str, words: dict | None = None, labels: dict | None = None) -> str:
     """Short words for an outcome: 'Individual, any domain' (from <kind>_<domain>)."""
-    if outcome in (words or {}):
+    if words and outcome in words:
         return str(words[outcome])
     kind, domain = split_outcome(outcome)
     if domain and kind in (words or {}):
