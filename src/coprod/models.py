@@ -111,7 +111,8 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
     and a read of the clean table per model). Each model still fails on its own.
     ``families``: {outcome: "logit" | "ordinal" | "count"} (default logit); ``joint_tests``:
     named groups of covariates tested jointly in every model. ``margins=False``: the
-    coefficients and fit only (no AMEs, predictions, binary cuts; what each imputation needs).
+    coefficients, fit and covariance only (no AMEs, predictions, binary cuts or joint tests:
+    what an imputed dataset or a specification needs).
     """
     covs = sample_covariates(covariates, sample, table, group_effects)
     df = model_frame(table, list(outcomes), covs, reference_levels)
@@ -198,10 +199,13 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
             p = al.restore_frame((ordinal_predictions if ordinal else predict_margins)(res, grid))
             p.insert(0, "grid", name)
             preds.append(p)
-    groups = {name: [al[v] for v in variables if v in covs]
-              for name, variables in (joint_tests or {}).items()}
-    tests = al.restore_frame(term_tests(res, {k: v for k, v in groups.items() if v}))
-    tests.insert(1, "label", tests["test"].map(lambda t: labels.get(t, t)))
+    if margins:
+        groups = {name: [al[v] for v in variables if v in covs]
+                  for name, variables in (joint_tests or {}).items()}
+        tests = al.restore_frame(term_tests(res, {k: v for k, v in groups.items() if v}))
+        tests.insert(1, "label", tests["test"].map(lambda t: labels.get(t, t)))
+    else:  # an imputed dataset's or a specification's fit: only what is combined or judged
+        tests = pd.DataFrame(columns=["test", "label"])
     cuts = _binary_cuts(res, frame, al, formula, opts, coefs, labels) if ordinal and margins \
         else pd.DataFrame(columns=CUT_COLUMNS)
     predictions = pd.concat(preds, ignore_index=True) if preds else pd.DataFrame({"grid": []})
