@@ -1024,8 +1024,9 @@ def _overview_tables(fit, ame, cleaning_summary, *, config: dict, settings: dict
                                  group_column=grouping["column"], words=words, labels=labels)
         parts.append(to_html(flow, table_id="sample_flow",
                              caption="The analytic sample: from the rows read to each model",
-                             note="A respondent missing a model variable stays in the design "
-                                  "(outside the model's domain); one may miss several."))
+                             note=f"{settings.get('notice') or ''} A respondent missing a "
+                                  "model variable stays in the design (outside the model's "
+                                  "domain); one may miss several.".strip()))
     status = model_status_table(fit_t, words=words, labels=labels)
     n_ok = int((fit_t["status"] == "ok").sum()) if len(fit_t) else 0
     lead = (f"<p>{len(fit_t)} models: {n_ok} ok, {len(status)} flagged or failed, each listed "
@@ -1033,7 +1034,8 @@ def _overview_tables(fit, ame, cleaning_summary, *, config: dict, settings: dict
             "statistics and flags).</p>")
     if len(status):
         parts.append(to_html(status, table_id="model_status",
-                             caption="Models flagged or failed, with the reason"))
+                             caption="Models flagged or failed, with the reason",
+                             note=settings.get("notice") or ""))
     out["sample"] = "\n".join(['<section id="models-overview">',
                                "<h2>Who is in the models, and how did each go?</h2>", lead,
                                *[f'<div class="table-wrap">\n{p}</div>' for p in parts],
