@@ -522,7 +522,9 @@ def groups_forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, samples: lis
     sub_all = coefs[coefs["sample"].astype(str).isin([str(x) for x in samples])]
     rows = _rows_or_covariates(sub_all, covariates, reference_levels, levels, labels, words)
     names = short_names(outcomes, words, labels)
-    ncols = min(len(samples), 3 if len(rows) < 12 else 2)
+    # up to five groups side by side (the labels once, at the left), so that the figure fits a
+    # page; more groups wrap into further rows of five
+    ncols = min(len(samples), 5)
     nrows = int(np.ceil(len(samples) / ncols))
     fig, axes = _new_figure(0.5 + nrows * (0.7 + 0.16 * len(rows)), s,
                             f"Correlates of {s['subject']} by {lower_word(group_label)}: "
@@ -550,9 +552,13 @@ def groups_forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, samples: lis
         ax.set_title(word(smp, words) + (" †" if notes else ""), loc="left", fontweight="bold")
     for ax in axes.flat[len(samples):]:
         ax.set_visible(False)
+    label = axes.flat[0].get_xlabel()
+    for ax in axes.flat:  # one axis title, under the middle panel of the narrow ones
+        ax.set_xlabel("")
+    axes[-1, (ncols - 1) // 2].set_xlabel(label)
     fig.legend(*_unique_handles(axes.flat[: len(samples)]), loc="outside lower center",
                ncols=len(outcomes))
-    _log_ticks(axes, 0.09 * ncols)
+    _log_ticks(axes, 0.07 * min(ncols, 4))
     return fig
 
 
