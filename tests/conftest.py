@@ -76,12 +76,19 @@ def shared_run(tmp_path_factory, name: str, *args: str, env: dict | None = None)
     if os.environ.get("PYTEST_XDIST_WORKER"):
         root = root.parent  # the session's folder, above each worker's own
     work, done = root / f"shared-{name}" / "coprod", root / f"shared-{name}.done"
+    failed = root / f"shared-{name}.failed"
     with open(root / f"shared-{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        if failed.exists():  # another worker's run failed: say so, do not run it again
+            raise AssertionError(failed.read_text(encoding="utf-8"))
         if not done.exists():
             shutil.rmtree(work.parent, ignore_errors=True)
             copy_project(work)
-            snakemake(work, "--cores", "2", *args, env=env)
+            try:
+                snakemake(work, "--cores", "2", *args, env=env)
+            except BaseException as exc:
+                failed.write_text(f"the shared {name} run failed: {exc}", encoding="utf-8")
+                raise
             done.touch()
     return work
 

@@ -221,7 +221,8 @@ def test_odds_ratios_in_words():
     from coprod.findings import odds_words
 
     assert odds_words(1.60, 1.38, 1.87) == "60% higher odds (38% to 87% higher)"
-    assert odds_words(0.70, 0.55, 0.90) == "30% lower odds (45% to 10% lower)"
+    assert odds_words(0.70, 0.55, 0.90) == "30% lower odds (10% to 45% lower)"
+    assert odds_words(1.2, float("nan"), 1.5) == "" and odds_words(1.2, 0.5, float("inf")) == ""
     assert odds_words(1.03, 0.83, 1.26) == "3% higher odds (17% lower to 26% higher)"
     assert odds_words(1.002, 0.9, 1.1) == "the same odds (10% lower to 10% higher)"
 

@@ -27,6 +27,14 @@ def test_the_flow_accounts_for_every_row():
         "15 excluded for a missing value: age 10, Self-efficacy 6"
 
 
+def test_a_group_s_flow_counts_that_group_only():
+    t = sample_flow_table(SUMMARY, FIT, sample="UK", outcomes=["y2"], group_column="country")
+    step = t.set_index("Step")
+    assert step.loc["Rows read", "Respondents"] == "100"
+    assert step.loc["Kept (the clean table)", "Respondents"] == "98"
+    assert step.loc["In the model: y2 (UK)", "Respondents"] == "90"
+
+
 def test_every_model_not_ok_is_listed_with_its_reason():
     t = model_status_table(FIT)
     assert t["Model"].tolist() == ["y2 (pooled)", "y1 (UK)"]

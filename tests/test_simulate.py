@@ -251,8 +251,10 @@ def test_block_dont_know_is_missing_at_random_given_outcomes_age_and_education()
     sims = S.simulate_survey(seed=777, n_total=60_000)
     t = pd.concat([s.truth for s in sims.values()], ignore_index=True)
     full = pd.concat([s.complete for s in sims.values()], ignore_index=True)
-    raw = pd.concat([s.raw.drop_duplicates() for s in sims.values()], ignore_index=True)
-    assert len(raw) == len(t)
+    # one raw row per respondent, in the truth's order (a duplicated record may come first)
+    raw = pd.concat([s.raw.drop_duplicates().sort_values("RESPID") for s in sims.values()],
+                    ignore_index=True)
+    assert len(raw) == len(t) and (raw["RESPID"].to_numpy() == t["respondent_id"]).all()
     for stem, var in (("efficacy", "self_efficacy"), ("performance", "performance")):
         items = [S.raw_name("UK", f"{stem}_{d}") for d in S.DOMAINS]  # the same in every file
         # a block is missing when all three items carry a don't-know code (country codes differ)

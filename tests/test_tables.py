@@ -461,11 +461,17 @@ def test_table_data_puts_the_numbers_in_columns():
     df = pd.DataFrame({"variable": ["Age", "Education", "Gender", "Gender"],
                        "level": ["", "", "man", "woman"],
                        "A": ["1.03 [1.02, 1.04]", "F(2, 851) = 0.58, p = 0.558", "ref.",
-                             "\u22120.20 [\u22120.50, 0.10]**"]})
-    t = T.table_data(df).set_index(["variable", "level"])
+                             "\u22120.20 [\u22120.50, 0.10]**"],
+                       "B": ["3.21 (p < 0.001)", "F(3, 40) = 9.10, p < 0.001", "", ""]})
+    full = T.table_data(df).set_index(["variable", "level"])
+    t = full[full["column"] == "A"]
     assert t.loc[("Age", ""), ["estimate", "conf_low", "conf_high"]].tolist() == [1.03, 1.02, 1.04]
     assert t.loc[("Education", ""), ["estimate", "df_num", "df_den", "p_value"]].tolist() == \
         [0.58, 2, 851, 0.558]
     assert pd.isna(t.loc[("Gender", "man"), "estimate"]) and t.loc[("Gender", "man"), "text"] == "ref."
     assert t.loc[("Gender", "woman"), ["estimate", "conf_low", "conf_high"]].tolist() == \
         [-0.2, -0.5, 0.1]
+    b = full[full["column"] == "B"]
+    assert b.loc[("Age", ""), ["estimate", "p_below"]].tolist() == [3.21, 0.001]
+    assert pd.isna(b.loc[("Age", ""), "p_value"])  # a bound, not a value
+    assert b.loc[("Education", ""), ["estimate", "df_num", "p_below"]].tolist() == [9.1, 3, 0.001]

@@ -457,13 +457,19 @@ def _spec_cell(r) -> str:
 
 
 def odds_words(ratio: float, low: float, high: float) -> str:
-    """An odds ratio and its interval in words: "60% higher odds (38% to 87% higher)"."""
+    """An odds ratio and its interval in words: "60% higher odds (38% to 87% higher)"; empty
+    when a number is missing or infinite."""
+    if not np.all(np.isfinite([ratio, low, high])):
+        return ""
+
     def change(x: float) -> str:
         if round(abs(x - 1) * 100) == 0:
             return "0%"
         return f"{abs(x - 1) * 100:.0f}% {'higher' if x > 1 else 'lower'}"
 
     lo, hi = change(low), change(high)
+    if lo.split()[-1] == hi.split()[-1] == "lower":  # the smaller change first
+        lo, hi = hi, lo
     if lo.split()[-1] == hi.split()[-1] and lo != "0%":  # both higher or both lower
         lo = lo.split()[0]
     return f"{change(ratio)} odds ({lo} to {hi})".replace("0% odds", "the same odds")

@@ -351,7 +351,10 @@ def find_separation(X: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     # the cone spans the null space of the rows no direction separates
     tight = As[~strict]
     if len(tight):
-        _, sv, vt = np.linalg.svd(tight, full_matrices=True)
+        # the null space of the (m, p) rows is that of their (p, p) triangular factor: no
+        # m x m matrix for a large survey
+        small = np.linalg.qr(tight, mode="r") if len(tight) > p else tight
+        _, sv, vt = np.linalg.svd(small, full_matrices=True)
         rank = int((sv > 1e-9 * max(sv.max(), 1.0)).sum())
         basis = vt[rank:]
     else:

@@ -30,8 +30,11 @@ def sample_flow_table(summary: pd.DataFrame, fit: pd.DataFrame, *, sample: str,
                       outcomes: list[str], group_column: str, words: dict | None = None,
                       labels: dict | None = None) -> pd.DataFrame:
     """The analytic sample: rows read, dropped by reason and kept (per group, from the cleaning
-    summary), then the respondents in each model of ``sample`` and who was excluded for which
-    missing variable (fit ``excluded_by``; a respondent may miss several)."""
+    summary; only ``sample``'s group when it is one), then the respondents in each model of
+    ``sample`` and who was excluded for which missing variable (fit ``excluded_by``; a
+    respondent may miss several)."""
+    if len(summary) and str(sample) in set(summary[group_column].astype(str)):
+        summary = summary[summary[group_column].astype(str) == str(sample)]
     groups = [str(g) for g in summary[group_column]] if len(summary) else []
     per = lambda col: ", ".join(  # noqa: E731
         f"{g} {fmt_count(v)}" for g, v in zip(groups, summary[col]))

@@ -25,7 +25,7 @@ import pandas as pd
 import yaml
 
 from .codebook import did_you_mean
-from .config import binary_outcomes, outcome_families
+from .config import binary_outcomes, outcome_families, slug
 from .designspec import weighted as is_weighted
 from .errors import ConfigError
 from .io import table_meta
@@ -256,8 +256,6 @@ def _expand_samples(value, groups, samples, key, errs) -> list[str]:
 def figure_names(settings: dict) -> list[str]:
     """Stems of the figures the figures rule makes (results/figures/<stem>.<format>)."""
     fs = settings["figures"]
-    from .config import slug
-
     names = ["prevalence", f"forest_{slug(fs['forest_sample'])}"]
     if fs["group_samples"]:
         names.append("forest_groups")
@@ -548,7 +546,7 @@ def _correlate_lines(coefs, compare, sample, words, labels, group_column, stat) 
                        + ": odds ratio "
                        f"{fmt_ci(r['odds_ratio'], r['or_conf_low'], r['or_conf_high'])}"
                        + ("; its interval includes 1, as do all others" if includes_one
-                          else "") + f" {xref(f'fig-forest_{sample}')}.")
+                          else "") + f" {xref('fig-forest_' + slug(sample))}.")
     return out
 
 

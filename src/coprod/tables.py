@@ -554,7 +554,8 @@ def _latex_layout(stub: list[str], columns: list[list[str]], heads: list[str]):
     return size, landscape, widths, False
 
 
-def to_latex(df: pd.DataFrame, *, caption: str, note: str = "", label: str = "") -> str:
+def to_latex(df: pd.DataFrame, *, caption: str, note: str = "", label: str = "",
+             split: bool = True) -> str:
     """A journal table: booktabs rules, a tabularx as wide as the text (the stub and text
     columns wrap, numeric columns are right-aligned and never break), the note in a
     threeparttable; a table too wide for a portrait page is set sideways (rotating), then
@@ -565,20 +566,28 @@ def to_latex(df: pd.DataFrame, *, caption: str, note: str = "", label: str = "")
     rows = list(_stub_rows(df))
     columns = [[r[3][j] for r in rows] for j in range(len(heads))]
     size, landscape, widths, fits = _latex_layout([r[0] for r in rows], columns, heads)
-    if not fits and len(heads) > 1:
+    if not fits and len(heads) > 1 and split:
         stub = ["variable", "level"] if {"variable", "level"} <= set(df.columns) else \
             [df.columns[0]]
         data = [c for c in df.columns if c not in stub]
-        half = (len(data) + 1) // 2
+        stubs = [r[0] for r in rows]
+        for k in range(2, len(data) + 1):  # the fewest parts that each fit
+            size = -(-len(data) // k)
+            chunks = [data[i:i + size] for i in range(0, len(data), size)]
+            if all(_latex_layout(stubs, [columns[data.index(c)] for c in chunk],
+                                 [heads[data.index(c)] for c in chunk])[3] for chunk in chunks):
+                break
         parts = []
-        for k, cols in enumerate((data[:half], data[half:])):
+        for k, cols in enumerate(chunks):
             part = df[stub + cols].copy()
             part.attrs = dict(df.attrs)
-            parts.append(to_latex(part, caption=caption if k == 0 else f"{caption} (continued)",
-                                  note=note if k == 1 else "",
-                                  label=label if k == 0 else f"{label}-continued"
-                                  if label else ""))
-        return parts[0] + "\n" + parts[1].split("\n", 1)[1]  # one packages comment
+            last = k == len(chunks) - 1
+            parts.append(to_latex(
+                part, caption=caption if k == 0 else f"{caption} (continued, part {k + 1})",
+                note=note if last else "", split=False,
+                label=(label if k == 0 else f"{label}-part{k + 1}") if label else ""))
+        # one packages comment, at the top
+        return "\n".join([parts[0], *[q.split("\n", 1)[1] for q in parts[1:]]])
     env = "sidewaystable" if landscape else "table"
     # the stub and the text columns share what the numeric columns leave, each by its
     # longest word (tabularx's \hsize factors, which must average 1)
@@ -655,6 +664,7 @@ _CELL_PARTS = re.compile(rf"^(?P<est>{_NUMBER})%?(?: \[(?P<lo>{_NUMBER}), (?P<hi
                          r"(?P<marks>[*\u2020]*)$")
 _TEST_PARTS = re.compile(rf"F\((?P<d1>\d+), (?P<d2>\d+)\) = (?P<est>{_NUMBER}), "
                          rf"p (?P<cmp>[=<]) (?P<p>{_NUMBER})")
+_STAT_P = re.compile(rf"^(?P<est>{_NUMBER}) \(p (?P<cmp>[=<]) (?P<p>{_NUMBER})\)$")
 
 
 def _number(text):
@@ -664,8 +674,8 @@ def _number(text):
 def table_data(df: pd.DataFrame) -> pd.DataFrame:
     """A display table as tidy data: one row per (row, column) cell with its text and, where
     the cell holds numbers, ``estimate``, ``conf_low``, ``conf_high`` (an F test: the statistic,
-    its two df and ``p_value``). The numbers as the table rounds them; the exact values are in
-    results/models/."""
+    its df and ``p_value``, or ``p_below`` for "p < 0.001"). The numbers as the table rounds
+    them; the exact values are in results/models/."""
     stub = ["variable", "level"] if {"variable", "level"} <= set(df.columns) else \
         [df.columns[0]]
     rows = []
@@ -674,18 +684,20 @@ def table_data(df: pd.DataFrame) -> pd.DataFrame:
             text = str(r[col])
             out = {**{k: r[k] for k in stub}, "column": col, "text": text, "estimate": None,
                    "conf_low": None, "conf_high": None, "df_num": None, "df_den": None,
-                   "p_value": None}
+                   "p_value": None, "p_below": None}
             m = _CELL_PARTS.match(text)
-            t = _TEST_PARTS.search(text)
+            t = _TEST_PARTS.search(text) or _STAT_P.match(text)
             if m:
                 out.update(estimate=_number(m["est"]), conf_low=_number(m["lo"]),
                            conf_high=_number(m["hi"]))
             elif t:
-                out.update(estimate=_number(t["est"]), df_num=int(t["d1"]), df_den=int(t["d2"]),
-                           p_value=_number(t["p"]))
+                out["estimate"] = _number(t["est"])
+                if "d1" in t.groupdict():
+                    out.update(df_num=int(t["d1"]), df_den=int(t["d2"]))
+                out["p_value" if t["cmp"] == "=" else "p_below"] = _number(t["p"])
             rows.append(out)
     return pd.DataFrame(rows, columns=[*stub, "column", "text", "estimate", "conf_low",
-                                       "conf_high", "df_num", "df_den", "p_value"])
+                                       "conf_high", "df_num", "df_den", "p_value", "p_below"])
 
 
 def write_table_files(df: pd.DataFrame, stem_paths: dict, *, caption: str, note: str = "",

@@ -155,7 +155,7 @@ def fmt_ci(est, lo, hi, digits: int = 2) -> str:
     if pd.isna(est):
         return NA
     d = digits
-    while d < digits + 2 and not (pd.isna(lo) or pd.isna(hi)) and lo < hi and \
+    while d < digits + 2 and not (pd.isna(lo) or pd.isna(hi)) and lo < est < hi and \
             (fmt(lo, d) == fmt(est, d) or fmt(hi, d) == fmt(est, d)):
         d += 1
     return f"{fmt(est, d)} [{fmt(lo, d)}, {fmt(hi, d)}]"
