@@ -13,6 +13,7 @@ FALSE)``); lonely PSUs as R's ``options(survey.lonely.psu)``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -39,20 +40,27 @@ class DomainMixin:
     """Domains of a design (linearisation or replicate): the rows an estimate is for, while
     the design keeps all of them."""
 
+    # provided by the designs that use this mixin (dataclass fields there)
+    weights: np.ndarray
+    data: pd.DataFrame | None
+    in_domain: np.ndarray | None
+
     def domain(self, mask):
         """The same design restricted to a domain (a boolean mask, a 0/1 column name or a
         Series over the rows); nested domains intersect."""
         if self.data is None and isinstance(mask, str):
             raise DataError("a domain by column name needs a design built with its data")
-        m = domain_mask(self.data if self.data is not None else pd.DataFrame(index=range(self.n)),
+        rows = len(self.weights)
+        m = domain_mask(self.data if self.data is not None else pd.DataFrame(index=range(rows)),
                         mask)
         if self.in_domain is not None:
             m = m & self.in_domain
-        return replace(self, in_domain=m)
+        return replace(self, in_domain=m)  # type: ignore[type-var]  # a dataclass design
 
     def domain_rows(self, mask=None) -> np.ndarray:
         """Boolean mask of the rows in the design's domain and in ``mask`` (if given)."""
-        base = np.ones(self.n, bool) if self.in_domain is None else self.in_domain
+        base = np.ones(len(self.weights), dtype=bool) if self.in_domain is None \
+            else self.in_domain
         return base if mask is None else base & np.asarray(mask, dtype=bool)
 
 
@@ -85,7 +93,7 @@ class SurveyDesign(DomainMixin):
     fpc2: np.ndarray | None = None   # (P,) population second-stage units per PSU, or None
     deff: str = "srswor"
     columns: dict = field(default_factory=dict)  # role -> column name, for describing it
-    psu_names: object = None     # PSU code -> its labels in the data (for messages)
+    psu_names: Callable[[int], str] | None = None  # PSU code -> its labels (for messages)
     data: pd.DataFrame | None = None
     in_domain: np.ndarray | None = None
     # calibrated weights (coprod.calibrate): the variance adjustments of the influence values,
@@ -138,7 +146,7 @@ class SurveyDesign(DomainMixin):
             if self.fpc is not None:
                 stage1 += f" sampled without replacement (population sizes from {c['fpc']!r})"
             parts.append(stage1)
-            if self.ssu is not None:
+            if self.ssu is not None and self.ssu_psu is not None:
                 stage2 = f"{len(self.ssu_psu)} second-stage units ({c['ssu']!r})"
                 if self.fpc2 is not None:
                     stage2 += f" sampled without replacement ({c['fpc2']!r})"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -68,6 +69,7 @@ class ReplicateDesign(DomainMixin):
         if self.calibration:  # calibrate the kept rows' original weights anew
             from .calibrate import recalibrate
 
+            assert self.weights_before is not None and self.repweights_before is not None
             out = replace(out, weights=self.weights_before[keep],
                           repweights=self.repweights_before[keep], calibration=())
             out = recalibrate(out, data, self.calibration)
@@ -276,7 +278,8 @@ def as_replicate(design, type: str = "JKn", *, replicates: int = 50, seed: int |
     strata_order = pd.unique(design.psu_stratum[psu_order])
     fpc = (np.ones(len(design.n_psu)) if design.fpc is None
            else (design.fpc - design.n_psu) / design.fpc)  # R's "correction" 1 - n/N
-    cols, rscales = [], []
+    cols: list = []
+    rscales: Any = []  # collected as a list, then an array
     if type == "JK1":
         if len(design.n_psu) > 1:
             raise ConfigError("as_replicate: JK1 is for a design without strata (R: \"Can't "
@@ -305,10 +308,10 @@ def as_replicate(design, type: str = "JKn", *, replicates: int = 50, seed: int |
         rng = np.random.default_rng(seed)
         factors = np.zeros((len(design.psu_stratum), replicates))
         for h in strata_order:
-            members = np.array([p for p in psu_order if design.psu_stratum[p] == h])
-            draws = rng.integers(0, len(members), size=(replicates, len(members)))
+            psus = np.array([p for p in psu_order if design.psu_stratum[p] == h])
+            draws = rng.integers(0, len(psus), size=(replicates, len(psus)))
             for r in range(replicates):
-                factors[members, r] = np.bincount(draws[r], minlength=len(members))
+                factors[psus, r] = np.bincount(draws[r], minlength=len(psus))
         cols = list(factors[design.psu].T)
         nbar = 1.0 / np.mean(1.0 / design.n_psu[design.n_psu > 0])
         scale, rscales = float(nbar / ((nbar - 1) * (replicates - 1))), np.ones(replicates)

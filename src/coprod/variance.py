@@ -86,6 +86,8 @@ def _stage1(design: SurveyDesign) -> _Stage:
 
 
 def _stage2(design: SurveyDesign) -> _Stage:
+    # a second stage has its units and the first stage's population sizes (designconfig)
+    assert design.n_ssu is not None and design.fpc is not None
     m = design.n_ssu.astype(float)
     scale = np.where(m > 1, m / np.maximum(m - 1, 1), 1.0)
     census = np.zeros(len(m), bool)
@@ -129,6 +131,7 @@ def design_cov(design: SurveyDesign, rows: np.ndarray, z: np.ndarray) -> np.ndar
         z, rows = Z, np.arange(design.n)
     V = _unit_cov(_stage1(design), design.psu[rows], design.psu_stratum, z)
     if _two_stage(design):
+        assert design.ssu is not None and design.ssu_psu is not None
         V = V + _unit_cov(_stage2(design), design.ssu[rows], design.ssu_psu, z)
     return V
 
@@ -198,7 +201,7 @@ def _centred_cov(stage: _Stage, h_of: np.ndarray, k: int, block, n_totals: int) 
     root = np.sqrt(scale)
     lonely = present & stage.lonely
     if lonely.any() and stage.rule == "fail":
-        labels = [stage.label(h) for h in np.flatnonzero(lonely)]
+        labels = [stage.label(int(h)) for h in np.flatnonzero(lonely)]
         if stage.number == 1:
             raise ModelError(f"stratum {labels[0]!r} has only one PSU (lonely_psu='fail'); "
                              f"strata with a single PSU: {labels}")
