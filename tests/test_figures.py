@@ -278,3 +278,16 @@ def test_titles_can_be_left_to_the_caption():
     assert bare._suptitle is None and not [t for t in bare.texts if t.get_gid() == "subtitle"]
     assert bare.get_size_inches()[1] < with_title.get_size_inches()[1]
     assert axes.shape == (1, 1)
+
+
+def test_per_units_must_name_a_numeric_covariate():
+    from coprod.errors import ConfigError
+    from coprod.report import report_settings
+
+    cfg = D.config()
+    cfg["report"] = {**cfg.get("report", {}), "per": {"gender": 10}}
+    levels = {**D.LEVELS, "age": None, "self_efficacy": None}  # numbers have no levels
+    with pytest.raises(ConfigError, match="report.per: 'gender' is not a numeric covariate"):
+        report_settings(cfg, levels=levels)
+    cfg["report"]["per"] = {"age": 10}
+    assert report_settings(cfg, levels=levels)["figures"]["per"] == {"age": 10}

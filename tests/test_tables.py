@@ -475,3 +475,24 @@ def test_table_data_puts_the_numbers_in_columns():
     assert b.loc[("Age", ""), ["estimate", "p_below"]].tolist() == [3.21, 0.001]
     assert pd.isna(b.loc[("Age", ""), "p_value"])  # a bound, not a value
     assert b.loc[("Education", ""), ["estimate", "df_num", "p_below"]].tolist() == [9.1, 3, 0.001]
+
+
+def test_effects_per_so_many_units():
+    """report.per: {age: 10} shows age's odds ratio per 10 years, exp(10 b) with its interval,
+    under a label that says so; other terms and the files per unit are untouched."""
+    import numpy as np
+
+    from coprod.wording import per_units
+
+    coefs = pd.DataFrame({"variable": ["age", "gender"], "level": ["", "woman"],
+                          "label": ["Age (years)", "Gender: woman"],
+                          "estimate": [0.027, 0.44], "conf_low": [0.021, 0.30],
+                          "conf_high": [0.033, 0.58], "std_error": [0.003, 0.07]})
+    coefs["odds_ratio"] = np.exp(coefs["estimate"])
+    out, labels = per_units(coefs, {"age": "Age (years)"}, {"age": 10})
+    age = out.iloc[0]
+    assert np.isclose(age["odds_ratio"], np.exp(0.27)) and np.isclose(age["estimate"], 0.27)
+    assert np.isclose(age["conf_low"], 0.21) and np.isclose(age["std_error"], 0.03)
+    assert labels["age"] == "Age (years), per 10" and age["label"] == "Age (years), per 10"
+    assert out.iloc[1].equals(coefs.iloc[1])
+    assert np.isclose(coefs.loc[0, "estimate"], 0.027)  # the input is not changed

@@ -22,7 +22,14 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from .io import group_outputs  # noqa: E402,F401 (re-exported: the figures rule's outputs)
-from .wording import lower_word, model_status, outcome_words, split_outcome, word  # noqa: E402
+from .wording import (  # noqa: E402
+    lower_word,
+    model_status,
+    outcome_words,
+    per_units,
+    split_outcome,
+    word,
+)
 
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
              "#000000"]
@@ -719,6 +726,7 @@ def run_figures(*, prevalence, coefficients, predictions, fit, cleaning_summary,
     meta = table_meta(clean_table)
     labels, group_label = meta.get("labels", {}), resolve_grouping(grouping, meta)["label"]
     coefs, fit_t = read_results(coefficients, "coefficients"), read_results(fit, "fit")
+    coefs, labels = per_units(coefs, labels, settings.get("per"), words)
     settings = {**dict(settings), "conf_level": conf_level, "subject": subject,
                 "weighted": weighted, "ci": variance_wording(design)["ci"]}
     common = {"labels": labels, "words": dict(words), "settings": settings}

@@ -150,6 +150,11 @@ def report_settings(config: dict, levels: dict | None = None,
     r["tables"]["models"] = _table_specs(r, config, group_word(config, cb), compare, errs)
     r["notice"] = SYNTHETIC_NOTICE if (config.get("data") or {}).get("synthetic") else ""
     r["figures"]["notice"] = r["tables"]["notice"] = r["notice"]
+    r["figures"]["per"] = r["tables"]["per"] = dict(r.get("per") or {})
+    for var in r["tables"]["per"]:
+        if var not in m["covariates"] or (levels is not None and levels.get(var)):
+            errs.append(f"report.per: '{var}' is not a numeric covariate of models.covariates"
+                        f"{did_you_mean(var, list(m['covariates']))}")
     desc = r["descriptives"]
     desc["variables"] = list(desc.get("variables") or m["covariates"])
     if levels is not None:

@@ -35,6 +35,7 @@ from .wording import (  # noqa: F401 (re-exported: the table vocabulary lived he
     lower_word,
     model_status,
     outcome_words,
+    per_units,
     resolve_grouping,
     split_outcome,
     split_outcomes,
@@ -739,6 +740,7 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
     coefs, fit_t = read_results(coefficients, "coefficients"), read_results(fit, "fit")
     meta = table_meta(clean_table)
     labels, grp = meta.get("labels", {}), resolve_grouping(grouping, meta)
+    coefs, labels = per_units(coefs, labels, settings.get("per"), words)
     desc = read_results(descriptives, "descriptives")
     groups = list(dict.fromkeys(desc["group"].astype(str))) if len(desc) else []
     ci, pct = variance_wording(design)["ci"], f"{conf_level:.0%}"

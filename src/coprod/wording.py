@@ -139,6 +139,35 @@ def incomplete_wording(design: dict | None = None) -> str:
 
 # -- number formats --------------------------------------------------------------------------
 
+def per_units(coefs: pd.DataFrame, labels: dict, per: dict | None,
+              words: dict | None = None) -> tuple[pd.DataFrame, dict]:
+    """Coefficients of the numeric covariates in ``per`` ({variable: k}) as effects of k units
+    (log-odds and interval times k, odds or rate ratios from them) and their labels saying
+    so; the rest unchanged. For display only: the model files stay per unit."""
+    if not per or not len(coefs):
+        return coefs, labels
+    import numpy as np
+
+    out, labels = coefs.copy(), dict(labels)
+    for var, k in per.items():
+        rows = (out["variable"] == var) & (out["level"].fillna("").astype(str) == "")
+        if not rows.any():
+            continue
+        for col in ("estimate", "conf_low", "conf_high", "std_error"):
+            if col in out.columns:
+                out.loc[rows, col] = out.loc[rows, col] * float(k)
+        for ratio in (("odds_ratio", "or_conf_low", "or_conf_high"),
+                      ("rate_ratio", "rr_conf_low", "rr_conf_high")):
+            for col, src in zip(ratio, ("estimate", "conf_low", "conf_high")):
+                if col in out.columns:
+                    has = rows & out[col].notna()
+                    out.loc[has, col] = np.exp(out.loc[has, src])
+        labels[var] = f"{word(var, words, labels)}, per {k:g}"
+        if "label" in out.columns:
+            out.loc[rows, "label"] = labels[var]
+    return out, labels
+
+
 def fmt(x, digits: int = 2) -> str:
     """A number for display: a true minus sign (U+2212, as journals set it), no "-0.00"."""
     if x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x):
