@@ -88,6 +88,8 @@ def test_every_job_ran_as_a_separate_cluster_job(runs):
 
 
 def test_cluster_outputs_equal_a_local_run(runs):
+    """Two runs from scratch -- the LIGHT settings, every rule, run locally and as cluster
+    jobs -- give byte-identical files, the report too (its run date fixed)."""
     local, work, _, _ = runs
     files = _result_files(local)
     assert files == _result_files(work)
