@@ -42,6 +42,7 @@ import csv
 from pathlib import Path
 
 import numpy as np
+from golden_design import draw_people, draw_psus
 
 OUT = Path(__file__).resolve().parents[1] / "tests" / "data" / "golden" / "mi_survey.csv"
 
@@ -93,31 +94,14 @@ def main() -> None:
     rng = np.random.default_rng(SEED)
 
     # ---- design: strata, PSUs, PSU sizes ---------------------------------------------------
-    n_psu = {h: int(rng.integers(10, 16)) for h in STRATA}          # 10..15
-    psu_labels = [f"{h}-{k:02d}" for h in STRATA for k in range(1, n_psu[h] + 1)]
-    psu_stratum = [lab.split("-")[0] for lab in psu_labels]
-    m = len(psu_labels)
-    share = rng.gamma(4.0, 1.0, m)
-    sizes = MIN_PER_PSU + rng.multinomial(N - MIN_PER_PSU * m, share / share.sum())
-    assert sizes.sum() == N and sizes.min() >= MIN_PER_PSU
-
-    psu_factor = rng.uniform(0.6, 1.6, m)
+    design = draw_psus(rng, STRATA, (10, 16), N, MIN_PER_PSU)   # drawn in golden_design
+    m, n_psu = design["m"], design["n_psu"]
     psu_effect = rng.normal(0.0, 0.4, m)
-    psu_whole = rng.uniform(size=m) < 0.7
-    psu_south = np.array([rng.uniform() < SOUTH_SHARE[h] for h in psu_stratum])
 
-    psu_idx = np.repeat(np.arange(m), sizes)
-    stratum = np.array(psu_stratum)[psu_idx]
-    psu = np.array(psu_labels)[psu_idx]
-
-    # ---- people (true values) --------------------------------------------------------------
-    weight = np.round(np.array([BASE_WEIGHT[h] for h in stratum]) * psu_factor[psu_idx]
-                      * rng.uniform(0.7, 1.4, N), 4)
-    mixed_south = rng.uniform(size=N) < 0.5
-    south = np.where(psu_whole[psu_idx], psu_south[psu_idx], mixed_south)
-    region = np.where(south, "south", "north")
-    age = rng.integers(18, 86, N)                                   # 18..85
-    female = rng.integers(0, 2, N)
+    # ---- people ----------------------------------------------------------------------------
+    people = draw_people(rng, design, n=N, south_share=SOUTH_SHARE, base_weight=BASE_WEIGHT)
+    psu_idx, stratum, psu, weight = (people[k] for k in ("psu_idx", "stratum", "psu", "weight"))
+    south, region, age, female = (people[k] for k in ("south", "region", "age", "female"))
     young = (age < 45).astype(float)
     p_educ = np.column_stack([0.40 - 0.15 * young, 0.35 + 0.0 * young, 0.25 + 0.15 * young])
     u = rng.uniform(size=N)
