@@ -23,6 +23,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from .io import group_outputs  # noqa: E402,F401 (re-exported: the figures rule's outputs)
 from .wording import (  # noqa: E402
+    fit_row,
     lower_word,
     model_status,
     outcome_words,
@@ -157,10 +158,8 @@ def _n(x) -> str:
 
 
 def _fit_n(fit: pd.DataFrame, outcome: str, sample: str):
-    if fit is None or not len(fit):
-        return None
-    row = fit[(fit["outcome"] == outcome) & (fit["sample"].astype(str) == str(sample))]
-    return row["n"].iloc[0] if len(row) and "n" in row else None
+    row = fit_row(fit, outcome, sample)
+    return row["n"] if row is not None and "n" in row else None
 
 
 def _status_note(status: str, message: str) -> str:

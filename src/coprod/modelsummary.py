@@ -11,19 +11,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .wording import NA, fmt_ci, fmt_count, outcome_words, word
+from .wording import NA, excluded_pairs, fit_row, fmt_ci, fmt_count, outcome_words, word
 
 
 def _excluded_words(text, words: dict | None, labels: dict | None) -> str:
     """'age: 7; self_efficacy: 428' -> 'Age (years) 7, Self-efficacy (1-4) 428'."""
-    if text is None or pd.isna(text) or not str(text).strip():
-        return ""
-    parts = []
-    for pair in str(text).split(";"):
-        name, _, n = pair.strip().rpartition(":")
-        if name:
-            parts.append(f"{word(name.strip(), words, labels)} {n.strip()}")
-    return ", ".join(parts)
+    return ", ".join(f"{word(name, words, labels)} {n}" for name, n in excluded_pairs(text) if n)
 
 
 def sample_flow_table(summary: pd.DataFrame, fit: pd.DataFrame, *, sample: str,
@@ -47,10 +40,9 @@ def sample_flow_table(summary: pd.DataFrame, fit: pd.DataFrame, *, sample: str,
     rows.append({"Step": "Kept (the clean table)", "Respondents": fmt_count(summary["kept"].sum()),
                  "Detail": per("kept")})
     for o in outcomes:
-        hit = fit[(fit["outcome"] == o) & (fit["sample"].astype(str) == str(sample))]
-        if not len(hit):
+        r = fit_row(fit, o, sample)
+        if r is None:
             continue
-        r = hit.iloc[0]
         n = NA if r["status"] == "failed" else fmt_count(r.get("n"))
         gone = _excluded_words(r.get("excluded_by"), words, labels)
         rows.append({"Step": f"In the model: {outcome_words(o, words, labels)} "
@@ -85,8 +77,7 @@ def ame_table(ame: pd.DataFrame, fit: pd.DataFrame, *, sample: str, outcomes: li
     sub = ame[(ame["sample"].astype(str) == str(sample)) & ame["outcome"].isin(outcomes)] \
         if len(ame) else ame
     failed = {o for o in outcomes
-              if ((fit["outcome"] == o) & (fit["sample"].astype(str) == str(sample))
-                  & (fit["status"] == "failed")).any()}
+              if (r := fit_row(fit, o, sample)) is not None and r["status"] == "failed"}
     rows = []
     order = [c for c in covariates if c in set(sub["variable"])] + \
         [v for v in dict.fromkeys(sub["variable"]) if v not in covariates]

@@ -34,6 +34,7 @@ from .wording import (  # noqa: F401 (POOLED, default_table_title re-exported)
     SYNTHETIC_NOTICE,
     default_table_title,
     resolve_grouping,
+    word,
 )
 
 log = logging.getLogger("coprod.report")
@@ -411,12 +412,11 @@ def _finish_page(body: str, table_files: dict) -> tuple[str, str]:
     numbers.update({tid: f"Table {k}" for k, tid in enumerate(
         re.findall(r'<table class="coprod-table" id="([^"]+)"', body), start=1)})
 
-    def resolve(m):
+    def resolve(m):  # " (Figure 2)", or nothing for a target the page lacks
         name = numbers.get(html.unescape(m.group(1)))
-        return f'<a class="xref" href="#{m.group(1)}">{name}</a>' if name else ""
+        return f' (<a class="xref" href="#{m.group(1)}">{name}</a>)' if name else ""
 
-    body = re.sub(r'\s?\(?<a class="xref" href="#([^"]+)"></a>\)?', lambda m: (
-        f" ({resolve(m)})" if resolve(m) else ""), body)
+    body = re.sub(r'\s?\(?<a class="xref" href="#([^"]+)"></a>\)?', resolve, body)
 
     def wrap(m):
         block, name = m.group(0), m.group(2)
@@ -1015,7 +1015,7 @@ def _overview_tables(fit, ame, cleaning_summary, *, config: dict, settings: dict
                       labels=labels)
         out["tables"].append(("ame", to_html(
             t, table_id="ame", caption=f"Average marginal effects in percentage points "
-                                       f"({word_of(sample, words)})",
+                                       f"({word(sample, words)})",
             note=f"{settings.get('notice') or ''} The change in the probability of each "
                  f"outcome, averaged over the respondents, for the level against the reference "
                  f"level or one unit more of a number, with {pct} confidence intervals (delta "
@@ -1044,12 +1044,6 @@ def _overview_tables(fit, ame, cleaning_summary, *, config: dict, settings: dict
                                *[f'<div class="table-wrap">\n{p}</div>' for p in parts],
                                "</section>"])
     return out
-
-
-def word_of(name, words) -> str:
-    from .wording import word
-
-    return word(name, words)
 
 
 def _summary(prevalence, coefficients, fit, findings_checked, *, config: dict, settings: dict,

@@ -17,7 +17,7 @@ from .figures import cuts_figure, save_figure
 from .findings import SCALE_FAMILIES
 from .io import group_outputs, read_results, table_meta
 from .tables import cuts_table, model_table, scales_columns, scales_note, write_table_files
-from .wording import fmt_ci, outcome_words, word
+from .wording import fit_row, fmt_ci, outcome_words, word
 
 TITLE = "Does the cut of the scale matter?"
 
@@ -217,10 +217,10 @@ def mi_table(coefs: pd.DataFrame, fit: pd.DataFrame, coefs_mi: pd.DataFrame, *,
     # how many respondents each analysis uses: what imputation gives back
     n_row = {"variable": "Respondents in the model", "level": ""}
     for o, h in zip(outcomes, heads):
-        f = fit[(fit["sample"].astype(str) == str(sample)) & (fit["outcome"] == o)]
+        f = fit_row(fit, o, sample)
         m = sub[sub["outcome"] == o] if len(sub) else sub
-        n_row[f"{h}: complete cases"] = f"{int(f['n'].iloc[0]):,}" if len(f) and \
-            pd.notna(f["n"].iloc[0]) else ""
+        n_row[f"{h}: complete cases"] = f"{int(f['n']):,}" if f is not None and \
+            pd.notna(f["n"]) else ""
         n_row[f"{h}: imputed"] = f"{int(m['n'].iloc[0]):,}" if len(m) and "n" in m and \
             pd.notna(m["n"].iloc[0]) else ""
         n_row[f"{h}: FMI"] = ""

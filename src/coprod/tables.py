@@ -27,6 +27,8 @@ from .wording import (  # noqa: F401 (re-exported: the table vocabulary lived he
     REF,
     STAR_LEVELS,
     default_table_title,
+    excluded_pairs,
+    fit_row,
     fmt,
     fmt_ci,
     fmt_count,
@@ -191,7 +193,7 @@ def _fit_rows(fit: pd.DataFrame, columns, heads) -> list[dict]:
     for name, col, f in specs:
         cells = {}
         for (s, o), h in zip(columns, heads):
-            row = _fit_row(fit, o, s)
+            row = fit_row(fit, o, s)
             cells[h] = f(row[col]) if row is not None and col in row and \
                 row["status"] != "failed" else NA
         rows.append({"variable": name, "level": "", **cells})
@@ -210,13 +212,6 @@ def _fit_rows(fit: pd.DataFrame, columns, heads) -> list[dict]:
     return rows
 
 
-def _fit_row(fit, outcome, sample):
-    if fit is None or not len(fit):
-        return None
-    row = fit[(fit["outcome"] == outcome) & (fit["sample"].astype(str) == str(sample))]
-    return row.iloc[0] if len(row) else None
-
-
 def excluded_note(fit: pd.DataFrame, columns, heads, words: dict | None = None,
                   labels: dict | None = None) -> str:
     """For which variables the respondents of each model were excluded (fit ``excluded_by``:
@@ -224,10 +219,10 @@ def excluded_note(fit: pd.DataFrame, columns, heads, words: dict | None = None,
     column (columns with the same rest together)."""
     parsed = {}
     for (s, o), h in zip(columns, heads):
-        row = _fit_row(fit, o, s)
+        row = fit_row(fit, o, s)
         text = row.get("excluded_by") if row is not None else None
         if text is not None and not pd.isna(text) and str(text).strip():
-            parsed[h] = _excluded_pairs(str(text))
+            parsed[h] = excluded_pairs(str(text))
     if not parsed:
         return ""
     first = next(iter(parsed.values()))
@@ -243,16 +238,6 @@ def excluded_note(fit: pd.DataFrame, columns, heads, words: dict | None = None,
     parts += [f"{' and '.join(hs)}{' also' if common else ''}: {say(own)}"
               for own, hs in rest.items()]
     return "; ".join(parts)
-
-
-def _excluded_pairs(text: str) -> list[tuple[str, str]]:
-    """'age: 12; efficacy: 30' -> [('age', '12'), ('efficacy', '30')]."""
-    pairs = []
-    for part in (p.strip() for p in text.split(";")):
-        name, _, count = part.rpartition(":")
-        if part:
-            pairs.append((name.strip() or part, count.strip() if name else ""))
-    return pairs
 
 
 def model_table_note(use_stars: bool, conf_level: float = 0.95, design: dict | None = None,

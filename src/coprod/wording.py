@@ -69,14 +69,34 @@ def outcome_words(outcome: str, words: dict | None = None, labels: dict | None =
     return word(outcome, words, labels)
 
 
+def fit_row(fit: pd.DataFrame | None, outcome: str, sample) -> pd.Series | None:
+    """One model's row of the fit table, or None (no table, or no such model)."""
+    if fit is None or not len(fit):
+        return None
+    row = fit[(fit["outcome"] == outcome) & (fit["sample"].astype(str) == str(sample))]
+    return row.iloc[0] if len(row) else None
+
+
+def excluded_pairs(text) -> list[tuple[str, str]]:
+    """A fit table's ``excluded_by``, 'age: 12; efficacy: 30' -> [('age', '12'),
+    ('efficacy', '30')]; empty for a missing value."""
+    if text is None or pd.isna(text):
+        return []
+    pairs = []
+    for part in (p.strip() for p in str(text).split(";")):
+        name, _, count = part.rpartition(":")
+        if part:
+            pairs.append((name.strip() or part, count.strip() if name else ""))
+    return pairs
+
+
 def model_status(fit: pd.DataFrame, outcome: str, sample: str) -> tuple[str, str]:
     """(status, message) of one model; ('missing', ...) when the fit table has no such row."""
     if fit is None or not len(fit):
         return "missing", "no fit statistics"
-    row = fit[(fit["outcome"] == outcome) & (fit["sample"].astype(str) == str(sample))]
-    if not len(row):
+    r = fit_row(fit, outcome, sample)
+    if r is None:
         return "missing", "model not in the results"
-    r = row.iloc[0]
     msg = r.get("message", "")
     return str(r["status"]), "" if pd.isna(msg) else str(msg)
 
