@@ -529,9 +529,10 @@ def with_imputed(checked: pd.DataFrame, claims: list[dict], coefs_mi: pd.DataFra
     comparison claims, are left empty or "not applicable"."""
     if coefs_mi is None or not len(coefs_mi):
         return checked
+    from .io import combined_fit
+
     coefs = coefs_mi.rename(columns={"df": "df_resid"})
-    fit = coefs[["outcome", "sample", "status", "message"]].drop_duplicates(
-        ["outcome", "sample"])
+    fit = combined_fit(coefs)
     imputed = set(coefs["outcome"])
     out = checked.copy()
     for k in ("verdict_mi", "estimate_mi", "conf_low_mi", "conf_high_mi"):

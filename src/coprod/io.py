@@ -217,6 +217,16 @@ _TEXT_COLUMNS = {"outcome", "sample", "term", "variable", "level", "label", "gri
                  "status", "message", "flag", "flags", "kind", "domain", "stat", "excluded_by"}
 
 
+def combined_fit(coefs: pd.DataFrame) -> pd.DataFrame:
+    """The fit table (outcome, sample, status, message) of results that carry their model's
+    status on every row -- the imputed models combined by Rubin's rules have no fit file."""
+    cols = ["outcome", "sample", "status", "message"]
+    if coefs is None or not len(coefs):
+        return pd.DataFrame(columns=cols)
+    return coefs[[c for c in cols if c in coefs.columns]].drop_duplicates(
+        ["outcome", "sample"]).reset_index(drop=True)
+
+
 def read_results(path, kind: str | None = None) -> pd.DataFrame:
     """A results CSV as written by coprod.io.write_csv ('' is missing; 'no', 'NA' stay text).
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .figures import cuts_figure, save_figure
 from .findings import SCALE_FAMILIES
-from .io import group_outputs, read_results, table_meta
+from .io import combined_fit, group_outputs, read_results, table_meta
 from .tables import cuts_table, model_table, scales_columns, scales_note, write_table_files
 from .wording import fit_row, fmt_ci, outcome_words, word
 
@@ -176,14 +176,6 @@ def robustness_section(*, tables: list[str], figure_html: str, sentences: list[s
 
 # -- complete cases beside multiple imputation --------------------------------------------------
 
-def mi_fit(coefs_mi: pd.DataFrame) -> pd.DataFrame:
-    """A fit table (outcome, sample, status, message) for the imputed models."""
-    if coefs_mi is None or not len(coefs_mi):
-        return pd.DataFrame(columns=["outcome", "sample", "status", "message"])
-    cols = [c for c in ("outcome", "sample", "status", "message") if c in coefs_mi.columns]
-    return coefs_mi[cols].drop_duplicates(["outcome", "sample"]).reset_index(drop=True)
-
-
 def mi_table(coefs: pd.DataFrame, fit: pd.DataFrame, coefs_mi: pd.DataFrame, *,
              outcomes: list[str], sample: str, covariates: list[str], reference_levels: dict,
              levels: dict | None = None, labels: dict | None = None,
@@ -194,8 +186,9 @@ def mi_table(coefs: pd.DataFrame, fit: pd.DataFrame, coefs_mi: pd.DataFrame, *,
 
     kw = {"covariates": covariates, "reference_levels": reference_levels, "levels": levels,
           "labels": labels, "words": words, "digits": digits}
-    cc = model_table(coefs, fit, columns=[(sample, o) for o in outcomes], **kw)
-    mi = model_table(coefs_mi, mi_fit(coefs_mi), columns=[(sample, o) for o in outcomes], **kw)
+    columns = [(sample, o) for o in outcomes]
+    cc = model_table(coefs, fit, columns=columns, **kw)
+    mi = model_table(coefs_mi, combined_fit(coefs_mi), columns=columns, **kw)
     n_body = len(cc) - cc.attrs.get("foot", 0)
     cc, mi = cc.iloc[:n_body], mi.iloc[:len(mi) - mi.attrs.get("foot", 0)]
     heads = [c for c in cc.columns if c not in ("variable", "level")]

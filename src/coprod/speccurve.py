@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .findings import check_claims, directional_verdict, load_claims, split_covariate
-from .io import read_results, read_table, write_csv
+from .io import combined_fit, read_results, read_table, write_csv
 from .wording import POOLED
 
 log = logging.getLogger("coprod.speccurve")
@@ -59,7 +59,7 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
     (specification, claim of this sample)."""
     from .clean import derive
     from .codebook import load_codebook
-    from .models import fit_sample, fit_sample_mi, job_design
+    from .models import job_design
 
     spec = load_claims(findings) if findings else {"claims": [], "sources": {}}
     spec = {**spec, "claims": [c for c in spec["claims"]  # comparisons: the contrast test's
@@ -102,8 +102,7 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
             wanted[c["id"]] = o
         fit_outcomes = sorted({o for o in wanted.values() if o})
         coefs, fit, vcov = _fit(t, cells, spec, fit_outcomes, sample, covs, reference_levels,
-                                d, conf_level, families, fit_sample, fit_sample_mi,
-                                designs[key])
+                                d, conf_level, families, designs[key])
         for c in claims:
             var, level = split_covariate(c)
             o = wanted[c["id"]]
@@ -142,7 +141,9 @@ def _shares(specs: list[dict], chunks: int) -> list[int]:
 
 
 def _fit(t, cells, spec, outcomes, sample, covs, reference_levels, design, conf_level,
-         families, fit_sample, fit_sample_mi, built):
+         families, built):
+    from .models import fit_sample, fit_sample_mi
+
     if not outcomes:
         return pd.DataFrame(columns=["outcome", "sample", "term"]), pd.DataFrame(), None
     fam = {o: families.get(o, "logit") for o in outcomes}
@@ -152,9 +153,7 @@ def _fit(t, cells, spec, outcomes, sample, covs, reference_levels, design, conf_
                                  conf_level=conf_level, group_effects=spec["group_effects"],
                                  families=fam, built=built)
         coefs = coefs.rename(columns={"df": "df_resid"})
-        fit = coefs[["outcome", "sample", "status", "message"]].drop_duplicates(
-            ["outcome", "sample"])
-        return coefs, fit, vcov
+        return coefs, combined_fit(coefs), vcov
     res = fit_sample(t, outcomes=outcomes, sample=sample, covariates=covs,
                      reference_levels=reference_levels, design=design, conf_level=conf_level,
                      group_effects=spec["group_effects"], families=fam, margins=False,
