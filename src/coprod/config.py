@@ -187,14 +187,11 @@ def _imputation_errors(imp: dict, cols: dict) -> list[str]:
     if isinstance(m, int) and isinstance(chains, int) and chains > m:
         errs.append(f"config: imputation.chains: {chains} chains for m: {m} datasets; at most "
                     "one chain per dataset")
-    for o in imp.get("outcomes") or []:
-        if o not in cols:
-            errs.append(f"config: imputation.outcomes: '{o}' is not a column of the clean table"
-                        f"{did_you_mean(o, list(cols))}")
-    for c in imp.get("auxiliary") or []:
-        if c not in cols:
-            errs.append(f"config: imputation.auxiliary: '{c}' is not a column of the clean table"
-                        f"{did_you_mean(c, list(cols))}")
+    for key in ("outcomes", "auxiliary"):
+        for c in imp.get(key) or []:
+            if c not in cols:
+                errs.append(f"config: imputation.{key}: '{c}' is not a column of the clean "
+                            f"table{did_you_mean(c, list(cols))}")
     return errs
 
 

@@ -943,14 +943,18 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
     """
     from .codebook import labels as codebook_labels
     from .codebook import load_codebook
-    from .io import write_text
+    from .io import read_results, write_text
 
     cb = load_codebook(codebook)
+    # read once, used by several sections
+    fit_t = read_results(fit, "fit")
+    checked = read_results(findings_checked) if findings_checked else None
     meta = table_meta(clean_table)
     labels = {**codebook_labels(cb), **meta.get("labels", {})}
     settings = report_settings(config, codebook=cb)
     grp = resolve_grouping(grouping, meta, config)
-    summary = _summary(prevalence, coefficients, fit, findings_checked, config=config,
+    summary = _summary(prevalence, coefficients, fit_t, checked, config=config,
+                       flags_path=str(Path(fit).with_name("flags.csv")),
                        settings=settings, labels=labels, grouping=grp, contrast=contrast)
     base = Path(output).parent
 
@@ -969,7 +973,7 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
                               hashes={str(p): sha256(p) for p in hashed},
                               versions=software_versions(), labels=labels, grouping=grp,
                               weights=design_weights(config, clean_table))
-    robust = _robustness_html(robustness_tables, robustness_figures, findings_checked,
+    robust = _robustness_html(robustness_tables, robustness_figures, checked,
                               settings=settings, labels=labels, config=config,
                               threshold=meta.get("threshold", ""), cuts=cuts, files_of=files_of)
     html_tables = [*tables.values(), *robustness_tables, cleaning_table,
@@ -978,7 +982,7 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
     # a table's CSV and LaTeX files (its HTML is what the page shows)
     table_files = {Path(p).stem: [f for f in files_of(p) if f[0] != "HTML"]
                    for p in html_tables}
-    overview = _overview_tables(fit, ame, cleaning_summary, config=config, settings=settings,
+    overview = _overview_tables(fit_t, ame, cleaning_summary, config=config, settings=settings,
                                 labels=labels, grouping=grp)
     tabs += overview.pop("tables", [])
     page = build_report(
@@ -986,8 +990,8 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
         sample_html=overview.get("sample", ""),
         summary=summary,
         findings_html=(_findings_html(findings_table, config) + robust
-                       + _imputation_html(imputation_table, findings_checked, settings)
-                       + _spec_html(spec_figures, findings_checked, files_of)),
+                       + _imputation_html(imputation_table, checked, settings)
+                       + _spec_html(spec_figures, checked, files_of)),
         figures=figs, tables=tabs, table_files=table_files,
         cleaning_html=Path(cleaning_table).read_text(encoding="utf-8"), methods_html=methods,
         run_date=run_date or run_date_now())
@@ -995,8 +999,8 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
     log.info("report: %d figures, %d tables, %d bytes", len(figs), len(tabs), len(page))
 
 
-def _overview_tables(fit, ame, cleaning_summary, *, config: dict, settings: dict,
-                     labels: dict, grouping: dict) -> dict:
+def _overview_tables(fit_t: pd.DataFrame, ame, cleaning_summary, *, config: dict,
+                     settings: dict, labels: dict, grouping: dict) -> dict:
     """The average-marginal-effects table (among the tables) and the section "Who is in the
     models, and how did each model go?" (the analytic sample and every model not plainly
     ok), from the result files; empty where an input is missing."""
@@ -1007,7 +1011,6 @@ def _overview_tables(fit, ame, cleaning_summary, *, config: dict, settings: dict
     out: dict = {"tables": []}
     words, sample = settings["words"], settings["figures"]["forest_sample"]
     compare = list(settings["figures"]["compare"])
-    fit_t = read_results(fit, "fit")
     pct = _pct(config)
     if ame:
         t = ame_table(read_results(ame, "ame"), fit_t, sample=sample, outcomes=compare,
@@ -1046,21 +1049,22 @@ def _overview_tables(fit, ame, cleaning_summary, *, config: dict, settings: dict
     return out
 
 
-def _summary(prevalence, coefficients, fit, findings_checked, *, config: dict, settings: dict,
-             labels: dict, grouping: dict, contrast=None) -> list[str]:
-    """The key findings from the result files (no claims without a findings check)."""
+def _summary(prevalence, coefficients, fit_t: pd.DataFrame, checked: pd.DataFrame | None, *,
+             config: dict, settings: dict, labels: dict, grouping: dict, flags_path: str,
+             contrast=None) -> list[str]:
+    """The key findings from the result files and the fit and findings-check tables (no
+    claims without a findings check)."""
     from .io import read_results
     from .wording import variance_wording
 
     return key_findings(read_results(prevalence, "prevalence"),
-                        read_results(coefficients, "coefficients"), read_results(fit, "fit"),
-                        read_results(findings_checked) if findings_checked else None,
+                        read_results(coefficients, "coefficients"), fit_t, checked,
                         compare=settings["figures"]["compare"],
                         sample=settings["figures"]["forest_sample"], words=settings["words"],
                         labels=labels, weighted=is_weighted(config["design"]),
                         group_column=grouping["column"],
                         stat=variance_wording(config["design"])["stat"],
-                        flags_path=str(Path(fit).with_name("flags.csv")),
+                        flags_path=flags_path,
                         contrast=read_results(contrast, "contrast") if contrast else None)
 
 
@@ -1083,7 +1087,7 @@ def _captions(names: list[str], config: dict, settings: dict, grp: dict, n_group
     return [figure_caption(name, **kw) for name in names]
 
 
-def _robustness_html(tables, figures, findings_checked, *, settings: dict, labels: dict,
+def _robustness_html(tables, figures, checked, *, settings: dict, labels: dict,
                      config: dict, threshold: str, cuts=None, files_of=lambda p: []) -> str:
     """The section "Does the cut of the scale matter?" (only with models.scales)."""
     if not tables:
@@ -1091,7 +1095,6 @@ def _robustness_html(tables, figures, findings_checked, *, settings: dict, label
     from .io import read_results
     from .robustness import claim_sentences, cut_disagreements, robustness_section
 
-    checked = read_results(findings_checked) if findings_checked else None
     sentences = claim_sentences(checked, words=settings["words"], labels=labels,
                                 digits=int(settings["tables"]["digits"]))
     cut_lines = cut_disagreements(read_results(cuts, "cuts") if cuts else None,
@@ -1108,13 +1111,10 @@ def _robustness_html(tables, figures, findings_checked, *, settings: dict, label
                               cut_lines=cut_lines)
 
 
-def _spec_html(figures, findings_checked, files_of=lambda p: []) -> str:
+def _spec_html(figures, checked, files_of=lambda p: []) -> str:
     """The section "How many analyses support each claim?" (only with specifications)."""
     if not figures:
         return ""
-    from .io import read_results
-
-    checked = read_results(findings_checked) if findings_checked else None
     items = []
     if checked is not None and "spec_total" in checked.columns:
         for _, r in checked.iterrows():
@@ -1139,14 +1139,12 @@ def _spec_html(figures, findings_checked, files_of=lambda p: []) -> str:
         f"<ul>{''.join(items)}</ul>" if items else "", figs, "</section>"])
 
 
-def _imputation_html(table, findings_checked, settings: dict) -> str:
+def _imputation_html(table, checked, settings: dict) -> str:
     """The section "Complete cases or imputed data?" (only with imputation.analyses: both)."""
     if not table:
         return ""
-    from .io import read_results
     from .robustness import mi_section, mi_sentences
 
-    checked = read_results(findings_checked) if findings_checked else None
     return mi_section(table_html=Path(table).read_text(encoding="utf-8"),
                       sentences=mi_sentences(checked,
                                              digits=int(settings["tables"]["digits"])))
