@@ -214,14 +214,16 @@ def _separation_per_coefficient(X, y):
 
 def test_separation_signs_equal_the_per_coefficient_lps():
     """The fast check (one LP for the separable rows, then only the coefficients in the null
-    space of the others) gives the same signs as two LPs per coefficient, on random problems
-    with no, quasi-complete and complete separation."""
+    space of the others, each LP over the rows it needs) gives the same signs as two LPs per
+    coefficient over every row, on random problems with no, quasi-complete and complete
+    separation."""
     from coprod.modelframe import find_separation
 
     rng = np.random.default_rng(11)
     kinds = set()
-    for _ in range(60):
-        n, p = int(rng.integers(30, 300)), int(rng.integers(2, 7))
+    for k in range(66):  # the last few large enough for several rounds of cutting planes
+        n, p = int(rng.integers(30, 300) if k < 60 else rng.integers(1500, 3000)), \
+            int(rng.integers(2, 7))
         X = np.c_[np.ones(n), (rng.random((n, p - 1)) < rng.uniform(0.03, 0.5)).astype(float)]
         X[:, 1] = rng.normal(size=n) if rng.random() < 0.5 else X[:, 1]
         y = (rng.random(n) < 1 / (1 + np.exp(-X @ rng.normal(0, 2, p)))).astype(float)
@@ -236,3 +238,43 @@ def test_separation_signs_equal_the_per_coefficient_lps():
             assert (ref == fast).all(), (ref, fast)
             kinds.add(kind)
     assert kinds >= {1, 2}  # the separated cases were really exercised
+
+
+def test_a_converged_fit_certifies_no_separation_only_when_there_is_none():
+    """The shortcut before the linear programs (Stiemke's lemma from the fitted
+    probabilities) never clears a separated problem and clears nearly every other one, also
+    those with fitted log-odds beyond 15 (the ones that would otherwise need the LPs)."""
+    from coprod.modelframe import find_separation, mle_certified
+    from coprod.survey import irls_logit
+
+    rng = np.random.default_rng(5)
+    separated = cleared_wrongly = clean = cleared = extreme = 0
+    for _ in range(200):
+        n, p = int(rng.integers(30, 400)), int(rng.integers(2, 8))
+        X = np.c_[np.ones(n), (rng.random((n, p - 1)) < rng.uniform(0.02, 0.5)).astype(float)]
+        if rng.random() < 0.6:
+            X[:, 1] = rng.normal(size=n) * rng.choice([1, 10, 30])
+        eta0 = np.clip(X @ rng.normal(0, rng.choice([1, 3, 8]), p), -700, 700)
+        y = (rng.random(n) < 1 / (1 + np.exp(-eta0))).astype(float)
+        kind = int(rng.integers(0, 4))
+        if kind == 1:
+            y[X[:, -1] == 1] = 1.0                  # a level with every outcome 1
+        elif kind == 2:
+            y = (X[:, 1] > 0).astype(float)         # complete separation on one column
+        if y.min() == y.max() or np.linalg.matrix_rank(X) < p:
+            continue
+        w = rng.uniform(0.2, 3, n)
+        beta, converged, _ = irls_logit(X, y, w)
+        eta = X @ beta
+        mu = 0.5 * (1 + np.tanh(eta / 2))           # the logistic function without overflow
+        ok = converged and mle_certified(X, y, w, mu)
+        if find_separation(X, y) is not None:
+            separated += 1
+            cleared_wrongly += ok
+        else:
+            clean += 1
+            cleared += ok
+            extreme += ok and np.abs(eta).max() > 15
+    assert separated > 80 and clean > 40
+    assert cleared_wrongly == 0
+    assert cleared >= 0.95 * clean and extreme > 10

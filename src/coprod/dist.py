@@ -6,6 +6,7 @@ are the same functions (scipy.stats calls them underneath).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy import special
 
 
@@ -49,3 +50,40 @@ def wald(est, se, df, conf_level: float = 0.95, model_based: bool = False) -> di
         p, q = 2 * t_sf(np.abs(stat), df), t_ppf(0.5 + conf_level / 2, df)
     return {"statistic": stat, "p_value": p, "conf_low": est - q * se,
             "conf_high": est + q * se, "q": q}
+
+
+COEFFICIENT_COLUMNS = ["term", "estimate", "std_error", "df_resid", "statistic", "p_value",
+                       "conf_low", "conf_high", "odds_ratio", "or_conf_low", "or_conf_high",
+                       "deff", "flag"]
+
+
+def coefficient_table(terms, est, cov, df, conf_level: float, model_based: bool,
+                      term_flags: dict, ratio=None, deff=None) -> pd.DataFrame:
+    """One row per term (COEFFICIENT_COLUMNS): estimate, SE, t (z if model-based), p,
+    interval, exp(estimate) and its interval (only where ``ratio``, a mask, is true: not for
+    an ordinal model's cut-points), design effect and flag. A term flagged for separation
+    keeps its row with every number empty: its estimate diverges.
+
+    Why built in numpy and framed once: every imputed dataset and specification makes one,
+    and filling a DataFrame column by column costs more than the fit."""
+    est = np.array(est, dtype=float)
+    se = np.sqrt(np.clip(np.diag(np.asarray(cov, dtype=float)), 0, None))
+    w = wald(est, se, df, conf_level, model_based)
+    with np.errstate(over="ignore"):
+        ratios = [np.exp(est), np.exp(w["conf_low"]), np.exp(w["conf_high"])]
+    if ratio is not None:
+        ratios = [np.where(ratio, r, np.nan) for r in ratios]
+    flags = [term_flags.get(t, "") for t in terms]
+    values = {"estimate": est, "std_error": se, "statistic": w["statistic"],
+              "p_value": w["p_value"], "conf_low": w["conf_low"], "conf_high": w["conf_high"],
+              "odds_ratio": ratios[0], "or_conf_low": ratios[1], "or_conf_high": ratios[2],
+              "deff": np.full(len(est), np.nan) if deff is None
+              else np.array(deff, dtype=float)}
+    sep = np.array(["separation" in f for f in flags], dtype=bool)
+    if sep.any():
+        for k, v in values.items():
+            values[k] = np.where(sep, np.nan, v)
+    return pd.DataFrame({"term": list(terms), **{k: values[k] for k in ("estimate",
+                         "std_error")}, "df_resid": df,
+                         **{k: values[k] for k in COEFFICIENT_COLUMNS[4:12]}, "flag": flags},
+                        columns=COEFFICIENT_COLUMNS)

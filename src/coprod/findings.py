@@ -237,12 +237,19 @@ def _pick(table: pd.DataFrame, var: str, level: str) -> pd.DataFrame:
     numeric covariate's single row."""
     if not len(table):
         return table
-    is_var = table["variable"].fillna("").astype(str) == var
-    lev = table["level"].fillna("").astype(str)
+    is_var = np.array([_text(v) == var for v in table["variable"].to_numpy(dtype=object)],
+                      dtype=bool)
+    lev = np.array([_text(v) for v in table["level"].to_numpy(dtype=object)], dtype=object)
     if level:
         return table[is_var & (lev == level)]
     cats = table[is_var & (lev != "")]
     return cats if len(cats) else table[is_var & (lev == "")]
+
+
+def _text(value) -> str:
+    """A cell as text, empty for a missing one (a tidy table's blank variable or level)."""
+    return "" if value is None or value is pd.NA or (isinstance(value, float)
+                                                      and value != value) else str(value)
 
 
 def check_findings(claims: list[dict], coefs: pd.DataFrame, fit: pd.DataFrame,
@@ -312,13 +319,13 @@ def _other_scales(c, var, level, coefs, fit, scales, families, judge) -> dict:
 
 def _directional(base, c, var, level, coefs, fit, *, vcov=None, covariates=None,
                  conf_level: float = 0.95) -> dict:
-    from .wording import model_status
+    from .wording import model_rows, model_status
 
     status, msg = model_status(fit, c["outcome"], c["sample"])
     base["scale"] = "log-odds"
     if status in ("failed", "missing"):
         return {**base, "verdict": "not estimated", "note": f"model {status}: {msg}".rstrip(": ")}
-    sub = coefs[(coefs["outcome"] == c["outcome"]) & (coefs["sample"].astype(str) == c["sample"])]
+    sub = model_rows(coefs, c["outcome"], c["sample"])
     hit = _pick(sub, var, level)
     if len(hit) != 1:
         raise ConfigError(_term_error(c, var, level, sub))
@@ -336,8 +343,8 @@ def _directional(base, c, var, level, coefs, fit, *, vcov=None, covariates=None,
     else:
         out["verdict"] = verdict(c["expected"], r["estimate"], r["conf_low"], r["conf_high"])
     if c.get("strongest") and out["verdict"] == "supported":
-        mine = None if vcov is None or not len(vcov) else vcov[
-            (vcov["outcome"] == c["outcome"]) & (vcov["sample"].astype(str) == c["sample"])]
+        mine = None if vcov is None or not len(vcov) else \
+            model_rows(vcov, c["outcome"], c["sample"])
         out["verdict"], note = strongest_verdict(r["term"], sub, mine, covariates or [],
                                                  conf_level)
         out["note"] = note

@@ -9,6 +9,7 @@ follow formulaic: ``Intercept``, ``age``, ``country[T.BB]``, ``Q('odd name')``.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -109,6 +110,68 @@ def _float_matrix(frame: pd.DataFrame) -> np.ndarray:
     return X
 
 
+@functools.lru_cache(maxsize=64)
+def _parse(formula: str):
+    """formulaic's parse of a formula (immutable), once per formula: a specification curve
+    fits the same few formulas hundreds of times."""
+    import formulaic
+
+    return formulaic.Formula(formula)
+
+
+_RHS_SEEN: dict[bytes, tuple[np.ndarray, Any]] = {}
+
+
+def _remembered_rhs(parsed, frame: pd.DataFrame):
+    """(X, spec, outcome) of ``y ~ rhs`` on complete rows, the right-hand side's matrix
+    remembered for the last few (rhs, data): a specification curve refits the same covariates
+    on the same rows for each cut of the outcome, weighting and model family, and formulaic's
+    materialisation is most of a small model's cost. Only for a plain numeric outcome column
+    (its values are then the outcome as formulaic gives it); None otherwise.
+    """
+    import hashlib
+
+    import formulaic
+
+    if not hasattr(parsed, "rhs") or len(parsed.lhs) != 1:
+        return None
+    (factor,) = list(parsed.lhs)[0].factors or [None]
+    if getattr(getattr(factor, "eval_method", None), "value", None) != "lookup":
+        return None
+    name = str(factor.expr)
+    if name not in frame.columns:
+        return None
+    dtype = frame[name].dtype
+    if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        return None
+    h = hashlib.blake2b(str(parsed.rhs).encode(), digest_size=16)
+    h.update(repr(len(frame)).encode())
+    for c in sorted(parsed.rhs.required_variables):
+        if c not in frame.columns:
+            return None
+        col = frame[c]
+        h.update(repr((c, str(col.dtype))).encode())
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            h.update(repr((list(col.cat.categories), col.cat.ordered)).encode())
+            h.update(np.ascontiguousarray(col.cat.codes.to_numpy()).tobytes())
+        else:
+            h.update(np.ascontiguousarray(col.to_numpy()).tobytes())
+    key = h.digest()
+    if key not in _RHS_SEEN:
+        try:
+            rhs = formulaic.model_matrix(parsed.rhs, frame, na_action="drop")
+        except Exception:  # the whole formula again gives formulaic's own message
+            return None
+        if len(rhs) != len(frame):
+            return None
+        if len(_RHS_SEEN) >= 16:
+            _RHS_SEEN.pop(next(iter(_RHS_SEEN)))
+        _RHS_SEEN[key] = (_float_matrix(rhs), rhs.model_spec)
+    X, spec = _RHS_SEEN[key]
+    lhs = pd.DataFrame({name: frame[name].to_numpy(dtype=float)})
+    return X.copy(order="F"), spec, lhs
+
+
 def build_model_frame(data: pd.DataFrame, formula: str, *,
                       subset: np.ndarray | None = None, binary: bool = True) -> ModelFrame:
     """Parse ``formula`` with formulaic on all rows; rows missing a model variable are dropped.
@@ -126,7 +189,7 @@ def build_model_frame(data: pd.DataFrame, formula: str, *,
     import formulaic
 
     try:
-        parsed = formulaic.Formula(formula)
+        parsed = _parse(formula)
         needed = parsed.required_variables
     except Exception as exc:
         raise _formulaic_error(formula, exc) from exc
@@ -135,17 +198,22 @@ def build_model_frame(data: pd.DataFrame, formula: str, *,
         frame, positions, all_complete = fast
     else:
         frame, positions = formula_ready(data.reset_index(drop=True), needed), None
-    try:
-        mm = formulaic.model_matrix(formula, frame, na_action="drop")
-    except Exception as exc:  # formulaic raises many types; the message names the problem
-        raise _formulaic_error(formula, exc) from exc
-    if hasattr(mm, "rhs"):
-        lhs, rhs = mm.lhs, mm.rhs
+    remembered = _remembered_rhs(parsed, frame) if fast is not None else None
+    if remembered is not None:
+        X, spec, lhs = remembered
+        complete = np.arange(len(frame), dtype=np.int64)
     else:
-        lhs, rhs = None, mm
-    spec = rhs.model_spec
-    complete = np.asarray(rhs.index, dtype=np.int64)
-    X = _float_matrix(rhs)
+        try:
+            mm = formulaic.model_matrix(formula, frame, na_action="drop")
+        except Exception as exc:  # formulaic raises many types; the message names the problem
+            raise _formulaic_error(formula, exc) from exc
+        if hasattr(mm, "rhs"):
+            lhs, rhs = mm.lhs, mm.rhs
+        else:
+            lhs, rhs = None, mm
+        spec = rhs.model_spec
+        complete = np.asarray(rhs.index, dtype=np.int64)
+        X = _float_matrix(rhs)
     sel = None
     if positions is not None:
         complete = positions[complete]
@@ -165,7 +233,8 @@ def build_model_frame(data: pd.DataFrame, formula: str, *,
         if (binary and positions is not None and not bad.any()
                 and len(positions) < all_complete.sum()):
             # as when all rows are materialised: a bad outcome code outside the subset counts
-            (name,) = lhs.model_spec.variables_by_source.get("data", {outcome})
+            name = outcome if remembered is not None else \
+                next(iter(lhs.model_spec.variables_by_source.get("data", {outcome})))
             y_all = data[name].to_numpy()[all_complete]
             if pd.api.types.is_numeric_dtype(data[name].dtype):
                 y_all = y_all.astype(float)
@@ -233,7 +302,8 @@ def drop_empty_columns(X: np.ndarray, terms: pd.DataFrame, spec) -> tuple[np.nda
     flags = []
     cats = categorical_factors(spec)
     keep = []
-    for j, t in terms.iterrows():
+    rows = terms.to_dict("records")  # plain dicts: iterrows builds a Series per row
+    for j, t in enumerate(rows):
         if t["term"] == "Intercept" or nonzero[j]:
             keep.append(j)
             continue
@@ -246,13 +316,13 @@ def drop_empty_columns(X: np.ndarray, terms: pd.DataFrame, spec) -> tuple[np.nda
         else:
             keep.append(j)  # an all-zero numeric column is a singular design: reported later
     # empty reference level: the dummies of a main-effect factor add up to the intercept
-    if "Intercept" in set(terms["term"]):
+    if any(t["term"] == "Intercept" for t in rows):
         for factor, info in cats.items():
-            block = [j for j in keep if terms.at[j, "factor"] == factor and terms.at[j, "level"]]
+            block = [j for j in keep if rows[j]["factor"] == factor and rows[j]["level"]]
             if block and _rows_sum_to_one(X, block):
-                var = terms.at[block[0], "variable"]
+                var = rows[block[0]]["variable"]
                 if len(block) == 1:  # one level left: the variable does not vary in this sample
-                    only = terms.at[block[0], "level"]
+                    only = rows[block[0]]["level"]
                     raise ModelError(
                         f"{var!r} has the single value {only!r} for every respondent in this "
                         f"sample, so its effect cannot be estimated here; leave it out for this "
@@ -294,6 +364,42 @@ def check_rank(X: np.ndarray, w: np.ndarray, names: list[str], tol: float = 1e-1
     raise ModelError(f"singular design: the terms {involved} are linear combinations of one "
                      f"another in this sample (rank {int((~small).sum())} of {len(names)}); "
                      "drop one of them or merge levels")
+
+
+def mle_certified(X: np.ndarray, y: np.ndarray, w: np.ndarray, mu: np.ndarray,
+                  *, margin: float = 0.5, max_cond: float = 1e8) -> bool:
+    """Whether a converged logit fit proves that there is no (quasi-)separation, so the
+    linear programs of :func:`find_separation` can be skipped.
+
+    Why it is a proof: by Stiemke's lemma, no direction ``d`` has ``(2y-1) * x'd >= 0`` on
+    every row (and ``> 0`` on one) iff some strictly positive ``lam`` has
+    ``sum_i lam_i (2y_i-1) x_i = 0``. At the MLE the score ``sum_i w_i (y_i - mu_i) x_i``
+    vanishes, so ``lam_i = w_i |y_i - mu_i|`` nearly is one; one Newton correction,
+    ``lam_i (1 - c_i)`` with ``c = (2y-1) * X (X' diag(lam) X)^-1 r`` for the score's
+    rounding residual ``r``, makes it exact, and it stays positive while every ``c_i < 1``.
+    Rows with ``lam_i = 0`` (zero weight, a fitted 0 or 1) are left out: no separation of a
+    subset of the rows (with full column rank) means none of all of them. Under separation
+    the information matrix is near singular along the separating direction, so a fit that
+    only looks converged is sent to the linear programs (condition number above
+    ``max_cond``), as is any ``c_i`` above ``margin``.
+    """
+    lam = w * np.abs(y - mu)
+    rows = lam > 0
+    p = X.shape[1]
+    if rows.sum() <= p:
+        return False
+    Xt, lam_t, s = X[rows], lam[rows], 2.0 * y[rows] - 1.0
+    M = weighted_gram(Xt, lam_t)
+    d = np.sqrt(np.diag(M))
+    if not np.all(d > 0):
+        return False
+    Ms = M / np.outer(d, d)
+    if not np.isfinite(Ms).all() or np.linalg.cond(Ms) > max_cond:
+        return False
+    r = Xt.T @ (s * lam_t)
+    u = np.linalg.solve(Ms, r / d) / d
+    c = s * (Xt @ u)
+    return bool(np.isfinite(c).all() and c.max() < margin)
 
 
 _SEPARATION_SEEN: dict[bytes, np.ndarray | None] = {}
@@ -363,10 +469,28 @@ def find_separation(X: np.ndarray, y: np.ndarray) -> np.ndarray | None:
         return None
     free = np.flatnonzero(np.linalg.norm(basis, axis=0) > 1e-7)
     bounds = [(-1, 1)] * p
+    # the LPs over the cone start from a few of its rows -- the ones no direction separates
+    # and those nearest to binding on the direction just found -- and add the rows a solution
+    # violates until it violates none (cutting planes: exact, and a few hundred rows instead
+    # of every respondent)
+    active = ~strict
+    d0 = res.x[:p]
+    norms = np.linalg.norm(As, axis=1)
+    active[np.argsort((As @ d0) / np.where(norms > 0, norms, 1.0))[:4 * p]] = True
 
     def best(c):
-        r = optimize.linprog(c, A_ub=-As, b_ub=np.zeros(n), bounds=bounds, method="highs")
-        return None if r.status != 0 else r.x
+        while True:
+            rows = np.flatnonzero(active)
+            r = optimize.linprog(c, A_ub=-As[rows], b_ub=np.zeros(len(rows)), bounds=bounds,
+                                 method="highs")
+            if r.status != 0:
+                return None
+            slack = As @ r.x
+            slack[rows] = np.inf
+            violated = np.flatnonzero(slack < -1e-9)
+            if not len(violated):
+                return r.x
+            active[violated[np.argsort(slack[violated])[:4 * p]]] = True
 
     # every direction found is evidence for all its coordinates: an LP is solved only for a
     # sign no earlier solution has shown

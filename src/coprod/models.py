@@ -190,43 +190,59 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
     coefs = _with_term_columns(coefs, labels,
                                coefs["term"].isin(res.cut_names) if ordinal else None)
     coefs["sd_x"] = _column_sd(res, len(coefs))
-    ame = al.restore_frame((ordinal_marginal_effects if ordinal else
-                            average_marginal_effects)(res)) if margins else pd.DataFrame()
-    preds = []
-    for name, grid in ((grids or {}) if margins else {}).items():
-        grid = {al[k]: v for k, v in grid.items() if k in covs}
-        if grid:
-            p = al.restore_frame((ordinal_predictions if ordinal else predict_margins)(res, grid))
-            p.insert(0, "grid", name)
-            preds.append(p)
-    if margins:
-        groups = {name: [al[v] for v in variables if v in covs]
-                  for name, variables in (joint_tests or {}).items()}
-        tests = al.restore_frame(term_tests(res, {k: v for k, v in groups.items() if v}))
-        tests.insert(1, "label", tests["test"].map(lambda t: labels.get(t, t)))
-    else:  # an imputed dataset's or a specification's fit: only what is combined or judged
-        tests = pd.DataFrame(columns=["test", "label"])
-    cuts = _binary_cuts(res, frame, al, formula, opts, coefs, labels) if ordinal and margins \
-        else pd.DataFrame(columns=CUT_COLUMNS)
-    predictions = pd.concat(preds, ignore_index=True) if preds else pd.DataFrame({"grid": []})
     stats = res.fit_stats()
     flags = al.restore_frame(pd.DataFrame(res.flags, columns=["flag", "detail"]))
     fit = {**ident, "status": "ok" if not len(flags) else "flagged",
            "message": "; ".join(f"{f}: {d}" for f, d in zip(flags["flag"], flags["detail"])),
            **{k: stats.get(k) for k in FIT_COLUMNS if k in stats and k != "flags"},
            "flags": ";".join(flags["flag"]), "family": family}
-    out = {
+    vcov = _front(_vcov_long([al.restore(t) for t in res.params.index], res.cov.to_numpy()),
+                  ident)
+    fit_table = pd.DataFrame([fit]).reindex(columns=FIT_COLUMNS)
+    if not margins:  # an imputed dataset's or a specification's fit: what is combined or judged
+        return {"coefficients": _front(coefs, ident), "fit": fit_table, "vcov": vcov}
+
+    ame = al.restore_frame((ordinal_marginal_effects if ordinal else
+                            average_marginal_effects)(res))
+    preds = []
+    for name, grid in (grids or {}).items():
+        grid = {al[k]: v for k, v in grid.items() if k in covs}
+        if grid:
+            p = al.restore_frame((ordinal_predictions if ordinal else predict_margins)(res, grid))
+            p.insert(0, "grid", name)
+            preds.append(p)
+    groups = {name: [al[v] for v in variables if v in covs]
+              for name, variables in (joint_tests or {}).items()}
+    tests = al.restore_frame(term_tests(res, {k: v for k, v in groups.items() if v}))
+    tests.insert(1, "label", tests["test"].map(lambda t: labels.get(t, t)))
+    cuts = _binary_cuts(res, frame, al, formula, opts, coefs, labels) if ordinal \
+        else pd.DataFrame(columns=CUT_COLUMNS)
+    predictions = pd.concat(preds, ignore_index=True) if preds else pd.DataFrame({"grid": []})
+    return {
         "coefficients": _front(coefs, ident),
         "ame": _front(ame, ident),
         "predictions": _front(predictions, ident),
-        "fit": pd.DataFrame([fit]).reindex(columns=FIT_COLUMNS),
+        "fit": fit_table,
         "flags": _front(flags, ident),
         "tests": _front(tests, ident),
         "cuts": _front(cuts, ident).reindex(columns=CUT_COLUMNS),
-        "vcov": _front(_vcov_long([al.restore(t) for t in res.params.index],
-                                  res.cov.to_numpy()), ident),
+        "vcov": vcov,
     }
-    return out
+
+
+def _by_term(table: pd.DataFrame, column: str, terms: list[str]) -> np.ndarray:
+    """``column`` of a tidy table in the order of ``terms``."""
+    at = {t: i for i, t in enumerate(table["term"])}
+    return table[column].to_numpy(dtype=float)[[at[t] for t in terms]]
+
+
+def _square(vcov: pd.DataFrame, terms: list[str]) -> np.ndarray:
+    """A long covariance table of :func:`_vcov_long` (row-major: term, then term2) as the
+    matrix of ``terms`` in that order."""
+    p = int(round(np.sqrt(len(vcov))))
+    names = list(vcov["term2"].iloc[:p])
+    at = [names.index(t) for t in terms]
+    return vcov["covariance"].to_numpy(dtype=float).reshape(p, p)[np.ix_(at, at)]
 
 
 def _column_sd(res, n_terms: int):
@@ -360,6 +376,7 @@ def failed_tables(outcome: str, sample: str, message: str, family: str = "logit"
 
 
 def _front(df: pd.DataFrame, ident: dict) -> pd.DataFrame:
+    """``df`` with the identifying columns (outcome, sample) first."""
     df = df.copy()
     for i, (k, v) in enumerate(ident.items()):
         if k in df.columns:
@@ -434,13 +451,15 @@ def _contrast_table(table: pd.DataFrame, *, sample, outcomes, covariates, refere
 def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[str],
                   sample: str, covariates: list[str], reference_levels: dict, design: dict,
                   conf_level: float = 0.95, labels: dict | None = None,
-                  group_effects: bool = True, families: dict | None = None, built=None
-                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+                  group_effects: bool = True, families: dict | None = None, built=None,
+                  datasets: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every outcome's model on each completed dataset, combined by Rubin's rules (Barnard-Rubin
     df from the design's complete-data df): one row per (outcome, term), as coefficients.csv
     plus fmi (fraction of missing information), riv, within, between and n_imputations; and
     the combined covariance W + (1 + 1/M) B of all terms (long, as vcov.csv). A model that
-    fails in any imputation is reported failed."""
+    fails in any imputation is reported failed. ``datasets``: a dict the caller keeps between
+    calls on the same table and imputations (a specification curve), where the completed
+    datasets are kept instead of rebuilt."""
     from .impute import completed, rubin
 
     labels = labels or {}
@@ -454,8 +473,12 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
     failed: dict[str, str] = {}
     n_used: dict[str, int] = {}
     for m in ms:
-        full = completed(table, imputed, m)
-        full.attrs = table.attrs
+        full = None if datasets is None else datasets.get(m)
+        if full is None:
+            full = completed(table, imputed, m)
+            full.attrs = table.attrs
+            if datasets is not None:
+                datasets[m] = full
         res = fit_sample(full, outcomes=outcomes, sample=sample, covariates=covariates,
                          reference_levels=reference_levels, design=design,
                          conf_level=conf_level, labels=labels, built=built,
@@ -482,38 +505,34 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
         stack = pd.concat(per[o], ignore_index=True)
         first = per[o][0]
         terms = first["term"].tolist()
-        est = stack.pivot(index="imputation", columns="term", values="estimate")[terms]
-        var = stack.pivot(index="imputation", columns="term", values="std_error")[terms] ** 2
+        est, se = (np.array([_by_term(t, col, terms) for t in per[o]])
+                   for col in ("estimate", "std_error"))
         if len(est) > 1:
-            comb = rubin(est.to_numpy(), var.to_numpy(), float(first["df_resid"].iloc[0]),
-                         conf_level)
+            comb = rubin(est, se ** 2, float(first["df_resid"].iloc[0]), conf_level)
         else:  # no missing value: the complete-case estimates, no missing information
             comb = {k: first[k].to_numpy() for k in ("estimate", "std_error", "statistic",
                                                      "p_value", "conf_low", "conf_high")}
             zero = np.zeros(len(first))
             comb.update(df=first["df_resid"].to_numpy(dtype=float), fmi=zero, riv=zero,
                         within=first["std_error"].to_numpy() ** 2, between=zero)
-        out = first[["outcome", "sample", "term", "variable", "level", "label"]].copy()
-        for k in ("estimate", "std_error", "df", "statistic", "p_value", "conf_low",
-                  "conf_high", "fmi", "riv", "within", "between"):
-            out[k] = comb[k]
-        cut = out["variable"].eq("") | out["term"].eq("Intercept")
+        cols = {k: comb[k] for k in ("estimate", "std_error", "df", "statistic", "p_value",
+                                     "conf_low", "conf_high", "fmi", "riv", "within",
+                                     "between")}
+        cut = (first["variable"].eq("") | first["term"].eq("Intercept")).to_numpy()
         ratio = ("rate_ratio", "rr_conf_low", "rr_conf_high") if (families or {}).get(o) == \
             "count" else ("odds_ratio", "or_conf_low", "or_conf_high")
         with np.errstate(over="ignore"):
             for col, src in zip(ratio, ("estimate", "conf_low", "conf_high")):
-                out[col] = np.where(cut, np.nan, np.exp(out[src]))
-        out["sd_x"] = stack.groupby("term", sort=False)["sd_x"].mean().reindex(terms).to_numpy()
-        out["df_complete"] = int(first["df_resid"].iloc[0])
-        out["n"] = n_used.get(o, 0)
-        out["n_imputations"] = len(ms) if ms != [0] else 0
-        out["family"] = (families or {}).get(o, "logit")
-        out["status"], out["message"] = "ok", ""
-        rows.append(out)
-        V = np.mean([v.pivot(index="term", columns="term2", values="covariance")
-                     .loc[terms, terms].to_numpy() for v in covs[o]], axis=0)
+                cols[col] = np.where(cut, np.nan, np.exp(np.asarray(cols[src], dtype=float)))
+        cols["sd_x"] = stack.groupby("term", sort=False)["sd_x"].mean().reindex(terms).to_numpy()
+        cols.update(df_complete=int(first["df_resid"].iloc[0]), n=n_used.get(o, 0),
+                    n_imputations=len(ms) if ms != [0] else 0,
+                    family=(families or {}).get(o, "logit"), status="ok", message="")
+        ids = first[["outcome", "sample", "term", "variable", "level", "label"]]
+        rows.append(pd.concat([ids, pd.DataFrame(cols, index=ids.index)], axis=1))
+        V = np.mean([_square(v, terms) for v in covs[o]], axis=0)
         T = V if len(est) < 2 else V + (1 + 1 / len(ms)) * np.atleast_2d(
-            np.cov(est.to_numpy(), rowvar=False))
+            np.cov(est, rowvar=False))
         vrows.append(_front(_vcov_long(terms, T), {"outcome": o, "sample": sample}))
     vcov = pd.concat(vrows, ignore_index=True) if vrows else pd.DataFrame(
         columns=["outcome", "sample", "term", "term2", "covariance"])

@@ -44,10 +44,6 @@ from .modelframe import (
 from .replicate import ReplicateDesign
 from .variance import design_cov, design_df, lonely_strata, n_distinct
 
-TIDY_COLUMNS = ["term", "estimate", "std_error", "df_resid", "statistic", "p_value",
-                "conf_low", "conf_high", "odds_ratio", "or_conf_low", "or_conf_high", "deff",
-                "flag"]
-
 
 @dataclass
 class SvyOlrResult:
@@ -101,24 +97,10 @@ class SvyOlrResult:
     def tidy(self) -> pd.DataFrame:
         """One row per coefficient (with its odds ratio of a higher category), then one per
         cut-point (on the logit scale, R's sign; no odds ratio)."""
-        est = self.params.to_numpy()
-        se = np.sqrt(np.clip(np.diag(self.cov.to_numpy()), 0, None))
-        w = dist.wald(est, se, self.df_resid, self.conf_level, self.model_based)
-        out = pd.DataFrame({"term": self.params.index, "estimate": est, "std_error": se,
-                            "df_resid": self.df_resid, "statistic": w["statistic"],
-                            "p_value": w["p_value"], "conf_low": w["conf_low"],
-                            "conf_high": w["conf_high"]})
-        coef = np.arange(len(est)) < self.n_coef
-        with np.errstate(over="ignore"):
-            out["odds_ratio"] = np.where(coef, np.exp(est), np.nan)
-            out["or_conf_low"] = np.where(coef, np.exp(out["conf_low"]), np.nan)
-            out["or_conf_high"] = np.where(coef, np.exp(out["conf_high"]), np.nan)
-        out["deff"] = np.nan
-        out["flag"] = [self.term_flags.get(t, "") for t in out["term"]]
-        sep = out["flag"].str.contains("separation")
-        out.loc[sep, ["estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high",
-                      "odds_ratio", "or_conf_low", "or_conf_high"]] = np.nan
-        return out[TIDY_COLUMNS]
+        return dist.coefficient_table(
+            self.params.index, self.params.to_numpy(), self.cov.to_numpy(), self.df_resid,
+            self.conf_level, self.model_based, self.term_flags,
+            ratio=np.arange(len(self.params)) < self.n_coef)
 
     def fit_stats(self) -> dict:
         return dict(self.stats, flags=list(self.flags))

@@ -79,6 +79,7 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
     rows = []
     tables: dict[str, pd.DataFrame] = {}
     designs: dict[tuple, object] = {}
+    completed: dict[str, dict] = {}  # the imputed datasets of each cut, built once
     share = _shares(specs, chunks)
     for i, spec in enumerate(specs, start=1):
         if share[i - 1] != chunk:
@@ -102,7 +103,8 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
             wanted[c["id"]] = o
         fit_outcomes = sorted({o for o in wanted.values() if o})
         coefs, fit, vcov = _fit(t, cells, spec, fit_outcomes, sample, covs, reference_levels,
-                                d, conf_level, families, designs[key])
+                                d, conf_level, families, designs[key],
+                                completed.setdefault(spec["threshold"], {}))
         for c in claims:
             var, level = split_covariate(c)
             o = wanted[c["id"]]
@@ -141,7 +143,7 @@ def _shares(specs: list[dict], chunks: int) -> list[int]:
 
 
 def _fit(t, cells, spec, outcomes, sample, covs, reference_levels, design, conf_level,
-         families, built):
+         families, built, datasets):
     from .models import fit_sample, fit_sample_mi
 
     if not outcomes:
@@ -151,7 +153,7 @@ def _fit(t, cells, spec, outcomes, sample, covs, reference_levels, design, conf_
         coefs, vcov = fit_sample_mi(t, cells, outcomes=outcomes, sample=sample, covariates=covs,
                                  reference_levels=reference_levels, design=design,
                                  conf_level=conf_level, group_effects=spec["group_effects"],
-                                 families=fam, built=built)
+                                 families=fam, built=built, datasets=datasets)
         coefs = coefs.rename(columns={"df": "df_resid"})
         return coefs, combined_fit(coefs), vcov
     res = fit_sample(t, outcomes=outcomes, sample=sample, covariates=covs,

@@ -42,6 +42,7 @@ from .modelframe import (  # noqa: F401
     drop_empty_columns,
     extreme_dummies,
     formula_ready,
+    mle_certified,
     row_local,
     separation_terms,
     term_table,
@@ -51,11 +52,6 @@ from .variance import design_cov, design_df, lonely_strata, n_distinct, score_co
 
 _RATE_COLUMNS = {"odds_ratio": "rate_ratio", "or_conf_low": "rr_conf_low",
                  "or_conf_high": "rr_conf_high"}
-_TIDY_COLUMNS = [
-    "term", "estimate", "std_error", "df_resid", "statistic", "p_value", "conf_low", "conf_high",
-    "odds_ratio", "or_conf_low", "or_conf_high", "deff", "flag",
-]
-
 
 # --------------------------------------------------------------------------------------------
 # Fit
@@ -156,25 +152,9 @@ class SvyLogitResult:
         """One row per term: estimate, SE, t (z if model-based), p, CI, odds ratio and its CI.
 
         The variable and level of each term are in ``self.terms``."""
-        est = self.params.to_numpy().copy()
-        se = np.sqrt(np.clip(np.diag(self.cov.to_numpy()), 0, None))
-        w = dist.wald(est, se, self.df_resid, self.conf_level, self.model_based)
-        out = pd.DataFrame({
-            "term": self.params.index, "estimate": est, "std_error": se,
-            "df_resid": self.df_resid, "statistic": w["statistic"], "p_value": w["p_value"],
-            "conf_low": w["conf_low"], "conf_high": w["conf_high"],
-        })
-        with np.errstate(over="ignore"):
-            out["odds_ratio"] = np.exp(out["estimate"])
-            out["or_conf_low"] = np.exp(out["conf_low"])
-            out["or_conf_high"] = np.exp(out["conf_high"])
-        out["deff"] = self.deff if self.deff is not None else np.nan
-        out["flag"] = [self.term_flags.get(t, "") for t in out["term"]]
-        sep = out["flag"].str.contains("separation")
-        value_cols = ["estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high",
-                      "odds_ratio", "or_conf_low", "or_conf_high", "deff"]
-        out.loc[sep, value_cols] = np.nan
-        out = out[_TIDY_COLUMNS]
+        out = dist.coefficient_table(self.params.index, self.params.to_numpy(),
+                                     self.cov.to_numpy(), self.df_resid, self.conf_level,
+                                     self.model_based, self.term_flags, deff=self.deff)
         if self.family is not LOGIT:  # exp(b) of a count model is a rate ratio
             out = out.rename(columns=_RATE_COLUMNS)
         return out
@@ -231,7 +211,9 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
                                     "reported. Merge sparse levels."})
             term_flags.update({t: "separation" for t in zero})
     if check_separation and logit and (not converged or np.abs(eta).max() > 15):
-        signs = separation_terms(X, y)
+        # a converged fit usually proves on its own that there is no separation (cheap);
+        # otherwise the linear programs decide
+        signs = None if converged and mle_certified(X, y, w, mu) else separation_terms(X, y)
         if signs is not None:
             arrow = {1: "+inf", -1: "-inf", 2: "+/-inf"}
             involved = [names[j] for j in np.flatnonzero(signs)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from .names import GROUP, POOLED  # noqa: F401 (re-exported)
@@ -69,11 +70,23 @@ def outcome_words(outcome: str, words: dict | None = None, labels: dict | None =
     return word(outcome, words, labels)
 
 
+def model_rows(table: pd.DataFrame, outcome: str, sample) -> pd.DataFrame:
+    """The rows of one model (outcome and sample; a sample compared as text, since a CSV may
+    read a group code as a number) of a results table with those two columns."""
+    if not len(table):
+        return table
+    want = str(sample)
+    mask = [o == outcome and str(s) == want
+            for o, s in zip(table["outcome"].to_numpy(dtype=object),
+                            table["sample"].to_numpy(dtype=object))]
+    return table[np.asarray(mask, dtype=bool)]
+
+
 def fit_row(fit: pd.DataFrame | None, outcome: str, sample) -> pd.Series | None:
     """One model's row of the fit table, or None (no table, or no such model)."""
     if fit is None or not len(fit):
         return None
-    row = fit[(fit["outcome"] == outcome) & (fit["sample"].astype(str) == str(sample))]
+    row = model_rows(fit, outcome, sample)
     return row.iloc[0] if len(row) else None
 
 
