@@ -75,6 +75,7 @@ class Aliases:
                      and n not in _RESERVED and not self._ALIAS.fullmatch(n))
             self.to[n] = n if plain else f"_cv{i}_"
         self.back = {v: k for k, v in self.to.items()}
+        self.plain = all(k == v for k, v in self.to.items())  # no name needed an alias
 
     def __getitem__(self, name: str) -> str:
         return self.to[name]
@@ -90,6 +91,10 @@ class Aliases:
 
     def restore_frame(self, df: pd.DataFrame, columns=("term", "variable", "detail", "message",
                                                         "label")) -> pd.DataFrame:
+        """Real names back in a table's column names and text columns (the table itself
+        when no name needed an alias)."""
+        if self.plain:
+            return df
         df = df.rename(columns=lambda c: self.back.get(c, c))
         for c in columns:
             if c in df.columns:

@@ -122,11 +122,14 @@ def _parse(formula: str):
 _RHS_SEEN: dict[bytes, tuple[np.ndarray, Any]] = {}
 
 
-def _remembered_rhs(parsed, frame: pd.DataFrame):
-    """(X, spec, outcome) of ``y ~ rhs`` on complete rows, the right-hand side's matrix
-    remembered for the last few (rhs, data): a specification curve refits the same covariates
-    on the same rows for each cut of the outcome, weighting and model family, and formulaic's
-    materialisation is most of a small model's cost. Only for a plain numeric outcome column
+def _remembered_rhs(parsed, data: pd.DataFrame, subset, positions: np.ndarray):
+    """(X, spec, outcome) of ``y ~ rhs`` on the rows ``positions`` (complete, in the subset),
+    with the right-hand side's matrix remembered for the last few (rhs, data): a specification
+    curve refits the same covariates on the same respondents for each outcome, cut of the
+    outcome, weighting and model family, and formulaic's materialisation is most of a small
+    model's cost. The matrix is made for every row complete on the right-hand side (each
+    factor is row-local, see :func:`_rows_only`, so a row's values do not depend on the
+    others) and the outcome's rows taken from it. Only for a plain numeric outcome column
     (its values are then the outcome as formulaic gives it); None otherwise.
     """
     import hashlib
@@ -139,25 +142,31 @@ def _remembered_rhs(parsed, frame: pd.DataFrame):
     if getattr(getattr(factor, "eval_method", None), "value", None) != "lookup":
         return None
     name = str(factor.expr)
-    if name not in frame.columns:
+    if name not in data.columns:
         return None
-    dtype = frame[name].dtype
+    dtype = data[name].dtype
     if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
         return None
+    cols = sorted(parsed.rhs.required_variables)
+    if any(c not in data.columns for c in cols):
+        return None
+    ok = np.ones(len(data), dtype=bool) if subset is None else np.asarray(subset, dtype=bool)
+    for c in cols:
+        ok = ok & data[c].notna().to_numpy()
+    rows = np.flatnonzero(ok)
     h = hashlib.blake2b(str(parsed.rhs).encode(), digest_size=16)
-    h.update(repr(len(frame)).encode())
-    for c in sorted(parsed.rhs.required_variables):
-        if c not in frame.columns:
-            return None
-        col = frame[c]
+    h.update(repr(len(rows)).encode())
+    for c in cols:
+        col = data[c]
         h.update(repr((c, str(col.dtype))).encode())
         if isinstance(col.dtype, pd.CategoricalDtype):
             h.update(repr((list(col.cat.categories), col.cat.ordered)).encode())
-            h.update(np.ascontiguousarray(col.cat.codes.to_numpy()).tobytes())
+            h.update(np.ascontiguousarray(col.cat.codes.to_numpy()[rows]).tobytes())
         else:
-            h.update(np.ascontiguousarray(col.to_numpy()).tobytes())
+            h.update(np.ascontiguousarray(col.to_numpy()[rows]).tobytes())
     key = h.digest()
     if key not in _RHS_SEEN:
+        frame = data[cols].iloc[rows].reset_index(drop=True)
         try:
             rhs = formulaic.model_matrix(parsed.rhs, frame, na_action="drop")
         except Exception:  # the whole formula again gives formulaic's own message
@@ -168,8 +177,11 @@ def _remembered_rhs(parsed, frame: pd.DataFrame):
             _RHS_SEEN.pop(next(iter(_RHS_SEEN)))
         _RHS_SEEN[key] = (_float_matrix(rhs), rhs.model_spec)
     X, spec = _RHS_SEEN[key]
-    lhs = pd.DataFrame({name: frame[name].to_numpy(dtype=float)})
-    return X.copy(order="F"), spec, lhs
+    at = np.searchsorted(rows, positions)
+    if len(at) and (at.max() >= len(rows) or not np.array_equal(rows[at], positions)):
+        return None  # not a subset of the right-hand side's rows (cannot happen; be safe)
+    lhs = pd.DataFrame({name: data[name].to_numpy(dtype=float)[positions]})
+    return np.asfortranarray(X[at]), spec, lhs
 
 
 def build_model_frame(data: pd.DataFrame, formula: str, *,
@@ -198,7 +210,8 @@ def build_model_frame(data: pd.DataFrame, formula: str, *,
         frame, positions, all_complete = fast
     else:
         frame, positions = formula_ready(data.reset_index(drop=True), needed), None
-    remembered = _remembered_rhs(parsed, frame) if fast is not None else None
+    remembered = _remembered_rhs(parsed, data, subset, positions) if fast is not None \
+        else None
     if remembered is not None:
         X, spec, lhs = remembered
         complete = np.arange(len(frame), dtype=np.int64)

@@ -271,12 +271,13 @@ def _vcov_long(names: list[str], cov: np.ndarray) -> pd.DataFrame:
 def _with_term_columns(tidy: pd.DataFrame, labels: dict, cut=None) -> pd.DataFrame:
     """variable, level and label after the term of a tidy table; ``cut`` (a boolean mask)
     marks an ordinal model's cut-points, which belong to no variable."""
-    cut = pd.Series(False, index=tidy.index) if cut is None else cut
-    parts = tidy["term"].map(term_parts)
-    tidy.insert(1, "variable", parts.str[0].where(~cut, ""))
-    tidy.insert(2, "level", parts.str[1].where(~cut, ""))
+    terms = list(tidy["term"])
+    cut = [False] * len(terms) if cut is None else list(cut)
+    parts = [("", "") if c else term_parts(t) for t, c in zip(terms, cut)]
+    tidy.insert(1, "variable", pd.Series([v for v, _ in parts], index=tidy.index, dtype=object))
+    tidy.insert(2, "level", pd.Series([lv for _, lv in parts], index=tidy.index, dtype=object))
     tidy.insert(3, "label", [f"Cut-point {t}" if c else term_label(t, labels)
-                             for t, c in zip(tidy["term"], cut)])
+                             for t, c in zip(terms, cut)])
     return tidy
 
 
