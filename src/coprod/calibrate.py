@@ -14,7 +14,10 @@ given, the grand total, which every margin must then match).
 """
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
+from typing import Any, Literal, TypeVar, cast, overload
 
 import numpy as np
 import pandas as pd
@@ -23,11 +26,12 @@ from .designspec import totals_error
 from .errors import ConfigError, DataError
 
 METHODS = ("poststrat", "rake", "linear", "raking")
+D = TypeVar("D")  # a design (not imported: the designs import this module)
 
 
 # -- the variance adjustments of a calibrated linearisation design ----------------------------
 
-def _indicator(codes: np.ndarray):
+def _indicator(codes: np.ndarray) -> Any:
     """The (levels x rows) 0/1 matrix of a grouping, sparse: group sums of any n x k matrix in
     one product instead of a scatter per row."""
     from scipy import sparse
@@ -49,7 +53,7 @@ class PostStrata:
         psw = np.where((self.neww == 0) & (self.oldw == 0), 1.0, self.neww)
         onehot = _indicator(self.codes)
         means = (onehot @ (Z * (self.oldw / psw)[:, None])) / (onehot @ self.oldw)[:, None]
-        return Z - means[self.codes] * psw[:, None]
+        return cast(np.ndarray, Z - means[self.codes] * psw[:, None])
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,7 +62,7 @@ class Raking:
     z / w within the margin's levels (w: the weights after that margin's post-stratification in
     the final raking pass)."""
 
-    margins: tuple  # ((codes, psw), ...)
+    margins: tuple[tuple[np.ndarray, np.ndarray], ...]  # ((codes, psw), ...)
 
     def adjust(self, Z: np.ndarray) -> np.ndarray:
         """The sweeps only ever subtract ``psw_m`` times a per-level value of margin m, so they
@@ -92,17 +96,17 @@ class Greg:
     w: np.ndarray   # (n,) g * sqrt(old weights)
     Q: np.ndarray = field(init=False, repr=False)  # orthonormal basis of A (set below)
 
-    def __post_init__(self):  # the projection's orthonormal basis, once per design
+    def __post_init__(self) -> None:  # the projection's orthonormal basis, once per design
         object.__setattr__(self, "Q", np.linalg.qr(self.A)[0])
 
     def adjust(self, Z: np.ndarray) -> np.ndarray:
         Y = Z / self.w[:, None]
-        return (Y - self.Q @ (self.Q.T @ Y)) * self.w[:, None]
+        return cast(np.ndarray, (Y - self.Q @ (self.Q.T @ Y)) * self.w[:, None])
 
 
 # -- the totals and the model matrix ----------------------------------------------------------
 
-def read_totals(path) -> dict:
+def read_totals(path: str | os.PathLike[str]) -> dict[str, dict[str, float]]:
     """A totals CSV (columns ``variable, level, total``; a row with variable ``Intercept`` or
     ``total`` and no level is the grand total) as {variable: {level: total}} without the grand
     total, checked: non-negative numbers, and every margin adding up to the same population."""
@@ -126,12 +130,12 @@ class _Margin:
     and the levels' population totals."""
 
     var: str
-    levels: list
+    levels: list[str]
     codes: np.ndarray
     totals: np.ndarray
 
 
-def _margin(data: pd.DataFrame, var: str, tot: dict, path) -> _Margin:
+def _margin(data: pd.DataFrame, var: str, tot: dict[str, float], path: str) -> _Margin:
     """One calibration variable as a :class:`_Margin`. A level with a total of 0 and no
     respondents is left out (as R); with respondents it is refused (their weights would become
     0, R: "strata in sample absent from population")."""
@@ -148,7 +152,7 @@ def _margin(data: pd.DataFrame, var: str, tot: dict, path) -> _Margin:
                    np.array([tot[lv] for lv in levels]))
 
 
-def _codes(data: pd.DataFrame, var: str, levels: list, path) -> np.ndarray:
+def _codes(data: pd.DataFrame, var: str, levels: list[str], path: str) -> np.ndarray:
     """Each row's level number; every level needs respondents and every respondent a level."""
     if var not in data.columns:
         raise ConfigError(f"{path}: '{var}' is not a column of the clean table")
@@ -171,10 +175,10 @@ def _codes(data: pd.DataFrame, var: str, levels: list, path) -> np.ndarray:
     if empty:
         raise DataError(f"calibration: level(s) {empty} of '{var}' have a population total but "
                         "no respondents")
-    return codes
+    return cast(np.ndarray, codes)
 
 
-def _ordered_levels(data: pd.DataFrame, var: str, given) -> list:
+def _ordered_levels(data: pd.DataFrame, var: str, given: Collection[str]) -> list[str]:
     """The data's level order (a categorical's), then any other level of the totals."""
     col = data[var] if var in data.columns else pd.Series(dtype=object)
     order = [str(c) for c in col.cat.categories] if isinstance(col.dtype, pd.CategoricalDtype) \
@@ -195,15 +199,17 @@ def model_matrix(margins: list[_Margin]) -> tuple[np.ndarray, np.ndarray]:
 
 # -- the calibrations -------------------------------------------------------------------------
 
-def _linear_g(mm, w, pop):
+def _linear_g(mm: np.ndarray, w: np.ndarray, pop: np.ndarray) -> np.ndarray:
     """Unbounded linear calibration (R's regcalibrate): g = 1 + x' T^-1 (N - t)."""
     T = mm.T @ (mm * w[:, None])
     return 1.0 + mm @ np.linalg.solve(T, pop - mm.T @ w)
 
 
-def _calfun(kind: str, lower: float, upper: float):
+def _calfun(kind: str, lower: float, upper: float
+            ) -> tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]:
     """R's cal.linear / cal.raking: F^-1(u) - 1 and its derivative (with R's bounds rule)."""
-    inside = lambda u: (u < upper - 1) & (u > lower - 1)  # noqa: E731 (R's test, as written)
+    inside: Callable[[np.ndarray], np.ndarray] = (  # noqa: E731 (R's test, as written)
+        lambda u: (u < upper - 1) & (u > lower - 1))
     if kind == "linear":
         return (lambda u: np.clip(u + 1, lower, upper) - 1,
                 lambda u: inside(u).astype(float))
@@ -211,7 +217,9 @@ def _calfun(kind: str, lower: float, upper: float):
             lambda u: np.where(inside(u), np.exp(u), 0.0))
 
 
-def grake(mm, w, pop, kind="linear", bounds=(-np.inf, np.inf), epsilon=1e-7, maxit=50):
+def grake(mm: np.ndarray, w: np.ndarray, pop: np.ndarray, kind: str = "linear",
+          bounds: tuple[float, ...] = (-np.inf, np.inf), epsilon: float = 1e-7, maxit: int = 50
+          ) -> np.ndarray:
     """R's ``grake``: Newton iterations on the calibration equations; returns g."""
     Fm1, dF = _calfun(kind, *bounds)
     total = mm.T @ w
@@ -248,14 +256,24 @@ def grake(mm, w, pop, kind="linear", bounds=(-np.inf, np.inf), epsilon=1e-7, max
                     "or check the totals")
 
 
-def poststratify_weights(w, codes, totals_vec):
+def poststratify_weights(w: np.ndarray, codes: np.ndarray, totals_vec: np.ndarray) -> np.ndarray:
     """Post-stratified weights: w times (population / weighted sample) of the row's cell."""
     k = len(totals_vec)
     cell = np.bincount(codes, weights=w, minlength=k)
-    return w * (totals_vec / cell)[codes]
+    return cast(np.ndarray, w * (totals_vec / cell)[codes])
 
 
-def rake_weights(w, margins, epsilon=1e-10, maxit=100, record=False):
+@overload
+def rake_weights(w: np.ndarray, margins: list[tuple[np.ndarray, np.ndarray]],
+                 epsilon: float = ..., maxit: int = ..., record: Literal[False] = ...
+                 ) -> np.ndarray: ...
+@overload
+def rake_weights(w: np.ndarray, margins: list[tuple[np.ndarray, np.ndarray]],
+                 epsilon: float = ..., maxit: int = ..., *, record: Literal[True]
+                 ) -> tuple[np.ndarray, list[np.ndarray]]: ...
+def rake_weights(w: np.ndarray, margins: list[tuple[np.ndarray, np.ndarray]],
+                 epsilon: float = 1e-10, maxit: int = 100, record: bool = False
+                 ) -> np.ndarray | tuple[np.ndarray, list[np.ndarray]]:
     """R's ``rake``: post-stratify on each margin in turn until the joint table of the margins
     changes by less than ``epsilon`` times the weights' sum. ``margins``: [(codes, totals)].
     With ``record``, also each margin's weights after its step in the final pass."""
@@ -280,8 +298,8 @@ def rake_weights(w, margins, epsilon=1e-10, maxit=100, record=False):
 @dataclass(frozen=True)
 class CalibrationSpec:
     method: str
-    margins: dict           # {variable: {level: total}}
-    bounds: tuple = (-np.inf, np.inf)
+    margins: dict[str, dict[str, float]]  # {variable: {level: total}}
+    bounds: tuple[float, ...] = (-np.inf, np.inf)
     epsilon: float = 1e-10
     maxit: int = 100
     source: str = "totals"
@@ -290,7 +308,7 @@ class CalibrationSpec:
         return list(self.margins)
 
 
-def calibration_spec(cfg: dict | None) -> CalibrationSpec | None:
+def calibration_spec(cfg: dict[str, Any] | None) -> CalibrationSpec | None:
     """A config's ``design.calibration`` as a spec (totals read and checked), or None."""
     if not cfg:
         return None
@@ -299,7 +317,7 @@ def calibration_spec(cfg: dict | None) -> CalibrationSpec | None:
         raise ConfigError(f"design.calibration.method: '{method}' is not one of "
                           f"{', '.join(METHODS)}")
     path = cfg.get("totals")
-    margins = read_totals(path)
+    margins = read_totals(path)  # type: ignore[arg-type]  # no totals: TypeError in open()
     variables = list(cfg.get("variables") or [])
     absent = [v for v in variables if v not in margins]
     if absent or not variables:
@@ -323,7 +341,7 @@ def calibration_spec(cfg: dict | None) -> CalibrationSpec | None:
                            maxit=int(cfg.get("maxit", 100)), source=str(path))
 
 
-def calibrate(design, data: pd.DataFrame, spec: CalibrationSpec):
+def calibrate(design: Any, data: pd.DataFrame, spec: CalibrationSpec) -> Any:
     """The design with calibrated weights (and, for a linearisation design, the variance
     adjustment; for a replicate design, every replicate calibrated too)."""
     w0 = design.weights
@@ -346,7 +364,7 @@ def calibrate(design, data: pd.DataFrame, spec: CalibrationSpec):
                    else design.weights_before)
 
 
-def recalibrate(design, data: pd.DataFrame, specs: tuple):
+def recalibrate(design: D, data: pd.DataFrame, specs: tuple[CalibrationSpec, ...]) -> D:
     """A design rebuilt on a subset of rows (complete cases), calibrated as the original was,
     to the same totals."""
     for spec in specs:
@@ -354,7 +372,8 @@ def recalibrate(design, data: pd.DataFrame, specs: tuple):
     return design
 
 
-def _replicate_calibrated(w, r: int, margins: list[_Margin], matrix, spec: CalibrationSpec
+def _replicate_calibrated(w: np.ndarray, r: int, margins: list[_Margin],
+                          matrix: tuple[np.ndarray, np.ndarray] | None, spec: CalibrationSpec
                           ) -> np.ndarray:
     """One replicate's weights calibrated; a level left without weight by the replicate (a
     deleted PSU held all its respondents) stops with its name, as it has no calibration."""
@@ -367,7 +386,10 @@ def _replicate_calibrated(w, r: int, margins: list[_Margin], matrix, spec: Calib
     return _calibrated(w, margins, matrix, spec)[0]
 
 
-def _calibrated(w, margins: list[_Margin], matrix, spec: CalibrationSpec, record=False):
+def _calibrated(w: np.ndarray, margins: list[_Margin],
+                matrix: tuple[np.ndarray, np.ndarray] | None, spec: CalibrationSpec,
+                record: bool = False
+                ) -> tuple[np.ndarray, PostStrata | Raking | Greg | None]:
     """Calibrated weights of one weight vector, and (``record``) the variance adjustment;
     ``margins`` and the GREG ``matrix`` (model matrix, totals) are encoded once per design."""
     if spec.method == "poststrat":
@@ -380,6 +402,7 @@ def _calibrated(w, margins: list[_Margin], matrix, spec: CalibrationSpec, record
             return rake_weights(w, pairs, spec.epsilon, spec.maxit), None
         new, steps = rake_weights(w, pairs, spec.epsilon, spec.maxit, record=True)
         return new, Raking(tuple((m.codes, s) for m, s in zip(margins, steps)))
+    assert matrix is not None  # linear and raking: calibrate() built it
     mm, pop = matrix
     if spec.method == "linear" and not np.isfinite(spec.bounds).any():
         g = _linear_g(mm, w, pop)
@@ -390,7 +413,7 @@ def _calibrated(w, margins: list[_Margin], matrix, spec: CalibrationSpec, record
     return w * g, Greg(mm * whalf[:, None], g * whalf) if record else None
 
 
-def weights_summary(w: np.ndarray) -> dict:
+def weights_summary(w: np.ndarray) -> dict[str, float]:
     """Range, sum and Kish's design effect due to weighting (1 + CV^2) of a weight vector."""
     w = np.asarray(w, float)
     w = w[w > 0]

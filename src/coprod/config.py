@@ -291,15 +291,15 @@ def check_config(config: dict, cb: dict) -> None:
         if var not in cols:
             errs.append(f"config: models.reference_levels: '{var}' is not a column"
                         f"{did_you_mean(var, names)}")
-        elif cols[var] is None:
+        elif (var_levels := cols[var]) is None:
             errs.append(f"config: models.reference_levels.{var}: '{var}' is numeric, it has no "
                         "levels")
         elif isinstance(level, bool):
             errs.append(f"config: models.reference_levels.{var}: {level}: {QUOTE_HINT}")
-        elif str(level) not in cols[var]:
+        elif str(level) not in var_levels:
             errs.append(f"config: models.reference_levels.{var}: '{level}' is not a level of "
                         f"'{var}' "
-                        f"(levels: {', '.join(cols[var])}){did_you_mean(level, cols[var])}")
+                        f"(levels: {', '.join(var_levels)}){did_you_mean(level, var_levels)}")
     groups = list(cb["groups"])
     for s in m["samples"]:
         if isinstance(s, bool):
@@ -317,12 +317,12 @@ def check_config(config: dict, cb: dict) -> None:
             if var not in cols:
                 errs.append(f"config: models.predictions.{grid}: '{var}' is not a column"
                             f"{did_you_mean(var, names)}")
-            elif cols[var] is not None:
-                bad = [v for v in values if str(v) not in cols[var]]
+            elif (var_levels := cols[var]) is not None:
+                bad = [v for v in values if str(v) not in var_levels]
                 if bad:
                     hint = f"; {QUOTE_HINT}" if any(isinstance(v, bool) for v in bad) else ""
                     errs.append(f"config: models.predictions.{grid}.{var}: {bad} not among the "
-                                f"levels of '{var}' ({', '.join(cols[var])}){hint}")
+                                f"levels of '{var}' ({', '.join(var_levels)}){hint}")
     d = config["design"]
     for key in ("weights", "strata", "psu", "fpc", "ssu", "fpc2"):
         if d.get(key) and d[key] not in cols:

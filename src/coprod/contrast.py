@@ -10,7 +10,10 @@ covariance between a respondent's two answers enters the standard error of each 
 """
 from __future__ import annotations
 
+from typing import Any, cast
+
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from . import dist
@@ -18,7 +21,7 @@ from .design import SurveyDesign, domain_mask, make_design
 from .errors import DataError, ModelError
 from .modelframe import build_model_frame, drop_empty_columns, term_table
 from .replicate import ReplicateDesign
-from .survey import fit_matrix
+from .survey import SvyLogitResult, fit_matrix
 from .variance import design_df, score_cov, weighted_gram
 
 _COLUMNS = ["kind", "term", "variable", "level", "estimate_a", "std_error_a", "estimate_b",
@@ -37,15 +40,16 @@ def _outcome(data: pd.DataFrame, name: str) -> np.ndarray:
     bad |= np.isnan(y) & data[name].notna().to_numpy()
     if bad.any():
         raise ModelError(f"outcome {name!r} must be coded 0/1; found {data[name][bad].iloc[0]!r}")
-    return y
+    return cast(np.ndarray, y)
 
 
 def contrast_test(data: pd.DataFrame, outcomes: tuple[str, str], rhs: str, *,
                   id_col: str | None = None, weights: str | None = None,
-                  strata: str | None = None, psu: str | None = None, domain=None,
+                  strata: str | None = None, psu: str | None = None,
+                  domain: str | npt.ArrayLike | None = None,
                   lonely_psu: str = "adjust", conf_level: float = 0.95,
                   design: SurveyDesign | None = None,
-                  check_tol: float = 1e-8) -> tuple[pd.DataFrame, dict]:
+                  check_tol: float = 1e-8) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Test, term by term, whether the effect on outcome ``b`` differs from that on ``a``.
 
     ``outcomes = (a, b)``; every difference is **b minus a** on the log-odds scale. Only
@@ -198,7 +202,9 @@ def contrast_test(data: pd.DataFrame, outcomes: tuple[str, str], rhs: str, *,
     return table[_COLUMNS], info
 
 
-def _stacked_sandwich(X, rows, design, fits, ys, p) -> np.ndarray:
+def _stacked_sandwich(X: np.ndarray, rows: np.ndarray, design: SurveyDesign,
+                      fits: dict[str, SvyLogitResult], ys: tuple[np.ndarray, np.ndarray], p: int
+                      ) -> np.ndarray:
     """The stacked model's covariance from the separate fits' pieces: block-diagonal bread, and
     the design covariance of both outcomes' scores (a respondent's two rows share a PSU)."""
     A_inv, resid = [], []
@@ -213,4 +219,4 @@ def _stacked_sandwich(X, rows, design, fits, ys, p) -> np.ndarray:
         resid.append(w * (y - mu))
     bread = np.zeros((2 * p, 2 * p))
     bread[:p, :p], bread[p:, p:] = A_inv
-    return bread @ score_cov(design, rows, X, np.column_stack(resid)) @ bread
+    return cast(np.ndarray, bread @ score_cov(design, rows, X, np.column_stack(resid)) @ bread)

@@ -13,6 +13,7 @@ a missing answer is outside the domain for that variable (as svymean(..., na.rm 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -62,8 +63,9 @@ def svy_mean(y, data: pd.DataFrame, design: dict, domain=None, conf_level: float
     d = _design(data, design, built)
     dom = d.domain_rows(None if domain is None else np.asarray(domain, bool))
     rows = np.flatnonzero(dom & ~np.isnan(y))
-    out = {"n": len(rows), "estimate": np.nan, "std_error": np.nan, "conf_low": np.nan,
-           "conf_high": np.nan, "deff": np.nan, "n_effective": np.nan}
+    out: dict[str, Any] = {"n": len(rows), "estimate": np.nan, "std_error": np.nan,
+                           "conf_low": np.nan, "conf_high": np.nan, "deff": np.nan,
+                           "n_effective": np.nan}
     if not len(rows):
         return out
     w, yy = d.weights[rows], y[rows]
@@ -74,11 +76,13 @@ def svy_mean(y, data: pd.DataFrame, design: dict, domain=None, conf_level: float
         se = float(np.std(yy, ddof=1) / np.sqrt(len(rows))) if df > 0 else np.nan
     elif isinstance(d, ReplicateDesign):  # the mean of each replicate, as R's svymean
         thetas = d.means(rows, yy)
-        se = float(np.sqrt(d.variance(thetas, [mean])[0, 0]))
+        se = float(np.sqrt(d.variance(thetas, np.array([mean]))[0, 0]))
         df = d.degf(rows)
         if d.discarded(thetas):
             out["note"] = _discarded_note(d.discarded(thetas))
-        out.update(_deff(mean_deff(d, rows, yy, se ** 2), len(rows)))
+        # mean_deff reads only .weights and .deff, which a replicate design has too (its
+        # annotation says SurveyDesign)
+        out.update(_deff(mean_deff(d, rows, yy, se ** 2), len(rows)))  # type: ignore[arg-type]
     else:
         df = design_df(d, rows)
         try:
@@ -151,7 +155,9 @@ def svy_proportion(y, data: pd.DataFrame, design: dict, domain=None,
             var, df = 1.0 / bread, n - 1
         elif isinstance(d, ReplicateDesign):
             var, df, se_p, note = _replicate_proportion(d, rows, yy, p)
-            out.update(_deff(mean_deff(d, rows, yy, se_p ** 2), n), note=note)
+            # mean_deff takes a replicate design too (see svy_mean)
+            out.update(_deff(mean_deff(d, rows, yy, se_p ** 2), n),  # type: ignore[arg-type]
+                       note=note)
         else:
             var = float(design_cov(d, rows, w * (yy - p))[0, 0]) / bread ** 2
             df = design_df(d, rows)
@@ -172,7 +178,7 @@ def svy_proportion(y, data: pd.DataFrame, design: dict, domain=None,
     return out
 
 
-def _replicate_proportion(d, rows, yy, p) -> tuple[float, int, float]:
+def _replicate_proportion(d, rows, yy, p) -> tuple[float, int, float, str]:
     """Replicate variance of logit(p) (the interval: svyciprop's logit method refits the
     intercept-only model per replicate, which is logit of each replicate's share), the df, and
     the replicate SE of p itself (svymean's)."""

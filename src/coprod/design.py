@@ -15,19 +15,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Self, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from .designspec import key_errors, variance_kind
 from .errors import ConfigError, DataError, ModelError
+
+if TYPE_CHECKING:
+    from .calibrate import CalibrationSpec, Greg, PostStrata, Raking
 
 LONELY_PSU_OPTIONS = ("adjust", "average", "remove", "certainty", "fail")
 DEFF_OPTIONS = ("srswor", "replace")
 CENSUS = 1e-7  # R: a stratum whose finite-population factor is below this adds no variance
 
 
-def check_model_based(design) -> None:
+def check_model_based(design: DomainMixin) -> None:
     """Model-based (glm) errors ignore the design, so they are only for unweighted data: the
     one rule for the models and the proportions (the config check states it for the keys)."""
     if design.has_weights and np.ptp(design.weights) > 0:
@@ -44,8 +49,10 @@ class DomainMixin:
     weights: np.ndarray
     data: pd.DataFrame | None
     in_domain: np.ndarray | None
+    has_weights: bool
+    columns: dict[str, Any]
 
-    def domain(self, mask):
+    def domain(self, mask: str | npt.ArrayLike) -> Self:
         """The same design restricted to a domain (a boolean mask, a 0/1 column name or a
         Series over the rows); nested domains intersect."""
         if self.data is None and isinstance(mask, str):
@@ -57,7 +64,7 @@ class DomainMixin:
             m = m & self.in_domain
         return replace(self, in_domain=m)  # type: ignore[type-var]  # a dataclass design
 
-    def domain_rows(self, mask=None) -> np.ndarray:
+    def domain_rows(self, mask: npt.ArrayLike | None = None) -> np.ndarray:
         """Boolean mask of the rows in the design's domain and in ``mask`` (if given)."""
         base = np.ones(len(self.weights), dtype=bool) if self.in_domain is None \
             else self.in_domain
@@ -81,7 +88,7 @@ class SurveyDesign(DomainMixin):
     psu: np.ndarray              # (n,) int codes 0..P-1, nested in strata
     psu_stratum: np.ndarray      # (P,) stratum code of each PSU
     n_psu: np.ndarray            # (H,) PSUs per stratum in the full design
-    strata_labels: tuple
+    strata_labels: tuple[Any, ...]
     lonely_psu: str = "adjust"
     has_weights: bool = False
     has_strata: bool = False
@@ -92,14 +99,14 @@ class SurveyDesign(DomainMixin):
     n_ssu: np.ndarray | None = None  # (P,) second-stage units per PSU in the full design
     fpc2: np.ndarray | None = None   # (P,) population second-stage units per PSU, or None
     deff: str = "srswor"
-    columns: dict = field(default_factory=dict)  # role -> column name, for describing it
+    columns: dict[str, str | None] = field(default_factory=dict)  # role -> column name
     psu_names: Callable[[int], str] | None = None  # PSU code -> its labels (for messages)
     data: pd.DataFrame | None = None
     in_domain: np.ndarray | None = None
     # calibrated weights (coprod.calibrate): the variance adjustments of the influence values,
     # the calibrations applied, and the weights before them
-    adjustments: tuple = ()
-    calibration: tuple = ()
+    adjustments: tuple[PostStrata | Raking | Greg, ...] = ()
+    calibration: tuple[CalibrationSpec, ...] = ()
     weights_before: np.ndarray | None = None
 
     @property
@@ -114,7 +121,7 @@ class SurveyDesign(DomainMixin):
     def stages(self) -> int:
         return 2 if self.ssu is not None else 1
 
-    def drop_rows(self, keep) -> SurveyDesign:
+    def drop_rows(self, keep: npt.ArrayLike) -> SurveyDesign:
         """The design rebuilt on the kept rows alone, as R's ``svydesign`` on a subset of the
         data: unlike a domain, dropped rows leave the design, so strata, PSU counts (and the
         weights derived from an fpc) are those of the kept rows. For complete-case analyses."""
@@ -241,6 +248,7 @@ def make_design(data: pd.DataFrame, *, weights: str | None = None, strata: str |
         pop1 = _population(data, fpc, "fpc", s_codes, n_psu, lambda h: s_labels[h], "stratum",
                            "PSUs" if psu else "respondents")
     if fpc2 is not None:
+        assert n_ssu is not None and psu_names is not None  # fpc2 needs ssu and psu
         pop2 = _population(data, fpc2, "fpc2", p_codes, n_ssu, psu_names, "PSU",
                            "second-stage units")
     if w is None:
@@ -260,7 +268,8 @@ def make_design(data: pd.DataFrame, *, weights: str | None = None, strata: str |
         psu_names=psu_names, data=data if keep_data else None)
 
 
-def _psu_names(data, strata, psu, p_codes):
+def _psu_names(data: pd.DataFrame, strata: str | None, psu: str, p_codes: np.ndarray
+               ) -> Callable[[int], str]:
     """PSU code -> "label" (or "stratum/label"), looked up only when a message needs it."""
     def name(code: int) -> str:
         i = int(np.flatnonzero(p_codes == code)[0])
@@ -279,7 +288,9 @@ def _nested_codes(parent: np.ndarray, labels: pd.Series) -> tuple[np.ndarray, np
     return codes.astype(np.int64), (np.asarray(uniques) // max(span, 1)).astype(np.int64)
 
 
-def _population(data, name, key, unit_of_row, n_sampled, labels, what, units) -> np.ndarray:
+def _population(data: pd.DataFrame, name: str, key: str, unit_of_row: np.ndarray,
+                n_sampled: np.ndarray, labels: Callable[[int], object], what: str, units: str
+                ) -> np.ndarray:
     """Population sizes per stratum (or PSU) from a column of sizes or sampling fractions."""
     values = _numeric(data, name, f"design.{key}:")
     if not np.isfinite(values).all() or (values <= 0).any():
@@ -311,7 +322,7 @@ def _population(data, name, key, unit_of_row, n_sampled, labels, what, units) ->
     return pop
 
 
-def _sorted_codes(col: pd.Series) -> tuple[np.ndarray, tuple]:
+def _sorted_codes(col: pd.Series) -> tuple[np.ndarray, tuple[Any, ...]]:
     """``pd.factorize(col, sort=True)`` as int64 codes and a tuple of labels; for a pandas
     Categorical straight from its codes (factorize would go through an object array)."""
     if isinstance(col.dtype, pd.CategoricalDtype):
@@ -324,7 +335,7 @@ def _sorted_codes(col: pd.Series) -> tuple[np.ndarray, tuple]:
     return codes.astype(np.int64), tuple(uniques.tolist())
 
 
-def domain_mask(data: pd.DataFrame, domain) -> np.ndarray:
+def domain_mask(data: pd.DataFrame, domain: str | npt.ArrayLike | None) -> np.ndarray:
     """A boolean array over the rows of ``data`` from a column name or a boolean mask."""
     n = len(data)
     if domain is None:
@@ -336,7 +347,7 @@ def domain_mask(data: pd.DataFrame, domain) -> np.ndarray:
         if not ok.all():
             raise DataError(f"domain column {domain!r} must be 0/1 or True/False; found "
                             f"{vals[~ok][0]!r}")
-        return vals.astype(bool)
+        return cast(np.ndarray, vals.astype(bool))
     if isinstance(domain, pd.Series):
         if not domain.index.equals(data.index):
             raise DataError("the domain mask's index does not match the data's index")

@@ -6,20 +6,25 @@ other's construction; only this builder knows every key of the section.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 
 from .calibrate import calibrate, calibration_spec
-from .design import make_design
-from .designspec import design_columns, replicate_pattern  # noqa: F401 (re-exported)
-from .replicate import as_replicate, make_replicate_design
+from .design import SurveyDesign, make_design
+from .designspec import design_columns as design_columns  # re-exported
+from .designspec import replicate_pattern
+from .replicate import ReplicateDesign, as_replicate, make_replicate_design
 
 
-def design_from_config(data: pd.DataFrame, design: dict, *, rename=None):
+def design_from_config(data: pd.DataFrame, design: dict[str, Any], *,
+                       rename: Callable[[str], str] | None = None) -> Any:
     """The design of a config's ``design:`` section (column names mapped by ``rename``): a
     :class:`SurveyDesign`, or a replicate design when ``design.replicates`` is set."""
     rename = rename or (lambda name: name)
 
-    def col(key):
+    def col(key: str) -> str | None:
         name = design.get(key)
         return rename(name) if name else None
 
@@ -32,7 +37,8 @@ def design_from_config(data: pd.DataFrame, design: dict, *, rename=None):
     return built if spec is None else calibrate(built, data, spec)
 
 
-def _uncalibrated(data: pd.DataFrame, design: dict, col):
+def _uncalibrated(data: pd.DataFrame, design: dict[str, Any],
+                  col: Callable[[str], str | None]) -> SurveyDesign | ReplicateDesign:
     if design.get("replicates"):
         return make_replicate_design(
             data, weights=col("weights"), replicates=replicate_pattern(design["replicates"]),

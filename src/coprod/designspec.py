@@ -7,8 +7,12 @@ job runs, and that check must not import numpy or pandas (half a second per Snak
 """
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
-def key_errors(design: dict) -> list[str]:
+
+def key_errors(design: Mapping[str, Any]) -> list[str]:
     """The design keys set without the keys they need, one message each; shared by
     :func:`make_design` and the config check (which reports them before any data is read)."""
     ssu, fpc2 = design.get("ssu"), design.get("fpc2")
@@ -40,7 +44,7 @@ def key_errors(design: dict) -> list[str]:
     return errors
 
 
-def _replicate_errors(design: dict) -> list[str]:
+def _replicate_errors(design: Mapping[str, Any]) -> list[str]:
     rep, kind = design["replicates"], design.get("replicate_type")
     errors = []
     if not kind:
@@ -75,7 +79,7 @@ def _replicate_errors(design: dict) -> list[str]:
     return errors
 
 
-def weighted(design: dict) -> bool:
+def weighted(design: Mapping[str, Any]) -> bool:
     """Do the estimates use unequal weights? (weights given, or weights calibrated to totals:
     "weighted %" in tables, figures and the report.)"""
     return bool(design.get("weights") or design.get("calibration"))
@@ -100,7 +104,7 @@ def replicate_pattern(name: str) -> str:
     return f"^{re.escape(str(name))}_[0-9]+$"
 
 
-def design_columns(design: dict, columns=()) -> list[str]:
+def design_columns(design: Mapping[str, Any], columns: Sequence[str] = ()) -> list[str]:
     """The clean-table columns a config's design uses (the replicate weights only when the
     table's ``columns`` are given: they are many, and only the design needs them)."""
     import re
@@ -117,7 +121,7 @@ def design_columns(design: dict, columns=()) -> list[str]:
 GRAND_TOTAL = ("Intercept", "(Intercept)", "total")  # variable names of a grand-total row
 
 
-def read_totals(path) -> tuple[dict, list[str]]:
+def read_totals(path: str | os.PathLike[str]) -> tuple[dict[str, dict[str, float]], list[str]]:
     """A calibration totals CSV (columns variable, level, total) as {variable: {level: total}},
     and one message per row whose total is not a non-negative number. Read with the csv module:
     the start-up check and the estimates read it alike, and start-up pays for no pandas."""
@@ -128,7 +132,7 @@ def read_totals(path) -> tuple[dict, list[str]]:
         rows = list(csv.DictReader(fh))
     if not rows or not {"variable", "level", "total"} <= set(rows[0]):
         return {}, [f"{path}: needs the columns variable, level, total"]
-    totals: dict = {}
+    totals: dict[str, dict[str, float]] = {}
     errors = []
     for i, r in enumerate(rows, 2):
         try:
@@ -142,7 +146,8 @@ def read_totals(path) -> tuple[dict, list[str]]:
     return totals, errors
 
 
-def totals_error(totals: dict, variables, path) -> str | None:
+def totals_error(totals: Mapping[str, Mapping[str, float]], variables: Iterable[str],
+                 path: str | os.PathLike[str]) -> str | None:
     """Every margin (and the grand total, if given) must add up to the same population."""
     grand = next((sum(totals[k].values()) for k in GRAND_TOTAL if k in totals), None)
     sums = {v: sum(totals[v].values()) for v in variables if v in totals}

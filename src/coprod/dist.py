@@ -5,37 +5,42 @@ are the same functions (scipy.stats calls them underneath).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy import special
 
 
-def t_sf(x, df):
+def t_sf(x: npt.ArrayLike, df: npt.ArrayLike) -> Any:
     """P(T > x) for Student's t with ``df`` degrees of freedom."""
     return special.stdtr(df, -np.asarray(x, dtype=float))
 
 
-def t_ppf(q, df):
+def t_ppf(q: npt.ArrayLike, df: npt.ArrayLike) -> Any:
     return special.stdtrit(df, q)
 
 
-def norm_sf(x):
+def norm_sf(x: npt.ArrayLike) -> Any:
     return special.ndtr(-np.asarray(x, dtype=float))
 
 
-def norm_ppf(q):
+def norm_ppf(q: npt.ArrayLike) -> Any:
     return special.ndtri(q)
 
 
-def f_sf(x, dfn, dfd):
+def f_sf(x: npt.ArrayLike, dfn: npt.ArrayLike, dfd: npt.ArrayLike) -> Any:
     return special.fdtrc(dfn, dfd, x)
 
 
-def chi2_sf(x, df):
+def chi2_sf(x: npt.ArrayLike, df: npt.ArrayLike) -> Any:
     return special.chdtrc(df, x)
 
 
-def wald(est, se, df, conf_level: float = 0.95, model_based: bool = False) -> dict:
+def wald(est: npt.ArrayLike, se: npt.ArrayLike, df: npt.ArrayLike, conf_level: float = 0.95,
+         model_based: bool = False) -> dict[str, Any]:
     """t (or z for model-based fits) statistic, two-sided p and interval for estimates and SEs.
 
     One place for what the coefficient table, the marginal effects and the predictions share;
@@ -57,8 +62,10 @@ COEFFICIENT_COLUMNS = ["term", "estimate", "std_error", "df_resid", "statistic",
                        "deff", "flag"]
 
 
-def coefficient_table(terms, est, cov, df, conf_level: float, model_based: bool,
-                      term_flags: dict, ratio=None, deff=None) -> pd.DataFrame:
+def coefficient_table(terms: Sequence[str], est: npt.ArrayLike, cov: npt.ArrayLike, df: float,
+                      conf_level: float, model_based: bool, term_flags: dict[str, str],
+                      ratio: npt.ArrayLike | None = None, deff: npt.ArrayLike | None = None
+                      ) -> pd.DataFrame:
     """One row per term (COEFFICIENT_COLUMNS): estimate, SE, t (z if model-based), p,
     interval, exp(estimate) and its interval (only where ``ratio``, a mask, is true: not for
     an ordinal model's cut-points), design effect and flag. A term flagged for separation

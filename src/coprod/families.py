@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from scipy.special import expit, gammaln, logit, xlogy
@@ -59,7 +60,7 @@ class Family:
 
 def _exp(eta: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
-        return np.exp(eta)
+        return cast(np.ndarray, np.exp(eta))
 
 
 LOGIT = Family("logit", expit, lambda mu: mu * (1.0 - mu), _logit_loglik,

@@ -11,7 +11,9 @@ from __future__ import annotations
 import functools
 import re
 import textwrap
+from collections.abc import Callable
 from contextlib import contextmanager
+from typing import cast
 
 import matplotlib
 
@@ -20,6 +22,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.layout_engine import ConstrainedLayoutEngine  # noqa: E402
+from matplotlib.rcsetup import cycler  # noqa: E402 (matplotlib.cycler, typed)
 
 from .io import group_outputs  # noqa: E402,F401 (re-exported: the figures rule's outputs)
 from .wording import (  # noqa: E402
@@ -51,7 +55,7 @@ def rc(settings: dict | None = None) -> dict:
         "font.family": "DejaVu Sans", "font.size": fs, "axes.titlesize": fs,
         "axes.labelsize": fs, "xtick.labelsize": fs - 1, "ytick.labelsize": fs - 1,
         "legend.fontsize": fs - 1, "figure.titlesize": fs + 2,
-        "axes.prop_cycle": matplotlib.cycler(color=list(s["palette"])),
+        "axes.prop_cycle": cycler(color=list(s["palette"])),
         "axes.spines.top": False, "axes.spines.right": False, "axes.grid": False,
         "axes.edgecolor": GREY, "xtick.color": GREY, "ytick.color": GREY,
         "axes.labelcolor": "#222222", "text.color": "#222222",
@@ -96,7 +100,8 @@ def _new_figure(height: float, settings: dict, title: str, subtitle: str, nrows=
     top = 0.24 * fs / 9 if notice else 0.0  # a band above the title for the notice (legends
     total = height + band + top               # below the panels take the figure's foot)
     fig = plt.figure(figsize=(width, total), layout="constrained")
-    fig.get_layout_engine().set(rect=(0, 0, 1, 1 - (band + top) / total))
+    cast(ConstrainedLayoutEngine, fig.get_layout_engine()).set(
+        rect=(0, 0, 1, 1 - (band + top) / total))
     axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
     if notice:
         fig.text(0.01, 1 - 0.5 * top / total, notice, ha="left", va="center", color="#B00020",
@@ -601,6 +606,7 @@ def prediction_figure(preds: pd.DataFrame, fit: pd.DataFrame, *, grid: str, x: s
         ax = axes[0, i]
         notes, lines = [], []
         if by:
+            panel = cast(str, panel)  # with by, the panels are the outcomes
             status, msg = model_status(fit, panel, sample)
             d = sub[sub["outcome"] == panel]
             lines = [(word(lv, words), d[d[by].astype(str) == str(lv)])
@@ -732,7 +738,7 @@ def run_figures(*, prevalence, coefficients, predictions, fit, cleaning_summary,
     model_kw = {"covariates": list(covariates), "reference_levels": dict(reference_levels),
                 "levels": dict(levels), **common}
     compare = list(settings["compare"])
-    makers = {
+    makers: dict[str, Callable[..., Figure]] = {
         "prevalence": lambda: prevalence_figure(read_results(prevalence, "prevalence"),
                                                 group_label=group_label, **common),
         f"forest_{slug(settings['forest_sample'])}": lambda: forest_figure(

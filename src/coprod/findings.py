@@ -26,6 +26,7 @@ stated in the report (:data:`VERDICT_RULE`):
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -278,7 +279,8 @@ def check_findings(claims: list[dict], coefs: pd.DataFrame, fit: pd.DataFrame,
         if c.get("skip"):
             rows.append({**base, "verdict": "skipped", "note": f"optional claim: {c['skip']}"})
             continue
-        judge = {"vcov": vcov, "covariates": covariates, "conf_level": conf_level}
+        judge: dict[str, Any] = {"vcov": vcov, "covariates": covariates,
+                                 "conf_level": conf_level}
         if c.get("compared_with"):
             rows.append(_comparison(base, c, var, level, con, contrast_outcomes, conf_level))
         else:
@@ -294,10 +296,11 @@ SCALE_FAMILIES = ("ordinal", "count")
 
 def _other_scales(c, var, level, coefs, fit, scales, families, judge) -> dict:
     """The claim judged on the ordinal and count versions of its outcome."""
-    out = {}
+    out: dict[str, Any] = {}
     alts = {families.get(o): o for o in reversed(scales.get(c["outcome"], []))}
     for fam in SCALE_FAMILIES:
-        keys = {f"{k}_{fam}": np.nan for k in ("estimate", "conf_low", "conf_high")}
+        keys: dict[str, Any] = {f"{k}_{fam}": np.nan for k in ("estimate", "conf_low",
+                                                               "conf_high")}
         keys.update({f"outcome_{fam}": alts.get(fam, ""), f"verdict_{fam}": ""})
         if c.get("skip") or fam not in alts:
             out.update(keys)

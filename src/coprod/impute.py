@@ -24,6 +24,8 @@ the fraction of missing information (r + 2/(df + 3)) / (r + 1).
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -33,11 +35,12 @@ from .errors import ConfigError
 IMPUTATION_COLUMNS = ["imputation", "row", "variable", "value"]
 
 
-def _encode(table: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, dict]:
+def _encode(table: pd.DataFrame, columns: list[str]
+            ) -> tuple[pd.DataFrame, dict[str, tuple[str, list[Any] | None]]]:
     """Numeric columns for MICE (safe names c0, c1, ...): numbers as they are, categories as
     level codes; and how to decode each back."""
     out: dict[str, np.ndarray] = {}
-    decode: dict[str, tuple[str, list | None]] = {}
+    decode: dict[str, tuple[str, list[Any] | None]] = {}
     for i, c in enumerate(columns):
         s = table[c]
         key = f"c{i}"
@@ -52,7 +55,7 @@ def _encode(table: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, dict
     return pd.DataFrame(out, index=np.arange(len(table))), decode
 
 
-def _mice_data(data: pd.DataFrame, **kwargs):
+def _mice_data(data: pd.DataFrame, **kwargs: Any) -> Any:
     """statsmodels' MICEData with the main-effects model matrices built by numpy instead of
     patsy, and OLS fitted by QR rather than the SVD pseudo-inverse: the statistics (OLS, the
     posterior draw of its parameters, predictive mean matching) are statsmodels', but a formula
@@ -60,19 +63,21 @@ def _mice_data(data: pd.DataFrame, **kwargs):
     (tests/test_impute.py checks the result equals MICEData's own with the same settings)."""
     from statsmodels.imputation.mice import MICEData
 
-    class _MainEffects(MICEData):
-        def _matrices(self, vname):
+    class _MainEffects(MICEData):  # type: ignore[misc]  # statsmodels is untyped
+        def _matrices(self, vname: str) -> tuple[np.ndarray, np.ndarray]:
             others = [c for c in self.data.columns if c != vname]
             exog = np.column_stack([np.ones(len(self.data)),
                                     self.data[others].to_numpy(dtype=float)])
             return self.data[vname].to_numpy(dtype=float), exog
 
-        def get_split_data(self, vname):
+        def get_split_data(self, vname: str) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                      dict[str, Any], dict[str, Any]]:
             endog, exog = self._matrices(vname)
             ixo, ixm = self.ix_obs[vname], self.ix_miss[vname]
             return endog[ixo].copy(), exog[ixo].copy(), exog[ixm].copy(), {}, {}
 
-        def get_fitting_data(self, vname):
+        def get_fitting_data(self, vname: str
+                             ) -> tuple[np.ndarray, np.ndarray, dict[str, Any], dict[str, Any]]:
             endog, exog = self._matrices(vname)
             ix = self.ix_obs[vname]
             return endog[ix].copy(), exog[ix].copy(), {}, {"method": "qr"}
@@ -146,15 +151,15 @@ def completed(table: pd.DataFrame, imputed: pd.DataFrame, m: int) -> pd.DataFram
     return out
 
 
-def _as_label(value) -> str:
+def _as_label(value: object) -> str:
     """A category's imputed level as the text of the level (a CSV may have read "2" as 2.0)."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
 
 
-def rubin(estimates: np.ndarray, variances: np.ndarray, df_complete=np.inf,
-          conf_level: float = 0.95) -> dict:
+def rubin(estimates: np.ndarray, variances: np.ndarray, df_complete: float = np.inf,
+          conf_level: float = 0.95) -> dict[str, Any]:
     """Rubin's rules for each of p parameters from (M, p) estimates and within-imputation
     variances, with Barnard-Rubin df when ``df_complete`` (the complete-data df) is finite;
     as R's ``mitools::MIcombine``. Returns arrays: estimate, std_error, df, riv (r), fmi,

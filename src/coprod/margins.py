@@ -11,6 +11,7 @@ they do not add the sampling variability of the covariates themselves.
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,19 +23,22 @@ from .modelframe import categorical_factors, row_local
 from .ordinal import SvyOlrResult
 from .survey import SvyLogitResult
 
+_Fit = SvyLogitResult | SvyOlrResult  # a fit of the logistic family or an ordinal one
+
 _AME_COLUMNS = ["variable", "contrast", "estimate", "std_error", "df_resid", "statistic",
                 "p_value", "conf_low", "conf_high", "flag"]
 
 
-def _require_spec(result: SvyLogitResult) -> None:
+def _require_spec(result: _Fit) -> None:
     if result.spec is None or result.model_data is None:
         raise ModelError("margins need a result of fit_svy_logit (a formula fit)")
 
 
-def variable_kinds(result: SvyLogitResult) -> dict[str, dict]:
+def variable_kinds(result: _Fit) -> dict[str, dict]:
     """Each right-hand-side variable: "categorical" (levels, reference), "binary" (numeric 0/1,
     effect of 1 vs 0) or "continuous" (derivative)."""
     _require_spec(result)
+    assert result.model_data is not None  # _require_spec
     spec = result.spec
     cats = categorical_factors(spec)
     kinds = {}
@@ -90,9 +94,10 @@ class _Counterfactual:
     whole column, so for them the columns are computed on all rows, as a full rebuild would.
     """
 
-    def __init__(self, result: SvyLogitResult):
+    def __init__(self, result: _Fit):
         spec = result.spec
         self.result = result
+        assert result.model_data is not None  # the callers call _require_spec first
         self.md = result.model_data
         data_vars = set(spec.variables_by_source.get("data", set()))
         n_full = len(spec.column_names)
@@ -144,13 +149,15 @@ class _Counterfactual:
         small = []  # (request index, cols, inv, frames)
         for i, (changes, shift) in enumerate(requests):
             changed = set(changes[0])
-            cols, others, local = [], set(), True
+            parts: list[np.ndarray] = []
+            others: set[str] = set()
+            local = True
             for variables, is_local, pos in self.terms:
                 if variables & changed:
-                    cols.append(pos)
+                    parts.append(pos)
                     others |= variables
                     local &= is_local
-            cols = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+            cols = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
             fixed = set() if shift else changed
             groups = self._distinct(tuple(sorted(others - fixed))) if local else None
             if not len(cols):
@@ -198,7 +205,7 @@ _CACHE_MAX_ROWS = 10_000
 _CACHE_MAX_BYTES = 64 * 2 ** 20
 
 
-def _cached_matrix(result: SvyLogitResult, frame: pd.DataFrame) -> np.ndarray:
+def _cached_matrix(result: _Fit, frame: pd.DataFrame) -> np.ndarray:
     if len(frame) > _CACHE_MAX_ROWS or (frame.dtypes == "object").any():
         return result.model_matrix(frame)
     spec = result.spec
@@ -253,14 +260,14 @@ def _average_predictions(result: SvyLogitResult, beta: np.ndarray, w: np.ndarray
     return pbar, G
 
 
-def _other_part(result: SvyLogitResult, beta: np.ndarray, cols: np.ndarray) -> np.ndarray:
+def _other_part(result: _Fit, beta: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """``X @ beta`` without the columns ``cols`` (the part a counterfactual leaves as is)."""
     b = beta.copy()
     b[cols] = 0.0
     return result.X @ b
 
 
-def _inference(est, se, result: SvyLogitResult) -> dict:
+def _inference(est, se, result: _Fit) -> dict:
     return dist.wald(est, se, result.df_resid, result.conf_level, result.model_based)
 
 
@@ -273,7 +280,7 @@ def _separated_variables(result: SvyLogitResult) -> set[str]:
     return out
 
 
-def average_marginal_effects(result: SvyLogitResult, variables: list[str] | None = None
+def average_marginal_effects(result: _Fit, variables: list[str] | None = None
                              ) -> pd.DataFrame:
     """Weighted average marginal effects on the probability scale with delta-method SEs.
 
@@ -295,13 +302,15 @@ def average_marginal_effects(result: SvyLogitResult, variables: list[str] | None
     V = result.cov.to_numpy()
     w = result.w / result.w.sum()
     md = result.model_data
+    assert md is not None  # _require_spec
     separated = _separated_variables(result)
     X = result.X
     fam = result.family
     mu = fam.mean(X @ beta)
     s = fam.variance(mu)
     # the counterfactual columns every variable needs, from one call of the formula engine
-    requests, plan = [], {}
+    requests: list[tuple[list[dict], str | None]] = []
+    plan: dict[str, Any] = {}  # var -> its step h (continuous) or its levels
     for var in variables:
         if kinds[var]["kind"] == "continuous":
             x = md[var].to_numpy(dtype=float)
@@ -388,9 +397,8 @@ def predict_margins(result: SvyLogitResult, grid: dict[str, list]) -> pd.DataFra
         mu = result.family.mean(result.X @ beta)
         pbar, G = (np.array([w @ mu]),
                    ((w * result.family.variance(mu)) @ result.X)[None, :])
-    pred = [float(x) for x in pbar]
-    se = [float(np.sqrt(max(g @ V @ g, 0.0))) for g in G]
-    pred, se = np.array(pred), np.array(se)
+    pred = np.array([float(x) for x in pbar])
+    se = np.array([float(np.sqrt(max(g @ V @ g, 0.0))) for g in G])
     q = _inference(pred, se, result)["q"]
     fam = result.family
     se_link = se / fam.variance(pred)  # the delta method on the link scale (logit or log)
@@ -467,6 +475,7 @@ def ordinal_marginal_effects(result: SvyOlrResult, variables: list[str] | None =
     theta = result.params.to_numpy()
     w = result.w / result.w.sum()
     md = result.model_data
+    assert md is not None  # _require_spec
     cf = _Counterfactual(result)
     keys, ests, grads = [], [], []
     for var in variables:

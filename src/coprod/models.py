@@ -168,8 +168,8 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
         ordinal_predictions,
         predict_margins,
     )
-    from .ordinal import fit_svy_olr
-    from .survey import fit_svy_logit
+    from .ordinal import SvyOlrResult, fit_svy_olr
+    from .survey import SvyLogitResult, fit_svy_logit
     from .termtests import term_tests
 
     formula = build_formula(al[outcome], [al[c] for c in covs], frame)
@@ -179,6 +179,7 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
     opts = {"design": built, "domain": domain, "model_based": design.get("model_based", False),
             "conf_level": conf_level}
     ordinal = family == "ordinal"
+    res: SvyLogitResult | SvyOlrResult
     if ordinal:
         res = fit_svy_olr(frame, formula, **opts)
     else:
@@ -187,8 +188,8 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
     res.stats["excluded_by"] = excluded_by
 
     coefs = al.restore_frame(res.tidy())
-    coefs = _with_term_columns(coefs, labels,
-                               coefs["term"].isin(res.cut_names) if ordinal else None)
+    coefs = _with_term_columns(coefs, labels, coefs["term"].isin(res.cut_names)
+                               if isinstance(res, SvyOlrResult) else None)
     coefs["sd_x"] = _column_sd(res, len(coefs))
     stats = res.fit_stats()
     flags = al.restore_frame(pd.DataFrame(res.flags, columns=["flag", "detail"]))
@@ -202,13 +203,14 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
     if not margins:  # an imputed dataset's or a specification's fit: what is combined or judged
         return {"coefficients": _front(coefs, ident), "fit": fit_table, "vcov": vcov}
 
-    ame = al.restore_frame((ordinal_marginal_effects if ordinal else
-                            average_marginal_effects)(res))
+    ame = al.restore_frame(ordinal_marginal_effects(res) if isinstance(res, SvyOlrResult)
+                           else average_marginal_effects(res))
     preds = []
     for name, grid in (grids or {}).items():
         grid = {al[k]: v for k, v in grid.items() if k in covs}
         if grid:
-            p = al.restore_frame((ordinal_predictions if ordinal else predict_margins)(res, grid))
+            p = al.restore_frame(ordinal_predictions(res, grid) if isinstance(res, SvyOlrResult)
+                                 else predict_margins(res, grid))
             p.insert(0, "grid", name)
             preds.append(p)
     groups = {name: [al[v] for v in variables if v in covs]

@@ -14,14 +14,19 @@ weights play no part in a domain estimate, so zero weights are the same thing he
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from .design import DomainMixin
 from .errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    from .calibrate import CalibrationSpec
 
 REPLICATE_TYPES = ("BRR", "Fay", "JK1", "JKn", "bootstrap", "successive-difference", "other")
 RANK_TOL = 1e-5  # R: qr(weights, tol = 1e-5)$rank
@@ -40,13 +45,13 @@ class ReplicateDesign(DomainMixin):
     mse: bool = False
     rho: float | None = None
     deff: str = "srswor"
-    columns: dict = field(default_factory=dict)
+    columns: dict[str, Any] = field(default_factory=dict)
     data: pd.DataFrame | None = None
     in_domain: np.ndarray | None = None
     has_weights: bool = True
     lonely_psu: str = "none"  # replicate designs have no strata to be lonely in
     # calibrated weights (coprod.calibrate): every replicate was calibrated too
-    calibration: tuple = ()
+    calibration: tuple[CalibrationSpec, ...] = ()
     weights_before: np.ndarray | None = None
     repweights_before: np.ndarray | None = None
 
@@ -56,9 +61,9 @@ class ReplicateDesign(DomainMixin):
 
     @property
     def replicates(self) -> int:
-        return self.repweights.shape[1]
+        return cast(int, self.repweights.shape[1])
 
-    def drop_rows(self, keep) -> ReplicateDesign:
+    def drop_rows(self, keep: npt.ArrayLike) -> ReplicateDesign:
         """The design of the kept rows alone (for complete-case analyses); the replicate
         weights of those rows are unchanged, as R's ``svrepdesign`` on a subset of the data."""
         keep = np.asarray(keep, dtype=bool)
@@ -81,7 +86,7 @@ class ReplicateDesign(DomainMixin):
         rows of 80 replicates takes a second or two)."""
         rows = np.asarray(rows)
         key = (len(rows), hash(rows.tobytes()))
-        cache = self.__dict__.setdefault("_degf_cache", {})
+        cache: dict[tuple[int, int], int] = self.__dict__.setdefault("_degf_cache", {})
         if key not in cache:
             cache[key] = replicate_rank(self.rows_of(rows)) - 1
         return cache[key]
@@ -91,14 +96,14 @@ class ReplicateDesign(DomainMixin):
         NaN for a replicate without weight there."""
         W = self.rows_of(rows)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (W.T @ y) / W.sum(axis=0)
+            return cast(np.ndarray, (W.T @ y) / W.sum(axis=0))
 
     def rows_of(self, rows: np.ndarray) -> np.ndarray:
         """The replicate weights of ``rows``, without a copy when they are all the rows."""
         rows = np.asarray(rows)
         if len(rows) == self.n and (rows == np.arange(self.n)).all():
             return self.repweights
-        return self.repweights[rows]
+        return cast(np.ndarray, self.repweights[rows])
 
     def variance(self, thetas: np.ndarray, theta: np.ndarray) -> np.ndarray:
         """Covariance of an estimate from its replicates ``thetas`` (R x k) and full-sample
@@ -112,10 +117,10 @@ class ReplicateDesign(DomainMixin):
         use = rscales > 0
         centre = np.asarray(theta, float).reshape(-1) if self.mse else thetas[use].mean(axis=0)
         d = (thetas - centre) * np.sqrt(rscales)[:, None]
-        return self.scale * (d.T @ d)
+        return cast(np.ndarray, self.scale * (d.T @ d))
 
     @staticmethod
-    def discarded(thetas) -> int:
+    def discarded(thetas: npt.ArrayLike) -> int:
         """How many replicates gave no result (left out of the variance, as R warns)."""
         t = np.asarray(thetas, dtype=float)
         return int(np.isnan(t.reshape(len(t), -1)).any(axis=1).sum())
@@ -151,7 +156,8 @@ def default_scale(kind: str, n_rep: int, rho: float | None) -> float | None:
             "successive-difference": 4.0 / n_rep}.get(kind)
 
 
-def replicate_columns(data: pd.DataFrame, spec, key: str = "design.replicates") -> list[str]:
+def replicate_columns(data: pd.DataFrame, spec: str | Sequence[str],
+                      key: str = "design.replicates") -> list[str]:
     """The replicate weight columns: a list of names, or a regular expression matched against
     the column names (in the data's order)."""
     if isinstance(spec, str):
@@ -170,8 +176,10 @@ def replicate_columns(data: pd.DataFrame, spec, key: str = "design.replicates") 
     return list(spec)
 
 
-def make_replicate_design(data: pd.DataFrame, *, weights: str, replicates, type: str | None,
-                          scale: float | None = None, rscales=None, rho: float | None = None,
+def make_replicate_design(data: pd.DataFrame, *, weights: str | None,
+                          replicates: str | Sequence[str], type: str | None,
+                          scale: float | None = None, rscales: npt.ArrayLike | None = None,
+                          rho: float | None = None,
                           mse: bool = False, combined: bool = True, deff: str = "srswor",
                           keep_data: bool = False) -> ReplicateDesign:
     """Encode a replicate design (R's ``svrepdesign(repweights=, weights=, type=, scale=,
@@ -255,11 +263,11 @@ def _numeric(s: pd.Series, what: str) -> np.ndarray:
         i = int(np.flatnonzero(bad)[0])
         raise DataError(f"{what} has {int(bad.sum())} missing, negative or non-numeric "
                         f"value(s), e.g. {s.iloc[i]!r} in row {i + 1}")
-    return x
+    return cast(np.ndarray, x)
 
 
-def as_replicate(design, type: str = "JKn", *, replicates: int = 50, seed: int | None = None,
-                 mse: bool = False) -> ReplicateDesign:
+def as_replicate(design: DomainMixin, type: str = "JKn", *, replicates: int = 50,
+                 seed: int | None = None, mse: bool = False) -> ReplicateDesign:
     """Replicate weights from a linearisation design, as R's ``as.svrepdesign``: JK1 (one
     stratum: each replicate deletes a PSU, the others' weights times n/(n-1)), JKn (the same
     within each stratum; rscales (n_h-1)/n_h, times the finite-population factor), or bootstrap
@@ -278,7 +286,7 @@ def as_replicate(design, type: str = "JKn", *, replicates: int = 50, seed: int |
     strata_order = pd.unique(design.psu_stratum[psu_order])
     fpc = (np.ones(len(design.n_psu)) if design.fpc is None
            else (design.fpc - design.n_psu) / design.fpc)  # R's "correction" 1 - n/N
-    cols: list = []
+    cols: list[np.ndarray] = []
     rscales: Any = []  # collected as a list, then an array
     if type == "JK1":
         if len(design.n_psu) > 1:

@@ -10,6 +10,9 @@ reader can judge); and a sentence per claim saying whether its verdict holds und
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -83,7 +86,7 @@ def claim_sentences(checked: pd.DataFrame, *, words: dict | None = None,
                     labels: dict | None = None, digits: int = 2) -> list[str]:
     """One plain sentence per claim: its verdict under the 0/1, ordinal and count models, and
     whether the verdict holds under all of them."""
-    out = []
+    out: list[str] = []
     if checked is None or not len(checked) or not any(
             f"verdict_{f}" in checked.columns for f in SCALE_FAMILIES):
         return out
@@ -115,7 +118,7 @@ def cut_disagreements(cuts: pd.DataFrame, *, sample: str, words: dict | None = N
                       labels: dict | None = None) -> list[str]:
     """Per ordinal outcome, the covariate levels whose binary cuts' intervals do not overlap
     (a plain sign that one ordinal odds ratio averages over different effects)."""
-    out = []
+    out: list[str] = []
     if cuts is None or not len(cuts):
         return out
     sub = cuts[(cuts["sample"].astype(str) == str(sample))
@@ -154,7 +157,7 @@ def _esc(x) -> str:
 
 
 def robustness_section(*, tables: list[str], figure_html: str, sentences: list[str],
-                       threshold: str = "", cut_lines: list[str] = ()) -> str:
+                       threshold: str = "", cut_lines: Sequence[str] = ()) -> str:
     """The report's section, from the tables' and figure's HTML and the claim sentences."""
     cut = f" (an item counts when answered <em>{_esc(threshold)}</em> or more)" \
         if threshold else ""
@@ -184,8 +187,8 @@ def mi_table(coefs: pd.DataFrame, fit: pd.DataFrame, coefs_mi: pd.DataFrame, *,
     fraction of missing information of each imputed estimate, one row per covariate level."""
     from .wording import fmt
 
-    kw = {"covariates": covariates, "reference_levels": reference_levels, "levels": levels,
-          "labels": labels, "words": words, "digits": digits}
+    kw: dict[str, Any] = {"covariates": covariates, "reference_levels": reference_levels,
+                          "levels": levels, "labels": labels, "words": words, "digits": digits}
     columns = [(sample, o) for o in outcomes]
     cc = model_table(coefs, fit, columns=columns, **kw)
     mi = model_table(coefs_mi, combined_fit(coefs_mi), columns=columns, **kw)
@@ -253,7 +256,7 @@ def run_mi_table(*, coefficients, fit, coefficients_mi, clean_table, outcomes, s
 
 def mi_sentences(checked: pd.DataFrame | None, *, digits: int = 2) -> list[str]:
     """Per claim: its verdict on the complete cases and on the imputed data."""
-    out = []
+    out: list[str] = []
     if checked is None or not len(checked) or "verdict_mi" not in checked.columns:
         return out
     for _, r in checked.iterrows():

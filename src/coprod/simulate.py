@@ -580,9 +580,10 @@ def simulate_country_detailed(code: str, n: int, rng: np.random.Generator) -> Co
         "employment": cat(employment, EMPLOYMENT_LEVELS, m_emp),
         "urban": cat(1 - urban, ("urban", "rural"), m_urb),
         "self_efficacy": se_h, "performance": perf_h, "outcome_perception": outc_h,
-        "informed": pd.Categorical(np.where(np.isnan(inf_h), None, np.where(inf_h == 1, "yes", "no")),
+        # numpy's stubs take no None for np.where's object value (it is one at runtime)
+        "informed": pd.Categorical(np.where(np.isnan(inf_h), None, np.where(inf_h == 1, "yes", "no")),  # type: ignore[call-overload]
                                    categories=["no", "yes"]),
-        "consulted": pd.Categorical(np.where(np.isnan(con_h), None, np.where(con_h == 1, "yes", "no")),
+        "consulted": pd.Categorical(np.where(np.isnan(con_h), None, np.where(con_h == 1, "yes", "no")),  # type: ignore[call-overload]
                                     categories=["no", "yes"]),
     })
     for d_i, d in enumerate(DOMAINS):

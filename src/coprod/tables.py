@@ -580,13 +580,13 @@ def to_latex(df: pd.DataFrame, *, caption: str, note: str = "", label: str = "",
     shares = [max(min(max((len(x) for x in (r[0] for r in rows)), default=4), 28) / 2, 6.0),
               *[-w for w in widths if w < 0]]
     scale = len(shares) / sum(shares)
-    text = iter(shares[1:])
+    text_shares = iter(shares[1:])
 
     def x_col(share: float) -> str:
         return rf">{{\hsize={share * scale:.3f}\hsize\raggedright\arraybackslash}}X"
 
     spec = [x_col(shares[0])] + [
-        x_col(next(text)) if w < 0 else rf">{{\raggedleft\arraybackslash}}p{{{w:.0f}pt}}"
+        x_col(next(text_shares)) if w < 0 else rf">{{\raggedleft\arraybackslash}}p{{{w:.0f}pt}}"
         for w in widths]
     lines = [f"% {LATEX_PACKAGES}", rf"\begin{{{env}}}[htbp]", r"\centering", size,
              r"\begin{threeparttable}", rf"\caption{{{latex_escape(caption)}}}"]

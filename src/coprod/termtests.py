@@ -12,16 +12,23 @@ Works on any fitted result with ``params``, ``cov``, ``df_resid``, ``terms`` (co
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import pandas as pd
 
 from . import dist
 from .errors import ModelError
 
+if TYPE_CHECKING:
+    from .ordinal import SvyOlrResult
+    from .survey import SvyLogitResult
+
 TEST_COLUMNS = ["test", "terms", "statistic", "df_num", "df_den", "p_value", "flag"]
 
 
-def joint_test(result, terms: list[str], name: str = "") -> dict:
+def joint_test(result: SvyLogitResult | SvyOlrResult, terms: list[str], name: str = ""
+               ) -> dict[str, Any]:
     """The joint Wald F test that the coefficients ``terms`` (column names) are all zero."""
     missing = [t for t in terms if t not in result.params.index]
     if missing:
@@ -45,7 +52,8 @@ def joint_test(result, terms: list[str], name: str = "") -> dict:
     return row
 
 
-def term_tests(result, groups: dict[str, list[str]] | None = None) -> pd.DataFrame:
+def term_tests(result: SvyLogitResult | SvyOlrResult, groups: dict[str, list[str]] | None = None
+               ) -> pd.DataFrame:
     """One row per multi-column term of the model (a factor with three or more levels, an
     interaction of factors) and per named group of variables (``{"name": [var, ...]}``: all the
     columns of those variables' main effects), as R's regTermTest "Wald"."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 
@@ -26,10 +27,10 @@ def weighted_gram(X: np.ndarray, v: np.ndarray, out: np.ndarray | None = None) -
     """``X' diag(v) X`` for ``v >= 0`` as ``(sqrt(v) X)' (sqrt(v) X)``: BLAS sees ``A.T @ A`` and
     computes only one triangle (syrk), about 3x faster than ``X.T @ (X * v[:, None])``."""
     A = np.multiply(X, np.sqrt(v)[:, None], out=out)
-    return A.T @ A
+    return cast(np.ndarray, A.T @ A)
 
 
-def lonely_strata(design: SurveyDesign, rows: np.ndarray) -> list:
+def lonely_strata(design: SurveyDesign, rows: np.ndarray) -> list[Any]:
     """Labels of strata with a single PSU in the full design that hold some of ``rows``
     (a stratum whose PSUs were all sampled, a census, is not lonely: it adds no variance)."""
     present = np.bincount(design.stratum[rows], minlength=len(design.n_psu)) > 0
@@ -64,14 +65,14 @@ class _Stage:
     labels: Callable[[int], str]
     grand_centre: bool        # 'adjust' centres a lonely unit at the grand mean (else at 0)
 
-    def label(self, h: int):
+    def label(self, h: int) -> str:
         return self.labels(h)
 
 
 def _census(design: SurveyDesign) -> np.ndarray:
     if design.fpc is None:
         return np.zeros(len(design.n_psu), bool)
-    return (design.fpc - design.n_psu) / design.fpc < CENSUS
+    return cast(np.ndarray, (design.fpc - design.n_psu) / design.fpc < CENSUS)
 
 
 def _stage1(design: SurveyDesign) -> _Stage:
@@ -167,10 +168,10 @@ def score_cov(design: SurveyDesign, rows: np.ndarray, X: np.ndarray, r: np.ndarr
     r = np.asarray(r, dtype=float)
     r2 = r[:, None] if r.ndim == 1 else r
 
-    def scores(a, b):
+    def scores(a: int, b: int) -> np.ndarray:
         Xb = X[a:b]
         if r2.shape[1] == 1:
-            return Xb * r2[a:b]
+            return cast(np.ndarray, Xb * r2[a:b])
         return np.hstack([Xb * r2[a:b, j:j + 1] for j in range(r2.shape[1])])
 
     psu = design.psu[np.asarray(rows)]
@@ -181,7 +182,8 @@ def score_cov(design: SurveyDesign, rows: np.ndarray, X: np.ndarray, r: np.ndarr
                         scores, len(X))
 
 
-def _centred_cov(stage: _Stage, h_of: np.ndarray, k: int, block, n_totals: int) -> np.ndarray:
+def _centred_cov(stage: _Stage, h_of: np.ndarray, k: int, block: Callable[[int, int], np.ndarray],
+                 n_totals: int) -> np.ndarray:
     """sum_h scale_h sum_(units j of h) (T_j - centre_h)(T_j - centre_h)' for the unit totals
     ``block(a, b)`` (rows a..b of them), in stratum ``h_of``; units of a present stratum without
     any total are zeros.
@@ -250,7 +252,7 @@ def _centred_cov(stage: _Stage, h_of: np.ndarray, k: int, block, n_totals: int) 
             raise ModelError("every stratum of this sample has a single PSU: "
                              "lonely_psu='average' has no stratum to average over")
         B = B * (int(present.sum()) / ok)
-    return (B + B.T) / 2
+    return cast(np.ndarray, (B + B.T) / 2)
 
 
 def mean_deff(design: SurveyDesign, rows: np.ndarray, y: np.ndarray, variance: float) -> float:
