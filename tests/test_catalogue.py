@@ -3,9 +3,9 @@ the file, column, key or value; no Python traceback on the console (it goes to t
 or, where the right answer is to go on, a finished run whose tables report the problem.
 
 Problems the start-up checks catch are checked in-process (the same function the Snakefile
-calls first, coprod.startup.check_project), and so are the cleaning's (coprod.stages.run_clean,
-what the clean rule's script calls, with the rule's settings); the model-stage cases, and one
-case of each kind, run through Snakemake as a user would."""
+calls first, coprod.startup.check_project), and so are the cleaning's and the model stage's
+(coprod.stages.run_clean and run_models, what the rules' scripts call, with the rules'
+settings); one case of each kind runs through Snakemake as a user would."""
 import os
 
 import pandas as pd
@@ -13,19 +13,26 @@ import pytest
 from catalogue import CASES
 from conftest import ROOT, copy_project, snakemake
 
-# checked through Snakemake even when the start-up checks catch them in-process: one case of
-# each kind, so that the console shows the one-line message and no traceback end to end
+# checked through Snakemake even when they can be checked in-process: one case of each kind,
+# so that the console shows the one-line message and no traceback end to end
 THROUGH_SNAKEMAKE = {"missing-file", "codebook-unknown-key", "config-unknown-key",
                      "config-yaml-syntax", "results-not-a-folder", "calibration-unknown-level",
-                     "replicates-no-type", "unknown-code", "truncated-sav"}
+                     "replicates-no-type", "unknown-code", "truncated-sav",
+                     # the model stage: a design that stops the run, a model that fails alone
+                     "design-fpc-varies", "constant-in-country"}
 CLEAN = "results/clean/survey.parquet"
+FITS = "results/models/fits/"
+# the fit_models rule's tables (workflow/rules/common.smk MODEL_TABLES)
+MODEL_TABLES = ["coefficients", "ame", "predictions", "fit", "flags", "tests", "cuts", "vcov"]
 
 
-def start_up_message(work, clean: bool = False) -> str | None:
+def start_up_message(work, clean: bool = False, fit: str | None = None) -> str | None:
     """The start-up checks (coprod.startup, what the Snakefile runs first), in-process on a
-    project copy, then with ``clean`` the cleaning stage as the clean rule runs it: the error
-    message, or None when they pass (or the YAML does not parse, which only Snakemake
-    reports)."""
+    project copy, then with ``clean`` the cleaning stage as the clean rule runs it, and with
+    ``fit`` (a fit table's path, results/models/fits/<outcome>/<sample>/fit.csv) the model
+    stage of that sample as the fit_models rule runs it, writing its tables under ``work``:
+    the error message, or None when they pass (or the YAML does not parse, which only
+    Snakemake reports)."""
     import yaml
     from snakemake.utils import validate
 
@@ -43,7 +50,7 @@ def start_up_message(work, clean: bool = False) -> str | None:
     try:
         project = check_project(config,
                                 validate=lambda c: validate(c, schema=schema, set_default=True))
-        if clean:  # the clean rule's params (workflow/rules/clean.smk), its outputs aside
+        if clean or fit:  # the clean rule's params (workflow/rules/clean.smk)
             out = work / "in-process"
             run_clean(codebook=config["data"]["codebook"],
                       threshold=config["cleaning"]["threshold"],
@@ -52,6 +59,8 @@ def start_up_message(work, clean: bool = False) -> str | None:
                       group_label=project["grouping"]["label"],
                       table=out / "survey.parquet", log_csv=out / "log.csv",
                       summary_csv=out / "summary.csv", summary_md=out / "summary.md")
+        if fit:
+            run_model_stage(work, config, project, fit, out / "survey.parquet")
     except CoprodError as exc:
         return str(exc)
     finally:
@@ -59,15 +68,46 @@ def start_up_message(work, clean: bool = False) -> str | None:
     return None
 
 
+def run_model_stage(work, config: dict, project: dict, fit: str, table) -> None:
+    """The fit_models rule (workflow/rules/models.smk) for the sample of ``fit``, with its
+    params from the validated config: every outcome's tables under work/results/models/fits."""
+    from coprod.stages import fit_output_paths, run_models
+
+    slug = fit.removeprefix(FITS).split("/")[1]
+    m = config["models"]
+    keys = ("weights", "strata", "psu", "fpc", "ssu", "fpc2", "lonely_psu", "deff",
+            "model_based", "incomplete", "replicates", "replicate_type", "replicate_scale",
+            "replicate_rscales", "fay_rho", "mse", "combined_weights", "calibration",
+            "as_replicates")  # common.smk design_params()
+    outcomes = list(project["families"])
+    paths = [str(work / FITS / o / slug / f"{t}.csv") for o in outcomes for t in MODEL_TABLES]
+    run_models(table=table, sample=project["samples"][slug], outcomes=outcomes,
+               covariates=m["covariates"], reference_levels=m["reference_levels"],
+               design={k: config["design"].get(k) for k in keys},
+               group_effects=m["group_effects"], conf_level=m["conf_level"],
+               grids=m["predictions"], contrast_outcomes=[],
+               outputs=fit_output_paths(paths, outcomes, MODEL_TABLES),
+               families=project["families"], joint_tests=m["joint_tests"])
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input(tmp_path, case):
     work = copy_project(tmp_path / "p")
     case.setup(work)
-    message = None if case.id in THROUGH_SNAKEMAKE else \
-        start_up_message(work, clean=case.target == CLEAN)
+    in_process = case.id not in THROUGH_SNAKEMAKE
+    fit = case.target if case.target.startswith(FITS) else None
+    if fit and os.environ.get("COPROD_TEST_FAST"):
+        pytest.skip("fits models (make test runs it)")
+    message = start_up_message(work, clean=case.target == CLEAN, fit=fit) if in_process \
+        else None
     if message is not None:  # caught in-process: the same one-line message
         assert case.outcome == "stop"
         assert case.message in message, message
+        return
+    if in_process and fit and case.outcome == "continue":  # the model stage went on
+        table = pd.read_csv(work / case.target)
+        assert table["message"].fillna("").str.contains(case.message, regex=False).any(), \
+            table.to_string()
         return
     if os.environ.get("COPROD_TEST_FAST"):
         pytest.skip("needs a Snakemake run (make test runs it)")
