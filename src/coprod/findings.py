@@ -387,18 +387,18 @@ def strongest_verdict(term: str, coefs: pd.DataFrame, vcov: pd.DataFrame | None,
     others = coefs[coefs["variable"].isin(covariates) & (coefs["term"] != term)
                    & ~coefs["variable"].isin(own) & coefs["estimate"].notna()
                    & coefs["sd_x"].notna()]  # other covariates, not the claim's own levels
-    V = vcov.pivot(index="term", columns="term2", values="covariance")
+    V = dict(zip(zip(vcov["term"], vcov["term2"]), vcov["covariance"].to_numpy(dtype=float)))
     me = coefs.set_index("term").loc[term]
     b_c, s_c = me["estimate"], me["sd_x"]
     sign_c = np.sign(b_c)
     df = me.get("df_resid", np.inf)
     q = float(dist.t_ppf(0.5 + conf_level / 2, df))
     larger, unclear, margins = [], [], []
-    for _, o in others.iterrows():
+    for o in others.to_dict("records"):
         sign_k = np.sign(o["estimate"]) or 1.0
         diff = sign_c * b_c * s_c - sign_k * o["estimate"] * o["sd_x"]
-        var = (s_c ** 2 * V.loc[term, term] + o["sd_x"] ** 2 * V.loc[o["term"], o["term"]]
-               - 2 * sign_c * sign_k * s_c * o["sd_x"] * V.loc[term, o["term"]])
+        var = (s_c ** 2 * V[term, term] + o["sd_x"] ** 2 * V[o["term"], o["term"]]
+               - 2 * sign_c * sign_k * s_c * o["sd_x"] * V[term, o["term"]])
         se = float(np.sqrt(max(var, 0.0)))
         lo, hi = diff - q * se, diff + q * se
         margins.append((diff, lo, hi, o["label"] or o["term"]))

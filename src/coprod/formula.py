@@ -47,12 +47,15 @@ def set_reference_levels(df: pd.DataFrame, reference_levels: dict) -> pd.DataFra
         if col not in out.columns:
             continue
         s = out[col]
-        if not isinstance(s.dtype, pd.CategoricalDtype):
+        ready = isinstance(s.dtype, pd.CategoricalDtype)
+        if not ready:
             s = s.astype("category")
         cats = list(s.cat.categories)
         if ref not in cats:
             raise ConfigError(f"models.reference_levels.{col}: '{ref}' is not a level of '{col}' "
                               f"(levels: {', '.join(map(str, cats))})")
+        if ready and cats[0] == ref and not s.cat.ordered:
+            continue  # already so
         out[col] = s.cat.reorder_categories([ref] + [c for c in cats if c != ref], ordered=False)
     return out
 

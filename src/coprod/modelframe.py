@@ -75,9 +75,10 @@ def _formula_terms(parsed):
 
 
 def _rows_only(data: pd.DataFrame, parsed, needed, subset: np.ndarray | None):
-    """The needed columns of only the rows that can enter the model (in ``subset`` and with no
-    missing model variable), or None when that is not certain to give the same model matrix as
-    materialising all rows and dropping the others.
+    """(needed columns, positions of the rows that can enter the model -- in ``subset`` and
+    with no missing model variable --, rows complete on them), or None when materialising only
+    those rows is not certain to give the same model matrix as materialising all rows and
+    dropping the others.
 
     It is exact when every factor is row-local and every categorical column is a pandas
     Categorical (its levels, used or not, are the categories); the levels of text columns are
@@ -98,7 +99,7 @@ def _rows_only(data: pd.DataFrame, parsed, needed, subset: np.ndarray | None):
     positions = np.flatnonzero(ok)
     if len(positions) == 0:
         return None
-    return data[cols].iloc[positions].reset_index(drop=True), positions, complete
+    return cols, positions, complete
 
 
 def _float_matrix(frame: pd.DataFrame) -> np.ndarray:
@@ -207,15 +208,17 @@ def build_model_frame(data: pd.DataFrame, formula: str, *,
         raise _formulaic_error(formula, exc) from exc
     fast = _rows_only(data, parsed, needed, subset)
     if fast is not None:
-        frame, positions, all_complete = fast
+        cols, positions, all_complete = fast
     else:
-        frame, positions = formula_ready(data.reset_index(drop=True), needed), None
+        positions = None
     remembered = _remembered_rhs(parsed, data, subset, positions) if fast is not None \
         else None
     if remembered is not None:
         X, spec, lhs = remembered
-        complete = np.arange(len(frame), dtype=np.int64)
+        complete = np.arange(len(positions), dtype=np.int64)
     else:
+        frame = data[cols].iloc[positions].reset_index(drop=True) if fast is not None \
+            else formula_ready(data.reset_index(drop=True), needed)
         try:
             mm = formulaic.model_matrix(formula, frame, na_action="drop")
         except Exception as exc:  # formulaic raises many types; the message names the problem
@@ -282,8 +285,23 @@ def categorical_factors(spec) -> dict[str, dict]:
     return out
 
 
+_TERMS_SEEN: dict[int, tuple[Any, pd.DataFrame]] = {}
+
+
 def term_table(spec) -> pd.DataFrame:
-    """One row per model column: the formula term, data variable(s) and categorical level."""
+    """One row per model column: the formula term, data variable(s) and categorical level.
+    Remembered for the last few specs (a remembered model matrix comes with the same spec)."""
+    seen = _TERMS_SEEN.get(id(spec))
+    if seen is not None and seen[0] is spec:
+        return seen[1].copy()
+    table = _term_table(spec)
+    if len(_TERMS_SEEN) >= 32:
+        _TERMS_SEEN.pop(next(iter(_TERMS_SEEN)))
+    _TERMS_SEEN[id(spec)] = (spec, table)
+    return table.copy()
+
+
+def _term_table(spec) -> pd.DataFrame:
     data_vars = set(spec.variables_by_source.get("data", set()))
     cats = categorical_factors(spec)
     rows = []

@@ -53,7 +53,14 @@ def sample_covariates(covariates: list[str], sample: str, table: pd.DataFrame,
 def domain_mask(table: pd.DataFrame, sample: str, group: str | None = None):
     if sample == POOLED:
         return None
-    mask = (table[group or group_of(table)].astype(str) == sample).to_numpy()
+    col = table[group or group_of(table)]
+    if isinstance(col.dtype, pd.CategoricalDtype) and all(isinstance(c, str) for c in
+                                                         col.cat.categories):
+        # text categories: compare the few categories, not each row (a missing one: no)
+        hit = [c == sample for c in col.cat.categories] + [False]
+        mask = np.asarray(hit, dtype=bool)[col.cat.codes.to_numpy()]  # code -1: missing
+    else:
+        mask = (col.astype(str) == sample).to_numpy()
     if not mask.any():
         raise ModelError(f"sample '{sample}': no respondents in this group")
     return mask
@@ -198,10 +205,11 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
            **{k: stats.get(k) for k in FIT_COLUMNS if k in stats and k != "flags"},
            "flags": ";".join(flags["flag"]), "family": family}
     vcov = _front(_vcov_long([al.restore(t) for t in res.params.index], res.cov.to_numpy()),
-                  ident)
+                  ident, copy=False)
     fit_table = pd.DataFrame([fit]).reindex(columns=FIT_COLUMNS)
     if not margins:  # an imputed dataset's or a specification's fit: what is combined or judged
-        return {"coefficients": _front(coefs, ident), "fit": fit_table, "vcov": vcov}
+        return {"coefficients": _front(coefs, ident, copy=False), "fit": fit_table,
+                "vcov": vcov}
 
     ame = al.restore_frame(ordinal_marginal_effects(res) if isinstance(res, SvyOlrResult)
                            else average_marginal_effects(res))
@@ -378,9 +386,10 @@ def failed_tables(outcome: str, sample: str, message: str, family: str = "logit"
     }
 
 
-def _front(df: pd.DataFrame, ident: dict) -> pd.DataFrame:
-    """``df`` with the identifying columns (outcome, sample) first."""
-    df = df.copy()
+def _front(df: pd.DataFrame, ident: dict, copy: bool = True) -> pd.DataFrame:
+    """``df`` with the identifying columns (outcome, sample) first (``copy=False``: in
+    place, for a table just made)."""
+    df = df.copy() if copy else df
     for i, (k, v) in enumerate(ident.items()):
         if k in df.columns:
             df = df.drop(columns=k)
