@@ -9,7 +9,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
-import pytest
 import yaml
 from conftest import BIN, EPOCH, LIGHT, ROOT, SNAKEMAKE, copy_project, snakemake
 
@@ -141,22 +140,21 @@ def _without_run_date(path: Path) -> str:
                      if 'id="run-date"' not in line)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
-def test_killed_run_finishes_correctly_when_rerun(light_pipeline, tmp_path, sig):
-    """Ctrl-C: rerun as usual. kill -9 (or a power cut) leaves Snakemake's lock: the README's
-    recovery is `snakemake --unlock`, then the usual command. (With the LIGHT settings: every
-    rule, fewer jobs of each.)"""
-    work = copy_project(tmp_path / "killed")
+def _kill_when_jobs_run(work: Path, sig: int, since: float) -> None:
+    """Start the LIGHT run in ``work``, wait until a job has written to its log after
+    ``since`` (a model job under way), then send ``sig`` to Snakemake and all its jobs."""
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", MPLBACKEND="Agg",
                SOURCE_DATE_EPOCH=EPOCH)
     proc = subprocess.Popen([SNAKEMAKE, "--cores", "2", "--config", *LIGHT], cwd=work, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     deadline = time.time() + 300
-    # wait until model jobs are under way, then kill everything at once
-    while time.time() < deadline and len(list((work / "logs").rglob("*.log"))) < 3:
+    while time.time() < deadline and len([p for p in (work / "logs").rglob("*.log")
+                                          if p.stat().st_mtime > since]) < 3:
         time.sleep(0.2)
-    time.sleep(0.5)  # into the model jobs' work, not between two jobs
+    time.sleep(0.5)  # into the jobs' work, not between two jobs
+    # still running: it started (no lock left by an earlier interruption) and was caught mid-way
+    assert proc.poll() is None, f"the run ended (code {proc.returncode}) before the signal"
     os.killpg(proc.pid, sig)
     proc.wait(timeout=120)
     if sig == signal.SIGINT:  # Snakemake stops its jobs; make sure nothing is left running
@@ -165,17 +163,26 @@ def test_killed_run_finishes_correctly_when_rerun(light_pipeline, tmp_path, sig)
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    done_before = _digests(work)
-    # nothing written half-way: every file there is a complete, identical copy of a real output
-    # (a report finished before the signal differs only in its run date)
+
+
+def test_killed_run_finishes_correctly_when_rerun(light_pipeline, tmp_path):
+    """Ctrl-C, then kill -9 of the rerun (as a power cut): each time nothing is left written
+    half-way; the kill leaves Snakemake's lock, and the README's recovery (`snakemake
+    --unlock`, then the usual command) finishes with every output equal to an uninterrupted
+    run's. (With the LIGHT settings: every rule, fewer jobs of each.)"""
+    work = copy_project(tmp_path / "killed")
     ref = _digests(light_pipeline)
-    partial = [k for k, v in done_before.items() if k in ref and v != ref[k]
-               and not (k == "results/report.html" and _without_run_date(work / k)
-                        == _without_run_date(light_pipeline / k))]
-    assert not partial, partial
-    assert not [k for k in done_before if k.endswith(".part")]
-    if sig == signal.SIGKILL:
-        snakemake(work, "--unlock", "--config", *LIGHT)
+    for sig in (signal.SIGINT, signal.SIGKILL):
+        _kill_when_jobs_run(work, sig, since=time.time() - 0.01)
+        done_before = _digests(work)
+        # every file there is a complete, identical copy of a real output (a report finished
+        # before the signal differs only in its run date)
+        partial = [k for k, v in done_before.items() if k in ref and v != ref[k]
+                   and not (k == "results/report.html" and _without_run_date(work / k)
+                            == _without_run_date(light_pipeline / k))]
+        assert not partial, (sig, partial)
+        assert not [k for k in done_before if k.endswith(".part")], sig
+    snakemake(work, "--unlock", "--config", *LIGHT)
     snakemake(work, "--cores", "2", "--config", *LIGHT, env={"SOURCE_DATE_EPOCH": EPOCH})
     after = _digests(work)
     assert set(after) == set(ref)
