@@ -196,11 +196,11 @@ if SPEC_CLAIMS:
         wildcard_constraints:
             sample="[^/]+",
             chunk="[0-9]+",
-        conda:
-            ENV
         # the longest jobs of a run start first, as soon as their inputs are there: the run
         # ends sooner than when they queue behind the short ones
         priority: 10
+        conda:
+            ENV
         threads: 1
         resources:
             mem_mb=lambda wc, input: 1000 + 150 * int(input.size_mb),
