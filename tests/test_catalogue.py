@@ -15,9 +15,8 @@ from conftest import ROOT, copy_project, snakemake
 
 # checked through Snakemake even when they can be checked in-process: one case of each kind,
 # so that the console shows the one-line message and no traceback end to end
-THROUGH_SNAKEMAKE = {"missing-file", "codebook-unknown-key", "config-unknown-key",
-                     "config-yaml-syntax", "results-not-a-folder", "calibration-unknown-level",
-                     "replicates-no-type", "unknown-code", "truncated-sav",
+THROUGH_SNAKEMAKE = {"missing-file", "truncated-sav", "codebook-unknown-key",
+                     "config-unknown-key", "config-yaml-syntax", "results-not-a-folder",
                      # the model stage: a design that stops the run, a model that fails alone
                      "design-fpc-varies", "constant-in-country"}
 CLEAN = "results/clean/survey.parquet"

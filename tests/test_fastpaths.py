@@ -116,6 +116,34 @@ def test_domain_model_frame_equals_the_full_one_subset(formula):
     assert sub.columns == full.columns and sub.variables == full.variables
 
 
+@pytest.mark.parametrize("budget", [0, 256 * 2 ** 20], ids=["made-each-time", "remembered"])
+def test_remembered_right_hand_side_equals_formulaic_on_the_model_rows(monkeypatch, budget):
+    """The right-hand side made once for the rows complete on the covariates (remembered, or
+    not for a large survey) and cut to each outcome's rows equals formulaic's matrix of those
+    rows; a caller changing its matrix changes nothing remembered."""
+    import formulaic
+
+    import coprod.modelframe as mf
+
+    monkeypatch.setattr(mf, "_RHS_BYTES", budget)
+    monkeypatch.setattr(mf, "_RHS_SEEN", {})
+    d = survey()
+    d["y2"] = d["y"].where(np.arange(len(d)) % 7 != 0)  # another outcome, missing elsewhere
+    dom = (d["h"] == "B").to_numpy()
+    for _ in range(2):
+        for outcome in ("y", "y2"):
+            for subset in (None, dom):
+                got = build_model_frame(d, f"{outcome} ~ age + x + g + e", subset=subset)
+                rows = d.iloc[got.complete]
+                want = formulaic.model_matrix(f"{outcome} ~ age + x + g + e",
+                                              rows.reset_index(drop=True))
+                np.testing.assert_array_equal(got.X, np.asarray(want.rhs, dtype=float))
+                np.testing.assert_array_equal(got.y, np.asarray(want.lhs.iloc[:, 0], float))
+                assert got.columns == list(want.rhs.columns)
+                got.X[:] = -1.0
+    assert len(mf._RHS_SEEN) == (2 if budget else 0)  # the domain's and the whole sample's
+
+
 def test_bad_outcome_code_outside_the_domain_still_stops():
     from coprod.errors import ModelError
 

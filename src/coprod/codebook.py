@@ -7,6 +7,7 @@ per variable, so the cleaning code has no group-specific logic at all.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -50,6 +51,22 @@ def load_yaml(path: str | Path) -> dict:
     return data
 
 
+def load_schema(schema) -> dict:
+    """A schema shipped with the package (``importlib.resources`` file), parsed once per
+    process and by libyaml when PyYAML has it: every start-up check and every rule reads the
+    same two files, and the pure-Python parser is most of their cost. A fresh copy each time
+    (callers may fill in defaults)."""
+    import copy
+
+    return copy.deepcopy(_parsed_schema(str(schema), schema.read_text(encoding="utf-8")))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_schema(name: str, text: str) -> dict:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader (libyaml's or PyYAML's)
+
+
 def did_you_mean(name: str, options) -> str:
     """A near spelling among ``options`` (case-insensitive), as a phrase to append; nothing
     when no option is close (a far "suggestion" misleads more than none)."""
@@ -90,7 +107,7 @@ def schema_errors(data: dict, schema: dict, where: str) -> list[str]:
 
 
 def validate_codebook(data: dict, where: str = "codebook") -> None:
-    schema = yaml.safe_load(SCHEMA.read_text())
+    schema = load_schema(SCHEMA)
     errors = schema_errors(data, schema, where)
     if errors:
         raise ConfigError("\n".join(errors))

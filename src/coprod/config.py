@@ -9,12 +9,11 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-import yaml
-
 from .codebook import (
     QUOTE_HINT,
     did_you_mean,
     group_column_error,
+    load_schema,
     outcome_kind,
     outcome_levels,
     schema_errors,
@@ -58,7 +57,7 @@ def command_line_scalars(config, schema: dict):
 
 
 def check_config_schema(config: dict, where: str = "config") -> None:
-    schema = yaml.safe_load(SCHEMA.read_text())
+    schema = load_schema(SCHEMA)
     command_line_scalars(config, schema)
     errors = schema_errors(config, schema, where)
     if errors:

@@ -121,6 +121,7 @@ def _parse(formula: str):
 
 
 _RHS_SEEN: dict[bytes, tuple[np.ndarray, Any]] = {}
+_RHS_BYTES = 256 * 2 ** 20  # the remembered matrices' memory at most
 
 
 def _remembered_rhs(parsed, data: pd.DataFrame, subset, positions: np.ndarray):
@@ -174,14 +175,28 @@ def _remembered_rhs(parsed, data: pd.DataFrame, subset, positions: np.ndarray):
             return None
         if len(rhs) != len(frame):
             return None
-        if len(_RHS_SEEN) >= 16:
+        X, spec = _float_matrix(rhs), rhs.model_spec
+        del rhs, frame
+        if X.nbytes > _RHS_BYTES // 4:  # a large survey: not kept (memory), made each time
+            return _rhs_rows(X, spec, rows, positions, data, name, copy=False)
+        while _RHS_SEEN and (len(_RHS_SEEN) >= 16 or X.nbytes + sum(
+                v[0].nbytes for v in _RHS_SEEN.values()) > _RHS_BYTES):
             _RHS_SEEN.pop(next(iter(_RHS_SEEN)))
-        _RHS_SEEN[key] = (_float_matrix(rhs), rhs.model_spec)
+        _RHS_SEEN[key] = (X, spec)
     X, spec = _RHS_SEEN[key]
+    return _rhs_rows(X, spec, rows, positions, data, name)
+
+
+def _rhs_rows(X, spec, rows: np.ndarray, positions: np.ndarray, data: pd.DataFrame, name: str,
+              copy: bool = True):
+    """The outcome's rows (``positions``) of a right-hand side made for ``rows`` (``X``
+    itself when they are all of them and ``copy`` is false)."""
+    lhs = pd.DataFrame({name: data[name].to_numpy(dtype=float)[positions]})
+    if not copy and np.array_equal(rows, positions):
+        return X, spec, lhs
     at = np.searchsorted(rows, positions)
     if len(at) and (at.max() >= len(rows) or not np.array_equal(rows[at], positions)):
         return None  # not a subset of the right-hand side's rows (cannot happen; be safe)
-    lhs = pd.DataFrame({name: data[name].to_numpy(dtype=float)[positions]})
     return np.asfortranarray(X[at]), spec, lhs
 
 

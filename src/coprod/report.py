@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .codebook import did_you_mean
+from .codebook import did_you_mean, load_schema
 from .config import binary_outcomes, outcome_families, slug
 from .designspec import weighted as is_weighted
 from .errors import ConfigError
@@ -123,7 +123,7 @@ def report_settings(config: dict, levels: dict | None = None,
     Titles left out get neutral defaults from ``report.subject``, the codebook's survey name
     (``codebook``, else read from data.codebook) and the word for the groups.
     """
-    schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
+    schema = load_schema(SCHEMA)
     user = config.get("report") or {}
     r = _merge(schema_defaults(schema["properties"]["report"]) or {}, user)
     cb = codebook if codebook is not None else _codebook_of(config)
