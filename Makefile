@@ -20,9 +20,10 @@ venv: $(BIN)/.installed
 run: venv
 	$(BIN)/snakemake --cores $(CORES)
 
-# two workers (pytest-xdist): most tests wait on Snakemake or numpy, one core each
+# two workers (pytest-xdist): most tests wait on Snakemake or numpy, one core each; a worker
+# that runs out of tests takes some of the other's (worksteal)
 test: venv
-	$(BIN)/python -m pytest -n $(CORES)
+	$(BIN)/python -m pytest -n $(CORES) --dist worksteal
 
 # the unit tests alone (no Snakemake runs): the loop while editing code
 test-fast: venv
