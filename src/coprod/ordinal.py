@@ -24,9 +24,10 @@ coefficients (cut-points not counted).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy.special import expit
 
@@ -57,7 +58,7 @@ class SvyOlrResult:
     model_based: bool
     converged: bool
     n_iter: int
-    flags: list[dict]
+    flags: list[dict[str, Any]]
     term_flags: dict[str, str]
     terms: pd.DataFrame            # the coefficients' terms (no intercept, no cut-points)
     levels: list[str]              # the outcome's categories, lowest first
@@ -71,13 +72,13 @@ class SvyOlrResult:
     model_data: pd.DataFrame | None = None
     variables: list[str] = field(default_factory=list)
     outcome: str | None = None
-    stats: dict = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
     replicate_params: np.ndarray | None = None
     family: str = "ordinal"
 
     @property
     def n_coef(self) -> int:
-        return self.X.shape[1]
+        return cast(int, self.X.shape[1])
 
     def model_matrix(self, data: pd.DataFrame) -> np.ndarray:
         """Model matrix of new data in the fit's columns (no intercept)."""
@@ -102,7 +103,7 @@ class SvyOlrResult:
             self.conf_level, self.model_based, self.term_flags,
             ratio=np.arange(len(self.params)) < self.n_coef)
 
-    def fit_stats(self) -> dict:
+    def fit_stats(self) -> dict[str, Any]:
         return dict(self.stats, flags=list(self.flags))
 
 
@@ -133,7 +134,8 @@ class _Rows:
         self.idx = np.arange(len(y))
 
 
-def _pieces(X, rows: _Rows, theta):
+def _pieces(X: npt.NDArray[np.float64], rows: _Rows, theta: npt.NDArray[np.float64]
+            ) -> tuple[npt.NDArray[np.float64], ...] | None:
     """Per row: probability of its category, the densities f and f' at its two cuts (zero at
     an open end); None when the cut-points are not increasing or a probability is not > 0."""
     p = X.shape[1]
@@ -157,11 +159,13 @@ def _pieces(X, rows: _Rows, theta):
     return pr, ga, gb, ha, hb
 
 
-def _loglik(w, pieces) -> float:
+def _loglik(w: npt.NDArray[np.float64], pieces: tuple[npt.NDArray[np.float64], ...] | None
+            ) -> float:
     return -np.inf if pieces is None else float(w @ np.log(pieces[0]))
 
 
-def _gradient(X, rows: _Rows, w, pieces) -> np.ndarray:
+def _gradient(X: npt.NDArray[np.float64], rows: _Rows, w: npt.NDArray[np.float64],
+              pieces: tuple[npt.NDArray[np.float64], ...]) -> np.ndarray:
     pr, ga, gb, _, _ = pieces
     q = rows.q
     r = -w * (ga - gb) / pr
@@ -170,7 +174,8 @@ def _gradient(X, rows: _Rows, w, pieces) -> np.ndarray:
     return np.concatenate([X.T @ r, gz])
 
 
-def _scores(X, rows: _Rows, w, pieces) -> np.ndarray:
+def _scores(X: npt.NDArray[np.float64], rows: _Rows, w: npt.NDArray[np.float64],
+            pieces: tuple[npt.NDArray[np.float64], ...]) -> np.ndarray:
     """(n, p + q) row scores of the log-likelihood (the variance needs them row by row)."""
     pr, ga, gb, _, _ = pieces
     q = rows.q
@@ -182,7 +187,8 @@ def _scores(X, rows: _Rows, w, pieces) -> np.ndarray:
     return Z
 
 
-def _information(X, rows: _Rows, w, pieces) -> np.ndarray:
+def _information(X: npt.NDArray[np.float64], rows: _Rows, w: npt.NDArray[np.float64],
+                 pieces: tuple[npt.NDArray[np.float64], ...]) -> np.ndarray:
     """Minus the exact Hessian of the weighted log-likelihood in (beta, zeta) (positive
     definite: each row's log-likelihood is concave in its linear predictor)."""
     from .variance import weighted_gram
@@ -211,7 +217,7 @@ def _information(X, rows: _Rows, w, pieces) -> np.ndarray:
     return H
 
 
-def _start(y, w, q, p) -> np.ndarray:
+def _start(y: npt.NDArray[Any], w: npt.NDArray[np.float64], q: int, p: int) -> np.ndarray:
     """The intercept-only fit: no effects, cut-points at the logits of the weighted
     cumulative proportions (exact for that model, and inside the concave region's interior)."""
     share = np.bincount(y, weights=w, minlength=q + 1) / w.sum()
@@ -219,8 +225,9 @@ def _start(y, w, q, p) -> np.ndarray:
     return np.concatenate([np.zeros(p), np.log(cum / (1 - cum))])
 
 
-def newton_olr(X, y, w, q, *, start=None, max_iter: int = 100, tol: float = 1e-12
-               ) -> tuple[np.ndarray, bool, int]:
+def newton_olr(X: npt.NDArray[np.float64], y: npt.NDArray[Any], w: npt.NDArray[np.float64],
+               q: int, *, start: npt.NDArray[np.float64] | None = None, max_iter: int = 100,
+               tol: float = 1e-12) -> tuple[np.ndarray, bool, int]:
     """Weighted proportional-odds MLE by Newton-Raphson with step halving (keeps the
     cut-points increasing and the log-likelihood rising); stops when the step is below
     ``tol`` relative to the estimates (quadratic convergence: the error is then far smaller)."""
@@ -261,7 +268,7 @@ def newton_olr(X, y, w, q, *, start=None, max_iter: int = 100, tol: float = 1e-1
 def fit_olr_matrix(X: np.ndarray, y: np.ndarray, levels: list[str], rows: np.ndarray,
                    design: Design, names: list[str], *, model_based: bool = False,
                    conf_level: float = 0.95, terms: pd.DataFrame | None = None,
-                   flags: list[dict] | None = None, domain_rows: np.ndarray | None = None
+                   flags: list[dict[str, Any]] | None = None, domain_rows: np.ndarray | None = None
                    ) -> SvyOlrResult:
     """Fit the proportional-odds model of category codes ``y`` (0 .. K-1) on ``X`` (no
     intercept) for the design rows ``rows`` (complete and in the domain)."""
@@ -354,7 +361,8 @@ def fit_olr_matrix(X: np.ndarray, y: np.ndarray, levels: list[str], rows: np.nda
         X=X, y=y, w=w, rows=rows, design=design, stats=stats_, replicate_params=thetas)
 
 
-def _replicate_fits(X, y, W, theta, q) -> tuple[np.ndarray, int]:
+def _replicate_fits(X: npt.NDArray[np.float64], y: npt.NDArray[Any], W: npt.NDArray[np.float64],
+                    theta: npt.NDArray[np.float64], q: int) -> tuple[np.ndarray, int]:
     """The model refitted with each replicate's weights, from the full-sample estimate."""
     out = np.empty((W.shape[1], len(theta)))
     bad = 0
@@ -384,8 +392,8 @@ def ordered_levels(column: pd.Series, name: str) -> list[str]:
 
 
 def fit_svy_olr(data: pd.DataFrame, formula: str, *, design: SurveyDesign,
-                domain=None, model_based: bool = False, conf_level: float = 0.95
-                ) -> SvyOlrResult:
+                domain: str | npt.ArrayLike | None = None, model_based: bool = False,
+                conf_level: float = 0.95) -> SvyOlrResult:
     """Fit ``outcome ~ covariates`` as a design-based proportional-odds model (R's
     ``svyolr(formula, design)``); the outcome is an ordered categorical (lowest level first)
     with at least three observed levels. Rows missing a model variable leave the model, not
@@ -449,7 +457,7 @@ def fit_svy_olr(data: pd.DataFrame, formula: str, *, design: SurveyDesign,
     return res
 
 
-def svy_olr(formula: str, design: SurveyDesign, **kwargs) -> pd.DataFrame:
+def svy_olr(formula: str, design: SurveyDesign, **kwargs: Any) -> pd.DataFrame:
     """Tidy table of :func:`fit_svy_olr` on a design built with its data (as R's
     ``svyolr(formula, design)``)."""
     if design.data is None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from . import dist
@@ -120,7 +121,7 @@ class SvyLogitResult:
     model_based: bool
     converged: bool
     n_iter: int
-    flags: list[dict]
+    flags: list[dict[str, Any]]
     term_flags: dict[str, str]
     terms: pd.DataFrame           # term, model_term, variable, level, factor (kept columns)
     X: np.ndarray                 # (n_used, p) model matrix of the used rows
@@ -133,7 +134,7 @@ class SvyLogitResult:
     model_data: pd.DataFrame | None = None  # model variables of the used rows (for margins)
     variables: list[str] = field(default_factory=list)
     outcome: str | None = None
-    stats: dict = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
     deff: np.ndarray | None = None  # (p,) design effect of each coefficient (NaN: none)
     replicate_params: np.ndarray | None = None  # (R, p) of a replicate design
     family: Family = LOGIT
@@ -159,7 +160,7 @@ class SvyLogitResult:
             out = out.rename(columns=_RATE_COLUMNS)
         return out
 
-    def fit_stats(self) -> dict:
+    def fit_stats(self) -> dict[str, Any]:
         """Model-level numbers for the report; ``aic`` is a pseudo-AIC from the weighted
         pseudo-log-likelihood (not a true likelihood under a complex design)."""
         return dict(self.stats, flags=list(self.flags))
@@ -170,7 +171,7 @@ class SvyLogitResult:
 # --------------------------------------------------------------------------------------------
 def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, names: list[str],
                *, model_based: bool = False, conf_level: float = 0.95,
-               terms: pd.DataFrame | None = None, flags: list[dict] | None = None,
+               terms: pd.DataFrame | None = None, flags: list[dict[str, Any]] | None = None,
                check_separation: bool = True, domain_rows: np.ndarray | None = None,
                family: Family = LOGIT) -> SvyLogitResult:
     """Fit ``y ~ X`` for the design rows ``rows`` (already complete and in the domain).
@@ -342,7 +343,9 @@ def replicate_fits(X: np.ndarray, y: np.ndarray, W: np.ndarray, beta: np.ndarray
     return thetas, int((~ok).sum())
 
 
-def _newton_step(X, y, w, mu, buf, family: Family = LOGIT):
+def _newton_step(X: npt.NDArray[np.float64], y: npt.NDArray[np.float64], w: npt.NDArray[np.float64],
+                 mu: npt.NDArray[np.float64], buf: npt.NDArray[np.float64], family: Family = LOGIT
+                 ) -> tuple[npt.NDArray[np.float64] | None, npt.NDArray[np.float64]]:
     """One Newton step of the weighted GLM at fitted ``mu``, and the score; the p x p system
     is Jacobi-scaled, so badly scaled covariates stay accurate. (None, score) when singular."""
     g = X.T @ (w * (y - mu))
@@ -355,7 +358,8 @@ def _newton_step(X, y, w, mu, buf, family: Family = LOGIT):
         return None, g
 
 
-def _newton_from(X, y, w, start, max_iter: int = 25, family: Family = LOGIT
+def _newton_from(X: npt.NDArray[np.float64], y: npt.NDArray[np.float64], w: npt.NDArray[np.float64],
+                 start: npt.NDArray[np.float64], max_iter: int = 25, family: Family = LOGIT
                  ) -> tuple[np.ndarray, bool]:
     """Newton-Raphson for the weighted GLM from ``start``; stops after a step below 1e-7
     (relative), whose quadratic convergence leaves an error far below 1e-12."""
@@ -373,7 +377,9 @@ def _newton_from(X, y, w, start, max_iter: int = 25, family: Family = LOGIT
     return beta, False
 
 
-def _coef_deff(cov, A_inv, y, mu, w, p, family: Family = LOGIT) -> np.ndarray:
+def _coef_deff(cov: npt.NDArray[np.float64], A_inv: npt.NDArray[np.float64],
+               y: npt.NDArray[np.float64], mu: npt.NDArray[np.float64], w: npt.NDArray[np.float64],
+               p: int, family: Family = LOGIT) -> np.ndarray:
     """Design effect of each coefficient, as R's ``svyglm(deff = TRUE)``: the design variance
     over the variance of a weighted glm with its dispersion estimated (Pearson chi-square of
     the rows with a positive weight over their residual df), which is what a with-replacement
@@ -386,7 +392,8 @@ def _coef_deff(cov, A_inv, y, mu, w, p, family: Family = LOGIT) -> np.ndarray:
         return np.diag(cov) / (phi * np.diag(A_inv))
 
 
-def _deff_stats(deff, names, term_flags, n_used) -> dict:
+def _deff_stats(deff: npt.NDArray[np.float64] | None, names: list[str], term_flags: dict[str, str],
+                n_used: int) -> dict[str, float]:
     """Mean design effect of the non-intercept coefficients and the effective sample size it
     implies (n / mean deff); NaN for model-based fits."""
     if deff is None:
@@ -398,11 +405,13 @@ def _deff_stats(deff, names, term_flags, n_used) -> dict:
 
 
 
-def fit_svy_logit(data, formula=None, *, design: SurveyDesign | None = None,
+def fit_svy_logit(data: pd.DataFrame | str, formula: str | SurveyDesign | None = None, *,
+                  design: SurveyDesign | None = None,
                   weights: str | None = None, strata: str | None = None, psu: str | None = None,
                   fpc: str | None = None, ssu: str | None = None, fpc2: str | None = None,
-                  domain=None, model_based: bool = False, lonely_psu: str = "adjust",
-                  conf_level: float = 0.95, family: Family | str = LOGIT) -> SvyLogitResult:
+                  domain: str | npt.ArrayLike | None = None, model_based: bool = False,
+                  lonely_psu: str = "adjust", conf_level: float = 0.95,
+                  family: Family | str = LOGIT) -> SvyLogitResult:
     """Fit a design-based logistic (or, ``family="count"``, quasi-Poisson) regression and keep
     what margins/contrasts need.
 
@@ -460,7 +469,8 @@ def _check_counts(y: np.ndarray, outcome: str) -> None:
                          f"whole numbers (e.g. {bad[0]:g}); a count model needs 0, 1, 2, ...")
 
 
-def svy_poisson(data, formula=None, **kwargs) -> pd.DataFrame:
+def svy_poisson(data: pd.DataFrame | str, formula: str | SurveyDesign | None = None,
+                **kwargs: Any) -> pd.DataFrame:
     """Design-based quasi-Poisson regression of a count, as R's
     ``svyglm(family = quasipoisson())``: same arguments and design handling as
     :func:`svy_logit`; ``exp(estimate)`` is a rate ratio (columns ``rate_ratio``,
@@ -468,7 +478,9 @@ def svy_poisson(data, formula=None, **kwargs) -> pd.DataFrame:
     return fit_svy_logit(data, formula, family="count", **kwargs).tidy()
 
 
-def _resolve(data, formula, design, **design_args):
+def _resolve(data: pd.DataFrame | str, formula: str | SurveyDesign | None,
+             design: SurveyDesign | None, **design_args: Any
+             ) -> tuple[pd.DataFrame, str, SurveyDesign]:
     """(data, formula, design) from either call style: ``(formula, design)`` as R's
     ``svyglm(formula, design)``, or ``(data, formula, weights=..., ...)`` (design built here),
     or ``(data, formula, design=design)``."""
@@ -487,11 +499,12 @@ def _resolve(data, formula, design, **design_args):
     return data, formula, design
 
 
-def svy_logit(data, formula=None, *, design: SurveyDesign | None = None,
+def svy_logit(data: pd.DataFrame | str, formula: str | SurveyDesign | None = None, *,
+              design: SurveyDesign | None = None,
               weights: str | None = None, strata: str | None = None, psu: str | None = None,
               fpc: str | None = None, ssu: str | None = None, fpc2: str | None = None,
-              domain=None, model_based: bool = False, lonely_psu: str = "adjust",
-              conf_level: float = 0.95) -> pd.DataFrame:
+              domain: str | npt.ArrayLike | None = None, model_based: bool = False,
+              lonely_psu: str = "adjust", conf_level: float = 0.95) -> pd.DataFrame:
     """Design-based logistic regression, as R's ``svyglm(family = quasibinomial())``.
 
     Estimates are weighted (pseudo-)maximum-likelihood log-odds; standard errors come from the
