@@ -80,12 +80,15 @@ def run_model_stage(work, config: dict, project: dict, fit: str, table) -> None:
             "as_replicates")  # common.smk design_params()
     outcomes = list(project["families"])
     paths = [str(work / FITS / o / slug / f"{t}.csv") for o in outcomes for t in MODEL_TABLES]
+    contrast = m.get("contrast") or []  # the rule's contrast test too, when configured
     run_models(table=table, sample=project["samples"][slug], outcomes=outcomes,
                covariates=m["covariates"], reference_levels=m["reference_levels"],
                design={k: config["design"].get(k) for k in keys},
                group_effects=m["group_effects"], conf_level=m["conf_level"],
-               grids=m["predictions"], contrast_outcomes=[],
+               grids=m["predictions"], contrast_outcomes=contrast,
                outputs=fit_output_paths(paths, outcomes, MODEL_TABLES),
+               contrast_output=str(work / "results" / "models" / "contrast" / f"{slug}.csv")
+               if contrast else None,
                families=project["families"], joint_tests=m["joint_tests"])
 
 

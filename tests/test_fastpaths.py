@@ -142,6 +142,9 @@ def test_remembered_right_hand_side_equals_formulaic_on_the_model_rows(monkeypat
                 assert got.columns == list(want.rhs.columns)
                 got.X[:] = -1.0
     assert len(mf._RHS_SEEN) == (2 if budget else 0)  # the domain's and the whole sample's
+    d["z"] = 1.0
+    two = build_model_frame(d, "y:z ~ age + g")  # an outcome of two factors: formulaic's way
+    np.testing.assert_array_equal(two.y, d["y"].to_numpy()[two.complete])
 
 
 def test_bad_outcome_code_outside_the_domain_still_stops():

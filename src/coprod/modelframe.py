@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from formulaic.utils.sentinels import Sentinel
 
@@ -40,7 +42,7 @@ def _formulaic_error(formula: str, exc: Exception) -> ModelError:
     return ModelError(f"cannot build the model for formula {formula!r}: {msg}")
 
 
-def formula_ready(frame: pd.DataFrame, names) -> pd.DataFrame:
+def formula_ready(frame: pd.DataFrame, names: Iterable[str]) -> pd.DataFrame:
     """Nullable ``string`` columns (missing = pd.NA) -> pandas' default ``str`` dtype.
 
     formulaic treats the nullable string dtype as numeric (and fails); ``str`` and ``object``
@@ -59,7 +61,7 @@ def formula_ready(frame: pd.DataFrame, names) -> pd.DataFrame:
 _Q_LITERAL = re.compile(r"""^Q\((?P<q>['"]).*(?P=q)\)$""")
 
 
-def row_local(factor) -> bool:
+def row_local(factor: Any) -> bool:
     """A formula factor whose value in a row depends only on that row: a literal, a plain
     column lookup (``age``) or a quoted one (``Q('odd name')``), whatever its encoding. A
     Python expression might look at the whole column (``I(x - x.mean())``, ``center(x)``)."""
@@ -69,12 +71,14 @@ def row_local(factor) -> bool:
     return method == "python" and bool(_Q_LITERAL.match(str(factor.expr)))
 
 
-def _formula_terms(parsed):
+def _formula_terms(parsed: Any) -> list[Any]:
     parts = [parsed.lhs, parsed.rhs] if hasattr(parsed, "rhs") else [parsed]
     return [term for part in parts for term in part]
 
 
-def _rows_only(data: pd.DataFrame, parsed, needed, subset: np.ndarray | None):
+def _rows_only(data: pd.DataFrame, parsed: Any, needed: Collection[str],
+               subset: np.ndarray | None
+               ) -> tuple[list[str], npt.NDArray[np.intp], npt.NDArray[np.bool_]] | None:
     """(needed columns, positions of the rows that can enter the model -- in ``subset`` and
     with no missing model variable --, rows complete on them), or None when materialising only
     those rows is not certain to give the same model matrix as materialising all rows and
@@ -112,7 +116,7 @@ def _float_matrix(frame: pd.DataFrame) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=64)
-def _parse(formula: str):
+def _parse(formula: str) -> Any:
     """formulaic's parse of a formula (immutable), once per formula: a specification curve
     fits the same few formulas hundreds of times."""
     import formulaic
@@ -124,7 +128,8 @@ _RHS_SEEN: dict[bytes, tuple[np.ndarray, Any]] = {}
 _RHS_BYTES = 256 * 2 ** 20  # the remembered matrices' memory at most
 
 
-def _remembered_rhs(parsed, data: pd.DataFrame, subset, positions: np.ndarray):
+def _remembered_rhs(parsed: Any, data: pd.DataFrame, subset: np.ndarray | None,
+                    positions: np.ndarray) -> tuple[np.ndarray, Any, pd.DataFrame] | None:
     """(X, spec, outcome) of ``y ~ rhs`` on the rows ``positions`` (complete, in the subset),
     with the right-hand side's matrix remembered for the last few (rhs, data): a specification
     curve refits the same covariates on the same respondents for each outcome, cut of the
@@ -140,7 +145,10 @@ def _remembered_rhs(parsed, data: pd.DataFrame, subset, positions: np.ndarray):
 
     if not hasattr(parsed, "rhs") or len(parsed.lhs) != 1:
         return None
-    (factor,) = list(parsed.lhs)[0].factors or [None]
+    factors = list(list(parsed.lhs)[0].factors)
+    if len(factors) != 1:
+        return None
+    factor = factors[0]
     if getattr(getattr(factor, "eval_method", None), "value", None) != "lookup":
         return None
     name = str(factor.expr)
@@ -156,6 +164,8 @@ def _remembered_rhs(parsed, data: pd.DataFrame, subset, positions: np.ndarray):
     for c in cols:
         ok = ok & data[c].notna().to_numpy()
     rows = np.flatnonzero(ok)
+    if len(rows) * max(len(cols), 1) * 8 > _RHS_BYTES // 4:
+        return None  # a large survey: its matrix is not kept (memory), made as it always was
     h = hashlib.blake2b(str(parsed.rhs).encode(), digest_size=16)
     h.update(repr(len(rows)).encode())
     for c in cols:
@@ -187,8 +197,9 @@ def _remembered_rhs(parsed, data: pd.DataFrame, subset, positions: np.ndarray):
     return _rhs_rows(X, spec, rows, positions, data, name)
 
 
-def _rhs_rows(X, spec, rows: np.ndarray, positions: np.ndarray, data: pd.DataFrame, name: str,
-              copy: bool = True):
+def _rhs_rows(X: np.ndarray, spec: Any, rows: np.ndarray, positions: np.ndarray,
+              data: pd.DataFrame, name: str, copy: bool = True
+              ) -> tuple[np.ndarray, Any, pd.DataFrame] | None:
     """The outcome's rows (``positions``) of a right-hand side made for ``rows`` (``X``
     itself when they are all of them and ``copy`` is false)."""
     lhs = pd.DataFrame({name: data[name].to_numpy(dtype=float)[positions]})
@@ -226,11 +237,11 @@ def build_model_frame(data: pd.DataFrame, formula: str, *,
         cols, positions, all_complete = fast
     else:
         positions = None
-    remembered = _remembered_rhs(parsed, data, subset, positions) if fast is not None \
-        else None
+    remembered = _remembered_rhs(parsed, data, subset, cast(np.ndarray, positions)) \
+        if fast is not None else None
     if remembered is not None:
         X, spec, lhs = remembered
-        complete = np.arange(len(positions), dtype=np.int64)
+        complete = np.arange(len(cast(np.ndarray, positions)), dtype=np.int64)
     else:
         frame = data[cols].iloc[positions].reset_index(drop=True) if fast is not None \
             else formula_ready(data.reset_index(drop=True), needed)
@@ -284,7 +295,7 @@ def build_model_frame(data: pd.DataFrame, formula: str, *,
                       variables=variables, outcome=outcome)
 
 
-def categorical_factors(spec) -> dict[str, dict]:
+def categorical_factors(spec: Any) -> dict[str, dict[str, Any]]:
     """Factor expression -> {"levels": [...], "reference": level} for categorical factors."""
     out = {}
     for expr, (kind, state) in spec.encoder_state.items():
@@ -303,7 +314,7 @@ def categorical_factors(spec) -> dict[str, dict]:
 _TERMS_SEEN: dict[int, tuple[Any, pd.DataFrame]] = {}
 
 
-def term_table(spec) -> pd.DataFrame:
+def term_table(spec: Any) -> pd.DataFrame:
     """One row per model column: the formula term, data variable(s) and categorical level.
     Remembered for the last few specs (a remembered model matrix comes with the same spec)."""
     seen = _TERMS_SEEN.get(id(spec))
@@ -316,7 +327,7 @@ def term_table(spec) -> pd.DataFrame:
     return table.copy()
 
 
-def _term_table(spec) -> pd.DataFrame:
+def _term_table(spec: Any) -> pd.DataFrame:
     data_vars = set(spec.variables_by_source.get("data", set()))
     cats = categorical_factors(spec)
     rows = []
@@ -339,7 +350,8 @@ def _term_table(spec) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # Checks that turn silent failures into flags or clear errors
 # --------------------------------------------------------------------------------------------
-def drop_empty_columns(X: np.ndarray, terms: pd.DataFrame, spec) -> tuple[np.ndarray, list[dict]]:
+def drop_empty_columns(X: np.ndarray, terms: pd.DataFrame, spec: Any
+                       ) -> tuple[np.ndarray, list[dict[str, Any]]]:
     """Find all-zero columns (levels without respondents) to drop; raise for an empty reference.
 
     Returns the kept column positions and one "empty_level" flag per dropped column.
@@ -429,6 +441,8 @@ def mle_certified(X: np.ndarray, y: np.ndarray, w: np.ndarray, mu: np.ndarray,
     only looks converged is sent to the linear programs (condition number above
     ``max_cond``), as is any ``c_i`` above ``margin``.
     """
+    if not np.isin(y, (0.0, 1.0)).all():
+        return False
     lam = w * np.abs(y - mu)
     rows = lam > 0
     p = X.shape[1]
@@ -524,7 +538,7 @@ def find_separation(X: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     norms = np.linalg.norm(As, axis=1)
     active[np.argsort((As @ d0) / np.where(norms > 0, norms, 1.0))[:4 * p]] = True
 
-    def best(c):
+    def best(c: npt.NDArray[np.float64]) -> npt.NDArray[np.float64] | None:
         while True:
             rows = np.flatnonzero(active)
             r = optimize.linprog(c, A_ub=-As[rows], b_ub=np.zeros(len(rows)), bounds=bounds,
@@ -535,14 +549,14 @@ def find_separation(X: np.ndarray, y: np.ndarray) -> np.ndarray | None:
             slack[rows] = np.inf
             violated = np.flatnonzero(slack < -1e-9)
             if not len(violated):
-                return r.x
+                return cast(npt.NDArray[np.float64], r.x)
             active[violated[np.argsort(slack[violated])[:4 * p]]] = True
 
     # every direction found is evidence for all its coordinates: an LP is solved only for a
     # sign no earlier solution has shown
     up, down = np.zeros(p, dtype=bool), np.zeros(p, dtype=bool)
 
-    def solve(j, sign):
+    def solve(j: np.intp, sign: int) -> None:
         e = np.zeros(p)
         e[j] = -sign
         x = best(e)
@@ -562,7 +576,8 @@ def find_separation(X: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     return signs if signs.any() else None
 
 
-def extreme_dummies(X: np.ndarray, names: list[str], at_extreme) -> list[str]:
+def extreme_dummies(X: np.ndarray, names: list[str],
+                    at_extreme: Callable[[np.ndarray], bool]) -> list[str]:
     """The 0/1 columns whose rows with 1 (or whose rows with 0) all have an extreme outcome --
     ``at_extreme(mask)`` says whether the outcome of the rows in ``mask`` is all at one end (a
     count all 0; an ordinal outcome all in its lowest or all in its highest category). The

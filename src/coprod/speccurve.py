@@ -79,7 +79,7 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
     rows = []
     tables: dict[str, pd.DataFrame] = {}
     designs: dict[tuple, object] = {}
-    completed: dict[str, dict] = {}  # the imputed datasets of each cut, built once
+    completed: dict[str, dict] = {}  # the imputed datasets of the current cut, built once
     share = _shares(specs, chunks)
     for i, spec in enumerate(specs, start=1):
         if share[i - 1] != chunk:
@@ -104,7 +104,7 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
         fit_outcomes = sorted({o for o in wanted.values() if o})
         coefs, fit, vcov = _fit(t, cells, spec, fit_outcomes, sample, covs, reference_levels,
                                 d, conf_level, families, designs[key],
-                                completed.setdefault(spec["threshold"], {}))
+                                _datasets(completed, spec["threshold"]))
         for c in claims:
             var, level = split_covariate(c)
             o = wanted[c["id"]]
@@ -125,6 +125,14 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
     write_csv(out, output)
     log.info("%s: %d of %d specifications x %d claims", sample, len(out["spec"].unique()),
              len(specs), len(claims))
+
+
+def _datasets(kept: dict, threshold: str) -> dict:
+    """The imputed datasets of this cut (built by the first imputed specification that needs
+    them); the specifications run cut by cut, so another cut's are let go (memory)."""
+    if threshold not in kept:
+        kept.clear()
+    return kept.setdefault(threshold, {})
 
 
 def _shares(specs: list[dict], chunks: int) -> list[int]:
