@@ -78,11 +78,13 @@ def _formula_terms(parsed: Any) -> list[Any]:
 
 def _rows_only(data: pd.DataFrame, parsed: Any, needed: Collection[str],
                subset: np.ndarray | None
-               ) -> tuple[list[str], npt.NDArray[np.intp], npt.NDArray[np.bool_]] | None:
+               ) -> tuple[list[str], npt.NDArray[np.intp], npt.NDArray[np.bool_],
+                          npt.NDArray[np.intp]] | None:
     """(needed columns, positions of the rows that can enter the model -- in ``subset`` and
-    with no missing model variable --, rows complete on them), or None when materialising only
-    those rows is not certain to give the same model matrix as materialising all rows and
-    dropping the others.
+    with no missing model variable --, rows complete on them, positions of the rows in
+    ``subset`` complete on the right-hand side alone), or None when materialising only those
+    rows is not certain to give the same model matrix as materialising all rows and dropping
+    the others.
 
     It is exact when every factor is row-local and every categorical column is a pandas
     Categorical (its levels, used or not, are the categories); the levels of text columns are
@@ -92,18 +94,23 @@ def _rows_only(data: pd.DataFrame, parsed: Any, needed: Collection[str],
     cols = [c for c in needed if c in data.columns]
     if len(cols) < len(needed) - sum(1 for c in needed if c == "Q"):
         return None  # an unknown name: the full path gives formulaic's own message
+    rhs = set(parsed.rhs.required_variables) if hasattr(parsed, "rhs") else set(cols)
+    inside = np.ones(len(data), dtype=bool) if subset is None else np.asarray(subset, dtype=bool)
     complete = np.ones(len(data), dtype=bool)
+    rhs_ok = inside.copy()
     for c in cols:
         dtype = data[c].dtype
         if not (isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(dtype)
                 or pd.api.types.is_bool_dtype(dtype)):
             return None
-        complete &= data[c].notna().to_numpy()
-    ok = complete if subset is None else complete & np.asarray(subset, dtype=bool)
-    positions = np.flatnonzero(ok)
+        present = data[c].notna().to_numpy()
+        complete &= present
+        if c in rhs:
+            rhs_ok &= present
+    positions = np.flatnonzero(complete & inside)
     if len(positions) == 0:
         return None
-    return cols, positions, complete
+    return cols, positions, complete, np.flatnonzero(rhs_ok)
 
 
 def _float_matrix(frame: pd.DataFrame) -> np.ndarray:
@@ -128,10 +135,12 @@ _RHS_SEEN: dict[bytes, tuple[np.ndarray, Any]] = {}
 _RHS_BYTES = 256 * 2 ** 20  # the remembered matrices' memory at most
 
 
-def _remembered_rhs(parsed: Any, data: pd.DataFrame, subset: np.ndarray | None,
+def _remembered_rhs(parsed: Any, data: pd.DataFrame, rows: np.ndarray,
                     positions: np.ndarray) -> tuple[np.ndarray, Any, pd.DataFrame] | None:
     """(X, spec, outcome) of ``y ~ rhs`` on the rows ``positions`` (complete, in the subset),
-    with the right-hand side's matrix remembered for the last few (rhs, data): a specification
+    made for ``rows`` (the subset's rows complete on the right-hand side, of which
+    ``positions`` are some), with the right-hand side's matrix remembered for the last few
+    (rhs, data): a specification
     curve refits the same covariates on the same respondents for each outcome, cut of the
     outcome, weighting and model family, and formulaic's materialisation is most of a small
     model's cost. The matrix is made for every row complete on the right-hand side (each
@@ -160,10 +169,6 @@ def _remembered_rhs(parsed: Any, data: pd.DataFrame, subset: np.ndarray | None,
     cols = sorted(parsed.rhs.required_variables)
     if any(c not in data.columns for c in cols):
         return None
-    ok = np.ones(len(data), dtype=bool) if subset is None else np.asarray(subset, dtype=bool)
-    for c in cols:
-        ok = ok & data[c].notna().to_numpy()
-    rows = np.flatnonzero(ok)
     if len(rows) * max(len(cols), 1) * 8 > _RHS_BYTES // 4:
         return None  # a large survey: its matrix is not kept (memory), made as it always was
     h = hashlib.blake2b(str(parsed.rhs).encode(), digest_size=16)
@@ -233,15 +238,13 @@ def build_model_frame(data: pd.DataFrame, formula: str, *,
     except Exception as exc:
         raise _formulaic_error(formula, exc) from exc
     fast = _rows_only(data, parsed, needed, subset)
+    positions, remembered = None, None
     if fast is not None:
-        cols, positions, all_complete = fast
-    else:
-        positions = None
-    remembered = _remembered_rhs(parsed, data, subset, cast(np.ndarray, positions)) \
-        if fast is not None else None
+        cols, positions, all_complete, rhs_rows = fast
+        remembered = _remembered_rhs(parsed, data, rhs_rows, positions)
     if remembered is not None:
         X, spec, lhs = remembered
-        complete = np.arange(len(cast(np.ndarray, positions)), dtype=np.int64)
+        complete = np.arange(len(X), dtype=np.int64)
     else:
         frame = data[cols].iloc[positions].reset_index(drop=True) if fast is not None \
             else formula_ready(data.reset_index(drop=True), needed)
