@@ -90,7 +90,5 @@ def coefficient_table(terms: Sequence[str], est: npt.ArrayLike, cov: npt.ArrayLi
     if sep.any():
         for k, v in values.items():
             values[k] = np.where(sep, np.nan, v)
-    return pd.DataFrame({"term": list(terms), **{k: values[k] for k in ("estimate",
-                         "std_error")}, "df_resid": df,
-                         **{k: values[k] for k in COEFFICIENT_COLUMNS[4:12]}, "flag": flags},
+    return pd.DataFrame({"term": list(terms), **values, "df_resid": df, "flag": flags},
                         columns=COEFFICIENT_COLUMNS)

@@ -29,6 +29,7 @@ from .io import group_outputs  # noqa: E402,F401 (re-exported: the figures rule'
 from .wording import (  # noqa: E402
     fit_row,
     lower_word,
+    model_rows,
     model_status,
     outcome_words,
     per_units,
@@ -555,7 +556,7 @@ def groups_forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, samples: lis
                 continue
             if status == "flagged":
                 notes.append(f"{names[o]} flagged")
-            sub = sub_all[(sub_all["sample"].astype(str) == str(smp)) & (sub_all["outcome"] == o)]
+            sub = model_rows(sub_all, o, smp)
             parts.append((sub, s["palette"][j % len(s["palette"])], names[o]))
         _forest_panel(ax, rows, parts, s["palette"])
         # the group's name; a flagged or failed model is marked with a dagger here and named

@@ -532,12 +532,12 @@ def _prevalence_lines(prev, compare, words, labels, weighted) -> list[str]:
 
 
 def _correlate_lines(coefs, compare, sample, words, labels, group_column, stat) -> list[str]:
-    from .wording import fmt_ci, word
+    from .wording import fmt_ci, model_rows, word
 
     out = []
     for o in compare:
-        c = coefs[(coefs["outcome"] == o) & (coefs["sample"].astype(str) == sample) &
-                  (coefs["variable"] != "Intercept") & (coefs["variable"] != group_column)]
+        c = model_rows(coefs, o, sample)
+        c = c[(c["variable"] != "Intercept") & (c["variable"] != group_column)]
         c = c.dropna(subset=["statistic"])
         if len(c):
             r = c.loc[c["statistic"].abs().idxmax()]

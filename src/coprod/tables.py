@@ -35,6 +35,7 @@ from .wording import (  # noqa: F401 (re-exported: the table vocabulary lived he
     fmt_p,
     incomplete_wording,
     lower_word,
+    model_rows,
     model_status,
     outcome_words,
     per_units,
@@ -133,8 +134,8 @@ def fmt_test(r) -> str:
 def _test_cell(tests, outcome, sample, test, status) -> str:
     if tests is None or not len(tests) or status in ("failed", "missing"):
         return ""
-    hit = tests[(tests["outcome"] == outcome) & (tests["sample"].astype(str) == str(sample))
-                & (tests["test"] == test)]
+    mine = model_rows(tests, outcome, sample)
+    hit = mine[mine["test"] == test]
     return fmt_test(hit.iloc[0]) if len(hit) else ""
 
 
@@ -288,8 +289,7 @@ def cuts_table(cuts: pd.DataFrame, *, outcome: str, sample: str, covariates: lis
                ) -> pd.DataFrame:
     """The proportional-odds check as a table: one column per binary cut of the ordinal
     outcome and one for the ordinal model, odds ratios [CI], one row per covariate level."""
-    sub = cuts[(cuts["outcome"] == outcome) & (cuts["sample"].astype(str) == str(sample))] \
-        if len(cuts) else cuts
+    sub = model_rows(cuts, outcome, sample)
     names = list(dict.fromkeys(sub["cut"])) if len(sub) else []
     ordinal = [c for c in names if c.startswith("ordinal")]
     order = [c for c in names if c not in ordinal] + ordinal

@@ -179,8 +179,6 @@ def per_units(coefs: pd.DataFrame, labels: dict, per: dict | None,
     so; the rest unchanged. For display only: the model files stay per unit."""
     if not per or not len(coefs):
         return coefs, labels
-    import numpy as np
-
     out, labels = coefs.copy(), dict(labels)
     for var, k in per.items():
         rows = (out["variable"] == var) & (out["level"].fillna("").astype(str) == "")
