@@ -16,6 +16,35 @@ def names(paths):
     return {Path(p).stem for p in paths}
 
 
+def _walked(text):
+    """Every import statement of ``text``, found by walking the whole syntax tree."""
+    return [ast.dump(n) for n in ast.walk(ast.parse(text))
+            if isinstance(n, (ast.Import, ast.ImportFrom))]
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.glob("*.py")), ids=lambda p: p.stem)
+def test_import_statements_are_those_of_the_whole_syntax_tree(path):
+    """The quick reading of import statements (no parse of the whole module) finds each coprod
+    import the syntax tree has, and nothing else."""
+    from coprod.sources import _statements
+
+    text = path.read_text(encoding="utf-8")
+    coprod = [d for d in _walked(text) if "coprod" in d or "level=1" in d]
+    assert sorted(d for d in map(ast.dump, _statements(text)) if d in coprod) == sorted(coprod)
+
+
+def test_import_statements_over_several_lines_inside_functions_and_in_prose():
+    from coprod.sources import _statements
+
+    text = ('"""A docstring.\n\nfrom the survey, import what we need.\n"""\n'
+            "from .io import (\n    read_results,\n    table_meta,\n)\n"
+            "def f():\n    if True:\n        from .figures import save_figure\n"
+            "    import coprod.tables as t\n"
+            "from .wording import word, \\\n    fmt_ci\n")
+    got = [ast.dump(n) for n in _statements(text)]
+    assert sorted(got) == sorted(_walked(text)) and len(got) == 4
+
+
 def test_cleaning_depends_on_the_cleaning_code_only():
     got = names(sources("clean", shallow=("stages", "runner")))
     assert {"clean", "codebook", "io", "errors", "stages", "runner", "__init__"} <= got

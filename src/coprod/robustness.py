@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .figures import cuts_figure, save_figure
 from .findings import SCALE_FAMILIES
 from .io import combined_fit, group_outputs, read_results, table_meta
 from .tables import cuts_table, model_table, scales_columns, scales_note, write_table_files
@@ -67,6 +66,9 @@ def run_robustness(*, coefficients, fit, cuts, tests, clean_table, scales: dict,
                                   f"and the ordinal model ({word(sample, words)})",
                           note=CUTS_NOTE.format(pct=f"{conf_level:.0%}"))
     if "cuts" in paths:
+        # matplotlib is imported only here: the workflow reads this module's names at start-up
+        from .figures import cuts_figure, save_figure
+
         settings = {**dict(figure_settings), "conf_level": conf_level}
         save_figure(cuts_figure(cut_t, sample=sample, outcomes=ordinal, settings=settings, **kw),
                     paths["cuts"], dpi=int(settings["dpi"]), settings=settings)

@@ -8,10 +8,47 @@ when a module it imports changes, and only then.
 from __future__ import annotations
 
 import ast
+import re
 from functools import cache
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
+
+
+#: the start of an import statement that may name a coprod module (at any indentation: the
+#: package imports its heavy modules inside functions)
+_IMPORT = re.compile(r"[ \t]*(?:from[ \t]+[.\w]+[ \t]+import\b|import[ \t]+coprod\.)")
+
+
+def _statements(text: str) -> list[ast.stmt]:
+    """The import statements of ``text``, each parsed alone.
+
+    Why not ``ast.parse`` of the whole file: Snakemake asks for every rule's sources each time
+    it starts (every run, dry run and cluster job), and parsing the package was most of that.
+    An import statement starts a line and runs on while a parenthesis is open or a line ends
+    in a backslash, so it can be cut out and parsed alone. A line that only looks like one
+    (prose in a docstring) does not parse and is skipped; one that parses inside a string would
+    only add a module (a needless rerun, never a missed one)."""
+    out: list[ast.stmt] = []
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        if not _IMPORT.match(lines[i]):
+            i += 1
+            continue
+        parts, depth = [], 0
+        while i < len(lines):
+            code = lines[i].split("#", 1)[0]  # no '#' inside an import but in its comments
+            parts.append(code)
+            depth += code.count("(") - code.count(")")
+            i += 1
+            if depth <= 0 and not code.rstrip().endswith("\\"):
+                break
+        try:
+            out.extend(ast.parse("\n".join(parts).strip()).body)
+        except SyntaxError:
+            continue
+    return out
 
 
 @cache
@@ -22,7 +59,7 @@ def _imports(module: str) -> tuple[str, ...]:
     if not path.exists():
         return ()
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in _statements(path.read_text(encoding="utf-8")):
         if isinstance(node, ast.ImportFrom):
             parts = (node.module or "").split(".")
             if node.level == 1 or (node.level == 0 and parts[0] == "coprod"):
