@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from conftest import QUICK_FIGURES
 
 
 def _people(rng, n, groups):
@@ -42,7 +43,8 @@ def _config(codebook, findings, outcomes, covariates, refs, samples, design, gro
                    "samples": samples, "contrast": outcomes[:2],
                    "predictions": {"by_age": {covariates[0]: [20, 40, 60, 80]}}},
         "report": {"title": "A survey of my own", "findings": findings,
-                   "figures": {"predictions": [{"grid": "by_age", "x": covariates[0]}]},
+                   "figures": {"predictions": [{"grid": "by_age", "x": covariates[0]}],
+                               **QUICK_FIGURES},
                    "tables": {"models": {"main": {"title": "Main models", "samples": ["pooled"],
                                                   "outcomes": None}}}},
     }

@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,10 @@ def copy_project(dest: Path) -> Path:
 LIGHT = ('models={"outcomes": ["individual_any", "collective_any"], "samples": ["pooled", "UK"]}',
          'imputation={"m": 2, "chains": 1}',
          'specifications={"threshold": ["often"], "group_effects": [true]}')
+#: figure settings for end-to-end runs whose checks do not read the figures: PNG only (the
+#: report embeds them), small. Embedding the fonts in a PDF costs ~0.5 s a figure, most of the
+#: figures job; the bundled run, the worked examples and the LIGHT runs still make PDFs.
+QUICK_FIGURES = {"formats": ["png"], "dpi": 100}
 #: the report's run date in runs that are compared byte for byte (2026-01-01)
 EPOCH = "1767225600"
 
@@ -42,7 +47,7 @@ def pytest_collection_modifyitems(items):
     """Tests on a shared pipeline run are pipeline tests (``make test-fast`` skips them)."""
     for item in items:
         names = getattr(item, "fixturenames", ())
-        if "pipeline" in names or "light_pipeline" in names:
+        if "pipeline" in names:
             item.add_marker(pytest.mark.pipeline)
 
 
@@ -65,9 +70,12 @@ def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 1200
     return proc
 
 
-def shared_run(tmp_path_factory, name: str, *args: str, env: dict | None = None) -> Path:
+def shared_run(tmp_path_factory, name: str, *args: str, env: dict | None = None,
+               setup: Callable[[Path], list[str]] | None = None) -> Path:
     """A pipeline run made once per test session, even with pytest-xdist workers: the first
     worker to take the lock runs it, the others wait for it and use its folder (read only).
+    ``setup`` prepares the fresh copy and says how to run it (a cluster's scripts; by
+    default two local cores).
     (pytest-xdist's --dist loadgroup would do this by scheduling, but it does not work with
     pytest 9.2: it renames a node attribute that pytest no longer reads.)"""
     import fcntl
@@ -85,7 +93,8 @@ def shared_run(tmp_path_factory, name: str, *args: str, env: dict | None = None)
             shutil.rmtree(work.parent, ignore_errors=True)
             copy_project(work)
             try:
-                snakemake(work, "--cores", "2", *args, env=env)
+                how = setup(work) if setup else ["--cores", "2"]
+                snakemake(work, *how, *args, env=env)
             except BaseException as exc:
                 failed.write_text(f"the shared {name} run failed: {exc}", encoding="utf-8")
                 raise
@@ -99,12 +108,16 @@ def pipeline(tmp_path_factory) -> Path:
     return shared_run(tmp_path_factory, "pipeline")
 
 
-@pytest.fixture(scope="session")
-def light_pipeline(tmp_path_factory) -> Path:
-    """The pipeline run once with the LIGHT settings (and a fixed report date): the reference
-    of the cluster, rerun and killed-run tests."""
-    return shared_run(tmp_path_factory, "light", "--config", *LIGHT,
-                      env={"SOURCE_DATE_EPOCH": EPOCH})
+def light_cluster_run(tmp_path_factory) -> Path:
+    """The LIGHT settings (and a fixed report date) run once per session as cluster jobs
+    (tests/cluster.py): every job in its own process, sharing only the project's files. The
+    reference of the cluster and killed-run tests; a test that needs it late calls this (the
+    other worker may still be making it) rather than waiting for it as a fixture."""
+    from cluster import cluster_args
+
+    return shared_run(tmp_path_factory, "light-cluster", "--config", *LIGHT,
+                      env={"SOURCE_DATE_EPOCH": EPOCH},
+                      setup=lambda work: cluster_args(work, BIN))
 
 
 def r_term(term: str) -> str:

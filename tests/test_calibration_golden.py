@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import QUICK_FIGURES, ROOT
 
 from coprod.calibrate import calibrate, calibration_spec
 from coprod.descriptives import svy_mean, svy_proportion
@@ -135,7 +135,7 @@ def test_raked_design_by_config_alone_equals_r(tmp_path, reference):
                                       "totals": "data/cal/totals.csv", "epsilon": 1e-12}},
            "models": {"outcomes": ["individual"], "covariates": ["age", "female", "efficacy"],
                       "reference_levels": {"country": "AA"}, "samples": ["pooled", "BB"]},
-           "report": {"findings": None}}
+           "report": {"findings": None, "figures": QUICK_FIGURES}}
     (work / "config" / "cal").mkdir()
     for name, obj in (("codebook", cb), ("config", cfg)):
         (work / "config" / "cal" / f"{name}.yaml").write_text(yaml.safe_dump(obj))

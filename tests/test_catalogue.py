@@ -11,7 +11,7 @@ import os
 import pandas as pd
 import pytest
 from catalogue import CASES
-from conftest import ROOT, copy_project, snakemake
+from conftest import QUICK_FIGURES, ROOT, copy_project, snakemake
 
 # checked through Snakemake even when they can be checked in-process: one case of each kind,
 # so that the console shows the one-line message and no traceback end to end
@@ -153,7 +153,8 @@ def test_problems_that_let_the_run_go_on_are_shown_in_the_report(tmp_path):
                                              samples=["pooled", "DK", "CZ"]),
                           # what is checked here does not need the robustness analyses
                           c["imputation"].update(analyses="complete_case"),
-                          c.update(specifications={"chunks": 1}))),
+                          c.update(specifications={"chunks": 1}),
+                          c["report"]["figures"].update(QUICK_FIGURES))),
     )(work)
     proc = snakemake(work, "--cores", "2", check=False)
     out = proc.stdout + proc.stderr

@@ -1,12 +1,8 @@
-"""Distributed execution: the workflow runs as independent cluster jobs and gives the same results.
-
-The cluster is simulated with Snakemake's generic cluster executor
-(snakemake-executor-plugin-cluster-generic): the "submit" command starts each job script as its
-own detached process (new session, scrubbed environment, own temporary directory) and prints a job
-id; a status command reads the exit code the job left in a file. So jobs share nothing but the
-project's files, as on a real cluster, and the outputs must equal those of a local run.
+"""Distributed execution: the workflow runs as independent cluster jobs (a simulated cluster:
+tests/cluster.py), each in its own process sharing only the project's files. That its outputs
+equal a local run's, byte for byte, is checked by the killed-run test (test_pipeline.py), whose
+local run, interrupted twice and finished, is compared with this one.
 """
-import filecmp
 import os
 import re
 import shutil
@@ -15,92 +11,34 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import BIN, EPOCH, LIGHT, ROOT, copy_project, snakemake
+from cluster import QUEUE
+from conftest import BIN, ROOT, copy_project, light_cluster_run, snakemake
 
 pytestmark = pytest.mark.pipeline
 
-SUBMIT = r"""#!/usr/bin/env bash
-# submit.sh JOBSCRIPT: start the job as its own detached process; print its id.
-set -euo pipefail
-jobscript="$1"
-queue="__QUEUE__"
-id="job$(date +%s%N)$RANDOM"
-mkdir -p "$queue/$id.tmp"
-setsid nohup env -i PATH="__PATH__" HOME="$HOME" LANG=C.UTF-8 MPLBACKEND=Agg PYTHONHASHSEED=0 \
-    SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-}" TMPDIR="$queue/$id.tmp" bash -c \
-    'bash "$0" > "$1.out" 2>&1; echo $? > "$1.exit.tmp"; mv "$1.exit.tmp" "$1.exit"' \
-    "$jobscript" "$queue/$id" < /dev/null > /dev/null 2>&1 &
-echo "$id"
-"""
-
-STATUS = r"""#!/usr/bin/env bash
-# status.sh JOBID: running, success or failed (from the exit code the job left behind).
-queue="__QUEUE__"
-if [ ! -f "$queue/$1.exit" ]; then echo running
-elif [ "$(cat "$queue/$1.exit")" = "0" ]; then echo success
-else echo failed; fi
-"""
-
-
-def _scripts(work: Path) -> tuple[Path, Path, Path]:
-    queue = work / "cluster_queue"
-    queue.mkdir()
-    path = f"{BIN}{os.pathsep}/usr/bin:/bin"
-    submit, status = work / "submit.sh", work / "status.sh"
-    submit.write_text(SUBMIT.replace("__QUEUE__", str(queue)).replace("__PATH__", path))
-    status.write_text(STATUS.replace("__QUEUE__", str(queue)))
-    return submit, status, queue
-
-
-def _result_files(work: Path) -> list[Path]:
-    root = work / "results"
-    return sorted(p.relative_to(root) for p in root.rglob("*")
-                  if p.is_file() and "benchmarks" not in p.relative_to(root).parts)
-
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory, light_pipeline):
-    """The LIGHT settings run as cluster jobs, beside the same settings run locally."""
-    work = copy_project(tmp_path_factory.mktemp("cluster") / "cluster")
-    submit, status, queue = _scripts(work)
-    proc = snakemake(
-        work, "--executor", "cluster-generic", "--jobs", "4",
-        "--cluster-generic-submit-cmd", f"bash {submit}",
-        "--cluster-generic-status-cmd", f"bash {status}",
-        "--seconds-between-status-checks", "1", "--max-status-checks-per-second", "10",
-        "--latency-wait", "10", "--config", *LIGHT, timeout=600,
-        env={"SOURCE_DATE_EPOCH": EPOCH})
-    return light_pipeline, work, queue, proc
+def work(tmp_path_factory):
+    """The LIGHT settings run as cluster jobs (once per session, shared with test_pipeline)."""
+    return light_cluster_run(tmp_path_factory)
 
 
-def test_every_job_ran_as_a_separate_cluster_job(runs):
-    _, work, queue, proc = runs
-    jobs = sorted(queue.glob("*.exit"))
+def test_every_job_ran_as_a_separate_cluster_job(work):
+    jobs = sorted((work / QUEUE).glob("*.exit"))
+    log = "".join(p.read_text() for p in (work / ".snakemake" / "log").glob("*.log"))
     # clean, 2 samples' models (with their contrasts), gather, descriptives, figures, tables,
     # findings, report; multiple imputation: 1 chain, 2 samples' imputed models, their
     # gather, the side-by-side table; the specification curve: 2 jobs, their gather, figures
-    assert len(jobs) == 18, proc.stderr[-3000:]
+    assert len(jobs) == 18, log[-3000:]
     assert all(j.read_text().strip() == "0" for j in jobs)
     outs = [j.with_suffix(".out").read_text() for j in jobs]
     # each ran Snakemake for its own job only, in its own process
     assert all("--target-jobs" in o or "Select jobs to execute" in o for o in outs)
     assert sum("rule fit_models:" in o for o in outs) == 2
+    assert len([p for p in (work / "results").rglob("*") if p.is_file()]) > 40
 
 
-def test_cluster_outputs_equal_a_local_run(runs):
-    """Two runs from scratch -- the LIGHT settings, every rule, run locally and as cluster
-    jobs -- give byte-identical files, the report too (its run date fixed)."""
-    local, work, _, _ = runs
-    files = _result_files(local)
-    assert files == _result_files(work)
-    assert len(files) > 40
-    differ = [str(f) for f in files
-              if not filecmp.cmp(local / "results" / f, work / "results" / f, shallow=False)]
-    assert not differ, f"cluster and local results differ: {differ}"
-
-
-def test_benchmark_records_are_written_per_job(runs):
-    _, work, _, _ = runs
+def test_benchmark_records_are_written_per_job(work):
     bench = work / "results" / "benchmarks"
     fits = sorted(p.relative_to(bench).as_posix() for p in bench.rglob("fit_models/*.tsv"))
     assert fits == ["fit_models/UK.tsv", "fit_models/pooled.tsv"]

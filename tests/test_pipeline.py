@@ -9,8 +9,18 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
-from conftest import BIN, EPOCH, LIGHT, ROOT, SNAKEMAKE, copy_project, snakemake
+from conftest import (
+    BIN,
+    EPOCH,
+    LIGHT,
+    ROOT,
+    SNAKEMAKE,
+    copy_project,
+    light_cluster_run,
+    snakemake,
+)
 
 COUNTRIES = ["UK", "FR", "DE", "DK", "CZ"]
 
@@ -165,25 +175,36 @@ def _kill_when_jobs_run(work: Path, sig: int, since: float) -> None:
             pass
 
 
-def test_killed_run_finishes_correctly_when_rerun(light_pipeline, tmp_path):
+@pytest.mark.pipeline
+def test_killed_run_finishes_correctly_when_rerun(tmp_path_factory, tmp_path):
     """Ctrl-C, then kill -9 of the rerun (as a power cut): each time nothing is left written
     half-way; the kill leaves Snakemake's lock, and the README's recovery (`snakemake
-    --unlock`, then the usual command) finishes with every output equal to an uninterrupted
-    run's. (With the LIGHT settings: every rule, fewer jobs of each.)"""
+    --unlock`, then the usual command) finishes with every output equal, byte for byte, to an
+    uninterrupted run's: the same settings run as cluster jobs (test_cluster.py), every job in
+    its own process. So one comparison checks two things -- a killed local run finishes
+    correctly, and cluster jobs give what local jobs give; were they to differ, a clean local
+    run (`snakemake --cores 2 --config` with conftest.LIGHT) tells which is wrong. (With the
+    LIGHT settings: every rule, fewer jobs of each.)"""
     work = copy_project(tmp_path / "killed")
-    ref = _digests(light_pipeline)
+    before = []
     for sig in (signal.SIGINT, signal.SIGKILL):
         _kill_when_jobs_run(work, sig, since=time.time() - 0.01)
-        done_before = _digests(work)
-        # every file there is a complete, identical copy of a real output (a report finished
-        # before the signal differs only in its run date)
-        partial = [k for k, v in done_before.items() if k in ref and v != ref[k]
-                   and not (k == "results/report.html" and _without_run_date(work / k)
-                            == _without_run_date(light_pipeline / k))]
-        assert not partial, (sig, partial)
-        assert not [k for k in done_before if k.endswith(".part")], sig
+        before.append((sig, _digests(work), {k: _without_run_date(work / k)
+                                             for k in ("results/report.html",)
+                                             if (work / k).exists()}))
+        assert not [k for k in before[-1][1] if k.endswith(".part")], sig
     snakemake(work, "--unlock", "--config", *LIGHT)
     snakemake(work, "--cores", "2", "--config", *LIGHT, env={"SOURCE_DATE_EPOCH": EPOCH})
+    # the reference, made meanwhile by the other worker (or now, by this one)
+    ref_root = light_cluster_run(tmp_path_factory)
+    ref = _digests(ref_root)
+    for sig, done_before, reports in before:
+        # every file there was a complete, identical copy of a real output (a report finished
+        # before the signal differs only in its run date)
+        partial = [k for k, v in done_before.items() if k in ref and v != ref[k]
+                   and not (k in reports and reports[k] == _without_run_date(ref_root / k))]
+        assert not partial, (sig, partial)
     after = _digests(work)
     assert set(after) == set(ref)
-    assert [k for k in ref if after[k] != ref[k]] == []
+    differ = [k for k in ref if after[k] != ref[k]]
+    assert differ == [], f"the killed-and-finished local run and the cluster run differ: {differ}"

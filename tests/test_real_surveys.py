@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, copy_project, snakemake
+from conftest import QUICK_FIGURES, ROOT, copy_project, snakemake
 
 from coprod.clean import clean_survey
 from coprod.codebook import load_codebook
@@ -199,7 +199,7 @@ def write_golden_as_user(work):
                       "reference_levels": {"region": "Oslo og Viken"},
                       "samples": ["pooled", *REGIONS.values()],
                       "contrast": ["individual", "collective"]},
-           "report": {"findings": None}}
+           "report": {"findings": None, "figures": QUICK_FIGURES}}
     (work / "config" / "mine").mkdir(parents=True)
     for name, data in (("codebook", cb), ("config", cfg)):
         (work / "config" / "mine" / f"{name}.yaml").write_text(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import QUICK_FIGURES, ROOT
 
 from coprod.descriptives import svy_mean, svy_proportion
 from coprod.replicate import make_replicate_design
@@ -163,7 +163,7 @@ def test_replicate_design_by_config_alone_equals_r(tmp_path, reference):
                       "covariates": ["age", "female", "efficacy"],
                       "reference_levels": {"country": "AA"}, "samples": ["pooled", "BB"],
                       "contrast": ["individual", "collective"]},
-           "report": {"findings": None}}
+           "report": {"findings": None, "figures": QUICK_FIGURES}}
     (work / "config" / "rep").mkdir()
     for name, obj in (("codebook", cb), ("config", cfg)):
         (work / "config" / "rep" / f"{name}.yaml").write_text(yaml.safe_dump(obj))
