@@ -113,11 +113,6 @@ def test_second_run_does_nothing(pipeline):
     assert "Nothing to be done" in proc.stdout + proc.stderr
 
 
-def test_lint(pipeline):
-    proc = snakemake(pipeline, "--lint")
-    assert "Congratulations" in proc.stdout + proc.stderr
-
-
 def test_snakemake_report_zip(pipeline):
     snakemake(pipeline, "--report", "results/report.zip")
     with zipfile.ZipFile(pipeline / "results" / "report.zip") as z:
