@@ -82,13 +82,14 @@ def twelve_groups_one_csv(work: Path, rng) -> dict:
 
 
 def one_group_stata_with_design(work: Path, rng) -> dict:
-    """One group in a Stata file, with weights, strata and clusters."""
+    """One group in a Stata file, with weights, strata and clusters; ids are text."""
     import pyreadstat
 
     df = _people(rng, 1500, ["only"])
     stratum = rng.integers(1, 6, len(df))
     psu = stratum * 100 + rng.integers(0, 12, len(df))
-    raw = pd.DataFrame({"id": np.arange(len(df)), "w": rng.uniform(0.4, 2.5, len(df)),
+    raw = pd.DataFrame({"id": [f"N-{j}" for j in range(len(df))],
+                        "w": rng.uniform(0.4, 2.5, len(df)),
                         "strat": stratum, "cluster": psu, "age": df["age"],
                         "sex": np.where(df["female"], 2, 1), "trust": df["trust"],
                         "a": df["y1"], "b": df["y2"]})
@@ -111,37 +112,10 @@ def one_group_stata_with_design(work: Path, rng) -> dict:
             "groups": ["Nation"]}
 
 
-def weights_only_parquet(work: Path, rng) -> dict:
-    """Two groups, one Parquet file each, weights only."""
-    (work / "data" / "mine").mkdir(parents=True, exist_ok=True)
-    groups = {}
-    for g in ["North", "South"]:
-        df = _people(rng, 900, [g])
-        pd.DataFrame({"rid": [f"{g}-{j}" for j in range(len(df))], "wt": rng.uniform(0.5, 2, len(df)),
-                      "age": df["age"], "gender": np.where(df["female"], "w", "m"),
-                      "trust": df["trust"], "a": df["y1"], "b": df["y2"]}).to_parquet(
-            work / "data" / "mine" / f"{g}.parquet")
-        groups[g] = {"file": f"data/mine/{g}.parquet"}
-    cb = {"survey": "Two regions", "group_label": "Region",
-          "variables": {
-              "rid": {"raw": "rid", "role": "id"}, "wt": {"raw": "wt", "role": "weight"},
-              "age": {"raw": "age", "type": "numeric", "valid_range": [18, 100]},
-              "gender": {"raw": "gender", "type": "category", "codes": {"m": "man", "w": "woman"}},
-              "trust": {"raw": "trust", "type": "numeric", "valid_range": [1, 5]},
-              "a": {"raw": "a", "type": "numeric", "valid_range": [0, 1]},
-              "b": {"raw": "b", "type": "numeric", "valid_range": [0, 1]}},
-          "groups": groups}
-    cfg = _config("config/mine/codebook.yaml", "config/mine/findings.yaml", ["a", "b"],
-                  ["age", "gender", "trust"], {"gender": "man", "area": "North"},
-                  ["pooled", "North", "South"], {"weights": "wt", "strata": "area", "psu": None},
-                  groups={"column": "area", "label": "Area"})
-    return {"codebook": cb, "config": cfg, "findings": _claims("a", "b", "age", "trust"),
-            "groups": list(groups)}
-
-
+#: (Weights with strata and no clusters: the Chile example; a Parquet file per group: the
+#: readers' unit tests and the bundled run's file per country.)
 SHAPES = {"twelve-groups-one-csv-no-weights": twelve_groups_one_csv,
-          "one-group-stata-strata-clusters": one_group_stata_with_design,
-          "weights-only-parquet": weights_only_parquet}
+          "one-group-stata-strata-clusters": one_group_stata_with_design}
 
 
 def write_shape(work: Path, shape: str, seed: int = 7) -> tuple[Path, dict]:
