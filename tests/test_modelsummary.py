@@ -57,3 +57,25 @@ def test_ame_table_in_percentage_points():
     assert rows[("gender", "other vs man")]["y1"] == "\u22122.0 [\u22125.0, 1.0]"
     assert rows[("age", "")]["y2"] == NA                        # a failed model: no numbers
     assert rows[("gender", "")]["y1"] == ""                     # the variable's own row
+
+
+def test_every_model_failed_gives_an_empty_effects_table_not_a_crash(tmp_path):
+    """Every model failed: ame.csv is empty (no header); the report's effects table is empty
+    (the model-status table says why), as the figures and the other tables are."""
+    from coprod.io import read_results
+
+    empty = tmp_path / "ame.csv"
+    empty.write_text("")
+    failed = FIT.assign(status="failed")
+    t = ame_table(read_results(empty, "ame"), failed, sample="pooled", outcomes=["y1", "y2"],
+                  covariates=["age"])
+    assert list(t.columns) == ["variable", "level", "y1", "y2"] and t.empty
+
+
+def test_a_result_kind_without_known_columns_is_refused():
+    import pytest
+
+    from coprod.io import read_results
+
+    with pytest.raises(ValueError, match="no result columns known for 'amee'"):
+        read_results("ame.csv", "amee")

@@ -209,11 +209,13 @@ RESULT_COLUMNS = {
     "descriptives": ["group", "group_n", "variable", "label", "level", "stat", "estimate",
                      "conf_low", "conf_high"],
     "contrast": ["sample", "status", "message"],
+    "ame": ["outcome", "sample", "variable", "contrast", "estimate", "std_error", "conf_low",
+            "conf_high", "flag", "category"],
 }
 
 
 _TEXT_COLUMNS = {"outcome", "sample", "term", "variable", "level", "label", "grid", "group",
-                 "test", "terms", "cut", "term2",
+                 "test", "terms", "cut", "term2", "contrast", "category",
                  "status", "message", "flag", "flags", "kind", "domain", "stat", "excluded_by"}
 
 
@@ -233,6 +235,8 @@ def read_results(path, kind: str | None = None) -> pd.DataFrame:
     With ``kind``, the columns the report relies on exist even when the file is empty (every
     model failed), so an empty result gives an empty figure or table, not a crash.
     """
+    if kind is not None and kind not in RESULT_COLUMNS:  # a kind without its columns would
+        raise ValueError(f"no result columns known for {kind!r}")  # fail only when empty
     try:
         df = pd.read_csv(path, keep_default_na=False, na_values=[""])
     except pd.errors.EmptyDataError:
