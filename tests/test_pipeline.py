@@ -180,7 +180,12 @@ def test_killed_run_finishes_correctly_when_rerun(tmp_path_factory, tmp_path):
     correctly, and cluster jobs give what local jobs give; were they to differ, a clean local
     run (`snakemake --cores 2 --config` with conftest.LIGHT) tells which is wrong. (With the
     LIGHT settings: every rule, fewer jobs of each.)"""
+    from concurrent.futures import ThreadPoolExecutor
+
     work = copy_project(tmp_path / "killed")
+    # the reference is made meanwhile (or by the other worker): no core waits for it at the end
+    pool = ThreadPoolExecutor(1)
+    reference = pool.submit(light_cluster_run, tmp_path_factory)
     before = []
     for sig in (signal.SIGINT, signal.SIGKILL):
         _kill_when_jobs_run(work, sig, since=time.time() - 0.01)
@@ -190,8 +195,8 @@ def test_killed_run_finishes_correctly_when_rerun(tmp_path_factory, tmp_path):
         assert not [k for k in before[-1][1] if k.endswith(".part")], sig
     snakemake(work, "--unlock", "--config", *LIGHT)
     snakemake(work, "--cores", "2", "--config", *LIGHT, env={"SOURCE_DATE_EPOCH": EPOCH})
-    # the reference, made meanwhile by the other worker (or now, by this one)
-    ref_root = light_cluster_run(tmp_path_factory)
+    ref_root = reference.result()
+    pool.shutdown()
     ref = _digests(ref_root)
     for sig, done_before, reports in before:
         # every file there was a complete, identical copy of a real output (a report finished
