@@ -178,3 +178,12 @@ def test_zero_totals_and_empty_replicate_levels_are_refused_by_name(data, tmp_pa
                                         "of 'agegrp'"):
         calibrate(rep, small, calibration_spec({"method": "poststrat", "variables": ["agegrp"],
                                                 "totals": str(p)}))
+
+
+def test_a_calibration_without_totals_is_refused_by_name():
+    """The schema requires design.calibration.totals; a library caller who leaves it out gets
+    the key named, not a TypeError from open()."""
+    from coprod.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="design.calibration.totals: name the CSV file"):
+        calibration_spec({"method": "rake", "variables": ["agegrp"]})

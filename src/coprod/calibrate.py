@@ -317,7 +317,10 @@ def calibration_spec(cfg: dict[str, Any] | None) -> CalibrationSpec | None:
         raise ConfigError(f"design.calibration.method: '{method}' is not one of "
                           f"{', '.join(METHODS)}")
     path = cfg.get("totals")
-    margins = read_totals(path)  # type: ignore[arg-type]  # no totals: TypeError in open()
+    if not path:  # the config schema requires it; a library caller may leave it out
+        raise ConfigError("design.calibration.totals: name the CSV file of population totals "
+                          "(columns variable, level, total)")
+    margins = read_totals(path)
     variables = list(cfg.get("variables") or [])
     absent = [v for v in variables if v not in margins]
     if absent or not variables:
