@@ -187,3 +187,17 @@ def test_a_calibration_without_totals_is_refused_by_name():
 
     with pytest.raises(ConfigError, match="design.calibration.totals: name the CSV file"):
         calibration_spec({"method": "rake", "variables": ["agegrp"]})
+
+
+def test_dropping_rows_of_a_calibrated_design_without_its_data_is_refused_by_name(data):
+    """The kept rows are calibrated anew, which needs the calibration variables: a replicate
+    design built without its data says so (as the linearisation design does), not an
+    AttributeError."""
+    from coprod.errors import DataError
+
+    rep = make_replicate_design(data, weights="weight", replicates="^jk1_\\d+$", type="JK1")
+    cal = calibrate(rep, data, calibration_spec({"method": "poststrat", "variables": ["agegrp"],
+                                                 "totals": str(TOTALS)}))
+    assert cal.data is None
+    with pytest.raises(DataError, match=r"keep_data=True"):
+        cal.drop_rows(np.ones(len(data), dtype=bool))

@@ -74,6 +74,9 @@ class ReplicateDesign(DomainMixin):
         if self.calibration:  # calibrate the kept rows' original weights anew
             from .calibrate import recalibrate
 
+            if data is None:  # as SurveyDesign.drop_rows says of any design
+                raise DataError("dropping rows of a calibrated design needs it built with its "
+                                "data (keep_data=True): the kept rows are calibrated anew")
             assert self.weights_before is not None and self.repweights_before is not None
             out = replace(out, weights=self.weights_before[keep],
                           repweights=self.repweights_before[keep], calibration=())
