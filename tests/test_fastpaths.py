@@ -156,6 +156,16 @@ def test_bad_outcome_code_outside_the_domain_still_stops():
         fit_svy_logit(d, "y ~ age + g", weights="w", domain=(d["h"] == "B").to_numpy())
 
 
+def test_an_outcome_of_several_columns_is_refused_in_the_family_s_words():
+    from coprod.errors import ModelError
+
+    d = survey()
+    with pytest.raises(ModelError, match="must be one 0/1 column, got columns"):
+        build_model_frame(d, "e ~ age + g")  # a factor outcome: one column per level
+    with pytest.raises(ModelError, match="must be one numeric column, got columns"):
+        build_model_frame(d, "e ~ age + g", binary=False)
+
+
 def rebuilt_margins(res, var=None, values=None, shift=None):
     """The weighted mean prediction and its gradient from a full rebuild of the model matrix."""
     md = res.model_data.copy()

@@ -268,7 +268,8 @@ def build_model_frame(data: pd.DataFrame, formula: str, *,
     y = outcome = None
     if lhs is not None:
         if lhs.shape[1] != 1:
-            raise ModelError(f"the outcome of {formula!r} must be one 0/1 column, "
+            kind = "0/1 column" if binary else "numeric column"  # counts, ordinal codes
+            raise ModelError(f"the outcome of {formula!r} must be one {kind}, "
                              f"got columns {list(lhs.columns)}")
         outcome = str(lhs.columns[0])
         y = np.asarray(lhs.iloc[:, 0], dtype=float)
