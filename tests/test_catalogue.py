@@ -70,20 +70,17 @@ def start_up_message(work, clean: bool = False, fit: str | None = None) -> str |
 def run_model_stage(work, config: dict, project: dict, fit: str, table) -> None:
     """The fit_models rule (workflow/rules/models.smk) for the sample of ``fit``, with its
     params from the validated config: every outcome's tables under work/results/models/fits."""
+    from coprod.designspec import design_settings
     from coprod.stages import fit_output_paths, run_models
 
     slug = fit.removeprefix(FITS).split("/")[1]
     m = config["models"]
-    keys = ("weights", "strata", "psu", "fpc", "ssu", "fpc2", "lonely_psu", "deff",
-            "model_based", "incomplete", "replicates", "replicate_type", "replicate_scale",
-            "replicate_rscales", "fay_rho", "mse", "combined_weights", "calibration",
-            "as_replicates")  # common.smk design_params()
     outcomes = list(project["families"])
     paths = [str(work / FITS / o / slug / f"{t}.csv") for o in outcomes for t in MODEL_TABLES]
     contrast = m.get("contrast") or []  # the rule's contrast test too, when configured
     run_models(table=table, sample=project["samples"][slug], outcomes=outcomes,
                covariates=m["covariates"], reference_levels=m["reference_levels"],
-               design={k: config["design"].get(k) for k in keys},
+               design=design_settings(config["design"]),  # common.smk design_params()
                group_effects=m["group_effects"], conf_level=m["conf_level"],
                grids=m["predictions"], contrast_outcomes=contrast,
                outputs=fit_output_paths(paths, outcomes, MODEL_TABLES),

@@ -124,3 +124,14 @@ def test_command_line_values_arrive_as_text_and_are_read_as_the_schema_says():
     assert out["report"]["title"] == "2008"            # a string stays a string
     assert command_line_scalars({"imputation": {"m": "many"}}, schema) == \
         {"imputation": {"m": "many"}}                   # left for the schema check to name
+
+
+def test_the_model_jobs_receive_every_design_key_of_the_schema():
+    """common.smk's design_params() and the in-process model stage pass designspec's
+    DESIGN_KEYS: a key added to the schema must reach the model jobs too."""
+    from coprod.designspec import DESIGN_KEYS, design_settings
+
+    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    assert sorted(DESIGN_KEYS) == sorted(schema["properties"]["design"]["properties"])
+    assert design_settings({"weights": "w"}) == {k: "w" if k == "weights" else None
+                                                 for k in DESIGN_KEYS}

@@ -11,6 +11,19 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+#: every key of the config's ``design:`` section (workflow/schemas/config.schema.yaml), in the
+#: order the model jobs receive them (a new order would rerun every model job once)
+DESIGN_KEYS = ("weights", "strata", "psu", "fpc", "ssu", "fpc2", "lonely_psu", "deff",
+               "model_based", "incomplete", "replicates", "replicate_type", "replicate_scale",
+               "replicate_rscales", "fay_rho", "mse", "combined_weights", "calibration",
+               "as_replicates")
+
+
+def design_settings(design: Mapping[str, Any]) -> dict[str, Any]:
+    """Every design key of a validated config's ``design:`` section (unset ones None): what
+    each model job needs, as the workflow passes it (params) and as tests call the stages."""
+    return {k: design.get(k) for k in DESIGN_KEYS}
+
 
 def key_errors(design: Mapping[str, Any]) -> list[str]:
     """The design keys set without the keys they need, one message each; shared by

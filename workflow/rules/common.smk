@@ -12,6 +12,7 @@ from coprod.config import (
     imputation_outcomes,
     spec_claims,
 )
+from coprod.designspec import design_settings
 from coprod.startup import check_project
 import coprod.sources
 
@@ -103,28 +104,7 @@ MODEL_TABLES = [
 
 def design_params():
     """The design settings every model job needs (passed as params, so a change reruns them)."""
-    keys = (
-        "weights",
-        "strata",
-        "psu",
-        "fpc",
-        "ssu",
-        "fpc2",
-        "lonely_psu",
-        "deff",
-        "model_based",
-        "incomplete",
-        "replicates",
-        "replicate_type",
-        "replicate_scale",
-        "replicate_rscales",
-        "fay_rho",
-        "mse",
-        "combined_weights",
-        "calibration",
-        "as_replicates",
-    )
-    return {k: config["design"].get(k) for k in keys}
+    return design_settings(config["design"])
 
 
 def design_inputs():
