@@ -131,6 +131,21 @@ def _parse(formula: str) -> Any:
     return formulaic.Formula(formula)
 
 
+def _remember(cache: dict[Any, Any], key: Any, value: Any, *, entries: int,
+              nbytes: Callable[[Any], int] | None = None, budget: int = 0) -> None:
+    """Keep ``value`` under ``key`` in one of the module's process-wide caches, first dropping
+    the oldest entries (dicts keep insertion order) until at most ``entries - 1`` remain and,
+    with ``nbytes``, the entries' bytes plus the new one's fit in ``budget``."""
+    def full() -> bool:
+        if len(cache) >= entries:
+            return True
+        return nbytes is not None and nbytes(value) + sum(map(nbytes, cache.values())) > budget
+
+    while cache and full():
+        cache.pop(next(iter(cache)))
+    cache[key] = value
+
+
 _RHS_SEEN: dict[bytes, tuple[np.ndarray, Any]] = {}
 _RHS_BYTES = 256 * 2 ** 20  # the remembered matrices' memory at most
 
@@ -194,10 +209,8 @@ def _remembered_rhs(parsed: Any, data: pd.DataFrame, rows: np.ndarray,
         del rhs, frame
         if X.nbytes > _RHS_BYTES // 4:  # a large survey: not kept (memory), made each time
             return _rhs_rows(X, spec, rows, positions, data, name, copy=False)
-        while _RHS_SEEN and (len(_RHS_SEEN) >= 16 or X.nbytes + sum(
-                v[0].nbytes for v in _RHS_SEEN.values()) > _RHS_BYTES):
-            _RHS_SEEN.pop(next(iter(_RHS_SEEN)))
-        _RHS_SEEN[key] = (X, spec)
+        _remember(_RHS_SEEN, key, (X, spec), entries=16, nbytes=lambda v: v[0].nbytes,
+                  budget=_RHS_BYTES)
     X, spec = _RHS_SEEN[key]
     return _rhs_rows(X, spec, rows, positions, data, name)
 
@@ -325,9 +338,7 @@ def term_table(spec: Any) -> pd.DataFrame:
     if seen is not None and seen[0] is spec:
         return seen[1].copy()
     table = _term_table(spec)
-    if len(_TERMS_SEEN) >= 32:
-        _TERMS_SEEN.pop(next(iter(_TERMS_SEEN)))
-    _TERMS_SEEN[id(spec)] = (spec, table)
+    _remember(_TERMS_SEEN, id(spec), (spec, table), entries=32)
     return table.copy()
 
 
@@ -478,9 +489,7 @@ def separation_terms(X: np.ndarray, y: np.ndarray) -> np.ndarray | None:
                           + np.ascontiguousarray(y, dtype=float).tobytes()
                           + repr(X.shape).encode(), digest_size=16).digest()
     if key not in _SEPARATION_SEEN:
-        if len(_SEPARATION_SEEN) >= 32:
-            _SEPARATION_SEEN.pop(next(iter(_SEPARATION_SEEN)))
-        _SEPARATION_SEEN[key] = find_separation(X, y)
+        _remember(_SEPARATION_SEEN, key, find_separation(X, y), entries=32)
     found = _SEPARATION_SEEN[key]
     return None if found is None else found.copy()
 
