@@ -27,9 +27,16 @@ class TextLoader(yaml.SafeLoader):
 
 
 class _FastTextLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """:class:`TextLoader`'s reading by libyaml (when PyYAML has it): the same values, read
-    several times faster; its error messages are terser, so a file it refuses is read again by
-    :class:`TextLoader` for the message."""
+    """:class:`TextLoader`'s reading by libyaml (when PyYAML has it), several times faster.
+    libyaml's error messages are terser, so a file it refuses is read again by
+    :class:`TextLoader` for the message; and it accepts tabs as separators and reads a bare
+    ``!`` tag as '' where PyYAML refuses or reads None, so text with either goes to
+    :class:`TextLoader` alone (the same values, or the same refusal, as before)."""
+
+
+#: text libyaml would read differently from PyYAML's own parser: a tab, or a "!" starting a
+#: token (a tag)
+_PURE_ONLY = re.compile(r"\t|(?:^|[\s\[{,:-])!")
 
 
 for _loader in (TextLoader, _FastTextLoader):
@@ -51,11 +58,15 @@ def load_yaml(path: str | Path) -> dict:
         raise ConfigError(f"{path}: file not found")
     text = path.read_text(encoding="utf-8")
     try:
+        if _PURE_ONLY.search(text):
+            raise yaml.YAMLError("read by PyYAML's own parser")
         data = yaml.load(text, Loader=_FastTextLoader)  # noqa: S506 - a safe loader
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):
         try:  # the pure-Python reader's message shows the line and points at the place
             data = yaml.load(text, Loader=TextLoader)  # noqa: S506 - a safe loader
         except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        except ValueError as exc:  # a date that does not exist (2008-02-30)
             raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of keys at the top level")

@@ -22,9 +22,8 @@ from importlib.resources import files
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
-from .codebook import did_you_mean, load_schema
+from .codebook import did_you_mean, load_schema, load_yaml
 from .config import binary_outcomes, outcome_families, slug
 from .designspec import weighted as is_weighted
 from .errors import ConfigError
@@ -241,12 +240,12 @@ def group_word(config: dict, codebook: dict | None = None) -> str:
 
 
 def _codebook_of(config: dict) -> dict:
-    """The codebook as plain YAML (for its survey name and group_label); {} when unreadable."""
+    """The codebook's YAML as the codebook loader reads it (for its survey name and
+    group_label); {} when unreadable (the start-up checks say why)."""
     try:
-        cb = yaml.safe_load(Path(config["data"]["codebook"]).read_text(encoding="utf-8"))
-    except (OSError, KeyError, TypeError, yaml.YAMLError):
+        return load_yaml(config["data"]["codebook"])
+    except (ConfigError, OSError, KeyError, TypeError):
         return {}
-    return cb if isinstance(cb, dict) else {}
 
 
 def _expand_samples(value, groups, samples, key, errs) -> list[str]:
