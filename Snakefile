@@ -20,16 +20,6 @@ include: "workflow/rules/models.smk"
 include: "workflow/rules/report.smk"
 
 
-# Steps that only join small result tables (about a second each) run where Snakemake runs, not
-# as cluster jobs: on a cluster each would otherwise wait in the queue for its second of work.
-localrules:
-    gather_models,
-    gather_mi,
-    gather_specifications,
-    findings,
-    report_html,
-
-
 rule all:
     default_target: True
     input:

@@ -35,8 +35,8 @@ def test_every_job_ran_as_a_separate_cluster_job(work):
     # each ran Snakemake for its own job only, in its own process
     assert all("--target-jobs" in o or "Select jobs to execute" in o for o in outs)
     assert sum("rule fit_models:" in o for o in outs) == 2
-    # the steps that only join result tables ran where Snakemake runs (the Snakefile's
-    # localrules), each once, and no cluster job ran one
+    # the steps that only join result tables ran where Snakemake runs (`localrule: True`),
+    # each once, and no cluster job ran one
     local = ("gather_models", "gather_mi", "gather_specifications", "findings", "report_html")
     assert all(log.count(f"localrule {r}:") == 1 for r in local), log[-3000:]
     assert not any(f"rule {r}:" in o for r in local for o in outs)

@@ -68,6 +68,8 @@ rule gather_models:
         logpath("gather_models.log"),
     benchmark:
         res("benchmarks/gather_models.tsv")
+    # only joins small result tables: on a cluster it runs where Snakemake runs
+    localrule: True
     conda:
         ENV
     threads: 1
@@ -160,6 +162,8 @@ if MI:
             vcov=res("models/vcov_mi.csv"),
         log:
             logpath("gather_mi.log"),
+        # only joins small result tables: on a cluster it runs where Snakemake runs
+        localrule: True
         conda:
             ENV
         threads: 1
@@ -238,6 +242,8 @@ if SPEC_CLAIMS:
             res("models/specifications.csv"),
         log:
             logpath("gather_specifications.log"),
+        # only joins small result tables: on a cluster it runs where Snakemake runs
+        localrule: True
         conda:
             ENV
         threads: 1

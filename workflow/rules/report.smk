@@ -325,6 +325,8 @@ if FINDINGS:
             logpath("report/findings.log"),
         benchmark:
             res("benchmarks/findings.tsv")
+        # only joins small result tables: on a cluster it runs where Snakemake runs
+        localrule: True
         conda:
             ENV
         threads: 1
@@ -395,6 +397,8 @@ rule report_html:
         logpath("report/report_html.log"),
     benchmark:
         res("benchmarks/report_html.tsv")
+    # only joins small result tables: on a cluster it runs where Snakemake runs
+    localrule: True
     conda:
         ENV
     threads: 1
