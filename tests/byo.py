@@ -112,8 +112,8 @@ def one_group_stata_with_design(work: Path, rng) -> dict:
             "groups": ["Nation"]}
 
 
-#: (Weights with strata and no clusters: the Chile example; a Parquet file per group: the
-#: readers' unit tests and the bundled run's file per country.)
+#: (Weights with strata and no clusters runs end to end in the bundled run; a file per group
+#: too, as .sav. Parquet raw files are read in the readers' unit tests only.)
 SHAPES = {"twelve-groups-one-csv-no-weights": twelve_groups_one_csv,
           "one-group-stata-strata-clusters": one_group_stata_with_design}
 

@@ -150,16 +150,19 @@ def _kill_when_jobs_run(work: Path, sig: int, since: float) -> None:
     ``since`` (a model job under way), then send ``sig`` to Snakemake and all its jobs."""
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", MPLBACKEND="Agg",
                SOURCE_DATE_EPOCH=EPOCH)
-    proc = subprocess.Popen([SNAKEMAKE, "--cores", "2", "--config", *LIGHT], cwd=work, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    console = work.parent / f"console-{sig}.txt"  # what Snakemake said, should it end early
+    with open(console, "w") as out:
+        proc = subprocess.Popen([SNAKEMAKE, "--cores", "2", "--config", *LIGHT], cwd=work,
+                                env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
     deadline = time.time() + 300
-    while time.time() < deadline and len([p for p in (work / "logs").rglob("*.log")
-                                          if p.stat().st_mtime > since]) < 3:
+    while time.time() < deadline and proc.poll() is None and len(
+            [p for p in (work / "logs").rglob("*.log") if p.stat().st_mtime > since]) < 3:
         time.sleep(0.2)
     time.sleep(0.5)  # into the jobs' work, not between two jobs
     # still running: it started (no lock left by an earlier interruption) and was caught mid-way
-    assert proc.poll() is None, f"the run ended (code {proc.returncode}) before the signal"
+    assert proc.poll() is None, (f"the run ended (code {proc.returncode}) before the signal:\n"
+                                 + console.read_text()[-3000:])
     os.killpg(proc.pid, sig)
     proc.wait(timeout=120)
     if sig == signal.SIGINT:  # Snakemake stops its jobs; make sure nothing is left running
@@ -198,6 +201,7 @@ def test_killed_run_finishes_correctly_when_rerun(tmp_path_factory, tmp_path):
     ref_root = reference.result()
     pool.shutdown()
     ref = _digests(ref_root)
+    assert len(ref) > 40, sorted(ref)  # the reference is a whole run
     for sig, done_before, reports in before:
         # every file there was a complete, identical copy of a real output (a report finished
         # before the signal differs only in its run date)
