@@ -50,8 +50,8 @@ def _config(codebook, findings, outcomes, covariates, refs, samples, design, gro
     }
 
 
-def twelve_groups_one_csv(work: Path, rng) -> dict:
-    """12 groups (spaces, accents) in one CSV, no weights, model-based errors, awkward column
+def twelve_groups_one_parquet(work: Path, rng) -> dict:
+    """12 groups (spaces, accents) in one Parquet file, no weights, model-based errors, awkward column
     names, gender coded F/M, outcomes already 0/1, a subset of covariates."""
     names = [f"Région {i} – Über" if i % 2 else f"Zone {i}" for i in range(1, 13)]
     df = _people(rng, 2400, [f"R{i:02d}" for i in range(1, 13)])
@@ -60,7 +60,7 @@ def twelve_groups_one_csv(work: Path, rng) -> dict:
                         "Trust: gov't (1-5)": df["trust"], "Did volunteer?": df["y1"],
                         "Voted?": df["y2"]})
     (work / "data" / "mine").mkdir(parents=True, exist_ok=True)
-    raw.to_csv(work / "data" / "mine" / "all regions.csv", index=False)
+    raw.to_parquet(work / "data" / "mine" / "all regions.parquet", index=False)
     cb = {"survey": "Twelve regions", "group_label": "Region",
           "variables": {
               "resp id": {"raw": "Resp ID", "role": "id"},
@@ -69,7 +69,7 @@ def twelve_groups_one_csv(work: Path, rng) -> dict:
               "trust in government": {"raw": "Trust: gov't (1-5)", "type": "numeric", "valid_range": [1, 5]},
               "volunteered": {"raw": "Did volunteer?", "type": "numeric", "valid_range": [0, 1]},
               "voted": {"raw": "Voted?", "type": "numeric", "valid_range": [0, 1]}},
-          "groups": {n: {"file": "data/mine/all regions.csv", "where": {"Region code": f"R{i:02d}"}}
+          "groups": {n: {"file": "data/mine/all regions.parquet", "where": {"Region code": f"R{i:02d}"}}
                      for i, n in enumerate(names, 1)}}
     cfg = _config("config/mine/codebook.yaml", "config/mine/findings.yaml",
                   ["volunteered", "voted"], ["age in years", "sex", "trust in government"],
@@ -112,9 +112,9 @@ def one_group_stata_with_design(work: Path, rng) -> dict:
             "groups": ["Nation"]}
 
 
-#: (Weights with strata and no clusters runs end to end in the bundled run; a file per group
-#: too, as .sav. Parquet raw files are read in the readers' unit tests only.)
-SHAPES = {"twelve-groups-one-csv-no-weights": twelve_groups_one_csv,
+#: (Weights with strata and no clusters runs end to end in the bundled run, a file per group
+#: too (.sav); one CSV file filtered by group in the examples and the golden survey by config.)
+SHAPES = {"twelve-groups-one-parquet-no-weights": twelve_groups_one_parquet,
           "one-group-stata-strata-clusters": one_group_stata_with_design}
 
 
