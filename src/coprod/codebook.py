@@ -57,17 +57,17 @@ def load_yaml(path: str | Path) -> dict:
     if not path.exists():
         raise ConfigError(f"{path}: file not found")
     text = path.read_text(encoding="utf-8")
+    # ValueError: a date that does not exist (2008-02-30)
     try:
-        if _PURE_ONLY.search(text):
-            raise yaml.YAMLError("read by PyYAML's own parser")
-        data = yaml.load(text, Loader=_FastTextLoader)  # noqa: S506 - a safe loader
-    except (yaml.YAMLError, ValueError):
-        try:  # the pure-Python reader's message shows the line and points at the place
+        if _PURE_ONLY.search(text):  # libyaml would read it differently
             data = yaml.load(text, Loader=TextLoader)  # noqa: S506 - a safe loader
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-        except ValueError as exc:  # a date that does not exist (2008-02-30)
-            raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        else:
+            try:
+                data = yaml.load(text, Loader=_FastTextLoader)  # noqa: S506 - a safe loader
+            except (yaml.YAMLError, ValueError):  # PyYAML's own message points at the place
+                data = yaml.load(text, Loader=TextLoader)  # noqa: S506 - a safe loader
+    except (yaml.YAMLError, ValueError) as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of keys at the top level")
     return data
