@@ -2,11 +2,12 @@
 imports inside functions too (they hide cycles from the interpreter, not from the reader).
 
 Layers, lowest first; a module may import only from its own layer or below:
-  base        errors, dist, designspec, formula, simulate, sources, runner, wording, names
+  base        errors, dist, designspec, formula, simulate, sources, runner, wording, names,
+              effectrule
   data        io, codebook, config, clean
   design      design, calibrate, replicate, designconfig, variance
-  estimation  families, modelframe, survey, ordinal, termtests, margins, contrast, impute,
-              models, descriptives
+  estimation  families, modelframe, survey, ordinal, termtests, margins, effectsize, contrast,
+              impute, models, descriptives
   stages      stages
   output      tables, figures, findings, robustness, speccurve, modelsummary, report
   start-up    startup (every check before any job runs: it uses them all)
@@ -21,11 +22,11 @@ import pytest
 SRC = Path(__file__).resolve().parent.parent / "src" / "coprod"
 LAYERS = [
     {"errors", "dist", "designspec", "formula", "simulate", "sources", "runner", "wording",
-     "names", "__init__"},
+     "names", "effectrule", "__init__"},
     {"io", "codebook", "config", "clean"},
     {"design", "calibrate", "replicate", "designconfig", "variance"},
-    {"families", "modelframe", "survey", "ordinal", "termtests", "margins", "contrast",
-     "impute", "models", "descriptives"},
+    {"families", "modelframe", "survey", "ordinal", "termtests", "margins", "effectsize",
+     "contrast", "impute", "models", "descriptives"},
     {"stages"},
     {"tables", "figures", "findings", "robustness", "speccurve", "modelsummary", "report"},
     {"startup"},

@@ -271,6 +271,21 @@ def _inference(est, se, result: _Fit) -> dict:
     return dist.wald(est, se, result.df_resid, result.conf_level, result.model_based)
 
 
+def _derivative(result: SvyLogitResult, beta: np.ndarray, w: np.ndarray, mu: np.ndarray,
+                s: np.ndarray, columns: list, h: float) -> tuple[float, np.ndarray]:
+    """A continuous variable's average marginal effect ``w @ (s * dlin)`` and its gradient in
+    beta, from the columns of the variable shifted by +h and -h (``columns``; the derivative
+    of X is zero outside the columns of the terms that involve the variable). Shared with
+    :mod:`coprod.effectsize`, so an effect per SD is exactly ame.csv's effect times the SD."""
+    (cols, Cp, inv), (_, Cm, _) = columns
+    dC = (Cp - Cm) / (2 * h)
+    dlin = _scatter(dC, inv, beta[cols])
+    est = w @ (s * dlin)
+    grad = (w * s * result.family.curvature(mu) * dlin) @ result.X
+    grad[cols] += _sums(dC, inv, w * s)
+    return est, grad
+
+
 def _separated_variables(result: SvyLogitResult) -> set[str]:
     flagged = {t for t, f in result.term_flags.items() if "separation" in f}
     out: set[str] = set()
@@ -334,13 +349,7 @@ def average_marginal_effects(result: _Fit, variables: list[str] | None = None
     for var in variables:
         if kinds[var]["kind"] == "continuous":
             h = plan[var]
-            # the derivative of X is zero outside the columns of the terms that involve var
-            (cols, Cp, inv), (_, Cm, _) = columns[var]
-            dC = (Cp - Cm) / (2 * h)
-            dlin = _scatter(dC, inv, beta[cols])
-            est = w @ (s * dlin)
-            grad = (w * s * fam.curvature(mu) * dlin) @ X
-            grad[cols] += _sums(dC, inv, w * s)
+            est, grad = _derivative(result, beta, w, mu, s, columns[var], h)
             rows.append((var, "per unit", est, grad))
         else:
             ref = kinds[var]["reference"]

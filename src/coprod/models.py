@@ -16,6 +16,7 @@ import traceback
 import numpy as np
 import pandas as pd
 
+from .effectrule import EFFECT_COLUMNS
 from .errors import CoprodError, ModelError
 from .formula import Aliases, build_formula, set_reference_levels, term_parts  # noqa: F401 (term_parts re-exported: it lived here)
 from .io import group_column as group_of  # noqa: F401 (re-exported)
@@ -109,8 +110,8 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
                reference_levels: dict, design: dict, conf_level: float = 0.95,
                grids: dict | None = None, labels: dict | None = None, built=None,
                group_effects: bool = True, families: dict | None = None,
-               joint_tests: dict | None = None, margins: bool = True
-               ) -> dict[str, dict[str, pd.DataFrame]]:
+               joint_tests: dict | None = None, margins: bool = True,
+               effects: bool | None = None) -> dict[str, dict[str, pd.DataFrame]]:
     """Fit every outcome's model in one sample: {outcome: its tidy tables}.
 
     Why together: the models of a sample share the data, the covariates and the design, so the
@@ -119,7 +120,9 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
     ``families``: {outcome: "logit" | "ordinal" | "count"} (default logit); ``joint_tests``:
     named groups of covariates tested jointly in every model. ``margins=False``: the
     coefficients, fit and covariance only (no AMEs, predictions, binary cuts or joint tests:
-    what an imputed dataset or a specification needs).
+    what an imputed dataset or a specification needs). ``effects``: the effect sizes and which
+    covariate is the strongest (:mod:`coprod.effectsize`; default: with the margins), the
+    sample's group fixed effects never among them.
     """
     covs = sample_covariates(covariates, sample, table, group_effects)
     df = model_frame(table, list(outcomes), covs, reference_levels)
@@ -137,7 +140,9 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
     return {o: _fit_one(frame, al, outcome=o, sample=sample, covs=covs, domain=domain,
                         design=design, built=built, conf_level=conf_level, grids=grids,
                         labels=labels or {}, family=families.get(o, "logit"),
-                        joint_tests=joint_tests or {}, margins=margins)
+                        joint_tests=joint_tests or {}, margins=margins,
+                        effects=margins if effects is None else effects,
+                        group=group_of(table))
             for o in outcomes}
 
 
@@ -168,7 +173,8 @@ def _unexpected(what: str, exc: Exception, al: Aliases | None = None) -> str:
 
 def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, domain, design,
                 built, conf_level, grids, labels, family="logit", joint_tests=None,
-                margins: bool = True) -> dict[str, pd.DataFrame]:
+                margins: bool = True, effects: bool = False, group: str = ""
+                ) -> dict[str, pd.DataFrame]:
     from .margins import (
         average_marginal_effects,
         ordinal_marginal_effects,
@@ -207,9 +213,10 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
     vcov = _front(_vcov_long([al.restore(t) for t in res.params.index], res.cov.to_numpy()),
                   ident, copy=False)
     fit_table = pd.DataFrame([fit]).reindex(columns=FIT_COLUMNS)
+    sizes = {"effects": _effects(res, al, labels, group, ident)} if effects else {}
     if not margins:  # an imputed dataset's or a specification's fit: what is combined or judged
         return {"coefficients": _front(coefs, ident, copy=False), "fit": fit_table,
-                "vcov": vcov}
+                "vcov": vcov, **sizes}
 
     ame = al.restore_frame(ordinal_marginal_effects(res) if isinstance(res, SvyOlrResult)
                            else average_marginal_effects(res))
@@ -237,7 +244,22 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
         "tests": _front(tests, ident),
         "cuts": _front(cuts, ident).reindex(columns=CUT_COLUMNS),
         "vcov": vcov,
+        **sizes,
     }
+
+
+def _effects(res, al: Aliases, labels: dict, group: str, ident: dict) -> pd.DataFrame:
+    """The fit's effect sizes (the rule of coprod.effectrule), real names back, the rows'
+    covariance in ``attrs["cov"]``; the group fixed effects are never a candidate."""
+    from .effectsize import covariate_effects
+
+    t = covariate_effects(res, exclude=(al[group],) if group and group in al.to else ())
+    attrs = dict(t.attrs)
+    t = al.restore_frame(t, columns=("variable", "note"))
+    t["label"] = [str(labels.get(v, v)) for v in t["variable"]]
+    t = _front(t, ident, copy=False)
+    t.attrs.update(attrs)
+    return t
 
 
 def _by_term(table: pd.DataFrame, column: str, terms: list[str]) -> np.ndarray:
@@ -383,6 +405,7 @@ def failed_tables(outcome: str, sample: str, message: str, family: str = "logit"
         "tests": pd.DataFrame(columns=["outcome", "sample", "test"]),
         "cuts": pd.DataFrame(columns=CUT_COLUMNS),
         "vcov": pd.DataFrame(columns=["outcome", "sample", "term", "term2", "covariance"]),
+        "effects": pd.DataFrame(columns=EFFECT_COLUMNS),
     }
 
 
@@ -464,14 +487,17 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
                   sample: str, covariates: list[str], reference_levels: dict, design: dict,
                   conf_level: float = 0.95, labels: dict | None = None,
                   group_effects: bool = True, families: dict | None = None, built=None,
-                  datasets: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                  datasets: dict | None = None, effects: bool = False
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Every outcome's model on each completed dataset, combined by Rubin's rules (Barnard-Rubin
     df from the design's complete-data df): one row per (outcome, term), as coefficients.csv
     plus fmi (fraction of missing information), riv, within, between and n_imputations; and
     the combined covariance W + (1 + 1/M) B of all terms (long, as vcov.csv). A model that
     fails in any imputation is reported failed. ``datasets``: a dict the caller keeps between
     calls on the same table and imputations (a specification curve), where the completed
-    datasets are kept instead of rebuilt."""
+    datasets are kept instead of rebuilt. ``effects``: also the effect sizes and which
+    covariate is the strongest, each size and each difference from the top one combined by
+    Rubin's rules (:func:`coprod.effectsize.combine_imputed`); else the third table is empty."""
     from .impute import completed, rubin
 
     labels = labels or {}
@@ -484,6 +510,8 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
     covs: dict[str, list[pd.DataFrame]] = {o: [] for o in outcomes}
     failed: dict[str, str] = {}
     n_used: dict[str, int] = {}
+    sizes: dict[str, list[pd.DataFrame]] = {o: [] for o in outcomes}
+    blocked: dict[str, str] = {}
     for m in ms:
         full = None if datasets is None else datasets.get(m)
         if full is None:
@@ -494,13 +522,20 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
         res = fit_sample(full, outcomes=outcomes, sample=sample, covariates=covariates,
                          reference_levels=reference_levels, design=design,
                          conf_level=conf_level, labels=labels, built=built,
-                         group_effects=group_effects, families=families, margins=False)
+                         group_effects=group_effects, families=families, margins=False,
+                         effects=effects)
         for o, tables in res.items():
             fit = tables["fit"].iloc[0]
             if fit["status"] == "failed":
                 failed.setdefault(o, f"imputation {m}: {fit['message']}")
             else:
                 n_used.setdefault(o, int(fit["n"]))
+                if effects:
+                    sizes[o].append(tables["effects"])
+                    stop = [f for f in str(fit["flags"] or "").split(";")
+                            if f in ("separation", "non_convergence")]
+                    if stop:
+                        blocked.setdefault(o, f"imputation {m}: {', '.join(stop)}")
             per[o].append(tables["coefficients"].assign(imputation=m))
             covs[o].append(tables["vcov"])
     rows, vrows = [], []
@@ -548,4 +583,30 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
         vrows.append(_front(_vcov_long(terms, T), {"outcome": o, "sample": sample}))
     vcov = pd.concat(vrows, ignore_index=True) if vrows else pd.DataFrame(
         columns=["outcome", "sample", "term", "term2", "covariance"])
-    return pd.concat(rows, ignore_index=True), vcov
+    combined = [_combined_effects(sizes[o], blocked.get(o, ""), conf_level)
+                for o in outcomes if o not in failed and sizes[o]]
+    eff = pd.concat(combined, ignore_index=True) if combined else pd.DataFrame(
+        columns=EFFECT_COLUMNS)
+    return pd.concat(rows, ignore_index=True), vcov, eff
+
+
+def _combined_effects(tables: list[pd.DataFrame], blocked: str, conf_level: float
+                      ) -> pd.DataFrame:
+    """One model's effect sizes over the imputed datasets (one dataset: its own table)."""
+    from .effectsize import combine_imputed
+
+    first = tables[0]
+    if len(tables) == 1 or not len(first):
+        return first.reindex(columns=EFFECT_COLUMNS)
+    if any(list(t["variable"]) != list(first["variable"]) for t in tables):
+        return first.assign(**{c: np.nan for c in ("effect", "std_error", "conf_low",
+                                                   "conf_high", "rank", "diff", "diff_low",
+                                                   "diff_high")},
+                            verdict="not compared",
+                            note="the imputed datasets' models do not have the same "
+                                 "covariates").reindex(columns=EFFECT_COLUMNS)
+    # the complete-data df of the effects: that of the model (as the coefficients')
+    out = combine_imputed(tables, df_complete=float(first.attrs.get("df_resid", np.inf)),
+                          conf_level=conf_level, blocked=blocked)
+    return _front(out, {"outcome": first["outcome"].iloc[0],
+                        "sample": first["sample"].iloc[0]}).reindex(columns=EFFECT_COLUMNS)

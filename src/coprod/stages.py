@@ -13,7 +13,7 @@ import logging
 
 from . import clean as _clean
 from .codebook import load_codebook
-from .io import write_csv, write_table, write_text
+from .io import RESULT_COLUMNS, write_csv, write_table, write_text
 
 log = logging.getLogger("coprod.stages")
 
@@ -101,7 +101,8 @@ def run_gather(*, fits, contrast, tables, outputs: dict):
         parts = [pd.read_csv(f, keep_default_na=False, na_values=[""]) for f in fits
                  if f.endswith(f"/{t}.csv")]
         parts = [p for p in parts if len(p)]
-        combined = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        combined = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+            columns=RESULT_COLUMNS["effects"] if t == "effects" else None)  # its header kept
         write_csv(combined, outputs[t])
     parts = [pd.read_csv(f, keep_default_na=False, na_values=[""]) for f in contrast]
     parts = [p for p in parts if len(p)]
@@ -129,7 +130,8 @@ def run_impute(*, table, output, variables, auxiliary, group, seed, n_imputation
 
 
 def run_models_mi(*, table, imputed: list, sample, outcomes, covariates, reference_levels,
-                  design, conf_level, output, vcov_output, families=None, group_effects=True):
+                  design, conf_level, output, vcov_output, families=None, group_effects=True,
+                  effects_output=None):
     """Every outcome's model in one sample on each imputed dataset, combined by Rubin's rules."""
     import pandas as pd
 
@@ -141,27 +143,35 @@ def run_models_mi(*, table, imputed: list, sample, outcomes, covariates, referen
     cells = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
         len(p) for p in parts) else pd.DataFrame(columns=["imputation", "row", "variable",
                                                           "value"])
-    out, vcov = fit_sample_mi(data, cells, outcomes=list(outcomes), sample=sample,
+    out, vcov, effects = fit_sample_mi(data, cells, outcomes=list(outcomes), sample=sample,
                         covariates=list(covariates), reference_levels=dict(reference_levels),
                         design=dict(design), conf_level=conf_level,
                         labels=data.attrs.get("labels", {}), group_effects=group_effects,
-                        families=dict(families or {}))
+                        families=dict(families or {}), effects=effects_output is not None)
     write_csv(out, output)
     write_csv(vcov, vcov_output)
+    if effects_output is not None:
+        write_csv(effects, effects_output)
     log.info("%s: %d outcomes on %d imputations", sample, len(outcomes),
              cells["imputation"].nunique())
 
 
-def run_gather_mi(*, parts: list, output, vcov_parts: list, vcov_output):
+def run_gather_mi(*, parts: list, output, vcov_parts: list, vcov_output,
+                  effects_parts: list | None = None, effects_output=None):
     run_gather_tables(parts=parts, output=output)
     run_gather_tables(parts=vcov_parts, output=vcov_output)
+    if effects_output is not None:
+        run_gather_tables(parts=list(effects_parts or []), output=effects_output,
+                          columns=RESULT_COLUMNS["effects"])
 
 
-def run_gather_tables(*, parts: list, output):
-    """Per-job tables of the same columns, in the order given, as one (byte-identical reruns)."""
+def run_gather_tables(*, parts: list, output, columns: list | None = None):
+    """Per-job tables of the same columns, in the order given, as one (byte-identical reruns);
+    ``columns``: the header written when no part has a row."""
     import pandas as pd
 
     from .io import read_results
 
     frames = [f for f in (read_results(p) for p in parts) if len(f)]
-    write_csv(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(), output)
+    write_csv(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns),
+              output)

@@ -99,6 +99,7 @@ MODEL_TABLES = [
     "tests",
     "cuts",
     "vcov",
+    "effects",
 ]
 
 
