@@ -78,7 +78,7 @@ def build(tmp_path, config=None, run_date="2026-01-01 00:00 UTC", name="report.h
     out = tmp_path / name
     run_report(config=cfg, codebook=cfg["data"]["codebook"], findings_checked=tmp_path /
                "check.csv", prevalence=paths["prevalence"], coefficients=paths["coefficients"],
-               fit=paths["fit"], figures=figs, tables=tables,
+               fit=paths["fit"], figures=figs, tables=tables, effects=paths["effects"],
                findings_table=tmp_path / "tab" / "findings.html",
                cleaning_table=tmp_path / "tab" / "cleaning.html",
                clean_table=paths["clean_table"],
@@ -138,11 +138,15 @@ def test_content_of_summary_findings_and_methods(report):
     words = " ".join(page.text)
     assert "These data are synthetic" in words
     assert "Claims checked: of 7, 5 supported" in words
+    # which covariate matters most: by the effect-size rule (effects.csv), never by |t|
     assert ("In the all countries (pooled) model of collective co-production, any domain, "
-            "Self-efficacy (1-4) has the largest |t| of the covariates (country effects aside)"
+            "self-efficacy (1-4) goes with the largest change: 8 points per SD (0.8) [6, 10]; "
+            "clearly larger than every other covariate (the closest, age (years), by 5 [2, 8])."
             in words)
-    assert re.search(r'has the largest \|t\|.*?\(<a class="xref" href="#fig-forest_pooled">'
-                     r"Figure \d+</a>\)", text)
+    assert ("In the all countries (pooled) model of individual co-production, any domain, "
+            "age (years) and self-efficacy (1-4) go with the largest changes (similar: the "
+            "difference cannot be told apart)" in words)
+    assert "|t|" not in words
     assert "1 failed (collective_any / FR)" in words
     assert "Older people are more likely to co-produce individually." in words
     assert "supported when the 95% confidence interval of its odds ratio lies entirely" in words
@@ -315,6 +319,7 @@ def _page_text(tmp_path, cfg, grouping=None, **kw):
         figs[n].write_bytes(b"\x89PNG")
     run_report(config=cfg, codebook=cfg["data"]["codebook"], prevalence=paths["prevalence"],
                coefficients=paths["coefficients"], fit=paths["fit"], figures=figs,
+               effects=paths["effects"],
                tables={n: p for n, p in tables.items() if n != "cleaning"},
                cleaning_table=tables["cleaning"], clean_table=paths["clean_table"],
                hashed=[paths["coefficients"]], output=out, run_date="2026-01-01 00:00 UTC",
@@ -331,7 +336,7 @@ def test_report_without_findings_has_no_findings_section(tmp_path):
     assert "Claims checked" not in words and "Findings check" not in words
     assert [i for i in page.ids if i in SECTIONS] == [s for s in SECTIONS if s != "findings"]
     assert ("In the all countries (pooled) model of individual co-production, any domain, "
-            in words) and "has the largest |t|" in words
+            "age (years) and self-efficacy (1-4) go with the largest changes" in words)
 
 
 def test_one_group_says_a_share_not_a_range(tmp_path):
@@ -369,7 +374,7 @@ def test_model_based_report_says_z_and_glm(tmp_path):
         in words
     assert "Taylor" not in words and "t-based" not in words
     assert "Logistic regression with model-based standard errors of each outcome" in words
-    assert "largest |z|" in words and "largest |t|" not in words
+    assert "|z|" not in words and "|t|" not in words and "go with the largest change" in words
     assert "design.incomplete: drop" in words and "UK: a domain of the design of the " \
         "complete cases" in words
     assert "with 95% model-based confidence intervals" in words

@@ -80,7 +80,7 @@ def strongest_summary(effects: pd.DataFrame, outcome: str, sample: str, *, label
     The sentence never mentions |t|: it gives the sizes by :data:`EFFECT_RULE`.
     """
     rows = model_rows(effects, outcome, sample) if len(effects) else effects
-    name = outcome_words(outcome, words, labels)
+    name = str(labels.get(outcome) or outcome_words(outcome, words, labels))
     head = f"In the {word(sample, words)} model of {name[:1].lower() + name[1:]}"
     if not len(rows):
         return {"top": [], "rows": rows, "sentence": f"{head}, the covariates' effect sizes "
@@ -114,8 +114,9 @@ def strongest_summary(effects: pd.DataFrame, outcome: str, sample: str, *, label
     similar = pd.concat([top.to_frame().T, compared[compared["verdict"] == "similar"].iloc[1:]])
     names = [label(r) for _, r in similar.iterrows()]
     sizes = "; ".join(f"{label(r)} {_size(r, digits)}" for _, r in similar.iterrows())
-    sentence = (f"{head}, {_and(names)} go with the largest changes{what} (similar: the "
-                f"differences cannot be told apart): {sizes}.")
+    diff = "the difference cannot" if len(names) == 2 else "the differences cannot"
+    sentence = (f"{head}, {_and(names)} go with the largest changes{what} (similar: {diff} "
+                f"be told apart): {sizes}.")
     return {"top": [str(v) for v in similar["variable"]], "rows": rows, "sentence": sentence}
 
 

@@ -482,20 +482,20 @@ def models_phrase(sample: str, grouping: dict, n_groups: int, covariates: list[s
 
 # -- the summary of key findings --------------------------------------------------------------
 
-def key_findings(prev: pd.DataFrame, coefs: pd.DataFrame, fit: pd.DataFrame,
+def key_findings(prev: pd.DataFrame, effects: pd.DataFrame | None, fit: pd.DataFrame,
                  checked: pd.DataFrame | None, *, compare: list[str], sample: str,
                  words: dict | None = None, labels: dict | None = None,
-                 weighted: bool = True, group_column: str | None = None, stat: str = "t",
-                 flags_path: str = "results/models/flags.csv",
+                 weighted: bool = True, flags_path: str = "results/models/flags.csv",
                  contrast: pd.DataFrame | None = None) -> list[str]:
     """Plain sentences (HTML-escaped) of what the results show, computed from the tables.
 
-    ``checked`` is None without a findings check; ``group_column`` (the group fixed effects) is
-    never the strongest correlate; ``stat`` is the models' test statistic (t or z).
+    ``checked`` is None without a findings check; ``effects`` (results/models/effects.csv;
+    None: no sentence on it) says which covariate goes with the largest change, by the one
+    rule of :mod:`coprod.effectrule` (the group fixed effects are never a candidate).
     """
     labels = labels or {}
     return [*_prevalence_lines(prev, compare, words, labels, weighted),
-            *_correlate_lines(coefs, compare, sample, words, labels, group_column, stat),
+            *_strongest_lines(effects, compare, sample, words, labels),
             *_claim_lines(checked), *_fit_lines(fit, flags_path), *_contrast_lines(contrast)]
 
 
@@ -530,28 +530,15 @@ def _prevalence_lines(prev, compare, words, labels, weighted) -> list[str]:
     return out
 
 
-def _correlate_lines(coefs, compare, sample, words, labels, group_column, stat) -> list[str]:
-    from .wording import fmt_ci, model_rows, word
+def _strongest_lines(effects, compare, sample, words, labels) -> list[str]:
+    """Which covariate goes with the largest change in each compared outcome's model (never
+    by |t|: that is precision, not importance)."""
+    from .effectrule import strongest_summary
 
-    out = []
-    for o in compare:
-        c = model_rows(coefs, o, sample)
-        c = c[(c["variable"] != "Intercept") & (c["variable"] != group_column)]
-        c = c.dropna(subset=["statistic"])
-        if len(c):
-            r = c.loc[c["statistic"].abs().idxmax()]
-            includes_one = r["or_conf_low"] <= 1 <= r["or_conf_high"]
-            out.append(f"In the {esc(word(sample, words))} model of "
-                       f"{esc(_name(o, words, labels)[:1].lower() + _name(o, words, labels)[1:])}"
-                       f", {esc(r['label'] or r['term'])} has the largest |{stat}| of the "
-                       "covariates"
-                       + (f" ({esc(group_column)} effects aside)" if (
-                           coefs["variable"] == group_column).any() else "")
-                       + ": odds ratio "
-                       f"{fmt_ci(r['odds_ratio'], r['or_conf_low'], r['or_conf_high'])}"
-                       + ("; its interval includes 1, as do all others" if includes_one
-                          else "") + f" {xref('fig-forest_' + slug(sample))}.")
-    return out
+    if effects is None:
+        return []
+    return [esc(strongest_summary(effects, o, sample, labels=labels, words=words or {},
+                                  digits=0)["sentence"]) for o in compare]
 
 
 def _claim_lines(checked) -> list[str]:
@@ -933,7 +920,7 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
                findings_checked=None, findings_table=None, grouping: dict | None = None,
                run_date: str | None = None, contrast=None, robustness_tables=(),
                robustness_figures=(), cuts=None, imputation_table=None,
-               spec_figures=(), ame=None, cleaning_summary=None) -> None:
+               spec_figures=(), ame=None, cleaning_summary=None, effects=None) -> None:
     """The report_html rule: read the results and write results/report.html.
 
     Without ``findings_table`` and ``findings_checked`` (report.findings null) the report has
@@ -952,9 +939,9 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
     labels = {**codebook_labels(cb), **meta.get("labels", {})}
     settings = report_settings(config, codebook=cb)
     grp = resolve_grouping(grouping, meta, config)
-    summary = _summary(prevalence, coefficients, fit_t, checked, config=config,
+    summary = _summary(prevalence, effects, fit_t, checked, config=config,
                        flags_path=str(Path(fit).with_name("flags.csv")),
-                       settings=settings, labels=labels, grouping=grp, contrast=contrast)
+                       settings=settings, labels=labels, contrast=contrast)
     base = Path(output).parent
 
     def files_of(path):
@@ -1048,21 +1035,19 @@ def _overview_tables(fit_t: pd.DataFrame, ame, cleaning_summary, *, config: dict
     return out
 
 
-def _summary(prevalence, coefficients, fit_t: pd.DataFrame, checked: pd.DataFrame | None, *,
-             config: dict, settings: dict, labels: dict, grouping: dict, flags_path: str,
+def _summary(prevalence, effects, fit_t: pd.DataFrame, checked: pd.DataFrame | None, *,
+             config: dict, settings: dict, labels: dict, flags_path: str,
              contrast=None) -> list[str]:
     """The key findings from the result files and the fit and findings-check tables (no
-    claims without a findings check)."""
+    claims without a findings check; no sentence on the strongest covariate without the
+    effects table)."""
     from .io import read_results
-    from .wording import variance_wording
 
     return key_findings(read_results(prevalence, "prevalence"),
-                        read_results(coefficients, "coefficients"), fit_t, checked,
+                        read_results(effects, "effects") if effects else None, fit_t, checked,
                         compare=settings["figures"]["compare"],
                         sample=settings["figures"]["forest_sample"], words=settings["words"],
                         labels=labels, weighted=is_weighted(config["design"]),
-                        group_column=grouping["column"],
-                        stat=variance_wording(config["design"])["stat"],
                         flags_path=flags_path,
                         contrast=read_results(contrast, "contrast") if contrast else None)
 
