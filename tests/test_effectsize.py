@@ -265,3 +265,55 @@ def test_the_rule_is_stated_once_in_plain_words():
 def test_effect_sizes_exclude_the_group_fixed_effects(res):
     info, est, G = effect_sizes(res, exclude=("country",))
     assert "country" not in list(info["variable"]) and G.shape == (len(est), len(res.params))
+
+
+def test_an_empty_effects_table_reads_and_gathers_with_its_header(tmp_path):
+    """Every model failed: the per-fit files and the gathered effects.csv keep their header,
+    and the report's reader gets the columns (no crash, a sentence saying so)."""
+    from coprod.io import read_results, write_csv
+    from coprod.models import failed_tables
+    from coprod.stages import run_gather
+
+    part = tmp_path / "fits" / "y" / "pooled" / "effects.csv"
+    part.parent.mkdir(parents=True)
+    write_csv(failed_tables("y", "pooled", "boom")["effects"], part)
+    assert part.read_text().startswith("outcome,sample,variable,label,kind,")
+    out = tmp_path / "effects.csv"
+    run_gather(fits=[str(part)], contrast=[], tables=["effects"],
+               outputs={"effects": out, "contrast": tmp_path / "contrast.csv"})
+    assert out.read_text().strip() == ",".join(EFFECT_COLUMNS)
+    read = read_results(out, "effects")
+    assert list(read.columns) == EFFECT_COLUMNS and not len(read)
+    blank = tmp_path / "blank.csv"
+    blank.write_text("")
+    assert set(EFFECT_COLUMNS) <= set(read_results(blank, "effects").columns)
+    said = strongest_summary(read, "y", "pooled", labels={}, words={})
+    assert said["top"] == [] and "not compared" in said["sentence"]
+
+
+def test_the_model_stage_writes_the_effects_without_the_group_fixed_effects():
+    """fit_sample: one effects table per fit, real names back (a name that needs an alias),
+    the pooled model's group fixed effects never a candidate, labels from the codebook; the
+    imputed path (fit_sample_mi) on complete data gives the same table."""
+    from coprod.models import fit_sample, fit_sample_mi
+
+    t = DATA.rename(columns={"efficacy": "self efficacy"})
+    t["country"] = t["country"].astype("category")
+    t.attrs = {"group_column": "country"}
+    design = {"weights": "weight", "strata": "country", "psu": "psu", "lonely_psu": "adjust"}
+    kw = {"outcomes": ["individual"], "sample": "pooled",
+          "covariates": ["age", "gender", "self efficacy"], "reference_levels": {},
+          "design": design, "labels": {"age": "Age (years)"}}
+    res = fit_sample(t, **kw)["individual"]
+    eff = res["effects"]
+    assert "country" in set(res["coefficients"]["variable"])  # fixed effects in the model
+    assert list(eff["variable"]) == ["age", "gender", "self efficacy"]
+    assert list(eff["label"]) == ["Age (years)", "gender", "self efficacy"]
+    assert (eff["outcome"] == "individual").all() and list(eff.columns) == EFFECT_COLUMNS
+    none = fit_sample(t, **kw, margins=False)["individual"]
+    assert "effects" not in none
+    empty = pd.DataFrame(columns=["imputation", "row", "variable", "value"])
+    _, _, mi = fit_sample_mi(t, empty, effects=True, **{k: v for k, v in kw.items()
+                                                         if k != "labels"})
+    assert np.allclose(mi["effect"], eff["effect"]) and list(mi["verdict"]) == list(
+        eff["verdict"])

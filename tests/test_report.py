@@ -151,6 +151,7 @@ def test_content_of_summary_findings_and_methods(report):
     assert "Older people are more likely to co-produce individually." in words
     assert "supported when the 95% confidence interval of its odds ratio lies entirely" in words
     assert words.count("How each claim is judged") == 1  # the rule is said once
+    assert words.count("Which covariate matters most.") == 1
     # methods: the data, design, outcome definitions, models, software and file hashes
     assert "Five-nation citizen survey" in words and "data/raw/UK_2008.sav" in words
     assert "Post-stratification weight" in words and "Taylor linearisation" in words
@@ -334,6 +335,8 @@ def test_report_without_findings_has_no_findings_section(tmp_path):
     text, page, words = _page_text(tmp_path, cfg)
     assert "findings" not in page.ids and "verdict-rule" not in page.ids
     assert "Claims checked" not in words and "Findings check" not in words
+    # the rule of the key findings' strongest covariate is said in the methods instead
+    assert words.count("Which covariate matters most.") == 1
     assert [i for i in page.ids if i in SECTIONS] == [s for s in SECTIONS if s != "findings"]
     assert ("In the all countries (pooled) model of individual co-production, any domain, "
             "age (years) and self-efficacy (1-4) go with the largest changes" in words)

@@ -68,7 +68,6 @@ def effect_sizes(result: SvyLogitResult | SvyOlrResult, exclude: tuple = ()
     kinds = variable_kinds(result)
     variables = [v for v in result.variables if v not in set(exclude)]
     w = result.w / result.w.sum()
-    ordinal = isinstance(result, SvyOlrResult)
     theta = result.params.to_numpy()
     cf = _Counterfactual(result)
     requests: list[tuple[list[dict], str | None]] = []
@@ -84,27 +83,26 @@ def effect_sizes(result: SvyLogitResult | SvyOlrResult, exclude: tuple = ()
             requests.append(([{var: lv} for lv in levels], None))
             plan[var] = levels
     columns = dict(zip(variables, cf.columns_many(requests)))
-    if not ordinal:
-        beta = theta
-        mu = result.family.mean(result.X @ beta)
+    if isinstance(result, SvyLogitResult):
+        mu = result.family.mean(result.X @ theta)
         s = result.family.variance(mu)
     info, est, grads = [], [], []
     for var in variables:
         if kinds[var]["kind"] == "continuous":
             x = md[var].to_numpy(dtype=float)
             sd = float(np.sqrt(max(w @ (x - w @ x) ** 2, 0.0)))
-            if ordinal:  # central differences, as margins' ordinal effects
+            if isinstance(result, SvyOlrResult):  # central differences, as margins' ordinal
                 pbar, G = _ordinal_average(result, theta, w, columns[var])
                 h = plan[var]
                 ame, g = (pbar[0, -1] - pbar[1, -1]) / (2 * h), (G[0, -1] - G[1, -1]) / (2 * h)
             else:
-                ame, g = _derivative(result, beta, w, mu, s, columns[var], plan[var])
+                ame, g = _derivative(result, theta, w, mu, s, columns[var], plan[var])
             info.append((var, "numeric", sd))
             est.append(ame * sd)
             grads.append(g * sd)
             continue
         levels = plan[var]
-        if ordinal:
+        if isinstance(result, SvyOlrResult):  # the highest category
             pbar3, G3 = _ordinal_average(result, theta, w, columns[var])
             m, G = pbar3[:, -1], G3[:, -1, :]
         else:
@@ -157,65 +155,67 @@ def judge(info: pd.DataFrame, est: np.ndarray, C: np.ndarray, *, df: float,
           scale: str = "probability", intervals: dict | None = None) -> pd.DataFrame:
     """Rank the sizes and compare the largest with each other (the rule). ``intervals``:
     the sizes' and the differences' (estimate, SE, low, high) already combined (imputed data),
-    keyed "effect" and "diff" (by variable); without it Wald intervals from ``C``."""
+    keyed "effect" and "diff" (by variable); without it Wald intervals from ``C``. Built on
+    arrays, one frame at the end (a specification curve judges thousands of fits)."""
     k = len(est)
+    names = [str(v) for v in info["variable"]]
     se = np.sqrt(np.clip(np.diag(C), 0, None)) if k else np.zeros(0)
     w = dist.wald(est, se, df, conf_level, model_based)
+    effect, low, high = np.asarray(est, dtype=float), w["conf_low"], w["conf_high"]
+    if intervals is not None:
+        effect, se, low, high = (np.array([intervals["effect"][v][j] for v in names],
+                                          dtype=float) for j in range(4))
+    factor = (info["kind"] == "factor").to_numpy()
+    # a factor's size cannot be below 0: its interval stops there
+    low = np.where(factor, np.clip(low, 0, None), low)
+    rank, diff, diff_low, diff_high = (np.full(k, np.nan) for _ in range(4))
+    verdict, note = ["not compared"] * k, [""] * k
+    size = np.abs(effect)
+    zero = factor & np.array([is_zero(x) for x in est], dtype=bool)
+    usable = ~zero & np.isfinite(size) & np.isfinite(np.diag(C) if k else np.zeros(0))
+    if blocked:
+        note = [f"not compared: the model is flagged ({blocked})"] * k
+    else:
+        for i in np.flatnonzero(zero):
+            note[i] = "no change at all: its size has no standard error"
+        if usable.sum() < 2:
+            for i in np.flatnonzero(usable):
+                note[i] = "no other covariate to compare with"
+        else:
+            order = sorted(np.flatnonzero(usable), key=lambda i: -size[i])  # ties: by order
+            rank[order] = np.arange(1, len(order) + 1)
+            t = order[0]
+            sign = np.where(factor, 1.0, np.sign(est))
+            sign[sign == 0] = 1.0
+            q = float(w["q"])
+            for i in order[1:]:
+                if intervals is not None:
+                    d, _, lo, hi = intervals["diff"](names[t], names[i])
+                else:
+                    d = size[t] - size[i]
+                    var = C[t, t] + C[i, i] - 2 * sign[t] * sign[i] * C[t, i]
+                    s_d = float(np.sqrt(max(var, 0.0)))
+                    lo, hi = d - q * s_d, d + q * s_d
+                diff[i], diff_low[i], diff_high[i] = d, lo, hi
+                verdict[i] = "smaller" if lo > 0 else "similar"
+                note[i] = (f"clearly smaller than {names[t]}" if lo > 0 else
+                           f"cannot be told apart from {names[t]}")
+            alike = [names[i] for i in order[1:] if verdict[i] == "similar"]
+            if alike:
+                verdict[t] = "similar"
+                note[t] = "the largest, but cannot be told apart from " + ", ".join(alike)
+            else:
+                closest = min(order[1:], key=lambda i: diff[i])  # the first of equals
+                verdict[t] = "strongest"
+                note[t] = (f"clearly larger than every other covariate (the closest: "
+                           f"{names[closest]})")
     out = info.copy()
     out["scale"] = scale
-    out["effect"], out["std_error"] = est, se
-    out["conf_low"], out["conf_high"] = w["conf_low"], w["conf_high"]
-    if intervals is not None:
-        for col, key in zip(("effect", "std_error", "conf_low", "conf_high"), range(4)):
-            out[col] = [intervals["effect"][v][key] for v in out["variable"]]
-    factor = (out["kind"] == "factor").to_numpy()
-    # a factor's size cannot be below 0: its interval stops there
-    out.loc[factor, "conf_low"] = np.clip(out.loc[factor, "conf_low"].astype(float), 0, None)
-    for col in ("rank", "diff", "diff_low", "diff_high"):
-        out[col] = np.nan
-    out["verdict"], out["note"] = "not compared", ""
-    if not k:
-        return out.reindex(columns=[c for c in EFFECT_COLUMNS if c not in ("outcome", "sample")])
-    size = np.abs(out["effect"].to_numpy(dtype=float))
-    zero = factor & np.array([is_zero(x) for x in est])
-    usable = ~zero & np.isfinite(size) & np.isfinite(np.diag(C))
-    if blocked:
-        out["note"] = f"not compared: the model is flagged ({blocked})"
-        return _columns(out)
-    out.loc[zero, "note"] = "no change at all: its size has no standard error"
-    if usable.sum() < 2:
-        out.loc[usable, "note"] = "no other covariate to compare with"
-        return _columns(out)
-    order = sorted(np.flatnonzero(usable), key=lambda i: -size[i])  # stable: ties by order
-    out.loc[out.index[order], "rank"] = np.arange(1, len(order) + 1)
-    t = order[0]
-    sign = np.where(factor, 1.0, np.sign(est))
-    sign[sign == 0] = 1.0
-    q = float(w["q"])
-    names = list(out["variable"])
-    for i in order[1:]:
-        if intervals is not None:
-            d, _, lo, hi = intervals["diff"](names[t], names[i])
-        else:
-            d = size[t] - size[i]
-            var = C[t, t] + C[i, i] - 2 * sign[t] * sign[i] * C[t, i]
-            s_d = float(np.sqrt(max(var, 0.0)))
-            lo, hi = d - q * s_d, d + q * s_d
-        out.loc[out.index[i], ["diff", "diff_low", "diff_high"]] = [d, lo, hi]
-        clear = lo > 0
-        out.loc[out.index[i], "verdict"] = "smaller" if clear else "similar"
-        out.loc[out.index[i], "note"] = (f"clearly smaller than {names[t]}" if clear else
-                                         f"cannot be told apart from {names[t]}")
-    rest = out.loc[out.index[order[1:]]]
-    alike = list(rest.loc[rest["verdict"] == "similar", "variable"])
-    if alike:
-        out.loc[out.index[t], ["verdict", "note"]] = [
-            "similar", "the largest, but cannot be told apart from " + ", ".join(alike)]
-    else:
-        closest = rest.sort_values("diff", kind="stable").iloc[0]
-        out.loc[out.index[t], ["verdict", "note"]] = [
-            "strongest", f"clearly larger than every other covariate (the closest: "
-                         f"{closest['variable']})"]
+    for col, values in (("effect", effect), ("std_error", se), ("conf_low", low),
+                        ("conf_high", high), ("rank", rank), ("diff", diff),
+                        ("diff_low", diff_low), ("diff_high", diff_high),
+                        ("verdict", verdict), ("note", note)):
+        out[col] = values
     return _columns(out)
 
 

@@ -349,8 +349,8 @@ def average_marginal_effects(result: _Fit, variables: list[str] | None = None
     for var in variables:
         if kinds[var]["kind"] == "continuous":
             h = plan[var]
-            est, grad = _derivative(result, beta, w, mu, s, columns[var], h)
-            rows.append((var, "per unit", est, grad))
+            slope, grad = _derivative(result, beta, w, mu, s, columns[var], h)
+            rows.append((var, "per unit", slope, grad))
         else:
             ref = kinds[var]["reference"]
             pbar, G = _average_predictions(result, beta, w, columns[var])

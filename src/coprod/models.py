@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Collection
 
 import numpy as np
 import pandas as pd
@@ -111,7 +112,8 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
                grids: dict | None = None, labels: dict | None = None, built=None,
                group_effects: bool = True, families: dict | None = None,
                joint_tests: dict | None = None, margins: bool = True,
-               effects: bool | None = None) -> dict[str, dict[str, pd.DataFrame]]:
+               effects: bool | None | Collection[str] = None
+               ) -> dict[str, dict[str, pd.DataFrame]]:
     """Fit every outcome's model in one sample: {outcome: its tidy tables}.
 
     Why together: the models of a sample share the data, the covariates and the design, so the
@@ -121,8 +123,8 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
     named groups of covariates tested jointly in every model. ``margins=False``: the
     coefficients, fit and covariance only (no AMEs, predictions, binary cuts or joint tests:
     what an imputed dataset or a specification needs). ``effects``: the effect sizes and which
-    covariate is the strongest (:mod:`coprod.effectsize`; default: with the margins), the
-    sample's group fixed effects never among them.
+    covariate is the strongest (:mod:`coprod.effectsize`; default: with the margins; or the
+    outcomes that need them), the sample's group fixed effects never among them.
     """
     covs = sample_covariates(covariates, sample, table, group_effects)
     df = model_frame(table, list(outcomes), covs, reference_levels)
@@ -141,9 +143,16 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
                         design=design, built=built, conf_level=conf_level, grids=grids,
                         labels=labels or {}, family=families.get(o, "logit"),
                         joint_tests=joint_tests or {}, margins=margins,
-                        effects=margins if effects is None else effects,
+                        effects=_wants(effects, o, margins),
                         group=group_of(table))
             for o in outcomes}
+
+
+def _wants(effects: bool | None | Collection[str], outcome: str, margins: bool) -> bool:
+    """Whether ``outcome``'s fit computes its effect sizes."""
+    if effects is None:
+        return margins
+    return effects if isinstance(effects, bool) else outcome in effects
 
 
 def _fit_one(frame: pd.DataFrame, al: Aliases, *, outcome, sample, **kw
@@ -487,7 +496,7 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
                   sample: str, covariates: list[str], reference_levels: dict, design: dict,
                   conf_level: float = 0.95, labels: dict | None = None,
                   group_effects: bool = True, families: dict | None = None, built=None,
-                  datasets: dict | None = None, effects: bool = False
+                  datasets: dict | None = None, effects: bool | Collection[str] = False
                   ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Every outcome's model on each completed dataset, combined by Rubin's rules (Barnard-Rubin
     df from the design's complete-data df): one row per (outcome, term), as coefficients.csv
@@ -530,7 +539,7 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
                 failed.setdefault(o, f"imputation {m}: {fit['message']}")
             else:
                 n_used.setdefault(o, int(fit["n"]))
-                if effects:
+                if "effects" in tables:
                     sizes[o].append(tables["effects"])
                     stop = [f for f in str(fit["flags"] or "").split(";")
                             if f in ("separation", "non_convergence")]

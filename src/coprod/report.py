@@ -758,6 +758,10 @@ def _model_items(config: dict, lab, grp: dict, n_groups: int, labels: dict) -> l
                      f"for {lab(b)} and for {lab(a)} ({esc(b)} minus {esc(a)}, log-odds), from "
                      "one stacked model with the design's clusters, so that the covariance of a "
                      "respondent's two answers is taken into account.")
+    if not (config.get("report") or {}).get("findings"):  # else the verdict rule says it
+        from .effectrule import effect_rule
+
+        items.append(esc(effect_rule(float(m.get("conf_level", 0.95)))))
     for grid, spec in (m.get("predictions") or {}).items():
         items.append(f"Predictions <code>{esc(grid)}</code>: average predicted probabilities at " +
                      "; ".join(f"{esc(word(v, None, labels))} = {', '.join(map(str, vals))}"

@@ -76,8 +76,7 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
         else pd.DataFrame(columns=["imputation", "row", "variable", "value"])
     cells = cells[cells["imputation"] <= n_imputations] if len(cells) else cells
     specs = specifications(dims, pooled=sample == POOLED, threshold=threshold)
-    # a strongest claim is judged by the effect sizes of each specification's own fit
-    sizes = any(c.get("strongest") for c in claims)
+    strongest = [c for c in claims if c.get("strongest")]
     rows = []
     tables: dict[str, pd.DataFrame] = {}
     designs: dict[tuple, object] = {}
@@ -104,6 +103,8 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
                          None)
             wanted[c["id"]] = o
         fit_outcomes = sorted({o for o in wanted.values() if o})
+        # a strongest claim is judged by the effect sizes of the specification's own fit
+        sizes = {wanted[c["id"]] for c in strongest} - {None}
         coefs, fit, effects = _fit(t, cells, spec, fit_outcomes, sample, covs,
                                    reference_levels, d, conf_level, families, designs[key],
                                    _datasets(completed, spec["threshold"]), sizes)
@@ -153,7 +154,7 @@ def _shares(specs: list[dict], chunks: int) -> list[int]:
 
 
 def _fit(t, cells, spec, outcomes, sample, covs, reference_levels, design, conf_level,
-         families, built, datasets, sizes: bool = False):
+         families, built, datasets, sizes: set | None = None):
     """The coefficients, fit and (with ``sizes``) effect sizes of one specification."""
     from .models import fit_sample, fit_sample_mi
 
@@ -165,17 +166,17 @@ def _fit(t, cells, spec, outcomes, sample, covs, reference_levels, design, conf_
             t, cells, outcomes=outcomes, sample=sample, covariates=covs,
             reference_levels=reference_levels, design=design, conf_level=conf_level,
             group_effects=spec["group_effects"], families=fam, built=built, datasets=datasets,
-            effects=sizes)
+            effects=sizes or False)
         coefs = coefs.rename(columns={"df": "df_resid"})
         return coefs, combined_fit(coefs), effects if sizes else None
     res = fit_sample(t, outcomes=outcomes, sample=sample, covariates=covs,
                      reference_levels=reference_levels, design=design, conf_level=conf_level,
                      group_effects=spec["group_effects"], families=fam, margins=False,
-                     built=built, effects=sizes)
+                     built=built, effects=sizes or False)
     coefs = pd.concat([r["coefficients"] for r in res.values()], ignore_index=True)
     fit = pd.concat([r["fit"] for r in res.values()], ignore_index=True)
-    effects = pd.concat([r["effects"] for r in res.values()], ignore_index=True) \
-        if sizes else None
+    parts = [r["effects"] for r in res.values() if "effects" in r]
+    effects = pd.concat(parts, ignore_index=True) if parts else None
     return coefs, fit, effects
 
 
