@@ -141,7 +141,8 @@ def test_content_of_summary_findings_and_methods(report):
     # which covariate matters most: by the effect-size rule (effects.csv), never by |t|
     assert ("In the all countries (pooled) model of collective co-production, any domain, "
             "self-efficacy (1-4) goes with the largest change: 8 points per SD (0.8) [6, 10]; "
-            "clearly larger than every other covariate (the closest, age (years), by 5 [2, 8])."
+            "clearly larger than every other covariate (the closest, age (years), by 5.0 [2.2, "
+            "7.8])."
             in words)
     assert ("In the all countries (pooled) model of individual co-production, any domain, "
             "age (years) and self-efficacy (1-4) go with the largest changes (similar: the "

@@ -104,7 +104,8 @@ def strongest_summary(effects: pd.DataFrame, outcome: str, sample: str, *, label
     if top["verdict"] == "strongest":
         others = compared.iloc[1:]
         closest = others.sort_values("diff", kind="stable").iloc[0]
-        d = digits if scale != SCALES["count"] else digits + 2
+        # one decimal more for the difference: an end near 0 must not read as 0
+        d = digits + 1 if scale != SCALES["count"] else digits + 3
         k = 100.0 if scale != SCALES["count"] else 1.0
         sentence = (f"{head}, {label(top)} goes with the largest change{what}: "
                     f"{_size(top, digits)}; clearly larger than every other covariate (the "

@@ -391,8 +391,8 @@ def strongest_verdict(variable: str, effects: pd.DataFrame | None) -> tuple[str,
     r = mine.iloc[0]
     count = str(r["scale"]) == SCALES["count"]
 
-    def size(x) -> str:
-        return f"{x:.2f}" if count else f"{x * 100:.1f} points"
+    def size(x, unit: bool = True) -> str:
+        return f"{x:.2f}" if count else f"{x * 100:.1f}" + (" points" if unit else "")
 
     if r["verdict"] == "not compared":
         return "not estimated", f"effect sizes not compared: {r['note']}"
@@ -404,12 +404,13 @@ def strongest_verdict(variable: str, effects: pd.DataFrame | None) -> tuple[str,
         return "supported", (f"the largest change per SD ({size(abs(r['effect']))}), clearly "
                              f"larger than every other covariate; the closest is "
                              f"{closest['label'] or closest['variable']} (difference "
-                             f"{size(closest['diff'])} [{size(closest['diff_low'])}, "
-                             f"{size(closest['diff_high'])}])")
+                             f"{size(closest['diff'])} [{size(closest['diff_low'], False)}, "
+                             f"{size(closest['diff_high'], False)}])")
     if r["verdict"] == "smaller":
         return "contradicted", (f"{name} goes with a clearly larger change per SD "
                                 f"({size(abs(top['effect']))} against {size(abs(r['effect']))};"
-                                f" difference [{size(r['diff_low'])}, {size(r['diff_high'])}])")
+                                f" difference {size(r['diff'])} [{size(r['diff_low'], False)}, "
+                                f"{size(r['diff_high'], False)}])")
     if str(top["variable"]) == variable:
         alike = ", ".join(str(x["label"] or x["variable"]) for _, x in ranked.iloc[1:].iterrows()
                           if x["verdict"] == "similar")
