@@ -317,3 +317,21 @@ def test_the_model_stage_writes_the_effects_without_the_group_fixed_effects():
                                                          if k != "labels"})
     assert np.allclose(mi["effect"], eff["effect"]) and list(mi["verdict"]) == list(
         eff["verdict"])
+
+
+def test_a_fit_flagged_in_one_imputed_dataset_compares_nothing(res):
+    from coprod.effectsize import combined_model_effects, judge
+
+    one = covariate_effects(res)
+    a = one.assign(outcome="y", sample="pooled", imputation=1)
+    b = judge(one[["variable", "kind", "sd"]], one["effect"].to_numpy(),
+              np.asarray(one.attrs["cov"]), df=res.df_resid, conf_level=0.95,
+              blocked="separation: x").assign(label=one["label"], outcome="y",
+                                               sample="pooled", imputation=2)
+    b.attrs = one.attrs
+    out = combined_model_effects([a, b], conf_level=0.95)
+    assert list(out.columns) == EFFECT_COLUMNS
+    assert (out["verdict"] == "not compared").all() and out["rank"].isna().all()
+    assert out["note"].str.contains(r"imputation 2: separation: x\)", regex=True).all()
+    fine = combined_model_effects([a, a.assign(imputation=2)], conf_level=0.95)
+    assert fine["verdict"].isin(["strongest", "similar"]).any()

@@ -41,6 +41,7 @@ from .survey import SvyLogitResult
 
 #: fit flags under which nothing is compared (the estimates support nothing)
 BLOCKING_FLAGS = ("separation", "non_convergence")
+_FLAGGED = "not compared: the model is flagged ("
 
 
 def _present(col: pd.Series, levels: list) -> list:
@@ -174,7 +175,7 @@ def judge(info: pd.DataFrame, est: np.ndarray, C: np.ndarray, *, df: float,
     zero = factor & np.array([is_zero(x) for x in est], dtype=bool)
     usable = ~zero & np.isfinite(size) & np.isfinite(np.diag(C) if k else np.zeros(0))
     if blocked:
-        note = [f"not compared: the model is flagged ({blocked})"] * k
+        note = [f"{_FLAGGED}{blocked})"] * k
     else:
         for i in np.flatnonzero(zero):
             note[i] = "no change at all: its size has no standard error"
@@ -264,3 +265,29 @@ def combine_imputed(tables: list[pd.DataFrame], *, df_complete: float, conf_leve
                 intervals=intervals)
     out["label"] = list(first["label"])
     return out
+
+
+def combined_model_effects(tables: list[pd.DataFrame], *, conf_level: float) -> pd.DataFrame:
+    """One model's effects table over its imputed datasets (each with its ``imputation``; one
+    dataset: its own table). The complete-data df of Rubin's rules is the model's, as for the
+    coefficients; a fit flagged in any dataset (separation, non-convergence) compares
+    nothing."""
+    first = tables[0]
+    flagged = [(t["imputation"].iloc[0], t["note"].iloc[0]) for t in tables
+               if len(t) and str(t["note"].iloc[0]).startswith(_FLAGGED)]
+    blocked = "" if not flagged else \
+        f"imputation {flagged[0][0]}: {flagged[0][1].removeprefix(_FLAGGED).rstrip(')')}"
+    if len(tables) == 1 or not len(first):
+        return first.reindex(columns=EFFECT_COLUMNS)
+    if any(list(t["variable"]) != list(first["variable"]) for t in tables):
+        return first.assign(**{c: np.nan for c in ("effect", "std_error", "conf_low",
+                                                   "conf_high", "rank", "diff", "diff_low",
+                                                   "diff_high")},
+                            verdict="not compared",
+                            note="the imputed datasets' models do not have the same "
+                                 "covariates").reindex(columns=EFFECT_COLUMNS)
+    out = combine_imputed(tables, df_complete=float(first.attrs.get("df_resid", np.inf)),
+                          conf_level=conf_level, blocked=blocked)
+    out.insert(0, "outcome", first["outcome"].iloc[0])
+    out.insert(1, "sample", first["sample"].iloc[0])
+    return out.reindex(columns=EFFECT_COLUMNS)

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .codebook import did_you_mean, load_yaml
+from .effectrule import strongest_verdict
 from .errors import ConfigError
 from .wording import POOLED
 
@@ -374,51 +375,6 @@ def directional_verdict(claim: dict, variable: str, level: str, coefs: pd.DataFr
     conf_high, verdict, note}. The specification curve judges every specification with it."""
     return _directional({"note": ""}, claim, variable, level, coefs, fit, effects=effects,
                         conf_level=conf_level)
-
-
-def strongest_verdict(variable: str, effects: pd.DataFrame | None) -> tuple[str, str]:
-    """Is ``variable`` the strongest covariate of its model by the rule of
-    :data:`coprod.effectrule.EFFECT_RULE`? ``effects``: that model's rows of the effects table
-    (its verdicts are the rule's). supported: it is the strongest; contradicted: the largest
-    is clearly larger than it; inconclusive: it cannot be told apart from the largest."""
-    from .effectrule import SCALES
-
-    if effects is None or not len(effects):
-        return "not estimated", "no effect sizes for this model (results/models/effects.csv)"
-    mine = effects[effects["variable"].astype(str) == variable]
-    if not len(mine):
-        return "not estimated", f"{variable} has no effect size in this model"
-    r = mine.iloc[0]
-    count = str(r["scale"]) == SCALES["count"]
-
-    def size(x, unit: bool = True) -> str:
-        return f"{x:.2f}" if count else f"{x * 100:.1f}" + (" points" if unit else "")
-
-    if r["verdict"] == "not compared":
-        return "not estimated", f"effect sizes not compared: {r['note']}"
-    ranked = effects[effects["verdict"] != "not compared"].sort_values("rank", kind="stable")
-    top = ranked.iloc[0]
-    name = str(top["label"] or top["variable"])
-    if r["verdict"] == "strongest":
-        closest = ranked.iloc[1:].sort_values("diff", kind="stable").iloc[0]
-        return "supported", (f"the largest change per SD ({size(abs(r['effect']))}), clearly "
-                             f"larger than every other covariate; the closest is "
-                             f"{closest['label'] or closest['variable']} (difference "
-                             f"{size(closest['diff'])} [{size(closest['diff_low'], False)}, "
-                             f"{size(closest['diff_high'], False)}])")
-    if r["verdict"] == "smaller":
-        return "contradicted", (f"{name} goes with a clearly larger change per SD "
-                                f"({size(abs(top['effect']))} against {size(abs(r['effect']))};"
-                                f" difference {size(r['diff'])} [{size(r['diff_low'], False)}, "
-                                f"{size(r['diff_high'], False)}])")
-    if str(top["variable"]) == variable:
-        alike = ", ".join(str(x["label"] or x["variable"]) for _, x in ranked.iloc[1:].iterrows()
-                          if x["verdict"] == "similar")
-        return "inconclusive", (f"the largest change per SD ({size(abs(r['effect']))}), but it "
-                                f"cannot be told apart from: {alike}")
-    return "inconclusive", (f"{name} goes with the largest change per SD "
-                            f"({size(abs(top['effect']))}); this covariate's "
-                            f"({size(abs(r['effect']))}) cannot be told apart from it")
 
 
 def _comparison(base, c, var, level, con, contrast_outcomes, conf_level: float = 0.95) -> dict:

@@ -507,6 +507,7 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
     datasets are kept instead of rebuilt. ``effects``: also the effect sizes and which
     covariate is the strongest, each size and each difference from the top one combined by
     Rubin's rules (:func:`coprod.effectsize.combine_imputed`); else the third table is empty."""
+    from .effectsize import combined_model_effects
     from .impute import completed, rubin
 
     labels = labels or {}
@@ -520,7 +521,6 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
     failed: dict[str, str] = {}
     n_used: dict[str, int] = {}
     sizes: dict[str, list[pd.DataFrame]] = {o: [] for o in outcomes}
-    blocked: dict[str, str] = {}
     for m in ms:
         full = None if datasets is None else datasets.get(m)
         if full is None:
@@ -540,11 +540,7 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
             else:
                 n_used.setdefault(o, int(fit["n"]))
                 if "effects" in tables:
-                    sizes[o].append(tables["effects"])
-                    stop = [f for f in str(fit["flags"] or "").split(";")
-                            if f in ("separation", "non_convergence")]
-                    if stop:
-                        blocked.setdefault(o, f"imputation {m}: {', '.join(stop)}")
+                    sizes[o].append(tables["effects"].assign(imputation=m))
             per[o].append(tables["coefficients"].assign(imputation=m))
             covs[o].append(tables["vcov"])
     rows, vrows = [], []
@@ -592,30 +588,8 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
         vrows.append(_front(_vcov_long(terms, T), {"outcome": o, "sample": sample}))
     vcov = pd.concat(vrows, ignore_index=True) if vrows else pd.DataFrame(
         columns=["outcome", "sample", "term", "term2", "covariance"])
-    combined = [_combined_effects(sizes[o], blocked.get(o, ""), conf_level)
+    combined = [combined_model_effects(sizes[o], conf_level=conf_level)
                 for o in outcomes if o not in failed and sizes[o]]
     eff = pd.concat(combined, ignore_index=True) if combined else pd.DataFrame(
         columns=EFFECT_COLUMNS)
     return pd.concat(rows, ignore_index=True), vcov, eff
-
-
-def _combined_effects(tables: list[pd.DataFrame], blocked: str, conf_level: float
-                      ) -> pd.DataFrame:
-    """One model's effect sizes over the imputed datasets (one dataset: its own table)."""
-    from .effectsize import combine_imputed
-
-    first = tables[0]
-    if len(tables) == 1 or not len(first):
-        return first.reindex(columns=EFFECT_COLUMNS)
-    if any(list(t["variable"]) != list(first["variable"]) for t in tables):
-        return first.assign(**{c: np.nan for c in ("effect", "std_error", "conf_low",
-                                                   "conf_high", "rank", "diff", "diff_low",
-                                                   "diff_high")},
-                            verdict="not compared",
-                            note="the imputed datasets' models do not have the same "
-                                 "covariates").reindex(columns=EFFECT_COLUMNS)
-    # the complete-data df of the effects: that of the model (as the coefficients')
-    out = combine_imputed(tables, df_complete=float(first.attrs.get("df_resid", np.inf)),
-                          conf_level=conf_level, blocked=blocked)
-    return _front(out, {"outcome": first["outcome"].iloc[0],
-                        "sample": first["sample"].iloc[0]}).reindex(columns=EFFECT_COLUMNS)
