@@ -39,7 +39,8 @@ def test_model_outputs(pipeline):
     m = pipeline / "results" / "models"
     fit = pd.read_csv(m / "fit.csv")
     assert len(fit) == len(cfg["models"]["outcomes"]) * len(cfg["models"]["samples"])
-    for t in ("coefficients", "ame", "predictions", "flags", "contrast"):
+    for t in ("coefficients", "ame", "predictions", "flags", "contrast", "effects",
+              "effects_mi"):
         assert (m / f"{t}.csv").stat().st_size > 0
     contrast = pd.read_csv(m / "contrast.csv")
     assert set(contrast["sample"]) == set(cfg["models"]["samples"])
