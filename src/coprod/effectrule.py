@@ -95,9 +95,9 @@ def strongest_summary(effects: pd.DataFrame, outcome: str, sample: str, *, label
         return {"top": [], "rows": rows,
                 "sentence": f"{head}, the covariates' effect sizes are not compared: {reason}."}
 
-    def label(r) -> str:
-        text = str(r["label"]) if isinstance(r["label"], str) and r["label"] else \
-            word(r["variable"], None, labels)
+    def label(r) -> str:  # the codebook's label, else the report's words for the name
+        own = r["label"] if isinstance(r["label"], str) else ""
+        text = own if own and own != str(r["variable"]) else word(r["variable"], words, labels)
         return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
     top = compared.iloc[0]
