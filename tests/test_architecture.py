@@ -8,7 +8,8 @@ Layers, lowest first; a module may import only from its own layer or below:
   estimation  families, modelframe, survey, ordinal, termtests, margins, contrast, impute,
               models, descriptives
   stages      stages
-  output      tables, figures, findings, robustness, speccurve, modelsummary, report
+  output      tables, figures, findings, robustness, speccurve, modelsummary, answer, page,
+              report
   start-up    startup (every check before any job runs: it uses them all)
 """
 from __future__ import annotations
@@ -27,7 +28,8 @@ LAYERS = [
     {"families", "modelframe", "survey", "ordinal", "termtests", "margins", "contrast",
      "impute", "models", "descriptives"},
     {"stages"},
-    {"tables", "figures", "findings", "robustness", "speccurve", "modelsummary", "report"},
+    {"tables", "figures", "findings", "robustness", "speccurve", "modelsummary", "answer",
+     "page", "report"},
     {"startup"},
 ]
 

@@ -39,8 +39,13 @@ document.getElementById("page").addEventListener("load", () => {
       bad.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} right=${Math.round(r.right)}`);
   }
   const images = [...doc.images];
+  const top = el => el ? Math.round(el.getBoundingClientRect().top + win.scrollY) : -1;
+  const shown = images.filter(i => i.getBoundingClientRect().height > 0);
   const out = {vw, scroll: doc.documentElement.scrollWidth, bad: bad.slice(0, 15),
     images: images.length, undecoded: images.filter(i => !(i.complete && i.naturalWidth)).length,
+    height: doc.documentElement.scrollHeight, answer: top(doc.getElementById("answer")),
+    first_image: shown.length ? top(shown[0]) : -1,
+    closed: [...doc.querySelectorAll("details.fold")].filter(d => !d.open).length,
     toc: [...doc.querySelectorAll("nav#toc a")].map(a => a.getAttribute("href"))
          .filter(h => !doc.getElementById(h.slice(1)))};
   const pre = document.createElement("pre"); pre.id = "coprod-check";
@@ -71,6 +76,12 @@ def test_report_fits_the_screen(pipeline, tmp_path, width):
     assert out["bad"] == [], out["bad"]
     assert out["images"] > 5 and out["undecoded"] == 0, out
     assert out["toc"] == [], out["toc"]
+    if width == 1400:
+        # the answer first, on the first screen; the main results within 15 screens of 900 px
+        # with the robustness and appendix sections closed; a figure on the first two screens
+        assert 0 <= out["answer"] < 900, out
+        assert out["closed"] >= 5 and out["height"] <= 15 * 900, out
+        assert 0 <= out["first_image"] <= 1800, out
 
 
 def _last_column_cells(page: str) -> dict[str, list[str]]:
@@ -107,6 +118,10 @@ def test_printed_report_keeps_every_table_column(pipeline, tmp_path):
                for cap, cells in tables.items() if cells}
     assert not {k: v for k, v in missing.items() if v}, missing
     assert "SYNTHETIC DATA" in flat
+    # the sections collapsed on screen are printed whole
+    for inside in ("Input files (SHA-256)", "The analytic sample", "Where the scale is cut",
+                   "Every analysis embodies choices", "How each claim is judged"):
+        assert inside in flat, inside
 
 
 LATEX_DOC = r"""\documentclass[a4paper]{article}
