@@ -507,6 +507,15 @@ def test_contents_numbering_and_file_links(report):
         nums = [int(n) for n in re.findall(rf"<strong>{kind} (\d+)\.</strong>", text)]
         assert nums == list(range(1, len(nums) + 1)), kind
     assert len(re.findall(r"<strong>Figure \d+\.</strong>", text)) == len(figs)
+    # in order of first mention: a reference never names a number before its predecessors
+    first: list[str] = []
+    for m in re.finditer(r'<a class="xref" href="#[^"]+">([^<]+)</a>|<strong>((?:Figure|Table) '
+                         r'\d+)\.</strong>', re.sub(r"<style>.*?</style>", "", text, flags=re.S)):
+        if (m.group(1) or m.group(2)) not in first:
+            first.append(m.group(1) or m.group(2))
+    for kind in ("Figure", "Table"):
+        nums = [int(x.split()[1]) for x in first if x.startswith(kind)]
+        assert nums == sorted(nums), (kind, first)
     for name in figs:
         block = re.search(rf'<figure id="fig-{name}">(.*?)</figure>', text, re.S).group(1)
         assert re.search(r'<a href="[^"]+\.png"[^>]*><img ', block), name
