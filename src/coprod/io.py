@@ -60,8 +60,10 @@ def write_text(path: str | Path, text: str) -> None:
 
 def write_csv(df: pd.DataFrame, path: str | Path, *, float_format: str = "%.10g") -> None:
     """CSV with a fixed float format and line ending, so reruns are byte-identical."""
+    from .csvsafe import to_csv  # text a spreadsheet would run as a formula is made inert
+
     with atomic_path(path) as tmp:
-        df.to_csv(tmp, index=False, float_format=float_format, lineterminator="\n")
+        to_csv(df, tmp, float_format=float_format, lineterminator="\n")
 
 
 def file_format(path: str | Path, fmt: str | None = None) -> str:
@@ -235,10 +237,12 @@ def read_results(path, kind: str | None = None) -> pd.DataFrame:
     With ``kind``, the columns the report relies on exist even when the file is empty (every
     model failed), so an empty result gives an empty figure or table, not a crash.
     """
+    from .csvsafe import restore_frame  # the cells write_csv made safe for spreadsheets
+
     if kind is not None and kind not in RESULT_COLUMNS:  # a kind without its columns would
         raise ValueError(f"no result columns known for {kind!r}")  # fail only when empty
     try:
-        df = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        df = restore_frame(pd.read_csv(path, keep_default_na=False, na_values=[""]))
     except pd.errors.EmptyDataError:
         df = pd.DataFrame()
     for col in RESULT_COLUMNS.get(kind or "", []):
