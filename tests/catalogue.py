@@ -465,4 +465,13 @@ CASES: list[Case] = [
     Case("results-not-a-folder", "output", "the results folder is a file (cannot be written)",
          "results",
          lambda w: (w / "results").write_text("not a folder")),
+    # hostile and extreme input (issue 31)
+    Case("id-in-two-groups", "data", "the same respondent id in two groups",
+         "column 'respondent_id': respondent id '1000001' is in groups UK and FR",
+         sav("FR", set_col("RESPID", lambda df: df["RESPID"].where(df.index != 0, 1000001.0)))),
+    Case("config-text-in-numeric-grid", "config", "a text among the values of a numeric "
+         "variable in a prediction grid",
+         "models.predictions.age_by_gender.age: '60<script>' is not a number",
+         config(lambda c: c["models"]["predictions"]["age_by_gender"]["age"].append(
+             "60<script>"))),
 ]
