@@ -474,4 +474,22 @@ CASES: list[Case] = [
          "models.predictions.age_by_gender.age: '60<script>' is not a number",
          config(lambda c: c["models"]["predictions"]["age_by_gender"]["age"].append(
              "60<script>"))),
+    Case("run-still-working", "output", "a second run in a results folder where a run is still "
+         "working (after `snakemake --unlock`, or with Snakemake's lock removed by hand)",
+         "coprod error: another run (process", lambda w: _live_run_record(w / "results")),
 ]
+
+
+def _live_run_record(results: Path) -> None:
+    """A record of a run that is still working: this (test) process, alive while Snakemake
+    runs and not Snakemake itself."""
+    import json
+    import os
+    import socket
+
+    from coprod.runlock import RECORD, _start_ticks
+
+    results.mkdir(parents=True, exist_ok=True)
+    (results / RECORD).write_text(json.dumps(
+        {"host": socket.gethostname(), "pid": os.getpid(), "start": _start_ticks(os.getpid()),
+         "started": "2026-01-01 00:00:00 UTC"}), encoding="utf-8")
