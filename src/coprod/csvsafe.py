@@ -43,7 +43,7 @@ def _apply(df: pd.DataFrame, fn) -> pd.DataFrame:
     """``fn`` on every text cell and column name; the frame itself when nothing changes (so
     a table without such cells is written exactly as before)."""
     out = df
-    for i, col in enumerate(df.columns):
+    for i in range(df.shape[1]):
         s = df.iloc[:, i]
         if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
             continue
