@@ -465,4 +465,31 @@ CASES: list[Case] = [
     Case("results-not-a-folder", "output", "the results folder is a file (cannot be written)",
          "results",
          lambda w: (w / "results").write_text("not a folder")),
+    # hostile and extreme input (issue 31)
+    Case("id-in-two-groups", "data", "the same respondent id in two groups",
+         "column 'respondent_id': respondent id '1000001' is in groups UK and FR",
+         sav("FR", set_col("RESPID", lambda df: df["RESPID"].where(df.index != 0, 1000001.0)))),
+    Case("config-text-in-numeric-grid", "config", "a text among the values of a numeric "
+         "variable in a prediction grid",
+         "models.predictions.age_by_gender.age: '60<script>' is not a number",
+         config(lambda c: c["models"]["predictions"]["age_by_gender"]["age"].append(
+             "60<script>"))),
+    Case("run-still-working", "output", "a second run in a results folder where a run is still "
+         "working (after `snakemake --unlock`, or with Snakemake's lock removed by hand)",
+         "coprod error: another run (process", lambda w: _live_run_record(w / "results")),
 ]
+
+
+def _live_run_record(results: Path) -> None:
+    """A record of a run that is still working: this (test) process, alive while Snakemake
+    runs and not Snakemake itself."""
+    import json
+    import os
+    import socket
+
+    from coprod.runlock import RECORD, _start_ticks
+
+    results.mkdir(parents=True, exist_ok=True)
+    (results / RECORD).write_text(json.dumps(
+        {"host": socket.gethostname(), "pid": os.getpid(), "start": _start_ticks(os.getpid()),
+         "started": "2026-01-01 00:00:00 UTC"}), encoding="utf-8")

@@ -511,6 +511,14 @@ def validate_clean(table: pd.DataFrame, cb: dict, group_column: str = GROUP) -> 
     if id_col is not None:
         bad(id_col, table.duplicated([group_column, id_col], keep=False),
             "is a duplicated respondent id")
+        pairs = table[[group_column, id_col]].dropna().drop_duplicates()
+        shared = pairs[pairs[id_col].duplicated(keep=False)]
+        if len(shared):  # an id names one respondent (the contrast test pairs answers by it)
+            first = shared[id_col].iloc[0]
+            groups = " and ".join(shared.loc[shared[id_col] == first, group_column].astype(str))
+            problems.append(f"column '{id_col}': respondent id {first!r} is in groups {groups} "
+                            f"({shared[id_col].nunique()} id(s) in more than one group; make "
+                            "each group's ids distinct, or leave out role: id)")
     if problems:
         raise DataError("the clean table fails validation: " + "; ".join(problems))
 

@@ -322,6 +322,10 @@ def check_config(config: dict, cb: dict) -> None:
                     hint = f"; {QUOTE_HINT}" if any(isinstance(v, bool) for v in bad) else ""
                     errs.append(f"config: models.predictions.{grid}.{var}: {bad} not among the "
                                 f"levels of '{var}' ({', '.join(var_levels)}){hint}")
+            elif bad := [v for v in values
+                         if isinstance(v, bool) or not isinstance(v, (int, float))]:
+                errs.append(f"config: models.predictions.{grid}.{var}: {bad[0]!r} is not a "
+                            f"number ('{var}' is numeric: its grid values are numbers)")
     d = config["design"]
     for key in ("weights", "strata", "psu", "fpc", "ssu", "fpc2"):
         if d.get(key) and d[key] not in cols:

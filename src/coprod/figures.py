@@ -63,6 +63,8 @@ def rc(settings: dict | None = None) -> dict:
         "legend.frameon": False, "figure.dpi": 100, "savefig.dpi": int(s["dpi"]),
         "figure.facecolor": "white", "savefig.facecolor": "white",
         "pdf.fonttype": 42, "svg.hashsalt": "coprod", "path.simplify": True,
+        # labels, levels, titles are users' text: "Age ($ years $)" is not mathtext
+        "text.parse_math": False,
     }
 
 

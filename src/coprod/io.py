@@ -5,8 +5,11 @@ output is written to a temporary file beside it and renamed into place only when
 """
 from __future__ import annotations
 
+import glob
 import json
 import os
+import re
+import socket
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,7 +30,9 @@ def atomic_path(path: str | Path):
     file's private 0600, so colleagues on a shared server can read the results."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    remove_stale_parts(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{_writer()}.", suffix=".part",
+                               dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)
@@ -36,6 +41,61 @@ def atomic_path(path: str | Path):
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9-]", "", socket.gethostname().split(".")[0])
+
+
+def _writer() -> str:
+    """Who writes a temporary file (host-pid), put in its name: a rerun can tell a killed
+    writer's leftover from a live one's."""
+    return f"{_host()}-{os.getpid()}"
+
+
+#: a writer on another machine (a cluster node) cannot be asked; its temporary file is taken
+#: for stale when untouched for this long (seconds)
+STALE_AFTER = 3600
+
+
+def remove_stale_parts(path: Path) -> list[Path]:
+    """Remove the temporary files of ``path`` whose writer was killed (SIGKILL, a node lost)
+    before it could clean up, so a rerun leaves no ``.part`` file behind: one written on
+    this machine by a process that no longer runs, one from another machine untouched for
+    STALE_AFTER, or one of an older coprod (no writer in the name). Returns those removed."""
+    import time
+
+    pattern = re.compile(rf"^\.{re.escape(path.name)}\.(?:(?P<host>[A-Za-z0-9-]*?)-"
+                         rf"(?P<pid>\d+)\.)?[^.]+\.part$")
+    host = _host()
+    removed = []
+    for old in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
+        m = pattern.match(old.name)
+        if not m:
+            continue
+        try:
+            if m["pid"] is None:
+                stale = True
+            elif m["host"] == host:
+                stale = not _running(int(m["pid"]))
+            else:
+                stale = time.time() - old.stat().st_mtime > STALE_AFTER
+            if stale:
+                old.unlink()
+                removed.append(old)
+        except FileNotFoundError:  # its writer finished meanwhile
+            pass
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _umask() -> int:
@@ -60,8 +120,10 @@ def write_text(path: str | Path, text: str) -> None:
 
 def write_csv(df: pd.DataFrame, path: str | Path, *, float_format: str = "%.10g") -> None:
     """CSV with a fixed float format and line ending, so reruns are byte-identical."""
+    from .csvsafe import to_csv  # text a spreadsheet would run as a formula is made inert
+
     with atomic_path(path) as tmp:
-        df.to_csv(tmp, index=False, float_format=float_format, lineterminator="\n")
+        to_csv(df, tmp, float_format=float_format, lineterminator="\n")
 
 
 def file_format(path: str | Path, fmt: str | None = None) -> str:
@@ -235,10 +297,12 @@ def read_results(path, kind: str | None = None) -> pd.DataFrame:
     With ``kind``, the columns the report relies on exist even when the file is empty (every
     model failed), so an empty result gives an empty figure or table, not a crash.
     """
+    from .csvsafe import restore_frame  # the cells write_csv made safe for spreadsheets
+
     if kind is not None and kind not in RESULT_COLUMNS:  # a kind without its columns would
         raise ValueError(f"no result columns known for {kind!r}")  # fail only when empty
     try:
-        df = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        df = restore_frame(pd.read_csv(path, keep_default_na=False, na_values=[""]))
     except pd.errors.EmptyDataError:
         df = pd.DataFrame()
     for col in RESULT_COLUMNS.get(kind or "", []):

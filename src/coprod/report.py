@@ -599,7 +599,7 @@ def _model_items(config: dict, lab, grp: dict, n_groups: int, labels: dict) -> l
                      "respondent's two answers is taken into account.")
     for grid, spec in (m.get("predictions") or {}).items():
         items.append(f"Predictions <code>{esc(grid)}</code>: average predicted probabilities at " +
-                     "; ".join(f"{esc(word(v, None, labels))} = {', '.join(map(str, vals))}"
+                     "; ".join(f"{esc(word(v, None, labels))} = {esc(', '.join(map(str, vals)))}"
                                for v, vals in spec.items()) + ".")
     return items
 

@@ -97,13 +97,16 @@ def run_gather(*, fits, contrast, tables, outputs: dict):
     """Combine per-model tables in the config's order, so reruns are byte-identical."""
     import pandas as pd
 
+    from .csvsafe import restore_frame  # written again below: read back what was written
+
     for t in tables:
-        parts = [pd.read_csv(f, keep_default_na=False, na_values=[""]) for f in fits
-                 if f.endswith(f"/{t}.csv")]
+        parts = [restore_frame(pd.read_csv(f, keep_default_na=False, na_values=[""]))
+                 for f in fits if f.endswith(f"/{t}.csv")]
         parts = [p for p in parts if len(p)]
         combined = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
         write_csv(combined, outputs[t])
-    parts = [pd.read_csv(f, keep_default_na=False, na_values=[""]) for f in contrast]
+    parts = [restore_frame(pd.read_csv(f, keep_default_na=False, na_values=[""]))
+             for f in contrast]
     parts = [p for p in parts if len(p)]
     write_csv(pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(), outputs["contrast"])
 

@@ -1,6 +1,7 @@
 # Helpers shared by the rules: config validation, the codebook, and target lists.
 import os
 import sys
+import time
 from pathlib import Path
 
 from snakemake.utils import validate
@@ -13,6 +14,10 @@ from coprod.config import (
     spec_claims,
 )
 from coprod.designspec import design_settings
+from coprod.runlock import claim as claim_run
+from coprod.runlock import describe as describe_run
+from coprod.runlock import live_run
+from coprod.runlock import release as release_run
 from coprod.startup import check_project
 import coprod.sources
 
@@ -33,6 +38,26 @@ CODEBOOK = PROJECT["codebook"]
 RESULTS = os.path.normpath(
     str(config["results"])
 )  # "results/nhanes/" -> "results/nhanes"
+# A run records itself in the results folder (coprod.runlock): `--unlock` while a run is
+# still working, or a second run past Snakemake's lock, would make the same files twice.
+if workflow.is_main_process and "--unlock" in sys.argv and live_run(RESULTS):
+    sys.exit(f"coprod error: not unlocking: {describe_run(live_run(RESULTS), RESULTS)}")
+
+
+onstart:
+    if live_run(RESULTS):
+        sys.exit(f"coprod error: {describe_run(live_run(RESULTS), RESULTS)}")
+    claim_run(RESULTS, started=time.strftime("%Y-%m-%d %H:%M:%S %Z"))
+
+
+onsuccess:
+    release_run(RESULTS)
+
+
+onerror:
+    release_run(RESULTS)
+
+
 # logs of the bundled run stay in logs/; another results folder keeps its own logs inside it
 LOGS = "logs" if RESULTS == "results" else f"{RESULTS}/logs"
 
