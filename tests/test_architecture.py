@@ -2,7 +2,8 @@
 imports inside functions too (they hide cycles from the interpreter, not from the reader).
 
 Layers, lowest first; a module may import only from its own layer or below:
-  base        errors, dist, designspec, formula, simulate, sources, runner, wording, names
+  base        errors, dist, designspec, formula, simulate, sources, runner, wording, names,
+              yamlfile (the one YAML reader), paths (names that become paths)
   data        io, codebook, config, clean
   design      design, calibrate, replicate, designconfig, variance
   estimation  families, modelframe, survey, ordinal, termtests, margins, contrast, impute,
@@ -21,6 +22,7 @@ import pytest
 SRC = Path(__file__).resolve().parent.parent / "src" / "coprod"
 LAYERS = [
     {"errors", "dist", "designspec", "formula", "simulate", "sources", "runner", "wording",
+     "yamlfile", "paths",
      "names", "__init__"},
     {"io", "codebook", "config", "clean"},
     {"design", "calibrate", "replicate", "designconfig", "variance"},

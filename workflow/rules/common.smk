@@ -13,6 +13,7 @@ from coprod.config import (
     spec_claims,
 )
 from coprod.designspec import design_settings
+from coprod.paths import outside
 from coprod.startup import check_project
 import coprod.sources
 
@@ -25,6 +26,7 @@ try:
         validate=lambda c: validate(
             c, schema="../schemas/config.schema.yaml", set_default=True
         ),
+        configfiles=workflow.configfiles,
     )
 except CoprodError as exc:
     sys.exit(f"coprod error: {exc}")
@@ -44,6 +46,23 @@ def res(path):
 
 def logpath(path):
     return f"{LOGS}/{path}"
+
+
+def check_outputs_under_results(rules):
+    """Every output, log and benchmark of every rule lies under the results folder (the logs
+    of the bundled run: under logs/); the names in them were checked at start-up
+    (coprod.paths), this is the last word on the paths themselves."""
+    paths = [
+        str(f)
+        for r in rules
+        for f in [*r.output, *r.log, *([r.benchmark] if r.benchmark else [])]
+    ]
+    bad = outside(paths, [RESULTS, LOGS])
+    if bad:
+        sys.exit(
+            f"coprod error: {bad[0]}: outside the results folder '{RESULTS}'"
+            + (f" (and {len(bad) - 1} more)" if len(bad) > 1 else "")
+        )
 
 
 ENV = "../../environment.yml"
