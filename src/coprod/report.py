@@ -28,6 +28,7 @@ from .config import binary_outcomes, outcome_families, slug
 from .designspec import weighted as is_weighted
 from .errors import ConfigError
 from .io import table_meta
+from .paths import name_error
 from .wording import (  # noqa: F401 (POOLED, default_table_title re-exported)
     POOLED,
     SYNTHETIC_NOTICE,
@@ -206,8 +207,9 @@ def _table_specs(r: dict, config: dict, group_label: str, compare: list, errs: l
     out = {}
     for name, t in (r["tables"].get("models") or {}).items():
         key = f"report.tables.models.{name}"
-        if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
-            errs.append(f"{key}: a table name may use letters, digits, _ and - only")
+        bad = name_error(name, key, "results/tables/models_<name>.csv")  # coprod.paths
+        if bad:
+            errs.append(bad)
         value = t.get("samples", [POOLED])
         if default and value != "groups":
             value = [s for s in value if str(s) in samples]

@@ -118,8 +118,10 @@ def regular_file(path: str | Path, error=ConfigError) -> int:
     return os.stat(path).st_size
 
 
-def read_text(path: str | Path, max_bytes: int = MAX_BYTES) -> str:
-    """A regular file's text, UTF-8, at most ``max_bytes``; one line naming the file else."""
+def read_text(path: str | Path, max_bytes: int | None = None) -> str:
+    """A regular file's text, UTF-8, at most ``max_bytes`` (:data:`MAX_BYTES`); one line naming
+    the file else."""
+    max_bytes = MAX_BYTES if max_bytes is None else max_bytes
     size = regular_file(path)
     if size > max_bytes:
         raise ConfigError(f"{path}: {size:,} bytes, more than the {max_bytes:,} a YAML file "
