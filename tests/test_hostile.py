@@ -270,3 +270,16 @@ def test_a_bad_byte_in_any_row_gets_the_encoding_hint(tmp_path):
 def test_a_long_value_is_cut_in_a_message():
     assert clip("x" * 1_000_000) == "x" * 80 + "... (1,000,000 characters)"
     assert clip("short") == "short"
+
+
+def test_claims_of_the_specification_curve_need_distinct_file_names():
+    from coprod.startup import claim_name_errors
+
+    config = _config()
+    claims = [{"id": "age individual"}, {"id": "age-individual"}, {"id": "é" * 300},
+              {"id": "x" * 300, "compared_with": "y"}]  # a comparison draws no figure
+    errs = claim_name_errors(config, claims, "config/findings.yaml")
+    assert errs[0] == ("config/findings.yaml: claims 'age individual' and 'age-individual' would "
+                       "share the file figures/spec_age_individual.png; give one another id")
+    assert len(errs) == 2 and "cannot name a file" in errs[1]
+    assert claim_name_errors(_config(), [{"id": "a"}, {"id": "b"}], "f") == []

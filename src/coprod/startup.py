@@ -20,9 +20,10 @@ from .config import (
     effective_scales,
     outcome_families,
     sample_slugs,
+    slug,
     specification_notes,
 )
-from .errors import ConfigError
+from .errors import ConfigError, clip
 from .names import group_label
 from .paths import name_error, results_error
 from .yamlfile import load_yaml
@@ -71,7 +72,11 @@ def check_project(config: dict, validate=None, configfiles=()) -> dict:
     levels = column_levels(codebook, column)
     report = report_settings(config, levels)
     if report["findings"]:  # claims the models cannot answer stop here
-        check_claims(load_claims(report["findings"]), outcomes=binary_outcomes(config["models"]),
+        claims = load_claims(report["findings"])
+        bad_names = claim_name_errors(config, claims["claims"], report["findings"])
+        if bad_names:
+            raise ConfigError("\n".join(bad_names))
+        check_claims(claims, outcomes=binary_outcomes(config["models"]),
                      covariates=config["models"]["covariates"], samples=list(samples.values()),
                      contrast=config["models"].get("contrast"), levels=levels, group=column)
     scales, notes = effective_scales(config["models"])
@@ -100,8 +105,6 @@ def check_config_file(path) -> dict:
 def path_name_errors(config: dict) -> list[str]:
     """Every name of the config that becomes part of a result's path, against the one rule of
     coprod.paths (samples go into paths as slugs, so only their length can fail)."""
-    from .config import outcome_families
-
     m = config["models"]
     errs = [name_error(o, "config: models.outcomes", "results/models/fits/<outcome>/")
             for o in outcome_families(m["outcomes"])]
@@ -110,6 +113,27 @@ def path_name_errors(config: dict) -> list[str]:
              for g in m.get("predictions") or {}]
     errs += [name_error(slug, "config: models.samples", f"the results' name for '{name}'")
              for slug, name in sample_slugs(m["samples"]).items()]
+    return [e for e in errs if e]
+
+
+def claim_name_errors(config: dict, claims: list, where) -> list[str]:
+    """The specification curve draws a figure per claim, named by a slug of its id
+    (figures/spec_<slug>.png): each must be a file name, and no two claims may share one (the
+    second would silently replace the first)."""
+    if not {k for k in config.get("specifications") or {} if k not in ("imputations", "chunks")}:
+        return []
+    errs: list[str | None] = []
+    seen: dict[str, str] = {}
+    for c in claims:
+        if not isinstance(c, dict) or "id" not in c or c.get("compared_with"):
+            continue
+        cid, s = str(c["id"]), slug(str(c["id"]))
+        if s in seen:
+            errs.append(f"{where}: claims '{clip(seen[s])}' and '{clip(cid)}' would share the "
+                        f"file figures/spec_{clip(s)}.png; give one another id")
+        seen[s] = cid
+        errs.append(name_error(s, f"{where}: claim '{clip(cid)}'",
+                               "results/figures/spec_<id>.png"))
     return [e for e in errs if e]
 
 

@@ -70,8 +70,10 @@ class TextLoader(_NoDuplicateKeys, yaml.SafeLoader):
     labels such as yes, no, on, off, y, n stay text (YAML 1.1 would make them true/false)."""
 
 
-class _FastTextLoader(_NoDuplicateKeys,  # type: ignore[misc]
-                      getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+_LIBYAML = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _FastTextLoader(_NoDuplicateKeys, _LIBYAML):  # type: ignore[misc,valid-type]
     """:class:`TextLoader`'s reading by libyaml (when PyYAML has it), several times faster.
     libyaml's error messages are terser, so a file it refuses is read again by
     :class:`TextLoader` for the message; and it accepts tabs as separators and reads a bare
