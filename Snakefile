@@ -5,7 +5,7 @@ import sys
 
 from snakemake.utils import min_version
 
-from coprod.errors import CoprodError
+from coprod.errors import CoprodError, console
 from coprod.startup import check_config_file
 
 min_version("9.0")
@@ -20,7 +20,7 @@ if not workflow.overwrite_configfiles:
     try:
         check_config_file("config/config.yaml")
     except CoprodError as exc:
-        sys.exit(f"coprod error: {exc}")
+        sys.exit(f"coprod error: {console(exc)}")
 
     configfile: "config/config.yaml"
 

@@ -15,7 +15,7 @@ from catalogue import ALIAS_BOMB, ESCAPE
 from conftest import copy_project, snakemake
 
 from coprod import yamlfile
-from coprod.errors import ConfigError, DataError, clip
+from coprod.errors import ConfigError, DataError, clip, console
 from coprod.paths import name_error, outside, results_error
 from coprod.yamlfile import MAX_ALIAS_VALUES, MAX_DEPTH, load_yaml
 
@@ -270,6 +270,9 @@ def test_a_bad_byte_in_any_row_gets_the_encoding_hint(tmp_path):
 def test_a_long_value_is_cut_in_a_message():
     assert clip("x" * 1_000_000) == "x" * 80 + "... (1,000,000 characters)"
     assert clip("short") == "short"
+    # and whatever no message cut, the console's lines are (coprod.runner, the Snakefile)
+    shown = console(ConfigError("a\nb: '" + "x" * 1_000_000 + "'"))
+    assert shown.splitlines()[0] == "a" and len(shown.splitlines()[1]) < 1100
 
 
 def test_claims_of_the_specification_curve_need_distinct_file_names():

@@ -30,3 +30,9 @@ def clip(value, limit: int = 80) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}... ({len(text):,} characters)"
+
+
+def console(exc, limit: int = 1000) -> str:
+    """An error's message as the console shows it: each line at most ``limit`` characters (a
+    name or value nobody cut still cannot flood the terminal; the log keeps it whole)."""
+    return "\n".join(clip(line, limit) for line in str(exc).splitlines())

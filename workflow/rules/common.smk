@@ -5,7 +5,7 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
-from coprod.errors import CoprodError
+from coprod.errors import CoprodError, console
 from coprod.config import (
     imputation_auxiliary,
     imputation_chains,
@@ -29,7 +29,7 @@ try:
         configfiles=workflow.configfiles,
     )
 except CoprodError as exc:
-    sys.exit(f"coprod error: {exc}")
+    sys.exit(f"coprod error: {console(exc)}")
 CODEBOOK = PROJECT["codebook"]
 
 RESULTS = os.path.normpath(
