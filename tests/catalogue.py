@@ -554,6 +554,10 @@ CASES: list[Case] = [
          f"report.tables.models.{ESCAPE}: '{ESCAPE}' cannot name a file",
          config(lambda c: c["report"]["tables"].setdefault("models", {}).update(
              {ESCAPE: {"samples": ["pooled"]}}))),
+    Case("calibration-totals-is-a-folder", "config", "design.calibration.totals names a folder",
+         "design.calibration.totals: config: is a folder, not a file",
+         config(lambda c: c["design"].update(calibration={
+             "method": "rake", "variables": ["gender"], "totals": "config"}))),
     Case("results-empty", "config", "results: \"\" (the outputs among the project's files)",
          "config: results: is empty", config(lambda c: c.update(results=""))),
     Case("results-dot", "config", "results: . (the project folder)",
