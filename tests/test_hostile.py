@@ -70,6 +70,7 @@ def test_aliases_that_repeat_a_little_are_read(tmp_path):
 
 
 @pytest.mark.parametrize("text", ["x: " + "[" * 100_000 + "]" * 100_000 + "\n",
+                                  "t: !!str 1\nx: " + "[" * 100_000 + "]" * 100_000 + "\n",
                                   "x: " + "{a: " * 5_000 + "1" + "}" * 5_000 + "\n",
                                   "".join(f"{' ' * i}k{i}:\n" for i in range(200)) + "  " * 200
                                   + "v\n"])

@@ -148,7 +148,7 @@ def check_shape(text: str, path, loader=None) -> None:
     """Refuse nesting deeper than :data:`MAX_DEPTH` and aliases that repeat more than
     :data:`MAX_ALIAS_VALUES` values, from the parser's events alone: nothing is built, so a
     bomb costs what its text costs. Raises YAMLError for text that does not parse."""
-    ld = (loader or _reader(text))(text)
+    ld = (loader or _FastTextLoader)(text)
     try:
         open_: list[list] = [[None, 0]]  # per open collection: its anchor, its values so far
         sizes: dict = {}  # anchor -> values it stands for
@@ -187,7 +187,17 @@ def _reader(text: str):
 
 
 def _parse(text: str, path, loader):
-    check_shape(text, path, loader)
+    # the shape by libyaml whatever parser reads the values: the nesting and the aliases are
+    # the same to both, and PyYAML's own scanner needs seconds for a 100,000-deep [[[...]]]
+    try:
+        check_shape(text, path, _FastTextLoader)
+    except yaml.YAMLError as exc:  # libyaml refuses it: PyYAML's parser says why (or reads it)
+        if "maximum nesting depth" in str(exc):  # libyaml's own limit, met while scanning ahead
+            mark = getattr(exc, "problem_mark", None)
+            line = f" (line {mark.line + 1})" if mark is not None else ""
+            raise ConfigError(f"{path}: nested more than {MAX_DEPTH} levels deep{line}; is it "
+                              "the right file?") from None
+        check_shape(text, path, TextLoader)
     try:
         return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     except DuplicateKey as dup:
