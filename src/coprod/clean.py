@@ -20,7 +20,7 @@ from .codebook import (
     norm_code,
     outcome_kind,
 )
-from .errors import ConfigError, DataError
+from .errors import ConfigError, DataError, clip
 from .io import read_raw
 from .wording import GROUP
 
@@ -112,7 +112,7 @@ def _numeric(s: pd.Series, file, column) -> pd.Series:
     out = pd.to_numeric(s, errors="coerce")
     bad = s[out.isna() & s.notna()]
     if len(bad):
-        examples = ", ".join(repr(v) for v in pd.unique(bad)[:3])
+        examples = ", ".join(clip(repr(v)) for v in pd.unique(bad)[:3])  # a 1 MB cell: cut
         hint = ""
         if bad.astype(str).str.fullmatch(r"-?\d*,\d+").all():
             hint = ("; these look like decimal commas: set `decimal: ','` for this group in the "
@@ -159,7 +159,7 @@ def _to_category(codes, spec, group, file, log):
     present = codes.dropna()
     unknown = present[~present.isin(list(spec.codes))]
     if len(unknown):
-        vals = ", ".join(_fmt(v) for v in sorted(pd.unique(unknown), key=str)[:5])
+        vals = ", ".join(clip(_fmt(v)) for v in sorted(pd.unique(unknown), key=str)[:5])
         raise DataError(
             f"{file}: column '{spec.raw}' ({spec.name}) has code(s) {vals} that the codebook does "
             f"not define (codes: {', '.join(_fmt(c) for c in spec.codes)}; missing codes: "

@@ -21,6 +21,7 @@ from .codebook import (
 from .designspec import key_errors
 from .errors import ConfigError
 from .names import GROUP, POOLED
+from .yamlfile import file_problem
 
 SCHEMA = files("coprod") / "schemas" / "config.schema.yaml"  # package data (see codebook.py)
 
@@ -345,8 +346,8 @@ def check_config(config: dict, cb: dict) -> None:
         elif cols[var] is None:
             errs.append(f"config: design.calibration.variables: '{var}' is numeric; calibrate "
                         "to the levels of a category (derive one in the codebook)")
-    if cal.get("totals") and not Path(cal["totals"]).is_file():
-        errs.append(f"config: design.calibration.totals: {cal['totals']}: file not found")
+    if cal.get("totals") and (problem := file_problem(cal["totals"])):  # a folder, a device
+        errs.append(f"config: design.calibration.totals: {cal['totals']}: {problem}")
     elif cal.get("totals"):
         errs += _totals_errors(cal, cols)
     errs += [f"config: {e}" for e in key_errors(d)]

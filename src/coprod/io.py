@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import DataError
+from .yamlfile import regular_file
 
 FORMATS = {".sav": "sav", ".zsav": "sav", ".csv": "csv", ".tsv": "tsv", ".txt": "tsv",
            ".dta": "dta", ".parquet": "parquet", ".pq": "parquet"}
@@ -147,8 +148,7 @@ def read_raw(path: str | Path, fmt: str | None = None, *, delimiter: str | None 
     file, decides what is missing (vendors declare them inconsistently between countries).
     """
     path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: file not found")
+    regular_file(path, DataError)  # not there, a folder, a device (/dev/zero): said as such
     fmt = file_format(path, fmt)
     meta: dict = {"column_labels": {}, "value_labels": {}}
     try:
@@ -188,10 +188,8 @@ def _read_text_table(path: Path, fmt: str, delimiter: str | None, encoding: str,
     try:
         with open(path, encoding=encoding, newline="") as fh:
             header = next(csv.reader(fh, delimiter=sep), None)
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not readable as {encoding} text (byte {exc.start}); set "
-                        "`encoding:` for this group in the codebook, for example latin-1"
-                        ) from None
+    except UnicodeDecodeError:
+        raise _decode_error(path, encoding) from None
     if header is None:
         raise DataError(f"{path}: the file is empty")
     if len(header) == 1:
@@ -204,9 +202,30 @@ def _read_text_table(path: Path, fmt: str, delimiter: str | None, encoding: str,
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise DataError(f"{path}: duplicated column name(s): {', '.join(map(repr, dupes))}")
-    df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""],
-                     encoding=encoding)
+    try:
+        df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""],
+                         encoding=encoding)
+    except UnicodeDecodeError:  # a byte in a data row, not only in the header
+        raise _decode_error(path, encoding) from None
     return _numeric_where_possible(df, decimal)
+
+
+def _decode_error(path: Path, encoding: str) -> DataError:
+    """The first line of ``path`` that is not ``encoding`` text, with the `encoding:` hint
+    (the decoder's own position counts from the block it was given, not the file)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with open(path, "rb") as fh:
+        for n, line in enumerate(fh, 1):
+            try:
+                decoder.decode(line)
+            except UnicodeDecodeError as exc:
+                return DataError(f"{path}: not readable as {encoding} text (line {n}, byte "
+                                 f"0x{exc.object[exc.start]:02x}); set `encoding:` for this group "
+                                 "in the codebook, for example latin-1")
+    return DataError(f"{path}: not readable as {encoding} text; set `encoding:` for this group "
+                     "in the codebook, for example latin-1")
 
 
 def _numeric_where_possible(df: pd.DataFrame, decimal: str = ".") -> pd.DataFrame:

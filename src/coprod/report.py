@@ -30,6 +30,7 @@ from .errors import ConfigError
 from .io import table_meta
 from .page import Fold, answer_section, build_report, esc, files_line, tables_section
 from .page import ul as _ul
+from .paths import name_error
 from .wording import (  # noqa: F401 (POOLED, default_table_title re-exported)
     POOLED,
     SYNTHETIC_NOTICE,
@@ -209,8 +210,9 @@ def _table_specs(r: dict, config: dict, group_label: str, compare: list, errs: l
     out = {}
     for name, t in (r["tables"].get("models") or {}).items():
         key = f"report.tables.models.{name}"
-        if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
-            errs.append(f"{key}: a table name may use letters, digits, _ and - only")
+        bad = name_error(name, key, "results/tables/models_<name>.csv")  # coprod.paths
+        if bad:
+            errs.append(bad)
         value = t.get("samples", [POOLED])
         if default and value != "groups":
             value = [s for s in value if str(s) in samples]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
-from coprod.errors import CoprodError
+from coprod.errors import CoprodError, console
 from coprod.config import (
     imputation_auxiliary,
     imputation_chains,
@@ -18,6 +18,7 @@ from coprod.runlock import claim as claim_run
 from coprod.runlock import describe as describe_run
 from coprod.runlock import live_run
 from coprod.runlock import release as release_run
+from coprod.paths import outside
 from coprod.startup import check_project
 import coprod.sources
 
@@ -30,9 +31,10 @@ try:
         validate=lambda c: validate(
             c, schema="../schemas/config.schema.yaml", set_default=True
         ),
+        configfiles=workflow.configfiles,
     )
 except CoprodError as exc:
-    sys.exit(f"coprod error: {exc}")
+    sys.exit(f"coprod error: {console(exc)}")
 CODEBOOK = PROJECT["codebook"]
 
 RESULTS = os.path.normpath(
@@ -69,6 +71,23 @@ def res(path):
 
 def logpath(path):
     return f"{LOGS}/{path}"
+
+
+def check_outputs_under_results(rules):
+    """Every output, log and benchmark of every rule lies under the results folder (the logs
+    of the bundled run: under logs/); the names in them were checked at start-up
+    (coprod.paths), this is the last word on the paths themselves."""
+    paths = [
+        str(f)
+        for r in rules
+        for f in [*r.output, *r.log, *([r.benchmark] if r.benchmark else [])]
+    ]
+    bad = outside(paths, [RESULTS, LOGS])
+    if bad:
+        sys.exit(
+            f"coprod error: {bad[0]}: outside the results folder '{RESULTS}'"
+            + (f" (and {len(bad) - 1} more)" if len(bad) > 1 else "")
+        )
 
 
 ENV = "../../environment.yml"
