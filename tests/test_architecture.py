@@ -2,7 +2,8 @@
 imports inside functions too (they hide cycles from the interpreter, not from the reader).
 
 Layers, lowest first; a module may import only from its own layer or below:
-  base        errors, dist, designspec, formula, simulate, sources, runner, wording, names
+  base        errors, dist, designspec, formula, simulate, sources, runner, wording, names,
+              estimable
   data        io, codebook, config, clean
   design      design, calibrate, replicate, designconfig, variance
   estimation  families, modelframe, survey, ordinal, termtests, margins, contrast, impute,
@@ -21,7 +22,7 @@ import pytest
 SRC = Path(__file__).resolve().parent.parent / "src" / "coprod"
 LAYERS = [
     {"errors", "dist", "designspec", "formula", "simulate", "sources", "runner", "wording",
-     "names", "__init__"},
+     "names", "estimable", "__init__"},
     {"io", "codebook", "config", "clean"},
     {"design", "calibrate", "replicate", "designconfig", "variance"},
     {"families", "modelframe", "survey", "ordinal", "termtests", "margins", "contrast",
