@@ -354,3 +354,23 @@ def test_an_equivalence_curve_draws_the_bounds_and_the_interval_the_rule_judges(
     legend = [t.get_text() for t in top.get_legend().get_texts()]
     assert "equivalence bounds 0.8 to 1.25" in legend
     plt.close(fig)
+
+
+def test_the_cut_of_the_scale_section_gives_the_specifications_per_cut():
+    """The reader's question (issue 25): the claims section said "The verdict holds under every
+    model" while at the other cut every fit of the specification curve was separated. The
+    same counts, per cut, now stand beside it."""
+    from coprod.robustness import claim_sentences
+
+    specs = SPECS.assign(threshold=["often"] * 4 + ["sometimes"] * 3 + ["often"] * 2)
+    checked = with_specifications(pd.DataFrame({"id": ["a"]}), specs)
+    assert checked.loc[0, "spec_by_threshold"] == (
+        "often: supported in 2 of 4 estimable (0 not estimable), contradicted in 1; "
+        "sometimes: supported in 1 of 1 estimable (2 not estimable), contradicted in 0")
+    row = _robust_row().assign(spec_by_threshold=checked.loc[0, "spec_by_threshold"])
+    [s] = claim_sentences(row)
+    assert "by where the scale is cut: often: supported in 2 of 4 estimable" in s
+    assert "sometimes: supported in 1 of 1 estimable (2 not estimable)" in s
+    # one cut only: no per-cut column
+    assert "spec_by_threshold" not in with_specifications(pd.DataFrame({"id": ["a"]}),
+                                                          SPECS).columns

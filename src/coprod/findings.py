@@ -589,16 +589,25 @@ def with_imputed(checked: pd.DataFrame, claims: list[dict], coefs_mi: pd.DataFra
 def with_specifications(checked: pd.DataFrame, specs: pd.DataFrame) -> pd.DataFrame:
     """Beside each claim's verdict, its specifications counted by
     :func:`coprod.estimable.spec_counts` (columns ``SPEC_COUNTS``; empty for a claim without
-    specifications)."""
-    from .estimable import SPEC_COUNTS, spec_counts
+    specifications); when the specifications cut the scale in several places, the same count
+    per cut (``spec_by_threshold``, words: the "cut of the scale" section says it)."""
+    from .estimable import SPEC_COUNTS, count_phrase, spec_counts
 
     out = checked.copy()
     for k in SPEC_COUNTS:
         out[k] = np.nan
+    cuts = bool(len(specs)) and "threshold" in specs \
+        and specs["threshold"].astype(str).nunique() > 1
+    if cuts:
+        out["spec_by_threshold"] = ""
     for i, cid in zip(out.index, out["id"]):
-        v = specs[specs["claim"] == cid]["verdict"] if len(specs) else pd.Series(dtype=str)
-        if len(v):
-            out.loc[i, list(SPEC_COUNTS)] = spec_counts(v)
+        mine = specs[specs["claim"] == cid] if len(specs) else pd.DataFrame({"verdict": []})
+        if len(mine):
+            out.loc[i, list(SPEC_COUNTS)] = spec_counts(mine["verdict"])
+        if cuts and len(mine):
+            out.loc[i, "spec_by_threshold"] = "; ".join(
+                f"{t}: {count_phrase(*spec_counts(g['verdict'])[1:])}"
+                for t, g in mine.groupby(mine["threshold"].astype(str), sort=False))
     return out
 
 

@@ -109,8 +109,11 @@ def claim_sentences(checked: pd.DataFrame, *, words: dict | None = None,
                 verdicts.append(v)
         if len(verdicts) == 1:
             continue
+        cuts = r.get("spec_by_threshold")  # the specification curve, one count per cut
+        cuts = (" Across the specifications, by where the scale is cut: "
+                f"{_esc(cuts)}.") if isinstance(cuts, str) and cuts else ""
         out.append(f"<strong>{_esc(r['claim'])}</strong> {_esc('; '.join(parts))}. "
-                   f"{agreement(verdicts)}")
+                   f"{agreement(verdicts)}{cuts}")
     return out
 
 
