@@ -460,6 +460,7 @@ def spec_curve_figure(specs: pd.DataFrame, *, claim: str, ratio: str = "Odds rat
     x at the foot of the panel: coprod.estimable), and the choices each one made (bottom: a
     dot per choice). A claim of no relation with equivalence bounds shows the bounds (a band)
     and the (1 - 2 alpha) interval the equivalence test judges, the (1 - alpha) one thin."""
+    from matplotlib.artist import Artist
     from matplotlib.lines import Line2D
 
     from .estimable import SPEC_COUNTS, count_phrase, spec_counts
@@ -526,7 +527,7 @@ def spec_curve_figure(specs: pd.DataFrame, *, claim: str, ratio: str = "Odds rat
     names = {"supported": "supported (or equivalent)", "contradicted":
              "contradicted (or different)", "inconclusive": "inconclusive",
              "not estimated": "not estimable"}
-    handles = [Line2D([], [], marker=VERDICT_MARKERS[v], ls="", color=GREY if c is None else
+    handles: list[Artist] = [Line2D([], [], marker=VERDICT_MARKERS[v], ls="", color=GREY if c is None else
                       s["palette"][c], label=names[v]) for v, c in
                (("supported", 2), ("contradicted", 1), ("inconclusive", None),
                 ("not estimated", None))]
