@@ -374,3 +374,24 @@ def test_the_cut_of_the_scale_section_gives_the_specifications_per_cut():
     # one cut only: no per-cut column
     assert "spec_by_threshold" not in with_specifications(pd.DataFrame({"id": ["a"]}),
                                                           SPECS).columns
+
+
+def test_a_separated_contrast_judges_no_comparison():
+    claims = check_claims({"claims": [
+        {"id": "cmp", "claim": "More for collective", "covariate": "self_efficacy",
+         "outcome": "collective_any", "compared_with": "individual_any",
+         "expected": "positive", "source": "s"}], "sources": {"s": "S."}},
+        outcomes=D.OUTCOMES, covariates=D.COVARIATES, samples=D.SAMPLES,
+        contrast=D.OUTCOMES, levels=D.LEVELS)
+    con = D.contrast()
+    ok = check_findings(claims, D.coefficients(), D.fit(), con,
+                        contrast_outcomes=D.OUTCOMES).set_index("id")
+    assert ok.loc["cmp", "verdict"] == "supported"
+    pooled = con["sample"] == "pooled"
+    con.loc[pooled, ["status", "message"]] = [
+        "flagged", "separation: individual_any: (quasi-)complete separation"]
+    out = check_findings(claims, D.coefficients(), D.fit(), con,
+                         contrast_outcomes=D.OUTCOMES).set_index("id")
+    assert out.loc["cmp", "verdict"] == "not estimated"
+    assert out.loc["cmp", "note"] == \
+        "contrast separation: individual_any: (quasi-)complete separation"

@@ -8,6 +8,7 @@ import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -128,6 +129,11 @@ def test_no_separated_specification_is_judged(pipeline):
         assert check.loc[cid, "spec_not_estimable"] == len(rows) - len(judged)
         assert check.loc[cid, "spec_contradicted"] == \
             judged["verdict"].isin(["contradicted", "different"]).sum()
+    # the claim of no relation carries the interval its test judges: equivalent iff inside
+    none = specs[specs["claim"] == "gender_collective"]
+    inside = (np.exp(none["equivalence_low"].astype(float)) > none["bound_low"].astype(float)) \
+        & (np.exp(none["equivalence_high"].astype(float)) < none["bound_high"].astype(float))
+    assert ((none["verdict"] == "equivalent") == inside).all() and inside.any()
 
 
 def test_second_run_does_nothing(pipeline):
