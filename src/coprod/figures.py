@@ -527,10 +527,11 @@ def spec_curve_figure(specs: pd.DataFrame, *, claim: str, ratio: str = "Odds rat
     names = {"supported": "supported (or equivalent)", "contradicted":
              "contradicted (or different)", "inconclusive": "inconclusive",
              "not estimated": "not estimable"}
-    handles: list[Artist] = [Line2D([], [], marker=VERDICT_MARKERS[v], ls="", color=GREY if c is None else
-                      s["palette"][c], label=names[v]) for v, c in
-               (("supported", 2), ("contradicted", 1), ("inconclusive", None),
-                ("not estimated", None))]
+    handles: list[Artist] = [
+        Line2D([], [], marker=VERDICT_MARKERS[v], ls="", label=names[v],
+               color=GREY if c is None else s["palette"][c])
+        for v, c in (("supported", 2), ("contradicted", 1), ("inconclusive", None),
+                     ("not estimated", None))]
     if equiv:
         from matplotlib.patches import Patch
 
