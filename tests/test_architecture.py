@@ -3,7 +3,8 @@ imports inside functions too (they hide cycles from the interpreter, not from th
 
 Layers, lowest first; a module may import only from its own layer or below:
   base        errors, dist, designspec, formula, simulate, sources, runner, wording, names,
-              csvsafe, runlock, yamlfile (the one YAML reader), paths (names that become paths)
+              csvsafe, runlock, yamlfile (the one YAML reader), paths (names that become paths),
+              estimable
   data        io, codebook, config, clean
   design      design, calibrate, replicate, designconfig, variance
   estimation  families, modelframe, survey, ordinal, termtests, margins, contrast, impute,
@@ -23,7 +24,7 @@ import pytest
 SRC = Path(__file__).resolve().parent.parent / "src" / "coprod"
 LAYERS = [
     {"errors", "dist", "designspec", "formula", "simulate", "sources", "runner", "wording",
-     "names", "csvsafe", "runlock", "yamlfile", "paths", "__init__"},
+     "names", "csvsafe", "runlock", "yamlfile", "paths", "estimable", "__init__"},
     {"io", "codebook", "config", "clean"},
     {"design", "calibrate", "replicate", "designconfig", "variance"},
     {"families", "modelframe", "survey", "ordinal", "termtests", "margins", "contrast",

@@ -10,6 +10,7 @@ import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -109,6 +110,32 @@ def test_findings_check_on_bundled_data(pipeline):
     # under the ordinal and count models too
     assert set(check["verdict_ordinal"].dropna()) <= {"supported", "equivalent", "not applicable"}
     assert set(check["verdict_count"].dropna()) <= {"supported", "equivalent", "not applicable"}
+
+
+def test_no_separated_specification_is_judged(pipeline):
+    """Issue 25: at the "sometimes" cut the individual models are separated (1 respondent in
+    the rarer class), complete cases and imputed alike; such a fit judges no claim, and the
+    findings check counts it as not estimable."""
+    specs = pd.read_csv(pipeline / "results" / "models" / "specifications.csv",
+                        keep_default_na=False)
+    separated = specs["note"].str.contains("separation")
+    assert separated.sum() >= 2 and set(specs.loc[separated, "missing"]) == \
+        {"complete_case", "imputed"}  # the check below is not vacuous, for either kind
+    assert set(specs.loc[separated, "verdict"]) == {"not estimated"}
+    assert (specs.loc[specs["verdict"] == "not estimated", "note"] != "").all()  # says why
+    check = pd.read_csv(pipeline / "results" / "tables" / "findings_check.csv").set_index("id")
+    for cid, rows in specs.groupby("claim"):
+        judged = rows[rows["verdict"] != "not estimated"]
+        assert check.loc[cid, "spec_total"] == len(rows)
+        assert check.loc[cid, "spec_estimable"] == len(judged)
+        assert check.loc[cid, "spec_not_estimable"] == len(rows) - len(judged)
+        assert check.loc[cid, "spec_contradicted"] == \
+            judged["verdict"].isin(["contradicted", "different"]).sum()
+    # the claim of no relation carries the interval its test judges: equivalent iff inside
+    none = specs[specs["claim"] == "gender_collective"]
+    inside = (np.exp(none["equivalence_low"].astype(float)) > none["bound_low"].astype(float)) \
+        & (np.exp(none["equivalence_high"].astype(float)) < none["bound_high"].astype(float))
+    assert ((none["verdict"] == "equivalent") == inside).all() and inside.any()
 
 
 def test_second_run_does_nothing(pipeline):

@@ -946,18 +946,23 @@ def _spec_html(figures, checked, files_of=lambda p: []) -> str:
     """The section "How many analyses support each claim?" (only with specifications)."""
     if not figures:
         return ""
+    from .estimable import NOT_ESTIMABLE_RULE, SPEC_COUNTS, count_phrase
+
     items = []
     if checked is not None and "spec_total" in checked.columns:
         for _, r in checked.iterrows():
             if pd.notna(r.get("spec_total")) and r.get("spec_total"):
-                n, k = int(r["spec_total"]), int(r["spec_supported"])
-                c = int(r["spec_contradicted"])
-                items.append(f"<li><strong>{esc(r['claim'])}</strong> supported in {k} of {n} "
-                             f"specifications, contradicted in {c} ({c / n:.0%}).</li>")
+                said = count_phrase(*(int(r[k]) for k in SPEC_COUNTS[1:]),
+                                    noun="specifications")
+                items.append(f"<li><strong>{esc(r['claim'])}</strong> {esc(said)}.</li>")
     figs = "\n".join(figure_html(Path(p).stem, Path(p).read_bytes(),
-                                 "The claim's estimate in every specification, sorted, with "
-                                 "its interval (green: supported, orange: contradicted, grey: "
-                                 "inconclusive); below, the choices each one made.",
+                                 "The claim's estimate in every estimable specification, "
+                                 "sorted, with its interval (green circle: supported, orange "
+                                 "square: contradicted, grey diamond: inconclusive), then the "
+                                 "specifications that are not estimable (grey x at the foot); "
+                                 "for a claim of no relation, the equivalence bounds (band) "
+                                 "and the interval the equivalence test judges; below, the "
+                                 "choices each one made.",
                                  files_of(p))
                      for p in figures)
     return "\n".join([
@@ -966,7 +971,8 @@ def _spec_html(figures, checked, files_of=lambda p: []) -> str:
         "which controls, complete cases or imputed data, group effects or not, a 0/1 or an "
         "ordinal model. Each claim is estimated under every combination of the choices in the "
         "config (specifications) and judged by the same rule. A claim that holds under most "
-        "specifications is a finding; one that holds under a few is not.</p>",
+        "specifications is a finding; one that holds under a few is not. "
+        + esc(NOT_ESTIMABLE_RULE) + "</p>",
         f"<ul>{''.join(items)}</ul>" if items else "", figs, "</section>"])
 
 
