@@ -545,7 +545,7 @@ CASES: list[Case] = [
          "/dev/zero: is not a regular file (a device, pipe or socket)",
          codebook(lambda cb: cb["groups"]["UK"].update(file="/dev/zero", format="csv"))),
     Case("latin1-in-a-late-row", "data", "one latin-1 byte in the last row of a long CSV",
-         "data/raw/FR.csv: not readable as utf-8 text (line 1202, byte 0xe9)",
+         "data/raw/FR.csv: not readable as utf-8 text (line 1009, byte 0xe9)",
          as_csv("FR", lambda df, p: p.write_bytes(
              df.assign(NOTE=["ok"] * (len(df) - 1) + ["R\xe9ponse"]).to_csv(index=False)
              .encode("latin-1")))),
