@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import itertools
 import re
+import shutil
 from pathlib import Path
 
 import _report_data as D
@@ -82,7 +83,7 @@ def build(tmp: Path, kind: str = "html") -> dict:
     from coprod import figures as F
     from coprod import tables as T
     from coprod.findings import run_findings
-    from coprod.io import write_table
+    from coprod.io import read_results, write_csv, write_table
     from coprod.report import figure_names, report_settings, run_report, table_names
 
     h = Hostile(kind)
@@ -168,6 +169,16 @@ def build(tmp: Path, kind: str = "html") -> dict:
                  conf_level=0.95, digits=2, words=settings["words"],
                  outputs={"checked": tmp / "check.csv", "html": tmp / "tab" / "findings.html",
                           "csv": tmp / "tab" / "findings.csv"})
+    # the sections of the scales, the imputed data and the specification curve show the claims
+    # too: their columns added to the check (their computation is tested elsewhere)
+    checked = read_results(tmp / "check.csv")
+    checked = checked.assign(verdict_ordinal=checked["verdict"],
+                             outcome_ordinal="individual_domains",
+                             verdict_mi=checked["verdict"], spec_total=4, spec_supported=2,
+                             spec_contradicted=1)
+    write_csv(checked, tmp / "check.csv")
+    spec = tmp / "fig" / f"spec_{checked['id'].iloc[0]}.png"
+    shutil.copy(figs["prevalence"], spec)
     out = tmp / "report.html"
     run_report(config=cfg, codebook=codebook, findings_checked=tmp / "check.csv",
                prevalence=paths["prevalence"], coefficients=paths["coefficients"],
@@ -176,7 +187,8 @@ def build(tmp: Path, kind: str = "html") -> dict:
                findings_table=tmp / "tab" / "findings.html", cleaning_table=tabs["cleaning"],
                clean_table=paths["clean_table"], hashed=[paths["coefficients"]], output=out,
                run_date="2026-01-01 00:00 UTC", cleaning_summary=paths["cleaning_summary"],
-               contrast=paths["contrast"])
+               contrast=paths["contrast"], robustness_tables=[tabs["contrast"]],
+               imputation_table=tabs["descriptives"], spec_figures=[spec])
     return {"report": out, "hostile": h, "dir": tmp, "groups": groups, "levels": levels,
             "labels": labels}
 

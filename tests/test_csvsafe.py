@@ -67,6 +67,7 @@ def test_every_csv_writer_is_io_write_csv():
     assert offenders == []
 
 
+@pytest.mark.filterwarnings("ignore:Glyph:UserWarning")  # the figures draw the tab and CR
 def test_no_csv_of_the_stages_starts_a_cell_with_a_formula(tmp_path):
     """Codebook labels and levels, group names, claims (text, ids, sources), report words and
     titles, grid names and a model's message all start with a formula, through the cleaning,

@@ -188,7 +188,8 @@ def test_hostile_strings_do_not_run_in_the_report(tmp_path):
     """Every user string of the report (codebook labels, levels, group names and the survey,
     report title, subject, words, table titles, claims, grid names and values, model
     messages) carries a script, <img onerror>, <svg onload> or javascript: payload; opened in
-    Chromium, none runs, no such element or attribute exists, and each is shown as text."""
+    Chromium, none runs, no such element or attribute exists, and each is shown as text. The
+    sections of the scales, the imputed data and the specification curve are there too."""
     import _hostile
 
     built = _hostile.build(tmp_path / "in")
@@ -203,15 +204,21 @@ def test_hostile_strings_do_not_run_in_the_report(tmp_path):
     assert out["ran"] == [None, None], out["ran"]
     assert out["elements"] == [] and out["attrs"] == [] and out["hrefs"] == [], out
     assert out["imgs"] and set(out["imgs"]) == {"data:image/png;base64,"}, out["imgs"]
+    page = built["report"].read_text(encoding="utf-8")
+    for section in ("robustness", "imputation", "specifications", "findings", "methods"):
+        assert f'<section id="{section}">' in page, section
+    # a claim id names its specification-curve figure: an attribute, escaped
+    assert re.search(r'<figure id="fig-spec_age_individual &lt;(img|svg)[^"<>]*&gt;">', page)
     # the payloads reached the page, as text: one of each kind, and every kind of string
-    shown = {int(n) for n in re.findall(r"PWNED=(\d+)", out["text"])}
+    shown = {int(n) for n in re.findall(r"PWNED=(\d+)", out["text"], re.I)}
     where = built["hostile"].where
     for payload in ("<script>top.PWNED=", "<img src=x onerror=top.PWNED=",
                     "<svg onload=top.PWNED=", "javascript:top.PWNED="):
         assert payload in out["text"], payload
     kinds = {w.split(":")[0] for n, w in where.items() if n in shown}
     for kind in ("group name", "level", "codebook label", "grid name", "numeric grid value",
-                 "survey name", "group label", "raw file", "claim text", "report title",
+                 "survey name", "group label", "raw file", "claim text",
+                 "report title", "report.words.individual_domains",
                  "report subject", "report.words.pooled",
                  "table title pooled_any", "a model's message", "threshold"):
         assert kind in kinds, (kind, sorted(kinds))
