@@ -175,7 +175,7 @@ def build(tmp: Path, kind: str = "html") -> dict:
     checked = checked.assign(verdict_ordinal=checked["verdict"],
                              outcome_ordinal="individual_domains",
                              verdict_mi=checked["verdict"], spec_total=4, spec_supported=2,
-                             spec_contradicted=1)
+                             spec_contradicted=1, spec_estimable=3, spec_not_estimable=1)
     write_csv(checked, tmp / "check.csv")
     spec = tmp / "fig" / f"spec_{checked['id'].iloc[0]}.png"
     shutil.copy(figs["prevalence"], spec)
