@@ -14,6 +14,7 @@ given, the grand total, which every margin must then match).
 """
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
@@ -346,15 +347,23 @@ def calibration_spec(cfg: dict[str, Any] | None) -> CalibrationSpec | None:
 
 def calibrate(design: Any, data: pd.DataFrame, spec: CalibrationSpec) -> Any:
     """The design with calibrated weights (and, for a linearisation design, the variance
-    adjustment; for a replicate design, every replicate calibrated too)."""
+    adjustment; for a replicate design, every replicate calibrated too).
+
+    Calibrated weights meet the population totals whatever the scale of the weights given, so
+    the weights (and replicate weights, which scale with them) are first divided by the power
+    of four that brings their sum nearest the population size (:func:`_input_exponent`; none
+    for weights already on the population's scale): no sum overflows, and raking's tolerance,
+    relative to the weights' sum as R's, does not depend on that scale."""
     w0 = design.weights
     margins = [_margin(data, var, tot, spec.source) for var, tot in spec.margins.items()]
     matrix = model_matrix(margins) if spec.method in ("linear", "raking") else None
-    new, adjust = _calibrated(w0, margins, matrix, spec, record=True)
+    e = _input_exponent(design, float(margins[0].totals.sum()))
+    new, adjust = _calibrated(np.ldexp(w0, -e) if e else w0, margins, matrix, spec,
+                              record=True)
     if hasattr(design, "repweights"):  # a replicate design (not imported: it imports this)
-        reps = np.column_stack([_replicate_calibrated(design.repweights[:, r], r, margins,
-                                                      matrix, spec)
-                                for r in range(design.replicates)])
+        reps = np.column_stack([_replicate_calibrated(
+            np.ldexp(design.repweights[:, r], -e) if e else design.repweights[:, r], r,
+            margins, matrix, spec) for r in range(design.replicates)])
         first = not design.calibration
         return replace(design, weights=new, repweights=np.asfortranarray(reps),
                        calibration=(*design.calibration, spec),
@@ -365,6 +374,17 @@ def calibrate(design: Any, data: pd.DataFrame, spec: CalibrationSpec) -> Any:
                    calibration=(*design.calibration, spec),
                    weights_before=w0 if design.weights_before is None
                    else design.weights_before)
+
+
+def _input_exponent(design: Any, population: float) -> int:
+    """The even power of two ``e`` with ``sum(weights) / 2**e`` nearest ``population`` (0
+    without a positive weight or population), computed from the design's unit-scaled weights
+    (:attr:`coprod.design.DomainMixin.unit_weights`), whose sum cannot overflow."""
+    usum = float(design.unit_weights.sum())
+    if not (usum > 0 and population > 0):
+        return 0
+    log2_ratio = math.log2(usum) + design.weight_exponent - math.log2(population)
+    return 2 * math.floor(log2_ratio / 2 + 0.5)
 
 
 def recalibrate(design: D, data: pd.DataFrame, specs: tuple[CalibrationSpec, ...]) -> D:
