@@ -259,3 +259,36 @@ def test_the_model_stage_at_weights_x_1e_minus_300_equals_scale_1():
         np.testing.assert_allclose(b[["estimate", "std_error"]].to_numpy(float),
                                    a[["estimate", "std_error"]].to_numpy(float),
                                    rtol=RTOL, atol=ATOL)
+
+
+def test_imputation_with_the_weight_as_predictor_at_any_scale():
+    """The weight is a predictor of the imputation models (imputation.auxiliary's default):
+    at weights x 1e-6 their covariance was not positive semi-definite, at x 1e300 it
+    overflowed. Now weights x a power of four give the same imputations bit for bit, and any
+    other factor runs cleanly (its draws differ as any rounding makes a chain's draws differ)."""
+    from coprod.impute import impute_chain
+
+    rng = np.random.default_rng(1)
+    n = 300
+    t = pd.DataFrame({"age": rng.normal(50, 10, n), "w": rng.uniform(0.3, 3, n),
+                      "g": pd.Categorical(rng.choice(["a", "b", "c"], n)),
+                      "y": rng.integers(0, 2, n).astype(float)})
+    t.loc[rng.random(n) < 0.2, "age"] = np.nan
+    t.loc[rng.random(n) < 0.2, "g"] = np.nan
+
+    def run(factor):
+        d = t.assign(w=t["w"] * factor)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            return impute_chain(d, variables=["age", "g"], auxiliary=["y", "w"], group=None,
+                                n_imputations=2, seed=3)
+
+    one = run(1.0)
+    for factor in (4.0 ** 250, 4.0 ** -250):
+        pd.testing.assert_frame_equal(run(factor), one)
+    for factor in (1e300, 1e-300, 1e-6):
+        out = run(factor)
+        assert len(out) == len(one)
+        ages = out.loc[out["variable"] == "age", "value"].astype(float)
+        assert ages.between(t["age"].min(), t["age"].max()).all()  # PMM: observed values
+        assert set(out.loc[out["variable"] == "g", "value"]) <= {"a", "b", "c"}
