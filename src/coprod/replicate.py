@@ -96,10 +96,10 @@ class ReplicateDesign(DomainMixin):
 
     def means(self, rows: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Each replicate's weighted mean of ``y`` (the values of ``rows``), as R's svymean;
-        NaN for a replicate without weight there. The sums are of the unit-scaled weights
-        (divided by ``2**weight_exponent``, as every estimator's), so none overflows."""
+        NaN for a replicate without weight there. Weights far from 1 are summed unit-scaled
+        (divided by ``2**weight_exponent``, as every estimator's), so no sum overflows."""
         W, e = self.rows_of(rows), self.weight_exponent
-        if e:
+        if abs(e) > _SAFE:
             sums = _unit_products(W, e, np.column_stack([y, np.ones(len(y))]))
             num, den = sums[:, 0], sums[:, 1]
         else:
@@ -147,17 +147,21 @@ class ReplicateDesign(DomainMixin):
 def replicate_rank(w: np.ndarray, exponent: int = 0) -> int:
     """Numerical rank of a replicate weight matrix, as R's ``qr(w, tol = 1e-5)$rank``: the
     singular values above 1e-5 of the largest (R's QR rule; the ranks here are clear-cut).
-    ``exponent``: the design's weight exponent; the Gram matrix is then of the weights divided
-    by ``2**exponent`` (the same rank; its squares neither overflow nor underflow)."""
+    ``exponent``: the design's weight exponent; weights far from 1 give the Gram matrix of the
+    weights divided by ``2**exponent`` (the same rank; its squares neither overflow nor
+    underflow)."""
     if w.size == 0:
         return 0
     # the Gram matrix is R x R: its eigenvalues are the squared singular values
-    g = _unit_products(w, exponent, None) if exponent else w.T @ w
+    g = _unit_products(w, exponent, None) if abs(exponent) > _SAFE else w.T @ w
     ev = np.sqrt(np.clip(np.linalg.eigvalsh(g), 0, None))
     return int((ev > RANK_TOL * ev.max()).sum()) if ev.max() > 0 else 0
 
 
 _BLOCK = 1 << 13  # rows per block of the unit-scaled products (a temporary that stays small)
+# weights within 2**+-256 of 1: their sums and squares stay far inside the double range, and a
+# power of two changes neither a rank nor a ratio of sums, so the sums use them as they are
+_SAFE = 256
 
 
 def unit_column(W: np.ndarray, r: int, exponent: int) -> np.ndarray:
