@@ -417,7 +417,7 @@ def _input_exponent(design: Any, population: float) -> int:
     usum = float(design.unit_weights.sum())
     if not (usum > 0 and population > 0):
         return 0
-    log2_ratio = math.log2(usum) + design.weight_exponent - math.log2(population)
+    log2_ratio = math.log2(usum) + int(design.weight_exponent) - math.log2(population)
     return 2 * math.floor(log2_ratio / 2 + 0.5)
 
 
