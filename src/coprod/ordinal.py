@@ -64,7 +64,7 @@ class SvyOlrResult:
     levels: list[str]              # the outcome's categories, lowest first
     X: np.ndarray                  # (n_used, p) model matrix without the intercept
     y: np.ndarray                  # category codes 0 .. K-1
-    w: np.ndarray
+    w: np.ndarray                  # weights of the used rows, unit-scaled (unit_weights)
     rows: np.ndarray
     design: Design
     spec: Any = None

@@ -126,7 +126,7 @@ class SvyLogitResult:
     terms: pd.DataFrame           # term, model_term, variable, level, factor (kept columns)
     X: np.ndarray                 # (n_used, p) model matrix of the used rows
     y: np.ndarray
-    w: np.ndarray
+    w: np.ndarray                 # weights of the used rows, unit-scaled (design.unit_weights)
     rows: np.ndarray              # positions of the used rows in the data
     design: Design
     spec: Any = None              # formulaic ModelSpec (None for matrix fits)
