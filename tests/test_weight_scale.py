@@ -292,3 +292,21 @@ def test_imputation_with_the_weight_as_predictor_at_any_scale():
         ages = out.loc[out["variable"] == "age", "value"].astype(float)
         assert ages.between(t["age"].min(), t["age"].max()).all()  # PMM: observed values
         assert set(out.loc[out["variable"] == "g", "value"]) <= {"a", "b", "c"}
+
+
+def test_model_based_errors_of_constant_weights_are_those_of_no_weights():
+    """Model-based (glm) errors are for unweighted data, which constant weights are: weights
+    all 5 (or 1e-300) give the errors of no weights, not errors shrunk by the constant."""
+    d = DATA["rep"]
+    plain = make_design(d, keep_data=True)
+    res0 = fit_svy_logit("collective ~ age + female", plain, model_based=True)
+    olr0 = fit_svy_olr(d, "agegrp ~ female + efficacy", design=plain, model_based=True)
+    p0 = svy_proportion(d["individual"].to_numpy(float), d, {"model_based": True}, built=plain)
+    for c in (5.0, 1e-300, 1e300):
+        des = make_design(d.assign(weight=c), weights="weight", keep_data=True)
+        res = fit_svy_logit("collective ~ age + female", des, model_based=True)
+        np.testing.assert_allclose(res.cov.to_numpy(), res0.cov.to_numpy(), rtol=RTOL, atol=ATOL)
+        olr = fit_svy_olr(d, "agegrp ~ female + efficacy", design=des, model_based=True)
+        np.testing.assert_allclose(olr.cov.to_numpy(), olr0.cov.to_numpy(), rtol=RTOL, atol=ATOL)
+        p = svy_proportion(d["individual"].to_numpy(float), d, {"model_based": True}, built=des)
+        assert p["std_error"] == pytest.approx(p0["std_error"], rel=RTOL)

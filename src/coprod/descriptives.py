@@ -155,7 +155,7 @@ def svy_proportion(y, data: pd.DataFrame, design: dict, domain=None,
             return out
         bread = total * p * (1 - p)
         if model_based:
-            var, df = 1.0 / bread, n - 1
+            var, df = (total / n) / bread, n - 1  # constant weights: as unweighted
         elif isinstance(d, ReplicateDesign):
             var, df, se_p, note = _replicate_proportion(d, rows, yy, p)
             # mean_deff takes a replicate design too (see svy_mean)

@@ -316,7 +316,7 @@ def fit_olr_matrix(X: np.ndarray, y: np.ndarray, levels: list[str], rows: np.nda
     replicate = isinstance(design, ReplicateDesign)
     thetas = None
     if model_based:
-        cov = H_inv
+        cov = H_inv * float(w.mean())  # constant weights of any value: as unweighted
         df_resid = len(y) - p - q
     elif isinstance(design, ReplicateDesign):  # (not `replicate`: the type checker narrows)
         thetas, bad = _replicate_fits(X, y, design.rows_of(rows), theta, q,

@@ -237,7 +237,7 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
     deff = thetas = None
     replicate = isinstance(design, ReplicateDesign)
     if model_based:
-        cov = A_inv
+        cov = A_inv * float(w.mean())  # constant weights of any value: as unweighted
         df_resid = n_used - p
     elif isinstance(design, ReplicateDesign):  # (not `replicate`: the type checker narrows)
         thetas, bad = replicate_fits(X, y, design.rows_of(rows), beta, family=family,
