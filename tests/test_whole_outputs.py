@@ -310,9 +310,24 @@ def test_per_units_apply_to_average_marginal_effects():
     assert labels["age"] == "Age (years), per 10" and D.LABELS["age"] == "Age (years)"
 
 
+def test_per_units_apply_to_the_contrast_test():
+    from coprod.tables import contrast_table, per_difference
+
+    con = D.contrast()
+    age = (con["term"] == "age")
+    assert age.any()
+    scaled = per_difference(con, D.LABELS, {"age": 10})
+    np.testing.assert_allclose(scaled.loc[age, "difference"], 10 * con.loc[age, "difference"])
+    np.testing.assert_allclose(scaled.loc[age, "statistic"], con.loc[age, "statistic"])
+    table = contrast_table(scaled, samples=["pooled"])
+    assert "Age (years), per 10" in set(table["variable"])
+
+
 # -- every path the report prints is under the config's results folder --------------------------
 
-def test_the_report_prints_no_path_outside_its_results_folder(tmp_path):
+def _render(tmp_path, cfg) -> str:
+    """The report of the hand-made results under ``tmp_path`` (not under results/), with an
+    average-marginal-effects file and the cleaning summary."""
     from coprod.report import figure_names, report_settings, run_report, table_names
 
     paths = D.write_inputs(tmp_path)
@@ -320,7 +335,6 @@ def test_the_report_prints_no_path_outside_its_results_folder(tmp_path):
     pd.DataFrame({"outcome": D.OUTCOMES, "sample": "pooled", "variable": "age",
                   "contrast": "per unit", "estimate": 0.01, "std_error": 0.001,
                   "conf_low": 0.008, "conf_high": 0.012, "flag": ""}).to_csv(ame, index=False)
-    cfg = D.config()
     settings = report_settings(cfg)
     tables, figs = {}, {}
     for n in table_names(settings):
@@ -336,8 +350,21 @@ def test_the_report_prints_no_path_outside_its_results_folder(tmp_path):
                cleaning_table=tables["cleaning"], clean_table=paths["clean_table"],
                hashed=[], output=out, run_date="2026-01-01 00:00 UTC", ame=str(ame),
                cleaning_summary=paths["cleaning_summary"])
-    text = out.read_text(encoding="utf-8")
+    return out.read_text(encoding="utf-8")
+
+
+def test_the_report_prints_no_path_outside_its_results_folder(tmp_path):
+    text = _render(tmp_path, D.config())
+    ame = tmp_path / "ame.csv"
     assert "results/" not in text
     assert f"From {ame}." in text and f"{tmp_path / 'fit.csv'} and {tmp_path / 'flags.csv'}" \
         in text
     assert re.search(r"stays in the design \(outside the model", text)
+
+
+def test_a_report_of_ordinal_outcomes_alone_has_their_table_and_no_empty_one(tmp_path):
+    cfg = _scales_config([{"individual_level": "ordinal"}])
+    text = _render(tmp_path, cfg)
+    assert 'id="table-models_scales"' in text and 'id="table-ame"' not in text
+    assert "forest_scales" in text and "fig-prevalence" not in text
+    assert "proportional-odds (cumulative logit) model in R&#x27;s svyolr" in text

@@ -1065,7 +1065,7 @@ def _overview_tables(fit_t: pd.DataFrame, ame, cleaning_summary, *, config: dict
     words, sample = settings["words"], settings["figures"]["forest_sample"]
     compare = list(settings["figures"]["compare"])
     pct = _pct(config)
-    if ame:  # report.per: per so many units, as in the other tables of effects
+    if ame and compare:  # (no 0/1 outcome: no table); report.per: as in the other tables
         effects, effect_labels = per_ame(read_results(ame, "ame"), labels,
                                          settings["tables"].get("per"), words)
         t = ame_table(effects, fit_t, sample=sample, outcomes=compare,

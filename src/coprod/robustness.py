@@ -50,8 +50,9 @@ def run_robustness(*, coefficients, fit, cuts, tests, clean_table, scales: dict,
     per = dict(figure_settings).get("per")  # report.per: as in every table of effects
     coefs, effect_labels = per_units(coefs, labels, per, words)
     cut_t, _ = per_units(read_results(cuts, "cuts"), labels, per, words)
-    kw = {"covariates": list(covariates), "reference_levels": dict(reference_levels),
-          "levels": dict(levels), "labels": effect_labels, "words": words}
+    kw: dict[str, Any] = {"covariates": list(covariates),
+                          "reference_levels": dict(reference_levels), "levels": dict(levels),
+                          "labels": effect_labels, "words": words}
     paths = group_outputs(outputs)
     table = model_table(coefs, fit_t, columns=scales_columns(scales, sample), digits=digits,
                         tests=read_results(tests, "tests"), **kw)

@@ -407,6 +407,32 @@ def contrast_table(contrast: pd.DataFrame, *, samples: list[str], words: dict | 
     return out
 
 
+def per_difference(con: pd.DataFrame, labels: dict, per: dict | None,
+                   words: dict | None = None) -> pd.DataFrame:
+    """The contrast test's differences of a numeric covariate in ``per`` ({variable: k}) per k
+    units (differences, their SEs and intervals times k; t and p unchanged), as the model
+    tables show its odds ratios; for display only."""
+    if not per or not len(con) or not {"variable", "term"} & set(con.columns):
+        return con
+    out = con.copy()
+    terms = out["term"] if "term" in out.columns else pd.Series("", index=out.index)
+    parts = terms.fillna("").astype(str).map(term_parts)
+    variable = out["variable"].fillna("").astype(str) if "variable" in out.columns \
+        else parts.str[0]
+    level = out["level"].fillna("").astype(str) if "level" in out.columns else parts.str[1]
+    for var, k in per.items():
+        rows = (variable == var) & (level == "")
+        if "kind" in out.columns:
+            rows &= out["kind"].astype(str) != "joint"
+        for col in ("difference", "std_error", "conf_low", "conf_high", "estimate_a",
+                    "std_error_a", "estimate_b", "std_error_b"):
+            if col in out.columns:
+                out.loc[rows, col] = out.loc[rows, col] * float(k)
+        if "label" in out.columns:
+            out.loc[rows, "label"] = f"{word(var, words, labels)}, per {k:g}"
+    return out
+
+
 def _p_phrase(p) -> str:
     text = fmt_p(p)
     return text if text.startswith("<") or text == NA else f"= {text}"
@@ -760,7 +786,7 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
     if "contrast" in paths:
         _write_contrast_table(contrast, paths["contrast"], contrast_outcomes, labels, words,
                               conf_level=conf_level, digits=digits, use_stars=use_stars,
-                              notice=notice)
+                              notice=notice, per=settings.get("per"))
     log_csv = Path(cleaning_summary).with_name("cleaning_log.csv")
     write_table_files(cleaning_table(read_results(cleaning_summary), words, grp["label"]),
                       paths["cleaning"], name="cleaning", notice=notice,
@@ -785,10 +811,10 @@ def _write_model_table(name, spec, coefs, fit_t, stem_paths, model_kw, *, conf_l
 
 
 def _write_contrast_table(contrast, stem_paths, contrast_outcomes, labels, words, *, conf_level,
-                          digits, use_stars, notice="") -> None:
+                          digits, use_stars, notice="", per=None) -> None:
     a, b = contrast_outcomes
     second, first = labels.get(b, b), lower_word(labels.get(a, a))  # second minus first
-    con = read_results(contrast, "contrast")
+    con = per_difference(read_results(contrast, "contrast"), labels, per, words)
     samples = list(dict.fromkeys(con["sample"].astype(str))) if len(con) else []
     table = contrast_table(con, samples=samples, words=words, digits=digits, use_stars=use_stars)
     write_table_files(

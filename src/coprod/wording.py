@@ -205,7 +205,7 @@ FAMILY_WORDING = {
 }
 
 
-def family_phrase(families: dict[str, str] | list[str]) -> str:
+def family_phrase(families: dict[str, str] | list[str] | set[str]) -> str:
     """The model families used, in words ('; '-joined, in logit, ordinal, count order)."""
     kinds = set(families.values()) if isinstance(families, dict) else set(families)
     return "; ".join(FAMILY_WORDING[f] for f in FAMILY_WORDING if f in kinds)
