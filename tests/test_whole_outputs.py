@@ -117,6 +117,23 @@ def test_gathering_empty_tables_keeps_the_header(tmp_path):
     assert list(pd.read_csv(outputs["contrast"]).columns) == ["sample", "status", "message"]
 
 
+def test_a_findings_file_without_claims_gives_a_check_with_its_header(tmp_path):
+    from coprod.findings import CHECK_COLUMNS, run_findings
+
+    paths = D.write_inputs(tmp_path)
+    findings = tmp_path / "findings.yaml"
+    findings.write_text("claims: []\n")
+    outputs = {k: tmp_path / f"findings.{k}" for k in ("csv", "tex", "html")}
+    outputs["checked"] = tmp_path / "check.csv"
+    run_findings(findings=str(findings), coefficients=paths["coefficients"], fit=paths["fit"],
+                 contrast=paths["contrast"], outcomes=D.OUTCOMES, covariates=D.COVARIATES,
+                 samples=D.SAMPLES, contrast_outcomes=D.OUTCOMES, levels=D.LEVELS,
+                 conf_level=0.95, digits=2, words=D.WORDS, outputs=outputs)
+    checked = pd.read_csv(outputs["checked"])
+    assert list(checked.columns) == CHECK_COLUMNS and not len(checked)
+    assert len(pd.read_csv(outputs["csv"]).columns) > 1
+
+
 # -- ordinal and count outcomes, with or without a 0/1 twin -------------------------------------
 
 def _scale_coefficients() -> pd.DataFrame:
