@@ -71,6 +71,10 @@ def svy_mean(y, data: pd.DataFrame, design: dict, domain=None, conf_level: float
     w, yy = d.weights[rows], y[rows]
     total = w.sum()
     mean = float((w * yy).sum() / total)
+    if len(rows) < 2:  # its variance would be 0: a zero-width interval that claims certainty
+        out.update(estimate=mean, note="not estimable: one respondent (an interval needs at "
+                                       "least two)")
+        return out
     if design.get("model_based"):
         df = len(rows) - 1
         se = float(np.std(yy, ddof=1) / np.sqrt(len(rows))) if df > 0 else np.nan

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
-import html
 import logging
 import platform
 import re
@@ -23,15 +22,20 @@ from pathlib import Path
 
 import pandas as pd
 
+from .answer import STRONGEST_RULE
 from .codebook import did_you_mean, load_schema, load_yaml
 from .config import binary_outcomes, outcome_families, slug
 from .designspec import weighted as is_weighted
 from .errors import ConfigError
 from .io import table_meta
+from .page import Fold, answer_section, build_report, esc, files_line, tables_section
+from .page import ul as _ul
+from .paths import name_error
 from .wording import (  # noqa: F401 (POOLED, default_table_title re-exported)
     POOLED,
     SYNTHETIC_NOTICE,
     default_table_title,
+    lower_word,
     resolve_grouping,
     word,
 )
@@ -237,8 +241,9 @@ def _table_specs(r: dict, config: dict, group_label: str, compare: list, errs: l
     out = {}
     for name, t in (r["tables"].get("models") or {}).items():
         key = f"report.tables.models.{name}"
-        if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
-            errs.append(f"{key}: a table name may use letters, digits, _ and - only")
+        bad = name_error(name, key, "results/tables/models_<name>.csv")  # coprod.paths
+        if bad:
+            errs.append(bad)
         value = t.get("samples", [POOLED])
         if default and value != "groups":
             value = [s for s in value if str(s) in samples]
@@ -332,55 +337,6 @@ def software_versions() -> dict:
 
 # -- HTML pieces ------------------------------------------------------------------------------
 
-CSS = """
-body{font-family:"DejaVu Sans",Verdana,Arial,sans-serif;max-width:76rem;margin:1.5rem auto;
-padding:0 1rem;color:#222;line-height:1.45;font-size:15px}
-p,ul,ol,figcaption,.warning,figure img{max-width:60rem}
-table.coprod-table tbody th{min-width:8rem}
-h1{font-size:1.6rem;margin-bottom:.2rem}h2{border-bottom:1px solid #ccc;padding-bottom:.2rem;
-margin-top:2.2rem}h3{margin-top:1.6rem}
-.warning{background:#fff3cd;border:2px solid #D55E00;padding:.7rem 1rem;font-weight:bold}
-figure{margin:1.2rem 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
-figcaption{font-size:.9rem;color:#444}
-.table-wrap{overflow-x:auto;margin:1rem 0}
-table.coprod-table{border-collapse:collapse;font-size:.85rem}
-table.coprod-table caption{text-align:left;font-weight:bold;padding:.3rem 0}
-table.coprod-table th,table.coprod-table td{padding:.15rem .6rem;text-align:left;
-vertical-align:top}
-table.coprod-table thead th{border-top:2px solid #222;border-bottom:1px solid #222}
-table.coprod-table tbody:last-of-type tr:last-child th,
-table.coprod-table tbody:last-of-type tr:last-child td{border-bottom:2px solid #222}
-table.coprod-table tbody.foot tr:first-child th,table.coprod-table tbody.foot tr:first-child td{
-border-top:1px solid #222}
-table.coprod-table tr.group th{font-style:italic}
-table.coprod-table tr.level th{padding-left:1.6rem;font-weight:normal}
-table.coprod-table tbody th{font-weight:normal}
-table.coprod-table td.note{font-size:.8rem;color:#444;border:none}
-code{font-size:.85rem;overflow-wrap:anywhere}
-.run-date{color:#555;font-size:.85rem}
-table.coprod-table td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
-.files{font-size:.8rem;color:#555;margin:-.6rem 0 1rem}
-nav#toc ol{columns:2;column-gap:2rem;padding-left:1.4rem}
-figure a{display:block}
-@media (max-width:40rem){body{font-size:14px;padding:0 .6rem;margin:.8rem auto}
-nav#toc ol{columns:1}h1{font-size:1.3rem}}
-@media print{body{max-width:none;margin:0;font-size:10pt}nav#toc{break-after:page}
-figure,.table-wrap,table.coprod-table{break-inside:avoid}
-h2,h3,caption,figcaption{break-after:avoid}.table-wrap{overflow:visible}
-.table-wrap.wide{page:wide}.files,figure a::after{display:none}
-table.coprod-table{font-size:7.5pt}}
-@page{size:A4;margin:1.6cm}@page wide{size:A4 landscape}
-""".strip()
-
-
-def esc(x) -> str:
-    return html.escape(str(x))
-
-
-def _ul(items) -> str:
-    return "<ul>\n" + "\n".join(f"<li>{i}</li>" for i in items) + "\n</ul>"
-
-
 def figure_html(name: str, png: bytes, caption: str, files: Sequence[tuple[str, str]] = (),
                 alt: str | None = None) -> str:
     """A figure with the PNG embedded (the page stays self-contained); ``files`` [(format,
@@ -392,11 +348,6 @@ def figure_html(name: str, png: bytes, caption: str, files: Sequence[tuple[str, 
         img = f'<a href="{esc(files[0][1])}" title="open the figure full size">{img}</a>'
     return (f'<figure id="fig-{esc(name)}">\n{img}\n<figcaption>{esc(caption)}</figcaption>\n'
             f'</figure>' + (f"\n{files_line(files)}" if files else ""))
-
-
-def files_line(files: Sequence[tuple[str, str]]) -> str:
-    return ('<p class="files">Files: ' + " \u00b7 ".join(
-        f'<a href="{esc(href)}">{esc(label)}</a>' for label, href in files) + "</p>")
 
 
 FILE_LABELS = {"png": "PNG", "pdf": "PDF", "svg": "SVG", "csv": "CSV",
@@ -423,49 +374,6 @@ def xref(target: str) -> str:
     """A cross-reference to a figure (fig-<name>) or a table (table-<name>): "Figure 3",
     numbered when the page is finished (a target the page lacks leaves no trace)."""
     return f'<a class="xref" href="#{esc(target)}"></a>'
-
-
-def _finish_page(body: str, table_files: dict) -> tuple[str, str]:
-    """Number the figures and tables in reading order, add each table's file links and mark
-    wide tables (printed landscape); return (contents, body). Post-processing the assembled
-    page keeps every section's own renderer unaware of its place."""
-    counter = {"fig": 0, "tab": 0}
-
-    def figure(m):
-        counter["fig"] += 1
-        return f'{m.group(0)}<strong>Figure {counter["fig"]}.</strong> '
-
-    def table(m):
-        counter["tab"] += 1
-        return f'{m.group(0)}<strong>Table {counter["tab"]}.</strong> '
-
-    body = re.sub(r"<figcaption>", figure, body)
-    body = re.sub(r'<table class="coprod-table"[^>]*>\s*<caption>', table, body)
-    numbers = {fid: f"Figure {k}" for k, fid in
-               enumerate(re.findall(r'<figure id="([^"]+)"', body), start=1)}
-    numbers.update({tid: f"Table {k}" for k, tid in enumerate(
-        re.findall(r'<table class="coprod-table" id="([^"]+)"', body), start=1)})
-
-    def resolve(m):  # " (Figure 2)", or nothing for a target the page lacks
-        name = numbers.get(html.unescape(m.group(1)))
-        return f' (<a class="xref" href="#{m.group(1)}">{name}</a>)' if name else ""
-
-    body = re.sub(r'\s?\(?<a class="xref" href="#([^"]+)"></a>\)?', resolve, body)
-
-    def wrap(m):
-        block, name = m.group(0), m.group(2)
-        wide = block.count('<th scope="col">') > 6
-        links = files_line(table_files[name]) if table_files.get(name) else ""
-        head = m.group(1).replace('class="table-wrap"', 'class="table-wrap wide"') if wide \
-            else m.group(1)
-        return head + block[len(m.group(1)):] + links
-
-    body = re.sub(r'(<div class="table-wrap"[^>]*>\s*)<table class="coprod-table" '
-                  r'id="table-([^"]+)".*?</table>\s*</div>', wrap, body, flags=re.S)
-    sections = re.findall(r'<section id="([^"]+)">\s*<h2>(.*?)</h2>', body)
-    toc = ('<nav id="toc"><h2>Contents</h2><ol>' + "".join(
-        f'<li><a href="#{sid}">{title}</a></li>' for sid, title in sections) + "</ol></nav>")
-    return toc, body
 
 
 def figure_caption(name: str, group_label: str = "Group", pct: str = "95%",
@@ -516,24 +424,7 @@ def models_phrase(sample: str, grouping: dict, n_groups: int, covariates: list[s
     return f"pooled models (without {g} fixed effects)" if n_groups > 1 else "pooled models"
 
 
-# -- the summary of key findings --------------------------------------------------------------
-
-def key_findings(prev: pd.DataFrame, coefs: pd.DataFrame, fit: pd.DataFrame,
-                 checked: pd.DataFrame | None, *, compare: list[str], sample: str,
-                 words: dict | None = None, labels: dict | None = None,
-                 weighted: bool = True, group_column: str | None = None, stat: str = "t",
-                 flags_path: str = "results/models/flags.csv",
-                 contrast: pd.DataFrame | None = None) -> list[str]:
-    """Plain sentences (HTML-escaped) of what the results show, computed from the tables.
-
-    ``checked`` is None without a findings check; ``group_column`` (the group fixed effects) is
-    never the strongest correlate; ``stat`` is the models' test statistic (t or z).
-    """
-    labels = labels or {}
-    return [*_prevalence_lines(prev, compare, words, labels, weighted),
-            *_correlate_lines(coefs, compare, sample, words, labels, group_column, stat),
-            *_claim_lines(checked), *_fit_lines(fit, flags_path), *_contrast_lines(contrast)]
-
+# -- the lines that lead the findings check and the models overview -------------------------
 
 def _contrast_lines(contrast: pd.DataFrame | None) -> list[str]:
     """The contrast tests that failed or were flagged (their rows say why), by sample."""
@@ -547,47 +438,6 @@ def _contrast_lines(contrast: pd.DataFrame | None) -> list[str]:
     parts = ([f"failed in {esc(', '.join(failed))}"] if failed else []) + (
         [f"flagged in {esc(', '.join(flagged))}"] if flagged else [])
     return [f"Contrast test: {' and '.join(parts)} (see the contrast table)."]
-
-
-def _prevalence_lines(prev, compare, words, labels, weighted) -> list[str]:
-    """'X: 12% (A) to 40% (B) of respondents'; with one group, 'X: 12% of respondents'."""
-    from .wording import fmt
-
-    out, tail = [], f" of {esc(unit_word(words))}{' (weighted)' if weighted else ''}."
-    for o in compare:
-        p = prev[prev["outcome"] == o].dropna(subset=["estimate"])
-        share = lambda r: f"{fmt(r['estimate'] * 100, 0)}%"  # noqa: E731
-        if len(p) == 1:
-            out.append(f"{esc(_name(o, words, labels))}: {share(p.iloc[0])}{tail}")
-        elif len(p):
-            lo, hi = p.loc[p["estimate"].idxmin()], p.loc[p["estimate"].idxmax()]
-            out.append(f"{esc(_name(o, words, labels))}: {share(lo)} ({esc(lo['group'])}) to "
-                       f"{share(hi)} ({esc(hi['group'])}){tail[:-1]} {xref('fig-prevalence')}.")
-    return out
-
-
-def _correlate_lines(coefs, compare, sample, words, labels, group_column, stat) -> list[str]:
-    from .wording import fmt_ci, model_rows, word
-
-    out = []
-    for o in compare:
-        c = model_rows(coefs, o, sample)
-        c = c[(c["variable"] != "Intercept") & (c["variable"] != group_column)]
-        c = c.dropna(subset=["statistic"])
-        if len(c):
-            r = c.loc[c["statistic"].abs().idxmax()]
-            includes_one = r["or_conf_low"] <= 1 <= r["or_conf_high"]
-            out.append(f"In the {esc(word(sample, words))} model of "
-                       f"{esc(_name(o, words, labels)[:1].lower() + _name(o, words, labels)[1:])}"
-                       f", {esc(r['label'] or r['term'])} has the largest |{stat}| of the "
-                       "covariates"
-                       + (f" ({esc(group_column)} effects aside)" if (
-                           coefs["variable"] == group_column).any() else "")
-                       + ": odds ratio "
-                       f"{fmt_ci(r['odds_ratio'], r['or_conf_low'], r['or_conf_high'])}"
-                       + ("; its interval includes 1, as do all others" if includes_one
-                          else "") + f" {xref('fig-forest_' + slug(sample))}.")
-    return out
 
 
 def _claim_lines(checked) -> list[str]:
@@ -605,40 +455,17 @@ def _claim_lines(checked) -> list[str]:
     return out
 
 
-def _fit_lines(fit, flags_path) -> list[str]:
-    if not len(fit):
-        return []
-    n_failed = int((fit["status"] == "failed").sum())
-    n_flagged = int((fit["status"] == "flagged").sum())
-    if not (n_failed or n_flagged):
-        return [f"All {len(fit)} models were estimated without flags."]
-    flags = [f for cell in fit.loc[fit["status"] == "flagged", "flags"].fillna("")
-             for f in str(cell).split(";") if f]
-    kinds = ", ".join(f"{esc(f.replace('_', ' '))}: {n}"
-                      for f, n in pd.Series(flags, dtype=object).value_counts()
-                      .sort_index().items())
-    failed = ", ".join(f"{r.outcome} / {r.sample}"
-                       for r in fit[fit["status"] == "failed"].itertuples())
-    return [f"Of {len(fit)} models, {n_flagged} were flagged"
-            + (f" ({kinds})" if kinds else "") + f" and {n_failed} failed"
-            + (f" ({esc(failed)})" if failed else "")
-            + f". Failed models are shown as such, never as numbers; flags are in "
-              f"{esc(flags_path)}."]
-
-
-def _name(outcome, words, labels) -> str:
-    from .wording import outcome_words
-
-    return labels.get(outcome) or outcome_words(outcome, words, labels)
-
-
-def findings_section(table_html: str, rule: str) -> str:
+def findings_section(table_html: str, rule: str, lead: Sequence[str] = ()) -> str:
     """The claims table under the verdict rule, said once (the table file's own note, the
-    same rule for readers of the file alone, is left out here)."""
+    same rule for readers of the file alone, is left out here); ``lead``: the counts of
+    verdicts and the doubtful claims, above the table. The rule is one click away: the table
+    and its verdicts come first."""
     table_html = re.sub(r"<tfoot>.*?</tfoot>\n?", "", table_html, flags=re.S)
     return "\n".join([
         '<section id="findings">', "<h2>Findings check</h2>",
-        f'<p id="verdict-rule"><strong>Verdict rule.</strong> {esc(rule)}</p>',
+        _ul(lead) if lead else "",
+        f'<details id="verdict-rule"><summary>The verdict rule</summary><p>'
+        f"{esc(rule)}</p></details>",
         f'<div class="table-wrap">{table_html}</div>', "</section>"])
 
 
@@ -809,6 +636,7 @@ def _model_items(config: dict, lab, grp: dict, n_groups: int, labels: dict) -> l
         "Covariates: " + "; ".join(covs) + ".",
         "Samples: " + "; ".join(_sample_phrase(str(s), m, grp, n_groups, d)
                                 for s in m["samples"]) + ".",
+        f'<span id="strongest-rule">{esc(STRONGEST_RULE)}</span>',
     ]
     if m.get("contrast"):
         a, b = m["contrast"]
@@ -818,7 +646,7 @@ def _model_items(config: dict, lab, grp: dict, n_groups: int, labels: dict) -> l
                      "respondent's two answers is taken into account.")
     for grid, spec in (m.get("predictions") or {}).items():
         items.append(f"Predictions <code>{esc(grid)}</code>: average predicted probabilities at " +
-                     "; ".join(f"{esc(word(v, None, labels))} = {', '.join(map(str, vals))}"
+                     "; ".join(f"{esc(word(v, None, labels))} = {esc(', '.join(map(str, vals)))}"
                                for v, vals in spec.items()) + ".")
     return items
 
@@ -932,42 +760,6 @@ def _levels(v: dict) -> list[str]:
     return [str(x) for x in v.get("levels") or dict.fromkeys((v.get("codes") or {}).values())]
 
 
-# -- the whole page ---------------------------------------------------------------------------
-
-def build_report(*, title: str, synthetic: bool, summary: list[str], findings_html: str,
-                 figures: list[tuple], tables: list[tuple[str, str]],
-                 cleaning_html: str, methods_html: str, run_date: str,
-                 table_files: dict | None = None, sample_html: str = "") -> str:
-    """The HTML page; every argument is already computed (this function only lays out).
-    ``figures``: (name, png bytes, caption[, files]); ``table_files``: {table name: [(format,
-    relative path)]}, linked under each table."""
-    warning = ('<div class="warning" id="synthetic-warning">These data are synthetic: they were '
-               "simulated (config: data.synthetic is true). The results demonstrate the "
-               "method; they are not findings about real people.</div>"
-               if synthetic else "")
-    body = [
-        '<section id="summary">', "<h2>Key findings</h2>", _ul(summary), "</section>",
-        findings_html,
-        '<section id="figures">', "<h2>Figures</h2>",
-        *[figure_html(*f) for f in figures], "</section>",
-        '<section id="tables">', "<h2>Tables</h2>",
-        *[f'<div class="table-wrap" id="tab-{esc(n)}">\n{t}</div>' for n, t in tables],
-        "</section>", sample_html,
-        '<section id="cleaning">', "<h2>Cleaning summary</h2>",
-        f'<div class="table-wrap">{cleaning_html}</div>', "</section>",
-        methods_html]
-    toc, body_html = _finish_page("\n".join(p for p in body if p), table_files or {})
-    parts = [
-        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{'SYNTHETIC DATA: ' if synthetic else ''}{esc(title)}</title>",
-        f"<style>\n{CSS}\n</style>", "</head>", "<body>",
-        "<header>", f"<h1>{esc(title)}</h1>", warning, "</header>", toc, body_html,
-        "<footer>", f'<p class="run-date" id="run-date">Run date: {esc(run_date)}</p>',
-        "</footer>", "</body>", "</html>"]
-    return "\n".join(p for p in parts if p) + "\n"
-
-
 def run_date_now() -> str:
     """Now, in UTC; or SOURCE_DATE_EPOCH when set (then two runs give identical files)."""
     import os
@@ -983,12 +775,12 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
                findings_checked=None, findings_table=None, grouping: dict | None = None,
                run_date: str | None = None, contrast=None, robustness_tables=(),
                robustness_figures=(), cuts=None, imputation_table=None,
-               spec_figures=(), ame=None, cleaning_summary=None) -> None:
+               spec_figures=(), ame=None, cleaning_summary=None, effects=None) -> None:
     """The report_html rule: read the results and write results/report.html.
 
     Without ``findings_table`` and ``findings_checked`` (report.findings null) the report has
     no findings section; ``grouping`` ({column, label, effects}) defaults to the clean table's
-    metadata and the config.
+    metadata and the config. The page's order is :mod:`coprod.page`'s.
     """
     from .codebook import labels as codebook_labels
     from .codebook import load_codebook
@@ -1002,22 +794,22 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
     labels = {**codebook_labels(cb), **meta.get("labels", {})}
     settings = report_settings(config, codebook=cb)
     grp = resolve_grouping(grouping, meta, config)
-    summary = _summary(prevalence, coefficients, fit_t, checked, config=config,
-                       flags_path=str(Path(fit).with_name("flags.csv")),
-                       settings=settings, labels=labels, grouping=grp, contrast=contrast)
     base = Path(output).parent
 
     def files_of(path):
         return sibling_files(path, base)
 
     along = _categorical_predictions(config, settings)
-    figs = [(name, Path(path).read_bytes(), caption, files_of(path),
-             figure_alt(name, grp["label"], len(cb["groups"]), unit_word(settings["words"]),
-                        along.get(name, False)))
+    figs = {name: figure_html(name, Path(path).read_bytes(), caption, files_of(path),
+                              figure_alt(name, grp["label"], len(cb["groups"]),
+                                         unit_word(settings["words"]), along.get(name, False)))
             for (name, path), caption in zip(figures.items(),
                                              _captions(list(figures), config, settings, grp,
-                                                       len(cb["groups"]), clean_table))]
-    tabs = [(name, Path(path).read_text(encoding="utf-8")) for name, path in tables.items()]
+                                                       len(cb["groups"]), clean_table))}
+    answer = _answer_html(prevalence, ame, effects, fit_t, checked, config=config,
+                          settings=settings, labels=labels, grouping=grp,
+                          figure=figs.pop("prevalence", ""))
+    cleaning_figure = figs.pop("cleaning", "")
     methods = methods_section(config=config, codebook=cb,
                               threshold=meta.get("threshold", (config.get("cleaning") or {})
                                                  .get("threshold", "")),
@@ -1033,29 +825,85 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
     # a table's CSV and LaTeX files (its HTML is what the page shows)
     table_files = {Path(p).stem: [f for f in files_of(p) if f[0] != "HTML"]
                    for p in html_tables}
+    tabs = {name: Path(path).read_text(encoding="utf-8") for name, path in tables.items()}
     overview = _overview_tables(fit_t, ame, cleaning_summary, config=config, settings=settings,
-                                labels=labels, grouping=grp, fit_path=fit)
-    tabs += overview.pop("tables", [])
+                                labels=labels, grouping=grp, fit_path=fit,
+                                extra=_contrast_lines(read_results(contrast, "contrast")
+                                                      if contrast else None))
+    tabs.update(overview.pop("tables", {}))
+    main = _main_tables(settings)
+    n_specs = len(spec_figures)
+    folds = [
+        Fold(robust, "Does the cut of the scale matter?",
+             "The claims on the survey's own scales (ordered categories and counts) and at "
+             "every cut of the scale."),
+        Fold(_imputation_html(imputation_table, checked, settings),
+             "Complete cases or imputed data?",
+             "Every model again on multiply imputed answers, beside the complete cases."),
+        Fold(_spec_html(spec_figures, checked, files_of), "How many analyses support each claim?",
+             f"{n_specs} claim{'s' if n_specs != 1 else ''}, each estimated under every "
+             "combination of the analysis choices."),
+        Fold(overview.get("sample", ""), "Who is in the models, and how did each go?",
+             "From the rows read to each model's respondents; every model that was flagged or "
+             "failed, with the reason."),
+        Fold(_cleaning_html(Path(cleaning_table).read_text(encoding="utf-8"), cleaning_figure),
+             "Cleaning summary", "Rows read, dropped by reason and kept, per "
+             f"{lower_word(grp['label'])}."),
+        Fold(methods, "Methods", "Data, weighting and design, outcome definitions, models, "
+             "software and the input files' checksums."),
+    ]
     page = build_report(
         title=settings["title"], synthetic=bool(config["data"].get("synthetic")),
-        sample_html=overview.get("sample", ""),
-        summary=summary,
-        findings_html=(_findings_html(findings_table, config) + robust
-                       + _imputation_html(imputation_table, checked, settings)
-                       + _spec_html(spec_figures, checked, files_of)),
-        figures=figs, tables=tabs, table_files=table_files,
-        cleaning_html=Path(cleaning_table).read_text(encoding="utf-8"), methods_html=methods,
-        run_date=run_date or run_date_now())
+        answer_html=answer,
+        findings_html=_findings_html(findings_table, config, _claim_lines(checked)),
+        figures=list(figs.values()),
+        tables_html=tables_section([(n, t) for n, t in tabs.items() if n in main],
+                                   [(n, t) for n, t in tabs.items() if n not in main]),
+        folds=folds, table_files=table_files, run_date=run_date or run_date_now())
     write_text(output, page)
-    log.info("report: %d figures, %d tables, %d bytes", len(figs), len(tabs), len(page))
+    log.info("report: %d figures, %d tables, %d bytes", len(figures), len(tabs), len(page))
+
+
+def _main_tables(settings: dict) -> set[str]:
+    """The tables shown open: the descriptives, the first model table of report.tables.models
+    and the average marginal effects; every other table is one click away."""
+    models = [f"models_{n}" for n, t in (settings["tables"].get("models") or {}).items()
+              if t.get("samples")]
+    return {"descriptives", "ame", *models[:1]}
+
+
+def _cleaning_html(table_html: str, figure: str) -> str:
+    return "\n".join(['<section id="cleaning">', "<h2>Cleaning summary</h2>", figure,
+                      f'<div class="table-wrap">{table_html}</div>', "</section>"])
+
+
+def _answer_html(prevalence, ame, effects, fit_t: pd.DataFrame, checked, *, config: dict,
+                 settings: dict, labels: dict, grouping: dict, figure: str) -> str:
+    """The answer box (:mod:`coprod.answer`) beside the prevalence figure."""
+    from .answer import answer_items
+    from .io import read_results
+
+    items = answer_items(
+        prevalence=read_results(prevalence, "prevalence"),
+        ame=read_results(ame, "ame") if ame else pd.DataFrame(),
+        effects=read_results(effects, "effects") if effects else None,
+        fit=fit_t, checked=checked, compare=list(settings["figures"]["compare"]),
+        sample=settings["figures"]["forest_sample"],
+        covariates=list(config["models"]["covariates"]),
+        group_column=grouping["column"] if grouping.get("effects") else None,
+        words=settings["words"], labels=labels, unit=unit_word(settings["words"]),
+        weighted=is_weighted(config["design"]),
+        conf_level=float(config["models"].get("conf_level", 0.95)))
+    return answer_section(items, figure)
 
 
 def _overview_tables(fit_t: pd.DataFrame, ame, cleaning_summary, *, config: dict,
                      settings: dict, labels: dict, grouping: dict,
-                     fit_path="results/models/fit.csv") -> dict:
+                     extra: Sequence[str] = (), fit_path="results/models/fit.csv") -> dict:
     """The average-marginal-effects table (among the tables) and the section "Who is in the
     models, and how did each model go?" (the analytic sample and every model not plainly
-    ok), from the result files; empty where an input is missing."""
+    ok; ``extra`` lines below its lead), from the result files; empty where an input is
+    missing."""
     from .io import read_results
     from .modelsummary import ame_table, model_status_table, sample_flow_table
     from .tables import to_html
@@ -1102,28 +950,10 @@ def _overview_tables(fit_t: pd.DataFrame, ame, cleaning_summary, *, config: dict
                              note=settings.get("notice") or ""))
     out["sample"] = "\n".join(['<section id="models-overview">',
                                "<h2>Who is in the models, and how did each go?</h2>", lead,
+                               *[f"<p>{x}</p>" for x in extra],
                                *[f'<div class="table-wrap">\n{p}</div>' for p in parts],
                                "</section>"])
     return out
-
-
-def _summary(prevalence, coefficients, fit_t: pd.DataFrame, checked: pd.DataFrame | None, *,
-             config: dict, settings: dict, labels: dict, grouping: dict, flags_path: str,
-             contrast=None) -> list[str]:
-    """The key findings from the result files and the fit and findings-check tables (no
-    claims without a findings check)."""
-    from .io import read_results
-    from .wording import variance_wording
-
-    return key_findings(read_results(prevalence, "prevalence"),
-                        read_results(coefficients, "coefficients"), fit_t, checked,
-                        compare=settings["figures"]["compare"],
-                        sample=settings["figures"]["forest_sample"], words=settings["words"],
-                        labels=labels, weighted=is_weighted(config["design"]),
-                        group_column=grouping["column"],
-                        stat=variance_wording(config["design"])["stat"],
-                        flags_path=flags_path,
-                        contrast=read_results(contrast, "contrast") if contrast else None)
 
 
 def _pct(config: dict) -> str:
@@ -1188,18 +1018,23 @@ def _spec_html(figures, checked, files_of=lambda p: []) -> str:
     """The section "How many analyses support each claim?" (only with specifications)."""
     if not figures:
         return ""
+    from .estimable import NOT_ESTIMABLE_RULE, SPEC_COUNTS, count_phrase
+
     items = []
     if checked is not None and "spec_total" in checked.columns:
         for _, r in checked.iterrows():
             if pd.notna(r.get("spec_total")) and r.get("spec_total"):
-                n, k = int(r["spec_total"]), int(r["spec_supported"])
-                c = int(r["spec_contradicted"])
-                items.append(f"<li><strong>{esc(r['claim'])}</strong> supported in {k} of {n} "
-                             f"specifications, contradicted in {c} ({c / n:.0%}).</li>")
+                said = count_phrase(*(int(r[k]) for k in SPEC_COUNTS[1:]),
+                                    noun="specifications")
+                items.append(f"<li><strong>{esc(r['claim'])}</strong> {esc(said)}.</li>")
     figs = "\n".join(figure_html(Path(p).stem, Path(p).read_bytes(),
-                                 "The claim's estimate in every specification, sorted, with "
-                                 "its interval (green: supported, orange: contradicted, grey: "
-                                 "inconclusive); below, the choices each one made.",
+                                 "The claim's estimate in every estimable specification, "
+                                 "sorted, with its interval (green circle: supported, orange "
+                                 "square: contradicted, grey diamond: inconclusive), then the "
+                                 "specifications that are not estimable (grey x at the foot); "
+                                 "for a claim of no relation, the equivalence bounds (band) "
+                                 "and the interval the equivalence test judges; below, the "
+                                 "choices each one made.",
                                  files_of(p))
                      for p in figures)
     return "\n".join([
@@ -1208,7 +1043,8 @@ def _spec_html(figures, checked, files_of=lambda p: []) -> str:
         "which controls, complete cases or imputed data, group effects or not, a 0/1 or an "
         "ordinal model. Each claim is estimated under every combination of the choices in the "
         "config (specifications) and judged by the same rule. A claim that holds under most "
-        "specifications is a finding; one that holds under a few is not.</p>",
+        "specifications is a finding; one that holds under a few is not. "
+        + esc(NOT_ESTIMABLE_RULE) + "</p>",
         f"<ul>{''.join(items)}</ul>" if items else "", figs, "</section>"])
 
 
@@ -1223,13 +1059,12 @@ def _imputation_html(table, checked, settings: dict) -> str:
                                              digits=int(settings["tables"]["digits"])))
 
 
-def _findings_html(findings_table, config: dict) -> str:
+def _findings_html(findings_table, config: dict, lead: Sequence[str] = ()) -> str:
     """The findings section, or nothing without a findings check."""
     if not findings_table:
         return ""
     from .findings import verdict_rule
 
     return findings_section(Path(findings_table).read_text(encoding="utf-8"),
-                            verdict_rule(float(config["models"].get("conf_level", 0.95))))
-
-
+                            verdict_rule(float(config["models"].get("conf_level", 0.95))),
+                            lead)

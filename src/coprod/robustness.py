@@ -90,7 +90,7 @@ CUTS_NOTE = (
 def claim_sentences(checked: pd.DataFrame, *, words: dict | None = None,
                     labels: dict | None = None, digits: int = 2) -> list[str]:
     """One plain sentence per claim: its verdict under the 0/1, ordinal and count models, and
-    whether the verdict holds under all of them."""
+    whether the verdict holds under all the estimable ones (:func:`agreement`)."""
     out: list[str] = []
     if checked is None or not len(checked) or not any(
             f"verdict_{f}" in checked.columns for f in SCALE_FAMILIES):
@@ -112,29 +112,61 @@ def claim_sentences(checked: pd.DataFrame, *, words: dict | None = None,
                 verdicts.append(v)
         if len(verdicts) == 1:
             continue
-        same = len(set(verdicts)) == 1
-        tail = ("The verdict holds under every model." if same else
-                "The verdict depends on the model: read the claim with care.")
-        out.append(f"<strong>{_esc(r['claim'])}</strong> {_esc('; '.join(parts))}. {tail}")
+        cuts = r.get("spec_by_threshold")  # the specification curve, one count per cut
+        cuts = (" Across the specifications, by where the scale is cut: "
+                f"{_esc(cuts)}.") if isinstance(cuts, str) and cuts else ""
+        out.append(f"<strong>{_esc(r['claim'])}</strong> {_esc('; '.join(parts))}. "
+                   f"{agreement(verdicts)}{cuts}")
     return out
+
+
+def agreement(verdicts: list[str], noun: str = "model") -> str:
+    """Whether one claim's verdicts under several models agree, counting only the estimable
+    ones (coprod.estimable: a separated, unconverged or failed fit is "not estimated" and
+    agrees or disagrees with nothing), and saying how many were not."""
+    est = [v for v in verdicts if v != "not estimated"]
+    m = len(verdicts) - len(est)
+    if len(est) < 2:
+        return (f"Only {len(est) or 'no'} {noun}{'' if len(est) == 1 else 's'} of "
+                f"{len(verdicts)} estimable ({m} not estimable): nothing to compare.")
+    if len(set(est)) > 1:
+        return (f"The verdict depends on the {noun} ({len(est)} estimable, {m} not "
+                "estimable): read the claim with care.")
+    if not m:
+        return f"The verdict holds under every {noun} (all {len(est)} estimable)."
+    return (f"The verdict holds under every estimable {noun} ({len(est)} of {len(verdicts)}; "
+            f"{m} not estimable).")
 
 
 def cut_disagreements(cuts: pd.DataFrame, *, sample: str, words: dict | None = None,
                       labels: dict | None = None) -> list[str]:
     """Per ordinal outcome, the covariate levels whose binary cuts' intervals do not overlap
-    (a plain sign that one ordinal odds ratio averages over different effects)."""
+    (a plain sign that one ordinal odds ratio averages over different effects). A cut whose
+    fit is separated or did not converge (a blocking flag on its rows: coprod.estimable) is
+    not estimable: it is left out of the comparison and named."""
+    from .estimable import is_blocking
+
     out: list[str] = []
     if cuts is None or not len(cuts):
         return out
     sub = cuts[(cuts["sample"].astype(str) == str(sample))
                & ~cuts["cut"].astype(str).str.startswith("ordinal")]
     for o, block in sub.groupby("outcome", sort=False):
+        flags = block["flag"] if "flag" in block.columns else pd.Series("", index=block.index)
+        bad = list(dict.fromkeys(block.loc[flags.map(is_blocking), "cut"].astype(str)))
+        n_cuts = block["cut"].nunique()
+        block = block[~block["cut"].astype(str).isin(bad)]
         apart = []
         for _, t in block.groupby("term", sort=False):
             if len(t) > 1 and t["conf_low"].max() > t["conf_high"].min():
                 apart.append(str(t["label"].iloc[0]))
         name = outcome_words(str(o), words, labels)
-        if apart:
+        if bad:
+            name += (f" ({len(bad)} of {n_cuts} cuts not estimable, separated or not "
+                     f"converged: {', '.join(bad)})")
+        if block["cut"].nunique() < 2:
+            out.append(f"{name}: fewer than two estimable cuts, nothing to compare.")
+        elif apart:
             out.append(f"{name}: the binary cuts disagree (intervals apart) for "
                        f"{', '.join(apart)}; the ordinal odds ratio averages over different "
                        "effects at different points of the scale, so read the cuts.")
@@ -273,8 +305,10 @@ def mi_sentences(checked: pd.DataFrame | None, *, digits: int = 2) -> list[str]:
             continue
         cc = f"complete cases: {r['verdict']}{_estimate(r, '', 'OR', digits)}"
         mi = f"imputed: {v}{_estimate(r, '_mi', 'OR', digits)}"
+        est = [x for x in (r["verdict"], v) if x != "not estimated"]
         same = ("the contrast test is run on complete cases only" if v == "not applicable"
-                else "the same verdict" if v == r["verdict"] else
+                else f"{2 - len(est)} of the 2 not estimable, nothing to compare"
+                if len(est) < 2 else "the same verdict" if v == r["verdict"] else
                 "the verdict changes with the missing answers")
         out.append(f"<strong>{_esc(r['claim'])}</strong> {_esc(cc)}; {_esc(mi)}: {same}.")
     return out

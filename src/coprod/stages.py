@@ -97,10 +97,11 @@ def run_gather(*, fits, contrast, tables, outputs: dict):
     """Combine per-model tables in the config's order, so reruns are byte-identical."""
     import pandas as pd
 
+    from .csvsafe import restore_frame  # written again below: read back what was written
     from .io import RESULT_COLUMNS
 
     def read(path):  # as written (not read_results: its text columns would be rewritten)
-        return pd.read_csv(path, keep_default_na=False, na_values=[""])
+        return restore_frame(pd.read_csv(path, keep_default_na=False, na_values=[""]))
 
     for t in tables:
         parts = [read(f) for f in fits if f.endswith(f"/{t}.csv")]
