@@ -369,8 +369,10 @@ def test_model_based_report_says_z_and_glm(tmp_path):
     assert "Taylor" not in words and "t-based" not in words
     assert "Logistic regression with model-based standard errors of each outcome" in words
     assert "|z|" not in words and "|t|" not in words
-    assert "design.incomplete: drop" in words and "UK: a domain of the design of the " \
-        "complete cases" in words
+    # a glm has no design: no domain of it, no design degrees of freedom (issue 25)
+    assert "design.incomplete: drop" in words and "UK: the country's respondents alone (a glm " \
+        "with model-based standard errors)" in words
+    assert "a domain of" not in words and "the design's degrees of freedom" not in words
     assert "with 95% model-based confidence intervals" in words
     assert "averaged)" in words  # unweighted: no survey weights in the predictions
 

@@ -33,6 +33,7 @@ from .wording import (  # noqa: E402
     model_status,
     outcome_words,
     per_units,
+    ratio_word,
     split_outcome,
     word,
 )
@@ -250,7 +251,8 @@ def term_rows(coefs: pd.DataFrame, covariates: list[str], reference_levels: dict
               words: dict | None = None) -> pd.DataFrame:
     """One row per covariate level in a fixed order, reference levels included (is_ref)."""
     levels = levels or {}
-    seen = [v for v in coefs["variable"].unique() if v != "Intercept"]
+    seen = [v for v in coefs["variable"].unique()
+            if v not in ("Intercept", "")]  # "": an ordinal model's cut-points
     rows = []
     for var in dict.fromkeys([*[c for c in covariates if c in seen], *seen]):
         est = coefs[coefs["variable"] == var]
@@ -333,10 +335,13 @@ def _log_ticks(axes, min_gap: float = 0.12) -> None:
 
 def _or_columns(coefs: pd.DataFrame) -> pd.DataFrame:
     c = coefs.copy()
-    for col, src in (("odds_ratio", "estimate"), ("or_conf_low", "conf_low"),
-                     ("or_conf_high", "conf_high")):
+    for col, src, rate in (("odds_ratio", "estimate", "rate_ratio"),
+                           ("or_conf_low", "conf_low", "rr_conf_low"),
+                           ("or_conf_high", "conf_high", "rr_conf_high")):
         if col not in c.columns:
             c[col] = np.exp(c[src])
+        if rate in c.columns:  # a count model's rate ratios take the ratio's place
+            c[col] = c[col].where(c[col].notna(), c[rate])
     c["level"] = c["level"].fillna("").astype(str)
     return c
 
@@ -376,17 +381,26 @@ def _rows_or_covariates(coefs, covariates, reference_levels, levels, labels, wor
 def forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, sample: str, outcomes: list[str],
                   covariates: list[str], reference_levels: dict, levels: dict | None = None,
                   labels: dict | None = None, words: dict | None = None,
-                  settings: dict | None = None) -> Figure:
-    """Odds ratios of one sample's models, the outcomes side by side, one row per level."""
+                  settings: dict | None = None, families: dict | None = None) -> Figure:
+    """Odds ratios of one sample's models, the outcomes side by side, one row per level.
+
+    ``families`` ({outcome: logit | ordinal | count}, for the ordinal and count outcomes'
+    own figure): each panel's axis names its ratio (of a higher category; a count's rate)."""
     s = _settings(settings)
     coefs = _or_columns(coefs)
     sub_all = coefs[coefs["sample"].astype(str) == str(sample)]
     rows = _rows_or_covariates(sub_all, covariates, reference_levels, levels, labels, words)
     names = short_names(outcomes, words, labels)
+    what = "on the survey's own scales" if families else "odds ratios"
+    kinds = set((families or {}).values())
+    ratios = "; ".join(r for f, r in (("ordinal", "ordinal outcomes: odds ratios of being in a "
+                                       "higher category"), ("count", "counts: rate ratios"))
+                       if f in kinds)
     fig, axes = _new_figure(1.0 + 0.2 * len(rows), s,
-                            f"Correlates of {s['subject']}: odds ratios, {word(sample, words)}",
-                            f"{_pct(s)} confidence intervals, log scale; open circles: reference "
-                            f"levels. {_n_phrase(fit, outcomes, sample, names)}",
+                            f"Correlates of {s['subject']}: {what}, {word(sample, words)}",
+                            f"{ratios + '; ' if ratios else ''}{_pct(s)} confidence intervals, "
+                            "log scale; open circles: reference levels. "
+                            f"{_n_phrase(fit, outcomes, sample, names)}",
                             1, len(outcomes), sharey=True, sharex=True)
     for j, o in enumerate(outcomes):
         ax = axes[0, j]
@@ -399,6 +413,8 @@ def forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, sample: str, outcom
             continue
         _forest_panel(ax, rows, [(sub_all[sub_all["outcome"] == o], colour, names[o])],
                       s["palette"])
+        if families:
+            ax.set_xlabel(ratio_word(families.get(o, "logit")))  # the subtitle: log scale
         if status == "flagged":
             _panel_title(ax, f"{outcome_words(o, words, labels)} (flagged)", s, len(outcomes),
                          color=colour)
@@ -640,17 +656,28 @@ def prediction_figure(preds: pd.DataFrame, fit: pd.DataFrame, *, grid: str, x: s
                       labels: dict | None = None, words: dict | None = None,
                       settings: dict | None = None) -> Figure:
     """Average predicted probability along ``x``: with ``by``, one panel per outcome and one
-    line per level of ``by``; without, one panel with a line per outcome."""
+    line per level of ``by``; without, one panel with a line per outcome. Along a category
+    (``x`` not a number), a point with its interval per level, the lines' points side by side.
+
+    A figure with nothing to draw (no prediction of a model that did not fail) is refused with
+    a :class:`coprod.errors.DataError` naming it: never an empty image."""
+    from .errors import DataError
+
     s = _settings(settings)
     preds = preds.assign(**{c: np.nan for c in (x, by) if c and c not in preds.columns})
     sub = preds[(preds["grid"] == grid) & (preds["sample"].astype(str) == str(sample))]
+    xs = sub[x].dropna()
+    categorical = bool(len(xs)) and pd.to_numeric(xs, errors="coerce").isna().any()
+    levels = list(dict.fromkeys(xs.astype(str)))  # the grid's order
     xw = word(x, words, labels)
     names = short_names(outcomes, words, labels)
     panels = outcomes if by else [None]
     fig, axes = _new_figure(3.0, s, f"Predicted probability of {s['subject']} by {xw.lower()}",
                             f"Average predictions from the {word(sample, words)} models, {_pct(s)} "
-                            f"confidence bands. {_n_phrase(fit, outcomes, sample, names)}",
+                            f"confidence {'intervals' if categorical else 'bands'}. "
+                            f"{_n_phrase(fit, outcomes, sample, names)}",
                             1, len(panels), sharey=True, sharex=True)
+    drawn, failed = 0, 0
     for i, panel in enumerate(panels):
         ax = axes[0, i]
         notes, lines = [], []
@@ -663,6 +690,7 @@ def prediction_figure(preds: pd.DataFrame, fit: pd.DataFrame, *, grid: str, x: s
             _panel_title(ax, outcome_words(panel, words, labels), s, len(panels))
             if status in ("failed", "missing"):
                 _note(ax, _status_note(status, msg))
+                failed += 1
             elif status == "flagged":
                 notes.append(f"Flagged: {msg}")
             offset = 2
@@ -671,19 +699,28 @@ def prediction_figure(preds: pd.DataFrame, fit: pd.DataFrame, *, grid: str, x: s
                 status, msg = model_status(fit, o, sample)
                 if status in ("failed", "missing"):
                     notes.append(f"{names[o]}: {_status_note(status, msg)}")
+                    failed += 1
                     continue
                 if status == "flagged":
                     notes.append(f"{names[o]}: flagged")
                 lines.append((names[o], sub[sub["outcome"] == o]))
             offset = 0
         for j, (name, d) in enumerate(lines):
-            d = d.assign(_x=pd.to_numeric(d[x], errors="coerce")).sort_values("_x")
             colour = s["palette"][(j + offset) % len(s["palette"])]
-            ax.fill_between(d["_x"], d["conf_low"], d["conf_high"], color=colour, alpha=0.18,
-                            lw=0)
-            ax.plot(d["_x"], d["predicted"], "-o", ms=3, color=colour, lw=1.4, label=str(name))
+            if categorical:
+                _category_points(ax, d, x, levels, j, len(lines), colour, str(name))
+            else:
+                d = d.assign(_x=pd.to_numeric(d[x], errors="coerce")).sort_values("_x")
+                ax.fill_between(d["_x"], d["conf_low"], d["conf_high"], color=colour,
+                                alpha=0.18, lw=0)
+                ax.plot(d["_x"], d["predicted"], "-o", ms=3, color=colour, lw=1.4,
+                        label=str(name))
+            drawn += int(d["predicted"].notna().sum())
         values = pd.to_numeric(sub[x], errors="coerce").dropna().unique()
-        if 0 < len(values) <= 8:
+        if categorical:
+            ax.set_xticks(range(len(levels)), levels)
+            ax.set_xlim(-0.5, len(levels) - 0.5)
+        elif 0 < len(values) <= 8:
             ax.set_xticks(sorted(values), [f"{v:g}" for v in sorted(values)])
         ax.set_xlabel(xw)
         ax.set_ylim(0, 1)
@@ -692,7 +729,25 @@ def prediction_figure(preds: pd.DataFrame, fit: pd.DataFrame, *, grid: str, x: s
             ax.legend(title=word(by, words, labels) if by else None, loc="upper left")
         if notes:
             _corner(ax, "; ".join(notes))
+    if not drawn and not failed:
+        plt.close(fig)
+        raise DataError(f"figure predictions_{grid}: nothing to draw: no predictions of the "
+                        f"{sample} models along '{x}' in grid '{grid}' "
+                        "(report.figures.predictions); no empty figure is written")
     return fig
+
+
+def _category_points(ax, d: pd.DataFrame, x: str, levels: list[str], j: int, k: int,
+                     colour: str, label: str) -> None:
+    """One line's predictions along a category: a point and its interval at each level, the
+    ``k`` lines side by side (dodged) around the level's position (a line between categories
+    would invent values between them)."""
+    pos = d[x].astype(str).map({lv: i for i, lv in enumerate(levels)}).to_numpy(float)
+    off = (j - (k - 1) / 2) * min(0.6 / k, 0.2) if k > 1 else 0.0
+    est = d["predicted"].to_numpy(float)
+    err = np.vstack([est - d["conf_low"].to_numpy(float), d["conf_high"].to_numpy(float) - est])
+    ax.errorbar(pos + off, est, yerr=np.nan_to_num(err), fmt="o", ms=3.5, color=colour,
+                elinewidth=1.0, capsize=0, label=label)
 
 
 # -- cleaning flow ---------------------------------------------------------------------------
@@ -780,12 +835,14 @@ def run_figures(*, prevalence, coefficients, predictions, fit, cleaning_summary,
     meta = table_meta(clean_table)
     labels, group_label = meta.get("labels", {}), resolve_grouping(grouping, meta)["label"]
     coefs, fit_t = read_results(coefficients, "coefficients"), read_results(fit, "fit")
-    coefs, labels = per_units(coefs, labels, settings.get("per"), words)
+    # report.per: effects per so many units, on the forest plots only (a prediction's axis is
+    # in the variable's own units)
+    coefs, effect_labels = per_units(coefs, labels, settings.get("per"), words)
     settings = {**dict(settings), "conf_level": conf_level, "subject": subject,
                 "weighted": weighted, "ci": variance_wording(design)["ci"]}
     common = {"labels": labels, "words": dict(words), "settings": settings}
     model_kw = {"covariates": list(covariates), "reference_levels": dict(reference_levels),
-                "levels": dict(levels), **common}
+                "levels": dict(levels), **common, "labels": effect_labels}
     compare = list(settings["compare"])
     makers: dict[str, Callable[..., Figure]] = {
         "prevalence": lambda: prevalence_figure(read_results(prevalence, "prevalence"),
@@ -795,6 +852,10 @@ def run_figures(*, prevalence, coefficients, predictions, fit, cleaning_summary,
         "forest_groups": lambda: groups_forest_figure(
             coefs, fit_t, samples=list(settings["group_samples"]), outcomes=compare,
             group_label=group_label, **model_kw),
+        "forest_scales": lambda: forest_figure(
+            coefs, fit_t, sample=settings["forest_sample"],
+            outcomes=list(settings.get("scale_outcomes") or {}),
+            families=dict(settings.get("scale_outcomes") or {}), **model_kw),
         "cleaning": lambda: cleaning_figure(read_results(cleaning_summary),
                                             group_label=group_label, settings=settings),
     }

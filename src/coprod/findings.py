@@ -306,6 +306,10 @@ def check_findings(claims: list[dict], coefs: pd.DataFrame, fit: pd.DataFrame,
 
 
 SCALE_FAMILIES = ("ordinal", "count")
+#: the findings check's columns (of every claim; the other models' verdicts come after)
+CHECK_COLUMNS = ["id", "claim", "covariate", "level", "outcome", "compared_with", "sample",
+                 "expected", "source", "scale", "term", "estimate", "conf_low", "conf_high",
+                 "p_value", "verdict", "note"]
 
 
 def _other_scales(c, var, level, coefs, fit, scales, families, judge) -> dict:
@@ -636,7 +640,7 @@ def run_findings(*, findings, coefficients, fit, contrast, outcomes, covariates,
                                list(covariates))
     if specifications:
         checked = with_specifications(checked, read_results(specifications))
-    write_csv(checked, outputs["checked"])
+    write_csv(checked, outputs["checked"], columns=CHECK_COLUMNS)  # no claims: the header
     write_table_files(findings_table(checked, spec["sources"], digits=digits, words=dict(words)),
                       {k: v for k, v in outputs.items() if k in ("csv", "data", "tex", "html")},
                       caption="Claims checked against these data",

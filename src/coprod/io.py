@@ -119,10 +119,18 @@ def write_text(path: str | Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def write_csv(df: pd.DataFrame, path: str | Path, *, float_format: str = "%.10g") -> None:
-    """CSV with a fixed float format and line ending, so reruns are byte-identical."""
+def write_csv(df: pd.DataFrame, path: str | Path, *, float_format: str = "%.10g",
+              columns: list[str] | None = None) -> None:
+    """CSV with a fixed float format and line ending, so reruns are byte-identical.
+
+    Every file has its header, rows or not (pandas cannot read a headerless empty file): a
+    frame without columns is written with ``columns`` as its header, and refused without them."""
     from .csvsafe import to_csv  # text a spreadsheet would run as a formula is made inert
 
+    if not len(df.columns):
+        if not columns:
+            raise ValueError(f"{path}: a table without columns would be written without a header")
+        df = pd.DataFrame(columns=list(columns))
     with atomic_path(path) as tmp:
         to_csv(df, tmp, float_format=float_format, lineterminator="\n")
 

@@ -50,8 +50,12 @@ FIGURE_CAPTIONS = {
                   "survey::svyciprop).",
     "forest": "Odds ratios of the {models}{side_by_side}; one row per covariate level, "
               "reference levels as open circles at 1.",
-    "forest_groups": "Odds ratios of the models of each {group} (a domain of the full design), "
-                     "on one shared axis.",
+    "forest_groups": "Odds ratios of the models of each {group} ({domain}), on one shared "
+                     "axis.",
+    "forest_scales": "The ordinal and count outcomes of the {models}: odds ratios of being in a "
+                     "higher category (proportional-odds models) and rate ratios (quasi-Poisson "
+                     "models), one row per covariate level, reference levels as open circles "
+                     "at 1.",
     "predictions": "Average predicted probabilities along one covariate from the {models}, with "
                    "{pct} confidence bands (every respondent's prediction with the covariate set "
                    "to each value, averaged{with_weights}).",
@@ -72,6 +76,10 @@ FIGURE_ALT = {
     "predictions": "Line chart: the predicted probability (vertical axis) along one covariate "
                    "(horizontal axis), a line with a shaded confidence band for each group "
                    "compared.",
+    "predictions_categories": "Dot-and-whisker chart: the predicted probability (vertical axis) "
+                              "at each category of one covariate (horizontal axis), a dot with "
+                              "a vertical line for its interval for each group compared, side "
+                              "by side.",
     "cleaning": "Bar chart per {group}: rows read, dropped by reason and kept.",
     "cuts": "Dot-and-whisker chart: for each covariate, the odds ratio of every binary cut of "
             "the scale and of the ordinal model, on a logarithmic axis.",
@@ -82,11 +90,12 @@ FIGURE_ALT = {
 
 
 def figure_alt(name: str, group_label: str = "group", n_groups: int = 2,
-               unit: str = "respondents") -> str:
+               unit: str = "respondents", categorical: bool = False) -> str:
     from .wording import lower_word
 
     key = ("spec" if name.startswith("spec_") else "forest_groups" if name == "forest_groups"
-           else "forest" if name.startswith("forest") else "predictions"
+           else "forest" if name.startswith("forest") else "predictions_categories"
+           if name.startswith("predictions") and categorical else "predictions"
            if name.startswith("predictions") else name)
     group = lower_word(group_label)
     return FIGURE_ALT.get(key, "A chart.").format(
@@ -152,6 +161,7 @@ def report_settings(config: dict, levels: dict | None = None,
                                           "report.figures.group_samples", errs)
     _prediction_specs(fs, m, errs)
     r["tables"]["models"] = _table_specs(r, config, group_word(config, cb), compare, errs)
+    _scale_specs(r, m)
     r["notice"] = SYNTHETIC_NOTICE if (config.get("data") or {}).get("synthetic") else ""
     r["figures"]["notice"] = r["tables"]["notice"] = r["notice"]
     r["figures"]["per"] = r["tables"]["per"] = dict(r.get("per") or {})
@@ -197,14 +207,35 @@ def _prediction_specs(fs: dict, m: dict, errs: list) -> None:
                             "grid has no predictions for it")
 
 
+def _scale_specs(r: dict, m: dict) -> None:
+    """The ordinal and count outcomes of models.outcomes (twin or not) in the report: a forest
+    plot of their own (``figures.scale_outcomes``: forest_scales), and a model table of their
+    own (``scales``) for those no configured table shows. Their effects are odds ratios of a
+    higher category or rate ratios, so they never share a forest plot with the 0/1 outcomes."""
+    fam = outcome_families(m["outcomes"])
+    others = [o for o, f in fam.items() if f != "logit"]
+    r["figures"]["scale_outcomes"] = {o: fam[o] for o in others}
+    shown = {o for t in r["tables"]["models"].values() for o in t["outcomes"]}
+    rest = [o for o in others if o not in shown]
+    if rest and "scales" not in r["tables"]["models"]:
+        sample = r["figures"]["forest_sample"]
+        r["tables"]["models"]["scales"] = {
+            "samples": [sample], "outcomes": rest, "families": {o: fam[o] for o in rest},
+            "title": f"Correlates of {r['subject']} on the survey's own scales (ordinal and "
+                     f"count models, {word(sample, r['words'])})"}
+
+
 def _table_specs(r: dict, config: dict, group_label: str, compare: list, errs: list) -> dict:
     """The model tables with samples and outcomes expanded and a title each.
 
     A table left without samples ("groups" when no group is modelled) is left out; the default
-    tables (report.tables.models not set) keep only the samples the models have.
+    tables (report.tables.models not set) keep only the samples the models have. ``all`` is
+    every outcome of models.outcomes, ordinal and count ones included (``families`` says which
+    is which, for the table's note).
     """
     m = config["models"]
-    outcomes, samples = binary_outcomes(m), [str(s) for s in m["samples"]]
+    fam = outcome_families(m["outcomes"])
+    outcomes, samples = list(fam), [str(s) for s in m["samples"]]
     groups = [s for s in samples if s != POOLED]
     default = ((config.get("report") or {}).get("tables") or {}).get("models") is None
     out = {}
@@ -223,7 +254,8 @@ def _table_specs(r: dict, config: dict, group_label: str, compare: list, errs: l
             if o not in outcomes:
                 errs.append(f"{key}.outcomes: '{o}' is not one of models.outcomes"
                             f"{did_you_mean(o, outcomes)}")
-        if t["samples"]:
+        t["families"] = {o: fam.get(o, "logit") for o in t["outcomes"]}
+        if t["samples"] and t["outcomes"]:  # (no outcomes: null without a 0/1 outcome)
             t["title"] = t.get("title") or default_table_title(r["subject"], t["samples"],
                                                                group_label, r["words"])
             out[name] = t
@@ -266,10 +298,13 @@ def _expand_samples(value, groups, samples, key, errs) -> list[str]:
 def figure_names(settings: dict) -> list[str]:
     """Stems of the figures the figures rule makes (results/figures/<stem>.<format>)."""
     fs = settings["figures"]
-    names = ["prevalence", f"forest_{slug(fs['forest_sample'])}"]
-    if fs["group_samples"]:
+    binary = bool(fs["compare"])  # no 0/1 outcome (only ordinal or count ones): no figure of
+    names = ["prevalence", f"forest_{slug(fs['forest_sample'])}"] if binary else []  # theirs
+    if fs["group_samples"] and binary:
         names.append("forest_groups")
-    names += [f"predictions_{p['grid']}" for p in fs.get("predictions") or []]
+    if fs.get("scale_outcomes"):
+        names.append("forest_scales")
+    names += [f"predictions_{p['grid']}" for p in fs.get("predictions") or [] if binary]
     return names + ["cleaning"]
 
 
@@ -345,17 +380,18 @@ def figure_caption(name: str, group_label: str = "Group", pct: str = "95%",
                    subject: str = "the outcomes", weighted: bool = True, *,
                    ci: str = "design-based", models: str = "pooled models", n_groups: int = 2,
                    n_outcomes: int = 2, log: str = "results/clean/cleaning_log.csv",
-                   unit: str = "respondents") -> str:
+                   unit: str = "respondents", domain: str = "a domain of the full design") -> str:
     """A figure's caption: ``models`` names the models of the forest and prediction figures
     (:func:`models_phrase`); with one group, the prevalence is not 'by group'."""
     from .wording import lower_word
 
-    key = ("forest_groups" if name == "forest_groups" else "forest" if name.startswith("forest")
-           else "predictions" if name.startswith("predictions") else name)
+    key = (name if name in ("forest_groups", "forest_scales") else "forest"
+           if name.startswith("forest") else "predictions" if name.startswith("predictions")
+           else name)
     group = lower_word(group_label)
     return FIGURE_CAPTIONS.get(key, name).format(
         group=group, pct=pct, subject=subject, weighted="weighted " if weighted else "", ci=ci,
-        unit=unit,
+        unit=unit, domain=domain,
         models=models, log=log, by_group=f", by {group}" if n_groups > 1 else "",
         with_weights=" with the survey weights" if weighted else "",
         side_by_side=", the outcomes side by side" if n_outcomes > 1 else "")
@@ -375,14 +411,14 @@ def fixed_effects(grouping: dict, n_groups: int, covariates: list[str]) -> bool:
 
 
 def models_phrase(sample: str, grouping: dict, n_groups: int, covariates: list[str],
-                  words: dict | None = None) -> str:
+                  words: dict | None = None, design: dict | None = None) -> str:
     """'pooled models (with region fixed effects)', or 'models of X (a domain of the full
-    design)', for captions."""
-    from .wording import lower_word, word
+    design)' (the design used: :func:`coprod.wording.domain_wording`), for captions."""
+    from .wording import domain_wording, lower_word, word
 
     g = lower_word(grouping["label"])
     if sample != POOLED:
-        return f"models of {word(sample, words)} (a domain of the full design)"
+        return f"models of {word(sample, words)} ({domain_wording(design, g)})"
     if fixed_effects(grouping, n_groups, covariates):
         return f"pooled models (with {g} fixed effects)"
     return f"pooled models (without {g} fixed effects)" if n_groups > 1 else "pooled models"
@@ -443,7 +479,8 @@ def methods_section(*, config: dict, codebook: dict, threshold: str, hashes: dic
 
     grp = resolve_grouping(grouping, {"group_label": codebook.get("group_label")}, config)
     lab = lambda v: f"{esc(labels.get(v, v))} (<code>{esc(v)}</code>)"  # noqa: E731
-    outcomes = _outcome_closure(list(outcome_families(config["models"]["outcomes"])), codebook)
+    families = outcome_families(config["models"]["outcomes"])
+    outcomes = _outcome_closure(list(families), codebook)
     soft = [f"{esc(k)} {esc(v)}" for k, v in versions.items()]
     files_hash = [f"<code>{esc(p)}</code>: <code>{esc(h)}</code>" for p, h in hashes.items()]
     return "\n".join([
@@ -457,7 +494,7 @@ def methods_section(*, config: dict, codebook: dict, threshold: str, hashes: dic
                                                                       weights)),
         '<h3 id="methods-outcomes">Outcomes</h3>',
         _threshold_sentence(outcomes, codebook, threshold),
-        _ul(f"{lab(o)}: {_outcome_definition(o, codebook, threshold, labels)}"
+        _ul(f"{lab(o)}: {_outcome_definition(o, codebook, threshold, labels, families.get(o))}"
             for o in outcomes),
         '<h3 id="methods-models">Models</h3>',
         _ul(_model_items(config, lab, grp, len(codebook["groups"]), labels)),
@@ -578,16 +615,24 @@ def _design_items(d: dict, lab) -> list[str]:
 
 
 def _model_items(config: dict, lab, grp: dict, n_groups: int, labels: dict) -> list[str]:
-    from .wording import variance_wording, word
+    from .wording import family_phrase, variance_wording, word
 
     m, d = config["models"], config["design"]
     refs = m.get("reference_levels") or {}
     covs = [lab(c) + (f", reference level <em>{esc(refs[c])}</em>" if c in refs else "")
             for c in m["covariates"]]
+    families = outcome_families(m["outcomes"])
+    pct = f"{float(m.get('conf_level', 0.95)):.0%}"
+    if set(families.values()) == {"logit"}:
+        fitted = (f"{variance_wording(d)['model']} of each outcome on the covariates, one model "
+                  f"per outcome and sample; odds ratios with {pct} confidence intervals.")
+    else:  # the families in words: an ordinal or count outcome is no logistic regression
+        model = variance_wording(d)["model"].replace("logistic regression", "regression")
+        fitted = (f"{model} of each outcome on the covariates, one model per outcome and "
+                  f"sample, by the kind of outcome ({esc(family_phrase(families))}); {pct} "
+                  "confidence intervals.")
     items = [
-        f"{variance_wording(d)['model']} of each outcome on the covariates, one model per "
-        "outcome and sample; odds ratios with "
-        f"{float(m.get('conf_level', 0.95)):.0%} confidence intervals.",
+        fitted,
         "Covariates: " + "; ".join(covs) + ".",
         "Samples: " + "; ".join(_sample_phrase(str(s), m, grp, n_groups, d)
                                 for s in m["samples"]) + ".",
@@ -609,13 +654,12 @@ def _model_items(config: dict, lab, grp: dict, n_groups: int, labels: dict) -> l
 def _sample_phrase(sample: str, m: dict, grp: dict, n_groups: int, d: dict) -> str:
     """'pooled: all respondents, with region fixed effects (reference level A), `y ~ ...`' or
     'A: a domain of the full design, `y ~ ...`': who is in the model and its formula."""
-    from .wording import lower_word
+    from .wording import domain_wording, lower_word
 
     covs, g = list(m["covariates"]), esc(lower_word(grp["label"]))
     if sample != POOLED:
-        where = ("the design of the complete cases" if d.get("incomplete") == "drop"
-                 else "the full design")
-        return f"{esc(sample)}: a domain of {where}, {_formula(covs)}"
+        return f"{esc(sample)}: {esc(domain_wording(d, lower_word(grp['label'])))}, " \
+            f"{_formula(covs)}"
     ref = (m.get("reference_levels") or {}).get(grp["column"])
     if fixed_effects(grp, n_groups, covs):
         how = f"with {g} fixed effects" + (f" (reference level {esc(ref)})" if ref else "")
@@ -650,11 +694,13 @@ def _threshold_sentence(outcomes: list[str], cb: dict, threshold: str) -> str:
             "(config: cleaning.threshold).</p>")
 
 
-def _outcome_definition(name: str, cb: dict, threshold: str, labels: dict) -> str:
-    """How an outcome is built, for each kind of docs/codebook_format.md."""
+def _outcome_definition(name: str, cb: dict, threshold: str, labels: dict,
+                        family: str | None = None) -> str:
+    """How an outcome is built, for each kind of docs/codebook_format.md (``family``: the
+    model family of models.outcomes, which says what a column of the data is)."""
     o = (cb.get("outcomes") or {}).get(name)
     if not o:
-        return _column_definition(name, cb, labels)
+        return _column_definition(name, cb, labels, family)
     if o.get("outcomes"):
         subs = ", ".join(esc(labels.get(s, s)) for s in o["outcomes"])
         return (f"1 when any of these is 1: {subs}; 0 when all answered are 0; missing when none "
@@ -692,14 +738,18 @@ def _levels_definition(variable: str, positive: list, cb: dict) -> str:
             + ", missing when it is missing.")
 
 
-def _column_definition(name: str, cb: dict, labels: dict) -> str:
-    """An outcome that is a column of the data (or a derived 0/1 indicator)."""
+def _column_definition(name: str, cb: dict, labels: dict, family: str | None = None) -> str:
+    """An outcome that is a column of the data (or a derived 0/1 indicator): 0/1, ordered
+    categories or a count, as models.outcomes declares it."""
     spec = _spec(cb, name)
     if spec.get("indicator"):
         return _levels_definition(spec["indicator"], spec.get("levels") or [], cb)
+    kind = {"ordinal": "an ordered column of the data"
+                       + (f" ({esc(' < '.join(_levels(spec)))})" if _levels(spec) else ""),
+            "count": "a count column of the data"}.get(family or "", "a 0/1 column of the data")
     if spec.get("raw"):
-        return f"a 0/1 column of the data (raw column <code>{esc(spec['raw'])}</code>)."
-    return "a 0/1 column of the data."
+        return f"{kind} (raw column <code>{esc(spec['raw'])}</code>)."
+    return f"{kind}."
 
 
 def _spec(cb: dict, name: str) -> dict:
@@ -749,9 +799,10 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
     def files_of(path):
         return sibling_files(path, base)
 
+    along = _categorical_predictions(config, settings)
     figs = {name: figure_html(name, Path(path).read_bytes(), caption, files_of(path),
                               figure_alt(name, grp["label"], len(cb["groups"]),
-                                         unit_word(settings["words"])))
+                                         unit_word(settings["words"]), along.get(name, False)))
             for (name, path), caption in zip(figures.items(),
                                              _captions(list(figures), config, settings, grp,
                                                        len(cb["groups"]), clean_table))}
@@ -776,7 +827,7 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
                    for p in html_tables}
     tabs = {name: Path(path).read_text(encoding="utf-8") for name, path in tables.items()}
     overview = _overview_tables(fit_t, ame, cleaning_summary, config=config, settings=settings,
-                                labels=labels, grouping=grp,
+                                labels=labels, grouping=grp, fit_path=fit,
                                 extra=_contrast_lines(read_results(contrast, "contrast")
                                                       if contrast else None))
     tabs.update(overview.pop("tables", {}))
@@ -848,7 +899,7 @@ def _answer_html(prevalence, ame, effects, fit_t: pd.DataFrame, checked, *, conf
 
 def _overview_tables(fit_t: pd.DataFrame, ame, cleaning_summary, *, config: dict,
                      settings: dict, labels: dict, grouping: dict,
-                     extra: Sequence[str] = ()) -> dict:
+                     extra: Sequence[str] = (), fit_path="results/models/fit.csv") -> dict:
     """The average-marginal-effects table (among the tables) and the section "Who is in the
     models, and how did each model go?" (the analytic sample and every model not plainly
     ok; ``extra`` lines below its lead), from the result files; empty where an input is
@@ -856,22 +907,27 @@ def _overview_tables(fit_t: pd.DataFrame, ame, cleaning_summary, *, config: dict
     from .io import read_results
     from .modelsummary import ame_table, model_status_table, sample_flow_table
     from .tables import to_html
+    from .wording import missing_note, per_ame
 
     out: dict = {"tables": []}
     words, sample = settings["words"], settings["figures"]["forest_sample"]
     compare = list(settings["figures"]["compare"])
     pct = _pct(config)
-    if ame:
-        t = ame_table(read_results(ame, "ame"), fit_t, sample=sample, outcomes=compare,
+    if ame and compare:  # (no 0/1 outcome: no table); report.per: as in the other tables
+        effects, effect_labels = per_ame(read_results(ame, "ame"), labels,
+                                         settings["tables"].get("per"), words)
+        t = ame_table(effects, fit_t, sample=sample, outcomes=compare,
                       covariates=list(config["models"]["covariates"]), words=words,
-                      labels=labels)
+                      labels=effect_labels)
         out["tables"].append(("ame", to_html(
             t, table_id="ame", caption=f"Average marginal effects in percentage points "
                                        f"({word(sample, words)})",
             note=f"{settings.get('notice') or ''} The change in the probability of each "
                  f"outcome, averaged over the respondents, for the level against the reference "
-                 f"level or one unit more of a number, with {pct} confidence intervals (delta "
-                 "method, the same design). From results/models/ame.csv.".strip())))
+                 f"level or one unit more of a number"
+                 f"{' (or as many as its row says)' if settings['tables'].get('per') else ''}"
+                 f", with {pct} confidence intervals (delta "
+                 f"method, the same design). From {ame}.".strip())))
     parts = []
     if cleaning_summary:
         flow = sample_flow_table(read_results(cleaning_summary), fit_t, sample=sample,
@@ -879,14 +935,15 @@ def _overview_tables(fit_t: pd.DataFrame, ame, cleaning_summary, *, config: dict
                                  group_column=grouping["column"], words=words, labels=labels)
         parts.append(to_html(flow, table_id="sample_flow",
                              caption="The analytic sample: from the rows read to each model",
-                             note=f"{settings.get('notice') or ''} A respondent missing a "
-                                  "model variable stays in the design (outside the model's "
-                                  "domain); one may miss several.".strip()))
+                             note=f"{settings.get('notice') or ''} "
+                                  f"{missing_note(config['design'])}; one may miss "
+                                  "several.".strip()))
     status = model_status_table(fit_t, words=words, labels=labels)
     n_ok = int((fit_t["status"] == "ok").sum()) if len(fit_t) else 0
+    fit_path = Path(fit_path)
     lead = (f"<p>{len(fit_t)} models: {n_ok} ok, {len(status)} flagged or failed, each listed "
-            "below with its reason (results/models/fit.csv and flags.csv hold every model's "
-            "statistics and flags).</p>")
+            f"below with its reason ({esc(fit_path)} and {esc(fit_path.with_name('flags.csv'))} "
+            "hold every model's statistics and flags).</p>")
     if len(status):
         parts.append(to_html(status, table_id="model_status",
                              caption="Models flagged or failed, with the reason",
@@ -905,17 +962,32 @@ def _pct(config: dict) -> str:
 
 def _captions(names: list[str], config: dict, settings: dict, grp: dict, n_groups: int,
               clean_table) -> list[str]:
-    from .wording import variance_wording
+    from .wording import domain_wording, lower_word, variance_wording
 
     kw = dict(group_label=grp["label"], pct=_pct(config), subject=settings["subject"],
               weighted=is_weighted(config["design"]),
               ci=variance_wording(config["design"])["ci"], n_groups=n_groups,
               n_outcomes=len(settings["figures"]["compare"]),
               models=models_phrase(settings["figures"]["forest_sample"], grp, n_groups,
-                                   list(config["models"]["covariates"]), settings["words"]),
+                                   list(config["models"]["covariates"]), settings["words"],
+                                   config["design"]),
+              domain=domain_wording(config["design"], lower_word(grp["label"])),
               log=str(Path(clean_table).with_name("cleaning_log.csv")),  # beside the table
               unit=unit_word(settings["words"]))
-    return [figure_caption(name, **kw) for name in names]
+    along = _categorical_predictions(config, settings)
+    return [figure_caption(name, **kw).replace("confidence bands", "confidence intervals (a "
+                                               "point per category)")
+            if along.get(name) else figure_caption(name, **kw) for name in names]
+
+
+def _categorical_predictions(config: dict, settings: dict) -> dict[str, bool]:
+    """{predictions_<grid>: True} for the prediction figures along a category (the grid's
+    values of x are not all numbers): drawn as points with intervals, not bands."""
+    grids = config["models"].get("predictions") or {}
+    return {f"predictions_{p['grid']}": not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool)
+        for v in (grids.get(p["grid"]) or {}).get(p["x"], []))
+        for p in settings["figures"].get("predictions") or []}
 
 
 def _robustness_html(tables, figures, checked, *, settings: dict, labels: dict,

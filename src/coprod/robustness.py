@@ -19,7 +19,7 @@ import pandas as pd
 from .findings import SCALE_FAMILIES
 from .io import combined_fit, group_outputs, read_results, table_meta
 from .tables import cuts_table, model_table, scales_columns, scales_note, write_table_files
-from .wording import fit_row, fmt_ci, outcome_words, word
+from .wording import fit_row, fmt_ci, outcome_words, per_units, word
 
 TITLE = "Does the cut of the scale matter?"
 
@@ -47,9 +47,12 @@ def run_robustness(*, coefficients, fit, cuts, tests, clean_table, scales: dict,
     scales = {k: list(v) for k, v in dict(scales).items()}
     families = dict(families)
     coefs, fit_t = read_results(coefficients, "coefficients"), read_results(fit, "fit")
-    cut_t = read_results(cuts, "cuts")
-    kw = {"covariates": list(covariates), "reference_levels": dict(reference_levels),
-          "levels": dict(levels), "labels": labels, "words": words}
+    per = dict(figure_settings).get("per")  # report.per: as in every table of effects
+    coefs, effect_labels = per_units(coefs, labels, per, words)
+    cut_t, _ = per_units(read_results(cuts, "cuts"), labels, per, words)
+    kw: dict[str, Any] = {"covariates": list(covariates),
+                          "reference_levels": dict(reference_levels), "levels": dict(levels),
+                          "labels": effect_labels, "words": words}
     paths = group_outputs(outputs)
     table = model_table(coefs, fit_t, columns=scales_columns(scales, sample), digits=digits,
                         tests=read_results(tests, "tests"), **kw)
@@ -274,11 +277,14 @@ MI_NOTE = (
 
 def run_mi_table(*, coefficients, fit, coefficients_mi, clean_table, outcomes, sample,
                  covariates, reference_levels, levels, conf_level, digits, words, m,
-                 outputs: dict, notice: str = "") -> None:
+                 outputs: dict, notice: str = "", per: dict | None = None) -> None:
+    """The imputation rule's table; ``per`` (report.per): effects per so many units."""
     meta = table_meta(clean_table)
     labels, words = meta.get("labels", {}), dict(words)
-    table = mi_table(read_results(coefficients, "coefficients"), read_results(fit, "fit"),
-                     read_results(coefficients_mi, "coefficients"), outcomes=list(outcomes),
+    coefs, _ = per_units(read_results(coefficients, "coefficients"), labels, per, words)
+    coefs_mi, labels = per_units(read_results(coefficients_mi, "coefficients"), labels, per,
+                                 words)
+    table = mi_table(coefs, read_results(fit, "fit"), coefs_mi, outcomes=list(outcomes),
                      sample=sample, covariates=list(covariates),
                      reference_levels=dict(reference_levels), levels=dict(levels),
                      labels=labels, words=words, digits=digits)
