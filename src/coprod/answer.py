@@ -110,7 +110,9 @@ def correlates_sentence(ame: pd.DataFrame, effects: pd.DataFrame | None, outcome
     rows = rows[rows["variable"].isin(covariates) & (rows["variable"] != group_column)]
     eff = (model_rows(effects, outcome, sample)
            if effects is not None and len(effects) else None)
-    more, less, clear = [], [], set()
+    more: list[str] = []
+    less: list[str] = []
+    clear: set[str] = set()
     for r in rows.to_dict("records"):
         if not np.isfinite([r["estimate"], r["conf_low"], r["conf_high"]]).all():
             continue
