@@ -25,9 +25,9 @@ run: venv
 test: venv
 	$(BIN)/python -m pytest -n $(CORES) --dist worksteal
 
-# the unit tests alone (no Snakemake runs): the loop while editing code
+# the unit tests alone (no Snakemake runs, no Monte-Carlo checks): the loop while editing code
 test-fast: venv
-	COPROD_TEST_FAST=1 $(BIN)/python -m pytest -q -n $(CORES) -m "not pipeline"
+	COPROD_TEST_FAST=1 $(BIN)/python -m pytest -q -n $(CORES) -m "not pipeline and not slow"
 
 # ruff and mypy (settings in pyproject.toml) on the code; snakefmt and Snakemake's own lint
 # on the workflow

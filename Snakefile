@@ -1,14 +1,26 @@
 # coprod: correlates of citizen co-production of public services.
 #   snakemake --cores 2            clean -> models -> report, on the data named in config/config.yaml
 #   snakemake --cores 1 simulate_raw   regenerate the bundled synthetic raw files (not in the default target)
+import sys
+
 from snakemake.utils import min_version
+
+from coprod.errors import CoprodError, console
+from coprod.startup import check_config_file
 
 min_version("9.0")
 
 
 # The bundled settings, unless --configfile names others: then those alone count (Snakemake
 # would otherwise merge them key by key into these, mixing two surveys' settings).
+# Read by coprod's YAML reader first (an alias bomb, duplicate keys, YTE templating that would
+# run Python: coprod.startup.check_config_file), before Snakemake's own reader sees it. Files
+# given with --configfile are read by Snakemake before this file runs (config/README.md).
 if not workflow.overwrite_configfiles:
+    try:
+        check_config_file("config/config.yaml")
+    except CoprodError as exc:
+        sys.exit(f"coprod error: {console(exc)}")
 
     configfile: "config/config.yaml"
 
@@ -24,3 +36,7 @@ rule all:
     default_target: True
     input:
         all_targets(),
+
+
+# every file a rule writes lies under the results folder (or the bundled run's logs/)
+check_outputs_under_results(workflow.rules)

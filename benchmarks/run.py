@@ -58,6 +58,9 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import configs  # noqa: E402 (beside this script)
+
 BIN = Path(sys.executable).parent
 COPY = ["Snakefile", "workflow", "scripts", "config", "data", "environment.yml"]
 # the pooled sample's job: all eight pooled models (and their AMEs, predictions and contrast)
@@ -116,6 +119,12 @@ def timed(cmd: list[str], cwd: Path, log: Path, extra_env: dict | None = None) -
             "max_rss_mb": usage.ru_maxrss / 1024.0, "load": load}
 
 
+def derived(work: Path, name: str) -> tuple[str, str]:
+    """--configfile of the bundled config with a feature off (benchmarks/configs.py), written
+    into the project copy ``work``."""
+    return "--configfile", configs.write(configs.DERIVED[name](configs.bundled()), work, name)
+
+
 def snakemake(work: Path, *args: str, log: Path) -> dict:
     return timed([str(BIN / "snakemake"), "--cores", "2", *args], work, log)
 
@@ -163,13 +172,10 @@ def bench_cold(tmp: Path, repeats: int) -> dict:
     res["noop"] = [snakemake(full, log=log) for _ in range(max(repeats, 1))]
     restricted, baseline = [], []
     # the same work as baseline.py: the 0/1 outcomes only, complete cases
-    binary = [o for o in yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-              ["models"]["outcomes"] if isinstance(o, str)]
-    same = ("--config", "models=" + json.dumps({"outcomes": binary}),
-            "imputation=" + json.dumps({"analyses": "complete_case"}))
     for i in range(repeats):  # alternate, so both see the same machine load
         work = copy_project(tmp / f"restricted{i}")
-        restricted.append(snakemake(work, *POOLED_TARGETS, *same, log=log))
+        restricted.append(snakemake(work, *POOLED_TARGETS, *derived(work, "binary_only"),
+                                    log=log))
         out = tmp / f"baseline{i}.csv"
         baseline.append(timed([sys.executable, str(ROOT / "benchmarks" / "baseline.py"),
                                "--raw", str(work / "data" / "raw"), "--out", str(out)],
@@ -180,14 +186,12 @@ def bench_cold(tmp: Path, repeats: int) -> dict:
     # 0/1 outcomes only and complete cases (no ordinal or count models, no robustness rule, no
     # imputation; issue 14: scales at most 1.5x), with the scales but complete cases, and as
     # configured (issue 15: imputation at most 60 s more)
-    cc = "imputation=" + json.dumps({"analyses": "complete_case"})
     runs: dict[str, list] = {"binary_only": [], "with_scales": [], "with_mi": []}
     for i in range(repeats):  # alternate, so all see the same machine load
-        runs["binary_only"].append(snakemake(
-            copy_project(tmp / f"binary{i}"), "--config",
-            "models=" + json.dumps({"outcomes": binary}), cc, log=log))
-        runs["with_scales"].append(snakemake(copy_project(tmp / f"scales{i}"), "--config", cc,
-                                             log=log))
+        work = copy_project(tmp / f"binary{i}")
+        runs["binary_only"].append(snakemake(work, *derived(work, "binary_only"), log=log))
+        work = copy_project(tmp / f"scales{i}")
+        runs["with_scales"].append(snakemake(work, *derived(work, "complete_cases"), log=log))
         runs["with_mi"].append(snakemake(copy_project(tmp / f"mi{i}"), log=log))
     res.update(runs)
     return res
@@ -234,8 +238,7 @@ def bench_scale(tmp: Path, n: int, same_work: bool = True) -> dict:
     simulate = time.perf_counter() - t0
     # multiple imputation off: M = 20 chained-equation datasets of a million rows is another
     # question (printed in the table as such)
-    run = snakemake(work, "--config", "imputation=" + json.dumps({"analyses": "complete_case"}),
-                    log=log)
+    run = snakemake(work, *derived(work, "complete_cases"), log=log)
     jobs = job_records(work)
     top = max(jobs, key=lambda j: j["max_rss_mb"])
     out = {"n": n, "simulate_s": simulate, "wall": run["wall"], "cpu": run["cpu"],
@@ -245,11 +248,8 @@ def bench_scale(tmp: Path, n: int, same_work: bool = True) -> dict:
            "job_seconds": sum(j["s"] for j in jobs)}
     if same_work:  # the baseline and the pipeline restricted to its models, on these files
         restricted = copy_project(tmp / f"n{n}_restricted", raw_from=raw)
-        binary = [o for o in yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-                  ["models"]["outcomes"] if isinstance(o, str)]
-        out["restricted"] = snakemake(
-            restricted, *POOLED_TARGETS, "--config", "models=" + json.dumps({"outcomes": binary}),
-            "imputation=" + json.dumps({"analyses": "complete_case"}), log=log)
+        out["restricted"] = snakemake(restricted, *POOLED_TARGETS,
+                                      *derived(restricted, "binary_only"), log=log)
         out["baseline"] = timed([sys.executable, str(ROOT / "benchmarks" / "baseline.py"),
                                  "--raw", str(raw), "--out", str(tmp / f"baseline_{n}.csv")],
                                 ROOT, log, ONE_THREAD)

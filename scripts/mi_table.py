@@ -11,7 +11,8 @@ def main(sm):
                  covariates=sm.params.covariates, reference_levels=sm.params.reference_levels,
                  levels=sm.params.levels, conf_level=sm.params.conf_level,
                  digits=sm.params.digits, words=sm.params.words, m=sm.params.m,
-                 outputs=dict(sm.output.items()), notice=sm.params.notice)
+                 outputs=dict(sm.output.items()), notice=sm.params.notice,
+                 per=sm.params.get("per"))
 
 
 run_rule(snakemake, main)  # noqa: F821 - injected by Snakemake

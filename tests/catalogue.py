@@ -130,6 +130,30 @@ def with_totals(rows: str, **calibration):
     return setup
 
 
+def append(rel: str, text: str):
+    """Add ``text`` at the end of a project file (as text: a YAML edit would undo the mistake)."""
+    def setup(w: Path):
+        with open(w / rel, "a", encoding="utf-8") as fh:
+            fh.write(text)
+    return setup
+
+
+def replace(rels, old: str, new: str):
+    """Replace ``old`` by ``new`` in the text of project files."""
+    def setup(w: Path):
+        for rel in rels:
+            p = w / rel
+            p.write_text(p.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    return setup
+
+
+#: a "billion laughs": nine levels of nine aliases, 387 million values in 600 bytes
+ALIAS_BOMB = "\nlaughs:\n  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"  {b}: &{b} [{', '.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi"))
+#: the path a hostile name tries to reach, four folders above the results
+ESCAPE = "../../../../escape"
+
+
 def fit_target(outcome, sample, table="fit"):
     return f"results/models/fits/{outcome}/{sample}/{table}.csv"
 
@@ -243,7 +267,7 @@ CASES: list[Case] = [
          "model_based: true is only for unweighted data",
          config(lambda c: c["design"].update(model_based=True))),
     Case("config-yaml-syntax", "config", "a config file that is not valid YAML",
-         "Config file is not valid JSON or YAML",
+         "config/config.yaml: not valid YAML",
          lambda w: (w / "config" / "config.yaml").write_text("data: {codebook: [\n")),
     # design: finite-population corrections and second stages
     Case("config-fpc-not-a-column", "config", "an fpc column that does not exist",
@@ -465,4 +489,111 @@ CASES: list[Case] = [
     Case("results-not-a-folder", "output", "the results folder is a file (cannot be written)",
          "results",
          lambda w: (w / "results").write_text("not a folder")),
+    # hostile and extreme input (issue 31)
+    Case("id-in-two-groups", "data", "the same respondent id in two groups",
+         "column 'respondent_id': respondent id '1000001' is in groups UK and FR",
+         sav("FR", set_col("RESPID", lambda df: df["RESPID"].where(df.index != 0, 1000001.0)))),
+    Case("config-text-in-numeric-grid", "config", "a text among the values of a numeric "
+         "variable in a prediction grid",
+         "models.predictions.age_by_gender.age: '60<script>' is not a number",
+         config(lambda c: c["models"]["predictions"]["age_by_gender"]["age"].append(
+             "60<script>"))),
+    Case("run-still-working", "output", "a second run in a results folder where a run is still "
+         "working (after `snakemake --unlock`, or with Snakemake's lock removed by hand)",
+         "coprod error: another run (process", lambda w: _live_run_record(w / "results")),
+    # hostile and extreme input: YAML that costs anything to read, names that become paths
+    Case("config-duplicate-key", "config", "a config key written twice (YAML keeps the last)",
+         "config/config.yaml: the key 'conf_level' is written twice in one mapping",
+         replace(["config/config.yaml"], "  conf_level: 0.95\n",
+                 "  conf_level: 0.95\n  conf_level: 0.5\n")),
+    Case("codebook-duplicate-key", "codebook", "a codebook key written twice",
+         "config/codebook.yaml: the key 'group_label' is written twice in one mapping",
+         append("config/codebook.yaml", "group_label: Land\n")),
+    Case("findings-duplicate-key", "config", "a findings file key written twice",
+         "config/findings.yaml: the key 'sources' is written twice in one mapping",
+         append("config/findings.yaml", "sources: {}\n")),
+    Case("config-alias-bomb", "config", "a config with an alias bomb (\"billion laughs\")",
+         "config/config.yaml: its aliases (*e on line",
+         append("config/config.yaml", ALIAS_BOMB)),
+    Case("codebook-alias-bomb", "codebook", "a codebook with an alias bomb",
+         "repeat more than 100,000 values (an alias 'bomb'?)",
+         append("config/codebook.yaml", ALIAS_BOMB)),
+    Case("findings-alias-bomb", "config", "a findings file with an alias bomb",
+         "config/findings.yaml: its aliases (*e on line",
+         append("config/findings.yaml", ALIAS_BOMB)),
+    Case("codebook-deep-nesting", "codebook", "a codebook nested 100,000 levels deep",
+         "config/codebook.yaml: nested more than 64 levels deep",
+         append("config/codebook.yaml", "deep: " + "[" * 100_000 + "]" * 100_000 + "\n")),
+    Case("codebook-not-utf8", "codebook", "a codebook saved as latin-1",
+         "config/codebook.yaml: not UTF-8 text (byte 0xe9 on line",
+         lambda w: open(w / "config" / "codebook.yaml", "ab").write(b"# R\xe9sum\xe9\n")),
+    Case("codebook-is-a-folder", "codebook", "data.codebook names a folder",
+         "config: is a folder, not a file",
+         config(lambda c: c["data"].update(codebook="config"))),
+    Case("codebook-is-a-device", "codebook", "data.codebook names a device (/dev/zero)",
+         "/dev/zero: is not a regular file (a device, pipe or socket)",
+         config(lambda c: c["data"].update(codebook="/dev/zero"))),
+    Case("config-use-yte", "config", "a config that turns on YTE templating (runs Python)",
+         "config/config.yaml: __use_yte__: true makes Snakemake run the Python in this file",
+         lambda w: (w / "config" / "config.yaml").write_text(
+             "__use_yte__: true\n" + (w / "config" / "config.yaml").read_text(encoding="utf-8"),
+             encoding="utf-8")),
+    Case("data-file-is-a-folder", "data", "a raw file: that is a folder",
+         "data/raw: is a folder, not a file (named in config/codebook.yaml under groups.UK.file)",
+         codebook(lambda cb: cb["groups"]["UK"].update(file="data/raw"))),
+    Case("data-file-is-a-device", "data", "a raw file: that is a device (/dev/zero)",
+         "/dev/zero: is not a regular file (a device, pipe or socket)",
+         codebook(lambda cb: cb["groups"]["UK"].update(file="/dev/zero", format="csv"))),
+    Case("latin1-in-a-late-row", "data", "one latin-1 byte in the last row of a long CSV",
+         "data/raw/FR.csv: not readable as utf-8 text (line 1009, byte 0xe9)",
+         as_csv("FR", lambda df, p: p.write_bytes(
+             df.assign(NOTE=["ok"] * (len(df) - 1) + ["R\xe9ponse"]).to_csv(index=False)
+             .encode("latin-1")))),
+    Case("huge-value", "data", "a 1,000,000-character value where a number belongs",
+         "xxxxxxxx... (1,000,002 characters) (1 value(s))",
+         as_csv("UK", lambda df, p: df.assign(Q50=df["Q50"].astype(object).where(
+             df.index != 0, "x" * 1_000_000)).to_csv(p, index=False))),
+    Case("outcome-path-traversal", "config", f"an outcome named {ESCAPE}",
+         f"config: models.outcomes: '{ESCAPE}' cannot name a file",
+         replace(["config/config.yaml", "config/codebook.yaml", "config/findings.yaml"],
+                 "individual_any", f'"{ESCAPE}"')),
+    Case("grid-path-traversal", "config", f"a prediction grid named {ESCAPE}",
+         f"config: models.predictions: '{ESCAPE}' cannot name a file",
+         both(replace(["config/config.yaml"], "    self_efficacy:\n      self_efficacy:",
+                      f'    "{ESCAPE}":\n      self_efficacy:'),
+              replace(["config/config.yaml"], "{grid: self_efficacy,", f'{{grid: "{ESCAPE}",'))),
+    Case("table-path-traversal", "config", f"a model table named {ESCAPE}",
+         f"report.tables.models.{ESCAPE}: '{ESCAPE}' cannot name a file",
+         config(lambda c: c["report"]["tables"].setdefault("models", {}).update(
+             {ESCAPE: {"samples": ["pooled"]}}))),
+    Case("calibration-totals-is-a-folder", "config", "design.calibration.totals names a folder",
+         "design.calibration.totals: config: is a folder, not a file",
+         config(lambda c: c["design"].update(calibration={
+             "method": "rake", "variables": ["gender"], "totals": "config"}))),
+    Case("results-empty", "config", "results: \"\" (the outputs among the project's files)",
+         "config: results: is empty", config(lambda c: c.update(results=""))),
+    Case("results-dot", "config", "results: . (the project folder)",
+         "config: results: '.' is the project folder or holds it",
+         config(lambda c: c.update(results="."))),
+    Case("results-outside", "config", "results: ../outside (outside the project)",
+         "config: results: '../outside' is outside the project",
+         config(lambda c: c.update(results="../outside"))),
+    Case("results-absolute", "config", "results: an absolute path outside the project",
+         "is outside the project; use a folder inside it (e.g. results/mine), or set "
+         "results_outside: true", config(lambda c: c.update(results="/tmp/coprod-results"))),
 ]
+
+
+def _live_run_record(results: Path) -> None:
+    """A record of a run that is still working: this (test) process, alive while Snakemake
+    runs and not Snakemake itself."""
+    import json
+    import os
+    import socket
+
+    from coprod.runlock import RECORD, _start_ticks
+
+    results.mkdir(parents=True, exist_ok=True)
+    (results / RECORD).write_text(json.dumps(
+        {"host": socket.gethostname(), "pid": os.getpid(), "start": _start_ticks(os.getpid()),
+         "started": "2026-01-01 00:00:00 UTC"}), encoding="utf-8")

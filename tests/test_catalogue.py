@@ -31,25 +31,26 @@ def start_up_message(work, clean: bool = False, fit: str | None = None) -> str |
     project copy, then with ``clean`` the cleaning stage as the clean rule runs it, and with
     ``fit`` (a fit table's path, results/models/fits/<outcome>/<sample>/fit.csv) the model
     stage of that sample as the fit_models rule runs it, writing its tables under ``work``:
-    the error message, or None when they pass (or the YAML does not parse, which only
-    Snakemake reports)."""
+    the error message, or None when they pass."""
     import yaml
     from snakemake.utils import validate
 
     from coprod.errors import CoprodError
     from coprod.stages import run_clean
-    from coprod.startup import check_project
+    from coprod.startup import check_config_file, check_project
 
-    try:
-        config = yaml.safe_load((work / "config" / "config.yaml").read_text(encoding="utf-8"))
-    except yaml.YAMLError:
-        return None
+    try:  # the Snakefile reads the config file with coprod's reader before Snakemake does
+        check_config_file(work / "config" / "config.yaml")
+    except CoprodError as exc:
+        return str(exc)
+    config = yaml.safe_load((work / "config" / "config.yaml").read_text(encoding="utf-8"))
     schema = str(work / "workflow" / "schemas" / "config.schema.yaml")
     here = os.getcwd()
     os.chdir(work)
     try:
         project = check_project(config,
-                                validate=lambda c: validate(c, schema=schema, set_default=True))
+                                validate=lambda c: validate(c, schema=schema, set_default=True),
+                                configfiles=["config/config.yaml"])
         if clean or fit:  # the clean rule's params (workflow/rules/clean.smk)
             out = work / "in-process"
             run_clean(codebook=config["data"]["codebook"],

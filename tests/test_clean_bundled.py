@@ -27,11 +27,20 @@ def cleaned():
 
 
 def test_bundled_files_match_the_simulator(cleaned):
-    """The bundled data/raw files are what the seeded simulator makes (nobody edited them)."""
+    """The bundled data/raw files are what the seeded simulator makes (nobody edited them):
+    every column and every value, not just the number of rows."""
+    from coprod.io import read_raw
+
     _, log, sims = cleaned
     reads = log[log.step == "read"].set_index("country")["count"]
+    cb = load_codebook(ROOT / "config" / "codebook.yaml")
     for c, sim in sims.items():
         assert reads[c] == len(sim.raw)
+        raw, _ = read_raw(ROOT / cb["groups"][c]["file"])
+        assert list(raw.columns) == list(sim.raw.columns), c
+        pd.testing.assert_frame_equal(raw.reset_index(drop=True),
+                                      sim.raw.reset_index(drop=True), check_dtype=False,
+                                      obj=f"data/raw file of {c}")
 
 
 @pytest.mark.parametrize("country", ["UK", "FR", "DE", "DK", "CZ"])

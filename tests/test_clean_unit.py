@@ -85,6 +85,7 @@ def test_group_missing_codes_rename_codes_transform_not_asked(tmp_path):
     other["EFF"] = [1, 2, 3, 4, 98, 99]             # other missing codes
     other["A_RENAMED"] = [1, 2, 3, 3, 99, 2]
     other = other.drop(columns=["B"])               # not asked
+    other["ID"] = [f"b{i}" for i in range(6)]       # ids are unique across the groups
     table, log = run(tmp_path, {"AA": raw(), "BB": other}, {"BB": {
         "missing": {98: "dont_know", 99: "refused"},
         "rename": {"item_a": "A_RENAMED"},
@@ -102,6 +103,14 @@ def test_group_missing_codes_rename_codes_transform_not_asked(tmp_path):
     assert nb["count"].sum() == 6
     rec = log[(log.group == "BB") & (log.step == "recode")]
     assert set(rec.variable) == {"gender", "age"}
+
+
+def test_an_id_in_two_groups_stops_the_cleaning_naming_it(tmp_path):
+    """An id names one respondent of the survey (the contrast test pairs answers by it)."""
+    other = raw()
+    other["ID"] = [f"b{i}" for i in range(5)] + ["r3"]
+    with pytest.raises(DataError, match=r"respondent id 'r3' is in groups AA and BB \(1 id"):
+        run(tmp_path, {"AA": raw(), "BB": other})
 
 
 def test_duplicates_weights_ages_and_accounting(tmp_path):

@@ -9,7 +9,7 @@ from coprod.errors import ConfigError
 SAME = [
     "a: yes\nb: no\nc: on\nd: off\ne: y\nf: n\ng: true\nh: False\n",
     "n: 1e3\nx: 0x1F\no: 010\ni: .inf\nm: 1_000\ns: 1:30\nd: 2008-02-28\nt: 2008-02-28 10:00:00\n",
-    "base: &b {x: 1, y: 2}\nc:\n  <<: *b\n  y: 3\nk: 1\nk: 2\n",
+    "base: &b {x: 1, y: 2}\nc:\n  <<: *b\n  y: 3\nk: 1\n",
     "\ufeffsurvey: Überblick – «test»\r\nlabel: \"no\"\n",
     "codes:\n  1: \"yes\"\n  2: 'no'\n  3: Wow!\nnote: a!b\n",
 ]

@@ -257,9 +257,13 @@ def test_imputed_datasets_combine_by_rubins_rules(res):
 
 
 def test_the_rule_is_stated_once_in_plain_words():
+    """One statement: the report's answer module prints the same constant."""
+    from coprod.answer import STRONGEST_RULE
+
     text = effect_rule(0.9)
-    assert "90% intervals" in text and "never by its best category" in text
-    assert "|t|" not in text
+    assert text == STRONGEST_RULE
+    assert "never by its largest level" in text and "one standard deviation" in text
+    assert "|t|" not in text and "test statistic is never used" in text
 
 
 def test_effect_sizes_exclude_the_group_fixed_effects(res):

@@ -294,3 +294,29 @@ def test_per_units_must_name_a_numeric_covariate():
         report_settings(cfg, levels=levels)
     cfg["report"]["per"] = {"age": 10}
     assert report_settings(cfg, levels=levels)["figures"]["per"] == {"age": 10}
+
+
+def test_dollar_signs_in_users_text_are_drawn_as_text_not_mathtext(tmp_path):
+    """Labels, levels, words and group names are users' text: "Age ($ years $)" must not turn
+    into italic mathtext, nor "$\\frac{" (not valid mathtext) stop the figure."""
+    import io
+
+    from matplotlib.text import Text
+
+    labels = {**D.LABELS, "age": "Age ($ years $)", "gender": "Gender $\\frac{"}
+    words = {**D.WORDS, "pooled": "All ($) countries $x$"}
+    figs = [F.forest_figure(D.coefficients(), D.fit(), sample="pooled", outcomes=D.OUTCOMES,
+                            covariates=D.COVARIATES, reference_levels=D.REFERENCE,
+                            levels=D.LEVELS, labels=labels, words=words),
+            F.prediction_figure(D.predictions(), D.fit(), grid="age_by_gender", x="age",
+                                by="gender", outcomes=D.OUTCOMES, sample="pooled",
+                                labels=labels, words=words),
+            F.prevalence_figure(D.prevalence(groups=(("U$K$", 0.0), ("FR", -0.05))),
+                                words=words, group_label="Country ($)")]
+    for fig in figs:
+        fig.savefig(io.BytesIO(), format="png", dpi=40)  # drawn: mathtext would raise here
+        dollars = [t for t in fig.findobj(Text) if "$" in t.get_text()]
+        assert dollars, "the test strings did not reach the figure"
+        assert all(not t._preprocess_math(t.get_text())[1] for t in dollars), \
+            [t.get_text() for t in dollars]
+        matplotlib.pyplot.close(fig)

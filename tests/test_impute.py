@@ -70,6 +70,7 @@ def test_rubin_needs_two_imputations():
         rubin(np.ones((1, 2)), np.ones((1, 2)))
 
 
+@pytest.mark.slow
 def test_missing_at_random_complete_cases_biased_imputation_not():
     """x is missing more often when the auxiliary z is high; z drives y too, and the analysis
     model is y ~ x (z is not in it). Complete cases are then biased for the population

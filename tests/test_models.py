@@ -191,3 +191,21 @@ def test_ordinal_estimates_recover_the_generating_values(table):
     assert set(truth) == set(coefs.index)
     z = {t: (coefs.loc[t, "estimate"] - b) / coefs.loc[t, "std_error"] for t, b in truth.items()}
     assert max(abs(v) for v in z.values()) < 3.5, z  # as for the 0/1 models, above
+
+
+def test_lonely_psu_fail_fails_the_model_not_the_run(table):
+    """design.lonely_psu: fail, as its key reference says: a model whose sample has a stratum
+    with a single PSU is marked failed, naming the stratum (the run goes on); adjust fits it."""
+    t = table.assign(psu=np.where(table["country"] == "DK", 0, np.arange(len(table)) % 7))
+    design = {**DESIGN, "psu": "psu", "lonely_psu": "fail"}
+    kw = dict(outcome="individual_any", sample="pooled", covariates=["age", "gender"],
+              reference_levels=M["reference_levels"])
+    out = fit_model(t, design=design, **kw)
+    f = out["fit"].iloc[0]
+    assert f["status"] == "failed" and "'DK'" in f["message"] and "fail" in f["message"], f
+    assert out["coefficients"].empty
+    ok = fit_model(t, design={**design, "lonely_psu": "adjust"}, **kw)["fit"].iloc[0]
+    assert ok["status"] != "failed", ok
+    doc = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    text = doc["properties"]["design"]["properties"]["lonely_psu"]["description"]
+    assert "fail (stop)" not in text and "marked failed" in " ".join(text.split())

@@ -22,7 +22,8 @@ def survey(draw):
     groups, frames = {}, {}
     for gi in range(n_groups):
         n = draw(st.integers(1, 25))
-        ids = draw(st.lists(st.integers(1, 40), min_size=n, max_size=n))
+        # ids repeat within a group (dropped, counted), never across groups (an error)
+        ids = [100 * gi + i for i in draw(st.lists(st.integers(1, 40), min_size=n, max_size=n))]
         w = draw(st.lists(st.sampled_from([1.0, 0.5, 2.5, 0.0, -1.0, np.nan]), min_size=n, max_size=n))
         x = draw(st.lists(st.integers(-5, 120) | st.sampled_from([97, 99]), min_size=n, max_size=n))
         item = draw(st.lists(st.sampled_from([1, 2, 3, 97, 99]), min_size=n, max_size=n))

@@ -257,6 +257,15 @@ def test_nhanes_worked_example_end_to_end(tmp_path):
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "NHANES" in html and "synthetic-warning" not in html and 'id="findings"' not in html
     assert not (work / "results" / "clean").exists()  # only results/nhanes was written
+    # issue 25: tables with no rows keep their header; every path printed is under
+    # results/nhanes; the prediction figure along the age groups was drawn (not refused)
+    for name in ("contrast", "cuts", "flags"):
+        empty = pd.read_csv(out / "models" / f"{name}.csv")
+        assert len(empty.columns) >= 3 and not len(empty), name
+    assert "results/models" not in html and "results/clean/" not in html
+    assert "results/nhanes/models/fit.csv and results/nhanes/models/flags.csv" in html
+    assert "confidence intervals (a point per category)" in html
+    assert (out / "figures" / "predictions_age_by_sex.png").stat().st_size > 10_000
 
 
 def test_nhanes_strongest_covariate_is_a_factor_as_a_whole(nhanes):

@@ -39,8 +39,13 @@ document.getElementById("page").addEventListener("load", () => {
       bad.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} right=${Math.round(r.right)}`);
   }
   const images = [...doc.images];
+  const top = el => el ? Math.round(el.getBoundingClientRect().top + win.scrollY) : -1;
+  const shown = images.filter(i => i.getBoundingClientRect().height > 0);
   const out = {vw, scroll: doc.documentElement.scrollWidth, bad: bad.slice(0, 15),
     images: images.length, undecoded: images.filter(i => !(i.complete && i.naturalWidth)).length,
+    height: doc.documentElement.scrollHeight, answer: top(doc.getElementById("answer")),
+    first_image: shown.length ? top(shown[0]) : -1,
+    closed: [...doc.querySelectorAll("details.fold")].filter(d => !d.open).length,
     toc: [...doc.querySelectorAll("nav#toc a")].map(a => a.getAttribute("href"))
          .filter(h => !doc.getElementById(h.slice(1)))};
   const pre = document.createElement("pre"); pre.id = "coprod-check";
@@ -71,6 +76,12 @@ def test_report_fits_the_screen(pipeline, tmp_path, width):
     assert out["bad"] == [], out["bad"]
     assert out["images"] > 5 and out["undecoded"] == 0, out
     assert out["toc"] == [], out["toc"]
+    if width == 1400:
+        # the answer first, on the first screen; the main results within 15 screens of 900 px
+        # with the robustness and appendix sections closed; a figure on the first two screens
+        assert 0 <= out["answer"] < 900, out
+        assert out["closed"] >= 5 and out["height"] <= 15 * 900, out
+        assert 0 <= out["first_image"] <= 1800, out
 
 
 def _last_column_cells(page: str) -> dict[str, list[str]]:
@@ -107,6 +118,10 @@ def test_printed_report_keeps_every_table_column(pipeline, tmp_path):
                for cap, cells in tables.items() if cells}
     assert not {k: v for k, v in missing.items() if v}, missing
     assert "SYNTHETIC DATA" in flat
+    # the sections collapsed on screen are printed whole
+    for inside in ("Input files (SHA-256)", "The analytic sample", "Where the scale is cut",
+                   "Every analysis embodies choices", "How each claim is judged"):
+        assert inside in flat, inside
 
 
 LATEX_DOC = r"""\documentclass[a4paper]{article}
@@ -140,3 +155,70 @@ def test_latex_tables_compile_and_fit_the_page(pipeline, tmp_path):
             problems[path.name] = (proc.returncode, over[:5],
                                    re.findall(r"^! .*$", log, re.M)[:3])
     assert not problems, problems
+
+
+# the report (hostile.html) in an iframe; after it loads, what ran and what exists in its DOM
+HOSTILE_PROBE = """<!DOCTYPE html><html><body>
+<iframe id="page" src="hostile.html" style="width:1400px;height:1000px;border:0"></iframe>
+<script>
+document.getElementById("page").addEventListener("load", () => setTimeout(() => {
+  const win = document.getElementById("page").contentWindow, doc = win.document;
+  const attrs = [], hrefs = [];
+  for (const el of doc.querySelectorAll("*")) for (const a of el.attributes) {
+    if (a.name.startsWith("on")) attrs.push(`${el.tagName}@${a.name}`);
+    if (/^\\s*(javascript|vbscript|data:text)/i.test(a.value) ||
+        (/href|src|action/.test(a.name) && /javascript:/i.test(a.value)))
+      hrefs.push(`${el.tagName}@${a.name}=${a.value.slice(0, 60)}`);
+  }
+  const out = {ran: [window.PWNED ?? null, win.PWNED ?? null],
+    elements: [...doc.querySelectorAll("script,svg,iframe,object,embed,math,base,form,link,"
+                                       + "meta[http-equiv]")].map(e => e.tagName),
+    attrs, hrefs, imgs: [...doc.images].map(i => i.getAttribute("src").slice(0, 22)),
+    text: doc.body.textContent};
+  const pre = document.createElement("pre"); pre.id = "coprod-check";
+  pre.textContent = JSON.stringify(out); document.body.appendChild(pre);
+}, 500));
+</script></body></html>"""
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install "
+                                            "chromium): the hostile report is not opened in a "
+                                            "browser")
+def test_hostile_strings_do_not_run_in_the_report(tmp_path):
+    """Every user string of the report (codebook labels, levels, group names and the survey,
+    report title, subject, words, table titles, claims, grid names and values, model
+    messages) carries a script, <img onerror>, <svg onload> or javascript: payload; opened in
+    Chromium, none runs, no such element or attribute exists, and each is shown as text. The
+    sections of the scales, the imputed data and the specification curve are there too."""
+    import _hostile
+
+    built = _hostile.build(tmp_path / "in")
+    shutil.copy(built["report"], tmp_path / "hostile.html")
+    (tmp_path / "probe.html").write_text(HOSTILE_PROBE, encoding="utf-8")
+    proc = chromium("--window-size=1500,1100", "--virtual-time-budget=20000",
+                    "--allow-file-access-from-files", "--dump-dom",
+                    (tmp_path / "probe.html").as_uri())
+    found = re.search(r'<pre id="coprod-check">(.*?)</pre>', proc.stdout, re.S)
+    assert found, proc.stderr[-2000:]
+    out = json.loads(html.unescape(found.group(1)))
+    assert out["ran"] == [None, None], out["ran"]
+    assert out["elements"] == [] and out["attrs"] == [] and out["hrefs"] == [], out
+    assert out["imgs"] and set(out["imgs"]) == {"data:image/png;base64,"}, out["imgs"]
+    page = built["report"].read_text(encoding="utf-8")
+    for section in ("robustness", "imputation", "specifications", "findings", "methods"):
+        assert f'<section id="{section}">' in page, section
+    # a claim id names its specification-curve figure: an attribute, escaped
+    assert re.search(r'<figure id="fig-spec_age_individual &lt;(img|svg)[^"<>]*&gt;">', page)
+    # the payloads reached the page, as text: one of each kind, and every kind of string
+    shown = {int(n) for n in re.findall(r"PWNED=(\d+)", out["text"], re.I)}
+    where = built["hostile"].where
+    for payload in ("<script>top.PWNED=", "<img src=x onerror=top.PWNED=",
+                    "<svg onload=top.PWNED=", "javascript:top.PWNED="):
+        assert payload in out["text"], payload
+    kinds = {w.split(":")[0] for n, w in where.items() if n in shown}
+    for kind in ("group name", "level", "codebook label", "grid name", "numeric grid value",
+                 "survey name", "group label", "raw file", "claim text",
+                 "report title", "report.words.individual_domains",
+                 "report subject", "report.words.pooled",
+                 "table title pooled_any", "a model's message", "threshold"):
+        assert kind in kinds, (kind, sorted(kinds))

@@ -22,7 +22,7 @@ from coprod.report import (
 )
 
 ROOT = D.__file__.rsplit("/tests/", 1)[0]
-SECTIONS = ["summary", "findings", "figures", "tables", "cleaning", "methods"]
+SECTIONS = ["answer", "findings", "figures", "tables", "cleaning", "methods"]
 METHODS = ["methods-data", "methods-design", "methods-outcomes", "methods-models",
            "methods-software", "methods-files"]
 
@@ -78,7 +78,7 @@ def build(tmp_path, config=None, run_date="2026-01-01 00:00 UTC", name="report.h
     out = tmp_path / name
     run_report(config=cfg, codebook=cfg["data"]["codebook"], findings_checked=tmp_path /
                "check.csv", prevalence=paths["prevalence"], coefficients=paths["coefficients"],
-               fit=paths["fit"], figures=figs, tables=tables, effects=paths["effects"],
+               fit=paths["fit"], figures=figs, tables=tables,
                findings_table=tmp_path / "tab" / "findings.html",
                cleaning_table=tmp_path / "tab" / "cleaning.html",
                clean_table=paths["clean_table"],
@@ -113,7 +113,7 @@ def test_order_of_sections(report):
     _, _, page, _, _ = report
     order = [i for i in page.ids if i in SECTIONS]
     assert order == SECTIONS
-    assert page.ids.index("synthetic-warning") < page.ids.index("summary")
+    assert page.ids.index("synthetic-warning") < page.ids.index("answer") < page.ids.index("toc")
 
 
 def test_nothing_points_outside_the_file(report):
@@ -138,21 +138,14 @@ def test_content_of_summary_findings_and_methods(report):
     words = " ".join(page.text)
     assert "These data are synthetic" in words
     assert "Claims checked: of 7, 5 supported" in words
-    # which covariate matters most: by the effect-size rule (effects.csv), never by |t|
-    assert ("In the all countries (pooled) model of collective co-production, any domain, "
-            "self-efficacy (1-4) goes with the largest change: 8 points per SD (0.8) [6, 10]; "
-            "clearly larger than every other covariate (the closest, age (years), by 5.0 [2.2, "
-            "7.8])."
-            in words)
-    assert ("In the all countries (pooled) model of individual co-production, any domain, "
-            "age (years) and self-efficacy (1-4) go with the largest changes (similar: the "
-            "difference cannot be told apart)" in words)
-    assert "|t|" not in words
-    assert "1 failed (collective_any / FR)" in words
+    joined = re.sub(r"\s+", " ", "".join(page.text))
+    assert "How common (weighted): Individual co-production, any domain: from " in joined
+    assert "|t|" not in words and "has the largest" not in words
+    assert "How robust: of 7 published claims" in joined
+    assert "Which covariate matters most is judged on one scale" in words  # the rule, once
     assert "Older people are more likely to co-produce individually." in words
     assert "supported when the 95% confidence interval of its odds ratio lies entirely" in words
     assert words.count("How each claim is judged") == 1  # the rule is said once
-    assert words.count("Which covariate matters most.") == 1
     # methods: the data, design, outcome definitions, models, software and file hashes
     assert "Five-nation citizen survey" in words and "data/raw/UK_2008.sav" in words
     assert "Post-stratification weight" in words and "Taylor linearisation" in words
@@ -183,9 +176,8 @@ def test_no_warning_for_real_data(tmp_path):
 
 
 def test_build_report_escapes_text():
-    page = build_report(title="<T>", synthetic=False, summary=["a"], findings_html="",
-                        figures=[], tables=[], cleaning_html="", methods_html="",
-                        run_date="<now>")
+    page = build_report(title="<T>", synthetic=False, answer_html="", findings_html="",
+                        figures=[], tables_html="", folds=[], run_date="<now>")
     assert "<T>" not in page and "&lt;T&gt;" in page and "&lt;now&gt;" in page
 
 
@@ -321,7 +313,6 @@ def _page_text(tmp_path, cfg, grouping=None, **kw):
         figs[n].write_bytes(b"\x89PNG")
     run_report(config=cfg, codebook=cfg["data"]["codebook"], prevalence=paths["prevalence"],
                coefficients=paths["coefficients"], fit=paths["fit"], figures=figs,
-               effects=paths["effects"],
                tables={n: p for n, p in tables.items() if n != "cleaning"},
                cleaning_table=tables["cleaning"], clean_table=paths["clean_table"],
                hashed=[paths["coefficients"]], output=out, run_date="2026-01-01 00:00 UTC",
@@ -336,11 +327,9 @@ def test_report_without_findings_has_no_findings_section(tmp_path):
     text, page, words = _page_text(tmp_path, cfg)
     assert "findings" not in page.ids and "verdict-rule" not in page.ids
     assert "Claims checked" not in words and "Findings check" not in words
-    # the rule of the key findings' strongest covariate is said in the methods instead
-    assert words.count("Which covariate matters most.") == 1
     assert [i for i in page.ids if i in SECTIONS] == [s for s in SECTIONS if s != "findings"]
-    assert ("In the all countries (pooled) model of individual co-production, any domain, "
-            "age (years) and self-efficacy (1-4) go with the largest changes" in words)
+    assert "How robust: one model per outcome and sample; this report checks no published " \
+        "claim" in words
 
 
 def test_one_group_says_a_share_not_a_range(tmp_path):
@@ -348,8 +337,9 @@ def test_one_group_says_a_share_not_a_range(tmp_path):
     cfg["models"]["samples"] = ["pooled"]
     prev = D.prevalence(groups=(("UK", -0.24),))
     text, page, words = _page_text(tmp_path, cfg, prevalence=prev)
-    assert "Individual co-production, any domain: 46% of respondents (weighted)." in words
-    assert "(UK) to" not in words
+    assert "How common (weighted): Individual co-production, any domain: 46% of respondents;" \
+        in words
+    assert "in UK to" not in words
     assert "fig-forest_groups" not in page.ids and "tab-models_groups_any" not in page.ids
     assert "Samples: pooled: all respondents, with country fixed effects" in words
 
@@ -378,9 +368,11 @@ def test_model_based_report_says_z_and_glm(tmp_path):
         in words
     assert "Taylor" not in words and "t-based" not in words
     assert "Logistic regression with model-based standard errors of each outcome" in words
-    assert "|z|" not in words and "|t|" not in words and "go with the largest change" in words
-    assert "design.incomplete: drop" in words and "UK: a domain of the design of the " \
-        "complete cases" in words
+    assert "|z|" not in words and "|t|" not in words
+    # a glm has no design: no domain of it, no design degrees of freedom (issue 25)
+    assert "design.incomplete: drop" in words and "UK: the country's respondents alone (a glm " \
+        "with model-based standard errors)" in words
+    assert "a domain of" not in words and "the design's degrees of freedom" not in words
     assert "with 95% model-based confidence intervals" in words
     assert "averaged)" in words  # unweighted: no survey weights in the predictions
 
@@ -481,18 +473,19 @@ def test_the_rows_can_be_called_what_they_are():
     findings."""
     import pandas as pd
 
-    from coprod.report import _prevalence_lines, figure_caption, unit_word
+    from coprod.answer import who_sentence
+    from coprod.report import figure_caption, unit_word
 
     words = {"respondents": "schools"}
     assert unit_word(words) == "schools" and unit_word({}) == "respondents"
     assert "share of schools with each outcome" in figure_caption("prevalence", unit="schools")
     prev = pd.DataFrame({"outcome": ["y", "y"], "group": ["A", "B"], "estimate": [0.2, 0.4]})
-    (line,) = _prevalence_lines(prev, ["y"], words, {}, True)
-    assert line.endswith('20% (A) to 40% (B) of schools (weighted) '
-                         '<a class="xref" href="#fig-prevalence"></a>.')
+    line = who_sentence(prev, ["y"], words=words, labels={}, unit=unit_word(words),
+                        weighted=True)
+    assert line.endswith("from 20% of schools in A to 40% in B.")
 
 
-def test_key_findings_say_when_a_contrast_failed():
+def test_the_models_overview_says_when_a_contrast_failed():
     import pandas as pd
 
     from coprod.report import _contrast_lines
@@ -516,6 +509,15 @@ def test_contents_numbering_and_file_links(report):
         nums = [int(n) for n in re.findall(rf"<strong>{kind} (\d+)\.</strong>", text)]
         assert nums == list(range(1, len(nums) + 1)), kind
     assert len(re.findall(r"<strong>Figure \d+\.</strong>", text)) == len(figs)
+    # in order of first mention: a reference never names a number before its predecessors
+    first: list[str] = []
+    for m in re.finditer(r'<a class="xref" href="#[^"]+">([^<]+)</a>|<strong>((?:Figure|Table) '
+                         r'\d+)\.</strong>', re.sub(r"<style>.*?</style>", "", text, flags=re.S)):
+        if (m.group(1) or m.group(2)) not in first:
+            first.append(m.group(1) or m.group(2))
+    for kind in ("Figure", "Table"):
+        nums = [int(x.split()[1]) for x in first if x.startswith(kind)]
+        assert nums == sorted(nums), (kind, first)
     for name in figs:
         block = re.search(rf'<figure id="fig-{name}">(.*?)</figure>', text, re.S).group(1)
         assert re.search(r'<a href="[^"]+\.png"[^>]*><img ', block), name

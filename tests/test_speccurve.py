@@ -39,10 +39,10 @@ def test_counts_beside_each_claim():
     specs = pd.DataFrame({"claim": ["a"] * 5 + ["b"] * 2,
                           "verdict": ["supported", "supported", "contradicted", "inconclusive",
                                       "not estimated", "equivalent", "different"]})
-    s = summarise(specs).set_index("claim")
-    assert s.loc["a"].tolist() == [4, 2, 1] and s.loc["b"].tolist() == [2, 1, 1]
+    s = summarise(specs).set_index("claim")  # all, supported, contradicted, estimable, not
+    assert s.loc["a"].tolist() == [5, 2, 1, 4, 1] and s.loc["b"].tolist() == [2, 1, 1, 2, 0]
     checked = pd.DataFrame({"id": ["a", "b", "c"], "verdict": ["supported"] * 3})
     out = with_specifications(checked, specs).set_index("id")
-    assert out.loc["a", ["spec_total", "spec_supported", "spec_contradicted"]].tolist() == \
-        [4, 2, 1]
+    assert out.loc["a", ["spec_total", "spec_supported", "spec_contradicted",
+                         "spec_estimable", "spec_not_estimable"]].tolist() == [5, 2, 1, 4, 1]
     assert np.isnan(out.loc["c", "spec_total"])  # a claim without specifications

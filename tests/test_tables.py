@@ -496,3 +496,16 @@ def test_effects_per_so_many_units():
     assert labels["age"] == "Age (years), per 10" and age["label"] == "Age (years), per 10"
     assert out.iloc[1].equals(coefs.iloc[1])
     assert np.isclose(coefs.loc[0, "estimate"], 0.027)  # the input is not changed
+
+
+@pytest.mark.parametrize("name", list(DESIGNS))
+def test_mean_of_a_one_respondent_domain_has_no_interval_and_says_why(survey, name):
+    """One respondent: the mean is its value, with no interval (its variance would be 0, a
+    zero-width interval), and a note, as a proportion's 'not estimable'."""
+    data = survey.assign(psu=np.arange(len(survey)) // 4)
+    dom = np.zeros(len(data), bool)
+    dom[10] = True
+    r = svy_mean(data["age"].to_numpy(), data, DESIGNS[name], dom)
+    assert r["n"] == 1 and r["estimate"] == pytest.approx(data["age"].iloc[10])
+    assert np.isnan(r["conf_low"]) and np.isnan(r["std_error"])
+    assert r["note"].startswith("not estimable: one respondent")

@@ -14,6 +14,7 @@ given, the grand total, which every margin must then match).
 """
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
@@ -346,14 +347,19 @@ def calibration_spec(cfg: dict[str, Any] | None) -> CalibrationSpec | None:
 
 def calibrate(design: Any, data: pd.DataFrame, spec: CalibrationSpec) -> Any:
     """The design with calibrated weights (and, for a linearisation design, the variance
-    adjustment; for a replicate design, every replicate calibrated too)."""
+    adjustment; for a replicate design, every replicate calibrated too).
+
+    Calibrated weights meet the population totals whatever the scale of the weights given;
+    :func:`_input_rule` says how the weights (and replicate weights, which scale with them)
+    enter, so that no sum overflows and the result does not depend on that scale."""
     w0 = design.weights
     margins = [_margin(data, var, tot, spec.source) for var, tot in spec.margins.items()]
     matrix = model_matrix(margins) if spec.method in ("linear", "raking") else None
-    new, adjust = _calibrated(w0, margins, matrix, spec, record=True)
+    prepare = _input_rule(design, float(margins[0].totals.sum()), matrix, spec)
+    new, adjust = _calibrated(prepare(w0), margins, matrix, spec, record=True)
     if hasattr(design, "repweights"):  # a replicate design (not imported: it imports this)
         reps = np.column_stack([_replicate_calibrated(design.repweights[:, r], r, margins,
-                                                      matrix, spec)
+                                                      matrix, spec, prepare)
                                 for r in range(design.replicates)])
         first = not design.calibration
         return replace(design, weights=new, repweights=np.asfortranarray(reps),
@@ -367,6 +373,54 @@ def calibrate(design: Any, data: pd.DataFrame, spec: CalibrationSpec) -> Any:
                    else design.weights_before)
 
 
+_FAR = math.log2(20.0)  # R's grake: totals more than 20 times the weighted sample's
+
+
+def _input_rule(design: Any, population: float, matrix: tuple[np.ndarray, np.ndarray] | None,
+                spec: CalibrationSpec) -> Callable[[np.ndarray], np.ndarray]:
+    """How a weight vector (the full sample's, each replicate's) enters the calibration.
+
+    Without bounds the calibrated weights do not depend on the scale of the weights given, so
+    they are divided by the power of four that brings their sum nearest the population size
+    (:func:`_input_exponent`; exact, and nothing for weights already on the population's
+    scale): no sum overflows, and raking's tolerance, relative to the weights' sum as R's,
+    no longer depends on their scale. With bounds the scale is part of the definition, since
+    the bounds limit new / old weight: as R's calibrate, the weights are taken as given unless
+    the totals are more than 20 times the weighted sample totals, when they are first
+    rescaled by the mean ratio of totals to sample totals; here also when the totals are less
+    than a twentieth of them (R then fails to meet the bounds), so that weights x any factor
+    far from the population's scale calibrate alike. The ratios are computed from the
+    unit-scaled weights (:attr:`coprod.design.DomainMixin.unit_weights`), which cannot
+    overflow."""
+    e_design = int(design.weight_exponent)
+    if matrix is not None and np.isfinite(spec.bounds).any():
+        mm, pop = matrix
+
+        def bounded(w: np.ndarray) -> np.ndarray:
+            unit = np.ldexp(w, -e_design) if e_design else w
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = pop / (mm.T @ unit)
+                log2_scales = np.log2(ratio) - e_design
+            if np.min(log2_scales) > _FAR or np.max(log2_scales) < -_FAR:
+                return cast(np.ndarray, unit * float(np.mean(ratio)))
+            return w
+
+        return bounded
+    e = _input_exponent(design, population)
+    return lambda w: np.ldexp(w, -e) if e else w
+
+
+def _input_exponent(design: Any, population: float) -> int:
+    """The even power of two ``e`` with ``sum(weights) / 2**e`` nearest ``population`` (0
+    without a positive weight or population), computed from the design's unit-scaled weights
+    (:attr:`coprod.design.DomainMixin.unit_weights`), whose sum cannot overflow."""
+    usum = float(design.unit_weights.sum())
+    if not (usum > 0 and population > 0):
+        return 0
+    log2_ratio = math.log2(usum) + int(design.weight_exponent) - math.log2(population)
+    return 2 * math.floor(log2_ratio / 2 + 0.5)
+
+
 def recalibrate(design: D, data: pd.DataFrame, specs: tuple[CalibrationSpec, ...]) -> D:
     """A design rebuilt on a subset of rows (complete cases), calibrated as the original was,
     to the same totals."""
@@ -376,7 +430,8 @@ def recalibrate(design: D, data: pd.DataFrame, specs: tuple[CalibrationSpec, ...
 
 
 def _replicate_calibrated(w: np.ndarray, r: int, margins: list[_Margin],
-                          matrix: tuple[np.ndarray, np.ndarray] | None, spec: CalibrationSpec
+                          matrix: tuple[np.ndarray, np.ndarray] | None, spec: CalibrationSpec,
+                          prepare: Callable[[np.ndarray], np.ndarray] = lambda w: w
                           ) -> np.ndarray:
     """One replicate's weights calibrated; a level left without weight by the replicate (a
     deleted PSU held all its respondents) stops with its name, as it has no calibration."""
@@ -386,7 +441,7 @@ def _replicate_calibrated(w: np.ndarray, r: int, margins: list[_Margin],
             raise DataError(f"calibration: replicate {r + 1} has no weight in level(s) "
                             f"{[m.levels[k] for k in empty]} of '{m.var}' (its deleted PSUs "
                             "held all their respondents); merge small levels in the codebook")
-    return _calibrated(w, margins, matrix, spec)[0]
+    return _calibrated(prepare(w), margins, matrix, spec)[0]
 
 
 def _calibrated(w: np.ndarray, margins: list[_Margin],

@@ -20,7 +20,7 @@ from .codebook import (
     norm_code,
     outcome_kind,
 )
-from .errors import ConfigError, DataError
+from .errors import ConfigError, DataError, clip
 from .io import read_raw
 from .wording import GROUP
 
@@ -112,7 +112,7 @@ def _numeric(s: pd.Series, file, column) -> pd.Series:
     out = pd.to_numeric(s, errors="coerce")
     bad = s[out.isna() & s.notna()]
     if len(bad):
-        examples = ", ".join(repr(v) for v in pd.unique(bad)[:3])
+        examples = ", ".join(clip(repr(v)) for v in pd.unique(bad)[:3])  # a 1 MB cell: cut
         hint = ""
         if bad.astype(str).str.fullmatch(r"-?\d*,\d+").all():
             hint = ("; these look like decimal commas: set `decimal: ','` for this group in the "
@@ -159,7 +159,7 @@ def _to_category(codes, spec, group, file, log):
     present = codes.dropna()
     unknown = present[~present.isin(list(spec.codes))]
     if len(unknown):
-        vals = ", ".join(_fmt(v) for v in sorted(pd.unique(unknown), key=str)[:5])
+        vals = ", ".join(clip(_fmt(v)) for v in sorted(pd.unique(unknown), key=str)[:5])
         raise DataError(
             f"{file}: column '{spec.raw}' ({spec.name}) has code(s) {vals} that the codebook does "
             f"not define (codes: {', '.join(_fmt(c) for c in spec.codes)}; missing codes: "
@@ -511,6 +511,14 @@ def validate_clean(table: pd.DataFrame, cb: dict, group_column: str = GROUP) -> 
     if id_col is not None:
         bad(id_col, table.duplicated([group_column, id_col], keep=False),
             "is a duplicated respondent id")
+        pairs = table[[group_column, id_col]].dropna().drop_duplicates()
+        shared = pairs[pairs[id_col].duplicated(keep=False)]
+        if len(shared):  # an id names one respondent (the contrast test pairs answers by it)
+            first = shared[id_col].iloc[0]
+            groups = " and ".join(shared.loc[shared[id_col] == first, group_column].astype(str))
+            problems.append(f"column '{id_col}': respondent id {first!r} is in groups {groups} "
+                            f"({shared[id_col].nunique()} id(s) in more than one group; make "
+                            "each group's ids distinct, or leave out role: id)")
     if problems:
         raise DataError("the clean table fails validation: " + "; ".join(problems))
 

@@ -8,69 +8,23 @@ from __future__ import annotations
 
 import difflib
 import functools
-import re
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 
 import yaml
 
-from .errors import ConfigError
+from .errors import ConfigError, clip
+
+# the one YAML reader (bombs, duplicate keys, odd files): coprod.yamlfile
+from .yamlfile import TextLoader, file_problem, load_yaml  # noqa: F401 - imported from here
 
 # package data (a wheel carries it); workflow/schemas/ links to the same files for Snakemake
 SCHEMA = files("coprod") / "schemas" / "codebook.schema.yaml"
 
 
-class TextLoader(yaml.SafeLoader):
-    """YAML as the user meant it: only true/false are booleans (YAML 1.2), so answer codes and
-    labels such as yes, no, on, off, y, n stay text (YAML 1.1 would make them true/false)."""
-
-
-class _FastTextLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """:class:`TextLoader`'s reading by libyaml (when PyYAML has it), several times faster.
-    libyaml's error messages are terser, so a file it refuses is read again by
-    :class:`TextLoader` for the message; and it accepts tabs as separators and reads a bare
-    ``!`` tag as '' where PyYAML refuses or reads None, so text with either goes to
-    :class:`TextLoader` alone (the same values, or the same refusal, as before)."""
-
-
-#: text libyaml would read differently from PyYAML's own parser: a tab, or a "!" starting a
-#: token (a tag)
-_PURE_ONLY = re.compile(r"\t|(?:^|[\s\[{,:-])!")
-
-
-for _loader in (TextLoader, _FastTextLoader):
-    _loader.yaml_implicit_resolvers = {
-        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
-    _loader.add_implicit_resolver("tag:yaml.org,2002:bool",
-                                  re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-                                  list("tTfF"))
-
 QUOTE_HINT = ("YAML reads unquoted yes/no/on/off/true/false as a true/false value: write the "
               "text you meant in quotes, e.g. \"no\"")
-
-
-def load_yaml(path: str | Path) -> dict:
-    """Load a YAML mapping with :class:`TextLoader`; name the file in any error."""
-    path = Path(path)
-    if not path.exists():
-        raise ConfigError(f"{path}: file not found")
-    text = path.read_text(encoding="utf-8")
-    # ValueError: a date that does not exist (2008-02-30)
-    try:
-        if _PURE_ONLY.search(text):  # libyaml would read it differently
-            data = yaml.load(text, Loader=TextLoader)  # noqa: S506 - a safe loader
-        else:
-            try:
-                data = yaml.load(text, Loader=_FastTextLoader)  # noqa: S506 - a safe loader
-            except (yaml.YAMLError, ValueError):  # PyYAML's own message points at the place
-                data = yaml.load(text, Loader=TextLoader)  # noqa: S506 - a safe loader
-    except (yaml.YAMLError, ValueError) as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of keys at the top level")
-    return data
 
 
 def load_schema(schema) -> dict:
@@ -121,11 +75,17 @@ def schema_errors(data: dict, schema: dict, where: str) -> list[str]:
             continue
         if err.validator == "type" and err.validator_value == "boolean" \
                 and isinstance(err.instance, str):
-            lines.append(f"{where}: {key}: '{err.instance}' is not true or false; write true or "
-                         "false (without quotes)")
+            lines.append(f"{where}: {key}: '{clip(err.instance)}' is not true or false; write "
+                         "true or false (without quotes)")
             continue
-        lines.append(f"{where}: {key}: {err.message}")
+        lines.append(f"{where}: {key}: {_clipped(err)}")
     return lines
+
+
+def _clipped(err) -> str:
+    """A schema message with a long value cut (jsonschema quotes the whole value)."""
+    value = repr(err.instance)
+    return err.message.replace(value, clip(value)) if len(value) > 80 else err.message
 
 
 def validate_codebook(data: dict, where: str = "codebook") -> None:
@@ -398,8 +358,9 @@ def check_files(cb: dict, root: str | Path = ".", where: str = "codebook") -> No
         if f in seen:
             continue
         seen.add(f)
-        if not (Path(root) / f).is_file():
-            errors.append(f"{f}: file not found (named in {where} under groups.{group}.file)")
+        problem = file_problem(Path(root) / f)  # a folder or a device is named as such
+        if problem:
+            errors.append(f"{f}: {problem} (named in {where} under groups.{group}.file)")
             continue
         try:
             file_format(f, g.get("format"))

@@ -21,6 +21,7 @@ from .codebook import (
 from .designspec import key_errors
 from .errors import ConfigError
 from .names import GROUP, POOLED
+from .yamlfile import file_problem
 
 SCHEMA = files("coprod") / "schemas" / "config.schema.yaml"  # package data (see codebook.py)
 
@@ -322,6 +323,10 @@ def check_config(config: dict, cb: dict) -> None:
                     hint = f"; {QUOTE_HINT}" if any(isinstance(v, bool) for v in bad) else ""
                     errs.append(f"config: models.predictions.{grid}.{var}: {bad} not among the "
                                 f"levels of '{var}' ({', '.join(var_levels)}){hint}")
+            elif bad := [v for v in values
+                         if isinstance(v, bool) or not isinstance(v, (int, float))]:
+                errs.append(f"config: models.predictions.{grid}.{var}: {bad[0]!r} is not a "
+                            f"number ('{var}' is numeric: its grid values are numbers)")
     d = config["design"]
     for key in ("weights", "strata", "psu", "fpc", "ssu", "fpc2"):
         if d.get(key) and d[key] not in cols:
@@ -341,8 +346,8 @@ def check_config(config: dict, cb: dict) -> None:
         elif cols[var] is None:
             errs.append(f"config: design.calibration.variables: '{var}' is numeric; calibrate "
                         "to the levels of a category (derive one in the codebook)")
-    if cal.get("totals") and not Path(cal["totals"]).is_file():
-        errs.append(f"config: design.calibration.totals: {cal['totals']}: file not found")
+    if cal.get("totals") and (problem := file_problem(cal["totals"])):  # a folder, a device
+        errs.append(f"config: design.calibration.totals: {cal['totals']}: {problem}")
     elif cal.get("totals"):
         errs += _totals_errors(cal, cols)
     errs += [f"config: {e}" for e in key_errors(d)]

@@ -208,7 +208,7 @@ def _stacked_sandwich(X: np.ndarray, rows: np.ndarray, design: SurveyDesign,
     """The stacked model's covariance from the separate fits' pieces: block-diagonal bread, and
     the design covariance of both outcomes' scores (a respondent's two rows share a PSU)."""
     A_inv, resid = [], []
-    w = design.weights[rows]
+    w = design.unit_weights[rows]  # as the fits (coprod.design.unit_exponent)
     for k, y in zip("ab", ys):
         mu = fits[k].fitted
         A = weighted_gram(X, w * mu * (1.0 - mu))

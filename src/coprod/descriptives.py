@@ -68,9 +68,16 @@ def svy_mean(y, data: pd.DataFrame, design: dict, domain=None, conf_level: float
                            "n_effective": np.nan}
     if not len(rows):
         return out
-    w, yy = d.weights[rows], y[rows]
+    w, yy = d.unit_weights[rows], y[rows]  # scale-free (coprod.design.unit_exponent)
     total = w.sum()
+    if not total > 0:  # no estimate, and the table says why (not a silent NaN)
+        out["note"] = "not estimable: the weights of this domain sum to zero"
+        return out
     mean = float((w * yy).sum() / total)
+    if len(rows) < 2:  # its variance would be 0: a zero-width interval that claims certainty
+        out.update(estimate=mean, note="not estimable: one respondent (an interval needs at "
+                                       "least two)")
+        return out
     if design.get("model_based"):
         df = len(rows) - 1
         se = float(np.std(yy, ddof=1) / np.sqrt(len(rows))) if df > 0 else np.nan
@@ -137,7 +144,7 @@ def svy_proportion(y, data: pd.DataFrame, design: dict, domain=None,
         out.update(estimate=float(events == n), note="no variation: interval not estimable")
         return out
     try:
-        w = d.weights[rows]
+        w = d.unit_weights[rows]  # scale-free (coprod.design.unit_exponent)
         model_based = bool(design.get("model_based", False))
         if model_based:
             from .design import check_model_based
@@ -152,7 +159,7 @@ def svy_proportion(y, data: pd.DataFrame, design: dict, domain=None,
             return out
         bread = total * p * (1 - p)
         if model_based:
-            var, df = 1.0 / bread, n - 1
+            var, df = (total / n) / bread, n - 1  # constant weights: as unweighted
         elif isinstance(d, ReplicateDesign):
             var, df, se_p, note = _replicate_proportion(d, rows, yy, p)
             # mean_deff takes a replicate design too (see svy_mean)

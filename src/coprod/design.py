@@ -13,8 +13,10 @@ FALSE)``); lonely PSUs as R's ``options(survey.lonely.psu)``.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Self, cast
 
 import numpy as np
@@ -63,6 +65,25 @@ class DomainMixin:
         if self.in_domain is not None:
             m = m & self.in_domain
         return replace(self, in_domain=m)  # type: ignore[type-var]  # a dataclass design
+
+    @cached_property
+    def weight_exponent(self) -> int:
+        """The even power of two ``e`` the weights are divided by in every fit and variance
+        (:func:`unit_exponent`): ``weights == unit_weights * 2**e`` exactly."""
+        return unit_exponent(self.weights)
+
+    @cached_property
+    def unit_weights(self) -> np.ndarray:
+        """The weights divided by ``2**weight_exponent`` (mean over the positive ones in [0.5,
+        2)): what the estimators compute with, so that their estimates and standard errors do
+        not depend on the weights' scale. The same array when the exponent is 0."""
+        e = self.weight_exponent
+        return np.ldexp(self.weights, -e) if e else self.weights
+
+    def population_scale(self, value: float) -> float:
+        """A sum of unit weights (a weighted count, a pseudo-log-likelihood) back on the scale
+        of the weights as given (inf if that scale cannot hold it)."""
+        return float(np.ldexp(value, self.weight_exponent))
 
     def domain_rows(self, mask: npt.ArrayLike | None = None) -> np.ndarray:
         """Boolean mask of the rows in the design's domain and in ``mask`` (if given)."""
@@ -168,6 +189,30 @@ class SurveyDesign(DomainMixin):
 
 
 Design = SurveyDesign  # the name earlier versions used
+
+
+def unit_exponent(weights: np.ndarray) -> int:
+    """The even power of two ``e`` that brings the mean of the positive weights into [0.5, 2)
+    (0 without a positive weight).
+
+    Why: a design-based estimate does not depend on the scale of the weights, but sums of
+    weights x 1e300 overflow and squares of weights x 1e-300 underflow, and the iterations'
+    tolerances (R's glm rule |dev - dev_old| / (|dev| + 0.1)) assume weights near 1, which is
+    why R's svyglm divides the weights by their mean. Dividing by a power of two is exact in
+    floating point, so weights whose mean is already in [0.5, 2) (and any weights times a power
+    of four) give bit-identical results; an even power keeps square roots of weights exact too.
+    The mean is taken through the largest weight's exponent when the plain sum overflows."""
+    w = np.asarray(weights, dtype=float)
+    count = int(np.count_nonzero(w))
+    if count == 0:
+        return 0
+    total = float(w.sum())
+    shift = 0
+    if not math.isfinite(total):  # weights near the largest double: sum them scaled down
+        shift = int(np.frexp(w.max())[1])
+        total = float(np.ldexp(w, -shift).sum())
+    log2_mean = math.log2(total) - math.log2(count) + shift
+    return 2 * math.floor(log2_mean / 2 + 0.5)
 
 
 def _column(data: pd.DataFrame, name: str, role: str) -> pd.Series:

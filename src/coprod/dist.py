@@ -13,6 +13,8 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special
 
+from .errors import ModelError
+
 
 def t_sf(x: npt.ArrayLike, df: npt.ArrayLike) -> Any:
     """P(T > x) for Student's t with ``df`` degrees of freedom."""
@@ -92,3 +94,24 @@ def coefficient_table(terms: Sequence[str], est: npt.ArrayLike, cov: npt.ArrayLi
             values[k] = np.where(sep, np.nan, v)
     return pd.DataFrame({"term": list(terms), **values, "df_resid": df, "flag": flags},
                         columns=COEFFICIENT_COLUMNS)
+
+
+def check_finite(terms: Sequence[str], est: npt.ArrayLike, cov: npt.ArrayLike,
+                 term_flags: dict[str, str], flags: list[dict[str, Any]]) -> None:
+    """A fit whose numbers are not finite is never reported as ok: a NaN or infinite estimate
+    stops the model (ModelError: its tables say failed, naming the terms), a NaN or infinite
+    variance flags the terms (``non_finite``). Terms already flagged (separation, no
+    convergence) are left to that flag, which empties their numbers."""
+    est = np.asarray(est, dtype=float)
+    var = np.diag(np.asarray(cov, dtype=float))
+    todo = [j for j, t in enumerate(terms) if not term_flags.get(t)]
+    bad_est = [terms[j] for j in todo if not np.isfinite(est[j])]
+    if bad_est:
+        raise ModelError(f"the fit gave no finite estimate for the terms {bad_est}; nothing "
+                         "of this model can be reported")
+    bad_se = [terms[j] for j in todo if not np.isfinite(var[j])]
+    if bad_se:
+        flags.append({"flag": "non_finite",
+                      "detail": f"the standard errors of the terms {bad_se} are not finite "
+                                "numbers; their tests and intervals are not reported"})
+        term_flags.update({t: "non_finite" for t in bad_se})

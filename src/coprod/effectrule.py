@@ -26,28 +26,29 @@ EFFECT_VERDICTS = ("strongest", "similar", "smaller", "not compared")
 SCALES = {"logit": "probability", "count": "expected count",
           "ordinal": "probability of the highest category"}
 
+#: the rule in the words the report prints (once, in the Methods; coprod.answer's
+#: STRONGEST_RULE): what the effects table computes and every "strongest" verdict reads
 EFFECT_RULE = (
-    "Which covariate matters most. Each covariate's effect size is the change in the "
-    "probability of the outcome, in percentage points, that goes with one standard deviation "
-    "of the covariate, averaged over the model's respondents. For a number it is its average "
-    "marginal effect times its (weighted) standard deviation among the model's respondents. A "
-    "categorical covariate is taken as a whole, never by its best category: its size is the "
-    "standard deviation across respondents of the change in probability its categories make "
-    "(each category's average predicted probability, with everyone set to it, weighted by the "
-    "category's share; the shares are treated as fixed). For a yes/no covariate this is the "
-    "number rule applied to its 0/1 indicator, so it is one rule for both. The covariate with "
-    "the largest size is compared with each other one, each difference of sizes tested in the "
-    "same model (delta method, the design's covariance, {pct} intervals): it is called the "
-    "strongest only when every difference is clearly above 0; covariates it cannot be told "
-    "apart from are similar. Group fixed effects are never candidates, and a model flagged for "
+    "Which covariate matters most is judged on one scale: the change in the probability of the "
+    "outcome, in percentage points, that goes with one standard deviation of the covariate "
+    "(for a category, the spread of the probability across its levels, weighted by how common "
+    "each level is), averaged over the respondents. The covariate with the largest change is "
+    "called the strongest only when its difference from every other covariate is clear (the "
+    "confidence interval of the difference excludes 0); otherwise the covariates it cannot be "
+    "told apart from are named with it. The size of a test statistic is never used: it "
+    "measures precision, not importance. A category is compared as a whole, never by its "
+    "largest level (for a yes/no one the spread is the change times the standard deviation "
+    "of its 0/1 indicator, so it is one rule for numbers and categories; the levels' shares "
+    "are taken as fixed); the group fixed effects are never candidates; a model flagged for "
     "separation or non-convergence compares nothing. Count models use the change in the "
-    "expected count (units, not points); ordinal models the change in the probability of the "
+    "expected count (units, not points), ordinal models the change in the probability of the "
     "highest category.")
 
 
 def effect_rule(conf_level: float = 0.95) -> str:
-    """The rule in plain words, with the confidence level filled in."""
-    return EFFECT_RULE.format(pct=f"{conf_level:.0%}")
+    """The rule in plain words (the confidence level is the models' own; the words do not
+    depend on it)."""
+    return EFFECT_RULE
 
 
 def _and(names: list[str]) -> str:

@@ -28,19 +28,20 @@ import pandas as pd
 
 from . import dist
 from .effectrule import EFFECT_COLUMNS, SCALES, is_zero
+from .estimable import BLOCKING_FLAGS
 from .margins import (
-    _average_predictions,
-    _Counterfactual,
-    _derivative,
-    _ordinal_average,
-    _require_spec,
+    Counterfactual,
+    average_predictions,
+    derivative,
+    ordinal_average,
+    require_spec,
     variable_kinds,
 )
 from .ordinal import SvyOlrResult
 from .survey import SvyLogitResult
 
-#: fit flags under which nothing is compared (the estimates support nothing)
-BLOCKING_FLAGS = ("separation", "non_convergence")
+#: fit flags under which nothing is compared (the estimates support nothing): the project's one
+#: rule of "not estimable" (coprod.estimable)
 _FLAGGED = "not compared: the model is flagged ("
 
 
@@ -63,14 +64,14 @@ def effect_sizes(result: SvyLogitResult | SvyOlrResult, exclude: tuple = ()
                  ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Each right-hand-side variable's size E (``exclude`` aside): a frame (variable, kind,
     sd), the sizes (k,) and their gradients in the fit's parameters (k, p)."""
-    _require_spec(result)
+    require_spec(result)
     md = result.model_data
-    assert md is not None  # _require_spec
+    assert md is not None  # require_spec
     kinds = variable_kinds(result)
     variables = [v for v in result.variables if v not in set(exclude)]
     w = result.w / result.w.sum()
     theta = result.params.to_numpy()
-    cf = _Counterfactual(result)
+    cf = Counterfactual(result)
     requests: list[tuple[list[dict], str | None]] = []
     plan: dict[str, Any] = {}
     for var in variables:
@@ -93,21 +94,21 @@ def effect_sizes(result: SvyLogitResult | SvyOlrResult, exclude: tuple = ()
             x = md[var].to_numpy(dtype=float)
             sd = float(np.sqrt(max(w @ (x - w @ x) ** 2, 0.0)))
             if isinstance(result, SvyOlrResult):  # central differences, as margins' ordinal
-                pbar, G = _ordinal_average(result, theta, w, columns[var])
+                pbar, G = ordinal_average(result, theta, w, columns[var])
                 h = plan[var]
                 ame, g = (pbar[0, -1] - pbar[1, -1]) / (2 * h), (G[0, -1] - G[1, -1]) / (2 * h)
             else:
-                ame, g = _derivative(result, theta, w, mu, s, columns[var], plan[var])
+                ame, g = derivative(result, theta, w, mu, s, columns[var], plan[var])
             info.append((var, "numeric", sd))
             est.append(ame * sd)
             grads.append(g * sd)
             continue
         levels = plan[var]
         if isinstance(result, SvyOlrResult):  # the highest category
-            pbar3, G3 = _ordinal_average(result, theta, w, columns[var])
+            pbar3, G3 = ordinal_average(result, theta, w, columns[var])
             m, G = pbar3[:, -1], G3[:, -1, :]
         else:
-            m, G = _average_predictions(result, theta, w, columns[var])
+            m, G = average_predictions(result, theta, w, columns[var])
         share = _shares(md[var], levels, w)
         share = share / share.sum()
         dev = m - share @ m

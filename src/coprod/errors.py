@@ -21,3 +21,18 @@ class DataError(CoprodError):
 
 class ModelError(CoprodError):
     """A model cannot be estimated as asked (for example, collinear terms)."""
+
+
+def clip(value, limit: int = 80) -> str:
+    """A value as quoted in a one-line message: at most ``limit`` characters, then how long it
+    was (a 1 MB cell must not become a 1 MB "line")."""
+    text = str(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text):,} characters)"
+
+
+def console(exc, limit: int = 1000) -> str:
+    """An error's message as the console shows it: each line at most ``limit`` characters (a
+    name or value nobody cut still cannot flood the terminal; the log keeps it whole)."""
+    return "\n".join(clip(line, limit) for line in str(exc).splitlines())

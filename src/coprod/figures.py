@@ -33,6 +33,7 @@ from .wording import (  # noqa: E402
     model_status,
     outcome_words,
     per_units,
+    ratio_word,
     split_outcome,
     word,
 )
@@ -63,6 +64,8 @@ def rc(settings: dict | None = None) -> dict:
         "legend.frameon": False, "figure.dpi": 100, "savefig.dpi": int(s["dpi"]),
         "figure.facecolor": "white", "savefig.facecolor": "white",
         "pdf.fonttype": 42, "svg.hashsalt": "coprod", "path.simplify": True,
+        # labels, levels, titles are users' text: "Age ($ years $)" is not mathtext
+        "text.parse_math": False,
     }
 
 
@@ -248,7 +251,8 @@ def term_rows(coefs: pd.DataFrame, covariates: list[str], reference_levels: dict
               words: dict | None = None) -> pd.DataFrame:
     """One row per covariate level in a fixed order, reference levels included (is_ref)."""
     levels = levels or {}
-    seen = [v for v in coefs["variable"].unique() if v != "Intercept"]
+    seen = [v for v in coefs["variable"].unique()
+            if v not in ("Intercept", "")]  # "": an ordinal model's cut-points
     rows = []
     for var in dict.fromkeys([*[c for c in covariates if c in seen], *seen]):
         est = coefs[coefs["variable"] == var]
@@ -331,10 +335,13 @@ def _log_ticks(axes, min_gap: float = 0.12) -> None:
 
 def _or_columns(coefs: pd.DataFrame) -> pd.DataFrame:
     c = coefs.copy()
-    for col, src in (("odds_ratio", "estimate"), ("or_conf_low", "conf_low"),
-                     ("or_conf_high", "conf_high")):
+    for col, src, rate in (("odds_ratio", "estimate", "rate_ratio"),
+                           ("or_conf_low", "conf_low", "rr_conf_low"),
+                           ("or_conf_high", "conf_high", "rr_conf_high")):
         if col not in c.columns:
             c[col] = np.exp(c[src])
+        if rate in c.columns:  # a count model's rate ratios take the ratio's place
+            c[col] = c[col].where(c[col].notna(), c[rate])
     c["level"] = c["level"].fillna("").astype(str)
     return c
 
@@ -374,17 +381,26 @@ def _rows_or_covariates(coefs, covariates, reference_levels, levels, labels, wor
 def forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, sample: str, outcomes: list[str],
                   covariates: list[str], reference_levels: dict, levels: dict | None = None,
                   labels: dict | None = None, words: dict | None = None,
-                  settings: dict | None = None) -> Figure:
-    """Odds ratios of one sample's models, the outcomes side by side, one row per level."""
+                  settings: dict | None = None, families: dict | None = None) -> Figure:
+    """Odds ratios of one sample's models, the outcomes side by side, one row per level.
+
+    ``families`` ({outcome: logit | ordinal | count}, for the ordinal and count outcomes'
+    own figure): each panel's axis names its ratio (of a higher category; a count's rate)."""
     s = _settings(settings)
     coefs = _or_columns(coefs)
     sub_all = coefs[coefs["sample"].astype(str) == str(sample)]
     rows = _rows_or_covariates(sub_all, covariates, reference_levels, levels, labels, words)
     names = short_names(outcomes, words, labels)
+    what = "on the survey's own scales" if families else "odds ratios"
+    kinds = set((families or {}).values())
+    ratios = "; ".join(r for f, r in (("ordinal", "ordinal outcomes: odds ratios of being in a "
+                                       "higher category"), ("count", "counts: rate ratios"))
+                       if f in kinds)
     fig, axes = _new_figure(1.0 + 0.2 * len(rows), s,
-                            f"Correlates of {s['subject']}: odds ratios, {word(sample, words)}",
-                            f"{_pct(s)} confidence intervals, log scale; open circles: reference "
-                            f"levels. {_n_phrase(fit, outcomes, sample, names)}",
+                            f"Correlates of {s['subject']}: {what}, {word(sample, words)}",
+                            f"{ratios + '; ' if ratios else ''}{_pct(s)} confidence intervals, "
+                            "log scale; open circles: reference levels. "
+                            f"{_n_phrase(fit, outcomes, sample, names)}",
                             1, len(outcomes), sharey=True, sharex=True)
     for j, o in enumerate(outcomes):
         ax = axes[0, j]
@@ -397,6 +413,8 @@ def forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, sample: str, outcom
             continue
         _forest_panel(ax, rows, [(sub_all[sub_all["outcome"] == o], colour, names[o])],
                       s["palette"])
+        if families:
+            ax.set_xlabel(ratio_word(families.get(o, "logit")))  # the subtitle: log scale
         if status == "flagged":
             _panel_title(ax, f"{outcome_words(o, words, labels)} (flagged)", s, len(outcomes),
                          color=colour)
@@ -445,36 +463,73 @@ def cuts_figure(cuts: pd.DataFrame, *, sample: str, outcomes: list[str], covaria
 
 VERDICT_COLOURS = {"supported": 2, "equivalent": 2, "contradicted": 1, "different": 1,
                    "inconclusive": None}
+#: each verdict's marker: the shape tells the verdict without the colour (print, colour
+#: blindness); a specification that is not estimable is an x at the foot of the panel
+VERDICT_MARKERS = {"supported": "o", "contradicted": "s", "inconclusive": "D",
+                   "not estimated": "x"}
+_VERDICT_KIND = {"equivalent": "supported", "different": "contradicted"}
 
 
 @styled
 def spec_curve_figure(specs: pd.DataFrame, *, claim: str, ratio: str = "Odds ratio",
                       settings: dict | None = None) -> Figure:
-    """One claim's specification curve: the estimate and interval of every specification,
-    sorted (top; coloured by verdict), and the choices each one made (bottom: a dot per
-    choice). Specifications that could not be estimated are counted in the subtitle."""
+    """One claim's specification curve: the estimate and interval of every estimable
+    specification, sorted (top; colour and shape by verdict), then the not estimable ones (an
+    x at the foot of the panel: coprod.estimable), and the choices each one made (bottom: a
+    dot per choice). A claim of no relation with equivalence bounds shows the bounds (a band)
+    and the (1 - 2 alpha) interval the equivalence test judges, the (1 - alpha) one thin."""
+    from matplotlib.artist import Artist
     from matplotlib.lines import Line2D
 
+    from .estimable import SPEC_COUNTS, count_phrase, spec_counts
+
     s = _settings(settings)
-    ok = specs[specs["estimate"].notna()].copy()
+    est = specs["verdict"].astype(str) != "not estimated"
+    ok = specs[est & specs["estimate"].notna()].copy()
     ok["_or"] = np.exp(ok["estimate"].astype(float))
-    ok = ok.sort_values("_or").reset_index(drop=True)
+    n_ok = len(ok)
+    ok = pd.concat([ok.sort_values("_or"), specs[~est]], ignore_index=True)
     dims = [d for d in ("threshold", "weights", "covariates", "group_effects", "missing",
                         "family") if d in specs.columns and specs[d].astype(str).nunique() > 1]
     rows = [(d, v) for d in dims for v in sorted(specs[d].astype(str).unique())]
-    n_missing = len(specs) - len(ok)
+    counts = dict(zip(SPEC_COUNTS, spec_counts(specs["verdict"])))
+    equiv = "bound_low" in ok.columns and bool(ok["bound_low"].notna().any())
+    pct2 = f"{1 - 2 * (1 - float(s['conf_level'])):.0%}"
     fig, axes = _new_figure(2.4 + 0.16 * len(rows), s, claim,
-                            f"{len(ok)} specifications, sorted; {_pct(s)} intervals"
-                            + (f"; {n_missing} could not be estimated" if n_missing else ""),
+                            count_phrase(*(counts[k] for k in SPEC_COUNTS[1:]),
+                                         noun="specifications") + "; " +
+                            (f"{pct2} intervals (the equivalence test's; {_pct(s)} thin) and "
+                             "the equivalence bounds (band)" if equiv else
+                             f"{_pct(s)} intervals"),
                             2, 1, sharex=True,
                             gridspec_kw={"height_ratios": [2.2, max(0.16 * len(rows), 0.6)]})
     top, bottom = axes[0, 0], axes[1, 0]
     x = np.arange(len(ok))
-    colour = [GREY if VERDICT_COLOURS.get(v) is None else s["palette"][VERDICT_COLOURS[v]]
-              for v in ok["verdict"]]
-    top.vlines(x, np.exp(ok["conf_low"].astype(float)), np.exp(ok["conf_high"].astype(float)),
-               colors=colour, lw=0.8)
-    top.scatter(x, ok["_or"], c=colour, s=8, zorder=3)
+    kind = [_VERDICT_KIND.get(v, v) for v in ok["verdict"].astype(str)]
+    colour = np.array([GREY if VERDICT_COLOURS.get(v) is None else
+                       s["palette"][VERDICT_COLOURS[v]] for v in kind], dtype=object)
+    def interval(low: str, high: str):
+        return (np.exp(ok[c].astype(float).to_numpy()[:n_ok]) for c in (low, high))
+
+    ci_lo, ci_hi = interval("conf_low", "conf_high")
+    if equiv:
+        b_lo, b_hi = (float(ok[c].dropna().iloc[0]) for c in ("bound_low", "bound_high"))
+        top.axhspan(b_lo, b_hi, color=s["palette"][5], alpha=0.18, lw=0, zorder=0,
+                    label=f"equivalence bounds {b_lo:g} to {b_hi:g}")
+        for b in (b_lo, b_hi):
+            top.axhline(b, color=s["palette"][5], lw=0.8, zorder=0)
+        top.vlines(x[:n_ok], ci_lo, ci_hi, colors=list(colour[:n_ok]), lw=0.5, alpha=0.6)
+        ci_lo, ci_hi = interval("equivalence_low", "equivalence_high")
+    top.vlines(x[:n_ok], ci_lo, ci_hi, colors=list(colour[:n_ok]), lw=1.2 if equiv else 0.8)
+    for v in ("supported", "contradicted", "inconclusive"):
+        at = np.flatnonzero(np.array(kind[:n_ok], dtype=object) == v)
+        if len(at):
+            top.plot(x[at], ok["_or"].to_numpy()[at], ls="", marker=VERDICT_MARKERS[v],
+                     ms=3.5, color=colour[at[0]], zorder=3, gid=f"verdict:{v}")
+    if len(ok) > n_ok:  # the not estimable: an x at the foot of the panel, not an estimate
+        top.plot(x[n_ok:], np.full(len(ok) - n_ok, 0.03), ls="", marker="x", ms=4,
+                 color=GREY, transform=top.get_xaxis_transform(), clip_on=False, zorder=3,
+                 gid="verdict:not estimated")
     top.axhline(1.0, color=GREY, lw=0.8, ls="--", zorder=0)
     top.set_yscale("log")
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
@@ -487,19 +542,28 @@ def spec_curve_figure(specs: pd.DataFrame, *, claim: str, ratio: str = "Odds rat
     top.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     top.yaxis.set_minor_formatter(NullFormatter())
     top.set_ylabel(f"{ratio} (log scale)")
-    handles = [Line2D([], [], marker="o", ls="", color=s["palette"][2],
-                      label="supported (or equivalent)"),
-               Line2D([], [], marker="o", ls="", color=s["palette"][1],
-                      label="contradicted (or different)"),
-               Line2D([], [], marker="o", ls="", color=GREY, label="inconclusive")]
-    top.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3,
-               fontsize=s["font_size"] - 1, borderaxespad=0.2)
+    names = {"supported": "supported (or equivalent)", "contradicted":
+             "contradicted (or different)", "inconclusive": "inconclusive",
+             "not estimated": "not estimable"}
+    handles: list[Artist] = [
+        Line2D([], [], marker=VERDICT_MARKERS[v], ls="", label=names[v],
+               color=GREY if c is None else s["palette"][c])
+        for v, c in (("supported", 2), ("contradicted", 1), ("inconclusive", None),
+                     ("not estimated", None))]
+    if equiv:
+        from matplotlib.patches import Patch
+
+        handles.append(Patch(color=s["palette"][5], alpha=0.3,
+                             label=f"equivalence bounds {b_lo:g} to {b_hi:g}"))
+    top.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0),
+               ncol=3, fontsize=s["font_size"] - 1, borderaxespad=0.2)
     for j, (d, v) in enumerate(rows):
         used = ok[d].astype(str).to_numpy() == v
         bottom.scatter(x[used], np.full(used.sum(), j), s=6, color="black")
     bottom.set_yticks(np.arange(len(rows)), [f"{d.replace('_', ' ')}: {v}" for d, v in rows])
     bottom.set_ylim(len(rows) - 0.5, -0.5)
-    bottom.set_xlabel("Specification (sorted by estimate)")
+    bottom.set_xlabel("Specification (estimable ones sorted by estimate; then the not "
+                      "estimable, x)")
     bottom.set_xticks([])
     return fig
 
@@ -592,17 +656,28 @@ def prediction_figure(preds: pd.DataFrame, fit: pd.DataFrame, *, grid: str, x: s
                       labels: dict | None = None, words: dict | None = None,
                       settings: dict | None = None) -> Figure:
     """Average predicted probability along ``x``: with ``by``, one panel per outcome and one
-    line per level of ``by``; without, one panel with a line per outcome."""
+    line per level of ``by``; without, one panel with a line per outcome. Along a category
+    (``x`` not a number), a point with its interval per level, the lines' points side by side.
+
+    A figure with nothing to draw (no prediction of a model that did not fail) is refused with
+    a :class:`coprod.errors.DataError` naming it: never an empty image."""
+    from .errors import DataError
+
     s = _settings(settings)
     preds = preds.assign(**{c: np.nan for c in (x, by) if c and c not in preds.columns})
     sub = preds[(preds["grid"] == grid) & (preds["sample"].astype(str) == str(sample))]
+    xs = sub[x].dropna()
+    categorical = bool(len(xs)) and pd.to_numeric(xs, errors="coerce").isna().any()
+    levels = list(dict.fromkeys(xs.astype(str)))  # the grid's order
     xw = word(x, words, labels)
     names = short_names(outcomes, words, labels)
     panels = outcomes if by else [None]
     fig, axes = _new_figure(3.0, s, f"Predicted probability of {s['subject']} by {xw.lower()}",
                             f"Average predictions from the {word(sample, words)} models, {_pct(s)} "
-                            f"confidence bands. {_n_phrase(fit, outcomes, sample, names)}",
+                            f"confidence {'intervals' if categorical else 'bands'}. "
+                            f"{_n_phrase(fit, outcomes, sample, names)}",
                             1, len(panels), sharey=True, sharex=True)
+    drawn, failed = 0, 0
     for i, panel in enumerate(panels):
         ax = axes[0, i]
         notes, lines = [], []
@@ -615,6 +690,7 @@ def prediction_figure(preds: pd.DataFrame, fit: pd.DataFrame, *, grid: str, x: s
             _panel_title(ax, outcome_words(panel, words, labels), s, len(panels))
             if status in ("failed", "missing"):
                 _note(ax, _status_note(status, msg))
+                failed += 1
             elif status == "flagged":
                 notes.append(f"Flagged: {msg}")
             offset = 2
@@ -623,19 +699,28 @@ def prediction_figure(preds: pd.DataFrame, fit: pd.DataFrame, *, grid: str, x: s
                 status, msg = model_status(fit, o, sample)
                 if status in ("failed", "missing"):
                     notes.append(f"{names[o]}: {_status_note(status, msg)}")
+                    failed += 1
                     continue
                 if status == "flagged":
                     notes.append(f"{names[o]}: flagged")
                 lines.append((names[o], sub[sub["outcome"] == o]))
             offset = 0
         for j, (name, d) in enumerate(lines):
-            d = d.assign(_x=pd.to_numeric(d[x], errors="coerce")).sort_values("_x")
             colour = s["palette"][(j + offset) % len(s["palette"])]
-            ax.fill_between(d["_x"], d["conf_low"], d["conf_high"], color=colour, alpha=0.18,
-                            lw=0)
-            ax.plot(d["_x"], d["predicted"], "-o", ms=3, color=colour, lw=1.4, label=str(name))
+            if categorical:
+                _category_points(ax, d, x, levels, j, len(lines), colour, str(name))
+            else:
+                d = d.assign(_x=pd.to_numeric(d[x], errors="coerce")).sort_values("_x")
+                ax.fill_between(d["_x"], d["conf_low"], d["conf_high"], color=colour,
+                                alpha=0.18, lw=0)
+                ax.plot(d["_x"], d["predicted"], "-o", ms=3, color=colour, lw=1.4,
+                        label=str(name))
+            drawn += int(d["predicted"].notna().sum())
         values = pd.to_numeric(sub[x], errors="coerce").dropna().unique()
-        if 0 < len(values) <= 8:
+        if categorical:
+            ax.set_xticks(range(len(levels)), levels)
+            ax.set_xlim(-0.5, len(levels) - 0.5)
+        elif 0 < len(values) <= 8:
             ax.set_xticks(sorted(values), [f"{v:g}" for v in sorted(values)])
         ax.set_xlabel(xw)
         ax.set_ylim(0, 1)
@@ -644,7 +729,25 @@ def prediction_figure(preds: pd.DataFrame, fit: pd.DataFrame, *, grid: str, x: s
             ax.legend(title=word(by, words, labels) if by else None, loc="upper left")
         if notes:
             _corner(ax, "; ".join(notes))
+    if not drawn and not failed:
+        plt.close(fig)
+        raise DataError(f"figure predictions_{grid}: nothing to draw: no predictions of the "
+                        f"{sample} models along '{x}' in grid '{grid}' "
+                        "(report.figures.predictions); no empty figure is written")
     return fig
+
+
+def _category_points(ax, d: pd.DataFrame, x: str, levels: list[str], j: int, k: int,
+                     colour: str, label: str) -> None:
+    """One line's predictions along a category: a point and its interval at each level, the
+    ``k`` lines side by side (dodged) around the level's position (a line between categories
+    would invent values between them)."""
+    pos = d[x].astype(str).map({lv: i for i, lv in enumerate(levels)}).to_numpy(float)
+    off = (j - (k - 1) / 2) * min(0.6 / k, 0.2) if k > 1 else 0.0
+    est = d["predicted"].to_numpy(float)
+    err = np.vstack([est - d["conf_low"].to_numpy(float), d["conf_high"].to_numpy(float) - est])
+    ax.errorbar(pos + off, est, yerr=np.nan_to_num(err), fmt="o", ms=3.5, color=colour,
+                elinewidth=1.0, capsize=0, label=label)
 
 
 # -- cleaning flow ---------------------------------------------------------------------------
@@ -732,12 +835,14 @@ def run_figures(*, prevalence, coefficients, predictions, fit, cleaning_summary,
     meta = table_meta(clean_table)
     labels, group_label = meta.get("labels", {}), resolve_grouping(grouping, meta)["label"]
     coefs, fit_t = read_results(coefficients, "coefficients"), read_results(fit, "fit")
-    coefs, labels = per_units(coefs, labels, settings.get("per"), words)
+    # report.per: effects per so many units, on the forest plots only (a prediction's axis is
+    # in the variable's own units)
+    coefs, effect_labels = per_units(coefs, labels, settings.get("per"), words)
     settings = {**dict(settings), "conf_level": conf_level, "subject": subject,
                 "weighted": weighted, "ci": variance_wording(design)["ci"]}
     common = {"labels": labels, "words": dict(words), "settings": settings}
     model_kw = {"covariates": list(covariates), "reference_levels": dict(reference_levels),
-                "levels": dict(levels), **common}
+                "levels": dict(levels), **common, "labels": effect_labels}
     compare = list(settings["compare"])
     makers: dict[str, Callable[..., Figure]] = {
         "prevalence": lambda: prevalence_figure(read_results(prevalence, "prevalence"),
@@ -747,6 +852,10 @@ def run_figures(*, prevalence, coefficients, predictions, fit, cleaning_summary,
         "forest_groups": lambda: groups_forest_figure(
             coefs, fit_t, samples=list(settings["group_samples"]), outcomes=compare,
             group_label=group_label, **model_kw),
+        "forest_scales": lambda: forest_figure(
+            coefs, fit_t, sample=settings["forest_sample"],
+            outcomes=list(settings.get("scale_outcomes") or {}),
+            families=dict(settings.get("scale_outcomes") or {}), **model_kw),
         "cleaning": lambda: cleaning_figure(read_results(cleaning_summary),
                                             group_label=group_label, settings=settings),
     }

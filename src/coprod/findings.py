@@ -24,7 +24,8 @@ stated in the report (:data:`VERDICT_RULE`):
   model compares nothing (flagged for separation or non-convergence, failed).
 * a comparison claim (``compared_with``) applies the same rule to the difference between the two
   outcomes' coefficients (the contrast test), ``outcome`` minus ``compared_with``.
-* a model that failed, or a term not estimated (e.g. separation): **not estimated**.
+* a model that failed, did not converge or is flagged for separation, or a term not estimated:
+  **not estimated**, whatever the term's own estimate (:mod:`coprod.estimable`).
 """
 from __future__ import annotations
 
@@ -53,21 +54,21 @@ VERDICT_RULE = (
     "example 0.8 and 1.25), and it is called equivalent when the {pct2} interval lies between "
     "them, different when the {pct} interval excludes 1 and reaches beyond them, and "
     "inconclusive otherwise. A claim that a covariate is the strongest correlate is judged by "
-    "the rule below of which covariate matters most (the change in probability per standard "
-    "deviation, a categorical covariate as a whole): supported when it is the strongest, "
-    "contradicted when another covariate's change is clearly larger, inconclusive when it "
-    "cannot be told apart from the largest. A claim that a covariate matters more for one "
-    "outcome than another tests the difference of its two coefficients (the contrast test). A "
-    "claim whose model failed or whose term could not be estimated is marked not estimated.")
+    "the rule of which covariate matters most (the change in probability per standard "
+    "deviation, a categorical covariate as a whole; stated with the methods): supported when "
+    "it is the strongest, contradicted when another covariate's change is clearly larger, "
+    "inconclusive when it cannot be told apart from the largest. A claim that a covariate "
+    "matters more for one outcome than another tests the difference of its two coefficients "
+    "(the contrast test). A claim whose model failed, did not converge or is flagged for "
+    "separation (some category of the outcome perfectly predicted, so the estimates do not "
+    "exist), or whose term could not be estimated, is marked not estimated.")
 
 
 def verdict_rule(conf_level: float) -> str:
-    """The rule in plain words, with the confidence levels filled in, then the rule of which
-    covariate matters most."""
-    from .effectrule import effect_rule
-
-    return (VERDICT_RULE.format(pct=f"{conf_level:.0%}", pct2=f"{1 - 2 * (1 - conf_level):.0%}")
-            + " " + effect_rule(conf_level))
+    """The rule in plain words, with the confidence levels filled in (the rule of which
+    covariate matters most, :data:`coprod.effectrule.EFFECT_RULE`, is printed with the
+    methods, once)."""
+    return VERDICT_RULE.format(pct=f"{conf_level:.0%}", pct2=f"{1 - 2 * (1 - conf_level):.0%}")
 
 
 def equivalence_verdict(estimate, std_error, df, bounds, conf_level: float = 0.95,
@@ -79,18 +80,29 @@ def equivalence_verdict(estimate, std_error, df, bounds, conf_level: float = 0.9
 
     if any(pd.isna(v) for v in (estimate, std_error)):
         return "not estimated"
-    alpha = 1 - conf_level
-    q1 = float(dist.t_ppf(1 - alpha, df))
-    q2 = float(dist.t_ppf(1 - alpha / 2, df))
+    q2 = float(dist.t_ppf(1 - (1 - conf_level) / 2, df))
     lo = conf_low if conf_low is not None else estimate - q2 * std_error
     hi = conf_high if conf_high is not None else estimate + q2 * std_error
     if bounds:
         low, high = np.log(bounds[0]), np.log(bounds[1])
-        if low < estimate - q1 * std_error and estimate + q1 * std_error < high:
+        tost_low, tost_high = equivalence_interval(estimate, std_error, df, conf_level)
+        if low < tost_low and tost_high < high:
             return "equivalent"
     if lo > 0 or hi < 0:
         return "different"
     return "inconclusive"
+
+
+def equivalence_interval(estimate, std_error, df, conf_level: float = 0.95
+                         ) -> tuple[float, float]:
+    """The (1 - 2 alpha) interval the equivalence test judges (90% for a 95% level): inside
+    the bounds means both one-sided tests reject. Figures draw this one beside the bounds."""
+    from . import dist
+
+    q1 = float(dist.t_ppf(1 - (1 - conf_level), df))  # 1 - alpha, as the test
+    return estimate - q1 * std_error, estimate + q1 * std_error
+
+
 _TERM = re.compile(r"^(?P<var>.+?)\[T\.(?P<level>.*)\]$")
 
 
@@ -300,6 +312,10 @@ def check_findings(claims: list[dict], coefs: pd.DataFrame, fit: pd.DataFrame,
 
 
 SCALE_FAMILIES = ("ordinal", "count")
+#: the findings check's columns (of every claim; the other models' verdicts come after)
+CHECK_COLUMNS = ["id", "claim", "covariate", "level", "outcome", "compared_with", "sample",
+                 "expected", "source", "scale", "term", "estimate", "conf_low", "conf_high",
+                 "p_value", "verdict", "note"]
 
 
 def _other_scales(c, var, level, coefs, fit, scales, families, judge) -> dict:
@@ -330,17 +346,22 @@ def _other_scales(c, var, level, coefs, fit, scales, families, judge) -> dict:
 
 def _directional(base, c, var, level, coefs, fit, *, effects=None,
                  conf_level: float = 0.95) -> dict:
-    from .wording import model_rows, model_status
+    from .estimable import not_estimable_reason
+    from .wording import fit_row, model_rows, model_status
 
     status, msg = model_status(fit, c["outcome"], c["sample"])
     base["scale"] = "log-odds"
+    row = fit_row(fit, c["outcome"], c["sample"])
+    why = not_estimable_reason(status, msg, row.get("flags", "") if row is not None else "")
     if status in ("failed", "missing"):
-        return {**base, "verdict": "not estimated", "note": f"model {status}: {msg}".rstrip(": ")}
+        return {**base, "verdict": "not estimated", "note": why}
     sub = model_rows(coefs, c["outcome"], c["sample"])
     hit = _pick(sub, var, level)
     if len(hit) != 1:
         raise ConfigError(_term_error(c, var, level, sub))
     r = hit.iloc[0]
+    if why:  # a separated or unconverged fit judges no claim (coprod.estimable)
+        return {**base, "term": r["term"], "verdict": "not estimated", "note": why}
     out = {**base, "term": r["term"], "estimate": r["estimate"], "conf_low": r["conf_low"],
            "conf_high": r["conf_high"], "p_value": r.get("p_value", np.nan)}
     if c["expected"] == "none":
@@ -387,6 +408,11 @@ def _comparison(base, c, var, level, con, contrast_outcomes, conf_level: float =
     if (sub["status"] == "failed").any():
         msg = sub.loc[sub["status"] == "failed", "message"].iloc[0]
         return {**base, "verdict": "not estimated", "note": f"contrast failed: {msg}"}
+    from .estimable import not_estimable_reason
+
+    why = not_estimable_reason(sub["status"].iloc[0], sub["message"].iloc[0])
+    if why:  # the contrast of a separated or unconverged fit judges nothing either
+        return {**base, "verdict": "not estimated", "note": f"contrast {why}"}
     terms = sub[sub["kind"] == "term"]
     hit = _pick(terms, var, level)
     if len(hit) != 1:
@@ -416,14 +442,14 @@ def _term_error(c, var, level, table) -> str:
 # -- display ---------------------------------------------------------------------------------
 
 def _spec_cell(r) -> str:
-    """'supported in 58 of 64 (3% contradicted)'."""
+    """'supported in 24 of 48 estimable (16 not estimable), contradicted in 8'."""
+    from .estimable import SPEC_COUNTS, count_phrase
     from .wording import NA
 
     n = r.get("spec_total")
     if n is None or pd.isna(n) or not n:
         return NA
-    k, c = int(r["spec_supported"]), int(r["spec_contradicted"])
-    return f"supported in {k} of {int(n)} ({c / n:.0%} contradicted)"
+    return count_phrase(*(int(r[k]) for k in SPEC_COUNTS[1:]))
 
 
 def odds_words(ratio: float, low: float, high: float) -> str:
@@ -524,19 +550,27 @@ def with_imputed(checked: pd.DataFrame, claims: list[dict], coefs_mi: pd.DataFra
 
 
 def with_specifications(checked: pd.DataFrame, specs: pd.DataFrame) -> pd.DataFrame:
-    """Beside each claim's verdict: in how many of the specifications it was estimated in
-    (spec_total) it is supported (or equivalent), and in how many contradicted (or
-    different)."""
-    est = specs[specs["verdict"] != "not estimated"] if len(specs) else specs
+    """Beside each claim's verdict, its specifications counted by
+    :func:`coprod.estimable.spec_counts` (columns ``SPEC_COUNTS``; empty for a claim without
+    specifications); when the specifications cut the scale in several places, the same count
+    per cut (``spec_by_threshold``, words: the "cut of the scale" section says it)."""
+    from .estimable import SPEC_COUNTS, count_phrase, spec_counts
+
     out = checked.copy()
-    for k in ("spec_total", "spec_supported", "spec_contradicted"):
+    for k in SPEC_COUNTS:
         out[k] = np.nan
+    cuts = bool(len(specs)) and "threshold" in specs \
+        and specs["threshold"].astype(str).nunique() > 1
+    if cuts:
+        out["spec_by_threshold"] = ""
     for i, cid in zip(out.index, out["id"]):
-        v = est[est["claim"] == cid]["verdict"] if len(est) else pd.Series(dtype=str)
-        if len(v):
-            out.loc[i, ["spec_total", "spec_supported", "spec_contradicted"]] = [
-                len(v), int(v.isin(["supported", "equivalent"]).sum()),
-                int(v.isin(["contradicted", "different"]).sum())]
+        mine = specs[specs["claim"] == cid] if len(specs) else pd.DataFrame({"verdict": []})
+        if len(mine):
+            out.loc[i, list(SPEC_COUNTS)] = spec_counts(mine["verdict"])
+        if cuts and len(mine):
+            out.loc[i, "spec_by_threshold"] = "; ".join(
+                f"{t}: {count_phrase(*spec_counts(g['verdict'])[1:])}"
+                for t, g in mine.groupby(mine["threshold"].astype(str), sort=False))
     return out
 
 
@@ -565,7 +599,7 @@ def run_findings(*, findings, coefficients, fit, contrast, outcomes, covariates,
                                read_results(effects_mi, "effects") if effects_mi else None)
     if specifications:
         checked = with_specifications(checked, read_results(specifications))
-    write_csv(checked, outputs["checked"])
+    write_csv(checked, outputs["checked"], columns=CHECK_COLUMNS)  # no claims: the header
     write_table_files(findings_table(checked, spec["sources"], digits=digits, words=dict(words)),
                       {k: v for k, v in outputs.items() if k in ("csv", "data", "tex", "html")},
                       caption="Claims checked against these data",

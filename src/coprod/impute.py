@@ -85,6 +85,27 @@ def _mice_data(data: pd.DataFrame, **kwargs: Any) -> Any:
     return _MainEffects(data, **kwargs)
 
 
+_EXTREME = 8  # |log2| of a complete column's mean magnitude beyond which it is rescaled
+
+
+def _rescale_extreme(data: pd.DataFrame, complete: list[str]) -> None:
+    """Divide each complete predictor whose magnitude is extreme (a weight x 1e300, say) by the
+    even power of two that brings its mean absolute value near 1, in place.
+
+    Why: the imputation models are OLS fits whose covariance squares each column, so such a
+    column overflows or underflows it (weights x 1e300: overflow; x 1e-6 already: a covariance
+    that is not positive semi-definite). Dividing a predictor by a power of two is exact and
+    changes no prediction: weights x any power of four give the same imputations bit for bit
+    (other factors change the last digits, and through the chain the draws, as any rounding
+    would). Columns of ordinary magnitude (mean within 2**+-8) are left as they are."""
+    from .design import unit_exponent
+
+    for k in complete:
+        e = unit_exponent(np.abs(data[k].to_numpy(dtype=float)))
+        if abs(e) > _EXTREME:
+            data[k] = np.ldexp(data[k].to_numpy(dtype=float), -e)
+
+
 def impute_chain(table: pd.DataFrame, *, variables: list[str], auxiliary: list[str],
                  group: str | None, n_imputations: int, seed: int, burn_in: int = 10,
                  skip: int = 3, first: int = 1) -> pd.DataFrame:
@@ -101,6 +122,7 @@ def impute_chain(table: pd.DataFrame, *, variables: list[str], auxiliary: list[s
         for j, level in enumerate(levels[1:]):
             data[f"g{j}"] = (table[group].astype(str) == str(level)).to_numpy(float)
     missing = {k: np.flatnonzero(data[k].isna().to_numpy()) for k in data.columns}
+    _rescale_extreme(data, [k for k in data.columns if not len(missing[k])])
     wanted = [k for k in data.columns if decode.get(k, ("", None))[0] in variables
               and len(missing[k])]
     empty = [decode[k][0] for k in data.columns if k in decode and data[k].isna().all()]

@@ -5,8 +5,11 @@ output is written to a temporary file beside it and renamed into place only when
 """
 from __future__ import annotations
 
+import glob
 import json
 import os
+import re
+import socket
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +18,7 @@ import pandas as pd
 
 from .effectrule import EFFECT_COLUMNS
 from .errors import DataError
+from .yamlfile import regular_file
 
 FORMATS = {".sav": "sav", ".zsav": "sav", ".csv": "csv", ".tsv": "tsv", ".txt": "tsv",
            ".dta": "dta", ".parquet": "parquet", ".pq": "parquet"}
@@ -28,7 +32,9 @@ def atomic_path(path: str | Path):
     file's private 0600, so colleagues on a shared server can read the results."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    remove_stale_parts(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{_writer()}.", suffix=".part",
+                               dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)
@@ -37,6 +43,61 @@ def atomic_path(path: str | Path):
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9-]", "", socket.gethostname().split(".")[0])
+
+
+def _writer() -> str:
+    """Who writes a temporary file (host-pid), put in its name: a rerun can tell a killed
+    writer's leftover from a live one's."""
+    return f"{_host()}-{os.getpid()}"
+
+
+#: a writer on another machine (a cluster node) cannot be asked; its temporary file is taken
+#: for stale when untouched for this long (seconds)
+STALE_AFTER = 3600
+
+
+def remove_stale_parts(path: Path) -> list[Path]:
+    """Remove the temporary files of ``path`` whose writer was killed (SIGKILL, a node lost)
+    before it could clean up, so a rerun leaves no ``.part`` file behind: one written on
+    this machine by a process that no longer runs, one from another machine untouched for
+    STALE_AFTER, or one of an older coprod (no writer in the name). Returns those removed."""
+    import time
+
+    pattern = re.compile(rf"^\.{re.escape(path.name)}\.(?:(?P<host>[A-Za-z0-9-]*?)-"
+                         rf"(?P<pid>\d+)\.)?[^.]+\.part$")
+    host = _host()
+    removed = []
+    for old in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
+        m = pattern.match(old.name)
+        if not m:
+            continue
+        try:
+            if m["pid"] is None:
+                stale = True
+            elif m["host"] == host:
+                stale = not _running(int(m["pid"]))
+            else:
+                stale = time.time() - old.stat().st_mtime > STALE_AFTER
+            if stale:
+                old.unlink()
+                removed.append(old)
+        except FileNotFoundError:  # its writer finished meanwhile
+            pass
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _umask() -> int:
@@ -59,10 +120,20 @@ def write_text(path: str | Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def write_csv(df: pd.DataFrame, path: str | Path, *, float_format: str = "%.10g") -> None:
-    """CSV with a fixed float format and line ending, so reruns are byte-identical."""
+def write_csv(df: pd.DataFrame, path: str | Path, *, float_format: str = "%.10g",
+              columns: list[str] | None = None) -> None:
+    """CSV with a fixed float format and line ending, so reruns are byte-identical.
+
+    Every file has its header, rows or not (pandas cannot read a headerless empty file): a
+    frame without columns is written with ``columns`` as its header, and refused without them."""
+    from .csvsafe import to_csv  # text a spreadsheet would run as a formula is made inert
+
+    if not len(df.columns):
+        if not columns:
+            raise ValueError(f"{path}: a table without columns would be written without a header")
+        df = pd.DataFrame(columns=list(columns))
     with atomic_path(path) as tmp:
-        df.to_csv(tmp, index=False, float_format=float_format, lineterminator="\n")
+        to_csv(df, tmp, float_format=float_format, lineterminator="\n")
 
 
 def file_format(path: str | Path, fmt: str | None = None) -> str:
@@ -86,8 +157,7 @@ def read_raw(path: str | Path, fmt: str | None = None, *, delimiter: str | None 
     file, decides what is missing (vendors declare them inconsistently between countries).
     """
     path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: file not found")
+    regular_file(path, DataError)  # not there, a folder, a device (/dev/zero): said as such
     fmt = file_format(path, fmt)
     meta: dict = {"column_labels": {}, "value_labels": {}}
     try:
@@ -127,10 +197,8 @@ def _read_text_table(path: Path, fmt: str, delimiter: str | None, encoding: str,
     try:
         with open(path, encoding=encoding, newline="") as fh:
             header = next(csv.reader(fh, delimiter=sep), None)
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not readable as {encoding} text (byte {exc.start}); set "
-                        "`encoding:` for this group in the codebook, for example latin-1"
-                        ) from None
+    except UnicodeDecodeError:
+        raise _decode_error(path, encoding) from None
     if header is None:
         raise DataError(f"{path}: the file is empty")
     if len(header) == 1:
@@ -143,9 +211,30 @@ def _read_text_table(path: Path, fmt: str, delimiter: str | None, encoding: str,
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise DataError(f"{path}: duplicated column name(s): {', '.join(map(repr, dupes))}")
-    df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""],
-                     encoding=encoding)
+    try:
+        df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""],
+                         encoding=encoding)
+    except UnicodeDecodeError:  # a byte in a data row, not only in the header
+        raise _decode_error(path, encoding) from None
     return _numeric_where_possible(df, decimal)
+
+
+def _decode_error(path: Path, encoding: str) -> DataError:
+    """The first line of ``path`` that is not ``encoding`` text, with the `encoding:` hint
+    (the decoder's own position counts from the block it was given, not the file)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with open(path, "rb") as fh:
+        for n, line in enumerate(fh, 1):
+            try:
+                decoder.decode(line)
+            except UnicodeDecodeError as exc:
+                return DataError(f"{path}: not readable as {encoding} text (line {n}, byte "
+                                 f"0x{exc.object[exc.start]:02x}); set `encoding:` for this group "
+                                 "in the codebook, for example latin-1")
+    return DataError(f"{path}: not readable as {encoding} text; set `encoding:` for this group "
+                     "in the codebook, for example latin-1")
 
 
 def _numeric_where_possible(df: pd.DataFrame, decimal: str = ".") -> pd.DataFrame:
@@ -238,10 +327,12 @@ def read_results(path, kind: str | None = None) -> pd.DataFrame:
     With ``kind``, the columns the report relies on exist even when the file is empty (every
     model failed), so an empty result gives an empty figure or table, not a crash.
     """
+    from .csvsafe import restore_frame  # the cells write_csv made safe for spreadsheets
+
     if kind is not None and kind not in RESULT_COLUMNS:  # a kind without its columns would
         raise ValueError(f"no result columns known for {kind!r}")  # fail only when empty
     try:
-        df = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        df = restore_frame(pd.read_csv(path, keep_default_na=False, na_values=[""]))
     except pd.errors.EmptyDataError:
         df = pd.DataFrame()
     for col in RESULT_COLUMNS.get(kind or "", []):

@@ -543,3 +543,12 @@ def ordinal_predictions(result: SvyOlrResult, grid: dict[str, list]) -> pd.DataF
     out["conf_high"] = expit(logit(pred) + q * se_logit)
     out["flag"] = ""
     return out
+
+
+# the counterfactual machinery coprod.effectsize shares (public names: the interface between
+# modules), so an effect size is computed by the same code as ame.csv
+Counterfactual = _Counterfactual
+average_predictions = _average_predictions
+ordinal_average = _ordinal_average
+derivative = _derivative
+require_spec = _require_spec

@@ -326,6 +326,7 @@ def _binary_cuts(res, frame, al, formula, opts, coefs, labels) -> pd.DataFrame:
     """The check of the proportional-odds assumption a reader can see: the logit model of each
     binary cut of the ordinal outcome ("sometimes or higher", "often or higher", ...) beside
     the ordinal model's one coefficient per covariate."""
+    from .estimable import is_blocking
     from .survey import fit_svy_logit
 
     code_col = "__cut__"
@@ -351,6 +352,9 @@ def _binary_cuts(res, frame, al, formula, opts, coefs, labels) -> pd.DataFrame:
         t = al.restore_frame(fit.tidy())
         t = _with_term_columns(t[t["term"] != "Intercept"].copy(), labels)[keep].copy()
         t.insert(0, "cut", f"{level} or higher")
+        blocking = [f["flag"] for f in fit.flags if is_blocking(f["flag"])]
+        if blocking:  # a separated cut judges no term (coprod.estimable): every row says so
+            t.loc[t["flag"].astype(str) == "", "flag"] = blocking[0]
         parts.append(t)
     return pd.concat(parts, ignore_index=True)
 
@@ -502,12 +506,19 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
     df from the design's complete-data df): one row per (outcome, term), as coefficients.csv
     plus fmi (fraction of missing information), riv, within, between and n_imputations; and
     the combined covariance W + (1 + 1/M) B of all terms (long, as vcov.csv). A model that
-    fails in any imputation is reported failed. ``datasets``: a dict the caller keeps between
+    fails in any imputation is reported failed. A model whose fit on any imputed dataset is
+    flagged for separation or did not converge (:data:`coprod.estimable.BLOCKING_FLAGS`) is
+    reported flagged, its message naming the flag, the imputations and the first one's detail
+    ('separation: in imputations 1, 3 of 5: ...'): Rubin's rules combine estimates that do not
+    exist there into numbers that look whole, so one such imputation makes the combined model
+    not estimable (the combination itself fits nothing and adds no flag of its own). Other
+    flags of the imputed fits are not carried. ``datasets``: a dict the caller keeps between
     calls on the same table and imputations (a specification curve), where the completed
     datasets are kept instead of rebuilt. ``effects``: also the effect sizes and which
     covariate is the strongest, each size and each difference from the top one combined by
     Rubin's rules (:func:`coprod.effectsize.combine_imputed`); else the third table is empty."""
     from .effectsize import combined_model_effects
+    from .estimable import BLOCKING_FLAGS
     from .impute import completed, rubin
 
     labels = labels or {}
@@ -521,6 +532,7 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
     failed: dict[str, str] = {}
     n_used: dict[str, int] = {}
     sizes: dict[str, list[pd.DataFrame]] = {o: [] for o in outcomes}
+    blocked: dict[str, dict[str, list]] = {o: {} for o in outcomes}  # flag: [imputations, detail]
     for m in ms:
         full = None if datasets is None else datasets.get(m)
         if full is None:
@@ -539,6 +551,7 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
                 failed.setdefault(o, f"imputation {m}: {fit['message']}")
             else:
                 n_used.setdefault(o, int(fit["n"]))
+                _note_blocking(blocked[o], fit, m, BLOCKING_FLAGS)
                 if "effects" in tables:
                     sizes[o].append(tables["effects"].assign(imputation=m))
             per[o].append(tables["coefficients"].assign(imputation=m))
@@ -579,7 +592,8 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
         cols["sd_x"] = stack.groupby("term", sort=False)["sd_x"].mean().reindex(terms).to_numpy()
         cols.update(df_complete=int(first["df_resid"].iloc[0]), n=n_used.get(o, 0),
                     n_imputations=len(ms) if ms != [0] else 0,
-                    family=(families or {}).get(o, "logit"), status="ok", message="")
+                    family=(families or {}).get(o, "logit"),
+                    **_blocked_status(blocked[o], len(ms) if ms != [0] else 0))
         ids = first[["outcome", "sample", "term", "variable", "level", "label"]]
         rows.append(pd.concat([ids, pd.DataFrame(cols, index=ids.index)], axis=1))
         V = np.mean([_square(v, terms) for v in covs[o]], axis=0)
@@ -593,3 +607,29 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
     eff = pd.concat(combined, ignore_index=True) if combined else pd.DataFrame(
         columns=EFFECT_COLUMNS)
     return pd.concat(rows, ignore_index=True), vcov, eff
+
+
+def _note_blocking(seen: dict[str, list], fit: pd.Series, m: int, blocking) -> None:
+    """Remember which flags of ``blocking`` imputation ``m``'s fit carries (and the first
+    detail of each), from its fit row (flags 'a;b', message 'a: detail; b: detail')."""
+    from .estimable import message_parts
+
+    names = [f for f in str(fit.get("flags") or "").split(";") if f in blocking]
+    parts = message_parts(fit.get("message"))
+    for f in names:
+        seen.setdefault(f, [[], parts.get(f, "").strip()])[0].append(m)
+
+
+def _blocked_status(seen: dict[str, list], n: int) -> dict[str, str]:
+    """The combined model's status and message: flagged with 'separation: in imputations 1, 3
+    of 5: <detail>' when any imputation's fit was (see :func:`fit_sample_mi`), else ok; ``n``
+    0: nothing was missing, the one fit is the complete data's."""
+    if not seen:
+        return {"status": "ok", "message": ""}
+    parts = []
+    for f, (ms, detail) in seen.items():
+        which = (f"in imputation {ms[0]} of {n}" if len(ms) == 1 else
+                 f"in imputations {', '.join(str(m) for m in ms)} of {n}")
+        parts.append(": ".join(x for x in (f, which if n else "", detail) if x))
+    return {"status": "flagged", "message": "; ".join(parts)}
+

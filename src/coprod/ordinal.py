@@ -42,7 +42,7 @@ from .modelframe import (
     formula_ready,
     term_table,
 )
-from .replicate import ReplicateDesign
+from .replicate import ReplicateDesign, unit_column
 from .variance import design_cov, design_df, lonely_strata, n_distinct
 
 
@@ -64,7 +64,7 @@ class SvyOlrResult:
     levels: list[str]              # the outcome's categories, lowest first
     X: np.ndarray                  # (n_used, p) model matrix without the intercept
     y: np.ndarray                  # category codes 0 .. K-1
-    w: np.ndarray
+    w: np.ndarray                  # weights of the used rows, unit-scaled (unit_weights)
     rows: np.ndarray
     design: Design
     spec: Any = None
@@ -274,7 +274,7 @@ def fit_olr_matrix(X: np.ndarray, y: np.ndarray, levels: list[str], rows: np.nda
     intercept) for the design rows ``rows`` (complete and in the domain)."""
     flags = list(flags or [])
     q = len(levels) - 1
-    w = design.weights[rows]
+    w = design.unit_weights[rows]  # scale-free: weights/2**e (coprod.design.unit_exponent)
     p = X.shape[1]
     if len(y) == 0:
         raise ModelError("no respondents left in this sample (domain and complete cases)")
@@ -316,10 +316,11 @@ def fit_olr_matrix(X: np.ndarray, y: np.ndarray, levels: list[str], rows: np.nda
     replicate = isinstance(design, ReplicateDesign)
     thetas = None
     if model_based:
-        cov = H_inv
+        cov = H_inv * float(w.mean())  # constant weights of any value: as unweighted
         df_resid = len(y) - p - q
     elif isinstance(design, ReplicateDesign):  # (not `replicate`: the type checker narrows)
-        thetas, bad = _replicate_fits(X, y, design.rows_of(rows), theta, q)
+        thetas, bad = _replicate_fits(X, y, design.rows_of(rows), theta, q,
+                                      design.weight_exponent)
         if bad:
             flags.append({"flag": "replicate_non_convergence",
                           "detail": f"{bad} of {design.replicates} replicate fits did not "
@@ -340,16 +341,18 @@ def fit_olr_matrix(X: np.ndarray, y: np.ndarray, levels: list[str], rows: np.nda
     llf = _loglik(w, pieces)
     share = np.bincount(y, weights=w, minlength=q + 1) / w.sum()
     llnull = float(w @ np.log(share[y]))
+    dist.check_finite(all_names, theta, cov, term_flags, flags)
     if terms is None:
         terms = pd.DataFrame({"term": names, "model_term": names, "variable": "", "level": "",
                               "factor": "", "categorical": False})
     stats_ = {
-        "n": len(y), "weighted_n": float(w.sum()), "events": None,
+        "n": len(y), "weighted_n": design.population_scale(float(w.sum())), "events": None,
         "clusters": None if replicate else n_distinct(design.psu[rows], len(design.psu_stratum)),
         "strata": None if replicate else n_distinct(design.stratum[rows], len(design.n_psu)),
-        "df_resid": int(df_resid), "log_likelihood": llf,
+        "df_resid": int(df_resid), "log_likelihood": design.population_scale(llf),
         "pseudo_r2": 1.0 - llf / llnull if llnull != 0 else float("nan"),
-        "aic": -2.0 * llf + 2 * (p + q), "n_excluded_missing": 0, "converged": bool(converged),
+        "aic": -2.0 * design.population_scale(llf) + 2 * (p + q), "n_excluded_missing": 0,
+        "converged": bool(converged),
         "n_iter": int(n_iter), "model_based": bool(model_based), "lonely_psu": design.lonely_psu,
         "deff_mean": float("nan"), "n_effective": float("nan"),
     }
@@ -362,12 +365,14 @@ def fit_olr_matrix(X: np.ndarray, y: np.ndarray, levels: list[str], rows: np.nda
 
 
 def _replicate_fits(X: npt.NDArray[np.float64], y: npt.NDArray[Any], W: npt.NDArray[np.float64],
-                    theta: npt.NDArray[np.float64], q: int) -> tuple[np.ndarray, int]:
-    """The model refitted with each replicate's weights, from the full-sample estimate."""
+                    theta: npt.NDArray[np.float64], q: int, exponent: int = 0
+                    ) -> tuple[np.ndarray, int]:
+    """The model refitted with each replicate's weights (on the full-sample weights' scale,
+    divided by ``2**exponent``), from the full-sample estimate."""
     out = np.empty((W.shape[1], len(theta)))
     bad = 0
     for r in range(W.shape[1]):
-        out[r], ok, _ = newton_olr(X, y, np.ascontiguousarray(W[:, r]), q, start=theta)
+        out[r], ok, _ = newton_olr(X, y, unit_column(W, r, exponent), q, start=theta)
         bad += not ok
     return out, bad
 

@@ -91,15 +91,21 @@ class ReplicateDesign(DomainMixin):
         key = (len(rows), hash(rows.tobytes()))
         cache: dict[tuple[int, int], int] = self.__dict__.setdefault("_degf_cache", {})
         if key not in cache:
-            cache[key] = replicate_rank(self.rows_of(rows)) - 1
+            cache[key] = replicate_rank(self.rows_of(rows), self.weight_exponent) - 1
         return cache[key]
 
     def means(self, rows: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Each replicate's weighted mean of ``y`` (the values of ``rows``), as R's svymean;
-        NaN for a replicate without weight there."""
-        W = self.rows_of(rows)
+        NaN for a replicate without weight there. Weights far from 1 are summed unit-scaled
+        (divided by ``2**weight_exponent``, as every estimator's), so no sum overflows."""
+        W, e = self.rows_of(rows), self.weight_exponent
+        if abs(e) > _SAFE:
+            sums = _unit_products(W, e, np.column_stack([y, np.ones(len(y))]))
+            num, den = sums[:, 0], sums[:, 1]
+        else:
+            num, den = W.T @ y, W.sum(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return cast(np.ndarray, (W.T @ y) / W.sum(axis=0))
+            return cast(np.ndarray, num / den)
 
     def rows_of(self, rows: np.ndarray) -> np.ndarray:
         """The replicate weights of ``rows``, without a copy when they are all the rows."""
@@ -138,15 +144,41 @@ class ReplicateDesign(DomainMixin):
                 f"{mse}")
 
 
-def replicate_rank(w: np.ndarray) -> int:
+def replicate_rank(w: np.ndarray, exponent: int = 0) -> int:
     """Numerical rank of a replicate weight matrix, as R's ``qr(w, tol = 1e-5)$rank``: the
-    singular values above 1e-5 of the largest (R's QR rule; the ranks here are clear-cut)."""
+    singular values above 1e-5 of the largest (R's QR rule; the ranks here are clear-cut).
+    ``exponent``: the design's weight exponent; weights far from 1 give the Gram matrix of the
+    weights divided by ``2**exponent`` (the same rank; its squares neither overflow nor
+    underflow)."""
     if w.size == 0:
         return 0
     # the Gram matrix is R x R: its eigenvalues are the squared singular values
-    g = w.T @ w
+    g = _unit_products(w, exponent, None) if abs(exponent) > _SAFE else w.T @ w
     ev = np.sqrt(np.clip(np.linalg.eigvalsh(g), 0, None))
     return int((ev > RANK_TOL * ev.max()).sum()) if ev.max() > 0 else 0
+
+
+_BLOCK = 1 << 13  # rows per block of the unit-scaled products (a temporary that stays small)
+# weights within 2**+-256 of 1: their sums and squares stay far inside the double range, and a
+# power of two changes neither a rank nor a ratio of sums, so the sums use them as they are
+_SAFE = 256
+
+
+def unit_column(W: np.ndarray, r: int, exponent: int) -> np.ndarray:
+    """Replicate ``r``'s weights (column of ``W``) divided by ``2**exponent``, as a contiguous
+    array: replicate weights scale with the full-sample weights, so a refit uses them on the
+    full-sample fit's scale (:attr:`coprod.design.DomainMixin.unit_weights`)."""
+    return np.ldexp(W[:, r], -exponent) if exponent else np.ascontiguousarray(W[:, r])
+
+
+def _unit_products(W: np.ndarray, exponent: int, Y: np.ndarray | None) -> np.ndarray:
+    """``U.T @ Y`` (``U.T @ U`` when ``Y`` is None) for ``U = W / 2**exponent``, block by
+    block of rows: no n x R copy of the weights, one pass over them."""
+    out = np.zeros((W.shape[1], W.shape[1] if Y is None else Y.shape[1]))
+    for a in range(0, W.shape[0], _BLOCK):
+        U = np.ldexp(W[a:a + _BLOCK], -exponent)
+        out += U.T @ (U if Y is None else Y[a:a + _BLOCK])
+    return out
 
 
 def default_scale(kind: str, n_rep: int, rho: float | None) -> float | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
-import html
 import logging
 import platform
 import re
@@ -23,15 +22,20 @@ from pathlib import Path
 
 import pandas as pd
 
+from .answer import STRONGEST_RULE
 from .codebook import did_you_mean, load_schema, load_yaml
 from .config import binary_outcomes, outcome_families, slug
 from .designspec import weighted as is_weighted
 from .errors import ConfigError
 from .io import table_meta
+from .page import Fold, answer_section, build_report, esc, files_line, tables_section
+from .page import ul as _ul
+from .paths import name_error
 from .wording import (  # noqa: F401 (POOLED, default_table_title re-exported)
     POOLED,
     SYNTHETIC_NOTICE,
     default_table_title,
+    lower_word,
     resolve_grouping,
     word,
 )
@@ -46,8 +50,12 @@ FIGURE_CAPTIONS = {
                   "survey::svyciprop).",
     "forest": "Odds ratios of the {models}{side_by_side}; one row per covariate level, "
               "reference levels as open circles at 1.",
-    "forest_groups": "Odds ratios of the models of each {group} (a domain of the full design), "
-                     "on one shared axis.",
+    "forest_groups": "Odds ratios of the models of each {group} ({domain}), on one shared "
+                     "axis.",
+    "forest_scales": "The ordinal and count outcomes of the {models}: odds ratios of being in a "
+                     "higher category (proportional-odds models) and rate ratios (quasi-Poisson "
+                     "models), one row per covariate level, reference levels as open circles "
+                     "at 1.",
     "predictions": "Average predicted probabilities along one covariate from the {models}, with "
                    "{pct} confidence bands (every respondent's prediction with the covariate set "
                    "to each value, averaged{with_weights}).",
@@ -68,6 +76,10 @@ FIGURE_ALT = {
     "predictions": "Line chart: the predicted probability (vertical axis) along one covariate "
                    "(horizontal axis), a line with a shaded confidence band for each group "
                    "compared.",
+    "predictions_categories": "Dot-and-whisker chart: the predicted probability (vertical axis) "
+                              "at each category of one covariate (horizontal axis), a dot with "
+                              "a vertical line for its interval for each group compared, side "
+                              "by side.",
     "cleaning": "Bar chart per {group}: rows read, dropped by reason and kept.",
     "cuts": "Dot-and-whisker chart: for each covariate, the odds ratio of every binary cut of "
             "the scale and of the ordinal model, on a logarithmic axis.",
@@ -78,11 +90,12 @@ FIGURE_ALT = {
 
 
 def figure_alt(name: str, group_label: str = "group", n_groups: int = 2,
-               unit: str = "respondents") -> str:
+               unit: str = "respondents", categorical: bool = False) -> str:
     from .wording import lower_word
 
     key = ("spec" if name.startswith("spec_") else "forest_groups" if name == "forest_groups"
-           else "forest" if name.startswith("forest") else "predictions"
+           else "forest" if name.startswith("forest") else "predictions_categories"
+           if name.startswith("predictions") and categorical else "predictions"
            if name.startswith("predictions") else name)
     group = lower_word(group_label)
     return FIGURE_ALT.get(key, "A chart.").format(
@@ -148,6 +161,7 @@ def report_settings(config: dict, levels: dict | None = None,
                                           "report.figures.group_samples", errs)
     _prediction_specs(fs, m, errs)
     r["tables"]["models"] = _table_specs(r, config, group_word(config, cb), compare, errs)
+    _scale_specs(r, m)
     r["notice"] = SYNTHETIC_NOTICE if (config.get("data") or {}).get("synthetic") else ""
     r["figures"]["notice"] = r["tables"]["notice"] = r["notice"]
     r["figures"]["per"] = r["tables"]["per"] = dict(r.get("per") or {})
@@ -193,21 +207,43 @@ def _prediction_specs(fs: dict, m: dict, errs: list) -> None:
                             "grid has no predictions for it")
 
 
+def _scale_specs(r: dict, m: dict) -> None:
+    """The ordinal and count outcomes of models.outcomes (twin or not) in the report: a forest
+    plot of their own (``figures.scale_outcomes``: forest_scales), and a model table of their
+    own (``scales``) for those no configured table shows. Their effects are odds ratios of a
+    higher category or rate ratios, so they never share a forest plot with the 0/1 outcomes."""
+    fam = outcome_families(m["outcomes"])
+    others = [o for o, f in fam.items() if f != "logit"]
+    r["figures"]["scale_outcomes"] = {o: fam[o] for o in others}
+    shown = {o for t in r["tables"]["models"].values() for o in t["outcomes"]}
+    rest = [o for o in others if o not in shown]
+    if rest and "scales" not in r["tables"]["models"]:
+        sample = r["figures"]["forest_sample"]
+        r["tables"]["models"]["scales"] = {
+            "samples": [sample], "outcomes": rest, "families": {o: fam[o] for o in rest},
+            "title": f"Correlates of {r['subject']} on the survey's own scales (ordinal and "
+                     f"count models, {word(sample, r['words'])})"}
+
+
 def _table_specs(r: dict, config: dict, group_label: str, compare: list, errs: list) -> dict:
     """The model tables with samples and outcomes expanded and a title each.
 
     A table left without samples ("groups" when no group is modelled) is left out; the default
-    tables (report.tables.models not set) keep only the samples the models have.
+    tables (report.tables.models not set) keep only the samples the models have. ``all`` is
+    every outcome of models.outcomes, ordinal and count ones included (``families`` says which
+    is which, for the table's note).
     """
     m = config["models"]
-    outcomes, samples = binary_outcomes(m), [str(s) for s in m["samples"]]
+    fam = outcome_families(m["outcomes"])
+    outcomes, samples = list(fam), [str(s) for s in m["samples"]]
     groups = [s for s in samples if s != POOLED]
     default = ((config.get("report") or {}).get("tables") or {}).get("models") is None
     out = {}
     for name, t in (r["tables"].get("models") or {}).items():
         key = f"report.tables.models.{name}"
-        if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
-            errs.append(f"{key}: a table name may use letters, digits, _ and - only")
+        bad = name_error(name, key, "results/tables/models_<name>.csv")  # coprod.paths
+        if bad:
+            errs.append(bad)
         value = t.get("samples", [POOLED])
         if default and value != "groups":
             value = [s for s in value if str(s) in samples]
@@ -218,7 +254,8 @@ def _table_specs(r: dict, config: dict, group_label: str, compare: list, errs: l
             if o not in outcomes:
                 errs.append(f"{key}.outcomes: '{o}' is not one of models.outcomes"
                             f"{did_you_mean(o, outcomes)}")
-        if t["samples"]:
+        t["families"] = {o: fam.get(o, "logit") for o in t["outcomes"]}
+        if t["samples"] and t["outcomes"]:  # (no outcomes: null without a 0/1 outcome)
             t["title"] = t.get("title") or default_table_title(r["subject"], t["samples"],
                                                                group_label, r["words"])
             out[name] = t
@@ -261,10 +298,13 @@ def _expand_samples(value, groups, samples, key, errs) -> list[str]:
 def figure_names(settings: dict) -> list[str]:
     """Stems of the figures the figures rule makes (results/figures/<stem>.<format>)."""
     fs = settings["figures"]
-    names = ["prevalence", f"forest_{slug(fs['forest_sample'])}"]
-    if fs["group_samples"]:
+    binary = bool(fs["compare"])  # no 0/1 outcome (only ordinal or count ones): no figure of
+    names = ["prevalence", f"forest_{slug(fs['forest_sample'])}"] if binary else []  # theirs
+    if fs["group_samples"] and binary:
         names.append("forest_groups")
-    names += [f"predictions_{p['grid']}" for p in fs.get("predictions") or []]
+    if fs.get("scale_outcomes"):
+        names.append("forest_scales")
+    names += [f"predictions_{p['grid']}" for p in fs.get("predictions") or [] if binary]
     return names + ["cleaning"]
 
 
@@ -297,55 +337,6 @@ def software_versions() -> dict:
 
 # -- HTML pieces ------------------------------------------------------------------------------
 
-CSS = """
-body{font-family:"DejaVu Sans",Verdana,Arial,sans-serif;max-width:76rem;margin:1.5rem auto;
-padding:0 1rem;color:#222;line-height:1.45;font-size:15px}
-p,ul,ol,figcaption,.warning,figure img{max-width:60rem}
-table.coprod-table tbody th{min-width:8rem}
-h1{font-size:1.6rem;margin-bottom:.2rem}h2{border-bottom:1px solid #ccc;padding-bottom:.2rem;
-margin-top:2.2rem}h3{margin-top:1.6rem}
-.warning{background:#fff3cd;border:2px solid #D55E00;padding:.7rem 1rem;font-weight:bold}
-figure{margin:1.2rem 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
-figcaption{font-size:.9rem;color:#444}
-.table-wrap{overflow-x:auto;margin:1rem 0}
-table.coprod-table{border-collapse:collapse;font-size:.85rem}
-table.coprod-table caption{text-align:left;font-weight:bold;padding:.3rem 0}
-table.coprod-table th,table.coprod-table td{padding:.15rem .6rem;text-align:left;
-vertical-align:top}
-table.coprod-table thead th{border-top:2px solid #222;border-bottom:1px solid #222}
-table.coprod-table tbody:last-of-type tr:last-child th,
-table.coprod-table tbody:last-of-type tr:last-child td{border-bottom:2px solid #222}
-table.coprod-table tbody.foot tr:first-child th,table.coprod-table tbody.foot tr:first-child td{
-border-top:1px solid #222}
-table.coprod-table tr.group th{font-style:italic}
-table.coprod-table tr.level th{padding-left:1.6rem;font-weight:normal}
-table.coprod-table tbody th{font-weight:normal}
-table.coprod-table td.note{font-size:.8rem;color:#444;border:none}
-code{font-size:.85rem;overflow-wrap:anywhere}
-.run-date{color:#555;font-size:.85rem}
-table.coprod-table td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
-.files{font-size:.8rem;color:#555;margin:-.6rem 0 1rem}
-nav#toc ol{columns:2;column-gap:2rem;padding-left:1.4rem}
-figure a{display:block}
-@media (max-width:40rem){body{font-size:14px;padding:0 .6rem;margin:.8rem auto}
-nav#toc ol{columns:1}h1{font-size:1.3rem}}
-@media print{body{max-width:none;margin:0;font-size:10pt}nav#toc{break-after:page}
-figure,.table-wrap,table.coprod-table{break-inside:avoid}
-h2,h3,caption,figcaption{break-after:avoid}.table-wrap{overflow:visible}
-.table-wrap.wide{page:wide}.files,figure a::after{display:none}
-table.coprod-table{font-size:7.5pt}}
-@page{size:A4;margin:1.6cm}@page wide{size:A4 landscape}
-""".strip()
-
-
-def esc(x) -> str:
-    return html.escape(str(x))
-
-
-def _ul(items) -> str:
-    return "<ul>\n" + "\n".join(f"<li>{i}</li>" for i in items) + "\n</ul>"
-
-
 def figure_html(name: str, png: bytes, caption: str, files: Sequence[tuple[str, str]] = (),
                 alt: str | None = None) -> str:
     """A figure with the PNG embedded (the page stays self-contained); ``files`` [(format,
@@ -357,11 +348,6 @@ def figure_html(name: str, png: bytes, caption: str, files: Sequence[tuple[str, 
         img = f'<a href="{esc(files[0][1])}" title="open the figure full size">{img}</a>'
     return (f'<figure id="fig-{esc(name)}">\n{img}\n<figcaption>{esc(caption)}</figcaption>\n'
             f'</figure>' + (f"\n{files_line(files)}" if files else ""))
-
-
-def files_line(files: Sequence[tuple[str, str]]) -> str:
-    return ('<p class="files">Files: ' + " \u00b7 ".join(
-        f'<a href="{esc(href)}">{esc(label)}</a>' for label, href in files) + "</p>")
 
 
 FILE_LABELS = {"png": "PNG", "pdf": "PDF", "svg": "SVG", "csv": "CSV",
@@ -390,64 +376,22 @@ def xref(target: str) -> str:
     return f'<a class="xref" href="#{esc(target)}"></a>'
 
 
-def _finish_page(body: str, table_files: dict) -> tuple[str, str]:
-    """Number the figures and tables in reading order, add each table's file links and mark
-    wide tables (printed landscape); return (contents, body). Post-processing the assembled
-    page keeps every section's own renderer unaware of its place."""
-    counter = {"fig": 0, "tab": 0}
-
-    def figure(m):
-        counter["fig"] += 1
-        return f'{m.group(0)}<strong>Figure {counter["fig"]}.</strong> '
-
-    def table(m):
-        counter["tab"] += 1
-        return f'{m.group(0)}<strong>Table {counter["tab"]}.</strong> '
-
-    body = re.sub(r"<figcaption>", figure, body)
-    body = re.sub(r'<table class="coprod-table"[^>]*>\s*<caption>', table, body)
-    numbers = {fid: f"Figure {k}" for k, fid in
-               enumerate(re.findall(r'<figure id="([^"]+)"', body), start=1)}
-    numbers.update({tid: f"Table {k}" for k, tid in enumerate(
-        re.findall(r'<table class="coprod-table" id="([^"]+)"', body), start=1)})
-
-    def resolve(m):  # " (Figure 2)", or nothing for a target the page lacks
-        name = numbers.get(html.unescape(m.group(1)))
-        return f' (<a class="xref" href="#{m.group(1)}">{name}</a>)' if name else ""
-
-    body = re.sub(r'\s?\(?<a class="xref" href="#([^"]+)"></a>\)?', resolve, body)
-
-    def wrap(m):
-        block, name = m.group(0), m.group(2)
-        wide = block.count('<th scope="col">') > 6
-        links = files_line(table_files[name]) if table_files.get(name) else ""
-        head = m.group(1).replace('class="table-wrap"', 'class="table-wrap wide"') if wide \
-            else m.group(1)
-        return head + block[len(m.group(1)):] + links
-
-    body = re.sub(r'(<div class="table-wrap"[^>]*>\s*)<table class="coprod-table" '
-                  r'id="table-([^"]+)".*?</table>\s*</div>', wrap, body, flags=re.S)
-    sections = re.findall(r'<section id="([^"]+)">\s*<h2>(.*?)</h2>', body)
-    toc = ('<nav id="toc"><h2>Contents</h2><ol>' + "".join(
-        f'<li><a href="#{sid}">{title}</a></li>' for sid, title in sections) + "</ol></nav>")
-    return toc, body
-
-
 def figure_caption(name: str, group_label: str = "Group", pct: str = "95%",
                    subject: str = "the outcomes", weighted: bool = True, *,
                    ci: str = "design-based", models: str = "pooled models", n_groups: int = 2,
                    n_outcomes: int = 2, log: str = "results/clean/cleaning_log.csv",
-                   unit: str = "respondents") -> str:
+                   unit: str = "respondents", domain: str = "a domain of the full design") -> str:
     """A figure's caption: ``models`` names the models of the forest and prediction figures
     (:func:`models_phrase`); with one group, the prevalence is not 'by group'."""
     from .wording import lower_word
 
-    key = ("forest_groups" if name == "forest_groups" else "forest" if name.startswith("forest")
-           else "predictions" if name.startswith("predictions") else name)
+    key = (name if name in ("forest_groups", "forest_scales") else "forest"
+           if name.startswith("forest") else "predictions" if name.startswith("predictions")
+           else name)
     group = lower_word(group_label)
     return FIGURE_CAPTIONS.get(key, name).format(
         group=group, pct=pct, subject=subject, weighted="weighted " if weighted else "", ci=ci,
-        unit=unit,
+        unit=unit, domain=domain,
         models=models, log=log, by_group=f", by {group}" if n_groups > 1 else "",
         with_weights=" with the survey weights" if weighted else "",
         side_by_side=", the outcomes side by side" if n_outcomes > 1 else "")
@@ -467,37 +411,20 @@ def fixed_effects(grouping: dict, n_groups: int, covariates: list[str]) -> bool:
 
 
 def models_phrase(sample: str, grouping: dict, n_groups: int, covariates: list[str],
-                  words: dict | None = None) -> str:
+                  words: dict | None = None, design: dict | None = None) -> str:
     """'pooled models (with region fixed effects)', or 'models of X (a domain of the full
-    design)', for captions."""
-    from .wording import lower_word, word
+    design)' (the design used: :func:`coprod.wording.domain_wording`), for captions."""
+    from .wording import domain_wording, lower_word, word
 
     g = lower_word(grouping["label"])
     if sample != POOLED:
-        return f"models of {word(sample, words)} (a domain of the full design)"
+        return f"models of {word(sample, words)} ({domain_wording(design, g)})"
     if fixed_effects(grouping, n_groups, covariates):
         return f"pooled models (with {g} fixed effects)"
     return f"pooled models (without {g} fixed effects)" if n_groups > 1 else "pooled models"
 
 
-# -- the summary of key findings --------------------------------------------------------------
-
-def key_findings(prev: pd.DataFrame, effects: pd.DataFrame | None, fit: pd.DataFrame,
-                 checked: pd.DataFrame | None, *, compare: list[str], sample: str,
-                 words: dict | None = None, labels: dict | None = None,
-                 weighted: bool = True, flags_path: str = "results/models/flags.csv",
-                 contrast: pd.DataFrame | None = None) -> list[str]:
-    """Plain sentences (HTML-escaped) of what the results show, computed from the tables.
-
-    ``checked`` is None without a findings check; ``effects`` (results/models/effects.csv;
-    None: no sentence on it) says which covariate goes with the largest change, by the one
-    rule of :mod:`coprod.effectrule` (the group fixed effects are never a candidate).
-    """
-    labels = labels or {}
-    return [*_prevalence_lines(prev, compare, words, labels, weighted),
-            *_strongest_lines(effects, compare, sample, words, labels),
-            *_claim_lines(checked), *_fit_lines(fit, flags_path), *_contrast_lines(contrast)]
-
+# -- the lines that lead the findings check and the models overview -------------------------
 
 def _contrast_lines(contrast: pd.DataFrame | None) -> list[str]:
     """The contrast tests that failed or were flagged (their rows say why), by sample."""
@@ -511,34 +438,6 @@ def _contrast_lines(contrast: pd.DataFrame | None) -> list[str]:
     parts = ([f"failed in {esc(', '.join(failed))}"] if failed else []) + (
         [f"flagged in {esc(', '.join(flagged))}"] if flagged else [])
     return [f"Contrast test: {' and '.join(parts)} (see the contrast table)."]
-
-
-def _prevalence_lines(prev, compare, words, labels, weighted) -> list[str]:
-    """'X: 12% (A) to 40% (B) of respondents'; with one group, 'X: 12% of respondents'."""
-    from .wording import fmt
-
-    out, tail = [], f" of {esc(unit_word(words))}{' (weighted)' if weighted else ''}."
-    for o in compare:
-        p = prev[prev["outcome"] == o].dropna(subset=["estimate"])
-        share = lambda r: f"{fmt(r['estimate'] * 100, 0)}%"  # noqa: E731
-        if len(p) == 1:
-            out.append(f"{esc(_name(o, words, labels))}: {share(p.iloc[0])}{tail}")
-        elif len(p):
-            lo, hi = p.loc[p["estimate"].idxmin()], p.loc[p["estimate"].idxmax()]
-            out.append(f"{esc(_name(o, words, labels))}: {share(lo)} ({esc(lo['group'])}) to "
-                       f"{share(hi)} ({esc(hi['group'])}){tail[:-1]} {xref('fig-prevalence')}.")
-    return out
-
-
-def _strongest_lines(effects, compare, sample, words, labels) -> list[str]:
-    """Which covariate goes with the largest change in each compared outcome's model (never
-    by |t|: that is precision, not importance)."""
-    from .effectrule import strongest_summary
-
-    if effects is None:
-        return []
-    return [esc(strongest_summary(effects, o, sample, labels=labels, words=words or {},
-                                  digits=0)["sentence"]) for o in compare]
 
 
 def _claim_lines(checked) -> list[str]:
@@ -556,40 +455,17 @@ def _claim_lines(checked) -> list[str]:
     return out
 
 
-def _fit_lines(fit, flags_path) -> list[str]:
-    if not len(fit):
-        return []
-    n_failed = int((fit["status"] == "failed").sum())
-    n_flagged = int((fit["status"] == "flagged").sum())
-    if not (n_failed or n_flagged):
-        return [f"All {len(fit)} models were estimated without flags."]
-    flags = [f for cell in fit.loc[fit["status"] == "flagged", "flags"].fillna("")
-             for f in str(cell).split(";") if f]
-    kinds = ", ".join(f"{esc(f.replace('_', ' '))}: {n}"
-                      for f, n in pd.Series(flags, dtype=object).value_counts()
-                      .sort_index().items())
-    failed = ", ".join(f"{r.outcome} / {r.sample}"
-                       for r in fit[fit["status"] == "failed"].itertuples())
-    return [f"Of {len(fit)} models, {n_flagged} were flagged"
-            + (f" ({kinds})" if kinds else "") + f" and {n_failed} failed"
-            + (f" ({esc(failed)})" if failed else "")
-            + f". Failed models are shown as such, never as numbers; flags are in "
-              f"{esc(flags_path)}."]
-
-
-def _name(outcome, words, labels) -> str:
-    from .wording import outcome_words
-
-    return labels.get(outcome) or outcome_words(outcome, words, labels)
-
-
-def findings_section(table_html: str, rule: str) -> str:
+def findings_section(table_html: str, rule: str, lead: Sequence[str] = ()) -> str:
     """The claims table under the verdict rule, said once (the table file's own note, the
-    same rule for readers of the file alone, is left out here)."""
+    same rule for readers of the file alone, is left out here); ``lead``: the counts of
+    verdicts and the doubtful claims, above the table. The rule is one click away: the table
+    and its verdicts come first."""
     table_html = re.sub(r"<tfoot>.*?</tfoot>\n?", "", table_html, flags=re.S)
     return "\n".join([
         '<section id="findings">', "<h2>Findings check</h2>",
-        f'<p id="verdict-rule"><strong>Verdict rule.</strong> {esc(rule)}</p>',
+        _ul(lead) if lead else "",
+        f'<details id="verdict-rule"><summary>The verdict rule</summary><p>'
+        f"{esc(rule)}</p></details>",
         f'<div class="table-wrap">{table_html}</div>', "</section>"])
 
 
@@ -603,7 +479,8 @@ def methods_section(*, config: dict, codebook: dict, threshold: str, hashes: dic
 
     grp = resolve_grouping(grouping, {"group_label": codebook.get("group_label")}, config)
     lab = lambda v: f"{esc(labels.get(v, v))} (<code>{esc(v)}</code>)"  # noqa: E731
-    outcomes = _outcome_closure(list(outcome_families(config["models"]["outcomes"])), codebook)
+    families = outcome_families(config["models"]["outcomes"])
+    outcomes = _outcome_closure(list(families), codebook)
     soft = [f"{esc(k)} {esc(v)}" for k, v in versions.items()]
     files_hash = [f"<code>{esc(p)}</code>: <code>{esc(h)}</code>" for p, h in hashes.items()]
     return "\n".join([
@@ -617,7 +494,7 @@ def methods_section(*, config: dict, codebook: dict, threshold: str, hashes: dic
                                                                       weights)),
         '<h3 id="methods-outcomes">Outcomes</h3>',
         _threshold_sentence(outcomes, codebook, threshold),
-        _ul(f"{lab(o)}: {_outcome_definition(o, codebook, threshold, labels)}"
+        _ul(f"{lab(o)}: {_outcome_definition(o, codebook, threshold, labels, families.get(o))}"
             for o in outcomes),
         '<h3 id="methods-models">Models</h3>',
         _ul(_model_items(config, lab, grp, len(codebook["groups"]), labels)),
@@ -738,19 +615,28 @@ def _design_items(d: dict, lab) -> list[str]:
 
 
 def _model_items(config: dict, lab, grp: dict, n_groups: int, labels: dict) -> list[str]:
-    from .wording import variance_wording, word
+    from .wording import family_phrase, variance_wording, word
 
     m, d = config["models"], config["design"]
     refs = m.get("reference_levels") or {}
     covs = [lab(c) + (f", reference level <em>{esc(refs[c])}</em>" if c in refs else "")
             for c in m["covariates"]]
+    families = outcome_families(m["outcomes"])
+    pct = f"{float(m.get('conf_level', 0.95)):.0%}"
+    if set(families.values()) == {"logit"}:
+        fitted = (f"{variance_wording(d)['model']} of each outcome on the covariates, one model "
+                  f"per outcome and sample; odds ratios with {pct} confidence intervals.")
+    else:  # the families in words: an ordinal or count outcome is no logistic regression
+        model = variance_wording(d)["model"].replace("logistic regression", "regression")
+        fitted = (f"{model} of each outcome on the covariates, one model per outcome and "
+                  f"sample, by the kind of outcome ({esc(family_phrase(families))}); {pct} "
+                  "confidence intervals.")
     items = [
-        f"{variance_wording(d)['model']} of each outcome on the covariates, one model per "
-        "outcome and sample; odds ratios with "
-        f"{float(m.get('conf_level', 0.95)):.0%} confidence intervals.",
+        fitted,
         "Covariates: " + "; ".join(covs) + ".",
         "Samples: " + "; ".join(_sample_phrase(str(s), m, grp, n_groups, d)
                                 for s in m["samples"]) + ".",
+        f'<span id="strongest-rule">{esc(STRONGEST_RULE)}</span>',
     ]
     if m.get("contrast"):
         a, b = m["contrast"]
@@ -758,13 +644,9 @@ def _model_items(config: dict, lab, grp: dict, n_groups: int, labels: dict) -> l
                      f"for {lab(b)} and for {lab(a)} ({esc(b)} minus {esc(a)}, log-odds), from "
                      "one stacked model with the design's clusters, so that the covariance of a "
                      "respondent's two answers is taken into account.")
-    if not (config.get("report") or {}).get("findings"):  # else the verdict rule says it
-        from .effectrule import effect_rule
-
-        items.append(esc(effect_rule(float(m.get("conf_level", 0.95)))))
     for grid, spec in (m.get("predictions") or {}).items():
         items.append(f"Predictions <code>{esc(grid)}</code>: average predicted probabilities at " +
-                     "; ".join(f"{esc(word(v, None, labels))} = {', '.join(map(str, vals))}"
+                     "; ".join(f"{esc(word(v, None, labels))} = {esc(', '.join(map(str, vals)))}"
                                for v, vals in spec.items()) + ".")
     return items
 
@@ -772,13 +654,12 @@ def _model_items(config: dict, lab, grp: dict, n_groups: int, labels: dict) -> l
 def _sample_phrase(sample: str, m: dict, grp: dict, n_groups: int, d: dict) -> str:
     """'pooled: all respondents, with region fixed effects (reference level A), `y ~ ...`' or
     'A: a domain of the full design, `y ~ ...`': who is in the model and its formula."""
-    from .wording import lower_word
+    from .wording import domain_wording, lower_word
 
     covs, g = list(m["covariates"]), esc(lower_word(grp["label"]))
     if sample != POOLED:
-        where = ("the design of the complete cases" if d.get("incomplete") == "drop"
-                 else "the full design")
-        return f"{esc(sample)}: a domain of {where}, {_formula(covs)}"
+        return f"{esc(sample)}: {esc(domain_wording(d, lower_word(grp['label'])))}, " \
+            f"{_formula(covs)}"
     ref = (m.get("reference_levels") or {}).get(grp["column"])
     if fixed_effects(grp, n_groups, covs):
         how = f"with {g} fixed effects" + (f" (reference level {esc(ref)})" if ref else "")
@@ -813,11 +694,13 @@ def _threshold_sentence(outcomes: list[str], cb: dict, threshold: str) -> str:
             "(config: cleaning.threshold).</p>")
 
 
-def _outcome_definition(name: str, cb: dict, threshold: str, labels: dict) -> str:
-    """How an outcome is built, for each kind of docs/codebook_format.md."""
+def _outcome_definition(name: str, cb: dict, threshold: str, labels: dict,
+                        family: str | None = None) -> str:
+    """How an outcome is built, for each kind of docs/codebook_format.md (``family``: the
+    model family of models.outcomes, which says what a column of the data is)."""
     o = (cb.get("outcomes") or {}).get(name)
     if not o:
-        return _column_definition(name, cb, labels)
+        return _column_definition(name, cb, labels, family)
     if o.get("outcomes"):
         subs = ", ".join(esc(labels.get(s, s)) for s in o["outcomes"])
         return (f"1 when any of these is 1: {subs}; 0 when all answered are 0; missing when none "
@@ -855,14 +738,18 @@ def _levels_definition(variable: str, positive: list, cb: dict) -> str:
             + ", missing when it is missing.")
 
 
-def _column_definition(name: str, cb: dict, labels: dict) -> str:
-    """An outcome that is a column of the data (or a derived 0/1 indicator)."""
+def _column_definition(name: str, cb: dict, labels: dict, family: str | None = None) -> str:
+    """An outcome that is a column of the data (or a derived 0/1 indicator): 0/1, ordered
+    categories or a count, as models.outcomes declares it."""
     spec = _spec(cb, name)
     if spec.get("indicator"):
         return _levels_definition(spec["indicator"], spec.get("levels") or [], cb)
+    kind = {"ordinal": "an ordered column of the data"
+                       + (f" ({esc(' < '.join(_levels(spec)))})" if _levels(spec) else ""),
+            "count": "a count column of the data"}.get(family or "", "a 0/1 column of the data")
     if spec.get("raw"):
-        return f"a 0/1 column of the data (raw column <code>{esc(spec['raw'])}</code>)."
-    return "a 0/1 column of the data."
+        return f"{kind} (raw column <code>{esc(spec['raw'])}</code>)."
+    return f"{kind}."
 
 
 def _spec(cb: dict, name: str) -> dict:
@@ -871,42 +758,6 @@ def _spec(cb: dict, name: str) -> dict:
 
 def _levels(v: dict) -> list[str]:
     return [str(x) for x in v.get("levels") or dict.fromkeys((v.get("codes") or {}).values())]
-
-
-# -- the whole page ---------------------------------------------------------------------------
-
-def build_report(*, title: str, synthetic: bool, summary: list[str], findings_html: str,
-                 figures: list[tuple], tables: list[tuple[str, str]],
-                 cleaning_html: str, methods_html: str, run_date: str,
-                 table_files: dict | None = None, sample_html: str = "") -> str:
-    """The HTML page; every argument is already computed (this function only lays out).
-    ``figures``: (name, png bytes, caption[, files]); ``table_files``: {table name: [(format,
-    relative path)]}, linked under each table."""
-    warning = ('<div class="warning" id="synthetic-warning">These data are synthetic: they were '
-               "simulated (config: data.synthetic is true). The results demonstrate the "
-               "method; they are not findings about real people.</div>"
-               if synthetic else "")
-    body = [
-        '<section id="summary">', "<h2>Key findings</h2>", _ul(summary), "</section>",
-        findings_html,
-        '<section id="figures">', "<h2>Figures</h2>",
-        *[figure_html(*f) for f in figures], "</section>",
-        '<section id="tables">', "<h2>Tables</h2>",
-        *[f'<div class="table-wrap" id="tab-{esc(n)}">\n{t}</div>' for n, t in tables],
-        "</section>", sample_html,
-        '<section id="cleaning">', "<h2>Cleaning summary</h2>",
-        f'<div class="table-wrap">{cleaning_html}</div>', "</section>",
-        methods_html]
-    toc, body_html = _finish_page("\n".join(p for p in body if p), table_files or {})
-    parts = [
-        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{'SYNTHETIC DATA: ' if synthetic else ''}{esc(title)}</title>",
-        f"<style>\n{CSS}\n</style>", "</head>", "<body>",
-        "<header>", f"<h1>{esc(title)}</h1>", warning, "</header>", toc, body_html,
-        "<footer>", f'<p class="run-date" id="run-date">Run date: {esc(run_date)}</p>',
-        "</footer>", "</body>", "</html>"]
-    return "\n".join(p for p in parts if p) + "\n"
 
 
 def run_date_now() -> str:
@@ -929,7 +780,7 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
 
     Without ``findings_table`` and ``findings_checked`` (report.findings null) the report has
     no findings section; ``grouping`` ({column, label, effects}) defaults to the clean table's
-    metadata and the config.
+    metadata and the config. The page's order is :mod:`coprod.page`'s.
     """
     from .codebook import labels as codebook_labels
     from .codebook import load_codebook
@@ -943,20 +794,22 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
     labels = {**codebook_labels(cb), **meta.get("labels", {})}
     settings = report_settings(config, codebook=cb)
     grp = resolve_grouping(grouping, meta, config)
-    summary = _summary(prevalence, effects, fit_t, checked, config=config,
-                       flags_path=str(Path(fit).with_name("flags.csv")),
-                       settings=settings, labels=labels, contrast=contrast)
     base = Path(output).parent
 
     def files_of(path):
         return sibling_files(path, base)
 
-    figs = [(name, Path(path).read_bytes(), caption, files_of(path),
-             figure_alt(name, grp["label"], len(cb["groups"]), unit_word(settings["words"])))
+    along = _categorical_predictions(config, settings)
+    figs = {name: figure_html(name, Path(path).read_bytes(), caption, files_of(path),
+                              figure_alt(name, grp["label"], len(cb["groups"]),
+                                         unit_word(settings["words"]), along.get(name, False)))
             for (name, path), caption in zip(figures.items(),
                                              _captions(list(figures), config, settings, grp,
-                                                       len(cb["groups"]), clean_table))]
-    tabs = [(name, Path(path).read_text(encoding="utf-8")) for name, path in tables.items()]
+                                                       len(cb["groups"]), clean_table))}
+    answer = _answer_html(prevalence, ame, effects, fit_t, checked, config=config,
+                          settings=settings, labels=labels, grouping=grp,
+                          figure=figs.pop("prevalence", ""))
+    cleaning_figure = figs.pop("cleaning", "")
     methods = methods_section(config=config, codebook=cb,
                               threshold=meta.get("threshold", (config.get("cleaning") or {})
                                                  .get("threshold", "")),
@@ -972,47 +825,109 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
     # a table's CSV and LaTeX files (its HTML is what the page shows)
     table_files = {Path(p).stem: [f for f in files_of(p) if f[0] != "HTML"]
                    for p in html_tables}
+    tabs = {name: Path(path).read_text(encoding="utf-8") for name, path in tables.items()}
     overview = _overview_tables(fit_t, ame, cleaning_summary, config=config, settings=settings,
-                                labels=labels, grouping=grp)
-    tabs += overview.pop("tables", [])
+                                labels=labels, grouping=grp, fit_path=fit,
+                                extra=_contrast_lines(read_results(contrast, "contrast")
+                                                      if contrast else None))
+    tabs.update(overview.pop("tables", {}))
+    main = _main_tables(settings)
+    n_specs = len(spec_figures)
+    folds = [
+        Fold(robust, "Does the cut of the scale matter?",
+             "The claims on the survey's own scales (ordered categories and counts) and at "
+             "every cut of the scale."),
+        Fold(_imputation_html(imputation_table, checked, settings),
+             "Complete cases or imputed data?",
+             "Every model again on multiply imputed answers, beside the complete cases."),
+        Fold(_spec_html(spec_figures, checked, files_of), "How many analyses support each claim?",
+             f"{n_specs} claim{'s' if n_specs != 1 else ''}, each estimated under every "
+             "combination of the analysis choices."),
+        Fold(overview.get("sample", ""), "Who is in the models, and how did each go?",
+             "From the rows read to each model's respondents; every model that was flagged or "
+             "failed, with the reason."),
+        Fold(_cleaning_html(Path(cleaning_table).read_text(encoding="utf-8"), cleaning_figure),
+             "Cleaning summary", "Rows read, dropped by reason and kept, per "
+             f"{lower_word(grp['label'])}."),
+        Fold(methods, "Methods", "Data, weighting and design, outcome definitions, models, "
+             "software and the input files' checksums."),
+    ]
     page = build_report(
         title=settings["title"], synthetic=bool(config["data"].get("synthetic")),
-        sample_html=overview.get("sample", ""),
-        summary=summary,
-        findings_html=(_findings_html(findings_table, config) + robust
-                       + _imputation_html(imputation_table, checked, settings)
-                       + _spec_html(spec_figures, checked, files_of)),
-        figures=figs, tables=tabs, table_files=table_files,
-        cleaning_html=Path(cleaning_table).read_text(encoding="utf-8"), methods_html=methods,
-        run_date=run_date or run_date_now())
+        answer_html=answer,
+        findings_html=_findings_html(findings_table, config, _claim_lines(checked)),
+        figures=list(figs.values()),
+        tables_html=tables_section([(n, t) for n, t in tabs.items() if n in main],
+                                   [(n, t) for n, t in tabs.items() if n not in main]),
+        folds=folds, table_files=table_files, run_date=run_date or run_date_now())
     write_text(output, page)
-    log.info("report: %d figures, %d tables, %d bytes", len(figs), len(tabs), len(page))
+    log.info("report: %d figures, %d tables, %d bytes", len(figures), len(tabs), len(page))
+
+
+def _main_tables(settings: dict) -> set[str]:
+    """The tables shown open: the descriptives, the first model table of report.tables.models
+    and the average marginal effects; every other table is one click away."""
+    models = [f"models_{n}" for n, t in (settings["tables"].get("models") or {}).items()
+              if t.get("samples")]
+    return {"descriptives", "ame", *models[:1]}
+
+
+def _cleaning_html(table_html: str, figure: str) -> str:
+    return "\n".join(['<section id="cleaning">', "<h2>Cleaning summary</h2>", figure,
+                      f'<div class="table-wrap">{table_html}</div>', "</section>"])
+
+
+def _answer_html(prevalence, ame, effects, fit_t: pd.DataFrame, checked, *, config: dict,
+                 settings: dict, labels: dict, grouping: dict, figure: str) -> str:
+    """The answer box (:mod:`coprod.answer`) beside the prevalence figure."""
+    from .answer import answer_items
+    from .io import read_results
+
+    items = answer_items(
+        prevalence=read_results(prevalence, "prevalence"),
+        ame=read_results(ame, "ame") if ame else pd.DataFrame(),
+        effects=read_results(effects, "effects") if effects else None,
+        fit=fit_t, checked=checked, compare=list(settings["figures"]["compare"]),
+        sample=settings["figures"]["forest_sample"],
+        covariates=list(config["models"]["covariates"]),
+        group_column=grouping["column"] if grouping.get("effects") else None,
+        words=settings["words"], labels=labels, unit=unit_word(settings["words"]),
+        weighted=is_weighted(config["design"]),
+        conf_level=float(config["models"].get("conf_level", 0.95)))
+    return answer_section(items, figure)
 
 
 def _overview_tables(fit_t: pd.DataFrame, ame, cleaning_summary, *, config: dict,
-                     settings: dict, labels: dict, grouping: dict) -> dict:
+                     settings: dict, labels: dict, grouping: dict,
+                     extra: Sequence[str] = (), fit_path="results/models/fit.csv") -> dict:
     """The average-marginal-effects table (among the tables) and the section "Who is in the
     models, and how did each model go?" (the analytic sample and every model not plainly
-    ok), from the result files; empty where an input is missing."""
+    ok; ``extra`` lines below its lead), from the result files; empty where an input is
+    missing."""
     from .io import read_results
     from .modelsummary import ame_table, model_status_table, sample_flow_table
     from .tables import to_html
+    from .wording import missing_note, per_ame
 
     out: dict = {"tables": []}
     words, sample = settings["words"], settings["figures"]["forest_sample"]
     compare = list(settings["figures"]["compare"])
     pct = _pct(config)
-    if ame:
-        t = ame_table(read_results(ame, "ame"), fit_t, sample=sample, outcomes=compare,
+    if ame and compare:  # (no 0/1 outcome: no table); report.per: as in the other tables
+        effects, effect_labels = per_ame(read_results(ame, "ame"), labels,
+                                         settings["tables"].get("per"), words)
+        t = ame_table(effects, fit_t, sample=sample, outcomes=compare,
                       covariates=list(config["models"]["covariates"]), words=words,
-                      labels=labels)
+                      labels=effect_labels)
         out["tables"].append(("ame", to_html(
             t, table_id="ame", caption=f"Average marginal effects in percentage points "
                                        f"({word(sample, words)})",
             note=f"{settings.get('notice') or ''} The change in the probability of each "
                  f"outcome, averaged over the respondents, for the level against the reference "
-                 f"level or one unit more of a number, with {pct} confidence intervals (delta "
-                 "method, the same design). From results/models/ame.csv.".strip())))
+                 f"level or one unit more of a number"
+                 f"{' (or as many as its row says)' if settings['tables'].get('per') else ''}"
+                 f", with {pct} confidence intervals (delta "
+                 f"method, the same design). From {ame}.".strip())))
     parts = []
     if cleaning_summary:
         flow = sample_flow_table(read_results(cleaning_summary), fit_t, sample=sample,
@@ -1020,40 +935,25 @@ def _overview_tables(fit_t: pd.DataFrame, ame, cleaning_summary, *, config: dict
                                  group_column=grouping["column"], words=words, labels=labels)
         parts.append(to_html(flow, table_id="sample_flow",
                              caption="The analytic sample: from the rows read to each model",
-                             note=f"{settings.get('notice') or ''} A respondent missing a "
-                                  "model variable stays in the design (outside the model's "
-                                  "domain); one may miss several.".strip()))
+                             note=f"{settings.get('notice') or ''} "
+                                  f"{missing_note(config['design'])}; one may miss "
+                                  "several.".strip()))
     status = model_status_table(fit_t, words=words, labels=labels)
     n_ok = int((fit_t["status"] == "ok").sum()) if len(fit_t) else 0
+    fit_path = Path(fit_path)
     lead = (f"<p>{len(fit_t)} models: {n_ok} ok, {len(status)} flagged or failed, each listed "
-            "below with its reason (results/models/fit.csv and flags.csv hold every model's "
-            "statistics and flags).</p>")
+            f"below with its reason ({esc(fit_path)} and {esc(fit_path.with_name('flags.csv'))} "
+            "hold every model's statistics and flags).</p>")
     if len(status):
         parts.append(to_html(status, table_id="model_status",
                              caption="Models flagged or failed, with the reason",
                              note=settings.get("notice") or ""))
     out["sample"] = "\n".join(['<section id="models-overview">',
                                "<h2>Who is in the models, and how did each go?</h2>", lead,
+                               *[f"<p>{x}</p>" for x in extra],
                                *[f'<div class="table-wrap">\n{p}</div>' for p in parts],
                                "</section>"])
     return out
-
-
-def _summary(prevalence, effects, fit_t: pd.DataFrame, checked: pd.DataFrame | None, *,
-             config: dict, settings: dict, labels: dict, flags_path: str,
-             contrast=None) -> list[str]:
-    """The key findings from the result files and the fit and findings-check tables (no
-    claims without a findings check; no sentence on the strongest covariate without the
-    effects table)."""
-    from .io import read_results
-
-    return key_findings(read_results(prevalence, "prevalence"),
-                        read_results(effects, "effects") if effects else None, fit_t, checked,
-                        compare=settings["figures"]["compare"],
-                        sample=settings["figures"]["forest_sample"], words=settings["words"],
-                        labels=labels, weighted=is_weighted(config["design"]),
-                        flags_path=flags_path,
-                        contrast=read_results(contrast, "contrast") if contrast else None)
 
 
 def _pct(config: dict) -> str:
@@ -1062,17 +962,32 @@ def _pct(config: dict) -> str:
 
 def _captions(names: list[str], config: dict, settings: dict, grp: dict, n_groups: int,
               clean_table) -> list[str]:
-    from .wording import variance_wording
+    from .wording import domain_wording, lower_word, variance_wording
 
     kw = dict(group_label=grp["label"], pct=_pct(config), subject=settings["subject"],
               weighted=is_weighted(config["design"]),
               ci=variance_wording(config["design"])["ci"], n_groups=n_groups,
               n_outcomes=len(settings["figures"]["compare"]),
               models=models_phrase(settings["figures"]["forest_sample"], grp, n_groups,
-                                   list(config["models"]["covariates"]), settings["words"]),
+                                   list(config["models"]["covariates"]), settings["words"],
+                                   config["design"]),
+              domain=domain_wording(config["design"], lower_word(grp["label"])),
               log=str(Path(clean_table).with_name("cleaning_log.csv")),  # beside the table
               unit=unit_word(settings["words"]))
-    return [figure_caption(name, **kw) for name in names]
+    along = _categorical_predictions(config, settings)
+    return [figure_caption(name, **kw).replace("confidence bands", "confidence intervals (a "
+                                               "point per category)")
+            if along.get(name) else figure_caption(name, **kw) for name in names]
+
+
+def _categorical_predictions(config: dict, settings: dict) -> dict[str, bool]:
+    """{predictions_<grid>: True} for the prediction figures along a category (the grid's
+    values of x are not all numbers): drawn as points with intervals, not bands."""
+    grids = config["models"].get("predictions") or {}
+    return {f"predictions_{p['grid']}": not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool)
+        for v in (grids.get(p["grid"]) or {}).get(p["x"], []))
+        for p in settings["figures"].get("predictions") or []}
 
 
 def _robustness_html(tables, figures, checked, *, settings: dict, labels: dict,
@@ -1103,18 +1018,23 @@ def _spec_html(figures, checked, files_of=lambda p: []) -> str:
     """The section "How many analyses support each claim?" (only with specifications)."""
     if not figures:
         return ""
+    from .estimable import NOT_ESTIMABLE_RULE, SPEC_COUNTS, count_phrase
+
     items = []
     if checked is not None and "spec_total" in checked.columns:
         for _, r in checked.iterrows():
             if pd.notna(r.get("spec_total")) and r.get("spec_total"):
-                n, k = int(r["spec_total"]), int(r["spec_supported"])
-                c = int(r["spec_contradicted"])
-                items.append(f"<li><strong>{esc(r['claim'])}</strong> supported in {k} of {n} "
-                             f"specifications, contradicted in {c} ({c / n:.0%}).</li>")
+                said = count_phrase(*(int(r[k]) for k in SPEC_COUNTS[1:]),
+                                    noun="specifications")
+                items.append(f"<li><strong>{esc(r['claim'])}</strong> {esc(said)}.</li>")
     figs = "\n".join(figure_html(Path(p).stem, Path(p).read_bytes(),
-                                 "The claim's estimate in every specification, sorted, with "
-                                 "its interval (green: supported, orange: contradicted, grey: "
-                                 "inconclusive); below, the choices each one made.",
+                                 "The claim's estimate in every estimable specification, "
+                                 "sorted, with its interval (green circle: supported, orange "
+                                 "square: contradicted, grey diamond: inconclusive), then the "
+                                 "specifications that are not estimable (grey x at the foot); "
+                                 "for a claim of no relation, the equivalence bounds (band) "
+                                 "and the interval the equivalence test judges; below, the "
+                                 "choices each one made.",
                                  files_of(p))
                      for p in figures)
     return "\n".join([
@@ -1123,7 +1043,8 @@ def _spec_html(figures, checked, files_of=lambda p: []) -> str:
         "which controls, complete cases or imputed data, group effects or not, a 0/1 or an "
         "ordinal model. Each claim is estimated under every combination of the choices in the "
         "config (specifications) and judged by the same rule. A claim that holds under most "
-        "specifications is a finding; one that holds under a few is not.</p>",
+        "specifications is a finding; one that holds under a few is not. "
+        + esc(NOT_ESTIMABLE_RULE) + "</p>",
         f"<ul>{''.join(items)}</ul>" if items else "", figs, "</section>"])
 
 
@@ -1138,13 +1059,12 @@ def _imputation_html(table, checked, settings: dict) -> str:
                                              digits=int(settings["tables"]["digits"])))
 
 
-def _findings_html(findings_table, config: dict) -> str:
+def _findings_html(findings_table, config: dict, lead: Sequence[str] = ()) -> str:
     """The findings section, or nothing without a findings check."""
     if not findings_table:
         return ""
     from .findings import verdict_rule
 
     return findings_section(Path(findings_table).read_text(encoding="utf-8"),
-                            verdict_rule(float(config["models"].get("conf_level", 0.95))))
-
-
+                            verdict_rule(float(config["models"].get("conf_level", 0.95))),
+                            lead)

@@ -19,7 +19,7 @@ import pandas as pd
 from .findings import SCALE_FAMILIES
 from .io import combined_fit, group_outputs, read_results, table_meta
 from .tables import cuts_table, model_table, scales_columns, scales_note, write_table_files
-from .wording import fit_row, fmt_ci, outcome_words, word
+from .wording import fit_row, fmt_ci, outcome_words, per_units, word
 
 TITLE = "Does the cut of the scale matter?"
 
@@ -47,9 +47,12 @@ def run_robustness(*, coefficients, fit, cuts, tests, clean_table, scales: dict,
     scales = {k: list(v) for k, v in dict(scales).items()}
     families = dict(families)
     coefs, fit_t = read_results(coefficients, "coefficients"), read_results(fit, "fit")
-    cut_t = read_results(cuts, "cuts")
-    kw = {"covariates": list(covariates), "reference_levels": dict(reference_levels),
-          "levels": dict(levels), "labels": labels, "words": words}
+    per = dict(figure_settings).get("per")  # report.per: as in every table of effects
+    coefs, effect_labels = per_units(coefs, labels, per, words)
+    cut_t, _ = per_units(read_results(cuts, "cuts"), labels, per, words)
+    kw: dict[str, Any] = {"covariates": list(covariates),
+                          "reference_levels": dict(reference_levels), "levels": dict(levels),
+                          "labels": effect_labels, "words": words}
     paths = group_outputs(outputs)
     table = model_table(coefs, fit_t, columns=scales_columns(scales, sample), digits=digits,
                         tests=read_results(tests, "tests"), **kw)
@@ -87,7 +90,7 @@ CUTS_NOTE = (
 def claim_sentences(checked: pd.DataFrame, *, words: dict | None = None,
                     labels: dict | None = None, digits: int = 2) -> list[str]:
     """One plain sentence per claim: its verdict under the 0/1, ordinal and count models, and
-    whether the verdict holds under all of them."""
+    whether the verdict holds under all the estimable ones (:func:`agreement`)."""
     out: list[str] = []
     if checked is None or not len(checked) or not any(
             f"verdict_{f}" in checked.columns for f in SCALE_FAMILIES):
@@ -109,29 +112,61 @@ def claim_sentences(checked: pd.DataFrame, *, words: dict | None = None,
                 verdicts.append(v)
         if len(verdicts) == 1:
             continue
-        same = len(set(verdicts)) == 1
-        tail = ("The verdict holds under every model." if same else
-                "The verdict depends on the model: read the claim with care.")
-        out.append(f"<strong>{_esc(r['claim'])}</strong> {_esc('; '.join(parts))}. {tail}")
+        cuts = r.get("spec_by_threshold")  # the specification curve, one count per cut
+        cuts = (" Across the specifications, by where the scale is cut: "
+                f"{_esc(cuts)}.") if isinstance(cuts, str) and cuts else ""
+        out.append(f"<strong>{_esc(r['claim'])}</strong> {_esc('; '.join(parts))}. "
+                   f"{agreement(verdicts)}{cuts}")
     return out
+
+
+def agreement(verdicts: list[str], noun: str = "model") -> str:
+    """Whether one claim's verdicts under several models agree, counting only the estimable
+    ones (coprod.estimable: a separated, unconverged or failed fit is "not estimated" and
+    agrees or disagrees with nothing), and saying how many were not."""
+    est = [v for v in verdicts if v != "not estimated"]
+    m = len(verdicts) - len(est)
+    if len(est) < 2:
+        return (f"Only {len(est) or 'no'} {noun}{'' if len(est) == 1 else 's'} of "
+                f"{len(verdicts)} estimable ({m} not estimable): nothing to compare.")
+    if len(set(est)) > 1:
+        return (f"The verdict depends on the {noun} ({len(est)} estimable, {m} not "
+                "estimable): read the claim with care.")
+    if not m:
+        return f"The verdict holds under every {noun} (all {len(est)} estimable)."
+    return (f"The verdict holds under every estimable {noun} ({len(est)} of {len(verdicts)}; "
+            f"{m} not estimable).")
 
 
 def cut_disagreements(cuts: pd.DataFrame, *, sample: str, words: dict | None = None,
                       labels: dict | None = None) -> list[str]:
     """Per ordinal outcome, the covariate levels whose binary cuts' intervals do not overlap
-    (a plain sign that one ordinal odds ratio averages over different effects)."""
+    (a plain sign that one ordinal odds ratio averages over different effects). A cut whose
+    fit is separated or did not converge (a blocking flag on its rows: coprod.estimable) is
+    not estimable: it is left out of the comparison and named."""
+    from .estimable import is_blocking
+
     out: list[str] = []
     if cuts is None or not len(cuts):
         return out
     sub = cuts[(cuts["sample"].astype(str) == str(sample))
                & ~cuts["cut"].astype(str).str.startswith("ordinal")]
     for o, block in sub.groupby("outcome", sort=False):
+        flags = block["flag"] if "flag" in block.columns else pd.Series("", index=block.index)
+        bad = list(dict.fromkeys(block.loc[flags.map(is_blocking), "cut"].astype(str)))
+        n_cuts = block["cut"].nunique()
+        block = block[~block["cut"].astype(str).isin(bad)]
         apart = []
         for _, t in block.groupby("term", sort=False):
             if len(t) > 1 and t["conf_low"].max() > t["conf_high"].min():
                 apart.append(str(t["label"].iloc[0]))
         name = outcome_words(str(o), words, labels)
-        if apart:
+        if bad:
+            name += (f" ({len(bad)} of {n_cuts} cuts not estimable, separated or not "
+                     f"converged: {', '.join(bad)})")
+        if block["cut"].nunique() < 2:
+            out.append(f"{name}: fewer than two estimable cuts, nothing to compare.")
+        elif apart:
             out.append(f"{name}: the binary cuts disagree (intervals apart) for "
                        f"{', '.join(apart)}; the ordinal odds ratio averages over different "
                        "effects at different points of the scale, so read the cuts.")
@@ -242,11 +277,14 @@ MI_NOTE = (
 
 def run_mi_table(*, coefficients, fit, coefficients_mi, clean_table, outcomes, sample,
                  covariates, reference_levels, levels, conf_level, digits, words, m,
-                 outputs: dict, notice: str = "") -> None:
+                 outputs: dict, notice: str = "", per: dict | None = None) -> None:
+    """The imputation rule's table; ``per`` (report.per): effects per so many units."""
     meta = table_meta(clean_table)
     labels, words = meta.get("labels", {}), dict(words)
-    table = mi_table(read_results(coefficients, "coefficients"), read_results(fit, "fit"),
-                     read_results(coefficients_mi, "coefficients"), outcomes=list(outcomes),
+    coefs, _ = per_units(read_results(coefficients, "coefficients"), labels, per, words)
+    coefs_mi, labels = per_units(read_results(coefficients_mi, "coefficients"), labels, per,
+                                 words)
+    table = mi_table(coefs, read_results(fit, "fit"), coefs_mi, outcomes=list(outcomes),
                      sample=sample, covariates=list(covariates),
                      reference_levels=dict(reference_levels), levels=dict(levels),
                      labels=labels, words=words, digits=digits)
@@ -267,8 +305,10 @@ def mi_sentences(checked: pd.DataFrame | None, *, digits: int = 2) -> list[str]:
             continue
         cc = f"complete cases: {r['verdict']}{_estimate(r, '', 'OR', digits)}"
         mi = f"imputed: {v}{_estimate(r, '_mi', 'OR', digits)}"
+        est = [x for x in (r["verdict"], v) if x != "not estimated"]
         same = ("the contrast test is run on complete cases only" if v == "not applicable"
-                else "the same verdict" if v == r["verdict"] else
+                else f"{2 - len(est)} of the 2 not estimable, nothing to compare"
+                if len(est) < 2 else "the same verdict" if v == r["verdict"] else
                 "the verdict changes with the missing answers")
         out.append(f"<strong>{_esc(r['claim'])}</strong> {_esc(cc)}; {_esc(mi)}: {same}.")
     return out

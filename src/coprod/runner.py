@@ -13,7 +13,7 @@ import traceback
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import CoprodError
+from .errors import CoprodError, console
 
 log = logging.getLogger("coprod")
 
@@ -43,13 +43,13 @@ def rule_context(rule: str, logfile: str | Path | None):
         sys.exit(130)
     except CoprodError as exc:
         log.error("%s", traceback.format_exc())
-        print(f"coprod [{rule}] error: {exc}", file=sys.stderr)
+        print(f"coprod [{rule}] error: {console(exc)}", file=sys.stderr)
         sys.exit(1)
     except Exception as exc:  # unexpected: still one line on the console, traceback in the log
         log.error("%s", traceback.format_exc())
         where = f" (full traceback in {logfile})" if logfile else ""
         print(
-            f"coprod [{rule}] unexpected error: {type(exc).__name__}: {exc}{where}",
+            f"coprod [{rule}] unexpected error: {type(exc).__name__}: {console(exc)}{where}",
             file=sys.stderr,
         )
         sys.exit(1)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import itertools
 import logging
 
-import numpy as np
 import pandas as pd
 
 from .findings import check_claims, directional_verdict, load_claims, split_covariate
@@ -32,7 +31,8 @@ log = logging.getLogger("coprod.speccurve")
 
 DIMENSIONS = ("threshold", "weights", "covariates", "group_effects", "missing", "family")
 SPEC_COLUMNS = ["spec", *DIMENSIONS, "claim", "outcome", "sample", "term", "estimate",
-                "conf_low", "conf_high", "verdict", "note"]
+                "conf_low", "conf_high", "verdict", "note", "equivalence_low",
+                "equivalence_high", "bound_low", "bound_high"]
 
 
 def specifications(dims: dict, *, pooled: bool, threshold: str) -> list[dict]:
@@ -123,11 +123,31 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
             r = directional_verdict({**c, "outcome": o}, var, level, coefs, fit, conf_level,
                                     effects=effects)
             rows.append({**base, **{k: r.get(k) for k in ("term", "estimate", "conf_low",
-                                                           "conf_high", "verdict", "note")}})
+                                                           "conf_high", "verdict", "note")},
+                         **_equivalence(c, r, coefs, o, sample, conf_level)})
     out = pd.DataFrame(rows, columns=SPEC_COLUMNS)
     write_csv(out, output)
     log.info("%s: %d of %d specifications x %d claims", sample, len(out["spec"].unique()),
              len(specs), len(claims))
+
+
+def _equivalence(claim: dict, judged: dict, coefs: pd.DataFrame, outcome: str, sample: str,
+                 conf_level: float) -> dict:
+    """For a claim of no relation with bounds, judged on an estimable fit: the (1 - 2 alpha)
+    interval the equivalence test judges (log scale) and the bounds (odds ratios), so the
+    figure draws what the rule compares, not the (1 - alpha) interval beside no bounds."""
+    from .findings import equivalence_interval
+    from .wording import model_rows
+
+    bounds = claim.get("equivalence")
+    if not bounds or claim["expected"] != "none" or judged.get("verdict") == "not estimated":
+        return {}
+    rows = model_rows(coefs, outcome, sample)
+    r = rows[rows["term"] == judged["term"]].iloc[0]
+    low, high = equivalence_interval(float(r["estimate"]), float(r["std_error"]),
+                                     float(r["df_resid"]), conf_level)
+    return {"equivalence_low": low, "equivalence_high": high, "bound_low": float(bounds[0]),
+            "bound_high": float(bounds[1])}
 
 
 def _datasets(kept: dict, threshold: str) -> dict:
@@ -181,30 +201,23 @@ def _fit(t, cells, spec, outcomes, sample, covs, reference_levels, design, conf_
 
 
 def summarise(specs: pd.DataFrame) -> pd.DataFrame:
-    """Per claim: K specifications estimated, k supported (or equivalent), the share
-    contradicted (or different)."""
+    """Per claim, its specifications counted by the rule of :mod:`coprod.estimable` (columns
+    ``SPEC_COUNTS``: all, supported, contradicted, estimable, not estimable)."""
+    from .estimable import SPEC_COUNTS, spec_counts
+
     if specs is None or not len(specs):
-        return pd.DataFrame(columns=["claim", "spec_total", "spec_supported",
-                                     "spec_contradicted"])
-    est = specs[specs["verdict"] != "not estimated"]
-    g = est.groupby("claim")["verdict"]
-    return pd.DataFrame({
-        "spec_total": g.size(),
-        "spec_supported": g.apply(lambda v: int(v.isin(["supported", "equivalent"]).sum())),
-        "spec_contradicted": g.apply(lambda v: int(v.isin(["contradicted", "different"]).sum())),
-    }).reset_index()
+        return pd.DataFrame(columns=["claim", *SPEC_COUNTS])
+    return pd.DataFrame([[cid, *spec_counts(g["verdict"])]
+                         for cid, g in specs.groupby("claim", sort=False)],
+                        columns=["claim", *SPEC_COUNTS])
 
 
 def spec_sentence(row) -> str:
-    """'supported in 58 of 64 specifications (3% contradicted)'."""
-    k, n, c = int(row["spec_supported"]), int(row["spec_total"]), int(row["spec_contradicted"])
-    if not n:
-        return "no specification could be estimated"
-    return f"supported in {k} of {n} specifications ({c / n:.0%} contradicted)"
+    """'supported in 24 of 48 estimable specifications (16 not estimable), contradicted in
+    8'."""
+    from .estimable import SPEC_COUNTS, count_phrase
 
-
-def spec_markers(specs: pd.DataFrame) -> np.ndarray:
-    return specs["verdict"].isin(["supported", "equivalent"]).to_numpy()
+    return count_phrase(*(int(row[k]) for k in SPEC_COUNTS[1:]), noun="specifications")
 
 
 def run_speccurve(*, table, figures: dict, claims: dict, settings: dict) -> None:

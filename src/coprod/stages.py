@@ -97,16 +97,32 @@ def run_gather(*, fits, contrast, tables, outputs: dict):
     """Combine per-model tables in the config's order, so reruns are byte-identical."""
     import pandas as pd
 
+    from .csvsafe import restore_frame  # written again below: read back what was written
+    from .io import RESULT_COLUMNS
+
+    def read(path):  # as written (not read_results: its text columns would be rewritten)
+        return restore_frame(pd.read_csv(path, keep_default_na=False, na_values=[""]))
+
     for t in tables:
-        parts = [pd.read_csv(f, keep_default_na=False, na_values=[""]) for f in fits
-                 if f.endswith(f"/{t}.csv")]
-        parts = [p for p in parts if len(p)]
-        combined = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-            columns=RESULT_COLUMNS["effects"] if t == "effects" else None)  # its header kept
-        write_csv(combined, outputs[t])
-    parts = [pd.read_csv(f, keep_default_na=False, na_values=[""]) for f in contrast]
-    parts = [p for p in parts if len(p)]
-    write_csv(pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(), outputs["contrast"])
+        parts = [read(f) for f in fits if f.endswith(f"/{t}.csv")]
+        write_csv(_concat(parts), outputs[t], columns=_header(parts, RESULT_COLUMNS.get(t)))
+    parts = [read(f) for f in contrast]
+    write_csv(_concat(parts), outputs["contrast"],
+              columns=_header(parts, RESULT_COLUMNS["contrast"]))
+
+
+def _concat(parts: list):
+    """The parts with rows, as one table (an empty frame when none has rows)."""
+    import pandas as pd
+
+    full = [p for p in parts if len(p)]
+    return pd.concat(full, ignore_index=True) if full else pd.DataFrame()
+
+
+def _header(parts: list, known: list[str] | None) -> list[str] | None:
+    """The header of a gathered table whose parts have no rows: the first part's own header,
+    else the columns known for the kind of table (an empty result keeps its header)."""
+    return next((list(p.columns) for p in parts if len(p.columns)), known)
 
 
 def run_impute(*, table, output, variables, auxiliary, group, seed, n_imputations, first,
@@ -167,11 +183,8 @@ def run_gather_mi(*, parts: list, output, vcov_parts: list, vcov_output,
 
 def run_gather_tables(*, parts: list, output, columns: list | None = None):
     """Per-job tables of the same columns, in the order given, as one (byte-identical reruns);
-    ``columns``: the header written when no part has a row."""
-    import pandas as pd
-
+    ``columns``: the header when no part has one."""
     from .io import read_results
 
-    frames = [f for f in (read_results(p) for p in parts) if len(f)]
-    write_csv(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns),
-              output)
+    frames = [read_results(p) for p in parts]
+    write_csv(_concat(frames), output, columns=_header(frames, columns))

@@ -48,7 +48,7 @@ from .modelframe import (  # noqa: F401
     separation_terms,
     term_table,
 )
-from .replicate import ReplicateDesign
+from .replicate import ReplicateDesign, unit_column
 from .variance import design_cov, design_df, lonely_strata, n_distinct, score_cov, weighted_gram  # noqa: F401
 
 _RATE_COLUMNS = {"odds_ratio": "rate_ratio", "or_conf_low": "rr_conf_low",
@@ -126,7 +126,7 @@ class SvyLogitResult:
     terms: pd.DataFrame           # term, model_term, variable, level, factor (kept columns)
     X: np.ndarray                 # (n_used, p) model matrix of the used rows
     y: np.ndarray
-    w: np.ndarray
+    w: np.ndarray                 # weights of the used rows, unit-scaled (design.unit_weights)
     rows: np.ndarray              # positions of the used rows in the data
     design: Design
     spec: Any = None              # formulaic ModelSpec (None for matrix fits)
@@ -183,7 +183,7 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
     """
     logit = family is LOGIT
     flags = list(flags or [])
-    w = design.weights[rows]
+    w = design.unit_weights[rows]  # scale-free: weights/2**e (coprod.design.unit_exponent)
     p = X.shape[1]
     if len(y) == 0:
         raise ModelError("no respondents left in this sample (domain and complete cases)")
@@ -237,10 +237,11 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
     deff = thetas = None
     replicate = isinstance(design, ReplicateDesign)
     if model_based:
-        cov = A_inv
+        cov = A_inv * float(w.mean())  # constant weights of any value: as unweighted
         df_resid = n_used - p
     elif isinstance(design, ReplicateDesign):  # (not `replicate`: the type checker narrows)
-        thetas, bad = replicate_fits(X, y, design.rows_of(rows), beta, family=family)
+        thetas, bad = replicate_fits(X, y, design.rows_of(rows), beta, family=family,
+                                     exponent=design.weight_exponent)
         if bad:
             flags.append({"flag": "replicate_non_convergence",
                           "detail": f"{bad} of {design.replicates} replicate fits did not "
@@ -280,15 +281,17 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
                                 "unstable"})
     llf = family.loglik(y, eta, w)
     llnull = family.null_loglik(y, w)
+    dist.check_finite(names, beta, cov, term_flags, flags)
     if terms is None:
         terms = pd.DataFrame({"term": names, "model_term": names, "variable": "", "level": "",
                               "factor": "", "categorical": False})
     stats_ = {
-        "n": n_used, "weighted_n": float(w.sum()), "events": events,
+        "n": n_used, "weighted_n": design.population_scale(float(w.sum())), "events": events,
         "clusters": n_clusters, "strata": n_strata,
-        "df_resid": int(df_resid), "log_likelihood": llf,
+        "df_resid": int(df_resid), "log_likelihood": design.population_scale(llf),
         "pseudo_r2": 1.0 - llf / llnull if llnull != 0 else float("nan"),
-        "aic": -2.0 * llf + 2 * p, "n_excluded_missing": 0, "converged": bool(converged),
+        "aic": -2.0 * design.population_scale(llf) + 2 * p, "n_excluded_missing": 0,
+        "converged": bool(converged),
         "n_iter": int(n_iter), "model_based": bool(model_based),
         "lonely_psu": design.lonely_psu, **_deff_stats(deff, names, term_flags, n_used),
     }
@@ -302,7 +305,7 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
 
 
 def replicate_fits(X: np.ndarray, y: np.ndarray, W: np.ndarray, beta: np.ndarray,
-                   threads: int | None = None, family: Family = LOGIT
+                   threads: int | None = None, family: Family = LOGIT, exponent: int = 0
                    ) -> tuple[np.ndarray, int]:
     """The model refitted with each replicate's weights (columns of ``W``), from the
     full-sample estimate as R's svyglm does; returns (R x p estimates, fits not converged).
@@ -311,7 +314,9 @@ def replicate_fits(X: np.ndarray, y: np.ndarray, W: np.ndarray, beta: np.ndarray
     full-sample one, where Newton converges quadratically, so two or three steps reach machine
     precision without the deviance checks of :func:`irls_logit` (a fit that misbehaves falls
     back to it). Replicates run on ``threads`` threads (numpy releases the GIL in the sums);
-    default: the job's (``OMP_NUM_THREADS``, which Snakemake sets), else 1.
+    default: the job's (``OMP_NUM_THREADS``, which Snakemake sets), else 1. ``exponent``: the
+    design's weight exponent; each replicate's weights are divided by ``2**exponent`` as the
+    full-sample weights were (:func:`coprod.replicate.unit_column`).
     """
     import os
     from concurrent.futures import ThreadPoolExecutor
@@ -328,7 +333,7 @@ def replicate_fits(X: np.ndarray, y: np.ndarray, W: np.ndarray, beta: np.ndarray
     ok = np.ones(n_rep, bool)
 
     def fit(r: int) -> None:
-        w = np.ascontiguousarray(W[:, r])
+        w = unit_column(W, r, exponent)
         b, converged = _newton_from(X, y, w, beta, family=family)
         if not converged:
             b, converged, _ = irls_logit(X, y, w, start=beta, family=family)

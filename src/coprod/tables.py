@@ -27,7 +27,9 @@ from .wording import (  # noqa: F401 (re-exported: the table vocabulary lived he
     REF,
     STAR_LEVELS,
     default_table_title,
+    df_wording,
     excluded_pairs,
+    family_phrase,
     fit_row,
     fmt,
     fmt_ci,
@@ -242,19 +244,26 @@ def excluded_note(fit: pd.DataFrame, columns, heads, words: dict | None = None,
 
 
 def model_table_note(use_stars: bool, conf_level: float = 0.95, design: dict | None = None,
-                     excluded: str = "") -> str:
-    """The note under a model table: how it was estimated (from ``design``), what the marks
-    mean, and who was excluded for a missing value (``excluded``: from :func:`excluded_note`)."""
+                     excluded: str = "", families: list[str] | None = None) -> str:
+    """The note under a model table: how it was estimated (from ``design``; ``families``: the
+    model families of its outcomes, default logistic), what the marks mean, and who was
+    excluded for a missing value (``excluded``: from :func:`excluded_note`)."""
     pct, v = f"{conf_level:.0%}", variance_wording(design)
     gone = (f"{EXCLUDED}: respondents of the sample missing a variable of the model, "
             f"{incomplete_wording(design)}"
             + (f"; missing, by variable (a respondent may miss several): {excluded}."
                if excluded else "."))
-    return (f"Odds ratios with {pct} confidence intervals from {v['models']} ({v['se']}, "
-            f"{v['interval']}). “ref.” marks the reference level; intercepts are not shown. "
+    kinds = set(families or ["logit"])
+    what, models = "Odds ratios", v["models"]
+    if kinds != {"logit"}:  # ordinal and count models are no logistic regressions
+        phrase = family_phrase(kinds)
+        what, models = f"{phrase[:1].upper()}{phrase[1:]}. All", models.replace("logistic ", "")
+    return (f"{what} with {pct} confidence intervals from {models} ({v['se']}, "
+            f"{v['interval']}). “ref.” marks the reference level; intercepts "
+            f"{'and cut-points ' if 'ordinal' in kinds else ''}are not shown. "
             "Beside a variable with several levels: the joint Wald test that all its levels' "
-            "effects are zero (F on the number of levels - 1 and the design's degrees of "
-            "freedom, as R's regTermTest). "
+            f"effects are zero (F on the number of levels - 1 and {df_wording(design)}, as "
+            "R's regTermTest). "
             f"{NA} = not estimated. \u2020 = the estimator flagged this term. {gone} "
             f"{star_note(use_stars, conf_level)}")
 
@@ -395,6 +404,32 @@ def contrast_table(contrast: pd.DataFrame, *, samples: list[str], words: dict | 
                         for s, h in zip(samples, heads)}})
     out = pd.DataFrame(rows + foot, columns=["variable", "level", *heads])
     out.attrs["foot"] = len(foot)
+    return out
+
+
+def per_difference(con: pd.DataFrame, labels: dict, per: dict | None,
+                   words: dict | None = None) -> pd.DataFrame:
+    """The contrast test's differences of a numeric covariate in ``per`` ({variable: k}) per k
+    units (differences, their SEs and intervals times k; t and p unchanged), as the model
+    tables show its odds ratios; for display only."""
+    if not per or not len(con) or not {"variable", "term"} & set(con.columns):
+        return con
+    out = con.copy()
+    terms = out["term"] if "term" in out.columns else pd.Series("", index=out.index)
+    parts = terms.fillna("").astype(str).map(term_parts)
+    variable = out["variable"].fillna("").astype(str) if "variable" in out.columns \
+        else parts.str[0]
+    level = out["level"].fillna("").astype(str) if "level" in out.columns else parts.str[1]
+    for var, k in per.items():
+        rows = (variable == var) & (level == "")
+        if "kind" in out.columns:
+            rows &= out["kind"].astype(str) != "joint"
+        for col in ("difference", "std_error", "conf_low", "conf_high", "estimate_a",
+                    "std_error_a", "estimate_b", "std_error_b"):
+            if col in out.columns:
+                out.loc[rows, col] = out.loc[rows, col] * float(k)
+        if "label" in out.columns:
+            out.loc[rows, "label"] = f"{word(var, words, labels)}, per {k:g}"
     return out
 
 
@@ -725,7 +760,9 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
     coefs, fit_t = read_results(coefficients, "coefficients"), read_results(fit, "fit")
     meta = table_meta(clean_table)
     labels, grp = meta.get("labels", {}), resolve_grouping(grouping, meta)
-    coefs, labels = per_units(coefs, labels, settings.get("per"), words)
+    # report.per: effects per so many units in the coefficient rows only (the missing-data
+    # note counts respondents, in the variable's own name)
+    coefs, effect_labels = per_units(coefs, labels, settings.get("per"), words)
     desc = read_results(descriptives, "descriptives")
     groups = list(dict.fromkeys(desc["group"].astype(str))) if len(desc) else []
     ci, pct = variance_wording(design)["ci"], f"{conf_level:.0%}"
@@ -738,18 +775,18 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
                       note=f"{'Weighted p' if weighted else 'P'}ercentages (categories) or means "
                            f"(numbers) with {pct} {ci} confidence intervals; n is unweighted.")
     model_kw = dict(covariates=list(covariates), reference_levels=dict(reference_levels),
-                    levels=dict(levels), labels=labels, words=words, digits=digits,
+                    levels=dict(levels), labels=effect_labels, words=words, digits=digits,
                     use_stars=use_stars,
                     tests=read_results(tests, "tests") if tests else None)
     for name, spec in (settings.get("models") or {}).items():
         if f"models_{name}" in paths:
             _write_model_table(name, spec, coefs, fit_t, paths[f"models_{name}"], model_kw,
                                conf_level=conf_level, design=design, grouping=grp,
-                               subject=subject, notice=notice)
+                               subject=subject, notice=notice, labels=labels)
     if "contrast" in paths:
         _write_contrast_table(contrast, paths["contrast"], contrast_outcomes, labels, words,
                               conf_level=conf_level, digits=digits, use_stars=use_stars,
-                              notice=notice)
+                              notice=notice, per=settings.get("per"))
     log_csv = Path(cleaning_summary).with_name("cleaning_log.csv")
     write_table_files(cleaning_table(read_results(cleaning_summary), words, grp["label"]),
                       paths["cleaning"], name="cleaning", notice=notice,
@@ -758,23 +795,26 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
 
 
 def _write_model_table(name, spec, coefs, fit_t, stem_paths, model_kw, *, conf_level, design,
-                       grouping, subject, notice="") -> None:
+                       grouping, subject, notice="", labels=None) -> None:
 
     cols = [(s, o) for s in spec["samples"] for o in spec["outcomes"]]
     table = model_table(coefs, fit_t, columns=cols, **model_kw)
+    families = [(spec.get("families") or {}).get(o, "logit") for o in spec["outcomes"]]
     heads = [c for c in table.columns if c not in ("variable", "level")]
-    excluded = excluded_note(fit_t, cols, heads, model_kw["words"], model_kw["labels"])
+    excluded = excluded_note(fit_t, cols, heads, model_kw["words"],
+                             model_kw["labels"] if labels is None else labels)
     title = spec.get("title") or default_table_title(
         subject or "the outcomes", spec["samples"], grouping["label"], model_kw["words"])
     write_table_files(table, stem_paths, name=f"models_{name}", caption=title, notice=notice,
-                      note=model_table_note(model_kw["use_stars"], conf_level, design, excluded))
+                      note=model_table_note(model_kw["use_stars"], conf_level, design, excluded,
+                                            families))
 
 
 def _write_contrast_table(contrast, stem_paths, contrast_outcomes, labels, words, *, conf_level,
-                          digits, use_stars, notice="") -> None:
+                          digits, use_stars, notice="", per=None) -> None:
     a, b = contrast_outcomes
     second, first = labels.get(b, b), lower_word(labels.get(a, a))  # second minus first
-    con = read_results(contrast, "contrast")
+    con = per_difference(read_results(contrast, "contrast"), labels, per, words)
     samples = list(dict.fromkeys(con["sample"].astype(str))) if len(con) else []
     table = contrast_table(con, samples=samples, words=words, digits=digits, use_stars=use_stars)
     write_table_files(

@@ -260,8 +260,9 @@ def mean_deff(design: SurveyDesign, rows: np.ndarray, y: np.ndarray, variance: f
     ``svymean(deff = TRUE)`` (``design.deff == "srswor"``: the variance of a simple random
     sample of the same size drawn without replacement from a population of the weights' sum;
     NaN when the weights sum to less than the sample, i.e. are not scaled to the population)
-    or ``deff = "replace"`` (with replacement)."""
-    w = design.weights[rows]
+    or ``deff = "replace"`` (with replacement). The sums are of the unit-scaled weights; only
+    the population size (the weights' sum on their own scale) needs the scale back."""
+    w = design.unit_weights[rows]
     nobs = int(np.count_nonzero(w))
     psum = float(w.sum())
     if nobs < 2 or not psum > 0:
@@ -271,8 +272,10 @@ def mean_deff(design: SurveyDesign, rows: np.ndarray, y: np.ndarray, variance: f
     if design.deff == "replace":
         vsrs = s2 / nobs
     else:
-        if psum < nobs:
+        population = design.population_scale(psum)
+        if population < nobs:
             return float("nan")
-        vsrs = s2 * (psum - nobs) / (psum * nobs)
+        vsrs = (s2 * (population - nobs) / (population * nobs) if np.isfinite(population)
+                else s2 / nobs)  # a population too large to hold: no finite-population factor
     with np.errstate(divide="ignore", invalid="ignore"):
         return float(variance / vsrs) if vsrs > 0 else float("nan")

@@ -160,6 +160,62 @@ def variance_wording(design: dict | None = None) -> dict[str, str]:
                        "(PSUs minus strata, less the model's terms)."}
 
 
+def domain_wording(design: dict | None = None, group: str = "group") -> str:
+    """What a group's own model is fitted on, by the design actually used: a domain of the
+    full design (design.incomplete: keep), of the complete cases' design (drop), or, with
+    design.model_based, a plain glm of the group's respondents (there is no design)."""
+    d = design or {}
+    if d.get("model_based"):
+        return f"the {group}'s respondents alone (a glm with model-based standard errors)"
+    if d.get("incomplete") == "drop":
+        return "a domain of the design of the complete cases"
+    return "a domain of the full design"
+
+
+def df_wording(design: dict | None = None) -> str:
+    """The denominator degrees of freedom of the models' F tests, by the design used."""
+    if (design or {}).get("model_based"):
+        return "the model's residual degrees of freedom (n minus its terms; glm)"
+    return "the design's degrees of freedom"
+
+
+def missing_note(design: dict | None = None) -> str:
+    """Where a respondent missing a model variable goes, in one short clause (the analytic
+    sample's note): kept in the design outside the model's domain, or dropped before the
+    model's design is built (design.incomplete: drop), or out of a model-based glm."""
+    d = design or {}
+    if d.get("model_based"):
+        return "A respondent missing a model variable leaves that model (a glm of the others)"
+    if d.get("incomplete") == "drop":
+        return ("A respondent missing a model variable is dropped before that model's design "
+                "is built (design.incomplete: drop)")
+    return "A respondent missing a model variable stays in the design (outside the model's domain)"
+
+
+#: what each model family's ratios are, for Methods and table notes
+FAMILY_WORDING = {
+    "logit": "0/1 outcomes: logistic regression; odds ratios",
+    "ordinal": ("ordinal outcomes: proportional-odds (cumulative logit) model in R's svyolr "
+                "parameterisation, logit P(Y \u2264 k) = \u03b6_k \u2212 x\u2032\u03b2, so a "
+                "positive coefficient moves respondents to higher categories; odds ratios "
+                "(exp \u03b2) of being in a higher category, one for every cut"),
+    "count": ("counts: quasi-Poisson (log-linear) model with estimated dispersion, as R's "
+              "svyglm(family = quasipoisson); rate ratios (the factor by which the expected "
+              "number changes)"),
+}
+
+
+def family_phrase(families: dict[str, str] | list[str] | set[str]) -> str:
+    """The model families used, in words ('; '-joined, in logit, ordinal, count order)."""
+    kinds = set(families.values()) if isinstance(families, dict) else set(families)
+    return "; ".join(FAMILY_WORDING[f] for f in FAMILY_WORDING if f in kinds)
+
+
+def ratio_word(family: str) -> str:
+    """The ratio an effect of a model family is read as (short: an axis title)."""
+    return {"count": "Rate ratio"}.get(family, "Odds ratio")
+
+
 def incomplete_wording(design: dict | None = None) -> str:
     """What happens to respondents missing a model variable (design.incomplete), in words."""
     if (design or {}).get("incomplete") == "drop":
@@ -196,6 +252,25 @@ def per_units(coefs: pd.DataFrame, labels: dict, per: dict | None,
         labels[var] = f"{word(var, words, labels)}, per {k:g}"
         if "label" in out.columns:
             out.loc[rows, "label"] = labels[var]
+    return out, labels
+
+
+def per_ame(ame: pd.DataFrame, labels: dict, per: dict | None,
+            words: dict | None = None) -> tuple[pd.DataFrame, dict]:
+    """Average marginal effects of the numeric covariates in ``per`` as effects of k units
+    (the average derivative times k, as :func:`per_units` does for the coefficients) and
+    their labels saying so; for display only."""
+    if not per or not len(ame):
+        return ame, labels
+    out, labels = ame.copy(), dict(labels)
+    for var, k in per.items():
+        rows = (out["variable"] == var) & (out["contrast"] == "per unit")
+        if not rows.any():
+            continue
+        for col in ("estimate", "conf_low", "conf_high", "std_error"):
+            if col in out.columns:
+                out.loc[rows, col] = out.loc[rows, col] * float(k)
+        labels[var] = f"{word(var, words, labels)}, per {k:g}"
     return out, labels
 
 

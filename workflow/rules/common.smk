@@ -1,11 +1,12 @@
 # Helpers shared by the rules: config validation, the codebook, and target lists.
 import os
 import sys
+import time
 from pathlib import Path
 
 from snakemake.utils import validate
 
-from coprod.errors import CoprodError
+from coprod.errors import CoprodError, console
 from coprod.config import (
     imputation_auxiliary,
     imputation_chains,
@@ -13,6 +14,11 @@ from coprod.config import (
     spec_claims,
 )
 from coprod.designspec import design_settings
+from coprod.runlock import claim as claim_run
+from coprod.runlock import describe as describe_run
+from coprod.runlock import live_run
+from coprod.runlock import release as release_run
+from coprod.paths import outside
 from coprod.startup import check_project
 import coprod.sources
 
@@ -25,14 +31,35 @@ try:
         validate=lambda c: validate(
             c, schema="../schemas/config.schema.yaml", set_default=True
         ),
+        configfiles=workflow.configfiles,
     )
 except CoprodError as exc:
-    sys.exit(f"coprod error: {exc}")
+    sys.exit(f"coprod error: {console(exc)}")
 CODEBOOK = PROJECT["codebook"]
 
 RESULTS = os.path.normpath(
     str(config["results"])
 )  # "results/nhanes/" -> "results/nhanes"
+# A run records itself in the results folder (coprod.runlock): `--unlock` while a run is
+# still working, or a second run past Snakemake's lock, would make the same files twice.
+if workflow.is_main_process and "--unlock" in sys.argv and live_run(RESULTS):
+    sys.exit(f"coprod error: not unlocking: {describe_run(live_run(RESULTS), RESULTS)}")
+
+
+onstart:
+    if live_run(RESULTS):
+        sys.exit(f"coprod error: {describe_run(live_run(RESULTS), RESULTS)}")
+    claim_run(RESULTS, started=time.strftime("%Y-%m-%d %H:%M:%S %Z"))
+
+
+onsuccess:
+    release_run(RESULTS)
+
+
+onerror:
+    release_run(RESULTS)
+
+
 # logs of the bundled run stay in logs/; another results folder keeps its own logs inside it
 LOGS = "logs" if RESULTS == "results" else f"{RESULTS}/logs"
 
@@ -44,6 +71,23 @@ def res(path):
 
 def logpath(path):
     return f"{LOGS}/{path}"
+
+
+def check_outputs_under_results(rules):
+    """Every output, log and benchmark of every rule lies under the results folder (the logs
+    of the bundled run: under logs/); the names in them were checked at start-up
+    (coprod.paths), this is the last word on the paths themselves."""
+    paths = [
+        str(f)
+        for r in rules
+        for f in [*r.output, *r.log, *([r.benchmark] if r.benchmark else [])]
+    ]
+    bad = outside(paths, [RESULTS, LOGS])
+    if bad:
+        sys.exit(
+            f"coprod error: {bad[0]}: outside the results folder '{RESULTS}'"
+            + (f" (and {len(bad) - 1} more)" if len(bad) > 1 else "")
+        )
 
 
 ENV = "../../environment.yml"

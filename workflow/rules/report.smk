@@ -252,6 +252,7 @@ if MI:
             digits=REPORT["tables"]["digits"],
             m=config["imputation"]["m"],
             notice=REPORT["notice"],
+            per=REPORT["tables"]["per"],
         script:
             "../../scripts/mi_table.py"
 

@@ -1,0 +1,121 @@
+"""CSV formula injection: no CSV coprod writes starts a text cell with a formula, numbers stay
+numbers, and coprod reads back exactly what it wrote."""
+import csv
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from coprod.csvsafe import neutralise, restore
+from coprod.io import read_results, write_csv
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "coprod"
+#: what a spreadsheet runs: a cell starting with one of these, unless it is a plain number
+FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+NASTY = ['=HYPERLINK("http://example.invalid","click")', "+1+cmd|' /C calc'!A0", "-2+3",
+         "@SUM(A1)", "\t=1", "\r=1", "'=1", "''-x", "'", "-", "=", "plain", "-0.5", "+3",
+         "1e-3", "-inf", "a=b", "it's", ""]
+
+
+def risky_cells(path: Path) -> list[tuple[int, str]]:
+    """(row, cell) of every cell of a CSV file (header included) that a spreadsheet would run."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        return [(i, c) for i, row in enumerate(csv.reader(fh)) for c in row
+                if FORMULA_START.match(c) and not NUMBER.match(c)]
+
+
+@pytest.mark.parametrize("text", NASTY)
+def test_neutralised_text_reads_back_as_written(text):
+    safe = neutralise(text)
+    assert not (FORMULA_START.match(safe) and not NUMBER.match(safe)), safe
+    assert restore(safe) == text
+    assert (safe == text) == (not FORMULA_START.match(text.lstrip("'")) or bool(
+        NUMBER.match(text)))
+
+
+def test_write_csv_neutralises_text_not_numbers(tmp_path):
+    df = pd.DataFrame({"label": NASTY, "estimate": [-0.5] * len(NASTY),
+                       "n": range(-3, len(NASTY) - 3)})
+    df["=SUM(1)"] = "x"  # a column name is a cell too
+    write_csv(df, tmp_path / "t.csv")
+    assert risky_cells(tmp_path / "t.csv") == []
+    back = read_results(tmp_path / "t.csv")
+    assert list(back.columns) == list(df.columns)
+    assert back["label"].tolist() == NASTY
+    assert back["estimate"].tolist() == [-0.5] * len(NASTY)  # numbers as numbers
+    assert back["n"].tolist() == list(range(-3, len(NASTY) - 3))
+    raw = (tmp_path / "t.csv").read_text(encoding="utf-8")
+    assert "\n\"'=HYPERLINK" in raw and '"\'-inf"' in raw  # quoted: a text has a \r
+
+
+def test_a_table_without_formulas_is_written_as_before(tmp_path):
+    """The neutralising is invisible for ordinary tables: the same bytes as pandas' own."""
+    df = pd.DataFrame({"group": ["UK", "FR"], "level": ["-1", "a-b"], "x": [-1.5, 2.0],
+                       "flag": ["", "lonely_psu"]})
+    write_csv(df, tmp_path / "a.csv")
+    df.to_csv(tmp_path / "b.csv", index=False, float_format="%.10g", lineterminator="\n")
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_every_csv_writer_is_io_write_csv():
+    """One writer: a CSV written anywhere else in the package would bypass the neutralising."""
+    offenders = [f"{p.name}:{i}" for p in SRC.glob("*.py") if p.stem != "csvsafe"
+                 for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+                 if re.search(r"\.to_csv\(|csv\.writer|DictWriter", line)]
+    assert offenders == []
+
+
+@pytest.mark.filterwarnings("ignore:Glyph:UserWarning")  # the figures draw the tab and CR
+def test_no_csv_of_the_stages_starts_a_cell_with_a_formula(tmp_path):
+    """Codebook labels and levels, group names, claims (text, ids, sources), report words and
+    titles, grid names and a model's message all start with a formula, through the cleaning,
+    result, display-table and findings CSVs; none is written as one, and each reads back."""
+    import _hostile
+
+    built = _hostile.build(tmp_path / "stages", kind="formula")
+    _clean_with_formulas(tmp_path / "clean")
+    files = sorted(p for p in tmp_path.rglob("*.csv") if p.parent.name != "raw")
+    names = {p.name for p in files}
+    assert {"coefficients.csv", "fit.csv", "predictions.csv", "prevalence.csv",
+            "descriptives.csv", "contrast.csv", "check.csv", "findings.csv", "cleaning.csv",
+            "models_pooled_any.csv", "cleaning_log.csv", "cleaning_summary.csv"} <= names, names
+    risky = {str(p.relative_to(tmp_path)): risky_cells(p)[:3] for p in files}
+    assert not {k: v for k, v in risky.items() if v}
+    # the payloads got there, made inert
+    written = "\n".join(p.read_text(encoding="utf-8") for p in files)
+    for start in ("'=", "'+", "'-", "'@"):
+        assert start in written, start
+    # and coprod reads them back as they were given
+    check = read_results(tmp_path / "stages" / "check.csv")
+    assert any(c.startswith('=HYPERLINK("http://example.invalid/?') for c in check["claim"])
+    groups = set(read_results(tmp_path / "stages" / "prevalence.csv")["group"])
+    assert groups == set(built["groups"].values())
+    log = read_results(tmp_path / "clean" / "cleaning_log.csv")
+    assert "=RAW+1" in set(log["value"].astype(str)), log
+    assert "=1+1 UK" in set(log["group"].astype(str))
+
+
+def _clean_with_formulas(tmp: Path) -> None:
+    """The cleaning stage on a raw file whose column names, group name, a level and a label
+    start with formulas (an unmapped raw column is listed by name in the cleaning log)."""
+    import yaml
+
+    from coprod.stages import run_clean
+
+    (tmp / "raw").mkdir(parents=True)
+    pd.DataFrame({"ID": ["r1", "r2", "r3", "r4"], "W": [1.0, 1.0, 2.0, 1.0],
+                  "SEX": [1, 2, 2, 8], "=RAW+1": [1, 2, 3, 4]}).to_csv(tmp / "raw" / "uk.csv",
+                                                                   index=False)
+    cb = {"survey": "toy", "group_label": "@Country",
+          "defaults": {"missing": {8: "dont_know"}},
+          "variables": {"respondent_id": {"raw": "ID", "role": "id"},
+                        "weight": {"raw": "W", "role": "weight"},
+                        "gender": {"raw": "SEX", "type": "category", "label": "+Gender",
+                                   "codes": {1: "-man", 2: "@woman"}}},
+          "groups": {"=1+1 UK": {"file": "raw/uk.csv"}}}
+    (tmp / "codebook.yaml").write_text(yaml.safe_dump(cb), encoding="utf-8")
+    run_clean(codebook=tmp / "codebook.yaml", threshold="often", table=tmp / "t.parquet",
+              log_csv=tmp / "cleaning_log.csv", summary_csv=tmp / "cleaning_summary.csv",
+              summary_md=tmp / "cleaning_summary.md", root=tmp)

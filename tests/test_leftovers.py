@@ -1,0 +1,97 @@
+"""What a killed or concurrent run leaves behind: temporary files of a killed writer, and a
+second run started in the same results folder (``--unlock`` during a live run)."""
+import pytest
+
+
+def test_a_killed_writers_temporary_file_is_removed_by_the_rerun(tmp_path):
+    """io.atomic_path: a .part file left by a writer killed before it could clean up (its
+    process is gone, or it is of an older coprod) is removed when the file is written again;
+    a live writer's is kept."""
+    import os
+    import subprocess
+    import sys
+
+    from coprod.io import _host, write_text
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    out = tmp_path / "report.html"
+    dead = tmp_path / f".report.html.{_host()}-{gone}.abc123.part"
+    older = tmp_path / ".report.html.x1y2z3.part"  # before the writer was in the name
+    live = tmp_path / f".report.html.{_host()}-{os.getppid()}.def456.part"
+    other = tmp_path / ".report.html.x.abc.part"  # another file's temporary file
+    for p in (dead, older, live, other):
+        p.write_text("half-written")
+    write_text(out, "whole")
+    assert out.read_text() == "whole"
+    assert not dead.exists() and not older.exists()
+    assert live.exists() and other.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [out.name, live.name, other.name])
+
+
+@pytest.fixture
+def sleeper():
+    """A live process that is not this one (a run in another terminal)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
+def _record(results, pid, start=None, host=None):
+    import json
+    import socket
+
+    from coprod.runlock import RECORD, _start_ticks
+
+    results.mkdir(parents=True, exist_ok=True)
+    (results / RECORD).write_text(json.dumps(
+        {"host": host or socket.gethostname(), "pid": pid,
+         "start": start if start is not None else _start_ticks(pid),
+         "started": "2026-01-01 00:00:00 UTC"}))
+
+
+def test_a_run_record_is_live_only_while_its_process_runs(tmp_path, sleeper):
+    """coprod.runlock: a record of a live process is a live run; a finished process's, a
+    reused process id's (another start time) and this process's own are not."""
+    from coprod.runlock import claim, live_run, release
+
+    res = tmp_path / "results"
+    assert live_run(res) is None  # no record
+    _record(res, sleeper.pid)
+    assert live_run(res)["pid"] == sleeper.pid
+    _record(res, sleeper.pid, start="1")  # the id now names another process
+    assert live_run(res) is None
+    _record(res, sleeper.pid, host="another-node")  # cannot be asked: taken as live
+    assert live_run(res)["host"] == "another-node"
+    claim(res, started="now")  # this process's own record
+    assert live_run(res) is None
+    release(res)
+    assert not (res / ".coprod-run").exists()
+    sleeper.kill()
+    sleeper.wait()
+    _record(res, sleeper.pid)
+    assert live_run(res) is None  # killed: stale
+
+
+@pytest.mark.pipeline
+def test_unlock_is_refused_while_a_run_works(tmp_path, sleeper):
+    """`snakemake --unlock` while a run is working (its record names a live process) stops
+    with one line naming it; once that process is gone, it unlocks. (A second run started
+    past Snakemake's lock is refused too: the catalogue's case run-still-working.)"""
+    from conftest import copy_project, snakemake
+
+    work = copy_project(tmp_path / "p")
+    _record(work / "results", sleeper.pid)
+    proc = snakemake(work, "--unlock", check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out[-2000:]
+    assert f"not unlocking: another run (process {sleeper.pid} on" in out, out[-2000:]
+    assert "Traceback" not in out, out[-2000:]
+    sleeper.kill()
+    sleeper.wait()
+    snakemake(work, "--unlock")
