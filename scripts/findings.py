@@ -21,9 +21,9 @@ def main(sm):
         group=sm.params.group,
         scales=sm.params.get("scales"),
         families=sm.params.get("families"),
-        vcov=sm.input.get("vcov"),
+        effects=sm.input.get("effects"),
         coefficients_mi=sm.input.get("coefficients_mi"),
-        vcov_mi=sm.input.get("vcov_mi"),
+        effects_mi=sm.input.get("effects_mi"),
         specifications=sm.input.get("specifications"),
         notice=sm.params.notice,
     )

@@ -10,7 +10,8 @@ def main(sm):
                   covariates=sm.params.covariates, reference_levels=sm.params.reference_levels,
                   design=sm.params.design, conf_level=sm.params.conf_level,
                   families=sm.params.families, group_effects=sm.params.group_effects,
-                  output=sm.output.coefficients, vcov_output=sm.output.vcov)
+                  output=sm.output.coefficients, vcov_output=sm.output.vcov,
+                  effects_output=sm.output.effects)
 
 
 run_rule(snakemake, main)  # noqa: F821 - injected by Snakemake

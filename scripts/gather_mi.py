@@ -6,7 +6,8 @@ from coprod.stages import run_gather_mi
 
 def main(sm):
     run_gather_mi(parts=list(sm.input.parts), output=sm.output.coefficients,
-                  vcov_parts=list(sm.input.vcov), vcov_output=sm.output.vcov)
+                  vcov_parts=list(sm.input.vcov), vcov_output=sm.output.vcov,
+                  effects_parts=list(sm.input.effects), effects_output=sm.output.effects)
 
 
 run_rule(snakemake, main)  # noqa: F821 - injected by Snakemake

@@ -26,6 +26,7 @@ def main(sm):
         imputation_table=sm.input.get("imputation_table"),
         spec_figures=list(sm.input.spec_figures),
         ame=sm.input.get("ame"),
+        effects=sm.input.get("effects"),
         cleaning_summary=sm.input.get("cleaning_summary"),
         output=sm.output[0],
     )

@@ -165,6 +165,42 @@ def descriptives() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# effect sizes per SD (probability scale) and their SEs, per outcome: for individual
+# co-production age and self-efficacy cannot be told apart; for collective, self-efficacy is
+# clearly the strongest
+SIZES = {
+    "individual_any": {"age": (0.09, 17.0), "gender": (0.05, None),
+                       "self_efficacy": (0.07, 0.8), "education": (0.01, None)},
+    "collective_any": {"age": (-0.03, 17.0), "gender": (0.001, None),
+                       "self_efficacy": (0.08, 0.8), "education": (0.025, None)},
+}
+
+
+def effects(failed=(("collective_any", "FR"),)) -> pd.DataFrame:
+    """The effects table (results/models/effects.csv) of every model not failed, ranked and
+    compared by the engine's own rule (coprod.effectsize.judge) from the sizes above."""
+    from coprod.effectsize import judge
+
+    parts = []
+    for sample in SAMPLES:
+        for o in OUTCOMES:
+            if (o, sample) in failed:
+                continue
+            sizes = SIZES[o]
+            info = pd.DataFrame({"variable": list(sizes),
+                                 "kind": ["numeric" if sd else "factor"
+                                          for _, sd in sizes.values()],
+                                 "sd": [sd if sd else np.nan for _, sd in sizes.values()]})
+            se = 0.01 * (1 if sample == "pooled" else 2.2)
+            t = judge(info, np.array([e for e, _ in sizes.values()]),
+                      np.diag([se ** 2] * len(sizes)), df=4990, conf_level=0.95)
+            t["label"] = [LABELS[v] for v in t["variable"]]
+            t.insert(0, "outcome", o)
+            t.insert(1, "sample", sample)
+            parts.append(t)
+    return pd.concat(parts, ignore_index=True)
+
+
 def cleaning_summary() -> pd.DataFrame:
     return pd.DataFrame({"country": ["UK", "FR"], "read": [1010, 1005],
                          "dropped_duplicate_record": [5, 0], "dropped_invalid_weight": [5, 5],
@@ -212,6 +248,7 @@ def write_inputs(tmp, group_column: str | None = None, group_label: str = "Count
     from coprod.io import write_csv, write_table
 
     tables = {"coefficients": coefficients(), "fit": fit(), "predictions": predictions(),
+              "effects": effects(),
               "contrast": contrast(), "prevalence": prevalence(), "descriptives": descriptives(),
               "cleaning_summary": cleaning_summary(), **tables}
     column = group_column or "country"

@@ -4,11 +4,12 @@ imports inside functions too (they hide cycles from the interpreter, not from th
 Layers, lowest first; a module may import only from its own layer or below:
   base        errors, dist, designspec, formula, simulate, sources, runner, wording, names,
               csvsafe, runlock, yamlfile (the one YAML reader), paths (names that become paths),
-              estimable
+              estimable,
+              effectrule
   data        io, codebook, config, clean
   design      design, calibrate, replicate, designconfig, variance
-  estimation  families, modelframe, survey, ordinal, termtests, margins, contrast, impute,
-              models, descriptives
+  estimation  families, modelframe, survey, ordinal, termtests, margins, effectsize, contrast,
+              impute, models, descriptives
   stages      stages
   output      tables, figures, findings, robustness, speccurve, modelsummary, answer, page,
               report
@@ -24,11 +25,12 @@ import pytest
 SRC = Path(__file__).resolve().parent.parent / "src" / "coprod"
 LAYERS = [
     {"errors", "dist", "designspec", "formula", "simulate", "sources", "runner", "wording",
-     "names", "csvsafe", "runlock", "yamlfile", "paths", "estimable", "__init__"},
+     "names", "csvsafe", "runlock", "yamlfile", "paths", "estimable", "effectrule",
+     "__init__"},
     {"io", "codebook", "config", "clean"},
     {"design", "calibrate", "replicate", "designconfig", "variance"},
-    {"families", "modelframe", "survey", "ordinal", "termtests", "margins", "contrast",
-     "impute", "models", "descriptives"},
+    {"families", "modelframe", "survey", "ordinal", "termtests", "margins", "effectsize",
+     "contrast", "impute", "models", "descriptives"},
     {"stages"},
     {"tables", "figures", "findings", "robustness", "speccurve", "modelsummary", "answer",
      "page", "report"},

@@ -22,7 +22,8 @@ THROUGH_SNAKEMAKE = {"missing-file", "truncated-sav", "codebook-unknown-key",
 CLEAN = "results/clean/survey.parquet"
 FITS = "results/models/fits/"
 # the fit_models rule's tables (workflow/rules/common.smk MODEL_TABLES)
-MODEL_TABLES = ["coefficients", "ame", "predictions", "fit", "flags", "tests", "cuts", "vcov"]
+MODEL_TABLES = ["coefficients", "ame", "predictions", "fit", "flags", "tests", "cuts", "vcov",
+                "effects"]
 
 
 def start_up_message(work, clean: bool = False, fit: str | None = None) -> str | None:

@@ -135,8 +135,8 @@ def test_fit_sample_mi_carries_the_separation_of_any_imputation(flip, status, wh
 
     t, cells = _mi_table(flip)
     design = {"weights": None, "strata": None, "psu": None, "lonely_psu": "adjust"}
-    out, _ = fit_sample_mi(t, cells, outcomes=["y"], sample="pooled", covariates=["x", "z"],
-                           reference_levels={"x": "a"}, design=design)
+    out, _, _ = fit_sample_mi(t, cells, outcomes=["y"], sample="pooled", covariates=["x", "z"],
+                              reference_levels={"x": "a"}, design=design)
     assert set(out["status"]) == {status}
     msg = out["message"].iloc[0]
     assert msg.startswith(which) if which else msg == ""

@@ -249,9 +249,9 @@ def test_findings_table_and_run(tmp_path):
     # the no-relation claim is an equivalence test against its bounds [0.8, 1.25]
     assert checked.loc["gender_collective", "verdict"] in ("equivalent", "inconclusive")
     assert "0.8 to 1.25" in checked.loc["gender_collective", "note"]
-    # "strongest" needs the covariance of the estimates, which these inputs lack: said so
+    # "strongest" needs the effect sizes (effects.csv), which these inputs lack: said so
     assert checked.loc["efficacy_collective", "verdict"] == "not estimated"
-    assert "covariance" in checked.loc["efficacy_collective", "note"]
+    assert "effects.csv" in checked.loc["efficacy_collective", "note"]
 
 
 # -- claims tested for what they say (equivalence, strongest) ----------------------------------
@@ -282,44 +282,63 @@ def test_equivalence_at_its_boundary():
     assert equivalence_verdict(0.0, 0.01, 200, None) == "inconclusive"
 
 
-def _strongest_inputs(b, sd, cov):
-    terms = list(b)
-    coefs = pd.DataFrame({"term": terms, "variable": terms, "label": terms,
-                          "estimate": list(b.values()), "sd_x": [sd[t] for t in terms],
-                          "df_resid": 1000})
-    vcov = pd.DataFrame([(t, u, cov[i][j]) for i, t in enumerate(terms)
-                         for j, u in enumerate(terms)], columns=["term", "term2", "covariance"])
-    return coefs, vcov
+def _effects(sizes: dict, cov, blocked: str = "") -> pd.DataFrame:
+    """An effects table (as the model stage writes it) from sizes and their covariance."""
+    from coprod.effectsize import judge
+
+    info = pd.DataFrame({"variable": list(sizes), "kind": "numeric", "sd": 1.0})
+    out = judge(info, np.array(list(sizes.values()), dtype=float), np.array(cov, dtype=float),
+                df=1000, conf_level=0.95, blocked=blocked)
+    out["label"] = out["variable"].str.upper()
+    out.insert(0, "outcome", "y")
+    out.insert(1, "sample", "pooled")
+    return out
 
 
-def test_strongest_verdicts_on_constructed_estimates():
-    cov = [[0.01, 0, 0], [0, 0.01, 0], [0, 0, 0.01]]
-    # per SD: a = 1.0 x 1 = 1.0, b = -0.5 x 1 = -0.5 (|0.5|), c = 0.2 x 2 = 0.4
-    coefs, vcov = _strongest_inputs({"a": 1.0, "b": -0.5, "c": 0.2},
-                                    {"a": 1.0, "b": 1.0, "c": 2.0}, cov)
-    verdict_, note = strongest_verdict("a", coefs, vcov, ["a", "b", "c"])
-    assert verdict_ == "supported" and "closest is b" in note
+def test_strongest_verdicts_follow_the_effect_size_rule():
+    cov = np.diag([1e-4] * 3)
+    # per SD, probability scale: a = 10 points, b = -5, c = 4
+    verdict_, note = strongest_verdict("a", _effects({"a": 0.10, "b": -0.05, "c": 0.04}, cov))
+    assert verdict_ == "supported" and "closest is B" in note and "|t|" not in note
     # a negative effect larger in absolute value beats it
-    coefs, vcov = _strongest_inputs({"a": 1.0, "b": -2.0, "c": 0.2},
-                                    {"a": 1.0, "b": 1.0, "c": 2.0}, cov)
-    assert strongest_verdict("a", coefs, vcov, ["a", "b", "c"])[0] == "contradicted"
-    # standardisation matters: c's coefficient is small but its SD large
-    coefs, vcov = _strongest_inputs({"a": 1.0, "b": 0.1, "c": 0.2},
-                                    {"a": 1.0, "b": 1.0, "c": 10.0},
-                                    [[0.01, 0, 0], [0, 0.01, 0], [0, 0, 0.0001]])
-    assert strongest_verdict("a", coefs, vcov, ["a", "b", "c"])[0] == "contradicted"
-    # too close to call, and a strong positive covariance makes the difference precise
-    coefs, vcov = _strongest_inputs({"a": 1.0, "b": 0.95, "c": 0.0},
-                                    {"a": 1.0, "b": 1.0, "c": 1.0}, cov)
-    assert strongest_verdict("a", coefs, vcov, ["a", "b", "c"])[0] == "inconclusive"
-    close = [[0.01, 0.00999, 0], [0.00999, 0.01, 0], [0, 0, 0.01]]
-    coefs, vcov = _strongest_inputs({"a": 1.0, "b": 0.95, "c": 0.0},
-                                    {"a": 1.0, "b": 1.0, "c": 1.0}, close)
-    assert strongest_verdict("a", coefs, vcov, ["a", "b", "c"])[0] == "supported"
-    # covariates outside the list (group fixed effects) are not compared
-    coefs, vcov = _strongest_inputs({"a": 1.0, "b": 0.1, "country": 5.0},
-                                    {"a": 1.0, "b": 1.0, "country": 1.0}, cov)
-    assert strongest_verdict("a", coefs, vcov, ["a", "b"])[0] == "supported"
+    verdict_, note = strongest_verdict("a", _effects({"a": 0.10, "b": -0.20, "c": 0.04}, cov))
+    assert verdict_ == "contradicted" and note.startswith("B goes with a clearly larger change")
+    # too close to call; a strong positive covariance makes the difference precise
+    close = {"a": 0.10, "b": 0.095, "c": 0.0}
+    assert strongest_verdict("a", _effects(close, cov))[0] == "inconclusive"
+    tight = [[1e-4, 0.999e-4, 0], [0.999e-4, 1e-4, 0], [0, 0, 1e-4]]
+    assert strongest_verdict("a", _effects(close, tight))[0] == "supported"
+    # not the largest, but cannot be told apart from it: inconclusive, the largest named
+    v, note = strongest_verdict("b", _effects(close, cov))
+    assert v == "inconclusive" and note.startswith("A goes with the largest change")
+    # a flagged model compares nothing; no table: said so
+    v, note = strongest_verdict("a", _effects(close, cov, blocked="separation: x"))
+    assert v == "not estimated" and "separation" in note
+    assert strongest_verdict("a", None)[0] == "not estimated"
+
+
+def test_a_strongest_claim_is_judged_by_effect_size_not_by_t():
+    """x2 has the largest |t| (a precise, smaller effect); x1 the larger effect per SD: the
+    claim that x2 is the strongest is contradicted, the claim that x1 is, supported."""
+    from test_effectsize import _constructed
+
+    from coprod.effectsize import covariate_effects
+    from coprod.models import _with_term_columns
+    from coprod.survey import fit_svy_logit
+
+    res = fit_svy_logit(_constructed(40_000), "y ~ x1 + x2 + x3")
+    coefs = _with_term_columns(res.tidy(), {}).assign(outcome="y", sample="pooled")
+    assert coefs.set_index("term")["statistic"].drop("Intercept").abs().idxmax() == "x2"
+    effects = covariate_effects(res).assign(outcome="y", sample="pooled")
+    fit = pd.DataFrame({"outcome": ["y"], "sample": ["pooled"], "status": ["ok"],
+                        "message": [""]})
+    claims = [{"id": v, "claim": f"{v} is the strongest", "covariate": v, "outcome": "y",
+               "sample": "pooled", "expected": "positive", "source": "s", "strongest": True}
+              for v in ("x1", "x2")]
+    out = check_findings(claims, coefs, fit, pd.DataFrame(), effects=effects).set_index("id")
+    assert out.loc["x1", "verdict"] == "supported"
+    assert out.loc["x2", "verdict"] == "contradicted"
+    assert "x1 goes with a clearly larger change" in out.loc["x2", "note"]
 
 
 @pytest.mark.parametrize("over, message", [

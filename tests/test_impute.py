@@ -128,7 +128,7 @@ def test_nothing_missing_gives_the_complete_case_estimates():
     t.attrs = {"group_column": "group"}
     design = {"weights": None, "strata": None, "psu": None, "lonely_psu": "adjust"}
     empty = pd.DataFrame(columns=["imputation", "row", "variable", "value"])
-    out, vcov = fit_sample_mi(t, empty, outcomes=["y"], sample="pooled", covariates=["x"],
+    out, vcov, _ = fit_sample_mi(t, empty, outcomes=["y"], sample="pooled", covariates=["x"],
                               reference_levels={}, design=design)
     cc = fit_svy_logit(t, "y ~ x", design=make_design(t, keep_data=True))
     row = out.set_index("term").loc["x"]

@@ -42,7 +42,8 @@ def test_model_outputs(pipeline):
     m = pipeline / "results" / "models"
     fit = pd.read_csv(m / "fit.csv")
     assert len(fit) == len(cfg["models"]["outcomes"]) * len(cfg["models"]["samples"])
-    for t in ("coefficients", "ame", "predictions", "flags", "contrast"):
+    for t in ("coefficients", "ame", "predictions", "flags", "contrast", "effects",
+              "effects_mi"):
         assert (m / f"{t}.csv").stat().st_size > 0
     contrast = pd.read_csv(m / "contrast.csv")
     assert set(contrast["sample"]) == set(cfg["models"]["samples"])
@@ -106,7 +107,13 @@ def test_findings_check_on_bundled_data(pipeline):
     assert verdicts.pop("gender_collective") == "equivalent"
     assert set(verdicts) == {"supported"}
     strongest = check.set_index("id").loc["efficacy_collective", "note"]
-    assert strongest.startswith("larger per SD than every other covariate")
+    assert strongest.startswith("the largest change per SD (")
+    assert "clearly larger than every other covariate" in strongest
+    # the same rule as the key findings: effects.csv names self-efficacy the strongest
+    effects = pd.read_csv(pipeline / "results" / "models" / "effects.csv")
+    top = effects[(effects["outcome"] == "collective_any") & (effects["sample"] == "pooled")
+                  & (effects["rank"] == 1)]
+    assert list(top["variable"]) == ["self_efficacy"] and list(top["verdict"]) == ["strongest"]
     # under the ordinal and count models too
     assert set(check["verdict_ordinal"].dropna()) <= {"supported", "equivalent", "not applicable"}
     assert set(check["verdict_count"].dropna()) <= {"supported", "equivalent", "not applicable"}

@@ -266,3 +266,16 @@ def test_nhanes_worked_example_end_to_end(tmp_path):
     assert "results/nhanes/models/fit.csv and results/nhanes/models/flags.csv" in html
     assert "confidence intervals (a point per category)" in html
     assert (out / "figures" / "predictions_age_by_sex.png").stat().st_size > 10_000
+
+
+def test_nhanes_strongest_covariate_is_a_factor_as_a_whole(nhanes):
+    """The |t| rule named one level ("Age group: 40-59"); the effect-size rule compares the
+    age group as a whole with sex (race: the group fixed effects, never a candidate)."""
+    from coprod.effectrule import strongest_summary
+
+    eff = nhanes_fit(nhanes)["effects"]
+    assert list(eff["variable"]) == ["age_group", "sex"] and set(eff["kind"]) == {"factor"}
+    said = strongest_summary(eff, "high_cholesterol", "pooled", labels={}, words={})
+    assert said["top"] == ["age_group"]
+    assert "age group goes with the largest change" in said["sentence"]
+    assert "40-59" not in said["sentence"] and "|t|" not in said["sentence"]

@@ -527,3 +527,34 @@ def test_contents_numbering_and_file_links(report):
     again = build(path, name="again.html")[0]
     assert ('Files: <a href="tab/findings.csv">CSV</a> \u00b7 <a href="tab/findings.tex">'
             'LaTeX</a>') in again
+
+
+def test_what_matters_most_reads_the_effects_table(tmp_path):
+    """The answer box names the strongest covariate by the effect-size rule of effects.csv
+    (coprod.effectrule), or the set it cannot be told apart from; never by |t|."""
+    paths = D.write_inputs(tmp_path / "in")
+    cfg = D.config()
+    settings = report_settings(cfg)
+    tables, figs = {}, {}
+    for n in table_names(settings):
+        tables[n] = tmp_path / f"{n}.html"
+        tables[n].write_text(f'<table id="table-{n}"></table>')
+    for n in figure_names(settings):
+        figs[n] = tmp_path / f"{n}.png"
+        figs[n].write_bytes(b"\x89PNG")
+    out = tmp_path / "report.html"
+    run_report(config={**cfg, "report": {**cfg["report"], "findings": None}},
+               codebook=cfg["data"]["codebook"], prevalence=paths["prevalence"],
+               coefficients=paths["coefficients"], fit=paths["fit"], figures=figs,
+               tables={n: p for n, p in tables.items() if n != "cleaning"},
+               cleaning_table=tables["cleaning"], clean_table=paths["clean_table"],
+               hashed=[paths["coefficients"]], output=out, run_date="2026-01-01 00:00 UTC",
+               effects=paths["effects"])
+    words = re.sub(r"\s+", " ", "".join(Page(out.read_text(encoding="utf-8")).text))
+    assert "What matters most for collective co-production, any domain: Self-efficacy (1-4) " \
+        "(8.0 points per standard deviation), clearly more than any other covariate." in words
+    assert "What matters most for individual co-production, any domain: Age (years) (9.0 " \
+        "points) and Self-efficacy (1-4) (7.0 points) per standard deviation; the data " \
+        "cannot tell them apart." in words
+    assert "|t|" not in words
+    assert words.count("Which covariate matters most is judged on one scale") == 1

@@ -32,18 +32,12 @@ import html
 import numpy as np
 import pandas as pd
 
+from .effectrule import EFFECT_RULE
 from .wording import lower_word, model_rows, model_status, outcome_words, word
 
-#: the rule for "matters most", in the words the report prints (once, in the Methods)
-STRONGEST_RULE = (
-    "Which covariate matters most is judged on one scale: the change in the probability of the "
-    "outcome, in percentage points, that goes with one standard deviation of the covariate "
-    "(for a category, the spread of the probability across its levels, weighted by how common "
-    "each level is), averaged over the respondents. The covariate with the largest change is "
-    "called the strongest only when its difference from every other covariate is clear (the "
-    "confidence interval of the difference excludes 0); otherwise the covariates it cannot be "
-    "told apart from are named with it. The size of a test statistic is never used: it "
-    "measures precision, not importance.")
+#: the rule for "matters most", in the words the report prints (once, in the Methods): the
+#: rule the effects table (coprod.effectsize) computes, stated once in coprod.effectrule
+STRONGEST_RULE = EFFECT_RULE
 
 
 def _e(x) -> str:

@@ -14,11 +14,14 @@ stated in the report (:data:`VERDICT_RULE`):
   interval excludes 0 and reaches outside them, **inconclusive** otherwise. Without bounds the
   claim can only be **different** or **inconclusive**: an interval that includes 0 is absence of
   evidence, not evidence of absence.
-* ``strongest: true`` (with a direction): the claimed covariate's x-standardised effect
-  (coefficient x SD of its column) is compared with every other covariate's, each difference of
-  absolute effects tested with the covariance of the same fit: **supported** when it is larger
-  than each (every difference's interval above 0), **contradicted** when some other covariate's
-  is larger (an interval below 0) or the direction fails, **inconclusive** otherwise.
+* ``strongest: true`` (with a direction, judged once the direction is supported): by the one
+  rule of "which covariate matters most" (:data:`coprod.effectrule.EFFECT_RULE`: the change in
+  probability per SD, a categorical covariate as a whole), read from the model stage's effects
+  table (results/models/effects.csv), the same table the report's key findings and the
+  specification curve read: **supported** when the claimed covariate is the strongest (clearly
+  larger than every other), **contradicted** when another covariate's effect is clearly larger,
+  **inconclusive** when it cannot be told apart from the largest; **not estimated** when the
+  model compares nothing (flagged for separation or non-convergence, failed).
 * a comparison claim (``compared_with``) applies the same rule to the difference between the two
   outcomes' coefficients (the contrast test), ``outcome`` minus ``compared_with``.
 * a model that failed, did not converge or is flagged for separation, or a term not estimated:
@@ -33,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .codebook import did_you_mean, load_yaml
+from .effectrule import strongest_verdict
 from .errors import ConfigError
 from .wording import POOLED
 
@@ -49,18 +53,21 @@ VERDICT_RULE = (
     "says the data cannot tell): it names the smallest odds ratios that would matter (for "
     "example 0.8 and 1.25), and it is called equivalent when the {pct2} interval lies between "
     "them, different when the {pct} interval excludes 1 and reaches beyond them, and "
-    "inconclusive otherwise. A claim that a covariate is the strongest correlate compares its "
-    "effect per standard deviation with every other covariate's, each difference tested in the "
-    "same model: supported when it is larger than every one, contradicted when another is "
-    "larger, inconclusive otherwise. A claim that a covariate matters more for one outcome than "
-    "another tests the difference of its two coefficients (the contrast test). A claim whose "
-    "model failed, did not converge or is flagged for separation (some category of the outcome "
-    "perfectly predicted, so the estimates do not exist), or whose term could not be estimated, "
-    "is marked not estimated.")
+    "inconclusive otherwise. A claim that a covariate is the strongest correlate is judged by "
+    "the rule of which covariate matters most (the change in probability per standard "
+    "deviation, a categorical covariate as a whole; stated with the methods): supported when "
+    "it is the strongest, contradicted when another covariate's change is clearly larger, "
+    "inconclusive when it cannot be told apart from the largest. A claim that a covariate "
+    "matters more for one outcome than another tests the difference of its two coefficients "
+    "(the contrast test). A claim whose model failed, did not converge or is flagged for "
+    "separation (some category of the outcome perfectly predicted, so the estimates do not "
+    "exist), or whose term could not be estimated, is marked not estimated.")
 
 
 def verdict_rule(conf_level: float) -> str:
-    """The rule in plain words, with the confidence levels filled in."""
+    """The rule in plain words, with the confidence levels filled in (the rule of which
+    covariate matters most, :data:`coprod.effectrule.EFFECT_RULE`, is printed with the
+    methods, once)."""
     return VERDICT_RULE.format(pct=f"{conf_level:.0%}", pct2=f"{1 - 2 * (1 - conf_level):.0%}")
 
 
@@ -270,15 +277,15 @@ def _text(value) -> str:
 def check_findings(claims: list[dict], coefs: pd.DataFrame, fit: pd.DataFrame,
                    contrast: pd.DataFrame, *,
                    contrast_outcomes: list[str] | None = None, scales: dict | None = None,
-                   families: dict | None = None, vcov: pd.DataFrame | None = None,
-                   covariates: list[str] | None = None,
+                   families: dict | None = None, effects: pd.DataFrame | None = None,
                    conf_level: float = 0.95) -> pd.DataFrame:
     """One row per claim: the estimate it rests on, its interval and the verdict.
 
     ``scales`` ({0/1 outcome: [its ordinal and count versions]}) with ``families`` ({outcome:
     family}): each claim is also judged, by the same rule, on the ordinal and the count model
     of its outcome (columns ``verdict_<family>``, ``estimate_<family>``, ...); a comparison
-    claim rests on the contrast of the 0/1 models only ("not applicable")."""
+    claim rests on the contrast of the 0/1 models only ("not applicable"). ``effects``: the
+    model stage's effects table, for ``strongest: true`` claims."""
     from .tables import tidy_contrast
 
     con = tidy_contrast(contrast) if len(contrast) else pd.DataFrame()
@@ -293,8 +300,7 @@ def check_findings(claims: list[dict], coefs: pd.DataFrame, fit: pd.DataFrame,
         if c.get("skip"):
             rows.append({**base, "verdict": "skipped", "note": f"optional claim: {c['skip']}"})
             continue
-        judge: dict[str, Any] = {"vcov": vcov, "covariates": covariates,
-                                 "conf_level": conf_level}
+        judge: dict[str, Any] = {"effects": effects, "conf_level": conf_level}
         if c.get("compared_with"):
             rows.append(_comparison(base, c, var, level, con, contrast_outcomes, conf_level))
         else:
@@ -338,7 +344,7 @@ def _other_scales(c, var, level, coefs, fit, scales, families, judge) -> dict:
     return out
 
 
-def _directional(base, c, var, level, coefs, fit, *, vcov=None, covariates=None,
+def _directional(base, c, var, level, coefs, fit, *, effects=None,
                  conf_level: float = 0.95) -> dict:
     from .estimable import not_estimable_reason
     from .wording import fit_row, model_rows, model_status
@@ -369,11 +375,9 @@ def _directional(base, c, var, level, coefs, fit, *, vcov=None, covariates=None,
     else:
         out["verdict"] = verdict(c["expected"], r["estimate"], r["conf_low"], r["conf_high"])
     if c.get("strongest") and out["verdict"] == "supported":
-        mine = None if vcov is None or not len(vcov) else \
-            model_rows(vcov, c["outcome"], c["sample"])
-        out["verdict"], note = strongest_verdict(r["term"], sub, mine, covariates or [],
-                                                 conf_level)
-        out["note"] = note
+        mine = None if effects is None or not len(effects) else \
+            model_rows(effects, c["outcome"], c["sample"])
+        out["verdict"], out["note"] = strongest_verdict(var, mine)
     elif c.get("strongest"):
         out["note"] = (f"the effect itself is {out['verdict']} in the expected direction, so "
                        "its size is not compared")
@@ -386,58 +390,12 @@ def _directional(base, c, var, level, coefs, fit, *, vcov=None, covariates=None,
 
 def directional_verdict(claim: dict, variable: str, level: str, coefs: pd.DataFrame,
                         fit: pd.DataFrame, conf_level: float = 0.95,
-                        vcov: pd.DataFrame | None = None,
-                        covariates: list[str] | None = None) -> dict:
-    """The verdict of one claim (not a comparison) on these coefficients, by the rule above:
-    {term, estimate, conf_low, conf_high, verdict, note}. The specification curve judges every
-    specification with it."""
-    return _directional({"note": ""}, claim, variable, level, coefs, fit, vcov=vcov,
-                        covariates=covariates, conf_level=conf_level)
-
-
-def strongest_verdict(term: str, coefs: pd.DataFrame, vcov: pd.DataFrame | None,
-                      covariates: list[str], conf_level: float = 0.95) -> tuple[str, str]:
-    """Is ``term``'s x-standardised effect (coefficient x SD of its column) larger in absolute
-    value than every other covariate term's (the claim's own variable's other levels aside)?
-    Each difference of absolute effects is tested with the covariance of the same fit (the
-    signs fixed at the estimates, delta method), each at the confidence level, with no
-    correction for the number of comparisons: one clearly larger competitor contradicts."""
-    from . import dist
-
-    if vcov is None or not len(vcov) or "sd_x" not in coefs.columns:
-        return "not estimated", "no covariance of the estimates (vcov.csv) to compare effects"
-    own = coefs.loc[coefs["term"] == term, "variable"]
-    others = coefs[coefs["variable"].isin(covariates) & (coefs["term"] != term)
-                   & ~coefs["variable"].isin(own) & coefs["estimate"].notna()
-                   & coefs["sd_x"].notna()]  # other covariates, not the claim's own levels
-    V = dict(zip(zip(vcov["term"], vcov["term2"]), vcov["covariance"].to_numpy(dtype=float)))
-    me = coefs.set_index("term").loc[term]
-    b_c, s_c = me["estimate"], me["sd_x"]
-    sign_c = np.sign(b_c)
-    df = me.get("df_resid", np.inf)
-    q = float(dist.t_ppf(0.5 + conf_level / 2, df))
-    larger, unclear, margins = [], [], []
-    for o in others.to_dict("records"):
-        sign_k = np.sign(o["estimate"]) or 1.0
-        diff = sign_c * b_c * s_c - sign_k * o["estimate"] * o["sd_x"]
-        var = (s_c ** 2 * V[term, term] + o["sd_x"] ** 2 * V[o["term"], o["term"]]
-               - 2 * sign_c * sign_k * s_c * o["sd_x"] * V[term, o["term"]])
-        se = float(np.sqrt(max(var, 0.0)))
-        lo, hi = diff - q * se, diff + q * se
-        margins.append((diff, lo, hi, o["label"] or o["term"]))
-        if hi < 0:
-            larger.append(o["label"] or o["term"])
-        elif lo <= 0:
-            unclear.append(o["label"] or o["term"])
-    if not margins:
-        return "not estimated", "no other covariate to compare with"
-    if larger:
-        return "contradicted", f"larger effect per SD: {', '.join(larger)}"
-    if unclear:
-        return "inconclusive", ("not clearly larger (per SD) than: " + ", ".join(unclear))
-    d, lo, hi, name = min(margins)
-    return "supported", (f"larger per SD than every other covariate; the closest is {name} "
-                         f"(difference {d:.2f} [{lo:.2f}, {hi:.2f}])")
+                        effects: pd.DataFrame | None = None) -> dict:
+    """The verdict of one claim (not a comparison) on these coefficients (and, for a
+    ``strongest`` claim, these effect sizes), by the rule above: {term, estimate, conf_low,
+    conf_high, verdict, note}. The specification curve judges every specification with it."""
+    return _directional({"note": ""}, claim, variable, level, coefs, fit, effects=effects,
+                        conf_level=conf_level)
 
 
 def _comparison(base, c, var, level, con, contrast_outcomes, conf_level: float = 0.95) -> dict:
@@ -560,11 +518,12 @@ def findings_table(checked: pd.DataFrame, sources: dict, *, digits: int = 2,
 
 
 def with_imputed(checked: pd.DataFrame, claims: list[dict], coefs_mi: pd.DataFrame,
-                 conf_level: float = 0.95, vcov_mi: pd.DataFrame | None = None,
-                 covariates: list[str] | None = None) -> pd.DataFrame:
+                 conf_level: float = 0.95, effects_mi: pd.DataFrame | None = None
+                 ) -> pd.DataFrame:
     """Each claim judged again on the multiply imputed models (columns ``verdict_mi``,
     ``estimate_mi``, ``conf_low_mi``, ``conf_high_mi``); claims on outcomes not imputed, and
-    comparison claims, are left empty or "not applicable"."""
+    comparison claims, are left empty or "not applicable". ``effects_mi``: the effect sizes
+    combined over the imputed datasets (Rubin's rules), for ``strongest`` claims."""
     if coefs_mi is None or not len(coefs_mi):
         return checked
     from .io import combined_fit
@@ -583,7 +542,7 @@ def with_imputed(checked: pd.DataFrame, claims: list[dict], coefs_mi: pd.DataFra
             continue
         var, level = split_covariate(c)
         r = _directional({"note": ""}, c, var, level, coefs, fit, conf_level=conf_level,
-                         vcov=vcov_mi, covariates=covariates)
+                         effects=effects_mi)
         out.loc[out.index[i], ["verdict_mi", "estimate_mi", "conf_low_mi", "conf_high_mi"]] = [
             r["verdict"], r.get("estimate", np.nan), r.get("conf_low", np.nan),
             r.get("conf_high", np.nan)]
@@ -617,8 +576,8 @@ def with_specifications(checked: pd.DataFrame, specs: pd.DataFrame) -> pd.DataFr
 
 def run_findings(*, findings, coefficients, fit, contrast, outcomes, covariates, samples,
                  contrast_outcomes, levels, conf_level, digits, words, outputs: dict,
-                 group: str = "group", scales=None, families=None, vcov=None,
-                 coefficients_mi=None, vcov_mi=None, specifications=None, notice: str = ""):
+                 group: str = "group", scales=None, families=None, effects=None,
+                 coefficients_mi=None, effects_mi=None, specifications=None, notice: str = ""):
     """The findings rule: check every claim, write the tidy check and its display table."""
     from .io import read_results, write_csv
     from .tables import write_table_files
@@ -632,12 +591,12 @@ def run_findings(*, findings, coefficients, fit, contrast, outcomes, covariates,
                              contrast_outcomes=contrast_outcomes,
                              scales={k: list(v) for k, v in dict(scales or {}).items()},
                              families=dict(families or {}),
-                             vcov=read_results(vcov, "vcov") if vcov else None,
-                             covariates=list(covariates), conf_level=conf_level)
+                             effects=read_results(effects, "effects") if effects else None,
+                             conf_level=conf_level)
     if coefficients_mi:
         checked = with_imputed(checked, claims, read_results(coefficients_mi, "coefficients"),
-                               conf_level, read_results(vcov_mi, "vcov") if vcov_mi else None,
-                               list(covariates))
+                               conf_level,
+                               read_results(effects_mi, "effects") if effects_mi else None)
     if specifications:
         checked = with_specifications(checked, read_results(specifications))
     write_csv(checked, outputs["checked"], columns=CHECK_COLUMNS)  # no claims: the header

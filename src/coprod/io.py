@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .effectrule import EFFECT_COLUMNS
 from .errors import DataError
 from .yamlfile import regular_file
 
@@ -300,12 +301,14 @@ RESULT_COLUMNS = {
     "contrast": ["sample", "status", "message"],
     "ame": ["outcome", "sample", "variable", "contrast", "estimate", "std_error", "conf_low",
             "conf_high", "flag", "category"],
+    "effects": EFFECT_COLUMNS,
 }
 
 
 _TEXT_COLUMNS = {"outcome", "sample", "term", "variable", "level", "label", "grid", "group",
                  "test", "terms", "cut", "term2", "contrast", "category",
-                 "status", "message", "flag", "flags", "kind", "domain", "stat", "excluded_by"}
+                 "status", "message", "flag", "flags", "kind", "domain", "stat", "excluded_by",
+                 "scale", "verdict", "note"}
 
 
 def combined_fit(coefs: pd.DataFrame) -> pd.DataFrame:

@@ -271,6 +271,21 @@ def _inference(est, se, result: _Fit) -> dict:
     return dist.wald(est, se, result.df_resid, result.conf_level, result.model_based)
 
 
+def _derivative(result: SvyLogitResult, beta: np.ndarray, w: np.ndarray, mu: np.ndarray,
+                s: np.ndarray, columns: list, h: float) -> tuple[float, np.ndarray]:
+    """A continuous variable's average marginal effect ``w @ (s * dlin)`` and its gradient in
+    beta, from the columns of the variable shifted by +h and -h (``columns``; the derivative
+    of X is zero outside the columns of the terms that involve the variable). Shared with
+    :mod:`coprod.effectsize`, so an effect per SD is exactly ame.csv's effect times the SD."""
+    (cols, Cp, inv), (_, Cm, _) = columns
+    dC = (Cp - Cm) / (2 * h)
+    dlin = _scatter(dC, inv, beta[cols])
+    est = w @ (s * dlin)
+    grad = (w * s * result.family.curvature(mu) * dlin) @ result.X
+    grad[cols] += _sums(dC, inv, w * s)
+    return est, grad
+
+
 def _separated_variables(result: SvyLogitResult) -> set[str]:
     flagged = {t for t, f in result.term_flags.items() if "separation" in f}
     out: set[str] = set()
@@ -334,14 +349,8 @@ def average_marginal_effects(result: _Fit, variables: list[str] | None = None
     for var in variables:
         if kinds[var]["kind"] == "continuous":
             h = plan[var]
-            # the derivative of X is zero outside the columns of the terms that involve var
-            (cols, Cp, inv), (_, Cm, _) = columns[var]
-            dC = (Cp - Cm) / (2 * h)
-            dlin = _scatter(dC, inv, beta[cols])
-            est = w @ (s * dlin)
-            grad = (w * s * fam.curvature(mu) * dlin) @ X
-            grad[cols] += _sums(dC, inv, w * s)
-            rows.append((var, "per unit", est, grad))
+            slope, grad = _derivative(result, beta, w, mu, s, columns[var], h)
+            rows.append((var, "per unit", slope, grad))
         else:
             ref = kinds[var]["reference"]
             pbar, G = _average_predictions(result, beta, w, columns[var])
@@ -534,3 +543,12 @@ def ordinal_predictions(result: SvyOlrResult, grid: dict[str, list]) -> pd.DataF
     out["conf_high"] = expit(logit(pred) + q * se_logit)
     out["flag"] = ""
     return out
+
+
+# the counterfactual machinery coprod.effectsize shares (public names: the interface between
+# modules), so an effect size is computed by the same code as ame.csv
+Counterfactual = _Counterfactual
+average_predictions = _average_predictions
+ordinal_average = _ordinal_average
+derivative = _derivative
+require_spec = _require_spec

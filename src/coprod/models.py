@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Collection
 
 import numpy as np
 import pandas as pd
 
+from .effectrule import EFFECT_COLUMNS
 from .errors import CoprodError, ModelError
 from .formula import Aliases, build_formula, set_reference_levels, term_parts  # noqa: F401 (term_parts re-exported: it lived here)
 from .io import group_column as group_of  # noqa: F401 (re-exported)
@@ -109,7 +111,8 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
                reference_levels: dict, design: dict, conf_level: float = 0.95,
                grids: dict | None = None, labels: dict | None = None, built=None,
                group_effects: bool = True, families: dict | None = None,
-               joint_tests: dict | None = None, margins: bool = True
+               joint_tests: dict | None = None, margins: bool = True,
+               effects: bool | None | Collection[str] = None
                ) -> dict[str, dict[str, pd.DataFrame]]:
     """Fit every outcome's model in one sample: {outcome: its tidy tables}.
 
@@ -119,7 +122,9 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
     ``families``: {outcome: "logit" | "ordinal" | "count"} (default logit); ``joint_tests``:
     named groups of covariates tested jointly in every model. ``margins=False``: the
     coefficients, fit and covariance only (no AMEs, predictions, binary cuts or joint tests:
-    what an imputed dataset or a specification needs).
+    what an imputed dataset or a specification needs). ``effects``: the effect sizes and which
+    covariate is the strongest (:mod:`coprod.effectsize`; default: with the margins; or the
+    outcomes that need them), the sample's group fixed effects never among them.
     """
     covs = sample_covariates(covariates, sample, table, group_effects)
     df = model_frame(table, list(outcomes), covs, reference_levels)
@@ -137,8 +142,17 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
     return {o: _fit_one(frame, al, outcome=o, sample=sample, covs=covs, domain=domain,
                         design=design, built=built, conf_level=conf_level, grids=grids,
                         labels=labels or {}, family=families.get(o, "logit"),
-                        joint_tests=joint_tests or {}, margins=margins)
+                        joint_tests=joint_tests or {}, margins=margins,
+                        effects=_wants(effects, o, margins),
+                        group=group_of(table))
             for o in outcomes}
+
+
+def _wants(effects: bool | None | Collection[str], outcome: str, margins: bool) -> bool:
+    """Whether ``outcome``'s fit computes its effect sizes."""
+    if effects is None:
+        return margins
+    return effects if isinstance(effects, bool) else outcome in effects
 
 
 def _fit_one(frame: pd.DataFrame, al: Aliases, *, outcome, sample, **kw
@@ -168,7 +182,8 @@ def _unexpected(what: str, exc: Exception, al: Aliases | None = None) -> str:
 
 def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, domain, design,
                 built, conf_level, grids, labels, family="logit", joint_tests=None,
-                margins: bool = True) -> dict[str, pd.DataFrame]:
+                margins: bool = True, effects: bool = False, group: str = ""
+                ) -> dict[str, pd.DataFrame]:
     from .margins import (
         average_marginal_effects,
         ordinal_marginal_effects,
@@ -207,9 +222,10 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
     vcov = _front(_vcov_long([al.restore(t) for t in res.params.index], res.cov.to_numpy()),
                   ident, copy=False)
     fit_table = pd.DataFrame([fit]).reindex(columns=FIT_COLUMNS)
+    sizes = {"effects": _effects(res, al, labels, group, ident)} if effects else {}
     if not margins:  # an imputed dataset's or a specification's fit: what is combined or judged
         return {"coefficients": _front(coefs, ident, copy=False), "fit": fit_table,
-                "vcov": vcov}
+                "vcov": vcov, **sizes}
 
     ame = al.restore_frame(ordinal_marginal_effects(res) if isinstance(res, SvyOlrResult)
                            else average_marginal_effects(res))
@@ -237,7 +253,22 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
         "tests": _front(tests, ident),
         "cuts": _front(cuts, ident).reindex(columns=CUT_COLUMNS),
         "vcov": vcov,
+        **sizes,
     }
+
+
+def _effects(res, al: Aliases, labels: dict, group: str, ident: dict) -> pd.DataFrame:
+    """The fit's effect sizes (the rule of coprod.effectrule), real names back, the rows'
+    covariance in ``attrs["cov"]``; the group fixed effects are never a candidate."""
+    from .effectsize import covariate_effects
+
+    t = covariate_effects(res, exclude=(al[group],) if group and group in al.to else ())
+    attrs = dict(t.attrs)
+    t = al.restore_frame(t, columns=("variable", "note"))
+    t["label"] = [str(labels.get(v, v)) for v in t["variable"]]
+    t = _front(t, ident, copy=False)
+    t.attrs.update(attrs)
+    return t
 
 
 def _by_term(table: pd.DataFrame, column: str, terms: list[str]) -> np.ndarray:
@@ -387,6 +418,7 @@ def failed_tables(outcome: str, sample: str, message: str, family: str = "logit"
         "tests": pd.DataFrame(columns=["outcome", "sample", "test"]),
         "cuts": pd.DataFrame(columns=CUT_COLUMNS),
         "vcov": pd.DataFrame(columns=["outcome", "sample", "term", "term2", "covariance"]),
+        "effects": pd.DataFrame(columns=EFFECT_COLUMNS),
     }
 
 
@@ -468,7 +500,8 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
                   sample: str, covariates: list[str], reference_levels: dict, design: dict,
                   conf_level: float = 0.95, labels: dict | None = None,
                   group_effects: bool = True, families: dict | None = None, built=None,
-                  datasets: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                  datasets: dict | None = None, effects: bool | Collection[str] = False
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Every outcome's model on each completed dataset, combined by Rubin's rules (Barnard-Rubin
     df from the design's complete-data df): one row per (outcome, term), as coefficients.csv
     plus fmi (fraction of missing information), riv, within, between and n_imputations; and
@@ -481,7 +514,10 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
     not estimable (the combination itself fits nothing and adds no flag of its own). Other
     flags of the imputed fits are not carried. ``datasets``: a dict the caller keeps between
     calls on the same table and imputations (a specification curve), where the completed
-    datasets are kept instead of rebuilt."""
+    datasets are kept instead of rebuilt. ``effects``: also the effect sizes and which
+    covariate is the strongest, each size and each difference from the top one combined by
+    Rubin's rules (:func:`coprod.effectsize.combine_imputed`); else the third table is empty."""
+    from .effectsize import combined_model_effects
     from .estimable import BLOCKING_FLAGS
     from .impute import completed, rubin
 
@@ -495,6 +531,7 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
     covs: dict[str, list[pd.DataFrame]] = {o: [] for o in outcomes}
     failed: dict[str, str] = {}
     n_used: dict[str, int] = {}
+    sizes: dict[str, list[pd.DataFrame]] = {o: [] for o in outcomes}
     blocked: dict[str, dict[str, list]] = {o: {} for o in outcomes}  # flag: [imputations, detail]
     for m in ms:
         full = None if datasets is None else datasets.get(m)
@@ -506,7 +543,8 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
         res = fit_sample(full, outcomes=outcomes, sample=sample, covariates=covariates,
                          reference_levels=reference_levels, design=design,
                          conf_level=conf_level, labels=labels, built=built,
-                         group_effects=group_effects, families=families, margins=False)
+                         group_effects=group_effects, families=families, margins=False,
+                         effects=effects)
         for o, tables in res.items():
             fit = tables["fit"].iloc[0]
             if fit["status"] == "failed":
@@ -514,6 +552,8 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
             else:
                 n_used.setdefault(o, int(fit["n"]))
                 _note_blocking(blocked[o], fit, m, BLOCKING_FLAGS)
+                if "effects" in tables:
+                    sizes[o].append(tables["effects"].assign(imputation=m))
             per[o].append(tables["coefficients"].assign(imputation=m))
             covs[o].append(tables["vcov"])
     rows, vrows = [], []
@@ -562,7 +602,11 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
         vrows.append(_front(_vcov_long(terms, T), {"outcome": o, "sample": sample}))
     vcov = pd.concat(vrows, ignore_index=True) if vrows else pd.DataFrame(
         columns=["outcome", "sample", "term", "term2", "covariance"])
-    return pd.concat(rows, ignore_index=True), vcov
+    combined = [combined_model_effects(sizes[o], conf_level=conf_level)
+                for o in outcomes if o not in failed and sizes[o]]
+    eff = pd.concat(combined, ignore_index=True) if combined else pd.DataFrame(
+        columns=EFFECT_COLUMNS)
+    return pd.concat(rows, ignore_index=True), vcov, eff
 
 
 def _note_blocking(seen: dict[str, list], fit: pd.Series, m: int, blocking) -> None:

@@ -76,6 +76,7 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
         else pd.DataFrame(columns=["imputation", "row", "variable", "value"])
     cells = cells[cells["imputation"] <= n_imputations] if len(cells) else cells
     specs = specifications(dims, pooled=sample == POOLED, threshold=threshold)
+    strongest = [c for c in claims if c.get("strongest")]
     rows = []
     tables: dict[str, pd.DataFrame] = {}
     designs: dict[tuple, object] = {}
@@ -102,9 +103,11 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
                          None)
             wanted[c["id"]] = o
         fit_outcomes = sorted({o for o in wanted.values() if o})
-        coefs, fit, vcov = _fit(t, cells, spec, fit_outcomes, sample, covs, reference_levels,
-                                d, conf_level, families, designs[key],
-                                _datasets(completed, spec["threshold"]))
+        # a strongest claim is judged by the effect sizes of the specification's own fit
+        sizes = {wanted[c["id"]] for c in strongest} - {None}
+        coefs, fit, effects = _fit(t, cells, spec, fit_outcomes, sample, covs,
+                                   reference_levels, d, conf_level, families, designs[key],
+                                   _datasets(completed, spec["threshold"]), sizes)
         for c in claims:
             var, level = split_covariate(c)
             o = wanted[c["id"]]
@@ -118,7 +121,7 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
                              "note": f"{var} is not in the covariate set"})
                 continue
             r = directional_verdict({**c, "outcome": o}, var, level, coefs, fit, conf_level,
-                                    vcov=vcov, covariates=covs)
+                                    effects=effects)
             rows.append({**base, **{k: r.get(k) for k in ("term", "estimate", "conf_low",
                                                            "conf_high", "verdict", "note")},
                          **_equivalence(c, r, coefs, o, sample, conf_level)})
@@ -171,27 +174,30 @@ def _shares(specs: list[dict], chunks: int) -> list[int]:
 
 
 def _fit(t, cells, spec, outcomes, sample, covs, reference_levels, design, conf_level,
-         families, built, datasets):
+         families, built, datasets, sizes: set | None = None):
+    """The coefficients, fit and (with ``sizes``) effect sizes of one specification."""
     from .models import fit_sample, fit_sample_mi
 
     if not outcomes:
         return pd.DataFrame(columns=["outcome", "sample", "term"]), pd.DataFrame(), None
     fam = {o: families.get(o, "logit") for o in outcomes}
     if spec["missing"] == "imputed":
-        coefs, vcov = fit_sample_mi(t, cells, outcomes=outcomes, sample=sample, covariates=covs,
-                                 reference_levels=reference_levels, design=design,
-                                 conf_level=conf_level, group_effects=spec["group_effects"],
-                                 families=fam, built=built, datasets=datasets)
+        coefs, _, effects = fit_sample_mi(
+            t, cells, outcomes=outcomes, sample=sample, covariates=covs,
+            reference_levels=reference_levels, design=design, conf_level=conf_level,
+            group_effects=spec["group_effects"], families=fam, built=built, datasets=datasets,
+            effects=sizes or False)
         coefs = coefs.rename(columns={"df": "df_resid"})
-        return coefs, combined_fit(coefs), vcov
+        return coefs, combined_fit(coefs), effects if sizes else None
     res = fit_sample(t, outcomes=outcomes, sample=sample, covariates=covs,
                      reference_levels=reference_levels, design=design, conf_level=conf_level,
                      group_effects=spec["group_effects"], families=fam, margins=False,
-                     built=built)
+                     built=built, effects=sizes or False)
     coefs = pd.concat([r["coefficients"] for r in res.values()], ignore_index=True)
     fit = pd.concat([r["fit"] for r in res.values()], ignore_index=True)
-    vcov = pd.concat([r["vcov"] for r in res.values()], ignore_index=True)
-    return coefs, fit, vcov
+    parts = [r["effects"] for r in res.values() if "effects" in r]
+    effects = pd.concat(parts, ignore_index=True) if parts else None
+    return coefs, fit, effects
 
 
 def summarise(specs: pd.DataFrame) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import logging
 
 from . import clean as _clean
 from .codebook import load_codebook
-from .io import write_csv, write_table, write_text
+from .io import RESULT_COLUMNS, write_csv, write_table, write_text
 
 log = logging.getLogger("coprod.stages")
 
@@ -146,7 +146,8 @@ def run_impute(*, table, output, variables, auxiliary, group, seed, n_imputation
 
 
 def run_models_mi(*, table, imputed: list, sample, outcomes, covariates, reference_levels,
-                  design, conf_level, output, vcov_output, families=None, group_effects=True):
+                  design, conf_level, output, vcov_output, families=None, group_effects=True,
+                  effects_output=None):
     """Every outcome's model in one sample on each imputed dataset, combined by Rubin's rules."""
     import pandas as pd
 
@@ -158,25 +159,32 @@ def run_models_mi(*, table, imputed: list, sample, outcomes, covariates, referen
     cells = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
         len(p) for p in parts) else pd.DataFrame(columns=["imputation", "row", "variable",
                                                           "value"])
-    out, vcov = fit_sample_mi(data, cells, outcomes=list(outcomes), sample=sample,
+    out, vcov, effects = fit_sample_mi(data, cells, outcomes=list(outcomes), sample=sample,
                         covariates=list(covariates), reference_levels=dict(reference_levels),
                         design=dict(design), conf_level=conf_level,
                         labels=data.attrs.get("labels", {}), group_effects=group_effects,
-                        families=dict(families or {}))
+                        families=dict(families or {}), effects=effects_output is not None)
     write_csv(out, output)
     write_csv(vcov, vcov_output)
+    if effects_output is not None:
+        write_csv(effects, effects_output)
     log.info("%s: %d outcomes on %d imputations", sample, len(outcomes),
              cells["imputation"].nunique())
 
 
-def run_gather_mi(*, parts: list, output, vcov_parts: list, vcov_output):
+def run_gather_mi(*, parts: list, output, vcov_parts: list, vcov_output,
+                  effects_parts: list | None = None, effects_output=None):
     run_gather_tables(parts=parts, output=output)
     run_gather_tables(parts=vcov_parts, output=vcov_output)
+    if effects_output is not None:
+        run_gather_tables(parts=list(effects_parts or []), output=effects_output,
+                          columns=RESULT_COLUMNS["effects"])
 
 
-def run_gather_tables(*, parts: list, output):
-    """Per-job tables of the same columns, in the order given, as one (byte-identical reruns)."""
+def run_gather_tables(*, parts: list, output, columns: list | None = None):
+    """Per-job tables of the same columns, in the order given, as one (byte-identical reruns);
+    ``columns``: the header when no part has one."""
     from .io import read_results
 
     frames = [read_results(p) for p in parts]
-    write_csv(_concat(frames), output, columns=_header(frames, None))
+    write_csv(_concat(frames), output, columns=_header(frames, columns))

@@ -143,6 +143,7 @@ MODEL_TABLES = [
     "tests",
     "cuts",
     "vcov",
+    "effects",
 ]
 
 

@@ -127,6 +127,7 @@ if MI:
         output:
             coefficients=res("models/mi/{sample}.csv"),
             vcov=res("models/mi/vcov/{sample}.csv"),
+            effects=res("models/mi/effects/{sample}.csv"),
         log:
             logpath("models/mi/{sample}.log"),
         benchmark:
@@ -157,9 +158,11 @@ if MI:
             code=sources("io", shallow=("stages", "runner")),
             parts=expand(res("models/mi/{sample}.csv"), sample=SAMPLES),
             vcov=expand(res("models/mi/vcov/{sample}.csv"), sample=SAMPLES),
+            effects=expand(res("models/mi/effects/{sample}.csv"), sample=SAMPLES),
         output:
             coefficients=res("models/coefficients_mi.csv"),
             vcov=res("models/vcov_mi.csv"),
+            effects=res("models/effects_mi.csv"),
         log:
             logpath("gather_mi.log"),
         # only joins small result tables: on a cluster it runs where Snakemake runs

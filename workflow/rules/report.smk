@@ -295,7 +295,7 @@ if FINDINGS:
             **(
                 {
                     "coefficients_mi": res("models/coefficients_mi.csv"),
-                    "vcov_mi": res("models/vcov_mi.csv"),
+                    "effects_mi": res("models/effects_mi.csv"),
                 }
                 if MI
                 else {}
@@ -309,7 +309,7 @@ if FINDINGS:
             code=sources("findings", shallow=("runner",)),
             findings=REPORT["findings"],
             coefficients=res("models/coefficients.csv"),
-            vcov=res("models/vcov.csv"),
+            effects=res("models/effects.csv"),
             fit=res("models/fit.csv"),
             contrast=res("models/contrast.csv"),
         output:
@@ -379,6 +379,7 @@ rule report_html:
         coefficients=res("models/coefficients.csv"),
         fit=res("models/fit.csv"),
         contrast=res("models/contrast.csv"),
+        effects=res("models/effects.csv"),
         ame=res("models/ame.csv"),
         cleaning_summary=res("clean/cleaning_summary.csv"),
         table=res("clean/survey.parquet"),
