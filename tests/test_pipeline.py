@@ -73,7 +73,7 @@ def test_report_html_is_complete_and_self_contained(pipeline):
     html = (pipeline / "results" / "report.html").read_text(encoding="utf-8")
     p = _Collect()
     p.feed(html)
-    for section in ("summary", "findings", "figures", "tables", "cleaning", "methods",
+    for section in ("answer", "findings", "figures", "tables", "cleaning", "methods",
                     "methods-data", "methods-design", "methods-outcomes", "methods-models",
                     "methods-software", "methods-files", "verdict-rule", "run-date",
                     "synthetic-warning"):

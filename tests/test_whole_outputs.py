@@ -197,6 +197,21 @@ def test_outcomes_all_brings_in_the_ordinal_and_count_outcomes():
     assert "scales" not in models  # every outcome already has its table
 
 
+def test_outcomes_binary_is_every_0_1_outcome_and_follows_a_narrowed_list():
+    """The bundled domains table says `binary`: it keeps the 0/1 outcomes alone and stays
+    valid when a user narrows models.outcomes (a list of eight would stop the run)."""
+    from coprod.report import report_settings
+
+    cfg = _scales_config(["individual_any", "collective_any", {"individual_level": "ordinal"}])
+    cfg["report"]["tables"] = {"models": {"zero_one": {"samples": ["pooled"],
+                                                       "outcomes": "binary"}}}
+    models = report_settings(cfg)["tables"]["models"]
+    assert models["zero_one"]["outcomes"] == ["individual_any", "collective_any"]
+    cfg["models"]["outcomes"] = ["collective_any", {"individual_level": "ordinal"}]
+    cfg["models"].pop("scales", None)
+    assert report_settings(cfg)["tables"]["models"]["zero_one"]["outcomes"] == ["collective_any"]
+
+
 def test_the_ordinal_and_count_table_says_what_its_ratios_are():
     from coprod.tables import model_table, model_table_note
 

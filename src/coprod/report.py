@@ -231,7 +231,8 @@ def _table_specs(r: dict, config: dict, group_label: str, compare: list, errs: l
     A table left without samples ("groups" when no group is modelled) is left out; the default
     tables (report.tables.models not set) keep only the samples the models have. ``all`` is
     every outcome of models.outcomes, ordinal and count ones included (``families`` says which
-    is which, for the table's note).
+    is which, for the table's note); ``binary`` every 0/1 outcome (a table that stays right
+    when a user narrows models.outcomes).
     """
     m = config["models"]
     fam = outcome_families(m["outcomes"])
@@ -248,8 +249,10 @@ def _table_specs(r: dict, config: dict, group_label: str, compare: list, errs: l
         if default and value != "groups":
             value = [s for s in value if str(s) in samples]
         t["samples"] = _expand_samples(value, groups, samples, f"{key}.samples", errs)
-        t["outcomes"] = outcomes if t.get("outcomes") == "all" else list(t.get("outcomes")
-                                                                         or compare)
+        chosen = t.get("outcomes")
+        t["outcomes"] = (outcomes if chosen == "all" else
+                         [o for o in outcomes if fam.get(o, "logit") == "logit"]
+                         if chosen == "binary" else list(chosen or compare))
         for o in t["outcomes"]:
             if o not in outcomes:
                 errs.append(f"{key}.outcomes: '{o}' is not one of models.outcomes"
