@@ -78,15 +78,15 @@ def test_nothing_clear_is_said_as_such():
 
 def test_what_matters_most_follows_the_effect_size_verdicts():
     s = strongest_sentence(effects(), "y", "pooled", words=WORDS, labels=LABELS)
-    assert s == ("What matters most for voting: Age (years) (6.0 points per standard "
-                 "deviation), clearly more than any other covariate.")
+    assert s == ("What matters most: age (years) (6.0 points per standard deviation), clearly "
+                 "more than any other covariate.")
     tie = strongest_sentence(effects(("strongest", "similar", "smaller")), "y", "pooled",
                              words=WORDS, labels=LABELS)
-    assert tie == ("What matters most for voting: Age (years) (6.0 points) and Sex (2.5 points) "
-                   "per standard deviation; the data cannot tell them apart.")
+    assert tie == ("What matters most: age (years) (6.0 points) and sex (2.5 points) per "
+                   "standard deviation; the data cannot tell them apart.")
     none = effects(("not compared",) * 3).assign(note="separation")
     assert strongest_sentence(none, "y", "pooled", words=WORDS, labels=LABELS) == (
-        "What matters most for voting cannot be said (separation).")
+        "What matters most cannot be said (separation).")
     assert strongest_sentence(None, "y", "pooled", words=WORDS, labels=LABELS) == ""
 
 

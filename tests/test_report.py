@@ -551,10 +551,9 @@ def test_what_matters_most_reads_the_effects_table(tmp_path):
                hashed=[paths["coefficients"]], output=out, run_date="2026-01-01 00:00 UTC",
                effects=paths["effects"])
     words = re.sub(r"\s+", " ", "".join(Page(out.read_text(encoding="utf-8")).text))
-    assert "What matters most for collective co-production, any domain: Self-efficacy (1-4) " \
-        "(8.0 points per standard deviation), clearly more than any other covariate." in words
-    assert "What matters most for individual co-production, any domain: Age (years) (9.0 " \
-        "points) and Self-efficacy (1-4) (7.0 points) per standard deviation; the data " \
-        "cannot tell them apart." in words
+    assert "What matters most: self-efficacy (1-4) (8.0 points per standard deviation), " \
+        "clearly more than any other covariate." in words
+    assert "What matters most: age (years) (9.0 points) and self-efficacy (1-4) (7.0 points) " \
+        "per standard deviation; the data cannot tell them apart." in words
     assert "|t|" not in words
     assert words.count("Which covariate matters most is judged on one scale") == 1

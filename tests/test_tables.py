@@ -98,6 +98,15 @@ def test_latex_is_booktabs_and_escaped():
     assert not unescaped
 
 
+def test_the_model_notes_reach_latex_in_glyphs_a_t1_font_has():
+    """The family notes' formulas (logit P(Y <= k) = zeta_k - x'beta) are set as math: a
+    character outside Latin-1 stops pdflatex ("Unicode character not set up")."""
+    from coprod.wording import FAMILY_WORDING
+
+    for text in FAMILY_WORDING.values():
+        T.latex_escape(text).encode("latin-1")  # raises on a character LaTeX cannot set
+
+
 def test_latex_escape_specials():
     assert T.latex_escape("a_b%c&d#e$f{g}h~i^j\\k") == \
         r"a\_b\%c\&d\#e\$f\{g\}h\textasciitilde{}i\textasciicircum{}j\textbackslash{}k"

@@ -140,30 +140,35 @@ def correlates_sentence(ame: pd.DataFrame, effects: pd.DataFrame | None, outcome
     return text
 
 
+def _size(r) -> str:
+    """An effect size in the unit of its scale: points of probability, or counts."""
+    if str(r.get("scale", "")) == "expected count":
+        return f"{abs(float(r['effect'])):.2f} more or fewer counted"
+    return f"{abs(float(r['effect'])) * 100:.1f} points"
+
+
 def strongest_sentence(effects: pd.DataFrame | None, outcome: str, sample: str, *,
                        words: dict, labels: dict) -> str:
-    """What matters most for one outcome, by :data:`STRONGEST_RULE` (HTML); empty without
-    the effect sizes."""
+    """What matters most for one outcome, by the one rule of :data:`EFFECT_RULE` (HTML);
+    empty without the effect sizes. Said inside the outcome's own sentence."""
     if effects is None or not len(effects):
         return ""
     rows = model_rows(effects, outcome, sample)
     if not len(rows):
         return ""
     top = rows[rows["verdict"].isin(["strongest", "similar"])]
-    name = lower_word(_name(outcome, words, labels))
     if not len(top):
         why = next((str(n) for n in rows.get("note", pd.Series(dtype=object)).dropna()
                     if str(n)), "the model could not be compared")
-        return f"What matters most for {_e(name)} cannot be said ({_e(why)})."
+        return f"What matters most cannot be said ({_e(why)})."
     top = top.sort_values("rank")
-    size = lambda r: f"{abs(float(r['effect'])) * 100:.1f} points"  # noqa: E731
     if len(top) == 1 and top.iloc[0]["verdict"] == "strongest":
         r = top.iloc[0]
-        return (f"What matters most for {_e(name)}: {_e(word(r['variable'], words, labels))} "
-                f"({size(r)} per standard deviation), clearly more than any other covariate.")
-    names = [f"{_e(word(r['variable'], words, labels))} ({size(r)})"
+        return (f"What matters most: {_e(lower_word(word(r['variable'], words, labels)))} "
+                f"({_size(r)} per standard deviation), clearly more than any other covariate.")
+    names = [f"{_e(lower_word(word(r['variable'], words, labels)))} ({_size(r)})"
              for r in top.to_dict("records")]
-    return (f"What matters most for {_e(name)}: " + " and ".join(
+    return ("What matters most: " + " and ".join(
         [", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
             + " per standard deviation; the data cannot tell them apart.")
 
@@ -230,11 +235,11 @@ def answer_items(*, prevalence: pd.DataFrame, ame: pd.DataFrame, effects: pd.Dat
     matters most, how robust, what failed."""
     out = [who_sentence(prevalence, compare, words=words, labels=labels, unit=unit,
                         weighted=weighted)]
-    for o in compare:
-        out.append(correlates_sentence(ame, effects, o, sample, covariates=covariates,
-                                       group_column=group_column, words=words, labels=labels))
-    out += [strongest_sentence(effects, o, sample, words=words, labels=labels)
-            for o in compare]
+    for o in compare:  # what goes with it, then what matters most, in one item per outcome
+        out.append(" ".join(filter(None, [
+            correlates_sentence(ame, effects, o, sample, covariates=covariates,
+                                group_column=group_column, words=words, labels=labels),
+            strongest_sentence(effects, o, sample, words=words, labels=labels)])))
     out.append(robustness_sentence(checked, words=words, labels=labels))
     out.append(caveat_sentence(fit, compare, sample, words=words, labels=labels))
     out.append(f"Changes are in percentage points of probability, averaged over the "

@@ -502,7 +502,12 @@ _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
                   "^": r"\textasciicircum{}", "\u00b2": r"\textsuperscript{2}",
                   "\u2014": "---", "\u2013": "--", "\u201c": "``", "\u201d": "''",
                   "\u2212": "$-$", "\u2020": r"\textdagger{}",
-                  "<": r"\textless{}", ">": r"\textgreater{}"}
+                  "<": r"\textless{}", ">": r"\textgreater{}",
+                  # the model notes' formulas (FAMILY_WORDING) and arrows, outside T1's glyphs
+                  "\u2264": r"\ensuremath{\le}", "\u2265": r"\ensuremath{\ge}",
+                  "\u03b6": r"\ensuremath{\zeta}", "\u03b2": r"\ensuremath{\beta}",
+                  "\u2032": r"\ensuremath{'}", "\u2192": r"\ensuremath{\to}",
+                  "\u00d7": r"\ensuremath{\times}"}
 _LATEX_RE = re.compile("|".join(re.escape(k) for k in _LATEX_SPECIAL))
 
 
