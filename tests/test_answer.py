@@ -82,8 +82,9 @@ def test_what_matters_most_follows_the_effect_size_verdicts():
                  "more than any other covariate.")
     tie = strongest_sentence(effects(("strongest", "similar", "smaller")), "y", "pooled",
                              words=WORDS, labels=LABELS)
-    assert tie == ("What matters most: age (years) (6.0 points) and sex (2.5 points) per "
-                   "standard deviation; the data cannot tell them apart.")
+    assert tie == ("What matters most: age (years) (6.0 points per standard deviation) and sex "
+                   "(a spread of 2.5 points across its levels); the data cannot tell them "
+                   "apart.")
     none = effects(("not compared",) * 3).assign(note="separation")
     assert strongest_sentence(none, "y", "pooled", words=WORDS, labels=LABELS) == (
         "What matters most cannot be said (separation).")

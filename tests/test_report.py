@@ -553,7 +553,8 @@ def test_what_matters_most_reads_the_effects_table(tmp_path):
     words = re.sub(r"\s+", " ", "".join(Page(out.read_text(encoding="utf-8")).text))
     assert "What matters most: self-efficacy (1-4) (8.0 points per standard deviation), " \
         "clearly more than any other covariate." in words
-    assert "What matters most: age (years) (9.0 points) and self-efficacy (1-4) (7.0 points) " \
-        "per standard deviation; the data cannot tell them apart." in words
+    assert "What matters most: age (years) (9.0 points per standard deviation) and " \
+        "self-efficacy (1-4) (7.0 points per standard deviation); the data cannot tell them " \
+        "apart." in words
     assert "|t|" not in words
     assert words.count("Which covariate matters most is judged on one scale") == 1

@@ -141,10 +141,15 @@ def correlates_sentence(ame: pd.DataFrame, effects: pd.DataFrame | None, outcome
 
 
 def _size(r) -> str:
-    """An effect size in the unit of its scale: points of probability, or counts."""
+    """An effect size in the unit of its scale (points of probability, or counts) and its
+    kind's words: per standard deviation of a number, spread across a category's levels."""
     if str(r.get("scale", "")) == "expected count":
-        return f"{abs(float(r['effect'])):.2f} more or fewer counted"
-    return f"{abs(float(r['effect'])) * 100:.1f} points"
+        size = f"{abs(float(r['effect'])):.2f} more or fewer counted"
+    else:
+        size = f"{abs(float(r['effect'])) * 100:.1f} points"
+    if str(r.get("kind", "")) == "factor":
+        return f"a spread of {size} across its levels"
+    return f"{size} per standard deviation"
 
 
 def strongest_sentence(effects: pd.DataFrame | None, outcome: str, sample: str, *,
@@ -165,12 +170,12 @@ def strongest_sentence(effects: pd.DataFrame | None, outcome: str, sample: str, 
     if len(top) == 1 and top.iloc[0]["verdict"] == "strongest":
         r = top.iloc[0]
         return (f"What matters most: {_e(lower_word(word(r['variable'], words, labels)))} "
-                f"({_size(r)} per standard deviation), clearly more than any other covariate.")
+                f"({_size(r)}), clearly more than any other covariate.")
     names = [f"{_e(lower_word(word(r['variable'], words, labels)))} ({_size(r)})"
              for r in top.to_dict("records")]
     return ("What matters most: " + " and ".join(
         [", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
-            + " per standard deviation; the data cannot tell them apart.")
+            + "; the data cannot tell them apart.")
 
 
 def robustness_sentence(checked: pd.DataFrame | None, *, words: dict, labels: dict) -> str:
