@@ -45,8 +45,8 @@ def test_who_names_the_lowest_and_highest_group_or_the_one_share():
     prev = pd.DataFrame({"outcome": ["y"] * 3, "group": ["A", "B", "C"],
                          "estimate": [0.2, 0.45, 0.3]})
     s = who_sentence(prev, ["y"], words=WORDS, labels={}, unit="schools", weighted=True)
-    assert s == ("How common (weighted): <strong>Voting</strong>: from 20% of schools in A to "
-                 "45% in B.")
+    assert s == ("How common (weighted): <strong>Voting</strong>: from 20% of schools (A) to "
+                 "45% (B).")
     one = who_sentence(prev.iloc[:1], ["y"], words=WORDS, labels={}, unit="schools",
                        weighted=False)
     assert one == "How common: <strong>Voting</strong>: 20% of schools."
@@ -55,17 +55,18 @@ def test_who_names_the_lowest_and_highest_group_or_the_one_share():
 def test_correlates_name_clear_relations_with_points_and_leave_out_the_group_effects():
     s = correlates_sentence(ame(), None, "y", "pooled", covariates=["age", "sex", "trust"],
                             group_column="region", words=WORDS, labels=LABELS)
-    assert s.startswith("<strong>Voting</strong> is more likely with higher age (years) "
-                        "(+0.4 points per unit [0.2 to 0.6])")
+    assert s.startswith("<strong>Voting</strong>, with region held equal, is more likely with "
+                        "higher age (years) (+0.4 points per unit [0.2 to 0.6])")
     assert "less likely with sex female vs male (\u22125.0 points [\u22128.0 to \u22122.0])" in s
     assert s.endswith("Not clearly related: trust (1-5).")
-    assert "region" not in s.lower() and "North" not in s
+    assert "North" not in s and s.count("region") == 1  # held equal, never listed
 
 
 def test_correlates_use_one_standard_deviation_when_the_effect_sizes_are_there():
     s = correlates_sentence(ame(), effects(), "y", "pooled", covariates=["age", "sex", "trust"],
                             group_column=None, words=WORDS, labels=LABELS)
-    assert "higher age (years) (+6.0 points per standard deviation of 15 [3.0 to 9.0])" in s
+    assert "higher age (years) (+6.0 points [3.0 to 9.0] per 15 more, one standard " \
+        "deviation)" in s
     assert "region North vs South (+20.0 points [10.0 to 30.0])" not in s  # not a covariate
 
 
@@ -79,7 +80,8 @@ def test_nothing_clear_is_said_as_such():
 def test_what_matters_most_follows_the_effect_size_verdicts():
     s = strongest_sentence(effects(), "y", "pooled", words=WORDS, labels=LABELS)
     assert s == ("What matters most: age (years) (6.0 points per standard deviation), clearly "
-                 "more than any other covariate.")
+                 "more than any other characteristic (next: sex, a spread of 2.5 points across "
+                 "its levels).")
     tie = strongest_sentence(effects(("strongest", "similar", "smaller")), "y", "pooled",
                              words=WORDS, labels=LABELS)
     assert tie == ("What matters most: age (years) (6.0 points per standard deviation) and sex "
@@ -100,8 +102,8 @@ def test_robustness_counts_estimable_analyses_and_imputed_changes():
     s = robustness_sentence(checked, words=WORDS, labels=LABELS)
     assert s.startswith("How robust: of 2 published claims, 1 supported, 1 inconclusive in the "
                         "main models")
-    assert "Age (years) \u2192 voting 40 of 48 (16 not estimable)" in s
-    assert "Sex \u2192 voting 10 of 64;" in s
+    assert "Age (years) \u2192 voting: supported in 40 of 48 (16 could not be estimated)" in s
+    assert "Sex \u2192 voting: supported in 10 of 64;" in s
     assert "with imputed answers \u201cWomen vote less.\u201d is supported" in s
     assert robustness_sentence(None, words=WORDS, labels=LABELS).startswith(
         "How robust: one model per outcome and sample")

@@ -482,7 +482,7 @@ def test_the_rows_can_be_called_what_they_are():
     prev = pd.DataFrame({"outcome": ["y", "y"], "group": ["A", "B"], "estimate": [0.2, 0.4]})
     line = who_sentence(prev, ["y"], words=words, labels={}, unit=unit_word(words),
                         weighted=True)
-    assert line.endswith("from 20% of schools in A to 40% in B.")
+    assert line.endswith("from 20% of schools (A) to 40% (B).")
 
 
 def test_the_models_overview_says_when_a_contrast_failed():
@@ -552,7 +552,7 @@ def test_what_matters_most_reads_the_effects_table(tmp_path):
                effects=paths["effects"])
     words = re.sub(r"\s+", " ", "".join(Page(out.read_text(encoding="utf-8")).text))
     assert "What matters most: self-efficacy (1-4) (8.0 points per standard deviation), " \
-        "clearly more than any other covariate." in words
+        "clearly more than any other characteristic (next: " in words
     assert "What matters most: age (years) (9.0 points per standard deviation) and " \
         "self-efficacy (1-4) (7.0 points per standard deviation); the data cannot tell them " \
         "apart." in words

@@ -75,9 +75,9 @@ def who_sentence(prev: pd.DataFrame, compare: list[str], *, words: dict, labels:
             parts.append(f"{name}: {share(p.iloc[0])} of {_e(unit)}")
         else:
             lo, hi = p.loc[p["estimate"].idxmin()], p.loc[p["estimate"].idxmax()]
-            parts.append(f"{name}: from {share(lo)} of {_e(unit)} in "
-                         f"{_e(word(lo['group'], words))} to {share(hi)} in "
-                         f"{_e(word(hi['group'], words))}")
+            parts.append(f"{name}: from {share(lo)} of {_e(unit)} "
+                         f"({_e(word(lo['group'], words))}) to {share(hi)} "
+                         f"({_e(word(hi['group'], words))})")
     if not parts:
         return ""
     return ("How common" + (" (weighted)" if weighted else "") + ": " + "; ".join(parts) + ".")
@@ -86,9 +86,9 @@ def who_sentence(prev: pd.DataFrame, compare: list[str], *, words: dict, labels:
 def _numeric_phrase(label: str, row, per_sd) -> str:
     if per_sd is not None:
         sd = float(per_sd["sd"])
-        return (f"higher {_e(lower_word(label))} ({points(per_sd['effect'])} points per "
-                f"standard deviation of {sd:.3g} "
-                f"{_interval(per_sd['conf_low'], per_sd['conf_high'])})")
+        return (f"higher {_e(lower_word(label))} ({points(per_sd['effect'])} points "
+                f"{_interval(per_sd['conf_low'], per_sd['conf_high'])} per {sd:.3g} more, one "
+                "standard deviation)")
     return (f"higher {_e(lower_word(label))} ({points(row['estimate'])} points per unit "
             f"{_interval(row['conf_low'], row['conf_high'])})")
 
@@ -134,7 +134,9 @@ def correlates_sentence(ame: pd.DataFrame, effects: pd.DataFrame | None, outcome
         bits.append("less likely with " + "; ".join(less))
     if not bits:
         bits.append("not clearly related to any covariate")
-    text = f"<strong>{_e(name)}</strong> is " + ", and ".join(bits) + "."
+    held = (f", with {_e(lower_word(word(group_column, words, labels)))} held equal,"
+            if group_column and len(ame) and (ame["variable"] == group_column).any() else "")
+    text = f"<strong>{_e(name)}</strong>{held} is " + ", and ".join(bits) + "."
     if unclear and (more or less):
         text += " Not clearly related: " + _e(", ".join(lower_word(u) for u in unclear)) + "."
     return text
@@ -169,8 +171,12 @@ def strongest_sentence(effects: pd.DataFrame | None, outcome: str, sample: str, 
     top = top.sort_values("rank")
     if len(top) == 1 and top.iloc[0]["verdict"] == "strongest":
         r = top.iloc[0]
+        rest = rows[(rows["variable"] != r["variable"]) & rows["rank"].notna()]
+        rest = rest.sort_values("rank")
+        nxt = (f" (next: {_e(lower_word(word(rest.iloc[0]['variable'], words, labels)))}, "
+               f"{_size(rest.iloc[0])})" if len(rest) else "")
         return (f"What matters most: {_e(lower_word(word(r['variable'], words, labels)))} "
-                f"({_size(r)}), clearly more than any other covariate.")
+                f"({_size(r)}), clearly more than any other characteristic{nxt}.")
     names = [f"{_e(lower_word(word(r['variable'], words, labels)))} ({_size(r)})"
              for r in top.to_dict("records")]
     return ("What matters most: " + " and ".join(
@@ -186,8 +192,10 @@ def robustness_sentence(checked: pd.DataFrame | None, *, words: dict, labels: di
         return ("How robust: one model per outcome and sample; this report checks no "
                 "published claim and runs no alternative analysis.")
     counts = checked["verdict"].value_counts()
+    said = {"equivalent": "equivalent (no relation, as claimed)"}
     head = (f"How robust: of {len(checked)} published claims, "
-            + ", ".join(f"{int(n)} {v}" for v, n in counts.items()) + " in the main models")
+            + ", ".join(f"{int(n)} {said.get(v, v)}" for v, n in counts.items())
+            + " in the main models")
     specs = []
     for r in checked.to_dict("records"):
         n = r.get("spec_total")
@@ -197,11 +205,12 @@ def robustness_sentence(checked: pd.DataFrame | None, *, words: dict, labels: di
         est = int(n) if est is None or pd.isna(est) else int(est)
         what = (f"{word(r['covariate'], words, labels)} \u2192 "
                 f"{lower_word(_name(r['outcome'], words, labels))}")
-        specs.append(f"{what} {int(r['spec_supported'])} of {est}"
-                     + (f" ({int(n) - est} not estimable)" if int(n) > est else ""))
+        how = "no relation confirmed" if r.get("expected") == "none" else "supported"
+        specs.append(f"{what}: {how} in {int(r['spec_supported'])} of {est}"
+                     + (f" ({int(n) - est} could not be estimated)" if int(n) > est else ""))
     text = head
     if specs:
-        text += "; supported in so many of the alternative analyses: " + "; ".join(specs)
+        text += "; across the alternative analyses that could be estimated: " + "; ".join(specs)
     if "verdict_mi" in checked.columns:
         mi = checked.dropna(subset=["verdict_mi"])
         mi = mi[~mi["verdict_mi"].isin(["not applicable", "skipped", ""])]
@@ -248,6 +257,9 @@ def answer_items(*, prevalence: pd.DataFrame, ame: pd.DataFrame, effects: pd.Dat
     out.append(robustness_sentence(checked, words=words, labels=labels))
     out.append(caveat_sentence(fit, compare, sample, words=words, labels=labels))
     out.append(f"Changes are in percentage points of probability, averaged over the "
-               f"respondents with everything else as it is; brackets hold {conf_level:.0%} "
-               "confidence intervals.")
+               f"respondents with their other characteristics as observed; brackets hold "
+               f"{conf_level:.0%} confidence intervals. To compare a category with a number, "
+               "what matters most uses one scale: a number's change per standard deviation, a "
+               "category's spread across its levels (for two equally common levels, half the "
+               "gap between them).")
     return [s for s in out if s]
