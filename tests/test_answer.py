@@ -128,3 +128,13 @@ def test_the_box_has_no_jargon_and_escapes_user_words():
     text = " ".join(items)
     assert not JARGON.search(re.sub(r"<[^>]+>", "", text)), text
     assert "<b>Voting" not in text and "&lt;b&gt;Voting" in text and "A&lt;i&gt;" in text
+
+
+def test_imputed_answers_are_not_said_to_agree_when_nothing_was_estimated():
+    """Found by review: two claims not estimated with and without imputation were said to
+    have 'every verdict the same with imputed answers'."""
+    checked = pd.DataFrame({"id": ["a", "b"], "claim": ["A.", "B."], "covariate": ["age", "sex"],
+                            "outcome": ["y", "y"], "verdict": ["not estimated"] * 2,
+                            "verdict_mi": ["not estimated"] * 2})
+    s = robustness_sentence(checked, words=WORDS, labels=LABELS)
+    assert "the same with imputed answers" not in s

@@ -119,3 +119,12 @@ def _clean_with_formulas(tmp: Path) -> None:
     run_clean(codebook=tmp / "codebook.yaml", threshold="often", table=tmp / "t.parquet",
               log_csv=tmp / "cleaning_log.csv", summary_csv=tmp / "cleaning_summary.csv",
               summary_md=tmp / "cleaning_summary.md", root=tmp)
+
+
+def test_a_formula_after_spaces_is_inert_too():
+    """Spreadsheets may trim leading spaces on import (found by review)."""
+    from coprod.csvsafe import neutralise, restore
+
+    for text in (' =HYPERLINK("http://x","y")', "  +1+2", " @SUM(A1)"):
+        assert neutralise(text).startswith("'") and restore(neutralise(text)) == text
+    assert neutralise(" plain") == " plain" and neutralise("-0.5") == "-0.5"

@@ -339,3 +339,32 @@ def test_a_fit_flagged_in_one_imputed_dataset_compares_nothing(res):
     assert out["note"].str.contains(r"imputation 2: separation: x\)", regex=True).all()
     fine = combined_model_effects([a, a.assign(imputation=2)], conf_level=0.95)
     assert fine["verdict"].isin(["strongest", "similar"]).any()
+
+
+def _null_factor_survey(seed: int, effect: float = 0.0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    n, levels = 2000, 20
+    d = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n),
+                      "f": pd.Categorical(rng.integers(0, levels, n).astype(str)),
+                      "w": np.ones(n)})
+    lift = effect * (d["f"].cat.codes.to_numpy() % 2)  # half the levels higher
+    d["y"] = rng.binomial(1, 1 / (1 + np.exp(-(-0.4 + lift)))).astype(float)
+    return d
+
+
+def test_a_many_level_category_of_pure_noise_is_not_called_the_strongest():
+    """A category's spread adds every level's noise: with 20 levels and no effect it is the
+    largest and its own interval excludes 0 (seed 1: x1 and x2 clearly smaller). Its levels'
+    joint test does not reject, so it is not called the strongest (found by review: without
+    the gate, half of such surveys named the noise). A real effect still is."""
+    from coprod.effectsize import covariate_effects
+    from coprod.survey import fit_svy_logit
+
+    noise = covariate_effects(fit_svy_logit(_null_factor_survey(1), "y ~ x1 + x2 + f",
+                                            weights="w")).set_index("variable")
+    assert noise.loc["f", "rank"] == 1 and noise.loc["f", "conf_low"] > 0
+    assert noise.loc["f", "verdict"] == "similar"
+    assert "its levels cannot be told apart (joint test p = " in noise.loc["f", "note"]
+    real = covariate_effects(fit_svy_logit(_null_factor_survey(1, effect=1.0),
+                                           "y ~ x1 + x2 + f", weights="w")).set_index("variable")
+    assert real.loc["f", "verdict"] == "strongest"

@@ -310,3 +310,14 @@ def test_model_based_errors_of_constant_weights_are_those_of_no_weights():
         np.testing.assert_allclose(olr.cov.to_numpy(), olr0.cov.to_numpy(), rtol=RTOL, atol=ATOL)
         p = svy_proportion(d["individual"].to_numpy(float), d, {"model_based": True}, built=des)
         assert p["std_error"] == pytest.approx(p0["std_error"], rel=RTOL)
+
+
+@pytest.mark.parametrize("scale", [1e-170, 1.0, 1e200])
+def test_the_design_effect_of_weighting_does_not_depend_on_the_scale(scale):
+    """Kish's 1 + CV^2 (the Methods' "design effect due to weighting") overflowed to nan at
+    weights x 1e200 and underflowed at x 1e-170 (found by review)."""
+    from coprod.calibrate import weights_summary
+
+    w = np.array([1.0, 2.0, 3.0])
+    assert weights_summary(w * scale)["deff_weighting"] == pytest.approx(14 * 3 / 36,
+                                                                         rel=1e-12)

@@ -213,7 +213,8 @@ def robustness_sentence(checked: pd.DataFrame | None, *, words: dict, labels: di
         text += "; across the alternative analyses that could be estimated: " + "; ".join(specs)
     if "verdict_mi" in checked.columns:
         mi = checked.dropna(subset=["verdict_mi"])
-        mi = mi[~mi["verdict_mi"].isin(["not applicable", "skipped", ""])]
+        skip = ["not applicable", "skipped", "", "not estimated"]  # nothing to compare
+        mi = mi[~mi["verdict_mi"].isin(skip) & ~mi["verdict"].isin(skip)]
         changed = mi[mi["verdict_mi"].astype(str) != mi["verdict"].astype(str)]
         if len(mi) and not len(changed):
             text += "; every verdict is the same with imputed answers"

@@ -475,5 +475,6 @@ def weights_summary(w: np.ndarray) -> dict[str, float]:
     """Range, sum and Kish's design effect due to weighting (1 + CV^2) of a weight vector."""
     w = np.asarray(w, float)
     w = w[w > 0]
+    u = w / w.max()  # the design effect on a scale where squares neither overflow nor vanish
     return {"min": float(w.min()), "max": float(w.max()), "sum": float(w.sum()),
-            "deff_weighting": float(len(w) * (w ** 2).sum() / w.sum() ** 2)}
+            "deff_weighting": float(len(u) * (u ** 2).sum() / u.sum() ** 2)}

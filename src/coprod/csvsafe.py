@@ -20,8 +20,9 @@ from pathlib import Path
 import pandas as pd
 
 #: the characters that start a formula (OWASP CSV injection), possibly after apostrophes we added
-_RISKY = re.compile(r"^'*[=+\-@\t\r]")
-_ESCAPED = re.compile(r"^'+[=+\-@\t\r]")
+#: and after spaces (a spreadsheet that trims them on import would run " =HYPERLINK(...)")
+_RISKY = re.compile(r"^'* *[=+\-@\t\r]")
+_ESCAPED = re.compile(r"^'+ *[=+\-@\t\r]")
 _NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 
 

@@ -39,7 +39,11 @@ EFFECT_RULE = (
     "measures precision, not importance. A category is compared as a whole, never by its "
     "largest level (for a yes/no one the spread is the change times the standard deviation "
     "of its 0/1 indicator, so it is one rule for numbers and categories; the levels' shares "
-    "are taken as fixed); the group fixed effects are never candidates; a model flagged for "
+    "are taken as fixed); a category is called the strongest only when the test that its "
+    "levels differ at all rejects too (its spread adds every level's noise, so a category of "
+    "many levels and no effect would otherwise look large; on imputed data, where that test "
+    "is not combined, a category is never called the strongest, only the largest); the group "
+    "fixed effects are never candidates; a model flagged for "
     "separation or non-convergence compares nothing. Count models use the change in the "
     "expected count (units, not points), ordinal models the change in the probability of the "
     "highest category.")
