@@ -325,6 +325,28 @@ def test_the_curve_marks_verdicts_and_the_not_estimable_by_shape():
     plt.close(fig)
 
 
+def test_a_specification_that_cannot_carry_the_claim_is_left_out_not_counted():
+    """No ordinal version of the outcome, or the claim's covariate not in the set: "not
+    applicable", out of the counts and the curve (found by review: counted as not estimable,
+    which the rule reserves for failed, unconverged and separated fits)."""
+    import matplotlib.pyplot as plt
+
+    from coprod.estimable import NOT_APPLICABLE
+    from coprod.figures import spec_curve_figure, subtitle
+
+    v = SPECS.loc[SPECS["claim"] == "a", "verdict"]
+    more = pd.concat([v, pd.Series([NOT_APPLICABLE] * 4)], ignore_index=True)
+    assert spec_counts(more) == spec_counts(v) == [7, 3, 1, 5, 2]
+    curve = _curve()
+    extra = curve.iloc[:2].assign(verdict=NOT_APPLICABLE, estimate=np.nan)
+    fig = spec_curve_figure(pd.concat([curve, extra], ignore_index=True), claim="A claim",
+                            settings={"conf_level": 0.95})
+    assert subtitle(fig).startswith(
+        "supported in 4 of 9 estimable specifications (3 not estimable), contradicted in 2")
+    assert "verdict:not applicable" not in _points(fig)
+    plt.close(fig)
+
+
 def test_an_equivalence_curve_draws_the_bounds_and_the_interval_the_rule_judges():
     import matplotlib.pyplot as plt
     from matplotlib.collections import LineCollection

@@ -25,13 +25,18 @@ NOT_ESTIMABLE_RULE = (
     "of the outcome perfectly predicted, so the estimates do not exist) is not estimable: it "
     "supports or contradicts no claim it carries, and the counts say how many specifications "
     "were not estimable. An imputed model is not estimable when the fit on any of its imputed "
-    "datasets is.")
+    "datasets is. A specification that cannot carry a claim at all (the claim's covariate "
+    "left out of its covariate set, or no ordinal version of its outcome) is not counted for "
+    "that claim.")
 
 #: fit flags that make a fit not estimable, and how the reason starts
 BLOCKING_FLAGS = {"separation": "separation", "non_convergence": "did not converge"}
 
 #: the verdict of a claim on a fit that is not estimable
 NOT_ESTIMATED = "not estimated"
+#: a specification that cannot carry a claim (no such version of its outcome, or its
+#: covariate not in the set): left out of the claim's counts altogether
+NOT_APPLICABLE = "not applicable"
 
 
 def _text(value) -> str:
@@ -94,12 +99,13 @@ SPEC_COUNTS = ("spec_total", "spec_supported", "spec_contradicted", "spec_estima
 
 
 def spec_counts(verdicts: pd.Series) -> list[int]:
-    """One claim's specifications counted (in the order of :data:`SPEC_COUNTS`): all of them,
-    the supported (or equivalent) and the contradicted (or different) among the estimable,
-    the estimable, and the not estimable (verdict "not estimated": a fit that failed, did not
-    converge or is separated, or a specification without the claim's covariate or outcome;
-    each row's note says which)."""
+    """One claim's specifications counted (in the order of :data:`SPEC_COUNTS`): all that
+    apply to it, the supported (or equivalent) and the contradicted (or different) among the
+    estimable, the estimable, and the not estimable (verdict "not estimated": a fit that
+    failed, did not converge or is separated; each row's note says which). A specification
+    without the claim's covariate or outcome (:data:`NOT_APPLICABLE`) is not counted."""
     v = verdicts.astype(str)
+    v = v[v != NOT_APPLICABLE]
     est = v[v != "not estimated"]
     return [len(v), int(est.isin(["supported", "equivalent"]).sum()),
             int(est.isin(["contradicted", "different"]).sum()), len(est), len(v) - len(est)]

@@ -484,6 +484,7 @@ def spec_curve_figure(specs: pd.DataFrame, *, claim: str, ratio: str = "Odds rat
     from .estimable import SPEC_COUNTS, count_phrase, spec_counts
 
     s = _settings(settings)
+    specs = specs[specs["verdict"].astype(str) != "not applicable"]  # not the claim's at all
     est = specs["verdict"].astype(str) != "not estimated"
     ok = specs[est & specs["estimate"].notna()].copy()
     ok["_or"] = np.exp(ok["estimate"].astype(float))

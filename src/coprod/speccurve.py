@@ -23,6 +23,7 @@ import logging
 
 import pandas as pd
 
+from .estimable import NOT_APPLICABLE
 from .findings import check_claims, directional_verdict, load_claims, split_covariate
 from .io import combined_fit, read_results, read_table, write_csv
 from .wording import POOLED
@@ -112,12 +113,14 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
             var, level = split_covariate(c)
             o = wanted[c["id"]]
             base = {"spec": i, **spec, "claim": c["id"], "outcome": o or "", "sample": sample}
+            # a specification that cannot carry the claim at all is not applicable to it
+            # (left out of its counts), not "not estimated" (a fit that failed or is separated)
             if not o:
-                rows.append({**base, "verdict": "not estimated",
+                rows.append({**base, "verdict": NOT_APPLICABLE,
                              "note": f"no {spec['family']} version of {c['outcome']}"})
                 continue
             if var not in covs:
-                rows.append({**base, "verdict": "not estimated",
+                rows.append({**base, "verdict": NOT_APPLICABLE,
                              "note": f"{var} is not in the covariate set"})
                 continue
             r = directional_verdict({**c, "outcome": o}, var, level, coefs, fit, conf_level,
