@@ -535,13 +535,7 @@ def test_what_matters_most_reads_the_effects_table(tmp_path):
     paths = D.write_inputs(tmp_path / "in")
     cfg = D.config()
     settings = report_settings(cfg)
-    tables, figs = {}, {}
-    for n in table_names(settings):
-        tables[n] = tmp_path / f"{n}.html"
-        tables[n].write_text(f'<table id="table-{n}"></table>')
-    for n in figure_names(settings):
-        figs[n] = tmp_path / f"{n}.png"
-        figs[n].write_bytes(b"\x89PNG")
+    tables, figs = D.placeholder_outputs(tmp_path, settings)
     out = tmp_path / "report.html"
     run_report(config={**cfg, "report": {**cfg["report"], "findings": None}},
                codebook=cfg["data"]["codebook"], prevalence=paths["prevalence"],

@@ -360,7 +360,7 @@ def test_per_units_apply_to_the_contrast_test():
 def _render(tmp_path, cfg) -> str:
     """The report of the hand-made results under ``tmp_path`` (not under results/), with an
     average-marginal-effects file and the cleaning summary."""
-    from coprod.report import figure_names, report_settings, run_report, table_names
+    from coprod.report import report_settings, run_report
 
     paths = D.write_inputs(tmp_path)
     ame = tmp_path / "ame.csv"
@@ -368,13 +368,7 @@ def _render(tmp_path, cfg) -> str:
                   "contrast": "per unit", "estimate": 0.01, "std_error": 0.001,
                   "conf_low": 0.008, "conf_high": 0.012, "flag": ""}).to_csv(ame, index=False)
     settings = report_settings(cfg)
-    tables, figs = {}, {}
-    for n in table_names(settings):
-        tables[n] = tmp_path / f"{n}.html"
-        tables[n].write_text(f'<table id="table-{n}"></table>')
-    for n in figure_names(settings):
-        figs[n] = tmp_path / f"{n}.png"
-        figs[n].write_bytes(b"\x89PNG")
+    tables, figs = D.placeholder_outputs(tmp_path, settings)
     out = tmp_path / "report.html"
     run_report(config=cfg, codebook=cfg["data"]["codebook"], prevalence=paths["prevalence"],
                coefficients=paths["coefficients"], fit=paths["fit"], figures=figs,
