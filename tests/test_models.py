@@ -209,3 +209,21 @@ def test_lonely_psu_fail_fails_the_model_not_the_run(table):
     doc = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
     text = doc["properties"]["design"]["properties"]["lonely_psu"]["description"]
     assert "fail (stop)" not in text and "marked failed" in " ".join(text.split())
+
+
+def test_an_ordinal_outcome_keeps_its_order_when_it_has_a_reference_level():
+    """A variable that is a covariate in one analysis and the ordinal outcome in another may
+    carry a reference level in the config: the outcome's order must survive it (it became
+    unordered and every model failed with "has no order")."""
+    import pandas as pd
+
+    from coprod.models import model_frame
+
+    lv = ["0-19", "20-39", "40-59", "60+"]
+    t = pd.DataFrame({"age_group": pd.Categorical(["0-19", "40-59", "60+", "20-39"],
+                                                  categories=lv, ordered=True),
+                      "sex": pd.Categorical(["m", "f", "f", "m"]), "region": list("abab")})
+    t.attrs["group_column"] = "region"
+    df = model_frame(t, ["age_group"], ["sex"], {"age_group": "20-39", "sex": "m"})
+    assert df["age_group"].cat.ordered and list(df["age_group"].cat.categories) == lv
+    assert list(df["sex"].cat.categories)[0] == "m"

@@ -79,8 +79,11 @@ def model_frame(table: pd.DataFrame, outcomes: list[str], covariates: list[str],
     for o in outcomes:
         if not isinstance(df[o].dtype, pd.CategoricalDtype):
             df[o] = df[o].astype("float64")
-    # unused levels are kept on purpose: the estimator flags a level empty in a sample
-    return set_reference_levels(df, {k: v for k, v in reference_levels.items() if k in df.columns})
+    # unused levels are kept on purpose: the estimator flags a level empty in a sample; an
+    # outcome keeps its own order (a reference level, set for it as a covariate elsewhere,
+    # would make an ordinal outcome unordered: "has no order")
+    return set_reference_levels(df, {k: v for k, v in reference_levels.items()
+                                     if k in df.columns and k not in outcomes})
 
 
 def job_design(table: pd.DataFrame, design: dict, reference_levels: dict):
