@@ -32,12 +32,7 @@ import html
 import numpy as np
 import pandas as pd
 
-from .effectrule import EFFECT_RULE
 from .wording import lower_word, model_rows, model_status, outcome_words, word
-
-#: the rule for "matters most", in the words the report prints (once, in the Methods): the
-#: rule the effects table (coprod.effectsize) computes, stated once in coprod.effectrule
-STRONGEST_RULE = EFFECT_RULE
 
 
 def _e(x) -> str:
@@ -156,7 +151,8 @@ def _size(r) -> str:
 
 def strongest_sentence(effects: pd.DataFrame | None, outcome: str, sample: str, *,
                        words: dict, labels: dict) -> str:
-    """What matters most for one outcome, by the one rule of :data:`EFFECT_RULE` (HTML);
+    """What matters most for one outcome, by the one rule of
+    :data:`coprod.effectrule.EFFECT_RULE` (HTML);
     empty without the effect sizes. Said inside the outcome's own sentence."""
     if effects is None or not len(effects):
         return ""

@@ -26,8 +26,8 @@ EFFECT_VERDICTS = ("strongest", "similar", "smaller", "not compared")
 SCALES = {"logit": "probability", "count": "expected count",
           "ordinal": "probability of the highest category"}
 
-#: the rule in the words the report prints (once, in the Methods; coprod.answer's
-#: STRONGEST_RULE): what the effects table computes and every "strongest" verdict reads
+#: the rule in the words the report prints (once, in the Methods): what the effects table
+#: computes and every "strongest" verdict and the answer box read
 EFFECT_RULE = (
     "Which covariate matters most is judged on one scale: the change in the probability of the "
     "outcome, in percentage points, that goes with one standard deviation of the covariate "
@@ -47,12 +47,6 @@ EFFECT_RULE = (
     "separation or non-convergence compares nothing. Count models use the change in the "
     "expected count (units, not points), ordinal models the change in the probability of the "
     "highest category.")
-
-
-def effect_rule(conf_level: float = 0.95) -> str:
-    """The rule in plain words (the confidence level is the models' own; the words do not
-    depend on it)."""
-    return EFFECT_RULE
 
 
 def _and(names: list[str]) -> str:

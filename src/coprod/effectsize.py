@@ -183,7 +183,8 @@ def covariate_effects(result: SvyLogitResult | SvyOlrResult, *, exclude: tuple =
 
 def judge(info: pd.DataFrame, est: np.ndarray, C: np.ndarray, *, df: float,
           conf_level: float, model_based: bool = False, blocked: str = "",
-          scale: str = "probability", intervals: dict | None = None) -> pd.DataFrame:
+          scale: str = "probability", intervals: dict | None = None,
+          rank_sizes: np.ndarray | None = None) -> pd.DataFrame:
     """Rank the sizes and compare the largest with each other (the rule). ``intervals``:
     the sizes' and the differences' (estimate, SE, low, high) already combined (imputed data),
     keyed "effect" and "diff" (by variable); without it Wald intervals from ``C``. Built on
@@ -201,7 +202,9 @@ def judge(info: pd.DataFrame, est: np.ndarray, C: np.ndarray, *, df: float,
     low = np.where(factor, np.clip(low, 0, None), low)
     rank, diff, diff_low, diff_high = (np.full(k, np.nan) for _ in range(4))
     verdict, note = ["not compared"] * k, [""] * k
-    size = np.abs(effect)
+    # the sizes ranked: |E|; on imputed data the mean of the imputations' |E|, the quantity
+    # whose differences are tested (a sign that flips across imputations shrinks |mean E|)
+    size = np.abs(effect) if rank_sizes is None else np.asarray(rank_sizes, dtype=float)
     zero = factor & np.array([is_zero(x) for x in est], dtype=bool)
     usable = ~zero & np.isfinite(size) & np.isfinite(np.diag(C) if k else np.zeros(0))
     if blocked:
@@ -298,7 +301,7 @@ def combine_imputed(tables: list[pd.DataFrame], *, df_complete: float, conf_leve
     C = np.mean(Cs, axis=0)  # only its finiteness is read: the intervals are Rubin's
     out = judge(info, eff["estimate"], C, df=df_complete, conf_level=conf_level,
                 blocked=blocked, scale=str(first["scale"].iloc[0]) if len(first) else "",
-                intervals=intervals)
+                intervals=intervals, rank_sizes=np.mean(np.abs(Q), axis=0))
     out["label"] = list(first["label"])
     return out
 

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .answer import STRONGEST_RULE
 from .codebook import did_you_mean, load_schema, load_yaml
 from .config import binary_outcomes, outcome_families, slug
 from .designspec import weighted as is_weighted
+from .effectrule import EFFECT_RULE
 from .errors import ConfigError
 from .io import table_meta
 from .page import Fold, answer_section, build_report, esc, files_line, tables_section
@@ -639,7 +639,7 @@ def _model_items(config: dict, lab, grp: dict, n_groups: int, labels: dict) -> l
         "Covariates: " + "; ".join(covs) + ".",
         "Samples: " + "; ".join(_sample_phrase(str(s), m, grp, n_groups, d)
                                 for s in m["samples"]) + ".",
-        f'<span id="strongest-rule">{esc(STRONGEST_RULE)}</span>',
+        f'<span id="strongest-rule">{esc(EFFECT_RULE)}</span>',
     ]
     if m.get("contrast"):
         a, b = m["contrast"]
