@@ -378,7 +378,7 @@ def test_model_based_report_says_z_and_glm(tmp_path):
 
 
 def test_group_effects_off_and_a_single_group_in_the_samples_text():
-    from coprod.report import _sample_phrase
+    from coprod.methods import _sample_phrase
 
     m = {"covariates": ["age", "sex"], "reference_levels": {"region": "North"}}
     grp = {"column": "region", "label": "Region", "effects": False}
@@ -426,14 +426,14 @@ CODEBOOK = {
     ("smoker", "a 0/1 column of the data (raw column <code>SMK</code>)."),
 ])
 def test_outcome_definitions_of_every_kind(name, expected):
-    from coprod.report import _outcome_definition
+    from coprod.methods import _outcome_definition
 
     labels = {o: s["label"] for o, s in CODEBOOK["outcomes"].items()}
     assert _outcome_definition(name, CODEBOOK, "sometimes", labels).startswith(expected)
 
 
 def test_threshold_sentence_only_for_outcomes_from_items():
-    from coprod.report import _outcome_closure, _threshold_sentence
+    from coprod.methods import _outcome_closure, _threshold_sentence
 
     assert _threshold_sentence(["voter", "smoker"], CODEBOOK, "often") == ""
     assert _threshold_sentence(["keen_helper"], CODEBOOK, "often") == ""  # says its own
@@ -444,7 +444,7 @@ def test_threshold_sentence_only_for_outcomes_from_items():
 
 
 def test_methods_list_a_shared_raw_file_once():
-    from coprod.report import _raw_files
+    from coprod.methods import _raw_files
 
     shared = {"A": {"file": "all.csv"}, "B": {"file": "all.csv"}}
     assert _raw_files(shared) == ["<code>all.csv</code>: A, B"]

@@ -247,7 +247,7 @@ def test_the_ordinal_and_count_forest_plot_names_each_ratio():
 
 
 def test_methods_describe_the_ordinal_and_count_models():
-    from coprod.report import _column_definition, _model_items
+    from coprod.methods import _column_definition, _model_items
 
     cfg = _scales_config([{"individual_level": "ordinal"}, {"collective_count": "count"}])
     grp = {"column": "country", "label": "Country", "effects": True}
@@ -270,7 +270,8 @@ def test_methods_describe_the_ordinal_and_count_models():
     ({"model_based": True, "incomplete": "drop"}, "the region's respondents alone (a glm",
      "leaves that model (a glm")])
 def test_notes_and_captions_follow_the_design_used(design, domain, missing):
-    from coprod.report import _sample_phrase, models_phrase
+    from coprod.methods import _sample_phrase
+    from coprod.report import models_phrase
     from coprod.tables import model_table_note
     from coprod.wording import missing_note
 
