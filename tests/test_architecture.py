@@ -12,7 +12,7 @@ Layers, lowest first; a module may import only from its own layer or below:
               impute, models, descriptives
   stages      stages
   output      tables, figures, findings, robustness, speccurve, modelsummary, answer, page,
-              methods, report
+              methods, reportsettings, report
   start-up    startup (every check before any job runs: it uses them all)
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ LAYERS = [
      "contrast", "impute", "models", "descriptives"},
     {"stages"},
     {"tables", "figures", "findings", "robustness", "speccurve", "modelsummary", "answer",
-     "page", "methods", "report"},
+     "page", "methods", "reportsettings", "report"},
     {"startup"},
 ]
 
