@@ -27,16 +27,11 @@ statistical sense. Every string is HTML-escaped here (the box is HTML).
 """
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pandas as pd
 
-from .wording import lower_word, model_rows, model_status, outcome_words, word
-
-
-def _e(x) -> str:
-    return html.escape(str(x))
+from .estimable import NOT_APPLICABLE, NOT_ESTIMATED
+from .wording import MINUS, esc, lower_word, model_rows, model_status, outcome_words, word
 
 
 def points(x: float) -> str:
@@ -45,7 +40,7 @@ def points(x: float) -> str:
     s = f"{abs(v):.1f}"
     if s == "0.0":
         return "0.0"
-    return ("+" if v > 0 else "\u2212") + s
+    return ("+" if v > 0 else MINUS) + s
 
 
 def _interval(lo: float, hi: float) -> str:
@@ -58,21 +53,22 @@ def _name(outcome: str, words: dict, labels: dict) -> str:
 
 def who_sentence(prev: pd.DataFrame, compare: list[str], *, words: dict, labels: dict,
                  unit: str, weighted: bool) -> str:
-    """'Individual co-production: 58% of respondents in FR to 78% in DK; ...' (HTML)."""
+    """'How common: Individual co-production: from 58% of respondents (FR) to 78% (DK); ...'
+    (HTML)."""
     parts = []
     for o in compare:
         p = prev[prev["outcome"] == o].dropna(subset=["estimate"]) if len(prev) else prev
         if not len(p):
             continue
         share = lambda r: f"{float(r['estimate']) * 100:.0f}%"  # noqa: E731
-        name = f"<strong>{_e(_name(o, words, labels))}</strong>"
+        name = f"<strong>{esc(_name(o, words, labels))}</strong>"
         if len(p) == 1:
-            parts.append(f"{name}: {share(p.iloc[0])} of {_e(unit)}")
+            parts.append(f"{name}: {share(p.iloc[0])} of {esc(unit)}")
         else:
             lo, hi = p.loc[p["estimate"].idxmin()], p.loc[p["estimate"].idxmax()]
-            parts.append(f"{name}: from {share(lo)} of {_e(unit)} "
-                         f"({_e(word(lo['group'], words))}) to {share(hi)} "
-                         f"({_e(word(hi['group'], words))})")
+            parts.append(f"{name}: from {share(lo)} of {esc(unit)} "
+                         f"({esc(word(lo['group'], words))}) to {share(hi)} "
+                         f"({esc(word(hi['group'], words))})")
     if not parts:
         return ""
     return ("How common" + (" (weighted)" if weighted else "") + ": " + "; ".join(parts) + ".")
@@ -81,10 +77,10 @@ def who_sentence(prev: pd.DataFrame, compare: list[str], *, words: dict, labels:
 def _numeric_phrase(label: str, row, per_sd) -> str:
     if per_sd is not None:
         sd = float(per_sd["sd"])
-        return (f"higher {_e(lower_word(label))} ({points(per_sd['effect'])} points "
+        return (f"higher {esc(lower_word(label))} ({points(per_sd['effect'])} points "
                 f"{_interval(per_sd['conf_low'], per_sd['conf_high'])} per {sd:.3g} more, one "
                 "standard deviation)")
-    return (f"higher {_e(lower_word(label))} ({points(row['estimate'])} points per unit "
+    return (f"higher {esc(lower_word(label))} ({points(row['estimate'])} points per unit "
             f"{_interval(row['conf_low'], row['conf_high'])})")
 
 
@@ -116,7 +112,7 @@ def correlates_sentence(ame: pd.DataFrame, effects: pd.DataFrame | None, outcome
                 sd = hit.iloc[0] if len(hit) and np.isfinite(hit.iloc[0]["effect"]) else None
             text = _numeric_phrase(label, r, sd)
         else:
-            text = (f"{_e(lower_word(label))} {_e(r['contrast'])} ({points(r['estimate'])} "
+            text = (f"{esc(lower_word(label))} {esc(r['contrast'])} ({points(r['estimate'])} "
                     f"points {_interval(r['conf_low'], r['conf_high'])})")
         (more if r["estimate"] > 0 else less).append(text)
     unclear = [word(v, words, labels) for v in dict.fromkeys(rows["variable"])
@@ -129,11 +125,11 @@ def correlates_sentence(ame: pd.DataFrame, effects: pd.DataFrame | None, outcome
         bits.append("less likely with " + "; ".join(less))
     if not bits:
         bits.append("not clearly related to any covariate")
-    held = (f", with {_e(lower_word(word(group_column, words, labels)))} held equal,"
+    held = (f", with {esc(lower_word(word(group_column, words, labels)))} held equal,"
             if group_column and len(ame) and (ame["variable"] == group_column).any() else "")
-    text = f"<strong>{_e(name)}</strong>{held} is " + ", and ".join(bits) + "."
+    text = f"<strong>{esc(name)}</strong>{held} is " + ", and ".join(bits) + "."
     if unclear and (more or less):
-        text += " Not clearly related: " + _e(", ".join(lower_word(u) for u in unclear)) + "."
+        text += " Not clearly related: " + esc(", ".join(lower_word(u) for u in unclear)) + "."
     return text
 
 
@@ -163,17 +159,17 @@ def strongest_sentence(effects: pd.DataFrame | None, outcome: str, sample: str, 
     if not len(top):
         why = next((str(n) for n in rows.get("note", pd.Series(dtype=object)).dropna()
                     if str(n)), "the model could not be compared")
-        return f"What matters most cannot be said ({_e(why)})."
+        return f"What matters most cannot be said ({esc(why)})."
     top = top.sort_values("rank")
     if len(top) == 1 and top.iloc[0]["verdict"] == "strongest":
         r = top.iloc[0]
         rest = rows[(rows["variable"] != r["variable"]) & rows["rank"].notna()]
         rest = rest.sort_values("rank")
-        nxt = (f" (next: {_e(lower_word(word(rest.iloc[0]['variable'], words, labels)))}, "
+        nxt = (f" (next: {esc(lower_word(word(rest.iloc[0]['variable'], words, labels)))}, "
                f"{_size(rest.iloc[0])})" if len(rest) else "")
-        return (f"What matters most: {_e(lower_word(word(r['variable'], words, labels)))} "
+        return (f"What matters most: {esc(lower_word(word(r['variable'], words, labels)))} "
                 f"({_size(r)}), clearly more than any other characteristic{nxt}.")
-    names = [f"{_e(lower_word(word(r['variable'], words, labels)))} ({_size(r)})"
+    names = [f"{esc(lower_word(word(r['variable'], words, labels)))} ({_size(r)})"
              for r in top.to_dict("records")]
     return ("What matters most: " + " and ".join(
         [", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
@@ -209,7 +205,7 @@ def robustness_sentence(checked: pd.DataFrame | None, *, words: dict, labels: di
         text += "; across the alternative analyses that could be estimated: " + "; ".join(specs)
     if "verdict_mi" in checked.columns:
         mi = checked.dropna(subset=["verdict_mi"])
-        skip = ["not applicable", "skipped", "", "not estimated"]  # nothing to compare
+        skip = [NOT_APPLICABLE, "skipped", "", NOT_ESTIMATED]  # nothing to compare
         mi = mi[~mi["verdict_mi"].isin(skip) & ~mi["verdict"].isin(skip)]
         changed = mi[mi["verdict_mi"].astype(str) != mi["verdict"].astype(str)]
         if len(mi) and not len(changed):
@@ -218,7 +214,7 @@ def robustness_sentence(checked: pd.DataFrame | None, *, words: dict, labels: di
             text += "; with imputed answers " + "; ".join(
                 f"\u201c{r['claim']}\u201d is {r['verdict_mi']}"
                 for r in changed.to_dict("records"))
-    return _e(text) + "."
+    return esc(text) + "."
 
 
 def caveat_sentence(fit: pd.DataFrame, compare: list[str], sample: str, *,
@@ -233,7 +229,7 @@ def caveat_sentence(fit: pd.DataFrame, compare: list[str], sample: str, *,
                        + (f": {msg}" if msg else "") + ")")
     if not out:
         return ""
-    return ("Caution: " + _e("; ".join(out)) + ". A model that could not be estimated gives "
+    return ("Caution: " + esc("; ".join(out)) + ". A model that could not be estimated gives "
             "no numbers above.")
 
 

@@ -14,9 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-
-def esc(x) -> str:
-    return html.escape(str(x))
+from .wording import esc
 
 
 def ul(items) -> str:

@@ -19,7 +19,7 @@ import pandas as pd
 from .findings import SCALE_FAMILIES
 from .io import combined_fit, group_outputs, read_results, table_meta
 from .tables import cuts_table, model_table, scales_columns, scales_note, write_table_files
-from .wording import fit_row, fmt_ci, outcome_words, per_units, word
+from .wording import esc, fit_row, fmt_ci, outcome_words, per_units, word
 
 TITLE = "Does the cut of the scale matter?"
 
@@ -114,8 +114,8 @@ def claim_sentences(checked: pd.DataFrame, *, words: dict | None = None,
             continue
         cuts = r.get("spec_by_threshold")  # the specification curve, one count per cut
         cuts = (" Across the specifications, by where the scale is cut: "
-                f"{_esc(cuts)}.") if isinstance(cuts, str) and cuts else ""
-        out.append(f"<strong>{_esc(r['claim'])}</strong> {_esc('; '.join(parts))}. "
+                f"{esc(cuts)}.") if isinstance(cuts, str) and cuts else ""
+        out.append(f"<strong>{esc(r['claim'])}</strong> {esc('; '.join(parts))}. "
                    f"{agreement(verdicts)}{cuts}")
     return out
 
@@ -187,16 +187,10 @@ def _estimate(r, suffix: str, ratio: str, digits: int) -> str:
                                    np.exp(r[f"conf_high{suffix}"]), digits) + ")")
 
 
-def _esc(x) -> str:
-    import html
-
-    return html.escape(str(x), quote=True)
-
-
 def robustness_section(*, tables: list[str], figure_html: str, sentences: list[str],
                        threshold: str = "", cut_lines: Sequence[str] = ()) -> str:
     """The report's section, from the tables' and figure's HTML and the claim sentences."""
-    cut = f" (an item counts when answered <em>{_esc(threshold)}</em> or more)" \
+    cut = f" (an item counts when answered <em>{esc(threshold)}</em> or more)" \
         if threshold else ""
     intro = ("<p>The 0/1 outcomes cut each frequency scale at one point" + cut + ". Here the "
              "same activities are modelled on the survey's own scales: as an ordered category "
@@ -206,7 +200,7 @@ def robustness_section(*, tables: list[str], figure_html: str, sentences: list[s
     claims = ("<h3>The claims under each model</h3><ul>"
               + "".join(f"<li>{s}</li>" for s in sentences) + "</ul>") if sentences else ""
     cuts = ("<h3>Where the scale is cut</h3><ul>"
-            + "".join(f"<li>{_esc(s)}</li>" for s in cut_lines) + "</ul>") if cut_lines else ""
+            + "".join(f"<li>{esc(s)}</li>" for s in cut_lines) + "</ul>") if cut_lines else ""
     return "\n".join(['<section id="robustness">', f"<h2>{TITLE}</h2>", intro, claims,
                       *[f'<div class="table-wrap">\n{t}</div>' for t in tables[:1]],
                       cuts, figure_html,
@@ -310,13 +304,13 @@ def mi_sentences(checked: pd.DataFrame | None, *, digits: int = 2) -> list[str]:
                 else f"{2 - len(est)} of the 2 not estimable, nothing to compare"
                 if len(est) < 2 else "the same verdict" if v == r["verdict"] else
                 "the verdict changes with the missing answers")
-        out.append(f"<strong>{_esc(r['claim'])}</strong> {_esc(cc)}; {_esc(mi)}: {same}.")
+        out.append(f"<strong>{esc(r['claim'])}</strong> {esc(cc)}; {esc(mi)}: {same}.")
     return out
 
 
 def mi_section(*, table_html: str, sentences: list[str], excluded: str = "") -> str:
     intro = ("<p>Respondents who did not answer a question used in a model (don't know, "
-             "refused) leave that model" + (f" ({_esc(excluded)})" if excluded else "")
+             "refused) leave that model" + (f" ({esc(excluded)})" if excluded else "")
              + ". Unless their answers are missing completely at random, that can bias the "
              "estimates. Here every model is also estimated on multiply imputed data, where "
              "the missing answers are filled in many times from what the respondents did "

@@ -6,6 +6,7 @@ needs another (no import cycles), and a new variance method is one branch in one
 """
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
@@ -21,6 +22,11 @@ SYNTHETIC_NOTICE = ("SYNTHETIC DATA: simulated to demonstrate the method; not fi
 NA = "\u2014"  # an em dash: not estimated / not in this model
 MINUS = "\u2212"
 STAR_LEVELS = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
+
+
+def esc(x) -> str:
+    """Any value as HTML text: the one escape of every user string the report shows."""
+    return html.escape(str(x))
 
 
 # -- words and model status ------------------------------------------------------------------
