@@ -282,6 +282,7 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
     cb = load_codebook(codebook)
     # read once, used by several sections
     fit_t = read_results(fit, "fit")
+    ame_t = read_results(ame, "ame") if ame else None
     checked = read_results(findings_checked) if findings_checked else None
     meta = table_meta(clean_table)
     labels = {**codebook_labels(cb), **meta.get("labels", {})}
@@ -299,7 +300,7 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
             for (name, path), caption in zip(figures.items(),
                                              _captions(list(figures), config, settings, grp,
                                                        len(cb["groups"]), clean_table))}
-    answer = _answer_html(prevalence, ame, effects, fit_t, checked, config=config,
+    answer = _answer_html(prevalence, ame_t, effects, fit_t, checked, config=config,
                           settings=settings, labels=labels, grouping=grp,
                           figure=figs.pop("prevalence", ""))
     cleaning_figure = figs.pop("cleaning", "")
@@ -319,8 +320,9 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
     table_files = {Path(p).stem: [f for f in files_of(p) if f[0] != "HTML"]
                    for p in html_tables}
     tabs = {name: Path(path).read_text(encoding="utf-8") for name, path in tables.items()}
-    overview = _overview_tables(fit_t, ame, cleaning_summary, config=config, settings=settings,
-                                labels=labels, grouping=grp, fit_path=fit,
+    overview = _overview_tables(fit_t, ame_t, cleaning_summary, config=config,
+                                settings=settings, labels=labels, grouping=grp, fit_path=fit,
+                                ame_path=ame,
                                 extra=_contrast_lines(read_results(contrast, "contrast")
                                                       if contrast else None))
     tabs.update(overview.pop("tables", {}))
@@ -370,15 +372,16 @@ def _cleaning_html(table_html: str, figure: str) -> str:
                       f'<div class="table-wrap">{table_html}</div>', "</section>"])
 
 
-def _answer_html(prevalence, ame, effects, fit_t: pd.DataFrame, checked, *, config: dict,
-                 settings: dict, labels: dict, grouping: dict, figure: str) -> str:
+def _answer_html(prevalence, ame_t: pd.DataFrame | None, effects, fit_t: pd.DataFrame,
+                 checked, *, config: dict, settings: dict, labels: dict, grouping: dict,
+                 figure: str) -> str:
     """The answer box (:mod:`coprod.answer`) beside the prevalence figure."""
     from .answer import answer_items
     from .io import read_results
 
     items = answer_items(
         prevalence=read_results(prevalence, "prevalence"),
-        ame=read_results(ame, "ame") if ame else pd.DataFrame(),
+        ame=ame_t if ame_t is not None else pd.DataFrame(),
         effects=read_results(effects, "effects") if effects else None,
         fit=fit_t, checked=checked, compare=list(settings["figures"]["compare"]),
         sample=settings["figures"]["forest_sample"],
@@ -390,9 +393,10 @@ def _answer_html(prevalence, ame, effects, fit_t: pd.DataFrame, checked, *, conf
     return answer_section(items, figure)
 
 
-def _overview_tables(fit_t: pd.DataFrame, ame, cleaning_summary, *, config: dict,
-                     settings: dict, labels: dict, grouping: dict,
-                     extra: Sequence[str] = (), fit_path="results/models/fit.csv") -> dict:
+def _overview_tables(fit_t: pd.DataFrame, ame_t: pd.DataFrame | None, cleaning_summary, *,
+                     config: dict, settings: dict, labels: dict, grouping: dict,
+                     extra: Sequence[str] = (), fit_path="results/models/fit.csv",
+                     ame_path=None) -> dict:
     """The average-marginal-effects table (among the tables) and the section "Who is in the
     models, and how did each model go?" (the analytic sample and every model not plainly
     ok; ``extra`` lines below its lead), from the result files; empty where an input is
@@ -406,8 +410,8 @@ def _overview_tables(fit_t: pd.DataFrame, ame, cleaning_summary, *, config: dict
     words, sample = settings["words"], settings["figures"]["forest_sample"]
     compare = list(settings["figures"]["compare"])
     pct = _pct(config)
-    if ame and compare:  # (no 0/1 outcome: no table); report.per: as in the other tables
-        effects, effect_labels = per_ame(read_results(ame, "ame"), labels,
+    if ame_t is not None and compare:  # (no 0/1 outcome: no table); report.per: as elsewhere
+        effects, effect_labels = per_ame(ame_t, labels,
                                          settings["tables"].get("per"), words)
         t = ame_table(effects, fit_t, sample=sample, outcomes=compare,
                       covariates=list(config["models"]["covariates"]), words=words,
@@ -420,7 +424,7 @@ def _overview_tables(fit_t: pd.DataFrame, ame, cleaning_summary, *, config: dict
                  f"level or one unit more of a number"
                  f"{' (or as many as its row says)' if settings['tables'].get('per') else ''}"
                  f", with {pct} confidence intervals (delta "
-                 f"method, the same design). From {ame}.".strip())))
+                 f"method, the same design). From {ame_path}.".strip())))
     parts = []
     if cleaning_summary:
         flow = sample_flow_table(read_results(cleaning_summary), fit_t, sample=sample,
