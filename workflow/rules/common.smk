@@ -31,7 +31,9 @@ try:
         validate=lambda c: validate(
             c, schema="../schemas/config.schema.yaml", set_default=True
         ),
-        configfiles=workflow.configfiles,
+        # the files Snakemake read before the Snakefile ran (--configfile); the bundled one
+        # was read by coprod's reader in the Snakefile, before Snakemake's, and is not read again
+        configfiles=workflow.overwrite_configfiles,
     )
 except CoprodError as exc:
     sys.exit(f"coprod error: {console(exc)}")
