@@ -6,7 +6,7 @@ import sys
 from snakemake.utils import min_version
 
 from coprod.errors import CoprodError, console
-from coprod.startup import check_config_file
+from coprod.pipeline.startup import check_config_file
 
 min_version("9.0")
 
@@ -14,7 +14,7 @@ min_version("9.0")
 # The bundled settings, unless --configfile names others: then those alone count (Snakemake
 # would otherwise merge them key by key into these, mixing two surveys' settings).
 # Read by coprod's YAML reader first (an alias bomb, duplicate keys, YTE templating that would
-# run Python: coprod.startup.check_config_file), before Snakemake's own reader sees it. Files
+# run Python: coprod.pipeline.startup.check_config_file), before Snakemake's own reader sees it. Files
 # given with --configfile are read by Snakemake before this file runs (config/README.md).
 if not workflow.overwrite_configfiles:
     try:

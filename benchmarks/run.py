@@ -18,7 +18,7 @@ workflow/, scripts/, config/, data/), so the repository's own results/ are never
   Both must give the same coefficients; the difference is printed.
 * a no-op rerun (nothing to do);
 * the whole pipeline on simulated surveys of 100,000 and 1,000,000 respondents
-  (``python -m coprod.simulate --n-total N`` into the copy's data/raw): end to end, per stage
+  (``python -m coprod.pipeline.simulate --n-total N`` into the copy's data/raw): end to end, per stage
   (clean / models / report) from the rules' ``benchmark:`` files (results/benchmarks/), the peak
   RSS of every job, and the 100k -> 1M growth;
 * on 1,000,000 synthetic rows: one pooled design-based model (``coprod.svy_logit``, 5 strata,
@@ -233,7 +233,7 @@ def bench_scale(tmp: Path, n: int, same_work: bool = True) -> dict:
     for f in raw.glob("*.sav"):
         f.unlink()
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "coprod.simulate", "--out", str(raw), "--n-total",
+    subprocess.run([sys.executable, "-m", "coprod.pipeline.simulate", "--out", str(raw), "--n-total",
                     str(n)], check=True, env=env(), capture_output=True)
     simulate = time.perf_counter() - t0
     # multiple imputation off: M = 20 chained-equation datasets of a million rows is another
@@ -262,8 +262,8 @@ import json, sys, time
 import numpy as np, pandas as pd
 from scipy.special import expit
 from coprod import svy_logit
-from coprod import survey
-from coprod.survey import build_model_frame, make_design, irls_logit, design_cov
+from coprod.survey import glm as survey
+from coprod.survey.glm import build_model_frame, make_design, irls_logit, design_cov
 # what fit_matrix uses for the bread and the meat (older versions: the plain expressions)
 gram = getattr(survey, "weighted_gram",
                getattr(survey, "_weighted_gram", lambda X, v: X.T @ (X * v[:, None])))
@@ -330,7 +330,7 @@ if "fpc" in make_design.__code__.co_varnames:
         res[label] = {"model": t, "variance": var}
 # calibrated weights (newer versions): raking to three margins, and the raked model
 try:
-    from coprod.calibrate import CalibrationSpec, calibrate
+    from coprod.survey.calibrate import CalibrationSpec, calibrate
 except ImportError:
     CalibrationSpec = None
 if CalibrationSpec is not None:
@@ -427,9 +427,9 @@ SCALES = r"""
 import json, sys, time
 import numpy as np, pandas as pd
 from scipy.special import expit
-from coprod.design import make_design
-from coprod.ordinal import fit_svy_olr
-from coprod.survey import fit_svy_logit
+from coprod.survey.design import make_design
+from coprod.survey.ordinal import fit_svy_olr
+from coprod.survey.glm import fit_svy_logit
 
 n, repeats, out_csv = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 rng = np.random.default_rng(2008)
@@ -560,8 +560,8 @@ REPLICATE = r"""
 import json, sys, time
 from pathlib import Path
 import numpy as np, pandas as pd
-from coprod.replicate import make_replicate_design
-from coprod.survey import fit_svy_logit
+from coprod.survey.replicate import make_replicate_design
+from coprod.survey.glm import fit_svy_logit
 
 folder, repeats, formula = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 df = pd.read_parquet(folder / "data.parquet")

@@ -1,6 +1,6 @@
-"""Snakemake adapter: clean the raw files (logic in coprod.stages.run_clean)."""
-from coprod.runner import run_rule
-from coprod.stages import run_clean
+"""Snakemake adapter: clean the raw files (logic in coprod.pipeline.stages.run_clean)."""
+from coprod.pipeline.runner import run_rule
+from coprod.pipeline.stages import run_clean
 
 
 def main(sm):

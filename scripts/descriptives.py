@@ -1,6 +1,7 @@
-"""Snakemake adapter: weighted prevalence and descriptives by group (coprod.descriptives)."""
-from coprod.descriptives import run_descriptives
-from coprod.runner import run_rule
+"""Snakemake adapter: weighted prevalence and descriptives by group
+(coprod.pipeline.descriptives)."""
+from coprod.pipeline.descriptives import run_descriptives
+from coprod.pipeline.runner import run_rule
 
 
 def main(sm):

@@ -1,6 +1,6 @@
-"""Snakemake adapter: every figure as PNG and PDF (coprod.figures.run_figures)."""
-from coprod.figures import run_figures
-from coprod.runner import run_rule
+"""Snakemake adapter: every figure as PNG and PDF (coprod.report.figures.run_figures)."""
+from coprod.pipeline.runner import run_rule
+from coprod.report.figures import run_figures
 
 
 def main(sm):

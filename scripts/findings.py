@@ -1,6 +1,6 @@
-"""Snakemake adapter: check the published claims against the models (coprod.findings)."""
-from coprod.findings import run_findings
-from coprod.runner import run_rule
+"""Snakemake adapter: check the published claims against the models (coprod.report.findings)."""
+from coprod.pipeline.runner import run_rule
+from coprod.report.findings import run_findings
 
 
 def main(sm):

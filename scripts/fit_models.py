@@ -1,7 +1,7 @@
 """Snakemake adapter: fit the models of one sample, then its contrast test
-(logic in coprod.stages.run_models)."""
-from coprod.runner import run_rule
-from coprod.stages import fit_output_paths, run_models
+(logic in coprod.pipeline.stages.run_models)."""
+from coprod.pipeline.runner import run_rule
+from coprod.pipeline.stages import fit_output_paths, run_models
 
 
 def main(sm):

@@ -1,7 +1,7 @@
 """Snakemake adapter: one sample's models on every imputed dataset, combined by Rubin's rules
-(coprod.stages.run_models_mi)."""
-from coprod.runner import run_rule
-from coprod.stages import run_models_mi
+(coprod.pipeline.stages.run_models_mi)."""
+from coprod.pipeline.runner import run_rule
+from coprod.pipeline.stages import run_models_mi
 
 
 def main(sm):

@@ -1,7 +1,7 @@
 """Snakemake adapter: the imputed models of every sample in one table
-(coprod.stages.run_gather_mi)."""
-from coprod.runner import run_rule
-from coprod.stages import run_gather_mi
+(coprod.pipeline.stages.run_gather_mi)."""
+from coprod.pipeline.runner import run_rule
+from coprod.pipeline.stages import run_gather_mi
 
 
 def main(sm):

@@ -1,6 +1,6 @@
-"""Snakemake adapter: combine the per-model tables (logic in coprod.stages.run_gather)."""
-from coprod.runner import run_rule
-from coprod.stages import run_gather
+"""Snakemake adapter: combine the per-model tables (logic in coprod.pipeline.stages.run_gather)."""
+from coprod.pipeline.runner import run_rule
+from coprod.pipeline.stages import run_gather
 
 
 def main(sm):

@@ -1,7 +1,7 @@
 """Snakemake adapter: every sample's specifications in one table
-(coprod.stages.run_gather_tables)."""
-from coprod.runner import run_rule
-from coprod.stages import run_gather_tables
+(coprod.pipeline.stages.run_gather_tables)."""
+from coprod.pipeline.runner import run_rule
+from coprod.pipeline.stages import run_gather_tables
 
 
 def main(sm):

@@ -1,6 +1,6 @@
-"""Snakemake adapter: one multiple-imputation chain (coprod.stages.run_impute)."""
-from coprod.runner import run_rule
-from coprod.stages import run_impute
+"""Snakemake adapter: one multiple-imputation chain (coprod.pipeline.stages.run_impute)."""
+from coprod.pipeline.runner import run_rule
+from coprod.pipeline.stages import run_impute
 
 
 def main(sm):

@@ -1,7 +1,7 @@
 """Snakemake adapter: complete-case and imputed models side by side
-(coprod.robustness.run_mi_table)."""
-from coprod.robustness import run_mi_table
-from coprod.runner import run_rule
+(coprod.report.robustness.run_mi_table)."""
+from coprod.pipeline.runner import run_rule
+from coprod.report.robustness import run_mi_table
 
 
 def main(sm):

@@ -1,6 +1,6 @@
-"""Snakemake adapter: the one-file HTML report (coprod.report.run_report)."""
-from coprod.report import run_report
-from coprod.runner import run_rule
+"""Snakemake adapter: the one-file HTML report (coprod.report.report.run_report)."""
+from coprod.pipeline.runner import run_rule
+from coprod.report.report import run_report
 
 
 def main(sm):

@@ -1,7 +1,7 @@
 """Snakemake adapter: the 0/1 models beside the ordinal and count models, and the binary cuts
-of each ordinal outcome (coprod.robustness.run_robustness)."""
-from coprod.robustness import run_robustness
-from coprod.runner import run_rule
+of each ordinal outcome (coprod.report.robustness.run_robustness)."""
+from coprod.pipeline.runner import run_rule
+from coprod.report.robustness import run_robustness
 
 
 def main(sm):

@@ -1,9 +1,9 @@
-"""Snakemake adapter: regenerate the synthetic raw files (logic in coprod.simulate)."""
+"""Snakemake adapter: regenerate the synthetic raw files (logic in coprod.pipeline.simulate)."""
 import json
 
-from coprod.io import write_text
-from coprod.runner import run_rule
-from coprod.simulate import write_survey
+from coprod.pipeline.io import write_text
+from coprod.pipeline.runner import run_rule
+from coprod.pipeline.simulate import write_survey
 
 
 def main(sm):

@@ -1,6 +1,6 @@
-"""Snakemake adapter: a specification curve per claim (coprod.speccurve.run_speccurve)."""
-from coprod.runner import run_rule
-from coprod.speccurve import run_speccurve
+"""Snakemake adapter: a specification curve per claim (coprod.report.speccurve.run_speccurve)."""
+from coprod.pipeline.runner import run_rule
+from coprod.report.speccurve import run_speccurve
 
 
 def main(sm):

@@ -1,7 +1,7 @@
 """Snakemake adapter: one share of a sample's specifications
-(coprod.speccurve.run_specifications)."""
-from coprod.runner import run_rule
-from coprod.speccurve import run_specifications
+(coprod.pipeline.speccurve.run_specifications)."""
+from coprod.pipeline.runner import run_rule
+from coprod.pipeline.speccurve import run_specifications
 
 
 def main(sm):

@@ -1,7 +1,7 @@
 """Snakemake adapter: descriptive, model, contrast and cleaning tables
-(coprod.tables.run_tables)."""
-from coprod.runner import run_rule
-from coprod.tables import run_tables
+(coprod.report.tables.run_tables)."""
+from coprod.pipeline.runner import run_rule
+from coprod.report.tables import run_tables
 
 
 def main(sm):

@@ -80,11 +80,11 @@ def _cell_mapper(groups: dict, levels: dict, labels: dict, grids: dict):
 def build(tmp: Path, kind: str = "html") -> dict:
     """Write hostile inputs and run figures, tables, findings and report on them; return
     {"report": path, "hostile": Hostile, "dir": tmp, "labels": ...}."""
-    from coprod import figures as F
-    from coprod import tables as T
-    from coprod.findings import run_findings
-    from coprod.io import read_results, write_csv, write_table
-    from coprod.report import figure_names, report_settings, run_report, table_names
+    from coprod.pipeline.io import read_results, write_csv, write_table
+    from coprod.report import figures as F
+    from coprod.report import tables as T
+    from coprod.report.findings import run_findings
+    from coprod.report.report import figure_names, report_settings, run_report, table_names
 
     h = Hostile(kind)
     groups = {g: h.path(g, "group name") for g in ("UK", "FR")}

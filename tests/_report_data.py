@@ -178,8 +178,8 @@ SIZES = {
 
 def effects(failed=(("collective_any", "FR"),)) -> pd.DataFrame:
     """The effects table (results/models/effects.csv) of every model not failed, ranked and
-    compared by the engine's own rule (coprod.effectsize.judge) from the sizes above."""
-    from coprod.effectsize import judge
+    compared by the engine's own rule (coprod.pipeline.effectsize.judge) from the sizes above."""
+    from coprod.pipeline.effectsize import judge
 
     parts = []
     for sample in SAMPLES:
@@ -245,7 +245,7 @@ def write_inputs(tmp, group_column: str | None = None, group_label: str = "Count
     the group column is its first column, country); with it, the results are :func:`renamed`.
     Keyword arguments replace a result table (``prevalence=...``).
     """
-    from coprod.io import write_csv, write_table
+    from coprod.pipeline.io import write_csv, write_table
 
     tables = {"coefficients": coefficients(), "fit": fit(), "predictions": predictions(),
               "effects": effects(),
@@ -269,7 +269,7 @@ def write_inputs(tmp, group_column: str | None = None, group_label: str = "Count
 def placeholder_outputs(tmp, settings: dict) -> tuple[dict, dict]:
     """Stand-ins for the tables' HTML and the figures' PNG a report needs (for tests that read
     the page's text, not its tables or figures): ({table: path}, {figure: path})."""
-    from coprod.report import figure_names, table_names
+    from coprod.report.report import figure_names, table_names
 
     tables, figs = {}, {}
     for n in table_names(settings):

@@ -591,7 +591,7 @@ def _live_run_record(results: Path) -> None:
     import os
     import socket
 
-    from coprod.runlock import RECORD, _start_ticks
+    from coprod.pipeline.runlock import RECORD, _start_ticks
 
     results.mkdir(parents=True, exist_ok=True)
     (results / RECORD).write_text(json.dumps(

@@ -1,10 +1,10 @@
-"""The answer box's sentences (coprod.answer), from hand-made result tables: each follows its
+"""The answer box's sentences (coprod.report.answer), from hand-made result tables: each follows its
 rule, reads right for any survey's words, and carries no statistical jargon."""
 import re
 
 import pandas as pd
 
-from coprod.answer import (
+from coprod.report.answer import (
     answer_items,
     caveat_sentence,
     correlates_sentence,

@@ -1,19 +1,17 @@
-"""The architecture contract: the coprod modules form layers without import cycles, counting
-imports inside functions too (they hide cycles from the interpreter, not from the reader).
+"""The architecture contract: three layers in three directories, without import cycles,
+counting imports inside functions too (they hide cycles from the interpreter, not from the
+reader).
 
-Layers, lowest first; a module may import only from its own layer or below:
-  base        errors, dist, designspec, formula, simulate, sources, runner, wording, names,
-              csvsafe, runlock, yamlfile (the one YAML reader), paths (names that become paths),
-              estimable,
-              effectrule
-  data        io, codebook, config, clean
-  design      design, calibrate, replicate, designconfig, variance
-  estimation  families, modelframe, survey, ordinal, termtests, margins, effectsize, contrast,
-              impute, models, descriptives
-  stages      stages
-  output      tables, figures, findings, robustness, speccurve, modelsummary, answer, page,
-              methods, reportsettings, report
-  start-up    startup (every check before any job runs: it uses them all)
+  coprod/survey/    the engine: designs, variance, fits, tests, margins, MI combining.
+                    Imports nothing from pipeline/ or report/.
+  coprod/pipeline/  the co-production workflow: settings, cleaning, models, findings.
+                    Imports survey/, never report/.
+  coprod/report/    presentation: words, tables, figures, the page.
+                    Imports pipeline/ (settings, result readers), never survey/.
+  coprod/*.py       the base every layer may use: errors, names (import no layer), and
+                    compat (the old flat names, imported on first use).
+
+CONTRIBUTING.md repeats these rules; tests/test_docs.py checks it against ALLOWED below.
 """
 from __future__ import annotations
 
@@ -23,40 +21,67 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "coprod"
-LAYERS = [
-    {"errors", "dist", "designspec", "formula", "simulate", "sources", "runner", "wording",
-     "names", "csvsafe", "runlock", "yamlfile", "paths", "estimable", "effectrule",
-     "__init__"},
-    {"io", "codebook", "config", "clean"},
-    {"design", "calibrate", "replicate", "designconfig", "variance"},
-    {"families", "modelframe", "survey", "ordinal", "termtests", "margins", "effectsize",
-     "contrast", "impute", "models", "descriptives"},
-    {"stages"},
-    {"tables", "figures", "findings", "robustness", "speccurve", "modelsummary", "answer",
-     "page", "methods", "reportsettings", "report"},
-    {"startup"},
-]
+
+#: the three layers, lowest first; a module may import from its own layer, from a lower one and
+#: from the base (the package's top-level modules: errors and names, which import no layer).
+#: The report may import the pipeline (settings, result readers) but never the engine.
+LAYERS = ["survey", "pipeline", "report"]
+ALLOWED = {"": {""}, "survey": {"", "survey"}, "pipeline": {"", "survey", "pipeline"},
+           "report": {"", "pipeline", "report"}}
+
+
+def modules() -> dict[str, Path]:
+    """Every module of the package, named relative to it (``survey.design``, ``errors``)."""
+    return {".".join(p.relative_to(SRC).with_suffix("").parts): p for p in SRC.rglob("*.py")}
+
+
+def layer(module: str) -> str:
+    """A module's layer: its subpackage, or "" for the base."""
+    return module.split(".")[0] if "." in module else ""
 
 
 def imports(path: Path) -> set[str]:
-    """The coprod modules a module imports, anywhere in it."""
-    mods = {p.stem for p in SRC.glob("*.py")}
+    """The coprod modules a module imports, anywhere in it (named like :func:`modules`)."""
+    mods = modules()
+    here = list(path.relative_to(SRC).with_suffix("").parts[:-1])
+    if path.name == "__init__.py":
+        here = list(path.relative_to(SRC).parts[:-1])
     out = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom):
-            if node.level == 1 and node.module:
-                out.add(node.module.split(".")[0])
-            elif node.level == 1:
-                out |= {a.name for a in node.names if a.name in mods}
-            elif node.module and node.module.startswith("coprod."):
-                out.add(node.module.split(".")[1])
+            parts = [p for p in (node.module or "").split(".") if p]
+            if node.level:
+                stem = [*here[:len(here) - (node.level - 1)], *parts]
+            elif parts and parts[0] == "coprod":
+                stem = parts[1:]
+            else:
+                continue
+            name = ".".join(stem)
+            if name in mods:
+                out.add(name)
+            elif f"{name}.__init__" in mods:
+                out.add(f"{name}.__init__")
+            for a in node.names:
+                sub = ".".join([*stem, a.name])
+                if sub in mods:
+                    out.add(sub)
         elif isinstance(node, ast.Import):
-            out |= {a.name.split(".")[1] for a in node.names if a.name.startswith("coprod.")}
-    return out - {path.stem}
+            for a in node.names:
+                if a.name.startswith("coprod."):
+                    name = ".".join(a.name.split(".")[1:])
+                    out.add(name if name in mods else f"{name}.__init__")
+    me = ".".join(path.relative_to(SRC).with_suffix("").parts)
+    return out - {me}
 
 
 def graph() -> dict[str, set[str]]:
-    return {p.stem: imports(p) for p in SRC.glob("*.py")}
+    return {m: imports(p) for m, p in modules().items()}
+
+
+def violations(g: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """(module, imported module) for each import that breaks a directory rule."""
+    return sorted((m, d) for m, deps in g.items() for d in deps
+                  if layer(d) not in ALLOWED[layer(m)])
 
 
 def cycles(g: dict[str, set[str]]) -> list[list[str]]:
@@ -97,89 +122,111 @@ def test_no_import_cycles():
     assert cycles(graph()) == []
 
 
-def test_every_module_has_a_layer():
-    placed = set().union(*LAYERS)
-    assert set(graph()) <= placed, sorted(set(graph()) - placed)
+def test_every_module_sits_in_a_layer():
+    """Each module is in survey/, pipeline/ or report/, or is one of the base modules."""
+    base = {m for m in modules() if layer(m) == ""}
+    assert base == {"__init__", "errors", "names", "compat"}, sorted(base)
 
 
-def test_modules_import_only_their_layer_or_below():
-    level = {m: i for i, layer in enumerate(LAYERS) for m in layer}
-    upward = [(m, d) for m, deps in graph().items() for d in deps
-              if d in level and level[d] > level[m]]
-    assert upward == [], upward
+def test_the_directory_rules_hold():
+    """survey/ imports nothing from pipeline/ or report/; pipeline/ never imports report/;
+    report/ never imports survey/ (it reads result tables and the pipeline's settings)."""
+    assert violations(graph()) == []
+
+
+@pytest.mark.parametrize("module, imported", [
+    ("survey.design", "pipeline.io"),     # the engine reaching up into the pipeline
+    ("survey.glm", "report.tables"),      # the engine reaching into the report
+    ("pipeline.models", "report.wording"),  # the pipeline reaching into the report
+    ("report.figures", "survey.dist"),    # the report reaching past the pipeline into the engine
+])
+def test_the_contract_catches_each_kind_of_violation(module, imported):
+    """The checker itself: a deliberate violation of each rule is found."""
+    g = graph()
+    g[module] = g[module] | {imported}
+    assert (module, imported) in violations(g)
 
 
 def test_the_contract_catches_a_cycle():
     """The checker itself: a deliberate cycle is found."""
     g = graph()
-    g["io"] = g["io"] | {"report"}
-    assert any("io" in c and "report" in c for c in cycles(g))
+    g["pipeline.io"] = g["pipeline.io"] | {"pipeline.stages"}
+    assert any("pipeline.io" in c and "pipeline.stages" in c for c in cycles(g))
 
 
-def private_uses(path: Path) -> list[tuple[str, str, str]]:
+def private_uses(path: Path, name: str | None = None) -> list[tuple[str, str, str]]:
     """(module, other module, name) for each private name (``_x``, not dunder) that ``path``
-    takes from another coprod module: ``from .other import _x`` or ``other._x``."""
-    mods = {p.stem for p in SRC.glob("*.py")}
+    takes from another coprod module: ``from .other import _x`` or ``other._x``; modules named
+    relative to the package (``pipeline.io``)."""
+    mods = modules()
+    me = name or ".".join(path.relative_to(SRC).with_suffix("").parts)
+    here = me.split(".")[:-1]
     tree = ast.parse(path.read_text(encoding="utf-8"))
     private = lambda n: n.startswith("_") and not n.startswith("__")  # noqa: E731
     out, aliases = [], {}
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
-            mod = (node.module.split(".")[0] if node.level == 1 and node.module else
-                   node.module.split(".")[1] if node.module and node.module.startswith("coprod.")
-                   else None)
+            parts = [p for p in (node.module or "").split(".") if p]
+            if node.level:
+                stem = [*here[:len(here) - (node.level - 1)], *parts]
+            elif parts and parts[0] == "coprod":
+                stem = parts[1:]
+            else:
+                continue
             for a in node.names:
-                if node.level == 1 and not node.module and a.name in mods:
-                    aliases[a.asname or a.name] = a.name
-                elif mod and private(a.name):
-                    out.append((path.stem, mod, a.name))
+                sub = ".".join([*stem, a.name])
+                if sub in mods:
+                    aliases[a.asname or a.name] = sub
+                elif private(a.name):
+                    out.append((me, ".".join(stem), a.name))
         elif isinstance(node, ast.Import):
             for a in node.names:
                 if a.name.startswith("coprod."):
-                    aliases[a.asname or a.name.split(".")[-1]] = a.name.split(".")[1]
+                    aliases[a.asname or a.name.split(".")[-1]] = ".".join(a.name.split(".")[1:])
     for node in ast.walk(tree):
         if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
                 and node.value.id in aliases and private(node.attr)):
-            out.append((path.stem, aliases[node.value.id], node.attr))
+            out.append((me, aliases[node.value.id], node.attr))
     return [u for u in out if u[0] != u[1]]
 
 
 def test_no_private_names_across_modules():
     """Private helpers stay in their module (public names are the interface between layers):
     every module is scanned, both import forms."""
-    uses = [u for p in sorted(SRC.glob("*.py")) for u in private_uses(p)]
+    uses = [u for p in sorted(modules().values()) for u in private_uses(p)]
     assert uses == [], uses
 
 
 def test_the_private_name_check_sees_both_forms(tmp_path):
     p = tmp_path / "mod.py"
-    p.write_text("from .io import _x\nfrom . import tables\ntables._y()\n", encoding="utf-8")
-    assert private_uses(p) == [("mod", "io", "_x"), ("mod", "tables", "_y")]
+    p.write_text("from .io import _x\nfrom . import stages\nstages._y()\n", encoding="utf-8")
+    assert private_uses(p, "pipeline.mod") == [("pipeline.mod", "pipeline.io", "_x"),
+                                                ("pipeline.mod", "pipeline.stages", "_y")]
 
 
 @pytest.mark.parametrize("rule, absent", [
-    ("descriptives", {"figures", "tables", "report", "findings", "models", "survey"}),
-    ("figures", {"tables", "report", "findings", "descriptives", "models", "survey"}),
-    ("tables", {"figures", "report", "findings", "descriptives", "models", "survey"}),
-    ("findings", {"figures", "report", "descriptives", "models", "survey"}),
-    ("clean", {"models", "survey", "design", "tables", "report"}),
+    ("pipeline.descriptives", {"figures", "tables", "report", "findings", "models", "glm"}),
+    ("report.figures", {"tables", "report", "findings", "descriptives", "models", "glm"}),
+    ("report.tables", {"figures", "report", "findings", "descriptives", "models", "glm"}),
+    ("report.findings", {"figures", "report", "descriptives", "models", "glm"}),
+    ("pipeline.clean", {"models", "glm", "design", "tables", "report"}),
 ])
 def test_each_rule_reruns_only_for_the_modules_it_runs(rule, absent):
-    """A rule's `code` input (coprod.sources) lists the modules it imports, so editing one
+    """A rule's `code` input (coprod.pipeline.sources) lists the modules it imports, so editing one
     module reruns only the rules that run it (editing figures.py leaves the descriptives)."""
-    from coprod.sources import sources
+    from coprod.pipeline.sources import sources
 
-    got = {Path(p).stem for p in sources(rule, shallow=("runner",))}
-    assert rule in got and not got & absent, sorted(got & absent)
+    got = {Path(p).stem for p in sources(rule, shallow=("pipeline.runner",))}
+    assert rule.split(".")[-1] in got and not got & absent, sorted(got & absent)
 
 
 def test_the_start_up_checks_import_no_numpy_or_pandas():
-    """The Snakefile checks the config at every start: coprod.config, coprod.codebook and
-    coprod.designspec stay free of numpy and pandas (half a second each time)."""
+    """The Snakefile checks the config at every start: coprod.pipeline.config, coprod.pipeline.codebook and
+    coprod.survey.designspec stay free of numpy and pandas (half a second each time)."""
     import subprocess
     import sys
 
-    code = ("import sys, coprod.config, coprod.codebook, coprod.designspec; "
+    code = ("import sys, coprod.pipeline.config, coprod.pipeline.codebook, coprod.pipeline.designkeys, coprod.survey.designspec; "
             "print(sorted(m for m in ('numpy', 'pandas') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

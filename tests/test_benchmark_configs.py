@@ -23,7 +23,7 @@ def _validate(config: dict) -> None:
 
 @pytest.mark.parametrize("name", sorted(configs.DERIVED))
 def test_each_derived_config_passes_the_start_up_checks(name, monkeypatch):
-    from coprod.startup import check_project
+    from coprod.pipeline.startup import check_project
 
     monkeypatch.chdir(ROOT)  # the config's paths are relative to the project
     cfg = configs.DERIVED[name](configs.bundled())

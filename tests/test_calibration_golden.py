@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 from conftest import QUICK_FIGURES, ROOT
 
-from coprod.calibrate import calibrate, calibration_spec
-from coprod.descriptives import svy_mean, svy_proportion
-from coprod.design import make_design
-from coprod.replicate import make_replicate_design
-from coprod.survey import fit_svy_logit
+from coprod.pipeline.descriptives import svy_mean, svy_proportion
+from coprod.survey.calibrate import calibrate, calibration_spec
+from coprod.survey.design import make_design
+from coprod.survey.glm import fit_svy_logit
+from coprod.survey.replicate import make_replicate_design
 
 GOLDEN = ROOT / "tests" / "data" / "golden"
 TOTALS = GOLDEN / "calibration_totals.csv"

@@ -3,8 +3,8 @@ the file, column, key or value; no Python traceback on the console (it goes to t
 or, where the right answer is to go on, a finished run whose tables report the problem.
 
 Problems the start-up checks catch are checked in-process (the same function the Snakefile
-calls first, coprod.startup.check_project), and so are the cleaning's and the model stage's
-(coprod.stages.run_clean and run_models, what the rules' scripts call, with the rules'
+calls first, coprod.pipeline.startup.check_project), and so are the cleaning's and the model stage's
+(coprod.pipeline.stages.run_clean and run_models, what the rules' scripts call, with the rules'
 settings); one case of each kind runs through Snakemake as a user would."""
 import os
 
@@ -27,7 +27,7 @@ MODEL_TABLES = ["coefficients", "ame", "predictions", "fit", "flags", "tests", "
 
 
 def start_up_message(work, clean: bool = False, fit: str | None = None) -> str | None:
-    """The start-up checks (coprod.startup, what the Snakefile runs first), in-process on a
+    """The start-up checks (coprod.pipeline.startup, what the Snakefile runs first), in-process on a
     project copy, then with ``clean`` the cleaning stage as the clean rule runs it, and with
     ``fit`` (a fit table's path, results/models/fits/<outcome>/<sample>/fit.csv) the model
     stage of that sample as the fit_models rule runs it, writing its tables under ``work``:
@@ -36,8 +36,8 @@ def start_up_message(work, clean: bool = False, fit: str | None = None) -> str |
     from snakemake.utils import validate
 
     from coprod.errors import CoprodError
-    from coprod.stages import run_clean
-    from coprod.startup import check_config_file, check_project
+    from coprod.pipeline.stages import run_clean
+    from coprod.pipeline.startup import check_config_file, check_project
 
     try:  # the Snakefile reads the config file with coprod's reader before Snakemake does
         check_config_file(work / "config" / "config.yaml")
@@ -72,8 +72,8 @@ def start_up_message(work, clean: bool = False, fit: str | None = None) -> str |
 def run_model_stage(work, config: dict, project: dict, fit: str, table) -> None:
     """The fit_models rule (workflow/rules/models.smk) for the sample of ``fit``, with its
     params from the validated config: every outcome's tables under work/results/models/fits."""
-    from coprod.designspec import design_settings
-    from coprod.stages import fit_output_paths, run_models
+    from coprod.pipeline.designkeys import design_settings
+    from coprod.pipeline.stages import fit_output_paths, run_models
 
     slug = fit.removeprefix(FITS).split("/")[1]
     m = config["models"]

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 
-from coprod.clean import clean_survey, summarise_log
-from coprod.codebook import load_codebook
-from coprod.simulate import simulate_survey
+from coprod.pipeline.clean import clean_survey, summarise_log
+from coprod.pipeline.codebook import load_codebook
+from coprod.pipeline.simulate import simulate_survey
 
 COMPARE = ["weight", "age", "gender", "education", "employment", "urban", "self_efficacy",
            "performance", "outcome_perception", "informed", "consulted",
@@ -29,7 +29,7 @@ def cleaned():
 def test_bundled_files_match_the_simulator(cleaned):
     """The bundled data/raw files are what the seeded simulator makes (nobody edited them):
     every column and every value, not just the number of rows."""
-    from coprod.io import read_raw
+    from coprod.pipeline.io import read_raw
 
     _, log, sims = cleaned
     reads = log[log.step == "read"].set_index("country")["count"]

@@ -3,9 +3,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coprod.clean import clean_survey, summarise_log
-from coprod.codebook import validate_codebook
 from coprod.errors import ConfigError, DataError
+from coprod.pipeline.clean import clean_survey, summarise_log
+from coprod.pipeline.codebook import validate_codebook
 
 
 def codebook(**groups):
@@ -266,7 +266,7 @@ def test_an_outcome_can_have_its_own_threshold(tmp_path):
     (np.array([2 ** 63 + 5, 1], dtype=np.uint64), [str(2 ** 63 + 5), "1"]),
 ])
 def test_ids_as_text_whatever_their_type(ids, expected):
-    from coprod.clean import _as_text, _fmt
+    from coprod.pipeline.clean import _as_text, _fmt
 
     got = _as_text(pd.Series(ids))
     assert str(got.dtype) == "string"
@@ -295,7 +295,7 @@ def test_group_codes_to_a_level_the_variable_lacks_stop(tmp_path, variable, code
     pd.Series(["yes", "no", None], dtype="string"),
 ])
 def test_text_codes_of_any_dtype_become_the_levels(raw_codes):
-    from coprod.clean import _categorical, _normalised
+    from coprod.pipeline.clean import _categorical, _normalised
 
     got = _categorical(_normalised(raw_codes), {"yes": 0, "no": 1}, ["agree", "disagree"])
     assert got.tolist()[:2] == ["agree", "disagree"] and pd.isna(got.iloc[2])
@@ -341,7 +341,7 @@ def test_indicator_level_must_exist():
 
 
 def test_unquoted_yes_no_in_a_codebook_are_the_words_written(tmp_path):
-    from coprod.codebook import load_codebook
+    from coprod.pipeline.codebook import load_codebook
 
     p = tmp_path / "cb.yaml"
     p.write_text("variables:\n"

@@ -3,8 +3,8 @@ parser otherwise: the values (and refusals) must be the same either way."""
 import pytest
 import yaml
 
-from coprod.codebook import TextLoader, load_yaml
 from coprod.errors import ConfigError
+from coprod.pipeline.codebook import TextLoader, load_yaml
 
 SAME = [
     "a: yes\nb: no\nc: on\nd: off\ne: y\nf: n\ng: true\nh: False\n",

@@ -5,9 +5,9 @@ import pytest
 import yaml
 from conftest import ROOT, copy_project, snakemake
 
-from coprod.codebook import load_codebook
-from coprod.config import check_config, check_config_schema
 from coprod.errors import ConfigError
+from coprod.pipeline.codebook import load_codebook
+from coprod.pipeline.config import check_config, check_config_schema
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,7 @@ def test_group_column_hint(base):
 
 
 def test_slugs_are_readable_unique_and_only_for_paths():
-    from coprod.config import sample_slugs, slug
+    from coprod.pipeline.config import sample_slugs, slug
 
     assert slug("Trøndelag") == "Trondelag" and slug("Région Norte") == "Region_Norte"
     assert slug("Oslo og Viken") == "Oslo_og_Viken" and slug("Nord-Norge") == "Nord_Norge"
@@ -79,7 +79,7 @@ def test_slugs_are_readable_unique_and_only_for_paths():
 
 
 def test_did_you_mean_only_for_near_spellings():
-    from coprod.codebook import did_you_mean
+    from coprod.pipeline.codebook import did_you_mean
 
     assert did_you_mean("gender", ["eduyrs", "agea", "cntry"]) == ""
     assert did_you_mean("self_eficacy", ["self_efficacy", "age"]) == \
@@ -110,7 +110,7 @@ def test_command_line_values_arrive_as_text_and_are_read_as_the_schema_says():
     """snakemake --config reads nested values with YAML's base loader: "50", not 50."""
     import yaml
 
-    from coprod.config import SCHEMA, command_line_scalars
+    from coprod.pipeline.config import SCHEMA, command_line_scalars
 
     schema = yaml.safe_load(SCHEMA.read_text())
     c = {"imputation": {"m": "50", "chains": "4"},
@@ -129,7 +129,7 @@ def test_command_line_values_arrive_as_text_and_are_read_as_the_schema_says():
 def test_the_model_jobs_receive_every_design_key_of_the_schema():
     """common.smk's design_params() and the in-process model stage pass designspec's
     DESIGN_KEYS: a key added to the schema must reach the model jobs too."""
-    from coprod.designspec import DESIGN_KEYS, design_settings
+    from coprod.pipeline.designkeys import DESIGN_KEYS, design_settings
 
     schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
     assert sorted(DESIGN_KEYS) == sorted(schema["properties"]["design"]["properties"])

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from scipy.special import expit
 
-from coprod.contrast import contrast_test
 from coprod.errors import DataError, ModelError
-from coprod.survey import design_cov, fit_svy_logit
+from coprod.survey.contrast import contrast_test
+from coprod.survey.glm import design_cov, fit_svy_logit
 
 DATA = pd.read_csv(Path(__file__).parent / "data" / "golden" / "design_survey.csv")
 KW = {"weights": "weight", "strata": "country", "psu": "psu"}
@@ -160,7 +160,7 @@ def test_equal_outcomes_keep_the_term_rows_and_flag_the_joint_test():
     import numpy as np
     import pandas as pd
 
-    from coprod.contrast import contrast_test
+    from coprod.survey.contrast import contrast_test
 
     rng = np.random.default_rng(3)
     n = 300

@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from coprod.csvsafe import neutralise, restore
-from coprod.io import read_results, write_csv
+from coprod.pipeline.csvsafe import neutralise, restore
+from coprod.pipeline.io import read_results, write_csv
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "coprod"
 #: what a spreadsheet runs: a cell starting with one of these, unless it is a plain number
@@ -102,7 +102,7 @@ def _clean_with_formulas(tmp: Path) -> None:
     start with formulas (an unmapped raw column is listed by name in the cleaning log)."""
     import yaml
 
-    from coprod.stages import run_clean
+    from coprod.pipeline.stages import run_clean
 
     (tmp / "raw").mkdir(parents=True)
     pd.DataFrame({"ID": ["r1", "r2", "r3", "r4"], "W": [1.0, 1.0, 2.0, 1.0],
@@ -123,7 +123,7 @@ def _clean_with_formulas(tmp: Path) -> None:
 
 def test_a_formula_after_spaces_is_inert_too():
     """Spreadsheets may trim leading spaces on import (found by review)."""
-    from coprod.csvsafe import neutralise, restore
+    from coprod.pipeline.csvsafe import neutralise, restore
 
     for text in (' =HYPERLINK("http://x","y")', "  +1+2", " @SUM(A1)"):
         assert neutralise(text).startswith("'") and restore(neutralise(text)) == text

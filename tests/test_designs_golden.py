@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coprod.descriptives import svy_mean, svy_proportion
-from coprod.design import make_design
 from coprod.errors import ConfigError, DataError, ModelError
-from coprod.survey import fit_svy_logit, svy_logit
-from coprod.variance import design_cov, design_df
+from coprod.pipeline.descriptives import svy_mean, svy_proportion
+from coprod.survey.design import make_design
+from coprod.survey.glm import fit_svy_logit, svy_logit
+from coprod.survey.variance import design_cov, design_df
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 DATA = pd.read_csv(GOLDEN / "fpc_survey.csv")

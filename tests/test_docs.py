@@ -22,3 +22,27 @@ def test_every_codebook_key_is_documented():
     keys |= set(schema["properties"]["groups"]["additionalProperties"]["properties"])
     missing = [k for k in keys if f"{k}" not in readme]
     assert not missing, missing
+
+
+def test_contributing_lists_every_module_in_its_layer():
+    """CONTRIBUTING's "Where things live" names each module under its directory's bullet, and
+    states the three directory rules the architecture test checks."""
+    import re
+
+    from test_architecture import ALLOWED, layer, modules
+
+    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    section = text.split("## Where things live", 1)[1].split("\n## ", 1)[0]
+    heads = re.findall(r"^- \*\*(`\w+/`|the base)[^*]*\*\*([^\n]*(?:\n(?!- )[^\n]*)*)",
+                       section, flags=re.M)
+    listed = {("" if h == "the base" else h.strip("`/")): set(re.findall(r"`(\w+)`", body))
+              for h, body in heads}
+    for module in modules():
+        stem = module.rsplit(".", 1)[-1]
+        if stem == "__init__":
+            continue
+        assert stem in listed.get(layer(module), set()), f"{module} not listed in CONTRIBUTING"
+    assert set(listed) == set(ALLOWED)
+    assert "imports nothing from `pipeline/` or `report/`" in section
+    assert "imports `survey/`, never `report/`" in section
+    assert "imports `pipeline/` (settings, result readers), never\n  `survey/`" in section

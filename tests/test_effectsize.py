@@ -1,4 +1,4 @@
-"""Which covariate matters most (coprod.effectsize, coprod.effectrule): the effect sizes per SD
+"""Which covariate matters most (coprod.pipeline.effectsize, coprod.pipeline.effectrule): the effect sizes per SD
 checked against independent computations, the factor taken as a whole, the delta-method SEs
 against numeric differentiation with statsmodels' covariance, and the rule on a constructed
 case where the largest |t| and the largest effect disagree."""
@@ -11,11 +11,15 @@ import pytest
 import statsmodels.api as sm
 from scipy.special import expit
 
-from coprod.design import make_design
-from coprod.effectrule import EFFECT_COLUMNS, EFFECT_RULE, strongest_summary
-from coprod.effectsize import combine_imputed, covariate_effects, effect_sizes
-from coprod.margins import average_marginal_effects, ordinal_marginal_effects, predict_margins
-from coprod.survey import fit_svy_logit
+from coprod.pipeline.effectrule import EFFECT_COLUMNS, EFFECT_RULE, strongest_summary
+from coprod.pipeline.effectsize import combine_imputed, covariate_effects, effect_sizes
+from coprod.survey.design import make_design
+from coprod.survey.glm import fit_svy_logit
+from coprod.survey.margins import (
+    average_marginal_effects,
+    ordinal_marginal_effects,
+    predict_margins,
+)
 
 DATA = pd.read_csv(Path(__file__).parent / "data" / "golden" / "design_survey.csv")
 DATA["gender"] = pd.Categorical(np.where(DATA["female"] == 1, "woman", "man"),
@@ -206,7 +210,7 @@ def test_a_factor_with_no_change_is_not_compared(res):
 
 
 def test_ordinal_sizes_are_on_the_probability_of_the_highest_category():
-    from coprod.ordinal import fit_svy_olr
+    from coprod.survey.ordinal import fit_svy_olr
 
     d = DATA.copy()
     d["level"] = pd.Categorical(np.select([d["individual"] + d["collective"] == 0,
@@ -286,9 +290,9 @@ def test_effect_sizes_exclude_the_group_fixed_effects(res):
 def test_an_empty_effects_table_reads_and_gathers_with_its_header(tmp_path):
     """Every model failed: the per-fit files and the gathered effects.csv keep their header,
     and the report's reader gets the columns (no crash, a sentence saying so)."""
-    from coprod.io import read_results, write_csv
-    from coprod.models import failed_tables
-    from coprod.stages import run_gather
+    from coprod.pipeline.io import read_results, write_csv
+    from coprod.pipeline.models import failed_tables
+    from coprod.pipeline.stages import run_gather
 
     part = tmp_path / "fits" / "y" / "pooled" / "effects.csv"
     part.parent.mkdir(parents=True)
@@ -311,7 +315,7 @@ def test_the_model_stage_writes_the_effects_without_the_group_fixed_effects():
     """fit_sample: one effects table per fit, real names back (a name that needs an alias),
     the pooled model's group fixed effects never a candidate, labels from the codebook; the
     imputed path (fit_sample_mi) on complete data gives the same table."""
-    from coprod.models import fit_sample, fit_sample_mi
+    from coprod.pipeline.models import fit_sample, fit_sample_mi
 
     t = DATA.rename(columns={"efficacy": "self efficacy"})
     t["country"] = t["country"].astype("category")
@@ -336,7 +340,7 @@ def test_the_model_stage_writes_the_effects_without_the_group_fixed_effects():
 
 
 def test_a_fit_flagged_in_one_imputed_dataset_compares_nothing(res):
-    from coprod.effectsize import combined_model_effects, judge
+    from coprod.pipeline.effectsize import combined_model_effects, judge
 
     one = covariate_effects(res)
     a = one.assign(outcome="y", sample="pooled", imputation=1)
@@ -369,8 +373,8 @@ def test_a_many_level_category_of_pure_noise_is_not_called_the_strongest():
     largest and its own interval excludes 0 (seed 1: x1 and x2 clearly smaller). Its levels'
     joint test does not reject, so it is not called the strongest (found by review: without
     the gate, half of such surveys named the noise). A real effect still is."""
-    from coprod.effectsize import covariate_effects
-    from coprod.survey import fit_svy_logit
+    from coprod.pipeline.effectsize import covariate_effects
+    from coprod.survey.glm import fit_svy_logit
 
     noise = covariate_effects(fit_svy_logit(_null_factor_survey(1), "y ~ x1 + x2 + f",
                                             weights="w")).set_index("variable")

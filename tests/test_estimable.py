@@ -1,4 +1,4 @@
-"""Honest robustness counts (coprod.estimable): a fit that failed, did not converge or is
+"""Honest robustness counts (coprod.pipeline.estimable): a fit that failed, did not converge or is
 separated judges no claim -- complete cases, imputed data, the specification curve, the "cut of
 the scale" and the "complete cases or imputed data" sentences -- and every count says how many
 were not estimable."""
@@ -9,21 +9,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coprod.estimable import (
+from coprod.pipeline.estimable import (
     NOT_ESTIMABLE_RULE,
     count_phrase,
     message_parts,
     not_estimable_reason,
     spec_counts,
 )
-from coprod.findings import (
-    _spec_cell,
+from coprod.pipeline.findings import (
     check_claims,
     check_findings,
-    findings_table,
     with_imputed,
     with_specifications,
 )
+from coprod.report.findings import _spec_cell, findings_table
 
 SEP = ("separation: (quasi-)complete separation: the outcome is perfectly predicted along the "
        "terms ['gender[T.woman]']; their estimates diverge (gender[T.woman] -> +inf) and are "
@@ -131,7 +130,7 @@ def _mi_table(flip: dict[int, str]):
 def test_fit_sample_mi_carries_the_separation_of_any_imputation(flip, status, which):
     """Fitted, not made up: separated in some imputations only, the combined model is flagged
     and names them; Rubin's rules would otherwise give it numbers that look whole."""
-    from coprod.models import fit_sample_mi
+    from coprod.pipeline.models import fit_sample_mi
 
     t, cells = _mi_table(flip)
     design = {"weights": None, "strata": None, "psu": None, "lonely_psu": "adjust"}
@@ -169,7 +168,8 @@ def test_counts_leave_out_the_not_estimable_and_say_how_many():
 
 
 def test_the_count_wording_is_one():
-    from coprod.speccurve import spec_sentence, summarise
+    from coprod.pipeline.speccurve import summarise
+    from coprod.report.speccurve import spec_sentence
 
     s = summarise(SPECS).set_index("claim")
     assert s.loc["a"].tolist() == [7, 3, 1, 5, 2]
@@ -189,7 +189,7 @@ def test_the_count_wording_is_one():
 
 
 def test_the_report_section_counts_the_same_way(tmp_path):
-    from coprod.report import _spec_html
+    from coprod.report.report import _spec_html
 
     png = tmp_path / "spec_a.png"
     png.write_bytes(b"\x89PNG\r\n\x1a\n")
@@ -223,14 +223,14 @@ def _robust_row(**over):
      "The verdict depends on the model (2 estimable, 1 not estimable)", "holds"),
 ])
 def test_the_cut_of_the_scale_counts_only_estimable_models(over, says, never):
-    from coprod.robustness import claim_sentences
+    from coprod.report.robustness import claim_sentences
 
     [sentence] = claim_sentences(_robust_row(**over))
     assert says in sentence and never not in sentence
 
 
 def test_imputed_sentences_compare_only_estimable_models():
-    from coprod.robustness import mi_sentences
+    from coprod.report.robustness import mi_sentences
 
     row = _robust_row().assign(verdict_mi="not estimated", estimate_mi=np.nan)
     [s] = mi_sentences(row)
@@ -242,7 +242,7 @@ def test_imputed_sentences_compare_only_estimable_models():
 
 
 def test_a_separated_cut_is_left_out_of_the_comparison_and_named():
-    from coprod.robustness import cut_disagreements
+    from coprod.report.robustness import cut_disagreements
 
     def cut(name, lo, hi, flag=""):
         return {"outcome": "o", "sample": "pooled", "cut": name, "term": "age",
@@ -265,7 +265,7 @@ def test_a_separated_cut_is_left_out_of_the_comparison_and_named():
 
 
 def test_the_rule_is_written_down():
-    from coprod.findings import verdict_rule
+    from coprod.pipeline.findings import verdict_rule
 
     assert "separation" in NOT_ESTIMABLE_RULE and "any of its imputed" in NOT_ESTIMABLE_RULE
     assert "flagged for separation" in verdict_rule(0.95)
@@ -301,7 +301,7 @@ def _points(fig):
 def test_the_curve_marks_verdicts_and_the_not_estimable_by_shape():
     import matplotlib.pyplot as plt
 
-    from coprod.figures import spec_curve_figure, subtitle
+    from coprod.report.figures import spec_curve_figure, subtitle
 
     fig = spec_curve_figure(_curve(), claim="A claim", settings={"conf_level": 0.95})
     pts = _points(fig)
@@ -331,8 +331,8 @@ def test_a_specification_that_cannot_carry_the_claim_is_left_out_not_counted():
     which the rule reserves for failed, unconverged and separated fits)."""
     import matplotlib.pyplot as plt
 
-    from coprod.estimable import NOT_APPLICABLE
-    from coprod.figures import spec_curve_figure, subtitle
+    from coprod.pipeline.estimable import NOT_APPLICABLE
+    from coprod.report.figures import spec_curve_figure, subtitle
 
     v = SPECS.loc[SPECS["claim"] == "a", "verdict"]
     more = pd.concat([v, pd.Series([NOT_APPLICABLE] * 4)], ignore_index=True)
@@ -351,7 +351,7 @@ def test_an_equivalence_curve_draws_the_bounds_and_the_interval_the_rule_judges(
     import matplotlib.pyplot as plt
     from matplotlib.collections import LineCollection
 
-    from coprod.figures import spec_curve_figure, subtitle
+    from coprod.report.figures import spec_curve_figure, subtitle
 
     specs = _curve(equivalence=True)
     fig = spec_curve_figure(specs, claim="No relation", settings={"conf_level": 0.95})
@@ -382,7 +382,7 @@ def test_the_cut_of_the_scale_section_gives_the_specifications_per_cut():
     """The reader's question (issue 25): the claims section said "The verdict holds under every
     model" while at the other cut every fit of the specification curve was separated. The
     same counts, per cut, now stand beside it."""
-    from coprod.robustness import claim_sentences
+    from coprod.report.robustness import claim_sentences
 
     specs = SPECS.assign(threshold=["often"] * 4 + ["sometimes"] * 3 + ["often"] * 2)
     checked = with_specifications(pd.DataFrame({"id": ["a"]}), specs)

@@ -1,6 +1,6 @@
 """The speed-ups give the same numbers as the straightforward computations they replace.
 
-Each fast path in coprod.survey / coprod.margins / coprod.contrast is checked here against a
+Each fast path in coprod.survey.glm / coprod.survey.margins / coprod.survey.contrast is checked here against a
 plain reference written the obvious way (the way the code did it before): the variance sums
 against PSU totals centred one by one, the domain model matrix against the full one subset, the
 counterfactual columns of AMEs and predictions against rebuilding the whole model matrix.
@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from scipy.special import expit
 
-from coprod.contrast import contrast_test
-from coprod.margins import average_marginal_effects, predict_margins
-from coprod.survey import build_model_frame, design_cov, fit_svy_logit, make_design, score_cov
+from coprod.survey.contrast import contrast_test
+from coprod.survey.glm import build_model_frame, design_cov, fit_svy_logit, make_design, score_cov
+from coprod.survey.margins import average_marginal_effects, predict_margins
 
 
 def survey(n=600, seed=0, clusters=True):
@@ -123,7 +123,7 @@ def test_remembered_right_hand_side_equals_formulaic_on_the_model_rows(monkeypat
     rows; a caller changing its matrix changes nothing remembered."""
     import formulaic
 
-    import coprod.modelframe as mf
+    import coprod.survey.modelframe as mf
 
     monkeypatch.setattr(mf, "_RHS_BYTES", budget)
     monkeypatch.setattr(mf, "_RHS_SEEN", {})
@@ -222,7 +222,7 @@ def test_counterfactual_matrices_shared_between_models_change_nothing(formula):
     """The model matrices of counterfactual frames are kept for the next model of the same
     sample; margins of a second model (other outcome, other rows) must equal a cold start,
     and a model whose spec differs (another domain's centring) must not reuse them."""
-    from coprod import margins
+    from coprod.survey import margins
 
     d = survey()
     grid = {"age": [20, 50, 80], "g": ["m", "w"]}
@@ -248,7 +248,7 @@ def test_counterfactual_matrices_shared_between_models_change_nothing(formula):
 
 def test_contrast_equals_the_stacked_model_fitted_as_one():
     """The stacked sandwich assembled from the two fits equals fitting the stacked data."""
-    from coprod.survey import fit_matrix
+    from coprod.survey.glm import fit_matrix
 
     d = survey().dropna(subset=["x", "e"]).reset_index(drop=True)
     d = d[d["y"].notna()].reset_index(drop=True)
@@ -272,7 +272,7 @@ def test_contrast_equals_the_stacked_model_fitted_as_one():
 
 
 def test_the_caches_drop_their_oldest_entries_by_count_and_by_bytes():
-    from coprod.modelframe import _remember
+    from coprod.survey.modelframe import _remember
 
     cache: dict = {}
     for k in range(5):

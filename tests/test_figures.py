@@ -5,7 +5,7 @@ import matplotlib
 import pytest
 from matplotlib.figure import Figure
 
-from coprod import figures as F
+from coprod.report import figures as F
 
 MODEL_KW = dict(covariates=D.COVARIATES, reference_levels=D.REFERENCE, levels=D.LEVELS,
                 labels=D.LABELS, words=D.WORDS)
@@ -149,7 +149,7 @@ def test_settings_change_the_figure(tmp_path):
 
 
 def test_run_figures_writes_every_format(tmp_path):
-    from coprod.report import figure_names, report_settings
+    from coprod.report.report import figure_names, report_settings
 
     paths = D.write_inputs(tmp_path)
     settings = report_settings(D.config())
@@ -169,7 +169,7 @@ def test_run_figures_writes_every_format(tmp_path):
 
 
 def test_every_model_failed_gives_notes_not_errors(tmp_path):
-    from coprod.tables import read_results
+    from coprod.report.tables import read_results
 
     empty = tmp_path / "empty.csv"
     empty.write_text("")
@@ -241,7 +241,7 @@ def test_cleaning_figure_reads_any_group_column():
 
 
 def test_run_figures_with_a_region_survey_and_model_based_errors(tmp_path, monkeypatch):
-    from coprod.report import figure_names, report_settings
+    from coprod.report.report import figure_names, report_settings
 
     paths = D.write_inputs(tmp_path, group_column="region", group_label="Region")
     cfg = D.config()
@@ -274,7 +274,7 @@ def test_run_figures_with_a_region_survey_and_model_based_errors(tmp_path, monke
 def test_titles_can_be_left_to_the_caption():
     """report.figures.titles: false (journal export) draws no title or subtitle; the figure is
     shorter by the title band and keeps its panels."""
-    from coprod.figures import _new_figure, _settings
+    from coprod.report.figures import _new_figure, _settings
 
     with_title, _ = _new_figure(2.0, _settings({}), "A title", "n = 10")
     bare, axes = _new_figure(2.0, _settings({"titles": False}), "A title", "n = 10")
@@ -285,7 +285,7 @@ def test_titles_can_be_left_to_the_caption():
 
 def test_per_units_must_name_a_numeric_covariate():
     from coprod.errors import ConfigError
-    from coprod.report import report_settings
+    from coprod.report.report import report_settings
 
     cfg = D.config()
     cfg["report"] = {**cfg.get("report", {}), "per": {"gender": 10}}

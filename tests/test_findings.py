@@ -6,17 +6,16 @@ import pandas as pd
 import pytest
 
 from coprod.errors import ConfigError
-from coprod.findings import (
+from coprod.pipeline.findings import (
     check_claims,
     check_findings,
     equivalence_verdict,
-    findings_table,
     load_claims,
-    run_findings,
     strongest_verdict,
     verdict,
     verdict_rule,
 )
+from coprod.report.findings import findings_table, run_findings
 
 ROOT = D.__file__.rsplit("/tests/", 1)[0]
 SOURCES = {"p13": "Parrado et al. (2013). Correlates.", "b15": "Bovaird et al. (2015). Act."}
@@ -142,8 +141,8 @@ def test_load_claims_errors(tmp_path):
 def test_the_bundled_claims_fit_the_bundled_config():
     import yaml
 
-    from coprod.codebook import load_codebook
-    from coprod.config import column_levels
+    from coprod.pipeline.codebook import load_codebook
+    from coprod.pipeline.config import column_levels
 
     cfg = yaml.safe_load(open(f"{ROOT}/config/config.yaml"))
     spec = load_claims(f"{ROOT}/config/findings.yaml")
@@ -184,7 +183,7 @@ def test_directional_and_none_claims_on_hand_made_models():
     assert out.loc["edu_ind", "verdict"] == "inconclusive"
     assert out.loc["gender_short", "term"] == "gender[T.woman]"
     assert out.loc["age_fr", "verdict"] == "not estimated"
-    assert out.loc["age_fr", "note"].startswith("failed: ")  # the rule of coprod.estimable
+    assert out.loc["age_fr", "note"].startswith("failed: ")  # the rule of coprod.pipeline.estimable
     assert out.loc["age_ind", "estimate"] == pytest.approx(0.02)
 
 
@@ -218,7 +217,7 @@ def test_a_level_missing_from_the_results_is_an_error():
 
 
 def test_odds_ratios_in_words():
-    from coprod.findings import odds_words
+    from coprod.report.findings import odds_words
 
     assert odds_words(1.60, 1.38, 1.87) == "60% higher odds (38% to 87% higher)"
     assert odds_words(0.70, 0.55, 0.90) == "30% lower odds (10% to 45% lower)"
@@ -269,7 +268,7 @@ def test_equivalence_verdicts(estimate, se, expected):
 
 def test_equivalence_at_its_boundary():
     """Equivalent exactly when the (1 - 2 alpha) interval is inside the bounds."""
-    from coprod import dist
+    from coprod.survey import dist
 
     q = float(dist.t_ppf(0.95, 200))
     upper = np.log(1.25)
@@ -284,7 +283,7 @@ def test_equivalence_at_its_boundary():
 
 def _effects(sizes: dict, cov, blocked: str = "") -> pd.DataFrame:
     """An effects table (as the model stage writes it) from sizes and their covariance."""
-    from coprod.effectsize import judge
+    from coprod.pipeline.effectsize import judge
 
     info = pd.DataFrame({"variable": list(sizes), "kind": "numeric", "sd": 1.0})
     out = judge(info, np.array(list(sizes.values()), dtype=float), np.array(cov, dtype=float),
@@ -322,9 +321,9 @@ def test_a_strongest_claim_is_judged_by_effect_size_not_by_t():
     claim that x2 is the strongest is contradicted, the claim that x1 is, supported."""
     from test_effectsize import _constructed
 
-    from coprod.effectsize import covariate_effects
-    from coprod.models import _with_term_columns
-    from coprod.survey import fit_svy_logit
+    from coprod.pipeline.effectsize import covariate_effects
+    from coprod.pipeline.models import _with_term_columns
+    from coprod.survey.glm import fit_svy_logit
 
     res = fit_svy_logit(_constructed(40_000), "y ~ x1 + x2 + x3")
     coefs = _with_term_columns(res.tidy(), {}).assign(outcome="y", sample="pooled")

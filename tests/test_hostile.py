@@ -14,10 +14,10 @@ import yaml
 from catalogue import ALIAS_BOMB, ESCAPE
 from conftest import copy_project, snakemake
 
-from coprod import yamlfile
 from coprod.errors import ConfigError, DataError, clip, console
-from coprod.paths import name_error, outside, results_error
-from coprod.yamlfile import MAX_ALIAS_VALUES, MAX_DEPTH, load_yaml
+from coprod.pipeline import yamlfile
+from coprod.pipeline.paths import name_error, outside, results_error
+from coprod.pipeline.yamlfile import MAX_ALIAS_VALUES, MAX_DEPTH, load_yaml
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def test_a_bomb_is_refused_under_a_memory_limit_it_would_exceed(tmp_path):
     p = _write(tmp_path, ALIAS_BOMB)
     code = ("import resource, sys\n"
             "resource.setrlimit(resource.RLIMIT_AS, (400 << 20, 400 << 20))\n"
-            "from coprod.yamlfile import load_yaml\n"
+            "from coprod.pipeline.yamlfile import load_yaml\n"
             "from coprod.errors import ConfigError\n"
             "try:\n    load_yaml(sys.argv[1])\n"
             "except ConfigError as exc:\n    print(exc)\n")
@@ -147,7 +147,7 @@ def test_a_byte_that_is_not_utf8_is_named_with_the_hint(tmp_path):
 # -- config files that are code (YTE) -------------------------------------------------------
 
 def test_a_config_that_turns_on_yte_is_refused_unless_opted_in(tmp_path, monkeypatch):
-    from coprod.startup import ALLOW_YTE, check_config_file
+    from coprod.pipeline.startup import ALLOW_YTE, check_config_file
 
     p = _write(tmp_path, "__use_yte__: true\nx: ?1 + 1\n")
     monkeypatch.delenv(ALLOW_YTE, raising=False)
@@ -209,14 +209,14 @@ def _config(**models):
     ({"samples": ["pooled", "Région " * 30]}, "models.samples"),  # a slug too long to be a name
 ])
 def test_every_name_that_becomes_a_path_is_checked(models, key):
-    from coprod.startup import path_name_errors
+    from coprod.pipeline.startup import path_name_errors
 
     errs = path_name_errors(_config(**models))
     assert len(errs) == 1 and errs[0].startswith(f"config: {key}: '"), errs
 
 
 def test_samples_with_spaces_and_accents_keep_working():
-    from coprod.startup import path_name_errors
+    from coprod.pipeline.startup import path_name_errors
 
     assert path_name_errors(_config(samples=["pooled", "Región Norte", "Trøndelag"])) == []
 
@@ -248,7 +248,7 @@ def test_every_output_path_lies_under_the_results():
     ("DIR", "is a folder, not a file"),
 ])
 def test_a_data_file_that_is_a_folder_or_a_device_is_named_as_such(tmp_path, path, message):
-    from coprod.io import read_raw
+    from coprod.pipeline.io import read_raw
 
     path = path.replace("DIR", str(tmp_path))
     with pytest.raises(DataError) as exc:
@@ -257,7 +257,7 @@ def test_a_data_file_that_is_a_folder_or_a_device_is_named_as_such(tmp_path, pat
 
 
 def test_a_bad_byte_in_any_row_gets_the_encoding_hint(tmp_path):
-    from coprod.io import read_raw
+    from coprod.pipeline.io import read_raw
 
     p = tmp_path / "d.csv"
     p.write_bytes(b"id,note\n" + b"".join(b"%d,ok\n" % i for i in range(50_000))
@@ -271,13 +271,13 @@ def test_a_bad_byte_in_any_row_gets_the_encoding_hint(tmp_path):
 def test_a_long_value_is_cut_in_a_message():
     assert clip("x" * 1_000_000) == "x" * 80 + "... (1,000,000 characters)"
     assert clip("short") == "short"
-    # and whatever no message cut, the console's lines are (coprod.runner, the Snakefile)
+    # and whatever no message cut, the console's lines are (coprod.pipeline.runner, the Snakefile)
     shown = console(ConfigError("a\nb: '" + "x" * 1_000_000 + "'"))
     assert shown.splitlines()[0] == "a" and len(shown.splitlines()[1]) < 1100
 
 
 def test_claims_of_the_specification_curve_need_distinct_file_names():
-    from coprod.startup import claim_name_errors
+    from coprod.pipeline.startup import claim_name_errors
 
     config = _config()
     claims = [{"id": "age individual"}, {"id": "age-individual"}, {"id": "é" * 300},

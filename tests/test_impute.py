@@ -11,10 +11,10 @@ import pytest
 import statsmodels.api as sm
 from statsmodels.imputation.mice import MICEData
 
-from coprod.design import make_design
 from coprod.errors import ConfigError
-from coprod.impute import _mice_data, completed, impute_chain, rubin
-from coprod.survey import fit_svy_logit
+from coprod.pipeline.impute import _mice_data, completed, impute_chain, rubin
+from coprod.survey.design import make_design
+from coprod.survey.glm import fit_svy_logit
 
 
 def toy(n=400, seed=0):
@@ -119,7 +119,7 @@ def test_imputed_levels_read_back_from_a_csv_and_unknown_ones_stop():
 
 
 def test_nothing_missing_gives_the_complete_case_estimates():
-    from coprod.models import fit_sample_mi
+    from coprod.pipeline.models import fit_sample_mi
 
     rng = np.random.default_rng(3)
     n = 400

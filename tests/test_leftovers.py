@@ -11,7 +11,7 @@ def test_a_killed_writers_temporary_file_is_removed_by_the_rerun(tmp_path):
     import subprocess
     import sys
 
-    from coprod.io import _host, write_text
+    from coprod.pipeline.io import _host, write_text
 
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True).stdout.strip()
@@ -46,7 +46,7 @@ def _record(results, pid, start=None, host=None):
     import json
     import socket
 
-    from coprod.runlock import RECORD, _start_ticks
+    from coprod.pipeline.runlock import RECORD, _start_ticks
 
     results.mkdir(parents=True, exist_ok=True)
     (results / RECORD).write_text(json.dumps(
@@ -56,9 +56,9 @@ def _record(results, pid, start=None, host=None):
 
 
 def test_a_run_record_is_live_only_while_its_process_runs(tmp_path, sleeper):
-    """coprod.runlock: a record of a live process is a live run; a finished process's, a
+    """coprod.pipeline.runlock: a record of a live process is a live run; a finished process's, a
     reused process id's (another start time) and this process's own are not."""
-    from coprod.runlock import claim, live_run, release
+    from coprod.pipeline.runlock import claim, live_run, release
 
     res = tmp_path / "results"
     assert live_run(res) is None  # no record

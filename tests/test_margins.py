@@ -7,8 +7,8 @@ import pytest
 from scipy.special import expit
 
 from coprod.errors import ModelError
-from coprod.margins import average_marginal_effects, predict_margins
-from coprod.survey import fit_svy_logit
+from coprod.survey.glm import fit_svy_logit
+from coprod.survey.margins import average_marginal_effects, predict_margins
 
 DATA = pd.read_csv(Path(__file__).parent / "data" / "golden" / "design_survey.csv")
 DATA["gender"] = pd.Categorical(np.where(DATA["female"] == 1, "woman", "man"),
@@ -158,10 +158,10 @@ def test_margin_errors(res):
 
 
 def test_distribution_functions_equal_scipy_stats():
-    """coprod.dist avoids importing scipy.stats; it must give the same numbers."""
+    """coprod.survey.dist avoids importing scipy.stats; it must give the same numbers."""
     from scipy import stats
 
-    from coprod import dist
+    from coprod.survey import dist
 
     x = np.array([-3.0, -0.5, 0.0, 1.2, 4.0])
     for df in (1, 5, 28, 4860):

@@ -9,9 +9,9 @@ import pytest
 from conftest import ROOT
 from conftest import r_term as r_name
 
-from coprod.design import make_design
-from coprod.impute import rubin
-from coprod.survey import fit_svy_logit
+from coprod.pipeline.impute import rubin
+from coprod.survey.design import make_design
+from coprod.survey.glm import fit_svy_logit
 
 GOLDEN = ROOT / "tests" / "data" / "golden"
 

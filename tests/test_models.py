@@ -6,10 +6,10 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from coprod.clean import clean_survey
-from coprod.codebook import load_codebook
-from coprod.models import contrast_sample, fit_model, term_parts
-from coprod.simulate import GENERATING_VALUES
+from coprod.pipeline.clean import clean_survey
+from coprod.pipeline.codebook import load_codebook
+from coprod.pipeline.models import contrast_sample, fit_model, term_parts
+from coprod.pipeline.simulate import GENERATING_VALUES
 
 CFG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
 DESIGN = {k: CFG["design"].get(k) for k in ("weights", "strata", "psu", "lonely_psu", "model_based")}
@@ -135,8 +135,8 @@ def test_no_effect_is_reported_for_an_empty_level(table):
 def test_one_models_unexpected_error_fails_that_model_only(table, monkeypatch):
     """A bug in a later step of one model (here the prediction grid) marks that model failed;
     the sample's other models are fitted and written as usual."""
-    from coprod import margins
-    from coprod.models import fit_sample
+    from coprod.pipeline.models import fit_sample
+    from coprod.survey import margins
 
     real = margins.predict_margins
 
@@ -157,7 +157,8 @@ def test_one_models_unexpected_error_fails_that_model_only(table, monkeypatch):
 
 
 def test_a_broken_contrast_keeps_the_samples_models(table, tmp_path, monkeypatch, capsys):
-    from coprod import contrast, io, stages
+    from coprod.pipeline import io, stages
+    from coprod.survey import contrast
 
     monkeypatch.setattr(io, "read_table", lambda path: table)
     monkeypatch.setattr(contrast, "contrast_test",
@@ -180,7 +181,7 @@ def test_ordinal_estimates_recover_the_generating_values(table):
     collective_any's linear predictor (simulate.PARAMS["collective_frequency"]): the ordinal fit
     recovers its coefficients and its two cut-points, -(Intercept + shift) and -Intercept
     in R's svyolr sign."""
-    from coprod.simulate import PARAMS
+    from coprod.pipeline.simulate import PARAMS
 
     coefs = fit(table, "collective_any_level",
                 families={"collective_any_level": "ordinal"})["coefficients"].set_index("term")
@@ -217,7 +218,7 @@ def test_an_ordinal_outcome_keeps_its_order_when_it_has_a_reference_level():
     unordered and every model failed with "has no order")."""
     import pandas as pd
 
-    from coprod.models import model_frame
+    from coprod.pipeline.models import model_frame
 
     lv = ["0-19", "20-39", "40-59", "60+"]
     t = pd.DataFrame({"age_group": pd.Categorical(["0-19", "40-59", "60+", "20-39"],

@@ -1,8 +1,8 @@
 """The report's account of every respondent and every model, and its marginal-effects table."""
 import pandas as pd
 
-from coprod.modelsummary import ame_table, model_status_table, sample_flow_table
-from coprod.wording import NA
+from coprod.report.modelsummary import ame_table, model_status_table, sample_flow_table
+from coprod.report.wording import NA
 
 SUMMARY = pd.DataFrame({"country": ["UK", "FR"], "read": [100, 60],
                         "dropped_duplicate_record": [0, 3], "dropped_invalid_weight": [2, 0],
@@ -62,7 +62,7 @@ def test_ame_table_in_percentage_points():
 def test_every_model_failed_gives_an_empty_effects_table_not_a_crash(tmp_path):
     """Every model failed: ame.csv is empty (no header); the report's effects table is empty
     (the model-status table says why), as the figures and the other tables are."""
-    from coprod.io import read_results
+    from coprod.pipeline.io import read_results
 
     empty = tmp_path / "ame.csv"
     empty.write_text("")
@@ -75,7 +75,7 @@ def test_every_model_failed_gives_an_empty_effects_table_not_a_crash(tmp_path):
 def test_a_result_kind_without_known_columns_is_refused():
     import pytest
 
-    from coprod.io import read_results
+    from coprod.pipeline.io import read_results
 
     with pytest.raises(ValueError, match="no result columns known for 'amee'"):
         read_results("ame.csv", "amee")

@@ -23,7 +23,7 @@ def test_a_wheel_installed_elsewhere_finds_its_schemas(tmp_path):
     (wheel,) = wheels.glob("coprod-*.whl")
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
                     "--target", str(target), str(wheel)], check=True, capture_output=True)
-    code = ("import coprod, coprod.config as c\n"
+    code = ("import coprod, coprod.pipeline.config as c\n"
             "print(coprod.__file__)\n"
             "try:\n"
             "    c.check_config_schema({'data': {}})\n"

@@ -67,7 +67,7 @@ class _Collect(HTMLParser):
 
 
 def test_report_html_is_complete_and_self_contained(pipeline):
-    from coprod.report import figure_names, report_settings, table_names
+    from coprod.report.report import figure_names, report_settings, table_names
 
     cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     html = (pipeline / "results" / "report.html").read_text(encoding="utf-8")

@@ -5,8 +5,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coprod.clean import clean_survey, summarise_log
-from coprod.codebook import validate_codebook
+from coprod.pipeline.clean import clean_survey, summarise_log
+from coprod.pipeline.codebook import validate_codebook
 
 LEVELS = ["never", "sometimes", "often"]
 

@@ -19,10 +19,10 @@ import pytest
 import yaml
 from conftest import QUICK_FIGURES, ROOT, copy_project, snakemake
 
-from coprod.clean import clean_survey
-from coprod.codebook import load_codebook
-from coprod.descriptives import prevalence
-from coprod.models import fit_model
+from coprod.pipeline.clean import clean_survey
+from coprod.pipeline.codebook import load_codebook
+from coprod.pipeline.descriptives import prevalence
+from coprod.pipeline.models import fit_model
 
 GOLDEN = ROOT / "tests" / "data" / "golden"
 NHANES_CONFIG = ROOT / "config" / "examples" / "nhanes" / "config.yaml"
@@ -271,7 +271,7 @@ def test_nhanes_worked_example_end_to_end(tmp_path):
 def test_nhanes_strongest_covariate_is_a_factor_as_a_whole(nhanes):
     """The |t| rule named one level ("Age group: 40-59"); the effect-size rule compares the
     age group as a whole with sex (race: the group fixed effects, never a candidate)."""
-    from coprod.effectrule import strongest_summary
+    from coprod.pipeline.effectrule import strongest_summary
 
     eff = nhanes_fit(nhanes)["effects"]
     assert list(eff["variable"]) == ["age_group", "sex"] and set(eff["kind"]) == {"factor"}

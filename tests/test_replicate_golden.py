@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from conftest import QUICK_FIGURES, ROOT
 
-from coprod.descriptives import svy_mean, svy_proportion
-from coprod.replicate import make_replicate_design
-from coprod.survey import fit_svy_logit
+from coprod.pipeline.descriptives import svy_mean, svy_proportion
+from coprod.survey.glm import fit_svy_logit
+from coprod.survey.replicate import make_replicate_design
 
 GOLDEN = ROOT / "tests" / "data" / "golden"
 PREFIX = {"JK1": "jk1_", "JKn": "jkn_", "bootstrap": "boot_", "BRR": "brr_", "Fay": "fay_",
@@ -103,8 +103,8 @@ def test_replicate_degrees_of_freedom_equal_r(data, kind):
 def test_contrast_on_a_replicate_design_uses_the_replicates(data, kind):
     """The contrast's per-outcome SEs are the separate replicate fits' SEs, and the difference's
     variance is the replicate variance of the differences (computed here by hand)."""
-    from coprod.contrast import contrast_test
-    from coprod.survey import replicate_fits
+    from coprod.survey.contrast import contrast_test
+    from coprod.survey.glm import replicate_fits
 
     d = design_of(data, kind, False)
     df = data.assign(collective=data["collective"].astype(float),
@@ -197,8 +197,8 @@ def test_replicate_design_by_config_alone_equals_r(tmp_path, reference):
 def test_conversion_from_a_linearisation_design_equals_r(data, kind):
     """as_replicate gives R's as.svrepdesign replicate weights, column for column, and its
     scale and rscales (replicate_scales.csv)."""
-    from coprod.design import make_design
-    from coprod.replicate import as_replicate
+    from coprod.survey.design import make_design
+    from coprod.survey.replicate import as_replicate
 
     base = make_design(data, weights="weight", strata=None if kind == "JK1" else "country",
                        psu="psu", keep_data=True)
@@ -211,8 +211,8 @@ def test_conversion_from_a_linearisation_design_equals_r(data, kind):
 
 
 def test_bootstrap_conversion_is_seeded_and_has_r_scale(data):
-    from coprod.design import make_design
-    from coprod.replicate import as_replicate
+    from coprod.survey.design import make_design
+    from coprod.survey.replicate import as_replicate
 
     base = make_design(data, weights="weight", strata="country", psu="psu", keep_data=True)
     a, b = (as_replicate(base, "bootstrap", replicates=50, seed=7) for _ in range(2))
@@ -248,7 +248,7 @@ def test_replicates_without_weight_are_refused_for_models_and_noted_for_means(da
 def test_replicates_made_from_the_design_by_config_equal_r(data, reference):
     """design.as_replicates: JKn replicates made from the strata and PSUs give R's
     as.svrepdesign(type = "JKn") estimates (the JKn case, whose weights R made the same way)."""
-    from coprod.designconfig import design_from_config
+    from coprod.pipeline.designconfig import design_from_config
 
     d = design_from_config(data, {"weights": "weight", "strata": "country", "psu": "psu",
                                   "as_replicates": {"type": "JKn"}})

@@ -8,11 +8,11 @@ from pathlib import Path
 import _report_data as D
 import pytest
 
-from coprod import figures as F
-from coprod import tables as T
 from coprod.errors import ConfigError
-from coprod.findings import run_findings
-from coprod.report import (
+from coprod.report import figures as F
+from coprod.report import tables as T
+from coprod.report.findings import run_findings
+from coprod.report.report import (
     build_report,
     figure_names,
     report_settings,
@@ -207,7 +207,7 @@ def test_schema_defaults_cover_the_report_section():
 def test_the_bundled_config_passes_the_schema():
     import yaml
 
-    from coprod.config import check_config_schema
+    from coprod.pipeline.config import check_config_schema
 
     check_config_schema(yaml.safe_load(open(f"{ROOT}/config/config.yaml")))
     with pytest.raises(ConfigError, match="unknown key 'report.figures.colour'"):
@@ -250,7 +250,7 @@ def test_report_settings_fill_defaults_and_check_names():
 
 
 def test_run_date_honours_source_date_epoch(monkeypatch):
-    from coprod.report import run_date_now
+    from coprod.report.report import run_date_now
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     assert run_date_now() == "2023-11-14 22:13 UTC"
@@ -261,7 +261,7 @@ def test_run_date_honours_source_date_epoch(monkeypatch):
 # -- any survey: neutral defaults, other group columns, degenerate cases ----------------------
 
 def test_default_titles_come_from_subject_survey_and_group_word():
-    from coprod.report import default_table_title, default_title
+    from coprod.report.report import default_table_title, default_title
 
     cfg = D.config()
     cfg["report"] = {"subject": "voting"}
@@ -378,7 +378,7 @@ def test_model_based_report_says_z_and_glm(tmp_path):
 
 
 def test_group_effects_off_and_a_single_group_in_the_samples_text():
-    from coprod.methods import _sample_phrase
+    from coprod.report.methods import _sample_phrase
 
     m = {"covariates": ["age", "sex"], "reference_levels": {"region": "North"}}
     grp = {"column": "region", "label": "Region", "effects": False}
@@ -426,14 +426,14 @@ CODEBOOK = {
     ("smoker", "a 0/1 column of the data (raw column <code>SMK</code>)."),
 ])
 def test_outcome_definitions_of_every_kind(name, expected):
-    from coprod.methods import _outcome_definition
+    from coprod.report.methods import _outcome_definition
 
     labels = {o: s["label"] for o, s in CODEBOOK["outcomes"].items()}
     assert _outcome_definition(name, CODEBOOK, "sometimes", labels).startswith(expected)
 
 
 def test_threshold_sentence_only_for_outcomes_from_items():
-    from coprod.methods import _outcome_closure, _threshold_sentence
+    from coprod.report.methods import _outcome_closure, _threshold_sentence
 
     assert _threshold_sentence(["voter", "smoker"], CODEBOOK, "often") == ""
     assert _threshold_sentence(["keen_helper"], CODEBOOK, "often") == ""  # says its own
@@ -444,7 +444,7 @@ def test_threshold_sentence_only_for_outcomes_from_items():
 
 
 def test_methods_list_a_shared_raw_file_once():
-    from coprod.methods import _raw_files
+    from coprod.report.methods import _raw_files
 
     shared = {"A": {"file": "all.csv"}, "B": {"file": "all.csv"}}
     assert _raw_files(shared) == ["<code>all.csv</code>: A, B"]
@@ -452,8 +452,8 @@ def test_methods_list_a_shared_raw_file_once():
 
 
 def test_grouping_from_params_metadata_or_config(tmp_path):
-    from coprod.io import table_meta as _table_meta
-    from coprod.wording import resolve_grouping
+    from coprod.pipeline.io import table_meta as _table_meta
+    from coprod.report.wording import resolve_grouping
 
     old = D.write_inputs(tmp_path / "old")  # metadata without group_column
     assert _table_meta(old["clean_table"])["group_column"] == "country"
@@ -473,8 +473,8 @@ def test_the_rows_can_be_called_what_they_are():
     findings."""
     import pandas as pd
 
-    from coprod.answer import who_sentence
-    from coprod.report import figure_caption, unit_word
+    from coprod.report.answer import who_sentence
+    from coprod.report.report import figure_caption, unit_word
 
     words = {"respondents": "schools"}
     assert unit_word(words) == "schools" and unit_word({}) == "respondents"
@@ -488,7 +488,7 @@ def test_the_rows_can_be_called_what_they_are():
 def test_the_models_overview_says_when_a_contrast_failed():
     import pandas as pd
 
-    from coprod.report import _contrast_lines
+    from coprod.report.report import _contrast_lines
 
     con = pd.DataFrame({"sample": ["pooled", "pooled", "High schools", "Mid"],
                         "status": ["ok", "ok", "failed", "flagged"]})
@@ -531,7 +531,7 @@ def test_contents_numbering_and_file_links(report):
 
 def test_what_matters_most_reads_the_effects_table(tmp_path):
     """The answer box names the strongest covariate by the effect-size rule of effects.csv
-    (coprod.effectrule), or the set it cannot be told apart from; never by |t|."""
+    (coprod.pipeline.effectrule), or the set it cannot be told apart from; never by |t|."""
     paths = D.write_inputs(tmp_path / "in")
     cfg = D.config()
     settings = report_settings(cfg)

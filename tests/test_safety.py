@@ -4,10 +4,10 @@ import pandas as pd
 import pytest
 from conftest import copy_project, snakemake
 
-from coprod.codebook import load_yaml
 from coprod.errors import ConfigError
-from coprod.formula import build_formula, quote
-from coprod.survey import svy_logit
+from coprod.pipeline.codebook import load_yaml
+from coprod.survey.formula import build_formula, quote
+from coprod.survey.glm import svy_logit
 
 EVIL = "__import__('os').system('touch PWNED')"
 
@@ -67,7 +67,7 @@ def test_a_name_that_is_not_a_column_is_rejected():
 @pytest.mark.parametrize("name", [EVIL, "status quo", "x) + np.log(y", "Q", "age'\"", "C"])
 def test_pipeline_models_take_any_column_name(tmp_path, monkeypatch, name):
     """The model stage aliases awkward names and reports the real ones."""
-    from coprod.models import contrast_sample, fit_model
+    from coprod.pipeline.models import contrast_sample, fit_model
 
     monkeypatch.chdir(tmp_path)
     rng = np.random.default_rng(1)
@@ -100,7 +100,7 @@ def test_results_get_ordinary_file_permissions(tmp_path, umask):
     import os
     import stat
 
-    from coprod.io import write_csv, write_text
+    from coprod.pipeline.io import write_csv, write_text
 
     old = os.umask(umask)
     try:
@@ -113,7 +113,7 @@ def test_results_get_ordinary_file_permissions(tmp_path, umask):
 
 
 def test_an_interrupted_rule_says_so_in_one_line(tmp_path, capsys):
-    from coprod.runner import rule_context
+    from coprod.pipeline.runner import rule_context
 
     with pytest.raises(SystemExit) as exit_:
         with rule_context("fit_models", tmp_path / "x.log"):

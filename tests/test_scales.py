@@ -8,18 +8,18 @@ import pytest
 import statsmodels.api as sm
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-from coprod.clean import derive
-from coprod.design import make_design
 from coprod.errors import ModelError
-from coprod.margins import (
+from coprod.pipeline.clean import derive
+from coprod.survey.design import make_design
+from coprod.survey.glm import fit_svy_logit
+from coprod.survey.margins import (
     average_marginal_effects,
     ordinal_marginal_effects,
     ordinal_predictions,
     predict_margins,
 )
-from coprod.ordinal import category_probabilities, fit_svy_olr
-from coprod.survey import fit_svy_logit
-from coprod.termtests import term_tests
+from coprod.survey.ordinal import category_probabilities, fit_svy_olr
+from coprod.survey.termtests import term_tests
 
 LEVELS = ["never", "rarely", "sometimes", "often"]
 
@@ -141,7 +141,7 @@ def test_joint_test_of_one_term_is_its_t_squared(data):
     bad = term_tests(res, {"bad": ["x", "z"]}).set_index("test").loc["bad"]
     assert bad["flag"] == "not_in_model: z" and np.isnan(bad["statistic"])
     with pytest.raises(ModelError, match="joint test 'odd': term\\(s\\) \\['q'\\]"):
-        from coprod.termtests import joint_test
+        from coprod.survey.termtests import joint_test
         joint_test(res, ["q"], "odd")
 
 

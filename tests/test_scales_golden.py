@@ -10,11 +10,11 @@ import pytest
 from conftest import ROOT
 from conftest import r_term as r_name
 
-from coprod.design import make_design
-from coprod.ordinal import fit_svy_olr
-from coprod.replicate import as_replicate
-from coprod.survey import fit_svy_logit
-from coprod.termtests import term_tests
+from coprod.survey.design import make_design
+from coprod.survey.glm import fit_svy_logit
+from coprod.survey.ordinal import fit_svy_olr
+from coprod.survey.replicate import as_replicate
+from coprod.survey.termtests import term_tests
 
 GOLDEN = ROOT / "tests" / "data" / "golden"
 RHS = "age + female + efficacy + educ"

@@ -1,4 +1,4 @@
-"""Tests of the synthetic-survey simulator (coprod.simulate), the bundled raw files and the codebook.
+"""Tests of the synthetic-survey simulator (coprod.pipeline.simulate), the bundled raw files and the codebook.
 
 Why: the bundled data stand in for a non-public survey, so they must be reproducible, carry the
 documented quirks, be undone exactly by config/codebook.yaml, and follow the documented
@@ -16,7 +16,7 @@ import pytest
 import statsmodels.api as sm
 import yaml
 
-from coprod import simulate as S
+from coprod.pipeline import simulate as S
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
@@ -285,5 +285,5 @@ def test_readme_states_synthetic_and_shows_the_generating_values():
     text = (RAW / "README.md").read_text(encoding="utf-8")
     assert "SYNTHETIC" in text.splitlines()[0]
     assert S.generating_values_markdown() in text
-    for cmd in ("python -m coprod.simulate --out data/raw --seed 2008", "snakemake --cores 1 simulate_raw"):
+    for cmd in ("python -m coprod.pipeline.simulate --out data/raw --seed 2008", "snakemake --cores 1 simulate_raw"):
         assert cmd in text

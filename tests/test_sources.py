@@ -6,14 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from coprod.sources import PACKAGE, sources
+from coprod.pipeline.sources import PACKAGE, sources
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = "".join(p.read_text() for p in sorted((ROOT / "workflow" / "rules").glob("*.smk")))
 
 
+def dotted(path) -> str:
+    """A module file as the package names it: ``pipeline.clean``, ``errors``."""
+    return ".".join(Path(path).resolve().relative_to(PACKAGE).with_suffix("").parts)
+
+
 def names(paths):
-    return {Path(p).stem for p in paths}
+    return {dotted(p) for p in paths}
 
 
 def _walked(text):
@@ -22,11 +27,11 @@ def _walked(text):
             if isinstance(n, (ast.Import, ast.ImportFrom))]
 
 
-@pytest.mark.parametrize("path", sorted(PACKAGE.glob("*.py")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=dotted)
 def test_import_statements_are_those_of_the_whole_syntax_tree(path):
     """The quick reading of import statements (no parse of the whole module) finds each coprod
     import the syntax tree has, and nothing else."""
-    from coprod.sources import _statements
+    from coprod.pipeline.sources import _statements
 
     text = path.read_text(encoding="utf-8")
 
@@ -37,34 +42,38 @@ def test_import_statements_are_those_of_the_whole_syntax_tree(path):
 
 
 def test_import_statements_over_several_lines_inside_functions_and_in_prose():
-    from coprod.sources import _statements
+    from coprod.pipeline.sources import _statements
 
     text = ('"""A docstring.\n\nfrom the survey, import what we need.\n'
             "    from . import (see below, an unclosed parenthesis in prose\n"
             '"""\n'
             "from .io import (\n    read_results,\n    table_meta,\n)\n"
             "def f():\n    if True:\n        from .figures import save_figure\n"
-            "    import coprod.tables as t\n"
+            "    import coprod.report.tables as t\n"
             "from .wording import word, \\\n    fmt_ci\n")
     got = [ast.dump(n) for n in _statements(text)]
     assert sorted(got) == sorted(_walked(text)) and len(got) == 4
 
 
 def test_cleaning_depends_on_the_cleaning_code_only():
-    got = names(sources("clean", shallow=("stages", "runner")))
-    assert {"clean", "codebook", "io", "errors", "stages", "runner", "__init__"} <= got
-    assert not got & {"survey", "margins", "models", "figures", "descriptives"}
+    got = names(sources("pipeline.clean", shallow=("pipeline.stages", "pipeline.runner")))
+    assert {"pipeline.clean", "pipeline.codebook", "pipeline.io", "errors", "pipeline.stages",
+            "pipeline.runner", "__init__", "pipeline.__init__"} <= got
+    assert not got & {"survey.glm", "survey.margins", "pipeline.models", "report.figures",
+                      "pipeline.descriptives"}
 
 
 def test_models_depend_on_the_estimator():
-    got = names(sources("models"))
-    assert {"models", "survey", "margins", "contrast", "formula", "dist"} <= got
-    assert not got & {"clean", "figures", "stages"}
+    got = names(sources("pipeline.models"))
+    assert {"pipeline.models", "survey.glm", "survey.margins", "survey.contrast",
+            "survey.formula", "survey.dist", "survey.__init__"} <= got
+    assert not got & {"pipeline.clean", "report.figures", "pipeline.stages"}
 
 
 def test_paths_are_the_installed_package_files():
-    for p in sources("models"):
-        assert Path(p).is_absolute() and Path(p).parent == PACKAGE and Path(p).exists()
+    for p in sources("pipeline.models"):
+        assert Path(p).is_absolute() and Path(p).exists()
+        assert Path(p).parent in (PACKAGE, *(PACKAGE / d for d in ("survey", "pipeline")))
 
 
 def _rule_bodies():
@@ -75,7 +84,7 @@ def _rule_bodies():
 @pytest.mark.parametrize("rule, body", [(r, b) for r, b in _rule_bodies()
                                         if "script:" in b and r != "simulate_raw"])
 def test_every_rule_declares_the_modules_its_script_calls(rule, body):
-    call = re.search(r"code=(sources\(.*?\)),\n", body)
+    call = re.search(r"code=(sources\((?:[^()]|\([^()]*\))*\))", body)
     assert call, f"rule {rule} has no code=sources(...) input"
     declared = names(eval(call.group(1), {"sources": sources}))  # noqa: S307 - our own text
     script = re.search(r'script:\s*\n\s*"\.\./\.\./(scripts/[\w.]+)"', body).group(1)
@@ -83,28 +92,30 @@ def test_every_rule_declares_the_modules_its_script_calls(rule, body):
     used = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("coprod."):
-            module = node.module.split(".")[1]
+            module = node.module.split(".", 1)[1]
             used.add(module)
-            if module == "stages":  # glue: what the called functions themselves use
+            if module == "pipeline.stages":  # glue: what the called functions themselves use
                 used |= _stage_function_modules({a.name for a in node.names})
     assert used <= declared, f"rule {rule}: {sorted(used - declared)} not among its inputs"
 
 
 def _stage_function_modules(functions: set) -> set:
-    """The coprod modules the given coprod.stages functions import inside their body, or use
+    """The coprod modules the given coprod.pipeline.stages functions import inside their body, or use
     through a module-level import."""
-    tree = ast.parse((PACKAGE / "stages.py").read_text())
+    tree = ast.parse((PACKAGE / "pipeline" / "stages.py").read_text())
     top = {}
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
-            top.update({a.asname or a.name: node.module for a in node.names})
+            top.update({a.asname or a.name: f"pipeline.{node.module}" for a in node.names})
         if isinstance(node, ast.ImportFrom) and node.level == 1 and not node.module:
-            top.update({a.asname or a.name: a.name for a in node.names})
+            top.update({a.asname or a.name: f"pipeline.{a.name}" for a in node.names})
     out = set()
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name in functions:
             for sub in ast.walk(node):
                 if isinstance(sub, ast.ImportFrom) and sub.level == 1 and sub.module:
+                    out.add(f"pipeline.{sub.module}")
+                elif isinstance(sub, ast.ImportFrom) and sub.level == 2 and sub.module:
                     out.add(sub.module)
                 elif isinstance(sub, ast.Name) and sub.id in top:
                     out.add(top[sub.id])

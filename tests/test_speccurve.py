@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from coprod.findings import with_specifications
-from coprod.speccurve import _shares, specifications, summarise
+from coprod.pipeline.findings import with_specifications
+from coprod.pipeline.speccurve import _shares, specifications, summarise
 
 DIMS = {"threshold": ["often", "sometimes"], "weights": [True, False],
         "covariates": {"all": None, "core": ["age"]}, "group_effects": [True, False],

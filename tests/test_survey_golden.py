@@ -1,4 +1,4 @@
-"""coprod.survey against R's survey::svyglm (tests/data/golden) and statsmodels' GLM."""
+"""coprod.survey.glm against R's survey::svyglm (tests/data/golden) and statsmodels' GLM."""
 from pathlib import Path
 
 import numpy as np
@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from coprod.survey import design_cov, fit_svy_logit, make_design, svy_logit
+from coprod.survey.glm import design_cov, fit_svy_logit, make_design, svy_logit
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 DATA = pd.read_csv(GOLDEN / "design_survey.csv")

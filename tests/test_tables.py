@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coprod import tables as T
-from coprod.descriptives import describe, prevalence, svy_mean, svy_proportion
+from coprod.pipeline.descriptives import describe, prevalence, svy_mean, svy_proportion
+from coprod.report import tables as T
 
 COLS = [("pooled", "individual_any"), ("pooled", "collective_any")]
 
@@ -101,7 +101,7 @@ def test_latex_is_booktabs_and_escaped():
 def test_the_model_notes_reach_latex_in_glyphs_a_t1_font_has():
     """The family notes' formulas (logit P(Y <= k) = zeta_k - x'beta) are set as math: a
     character outside Latin-1 stops pdflatex ("Unicode character not set up")."""
-    from coprod.wording import FAMILY_WORDING
+    from coprod.report.wording import FAMILY_WORDING
 
     for text in FAMILY_WORDING.values():
         T.latex_escape(text).encode("latin-1")  # raises on a character LaTeX cannot set
@@ -186,7 +186,7 @@ def test_cleaning_table_words():
 
 
 def test_run_tables_writes_every_table(tmp_path):
-    from coprod.report import report_settings, table_names
+    from coprod.report.report import report_settings, table_names
 
     paths = D.write_inputs(tmp_path)
     settings = report_settings(D.config())
@@ -265,7 +265,7 @@ def test_closed_form_proportion_is_the_intercept_only_svy_logit(survey, name, co
     the intercept-only model on the domain, with the whole design kept)."""
     from scipy.special import expit
 
-    from coprod.survey import fit_svy_logit
+    from coprod.survey.glm import fit_svy_logit
 
     design = DESIGNS[name]
     data = survey.assign(psu=np.arange(len(survey)) // 4)
@@ -427,7 +427,7 @@ def test_within_group_table_has_no_group_rows_the_pooled_one_has():
 
 def test_a_region_survey_from_config_alone(tmp_path):
     """Group column 'region' worded 'Region', a model-based design, tables without titles."""
-    from coprod.report import report_settings, table_names
+    from coprod.report.report import report_settings, table_names
 
     paths = D.write_inputs(tmp_path, group_column="region", group_label="Region")
     cfg = D.config()
@@ -491,7 +491,7 @@ def test_effects_per_so_many_units():
     under a label that says so; other terms and the files per unit are untouched."""
     import numpy as np
 
-    from coprod.wording import per_units
+    from coprod.report.wording import per_units
 
     coefs = pd.DataFrame({"variable": ["age", "gender"], "level": ["", "woman"],
                           "label": ["Age (years)", "Gender: woman"],

@@ -5,7 +5,7 @@ multiplying every weight (and every replicate weight) by any positive constant f
 the contrast test, on Taylor designs (strata, clusters, fpc, two stages), replicate designs
 and calibrated designs. Totals keep the weights' scale (the weighted n; calibrated weights
 meet the population totals whatever the scale). Before the engine divided the weights by a
-power of two (coprod.design.unit_exponent), x 1e-20 moved log-odds by up to 1.28 and x 1e300
+power of two (coprod.survey.design.unit_exponent), x 1e-20 moved log-odds by up to 1.28 and x 1e300
 gave NaN standard errors and ZeroDivisionError.
 """
 from __future__ import annotations
@@ -20,14 +20,14 @@ from conftest import ROOT
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from coprod.calibrate import calibrate, calibration_spec
-from coprod.contrast import contrast_test
-from coprod.descriptives import svy_mean, svy_proportion
-from coprod.design import make_design, unit_exponent
-from coprod.margins import average_marginal_effects
-from coprod.ordinal import fit_svy_olr
-from coprod.replicate import make_replicate_design
-from coprod.survey import fit_svy_logit
+from coprod.pipeline.descriptives import svy_mean, svy_proportion
+from coprod.survey.calibrate import calibrate, calibration_spec
+from coprod.survey.contrast import contrast_test
+from coprod.survey.design import make_design, unit_exponent
+from coprod.survey.glm import fit_svy_logit
+from coprod.survey.margins import average_marginal_effects
+from coprod.survey.ordinal import fit_svy_olr
+from coprod.survey.replicate import make_replicate_design
 
 GOLDEN = ROOT / "tests" / "data" / "golden"
 RTOL, ATOL = 1e-9, 1e-12
@@ -210,7 +210,7 @@ def test_weighted_n_and_calibrated_weights_keep_the_population_scale():
 def test_a_non_finite_standard_error_is_flagged_not_ok(monkeypatch):
     """Whatever its cause, a NaN variance is never reported as an ok fit: the term is named
     in a ``non_finite`` flag, so the model stage marks the fit flagged."""
-    from coprod import survey
+    from coprod.survey import glm as survey
 
     real = survey.score_cov
 
@@ -232,9 +232,9 @@ def test_the_model_stage_at_weights_x_1e_minus_300_equals_scale_1():
     """End to end through the model stage (models.fit_sample, as the rule calls it) on the
     bundled clean table: the pooled logit and ordinal models with every weight x 1e-300 give
     the coefficients, SEs and status of the weights as they are."""
-    from coprod.clean import clean_survey
-    from coprod.codebook import load_codebook
-    from coprod.models import fit_sample
+    from coprod.pipeline.clean import clean_survey
+    from coprod.pipeline.codebook import load_codebook
+    from coprod.pipeline.models import fit_sample
 
     cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     cb = load_codebook(ROOT / "config" / "codebook.yaml")
@@ -266,7 +266,7 @@ def test_imputation_with_the_weight_as_predictor_at_any_scale():
     at weights x 1e-6 their covariance was not positive semi-definite, at x 1e300 it
     overflowed. Now weights x a power of four give the same imputations bit for bit, and any
     other factor runs cleanly (its draws differ as any rounding makes a chain's draws differ)."""
-    from coprod.impute import impute_chain
+    from coprod.pipeline.impute import impute_chain
 
     rng = np.random.default_rng(1)
     n = 300
@@ -316,7 +316,7 @@ def test_model_based_errors_of_constant_weights_are_those_of_no_weights():
 def test_the_design_effect_of_weighting_does_not_depend_on_the_scale(scale):
     """Kish's 1 + CV^2 (the Methods' "design effect due to weighting") overflowed to nan at
     weights x 1e200 and underflowed at x 1e-170 (found by review)."""
-    from coprod.calibrate import weights_summary
+    from coprod.survey.calibrate import weights_summary
 
     w = np.array([1.0, 2.0, 3.0])
     assert weights_summary(w * scale)["deff_weighting"] == pytest.approx(14 * 3 / 36,

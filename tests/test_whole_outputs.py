@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coprod import figures as F
 from coprod.errors import DataError
-from coprod.io import write_csv
+from coprod.pipeline.io import write_csv
+from coprod.report import figures as F
 
 MODEL_KW = {"covariates": D.COVARIATES, "reference_levels": D.REFERENCE, "levels": D.LEVELS,
             "labels": D.LABELS, "words": D.WORDS}
@@ -99,7 +99,7 @@ def test_an_empty_table_is_written_with_its_header(tmp_path):
 
 
 def test_gathering_empty_tables_keeps_the_header(tmp_path):
-    from coprod.stages import run_gather
+    from coprod.pipeline.stages import run_gather
 
     fits = []
     for sample in ("pooled", "UK"):
@@ -118,7 +118,8 @@ def test_gathering_empty_tables_keeps_the_header(tmp_path):
 
 
 def test_a_findings_file_without_claims_gives_a_check_with_its_header(tmp_path):
-    from coprod.findings import CHECK_COLUMNS, run_findings
+    from coprod.pipeline.findings import CHECK_COLUMNS
+    from coprod.report.findings import run_findings
 
     paths = D.write_inputs(tmp_path)
     findings = tmp_path / "findings.yaml"
@@ -168,7 +169,7 @@ def _scales_config(outcomes) -> dict:
 
 @pytest.mark.parametrize("twin", [True, False])
 def test_ordinal_and_count_outcomes_get_a_table_and_a_forest_plot(twin):
-    from coprod.report import figure_names, report_settings, table_names
+    from coprod.report.report import figure_names, report_settings, table_names
 
     scales = [{"individual_level": "ordinal"}, {"collective_count": "count"}]
     cfg = _scales_config((["individual_any", "collective_any"] if twin else []) + scales)
@@ -185,7 +186,7 @@ def test_ordinal_and_count_outcomes_get_a_table_and_a_forest_plot(twin):
 
 
 def test_outcomes_all_brings_in_the_ordinal_and_count_outcomes():
-    from coprod.report import report_settings
+    from coprod.report.report import report_settings
 
     cfg = _scales_config(["individual_any", {"individual_level": "ordinal"},
                           {"collective_count": "count"}])
@@ -200,7 +201,7 @@ def test_outcomes_all_brings_in_the_ordinal_and_count_outcomes():
 def test_outcomes_binary_is_every_0_1_outcome_and_follows_a_narrowed_list():
     """The bundled domains table says `binary`: it keeps the 0/1 outcomes alone and stays
     valid when a user narrows models.outcomes (a list of eight would stop the run)."""
-    from coprod.report import report_settings
+    from coprod.report.report import report_settings
 
     cfg = _scales_config(["individual_any", "collective_any", {"individual_level": "ordinal"}])
     cfg["report"]["tables"] = {"models": {"zero_one": {"samples": ["pooled"],
@@ -213,7 +214,7 @@ def test_outcomes_binary_is_every_0_1_outcome_and_follows_a_narrowed_list():
 
 
 def test_the_ordinal_and_count_table_says_what_its_ratios_are():
-    from coprod.tables import model_table, model_table_note
+    from coprod.report.tables import model_table, model_table_note
 
     cols = [("pooled", "individual_level"), ("pooled", "collective_count")]
     table = model_table(_scale_coefficients(), _scale_fit(), columns=cols, **MODEL_KW)
@@ -247,7 +248,7 @@ def test_the_ordinal_and_count_forest_plot_names_each_ratio():
 
 
 def test_methods_describe_the_ordinal_and_count_models():
-    from coprod.methods import _column_definition, _model_items
+    from coprod.report.methods import _column_definition, _model_items
 
     cfg = _scales_config([{"individual_level": "ordinal"}, {"collective_count": "count"}])
     grp = {"column": "country", "label": "Country", "effects": True}
@@ -270,10 +271,10 @@ def test_methods_describe_the_ordinal_and_count_models():
     ({"model_based": True, "incomplete": "drop"}, "the region's respondents alone (a glm",
      "leaves that model (a glm")])
 def test_notes_and_captions_follow_the_design_used(design, domain, missing):
-    from coprod.methods import _sample_phrase
-    from coprod.report import models_phrase
-    from coprod.tables import model_table_note
-    from coprod.wording import missing_note
+    from coprod.report.methods import _sample_phrase
+    from coprod.report.report import models_phrase
+    from coprod.report.tables import model_table_note
+    from coprod.report.wording import missing_note
 
     grp = {"column": "region", "label": "Region", "effects": True}
     assert domain in html.unescape(_sample_phrase("North", {"covariates": ["age"]}, grp, 2,
@@ -289,8 +290,8 @@ def test_notes_and_captions_follow_the_design_used(design, domain, missing):
 # -- report.per: effects only -------------------------------------------------------------------
 
 def test_per_units_apply_to_effects_not_to_axes_or_missing_counts(tmp_path, monkeypatch):
-    from coprod.report import figure_names, report_settings
-    from coprod.tables import run_tables
+    from coprod.report.report import figure_names, report_settings
+    from coprod.report.tables import run_tables
 
     paths = D.write_inputs(tmp_path)
     cfg = D.config()
@@ -332,7 +333,7 @@ def test_per_units_apply_to_effects_not_to_axes_or_missing_counts(tmp_path, monk
 
 
 def test_per_units_apply_to_average_marginal_effects():
-    from coprod.wording import per_ame
+    from coprod.report.wording import per_ame
 
     ame = pd.DataFrame({"outcome": "y", "sample": "pooled", "variable": ["age", "gender"],
                         "contrast": ["per unit", "woman"], "estimate": [0.002, 0.05],
@@ -344,7 +345,7 @@ def test_per_units_apply_to_average_marginal_effects():
 
 
 def test_per_units_apply_to_the_contrast_test():
-    from coprod.tables import contrast_table, per_difference
+    from coprod.report.tables import contrast_table, per_difference
 
     con = D.contrast()
     age = (con["term"] == "age")
@@ -361,7 +362,7 @@ def test_per_units_apply_to_the_contrast_test():
 def _render(tmp_path, cfg) -> str:
     """The report of the hand-made results under ``tmp_path`` (not under results/), with an
     average-marginal-effects file and the cleaning summary."""
-    from coprod.report import report_settings, run_report
+    from coprod.report.report import report_settings, run_report
 
     paths = D.write_inputs(tmp_path)
     ame = tmp_path / "ame.csv"

@@ -4,7 +4,7 @@
 rule clean:
     input:
         # the coprod modules this step runs: a change to them reruns it
-        code=sources("clean", shallow=("stages", "runner")),
+        code=sources("pipeline.clean", shallow=("pipeline.stages", "pipeline.runner")),
         codebook=config["data"]["codebook"],
         raw=raw_files(),
     output:

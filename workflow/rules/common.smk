@@ -7,22 +7,22 @@ from pathlib import Path
 from snakemake.utils import validate
 
 from coprod.errors import CoprodError, console
-from coprod.config import (
+from coprod.pipeline.config import (
     imputation_auxiliary,
     imputation_chains,
     imputation_outcomes,
     spec_claims,
 )
-from coprod.designspec import design_settings
-from coprod.runlock import claim as claim_run
-from coprod.runlock import describe as describe_run
-from coprod.runlock import live_run
-from coprod.runlock import release as release_run
-from coprod.paths import outside
-from coprod.startup import check_project
-import coprod.sources
+from coprod.pipeline.designkeys import design_settings
+from coprod.pipeline.runlock import claim as claim_run
+from coprod.pipeline.runlock import describe as describe_run
+from coprod.pipeline.runlock import live_run
+from coprod.pipeline.runlock import release as release_run
+from coprod.pipeline.paths import outside
+from coprod.pipeline.startup import check_project
+import coprod.pipeline.sources
 
-# Everything is checked before any job runs (coprod.startup): coprod's friendly schema messages
+# Everything is checked before any job runs (coprod.pipeline.startup): coprod's friendly schema messages
 # first ("did you mean"), then Snakemake's validate fills in the defaults, then the codebook,
 # the raw files, the results folder, the report settings and the claims.
 try:
@@ -42,7 +42,7 @@ CODEBOOK = PROJECT["codebook"]
 RESULTS = os.path.normpath(
     str(config["results"])
 )  # "results/nhanes/" -> "results/nhanes"
-# A run records itself in the results folder (coprod.runlock): `--unlock` while a run is
+# A run records itself in the results folder (coprod.pipeline.runlock): `--unlock` while a run is
 # still working, or a second run past Snakemake's lock, would make the same files twice.
 if workflow.is_main_process and "--unlock" in sys.argv and live_run(RESULTS):
     sys.exit(f"coprod error: not unlocking: {describe_run(live_run(RESULTS), RESULTS)}")
@@ -78,7 +78,7 @@ def logpath(path):
 def check_outputs_under_results(rules):
     """Every output, log and benchmark of every rule lies under the results folder (the logs
     of the bundled run: under logs/); the names in them were checked at start-up
-    (coprod.paths), this is the last word on the paths themselves."""
+    (coprod.pipeline.paths), this is the last word on the paths themselves."""
     paths = [
         str(f)
         for r in rules
@@ -109,7 +109,7 @@ CONTRAST_SAMPLES = SAMPLES if config["models"].get("contrast") else []
 def sources(*modules, **kw):
     """The coprod modules a rule runs (its `code` input), relative to the working directory,
     so that moving the project with its .venv does not look like a change of inputs."""
-    return [os.path.relpath(p) for p in coprod.sources.sources(*modules, **kw)]
+    return [os.path.relpath(p) for p in coprod.pipeline.sources.sources(*modules, **kw)]
 
 
 def sample_name(wildcards):

@@ -6,7 +6,11 @@ rule fit_models:
     input:
         **design_inputs(),
         # the coprod modules this step runs: a change to them reruns it
-        code=sources("models", "io", shallow=("stages", "runner")),
+        code=sources(
+            "pipeline.models",
+            "pipeline.io",
+            shallow=("pipeline.stages", "pipeline.runner"),
+        ),
         table=res("clean/survey.parquet"),
     output:
         **(
@@ -53,7 +57,7 @@ rule fit_models:
 rule gather_models:
     input:
         # the coprod modules this step runs: a change to them reruns it
-        code=sources("io", shallow=("stages", "runner")),
+        code=sources("pipeline.io", shallow=("pipeline.stages", "pipeline.runner")),
         fits=expand(
             res("models/fits/{outcome}/{sample}/{table}.csv"),
             outcome=OUTCOMES,
@@ -89,7 +93,11 @@ if MI:
     rule impute:
         input:
             # the coprod modules this step runs: a change to them reruns it
-            code=sources("impute", "io", shallow=("stages", "runner")),
+            code=sources(
+                "pipeline.impute",
+                "pipeline.io",
+                shallow=("pipeline.stages", "pipeline.runner"),
+            ),
             table=res("clean/survey.parquet"),
         output:
             res("imputed/chain_{chain}.csv"),
@@ -121,7 +129,12 @@ if MI:
         input:
             **design_inputs(),
             # the coprod modules this step runs: a change to them reruns it
-            code=sources("models", "impute", "io", shallow=("stages", "runner")),
+            code=sources(
+                "pipeline.models",
+                "pipeline.impute",
+                "pipeline.io",
+                shallow=("pipeline.stages", "pipeline.runner"),
+            ),
             table=res("clean/survey.parquet"),
             imputed=expand(res("imputed/chain_{chain}.csv"), chain=list(CHAINS)),
         output:
@@ -155,7 +168,7 @@ if MI:
     rule gather_mi:
         input:
             # the coprod modules this step runs: a change to them reruns it
-            code=sources("io", shallow=("stages", "runner")),
+            code=sources("pipeline.io", shallow=("pipeline.stages", "pipeline.runner")),
             parts=expand(res("models/mi/{sample}.csv"), sample=SAMPLES),
             vcov=expand(res("models/mi/vcov/{sample}.csv"), sample=SAMPLES),
             effects=expand(res("models/mi/effects/{sample}.csv"), sample=SAMPLES),
@@ -185,7 +198,7 @@ if SPEC_CLAIMS:
         input:
             **design_inputs(),
             # the coprod modules this step runs: a change to them reruns it
-            code=sources("speccurve", shallow=("runner",)),
+            code=sources("pipeline.speccurve", shallow=("pipeline.runner",)),
             table=res("clean/survey.parquet"),
             codebook=config["data"]["codebook"],
             findings=config["report"]["findings"],
@@ -235,7 +248,7 @@ if SPEC_CLAIMS:
     rule gather_specifications:
         input:
             # the coprod modules this step runs: a change to them reruns it
-            code=sources("io", shallow=("stages", "runner")),
+            code=sources("pipeline.io", shallow=("pipeline.stages", "pipeline.runner")),
             parts=expand(
                 res("models/specifications/{sample}_{chunk}.csv"),
                 sample=SPEC_SAMPLES,

@@ -4,15 +4,15 @@
 import os
 import sys
 
-from coprod.designspec import weighted
-from coprod.report import figure_names, table_names
-from coprod.robustness import robustness_names
+from coprod.pipeline.designkeys import weighted
+from coprod.report.report import figure_names, table_names
+from coprod.report.robustness import robustness_names
 
 
 report: "../report/workflow.rst"
 
 
-# checked at start-up with everything else (common.smk, coprod.startup)
+# checked at start-up with everything else (common.smk, coprod.pipeline.startup)
 LEVELS = PROJECT["levels"]
 REPORT = PROJECT["report"]
 FINDINGS = REPORT["findings"]  # None: no findings check
@@ -73,7 +73,7 @@ rule descriptives:
     input:
         **design_inputs(),
         # the coprod modules this step runs: a change to them reruns it
-        code=sources("descriptives", shallow=("runner",)),
+        code=sources("pipeline.descriptives", shallow=("pipeline.runner",)),
         table=res("clean/survey.parquet"),
     output:
         prevalence=report(
@@ -110,7 +110,7 @@ rule descriptives:
 rule figures:
     input:
         # the coprod modules this step runs: a change to them reruns it
-        code=sources("figures", shallow=("runner",)),
+        code=sources("report.figures", shallow=("pipeline.runner",)),
         prevalence=res("descriptives/prevalence.csv"),
         coefficients=res("models/coefficients.csv"),
         predictions=res("models/predictions.csv"),
@@ -142,7 +142,7 @@ rule figures:
 rule tables:
     input:
         # the coprod modules this step runs: a change to them reruns it
-        code=sources("tables", shallow=("runner",)),
+        code=sources("report.tables", shallow=("pipeline.runner",)),
         descriptives=res("descriptives/descriptives.csv"),
         coefficients=res("models/coefficients.csv"),
         fit=res("models/fit.csv"),
@@ -179,7 +179,7 @@ if SCALES:
     rule robustness:
         input:
             # the coprod modules this step runs: a change to them reruns it
-            code=sources("robustness", shallow=("runner",)),
+            code=sources("report.robustness", shallow=("pipeline.runner",)),
             coefficients=res("models/coefficients.csv"),
             fit=res("models/fit.csv"),
             cuts=res("models/cuts.csv"),
@@ -224,7 +224,7 @@ if MI:
     rule mi_table:
         input:
             # the coprod modules this step runs: a change to them reruns it
-            code=sources("robustness", shallow=("runner",)),
+            code=sources("report.robustness", shallow=("pipeline.runner",)),
             coefficients=res("models/coefficients.csv"),
             fit=res("models/fit.csv"),
             coefficients_mi=res("models/coefficients_mi.csv"),
@@ -262,7 +262,7 @@ if SPEC_CLAIMS:
     rule speccurve:
         input:
             # the coprod modules this step runs: a change to them reruns it
-            code=sources("speccurve", shallow=("runner",)),
+            code=sources("report.speccurve", shallow=("pipeline.runner",)),
             table=res("models/specifications.csv"),
         output:
             **{
@@ -306,7 +306,7 @@ if FINDINGS:
                 else {}
             ),
             # the coprod modules this step runs: a change to them reruns it
-            code=sources("findings", shallow=("runner",)),
+            code=sources("report.findings", shallow=("pipeline.runner",)),
             findings=REPORT["findings"],
             coefficients=res("models/coefficients.csv"),
             effects=res("models/effects.csv"),
@@ -366,7 +366,7 @@ rule report_html:
         **design_inputs(),
         # hashed in the methods section: the data, the codebook, the claims and the config
         # the coprod modules this step runs: a change to them reruns it
-        code=sources("report", shallow=("runner",)),
+        code=sources("report.report", shallow=("pipeline.runner",)),
         figures=expand(res("figures/{stem}.png"), stem=FIGURES),
         tables=expand(
             res("tables/{stem}.html"), stem=[t for t in TABLES if t != "cleaning"]

@@ -1,0 +1,372 @@
+"""Load and check the codebook, and resolve each group's effective variable specs.
+
+The codebook is the only place where a raw layout is described; this module turns it plus a
+group's overrides (rename, codes, missing codes, transforms, items not asked) into one plain spec
+per variable, so the cleaning code has no group-specific logic at all.
+"""
+from __future__ import annotations
+
+import difflib
+import functools
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+
+import yaml
+
+from ..errors import ConfigError, clip
+
+# the one YAML reader (bombs, duplicate keys, odd files): coprod.pipeline.yamlfile
+from .yamlfile import TextLoader, file_problem, load_yaml  # noqa: F401 - imported from here
+
+# package data (a wheel carries it); workflow/schemas/ links to the same files for Snakemake
+SCHEMA = files("coprod") / "schemas" / "codebook.schema.yaml"
+
+
+QUOTE_HINT = ("YAML reads unquoted yes/no/on/off/true/false as a true/false value: write the "
+              "text you meant in quotes, e.g. \"no\"")
+
+
+def load_schema(schema) -> dict:
+    """A schema shipped with the package (``importlib.resources`` file), parsed once per
+    process and by libyaml when PyYAML has it: every start-up check and every rule reads the
+    same two files, and the pure-Python parser is most of their cost. A fresh copy each time
+    (callers may fill in defaults)."""
+    import copy
+
+    return copy.deepcopy(_parsed_schema(str(schema), schema.read_text(encoding="utf-8")))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_schema(name: str, text: str) -> dict:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader (libyaml's or PyYAML's)
+
+
+def did_you_mean(name: str, options) -> str:
+    """A near spelling among ``options`` (case-insensitive), as a phrase to append; nothing
+    when no option is close (a far "suggestion" misleads more than none)."""
+    opts = {str(o).lower(): str(o) for o in options}
+    word = str(name).lower()
+    # a near spelling: very similar, or fairly similar and starting alike (so "gender" does
+    # not suggest "eduyrs", but "SEX" suggests "SEKS")
+    close = [c for c in difflib.get_close_matches(word, list(opts), n=3, cutoff=0.55)
+             if difflib.SequenceMatcher(None, word, c).ratio() >= 0.75 or c[:1] == word[:1]][:1]
+    return f" (did you mean '{opts[close[0]]}'?)" if close else ""
+
+
+def schema_errors(data: dict, schema: dict, where: str) -> list[str]:
+    """Every schema violation as a readable line naming the key path."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema)
+    lines = []
+    for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
+        key = ".".join(str(p) for p in err.absolute_path) or "(top level)"
+        if err.validator == "additionalProperties":
+            allowed = list(err.schema.get("properties", {}))
+            extra = [k for k in err.instance if k not in err.schema.get("properties", {})]
+            for k in extra:
+                prefix = f"{key}." if key != "(top level)" else ""
+                lines.append(f"{where}: unknown key '{prefix}{k}'{did_you_mean(k, allowed)}")
+            continue
+        if isinstance(err.instance, bool) and "string" in str(err.validator_value):
+            lines.append(f"{where}: {key}: {err.message}; {QUOTE_HINT}")
+            continue
+        if err.validator == "type" and err.validator_value == "boolean" \
+                and isinstance(err.instance, str):
+            lines.append(f"{where}: {key}: '{clip(err.instance)}' is not true or false; write "
+                         "true or false (without quotes)")
+            continue
+        lines.append(f"{where}: {key}: {_clipped(err)}")
+    return lines
+
+
+def _clipped(err) -> str:
+    """A schema message with a long value cut (jsonschema quotes the whole value)."""
+    value = repr(err.instance)
+    return err.message.replace(value, clip(value)) if len(value) > 80 else err.message
+
+
+def validate_codebook(data: dict, where: str = "codebook") -> None:
+    schema = load_schema(SCHEMA)
+    errors = schema_errors(data, schema, where)
+    if errors:
+        raise ConfigError("\n".join(errors))
+    _check_references(data, where)
+
+
+def _check_references(cb: dict, where: str) -> None:
+    """Names used in groups, derived and outcomes must be defined variables."""
+    variables = cb["variables"]
+    known = set(variables)
+    errors = []
+    for g, spec in cb["groups"].items():
+        for key in ("rename", "codes", "transform"):
+            for name in spec.get(key, {}) or {}:
+                if name not in known:
+                    errors.append(f"{where}: groups.{g}.{key}: unknown variable '{name}'"
+                                  f"{did_you_mean(name, known)}")
+        for name, codes in (spec.get("codes") or {}).items():
+            var = variables.get(name) or {}
+            levels = variable_levels(var)
+            stray = [v for v in dict.fromkeys((codes or {}).values()) if v not in levels]
+            if name in known and levels and stray:
+                errors.append(f"{where}: groups.{g}.codes.{name}: codes map to {stray}, which "
+                              f"are not levels of '{name}' ({levels}); add them to the "
+                              "variable's `levels:` or use the same labels as its `codes:`")
+        for name in spec.get("not_asked", []) or []:
+            if name not in known:
+                errors.append(f"{where}: groups.{g}.not_asked: unknown variable '{name}'"
+                              f"{did_you_mean(name, known)}")
+    for name, var in variables.items():
+        if var.get("type", "numeric") == "category" and not var.get("codes"):
+            errors.append(f"{where}: variables.{name}: a category variable needs `codes`")
+        if var.get("levels") and var.get("codes"):
+            missing = set(var["codes"].values()) - set(var["levels"])
+            if missing:
+                errors.append(f"{where}: variables.{name}: codes map to {sorted(missing)} "
+                              f"which are not in levels {var['levels']}")
+    roles = [v.get("role") for v in variables.values()]
+    if roles.count("id") > 1:
+        ids = [n for n, v in variables.items() if v.get("role") == "id"]
+        errors.append(f"{where}: variables: at most one variable may have `role: id` (found "
+                      f"{', '.join(ids)})")
+    derived_known = set(known)
+    for name, d in (cb.get("derived") or {}).items():
+        for item in d.get("mean_of", []) + d.get("any_of", []):
+            if item not in derived_known:
+                errors.append(f"{where}: derived.{name}: unknown variable '{item}'"
+                              f"{did_you_mean(item, derived_known)}")
+        if "indicator" in d:
+            errors += _indicator_errors(name, d, variables, where)
+        derived_known.add(name)
+    outcome_known: set[str] = set()
+    for name, o in (cb.get("outcomes") or {}).items():
+        for item in o.get("items", []):
+            if item not in known:
+                errors.append(f"{where}: outcomes.{name}: unknown item '{item}'"
+                              f"{did_you_mean(item, known)}")
+            elif variables[item].get("type") != "category" or not variables[item].get("ordered"):
+                errors.append(f"{where}: outcomes.{name}: item '{item}' must be an ordered "
+                              "category")
+        if "variable" in o:
+            v = variables.get(o["variable"])
+            if v is None:
+                errors.append(f"{where}: outcomes.{name}: unknown variable '{o['variable']}'"
+                              f"{did_you_mean(o['variable'], known)}")
+            elif v.get("type") != "category":
+                errors.append(f"{where}: outcomes.{name}: '{o['variable']}' must be a category")
+            else:
+                lv = list(v.get("levels") or dict.fromkeys(v["codes"].values()))
+                for p in o["positive"]:
+                    if p not in lv:
+                        errors.append(f"{where}: outcomes.{name}.positive: '{p}' is not a level of "
+                                      f"'{o['variable']}' (levels: {', '.join(lv)})"
+                                      f"{did_you_mean(p, lv)}")
+        errors += _scale_errors(name, o, variables, outcome_known, cb, where)
+        for sub in o.get("outcomes", []):
+            if sub not in outcome_known:
+                errors.append(f"{where}: outcomes.{name}: '{sub}' must be an outcome defined "
+                              "above it"
+                              f"{did_you_mean(sub, outcome_known)}")
+        outcome_known.add(name)
+    if errors:
+        raise ConfigError("\n".join(errors))
+
+
+def outcome_kind(o: dict) -> str:
+    """What a codebook outcome is: "ordinal" (highest_of), "count" (count_of) or "binary"."""
+    return "ordinal" if "highest_of" in o else "count" if "count_of" in o else "binary"
+
+
+def _scale_errors(name: str, o: dict, variables: dict, known: set, cb: dict, where: str
+                  ) -> list[str]:
+    """highest_of / count_of: items must be ordered categories (highest_of: with the same
+    levels) or outcomes defined above of a kind that fits."""
+    errors: list[str] = []
+    key = "highest_of" if "highest_of" in o else "count_of" if "count_of" in o else None
+    if key is None:
+        return errors
+    outcomes = cb.get("outcomes") or {}
+    levels = []
+    for part in o[key]:
+        if part in known:
+            kind = outcome_kind(outcomes[part])
+            fits = kind == "ordinal" if key == "highest_of" else kind in ("binary", "count")
+            if not fits:
+                errors.append(f"{where}: outcomes.{name}.{key}: outcome '{part}' is {kind}; "
+                              + ("highest_of takes items or ordinal outcomes" if
+                                 key == "highest_of" else "count_of takes items, 0/1 or count "
+                                 "outcomes"))
+            elif key == "highest_of":
+                levels.append(tuple(outcome_levels(part, cb)))
+            continue
+        var = variables.get(part)
+        if var is None:
+            errors.append(f"{where}: outcomes.{name}.{key}: unknown item '{part}'"
+                          f"{did_you_mean(part, [*variables, *known])}")
+        elif var.get("type") != "category" or not var.get("ordered"):
+            errors.append(f"{where}: outcomes.{name}.{key}: item '{part}' must be an ordered "
+                          "category")
+        else:
+            levels.append(tuple(variable_levels(var)))
+    if key == "highest_of" and len(set(levels)) > 1:
+        errors.append(f"{where}: outcomes.{name}.highest_of: the items have different levels "
+                      f"({' / '.join(', '.join(lv) for lv in dict.fromkeys(levels))}); the "
+                      "highest level needs one scale")
+    if key == "highest_of" and levels and len(levels[0]) < 3:
+        errors.append(f"{where}: outcomes.{name}.highest_of: {len(levels[0])} levels "
+                      f"({', '.join(levels[0])}); an ordinal outcome needs at least 3 (use "
+                      "`items` for a 0/1 outcome)")
+    return errors
+
+
+def outcome_levels(name: str, cb: dict) -> list[str]:
+    """The ordered levels of a highest_of outcome (those of its first item, followed down)."""
+    o = cb["outcomes"][name]
+    first = o["highest_of"][0]
+    if first in (cb.get("outcomes") or {}):
+        return outcome_levels(first, cb)
+    return list(variable_levels(cb["variables"][first]))
+
+
+def group_column_error(cb: dict, column: str) -> str | None:
+    """The group column may not take the name of a codebook variable (the cleaning writes it
+    beside them); the message, or None."""
+    defined = {*cb["variables"], *(cb.get("derived") or {}), *(cb.get("outcomes") or {})}
+    if column in defined:
+        return (f"config: groups.column: '{column}' is also a variable of the codebook; name "
+                "the group column differently")
+    return None
+
+
+def _indicator_errors(name: str, d: dict, variables: dict, where: str) -> list[str]:
+    """A 0/1 indicator needs a category variable and some of its levels."""
+    v = variables.get(d["indicator"])
+    key = f"{where}: derived.{name}.indicator"
+    if v is None:
+        return [f"{key}: unknown variable '{d['indicator']}'"
+                f"{did_you_mean(d['indicator'], variables)}"]
+    if v.get("type") != "category":
+        return [f"{key}: '{d['indicator']}' must be a category variable (its levels are counted)"]
+    lv = variable_levels(v)
+    return [f"{where}: derived.{name}.levels: '{x}' is not a level of '{d['indicator']}' "
+            f"(levels: {', '.join(map(str, lv))}){did_you_mean(x, lv)}"
+            for x in d["levels"] if x not in lv]
+
+
+def load_codebook(path: str | Path) -> dict:
+    cb = load_yaml(path)
+    validate_codebook(cb, where=str(path))
+    return cb
+
+
+def norm_code(code):
+    """Codes compare by value: 1, 1.0 and '1' are the same code."""
+    if isinstance(code, str):
+        try:
+            f = float(code)
+        except ValueError:
+            return code.strip()
+        return f
+    return float(code)
+
+
+@dataclass
+class VarSpec:
+    """One harmonised variable as a given group delivers it."""
+
+    name: str
+    raw: str
+    role: str | None
+    type: str
+    codes: dict = field(default_factory=dict)      # normalised raw code -> level
+    levels: list = field(default_factory=list)
+    ordered: bool = False
+    valid_range: tuple | None = None
+    missing: dict = field(default_factory=dict)     # normalised raw code -> reason
+    transform: dict | None = None
+    not_asked: bool = False
+    codes_overridden: bool = False
+    label: str = ""
+
+
+def variable_levels(var: dict) -> list:
+    """A category variable's levels: its `levels:`, else the labels of its own `codes:` in
+    order (never a group's codes, which only say which raw code means which level)."""
+    return list(var.get("levels") or dict.fromkeys((var.get("codes") or {}).values()))
+
+
+def group_specs(cb: dict, group: str) -> list[VarSpec]:
+    """The effective spec of every variable for ``group`` (defaults + the group's overrides)."""
+    g = cb["groups"][group]
+    group_missing = g.get("missing", (cb.get("defaults") or {}).get("missing", {})) or {}
+    specs = []
+    for name, var in cb["variables"].items():
+        vtype = var.get("type", "numeric")
+        role = var.get("role")
+        codes_raw = (g.get("codes") or {}).get(name, var.get("codes") or {})
+        codes = {norm_code(k): v for k, v in codes_raw.items()}
+        levels = variable_levels(var)  # every group shares them
+        vm = var.get("missing", role is None)
+        missing = {}
+        if vm is not False and role not in ("id",):
+            missing.update({norm_code(k): v for k, v in group_missing.items()})
+        if isinstance(vm, dict):
+            missing.update({norm_code(k): v for k, v in vm.items()})
+        specs.append(VarSpec(
+            name=name,
+            raw=(g.get("rename") or {}).get(name, var["raw"]),
+            role=role,
+            type=vtype,
+            codes=codes,
+            levels=levels,
+            ordered=bool(var.get("ordered", False)),
+            valid_range=tuple(var["valid_range"]) if var.get("valid_range") else None,
+            missing=missing,
+            transform=(g.get("transform") or {}).get(name),
+            not_asked=name in (g.get("not_asked") or []),
+            codes_overridden=name in (g.get("codes") or {}),
+            label=var.get("label", name),
+        ))
+    return specs
+
+
+def labels(cb: dict) -> dict[str, str]:
+    """Words for every variable, derived variable and outcome of the codebook (the group
+    column's word is added by the cleaning, which knows its name)."""
+    out = {}
+    for section in ("variables", "derived", "outcomes"):
+        for name, spec in (cb.get(section) or {}).items():
+            out[name] = spec.get("label", name)
+    return out
+
+
+def check_files(cb: dict, root: str | Path = ".", where: str = "codebook") -> None:
+    """Every raw file exists and has a known format; all problems listed at once.
+
+    Why here and not at the first job: Snakemake would otherwise report a missing input in its
+    own words, or a rule that can make the file might quietly run instead.
+    """
+    from .io import file_format
+
+    errors = []
+    seen = set()
+    for group, g in cb["groups"].items():
+        f = g["file"]
+        if f in seen:
+            continue
+        seen.add(f)
+        problem = file_problem(Path(root) / f)  # a folder or a device is named as such
+        if problem:
+            errors.append(f"{f}: {problem} (named in {where} under groups.{group}.file)")
+            continue
+        try:
+            file_format(f, g.get("format"))
+        except Exception as exc:  # DataError with the message we want
+            errors.append(str(exc))
+    if errors:
+        from ..errors import DataError
+
+        raise DataError("\n".join(errors))

@@ -1,0 +1,433 @@
+"""Reading raw survey files and writing results atomically.
+
+Why atomic: a job that is killed half-way must never leave a file that looks complete, so every
+output is written to a temporary file beside it and renamed into place only when finished.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import re
+import socket
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import DataError
+from .effectrule import EFFECT_COLUMNS
+from .yamlfile import regular_file
+
+FORMATS = {".sav": "sav", ".zsav": "sav", ".csv": "csv", ".tsv": "tsv", ".txt": "tsv",
+           ".dta": "dta", ".parquet": "parquet", ".pq": "parquet"}
+
+
+@contextmanager
+def atomic_path(path: str | Path):
+    """Yield a temporary path next to ``path``; rename it onto ``path`` only on success.
+
+    The result gets the permissions of any new file (0666 less the umask), not the temporary
+    file's private 0600, so colleagues on a shared server can read the results."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_parts(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{_writer()}.", suffix=".part",
+                               dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9-]", "", socket.gethostname().split(".")[0])
+
+
+def _writer() -> str:
+    """Who writes a temporary file (host-pid), put in its name: a rerun can tell a killed
+    writer's leftover from a live one's."""
+    return f"{_host()}-{os.getpid()}"
+
+
+#: a writer on another machine (a cluster node) cannot be asked; its temporary file is taken
+#: for stale when untouched for this long (seconds)
+STALE_AFTER = 3600
+
+
+def remove_stale_parts(path: Path) -> list[Path]:
+    """Remove the temporary files of ``path`` whose writer was killed (SIGKILL, a node lost)
+    before it could clean up, so a rerun leaves no ``.part`` file behind: one written on
+    this machine by a process that no longer runs, one from another machine untouched for
+    STALE_AFTER, or one of an older coprod (no writer in the name). Returns those removed."""
+    import time
+
+    pattern = re.compile(rf"^\.{re.escape(path.name)}\.(?:(?P<host>[A-Za-z0-9-]*?)-"
+                         rf"(?P<pid>\d+)\.)?[^.]+\.part$")
+    host = _host()
+    removed = []
+    for old in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
+        m = pattern.match(old.name)
+        if not m:
+            continue
+        try:
+            if m["pid"] is None:
+                stale = True
+            elif m["host"] == host:
+                stale = not _running(int(m["pid"]))
+            else:
+                stale = time.time() - old.stat().st_mtime > STALE_AFTER
+            if stale:
+                old.unlink()
+                removed.append(old)
+        except FileNotFoundError:  # its writer finished meanwhile
+            pass
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where the system allows (os.umask sets it
+    while reading, which other threads could observe)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_text(path: str | Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_csv(df: pd.DataFrame, path: str | Path, *, float_format: str = "%.10g",
+              columns: list[str] | None = None) -> None:
+    """CSV with a fixed float format and line ending, so reruns are byte-identical.
+
+    Every file has its header, rows or not (pandas cannot read a headerless empty file): a
+    frame without columns is written with ``columns`` as its header, and refused without them."""
+    from .csvsafe import to_csv  # text a spreadsheet would run as a formula is made inert
+
+    if not len(df.columns):
+        if not columns:
+            raise ValueError(f"{path}: a table without columns would be written without a header")
+        df = pd.DataFrame(columns=list(columns))
+    with atomic_path(path) as tmp:
+        to_csv(df, tmp, float_format=float_format, lineterminator="\n")
+
+
+def file_format(path: str | Path, fmt: str | None = None) -> str:
+    if fmt:
+        return fmt
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise DataError(
+            f"{path}: cannot tell the file format from the extension '{suffix}'; "
+            f"set `format:` to one of {sorted(set(FORMATS.values()))} in the codebook"
+        )
+    return FORMATS[suffix]
+
+
+def read_raw(path: str | Path, fmt: str | None = None, *, delimiter: str | None = None,
+             encoding: str = "utf-8", decimal: str = ".") -> tuple[pd.DataFrame, dict]:
+    """Read one raw survey file; return the data and its metadata (labels where the format has
+    them).
+
+    SPSS and Stata user-missing codes are kept as ordinary values, so that the codebook, not the
+    file, decides what is missing (vendors declare them inconsistently between countries).
+    """
+    path = Path(path)
+    regular_file(path, DataError)  # not there, a folder, a device (/dev/zero): said as such
+    fmt = file_format(path, fmt)
+    meta: dict = {"column_labels": {}, "value_labels": {}}
+    try:
+        if fmt in ("sav", "dta"):
+            import pyreadstat
+
+            reader = pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta
+            df, m = reader(str(path), user_missing=True)
+            meta["column_labels"] = dict(zip(m.column_names, m.column_labels or []))
+            meta["value_labels"] = dict(m.variable_value_labels or {})
+        elif fmt in ("csv", "tsv"):
+            df = _read_text_table(path, fmt, delimiter, encoding, decimal)
+        elif fmt == "parquet":
+            df = pd.read_parquet(path)
+        else:  # pragma: no cover - guarded by file_format
+            raise DataError(f"{path}: unsupported format {fmt}")
+    except DataError:
+        raise
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: the file is empty") from None
+    except Exception as exc:  # pyreadstat/pyarrow/pandas errors: name the file
+        binary = fmt in ("sav", "dta", "parquet")
+        hint = " (truncated, or not really this format?)" if binary else ""
+        raise DataError(f"{path}: cannot read as {fmt}{hint}: {exc}") from exc
+    if len(df) == 0:
+        raise DataError(f"{path}: the file has no rows")
+    return df, meta
+
+
+def _read_text_table(path: Path, fmt: str, delimiter: str | None, encoding: str,
+                     decimal: str = ".") -> pd.DataFrame:
+    """CSV/TSV as text, then numbers where every value is one; clear messages for the usual
+    surprises (another delimiter, another encoding, a repeated column name)."""
+    import csv
+
+    sep = delimiter or ("," if fmt == "csv" else "\t")
+    try:
+        with open(path, encoding=encoding, newline="") as fh:
+            header = next(csv.reader(fh, delimiter=sep), None)
+    except UnicodeDecodeError:
+        raise _decode_error(path, encoding) from None
+    if header is None:
+        raise DataError(f"{path}: the file is empty")
+    if len(header) == 1:
+        for other in (";", "\t", "|", ","):
+            if other != sep and other in header[0]:
+                name = {"\t": "tab"}.get(other, repr(other))
+                raise DataError(f"{path}: only one column found with delimiter {sep!r}, but the "
+                                f"header contains {name}; set `delimiter: {other!r}` for this "
+                                f"group in the codebook")
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise DataError(f"{path}: duplicated column name(s): {', '.join(map(repr, dupes))}")
+    try:
+        df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""],
+                         encoding=encoding)
+    except UnicodeDecodeError:  # a byte in a data row, not only in the header
+        raise _decode_error(path, encoding) from None
+    return _numeric_where_possible(df, decimal)
+
+
+def _decode_error(path: Path, encoding: str) -> DataError:
+    """The first line of ``path`` that is not ``encoding`` text, with the `encoding:` hint
+    (the decoder's own position counts from the block it was given, not the file)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with open(path, "rb") as fh:
+        for n, line in enumerate(fh, 1):
+            try:
+                decoder.decode(line)
+            except UnicodeDecodeError as exc:
+                return DataError(f"{path}: not readable as {encoding} text (line {n}, byte "
+                                 f"0x{exc.object[exc.start]:02x}); set `encoding:` for this group "
+                                 "in the codebook, for example latin-1")
+    return DataError(f"{path}: not readable as {encoding} text; set `encoding:` for this group "
+                     "in the codebook, for example latin-1")
+
+
+def _numeric_where_possible(df: pd.DataFrame, decimal: str = ".") -> pd.DataFrame:
+    """Text columns whose every non-empty value is a number become numeric (codes are numbers);
+    ``decimal=","`` reads European decimal commas."""
+    out = {}
+    for col in df.columns:
+        s = df[col]
+        t = s.str.replace(decimal, ".", regex=False) if decimal != "." else s
+        conv = pd.to_numeric(t, errors="coerce")
+        out[col] = conv if conv.notna().sum() == s.notna().sum() else s
+    return pd.DataFrame(out, index=df.index)
+
+
+# -- the clean table ------------------------------------------------------------------------
+
+META_KEY = b"coprod"
+
+
+def write_table(df: pd.DataFrame, path: str | Path, meta: dict | None = None) -> None:
+    """Parquet with the variable labels and levels in the file's metadata."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    md = dict(table.schema.metadata or {})
+    md[META_KEY] = json.dumps(meta or {}, sort_keys=True).encode()
+    table = table.replace_schema_metadata(md)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a clean table; its coprod metadata (labels, levels) lands in ``df.attrs``."""
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: file not found")
+    table = pq.read_table(path)
+    df = table.to_pandas()
+    raw = (table.schema.metadata or {}).get(META_KEY)
+    df.attrs = json.loads(raw) if raw else {}
+    return df
+
+
+# -- result tables ---------------------------------------------------------------------------
+
+RESULT_COLUMNS = {
+    "coefficients": ["outcome", "sample", "term", "variable", "level", "label", "estimate",
+                     "std_error", "statistic", "p_value", "conf_low", "conf_high", "odds_ratio",
+                     "or_conf_low", "or_conf_high", "flag"],
+    "fit": ["outcome", "sample", "status", "message", "n", "weighted_n", "events", "pseudo_r2",
+            "flags", "n_excluded_missing", "excluded_by"],
+    "predictions": ["outcome", "sample", "grid", "predicted", "conf_low", "conf_high"],
+    "tests": ["outcome", "sample", "test", "terms", "statistic", "df_num", "df_den", "p_value"],
+    "vcov": ["outcome", "sample", "term", "term2", "covariance"],
+    "cuts": ["outcome", "sample", "cut", "term", "variable", "level", "label", "estimate",
+             "conf_low", "conf_high", "odds_ratio", "or_conf_low", "or_conf_high"],
+    "prevalence": ["group", "outcome", "kind", "domain", "n", "estimate", "conf_low",
+                   "conf_high"],
+    "descriptives": ["group", "group_n", "variable", "label", "level", "stat", "estimate",
+                     "conf_low", "conf_high"],
+    "contrast": ["sample", "status", "message"],
+    "ame": ["outcome", "sample", "variable", "contrast", "estimate", "std_error", "conf_low",
+            "conf_high", "flag", "category"],
+    "effects": EFFECT_COLUMNS,
+}
+
+
+_TEXT_COLUMNS = {"outcome", "sample", "term", "variable", "level", "label", "grid", "group",
+                 "test", "terms", "cut", "term2", "contrast", "category",
+                 "status", "message", "flag", "flags", "kind", "domain", "stat", "excluded_by",
+                 "scale", "verdict", "note"}
+
+
+def combined_fit(coefs: pd.DataFrame) -> pd.DataFrame:
+    """The fit table (outcome, sample, status, message) of results that carry their model's
+    status on every row -- the imputed models combined by Rubin's rules have no fit file."""
+    cols = ["outcome", "sample", "status", "message"]
+    if coefs is None or not len(coefs):
+        return pd.DataFrame(columns=cols)
+    return coefs[[c for c in cols if c in coefs.columns]].drop_duplicates(
+        ["outcome", "sample"]).reset_index(drop=True)
+
+
+def read_results(path, kind: str | None = None) -> pd.DataFrame:
+    """A results CSV as written by coprod.pipeline.io.write_csv ('' is missing; 'no', 'NA' stay
+    text).
+
+    With ``kind``, the columns the report relies on exist even when the file is empty (every
+    model failed), so an empty result gives an empty figure or table, not a crash.
+    """
+    from .csvsafe import restore_frame  # the cells write_csv made safe for spreadsheets
+
+    if kind is not None and kind not in RESULT_COLUMNS:  # a kind without its columns would
+        raise ValueError(f"no result columns known for {kind!r}")  # fail only when empty
+    try:
+        df = restore_frame(pd.read_csv(path, keep_default_na=False, na_values=[""]))
+    except pd.errors.EmptyDataError:
+        df = pd.DataFrame()
+    for col in RESULT_COLUMNS.get(kind or "", []):
+        if col not in df.columns:
+            df[col] = pd.Series(dtype=object if col in _TEXT_COLUMNS else float, index=df.index)
+    for col in ("term", "variable", "level", "label", "sample", "outcome", "message", "flag"):
+        if col in df.columns:
+            df[col] = df[col].astype(object).where(df[col].notna(), "").astype(str)
+    return df
+
+
+def table_meta(path) -> dict:
+    """The clean table's coprod metadata (labels, threshold, group_column, group_label...)
+    without reading its rows."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    raw = (schema.metadata or {}).get(META_KEY)
+    meta = json.loads(raw) if raw else {}
+    if not meta.get("group_column") and len(schema.names):
+        meta["group_column"] = schema.names[0]  # older tables: the group column comes first
+    return meta
+
+
+def group_outputs(outputs: dict) -> dict[str, dict[str, str]]:
+    """``{"forest_pooled_png": path}`` -> ``{"forest_pooled": {"png": path}}``."""
+    out: dict[str, dict[str, str]] = {}
+    for key, path in outputs.items():
+        stem, fmt_ = key.rsplit("_", 1)
+        out.setdefault(stem, {})[fmt_] = str(path)
+    return out
+
+
+def group_column(table: pd.DataFrame) -> str:
+    """The group column of a clean table (its metadata names it; `group` for a table without)."""
+    from ..names import GROUP
+
+    return table.attrs.get("group_column") or GROUP
+
+
+# -- the contrast table, read ----------------------------------------------------------------
+
+_CONTRAST_ALIASES = {
+    "estimate": ["difference", "diff", "estimate", "delta"],
+    "std_error": ["std_error", "se"],
+    "conf_low": ["conf_low", "ci_low", "lower"],
+    "conf_high": ["conf_high", "ci_high", "upper"],
+    "statistic": ["statistic", "t", "F", "f_statistic", "wald"],
+    "p_value": ["p_value", "p"],
+}
+
+
+def tidy_contrast(df: pd.DataFrame) -> pd.DataFrame:
+    """The contrast table with canonical column names and a ``kind`` of 'term' or 'joint'.
+
+    Why an adapter: the estimator's column names may still change; this is the one place that
+    knows them.
+    """
+    import numpy as np
+
+    from ..survey.formula import term_parts
+
+    out = pd.DataFrame(index=df.index)
+    for col in ("sample", "status", "message", "term", "label"):
+        out[col] = df[col].fillna("").astype(str) if col in df.columns else ""
+    parts = out["term"].map(term_parts)
+    for i, col in enumerate(("variable", "level")):
+        out[col] = (df[col].fillna("").astype(str) if col in df.columns
+                    else parts.str[i] if len(out) else "")
+    for canon, names in _CONTRAST_ALIASES.items():
+        hit = next((n for n in names if n in df.columns), None)
+        out[canon] = pd.to_numeric(df[hit], errors="coerce") if hit else np.nan
+    for extra in ("df_num", "df_den", "df", "df_resid"):
+        if extra in df.columns:
+            out[extra] = df[extra]
+    kind_col = next((c for c in ("kind", "test", "type", "row_type") if c in df.columns), None)
+    if kind_col:
+        joint = df[kind_col].astype(str).str.contains("joint|wald|all", case=False, regex=True)
+    else:
+        joint = out["term"].str.contains("joint", case=False) | (
+            out["statistic"].notna() & out["estimate"].isna())
+        if "df_num" in df.columns:
+            joint |= df["df_num"].notna()
+    out["kind"] = np.where(joint, "joint", "term")
+    out.loc[out["status"] == "", "status"] = "ok"
+    return out.reset_index(drop=True)
+
+
+def term_names(term: str) -> tuple[str, str]:
+    """(variable, level) of a term as a results table names it (``gender[T.woman]`` ->
+    ("gender", "woman")): the report reads terms through here, not through the engine's
+    formula module."""
+    from ..survey.formula import term_parts
+
+    return term_parts(term)

@@ -1,0 +1,640 @@
+"""The model stage: one design-based logistic model per (outcome, sample), as tidy tables; the
+models of a sample are fitted together (:func:`fit_sample`).
+
+A sample is either ``pooled`` (all groups; with group fixed effects unless ``group_effects`` is
+false) or one group, estimated as a domain of the full design (the rows of other groups stay in
+the design, as survey::subset does). Respondents missing a model variable stay in the design
+outside the model's domain (``design.incomplete: keep``, R's svyglm on a design of all rows) or
+leave the design (``drop``, R's svydesign on the complete cases of that model's variables).
+A model that cannot be estimated does not stop the other jobs: its tables say ``failed`` and why.
+"""
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Collection
+
+import numpy as np
+import pandas as pd
+
+from ..errors import CoprodError, ModelError
+from ..survey.formula import Aliases, build_formula, set_reference_levels, term_parts  # noqa: F401 (term_parts re-exported: it lived here)
+from .effectrule import EFFECT_COLUMNS
+from .io import group_column as group_of  # noqa: F401 (re-exported)
+from .vocab import GROUP, POOLED  # noqa: F401 (re-exported)
+
+log = logging.getLogger("coprod.pipeline.models")
+
+FIT_COLUMNS = ["outcome", "sample", "status", "message", "n", "weighted_n", "events", "clusters",
+               "strata", "df_resid", "log_likelihood", "pseudo_r2", "aic", "n_excluded_missing",
+               "converged", "flags", "deff_mean", "n_effective", "excluded_by", "family"]
+CUT_COLUMNS = ["outcome", "sample", "cut", "term", "variable", "level", "label", "estimate",
+               "std_error", "p_value", "conf_low", "conf_high", "odds_ratio", "or_conf_low",
+               "or_conf_high", "flag"]
+
+
+def term_label(term: str, labels: dict) -> str:
+    var, level = term_parts(term)
+    if var == "Intercept":
+        return "Intercept"
+    name = labels.get(var, var)
+    return f"{name}: {level}" if level else name
+
+
+def sample_covariates(covariates: list[str], sample: str, table: pd.DataFrame,
+                      group_effects: bool = True) -> list[str]:
+    """Pooled models add group fixed effects when there is more than one group (unless
+    ``group_effects`` is false); a group's own model never has them."""
+    group = group_of(table)
+    if group_effects and sample == POOLED and table[group].nunique() > 1 \
+            and group not in covariates:
+        return [*covariates, group]
+    return list(covariates)
+
+
+def domain_mask(table: pd.DataFrame, sample: str, group: str | None = None):
+    if sample == POOLED:
+        return None
+    col = table[group or group_of(table)]
+    if isinstance(col.dtype, pd.CategoricalDtype) and all(isinstance(c, str) for c in
+                                                         col.cat.categories):
+        # text categories: compare the few categories, not each row (a missing one: no)
+        hit = [c == sample for c in col.cat.categories] + [False]
+        mask = np.asarray(hit, dtype=bool)[col.cat.codes.to_numpy()]  # code -1: missing
+    else:
+        mask = (col.astype(str) == sample).to_numpy()
+    if not mask.any():
+        raise ModelError(f"sample '{sample}': no respondents in this group")
+    return mask
+
+
+def model_frame(table: pd.DataFrame, outcomes: list[str], covariates: list[str],
+                reference_levels: dict, extra: tuple = ()) -> pd.DataFrame:
+    """The columns the models need, outcomes as float (0/1, counts; an ordinal outcome stays an
+    ordered category), reference levels first (the design's columns are not among them: the
+    job's design is built once, by :func:`job_design`)."""
+    cols = [*outcomes, *covariates, group_of(table), *extra]
+    df = table[list(dict.fromkeys(c for c in cols if c))].copy()
+    df.attrs = {"group_column": group_of(table)}
+    for o in outcomes:
+        if not isinstance(df[o].dtype, pd.CategoricalDtype):
+            df[o] = df[o].astype("float64")
+    # unused levels are kept on purpose: the estimator flags a level empty in a sample; an
+    # outcome keeps its own order (a reference level, set for it as a covariate elsewhere,
+    # would make an ordinal outcome unordered: "has no order")
+    return set_reference_levels(df, {k: v for k, v in reference_levels.items()
+                                     if k in df.columns and k not in outcomes})
+
+
+def job_design(table: pd.DataFrame, design: dict, reference_levels: dict):
+    """The survey design of a job, built once and taken by every model and the contrast (its
+    categorical columns ordered as the models order them, so the sums run in the same order)."""
+    from .designconfig import design_columns, design_from_config
+
+    cols = list(dict.fromkeys(design_columns(design, table.columns)))
+    df = set_reference_levels(table[cols].copy(),
+                              {k: v for k, v in reference_levels.items() if k in cols})
+    return design_from_config(df, design)
+
+
+def fit_model(table: pd.DataFrame, *, outcome: str, sample: str, covariates: list[str],
+              reference_levels: dict, design: dict, conf_level: float = 0.95,
+              grids: dict | None = None, labels: dict | None = None,
+              group_effects: bool = True, families: dict | None = None,
+              joint_tests: dict | None = None) -> dict[str, pd.DataFrame]:
+    """Fit one model; return its tidy tables (coefficients, ame, predictions, fit, flags,
+    tests, cuts)."""
+    return fit_sample(table, outcomes=[outcome], sample=sample, covariates=covariates,
+                      reference_levels=reference_levels, design=design, conf_level=conf_level,
+                      grids=grids, labels=labels, group_effects=group_effects,
+                      families=families, joint_tests=joint_tests)[outcome]
+
+
+def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covariates: list[str],
+               reference_levels: dict, design: dict, conf_level: float = 0.95,
+               grids: dict | None = None, labels: dict | None = None, built=None,
+               group_effects: bool = True, families: dict | None = None,
+               joint_tests: dict | None = None, margins: bool = True,
+               effects: bool | None | Collection[str] = None
+               ) -> dict[str, dict[str, pd.DataFrame]]:
+    """Fit every outcome's model in one sample: {outcome: its tidy tables}.
+
+    Why together: the models of a sample share the data, the covariates and the design, so the
+    frame is prepared once (one job per sample instead of one per model saves a Python start-up
+    and a read of the clean table per model). Each model still fails on its own.
+    ``families``: {outcome: "logit" | "ordinal" | "count"} (default logit); ``joint_tests``:
+    named groups of covariates tested jointly in every model. ``margins=False``: the
+    coefficients, fit and covariance only (no AMEs, predictions, binary cuts or joint tests:
+    what an imputed dataset or a specification needs). ``effects``: the effect sizes and which
+    covariate is the strongest (:mod:`coprod.pipeline.effectsize`; default: with the margins; or the
+    outcomes that need them), the sample's group fixed effects never among them.
+    """
+    covs = sample_covariates(covariates, sample, table, group_effects)
+    df = model_frame(table, list(outcomes), covs, reference_levels)
+    al = Aliases(df.columns)
+    frame = al.frame(df)
+    if built is None:
+        built = job_design(table, design, reference_levels)
+    try:
+        domain = domain_mask(df, sample)
+    except ModelError as exc:
+        failure = al.restore(str(exc))
+        log.error("%s: %s", sample, failure)
+        return {o: failed_tables(o, sample, failure) for o in outcomes}
+    families = families or {}
+    return {o: _fit_one(frame, al, outcome=o, sample=sample, covs=covs, domain=domain,
+                        design=design, built=built, conf_level=conf_level, grids=grids,
+                        labels=labels or {}, family=families.get(o, "logit"),
+                        joint_tests=joint_tests or {}, margins=margins,
+                        effects=_wants(effects, o, margins),
+                        group=group_of(table))
+            for o in outcomes}
+
+
+def _wants(effects: bool | None | Collection[str], outcome: str, margins: bool) -> bool:
+    """Whether ``outcome``'s fit computes its effect sizes."""
+    if effects is None:
+        return margins
+    return effects if isinstance(effects, bool) else outcome in effects
+
+
+def _fit_one(frame: pd.DataFrame, al: Aliases, *, outcome, sample, **kw
+             ) -> dict[str, pd.DataFrame]:
+    """One model's tables. A model that cannot be estimated, or an unexpected error in one of
+    its steps (the margins, say), marks this model failed, not the sample's other models; bad
+    data or config still stops the run."""
+    try:
+        return _fit_tables(frame, al, outcome=outcome, sample=sample, **kw)
+    except ModelError as exc:
+        message = al.restore(str(exc))
+    except CoprodError:  # bad data or config: stop the run, as everywhere else
+        raise
+    except Exception as exc:  # unexpected: the traceback goes to the rule's log
+        message = _unexpected(f"{outcome} / {sample}", exc, al)
+    log.error("%s / %s: %s", outcome, sample, message)
+    return failed_tables(outcome, sample, message, kw.get("family", "logit"))
+
+
+def _unexpected(what: str, exc: Exception, al: Aliases | None = None) -> str:
+    """Log the traceback of an unexpected error and return the one-line message of the failed
+    result (model or contrast)."""
+    log.error("%s:\n%s", what, traceback.format_exc())
+    text = al.restore(str(exc)) if al is not None else str(exc)
+    return f"unexpected error: {type(exc).__name__}: {text}"
+
+
+def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, domain, design,
+                built, conf_level, grids, labels, family="logit", joint_tests=None,
+                margins: bool = True, effects: bool = False, group: str = ""
+                ) -> dict[str, pd.DataFrame]:
+    from ..survey.glm import SvyLogitResult, fit_svy_logit
+    from ..survey.margins import (
+        average_marginal_effects,
+        ordinal_marginal_effects,
+        ordinal_predictions,
+        predict_margins,
+    )
+    from ..survey.ordinal import SvyOlrResult, fit_svy_olr
+    from ..survey.termtests import term_tests
+
+    formula = build_formula(al[outcome], [al[c] for c in covs], frame)
+    ident = {"outcome": outcome, "sample": sample}
+    frame, built, domain, n_excluded, excluded_by = _incomplete_rule(
+        frame, al, [outcome, *covs], built, domain, design)
+    opts = {"design": built, "domain": domain, "model_based": design.get("model_based", False),
+            "conf_level": conf_level}
+    ordinal = family == "ordinal"
+    res: SvyLogitResult | SvyOlrResult
+    if ordinal:
+        res = fit_svy_olr(frame, formula, **opts)
+    else:
+        res = fit_svy_logit(frame, formula, family=family, **opts)
+    res.stats["n_excluded_missing"] = n_excluded
+    res.stats["excluded_by"] = excluded_by
+
+    coefs = al.restore_frame(res.tidy())
+    coefs = _with_term_columns(coefs, labels, coefs["term"].isin(res.cut_names)
+                               if isinstance(res, SvyOlrResult) else None)
+    coefs["sd_x"] = _column_sd(res, len(coefs))
+    stats = res.fit_stats()
+    flags = al.restore_frame(pd.DataFrame(res.flags, columns=["flag", "detail"]))
+    fit = {**ident, "status": "ok" if not len(flags) else "flagged",
+           "message": "; ".join(f"{f}: {d}" for f, d in zip(flags["flag"], flags["detail"])),
+           **{k: stats.get(k) for k in FIT_COLUMNS if k in stats and k != "flags"},
+           "flags": ";".join(flags["flag"]), "family": family}
+    vcov = _front(_vcov_long([al.restore(t) for t in res.params.index], res.cov.to_numpy()),
+                  ident, copy=False)
+    fit_table = pd.DataFrame([fit]).reindex(columns=FIT_COLUMNS)
+    sizes = {"effects": _effects(res, al, labels, group, ident)} if effects else {}
+    if not margins:  # an imputed dataset's or a specification's fit: what is combined or judged
+        return {"coefficients": _front(coefs, ident, copy=False), "fit": fit_table,
+                "vcov": vcov, **sizes}
+
+    ame = al.restore_frame(ordinal_marginal_effects(res) if isinstance(res, SvyOlrResult)
+                           else average_marginal_effects(res))
+    preds = []
+    for name, grid in (grids or {}).items():
+        grid = {al[k]: v for k, v in grid.items() if k in covs}
+        if grid:
+            p = al.restore_frame(ordinal_predictions(res, grid) if isinstance(res, SvyOlrResult)
+                                 else predict_margins(res, grid))
+            p.insert(0, "grid", name)
+            preds.append(p)
+    groups = {name: [al[v] for v in variables if v in covs]
+              for name, variables in (joint_tests or {}).items()}
+    tests = al.restore_frame(term_tests(res, {k: v for k, v in groups.items() if v}))
+    tests.insert(1, "label", tests["test"].map(lambda t: labels.get(t, t)))
+    cuts = _binary_cuts(res, frame, al, formula, opts, coefs, labels) if ordinal \
+        else pd.DataFrame(columns=CUT_COLUMNS)
+    predictions = pd.concat(preds, ignore_index=True) if preds else pd.DataFrame({"grid": []})
+    return {
+        "coefficients": _front(coefs, ident),
+        "ame": _front(ame, ident),
+        "predictions": _front(predictions, ident),
+        "fit": fit_table,
+        "flags": _front(flags, ident),
+        "tests": _front(tests, ident),
+        "cuts": _front(cuts, ident).reindex(columns=CUT_COLUMNS),
+        "vcov": vcov,
+        **sizes,
+    }
+
+
+def _effects(res, al: Aliases, labels: dict, group: str, ident: dict) -> pd.DataFrame:
+    """The fit's effect sizes (the rule of coprod.pipeline.effectrule), real names back, the rows'
+    covariance in ``attrs["cov"]``; the group fixed effects are never a candidate."""
+    from .effectsize import covariate_effects
+
+    t = covariate_effects(res, exclude=(al[group],) if group and group in al.to else ())
+    attrs = dict(t.attrs)
+    t = al.restore_frame(t, columns=("variable", "note"))
+    t["label"] = [str(labels.get(v, v)) for v in t["variable"]]
+    t = _front(t, ident, copy=False)
+    t.attrs.update(attrs)
+    return t
+
+
+def _by_term(table: pd.DataFrame, column: str, terms: list[str]) -> np.ndarray:
+    """``column`` of a tidy table in the order of ``terms``."""
+    at = {t: i for i, t in enumerate(table["term"])}
+    return table[column].to_numpy(dtype=float)[[at[t] for t in terms]]
+
+
+def _square(vcov: pd.DataFrame, terms: list[str]) -> np.ndarray:
+    """A long covariance table of :func:`_vcov_long` (row-major: term, then term2) as the
+    matrix of ``terms`` in that order."""
+    p = int(round(np.sqrt(len(vcov))))
+    names = list(vcov["term2"].iloc[:p])
+    at = [names.index(t) for t in terms]
+    return vcov["covariance"].to_numpy(dtype=float).reshape(p, p)[np.ix_(at, at)]
+
+
+def _column_sd(res, n_terms: int):
+    """Weighted SD of each coefficient's model-matrix column over the model's respondents (the
+    scale of x-standardised effects, b x SD(x)); empty for the intercept and cut-points."""
+    w = res.w / res.w.sum()
+    mean = w @ res.X
+    sd = np.sqrt(np.clip(w @ (res.X - mean) ** 2, 0, None))
+    names = list(res.params.index)
+    out = np.full(n_terms, np.nan)
+    for j in range(res.X.shape[1]):
+        if names[j] != "Intercept":
+            out[j] = sd[j]
+    return out
+
+
+def _vcov_long(names: list[str], cov: np.ndarray) -> pd.DataFrame:
+    """A covariance matrix of the named coefficients, one row per pair (what joint tests and
+    comparisons of coefficients need downstream)."""
+    i, j = np.meshgrid(np.arange(len(names)), np.arange(len(names)), indexing="ij")
+    return pd.DataFrame({"term": np.asarray(names, dtype=object)[i.ravel()],
+                         "term2": np.asarray(names, dtype=object)[j.ravel()],
+                         "covariance": np.asarray(cov).ravel()})
+
+
+def _with_term_columns(tidy: pd.DataFrame, labels: dict, cut=None) -> pd.DataFrame:
+    """variable, level and label after the term of a tidy table; ``cut`` (a boolean mask)
+    marks an ordinal model's cut-points, which belong to no variable."""
+    terms = list(tidy["term"])
+    cut = [False] * len(terms) if cut is None else list(cut)
+    parts = [("", "") if c else term_parts(t) for t, c in zip(terms, cut)]
+    tidy.insert(1, "variable", pd.Series([v for v, _ in parts], index=tidy.index, dtype=object))
+    tidy.insert(2, "level", pd.Series([lv for _, lv in parts], index=tidy.index, dtype=object))
+    tidy.insert(3, "label", [f"Cut-point {t}" if c else term_label(t, labels)
+                             for t, c in zip(terms, cut)])
+    return tidy
+
+
+def _binary_cuts(res, frame, al, formula, opts, coefs, labels) -> pd.DataFrame:
+    """The check of the proportional-odds assumption a reader can see: the logit model of each
+    binary cut of the ordinal outcome ("sometimes or higher", "often or higher", ...) beside
+    the ordinal model's one coefficient per covariate."""
+    from ..survey.glm import fit_svy_logit
+    from .estimable import is_blocking
+
+    code_col = "__cut__"
+    rhs = formula.split("~", 1)[1]
+    outcome = frame[res.outcome]
+    categorical = isinstance(outcome.dtype, pd.CategoricalDtype)
+    codes = outcome.cat.codes.to_numpy() if categorical else outcome.to_numpy(dtype=float)
+    missing = codes < 0 if categorical else np.isnan(codes)
+    keep = ["term", "variable", "level", "label", "estimate", "std_error", "p_value",
+            "conf_low", "conf_high", "odds_ratio", "or_conf_low", "or_conf_high", "flag"]
+    ordinal = coefs[coefs["variable"] != ""][keep].copy()
+    ordinal.insert(0, "cut", "ordinal (all cuts)")
+    parts = [ordinal]
+    for level in res.levels[1:]:
+        at = list(outcome.cat.categories).index(level) if categorical else float(level)
+        with np.errstate(invalid="ignore"):
+            y = np.where(missing, np.nan, (codes >= at).astype(float))
+        try:
+            fit = fit_svy_logit(frame.assign(**{code_col: y}), f"{code_col} ~ {rhs}", **opts)
+        except ModelError as exc:
+            log.warning("binary cut %s or higher: %s", level, al.restore(str(exc)))
+            continue
+        t = al.restore_frame(fit.tidy())
+        t = _with_term_columns(t[t["term"] != "Intercept"].copy(), labels)[keep].copy()
+        t.insert(0, "cut", f"{level} or higher")
+        blocking = [f["flag"] for f in fit.flags if is_blocking(f["flag"])]
+        # a separated cut judges no term (coprod.pipeline.estimable): every row says so
+        if blocking:
+            t.loc[t["flag"].astype(str) == "", "flag"] = blocking[0]
+        parts.append(t)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _in(domain, n):
+    import numpy as np
+
+    return np.ones(n, bool) if domain is None else np.asarray(domain, dtype=bool)
+
+
+def _missing_by_variable(frame: pd.DataFrame, al: Aliases, variables: list[str], domain):
+    """Rows missing any model variable, and "var: count; ..." of the sample's respondents
+    missing each (a respondent missing two variables counts under both)."""
+    import numpy as np
+
+    miss = {v: frame[al[v]].isna().to_numpy() for v in variables}
+    anym = np.zeros(len(frame), bool)
+    for m in miss.values():
+        anym |= m
+    inside = _in(domain, len(frame))
+    text = "; ".join(f"{v}: {int((m & inside).sum())}" for v, m in miss.items()
+                     if (m & inside).any())
+    return anym, text
+
+
+def _incomplete_rule(frame, al, variables, built, domain, design: dict):
+    """design.incomplete for one model: the respondents of its sample missing one of its
+    variables are counted (in all, and by variable) and, under ``drop``, leave the data, the
+    design and the domain. Returns (frame, design, domain, excluded, excluded_by)."""
+    missing, excluded_by = _missing_by_variable(frame, al, variables, domain)
+    n_excluded = int((missing & _in(domain, len(missing))).sum())
+    if design.get("incomplete", "keep") == "drop" and missing.any():
+        frame, built, domain = _complete_cases(frame, built, domain, ~missing)
+    return frame, built, domain, n_excluded, excluded_by
+
+
+def _complete_cases(frame: pd.DataFrame, built, domain, keep):
+    """incomplete: drop -- the data, the design (rebuilt on the kept rows, as svydesign on
+    complete cases) and the domain, restricted to the rows complete on the model's variables."""
+    sub = frame.loc[keep].reset_index(drop=True)
+    dom = None if domain is None else domain[keep]
+    try:
+        design = built.drop_rows(keep)
+    except CoprodError as exc:  # e.g. a stratum left with no PSU: this model, not the run
+        raise ModelError(f"the design of the complete cases cannot be built: {exc}") from None
+    return sub, design, dom
+
+
+def failed_tables(outcome: str, sample: str, message: str, family: str = "logit"
+                  ) -> dict[str, pd.DataFrame]:
+    """Tables for a model that could not be estimated: empty results, marked ``failed``."""
+    ident = {"outcome": outcome, "sample": sample}
+    fit = pd.DataFrame([{**ident, "status": "failed", "message": message, "flags": "failed",
+                         "family": family}])
+    return {
+        "coefficients": pd.DataFrame(columns=["outcome", "sample", "term"]),
+        "ame": pd.DataFrame(columns=["outcome", "sample", "variable"]),
+        "predictions": pd.DataFrame(columns=["outcome", "sample", "grid"]),
+        "fit": fit.reindex(columns=FIT_COLUMNS),
+        "flags": pd.DataFrame([{**ident, "flag": "failed", "detail": message}]),
+        "tests": pd.DataFrame(columns=["outcome", "sample", "test"]),
+        "cuts": pd.DataFrame(columns=CUT_COLUMNS),
+        "vcov": pd.DataFrame(columns=["outcome", "sample", "term", "term2", "covariance"]),
+        "effects": pd.DataFrame(columns=EFFECT_COLUMNS),
+    }
+
+
+def _front(df: pd.DataFrame, ident: dict, copy: bool = True) -> pd.DataFrame:
+    """``df`` with the identifying columns (outcome, sample) first (``copy=False``: in
+    place, for a table just made)."""
+    df = df.copy() if copy else df
+    for i, (k, v) in enumerate(ident.items()):
+        if k in df.columns:
+            df = df.drop(columns=k)
+        df.insert(i, k, v)
+    return df
+
+
+def contrast_sample(table: pd.DataFrame, *, sample: str, outcomes: list[str],
+                    covariates: list[str], reference_levels: dict, design: dict,
+                    conf_level: float = 0.95, labels: dict | None = None,
+                    built=None, group_effects: bool = True) -> pd.DataFrame:
+    """The individual-vs-collective contrast for one sample, as a tidy table (or a failed row:
+    a contrast that cannot be estimated, or an unexpected error in it, must not cost the
+    sample's models; bad data or config still stops the run)."""
+    try:
+        return _contrast_table(table, sample=sample, outcomes=outcomes, covariates=covariates,
+                               reference_levels=reference_levels, design=design,
+                               conf_level=conf_level, labels=labels, built=built,
+                               group_effects=group_effects)
+    except CoprodError:
+        raise
+    except Exception as exc:
+        return _failed_contrast(sample, _unexpected(f"contrast {sample}", exc))
+
+
+def _failed_contrast(sample: str, message: str) -> pd.DataFrame:
+    return pd.DataFrame([{"sample": sample, "status": "failed", "message": message}])
+
+
+def _contrast_table(table: pd.DataFrame, *, sample, outcomes, covariates, reference_levels,
+                    design, conf_level, labels, built, group_effects=True) -> pd.DataFrame:
+    from ..survey.contrast import contrast_test
+
+    labels = labels or {}
+    covs = sample_covariates(covariates, sample, table, group_effects)
+    a, b = outcomes
+    id_col = table.attrs.get("id_column")  # None: respondents are rows
+    df = model_frame(table, [a, b], covs, reference_levels,
+                     extra=(id_col,) if id_col else ())
+    al = Aliases(df.columns)
+    frame = al.frame(df)
+    rhs = build_formula(al[a], [al[c] for c in covs], frame).split("~", 1)[1].strip()
+    if built is None:
+        built = job_design(table, design, reference_levels)
+    try:
+        domain = domain_mask(df, sample)
+        frame, built, domain, n_incomplete, _ = _incomplete_rule(
+            frame, al, [a, b, *covs], built, domain, design)
+        tidy, info = contrast_test(
+            frame, outcomes=(al[a], al[b]), rhs=rhs, id_col=al[id_col] if id_col else None,
+            design=built, domain=domain, conf_level=conf_level)
+    except ModelError as exc:
+        log.error("contrast %s: %s", sample, al.restore(str(exc)))
+        return _failed_contrast(sample, al.restore(str(exc)))
+    tidy = al.restore_frame(tidy.copy())
+    info = {**info, "difference": al.restore(info["difference"]),
+            "flags": [{**f, "detail": al.restore(f["detail"])} for f in info.get("flags", [])]}
+    if "term" in tidy.columns:
+        tidy.insert(0, "label", tidy["term"].map(lambda t: term_label(t, labels)))
+    flags = "; ".join(f"{f['flag']}: {f['detail']}" for f in info.get("flags", []))
+    tidy.insert(0, "sample", sample)
+    tidy.insert(1, "status", "flagged" if flags else "ok")
+    tidy.insert(2, "message", flags)
+    tidy["comparison"] = info["difference"]
+    tidy["n_respondents"] = info["n_respondents"]
+    tidy["n_excluded"] = n_incomplete  # under drop too: the rows left out before the design
+    tidy["check_max_rel_coef_diff"] = info["check"]["max_rel_coef_diff"]
+    return tidy
+
+
+def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[str],
+                  sample: str, covariates: list[str], reference_levels: dict, design: dict,
+                  conf_level: float = 0.95, labels: dict | None = None,
+                  group_effects: bool = True, families: dict | None = None, built=None,
+                  datasets: dict | None = None, effects: bool | Collection[str] = False
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Every outcome's model on each completed dataset, combined by Rubin's rules (Barnard-Rubin
+    df from the design's complete-data df): one row per (outcome, term), as coefficients.csv
+    plus fmi (fraction of missing information), riv, within, between and n_imputations; and
+    the combined covariance W + (1 + 1/M) B of all terms (long, as vcov.csv). A model that
+    fails in any imputation is reported failed. A model whose fit on any imputed dataset is
+    flagged for separation or did not converge (:data:`coprod.pipeline.estimable.BLOCKING_FLAGS`) is
+    reported flagged, its message naming the flag, the imputations and the first one's detail
+    ('separation: in imputations 1, 3 of 5: ...'): Rubin's rules combine estimates that do not
+    exist there into numbers that look whole, so one such imputation makes the combined model
+    not estimable (the combination itself fits nothing and adds no flag of its own). Other
+    flags of the imputed fits are not carried. ``datasets``: a dict the caller keeps between
+    calls on the same table and imputations (a specification curve), where the completed
+    datasets are kept instead of rebuilt. ``effects``: also the effect sizes and which
+    covariate is the strongest, each size and each difference from the top one combined by
+    Rubin's rules (:func:`coprod.pipeline.effectsize.combine_imputed`); else the third table is
+    empty."""
+    from .effectsize import combined_model_effects
+    from .estimable import BLOCKING_FLAGS
+    from .impute import completed, rubin
+
+    labels = labels or {}
+    if built is None:  # the design does not change between imputations
+        built = job_design(table, design, reference_levels)
+    ms = sorted(int(m) for m in imputed["imputation"].unique()) if len(imputed) else []
+    if not ms:  # nothing was missing: the complete data are every imputed dataset
+        ms = [0]
+    per: dict[str, list[pd.DataFrame]] = {o: [] for o in outcomes}
+    covs: dict[str, list[pd.DataFrame]] = {o: [] for o in outcomes}
+    failed: dict[str, str] = {}
+    n_used: dict[str, int] = {}
+    sizes: dict[str, list[pd.DataFrame]] = {o: [] for o in outcomes}
+    blocked: dict[str, dict[str, list]] = {o: {} for o in outcomes}  # flag: [imputations, detail]
+    for m in ms:
+        full = None if datasets is None else datasets.get(m)
+        if full is None:
+            full = completed(table, imputed, m)
+            full.attrs = table.attrs
+            if datasets is not None:
+                datasets[m] = full
+        res = fit_sample(full, outcomes=outcomes, sample=sample, covariates=covariates,
+                         reference_levels=reference_levels, design=design,
+                         conf_level=conf_level, labels=labels, built=built,
+                         group_effects=group_effects, families=families, margins=False,
+                         effects=effects)
+        for o, tables in res.items():
+            fit = tables["fit"].iloc[0]
+            if fit["status"] == "failed":
+                failed.setdefault(o, f"imputation {m}: {fit['message']}")
+            else:
+                n_used.setdefault(o, int(fit["n"]))
+                _note_blocking(blocked[o], fit, m, BLOCKING_FLAGS)
+                if "effects" in tables:
+                    sizes[o].append(tables["effects"].assign(imputation=m))
+            per[o].append(tables["coefficients"].assign(imputation=m))
+            covs[o].append(tables["vcov"])
+    rows, vrows = [], []
+    for o in outcomes:
+        sets = {frozenset(t["term"]) for t in per[o]}
+        if len(sets) > 1 and o not in failed:  # a level empty, a category unseen, in some
+            odd = sorted(set.union(*map(set, sets)) - set.intersection(*map(set, sets)))
+            failed[o] = (f"the imputed datasets do not all estimate the same terms "
+                         f"({', '.join(odd)}): merge sparse levels")
+        if o in failed or not per[o]:
+            rows.append(pd.DataFrame([{"outcome": o, "sample": sample, "status": "failed",
+                                       "message": failed.get(o, "no imputations")}]))
+            continue
+        stack = pd.concat(per[o], ignore_index=True)
+        first = per[o][0]
+        terms = first["term"].tolist()
+        est, se = (np.array([_by_term(t, col, terms) for t in per[o]])
+                   for col in ("estimate", "std_error"))
+        if len(est) > 1:
+            comb = rubin(est, se ** 2, float(first["df_resid"].iloc[0]), conf_level)
+        else:  # no missing value: the complete-case estimates, no missing information
+            comb = {k: first[k].to_numpy() for k in ("estimate", "std_error", "statistic",
+                                                     "p_value", "conf_low", "conf_high")}
+            zero = np.zeros(len(first))
+            comb.update(df=first["df_resid"].to_numpy(dtype=float), fmi=zero, riv=zero,
+                        within=first["std_error"].to_numpy() ** 2, between=zero)
+        cols = {k: comb[k] for k in ("estimate", "std_error", "df", "statistic", "p_value",
+                                     "conf_low", "conf_high", "fmi", "riv", "within",
+                                     "between")}
+        cut = (first["variable"].eq("") | first["term"].eq("Intercept")).to_numpy()
+        ratio = ("rate_ratio", "rr_conf_low", "rr_conf_high") if (families or {}).get(o) == \
+            "count" else ("odds_ratio", "or_conf_low", "or_conf_high")
+        with np.errstate(over="ignore"):
+            for col, src in zip(ratio, ("estimate", "conf_low", "conf_high")):
+                cols[col] = np.where(cut, np.nan, np.exp(np.asarray(cols[src], dtype=float)))
+        cols["sd_x"] = stack.groupby("term", sort=False)["sd_x"].mean().reindex(terms).to_numpy()
+        cols.update(df_complete=int(first["df_resid"].iloc[0]), n=n_used.get(o, 0),
+                    n_imputations=len(ms) if ms != [0] else 0,
+                    family=(families or {}).get(o, "logit"),
+                    **_blocked_status(blocked[o], len(ms) if ms != [0] else 0))
+        ids = first[["outcome", "sample", "term", "variable", "level", "label"]]
+        rows.append(pd.concat([ids, pd.DataFrame(cols, index=ids.index)], axis=1))
+        V = np.mean([_square(v, terms) for v in covs[o]], axis=0)
+        T = V if len(est) < 2 else V + (1 + 1 / len(ms)) * np.atleast_2d(
+            np.cov(est, rowvar=False))
+        vrows.append(_front(_vcov_long(terms, T), {"outcome": o, "sample": sample}))
+    vcov = pd.concat(vrows, ignore_index=True) if vrows else pd.DataFrame(
+        columns=["outcome", "sample", "term", "term2", "covariance"])
+    combined = [combined_model_effects(sizes[o], conf_level=conf_level)
+                for o in outcomes if o not in failed and sizes[o]]
+    eff = pd.concat(combined, ignore_index=True) if combined else pd.DataFrame(
+        columns=EFFECT_COLUMNS)
+    return pd.concat(rows, ignore_index=True), vcov, eff
+
+
+def _note_blocking(seen: dict[str, list], fit: pd.Series, m: int, blocking) -> None:
+    """Remember which flags of ``blocking`` imputation ``m``'s fit carries (and the first
+    detail of each), from its fit row (flags 'a;b', message 'a: detail; b: detail')."""
+    from .estimable import message_parts
+
+    names = [f for f in str(fit.get("flags") or "").split(";") if f in blocking]
+    parts = message_parts(fit.get("message"))
+    for f in names:
+        seen.setdefault(f, [[], parts.get(f, "").strip()])[0].append(m)
+
+
+def _blocked_status(seen: dict[str, list], n: int) -> dict[str, str]:
+    """The combined model's status and message: flagged with 'separation: in imputations 1, 3
+    of 5: <detail>' when any imputation's fit was (see :func:`fit_sample_mi`), else ok; ``n``
+    0: nothing was missing, the one fit is the complete data's."""
+    if not seen:
+        return {"status": "ok", "message": ""}
+    parts = []
+    for f, (ms, detail) in seen.items():
+        which = (f"in imputation {ms[0]} of {n}" if len(ms) == 1 else
+                 f"in imputations {', '.join(str(m) for m in ms)} of {n}")
+        parts.append(": ".join(x for x in (f, which if n else "", detail) if x))
+    return {"status": "flagged", "message": "; ".join(parts)}
+

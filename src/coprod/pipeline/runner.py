@@ -1,0 +1,63 @@
+"""Run library functions from Snakemake ``script:`` adapters with clean error handling.
+
+Why: Snakemake shows a script's traceback on the console. For a user's mistake we want one line
+that names the file, column and value, and the traceback only in the rule's log. Outputs are
+written to temporary files and renamed by the callers (see :mod:`coprod.pipeline.io`), so a failed
+or
+killed job never leaves a result that looks whole.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..errors import CoprodError, console
+
+log = logging.getLogger("coprod")
+
+
+def setup_logging(logfile: str | Path | None) -> None:
+    """Send coprod's log records to the rule's log file (and nowhere else)."""
+    root = logging.getLogger("coprod")
+    root.handlers.clear()
+    root.setLevel(logging.INFO)
+    root.propagate = False
+    if logfile:
+        Path(logfile).parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(logfile, mode="w", encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+
+
+@contextmanager
+def rule_context(rule: str, logfile: str | Path | None):
+    """Wrap a rule's work: log to ``logfile``; on error print one line and exit 1."""
+    setup_logging(logfile)
+    try:
+        yield log
+    except KeyboardInterrupt:  # Ctrl-C: Snakemake says so for the whole run; no traceback
+        log.error("interrupted")
+        print(f"coprod [{rule}] interrupted", file=sys.stderr)
+        sys.exit(130)
+    except CoprodError as exc:
+        log.error("%s", traceback.format_exc())
+        print(f"coprod [{rule}] error: {console(exc)}", file=sys.stderr)
+        sys.exit(1)
+    except Exception as exc:  # unexpected: still one line on the console, traceback in the log
+        log.error("%s", traceback.format_exc())
+        where = f" (full traceback in {logfile})" if logfile else ""
+        print(
+            f"coprod [{rule}] unexpected error: {type(exc).__name__}: {console(exc)}{where}",
+            file=sys.stderr,
+        )
+        sys.exit(1)
+
+
+def run_rule(snakemake, func) -> None:
+    """Call ``func(snakemake)`` inside :func:`rule_context` using the rule's first log file."""
+    logfile = snakemake.log[0] if len(snakemake.log) else None
+    with rule_context(snakemake.rule, logfile):
+        func(snakemake)

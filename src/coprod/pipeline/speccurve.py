@@ -1,0 +1,217 @@
+"""The specification curve: every claim estimated under every combination of defensible
+analysis choices (Simonsohn, Simmons & Nelson 2020; Steegen et al. 2016's multiverse).
+
+Why: one analysis embodies choices -- where the frequency scale is cut, weights or not, which
+controls, complete cases or imputed data, group effects or not, a 0/1 or an ordinal model. A
+claim that holds under one set of choices and fails under most is not a finding. Each
+specification is fitted with the same estimators as the main models; each claim's term gets the
+verdict of the same rule (:mod:`coprod.pipeline.findings`), so "supported in k of K specifications"
+counts
+like with like.
+
+The choices (config ``specifications``; each a list of the values to try):
+``threshold`` (the cut of the items, re-deriving the outcomes from the clean table's items),
+``weights`` (true / false), ``covariates`` (named sets; null = models.covariates), ``group_effects``
+(pooled models only), ``missing`` (complete_case / imputed, the first ``imputations`` imputed
+datasets), ``family`` (logit / ordinal: the outcome's ordinal version from models.scales).
+All specifications of a sample run in one job (no Python start-up per specification); the
+design of each (threshold, weights) pair is built once.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+
+import pandas as pd
+
+from .estimable import NOT_APPLICABLE
+from .findings import check_claims, directional_verdict, load_claims, split_covariate
+from .io import combined_fit, read_results, read_table, write_csv
+from .vocab import POOLED
+
+log = logging.getLogger("coprod.pipeline.speccurve")
+
+DIMENSIONS = ("threshold", "weights", "covariates", "group_effects", "missing", "family")
+SPEC_COLUMNS = ["spec", *DIMENSIONS, "claim", "outcome", "sample", "term", "estimate",
+                "conf_low", "conf_high", "verdict", "note", "equivalence_low",
+                "equivalence_high", "bound_low", "bound_high"]
+
+
+def specifications(dims: dict, *, pooled: bool, threshold: str) -> list[dict]:
+    """Every combination of the configured choices (group effects only vary in a pooled
+    sample). Dimensions not configured keep the main analysis's choice."""
+    values = {
+        "threshold": list(dims.get("threshold") or [threshold]),
+        "weights": list(dims.get("weights") or [True]),
+        "covariates": list(dims.get("covariates") or {"main": None}),
+        "group_effects": list(dims.get("group_effects") or [True]) if pooled else [True],
+        "missing": list(dims.get("missing") or ["complete_case"]),
+        "family": list(dims.get("family") or ["logit"]),
+    }
+    return [dict(zip(DIMENSIONS, combo)) for combo in itertools.product(*values.values())]
+
+
+def run_specifications(*, table, codebook, findings, imputed: list, sample: str, dims: dict,
+                       covariates: list[str], reference_levels: dict, design: dict,
+                       conf_level: float, threshold: str, scales: dict, families: dict,
+                       outcomes: list[str], samples: list[str], levels: dict, group: str,
+                       output, n_imputations: int = 5, chunk: int = 1, chunks: int = 1
+                       ) -> None:
+    """One sample's specifications (every ``chunks``-th, from the ``chunk``-th): a row per
+    (specification, claim of this sample)."""
+    from .clean import derive
+    from .codebook import load_codebook
+    from .models import job_design
+
+    spec = load_claims(findings) if findings else {"claims": [], "sources": {}}
+    spec = {**spec, "claims": [c for c in spec["claims"]  # comparisons: the contrast test's
+                               if isinstance(c, dict) and not c.get("compared_with")]}
+    claims = [c for c in check_claims(spec, outcomes=list(outcomes),
+                                      covariates=list(covariates), samples=list(samples),
+                                      levels=dict(levels), group=group)
+              if c["sample"] == sample and not c.get("skip")]
+    data = read_table(table)
+    cb = load_codebook(codebook)
+    sets = {k: list(v) if v else list(covariates) for k, v in
+            (dims.get("covariates") or {"main": None}).items()}
+    cells = pd.concat([read_results(p) for p in imputed], ignore_index=True) if imputed \
+        else pd.DataFrame(columns=["imputation", "row", "variable", "value"])
+    cells = cells[cells["imputation"] <= n_imputations] if len(cells) else cells
+    specs = specifications(dims, pooled=sample == POOLED, threshold=threshold)
+    strongest = [c for c in claims if c.get("strongest")]
+    rows = []
+    tables: dict[str, pd.DataFrame] = {}
+    designs: dict[tuple, object] = {}
+    completed: dict[str, dict] = {}  # the imputed datasets of the current cut, built once
+    share = _shares(specs, chunks)
+    for i, spec in enumerate(specs, start=1):
+        if share[i - 1] != chunk:
+            continue
+        if spec["threshold"] not in tables:
+            t = data if spec["threshold"] == threshold else derive(data, cb, spec["threshold"])
+            t.attrs = data.attrs
+            tables[spec["threshold"]] = t
+        t = tables[spec["threshold"]]
+        d = {**design, **({} if spec["weights"] else {"weights": None})}
+        key = (spec["threshold"], bool(spec["weights"]))
+        if key not in designs:
+            designs[key] = job_design(t, d, reference_levels)
+        covs = sets[spec["covariates"]]
+        wanted = {}
+        for c in claims:
+            o = c["outcome"]
+            if spec["family"] != "logit":
+                o = next((a for a in scales.get(o, []) if families.get(a) == spec["family"]),
+                         None)
+            wanted[c["id"]] = o
+        fit_outcomes = sorted({o for o in wanted.values() if o})
+        # a strongest claim is judged by the effect sizes of the specification's own fit
+        sizes = {wanted[c["id"]] for c in strongest} - {None}
+        coefs, fit, effects = _fit(t, cells, spec, fit_outcomes, sample, covs,
+                                   reference_levels, d, conf_level, families, designs[key],
+                                   _datasets(completed, spec["threshold"]), sizes)
+        for c in claims:
+            var, level = split_covariate(c)
+            o = wanted[c["id"]]
+            base = {"spec": i, **spec, "claim": c["id"], "outcome": o or "", "sample": sample}
+            # a specification that cannot carry the claim at all is not applicable to it
+            # (left out of its counts), not "not estimated" (a fit that failed or is separated)
+            if not o:
+                rows.append({**base, "verdict": NOT_APPLICABLE,
+                             "note": f"no {spec['family']} version of {c['outcome']}"})
+                continue
+            if var not in covs:
+                rows.append({**base, "verdict": NOT_APPLICABLE,
+                             "note": f"{var} is not in the covariate set"})
+                continue
+            r = directional_verdict({**c, "outcome": o}, var, level, coefs, fit, conf_level,
+                                    effects=effects)
+            rows.append({**base, **{k: r.get(k) for k in ("term", "estimate", "conf_low",
+                                                           "conf_high", "verdict", "note")},
+                         **_equivalence(c, r, coefs, o, sample, conf_level)})
+    out = pd.DataFrame(rows, columns=SPEC_COLUMNS)
+    write_csv(out, output)
+    log.info("%s: %d of %d specifications x %d claims", sample, len(out["spec"].unique()),
+             len(specs), len(claims))
+
+
+def _equivalence(claim: dict, judged: dict, coefs: pd.DataFrame, outcome: str, sample: str,
+                 conf_level: float) -> dict:
+    """For a claim of no relation with bounds, judged on an estimable fit: the (1 - 2 alpha)
+    interval the equivalence test judges (log scale) and the bounds (odds ratios), so the
+    figure draws what the rule compares, not the (1 - alpha) interval beside no bounds."""
+    from .findings import equivalence_interval
+    from .vocab import model_rows
+
+    bounds = claim.get("equivalence")
+    if not bounds or claim["expected"] != "none" or judged.get("verdict") == "not estimated":
+        return {}
+    rows = model_rows(coefs, outcome, sample)
+    r = rows[rows["term"] == judged["term"]].iloc[0]
+    low, high = equivalence_interval(float(r["estimate"]), float(r["std_error"]),
+                                     float(r["df_resid"]), conf_level)
+    return {"equivalence_low": low, "equivalence_high": high, "bound_low": float(bounds[0]),
+            "bound_high": float(bounds[1])}
+
+
+def _datasets(kept: dict, threshold: str) -> dict:
+    """The imputed datasets of this cut (built by the first imputed specification that needs
+    them); the specifications run cut by cut, so another cut's are let go (memory)."""
+    if threshold not in kept:
+        kept.clear()
+    return kept.setdefault(threshold, {})
+
+
+def _shares(specs: list[dict], chunks: int) -> list[int]:
+    """Which job (1 .. chunks) fits each specification: round robin within each group of
+    specifications that cost alike (missing-data handling, model family, threshold: imputed
+    ones cost M fits, a cut where nearly everyone is 1 a separation check), so the jobs
+    finish together."""
+    seen: dict[tuple, int] = {}
+    out = []
+    for spec in specs:
+        key = (spec["missing"], spec["family"], spec["threshold"])
+        k = seen.get(key, 0)
+        seen[key] = k + 1
+        out.append(k % chunks + 1)
+    return out
+
+
+def _fit(t, cells, spec, outcomes, sample, covs, reference_levels, design, conf_level,
+         families, built, datasets, sizes: set | None = None):
+    """The coefficients, fit and (with ``sizes``) effect sizes of one specification."""
+    from .models import fit_sample, fit_sample_mi
+
+    if not outcomes:
+        return pd.DataFrame(columns=["outcome", "sample", "term"]), pd.DataFrame(), None
+    fam = {o: families.get(o, "logit") for o in outcomes}
+    if spec["missing"] == "imputed":
+        coefs, _, effects = fit_sample_mi(
+            t, cells, outcomes=outcomes, sample=sample, covariates=covs,
+            reference_levels=reference_levels, design=design, conf_level=conf_level,
+            group_effects=spec["group_effects"], families=fam, built=built, datasets=datasets,
+            effects=sizes or False)
+        coefs = coefs.rename(columns={"df": "df_resid"})
+        return coefs, combined_fit(coefs), effects if sizes else None
+    res = fit_sample(t, outcomes=outcomes, sample=sample, covariates=covs,
+                     reference_levels=reference_levels, design=design, conf_level=conf_level,
+                     group_effects=spec["group_effects"], families=fam, margins=False,
+                     built=built, effects=sizes or False)
+    coefs = pd.concat([r["coefficients"] for r in res.values()], ignore_index=True)
+    fit = pd.concat([r["fit"] for r in res.values()], ignore_index=True)
+    parts = [r["effects"] for r in res.values() if "effects" in r]
+    effects = pd.concat(parts, ignore_index=True) if parts else None
+    return coefs, fit, effects
+
+
+def summarise(specs: pd.DataFrame) -> pd.DataFrame:
+    """Per claim, its specifications counted by the rule of :mod:`coprod.pipeline.estimable`
+    (columns
+    ``SPEC_COUNTS``: all, supported, contradicted, estimable, not estimable)."""
+    from .estimable import SPEC_COUNTS, spec_counts
+
+    if specs is None or not len(specs):
+        return pd.DataFrame(columns=["claim", *SPEC_COUNTS])
+    return pd.DataFrame([[cid, *spec_counts(g["verdict"])]
+                         for cid, g in specs.groupby("claim", sort=False)],
+                        columns=["claim", *SPEC_COUNTS])

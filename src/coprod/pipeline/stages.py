@@ -1,0 +1,190 @@
+"""The data and model stages as functions: plain paths and settings in, files out (cleaning,
+one sample's models, gathering the models' tables).
+
+The report stages' functions live beside what they draw: ``descriptives.run_descriptives``,
+``figures.run_figures``, ``tables.run_tables``, ``findings.run_findings`` and
+``report.run_report``. The Snakemake adapters in ``scripts/`` only unpack
+``snakemake.input/params/output`` and call one of these, so every stage runs and is tested
+without Snakemake.
+"""
+from __future__ import annotations
+
+import logging
+
+from . import clean as _clean
+from .codebook import load_codebook
+from .io import RESULT_COLUMNS, write_csv, write_table, write_text
+
+log = logging.getLogger("coprod.pipeline.stages")
+
+
+def run_clean(*, codebook, threshold, table, log_csv, summary_csv, summary_md, root=".",
+              invalid_weight="drop", group_column=_clean.GROUP, group_label=None):
+    cb = load_codebook(codebook)
+    data, clog = _clean.clean_survey(cb, root=root, threshold=threshold,
+                                     invalid_weight=invalid_weight, group_column=group_column)
+    summary = _clean.summarise_log(clog)
+    if not summary["balanced"].all():  # cannot happen unless the cleaning code is wrong
+        raise RuntimeError(f"row accounting does not balance:\n{summary}")
+    write_csv(clog, log_csv)
+    write_csv(summary, summary_csv)
+    write_text(summary_md, _clean.summary_markdown(clog))
+    write_table(data, table, _clean.table_metadata(cb, threshold, group_column, group_label))
+    log.info("clean table: %d rows, %d columns", len(data), data.shape[1])
+    for _, r in summary.iterrows():
+        log.info("%s: read %d, kept %d", r[group_column], r["read"], r["kept"])
+
+
+def run_models(*, table, sample, outcomes, covariates, reference_levels, design, conf_level,
+               grids, contrast_outcomes, outputs: dict, contrast_output=None,
+               group_effects=True, families=None, joint_tests=None):
+    """Fit every outcome's model in one sample and write their tidy tables; then, when a pair
+    of outcomes is configured, the contrast test for the sample.
+
+    ``outputs``: {outcome: {table name: path}}. A model that cannot be estimated is marked
+    failed (and said so on the console); the others are written as usual.
+    """
+    import sys
+
+    from .io import read_table
+    from .models import contrast_sample, fit_sample, job_design
+
+    data = read_table(table)
+    labels = data.attrs.get("labels", {})
+    built = job_design(data, dict(design), dict(reference_levels))  # once for every estimate
+    log.info("design: %s", built.describe())
+    results = fit_sample(data, outcomes=list(outcomes), sample=sample,
+                         covariates=list(covariates), reference_levels=dict(reference_levels),
+                         design=dict(design), conf_level=conf_level,
+                         grids={k: dict(v) for k, v in dict(grids).items()}, labels=labels,
+                         built=built, group_effects=group_effects,
+                         families=dict(families or {}),
+                         joint_tests={k: list(v) for k, v in dict(joint_tests or {}).items()})
+    for outcome, tables in results.items():
+        status = tables["fit"]["status"].iloc[0]
+        if status == "failed":
+            print(f"coprod [fit_models] warning: {outcome} / {sample} could not be estimated: "
+                  f"{tables['fit']['message'].iloc[0]}", file=sys.stderr)
+        for name, path in outputs[outcome].items():
+            write_csv(tables[name], path)
+        log.info("%s / %s: %s", outcome, sample, status)
+    del results
+    if contrast_output:
+        result = contrast_sample(data, sample=sample, outcomes=list(contrast_outcomes),
+                                 covariates=list(covariates),
+                                 reference_levels=dict(reference_levels), design=dict(design),
+                                 conf_level=conf_level, labels=labels, built=built,
+                                 group_effects=group_effects)
+        message = str(result["message"].iloc[0]) if "message" in result and len(result) else ""
+        if message.startswith("unexpected error"):
+            print(f"coprod [fit_models] warning: the contrast test for {sample} failed: "
+                  f"{message}", file=sys.stderr)
+        write_csv(result, contrast_output)
+        log.info("contrast %s: %s", sample, result["status"].iloc[0] if len(result) else "-")
+
+
+def fit_output_paths(paths: list[str], outcomes: list[str], tables: list[str]) -> dict:
+    """The fit_models rule's outputs (outcome-major, then table) as {outcome: {table: path}}."""
+    paths = list(paths)
+    if len(paths) != len(outcomes) * len(tables):
+        raise ValueError(f"{len(paths)} output paths for {len(outcomes)} outcomes x "
+                         f"{len(tables)} tables")
+    it = iter(paths)
+    return {o: {t: next(it) for t in tables} for o in outcomes}
+
+
+def run_gather(*, fits, contrast, tables, outputs: dict):
+    """Combine per-model tables in the config's order, so reruns are byte-identical."""
+    import pandas as pd
+
+    from .csvsafe import restore_frame  # written again below: read back what was written
+    from .io import RESULT_COLUMNS
+
+    def read(path):  # as written (not read_results: its text columns would be rewritten)
+        return restore_frame(pd.read_csv(path, keep_default_na=False, na_values=[""]))
+
+    for t in tables:
+        parts = [read(f) for f in fits if f.endswith(f"/{t}.csv")]
+        write_csv(_concat(parts), outputs[t], columns=_header(parts, RESULT_COLUMNS.get(t)))
+    parts = [read(f) for f in contrast]
+    write_csv(_concat(parts), outputs["contrast"],
+              columns=_header(parts, RESULT_COLUMNS["contrast"]))
+
+
+def _concat(parts: list):
+    """The parts with rows, as one table (an empty frame when none has rows)."""
+    import pandas as pd
+
+    full = [p for p in parts if len(p)]
+    return pd.concat(full, ignore_index=True) if full else pd.DataFrame()
+
+
+def _header(parts: list, known: list[str] | None) -> list[str] | None:
+    """The header of a gathered table whose parts have no rows: the first part's own header,
+    else the columns known for the kind of table (an empty result keeps its header)."""
+    return next((list(p.columns) for p in parts if len(p.columns)), known)
+
+
+def run_impute(*, table, output, variables, auxiliary, group, seed, n_imputations, first,
+               burn_in, skip):
+    """One imputation chain: the imputed cells of ``n_imputations`` completed datasets."""
+    from .impute import impute_chain
+    from .io import read_table
+
+    data = read_table(table)
+    variables = [v for v in variables if v in data.columns]
+    auxiliary = [a for a in auxiliary if a in data.columns and a not in variables]
+    imputed = impute_chain(data, variables=variables, auxiliary=auxiliary, group=group,
+                           n_imputations=int(n_imputations), seed=int(seed),
+                           burn_in=int(burn_in), skip=int(skip), first=int(first))
+    write_csv(imputed, output)
+    cells = imputed[imputed["imputation"] == first] if len(imputed) else imputed
+    log.info("chain from imputation %d: %d datasets, %d cells each (%s)", first,
+             int(n_imputations), len(cells),
+             ", ".join(f"{v}: {n}" for v, n in cells["variable"].value_counts().items())
+             if len(cells) else "nothing missing")
+
+
+def run_models_mi(*, table, imputed: list, sample, outcomes, covariates, reference_levels,
+                  design, conf_level, output, vcov_output, families=None, group_effects=True,
+                  effects_output=None):
+    """Every outcome's model in one sample on each imputed dataset, combined by Rubin's rules."""
+    import pandas as pd
+
+    from .io import read_results, read_table
+    from .models import fit_sample_mi
+
+    data = read_table(table)
+    parts = [read_results(p) for p in imputed]
+    cells = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
+        len(p) for p in parts) else pd.DataFrame(columns=["imputation", "row", "variable",
+                                                          "value"])
+    out, vcov, effects = fit_sample_mi(data, cells, outcomes=list(outcomes), sample=sample,
+                        covariates=list(covariates), reference_levels=dict(reference_levels),
+                        design=dict(design), conf_level=conf_level,
+                        labels=data.attrs.get("labels", {}), group_effects=group_effects,
+                        families=dict(families or {}), effects=effects_output is not None)
+    write_csv(out, output)
+    write_csv(vcov, vcov_output)
+    if effects_output is not None:
+        write_csv(effects, effects_output)
+    log.info("%s: %d outcomes on %d imputations", sample, len(outcomes),
+             cells["imputation"].nunique())
+
+
+def run_gather_mi(*, parts: list, output, vcov_parts: list, vcov_output,
+                  effects_parts: list | None = None, effects_output=None):
+    run_gather_tables(parts=parts, output=output)
+    run_gather_tables(parts=vcov_parts, output=vcov_output)
+    if effects_output is not None:
+        run_gather_tables(parts=list(effects_parts or []), output=effects_output,
+                          columns=RESULT_COLUMNS["effects"])
+
+
+def run_gather_tables(*, parts: list, output, columns: list | None = None):
+    """Per-job tables of the same columns, in the order given, as one (byte-identical reruns);
+    ``columns``: the header when no part has one."""
+    from .io import read_results
+
+    frames = [read_results(p) for p in parts]
+    write_csv(_concat(frames), output, columns=_header(frames, columns))

@@ -1,0 +1,294 @@
+"""The report's Methods section: data, weighting and design, outcome definitions, models and
+software, every sentence read from the config and the codebook.
+
+Why its own module: the Methods follow the design actually used (drop or keep, design-based or
+glm, replicate weights, calibration), one branch per choice; kept apart from the page and the
+stage runner, a new design option is a sentence here and nowhere else.
+"""
+from __future__ import annotations
+
+from ..pipeline.config import outcome_families
+from ..pipeline.effectrule import EFFECT_RULE
+from .page import esc
+from .page import ul as _ul
+from .wording import POOLED, resolve_grouping
+
+
+def fixed_effects(grouping: dict, n_groups: int, covariates: list[str]) -> bool:
+    """Does the pooled model add the group column as fixed effects? (models.group_effects, and
+    only with more than one group.)"""
+    return bool(grouping["effects"]) and n_groups > 1 and grouping["column"] not in covariates
+
+
+def methods_section(*, config: dict, codebook: dict, threshold: str, hashes: dict,
+                    versions: dict, labels: dict, grouping: dict | None = None,
+                    weights: dict | None = None) -> str:
+    """Data, design, outcomes, models and software, all read from the config and codebook."""
+    from .wording import lower_word
+
+    grp = resolve_grouping(grouping, {"group_label": codebook.get("group_label")}, config)
+    lab = lambda v: f"{esc(labels.get(v, v))} (<code>{esc(v)}</code>)"  # noqa: E731
+    families = outcome_families(config["models"]["outcomes"])
+    outcomes = _outcome_closure(list(families), codebook)
+    soft = [f"{esc(k)} {esc(v)}" for k, v in versions.items()]
+    files_hash = [f"<code>{esc(p)}</code>: <code>{esc(h)}</code>" for p, h in hashes.items()]
+    return "\n".join([
+        '<section id="methods">', "<h2>Methods</h2>",
+        '<h3 id="methods-data">Data</h3>',
+        f"<p>{esc(codebook.get('survey', 'Survey'))}. Raw files by "
+        f"{esc(lower_word(grp['label']))}, mapped to harmonised variables by the codebook:</p>",
+        _ul(_raw_files(codebook["groups"])),
+        '<h3 id="methods-design">Weighting and design</h3>',
+        _ul(_design_items(config["design"], lab) + _calibration_items(config["design"], lab,
+                                                                      weights)),
+        '<h3 id="methods-outcomes">Outcomes</h3>',
+        _threshold_sentence(outcomes, codebook, threshold),
+        _ul(f"{lab(o)}: {_outcome_definition(o, codebook, threshold, labels, families.get(o))}"
+            for o in outcomes),
+        '<h3 id="methods-models">Models</h3>',
+        _ul(_model_items(config, lab, grp, len(codebook["groups"]), labels)),
+        '<h3 id="methods-software">Software</h3>', _ul(soft),
+        '<h3 id="methods-files">Input files (SHA-256)</h3>', _ul(files_hash),
+        "</section>"])
+
+
+def _raw_files(groups: dict) -> list[str]:
+    """'A: <file>' per group; a file that several groups share once, with its groups."""
+    by_file: dict[str, list[str]] = {}
+    for g, spec in groups.items():
+        by_file.setdefault(str(spec["file"]), []).append(str(g))
+    if len(by_file) == len(groups):
+        return [f"{esc(gs[0])}: <code>{esc(f)}</code>" for f, gs in by_file.items()]
+    return [f"<code>{esc(f)}</code>: {esc(', '.join(gs))}" for f, gs in by_file.items()]
+
+
+def _calibration_items(d: dict, lab, weights: dict | None) -> list[str]:
+    """The calibration and the weights before and after it (range, sum, Kish's design effect
+    due to weighting, 1 + CV^2)."""
+    cal = d.get("calibration")
+    if not cal:
+        return []
+    method = {"poststrat": "post-stratification (R's postStratify)",
+              "rake": "raking (R's rake)",
+              "linear": "linear (GREG) calibration (R's calibrate, calfun linear)",
+              "raking": "raking-ratio calibration (R's calibrate, calfun raking)"}[cal["method"]]
+    bounds = (f", with the weight ratio bounded to [{cal['bounds'][0]:g}, "
+              f"{cal['bounds'][1]:g}]" if cal.get("bounds") else "")
+    out = [f"Calibrated weights: {method} to the population totals of "
+           + ", ".join(lab(v) for v in cal["variables"])
+           + f" in <code>{esc(cal['totals'])}</code>{bounds}"
+           + (" (with design.incomplete: drop, each model's complete cases are calibrated to "
+              "these totals, as R's calibrate on svydesign(data = na.omit(...)))"
+              if d.get("incomplete") == "drop" else "")
+           + ". The variance accounts for it ("
+           + ("every replicate calibrated anew" if d.get("replicates") else
+              "influence values replaced by their residuals from the calibration, as R's "
+              "svyrecvar") + ")."]
+    if weights:
+        b, a = weights["before"], weights["after"]
+        fmt = lambda x: f"{x['min']:.4g} to {x['max']:.4g}, sum {x['sum']:.6g}, design effect " \
+                        f"due to weighting {x['deff_weighting']:.3f}"  # noqa: E731
+        lo, hi = weights["ratio"]
+        out.append(f"Weights before calibration: {fmt(b)}; after: {fmt(a)}; new/old weight "
+                   f"ratio {lo:.4g} to {hi:.4g}.")
+        if cal.get("bounds") and not (cal["bounds"][0] - 1e-9 <= lo and hi <= cal["bounds"][1]
+                                      + 1e-9):
+            out.append("The bounds apply to the ratio after the weights were first rescaled to "
+                       "the scale of the totals (the totals are more than 20 times the "
+                       "weighted sample totals; R's calibrate does the same, with a warning).")
+    return out
+
+
+def _design_items(d: dict, lab) -> list[str]:
+    """The design in words: weights, strata, clusters, corrections, variance, missing values."""
+    from .wording import incomplete_wording, variance_wording
+
+    if d.get("replicates"):
+        structure = [f"Replicate weights: {lab(d['replicates'])}, type "
+                     f"<code>{esc(d.get('replicate_type'))}</code>"
+                     + (f", Fay's rho {d['fay_rho']:g}" if d.get("fay_rho") is not None else "")
+                     + (f", scale {d['replicate_scale']:g}" if d.get("replicate_scale")
+                        is not None else ", R's default scale for the type")
+                     + " (they replace strata and clusters)."]
+    else:
+        structure = [
+            f"Strata: {lab(d['strata'])}." if d.get("strata") else "No strata.",
+            f"Primary sampling units: {lab(d['psu'])}." if d.get("psu")
+            else "No clusters: each respondent is their own primary sampling unit.",
+            *([f"Second-stage units: {lab(d['ssu'])}, nested in the primary sampling units."]
+              if d.get("ssu") else []),
+            *([f"Finite-population correction of the first stage from {lab(d['fpc'])} "
+               "(population size or sampling fraction per stratum)."] if d.get("fpc") else []),
+            *([f"Finite-population correction of the second stage from {lab(d['fpc2'])} (per "
+               "primary sampling unit)."] if d.get("fpc2") else []),
+            *([f"Strata with a single PSU: <code>{esc(d.get('lonely_psu', 'adjust'))}</code>."]
+              if d.get("strata") and d.get("psu") else [])]
+    return [
+        f"Weights: {lab(d['weights'])}." if d.get("weights") else
+        "Weights: the inverse sampling fractions given by design.fpc (and design.fpc2)."
+        if d.get("fpc") else "Unweighted.",
+        *structure,
+        esc(variance_wording(d)["methods"]),
+        *([] if d.get("model_based") else [
+            "Design effects: of a coefficient, its design variance over that of a weighted glm "
+            "with estimated dispersion (R's svyglm(deff = TRUE)); of a mean or proportion, its "
+            "design variance over that of a simple random sample of the same size drawn "
+            + ("with replacement (R's deff = \"replace\")" if d.get("deff") == "replace" else
+               "without replacement from a population of the weights' sum (R's deff = TRUE)")
+            + "; effective n = n / design effect (for a model, over the mean design effect of "
+            "its coefficients)."]),
+        f"Respondents missing a variable of a model: {esc(incomplete_wording(d))}; each model "
+        "table gives how many were excluded and for which variables.",
+        f"Prevalences: intercept-only {esc(variance_wording(d)['ci'])} logistic models per "
+        "domain (the logit interval of survey::svyciprop); means: "
+        + ("each replicate's weighted mean." if d.get("replicates") else
+           "linearised ratio estimator."),
+    ]
+
+
+def _model_items(config: dict, lab, grp: dict, n_groups: int, labels: dict) -> list[str]:
+    from .wording import family_phrase, variance_wording, word
+
+    m, d = config["models"], config["design"]
+    refs = m.get("reference_levels") or {}
+    covs = [lab(c) + (f", reference level <em>{esc(refs[c])}</em>" if c in refs else "")
+            for c in m["covariates"]]
+    families = outcome_families(m["outcomes"])
+    pct = f"{float(m.get('conf_level', 0.95)):.0%}"
+    if set(families.values()) == {"logit"}:
+        fitted = (f"{variance_wording(d)['model']} of each outcome on the covariates, one model "
+                  f"per outcome and sample; odds ratios with {pct} confidence intervals.")
+    else:  # the families in words: an ordinal or count outcome is no logistic regression
+        model = variance_wording(d)["model"].replace("logistic regression", "regression")
+        fitted = (f"{model} of each outcome on the covariates, one model per outcome and "
+                  f"sample, by the kind of outcome ({esc(family_phrase(families))}); {pct} "
+                  "confidence intervals.")
+    items = [
+        fitted,
+        "Covariates: " + "; ".join(covs) + ".",
+        "Samples: " + "; ".join(_sample_phrase(str(s), m, grp, n_groups, d)
+                                for s in m["samples"]) + ".",
+        f'<span id="strongest-rule">{esc(EFFECT_RULE)}</span>',
+    ]
+    if m.get("contrast"):
+        a, b = m["contrast"]
+        items.append(f"Contrast test: for each covariate, the difference between its coefficient "
+                     f"for {lab(b)} and for {lab(a)} ({esc(b)} minus {esc(a)}, log-odds), from "
+                     "one stacked model with the design's clusters, so that the covariance of a "
+                     "respondent's two answers is taken into account.")
+    for grid, spec in (m.get("predictions") or {}).items():
+        items.append(f"Predictions <code>{esc(grid)}</code>: average predicted probabilities at " +
+                     "; ".join(f"{esc(word(v, None, labels))} = {esc(', '.join(map(str, vals)))}"
+                               for v, vals in spec.items()) + ".")
+    return items
+
+
+def _sample_phrase(sample: str, m: dict, grp: dict, n_groups: int, d: dict) -> str:
+    """'pooled: all respondents, with region fixed effects (reference level A), `y ~ ...`' or
+    'A: a domain of the full design, `y ~ ...`': who is in the model and its formula."""
+    from .wording import domain_wording, lower_word
+
+    covs, g = list(m["covariates"]), esc(lower_word(grp["label"]))
+    if sample != POOLED:
+        return f"{esc(sample)}: {esc(domain_wording(d, lower_word(grp['label'])))}, " \
+            f"{_formula(covs)}"
+    ref = (m.get("reference_levels") or {}).get(grp["column"])
+    if fixed_effects(grp, n_groups, covs):
+        how = f"with {g} fixed effects" + (f" (reference level {esc(ref)})" if ref else "")
+        covs.append(grp["column"])
+    elif n_groups > 1:
+        how = f"without {g} fixed effects (models.group_effects: false)"
+    else:
+        how = f"a single {g}, so no {g} fixed effects"
+    return f"pooled: all respondents, {how}, {_formula(covs)}"
+
+
+def _formula(covariates: list[str]) -> str:
+    return f"<code>{esc('y ~ ' + (' + '.join(covariates) or '1'))}</code>"
+
+
+def _outcome_closure(outcomes: list[str], cb: dict) -> list[str]:
+    """The modelled outcomes, then the outcomes they are built from (and so on), once each."""
+    specs = cb.get("outcomes") or {}
+    out = list(outcomes)
+    for o in out:  # the list grows while it is read: components of components too
+        out += [s for s in (specs.get(o) or {}).get("outcomes", []) if s not in out]
+    return out
+
+
+def _threshold_sentence(outcomes: list[str], cb: dict, threshold: str) -> str:
+    """The shared threshold, said once, when an outcome built from items uses it."""
+    specs = cb.get("outcomes") or {}
+    if not any("items" in (specs.get(o) or {}) and "threshold" not in specs[o]
+               for o in outcomes):
+        return ""
+    return (f"<p>An item counts as positive when the answer is <em>{esc(threshold)}</em> or more "
+            "(config: cleaning.threshold).</p>")
+
+
+def _outcome_definition(name: str, cb: dict, threshold: str, labels: dict,
+                        family: str | None = None) -> str:
+    """How an outcome is built, for each kind of docs/codebook_format.md (``family``: the
+    model family of models.outcomes, which says what a column of the data is)."""
+    o = (cb.get("outcomes") or {}).get(name)
+    if not o:
+        return _column_definition(name, cb, labels, family)
+    if o.get("outcomes"):
+        subs = ", ".join(esc(labels.get(s, s)) for s in o["outcomes"])
+        return (f"1 when any of these is 1: {subs}; 0 when all answered are 0; missing when none "
+                "was answered.")
+    if o.get("variable"):
+        return _levels_definition(o["variable"], o.get("positive") or [], cb)
+    if o.get("highest_of") or o.get("count_of"):
+        parts = o.get("highest_of") or o.get("count_of")
+        names = "; ".join(esc(labels.get(p, cb["variables"].get(p, {}).get("label", p)))
+                          for p in parts)
+        if o.get("highest_of"):
+            return ("Ordinal: the highest answer given to any of these (missing when none was "
+                    f"answered): {names}.")
+        return (f"Count: how many of these are <em>{esc(o.get('threshold', threshold))}</em> or "
+                f"more (0/1 outcomes: how many are 1), among those answered: {names}.")
+    items = []
+    for it in o.get("items", []):
+        v = cb["variables"].get(it, {})
+        items.append(f"\u201c{esc(v.get('label', it))}\u201d ({esc(' < '.join(_levels(v)))})")
+    own = " (this outcome's threshold)" if "threshold" in o else ""
+    return (f"1 when any of these is <em>{esc(o.get('threshold', threshold))}</em> or more{own}, "
+            "0 when none is and at least one was answered, missing otherwise: "
+            + "; ".join(items) + ".")
+
+
+def _levels_definition(variable: str, positive: list, cb: dict) -> str:
+    """1 when a category is one of the ``positive`` levels, 0 at another level."""
+    v = _spec(cb, variable)
+    pos = [str(p) for p in positive]
+    other = [lv for lv in _levels(v) if lv not in pos]
+    name = f"\u201c{esc(v.get('label', variable))}\u201d (<code>{esc(variable)}</code>)"
+    return (f"1 when {name} is " + " or ".join(f"<em>{esc(p)}</em>" for p in pos)
+            + ", 0 when it is " + (" or ".join(esc(x) for x in other) if other else
+                                   "another level")
+            + ", missing when it is missing.")
+
+
+def _column_definition(name: str, cb: dict, labels: dict, family: str | None = None) -> str:
+    """An outcome that is a column of the data (or a derived 0/1 indicator): 0/1, ordered
+    categories or a count, as models.outcomes declares it."""
+    spec = _spec(cb, name)
+    if spec.get("indicator"):
+        return _levels_definition(spec["indicator"], spec.get("levels") or [], cb)
+    kind = {"ordinal": "an ordered column of the data"
+                       + (f" ({esc(' < '.join(_levels(spec)))})" if _levels(spec) else ""),
+            "count": "a count column of the data"}.get(family or "", "a 0/1 column of the data")
+    if spec.get("raw"):
+        return f"{kind} (raw column <code>{esc(spec['raw'])}</code>)."
+    return f"{kind}."
+
+
+def _spec(cb: dict, name: str) -> dict:
+    return (cb.get("variables") or {}).get(name) or (cb.get("derived") or {}).get(name) or {}
+
+
+def _levels(v: dict) -> list[str]:
+    return [str(x) for x in v.get("levels") or dict.fromkeys((v.get("codes") or {}).values())]
+
+

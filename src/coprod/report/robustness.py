@@ -1,0 +1,322 @@
+"""Does the cut of the scale matter? The 0/1 models beside the models of the survey's own
+scales (ordinal and count), the proportional-odds check, and each claim under each model.
+
+Why: a binary outcome cuts a frequency scale at one point (config cleaning.threshold). A
+reviewer's first question is whether the conclusion depends on that cut. The answer is shown
+three ways: the odds ratios of the 0/1 model beside the ordinal model's odds ratios (of being
+in a higher category) and the count model's rate ratios; for each ordinal outcome, the logit
+model of every binary cut beside the ordinal model (the proportional-odds assumption, which a
+reader can judge); and a sentence per claim saying whether its verdict holds under each model.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..pipeline.findings import SCALE_FAMILIES
+from ..pipeline.io import combined_fit, group_outputs, read_results, table_meta
+from .tables import cuts_table, model_table, scales_columns, scales_note, write_table_files
+from .wording import esc, fit_row, fmt_ci, outcome_words, per_units, word
+
+TITLE = "Does the cut of the scale matter?"
+
+
+def ordinal_outcomes(scales: dict, families: dict) -> list[str]:
+    return [o for others in scales.values() for o in others if families.get(o) == "ordinal"]
+
+
+def robustness_names(scales: dict, families: dict) -> dict:
+    """Stems of the robustness rule's tables and figure (empty without ``models.scales``)."""
+    if not scales:
+        return {"tables": [], "figures": []}
+    ordinal = ordinal_outcomes(scales, families)
+    return {"tables": ["scales", *[f"cuts_{o}" for o in ordinal]],
+            "figures": ["cuts"] if ordinal else []}
+
+
+def run_robustness(*, coefficients, fit, cuts, tests, clean_table, scales: dict,
+                   families: dict, sample: str, covariates, reference_levels, levels,
+                   conf_level: float, digits: int, words: dict, figure_settings: dict,
+                   design: dict | None = None, outputs: dict) -> None:
+    """The robustness rule: the scales table, a cuts table per ordinal outcome, the figure."""
+    meta = table_meta(clean_table)
+    labels, words = meta.get("labels", {}), dict(words)
+    scales = {k: list(v) for k, v in dict(scales).items()}
+    families = dict(families)
+    coefs, fit_t = read_results(coefficients, "coefficients"), read_results(fit, "fit")
+    per = dict(figure_settings).get("per")  # report.per: as in every table of effects
+    coefs, effect_labels = per_units(coefs, labels, per, words)
+    cut_t, _ = per_units(read_results(cuts, "cuts"), labels, per, words)
+    kw: dict[str, Any] = {"covariates": list(covariates),
+                          "reference_levels": dict(reference_levels), "levels": dict(levels),
+                          "labels": effect_labels, "words": words}
+    paths = group_outputs(outputs)
+    table = model_table(coefs, fit_t, columns=scales_columns(scales, sample), digits=digits,
+                        tests=read_results(tests, "tests"), **kw)
+    notice = dict(figure_settings).get("notice") or ""
+    write_table_files(table, paths["scales"], name="scales", notice=notice,
+                      caption=f"{TITLE} The 0/1 models beside the ordinal and count models "
+                              f"({word(sample, words)})",
+                      note=scales_note(families, conf_level, design))
+    ordinal = ordinal_outcomes(scales, families)
+    for o in ordinal:
+        write_table_files(cuts_table(cut_t, outcome=o, sample=sample, digits=digits, **kw),
+                          paths[f"cuts_{o}"], name=f"cuts_{o}", notice=notice,
+                          caption=f"Binary cuts of {outcome_words(o, words, labels).lower()} "
+                                  f"and the ordinal model ({word(sample, words)})",
+                          note=CUTS_NOTE.format(pct=f"{conf_level:.0%}"))
+    if "cuts" in paths:
+        # matplotlib is imported only here: the workflow reads this module's names at start-up
+        from .figures import cuts_figure, save_figure
+
+        settings = {**dict(figure_settings), "conf_level": conf_level}
+        save_figure(cuts_figure(cut_t, sample=sample, outcomes=ordinal, settings=settings, **kw),
+                    paths["cuts"], dpi=int(settings["dpi"]), settings=settings)
+
+
+CUTS_NOTE = (
+    "Odds ratios with {pct} confidence intervals. Each 'or higher' column is a logistic model "
+    "of one cut of the ordinal outcome (that category or a higher one, against the lower "
+    "ones); the last column is the proportional-odds model, which assumes one odds ratio for "
+    "every cut. Where the cuts' odds ratios differ by more than their intervals, the ordinal "
+    "odds ratio is an average over different effects, and the cut matters.")
+
+
+# -- the report section -----------------------------------------------------------------------
+
+def claim_sentences(checked: pd.DataFrame, *, words: dict | None = None,
+                    labels: dict | None = None, digits: int = 2) -> list[str]:
+    """One plain sentence per claim: its verdict under the 0/1, ordinal and count models, and
+    whether the verdict holds under all the estimable ones (:func:`agreement`)."""
+    out: list[str] = []
+    if checked is None or not len(checked) or not any(
+            f"verdict_{f}" in checked.columns for f in SCALE_FAMILIES):
+        return out
+    for _, r in checked.iterrows():
+        if r["verdict"] == "skipped":
+            continue
+        parts = [f"0/1 model: {r['verdict']}{_estimate(r, '', 'OR', digits)}"]
+        verdicts = [r["verdict"]]
+        for fam, ratio in (("ordinal", "OR"), ("count", "RR")):
+            v = r.get(f"verdict_{fam}")
+            if not isinstance(v, str) or not v:
+                continue
+            name = outcome_words(r[f"outcome_{fam}"], words, labels) if r.get(
+                f"outcome_{fam}") else fam
+            parts.append(f"{fam} model ({name.lower()}): {v}"
+                         f"{_estimate(r, '_' + fam, ratio, digits)}")
+            if v != "not applicable":
+                verdicts.append(v)
+        if len(verdicts) == 1:
+            continue
+        cuts = r.get("spec_by_threshold")  # the specification curve, one count per cut
+        cuts = (" Across the specifications, by where the scale is cut: "
+                f"{esc(cuts)}.") if isinstance(cuts, str) and cuts else ""
+        out.append(f"<strong>{esc(r['claim'])}</strong> {esc('; '.join(parts))}. "
+                   f"{agreement(verdicts)}{cuts}")
+    return out
+
+
+def agreement(verdicts: list[str], noun: str = "model") -> str:
+    """Whether one claim's verdicts under several models agree, counting only the estimable
+    ones (coprod.pipeline.estimable: a separated, unconverged or failed fit is "not estimated" and
+    agrees or disagrees with nothing), and saying how many were not."""
+    est = [v for v in verdicts if v != "not estimated"]
+    m = len(verdicts) - len(est)
+    if len(est) < 2:
+        return (f"Only {len(est) or 'no'} {noun}{'' if len(est) == 1 else 's'} of "
+                f"{len(verdicts)} estimable ({m} not estimable): nothing to compare.")
+    if len(set(est)) > 1:
+        return (f"The verdict depends on the {noun} ({len(est)} estimable, {m} not "
+                "estimable): read the claim with care.")
+    if not m:
+        return f"The verdict holds under every {noun} (all {len(est)} estimable)."
+    return (f"The verdict holds under every estimable {noun} ({len(est)} of {len(verdicts)}; "
+            f"{m} not estimable).")
+
+
+def cut_disagreements(cuts: pd.DataFrame, *, sample: str, words: dict | None = None,
+                      labels: dict | None = None) -> list[str]:
+    """Per ordinal outcome, the covariate levels whose binary cuts' intervals do not overlap
+    (a plain sign that one ordinal odds ratio averages over different effects). A cut whose
+    fit is separated or did not converge (a blocking flag on its rows: coprod.pipeline.estimable) is
+    not estimable: it is left out of the comparison and named."""
+    from ..pipeline.estimable import is_blocking
+
+    out: list[str] = []
+    if cuts is None or not len(cuts):
+        return out
+    sub = cuts[(cuts["sample"].astype(str) == str(sample))
+               & ~cuts["cut"].astype(str).str.startswith("ordinal")]
+    for o, block in sub.groupby("outcome", sort=False):
+        flags = block["flag"] if "flag" in block.columns else pd.Series("", index=block.index)
+        bad = list(dict.fromkeys(block.loc[flags.map(is_blocking), "cut"].astype(str)))
+        n_cuts = block["cut"].nunique()
+        block = block[~block["cut"].astype(str).isin(bad)]
+        apart = []
+        for _, t in block.groupby("term", sort=False):
+            if len(t) > 1 and t["conf_low"].max() > t["conf_high"].min():
+                apart.append(str(t["label"].iloc[0]))
+        name = outcome_words(str(o), words, labels)
+        if bad:
+            name += (f" ({len(bad)} of {n_cuts} cuts not estimable, separated or not "
+                     f"converged: {', '.join(bad)})")
+        if block["cut"].nunique() < 2:
+            out.append(f"{name}: fewer than two estimable cuts, nothing to compare.")
+        elif apart:
+            out.append(f"{name}: the binary cuts disagree (intervals apart) for "
+                       f"{', '.join(apart)}; the ordinal odds ratio averages over different "
+                       "effects at different points of the scale, so read the cuts.")
+        else:
+            out.append(f"{name}: the binary cuts' intervals overlap for every covariate (a "
+                       "plain comparison, not a formal test of proportional odds): no sign "
+                       "that the cut changes the effects.")
+    return out
+
+
+def _estimate(r, suffix: str, ratio: str, digits: int) -> str:
+    est = r.get(f"estimate{suffix}")
+    if est is None or pd.isna(est):
+        return ""
+    if suffix == "" and r.get("scale") != "log-odds":
+        return f" (difference {fmt_ci(est, r['conf_low'], r['conf_high'], digits)})"
+    return (f" ({ratio} " + fmt_ci(np.exp(est), np.exp(r[f"conf_low{suffix}"]),
+                                   np.exp(r[f"conf_high{suffix}"]), digits) + ")")
+
+
+def robustness_section(*, tables: list[str], figure_html: str, sentences: list[str],
+                       threshold: str = "", cut_lines: Sequence[str] = ()) -> str:
+    """The report's section, from the tables' and figure's HTML and the claim sentences."""
+    cut = f" (an item counts when answered <em>{esc(threshold)}</em> or more)" \
+        if threshold else ""
+    intro = ("<p>The 0/1 outcomes cut each frequency scale at one point" + cut + ". Here the "
+             "same activities are modelled on the survey's own scales: as an ordered category "
+             "(proportional-odds model: odds ratios of being in a higher category) and as a "
+             "count (quasi-Poisson model: rate ratios). If a conclusion holds only at one cut, "
+             "it is weaker than it looks.</p>")
+    claims = ("<h3>The claims under each model</h3><ul>"
+              + "".join(f"<li>{s}</li>" for s in sentences) + "</ul>") if sentences else ""
+    cuts = ("<h3>Where the scale is cut</h3><ul>"
+            + "".join(f"<li>{esc(s)}</li>" for s in cut_lines) + "</ul>") if cut_lines else ""
+    return "\n".join(['<section id="robustness">', f"<h2>{TITLE}</h2>", intro, claims,
+                      *[f'<div class="table-wrap">\n{t}</div>' for t in tables[:1]],
+                      cuts, figure_html,
+                      *[f'<div class="table-wrap">\n{t}</div>' for t in tables[1:]],
+                      "</section>"])
+
+
+# -- complete cases beside multiple imputation --------------------------------------------------
+
+def mi_table(coefs: pd.DataFrame, fit: pd.DataFrame, coefs_mi: pd.DataFrame, *,
+             outcomes: list[str], sample: str, covariates: list[str], reference_levels: dict,
+             levels: dict | None = None, labels: dict | None = None,
+             words: dict | None = None, digits: int = 2) -> pd.DataFrame:
+    """Odds ratios [CI] of the complete-case and the imputed models side by side, with the
+    fraction of missing information of each imputed estimate, one row per covariate level."""
+    from .wording import fmt
+
+    kw: dict[str, Any] = {"covariates": covariates, "reference_levels": reference_levels,
+                          "levels": levels, "labels": labels, "words": words, "digits": digits}
+    columns = [(sample, o) for o in outcomes]
+    cc = model_table(coefs, fit, columns=columns, **kw)
+    mi = model_table(coefs_mi, combined_fit(coefs_mi), columns=columns, **kw)
+    n_body = len(cc) - cc.attrs.get("foot", 0)
+    cc, mi = cc.iloc[:n_body], mi.iloc[:len(mi) - mi.attrs.get("foot", 0)]
+    heads = [c for c in cc.columns if c not in ("variable", "level")]
+    out = cc[["variable", "level"]].copy()
+    sub = coefs_mi[coefs_mi["sample"].astype(str) == str(sample)] if len(coefs_mi) else coefs_mi
+    for o, h in zip(outcomes, heads):
+        out[f"{h}: complete cases"] = cc[h].to_numpy()
+        merged = out[["variable", "level"]].merge(
+            mi[["variable", "level", h]].drop_duplicates(["variable", "level"]),
+            on=["variable", "level"], how="left")
+        out[f"{h}: imputed"] = merged[h].fillna("").to_numpy()
+        fmi = {}
+        if len(sub):
+            for _, r in sub[sub["outcome"] == o].iterrows():
+                name = word(r["variable"], words, labels) if r["variable"] else ""
+                fmi[(name, r["level"] or "")] = fmt(r.get("fmi"), 2)
+        out[f"{h}: FMI"] = [fmi.get((v, lv), "") for v, lv in zip(out["variable"],
+                                                                   out["level"])]
+    # how many respondents each analysis uses: what imputation gives back
+    n_row = {"variable": "Respondents in the model", "level": ""}
+    for o, h in zip(outcomes, heads):
+        f = fit_row(fit, o, sample)
+        m = sub[sub["outcome"] == o] if len(sub) else sub
+        n_row[f"{h}: complete cases"] = f"{int(f['n']):,}" if f is not None and \
+            pd.notna(f["n"]) else ""
+        n_row[f"{h}: imputed"] = f"{int(m['n'].iloc[0]):,}" if len(m) and "n" in m and \
+            pd.notna(m["n"].iloc[0]) else ""
+        n_row[f"{h}: FMI"] = ""
+    out = pd.concat([out, pd.DataFrame([n_row])], ignore_index=True)
+    out.attrs["foot"] = 1
+    return out
+
+
+MI_NOTE = (
+    "Odds ratios with {pct} confidence intervals. Complete cases: respondents missing a model "
+    "variable leave the model. Imputed: {m} datasets completed by chained equations (each "
+    "incomplete variable regressed on all the others, the imputed outcomes, the weight and "
+    "group indicators, then filled by predictive mean matching; statsmodels' MICE), each "
+    "analysed with the same design-based model, combined by Rubin's rules with Barnard-Rubin "
+    "degrees of freedom (as R's mitools::MIcombine). One imputation model serves every group: "
+    "relations that differ between groups are imputed as their average, and strata and "
+    "clusters are not in it; categories are imputed on their level codes. FMI: the fraction "
+    "of missing information of the imputed estimate (how much of its uncertainty the missing "
+    "answers cause).")
+
+
+def run_mi_table(*, coefficients, fit, coefficients_mi, clean_table, outcomes, sample,
+                 covariates, reference_levels, levels, conf_level, digits, words, m,
+                 outputs: dict, notice: str = "", per: dict | None = None) -> None:
+    """The imputation rule's table; ``per`` (report.per): effects per so many units."""
+    meta = table_meta(clean_table)
+    labels, words = meta.get("labels", {}), dict(words)
+    coefs, _ = per_units(read_results(coefficients, "coefficients"), labels, per, words)
+    coefs_mi, labels = per_units(read_results(coefficients_mi, "coefficients"), labels, per,
+                                 words)
+    table = mi_table(coefs, read_results(fit, "fit"), coefs_mi, outcomes=list(outcomes),
+                     sample=sample, covariates=list(covariates),
+                     reference_levels=dict(reference_levels), levels=dict(levels),
+                     labels=labels, words=words, digits=digits)
+    write_table_files(table, group_outputs(outputs)["imputation"], name="imputation",
+                      notice=notice,
+                      caption=f"Complete cases or imputed data? ({word(sample, words)})",
+                      note=MI_NOTE.format(pct=f"{conf_level:.0%}", m=m))
+
+
+def mi_sentences(checked: pd.DataFrame | None, *, digits: int = 2) -> list[str]:
+    """Per claim: its verdict on the complete cases and on the imputed data."""
+    out: list[str] = []
+    if checked is None or not len(checked) or "verdict_mi" not in checked.columns:
+        return out
+    for _, r in checked.iterrows():
+        v = r.get("verdict_mi")
+        if not isinstance(v, str) or not v or r["verdict"] == "skipped":
+            continue
+        cc = f"complete cases: {r['verdict']}{_estimate(r, '', 'OR', digits)}"
+        mi = f"imputed: {v}{_estimate(r, '_mi', 'OR', digits)}"
+        est = [x for x in (r["verdict"], v) if x != "not estimated"]
+        same = ("the contrast test is run on complete cases only" if v == "not applicable"
+                else f"{2 - len(est)} of the 2 not estimable, nothing to compare"
+                if len(est) < 2 else "the same verdict" if v == r["verdict"] else
+                "the verdict changes with the missing answers")
+        out.append(f"<strong>{esc(r['claim'])}</strong> {esc(cc)}; {esc(mi)}: {same}.")
+    return out
+
+
+def mi_section(*, table_html: str, sentences: list[str], excluded: str = "") -> str:
+    intro = ("<p>Respondents who did not answer a question used in a model (don't know, "
+             "refused) leave that model" + (f" ({esc(excluded)})" if excluded else "")
+             + ". Unless their answers are missing completely at random, that can bias the "
+             "estimates. Here every model is also estimated on multiply imputed data, where "
+             "the missing answers are filled in many times from what the respondents did "
+             "answer.</p>")
+    claims = ("<h3>The claims on complete cases and on imputed data</h3><ul>"
+              + "".join(f"<li>{s}</li>" for s in sentences) + "</ul>") if sentences else ""
+    return "\n".join(['<section id="imputation">',
+                      "<h2>Complete cases or imputed data?</h2>", intro, claims,
+                      f'<div class="table-wrap">\n{table_html}</div>', "</section>"])

@@ -1,0 +1,50 @@
+"""coprod.survey: design-based estimation for complex surveys, the engine under the pipeline.
+
+One design object, estimators that take it (as R's ``survey``): build a design with
+:func:`make_design` (strata, clusters, finite-population corrections, lonely-PSU rules),
+:func:`make_replicate_design` (BRR, Fay, JK1, JKn, bootstrap, successive-difference weights) or
+:func:`as_replicate`, calibrate it with :func:`calibrate`, then fit :func:`svy_logit`,
+:func:`svy_poisson` or :func:`svy_olr`, test terms with :func:`term_tests`, and read average
+marginal effects with :func:`average_marginal_effects`.
+
+The engine depends on numpy, pandas, scipy, formulaic and statsmodels only; it imports nothing
+from :mod:`coprod.pipeline` or :mod:`coprod.report`, and its errors name the arguments of the
+call that was wrong. Names are imported on first use (PEP 562): the pipeline's start-up checks
+read :mod:`coprod.survey.designspec` and must not pay for numpy.
+"""
+from importlib import import_module
+
+_EXPORTS = {
+    # designs
+    "make_design": "design", "SurveyDesign": "design", "Design": "design",
+    "LONELY_PSU_OPTIONS": "design", "domain_mask": "design",
+    "make_replicate_design": "replicate", "ReplicateDesign": "replicate",
+    "as_replicate": "replicate",
+    "calibrate": "calibrate", "recalibrate": "calibrate", "calibration_spec": "calibrate",
+    "CalibrationSpec": "calibrate", "PostStrata": "calibrate", "Raking": "calibrate",
+    "Greg": "calibrate", "read_totals": "calibrate",
+    # variance
+    "design_cov": "variance", "design_df": "variance",
+    # models
+    "svy_logit": "glm", "svy_poisson": "glm", "fit_svy_logit": "glm",
+    "SvyLogitResult": "glm", "svy_olr": "ordinal", "fit_svy_olr": "ordinal",
+    "SvyOlrResult": "ordinal", "FAMILIES": "families", "Family": "families",
+    # tests, margins, contrasts
+    "term_tests": "termtests", "joint_test": "termtests",
+    "average_marginal_effects": "margins", "predict_margins": "margins",
+    "ordinal_marginal_effects": "margins", "ordinal_predictions": "margins",
+    "contrast_test": "contrast",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_EXPORTS])

@@ -1,0 +1,555 @@
+"""Design-based logistic regression: the Python twin of R's ``svyglm(family = quasibinomial())``.
+
+Why this module exists: co-production surveys are weighted, stratified and sometimes clustered, so
+plain logistic regression gives the right point estimates but the wrong standard errors. Here
+point estimates are the weighted maximum pseudo-likelihood estimates (what ``glm`` with prior
+weights gives) and the covariance is the Taylor-linearisation sandwich ``A^-1 B A^-1`` with ``B``
+the design covariance of the scores (:mod:`coprod.survey.variance`, which knows strata, clusters,
+finite-population corrections and two stages, exactly as the survey package does). Domains
+keep the whole design: rows outside the domain, and rows dropped because a model variable is
+missing, contribute zero scores but their PSUs still count, which is what ``svyglm`` on
+``subset(design, ...)`` does.
+
+The design is a :class:`coprod.survey.design.SurveyDesign`, built once and taken by every estimator:
+``svy_logit(formula, design)``; ``svy_logit(data, formula, weights=..., ...)`` builds it for
+one call. The fit is Newton-Raphson/IRLS on the p x p normal equations (vectorised numpy); the
+tests check it against ``statsmodels`` GLM (binomial, ``var_weights``) and against R's numbers
+in ``tests/data/golden``. The model frame (formula, terms, checks) is
+:mod:`coprod.survey.modelframe`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ..errors import ConfigError, ModelError
+from . import dist
+from .design import (  # noqa: F401 (re-exported)
+    LONELY_PSU_OPTIONS,
+    Design,
+    SurveyDesign,
+    check_model_based,
+    domain_mask,
+    make_design,
+)
+from .families import FAMILIES, LOGIT, Family
+from .modelframe import (  # noqa: F401
+    ModelFrame,
+    build_model_frame,
+    check_rank,
+    drop_empty_columns,
+    extreme_dummies,
+    formula_ready,
+    mle_certified,
+    row_local,
+    separation_terms,
+    term_table,
+)
+from .replicate import ReplicateDesign, unit_column
+from .variance import design_cov, design_df, lonely_strata, n_distinct, score_cov, weighted_gram  # noqa: F401
+
+_RATE_COLUMNS = {"odds_ratio": "rate_ratio", "or_conf_low": "rr_conf_low",
+                 "or_conf_high": "rr_conf_high"}
+
+# --------------------------------------------------------------------------------------------
+# Fit
+# --------------------------------------------------------------------------------------------
+def _loglik(y: np.ndarray, eta: np.ndarray, w: np.ndarray) -> float:
+    return LOGIT.loglik(y, eta, w)
+
+
+def irls_logit(X: np.ndarray, y: np.ndarray, w: np.ndarray, *, tol: float = 1e-15,
+               max_iter: int = 100, start: np.ndarray | None = None,
+               family: Family = LOGIT) -> tuple[np.ndarray, bool, int]:
+    """Weighted GLM MLE by Newton-Raphson (= IRLS for canonical links: logit, log-linear).
+
+    Stops like R's glm when the relative change in deviance is below ``tol`` (R's golden used
+    1e-14). The p x p system is Jacobi-scaled, so badly scaled covariates stay accurate.
+    ``start``: starting values (replicate fits start at the full-sample estimate, as R's);
+    a count model without them starts, as R's glm, from one weighted least-squares step at
+    ``mu = y + 0.1``.
+    """
+    p = X.shape[1]
+    if start is None and family is not LOGIT:
+        mu0 = y + 0.1
+        z = np.log(mu0) + (y - mu0) / mu0
+        start = np.linalg.lstsq(weighted_gram(X, w * mu0), X.T @ (w * mu0 * z), rcond=None)[0]
+    beta = np.zeros(p) if start is None else np.array(start, dtype=float)
+    eta = np.zeros(len(y)) if start is None else X @ beta
+    dev_old = family.deviance(y, eta, w)
+    converged = False
+    it = 0
+    buf = np.empty_like(X, dtype=float)  # reused: no fresh n x p temporary per iteration
+    for it in range(1, max_iter + 1):  # noqa: B007 (``it`` is returned: iterations used)
+        step, g = _newton_step(X, y, w, family.mean(eta), buf, family)
+        if step is None:
+            step = np.linalg.lstsq(weighted_gram(X, w * family.variance(family.mean(eta))), g,
+                                   rcond=None)[0]
+        decrement = float(step @ g)  # Newton decrement: predicted gain in log-likelihood x 2
+        new = beta + step
+        eta_new = X @ new
+        dev = family.deviance(y, eta_new, w)
+        halvings = 0
+        while not dev <= dev_old * (1 + 1e-12) + 1e-12 and halvings < 30:  # rare (or overflow)
+            step /= 2.0
+            new = beta + step
+            eta_new = X @ new
+            dev = family.deviance(y, eta_new, w)
+            halvings += 1
+        beta, eta = new, eta_new
+        # R's rule (relative change in deviance), or a step too small to change anything: the
+        # second guards against rounding noise in the deviance sum of very large samples.
+        if abs(dev - dev_old) / (abs(dev) + 0.1) < tol or decrement < 1e-13 * (abs(dev) + 0.1):
+            converged = True
+            break
+        dev_old = dev
+    return beta, converged, it
+
+
+@dataclass
+class SvyLogitResult:
+    """A fitted design-based logistic regression; ``tidy()`` and ``fit_stats()`` report it."""
+
+    formula: str
+    params: pd.Series
+    cov: pd.DataFrame
+    df_resid: int
+    conf_level: float
+    model_based: bool
+    converged: bool
+    n_iter: int
+    flags: list[dict[str, Any]]
+    term_flags: dict[str, str]
+    terms: pd.DataFrame           # term, model_term, variable, level, factor (kept columns)
+    X: np.ndarray                 # (n_used, p) model matrix of the used rows
+    y: np.ndarray
+    w: np.ndarray                 # weights of the used rows, unit-scaled (design.unit_weights)
+    rows: np.ndarray              # positions of the used rows in the data
+    design: Design
+    spec: Any = None              # formulaic ModelSpec (None for matrix fits)
+    keep: np.ndarray | None = None  # positions of kept columns in spec.column_names
+    model_data: pd.DataFrame | None = None  # model variables of the used rows (for margins)
+    variables: list[str] = field(default_factory=list)
+    outcome: str | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+    deff: np.ndarray | None = None  # (p,) design effect of each coefficient (NaN: none)
+    replicate_params: np.ndarray | None = None  # (R, p) of a replicate design
+    family: Family = LOGIT
+
+    @property
+    def fitted(self) -> np.ndarray:
+        return self.family.mean(self.X @ self.params.to_numpy())
+
+    def model_matrix(self, data: pd.DataFrame) -> np.ndarray:
+        """Model matrix of new data (e.g. with a variable set to a value) in the fit's columns."""
+        mm = self.spec.get_model_matrix(data.reset_index(drop=True), na_action="ignore")
+        X = np.asarray(mm, dtype=float)
+        return X[:, self.keep] if self.keep is not None else X
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per term: estimate, SE, t (z if model-based), p, CI, odds ratio and its CI.
+
+        The variable and level of each term are in ``self.terms``."""
+        out = dist.coefficient_table(self.params.index, self.params.to_numpy(),
+                                     self.cov.to_numpy(), self.df_resid, self.conf_level,
+                                     self.model_based, self.term_flags, deff=self.deff)
+        if self.family is not LOGIT:  # exp(b) of a count model is a rate ratio
+            out = out.rename(columns=_RATE_COLUMNS)
+        return out
+
+    def fit_stats(self) -> dict[str, Any]:
+        """Model-level numbers for the report; ``aic`` is a pseudo-AIC from the weighted
+        pseudo-log-likelihood (not a true likelihood under a complex design)."""
+        return dict(self.stats, flags=list(self.flags))
+
+
+# --------------------------------------------------------------------------------------------
+# The engine shared with contrast.py: fit a model matrix under the design
+# --------------------------------------------------------------------------------------------
+def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, names: list[str],
+               *, model_based: bool = False, conf_level: float = 0.95,
+               terms: pd.DataFrame | None = None, flags: list[dict[str, Any]] | None = None,
+               check_separation: bool = True, domain_rows: np.ndarray | None = None,
+               family: Family = LOGIT) -> SvyLogitResult:
+    """Fit ``y ~ X`` for the design rows ``rows`` (already complete and in the domain).
+
+    ``rows`` may repeat a design row (stacked data): its scores are then summed in its PSU.
+    ``domain_rows``: every row of the domain, complete or not (a replicate design's degrees
+    of freedom count them, as R's svyglm does); default ``rows``. ``family``: LOGIT (0/1
+    outcomes, R's quasibinomial) or POISSON (counts, R's quasipoisson).
+    """
+    logit = family is LOGIT
+    flags = list(flags or [])
+    w = design.unit_weights[rows]  # scale-free: weights/2**e (coprod.survey.design.unit_exponent)
+    p = X.shape[1]
+    if len(y) == 0:
+        raise ModelError("no respondents left in this sample (domain and complete cases)")
+    events = int(y.sum()) if logit else int((y > 0).sum())
+    if logit and (events == 0 or events == len(y)):
+        raise ModelError(f"the outcome is {int(y[0])} for all {len(y)} respondents in this "
+                         "sample; a logistic model cannot be estimated")
+    if not logit and events == 0:
+        raise ModelError(f"the count is 0 for all {len(y)} respondents in this sample; a "
+                         "count model cannot be estimated")
+    check_rank(X, w, names)
+    beta, converged, n_iter = irls_logit(X, y, w, family=family)
+    eta = X @ beta
+    mu = family.mean(eta)
+    term_flags: dict[str, str] = {}
+    if not converged:
+        flags.append({"flag": "non_convergence",
+                      "detail": f"the fit did not converge in {n_iter} iterations"})
+        term_flags = {t: "not_converged" for t in names}
+    if check_separation and not logit:
+        zero = extreme_dummies(X, names, lambda rows: not (y[rows] > 0).any())
+        if zero:
+            flags.append({"flag": "separation",
+                          "detail": f"every count is 0 among the respondents at one level of "
+                                    f"the terms {zero}: their estimates diverge and are not "
+                                    "reported. Merge sparse levels."})
+            term_flags.update({t: "separation" for t in zero})
+    if check_separation and logit and (not converged or np.abs(eta).max() > 15):
+        # a converged fit usually proves on its own that there is no separation (cheap);
+        # otherwise the linear programs decide
+        signs = None if converged and mle_certified(X, y, w, mu) else separation_terms(X, y)
+        if signs is not None:
+            arrow = {1: "+inf", -1: "-inf", 2: "+/-inf"}
+            involved = [names[j] for j in np.flatnonzero(signs)]
+            detail = ", ".join(f"{names[j]} -> {arrow[signs[j]]}" for j in np.flatnonzero(signs))
+            flags.append({"flag": "separation",
+                          "detail": f"(quasi-)complete separation: the outcome is perfectly "
+                                    f"predicted along the terms {involved}; their estimates "
+                                    f"diverge ({detail}) and are not reported. Merge sparse "
+                                    "levels or use penalised (Firth) regression."})
+            for t in involved:
+                term_flags[t] = "separation"
+    # covariance
+    v = w * family.variance(mu)
+    A = weighted_gram(X, v)
+    try:
+        A_inv = np.linalg.inv(A)
+    except np.linalg.LinAlgError:
+        A_inv = np.linalg.pinv(A)
+    n_used = len(y)
+    deff = thetas = None
+    replicate = isinstance(design, ReplicateDesign)
+    if model_based:
+        cov = A_inv * float(w.mean())  # constant weights of any value: as unweighted
+        df_resid = n_used - p
+    elif isinstance(design, ReplicateDesign):  # (not `replicate`: the type checker narrows)
+        thetas, bad = replicate_fits(X, y, design.rows_of(rows), beta, family=family,
+                                     exponent=design.weight_exponent)
+        if bad:
+            flags.append({"flag": "replicate_non_convergence",
+                          "detail": f"{bad} of {design.replicates} replicate fits did not "
+                                    "converge"})
+        cov = design.variance(thetas, beta)
+        deff = _coef_deff(cov, A_inv, y, mu, w, p, family)
+        df_resid = design.degf(rows if domain_rows is None else domain_rows) + 1 - p
+    else:
+        B = score_cov(design, rows, X, w * (y - mu))
+        cov = A_inv @ B @ A_inv
+        deff = _coef_deff(cov, A_inv, y, mu, w, p, family)
+        df_resid = design_df(design, rows) + 1 - p
+        lonely = lonely_strata(design, rows)
+        if lonely:
+            flags.append({"flag": "lonely_psu",
+                          "detail": f"strata with a single PSU: {lonely}; variance handled with "
+                                    f"lonely_psu={design.lonely_psu!r}"})
+    if replicate:
+        n_clusters = n_strata = None
+        if df_resid < 1:
+            raise ModelError(f"no residual degrees of freedom: the replicate weights have rank "
+                             f"{df_resid + p} for {p} coefficients; use fewer terms")
+    else:
+        n_clusters = n_distinct(design.psu[rows], len(design.psu_stratum))
+        n_strata = n_distinct(design.stratum[rows], len(design.n_psu))
+    if df_resid < 1:
+        raise ModelError(f"no residual degrees of freedom: {n_clusters} "
+                         f"PSU(s) in {n_strata} stratum/strata for "
+                         f"{p} coefficients; use fewer terms or a larger sample")
+    epp_base = p - (1 if "Intercept" in names else 0)
+    minority = min(events, n_used - events)
+    if logit and epp_base > 0 and minority / epp_base < 10:
+        flags.append({"flag": "low_events_per_parameter",
+                      "detail": f"{minority} respondents in the rarer outcome class for "
+                                f"{epp_base} parameters ({minority / epp_base:.1f} per "
+                                "parameter, fewer than 10): estimates may be biased and "
+                                "unstable"})
+    llf = family.loglik(y, eta, w)
+    llnull = family.null_loglik(y, w)
+    dist.check_finite(names, beta, cov, term_flags, flags)
+    if terms is None:
+        terms = pd.DataFrame({"term": names, "model_term": names, "variable": "", "level": "",
+                              "factor": "", "categorical": False})
+    stats_ = {
+        "n": n_used, "weighted_n": design.population_scale(float(w.sum())), "events": events,
+        "clusters": n_clusters, "strata": n_strata,
+        "df_resid": int(df_resid), "log_likelihood": design.population_scale(llf),
+        "pseudo_r2": 1.0 - llf / llnull if llnull != 0 else float("nan"),
+        "aic": -2.0 * design.population_scale(llf) + 2 * p, "n_excluded_missing": 0,
+        "converged": bool(converged),
+        "n_iter": int(n_iter), "model_based": bool(model_based),
+        "lonely_psu": design.lonely_psu, **_deff_stats(deff, names, term_flags, n_used),
+    }
+    return SvyLogitResult(
+        formula="", params=pd.Series(beta, index=names, name="estimate"),
+        cov=pd.DataFrame(cov, index=names, columns=names), df_resid=int(df_resid),
+        conf_level=conf_level, model_based=model_based, converged=converged, n_iter=n_iter,
+        flags=flags, term_flags=term_flags, terms=terms.reset_index(drop=True), X=X, y=y, w=w,
+        rows=rows, design=design, stats=stats_, deff=deff, replicate_params=thetas,
+        family=family)
+
+
+def replicate_fits(X: np.ndarray, y: np.ndarray, W: np.ndarray, beta: np.ndarray,
+                   threads: int | None = None, family: Family = LOGIT, exponent: int = 0
+                   ) -> tuple[np.ndarray, int]:
+    """The model refitted with each replicate's weights (columns of ``W``), from the
+    full-sample estimate as R's svyglm does; returns (R x p estimates, fits not converged).
+
+    Why plain Newton steps: a replicate's estimate is within a few standard errors of the
+    full-sample one, where Newton converges quadratically, so two or three steps reach machine
+    precision without the deviance checks of :func:`irls_logit` (a fit that misbehaves falls
+    back to it). Replicates run on ``threads`` threads (numpy releases the GIL in the sums);
+    default: the job's (``OMP_NUM_THREADS``, which Snakemake sets), else 1. ``exponent``: the
+    design's weight exponent; each replicate's weights are divided by ``2**exponent`` as the
+    full-sample weights were (:func:`coprod.survey.replicate.unit_column`).
+    """
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    n_rep = W.shape[1]
+    empty = np.flatnonzero(~(W.sum(axis=0) > 0))
+    if len(empty):  # R's svyglm stops too ("NAs in V(mu)"): such a replicate has no estimate
+        raise ModelError(f"replicate weight(s) {', '.join(str(r + 1) for r in empty[:5])} "
+                         "are zero for every respondent of this model: the sample (or domain) "
+                         "lies inside the PSUs those replicates delete; no replicate variance")
+    threads = threads or int(os.environ.get("COPROD_THREADS")
+                             or os.environ.get("OMP_NUM_THREADS") or 1)
+    thetas = np.empty((n_rep, len(beta)))
+    ok = np.ones(n_rep, bool)
+
+    def fit(r: int) -> None:
+        w = unit_column(W, r, exponent)
+        b, converged = _newton_from(X, y, w, beta, family=family)
+        if not converged:
+            b, converged, _ = irls_logit(X, y, w, start=beta, family=family)
+        thetas[r], ok[r] = b, converged
+
+    if threads > 1 and n_rep > 1:
+        with ThreadPoolExecutor(max_workers=min(threads, n_rep)) as pool:
+            list(pool.map(fit, range(n_rep)))
+    else:
+        for r in range(n_rep):
+            fit(r)
+    return thetas, int((~ok).sum())
+
+
+def _newton_step(X: npt.NDArray[np.float64], y: npt.NDArray[np.float64], w: npt.NDArray[np.float64],
+                 mu: npt.NDArray[np.float64], buf: npt.NDArray[np.float64], family: Family = LOGIT
+                 ) -> tuple[npt.NDArray[np.float64] | None, npt.NDArray[np.float64]]:
+    """One Newton step of the weighted GLM at fitted ``mu``, and the score; the p x p system
+    is Jacobi-scaled, so badly scaled covariates stay accurate. (None, score) when singular."""
+    g = X.T @ (w * (y - mu))
+    H = weighted_gram(X, w * family.variance(mu), out=buf)
+    dg = np.sqrt(np.diag(H))
+    dg[dg == 0] = 1.0
+    try:
+        return np.linalg.solve(H / np.outer(dg, dg), g / dg) / dg, g
+    except np.linalg.LinAlgError:
+        return None, g
+
+
+def _newton_from(X: npt.NDArray[np.float64], y: npt.NDArray[np.float64], w: npt.NDArray[np.float64],
+                 start: npt.NDArray[np.float64], max_iter: int = 25, family: Family = LOGIT
+                 ) -> tuple[np.ndarray, bool]:
+    """Newton-Raphson for the weighted GLM from ``start``; stops after a step below 1e-7
+    (relative), whose quadratic convergence leaves an error far below 1e-12."""
+    beta = np.array(start, dtype=float)
+    buf = np.empty_like(X, dtype=float)
+    for _ in range(max_iter):
+        step, _g = _newton_step(X, y, w, family.mean(X @ beta), buf, family)
+        if step is None:
+            return beta, False
+        beta = beta + step
+        if not np.isfinite(beta).all():
+            return beta, False
+        if np.max(np.abs(step) / (1.0 + np.abs(beta))) < 1e-7:
+            return beta, True
+    return beta, False
+
+
+def _coef_deff(cov: npt.NDArray[np.float64], A_inv: npt.NDArray[np.float64],
+               y: npt.NDArray[np.float64], mu: npt.NDArray[np.float64], w: npt.NDArray[np.float64],
+               p: int, family: Family = LOGIT) -> np.ndarray:
+    """Design effect of each coefficient, as R's ``svyglm(deff = TRUE)``: the design variance
+    over the variance of a weighted glm with its dispersion estimated (Pearson chi-square of
+    the rows with a positive weight over their residual df), which is what a with-replacement
+    simple random sample of the same size would give."""
+    pos = w > 0
+    df_r = int(pos.sum()) - p
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pearson = w[pos] * (y[pos] - mu[pos]) ** 2 / family.variance(mu[pos])
+        phi = float(pearson.sum()) / df_r if df_r > 0 else np.nan
+        return np.diag(cov) / (phi * np.diag(A_inv))
+
+
+def _deff_stats(deff: npt.NDArray[np.float64] | None, names: list[str], term_flags: dict[str, str],
+                n_used: int) -> dict[str, float]:
+    """Mean design effect of the non-intercept coefficients and the effective sample size it
+    implies (n / mean deff); NaN for model-based fits."""
+    if deff is None:
+        return {"deff_mean": float("nan"), "n_effective": float("nan")}
+    use = [j for j, t in enumerate(names) if t != "Intercept" and not term_flags.get(t)
+           and np.isfinite(deff[j])]
+    mean = float(np.mean(deff[use])) if use else float("nan")
+    return {"deff_mean": mean, "n_effective": n_used / mean if mean > 0 else float("nan")}
+
+
+
+def fit_svy_logit(data: pd.DataFrame | str, formula: str | SurveyDesign | None = None, *,
+                  design: SurveyDesign | None = None,
+                  weights: str | None = None, strata: str | None = None, psu: str | None = None,
+                  fpc: str | None = None, ssu: str | None = None, fpc2: str | None = None,
+                  domain: str | npt.ArrayLike | None = None, model_based: bool = False,
+                  lonely_psu: str = "adjust", conf_level: float = 0.95,
+                  family: Family | str = LOGIT) -> SvyLogitResult:
+    """Fit a design-based logistic (or, ``family="count"``, quasi-Poisson) regression and keep
+    what margins/contrasts need.
+
+    Same arguments as :func:`svy_logit`, which documents them; this returns the result object.
+    """
+    family = _family(family)
+    data, formula, design = _resolve(data, formula, design, weights=weights, strata=strata,
+                                     psu=psu, fpc=fpc, ssu=ssu, fpc2=fpc2,
+                                     lonely_psu=lonely_psu)
+    if not 0 < conf_level < 1:
+        raise ConfigError(f"conf_level must be between 0 and 1, not {conf_level!r}")
+    if model_based:
+        check_model_based(design)
+    whole = domain is None and design.in_domain is None
+    in_domain = design.domain_rows(None if domain is None else domain_mask(data, domain))
+    mf = build_model_frame(data, formula, subset=None if whole else in_domain,
+                           binary=family is LOGIT)
+    rows = mf.complete
+    n_excluded = int(in_domain.sum() - len(rows))
+    X, y = mf.X, mf.y
+    terms = term_table(mf.spec)
+    keep, flags = drop_empty_columns(X, terms, mf.spec)
+    if len(keep) < X.shape[1]:
+        X = np.asfortranarray(X[:, keep])
+    terms = terms.iloc[keep].reset_index(drop=True)
+    names = terms["term"].tolist()
+    assert y is not None and mf.outcome is not None  # a formula with an outcome
+    if family is not LOGIT:
+        _check_counts(y, mf.outcome)
+    res = fit_matrix(X, y, rows, design, names, model_based=model_based, conf_level=conf_level,
+                     terms=terms, flags=flags, domain_rows=np.flatnonzero(in_domain),
+                     family=family)
+    res.formula = formula
+    res.spec, res.keep = mf.spec, keep
+    res.variables, res.outcome = mf.variables, mf.outcome
+    res.model_data = formula_ready(data[mf.variables].iloc[rows].reset_index(drop=True),
+                                   mf.variables)
+    res.stats["n_excluded_missing"] = n_excluded
+    return res
+
+
+def _family(family: Family | str) -> Family:
+    if isinstance(family, Family):
+        return family
+    if family not in FAMILIES:
+        raise ConfigError(f"family {family!r}: use one of {', '.join(FAMILIES)}")
+    return FAMILIES[family]
+
+
+def _check_counts(y: np.ndarray, outcome: str) -> None:
+    """A count model needs whole numbers >= 0 (R's quasipoisson would fit anything)."""
+    bad = y[(y < 0) | (y != np.round(y))]
+    if len(bad):
+        raise ModelError(f"count outcome {outcome!r}: {len(bad)} value(s) are negative or not "
+                         f"whole numbers (e.g. {bad[0]:g}); a count model needs 0, 1, 2, ...")
+
+
+def svy_poisson(data: pd.DataFrame | str, formula: str | SurveyDesign | None = None,
+                **kwargs: Any) -> pd.DataFrame:
+    """Design-based quasi-Poisson regression of a count, as R's
+    ``svyglm(family = quasipoisson())``: same arguments and design handling as
+    :func:`svy_logit`; ``exp(estimate)`` is a rate ratio (columns ``rate_ratio``,
+    ``rr_conf_low``, ``rr_conf_high``)."""
+    return fit_svy_logit(data, formula, family="count", **kwargs).tidy()
+
+
+def _resolve(data: pd.DataFrame | str, formula: str | SurveyDesign | None,
+             design: SurveyDesign | None, **design_args: Any
+             ) -> tuple[pd.DataFrame, str, SurveyDesign]:
+    """(data, formula, design) from either call style: ``(formula, design)`` as R's
+    ``svyglm(formula, design)``, or ``(data, formula, weights=..., ...)`` (design built here),
+    or ``(data, formula, design=design)``."""
+    if isinstance(data, str) and isinstance(formula, (SurveyDesign, ReplicateDesign)):
+        data, formula, design = formula.data, data, formula
+        if data is None:
+            raise ConfigError("this design was built without its data: pass the data too, "
+                              "svy_logit(data, formula, design=design)")
+    if not isinstance(formula, str):
+        raise ConfigError(f"the formula must be a string such as 'y ~ x', not {formula!r}")
+    if design is None:
+        design = make_design(data, **design_args)
+    elif design.n != len(data):
+        raise ConfigError(f"the design has {design.n} rows but the data {len(data)}; build "
+                          "the design from the same data")
+    return data, formula, design
+
+
+def svy_logit(data: pd.DataFrame | str, formula: str | SurveyDesign | None = None, *,
+              design: SurveyDesign | None = None,
+              weights: str | None = None, strata: str | None = None, psu: str | None = None,
+              fpc: str | None = None, ssu: str | None = None, fpc2: str | None = None,
+              domain: str | npt.ArrayLike | None = None, model_based: bool = False,
+              lonely_psu: str = "adjust", conf_level: float = 0.95) -> pd.DataFrame:
+    """Design-based logistic regression, as R's ``svyglm(family = quasibinomial())``.
+
+    Estimates are weighted (pseudo-)maximum-likelihood log-odds; standard errors come from the
+    survey design (Taylor linearisation: PSU totals of the scores, centred within strata), and
+    tests and intervals use t on the design's degrees of freedom (PSUs - strata - non-intercept
+    terms), so they are honest about clustering and few PSUs.
+
+    Two ways to call it: ``svy_logit(formula, design)`` with a design built once by
+    :func:`coprod.survey.design.make_design` (``keep_data=True``) and restricted with
+    ``design.domain(mask)``, as R's ``svyglm(formula, design)``; or
+    ``svy_logit(data, formula, weights=..., strata=..., ...)``, which builds it for this call.
+
+    Parameters
+    ----------
+    data : one row per respondent; the whole sample, even when analysing a domain.
+    formula : ``"outcome ~ age + gender + Q('odd name')"``; the outcome is 0/1. Categorical
+        columns use their first category (pandas Categorical order) as the reference.
+    weights, strata, psu : column names of the design (None when absent). Without ``psu`` each
+        respondent is a PSU; PSU labels are nested in strata.
+    fpc, ssu, fpc2 : finite-population corrections and a second stage (see
+        :func:`coprod.survey.design.make_design`).
+    domain : name of a 0/1 column or a boolean mask: estimate for this subpopulation while
+        keeping the whole design (never subset the data yourself: that understates the SEs).
+    model_based : plain glm standard errors (unweighted data only).
+    lonely_psu : a stratum with one PSU: "adjust" (centre at the grand mean), "average" (the
+        other strata's variance scaled up), "remove" / "certainty" (contributes nothing) or
+        "fail".
+
+    Returns one row per term: ``term, estimate, std_error, df_resid, statistic, p_value,
+    conf_low, conf_high, odds_ratio, or_conf_low, or_conf_high, deff, flag``.
+    Terms caught in (quasi-)separation are flagged and their numbers left empty.
+
+    Example
+    -------
+    >>> design = make_design(df, weights="weight", strata="country", keep_data=True)
+    >>> svy_logit("collective_any ~ age + gender + self_efficacy",
+    ...           design.domain(df["country"] == "FR"))
+    """
+    return fit_svy_logit(data, formula, design=design, weights=weights, strata=strata,
+                         psu=psu, fpc=fpc, ssu=ssu, fpc2=fpc2, domain=domain,
+                         model_based=model_based, lonely_psu=lonely_psu,
+                         conf_level=conf_level).tidy()

@@ -1,0 +1,608 @@
+"""The model frame: formula -> model matrix of the complete rows, and the checks that turn
+silent failures (empty levels, collinear terms, separation) into flags or clear errors.
+
+Why apart from the estimators: every model family (logistic today) needs the same frame,
+the same term table (variable and level of each column) and the same checks.
+Formulas are parsed with ``formulaic`` (the same engine statsmodels 0.15 can use), so
+``Q("odd name")`` quoting and pandas categoricals (first category = reference) work. Term names
+follow formulaic: ``Intercept``, ``age``, ``country[T.BB]``, ``Q('odd name')``.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
+from typing import Any, cast
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from formulaic.utils.sentinels import Sentinel
+
+from ..errors import ModelError
+from .variance import weighted_gram
+
+
+@dataclass
+class ModelFrame:
+    """The model matrix of the complete rows and what margins need to rebuild it."""
+
+    X: np.ndarray                 # (n_complete, p) float, column-major
+    y: np.ndarray | None          # (n_complete,) or None for a right-hand side only
+    complete: np.ndarray          # positions (0..n-1) of the complete rows
+    columns: list[str]
+    spec: Any                     # formulaic ModelSpec of the right-hand side
+    variables: list[str]          # data columns on the right-hand side, in term order
+    outcome: str | None
+
+
+def _formulaic_error(formula: str, exc: Exception) -> ModelError:
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return ModelError(f"cannot build the model for formula {formula!r}: {msg}")
+
+
+def formula_ready(frame: pd.DataFrame, names: Iterable[str]) -> pd.DataFrame:
+    """Nullable ``string`` columns (missing = pd.NA) -> pandas' default ``str`` dtype.
+
+    formulaic treats the nullable string dtype as numeric (and fails); ``str`` and ``object``
+    columns are categorical as they should be.
+    """
+    fix = [c for c in names if c in frame.columns and isinstance(frame[c].dtype, pd.StringDtype)
+           and frame[c].dtype.na_value is pd.NA]
+    if not fix:
+        return frame
+    frame = frame.copy(deep=False)
+    for c in fix:
+        frame[c] = frame[c].astype("str")
+    return frame
+
+
+_Q_LITERAL = re.compile(r"""^Q\((?P<q>['"]).*(?P=q)\)$""")
+
+
+def row_local(factor: Any) -> bool:
+    """A formula factor whose value in a row depends only on that row: a literal, a plain
+    column lookup (``age``) or a quoted one (``Q('odd name')``), whatever its encoding. A
+    Python expression might look at the whole column (``I(x - x.mean())``, ``center(x)``)."""
+    method = getattr(getattr(factor, "eval_method", None), "value", None)
+    if method in ("lookup", "literal"):
+        return True
+    return method == "python" and bool(_Q_LITERAL.match(str(factor.expr)))
+
+
+def _formula_terms(parsed: Any) -> list[Any]:
+    parts = [parsed.lhs, parsed.rhs] if hasattr(parsed, "rhs") else [parsed]
+    return [term for part in parts for term in part]
+
+
+def _rows_only(data: pd.DataFrame, parsed: Any, needed: Collection[str],
+               subset: np.ndarray | None
+               ) -> tuple[list[str], npt.NDArray[np.intp], npt.NDArray[np.bool_],
+                          npt.NDArray[np.intp]] | None:
+    """(needed columns, positions of the rows that can enter the model -- in ``subset`` and
+    with no missing model variable --, rows complete on them, positions of the rows in
+    ``subset`` complete on the right-hand side alone), or None when materialising only those
+    rows is not certain to give the same model matrix as materialising all rows and dropping
+    the others.
+
+    It is exact when every factor is row-local and every categorical column is a pandas
+    Categorical (its levels, used or not, are the categories); the levels of text columns are
+    learned from the values present, and a transform may use the whole column."""
+    if not all(row_local(f) for t in _formula_terms(parsed) for f in t.factors):
+        return None
+    cols = [c for c in needed if c in data.columns]
+    if len(cols) < len(needed) - sum(1 for c in needed if c == "Q"):
+        return None  # an unknown name: the full path gives formulaic's own message
+    rhs = set(parsed.rhs.required_variables) if hasattr(parsed, "rhs") else set(cols)
+    inside = np.ones(len(data), dtype=bool) if subset is None else np.asarray(subset, dtype=bool)
+    complete = np.ones(len(data), dtype=bool)
+    rhs_ok = inside.copy()
+    for c in cols:
+        dtype = data[c].dtype
+        if not (isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(dtype)
+                or pd.api.types.is_bool_dtype(dtype)):
+            return None
+        present = data[c].notna().to_numpy()
+        complete &= present
+        if c in rhs:
+            rhs_ok &= present
+    positions = np.flatnonzero(complete & inside)
+    if len(positions) == 0:
+        return None
+    return cols, positions, complete, np.flatnonzero(rhs_ok)
+
+
+def _float_matrix(frame: pd.DataFrame) -> np.ndarray:
+    """A model-matrix DataFrame as a column-major float array, one column at a time (pandas'
+    own conversion of mixed int/float columns goes row by row and is ~30x slower)."""
+    X = np.empty(frame.shape, dtype=float, order="F")
+    for j in range(frame.shape[1]):
+        X[:, j] = frame.iloc[:, j].to_numpy(dtype=float)
+    return X
+
+
+@functools.lru_cache(maxsize=64)
+def _parse(formula: str) -> Any:
+    """formulaic's parse of a formula (immutable), once per formula: a specification curve
+    fits the same few formulas hundreds of times."""
+    import formulaic
+
+    return formulaic.Formula(formula)
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any, *, entries: int,
+              nbytes: Callable[[Any], int] | None = None, budget: int = 0) -> None:
+    """Keep ``value`` under ``key`` in one of the module's process-wide caches, first dropping
+    the oldest entries (dicts keep insertion order) until at most ``entries - 1`` remain and,
+    with ``nbytes``, the entries' bytes plus the new one's fit in ``budget``."""
+    def full() -> bool:
+        if len(cache) >= entries:
+            return True
+        return nbytes is not None and nbytes(value) + sum(map(nbytes, cache.values())) > budget
+
+    while cache and full():
+        cache.pop(next(iter(cache)))
+    cache[key] = value
+
+
+_RHS_SEEN: dict[bytes, tuple[np.ndarray, Any]] = {}
+_RHS_BYTES = 256 * 2 ** 20  # the remembered matrices' memory at most
+
+
+def _remembered_rhs(parsed: Any, data: pd.DataFrame, rows: np.ndarray,
+                    positions: np.ndarray) -> tuple[np.ndarray, Any, pd.DataFrame] | None:
+    """(X, spec, outcome) of ``y ~ rhs`` on the rows ``positions`` (complete, in the subset),
+    made for ``rows`` (the subset's rows complete on the right-hand side, of which
+    ``positions`` are some), with the right-hand side's matrix remembered for the last few
+    (rhs, data): a specification
+    curve refits the same covariates on the same respondents for each outcome, cut of the
+    outcome, weighting and model family, and formulaic's materialisation is most of a small
+    model's cost. The matrix is made for every row complete on the right-hand side (each
+    factor is row-local, see :func:`_rows_only`, so a row's values do not depend on the
+    others) and the outcome's rows taken from it. Only for a plain numeric outcome column
+    (its values are then the outcome as formulaic gives it); None otherwise.
+    """
+    import hashlib
+
+    import formulaic
+
+    if not hasattr(parsed, "rhs") or len(parsed.lhs) != 1:
+        return None
+    factors = list(list(parsed.lhs)[0].factors)
+    if len(factors) != 1:
+        return None
+    factor = factors[0]
+    if getattr(getattr(factor, "eval_method", None), "value", None) != "lookup":
+        return None
+    name = str(factor.expr)
+    if name not in data.columns:
+        return None
+    dtype = data[name].dtype
+    if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        return None
+    cols = sorted(parsed.rhs.required_variables)
+    if any(c not in data.columns for c in cols):
+        return None
+    if len(rows) * max(len(cols), 1) * 8 > _RHS_BYTES // 4:
+        return None  # a large survey: its matrix is not kept (memory), made as it always was
+    h = hashlib.blake2b(str(parsed.rhs).encode(), digest_size=16)
+    h.update(repr(len(rows)).encode())
+    for c in cols:
+        col = data[c]
+        h.update(repr((c, str(col.dtype))).encode())
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            h.update(repr((list(col.cat.categories), col.cat.ordered)).encode())
+            h.update(np.ascontiguousarray(col.cat.codes.to_numpy()[rows]).tobytes())
+        else:
+            h.update(np.ascontiguousarray(col.to_numpy()[rows]).tobytes())
+    key = h.digest()
+    if key not in _RHS_SEEN:
+        frame = data[cols].iloc[rows].reset_index(drop=True)
+        try:
+            rhs = formulaic.model_matrix(parsed.rhs, frame, na_action="drop")
+        except Exception:  # the whole formula again gives formulaic's own message
+            return None
+        if len(rhs) != len(frame):
+            return None
+        X, spec = _float_matrix(rhs), rhs.model_spec
+        del rhs, frame
+        if X.nbytes > _RHS_BYTES // 4:  # a large survey: not kept (memory), made each time
+            return _rhs_rows(X, spec, rows, positions, data, name, copy=False)
+        _remember(_RHS_SEEN, key, (X, spec), entries=16, nbytes=lambda v: v[0].nbytes,
+                  budget=_RHS_BYTES)
+    X, spec = _RHS_SEEN[key]
+    return _rhs_rows(X, spec, rows, positions, data, name)
+
+
+def _rhs_rows(X: np.ndarray, spec: Any, rows: np.ndarray, positions: np.ndarray,
+              data: pd.DataFrame, name: str, copy: bool = True
+              ) -> tuple[np.ndarray, Any, pd.DataFrame] | None:
+    """The outcome's rows (``positions``) of a right-hand side made for ``rows`` (``X``
+    itself when they are all of them and ``copy`` is false)."""
+    lhs = pd.DataFrame({name: data[name].to_numpy(dtype=float)[positions]})
+    if not copy and np.array_equal(rows, positions):
+        return X, spec, lhs
+    at = np.searchsorted(rows, positions)
+    if len(at) and (at.max() >= len(rows) or not np.array_equal(rows[at], positions)):
+        return None  # not a subset of the right-hand side's rows (cannot happen; be safe)
+    return np.asfortranarray(X[at]), spec, lhs
+
+
+def build_model_frame(data: pd.DataFrame, formula: str, *,
+                      subset: np.ndarray | None = None, binary: bool = True) -> ModelFrame:
+    """Parse ``formula`` with formulaic on all rows; rows missing a model variable are dropped.
+
+    Categorical levels are learned from all rows (not the domain), so every domain model has the
+    same columns and the same reference level; a level absent from a domain is an all-zero
+    column that the caller flags and drops.
+
+    ``subset`` (a boolean mask over the rows) keeps only those rows in the result (e.g. a
+    domain). When that is exact (plain columns, pandas Categoricals), only the rows that can
+    enter the model are materialised, which is much faster for a small domain of a large survey.
+    ``binary``: the outcome must be 0/1 (false for counts and ordinal codes, which their
+    estimators check).
+    """
+    import formulaic
+
+    try:
+        parsed = _parse(formula)
+        needed = parsed.required_variables
+    except Exception as exc:
+        raise _formulaic_error(formula, exc) from exc
+    fast = _rows_only(data, parsed, needed, subset)
+    positions, remembered = None, None
+    if fast is not None:
+        cols, positions, all_complete, rhs_rows = fast
+        remembered = _remembered_rhs(parsed, data, rhs_rows, positions)
+    if remembered is not None:
+        X, spec, lhs = remembered
+        complete = np.arange(len(X), dtype=np.int64)
+    else:
+        frame = data[cols].iloc[positions].reset_index(drop=True) if fast is not None \
+            else formula_ready(data.reset_index(drop=True), needed)
+        try:
+            mm = formulaic.model_matrix(formula, frame, na_action="drop")
+        except Exception as exc:  # formulaic raises many types; the message names the problem
+            raise _formulaic_error(formula, exc) from exc
+        if hasattr(mm, "rhs"):
+            lhs, rhs = mm.lhs, mm.rhs
+        else:
+            lhs, rhs = None, mm
+        spec = rhs.model_spec
+        complete = np.asarray(rhs.index, dtype=np.int64)
+        X = _float_matrix(rhs)
+    sel = None
+    if positions is not None:
+        complete = positions[complete]
+    elif subset is not None:
+        sel = np.asarray(subset, dtype=bool)[complete]
+        complete, X = complete[sel], np.asfortranarray(X[sel])
+    y = outcome = None
+    if lhs is not None:
+        if lhs.shape[1] != 1:
+            kind = "0/1 column" if binary else "numeric column"  # counts, ordinal codes
+            raise ModelError(f"the outcome of {formula!r} must be one {kind}, "
+                             f"got columns {list(lhs.columns)}")
+        outcome = str(lhs.columns[0])
+        y = np.asarray(lhs.iloc[:, 0], dtype=float)
+        if sel is not None:
+            y = y[sel]
+        bad = ~np.isin(y, (0.0, 1.0)) if binary else np.zeros(len(y), bool)
+        if (binary and positions is not None and not bad.any()
+                and len(positions) < all_complete.sum()):
+            # as when all rows are materialised: a bad outcome code outside the subset counts
+            name = outcome if remembered is not None else \
+                next(iter(lhs.model_spec.variables_by_source.get("data", {outcome})))
+            y_all = data[name].to_numpy()[all_complete]
+            if pd.api.types.is_numeric_dtype(data[name].dtype):
+                y_all = y_all.astype(float)
+                bad_all = ~np.isin(y_all, (0.0, 1.0))
+                if bad_all.any():
+                    y, bad = y_all, bad_all
+        if bad.any():
+            raise ModelError(f"outcome {outcome!r} must be coded 0/1; found value {y[bad][0]!r}")
+    data_vars = set(spec.variables_by_source.get("data", set()))
+    variables: list[str] = []
+    for term in spec.terms:
+        for v in sorted(spec.term_variables[term] & data_vars):
+            if v not in variables:
+                variables.append(v)
+    return ModelFrame(X=X, y=y, complete=complete, columns=list(spec.column_names), spec=spec,
+                      variables=variables, outcome=outcome)
+
+
+def categorical_factors(spec: Any) -> dict[str, dict[str, Any]]:
+    """Factor expression -> {"levels": [...], "reference": level} for categorical factors."""
+    out = {}
+    for expr, (kind, state) in spec.encoder_state.items():
+        if getattr(kind, "value", kind) != "categorical":
+            continue
+        levels = list(state.get("categories", []))
+        ref = levels[0] if levels else None
+        contrasts = state.get("contrasts")
+        base = getattr(getattr(contrasts, "contrasts", None), "base", None)
+        if base is not None and not isinstance(base, Sentinel):
+            ref = base
+        out[expr] = {"levels": levels, "reference": ref}
+    return out
+
+
+_TERMS_SEEN: dict[int, tuple[Any, pd.DataFrame]] = {}
+
+
+def term_table(spec: Any) -> pd.DataFrame:
+    """One row per model column: the formula term, data variable(s) and categorical level.
+    Remembered for the last few specs (a remembered model matrix comes with the same spec)."""
+    seen = _TERMS_SEEN.get(id(spec))
+    if seen is not None and seen[0] is spec:
+        return seen[1].copy()
+    table = _term_table(spec)
+    _remember(_TERMS_SEEN, id(spec), (spec, table), entries=32)
+    return table.copy()
+
+
+def _term_table(spec: Any) -> pd.DataFrame:
+    data_vars = set(spec.variables_by_source.get("data", set()))
+    cats = categorical_factors(spec)
+    rows = []
+    for term, sl in spec.term_slices.items():
+        factors = [str(f) for f in term.factors if str(f) != "1"]
+        variables = sorted(spec.term_variables[term] & data_vars)
+        names = spec.column_names[sl]
+        for col in names:
+            level = ""
+            if len(factors) == 1 and factors[0] in cats and col.startswith(factors[0] + "["):
+                level = col[len(factors[0]) + 1:-1]
+                level = level[2:] if level.startswith("T.") else level
+            rows.append({"term": col, "model_term": str(term), "variable": ":".join(variables),
+                         "level": level, "factor": factors[0] if len(factors) == 1 else "",
+                         "categorical": any(f in cats for f in factors)})
+    return pd.DataFrame(rows, columns=["term", "model_term", "variable", "level", "factor",
+                                       "categorical"])
+
+
+# --------------------------------------------------------------------------------------------
+# Checks that turn silent failures into flags or clear errors
+# --------------------------------------------------------------------------------------------
+def drop_empty_columns(X: np.ndarray, terms: pd.DataFrame, spec: Any
+                       ) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """Find all-zero columns (levels without respondents) to drop; raise for an empty reference.
+
+    Returns the kept column positions and one "empty_level" flag per dropped column.
+    """
+    nonzero = np.count_nonzero(X, axis=0) > 0
+    flags = []
+    cats = categorical_factors(spec)
+    keep = []
+    rows = terms.to_dict("records")  # plain dicts: iterrows builds a Series per row
+    for j, t in enumerate(rows):
+        if t["term"] == "Intercept" or nonzero[j]:
+            keep.append(j)
+            continue
+        if t["categorical"]:
+            what = (f"{t['variable']} = {t['level']!r}" if t["level"]
+                    else f"cell {t['term']!r}")
+            flags.append({"flag": "empty_level",
+                          "detail": f"{what} has no respondents in this sample; column "
+                                    f"{t['term']!r} dropped (not reported as an odds ratio)"})
+        else:
+            keep.append(j)  # an all-zero numeric column is a singular design: reported later
+    # empty reference level: the dummies of a main-effect factor add up to the intercept
+    if any(t["term"] == "Intercept" for t in rows):
+        for factor, info in cats.items():
+            block = [j for j in keep if rows[j]["factor"] == factor and rows[j]["level"]]
+            if block and _rows_sum_to_one(X, block):
+                var = rows[block[0]]["variable"]
+                if len(block) == 1:  # one level left: the variable does not vary in this sample
+                    only = rows[block[0]]["level"]
+                    raise ModelError(
+                        f"{var!r} has the single value {only!r} for every respondent in this "
+                        f"sample, so its effect cannot be estimated here; leave it out for this "
+                        f"sample or merge levels")
+                raise ModelError(
+                    f"reference level {info['reference']!r} of {var!r} has no respondents in "
+                    f"this sample; choose another reference level for {var!r}")
+    return np.asarray(keep, dtype=np.int64), flags
+
+
+def _rows_sum_to_one(X: np.ndarray, block: list[int]) -> bool:
+    """Whether every row of ``X[:, block]`` sums to 1, without copying the block."""
+    if len(block) == 1:
+        return bool(np.all(X[:, block[0]] == 1))
+    ones = np.zeros(X.shape[1])
+    ones[block] = 1.0
+    return bool(np.all(X @ ones == 1))
+
+
+def check_rank(X: np.ndarray, w: np.ndarray, names: list[str], tol: float = 1e-11) -> None:
+    """Raise ModelError naming the terms that are linear combinations of each other."""
+    G = weighted_gram(X, w)
+    d = np.sqrt(np.diag(G))
+    if np.any(d == 0):
+        zero = [names[j] for j in np.flatnonzero(d == 0)]
+        raise ModelError(f"singular design: term(s) {zero} are zero for every respondent "
+                         "with a positive weight in this sample")
+    C = G / np.outer(d, d)
+    vals, vecs = np.linalg.eigh(C)
+    small = vals < tol * max(vals.max(), 1.0)
+    if not small.any():
+        return
+    involved: list[str] = []
+    for v in vecs[:, small].T:
+        v = v / np.abs(v).max()
+        for j in np.flatnonzero(np.abs(v) > 1e-6):
+            if names[j] not in involved:
+                involved.append(names[j])
+    raise ModelError(f"singular design: the terms {involved} are linear combinations of one "
+                     f"another in this sample (rank {int((~small).sum())} of {len(names)}); "
+                     "drop one of them or merge levels")
+
+
+def mle_certified(X: np.ndarray, y: np.ndarray, w: np.ndarray, mu: np.ndarray,
+                  *, margin: float = 0.5, max_cond: float = 1e8) -> bool:
+    """Whether a converged logit fit proves that there is no (quasi-)separation, so the
+    linear programs of :func:`find_separation` can be skipped.
+
+    Why it is a proof: by Stiemke's lemma, no direction ``d`` has ``(2y-1) * x'd >= 0`` on
+    every row (and ``> 0`` on one) iff some strictly positive ``lam`` has
+    ``sum_i lam_i (2y_i-1) x_i = 0``. At the MLE the score ``sum_i w_i (y_i - mu_i) x_i``
+    vanishes, so ``lam_i = w_i |y_i - mu_i|`` nearly is one; one Newton correction,
+    ``lam_i (1 - c_i)`` with ``c = (2y-1) * X (X' diag(lam) X)^-1 r`` for the score's
+    rounding residual ``r``, makes it exact, and it stays positive while every ``c_i < 1``.
+    Rows with ``lam_i = 0`` (zero weight, a fitted 0 or 1) are left out: no separation of a
+    subset of the rows (with full column rank) means none of all of them. Under separation
+    the information matrix is near singular along the separating direction, so a fit that
+    only looks converged is sent to the linear programs (condition number above
+    ``max_cond``), as is any ``c_i`` above ``margin``.
+    """
+    if not np.isin(y, (0.0, 1.0)).all():
+        return False
+    lam = w * np.abs(y - mu)
+    rows = lam > 0
+    p = X.shape[1]
+    if rows.sum() <= p:
+        return False
+    Xt, lam_t, s = X[rows], lam[rows], 2.0 * y[rows] - 1.0
+    M = weighted_gram(Xt, lam_t)
+    d = np.sqrt(np.diag(M))
+    if not np.all(d > 0):
+        return False
+    Ms = M / np.outer(d, d)
+    if not np.isfinite(Ms).all() or np.linalg.cond(Ms) > max_cond:
+        return False
+    r = Xt.T @ (s * lam_t)
+    u = np.linalg.solve(Ms, r / d) / d
+    c = s * (Xt @ u)
+    return bool(np.isfinite(c).all() and c.max() < margin)
+
+
+_SEPARATION_SEEN: dict[bytes, np.ndarray | None] = {}
+
+
+def separation_terms(X: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+    """:func:`find_separation`, remembered for the last few (X, y): separation does not depend
+    on the weights, and a specification curve refits the same rows weighted and unweighted."""
+    import hashlib
+
+    key = hashlib.blake2b(np.ascontiguousarray(X).tobytes() + b"|"
+                          + np.ascontiguousarray(y, dtype=float).tobytes()
+                          + repr(X.shape).encode(), digest_size=16).digest()
+    if key not in _SEPARATION_SEEN:
+        _remember(_SEPARATION_SEEN, key, find_separation(X, y), entries=32)
+    found = _SEPARATION_SEEN[key]
+    return None if found is None else found.copy()
+
+
+def find_separation(X: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+    """Konis (2007) linear-programming check for (quasi-)complete separation.
+
+    Separation means a direction ``d`` with ``(2y-1) * x'd >= 0`` for every row (and ``> 0``
+    for some): along it the likelihood keeps rising, so the maximum-likelihood estimate is
+    infinite. Returns, per coefficient, the sign of its divergence (-1, 0, +1; +/-2 when it can
+    go either way), or None when the MLE exists.
+
+    Why three steps and not two LPs per coefficient: one LP finds the rows that some direction
+    separates strictly (the cone of separating directions then lies in the null space of the
+    other rows, and fills it); a coefficient outside that null space cannot diverge, so only
+    the few inside it need their two LPs (max and min of ``d_j`` over the cone).
+    """
+    from scipy import optimize, sparse  # only when separation is suspected: a slow import
+
+    s = 2.0 * y - 1.0
+    A = X * s[:, None]
+    A = np.unique(A, axis=0) if len(A) > 1000 else A
+    scale = np.abs(A).max(axis=0)
+    scale[scale == 0] = 1.0
+    As = A / scale
+    n, p = As.shape
+
+    # max sum(t) s.t. As d >= t, 0 <= t <= 1, d free: t_i = 1 exactly on the rows some
+    # direction separates strictly (adding directions only adds separated rows)
+    A_ub = sparse.hstack([sparse.csr_matrix(-As), sparse.identity(n, format="csr")])
+    res = optimize.linprog(np.r_[np.zeros(p), -np.ones(n)], A_ub=A_ub, b_ub=np.zeros(n),
+                           bounds=[(None, None)] * p + [(0, 1)] * n, method="highs")
+    if res.status != 0:
+        return None
+    strict = res.x[p:] > 0.5
+    if not strict.any():
+        return None
+    # the cone spans the null space of the rows no direction separates
+    tight = As[~strict]
+    if len(tight):
+        # the null space of the (m, p) rows is that of their (p, p) triangular factor: no
+        # m x m matrix for a large survey
+        small = np.linalg.qr(tight, mode="r") if len(tight) > p else tight
+        _, sv, vt = np.linalg.svd(small, full_matrices=True)
+        rank = int((sv > 1e-9 * max(sv.max(), 1.0)).sum())
+        basis = vt[rank:]
+    else:
+        basis = np.eye(p)
+    if not len(basis):
+        return None
+    free = np.flatnonzero(np.linalg.norm(basis, axis=0) > 1e-7)
+    bounds = [(-1, 1)] * p
+    # the LPs over the cone start from a few of its rows -- the ones no direction separates
+    # and those nearest to binding on the direction just found -- and add the rows a solution
+    # violates until it violates none (cutting planes: exact, and a few hundred rows instead
+    # of every respondent)
+    active = ~strict
+    d0 = res.x[:p]
+    norms = np.linalg.norm(As, axis=1)
+    active[np.argsort((As @ d0) / np.where(norms > 0, norms, 1.0))[:4 * p]] = True
+
+    def best(c: npt.NDArray[np.float64]) -> npt.NDArray[np.float64] | None:
+        while True:
+            rows = np.flatnonzero(active)
+            r = optimize.linprog(c, A_ub=-As[rows], b_ub=np.zeros(len(rows)), bounds=bounds,
+                                 method="highs")
+            if r.status != 0:
+                return None
+            slack = As @ r.x
+            slack[rows] = np.inf
+            violated = np.flatnonzero(slack < -1e-9)
+            if not len(violated):
+                return cast(npt.NDArray[np.float64], r.x)
+            active[violated[np.argsort(slack[violated])[:4 * p]]] = True
+
+    # every direction found is evidence for all its coordinates: an LP is solved only for a
+    # sign no earlier solution has shown
+    up, down = np.zeros(p, dtype=bool), np.zeros(p, dtype=bool)
+
+    def solve(j: np.intp, sign: int) -> None:
+        e = np.zeros(p)
+        e[j] = -sign
+        x = best(e)
+        if x is not None:
+            up[:] |= x > 1e-6
+            down[:] |= x < -1e-6
+
+    for j in free:
+        if not up[j]:
+            solve(j, +1)
+        if not down[j]:
+            solve(j, -1)
+    inside = np.zeros(p, dtype=bool)
+    inside[free] = True
+    up, down = up & inside, down & inside
+    signs = np.where(up & down, 2, np.where(up, 1, np.where(down, -1, 0)))
+    return signs if signs.any() else None
+
+
+def extreme_dummies(X: np.ndarray, names: list[str],
+                    at_extreme: Callable[[np.ndarray], bool]) -> list[str]:
+    """The 0/1 columns whose rows with 1 (or whose rows with 0) all have an extreme outcome --
+    ``at_extreme(mask)`` says whether the outcome of the rows in ``mask`` is all at one end (a
+    count all 0; an ordinal outcome all in its lowest or all in its highest category). The
+    estimate of such a column runs off to infinity, as a logit's under separation."""
+    out = []
+    for j, name in enumerate(names):
+        if name == "Intercept":
+            continue
+        col = X[:, j]
+        if not np.all((col == 0) | (col == 1)):
+            continue
+        ones = col == 1
+        if ones.any() and (~ones).any() and (at_extreme(ones) or at_extreme(~ones)):
+            out.append(name)
+    return out
