@@ -25,9 +25,10 @@ run: venv
 test: venv
 	$(BIN)/python -m pytest -n $(CORES) --dist worksteal
 
-# the unit tests alone (no Snakemake runs, no Monte-Carlo checks): the loop while editing code
+# the unit and golden tests alone (tests/unit, tests/golden; no Snakemake runs, no Monte-Carlo
+# checks): the loop while editing code. tests/e2e holds the Snakemake runs.
 test-fast: venv
-	COPROD_TEST_FAST=1 $(BIN)/python -m pytest -q -n $(CORES) -m "not pipeline and not slow"
+	COPROD_TEST_FAST=1 $(BIN)/python -m pytest -q -n $(CORES) -m "not pipeline and not slow" tests/unit tests/golden
 
 # ruff and mypy (settings in pyproject.toml) on the code; snakefmt and Snakemake's own lint
 # on the workflow

@@ -5,7 +5,7 @@ Why derived, not overridden key by key: the bundled config's keys depend on each
 ``family: ordinal`` needs the ordinal outcomes). Overriding one key on the command line
 (``--config imputation=...``) broke every benchmark the day the bundled config turned the
 specification curve on. Each derivation here removes a feature together with every key that
-needs it, and ``tests/test_benchmark_configs.py`` runs each one through the same start-up checks
+needs it, and ``tests/unit/pipeline/test_benchmark_configs.py`` runs each one through the same start-up checks
 as ``snakemake`` (not its timing), so a new dependency fails the test suite, not the benchmark.
 """
 from __future__ import annotations

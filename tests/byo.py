@@ -1,4 +1,4 @@
-"""Generated surveys of the shapes a researcher brings (tests/test_byo.py runs them end to end).
+"""Generated surveys of the shapes a researcher brings (tests/e2e/test_byo.py runs them end to end).
 
 Each shape writes its raw files, codebook, config and claims into a project copy: nothing but
 config changes between them.

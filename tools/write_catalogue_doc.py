@@ -10,7 +10,7 @@ def render(cases) -> str:
         "# Bad inputs and what you will see",
         "",
         "Each row is a test case in `tests/catalogue.py`, run through Snakemake by",
-        "`tests/test_catalogue.py`. *stop*: the run ends with a non-zero exit and one line naming the",
+        "`tests/unit/pipeline/test_catalogue.py`. *stop*: the run ends with a non-zero exit and one line naming the",
         "file, column, key or value (the full traceback is in the rule's log under `logs/`).",
         "*continue*: the run finishes; the problem is written into the model's tables",
         "(`status`, `message`, `flags`) and shown in the report.",

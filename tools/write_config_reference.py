@@ -1,7 +1,7 @@
 """Render the config schema as the key reference in config/README.md (between the markers).
 
 One source of truth: every key's type, default, meaning and example live in
-workflow/schemas/config.schema.yaml; tests/test_docs.py checks the README is in step.
+workflow/schemas/config.schema.yaml; tests/unit/test_docs.py checks the README is in step.
 """
 import json
 from pathlib import Path

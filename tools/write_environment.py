@@ -1,6 +1,6 @@
 """Write environment.yml from requirements.lock so conda users get exactly the same pins.
 
-Run by ``make lock``; ``tests/test_setup.py`` checks the two files agree.
+Run by ``make lock``; ``tests/unit/test_setup.py`` checks the two files agree.
 """
 from pathlib import Path
 

@@ -9,7 +9,7 @@ import coprod.survey.glm as survey
 from coprod.errors import ConfigError, DataError, ModelError
 from coprod.survey.glm import fit_svy_logit, svy_logit
 
-DATA = pd.read_csv(Path(__file__).parent / "data" / "golden" / "design_survey.csv")
+DATA = pd.read_csv(Path(__file__).resolve().parents[2] / "data" / "golden" / "design_survey.csv")
 KW = {"weights": "weight", "strata": "country", "psu": "psu"}
 
 

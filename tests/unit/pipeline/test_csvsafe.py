@@ -10,7 +10,7 @@ import pytest
 from coprod.pipeline.csvsafe import neutralise, restore
 from coprod.pipeline.io import read_results, write_csv
 
-SRC = Path(__file__).resolve().parent.parent / "src" / "coprod"
+SRC = Path(__file__).resolve().parents[3] / "src" / "coprod"
 #: what a spreadsheet runs: a cell starting with one of these, unless it is a plain number
 FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")

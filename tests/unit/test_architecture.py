@@ -11,7 +11,7 @@ reader).
   coprod/*.py       the base every layer may use: errors, names (import no layer), and
                     compat (the old flat names, imported on first use).
 
-CONTRIBUTING.md repeats these rules; tests/test_docs.py checks it against ALLOWED below.
+CONTRIBUTING.md repeats these rules; tests/unit/test_docs.py checks it against ALLOWED below.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parent.parent / "src" / "coprod"
+SRC = Path(__file__).resolve().parents[2] / "src" / "coprod"
 
 #: the three layers, lowest first; a module may import from its own layer, from a lower one and
 #: from the base (the package's top-level modules: errors and names, which import no layer).

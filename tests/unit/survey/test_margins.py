@@ -10,7 +10,7 @@ from coprod.errors import ModelError
 from coprod.survey.glm import fit_svy_logit
 from coprod.survey.margins import average_marginal_effects, predict_margins
 
-DATA = pd.read_csv(Path(__file__).parent / "data" / "golden" / "design_survey.csv")
+DATA = pd.read_csv(Path(__file__).resolve().parents[2] / "data" / "golden" / "design_survey.csv")
 DATA["gender"] = pd.Categorical(np.where(DATA["female"] == 1, "woman", "man"),
                                 categories=["man", "woman"])
 KW = {"weights": "weight", "strata": "country", "psu": "psu"}

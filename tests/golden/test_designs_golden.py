@@ -18,7 +18,7 @@ from coprod.survey.design import make_design
 from coprod.survey.glm import fit_svy_logit, svy_logit
 from coprod.survey.variance import design_cov, design_df
 
-GOLDEN = Path(__file__).parent / "data" / "golden"
+GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden"
 DATA = pd.read_csv(GOLDEN / "fpc_survey.csv")
 REF = pd.read_csv(GOLDEN / "designs_reference.csv")
 W = {"weights": "weight"}

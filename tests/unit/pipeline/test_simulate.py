@@ -18,7 +18,7 @@ import yaml
 
 from coprod.pipeline import simulate as S
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 RAW = ROOT / "data" / "raw"
 CODEBOOK = ROOT / "config" / "codebook.yaml"
 COUNTRIES = S.COUNTRIES

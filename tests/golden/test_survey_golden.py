@@ -8,7 +8,7 @@ import statsmodels.api as sm
 
 from coprod.survey.glm import design_cov, fit_svy_logit, make_design, svy_logit
 
-GOLDEN = Path(__file__).parent / "data" / "golden"
+GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden"
 DATA = pd.read_csv(GOLDEN / "design_survey.csv")
 REF = pd.read_csv(GOLDEN / "svyglm_reference.csv")
 FULL_RHS = "age + female + efficacy + country"

@@ -195,7 +195,7 @@ def test_a_file_name_that_follows_the_rule_is_accepted(name):
 
 
 def _config(**models):
-    with open(os.path.join(os.path.dirname(__file__), "..", "config", "config.yaml"),
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "config", "config.yaml"),
               encoding="utf-8") as fh:
         config = yaml.safe_load(fh)
     config["models"].update(models)

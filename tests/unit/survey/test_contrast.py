@@ -10,7 +10,7 @@ from coprod.errors import DataError, ModelError
 from coprod.survey.contrast import contrast_test
 from coprod.survey.glm import design_cov, fit_svy_logit
 
-DATA = pd.read_csv(Path(__file__).parent / "data" / "golden" / "design_survey.csv")
+DATA = pd.read_csv(Path(__file__).resolve().parents[2] / "data" / "golden" / "design_survey.csv")
 KW = {"weights": "weight", "strata": "country", "psu": "psu"}
 RHS = "age + female + efficacy + country"
 

@@ -8,7 +8,7 @@ import pytest
 
 from coprod.pipeline.sources import PACKAGE, sources
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 RULES = "".join(p.read_text() for p in sorted((ROOT / "workflow" / "rules").glob("*.smk")))
 
 

@@ -21,7 +21,7 @@ from coprod.survey.margins import (
     predict_margins,
 )
 
-DATA = pd.read_csv(Path(__file__).parent / "data" / "golden" / "design_survey.csv")
+DATA = pd.read_csv(Path(__file__).resolve().parents[2] / "data" / "golden" / "design_survey.csv")
 DATA["gender"] = pd.Categorical(np.where(DATA["female"] == 1, "woman", "man"),
                                 categories=["man", "woman"])
 KW = {"weights": "weight", "strata": "country", "psu": "psu"}
