@@ -134,3 +134,15 @@ def r_term(term: str) -> str:
         var, level = term.split("[T.")
         return var + level[:-1]
     return term
+
+
+@pytest.fixture
+def sleeper():
+    """A live process that is not this one (a run in another terminal)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
+    yield proc
+    proc.kill()
+    proc.wait()

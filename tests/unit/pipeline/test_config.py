@@ -3,7 +3,7 @@ import copy
 
 import pytest
 import yaml
-from conftest import ROOT, copy_project, snakemake
+from conftest import ROOT
 
 from coprod.errors import ConfigError
 from coprod.pipeline.codebook import load_codebook
@@ -47,16 +47,6 @@ def test_each_mistake_is_named(base, edit, needle):
     with pytest.raises(ConfigError) as e:
         check(cfg, cb)
     assert needle in str(e.value)
-
-
-@pytest.mark.pipeline
-def test_snakemake_shows_the_message_not_a_traceback(tmp_path):
-    work = copy_project(tmp_path / "p")
-    proc = snakemake(work, "-n", "--config", 'cleaning={"treshold": "often"}', check=False)
-    assert proc.returncode != 0
-    out = proc.stdout + proc.stderr
-    assert "unknown key 'cleaning.treshold' (did you mean 'threshold'?)" in out
-    assert "Traceback" not in out
 
 
 def test_group_column_hint(base):

@@ -12,7 +12,6 @@ import sys
 import pytest
 import yaml
 from catalogue import ALIAS_BOMB, ESCAPE
-from conftest import copy_project, snakemake
 
 from coprod.errors import ConfigError, DataError, clip, console
 from coprod.pipeline import yamlfile
@@ -155,29 +154,6 @@ def test_a_config_that_turns_on_yte_is_refused_unless_opted_in(tmp_path, monkeyp
         check_config_file(p)
     monkeypatch.setenv(ALLOW_YTE, "1")
     assert check_config_file(p)["x"] == "?1 + 1"  # read as text; Snakemake renders it
-
-
-@pytest.mark.pipeline
-def test_a_yte_config_runs_nothing_and_a_bomb_does_not_reach_snakemake(tmp_path):
-    """The bundled config file is read by coprod before Snakemake reads it: YTE code in it never
-    runs, and an alias bomb given with --configfile (which Snakemake reads first, without
-    expanding a list bomb) is refused in coprod's one line."""
-    work = copy_project(tmp_path / "p")
-    cfg = work / "config" / "config.yaml"
-    text = cfg.read_text(encoding="utf-8")
-    cfg.write_text("__use_yte__: true\n" + text + "pwned: ?__import__('os').system('touch PWNED')"
-                   "\n", encoding="utf-8")
-    proc = snakemake(work, "-n", check=False)
-    out = proc.stdout + proc.stderr
-    assert proc.returncode != 0 and "Traceback" not in out
-    assert "config/config.yaml: __use_yte__: true makes Snakemake run the Python" in out
-    assert not (work / "PWNED").exists()
-    cfg.write_text(text, encoding="utf-8")
-    (work / "bomb.yaml").write_text(text + ALIAS_BOMB, encoding="utf-8")
-    proc = snakemake(work, "-n", "--configfile", "bomb.yaml", check=False)
-    out = proc.stdout + proc.stderr
-    assert proc.returncode != 0 and "Traceback" not in out
-    assert "bomb.yaml: its aliases (*e on line" in out
 
 
 # -- names that become paths, and the results folder ----------------------------------------

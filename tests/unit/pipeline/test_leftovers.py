@@ -1,6 +1,5 @@
 """What a killed or concurrent run leaves behind: temporary files of a killed writer, and a
 second run started in the same results folder (``--unlock`` during a live run)."""
-import pytest
 
 
 def test_a_killed_writers_temporary_file_is_removed_by_the_rerun(tmp_path):
@@ -28,18 +27,6 @@ def test_a_killed_writers_temporary_file_is_removed_by_the_rerun(tmp_path):
     assert live.exists() and other.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [out.name, live.name, other.name])
-
-
-@pytest.fixture
-def sleeper():
-    """A live process that is not this one (a run in another terminal)."""
-    import subprocess
-    import sys
-
-    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
-    yield proc
-    proc.kill()
-    proc.wait()
 
 
 def _record(results, pid, start=None, host=None):
@@ -78,20 +65,3 @@ def test_a_run_record_is_live_only_while_its_process_runs(tmp_path, sleeper):
     assert live_run(res) is None  # killed: stale
 
 
-@pytest.mark.pipeline
-def test_unlock_is_refused_while_a_run_works(tmp_path, sleeper):
-    """`snakemake --unlock` while a run is working (its record names a live process) stops
-    with one line naming it; once that process is gone, it unlocks. (A second run started
-    past Snakemake's lock is refused too: the catalogue's case run-still-working.)"""
-    from conftest import copy_project, snakemake
-
-    work = copy_project(tmp_path / "p")
-    _record(work / "results", sleeper.pid)
-    proc = snakemake(work, "--unlock", check=False)
-    out = proc.stdout + proc.stderr
-    assert proc.returncode != 0, out[-2000:]
-    assert f"not unlocking: another run (process {sleeper.pid} on" in out, out[-2000:]
-    assert "Traceback" not in out, out[-2000:]
-    sleeper.kill()
-    sleeper.wait()
-    snakemake(work, "--unlock")
