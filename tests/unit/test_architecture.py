@@ -230,3 +230,14 @@ def test_the_start_up_checks_import_no_numpy_or_pandas():
             "print(sorted(m for m in ('numpy', 'pandas') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_tests_follow_the_layers():
+    """tests/unit/<layer> holds the tests of one layer, tests/golden the comparisons with R,
+    tests/e2e every Snakemake run (and only there: `make test-fast` runs unit and golden)."""
+    tests = SRC.parents[1] / "tests"
+    assert {p.name for p in (tests / "unit").iterdir() if p.is_dir()} >= set(LAYERS)
+    runs = [str(p.relative_to(tests)) for d in ("unit", "golden") for p in (tests / d).rglob("*.py")
+            if "mark.pipeline" in p.read_text(encoding="utf-8")]
+    assert runs == [], f"Snakemake runs outside tests/e2e: {runs}"
+    assert not list(tests.glob("test_*.py")), "a test file outside unit/, golden/ and e2e/"
