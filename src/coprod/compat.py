@@ -20,19 +20,22 @@ import warnings
 #: old module (coprod.<name>) -> the new modules its names are in, the first the main one
 MOVED: dict[str, tuple[str, ...]] = {
     **{m: (f"coprod.survey.{m}",) for m in (
-        "design", "calibrate", "replicate", "variance", "families", "modelframe", "ordinal",
+        "design", "calibrate", "replicate", "variance", "families", "ordinal",
         "termtests", "margins", "contrast", "dist", "formula")},
+    "modelframe": ("coprod.survey.modelframe", "coprod.survey.framechecks"),
     "designspec": ("coprod.survey.designspec", "coprod.pipeline.designkeys"),
     **{m: (f"coprod.pipeline.{m}",) for m in (
-        "codebook", "config", "clean", "io", "models", "stages", "simulate", "sources",
+        "codebook", "config", "clean", "io", "stages", "simulate", "sources",
         "runner", "startup", "yamlfile", "paths", "runlock", "csvsafe", "effectsize",
         "effectrule", "estimable", "descriptives", "impute", "reportsettings")},
     "designconfig": ("coprod.pipeline.designconfig", "coprod.pipeline.designkeys"),
+    "models": ("coprod.pipeline.models", "coprod.pipeline.imputedmodels"),
     "findings": ("coprod.pipeline.findings", "coprod.report.findings"),
     "speccurve": ("coprod.pipeline.speccurve", "coprod.report.speccurve"),
     **{m: (f"coprod.report.{m}",) for m in (
-        "wording", "tables", "figures", "page", "answer", "modelsummary", "report",
-        "robustness")},
+        "wording", "page", "answer", "modelsummary", "report", "robustness")},
+    "tables": ("coprod.report.tables", "coprod.report.tablerender"),
+    "figures": ("coprod.report.figures", "coprod.report.figstyle", "coprod.report.speccurve"),
     "methods": ("coprod.report.methods", "coprod.pipeline.designconfig"),
 }
 

@@ -138,7 +138,7 @@ LATEX_DOC = r"""\documentclass[a4paper]{article}
                                              "texlive-latex-recommended texlive-latex-extra): "
                                              "the LaTeX tables are not compiled")
 def test_latex_tables_compile_and_fit_the_page(pipeline, tmp_path):
-    from coprod.report.tables import LATEX_PACKAGES
+    from coprod.report.tablerender import LATEX_PACKAGES
 
     tex = sorted((pipeline / "results" / "tables").glob("*.tex"))
     assert len(tex) >= 8

@@ -50,7 +50,7 @@ if MI:
             **design_inputs(),
             # the coprod modules this step runs: a change to them reruns it
             code=sources(
-                "pipeline.models",
+                "pipeline.imputedmodels",
                 "pipeline.impute",
                 "pipeline.io",
                 shallow=("pipeline.stages", "pipeline.runner"),

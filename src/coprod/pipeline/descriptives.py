@@ -116,8 +116,9 @@ def svy_proportion(y, data: pd.DataFrame, design: dict, domain=None,
     which has a closed form, computed here without iterating: the estimate is logit(p) of the
     weighted share p, the bread is W p(1 - p) (W: the domain's weight total), the meat the
     design covariance of the scores w (y - p), on the design's degrees of freedom; model-based
-    fits use the bread alone and z. tests/unit/report/test_tables.py checks it against the fitted model
-    (:func:`coprod.survey.glm.fit_svy_logit`); a prevalence table needs a hundred of them.
+    fits use the bread alone and z. tests/unit/report/test_tables.py checks it against the
+    fitted model (:func:`coprod.survey.glm.fit_svy_logit`); a prevalence table needs a hundred
+    of them.
     """
     from ..survey.variance import design_cov, design_df, mean_deff
 

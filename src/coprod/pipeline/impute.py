@@ -60,7 +60,8 @@ def _mice_data(data: pd.DataFrame, **kwargs: Any) -> Any:
     patsy, and OLS fitted by QR rather than the SVD pseudo-inverse: the statistics (OLS, the
     posterior draw of its parameters, predictive mean matching) are statsmodels', but a formula
     is parsed twice per variable per cycle otherwise, which costs more than the fits themselves
-    (tests/unit/pipeline/test_impute.py checks the result equals MICEData's own with the same settings)."""
+    (tests/unit/pipeline/test_impute.py checks the result equals MICEData's own with the same
+    settings)."""
     from statsmodels.imputation.mice import MICEData
 
     class _MainEffects(MICEData):  # type: ignore[misc]  # statsmodels is untyped

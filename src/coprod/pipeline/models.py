@@ -7,6 +7,8 @@ the design, as survey::subset does). Respondents missing a model variable stay i
 outside the model's domain (``design.incomplete: keep``, R's svyglm on a design of all rows) or
 leave the design (``drop``, R's svydesign on the complete cases of that model's variables).
 A model that cannot be estimated does not stop the other jobs: its tables say ``failed`` and why.
+Under multiple imputation, :mod:`coprod.pipeline.imputedmodels` fits these on each completed
+dataset and combines them.
 """
 from __future__ import annotations
 
@@ -222,12 +224,12 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
            "message": "; ".join(f"{f}: {d}" for f, d in zip(flags["flag"], flags["detail"])),
            **{k: stats.get(k) for k in FIT_COLUMNS if k in stats and k != "flags"},
            "flags": ";".join(flags["flag"]), "family": family}
-    vcov = _front(_vcov_long([al.restore(t) for t in res.params.index], res.cov.to_numpy()),
+    vcov = front_columns(vcov_long([al.restore(t) for t in res.params.index], res.cov.to_numpy()),
                   ident, copy=False)
     fit_table = pd.DataFrame([fit]).reindex(columns=FIT_COLUMNS)
     sizes = {"effects": _effects(res, al, labels, group, ident)} if effects else {}
     if not margins:  # an imputed dataset's or a specification's fit: what is combined or judged
-        return {"coefficients": _front(coefs, ident, copy=False), "fit": fit_table,
+        return {"coefficients": front_columns(coefs, ident, copy=False), "fit": fit_table,
                 "vcov": vcov, **sizes}
 
     ame = al.restore_frame(ordinal_marginal_effects(res) if isinstance(res, SvyOlrResult)
@@ -248,13 +250,13 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
         else pd.DataFrame(columns=CUT_COLUMNS)
     predictions = pd.concat(preds, ignore_index=True) if preds else pd.DataFrame({"grid": []})
     return {
-        "coefficients": _front(coefs, ident),
-        "ame": _front(ame, ident),
-        "predictions": _front(predictions, ident),
+        "coefficients": front_columns(coefs, ident),
+        "ame": front_columns(ame, ident),
+        "predictions": front_columns(predictions, ident),
         "fit": fit_table,
-        "flags": _front(flags, ident),
-        "tests": _front(tests, ident),
-        "cuts": _front(cuts, ident).reindex(columns=CUT_COLUMNS),
+        "flags": front_columns(flags, ident),
+        "tests": front_columns(tests, ident),
+        "cuts": front_columns(cuts, ident).reindex(columns=CUT_COLUMNS),
         "vcov": vcov,
         **sizes,
     }
@@ -269,24 +271,9 @@ def _effects(res, al: Aliases, labels: dict, group: str, ident: dict) -> pd.Data
     attrs = dict(t.attrs)
     t = al.restore_frame(t, columns=("variable", "note"))
     t["label"] = [str(labels.get(v, v)) for v in t["variable"]]
-    t = _front(t, ident, copy=False)
+    t = front_columns(t, ident, copy=False)
     t.attrs.update(attrs)
     return t
-
-
-def _by_term(table: pd.DataFrame, column: str, terms: list[str]) -> np.ndarray:
-    """``column`` of a tidy table in the order of ``terms``."""
-    at = {t: i for i, t in enumerate(table["term"])}
-    return table[column].to_numpy(dtype=float)[[at[t] for t in terms]]
-
-
-def _square(vcov: pd.DataFrame, terms: list[str]) -> np.ndarray:
-    """A long covariance table of :func:`_vcov_long` (row-major: term, then term2) as the
-    matrix of ``terms`` in that order."""
-    p = int(round(np.sqrt(len(vcov))))
-    names = list(vcov["term2"].iloc[:p])
-    at = [names.index(t) for t in terms]
-    return vcov["covariance"].to_numpy(dtype=float).reshape(p, p)[np.ix_(at, at)]
 
 
 def _column_sd(res, n_terms: int):
@@ -303,7 +290,7 @@ def _column_sd(res, n_terms: int):
     return out
 
 
-def _vcov_long(names: list[str], cov: np.ndarray) -> pd.DataFrame:
+def vcov_long(names: list[str], cov: np.ndarray) -> pd.DataFrame:
     """A covariance matrix of the named coefficients, one row per pair (what joint tests and
     comparisons of coefficients need downstream)."""
     i, j = np.meshgrid(np.arange(len(names)), np.arange(len(names)), indexing="ij")
@@ -426,7 +413,7 @@ def failed_tables(outcome: str, sample: str, message: str, family: str = "logit"
     }
 
 
-def _front(df: pd.DataFrame, ident: dict, copy: bool = True) -> pd.DataFrame:
+def front_columns(df: pd.DataFrame, ident: dict, copy: bool = True) -> pd.DataFrame:
     """``df`` with the identifying columns (outcome, sample) first (``copy=False``: in
     place, for a table just made)."""
     df = df.copy() if copy else df
@@ -498,143 +485,3 @@ def _contrast_table(table: pd.DataFrame, *, sample, outcomes, covariates, refere
     tidy["n_excluded"] = n_incomplete  # under drop too: the rows left out before the design
     tidy["check_max_rel_coef_diff"] = info["check"]["max_rel_coef_diff"]
     return tidy
-
-
-def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[str],
-                  sample: str, covariates: list[str], reference_levels: dict, design: dict,
-                  conf_level: float = 0.95, labels: dict | None = None,
-                  group_effects: bool = True, families: dict | None = None, built=None,
-                  datasets: dict | None = None, effects: bool | Collection[str] = False
-                  ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Every outcome's model on each completed dataset, combined by Rubin's rules (Barnard-Rubin
-    df from the design's complete-data df): one row per (outcome, term), as coefficients.csv
-    plus fmi (fraction of missing information), riv, within, between and n_imputations; and
-    the combined covariance W + (1 + 1/M) B of all terms (long, as vcov.csv). A model that
-    fails in any imputation is reported failed. A model whose fit on any imputed dataset is
-    flagged for separation or did not converge (:data:`coprod.pipeline.estimable.BLOCKING_FLAGS`) is
-    reported flagged, its message naming the flag, the imputations and the first one's detail
-    ('separation: in imputations 1, 3 of 5: ...'): Rubin's rules combine estimates that do not
-    exist there into numbers that look whole, so one such imputation makes the combined model
-    not estimable (the combination itself fits nothing and adds no flag of its own). Other
-    flags of the imputed fits are not carried. ``datasets``: a dict the caller keeps between
-    calls on the same table and imputations (a specification curve), where the completed
-    datasets are kept instead of rebuilt. ``effects``: also the effect sizes and which
-    covariate is the strongest, each size and each difference from the top one combined by
-    Rubin's rules (:func:`coprod.pipeline.effectsize.combine_imputed`); else the third table is
-    empty."""
-    from .effectsize import combined_model_effects
-    from .estimable import BLOCKING_FLAGS
-    from .impute import completed, rubin
-
-    labels = labels or {}
-    if built is None:  # the design does not change between imputations
-        built = job_design(table, design, reference_levels)
-    ms = sorted(int(m) for m in imputed["imputation"].unique()) if len(imputed) else []
-    if not ms:  # nothing was missing: the complete data are every imputed dataset
-        ms = [0]
-    per: dict[str, list[pd.DataFrame]] = {o: [] for o in outcomes}
-    covs: dict[str, list[pd.DataFrame]] = {o: [] for o in outcomes}
-    failed: dict[str, str] = {}
-    n_used: dict[str, int] = {}
-    sizes: dict[str, list[pd.DataFrame]] = {o: [] for o in outcomes}
-    blocked: dict[str, dict[str, list]] = {o: {} for o in outcomes}  # flag: [imputations, detail]
-    for m in ms:
-        full = None if datasets is None else datasets.get(m)
-        if full is None:
-            full = completed(table, imputed, m)
-            full.attrs = table.attrs
-            if datasets is not None:
-                datasets[m] = full
-        res = fit_sample(full, outcomes=outcomes, sample=sample, covariates=covariates,
-                         reference_levels=reference_levels, design=design,
-                         conf_level=conf_level, labels=labels, built=built,
-                         group_effects=group_effects, families=families, margins=False,
-                         effects=effects)
-        for o, tables in res.items():
-            fit = tables["fit"].iloc[0]
-            if fit["status"] == "failed":
-                failed.setdefault(o, f"imputation {m}: {fit['message']}")
-            else:
-                n_used.setdefault(o, int(fit["n"]))
-                _note_blocking(blocked[o], fit, m, BLOCKING_FLAGS)
-                if "effects" in tables:
-                    sizes[o].append(tables["effects"].assign(imputation=m))
-            per[o].append(tables["coefficients"].assign(imputation=m))
-            covs[o].append(tables["vcov"])
-    rows, vrows = [], []
-    for o in outcomes:
-        sets = {frozenset(t["term"]) for t in per[o]}
-        if len(sets) > 1 and o not in failed:  # a level empty, a category unseen, in some
-            odd = sorted(set.union(*map(set, sets)) - set.intersection(*map(set, sets)))
-            failed[o] = (f"the imputed datasets do not all estimate the same terms "
-                         f"({', '.join(odd)}): merge sparse levels")
-        if o in failed or not per[o]:
-            rows.append(pd.DataFrame([{"outcome": o, "sample": sample, "status": "failed",
-                                       "message": failed.get(o, "no imputations")}]))
-            continue
-        stack = pd.concat(per[o], ignore_index=True)
-        first = per[o][0]
-        terms = first["term"].tolist()
-        est, se = (np.array([_by_term(t, col, terms) for t in per[o]])
-                   for col in ("estimate", "std_error"))
-        if len(est) > 1:
-            comb = rubin(est, se ** 2, float(first["df_resid"].iloc[0]), conf_level)
-        else:  # no missing value: the complete-case estimates, no missing information
-            comb = {k: first[k].to_numpy() for k in ("estimate", "std_error", "statistic",
-                                                     "p_value", "conf_low", "conf_high")}
-            zero = np.zeros(len(first))
-            comb.update(df=first["df_resid"].to_numpy(dtype=float), fmi=zero, riv=zero,
-                        within=first["std_error"].to_numpy() ** 2, between=zero)
-        cols = {k: comb[k] for k in ("estimate", "std_error", "df", "statistic", "p_value",
-                                     "conf_low", "conf_high", "fmi", "riv", "within",
-                                     "between")}
-        cut = (first["variable"].eq("") | first["term"].eq("Intercept")).to_numpy()
-        ratio = ("rate_ratio", "rr_conf_low", "rr_conf_high") if (families or {}).get(o) == \
-            "count" else ("odds_ratio", "or_conf_low", "or_conf_high")
-        with np.errstate(over="ignore"):
-            for col, src in zip(ratio, ("estimate", "conf_low", "conf_high")):
-                cols[col] = np.where(cut, np.nan, np.exp(np.asarray(cols[src], dtype=float)))
-        cols["sd_x"] = stack.groupby("term", sort=False)["sd_x"].mean().reindex(terms).to_numpy()
-        cols.update(df_complete=int(first["df_resid"].iloc[0]), n=n_used.get(o, 0),
-                    n_imputations=len(ms) if ms != [0] else 0,
-                    family=(families or {}).get(o, "logit"),
-                    **_blocked_status(blocked[o], len(ms) if ms != [0] else 0))
-        ids = first[["outcome", "sample", "term", "variable", "level", "label"]]
-        rows.append(pd.concat([ids, pd.DataFrame(cols, index=ids.index)], axis=1))
-        V = np.mean([_square(v, terms) for v in covs[o]], axis=0)
-        T = V if len(est) < 2 else V + (1 + 1 / len(ms)) * np.atleast_2d(
-            np.cov(est, rowvar=False))
-        vrows.append(_front(_vcov_long(terms, T), {"outcome": o, "sample": sample}))
-    vcov = pd.concat(vrows, ignore_index=True) if vrows else pd.DataFrame(
-        columns=["outcome", "sample", "term", "term2", "covariance"])
-    combined = [combined_model_effects(sizes[o], conf_level=conf_level)
-                for o in outcomes if o not in failed and sizes[o]]
-    eff = pd.concat(combined, ignore_index=True) if combined else pd.DataFrame(
-        columns=EFFECT_COLUMNS)
-    return pd.concat(rows, ignore_index=True), vcov, eff
-
-
-def _note_blocking(seen: dict[str, list], fit: pd.Series, m: int, blocking) -> None:
-    """Remember which flags of ``blocking`` imputation ``m``'s fit carries (and the first
-    detail of each), from its fit row (flags 'a;b', message 'a: detail; b: detail')."""
-    from .estimable import message_parts
-
-    names = [f for f in str(fit.get("flags") or "").split(";") if f in blocking]
-    parts = message_parts(fit.get("message"))
-    for f in names:
-        seen.setdefault(f, [[], parts.get(f, "").strip()])[0].append(m)
-
-
-def _blocked_status(seen: dict[str, list], n: int) -> dict[str, str]:
-    """The combined model's status and message: flagged with 'separation: in imputations 1, 3
-    of 5: <detail>' when any imputation's fit was (see :func:`fit_sample_mi`), else ok; ``n``
-    0: nothing was missing, the one fit is the complete data's."""
-    if not seen:
-        return {"status": "ok", "message": ""}
-    parts = []
-    for f, (ms, detail) in seen.items():
-        which = (f"in imputation {ms[0]} of {n}" if len(ms) == 1 else
-                 f"in imputations {', '.join(str(m) for m in ms)} of {n}")
-        parts.append(": ".join(x for x in (f, which if n else "", detail) if x))
-    return {"status": "flagged", "message": "; ".join(parts)}
-

@@ -180,7 +180,8 @@ def _shares(specs: list[dict], chunks: int) -> list[int]:
 def _fit(t, cells, spec, outcomes, sample, covs, reference_levels, design, conf_level,
          families, built, datasets, sizes: set | None = None):
     """The coefficients, fit and (with ``sizes``) effect sizes of one specification."""
-    from .models import fit_sample, fit_sample_mi
+    from .imputedmodels import fit_sample_mi
+    from .models import fit_sample
 
     if not outcomes:
         return pd.DataFrame(columns=["outcome", "sample", "term"]), pd.DataFrame(), None

@@ -151,8 +151,8 @@ def run_models_mi(*, table, imputed: list, sample, outcomes, covariates, referen
     """Every outcome's model in one sample on each imputed dataset, combined by Rubin's rules."""
     import pandas as pd
 
+    from .imputedmodels import fit_sample_mi
     from .io import read_results, read_table
-    from .models import fit_sample_mi
 
     data = read_table(table)
     parts = [read_results(p) for p in imputed]

@@ -1,18 +1,14 @@
 """The report's figures: each made by a small function from a tidy table, in one style.
 
 Why functions of tables: every figure can be tested on a hand-made table, without the pipeline.
-Why one style: the same colour means the same thing in every figure (Okabe-Ito, safe for
-colour-blind readers), and fonts and sizes are fixed here, not by a user's matplotlibrc, so two
-runs give byte-identical files. Failed or flagged models are shown as such (a note in the panel),
-never as numbers.
+Why one style: the same colour means the same thing in every figure; the style, the figure's
+frame and saving are in :mod:`coprod.report.figstyle` (shared with the specification curves of
+:mod:`coprod.report.speccurve`). Failed or flagged models are shown as such (a note in the
+panel), never as numbers.
 """
 from __future__ import annotations
 
-import functools
-import re
-import textwrap
 from collections.abc import Callable
-from contextlib import contextmanager
 from typing import cast
 
 import matplotlib
@@ -22,10 +18,23 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.layout_engine import ConstrainedLayoutEngine  # noqa: E402
-from matplotlib.rcsetup import cycler  # noqa: E402 (matplotlib.cycler, typed)
 
-from ..pipeline.io import group_outputs  # noqa: E402,F401 (re-exported: the figures rule's outputs)
+from ..pipeline.io import group_outputs  # noqa: E402
+from .figstyle import (  # noqa: E402
+    GREY,
+    capitalised,
+    corner_note,
+    fmt_n,
+    new_figure,
+    panel_note,
+    panel_title,
+    pct_label,
+    save_figure,
+    status_note,
+    style_settings,
+    styled,
+    unique_handles,
+)
 from .wording import (  # noqa: E402
     fit_row,
     lower_word,
@@ -38,145 +47,10 @@ from .wording import (  # noqa: E402
     word,
 )
 
-OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
-             "#000000"]
-GREY = "#555555"
-DEFAULTS = {"width": 7.0, "font_size": 9.0, "dpi": 200, "palette": OKABE_ITO, "conf_level": 0.95,
-            "subject": "the outcomes", "weighted": True, "ci": "design-based"}
-
-
-def _settings(settings: dict | None) -> dict:
-    return {**DEFAULTS, **{k: v for k, v in (settings or {}).items() if v is not None}}
-
-
-def rc(settings: dict | None = None) -> dict:
-    """Matplotlib settings of the house style (a full set: nothing comes from matplotlibrc)."""
-    s = _settings(settings)
-    fs = float(s["font_size"])
-    return {
-        "font.family": "DejaVu Sans", "font.size": fs, "axes.titlesize": fs,
-        "axes.labelsize": fs, "xtick.labelsize": fs - 1, "ytick.labelsize": fs - 1,
-        "legend.fontsize": fs - 1, "figure.titlesize": fs + 2,
-        "axes.prop_cycle": cycler(color=list(s["palette"])),
-        "axes.spines.top": False, "axes.spines.right": False, "axes.grid": False,
-        "axes.edgecolor": GREY, "xtick.color": GREY, "ytick.color": GREY,
-        "axes.labelcolor": "#222222", "text.color": "#222222",
-        "legend.frameon": False, "figure.dpi": 100, "savefig.dpi": int(s["dpi"]),
-        "figure.facecolor": "white", "savefig.facecolor": "white",
-        "pdf.fonttype": 42, "svg.hashsalt": "coprod", "path.simplify": True,
-        # labels, levels, titles are users' text: "Age ($ years $)" is not mathtext
-        "text.parse_math": False,
-    }
-
-
-@contextmanager
-def house_style(settings: dict | None = None):
-    with matplotlib.rc_context({**matplotlib.rcParamsDefault, **rc(settings)}):
-        yield
-
-
-def styled(func):
-    """Build the figure inside the house style (``settings=`` keyword)."""
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        with house_style(kwargs.get("settings")):
-            return func(*args, **kwargs)
-    return wrapper
-
-
-def _new_figure(height: float, settings: dict, title: str, subtitle: str, nrows=1, ncols=1,
-                **kw):
-    """A figure with panels below a left-aligned title and a grey subtitle (sample sizes).
-
-    ``height`` is the height of the panels; the title band is added above it. A title or
-    subtitle too long for the figure's width wraps onto more lines (the band grows), never runs
-    off the edge.
-    """
-    width = float(settings["width"])
-    fs = float(settings["font_size"])
-    if not settings.get("titles", True):  # journal export: the caption carries the words
-        title = subtitle = ""
-    lines = wrap_to_width(title, 0.96 * width, fs + 2, bold=True) if title else []
-    extra = max(len(lines) - 1, 0) * (fs + 2) * 1.2 / 72  # the title's further lines
-    sub = wrap_to_width(subtitle, 0.96 * width, fs - 1) if subtitle else []
-    band = (0.3 + 0.18 * len(sub)) * fs / 9 + 0.1 + extra if lines or sub else 0.08
-    notice = settings.get("notice") or ""
-    top = 0.24 * fs / 9 if notice else 0.0  # a band above the title for the notice (legends
-    total = height + band + top               # below the panels take the figure's foot)
-    fig = plt.figure(figsize=(width, total), layout="constrained")
-    cast(ConstrainedLayoutEngine, fig.get_layout_engine()).set(
-        rect=(0, 0, 1, 1 - (band + top) / total))
-    axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
-    if notice:
-        fig.text(0.01, 1 - 0.5 * top / total, notice, ha="left", va="center", color="#B00020",
-                 fontsize=fs - 1.5, fontweight="bold", gid="notice").set_in_layout(False)
-    if lines:
-        t = fig.suptitle("\n".join(lines), x=0.01, y=1 - (0.06 + top) / total, ha="left",
-                         va="top", fontweight="bold")
-        t.set_in_layout(False)
-    if sub:
-        fig.text(0.01, 1 - (0.3 * fs / 9 + extra + top) / total, "\n".join(sub), ha="left",
-                 va="top", color=GREY, fontsize=fs - 1, linespacing=1.3,
-                 gid="subtitle").set_in_layout(False)
-    return fig, axes
-
-
-def wrap_to_width(text: str, width: float, size: float, bold: bool = False) -> list[str]:
-    """``text`` in lines no wider than ``width`` inches in the house font at ``size`` points
-    (measured from the font's outlines, so the result does not depend on a screen or backend)."""
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.textpath import TextToPath
-
-    prop = FontProperties(family="DejaVu Sans", size=size, weight="bold" if bold else "normal")
-    t2p = TextToPath()
-
-    def fits(line: str) -> bool:
-        return t2p.get_text_width_height_descent(line, prop, ismath=False)[0] / 72 <= width
-
-    lines: list[str] = []
-    for w in (w for w in re.split(r"[ \t\n]+", str(text)) if w):  # not at no-break spaces
-        if lines and fits(f"{lines[-1]} {w}"):
-            lines[-1] += f" {w}"
-        else:
-            lines.append(w)
-    return lines or [""]
-
-
-def subtitle(fig: Figure) -> str:
-    """The grey line under the title (sample sizes, model status)."""
-    return next((t.get_text() for t in fig.texts if t.get_gid() == "subtitle"), "")
-
-
-def _note(ax, text: str) -> None:
-    text = "\n".join(textwrap.wrap(text, 38))
-    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color=GREY,
-            fontsize=matplotlib.rcParams["font.size"] - 1,
-            bbox={"facecolor": "white", "edgecolor": GREY, "boxstyle": "round,pad=0.4"})
-
-
-def _pct(settings: dict) -> str:
-    return f"{float(settings['conf_level']):.0%}"
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _n(x) -> str:
-    return "?" if x is None or pd.isna(x) else f"{float(x):,.0f}"
-
 
 def _fit_n(fit: pd.DataFrame, outcome: str, sample: str):
     row = fit_row(fit, outcome, sample)
     return row["n"] if row is not None and "n" in row else None
-
-
-def _status_note(status: str, message: str) -> str:
-    if status == "failed":
-        return f"Model failed: {message}" if message else "Model failed"
-    if status == "missing":
-        return "Model not in the results"
-    return ""
 
 
 # -- prevalence ------------------------------------------------------------------------------
@@ -188,7 +62,7 @@ def prevalence_figure(prev: pd.DataFrame, *, words: dict | None = None,
     """% doing each outcome (weighted), by group (x) and domain (panels when there are): a dot
     and its interval per outcome, the percentage written above it (a bar's area would add
     nothing the dot does not show, and the numbers can be read off)."""
-    s = _settings(settings)
+    s = style_settings(settings)
     prev = prev.copy()
     domains = list(dict.fromkeys(prev["domain"].fillna("")))
     kinds = list(dict.fromkeys(prev["kind"]))
@@ -197,18 +71,18 @@ def prevalence_figure(prev: pd.DataFrame, *, words: dict | None = None,
 
     def n_of(g):  # respondents answering: one number, or the range over the outcomes
         if g not in n_range.index:
-            return _n(None)
+            return fmt_n(None)
         lo, hi = n_range.loc[g, "min"], n_range.loc[g, "max"]
-        return _n(hi) if lo == hi else f"{_n(lo)}–{_n(hi)}"
+        return fmt_n(hi) if lo == hi else f"{fmt_n(lo)}–{fmt_n(hi)}"
 
-    subtitle = (f"{'Weighted %' if s['weighted'] else '%'}, {_pct(s)} {s['ci']} confidence "
+    subtitle = (f"{'Weighted %' if s['weighted'] else '%'}, {pct_label(s)} {s['ci']} confidence "
                 "intervals. n (answering each outcome): " +
                 ", ".join(f"{g}\u00a0{n_of(g)}" for g in groups))  # no line break inside
     ncols = max(min(len(domains), 4), 1)
     nrows = max(int(np.ceil(len(domains) / ncols)), 1)
     by = [lower_word(group_label)] if len(groups) > 1 else []  # one group: not "by group"
     by += ["domain"] if any(domains) else []
-    fig, axes = _new_figure(0.6 + 2.3 * nrows, s,
+    fig, axes = new_figure(0.6 + 2.3 * nrows, s,
                             f"Prevalence of {s['subject']}" + (", by " if by else "")
                             + " and ".join(by), subtitle, nrows, ncols, sharey=True)
     x = np.arange(len(groups))
@@ -230,7 +104,7 @@ def prevalence_figure(prev: pd.DataFrame, *, words: dict | None = None,
                 if np.isfinite(e):
                     ax.text(xi, top + 1.5, f"{e:.0f}", ha="center", va="bottom",
                             fontsize=float(s["font_size"]) - 2.5, color=colour)
-        ax.set_title(_cap(word(dom, words)) if dom else "")
+        ax.set_title(capitalised(word(dom, words)) if dom else "")
         ax.set_xticks(x, groups)
         ax.set_xlabel(group_label)
         ax.set_ylim(0, 100)
@@ -240,7 +114,7 @@ def prevalence_figure(prev: pd.DataFrame, *, words: dict | None = None,
             ax.set_ylabel(f"Share of {word('respondents', words)} (%)")
     for ax in axes.flat[len(domains):]:
         ax.set_visible(False)
-    fig.legend(*_unique_handles(axes.flat[:1]), loc="outside lower center", ncols=len(kinds))
+    fig.legend(*unique_handles(axes.flat[:1]), loc="outside lower center", ncols=len(kinds))
     return fig
 
 
@@ -364,7 +238,7 @@ def _n_phrase(fit, outcomes, sample, names) -> str:
         if status in ("failed", "missing"):
             bits.append(f"{names[o]}: {'model failed' if status == 'failed' else 'no model'}")
         else:
-            bits.append(f"{_n(_fit_n(fit, o, sample))} ({names[o]}"
+            bits.append(f"{fmt_n(_fit_n(fit, o, sample))} ({names[o]}"
                         f"{', flagged' if status == 'flagged' else ''})")
     return "n = " + ", ".join(bits)
 
@@ -386,7 +260,7 @@ def forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, sample: str, outcom
 
     ``families`` ({outcome: logit | ordinal | count}, for the ordinal and count outcomes'
     own figure): each panel's axis names its ratio (of a higher category; a count's rate)."""
-    s = _settings(settings)
+    s = style_settings(settings)
     coefs = _or_columns(coefs)
     sub_all = coefs[coefs["sample"].astype(str) == str(sample)]
     rows = _rows_or_covariates(sub_all, covariates, reference_levels, levels, labels, words)
@@ -396,29 +270,29 @@ def forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, sample: str, outcom
     ratios = "; ".join(r for f, r in (("ordinal", "ordinal outcomes: odds ratios of being in a "
                                        "higher category"), ("count", "counts: rate ratios"))
                        if f in kinds)
-    fig, axes = _new_figure(1.0 + 0.2 * len(rows), s,
+    fig, axes = new_figure(1.0 + 0.2 * len(rows), s,
                             f"Correlates of {s['subject']}: {what}, {word(sample, words)}",
-                            f"{ratios + '; ' if ratios else ''}{_pct(s)} confidence intervals, "
-                            "log scale; open circles: reference levels. "
+                            f"{ratios + '; ' if ratios else ''}{pct_label(s)} confidence "
+                            "intervals, log scale; open circles: reference levels. "
                             f"{_n_phrase(fit, outcomes, sample, names)}",
                             1, len(outcomes), sharey=True, sharex=True)
     for j, o in enumerate(outcomes):
         ax = axes[0, j]
         colour = s["palette"][j % len(s["palette"])]
         status, msg = model_status(fit, o, sample)
-        _panel_title(ax, outcome_words(o, words, labels), s, len(outcomes), color=colour)
+        panel_title(ax, outcome_words(o, words, labels), s, len(outcomes), color=colour)
         if status in ("failed", "missing"):
             _forest_panel(ax, rows, [], s["palette"])
-            _note(ax, _status_note(status, msg))
+            panel_note(ax, status_note(status, msg))
             continue
         _forest_panel(ax, rows, [(sub_all[sub_all["outcome"] == o], colour, names[o])],
                       s["palette"])
         if families:
             ax.set_xlabel(ratio_word(families.get(o, "logit")))  # the subtitle: log scale
         if status == "flagged":
-            _panel_title(ax, f"{outcome_words(o, words, labels)} (flagged)", s, len(outcomes),
+            panel_title(ax, f"{outcome_words(o, words, labels)} (flagged)", s, len(outcomes),
                          color=colour)
-            _corner(ax, f"Flagged: {msg}")
+            corner_note(ax, f"Flagged: {msg}")
     _log_ticks(axes, 0.08 * len(outcomes))
     return fig
 
@@ -431,23 +305,23 @@ def cuts_figure(cuts: pd.DataFrame, *, sample: str, outcomes: list[str], covaria
     of every binary cut ("sometimes or higher", "often or higher") beside the ordinal model's
     single odds ratio (black). Far-apart cuts mean the one ordinal odds ratio averages over
     different effects at different points of the scale."""
-    s = _settings(settings)
+    s = style_settings(settings)
     cuts = _or_columns(cuts) if len(cuts) else cuts
     sub_all = cuts[cuts["sample"].astype(str) == str(sample)] if len(cuts) else cuts
     rows = _rows_or_covariates(sub_all, covariates, reference_levels, levels, labels, words) \
         if len(sub_all) else pd.DataFrame(columns=["variable", "level", "label", "is_ref"])
-    fig, axes = _new_figure(1.2 + 0.22 * len(rows), s,
+    fig, axes = new_figure(1.2 + 0.22 * len(rows), s,
                             f"Does the cut of the scale matter? {word(sample, words)}",
                             f"Odds ratios of each binary cut and of the ordinal model "
-                            f"(black), {_pct(s)} confidence intervals, log scale",
+                            f"(black), {pct_label(s)} confidence intervals, log scale",
                             1, max(len(outcomes), 1), sharey=True, sharex=True)
     for j, o in enumerate(outcomes):
         ax = axes[0, j]
         sub = sub_all[sub_all["outcome"] == o] if len(sub_all) else sub_all
-        _panel_title(ax, outcome_words(o, words, labels), s, len(outcomes))
+        panel_title(ax, outcome_words(o, words, labels), s, len(outcomes))
         if not len(sub):
             _forest_panel(ax, rows, [], s["palette"])
-            _note(ax, "no estimates (the model failed)")
+            panel_note(ax, "no estimates (the model failed)")
             continue
         names = list(dict.fromkeys(sub["cut"]))
         ordinal = [c for c in names if c.startswith("ordinal")]
@@ -461,132 +335,6 @@ def cuts_figure(cuts: pd.DataFrame, *, sample: str, outcomes: list[str], covaria
     return fig
 
 
-VERDICT_COLOURS = {"supported": 2, "equivalent": 2, "contradicted": 1, "different": 1,
-                   "inconclusive": None}
-#: each verdict's marker: the shape tells the verdict without the colour (print, colour
-#: blindness); a specification that is not estimable is an x at the foot of the panel
-VERDICT_MARKERS = {"supported": "o", "contradicted": "s", "inconclusive": "D",
-                   "not estimated": "x"}
-_VERDICT_KIND = {"equivalent": "supported", "different": "contradicted"}
-
-
-@styled
-def spec_curve_figure(specs: pd.DataFrame, *, claim: str, ratio: str = "Odds ratio",
-                      settings: dict | None = None) -> Figure:
-    """One claim's specification curve: the estimate and interval of every estimable
-    specification, sorted (top; colour and shape by verdict), then the not estimable ones (an
-    x at the foot of the panel: coprod.pipeline.estimable), and the choices each one made (bottom: a
-    dot per choice). A claim of no relation with equivalence bounds shows the bounds (a band)
-    and the (1 - 2 alpha) interval the equivalence test judges, the (1 - alpha) one thin."""
-    from matplotlib.artist import Artist
-    from matplotlib.lines import Line2D
-
-    from ..pipeline.estimable import SPEC_COUNTS, count_phrase, spec_counts
-
-    s = _settings(settings)
-    specs = specs[specs["verdict"].astype(str) != "not applicable"]  # not the claim's at all
-    est = specs["verdict"].astype(str) != "not estimated"
-    ok = specs[est & specs["estimate"].notna()].copy()
-    ok["_or"] = np.exp(ok["estimate"].astype(float))
-    n_ok = len(ok)
-    ok = pd.concat([ok.sort_values("_or"), specs[~est]], ignore_index=True)
-    dims = [d for d in ("threshold", "weights", "covariates", "group_effects", "missing",
-                        "family") if d in specs.columns and specs[d].astype(str).nunique() > 1]
-    rows = [(d, v) for d in dims for v in sorted(specs[d].astype(str).unique())]
-    counts = dict(zip(SPEC_COUNTS, spec_counts(specs["verdict"])))
-    equiv = "bound_low" in ok.columns and bool(ok["bound_low"].notna().any())
-    pct2 = f"{1 - 2 * (1 - float(s['conf_level'])):.0%}"
-    fig, axes = _new_figure(2.4 + 0.16 * len(rows), s, claim,
-                            count_phrase(*(counts[k] for k in SPEC_COUNTS[1:]),
-                                         noun="specifications") + "; " +
-                            (f"{pct2} intervals (the equivalence test's; {_pct(s)} thin) and "
-                             "the equivalence bounds (band)" if equiv else
-                             f"{_pct(s)} intervals"),
-                            2, 1, sharex=True,
-                            gridspec_kw={"height_ratios": [2.2, max(0.16 * len(rows), 0.6)]})
-    top, bottom = axes[0, 0], axes[1, 0]
-    x = np.arange(len(ok))
-    kind = [_VERDICT_KIND.get(v, v) for v in ok["verdict"].astype(str)]
-    colour = np.array([GREY if VERDICT_COLOURS.get(v) is None else
-                       s["palette"][VERDICT_COLOURS[v]] for v in kind], dtype=object)
-    def interval(low: str, high: str):
-        return (np.exp(ok[c].astype(float).to_numpy()[:n_ok]) for c in (low, high))
-
-    ci_lo, ci_hi = interval("conf_low", "conf_high")
-    if equiv:
-        b_lo, b_hi = (float(ok[c].dropna().iloc[0]) for c in ("bound_low", "bound_high"))
-        top.axhspan(b_lo, b_hi, color=s["palette"][5], alpha=0.18, lw=0, zorder=0,
-                    label=f"equivalence bounds {b_lo:g} to {b_hi:g}")
-        for b in (b_lo, b_hi):
-            top.axhline(b, color=s["palette"][5], lw=0.8, zorder=0)
-        top.vlines(x[:n_ok], ci_lo, ci_hi, colors=list(colour[:n_ok]), lw=0.5, alpha=0.6)
-        ci_lo, ci_hi = interval("equivalence_low", "equivalence_high")
-    top.vlines(x[:n_ok], ci_lo, ci_hi, colors=list(colour[:n_ok]), lw=1.2 if equiv else 0.8)
-    for v in ("supported", "contradicted", "inconclusive"):
-        at = np.flatnonzero(np.array(kind[:n_ok], dtype=object) == v)
-        if len(at):
-            top.plot(x[at], ok["_or"].to_numpy()[at], ls="", marker=VERDICT_MARKERS[v],
-                     ms=3.5, color=colour[at[0]], zorder=3, gid=f"verdict:{v}")
-    if len(ok) > n_ok:  # the not estimable: an x at the foot of the panel, not an estimate
-        top.plot(x[n_ok:], np.full(len(ok) - n_ok, 0.03), ls="", marker="x", ms=4,
-                 color=GREY, transform=top.get_xaxis_transform(), clip_on=False, zorder=3,
-                 gid="verdict:not estimated")
-    top.axhline(1.0, color=GREY, lw=0.8, ls="--", zorder=0)
-    top.set_yscale("log")
-    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
-
-    lo, hi = top.get_ylim()
-    ticks = [t for t in [0.1, 0.2, 0.25, 0.33, 0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 2, 3, 4,
-                         5, 10] if lo <= t <= hi]
-    top.yaxis.set_major_locator(FixedLocator(ticks))
-    top.yaxis.set_minor_locator(NullLocator())
-    top.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    top.yaxis.set_minor_formatter(NullFormatter())
-    top.set_ylabel(f"{ratio} (log scale)")
-    names = {"supported": "supported (or equivalent)", "contradicted":
-             "contradicted (or different)", "inconclusive": "inconclusive",
-             "not estimated": "not estimable"}
-    handles: list[Artist] = [
-        Line2D([], [], marker=VERDICT_MARKERS[v], ls="", label=names[v],
-               color=GREY if c is None else s["palette"][c])
-        for v, c in (("supported", 2), ("contradicted", 1), ("inconclusive", None),
-                     ("not estimated", None))]
-    if equiv:
-        from matplotlib.patches import Patch
-
-        handles.append(Patch(color=s["palette"][5], alpha=0.3,
-                             label=f"equivalence bounds {b_lo:g} to {b_hi:g}"))
-    top.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0),
-               ncol=3, fontsize=s["font_size"] - 1, borderaxespad=0.2)
-    for j, (d, v) in enumerate(rows):
-        used = ok[d].astype(str).to_numpy() == v
-        bottom.scatter(x[used], np.full(used.sum(), j), s=6, color="black")
-    bottom.set_yticks(np.arange(len(rows)), [f"{d.replace('_', ' ')}: {v}" for d, v in rows])
-    bottom.set_ylim(len(rows) - 0.5, -0.5)
-    bottom.set_xlabel("Specification (estimable ones sorted by estimate; then the not "
-                      "estimable, x)")
-    bottom.set_xticks([])
-    return fig
-
-
-def _panel_title(ax, text: str, settings: dict, n_panels: int, **kw) -> None:
-    """A panel's title wrapped to the panel's width (side-by-side titles must not run into
-    each other or off the figure); the row labels take about 40% of the figure's width."""
-    width = settings["width"] * 0.6 / max(n_panels, 1)
-    ax.set_title("\n".join(wrap_to_width(text, width, settings["font_size"])), **kw)
-
-
-def _corner(ax, text: str, width: int = 45) -> None:
-    """A small grey note in the lower right corner of a panel (flags, failed models)."""
-    ax.text(0.98, 0.02, "\n".join(textwrap.wrap(_short(text), width)), transform=ax.transAxes,
-            ha="right", va="bottom", fontsize=6.5, color=GREY,
-            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5})
-
-
-def _short(msg: str, n: int = 120) -> str:
-    return msg if len(msg) <= n else msg[: n - 1] + "\u2026"
-
-
 @styled
 def groups_forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, samples: list[str],
                          outcomes: list[str], covariates: list[str], reference_levels: dict,
@@ -594,7 +342,7 @@ def groups_forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, samples: lis
                          words: dict | None = None, group_label: str = "Group",
                          settings: dict | None = None) -> Figure:
     """Small multiples: one panel per group, shared axes, the outcomes in colour."""
-    s = _settings(settings)
+    s = style_settings(settings)
     coefs = _or_columns(coefs)
     sub_all = coefs[coefs["sample"].astype(str).isin([str(x) for x in samples])]
     rows = _rows_or_covariates(sub_all, covariates, reference_levels, levels, labels, words)
@@ -603,11 +351,12 @@ def groups_forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, samples: lis
     # page; more groups wrap into further rows of five
     ncols = min(len(samples), 5)
     nrows = int(np.ceil(len(samples) / ncols))
-    fig, axes = _new_figure(0.5 + nrows * (0.7 + 0.16 * len(rows)), s,
+    fig, axes = new_figure(0.5 + nrows * (0.7 + 0.16 * len(rows)), s,
                             f"Correlates of {s['subject']} by {lower_word(group_label)}: "
                             "odds ratios",
-                            f"{_pct(s)} confidence intervals, log scale, the same axis in every "
-                            "panel; † marks a flagged or failed model (see the flags table). " +
+                            f"{pct_label(s)} confidence intervals, log scale, the same axis in "
+                            "every panel; † marks a flagged or failed model (see the flags "
+                            "table). " +
                             "; ".join(f"{word(smp, words)} {_n_phrase(fit, outcomes, smp, names)}"
                                       for smp in samples),
                             nrows, ncols, sharex=True, sharey=True)
@@ -633,20 +382,10 @@ def groups_forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, samples: lis
     for ax in axes.flat:  # one axis title, under the middle panel of the narrow ones
         ax.set_xlabel("")
     axes[-1, (ncols - 1) // 2].set_xlabel(label)
-    fig.legend(*_unique_handles(axes.flat[: len(samples)]), loc="outside lower center",
+    fig.legend(*unique_handles(axes.flat[: len(samples)]), loc="outside lower center",
                ncols=len(outcomes))
     _log_ticks(axes, 0.07 * min(ncols, 4))
     return fig
-
-
-def _unique_handles(axes):
-    handles, names = [], []
-    for ax in axes:
-        for h, n in zip(*ax.get_legend_handles_labels()):
-            if n not in names:
-                handles.append(h)
-                names.append(n)
-    return handles, names
 
 
 # -- predicted probabilities -----------------------------------------------------------------
@@ -664,7 +403,7 @@ def prediction_figure(preds: pd.DataFrame, fit: pd.DataFrame, *, grid: str, x: s
     a :class:`coprod.errors.DataError` naming it: never an empty image."""
     from ..errors import DataError
 
-    s = _settings(settings)
+    s = style_settings(settings)
     preds = preds.assign(**{c: np.nan for c in (x, by) if c and c not in preds.columns})
     sub = preds[(preds["grid"] == grid) & (preds["sample"].astype(str) == str(sample))]
     xs = sub[x].dropna()
@@ -673,9 +412,9 @@ def prediction_figure(preds: pd.DataFrame, fit: pd.DataFrame, *, grid: str, x: s
     xw = word(x, words, labels)
     names = short_names(outcomes, words, labels)
     panels = outcomes if by else [None]
-    fig, axes = _new_figure(3.0, s, f"Predicted probability of {s['subject']} by {xw.lower()}",
-                            f"Average predictions from the {word(sample, words)} models, {_pct(s)} "
-                            f"confidence {'intervals' if categorical else 'bands'}. "
+    fig, axes = new_figure(3.0, s, f"Predicted probability of {s['subject']} by {xw.lower()}",
+                            f"Average predictions from the {word(sample, words)} models, "
+                            f"{pct_label(s)} confidence {'intervals' if categorical else 'bands'}. "
                             f"{_n_phrase(fit, outcomes, sample, names)}",
                             1, len(panels), sharey=True, sharex=True)
     drawn, failed = 0, 0
@@ -688,9 +427,9 @@ def prediction_figure(preds: pd.DataFrame, fit: pd.DataFrame, *, grid: str, x: s
             d = sub[sub["outcome"] == panel]
             lines = [(word(lv, words), d[d[by].astype(str) == str(lv)])
                      for lv in dict.fromkeys(d[by].dropna().astype(str))]
-            _panel_title(ax, outcome_words(panel, words, labels), s, len(panels))
+            panel_title(ax, outcome_words(panel, words, labels), s, len(panels))
             if status in ("failed", "missing"):
-                _note(ax, _status_note(status, msg))
+                panel_note(ax, status_note(status, msg))
                 failed += 1
             elif status == "flagged":
                 notes.append(f"Flagged: {msg}")
@@ -699,7 +438,7 @@ def prediction_figure(preds: pd.DataFrame, fit: pd.DataFrame, *, grid: str, x: s
             for o in outcomes:
                 status, msg = model_status(fit, o, sample)
                 if status in ("failed", "missing"):
-                    notes.append(f"{names[o]}: {_status_note(status, msg)}")
+                    notes.append(f"{names[o]}: {status_note(status, msg)}")
                     failed += 1
                     continue
                 if status == "flagged":
@@ -729,7 +468,7 @@ def prediction_figure(preds: pd.DataFrame, fit: pd.DataFrame, *, grid: str, x: s
         if lines:
             ax.legend(title=word(by, words, labels) if by else None, loc="upper left")
         if notes:
-            _corner(ax, "; ".join(notes))
+            corner_note(ax, "; ".join(notes))
     if not drawn and not failed:
         plt.close(fig)
         raise DataError(f"figure predictions_{grid}: nothing to draw: no predictions of the "
@@ -759,17 +498,17 @@ def cleaning_figure(summary: pd.DataFrame, *, group_label: str = "Group",
     """Per group: the rows kept, and beside them, on a scale of their own, the rows dropped by
     reason and the values set missing -- a few dropped rows next to a thousand kept would be
     invisible on one axis. Every bar carries its number."""
-    s = _settings(settings)
+    s = style_settings(settings)
     groups = summary.iloc[:, 0].astype(str).tolist()
     drops = [c for c in summary.columns if c.startswith("dropped_")]
     read, kept = summary["read"].astype(float), summary["kept"].astype(float)
     panels = [("Kept", ["kept"])] + ([("Dropped, by reason", drops)] if drops else [])
     if "values_set_missing" in summary.columns:
         panels.append(("Values set missing", ["values_set_missing"]))
-    fig, axes = _new_figure(0.9 + 0.32 * len(groups) * max(len(drops), 1) ** 0.5, s,
+    fig, axes = new_figure(0.9 + 0.32 * len(groups) * max(len(drops), 1) ** 0.5, s,
                             "Cleaning: rows kept, rows dropped and values set missing",
-                            f"{_n(read.sum())} rows read, {_n(kept.sum())} kept, "
-                            f"{_n(read.sum() - kept.sum())} dropped", 1, len(panels),
+                            f"{fmt_n(read.sum())} rows read, {fmt_n(kept.sum())} kept, "
+                            f"{fmt_n(read.sum() - kept.sum())} dropped", 1, len(panels),
                             sharey=True)
     y = np.arange(len(groups))[::-1].astype(float)
     fs = float(s["font_size"])
@@ -784,7 +523,7 @@ def cleaning_figure(summary: pd.DataFrame, *, group_label: str = "Group",
             label = col[8:].replace("_", " ") if title.startswith("Dropped") else None
             ax.barh(pos, vals, height=height * 0.9, color=colour, label=label)
             for yi, v in zip(pos, vals):
-                ax.text(v, yi, f" {_n(v)}", va="center", fontsize=fs - 2, color="#222222")
+                ax.text(v, yi, f" {fmt_n(v)}", va="center", fontsize=fs - 2, color="#222222")
             top = max(top, float(np.nanmax(vals)) if len(vals) else 0.0)
         ax.set_xlim(0, top * 1.35 if top > 0 else 1)
         ax.set_title(title, fontsize=fs)
@@ -796,25 +535,6 @@ def cleaning_figure(summary: pd.DataFrame, *, group_label: str = "Group",
     axes[0, 0].set_yticks(y, groups)
     axes[0, 0].set_ylabel(group_label)
     return fig
-
-
-# -- saving ----------------------------------------------------------------------------------
-
-PNG_METADATA = {"Software": None}
-PDF_METADATA = {"Creator": "coprod", "Producer": None, "CreationDate": None, "ModDate": None}
-
-
-def save_figure(fig: Figure, paths: dict, *, dpi: int = 200,
-                settings: dict | None = None) -> None:
-    """Write the figure to each ``{format: path}`` with fixed metadata (byte-identical reruns)."""
-    from ..pipeline.io import atomic_path
-
-    with house_style(settings):
-        for fmt_, path in paths.items():
-            meta = {"png": PNG_METADATA, "pdf": PDF_METADATA}.get(fmt_, {})
-            with atomic_path(path) as tmp:
-                fig.savefig(tmp, format=fmt_, dpi=dpi, metadata=meta)
-    plt.close(fig)
 
 
 # -- the figures rule ------------------------------------------------------------------------

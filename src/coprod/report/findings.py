@@ -22,7 +22,7 @@ from ..pipeline.findings import (
     with_specifications,
 )
 from ..pipeline.io import read_results, write_csv
-from .tables import write_table_files
+from .tablerender import write_table_files
 from .wording import NA, fmt, fmt_ci, outcome_words, word
 
 # -- the findings table ----------------------------------------------------------------------

@@ -404,7 +404,7 @@ def _overview_tables(fit_t: pd.DataFrame, ame_t: pd.DataFrame | None, cleaning_s
     missing."""
     from ..pipeline.io import read_results
     from .modelsummary import ame_table, model_status_table, sample_flow_table
-    from .tables import to_html
+    from .tablerender import to_html
     from .wording import missing_note, per_ame
 
     out: dict = {"tables": []}

@@ -18,7 +18,8 @@ import pandas as pd
 
 from ..pipeline.findings import SCALE_FAMILIES
 from ..pipeline.io import combined_fit, group_outputs, read_results, table_meta
-from .tables import cuts_table, model_table, scales_columns, scales_note, write_table_files
+from .tablerender import write_table_files
+from .tables import cuts_table, model_table, scales_columns, scales_note
 from .wording import esc, fit_row, fmt_ci, outcome_words, per_units, word
 
 TITLE = "Does the cut of the scale matter?"
@@ -70,7 +71,8 @@ def run_robustness(*, coefficients, fit, cuts, tests, clean_table, scales: dict,
                           note=CUTS_NOTE.format(pct=f"{conf_level:.0%}"))
     if "cuts" in paths:
         # matplotlib is imported only here: the workflow reads this module's names at start-up
-        from .figures import cuts_figure, save_figure
+        from .figstyle import save_figure
+        from .figures import cuts_figure
 
         settings = {**dict(figure_settings), "conf_level": conf_level}
         save_figure(cuts_figure(cut_t, sample=sample, outcomes=ordinal, settings=settings, **kw),

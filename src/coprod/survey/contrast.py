@@ -19,8 +19,9 @@ import pandas as pd
 from ..errors import DataError, ModelError
 from . import dist
 from .design import SurveyDesign, domain_mask, make_design
+from .framechecks import drop_empty_columns
 from .glm import SvyLogitResult, fit_matrix
-from .modelframe import build_model_frame, drop_empty_columns, term_table
+from .modelframe import build_model_frame, term_table
 from .replicate import ReplicateDesign
 from .variance import design_df, score_cov, weighted_gram
 

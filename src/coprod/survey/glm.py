@@ -37,16 +37,18 @@ from .design import (  # noqa: F401 (re-exported)
     make_design,
 )
 from .families import FAMILIES, LOGIT, Family
-from .modelframe import (  # noqa: F401
-    ModelFrame,
-    build_model_frame,
+from .framechecks import (
     check_rank,
     drop_empty_columns,
     extreme_dummies,
-    formula_ready,
     mle_certified,
-    row_local,
     separation_terms,
+)
+from .modelframe import (  # noqa: F401
+    ModelFrame,
+    build_model_frame,
+    formula_ready,
+    row_local,
     term_table,
 )
 from .replicate import ReplicateDesign, unit_column

@@ -35,14 +35,8 @@ from scipy.special import expit
 from ..errors import ConfigError, ModelError
 from . import dist
 from .design import Design, SurveyDesign, check_model_based, domain_mask
-from .modelframe import (
-    build_model_frame,
-    check_rank,
-    drop_empty_columns,
-    extreme_dummies,
-    formula_ready,
-    term_table,
-)
+from .framechecks import check_rank, drop_empty_columns, extreme_dummies
+from .modelframe import build_model_frame, formula_ready, term_table
 from .replicate import ReplicateDesign, unit_column
 from .variance import design_cov, design_df, lonely_strata, n_distinct
 

@@ -315,7 +315,8 @@ def test_the_model_stage_writes_the_effects_without_the_group_fixed_effects():
     """fit_sample: one effects table per fit, real names back (a name that needs an alias),
     the pooled model's group fixed effects never a candidate, labels from the codebook; the
     imputed path (fit_sample_mi) on complete data gives the same table."""
-    from coprod.pipeline.models import fit_sample, fit_sample_mi
+    from coprod.pipeline.imputedmodels import fit_sample_mi
+    from coprod.pipeline.models import fit_sample
 
     t = DATA.rename(columns={"efficacy": "self efficacy"})
     t["country"] = t["country"].astype("category")

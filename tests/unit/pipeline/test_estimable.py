@@ -130,7 +130,7 @@ def _mi_table(flip: dict[int, str]):
 def test_fit_sample_mi_carries_the_separation_of_any_imputation(flip, status, which):
     """Fitted, not made up: separated in some imputations only, the combined model is flagged
     and names them; Rubin's rules would otherwise give it numbers that look whole."""
-    from coprod.pipeline.models import fit_sample_mi
+    from coprod.pipeline.imputedmodels import fit_sample_mi
 
     t, cells = _mi_table(flip)
     design = {"weights": None, "strata": None, "psu": None, "lonely_psu": "adjust"}
@@ -301,7 +301,8 @@ def _points(fig):
 def test_the_curve_marks_verdicts_and_the_not_estimable_by_shape():
     import matplotlib.pyplot as plt
 
-    from coprod.report.figures import spec_curve_figure, subtitle
+    from coprod.report.figstyle import subtitle
+    from coprod.report.speccurve import spec_curve_figure
 
     fig = spec_curve_figure(_curve(), claim="A claim", settings={"conf_level": 0.95})
     pts = _points(fig)
@@ -332,7 +333,8 @@ def test_a_specification_that_cannot_carry_the_claim_is_left_out_not_counted():
     import matplotlib.pyplot as plt
 
     from coprod.pipeline.estimable import NOT_APPLICABLE
-    from coprod.report.figures import spec_curve_figure, subtitle
+    from coprod.report.figstyle import subtitle
+    from coprod.report.speccurve import spec_curve_figure
 
     v = SPECS.loc[SPECS["claim"] == "a", "verdict"]
     more = pd.concat([v, pd.Series([NOT_APPLICABLE] * 4)], ignore_index=True)
@@ -351,7 +353,8 @@ def test_an_equivalence_curve_draws_the_bounds_and_the_interval_the_rule_judges(
     import matplotlib.pyplot as plt
     from matplotlib.collections import LineCollection
 
-    from coprod.report.figures import spec_curve_figure, subtitle
+    from coprod.report.figstyle import subtitle
+    from coprod.report.speccurve import spec_curve_figure
 
     specs = _curve(equivalence=True)
     fig = spec_curve_figure(specs, claim="No relation", settings={"conf_level": 0.95})

@@ -119,7 +119,7 @@ def test_imputed_levels_read_back_from_a_csv_and_unknown_ones_stop():
 
 
 def test_nothing_missing_gives_the_complete_case_estimates():
-    from coprod.pipeline.models import fit_sample_mi
+    from coprod.pipeline.imputedmodels import fit_sample_mi
 
     rng = np.random.default_rng(3)
     n = 400

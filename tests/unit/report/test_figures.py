@@ -5,6 +5,7 @@ import matplotlib
 import pytest
 from matplotlib.figure import Figure
 
+from coprod.report import figstyle as S
 from coprod.report import figures as F
 
 MODEL_KW = dict(covariates=D.COVARIATES, reference_levels=D.REFERENCE, levels=D.LEVELS,
@@ -79,25 +80,25 @@ def test_a_failed_model_is_a_note_not_an_estimate():
     assert len(individual.containers) == 1  # one errorbar set
     assert len(collective.containers) == 0
     assert "Model failed" in " ".join(t.get_text() for t in collective.texts)
-    assert "model failed" in F.subtitle(fig)  # the subtitle says it too
+    assert "model failed" in S.subtitle(fig)  # the subtitle says it too
 
 
 def test_flagged_and_failed_models_are_marked_in_small_multiples():
     fig = make("groups")
     uk, fr = fig.axes[:2]
     assert uk.get_title("left").endswith("†") and fr.get_title("left").endswith("†")
-    sub = F.subtitle(fig)
+    sub = S.subtitle(fig)
     assert "Individual, flagged" in sub and "Collective: model failed" in sub
     assert len(fr.containers) == 1  # only the individual model is drawn for FR
     assert uk.get_xlim() == fr.get_xlim()  # shared axis
 
 
 def test_sample_sizes_are_in_the_subtitle():
-    assert "4,988" in F.subtitle(make("forest"))
-    assert "UK\u00a0990" in F.subtitle(make("prevalence"))
+    assert "4,988" in S.subtitle(make("forest"))
+    assert "UK\u00a0990" in S.subtitle(make("prevalence"))
     prev = D.prevalence()
     prev.loc[(prev["group"] == "FR") & (prev["outcome"] == "collective_any"), "n"] = 975
-    assert "FR\u00a0975–990" in F.subtitle(F.prevalence_figure(prev))
+    assert "FR\u00a0975–990" in S.subtitle(F.prevalence_figure(prev))
 
 
 def test_prediction_panels_and_lines():
@@ -129,10 +130,10 @@ def test_group_outputs():
 def test_saving_twice_gives_identical_bytes(tmp_path, name):
     a = {"png": tmp_path / "a.png", "pdf": tmp_path / "a.pdf"}
     b = {"png": tmp_path / "b.png", "pdf": tmp_path / "b.pdf"}
-    F.save_figure(make(name), a, dpi=100)
+    S.save_figure(make(name), a, dpi=100)
     # a user's matplotlib settings must not leak into the figure either
     with matplotlib.rc_context({"font.size": 20, "lines.linewidth": 5, "axes.grid": True}):
-        F.save_figure(make(name), b, dpi=100)
+        S.save_figure(make(name), b, dpi=100)
     for fmt in ("png", "pdf"):
         assert a[fmt].read_bytes() == b[fmt].read_bytes(), fmt
     pdf = a["pdf"].read_bytes()
@@ -141,10 +142,10 @@ def test_saving_twice_gives_identical_bytes(tmp_path, name):
 
 
 def test_settings_change_the_figure(tmp_path):
-    F.save_figure(make("cleaning"), {"png": tmp_path / "a.png"}, dpi=100)
+    S.save_figure(make("cleaning"), {"png": tmp_path / "a.png"}, dpi=100)
     fig = F.cleaning_figure(D.cleaning_summary(), settings={"width": 5.0, "dpi": 100})
     assert fig.get_size_inches()[0] == 5.0
-    F.save_figure(fig, {"png": tmp_path / "b.png"}, dpi=100)
+    S.save_figure(fig, {"png": tmp_path / "b.png"}, dpi=100)
     assert (tmp_path / "a.png").read_bytes() != (tmp_path / "b.png").read_bytes()
 
 
@@ -215,10 +216,10 @@ def test_a_long_title_wraps_within_the_figure():
 
 
 def test_wrap_to_width_measures_the_font():
-    lines = F.wrap_to_width("a " * 200, 2.0, 9)
+    lines = S.wrap_to_width("a " * 200, 2.0, 9)
     assert len(lines) > 3 and all(len(x) <= 2 * 40 for x in lines)
-    assert F.wrap_to_width("n\u00a01,000 UK", 10.0, 9) == ["n\u00a01,000 UK"]
-    assert F.wrap_to_width("", 5.0, 9) == [""]
+    assert S.wrap_to_width("n\u00a01,000 UK", 10.0, 9) == ["n\u00a01,000 UK"]
+    assert S.wrap_to_width("", 5.0, 9) == [""]
 
 
 def test_one_group_prevalence_is_not_by_group():
@@ -252,7 +253,7 @@ def test_run_figures_with_a_region_survey_and_model_based_errors(tmp_path, monke
 
     def keep(fig, paths_, **kw):  # keep each figure's texts, then save as usual
         made[next(iter(paths_.values())).rsplit("/", 1)[-1]] = (fig._suptitle.get_text(),
-                                                               F.subtitle(fig))
+                                                               S.subtitle(fig))
         real(fig, paths_, **kw)
     monkeypatch.setattr(F, "save_figure", keep)
     outputs = {f"{s}_png": str(tmp_path / "fig" / f"{s}.png") for s in figure_names(settings)}
@@ -274,10 +275,10 @@ def test_run_figures_with_a_region_survey_and_model_based_errors(tmp_path, monke
 def test_titles_can_be_left_to_the_caption():
     """report.figures.titles: false (journal export) draws no title or subtitle; the figure is
     shorter by the title band and keeps its panels."""
-    from coprod.report.figures import _new_figure, _settings
+    from coprod.report.figstyle import new_figure, style_settings
 
-    with_title, _ = _new_figure(2.0, _settings({}), "A title", "n = 10")
-    bare, axes = _new_figure(2.0, _settings({"titles": False}), "A title", "n = 10")
+    with_title, _ = new_figure(2.0, style_settings({}), "A title", "n = 10")
+    bare, axes = new_figure(2.0, style_settings({"titles": False}), "A title", "n = 10")
     assert bare._suptitle is None and not [t for t in bare.texts if t.get_gid() == "subtitle"]
     assert bare.get_size_inches()[1] < with_title.get_size_inches()[1]
     assert axes.shape == (1, 1)

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from coprod.pipeline.descriptives import describe, prevalence, svy_mean, svy_proportion
+from coprod.report import tablerender as R
 from coprod.report import tables as T
 
 COLS = [("pooled", "individual_any"), ("pooled", "collective_any")]
@@ -83,7 +84,7 @@ def test_flagged_term_gets_a_dagger():
 # -- renderers --------------------------------------------------------------------------------
 
 def test_latex_is_booktabs_and_escaped():
-    tex = T.to_latex(pooled_table(), caption="Odds ratios (100% of cases_x)", note="50% & more",
+    tex = R.to_latex(pooled_table(), caption="Odds ratios (100% of cases_x)", note="50% & more",
                      label="models_pooled")
     assert r"\toprule" in tex and r"\midrule" in tex and r"\bottomrule" in tex
     assert r"high\_100\%" in tex
@@ -104,11 +105,11 @@ def test_the_model_notes_reach_latex_in_glyphs_a_t1_font_has():
     from coprod.report.wording import FAMILY_WORDING
 
     for text in FAMILY_WORDING.values():
-        T.latex_escape(text).encode("latin-1")  # raises on a character LaTeX cannot set
+        R.latex_escape(text).encode("latin-1")  # raises on a character LaTeX cannot set
 
 
 def test_latex_escape_specials():
-    assert T.latex_escape("a_b%c&d#e$f{g}h~i^j\\k") == \
+    assert R.latex_escape("a_b%c&d#e$f{g}h~i^j\\k") == \
         r"a\_b\%c\&d\#e\$f\{g\}h\textasciitilde{}i\textasciicircum{}j\textbackslash{}k"
 
 
@@ -127,7 +128,7 @@ class _Collect(html.parser.HTMLParser):
 def test_html_table_escapes_and_marks_rows():
     df = pooled_table()
     df.loc[0, "variable"] = "Age <years> & more"
-    out = T.to_html(df, caption="A <b>caption</b>", note="Note & more", table_id="x")
+    out = R.to_html(df, caption="A <b>caption</b>", note="Note & more", table_id="x")
     p = _Collect()
     p.feed(out)
     tags = [t for t, _ in p.tags]
@@ -140,7 +141,7 @@ def test_html_table_escapes_and_marks_rows():
 
 def test_write_table_files(tmp_path):
     paths = {f: tmp_path / f"t.{f}" for f in ("csv", "tex", "html")}
-    T.write_table_files(pooled_table(), paths, caption="c", note="n", name="t")
+    R.write_table_files(pooled_table(), paths, caption="c", note="n", name="t")
     back = pd.read_csv(paths["csv"], keep_default_na=False)
     assert list(back.columns[:2]) == ["variable", "level"]
     assert "ref." in set(back.iloc[:, 2])
@@ -472,7 +473,7 @@ def test_table_data_puts_the_numbers_in_columns():
                        "A": ["1.03 [1.02, 1.04]", "F(2, 851) = 0.58, p = 0.558", "ref.",
                              "\u22120.20 [\u22120.50, 0.10]**"],
                        "B": ["3.21 (p < 0.001)", "F(3, 40) = 9.10, p < 0.001", "", ""]})
-    full = T.table_data(df).set_index(["variable", "level"])
+    full = R.table_data(df).set_index(["variable", "level"])
     t = full[full["column"] == "A"]
     assert t.loc[("Age", ""), ["estimate", "conf_low", "conf_high"]].tolist() == [1.03, 1.02, 1.04]
     assert t.loc[("Education", ""), ["estimate", "df_num", "df_den", "p_value"]].tolist() == \

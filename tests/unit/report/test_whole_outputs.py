@@ -19,6 +19,7 @@ import pytest
 
 from coprod.errors import DataError
 from coprod.pipeline.io import write_csv
+from coprod.report import figstyle as S
 from coprod.report import figures as F
 
 MODEL_KW = {"covariates": D.COVARIATES, "reference_levels": D.REFERENCE, "levels": D.LEVELS,
@@ -63,14 +64,14 @@ def test_predictions_along_a_category_are_a_point_per_level_dodged_by_the_other_
         # no line or confidence band between categories
         assert not [c for c in ax.collections if "Poly" in type(c).__name__]
         assert all(line.get_linestyle() in ("None", "") for line in ax.lines)
-    assert "confidence intervals" in F.subtitle(fig)
+    assert "confidence intervals" in S.subtitle(fig)
 
 
 def test_predictions_along_a_number_stay_lines_with_bands():
     fig = F.prediction_figure(D.predictions(), D.fit(), grid="age_by_gender", x="age",
                               by="gender", outcomes=D.OUTCOMES, sample="pooled")
     assert [line.get_label() for line in fig.axes[0].lines] == ["man", "woman"]
-    assert "confidence bands" in F.subtitle(fig)
+    assert "confidence bands" in S.subtitle(fig)
 
 
 def test_a_prediction_figure_with_nothing_to_draw_stops_with_one_line():
@@ -238,7 +239,7 @@ def test_the_ordinal_and_count_forest_plot_names_each_ratio():
                           families={"individual_level": "ordinal", "collective_count": "count"},
                           **MODEL_KW)
     assert [ax.get_xlabel() for ax in fig.axes] == ["Odds ratio", "Rate ratio"]
-    assert F.subtitle(fig).startswith("ordinal outcomes: odds ratios of being in a higher "
+    assert S.subtitle(fig).startswith("ordinal outcomes: odds ratios of being in a higher "
                                       "category; counts: rate ratios; 95% confidence")
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert not any("|" in lab for lab in labels)  # cut-points are no covariate rows

@@ -272,14 +272,14 @@ def test_contrast_equals_the_stacked_model_fitted_as_one():
 
 
 def test_the_caches_drop_their_oldest_entries_by_count_and_by_bytes():
-    from coprod.survey.modelframe import _remember
+    from coprod.survey.modelframe import remember
 
     cache: dict = {}
     for k in range(5):
-        _remember(cache, k, k, entries=3)
+        remember(cache, k, k, entries=3)
     assert list(cache) == [2, 3, 4]
     big: dict = {}
     for k, n in enumerate([40, 30, 50, 20]):
-        _remember(big, k, np.zeros(n, dtype=np.uint8), entries=10, nbytes=lambda v: v.nbytes,
+        remember(big, k, np.zeros(n, dtype=np.uint8), entries=10, nbytes=lambda v: v.nbytes,
                   budget=100)
     assert list(big) == [1, 2, 3]  # adding 50 to 40 + 30 dropped 40; then 30 + 50 + 20 = 100

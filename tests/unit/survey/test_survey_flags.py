@@ -217,7 +217,7 @@ def test_separation_signs_equal_the_per_coefficient_lps():
     space of the others, each LP over the rows it needs) gives the same signs as two LPs per
     coefficient over every row, on random problems with no, quasi-complete and complete
     separation."""
-    from coprod.survey.modelframe import find_separation
+    from coprod.survey.framechecks import find_separation
 
     rng = np.random.default_rng(11)
     kinds = set()
@@ -244,8 +244,8 @@ def test_a_converged_fit_certifies_no_separation_only_when_there_is_none():
     """The shortcut before the linear programs (Stiemke's lemma from the fitted
     probabilities) never clears a separated problem and clears nearly every other one, also
     those with fitted log-odds beyond 15 (the ones that would otherwise need the LPs)."""
+    from coprod.survey.framechecks import find_separation, mle_certified
     from coprod.survey.glm import irls_logit
-    from coprod.survey.modelframe import find_separation, mle_certified
 
     rng = np.random.default_rng(5)
     separated = cleared_wrongly = clean = cleared = extreme = 0
