@@ -50,11 +50,12 @@ bench: venv
 clean-results:
 	rm -rf results .snakemake/log
 
-# Re-resolve the lock from pyproject's ranges (needs the package registry).
+# Re-resolve the lock from pyproject's ranges (needs the package registry): everything, i.e.
+# coprod[all] (engine, pipeline, report) and the test tools.
 lock:
 	rm -rf /tmp/coprod-lock && $(PYTHON) -m venv /tmp/coprod-lock
-	/tmp/coprod-lock/bin/pip install --quiet ".[test]" "setuptools>=68"
-	{ echo "# Exact versions of every package (direct and transitive), Python 3.11."; \
+	/tmp/coprod-lock/bin/pip install --quiet ".[all,test]" "setuptools>=68"
+	{ echo "# Exact versions of every package of coprod[all,test] (direct and transitive), Python 3.11."; \
 	  echo "# Regenerate: make lock"; \
 	  /tmp/coprod-lock/bin/pip freeze --all --exclude-editable | grep -v -e '^pip==' -e '^coprod'; } > requirements.lock
 	$(PYTHON) tools/write_environment.py

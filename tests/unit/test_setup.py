@@ -33,3 +33,46 @@ def test_ci_runs_the_readme_test_command():
     # before them only the installation of the report checks' programs (tests/test_rendering)
     assert all(re.search(r"need|apt-get|command -v|^fi$|--no-install-recommends", line)
                for line in ci[:-2]), ci[:-2]
+
+
+def test_the_lock_holds_everything_coprod_all_and_the_tests_need():
+    """make venv installs the lock, then coprod with --no-deps, and environment.yml carries the
+    lock's pins: so the lock alone must hold every package of coprod[all,test] (the engine's
+    core, the pipeline and report extras, the test tools), transitively, in range. Packages'
+    own requirements are read from this environment's metadata (installed from the lock)."""
+    import tomllib
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pins = {canonicalize_name(name): version
+            for name, version in (p.split("==") for p in lock_pins(ROOT / "requirements.lock"))}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+    def requirements(name: str, extras: frozenset[str]) -> list[Requirement]:
+        if name == "coprod":
+            found = [*project["dependencies"],
+                     *(r for e in extras for r in project["optional-dependencies"][e])]
+        else:
+            found = metadata.requires(name) or []
+        return [r for r in map(Requirement, found)
+                if r.marker is None or any(r.marker.evaluate({"extra": e}) for e in extras or {""})]
+
+    todo, seen, wrong = [("coprod", frozenset({"all", "test"}))], set(), []
+    while todo:
+        name, extras = todo.pop()
+        for req in requirements(name, extras):
+            key = canonicalize_name(req.name)
+            if key == "coprod":  # one extra naming others ([all] = [pipeline,report])
+                if (key, frozenset(req.extras)) not in seen:
+                    seen.add((key, frozenset(req.extras)))
+                    todo.append(("coprod", frozenset(req.extras)))
+            elif key not in pins or not req.specifier.contains(pins[key], prereleases=True):
+                wrong.append(f"{name} needs {req}; the lock has {pins.get(key, 'nothing')}")
+            elif (key, frozenset(req.extras)) not in seen:
+                seen.add((key, frozenset(req.extras)))
+                todo.append((req.name, frozenset(req.extras)))
+    assert not wrong, list(dict.fromkeys(wrong))
+    # the extras are in it: the pipeline's, the report's, Snakemake's report (pygments)
+    assert {"snakemake", "statsmodels", "matplotlib", "pygments", "pytest"} <= {k for k, _ in seen}

@@ -7,7 +7,7 @@ One design object, estimators that take it (as R's ``survey``): build a design w
 :func:`svy_poisson` or :func:`svy_olr`, test terms with :func:`term_tests`, and read average
 marginal effects with :func:`average_marginal_effects`.
 
-The engine depends on numpy, pandas, scipy, formulaic and statsmodels only; it imports nothing
+The engine depends on numpy, pandas, scipy and formulaic only (``pip install coprod``); it imports nothing
 from :mod:`coprod.pipeline` or :mod:`coprod.report`, and its errors name the arguments of the
 call that was wrong. Names are imported on first use (PEP 562): the pipeline's start-up checks
 read :mod:`coprod.survey.designspec` and must not pay for numpy.
