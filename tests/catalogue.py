@@ -597,3 +597,14 @@ def _live_run_record(results: Path) -> None:
     (results / RECORD).write_text(json.dumps(
         {"host": socket.gethostname(), "pid": os.getpid(), "start": _start_ticks(os.getpid()),
          "started": "2026-01-01 00:00:00 UTC"}), encoding="utf-8")
+
+
+# checked through Snakemake too (tests/e2e/test_catalogue_runs.py), though the unit test checks
+# them in-process: one case of each kind, so that the console shows the one-line message and no
+# traceback end to end
+THROUGH_SNAKEMAKE = {"missing-file", "truncated-sav", "codebook-unknown-key",
+                     "config-unknown-key", "config-yaml-syntax", "results-not-a-folder",
+                     # the model stage: a design that stops the run, a model that fails alone
+                     "design-fpc-varies", "constant-in-country"}
+# the cases only a Snakemake run shows (no stage function meets them: the run lock)
+SNAKEMAKE_ONLY = {"run-still-working"}

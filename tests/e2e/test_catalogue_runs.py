@@ -1,20 +1,38 @@
-"""End-to-end (Snakemake) half of tests/unit/pipeline/test_catalogue.py: test_problems_that_let_the_run_go_on_are_shown_in_the_report."""
+"""The bad-input catalogue through Snakemake, as a user meets it: one case of each kind (and the
+cases only a run shows) gives its one-line message and no traceback on the console; problems
+that let the run go on are reported in its tables and its report. Every case is also checked
+in-process by tests/unit/pipeline/test_catalogue.py."""
 
 import pandas as pd
 import pytest
+from catalogue import CASES, SNAKEMAKE_ONLY, THROUGH_SNAKEMAKE
 from conftest import QUICK_FIGURES, copy_project, snakemake
 
-# checked through Snakemake even when they can be checked in-process: one case of each kind,
-# so that the console shows the one-line message and no traceback end to end
-THROUGH_SNAKEMAKE = {"missing-file", "truncated-sav", "codebook-unknown-key",
-                     "config-unknown-key", "config-yaml-syntax", "results-not-a-folder",
-                     # the model stage: a design that stops the run, a model that fails alone
-                     "design-fpc-varies", "constant-in-country"}
-CLEAN = "results/clean/survey.parquet"
-FITS = "results/models/fits/"
-# the fit_models rule's tables (workflow/rules/common.smk MODEL_TABLES)
-MODEL_TABLES = ["coefficients", "ame", "predictions", "fit", "flags", "tests", "cuts", "vcov",
-                "effects"]
+RUN = [c for c in CASES if c.id in THROUGH_SNAKEMAKE | SNAKEMAKE_ONLY]
+
+
+@pytest.mark.pipeline
+@pytest.mark.parametrize("case", RUN, ids=[c.id for c in RUN])
+def test_bad_input_through_snakemake(tmp_path, case):
+    work = copy_project(tmp_path / "p")
+    case.setup(work)
+    proc = snakemake(work, "--cores", "1", case.target, check=False, timeout=600)
+    out = proc.stdout + proc.stderr
+    assert "Traceback" not in out, out[-3000:]
+    if case.outcome == "stop":
+        assert proc.returncode != 0
+        lines = [line for line in out.splitlines() if case.message in line]
+        assert lines, f"expected {case.message!r} in:\n{out[-3000:]}"
+    else:
+        assert proc.returncode == 0, out[-3000:]
+        table = pd.read_csv(work / case.target)
+        assert table["message"].fillna("").str.contains(case.message, regex=False).any(), \
+            table.to_string()
+
+
+def test_every_named_case_exists():
+    ids = {c.id for c in CASES}
+    assert THROUGH_SNAKEMAKE | SNAKEMAKE_ONLY <= ids, sorted(THROUGH_SNAKEMAKE - ids)
 
 
 @pytest.mark.pipeline
