@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from conftest import QUICK_FIGURES, ROOT
 
-from coprod.pipeline.descriptives import svy_mean, svy_proportion
 from coprod.survey.calibrate import calibrate, calibration_spec
 from coprod.survey.design import make_design
 from coprod.survey.glm import fit_svy_logit
+from coprod.survey.means import svy_mean, svy_proportion
 from coprod.survey.replicate import make_replicate_design
 
 GOLDEN = ROOT / "tests" / "data" / "golden"
@@ -90,11 +90,11 @@ def test_calibrated_estimates_equal_r(data, reference, kind, method, mse, part):
     np.testing.assert_allclose(tidy.loc[terms, "estimate"], ref["estimate"], rtol=0, atol=1e-8)
     np.testing.assert_allclose(tidy.loc[terms, "std_error"], ref["std_error"], rtol=1e-6)
     assert (tidy.loc[terms, "df_resid"].to_numpy() == ref["df"].to_numpy()).all()
-    mean = svy_mean(data["age"], data, {}, dom, built=d)
+    mean = svy_mean(data["age"], d, dom)
     r = case[case["estimator"] == "mean"].iloc[0]
     assert mean["estimate"] == pytest.approx(r["estimate"], abs=1e-9)
     assert mean["std_error"] == pytest.approx(r["std_error"], rel=1e-6)
-    prop = svy_proportion(data["individual"], data, {}, dom, built=d)
+    prop = svy_proportion(data["individual"], d, dom)
     r = case[case["estimator"] == "proportion"].iloc[0]
     assert prop["estimate"] == pytest.approx(r["estimate"], abs=1e-9)
     assert prop["std_error"] == pytest.approx(r["std_error"], rel=1e-6)

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from coprod.errors import ConfigError, DataError, ModelError
-from coprod.pipeline.descriptives import svy_mean, svy_proportion
 from coprod.survey.design import make_design
 from coprod.survey.glm import fit_svy_logit, svy_logit
+from coprod.survey.means import svy_mean, svy_proportion
 from coprod.survey.variance import design_cov, design_df
 
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden"
@@ -85,7 +85,7 @@ def test_means_and_deff_match_svymean(case, domain):
         design = make_design(DATA, deff=deff, **CASES[case])
         r = ref(case, domain, statistic)
         for v in ("age", "efficacy", "y"):
-            out = svy_mean(DATA[v], DATA, {}, _domain(domain), built=design)
+            out = svy_mean(DATA[v], design, _domain(domain))
             assert out["estimate"] == pytest.approx(r.at[v, "estimate"], abs=1e-8)
             assert out["std_error"] == pytest.approx(r.at[v, "std_error"], rel=1e-6)
             if np.isnan(r.at[v, "deff"]):
@@ -104,7 +104,7 @@ def test_proportion_matches_svyciprop(case, domain):
     design = make_design(DATA, **CASES[case])
     r = ref(case, domain, "proportion").loc["y"]
     mean_deff = ref(case, domain, "mean").at["y", "deff"]
-    out = svy_proportion(DATA["y"], DATA, {}, _domain(domain), built=design)
+    out = svy_proportion(DATA["y"], design, _domain(domain))
     assert out["estimate"] == pytest.approx(r["estimate"], abs=1e-8)
     assert out["std_error"] == pytest.approx(r["std_error"], rel=1e-6)
     assert out["conf_low"] == pytest.approx(r["conf_low"], abs=1e-8)
@@ -198,8 +198,8 @@ def test_descriptives_take_the_domain_of_the_design_object():
     design = make_design(DATA, keep_data=True, **CASES["two_stage"])
     north = (DATA["region"] == "north").to_numpy()
     for fn in (svy_mean, svy_proportion):
-        a = fn(DATA["y"], DATA, {}, built=design.domain(north))
-        b = fn(DATA["y"], DATA, {}, north, built=design)
+        a = fn(DATA["y"], design.domain(north))
+        b = fn(DATA["y"], design, north)
         assert a == b
 
 
