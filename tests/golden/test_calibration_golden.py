@@ -40,7 +40,7 @@ def reference():
 
 
 def spec(method):
-    return calibration_spec({**METHODS[method], "totals": str(TOTALS), "epsilon": 1e-12})
+    return calibration_spec(**METHODS[method], totals=str(TOTALS), epsilon=1e-12)
 
 
 def design(data, kind, method, mse=False):
@@ -167,8 +167,7 @@ def test_zero_totals_and_empty_replicate_levels_are_refused_by_name(data, tmp_pa
     base = make_design(data, weights="weight", strata="country", psu="psu", keep_data=True)
     with pytest.raises(DataError, match=r"level\(s\) \['18-34'\] of 'agegrp' have respondents "
                                         r"but a population total of 0"):
-        calibrate(base, data, calibration_spec({"method": "poststrat", "variables": ["agegrp"],
-                                                "totals": str(p)}))
+        calibrate(base, data, calibration_spec("poststrat", str(p), ["agegrp"]))
     # a level held by one PSU only: the JK1 replicate deleting that PSU leaves it empty
     small = data.assign(agegrp=np.where(data["psu"] == "AA-00", "tiny", "rest"))
     p.write_text("variable,level,total\nagegrp,tiny,10\nagegrp,rest,840\n")
@@ -176,17 +175,20 @@ def test_zero_totals_and_empty_replicate_levels_are_refused_by_name(data, tmp_pa
                                 keep_data=True)
     with pytest.raises(DataError, match=r"replicate 1 has no weight in level\(s\) \['tiny'\] "
                                         "of 'agegrp'"):
-        calibrate(rep, small, calibration_spec({"method": "poststrat", "variables": ["agegrp"],
-                                                "totals": str(p)}))
+        calibrate(rep, small, calibration_spec("poststrat", str(p), ["agegrp"]))
 
 
 def test_a_calibration_without_totals_is_refused_by_name():
-    """The schema requires design.calibration.totals; a library caller who leaves it out gets
-    the key named, not a TypeError from open()."""
+    """The schema requires design.calibration.totals; a caller who leaves it out gets it named,
+    not a TypeError from open(): the engine names its argument, the pipeline its config key."""
     from coprod.errors import ConfigError
+    from coprod.pipeline.designconfig import calibration_from_config
 
+    with pytest.raises(ConfigError, match="^totals: give the population totals") as exc:
+        calibration_spec("rake", None, ["agegrp"])  # type: ignore[arg-type]
+    assert exc.value.argument == "totals"
     with pytest.raises(ConfigError, match="design.calibration.totals: name the CSV file"):
-        calibration_spec({"method": "rake", "variables": ["agegrp"]})
+        calibration_from_config({"method": "rake", "variables": ["agegrp"]})
 
 
 def test_dropping_rows_of_a_calibrated_design_without_its_data_is_refused_by_name(data):
@@ -196,8 +198,7 @@ def test_dropping_rows_of_a_calibrated_design_without_its_data_is_refused_by_nam
     from coprod.errors import DataError
 
     rep = make_replicate_design(data, weights="weight", replicates="^jk1_\\d+$", type="JK1")
-    cal = calibrate(rep, data, calibration_spec({"method": "poststrat", "variables": ["agegrp"],
-                                                 "totals": str(TOTALS)}))
+    cal = calibrate(rep, data, calibration_spec("poststrat", str(TOTALS), ["agegrp"]))
     assert cal.data is None
     with pytest.raises(DataError, match=r"keep_data=True"):
         cal.drop_rows(np.ones(len(data), dtype=bool))

@@ -75,8 +75,8 @@ def _design(kind: str, d: pd.DataFrame):
               "bounded_replicate": {"method": "raking", "bounds": [0.7, 1.4],
                                     "epsilon": 1e-12}}.get(kind)
     if method:
-        spec = calibration_spec({**method, "variables": ["agegrp", "sex"],
-                                 "totals": str(GOLDEN / "calibration_totals.csv")})
+        spec = calibration_spec(**method, variables=["agegrp", "sex"],
+                                totals=str(GOLDEN / "calibration_totals.csv"))
         des = calibrate(des, d, spec)
     return des
 
