@@ -30,8 +30,8 @@ def _statements(text: str) -> list[ast.stmt]:
     (prose in a docstring) does not parse and is skipped, and the scan goes on from the next
     line; one that parses inside a string only adds a module (a needless rerun). Forms the
     package does not use (``if x: import y`` on one line, ``import os, coprod.pipeline.io``, two
-    statements joined by ``;``) are not seen: tests/unit/pipeline/test_sources.py checks that every module of
-    the package gives what its whole syntax tree gives."""
+    statements joined by ``;``) are not seen: tests/unit/pipeline/test_sources.py checks that
+    every module of the package gives what its whole syntax tree gives."""
     out: list[ast.stmt] = []
     lines = text.splitlines()
     i = 0
