@@ -20,15 +20,18 @@ import warnings
 #: old module (coprod.<name>) -> the new modules its names are in, the first the main one
 MOVED: dict[str, tuple[str, ...]] = {
     **{m: (f"coprod.survey.{m}",) for m in (
-        "design", "calibrate", "replicate", "variance", "families", "ordinal",
+        "design", "replicate", "variance", "families", "ordinal",
         "termtests", "margins", "contrast", "dist", "formula")},
     "modelframe": ("coprod.survey.modelframe", "coprod.survey.framechecks"),
     "designspec": ("coprod.survey.designspec", "coprod.pipeline.designkeys"),
     **{m: (f"coprod.pipeline.{m}",) for m in (
         "codebook", "config", "clean", "io", "stages", "simulate", "sources",
         "runner", "startup", "yamlfile", "paths", "runlock", "csvsafe", "effectsize",
-        "effectrule", "estimable", "descriptives", "impute", "reportsettings")},
+        "effectrule", "estimable", "reportsettings")},
+    "descriptives": ("coprod.pipeline.descriptives", "coprod.survey.means"),
+    "impute": ("coprod.pipeline.impute", "coprod.survey.mi"),
     "designconfig": ("coprod.pipeline.designconfig", "coprod.pipeline.designkeys"),
+    "calibrate": ("coprod.survey.calibrate", "coprod.pipeline.designconfig"),
     "models": ("coprod.pipeline.models", "coprod.pipeline.imputedmodels"),
     "findings": ("coprod.pipeline.findings", "coprod.report.findings"),
     "speccurve": ("coprod.pipeline.speccurve", "coprod.report.speccurve"),

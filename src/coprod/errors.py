@@ -8,7 +8,25 @@ theirs. Unexpected exceptions still show in the log in full.
 
 
 class CoprodError(Exception):
-    """A problem with the user's input that they can fix; the message says what and where."""
+    """A problem with the user's input that they can fix; the message says what and where.
+
+    ``argument``: the argument of a library call that was wrong (the engine's errors name their
+    arguments, and the message then starts ``"<argument>: "``), so that a caller who took the
+    value from elsewhere names it as its own user knows it (:meth:`renamed`: the pipeline says
+    ``design.fay_rho`` where the engine says ``rho``).
+    """
+
+    def __init__(self, *args: object, argument: str | None = None) -> None:
+        super().__init__(*args)
+        self.argument = argument
+
+    def renamed(self, name: str) -> "CoprodError":
+        """The same error (same class, no argument) with its leading argument name replaced by
+        ``name``: for a caller that re-raises it in its own vocabulary."""
+        text = str(self)
+        if self.argument and text.startswith(f"{self.argument}: "):
+            text = f"{name}: {text[len(self.argument) + 2:]}"
+        return type(self)(text)
 
 
 class ConfigError(CoprodError):

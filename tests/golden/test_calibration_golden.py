@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 
-from coprod.pipeline.descriptives import svy_mean, svy_proportion
 from coprod.survey.calibrate import calibrate, calibration_spec
 from coprod.survey.design import make_design
 from coprod.survey.glm import fit_svy_logit
+from coprod.survey.means import svy_mean, svy_proportion
 from coprod.survey.replicate import make_replicate_design
 
 GOLDEN = ROOT / "tests" / "data" / "golden"
@@ -40,7 +40,7 @@ def reference():
 
 
 def spec(method):
-    return calibration_spec({**METHODS[method], "totals": str(TOTALS), "epsilon": 1e-12})
+    return calibration_spec(**METHODS[method], totals=str(TOTALS), epsilon=1e-12)
 
 
 def design(data, kind, method, mse=False):
@@ -90,11 +90,11 @@ def test_calibrated_estimates_equal_r(data, reference, kind, method, mse, part):
     np.testing.assert_allclose(tidy.loc[terms, "estimate"], ref["estimate"], rtol=0, atol=1e-8)
     np.testing.assert_allclose(tidy.loc[terms, "std_error"], ref["std_error"], rtol=1e-6)
     assert (tidy.loc[terms, "df_resid"].to_numpy() == ref["df"].to_numpy()).all()
-    mean = svy_mean(data["age"], data, {}, dom, built=d)
+    mean = svy_mean(data["age"], d, dom)
     r = case[case["estimator"] == "mean"].iloc[0]
     assert mean["estimate"] == pytest.approx(r["estimate"], abs=1e-9)
     assert mean["std_error"] == pytest.approx(r["std_error"], rel=1e-6)
-    prop = svy_proportion(data["individual"], data, {}, dom, built=d)
+    prop = svy_proportion(data["individual"], d, dom)
     r = case[case["estimator"] == "proportion"].iloc[0]
     assert prop["estimate"] == pytest.approx(r["estimate"], abs=1e-9)
     assert prop["std_error"] == pytest.approx(r["std_error"], rel=1e-6)
@@ -111,8 +111,7 @@ def test_zero_totals_and_empty_replicate_levels_are_refused_by_name(data, tmp_pa
     base = make_design(data, weights="weight", strata="country", psu="psu", keep_data=True)
     with pytest.raises(DataError, match=r"level\(s\) \['18-34'\] of 'agegrp' have respondents "
                                         r"but a population total of 0"):
-        calibrate(base, data, calibration_spec({"method": "poststrat", "variables": ["agegrp"],
-                                                "totals": str(p)}))
+        calibrate(base, data, calibration_spec("poststrat", str(p), ["agegrp"]))
     # a level held by one PSU only: the JK1 replicate deleting that PSU leaves it empty
     small = data.assign(agegrp=np.where(data["psu"] == "AA-00", "tiny", "rest"))
     p.write_text("variable,level,total\nagegrp,tiny,10\nagegrp,rest,840\n")
@@ -120,17 +119,20 @@ def test_zero_totals_and_empty_replicate_levels_are_refused_by_name(data, tmp_pa
                                 keep_data=True)
     with pytest.raises(DataError, match=r"replicate 1 has no weight in level\(s\) \['tiny'\] "
                                         "of 'agegrp'"):
-        calibrate(rep, small, calibration_spec({"method": "poststrat", "variables": ["agegrp"],
-                                                "totals": str(p)}))
+        calibrate(rep, small, calibration_spec("poststrat", str(p), ["agegrp"]))
 
 
 def test_a_calibration_without_totals_is_refused_by_name():
-    """The schema requires design.calibration.totals; a library caller who leaves it out gets
-    the key named, not a TypeError from open()."""
+    """The schema requires design.calibration.totals; a caller who leaves it out gets it named,
+    not a TypeError from open(): the engine names its argument, the pipeline its config key."""
     from coprod.errors import ConfigError
+    from coprod.pipeline.designconfig import calibration_from_config
 
+    with pytest.raises(ConfigError, match="^totals: give the population totals") as exc:
+        calibration_spec("rake", None, ["agegrp"])  # type: ignore[arg-type]
+    assert exc.value.argument == "totals"
     with pytest.raises(ConfigError, match="design.calibration.totals: name the CSV file"):
-        calibration_spec({"method": "rake", "variables": ["agegrp"]})
+        calibration_from_config({"method": "rake", "variables": ["agegrp"]})
 
 
 def test_dropping_rows_of_a_calibrated_design_without_its_data_is_refused_by_name(data):
@@ -140,8 +142,7 @@ def test_dropping_rows_of_a_calibrated_design_without_its_data_is_refused_by_nam
     from coprod.errors import DataError
 
     rep = make_replicate_design(data, weights="weight", replicates="^jk1_\\d+$", type="JK1")
-    cal = calibrate(rep, data, calibration_spec({"method": "poststrat", "variables": ["agegrp"],
-                                                 "totals": str(TOTALS)}))
+    cal = calibrate(rep, data, calibration_spec("poststrat", str(TOTALS), ["agegrp"]))
     assert cal.data is None
     with pytest.raises(DataError, match=r"keep_data=True"):
         cal.drop_rows(np.ones(len(data), dtype=bool))

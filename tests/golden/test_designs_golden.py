@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from coprod.errors import ConfigError, DataError, ModelError
-from coprod.pipeline.descriptives import svy_mean, svy_proportion
 from coprod.survey.design import make_design
 from coprod.survey.glm import fit_svy_logit, svy_logit
+from coprod.survey.means import svy_mean, svy_proportion
 from coprod.survey.variance import design_cov, design_df
 
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden"
@@ -85,7 +85,7 @@ def test_means_and_deff_match_svymean(case, domain):
         design = make_design(DATA, deff=deff, **CASES[case])
         r = ref(case, domain, statistic)
         for v in ("age", "efficacy", "y"):
-            out = svy_mean(DATA[v], DATA, {}, _domain(domain), built=design)
+            out = svy_mean(DATA[v], design, _domain(domain))
             assert out["estimate"] == pytest.approx(r.at[v, "estimate"], abs=1e-8)
             assert out["std_error"] == pytest.approx(r.at[v, "std_error"], rel=1e-6)
             if np.isnan(r.at[v, "deff"]):
@@ -104,7 +104,7 @@ def test_proportion_matches_svyciprop(case, domain):
     design = make_design(DATA, **CASES[case])
     r = ref(case, domain, "proportion").loc["y"]
     mean_deff = ref(case, domain, "mean").at["y", "deff"]
-    out = svy_proportion(DATA["y"], DATA, {}, _domain(domain), built=design)
+    out = svy_proportion(DATA["y"], design, _domain(domain))
     assert out["estimate"] == pytest.approx(r["estimate"], abs=1e-8)
     assert out["std_error"] == pytest.approx(r["std_error"], rel=1e-6)
     assert out["conf_low"] == pytest.approx(r["conf_low"], abs=1e-8)
@@ -154,32 +154,49 @@ def _with(**cols):
 
 @pytest.mark.parametrize("data, kw, error, text", [
     (_with(N1=2), dict(strata="stratum", psu="psu", fpc="N1"), DataError,
-     "design.fpc: column 'N1' gives 2 PSUs in the population of stratum 'S0', fewer than"),
+     "fpc: column 'N1' gives 2 PSUs in the population of stratum 'S0', fewer than"),
     (_with(N1=np.where(DATA["id"] == 5, 99, DATA["N1"])), dict(strata="stratum", psu="psu",
                                                               fpc="N1"),
-     DataError, "design.fpc: column 'N1' varies within stratum 'S0'"),
+     DataError, "fpc: column 'N1' varies within stratum 'S0'"),
     (_with(f1=np.where(DATA["id"] == 5, 0.0, DATA["f1"])), dict(strata="stratum", psu="psu",
                                                                fpc="f1"),
-     DataError, "design.fpc: column 'f1' has the value 0;"),
+     DataError, "fpc: column 'f1' has the value 0;"),
     (_with(f1=np.where(DATA["stratum"] == "S1", 12, DATA["f1"])),
-     dict(strata="stratum", psu="psu", fpc="f1"), DataError, "mixes population sizes"),
-    (DATA, dict(strata="stratum", ssu="ssu"), ConfigError, "design.ssu: 'ssu' names"),
-    (DATA, dict(strata="stratum", psu="psu", fpc2="M2"), ConfigError, "design.fpc2: 'M2'"),
+     dict(strata="stratum", psu="psu", fpc="f1"), DataError, "fpc: column 'f1' mixes population "
+     "sizes"),
+    (DATA, dict(strata="stratum", ssu="ssu"), ConfigError, "ssu: 'ssu' names second-stage units, "
+     "which need first-stage clusters: set {psu} too"),
+    (DATA, dict(strata="stratum", psu="psu", fpc2="M2"), ConfigError, "fpc2: 'M2' gives "
+     "second-stage population sizes, which need second-stage units: set {ssu} (and {psu}) too"),
     (_with(M2=np.where(DATA["id"] == 3, 1000, DATA["M2"])),
      dict(strata="stratum", psu="psu", ssu="ssu", fpc="N1", fpc2="M2"), DataError,
-     "design.fpc2: column 'M2' varies within PSU 'S0/P0'"),
+     "fpc2: column 'M2' varies within PSU 'S0/P0'"),
     (_with(N1="many"), dict(strata="stratum", psu="psu", fpc="N1"), DataError,
-     "design.fpc: column 'N1' is not numeric (e.g. 'many')"),
+     "fpc: column 'N1' is not numeric (e.g. 'many')"),
     (DATA, dict(strata="stratum", psu="psu", ssu="ssu", fpc2="M2"), ConfigError,
-     "design.fpc2: 'M2' needs design.fpc too"),
+     "fpc2: 'M2' needs {fpc} too"),
     (_with(M2=np.where((DATA["stratum"] == "S0") & (DATA["psu"] == "P0"), 1, DATA["M2"])),
      dict(strata="stratum", psu="psu", ssu="ssu", fpc="N1", fpc2="M2"), DataError,
-     "gives 1 second-stage units in the population of PSU 'S0/P0', fewer than"),
+     "fpc2: column 'M2' gives 1 second-stage units in the population of PSU 'S0/P0', fewer "
+     "than"),
 ])
-def test_bad_design_input_is_one_line(data, kw, error, text):
+def test_bad_design_input_is_one_line_naming_the_argument_or_the_config_key(data, kw, error,
+                                                                             text):
+    """The engine's message starts with the argument of make_design that is wrong (and names
+    the others it needs as arguments); the pipeline, building the same design from a config's
+    design: section, names the config keys instead (design.fpc, design.psu)."""
+    from coprod.pipeline.designconfig import design_from_config
+
     with pytest.raises(error) as exc:
         make_design(data, **kw)
-    assert text in str(exc.value)
+    engine = text.format(psu="psu", ssu="ssu", fpc="fpc")
+    assert str(exc.value).startswith(engine), str(exc.value)
+    assert exc.value.argument == engine.split(":")[0]
+    assert "design." not in str(exc.value) and "\n" not in str(exc.value)
+    with pytest.raises(error) as exc:
+        design_from_config(data, kw)
+    config = "design." + text.format(psu="design.psu", ssu="design.ssu", fpc="design.fpc")
+    assert str(exc.value).startswith(config), str(exc.value)
     assert "\n" not in str(exc.value)
 
 
@@ -198,8 +215,8 @@ def test_descriptives_take_the_domain_of_the_design_object():
     design = make_design(DATA, keep_data=True, **CASES["two_stage"])
     north = (DATA["region"] == "north").to_numpy()
     for fn in (svy_mean, svy_proportion):
-        a = fn(DATA["y"], DATA, {}, built=design.domain(north))
-        b = fn(DATA["y"], DATA, {}, north, built=design)
+        a = fn(DATA["y"], design.domain(north))
+        b = fn(DATA["y"], design, north)
         assert a == b
 
 

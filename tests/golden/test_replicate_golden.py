@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 
-from coprod.pipeline.descriptives import svy_mean, svy_proportion
 from coprod.survey.glm import fit_svy_logit
+from coprod.survey.means import svy_mean, svy_proportion
 from coprod.survey.replicate import make_replicate_design
 
 GOLDEN = ROOT / "tests" / "data" / "golden"
@@ -77,12 +77,12 @@ def test_replicate_means_and_proportions_equal_r(data, reference, kind, mse, par
     d = design_of(data, kind, mse)
     case = reference[reference["case"] == f"{kind}_mse{int(mse)}_{part}"]
     dom = None if part == "whole" else (data["country"] == "BB").to_numpy()
-    mean = svy_mean(data["age"], data, {}, dom, built=d)
+    mean = svy_mean(data["age"], d, dom)
     ref = case[case["estimator"] == "mean"].iloc[0]
     assert mean["estimate"] == pytest.approx(ref["estimate"], abs=1e-10)
     assert mean["std_error"] == pytest.approx(ref["std_error"], rel=1e-6)
     assert mean["n"] == ref["n"]
-    prop = svy_proportion(data["individual"], data, {}, dom, built=d)
+    prop = svy_proportion(data["individual"], d, dom)
     ref = case[case["estimator"] == "proportion"].iloc[0]
     assert prop["estimate"] == pytest.approx(ref["estimate"], abs=1e-10)
     assert prop["std_error"] == pytest.approx(ref["std_error"], rel=1e-6)
@@ -181,7 +181,7 @@ def test_replicates_without_weight_are_refused_for_models_and_noted_for_means(da
     with pytest.raises(ModelError, match="replicate weight\\(s\\) 1 are zero for every "
                                          "respondent of this model"):
         fit_svy_logit("individual ~ age", d.domain(dom))
-    mean = svy_mean(data["age"], data, {}, dom, built=d)
+    mean = svy_mean(data["age"], d, dom)
     assert np.isfinite(mean["std_error"])
     assert mean["note"].startswith("1 replicate(s) have no weight here")
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..names import GROUP, POOLED
-from ..survey.designspec import key_errors
 from .codebook import (
     QUOTE_HINT,
     did_you_mean,
@@ -21,6 +20,7 @@ from .codebook import (
     outcome_levels,
     schema_errors,
 )
+from .designkeys import design_key_errors
 from .yamlfile import file_problem
 
 SCHEMA = files("coprod") / "schemas" / "config.schema.yaml"  # package data (see codebook.py)
@@ -350,7 +350,7 @@ def check_config(config: dict, cb: dict) -> None:
         errs.append(f"config: design.calibration.totals: {cal['totals']}: {problem}")
     elif cal.get("totals"):
         errs += _totals_errors(cal, cols)
-    errs += [f"config: {e}" for e in key_errors(d)]
+    errs += [f"config: {e}" for e in design_key_errors(d)]
     errs += _imputation_errors(config.get("imputation") or {}, cols)
     errs += _specification_errors(config, cols)
     if d.get("model_based") and any(d.get(k) for k in ("weights", "strata", "psu", "fpc",

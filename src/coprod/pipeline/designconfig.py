@@ -2,20 +2,64 @@
 a design object (linearisation or replicate, calibrated or not).
 
 Why its own module: the design classes and the calibration sit below it and do not know each
-other's construction; only this builder knows every key of the section.
+other's construction; only this builder knows every key of the section. It is also where the
+engine's errors, which name the arguments of its calls (``rho``), are named as the config keys
+the user wrote (``design.fay_rho``): :func:`config_keys`.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
 
-from ..survey.calibrate import calibrate, calibration_spec
+from ..errors import ConfigError, CoprodError
+from ..survey.calibrate import CalibrationSpec, calibrate, calibration_spec
 from ..survey.design import SurveyDesign, make_design
+from ..survey.designspec import key_errors
 from ..survey.replicate import ReplicateDesign, as_replicate, make_replicate_design
 from .designkeys import design_columns as design_columns  # re-exported
 from .designkeys import replicate_pattern
+
+#: the config key of each argument of the engine's design builders, per builder
+DESIGN_KEYS = {k: f"design.{k}" for k in ("weights", "strata", "psu", "fpc", "ssu", "fpc2",
+                                           "lonely_psu", "deff")}
+REPLICATE_KEYS = {"weights": "design.weights", "replicates": "design.replicates",
+                  "type": "design.replicate_type", "scale": "design.replicate_scale",
+                  "rscales": "design.replicate_rscales", "rho": "design.fay_rho",
+                  "deff": "design.deff"}
+AS_REPLICATE_KEYS = {"design": "design.as_replicates", "type": "design.as_replicates.type",
+                     "replicates": "design.as_replicates.replicates"}
+CALIBRATION_KEYS = {k: f"design.calibration.{k}" for k in ("method", "totals", "variables",
+                                                            "bounds", "epsilon", "maxit")}
+
+
+@contextmanager
+def config_keys(names: Mapping[str, str]) -> Iterator[None]:
+    """Re-raise an engine error that names an argument in ``names`` naming its config key
+    instead (``rho: ...`` -> ``design.fay_rho: ...``); any other error as it is."""
+    try:
+        yield
+    except CoprodError as exc:
+        if exc.argument is not None and exc.argument in names:
+            raise exc.renamed(names[exc.argument]) from exc
+        raise
+
+
+def calibration_from_config(cfg: Mapping[str, Any] | None) -> CalibrationSpec | None:
+    """A config's ``design.calibration`` as the engine's spec (totals read and checked), or
+    None; messages name the config's keys."""
+    if not cfg:
+        return None
+    if not cfg.get("totals"):  # the config schema requires it; a caller may leave it out
+        raise ConfigError(
+            "design.calibration.totals: name the CSV file of population totals (columns "
+            "variable, level, total)")
+    with config_keys(CALIBRATION_KEYS):
+        return calibration_spec(str(cfg.get("method")), cfg["totals"],
+                                list(cfg.get("variables") or []), bounds=cfg.get("bounds"),
+                                epsilon=cfg.get("epsilon", 1e-10), maxit=cfg.get("maxit", 100))
 
 
 def design_from_config(data: pd.DataFrame, design: dict[str, Any], *,
@@ -28,29 +72,42 @@ def design_from_config(data: pd.DataFrame, design: dict[str, Any], *,
         name = design.get(key)
         return rename(name) if name else None
 
-    spec = calibration_spec(design.get("calibration"))
+    spec = calibration_from_config(design.get("calibration"))
     built = _uncalibrated(data, design, col)
     conv = design.get("as_replicates")
     if conv:  # replicate weights from the strata and PSUs (R's as.svrepdesign)
-        built = as_replicate(built, conv["type"], replicates=int(conv.get("replicates", 50)),
-                             seed=conv.get("seed", 2026), mse=bool(conv.get("mse", False)))
-    return built if spec is None else calibrate(built, data, spec)
+        with config_keys(AS_REPLICATE_KEYS):
+            built = as_replicate(built, conv["type"],
+                                 replicates=int(conv.get("replicates", 50)),
+                                 seed=conv.get("seed", 2026), mse=bool(conv.get("mse", False)))
+    if spec is None:
+        return built
+    with config_keys(CALIBRATION_KEYS):
+        return calibrate(built, data, spec)
 
 
 def _uncalibrated(data: pd.DataFrame, design: dict[str, Any],
                   col: Callable[[str], str | None]) -> SurveyDesign | ReplicateDesign:
     if design.get("replicates"):
-        return make_replicate_design(
-            data, weights=col("weights"), replicates=replicate_pattern(design["replicates"]),
-            type=design.get("replicate_type"), scale=design.get("replicate_scale"),
-            rscales=design.get("replicate_rscales"), rho=design.get("fay_rho"),
-            mse=bool(design.get("mse", False)),
-            combined=bool(design.get("combined_weights", True)),
-            deff=design.get("deff", "srswor"), keep_data=True)
-    return make_design(data, weights=col("weights"), strata=col("strata"), psu=col("psu"),
-                       fpc=col("fpc"), ssu=col("ssu"), fpc2=col("fpc2"),
-                       lonely_psu=design.get("lonely_psu", "adjust"),
-                       deff=design.get("deff", "srswor"), keep_data=True)
+        with config_keys(REPLICATE_KEYS):
+            return make_replicate_design(
+                data, weights=col("weights"), replicates=replicate_pattern(design["replicates"]),
+                type=design.get("replicate_type"), scale=design.get("replicate_scale"),
+                rscales=design.get("replicate_rscales"), rho=design.get("fay_rho"),
+                mse=bool(design.get("mse", False)),
+                combined=bool(design.get("combined_weights", True)),
+                deff=design.get("deff", "srswor"), keep_data=True)
+    # the engine's rules on which stages need which, in the config's words (its messages name
+    # the other arguments too, which a renamed prefix would not reach)
+    missing = key_errors({k: design.get(k) for k in ("psu", "fpc", "ssu", "fpc2")},
+                         key=DESIGN_KEYS.__getitem__)
+    if missing:
+        raise ConfigError(missing[0])
+    with config_keys(DESIGN_KEYS):
+        return make_design(data, weights=col("weights"), strata=col("strata"), psu=col("psu"),
+                           fpc=col("fpc"), ssu=col("ssu"), fpc2=col("fpc2"),
+                           lonely_psu=design.get("lonely_psu", "adjust"),
+                           deff=design.get("deff", "srswor"), keep_data=True)
 
 
 def design_weights(config: dict[str, Any], clean_table: str) -> dict[str, Any] | None:

@@ -270,7 +270,7 @@ def combine_imputed(tables: list[pd.DataFrame], *, df_complete: float, conf_leve
     difference of absolute sizes from the top one (top: the largest mean |E|), is pooled with
     its own Barnard-Rubin df; the verdicts as :func:`judge` gives them. ``tables``: the
     per-dataset tables of :func:`covariate_effects` (same variables, same order)."""
-    from .impute import rubin
+    from ..survey.mi import rubin
 
     first = tables[0]
     Q = np.array([t["effect"].to_numpy(dtype=float) for t in tables])

@@ -1,5 +1,5 @@
 """Multiple imputation of item nonresponse by chained equations (statsmodels' MICE), and
-Rubin's rules with the Barnard-Rubin small-sample degrees of freedom.
+the completed datasets.
 
 Why: a respondent who answered "don't know" to one covariate leaves every complete-case model.
 Unless the answers are missing completely at random that biases the estimates; multiple
@@ -15,12 +15,8 @@ ones; an unordered category with several levels is predicted on its codes (a sim
 said in the report). One chain per seed: ``burn_in`` cycles, then a dataset every ``skip``
 cycles. Seeded, so reruns give the same imputations.
 
-Combination (:func:`rubin`), as R's ``mitools::MIcombine`` with ``df.complete``: the mean of the
-M estimates; total variance T = W + (1 + 1/M) B (W the mean within-imputation variance, B the
-between-imputation variance); r = (1 + 1/M) B / W; Rubin's df (M - 1)(1 + 1/r)^2 combined with
-the observed-data df (Barnard & Rubin 1999) nu_obs = (nu_com + 1)/(nu_com + 3) nu_com W / (W + B)
-(mitools' form: the paper has W / T; mitools' df is slightly larger, and coprod equals mitools);
-the fraction of missing information (r + 2/(df + 3)) / (r + 1).
+Combination: Rubin's rules with Barnard-Rubin df, as R's ``mitools::MIcombine``, are the
+engine's (:func:`coprod.survey.mi.rubin`).
 """
 from __future__ import annotations
 
@@ -30,7 +26,6 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
-from ..survey import dist
 
 IMPUTATION_COLUMNS = ["imputation", "row", "variable", "value"]
 
@@ -179,35 +174,3 @@ def _as_label(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-def rubin(estimates: np.ndarray, variances: np.ndarray, df_complete: float = np.inf,
-          conf_level: float = 0.95) -> dict[str, Any]:
-    """Rubin's rules for each of p parameters from (M, p) estimates and within-imputation
-    variances, with Barnard-Rubin df when ``df_complete`` (the complete-data df) is finite;
-    as R's ``mitools::MIcombine``. Returns arrays: estimate, std_error, df, riv (r), fmi,
-    within, between, statistic, p_value, conf_low, conf_high."""
-    Q = np.asarray(estimates, dtype=float)
-    U = np.asarray(variances, dtype=float)
-    m = Q.shape[0]
-    if m < 2:
-        raise ConfigError(f"imputation: {m} imputation(s); Rubin's rules need at least 2")
-    qbar = Q.mean(axis=0)
-    within = U.mean(axis=0)
-    between = Q.var(axis=0, ddof=1)
-    total = within + (1 + 1 / m) * between
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = (1 + 1 / m) * between / within
-        df = (m - 1) * (1 + 1 / r) ** 2
-        if np.isfinite(df_complete):
-            # mitools' observed-data df: W / (W + B), where Barnard & Rubin (1999) have
-            # W / (W + (1 + 1/M) B) = 1 - lambda; mirrored to equal R (a slightly larger df)
-            dfobs = (df_complete + 1) / (df_complete + 3) * df_complete * within / (
-                within + between)
-            df = 1 / (1 / df + 1 / dfobs)
-        fmi = (r + 2 / (df + 3)) / (r + 1)
-    se = np.sqrt(total)
-    w = dist.wald(qbar, se, df, conf_level)
-    return {"estimate": qbar, "std_error": se, "df": df, "riv": r, "fmi": fmi,
-            "within": within, "between": between, "statistic": w["statistic"],
-            "p_value": w["p_value"], "conf_low": w["conf_low"], "conf_high": w["conf_high"]}

@@ -40,9 +40,10 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
     covariate is the strongest, each size and each difference from the top one combined by
     Rubin's rules (:func:`coprod.pipeline.effectsize.combine_imputed`); else the third table is
     empty."""
+    from ..survey.mi import rubin
     from .effectsize import combined_model_effects
     from .estimable import BLOCKING_FLAGS
-    from .impute import completed, rubin
+    from .impute import completed
 
     labels = labels or {}
     if built is None:  # the design does not change between imputations

@@ -4,15 +4,18 @@ One design object, estimators that take it (as R's ``survey``): build a design w
 :func:`make_design` (strata, clusters, finite-population corrections, lonely-PSU rules),
 :func:`make_replicate_design` (BRR, Fay, JK1, JKn, bootstrap, successive-difference weights) or
 :func:`as_replicate`, calibrate it with :func:`calibrate`, then fit :func:`svy_logit`,
-:func:`svy_poisson` or :func:`svy_olr`, test terms with :func:`term_tests`, and read average
-marginal effects with :func:`average_marginal_effects`.
+:func:`svy_poisson` or :func:`svy_olr`, test terms with :func:`term_tests`, read average
+marginal effects with :func:`average_marginal_effects`, estimate means and proportions of
+domains with :func:`svy_mean` and :func:`svy_proportion`, and combine fits to multiply imputed
+datasets with :func:`mi_combine` (Rubin's rules: :func:`rubin`).
 
-The engine depends on numpy, pandas, scipy and formulaic only (``pip install coprod``); it imports nothing
-from :mod:`coprod.pipeline` or :mod:`coprod.report`, and its errors name the arguments of the
-call that was wrong. Names are imported on first use (PEP 562): the pipeline's start-up checks
-read :mod:`coprod.survey.designspec` and must not pay for numpy.
+The engine depends on numpy, pandas, scipy and formulaic only (``pip install coprod``); it
+imports nothing from :mod:`coprod.pipeline` or :mod:`coprod.report`, and its errors name the
+arguments of the call that was wrong. Names are imported on first use (PEP 562): the
+pipeline's start-up checks read :mod:`coprod.survey.designspec` and must not pay for numpy.
 """
 from importlib import import_module
+from typing import Any
 
 _EXPORTS = {
     # designs
@@ -25,6 +28,8 @@ _EXPORTS = {
     "Greg": "calibrate", "read_totals": "calibrate",
     # variance
     "design_cov": "variance", "design_df": "variance",
+    # means and proportions
+    "svy_mean": "means", "svy_proportion": "means",
     # models
     "svy_logit": "glm", "svy_poisson": "glm", "fit_svy_logit": "glm",
     "SvyLogitResult": "glm", "svy_olr": "ordinal", "fit_svy_olr": "ordinal",
@@ -34,11 +39,13 @@ _EXPORTS = {
     "average_marginal_effects": "margins", "predict_margins": "margins",
     "ordinal_marginal_effects": "margins", "ordinal_predictions": "margins",
     "contrast_test": "contrast",
+    # multiple imputation
+    "rubin": "mi", "mi_combine": "mi",
 }
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
         globals()[name] = value
@@ -46,5 +53,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def __dir__():
+def __dir__() -> list[str]:
     return sorted([*globals(), *_EXPORTS])

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar, cast, overload
 
@@ -117,7 +117,7 @@ def read_totals(path: str | os.PathLike[str]) -> dict[str, dict[str, float]]:
     try:
         totals, errors = read_rows(path)
     except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found (design.calibration.totals)") from None
+        raise ConfigError(f"totals: {path}: file not found", argument="totals") from None
     margins = [v for v in totals if v not in GRAND_TOTAL]
     mismatch = totals_error(totals, margins, path) if totals else None
     if errors or mismatch:
@@ -156,7 +156,7 @@ def _margin(data: pd.DataFrame, var: str, tot: dict[str, float], path: str) -> _
 def _codes(data: pd.DataFrame, var: str, levels: list[str], path: str) -> np.ndarray:
     """Each row's level number; every level needs respondents and every respondent a level."""
     if var not in data.columns:
-        raise ConfigError(f"{path}: '{var}' is not a column of the clean table")
+        raise ConfigError(f"{path}: '{var}' is not a column of the data")
     col = data[var]
     if col.isna().any():
         raise DataError(f"calibration variable '{var}' is missing for "
@@ -303,46 +303,72 @@ class CalibrationSpec:
     bounds: tuple[float, ...] = (-np.inf, np.inf)
     epsilon: float = 1e-10
     maxit: int = 100
-    source: str = "totals"
+    source: str = "totals"  # where the totals came from (a file), for messages
 
     def variables(self) -> list[str]:
         return list(self.margins)
 
 
-def calibration_spec(cfg: dict[str, Any] | None) -> CalibrationSpec | None:
-    """A config's ``design.calibration`` as a spec (totals read and checked), or None."""
-    if not cfg:
-        return None
-    method = cfg.get("method")
+def calibration_spec(method: str,
+                     totals: str | os.PathLike[str] | Mapping[str, Mapping[str, float]],
+                     variables: Sequence[str] | None = None, *,
+                     bounds: Sequence[float] | None = None, epsilon: float = 1e-10,
+                     maxit: int = 100) -> CalibrationSpec:
+    """A calibration for :func:`calibrate`, checked: ``method`` one of "poststrat", "rake"
+    (R's ``postStratify``, ``rake``), "linear" or "raking" (R's ``calibrate`` with
+    ``calfun`` linear or raking); ``totals`` the population totals, a CSV file (columns
+    ``variable, level, total``: :func:`read_totals`) or ``{variable: {level: total}}``;
+    ``variables`` the calibration variables (default: every variable of the totals); ``bounds``
+    [lower, upper] limits of new / old weight (linear and raking only); ``epsilon`` and
+    ``maxit`` the iterations' tolerance and limit. Errors name the argument that is wrong."""
     if method not in METHODS:
-        raise ConfigError(f"design.calibration.method: '{method}' is not one of "
-                          f"{', '.join(METHODS)}")
-    path = cfg.get("totals")
-    if not path:  # the config schema requires it; a library caller may leave it out
-        raise ConfigError("design.calibration.totals: name the CSV file of population totals "
-                          "(columns variable, level, total)")
-    margins = read_totals(path)
-    variables = list(cfg.get("variables") or [])
-    absent = [v for v in variables if v not in margins]
-    if absent or not variables:
-        raise ConfigError(f"{path}: no totals for {', '.join(absent) or 'any variable'} of "
-                          f"design.calibration.variables (the file has totals for "
-                          f"{', '.join(margins) or 'no variable'})")
-    margins = {v: margins[v] for v in variables}
+        raise ConfigError(f"method: '{method}' is not one of {', '.join(METHODS)}",
+                          argument="method")
+    if totals is None or (isinstance(totals, str) and not totals):
+        raise ConfigError("totals: give the population totals: a CSV file (columns variable, "
+                          "level, total) or {variable: {level: total}}", argument="totals")
+    if isinstance(totals, Mapping):
+        margins, source = _totals_given(totals), "totals"
+    else:
+        margins, source = read_totals(totals), str(totals)
+    chosen = list(margins) if variables is None else list(variables)
+    absent = [v for v in chosen if v not in margins]
+    if absent or not chosen:
+        raise ConfigError(f"variables: no totals for {', '.join(absent) or 'any variable'} in "
+                          f"{source} (it has totals for {', '.join(margins) or 'no variable'})",
+                          argument="variables")
+    margins = {v: margins[v] for v in chosen}
     if method == "poststrat" and len(margins) != 1:
-        raise ConfigError(f"design.calibration.method: poststrat takes one variable, the totals "
-                          f"give {len(margins)} ({', '.join(margins)}); use rake or linear for "
-                          "several margins")
-    bounds = cfg.get("bounds") or [-np.inf, np.inf]
-    if len(bounds) != 2 or not bounds[0] < 1 < bounds[1]:
-        raise ConfigError(f"design.calibration.bounds: {list(bounds)} must be [lower, upper] "
-                          "around 1 (limits of the ratio of new to old weights)")
-    if cfg.get("bounds") and method in ("poststrat", "rake"):
-        raise ConfigError(f"design.calibration.bounds: not for method {method}; use linear or "
-                          "raking (calibration with a raking distance) with bounds")
-    return CalibrationSpec(method=method, margins=margins, bounds=tuple(map(float, bounds)),
-                           epsilon=float(cfg.get("epsilon", 1e-10)),
-                           maxit=int(cfg.get("maxit", 100)), source=str(path))
+        raise ConfigError(f"method: poststrat takes one variable, the totals give "
+                          f"{len(margins)} ({', '.join(margins)}); use rake or linear for "
+                          "several margins", argument="method")
+    limits = list(bounds) if bounds else [-np.inf, np.inf]
+    if len(limits) != 2 or not limits[0] < 1 < limits[1]:
+        raise ConfigError(f"bounds: {limits} must be [lower, upper] around 1 (limits of the "
+                          "ratio of new to old weights)", argument="bounds")
+    if bounds and method in ("poststrat", "rake"):
+        raise ConfigError(f"bounds: not for method {method}; use linear or raking (calibration "
+                          "with a raking distance) with bounds", argument="bounds")
+    return CalibrationSpec(method=method, margins=margins, bounds=tuple(map(float, limits)),
+                           epsilon=float(epsilon), maxit=int(maxit), source=source)
+
+
+def _totals_given(totals: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, float]]:
+    """Totals given as a mapping, checked as a file's are (:func:`read_totals`), without the
+    grand total."""
+    from .designspec import GRAND_TOTAL
+
+    out = {str(v): {str(lv): float(t) for lv, t in levels.items()}
+           for v, levels in totals.items()}
+    errors = [f"totals: {t!r} for {v} {lv!r} is not a non-negative number"
+              for v, levels in out.items() for lv, t in levels.items()
+              if not (math.isfinite(t) and t >= 0)]
+    margins = [v for v in out if v not in GRAND_TOTAL]
+    mismatch = totals_error(out, margins, "totals")
+    if errors or mismatch:
+        raise ConfigError("\n".join([*errors, *([mismatch] if mismatch else [])]),
+                          argument="totals")
+    return {v: out[v] for v in margins}
 
 
 def calibrate(design: Any, data: pd.DataFrame, spec: CalibrationSpec) -> Any:

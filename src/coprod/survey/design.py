@@ -216,25 +216,32 @@ def unit_exponent(weights: np.ndarray) -> int:
     return 2 * math.floor(log2_mean / 2 + 0.5)
 
 
-def _column(data: pd.DataFrame, name: str, role: str) -> pd.Series:
+def _column(data: pd.DataFrame, name: str, role: str, argument: str | None = None
+            ) -> pd.Series:
+    """A design column, present and complete; ``role`` begins the messages (the argument that
+    names the column: "weights column 'w' ...", "fpc: column 'N' ...")."""
+    argument = argument or role
     if name not in data.columns:
-        raise DataError(f"{role} column {name!r} is not in the data")
+        raise DataError(f"{role} column {name!r} is not in the data", argument=argument)
     col = data[name]
     n_missing = int(col.isna().sum())
     if n_missing:
         raise DataError(f"{role} column {name!r} has {n_missing} missing value(s); "
-                        "every respondent needs a value for the survey design")
+                        "every respondent needs a value for the survey design",
+                        argument=argument)
     return col
 
 
-def _numeric(data: pd.DataFrame, name: str, role: str) -> np.ndarray:
-    col = _column(data, name, role)
+def _numeric(data: pd.DataFrame, name: str, role: str, argument: str | None = None
+             ) -> np.ndarray:
+    col = _column(data, name, role, argument)
     try:
         return np.asarray(col, dtype=float)
     except (TypeError, ValueError) as exc:
         bad = col[pd.to_numeric(col, errors="coerce").isna()]
         example = f" (e.g. {bad.iloc[0]!r})" if len(bad) else ""
-        raise DataError(f"{role} column {name!r} is not numeric{example}") from exc
+        raise DataError(f"{role} column {name!r} is not numeric{example}",
+                        argument=argument or role) from exc
 
 
 def make_design(data: pd.DataFrame, *, weights: str | None = None, strata: str | None = None,
@@ -254,12 +261,13 @@ def make_design(data: pd.DataFrame, *, weights: str | None = None, strata: str |
     or "replace" (with replacement).
     """
     if lonely_psu not in LONELY_PSU_OPTIONS:
-        raise ConfigError(f"lonely_psu must be one of {LONELY_PSU_OPTIONS}, not {lonely_psu!r}")
+        raise ConfigError(f"lonely_psu: must be one of {LONELY_PSU_OPTIONS}, not "
+                          f"{lonely_psu!r}", argument="lonely_psu")
     if deff not in DEFF_OPTIONS:
-        raise ConfigError(f"deff must be one of {DEFF_OPTIONS}, not {deff!r}")
+        raise ConfigError(f"deff: must be one of {DEFF_OPTIONS}, not {deff!r}", argument="deff")
     missing = key_errors({"psu": psu, "fpc": fpc, "ssu": ssu, "fpc2": fpc2})
-    if missing:
-        raise ConfigError(missing[0])
+    if missing:  # each message starts with the argument it is about
+        raise ConfigError(missing[0], argument=missing[0].split(":", 1)[0])
     n = len(data)
     w = None
     if weights is not None:
@@ -267,7 +275,7 @@ def make_design(data: pd.DataFrame, *, weights: str | None = None, strata: str |
         bad = ~np.isfinite(w) | (w < 0)
         if bad.any():
             raise DataError(f"weights column {weights!r} has {int(bad.sum())} negative or infinite "
-                            f"value(s), e.g. {w[bad][0]!r}")
+                            f"value(s), e.g. {w[bad][0]!r}", argument="weights")
     if strata is None:
         s_codes, s_labels = np.zeros(n, dtype=np.int64), ("(all)",)
     else:
@@ -338,33 +346,35 @@ def _population(data: pd.DataFrame, name: str, key: str, unit_of_row: np.ndarray
                 n_sampled: np.ndarray, labels: Callable[[int], object], what: str, units: str
                 ) -> np.ndarray:
     """Population sizes per stratum (or PSU) from a column of sizes or sampling fractions."""
-    values = _numeric(data, name, f"design.{key}:")
+    values = _numeric(data, name, f"{key}:", argument=key)
     if not np.isfinite(values).all() or (values <= 0).any():
         bad = values[~np.isfinite(values) | (values <= 0)][0]
-        raise DataError(f"design.{key}: column {name!r} has the value {bad:g}; population "
-                        "sizes must be positive and sampling fractions in (0, 1]")
+        raise DataError(f"{key}: column {name!r} has the value {bad:g}; population "
+                        "sizes must be positive and sampling fractions in (0, 1]", argument=key)
     first = np.full(len(n_sampled), np.nan)
     first[unit_of_row] = values  # any row's value; checked constant below
     varies = values != first[unit_of_row]
     if varies.any():
         i = int(np.flatnonzero(varies)[0])
         u = int(unit_of_row[i])
-        raise DataError(f"design.{key}: column {name!r} varies within {what} {labels(u)!r} "
-                        f"({first[u]:g} and {values[i]:g}); it must be one value per {what}")
+        raise DataError(f"{key}: column {name!r} varies within {what} {labels(u)!r} "
+                        f"({first[u]:g} and {values[i]:g}); it must be one value per {what}",
+                        argument=key)
     # R's rule: sizes when any value is above 1 (then none may be below 1), else fractions
     sizes = bool((values > 1).any())
     if sizes and (values < 1).any():
         i = int(np.flatnonzero(values < 1)[0])
-        raise DataError(f"design.{key}: column {name!r} mixes population sizes (> 1) and "
-                        f"sampling fractions (< 1), e.g. {values[i]:g}; use one or the other")
+        raise DataError(f"{key}: column {name!r} mixes population sizes (> 1) and "
+                        f"sampling fractions (< 1), e.g. {values[i]:g}; use one or the other",
+                        argument=key)
     pop = first if sizes else n_sampled / first
     small = pop < n_sampled - 1e-9 * n_sampled
     if small.any():
         u = int(np.flatnonzero(small)[0])
         label = labels(u)
-        raise DataError(f"design.{key}: column {name!r} gives {pop[u]:g} {units} in the "
+        raise DataError(f"{key}: column {name!r} gives {pop[u]:g} {units} in the "
                         f"population of {what} {label!r}, fewer than the {int(n_sampled[u])} "
-                        "sampled")
+                        "sampled", argument=key)
     return pop
 
 

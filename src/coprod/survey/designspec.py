@@ -1,81 +1,38 @@
-"""The ``design:`` section of a config in words: which keys need which others, and the variance
-a design implies.
+"""A design's arguments in words: which need which others, the variance a design implies, and
+the calibration totals file.
 
-Why apart from :mod:`coprod.survey.design`: the Snakefile checks the config at start-up, before any
-job runs, and that check must not import numpy or pandas (half a second per Snakemake start);
-:func:`coprod.survey.design.make_design` raises the same messages for callers of the library.
+Why apart from :mod:`coprod.survey.design`: the pipeline checks its config at start-up, before
+any job runs, and that check must not import numpy or pandas (half a second per Snakemake start);
+:func:`coprod.survey.design.make_design` raises the same messages for callers of the library,
+naming its arguments where the pipeline names its config keys.
 """
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 
-def key_errors(design: Mapping[str, Any]) -> list[str]:
-    """The design keys set without the keys they need, one message each; shared by
-    :func:`make_design` and the config check (which reports them before any data is read)."""
+def key_errors(design: Mapping[str, Any], key: Callable[[str], str] = str) -> list[str]:
+    """The stages of a design set without the arguments they need (``ssu`` needs ``psu``;
+    ``fpc2`` needs ``ssu`` and ``fpc``), one message each; ``design`` maps the arguments of
+    :func:`coprod.survey.design.make_design` to their values.
+
+    ``key`` names an argument in the messages: by default as the argument itself (what
+    ``make_design`` raises), while the pipeline's start-up check, which reports them before any
+    data is read, names them as its config keys (``lambda k: f"design.{k}"``)."""
     ssu, fpc2 = design.get("ssu"), design.get("fpc2")
     errors = []
     if ssu and not design.get("psu"):
-        errors.append(f"design.ssu: {ssu!r} names second-stage units, which need first-stage "
-                      "clusters: set design.psu too")
+        errors.append(f"{key('ssu')}: {ssu!r} names second-stage units, which need first-stage "
+                      f"clusters: set {key('psu')} too")
     if fpc2 and not ssu:
-        errors.append(f"design.fpc2: {fpc2!r} gives second-stage population sizes, which need "
-                      "second-stage units: set design.ssu (and design.psu) too")
-    if design.get("replicates"):
-        errors += _replicate_errors(design)
-    elif design.get("replicate_type"):
-        errors.append(f"design.replicate_type: {design['replicate_type']!r} needs "
-                      "design.replicates (the codebook variable of the replicate weights)")
-    if design.get("as_replicates") and design.get("replicates"):
-        errors.append("design.as_replicates: the data already have replicate weights "
-                      "(design.replicates); set one of the two to null")
-    if design.get("as_replicates") and (design.get("ssu") or design.get("model_based")):
-        errors.append("design.as_replicates: replicates are made from the first stage only, "
-                      "without design.ssu, and not with design.model_based")
-    if design.get("calibration") and design.get("model_based"):
-        errors.append("design.calibration: calibrated weights need design-based standard "
-                      "errors; set design.model_based to false")
+        errors.append(f"{key('fpc2')}: {fpc2!r} gives second-stage population sizes, which "
+                      f"need second-stage units: set {key('ssu')} (and {key('psu')}) too")
     if fpc2 and not design.get("fpc"):
-        errors.append(f"design.fpc2: {fpc2!r} needs design.fpc too: without first-stage "
+        errors.append(f"{key('fpc2')}: {fpc2!r} needs {key('fpc')} too: without first-stage "
                       "population sizes the first stage is with replacement and the second "
                       "stage adds nothing (R cannot express this design either)")
-    return errors
-
-
-def _replicate_errors(design: Mapping[str, Any]) -> list[str]:
-    rep, kind = design["replicates"], design.get("replicate_type")
-    errors = []
-    if not kind:
-        errors.append(f"design.replicates: {rep!r} needs design.replicate_type (BRR, Fay, JK1, "
-                      "JKn, bootstrap, successive-difference or other)")
-    if not design.get("weights"):
-        errors.append(f"design.replicates: {rep!r} needs design.weights, the full-sample "
-                      "weights")
-    for key in ("strata", "psu", "fpc", "ssu", "fpc2"):
-        if design.get(key):
-            errors.append(f"design.{key}: {design[key]!r} cannot be used with replicate weights "
-                          "(design.replicates): they replace strata and clusters; set it to "
-                          "null")
-    if design.get("model_based"):
-        errors.append("design.model_based: true cannot be used with replicate weights")
-    if kind == "Fay" and design.get("fay_rho") is None:
-        errors.append("design.fay_rho: replicate_type Fay needs Fay's rho (in [0, 1))")
-    rho = design.get("fay_rho")
-    if rho is not None and not 0 <= rho < 1:
-        errors.append(f"design.fay_rho: {rho!r} is outside [0, 1)")
-    if rho is not None and kind not in (None, "Fay"):
-        errors.append(f"design.fay_rho: only for replicate_type Fay, not {kind}")
-    if kind == "JKn" and not design.get("replicate_rscales"):
-        errors.append("design.replicate_rscales: replicate_type JKn needs one rscale per "
-                      "replicate ((n_h - 1)/n_h of the stratum whose PSU it drops)")
-    if kind == "other" and design.get("replicate_scale") is None:
-        errors.append("design.replicate_scale: replicate_type other needs its scale (the data "
-                      "producer's documentation gives it)")
-    if kind == "successive-difference" and design.get("replicate_scale") is not None:
-        errors.append("design.replicate_scale: successive-difference replicates have the scale "
-                      "4/R; remove design.replicate_scale")
     return errors
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import ast
 import keyword
 import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -40,7 +42,7 @@ def build_formula(outcome: str, covariates: list[str], data: pd.DataFrame | None
     return f"{quote(outcome)} ~ {rhs}"
 
 
-def set_reference_levels(df: pd.DataFrame, reference_levels: dict) -> pd.DataFrame:
+def set_reference_levels(df: pd.DataFrame, reference_levels: Mapping[str, Any]) -> pd.DataFrame:
     """Put each categorical column's reference level first (treatment coding uses the first)."""
     out = df.copy()
     for col, ref in reference_levels.items():
@@ -52,8 +54,8 @@ def set_reference_levels(df: pd.DataFrame, reference_levels: dict) -> pd.DataFra
             s = s.astype("category")
         cats = list(s.cat.categories)
         if ref not in cats:
-            raise ConfigError(f"models.reference_levels.{col}: '{ref}' is not a level of '{col}' "
-                              f"(levels: {', '.join(map(str, cats))})")
+            raise ConfigError(f"reference_levels: '{ref}' is not a level of '{col}' (levels: "
+                              f"{', '.join(map(str, cats))})", argument="reference_levels")
         if ready and cats[0] == ref and not s.cat.ordered:
             continue  # already so
         out[col] = s.cat.reorder_categories([ref] + [c for c in cats if c != ref], ordered=False)
@@ -71,7 +73,7 @@ class Aliases:
 
     _ALIAS = re.compile(r"_cv(\d+)_")
 
-    def __init__(self, names):
+    def __init__(self, names: Iterable[Any]) -> None:
         self.to: dict[str, str] = {}
         for i, n in enumerate(dict.fromkeys(names)):
             plain = (isinstance(n, str) and _IDENT.match(n) and not keyword.iskeyword(n)
@@ -86,14 +88,15 @@ class Aliases:
     def frame(self, df: pd.DataFrame) -> pd.DataFrame:
         return df.rename(columns=self.to)
 
-    def restore(self, text):
+    def restore(self, text: Any) -> Any:
         """Real names back in a term, variable name or message."""
         if not isinstance(text, str):
             return text
         return self._ALIAS.sub(lambda m: self.back.get(m.group(0), m.group(0)), text)
 
-    def restore_frame(self, df: pd.DataFrame, columns=("term", "variable", "detail", "message",
-                                                        "label")) -> pd.DataFrame:
+    def restore_frame(self, df: pd.DataFrame,
+                      columns: Sequence[str] = ("term", "variable", "detail", "message", "label")
+                      ) -> pd.DataFrame:
         """Real names back in a table's column names and text columns (the table itself
         when no name needed an alias)."""
         if self.plain:

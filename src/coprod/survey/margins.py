@@ -11,9 +11,11 @@ they do not add the sampling variability of the covariates themselves.
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy.special import expit, logit
 
@@ -25,6 +27,12 @@ from .ordinal import SvyOlrResult
 
 _Fit = SvyLogitResult | SvyOlrResult  # a fit of the logistic family or an ordinal one
 
+Change = dict[str, Any]  # {variable: value}, or {variable: h} for a shift by h
+#: a counterfactual's changed columns: their positions in ``result.X``, their values on distinct
+#: rows, and each respondent's row of those (None: one row per respondent)
+Columns = tuple[np.ndarray, np.ndarray, np.ndarray | None]
+Grid = dict[str, list[Any]]  # variable -> the values to set it to
+
 _AME_COLUMNS = ["variable", "contrast", "estimate", "std_error", "df_resid", "statistic",
                 "p_value", "conf_low", "conf_high", "flag"]
 
@@ -34,14 +42,14 @@ def _require_spec(result: _Fit) -> None:
         raise ModelError("margins need a result of fit_svy_logit (a formula fit)")
 
 
-def variable_kinds(result: _Fit) -> dict[str, dict]:
+def variable_kinds(result: _Fit) -> dict[str, dict[str, Any]]:
     """Each right-hand-side variable: "categorical" (levels, reference), "binary" (numeric 0/1,
     effect of 1 vs 0) or "continuous" (derivative)."""
     _require_spec(result)
     assert result.model_data is not None  # _require_spec
     spec = result.spec
     cats = categorical_factors(spec)
-    kinds = {}
+    kinds: dict[str, dict[str, Any]] = {}
     for v in result.variables:
         info = None
         for factor, fvars in spec.factor_variables.items():
@@ -61,7 +69,7 @@ def variable_kinds(result: _Fit) -> dict[str, dict]:
     return kinds
 
 
-def _set(frame: pd.DataFrame, values: dict) -> pd.DataFrame:
+def _set(frame: pd.DataFrame, values: Change) -> pd.DataFrame:
     """A copy of ``frame`` with each variable in ``values`` set to that value for every row."""
     out = frame.copy(deep=False)
     for var, value in values.items():
@@ -110,9 +118,10 @@ class _Counterfactual:
             pos = kept_pos[sl.start:sl.stop]
             self.terms.append((variables, all(row_local(f) for f in term.factors
                                               if str(f) != "1"), pos[pos >= 0]))
-        self._groups: dict = {}
+        self._groups: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray] | None] = {}
 
-    def _distinct(self, variables: tuple):
+    def _distinct(self, variables: tuple[str, ...]
+                  ) -> tuple[np.ndarray, np.ndarray] | None:
         """(a row of each, group of each row) for the distinct combinations of ``variables``,
         or None when there are too many for the shortcut to pay. No sorting: O(rows)."""
         if variables not in self._groups:
@@ -134,7 +143,7 @@ class _Counterfactual:
             self._groups[variables] = out
         return self._groups[variables]
 
-    def columns(self, changes: list[dict], shift: str | None = None) -> list[tuple]:
+    def columns(self, changes: list[Change], shift: str | None = None) -> list[Columns]:
         """For each change (``{var: value}``, or with ``shift`` a number ``h`` added to that
         variable, given as ``{shift: h}``), ``(cols, C, inv)``: the positions of the changed
         columns in ``result.X``, their values on ``C.shape[0]`` distinct rows, and ``inv``
@@ -142,10 +151,11 @@ class _Counterfactual:
         changes must touch the same variables."""
         return self.columns_many([(changes, shift)])[0]
 
-    def columns_many(self, requests: list[tuple[list[dict], str | None]]) -> list[list[tuple]]:
+    def columns_many(self, requests: list[tuple[list[Change], str | None]]
+                     ) -> list[list[Columns]]:
         """:meth:`columns` for several ``(changes, shift)`` requests, with one call of the
         formula engine for all those that need only distinct rows."""
-        out: list = [None] * len(requests)
+        out: list[Any] = [None] * len(requests)
         small = []  # (request index, cols, inv, frames)
         for i, (changes, shift) in enumerate(requests):
             changed = set(changes[0])
@@ -179,7 +189,7 @@ class _Counterfactual:
         return out
 
     @staticmethod
-    def _apply(frame: pd.DataFrame, change: dict, shift: str | None) -> pd.DataFrame:
+    def _apply(frame: pd.DataFrame, change: Change, shift: str | None) -> pd.DataFrame:
         if shift:
             return _shift(frame, shift, change[shift])
         return _set(frame, change)
@@ -200,14 +210,14 @@ class _Counterfactual:
 # Kept: the matrices of small frames, keyed by everything they depend on (the spec's formula,
 # its encoder and transform state, the kept columns, and the frame's values and dtypes).
 # Object columns are not kept (their hash sees 1 and "1" alike); at most 64 MB in all.
-_CACHE: dict = {}
+_CACHE: dict[tuple[Any, ...], np.ndarray] = {}
 _CACHE_MAX_ROWS = 10_000
 _CACHE_MAX_BYTES = 64 * 2 ** 20
 
 
 def _cached_matrix(result: _Fit, frame: pd.DataFrame) -> np.ndarray:
     if len(frame) > _CACHE_MAX_ROWS or (frame.dtypes == "object").any():
-        return result.model_matrix(frame)
+        return cast(np.ndarray, result.model_matrix(frame))
     spec = result.spec
     key = (str(spec.formula), repr(spec.encoder_state), repr(spec.transform_state),
            tuple(spec.column_names), None if result.keep is None else tuple(result.keep),
@@ -227,18 +237,19 @@ def _cached_matrix(result: _Fit, frame: pd.DataFrame) -> np.ndarray:
 
 def _scatter(C: np.ndarray, inv: np.ndarray | None, b: np.ndarray) -> np.ndarray:
     """Per-respondent ``C @ b`` (``C`` on distinct rows, ``inv`` mapping rows to them)."""
-    out = C @ b
+    out = cast(np.ndarray, C @ b)
     return out if inv is None else out[inv]
 
 
 def _sums(C: np.ndarray, inv: np.ndarray | None, v: np.ndarray) -> np.ndarray:
     """``v @ C_full`` (``C_full = C[inv]``) without building ``C_full``."""
     if inv is None:
-        return v @ C
-    return np.bincount(inv, weights=v, minlength=C.shape[0]) @ C
+        return cast(np.ndarray, v @ C)
+    return cast(np.ndarray, np.bincount(inv, weights=v, minlength=C.shape[0]) @ C)
 
 
-def _average_predictions(result: SvyLogitResult, beta: np.ndarray, w: np.ndarray, cfs: list,
+def _average_predictions(result: SvyLogitResult, beta: np.ndarray, w: np.ndarray,
+                         cfs: list[Columns],
                          batch: int = 16) -> tuple[np.ndarray, np.ndarray]:
     """For each counterfactual (all changing the same columns): the weighted average predicted
     probability ``w @ mu`` and its gradient in beta, ``(w * mu * (1 - mu)) @ X_cf``. The
@@ -264,15 +275,16 @@ def _other_part(result: _Fit, beta: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """``X @ beta`` without the columns ``cols`` (the part a counterfactual leaves as is)."""
     b = beta.copy()
     b[cols] = 0.0
-    return result.X @ b
+    return cast(np.ndarray, result.X @ b)
 
 
-def _inference(est, se, result: _Fit) -> dict:
+def _inference(est: npt.ArrayLike, se: npt.ArrayLike, result: _Fit) -> dict[str, Any]:
     return dist.wald(est, se, result.df_resid, result.conf_level, result.model_based)
 
 
 def _derivative(result: SvyLogitResult, beta: np.ndarray, w: np.ndarray, mu: np.ndarray,
-                s: np.ndarray, columns: list, h: float) -> tuple[float, np.ndarray]:
+                s: np.ndarray, columns: Sequence[Columns], h: float
+                ) -> tuple[float, np.ndarray]:
     """A continuous variable's average marginal effect ``w @ (s * dlin)`` and its gradient in
     beta, from the columns of the variable shifted by +h and -h (``columns``; the derivative
     of X is zero outside the columns of the terms that involve the variable). Shared with
@@ -325,7 +337,7 @@ def average_marginal_effects(result: _Fit, variables: list[str] | None = None
     mu = fam.mean(X @ beta)
     s = fam.variance(mu)
     # the counterfactual columns every variable needs, from one call of the formula engine
-    requests: list[tuple[list[dict], str | None]] = []
+    requests: list[tuple[list[Change], str | None]] = []
     plan: dict[str, Any] = {}  # var -> its step h (continuous) or its levels
     for var in variables:
         if kinds[var]["kind"] == "continuous":
@@ -370,7 +382,7 @@ def average_marginal_effects(result: _Fit, variables: list[str] | None = None
     return out[_AME_COLUMNS]
 
 
-def _check_grid(result, grid: dict[str, list]) -> None:
+def _check_grid(result: _Fit, grid: Grid) -> None:
     """Every grid variable is on the model's right-hand side, every category value a level."""
     _require_spec(result)
     kinds = variable_kinds(result)
@@ -385,7 +397,7 @@ def _check_grid(result, grid: dict[str, list]) -> None:
                                  f"(levels: {kinds[var]['levels']})")
 
 
-def predict_margins(result: SvyLogitResult, grid: dict[str, list]) -> pd.DataFrame:
+def predict_margins(result: SvyLogitResult, grid: Grid) -> pd.DataFrame:
     """Average predicted probability with every respondent set to each combination of ``grid``.
 
     E.g. ``{"age": [20, 40, 60], "gender": ["man", "woman"]}`` gives six rows. Each is the
@@ -424,7 +436,7 @@ def predict_margins(result: SvyLogitResult, grid: dict[str, list]) -> pd.DataFra
 # --------------------------------------------------------------------------------------------
 # Ordinal models: the probability of each category
 # --------------------------------------------------------------------------------------------
-def _ordinal_average(result: SvyOlrResult, theta: np.ndarray, w: np.ndarray, cfs: list
+def _ordinal_average(result: SvyOlrResult, theta: np.ndarray, w: np.ndarray, cfs: list[Columns]
                      ) -> tuple[np.ndarray, np.ndarray]:
     """For each counterfactual: the weighted average probability of each category, (c, K),
     and its gradient in (beta, zeta), (c, K, p + q)."""
@@ -458,7 +470,8 @@ def _ordinal_average(result: SvyOlrResult, theta: np.ndarray, w: np.ndarray, cfs
     return pbar, G
 
 
-def _ordinal_rows(result, keys: list[tuple], est: np.ndarray, G: np.ndarray) -> pd.DataFrame:
+def _ordinal_rows(result: SvyOlrResult, keys: list[tuple[str, str, Any]], est: np.ndarray,
+                  G: np.ndarray) -> pd.DataFrame:
     V = result.cov.to_numpy()
     se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", G, V, G), 0, None))
     inf = _inference(est, se, result)
@@ -515,7 +528,7 @@ def ordinal_marginal_effects(result: SvyOlrResult, variables: list[str] | None =
     return _ordinal_rows(result, keys, np.array(ests), np.array(grads))
 
 
-def ordinal_predictions(result: SvyOlrResult, grid: dict[str, list]) -> pd.DataFrame:
+def ordinal_predictions(result: SvyOlrResult, grid: Grid) -> pd.DataFrame:
     """Average predicted probability of each category with every respondent set to each
     combination of ``grid`` (one row per combination and category); intervals on the logit
     scale, as :func:`predict_margins`."""

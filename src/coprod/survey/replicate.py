@@ -191,23 +191,23 @@ def default_scale(kind: str, n_rep: int, rho: float | None) -> float | None:
             "successive-difference": 4.0 / n_rep}.get(kind)
 
 
-def replicate_columns(data: pd.DataFrame, spec: str | Sequence[str],
-                      key: str = "design.replicates") -> list[str]:
-    """The replicate weight columns: a list of names, or a regular expression matched against
-    the column names (in the data's order)."""
+def replicate_columns(data: pd.DataFrame, spec: str | Sequence[str]) -> list[str]:
+    """The replicate weight columns (the argument ``replicates``): a list of names, or a
+    regular expression matched against the column names (in the data's order)."""
     if isinstance(spec, str):
         try:
             rx = re.compile(spec)
         except re.error as exc:
-            raise ConfigError(f"{key}: '{spec}' is not a valid regular expression ({exc})") \
-                from None
+            raise ConfigError(f"replicates: '{spec}' is not a valid regular expression ({exc})",
+                              argument="replicates") from None
         cols = [c for c in data.columns if rx.fullmatch(str(c))]
         if not cols:
-            raise ConfigError(f"{key}: no column matches '{spec}'")
+            raise ConfigError(f"replicates: no column matches '{spec}'", argument="replicates")
         return cols
     missing = [c for c in spec if c not in data.columns]
     if missing:
-        raise ConfigError(f"{key}: column(s) {missing} are not in the data")
+        raise ConfigError(f"replicates: column(s) {missing} are not in the data",
+                          argument="replicates")
     return list(spec)
 
 
@@ -227,45 +227,46 @@ def make_replicate_design(data: pd.DataFrame, *, weights: str | None,
     (n_h - 1)/n_h of the stratum whose PSU it drops); "other" needs ``scale``.
     """
     if type not in REPLICATE_TYPES:
-        raise ConfigError(f"design.replicate_type: '{type}' is not one of "
-                          f"{', '.join(REPLICATE_TYPES)}")
+        raise ConfigError(f"type: '{type}' is not one of {', '.join(REPLICATE_TYPES)}",
+                          argument="type")
     if weights is None:
-        raise ConfigError("design.replicates needs design.weights (the full-sample weights)")
+        raise ConfigError("weights: a replicate design needs the full-sample weights",
+                          argument="weights")
     cols = replicate_columns(data, replicates)
     w = _numeric(data[weights], f"weights column {weights!r}")
     rep = _replicate_matrix(data, cols)
     n_rep = rep.shape[1]
     if n_rep < 2:
-        raise ConfigError(f"design.replicates: {n_rep} replicate column(s); a replicate "
-                          "design needs at least 2")
+        raise ConfigError(f"replicates: {n_rep} replicate column(s); a replicate "
+                          "design needs at least 2", argument="replicates")
     if not combined:
         rep = rep * w[:, None]
     if type == "Fay":
         if rho is None or not 0 <= rho < 1:
-            raise ConfigError(f"design.fay_rho: Fay's rho must be in [0, 1), not {rho!r}")
+            raise ConfigError(f"rho: Fay's rho must be in [0, 1), not {rho!r}", argument="rho")
     elif rho is not None:
-        raise ConfigError(f"design.fay_rho: only for replicate_type Fay, not {type}")
+        raise ConfigError(f"rho: only for Fay replicates, not {type}", argument="rho")
     if type == "successive-difference" and scale is not None:
-        raise ConfigError("design.replicate_scale: successive-difference replicates have the "
-                          "scale 4/R; remove design.replicate_scale")
+        raise ConfigError("scale: successive-difference replicates have the scale 4/R; give "
+                          "none", argument="scale")
     if scale is None:
         scale = default_scale(type, n_rep, rho)
         if scale is None:
-            raise ConfigError(f"design.replicate_scale: replicate_type {type} needs its scale "
-                              "(the data producer's documentation gives it)")
+            raise ConfigError(f"scale: {type} replicates need their scale (the data "
+                              "producer's documentation gives it)", argument="scale")
     if not (np.isfinite(scale) and scale > 0):
-        raise ConfigError(f"design.replicate_scale: must be a positive number, not {scale!r}")
+        raise ConfigError(f"scale: must be a positive number, not {scale!r}", argument="scale")
     if rscales is None:
         if type == "JKn":
-            raise ConfigError("design.replicate_rscales: JKn replicates need one rscale per "
-                              "replicate ((n_h - 1)/n_h of the stratum whose PSU it drops)")
+            raise ConfigError("rscales: JKn replicates need one rscale per replicate ((n_h - "
+                              "1)/n_h of the stratum whose PSU it drops)", argument="rscales")
         rscales = np.ones(n_rep)
     rscales = np.asarray(rscales, dtype=float).reshape(-1)
     if len(rscales) == 1:
         rscales = np.repeat(rscales, n_rep)
     if len(rscales) != n_rep or not np.isfinite(rscales).all() or (rscales < 0).any():
-        raise ConfigError(f"design.replicate_rscales: {len(rscales)} non-negative numbers for "
-                          f"{n_rep} replicates are needed")
+        raise ConfigError(f"rscales: {len(rscales)} non-negative numbers for {n_rep} "
+                          "replicates are needed", argument="rscales")
     return ReplicateDesign(
         weights=w, repweights=rep if rep.flags.f_contiguous else np.asfortranarray(rep),
         type=type, scale=float(scale),
@@ -313,10 +314,11 @@ def as_replicate(design: DomainMixin, type: str = "JKn", *, replicates: int = 50
     from .design import SurveyDesign
 
     if not isinstance(design, SurveyDesign):
-        raise ConfigError("as_replicate converts a linearisation design (strata and PSUs)")
+        raise ConfigError("design: as_replicate converts a linearisation design (strata and "
+                          "PSUs)", argument="design")
     if design.ssu is not None:
-        raise ConfigError("as_replicate: a design with second-stage units cannot be converted "
-                          "(R uses the first stage only); drop design.ssu")
+        raise ConfigError("design: a design with second-stage units cannot be converted (R "
+                          "uses the first stage only); build it without ssu", argument="design")
     psu_order = pd.unique(design.psu)                      # first appearance
     strata_order = pd.unique(design.psu_stratum[psu_order])
     fpc = (np.ones(len(design.n_psu)) if design.fpc is None
@@ -325,8 +327,8 @@ def as_replicate(design: DomainMixin, type: str = "JKn", *, replicates: int = 50
     rscales: Any = []  # collected as a list, then an array
     if type == "JK1":
         if len(design.n_psu) > 1:
-            raise ConfigError("as_replicate: JK1 is for a design without strata (R: \"Can't "
-                              "use JK1 for a stratified design\"); use JKn")
+            raise ConfigError("type: JK1 is for a design without strata (R: \"Can't use JK1 "
+                              "for a stratified design\"); use JKn", argument="type")
         n = len(psu_order)
         for p in psu_order:
             cols.append(np.where(design.psu == p, 0.0, n / (n - 1)))
@@ -336,8 +338,8 @@ def as_replicate(design: DomainMixin, type: str = "JKn", *, replicates: int = 50
             members = [p for p in psu_order if design.psu_stratum[p] == h]
             n_h = len(members)
             if n_h < 2:
-                raise ConfigError(f"as_replicate: stratum {design.strata_labels[h]!r} has a "
-                                  "single PSU; JKn needs at least two per stratum")
+                raise ConfigError(f"type: stratum {design.strata_labels[h]!r} has a single "
+                                  "PSU; JKn needs at least two per stratum", argument="type")
             in_h = design.stratum == h
             for p in members:
                 cols.append(np.where(in_h, np.where(design.psu == p, 0.0, n_h / (n_h - 1)),
@@ -346,8 +348,8 @@ def as_replicate(design: DomainMixin, type: str = "JKn", *, replicates: int = 50
         scale, rscales = 1.0, np.array(rscales)
     elif type == "bootstrap":
         if design.fpc is not None:
-            raise ConfigError("as_replicate: bootstrap replicates of a design with fpc are not "
-                              "supported; use JKn")
+            raise ConfigError("type: bootstrap replicates of a design with fpc are not "
+                              "supported; use JKn", argument="type")
         rng = np.random.default_rng(seed)
         factors = np.zeros((len(design.psu_stratum), replicates))
         for h in strata_order:
@@ -359,7 +361,7 @@ def as_replicate(design: DomainMixin, type: str = "JKn", *, replicates: int = 50
         nbar = 1.0 / np.mean(1.0 / design.n_psu[design.n_psu > 0])
         scale, rscales = float(nbar / ((nbar - 1) * (replicates - 1))), np.ones(replicates)
     else:
-        raise ConfigError(f"as_replicate: type {type!r}: JK1, JKn or bootstrap")
+        raise ConfigError(f"type: {type!r} is not one of JK1, JKn, bootstrap", argument="type")
     rep = np.column_stack(cols) * design.weights[:, None]
     return ReplicateDesign(weights=design.weights, repweights=np.asfortranarray(rep), type=type,
                            scale=scale, rscales=np.asarray(rscales, float), mse=mse,

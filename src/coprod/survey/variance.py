@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from ..errors import ModelError
 from .design import CENSUS, SurveyDesign
+
+if TYPE_CHECKING:
+    from .replicate import ReplicateDesign
 
 _BLOCK = 1 << 13  # rows per block in the variance sums (small enough to stay in cache)
 
@@ -255,7 +258,8 @@ def _centred_cov(stage: _Stage, h_of: np.ndarray, k: int, block: Callable[[int, 
     return cast(np.ndarray, (B + B.T) / 2)
 
 
-def mean_deff(design: SurveyDesign, rows: np.ndarray, y: np.ndarray, variance: float) -> float:
+def mean_deff(design: SurveyDesign | ReplicateDesign, rows: np.ndarray, y: np.ndarray,
+              variance: float) -> float:
     """Design effect of a weighted mean of ``y`` (the values of ``rows``), as R's
     ``svymean(deff = TRUE)`` (``design.deff == "srswor"``: the variance of a simple random
     sample of the same size drawn without replacement from a population of the weights' sum;

@@ -12,9 +12,10 @@ import statsmodels.api as sm
 from statsmodels.imputation.mice import MICEData
 
 from coprod.errors import ConfigError
-from coprod.pipeline.impute import _mice_data, completed, impute_chain, rubin
+from coprod.pipeline.impute import _mice_data, completed, impute_chain
 from coprod.survey.design import make_design
 from coprod.survey.glm import fit_svy_logit
+from coprod.survey.mi import rubin
 
 
 def toy(n=400, seed=0):

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coprod.pipeline.descriptives import describe, prevalence, svy_mean, svy_proportion
+from coprod.pipeline.descriptives import describe, prevalence
 from coprod.report import tablerender as R
 from coprod.report import tables as T
 
@@ -228,91 +228,6 @@ DESIGN = {"weights": "weight", "strata": "country", "psu": None, "lonely_psu": "
           "model_based": False}
 
 
-def test_svy_mean_of_a_simple_random_sample_is_the_textbook_mean(survey):
-    full = survey.dropna(subset=["age"])
-    r = svy_mean(full["age"].to_numpy(), full, {})
-    age = full["age"]
-    assert r["n"] == len(age)
-    assert r["estimate"] == pytest.approx(age.mean())
-    assert r["std_error"] == pytest.approx(age.std(ddof=1) / np.sqrt(len(age)))
-
-
-def test_proportion_agrees_with_the_linearised_mean(survey):
-    """The logit interval comes from the public estimator; its SE must equal the ratio mean's."""
-    y = survey["y"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    dom = (survey["country"] == "B").to_numpy()
-    p = svy_proportion(y, survey, DESIGN, dom)
-    m = svy_mean(y, survey, DESIGN, dom)
-    assert p["estimate"] == pytest.approx(m["estimate"])
-    assert p["std_error"] == pytest.approx(m["std_error"], rel=1e-6)
-    assert 0 < p["conf_low"] < p["estimate"] < p["conf_high"] < 1
-    assert p["n"] == int((dom & ~np.isnan(y)).sum())
-
-
-DESIGNS = {
-    "weights+strata": DESIGN,
-    "weights+strata+clusters": {**DESIGN, "psu": "psu"},
-    "clusters only": {"weights": None, "strata": None, "psu": "psu", "lonely_psu": "adjust",
-                      "model_based": False},
-    "model-based": {"weights": None, "strata": None, "psu": None, "lonely_psu": "adjust",
-                    "model_based": True},
-}
-
-
-@pytest.mark.parametrize("name", list(DESIGNS))
-@pytest.mark.parametrize("conf_level", [0.95, 0.9])
-def test_closed_form_proportion_is_the_intercept_only_svy_logit(survey, name, conf_level):
-    """The closed form against the iterative design-based fit it replaces (svyciprop 'logit':
-    the intercept-only model on the domain, with the whole design kept)."""
-    from scipy.special import expit
-
-    from coprod.survey.glm import fit_svy_logit
-
-    design = DESIGNS[name]
-    data = survey.assign(psu=np.arange(len(survey)) // 4)
-    y = data["y"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    dom = (data["country"] != "A").to_numpy()
-    got = svy_proportion(y, data, design, dom, conf_level)
-    inside = dom & ~np.isnan(y)
-    frame = data.assign(coprod_y=np.where(inside, y, 0.0))
-    res = fit_svy_logit(frame, "coprod_y ~ 1", weights=design["weights"],
-                        strata=design["strata"], psu=design["psu"], domain=inside,
-                        model_based=design["model_based"], conf_level=conf_level)
-    row = res.tidy().iloc[0]
-    p = expit(row["estimate"])
-    assert got["estimate"] == pytest.approx(p, rel=1e-10)
-    assert got["std_error"] == pytest.approx(row["std_error"] * p * (1 - p), rel=1e-8)
-    assert got["conf_low"] == pytest.approx(expit(row["conf_low"]), rel=1e-8)
-    assert got["conf_high"] == pytest.approx(expit(row["conf_high"]), rel=1e-8)
-
-
-def test_proportion_of_a_domain_with_one_psu_is_not_estimable(survey):
-    data = survey.assign(psu=0)
-    y = data["y"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    r = svy_proportion(y, data, {**DESIGN, "strata": None, "psu": "psu"}, None)
-    assert np.isnan(r["conf_low"]) and r["note"].startswith("not estimable: no residual")
-
-
-@pytest.mark.parametrize("bad", [2.0, 0.5])
-def test_proportion_of_values_not_coded_0_1_is_not_estimable(survey, bad):
-    y = survey["y"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    y[0] = bad
-    r = svy_proportion(y, survey, DESIGN, None)
-    assert np.isnan(r["estimate"]) and "coded 0/1" in r["note"] and f"{bad:g}" in r["note"]
-
-
-def test_proportion_whose_events_all_weigh_zero_is_zero_without_interval(survey):
-    data = survey.assign(weight=np.where(survey["y"].fillna(0) == 1, 0.0, 1.0))
-    y = data["y"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    r = svy_proportion(y, data, DESIGN, None)
-    assert r["estimate"] == 0 and np.isnan(r["conf_low"]) and "no variation" in r["note"]
-
-
-def test_proportion_without_variation_has_no_interval(survey):
-    r = svy_proportion(np.zeros(len(survey)), survey, DESIGN, None)
-    assert r["estimate"] == 0 and np.isnan(r["conf_low"]) and "no variation" in r["note"]
-
-
 def test_prevalence_and_describe_by_group(survey):
     labels = {"y": "Does it", "sex": "Sex", "age": "Age"}
     prev = prevalence(survey, ["y"], DESIGN, labels=labels)
@@ -507,15 +422,3 @@ def test_effects_per_so_many_units():
     assert out.iloc[1].equals(coefs.iloc[1])
     assert np.isclose(coefs.loc[0, "estimate"], 0.027)  # the input is not changed
 
-
-@pytest.mark.parametrize("name", list(DESIGNS))
-def test_mean_of_a_one_respondent_domain_has_no_interval_and_says_why(survey, name):
-    """One respondent: the mean is its value, with no interval (its variance would be 0, a
-    zero-width interval), and a note, as a proportion's 'not estimable'."""
-    data = survey.assign(psu=np.arange(len(survey)) // 4)
-    dom = np.zeros(len(data), bool)
-    dom[10] = True
-    r = svy_mean(data["age"].to_numpy(), data, DESIGNS[name], dom)
-    assert r["n"] == 1 and r["estimate"] == pytest.approx(data["age"].iloc[10])
-    assert np.isnan(r["conf_low"]) and np.isnan(r["std_error"])
-    assert r["note"].startswith("not estimable: one respondent")

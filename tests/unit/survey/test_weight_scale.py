@@ -20,12 +20,12 @@ from conftest import ROOT
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from coprod.pipeline.descriptives import svy_mean, svy_proportion
 from coprod.survey.calibrate import calibrate, calibration_spec
 from coprod.survey.contrast import contrast_test
 from coprod.survey.design import make_design, unit_exponent
 from coprod.survey.glm import fit_svy_logit
 from coprod.survey.margins import average_marginal_effects
+from coprod.survey.means import svy_mean, svy_proportion
 from coprod.survey.ordinal import fit_svy_olr
 from coprod.survey.replicate import make_replicate_design
 
@@ -75,8 +75,8 @@ def _design(kind: str, d: pd.DataFrame):
               "bounded_replicate": {"method": "raking", "bounds": [0.7, 1.4],
                                     "epsilon": 1e-12}}.get(kind)
     if method:
-        spec = calibration_spec({**method, "variables": ["agegrp", "sex"],
-                                 "totals": str(GOLDEN / "calibration_totals.csv")})
+        spec = calibration_spec(**method, variables=["agegrp", "sex"],
+                                totals=str(GOLDEN / "calibration_totals.csv"))
         des = calibrate(des, d, spec)
     return des
 
@@ -96,13 +96,13 @@ def estimates(kind: str, factor: float, full: bool = True) -> dict[str, np.ndarr
             fits = {"logit": fit_svy_logit("y ~ age + female + efficacy", des)}
             if full:
                 fits["count"] = fit_svy_logit("efficacy ~ age + female", des, family="count")
-            mean = svy_mean(d["age"].to_numpy(float), d, {}, built=des)
-            prop = svy_proportion(d["y"].to_numpy(float), d, {}, built=des)
+            mean = svy_mean(d["age"].to_numpy(float), des)
+            prop = svy_proportion(d["y"].to_numpy(float), des)
         else:
             dom = (d["country"] == "BB").to_numpy()
             fits = {"logit": fit_svy_logit("collective ~ age + female + efficacy", des)}
-            mean = svy_mean(d["age"].to_numpy(float), d, {}, domain=dom, built=des)
-            prop = svy_proportion(d["individual"].to_numpy(float), d, {}, built=des)
+            mean = svy_mean(d["age"].to_numpy(float), des, domain=dom)
+            prop = svy_proportion(d["individual"].to_numpy(float), des)
         if full and kind != "two_stage_fpc":
             fits["domain"] = fit_svy_logit("individual ~ age + efficacy", des, domain=dom)
             fits["ordinal"] = fit_svy_olr(d, "agegrp ~ female + efficacy", design=des)
@@ -301,14 +301,14 @@ def test_model_based_errors_of_constant_weights_are_those_of_no_weights():
     plain = make_design(d, keep_data=True)
     res0 = fit_svy_logit("collective ~ age + female", plain, model_based=True)
     olr0 = fit_svy_olr(d, "agegrp ~ female + efficacy", design=plain, model_based=True)
-    p0 = svy_proportion(d["individual"].to_numpy(float), d, {"model_based": True}, built=plain)
+    p0 = svy_proportion(d["individual"].to_numpy(float), plain, model_based=True)
     for c in (5.0, 1e-300, 1e300):
         des = make_design(d.assign(weight=c), weights="weight", keep_data=True)
         res = fit_svy_logit("collective ~ age + female", des, model_based=True)
         np.testing.assert_allclose(res.cov.to_numpy(), res0.cov.to_numpy(), rtol=RTOL, atol=ATOL)
         olr = fit_svy_olr(d, "agegrp ~ female + efficacy", design=des, model_based=True)
         np.testing.assert_allclose(olr.cov.to_numpy(), olr0.cov.to_numpy(), rtol=RTOL, atol=ATOL)
-        p = svy_proportion(d["individual"].to_numpy(float), d, {"model_based": True}, built=des)
+        p = svy_proportion(d["individual"].to_numpy(float), des, model_based=True)
         assert p["std_error"] == pytest.approx(p0["std_error"], rel=RTOL)
 
 
