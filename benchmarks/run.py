@@ -330,7 +330,7 @@ if "fpc" in make_design.__code__.co_varnames:
         res[label] = {"model": t, "variance": var}
 # calibrated weights (newer versions): raking to three margins, and the raked model
 try:
-    from coprod.survey.calibrate import CalibrationSpec, calibrate
+    from coprod.survey.calibration import CalibrationSpec, calibrate
 except ImportError:
     CalibrationSpec = None
 if CalibrationSpec is not None:

@@ -31,7 +31,7 @@ MOVED: dict[str, tuple[str, ...]] = {
     "descriptives": ("coprod.pipeline.descriptives", "coprod.survey.means"),
     "impute": ("coprod.pipeline.impute", "coprod.survey.mi"),
     "designconfig": ("coprod.pipeline.designconfig", "coprod.pipeline.designkeys"),
-    "calibrate": ("coprod.survey.calibrate", "coprod.pipeline.designconfig"),
+    "calibrate": ("coprod.survey.calibration", "coprod.pipeline.designconfig"),
     "models": ("coprod.pipeline.models", "coprod.pipeline.imputedmodels"),
     "findings": ("coprod.pipeline.findings", "coprod.report.findings"),
     "speccurve": ("coprod.pipeline.speccurve", "coprod.report.speccurve"),

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 
-from coprod.survey.calibrate import calibrate, calibration_spec
+from coprod.survey.calibration import calibrate, calibration_spec
 from coprod.survey.design import make_design
 from coprod.survey.glm import fit_svy_logit
 from coprod.survey.means import svy_mean, svy_proportion

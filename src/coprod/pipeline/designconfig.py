@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ConfigError, CoprodError
-from ..survey.calibrate import CalibrationSpec, calibrate, calibration_spec
+from ..survey.calibration import CalibrationSpec, calibrate, calibration_spec
 from ..survey.design import SurveyDesign, make_design
 from ..survey.designspec import key_errors
 from ..survey.replicate import ReplicateDesign, as_replicate, make_replicate_design
@@ -115,7 +115,7 @@ def design_weights(config: dict[str, Any], clean_table: str) -> dict[str, Any] |
     d = config.get("design") or {}
     if not d.get("calibration"):
         return None
-    from ..survey.calibrate import weights_summary
+    from ..survey.calibration import weights_summary
     from .io import read_table
 
     data = read_table(clean_table)

@@ -23,9 +23,9 @@ _EXPORTS = {
     "LONELY_PSU_OPTIONS": "design", "domain_mask": "design",
     "make_replicate_design": "replicate", "ReplicateDesign": "replicate",
     "as_replicate": "replicate",
-    "calibrate": "calibrate", "recalibrate": "calibrate", "calibration_spec": "calibrate",
-    "CalibrationSpec": "calibrate", "PostStrata": "calibrate", "Raking": "calibrate",
-    "Greg": "calibrate", "read_totals": "calibrate",
+    "calibrate": "calibration", "recalibrate": "calibration", "calibration_spec": "calibration",
+    "CalibrationSpec": "calibration", "PostStrata": "calibration", "Raking": "calibration",
+    "Greg": "calibration", "read_totals": "calibration",
     # variance
     "design_cov": "variance", "design_df": "variance",
     # means and proportions

@@ -27,7 +27,7 @@ from ..errors import ConfigError, DataError, ModelError
 from .designspec import key_errors, variance_kind
 
 if TYPE_CHECKING:
-    from .calibrate import CalibrationSpec, Greg, PostStrata, Raking
+    from .calibration import CalibrationSpec, Greg, PostStrata, Raking
 
 LONELY_PSU_OPTIONS = ("adjust", "average", "remove", "certainty", "fail")
 DEFF_OPTIONS = ("srswor", "replace")
@@ -124,7 +124,7 @@ class SurveyDesign(DomainMixin):
     psu_names: Callable[[int], str] | None = None  # PSU code -> its labels (for messages)
     data: pd.DataFrame | None = None
     in_domain: np.ndarray | None = None
-    # calibrated weights (coprod.survey.calibrate): the variance adjustments of the influence
+    # calibrated weights (coprod.survey.calibration): the variance adjustments of the influence
     # values,
     # the calibrations applied, and the weights before them
     adjustments: tuple[PostStrata | Raking | Greg, ...] = ()
@@ -156,7 +156,7 @@ class SurveyDesign(DomainMixin):
                           ssu=c.get("ssu"), fpc2=c.get("fpc2"), lonely_psu=self.lonely_psu,
                           deff=self.deff, keep_data=True)
         if self.calibration:
-            from .calibrate import recalibrate
+            from .calibration import recalibrate
 
             out = recalibrate(out, out.data, self.calibration)
         return out if self.in_domain is None else replace(out, in_domain=self.in_domain[keep])

@@ -26,7 +26,7 @@ from ..errors import ConfigError, DataError
 from .design import DomainMixin
 
 if TYPE_CHECKING:
-    from .calibrate import CalibrationSpec
+    from .calibration import CalibrationSpec
 
 REPLICATE_TYPES = ("BRR", "Fay", "JK1", "JKn", "bootstrap", "successive-difference", "other")
 RANK_TOL = 1e-5  # R: qr(weights, tol = 1e-5)$rank
@@ -50,7 +50,7 @@ class ReplicateDesign(DomainMixin):
     in_domain: np.ndarray | None = None
     has_weights: bool = True
     lonely_psu: str = "none"  # replicate designs have no strata to be lonely in
-    # calibrated weights (coprod.survey.calibrate): every replicate was calibrated too
+    # calibrated weights (coprod.survey.calibration): every replicate was calibrated too
     calibration: tuple[CalibrationSpec, ...] = ()
     weights_before: np.ndarray | None = None
     repweights_before: np.ndarray | None = None
@@ -72,7 +72,7 @@ class ReplicateDesign(DomainMixin):
                       data=data,
                       in_domain=None if self.in_domain is None else self.in_domain[keep])
         if self.calibration:  # calibrate the kept rows' original weights anew
-            from .calibrate import recalibrate
+            from .calibration import recalibrate
 
             if data is None:  # as SurveyDesign.drop_rows says of any design
                 raise DataError("dropping rows of a calibrated design needs it built with its "

@@ -153,7 +153,7 @@ def test_calibration_names_its_argument_and_the_pipeline_the_config_key(totals, 
 def test_calibration_totals_may_be_given_as_a_mapping(data, totals):
     """R's calibrate takes the population totals themselves: a {variable: {level: total}}
     mapping calibrates as the same totals read from a file, and is checked alike."""
-    from coprod.survey.calibrate import calibrate  # (coprod.survey.calibrate: the module)
+    from coprod.survey.calibration import calibrate  # (coprod.survey.calibration: the module)
 
     design = make_design(data, weights="w", keep_data=True)
 

@@ -20,7 +20,7 @@ from conftest import ROOT
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from coprod.survey.calibrate import calibrate, calibration_spec
+from coprod.survey.calibration import calibrate, calibration_spec
 from coprod.survey.contrast import contrast_test
 from coprod.survey.design import make_design, unit_exponent
 from coprod.survey.glm import fit_svy_logit
@@ -316,7 +316,7 @@ def test_model_based_errors_of_constant_weights_are_those_of_no_weights():
 def test_the_design_effect_of_weighting_does_not_depend_on_the_scale(scale):
     """Kish's 1 + CV^2 (the Methods' "design effect due to weighting") overflowed to nan at
     weights x 1e200 and underflowed at x 1e-170 (found by review)."""
-    from coprod.survey.calibrate import weights_summary
+    from coprod.survey.calibration import weights_summary
 
     w = np.array([1.0, 2.0, 3.0])
     assert weights_summary(w * scale)["deff_weighting"] == pytest.approx(14 * 3 / 36,
