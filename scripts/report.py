@@ -1,12 +1,17 @@
 """Snakemake adapter: the one-file HTML report (coprod.report.report.run_report)."""
+from coprod.pipeline.codebook import load_codebook
+from coprod.pipeline.reportsettings import ReportSettings
 from coprod.pipeline.runner import run_rule
+from coprod.pipeline.settings import Settings
 from coprod.report.report import run_report
 
 
 def main(sm):
     run_report(
-        config=sm.params.config,
-        codebook=sm.input.codebook,
+        # the config's sections as the start-up checks filled them in, and the report
+        # settings they resolved (the rule's params: a change reruns the report)
+        settings=Settings.from_filled(sm.params.config, load_codebook(sm.input.codebook)),
+        report=ReportSettings.from_params(sm.params.report),
         # absent when report.findings is null: the report then has no findings section
         findings_checked=sm.input.get("findings_checked"),
         findings_table=sm.input.get("findings_table"),

@@ -21,6 +21,8 @@ import _report_data as D
 import pandas as pd
 import yaml
 
+from coprod.pipeline.settings import load_settings
+
 ROOT = Path(__file__).resolve().parent.parent
 
 #: HTML payloads; ``{n}`` tags each one. A run script would set ``top.PWNED``.
@@ -146,7 +148,7 @@ def build(tmp: Path, kind: str = "html") -> dict:
     rep["tables"]["models"] = {name: {**t, "title": h.name(str(t.get("title")),
                                                             f"table title {name}")}
                                for name, t in rep["tables"]["models"].items()}
-    settings = report_settings(cfg)
+    settings = report_settings(load_settings(cfg))
     figs = {s: tmp / "fig" / f"{s}.png" for s in figure_names(settings)}
     F.run_figures(prevalence=paths["prevalence"], coefficients=paths["coefficients"],
                   predictions=paths["predictions"], fit=paths["fit"],
@@ -180,7 +182,8 @@ def build(tmp: Path, kind: str = "html") -> dict:
     spec = tmp / "fig" / f"spec_{checked['id'].iloc[0]}.png"
     shutil.copy(figs["prevalence"], spec)
     out = tmp / "report.html"
-    run_report(config=cfg, codebook=codebook, findings_checked=tmp / "check.csv",
+    run_report(settings=load_settings(cfg),
+               findings_checked=tmp / "check.csv",
                prevalence=paths["prevalence"], coefficients=paths["coefficients"],
                fit=paths["fit"], figures=figs,
                tables={n: p for n, p in tabs.items() if n != "cleaning"},

@@ -67,6 +67,7 @@ class _Collect(HTMLParser):
 
 
 def test_report_html_is_complete_and_self_contained(pipeline):
+    from coprod.pipeline.settings import load_settings
     from coprod.report.report import figure_names, report_settings, table_names
 
     cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
@@ -78,7 +79,7 @@ def test_report_html_is_complete_and_self_contained(pipeline):
                     "methods-software", "methods-files", "verdict-rule", "run-date",
                     "synthetic-warning"):
         assert section in p.ids, section
-    settings = report_settings(cfg)
+    settings = report_settings(load_settings(cfg))
     for name in figure_names(settings):
         assert f"fig-{name}" in p.ids
         assert (pipeline / "results" / "figures" / f"{name}.png").exists()

@@ -4,8 +4,6 @@ import sys
 import time
 from pathlib import Path
 
-from snakemake.utils import validate
-
 from coprod.errors import CoprodError, console
 from coprod.pipeline.config import (
     imputation_auxiliary,
@@ -22,22 +20,22 @@ from coprod.pipeline.paths import outside
 from coprod.pipeline.startup import check_project
 import coprod.pipeline.sources
 
-# Everything is checked before any job runs (coprod.pipeline.startup): coprod's friendly schema messages
-# first ("did you mean"), then Snakemake's validate fills in the defaults, then the codebook,
-# the raw files, the results folder, the report settings and the claims.
+# Everything is checked before any job runs (coprod.pipeline.startup): the config against its
+# schema ("did you mean"), its defaults filled in from the schema (in `config`, which the rules
+# read; coprod.pipeline.settings), then the codebook, the raw files, the results folder, the
+# report settings and the claims.
 try:
     PROJECT = check_project(
         config,
-        validate=lambda c: validate(
-            c, schema="../schemas/config.schema.yaml", set_default=True
-        ),
         # the files Snakemake read before the Snakefile ran (--configfile); the bundled one
         # was read by coprod's reader in the Snakefile, before Snakemake's, and is not read again
         configfiles=workflow.overwrite_configfiles,
     )
 except CoprodError as exc:
     sys.exit(f"coprod error: {console(exc)}")
-CODEBOOK = PROJECT["codebook"]
+# the config and the codebook, typed and frozen (coprod.pipeline.settings.Settings)
+SETTINGS = PROJECT["settings"]
+CODEBOOK = SETTINGS.codebook
 
 RESULTS = os.path.normpath(
     str(config["results"])
@@ -93,7 +91,7 @@ def check_outputs_under_results(rules):
 
 
 ENV = "../../environment.yml"
-GROUPS = list(CODEBOOK["groups"])
+GROUPS = list(CODEBOOK.groups)
 # the group column's name and word (config `groups`), for the clean rule and every reader
 GROUPING = PROJECT["grouping"]
 # every modelled outcome (0/1, ordinal, count); the report's tables and figures show the 0/1 ones
@@ -118,9 +116,9 @@ def sample_name(wildcards):
 
 # multiple imputation beside the complete-case models (config imputation.analyses: both)
 MI = config["imputation"]["analyses"] == "both"
-CHAINS = {k: (first, n) for k, first, n in imputation_chains(config["imputation"])}
-MI_OUTCOMES = imputation_outcomes(config)
-IMPUTATION_AUXILIARY = imputation_auxiliary(config)
+CHAINS = {k: (first, n) for k, first, n in imputation_chains(SETTINGS.imputation)}
+MI_OUTCOMES = imputation_outcomes(SETTINGS)
+IMPUTATION_AUXILIARY = imputation_auxiliary(SETTINGS)
 # the specification curve (config specifications): the claims it is drawn for, their samples
 SPEC_DIMS = {
     k: v
@@ -161,7 +159,7 @@ def design_inputs():
 
 
 def raw_files():
-    return list(dict.fromkeys(CODEBOOK["groups"][g]["file"] for g in GROUPS))
+    return list(dict.fromkeys(CODEBOOK.groups[g]["file"] for g in GROUPS))
 
 
 def clean_outputs():

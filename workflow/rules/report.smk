@@ -298,6 +298,8 @@ rule report_html:
             k: config.get(k, {})
             for k in ("data", "cleaning", "design", "models", "report", "groups")
         },
+        # the report settings the start-up checks resolved (coprod.pipeline.reportsettings)
+        report=REPORT,
         grouping={**GROUPING, "effects": config["models"]["group_effects"]},
         figure_names=FIGURES,
         table_names=[t for t in TABLES if t != "cleaning"],

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..errors import ConfigError, DataError, clip
 from .codebook import (
+    Codebook,
     VarSpec,
     did_you_mean,
     group_column_error,
@@ -20,6 +21,7 @@ from .codebook import (
     labels,
     norm_code,
     outcome_kind,
+    thaw,
 )
 from .io import read_raw
 from .vocab import GROUP
@@ -223,11 +225,11 @@ def _empty(spec: VarSpec, n: int, index) -> pd.Series:
 
 # -- derived variables and outcomes ----------------------------------------------------------
 
-def derive(df: pd.DataFrame, cb: dict, threshold: str) -> pd.DataFrame:
+def derive(df: pd.DataFrame, cb: Codebook, threshold: str) -> pd.DataFrame:
     """Add derived scales, any-of indicators and 0/1 outcomes (rules in docs/codebook_format.md)."""
     new = {}
     full = df
-    for name, d in (cb.get("derived") or {}).items():
+    for name, d in cb.derived.items():
         if "mean_of" in d:
             block = pd.concat([full[c].astype("float64") for c in d["mean_of"]], axis=1)
             valid = block.notna().sum(axis=1)
@@ -239,7 +241,7 @@ def derive(df: pd.DataFrame, cb: dict, threshold: str) -> pd.DataFrame:
         else:
             new[name] = _any_level(full, d["any_of"], d["level"])
         full = full.assign(**{name: new[name]})
-    for name, o in (cb.get("outcomes") or {}).items():
+    for name, o in cb.outcomes.items():
         if "highest_of" in o:
             new[name] = _highest(full, o["highest_of"])
             full = full.assign(**{name: new[name]})
@@ -408,13 +410,13 @@ def _split_by_group(raw: pd.DataFrame, file: str, members: list[tuple[str, dict]
             if column not in raw.columns:
                 raise DataError(f"{file}: column '{column}' named in groups.{group}.where is "
                                 f"missing{did_you_mean(column, raw.columns)}")
-            values = values if isinstance(values, list) else [values]
+            values = values if isinstance(values, (list, tuple)) else [values]
             mask &= _normalised(raw[column]).isin([norm_code(v) for v in values])
         if not mask.any():
             col = next(iter(where))
             seen = ", ".join(map(_fmt, pd.unique(raw[col].dropna())[:8]))
             raise DataError(f"{file}: group '{group}' has no rows: no value of column '{col}' "
-                            f"equals {where[col]!r} (values seen: {seen})")
+                            f"equals {thaw(where[col])!r} (values seen: {seen})")
         hits += mask.astype(int)
         out[group] = raw.loc[mask]
     if (hits > 1).any():
@@ -428,7 +430,7 @@ def _split_by_group(raw: pd.DataFrame, file: str, members: list[tuple[str, dict]
     return out
 
 
-def clean_survey(cb: dict, root: str | Path = ".", threshold: str = "often",
+def clean_survey(cb: Codebook, root: str | Path = ".", threshold: str = "often",
                  groups: list[str] | None = None, invalid_weight: str = "drop",
                  group_column: str = GROUP) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Clean every group named in the codebook; return (clean table, cleaning log).
@@ -441,10 +443,10 @@ def clean_survey(cb: dict, root: str | Path = ".", threshold: str = "often",
         raise ConfigError(clash)
     root = Path(root)
     log = Log(group_column)
-    names = list(groups or cb["groups"])
+    names = list(groups or cb.groups)
     by_file: dict[tuple, list] = {}
     for group in names:
-        g = cb["groups"][group]
+        g = cb.groups[group]
         by_file.setdefault((g["file"], g.get("format")), []).append((group, g))
     frames = {}
     for (file, fmt), members in by_file.items():
@@ -453,9 +455,9 @@ def clean_survey(cb: dict, root: str | Path = ".", threshold: str = "often",
                               encoding=g0.get("encoding", "utf-8"),
                               decimal=g0.get("decimal", "."))
         frames.update(_split_by_group(raw, file, members, log))
-    parts = [clean_group(frames[group], group_specs(cb, group), group, cb["groups"][group]["file"],
+    parts = [clean_group(frames[group], group_specs(cb, group), group, cb.groups[group]["file"],
                          log, invalid_weight=invalid_weight, group_column=group_column,
-                         where_columns=list(cb["groups"][group].get("where") or {}))
+                         where_columns=list(cb.groups[group].get("where") or {}))
              for group in names]
     table = pd.concat(parts, ignore_index=True)
     # categories survive concat only when identical; restore them from the codebook
@@ -472,10 +474,10 @@ def clean_survey(cb: dict, root: str | Path = ".", threshold: str = "often",
 
 # -- validation of the clean table -----------------------------------------------------------
 
-def validate_clean(table: pd.DataFrame, cb: dict, group_column: str = GROUP) -> None:
+def validate_clean(table: pd.DataFrame, cb: Codebook, group_column: str = GROUP) -> None:
     """Types, ranges and allowed levels, checked before anything is written."""
     problems = []
-    specs = {s.name: s for s in group_specs(cb, next(iter(cb["groups"])))}
+    specs = {s.name: s for s in group_specs(cb, next(iter(cb.groups)))}
 
     def bad(col, mask, what):
         if mask.any():
@@ -500,7 +502,7 @@ def validate_clean(table: pd.DataFrame, cb: dict, group_column: str = GROUP) -> 
         elif s.type == "numeric" and not s.role and s.valid_range:
             lo, hi = s.valid_range
             bad(name, col.notna() & ((col < lo) | (col > hi)), f"is outside {lo}-{hi}")
-    for name, o in (cb.get("outcomes") or {}).items():
+    for name, o in cb.outcomes.items():
         col = table[name]
         kind = outcome_kind(o)
         if kind == "binary":
@@ -538,14 +540,14 @@ def _check_replicates(table: pd.DataFrame, name: str, problems: list) -> None:
                         "replicate columns")
 
 
-def table_metadata(cb: dict, threshold: str, group_column: str = GROUP,
+def table_metadata(cb: Codebook, threshold: str, group_column: str = GROUP,
                    group_label: str | None = None) -> dict:
-    id_col = next((n for n, v in cb["variables"].items() if v.get("role") == "id"), None)
+    id_col = next((n for n, v in cb.variables.items() if v.get("role") == "id"), None)
     from ..names import group_label as word
 
-    label = word(group_label, cb, group_column)
+    label = word(group_label, cb.group_label, group_column)
     return {"labels": {**labels(cb), group_column: label}, "threshold": threshold,
-            "survey": cb.get("survey", ""), "group_column": group_column,
+            "survey": cb.survey if cb.survey is not None else "", "group_column": group_column,
             "group_label": label, "id_column": id_col}
 
 

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import difflib
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 import yaml
 
@@ -25,6 +28,59 @@ SCHEMA = files("coprod") / "schemas" / "codebook.schema.yaml"
 
 QUOTE_HINT = ("YAML reads unquoted yes/no/on/off/true/false as a true/false value: write the "
               "text you meant in quotes, e.g. \"no\"")
+
+
+def freeze(value):
+    """A parsed YAML value made read-only, all the way down: mappings become
+    ``MappingProxyType``, lists tuples. Why: the settings are read by every stage and the
+    report; a stage that changed them would change them for whatever reads them next."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+def thaw(value):
+    """The plain YAML value of a frozen one (dicts and lists): what Snakemake's ``params:``
+    and the JSON of a result carry."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [thaw(v) for v in value]
+    return value
+
+
+def empty() -> Mapping[str, Any]:
+    """A frozen empty mapping (a section left out)."""
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """The codebook, read and checked once, read-only (its sections frozen mappings).
+
+    ``variables``, ``groups``, ``derived``, ``outcomes`` and ``defaults`` are the codebook's
+    sections as written (empty when left out); ``survey`` and ``group_label`` its two words.
+    """
+
+    variables: Mapping[str, Mapping[str, Any]]
+    groups: Mapping[str, Mapping[str, Any]]
+    derived: Mapping[str, Mapping[str, Any]] = field(default_factory=empty)
+    outcomes: Mapping[str, Mapping[str, Any]] = field(default_factory=empty)
+    defaults: Mapping[str, Any] = field(default_factory=empty)
+    survey: str | None = None
+    group_label: str | None = None
+
+    @classmethod
+    def from_yaml(cls, data: Mapping[str, Any]) -> Codebook:
+        """The typed codebook of a parsed (and checked) codebook file."""
+        return cls(**{k: freeze(data[k]) for k in CODEBOOK_KEYS if data.get(k) is not None})
+
+
+#: the codebook's top-level keys (those of its schema)
+CODEBOOK_KEYS = ("variables", "groups", "derived", "outcomes", "defaults", "survey",
+                 "group_label")
 
 
 def load_schema(schema) -> dict:
@@ -88,20 +144,24 @@ def _clipped(err) -> str:
     return err.message.replace(value, clip(value)) if len(value) > 80 else err.message
 
 
-def validate_codebook(data: dict, where: str = "codebook") -> None:
+def validate_codebook(data: dict, where: str = "codebook") -> Codebook:
+    """The parsed codebook checked against its schema, then its names against each other;
+    the typed codebook, or a ConfigError listing every problem."""
     schema = load_schema(SCHEMA)
     errors = schema_errors(data, schema, where)
     if errors:
         raise ConfigError("\n".join(errors))
-    _check_references(data, where)
+    cb = Codebook.from_yaml(data)
+    _check_references(cb, where)
+    return cb
 
 
-def _check_references(cb: dict, where: str) -> None:
+def _check_references(cb: Codebook, where: str) -> None:
     """Names used in groups, derived and outcomes must be defined variables."""
-    variables = cb["variables"]
+    variables = cb.variables
     known = set(variables)
     errors = []
-    for g, spec in cb["groups"].items():
+    for g, spec in cb.groups.items():
         for key in ("rename", "codes", "transform"):
             for name in spec.get(key, {}) or {}:
                 if name not in known:
@@ -126,15 +186,15 @@ def _check_references(cb: dict, where: str) -> None:
             missing = set(var["codes"].values()) - set(var["levels"])
             if missing:
                 errors.append(f"{where}: variables.{name}: codes map to {sorted(missing)} "
-                              f"which are not in levels {var['levels']}")
+                              f"which are not in levels {list(var['levels'])}")
     roles = [v.get("role") for v in variables.values()]
     if roles.count("id") > 1:
         ids = [n for n, v in variables.items() if v.get("role") == "id"]
         errors.append(f"{where}: variables: at most one variable may have `role: id` (found "
                       f"{', '.join(ids)})")
     derived_known = set(known)
-    for name, d in (cb.get("derived") or {}).items():
-        for item in d.get("mean_of", []) + d.get("any_of", []):
+    for name, d in cb.derived.items():
+        for item in [*d.get("mean_of", ()), *d.get("any_of", ())]:
             if item not in derived_known:
                 errors.append(f"{where}: derived.{name}: unknown variable '{item}'"
                               f"{did_you_mean(item, derived_known)}")
@@ -142,7 +202,7 @@ def _check_references(cb: dict, where: str) -> None:
             errors += _indicator_errors(name, d, variables, where)
         derived_known.add(name)
     outcome_known: set[str] = set()
-    for name, o in (cb.get("outcomes") or {}).items():
+    for name, o in cb.outcomes.items():
         for item in o.get("items", []):
             if item not in known:
                 errors.append(f"{where}: outcomes.{name}: unknown item '{item}'"
@@ -175,20 +235,20 @@ def _check_references(cb: dict, where: str) -> None:
         raise ConfigError("\n".join(errors))
 
 
-def outcome_kind(o: dict) -> str:
+def outcome_kind(o: Mapping) -> str:
     """What a codebook outcome is: "ordinal" (highest_of), "count" (count_of) or "binary"."""
     return "ordinal" if "highest_of" in o else "count" if "count_of" in o else "binary"
 
 
-def _scale_errors(name: str, o: dict, variables: dict, known: set, cb: dict, where: str
-                  ) -> list[str]:
+def _scale_errors(name: str, o: Mapping, variables: Mapping, known: set, cb: Codebook,
+                  where: str) -> list[str]:
     """highest_of / count_of: items must be ordered categories (highest_of: with the same
     levels) or outcomes defined above of a kind that fits."""
     errors: list[str] = []
     key = "highest_of" if "highest_of" in o else "count_of" if "count_of" in o else None
     if key is None:
         return errors
-    outcomes = cb.get("outcomes") or {}
+    outcomes = cb.outcomes
     levels = []
     for part in o[key]:
         if part in known:
@@ -222,26 +282,26 @@ def _scale_errors(name: str, o: dict, variables: dict, known: set, cb: dict, whe
     return errors
 
 
-def outcome_levels(name: str, cb: dict) -> list[str]:
+def outcome_levels(name: str, cb: Codebook) -> list[str]:
     """The ordered levels of a highest_of outcome (those of its first item, followed down)."""
-    o = cb["outcomes"][name]
+    o = cb.outcomes[name]
     first = o["highest_of"][0]
-    if first in (cb.get("outcomes") or {}):
+    if first in cb.outcomes:
         return outcome_levels(first, cb)
-    return list(variable_levels(cb["variables"][first]))
+    return list(variable_levels(cb.variables[first]))
 
 
-def group_column_error(cb: dict, column: str) -> str | None:
+def group_column_error(cb: Codebook, column: str) -> str | None:
     """The group column may not take the name of a codebook variable (the cleaning writes it
     beside them); the message, or None."""
-    defined = {*cb["variables"], *(cb.get("derived") or {}), *(cb.get("outcomes") or {})}
+    defined = {*cb.variables, *cb.derived, *cb.outcomes}
     if column in defined:
         return (f"config: groups.column: '{column}' is also a variable of the codebook; name "
                 "the group column differently")
     return None
 
 
-def _indicator_errors(name: str, d: dict, variables: dict, where: str) -> list[str]:
+def _indicator_errors(name: str, d: Mapping, variables: Mapping, where: str) -> list[str]:
     """A 0/1 indicator needs a category variable and some of its levels."""
     v = variables.get(d["indicator"])
     key = f"{where}: derived.{name}.indicator"
@@ -256,10 +316,9 @@ def _indicator_errors(name: str, d: dict, variables: dict, where: str) -> list[s
             for x in d["levels"] if x not in lv]
 
 
-def load_codebook(path: str | Path) -> dict:
-    cb = load_yaml(path)
-    validate_codebook(cb, where=str(path))
-    return cb
+def load_codebook(path: str | Path) -> Codebook:
+    """The codebook file read, checked and frozen (:class:`Codebook`)."""
+    return validate_codebook(load_yaml(path), where=str(path))
 
 
 def norm_code(code):
@@ -292,18 +351,18 @@ class VarSpec:
     label: str = ""
 
 
-def variable_levels(var: dict) -> list:
+def variable_levels(var: Mapping) -> list:
     """A category variable's levels: its `levels:`, else the labels of its own `codes:` in
     order (never a group's codes, which only say which raw code means which level)."""
     return list(var.get("levels") or dict.fromkeys((var.get("codes") or {}).values()))
 
 
-def group_specs(cb: dict, group: str) -> list[VarSpec]:
+def group_specs(cb: Codebook, group: str) -> list[VarSpec]:
     """The effective spec of every variable for ``group`` (defaults + the group's overrides)."""
-    g = cb["groups"][group]
-    group_missing = g.get("missing", (cb.get("defaults") or {}).get("missing", {})) or {}
+    g = cb.groups[group]
+    group_missing = g.get("missing", cb.defaults.get("missing", {})) or {}
     specs = []
-    for name, var in cb["variables"].items():
+    for name, var in cb.variables.items():
         vtype = var.get("type", "numeric")
         role = var.get("role")
         codes_raw = (g.get("codes") or {}).get(name, var.get("codes") or {})
@@ -313,7 +372,7 @@ def group_specs(cb: dict, group: str) -> list[VarSpec]:
         missing = {}
         if vm is not False and role not in ("id",):
             missing.update({norm_code(k): v for k, v in group_missing.items()})
-        if isinstance(vm, dict):
+        if isinstance(vm, Mapping):
             missing.update({norm_code(k): v for k, v in vm.items()})
         specs.append(VarSpec(
             name=name,
@@ -333,17 +392,17 @@ def group_specs(cb: dict, group: str) -> list[VarSpec]:
     return specs
 
 
-def labels(cb: dict) -> dict[str, str]:
+def labels(cb: Codebook) -> dict[str, str]:
     """Words for every variable, derived variable and outcome of the codebook (the group
     column's word is added by the cleaning, which knows its name)."""
     out = {}
-    for section in ("variables", "derived", "outcomes"):
-        for name, spec in (cb.get(section) or {}).items():
+    for section in (cb.variables, cb.derived, cb.outcomes):
+        for name, spec in section.items():
             out[name] = spec.get("label", name)
     return out
 
 
-def check_files(cb: dict, root: str | Path = ".", where: str = "codebook") -> None:
+def check_files(cb: Codebook, root: str | Path = ".", where: str = "codebook") -> None:
     """Every raw file exists and has a known format; all problems listed at once.
 
     Why here and not at the first job: Snakemake would otherwise report a missing input in its
@@ -353,7 +412,7 @@ def check_files(cb: dict, root: str | Path = ".", where: str = "codebook") -> No
 
     errors = []
     seen = set()
-    for group, g in cb["groups"].items():
+    for group, g in cb.groups.items():
         f = g["file"]
         if f in seen:
             continue

@@ -6,115 +6,62 @@ line naming the key and the value, with a "did you mean" where a near spelling e
 """
 from __future__ import annotations
 
-from importlib.resources import files
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
 from ..names import GROUP, POOLED
 from .codebook import (
     QUOTE_HINT,
+    Codebook,
     did_you_mean,
     group_column_error,
-    load_schema,
     outcome_kind,
     outcome_levels,
-    schema_errors,
+    thaw,
 )
 from .designkeys import design_key_errors
+from .settings import (  # noqa: F401 (the schema check and outcome_families: named here too)
+    SCHEMA,
+    check_config_schema,
+    command_line_scalars,
+    outcome_families,
+)
 from .yamlfile import file_problem
 
-SCHEMA = files("coprod") / "schemas" / "config.schema.yaml"  # package data (see codebook.py)
-
-
-def command_line_scalars(config, schema: dict):
-    """Numbers and true/false given as text where the schema wants them, made numbers and
-    booleans. Why: ``snakemake --config imputation='{"m": 50}'`` reads nested values with
-    YAML's base loader, so every one arrives as text ("50"); a config file never does."""
-    types = schema.get("type")
-    types = [types] if isinstance(types, str) else list(types or [])
-    if isinstance(config, str) and "string" not in types:
-        text = config.strip()
-        if "integer" in types and text.lstrip("-").isdigit():
-            return int(text)
-        if "number" in types:
-            try:
-                return float(text)
-            except ValueError:
-                pass
-        if "boolean" in types and text.lower() in ("true", "false"):
-            return text.lower() == "true"
-        if "null" in types and text.lower() in ("null", "~"):
-            return None
-        return config
-    if isinstance(config, dict):
-        props = schema.get("properties") or {}
-        extra = schema.get("additionalProperties")
-        for k, v in config.items():
-            sub = props.get(k, extra if isinstance(extra, dict) else {})
-            config[k] = command_line_scalars(v, sub)
-    elif isinstance(config, list) and isinstance(schema.get("items"), dict):
-        config[:] = [command_line_scalars(v, schema["items"]) for v in config]
-    return config
-
-
-def check_config_schema(config: dict, where: str = "config") -> None:
-    schema = load_schema(SCHEMA)
-    command_line_scalars(config, schema)
-    errors = schema_errors(config, schema, where)
-    if errors:
-        raise ConfigError("\n".join(errors))
-
+if TYPE_CHECKING:
+    from .settings import Imputation, Models, Settings
 
 DEFAULT_GROUP = GROUP
 
 
-def group_column(config: dict) -> str:
-    """The name of the group column (config ``groups.column``)."""
-    return ((config.get("groups") or {}).get("column")) or DEFAULT_GROUP
-
-
-def column_levels(cb: dict, group: str = DEFAULT_GROUP) -> dict[str, list | None]:
+def column_levels(cb: Codebook, group: str = DEFAULT_GROUP) -> dict[str, list | None]:
     """Every clean-table column the codebook defines -> its levels (None for numeric)."""
-    out: dict[str, list | None] = {group: list(cb["groups"])}
-    for name, v in cb["variables"].items():
+    out: dict[str, list | None] = {group: list(cb.groups)}
+    for name, v in cb.variables.items():
         if v.get("type", "numeric") == "category" and not v.get("role"):
             out[name] = list(v.get("levels") or dict.fromkeys(v["codes"].values()))
         else:
             out[name] = None
-    for name, d in (cb.get("derived") or {}).items():
+    for name, d in cb.derived.items():
         if "any_of" in d:
             first = out.get(d["any_of"][0]) or []
             other = [x for x in first if x != d["level"]]
             out[name] = [other[0] if len(other) == 1 else f"not {d['level']}", d["level"]]
         else:
             out[name] = None
-    for name, o in (cb.get("outcomes") or {}).items():
+    for name, o in cb.outcomes.items():
         out[name] = outcome_levels(name, cb) if outcome_kind(o) == "ordinal" else None
     return out
 
 
-def outcome_families(outcomes: list) -> dict[str, str]:
-    """{outcome: family} from ``models.outcomes`` (a name, or ``{name: family}``)."""
-    out: dict[str, str] = {}
-    for entry in outcomes:
-        if isinstance(entry, dict):
-            out.update({str(k): str(v) for k, v in entry.items()})
-        else:
-            out[str(entry)] = "logit"
-    return out
-
-
-def binary_outcomes(models: dict) -> list[str]:
-    """The 0/1 outcomes of ``models.outcomes`` (those the tables, figures and claims read)."""
-    return [o for o, f in outcome_families(models["outcomes"]).items() if f == "logit"]
-
-
-def effective_scales(models: dict) -> tuple[dict, list[str]]:
+def effective_scales(models: Models) -> tuple[dict, list[str]]:
     """``models.scales`` restricted to the outcomes modelled (a run narrowed with ``--config
     models={outcomes: [...]}`` keeps working), and a note for each entry left out."""
-    fam = outcome_families(models["outcomes"])
+    fam = models.families
     out, notes = {}, []
-    for binary, others in (models.get("scales") or {}).items():
+    for binary, others in models.scales.items():
         kept = [o for o in others if o in fam]
         gone = [o for o in [binary, *others] if o not in fam]
         if gone:
@@ -126,16 +73,15 @@ def effective_scales(models: dict) -> tuple[dict, list[str]]:
     return out, notes
 
 
-def _family_errors(config: dict, cols: dict, cb: dict) -> list[str]:
+def _family_errors(m: Models, cols: dict, cb: Codebook) -> list[str]:
     """Each outcome's family fits its column; the scales and joint tests name known things."""
-    m = config["models"]
-    fam = outcome_families(m["outcomes"])
+    fam = m.families
     errs = []
     for name, family in fam.items():
         if name not in cols:
             continue
         levels = cols[name]
-        kind = outcome_kind((cb.get("outcomes") or {}).get(name) or {})
+        kind = outcome_kind(cb.outcomes.get(name) or {})
         if family == "ordinal" and kind == "count":
             continue  # a count as an ordered score (0 < 1 < 2 ...): its values are the levels
         if family == "ordinal" and levels is None:
@@ -146,8 +92,8 @@ def _family_errors(config: dict, cols: dict, cb: dict) -> list[str]:
             errs.append(f"config: models.outcomes: '{name}' is declared ordinal but has "
                         f"{len(levels)} levels ({', '.join(levels)}); an ordinal model needs 3 "
                         "or more")
-        elif family == "ordinal" and name not in (cb.get("outcomes") or {}) and \
-                not (cb["variables"].get(name) or {}).get("ordered"):
+        elif family == "ordinal" and name not in cb.outcomes and \
+                not (cb.variables.get(name) or {}).get("ordered"):
             errs.append(f"config: models.outcomes: '{name}' is declared ordinal but its levels "
                         "have no order (set `ordered: true` in the codebook)")
         elif family == "count" and levels is not None:
@@ -157,7 +103,7 @@ def _family_errors(config: dict, cols: dict, cb: dict) -> list[str]:
         elif family == "logit" and kind in ("ordinal", "count"):
             errs.append(f"config: models.outcomes: '{name}' is {kind}, not 0/1: write "
                         f"{{{name}: {kind if kind == 'count' else 'ordinal'}}}")
-    for binary, others in (m.get("scales") or {}).items():
+    for binary, others in m.scales.items():
         if binary not in cols:
             errs.append(f"config: models.scales: '{binary}' is not a column of the clean table"
                         f"{did_you_mean(binary, list(cols))}")
@@ -172,8 +118,8 @@ def _family_errors(config: dict, cols: dict, cb: dict) -> list[str]:
                 errs.append(f"config: models.scales.{binary}: '{o}' is a 0/1 outcome; list "
                             f"its ordinal or count versions ({{{o}: ordinal}} or {{{o}: count}} "
                             "in models.outcomes)")
-    covs = list(m.get("covariates") or [])
-    for test, variables in (m.get("joint_tests") or {}).items():
+    covs = list(m.covariates or [])
+    for test, variables in m.joint_tests.items():
         for v in variables:
             if v not in covs:
                 errs.append(f"config: models.joint_tests.{test}: '{v}' is not one of "
@@ -181,32 +127,31 @@ def _family_errors(config: dict, cols: dict, cb: dict) -> list[str]:
     return errs
 
 
-def _imputation_errors(imp: dict, cols: dict) -> list[str]:
+def _imputation_errors(imp: Imputation, cols: dict) -> list[str]:
     errs = []
-    m, chains = imp.get("m", 20), imp.get("chains", 2)
+    m, chains = imp.m, imp.chains
     if isinstance(m, int) and isinstance(chains, int) and chains > m:
         errs.append(f"config: imputation.chains: {chains} chains for m: {m} datasets; at most "
                     "one chain per dataset")
     for key in ("outcomes", "auxiliary"):
-        for c in imp.get(key) or []:
+        for c in getattr(imp, key) or []:
             if c not in cols:
                 errs.append(f"config: imputation.{key}: '{c}' is not a column of the clean "
                             f"table{did_you_mean(c, list(cols))}")
     return errs
 
 
-def _specification_errors(config: dict, cols: dict) -> list[str]:
+def _specification_errors(settings: Settings, cols: dict) -> list[str]:
     """Every value of a specification dimension must be one the pipeline can run."""
-    spec = config.get("specifications") or {}
+    spec = settings.specifications
     errs = []
-    covs = list(config["models"].get("covariates") or [])
+    covs = list(settings.models.covariates or [])
     for name, members in (spec.get("covariates") or {}).items():
         for v in members or []:
             if v not in covs:
                 errs.append(f"config: specifications.covariates.{name}: '{v}' is not one of "
                             f"models.covariates{did_you_mean(v, covs)}")
-    if "imputed" in (spec.get("missing") or []) and \
-            (config.get("imputation") or {}).get("analyses", "complete_case") != "both":
+    if "imputed" in (spec.get("missing") or []) and settings.imputation.analyses != "both":
         errs.append("config: specifications.missing: 'imputed' needs imputation.analyses: both")
     items = [v for v in cols.values() if v and len(v) > 2]
     for t in spec.get("threshold") or []:
@@ -216,11 +161,11 @@ def _specification_errors(config: dict, cols: dict) -> list[str]:
     return errs
 
 
-def specification_notes(config: dict) -> list[str]:
+def specification_notes(settings: Settings) -> list[str]:
     """What the specification curve will leave out, said at start-up (a run narrowed with
     --config keeps working): a model family with no versions of the 0/1 outcomes."""
-    spec = config.get("specifications") or {}
-    fams = set(outcome_families(config["models"]["outcomes"]).values())
+    spec = settings.specifications
+    fams = set(settings.models.families.values())
     return [f"specifications.family: no {f} versions of the 0/1 outcomes are modelled "
             "(models.outcomes, models.scales); those specifications are not estimated"
             for f in spec.get("family") or [] if f != "logit" and f not in fams]
@@ -242,52 +187,52 @@ def spec_claims(findings: str | None) -> dict[str, dict]:
     return out
 
 
-def imputation_outcomes(config: dict) -> list[str]:
+def imputation_outcomes(settings: Settings) -> list[str]:
     """The outcomes modelled on the imputed datasets: imputation.outcomes, else the contrast's
     two, else the first two 0/1 outcomes."""
-    imp = config.get("imputation") or {}
-    m = config["models"]
-    return list(imp.get("outcomes") or m.get("contrast") or binary_outcomes(m)[:2])
+    m = settings.models
+    return list(settings.imputation.outcomes or m.contrast or m.binary[:2])
 
 
-def imputation_auxiliary(config: dict) -> list[str]:
+def imputation_auxiliary(settings: Settings) -> list[str]:
     """The further predictors of the imputation model: imputation.auxiliary, else the outcomes
     modelled on the imputed data and the weight."""
-    imp = config.get("imputation") or {}
-    weights = (config.get("design") or {}).get("weights")
-    return list(imp.get("auxiliary") or [*imputation_outcomes(config),
-                                         *([weights] if weights else [])])
+    weights = settings.design.get("weights")
+    return list(settings.imputation.auxiliary or [*imputation_outcomes(settings),
+                                                  *([weights] if weights else [])])
 
 
-def imputation_chains(imp: dict) -> list[tuple[int, int, int]]:
+def imputation_chains(imp: Imputation) -> list[tuple[int, int, int]]:
     """(chain, first imputation, number of imputations) of each chain: M split as evenly as
     it goes."""
-    m, chains = int(imp.get("m", 20)), int(imp.get("chains", 2))
+    m, chains = int(imp.m), int(imp.chains)
     sizes = [m // chains + (1 if k < m % chains else 0) for k in range(chains)]
     starts = [1 + sum(sizes[:k]) for k in range(chains)]
     return [(k + 1, a, n) for k, (a, n) in enumerate(zip(starts, sizes))]
 
 
-def check_config(config: dict, cb: dict) -> None:
-    """Cross-check config against the codebook; raise one ConfigError listing every problem."""
+def check_config(settings: Settings) -> None:
+    """Cross-check the config against the codebook; raise one ConfigError listing every
+    problem."""
     errs: list[str] = []
-    gcol = group_column(config)
+    cb = settings.codebook
+    gcol = settings.group_column
     clash = group_column_error(cb, gcol)
     if clash:
         errs.append(clash)
     cols = column_levels(cb, gcol)
     names = list(cols)
-    m = config["models"]
-    errs += _family_errors(config, cols, cb)
+    m = settings.models
+    errs += _family_errors(m, cols, cb)
     for key in ("outcomes", "covariates"):
-        for name in outcome_families(m[key]):
+        for name in outcome_families(getattr(m, key)):
             if name not in cols:
                 errs.append(f"config: models.{key}: '{name}' is not a column of the clean table"
                             f"{did_you_mean(name, names)}")
-    for name in binary_outcomes(m):
-        if name in cols and name not in (cb.get("outcomes") or {}) and cols[name] is not None:
+    for name in m.binary:
+        if name in cols and name not in cb.outcomes and cols[name] is not None:
             errs.append(f"config: models.outcomes: '{name}' is a category, not a 0/1 outcome")
-    for var, level in (m.get("reference_levels") or {}).items():
+    for var, level in m.reference_levels.items():
         if var not in cols:
             errs.append(f"config: models.reference_levels: '{var}' is not a column"
                         f"{did_you_mean(var, names)}")
@@ -300,19 +245,19 @@ def check_config(config: dict, cb: dict) -> None:
             errs.append(f"config: models.reference_levels.{var}: '{level}' is not a level of "
                         f"'{var}' "
                         f"(levels: {', '.join(var_levels)}){did_you_mean(level, var_levels)}")
-    groups = list(cb["groups"])
-    for s in m["samples"]:
+    groups = list(cb.groups)
+    for s in m.samples:
         if isinstance(s, bool):
             errs.append(f"config: models.samples: {s}: {QUOTE_HINT}")
         elif s != POOLED and str(s) not in groups:
             errs.append(f"config: models.samples: '{s}' is neither 'pooled' nor a group of the "
                         f"codebook ({', '.join(groups)}){did_you_mean(s, groups + [POOLED])}")
-    contrast = m.get("contrast") or []
+    contrast = list(m.contrast or [])
     for o in contrast:
-        if o not in binary_outcomes(m):
+        if o not in m.binary:
             errs.append(f"config: models.contrast: '{o}' is not one of models.outcomes (its "
-                        f"0/1 outcomes){did_you_mean(o, binary_outcomes(m))}")
-    for grid, spec in (m.get("predictions") or {}).items():
+                        f"0/1 outcomes){did_you_mean(o, m.binary)}")
+    for grid, spec in m.predictions.items():
         for var, values in spec.items():
             if var not in cols:
                 errs.append(f"config: models.predictions.{grid}: '{var}' is not a column"
@@ -327,14 +272,14 @@ def check_config(config: dict, cb: dict) -> None:
                          if isinstance(v, bool) or not isinstance(v, (int, float))]:
                 errs.append(f"config: models.predictions.{grid}.{var}: {bad[0]!r} is not a "
                             f"number ('{var}' is numeric: its grid values are numbers)")
-    d = config["design"]
+    d = settings.design
     for key in ("weights", "strata", "psu", "fpc", "ssu", "fpc2"):
         if d.get(key) and d[key] not in cols:
             errs.append(f"config: design.{key}: '{d[key]}' is not a column of the clean table"
                         f"{did_you_mean(d[key], names)}")
     rep = d.get("replicates")
-    if rep and (cb["variables"].get(rep) or {}).get("role") != "replicates":
-        reps = [n for n, v in cb["variables"].items() if v.get("role") == "replicates"]
+    if rep and (cb.variables.get(rep) or {}).get("role") != "replicates":
+        reps = [n for n, v in cb.variables.items() if v.get("role") == "replicates"]
         errs.append(f"config: design.replicates: '{rep}' is not a codebook variable with "
                     f"`role: replicates`" + (f" (the codebook has {', '.join(reps)})" if reps
                                              else " (the codebook has none)"))
@@ -350,24 +295,24 @@ def check_config(config: dict, cb: dict) -> None:
         errs.append(f"config: design.calibration.totals: {cal['totals']}: {problem}")
     elif cal.get("totals"):
         errs += _totals_errors(cal, cols)
-    errs += [f"config: {e}" for e in design_key_errors(d)]
-    errs += _imputation_errors(config.get("imputation") or {}, cols)
-    errs += _specification_errors(config, cols)
+    errs += [f"config: {e}" for e in design_key_errors(thaw(d))]
+    errs += _imputation_errors(settings.imputation, cols)
+    errs += _specification_errors(settings, cols)
     if d.get("model_based") and any(d.get(k) for k in ("weights", "strata", "psu", "fpc",
                                                        "ssu")):
         errs.append("config: design.model_based: true is only for unweighted data without strata "
                     "or PSUs; set design.weights, design.strata and design.psu to null, or "
                     "model_based to false")
-    for oname, o in (cb.get("outcomes") or {}).items():
-        thr = o.get("threshold", (config.get("cleaning") or {}).get("threshold", "often"))
-        for item in o.get("items", []):
+    for oname, ospec in cb.outcomes.items():
+        thr = ospec.get("threshold", settings.cleaning.threshold)
+        for item in ospec.get("items", []):
             lv = cols.get(item) or []
             if thr not in lv:
                 errs.append(f"config: cleaning.threshold: '{thr}' is not a level of item '{item}' "
                             f"used by outcome '{oname}' (levels: {', '.join(lv)})"
                             f"{did_you_mean(thr, lv)}")
                 break
-    group_words = {str(cb.get("group_label", "")).lower(), "group", "groups", "country",
+    group_words = {str(cb.group_label or "").lower(), "group", "groups", "country",
                    "region"} - {gcol}
     if any(f"'{w}' is not a column" in e for e in errs for w in group_words if w):
         errs.append(f"note: the group column of the clean table is called '{gcol}' "
@@ -383,7 +328,7 @@ _TRANSLITERATE = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "�
                                 "ı": "i", "ħ": "h", "Ħ": "H"})
 
 
-def _totals_errors(cal: dict, cols: dict) -> list[str]:
+def _totals_errors(cal: Mapping, cols: dict) -> list[str]:
     """The calibration totals against the codebook's levels, before any job runs (csv module:
     the start-up check reads no data with pandas)."""
     from ..survey.designspec import read_totals, totals_error
@@ -405,7 +350,7 @@ def _totals_errors(cal: dict, cols: dict) -> list[str]:
                         f"{', '.join(levels)}){did_you_mean(extra[0], levels)}")
         if missing:
             errs.append(f"config: {path}: no total for level(s) {missing} of '{var}'")
-    mismatch = totals_error(totals, cal.get("variables") or [], path)
+    mismatch = totals_error(totals, list(cal.get("variables") or []), path)
     return errs + ([f"config: {mismatch}"] if mismatch else [])
 
 
@@ -421,7 +366,7 @@ def slug(name: str) -> str:
     return out or "group"
 
 
-def sample_slugs(samples: list[str]) -> dict[str, str]:
+def sample_slugs(samples: Iterable) -> dict[str, str]:
     """slug -> sample name; two names with the same slug get numbered slugs (each one's
     results stay apart), so any names may be used."""
     out: dict[str, str] = {}

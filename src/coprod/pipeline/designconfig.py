@@ -47,9 +47,10 @@ def config_keys(names: Mapping[str, str]) -> Iterator[None]:
         raise
 
 
-def calibration_from_config(cfg: Mapping[str, Any] | None) -> CalibrationSpec | None:
-    """A config's ``design.calibration`` as the engine's spec (totals read and checked), or
-    None; messages name the config's keys."""
+def calibration_from_config(section: Mapping[str, Any] | None) -> CalibrationSpec | None:
+    """A config's ``design.calibration`` section as the engine's spec (totals read and
+    checked), or None; messages name the config's keys."""
+    cfg = section
     if not cfg:
         return None
     if not cfg.get("totals"):  # the config schema requires it; a caller may leave it out
@@ -62,7 +63,7 @@ def calibration_from_config(cfg: Mapping[str, Any] | None) -> CalibrationSpec | 
                                 epsilon=cfg.get("epsilon", 1e-10), maxit=cfg.get("maxit", 100))
 
 
-def design_from_config(data: pd.DataFrame, design: dict[str, Any], *,
+def design_from_config(data: pd.DataFrame, design: Mapping[str, Any], *,
                        rename: Callable[[str], str] | None = None) -> Any:
     """The design of a config's ``design:`` section (column names mapped by ``rename``): a
     :class:`SurveyDesign`, or a replicate design when ``design.replicates`` is set."""
@@ -86,7 +87,7 @@ def design_from_config(data: pd.DataFrame, design: dict[str, Any], *,
         return calibrate(built, data, spec)
 
 
-def _uncalibrated(data: pd.DataFrame, design: dict[str, Any],
+def _uncalibrated(data: pd.DataFrame, design: Mapping[str, Any],
                   col: Callable[[str], str | None]) -> SurveyDesign | ReplicateDesign:
     if design.get("replicates"):
         with config_keys(REPLICATE_KEYS):
@@ -110,9 +111,11 @@ def _uncalibrated(data: pd.DataFrame, design: dict[str, Any],
                            deff=design.get("deff", "srswor"), keep_data=True)
 
 
-def design_weights(config: dict[str, Any], clean_table: str) -> dict[str, Any] | None:
-    """The weights before and after calibration (None without calibration), for Methods."""
-    d = config.get("design") or {}
+def design_weights(design: Mapping[str, Any], clean_table: str) -> dict[str, Any] | None:
+    """The weights before and after calibration (None without calibration), for Methods:
+    ``design`` is the settings' design section
+    (:attr:`coprod.pipeline.settings.Settings.design`)."""
+    d = design
     if not d.get("calibration"):
         return None
     from ..survey.calibration import weights_summary

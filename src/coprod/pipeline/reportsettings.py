@@ -1,65 +1,72 @@
-"""The report stage's settings: the config's ``report`` section validated, its defaults filled
-from the schema, its names expanded (samples, outcomes, tables, figures), once.
+"""The report stage's settings: the config's ``report`` section (its defaults filled in by
+:func:`coprod.pipeline.settings.load_settings`) with its names expanded (samples, outcomes,
+tables, figures) and checked against the models, once.
 
 Why its own module: the start-up checks, the workflow (which outputs to expect) and every
 report job read the same settings; kept apart from the page and the stage runner they are
-parsed by one function and named by two (:func:`figure_names`, :func:`table_names`).
+parsed by one function and named by two (:func:`figure_names`, :func:`table_names`). The
+result is plain (the rules hand it to the report's jobs as params); a job reads it back as a
+frozen :class:`ReportSettings`.
 """
 from __future__ import annotations
 
-import copy
-from importlib.resources import files
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
-from .codebook import did_you_mean, load_schema, load_yaml
-from .config import binary_outcomes, outcome_families, slug
+from .codebook import did_you_mean, freeze, thaw
+from .config import slug
 from .paths import name_error
 from .vocab import POOLED, SYNTHETIC_NOTICE, default_table_title, word
 
-SCHEMA = files("coprod") / "schemas" / "config.schema.yaml"  # package data
+if TYPE_CHECKING:
+    from .settings import Models, Settings
 
 
-def schema_defaults(node: dict):
-    """The defaults a JSON schema node declares, filled in recursively."""
-    if "default" in node and not isinstance(node.get("default"), dict):
-        return copy.deepcopy(node["default"])
-    out = copy.deepcopy(node.get("default", {})) if node.get("type") == "object" else None
-    if node.get("type") == "object" and "properties" in node:
-        out = out or {}
-        for key, sub in node["properties"].items():
-            val = schema_defaults(sub)
-            if key not in out and (val is not None or "default" in sub):  # null defaults too
-                out[key] = val
-    return out
+@dataclass(frozen=True)
+class ReportSettings:
+    """The resolved report settings (:func:`report_settings`), read-only: what the report's
+    jobs get back from their params (:meth:`from_params`)."""
+
+    title: str
+    subject: str
+    findings: str | None
+    notice: str
+    words: Mapping[str, str]
+    per: Mapping[str, float]
+    descriptives: Mapping[str, Any]
+    figures: Mapping[str, Any]
+    tables: Mapping[str, Any]
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> ReportSettings:
+        """The settings from their plain form (:func:`report_settings`' result, a rule's
+        params)."""
+        return cls(**{f.name: freeze(params.get(f.name)) for f in fields(cls)})
+
+    def as_params(self) -> dict[str, Any]:
+        return {f.name: thaw(getattr(self, f.name)) for f in fields(self)}
 
 
-def _merge(base: dict, over: dict) -> dict:
-    out = copy.deepcopy(base)
-    for k, v in (over or {}).items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) and \
-            k != "models" else copy.deepcopy(v)
-    return out
-
-
-def report_settings(config: dict, levels: dict | None = None,
-                    codebook: dict | None = None) -> dict:
-    """The report section with defaults filled in and every name checked against the models.
+def report_settings(settings: Settings, levels: dict | None = None) -> dict:
+    """The report section with every name checked against the models and expanded; plain
+    dicts and lists (what the rules hand the report's jobs).
 
     Why here and not in each rule: a table or figure that names an outcome, sample or grid the
     models do not produce should stop the workflow before anything runs, with the key named.
     Titles left out get neutral defaults from ``report.subject``, the codebook's survey name
-    (``codebook``, else read from data.codebook) and the word for the groups.
+    and the word for the groups. The default model tables and forest sample (those the user
+    did not set: ``settings.report_given``) keep to the samples the models have.
     """
-    schema = load_schema(SCHEMA)
-    user = config.get("report") or {}
-    r = _merge(schema_defaults(schema["properties"]["report"]) or {}, user)
-    cb = codebook if codebook is not None else _codebook_of(config)
-    r["title"] = r.get("title") or default_title(r["subject"], cb.get("survey"))
-    m = config["models"]
-    outcomes, samples = binary_outcomes(m), [str(s) for s in m["samples"]]
+    user = settings.report_given
+    r = thaw(settings.report)
+    r["title"] = r.get("title") or default_title(r["subject"], settings.codebook.survey)
+    m = settings.models
+    outcomes, samples = m.binary, [str(s) for s in m.samples]
     groups = [s for s in samples if s != POOLED]
     errs = []
-    compare = list(r["figures"].get("compare") or m.get("contrast") or outcomes[:2])
+    compare = list(r["figures"].get("compare") or m.contrast or outcomes[:2])
     r["figures"]["compare"] = compare
     for o in compare:
         if o not in outcomes:
@@ -75,17 +82,18 @@ def report_settings(config: dict, levels: dict | None = None,
     fs["group_samples"] = _expand_samples(fs.get("group_samples"), groups, samples,
                                           "report.figures.group_samples", errs)
     _prediction_specs(fs, m, errs)
-    r["tables"]["models"] = _table_specs(r, config, group_word(config, cb), compare, errs)
+    default = (user.get("tables") or {}).get("models") is None
+    r["tables"]["models"] = _table_specs(r, m, default, group_word(settings), compare, errs)
     _scale_specs(r, m)
-    r["notice"] = SYNTHETIC_NOTICE if (config.get("data") or {}).get("synthetic") else ""
+    r["notice"] = SYNTHETIC_NOTICE if settings.data.synthetic else ""
     r["figures"]["notice"] = r["tables"]["notice"] = r["notice"]
     r["figures"]["per"] = r["tables"]["per"] = dict(r.get("per") or {})
     for var in r["tables"]["per"]:
-        if var not in m["covariates"] or (levels is not None and levels.get(var)):
+        if var not in m.covariates or (levels is not None and levels.get(var)):
             errs.append(f"report.per: '{var}' is not a numeric covariate of models.covariates"
-                        f"{did_you_mean(var, list(m['covariates']))}")
+                        f"{did_you_mean(var, list(m.covariates))}")
     desc = r["descriptives"]
-    desc["variables"] = list(desc.get("variables") or m["covariates"])
+    desc["variables"] = list(desc.get("variables") or m.covariates)
     if levels is not None:
         for v in desc["variables"]:
             if v not in levels:
@@ -96,16 +104,16 @@ def report_settings(config: dict, levels: dict | None = None,
     return r
 
 
-def _prediction_specs(fs: dict, m: dict, errs: list) -> None:
+def _prediction_specs(fs: dict, m: Models, errs: list) -> None:
     """report.figures.predictions: one figure per grid by default; every name checked."""
-    grids = m.get("predictions") or {}
+    grids = m.predictions
     if fs.get("predictions") is None:  # one figure per grid whose first variable is modelled
         # (a second variable that is not modelled is left out, not reported: the user did not
         # ask for these figures; models.predictions still computes what it can)
         fs["predictions"] = [{"grid": g, "x": list(spec)[0],
                               "by": list(spec)[1] if len(spec) > 1
-                              and list(spec)[1] in m["covariates"] else None}
-                             for g, spec in grids.items() if list(spec)[0] in m["covariates"]]
+                              and list(spec)[1] in m.covariates else None}
+                             for g, spec in grids.items() if list(spec)[0] in m.covariates]
     for i, p in enumerate(fs["predictions"]):
         key = f"report.figures.predictions[{i}]"
         if p["grid"] not in grids:
@@ -117,17 +125,17 @@ def _prediction_specs(fs: dict, m: dict, errs: list) -> None:
                 errs.append(f"{key}.{role}: '{p[role]}' is not a variable of grid '{p['grid']}' "
                             f"({', '.join(grids[p['grid']])})")
         for role in ("x", "by"):
-            if p.get(role) in grids[p["grid"]] and p[role] not in m["covariates"]:
+            if p.get(role) in grids[p["grid"]] and p[role] not in m.covariates:
                 errs.append(f"{key}.{role}: '{p[role]}' is not among models.covariates, so the "
                             "grid has no predictions for it")
 
 
-def _scale_specs(r: dict, m: dict) -> None:
+def _scale_specs(r: dict, m: Models) -> None:
     """The ordinal and count outcomes of models.outcomes (twin or not) in the report: a forest
     plot of their own (``figures.scale_outcomes``: forest_scales), and a model table of their
     own (``scales``) for those no configured table shows. Their effects are odds ratios of a
     higher category or rate ratios, so they never share a forest plot with the 0/1 outcomes."""
-    fam = outcome_families(m["outcomes"])
+    fam = m.families
     others = [o for o, f in fam.items() if f != "logit"]
     r["figures"]["scale_outcomes"] = {o: fam[o] for o in others}
     shown = {o for t in r["tables"]["models"].values() for o in t["outcomes"]}
@@ -140,20 +148,20 @@ def _scale_specs(r: dict, m: dict) -> None:
                      f"count models, {word(sample, r['words'])})"}
 
 
-def _table_specs(r: dict, config: dict, group_label: str, compare: list, errs: list) -> dict:
+def _table_specs(r: dict, m: Models, default: bool, group_label: str, compare: list,
+                 errs: list) -> dict:
     """The model tables with samples and outcomes expanded and a title each.
 
     A table left without samples ("groups" when no group is modelled) is left out; the default
-    tables (report.tables.models not set) keep only the samples the models have. ``all`` is
+    tables (``default``: report.tables.models not set) keep only the samples the models have.
+    ``all`` is
     every outcome of models.outcomes, ordinal and count ones included (``families`` says which
     is which, for the table's note); ``binary`` every 0/1 outcome (a table that stays right
     when a user narrows models.outcomes).
     """
-    m = config["models"]
-    fam = outcome_families(m["outcomes"])
-    outcomes, samples = list(fam), [str(s) for s in m["samples"]]
+    fam = m.families
+    outcomes, samples = list(fam), [str(s) for s in m.samples]
     groups = [s for s in samples if s != POOLED]
-    default = ((config.get("report") or {}).get("tables") or {}).get("models") is None
     out = {}
     for name, t in (r["tables"].get("models") or {}).items():
         key = f"report.tables.models.{name}"
@@ -185,22 +193,13 @@ def default_title(subject: str, survey: str | None = None) -> str:
     return f"Correlates of {subject}" + (f": {survey}" if survey else "")
 
 
-def group_word(config: dict, codebook: dict | None = None) -> str:
+def group_word(settings: Settings) -> str:
     """The word for the groups: groups.label, else the codebook's group_label, else the group
     column's name (coprod.names.group_label)."""
     from ..names import group_label
 
-    g = config.get("groups") or {}
-    return group_label(g.get("label"), codebook, g.get("column"))
-
-
-def _codebook_of(config: dict) -> dict:
-    """The codebook's YAML as the codebook loader reads it (for its survey name and
-    group_label); {} when unreadable (the start-up checks say why)."""
-    try:
-        return load_yaml(config["data"]["codebook"])
-    except (ConfigError, OSError, KeyError, TypeError):
-        return {}
+    return group_label(settings.groups.label, settings.codebook.group_label,
+                       settings.groups.column)
 
 
 def _expand_samples(value, groups, samples, key, errs) -> list[str]:

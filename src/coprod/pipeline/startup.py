@@ -10,14 +10,13 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigError, clip
 from ..names import group_label
-from .codebook import check_files, load_codebook
+from .codebook import check_files
 from .config import (
-    binary_outcomes,
     check_config,
-    check_config_schema,
     column_levels,
     effective_scales,
     outcome_families,
@@ -28,63 +27,69 @@ from .config import (
 from .paths import name_error, results_error
 from .yamlfile import load_yaml
 
+if TYPE_CHECKING:
+    from .settings import Models
+
 #: the environment variable that lets a config file use YTE templating (Python in the file)
 ALLOW_YTE = "COPROD_ALLOW_YTE"
 
 
-def check_project(config: dict, validate=None, configfiles=()) -> dict:
+def check_project(config: dict, configfiles=()) -> dict:
     """Check the config files, the config, the codebook, the raw files, the results folder,
-    the report settings and the claims; return what the rules need. ``validate``: Snakemake's
-    schema validation, which also fills in the defaults (called after coprod's own, friendlier,
-    schema check). ``configfiles``: the files Snakemake read the config from (checked first,
-    by coprod's YAML reader: before anything walks the config they made).
+    the report settings and the claims; return what the rules need. ``config``: Snakemake's,
+    checked against the schema and its defaults filled in, in place (the rules read it),
+    by :func:`coprod.pipeline.settings.load_settings`. ``configfiles``: the files Snakemake
+    read the config from (checked first, by coprod's YAML reader: before anything walks the
+    config they made).
 
-    Returns {codebook, grouping, samples (slug -> name), levels, report, families (outcome ->
-    model family), scales (models.scales for the outcomes modelled)}; raises CoprodError.
+    Returns {settings (the typed, frozen :class:`~coprod.pipeline.settings.Settings`),
+    codebook, grouping, samples (slug -> name), levels, report, families (outcome -> model
+    family), scales (models.scales for the outcomes modelled)}; raises CoprodError.
     """
     from .findings import check_claims, load_claims
     from .reportsettings import report_settings
+    from .settings import load_settings
 
     for path in configfiles:
         check_config_file(path)
-    check_config_schema(config)
-    if validate is not None:
-        validate(config)
-    results = config.get("results", "results")
-    bad = results_error(results, outside_ok=bool(config.get("results_outside")))
+    settings = load_settings(config, in_place=True)
+    results = settings.results
+    bad = results_error(results, outside_ok=settings.results_outside)
     if bad:
         raise ConfigError(bad)
-    codebook = load_codebook(config["data"]["codebook"])
-    check_config(config, codebook)
-    bad_names = path_name_errors(config)
+    codebook, m = settings.codebook, settings.models
+    check_config(settings)
+    bad_names = path_name_errors(m)
     if bad_names:
         raise ConfigError("\n".join(bad_names))
-    check_files(codebook, where=config["data"]["codebook"])
+    check_files(codebook, where=settings.data.codebook)
     writable(os.path.normpath(str(results)))
-    if config.get("results_outside") and not os.path.abspath(str(results)).startswith(
+    if settings.results_outside and not os.path.abspath(str(results)).startswith(
             os.path.abspath(".") + os.sep):
         print(f"coprod note: results go outside the project, to "
               f"{os.path.abspath(str(results))} (results_outside: true)", file=sys.stderr)
-    groups = config.get("groups") or {}
-    column = groups.get("column") or "group"
-    grouping = {"column": column, "label": group_label(groups.get("label"), codebook, column)}
-    samples = sample_slugs(config["models"]["samples"])
+    column = settings.group_column
+    grouping = {"column": column,
+                "label": group_label(settings.groups.label, codebook.group_label, column)}
+    samples = sample_slugs(m.samples)
     levels = column_levels(codebook, column)
-    report = report_settings(config, levels)
+    report = report_settings(settings, levels)
     if report["findings"]:  # claims the models cannot answer stop here
         claims = load_claims(report["findings"])
-        bad_names = claim_name_errors(config, claims["claims"], report["findings"])
+        bad_names = claim_name_errors(settings.specifications, claims["claims"],
+                                      report["findings"])
         if bad_names:
             raise ConfigError("\n".join(bad_names))
-        check_claims(claims, outcomes=binary_outcomes(config["models"]),
-                     covariates=config["models"]["covariates"], samples=list(samples.values()),
-                     contrast=config["models"].get("contrast"), levels=levels, group=column)
-    scales, notes = effective_scales(config["models"])
-    notes += specification_notes(config)
+        check_claims(claims, outcomes=m.binary, covariates=list(m.covariates),
+                     samples=list(samples.values()),
+                     contrast=list(m.contrast) if m.contrast is not None else None,
+                     levels=levels, group=column)
+    scales, notes = effective_scales(m)
+    notes += specification_notes(settings)
     for note in notes:  # said, not silent: a narrowed run leaves some comparisons out
         print(f"coprod note: {note}", file=sys.stderr)
-    return {"codebook": codebook, "grouping": grouping, "samples": samples, "levels": levels,
-            "report": report, "families": outcome_families(config["models"]["outcomes"]),
+    return {"settings": settings, "codebook": codebook, "grouping": grouping,
+            "samples": samples, "levels": levels, "report": report, "families": m.families,
             "scales": scales}
 
 
@@ -102,25 +107,24 @@ def check_config_file(path) -> dict:
     return data
 
 
-def path_name_errors(config: dict) -> list[str]:
+def path_name_errors(m: Models) -> list[str]:
     """Every name of the config that becomes part of a result's path, against the one rule of
     coprod.pipeline.paths (samples go into paths as slugs, so only their length can fail)."""
-    m = config["models"]
     errs = [name_error(o, "config: models.outcomes", "results/models/fits/<outcome>/")
-            for o in outcome_families(m["outcomes"])]
+            for o in outcome_families(m.outcomes)]
     errs += [name_error(g, "config: models.predictions",
                         "results/figures/predictions_<grid>.png")
-             for g in m.get("predictions") or {}]
+             for g in m.predictions]
     errs += [name_error(slug, "config: models.samples", f"the results' name for '{name}'")
-             for slug, name in sample_slugs(m["samples"]).items()]
+             for slug, name in sample_slugs(m.samples).items()]
     return [e for e in errs if e]
 
 
-def claim_name_errors(config: dict, claims: list, where) -> list[str]:
+def claim_name_errors(specifications, claims: list, where) -> list[str]:
     """The specification curve draws a figure per claim, named by a slug of its id
     (figures/spec_<slug>.png): each must be a file name, and no two claims may share one (the
-    second would silently replace the first)."""
-    if not {k for k in config.get("specifications") or {} if k not in ("imputations", "chunks")}:
+    second would silently replace the first). ``specifications``: config specifications."""
+    if not {k for k in specifications or {} if k not in ("imputations", "chunks")}:
         return []
     errs: list[str | None] = []
     seen: dict[str, str] = {}

@@ -7,11 +7,17 @@ stage runner, a new design option is a sentence here and nowhere else.
 """
 from __future__ import annotations
 
-from ..pipeline.config import outcome_families
+from typing import TYPE_CHECKING
+
+from ..pipeline.codebook import thaw
 from ..pipeline.effectrule import EFFECT_RULE
 from .page import esc
 from .page import ul as _ul
 from .wording import POOLED, resolve_grouping
+
+if TYPE_CHECKING:
+    from ..pipeline.codebook import Codebook
+    from ..pipeline.settings import Settings
 
 
 def fixed_effects(grouping: dict, n_groups: int, covariates: list[str]) -> bool:
@@ -20,39 +26,39 @@ def fixed_effects(grouping: dict, n_groups: int, covariates: list[str]) -> bool:
     return bool(grouping["effects"]) and n_groups > 1 and grouping["column"] not in covariates
 
 
-def methods_section(*, config: dict, codebook: dict, threshold: str, hashes: dict,
-                    versions: dict, labels: dict, grouping: dict | None = None,
+def methods_section(*, settings: Settings, threshold: str, hashes: dict, versions: dict,
+                    labels: dict, grouping: dict | None = None,
                     weights: dict | None = None) -> str:
     """Data, design, outcomes, models and software, all read from the config and codebook."""
     from .wording import lower_word
 
-    grp = resolve_grouping(grouping, {"group_label": codebook.get("group_label")}, config)
+    codebook, design = settings.codebook, thaw(settings.design)
+    grp = resolve_grouping(grouping, {"group_label": codebook.group_label}, settings)
     lab = lambda v: f"{esc(labels.get(v, v))} (<code>{esc(v)}</code>)"  # noqa: E731
-    families = outcome_families(config["models"]["outcomes"])
+    families = settings.models.families
     outcomes = _outcome_closure(list(families), codebook)
     soft = [f"{esc(k)} {esc(v)}" for k, v in versions.items()]
     files_hash = [f"<code>{esc(p)}</code>: <code>{esc(h)}</code>" for p, h in hashes.items()]
     return "\n".join([
         '<section id="methods">', "<h2>Methods</h2>",
         '<h3 id="methods-data">Data</h3>',
-        f"<p>{esc(codebook.get('survey', 'Survey'))}. Raw files by "
+        f"<p>{esc(codebook.survey if codebook.survey is not None else 'Survey')}. Raw files by "
         f"{esc(lower_word(grp['label']))}, mapped to harmonised variables by the codebook:</p>",
-        _ul(_raw_files(codebook["groups"])),
+        _ul(_raw_files(codebook.groups)),
         '<h3 id="methods-design">Weighting and design</h3>',
-        _ul(_design_items(config["design"], lab) + _calibration_items(config["design"], lab,
-                                                                      weights)),
+        _ul(_design_items(design, lab) + _calibration_items(design, lab, weights)),
         '<h3 id="methods-outcomes">Outcomes</h3>',
         _threshold_sentence(outcomes, codebook, threshold),
         _ul(f"{lab(o)}: {_outcome_definition(o, codebook, threshold, labels, families.get(o))}"
             for o in outcomes),
         '<h3 id="methods-models">Models</h3>',
-        _ul(_model_items(config, lab, grp, len(codebook["groups"]), labels)),
+        _ul(_model_items(settings, lab, grp, len(codebook.groups), labels)),
         '<h3 id="methods-software">Software</h3>', _ul(soft),
         '<h3 id="methods-files">Input files (SHA-256)</h3>', _ul(files_hash),
         "</section>"])
 
 
-def _raw_files(groups: dict) -> list[str]:
+def _raw_files(groups) -> list[str]:
     """'A: <file>' per group; a file that several groups share once, with its groups."""
     by_file: dict[str, list[str]] = {}
     for g, spec in groups.items():
@@ -146,15 +152,16 @@ def _design_items(d: dict, lab) -> list[str]:
     ]
 
 
-def _model_items(config: dict, lab, grp: dict, n_groups: int, labels: dict) -> list[str]:
+def _model_items(settings: Settings, lab, grp: dict, n_groups: int, labels: dict
+                 ) -> list[str]:
     from .wording import family_phrase, variance_wording, word
 
-    m, d = config["models"], config["design"]
-    refs = m.get("reference_levels") or {}
+    m, d = settings.models, thaw(settings.design)
+    refs = m.reference_levels
     covs = [lab(c) + (f", reference level <em>{esc(refs[c])}</em>" if c in refs else "")
-            for c in m["covariates"]]
-    families = outcome_families(m["outcomes"])
-    pct = f"{float(m.get('conf_level', 0.95)):.0%}"
+            for c in m.covariates]
+    families = m.families
+    pct = f"{float(m.conf_level):.0%}"
     if set(families.values()) == {"logit"}:
         fitted = (f"{variance_wording(d)['model']} of each outcome on the covariates, one model "
                   f"per outcome and sample; odds ratios with {pct} confidence intervals.")
@@ -166,33 +173,35 @@ def _model_items(config: dict, lab, grp: dict, n_groups: int, labels: dict) -> l
     items = [
         fitted,
         "Covariates: " + "; ".join(covs) + ".",
-        "Samples: " + "; ".join(_sample_phrase(str(s), m, grp, n_groups, d)
-                                for s in m["samples"]) + ".",
+        "Samples: " + "; ".join(_sample_phrase(str(s), m.covariates, m.reference_levels, grp,
+                                               n_groups, d)
+                                for s in m.samples) + ".",
         f'<span id="strongest-rule">{esc(EFFECT_RULE)}</span>',
     ]
-    if m.get("contrast"):
-        a, b = m["contrast"]
+    if m.contrast:
+        a, b = m.contrast
         items.append(f"Contrast test: for each covariate, the difference between its coefficient "
                      f"for {lab(b)} and for {lab(a)} ({esc(b)} minus {esc(a)}, log-odds), from "
                      "one stacked model with the design's clusters, so that the covariance of a "
                      "respondent's two answers is taken into account.")
-    for grid, spec in (m.get("predictions") or {}).items():
+    for grid, spec in m.predictions.items():
         items.append(f"Predictions <code>{esc(grid)}</code>: average predicted probabilities at " +
                      "; ".join(f"{esc(word(v, None, labels))} = {esc(', '.join(map(str, vals)))}"
                                for v, vals in spec.items()) + ".")
     return items
 
 
-def _sample_phrase(sample: str, m: dict, grp: dict, n_groups: int, d: dict) -> str:
+def _sample_phrase(sample: str, covariates, reference_levels, grp: dict, n_groups: int,
+                   d: dict) -> str:
     """'pooled: all respondents, with region fixed effects (reference level A), `y ~ ...`' or
     'A: a domain of the full design, `y ~ ...`': who is in the model and its formula."""
     from .wording import domain_wording, lower_word
 
-    covs, g = list(m["covariates"]), esc(lower_word(grp["label"]))
+    covs, g = list(covariates), esc(lower_word(grp["label"]))
     if sample != POOLED:
         return f"{esc(sample)}: {esc(domain_wording(d, lower_word(grp['label'])))}, " \
             f"{_formula(covs)}"
-    ref = (m.get("reference_levels") or {}).get(grp["column"])
+    ref = (reference_levels or {}).get(grp["column"])
     if fixed_effects(grp, n_groups, covs):
         how = f"with {g} fixed effects" + (f" (reference level {esc(ref)})" if ref else "")
         covs.append(grp["column"])
@@ -207,18 +216,18 @@ def _formula(covariates: list[str]) -> str:
     return f"<code>{esc('y ~ ' + (' + '.join(covariates) or '1'))}</code>"
 
 
-def _outcome_closure(outcomes: list[str], cb: dict) -> list[str]:
+def _outcome_closure(outcomes: list[str], cb: Codebook) -> list[str]:
     """The modelled outcomes, then the outcomes they are built from (and so on), once each."""
-    specs = cb.get("outcomes") or {}
+    specs = cb.outcomes
     out = list(outcomes)
     for o in out:  # the list grows while it is read: components of components too
         out += [s for s in (specs.get(o) or {}).get("outcomes", []) if s not in out]
     return out
 
 
-def _threshold_sentence(outcomes: list[str], cb: dict, threshold: str) -> str:
+def _threshold_sentence(outcomes: list[str], cb: Codebook, threshold: str) -> str:
     """The shared threshold, said once, when an outcome built from items uses it."""
-    specs = cb.get("outcomes") or {}
+    specs = cb.outcomes
     if not any("items" in (specs.get(o) or {}) and "threshold" not in specs[o]
                for o in outcomes):
         return ""
@@ -226,11 +235,11 @@ def _threshold_sentence(outcomes: list[str], cb: dict, threshold: str) -> str:
             "(config: cleaning.threshold).</p>")
 
 
-def _outcome_definition(name: str, cb: dict, threshold: str, labels: dict,
+def _outcome_definition(name: str, cb: Codebook, threshold: str, labels: dict,
                         family: str | None = None) -> str:
     """How an outcome is built, for each kind of docs/codebook_format.md (``family``: the
     model family of models.outcomes, which says what a column of the data is)."""
-    o = (cb.get("outcomes") or {}).get(name)
+    o = cb.outcomes.get(name)
     if not o:
         return _column_definition(name, cb, labels, family)
     if o.get("outcomes"):
@@ -240,8 +249,8 @@ def _outcome_definition(name: str, cb: dict, threshold: str, labels: dict,
     if o.get("variable"):
         return _levels_definition(o["variable"], o.get("positive") or [], cb)
     if o.get("highest_of") or o.get("count_of"):
-        parts = o.get("highest_of") or o.get("count_of")
-        names = "; ".join(esc(labels.get(p, cb["variables"].get(p, {}).get("label", p)))
+        parts = o.get("highest_of") or o.get("count_of") or ()
+        names = "; ".join(esc(labels.get(p, cb.variables.get(p, {}).get("label", p)))
                           for p in parts)
         if o.get("highest_of"):
             return ("Ordinal: the highest answer given to any of these (missing when none was "
@@ -250,7 +259,7 @@ def _outcome_definition(name: str, cb: dict, threshold: str, labels: dict,
                 f"more (0/1 outcomes: how many are 1), among those answered: {names}.")
     items = []
     for it in o.get("items", []):
-        v = cb["variables"].get(it, {})
+        v = cb.variables.get(it, {})
         items.append(f"\u201c{esc(v.get('label', it))}\u201d ({esc(' < '.join(_levels(v)))})")
     own = " (this outcome's threshold)" if "threshold" in o else ""
     return (f"1 when any of these is <em>{esc(o.get('threshold', threshold))}</em> or more{own}, "
@@ -258,7 +267,7 @@ def _outcome_definition(name: str, cb: dict, threshold: str, labels: dict,
             + "; ".join(items) + ".")
 
 
-def _levels_definition(variable: str, positive: list, cb: dict) -> str:
+def _levels_definition(variable: str, positive, cb: Codebook) -> str:
     """1 when a category is one of the ``positive`` levels, 0 at another level."""
     v = _spec(cb, variable)
     pos = [str(p) for p in positive]
@@ -270,7 +279,8 @@ def _levels_definition(variable: str, positive: list, cb: dict) -> str:
             + ", missing when it is missing.")
 
 
-def _column_definition(name: str, cb: dict, labels: dict, family: str | None = None) -> str:
+def _column_definition(name: str, cb: Codebook, labels: dict, family: str | None = None
+                       ) -> str:
     """An outcome that is a column of the data (or a derived 0/1 indicator): 0/1, ordered
     categories or a count, as models.outcomes declares it."""
     spec = _spec(cb, name)
@@ -284,11 +294,11 @@ def _column_definition(name: str, cb: dict, labels: dict, family: str | None = N
     return f"{kind}."
 
 
-def _spec(cb: dict, name: str) -> dict:
-    return (cb.get("variables") or {}).get(name) or (cb.get("derived") or {}).get(name) or {}
+def _spec(cb: Codebook, name: str):
+    return cb.variables.get(name) or cb.derived.get(name) or {}
 
 
-def _levels(v: dict) -> list[str]:
+def _levels(v) -> list[str]:
     return [str(x) for x in v.get("levels") or dict.fromkeys((v.get("codes") or {}).values())]
 
 

@@ -15,7 +15,7 @@ import hashlib
 import logging
 import platform
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -26,13 +26,14 @@ from ..pipeline.designconfig import design_weights
 from ..pipeline.designkeys import weighted as is_weighted
 from ..pipeline.io import table_meta
 from ..pipeline.reportsettings import (  # noqa: F401 (the settings, named here since they lived here)
+    ReportSettings,
     default_title,
     figure_names,
     group_word,
     report_settings,
-    schema_defaults,
     table_names,
 )
+from ..pipeline.settings import Settings, thaw
 from .methods import fixed_effects, methods_section
 from .page import Fold, answer_section, build_report, esc, files_line, tables_section
 from .page import ul as _ul
@@ -188,11 +189,11 @@ def figure_caption(name: str, group_label: str = "Group", pct: str = "95%",
         side_by_side=", the outcomes side by side" if n_outcomes > 1 else "")
 
 
-def unit_word(words: dict | None) -> str:
+def unit_word(words: Mapping | None) -> str:
     """What the rows are, in the plural (report.words.respondents: schools, households...)."""
     from .wording import word
 
-    return word("respondents", words)
+    return word("respondents", dict(words) if words is not None else None)
 
 
 def models_phrase(sample: str, grouping: dict, n_groups: int, covariates: list[str],
@@ -264,55 +265,56 @@ def run_date_now() -> str:
     return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures: dict,
+def run_report(*, settings: Settings, prevalence, coefficients, fit, figures: dict,
                tables: dict, cleaning_table, clean_table, hashed: list, output,
-               findings_checked=None, findings_table=None, grouping: dict | None = None,
+               report: ReportSettings | None = None, findings_checked=None,
+               findings_table=None, grouping: dict | None = None,
                run_date: str | None = None, contrast=None, robustness_tables=(),
                robustness_figures=(), cuts=None, imputation_table=None,
                spec_figures=(), ame=None, cleaning_summary=None, effects=None) -> None:
     """The report_html rule: read the results and write results/report.html.
 
-    Without ``findings_table`` and ``findings_checked`` (report.findings null) the report has
-    no findings section; ``grouping`` ({column, label, effects}) defaults to the clean table's
-    metadata and the config. The page's order is :mod:`coprod.report.page`'s.
+    ``report``: the resolved report settings the start-up checks made (the rule's params),
+    else resolved here from ``settings``. Without ``findings_table`` and ``findings_checked``
+    (report.findings null) the report has no findings section; ``grouping`` ({column, label,
+    effects}) defaults to the clean table's metadata and the config. The page's order is
+    :mod:`coprod.report.page`'s.
     """
     from ..pipeline.codebook import labels as codebook_labels
-    from ..pipeline.codebook import load_codebook
     from ..pipeline.io import read_results, write_text
 
-    cb = load_codebook(codebook)
+    cb = settings.codebook
+    rs = report if report is not None else ReportSettings.from_params(report_settings(settings))
     # read once, used by several sections
     fit_t = read_results(fit, "fit")
     ame_t = read_results(ame, "ame") if ame else None
     checked = read_results(findings_checked) if findings_checked else None
     meta = table_meta(clean_table)
     labels = {**codebook_labels(cb), **meta.get("labels", {})}
-    settings = report_settings(config, codebook=cb)
-    grp = resolve_grouping(grouping, meta, config)
+    grp = resolve_grouping(grouping, meta, settings)
     base = Path(output).parent
 
     def files_of(path):
         return sibling_files(path, base)
 
-    along = _categorical_predictions(config, settings)
+    along = _categorical_predictions(settings, rs)
     figs = {name: figure_html(name, Path(path).read_bytes(), caption, files_of(path),
-                              figure_alt(name, grp["label"], len(cb["groups"]),
-                                         unit_word(settings["words"]), along.get(name, False)))
+                              figure_alt(name, grp["label"], len(cb.groups),
+                                         unit_word(rs.words), along.get(name, False)))
             for (name, path), caption in zip(figures.items(),
-                                             _captions(list(figures), config, settings, grp,
-                                                       len(cb["groups"]), clean_table))}
-    answer = _answer_html(prevalence, ame_t, effects, fit_t, checked, config=config,
-                          settings=settings, labels=labels, grouping=grp,
+                                             _captions(list(figures), settings, rs, grp,
+                                                       len(cb.groups), clean_table))}
+    answer = _answer_html(prevalence, ame_t, effects, fit_t, checked, settings=settings,
+                          report=rs, labels=labels, grouping=grp,
                           figure=figs.pop("prevalence", ""))
     cleaning_figure = figs.pop("cleaning", "")
-    methods = methods_section(config=config, codebook=cb,
-                              threshold=meta.get("threshold", (config.get("cleaning") or {})
-                                                 .get("threshold", "")),
+    methods = methods_section(settings=settings,
+                              threshold=meta.get("threshold", settings.cleaning.threshold),
                               hashes={str(p): sha256(p) for p in hashed},
                               versions=software_versions(), labels=labels, grouping=grp,
-                              weights=design_weights(config, clean_table))
+                              weights=design_weights(settings.design, clean_table))
     robust = _robustness_html(robustness_tables, robustness_figures, checked,
-                              settings=settings, labels=labels, config=config,
+                              report=rs, labels=labels, settings=settings,
                               threshold=meta.get("threshold", ""), cuts=cuts, files_of=files_of)
     html_tables = [*tables.values(), *robustness_tables, cleaning_table,
                    *([imputation_table] if imputation_table else []),
@@ -321,19 +323,19 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
     table_files = {Path(p).stem: [f for f in files_of(p) if f[0] != "HTML"]
                    for p in html_tables}
     tabs = {name: Path(path).read_text(encoding="utf-8") for name, path in tables.items()}
-    overview = _overview_tables(fit_t, ame_t, cleaning_summary, config=config,
-                                settings=settings, labels=labels, grouping=grp, fit_path=fit,
+    overview = _overview_tables(fit_t, ame_t, cleaning_summary, settings=settings,
+                                report=rs, labels=labels, grouping=grp, fit_path=fit,
                                 ame_path=ame,
                                 extra=_contrast_lines(read_results(contrast, "contrast")
                                                       if contrast else None))
     tabs.update(overview.pop("tables", {}))
-    main = _main_tables(settings)
+    main = _main_tables(rs)
     n_specs = len(spec_figures)
     folds = [
         Fold(robust, "Does the cut of the scale matter?",
              "The claims on the survey's own scales (ordered categories and counts) and at "
              "every cut of the scale."),
-        Fold(_imputation_html(imputation_table, checked, settings),
+        Fold(_imputation_html(imputation_table, checked, rs),
              "Complete cases or imputed data?",
              "Every model again on multiply imputed answers, beside the complete cases."),
         Fold(_spec_html(spec_figures, checked, files_of), "How many analyses support each claim?",
@@ -349,9 +351,10 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
              "software and the input files' checksums."),
     ]
     page = build_report(
-        title=settings["title"], synthetic=bool(config["data"].get("synthetic")),
+        title=rs.title, synthetic=bool(settings.data.synthetic),
         answer_html=answer,
-        findings_html=_findings_html(findings_table, config, _claim_lines(checked)),
+        findings_html=_findings_html(findings_table, settings.models.conf_level,
+                                     _claim_lines(checked)),
         figures=list(figs.values()),
         tables_html=tables_section([(n, t) for n, t in tabs.items() if n in main],
                                    [(n, t) for n, t in tabs.items() if n not in main]),
@@ -360,10 +363,10 @@ def run_report(*, config: dict, codebook, prevalence, coefficients, fit, figures
     log.info("report: %d figures, %d tables, %d bytes", len(figures), len(tabs), len(page))
 
 
-def _main_tables(settings: dict) -> set[str]:
+def _main_tables(report: ReportSettings) -> set[str]:
     """The tables shown open: the descriptives, the first model table of report.tables.models
     and the average marginal effects; every other table is one click away."""
-    models = [f"models_{n}" for n, t in (settings["tables"].get("models") or {}).items()
+    models = [f"models_{n}" for n, t in (report.tables.get("models") or {}).items()
               if t.get("samples")]
     return {"descriptives", "ame", *models[:1]}
 
@@ -374,8 +377,8 @@ def _cleaning_html(table_html: str, figure: str) -> str:
 
 
 def _answer_html(prevalence, ame_t: pd.DataFrame | None, effects, fit_t: pd.DataFrame,
-                 checked, *, config: dict, settings: dict, labels: dict, grouping: dict,
-                 figure: str) -> str:
+                 checked, *, settings: Settings, report: ReportSettings, labels: dict,
+                 grouping: dict, figure: str) -> str:
     """The answer box (:mod:`coprod.report.answer`) beside the prevalence figure."""
     from ..pipeline.io import read_results
     from .answer import answer_items
@@ -384,18 +387,18 @@ def _answer_html(prevalence, ame_t: pd.DataFrame | None, effects, fit_t: pd.Data
         prevalence=read_results(prevalence, "prevalence"),
         ame=ame_t if ame_t is not None else pd.DataFrame(),
         effects=read_results(effects, "effects") if effects else None,
-        fit=fit_t, checked=checked, compare=list(settings["figures"]["compare"]),
-        sample=settings["figures"]["forest_sample"],
-        covariates=list(config["models"]["covariates"]),
+        fit=fit_t, checked=checked, compare=list(report.figures["compare"]),
+        sample=report.figures["forest_sample"],
+        covariates=list(settings.models.covariates),
         group_column=grouping["column"] if grouping.get("effects") else None,
-        words=settings["words"], labels=labels, unit=unit_word(settings["words"]),
-        weighted=is_weighted(config["design"]),
-        conf_level=float(config["models"].get("conf_level", 0.95)))
+        words=thaw(report.words), labels=labels, unit=unit_word(report.words),
+        weighted=is_weighted(settings.design),
+        conf_level=float(settings.models.conf_level))
     return answer_section(items, figure)
 
 
 def _overview_tables(fit_t: pd.DataFrame, ame_t: pd.DataFrame | None, cleaning_summary, *,
-                     config: dict, settings: dict, labels: dict, grouping: dict,
+                     settings: Settings, report: ReportSettings, labels: dict, grouping: dict,
                      extra: Sequence[str] = (), fit_path="results/models/fit.csv",
                      ame_path=None) -> dict:
     """The average-marginal-effects table (among the tables) and the section "Who is in the
@@ -408,22 +411,21 @@ def _overview_tables(fit_t: pd.DataFrame, ame_t: pd.DataFrame | None, cleaning_s
     from .wording import missing_note, per_ame
 
     out: dict = {"tables": []}
-    words, sample = settings["words"], settings["figures"]["forest_sample"]
-    compare = list(settings["figures"]["compare"])
-    pct = _pct(config)
+    words, sample = thaw(report.words), report.figures["forest_sample"]
+    compare = list(report.figures["compare"])
+    pct = _pct(settings.models.conf_level)
     if ame_t is not None and compare:  # (no 0/1 outcome: no table); report.per: as elsewhere
-        effects, effect_labels = per_ame(ame_t, labels,
-                                         settings["tables"].get("per"), words)
+        effects, effect_labels = per_ame(ame_t, labels, thaw(report.tables.get("per")), words)
         t = ame_table(effects, fit_t, sample=sample, outcomes=compare,
-                      covariates=list(config["models"]["covariates"]), words=words,
+                      covariates=list(settings.models.covariates), words=words,
                       labels=effect_labels)
         out["tables"].append(("ame", to_html(
             t, table_id="ame", caption=f"Average marginal effects in percentage points "
                                        f"({word(sample, words)})",
-            note=f"{settings.get('notice') or ''} The change in the probability of each "
+            note=f"{report.notice or ''} The change in the probability of each "
                  f"outcome, averaged over the respondents, for the level against the reference "
                  f"level or one unit more of a number"
-                 f"{' (or as many as its row says)' if settings['tables'].get('per') else ''}"
+                 f"{' (or as many as its row says)' if report.tables.get('per') else ''}"
                  f", with {pct} confidence intervals (delta "
                  f"method, the same design). From {ame_path}.".strip())))
     parts = []
@@ -433,8 +435,8 @@ def _overview_tables(fit_t: pd.DataFrame, ame_t: pd.DataFrame | None, cleaning_s
                                  group_column=grouping["column"], words=words, labels=labels)
         parts.append(to_html(flow, table_id="sample_flow",
                              caption="The analytic sample: from the rows read to each model",
-                             note=f"{settings.get('notice') or ''} "
-                                  f"{missing_note(config['design'])}; one may miss "
+                             note=f"{report.notice or ''} "
+                                  f"{missing_note(thaw(settings.design))}; one may miss "
                                   "several.".strip()))
     status = model_status_table(fit_t, words=words, labels=labels)
     n_ok = int((fit_t["status"] == "ok").sum()) if len(fit_t) else 0
@@ -445,7 +447,7 @@ def _overview_tables(fit_t: pd.DataFrame, ame_t: pd.DataFrame | None, cleaning_s
     if len(status):
         parts.append(to_html(status, table_id="model_status",
                              caption="Models flagged or failed, with the reason",
-                             note=settings.get("notice") or ""))
+                             note=report.notice or ""))
     out["sample"] = "\n".join(['<section id="models-overview">',
                                "<h2>Who is in the models, and how did each go?</h2>", lead,
                                *[f"<p>{x}</p>" for x in extra],
@@ -454,54 +456,56 @@ def _overview_tables(fit_t: pd.DataFrame, ame_t: pd.DataFrame | None, cleaning_s
     return out
 
 
-def _pct(config: dict) -> str:
-    return f"{float(config['models'].get('conf_level', 0.95)):.0%}"
+def _pct(conf_level: float) -> str:
+    return f"{float(conf_level):.0%}"
 
 
-def _captions(names: list[str], config: dict, settings: dict, grp: dict, n_groups: int,
-              clean_table) -> list[str]:
+def _captions(names: list[str], settings: Settings, report: ReportSettings, grp: dict,
+              n_groups: int, clean_table) -> list[str]:
     from .wording import domain_wording, lower_word, variance_wording
 
-    kw = dict(group_label=grp["label"], pct=_pct(config), subject=settings["subject"],
-              weighted=is_weighted(config["design"]),
-              ci=variance_wording(config["design"])["ci"], n_groups=n_groups,
-              n_outcomes=len(settings["figures"]["compare"]),
-              models=models_phrase(settings["figures"]["forest_sample"], grp, n_groups,
-                                   list(config["models"]["covariates"]), settings["words"],
-                                   config["design"]),
-              domain=domain_wording(config["design"], lower_word(grp["label"])),
+    design = thaw(settings.design)
+    kw = dict(group_label=grp["label"], pct=_pct(settings.models.conf_level),
+              subject=report.subject, weighted=is_weighted(design),
+              ci=variance_wording(design)["ci"], n_groups=n_groups,
+              n_outcomes=len(report.figures["compare"]),
+              models=models_phrase(report.figures["forest_sample"], grp, n_groups,
+                                   list(settings.models.covariates), thaw(report.words),
+                                   design),
+              domain=domain_wording(design, lower_word(grp["label"])),
               log=str(Path(clean_table).with_name("cleaning_log.csv")),  # beside the table
-              unit=unit_word(settings["words"]))
-    along = _categorical_predictions(config, settings)
+              unit=unit_word(report.words))
+    along = _categorical_predictions(settings, report)
     return [figure_caption(name, **kw).replace("confidence bands", "confidence intervals (a "
                                                "point per category)")
             if along.get(name) else figure_caption(name, **kw) for name in names]
 
 
-def _categorical_predictions(config: dict, settings: dict) -> dict[str, bool]:
+def _categorical_predictions(settings: Settings, report: ReportSettings) -> dict[str, bool]:
     """{predictions_<grid>: True} for the prediction figures along a category (the grid's
     values of x are not all numbers): drawn as points with intervals, not bands."""
-    grids = config["models"].get("predictions") or {}
+    grids = settings.models.predictions
     return {f"predictions_{p['grid']}": not all(
         isinstance(v, (int, float)) and not isinstance(v, bool)
         for v in (grids.get(p["grid"]) or {}).get(p["x"], []))
-        for p in settings["figures"].get("predictions") or []}
+        for p in report.figures.get("predictions") or []}
 
 
-def _robustness_html(tables, figures, checked, *, settings: dict, labels: dict,
-                     config: dict, threshold: str, cuts=None, files_of=lambda p: []) -> str:
+def _robustness_html(tables, figures, checked, *, report: ReportSettings, labels: dict,
+                     settings: Settings, threshold: str, cuts=None,
+                     files_of=lambda p: []) -> str:
     """The section "Does the cut of the scale matter?" (only with models.scales)."""
     if not tables:
         return ""
     from ..pipeline.io import read_results
     from .robustness import claim_sentences, cut_disagreements, robustness_section
 
-    sentences = claim_sentences(checked, words=settings["words"], labels=labels,
-                                digits=int(settings["tables"]["digits"]))
+    sentences = claim_sentences(checked, words=thaw(report.words), labels=labels,
+                                digits=int(report.tables["digits"]))
     cut_lines = cut_disagreements(read_results(cuts, "cuts") if cuts else None,
-                                  sample=settings["figures"]["forest_sample"],
-                                  words=settings["words"], labels=labels)
-    pct = _pct(config)
+                                  sample=report.figures["forest_sample"],
+                                  words=thaw(report.words), labels=labels)
+    pct = _pct(settings.models.conf_level)
     figs = "\n".join(figure_html(
         Path(p).stem, Path(p).read_bytes(),
         f"For each ordinal outcome, the odds ratio of every binary cut of its scale and of the "
@@ -546,7 +550,7 @@ def _spec_html(figures, checked, files_of=lambda p: []) -> str:
         f"<ul>{''.join(items)}</ul>" if items else "", figs, "</section>"])
 
 
-def _imputation_html(table, checked, settings: dict) -> str:
+def _imputation_html(table, checked, report: ReportSettings) -> str:
     """The section "Complete cases or imputed data?" (only with imputation.analyses: both)."""
     if not table:
         return ""
@@ -554,15 +558,15 @@ def _imputation_html(table, checked, settings: dict) -> str:
 
     return mi_section(table_html=Path(table).read_text(encoding="utf-8"),
                       sentences=mi_sentences(checked,
-                                             digits=int(settings["tables"]["digits"])))
+                                             digits=int(report.tables["digits"])))
 
 
-def _findings_html(findings_table, config: dict, lead: Sequence[str] = ()) -> str:
+def _findings_html(findings_table, conf_level: float, lead: Sequence[str] = ()) -> str:
     """The findings section, or nothing without a findings check."""
     if not findings_table:
         return ""
     from ..pipeline.findings import verdict_rule
 
     return findings_section(Path(findings_table).read_text(encoding="utf-8"),
-                            verdict_rule(float(config["models"].get("conf_level", 0.95))),
+                            verdict_rule(float(conf_level)),
                             lead)

@@ -7,6 +7,7 @@ needs another (no import cycles), and a new variance method is one branch in one
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,9 @@ from ..pipeline.vocab import (  # noqa: F401 (re-exported: the words the pipelin
     split_outcomes,
     word,
 )
+
+if TYPE_CHECKING:
+    from ..pipeline.settings import Settings
 
 REF = "ref."
 STAR_LEVELS = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
@@ -228,14 +232,15 @@ def star_note(use: bool, conf_level: float = 0.95, scale: str = "odds ratio") ->
 
 
 def resolve_grouping(grouping: dict | None = None, meta: dict | None = None,
-                     config: dict | None = None) -> dict:
+                     settings: Settings | None = None) -> dict:
     """{column, label, effects} of the groups: from the rule's params, else the clean table's
-    metadata and the config; ``effects``: the pooled model has group fixed effects."""
-    g, meta, cfg = dict(grouping or {}), meta or {}, config or {}
-    gc = cfg.get("groups") or {}
-    column = g.get("column") or meta.get("group_column") or gc.get("column") or "group"
-    label = g.get("label") or gc.get("label") or meta.get("group_label") or column.capitalize()
+    metadata and the settings; ``effects``: the pooled model has group fixed effects."""
+    g, meta = dict(grouping or {}), meta or {}
+    gc = settings.groups if settings is not None else None
+    column = g.get("column") or meta.get("group_column") or (gc and gc.column) or "group"
+    label = g.get("label") or (gc and gc.label) or meta.get("group_label") or \
+        column.capitalize()
     effects = g.get("effects")
     if effects is None:
-        effects = (cfg.get("models") or {}).get("group_effects", True)
+        effects = settings.models.group_effects if settings is not None else True
     return {"column": column, "label": label, "effects": bool(effects)}

@@ -15,19 +15,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import configs  # noqa: E402
 
 
-def _validate(config: dict) -> None:
-    from snakemake.utils import validate
-
-    validate(config, str(ROOT / "workflow" / "schemas" / "config.schema.yaml"))
-
-
 @pytest.mark.parametrize("name", sorted(configs.DERIVED))
 def test_each_derived_config_passes_the_start_up_checks(name, monkeypatch):
     from coprod.pipeline.startup import check_project
 
     monkeypatch.chdir(ROOT)  # the config's paths are relative to the project
     cfg = configs.DERIVED[name](configs.bundled())
-    out = check_project(cfg, validate=_validate)
+    out = check_project(cfg)
     assert out["codebook"] and out["samples"]
     assert cfg["imputation"]["analyses"] == "complete_case"
     assert "imputed" not in (cfg.get("specifications") or {}).get("missing", [])

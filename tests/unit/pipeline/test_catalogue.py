@@ -28,7 +28,6 @@ def start_up_message(work, clean: bool = False, fit: str | None = None) -> str |
     stage of that sample as the fit_models rule runs it, writing its tables under ``work``:
     the error message, or None when they pass."""
     import yaml
-    from snakemake.utils import validate
 
     from coprod.errors import CoprodError
     from coprod.pipeline.stages import run_clean
@@ -39,13 +38,11 @@ def start_up_message(work, clean: bool = False, fit: str | None = None) -> str |
     except CoprodError as exc:
         return str(exc)
     config = yaml.safe_load((work / "config" / "config.yaml").read_text(encoding="utf-8"))
-    schema = str(work / "workflow" / "schemas" / "config.schema.yaml")
     here = os.getcwd()
     os.chdir(work)
     try:
-        project = check_project(config,
-                                validate=lambda c: validate(c, schema=schema, set_default=True),
-                                configfiles=["config/config.yaml"])
+        # checks the config against the schema and fills in its defaults (in place)
+        project = check_project(config, configfiles=["config/config.yaml"])
         if clean or fit:  # the clean rule's params (workflow/rules/clean.smk)
             out = work / "in-process"
             run_clean(codebook=config["data"]["codebook"],

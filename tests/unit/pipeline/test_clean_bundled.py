@@ -36,7 +36,7 @@ def test_bundled_files_match_the_simulator(cleaned):
     cb = load_codebook(ROOT / "config" / "codebook.yaml")
     for c, sim in sims.items():
         assert reads[c] == len(sim.raw)
-        raw, _ = read_raw(ROOT / cb["groups"][c]["file"])
+        raw, _ = read_raw(ROOT / cb.groups[c]["file"])
         assert list(raw.columns) == list(sim.raw.columns), c
         pd.testing.assert_frame_equal(raw.reset_index(drop=True),
                                       sim.raw.reset_index(drop=True), check_dtype=False,

@@ -4,8 +4,14 @@ import pandas as pd
 import pytest
 
 from coprod.errors import ConfigError, DataError
-from coprod.pipeline.clean import clean_survey, summarise_log
-from coprod.pipeline.codebook import validate_codebook
+from coprod.pipeline.clean import clean_survey as _clean_survey
+from coprod.pipeline.clean import summarise_log
+from coprod.pipeline.codebook import Codebook, validate_codebook
+
+
+def clean_survey(cb: dict, **kw):
+    """The cleaning of a codebook written here as a dict (and changed after its check)."""
+    return _clean_survey(Codebook.from_yaml(cb), **kw)
 
 
 def codebook(**groups):
@@ -349,8 +355,8 @@ def test_unquoted_yes_no_in_a_codebook_are_the_words_written(tmp_path):
                  "levels: [no, yes, off], ordered: true}\n"
                  "groups: {AA: {file: AA.csv}}\n", encoding="utf-8")
     cb = load_codebook(p)
-    assert cb["variables"]["voted"]["codes"] == {1: "yes", 2: "no", 3: "off"}
-    assert cb["variables"]["voted"]["ordered"] is True
+    assert cb.variables["voted"]["codes"] == {1: "yes", 2: "no", 3: "off"}
+    assert cb.variables["voted"]["ordered"] is True
     p.write_text(p.read_text().replace("ordered: true", "ordered: yes"))
     with pytest.raises(ConfigError, match="'yes' is not true or false"):
         load_codebook(p)

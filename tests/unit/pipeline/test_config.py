@@ -7,7 +7,8 @@ from conftest import ROOT
 
 from coprod.errors import ConfigError
 from coprod.pipeline.codebook import load_codebook
-from coprod.pipeline.config import check_config, check_config_schema
+from coprod.pipeline.config import check_config
+from coprod.pipeline.settings import load_settings
 
 
 @pytest.fixture(scope="module")
@@ -17,8 +18,7 @@ def base():
 
 
 def check(cfg, cb):
-    check_config_schema(cfg)
-    check_config(cfg, cb)
+    check_config(load_settings(cfg, cb))  # the schema check first (load_settings'), then these
 
 
 def test_bundled_config_is_valid(base):

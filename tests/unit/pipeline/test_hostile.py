@@ -178,6 +178,17 @@ def _config(**models):
     return config
 
 
+def _models(**models):
+    """The typed models section of the bundled config with ``models`` changed (the schema
+    checked and the defaults filled in, as at start-up)."""
+    from coprod.pipeline.codebook import load_codebook
+    from coprod.pipeline.settings import load_settings
+
+    root = os.path.join(os.path.dirname(__file__), "..", "..", "..")
+    return load_settings(_config(**models),
+                         load_codebook(os.path.join(root, "config", "codebook.yaml"))).models
+
+
 @pytest.mark.parametrize("models, key", [
     ({"outcomes": ["individual_any", ESCAPE]}, "models.outcomes"),
     ({"outcomes": [{ESCAPE: "ordinal"}]}, "models.outcomes"),  # its cuts_<name> table too
@@ -187,14 +198,14 @@ def _config(**models):
 def test_every_name_that_becomes_a_path_is_checked(models, key):
     from coprod.pipeline.startup import path_name_errors
 
-    errs = path_name_errors(_config(**models))
+    errs = path_name_errors(_models(**models))
     assert len(errs) == 1 and errs[0].startswith(f"config: {key}: '"), errs
 
 
 def test_samples_with_spaces_and_accents_keep_working():
     from coprod.pipeline.startup import path_name_errors
 
-    assert path_name_errors(_config(samples=["pooled", "Región Norte", "Trøndelag"])) == []
+    assert path_name_errors(_models(samples=["pooled", "Región Norte", "Trøndelag"])) == []
 
 
 def test_results_must_be_a_folder_inside_the_project(tmp_path):
@@ -255,11 +266,11 @@ def test_a_long_value_is_cut_in_a_message():
 def test_claims_of_the_specification_curve_need_distinct_file_names():
     from coprod.pipeline.startup import claim_name_errors
 
-    config = _config()
+    config = _config()["specifications"]
     claims = [{"id": "age individual"}, {"id": "age-individual"}, {"id": "é" * 300},
               {"id": "x" * 300, "compared_with": "y"}]  # a comparison draws no figure
     errs = claim_name_errors(config, claims, "config/findings.yaml")
     assert errs[0] == ("config/findings.yaml: claims 'age individual' and 'age-individual' would "
                        "share the file figures/spec_age_individual.png; give one another id")
     assert len(errs) == 2 and "cannot name a file" in errs[1]
-    assert claim_name_errors(_config(), [{"id": "a"}, {"id": "b"}], "f") == []
+    assert claim_name_errors(_config()["specifications"], [{"id": "a"}, {"id": "b"}], "f") == []

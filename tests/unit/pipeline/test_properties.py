@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coprod.pipeline.clean import clean_survey, summarise_log
-from coprod.pipeline.codebook import validate_codebook
+from coprod.pipeline.codebook import Codebook, validate_codebook
 
 LEVELS = ["never", "sometimes", "often"]
 
@@ -70,9 +70,9 @@ def test_every_row_accounted_and_values_only_changed_by_the_codebook(tmp_path_fa
 
         from coprod.errors import DataError
         with pytest.raises(DataError, match="no rows left"):
-            clean_survey(cb, root=root)
+            clean_survey(Codebook.from_yaml(cb), root=root)
         return
-    table, log = clean_survey(cb, root=root)
+    table, log = clean_survey(Codebook.from_yaml(cb), root=root)
     summ = summarise_log(log).set_index("group")
     drop_cols = [c for c in summ.columns if c.startswith("dropped_")]
     for name, df in frames.items():

@@ -5,6 +5,7 @@ import matplotlib
 import pytest
 from matplotlib.figure import Figure
 
+from coprod.pipeline.settings import load_settings
 from coprod.report import figstyle as S
 from coprod.report import figures as F
 
@@ -153,7 +154,7 @@ def test_run_figures_writes_every_format(tmp_path):
     from coprod.report.report import figure_names, report_settings
 
     paths = D.write_inputs(tmp_path)
-    settings = report_settings(D.config())
+    settings = report_settings(load_settings(D.config()))
     fs = dict(settings["figures"], dpi=60)
     # every figure as PNG, the first in every format the schema offers too (embedding the
     # fonts in a PDF costs ~0.5 s a figure; the bundled run makes every figure's PDF)
@@ -247,7 +248,7 @@ def test_run_figures_with_a_region_survey_and_model_based_errors(tmp_path, monke
     paths = D.write_inputs(tmp_path, group_column="region", group_label="Region")
     cfg = D.config()
     cfg["groups"] = {"column": "region", "label": "Region"}
-    settings = report_settings(cfg)
+    settings = report_settings(load_settings(cfg))
     made = {}
     real = F.save_figure
 
@@ -292,9 +293,9 @@ def test_per_units_must_name_a_numeric_covariate():
     cfg["report"] = {**cfg.get("report", {}), "per": {"gender": 10}}
     levels = {**D.LEVELS, "age": None, "self_efficacy": None}  # numbers have no levels
     with pytest.raises(ConfigError, match="report.per: 'gender' is not a numeric covariate"):
-        report_settings(cfg, levels=levels)
+        report_settings(load_settings(cfg), levels=levels)
     cfg["report"]["per"] = {"age": 10}
-    assert report_settings(cfg, levels=levels)["figures"]["per"] == {"age": 10}
+    assert report_settings(load_settings(cfg), levels=levels)["figures"]["per"] == {"age": 10}
 
 
 def test_dollar_signs_in_users_text_are_drawn_as_text_not_mathtext(tmp_path):

@@ -9,6 +9,8 @@ import _report_data as D
 import pytest
 
 from coprod.errors import ConfigError
+from coprod.pipeline.codebook import Codebook
+from coprod.pipeline.settings import load_settings
 from coprod.report import figures as F
 from coprod.report import tables as T
 from coprod.report.findings import run_findings
@@ -17,7 +19,6 @@ from coprod.report.report import (
     figure_names,
     report_settings,
     run_report,
-    schema_defaults,
     table_names,
 )
 
@@ -49,7 +50,7 @@ def build(tmp_path, config=None, run_date="2026-01-01 00:00 UTC", name="report.h
     """Run the figures, tables and findings functions, then the report, on hand-made inputs."""
     cfg = config or D.config()
     paths = D.write_inputs(tmp_path)
-    settings = report_settings(cfg)
+    settings = report_settings(load_settings(cfg))
     figs = {s: tmp_path / "fig" / f"{s}.png" for s in figure_names(settings)}
     if not (tmp_path / "fig").exists():
         F.run_figures(prevalence=paths["prevalence"], coefficients=paths["coefficients"],
@@ -76,7 +77,7 @@ def build(tmp_path, config=None, run_date="2026-01-01 00:00 UTC", name="report.h
                               "html": tmp_path / "tab" / "findings.html"})
     tables = {n: tmp_path / "tab" / f"{n}.html" for n in table_names(settings) if n != "cleaning"}
     out = tmp_path / name
-    run_report(config=cfg, codebook=cfg["data"]["codebook"], findings_checked=tmp_path /
+    run_report(settings=load_settings(cfg), findings_checked=tmp_path /
                "check.csv", prevalence=paths["prevalence"], coefficients=paths["coefficients"],
                fit=paths["fit"], figures=figs, tables=tables,
                findings_table=tmp_path / "tab" / "findings.html",
@@ -186,8 +187,10 @@ def test_build_report_escapes_text():
 def test_schema_defaults_cover_the_report_section():
     import yaml
 
+    from coprod.pipeline.settings import fill_defaults
+
     schema = yaml.safe_load(open(f"{ROOT}/workflow/schemas/config.schema.yaml"))
-    d = schema_defaults(schema["properties"]["report"])
+    d = fill_defaults({}, schema)["report"]
     assert d["figures"]["dpi"] == 200 and d["figures"]["formats"] == ["png", "pdf"]
     assert d["tables"]["stars"] is False
     assert d["tables"]["models"] == {"pooled": {"samples": ["pooled"], "outcomes": None},
@@ -219,7 +222,7 @@ def test_the_bundled_config_passes_the_schema():
 def test_report_settings_fill_defaults_and_check_names():
     cfg = D.config()
     del cfg["report"]
-    s = report_settings(cfg)
+    s = report_settings(load_settings(cfg))
     assert s["figures"]["compare"] == D.OUTCOMES
     assert s["figures"]["group_samples"] == ["UK", "FR"]
     assert [p["grid"] for p in s["figures"]["predictions"]] == ["age_by_gender",
@@ -242,7 +245,7 @@ def test_report_settings_fill_defaults_and_check_names():
     bad["report"]["figures"]["predictions"] = [{"grid": "age_by_sex", "x": "age"}]
     bad["report"]["tables"]["models"]["x"] = {"samples": ["DE"], "outcomes": ["collectiv_any"]}
     with pytest.raises(ConfigError) as err:
-        report_settings(bad)
+        report_settings(load_settings(bad))
     msg = str(err.value)
     assert "report.figures.predictions[0].grid: 'age_by_sex'" in msg
     assert "report.tables.models.x.samples: 'DE'" in msg
@@ -266,13 +269,13 @@ def test_default_titles_come_from_subject_survey_and_group_word():
     cfg = D.config()
     cfg["report"] = {"subject": "voting"}
     cfg["groups"] = {"column": "region", "label": "Region"}
-    s = report_settings(cfg)
+    s = report_settings(load_settings(cfg))
     assert s["title"] == ("Correlates of voting: Five-nation citizen survey on co-production, "
                           "2008 (synthetic stand-in)")
     assert s["tables"]["models"]["groups"]["title"] == "Correlates of voting by region"
     assert s["tables"]["models"]["pooled"]["title"] == "Correlates of voting (pooled)"
     # a title set in the config stays; without a codebook survey name, the subject alone
-    assert report_settings(D.config())["title"].startswith("Who co-produces?")
+    assert report_settings(load_settings(D.config()))["title"].startswith("Who co-produces?")
     assert default_title("voting") == "Correlates of voting"
     assert default_table_title("voting", ["pooled", "UK"], "Region", {"UK": "United Kingdom"}) \
         == "Correlates of voting: pooled, United Kingdom"
@@ -283,17 +286,17 @@ def test_default_titles_come_from_subject_survey_and_group_word():
 def test_group_samples_tables_are_skipped_without_groups():
     cfg = D.config()
     cfg["models"]["samples"] = ["pooled"]
-    s = report_settings(cfg)
+    s = report_settings(load_settings(cfg))
     # the config's groups_any table (samples: groups) has no samples: it is left out cleanly
     assert table_names(s) == ["descriptives", "models_pooled_any", "contrast", "cleaning"]
     assert "forest_groups" not in figure_names(s)
     # the default tables too, and the default forest sample follows the samples there are
     del cfg["report"]["tables"]["models"]
-    assert table_names(report_settings(cfg), contrast=False) == [
+    assert table_names(report_settings(load_settings(cfg)), contrast=False) == [
         "descriptives", "models_pooled", "cleaning"]
     cfg["models"]["samples"] = ["UK", "FR"]
     del cfg["report"]["figures"]["forest_sample"]
-    s = report_settings(cfg)
+    s = report_settings(load_settings(cfg))
     assert table_names(s, contrast=False) == ["descriptives", "models_groups", "cleaning"]
     assert s["figures"]["forest_sample"] == "UK"
 
@@ -301,7 +304,7 @@ def test_group_samples_tables_are_skipped_without_groups():
 def _page_text(tmp_path, cfg, grouping=None, **kw):
     """The report's words, built from hand-made inputs; ``kw`` go to write_inputs."""
     paths = D.write_inputs(tmp_path, **kw)
-    settings = report_settings(cfg)
+    settings = report_settings(load_settings(cfg))
     out = tmp_path / "report.html"
     tables = {}
     for n in table_names(settings):
@@ -311,7 +314,7 @@ def _page_text(tmp_path, cfg, grouping=None, **kw):
     for n in figure_names(settings):
         figs[n] = tmp_path / f"{n}.png"
         figs[n].write_bytes(b"\x89PNG")
-    run_report(config=cfg, codebook=cfg["data"]["codebook"], prevalence=paths["prevalence"],
+    run_report(settings=load_settings(cfg), prevalence=paths["prevalence"],
                coefficients=paths["coefficients"], fit=paths["fit"], figures=figs,
                tables={n: p for n, p in tables.items() if n != "cleaning"},
                cleaning_table=tables["cleaning"], clean_table=paths["clean_table"],
@@ -380,22 +383,22 @@ def test_model_based_report_says_z_and_glm(tmp_path):
 def test_group_effects_off_and_a_single_group_in_the_samples_text():
     from coprod.report.methods import _sample_phrase
 
-    m = {"covariates": ["age", "sex"], "reference_levels": {"region": "North"}}
+    m = (["age", "sex"], {"region": "North"})  # models.covariates, models.reference_levels
     grp = {"column": "region", "label": "Region", "effects": False}
-    assert _sample_phrase("pooled", m, grp, 3, {}) == (
+    assert _sample_phrase("pooled", *m, grp, 3, {}) == (
         "pooled: all respondents, without region fixed effects (models.group_effects: false), "
         "<code>y ~ age + sex</code>")
-    assert _sample_phrase("pooled", m, {**grp, "effects": True}, 1, {}) == (
+    assert _sample_phrase("pooled", *m, {**grp, "effects": True}, 1, {}) == (
         "pooled: all respondents, a single region, so no region fixed effects, "
         "<code>y ~ age + sex</code>")
-    assert _sample_phrase("pooled", m, {**grp, "effects": True}, 3, {}) == (
+    assert _sample_phrase("pooled", *m, {**grp, "effects": True}, 3, {}) == (
         "pooled: all respondents, with region fixed effects (reference level North), "
         "<code>y ~ age + sex + region</code>")
-    assert _sample_phrase("North", m, grp, 3, {"incomplete": "keep"}) == (
+    assert _sample_phrase("North", *m, grp, 3, {"incomplete": "keep"}) == (
         "North: a domain of the full design, <code>y ~ age + sex</code>")
 
 
-CODEBOOK = {
+CODEBOOK = Codebook.from_yaml({
     "groups": {"A": {"file": "a.csv"}},
     "variables": {
         "voted": {"type": "category", "codes": {1: "yes", 2: "no", 3: "dont_know"},
@@ -410,7 +413,7 @@ CODEBOOK = {
         "keen_helper": {"items": ["item_1"], "threshold": "often", "label": "Keen helper"},
         "active": {"outcomes": ["voter", "helper"], "label": "Active"},
     },
-}
+})
 
 
 @pytest.mark.parametrize("name, expected", [
@@ -428,7 +431,7 @@ CODEBOOK = {
 def test_outcome_definitions_of_every_kind(name, expected):
     from coprod.report.methods import _outcome_definition
 
-    labels = {o: s["label"] for o, s in CODEBOOK["outcomes"].items()}
+    labels = {o: s["label"] for o, s in CODEBOOK.outcomes.items()}
     assert _outcome_definition(name, CODEBOOK, "sometimes", labels).startswith(expected)
 
 
@@ -461,7 +464,9 @@ def test_grouping_from_params_metadata_or_config(tmp_path):
     meta = _table_meta(new["clean_table"])
     assert resolve_grouping(None, meta) == {"column": "region", "label": "Region",
                                             "effects": True}
-    cfg = {"groups": {"column": "wave"}, "models": {"group_effects": False}}
+    cfg = D.config()
+    cfg["groups"], cfg["models"]["group_effects"] = {"column": "wave"}, False
+    cfg = load_settings(cfg)
     assert resolve_grouping(None, {}, cfg) == {"column": "wave", "label": "Wave",
                                                "effects": False}
     assert resolve_grouping({"column": "r", "label": "R", "effects": True}, meta, cfg) == \
@@ -534,11 +539,11 @@ def test_what_matters_most_reads_the_effects_table(tmp_path):
     (coprod.pipeline.effectrule), or the set it cannot be told apart from; never by |t|."""
     paths = D.write_inputs(tmp_path / "in")
     cfg = D.config()
-    settings = report_settings(cfg)
+    settings = report_settings(load_settings(cfg))
     tables, figs = D.placeholder_outputs(tmp_path, settings)
     out = tmp_path / "report.html"
-    run_report(config={**cfg, "report": {**cfg["report"], "findings": None}},
-               codebook=cfg["data"]["codebook"], prevalence=paths["prevalence"],
+    run_report(settings=load_settings({**cfg, "report": {**cfg["report"], "findings": None}}),
+               prevalence=paths["prevalence"],
                coefficients=paths["coefficients"], fit=paths["fit"], figures=figs,
                tables={n: p for n, p in tables.items() if n != "cleaning"},
                cleaning_table=tables["cleaning"], clean_table=paths["clean_table"],

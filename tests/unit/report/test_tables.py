@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from coprod.pipeline.descriptives import describe, prevalence
+from coprod.pipeline.settings import load_settings
 from coprod.report import tablerender as R
 from coprod.report import tables as T
 
@@ -190,7 +191,7 @@ def test_run_tables_writes_every_table(tmp_path):
     from coprod.report.report import report_settings, table_names
 
     paths = D.write_inputs(tmp_path)
-    settings = report_settings(D.config())
+    settings = report_settings(load_settings(D.config()))
     names = table_names(settings)
     outputs = {f"{n}_{f}": tmp_path / "t" / f"{n}.{f}" for n in names for f in ("csv", "tex",
                                                                                  "html")}
@@ -349,7 +350,7 @@ def test_a_region_survey_from_config_alone(tmp_path):
     cfg = D.config()
     cfg["groups"] = {"column": "region", "label": "Region"}
     cfg["report"] = {"subject": "voting"}
-    settings = report_settings(cfg)
+    settings = report_settings(load_settings(cfg))
     names = table_names(settings)
     outputs = {f"{n}_{f}": tmp_path / "t" / f"{n}.{f}" for n in names for f in ("csv", "html")}
     T.run_tables(descriptives=paths["descriptives"], coefficients=paths["coefficients"],

@@ -18,7 +18,9 @@ import pandas as pd
 import pytest
 
 from coprod.errors import DataError
+from coprod.pipeline.codebook import Codebook
 from coprod.pipeline.io import write_csv
+from coprod.pipeline.settings import load_settings
 from coprod.report import figstyle as S
 from coprod.report import figures as F
 
@@ -162,7 +164,8 @@ def _scale_fit() -> pd.DataFrame:
 
 def _scales_config(outcomes) -> dict:
     cfg = D.config()
-    cfg["models"] = {**cfg["models"], "outcomes": outcomes, "contrast": None}
+    cfg["models"] = {**{k: v for k, v in cfg["models"].items() if k != "contrast"},
+                     "outcomes": outcomes}  # no contrast (the key left out)
     cfg["report"] = {**cfg["report"], "figures": {k: v for k, v in (
         cfg["report"].get("figures") or {}).items() if k != "compare"}}
     return cfg
@@ -174,7 +177,7 @@ def test_ordinal_and_count_outcomes_get_a_table_and_a_forest_plot(twin):
 
     scales = [{"individual_level": "ordinal"}, {"collective_count": "count"}]
     cfg = _scales_config((["individual_any", "collective_any"] if twin else []) + scales)
-    settings = report_settings(cfg)
+    settings = report_settings(load_settings(cfg))
     table = settings["tables"]["models"]["scales"]
     assert table["outcomes"] == ["individual_level", "collective_count"]
     assert table["families"] == {"individual_level": "ordinal", "collective_count": "count"}
@@ -193,7 +196,7 @@ def test_outcomes_all_brings_in_the_ordinal_and_count_outcomes():
                           {"collective_count": "count"}])
     cfg["report"]["tables"] = {"models": {"everything": {"samples": ["pooled"],
                                                          "outcomes": "all"}}}
-    models = report_settings(cfg)["tables"]["models"]
+    models = report_settings(load_settings(cfg))["tables"]["models"]
     assert models["everything"]["outcomes"] == ["individual_any", "individual_level",
                                                 "collective_count"]
     assert "scales" not in models  # every outcome already has its table
@@ -207,11 +210,11 @@ def test_outcomes_binary_is_every_0_1_outcome_and_follows_a_narrowed_list():
     cfg = _scales_config(["individual_any", "collective_any", {"individual_level": "ordinal"}])
     cfg["report"]["tables"] = {"models": {"zero_one": {"samples": ["pooled"],
                                                        "outcomes": "binary"}}}
-    models = report_settings(cfg)["tables"]["models"]
+    models = report_settings(load_settings(cfg))["tables"]["models"]
     assert models["zero_one"]["outcomes"] == ["individual_any", "collective_any"]
     cfg["models"]["outcomes"] = ["collective_any", {"individual_level": "ordinal"}]
     cfg["models"].pop("scales", None)
-    assert report_settings(cfg)["tables"]["models"]["zero_one"]["outcomes"] == ["collective_any"]
+    assert report_settings(load_settings(cfg))["tables"]["models"]["zero_one"]["outcomes"] == ["collective_any"]
 
 
 def test_the_ordinal_and_count_table_says_what_its_ratios_are():
@@ -253,10 +256,11 @@ def test_methods_describe_the_ordinal_and_count_models():
 
     cfg = _scales_config([{"individual_level": "ordinal"}, {"collective_count": "count"}])
     grp = {"column": "country", "label": "Country", "effects": True}
-    items = " ".join(_model_items(cfg, str, grp, 2, {}))
+    items = " ".join(_model_items(load_settings(cfg), str, grp, 2, {}))
     assert "proportional-odds" in items and "svyolr" in items and "quasi-Poisson" in items
     assert "logistic" not in items.split("Covariates")[0]
-    cb = {"variables": {"level": {"raw": "Q1", "levels": ["never", "sometimes", "often"]}}}
+    cb = Codebook.from_yaml({"groups": {}, "variables": {
+        "level": {"raw": "Q1", "levels": ["never", "sometimes", "often"]}}})
     assert _column_definition("level", cb, {}, "ordinal").startswith(
         "an ordered column of the data (never &lt; sometimes &lt; often)")
     assert "0/1" not in _column_definition("level", cb, {}, "count")
@@ -278,8 +282,7 @@ def test_notes_and_captions_follow_the_design_used(design, domain, missing):
     from coprod.report.wording import missing_note
 
     grp = {"column": "region", "label": "Region", "effects": True}
-    assert domain in html.unescape(_sample_phrase("North", {"covariates": ["age"]}, grp, 2,
-                                                  design))
+    assert domain in html.unescape(_sample_phrase("North", ["age"], {}, grp, 2, design))
     assert domain in models_phrase("North", grp, 2, ["age"], design=design)
     assert missing in missing_note(design)
     note = model_table_note(False, 0.95, design)
@@ -297,7 +300,7 @@ def test_per_units_apply_to_effects_not_to_axes_or_missing_counts(tmp_path, monk
     paths = D.write_inputs(tmp_path)
     cfg = D.config()
     cfg["report"] = {**cfg["report"], "per": {"age": 10}}
-    settings = report_settings(cfg)
+    settings = report_settings(load_settings(cfg))
     made = {}
     monkeypatch.setattr(F, "save_figure", lambda fig, paths, **kw: made.update(
         {Path(next(iter(paths.values()))).stem: fig}))
@@ -370,10 +373,10 @@ def _render(tmp_path, cfg) -> str:
     pd.DataFrame({"outcome": D.OUTCOMES, "sample": "pooled", "variable": "age",
                   "contrast": "per unit", "estimate": 0.01, "std_error": 0.001,
                   "conf_low": 0.008, "conf_high": 0.012, "flag": ""}).to_csv(ame, index=False)
-    settings = report_settings(cfg)
+    settings = report_settings(load_settings(cfg))
     tables, figs = D.placeholder_outputs(tmp_path, settings)
     out = tmp_path / "report.html"
-    run_report(config=cfg, codebook=cfg["data"]["codebook"], prevalence=paths["prevalence"],
+    run_report(settings=load_settings(cfg), prevalence=paths["prevalence"],
                coefficients=paths["coefficients"], fit=paths["fit"], figures=figs,
                tables={n: p for n, p in tables.items() if n != "cleaning"},
                cleaning_table=tables["cleaning"], clean_table=paths["clean_table"],

@@ -10,6 +10,7 @@ from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 from coprod.errors import ModelError
 from coprod.pipeline.clean import derive
+from coprod.pipeline.codebook import Codebook
 from coprod.survey.design import make_design
 from coprod.survey.glm import fit_svy_logit
 from coprod.survey.margins import (
@@ -174,7 +175,7 @@ def test_highest_of_and_count_of():
                        "n_often": {"count_of": ["a", "b"]},
                        "any": {"items": ["a", "b"]},
                        "n_some": {"count_of": ["a", "b"], "threshold": "sometimes"}}}
-    out = derive(df, cb, "often")
+    out = derive(df, Codebook.from_yaml({"variables": {}, "groups": {}, **cb}), "often")
     assert out["top"].astype(object).tolist()[:3] == ["sometimes", "often", "never"]
     assert pd.isna(out["top"].iloc[3]) and out["top"].cat.ordered
     assert out["n_often"].tolist()[:3] == [0, 1, 0] and pd.isna(out["n_often"].iloc[3])

@@ -1,0 +1,246 @@
+"""The settings: the config checked against its schema, its defaults filled in from the schema,
+the codebook read, all of it parsed once into frozen, typed objects (:func:`load_settings`).
+
+Why one loader: the config used to travel as dicts, and its defaults were filled in three
+places (Snakemake's schema validation, the report's own merge, each reader's ``.get(key,
+default)``). Here the schema's defaults are filled by one function (:func:`fill_defaults`),
+and every stage and the report read attributes of objects that refuse assignment: a setting a
+stage changed can no longer reach the next stage by surprise.
+
+The Snakemake rules still hand each job plain values through ``params:`` (Snakemake reruns a
+job when its params change); a job turns them back into these objects where it needs them.
+Imports no numpy or pandas (the start-up checks run before any job).
+"""
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from importlib.resources import files
+from typing import Any
+
+from ..errors import ConfigError
+from .codebook import Codebook, empty, freeze, load_codebook, load_schema, schema_errors, thaw
+
+__all__ = ["Codebook", "Settings", "fill_defaults", "freeze", "load_settings", "thaw"]
+
+SCHEMA = files("coprod") / "schemas" / "config.schema.yaml"  # package data
+
+
+@dataclass(frozen=True)
+class Data:
+    """config ``data``: the codebook's path, and whether the data are synthetic."""
+
+    codebook: str
+    synthetic: bool
+
+
+@dataclass(frozen=True)
+class Groups:
+    """config ``groups``: the group column's name and word (None: not set)."""
+
+    column: str
+    label: str | None
+
+
+@dataclass(frozen=True)
+class Cleaning:
+    """config ``cleaning``."""
+
+    threshold: str
+    invalid_weight: str
+
+
+@dataclass(frozen=True)
+class Models:
+    """config ``models``; ``outcomes`` as written (a name, or ``{name: family}``), see
+    :attr:`families`."""
+
+    outcomes: tuple
+    covariates: tuple[str, ...]
+    samples: tuple
+    scales: Mapping[str, tuple]
+    joint_tests: Mapping[str, tuple]
+    reference_levels: Mapping[str, Any]
+    group_effects: bool
+    conf_level: float
+    predictions: Mapping[str, Mapping[str, tuple]]
+    contrast: tuple[str, ...] | None = None  # (the schema has no default: no contrast test)
+
+    @property
+    def families(self) -> dict[str, str]:
+        """{outcome: model family} (logit, ordinal or count), in the config's order."""
+        return outcome_families(self.outcomes)
+
+    @property
+    def binary(self) -> list[str]:
+        """The 0/1 outcomes (those the tables, figures and claims read)."""
+        return [o for o, f in self.families.items() if f == "logit"]
+
+
+@dataclass(frozen=True)
+class Imputation:
+    """config ``imputation``."""
+
+    analyses: str
+    m: int
+    chains: int
+    seed: int
+    burn_in: int
+    skip: int
+    outcomes: tuple[str, ...] | None
+    auxiliary: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole config and the codebook, read-only.
+
+    ``design``, ``specifications``, ``simulation`` and ``report`` stay frozen mappings of the
+    config's keys: the design keys' rules live with the engine
+    (:mod:`coprod.pipeline.designkeys`), the specification dimensions are a mapping of
+    choices, and the report's settings are resolved from ``report`` and ``models`` by
+    :func:`coprod.pipeline.reportsettings.report_settings`. ``report_given``: the report
+    section as the user wrote it (before the defaults), for what the report leaves out when a
+    default does not fit the models.
+    """
+
+    data: Data
+    groups: Groups
+    cleaning: Cleaning
+    design: Mapping[str, Any]
+    models: Models
+    imputation: Imputation
+    specifications: Mapping[str, Any]
+    report: Mapping[str, Any]
+    codebook: Codebook
+    results: str
+    results_outside: bool
+    simulation: Mapping[str, Any]
+    report_given: Mapping[str, Any] = field(default_factory=empty)
+
+    @classmethod
+    def from_filled(cls, filled: Mapping[str, Any], codebook: Codebook,
+                    given: Mapping[str, Any] | None = None) -> Settings:
+        """The settings of a config that passed the schema check (a job's params: its
+        sections as the start-up checks filled them in), without checking anything again; the
+        defaults of any section left out filled in from the schema."""
+        given = given if given is not None else filled.get("report") or {}
+        filled = fill_defaults(copy.deepcopy(dict(filled)))
+
+        def section(kind, key):
+            values = filled.get(key) or {}
+            return kind(**{f.name: freeze(values[f.name]) for f in fields(kind)
+                           if f.name in values})
+
+        return cls(data=section(Data, "data"), groups=section(Groups, "groups"),
+                   cleaning=section(Cleaning, "cleaning"), design=freeze(filled.get("design")
+                                                                        or {}),
+                   models=section(Models, "models"),
+                   imputation=section(Imputation, "imputation"),
+                   specifications=freeze(filled.get("specifications") or {}),
+                   report=freeze(filled.get("report") or {}), codebook=codebook,
+                   results=str(filled["results"]),
+                   results_outside=bool(filled["results_outside"]),
+                   simulation=freeze(filled.get("simulation") or {}),
+                   report_given=freeze(given))
+
+    @property
+    def group_column(self) -> str:
+        """The group column's name (groups.column, else "group")."""
+        from ..names import GROUP
+
+        return self.groups.column or GROUP
+
+
+def command_line_scalars(value, schema: dict):
+    """Numbers and true/false given as text where the schema wants them, made numbers and
+    booleans, in ``value`` (any node of the config) and below. Why: ``snakemake --config
+    imputation='{"m": 50}'`` reads nested values with YAML's base loader, so every one arrives
+    as text ("50"); a config file never does."""
+    types = schema.get("type")
+    types = [types] if isinstance(types, str) else list(types or [])
+    if isinstance(value, str) and "string" not in types:
+        text = value.strip()
+        if "integer" in types and text.lstrip("-").isdigit():
+            return int(text)
+        if "number" in types:
+            try:
+                return float(text)
+            except ValueError:
+                pass
+        if "boolean" in types and text.lower() in ("true", "false"):
+            return text.lower() == "true"
+        if "null" in types and text.lower() in ("null", "~"):
+            return None
+        return value
+    if isinstance(value, dict):
+        props = schema.get("properties") or {}
+        extra = schema.get("additionalProperties")
+        for k, v in value.items():
+            sub = props.get(k, extra if isinstance(extra, dict) else {})
+            value[k] = command_line_scalars(v, sub)
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        value[:] = [command_line_scalars(v, schema["items"]) for v in value]
+    return value
+
+
+def check_config_schema(config: dict, where: str = "config") -> None:
+    """The config against its JSON schema, one line per problem (a ConfigError); numbers
+    and true/false given as text on the command line made numbers and booleans, in place."""
+    schema = load_schema(SCHEMA)
+    command_line_scalars(config, schema)
+    errors = schema_errors(config, schema, where)
+    if errors:
+        raise ConfigError("\n".join(errors))
+
+
+def outcome_families(outcomes) -> dict[str, str]:
+    """{outcome: family} from ``models.outcomes`` (a name, or ``{name: family}``)."""
+    out: dict[str, str] = {}
+    for entry in outcomes:
+        if isinstance(entry, Mapping):
+            out.update({str(k): str(v) for k, v in entry.items()})
+        else:
+            out[str(entry)] = "logit"
+    return out
+
+
+def fill_defaults(config: dict, schema: dict | None = None) -> dict:
+    """Fill in, in place, every default the config schema declares, where the key is absent:
+    the one place defaults come from. Walks the config as JSON-schema validation does (every
+    ``properties`` the validator visits: nested objects, items, the entries of a mapping), so
+    it fills exactly what Snakemake's ``validate(set_default=True)`` filled. Run on a config
+    that passed the schema check (:func:`check_config_schema`)."""
+    import jsonschema
+
+    base = jsonschema.Draft202012Validator
+    properties = base.VALIDATORS["properties"]
+
+    def set_defaults(validator, props, instance, node):
+        if isinstance(instance, dict):
+            for key, sub in props.items():
+                if "default" in sub and key not in instance:
+                    instance[key] = copy.deepcopy(sub["default"])
+        yield from properties(validator, props, instance, node)
+
+    filler = jsonschema.validators.extend(base, {"properties": set_defaults})
+    for _ in filler(schema if schema is not None else load_schema(SCHEMA)).iter_errors(config):
+        pass  # the schema check said every problem before; this walk fills in
+    return config
+
+
+def load_settings(config: dict, codebook: Codebook | None = None, *,
+                  in_place: bool = False) -> Settings:
+    """The config checked against its schema (one line per problem, as
+    :func:`check_config_schema` says them), its defaults filled in from
+    the schema, and the codebook it names read and checked (``codebook``: one read already):
+    frozen, typed :class:`Settings`. ``in_place``: fill in ``config`` itself (Snakemake's,
+    which the rules read), else a copy. The cross-checks of the config against the codebook
+    are :func:`coprod.pipeline.startup.check_project`'s."""
+    filled = config if in_place else copy.deepcopy(config)
+    check_config_schema(filled)  # numbers given as text on the command line become numbers
+    given = copy.deepcopy(filled.get("report") or {})
+    fill_defaults(filled)
+    cb = codebook if codebook is not None else load_codebook(filled["data"]["codebook"])
+    return Settings.from_filled(filled, cb, given)

@@ -1,0 +1,205 @@
+"""The settings loader (coprod.pipeline.settings): the config checked against its schema, its
+defaults filled in from the schema in one place, the codebook read, all of it frozen and
+typed; and the stages and the report take these objects, not dicts."""
+import ast
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from coprod.errors import ConfigError
+from coprod.pipeline.codebook import Codebook, load_codebook
+from coprod.pipeline.settings import Settings, fill_defaults, load_settings
+
+ROOT = Path(__file__).resolve().parents[3]
+SRC = ROOT / "src" / "coprod"
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+
+#: the parameter names a config or codebook dict travels under
+DICT_NAMES = {"config", "cfg", "cb", "codebook", "conf"}
+DICT_METHODS = {"get", "items", "keys", "values", "setdefault", "update", "pop"}
+#: at most this many functions of pipeline/ and report/ take a raw config or codebook dict
+#: (the loader and its helpers; issue 26)
+MOST = 5
+
+
+def bundled() -> dict:
+    return yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def codebook() -> Codebook:
+    return load_codebook(ROOT / "config" / "codebook.yaml")
+
+
+def _dict_params(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    """The parameters of ``fn`` named like a config or codebook that are dicts: annotated as a
+    dict or mapping, or not annotated and subscripted or asked a dict's method in the body."""
+    out = []
+    args = fn.args
+    for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+        if a.arg not in DICT_NAMES:
+            continue
+        if a.annotation is not None:
+            text = ast.unparse(a.annotation).lower()
+            if "dict" in text or "mapping" in text:
+                out.append(a.arg)
+            continue
+        for node in ast.walk(fn):
+            used = (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
+                    and node.value.id == a.arg) or \
+                (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                 and node.value.id == a.arg and node.attr in DICT_METHODS)
+            if used:
+                out.append(a.arg)
+                break
+    return out
+
+
+def raw_dict_functions() -> list[str]:
+    """Every function of pipeline/ and report/ that takes a raw config or codebook dict."""
+    found = []
+    for layer in ("pipeline", "report"):
+        for path in sorted((SRC / layer).glob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    params = _dict_params(node)
+                    if params:
+                        found.append(f"{layer}/{path.name}:{node.lineno} "
+                                     f"{node.name}({', '.join(params)})")
+    return found
+
+
+def test_at_most_five_functions_take_a_raw_config_or_codebook_dict():
+    found = raw_dict_functions()
+    assert len(found) <= MOST, "functions that take a raw config or codebook dict:\n" + \
+        "\n".join(found)
+
+
+def test_the_count_sees_a_dict_parameter():
+    """The counter finds each form (annotated, subscripted, asked .get) and leaves typed
+    parameters and paths alone."""
+    tree = ast.parse(
+        "def a(config: dict): pass\n"
+        "def b(cb): return cb['groups']\n"
+        "def c(cfg): return cfg.get('x')\n"
+        "def d(cb: Codebook): return cb.groups\n"
+        "def e(codebook): return load(codebook)\n"
+        "def f(conf: Mapping[str, int]): pass\n")
+    found = {fn.name: _dict_params(fn) for fn in tree.body if isinstance(fn, ast.FunctionDef)}
+    assert found == {"a": ["config"], "b": ["cb"], "c": ["cfg"], "d": [], "e": [],
+                     "f": ["conf"]}
+
+
+def test_defaults_are_filled_in_from_the_schema(codebook):
+    cfg = bundled()
+    del cfg["cleaning"], cfg["imputation"], cfg["report"]
+    cfg["models"].pop("conf_level", None)
+    schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
+    props = schema["properties"]
+    s = load_settings(cfg, codebook)
+    assert s.cleaning.threshold == props["cleaning"]["properties"]["threshold"]["default"]
+    assert s.imputation.m == props["imputation"]["properties"]["m"]["default"]
+    assert s.models.conf_level == props["models"]["properties"]["conf_level"]["default"]
+    report = props["report"]["properties"]
+    assert s.report["figures"]["dpi"] == report["figures"]["properties"]["dpi"]["default"]
+    assert s.report_given == {}  # what the user wrote: nothing
+    assert "cleaning" not in cfg  # the caller's dict as it was (in_place=False)
+
+
+def test_the_one_filler_fills_what_snakemakes_validate_filled():
+    """fill_defaults walks the config as Snakemake's validate(set_default=True) did (every
+    ``properties`` the validator visits), so the rules read the same config as before."""
+    from snakemake.utils import validate
+
+    for edit in (lambda c: c, lambda c: c.pop("report"),
+                 lambda c: c["report"]["tables"].update(models={"mine": {}}),
+                 lambda c: c.pop("specifications")):
+        theirs = bundled()
+        edit(theirs)
+        ours = copy.deepcopy(theirs)
+        validate(theirs, str(SCHEMA), set_default=True)
+        assert fill_defaults(ours) == theirs
+
+
+def test_every_key_of_the_schema_is_a_field():
+    """A key the schema gains must reach the typed sections (or it would be lost on the way)."""
+    from dataclasses import fields
+
+    from coprod.pipeline import settings as S
+
+    props = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))["properties"]
+    assert {f.name for f in fields(Settings)} - {"codebook", "report_given"} == set(props)
+    for kind, key in ((S.Data, "data"), (S.Groups, "groups"), (S.Cleaning, "cleaning"),
+                      (S.Models, "models"), (S.Imputation, "imputation")):
+        assert {f.name for f in fields(kind)} == set(props[key]["properties"]), key
+
+
+def test_the_settings_refuse_assignment(codebook):
+    from dataclasses import FrozenInstanceError
+
+    s = load_settings(bundled(), codebook)
+    with pytest.raises(FrozenInstanceError):
+        s.models.conf_level = 0.9  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        s.models = s.models  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        s.models.reference_levels["gender"] = "woman"  # type: ignore[index]
+    with pytest.raises(TypeError):
+        s.design["weights"] = None  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        s.models.covariates.append("age")  # type: ignore[attr-defined]
+    with pytest.raises(TypeError):
+        s.codebook.variables["age"]["label"] = "Years"  # type: ignore[index]
+    with pytest.raises(FrozenInstanceError):
+        s.codebook.survey = "another"  # type: ignore[misc]
+
+
+def test_a_bad_key_says_the_same_one_line(codebook):
+    cfg = bundled()
+    cfg["cleaning"]["treshold"] = "often"
+    with pytest.raises(ConfigError) as err:
+        load_settings(cfg, codebook)
+    assert str(err.value) == ("config: unknown key 'cleaning.treshold' (did you mean "
+                              "'threshold'?)")
+
+
+def test_numbers_given_as_text_on_the_command_line_become_numbers(codebook):
+    cfg = bundled()
+    cfg["imputation"]["m"] = "50"  # snakemake --config imputation='{"m": 50}'
+    assert load_settings(cfg, codebook).imputation.m == 50
+
+
+def test_in_place_fills_snakemakes_config(codebook):
+    cfg = bundled()
+    del cfg["cleaning"]
+    load_settings(cfg, codebook, in_place=True)
+    assert cfg["cleaning"] == {"threshold": "often", "invalid_weight": "drop"}
+
+
+def test_a_job_rebuilds_the_same_settings_from_its_params(codebook):
+    """The report job gets the config's sections as params (filled in at start-up) and
+    rebuilds the settings from them without checking again."""
+    cfg = bundled()
+    s = load_settings(cfg, codebook, in_place=True)
+    params = {k: cfg[k] for k in ("data", "cleaning", "design", "models", "report", "groups")}
+    job = Settings.from_filled(params, codebook)
+    assert (job.models, job.design, job.data, job.groups, job.cleaning, job.report) == \
+        (s.models, s.design, s.data, s.groups, s.cleaning, s.report)
+
+
+def test_default_report_tables_keep_to_the_modelled_samples(codebook):
+    """The report's default tables and forest sample (not set by the user) follow the samples
+    modelled, also after the defaults are filled in (they were filled before the report read
+    them, so a run without the pooled sample stopped)."""
+    from coprod.pipeline.reportsettings import report_settings, table_names
+
+    cfg = bundled()
+    cfg["models"]["samples"] = ["UK", "FR"]
+    cfg["models"].pop("contrast", None)
+    del cfg["report"]["tables"]["models"], cfg["report"]["figures"]["forest_sample"]
+    r = report_settings(load_settings(cfg, codebook, in_place=True))
+    assert r["figures"]["forest_sample"] == "UK"
+    assert "models_groups" in table_names(r, contrast=False)
+    assert "models_pooled" not in table_names(r, contrast=False)
