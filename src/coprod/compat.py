@@ -25,9 +25,16 @@ MOVED: dict[str, tuple[str, ...]] = {
     "modelframe": ("coprod.survey.modelframe", "coprod.survey.framechecks"),
     "designspec": ("coprod.survey.designspec", "coprod.pipeline.designkeys"),
     **{m: (f"coprod.pipeline.{m}",) for m in (
-        "codebook", "config", "clean", "io", "stages", "simulate", "sources",
-        "runner", "startup", "yamlfile", "paths", "runlock", "csvsafe", "effectsize",
-        "effectrule", "estimable", "reportsettings")},
+        "codebook", "clean", "io", "stages", "simulate", "sources",
+        "runner", "yamlfile", "paths", "runlock", "csvsafe", "effectsize",
+        "effectrule", "estimable")},
+    # the settings took names from the config, the report's settings and the start-up
+    "config": ("coprod.pipeline.config", "coprod.pipeline.settings", "coprod.pipeline.codebook",
+               "coprod.survey.designspec"),
+    "reportsettings": ("coprod.pipeline.reportsettings", "coprod.pipeline.settings",
+                       "coprod.pipeline.codebook", "coprod.pipeline.yamlfile"),
+    "startup": ("coprod.pipeline.startup", "coprod.pipeline.settings",
+                "coprod.pipeline.codebook"),
     "descriptives": ("coprod.pipeline.descriptives", "coprod.survey.means"),
     "impute": ("coprod.pipeline.impute", "coprod.survey.mi"),
     "designconfig": ("coprod.pipeline.designconfig", "coprod.pipeline.designkeys"),
@@ -36,10 +43,11 @@ MOVED: dict[str, tuple[str, ...]] = {
     "findings": ("coprod.pipeline.findings", "coprod.report.findings"),
     "speccurve": ("coprod.pipeline.speccurve", "coprod.report.speccurve"),
     **{m: (f"coprod.report.{m}",) for m in (
-        "wording", "page", "answer", "modelsummary", "report", "robustness")},
-    "tables": ("coprod.report.tables", "coprod.report.tablerender"),
+        "wording", "page", "answer", "modelsummary", "robustness")},
+    "tables": ("coprod.report.tables", "coprod.report.tablerender", "coprod.survey.formula"),
     "figures": ("coprod.report.figures", "coprod.report.figstyle", "coprod.report.speccurve"),
-    "methods": ("coprod.report.methods", "coprod.pipeline.designconfig"),
+    "methods": ("coprod.report.methods", "coprod.pipeline.designconfig",
+                "coprod.pipeline.settings"),
 }
 
 #: the names ``coprod`` itself exported before the layers -> the module that has them now
@@ -49,6 +57,106 @@ TOP_LEVEL = {
     "make_design": "coprod.survey", "design_cov": "coprod.survey", "design_df": "coprod.survey",
     "average_marginal_effects": "coprod.survey", "predict_margins": "coprod.survey",
     "contrast_test": "coprod.survey",
+}
+
+
+_SURVEY_NAMES = frozenset({
+    "ConfigError", "Design", "FAMILIES", "Family", "LOGIT", "LONELY_PSU_OPTIONS", "ModelError",
+    "ModelFrame", "ReplicateDesign", "SurveyDesign", "SvyLogitResult", "build_model_frame",
+    "check_model_based", "check_rank", "design_cov", "design_df", "domain_mask",
+    "drop_empty_columns", "extreme_dummies", "fit_matrix", "fit_svy_logit", "formula_ready",
+    "irls_logit", "lonely_strata", "make_design", "mle_certified", "n_distinct", "replicate_fits",
+    "row_local", "score_cov", "separation_terms", "svy_logit", "svy_poisson", "term_table",
+    "unit_column", "weighted_gram",
+})
+_REPORT_NAMES = frozenset({
+    "FIGURE_ALT", "FIGURE_CAPTIONS", "FILE_LABELS", "Fold", "POOLED", "SOFTWARE",
+    "SYNTHETIC_NOTICE", "answer_section", "build_report", "default_table_title", "default_title",
+    "design_weights", "esc", "figure_alt", "figure_caption", "figure_html", "figure_names",
+    "files_line", "findings_section", "fixed_effects", "group_word", "is_weighted", "lower_word",
+    "methods_section", "models_phrase", "report_settings", "resolve_grouping", "run_date_now",
+    "run_report", "schema_defaults", "sha256", "sibling_files", "software_versions", "table_meta",
+    "table_names", "tables_section", "unit_word", "word", "xref",
+})
+
+#: the names the flat modules ``coprod.survey`` and ``coprod.report`` had, whose names are
+#: packages now (an old ``from coprod.report import run_report``): where each may be now.
+#: Generated from the flat package's modules (tests/data/flat_names.json lists them all).
+PACKAGE_NAMES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
+    "coprod.survey": (("coprod.survey.glm", "coprod.survey.design", "coprod.survey.modelframe",
+                       "coprod.survey.framechecks", "coprod.survey.variance",
+                       "coprod.survey.replicate", "coprod.survey.families", "coprod.errors"),
+                      _SURVEY_NAMES),
+    "coprod.report": (("coprod.report.report", "coprod.pipeline.reportsettings",
+                       "coprod.report.findings", "coprod.report.methods", "coprod.report.page",
+                       "coprod.report.answer", "coprod.report.wording", "coprod.pipeline.vocab",
+                       "coprod.pipeline.designconfig", "coprod.pipeline.designkeys",
+                       "coprod.pipeline.estimable", "coprod.pipeline.io", "coprod.names",
+                       "coprod.errors"),
+                      _REPORT_NAMES),
+}
+
+
+def old_package_name(package: str, name: str) -> object:
+    """A name the flat module ``package`` had (now a package of that name), with a warning."""
+    targets, names = PACKAGE_NAMES[package]
+    removed = REMOVED.get(package.removeprefix("coprod."), {})
+    if name in removed:
+        warn(f"{package}.{name}", f"{package}.{name} (kept for one release)")
+        return removed[name]
+    if name in names:
+        for target in targets:
+            module = importlib.import_module(target)
+            if hasattr(module, name):
+                warn(f"{package}.{name}", f"{target}.{name}")
+                return getattr(module, name)
+    raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+
+def _group_column(config: dict) -> str:
+    """The name of the group column (config ``groups.column``)."""
+    from .names import GROUP
+
+    return ((config.get("groups") or {}).get("column")) or GROUP
+
+
+def _binary_outcomes(models: dict) -> list[str]:
+    """The 0/1 outcomes of ``models.outcomes``."""
+    from .pipeline.config import outcome_families
+
+    return [o for o, f in outcome_families(models["outcomes"]).items() if f == "logit"]
+
+
+def _schema_defaults(node: dict) -> object:
+    """The defaults a JSON schema node declares, filled in recursively."""
+    import copy
+
+    if "default" in node and not isinstance(node.get("default"), dict):
+        return copy.deepcopy(node["default"])
+    out = copy.deepcopy(node.get("default", {})) if node.get("type") == "object" else None
+    if node.get("type") == "object" and "properties" in node:
+        out = out or {}
+        for key, sub in node["properties"].items():
+            val = _schema_defaults(sub)
+            if key not in out and (val is not None or "default" in sub):
+                out[key] = val
+    return out
+
+
+def _schema() -> object:
+    from .pipeline.settings import SCHEMA
+
+    return SCHEMA
+
+
+#: names the flat modules had that no new module has as they were (the settings objects
+#: replaced them): the old behaviour, for one release
+REMOVED: dict[str, dict[str, object]] = {
+    "config": {"group_column": _group_column, "binary_outcomes": _binary_outcomes},
+    "reportsettings": {"schema_defaults": _schema_defaults, "SCHEMA": _schema,
+                       "binary_outcomes": _binary_outcomes},
+    "startup": {"binary_outcomes": _binary_outcomes},
+    "report": {"schema_defaults": _schema_defaults},
 }
 
 
@@ -68,6 +176,10 @@ class OldModule(types.ModuleType):
     def __getattr__(self, attr: str):
         if attr.startswith("__"):
             raise AttributeError(attr)
+        removed = REMOVED.get(self.__name__.removeprefix("coprod."), {})
+        if attr in removed:
+            value = removed[attr]
+            return value() if attr == "SCHEMA" else value  # type: ignore[operator]
         for target in self.__targets:
             module = importlib.import_module(target)
             if hasattr(module, attr):

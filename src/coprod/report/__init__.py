@@ -7,3 +7,11 @@ Reads result tables and the pipeline's settings (:mod:`coprod.pipeline`); never 
 engine (:mod:`coprod.survey`): every number it shows was computed and written by a pipeline
 step before.
 """
+
+
+def __getattr__(name: str) -> object:
+    """The flat module ``coprod.report``'s names (``run_report``, ``report_settings``), found
+    where they are now, with a DeprecationWarning (:mod:`coprod.compat`)."""
+    from ..compat import old_package_name
+
+    return old_package_name(__name__, name)

@@ -50,7 +50,9 @@ def __getattr__(name: str) -> Any:
         value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
         globals()[name] = value
         return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from ..compat import old_package_name  # the flat module coprod.survey's other names
+
+    return old_package_name(__name__, name)
 
 
 def __dir__() -> list[str]:
