@@ -1,6 +1,7 @@
 """The catalogue of bad inputs: each case, what it does to a fresh copy of the project, and the
-message the user must see. ``tests/unit/pipeline/test_catalogue.py`` runs every case through Snakemake;
-``tools/write_catalogue_doc.py`` renders it as docs/bad_inputs.md (a test keeps them in step).
+message the user must see. ``tests/unit/pipeline/test_catalogue.py`` checks every case with the
+functions the rules run, ``tests/e2e/test_catalogue_runs.py`` one case of each kind through
+Snakemake; ``tools/write_catalogue_doc.py`` renders it as docs/bad_inputs.md (a test keeps them in step).
 """
 from __future__ import annotations
 
