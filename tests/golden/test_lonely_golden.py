@@ -20,8 +20,15 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 
-from coprod.survey import (calibrate, calibration_spec, design_df, make_design, svy_logit,
-                           svy_mean, svy_proportion)
+from coprod.survey import (
+    calibrate,
+    calibration_spec,
+    design_df,
+    make_design,
+    svy_logit,
+    svy_mean,
+    svy_proportion,
+)
 from coprod.survey.calibration import CalibrationWarning
 
 GOLDEN = ROOT / "tests" / "data" / "golden"
