@@ -21,6 +21,7 @@ import pytest
 from conftest import ROOT
 
 from coprod.survey import (
+    CalibrationWarning,
     calibrate,
     calibration_spec,
     design_df,
@@ -29,7 +30,6 @@ from coprod.survey import (
     svy_mean,
     svy_proportion,
 )
-from coprod.survey.calibration import CalibrationWarning
 
 GOLDEN = ROOT / "tests" / "data" / "golden"
 TOTALS = GOLDEN / "calibration_totals.csv"
