@@ -25,7 +25,7 @@ _EXPORTS = {
     "as_replicate": "replicate",
     "calibrate": "calibration", "recalibrate": "calibration", "calibration_spec": "calibration",
     "CalibrationSpec": "calibration", "PostStrata": "calibration", "Raking": "calibration",
-    "Greg": "calibration", "read_totals": "calibration",
+    "Greg": "calibration", "read_totals": "calibration", "CalibrationWarning": "calibration",
     # variance
     "design_cov": "variance", "design_df": "variance",
     # means and proportions

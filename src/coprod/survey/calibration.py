@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar, cast, overload
@@ -277,23 +278,72 @@ def rake_weights(w: np.ndarray, margins: list[tuple[np.ndarray, np.ndarray]],
                  ) -> np.ndarray | tuple[np.ndarray, list[np.ndarray]]:
     """R's ``rake``: post-stratify on each margin in turn until the joint table of the margins
     changes by less than ``epsilon`` times the weights' sum. ``margins``: [(codes, totals)].
-    With ``record``, also each margin's weights after its step in the final pass."""
+    With ``record``, also each margin's weights after its step in the final pass.
+
+    Not converged in ``maxit`` passes: a :class:`CalibrationWarning` with the last pass's
+    change, and the weights after the last pass, as R's ``rake`` (which warns "Raking did not
+    converge" and returns its design)."""
+    raked = _rake(w, margins, epsilon, maxit)
+    if not raked.converged:
+        warnings.warn(raked.message(), CalibrationWarning, stacklevel=2)
+    return (raked.weights, raked.steps) if record else raked.weights
+
+
+class CalibrationWarning(UserWarning):
+    """An iterative calibration stopped at its limit of iterations before its tolerance: the
+    weights of its last iteration are used, as R does (after a warning too). A caller that
+    wants it to stop the run makes it an error: ``warnings.simplefilter("error",
+    CalibrationWarning)``."""
+
+
+@dataclass(frozen=True, eq=False)
+class _Raked:
+    """One raking's weights, each margin's weights in the last pass, and whether (and by how
+    much) the last pass still changed the margins' joint table."""
+
+    weights: np.ndarray
+    steps: list[np.ndarray]
+    change: float       # largest change of a cell of the joint table in the last pass
+    tolerance: float
+    passes: int
+
+    @property
+    def converged(self) -> bool:
+        return self.change < self.tolerance
+
+    def message(self, which: str = "", whose: str = "the margins'") -> str:
+        """The warning: ``which`` names replicates (empty: the full sample), ``whose`` the
+        table whose change is quoted."""
+        return (f"raking{which} did not converge in {self.passes} passes over the margins: the "
+                f"last pass changed {whose} joint table by {self.change:.3g} (tolerance "
+                f"{self.tolerance:.3g}); the weights after the last pass are used, as R's rake "
+                "does. Raise maxit (or epsilon); margins that leave cells of their joint table "
+                "empty can make the totals reachable only in the limit")
+
+
+def _rake(w: np.ndarray, margins: list[tuple[np.ndarray, np.ndarray]], epsilon: float,
+          maxit: int) -> _Raked:
+    """R's ``rake`` loop (see :func:`rake_weights`); the change is measured before the old table
+    is replaced, so that a message can say how far the last pass was from converging."""
     tol = epsilon * w.sum() if epsilon < 1 else epsilon
     joint = np.ravel_multi_index([c for c, _ in margins], [len(t) for _, t in margins])
     size = int(np.prod([len(t) for _, t in margins]))
     old = np.bincount(joint, weights=w, minlength=size)
-    for _ in range(maxit):
+    steps: list[np.ndarray] = []
+    change = float("inf")
+    passes = 0
+    while passes < maxit:
+        passes += 1
         steps = []
         for codes, tot in margins:
             w = poststratify_weights(w, codes, tot)
             steps.append(w)
         new = np.bincount(joint, weights=w, minlength=size)
-        if np.max(np.abs(old - new)) < tol:
-            return (w, steps) if record else w
+        change = float(np.max(np.abs(old - new)))
+        if change < tol:
+            break
         old = new
-    raise DataError(f"raking did not converge in {maxit} passes over the margins (change "
-                    f"{np.max(np.abs(old - new)):.3g} in the weights' table); check that the "
-                    "margins' totals are consistent")
+    return _Raked(w, steps, change, float(tol), passes)
 
 
 @dataclass(frozen=True)
@@ -346,6 +396,12 @@ def calibration_spec(method: str,
     if len(limits) != 2 or not limits[0] < 1 < limits[1]:
         raise ConfigError(f"bounds: {limits} must be [lower, upper] around 1 (limits of the "
                           "ratio of new to old weights)", argument="bounds")
+    if not (isinstance(maxit, (int, np.integer)) and not isinstance(maxit, bool) and maxit >= 1):
+        raise ConfigError(f"maxit: {maxit!r} must be a whole number of at least 1 (the limit of "
+                          "iterations)", argument="maxit")
+    if not (isinstance(epsilon, (int, float)) and math.isfinite(epsilon) and epsilon > 0):
+        raise ConfigError(f"epsilon: {epsilon!r} must be a positive number (the tolerance)",
+                          argument="epsilon")
     if bounds and method in ("poststrat", "rake"):
         raise ConfigError(f"bounds: not for method {method}; use linear or raking (calibration "
                           "with a raking distance) with bounds", argument="bounds")
@@ -382,11 +438,14 @@ def calibrate(design: Any, data: pd.DataFrame, spec: CalibrationSpec) -> Any:
     margins = [_margin(data, var, tot, spec.source) for var, tot in spec.margins.items()]
     matrix = model_matrix(margins) if spec.method in ("linear", "raking") else None
     prepare = _input_rule(design, float(margins[0].totals.sum()), matrix, spec)
-    new, adjust = _calibrated(prepare(w0), margins, matrix, spec, record=True)
+    new, adjust, raked = _calibrated(prepare(w0), margins, matrix, spec, record=True)
+    if raked is not None and not raked.converged:
+        warnings.warn(raked.message(), CalibrationWarning, stacklevel=2)
     if hasattr(design, "repweights"):  # a replicate design (not imported: it imports this)
-        reps = np.column_stack([_replicate_calibrated(design.repweights[:, r], r, margins,
-                                                      matrix, spec, prepare)
-                                for r in range(design.replicates)])
+        columns = [_replicate_calibrated(design.repweights[:, r], r, margins, matrix, spec,
+                                         prepare) for r in range(design.replicates)]
+        _warn_replicates([c[1] for c in columns], design.replicates)
+        reps = np.column_stack([c[0] for c in columns])
         first = not design.calibration
         return replace(design, weights=new, repweights=np.asfortranarray(reps),
                        calibration=(*design.calibration, spec),
@@ -455,37 +514,50 @@ def recalibrate(design: D, data: pd.DataFrame, specs: tuple[CalibrationSpec, ...
     return design
 
 
+def _warn_replicates(raked: list[_Raked | None], replicates: int) -> None:
+    """One warning for the replicates whose raking did not converge (R rakes them alongside
+    the full sample, for as many passes, and never checks them; here each is raked to its own
+    convergence, and the ones that stop at maxit are named rather than kept silently)."""
+    failed = [(r + 1, k) for r, k in enumerate(raked) if k is not None and not k.converged]
+    if failed:
+        shown = ", ".join(str(r) for r, _ in failed[:10]) + (", ..." if len(failed) > 10 else "")
+        r, worst = max(failed, key=lambda rk: rk[1].change / rk[1].tolerance)
+        warnings.warn(worst.message(f" of replicate(s) {shown} ({len(failed)} of {replicates})",
+                                    f"replicate {r}'s"), CalibrationWarning, stacklevel=3)
+
+
 def _replicate_calibrated(w: np.ndarray, r: int, margins: list[_Margin],
                           matrix: tuple[np.ndarray, np.ndarray] | None, spec: CalibrationSpec,
                           prepare: Callable[[np.ndarray], np.ndarray] = lambda w: w
-                          ) -> np.ndarray:
-    """One replicate's weights calibrated; a level left without weight by the replicate (a
-    deleted PSU held all its respondents) stops with its name, as it has no calibration."""
+                          ) -> tuple[np.ndarray, _Raked | None]:
+    """One replicate's weights calibrated (and its raking, for a warning); a level left without
+    weight by the replicate (a deleted PSU held all its respondents) stops with its name, as it
+    has no calibration."""
     for m in margins:
         empty = np.flatnonzero(~(np.bincount(m.codes, weights=w, minlength=len(m.totals)) > 0))
         if len(empty):
             raise DataError(f"calibration: replicate {r + 1} has no weight in level(s) "
                             f"{[m.levels[k] for k in empty]} of '{m.var}' (its deleted PSUs "
                             "held all their respondents); merge small levels in the codebook")
-    return _calibrated(prepare(w), margins, matrix, spec)[0]
+    new, _, raked = _calibrated(prepare(w), margins, matrix, spec)
+    return new, raked
 
 
 def _calibrated(w: np.ndarray, margins: list[_Margin],
                 matrix: tuple[np.ndarray, np.ndarray] | None, spec: CalibrationSpec,
                 record: bool = False
-                ) -> tuple[np.ndarray, PostStrata | Raking | Greg | None]:
-    """Calibrated weights of one weight vector, and (``record``) the variance adjustment;
-    ``margins`` and the GREG ``matrix`` (model matrix, totals) are encoded once per design."""
+                ) -> tuple[np.ndarray, PostStrata | Raking | Greg | None, _Raked | None]:
+    """Calibrated weights of one weight vector, (``record``) the variance adjustment and, for
+    raking, the raking itself (whether it converged: the caller warns); ``margins`` and the
+    GREG ``matrix`` (model matrix, totals) are encoded once per design."""
     if spec.method == "poststrat":
         (m,) = margins
         new = poststratify_weights(w, m.codes, m.totals)
-        return new, PostStrata(m.codes, w, new) if record else None
+        return new, PostStrata(m.codes, w, new) if record else None, None
     if spec.method == "rake":
-        pairs = [(m.codes, m.totals) for m in margins]
-        if not record:
-            return rake_weights(w, pairs, spec.epsilon, spec.maxit), None
-        new, steps = rake_weights(w, pairs, spec.epsilon, spec.maxit, record=True)
-        return new, Raking(tuple((m.codes, s) for m, s in zip(margins, steps)))
+        raked = _rake(w, [(m.codes, m.totals) for m in margins], spec.epsilon, spec.maxit)
+        adjust = Raking(tuple((m.codes, s) for m, s in zip(margins, raked.steps)))
+        return raked.weights, adjust if record else None, raked
     assert matrix is not None  # linear and raking: calibrate() built it
     mm, pop = matrix
     if spec.method == "linear" and not np.isfinite(spec.bounds).any():
@@ -494,7 +566,7 @@ def _calibrated(w: np.ndarray, margins: list[_Margin],
         g = grake(mm, w, pop, "linear" if spec.method == "linear" else "raking", spec.bounds,
                   spec.epsilon, spec.maxit)
     whalf = np.sqrt(w)
-    return w * g, Greg(mm * whalf[:, None], g * whalf) if record else None
+    return w * g, Greg(mm * whalf[:, None], g * whalf) if record else None, None
 
 
 def weights_summary(w: np.ndarray) -> dict[str, float]:

@@ -537,9 +537,9 @@ def svy_logit(data: pd.DataFrame | str, formula: str | SurveyDesign | None = Non
     domain : name of a 0/1 column or a boolean mask: estimate for this subpopulation while
         keeping the whole design (never subset the data yourself: that understates the SEs).
     model_based : plain glm standard errors (unweighted data only).
-    lonely_psu : a stratum with one PSU: "adjust" (centre at the grand mean), "average" (the
-        other strata's variance scaled up), "remove" / "certainty" (contributes nothing) or
-        "fail".
+    lonely_psu : a stratum with one PSU: "adjust" (its total uncentred, as R 4.1.1: see
+        :mod:`coprod.survey.variance`), "average" (the other strata's variance scaled up),
+        "remove" / "certainty" (contributes nothing) or "fail".
 
     Returns one row per term: ``term, estimate, std_error, df_resid, statistic, p_value,
     conf_low, conf_high, odds_ratio, or_conf_low, or_conf_high, deff, flag``.

@@ -8,6 +8,17 @@ First stage: PSU totals centred within strata, scaled by ``(1 - n_h/N_h) n_h/(n_
 ``survey.ultimate.cluster = FALSE``): second-stage-unit totals centred within each PSU,
 scaled by ``(1 - m_i/M_i) m_i/(m_i - 1)`` and weighted by the first stage's sampling fraction
 ``n_h/N_h``. Domains keep every PSU of the design: PSUs without domain rows are zero totals.
+
+Lonely units (a stratum with one PSU, or at the second stage a PSU with one unit), under
+``lonely_psu="adjust"``: the unit's total enters *uncentred*, i.e. centred at 0 and scaled by
+its finite-population factor alone, as survey 4.1.1's ``onestrat()`` does (it skips the
+centring when ``lonely.psu == "adjust"`` and the stratum has one PSU). R's documentation calls
+this centring at the grand mean; the two agree only when the values summed add up to zero, as
+the influence values of means and the scores of models on an uncalibrated design do. After
+calibration the values are the calibration residuals (``adjustments``, computed first on every
+row, as ``svyrecvar`` does before ``multistage``), which need not sum to zero (raking, bounded
+or raking-distance calibration), and the grand mean would give a different variance than R's
+(tests/golden/test_lonely_golden.py).
 """
 from __future__ import annotations
 
@@ -66,7 +77,6 @@ class _Stage:
     lonely: np.ndarray        # (H,) bool: a single unit, and not a census
     rule: str
     labels: Callable[[int], str]
-    grand_centre: bool        # 'adjust' centres a lonely unit at the grand mean (else at 0)
 
     def label(self, h: int) -> str:
         return self.labels(h)
@@ -86,7 +96,7 @@ def _stage1(design: SurveyDesign) -> _Stage:
         f = np.where(census, 0.0, (design.fpc - n_h) / design.fpc)
         scale = scale * f
     return _Stage(1, design.n_psu, scale, (design.n_psu == 1) & ~census, design.lonely_psu,
-                  lambda h: design.strata_labels[h], True)
+                  lambda h: design.strata_labels[h])
 
 
 def _stage2(design: SurveyDesign) -> _Stage:
@@ -102,7 +112,7 @@ def _stage2(design: SurveyDesign) -> _Stage:
     # weighted by the first stage's sampling fraction n_h / N_h of the PSU's stratum
     frac = (design.n_psu / design.fpc)[design.psu_stratum]
     return _Stage(2, design.n_ssu, scale * frac, (design.n_ssu == 1) & ~census,
-                  design.lonely_psu, design.psu_label, False)
+                  design.lonely_psu, design.psu_label)
 
 
 def design_cov(design: SurveyDesign, rows: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -112,7 +122,7 @@ def design_cov(design: SurveyDesign, rows: np.ndarray, z: np.ndarray) -> np.ndar
     design contribute zero. PSU totals are centred at their stratum mean over *all* the stratum's
     PSUs (PSUs without any of ``rows`` are zeros) and scaled as the module says. A stratum with
     one PSU follows ``design.lonely_psu``: ``fail`` raises, ``remove``/``certainty`` contribute
-    nothing, ``adjust`` centres it at the grand mean of PSU totals (survey's rule), ``average``
+    nothing, ``adjust`` adds its total uncentred (R 4.1.1's rule: see the module), ``average``
     scales the other strata's sum up by (strata) / (strata with more than one PSU).
 
     Only the PSUs that hold some of ``rows`` are materialised: each of the other PSUs of a
@@ -231,8 +241,7 @@ def _centred_cov(stage: _Stage, h_of: np.ndarray, k: int, block: Callable[[int, 
         G += Ts.T @ Ts
     centre = strat_sum / n_h[:, None]
     if lonely.any() and stage.rule == "adjust":
-        centre[lonely] = (strat_sum[present].sum(axis=0) / n_h[present].sum()
-                          if stage.grand_centre else 0.0)
+        centre[lonely] = 0.0  # R 4.1.1's onestrat: the lonely unit's total enters uncentred
     # remove / certainty / average: centring a lonely unit at its own total makes it zero
     cs = centre * np.where(present, scale, 0.0)[:, None]
     correction = cs.T @ strat_sum + strat_sum.T @ cs - (cs * m_h[:, None]).T @ centre

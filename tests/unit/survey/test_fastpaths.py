@@ -36,19 +36,19 @@ def survey(n=600, seed=0, clusters=True):
 
 
 def reference_cov(design, rows, z):
-    """svyrecvar by hand: PSU totals (zeros for PSUs without rows), centred within strata."""
+    """svyrecvar by hand: PSU totals (zeros for PSUs without rows), centred within strata; a
+    lonely stratum's total uncentred under "adjust" (survey 4.1.1's onestrat)."""
     z = np.asarray(z, float).reshape(len(rows), -1)
     totals = np.zeros((len(design.psu_stratum), z.shape[1]))
     np.add.at(totals, design.psu[rows], z)
     present = np.bincount(design.stratum[rows], minlength=len(design.n_psu)) > 0
     B = np.zeros((z.shape[1],) * 2)
-    grand = z.sum(0) / design.n_psu[present].sum()
     for h in np.flatnonzero(present):
         T = totals[design.psu_stratum == h]
         n_h = len(T)
         if n_h == 1:
             if design.lonely_psu == "adjust":
-                B += (T - grand).T @ (T - grand)
+                B += T.T @ T
             continue
         dev = T - T.mean(0)
         B += n_h / (n_h - 1) * dev.T @ dev
