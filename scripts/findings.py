@@ -1,10 +1,12 @@
-"""Snakemake adapter: check the published claims against the models (coprod.report.findings)."""
+"""Snakemake adapter: the claims judged against the models (coprod.pipeline.findings), then
+their display table (coprod.report.findings)."""
+from coprod.pipeline.findings import judge_claims
 from coprod.pipeline.runner import run_rule
-from coprod.report.findings import run_findings
+from coprod.report.findings import write_findings_table
 
 
 def main(sm):
-    run_findings(
+    checked, sources = judge_claims(
         findings=sm.input.findings,
         coefficients=sm.input.coefficients,
         fit=sm.input.fit,
@@ -15,9 +17,7 @@ def main(sm):
         contrast_outcomes=sm.params.contrast_outcomes,
         levels=sm.params.levels,
         conf_level=sm.params.conf_level,
-        digits=sm.params.digits,
-        words=sm.params.words,
-        outputs=dict(sm.output.items()),
+        checked_csv=sm.output.checked,
         group=sm.params.group,
         scales=sm.params.get("scales"),
         families=sm.params.get("families"),
@@ -25,6 +25,14 @@ def main(sm):
         coefficients_mi=sm.input.get("coefficients_mi"),
         effects_mi=sm.input.get("effects_mi"),
         specifications=sm.input.get("specifications"),
+    )
+    write_findings_table(
+        checked,
+        sources,
+        conf_level=sm.params.conf_level,
+        digits=sm.params.digits,
+        words=sm.params.words,
+        outputs=dict(sm.output.items()),
         notice=sm.params.notice,
     )
 

@@ -192,7 +192,9 @@ if FINDINGS:
                 else {}
             ),
             # the coprod modules this step runs: a change to them reruns it
-            code=sources("report.findings", shallow=("pipeline.runner",)),
+            code=sources(
+                "pipeline.findings", "report.findings", shallow=("pipeline.runner",)
+            ),
             findings=REPORT["findings"],
             coefficients=res("models/coefficients.csv"),
             effects=res("models/effects.csv"),

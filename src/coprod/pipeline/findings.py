@@ -496,3 +496,34 @@ def with_specifications(checked: pd.DataFrame, specs: pd.DataFrame) -> pd.DataFr
                 f"{t}: {count_phrase(*spec_counts(g['verdict'])[1:])}"
                 for t, g in mine.groupby(mine["threshold"].astype(str), sort=False))
     return out
+
+
+def judge_claims(*, findings, coefficients, fit, contrast, outcomes, covariates, samples,
+                 contrast_outcomes, levels, conf_level, checked_csv, group: str = "group",
+                 scales=None, families=None, effects=None, coefficients_mi=None,
+                 effects_mi=None, specifications=None) -> tuple[pd.DataFrame, dict]:
+    """The findings rule's judging: every claim of the ``findings`` file checked against the
+    model tables (and the imputed ones, and the specifications), the tidy check written to
+    ``checked_csv``; returns the check and the claims' sources for the display table
+    (:func:`coprod.report.findings.write_findings_table`)."""
+    from .io import read_results, write_csv
+
+    spec = load_claims(findings)
+    claims = check_claims(spec, outcomes=list(outcomes), covariates=list(covariates),
+                          samples=list(samples), contrast=list(contrast_outcomes or []),
+                          levels=dict(levels), group=group)
+    checked = check_findings(claims, read_results(coefficients, "coefficients"),
+                             read_results(fit, "fit"), read_results(contrast, "contrast"),
+                             contrast_outcomes=contrast_outcomes,
+                             scales={k: list(v) for k, v in dict(scales or {}).items()},
+                             families=dict(families or {}),
+                             effects=read_results(effects, "effects") if effects else None,
+                             conf_level=conf_level)
+    if coefficients_mi:
+        checked = with_imputed(checked, claims, read_results(coefficients_mi, "coefficients"),
+                               conf_level,
+                               read_results(effects_mi, "effects") if effects_mi else None)
+    if specifications:
+        checked = with_specifications(checked, read_results(specifications))
+    write_csv(checked, checked_csv, columns=CHECK_COLUMNS)  # no claims: the header
+    return checked, dict(spec["sources"])

@@ -12,16 +12,9 @@ import pandas as pd
 
 from ..pipeline.estimable import SPEC_COUNTS, count_phrase
 from ..pipeline.findings import (
-    CHECK_COLUMNS,
     SCALE_FAMILIES,
-    check_claims,
-    check_findings,
-    load_claims,
     verdict_rule,
-    with_imputed,
-    with_specifications,
 )
-from ..pipeline.io import read_results, write_csv
 from .tablerender import write_table_files
 from .wording import NA, fmt, fmt_ci, outcome_words, word
 
@@ -100,31 +93,21 @@ def findings_table(checked: pd.DataFrame, sources: dict, *, digits: int = 2,
     return out
 
 
-def run_findings(*, findings, coefficients, fit, contrast, outcomes, covariates, samples,
-                 contrast_outcomes, levels, conf_level, digits, words, outputs: dict,
-                 group: str = "group", scales=None, families=None, effects=None,
-                 coefficients_mi=None, effects_mi=None, specifications=None, notice: str = ""):
-    """The findings rule: check every claim, write the tidy check and its display table."""
-
-    spec = load_claims(findings)
-    claims = check_claims(spec, outcomes=list(outcomes), covariates=list(covariates),
-                          samples=list(samples), contrast=list(contrast_outcomes or []),
-                          levels=dict(levels), group=group)
-    checked = check_findings(claims, read_results(coefficients, "coefficients"),
-                             read_results(fit, "fit"), read_results(contrast, "contrast"),
-                             contrast_outcomes=contrast_outcomes,
-                             scales={k: list(v) for k, v in dict(scales or {}).items()},
-                             families=dict(families or {}),
-                             effects=read_results(effects, "effects") if effects else None,
-                             conf_level=conf_level)
-    if coefficients_mi:
-        checked = with_imputed(checked, claims, read_results(coefficients_mi, "coefficients"),
-                               conf_level,
-                               read_results(effects_mi, "effects") if effects_mi else None)
-    if specifications:
-        checked = with_specifications(checked, read_results(specifications))
-    write_csv(checked, outputs["checked"], columns=CHECK_COLUMNS)  # no claims: the header
-    write_table_files(findings_table(checked, spec["sources"], digits=digits, words=dict(words)),
+def write_findings_table(checked: pd.DataFrame, sources: dict, *, conf_level: float,
+                         digits: int, words, outputs: dict, notice: str = "") -> None:
+    """The findings rule's display table (csv, data, tex, html) from the judged claims
+    (:func:`coprod.pipeline.findings.judge_claims`, which the rule's adapter runs first)."""
+    write_table_files(findings_table(checked, sources, digits=digits, words=dict(words)),
                       {k: v for k, v in outputs.items() if k in ("csv", "data", "tex", "html")},
                       caption="Claims checked against these data",
                       note=verdict_rule(conf_level), name="findings", notice=notice)
+
+
+def run_findings(*, outputs: dict, digits, words, notice: str = "", **judge) -> None:
+    """The findings rule in one call (as its adapter runs it): the claims judged by the
+    pipeline, then their display table. For tests and library callers."""
+    from ..pipeline.findings import judge_claims
+
+    checked, sources = judge_claims(checked_csv=outputs["checked"], **judge)
+    write_findings_table(checked, sources, conf_level=judge["conf_level"], digits=digits,
+                         words=words, outputs=outputs, notice=notice)
