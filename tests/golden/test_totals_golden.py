@@ -11,8 +11,14 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 
-from coprod.survey import calibrate, calibration_spec, make_design, make_replicate_design
-from coprod.survey import svy_ratio, svy_total
+from coprod.survey import (
+    calibrate,
+    calibration_spec,
+    make_design,
+    make_replicate_design,
+    svy_ratio,
+    svy_total,
+)
 
 GOLDEN = ROOT / "tests" / "data" / "golden"
 REF = pd.read_csv(GOLDEN / "totals_reference.csv", keep_default_na=False, na_values=["NA"],
