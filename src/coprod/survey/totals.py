@@ -22,6 +22,7 @@ replacement of the same size from a population of the weights' sum, or ``"replac
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 from typing import Any, cast
 
@@ -62,14 +63,15 @@ def svy_total(y: str | npt.ArrayLike, design: AnyDesign,
     kind = _deff_kind(deff, conf_level)
     col, name = _column(y, design, "y")
     rows = _domain(design, domain)
-    levels: list[Any] = []
     if _categorical(col):
         codes, levels = _codes(col)
+        labels = [str(lv) for lv in levels]
         rows = rows & (codes >= 0)
         idx = np.flatnonzero(rows)
         X = (codes[idx][:, None] == np.arange(len(levels))).astype(float)
     else:
         values = _numbers(col, "y", name)
+        labels = [""]
         rows = rows & ~np.isnan(values)
         idx = np.flatnonzero(rows)
         X = values[idx][:, None]
@@ -82,8 +84,7 @@ def svy_total(y: str | npt.ArrayLike, design: AnyDesign,
         var = design_cov(design, idx, w[:, None] * X)
         df = design_df(design, idx)
     var = np.atleast_1d(np.diag(var))
-    out = _frame(name, [str(lv) for lv in levels] if levels else [""],
-                 design.population_scale(1.0) * total,
+    out = _frame(name, labels, design.population_scale(1.0) * total,
                  design.population_scale(1.0) * np.sqrt(var), df, conf_level, len(idx))
     if kind:
         d = _with_deff(design, kind)
@@ -123,6 +124,10 @@ def svy_ratio(numerator: str | npt.ArrayLike, denominator: str | npt.ArrayLike,
         reps = _replicate_totals(design, idx, np.column_stack([yy, xx]))
         with np.errstate(divide="ignore", invalid="ignore"):
             thetas = np.where(reps[:, 1] != 0, reps[:, 0] / reps[:, 1], np.nan)
+        if design.discarded(thetas):  # R would carry an infinite ratio into the variance
+            warnings.warn(f"svy_ratio: {design.discarded(thetas)} replicate(s) have a zero "
+                          "denominator total here and were left out of the variance",
+                          RuntimeWarning, stacklevel=2)
         var = float(design.variance(thetas, np.array([ratio]))[0, 0])
         df = design.degf(idx)
         resid_var = (float(design.variance(reps[:, 0] - ratio * reps[:, 1], np.zeros(1))[0, 0])

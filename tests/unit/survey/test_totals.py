@@ -165,3 +165,13 @@ def test_a_lonely_stratum_under_fail_raises(survey):
     s = survey.assign(psu=np.where(survey["stratum"] == "A", 0, survey["psu"]))
     with pytest.raises(ModelError, match="stratum 'A' has only one PSU"):
         svy_total("enroll", design_of(s, lonely_psu="fail"))
+
+
+def test_replicates_without_denominator_are_left_out_with_a_warning(survey):
+    """A domain inside one PSU: the jackknife replicate that drops it has no denominator (R
+    would carry its infinite ratio into the variance)."""
+    d = as_replicate(design_of(survey), "JKn")
+    dom = ((survey["stratum"] == "A") & (survey["psu"] == 0)).to_numpy()
+    with pytest.warns(RuntimeWarning, match=r"svy_ratio: 1 replicate\(s\) have a zero"):
+        out = svy_ratio("api_stu", "enroll", d, dom)
+    assert np.isfinite(out["std_error"].iloc[0])
