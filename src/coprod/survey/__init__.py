@@ -6,7 +6,8 @@ One design object, estimators that take it (as R's ``survey``): build a design w
 :func:`as_replicate`, calibrate it with :func:`calibrate`, then fit :func:`svy_logit`,
 :func:`svy_poisson` or :func:`svy_olr`, test terms with :func:`term_tests`, read average
 marginal effects with :func:`average_marginal_effects`, estimate means and proportions of
-domains with :func:`svy_mean` and :func:`svy_proportion`, and combine fits to multiply imputed
+domains with :func:`svy_mean` and :func:`svy_proportion`, totals and ratios of totals with
+:func:`svy_total` and :func:`svy_ratio`, and combine fits to multiply imputed
 datasets with :func:`mi_combine` (Rubin's rules: :func:`rubin`).
 
 The engine depends on numpy, pandas, scipy and formulaic only (``pip install coprod``); it
@@ -30,6 +31,8 @@ _EXPORTS = {
     "design_cov": "variance", "design_df": "variance",
     # means and proportions
     "svy_mean": "means", "svy_proportion": "means",
+    # totals and ratios
+    "svy_total": "totals", "svy_ratio": "totals",
     # models
     "svy_logit": "glm", "svy_poisson": "glm", "fit_svy_logit": "glm",
     "SvyLogitResult": "glm", "svy_olr": "ordinal", "fit_svy_olr": "ordinal",
