@@ -134,15 +134,15 @@ def cycles(g: dict[str, set[str]]) -> list[list[str]]:
     return out
 
 
-#: the longest a module may be: past it a module holds more than one concern, and is split by
-#: concern (the simulator, one generative model told in order, is the exception)
+#: every module is under this many lines: past it a module holds more than one concern, and is
+#: split by concern (the simulator, one generative model told in order, is the exception)
 MAX_LINES = 600
 LONG_MODULES = {"pipeline.simulate"}
 
 
-def test_no_module_is_over_600_lines():
+def test_every_module_is_under_600_lines():
     long = {m: n for m, p in modules().items()
-            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) >= MAX_LINES}
     assert set(long) <= LONG_MODULES, {m: n for m, n in long.items() if m not in LONG_MODULES}
 
 

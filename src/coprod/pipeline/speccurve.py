@@ -59,8 +59,8 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
                        ) -> None:
     """One sample's specifications (every ``chunks``-th, from the ``chunk``-th): a row per
     (specification, claim of this sample)."""
-    from .clean import derive
     from .codebook import load_codebook
+    from .derive import derive
     from .models import job_design
 
     spec = load_claims(findings) if findings else {"claims": [], "sources": {}}

@@ -9,8 +9,8 @@ import statsmodels.api as sm
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 from coprod.errors import ModelError
-from coprod.pipeline.clean import derive
 from coprod.pipeline.codebook import Codebook
+from coprod.pipeline.derive import derive
 from coprod.survey.design import make_design
 from coprod.survey.glm import fit_svy_logit
 from coprod.survey.margins import (
