@@ -312,6 +312,16 @@ CASES: list[Case] = [
     Case("codebook-yaml-true-label", "codebook", "an answer label written true without quotes",
          "variables.informed_safety.codes.1: True is not of type 'string'; YAML reads unquoted",
          codebook(lambda cb: cb["variables"]["informed_safety"]["codes"].update({1: True}))),
+    Case("config-compare-ordinal", "config", "an ordinal outcome among the compared pair of "
+         "figures", "report.figures.compare: 'individual_domains' is an ordinal outcome "
+         "({individual_domains: ordinal} in models.outcomes): the compared pair is drawn side "
+         "by side as 0/1 outcomes",
+         config(lambda c: c["report"]["figures"].update(
+             compare=["individual_any", "individual_domains"]))),
+    Case("config-contrast-count", "config", "a count outcome in the contrast test",
+         "models.contrast: 'collective_count' is a count outcome ({collective_count: count} in "
+         "models.outcomes): the contrast test compares the log odds ratios of two 0/1 outcomes",
+         config(lambda c: c["models"].update(contrast=["individual_any", "collective_count"]))),
     Case("codebook-two-ids", "codebook", "two variables with role: id",
          "at most one variable may have `role: id` (found respondent_id, weight_id)",
          codebook(lambda cb: cb["variables"].update(

@@ -206,6 +206,26 @@ def outcome_families(outcomes) -> dict[str, str]:
     return out
 
 
+#: the families of models.outcomes other than the 0/1 (logit) one, in words
+FAMILY_WORDS = {"ordinal": "an ordinal outcome", "count": "a count outcome"}
+
+
+def not_binary(key: str, name, families: Mapping[str, str], why: str) -> str | None:
+    """The refusal of an ordinal or count outcome of models.outcomes where a key takes only
+    0/1 outcomes, saying what it is and ``why`` the key cannot use it; None for any other name
+    (a 0/1 outcome, or one models.outcomes lacks: its caller says so). Why: "is not one of
+    models.outcomes" about ``{importance: ordinal}``, which is there, sends the user looking
+    for a typo."""
+    family = families.get(str(name))
+    if family is None or family == "logit":
+        return None
+    binary = [o for o, f in families.items() if f == "logit"]
+    return (f"{key}: '{name}' is {FAMILY_WORDS.get(family, f'a {family} outcome')} "
+            f"({{{name}: {family}}} in models.outcomes): {why}; "
+            + (f"the 0/1 outcomes are {', '.join(binary)}" if binary
+               else "models.outcomes has no 0/1 outcome"))
+
+
 def fill_defaults(config: dict, schema: dict | None = None) -> dict:
     """Fill in, in place, every default the config schema declares, where the key is absent:
     the one place defaults come from. Walks the config as JSON-schema validation does (every

@@ -83,7 +83,7 @@ def check_project(config: dict, configfiles=()) -> dict:
         check_claims(claims, outcomes=m.binary, covariates=list(m.covariates),
                      samples=list(samples.values()),
                      contrast=list(m.contrast) if m.contrast is not None else None,
-                     levels=levels, group=column)
+                     levels=levels, group=column, families=m.families)
     scales, notes = effective_scales(m)
     notes += specification_notes(settings)
     for note in notes:  # said, not silent: a narrowed run leaves some comparisons out
