@@ -21,6 +21,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from .codebook import Codebook, empty, freeze, load_codebook, load_schema, schema_errors, thaw
+from .yamlwords import WordSource
 
 __all__ = ["Codebook", "Settings", "fill_defaults", "freeze", "load_settings", "thaw"]
 
@@ -185,12 +186,16 @@ def command_line_scalars(value, schema: dict):
     return value
 
 
-def check_config_schema(config: dict, where: str = "config") -> None:
+def check_config_schema(config: dict, where: str = "config",
+                        written: WordSource | None = None) -> None:
     """The config against its JSON schema, one line per problem (a ConfigError); numbers
-    and true/false given as text on the command line made numbers and booleans, in place."""
+    and true/false given as text on the command line made numbers and booleans, in place.
+    ``written``: the config files' words YAML made true/false
+    (:func:`coprod.pipeline.yamlwords.file_words`), to name as written one the schema refuses
+    (``ON`` in models.samples) or a boolean key."""
     schema = load_schema(SCHEMA)
     command_line_scalars(config, schema)
-    errors = schema_errors(config, schema, where)
+    errors = schema_errors(config, schema, where, written)
     if errors:
         raise ConfigError("\n".join(errors))
 
@@ -251,15 +256,16 @@ def fill_defaults(config: dict, schema: dict | None = None) -> dict:
 
 
 def load_settings(config: dict, codebook: Codebook | None = None, *,
-                  in_place: bool = False) -> Settings:
+                  in_place: bool = False, written: WordSource | None = None) -> Settings:
     """The config checked against its schema (one line per problem, as
     :func:`check_config_schema` says them), its defaults filled in from
     the schema, and the codebook it names read and checked (``codebook``: one read already):
     frozen, typed :class:`Settings`. ``in_place``: fill in ``config`` itself (Snakemake's,
     which the rules read), else a copy. The cross-checks of the config against the codebook
-    are :func:`coprod.pipeline.startup.check_project`'s."""
+    are :func:`coprod.pipeline.startup.check_project`'s. ``written``: as for
+    :func:`check_config_schema`."""
     filled = config if in_place else copy.deepcopy(config)
-    check_config_schema(filled)  # numbers given as text on the command line become numbers
+    check_config_schema(filled, written=written)  # numbers given as text on the command line become numbers
     given = copy.deepcopy(filled.get("report") or {})
     fill_defaults(filled)
     cb = codebook if codebook is not None else load_codebook(filled["data"]["codebook"])
