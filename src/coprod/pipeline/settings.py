@@ -265,7 +265,8 @@ def load_settings(config: dict, codebook: Codebook | None = None, *,
     are :func:`coprod.pipeline.startup.check_project`'s. ``written``: as for
     :func:`check_config_schema`."""
     filled = config if in_place else copy.deepcopy(config)
-    check_config_schema(filled, written=written)  # numbers given as text on the command line become numbers
+    # (numbers given as text on the command line become numbers)
+    check_config_schema(filled, written=written)
     given = copy.deepcopy(filled.get("report") or {})
     fill_defaults(filled)
     cb = codebook if codebook is not None else load_codebook(filled["data"]["codebook"])
