@@ -93,7 +93,11 @@ def test_group_column_is_configurable(base):
 def test_unquoted_no_in_the_config_gets_a_quote_hint(base):
     cfg, cb = copy.deepcopy(base[0]), base[1]
     cfg["models"]["predictions"]["by_informed"] = {"informed": [False, True]}
-    with pytest.raises(ConfigError, match="not among the levels of 'informed'.*in quotes"):
+    # (a config without its file: the schema says the value is not text, and to quote it)
+    with pytest.raises(ConfigError, match="models.predictions.by_informed.informed.0: False is "
+                                          "not of type 'number', 'string'; YAML reads unquoted "
+                                          "yes/no/on/off/true/false as a true/false value: "
+                                          "write the text you meant in quotes"):
         check(cfg, cb)
 
 
