@@ -634,6 +634,8 @@ def _live_run_record(results: Path) -> None:
 THROUGH_SNAKEMAKE = {"missing-file", "truncated-sav", "codebook-unknown-key",
                      "config-unknown-key", "config-yaml-syntax", "results-not-a-folder",
                      # the model stage: a design that stops the run, a model that fails alone
-                     "design-fpc-varies", "constant-in-country"}
+                     "design-fpc-varies", "constant-in-country",
+                     # a word YAML made true/false: found again in the file Snakemake read
+                     "config-yaml-group-unquoted"}
 # the cases only a Snakemake run shows (no stage function meets them: the run lock)
 SNAKEMAKE_ONLY = {"run-still-working"}
