@@ -77,13 +77,20 @@ def text_words(text: str, file: str, loader=YAML11) -> dict[tuple, Word]:
         ld.dispose()
 
 
-def _walk(ld, node, path: tuple, file: str, out: dict, item: bool = False) -> None:
+def _walk(ld, node, path: tuple, file: str, out: dict, item: bool = False,
+          above: frozenset = frozenset()) -> None:
+    # ``above``: the collections this one lies in; an alias to one of them (``&a [*a]``)
+    # would never end, so it is walked once
     if isinstance(node, yaml.ScalarNode):
         if node.tag == BOOL:
             out[path] = Word(path, node.value, file, node.start_mark.line + 1, item=item)
-    elif isinstance(node, yaml.SequenceNode):
+        return
+    if id(node) in above:
+        return
+    above = above | {id(node)}
+    if isinstance(node, yaml.SequenceNode):
         for i, value in enumerate(node.value):
-            _walk(ld, value, (*path, i), file, out, item=True)
+            _walk(ld, value, (*path, i), file, out, True, above)
     elif isinstance(node, yaml.MappingNode):
         for key_node, value in _pairs(node):
             if not isinstance(key_node, yaml.ScalarNode):
@@ -93,7 +100,7 @@ def _walk(ld, node, path: tuple, file: str, out: dict, item: bool = False) -> No
                 line = key_node.start_mark.line + 1
                 out[(*path, key, KEY, line)] = Word((*path, key), key_node.value, file, line,
                                                     key=True)
-            _walk(ld, value, (*path, key), file, out)
+            _walk(ld, value, (*path, key), file, out, False, above)
 
 
 def _pairs(node) -> list:
@@ -163,7 +170,11 @@ def bool_key_errors(data, where: str, words: Words | None = None) -> list[str]:
     Ontario}`` would otherwise name nobody, silently. Named as written when ``words`` has it."""
     out: list[str] = []
 
-    def walk(node, path):
+    def walk(node, path, above=frozenset()):
+        if isinstance(node, (Mapping, list, tuple)):  # a recursive alias: walked once
+            if id(node) in above:
+                return
+            above = above | {id(node)}
         if isinstance(node, Mapping):
             for k, v in node.items():
                 if isinstance(k, bool):
@@ -172,10 +183,10 @@ def bool_key_errors(data, where: str, words: Words | None = None) -> list[str]:
                         f"{where}: {dotted((*path, k), words)}: a key YAML read as "
                         f"{str(k).lower()} (an unquoted yes, no, on, off, true or false); "
                         "write the name in quotes"])
-                walk(v, (*path, k))
+                walk(v, (*path, k), above)
         elif isinstance(node, (list, tuple)):
             for i, v in enumerate(node):
-                walk(v, (*path, i))
+                walk(v, (*path, i), above)
 
     walk(data, ())
     return out

@@ -140,3 +140,15 @@ def test_the_codebook_names_its_true_and_false_the_same_way(tmp_path, old, new, 
     message = codebook_refusal(tmp_path, old, new)
     assert message is not None and needle in message, message
     assert message.startswith(str(tmp_path / "cb.yaml"))
+
+
+def test_a_recursive_alias_is_walked_once(tmp_path):
+    """``&x {a: *x}`` holds itself: the words and the key check end (the schema says what is
+    wrong), as the reader's own checks do."""
+    words = text_words("a: &x {b: *x, c: on, d: [*x]}\n", "f.yaml")
+    assert list(words) == [("a", "c")]
+    path = tmp_path / "cb.yaml"
+    path.write_text("variables: &x {a: *x, true: 1}\ngroups: {A: {file: a.csv}}\n",
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match="line 1: variables: the key true is read by YAML"):
+        load_codebook(path)
