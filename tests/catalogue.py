@@ -305,13 +305,14 @@ CASES: list[Case] = [
          config(lambda c: c["models"].update(group_effects="sometimes"))),
     Case("config-yaml-no-unquoted", "config", "a reference level written no without quotes "
          "(YAML reads it as false)",
-         "models.reference_levels.informed: False is not of type 'string'; YAML reads unquoted "
-         "yes/no/on/off/true/false as a true/false value: write the text you meant in quotes",
+         "config/config.yaml, line 111: models.reference_levels.informed: no is read by YAML "
+         "as false, not as the text no; write it in quotes: 'no'",
          lambda w: (w / "config" / "config.yaml").write_text(
              (w / "config" / "config.yaml").read_text(encoding="utf-8").replace(
                  'informed: "no"', "informed: no"), encoding="utf-8")),
     Case("codebook-yaml-true-label", "codebook", "an answer label written true without quotes",
-         "variables.informed_safety.codes.1: True is not of type 'string'; YAML reads unquoted",
+         "variables.informed_safety.codes.1: true is read by YAML as true, not as the text "
+         "true; write it in quotes: 'true'",
          codebook(lambda cb: cb["variables"]["informed_safety"]["codes"].update({1: True}))),
     Case("codebook-two-ids", "codebook", "two variables with role: id",
          "at most one variable may have `role: id` (found respondent_id, weight_id)",
@@ -582,6 +583,34 @@ CASES: list[Case] = [
     Case("results-absolute", "config", "results: an absolute path outside the project",
          "is outside the project; use a folder inside it (e.g. results/mine), or set "
          "results_outside: true", config(lambda c: c.update(results="/tmp/coprod-results"))),
+    # issue 29: words YAML makes true/false named as written; outcomes named by their kind
+    Case("config-compare-ordinal", "config", "an ordinal outcome among the compared pair of "
+         "figures", "report.figures.compare: 'individual_domains' is an ordinal outcome "
+         "({individual_domains: ordinal} in models.outcomes): the compared pair is drawn side "
+         "by side as 0/1 outcomes",
+         config(lambda c: c["report"]["figures"].update(
+             compare=["individual_any", "individual_domains"]))),
+    Case("config-contrast-count", "config", "a count outcome in the contrast test",
+         "models.contrast: 'collective_count' is a count outcome ({collective_count: count} in "
+         "models.outcomes): the contrast test compares the log odds ratios of two 0/1 outcomes",
+         config(lambda c: c["models"].update(contrast=["individual_any", "collective_count"]))),
+    Case("config-yaml-group-unquoted", "config", "a group coded NO (Norway) without quotes "
+         "in models.samples (the codebook reads it as the text NO)",
+         "config/config.yaml, line 115: models.samples: NO is read by YAML as false, not as the "
+         "text NO; write it in quotes: 'NO'",
+         both(replace(["config/codebook.yaml"], "\n  DK:\n", "\n  NO:\n"),
+              replace(["config/config.yaml"], "samples: [pooled, UK, FR, DE, DK, CZ]",
+                      "samples: [pooled, UK, FR, DE, NO, CZ]"))),
+    Case("config-yaml-word-key", "config", "a word for the level yes keyed yes without quotes",
+         "report.words: the key yes is read by YAML as true, not as the text yes; write it in "
+         "quotes: 'yes'", replace(["config/config.yaml"], "    man: Men\n",
+                                  "    man: Men\n    yes: Agreed\n")),
+    Case("codebook-yaml-true-code", "codebook", "raw codes TRUE and FALSE (an R export) "
+         "without quotes", "variables.informed_safety.codes: the key TRUE is read by YAML as "
+         "true, not as the text TRUE; write it in quotes: 'TRUE'",
+         replace(["config/codebook.yaml"], 'informed_safety: {raw: Q13A, type: category, '
+                 'codes: {1: "yes", 2: "no"}', 'informed_safety: {raw: Q13A, type: category, '
+                 'codes: {TRUE: "yes", FALSE: "no"}')),
 ]
 
 
@@ -606,6 +635,8 @@ def _live_run_record(results: Path) -> None:
 THROUGH_SNAKEMAKE = {"missing-file", "truncated-sav", "codebook-unknown-key",
                      "config-unknown-key", "config-yaml-syntax", "results-not-a-folder",
                      # the model stage: a design that stops the run, a model that fails alone
-                     "design-fpc-varies", "constant-in-country"}
+                     "design-fpc-varies", "constant-in-country",
+                     # a word YAML made true/false: found again in the file Snakemake read
+                     "config-yaml-group-unquoted"}
 # the cases only a Snakemake run shows (no stage function meets them: the run lock)
 SNAKEMAKE_ONLY = {"run-still-working"}

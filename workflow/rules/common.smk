@@ -30,6 +30,8 @@ try:
         # the files Snakemake read before the Snakefile ran (--configfile); the bundled one
         # was read by coprod's reader in the Snakefile, before Snakemake's, and is not read again
         configfiles=workflow.overwrite_configfiles,
+        # every file the config came from, read again for a word YAML made true/false (ON)
+        sources=workflow.configfiles,
     )
 except CoprodError as exc:
     sys.exit(f"coprod error: {console(exc)}")

@@ -20,7 +20,8 @@ import yaml
 from ..errors import ConfigError, clip
 
 # the one YAML reader (bombs, duplicate keys, odd files): coprod.pipeline.yamlfile
-from .yamlfile import TextLoader, file_problem, load_yaml  # noqa: F401 - imported from here
+from .yamlfile import TextLoader, file_problem, load_yaml, read_text  # noqa: F401 - imported from here
+from .yamlwords import WordSource, bool_key_errors, refused_words, text_words, word_message
 
 # package data (a wheel carries it); workflow/schemas/ links to the same files for Snakemake
 SCHEMA = files("coprod") / "schemas" / "codebook.schema.yaml"
@@ -111,17 +112,33 @@ def did_you_mean(name: str, options) -> str:
     return f" (did you mean '{opts[close[0]]}'?)" if close else ""
 
 
-def schema_errors(data: dict, schema: dict, where: str) -> list[str]:
-    """Every schema violation as a readable line naming the key path."""
+def schema_errors(data: dict, schema: dict, where: str,
+                  written: WordSource | None = None) -> list[str]:
+    """Every schema violation as a readable line naming the key path, and every mapping key
+    that is a boolean. ``written``: the file's words YAML made true/false
+    (:mod:`coprod.pipeline.yamlwords`), asked for only when something is wrong: a boolean the
+    schema refuses, or a boolean key, is then named as written, with its file and line."""
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(schema)
-    lines = []
-    for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path)))
+    lines = bool_key_errors(data, where)
+    words = written() if written is not None and (errors or lines) else {}
+    if words:
+        lines = bool_key_errors(data, where, words)
+    refused = refused_words(data, validator, words) if errors and words else {}
+    said: set[tuple] = set()
+    for err in errors:
+        path = tuple(err.absolute_path)
+        if path in refused:  # a word the user meant as text: named as written
+            lines += [word_message(w, words) for w in refused[path] if w.path not in said]
+            said.update(w.path for w in refused[path])
+            continue
         key = ".".join(str(p) for p in err.absolute_path) or "(top level)"
         if err.validator == "additionalProperties":
             allowed = list(err.schema.get("properties", {}))
-            extra = [k for k in err.instance if k not in err.schema.get("properties", {})]
+            extra = [k for k in err.instance if k not in err.schema.get("properties", {})
+                     and not isinstance(k, bool)]  # (a boolean key is refused as such)
             for k in extra:
                 prefix = f"{key}." if key != "(top level)" else ""
                 lines.append(f"{where}: unknown key '{prefix}{k}'{did_you_mean(k, allowed)}")
@@ -144,11 +161,13 @@ def _clipped(err) -> str:
     return err.message.replace(value, clip(value)) if len(value) > 80 else err.message
 
 
-def validate_codebook(data: dict, where: str = "codebook") -> Codebook:
+def validate_codebook(data: dict, where: str = "codebook",
+                      written: WordSource | None = None) -> Codebook:
     """The parsed codebook checked against its schema, then its names against each other;
-    the typed codebook, or a ConfigError listing every problem."""
+    the typed codebook, or a ConfigError listing every problem. ``written``: the file's words
+    YAML made true/false, to name them as written (:func:`schema_errors`)."""
     schema = load_schema(SCHEMA)
-    errors = schema_errors(data, schema, where)
+    errors = schema_errors(data, schema, where, written)
     if errors:
         raise ConfigError("\n".join(errors))
     cb = Codebook.from_yaml(data)
@@ -318,7 +337,9 @@ def _indicator_errors(name: str, d: Mapping, variables: Mapping, where: str) -> 
 
 def load_codebook(path: str | Path) -> Codebook:
     """The codebook file read, checked and frozen (:class:`Codebook`)."""
-    return validate_codebook(load_yaml(path), where=str(path))
+    # its true/false words by coprod's reading (only true/false are booleans: ON is text)
+    return validate_codebook(load_yaml(path), where=str(path), written=lambda: text_words(
+        read_text(path), str(path), TextLoader))
 
 
 def norm_code(code):

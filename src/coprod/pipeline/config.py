@@ -26,6 +26,7 @@ from .settings import (  # noqa: F401 (the schema check and outcome_families: na
     SCHEMA,
     check_config_schema,
     command_line_scalars,
+    not_binary,
     outcome_families,
 )
 from .yamlfile import file_problem
@@ -255,7 +256,10 @@ def check_config(settings: Settings) -> None:
     contrast = list(m.contrast or [])
     for o in contrast:
         if o not in m.binary:
-            errs.append(f"config: models.contrast: '{o}' is not one of models.outcomes (its "
+            errs.append(not_binary("config: models.contrast", o, m.families,
+                                   "the contrast test compares the log odds ratios of "
+                                   "two 0/1 outcomes in the same respondents")
+                        or f"config: models.contrast: '{o}' is not one of models.outcomes (its "
                         f"0/1 outcomes){did_you_mean(o, m.binary)}")
     for grid, spec in m.predictions.items():
         for var, values in spec.items():

@@ -39,6 +39,7 @@ import pandas as pd
 from ..errors import ConfigError
 from .codebook import did_you_mean, load_yaml
 from .effectrule import strongest_verdict
+from .settings import not_binary
 from .vocab import POOLED
 
 EXPECTED = ("positive", "negative", "none")
@@ -150,12 +151,15 @@ def split_covariate(claim: dict) -> tuple[str, str]:
 
 def check_claims(findings: dict, *, outcomes: list[str], covariates: list[str],
                  samples: list[str], contrast: list[str] | None = None,
-                 levels: dict | None = None, group: str = "group") -> list[dict]:
+                 levels: dict | None = None, group: str = "group",
+                 families: dict | None = None) -> list[dict]:
     """Validate every claim against the models the config asks for; return them normalised.
 
     Why at the start: a claim naming an outcome or covariate the models do not have would
     otherwise fail (or, worse, be silently skipped) after hours of model fitting. A claim marked
-    ``optional: true`` is kept but marked skipped instead.
+    ``optional: true`` is kept but marked skipped instead. ``families``: {outcome: family} of
+    models.outcomes, so that a claim about an ordinal or count outcome is told why it cannot
+    be checked (``outcomes`` are the 0/1 ones).
     """
     where = findings.get("path", "findings")
     levels = levels or {}
@@ -186,7 +190,8 @@ def check_claims(findings: dict, *, outcomes: list[str], covariates: list[str],
             errs.append(f"{where}: claim '{cid}': source: '{c['source']}' is not listed under "
                         f"sources{did_you_mean(c['source'], findings['sources'])}")
         errs += [f"{where}: claim '{cid}': {e}" for e in _claim_key_errors(c)]
-        problems = _model_problems(c, outcomes, known_vars, samples, contrast, levels)
+        problems = _model_problems(c, outcomes, known_vars, samples, contrast, levels,
+                                   families or {})
         if problems and c["optional"]:
             c["skip"] = "; ".join(problems)
         elif problems:  # one line per claim: it names the claim, what does not fit, the way out
@@ -222,12 +227,15 @@ def _claim_key_errors(c: dict) -> list[str]:
     return errs
 
 
-def _model_problems(c, outcomes, known_vars, samples, contrast, levels) -> list[str]:
+def _model_problems(c, outcomes, known_vars, samples, contrast, levels,
+                    families) -> list[str]:
     probs = []
     var, level = split_covariate(c)
     for key in ("outcome", "compared_with"):
         if key in c and c[key] not in outcomes:
-            probs.append(f"{key}: '{c[key]}' is not one of models.outcomes"
+            probs.append(not_binary(key, c[key], families, "a claim is checked against a "
+                                    "0/1 outcome's model (an odds ratio)")
+                         or f"{key}: '{c[key]}' is not one of models.outcomes"
                          f"{did_you_mean(c[key], outcomes)}")
     if c["sample"] not in samples:
         probs.append(f"sample: '{c['sample']}' is not one of models.samples"

@@ -18,10 +18,16 @@ from ..errors import ConfigError
 from .codebook import did_you_mean, freeze, thaw
 from .config import slug
 from .paths import name_error
+from .settings import not_binary
 from .vocab import POOLED, SYNTHETIC_NOTICE, default_table_title, word
 
 if TYPE_CHECKING:
     from .settings import Models, Settings
+
+#: why report.figures.compare takes only 0/1 outcomes (:func:`coprod.pipeline.settings.not_binary`)
+COMPARE_DRAWS = ("the compared pair is drawn side by side as 0/1 outcomes (prevalence, "
+                 "odds ratios, predicted probabilities), while ordinal and count outcomes get "
+                 "a forest plot of their own (figures/forest_scales)")
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,8 @@ def report_settings(settings: Settings, levels: dict | None = None) -> dict:
     r["figures"]["compare"] = compare
     for o in compare:
         if o not in outcomes:
-            errs.append(f"report.figures.compare: '{o}' is not one of models.outcomes"
+            errs.append(not_binary("report.figures.compare", o, m.families, COMPARE_DRAWS)
+                        or f"report.figures.compare: '{o}' is not one of models.outcomes"
                         f"{did_you_mean(o, outcomes)}")
     fs = r["figures"]
     if "forest_sample" not in (user.get("figures") or {}) and fs["forest_sample"] not in samples:

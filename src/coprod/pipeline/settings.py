@@ -21,6 +21,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from .codebook import Codebook, empty, freeze, load_codebook, load_schema, schema_errors, thaw
+from .yamlwords import WordSource
 
 __all__ = ["Codebook", "Settings", "fill_defaults", "freeze", "load_settings", "thaw"]
 
@@ -185,12 +186,16 @@ def command_line_scalars(value, schema: dict):
     return value
 
 
-def check_config_schema(config: dict, where: str = "config") -> None:
+def check_config_schema(config: dict, where: str = "config",
+                        written: WordSource | None = None) -> None:
     """The config against its JSON schema, one line per problem (a ConfigError); numbers
-    and true/false given as text on the command line made numbers and booleans, in place."""
+    and true/false given as text on the command line made numbers and booleans, in place.
+    ``written``: the config files' words YAML made true/false
+    (:func:`coprod.pipeline.yamlwords.file_words`), to name as written one the schema refuses
+    (``ON`` in models.samples) or a boolean key."""
     schema = load_schema(SCHEMA)
     command_line_scalars(config, schema)
-    errors = schema_errors(config, schema, where)
+    errors = schema_errors(config, schema, where, written)
     if errors:
         raise ConfigError("\n".join(errors))
 
@@ -204,6 +209,26 @@ def outcome_families(outcomes) -> dict[str, str]:
         else:
             out[str(entry)] = "logit"
     return out
+
+
+#: the families of models.outcomes other than the 0/1 (logit) one, in words
+FAMILY_WORDS = {"ordinal": "an ordinal outcome", "count": "a count outcome"}
+
+
+def not_binary(key: str, name, families: Mapping[str, str], why: str) -> str | None:
+    """The refusal of an ordinal or count outcome of models.outcomes where a key takes only
+    0/1 outcomes, saying what it is and ``why`` the key cannot use it; None for any other name
+    (a 0/1 outcome, or one models.outcomes lacks: its caller says so). Why: "is not one of
+    models.outcomes" about ``{importance: ordinal}``, which is there, sends the user looking
+    for a typo."""
+    family = families.get(str(name))
+    if family is None or family == "logit":
+        return None
+    binary = [o for o, f in families.items() if f == "logit"]
+    return (f"{key}: '{name}' is {FAMILY_WORDS.get(family, f'a {family} outcome')} "
+            f"({{{name}: {family}}} in models.outcomes): {why}; "
+            + (f"the 0/1 outcomes are {', '.join(binary)}" if binary
+               else "models.outcomes has no 0/1 outcome"))
 
 
 def fill_defaults(config: dict, schema: dict | None = None) -> dict:
@@ -231,15 +256,17 @@ def fill_defaults(config: dict, schema: dict | None = None) -> dict:
 
 
 def load_settings(config: dict, codebook: Codebook | None = None, *,
-                  in_place: bool = False) -> Settings:
+                  in_place: bool = False, written: WordSource | None = None) -> Settings:
     """The config checked against its schema (one line per problem, as
     :func:`check_config_schema` says them), its defaults filled in from
     the schema, and the codebook it names read and checked (``codebook``: one read already):
     frozen, typed :class:`Settings`. ``in_place``: fill in ``config`` itself (Snakemake's,
     which the rules read), else a copy. The cross-checks of the config against the codebook
-    are :func:`coprod.pipeline.startup.check_project`'s."""
+    are :func:`coprod.pipeline.startup.check_project`'s. ``written``: as for
+    :func:`check_config_schema`."""
     filled = config if in_place else copy.deepcopy(config)
-    check_config_schema(filled)  # numbers given as text on the command line become numbers
+    # (numbers given as text on the command line become numbers)
+    check_config_schema(filled, written=written)
     given = copy.deepcopy(filled.get("report") or {})
     fill_defaults(filled)
     cb = codebook if codebook is not None else load_codebook(filled["data"]["codebook"])

@@ -26,6 +26,7 @@ from .config import (
 )
 from .paths import name_error, results_error
 from .yamlfile import load_yaml
+from .yamlwords import file_words
 
 if TYPE_CHECKING:
     from .settings import Models
@@ -34,13 +35,15 @@ if TYPE_CHECKING:
 ALLOW_YTE = "COPROD_ALLOW_YTE"
 
 
-def check_project(config: dict, configfiles=()) -> dict:
+def check_project(config: dict, configfiles=(), sources=None) -> dict:
     """Check the config files, the config, the codebook, the raw files, the results folder,
     the report settings and the claims; return what the rules need. ``config``: Snakemake's,
     checked against the schema and its defaults filled in, in place (the rules read it),
     by :func:`coprod.pipeline.settings.load_settings`. ``configfiles``: the files Snakemake
     read the config from (checked first, by coprod's YAML reader: before anything walks the
-    config they made).
+    config they made). ``sources``: every file the config was read from, the bundled one
+    too (Snakemake's ``workflow.configfiles``; default ``configfiles``), read again for the
+    words YAML made true/false, to name one where text is meant as written (``ON``).
 
     Returns {settings (the typed, frozen :class:`~coprod.pipeline.settings.Settings`),
     codebook, grouping, samples (slug -> name), levels, report, families (outcome -> model
@@ -52,7 +55,8 @@ def check_project(config: dict, configfiles=()) -> dict:
 
     for path in configfiles:
         check_config_file(path)
-    settings = load_settings(config, in_place=True)
+    sources = list(configfiles if sources is None else sources)
+    settings = load_settings(config, in_place=True, written=lambda: file_words(sources))
     results = settings.results
     bad = results_error(results, outside_ok=settings.results_outside)
     if bad:
@@ -83,7 +87,7 @@ def check_project(config: dict, configfiles=()) -> dict:
         check_claims(claims, outcomes=m.binary, covariates=list(m.covariates),
                      samples=list(samples.values()),
                      contrast=list(m.contrast) if m.contrast is not None else None,
-                     levels=levels, group=column)
+                     levels=levels, group=column, families=m.families)
     scales, notes = effective_scales(m)
     notes += specification_notes(settings)
     for note in notes:  # said, not silent: a narrowed run leaves some comparisons out

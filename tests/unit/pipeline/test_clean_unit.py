@@ -362,6 +362,7 @@ def test_unquoted_yes_no_in_a_codebook_are_the_words_written(tmp_path):
         load_codebook(p)
     p.write_text(p.read_text().replace("ordered: yes", "ordered: true").replace("3: off",
                                                                                 "3: false"))
-    with pytest.raises(ConfigError, match="codes.3: False is not of type 'string'; YAML reads "
-                                          "unquoted yes/no"):
+    with pytest.raises(ConfigError, match=r"cb.yaml, line 2: variables.voted.codes.3: false is "
+                                          "read by YAML as false, not as the text false; write "
+                                          "it in quotes: 'false'"):
         load_codebook(p)

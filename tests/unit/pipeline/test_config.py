@@ -35,6 +35,7 @@ def test_bundled_config_is_valid(base):
     (lambda c: c["models"]["reference_levels"].update(age="18"), "'age' is numeric"),
     (lambda c: c["models"]["samples"].append("Uk"), "'Uk' is neither 'pooled' nor a group"),
     (lambda c: c["models"].update(contrast=["individual_any", "collective_al"]), "'collective_al' is not one of models.outcomes"),
+    (lambda c: c["models"].update(contrast=["individual_any", "collective_count"]), "models.contrast: 'collective_count' is a count outcome ({collective_count: count} in models.outcomes): the contrast test compares the log odds ratios of two 0/1 outcomes"),
     (lambda c: c["design"].update(weights="wieght"), "design.weights: 'wieght' is not a column of the clean table (did you mean 'weight'?)"),
     (lambda c: c["design"].update(model_based=True), "model_based: true is only for unweighted data"),
     (lambda c: c["design"].update(lonely_psu="ignore"), "design.lonely_psu"),
@@ -92,7 +93,11 @@ def test_group_column_is_configurable(base):
 def test_unquoted_no_in_the_config_gets_a_quote_hint(base):
     cfg, cb = copy.deepcopy(base[0]), base[1]
     cfg["models"]["predictions"]["by_informed"] = {"informed": [False, True]}
-    with pytest.raises(ConfigError, match="not among the levels of 'informed'.*in quotes"):
+    # (a config without its file: the schema says the value is not text, and to quote it)
+    with pytest.raises(ConfigError, match="models.predictions.by_informed.informed.0: False is "
+                                          "not of type 'number', 'string'; YAML reads unquoted "
+                                          "yes/no/on/off/true/false as a true/false value: "
+                                          "write the text you meant in quotes"):
         check(cfg, cb)
 
 
@@ -125,3 +130,38 @@ def test_the_model_jobs_receive_every_design_key_of_the_schema():
     assert sorted(DESIGN_KEYS) == sorted(schema["properties"]["design"]["properties"])
     assert design_settings({"weights": "w"}) == {k: "w" if k == "weights" else None
                                                  for k in DESIGN_KEYS}
+
+
+@pytest.mark.parametrize("compare, needle", [
+    (["individual_any", "individual_domains"],
+     "report.figures.compare: 'individual_domains' is an ordinal outcome ({individual_domains: "
+     "ordinal} in models.outcomes): the compared pair is drawn side by side as 0/1 outcomes"),
+    (["individual_count", "collective_any"], "'individual_count' is a count outcome"),
+    (["individual_any", "individual_al"],
+     "report.figures.compare: 'individual_al' is not one of models.outcomes (did you mean"),
+])
+def test_compare_says_what_it_cannot_draw(base, compare, needle):
+    """An outcome models.outcomes has as {name: ordinal} is there: the refusal says what it
+    is and why the compared pair cannot be it, not that it is missing (issue 29)."""
+    from coprod.pipeline.reportsettings import report_settings
+
+    cfg, cb = copy.deepcopy(base[0]), base[1]
+    cfg["report"]["figures"]["compare"] = compare
+    with pytest.raises(ConfigError) as e:
+        report_settings(load_settings(cfg, cb))
+    assert needle in str(e.value)
+    assert "the 0/1 outcomes are individual_any, collective_any" in str(e.value) \
+        or "did you mean" in str(e.value)
+
+
+def test_every_outcome_kind_goes_into_a_model_table(base):
+    """A model table takes ordinal and count outcomes too (report.tables.models.*.outcomes)."""
+    from coprod.pipeline.reportsettings import report_settings
+
+    cfg, cb = copy.deepcopy(base[0]), base[1]
+    cfg["report"]["tables"]["models"]["mixed"] = {
+        "samples": ["pooled"], "outcomes": ["individual_any", "individual_domains",
+                                            "individual_count"]}
+    t = report_settings(load_settings(cfg, cb))["tables"]["models"]["mixed"]
+    assert t["families"] == {"individual_any": "logit", "individual_domains": "ordinal",
+                             "individual_count": "count"}

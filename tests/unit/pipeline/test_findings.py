@@ -68,6 +68,21 @@ def check(*claims, contrast=D.OUTCOMES):
                         contrast=contrast, levels=D.LEVELS)
 
 
+def test_a_claim_on_an_ordinal_outcome_says_why_not():
+    """{name: ordinal} in models.outcomes is there: the claim is told it is not a 0/1 outcome,
+    not that the outcome is missing (issue 29)."""
+    spec = {"claims": [claim(outcome="individual_domains")], "sources": SOURCES,
+            "path": "findings.yaml"}
+    with pytest.raises(ConfigError) as e:
+        check_claims(spec, outcomes=D.OUTCOMES, covariates=D.COVARIATES, samples=D.SAMPLES,
+                     contrast=D.OUTCOMES, levels=D.LEVELS,
+                     families={**dict.fromkeys(D.OUTCOMES, "logit"),
+                               "individual_domains": "ordinal"})
+    assert ("outcome: 'individual_domains' is an ordinal outcome ({individual_domains: "
+            "ordinal} in models.outcomes): a claim is checked against a 0/1 outcome's model"
+            ) in str(e.value)
+
+
 def test_a_valid_claim_passes_with_defaults():
     (c,) = check(claim())
     assert c["sample"] == "pooled" and c["optional"] is False
