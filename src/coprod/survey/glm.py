@@ -36,7 +36,7 @@ from .design import (  # noqa: F401 (re-exported)
     domain_mask,
     make_design,
 )
-from .families import FAMILIES, LOGIT, Family
+from .families import FAMILIES, GAUSSIAN, LOGIT, POISSON, Family
 from .framechecks import (
     check_rank,
     drop_empty_columns,
@@ -73,10 +73,11 @@ def irls_logit(X: np.ndarray, y: np.ndarray, w: np.ndarray, *, tol: float = 1e-1
     1e-14). The p x p system is Jacobi-scaled, so badly scaled covariates stay accurate.
     ``start``: starting values (replicate fits start at the full-sample estimate, as R's);
     a count model without them starts, as R's glm, from one weighted least-squares step at
-    ``mu = y + 0.1``.
+    ``mu = y + 0.1``. A gaussian fit is weighted least squares: the first step from zero is
+    exact, the second (a refinement of rounding) stops it.
     """
     p = X.shape[1]
-    if start is None and family is not LOGIT:
+    if start is None and family is POISSON:
         mu0 = y + 0.1
         z = np.log(mu0) + (y - mu0) / mu0
         start = np.linalg.lstsq(weighted_gram(X, w * mu0), X.T @ (w * mu0 * z), rcond=None)[0]
@@ -153,13 +154,16 @@ class SvyLogitResult:
         return X[:, self.keep] if self.keep is not None else X
 
     def tidy(self) -> pd.DataFrame:
-        """One row per term: estimate, SE, t (z if model-based), p, CI, odds ratio and its CI.
+        """One row per term: estimate, SE, t (z if model-based), p, CI, odds ratio and its CI
+        (rate ratio for counts; none for a gaussian fit, whose coefficient is the effect).
 
         The variable and level of each term are in ``self.terms``."""
         out = dist.coefficient_table(self.params.index, self.params.to_numpy(),
                                      self.cov.to_numpy(), self.df_resid, self.conf_level,
                                      self.model_based, self.term_flags, deff=self.deff)
-        if self.family is not LOGIT:  # exp(b) of a count model is a rate ratio
+        if not self.family.ratio:  # a linear model's coefficient is the effect: no exp(b)
+            out = out.drop(columns=list(_RATE_COLUMNS))
+        elif self.family is not LOGIT:  # exp(b) of a count model is a rate ratio
             out = out.rename(columns=_RATE_COLUMNS)
         return out
 
@@ -182,19 +186,20 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
     ``rows`` may repeat a design row (stacked data): its scores are then summed in its PSU.
     ``domain_rows``: every row of the domain, complete or not (a replicate design's degrees
     of freedom count them, as R's svyglm does); default ``rows``. ``family``: LOGIT (0/1
-    outcomes, R's quasibinomial) or POISSON (counts, R's quasipoisson).
+    outcomes, R's quasibinomial), POISSON (counts, R's quasipoisson) or GAUSSIAN (R's gaussian:
+    no outcome check, no separation, no events).
     """
-    logit = family is LOGIT
+    logit, count = family is LOGIT, family is POISSON
     flags = list(flags or [])
     w = design.unit_weights[rows]  # scale-free: weights/2**e (coprod.survey.design.unit_exponent)
     p = X.shape[1]
     if len(y) == 0:
         raise ModelError("no respondents left in this sample (domain and complete cases)")
-    events = int(y.sum()) if logit else int((y > 0).sum())
+    events = int(y.sum()) if logit else int((y > 0).sum()) if count else None
     if logit and (events == 0 or events == len(y)):
         raise ModelError(f"the outcome is {int(y[0])} for all {len(y)} respondents in this "
                          "sample; a logistic model cannot be estimated")
-    if not logit and events == 0:
+    if count and events == 0:
         raise ModelError(f"the count is 0 for all {len(y)} respondents in this sample; a "
                          "count model cannot be estimated")
     check_rank(X, w, names)
@@ -206,7 +211,7 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
         flags.append({"flag": "non_convergence",
                       "detail": f"the fit did not converge in {n_iter} iterations"})
         term_flags = {t: "not_converged" for t in names}
-    if check_separation and not logit:
+    if check_separation and count:
         zero = extreme_dummies(X, names, lambda rows: not (y[rows] > 0).any())
         if zero:
             flags.append({"flag": "separation",
@@ -275,7 +280,7 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
                          f"PSU(s) in {n_strata} stratum/strata for "
                          f"{p} coefficients; use fewer terms or a larger sample")
     epp_base = p - (1 if "Intercept" in names else 0)
-    minority = min(events, n_used - events)
+    minority = min(events, n_used - events) if events is not None else 0
     if logit and epp_base > 0 and minority / epp_base < 10:
         flags.append({"flag": "low_events_per_parameter",
                       "detail": f"{minority} respondents in the rarer outcome class for "
@@ -292,7 +297,8 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
         "n": n_used, "weighted_n": design.population_scale(float(w.sum())), "events": events,
         "clusters": n_clusters, "strata": n_strata,
         "df_resid": int(df_resid), "log_likelihood": design.population_scale(llf),
-        "pseudo_r2": 1.0 - llf / llnull if llnull != 0 else float("nan"),
+        "pseudo_r2": _gaussian_r2(y, eta, w) if family is GAUSSIAN
+        else 1.0 - llf / llnull if llnull != 0 else float("nan"),
         "aic": -2.0 * design.population_scale(llf) + 2 * p, "n_excluded_missing": 0,
         "converged": bool(converged),
         "n_iter": int(n_iter), "model_based": bool(model_based),
@@ -413,6 +419,12 @@ def _deff_stats(deff: npt.NDArray[np.float64] | None, names: list[str], term_fla
 
 
 
+def _gaussian_r2(y: np.ndarray, eta: np.ndarray, w: np.ndarray) -> float:
+    """A linear model's (weighted) R squared, 1 - RSS / TSS, where a GLM reports McFadden's."""
+    tss = GAUSSIAN.deviance(y, np.full(len(y), np.average(y, weights=w)), w)
+    return 1.0 - GAUSSIAN.deviance(y, eta, w) / tss if tss > 0 else float("nan")
+
+
 def fit_svy_logit(data: pd.DataFrame | str, formula: str | SurveyDesign | None = None, *,
                   design: SurveyDesign | None = None,
                   weights: str | None = None, strata: str | None = None, psu: str | None = None,
@@ -420,8 +432,8 @@ def fit_svy_logit(data: pd.DataFrame | str, formula: str | SurveyDesign | None =
                   domain: str | npt.ArrayLike | None = None, model_based: bool = False,
                   lonely_psu: str = "adjust", conf_level: float = 0.95,
                   family: Family | str = LOGIT) -> SvyLogitResult:
-    """Fit a design-based logistic (or, ``family="count"``, quasi-Poisson) regression and keep
-    what margins/contrasts need.
+    """Fit a design-based logistic (or, ``family="count"``, quasi-Poisson; ``"gaussian"``,
+    linear) regression and keep what margins/contrasts need.
 
     Same arguments as :func:`svy_logit`, which documents them; this returns the result object.
     """
@@ -447,7 +459,7 @@ def fit_svy_logit(data: pd.DataFrame | str, formula: str | SurveyDesign | None =
     terms = terms.iloc[keep].reset_index(drop=True)
     names = terms["term"].tolist()
     assert y is not None and mf.outcome is not None  # a formula with an outcome
-    if family is not LOGIT:
+    if family is POISSON:
         _check_counts(y, mf.outcome)
     res = fit_matrix(X, y, rows, design, names, model_based=model_based, conf_level=conf_level,
                      terms=terms, flags=flags, domain_rows=np.flatnonzero(in_domain),
