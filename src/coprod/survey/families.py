@@ -55,7 +55,7 @@ def _gaussian_loglik(y: np.ndarray, eta: np.ndarray, w: np.ndarray) -> float:
     rss = _gaussian_deviance(y, eta, w)
     if total <= 0 or rss <= 0:
         return float("nan") if total <= 0 else float("inf")
-    return -0.5 * total * (np.log(2.0 * np.pi * rss / total) + 1.0)
+    return -0.5 * total * (float(np.log(2.0 * np.pi * rss / total)) + 1.0)
 
 
 def _gaussian_null(y: np.ndarray, w: np.ndarray) -> float:

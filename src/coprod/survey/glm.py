@@ -54,6 +54,8 @@ from .modelframe import (  # noqa: F401
 from .replicate import ReplicateDesign, unit_column
 from .variance import design_cov, design_df, lonely_strata, n_distinct, score_cov, weighted_gram  # noqa: F401
 
+AnyDesign = SurveyDesign | ReplicateDesign  # what the estimators take
+
 _RATE_COLUMNS = {"odds_ratio": "rate_ratio", "or_conf_low": "rr_conf_low",
                  "or_conf_high": "rr_conf_high"}
 
@@ -132,7 +134,7 @@ class SvyLogitResult:
     y: np.ndarray
     w: np.ndarray                 # weights of the used rows, unit-scaled (design.unit_weights)
     rows: np.ndarray              # positions of the used rows in the data
-    design: Design
+    design: AnyDesign
     spec: Any = None              # formulaic ModelSpec (None for matrix fits)
     keep: np.ndarray | None = None  # positions of kept columns in spec.column_names
     model_data: pd.DataFrame | None = None  # model variables of the used rows (for margins)
@@ -176,7 +178,7 @@ class SvyLogitResult:
 # --------------------------------------------------------------------------------------------
 # The engine shared with contrast.py: fit a model matrix under the design
 # --------------------------------------------------------------------------------------------
-def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, names: list[str],
+def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: AnyDesign, names: list[str],
                *, model_based: bool = False, conf_level: float = 0.95,
                terms: pd.DataFrame | None = None, flags: list[dict[str, Any]] | None = None,
                check_separation: bool = True, domain_rows: np.ndarray | None = None,
@@ -243,11 +245,10 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
         A_inv = np.linalg.pinv(A)
     n_used = len(y)
     deff = thetas = None
-    replicate = isinstance(design, ReplicateDesign)
     if model_based:
         cov = A_inv * float(w.mean())  # constant weights of any value: as unweighted
         df_resid = n_used - p
-    elif isinstance(design, ReplicateDesign):  # (not `replicate`: the type checker narrows)
+    elif isinstance(design, ReplicateDesign):
         thetas, bad = replicate_fits(X, y, design.rows_of(rows), beta, family=family,
                                      exponent=design.weight_exponent)
         if bad:
@@ -267,7 +268,7 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
             flags.append({"flag": "lonely_psu",
                           "detail": f"strata with a single PSU: {lonely}; variance handled with "
                                     f"lonely_psu={design.lonely_psu!r}"})
-    if replicate:
+    if isinstance(design, ReplicateDesign):
         n_clusters = n_strata = None
         if df_resid < 1:
             raise ModelError(f"no residual degrees of freedom: the replicate weights have rank "
@@ -425,8 +426,8 @@ def _gaussian_r2(y: np.ndarray, eta: np.ndarray, w: np.ndarray) -> float:
     return 1.0 - GAUSSIAN.deviance(y, eta, w) / tss if tss > 0 else float("nan")
 
 
-def fit_svy_logit(data: pd.DataFrame | str, formula: str | SurveyDesign | None = None, *,
-                  design: SurveyDesign | None = None,
+def fit_svy_logit(data: pd.DataFrame | str, formula: str | AnyDesign | None = None, *,
+                  design: AnyDesign | None = None,
                   weights: str | None = None, strata: str | None = None, psu: str | None = None,
                   fpc: str | None = None, ssu: str | None = None, fpc2: str | None = None,
                   domain: str | npt.ArrayLike | None = None, model_based: bool = False,
@@ -477,7 +478,8 @@ def _family(family: Family | str) -> Family:
     if isinstance(family, Family):
         return family
     if family not in FAMILIES:
-        raise ConfigError(f"family {family!r}: use one of {', '.join(FAMILIES)}")
+        raise ConfigError(f"family: {family!r} is not a family; use one of "
+                          f"{', '.join(repr(f) for f in FAMILIES)}", argument="family")
     return FAMILIES[family]
 
 
@@ -498,9 +500,9 @@ def svy_poisson(data: pd.DataFrame | str, formula: str | SurveyDesign | None = N
     return fit_svy_logit(data, formula, family="count", **kwargs).tidy()
 
 
-def _resolve(data: pd.DataFrame | str, formula: str | SurveyDesign | None,
-             design: SurveyDesign | None, **design_args: Any
-             ) -> tuple[pd.DataFrame, str, SurveyDesign]:
+def _resolve(data: pd.DataFrame | str, formula: str | AnyDesign | None,
+             design: AnyDesign | None, **design_args: Any
+             ) -> tuple[pd.DataFrame, str, AnyDesign]:
     """(data, formula, design) from either call style: ``(formula, design)`` as R's
     ``svyglm(formula, design)``, or ``(data, formula, weights=..., ...)`` (design built here),
     or ``(data, formula, design=design)``."""
