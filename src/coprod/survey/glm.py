@@ -444,6 +444,9 @@ def fit_svy_logit(data: pd.DataFrame | str, formula: str | AnyDesign | None = No
                                      lonely_psu=lonely_psu)
     if not 0 < conf_level < 1:
         raise ConfigError(f"conf_level must be between 0 and 1, not {conf_level!r}")
+    if model_based and family is GAUSSIAN:  # lm's errors: dispersion and t on n - p, not glm's
+        raise ConfigError("model_based: plain-glm errors are for the logit and count families; "
+                          "a gaussian fit has design-based errors only", argument="model_based")
     if model_based:
         check_model_based(design)
     whole = domain is None and design.in_domain is None

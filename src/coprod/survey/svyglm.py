@@ -57,7 +57,8 @@ def svy_glm(formula: str, design: SurveyDesign | ReplicateDesign,
     family : ``"gaussian"`` (R's default: a linear model of a numeric outcome),
         ``"quasibinomial"`` (logistic, a 0/1 outcome) or ``"quasipoisson"`` (log-linear, a count).
     domain : a 0/1 column or a boolean mask, the same as ``design.domain(domain)``.
-    model_based : plain (unweighted) glm standard errors, for unweighted data only.
+    model_based : plain glm standard errors, for unweighted data and the logit and count
+        families only.
     conf_level : of the intervals of ``tidy()``.
 
     Returns the fitted model: ``params``, ``cov``, ``df_resid``, ``tidy()`` (one row per term;

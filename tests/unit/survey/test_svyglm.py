@@ -138,3 +138,12 @@ def test_a_design_without_its_data_is_refused_naming_design(data):
     with pytest.raises(ConfigError) as exc:
         svy_glm("y ~ x", bare)
     assert exc.value.argument == "design" and "keep_data=True" in str(exc.value)
+
+
+def test_a_gaussian_fit_has_no_model_based_errors(data):
+    """glm's model-based errors assume dispersion 1 and normal tests: not an lm's."""
+    d = data.assign(one=1.0)
+    with pytest.raises(ConfigError) as exc:
+        svy_glm("y ~ x", make_design(d, weights="one", keep_data=True), model_based=True)
+    assert exc.value.argument == "model_based"
+    assert str(exc.value).startswith("model_based: plain-glm errors are for the logit")
