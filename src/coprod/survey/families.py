@@ -1,9 +1,11 @@
-"""The two GLM families of the design-based regressions: logit (binary outcomes, R's
-``quasibinomial``) and log-linear counts (R's ``quasipoisson``).
+"""The GLM families of the design-based regressions: logit (binary outcomes, R's
+``quasibinomial``), log-linear counts (R's ``quasipoisson``) and the linear model (R's
+``gaussian``, svyglm's default).
 
-Why a small object instead of a flag: both links are canonical, so the Newton step, the score
-``w (y - mu) x`` and the sandwich are the same code for both; a family only says how the mean,
-the variance function and the (pseudo-)likelihood follow from the linear predictor.
+Why a small object instead of a flag: every link is canonical, so the Newton step, the score
+``w (y - mu) x`` and the sandwich are the same code for all; a family only says how the mean,
+the variance function and the (pseudo-)likelihood follow from the linear predictor. For the
+gaussian family the Newton step is weighted least squares, exact in one step.
 """
 from __future__ import annotations
 
@@ -41,6 +43,30 @@ def _poisson_null(y: np.ndarray, w: np.ndarray) -> float:
     return _poisson_loglik(y, np.full(len(y), np.log(ybar)), w)
 
 
+def _gaussian_deviance(y: np.ndarray, eta: np.ndarray, w: np.ndarray) -> float:
+    r = y - eta
+    return float(w @ (r * r))  # the weighted residual sum of squares, as R's gaussian()
+
+
+def _gaussian_loglik(y: np.ndarray, eta: np.ndarray, w: np.ndarray) -> float:
+    """The weighted normal log-likelihood at the variance's maximum (RSS / sum of weights):
+    scales with the weights, as the other families' (a pseudo-likelihood)."""
+    total = float(w.sum())
+    rss = _gaussian_deviance(y, eta, w)
+    if total <= 0 or rss <= 0:
+        return float("nan") if total <= 0 else float("inf")
+    return -0.5 * total * (float(np.log(2.0 * np.pi * rss / total)) + 1.0)
+
+
+def _gaussian_null(y: np.ndarray, w: np.ndarray) -> float:
+    ybar = float(np.average(y, weights=w)) if w.sum() > 0 else float(y.mean())
+    return _gaussian_loglik(y, np.full(len(y), ybar), w)
+
+
+def _identity(x: np.ndarray) -> np.ndarray:
+    return x
+
+
 @dataclass(frozen=True)
 class Family:
     """A canonical-link GLM family: ``mean(eta)``, the variance function ``variance(mu)``
@@ -53,7 +79,7 @@ class Family:
     loglik: Callable[[np.ndarray, np.ndarray, np.ndarray], float]
     deviance: Callable[[np.ndarray, np.ndarray, np.ndarray], float]
     null_loglik: Callable[[np.ndarray, np.ndarray], float]
-    ratio: str  # what exp(coefficient) is called: "odds ratio", "rate ratio"
+    ratio: str  # what exp(coefficient) is called: "odds ratio", "rate ratio"; "": nothing
     curvature: Callable[[np.ndarray], np.ndarray]  # (d2 mu / d eta2) / (d mu / d eta) at mu
     link: Callable[[np.ndarray], np.ndarray]       # eta of a mean (intervals of predictions)
 
@@ -68,4 +94,6 @@ LOGIT = Family("logit", expit, lambda mu: mu * (1.0 - mu), _logit_loglik,
                lambda mu: 1 - 2 * mu, logit)
 POISSON = Family("count", _exp, lambda mu: mu, _poisson_loglik, _poisson_deviance,
                  _poisson_null, "rate ratio", np.ones_like, np.log)
-FAMILIES = {"logit": LOGIT, "count": POISSON}
+GAUSSIAN = Family("gaussian", _identity, np.ones_like, _gaussian_loglik, _gaussian_deviance,
+                  _gaussian_null, "", np.zeros_like, _identity)
+FAMILIES = {"logit": LOGIT, "count": POISSON, "gaussian": GAUSSIAN}

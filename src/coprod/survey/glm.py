@@ -36,7 +36,7 @@ from .design import (  # noqa: F401 (re-exported)
     domain_mask,
     make_design,
 )
-from .families import FAMILIES, LOGIT, Family
+from .families import FAMILIES, GAUSSIAN, LOGIT, POISSON, Family
 from .framechecks import (
     check_rank,
     drop_empty_columns,
@@ -53,6 +53,8 @@ from .modelframe import (  # noqa: F401
 )
 from .replicate import ReplicateDesign, unit_column
 from .variance import design_cov, design_df, lonely_strata, n_distinct, score_cov, weighted_gram  # noqa: F401
+
+AnyDesign = SurveyDesign | ReplicateDesign  # what the estimators take
 
 _RATE_COLUMNS = {"odds_ratio": "rate_ratio", "or_conf_low": "rr_conf_low",
                  "or_conf_high": "rr_conf_high"}
@@ -73,10 +75,11 @@ def irls_logit(X: np.ndarray, y: np.ndarray, w: np.ndarray, *, tol: float = 1e-1
     1e-14). The p x p system is Jacobi-scaled, so badly scaled covariates stay accurate.
     ``start``: starting values (replicate fits start at the full-sample estimate, as R's);
     a count model without them starts, as R's glm, from one weighted least-squares step at
-    ``mu = y + 0.1``.
+    ``mu = y + 0.1``. A gaussian fit is weighted least squares: the first step from zero is
+    exact, the second (a refinement of rounding) stops it.
     """
     p = X.shape[1]
-    if start is None and family is not LOGIT:
+    if start is None and family is POISSON:
         mu0 = y + 0.1
         z = np.log(mu0) + (y - mu0) / mu0
         start = np.linalg.lstsq(weighted_gram(X, w * mu0), X.T @ (w * mu0 * z), rcond=None)[0]
@@ -131,7 +134,7 @@ class SvyLogitResult:
     y: np.ndarray
     w: np.ndarray                 # weights of the used rows, unit-scaled (design.unit_weights)
     rows: np.ndarray              # positions of the used rows in the data
-    design: Design
+    design: AnyDesign
     spec: Any = None              # formulaic ModelSpec (None for matrix fits)
     keep: np.ndarray | None = None  # positions of kept columns in spec.column_names
     model_data: pd.DataFrame | None = None  # model variables of the used rows (for margins)
@@ -153,13 +156,16 @@ class SvyLogitResult:
         return X[:, self.keep] if self.keep is not None else X
 
     def tidy(self) -> pd.DataFrame:
-        """One row per term: estimate, SE, t (z if model-based), p, CI, odds ratio and its CI.
+        """One row per term: estimate, SE, t (z if model-based), p, CI, odds ratio and its CI
+        (rate ratio for counts; none for a gaussian fit, whose coefficient is the effect).
 
         The variable and level of each term are in ``self.terms``."""
         out = dist.coefficient_table(self.params.index, self.params.to_numpy(),
                                      self.cov.to_numpy(), self.df_resid, self.conf_level,
                                      self.model_based, self.term_flags, deff=self.deff)
-        if self.family is not LOGIT:  # exp(b) of a count model is a rate ratio
+        if not self.family.ratio:  # a linear model's coefficient is the effect: no exp(b)
+            out = out.drop(columns=list(_RATE_COLUMNS))
+        elif self.family is not LOGIT:  # exp(b) of a count model is a rate ratio
             out = out.rename(columns=_RATE_COLUMNS)
         return out
 
@@ -172,7 +178,7 @@ class SvyLogitResult:
 # --------------------------------------------------------------------------------------------
 # The engine shared with contrast.py: fit a model matrix under the design
 # --------------------------------------------------------------------------------------------
-def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, names: list[str],
+def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: AnyDesign, names: list[str],
                *, model_based: bool = False, conf_level: float = 0.95,
                terms: pd.DataFrame | None = None, flags: list[dict[str, Any]] | None = None,
                check_separation: bool = True, domain_rows: np.ndarray | None = None,
@@ -182,19 +188,20 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
     ``rows`` may repeat a design row (stacked data): its scores are then summed in its PSU.
     ``domain_rows``: every row of the domain, complete or not (a replicate design's degrees
     of freedom count them, as R's svyglm does); default ``rows``. ``family``: LOGIT (0/1
-    outcomes, R's quasibinomial) or POISSON (counts, R's quasipoisson).
+    outcomes, R's quasibinomial), POISSON (counts, R's quasipoisson) or GAUSSIAN (R's gaussian:
+    no outcome check, no separation, no events).
     """
-    logit = family is LOGIT
+    logit, count = family is LOGIT, family is POISSON
     flags = list(flags or [])
     w = design.unit_weights[rows]  # scale-free: weights/2**e (coprod.survey.design.unit_exponent)
     p = X.shape[1]
     if len(y) == 0:
         raise ModelError("no respondents left in this sample (domain and complete cases)")
-    events = int(y.sum()) if logit else int((y > 0).sum())
+    events = int(y.sum()) if logit else int((y > 0).sum()) if count else None
     if logit and (events == 0 or events == len(y)):
         raise ModelError(f"the outcome is {int(y[0])} for all {len(y)} respondents in this "
                          "sample; a logistic model cannot be estimated")
-    if not logit and events == 0:
+    if count and events == 0:
         raise ModelError(f"the count is 0 for all {len(y)} respondents in this sample; a "
                          "count model cannot be estimated")
     check_rank(X, w, names)
@@ -206,7 +213,7 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
         flags.append({"flag": "non_convergence",
                       "detail": f"the fit did not converge in {n_iter} iterations"})
         term_flags = {t: "not_converged" for t in names}
-    if check_separation and not logit:
+    if check_separation and count:
         zero = extreme_dummies(X, names, lambda rows: not (y[rows] > 0).any())
         if zero:
             flags.append({"flag": "separation",
@@ -238,11 +245,10 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
         A_inv = np.linalg.pinv(A)
     n_used = len(y)
     deff = thetas = None
-    replicate = isinstance(design, ReplicateDesign)
     if model_based:
         cov = A_inv * float(w.mean())  # constant weights of any value: as unweighted
         df_resid = n_used - p
-    elif isinstance(design, ReplicateDesign):  # (not `replicate`: the type checker narrows)
+    elif isinstance(design, ReplicateDesign):
         thetas, bad = replicate_fits(X, y, design.rows_of(rows), beta, family=family,
                                      exponent=design.weight_exponent)
         if bad:
@@ -262,7 +268,7 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
             flags.append({"flag": "lonely_psu",
                           "detail": f"strata with a single PSU: {lonely}; variance handled with "
                                     f"lonely_psu={design.lonely_psu!r}"})
-    if replicate:
+    if isinstance(design, ReplicateDesign):
         n_clusters = n_strata = None
         if df_resid < 1:
             raise ModelError(f"no residual degrees of freedom: the replicate weights have rank "
@@ -275,7 +281,7 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
                          f"PSU(s) in {n_strata} stratum/strata for "
                          f"{p} coefficients; use fewer terms or a larger sample")
     epp_base = p - (1 if "Intercept" in names else 0)
-    minority = min(events, n_used - events)
+    minority = min(events, n_used - events) if events is not None else 0
     if logit and epp_base > 0 and minority / epp_base < 10:
         flags.append({"flag": "low_events_per_parameter",
                       "detail": f"{minority} respondents in the rarer outcome class for "
@@ -292,7 +298,8 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: Design, n
         "n": n_used, "weighted_n": design.population_scale(float(w.sum())), "events": events,
         "clusters": n_clusters, "strata": n_strata,
         "df_resid": int(df_resid), "log_likelihood": design.population_scale(llf),
-        "pseudo_r2": 1.0 - llf / llnull if llnull != 0 else float("nan"),
+        "pseudo_r2": _gaussian_r2(y, eta, w) if family is GAUSSIAN
+        else 1.0 - llf / llnull if llnull != 0 else float("nan"),
         "aic": -2.0 * design.population_scale(llf) + 2 * p, "n_excluded_missing": 0,
         "converged": bool(converged),
         "n_iter": int(n_iter), "model_based": bool(model_based),
@@ -413,15 +420,21 @@ def _deff_stats(deff: npt.NDArray[np.float64] | None, names: list[str], term_fla
 
 
 
-def fit_svy_logit(data: pd.DataFrame | str, formula: str | SurveyDesign | None = None, *,
-                  design: SurveyDesign | None = None,
+def _gaussian_r2(y: np.ndarray, eta: np.ndarray, w: np.ndarray) -> float:
+    """A linear model's (weighted) R squared, 1 - RSS / TSS, where a GLM reports McFadden's."""
+    tss = GAUSSIAN.deviance(y, np.full(len(y), np.average(y, weights=w)), w)
+    return 1.0 - GAUSSIAN.deviance(y, eta, w) / tss if tss > 0 else float("nan")
+
+
+def fit_svy_logit(data: pd.DataFrame | str, formula: str | AnyDesign | None = None, *,
+                  design: AnyDesign | None = None,
                   weights: str | None = None, strata: str | None = None, psu: str | None = None,
                   fpc: str | None = None, ssu: str | None = None, fpc2: str | None = None,
                   domain: str | npt.ArrayLike | None = None, model_based: bool = False,
                   lonely_psu: str = "adjust", conf_level: float = 0.95,
                   family: Family | str = LOGIT) -> SvyLogitResult:
-    """Fit a design-based logistic (or, ``family="count"``, quasi-Poisson) regression and keep
-    what margins/contrasts need.
+    """Fit a design-based logistic (or, ``family="count"``, quasi-Poisson; ``"gaussian"``,
+    linear) regression and keep what margins/contrasts need.
 
     Same arguments as :func:`svy_logit`, which documents them; this returns the result object.
     """
@@ -431,6 +444,9 @@ def fit_svy_logit(data: pd.DataFrame | str, formula: str | SurveyDesign | None =
                                      lonely_psu=lonely_psu)
     if not 0 < conf_level < 1:
         raise ConfigError(f"conf_level must be between 0 and 1, not {conf_level!r}")
+    if model_based and family is GAUSSIAN:  # lm's errors: dispersion and t on n - p, not glm's
+        raise ConfigError("model_based: plain-glm errors are for the logit and count families; "
+                          "a gaussian fit has design-based errors only", argument="model_based")
     if model_based:
         check_model_based(design)
     whole = domain is None and design.in_domain is None
@@ -447,7 +463,7 @@ def fit_svy_logit(data: pd.DataFrame | str, formula: str | SurveyDesign | None =
     terms = terms.iloc[keep].reset_index(drop=True)
     names = terms["term"].tolist()
     assert y is not None and mf.outcome is not None  # a formula with an outcome
-    if family is not LOGIT:
+    if family is POISSON:
         _check_counts(y, mf.outcome)
     res = fit_matrix(X, y, rows, design, names, model_based=model_based, conf_level=conf_level,
                      terms=terms, flags=flags, domain_rows=np.flatnonzero(in_domain),
@@ -465,7 +481,8 @@ def _family(family: Family | str) -> Family:
     if isinstance(family, Family):
         return family
     if family not in FAMILIES:
-        raise ConfigError(f"family {family!r}: use one of {', '.join(FAMILIES)}")
+        raise ConfigError(f"family: {family!r} is not a family; use one of "
+                          f"{', '.join(repr(f) for f in FAMILIES)}", argument="family")
     return FAMILIES[family]
 
 
@@ -486,9 +503,9 @@ def svy_poisson(data: pd.DataFrame | str, formula: str | SurveyDesign | None = N
     return fit_svy_logit(data, formula, family="count", **kwargs).tidy()
 
 
-def _resolve(data: pd.DataFrame | str, formula: str | SurveyDesign | None,
-             design: SurveyDesign | None, **design_args: Any
-             ) -> tuple[pd.DataFrame, str, SurveyDesign]:
+def _resolve(data: pd.DataFrame | str, formula: str | AnyDesign | None,
+             design: AnyDesign | None, **design_args: Any
+             ) -> tuple[pd.DataFrame, str, AnyDesign]:
     """(data, formula, design) from either call style: ``(formula, design)`` as R's
     ``svyglm(formula, design)``, or ``(data, formula, weights=..., ...)`` (design built here),
     or ``(data, formula, design=design)``."""

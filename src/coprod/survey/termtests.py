@@ -7,6 +7,12 @@ the term, ``V`` their design-based covariance and the denominator df the model's
 (PSUs - strata - terms, or R's ``degf`` for replicate designs), exactly as ``regTermTest``;
 model-based fits (unweighted data) use the same F on n - p df.
 
+``df``: as regTermTest's. ``None`` (its default) takes the model's residual df as above; a
+number is the denominator df of the F; ``math.inf`` (R's ``df = Inf``) gives the chi-square
+test R returns then: ``statistic`` is the Wald chi-square ``b' V^-1 b`` itself (R prints
+``Chisq = ... on k df``), ``df_den`` is inf and the p-value is the chi-square's on k df, for
+users who want large-sample (normal) inference, as R's ``svyglm`` users sometimes do.
+
 Works on any fitted result with ``params``, ``cov``, ``df_resid``, ``terms`` (columns ``term``,
 ``model_term``, ``variable``) and ``term_flags``: the logit, count and ordinal models alike.
 """
@@ -17,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ModelError
+from ..errors import ConfigError, ModelError
 from . import dist
 
 if TYPE_CHECKING:
@@ -27,9 +33,23 @@ if TYPE_CHECKING:
 TEST_COLUMNS = ["test", "terms", "statistic", "df_num", "df_den", "p_value", "flag"]
 
 
-def joint_test(result: SvyLogitResult | SvyOlrResult, terms: list[str], name: str = ""
-               ) -> dict[str, Any]:
-    """The joint Wald F test that the coefficients ``terms`` (column names) are all zero."""
+def _denominator(result: SvyLogitResult | SvyOlrResult, df: float | None) -> float:
+    """The test's denominator df: the model's (an int, as ever) or the caller's ``df``."""
+    if df is None:
+        return int(result.df_resid)
+    if isinstance(df, bool) or not isinstance(df, (int, float, np.integer, np.floating)) \
+            or np.isnan(df) or df <= 0:
+        raise ConfigError(f"df: {df!r} is not a number of degrees of freedom; use None (the "
+                          "model's residual df), a positive number or math.inf (a chi-square "
+                          "test)", argument="df")
+    return float(df) if np.isinf(df) else df
+
+
+def joint_test(result: SvyLogitResult | SvyOlrResult, terms: list[str], name: str = "",
+               df: float | None = None) -> dict[str, Any]:
+    """The joint Wald F test that the coefficients ``terms`` (column names) are all zero; with
+    ``df=math.inf`` the chi-square test (statistic: the chi-square, not divided by k)."""
+    ddf = _denominator(result, df)
     missing = [t for t in terms if t not in result.params.index]
     if missing:
         raise ModelError(f"joint test {name!r}: term(s) {missing} are not in the model")
@@ -38,7 +58,7 @@ def joint_test(result: SvyLogitResult | SvyOlrResult, terms: list[str], name: st
     k = len(terms)
     flagged = sorted({result.term_flags.get(t, "") for t in terms} - {""})
     row = {"test": name, "terms": ";".join(terms), "statistic": np.nan, "df_num": k,
-           "df_den": int(result.df_resid), "p_value": np.nan, "flag": ",".join(flagged)}
+           "df_den": ddf, "p_value": np.nan, "flag": ",".join(flagged)}
     if flagged or not np.isfinite(b).all() or not np.isfinite(V).all():
         return row
     try:
@@ -46,22 +66,28 @@ def joint_test(result: SvyLogitResult | SvyOlrResult, terms: list[str], name: st
     except np.linalg.LinAlgError:
         row["flag"] = "singular"
         return row
+    if np.isinf(ddf):  # R: list(chisq = , df = k, p = pchisq(chisq, k, lower.tail = FALSE))
+        row["statistic"] = chisq
+        row["p_value"] = float(dist.chi2_sf(chisq, k))
+        return row
     F = chisq / k
     row["statistic"] = F
-    row["p_value"] = float(dist.f_sf(F, k, result.df_resid))
+    row["p_value"] = float(dist.f_sf(F, k, ddf))
     return row
 
 
-def term_tests(result: SvyLogitResult | SvyOlrResult, groups: dict[str, list[str]] | None = None
-               ) -> pd.DataFrame:
+def term_tests(result: SvyLogitResult | SvyOlrResult, groups: dict[str, list[str]] | None = None,
+               df: float | None = None) -> pd.DataFrame:
     """One row per multi-column term of the model (a factor with three or more levels, an
     interaction of factors) and per named group of variables (``{"name": [var, ...]}``: all the
-    columns of those variables' main effects), as R's regTermTest "Wald"."""
+    columns of those variables' main effects), as R's regTermTest "Wald"; ``df`` as
+    regTermTest's (None: the model's; ``math.inf``: chi-square tests)."""
+    ddf = _denominator(result, df)
     terms = result.terms
     rows = []
     for model_term, block in terms.groupby("model_term", sort=False):
         if len(block) > 1:
-            rows.append(joint_test(result, block["term"].tolist(), str(model_term)))
+            rows.append(joint_test(result, block["term"].tolist(), str(model_term), df))
     for name, variables in (groups or {}).items():
         cols: list[str] = []
         gone = []
@@ -72,9 +98,9 @@ def term_tests(result: SvyLogitResult | SvyOlrResult, groups: dict[str, list[str
                 gone.append(v)
         if gone:  # the test of fewer variables than named would answer another question
             rows.append({"test": name, "terms": ";".join(cols), "statistic": np.nan,
-                         "df_num": len(cols), "df_den": int(result.df_resid),
+                         "df_num": len(cols), "df_den": ddf,
                          "p_value": np.nan,
                          "flag": f"not_in_model: {', '.join(gone)}"})
             continue
-        rows.append(joint_test(result, cols, name))
+        rows.append(joint_test(result, cols, name, df))
     return pd.DataFrame(rows, columns=TEST_COLUMNS)

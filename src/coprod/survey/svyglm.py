@@ -1,0 +1,87 @@
+"""R's ``svyglm(formula, design, family = ...)`` in R's words: the families by R's names.
+
+Why a separate entry point: :func:`coprod.survey.glm.svy_logit` and ``svy_poisson`` name the
+model by its outcome and return the coefficient table, as the pipeline wants; an R user porting
+``svyglm(api00 ~ ell + meals, design = dclus2)`` looks for one function, with R's default family
+(gaussian: a linear model) and R's family names, that returns the fitted model (for
+:func:`coprod.survey.termtests.term_tests`, margins, ``tidy()``). The fit is the same engine
+(:func:`coprod.survey.glm.fit_svy_logit`): weighted (pseudo-)maximum likelihood, the Taylor
+sandwich ``A^-1 B A^-1`` with ``B`` the design covariance of the scores ``x w (y - mu)``, or
+each replicate refitted; df = design df + 1 - coefficients, as R's ``df.residual``.
+"""
+from __future__ import annotations
+
+import numpy.typing as npt
+
+from ..errors import ConfigError
+from .design import SurveyDesign
+from .families import GAUSSIAN, LOGIT, POISSON, Family
+from .glm import SvyLogitResult, fit_svy_logit
+from .replicate import ReplicateDesign
+
+#: R's family names (``svyglm(family = quasibinomial())``) -> the engine's family.
+R_FAMILIES = {"gaussian": GAUSSIAN, "quasibinomial": LOGIT, "quasipoisson": POISSON}
+#: R families with the same estimates and design-based SEs in svyglm (it ignores the
+#: dispersion), named in the error so that a port of ``family = binomial()`` knows what to write.
+_TWINS = {"binomial": "quasibinomial", "poisson": "quasipoisson", "logit": "quasibinomial",
+          "count": "quasipoisson", "linear": "gaussian"}
+
+SvyGlmResult = SvyLogitResult  # the fitted model of every family (the name says logit: history)
+
+
+def r_family(family: str | Family) -> Family:
+    """The engine's family of an R family name; one line naming the argument otherwise."""
+    if isinstance(family, Family):
+        return family
+    if isinstance(family, str) and family in R_FAMILIES:
+        return R_FAMILIES[family]
+    accepted = ", ".join(repr(f) for f in R_FAMILIES)
+    hint = (f" (R's svyglm gives the same estimates and SEs with {_TWINS[family]!r})"
+            if isinstance(family, str) and family in _TWINS else "")
+    raise ConfigError(f"family: {family!r} is not a family of svy_glm; use one of "
+                      f"{accepted}{hint}", argument="family")
+
+
+def svy_glm(formula: str, design: SurveyDesign | ReplicateDesign,
+            family: str | Family = "gaussian", *, domain: str | npt.ArrayLike | None = None,
+            model_based: bool = False, conf_level: float = 0.95) -> SvyLogitResult:
+    """Design-based generalised linear model, as R's ``svyglm(formula, design, family)``.
+
+    Parameters
+    ----------
+    formula : ``"y ~ x1 + x2"`` (formulaic; categorical columns use their first level as the
+        reference, as R's treatment contrasts).
+    design : a design built with its data (``make_design(..., keep_data=True)``,
+        ``make_replicate_design(..., keep_data=True)``), calibrated or restricted to a domain
+        (``design.domain(mask)``, R's ``subset(design, ...)``) as you like.
+    family : ``"gaussian"`` (R's default: a linear model of a numeric outcome),
+        ``"quasibinomial"`` (logistic, a 0/1 outcome) or ``"quasipoisson"`` (log-linear, a count).
+    domain : a 0/1 column or a boolean mask, the same as ``design.domain(domain)``.
+    model_based : plain glm standard errors, for unweighted data and the logit and count
+        families only.
+    conf_level : of the intervals of ``tidy()``.
+
+    Returns the fitted model: ``params``, ``cov``, ``df_resid``, ``tidy()`` (one row per term;
+    a gaussian fit has no exp(estimate) columns), ``fit_stats()``; test terms with
+    :func:`coprod.survey.termtests.term_tests`. Rows with a missing model variable are left out
+    of the fit but stay in the design, as R's ``svyglm`` does.
+
+    Example
+    -------
+    >>> design = make_design(df, psu="dnum", weights="pw", fpc="fpc", keep_data=True)
+    >>> fit = svy_glm("api00 ~ ell + meals + mobility", design)   # gaussian
+    >>> fit.tidy()[["term", "estimate", "std_error", "p_value"]]
+    """
+    fam = r_family(family)
+    if not isinstance(formula, str):
+        raise ConfigError(f"formula: {formula!r} is not a formula; write it as a string such "
+                          "as 'y ~ x1 + x2'", argument="formula")
+    if not isinstance(design, (SurveyDesign, ReplicateDesign)):
+        raise ConfigError(f"design: a {type(design).__name__} is not a survey design; build "
+                          "one with make_design(..., keep_data=True) or "
+                          "make_replicate_design(..., keep_data=True)", argument="design")
+    if design.data is None:
+        raise ConfigError("design: this design was built without its data; build it with "
+                          "keep_data=True", argument="design")
+    return fit_svy_logit(formula, design, domain=domain, model_based=model_based,
+                         conf_level=conf_level, family=fam)
