@@ -1,4 +1,5 @@
 """Snakemake adapter: every figure as PNG and PDF (coprod.report.figures.run_figures)."""
+from coprod.pipeline.designkeys import DesignSettings
 from coprod.pipeline.runner import run_rule
 from coprod.report.figures import run_figures
 
@@ -19,7 +20,7 @@ def main(sm):
         conf_level=sm.params.conf_level,
         subject=sm.params.subject,
         weighted=sm.params.weighted,
-        design=sm.params.get("design"),
+        design=DesignSettings.from_params(sm.params.get("design")),
         grouping=sm.params.get("grouping"),
         outputs=dict(sm.output.items()),
     )

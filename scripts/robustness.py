@@ -1,5 +1,6 @@
 """Snakemake adapter: the 0/1 models beside the ordinal and count models, and the binary cuts
 of each ordinal outcome (coprod.report.robustness.run_robustness)."""
+from coprod.pipeline.designkeys import DesignSettings
 from coprod.pipeline.runner import run_rule
 from coprod.report.robustness import run_robustness
 
@@ -21,7 +22,7 @@ def main(sm):
         digits=sm.params.digits,
         words=sm.params.words,
         figure_settings=sm.params.figure_settings,
-        design=sm.params.get("design"),
+        design=DesignSettings.from_params(sm.params.get("design")),
         outputs=dict(sm.output.items()),
     )
 

@@ -1,5 +1,6 @@
 """Snakemake adapter: descriptive, model, contrast and cleaning tables
 (coprod.report.tables.run_tables)."""
+from coprod.pipeline.designkeys import DesignSettings
 from coprod.pipeline.runner import run_rule
 from coprod.report.tables import run_tables
 
@@ -20,7 +21,7 @@ def main(sm):
         contrast_outcomes=sm.params.contrast_outcomes,
         conf_level=sm.params.conf_level,
         weighted=sm.params.weighted,
-        design=sm.params.get("design"),
+        design=DesignSettings.from_params(sm.params.get("design")),
         grouping=sm.params.get("grouping"),
         subject=sm.params.get("subject"),
         outputs=dict(sm.output.items()),

@@ -27,7 +27,7 @@ TABLE_FORMATS = ["csv", "data", "tex", "html"]
 SCALES = PROJECT["scales"]
 ROBUST = robustness_names(SCALES, PROJECT["families"])
 # calibrated weights are weights even when the data came unweighted
-WEIGHTED = weighted(config["design"])
+WEIGHTED = weighted(SETTINGS.design)
 MODEL_SETTINGS = {
     "design": design_params(),
     "grouping": {**GROUPING, "effects": config["models"]["group_effects"]},

@@ -14,12 +14,14 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
+from .designkeys import DesignSettings
 from .effectrule import EFFECT_COLUMNS
 from .models import fit_sample, front_columns, job_design, vcov_long
 
 
 def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[str],
-                  sample: str, covariates: list[str], reference_levels: dict, design: dict,
+                  sample: str, covariates: list[str], reference_levels: dict,
+                  design: DesignSettings,
                   conf_level: float = 0.95, labels: dict | None = None,
                   group_effects: bool = True, families: dict | None = None, built=None,
                   datasets: dict | None = None, effects: bool | Collection[str] = False

@@ -21,8 +21,10 @@ from typing import Any
 
 from ..errors import ConfigError
 from .codebook import Codebook, empty, freeze, load_codebook, load_schema, schema_errors, thaw
+from .designkeys import DesignSettings
 
-__all__ = ["Codebook", "Settings", "fill_defaults", "freeze", "load_settings", "thaw"]
+__all__ = ["Codebook", "DesignSettings", "Settings", "fill_defaults", "freeze", "load_settings",
+           "thaw"]
 
 SCHEMA = files("coprod") / "schemas" / "config.schema.yaml"  # package data
 
@@ -96,9 +98,9 @@ class Imputation:
 class Settings:
     """The whole config and the codebook, read-only.
 
-    ``design``, ``specifications``, ``simulation`` and ``report`` stay frozen mappings of the
-    config's keys: the design keys' rules live with the engine
-    (:mod:`coprod.pipeline.designkeys`), the specification dimensions are a mapping of
+    ``design`` is typed (:class:`coprod.pipeline.designkeys.DesignSettings`, where the design
+    keys' rules live); ``specifications``, ``simulation`` and ``report`` stay frozen mappings
+    of the config's keys: the specification dimensions are a mapping of
     choices, and the report's settings are resolved from ``report`` and ``models`` by
     :func:`coprod.pipeline.reportsettings.report_settings`. ``report_given``: the report
     section as the user wrote it (before the defaults), for what the report leaves out when a
@@ -108,7 +110,7 @@ class Settings:
     data: Data
     groups: Groups
     cleaning: Cleaning
-    design: Mapping[str, Any]
+    design: DesignSettings
     models: Models
     imputation: Imputation
     specifications: Mapping[str, Any]
@@ -134,8 +136,8 @@ class Settings:
                            if f.name in values})
 
         return cls(data=section(Data, "data"), groups=section(Groups, "groups"),
-                   cleaning=section(Cleaning, "cleaning"), design=freeze(filled.get("design")
-                                                                        or {}),
+                   cleaning=section(Cleaning, "cleaning"),
+                   design=DesignSettings.from_params(filled.get("design")),
                    models=section(Models, "models"),
                    imputation=section(Imputation, "imputation"),
                    specifications=freeze(filled.get("specifications") or {}),

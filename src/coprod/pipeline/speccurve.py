@@ -24,6 +24,7 @@ import logging
 
 import pandas as pd
 
+from .designkeys import DesignSettings
 from .estimable import NOT_APPLICABLE
 from .findings import check_claims, directional_verdict, load_claims, split_covariate
 from .io import combined_fit, read_results, read_table, write_csv
@@ -52,7 +53,7 @@ def specifications(dims: dict, *, pooled: bool, threshold: str) -> list[dict]:
 
 
 def run_specifications(*, table, codebook, findings, imputed: list, sample: str, dims: dict,
-                       covariates: list[str], reference_levels: dict, design: dict,
+                       covariates: list[str], reference_levels: dict, design: DesignSettings,
                        conf_level: float, threshold: str, scales: dict, families: dict,
                        outcomes: list[str], samples: list[str], levels: dict, group: str,
                        output, n_imputations: int = 5, chunk: int = 1, chunks: int = 1
@@ -92,7 +93,7 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
             t.attrs = data.attrs
             tables[spec["threshold"]] = t
         t = tables[spec["threshold"]]
-        d = {**design, **({} if spec["weights"] else {"weights": None})}
+        d = design if spec["weights"] else design.replace(weights=None)
         key = (spec["threshold"], bool(spec["weights"]))
         if key not in designs:
             designs[key] = job_design(t, d, reference_levels)

@@ -19,6 +19,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from ..pipeline.designkeys import DesignSettings  # noqa: E402
 from ..pipeline.io import group_outputs  # noqa: E402
 from .figstyle import (  # noqa: E402
     GREY,
@@ -542,7 +543,7 @@ def cleaning_figure(summary: pd.DataFrame, *, group_label: str = "Group",
 def run_figures(*, prevalence, coefficients, predictions, fit, cleaning_summary, clean_table,
                 settings: dict, words: dict, covariates, reference_levels, levels,
                 conf_level: float = 0.95, subject: str = "the outcomes", weighted: bool = True,
-                design: dict | None = None, grouping: dict | None = None,
+                design: DesignSettings | None = None, grouping: dict | None = None,
                 outputs: dict) -> None:
     """Make every figure named in ``outputs`` from the result tables and save each format.
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..pipeline.designconfig import design_weights
+from ..pipeline.designkeys import DesignSettings
 from ..pipeline.designkeys import weighted as is_weighted
 from ..pipeline.io import table_meta
 from ..pipeline.reportsettings import (  # noqa: F401 (the settings, named here since they lived here)
@@ -197,7 +198,7 @@ def unit_word(words: Mapping | None) -> str:
 
 
 def models_phrase(sample: str, grouping: dict, n_groups: int, covariates: list[str],
-                  words: dict | None = None, design: dict | None = None) -> str:
+                  words: dict | None = None, design: DesignSettings | None = None) -> str:
     """'pooled models (with region fixed effects)', or 'models of X (a domain of the full
     design)' (the design used: :func:`coprod.report.wording.domain_wording`), for captions."""
     from .wording import domain_wording, lower_word, word
@@ -436,7 +437,7 @@ def _overview_tables(fit_t: pd.DataFrame, ame_t: pd.DataFrame | None, cleaning_s
         parts.append(to_html(flow, table_id="sample_flow",
                              caption="The analytic sample: from the rows read to each model",
                              note=f"{report.notice or ''} "
-                                  f"{missing_note(thaw(settings.design))}; one may miss "
+                                  f"{missing_note(settings.design)}; one may miss "
                                   "several.".strip()))
     status = model_status_table(fit_t, words=words, labels=labels)
     n_ok = int((fit_t["status"] == "ok").sum()) if len(fit_t) else 0
@@ -464,7 +465,7 @@ def _captions(names: list[str], settings: Settings, report: ReportSettings, grp:
               n_groups: int, clean_table) -> list[str]:
     from .wording import domain_wording, lower_word, variance_wording
 
-    design = thaw(settings.design)
+    design = settings.design
     kw = dict(group_label=grp["label"], pct=_pct(settings.models.conf_level),
               subject=report.subject, weighted=is_weighted(design),
               ci=variance_wording(design)["ci"], n_groups=n_groups,

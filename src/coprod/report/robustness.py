@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..pipeline.designkeys import DesignSettings
 from ..pipeline.findings import SCALE_FAMILIES
 from ..pipeline.io import combined_fit, group_outputs, read_results, table_meta
 from .tablerender import write_table_files
@@ -41,7 +42,7 @@ def robustness_names(scales: dict, families: dict) -> dict:
 def run_robustness(*, coefficients, fit, cuts, tests, clean_table, scales: dict,
                    families: dict, sample: str, covariates, reference_levels, levels,
                    conf_level: float, digits: int, words: dict, figure_settings: dict,
-                   design: dict | None = None, outputs: dict) -> None:
+                   design: DesignSettings | None = None, outputs: dict) -> None:
     """The robustness rule: the scales table, a cuts table per ordinal outcome, the figure."""
     meta = table_meta(clean_table)
     labels, words = meta.get("labels", {}), dict(words)

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..pipeline.designkeys import DesignSettings
 from ..pipeline.io import (
     RESULT_COLUMNS,  # noqa: F401,E402
     group_outputs,
@@ -244,7 +245,8 @@ def excluded_note(fit: pd.DataFrame, columns, heads, words: dict | None = None,
     return "; ".join(parts)
 
 
-def model_table_note(use_stars: bool, conf_level: float = 0.95, design: dict | None = None,
+def model_table_note(use_stars: bool, conf_level: float = 0.95,
+                     design: DesignSettings | None = None,
                      excluded: str = "", families: list[str] | None = None) -> str:
     """The note under a model table: how it was estimated (from ``design``; ``families``: the
     model families of its outcomes, default logistic), what the marks mean, and who was
@@ -276,7 +278,8 @@ def scales_columns(scales: dict, sample: str) -> list[tuple[str, str]]:
     return [(sample, o) for binary, others in scales.items() for o in [binary, *others]]
 
 
-def scales_note(families: dict, conf_level: float, design: dict | None = None) -> str:
+def scales_note(families: dict, conf_level: float,
+                design: DesignSettings | None = None) -> str:
     """What the numbers of the scales table are, by model family."""
     pct, v = f"{conf_level:.0%}", variance_wording(design)
     kinds = set(families.values())
@@ -459,7 +462,8 @@ def cleaning_table(summary: pd.DataFrame, words: dict | None = None,
 
 def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, clean_table,
                settings: dict, words: dict, covariates, reference_levels, levels,
-               contrast_outcomes, conf_level, weighted: bool = True, design: dict | None = None,
+               contrast_outcomes, conf_level, weighted: bool = True,
+               design: DesignSettings | None = None,
                grouping: dict | None = None, subject: str | None = None,
                outputs: dict, tests=None) -> None:
     """Write every display table named in ``outputs`` as CSV, LaTeX and HTML.

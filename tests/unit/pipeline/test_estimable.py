@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from coprod.pipeline.designkeys import DesignSettings
 from coprod.pipeline.estimable import (
     NOT_ESTIMABLE_RULE,
     count_phrase,
@@ -133,7 +134,8 @@ def test_fit_sample_mi_carries_the_separation_of_any_imputation(flip, status, wh
     from coprod.pipeline.imputedmodels import fit_sample_mi
 
     t, cells = _mi_table(flip)
-    design = {"weights": None, "strata": None, "psu": None, "lonely_psu": "adjust"}
+    design = DesignSettings.from_params({"weights": None, "strata": None, "psu": None,
+                                         "lonely_psu": "adjust"})
     out, _, _ = fit_sample_mi(t, cells, outcomes=["y"], sample="pooled", covariates=["x", "z"],
                               reference_levels={"x": "a"}, design=design)
     assert set(out["status"]) == {status}

@@ -10,7 +10,7 @@ import yaml
 
 from coprod.errors import ConfigError
 from coprod.pipeline.codebook import Codebook, load_codebook
-from coprod.pipeline.settings import Settings, fill_defaults, load_settings
+from coprod.pipeline.settings import Settings, fill_defaults, load_settings, thaw
 
 ROOT = Path(__file__).resolve().parents[3]
 SRC = ROOT / "src" / "coprod"
@@ -203,3 +203,45 @@ def test_default_report_tables_keep_to_the_modelled_samples(codebook):
     assert r["figures"]["forest_sample"] == "UK"
     assert "models_groups" in table_names(r, contrast=False)
     assert "models_pooled" not in table_names(r, contrast=False)
+
+
+def test_the_design_section_is_typed_and_frozen(codebook):
+    """settings.design is a DesignSettings: every key of the schema's design section a field
+    (in the order the model jobs receive them), the schema's defaults its defaults, read-only,
+    and its plain form the params the rules hand the jobs."""
+    from dataclasses import FrozenInstanceError, fields
+
+    from coprod.pipeline.designkeys import (
+        DESIGN_KEYS,
+        AsReplicates,
+        Calibration,
+        DesignSettings,
+        design_settings,
+    )
+
+    props = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))["properties"]["design"]
+    assert tuple(f.name for f in fields(DesignSettings)) == DESIGN_KEYS
+    assert set(DESIGN_KEYS) == set(props["properties"])
+    for f in fields(DesignSettings):
+        if "default" in props["properties"][f.name]:
+            assert f.default == props["properties"][f.name]["default"], f.name
+    for kind, key in ((Calibration, "calibration"), (AsReplicates, "as_replicates")):
+        sub = props["properties"][key]["properties"]
+        assert {f.name for f in fields(kind)} == set(sub), key
+        for f in fields(kind):
+            if "default" in sub[f.name]:
+                assert f.default == sub[f.name]["default"], (key, f.name)
+    s = load_settings(bundled(), codebook)
+    assert isinstance(s.design, DesignSettings)
+    params = design_settings(thaw(s.design))  # what common.smk's design_params() hands a job
+    assert DesignSettings.from_params(params) == s.design
+    assert s.design.as_params() == params
+    with pytest.raises(FrozenInstanceError):
+        s.design.weights = None  # type: ignore[misc]
+    assert s.design.replace(weights=None).weights is None and s.design.weights is not None
+    cal = DesignSettings.from_params({"weights": "w", "calibration": {
+        "method": "rake", "variables": ["sex"], "totals": "t.csv", "bounds": [0.5, 2]}})
+    assert cal.calibration == Calibration("rake", ("sex",), "t.csv", (0.5, 2))
+    assert cal.as_params()["calibration"]["bounds"] == [0.5, 2]
+    with pytest.raises(ConfigError, match="design.wieghts: not a key of design"):
+        DesignSettings.from_params({"wieghts": "w"})

@@ -5,6 +5,7 @@ import matplotlib
 import pytest
 from matplotlib.figure import Figure
 
+from coprod.pipeline.designkeys import DesignSettings
 from coprod.pipeline.settings import load_settings
 from coprod.report import figstyle as S
 from coprod.report import figures as F
@@ -263,7 +264,7 @@ def test_run_figures_with_a_region_survey_and_model_based_errors(tmp_path, monke
                   cleaning_summary=paths["cleaning_summary"], clean_table=paths["clean_table"],
                   settings=dict(settings["figures"], dpi=50), words=settings["words"],
                   covariates=D.COVARIATES, reference_levels={"region": "UK"}, levels=D.LEVELS,
-                  subject="voting", design={"model_based": True},
+                  subject="voting", design=DesignSettings.from_params({"model_based": True}),
                   grouping={"column": "region", "label": "Region", "effects": True},
                   outputs=outputs)
     assert made["prevalence.png"][0] == "Prevalence of voting, by region and domain"

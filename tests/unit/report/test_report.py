@@ -10,6 +10,7 @@ import pytest
 
 from coprod.errors import ConfigError
 from coprod.pipeline.codebook import Codebook
+from coprod.pipeline.designkeys import DesignSettings
 from coprod.pipeline.settings import load_settings
 from coprod.report import figures as F
 from coprod.report import tables as T
@@ -385,16 +386,16 @@ def test_group_effects_off_and_a_single_group_in_the_samples_text():
 
     m = (["age", "sex"], {"region": "North"})  # models.covariates, models.reference_levels
     grp = {"column": "region", "label": "Region", "effects": False}
-    assert _sample_phrase("pooled", *m, grp, 3, {}) == (
+    assert _sample_phrase("pooled", *m, grp, 3, DesignSettings()) == (
         "pooled: all respondents, without region fixed effects (models.group_effects: false), "
         "<code>y ~ age + sex</code>")
-    assert _sample_phrase("pooled", *m, {**grp, "effects": True}, 1, {}) == (
+    assert _sample_phrase("pooled", *m, {**grp, "effects": True}, 1, DesignSettings()) == (
         "pooled: all respondents, a single region, so no region fixed effects, "
         "<code>y ~ age + sex</code>")
-    assert _sample_phrase("pooled", *m, {**grp, "effects": True}, 3, {}) == (
+    assert _sample_phrase("pooled", *m, {**grp, "effects": True}, 3, DesignSettings()) == (
         "pooled: all respondents, with region fixed effects (reference level North), "
         "<code>y ~ age + sex + region</code>")
-    assert _sample_phrase("North", *m, grp, 3, {"incomplete": "keep"}) == (
+    assert _sample_phrase("North", *m, grp, 3, DesignSettings(incomplete="keep")) == (
         "North: a domain of the full design, <code>y ~ age + sex</code>")
 
 

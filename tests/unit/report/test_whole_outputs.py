@@ -19,6 +19,7 @@ import pytest
 
 from coprod.errors import DataError
 from coprod.pipeline.codebook import Codebook
+from coprod.pipeline.designkeys import DesignSettings
 from coprod.pipeline.io import write_csv
 from coprod.pipeline.settings import load_settings
 from coprod.report import figstyle as S
@@ -226,7 +227,8 @@ def test_the_ordinal_and_count_table_says_what_its_ratios_are():
     woman = table[(table["variable"] == "Gender") & (table["level"] == "woman")].iloc[0]
     assert woman.iloc[2].startswith(f"{np.exp(D.BETA['individual_any']['gender[T.woman]']):.2f}")
     assert woman.iloc[3].startswith(f"{np.exp(D.BETA['collective_any']['gender[T.woman]']):.2f}")
-    note = model_table_note(False, 0.95, {"weights": "w"}, "", ["ordinal", "count"])
+    note = model_table_note(False, 0.95, DesignSettings.from_params({"weights": "w"}), "",
+                            ["ordinal", "count"])
     assert not note.startswith("Odds ratios with")
     assert "proportional-odds" in note and "svyolr" in note and "higher category" in note
     assert "quasi-Poisson" in note and "rate ratios" in note
@@ -281,12 +283,13 @@ def test_notes_and_captions_follow_the_design_used(design, domain, missing):
     from coprod.report.tables import model_table_note
     from coprod.report.wording import missing_note
 
+    design = DesignSettings.from_params(design)
     grp = {"column": "region", "label": "Region", "effects": True}
     assert domain in html.unescape(_sample_phrase("North", ["age"], {}, grp, 2, design))
     assert domain in models_phrase("North", grp, 2, ["age"], design=design)
     assert missing in missing_note(design)
     note = model_table_note(False, 0.95, design)
-    glm = bool(design.get("model_based"))
+    glm = design.model_based
     assert ("the design's degrees of freedom" in note) is not glm
     assert ("residual degrees of freedom" in note) is glm
 
