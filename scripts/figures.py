@@ -1,5 +1,6 @@
 """Snakemake adapter: every figure as PNG and PDF (coprod.report.figures.run_figures)."""
 from coprod.pipeline.designkeys import DesignSettings
+from coprod.pipeline.reportsettings import FigureSettings
 from coprod.pipeline.runner import run_rule
 from coprod.report.figures import run_figures
 
@@ -12,7 +13,7 @@ def main(sm):
         fit=sm.input.fit,
         cleaning_summary=sm.input.cleaning_summary,
         clean_table=sm.input.table,
-        settings=sm.params.settings,
+        settings=FigureSettings.from_params(sm.params.settings),
         words=sm.params.words,
         covariates=sm.params.covariates,
         reference_levels=sm.params.reference_levels,

@@ -21,6 +21,7 @@ import _report_data as D
 import pandas as pd
 import yaml
 
+from coprod.pipeline.reportsettings import FigureSettings
 from coprod.pipeline.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -153,7 +154,8 @@ def build(tmp: Path, kind: str = "html") -> dict:
     F.run_figures(prevalence=paths["prevalence"], coefficients=paths["coefficients"],
                   predictions=paths["predictions"], fit=paths["fit"],
                   cleaning_summary=paths["cleaning_summary"], clean_table=paths["clean_table"],
-                  settings=dict(settings["figures"], dpi=40), words=settings["words"],
+                  settings=FigureSettings.from_params(dict(settings["figures"], dpi=40)),
+                  words=settings["words"],
                   covariates=D.COVARIATES, reference_levels=reference, levels=hlevels,
                   subject=rep["subject"], outputs={f"{s}_png": p for s, p in figs.items()})
     tabs = {n: tmp / "tab" / f"{n}.html" for n in table_names(settings)}

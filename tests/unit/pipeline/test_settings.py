@@ -245,3 +245,25 @@ def test_the_design_section_is_typed_and_frozen(codebook):
     assert cal.as_params()["calibration"]["bounds"] == [0.5, 2]
     with pytest.raises(ConfigError, match="design.wieghts: not a key of design"):
         DesignSettings.from_params({"wieghts": "w"})
+
+
+def test_the_figure_settings_are_typed_and_frozen(codebook):
+    """report.figures as the figure jobs read it: every key of the schema's section and every
+    key the resolution adds a field (the figures rule's params read back whole), read-only."""
+    from dataclasses import FrozenInstanceError, fields
+
+    from coprod.pipeline.reportsettings import FigureSettings, report_settings
+
+    props = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))["properties"]["report"]
+    figure_keys = set(props["properties"]["figures"]["properties"])
+    names = {f.name for f in fields(FigureSettings)}
+    assert figure_keys <= names
+    resolved = report_settings(load_settings(bundled(), codebook))["figures"]
+    fs = FigureSettings.from_params(resolved)  # what scripts/figures.py does with its params
+    assert set(resolved) <= names
+    assert {k: v for k, v in fs.as_params().items() if k in resolved} == resolved
+    with pytest.raises(FrozenInstanceError):
+        fs.dpi = 72  # type: ignore[misc]
+    assert fs.replace(conf_level=0.9).conf_level == 0.9 and fs.conf_level == 0.95
+    with pytest.raises(ConfigError, match="report.figures.colour: not a figure setting"):
+        FigureSettings.from_params({"colour": "red"})

@@ -11,6 +11,7 @@ import pytest
 from coprod.errors import ConfigError
 from coprod.pipeline.codebook import Codebook
 from coprod.pipeline.designkeys import DesignSettings
+from coprod.pipeline.reportsettings import FigureSettings
 from coprod.pipeline.settings import load_settings
 from coprod.report import figures as F
 from coprod.report import tables as T
@@ -57,8 +58,8 @@ def build(tmp_path, config=None, run_date="2026-01-01 00:00 UTC", name="report.h
         F.run_figures(prevalence=paths["prevalence"], coefficients=paths["coefficients"],
                       predictions=paths["predictions"], fit=paths["fit"],
                       cleaning_summary=paths["cleaning_summary"],
-                      clean_table=paths["clean_table"], settings=dict(settings["figures"],
-                                                                      dpi=50),
+                      clean_table=paths["clean_table"],
+                      settings=FigureSettings.from_params(dict(settings["figures"], dpi=50)),
                       words=settings["words"], covariates=D.COVARIATES,
                       reference_levels=D.REFERENCE, levels=D.LEVELS,
                       outputs={f"{s}_png": p for s, p in figs.items()})

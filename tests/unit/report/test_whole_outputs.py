@@ -21,6 +21,7 @@ from coprod.errors import DataError
 from coprod.pipeline.codebook import Codebook
 from coprod.pipeline.designkeys import DesignSettings
 from coprod.pipeline.io import write_csv
+from coprod.pipeline.reportsettings import FigureSettings
 from coprod.pipeline.settings import load_settings
 from coprod.report import figstyle as S
 from coprod.report import figures as F
@@ -311,7 +312,8 @@ def test_per_units_apply_to_effects_not_to_axes_or_missing_counts(tmp_path, monk
     F.run_figures(prevalence=paths["prevalence"], coefficients=paths["coefficients"],
                   predictions=paths["predictions"], fit=paths["fit"],
                   cleaning_summary=paths["cleaning_summary"], clean_table=paths["clean_table"],
-                  settings=dict(settings["figures"], dpi=60), words=settings["words"],
+                  settings=FigureSettings.from_params(dict(settings["figures"], dpi=60)),
+                  words=settings["words"],
                   covariates=D.COVARIATES, reference_levels=D.REFERENCE, levels=D.LEVELS,
                   outputs={f"{s}_png": tmp_path / f"{s}.png" for s in names})
     forest = made["forest_pooled"]
