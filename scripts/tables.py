@@ -1,6 +1,7 @@
 """Snakemake adapter: descriptive, model, contrast and cleaning tables
 (coprod.report.tables.run_tables)."""
 from coprod.pipeline.designkeys import DesignSettings
+from coprod.pipeline.reportsettings import TableSettings
 from coprod.pipeline.runner import run_rule
 from coprod.report.tables import run_tables
 
@@ -13,7 +14,7 @@ def main(sm):
         contrast=sm.input.contrast,
         cleaning_summary=sm.input.cleaning_summary,
         clean_table=sm.input.table,
-        settings=sm.params.settings,
+        settings=TableSettings.from_params(sm.params.settings),
         words=sm.params.words,
         covariates=sm.params.covariates,
         reference_levels=sm.params.reference_levels,

@@ -94,14 +94,14 @@ class Calibration(_Section):
     maxit: int = 100
 
     @classmethod
-    def from_params(cls, section: Mapping[str, Any] | None) -> Calibration | None:
+    def from_params(cls, params: Mapping[str, Any] | None) -> Calibration | None:
         """The section (None: no calibration); keys left out take the schema's defaults."""
-        if not section:
+        if not params:
             return None
-        if isinstance(section, Calibration):
-            return section
-        _unknown("design.calibration", section, cls._keys())
-        values = {k: section[k] for k in cls._keys() if k in section}
+        if isinstance(params, Calibration):
+            return params
+        _unknown("design.calibration", params, cls._keys())
+        values = {k: params[k] for k in cls._keys() if k in params}
         if "variables" in values:
             values["variables"] = tuple(values["variables"] or ())
         if "bounds" in values:
@@ -122,13 +122,13 @@ class AsReplicates(_Section):
     mse: bool = False
 
     @classmethod
-    def from_params(cls, section: Mapping[str, Any] | None) -> AsReplicates | None:
-        if not section:
+    def from_params(cls, params: Mapping[str, Any] | None) -> AsReplicates | None:
+        if not params:
             return None
-        if isinstance(section, AsReplicates):
-            return section
-        _unknown("design.as_replicates", section, cls._keys())
-        return cls(**{k: section[k] for k in cls._keys() if k in section})
+        if isinstance(params, AsReplicates):
+            return params
+        _unknown("design.as_replicates", params, cls._keys())
+        return cls(**{k: params[k] for k in cls._keys() if k in params})
 
 
 @dataclass(frozen=True, eq=True)
@@ -163,15 +163,15 @@ class DesignSettings(_Section):
     as_replicates: AsReplicates | None = None
 
     @classmethod
-    def from_params(cls, design: Mapping[str, Any] | None = None) -> DesignSettings:
+    def from_params(cls, params: Mapping[str, Any] | None = None) -> DesignSettings:
         """The typed section from its plain form (a rule's params, :func:`design_settings`; a
         config's ``design:`` section): keys left out take the schema's defaults, a key the
         section does not have is an error."""
-        if isinstance(design, DesignSettings):
-            return design
-        design = design or {}
-        _unknown("design", design, DESIGN_KEYS)
-        values = {k: design[k] for k in DESIGN_KEYS if k in design}
+        if isinstance(params, DesignSettings):
+            return params
+        params = params or {}
+        _unknown("design", params, DESIGN_KEYS)
+        values = {k: params[k] for k in DESIGN_KEYS if k in params}
         if "replicate_rscales" in values:
             values["replicate_rscales"] = _tuple(values["replicate_rscales"])
         if "calibration" in values:

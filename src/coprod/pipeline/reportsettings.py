@@ -85,6 +85,32 @@ class FigureSettings:
 
 
 @dataclass(frozen=True)
+class TableSettings:
+    """The resolved ``report.tables`` (:func:`report_settings`) as the tables job reads them:
+    ``models`` the model tables with their samples, outcomes, families and titles expanded."""
+
+    digits: int = 2
+    stars: bool = False
+    models: Mapping[str, Mapping[str, Any]] = field(default_factory=empty)
+    notice: str = ""
+    per: Mapping[str, float] = field(default_factory=empty)
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any] | None = None) -> TableSettings:
+        """The settings from their plain form (a rule's params): a key left out or null takes
+        its default; a key the tables do not read is an error."""
+        if isinstance(params, TableSettings):
+            return params
+        params = params or {}
+        names = [f.name for f in fields(cls)]
+        bad = [k for k in params if k not in names]
+        if bad:
+            raise ConfigError(f"report.tables.{bad[0]}: not a table setting "
+                              f"({', '.join(names)})")
+        return cls(**{k: freeze(v) for k, v in params.items() if v is not None})
+
+
+@dataclass(frozen=True)
 class ReportSettings:
     """The resolved report settings (:func:`report_settings`), read-only: what the report's
     jobs get back from their params (:meth:`from_params`)."""
@@ -272,9 +298,10 @@ def _expand_samples(value, groups, samples, key, errs) -> list[str]:
     return out
 
 
-def figure_names(settings: dict) -> list[str]:
-    """Stems of the figures the figures rule makes (results/figures/<stem>.<format>)."""
-    fs = settings["figures"]
+def figure_names(report: ReportSettings) -> list[str]:
+    """Stems of the figures the figures rule makes (results/figures/<stem>.<format>), from the
+    resolved report settings (:meth:`ReportSettings.from_params` of :func:`report_settings`)."""
+    fs = report.figures
     binary = bool(fs["compare"])  # no 0/1 outcome (only ordinal or count ones): no figure of
     names = ["prevalence", f"forest_{slug(fs['forest_sample'])}"] if binary else []  # theirs
     if fs["group_samples"] and binary:
@@ -285,9 +312,9 @@ def figure_names(settings: dict) -> list[str]:
     return names + ["cleaning"]
 
 
-def table_names(settings: dict, contrast: bool = True) -> list[str]:
+def table_names(report: ReportSettings, contrast: bool = True) -> list[str]:
     """Stems of the tables the tables rule makes (results/tables/<stem>.{csv,tex,html})."""
-    models = settings["tables"].get("models") or {}
+    models = report.tables.get("models") or {}
     names = ["descriptives"] + [f"models_{n}" for n, t in models.items() if t.get("samples")]
     return names + (["contrast"] if contrast else []) + ["cleaning"]
 

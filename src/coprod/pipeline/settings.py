@@ -23,8 +23,8 @@ from ..errors import ConfigError
 from .codebook import Codebook, empty, freeze, load_codebook, load_schema, schema_errors, thaw
 from .designkeys import DesignSettings
 
-__all__ = ["Codebook", "DesignSettings", "Settings", "fill_defaults", "freeze", "load_settings",
-           "thaw"]
+__all__ = ["Codebook", "DesignSettings", "Settings", "Specifications", "fill_defaults",
+           "freeze", "load_settings", "thaw"]
 
 SCHEMA = files("coprod") / "schemas" / "config.schema.yaml"  # package data
 
@@ -92,6 +92,34 @@ class Imputation:
     skip: int
     outcomes: tuple[str, ...] | None
     auxiliary: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class Specifications:
+    """config ``specifications``: the choices of each dimension of the specification curve
+    (None: the dimension not varied, the main analysis's choice), as the specification jobs
+    read them (:meth:`from_params` of the rule's ``dims``); ``imputations`` and ``chunks`` how
+    the curve is run."""
+
+    threshold: tuple[str, ...] | None = None
+    weights: tuple[bool, ...] | None = None
+    covariates: Mapping[str, tuple[str, ...] | None] | None = None
+    group_effects: tuple[bool, ...] | None = None
+    missing: tuple[str, ...] | None = None
+    family: tuple[str, ...] | None = None
+    imputations: int = 5
+    chunks: int = 2
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any] | None = None) -> Specifications:
+        """The choices from their plain form (the section, or a rule's ``dims``); a key the
+        section does not have is an error."""
+        params = params or {}
+        names = [f.name for f in fields(cls)]
+        bad = [k for k in params if k not in names]
+        if bad:
+            raise ConfigError(f"specifications.{bad[0]}: not a dimension ({', '.join(names)})")
+        return cls(**{k: freeze(v) for k, v in params.items() if v is not None})
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from ..pipeline.io import (
     term_names,
     tidy_contrast,
 )
+from ..pipeline.reportsettings import TableSettings
 from .tablerender import write_table_files
 from .wording import (  # noqa: F401 (re-exported: the table vocabulary lived here before)
     NA,
@@ -461,7 +462,7 @@ def cleaning_table(summary: pd.DataFrame, words: dict | None = None,
 # -- the tables rule -------------------------------------------------------------------------
 
 def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, clean_table,
-               settings: dict, words: dict, covariates, reference_levels, levels,
+               settings: TableSettings, words: dict, covariates, reference_levels, levels,
                contrast_outcomes, conf_level, weighted: bool = True,
                design: DesignSettings | None = None,
                grouping: dict | None = None, subject: str | None = None,
@@ -473,18 +474,18 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
     """
 
     words = dict(words)
-    digits, use_stars = int(settings["digits"]), bool(settings["stars"])
+    digits, use_stars = int(settings.digits), bool(settings.stars)
     paths = group_outputs(outputs)
     coefs, fit_t = read_results(coefficients, "coefficients"), read_results(fit, "fit")
     meta = table_meta(clean_table)
     labels, grp = meta.get("labels", {}), resolve_grouping(grouping, meta)
     # report.per: effects per so many units in the coefficient rows only (the missing-data
     # note counts respondents, in the variable's own name)
-    coefs, effect_labels = per_units(coefs, labels, settings.get("per"), words)
+    coefs, effect_labels = per_units(coefs, labels, dict(settings.per), words)
     desc = read_results(descriptives, "descriptives")
     groups = list(dict.fromkeys(desc["group"].astype(str))) if len(desc) else []
     ci, pct = variance_wording(design)["ci"], f"{conf_level:.0%}"
-    notice = settings.get("notice") or ""
+    notice = settings.notice or ""
     write_table_files(descriptives_table(desc, groups=groups, words=words),
                       paths["descriptives"], name="descriptives", notice=notice,
                       caption=f"{word('respondents', words).capitalize()} by "
@@ -496,7 +497,7 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
                     levels=dict(levels), labels=effect_labels, words=words, digits=digits,
                     use_stars=use_stars,
                     tests=read_results(tests, "tests") if tests else None)
-    for name, spec in (settings.get("models") or {}).items():
+    for name, spec in settings.models.items():
         if f"models_{name}" in paths:
             _write_model_table(name, spec, coefs, fit_t, paths[f"models_{name}"], model_kw,
                                conf_level=conf_level, design=design, grouping=grp,
@@ -504,7 +505,7 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
     if "contrast" in paths:
         _write_contrast_table(contrast, paths["contrast"], contrast_outcomes, labels, words,
                               conf_level=conf_level, digits=digits, use_stars=use_stars,
-                              notice=notice, per=settings.get("per"))
+                              notice=notice, per=dict(settings.per))
     log_csv = Path(cleaning_summary).with_name("cleaning_log.csv")
     write_table_files(cleaning_table(read_results(cleaning_summary), words, grp["label"]),
                       paths["cleaning"], name="cleaning", notice=notice,

@@ -6,7 +6,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from coprod.pipeline.designkeys import DesignSettings
-from coprod.pipeline.reportsettings import FigureSettings
+from coprod.pipeline.reportsettings import FigureSettings, ReportSettings
 from coprod.pipeline.settings import load_settings
 from coprod.report import figstyle as S
 from coprod.report import figures as F
@@ -160,7 +160,7 @@ def test_run_figures_writes_every_format(tmp_path):
     fs = FigureSettings.from_params(dict(settings["figures"], dpi=60))
     # every figure as PNG, the first in every format the schema offers too (embedding the
     # fonts in a PDF costs ~0.5 s a figure; the bundled run makes every figure's PDF)
-    names = figure_names(settings)
+    names = figure_names(ReportSettings.from_params(settings))
     outputs = {f"{s}_{f}": tmp_path / "fig" / f"{s}.{f}" for s in names
                for f in (["png", "pdf", "svg"] if s == names[0] else ["png"])}
     F.run_figures(prevalence=paths["prevalence"], coefficients=paths["coefficients"],
@@ -259,7 +259,7 @@ def test_run_figures_with_a_region_survey_and_model_based_errors(tmp_path, monke
                                                                S.subtitle(fig))
         real(fig, paths_, **kw)
     monkeypatch.setattr(F, "save_figure", keep)
-    outputs = {f"{s}_png": str(tmp_path / "fig" / f"{s}.png") for s in figure_names(settings)}
+    outputs = {f"{s}_png": str(tmp_path / "fig" / f"{s}.png") for s in figure_names(ReportSettings.from_params(settings))}
     F.run_figures(prevalence=paths["prevalence"], coefficients=paths["coefficients"],
                   predictions=paths["predictions"], fit=paths["fit"],
                   cleaning_summary=paths["cleaning_summary"], clean_table=paths["clean_table"],

@@ -11,7 +11,7 @@ import pytest
 from coprod.errors import ConfigError
 from coprod.pipeline.codebook import Codebook
 from coprod.pipeline.designkeys import DesignSettings
-from coprod.pipeline.reportsettings import FigureSettings
+from coprod.pipeline.reportsettings import FigureSettings, ReportSettings, TableSettings
 from coprod.pipeline.settings import load_settings
 from coprod.report import figures as F
 from coprod.report import tables as T
@@ -53,7 +53,7 @@ def build(tmp_path, config=None, run_date="2026-01-01 00:00 UTC", name="report.h
     cfg = config or D.config()
     paths = D.write_inputs(tmp_path)
     settings = report_settings(load_settings(cfg))
-    figs = {s: tmp_path / "fig" / f"{s}.png" for s in figure_names(settings)}
+    figs = {s: tmp_path / "fig" / f"{s}.png" for s in figure_names(ReportSettings.from_params(settings))}
     if not (tmp_path / "fig").exists():
         F.run_figures(prevalence=paths["prevalence"], coefficients=paths["coefficients"],
                       predictions=paths["predictions"], fit=paths["fit"],
@@ -66,18 +66,18 @@ def build(tmp_path, config=None, run_date="2026-01-01 00:00 UTC", name="report.h
         T.run_tables(descriptives=paths["descriptives"], coefficients=paths["coefficients"],
                      fit=paths["fit"], contrast=paths["contrast"],
                      cleaning_summary=paths["cleaning_summary"], clean_table=paths["clean_table"],
-                     settings=settings["tables"], words=settings["words"],
+                     settings=TableSettings.from_params(settings["tables"]), words=settings["words"],
                      covariates=D.COVARIATES, reference_levels=D.REFERENCE, levels=D.LEVELS,
                      contrast_outcomes=D.OUTCOMES, conf_level=0.95,
                      outputs={f"{n}_html": tmp_path / "tab" / f"{n}.html"
-                              for n in table_names(settings)})
+                              for n in table_names(ReportSettings.from_params(settings))})
         run_findings(findings=cfg["report"]["findings"], coefficients=paths["coefficients"],
                      fit=paths["fit"], contrast=paths["contrast"], outcomes=D.OUTCOMES,
                      covariates=D.COVARIATES, samples=D.SAMPLES, contrast_outcomes=D.OUTCOMES,
                      levels=D.LEVELS, conf_level=0.95, digits=2, words=settings["words"],
                      outputs={"checked": tmp_path / "check.csv",
                               "html": tmp_path / "tab" / "findings.html"})
-    tables = {n: tmp_path / "tab" / f"{n}.html" for n in table_names(settings) if n != "cleaning"}
+    tables = {n: tmp_path / "tab" / f"{n}.html" for n in table_names(ReportSettings.from_params(settings)) if n != "cleaning"}
     out = tmp_path / name
     run_report(settings=load_settings(cfg), findings_checked=tmp_path /
                "check.csv", prevalence=paths["prevalence"], coefficients=paths["coefficients"],
@@ -230,7 +230,7 @@ def test_report_settings_fill_defaults_and_check_names():
     assert [p["grid"] for p in s["figures"]["predictions"]] == ["age_by_gender",
                                                                 "self_efficacy"]
     assert s["descriptives"]["variables"] == D.COVARIATES
-    assert figure_names(s) == ["prevalence", "forest_pooled", "forest_groups",
+    assert figure_names(ReportSettings.from_params(s)) == ["prevalence", "forest_pooled", "forest_groups",
                                "predictions_age_by_gender", "predictions_self_efficacy",
                                "cleaning"]
     # neutral defaults: no words, a title from the subject and the codebook's survey name,
@@ -241,7 +241,7 @@ def test_report_settings_fill_defaults_and_check_names():
     assert {n: (t["samples"], t["title"]) for n, t in s["tables"]["models"].items()} == {
         "pooled": (["pooled"], "Correlates of the outcomes (pooled)"),
         "groups": (["UK", "FR"], "Correlates of the outcomes by country")}
-    assert table_names(s) == ["descriptives", "models_pooled", "models_groups", "contrast",
+    assert table_names(ReportSettings.from_params(s)) == ["descriptives", "models_pooled", "models_groups", "contrast",
                               "cleaning"]
     bad = copy.deepcopy(D.config())
     bad["report"]["figures"]["predictions"] = [{"grid": "age_by_sex", "x": "age"}]
@@ -290,16 +290,17 @@ def test_group_samples_tables_are_skipped_without_groups():
     cfg["models"]["samples"] = ["pooled"]
     s = report_settings(load_settings(cfg))
     # the config's groups_any table (samples: groups) has no samples: it is left out cleanly
-    assert table_names(s) == ["descriptives", "models_pooled_any", "contrast", "cleaning"]
-    assert "forest_groups" not in figure_names(s)
+    assert table_names(ReportSettings.from_params(s)) == ["descriptives", "models_pooled_any", "contrast", "cleaning"]
+    assert "forest_groups" not in figure_names(ReportSettings.from_params(s))
     # the default tables too, and the default forest sample follows the samples there are
     del cfg["report"]["tables"]["models"]
-    assert table_names(report_settings(load_settings(cfg)), contrast=False) == [
+    assert table_names(ReportSettings.from_params(report_settings(load_settings(cfg))),
+                       contrast=False) == [
         "descriptives", "models_pooled", "cleaning"]
     cfg["models"]["samples"] = ["UK", "FR"]
     del cfg["report"]["figures"]["forest_sample"]
     s = report_settings(load_settings(cfg))
-    assert table_names(s, contrast=False) == ["descriptives", "models_groups", "cleaning"]
+    assert table_names(ReportSettings.from_params(s), contrast=False) == ["descriptives", "models_groups", "cleaning"]
     assert s["figures"]["forest_sample"] == "UK"
 
 
@@ -309,11 +310,11 @@ def _page_text(tmp_path, cfg, grouping=None, **kw):
     settings = report_settings(load_settings(cfg))
     out = tmp_path / "report.html"
     tables = {}
-    for n in table_names(settings):
+    for n in table_names(ReportSettings.from_params(settings)):
         tables[n] = tmp_path / f"{n}.html"
         tables[n].write_text(f'<table id="table-{n}"></table>')
     figs = {}
-    for n in figure_names(settings):
+    for n in figure_names(ReportSettings.from_params(settings)):
         figs[n] = tmp_path / f"{n}.png"
         figs[n].write_bytes(b"\x89PNG")
     run_report(settings=load_settings(cfg), prevalence=paths["prevalence"],

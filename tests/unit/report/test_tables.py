@@ -9,6 +9,7 @@ import pytest
 
 from coprod.pipeline.descriptives import describe, prevalence
 from coprod.pipeline.designkeys import DesignSettings
+from coprod.pipeline.reportsettings import ReportSettings, TableSettings
 from coprod.pipeline.settings import load_settings
 from coprod.report import tablerender as R
 from coprod.report import tables as T
@@ -193,13 +194,13 @@ def test_run_tables_writes_every_table(tmp_path):
 
     paths = D.write_inputs(tmp_path)
     settings = report_settings(load_settings(D.config()))
-    names = table_names(settings)
+    names = table_names(ReportSettings.from_params(settings))
     outputs = {f"{n}_{f}": tmp_path / "t" / f"{n}.{f}" for n in names for f in ("csv", "tex",
                                                                                  "html")}
     T.run_tables(descriptives=paths["descriptives"], coefficients=paths["coefficients"],
                  fit=paths["fit"], contrast=paths["contrast"],
                  cleaning_summary=paths["cleaning_summary"], clean_table=paths["clean_table"],
-                 settings=settings["tables"], words=settings["words"], covariates=D.COVARIATES,
+                 settings=TableSettings.from_params(settings["tables"]), words=settings["words"], covariates=D.COVARIATES,
                  reference_levels=D.REFERENCE, levels=D.LEVELS,
                  contrast_outcomes=D.OUTCOMES, conf_level=0.95, outputs=outputs)
     for path in outputs.values():
@@ -353,12 +354,12 @@ def test_a_region_survey_from_config_alone(tmp_path):
     cfg["groups"] = {"column": "region", "label": "Region"}
     cfg["report"] = {"subject": "voting"}
     settings = report_settings(load_settings(cfg))
-    names = table_names(settings)
+    names = table_names(ReportSettings.from_params(settings))
     outputs = {f"{n}_{f}": tmp_path / "t" / f"{n}.{f}" for n in names for f in ("csv", "html")}
     T.run_tables(descriptives=paths["descriptives"], coefficients=paths["coefficients"],
                  fit=paths["fit"], contrast=paths["contrast"],
                  cleaning_summary=paths["cleaning_summary"], clean_table=paths["clean_table"],
-                 settings=settings["tables"], words=settings["words"], covariates=D.COVARIATES,
+                 settings=TableSettings.from_params(settings["tables"]), words=settings["words"], covariates=D.COVARIATES,
                  reference_levels={"gender": "man", "region": "UK"}, levels=D.LEVELS,
                  contrast_outcomes=D.OUTCOMES, conf_level=0.95,
                  design=DS({"model_based": True}), grouping={"column": "region", "label": "Region",

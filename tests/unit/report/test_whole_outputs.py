@@ -21,7 +21,7 @@ from coprod.errors import DataError
 from coprod.pipeline.codebook import Codebook
 from coprod.pipeline.designkeys import DesignSettings
 from coprod.pipeline.io import write_csv
-from coprod.pipeline.reportsettings import FigureSettings
+from coprod.pipeline.reportsettings import FigureSettings, ReportSettings, TableSettings
 from coprod.pipeline.settings import load_settings
 from coprod.report import figstyle as S
 from coprod.report import figures as F
@@ -183,11 +183,11 @@ def test_ordinal_and_count_outcomes_get_a_table_and_a_forest_plot(twin):
     table = settings["tables"]["models"]["scales"]
     assert table["outcomes"] == ["individual_level", "collective_count"]
     assert table["families"] == {"individual_level": "ordinal", "collective_count": "count"}
-    assert "forest_scales" in figure_names(settings)
-    assert "models_scales" in table_names(settings, contrast=False)
+    assert "forest_scales" in figure_names(ReportSettings.from_params(settings))
+    assert "models_scales" in table_names(ReportSettings.from_params(settings), contrast=False)
     if not twin:  # nothing of the 0/1 outcomes' (no empty tables or figures)
-        assert figure_names(settings) == ["forest_scales", "cleaning"]
-        assert table_names(settings, contrast=False) == ["descriptives", "models_scales",
+        assert figure_names(ReportSettings.from_params(settings)) == ["forest_scales", "cleaning"]
+        assert table_names(ReportSettings.from_params(settings), contrast=False) == ["descriptives", "models_scales",
                                                          "cleaning"]
 
 
@@ -308,7 +308,7 @@ def test_per_units_apply_to_effects_not_to_axes_or_missing_counts(tmp_path, monk
     made = {}
     monkeypatch.setattr(F, "save_figure", lambda fig, paths, **kw: made.update(
         {Path(next(iter(paths.values()))).stem: fig}))
-    names = figure_names(settings)
+    names = figure_names(ReportSettings.from_params(settings))
     F.run_figures(prevalence=paths["prevalence"], coefficients=paths["coefficients"],
                   predictions=paths["predictions"], fit=paths["fit"],
                   cleaning_summary=paths["cleaning_summary"], clean_table=paths["clean_table"],
@@ -332,7 +332,7 @@ def test_per_units_apply_to_effects_not_to_axes_or_missing_counts(tmp_path, monk
     run_tables(descriptives=paths["descriptives"], coefficients=paths["coefficients"],
                fit=paths["fit"], contrast=paths["contrast"],
                cleaning_summary=paths["cleaning_summary"], clean_table=paths["clean_table"],
-               settings=settings["tables"], words=settings["words"], covariates=D.COVARIATES,
+               settings=TableSettings.from_params(settings["tables"]), words=settings["words"], covariates=D.COVARIATES,
                reference_levels=D.REFERENCE, levels=D.LEVELS,
                contrast_outcomes=D.OUTCOMES, conf_level=0.95, outputs=out)
     table = pd.read_csv(out["models_pooled_any_csv"], keep_default_na=False)
