@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..errors import ConfigError, DataError
 from ..survey.means import svy_mean, svy_proportion
-from .designkeys import DesignSettings
+from .designkeys import DesignSettings, typed_design
 from .io import group_column as _group_col
 
 log = logging.getLogger("coprod.pipeline.descriptives")
@@ -49,6 +49,7 @@ def prevalence(data: pd.DataFrame, outcomes: list[str], design: DesignSettings, 
                conf_level: float = 0.95, labels: dict | None = None,
                built=None) -> pd.DataFrame:
     """Weighted share doing each outcome, by group, with design-based intervals."""
+    design = typed_design(design, "prevalence")
     from .vocab import split_outcomes
 
     labels = labels or {}
@@ -76,6 +77,7 @@ def describe(data: pd.DataFrame, variables: list[str], design: DesignSettings, *
              conf_level: float = 0.95, labels: dict | None = None,
              built=None) -> pd.DataFrame:
     """By group: weighted % of each category level or weighted mean, 95% CI, unweighted n."""
+    design = typed_design(design, "describe")
     labels = labels or {}
     missing = [v for v in variables if v not in data.columns]
     if missing:

@@ -19,7 +19,7 @@ from ..survey.calibration import CalibrationSpec, calibrate, calibration_spec
 from ..survey.design import SurveyDesign, make_design
 from ..survey.designspec import key_errors
 from ..survey.replicate import ReplicateDesign, as_replicate, make_replicate_design
-from .designkeys import Calibration, DesignSettings, replicate_pattern
+from .designkeys import Calibration, DesignSettings, replicate_pattern, typed_design
 from .designkeys import design_columns as design_columns  # re-exported
 
 #: the config key of each argument of the engine's design builders, per builder
@@ -66,6 +66,7 @@ def design_from_config(data: pd.DataFrame, design: DesignSettings, *,
                        rename: Callable[[str], str] | None = None) -> Any:
     """The design of a config's ``design:`` section (column names mapped by ``rename``): a
     :class:`SurveyDesign`, or a replicate design when ``design.replicates`` is set."""
+    design = typed_design(design, "design_from_config")
     rename = rename or (lambda name: name)
 
     def col(key: str) -> str | None:

@@ -185,6 +185,15 @@ class DesignSettings(_Section):
         return DESIGN_KEYS
 
 
+def typed_design(design: object, caller: str) -> DesignSettings:
+    """``design`` itself when typed, else a TypeError saying what to pass: a script written
+    for the flat package handed these functions the config's section as a dict."""
+    if isinstance(design, DesignSettings):
+        return design
+    raise TypeError(f"{caller}: design must be a DesignSettings (DesignSettings.from_params() "
+                    f"of the config's design: section), not a {type(design).__name__}")
+
+
 def design_settings(design: Mapping[str, Any]) -> dict[str, Any]:
     """Every design key of a validated config's ``design:`` section (unset ones None): what
     each model job needs, as the workflow passes it (params) and as tests call the stages."""

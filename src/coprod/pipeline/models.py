@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..errors import CoprodError, ModelError
 from ..survey.formula import Aliases, build_formula, set_reference_levels, term_parts  # noqa: F401 (term_parts re-exported: it lived here)
-from .designkeys import DesignSettings
+from .designkeys import DesignSettings, typed_design
 from .effectrule import EFFECT_COLUMNS
 from .io import group_column as group_of  # noqa: F401 (re-exported)
 from .vocab import GROUP, POOLED  # noqa: F401 (re-exported)
@@ -132,6 +132,7 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
     covariate is the strongest (:mod:`coprod.pipeline.effectsize`; default: with the margins; or the
     outcomes that need them), the sample's group fixed effects never among them.
     """
+    design = typed_design(design, "fit_sample")
     covs = sample_covariates(covariates, sample, table, group_effects)
     df = model_frame(table, list(outcomes), covs, reference_levels)
     al = Aliases(df.columns)
@@ -432,6 +433,7 @@ def contrast_sample(table: pd.DataFrame, *, sample: str, outcomes: list[str],
     """The individual-vs-collective contrast for one sample, as a tidy table (or a failed row:
     a contrast that cannot be estimated, or an unexpected error in it, must not cost the
     sample's models; bad data or config still stops the run)."""
+    design = typed_design(design, "contrast_sample")
     try:
         return _contrast_table(table, sample=sample, outcomes=outcomes, covariates=covariates,
                                reference_levels=reference_levels, design=design,

@@ -177,3 +177,19 @@ def test_a_renamed_error_keeps_its_class_and_drops_the_argument():
     assert out.argument is None
     plain = ConfigError("weights column 'w' is not in the data", argument="weights")
     assert str(plain.renamed("design.weights")) == "weights column 'w' is not in the data"
+
+
+def test_a_dict_design_is_refused_naming_the_typed_settings(data):
+    """The flat package's functions took the config's design section as a dict; the typed
+    ones say what to pass instead of failing on a missing attribute."""
+    from coprod.pipeline.descriptives import prevalence
+    from coprod.pipeline.models import fit_sample
+
+    with pytest.raises(TypeError, match=r"^design_from_config: design must be a "
+                                        r"DesignSettings \(DesignSettings.from_params\(\)"):
+        design_from_config(data, {"weights": "w"})
+    with pytest.raises(TypeError, match="^prevalence: design must be a DesignSettings"):
+        prevalence(data, [], {"weights": "w"})
+    with pytest.raises(TypeError, match="^fit_sample: design must be a DesignSettings"):
+        fit_sample(data, outcomes=[], sample="pooled", covariates=[], reference_levels={},
+                   design={"weights": "w"})
