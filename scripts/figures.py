@@ -3,6 +3,7 @@ from coprod.pipeline.designkeys import DesignSettings
 from coprod.pipeline.reportsettings import FigureSettings
 from coprod.pipeline.runner import run_rule
 from coprod.report.figures import run_figures
+from coprod.report.wording import Grouping
 
 
 def main(sm):
@@ -22,7 +23,7 @@ def main(sm):
         subject=sm.params.subject,
         weighted=sm.params.weighted,
         design=DesignSettings.from_params(sm.params.get("design")),
-        grouping=sm.params.get("grouping"),
+        grouping=Grouping.from_params(sm.params.get("grouping")),
         outputs=dict(sm.output.items()),
     )
 

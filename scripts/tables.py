@@ -4,6 +4,7 @@ from coprod.pipeline.designkeys import DesignSettings
 from coprod.pipeline.reportsettings import TableSettings
 from coprod.pipeline.runner import run_rule
 from coprod.report.tables import run_tables
+from coprod.report.wording import Grouping
 
 
 def main(sm):
@@ -23,7 +24,7 @@ def main(sm):
         conf_level=sm.params.conf_level,
         weighted=sm.params.weighted,
         design=DesignSettings.from_params(sm.params.get("design")),
-        grouping=sm.params.get("grouping"),
+        grouping=Grouping.from_params(sm.params.get("grouping")),
         subject=sm.params.get("subject"),
         outputs=dict(sm.output.items()),
         tests=sm.input.tests,

@@ -38,6 +38,7 @@ from .figstyle import (  # noqa: E402
     unique_handles,
 )
 from .wording import (  # noqa: E402
+    Grouping,
     fit_row,
     lower_word,
     model_rows,
@@ -544,7 +545,7 @@ def cleaning_figure(summary: pd.DataFrame, *, group_label: str = "Group",
 def run_figures(*, prevalence, coefficients, predictions, fit, cleaning_summary, clean_table,
                 settings: FigureSettings, words: dict, covariates, reference_levels, levels,
                 conf_level: float = 0.95, subject: str = "the outcomes", weighted: bool = True,
-                design: DesignSettings | None = None, grouping: dict | None = None,
+                design: DesignSettings | None = None, grouping: Grouping | None = None,
                 outputs: dict) -> None:
     """Make every figure named in ``outputs`` from the result tables and save each format.
 
@@ -556,7 +557,7 @@ def run_figures(*, prevalence, coefficients, predictions, fit, cleaning_summary,
     from .wording import resolve_grouping, variance_wording
 
     meta = table_meta(clean_table)
-    labels, group_label = meta.get("labels", {}), resolve_grouping(grouping, meta)["label"]
+    labels, group_label = meta.get("labels", {}), resolve_grouping(grouping, meta).label
     coefs, fit_t = read_results(coefficients, "coefficients"), read_results(fit, "fit")
     # report.per: effects per so many units, on the forest plots only (a prediction's axis is
     # in the variable's own units)

@@ -13,21 +13,21 @@ from ..pipeline.designkeys import DesignSettings
 from ..pipeline.effectrule import EFFECT_RULE
 from .page import esc
 from .page import ul as _ul
-from .wording import POOLED, resolve_grouping
+from .wording import POOLED, Grouping, resolve_grouping
 
 if TYPE_CHECKING:
     from ..pipeline.codebook import Codebook
     from ..pipeline.settings import Settings
 
 
-def fixed_effects(grouping: dict, n_groups: int, covariates: list[str]) -> bool:
+def fixed_effects(grouping: Grouping, n_groups: int, covariates: list[str]) -> bool:
     """Does the pooled model add the group column as fixed effects? (models.group_effects, and
     only with more than one group.)"""
-    return bool(grouping["effects"]) and n_groups > 1 and grouping["column"] not in covariates
+    return bool(grouping.effects) and n_groups > 1 and grouping.column not in covariates
 
 
 def methods_section(*, settings: Settings, threshold: str, hashes: dict, versions: dict,
-                    labels: dict, grouping: dict | None = None,
+                    labels: dict, grouping: Grouping | None = None,
                     weights: dict | None = None) -> str:
     """Data, design, outcomes, models and software, all read from the config and codebook."""
     from .wording import lower_word
@@ -43,7 +43,7 @@ def methods_section(*, settings: Settings, threshold: str, hashes: dict, version
         '<section id="methods">', "<h2>Methods</h2>",
         '<h3 id="methods-data">Data</h3>',
         f"<p>{esc(codebook.survey if codebook.survey is not None else 'Survey')}. Raw files by "
-        f"{esc(lower_word(grp['label']))}, mapped to harmonised variables by the codebook:</p>",
+        f"{esc(lower_word(grp.label))}, mapped to harmonised variables by the codebook:</p>",
         _ul(_raw_files(codebook.groups)),
         '<h3 id="methods-design">Weighting and design</h3>',
         _ul(_design_items(design, lab) + _calibration_items(design, lab, weights)),
@@ -152,7 +152,7 @@ def _design_items(d: DesignSettings, lab) -> list[str]:
     ]
 
 
-def _model_items(settings: Settings, lab, grp: dict, n_groups: int, labels: dict
+def _model_items(settings: Settings, lab, grp: Grouping, n_groups: int, labels: dict
                  ) -> list[str]:
     from .wording import family_phrase, variance_wording, word
 
@@ -191,20 +191,20 @@ def _model_items(settings: Settings, lab, grp: dict, n_groups: int, labels: dict
     return items
 
 
-def _sample_phrase(sample: str, covariates, reference_levels, grp: dict, n_groups: int,
+def _sample_phrase(sample: str, covariates, reference_levels, grp: Grouping, n_groups: int,
                    d: DesignSettings) -> str:
     """'pooled: all respondents, with region fixed effects (reference level A), `y ~ ...`' or
     'A: a domain of the full design, `y ~ ...`': who is in the model and its formula."""
     from .wording import domain_wording, lower_word
 
-    covs, g = list(covariates), esc(lower_word(grp["label"]))
+    covs, g = list(covariates), esc(lower_word(grp.label))
     if sample != POOLED:
-        return f"{esc(sample)}: {esc(domain_wording(d, lower_word(grp['label'])))}, " \
+        return f"{esc(sample)}: {esc(domain_wording(d, lower_word(grp.label)))}, " \
             f"{_formula(covs)}"
-    ref = (reference_levels or {}).get(grp["column"])
+    ref = (reference_levels or {}).get(grp.column)
     if fixed_effects(grp, n_groups, covs):
         how = f"with {g} fixed effects" + (f" (reference level {esc(ref)})" if ref else "")
-        covs.append(grp["column"])
+        covs.append(grp.column)
     elif n_groups > 1:
         how = f"without {g} fixed effects (models.group_effects: false)"
     else:

@@ -29,6 +29,7 @@ from .wording import (  # noqa: F401 (re-exported: the table vocabulary lived he
     NA,
     REF,
     STAR_LEVELS,
+    Grouping,
     default_table_title,
     df_wording,
     excluded_pairs,
@@ -465,7 +466,7 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
                settings: TableSettings, words: dict, covariates, reference_levels, levels,
                contrast_outcomes, conf_level, weighted: bool = True,
                design: DesignSettings | None = None,
-               grouping: dict | None = None, subject: str | None = None,
+               grouping: Grouping | None = None, subject: str | None = None,
                outputs: dict, tests=None) -> None:
     """Write every display table named in ``outputs`` as CSV, LaTeX and HTML.
 
@@ -489,7 +490,7 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
     write_table_files(descriptives_table(desc, groups=groups, words=words),
                       paths["descriptives"], name="descriptives", notice=notice,
                       caption=f"{word('respondents', words).capitalize()} by "
-                              f"{lower_word(grp['label'])}: "
+                              f"{lower_word(grp.label)}: "
                               f"{'weighted ' if weighted else ''}% or mean [{pct} CI]",
                       note=f"{'Weighted p' if weighted else 'P'}ercentages (categories) or means "
                            f"(numbers) with {pct} {ci} confidence intervals; n is unweighted.")
@@ -507,7 +508,7 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
                               conf_level=conf_level, digits=digits, use_stars=use_stars,
                               notice=notice, per=dict(settings.per))
     log_csv = Path(cleaning_summary).with_name("cleaning_log.csv")
-    write_table_files(cleaning_table(read_results(cleaning_summary), words, grp["label"]),
+    write_table_files(cleaning_table(read_results(cleaning_summary), words, grp.label),
                       paths["cleaning"], name="cleaning", notice=notice,
                       caption="Cleaning: rows read, dropped by reason and kept",
                       note=f"From {cleaning_summary}; every row and value is in {log_csv}.")
@@ -523,7 +524,7 @@ def _write_model_table(name, spec, coefs, fit_t, stem_paths, model_kw, *, conf_l
     excluded = excluded_note(fit_t, cols, heads, model_kw["words"],
                              model_kw["labels"] if labels is None else labels)
     title = spec.get("title") or default_table_title(
-        subject or "the outcomes", spec["samples"], grouping["label"], model_kw["words"])
+        subject or "the outcomes", spec["samples"], grouping.label, model_kw["words"])
     write_table_files(table, stem_paths, name=f"models_{name}", caption=title, notice=notice,
                       note=model_table_note(model_kw["use_stars"], conf_level, design, excluded,
                                             families))

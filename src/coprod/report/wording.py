@@ -7,7 +7,9 @@ needs another (no import cycles), and a new variance method is one branch in one
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -232,16 +234,37 @@ def star_note(use: bool, conf_level: float = 0.95, scale: str = "odds ratio") ->
             f"{1 - conf_level:.0%} level).")
 
 
-def resolve_grouping(grouping: dict | None = None, meta: dict | None = None,
-                     settings: Settings | None = None) -> dict:
-    """{column, label, effects} of the groups: from the rule's params, else the clean table's
-    metadata and the settings; ``effects``: the pooled model has group fixed effects."""
-    g, meta = dict(grouping or {}), meta or {}
+@dataclass(frozen=True)
+class Grouping:
+    """The groups as the report names them: the group column, its word, and whether the pooled
+    models have group fixed effects (models.group_effects). Resolved once per job
+    (:func:`resolve_grouping`) from the rule's params, else the clean table's metadata and the
+    settings; every caption, note and Methods line reads the same three."""
+
+    column: str
+    label: str
+    effects: bool = True
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any] | None) -> Grouping | None:
+        """The rule's ``grouping`` param ({column, label, effects}); None when it has none
+        (the job resolves the groups from the clean table)."""
+        if params is None or isinstance(params, Grouping):
+            return params
+        column = str(params["column"])
+        return cls(column=column, label=str(params.get("label") or column.capitalize()),
+                   effects=bool(True if params.get("effects") is None else params["effects"]))
+
+
+def resolve_grouping(grouping: Grouping | None = None, meta: dict | None = None,
+                     settings: Settings | None = None) -> Grouping:
+    """The groups: ``grouping`` when given (the rule's params), else from the clean table's
+    metadata and the settings."""
+    if grouping is not None:
+        return grouping
+    meta = meta or {}
     gc = settings.groups if settings is not None else None
-    column = g.get("column") or meta.get("group_column") or (gc and gc.column) or "group"
-    label = g.get("label") or (gc and gc.label) or meta.get("group_label") or \
-        column.capitalize()
-    effects = g.get("effects")
-    if effects is None:
-        effects = settings.models.group_effects if settings is not None else True
-    return {"column": column, "label": label, "effects": bool(effects)}
+    column = meta.get("group_column") or (gc and gc.column) or "group"
+    label = (gc and gc.label) or meta.get("group_label") or column.capitalize()
+    effects = settings.models.group_effects if settings is not None else True
+    return Grouping(column=column, label=label, effects=bool(effects))

@@ -22,15 +22,14 @@ DICT_NAMES = {"config", "cfg", "cb", "codebook", "conf"}
 #: the names a SECTION of the config travels under: ``design`` (the config's ``design:``),
 #: ``settings`` and ``figure_settings`` (the resolved ``report.figures`` / ``report.tables``,
 #: or the report settings whole), ``report``, ``specifications`` and ``dims`` (the
-#: specification curve's choices, as its jobs name them), ``imputation``. A section is config
-#: structure (fixed keys, each read as a setting) just as the whole config is, so a dict of it
-#: counts. Not counted: ``words`` (report.words: the user's name -> text mapping is data, any
-#: key is as good as another, nothing reads a fixed key of it), ``grouping`` (the group
-#: column, its word and whether the pooled models have group effects: resolved from the
-#: config, the codebook and the clean table's metadata, not a config section), and the
-#: ``params`` of the typed objects' own constructors (``from_params``: their plain form).
+#: specification curve's choices, as its jobs name them), ``imputation``, and ``grouping``
+#: (groups.column, its word and models.group_effects, as the report resolves them). A section
+#: is config structure (fixed keys, each read as a setting) just as the whole config is, so a
+#: dict of it counts. Not counted: ``words`` (report.words: the user's name -> text mapping is
+#: data, any key is as good as another, nothing reads a fixed key of it), and the ``params``
+#: of the typed objects' own constructors (``from_params``: their plain form).
 SECTION_NAMES = {"design", "settings", "figure_settings", "report", "specifications", "dims",
-                 "imputation"}
+                 "imputation", "grouping"}
 DICT_METHODS = {"get", "items", "keys", "values", "setdefault", "update", "pop"}
 #: at most this many functions of pipeline/ and report/ take a raw config, codebook or config
 #: section dict (the loader and its helpers; issue 26)
@@ -108,12 +107,13 @@ def test_the_count_sees_a_dict_parameter():
         "def g(design: dict | None = None): pass\n"
         "def h(*, settings): return settings.get('dpi')\n"
         "def i(design: DesignSettings, settings: FigureSettings): pass\n"
-        "def j(words: dict, grouping: dict, params: Mapping): pass\n"
-        "def k(dims: dict, report: Mapping, figure_settings: dict): pass\n")
+        "def j(words: dict, grouping: Grouping, params: Mapping): pass\n"
+        "def k(dims: dict, report: Mapping, figure_settings: dict): pass\n"
+        "def m(grouping: dict | None = None): pass\n")
     found = {fn.name: _dict_params(fn) for fn in tree.body if isinstance(fn, ast.FunctionDef)}
     assert found == {"a": ["config"], "b": ["cb"], "c": ["cfg"], "d": [], "e": [],
                      "f": ["conf"], "g": ["design"], "h": ["settings"], "i": [], "j": [],
-                     "k": ["dims", "report", "figure_settings"]}
+                     "k": ["dims", "report", "figure_settings"], "m": ["grouping"]}
 
 
 def test_defaults_are_filled_in_from_the_schema(codebook):

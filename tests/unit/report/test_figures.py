@@ -10,6 +10,7 @@ from coprod.pipeline.reportsettings import FigureSettings, ReportSettings
 from coprod.pipeline.settings import load_settings
 from coprod.report import figstyle as S
 from coprod.report import figures as F
+from coprod.report.wording import Grouping
 
 MODEL_KW = dict(covariates=D.COVARIATES, reference_levels=D.REFERENCE, levels=D.LEVELS,
                 labels=D.LABELS, words=D.WORDS)
@@ -267,7 +268,7 @@ def test_run_figures_with_a_region_survey_and_model_based_errors(tmp_path, monke
                   words=settings["words"],
                   covariates=D.COVARIATES, reference_levels={"region": "UK"}, levels=D.LEVELS,
                   subject="voting", design=DesignSettings.from_params({"model_based": True}),
-                  grouping={"column": "region", "label": "Region", "effects": True},
+                  grouping=Grouping("region", "Region", True),
                   outputs=outputs)
     assert made["prevalence.png"][0] == "Prevalence of voting, by region and domain"
     assert "95% model-based confidence intervals" in made["prevalence.png"][1]

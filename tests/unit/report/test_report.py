@@ -3,6 +3,7 @@ there, nothing points outside the file, and two builds differ only in the run da
 import copy
 import html.parser
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import _report_data as D
@@ -23,6 +24,7 @@ from coprod.report.report import (
     run_report,
     table_names,
 )
+from coprod.report.wording import Grouping
 
 ROOT = D.__file__.rsplit("/tests/", 1)[0]
 SECTIONS = ["answer", "findings", "figures", "tables", "cleaning", "methods"]
@@ -387,14 +389,14 @@ def test_group_effects_off_and_a_single_group_in_the_samples_text():
     from coprod.report.methods import _sample_phrase
 
     m = (["age", "sex"], {"region": "North"})  # models.covariates, models.reference_levels
-    grp = {"column": "region", "label": "Region", "effects": False}
+    grp = Grouping("region", "Region", False)
     assert _sample_phrase("pooled", *m, grp, 3, DesignSettings()) == (
         "pooled: all respondents, without region fixed effects (models.group_effects: false), "
         "<code>y ~ age + sex</code>")
-    assert _sample_phrase("pooled", *m, {**grp, "effects": True}, 1, DesignSettings()) == (
+    assert _sample_phrase("pooled", *m, replace(grp, effects=True), 1, DesignSettings()) == (
         "pooled: all respondents, a single region, so no region fixed effects, "
         "<code>y ~ age + sex</code>")
-    assert _sample_phrase("pooled", *m, {**grp, "effects": True}, 3, DesignSettings()) == (
+    assert _sample_phrase("pooled", *m, replace(grp, effects=True), 3, DesignSettings()) == (
         "pooled: all respondents, with region fixed effects (reference level North), "
         "<code>y ~ age + sex + region</code>")
     assert _sample_phrase("North", *m, grp, 3, DesignSettings(incomplete="keep")) == (
@@ -465,15 +467,13 @@ def test_grouping_from_params_metadata_or_config(tmp_path):
     assert _table_meta(old["clean_table"])["group_column"] == "country"
     new = D.write_inputs(tmp_path / "new", group_column="region", group_label="Region")
     meta = _table_meta(new["clean_table"])
-    assert resolve_grouping(None, meta) == {"column": "region", "label": "Region",
-                                            "effects": True}
+    assert resolve_grouping(None, meta) == Grouping("region", "Region", True)
     cfg = D.config()
     cfg["groups"], cfg["models"]["group_effects"] = {"column": "wave"}, False
     cfg = load_settings(cfg)
-    assert resolve_grouping(None, {}, cfg) == {"column": "wave", "label": "Wave",
-                                               "effects": False}
-    assert resolve_grouping({"column": "r", "label": "R", "effects": True}, meta, cfg) == \
-        {"column": "r", "label": "R", "effects": True}
+    assert resolve_grouping(None, {}, cfg) == Grouping("wave", "Wave", False)
+    given = Grouping.from_params({"column": "r", "label": "R", "effects": True})  # params
+    assert resolve_grouping(given, meta, cfg) == Grouping("r", "R", True)
 
 
 def test_the_rows_can_be_called_what_they_are():

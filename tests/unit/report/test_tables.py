@@ -13,6 +13,7 @@ from coprod.pipeline.reportsettings import ReportSettings, TableSettings
 from coprod.pipeline.settings import load_settings
 from coprod.report import tablerender as R
 from coprod.report import tables as T
+from coprod.report.wording import Grouping
 
 COLS = [("pooled", "individual_any"), ("pooled", "collective_any")]
 
@@ -362,8 +363,8 @@ def test_a_region_survey_from_config_alone(tmp_path):
                  settings=TableSettings.from_params(settings["tables"]), words=settings["words"], covariates=D.COVARIATES,
                  reference_levels={"gender": "man", "region": "UK"}, levels=D.LEVELS,
                  contrast_outcomes=D.OUTCOMES, conf_level=0.95,
-                 design=DS({"model_based": True}), grouping={"column": "region", "label": "Region",
-                                                         "effects": True}, outputs=outputs)
+                 design=DS({"model_based": True}), grouping=Grouping("region", "Region", True),
+                 outputs=outputs)
     html = {n: (tmp_path / "t" / f"{n}.html").read_text() for n in names}
     assert "<caption>Correlates of voting (pooled)</caption>" in html["models_pooled"]
     assert "<caption>Correlates of voting by region</caption>" in html["models_groups"]

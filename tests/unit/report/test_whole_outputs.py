@@ -25,6 +25,7 @@ from coprod.pipeline.reportsettings import FigureSettings, ReportSettings, Table
 from coprod.pipeline.settings import load_settings
 from coprod.report import figstyle as S
 from coprod.report import figures as F
+from coprod.report.wording import Grouping
 
 MODEL_KW = {"covariates": D.COVARIATES, "reference_levels": D.REFERENCE, "levels": D.LEVELS,
             "labels": D.LABELS, "words": D.WORDS}
@@ -258,7 +259,7 @@ def test_methods_describe_the_ordinal_and_count_models():
     from coprod.report.methods import _column_definition, _model_items
 
     cfg = _scales_config([{"individual_level": "ordinal"}, {"collective_count": "count"}])
-    grp = {"column": "country", "label": "Country", "effects": True}
+    grp = Grouping("country", "Country", True)
     items = " ".join(_model_items(load_settings(cfg), str, grp, 2, {}))
     assert "proportional-odds" in items and "svyolr" in items and "quasi-Poisson" in items
     assert "logistic" not in items.split("Covariates")[0]
@@ -285,7 +286,7 @@ def test_notes_and_captions_follow_the_design_used(design, domain, missing):
     from coprod.report.wording import missing_note
 
     design = DesignSettings.from_params(design)
-    grp = {"column": "region", "label": "Region", "effects": True}
+    grp = Grouping("region", "Region", True)
     assert domain in html.unescape(_sample_phrase("North", ["age"], {}, grp, 2, design))
     assert domain in models_phrase("North", grp, 2, ["age"], design=design)
     assert missing in missing_note(design)
