@@ -1,6 +1,7 @@
 """Snakemake adapter: weighted prevalence and descriptives by group
 (coprod.pipeline.descriptives)."""
 from coprod.pipeline.descriptives import run_descriptives
+from coprod.pipeline.designkeys import DesignSettings
 from coprod.pipeline.runner import run_rule
 
 
@@ -9,7 +10,7 @@ def main(sm):
         table=sm.input.table,
         outcomes=sm.params.outcomes,
         variables=sm.params.variables,
-        design=sm.params.design,
+        design=DesignSettings.from_params(sm.params.design),
         conf_level=sm.params.conf_level,
         prevalence_csv=sm.output.prevalence,
         descriptives_csv=sm.output.descriptives,

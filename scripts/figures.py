@@ -1,6 +1,9 @@
 """Snakemake adapter: every figure as PNG and PDF (coprod.report.figures.run_figures)."""
+from coprod.pipeline.designkeys import DesignSettings
+from coprod.pipeline.reportsettings import FigureSettings
 from coprod.pipeline.runner import run_rule
 from coprod.report.figures import run_figures
+from coprod.report.wording import Grouping
 
 
 def main(sm):
@@ -11,7 +14,7 @@ def main(sm):
         fit=sm.input.fit,
         cleaning_summary=sm.input.cleaning_summary,
         clean_table=sm.input.table,
-        settings=sm.params.settings,
+        settings=FigureSettings.from_params(sm.params.settings),
         words=sm.params.words,
         covariates=sm.params.covariates,
         reference_levels=sm.params.reference_levels,
@@ -19,8 +22,8 @@ def main(sm):
         conf_level=sm.params.conf_level,
         subject=sm.params.subject,
         weighted=sm.params.weighted,
-        design=sm.params.get("design"),
-        grouping=sm.params.get("grouping"),
+        design=DesignSettings.from_params(sm.params.get("design")),
+        grouping=Grouping.from_params(sm.params.get("grouping")),
         outputs=dict(sm.output.items()),
     )
 

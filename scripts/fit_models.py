@@ -1,5 +1,6 @@
 """Snakemake adapter: fit the models of one sample, then its contrast test
 (logic in coprod.pipeline.stages.run_models)."""
+from coprod.pipeline.designkeys import DesignSettings
 from coprod.pipeline.runner import run_rule
 from coprod.pipeline.stages import fit_output_paths, run_models
 
@@ -11,7 +12,7 @@ def main(sm):
         outcomes=sm.params.outcomes,
         covariates=sm.params.covariates,
         reference_levels=sm.params.reference_levels,
-        design=sm.params.design,
+        design=DesignSettings.from_params(sm.params.design),
         group_effects=sm.params.group_effects,
         conf_level=sm.params.conf_level,
         grids=sm.params.grids,

@@ -4,6 +4,7 @@ from coprod.pipeline.reportsettings import ReportSettings
 from coprod.pipeline.runner import run_rule
 from coprod.pipeline.settings import Settings
 from coprod.report.report import run_report
+from coprod.report.wording import Grouping
 
 
 def main(sm):
@@ -24,7 +25,7 @@ def main(sm):
         cleaning_table=sm.input.cleaning_table,
         clean_table=sm.input.table,
         hashed=list(sm.input.hashed),
-        grouping=sm.params.get("grouping"),
+        grouping=Grouping.from_params(sm.params.get("grouping")),
         robustness_tables=list(sm.input.robustness_tables),
         robustness_figures=list(sm.input.robustness_figures),
         cuts=sm.input.get("cuts"),

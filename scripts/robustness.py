@@ -1,5 +1,7 @@
 """Snakemake adapter: the 0/1 models beside the ordinal and count models, and the binary cuts
 of each ordinal outcome (coprod.report.robustness.run_robustness)."""
+from coprod.pipeline.designkeys import DesignSettings
+from coprod.pipeline.reportsettings import FigureSettings
 from coprod.pipeline.runner import run_rule
 from coprod.report.robustness import run_robustness
 
@@ -20,8 +22,8 @@ def main(sm):
         conf_level=sm.params.conf_level,
         digits=sm.params.digits,
         words=sm.params.words,
-        figure_settings=sm.params.figure_settings,
-        design=sm.params.get("design"),
+        figure_settings=FigureSettings.from_params(sm.params.figure_settings),
+        design=DesignSettings.from_params(sm.params.get("design")),
         outputs=dict(sm.output.items()),
     )
 

@@ -1,7 +1,10 @@
 """Snakemake adapter: descriptive, model, contrast and cleaning tables
 (coprod.report.tables.run_tables)."""
+from coprod.pipeline.designkeys import DesignSettings
+from coprod.pipeline.reportsettings import TableSettings
 from coprod.pipeline.runner import run_rule
 from coprod.report.tables import run_tables
+from coprod.report.wording import Grouping
 
 
 def main(sm):
@@ -12,7 +15,7 @@ def main(sm):
         contrast=sm.input.contrast,
         cleaning_summary=sm.input.cleaning_summary,
         clean_table=sm.input.table,
-        settings=sm.params.settings,
+        settings=TableSettings.from_params(sm.params.settings),
         words=sm.params.words,
         covariates=sm.params.covariates,
         reference_levels=sm.params.reference_levels,
@@ -20,8 +23,8 @@ def main(sm):
         contrast_outcomes=sm.params.contrast_outcomes,
         conf_level=sm.params.conf_level,
         weighted=sm.params.weighted,
-        design=sm.params.get("design"),
-        grouping=sm.params.get("grouping"),
+        design=DesignSettings.from_params(sm.params.get("design")),
+        grouping=Grouping.from_params(sm.params.get("grouping")),
         subject=sm.params.get("subject"),
         outputs=dict(sm.output.items()),
         tests=sm.input.tests,

@@ -21,6 +21,7 @@ import _report_data as D
 import pandas as pd
 import yaml
 
+from coprod.pipeline.reportsettings import FigureSettings, ReportSettings, TableSettings
 from coprod.pipeline.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,22 +150,23 @@ def build(tmp: Path, kind: str = "html") -> dict:
                                                             f"table title {name}")}
                                for name, t in rep["tables"]["models"].items()}
     settings = report_settings(load_settings(cfg))
-    figs = {s: tmp / "fig" / f"{s}.png" for s in figure_names(settings)}
+    figs = {s: tmp / "fig" / f"{s}.png" for s in figure_names(ReportSettings.from_params(settings))}
     F.run_figures(prevalence=paths["prevalence"], coefficients=paths["coefficients"],
                   predictions=paths["predictions"], fit=paths["fit"],
                   cleaning_summary=paths["cleaning_summary"], clean_table=paths["clean_table"],
-                  settings=dict(settings["figures"], dpi=40), words=settings["words"],
+                  settings=FigureSettings.from_params(dict(settings["figures"], dpi=40)),
+                  words=settings["words"],
                   covariates=D.COVARIATES, reference_levels=reference, levels=hlevels,
                   subject=rep["subject"], outputs={f"{s}_png": p for s, p in figs.items()})
-    tabs = {n: tmp / "tab" / f"{n}.html" for n in table_names(settings)}
+    tabs = {n: tmp / "tab" / f"{n}.html" for n in table_names(ReportSettings.from_params(settings))}
     T.run_tables(descriptives=paths["descriptives"], coefficients=paths["coefficients"],
                  fit=paths["fit"], contrast=paths["contrast"],
                  cleaning_summary=paths["cleaning_summary"], clean_table=paths["clean_table"],
-                 settings=settings["tables"], words=settings["words"],
+                 settings=TableSettings.from_params(settings["tables"]), words=settings["words"],
                  covariates=D.COVARIATES, reference_levels=reference, levels=hlevels,
                  contrast_outcomes=D.OUTCOMES, conf_level=0.95, subject=rep["subject"],
                  outputs={f"{n}_{fmt}": tmp / "tab" / f"{n}.{fmt}"
-                          for n in table_names(settings) for fmt in ("html", "csv", "tex")})
+                          for n in table_names(ReportSettings.from_params(settings)) for fmt in ("html", "csv", "tex")})
     run_findings(findings=findings, coefficients=paths["coefficients"], fit=paths["fit"],
                  contrast=paths["contrast"], outcomes=D.OUTCOMES, covariates=D.COVARIATES,
                  samples=samples, contrast_outcomes=D.OUTCOMES, levels=hlevels,

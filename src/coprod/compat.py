@@ -143,17 +143,35 @@ def _schema_defaults(node: dict) -> object:
     return out
 
 
+class _Lazy:
+    """A removed constant computed on first use (it needs a layer's module)."""
+
+    def __init__(self, make):
+        self.make = make
+
+
 def _schema() -> object:
     from .pipeline.settings import SCHEMA
 
     return SCHEMA
 
 
+def _figure_defaults() -> dict:
+    """The figures' defaults as the flat module's ``DEFAULTS`` dict had them."""
+    from .pipeline.reportsettings import FigureSettings
+
+    s = FigureSettings()
+    return {"width": s.width, "font_size": s.font_size, "dpi": s.dpi,
+            "palette": list(s.palette), "conf_level": s.conf_level, "subject": s.subject,
+            "weighted": s.weighted, "ci": s.ci}
+
+
 #: names the flat modules had that no new module has as they were (the settings objects
 #: replaced them): the old behaviour, for one release
 REMOVED: dict[str, dict[str, object]] = {
     "config": {"group_column": _group_column, "binary_outcomes": _binary_outcomes},
-    "reportsettings": {"schema_defaults": _schema_defaults, "SCHEMA": _schema,
+    "figures": {"DEFAULTS": _Lazy(_figure_defaults)},
+    "reportsettings": {"schema_defaults": _schema_defaults, "SCHEMA": _Lazy(_schema),
                        "binary_outcomes": _binary_outcomes},
     "startup": {"binary_outcomes": _binary_outcomes},
     "report": {"schema_defaults": _schema_defaults},
@@ -179,7 +197,7 @@ class OldModule(types.ModuleType):
         removed = REMOVED.get(self.__name__.removeprefix("coprod."), {})
         if attr in removed:
             value = removed[attr]
-            return value() if attr == "SCHEMA" else value  # type: ignore[operator]
+            return value.make() if isinstance(value, _Lazy) else value
         for target in self.__targets:
             module = importlib.import_module(target)
             if hasattr(module, attr):

@@ -67,6 +67,7 @@ class _Collect(HTMLParser):
 
 
 def test_report_html_is_complete_and_self_contained(pipeline):
+    from coprod.pipeline.reportsettings import ReportSettings
     from coprod.pipeline.settings import load_settings
     from coprod.report.report import figure_names, report_settings, table_names
 
@@ -80,11 +81,11 @@ def test_report_html_is_complete_and_self_contained(pipeline):
                     "synthetic-warning"):
         assert section in p.ids, section
     settings = report_settings(load_settings(cfg))
-    for name in figure_names(settings):
+    for name in figure_names(ReportSettings.from_params(settings)):
         assert f"fig-{name}" in p.ids
         assert (pipeline / "results" / "figures" / f"{name}.png").exists()
         assert (pipeline / "results" / "figures" / f"{name}.pdf").exists()
-    for name in list(table_names(settings)) + ["findings"]:
+    for name in list(table_names(ReportSettings.from_params(settings))) + ["findings"]:
         assert f"table-{name}" in p.ids
         for ext in ("csv", "tex", "html"):
             assert (pipeline / "results" / "tables" / f"{name}.{ext}").exists()

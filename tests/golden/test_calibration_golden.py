@@ -127,12 +127,14 @@ def test_a_calibration_without_totals_is_refused_by_name():
     not a TypeError from open(): the engine names its argument, the pipeline its config key."""
     from coprod.errors import ConfigError
     from coprod.pipeline.designconfig import calibration_from_config
+    from coprod.pipeline.designkeys import Calibration
 
     with pytest.raises(ConfigError, match="^totals: give the population totals") as exc:
         calibration_spec("rake", None, ["agegrp"])  # type: ignore[arg-type]
     assert exc.value.argument == "totals"
     with pytest.raises(ConfigError, match="design.calibration.totals: name the CSV file"):
-        calibration_from_config({"method": "rake", "variables": ["agegrp"]})
+        calibration_from_config(Calibration.from_params({"method": "rake",
+                                                         "variables": ["agegrp"]}))
 
 
 def test_dropping_rows_of_a_calibrated_design_without_its_data_is_refused_by_name(data):

@@ -186,6 +186,7 @@ def test_bad_design_input_is_one_line_naming_the_argument_or_the_config_key(data
     the others it needs as arguments); the pipeline, building the same design from a config's
     design: section, names the config keys instead (design.fpc, design.psu)."""
     from coprod.pipeline.designconfig import design_from_config
+    from coprod.pipeline.designkeys import DesignSettings
 
     with pytest.raises(error) as exc:
         make_design(data, **kw)
@@ -194,7 +195,7 @@ def test_bad_design_input_is_one_line_naming_the_argument_or_the_config_key(data
     assert exc.value.argument == engine.split(":")[0]
     assert "design." not in str(exc.value) and "\n" not in str(exc.value)
     with pytest.raises(error) as exc:
-        design_from_config(data, kw)
+        design_from_config(data, DesignSettings.from_params(kw))
     config = "design." + text.format(psu="design.psu", ssu="design.ssu", fpc="design.fpc")
     assert str(exc.value).startswith(config), str(exc.value)
     assert "\n" not in str(exc.value)

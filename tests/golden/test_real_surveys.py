@@ -20,6 +20,7 @@ from conftest import ROOT
 from coprod.pipeline.clean import clean_survey
 from coprod.pipeline.codebook import load_codebook
 from coprod.pipeline.descriptives import prevalence
+from coprod.pipeline.designkeys import DesignSettings
 from coprod.pipeline.models import fit_model
 
 GOLDEN = ROOT / "tests" / "data" / "golden"
@@ -69,10 +70,11 @@ def nhanes():
 def nhanes_fit(nhanes, sample="pooled", **design):
     cfg, table, _ = nhanes
     m = cfg["models"]
+    effects = design.pop("group_effects", m["group_effects"])
     return fit_model(table, outcome="high_cholesterol", sample=sample,
                      covariates=m["covariates"], reference_levels=m["reference_levels"],
-                     design={**cfg["design"], **design},
-                     group_effects=design.pop("group_effects", m["group_effects"]))
+                     design=DesignSettings.from_params({**cfg["design"], **design}),
+                     group_effects=effects)
 
 
 def test_nhanes_cleaning_without_an_id_column_numbers_rows(nhanes):
@@ -112,7 +114,7 @@ def test_nhanes_incomplete_drop_equals_r(nhanes):
 
 def test_nhanes_prevalence_by_race_equals_r(nhanes):
     cfg, table, _ = nhanes
-    prev = prevalence(table, ["high_cholesterol"], cfg["design"]).set_index("group")
+    prev = prevalence(table, ["high_cholesterol"], DesignSettings.from_params(cfg["design"])).set_index("group")
     for code, name in RACE.items():
         ref = reference("nhanes_reference.csv", f"prevalence_{code}").iloc[0]
         assert prev.loc[name, "estimate"] == pytest.approx(ref["estimate"], abs=1e-10)
@@ -143,7 +145,8 @@ def test_incomplete_keep_and_drop_equal_r(missing_survey, outcome, case, sample,
     out = fit_model(missing_survey, outcome=outcome, sample=sample,
                     covariates=["age", "female", "efficacy"],
                     reference_levels={"country": "AA"},
-                    design={**MISSING_DESIGN, "incomplete": incomplete}, group_effects=effects)
+                    design=DesignSettings.from_params({**MISSING_DESIGN, "incomplete": incomplete}),
+                    group_effects=effects)
     ref = reference("incomplete_reference.csv", case, outcome)
     assert_matches(out["coefficients"], ref)
     fit = out["fit"].iloc[0]
@@ -164,7 +167,7 @@ def test_keep_and_drop_differ_where_r_says_they_do(missing_survey):
         out = fit_model(missing_survey, outcome="individual", sample="pooled",
                         covariates=["age", "female", "efficacy"],
                         reference_levels={"country": "AA"},
-                        design={**MISSING_DESIGN, "incomplete": rule})
+                        design=DesignSettings.from_params({**MISSING_DESIGN, "incomplete": rule}))
         se[rule] = out["coefficients"].set_index("term")["std_error"]
     assert (abs(se["keep"] / se["drop"] - 1) > 1e-4).any()
 

@@ -190,9 +190,11 @@ def test_replicates_made_from_the_design_by_config_equal_r(data, reference):
     """design.as_replicates: JKn replicates made from the strata and PSUs give R's
     as.svrepdesign(type = "JKn") estimates (the JKn case, whose weights R made the same way)."""
     from coprod.pipeline.designconfig import design_from_config
+    from coprod.pipeline.designkeys import DesignSettings
 
-    d = design_from_config(data, {"weights": "weight", "strata": "country", "psu": "psu",
-                                  "as_replicates": {"type": "JKn"}})
+    d = design_from_config(data, DesignSettings.from_params(
+        {"weights": "weight", "strata": "country", "psu": "psu",
+         "as_replicates": {"type": "JKn"}}))
     res = fit_svy_logit(data, "individual ~ age + female + efficacy + country", design=d)
     ref = reference[(reference["case"] == "JKn_mse0_whole") & (reference["estimator"] == "model")]
     tidy = res.tidy().set_index("term")

@@ -5,6 +5,7 @@ import os
 import sys
 
 from coprod.pipeline.designkeys import weighted
+from coprod.pipeline.reportsettings import ReportSettings
 from coprod.report.report import figure_names, table_names
 from coprod.report.robustness import robustness_names
 
@@ -17,9 +18,11 @@ LEVELS = PROJECT["levels"]
 REPORT = PROJECT["report"]
 FINDINGS = REPORT["findings"]  # None: no findings check
 
-FIGURES = figure_names(REPORT)
+FIGURES = figure_names(ReportSettings.from_params(REPORT))
 FIGURE_FORMATS = REPORT["figures"]["formats"]
-TABLES = table_names(REPORT, contrast=bool(config["models"].get("contrast")))
+TABLES = table_names(
+    ReportSettings.from_params(REPORT), contrast=bool(config["models"].get("contrast"))
+)
 # csv: the table as shown; data: the same as tidy data (tables/<stem>.data.csv), the numbers
 # in columns of their own
 TABLE_FORMATS = ["csv", "data", "tex", "html"]
@@ -27,7 +30,7 @@ TABLE_FORMATS = ["csv", "data", "tex", "html"]
 SCALES = PROJECT["scales"]
 ROBUST = robustness_names(SCALES, PROJECT["families"])
 # calibrated weights are weights even when the data came unweighted
-WEIGHTED = weighted(config["design"])
+WEIGHTED = weighted(SETTINGS.design)
 MODEL_SETTINGS = {
     "design": design_params(),
     "grouping": {**GROUPING, "effects": config["models"]["group_effects"]},

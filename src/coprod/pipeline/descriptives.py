@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..errors import ConfigError, DataError
 from ..survey.means import svy_mean, svy_proportion
+from .designkeys import DesignSettings, typed_design
 from .io import group_column as _group_col
 
 log = logging.getLogger("coprod.pipeline.descriptives")
@@ -27,7 +28,7 @@ DESCRIPTIVE_COLUMNS = ["group", "group_n", "variable", "label", "level", "stat",
                        "std_error", "conf_low", "conf_high", "note", "deff", "n_effective"]
 
 
-def _design(data: pd.DataFrame, design: dict[str, Any], built: Any = None) -> Any:
+def _design(data: pd.DataFrame, design: DesignSettings, built: Any = None) -> Any:
     """The encoded design (:func:`coprod.pipeline.designconfig.design_from_config`); built once
     per table by the callers that estimate many statistics, since encoding a million rows costs
     more than a statistic."""
@@ -44,10 +45,11 @@ def _groups(data: pd.DataFrame) -> list[str]:
     return [str(c) for c in cats if (col.astype(str) == str(c)).any()]
 
 
-def prevalence(data: pd.DataFrame, outcomes: list[str], design: dict, *,
+def prevalence(data: pd.DataFrame, outcomes: list[str], design: DesignSettings, *,
                conf_level: float = 0.95, labels: dict | None = None,
                built=None) -> pd.DataFrame:
     """Weighted share doing each outcome, by group, with design-based intervals."""
+    design = typed_design(design, "prevalence")
     from .vocab import split_outcomes
 
     labels = labels or {}
@@ -58,7 +60,7 @@ def prevalence(data: pd.DataFrame, outcomes: list[str], design: dict, *,
     rows = []
     groups = data[_group_col(data)].astype(str).to_numpy()
     built = _design(data, design, built)
-    model_based = bool(design.get("model_based", False))
+    model_based = bool(design.model_based)
     values = {o: data[o].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
               for o in outcomes}
     for g in _groups(data):
@@ -71,10 +73,11 @@ def prevalence(data: pd.DataFrame, outcomes: list[str], design: dict, *,
     return pd.DataFrame(rows, columns=PREVALENCE_COLUMNS)
 
 
-def describe(data: pd.DataFrame, variables: list[str], design: dict, *,
+def describe(data: pd.DataFrame, variables: list[str], design: DesignSettings, *,
              conf_level: float = 0.95, labels: dict | None = None,
              built=None) -> pd.DataFrame:
     """By group: weighted % of each category level or weighted mean, 95% CI, unweighted n."""
+    design = typed_design(design, "describe")
     labels = labels or {}
     missing = [v for v in variables if v not in data.columns]
     if missing:
@@ -83,7 +86,7 @@ def describe(data: pd.DataFrame, variables: list[str], design: dict, *,
     rows = []
     groups = data[_group_col(data)].astype(str).to_numpy()
     built = _design(data, design, built)
-    model_based = bool(design.get("model_based", False))
+    model_based = bool(design.model_based)
     indicators = {v: _indicators(data[v]) for v in variables}
     for g in _groups(data):
         dom = groups == g
@@ -124,10 +127,10 @@ def run_descriptives(*, table, outcomes, variables, design, conf_level, prevalen
 
     data = read_table(table)
     labels = data.attrs.get("labels", {})
-    built = _design(data, dict(design))  # encoded once for both tables
-    prev = prevalence(data, list(outcomes), dict(design), conf_level=conf_level, labels=labels,
+    built = _design(data, design)  # encoded once for both tables
+    prev = prevalence(data, list(outcomes), design, conf_level=conf_level, labels=labels,
                       built=built)
-    desc = describe(data, list(variables), dict(design), conf_level=conf_level, labels=labels,
+    desc = describe(data, list(variables), design, conf_level=conf_level, labels=labels,
                     built=built)
     write_csv(prev, prevalence_csv)
     write_csv(desc, descriptives_csv)

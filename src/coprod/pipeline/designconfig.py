@@ -19,8 +19,8 @@ from ..survey.calibration import CalibrationSpec, calibrate, calibration_spec
 from ..survey.design import SurveyDesign, make_design
 from ..survey.designspec import key_errors
 from ..survey.replicate import ReplicateDesign, as_replicate, make_replicate_design
+from .designkeys import Calibration, DesignSettings, replicate_pattern, typed_design
 from .designkeys import design_columns as design_columns  # re-exported
-from .designkeys import replicate_pattern
 
 #: the config key of each argument of the engine's design builders, per builder
 DESIGN_KEYS = {k: f"design.{k}" for k in ("weights", "strata", "psu", "fpc", "ssu", "fpc2",
@@ -47,76 +47,74 @@ def config_keys(names: Mapping[str, str]) -> Iterator[None]:
         raise
 
 
-def calibration_from_config(section: Mapping[str, Any] | None) -> CalibrationSpec | None:
+def calibration_from_config(cal: Calibration | None) -> CalibrationSpec | None:
     """A config's ``design.calibration`` section as the engine's spec (totals read and
     checked), or None; messages name the config's keys."""
-    cfg = section
-    if not cfg:
+    if not cal:
         return None
-    if not cfg.get("totals"):  # the config schema requires it; a caller may leave it out
+    if not cal.totals:  # the config schema requires it; a caller may leave it out
         raise ConfigError(
             "design.calibration.totals: name the CSV file of population totals (columns "
             "variable, level, total)")
     with config_keys(CALIBRATION_KEYS):
-        return calibration_spec(str(cfg.get("method")), cfg["totals"],
-                                list(cfg.get("variables") or []), bounds=cfg.get("bounds"),
-                                epsilon=cfg.get("epsilon", 1e-10), maxit=cfg.get("maxit", 100))
+        return calibration_spec(str(cal.method), cal.totals, list(cal.variables),
+                                bounds=None if cal.bounds is None else list(cal.bounds),
+                                epsilon=cal.epsilon, maxit=cal.maxit)
 
 
-def design_from_config(data: pd.DataFrame, design: Mapping[str, Any], *,
+def design_from_config(data: pd.DataFrame, design: DesignSettings, *,
                        rename: Callable[[str], str] | None = None) -> Any:
     """The design of a config's ``design:`` section (column names mapped by ``rename``): a
     :class:`SurveyDesign`, or a replicate design when ``design.replicates`` is set."""
+    design = typed_design(design, "design_from_config")
     rename = rename or (lambda name: name)
 
     def col(key: str) -> str | None:
-        name = design.get(key)
+        name = getattr(design, key)
         return rename(name) if name else None
 
-    spec = calibration_from_config(design.get("calibration"))
+    spec = calibration_from_config(design.calibration)
     built = _uncalibrated(data, design, col)
-    conv = design.get("as_replicates")
+    conv = design.as_replicates
     if conv:  # replicate weights from the strata and PSUs (R's as.svrepdesign)
         with config_keys(AS_REPLICATE_KEYS):
-            built = as_replicate(built, conv["type"],
-                                 replicates=int(conv.get("replicates", 50)),
-                                 seed=conv.get("seed", 2026), mse=bool(conv.get("mse", False)))
+            built = as_replicate(built, conv.type, replicates=int(conv.replicates),
+                                 seed=conv.seed, mse=bool(conv.mse))
     if spec is None:
         return built
     with config_keys(CALIBRATION_KEYS):
         return calibrate(built, data, spec)
 
 
-def _uncalibrated(data: pd.DataFrame, design: Mapping[str, Any],
+def _uncalibrated(data: pd.DataFrame, design: DesignSettings,
                   col: Callable[[str], str | None]) -> SurveyDesign | ReplicateDesign:
-    if design.get("replicates"):
+    if design.replicates:
+        rscales = design.replicate_rscales
         with config_keys(REPLICATE_KEYS):
             return make_replicate_design(
-                data, weights=col("weights"), replicates=replicate_pattern(design["replicates"]),
-                type=design.get("replicate_type"), scale=design.get("replicate_scale"),
-                rscales=design.get("replicate_rscales"), rho=design.get("fay_rho"),
-                mse=bool(design.get("mse", False)),
-                combined=bool(design.get("combined_weights", True)),
-                deff=design.get("deff", "srswor"), keep_data=True)
+                data, weights=col("weights"), replicates=replicate_pattern(design.replicates),
+                type=design.replicate_type, scale=design.replicate_scale,
+                rscales=None if rscales is None else list(rscales), rho=design.fay_rho,
+                mse=bool(design.mse), combined=bool(design.combined_weights),
+                deff=design.deff, keep_data=True)
     # the engine's rules on which stages need which, in the config's words (its messages name
     # the other arguments too, which a renamed prefix would not reach)
-    missing = key_errors({k: design.get(k) for k in ("psu", "fpc", "ssu", "fpc2")},
+    missing = key_errors({k: design[k] for k in ("psu", "fpc", "ssu", "fpc2")},
                          key=DESIGN_KEYS.__getitem__)
     if missing:
         raise ConfigError(missing[0])
     with config_keys(DESIGN_KEYS):
         return make_design(data, weights=col("weights"), strata=col("strata"), psu=col("psu"),
                            fpc=col("fpc"), ssu=col("ssu"), fpc2=col("fpc2"),
-                           lonely_psu=design.get("lonely_psu", "adjust"),
-                           deff=design.get("deff", "srswor"), keep_data=True)
+                           lonely_psu=design.lonely_psu, deff=design.deff, keep_data=True)
 
 
-def design_weights(design: Mapping[str, Any], clean_table: str) -> dict[str, Any] | None:
+def design_weights(design: DesignSettings, clean_table: str) -> dict[str, Any] | None:
     """The weights before and after calibration (None without calibration), for Methods:
     ``design`` is the settings' design section
     (:attr:`coprod.pipeline.settings.Settings.design`)."""
     d = design
-    if not d.get("calibration"):
+    if not d.calibration:
         return None
     from ..survey.calibration import weights_summary
     from .io import read_table

@@ -14,12 +14,14 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
+from .designkeys import DesignSettings, typed_design
 from .effectrule import EFFECT_COLUMNS
 from .models import fit_sample, front_columns, job_design, vcov_long
 
 
 def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[str],
-                  sample: str, covariates: list[str], reference_levels: dict, design: dict,
+                  sample: str, covariates: list[str], reference_levels: dict,
+                  design: DesignSettings,
                   conf_level: float = 0.95, labels: dict | None = None,
                   group_effects: bool = True, families: dict | None = None, built=None,
                   datasets: dict | None = None, effects: bool | Collection[str] = False
@@ -40,6 +42,7 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
     covariate is the strongest, each size and each difference from the top one combined by
     Rubin's rules (:func:`coprod.pipeline.effectsize.combine_imputed`); else the third table is
     empty."""
+    design = typed_design(design, "fit_sample_mi")
     from ..survey.mi import rubin
     from .effectsize import combined_model_effects
     from .estimable import BLOCKING_FLAGS

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..errors import CoprodError, ModelError
 from ..survey.formula import Aliases, build_formula, set_reference_levels, term_parts  # noqa: F401 (term_parts re-exported: it lived here)
+from .designkeys import DesignSettings, typed_design
 from .effectrule import EFFECT_COLUMNS
 from .io import group_column as group_of  # noqa: F401 (re-exported)
 from .vocab import GROUP, POOLED  # noqa: F401 (re-exported)
@@ -88,7 +89,7 @@ def model_frame(table: pd.DataFrame, outcomes: list[str], covariates: list[str],
                                      if k in df.columns and k not in outcomes})
 
 
-def job_design(table: pd.DataFrame, design: dict, reference_levels: dict):
+def job_design(table: pd.DataFrame, design: DesignSettings, reference_levels: dict):
     """The survey design of a job, built once and taken by every model and the contrast (its
     categorical columns ordered as the models order them, so the sums run in the same order)."""
     from .designconfig import design_columns, design_from_config
@@ -100,7 +101,7 @@ def job_design(table: pd.DataFrame, design: dict, reference_levels: dict):
 
 
 def fit_model(table: pd.DataFrame, *, outcome: str, sample: str, covariates: list[str],
-              reference_levels: dict, design: dict, conf_level: float = 0.95,
+              reference_levels: dict, design: DesignSettings, conf_level: float = 0.95,
               grids: dict | None = None, labels: dict | None = None,
               group_effects: bool = True, families: dict | None = None,
               joint_tests: dict | None = None) -> dict[str, pd.DataFrame]:
@@ -113,7 +114,7 @@ def fit_model(table: pd.DataFrame, *, outcome: str, sample: str, covariates: lis
 
 
 def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covariates: list[str],
-               reference_levels: dict, design: dict, conf_level: float = 0.95,
+               reference_levels: dict, design: DesignSettings, conf_level: float = 0.95,
                grids: dict | None = None, labels: dict | None = None, built=None,
                group_effects: bool = True, families: dict | None = None,
                joint_tests: dict | None = None, margins: bool = True,
@@ -131,6 +132,7 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
     covariate is the strongest (:mod:`coprod.pipeline.effectsize`; default: with the margins; or the
     outcomes that need them), the sample's group fixed effects never among them.
     """
+    design = typed_design(design, "fit_sample")
     covs = sample_covariates(covariates, sample, table, group_effects)
     df = model_frame(table, list(outcomes), covs, reference_levels)
     al = Aliases(df.columns)
@@ -203,7 +205,7 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
     ident = {"outcome": outcome, "sample": sample}
     frame, built, domain, n_excluded, excluded_by = _incomplete_rule(
         frame, al, [outcome, *covs], built, domain, design)
-    opts = {"design": built, "domain": domain, "model_based": design.get("model_based", False),
+    opts = {"design": built, "domain": domain, "model_based": design.model_based,
             "conf_level": conf_level}
     ordinal = family == "ordinal"
     res: SvyLogitResult | SvyOlrResult
@@ -371,13 +373,13 @@ def _missing_by_variable(frame: pd.DataFrame, al: Aliases, variables: list[str],
     return anym, text
 
 
-def _incomplete_rule(frame, al, variables, built, domain, design: dict):
+def _incomplete_rule(frame, al, variables, built, domain, design: DesignSettings):
     """design.incomplete for one model: the respondents of its sample missing one of its
     variables are counted (in all, and by variable) and, under ``drop``, leave the data, the
     design and the domain. Returns (frame, design, domain, excluded, excluded_by)."""
     missing, excluded_by = _missing_by_variable(frame, al, variables, domain)
     n_excluded = int((missing & _in(domain, len(missing))).sum())
-    if design.get("incomplete", "keep") == "drop" and missing.any():
+    if design.incomplete == "drop" and missing.any():
         frame, built, domain = _complete_cases(frame, built, domain, ~missing)
     return frame, built, domain, n_excluded, excluded_by
 
@@ -425,12 +427,13 @@ def front_columns(df: pd.DataFrame, ident: dict, copy: bool = True) -> pd.DataFr
 
 
 def contrast_sample(table: pd.DataFrame, *, sample: str, outcomes: list[str],
-                    covariates: list[str], reference_levels: dict, design: dict,
+                    covariates: list[str], reference_levels: dict, design: DesignSettings,
                     conf_level: float = 0.95, labels: dict | None = None,
                     built=None, group_effects: bool = True) -> pd.DataFrame:
     """The individual-vs-collective contrast for one sample, as a tidy table (or a failed row:
     a contrast that cannot be estimated, or an unexpected error in it, must not cost the
     sample's models; bad data or config still stops the run)."""
+    design = typed_design(design, "contrast_sample")
     try:
         return _contrast_table(table, sample=sample, outcomes=outcomes, covariates=covariates,
                                reference_levels=reference_levels, design=design,

@@ -6,16 +6,17 @@ Why its own module: the start-up checks, the workflow (which outputs to expect) 
 report job read the same settings; kept apart from the page and the stage runner they are
 parsed by one function and named by two (:func:`figure_names`, :func:`table_names`). The
 result is plain (the rules hand it to the report's jobs as params); a job reads it back as a
-frozen :class:`ReportSettings`.
+frozen :class:`ReportSettings`, and a figure job its ``figures`` as a :class:`FigureSettings`.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
-from .codebook import did_you_mean, freeze, thaw
+from .codebook import did_you_mean, empty, freeze, thaw
 from .config import slug
 from .paths import name_error
 from .settings import not_binary
@@ -28,6 +29,91 @@ if TYPE_CHECKING:
 COMPARE_DRAWS = ("the compared pair is drawn side by side as 0/1 outcomes (prevalence, "
                  "odds ratios, predicted probabilities), while ordinal and count outcomes get "
                  "a forest plot of their own (figures/forest_scales)")
+
+
+#: the Okabe-Ito palette (safe for colour-blind readers): report.figures.palette's default
+OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
+             "#000000")
+
+
+@dataclass(frozen=True)
+class FigureSettings:
+    """The resolved ``report.figures`` (:func:`report_settings`) as the figures read them, and
+    what a figure is drawn for (``conf_level``, ``subject``, ``weighted``, ``ci``: set by the
+    figure job with :meth:`replace`). Defaults: the schema's, and those of a figure drawn
+    without settings (a test, a notebook).
+
+    Why typed: the figure functions read a dozen of these keys, each used to be a ``.get``
+    with its own default; a job builds the object once from its params
+    (:meth:`from_params`), so a misspelt or missing setting fails there, not as a silent
+    default in one figure.
+    """
+
+    formats: tuple[str, ...] = ("png", "pdf")
+    dpi: int = 200
+    width: float = 7.0
+    font_size: float = 9.0
+    titles: bool = True
+    palette: tuple[str, ...] = OKABE_ITO
+    compare: tuple[str, ...] = ()
+    forest_sample: str = POOLED
+    group_samples: tuple[str, ...] = ()
+    predictions: tuple[Mapping[str, Any], ...] = ()
+    scale_outcomes: Mapping[str, str] = field(default_factory=empty)
+    notice: str = ""
+    per: Mapping[str, float] = field(default_factory=empty)
+    conf_level: float = 0.95
+    subject: str = "the outcomes"
+    weighted: bool = True
+    ci: str = "design-based"
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any] | None = None) -> FigureSettings:
+        """The settings from their plain form (report.figures as :func:`report_settings`
+        resolved it, a rule's params): a key left out or null takes its default; a key the
+        figures do not read is an error."""
+        if isinstance(params, FigureSettings):
+            return params
+        params = params or {}
+        names = [f.name for f in fields(cls)]
+        bad = [k for k in params if k not in names]
+        if bad:
+            raise ConfigError(f"report.figures.{bad[0]}: not a figure setting "
+                              f"({', '.join(names)})")
+        return cls(**{k: freeze(v) for k, v in params.items() if v is not None})
+
+    def replace(self, **changes: Any) -> FigureSettings:
+        """A copy with ``changes`` (the object itself refuses assignment)."""
+        return dataclasses.replace(self, **changes)
+
+    def as_params(self) -> dict[str, Any]:
+        return {f.name: thaw(getattr(self, f.name)) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class TableSettings:
+    """The resolved ``report.tables`` (:func:`report_settings`) as the tables job reads them:
+    ``models`` the model tables with their samples, outcomes, families and titles expanded."""
+
+    digits: int = 2
+    stars: bool = False
+    models: Mapping[str, Mapping[str, Any]] = field(default_factory=empty)
+    notice: str = ""
+    per: Mapping[str, float] = field(default_factory=empty)
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any] | None = None) -> TableSettings:
+        """The settings from their plain form (a rule's params): a key left out or null takes
+        its default; a key the tables do not read is an error."""
+        if isinstance(params, TableSettings):
+            return params
+        params = params or {}
+        names = [f.name for f in fields(cls)]
+        bad = [k for k in params if k not in names]
+        if bad:
+            raise ConfigError(f"report.tables.{bad[0]}: not a table setting "
+                              f"({', '.join(names)})")
+        return cls(**{k: freeze(v) for k, v in params.items() if v is not None})
 
 
 @dataclass(frozen=True)
@@ -219,9 +305,10 @@ def _expand_samples(value, groups, samples, key, errs) -> list[str]:
     return out
 
 
-def figure_names(settings: dict) -> list[str]:
-    """Stems of the figures the figures rule makes (results/figures/<stem>.<format>)."""
-    fs = settings["figures"]
+def figure_names(report: ReportSettings) -> list[str]:
+    """Stems of the figures the figures rule makes (results/figures/<stem>.<format>), from the
+    resolved report settings (:meth:`ReportSettings.from_params` of :func:`report_settings`)."""
+    fs = report.figures
     binary = bool(fs["compare"])  # no 0/1 outcome (only ordinal or count ones): no figure of
     names = ["prevalence", f"forest_{slug(fs['forest_sample'])}"] if binary else []  # theirs
     if fs["group_samples"] and binary:
@@ -232,9 +319,9 @@ def figure_names(settings: dict) -> list[str]:
     return names + ["cleaning"]
 
 
-def table_names(settings: dict, contrast: bool = True) -> list[str]:
+def table_names(report: ReportSettings, contrast: bool = True) -> list[str]:
     """Stems of the tables the tables rule makes (results/tables/<stem>.{csv,tex,html})."""
-    models = settings["tables"].get("models") or {}
+    models = report.tables.get("models") or {}
     names = ["descriptives"] + [f"models_{n}" for n, t in models.items() if t.get("samples")]
     return names + (["contrast"] if contrast else []) + ["cleaning"]
 

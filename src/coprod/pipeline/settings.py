@@ -21,9 +21,11 @@ from typing import Any
 
 from ..errors import ConfigError
 from .codebook import Codebook, empty, freeze, load_codebook, load_schema, schema_errors, thaw
+from .designkeys import DesignSettings
 from .yamlwords import WordSource
 
-__all__ = ["Codebook", "Settings", "fill_defaults", "freeze", "load_settings", "thaw"]
+__all__ = ["Codebook", "DesignSettings", "Settings", "Specifications", "fill_defaults",
+           "freeze", "load_settings", "thaw"]
 
 SCHEMA = files("coprod") / "schemas" / "config.schema.yaml"  # package data
 
@@ -94,12 +96,40 @@ class Imputation:
 
 
 @dataclass(frozen=True)
+class Specifications:
+    """config ``specifications``: the choices of each dimension of the specification curve
+    (None: the dimension not varied, the main analysis's choice), as the specification jobs
+    read them (:meth:`from_params` of the rule's ``dims``); ``imputations`` and ``chunks`` how
+    the curve is run."""
+
+    threshold: tuple[str, ...] | None = None
+    weights: tuple[bool, ...] | None = None
+    covariates: Mapping[str, tuple[str, ...] | None] | None = None
+    group_effects: tuple[bool, ...] | None = None
+    missing: tuple[str, ...] | None = None
+    family: tuple[str, ...] | None = None
+    imputations: int = 5
+    chunks: int = 2
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any] | None = None) -> Specifications:
+        """The choices from their plain form (the section, or a rule's ``dims``); a key the
+        section does not have is an error."""
+        params = params or {}
+        names = [f.name for f in fields(cls)]
+        bad = [k for k in params if k not in names]
+        if bad:
+            raise ConfigError(f"specifications.{bad[0]}: not a dimension ({', '.join(names)})")
+        return cls(**{k: freeze(v) for k, v in params.items() if v is not None})
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole config and the codebook, read-only.
 
-    ``design``, ``specifications``, ``simulation`` and ``report`` stay frozen mappings of the
-    config's keys: the design keys' rules live with the engine
-    (:mod:`coprod.pipeline.designkeys`), the specification dimensions are a mapping of
+    ``design`` is typed (:class:`coprod.pipeline.designkeys.DesignSettings`, where the design
+    keys' rules live); ``specifications``, ``simulation`` and ``report`` stay frozen mappings
+    of the config's keys: the specification dimensions are a mapping of
     choices, and the report's settings are resolved from ``report`` and ``models`` by
     :func:`coprod.pipeline.reportsettings.report_settings`. ``report_given``: the report
     section as the user wrote it (before the defaults), for what the report leaves out when a
@@ -109,7 +139,7 @@ class Settings:
     data: Data
     groups: Groups
     cleaning: Cleaning
-    design: Mapping[str, Any]
+    design: DesignSettings
     models: Models
     imputation: Imputation
     specifications: Mapping[str, Any]
@@ -135,8 +165,8 @@ class Settings:
                            if f.name in values})
 
         return cls(data=section(Data, "data"), groups=section(Groups, "groups"),
-                   cleaning=section(Cleaning, "cleaning"), design=freeze(filled.get("design")
-                                                                        or {}),
+                   cleaning=section(Cleaning, "cleaning"),
+                   design=DesignSettings.from_params(filled.get("design")),
                    models=section(Models, "models"),
                    imputation=section(Imputation, "imputation"),
                    specifications=freeze(filled.get("specifications") or {}),

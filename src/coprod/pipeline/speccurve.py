@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import itertools
 import logging
+from typing import Any
 
 import pandas as pd
 
+from .designkeys import DesignSettings
 from .estimable import NOT_APPLICABLE
 from .findings import check_claims, directional_verdict, load_claims, split_covariate
 from .io import combined_fit, read_results, read_table, write_csv
+from .settings import Specifications
 from .vocab import POOLED
 
 log = logging.getLogger("coprod.pipeline.speccurve")
@@ -37,22 +40,23 @@ SPEC_COLUMNS = ["spec", *DIMENSIONS, "claim", "outcome", "sample", "term", "esti
                 "equivalence_high", "bound_low", "bound_high"]
 
 
-def specifications(dims: dict, *, pooled: bool, threshold: str) -> list[dict]:
+def specifications(dims: Specifications, *, pooled: bool, threshold: str) -> list[dict]:
     """Every combination of the configured choices (group effects only vary in a pooled
     sample). Dimensions not configured keep the main analysis's choice."""
-    values = {
-        "threshold": list(dims.get("threshold") or [threshold]),
-        "weights": list(dims.get("weights") or [True]),
-        "covariates": list(dims.get("covariates") or {"main": None}),
-        "group_effects": list(dims.get("group_effects") or [True]) if pooled else [True],
-        "missing": list(dims.get("missing") or ["complete_case"]),
-        "family": list(dims.get("family") or ["logit"]),
+    values: dict[str, list[Any]] = {
+        "threshold": list(dims.threshold or [threshold]),
+        "weights": list(dims.weights or [True]),
+        "covariates": list(dims.covariates or {"main": None}),
+        "group_effects": list(dims.group_effects or [True]) if pooled else [True],
+        "missing": list(dims.missing or ["complete_case"]),
+        "family": list(dims.family or ["logit"]),
     }
     return [dict(zip(DIMENSIONS, combo)) for combo in itertools.product(*values.values())]
 
 
-def run_specifications(*, table, codebook, findings, imputed: list, sample: str, dims: dict,
-                       covariates: list[str], reference_levels: dict, design: dict,
+def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
+                       dims: Specifications,
+                       covariates: list[str], reference_levels: dict, design: DesignSettings,
                        conf_level: float, threshold: str, scales: dict, families: dict,
                        outcomes: list[str], samples: list[str], levels: dict, group: str,
                        output, n_imputations: int = 5, chunk: int = 1, chunks: int = 1
@@ -73,7 +77,7 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
     data = read_table(table)
     cb = load_codebook(codebook)
     sets = {k: list(v) if v else list(covariates) for k, v in
-            (dims.get("covariates") or {"main": None}).items()}
+            (dims.covariates or {"main": None}).items()}
     cells = pd.concat([read_results(p) for p in imputed], ignore_index=True) if imputed \
         else pd.DataFrame(columns=["imputation", "row", "variable", "value"])
     cells = cells[cells["imputation"] <= n_imputations] if len(cells) else cells
@@ -92,7 +96,7 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
             t.attrs = data.attrs
             tables[spec["threshold"]] = t
         t = tables[spec["threshold"]]
-        d = {**design, **({} if spec["weights"] else {"weights": None})}
+        d = design if spec["weights"] else design.replace(weights=None)
         key = (spec["threshold"], bool(spec["weights"]))
         if key not in designs:
             designs[key] = job_design(t, d, reference_levels)

@@ -51,11 +51,11 @@ def run_models(*, table, sample, outcomes, covariates, reference_levels, design,
 
     data = read_table(table)
     labels = data.attrs.get("labels", {})
-    built = job_design(data, dict(design), dict(reference_levels))  # once for every estimate
+    built = job_design(data, design, dict(reference_levels))  # once for every estimate
     log.info("design: %s", built.describe())
     results = fit_sample(data, outcomes=list(outcomes), sample=sample,
                          covariates=list(covariates), reference_levels=dict(reference_levels),
-                         design=dict(design), conf_level=conf_level,
+                         design=design, conf_level=conf_level,
                          grids={k: dict(v) for k, v in dict(grids).items()}, labels=labels,
                          built=built, group_effects=group_effects,
                          families=dict(families or {}),
@@ -72,7 +72,7 @@ def run_models(*, table, sample, outcomes, covariates, reference_levels, design,
     if contrast_output:
         result = contrast_sample(data, sample=sample, outcomes=list(contrast_outcomes),
                                  covariates=list(covariates),
-                                 reference_levels=dict(reference_levels), design=dict(design),
+                                 reference_levels=dict(reference_levels), design=design,
                                  conf_level=conf_level, labels=labels, built=built,
                                  group_effects=group_effects)
         message = str(result["message"].iloc[0]) if "message" in result and len(result) else ""
@@ -161,7 +161,7 @@ def run_models_mi(*, table, imputed: list, sample, outcomes, covariates, referen
                                                           "value"])
     out, vcov, effects = fit_sample_mi(data, cells, outcomes=list(outcomes), sample=sample,
                         covariates=list(covariates), reference_levels=dict(reference_levels),
-                        design=dict(design), conf_level=conf_level,
+                        design=design, conf_level=conf_level,
                         labels=data.attrs.get("labels", {}), group_effects=group_effects,
                         families=dict(families or {}), effects=effects_output is not None)
     write_csv(out, output)

@@ -24,30 +24,32 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.layout_engine import ConstrainedLayoutEngine  # noqa: E402
 from matplotlib.rcsetup import cycler  # noqa: E402 (matplotlib.cycler, typed)
 
-OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
-             "#000000"]
+from ..pipeline.reportsettings import OKABE_ITO as _OKABE_ITO  # noqa: E402
+from ..pipeline.reportsettings import FigureSettings  # noqa: E402
+
+OKABE_ITO = list(_OKABE_ITO)
 GREY = "#555555"
-DEFAULTS = {"width": 7.0, "font_size": 9.0, "dpi": 200, "palette": OKABE_ITO, "conf_level": 0.95,
-            "subject": "the outcomes", "weighted": True, "ci": "design-based"}
 
 
-def style_settings(settings: dict | None) -> dict:
-    return {**DEFAULTS, **{k: v for k, v in (settings or {}).items() if v is not None}}
+def style_settings(settings: FigureSettings | None) -> FigureSettings:
+    """The settings a figure is drawn with (none given: the defaults, a figure drawn in a test
+    or a notebook)."""
+    return settings if settings is not None else FigureSettings()
 
 
-def rc(settings: dict | None = None) -> dict:
+def rc(settings: FigureSettings | None = None) -> dict:
     """Matplotlib settings of the house style (a full set: nothing comes from matplotlibrc)."""
     s = style_settings(settings)
-    fs = float(s["font_size"])
+    fs = float(s.font_size)
     return {
         "font.family": "DejaVu Sans", "font.size": fs, "axes.titlesize": fs,
         "axes.labelsize": fs, "xtick.labelsize": fs - 1, "ytick.labelsize": fs - 1,
         "legend.fontsize": fs - 1, "figure.titlesize": fs + 2,
-        "axes.prop_cycle": cycler(color=list(s["palette"])),
+        "axes.prop_cycle": cycler(color=list(s.palette)),
         "axes.spines.top": False, "axes.spines.right": False, "axes.grid": False,
         "axes.edgecolor": GREY, "xtick.color": GREY, "ytick.color": GREY,
         "axes.labelcolor": "#222222", "text.color": "#222222",
-        "legend.frameon": False, "figure.dpi": 100, "savefig.dpi": int(s["dpi"]),
+        "legend.frameon": False, "figure.dpi": 100, "savefig.dpi": int(s.dpi),
         "figure.facecolor": "white", "savefig.facecolor": "white",
         "pdf.fonttype": 42, "svg.hashsalt": "coprod", "path.simplify": True,
         # labels, levels, titles are users' text: "Age ($ years $)" is not mathtext
@@ -56,7 +58,7 @@ def rc(settings: dict | None = None) -> dict:
 
 
 @contextmanager
-def house_style(settings: dict | None = None):
+def house_style(settings: FigureSettings | None = None):
     with matplotlib.rc_context({**matplotlib.rcParamsDefault, **rc(settings)}):
         yield
 
@@ -70,7 +72,8 @@ def styled(func):
     return wrapper
 
 
-def new_figure(height: float, settings: dict, title: str, subtitle: str, nrows=1, ncols=1,
+def new_figure(height: float, settings: FigureSettings, title: str, subtitle: str, nrows=1,
+               ncols=1,
                 **kw):
     """A figure with panels below a left-aligned title and a grey subtitle (sample sizes).
 
@@ -78,15 +81,15 @@ def new_figure(height: float, settings: dict, title: str, subtitle: str, nrows=1
     subtitle too long for the figure's width wraps onto more lines (the band grows), never runs
     off the edge.
     """
-    width = float(settings["width"])
-    fs = float(settings["font_size"])
-    if not settings.get("titles", True):  # journal export: the caption carries the words
+    width = float(settings.width)
+    fs = float(settings.font_size)
+    if not settings.titles:  # journal export: the caption carries the words
         title = subtitle = ""
     lines = wrap_to_width(title, 0.96 * width, fs + 2, bold=True) if title else []
     extra = max(len(lines) - 1, 0) * (fs + 2) * 1.2 / 72  # the title's further lines
     sub = wrap_to_width(subtitle, 0.96 * width, fs - 1) if subtitle else []
     band = (0.3 + 0.18 * len(sub)) * fs / 9 + 0.1 + extra if lines or sub else 0.08
-    notice = settings.get("notice") or ""
+    notice = settings.notice or ""
     top = 0.24 * fs / 9 if notice else 0.0  # a band above the title for the notice (legends
     total = height + band + top               # below the panels take the figure's foot)
     fig = plt.figure(figsize=(width, total), layout="constrained")
@@ -140,8 +143,8 @@ def panel_note(ax, text: str) -> None:
             bbox={"facecolor": "white", "edgecolor": GREY, "boxstyle": "round,pad=0.4"})
 
 
-def pct_label(settings: dict) -> str:
-    return f"{float(settings['conf_level']):.0%}"
+def pct_label(settings: FigureSettings) -> str:
+    return f"{float(settings.conf_level):.0%}"
 
 
 def capitalised(text: str) -> str:
@@ -160,11 +163,11 @@ def status_note(status: str, message: str) -> str:
     return ""
 
 
-def panel_title(ax, text: str, settings: dict, n_panels: int, **kw) -> None:
+def panel_title(ax, text: str, settings: FigureSettings, n_panels: int, **kw) -> None:
     """A panel's title wrapped to the panel's width (side-by-side titles must not run into
     each other or off the figure); the row labels take about 40% of the figure's width."""
-    width = settings["width"] * 0.6 / max(n_panels, 1)
-    ax.set_title("\n".join(wrap_to_width(text, width, settings["font_size"])), **kw)
+    width = settings.width * 0.6 / max(n_panels, 1)
+    ax.set_title("\n".join(wrap_to_width(text, width, settings.font_size)), **kw)
 
 
 def corner_note(ax, text: str, width: int = 45) -> None:
@@ -195,7 +198,7 @@ PDF_METADATA = {"Creator": "coprod", "Producer": None, "CreationDate": None, "Mo
 
 
 def save_figure(fig: Figure, paths: dict, *, dpi: int = 200,
-                settings: dict | None = None) -> None:
+                settings: FigureSettings | None = None) -> None:
     """Write the figure to each ``{format: path}`` with fixed metadata (byte-identical reruns)."""
     from ..pipeline.io import atomic_path
 

@@ -19,7 +19,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from ..pipeline.designkeys import DesignSettings  # noqa: E402
 from ..pipeline.io import group_outputs  # noqa: E402
+from ..pipeline.reportsettings import FigureSettings  # noqa: E402
 from .figstyle import (  # noqa: E402
     GREY,
     capitalised,
@@ -36,6 +38,7 @@ from .figstyle import (  # noqa: E402
     unique_handles,
 )
 from .wording import (  # noqa: E402
+    Grouping,
     fit_row,
     lower_word,
     model_rows,
@@ -58,7 +61,7 @@ def _fit_n(fit: pd.DataFrame, outcome: str, sample: str):
 @styled
 def prevalence_figure(prev: pd.DataFrame, *, words: dict | None = None,
                       labels: dict | None = None, group_label: str = "Group",
-                      settings: dict | None = None) -> Figure:
+                      settings: FigureSettings | None = None) -> Figure:
     """% doing each outcome (weighted), by group (x) and domain (panels when there are): a dot
     and its interval per outcome, the percentage written above it (a bar's area would add
     nothing the dot does not show, and the numbers can be read off)."""
@@ -75,7 +78,7 @@ def prevalence_figure(prev: pd.DataFrame, *, words: dict | None = None,
         lo, hi = n_range.loc[g, "min"], n_range.loc[g, "max"]
         return fmt_n(hi) if lo == hi else f"{fmt_n(lo)}–{fmt_n(hi)}"
 
-    subtitle = (f"{'Weighted %' if s['weighted'] else '%'}, {pct_label(s)} {s['ci']} confidence "
+    subtitle = (f"{'Weighted %' if s.weighted else '%'}, {pct_label(s)} {s.ci} confidence "
                 "intervals. n (answering each outcome): " +
                 ", ".join(f"{g}\u00a0{n_of(g)}" for g in groups))  # no line break inside
     ncols = max(min(len(domains), 4), 1)
@@ -83,7 +86,7 @@ def prevalence_figure(prev: pd.DataFrame, *, words: dict | None = None,
     by = [lower_word(group_label)] if len(groups) > 1 else []  # one group: not "by group"
     by += ["domain"] if any(domains) else []
     fig, axes = new_figure(0.6 + 2.3 * nrows, s,
-                            f"Prevalence of {s['subject']}" + (", by " if by else "")
+                            f"Prevalence of {s.subject}" + (", by " if by else "")
                             + " and ".join(by), subtitle, nrows, ncols, sharey=True)
     x = np.arange(len(groups))
     width = 0.8 / max(len(kinds), 1)
@@ -96,14 +99,14 @@ def prevalence_figure(prev: pd.DataFrame, *, words: dict | None = None,
             est = k["estimate"].to_numpy(float) * 100
             err = np.vstack([est - k["conf_low"].to_numpy(float) * 100,
                              k["conf_high"].to_numpy(float) * 100 - est])
-            colour = s["palette"][j % len(s["palette"])]
+            colour = s.palette[j % len(s.palette)]
             xs = x + (j - (len(kinds) - 1) / 2) * width
             ax.errorbar(xs, est, yerr=np.nan_to_num(err), fmt="o", ms=4, color=colour,
                         elinewidth=1.0, capsize=0, label=word(kind, words, labels))
             for xi, e, top in zip(xs, est, est + np.nan_to_num(err[1])):
                 if np.isfinite(e):
                     ax.text(xi, top + 1.5, f"{e:.0f}", ha="center", va="bottom",
-                            fontsize=float(s["font_size"]) - 2.5, color=colour)
+                            fontsize=float(s.font_size) - 2.5, color=colour)
         ax.set_title(capitalised(word(dom, words)) if dom else "")
         ax.set_xticks(x, groups)
         ax.set_xlabel(group_label)
@@ -255,7 +258,7 @@ def _rows_or_covariates(coefs, covariates, reference_levels, levels, labels, wor
 def forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, sample: str, outcomes: list[str],
                   covariates: list[str], reference_levels: dict, levels: dict | None = None,
                   labels: dict | None = None, words: dict | None = None,
-                  settings: dict | None = None, families: dict | None = None) -> Figure:
+                  settings: FigureSettings | None = None, families: dict | None = None) -> Figure:
     """Odds ratios of one sample's models, the outcomes side by side, one row per level.
 
     ``families`` ({outcome: logit | ordinal | count}, for the ordinal and count outcomes'
@@ -271,22 +274,22 @@ def forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, sample: str, outcom
                                        "higher category"), ("count", "counts: rate ratios"))
                        if f in kinds)
     fig, axes = new_figure(1.0 + 0.2 * len(rows), s,
-                            f"Correlates of {s['subject']}: {what}, {word(sample, words)}",
+                            f"Correlates of {s.subject}: {what}, {word(sample, words)}",
                             f"{ratios + '; ' if ratios else ''}{pct_label(s)} confidence "
                             "intervals, log scale; open circles: reference levels. "
                             f"{_n_phrase(fit, outcomes, sample, names)}",
                             1, len(outcomes), sharey=True, sharex=True)
     for j, o in enumerate(outcomes):
         ax = axes[0, j]
-        colour = s["palette"][j % len(s["palette"])]
+        colour = s.palette[j % len(s.palette)]
         status, msg = model_status(fit, o, sample)
         panel_title(ax, outcome_words(o, words, labels), s, len(outcomes), color=colour)
         if status in ("failed", "missing"):
-            _forest_panel(ax, rows, [], s["palette"])
+            _forest_panel(ax, rows, [], s.palette)
             panel_note(ax, status_note(status, msg))
             continue
         _forest_panel(ax, rows, [(sub_all[sub_all["outcome"] == o], colour, names[o])],
-                      s["palette"])
+                      s.palette)
         if families:
             ax.set_xlabel(ratio_word(families.get(o, "logit")))  # the subtitle: log scale
         if status == "flagged":
@@ -300,7 +303,7 @@ def forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, sample: str, outcom
 @styled
 def cuts_figure(cuts: pd.DataFrame, *, sample: str, outcomes: list[str], covariates: list[str],
                 reference_levels: dict, levels: dict | None = None, labels: dict | None = None,
-                words: dict | None = None, settings: dict | None = None) -> Figure:
+                words: dict | None = None, settings: FigureSettings | None = None) -> Figure:
     """The proportional-odds check a reader can see: for each ordinal outcome, the odds ratio
     of every binary cut ("sometimes or higher", "often or higher") beside the ordinal model's
     single odds ratio (black). Far-apart cuts mean the one ordinal odds ratio averages over
@@ -320,17 +323,17 @@ def cuts_figure(cuts: pd.DataFrame, *, sample: str, outcomes: list[str], covaria
         sub = sub_all[sub_all["outcome"] == o] if len(sub_all) else sub_all
         panel_title(ax, outcome_words(o, words, labels), s, len(outcomes))
         if not len(sub):
-            _forest_panel(ax, rows, [], s["palette"])
+            _forest_panel(ax, rows, [], s.palette)
             panel_note(ax, "no estimates (the model failed)")
             continue
         names = list(dict.fromkeys(sub["cut"]))
         ordinal = [c for c in names if c.startswith("ordinal")]
         order = [c for c in names if c not in ordinal] + ordinal
         parts = [(sub[sub["cut"] == c], "black" if c in ordinal else
-                  s["palette"][k % len(s["palette"])], c) for k, c in enumerate(order)]
-        _forest_panel(ax, rows, parts, s["palette"])
+                  s.palette[k % len(s.palette)], c) for k, c in enumerate(order)]
+        _forest_panel(ax, rows, parts, s.palette)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06 - 0.5 / (1.2 + 0.22 * len(rows))),
-                  ncol=1, fontsize=s["font_size"] - 1, handletextpad=0.2)
+                  ncol=1, fontsize=s.font_size - 1, handletextpad=0.2)
     _log_ticks(axes, 0.08 * max(len(outcomes), 1))
     return fig
 
@@ -340,7 +343,7 @@ def groups_forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, samples: lis
                          outcomes: list[str], covariates: list[str], reference_levels: dict,
                          levels: dict | None = None, labels: dict | None = None,
                          words: dict | None = None, group_label: str = "Group",
-                         settings: dict | None = None) -> Figure:
+                         settings: FigureSettings | None = None) -> Figure:
     """Small multiples: one panel per group, shared axes, the outcomes in colour."""
     s = style_settings(settings)
     coefs = _or_columns(coefs)
@@ -352,7 +355,7 @@ def groups_forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, samples: lis
     ncols = min(len(samples), 5)
     nrows = int(np.ceil(len(samples) / ncols))
     fig, axes = new_figure(0.5 + nrows * (0.7 + 0.16 * len(rows)), s,
-                            f"Correlates of {s['subject']} by {lower_word(group_label)}: "
+                            f"Correlates of {s.subject} by {lower_word(group_label)}: "
                             "odds ratios",
                             f"{pct_label(s)} confidence intervals, log scale, the same axis in "
                             "every panel; † marks a flagged or failed model (see the flags "
@@ -371,8 +374,8 @@ def groups_forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, samples: lis
             if status == "flagged":
                 notes.append(f"{names[o]} flagged")
             sub = model_rows(sub_all, o, smp)
-            parts.append((sub, s["palette"][j % len(s["palette"])], names[o]))
-        _forest_panel(ax, rows, parts, s["palette"])
+            parts.append((sub, s.palette[j % len(s.palette)], names[o]))
+        _forest_panel(ax, rows, parts, s.palette)
         # the group's name; a flagged or failed model is marked with a dagger here and named
         # in the subtitle (a second title on the right collides with long names)
         ax.set_title(word(smp, words) + (" †" if notes else ""), loc="left", fontweight="bold")
@@ -394,7 +397,7 @@ def groups_forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, samples: lis
 def prediction_figure(preds: pd.DataFrame, fit: pd.DataFrame, *, grid: str, x: str,
                       by: str | None = None, outcomes: list[str], sample: str,
                       labels: dict | None = None, words: dict | None = None,
-                      settings: dict | None = None) -> Figure:
+                      settings: FigureSettings | None = None) -> Figure:
     """Average predicted probability along ``x``: with ``by``, one panel per outcome and one
     line per level of ``by``; without, one panel with a line per outcome. Along a category
     (``x`` not a number), a point with its interval per level, the lines' points side by side.
@@ -412,7 +415,7 @@ def prediction_figure(preds: pd.DataFrame, fit: pd.DataFrame, *, grid: str, x: s
     xw = word(x, words, labels)
     names = short_names(outcomes, words, labels)
     panels = outcomes if by else [None]
-    fig, axes = new_figure(3.0, s, f"Predicted probability of {s['subject']} by {xw.lower()}",
+    fig, axes = new_figure(3.0, s, f"Predicted probability of {s.subject} by {xw.lower()}",
                             f"Average predictions from the {word(sample, words)} models, "
                             f"{pct_label(s)} confidence {'intervals' if categorical else 'bands'}. "
                             f"{_n_phrase(fit, outcomes, sample, names)}",
@@ -446,7 +449,7 @@ def prediction_figure(preds: pd.DataFrame, fit: pd.DataFrame, *, grid: str, x: s
                 lines.append((names[o], sub[sub["outcome"] == o]))
             offset = 0
         for j, (name, d) in enumerate(lines):
-            colour = s["palette"][(j + offset) % len(s["palette"])]
+            colour = s.palette[(j + offset) % len(s.palette)]
             if categorical:
                 _category_points(ax, d, x, levels, j, len(lines), colour, str(name))
             else:
@@ -494,7 +497,7 @@ def _category_points(ax, d: pd.DataFrame, x: str, levels: list[str], j: int, k: 
 
 @styled
 def cleaning_figure(summary: pd.DataFrame, *, group_label: str = "Group",
-                    settings: dict | None = None) -> Figure:
+                    settings: FigureSettings | None = None) -> Figure:
     """Per group: the rows kept, and beside them, on a scale of their own, the rows dropped by
     reason and the values set missing -- a few dropped rows next to a thousand kept would be
     invisible on one axis. Every bar carries its number."""
@@ -511,14 +514,14 @@ def cleaning_figure(summary: pd.DataFrame, *, group_label: str = "Group",
                             f"{fmt_n(read.sum() - kept.sum())} dropped", 1, len(panels),
                             sharey=True)
     y = np.arange(len(groups))[::-1].astype(float)
-    fs = float(s["font_size"])
+    fs = float(s.font_size)
     for k, (ax, (title, cols)) in enumerate(zip(axes[0], panels)):
         height = 0.7 / len(cols)
         top = 0.0
         for j, col in enumerate(cols):
             vals = summary[col].to_numpy(float)
             pos = y + 0.35 - height * (j + 0.5)
-            colour = s["palette"][0] if k == 0 else s["palette"][(j + 1) % len(s["palette"])] \
+            colour = s.palette[0] if k == 0 else s.palette[(j + 1) % len(s.palette)] \
                 if title.startswith("Dropped") else GREY
             label = col[8:].replace("_", " ") if title.startswith("Dropped") else None
             ax.barh(pos, vals, height=height * 0.9, color=colour, label=label)
@@ -540,9 +543,9 @@ def cleaning_figure(summary: pd.DataFrame, *, group_label: str = "Group",
 # -- the figures rule ------------------------------------------------------------------------
 
 def run_figures(*, prevalence, coefficients, predictions, fit, cleaning_summary, clean_table,
-                settings: dict, words: dict, covariates, reference_levels, levels,
+                settings: FigureSettings, words: dict, covariates, reference_levels, levels,
                 conf_level: float = 0.95, subject: str = "the outcomes", weighted: bool = True,
-                design: dict | None = None, grouping: dict | None = None,
+                design: DesignSettings | None = None, grouping: Grouping | None = None,
                 outputs: dict) -> None:
     """Make every figure named in ``outputs`` from the result tables and save each format.
 
@@ -554,36 +557,36 @@ def run_figures(*, prevalence, coefficients, predictions, fit, cleaning_summary,
     from .wording import resolve_grouping, variance_wording
 
     meta = table_meta(clean_table)
-    labels, group_label = meta.get("labels", {}), resolve_grouping(grouping, meta)["label"]
+    labels, group_label = meta.get("labels", {}), resolve_grouping(grouping, meta).label
     coefs, fit_t = read_results(coefficients, "coefficients"), read_results(fit, "fit")
     # report.per: effects per so many units, on the forest plots only (a prediction's axis is
     # in the variable's own units)
-    coefs, effect_labels = per_units(coefs, labels, settings.get("per"), words)
-    settings = {**dict(settings), "conf_level": conf_level, "subject": subject,
-                "weighted": weighted, "ci": variance_wording(design)["ci"]}
+    coefs, effect_labels = per_units(coefs, labels, dict(settings.per), words)
+    settings = settings.replace(conf_level=conf_level, subject=subject, weighted=weighted,
+                                ci=variance_wording(design)["ci"])
     common = {"labels": labels, "words": dict(words), "settings": settings}
     model_kw = {"covariates": list(covariates), "reference_levels": dict(reference_levels),
                 "levels": dict(levels), **common, "labels": effect_labels}
-    compare = list(settings["compare"])
+    compare = list(settings.compare)
     makers: dict[str, Callable[..., Figure]] = {
         "prevalence": lambda: prevalence_figure(read_results(prevalence, "prevalence"),
                                                 group_label=group_label, **common),
-        f"forest_{slug(settings['forest_sample'])}": lambda: forest_figure(
-            coefs, fit_t, sample=settings["forest_sample"], outcomes=compare, **model_kw),
+        f"forest_{slug(settings.forest_sample)}": lambda: forest_figure(
+            coefs, fit_t, sample=settings.forest_sample, outcomes=compare, **model_kw),
         "forest_groups": lambda: groups_forest_figure(
-            coefs, fit_t, samples=list(settings["group_samples"]), outcomes=compare,
+            coefs, fit_t, samples=list(settings.group_samples), outcomes=compare,
             group_label=group_label, **model_kw),
         "forest_scales": lambda: forest_figure(
-            coefs, fit_t, sample=settings["forest_sample"],
-            outcomes=list(settings.get("scale_outcomes") or {}),
-            families=dict(settings.get("scale_outcomes") or {}), **model_kw),
+            coefs, fit_t, sample=settings.forest_sample,
+            outcomes=list(settings.scale_outcomes), families=dict(settings.scale_outcomes),
+            **model_kw),
         "cleaning": lambda: cleaning_figure(read_results(cleaning_summary),
                                             group_label=group_label, settings=settings),
     }
     preds = read_results(predictions, "predictions")
-    for p in settings.get("predictions") or []:
+    for p in settings.predictions:
         makers[f"predictions_{p['grid']}"] = (lambda p=p: prediction_figure(
             preds, fit_t, grid=p["grid"], x=p["x"], by=p.get("by"), outcomes=compare,
-            sample=settings["forest_sample"], **common))
+            sample=settings.forest_sample, **common))
     for stem, paths in group_outputs(outputs).items():
-        save_figure(makers[stem](), paths, dpi=int(settings["dpi"]), settings=settings)
+        save_figure(makers[stem](), paths, dpi=int(settings.dpi), settings=settings)

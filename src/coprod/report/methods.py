@@ -9,30 +9,30 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..pipeline.codebook import thaw
+from ..pipeline.designkeys import DesignSettings
 from ..pipeline.effectrule import EFFECT_RULE
 from .page import esc
 from .page import ul as _ul
-from .wording import POOLED, resolve_grouping
+from .wording import POOLED, Grouping, resolve_grouping
 
 if TYPE_CHECKING:
     from ..pipeline.codebook import Codebook
     from ..pipeline.settings import Settings
 
 
-def fixed_effects(grouping: dict, n_groups: int, covariates: list[str]) -> bool:
+def fixed_effects(grouping: Grouping, n_groups: int, covariates: list[str]) -> bool:
     """Does the pooled model add the group column as fixed effects? (models.group_effects, and
     only with more than one group.)"""
-    return bool(grouping["effects"]) and n_groups > 1 and grouping["column"] not in covariates
+    return bool(grouping.effects) and n_groups > 1 and grouping.column not in covariates
 
 
 def methods_section(*, settings: Settings, threshold: str, hashes: dict, versions: dict,
-                    labels: dict, grouping: dict | None = None,
+                    labels: dict, grouping: Grouping | None = None,
                     weights: dict | None = None) -> str:
     """Data, design, outcomes, models and software, all read from the config and codebook."""
     from .wording import lower_word
 
-    codebook, design = settings.codebook, thaw(settings.design)
+    codebook, design = settings.codebook, settings.design
     grp = resolve_grouping(grouping, {"group_label": codebook.group_label}, settings)
     lab = lambda v: f"{esc(labels.get(v, v))} (<code>{esc(v)}</code>)"  # noqa: E731
     families = settings.models.families
@@ -43,7 +43,7 @@ def methods_section(*, settings: Settings, threshold: str, hashes: dict, version
         '<section id="methods">', "<h2>Methods</h2>",
         '<h3 id="methods-data">Data</h3>',
         f"<p>{esc(codebook.survey if codebook.survey is not None else 'Survey')}. Raw files by "
-        f"{esc(lower_word(grp['label']))}, mapped to harmonised variables by the codebook:</p>",
+        f"{esc(lower_word(grp.label))}, mapped to harmonised variables by the codebook:</p>",
         _ul(_raw_files(codebook.groups)),
         '<h3 id="methods-design">Weighting and design</h3>',
         _ul(_design_items(design, lab) + _calibration_items(design, lab, weights)),
@@ -68,26 +68,26 @@ def _raw_files(groups) -> list[str]:
     return [f"<code>{esc(f)}</code>: {esc(', '.join(gs))}" for f, gs in by_file.items()]
 
 
-def _calibration_items(d: dict, lab, weights: dict | None) -> list[str]:
+def _calibration_items(d: DesignSettings, lab, weights: dict | None) -> list[str]:
     """The calibration and the weights before and after it (range, sum, Kish's design effect
     due to weighting, 1 + CV^2)."""
-    cal = d.get("calibration")
+    cal = d.calibration
     if not cal:
         return []
     method = {"poststrat": "post-stratification (R's postStratify)",
               "rake": "raking (R's rake)",
               "linear": "linear (GREG) calibration (R's calibrate, calfun linear)",
-              "raking": "raking-ratio calibration (R's calibrate, calfun raking)"}[cal["method"]]
-    bounds = (f", with the weight ratio bounded to [{cal['bounds'][0]:g}, "
-              f"{cal['bounds'][1]:g}]" if cal.get("bounds") else "")
+              "raking": "raking-ratio calibration (R's calibrate, calfun raking)"}[cal.method]
+    bounds = (f", with the weight ratio bounded to [{cal.bounds[0]:g}, "
+              f"{cal.bounds[1]:g}]" if cal.bounds else "")
     out = [f"Calibrated weights: {method} to the population totals of "
-           + ", ".join(lab(v) for v in cal["variables"])
-           + f" in <code>{esc(cal['totals'])}</code>{bounds}"
+           + ", ".join(lab(v) for v in cal.variables)
+           + f" in <code>{esc(cal.totals)}</code>{bounds}"
            + (" (with design.incomplete: drop, each model's complete cases are calibrated to "
               "these totals, as R's calibrate on svydesign(data = na.omit(...)))"
-              if d.get("incomplete") == "drop" else "")
+              if d.incomplete == "drop" else "")
            + ". The variance accounts for it ("
-           + ("every replicate calibrated anew" if d.get("replicates") else
+           + ("every replicate calibrated anew" if d.replicates else
               "influence values replaced by their residuals from the calibration, as R's "
               "svyrecvar") + ")."]
     if weights:
@@ -97,7 +97,7 @@ def _calibration_items(d: dict, lab, weights: dict | None) -> list[str]:
         lo, hi = weights["ratio"]
         out.append(f"Weights before calibration: {fmt(b)}; after: {fmt(a)}; new/old weight "
                    f"ratio {lo:.4g} to {hi:.4g}.")
-        if cal.get("bounds") and not (cal["bounds"][0] - 1e-9 <= lo and hi <= cal["bounds"][1]
+        if cal.bounds and not (cal.bounds[0] - 1e-9 <= lo and hi <= cal.bounds[1]
                                       + 1e-9):
             out.append("The bounds apply to the ratio after the weights were first rescaled to "
                        "the scale of the totals (the totals are more than 20 times the "
@@ -105,41 +105,41 @@ def _calibration_items(d: dict, lab, weights: dict | None) -> list[str]:
     return out
 
 
-def _design_items(d: dict, lab) -> list[str]:
+def _design_items(d: DesignSettings, lab) -> list[str]:
     """The design in words: weights, strata, clusters, corrections, variance, missing values."""
     from .wording import incomplete_wording, variance_wording
 
-    if d.get("replicates"):
-        structure = [f"Replicate weights: {lab(d['replicates'])}, type "
-                     f"<code>{esc(d.get('replicate_type'))}</code>"
-                     + (f", Fay's rho {d['fay_rho']:g}" if d.get("fay_rho") is not None else "")
-                     + (f", scale {d['replicate_scale']:g}" if d.get("replicate_scale")
+    if d.replicates:
+        structure = [f"Replicate weights: {lab(d.replicates)}, type "
+                     f"<code>{esc(d.replicate_type)}</code>"
+                     + (f", Fay's rho {d.fay_rho:g}" if d.fay_rho is not None else "")
+                     + (f", scale {d.replicate_scale:g}" if d.replicate_scale
                         is not None else ", R's default scale for the type")
                      + " (they replace strata and clusters)."]
     else:
         structure = [
-            f"Strata: {lab(d['strata'])}." if d.get("strata") else "No strata.",
-            f"Primary sampling units: {lab(d['psu'])}." if d.get("psu")
+            f"Strata: {lab(d.strata)}." if d.strata else "No strata.",
+            f"Primary sampling units: {lab(d.psu)}." if d.psu
             else "No clusters: each respondent is their own primary sampling unit.",
-            *([f"Second-stage units: {lab(d['ssu'])}, nested in the primary sampling units."]
-              if d.get("ssu") else []),
-            *([f"Finite-population correction of the first stage from {lab(d['fpc'])} "
-               "(population size or sampling fraction per stratum)."] if d.get("fpc") else []),
-            *([f"Finite-population correction of the second stage from {lab(d['fpc2'])} (per "
-               "primary sampling unit)."] if d.get("fpc2") else []),
-            *([f"Strata with a single PSU: <code>{esc(d.get('lonely_psu', 'adjust'))}</code>."]
-              if d.get("strata") and d.get("psu") else [])]
+            *([f"Second-stage units: {lab(d.ssu)}, nested in the primary sampling units."]
+              if d.ssu else []),
+            *([f"Finite-population correction of the first stage from {lab(d.fpc)} "
+               "(population size or sampling fraction per stratum)."] if d.fpc else []),
+            *([f"Finite-population correction of the second stage from {lab(d.fpc2)} (per "
+               "primary sampling unit)."] if d.fpc2 else []),
+            *([f"Strata with a single PSU: <code>{esc(d.lonely_psu)}</code>."]
+              if d.strata and d.psu else [])]
     return [
-        f"Weights: {lab(d['weights'])}." if d.get("weights") else
+        f"Weights: {lab(d.weights)}." if d.weights else
         "Weights: the inverse sampling fractions given by design.fpc (and design.fpc2)."
-        if d.get("fpc") else "Unweighted.",
+        if d.fpc else "Unweighted.",
         *structure,
         esc(variance_wording(d)["methods"]),
-        *([] if d.get("model_based") else [
+        *([] if d.model_based else [
             "Design effects: of a coefficient, its design variance over that of a weighted glm "
             "with estimated dispersion (R's svyglm(deff = TRUE)); of a mean or proportion, its "
             "design variance over that of a simple random sample of the same size drawn "
-            + ("with replacement (R's deff = \"replace\")" if d.get("deff") == "replace" else
+            + ("with replacement (R's deff = \"replace\")" if d.deff == "replace" else
                "without replacement from a population of the weights' sum (R's deff = TRUE)")
             + "; effective n = n / design effect (for a model, over the mean design effect of "
             "its coefficients)."]),
@@ -147,16 +147,16 @@ def _design_items(d: dict, lab) -> list[str]:
         "table gives how many were excluded and for which variables.",
         f"Prevalences: intercept-only {esc(variance_wording(d)['ci'])} logistic models per "
         "domain (the logit interval of survey::svyciprop); means: "
-        + ("each replicate's weighted mean." if d.get("replicates") else
+        + ("each replicate's weighted mean." if d.replicates else
            "linearised ratio estimator."),
     ]
 
 
-def _model_items(settings: Settings, lab, grp: dict, n_groups: int, labels: dict
+def _model_items(settings: Settings, lab, grp: Grouping, n_groups: int, labels: dict
                  ) -> list[str]:
     from .wording import family_phrase, variance_wording, word
 
-    m, d = settings.models, thaw(settings.design)
+    m, d = settings.models, settings.design
     refs = m.reference_levels
     covs = [lab(c) + (f", reference level <em>{esc(refs[c])}</em>" if c in refs else "")
             for c in m.covariates]
@@ -191,20 +191,20 @@ def _model_items(settings: Settings, lab, grp: dict, n_groups: int, labels: dict
     return items
 
 
-def _sample_phrase(sample: str, covariates, reference_levels, grp: dict, n_groups: int,
-                   d: dict) -> str:
+def _sample_phrase(sample: str, covariates, reference_levels, grp: Grouping, n_groups: int,
+                   d: DesignSettings) -> str:
     """'pooled: all respondents, with region fixed effects (reference level A), `y ~ ...`' or
     'A: a domain of the full design, `y ~ ...`': who is in the model and its formula."""
     from .wording import domain_wording, lower_word
 
-    covs, g = list(covariates), esc(lower_word(grp["label"]))
+    covs, g = list(covariates), esc(lower_word(grp.label))
     if sample != POOLED:
-        return f"{esc(sample)}: {esc(domain_wording(d, lower_word(grp['label'])))}, " \
+        return f"{esc(sample)}: {esc(domain_wording(d, lower_word(grp.label)))}, " \
             f"{_formula(covs)}"
-    ref = (reference_levels or {}).get(grp["column"])
+    ref = (reference_levels or {}).get(grp.column)
     if fixed_effects(grp, n_groups, covs):
         how = f"with {g} fixed effects" + (f" (reference level {esc(ref)})" if ref else "")
-        covs.append(grp["column"])
+        covs.append(grp.column)
     elif n_groups > 1:
         how = f"without {g} fixed effects (models.group_effects: false)"
     else:

@@ -19,10 +19,12 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from ..pipeline.designconfig import design_weights
+from ..pipeline.designkeys import DesignSettings
 from ..pipeline.designkeys import weighted as is_weighted
 from ..pipeline.io import table_meta
 from ..pipeline.reportsettings import (  # noqa: F401 (the settings, named here since they lived here)
@@ -40,6 +42,7 @@ from .page import ul as _ul
 from .wording import (  # noqa: F401 (POOLED, default_table_title re-exported)
     POOLED,
     SYNTHETIC_NOTICE,
+    Grouping,
     default_table_title,
     lower_word,
     resolve_grouping,
@@ -196,13 +199,13 @@ def unit_word(words: Mapping | None) -> str:
     return word("respondents", dict(words) if words is not None else None)
 
 
-def models_phrase(sample: str, grouping: dict, n_groups: int, covariates: list[str],
-                  words: dict | None = None, design: dict | None = None) -> str:
+def models_phrase(sample: str, grouping: Grouping, n_groups: int, covariates: list[str],
+                  words: dict | None = None, design: DesignSettings | None = None) -> str:
     """'pooled models (with region fixed effects)', or 'models of X (a domain of the full
     design)' (the design used: :func:`coprod.report.wording.domain_wording`), for captions."""
     from .wording import domain_wording, lower_word, word
 
-    g = lower_word(grouping["label"])
+    g = lower_word(grouping.label)
     if sample != POOLED:
         return f"models of {word(sample, words)} ({domain_wording(design, g)})"
     if fixed_effects(grouping, n_groups, covariates):
@@ -268,7 +271,7 @@ def run_date_now() -> str:
 def run_report(*, settings: Settings, prevalence, coefficients, fit, figures: dict,
                tables: dict, cleaning_table, clean_table, hashed: list, output,
                report: ReportSettings | None = None, findings_checked=None,
-               findings_table=None, grouping: dict | None = None,
+               findings_table=None, grouping: Grouping | None = None,
                run_date: str | None = None, contrast=None, robustness_tables=(),
                robustness_figures=(), cuts=None, imputation_table=None,
                spec_figures=(), ame=None, cleaning_summary=None, effects=None) -> None:
@@ -299,7 +302,7 @@ def run_report(*, settings: Settings, prevalence, coefficients, fit, figures: di
 
     along = _categorical_predictions(settings, rs)
     figs = {name: figure_html(name, Path(path).read_bytes(), caption, files_of(path),
-                              figure_alt(name, grp["label"], len(cb.groups),
+                              figure_alt(name, grp.label, len(cb.groups),
                                          unit_word(rs.words), along.get(name, False)))
             for (name, path), caption in zip(figures.items(),
                                              _captions(list(figures), settings, rs, grp,
@@ -346,7 +349,7 @@ def run_report(*, settings: Settings, prevalence, coefficients, fit, figures: di
              "failed, with the reason."),
         Fold(_cleaning_html(Path(cleaning_table).read_text(encoding="utf-8"), cleaning_figure),
              "Cleaning summary", "Rows read, dropped by reason and kept, per "
-             f"{lower_word(grp['label'])}."),
+             f"{lower_word(grp.label)}."),
         Fold(methods, "Methods", "Data, weighting and design, outcome definitions, models, "
              "software and the input files' checksums."),
     ]
@@ -378,7 +381,7 @@ def _cleaning_html(table_html: str, figure: str) -> str:
 
 def _answer_html(prevalence, ame_t: pd.DataFrame | None, effects, fit_t: pd.DataFrame,
                  checked, *, settings: Settings, report: ReportSettings, labels: dict,
-                 grouping: dict, figure: str) -> str:
+                 grouping: Grouping, figure: str) -> str:
     """The answer box (:mod:`coprod.report.answer`) beside the prevalence figure."""
     from ..pipeline.io import read_results
     from .answer import answer_items
@@ -390,7 +393,7 @@ def _answer_html(prevalence, ame_t: pd.DataFrame | None, effects, fit_t: pd.Data
         fit=fit_t, checked=checked, compare=list(report.figures["compare"]),
         sample=report.figures["forest_sample"],
         covariates=list(settings.models.covariates),
-        group_column=grouping["column"] if grouping.get("effects") else None,
+        group_column=grouping.column if grouping.effects else None,
         words=thaw(report.words), labels=labels, unit=unit_word(report.words),
         weighted=is_weighted(settings.design),
         conf_level=float(settings.models.conf_level))
@@ -398,7 +401,7 @@ def _answer_html(prevalence, ame_t: pd.DataFrame | None, effects, fit_t: pd.Data
 
 
 def _overview_tables(fit_t: pd.DataFrame, ame_t: pd.DataFrame | None, cleaning_summary, *,
-                     settings: Settings, report: ReportSettings, labels: dict, grouping: dict,
+                     settings: Settings, report: ReportSettings, labels: dict, grouping: Grouping,
                      extra: Sequence[str] = (), fit_path="results/models/fit.csv",
                      ame_path=None) -> dict:
     """The average-marginal-effects table (among the tables) and the section "Who is in the
@@ -432,11 +435,11 @@ def _overview_tables(fit_t: pd.DataFrame, ame_t: pd.DataFrame | None, cleaning_s
     if cleaning_summary:
         flow = sample_flow_table(read_results(cleaning_summary), fit_t, sample=sample,
                                  outcomes=list(dict.fromkeys(fit_t["outcome"])),
-                                 group_column=grouping["column"], words=words, labels=labels)
+                                 group_column=grouping.column, words=words, labels=labels)
         parts.append(to_html(flow, table_id="sample_flow",
                              caption="The analytic sample: from the rows read to each model",
                              note=f"{report.notice or ''} "
-                                  f"{missing_note(thaw(settings.design))}; one may miss "
+                                  f"{missing_note(settings.design)}; one may miss "
                                   "several.".strip()))
     status = model_status_table(fit_t, words=words, labels=labels)
     n_ok = int((fit_t["status"] == "ok").sum()) if len(fit_t) else 0
@@ -460,19 +463,20 @@ def _pct(conf_level: float) -> str:
     return f"{float(conf_level):.0%}"
 
 
-def _captions(names: list[str], settings: Settings, report: ReportSettings, grp: dict,
+def _captions(names: list[str], settings: Settings, report: ReportSettings, grp: Grouping,
               n_groups: int, clean_table) -> list[str]:
     from .wording import domain_wording, lower_word, variance_wording
 
-    design = thaw(settings.design)
-    kw = dict(group_label=grp["label"], pct=_pct(settings.models.conf_level),
+    design = settings.design
+    kw: dict[str, Any]  # (the caption's words: strings, numbers, flags)
+    kw = dict(group_label=grp.label, pct=_pct(settings.models.conf_level),
               subject=report.subject, weighted=is_weighted(design),
               ci=variance_wording(design)["ci"], n_groups=n_groups,
               n_outcomes=len(report.figures["compare"]),
               models=models_phrase(report.figures["forest_sample"], grp, n_groups,
                                    list(settings.models.covariates), thaw(report.words),
                                    design),
-              domain=domain_wording(design, lower_word(grp["label"])),
+              domain=domain_wording(design, lower_word(grp.label)),
               log=str(Path(clean_table).with_name("cleaning_log.csv")),  # beside the table
               unit=unit_word(report.words))
     along = _categorical_predictions(settings, report)

@@ -16,8 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..pipeline.designkeys import DesignSettings
 from ..pipeline.findings import SCALE_FAMILIES
 from ..pipeline.io import combined_fit, group_outputs, read_results, table_meta
+from ..pipeline.reportsettings import FigureSettings
 from .tablerender import write_table_files
 from .tables import cuts_table, model_table, scales_columns, scales_note
 from .wording import esc, fit_row, fmt_ci, outcome_words, per_units, word
@@ -40,15 +42,16 @@ def robustness_names(scales: dict, families: dict) -> dict:
 
 def run_robustness(*, coefficients, fit, cuts, tests, clean_table, scales: dict,
                    families: dict, sample: str, covariates, reference_levels, levels,
-                   conf_level: float, digits: int, words: dict, figure_settings: dict,
-                   design: dict | None = None, outputs: dict) -> None:
+                   conf_level: float, digits: int, words: dict,
+                   figure_settings: FigureSettings,
+                   design: DesignSettings | None = None, outputs: dict) -> None:
     """The robustness rule: the scales table, a cuts table per ordinal outcome, the figure."""
     meta = table_meta(clean_table)
     labels, words = meta.get("labels", {}), dict(words)
     scales = {k: list(v) for k, v in dict(scales).items()}
     families = dict(families)
     coefs, fit_t = read_results(coefficients, "coefficients"), read_results(fit, "fit")
-    per = dict(figure_settings).get("per")  # report.per: as in every table of effects
+    per = dict(figure_settings.per)  # report.per: as in every table of effects
     coefs, effect_labels = per_units(coefs, labels, per, words)
     cut_t, _ = per_units(read_results(cuts, "cuts"), labels, per, words)
     kw: dict[str, Any] = {"covariates": list(covariates),
@@ -57,7 +60,7 @@ def run_robustness(*, coefficients, fit, cuts, tests, clean_table, scales: dict,
     paths = group_outputs(outputs)
     table = model_table(coefs, fit_t, columns=scales_columns(scales, sample), digits=digits,
                         tests=read_results(tests, "tests"), **kw)
-    notice = dict(figure_settings).get("notice") or ""
+    notice = figure_settings.notice or ""
     write_table_files(table, paths["scales"], name="scales", notice=notice,
                       caption=f"{TITLE} The 0/1 models beside the ordinal and count models "
                               f"({word(sample, words)})",
@@ -74,9 +77,9 @@ def run_robustness(*, coefficients, fit, cuts, tests, clean_table, scales: dict,
         from .figstyle import save_figure
         from .figures import cuts_figure
 
-        settings = {**dict(figure_settings), "conf_level": conf_level}
+        settings = figure_settings.replace(conf_level=conf_level)
         save_figure(cuts_figure(cut_t, sample=sample, outcomes=ordinal, settings=settings, **kw),
-                    paths["cuts"], dpi=int(settings["dpi"]), settings=settings)
+                    paths["cuts"], dpi=int(settings.dpi), settings=settings)
 
 
 CUTS_NOTE = (

@@ -7,12 +7,15 @@ draws it; the house style it shares with them is :mod:`coprod.report.figstyle`.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from ..pipeline.estimable import SPEC_COUNTS, count_phrase
 from ..pipeline.io import group_outputs, read_results
+from ..pipeline.reportsettings import FigureSettings
 from .figstyle import GREY, new_figure, pct_label, save_figure, style_settings, styled
 
 
@@ -22,15 +25,15 @@ def spec_sentence(row) -> str:
     return count_phrase(*(int(row[k]) for k in SPEC_COUNTS[1:]), noun="specifications")
 
 
-def run_speccurve(*, table, figures: dict, claims: dict, settings: dict) -> None:
+def run_speccurve(*, table, figures: dict, claims: dict, settings: FigureSettings) -> None:
     """Draw each claim's specification curve from the gathered table."""
     specs = read_results(table)
     for stem, paths in group_outputs(figures).items():
         cid = stem.removeprefix("spec_")
         fig = spec_curve_figure(specs[specs["claim"] == claims[cid]["id"]] if len(specs)
                                 else specs, claim=claims[cid]["claim"],
-                                settings=dict(settings))
-        save_figure(fig, paths, dpi=int(settings["dpi"]), settings=dict(settings))
+                                settings=settings)
+        save_figure(fig, paths, dpi=int(settings.dpi), settings=settings)
 
 
 VERDICT_COLOURS = {"supported": 2, "equivalent": 2, "contradicted": 1, "different": 1,
@@ -44,7 +47,7 @@ _VERDICT_KIND = {"equivalent": "supported", "different": "contradicted"}
 
 @styled
 def spec_curve_figure(specs: pd.DataFrame, *, claim: str, ratio: str = "Odds ratio",
-                      settings: dict | None = None) -> Figure:
+                      settings: FigureSettings | None = None) -> Figure:
     """One claim's specification curve: the estimate and interval of every estimable
     specification, sorted (top; colour and shape by verdict), then the not estimable ones (an
     x at the foot of the panel: coprod.pipeline.estimable), and the choices each one made (bottom: a
@@ -67,7 +70,7 @@ def spec_curve_figure(specs: pd.DataFrame, *, claim: str, ratio: str = "Odds rat
     rows = [(d, v) for d in dims for v in sorted(specs[d].astype(str).unique())]
     counts = dict(zip(SPEC_COUNTS, spec_counts(specs["verdict"])))
     equiv = "bound_low" in ok.columns and bool(ok["bound_low"].notna().any())
-    pct2 = f"{1 - 2 * (1 - float(s['conf_level'])):.0%}"
+    pct2 = f"{1 - 2 * (1 - float(s.conf_level)):.0%}"
     fig, axes = new_figure(2.4 + 0.16 * len(rows), s, claim,
                             count_phrase(*(counts[k] for k in SPEC_COUNTS[1:]),
                                          noun="specifications") + "; " +
@@ -79,18 +82,19 @@ def spec_curve_figure(specs: pd.DataFrame, *, claim: str, ratio: str = "Odds rat
     top, bottom = axes[0, 0], axes[1, 0]
     x = np.arange(len(ok))
     kind = [_VERDICT_KIND.get(v, v) for v in ok["verdict"].astype(str)]
-    colour = np.array([GREY if VERDICT_COLOURS.get(v) is None else
-                       s["palette"][VERDICT_COLOURS[v]] for v in kind], dtype=object)
+    colours: list[Any] = [GREY if (k := VERDICT_COLOURS.get(v)) is None else s.palette[k]
+                          for v in kind]
+    colour = np.array(colours, dtype=object)
     def interval(low: str, high: str):
         return (np.exp(ok[c].astype(float).to_numpy()[:n_ok]) for c in (low, high))
 
     ci_lo, ci_hi = interval("conf_low", "conf_high")
     if equiv:
         b_lo, b_hi = (float(ok[c].dropna().iloc[0]) for c in ("bound_low", "bound_high"))
-        top.axhspan(b_lo, b_hi, color=s["palette"][5], alpha=0.18, lw=0, zorder=0,
+        top.axhspan(b_lo, b_hi, color=s.palette[5], alpha=0.18, lw=0, zorder=0,
                     label=f"equivalence bounds {b_lo:g} to {b_hi:g}")
         for b in (b_lo, b_hi):
-            top.axhline(b, color=s["palette"][5], lw=0.8, zorder=0)
+            top.axhline(b, color=s.palette[5], lw=0.8, zorder=0)
         top.vlines(x[:n_ok], ci_lo, ci_hi, colors=list(colour[:n_ok]), lw=0.5, alpha=0.6)
         ci_lo, ci_hi = interval("equivalence_low", "equivalence_high")
     top.vlines(x[:n_ok], ci_lo, ci_hi, colors=list(colour[:n_ok]), lw=1.2 if equiv else 0.8)
@@ -120,16 +124,16 @@ def spec_curve_figure(specs: pd.DataFrame, *, claim: str, ratio: str = "Odds rat
              "not estimated": "not estimable"}
     handles: list[Artist] = [
         Line2D([], [], marker=VERDICT_MARKERS[v], ls="", label=names[v],
-               color=GREY if c is None else s["palette"][c])
+               color=GREY if c is None else s.palette[c])
         for v, c in (("supported", 2), ("contradicted", 1), ("inconclusive", None),
                      ("not estimated", None))]
     if equiv:
         from matplotlib.patches import Patch
 
-        handles.append(Patch(color=s["palette"][5], alpha=0.3,
+        handles.append(Patch(color=s.palette[5], alpha=0.3,
                              label=f"equivalence bounds {b_lo:g} to {b_hi:g}"))
     top.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0),
-               ncol=3, fontsize=s["font_size"] - 1, borderaxespad=0.2)
+               ncol=3, fontsize=s.font_size - 1, borderaxespad=0.2)
     for j, (d, v) in enumerate(rows):
         used = ok[d].astype(str).to_numpy() == v
         bottom.scatter(x[used], np.full(used.sum(), j), s=6, color="black")

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..pipeline.designkeys import DesignSettings
 from ..pipeline.io import (
     RESULT_COLUMNS,  # noqa: F401,E402
     group_outputs,
@@ -22,11 +23,13 @@ from ..pipeline.io import (
     term_names,
     tidy_contrast,
 )
+from ..pipeline.reportsettings import TableSettings
 from .tablerender import write_table_files
 from .wording import (  # noqa: F401 (re-exported: the table vocabulary lived here before)
     NA,
     REF,
     STAR_LEVELS,
+    Grouping,
     default_table_title,
     df_wording,
     excluded_pairs,
@@ -244,7 +247,8 @@ def excluded_note(fit: pd.DataFrame, columns, heads, words: dict | None = None,
     return "; ".join(parts)
 
 
-def model_table_note(use_stars: bool, conf_level: float = 0.95, design: dict | None = None,
+def model_table_note(use_stars: bool, conf_level: float = 0.95,
+                     design: DesignSettings | None = None,
                      excluded: str = "", families: list[str] | None = None) -> str:
     """The note under a model table: how it was estimated (from ``design``; ``families``: the
     model families of its outcomes, default logistic), what the marks mean, and who was
@@ -276,7 +280,8 @@ def scales_columns(scales: dict, sample: str) -> list[tuple[str, str]]:
     return [(sample, o) for binary, others in scales.items() for o in [binary, *others]]
 
 
-def scales_note(families: dict, conf_level: float, design: dict | None = None) -> str:
+def scales_note(families: dict, conf_level: float,
+                design: DesignSettings | None = None) -> str:
     """What the numbers of the scales table are, by model family."""
     pct, v = f"{conf_level:.0%}", variance_wording(design)
     kinds = set(families.values())
@@ -458,9 +463,10 @@ def cleaning_table(summary: pd.DataFrame, words: dict | None = None,
 # -- the tables rule -------------------------------------------------------------------------
 
 def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, clean_table,
-               settings: dict, words: dict, covariates, reference_levels, levels,
-               contrast_outcomes, conf_level, weighted: bool = True, design: dict | None = None,
-               grouping: dict | None = None, subject: str | None = None,
+               settings: TableSettings, words: dict, covariates, reference_levels, levels,
+               contrast_outcomes, conf_level, weighted: bool = True,
+               design: DesignSettings | None = None,
+               grouping: Grouping | None = None, subject: str | None = None,
                outputs: dict, tests=None) -> None:
     """Write every display table named in ``outputs`` as CSV, LaTeX and HTML.
 
@@ -469,22 +475,22 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
     """
 
     words = dict(words)
-    digits, use_stars = int(settings["digits"]), bool(settings["stars"])
+    digits, use_stars = int(settings.digits), bool(settings.stars)
     paths = group_outputs(outputs)
     coefs, fit_t = read_results(coefficients, "coefficients"), read_results(fit, "fit")
     meta = table_meta(clean_table)
     labels, grp = meta.get("labels", {}), resolve_grouping(grouping, meta)
     # report.per: effects per so many units in the coefficient rows only (the missing-data
     # note counts respondents, in the variable's own name)
-    coefs, effect_labels = per_units(coefs, labels, settings.get("per"), words)
+    coefs, effect_labels = per_units(coefs, labels, dict(settings.per), words)
     desc = read_results(descriptives, "descriptives")
     groups = list(dict.fromkeys(desc["group"].astype(str))) if len(desc) else []
     ci, pct = variance_wording(design)["ci"], f"{conf_level:.0%}"
-    notice = settings.get("notice") or ""
+    notice = settings.notice or ""
     write_table_files(descriptives_table(desc, groups=groups, words=words),
                       paths["descriptives"], name="descriptives", notice=notice,
                       caption=f"{word('respondents', words).capitalize()} by "
-                              f"{lower_word(grp['label'])}: "
+                              f"{lower_word(grp.label)}: "
                               f"{'weighted ' if weighted else ''}% or mean [{pct} CI]",
                       note=f"{'Weighted p' if weighted else 'P'}ercentages (categories) or means "
                            f"(numbers) with {pct} {ci} confidence intervals; n is unweighted.")
@@ -492,7 +498,7 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
                     levels=dict(levels), labels=effect_labels, words=words, digits=digits,
                     use_stars=use_stars,
                     tests=read_results(tests, "tests") if tests else None)
-    for name, spec in (settings.get("models") or {}).items():
+    for name, spec in settings.models.items():
         if f"models_{name}" in paths:
             _write_model_table(name, spec, coefs, fit_t, paths[f"models_{name}"], model_kw,
                                conf_level=conf_level, design=design, grouping=grp,
@@ -500,9 +506,9 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
     if "contrast" in paths:
         _write_contrast_table(contrast, paths["contrast"], contrast_outcomes, labels, words,
                               conf_level=conf_level, digits=digits, use_stars=use_stars,
-                              notice=notice, per=settings.get("per"))
+                              notice=notice, per=dict(settings.per))
     log_csv = Path(cleaning_summary).with_name("cleaning_log.csv")
-    write_table_files(cleaning_table(read_results(cleaning_summary), words, grp["label"]),
+    write_table_files(cleaning_table(read_results(cleaning_summary), words, grp.label),
                       paths["cleaning"], name="cleaning", notice=notice,
                       caption="Cleaning: rows read, dropped by reason and kept",
                       note=f"From {cleaning_summary}; every row and value is in {log_csv}.")
@@ -518,7 +524,7 @@ def _write_model_table(name, spec, coefs, fit_t, stem_paths, model_kw, *, conf_l
     excluded = excluded_note(fit_t, cols, heads, model_kw["words"],
                              model_kw["labels"] if labels is None else labels)
     title = spec.get("title") or default_table_title(
-        subject or "the outcomes", spec["samples"], grouping["label"], model_kw["words"])
+        subject or "the outcomes", spec["samples"], grouping.label, model_kw["words"])
     write_table_files(table, stem_paths, name=f"models_{name}", caption=title, notice=notice,
                       note=model_table_note(model_kw["use_stars"], conf_level, design, excluded,
                                             families))

@@ -7,12 +7,15 @@ needs another (no import cycles), and a new variance method is one branch in one
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..names import GROUP, POOLED  # noqa: F401 (re-exported)
+from ..pipeline.designkeys import DesignSettings
 from ..pipeline.vocab import (  # noqa: F401 (re-exported: the words the pipeline shares)
     MINUS,
     NA,
@@ -47,7 +50,7 @@ def esc(x) -> str:
 
 # -- the variance method in words ------------------------------------------------------------
 
-def variance_wording(design: dict | None = None) -> dict[str, str]:
+def variance_wording(design: DesignSettings | None = None) -> dict[str, str]:
     """How the standard errors and intervals were obtained, in words, from the design settings.
 
     The one place that maps a design to its wording (table notes, figure subtitles, Methods), so
@@ -55,19 +58,19 @@ def variance_wording(design: dict | None = None) -> dict[str, str]:
     adjective for confidence intervals), ``stat`` (the test statistic), ``models`` and ``model``
     (what the models are), ``se`` and ``interval`` (phrases for notes), ``methods`` (a sentence).
     """
-    d = design or {}
-    if d.get("model_based"):
+    d = design or DesignSettings()
+    if d.model_based:
         return {"ci": "model-based", "stat": "z", "models": "logistic regressions",
                 "model": "Logistic regression with model-based standard errors",
                 "se": "model-based (glm) standard errors",
                 "interval": "z-based (normal) intervals",
                 "methods": "Model-based (glm) standard errors (design.model_based: true); "
                            "z-based (normal) confidence intervals."}
-    conv = d.get("as_replicates") or {}
-    if d.get("replicates") or conv:
-        kind = d.get("replicate_type") or conv.get("type") or "replicate"
-        source = d.get("replicates") or "made from the strata and PSUs, as R's as.svrepdesign"
-        centre = ("the full-sample estimate (mse)" if d.get("mse") or conv.get("mse") else
+    conv = d.as_replicates
+    if d.replicates or conv:
+        kind = d.replicate_type or (conv.type if conv else None) or "replicate"
+        source = d.replicates or "made from the strata and PSUs, as R's as.svrepdesign"
+        centre = ("the full-sample estimate (mse)" if d.mse or (conv and conv.mse) else
                   "the mean of the replicates")
         return {"ci": "design-based", "stat": "t", "models": "design-based logistic regressions",
                 "model": "Design-based logistic regression",
@@ -91,33 +94,33 @@ def variance_wording(design: dict | None = None) -> dict[str, str]:
                        "(PSUs minus strata, less the model's terms)."}
 
 
-def domain_wording(design: dict | None = None, group: str = "group") -> str:
+def domain_wording(design: DesignSettings | None = None, group: str = "group") -> str:
     """What a group's own model is fitted on, by the design actually used: a domain of the
     full design (design.incomplete: keep), of the complete cases' design (drop), or, with
     design.model_based, a plain glm of the group's respondents (there is no design)."""
-    d = design or {}
-    if d.get("model_based"):
+    d = design or DesignSettings()
+    if d.model_based:
         return f"the {group}'s respondents alone (a glm with model-based standard errors)"
-    if d.get("incomplete") == "drop":
+    if d.incomplete == "drop":
         return "a domain of the design of the complete cases"
     return "a domain of the full design"
 
 
-def df_wording(design: dict | None = None) -> str:
+def df_wording(design: DesignSettings | None = None) -> str:
     """The denominator degrees of freedom of the models' F tests, by the design used."""
-    if (design or {}).get("model_based"):
+    if (design or DesignSettings()).model_based:
         return "the model's residual degrees of freedom (n minus its terms; glm)"
     return "the design's degrees of freedom"
 
 
-def missing_note(design: dict | None = None) -> str:
+def missing_note(design: DesignSettings | None = None) -> str:
     """Where a respondent missing a model variable goes, in one short clause (the analytic
     sample's note): kept in the design outside the model's domain, or dropped before the
     model's design is built (design.incomplete: drop), or out of a model-based glm."""
-    d = design or {}
-    if d.get("model_based"):
+    d = design or DesignSettings()
+    if d.model_based:
         return "A respondent missing a model variable leaves that model (a glm of the others)"
-    if d.get("incomplete") == "drop":
+    if d.incomplete == "drop":
         return ("A respondent missing a model variable is dropped before that model's design "
                 "is built (design.incomplete: drop)")
     return "A respondent missing a model variable stays in the design (outside the model's domain)"
@@ -147,9 +150,9 @@ def ratio_word(family: str) -> str:
     return {"count": "Rate ratio"}.get(family, "Odds ratio")
 
 
-def incomplete_wording(design: dict | None = None) -> str:
+def incomplete_wording(design: DesignSettings | None = None) -> str:
     """What happens to respondents missing a model variable (design.incomplete), in words."""
-    if (design or {}).get("incomplete") == "drop":
+    if (design or DesignSettings()).incomplete == "drop":
         return ("dropped before the model's design is built (the design is built on the "
                 "respondents complete on that model's variables, as R's svydesign on complete "
                 "cases; design.incomplete: drop)")
@@ -231,16 +234,37 @@ def star_note(use: bool, conf_level: float = 0.95, scale: str = "odds ratio") ->
             f"{1 - conf_level:.0%} level).")
 
 
-def resolve_grouping(grouping: dict | None = None, meta: dict | None = None,
-                     settings: Settings | None = None) -> dict:
-    """{column, label, effects} of the groups: from the rule's params, else the clean table's
-    metadata and the settings; ``effects``: the pooled model has group fixed effects."""
-    g, meta = dict(grouping or {}), meta or {}
+@dataclass(frozen=True)
+class Grouping:
+    """The groups as the report names them: the group column, its word, and whether the pooled
+    models have group fixed effects (models.group_effects). Resolved once per job
+    (:func:`resolve_grouping`) from the rule's params, else the clean table's metadata and the
+    settings; every caption, note and Methods line reads the same three."""
+
+    column: str
+    label: str
+    effects: bool = True
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any] | None) -> Grouping | None:
+        """The rule's ``grouping`` param ({column, label, effects}); None when it has none
+        (the job resolves the groups from the clean table)."""
+        if params is None or isinstance(params, Grouping):
+            return params
+        column = str(params["column"])
+        return cls(column=column, label=str(params.get("label") or column.capitalize()),
+                   effects=bool(True if params.get("effects") is None else params["effects"]))
+
+
+def resolve_grouping(grouping: Grouping | None = None, meta: dict | None = None,
+                     settings: Settings | None = None) -> Grouping:
+    """The groups: ``grouping`` when given (the rule's params), else from the clean table's
+    metadata and the settings."""
+    if grouping is not None:
+        return grouping
+    meta = meta or {}
     gc = settings.groups if settings is not None else None
-    column = g.get("column") or meta.get("group_column") or (gc and gc.column) or "group"
-    label = g.get("label") or (gc and gc.label) or meta.get("group_label") or \
-        column.capitalize()
-    effects = g.get("effects")
-    if effects is None:
-        effects = settings.models.group_effects if settings is not None else True
-    return {"column": column, "label": label, "effects": bool(effects)}
+    column = meta.get("group_column") or (gc and gc.column) or "group"
+    label = (gc and gc.label) or meta.get("group_label") or column.capitalize()
+    effects = settings.models.group_effects if settings is not None else True
+    return Grouping(column=column, label=label, effects=bool(effects))

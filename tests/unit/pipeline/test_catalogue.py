@@ -64,7 +64,7 @@ def start_up_message(work, clean: bool = False, fit: str | None = None) -> str |
 def run_model_stage(work, config: dict, project: dict, fit: str, table) -> None:
     """The fit_models rule (workflow/rules/models.smk) for the sample of ``fit``, with its
     params from the validated config: every outcome's tables under work/results/models/fits."""
-    from coprod.pipeline.designkeys import design_settings
+    from coprod.pipeline.designkeys import DesignSettings, design_settings
     from coprod.pipeline.stages import fit_output_paths, run_models
 
     slug = fit.removeprefix(FITS).split("/")[1]
@@ -74,7 +74,7 @@ def run_model_stage(work, config: dict, project: dict, fit: str, table) -> None:
     contrast = m.get("contrast") or []  # the rule's contrast test too, when configured
     run_models(table=table, sample=project["samples"][slug], outcomes=outcomes,
                covariates=m["covariates"], reference_levels=m["reference_levels"],
-               design=design_settings(config["design"]),  # common.smk design_params()
+               design=DesignSettings.from_params(design_settings(config["design"])),  # adapter
                group_effects=m["group_effects"], conf_level=m["conf_level"],
                grids=m["predictions"], contrast_outcomes=contrast,
                outputs=fit_output_paths(paths, outcomes, MODEL_TABLES),

@@ -9,7 +9,7 @@ import pytest
 
 from coprod.errors import ConfigError, CoprodError, DataError
 from coprod.pipeline.designconfig import calibration_from_config, design_from_config
-from coprod.pipeline.designkeys import design_key_errors
+from coprod.pipeline.designkeys import Calibration, DesignSettings, design_key_errors
 from coprod.survey import as_replicate, calibration_spec, make_design, make_replicate_design
 from coprod.survey.designspec import key_errors
 
@@ -74,7 +74,7 @@ def test_the_engine_names_its_argument_and_the_pipeline_the_config_key(data, kw,
     assert exc.value.argument == engine.split(":")[0]
     assert "design." not in str(exc.value)
     with pytest.raises(CoprodError) as exc:
-        design_from_config(data, section)
+        design_from_config(data, DesignSettings.from_params(section))
     assert str(exc.value).startswith(config), str(exc.value)
 
 
@@ -85,7 +85,8 @@ def test_data_errors_of_a_design_column_name_the_argument_or_the_key(data):
         make_design(small, strata="h", psu="p", fpc="pop")
     assert exc.value.argument == "fpc"
     with pytest.raises(DataError, match=r"^design.fpc: column 'pop' gives 2 PSUs"):
-        design_from_config(small, {"strata": "h", "psu": "p", "fpc": "pop"})
+        design_from_config(small, DesignSettings.from_params({"strata": "h", "psu": "p",
+                                                                   "fpc": "pop"}))
 
 
 def test_stage_rules_are_one_rule_in_two_vocabularies():
@@ -112,8 +113,8 @@ def test_as_replicate_names_its_arguments_and_the_pipeline_as_replicates(data):
         as_replicate(design, "BRR")
     assert exc.value.argument == "type"
     with pytest.raises(ConfigError, match=r"^design.as_replicates.type: 'BRR' is not one of"):
-        design_from_config(data, {"weights": "w", "strata": "h", "psu": "p",
-                                  "as_replicates": {"type": "BRR"}})
+        design_from_config(data, DesignSettings.from_params(
+            {"weights": "w", "strata": "h", "psu": "p", "as_replicates": {"type": "BRR"}}))
 
 
 @pytest.fixture
@@ -146,7 +147,7 @@ def test_calibration_names_its_argument_and_the_pipeline_the_config_key(totals, 
     assert str(exc.value).startswith(engine), str(exc.value)
     assert exc.value.argument == engine.split(":")[0]
     with pytest.raises(ConfigError) as exc:
-        calibration_from_config(args)
+        calibration_from_config(Calibration.from_params(args))
     assert str(exc.value).startswith(config), str(exc.value)
 
 
@@ -176,3 +177,19 @@ def test_a_renamed_error_keeps_its_class_and_drops_the_argument():
     assert out.argument is None
     plain = ConfigError("weights column 'w' is not in the data", argument="weights")
     assert str(plain.renamed("design.weights")) == "weights column 'w' is not in the data"
+
+
+def test_a_dict_design_is_refused_naming_the_typed_settings(data):
+    """The flat package's functions took the config's design section as a dict; the typed
+    ones say what to pass instead of failing on a missing attribute."""
+    from coprod.pipeline.descriptives import prevalence
+    from coprod.pipeline.models import fit_sample
+
+    with pytest.raises(TypeError, match=r"^design_from_config: design must be a "
+                                        r"DesignSettings \(DesignSettings.from_params\(\)"):
+        design_from_config(data, {"weights": "w"})
+    with pytest.raises(TypeError, match="^prevalence: design must be a DesignSettings"):
+        prevalence(data, [], {"weights": "w"})
+    with pytest.raises(TypeError, match="^fit_sample: design must be a DesignSettings"):
+        fit_sample(data, outcomes=[], sample="pooled", covariates=[], reference_levels={},
+                   design={"weights": "w"})

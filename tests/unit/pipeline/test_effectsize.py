@@ -11,6 +11,7 @@ import pytest
 import statsmodels.api as sm
 from scipy.special import expit
 
+from coprod.pipeline.designkeys import DesignSettings
 from coprod.pipeline.effectrule import EFFECT_COLUMNS, EFFECT_RULE, strongest_summary
 from coprod.pipeline.effectsize import combine_imputed, covariate_effects, effect_sizes
 from coprod.survey.design import make_design
@@ -321,7 +322,8 @@ def test_the_model_stage_writes_the_effects_without_the_group_fixed_effects():
     t = DATA.rename(columns={"efficacy": "self efficacy"})
     t["country"] = t["country"].astype("category")
     t.attrs = {"group_column": "country"}
-    design = {"weights": "weight", "strata": "country", "psu": "psu", "lonely_psu": "adjust"}
+    design = DesignSettings.from_params({"weights": "weight", "strata": "country", "psu": "psu",
+                                         "lonely_psu": "adjust"})
     kw = {"outcomes": ["individual"], "sample": "pooled",
           "covariates": ["age", "gender", "self efficacy"], "reference_levels": {},
           "design": design, "labels": {"age": "Age (years)"}}

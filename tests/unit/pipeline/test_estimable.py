@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from coprod.pipeline.designkeys import DesignSettings
 from coprod.pipeline.estimable import (
     NOT_ESTIMABLE_RULE,
     count_phrase,
@@ -22,6 +23,7 @@ from coprod.pipeline.findings import (
     with_imputed,
     with_specifications,
 )
+from coprod.pipeline.reportsettings import FigureSettings
 from coprod.report.findings import _spec_cell, findings_table
 
 SEP = ("separation: (quasi-)complete separation: the outcome is perfectly predicted along the "
@@ -133,7 +135,8 @@ def test_fit_sample_mi_carries_the_separation_of_any_imputation(flip, status, wh
     from coprod.pipeline.imputedmodels import fit_sample_mi
 
     t, cells = _mi_table(flip)
-    design = {"weights": None, "strata": None, "psu": None, "lonely_psu": "adjust"}
+    design = DesignSettings.from_params({"weights": None, "strata": None, "psu": None,
+                                         "lonely_psu": "adjust"})
     out, _, _ = fit_sample_mi(t, cells, outcomes=["y"], sample="pooled", covariates=["x", "z"],
                               reference_levels={"x": "a"}, design=design)
     assert set(out["status"]) == {status}
@@ -304,7 +307,7 @@ def test_the_curve_marks_verdicts_and_the_not_estimable_by_shape():
     from coprod.report.figstyle import subtitle
     from coprod.report.speccurve import spec_curve_figure
 
-    fig = spec_curve_figure(_curve(), claim="A claim", settings={"conf_level": 0.95})
+    fig = spec_curve_figure(_curve(), claim="A claim", settings=FigureSettings.from_params({"conf_level": 0.95}))
     pts = _points(fig)
     markers = {k.split(":")[1]: ln.get_marker() for k, ln in pts.items()}
     assert markers == {"supported": "o", "contradicted": "s", "inconclusive": "D",
@@ -342,7 +345,7 @@ def test_a_specification_that_cannot_carry_the_claim_is_left_out_not_counted():
     curve = _curve()
     extra = curve.iloc[:2].assign(verdict=NOT_APPLICABLE, estimate=np.nan)
     fig = spec_curve_figure(pd.concat([curve, extra], ignore_index=True), claim="A claim",
-                            settings={"conf_level": 0.95})
+                            settings=FigureSettings.from_params({"conf_level": 0.95}))
     assert subtitle(fig).startswith(
         "supported in 4 of 9 estimable specifications (3 not estimable), contradicted in 2")
     assert "verdict:not applicable" not in _points(fig)
@@ -357,7 +360,7 @@ def test_an_equivalence_curve_draws_the_bounds_and_the_interval_the_rule_judges(
     from coprod.report.speccurve import spec_curve_figure
 
     specs = _curve(equivalence=True)
-    fig = spec_curve_figure(specs, claim="No relation", settings={"conf_level": 0.95})
+    fig = spec_curve_figure(specs, claim="No relation", settings=FigureSettings.from_params({"conf_level": 0.95}))
     top = fig.axes[0]
     ys = sorted({round(float(y), 6) for ln in top.get_lines() for y in ln.get_ydata()
                  if ln.get_gid() is None and len(set(ln.get_ydata())) == 1})

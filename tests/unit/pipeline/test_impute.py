@@ -12,6 +12,7 @@ import statsmodels.api as sm
 from statsmodels.imputation.mice import MICEData
 
 from coprod.errors import ConfigError
+from coprod.pipeline.designkeys import DesignSettings
 from coprod.pipeline.impute import _mice_data, completed, impute_chain
 from coprod.survey.design import make_design
 from coprod.survey.glm import fit_svy_logit
@@ -127,7 +128,8 @@ def test_nothing_missing_gives_the_complete_case_estimates():
     t = pd.DataFrame({"x": rng.normal(size=n), "group": pd.Categorical(["A"] * n)})
     t["y"] = (rng.random(n) < 0.4).astype(float)
     t.attrs = {"group_column": "group"}
-    design = {"weights": None, "strata": None, "psu": None, "lonely_psu": "adjust"}
+    design = DesignSettings.from_params({"weights": None, "strata": None, "psu": None,
+                                         "lonely_psu": "adjust"})
     empty = pd.DataFrame(columns=["imputation", "row", "variable", "value"])
     out, vcov, _ = fit_sample_mi(t, empty, outcomes=["y"], sample="pooled", covariates=["x"],
                               reference_levels={}, design=design)

@@ -8,11 +8,13 @@ from conftest import ROOT
 
 from coprod.pipeline.clean import clean_survey
 from coprod.pipeline.codebook import load_codebook
+from coprod.pipeline.designkeys import DesignSettings
 from coprod.pipeline.models import contrast_sample, fit_model, term_parts
 from coprod.pipeline.simulate import GENERATING_VALUES
 
 CFG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-DESIGN = {k: CFG["design"].get(k) for k in ("weights", "strata", "psu", "lonely_psu", "model_based")}
+DESIGN = DesignSettings.from_params(
+    {k: CFG["design"].get(k) for k in ("weights", "strata", "psu", "lonely_psu", "model_based")})
 M = CFG["models"]
 
 
@@ -198,14 +200,14 @@ def test_lonely_psu_fail_fails_the_model_not_the_run(table):
     """design.lonely_psu: fail, as its key reference says: a model whose sample has a stratum
     with a single PSU is marked failed, naming the stratum (the run goes on); adjust fits it."""
     t = table.assign(psu=np.where(table["country"] == "DK", 0, np.arange(len(table)) % 7))
-    design = {**DESIGN, "psu": "psu", "lonely_psu": "fail"}
+    design = DESIGN.replace(psu="psu", lonely_psu="fail")
     kw = dict(outcome="individual_any", sample="pooled", covariates=["age", "gender"],
               reference_levels=M["reference_levels"])
     out = fit_model(t, design=design, **kw)
     f = out["fit"].iloc[0]
     assert f["status"] == "failed" and "'DK'" in f["message"] and "fail" in f["message"], f
     assert out["coefficients"].empty
-    ok = fit_model(t, design={**design, "lonely_psu": "adjust"}, **kw)["fit"].iloc[0]
+    ok = fit_model(t, design=design.replace(lonely_psu="adjust"), **kw)["fit"].iloc[0]
     assert ok["status"] != "failed", ok
     doc = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
     text = doc["properties"]["design"]["properties"]["lonely_psu"]["description"]

@@ -5,6 +5,7 @@ import pytest
 
 from coprod.errors import ConfigError
 from coprod.pipeline.codebook import load_yaml
+from coprod.pipeline.designkeys import DesignSettings
 from coprod.survey.formula import build_formula, quote
 from coprod.survey.glm import svy_logit
 
@@ -69,7 +70,7 @@ def test_pipeline_models_take_any_column_name(tmp_path, monkeypatch, name):
     t["y1"] = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(float)
     t["y2"] = (rng.random(n) < 1 / (1 + np.exp(eta))).astype(float)
     t.attrs["group_column"] = "country"  # as the clean table's metadata says
-    design = {"weights": "w", "strata": "country", "psu": None}
+    design = DesignSettings.from_params({"weights": "w", "strata": "country", "psu": None})
     out = fit_model(t, outcome="y1", sample="pooled", covariates=[name, "sex"],
                     reference_levels={"sex": "m"}, design=design,
                     grids={"g": {name: [0, 1]}})

@@ -6,11 +6,13 @@ import numpy as np
 import pandas as pd
 
 from coprod.pipeline.findings import with_specifications
+from coprod.pipeline.settings import Specifications
 from coprod.pipeline.speccurve import _shares, specifications, summarise
 
-DIMS = {"threshold": ["often", "sometimes"], "weights": [True, False],
-        "covariates": {"all": None, "core": ["age"]}, "group_effects": [True, False],
-        "missing": ["complete_case", "imputed"], "family": ["logit", "ordinal"]}
+DIMS = Specifications.from_params({
+    "threshold": ["often", "sometimes"], "weights": [True, False],
+    "covariates": {"all": None, "core": ["age"]}, "group_effects": [True, False],
+    "missing": ["complete_case", "imputed"], "family": ["logit", "ordinal"]})
 
 
 def test_every_combination_and_group_effects_only_when_pooled():
@@ -20,7 +22,7 @@ def test_every_combination_and_group_effects_only_when_pooled():
     group = specifications(DIMS, pooled=False, threshold="often")
     assert len(group) == 32 and {s["group_effects"] for s in group} == {True}
     # a dimension not configured keeps the main analysis's choice
-    one = specifications({"weights": [True, False]}, pooled=True, threshold="sometimes")
+    one = specifications(Specifications(weights=(True, False)), pooled=True, threshold="sometimes")
     assert [s["threshold"] for s in one] == ["sometimes", "sometimes"]
     assert {s["missing"] for s in one} == {"complete_case"}
 

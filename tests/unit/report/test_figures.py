@@ -5,9 +5,12 @@ import matplotlib
 import pytest
 from matplotlib.figure import Figure
 
+from coprod.pipeline.designkeys import DesignSettings
+from coprod.pipeline.reportsettings import FigureSettings, ReportSettings
 from coprod.pipeline.settings import load_settings
 from coprod.report import figstyle as S
 from coprod.report import figures as F
+from coprod.report.wording import Grouping
 
 MODEL_KW = dict(covariates=D.COVARIATES, reference_levels=D.REFERENCE, levels=D.LEVELS,
                 labels=D.LABELS, words=D.WORDS)
@@ -144,7 +147,7 @@ def test_saving_twice_gives_identical_bytes(tmp_path, name):
 
 def test_settings_change_the_figure(tmp_path):
     S.save_figure(make("cleaning"), {"png": tmp_path / "a.png"}, dpi=100)
-    fig = F.cleaning_figure(D.cleaning_summary(), settings={"width": 5.0, "dpi": 100})
+    fig = F.cleaning_figure(D.cleaning_summary(), settings=FigureSettings.from_params({"width": 5.0, "dpi": 100}))
     assert fig.get_size_inches()[0] == 5.0
     S.save_figure(fig, {"png": tmp_path / "b.png"}, dpi=100)
     assert (tmp_path / "a.png").read_bytes() != (tmp_path / "b.png").read_bytes()
@@ -155,10 +158,10 @@ def test_run_figures_writes_every_format(tmp_path):
 
     paths = D.write_inputs(tmp_path)
     settings = report_settings(load_settings(D.config()))
-    fs = dict(settings["figures"], dpi=60)
+    fs = FigureSettings.from_params(dict(settings["figures"], dpi=60))
     # every figure as PNG, the first in every format the schema offers too (embedding the
     # fonts in a PDF costs ~0.5 s a figure; the bundled run makes every figure's PDF)
-    names = figure_names(settings)
+    names = figure_names(ReportSettings.from_params(settings))
     outputs = {f"{s}_{f}": tmp_path / "fig" / f"{s}.{f}" for s in names
                for f in (["png", "pdf", "svg"] if s == names[0] else ["png"])}
     F.run_figures(prevalence=paths["prevalence"], coefficients=paths["coefficients"],
@@ -202,7 +205,7 @@ def test_a_long_title_wraps_within_the_figure():
     subject = ("participation in every kind of voluntary, civic and political activity "
                "reported by the respondents of the survey")
     fig = F.forest_figure(D.coefficients(), D.fit(), sample="pooled", outcomes=D.OUTCOMES,
-                          settings={"subject": subject, "width": 5.0}, **MODEL_KW)
+                          settings=FigureSettings(subject=subject, width=5.0), **MODEL_KW)
     title = fig._suptitle
     assert title.get_text().count("\n") >= 1
     assert " ".join(title.get_text().split()) == \
@@ -225,10 +228,10 @@ def test_wrap_to_width_measures_the_font():
 
 def test_one_group_prevalence_is_not_by_group():
     fig = F.prevalence_figure(D.prevalence(groups=(("UK", 0.0),)), words=D.WORDS,
-                              group_label="Region", settings={"subject": "voting"})
+                              group_label="Region", settings=FigureSettings.from_params({"subject": "voting"}))
     assert fig._suptitle.get_text() == "Prevalence of voting, by domain"
     two = F.prevalence_figure(D.prevalence(), group_label="Region",
-                              settings={"subject": "voting"})
+                              settings=FigureSettings.from_params({"subject": "voting"}))
     assert two._suptitle.get_text() == "Prevalence of voting, by region and domain"
     matplotlib.pyplot.close("all")
 
@@ -257,14 +260,15 @@ def test_run_figures_with_a_region_survey_and_model_based_errors(tmp_path, monke
                                                                S.subtitle(fig))
         real(fig, paths_, **kw)
     monkeypatch.setattr(F, "save_figure", keep)
-    outputs = {f"{s}_png": str(tmp_path / "fig" / f"{s}.png") for s in figure_names(settings)}
+    outputs = {f"{s}_png": str(tmp_path / "fig" / f"{s}.png") for s in figure_names(ReportSettings.from_params(settings))}
     F.run_figures(prevalence=paths["prevalence"], coefficients=paths["coefficients"],
                   predictions=paths["predictions"], fit=paths["fit"],
                   cleaning_summary=paths["cleaning_summary"], clean_table=paths["clean_table"],
-                  settings=dict(settings["figures"], dpi=50), words=settings["words"],
+                  settings=FigureSettings.from_params(dict(settings["figures"], dpi=50)),
+                  words=settings["words"],
                   covariates=D.COVARIATES, reference_levels={"region": "UK"}, levels=D.LEVELS,
-                  subject="voting", design={"model_based": True},
-                  grouping={"column": "region", "label": "Region", "effects": True},
+                  subject="voting", design=DesignSettings.from_params({"model_based": True}),
+                  grouping=Grouping("region", "Region", True),
                   outputs=outputs)
     assert made["prevalence.png"][0] == "Prevalence of voting, by region and domain"
     assert "95% model-based confidence intervals" in made["prevalence.png"][1]
@@ -278,8 +282,8 @@ def test_titles_can_be_left_to_the_caption():
     shorter by the title band and keeps its panels."""
     from coprod.report.figstyle import new_figure, style_settings
 
-    with_title, _ = new_figure(2.0, style_settings({}), "A title", "n = 10")
-    bare, axes = new_figure(2.0, style_settings({"titles": False}), "A title", "n = 10")
+    with_title, _ = new_figure(2.0, style_settings(None), "A title", "n = 10")
+    bare, axes = new_figure(2.0, FigureSettings(titles=False), "A title", "n = 10")
     assert bare._suptitle is None and not [t for t in bare.texts if t.get_gid() == "subtitle"]
     assert bare.get_size_inches()[1] < with_title.get_size_inches()[1]
     assert axes.shape == (1, 1)

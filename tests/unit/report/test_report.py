@@ -3,6 +3,7 @@ there, nothing points outside the file, and two builds differ only in the run da
 import copy
 import html.parser
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import _report_data as D
@@ -10,6 +11,8 @@ import pytest
 
 from coprod.errors import ConfigError
 from coprod.pipeline.codebook import Codebook
+from coprod.pipeline.designkeys import DesignSettings
+from coprod.pipeline.reportsettings import FigureSettings, ReportSettings, TableSettings
 from coprod.pipeline.settings import load_settings
 from coprod.report import figures as F
 from coprod.report import tables as T
@@ -21,6 +24,7 @@ from coprod.report.report import (
     run_report,
     table_names,
 )
+from coprod.report.wording import Grouping
 
 ROOT = D.__file__.rsplit("/tests/", 1)[0]
 SECTIONS = ["answer", "findings", "figures", "tables", "cleaning", "methods"]
@@ -51,31 +55,31 @@ def build(tmp_path, config=None, run_date="2026-01-01 00:00 UTC", name="report.h
     cfg = config or D.config()
     paths = D.write_inputs(tmp_path)
     settings = report_settings(load_settings(cfg))
-    figs = {s: tmp_path / "fig" / f"{s}.png" for s in figure_names(settings)}
+    figs = {s: tmp_path / "fig" / f"{s}.png" for s in figure_names(ReportSettings.from_params(settings))}
     if not (tmp_path / "fig").exists():
         F.run_figures(prevalence=paths["prevalence"], coefficients=paths["coefficients"],
                       predictions=paths["predictions"], fit=paths["fit"],
                       cleaning_summary=paths["cleaning_summary"],
-                      clean_table=paths["clean_table"], settings=dict(settings["figures"],
-                                                                      dpi=50),
+                      clean_table=paths["clean_table"],
+                      settings=FigureSettings.from_params(dict(settings["figures"], dpi=50)),
                       words=settings["words"], covariates=D.COVARIATES,
                       reference_levels=D.REFERENCE, levels=D.LEVELS,
                       outputs={f"{s}_png": p for s, p in figs.items()})
         T.run_tables(descriptives=paths["descriptives"], coefficients=paths["coefficients"],
                      fit=paths["fit"], contrast=paths["contrast"],
                      cleaning_summary=paths["cleaning_summary"], clean_table=paths["clean_table"],
-                     settings=settings["tables"], words=settings["words"],
+                     settings=TableSettings.from_params(settings["tables"]), words=settings["words"],
                      covariates=D.COVARIATES, reference_levels=D.REFERENCE, levels=D.LEVELS,
                      contrast_outcomes=D.OUTCOMES, conf_level=0.95,
                      outputs={f"{n}_html": tmp_path / "tab" / f"{n}.html"
-                              for n in table_names(settings)})
+                              for n in table_names(ReportSettings.from_params(settings))})
         run_findings(findings=cfg["report"]["findings"], coefficients=paths["coefficients"],
                      fit=paths["fit"], contrast=paths["contrast"], outcomes=D.OUTCOMES,
                      covariates=D.COVARIATES, samples=D.SAMPLES, contrast_outcomes=D.OUTCOMES,
                      levels=D.LEVELS, conf_level=0.95, digits=2, words=settings["words"],
                      outputs={"checked": tmp_path / "check.csv",
                               "html": tmp_path / "tab" / "findings.html"})
-    tables = {n: tmp_path / "tab" / f"{n}.html" for n in table_names(settings) if n != "cleaning"}
+    tables = {n: tmp_path / "tab" / f"{n}.html" for n in table_names(ReportSettings.from_params(settings)) if n != "cleaning"}
     out = tmp_path / name
     run_report(settings=load_settings(cfg), findings_checked=tmp_path /
                "check.csv", prevalence=paths["prevalence"], coefficients=paths["coefficients"],
@@ -228,7 +232,7 @@ def test_report_settings_fill_defaults_and_check_names():
     assert [p["grid"] for p in s["figures"]["predictions"]] == ["age_by_gender",
                                                                 "self_efficacy"]
     assert s["descriptives"]["variables"] == D.COVARIATES
-    assert figure_names(s) == ["prevalence", "forest_pooled", "forest_groups",
+    assert figure_names(ReportSettings.from_params(s)) == ["prevalence", "forest_pooled", "forest_groups",
                                "predictions_age_by_gender", "predictions_self_efficacy",
                                "cleaning"]
     # neutral defaults: no words, a title from the subject and the codebook's survey name,
@@ -239,7 +243,7 @@ def test_report_settings_fill_defaults_and_check_names():
     assert {n: (t["samples"], t["title"]) for n, t in s["tables"]["models"].items()} == {
         "pooled": (["pooled"], "Correlates of the outcomes (pooled)"),
         "groups": (["UK", "FR"], "Correlates of the outcomes by country")}
-    assert table_names(s) == ["descriptives", "models_pooled", "models_groups", "contrast",
+    assert table_names(ReportSettings.from_params(s)) == ["descriptives", "models_pooled", "models_groups", "contrast",
                               "cleaning"]
     bad = copy.deepcopy(D.config())
     bad["report"]["figures"]["predictions"] = [{"grid": "age_by_sex", "x": "age"}]
@@ -288,16 +292,17 @@ def test_group_samples_tables_are_skipped_without_groups():
     cfg["models"]["samples"] = ["pooled"]
     s = report_settings(load_settings(cfg))
     # the config's groups_any table (samples: groups) has no samples: it is left out cleanly
-    assert table_names(s) == ["descriptives", "models_pooled_any", "contrast", "cleaning"]
-    assert "forest_groups" not in figure_names(s)
+    assert table_names(ReportSettings.from_params(s)) == ["descriptives", "models_pooled_any", "contrast", "cleaning"]
+    assert "forest_groups" not in figure_names(ReportSettings.from_params(s))
     # the default tables too, and the default forest sample follows the samples there are
     del cfg["report"]["tables"]["models"]
-    assert table_names(report_settings(load_settings(cfg)), contrast=False) == [
+    assert table_names(ReportSettings.from_params(report_settings(load_settings(cfg))),
+                       contrast=False) == [
         "descriptives", "models_pooled", "cleaning"]
     cfg["models"]["samples"] = ["UK", "FR"]
     del cfg["report"]["figures"]["forest_sample"]
     s = report_settings(load_settings(cfg))
-    assert table_names(s, contrast=False) == ["descriptives", "models_groups", "cleaning"]
+    assert table_names(ReportSettings.from_params(s), contrast=False) == ["descriptives", "models_groups", "cleaning"]
     assert s["figures"]["forest_sample"] == "UK"
 
 
@@ -307,11 +312,11 @@ def _page_text(tmp_path, cfg, grouping=None, **kw):
     settings = report_settings(load_settings(cfg))
     out = tmp_path / "report.html"
     tables = {}
-    for n in table_names(settings):
+    for n in table_names(ReportSettings.from_params(settings)):
         tables[n] = tmp_path / f"{n}.html"
         tables[n].write_text(f'<table id="table-{n}"></table>')
     figs = {}
-    for n in figure_names(settings):
+    for n in figure_names(ReportSettings.from_params(settings)):
         figs[n] = tmp_path / f"{n}.png"
         figs[n].write_bytes(b"\x89PNG")
     run_report(settings=load_settings(cfg), prevalence=paths["prevalence"],
@@ -384,17 +389,17 @@ def test_group_effects_off_and_a_single_group_in_the_samples_text():
     from coprod.report.methods import _sample_phrase
 
     m = (["age", "sex"], {"region": "North"})  # models.covariates, models.reference_levels
-    grp = {"column": "region", "label": "Region", "effects": False}
-    assert _sample_phrase("pooled", *m, grp, 3, {}) == (
+    grp = Grouping("region", "Region", False)
+    assert _sample_phrase("pooled", *m, grp, 3, DesignSettings()) == (
         "pooled: all respondents, without region fixed effects (models.group_effects: false), "
         "<code>y ~ age + sex</code>")
-    assert _sample_phrase("pooled", *m, {**grp, "effects": True}, 1, {}) == (
+    assert _sample_phrase("pooled", *m, replace(grp, effects=True), 1, DesignSettings()) == (
         "pooled: all respondents, a single region, so no region fixed effects, "
         "<code>y ~ age + sex</code>")
-    assert _sample_phrase("pooled", *m, {**grp, "effects": True}, 3, {}) == (
+    assert _sample_phrase("pooled", *m, replace(grp, effects=True), 3, DesignSettings()) == (
         "pooled: all respondents, with region fixed effects (reference level North), "
         "<code>y ~ age + sex + region</code>")
-    assert _sample_phrase("North", *m, grp, 3, {"incomplete": "keep"}) == (
+    assert _sample_phrase("North", *m, grp, 3, DesignSettings(incomplete="keep")) == (
         "North: a domain of the full design, <code>y ~ age + sex</code>")
 
 
@@ -462,15 +467,13 @@ def test_grouping_from_params_metadata_or_config(tmp_path):
     assert _table_meta(old["clean_table"])["group_column"] == "country"
     new = D.write_inputs(tmp_path / "new", group_column="region", group_label="Region")
     meta = _table_meta(new["clean_table"])
-    assert resolve_grouping(None, meta) == {"column": "region", "label": "Region",
-                                            "effects": True}
+    assert resolve_grouping(None, meta) == Grouping("region", "Region", True)
     cfg = D.config()
     cfg["groups"], cfg["models"]["group_effects"] = {"column": "wave"}, False
     cfg = load_settings(cfg)
-    assert resolve_grouping(None, {}, cfg) == {"column": "wave", "label": "Wave",
-                                               "effects": False}
-    assert resolve_grouping({"column": "r", "label": "R", "effects": True}, meta, cfg) == \
-        {"column": "r", "label": "R", "effects": True}
+    assert resolve_grouping(None, {}, cfg) == Grouping("wave", "Wave", False)
+    given = Grouping.from_params({"column": "r", "label": "R", "effects": True})  # params
+    assert resolve_grouping(given, meta, cfg) == Grouping("r", "R", True)
 
 
 def test_the_rows_can_be_called_what_they_are():

@@ -8,9 +8,12 @@ import pandas as pd
 import pytest
 
 from coprod.pipeline.descriptives import describe, prevalence
+from coprod.pipeline.designkeys import DesignSettings
+from coprod.pipeline.reportsettings import ReportSettings, TableSettings
 from coprod.pipeline.settings import load_settings
 from coprod.report import tablerender as R
 from coprod.report import tables as T
+from coprod.report.wording import Grouping
 
 COLS = [("pooled", "individual_any"), ("pooled", "collective_any")]
 
@@ -192,13 +195,13 @@ def test_run_tables_writes_every_table(tmp_path):
 
     paths = D.write_inputs(tmp_path)
     settings = report_settings(load_settings(D.config()))
-    names = table_names(settings)
+    names = table_names(ReportSettings.from_params(settings))
     outputs = {f"{n}_{f}": tmp_path / "t" / f"{n}.{f}" for n in names for f in ("csv", "tex",
                                                                                  "html")}
     T.run_tables(descriptives=paths["descriptives"], coefficients=paths["coefficients"],
                  fit=paths["fit"], contrast=paths["contrast"],
                  cleaning_summary=paths["cleaning_summary"], clean_table=paths["clean_table"],
-                 settings=settings["tables"], words=settings["words"], covariates=D.COVARIATES,
+                 settings=TableSettings.from_params(settings["tables"]), words=settings["words"], covariates=D.COVARIATES,
                  reference_levels=D.REFERENCE, levels=D.LEVELS,
                  contrast_outcomes=D.OUTCOMES, conf_level=0.95, outputs=outputs)
     for path in outputs.values():
@@ -225,8 +228,9 @@ def survey():
     return df
 
 
-DESIGN = {"weights": "weight", "strata": "country", "psu": None, "lonely_psu": "adjust",
-          "model_based": False}
+DS = DesignSettings.from_params
+DESIGN = DS({"weights": "weight", "strata": "country", "psu": None,
+                                     "lonely_psu": "adjust", "model_based": False})
 
 
 def test_prevalence_and_describe_by_group(survey):
@@ -274,27 +278,27 @@ def test_contrast_note_speaks_of_differences_not_odds_ratios():
 # -- any survey: variance wording, excluded respondents, group rows, group names -------------
 
 def test_variance_wording_follows_the_design():
-    taylor = T.variance_wording({"weights": "w", "model_based": False})
+    taylor = T.variance_wording(DS({"weights": "w", "model_based": False}))
     assert taylor["stat"] == "t" and taylor["ci"] == "design-based"
     assert "Taylor linearisation (with-replacement design" in taylor["methods"]
-    fpc = T.variance_wording({"fpc": "N", "ssu": "hh"})
+    fpc = T.variance_wording(DS({"fpc": "N", "ssu": "hh"}))
     assert "two-stage design without replacement" in fpc["methods"]
-    glm = T.variance_wording({"model_based": True})
+    glm = T.variance_wording(DS({"model_based": True}))
     assert glm["stat"] == "z" and glm["ci"] == "model-based"
     assert glm["interval"] == "z-based (normal) intervals"
-    assert T.variance_wording(None) == T.variance_wording({})  # old callers: design-based
+    assert T.variance_wording(None) == T.variance_wording(DS({}))  # no design given: the defaults
 
 
 def test_model_table_note_says_the_variance_used():
-    taylor = T.model_table_note(False, 0.95, {"weights": "w"})
+    taylor = T.model_table_note(False, 0.95, DS({"weights": "w"}))
     assert "Taylor-linearised standard errors, t-based intervals on the design's degrees of " \
            "freedom" in taylor
-    glm = T.model_table_note(False, 0.9, {"model_based": True})
+    glm = T.model_table_note(False, 0.9, DS({"model_based": True}))
     assert "90% confidence intervals from logistic regressions (model-based (glm) standard " \
            "errors, z-based (normal) intervals)" in glm
     assert "Taylor" not in glm and "t-based" not in glm and "design-based" not in glm
     assert "design.incomplete: keep" in glm
-    assert "design.incomplete: drop" in T.model_table_note(False, 0.95, {"incomplete": "drop"})
+    assert "design.incomplete: drop" in T.model_table_note(False, 0.95, DS({"incomplete": "drop"}))
 
 
 def test_excluded_row_and_the_variables_in_the_note():
@@ -351,16 +355,16 @@ def test_a_region_survey_from_config_alone(tmp_path):
     cfg["groups"] = {"column": "region", "label": "Region"}
     cfg["report"] = {"subject": "voting"}
     settings = report_settings(load_settings(cfg))
-    names = table_names(settings)
+    names = table_names(ReportSettings.from_params(settings))
     outputs = {f"{n}_{f}": tmp_path / "t" / f"{n}.{f}" for n in names for f in ("csv", "html")}
     T.run_tables(descriptives=paths["descriptives"], coefficients=paths["coefficients"],
                  fit=paths["fit"], contrast=paths["contrast"],
                  cleaning_summary=paths["cleaning_summary"], clean_table=paths["clean_table"],
-                 settings=settings["tables"], words=settings["words"], covariates=D.COVARIATES,
+                 settings=TableSettings.from_params(settings["tables"]), words=settings["words"], covariates=D.COVARIATES,
                  reference_levels={"gender": "man", "region": "UK"}, levels=D.LEVELS,
                  contrast_outcomes=D.OUTCOMES, conf_level=0.95,
-                 design={"model_based": True}, grouping={"column": "region", "label": "Region",
-                                                         "effects": True}, outputs=outputs)
+                 design=DS({"model_based": True}), grouping=Grouping("region", "Region", True),
+                 outputs=outputs)
     html = {n: (tmp_path / "t" / f"{n}.html").read_text() for n in names}
     assert "<caption>Correlates of voting (pooled)</caption>" in html["models_pooled"]
     assert "<caption>Correlates of voting by region</caption>" in html["models_groups"]

@@ -19,10 +19,13 @@ import pytest
 
 from coprod.errors import DataError
 from coprod.pipeline.codebook import Codebook
+from coprod.pipeline.designkeys import DesignSettings
 from coprod.pipeline.io import write_csv
+from coprod.pipeline.reportsettings import FigureSettings, ReportSettings, TableSettings
 from coprod.pipeline.settings import load_settings
 from coprod.report import figstyle as S
 from coprod.report import figures as F
+from coprod.report.wording import Grouping
 
 MODEL_KW = {"covariates": D.COVARIATES, "reference_levels": D.REFERENCE, "levels": D.LEVELS,
             "labels": D.LABELS, "words": D.WORDS}
@@ -181,11 +184,11 @@ def test_ordinal_and_count_outcomes_get_a_table_and_a_forest_plot(twin):
     table = settings["tables"]["models"]["scales"]
     assert table["outcomes"] == ["individual_level", "collective_count"]
     assert table["families"] == {"individual_level": "ordinal", "collective_count": "count"}
-    assert "forest_scales" in figure_names(settings)
-    assert "models_scales" in table_names(settings, contrast=False)
+    assert "forest_scales" in figure_names(ReportSettings.from_params(settings))
+    assert "models_scales" in table_names(ReportSettings.from_params(settings), contrast=False)
     if not twin:  # nothing of the 0/1 outcomes' (no empty tables or figures)
-        assert figure_names(settings) == ["forest_scales", "cleaning"]
-        assert table_names(settings, contrast=False) == ["descriptives", "models_scales",
+        assert figure_names(ReportSettings.from_params(settings)) == ["forest_scales", "cleaning"]
+        assert table_names(ReportSettings.from_params(settings), contrast=False) == ["descriptives", "models_scales",
                                                          "cleaning"]
 
 
@@ -226,7 +229,8 @@ def test_the_ordinal_and_count_table_says_what_its_ratios_are():
     woman = table[(table["variable"] == "Gender") & (table["level"] == "woman")].iloc[0]
     assert woman.iloc[2].startswith(f"{np.exp(D.BETA['individual_any']['gender[T.woman]']):.2f}")
     assert woman.iloc[3].startswith(f"{np.exp(D.BETA['collective_any']['gender[T.woman]']):.2f}")
-    note = model_table_note(False, 0.95, {"weights": "w"}, "", ["ordinal", "count"])
+    note = model_table_note(False, 0.95, DesignSettings.from_params({"weights": "w"}), "",
+                            ["ordinal", "count"])
     assert not note.startswith("Odds ratios with")
     assert "proportional-odds" in note and "svyolr" in note and "higher category" in note
     assert "quasi-Poisson" in note and "rate ratios" in note
@@ -255,7 +259,7 @@ def test_methods_describe_the_ordinal_and_count_models():
     from coprod.report.methods import _column_definition, _model_items
 
     cfg = _scales_config([{"individual_level": "ordinal"}, {"collective_count": "count"}])
-    grp = {"column": "country", "label": "Country", "effects": True}
+    grp = Grouping("country", "Country", True)
     items = " ".join(_model_items(load_settings(cfg), str, grp, 2, {}))
     assert "proportional-odds" in items and "svyolr" in items and "quasi-Poisson" in items
     assert "logistic" not in items.split("Covariates")[0]
@@ -281,12 +285,13 @@ def test_notes_and_captions_follow_the_design_used(design, domain, missing):
     from coprod.report.tables import model_table_note
     from coprod.report.wording import missing_note
 
-    grp = {"column": "region", "label": "Region", "effects": True}
+    design = DesignSettings.from_params(design)
+    grp = Grouping("region", "Region", True)
     assert domain in html.unescape(_sample_phrase("North", ["age"], {}, grp, 2, design))
     assert domain in models_phrase("North", grp, 2, ["age"], design=design)
     assert missing in missing_note(design)
     note = model_table_note(False, 0.95, design)
-    glm = bool(design.get("model_based"))
+    glm = design.model_based
     assert ("the design's degrees of freedom" in note) is not glm
     assert ("residual degrees of freedom" in note) is glm
 
@@ -304,11 +309,12 @@ def test_per_units_apply_to_effects_not_to_axes_or_missing_counts(tmp_path, monk
     made = {}
     monkeypatch.setattr(F, "save_figure", lambda fig, paths, **kw: made.update(
         {Path(next(iter(paths.values()))).stem: fig}))
-    names = figure_names(settings)
+    names = figure_names(ReportSettings.from_params(settings))
     F.run_figures(prevalence=paths["prevalence"], coefficients=paths["coefficients"],
                   predictions=paths["predictions"], fit=paths["fit"],
                   cleaning_summary=paths["cleaning_summary"], clean_table=paths["clean_table"],
-                  settings=dict(settings["figures"], dpi=60), words=settings["words"],
+                  settings=FigureSettings.from_params(dict(settings["figures"], dpi=60)),
+                  words=settings["words"],
                   covariates=D.COVARIATES, reference_levels=D.REFERENCE, levels=D.LEVELS,
                   outputs={f"{s}_png": tmp_path / f"{s}.png" for s in names})
     forest = made["forest_pooled"]
@@ -327,7 +333,7 @@ def test_per_units_apply_to_effects_not_to_axes_or_missing_counts(tmp_path, monk
     run_tables(descriptives=paths["descriptives"], coefficients=paths["coefficients"],
                fit=paths["fit"], contrast=paths["contrast"],
                cleaning_summary=paths["cleaning_summary"], clean_table=paths["clean_table"],
-               settings=settings["tables"], words=settings["words"], covariates=D.COVARIATES,
+               settings=TableSettings.from_params(settings["tables"]), words=settings["words"], covariates=D.COVARIATES,
                reference_levels=D.REFERENCE, levels=D.LEVELS,
                contrast_outcomes=D.OUTCOMES, conf_level=0.95, outputs=out)
     table = pd.read_csv(out["models_pooled_any_csv"], keep_default_na=False)

@@ -20,6 +20,7 @@ from conftest import ROOT
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from coprod.pipeline.designkeys import DesignSettings
 from coprod.survey.calibration import calibrate, calibration_spec
 from coprod.survey.contrast import contrast_test
 from coprod.survey.design import make_design, unit_exponent
@@ -240,14 +241,14 @@ def test_the_model_stage_at_weights_x_1e_minus_300_equals_scale_1():
     cb = load_codebook(ROOT / "config" / "codebook.yaml")
     table = clean_survey(cb, root=ROOT, threshold=cfg["cleaning"]["threshold"],
                          group_column=cfg["groups"]["column"])[0]
-    design = {k: cfg["design"].get(k) for k in ("weights", "strata", "psu", "lonely_psu",
-                                                "model_based", "deff")}
+    design = DesignSettings.from_params({k: cfg["design"].get(k) for k in (
+        "weights", "strata", "psu", "lonely_psu", "model_based", "deff")})
     m = cfg["models"]
     outcomes = ["collective_any", "individual_domains"]
 
     def run(factor):
         t = table.copy()
-        t[design["weights"]] = t[design["weights"]] * factor
+        t[design.weights] = t[design.weights] * factor
         return fit_sample(t, outcomes=outcomes, sample="pooled", covariates=m["covariates"],
                           reference_levels=m["reference_levels"], design=design,
                           families={"individual_domains": "ordinal"}, margins=False)
