@@ -1,5 +1,7 @@
-"""Snakemake adapter: the one-file HTML report (coprod.report.report.run_report)."""
+"""Snakemake adapter: the one-file HTML report (coprod.report.report.run_report), with the
+calibration's weights summarised by the pipeline (coprod.pipeline.designconfig.design_weights)."""
 from coprod.pipeline.codebook import load_codebook
+from coprod.pipeline.designconfig import design_weights
 from coprod.pipeline.reportsettings import ReportSettings
 from coprod.pipeline.runner import run_rule
 from coprod.pipeline.settings import Settings
@@ -8,10 +10,12 @@ from coprod.report.wording import Grouping
 
 
 def main(sm):
+    # the config's sections as the start-up checks filled them in (the rule's params: a change
+    # reruns the report)
+    settings = Settings.from_filled(sm.params.config, load_codebook(sm.input.codebook))
     run_report(
-        # the config's sections as the start-up checks filled them in, and the report
-        # settings they resolved (the rule's params: a change reruns the report)
-        settings=Settings.from_filled(sm.params.config, load_codebook(sm.input.codebook)),
+        settings=settings,
+        # and the report settings they resolved
         report=ReportSettings.from_params(sm.params.report),
         # absent when report.findings is null: the report then has no findings section
         findings_checked=sm.input.get("findings_checked"),
@@ -34,6 +38,8 @@ def main(sm):
         ame=sm.input.get("ame"),
         effects=sm.input.get("effects"),
         cleaning_summary=sm.input.get("cleaning_summary"),
+        # the weights before and after calibration, summarised by the pipeline (None without)
+        weights=design_weights(settings.design, sm.input.table),
         output=sm.output[0],
     )
 

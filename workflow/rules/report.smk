@@ -257,7 +257,9 @@ rule report_html:
         **design_inputs(),
         # hashed in the methods section: the data, the codebook, the claims and the config
         # the coprod modules this step runs: a change to them reruns it
-        code=sources("report.report", shallow=("pipeline.runner",)),
+        code=sources(
+            "report.report", "pipeline.designconfig", shallow=("pipeline.runner",)
+        ),
         figures=expand(res("figures/{stem}.png"), stem=FIGURES),
         tables=expand(
             res("tables/{stem}.html"), stem=[t for t in TABLES if t != "cleaning"]

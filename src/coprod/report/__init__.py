@@ -4,8 +4,9 @@
 :mod:`~coprod.report.page`, opened by the answer box :mod:`~coprod.report.answer`).
 
 Reads result tables and the pipeline's settings (:mod:`coprod.pipeline`); never imports the
-engine (:mod:`coprod.survey`): every number it shows was computed and written by a pipeline
-step before.
+engine (:mod:`coprod.survey`): every number it shows was computed by a pipeline step (written
+to a result table, or handed over by the rule's adapter: the findings' verdicts, the
+calibration's weights).
 """
 
 

@@ -11,20 +11,14 @@ element that holds the run date (``<p id="run-date">``).
 from __future__ import annotations
 
 import base64
-import hashlib
 import logging
-import platform
 import re
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
-from importlib import metadata
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ..pipeline.designconfig import design_weights
-from ..pipeline.designkeys import DesignSettings
 from ..pipeline.designkeys import weighted as is_weighted
 from ..pipeline.io import table_meta
 from ..pipeline.reportsettings import (  # noqa: F401 (the settings, named here since they lived here)
@@ -36,9 +30,18 @@ from ..pipeline.reportsettings import (  # noqa: F401 (the settings, named here 
     table_names,
 )
 from ..pipeline.settings import Settings, thaw
-from .methods import fixed_effects, methods_section
+from .captions import (  # noqa: F401 (FIGURE_CAPTIONS, FIGURE_ALT named here too)
+    FIGURE_ALT,
+    FIGURE_CAPTIONS,
+    figure_alt,
+    figure_caption,
+    models_phrase,
+    unit_word,
+)
+from .methods import methods_section
 from .page import Fold, answer_section, build_report, esc, files_line, tables_section
 from .page import ul as _ul
+from .provenance import SOFTWARE, run_date_now, sha256, software_versions  # noqa: F401
 from .wording import (  # noqa: F401 (POOLED, default_table_title re-exported)
     POOLED,
     SYNTHETIC_NOTICE,
@@ -50,86 +53,6 @@ from .wording import (  # noqa: F401 (POOLED, default_table_title re-exported)
 )
 
 log = logging.getLogger("coprod.report.report")
-SOFTWARE = ["pandas", "numpy", "scipy", "statsmodels", "matplotlib", "snakemake", "pyarrow",
-            "coprod"]
-FIGURE_CAPTIONS = {
-    "prevalence": "Prevalence of {subject}: the {weighted}share of {unit} with each "
-                  "outcome{by_group}, with {pct} {ci} confidence intervals (logit intervals, as "
-                  "survey::svyciprop).",
-    "forest": "Odds ratios of the {models}{side_by_side}; one row per covariate level, "
-              "reference levels as open circles at 1.",
-    "forest_groups": "Odds ratios of the models of each {group} ({domain}), on one shared "
-                     "axis.",
-    "forest_scales": "The ordinal and count outcomes of the {models}: odds ratios of being in a "
-                     "higher category (proportional-odds models) and rate ratios (quasi-Poisson "
-                     "models), one row per covariate level, reference levels as open circles "
-                     "at 1.",
-    "predictions": "Average predicted probabilities along one covariate from the {models}, with "
-                   "{pct} confidence bands (every respondent's prediction with the covariate set "
-                   "to each value, averaged{with_weights}).",
-    "cleaning": "The cleaning flow: rows read, dropped by reason and kept, per {group} (details "
-                "in {log}).",
-}
-
-
-#: what each figure looks like, for readers who cannot see it (the caption says what it means)
-FIGURE_ALT = {
-    "prevalence": "Dot chart: for each outcome{by_group}, a dot at the share of {unit} with it "
-                  "and a line for its confidence interval, the share written beside it.",
-    "forest": "Dot-and-whisker chart: one row per covariate level, grouped by covariate; for "
-              "each outcome a dot at the odds ratio and a horizontal line for its interval, on "
-              "a logarithmic axis with a vertical line at 1 (no association).",
-    "forest_groups": "Dot-and-whisker charts, one panel per {group}: odds ratios with their "
-                     "intervals for every covariate level, on one logarithmic axis.",
-    "predictions": "Line chart: the predicted probability (vertical axis) along one covariate "
-                   "(horizontal axis), a line with a shaded confidence band for each group "
-                   "compared.",
-    "predictions_categories": "Dot-and-whisker chart: the predicted probability (vertical axis) "
-                              "at each category of one covariate (horizontal axis), a dot with "
-                              "a vertical line for its interval for each group compared, side "
-                              "by side.",
-    "cleaning": "Bar chart per {group}: rows read, dropped by reason and kept.",
-    "cuts": "Dot-and-whisker chart: for each covariate, the odds ratio of every binary cut of "
-            "the scale and of the ordinal model, on a logarithmic axis.",
-    "spec": "Two panels: above, every specification's estimate as a dot with its interval, "
-            "sorted from lowest to highest and coloured by verdict; below, a grid of marks "
-            "showing the choices each specification made.",
-}
-
-
-def figure_alt(name: str, group_label: str = "group", n_groups: int = 2,
-               unit: str = "respondents", categorical: bool = False) -> str:
-    from .wording import lower_word
-
-    key = ("spec" if name.startswith("spec_") else "forest_groups" if name == "forest_groups"
-           else "forest" if name.startswith("forest") else "predictions_categories"
-           if name.startswith("predictions") and categorical else "predictions"
-           if name.startswith("predictions") else name)
-    group = lower_word(group_label)
-    return FIGURE_ALT.get(key, "A chart.").format(
-        group=group, unit=unit, by_group=f" and {group}" if n_groups > 1 else "")
-
-
-# -- hashing and versions ---------------------------------------------------------------------
-
-def sha256(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def software_versions() -> dict:
-    out = {"python": platform.python_version()}
-    for name in SOFTWARE:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
-
-
 # -- HTML pieces ------------------------------------------------------------------------------
 
 def figure_html(name: str, png: bytes, caption: str, files: Sequence[tuple[str, str]] = (),
@@ -169,48 +92,6 @@ def xref(target: str) -> str:
     """A cross-reference to a figure (fig-<name>) or a table (table-<name>): "Figure 3",
     numbered when the page is finished (a target the page lacks leaves no trace)."""
     return f'<a class="xref" href="#{esc(target)}"></a>'
-
-
-def figure_caption(name: str, group_label: str = "Group", pct: str = "95%",
-                   subject: str = "the outcomes", weighted: bool = True, *,
-                   ci: str = "design-based", models: str = "pooled models", n_groups: int = 2,
-                   n_outcomes: int = 2, log: str = "results/clean/cleaning_log.csv",
-                   unit: str = "respondents", domain: str = "a domain of the full design") -> str:
-    """A figure's caption: ``models`` names the models of the forest and prediction figures
-    (:func:`models_phrase`); with one group, the prevalence is not 'by group'."""
-    from .wording import lower_word
-
-    key = (name if name in ("forest_groups", "forest_scales") else "forest"
-           if name.startswith("forest") else "predictions" if name.startswith("predictions")
-           else name)
-    group = lower_word(group_label)
-    return FIGURE_CAPTIONS.get(key, name).format(
-        group=group, pct=pct, subject=subject, weighted="weighted " if weighted else "", ci=ci,
-        unit=unit, domain=domain,
-        models=models, log=log, by_group=f", by {group}" if n_groups > 1 else "",
-        with_weights=" with the survey weights" if weighted else "",
-        side_by_side=", the outcomes side by side" if n_outcomes > 1 else "")
-
-
-def unit_word(words: Mapping | None) -> str:
-    """What the rows are, in the plural (report.words.respondents: schools, households...)."""
-    from .wording import word
-
-    return word("respondents", dict(words) if words is not None else None)
-
-
-def models_phrase(sample: str, grouping: Grouping, n_groups: int, covariates: list[str],
-                  words: dict | None = None, design: DesignSettings | None = None) -> str:
-    """'pooled models (with region fixed effects)', or 'models of X (a domain of the full
-    design)' (the design used: :func:`coprod.report.wording.domain_wording`), for captions."""
-    from .wording import domain_wording, lower_word, word
-
-    g = lower_word(grouping.label)
-    if sample != POOLED:
-        return f"models of {word(sample, words)} ({domain_wording(design, g)})"
-    if fixed_effects(grouping, n_groups, covariates):
-        return f"pooled models (with {g} fixed effects)"
-    return f"pooled models (without {g} fixed effects)" if n_groups > 1 else "pooled models"
 
 
 # -- the lines that lead the findings check and the models overview -------------------------
@@ -258,24 +139,19 @@ def findings_section(table_html: str, rule: str, lead: Sequence[str] = ()) -> st
         f'<div class="table-wrap">{table_html}</div>', "</section>"])
 
 
-def run_date_now() -> str:
-    """Now, in UTC; or SOURCE_DATE_EPOCH when set (then two runs give identical files)."""
-    import os
-
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    when = (datetime.fromtimestamp(int(epoch), UTC) if epoch and epoch.isdigit()
-            else datetime.now(UTC))
-    return when.strftime("%Y-%m-%d %H:%M UTC")
-
-
 def run_report(*, settings: Settings, prevalence, coefficients, fit, figures: dict,
                tables: dict, cleaning_table, clean_table, hashed: list, output,
                report: ReportSettings | None = None, findings_checked=None,
                findings_table=None, grouping: Grouping | None = None,
                run_date: str | None = None, contrast=None, robustness_tables=(),
                robustness_figures=(), cuts=None, imputation_table=None,
-               spec_figures=(), ame=None, cleaning_summary=None, effects=None) -> None:
+               spec_figures=(), ame=None, cleaning_summary=None, effects=None,
+               weights: dict | None = None) -> None:
     """The report_html rule: read the results and write results/report.html.
+
+    ``weights``: the weights before and after calibration, as the pipeline summarises them
+    (:func:`coprod.pipeline.designconfig.design_weights`, which the rule's adapter runs; None
+    without calibration): the report draws what the pipeline computed.
 
     ``report``: the resolved report settings the start-up checks made (the rule's params),
     else resolved here from ``settings``. Without ``findings_table`` and ``findings_checked``
@@ -315,7 +191,7 @@ def run_report(*, settings: Settings, prevalence, coefficients, fit, figures: di
                               threshold=meta.get("threshold", settings.cleaning.threshold),
                               hashes={str(p): sha256(p) for p in hashed},
                               versions=software_versions(), labels=labels, grouping=grp,
-                              weights=design_weights(settings.design, clean_table))
+                              weights=weights)
     robust = _robustness_html(robustness_tables, robustness_figures, checked,
                               report=rs, labels=labels, settings=settings,
                               threshold=meta.get("threshold", ""), cuts=cuts, files_of=files_of)
