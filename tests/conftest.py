@@ -146,3 +146,22 @@ def sleeper():
     yield proc
     proc.kill()
     proc.wait()
+
+
+def small_survey():
+    """600 weighted respondents in three countries, with an age, a 0/1 outcome and a sex, a few
+    values missing: the means, proportions and descriptives tests share it."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(3)
+    n = 600
+    df = pd.DataFrame({
+        "country": pd.Categorical(rng.choice(["A", "B", "C"], n), categories=["A", "B", "C"]),
+        "weight": rng.uniform(0.4, 2.5, n), "age": rng.normal(50, 12, n),
+        "y": pd.array(rng.integers(0, 2, n), dtype="Int8"),
+        "sex": pd.Categorical(rng.choice(["man", "woman"], n)),
+    })
+    df.loc[[2, 9, 40], "y"] = pd.NA
+    df.loc[[3, 4], "age"] = np.nan
+    return df

@@ -41,6 +41,17 @@ def layer(module: str) -> str:
     return module.split(".")[0] if "." in module else ""
 
 
+def from_stem(node: ast.ImportFrom, here: list[str]) -> list[str] | None:
+    """The coprod module path a ``from ... import`` names (``[]`` for the package itself),
+    resolved from the importing module's package ``here``; None for another package."""
+    parts = [p for p in (node.module or "").split(".") if p]
+    if node.level:
+        return [*here[:len(here) - (node.level - 1)], *parts]
+    if parts and parts[0] == "coprod":
+        return parts[1:]
+    return None
+
+
 def imports(path: Path, name: str | None = None) -> set[str]:
     """The coprod modules a module imports, anywhere in it (named like :func:`modules`; a file
     outside the package is read as the module ``name``)."""
@@ -50,12 +61,8 @@ def imports(path: Path, name: str | None = None) -> set[str]:
     out = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom):
-            parts = [p for p in (node.module or "").split(".") if p]
-            if node.level:
-                stem = [*here[:len(here) - (node.level - 1)], *parts]
-            elif parts and parts[0] == "coprod":
-                stem = parts[1:]
-            else:
+            stem = from_stem(node, here)
+            if stem is None:
                 continue
             name = ".".join(stem)
             if name in mods:
@@ -215,12 +222,8 @@ def private_uses(path: Path, name: str | None = None) -> list[tuple[str, str, st
     out, aliases = [], {}
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
-            parts = [p for p in (node.module or "").split(".") if p]
-            if node.level:
-                stem = [*here[:len(here) - (node.level - 1)], *parts]
-            elif parts and parts[0] == "coprod":
-                stem = parts[1:]
-            else:
+            stem = from_stem(node, here)
+            if stem is None:
                 continue
             for a in node.names:
                 sub = ".".join([*stem, a.name])

@@ -6,6 +6,7 @@ import _report_data as D
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import small_survey
 
 from coprod.pipeline.descriptives import describe, prevalence
 from coprod.pipeline.designkeys import DesignSettings
@@ -214,16 +215,7 @@ def test_run_tables_writes_every_table(tmp_path):
 
 @pytest.fixture
 def survey():
-    rng = np.random.default_rng(3)
-    n = 600
-    df = pd.DataFrame({
-        "country": pd.Categorical(rng.choice(["A", "B", "C"], n), categories=["A", "B", "C"]),
-        "weight": rng.uniform(0.4, 2.5, n), "age": rng.normal(50, 12, n),
-        "y": pd.array(rng.integers(0, 2, n), dtype="Int8"),
-        "sex": pd.Categorical(rng.choice(["man", "woman"], n)),
-    })
-    df.loc[[2, 9, 40], "y"] = pd.NA
-    df.loc[[3, 4], "age"] = np.nan
+    df = small_survey()
     df.attrs["group_column"] = "country"  # as the clean table's metadata names it
     return df
 

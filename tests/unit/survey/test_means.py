@@ -3,8 +3,8 @@ cases, the closed-form proportion against the design-based logistic fit it repla
 notes that say why an estimate has no interval. Designs are given as the config's design:
 section would give them, built by the engine's make_design."""
 import numpy as np
-import pandas as pd
 import pytest
+from conftest import small_survey
 
 from coprod.errors import DataError
 from coprod.survey import make_design, svy_mean, svy_proportion
@@ -12,17 +12,7 @@ from coprod.survey import make_design, svy_mean, svy_proportion
 
 @pytest.fixture
 def survey():
-    rng = np.random.default_rng(3)
-    n = 600
-    df = pd.DataFrame({
-        "country": pd.Categorical(rng.choice(["A", "B", "C"], n), categories=["A", "B", "C"]),
-        "weight": rng.uniform(0.4, 2.5, n), "age": rng.normal(50, 12, n),
-        "y": pd.array(rng.integers(0, 2, n), dtype="Int8"),
-        "sex": pd.Categorical(rng.choice(["man", "woman"], n)),
-    })
-    df.loc[[2, 9, 40], "y"] = pd.NA
-    df.loc[[3, 4], "age"] = np.nan
-    return df
+    return small_survey()
 
 
 DESIGN = {"weights": "weight", "strata": "country", "psu": None, "lonely_psu": "adjust",
