@@ -42,6 +42,21 @@ def freeze(value):
     return value
 
 
+def frozen_from(cls: Any, params: Mapping[str, Any] | None, section: str, noun: str) -> Any:
+    """The frozen dataclass ``cls`` from its plain form (a config section, a rule's params): a
+    key left out or null takes its default, every value is frozen (:func:`freeze`), and a key
+    ``cls`` has no field for is refused naming ``section`` and the fields (``noun``: what one
+    key is, e.g. "a figure setting"). The settings objects the jobs build share this."""
+    from dataclasses import fields
+
+    params = params or {}
+    names = [f.name for f in fields(cls)]
+    bad = [k for k in params if k not in names]
+    if bad:
+        raise ConfigError(f"{section}.{bad[0]}: not {noun} ({', '.join(names)})")
+    return cls(**{k: freeze(v) for k, v in params.items() if v is not None})
+
+
 def thaw(value):
     """The plain YAML value of a frozen one (dicts and lists): what Snakemake's ``params:``
     and the JSON of a result carry."""

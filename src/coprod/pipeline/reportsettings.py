@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
-from .codebook import did_you_mean, empty, freeze, thaw
+from .codebook import did_you_mean, empty, freeze, frozen_from, thaw
 from .config import slug
 from .paths import name_error
 from .settings import not_binary
@@ -74,13 +74,7 @@ class FigureSettings:
         figures do not read is an error."""
         if isinstance(params, FigureSettings):
             return params
-        params = params or {}
-        names = [f.name for f in fields(cls)]
-        bad = [k for k in params if k not in names]
-        if bad:
-            raise ConfigError(f"report.figures.{bad[0]}: not a figure setting "
-                              f"({', '.join(names)})")
-        return cls(**{k: freeze(v) for k, v in params.items() if v is not None})
+        return frozen_from(cls, params, "report.figures", "a figure setting")
 
     def replace(self, **changes: Any) -> FigureSettings:
         """A copy with ``changes`` (the object itself refuses assignment)."""
@@ -107,13 +101,7 @@ class TableSettings:
         its default; a key the tables do not read is an error."""
         if isinstance(params, TableSettings):
             return params
-        params = params or {}
-        names = [f.name for f in fields(cls)]
-        bad = [k for k in params if k not in names]
-        if bad:
-            raise ConfigError(f"report.tables.{bad[0]}: not a table setting "
-                              f"({', '.join(names)})")
-        return cls(**{k: freeze(v) for k, v in params.items() if v is not None})
+        return frozen_from(cls, params, "report.tables", "a table setting")
 
 
 @dataclass(frozen=True)

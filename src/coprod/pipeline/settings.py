@@ -20,7 +20,16 @@ from importlib.resources import files
 from typing import Any
 
 from ..errors import ConfigError
-from .codebook import Codebook, empty, freeze, load_codebook, load_schema, schema_errors, thaw
+from .codebook import (
+    Codebook,
+    empty,
+    freeze,
+    frozen_from,
+    load_codebook,
+    load_schema,
+    schema_errors,
+    thaw,
+)
 from .designkeys import DesignSettings
 from .yamlwords import WordSource
 
@@ -115,12 +124,7 @@ class Specifications:
     def from_params(cls, params: Mapping[str, Any] | None = None) -> Specifications:
         """The choices from their plain form (the section, or a rule's ``dims``); a key the
         section does not have is an error."""
-        params = params or {}
-        names = [f.name for f in fields(cls)]
-        bad = [k for k in params if k not in names]
-        if bad:
-            raise ConfigError(f"specifications.{bad[0]}: not a dimension ({', '.join(names)})")
-        return cls(**{k: freeze(v) for k, v in params.items() if v is not None})
+        return frozen_from(cls, params, "specifications", "a dimension")
 
 
 @dataclass(frozen=True)
