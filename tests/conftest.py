@@ -165,3 +165,12 @@ def small_survey():
     df.loc[[2, 9, 40], "y"] = pd.NA
     df.loc[[3, 4], "age"] = np.nan
     return df
+
+
+def replicate_reference():
+    """R's numbers on the replicate and calibrated designs (tools/golden_replicate.R's
+    replicate_reference.csv), read as every test of them reads it."""
+    import pandas as pd
+
+    return pd.read_csv(ROOT / "tests" / "data" / "golden" / "replicate_reference.csv",
+                       keep_default_na=False, dtype={"level": str, "mse": str})

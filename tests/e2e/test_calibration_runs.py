@@ -1,25 +1,20 @@
-"""End-to-end (Snakemake) half of tests/golden/test_calibration_golden.py: test_raked_design_by_config_alone_equals_r."""
+"""Raking configured as a user would (totals in a CSV, the method in design.calibration), run
+through Snakemake: the models equal R's rake() design (tests/golden/test_calibration_golden.py
+checks the engine directly)."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import QUICK_FIGURES, ROOT
+from conftest import QUICK_FIGURES, ROOT, replicate_reference
 
 GOLDEN = ROOT / "tests" / "data" / "golden"
 TOTALS = GOLDEN / "calibration_totals.csv"
-METHODS = {"poststrat": {"method": "poststrat", "variables": ["agegrp"]},
-           "rake": {"method": "rake", "variables": ["agegrp", "sex"]},
-           "linear": {"method": "linear", "variables": ["agegrp", "sex"]},
-           "bounded": {"method": "linear", "variables": ["agegrp", "sex"], "bounds": [0.7, 1.4]},
-           "raking_calfun": {"method": "raking", "variables": ["agegrp", "sex"]}}
 
 
 @pytest.fixture(scope="module")
 def reference():
-    """R's numbers (tools/golden_replicate.R), as the golden tests read them."""
-    return pd.read_csv(GOLDEN / "replicate_reference.csv", keep_default_na=False,
-                       dtype={"level": str, "mse": str})
+    return replicate_reference()
 
 
 

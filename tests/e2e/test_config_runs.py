@@ -1,4 +1,5 @@
-"""End-to-end (Snakemake) half of tests/unit/pipeline/test_config.py: test_snakemake_shows_the_message_not_a_traceback."""
+"""A bad config through Snakemake: the console shows the one-line message, not a traceback
+(tests/unit/pipeline/test_config.py checks the messages in-process)."""
 
 import pytest
 from conftest import copy_project, snakemake

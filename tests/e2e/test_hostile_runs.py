@@ -1,4 +1,5 @@
-"""End-to-end (Snakemake) half of tests/unit/pipeline/test_hostile.py: test_a_yte_config_runs_nothing_and_a_bomb_does_not_reach_snakemake."""
+"""A YTE config runs nothing and a YAML alias bomb does not reach Snakemake, through a real run
+(tests/unit/pipeline/test_hostile.py checks the rest of the hostile input in-process)."""
 
 import pytest
 from catalogue import ALIAS_BOMB

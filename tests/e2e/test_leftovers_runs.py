@@ -1,4 +1,5 @@
-"""End-to-end (Snakemake) half of tests/unit/pipeline/test_leftovers.py: test_unlock_is_refused_while_a_run_works."""
+"""`snakemake --unlock` is refused while another run works in the results folder, through a
+real run (tests/unit/pipeline/test_leftovers.py checks the run lock in-process)."""
 import pytest
 from unit.pipeline.test_leftovers import _record  # noqa: E402
 

@@ -1,4 +1,6 @@
-"""End-to-end (Snakemake) half of tests/golden/test_real_surveys.py: test_golden_survey_by_config_alone_equals_r, test_golden_survey_names_slugs_and_wording, test_nhanes_worked_example_end_to_end."""
+"""Real surveys configured from the docs alone, run through Snakemake: the golden survey by
+config equals R, its names and words reach the report, and the NHANES worked example runs end
+to end (tests/golden/test_real_surveys.py checks the estimates directly)."""
 from __future__ import annotations
 
 import shutil
@@ -9,9 +11,6 @@ import yaml
 from conftest import QUICK_FIGURES, ROOT, copy_project, snakemake
 
 GOLDEN = ROOT / "tests" / "data" / "golden"
-NHANES_CONFIG = ROOT / "config" / "examples" / "nhanes" / "config.yaml"
-AGE = {"(19,39]": "20-39", "(39,59]": "40-59", "(59,Inf]": "60 and over"}
-RACE = {"1": "Hispanic", "2": "non-Hispanic white", "3": "non-Hispanic black", "4": "other"}
 
 from golden.test_real_surveys import REGIONS, assert_matches, reference  # noqa: E402
 

@@ -1,21 +1,19 @@
-"""End-to-end (Snakemake) half of tests/golden/test_replicate_golden.py: test_replicate_design_by_config_alone_equals_r."""
+"""A survey with JK1 replicate weights configured as a user would, run through Snakemake: the
+models equal R's svrepdesign (tests/golden/test_replicate_golden.py checks the engine
+directly)."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import QUICK_FIGURES, ROOT
+from conftest import QUICK_FIGURES, ROOT, replicate_reference
 
 GOLDEN = ROOT / "tests" / "data" / "golden"
-PREFIX = {"JK1": "jk1_", "JKn": "jkn_", "bootstrap": "boot_", "BRR": "brr_", "Fay": "fay_",
-          "successive-difference": "boot_", "other": "boot_"}
 
 
 @pytest.fixture(scope="module")
 def reference():
-    """R's numbers (tools/golden_replicate.R), as the golden tests read them."""
-    return pd.read_csv(GOLDEN / "replicate_reference.csv", keep_default_na=False,
-                       dtype={"level": str, "mse": str})
+    return replicate_reference()
 
 
 

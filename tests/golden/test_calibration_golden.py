@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, replicate_reference
 
 from coprod.survey.calibration import calibrate, calibration_spec
 from coprod.survey.design import make_design
@@ -35,8 +35,7 @@ def data():
 
 @pytest.fixture(scope="module")
 def reference():
-    return pd.read_csv(GOLDEN / "replicate_reference.csv", keep_default_na=False,
-                       dtype={"level": str, "mse": str})
+    return replicate_reference()
 
 
 def spec(method):

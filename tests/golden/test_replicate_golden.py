@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, replicate_reference
 
 from coprod.survey.glm import fit_svy_logit
 from coprod.survey.means import svy_mean, svy_proportion
@@ -28,8 +28,7 @@ def data():
 
 @pytest.fixture(scope="module")
 def reference():
-    return pd.read_csv(GOLDEN / "replicate_reference.csv", keep_default_na=False,
-                       dtype={"level": str, "mse": str})
+    return replicate_reference()
 
 
 def scales(kind: str):
