@@ -322,6 +322,13 @@ CASES: list[Case] = [
          "exist", "derived.female.levels: 'women' is not a level of 'gender'",
          codebook(lambda cb: cb.setdefault("derived", {}).update(
              female={"indicator": "gender", "levels": ["women"]}))),
+    Case("codebook-cut-of-a-category", "codebook", "a numeric cut of a category variable",
+         "outcomes.older.numeric: 'gender' is a category; a cut compares numbers",
+         codebook(lambda cb: cb["outcomes"].update(
+             older={"numeric": "gender", "at_or_above": 2}))),
+    Case("codebook-cut-without-value", "codebook", "a numeric cut with no value (or two)",
+         "outcomes.older: a cut needs exactly one of above, at_or_above, below, at_or_below",
+         codebook(lambda cb: cb["outcomes"].update(older={"numeric": "age"}))),
     Case("findings-claim-does-not-fit", "config", "a claim about a covariate the models lack",
          "claim 'trust_individual' does not fit these models (covariate: 'trust' is not one "
          "of models.covariates); mark it `optional: true`",

@@ -234,6 +234,7 @@ def _check_references(cb: Codebook, where: str) -> None:
                               f"{did_you_mean(item, derived_known)}")
         if "indicator" in d:
             errors += _indicator_errors(name, d, variables, where)
+        errors += _cut_errors(f"{where}: derived.{name}", d, cb, derived_known)
         derived_known.add(name)
     outcome_known: set[str] = set()
     for name, o in cb.outcomes.items():
@@ -259,6 +260,7 @@ def _check_references(cb: Codebook, where: str) -> None:
                                       f"'{o['variable']}' (levels: {', '.join(lv)})"
                                       f"{did_you_mean(p, lv)}")
         errors += _scale_errors(name, o, variables, outcome_known, cb, where)
+        errors += _cut_errors(f"{where}: outcomes.{name}", o, cb, {*known, *cb.derived})
         for sub in o.get("outcomes", []):
             if sub not in outcome_known:
                 errors.append(f"{where}: outcomes.{name}: '{sub}' must be an outcome defined "
@@ -333,6 +335,33 @@ def group_column_error(cb: Codebook, column: str) -> str | None:
         return (f"config: groups.column: '{column}' is also a variable of the codebook; name "
                 "the group column differently")
     return None
+
+
+#: the keys of a numeric cut (derived variables and outcomes): a value to compare with
+CUT_KEYS = ("above", "at_or_above", "below", "at_or_below")
+
+
+def _cut_errors(key: str, spec: Mapping, cb: Codebook, known: set) -> list[str]:
+    """A numeric cut names a number: a numeric variable or a derived mean (not a category,
+    whose levels have no values to compare); a comparison key needs ``numeric``."""
+    given = [k for k in CUT_KEYS if k in spec]
+    if "numeric" not in spec:
+        return [f"{key}.{k}: a cut needs `numeric:` (the numeric variable to compare)"
+                for k in given]
+    if len(given) != 1:
+        return [f"{key}: a cut needs exactly one of {', '.join(CUT_KEYS)} (the value to "
+                f"compare with); found {', '.join(given) if given else 'none'}"]
+    name = spec["numeric"]
+    if name not in known:
+        return [f"{key}.numeric: unknown variable '{name}'{did_you_mean(name, known)}"]
+    var = cb.variables.get(name)
+    derived = cb.derived.get(name) or {}
+    if (var is not None and var.get("type", "numeric") != "numeric") or \
+            (var is None and "any_of" in derived):
+        return [f"{key}.numeric: '{name}' is a category; a cut compares numbers (for levels "
+                "of a category use `variable:` and `positive:` in an outcome, `indicator:` "
+                "and `levels:` in a derived variable)"]
+    return []
 
 
 def _indicator_errors(name: str, d: Mapping, variables: Mapping, where: str) -> list[str]:

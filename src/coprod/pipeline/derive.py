@@ -1,6 +1,7 @@
 """The variables the codebook derives from the cleaned items: a mean of items, "any item at a
-level", the highest answer, a count of items at or above the cut, and each outcome's 0/1 form
-at the config's threshold (``cleaning.threshold``).
+level", a number cut at a value (a BMI of 30 or more), the highest answer, a count of items at
+or above the cut, and each outcome's 0/1 form at the config's threshold
+(``cleaning.threshold``).
 
 Why apart from the cleaning: the specification curve derives the outcomes again at each cut of
 the scale from the clean table, without cleaning anything; and the codebook's kinds of derived
@@ -12,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
-from .codebook import Codebook, did_you_mean
+from .codebook import CUT_KEYS, Codebook, did_you_mean
 
 
 def derive(df: pd.DataFrame, cb: Codebook, threshold: str) -> pd.DataFrame:
@@ -28,6 +29,8 @@ def derive(df: pd.DataFrame, cb: Codebook, threshold: str) -> pd.DataFrame:
         elif "indicator" in d:  # a 0/1 covariate from some levels of a category
             v = full[d["indicator"]]
             new[name] = v.isin(d["levels"]).astype("float64").where(v.notna())
+        elif "numeric" in d:  # a 0/1 covariate from a number and a cut
+            new[name] = numeric_cut(full[d["numeric"]], d).astype("float64")
         else:
             new[name] = _any_level(full, d["any_of"], d["level"])
         full = full.assign(**{name: new[name]})
@@ -42,6 +45,8 @@ def derive(df: pd.DataFrame, cb: Codebook, threshold: str) -> pd.DataFrame:
             continue
         if "items" in o:
             parts = [_at_or_above(full[i], o.get("threshold", threshold), i) for i in o["items"]]
+        elif "numeric" in o:
+            parts = [numeric_cut(full[o["numeric"]], o).astype("Float64")]
         elif "outcomes" in o:
             parts = [full[s].astype("Float64") for s in o["outcomes"]]
         else:  # a category whose listed levels count as 1
@@ -50,6 +55,23 @@ def derive(df: pd.DataFrame, cb: Codebook, threshold: str) -> pd.DataFrame:
         new[name] = _any_positive(parts)
         full = full.assign(**{name: new[name]})
     return full
+
+
+def cut_of(spec) -> tuple[str, float]:
+    """(comparison, value) of a numeric cut (the codebook's schema allows exactly one of
+    :data:`~coprod.pipeline.codebook.CUT_KEYS`)."""
+    key = next(k for k in CUT_KEYS if k in spec)
+    return key, float(spec[key])
+
+
+def numeric_cut(values: pd.Series, spec) -> pd.Series:
+    """1.0 where the comparison of ``spec`` holds, 0.0 where it does not, NaN where the value
+    is missing: the cut never turns a missing value into a 0."""
+    key, at = cut_of(spec)
+    x = pd.to_numeric(values, errors="coerce").astype("float64")
+    hit = {"above": x > at, "at_or_above": x >= at, "below": x < at,
+           "at_or_below": x <= at}[key]
+    return hit.astype("float64").where(x.notna())
 
 
 def _any_level(df, items, level):

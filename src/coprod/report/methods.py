@@ -248,6 +248,14 @@ def _outcome_definition(name: str, cb: Codebook, threshold: str, labels: dict,
                 "was answered.")
     if o.get("variable"):
         return _levels_definition(o["variable"], o.get("positive") or [], cb)
+    if o.get("numeric"):
+        from ..pipeline.derive import cut_of
+
+        key, at = cut_of(o)
+        var = o["numeric"]
+        name = labels.get(var) or cb.variables.get(var, {}).get("label") or var
+        return (f"1 when \u201c{esc(name)}\u201d is {key.replace('_', ' ')} {at:g}, 0 when it "
+                "is not, missing where it is missing.")
     if o.get("highest_of") or o.get("count_of"):
         parts = o.get("highest_of") or o.get("count_of") or ()
         names = "; ".join(esc(labels.get(p, cb.variables.get(p, {}).get("label", p)))

@@ -338,6 +338,40 @@ def test_indicator_from_category_levels(tmp_path):
     assert table["female"].dtype == "float64"
 
 
+def test_a_number_cut_at_a_value_is_a_0_1_outcome_and_covariate(tmp_path):
+    # AGE 20..25; a cut at or above 23 (an outcome) and below 22 (a covariate), missing age
+    # stays missing (never a 0)
+    cb = codebook(AA={"file": write(tmp_path, "AA", raw(AGE=[20, 21, 22, 23, None, 25]))})
+    cb["outcomes"]["older"] = {"numeric": "age", "at_or_above": 23}
+    cb["derived"]["young"] = {"numeric": "age", "below": 22}
+    cb["derived"]["high_eff"] = {"numeric": "eff_scale", "above": 2}  # a derived mean, cut
+    validate_codebook(cb)
+    table, _ = clean_survey(cb, root=tmp_path)
+    assert table["older"].tolist()[:4] == [0, 0, 0, 1] and pd.isna(table["older"].iloc[4])
+    assert table["older"].iloc[5] == 1 and str(table["older"].dtype) == "Int8"
+    assert table["young"].tolist()[:4] == [1.0, 1.0, 0.0, 0.0] and np.isnan(table["young"][4])
+    # EFF 1, 2, 3, 4, (8 and 9: missing codes)
+    assert table["high_eff"].tolist()[:4] == [0.0, 0.0, 1.0, 1.0]
+    assert table["high_eff"][4:].isna().all()
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ({"numeric": "gender", "above": 1}, r"outcomes.cut.numeric: 'gender' is a category; a cut "
+                                         r"compares numbers"),
+    ({"numeric": "agee", "above": 1}, r"outcomes.cut.numeric: unknown variable 'agee' "
+                                       r"\(did you mean 'age'"),
+    ({"numeric": "age"}, r"outcomes.cut: a cut needs exactly one of above, at_or_above, "
+                         r"below, at_or_below \(the value to compare with\); found none"),
+    ({"numeric": "age", "above": 1, "below": 3}, r"outcomes.cut: .* found above, below"),
+    ({"items": ["item_a"], "above": 3}, r"outcomes.cut.above: a cut needs `numeric:`"),
+])
+def test_a_numeric_cut_is_checked(spec, message):
+    cb = codebook(AA={"file": "AA.csv"})
+    cb["outcomes"]["cut"] = spec
+    with pytest.raises(ConfigError, match=message):
+        validate_codebook(cb)
+
+
 def test_indicator_level_must_exist():
     cb = codebook(AA={"file": "AA.csv"})
     cb["derived"]["female"] = {"indicator": "gender", "levels": ["women"]}

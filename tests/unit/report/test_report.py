@@ -411,12 +411,14 @@ CODEBOOK = Codebook.from_yaml({
         "item_1": {"type": "category", "levels": ["never", "sometimes", "often"],
                    "label": "Helps"},
         "smoker": {"raw": "SMK", "type": "numeric", "label": "Smokes"},
+        "bmi": {"raw": "BMI", "type": "numeric", "label": "Body-mass index"},
     },
     "outcomes": {
         "voter": {"variable": "voted", "positive": ["yes"], "label": "Voter"},
         "helper": {"items": ["item_1"], "label": "Helper"},
         "keen_helper": {"items": ["item_1"], "threshold": "often", "label": "Keen helper"},
         "active": {"outcomes": ["voter", "helper"], "label": "Active"},
+        "obese": {"numeric": "bmi", "at_or_above": 30, "label": "Obese"},
     },
 })
 
@@ -432,6 +434,8 @@ CODEBOOK = Codebook.from_yaml({
     ("active", "1 when any of these is 1: Voter, Helper; 0 when all answered are 0; missing "
                "when none was answered."),
     ("smoker", "a 0/1 column of the data (raw column <code>SMK</code>)."),
+    ("obese", "1 when \u201cBody-mass index\u201d is at or above 30, 0 when it is not, "
+              "missing where it is missing."),
 ])
 def test_outcome_definitions_of_every_kind(name, expected):
     from coprod.report.methods import _outcome_definition
