@@ -382,6 +382,11 @@ CASES: list[Case] = [
          "design.replicate_rscales: 3 non-negative numbers for 4 replicates are needed",
          with_replicates(replicate_type="JKn", replicate_rscales=[1.0, 1.0, 1.0]),
          target=fit_target("individual_any", "pooled")),
+    Case("replicates-rscales-file", "config", "a file of rscales with a value that is no number",
+         "design.replicate_rscales: file 'config/rscales.csv', row 3: 'n/a' is not a "
+         "non-negative number",
+         both(with_replicates(replicate_type="JKn", replicate_rscales="config/rscales.csv"),
+              append("config/rscales.csv", "rscales\n0.5\nn/a\n0.5\n0.5\n"))),
     # calibration to population totals
     Case("calibration-unknown-level", "config", "a total for a level the variable does not have",
          "config/totals.csv: 'gender' has no level(s) ['men'] (levels: man, woman)",

@@ -155,9 +155,14 @@ def design_params():
 
 
 def design_inputs():
-    """Files the design reads (the calibration totals): a change to them reruns the estimates."""
+    """Files the design reads (the calibration totals, a file of replicate rscales): a change
+    to them reruns the estimates."""
     cal = config["design"].get("calibration") or {}
-    return {"totals": cal["totals"]} if cal.get("totals") else {}
+    rscales = config["design"].get("replicate_rscales")
+    return {
+        **({"totals": cal["totals"]} if cal.get("totals") else {}),
+        **({"rscales": rscales} if isinstance(rscales, str) else {}),
+    }
 
 
 def raw_files():

@@ -74,6 +74,46 @@ def _tuple(value: Any) -> tuple[Any, ...] | None:
     return None if value is None else tuple(value)
 
 
+def rscales_values(value: Any) -> tuple[float, ...] | None:
+    """config ``design.replicate_rscales`` as numbers: a list as it is, one number as one for
+    all, a path as the numbers of its CSV file (its only column or its column ``rscales``;
+    read relative to the working directory, the project's). The engine checks that there is
+    one per replicate."""
+    from ..errors import ConfigError
+
+    if value is None or isinstance(value, (tuple, list)):
+        return _tuple(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (float(value),)
+    key = "design.replicate_rscales"
+    path = str(value)
+    try:
+        import pandas as pd
+
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)  # "n/a" named as written
+    except FileNotFoundError:
+        raise ConfigError(f"{key}: file '{path}' not found (a CSV with one number per "
+                          "replicate)") from None
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"{key}: file '{path}' cannot be read as CSV: "
+                          f"{str(e).splitlines()[0]}") from None
+    if "rscales" in table.columns:
+        column = table["rscales"]
+    elif len(table.columns) == 1:
+        column = table.iloc[:, 0]
+    else:
+        raise ConfigError(f"{key}: file '{path}' has {len(table.columns)} columns "
+                          f"({', '.join(map(str, table.columns[:5]))}); give the numbers in "
+                          "its only column or in a column named rscales")
+    numbers = pd.to_numeric(column, errors="coerce")
+    bad = numbers.isna() | (numbers < 0)
+    if bad.any():
+        row = int(bad.to_numpy().argmax())
+        raise ConfigError(f"{key}: file '{path}', row {row + 2}: {column.iloc[row]!r} is not a "
+                          "non-negative number")
+    return tuple(float(x) for x in numbers)
+
+
 def _unknown(kind: str, given: Mapping[str, Any], keys: Sequence[str]) -> None:
     from ..errors import ConfigError
 
@@ -173,7 +213,7 @@ class DesignSettings(_Section):
         _unknown("design", params, DESIGN_KEYS)
         values = {k: params[k] for k in DESIGN_KEYS if k in params}
         if "replicate_rscales" in values:
-            values["replicate_rscales"] = _tuple(values["replicate_rscales"])
+            values["replicate_rscales"] = rscales_values(values["replicate_rscales"])
         if "calibration" in values:
             values["calibration"] = Calibration.from_params(values["calibration"])
         if "as_replicates" in values:

@@ -105,6 +105,30 @@ def _calibration_items(d: DesignSettings, lab, weights: dict | None) -> list[str
     return out
 
 
+#: R's default scale of each replicate type (survey::svrepdesign), R the number of replicates
+DEFAULT_SCALES = {"BRR": "1/R", "Fay": "1/(R (1 \u2212 rho)\u00b2)", "JK1": "(R \u2212 1)/R",
+                  "JKn": "1", "bootstrap": "1/(R \u2212 1)", "successive-difference": "4/R"}
+
+
+def _default_scale(kind: str | None) -> str:
+    rule = DEFAULT_SCALES.get(str(kind))
+    return (f"scale {esc(rule)} with R replicates (R's default for the type)" if rule else
+            "R's default scale for the type")
+
+
+def _rscales_words(rscales: tuple[float, ...] | None) -> str:
+    """The replicates' multipliers, each when few, else summarised."""
+    if not rscales:
+        return ""
+    values = sorted(set(rscales))
+    if len(rscales) == 1 or len(values) == 1:
+        return f", rscales {values[0]:.6g} for every replicate"
+    if len(rscales) <= 6:
+        return ", rscales " + ", ".join(f"{x:.6g}" for x in rscales)
+    return (f", rscales for {len(rscales)} replicates from {values[0]:.6g} to "
+            f"{values[-1]:.6g} ({len(values)} distinct values)")
+
+
 def _design_items(d: DesignSettings, lab) -> list[str]:
     """The design in words: weights, strata, clusters, corrections, variance, missing values."""
     from .wording import incomplete_wording, variance_wording
@@ -114,7 +138,8 @@ def _design_items(d: DesignSettings, lab) -> list[str]:
                      f"<code>{esc(d.replicate_type)}</code>"
                      + (f", Fay's rho {d.fay_rho:g}" if d.fay_rho is not None else "")
                      + (f", scale {d.replicate_scale:g}" if d.replicate_scale
-                        is not None else ", R's default scale for the type")
+                        is not None else f", {_default_scale(d.replicate_type)}")
+                     + _rscales_words(d.replicate_rscales)
                      + " (they replace strata and clusters)."]
     else:
         structure = [

@@ -193,3 +193,55 @@ def test_a_dict_design_is_refused_naming_the_typed_settings(data):
     with pytest.raises(TypeError, match="^fit_sample: design must be a DesignSettings"):
         fit_sample(data, outcomes=[], sample="pooled", covariates=[], reference_levels={},
                    design={"weights": "w"})
+
+
+def test_replicate_rscales_as_a_list_a_number_or_a_file(data, tmp_path, monkeypatch):
+    """design.replicate_rscales as the data producer delivers it: the same design from a list,
+    one number for all (here 0.5 each) and a CSV file (its only column, or its column rscales),
+    with every mistake in the file named by file and row."""
+    from coprod.pipeline.designkeys import rscales_values
+
+    monkeypatch.chdir(tmp_path)  # a path is read relative to the project
+    base = {**REPLICATES, "replicate_type": "JKn"}
+
+    def se(rscales):
+        d = design_from_config(data, DesignSettings.from_params(
+            {**base, "replicate_rscales": rscales}))
+        return d.rscales.tolist()
+
+    assert se(0.5) == se([0.5] * 4) == [0.5] * 4
+    (tmp_path / "one.csv").write_text("x\n0.75\n0.75\n0.5\n0.5\n")
+    (tmp_path / "named.csv").write_text("replicate,rscales\n1,0.75\n2,0.75\n3,0.5\n4,0.5\n")
+    assert se("one.csv") == se("named.csv") == se([0.75, 0.75, 0.5, 0.5])
+    (tmp_path / "bad.csv").write_text("rscales\n0.5\nabc\n")
+    (tmp_path / "two.csv").write_text("a,b\n1,2\n")
+    for value, message in [
+            ("gone.csv", "design.replicate_rscales: file 'gone.csv' not found (a CSV with one "
+                         "number per replicate)"),
+            ("bad.csv", "design.replicate_rscales: file 'bad.csv', row 3: 'abc' is not a "
+                        "non-negative number"),
+            ("two.csv", "design.replicate_rscales: file 'two.csv' has 2 columns (a, b); give "
+                        "the numbers in its only column or in a column named rscales")]:
+        with pytest.raises(ConfigError) as exc:
+            rscales_values(value)
+        assert str(exc.value) == message
+    # too few in a file: the engine's count check, in the config's words
+    (tmp_path / "short.csv").write_text("rscales\n0.5\n0.5\n")
+    with pytest.raises(ConfigError, match="design.replicate_rscales: 2 non-negative numbers "
+                                          "for 4 replicates are needed"):
+        se("short.csv")
+
+
+def test_methods_state_the_replicate_scale_and_rscales():
+    from coprod.report.methods import _design_items
+
+    def said(**design):
+        return " ".join(_design_items(DesignSettings.from_params({**REPLICATES, **design}), str))
+
+    assert ("type <code>JKn</code>, scale 1 with R replicates (R's default for the type), "
+            "rscales for 8 replicates from 0.5 to 0.95 (3 distinct values)") in said(
+        replicate_type="JKn", replicate_rscales=[0.9, 0.9, 0.95, 0.95, 0.95, 0.9, 0.5, 0.9])
+    assert "scale 1/(R \u2212 1) with R replicates (R's default for the type)" in said(
+        replicate_type="bootstrap")
+    assert "scale 0.05, rscales 0.5 for every replicate" in said(
+        replicate_type="other", replicate_scale=0.05, replicate_rscales=0.5)
