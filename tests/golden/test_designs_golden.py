@@ -95,7 +95,7 @@ def test_means_and_deff_match_svymean(case, domain):
                 assert out["n_effective"] == pytest.approx(out["n"] / out["deff"])
             rows = np.flatnonzero(DATA[v].notna().to_numpy()
                                   & (True if domain == "all" else _domain(domain)))
-            assert design_df(design, rows) == r.at[v, "df"]
+            assert design_df(design, rows) == r.at[v, "df"] == out["df"]  # the CSVs' df
 
 
 @pytest.mark.parametrize("domain", ["all", "north"])
@@ -109,6 +109,7 @@ def test_proportion_matches_svyciprop(case, domain):
     assert out["std_error"] == pytest.approx(r["std_error"], rel=1e-6)
     assert out["conf_low"] == pytest.approx(r["conf_low"], abs=1e-8)
     assert out["conf_high"] == pytest.approx(r["conf_high"], abs=1e-8)
+    assert out["df"] == ref(case, domain, "mean").at["y", "df"]  # the interval's, as R's degf
     if not np.isnan(mean_deff):
         assert out["deff"] == pytest.approx(mean_deff, rel=1e-6)
 

@@ -22,10 +22,13 @@ from .designkeys import DesignSettings, typed_design
 from .io import group_column as _group_col
 
 log = logging.getLogger("coprod.pipeline.descriptives")
+#: the columns of prevalence.csv and descriptives.csv; ``df``: the degrees of freedom of the
+#: interval beside it (t; inf for a model-based z interval; empty without an interval)
 PREVALENCE_COLUMNS = ["group", "outcome", "kind", "domain", "label", "n", "events", "estimate",
-                      "std_error", "conf_low", "conf_high", "note", "deff", "n_effective"]
+                      "std_error", "conf_low", "conf_high", "df", "note", "deff", "n_effective"]
 DESCRIPTIVE_COLUMNS = ["group", "group_n", "variable", "label", "level", "stat", "n", "estimate",
-                       "std_error", "conf_low", "conf_high", "note", "deff", "n_effective"]
+                       "std_error", "conf_low", "conf_high", "df", "note", "deff",
+                       "n_effective"]
 
 
 def _design(data: pd.DataFrame, design: DesignSettings, built: Any = None) -> Any:

@@ -120,9 +120,11 @@ def write_text(path: str | Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def write_csv(df: pd.DataFrame, path: str | Path, *, float_format: str = "%.10g",
+def write_csv(df: pd.DataFrame, path: str | Path, *, float_format: str | None = None,
               columns: list[str] | None = None) -> None:
-    """CSV with a fixed float format and line ending, so reruns are byte-identical.
+    """CSV with every float at full precision (Python's shortest repr that reads back to the
+    same float: a reader of the results loses nothing) and a fixed line ending, so reruns are
+    byte-identical.
 
     Every file has its header, rows or not (pandas cannot read a headerless empty file): a
     frame without columns is written with ``columns`` as its header, and refused without them."""

@@ -73,8 +73,9 @@ def svy_mean(y: str | npt.ArrayLike, design: AnyDesign,
     ``y``: the values (one per row of the design) or a column of the design's data;
     ``domain``: a boolean mask or 0/1 column (within the design's own domain, if it has one);
     ``model_based``: the plain standard error of the mean (unweighted data). Returns ``n``,
-    ``estimate``, ``std_error``, ``conf_low``, ``conf_high``, ``deff`` (R's ``deff = TRUE``),
-    ``n_effective`` (Kish: n / deff) and, when there is no interval, a ``note`` saying why.
+    ``estimate``, ``std_error``, ``conf_low``, ``conf_high``, ``df`` (the interval's degrees of
+    freedom: R's ``degf`` of the domain), ``deff`` (R's ``deff = TRUE``), ``n_effective`` (Kish:
+    n / deff) and, when there is no interval, a ``note`` saying why.
 
     Why no model: a mean is a ratio of two totals; its linearised variance uses the same design
     engine as the models (:func:`coprod.survey.variance.design_cov`), so both agree on the
@@ -116,7 +117,8 @@ def svy_mean(y: str | npt.ArrayLike, design: AnyDesign,
             return out
         out.update(_deff(mean_deff(design, rows, yy, se ** 2), len(rows)))
     t = dist.t_ppf(0.5 + conf_level / 2, max(df, 1))
-    out.update(estimate=mean, std_error=se, conf_low=mean - t * se, conf_high=mean + t * se)
+    out.update(estimate=mean, std_error=se, conf_low=mean - t * se, conf_high=mean + t * se,
+               df=max(df, 1))
     return out
 
 
@@ -130,7 +132,7 @@ def svy_proportion(y: str | npt.ArrayLike, design: AnyDesign,
                    model_based: bool = False) -> dict[str, Any]:
     """Weighted domain proportion of a 0/1 variable with a logit interval (R's ``svyciprop``,
     method "logit"); arguments as :func:`svy_mean`, and ``events`` (the unweighted count of
-    ones) among the results.
+    ones) among the results; ``df`` is infinite for a model-based (z) interval.
 
     That interval comes from the intercept-only design-based logistic model on the domain,
     which has a closed form, computed here without iterating: the estimate is logit(p) of the
@@ -190,7 +192,8 @@ def svy_proportion(y: str | npt.ArrayLike, design: AnyDesign,
     logit, se = float(np.log(p / (1 - p))), float(np.sqrt(max(var, 0.0)))
     ci = dist.wald(logit, se, df, conf_level, model_based)
     out.update(estimate=p, std_error=se * p * (1 - p),
-               conf_low=float(expit(ci["conf_low"])), conf_high=float(expit(ci["conf_high"])))
+               conf_low=float(expit(ci["conf_low"])), conf_high=float(expit(ci["conf_high"])),
+               df=np.inf if model_based else df)
     if isinstance(design, ReplicateDesign):  # R: svymean's SE is the replicates' SE of p
         out["std_error"] = se_p
     return out
