@@ -46,3 +46,27 @@ def test_contributing_lists_every_module_in_its_layer():
     assert "imports nothing from `pipeline/` or `report/`" in section
     assert "imports `survey/`, never `report/`" in section
     assert "imports `pipeline/` (settings, result readers), never\n  `survey/`" in section
+
+
+def test_the_claims_file_section_is_the_claims_reader():
+    """config/README.md "The claims file": its table is the reader's own field list
+    (coprod.pipeline.findings.CLAIM_FIELDS), word for word, and its example claims pass the
+    reader's check against the bundled models (the last one skipped: its sample is not one)."""
+    import re
+
+    from coprod.pipeline.findings import CLAIM_FIELDS, check_claims
+
+    readme = (ROOT / "config" / "README.md").read_text(encoding="utf-8")
+    table = readme.split("<!-- claim-fields:start -->", 1)[1].split("<!-- claim-fields:end -->")[0]
+    assert [f"| `{k}` | {v} |" for k, v in CLAIM_FIELDS.items()] == \
+        [line for line in table.strip().splitlines()[2:]]
+    section = readme.split("## The claims file", 1)[1].split("\n## ", 1)[0]
+    example = yaml.safe_load(re.search(r"```yaml\n(.*?)```", section, re.S).group(1))
+    claims = check_claims({**example, "path": "README"},
+                          outcomes=["individual_any", "collective_any"],
+                          covariates=["age", "gender", "self_efficacy"],
+                          samples=["pooled", "UK"], contrast=["individual_any", "collective_any"],
+                          levels={"gender": ["man", "woman"], "age": None,
+                                  "self_efficacy": None})
+    assert [("skip" in c) for c in claims] == [False, False, False, False, True]
+    assert {k for c in example["claims"] for k in c} == set(CLAIM_FIELDS)  # each key shown

@@ -45,8 +45,31 @@ from .vocab import POOLED
 EXPECTED = ("positive", "negative", "none")
 VERDICTS = ("supported", "contradicted", "inconclusive", "equivalent", "different",
             "not estimated", "skipped")
-CLAIM_KEYS = {"id", "claim", "covariate", "level", "outcome", "compared_with", "sample",
-              "expected", "source", "optional", "equivalence", "strongest"}
+#: every key of a claim, with what it means: the one description config/README.md's section
+#: "The claims file" shows (tests/unit/test_docs.py checks it lists each)
+CLAIM_FIELDS = {
+    "id": "required; a short unique name (letters, digits, underscores)",
+    "claim": "required; the claim in words, as the report shows it",
+    "covariate": "required; a covariate of models.covariates, or the group column (groups."
+                 "column) for a claim about the groups; a category with more than two levels "
+                 "names its level with `level:` or as `education[T.high]`",
+    "level": "optional; the level of a categorical covariate, compared with its reference level",
+    "outcome": "required; a 0/1 outcome of models.outcomes",
+    "compared_with": "optional; makes it a comparison claim: the covariate's coefficient for "
+                     "`outcome` minus that for `compared_with`, from the contrast test (the two "
+                     "must be the pair in models.contrast)",
+    "sample": "optional; `pooled` (the default) or a group of models.samples, written as in "
+              "the data (quote names with spaces or accents: `sample: 'Île-de-France'`)",
+    "expected": "required; `positive`, `negative` or `none` (no relation)",
+    "equivalence": "with `expected: none`; the smallest effects that would matter, as odds "
+                   "ratios around 1 (`[0.8, 1.25]`): the claim is tested for equivalence",
+    "strongest": "optional; `true`: the covariate is the strongest correlate of the outcome "
+                 "(its change in probability per SD, compared with every other covariate's)",
+    "source": "required; a key of `sources:` (the reference; a BibTeX key lets LaTeX cite it)",
+    "optional": "optional; `true`: skipped, and said so, when the models lack its covariate, "
+                "outcome or sample, instead of stopping the run at the start",
+}
+CLAIM_KEYS = set(CLAIM_FIELDS)
 VERDICT_RULE = (
     "How each claim is judged. A claim that a covariate goes with more (or less) of the outcome "
     "is supported when the {pct} confidence interval of its odds ratio lies entirely above 1 (or "
