@@ -122,6 +122,60 @@ def test_nhanes_prevalence_by_race_equals_r(nhanes):
         assert prev.loc[name, "n"] == ref["n"]
 
 
+# -- worked example 3: replicate weights with rscales from a file, an outcome cut from a number -
+
+API_CONFIG = ROOT / "config" / "examples" / "api" / "config.yaml"
+
+
+@pytest.fixture(scope="module")
+def api():
+    import os
+
+    cfg = yaml.safe_load(API_CONFIG.read_text(encoding="utf-8"))
+    cb = load_codebook(ROOT / cfg["data"]["codebook"])
+    table, log = clean_survey(cb, root=ROOT, group_column=cfg["groups"]["column"])
+    here = os.getcwd()
+    os.chdir(ROOT)  # design.replicate_rscales is a path in the project
+    try:
+        design = DesignSettings.from_params(cfg["design"])
+    finally:
+        os.chdir(here)
+    return cfg, table, design
+
+
+def test_api_outcome_is_the_number_cut_at_700(api):
+    _, table, _ = api
+    raw = pd.read_csv(ROOT / "data" / "examples" / "apistrat_jkn.csv")
+    assert len(table) == 200
+    got = table.set_index(table["school_id"].astype("int64"))["api_target"].astype(int)
+    want = (raw.set_index("cds")["api00"] >= 700).astype(int)
+    assert (got.loc[want.index] == want).all() and int(got.sum()) == 73
+
+
+@pytest.mark.parametrize("sample", ["pooled", "E", "M", "H"])
+def test_api_replicate_models_equal_r(api, sample):
+    """svyglm on svrepdesign(type = "JKn", rscales = <the file>) through the config: the
+    pooled model with school-type effects and each school type as a domain."""
+    cfg, table, design = api
+    m = cfg["models"]
+    res = fit_model(table, outcome="api_target", sample=sample, covariates=m["covariates"],
+                    reference_levels=m["reference_levels"], design=design,
+                    group_effects=m["group_effects"])
+    case = "pooled" if sample == "pooled" else f"stype_{sample}"
+    assert_matches(res["coefficients"], reference("api_reference.csv", case),
+                   rename={"stype": "school_type"})
+
+
+def test_api_prevalence_by_school_type_equals_r(api):
+    cfg, table, design = api
+    prev = prevalence(table, ["api_target"], design).set_index("group")
+    for s in ("E", "M", "H"):
+        ref = reference("api_reference.csv", f"prevalence_{s}").iloc[0]
+        assert prev.loc[s, "estimate"] == pytest.approx(ref["estimate"], abs=1e-10)
+        assert prev.loc[s, "std_error"] == pytest.approx(ref["std_error"], rel=1e-6)
+        assert prev.loc[s, "df"] == ref["df_resid"] and prev.loc[s, "n"] == ref["n"]
+
+
 # -- design.incomplete: keep | drop against R ---------------------------------------------------
 
 @pytest.fixture(scope="module")
