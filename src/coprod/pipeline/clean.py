@@ -360,9 +360,12 @@ def clean_survey(cb: Codebook, root: str | Path = ".", threshold: str = "often",
     frames = {}
     for (file, fmt), members in by_file.items():
         g0 = members[0][1]
+        # ids, strata and clusters of a text file as written ("01612596057020" keeps its 0)
+        names_as_text = {spec.raw for name, _ in members for spec in group_specs(cb, name)
+                         if spec.role in ("id", "strata", "psu", "ssu")}
         raw, _meta = read_raw(root / file, fmt, delimiter=g0.get("delimiter"),
                               encoding=g0.get("encoding", "utf-8"),
-                              decimal=g0.get("decimal", "."))
+                              decimal=g0.get("decimal", "."), text_columns=names_as_text)
         frames.update(_split_by_group(raw, file, members, log))
     parts = [clean_group(frames[group], group_specs(cb, group), group, cb.groups[group]["file"],
                          log, invalid_weight=invalid_weight, group_column=group_column,

@@ -11,6 +11,7 @@ import os
 import re
 import socket
 import tempfile
+from collections.abc import Collection
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -151,9 +152,11 @@ def file_format(path: str | Path, fmt: str | None = None) -> str:
 
 
 def read_raw(path: str | Path, fmt: str | None = None, *, delimiter: str | None = None,
-             encoding: str = "utf-8", decimal: str = ".") -> tuple[pd.DataFrame, dict]:
+             encoding: str = "utf-8", decimal: str = ".",
+             text_columns: Collection[str] = ()) -> tuple[pd.DataFrame, dict]:
     """Read one raw survey file; return the data and its metadata (labels where the format has
-    them).
+    them). ``text_columns`` of a CSV/TSV stay the text written (ids, strata, clusters: a
+    number would lose an id's leading zeros).
 
     SPSS and Stata user-missing codes are kept as ordinary values, so that the codebook, not the
     file, decides what is missing (vendors declare them inconsistently between countries).
@@ -171,7 +174,7 @@ def read_raw(path: str | Path, fmt: str | None = None, *, delimiter: str | None 
             meta["column_labels"] = dict(zip(m.column_names, m.column_labels or []))
             meta["value_labels"] = dict(m.variable_value_labels or {})
         elif fmt in ("csv", "tsv"):
-            df = _read_text_table(path, fmt, delimiter, encoding, decimal)
+            df = _read_text_table(path, fmt, delimiter, encoding, decimal, text_columns)
         elif fmt == "parquet":
             df = pd.read_parquet(path)
         else:  # pragma: no cover - guarded by file_format
@@ -190,7 +193,7 @@ def read_raw(path: str | Path, fmt: str | None = None, *, delimiter: str | None 
 
 
 def _read_text_table(path: Path, fmt: str, delimiter: str | None, encoding: str,
-                     decimal: str = ".") -> pd.DataFrame:
+                     decimal: str = ".", text_columns: Collection[str] = ()) -> pd.DataFrame:
     """CSV/TSV as text, then numbers where every value is one; clear messages for the usual
     surprises (another delimiter, another encoding, a repeated column name)."""
     import csv
@@ -218,7 +221,7 @@ def _read_text_table(path: Path, fmt: str, delimiter: str | None, encoding: str,
                          encoding=encoding)
     except UnicodeDecodeError:  # a byte in a data row, not only in the header
         raise _decode_error(path, encoding) from None
-    return _numeric_where_possible(df, decimal)
+    return _numeric_where_possible(df, decimal, keep=set(text_columns))
 
 
 def _decode_error(path: Path, encoding: str) -> DataError:
@@ -239,12 +242,16 @@ def _decode_error(path: Path, encoding: str) -> DataError:
                      "in the codebook, for example latin-1")
 
 
-def _numeric_where_possible(df: pd.DataFrame, decimal: str = ".") -> pd.DataFrame:
-    """Text columns whose every non-empty value is a number become numeric (codes are numbers);
-    ``decimal=","`` reads European decimal commas."""
+def _numeric_where_possible(df: pd.DataFrame, decimal: str = ".",
+                            keep: Collection[str] = ()) -> pd.DataFrame:
+    """Text columns whose every non-empty value is a number become numeric (codes are numbers),
+    but those in ``keep``; ``decimal=","`` reads European decimal commas."""
     out = {}
     for col in df.columns:
         s = df[col]
+        if col in keep:
+            out[col] = s
+            continue
         t = s.str.replace(decimal, ".", regex=False) if decimal != "." else s
         conv = pd.to_numeric(t, errors="coerce")
         out[col] = conv if conv.notna().sum() == s.notna().sum() else s
