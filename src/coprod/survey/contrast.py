@@ -48,7 +48,7 @@ def contrast_test(data: pd.DataFrame, outcomes: tuple[str, str], rhs: str, *,
                   id_col: str | None = None, weights: str | None = None,
                   strata: str | None = None, psu: str | None = None,
                   domain: str | npt.ArrayLike | None = None,
-                  lonely_psu: str = "adjust", conf_level: float = 0.95,
+                  lonely_psu: str = "fail", conf_level: float = 0.95,
                   design: SurveyDesign | None = None,
                   check_tol: float = 1e-8) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Test, term by term, whether the effect on outcome ``b`` differs from that on ``a``.

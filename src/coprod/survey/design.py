@@ -110,7 +110,7 @@ class SurveyDesign(DomainMixin):
     psu_stratum: np.ndarray      # (P,) stratum code of each PSU
     n_psu: np.ndarray            # (H,) PSUs per stratum in the full design
     strata_labels: tuple[Any, ...]
-    lonely_psu: str = "adjust"
+    lonely_psu: str = "fail"
     has_weights: bool = False
     has_strata: bool = False
     has_psu: bool = False
@@ -245,7 +245,7 @@ def _numeric(data: pd.DataFrame, name: str, role: str, argument: str | None = No
 
 
 def make_design(data: pd.DataFrame, *, weights: str | None = None, strata: str | None = None,
-                psu: str | None = None, lonely_psu: str = "adjust", fpc: str | None = None,
+                psu: str | None = None, lonely_psu: str = "fail", fpc: str | None = None,
                 ssu: str | None = None, fpc2: str | None = None, deff: str = "srswor",
                 keep_data: bool = False) -> SurveyDesign:
     """Encode the design columns as integer codes for fast variance sums (R's ``svydesign``).

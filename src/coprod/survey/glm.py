@@ -431,7 +431,7 @@ def fit_svy_logit(data: pd.DataFrame | str, formula: str | AnyDesign | None = No
                   weights: str | None = None, strata: str | None = None, psu: str | None = None,
                   fpc: str | None = None, ssu: str | None = None, fpc2: str | None = None,
                   domain: str | npt.ArrayLike | None = None, model_based: bool = False,
-                  lonely_psu: str = "adjust", conf_level: float = 0.95,
+                  lonely_psu: str = "fail", conf_level: float = 0.95,
                   family: Family | str = LOGIT) -> SvyLogitResult:
     """Fit a design-based logistic (or, ``family="count"``, quasi-Poisson; ``"gaussian"``,
     linear) regression and keep what margins/contrasts need.
@@ -529,7 +529,7 @@ def svy_logit(data: pd.DataFrame | str, formula: str | SurveyDesign | None = Non
               weights: str | None = None, strata: str | None = None, psu: str | None = None,
               fpc: str | None = None, ssu: str | None = None, fpc2: str | None = None,
               domain: str | npt.ArrayLike | None = None, model_based: bool = False,
-              lonely_psu: str = "adjust", conf_level: float = 0.95) -> pd.DataFrame:
+              lonely_psu: str = "fail", conf_level: float = 0.95) -> pd.DataFrame:
     """Design-based logistic regression, as R's ``svyglm(family = quasibinomial())``.
 
     Estimates are weighted (pseudo-)maximum-likelihood log-odds; standard errors come from the
@@ -554,9 +554,10 @@ def svy_logit(data: pd.DataFrame | str, formula: str | SurveyDesign | None = Non
     domain : name of a 0/1 column or a boolean mask: estimate for this subpopulation while
         keeping the whole design (never subset the data yourself: that understates the SEs).
     model_based : plain glm standard errors (unweighted data only).
-    lonely_psu : a stratum with one PSU: "adjust" (its total uncentred, as R 4.1.1: see
+    lonely_psu : a stratum with one PSU: "fail" (R's default: an error naming the strata and
+        the options), "adjust" (its total uncentred, as R 4.1.1: see
         :mod:`coprod.survey.variance`), "average" (the other strata's variance scaled up),
-        "remove" / "certainty" (contributes nothing) or "fail".
+        "remove" / "certainty" (contributes nothing).
 
     Returns one row per term: ``term, estimate, std_error, df_resid, statistic, p_value,
     conf_low, conf_high, odds_ratio, or_conf_low, or_conf_high, deff, flag``.

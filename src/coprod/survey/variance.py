@@ -217,11 +217,14 @@ def _centred_cov(stage: _Stage, h_of: np.ndarray, k: int, block: Callable[[int, 
     lonely = present & stage.lonely
     if lonely.any() and stage.rule == "fail":
         labels = [stage.label(int(h)) for h in np.flatnonzero(lonely)]
+        options = ("set lonely_psu to 'adjust' (R's options(survey.lonely.psu = 'adjust')), "
+                   "'average', 'remove' or 'certainty'")
         if stage.number == 1:
-            raise ModelError(f"stratum {labels[0]!r} has only one PSU (lonely_psu='fail'); "
-                             f"strata with a single PSU: {labels}")
+            raise ModelError(f"stratum {labels[0]!r} has only one PSU (lonely_psu='fail', R's "
+                             f"default); strata with a single PSU: {labels}; {options}")
         raise ModelError(f"PSU {labels[0]!r} has only one second-stage unit (lonely_psu="
-                         f"'fail'); PSUs with a single second-stage unit: {labels}")
+                         f"'fail', R's default); PSUs with a single second-stage unit: {labels}; "
+                         f"{options}")
     if lonely.any() and stage.rule == "average" and stage.number == 2:
         raise ModelError(f"PSU {stage.label(int(np.flatnonzero(lonely)[0]))!r} has a single "
                          "second-stage unit, which lonely_psu='average' cannot average over "
