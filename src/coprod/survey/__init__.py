@@ -8,7 +8,9 @@ gaussian, quasibinomial, quasipoisson), :func:`svy_logit`, :func:`svy_poisson` o
 :func:`svy_olr`, test terms with :func:`term_tests` (R's regTermTest, ``df=inf`` too), read average
 marginal effects with :func:`average_marginal_effects`, estimate means and proportions of
 domains with :func:`svy_mean` and :func:`svy_proportion`, totals and ratios of totals with
-:func:`svy_total` and :func:`svy_ratio`, and combine fits to multiply imputed
+:func:`svy_total` and :func:`svy_ratio`, quantiles with :func:`svy_quantile` (R's
+svyquantile), proportions with R's svyciprop intervals with :func:`svy_ciprop`, any of these by
+domain with :func:`svy_by` (R's svyby), and combine fits to multiply imputed
 datasets with :func:`mi_combine` (Rubin's rules: :func:`rubin`).
 
 The engine depends on numpy, pandas, scipy and formulaic only (``pip install coprod``); it
@@ -34,6 +36,8 @@ _EXPORTS = {
     "svy_mean": "means", "svy_proportion": "means",
     # totals and ratios
     "svy_total": "totals", "svy_ratio": "totals",
+    # quantiles, proportions' intervals, estimates by domain
+    "svy_quantile": "quantiles", "svy_ciprop": "ciprop", "svy_by": "svyby",
     # models
     "svy_logit": "glm", "svy_poisson": "glm", "fit_svy_logit": "glm",
     "SvyLogitResult": "glm", "svy_olr": "ordinal", "fit_svy_olr": "ordinal",

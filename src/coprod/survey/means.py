@@ -28,6 +28,7 @@ from ..errors import DataError, ModelError
 from . import dist
 from .design import SurveyDesign, check_model_based, domain_mask
 from .replicate import ReplicateDesign
+from .totals import COLUMNS, is_categorical, level_codes, variable_column
 from .variance import design_cov, design_df, mean_deff
 
 AnyDesign = SurveyDesign | ReplicateDesign
@@ -67,7 +68,7 @@ def _domain(design: AnyDesign, domain: str | npt.ArrayLike | None) -> np.ndarray
 
 def svy_mean(y: str | npt.ArrayLike, design: AnyDesign,
              domain: str | npt.ArrayLike | None = None, conf_level: float = 0.95, *,
-             model_based: bool = False) -> dict[str, Any]:
+             model_based: bool = False) -> dict[str, Any] | pd.DataFrame:
     """Weighted domain mean with its standard error and a t interval (R's ``svymean``).
 
     ``y``: the values (one per row of the design) or a column of the design's data;
@@ -80,7 +81,15 @@ def svy_mean(y: str | npt.ArrayLike, design: AnyDesign,
     Why no model: a mean is a ratio of two totals; its linearised variance uses the same design
     engine as the models (:func:`coprod.survey.variance.design_cov`), so both agree on the
     design; a replicate design takes the mean of each replicate, as R's ``svymean``.
+
+    A text or categorical ``y`` (R's factor: ``svymean(~stype, design)``) gives instead a
+    DataFrame with one row per level, the share of the domain's respondents with a value who
+    are at that level: indexed by R's names (``stypeE``, ``stypeH``, ...) with the columns of
+    :func:`coprod.survey.svy_total`, ``df``, and ``deff``, ``n_effective`` and ``note`` as
+    above. Levels: a Categorical's categories (unused ones too), else the sorted values.
     """
+    if _is_categorical(y, design):
+        return _level_means(y, design, domain, conf_level, model_based)
     values = _values(y, design)
     rows = np.flatnonzero(_domain(design, domain) & ~np.isnan(values))
     out: dict[str, Any] = {"n": len(rows), "estimate": np.nan, "std_error": np.nan,
@@ -120,6 +129,46 @@ def svy_mean(y: str | npt.ArrayLike, design: AnyDesign,
     out.update(estimate=mean, std_error=se, conf_low=mean - t * se, conf_high=mean + t * se,
                df=max(df, 1))
     return out
+
+
+def _is_categorical(y: str | npt.ArrayLike, design: AnyDesign) -> bool:
+    """Whether ``y`` (a column name or values) is text or categorical: numbers (the
+    pipeline's floats) are told at once, without building a Series."""
+    if isinstance(y, np.ndarray) and y.dtype.kind in "biuf":
+        return False
+    if isinstance(y, str):
+        if design.data is None or y not in design.data.columns:
+            return False  # _values names the problem
+        return is_categorical(design.data[y])
+    if isinstance(y, pd.Series):
+        return is_categorical(y)
+    arr = np.asarray(y)
+    return arr.ndim == 1 and arr.dtype.kind not in "biuf" and is_categorical(pd.Series(arr))
+
+
+LEVEL_COLUMNS = [*COLUMNS, "deff", "n_effective", "note"]
+
+
+def _level_means(y: str | npt.ArrayLike, design: AnyDesign,
+                 domain: str | npt.ArrayLike | None, conf_level: float,
+                 model_based: bool) -> pd.DataFrame:
+    """R's ``svymean`` of a factor: the mean of each level's indicator over the domain's
+    respondents with a value (the indicator is missing where the variable is)."""
+    col, name = variable_column(y, design, "y")
+    codes, levels = level_codes(col)
+    rows = np.flatnonzero(_domain(design, domain) & (codes >= 0))
+    if model_based:
+        df = len(rows) - 1
+    else:
+        df = design.degf(rows) if isinstance(design, ReplicateDesign) else design_df(design, rows)
+    out = []
+    for j, level in enumerate(levels):
+        ind = np.where(codes < 0, np.nan, (codes == j).astype(float))
+        r = cast(dict[str, Any], svy_mean(ind, design, domain, conf_level,
+                                          model_based=model_based))
+        out.append({"variable": name, "level": str(level), "df": df, "note": "", **r})
+    index = pd.Index([f"{name}{lv}" for lv in levels], name="term")
+    return pd.DataFrame(out, columns=LEVEL_COLUMNS, index=index)
 
 
 def _deff(deff: float, n: int) -> dict[str, float]:

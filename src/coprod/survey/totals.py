@@ -61,10 +61,10 @@ def svy_total(y: str | npt.ArrayLike, design: AnyDesign,
     (respondents with a value in the domain) and, on request, ``deff``.
     """
     kind = _deff_kind(deff, conf_level)
-    col, name = _column(y, design, "y")
-    rows = _domain(design, domain)
-    if _categorical(col):
-        codes, levels = _codes(col)
+    col, name = variable_column(y, design, "y")
+    rows = rows_in_domain(design, domain)
+    if is_categorical(col):
+        codes, levels = level_codes(col)
         labels = [str(lv) for lv in levels]
         rows = rows & (codes >= 0)
         idx = np.flatnonzero(rows)
@@ -107,11 +107,11 @@ def svy_ratio(numerator: str | npt.ArrayLike, denominator: str | npt.ArrayLike,
     A domain whose denominator total is zero raises :class:`ModelError`.
     """
     kind = _deff_kind(deff, conf_level)
-    num_col, num_name = _column(numerator, design, "numerator")
-    den_col, den_name = _column(denominator, design, "denominator")
+    num_col, num_name = variable_column(numerator, design, "numerator")
+    den_col, den_name = variable_column(denominator, design, "denominator")
     y = _numbers(num_col, "numerator", num_name)
     x = _numbers(den_col, "denominator", den_name)
-    idx = np.flatnonzero(_domain(design, domain) & ~np.isnan(y) & ~np.isnan(x))
+    idx = np.flatnonzero(rows_in_domain(design, domain) & ~np.isnan(y) & ~np.isnan(x))
     yy, xx, w = y[idx], x[idx], design.unit_weights[idx]
     x_total = float(w @ xx)
     if x_total == 0:
@@ -200,7 +200,8 @@ def _with_deff(design: AnyDesign, kind: str) -> AnyDesign:
     return design if design.deff == kind else replace(design, deff=kind)
 
 
-def _column(y: str | npt.ArrayLike, design: AnyDesign, argument: str) -> tuple[pd.Series, str]:
+def variable_column(y: str | npt.ArrayLike, design: AnyDesign, argument: str
+                    ) -> tuple[pd.Series, str]:
     """The variable over the design's rows and its name (the column's, a Series' name, else
     the argument's): a column of the design's data, or values."""
     if isinstance(y, str):
@@ -226,7 +227,7 @@ def _column(y: str | npt.ArrayLike, design: AnyDesign, argument: str) -> tuple[p
     return col, str(name) if name is not None else argument
 
 
-def _categorical(col: pd.Series) -> bool:
+def is_categorical(col: pd.Series) -> bool:
     if isinstance(col.dtype, pd.CategoricalDtype):
         return True
     if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
@@ -234,7 +235,7 @@ def _categorical(col: pd.Series) -> bool:
     return pd.api.types.infer_dtype(col, skipna=True) not in _NUMERIC
 
 
-def _codes(col: pd.Series) -> tuple[np.ndarray, list[Any]]:
+def level_codes(col: pd.Series) -> tuple[np.ndarray, list[Any]]:
     """Level codes (-1: missing) and levels: a Categorical's categories (unused ones too, as
     R's factor levels), else the sorted distinct values."""
     cat = col if isinstance(col.dtype, pd.CategoricalDtype) else col.astype("category")
@@ -244,7 +245,7 @@ def _codes(col: pd.Series) -> tuple[np.ndarray, list[Any]]:
 def _numbers(col: pd.Series, argument: str, name: str) -> np.ndarray:
     """A numeric variable as floats, missing values NaN; text is an error naming the
     argument (R: "non-numeric argument")."""
-    if _categorical(col):
+    if is_categorical(col):
         text = col.dropna()
         example = f" (e.g. {clip(text.iloc[0], 40)!r})" if len(text) else ""
         raise DataError(f"{argument}: {clip(name)!r} is text or categorical{example}; "
@@ -252,7 +253,7 @@ def _numbers(col: pd.Series, argument: str, name: str) -> np.ndarray:
     return cast(np.ndarray, pd.to_numeric(col).to_numpy(dtype=float, na_value=np.nan))
 
 
-def _domain(design: AnyDesign, domain: str | npt.ArrayLike | None) -> np.ndarray:
+def rows_in_domain(design: AnyDesign, domain: str | npt.ArrayLike | None) -> np.ndarray:
     """The rows of the design's domain and of ``domain`` (a boolean mask, or a 0/1 column of
     the design's data)."""
     if domain is None:
