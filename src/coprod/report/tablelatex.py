@@ -165,8 +165,8 @@ def _wrap(text: str, width: float, size: float) -> list[str]:
 
 @dataclass(frozen=True)
 class _Piece:
-    """A cell as the LaTeX table sets it: ``num`` (siunitx input) or ``text`` (both raw, not
-    escaped), its ``marks`` and ``interval`` (raw), a bibliography key."""
+    """A cell as the LaTeX table sets it (raw, not escaped): ``num`` (siunitx input) or
+    ``text``, ``marks``, ``interval``, a bibliography key; ``shown`` all of it as text."""
 
     num: str = ""
     text: str = ""
@@ -174,6 +174,7 @@ class _Piece:
     interval: str = ""
     cite: str = ""
     kind: str = "blank"
+    shown: str = ""
 
 
 def _piece(cell: Cell, digits: int, stars: bool) -> _Piece:
@@ -183,11 +184,12 @@ def _piece(cell: Cell, digits: int, stars: bool) -> _Piece:
     finite = est is not None and math.isfinite(est)
     if cell.kind in ("estimate", "number") and finite:
         return _Piece(num=number(est, digits).replace(MINUS, "-"), marks=marks,
-                      interval=ct.interval, kind=cell.kind)
+                      interval=ct.interval, kind=cell.kind, shown=str(ct))
     if cell.kind == "count" and finite:  # (the text: for a column of other numbers)
-        return _Piece(num=f"{est:.0f}", text=ct.estimate, marks=marks, kind="count")
+        return _Piece(num=f"{est:.0f}", text=ct.estimate, marks=marks, kind="count",
+                      shown=str(ct))
     return _Piece(text=ct.estimate, marks=marks, interval=ct.interval, cite=cell.cite,
-                  kind=cell.kind)
+                  kind=cell.kind, shown=str(ct))
 
 
 @dataclass(frozen=True)
@@ -205,8 +207,8 @@ def _columns(table: Table) -> list[_Col]:
     for j, column in enumerate(table.columns):
         digits = column_digits(table, j)
         cells = table.column(j)
-        numeric = all(c.numeric or c.kind == "blank" for c in cells) and any(
-            c.numeric for c in cells)
+        # numbers in an S column, a few words among them (a model's status) as text in it
+        numeric = sum(c.numeric for c in cells) > 2 * sum(c.kind == "text" for c in cells)
         pieces = tuple(_piece(c, digits.get(c.scale, table.digits), table.stars)
                        for c in cells)
         if any(p.num and p.kind != "count" for p in pieces):
@@ -283,7 +285,7 @@ def _slot(cols: Sequence[_Col], ci: str, size: float) -> _Slot:
 
 def _text_need(cols: Sequence[_Col], size: float) -> tuple[float, float]:
     """(least, natural) width of a text slot: its longest word; its longest text (capped)."""
-    texts = [c.head for c in cols] + [str(p.text or p.num) + p.marks for c in cols
+    texts = [c.head for c in cols] + [p.shown for c in cols
                                       for p in c.pieces]
     least = max(_longest_word(t, size) for t in texts)
     natural = min(max(_width(t, size) for t in texts), 22 * size)
@@ -405,7 +407,7 @@ def _with_length(table: Table, cols: Sequence[_Col], p: Plan) -> Plan:
             for k, j in enumerate(panel):
                 piece = cols[j].pieces[i]
                 if not p.slots[k].numeric:
-                    lines = max(lines, len(_wrap(piece.text or piece.num, p.texts[k], pt)))
+                    lines = max(lines, len(_wrap(piece.shown, p.texts[k], pt)))
                 elif piece.interval and p.ci == "below":
                     lines = max(lines, 2)
             height += lines * skip
@@ -429,14 +431,13 @@ def _head_cell(text: str, width: float, size: float, ncols: int, last: bool) -> 
 
 
 def _centre(last: bool) -> str:
-    """A centred cell's column; the table's last one without the space after it (as the
-    table's own last column), which would widen the table."""
+    """A centred cell's column; the last without the space after it, as the table's own."""
     return "c@{}" if last else "c"
 
 
 def _text(piece: _Piece) -> str:
     cite = cite_key(piece.cite) if piece.cite else ""
-    return latex_escape((piece.text or piece.num) + piece.marks) + (f"~{cite}" if cite else "")
+    return latex_escape(piece.shown) + (f"~{cite}" if cite else "")
 
 
 def _spec(p: Plan) -> tuple[str, list[int]]:
@@ -577,7 +578,8 @@ def to_latex(table: Table, *, notice: str = "", settings: LatexSettings | None =
                       *(rf"\item[] {x}" for x in notes), r"\end{tablenotes}"]
         lines += [r"\end{threeparttable}", rf"\end{{{env}}}"]
         return "\n".join(lines) + "\n"
-    # a long table: one number, continued across pages, as wide as the text
+    # a long table: one number, continued across pages; centred, its caption and notes as wide
+    # as planned
     first_heads = body[:body.index(r"\midrule", 1) + 1] if len(p.panels) == 1 else []
     rest = body[len(first_heads):]
     # (the heads and feet across the table in boxes of no width, which longtable would
@@ -586,11 +588,10 @@ def to_latex(table: Table, *, notice: str = "", settings: LatexSettings | None =
         r"(continued)}} \\"
     paragraphs = r" \par ".join(notes)
     foot_notes = [rf"\multicolumn{{{ncol}}}{{@{{}}l@{{}}}}{{\makebox[0pt][l]{{\parbox[t]"
-                  rf"{{\linewidth}}{{\footnotesize {paragraphs}}}}}}} \\"] if notes else []
+                  rf"{{{p.width:.1f}pt}}{{\footnotesize {paragraphs}}}}}}} \\"] if notes else []
     lines += ([r"\begin{landscape}"] if p.sideways else []) + [
-        r"\begingroup", *setup, r"\setlength{\LTleft}{0pt}", r"\setlength{\LTright}{0pt}",
-        r"\setlength{\LTcapwidth}{\dimexpr\linewidth-2\tabcolsep\relax}",
-        rf"\begin{{longtable}}{{@{{\extracolsep{{\fill}}}}{spec}@{{}}}}", caption + r" \\",
+        r"\begingroup", *setup, rf"\setlength{{\LTcapwidth}}{{{p.width:.1f}pt}}",
+        rf"\begin{{longtable}}{{@{{}}{spec}@{{}}}}", caption + r" \\",
         *first_heads, r"\endfirsthead", cont, *first_heads, r"\endhead",
         r"\midrule", rf"\multicolumn{{{ncol}}}{{r@{{}}}}{{\makebox[0pt][r]{{\textit{{continued "
         r"on the next page}}} \\", r"\endfoot", r"\bottomrule", *foot_notes, r"\endlastfoot",
