@@ -211,6 +211,29 @@ def test_settings_from_params():
         LatexSettings.from_params({"landscape": True})
 
 
+def test_report_latex_reaches_the_tables_job_with_the_schemas_defaults():
+    """report.latex: the schema's defaults are LatexSettings' own; the tables rule's params
+    (report.tables, resolved) carry the section to the tables job (TableSettings.latex)."""
+    from pathlib import Path
+
+    import yaml
+
+    from coprod.pipeline.reportsettings import TableSettings, report_settings
+    from coprod.pipeline.settings import load_settings
+
+    root = Path(__file__).resolve().parents[3]
+    cfg = yaml.safe_load((root / "config" / "config.yaml").read_text(encoding="utf-8"))
+    params = report_settings(load_settings(cfg))["tables"]
+    assert LatexSettings.from_params(TableSettings.from_params(params).latex) == LatexSettings()
+    cfg.setdefault("report", {})["latex"] = {"ci": "below", "sideways": True}
+    params = report_settings(load_settings(cfg))["tables"]
+    assert LatexSettings.from_params(TableSettings.from_params(params).latex) == \
+        LatexSettings(sideways=True, ci="below")
+    cfg["report"]["latex"] = {"ci": "under"}
+    with pytest.raises(ConfigError, match="under"):
+        load_settings(cfg)
+
+
 # -- compiled --------------------------------------------------------------------------------
 
 DOC = r"""\documentclass[a4paper]{article}
