@@ -87,13 +87,15 @@ class FigureSettings:
 @dataclass(frozen=True)
 class TableSettings:
     """The resolved ``report.tables`` (:func:`report_settings`) as the tables job reads them:
-    ``models`` the model tables with their samples, outcomes, families and titles expanded."""
+    ``models`` the model tables with their samples, outcomes, families and titles expanded;
+    ``latex`` report.latex, as :class:`coprod.report.tablelatex.LatexSettings` reads it."""
 
     digits: int = 2
     stars: bool = False
     models: Mapping[str, Mapping[str, Any]] = field(default_factory=empty)
     notice: str = ""
     per: Mapping[str, float] = field(default_factory=empty)
+    latex: Mapping[str, Any] = field(default_factory=empty)
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any] | None = None) -> TableSettings:
@@ -168,6 +170,7 @@ def report_settings(settings: Settings, levels: dict | None = None) -> dict:
     _scale_specs(r, m)
     r["notice"] = SYNTHETIC_NOTICE if settings.data.synthetic else ""
     r["figures"]["notice"] = r["tables"]["notice"] = r["notice"]
+    r["tables"]["latex"] = dict(r.get("latex") or {})  # (the tables rule's params carry it)
     r["figures"]["per"] = r["tables"]["per"] = dict(r.get("per") or {})
     for var in r["tables"]["per"]:
         if var not in m.covariates or (levels is not None and levels.get(var)):
