@@ -8,6 +8,7 @@
 #   tests/data/golden/regtermtest_reference.csv  regTermTest(model, ~terms, df = NULL / Inf / 10)
 #   tests/data/golden/summary_reference.csv      summary(model)'s coefficient table (R's term
 #                                                names), confint(model) at 95% and 90%, the
+#                                                95% interval with R's qt (conf_*_exact), the
 #                                                dispersion; also an svyolr (confint.default) and
 #                                                a model with I(), an interaction of factors
 #                                                and a factor x numeric interaction (R's names)
@@ -37,12 +38,18 @@ summarise <- function(case, design, domain, family, model, m) {
   ci <- confint(m)
   ci90 <- confint(m, level = 0.9)
   disp <- if (inherits(m, "svyolr")) NA else summary(m)$dispersion
+  # the exact interval confint means: confint.svyglm goes through qnorm(pnorm(qt(...))), which
+  # loses digits for a small df and, with df = 1 at 95%, gives -Inf/Inf (1 - 2 * pnorm(qt(.025,
+  # 1)) rounds to 1); confint.default (svyolr) is this with qnorm
+  q <- if (inherits(m, "svyolr")) qnorm(0.975) else qt(0.975, m$df.residual)
   summ[[length(summ) + 1]] <<- data.frame(
     case = case, design = design, domain = domain, family = family, model = model,
     term = rownames(tab), estimate = fmt(tab[, 1]), std_error = fmt(tab[, 2]),
     statistic = fmt(tab[, 3]), p_value = fmt(if (ncol(tab) > 3) tab[, 4] else NA),
     conf_low = fmt(ci[, 1]), conf_high = fmt(ci[, 2]), conf_low_90 = fmt(ci90[, 1]),
-    conf_high_90 = fmt(ci90[, 2]), dispersion = fmt(unname(c(disp))), df = m$df.residual)
+    conf_high_90 = fmt(ci90[, 2]), conf_low_exact = fmt(tab[, 1] - q * tab[, 2]),
+    conf_high_exact = fmt(tab[, 1] + q * tab[, 2]), dispersion = fmt(unname(c(disp))),
+    df = m$df.residual)
   if (!inherits(m, "svyolr")) {
     out <- capture.output(print(summary(m)))
     from <- grep("^Coefficients:", out)

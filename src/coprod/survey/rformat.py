@@ -113,8 +113,9 @@ def coef_matrix(rows: Sequence[str], est: npt.ArrayLike, se: npt.ArrayLike,
         pv = np.asarray(p, dtype=float)
         cols.append(format_pval(pv, max(1, min(5, digits - 1))))
         shown = stars and bool((pv[~np.isnan(pv)] < 0.1).any())
-        if shown:
-            cols.append([_stars(v).ljust(3) for v in pv])
+        if shown:  # R's format(symnum(...)): padded to the widest symbol present
+            marks = [_stars(v) for v in pv]
+            cols.append([m.ljust(max(len(m) for m in marks)) for m in marks])
             headers = [*headers, ""]
     widths = [max(len(h), *(len(c) for c in col)) for h, col in zip(headers, cols)]
     label = max([len(r) for r in rows] + [0])
