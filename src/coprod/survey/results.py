@@ -1,7 +1,8 @@
 """What every fitted design-based model offers: the base class of the GLM and ordinal results.
 
-Why one base: :class:`coprod.survey.glm.SvyGlmResult` (``svy_glm``, ``svy_logit``,
-``svy_poisson``) and :class:`coprod.survey.ordinal.SvyOlrResult` (``svy_olr``) share their
+Why one base: :class:`SvyGlmResult` (here: ``svy_glm``, ``svy_logit``, ``svy_poisson``; the
+old name ``SvyLogitResult`` is the same class) and :class:`coprod.survey.ordinal.SvyOlrResult`
+(``svy_olr``, beside its model: it needs the category probabilities) share their
 estimates, covariance, degrees of freedom and flags, and an R user asks the same of both:
 ``coef``, ``vcov``, ``confint``, ``summary``, and R's names of the coefficients. They are here
 once, computed on request from what the fit stored (nothing is added to the fit itself: a

@@ -102,7 +102,8 @@ def r_names(spec: Any, columns: Sequence[str], formula: str,
     """(R's name of each column, R's label of its term) for the formulaic ``columns`` of a
     model made by ``spec`` (a formulaic ModelSpec) from ``formula``; ``data`` (the model's
     variables) tells a logical column (R: ``bTRUE``) from a 0/1 number. Columns the spec does
-    not know (an ordinal model's cut-points) keep their name and are their own term."""
+    not know (an ordinal model's cut-points; every column of a matrix fit without a spec, but
+    ``Intercept``) keep their name and are their own term."""
     where: dict[str, tuple[list[str], list[bool]]] = {}
     if spec is not None:
         for term, sl in spec.term_slices.items():
@@ -118,9 +119,10 @@ def r_names(spec: Any, columns: Sequence[str], formula: str,
     out_names: list[str] = []
     out_terms: list[str] = []
     for col in columns:
-        if col not in where:
-            out_names.append(col)
-            out_terms.append(col)
+        if col not in where:  # a cut-point; or a fit of a bare matrix (no spec)
+            name = INTERCEPT if spec is None and col == "Intercept" else col
+            out_names.append(name)
+            out_terms.append(name)
             continue
         factors, lookup = where[col]
         if not factors:  # the intercept

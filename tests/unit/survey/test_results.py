@@ -114,6 +114,13 @@ def test_r_names_of_factor_interaction_numeric_logical_and_odd_names(fit):
     pd.testing.assert_frame_equal(tidy_r.drop(columns="term"), fit.tidy().drop(columns="term"))
 
 
+def test_r_names_without_a_formula_spec():
+    from coprod.survey.rnames import r_names
+
+    assert r_names(None, ["Intercept", "x", "low|high"], "") == (
+        ["(Intercept)", "x", "low|high"], ["(Intercept)", "x", "low|high"])
+
+
 def test_r_orders_an_interaction_by_first_appearance(design):
     a = svy_glm("y ~ age + x:age", design)       # x appears after age: R's age:x
     b = svy_glm("y ~ x + age + age:x", design)   # x first: R's x:age
