@@ -6,6 +6,14 @@
 # tools/golden_replicate.R does) and writes
 #   tests/data/golden/gaussian_reference.csv     svyglm coefficients: one row per case and term
 #   tests/data/golden/regtermtest_reference.csv  regTermTest(model, ~terms, df = NULL / Inf / 10)
+#   tests/data/golden/summary_reference.csv      summary(model)'s coefficient table (R's term
+#                                                names), confint(model) at 95% and 90%, the
+#                                                95% interval with R's qt (conf_*_exact), the
+#                                                dispersion; also an svyolr (confint.default) and
+#                                                a model with I(), an interaction of factors
+#                                                and a factor x numeric interaction (R's names)
+#   tests/data/golden/summary_print.txt          summary(model) printed, from "Coefficients:"
+#                                                to the dispersion line, one block per model
 # svyglm uses gaussian() (R's default family) or quasibinomial(), with glm.control(epsilon =
 # 1e-14, maxit = 100); survey.lonely.psu = "fail" (no stratum has a single PSU), survey.
 # ultimate.cluster = FALSE (R's default). Numbers are written with 17 significant digits;
@@ -21,7 +29,36 @@ fmt <- function(x) ifelse(is.na(x), "NA", sprintf("%.17g", x))
 
 coefs <- list()
 tests <- list()
-fit <- function(case, design, domain, des, family, formula, test_terms) {
+summ <- list()
+prints <- character()
+# summary(m)'s table, confint(m) (confint.svyglm: Wald, t on df.residual) at two levels and the
+# dispersion, one row per coefficient under R's own name; and the printed coefficient block
+summarise <- function(case, design, domain, family, model, m) {
+  tab <- coef(summary(m))
+  ci <- confint(m)
+  ci90 <- confint(m, level = 0.9)
+  disp <- if (inherits(m, "svyolr")) NA else summary(m)$dispersion
+  # the exact interval confint means: confint.svyglm goes through qnorm(pnorm(qt(...))), which
+  # loses digits for a small df and, with df = 1 at 95%, gives -Inf/Inf (1 - 2 * pnorm(qt(.025,
+  # 1)) rounds to 1); confint.default (svyolr) is this with qnorm
+  q <- if (inherits(m, "svyolr")) qnorm(0.975) else qt(0.975, m$df.residual)
+  summ[[length(summ) + 1]] <<- data.frame(
+    case = case, design = design, domain = domain, family = family, model = model,
+    term = rownames(tab), estimate = fmt(tab[, 1]), std_error = fmt(tab[, 2]),
+    statistic = fmt(tab[, 3]), p_value = fmt(if (ncol(tab) > 3) tab[, 4] else NA),
+    conf_low = fmt(ci[, 1]), conf_high = fmt(ci[, 2]), conf_low_90 = fmt(ci90[, 1]),
+    conf_high_90 = fmt(ci90[, 2]), conf_low_exact = fmt(tab[, 1] - q * tab[, 2]),
+    conf_high_exact = fmt(tab[, 1] + q * tab[, 2]), dispersion = fmt(unname(c(disp))),
+    df = m$df.residual)
+  if (!inherits(m, "svyolr")) {
+    out <- capture.output(print(summary(m)))
+    from <- grep("^Coefficients:", out)
+    to <- grep("^\\(Dispersion parameter", out)
+    prints <<- c(prints, paste("##", case, family), out[from:to])
+  }
+}
+# svyglm fitted twice, as the comment below says; the second fit is returned
+fit_twice <- function(case, des, family, formula) {
   fam <- if (family == "gaussian") gaussian() else quasibinomial()
   rep <- inherits(des, "svyrep.design")
   # the family and control objects go into the call: svyglm on a replicate design evaluates
@@ -43,6 +80,12 @@ fit <- function(case, design, domain, des, family, formula, test_terms) {
     if (pass == 2) stopifnot(max(abs(coef(m) - coef(fitted))) < 1e-12 * max(1, abs(coef(m))))
     fitted <- m
   }
+  m
+}
+fit <- function(case, design, domain, des, family, formula, test_terms) {
+  rep <- inherits(des, "svyrep.design")
+  m <- fit_twice(case, des, family, formula)
+  summarise(case, design, domain, family, deparse(formula), m)
   mt <- model_terms(m)
   mt$deff <- if (rep) NA else unname(diag(attr(m, "deff")))
   # a gaussian svyglm is weighted least squares: the same coefficients as lm()
@@ -119,9 +162,25 @@ for (design in names(replicate)) {
   }
 }
 
+# ---- c. R's names: I(), an interaction of factors, a factor x numeric one; an svyolr ---------
+des <- taylor[["clus_fpc"]]
+f_names <- y ~ age + I(age^2) + region * eff + female:age
+m <- fit_twice("names", des, "logit", f_names)
+summarise("names_all", "clus_fpc", "all", "logit", deparse(f_names), m)
+# svyolr: R's confint is confint.default (normal quantiles: svyolr has no confint method)
+d$effo <- factor(d$efficacy, levels = 0:3, ordered = TRUE)
+des_o <- svydesign(ids = ~psu, strata = ~stratum, fpc = ~N1, weights = ~weight, nest = TRUE,
+                   data = d)
+o <- svyolr(effo ~ female + region, design = des_o)
+stopifnot(inherits(o, "svyolr"), is.null(getS3method("confint", "svyolr", optional = TRUE)))
+summarise("olr_all", "clus_fpc", "all", "ordinal", "effo ~ female + region", o)
+
 co <- do.call(rbind, coefs)
 te <- do.call(rbind, tests)
+su <- do.call(rbind, summ)
 write.csv(co, file.path(GOLDEN, "gaussian_reference.csv"), row.names = FALSE)
 write.csv(te, file.path(GOLDEN, "regtermtest_reference.csv"), row.names = FALSE)
+write.csv(su, file.path(GOLDEN, "summary_reference.csv"), row.names = FALSE)
+writeLines(prints, file.path(GOLDEN, "summary_print.txt"))
 cat("R", R.version$major, R.version$minor, "survey", as.character(packageVersion("survey")),
     ":", nrow(co), "coefficients,", nrow(te), "tests written\n")

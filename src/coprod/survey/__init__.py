@@ -5,7 +5,8 @@ One design object, estimators that take it (as R's ``survey``): build a design w
 :func:`make_replicate_design` (BRR, Fay, JK1, JKn, bootstrap, successive-difference weights) or
 :func:`as_replicate`, calibrate it with :func:`calibrate`, then fit :func:`svy_glm` (R's svyglm:
 gaussian, quasibinomial, quasipoisson), :func:`svy_logit`, :func:`svy_poisson` or
-:func:`svy_olr`, test terms with :func:`term_tests` (R's regTermTest, ``df=inf`` too), read average
+:func:`svy_olr` (results: :class:`SvyModelResult`, with ``summary()``, ``conf_int()`` and R's
+term names), test terms with :func:`term_tests` (R's regTermTest, ``df=inf`` too), read average
 marginal effects with :func:`average_marginal_effects`, estimate means and proportions of
 domains with :func:`svy_mean` and :func:`svy_proportion`, totals and ratios of totals with
 :func:`svy_total` and :func:`svy_ratio`, quantiles with :func:`svy_quantile` (R's
@@ -42,9 +43,11 @@ _EXPORTS = {
     "svy_logit": "glm", "svy_poisson": "glm", "fit_svy_logit": "glm",
     "SvyLogitResult": "glm", "svy_olr": "ordinal", "fit_svy_olr": "ordinal",
     "SvyOlrResult": "ordinal", "FAMILIES": "families", "Family": "families",
-    "svy_glm": "svyglm", "SvyGlmResult": "svyglm", "R_FAMILIES": "svyglm",
+    "svy_glm": "svyglm", "SvyGlmResult": "glm", "R_FAMILIES": "svyglm",
+    # results: the base class, R's summary, R's names
+    "SvyModelResult": "results", "SvySummary": "results", "r_names": "rnames",
     # tests, margins, contrasts
-    "term_tests": "termtests", "joint_test": "termtests",
+    "term_tests": "termtests", "joint_test": "termtests", "term_columns": "termtests",
     "average_marginal_effects": "margins", "predict_margins": "margins",
     "ordinal_marginal_effects": "margins", "ordinal_predictions": "margins",
     "contrast_test": "contrast",

@@ -10,7 +10,9 @@ keep the whole design: rows outside the domain, and rows dropped because a model
 missing, contribute zero scores but their PSUs still count, which is what ``svyglm`` on
 ``subset(design, ...)`` does.
 
-The design is a :class:`coprod.survey.design.SurveyDesign`, built once and taken by every estimator:
+The fitted model is a :class:`coprod.survey.results.SvyGlmResult` (``summary()``, ``conf_int()``,
+R's term names). The design is a :class:`coprod.survey.design.SurveyDesign`, built once and taken
+by every estimator:
 ``svy_logit(formula, design)``; ``svy_logit(data, formula, weights=..., ...)`` builds it for
 one call. The fit is Newton-Raphson/IRLS on the p x p normal equations (vectorised numpy); the
 tests check it against ``statsmodels`` GLM (binomial, ``var_weights``) and against R's numbers
@@ -19,7 +21,6 @@ in ``tests/data/golden``. The model frame (formula, terms, checks) is
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -52,12 +53,11 @@ from .modelframe import (  # noqa: F401
     term_table,
 )
 from .replicate import ReplicateDesign, unit_column
+from .results import SvyGlmResult as SvyGlmResult  # re-exported: the fit's result
+from .results import SvyLogitResult as SvyLogitResult
 from .variance import design_cov, design_df, lonely_strata, n_distinct, score_cov, weighted_gram  # noqa: F401
 
 AnyDesign = SurveyDesign | ReplicateDesign  # what the estimators take
-
-_RATE_COLUMNS = {"odds_ratio": "rate_ratio", "or_conf_low": "rr_conf_low",
-                 "or_conf_high": "rr_conf_high"}
 
 # --------------------------------------------------------------------------------------------
 # Fit
@@ -115,66 +115,6 @@ def irls_logit(X: np.ndarray, y: np.ndarray, w: np.ndarray, *, tol: float = 1e-1
     return beta, converged, it
 
 
-@dataclass
-class SvyLogitResult:
-    """A fitted design-based logistic regression; ``tidy()`` and ``fit_stats()`` report it."""
-
-    formula: str
-    params: pd.Series
-    cov: pd.DataFrame
-    df_resid: int
-    conf_level: float
-    model_based: bool
-    converged: bool
-    n_iter: int
-    flags: list[dict[str, Any]]
-    term_flags: dict[str, str]
-    terms: pd.DataFrame           # term, model_term, variable, level, factor (kept columns)
-    X: np.ndarray                 # (n_used, p) model matrix of the used rows
-    y: np.ndarray
-    w: np.ndarray                 # weights of the used rows, unit-scaled (design.unit_weights)
-    rows: np.ndarray              # positions of the used rows in the data
-    design: AnyDesign
-    spec: Any = None              # formulaic ModelSpec (None for matrix fits)
-    keep: np.ndarray | None = None  # positions of kept columns in spec.column_names
-    model_data: pd.DataFrame | None = None  # model variables of the used rows (for margins)
-    variables: list[str] = field(default_factory=list)
-    outcome: str | None = None
-    stats: dict[str, Any] = field(default_factory=dict)
-    deff: np.ndarray | None = None  # (p,) design effect of each coefficient (NaN: none)
-    replicate_params: np.ndarray | None = None  # (R, p) of a replicate design
-    family: Family = LOGIT
-
-    @property
-    def fitted(self) -> np.ndarray:
-        return self.family.mean(self.X @ self.params.to_numpy())
-
-    def model_matrix(self, data: pd.DataFrame) -> np.ndarray:
-        """Model matrix of new data (e.g. with a variable set to a value) in the fit's columns."""
-        mm = self.spec.get_model_matrix(data.reset_index(drop=True), na_action="ignore")
-        X = np.asarray(mm, dtype=float)
-        return X[:, self.keep] if self.keep is not None else X
-
-    def tidy(self) -> pd.DataFrame:
-        """One row per term: estimate, SE, t (z if model-based), p, CI, odds ratio and its CI
-        (rate ratio for counts; none for a gaussian fit, whose coefficient is the effect).
-
-        The variable and level of each term are in ``self.terms``."""
-        out = dist.coefficient_table(self.params.index, self.params.to_numpy(),
-                                     self.cov.to_numpy(), self.df_resid, self.conf_level,
-                                     self.model_based, self.term_flags, deff=self.deff)
-        if not self.family.ratio:  # a linear model's coefficient is the effect: no exp(b)
-            out = out.drop(columns=list(_RATE_COLUMNS))
-        elif self.family is not LOGIT:  # exp(b) of a count model is a rate ratio
-            out = out.rename(columns=_RATE_COLUMNS)
-        return out
-
-    def fit_stats(self) -> dict[str, Any]:
-        """Model-level numbers for the report; ``aic`` is a pseudo-AIC from the weighted
-        pseudo-log-likelihood (not a true likelihood under a complex design)."""
-        return dict(self.stats, flags=list(self.flags))
-
-
 # --------------------------------------------------------------------------------------------
 # The engine shared with contrast.py: fit a model matrix under the design
 # --------------------------------------------------------------------------------------------
@@ -182,7 +122,7 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: AnyDesign
                *, model_based: bool = False, conf_level: float = 0.95,
                terms: pd.DataFrame | None = None, flags: list[dict[str, Any]] | None = None,
                check_separation: bool = True, domain_rows: np.ndarray | None = None,
-               family: Family = LOGIT) -> SvyLogitResult:
+               family: Family = LOGIT) -> SvyGlmResult:
     """Fit ``y ~ X`` for the design rows ``rows`` (already complete and in the domain).
 
     ``rows`` may repeat a design row (stacked data): its scores are then summed in its PSU.
@@ -305,13 +245,13 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: AnyDesign
         "n_iter": int(n_iter), "model_based": bool(model_based),
         "lonely_psu": design.lonely_psu, **_deff_stats(deff, names, term_flags, n_used),
     }
-    return SvyLogitResult(
+    return SvyGlmResult(
         formula="", params=pd.Series(beta, index=names, name="estimate"),
         cov=pd.DataFrame(cov, index=names, columns=names), df_resid=int(df_resid),
         conf_level=conf_level, model_based=model_based, converged=converged, n_iter=n_iter,
         flags=flags, term_flags=term_flags, terms=terms.reset_index(drop=True), X=X, y=y, w=w,
         rows=rows, design=design, stats=stats_, deff=deff, replicate_params=thetas,
-        family=family)
+        family=family, domain_rows=domain_rows)
 
 
 def replicate_fits(X: np.ndarray, y: np.ndarray, W: np.ndarray, beta: np.ndarray,
@@ -432,7 +372,7 @@ def fit_svy_logit(data: pd.DataFrame | str, formula: str | AnyDesign | None = No
                   fpc: str | None = None, ssu: str | None = None, fpc2: str | None = None,
                   domain: str | npt.ArrayLike | None = None, model_based: bool = False,
                   lonely_psu: str = "fail", conf_level: float = 0.95,
-                  family: Family | str = LOGIT) -> SvyLogitResult:
+                  family: Family | str = LOGIT) -> SvyGlmResult:
     """Fit a design-based logistic (or, ``family="count"``, quasi-Poisson; ``"gaussian"``,
     linear) regression and keep what margins/contrasts need.
 

@@ -38,24 +38,19 @@ from .design import Design, SurveyDesign, check_model_based, domain_mask
 from .framechecks import check_rank, drop_empty_columns, extreme_dummies
 from .modelframe import build_model_frame, formula_ready, term_table
 from .replicate import ReplicateDesign, unit_column
+from .results import SvyModelResult
 from .variance import design_cov, design_df, lonely_strata, n_distinct
 
 
-@dataclass
-class SvyOlrResult:
-    """A fitted design-based proportional-odds model (coefficients first, then cut-points)."""
+@dataclass(repr=False)
+class SvyOlrResult(SvyModelResult):
+    """A fitted design-based proportional-odds model (coefficients first, then cut-points);
+    ``conf_int()``, ``summary()`` and R's names from
+    :class:`~coprod.survey.results.SvyModelResult`."""
 
-    formula: str
-    params: pd.Series
-    cov: pd.DataFrame
-    df_resid: int
-    conf_level: float
-    model_based: bool
-    converged: bool
-    n_iter: int
-    flags: list[dict[str, Any]]
-    term_flags: dict[str, str]
-    terms: pd.DataFrame            # the coefficients' terms (no intercept, no cut-points)
+    r_function = "svy_olr"
+    estimate_header = "Value"  # svyolr's summary
+
     levels: list[str]              # the outcome's categories, lowest first
     X: np.ndarray                  # (n_used, p) model matrix without the intercept
     y: np.ndarray                  # category codes 0 .. K-1
@@ -90,13 +85,18 @@ class SvyOlrResult:
         eta = self.X @ theta[:self.n_coef] if eta is None else eta
         return category_probabilities(eta, theta[self.n_coef:])
 
-    def tidy(self) -> pd.DataFrame:
+    def tidy(self, names: str = "formula") -> pd.DataFrame:
         """One row per coefficient (with its odds ratio of a higher category), then one per
-        cut-point (on the logit scale, R's sign; no odds ratio)."""
-        return dist.coefficient_table(
+        cut-point (on the logit scale, R's sign; no odds ratio). ``names="R"``: R's names."""
+        out = dist.coefficient_table(
             self.params.index, self.params.to_numpy(), self.cov.to_numpy(), self.df_resid,
             self.conf_level, self.model_based, self.term_flags,
             ratio=np.arange(len(self.params)) < self.n_coef)
+        return out if names == "formula" else self._named(out, names)
+
+    def _confint_df(self) -> float:
+        """R's ``confint`` of an svyolr fit is ``confint.default``: normal quantiles."""
+        return np.inf
 
     def fit_stats(self) -> dict[str, Any]:
         return dict(self.stats, flags=list(self.flags))

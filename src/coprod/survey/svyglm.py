@@ -16,7 +16,7 @@ import numpy.typing as npt
 from ..errors import ConfigError
 from .design import SurveyDesign
 from .families import GAUSSIAN, LOGIT, POISSON, Family
-from .glm import SvyLogitResult, fit_svy_logit
+from .glm import SvyGlmResult, fit_svy_logit
 from .replicate import ReplicateDesign
 
 #: R's family names (``svyglm(family = quasibinomial())``) -> the engine's family.
@@ -25,8 +25,6 @@ R_FAMILIES = {"gaussian": GAUSSIAN, "quasibinomial": LOGIT, "quasipoisson": POIS
 #: dispersion), named in the error so that a port of ``family = binomial()`` knows what to write.
 _TWINS = {"binomial": "quasibinomial", "poisson": "quasipoisson", "logit": "quasibinomial",
           "count": "quasipoisson", "linear": "gaussian"}
-
-SvyGlmResult = SvyLogitResult  # the fitted model of every family (the name says logit: history)
 
 
 def r_family(family: str | Family) -> Family:
@@ -44,7 +42,7 @@ def r_family(family: str | Family) -> Family:
 
 def svy_glm(formula: str, design: SurveyDesign | ReplicateDesign,
             family: str | Family = "gaussian", *, domain: str | npt.ArrayLike | None = None,
-            model_based: bool = False, conf_level: float = 0.95) -> SvyLogitResult:
+            model_based: bool = False, conf_level: float = 0.95) -> SvyGlmResult:
     """Design-based generalised linear model, as R's ``svyglm(formula, design, family)``.
 
     Parameters
@@ -61,16 +59,21 @@ def svy_glm(formula: str, design: SurveyDesign | ReplicateDesign,
         families only.
     conf_level : of the intervals of ``tidy()``.
 
-    Returns the fitted model: ``params``, ``cov``, ``df_resid``, ``tidy()`` (one row per term;
-    a gaussian fit has no exp(estimate) columns), ``fit_stats()``; test terms with
-    :func:`coprod.survey.termtests.term_tests`. Rows with a missing model variable are left out
-    of the fit but stay in the design, as R's ``svyglm`` does.
+    Returns the fitted model (:class:`coprod.survey.glm.SvyGlmResult`): ``params``, ``cov``,
+    ``df_resid``, ``bse``, ``conf_int()`` (R's ``confint``), ``summary()`` (printed as R's),
+    ``tidy()`` (one row per term; a gaussian fit has no exp(estimate) columns; ``names="R"``
+    for R's term names, ``r_names``), ``fit_stats()``; test terms with
+    :func:`coprod.survey.termtests.term_tests` (by variable, formulaic or R name). Rows with a
+    missing model variable are left out of the fit but stay in the design, as R's ``svyglm``
+    does.
 
     Example
     -------
     >>> design = make_design(df, psu="dnum", weights="pw", fpc="fpc", keep_data=True)
     >>> fit = svy_glm("api00 ~ ell + meals + mobility", design)   # gaussian
     >>> fit.tidy()[["term", "estimate", "std_error", "p_value"]]
+    >>> print(fit.summary())                       # as R's summary(svyglm(...))
+    >>> fit.conf_int()                             # as R's confint(): t on df_resid
     """
     fam = r_family(family)
     if not isinstance(formula, str):

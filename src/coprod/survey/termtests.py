@@ -13,11 +13,17 @@ test R returns then: ``statistic`` is the Wald chi-square ``b' V^-1 b`` itself (
 ``Chisq = ... on k df``), ``df_den`` is inf and the p-value is the chi-square's on k df, for
 users who want large-sample (normal) inference, as R's ``svyglm`` users sometimes do.
 
-Works on any fitted result with ``params``, ``cov``, ``df_resid``, ``terms`` (columns ``term``,
-``model_term``, ``variable``) and ``term_flags``: the logit, count and ordinal models alike.
+Terms are named as the user knows them (:func:`term_columns`): a coefficient by formulaic's
+name (``stype[T.H]``) or R's (``stypeH``), a whole term by its label in either (``stype``,
+``region:eff``, ``I(age^2)``; R's ``regTermTest(model, ~stype)``), or a data variable (all its
+columns). Works on any fitted result with ``params``, ``cov``, ``df_resid``, ``terms`` (columns
+``term``, ``model_term``, ``variable``), ``term_flags`` and R's names (``r_names``,
+``r_terms``: :class:`coprod.survey.results.SvyModelResult`): the GLM and ordinal models alike.
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -33,6 +39,52 @@ if TYPE_CHECKING:
 TEST_COLUMNS = ["test", "terms", "statistic", "df_num", "df_den", "p_value", "flag"]
 
 
+def _bare(text: str) -> str:
+    return re.sub(r"\s+", "", str(text))
+
+
+def term_columns(result: SvyLogitResult | SvyOlrResult, name: str) -> list[str]:
+    """The coefficients (formulaic's names) that ``name`` means, the first naming that matches:
+    a coefficient by formulaic's name (``stype[T.H]``) or R's (``stypeH``, ``(Intercept)``), a
+    term by formulaic's label or R's (``stype``, ``region:eff`` / ``I(age ** 2)``,
+    ``I(age^2)``: all its columns, as R's ``regTermTest(model, ~stype)``), or a data variable
+    (the columns of the terms made of it alone). Spaces do not matter; [] when none."""
+    index = [str(t) for t in result.params.index]
+    if name in index:
+        return [name]
+    r_names, r_terms = result.r_names, result.r_terms
+    bare = _bare(name)
+    for labels in (r_names, None, r_terms):
+        if labels is None:  # formulaic's term labels (terms: the coefficients, no cut-points)
+            hit = result.terms.loc[result.terms["model_term"].map(_bare) == bare, "term"]
+            if len(hit):
+                return [str(t) for t in hit]
+            continue
+        cols = [t for t, lab in zip(index, labels) if _bare(lab) == bare]
+        if cols:
+            return cols
+    return [str(t) for t in result.terms.loc[result.terms["variable"] == name, "term"]]
+
+
+def _resolve(result: SvyLogitResult | SvyOlrResult, terms: str | Sequence[str], name: str
+             ) -> list[str]:
+    """The coefficients of ``terms`` (a list of names, or R's ``"~a + b"``), in order, once."""
+    wanted = [t.strip() for t in terms.lstrip().lstrip("~").split("+")] \
+        if isinstance(terms, str) else [str(t) for t in terms]
+    cols: list[str] = []
+    missing = []
+    for t in wanted:
+        hit = term_columns(result, t)
+        if not hit:
+            missing.append(t)
+        cols += [c for c in hit if c not in cols]
+    if missing:
+        raise ModelError(f"joint test {name!r}: term(s) {missing} are not in the model; name a "
+                         "coefficient (stype[T.H] or R's stypeH), a term (stype, a:b) or a "
+                         f"variable; the model has {[str(t) for t in result.params.index]}")
+    return cols
+
+
 def _denominator(result: SvyLogitResult | SvyOlrResult, df: float | None) -> float:
     """The test's denominator df: the model's (an int, as ever) or the caller's ``df``."""
     if df is None:
@@ -45,14 +97,15 @@ def _denominator(result: SvyLogitResult | SvyOlrResult, df: float | None) -> flo
     return float(df) if np.isinf(df) else df
 
 
-def joint_test(result: SvyLogitResult | SvyOlrResult, terms: list[str], name: str = "",
-               df: float | None = None) -> dict[str, Any]:
-    """The joint Wald F test that the coefficients ``terms`` (column names) are all zero; with
-    ``df=math.inf`` the chi-square test (statistic: the chi-square, not divided by k)."""
+def joint_test(result: SvyLogitResult | SvyOlrResult, terms: str | Sequence[str],
+               name: str = "", df: float | None = None) -> dict[str, Any]:
+    """The joint Wald F test that the coefficients of ``terms`` are all zero, as R's
+    ``regTermTest(model, ~terms)``; with ``df=math.inf`` the chi-square test (statistic: the
+    chi-square, not divided by k). ``terms``: names as :func:`term_columns` reads them
+    (``["stype"]``, ``["stypeH", "stypeM"]``, ``["stype[T.H]"]``) or R's ``"~stype + ell"``;
+    the row's ``terms`` lists the coefficients by formulaic's names."""
     ddf = _denominator(result, df)
-    missing = [t for t in terms if t not in result.params.index]
-    if missing:
-        raise ModelError(f"joint test {name!r}: term(s) {missing} are not in the model")
+    terms = _resolve(result, terms, name)
     b = result.params[terms].to_numpy()
     V = result.cov.loc[terms, terms].to_numpy()
     k = len(terms)
@@ -76,13 +129,22 @@ def joint_test(result: SvyLogitResult | SvyOlrResult, terms: list[str], name: st
     return row
 
 
-def term_tests(result: SvyLogitResult | SvyOlrResult, groups: dict[str, list[str]] | None = None,
+def term_tests(result: SvyLogitResult | SvyOlrResult,
+               groups: dict[str, list[str]] | Sequence[str] | str | None = None,
                df: float | None = None) -> pd.DataFrame:
     """One row per multi-column term of the model (a factor with three or more levels, an
     interaction of factors) and per named group of variables (``{"name": [var, ...]}``: all the
     columns of those variables' main effects), as R's regTermTest "Wald"; ``df`` as
-    regTermTest's (None: the model's; ``math.inf``: chi-square tests)."""
+    regTermTest's (None: the model's; ``math.inf``: chi-square tests).
+
+    A group may also name coefficients or terms as :func:`term_columns` reads them (R's
+    ``stypeH``, formulaic's ``stype[T.H]``, a term ``region:eff``); a list (or one name) tests
+    each name on its own, ``["stype", "region:eff"]`` = ``{"stype": ["stype"], ...}``."""
     ddf = _denominator(result, df)
+    if isinstance(groups, str):
+        groups = [groups]
+    if groups is not None and not isinstance(groups, dict):
+        groups = {str(g): [str(g)] for g in groups}
     terms = result.terms
     rows = []
     for model_term, block in terms.groupby("model_term", sort=False):
@@ -92,8 +154,8 @@ def term_tests(result: SvyLogitResult | SvyOlrResult, groups: dict[str, list[str
         cols: list[str] = []
         gone = []
         for v in variables:
-            hit = terms.loc[terms["variable"] == v, "term"].tolist()
-            cols += hit
+            hit = terms.loc[terms["variable"] == v, "term"].tolist() or term_columns(result, v)
+            cols += [c for c in hit if c not in cols]
             if not hit:  # e.g. its one non-reference level is empty in this sample
                 gone.append(v)
         if gone:  # the test of fewer variables than named would answer another question
