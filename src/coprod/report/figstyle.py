@@ -173,9 +173,12 @@ def new_figure(height: float, settings: FigureSettings, title: str, subtitle: st
     extra = max(len(lines) - 1, 0) * (fs + 2) * 1.2 / 72  # the title's further lines
     sub = wrap_to_width(subtitle, 0.96 * width, fs - 1) if subtitle else []
     band = (0.3 + 0.18 * len(sub)) * fs / 9 + 0.1 + extra if lines or sub else 0.08
-    notice = settings.notice or ""
-    top = 0.24 * fs / 9 if notice else 0.0  # a band above the title for the notice (legends
-    note_fs = text_size(settings, 1.5)       # below the panels take the figure's foot)
+    notice_fs = text_size(settings, 1.5)
+    notice = "\n".join(wrap_to_width(settings.notice, 0.97 * width, notice_fs, bold=True)) \
+        if settings.notice else ""
+    # a band above the title for the notice (legends below the panels take the figure's foot)
+    top = (0.24 + (notice.count("\n")) * notice_fs * 1.25 / 72) * fs / 9 if notice else 0.0
+    note_fs = text_size(settings, 1.5)
     foot_lines = [ln for n in notes for ln in wrap_to_width(n, 0.97 * width, note_fs)]
     key = legend_rows * float(rc(settings)["legend.fontsize"]) * 1.9 / 72 + 0.08 \
         if legend_rows else 0.0
@@ -187,7 +190,7 @@ def new_figure(height: float, settings: FigureSettings, title: str, subtitle: st
     axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
     if notice:
         fig.text(0.01, 1 - 0.5 * top / total, notice, ha="left", va="center", color="#B00020",
-                 fontsize=text_size(settings, 1.5), fontweight="bold",
+                 fontsize=notice_fs, fontweight="bold", linespacing=1.15,
                  gid="notice").set_in_layout(False)
     if lines:
         t = fig.suptitle("\n".join(lines), x=0.01, y=1 - (0.06 + top) / total, ha="left",

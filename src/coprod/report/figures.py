@@ -16,6 +16,7 @@ from collections.abc import Callable
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402,F401 (figures.plt: callers close figures with it)
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
@@ -35,6 +36,7 @@ from .figstyle import (  # noqa: E402
     style_settings,
     styled,
     text_size,
+    text_width,
     unique_handles,
     wrap_to_width,
 )
@@ -105,7 +107,11 @@ def prevalence_figure(prev: pd.DataFrame, *, words: dict | None = None,
         # a group's name wrapped to its slot ("non-Hispanic white" on two lines): side by side
         # names must not run into each other
         slot = float(s.width) * 0.85 / ncols / max(len(groups), 1)
-        ax.set_xticks(x, ["\n".join(wrap_to_width(g, slot, text_size(s, 1))) for g in groups])
+        names = ["\n".join(wrap_to_width(g, slot, text_size(s, 1))) for g in groups]
+        fits = all(text_width(ln, text_size(s, 1)) <= slot
+                   for g in names for ln in g.split("\n"))
+        # a word wider than its slot: the names stand upright (never overlapping)
+        ax.set_xticks(x, names if fits else groups, rotation=0 if fits else 90)
         ax.set_xlabel(group_label)
         ax.set_ylim(0, 100)
         ax.grid(axis="y", color="#e5e5e5", linewidth=0.6)
@@ -134,16 +140,18 @@ def cleaning_figure(summary: pd.DataFrame, *, group_label: str = "Group",
     panels = [("Kept", ["kept"])] + ([("Dropped, by reason", drops)] if drops else [])
     if "values_set_missing" in summary.columns:
         panels.append(("Values set missing", ["values_set_missing"]))
-    fig, axes = new_figure(0.9 + 0.32 * len(groups) * max(len(drops), 1) ** 0.5, s,
-                            "Cleaning: rows kept, rows dropped and values set missing",
-                            f"{fmt_n(read.sum())} rows read, {fmt_n(kept.sum())} kept, "
-                            f"{fmt_n(read.sum() - kept.sum())} dropped", 1, len(panels),
-                            sharey=True, legend_rows=2 if len(drops) > 1 else 0)
+    # side by side, or one above the other in a column-wide figure
+    grid = (len(panels), 1) if narrow(s) else (1, len(panels))
+    fig, axes = new_figure(grid[0] * (0.9 + 0.32 * len(groups) * max(len(drops), 1) ** 0.5), s,
+                           "Cleaning: rows kept, rows dropped and values set missing",
+                           f"{fmt_n(read.sum())} rows read, {fmt_n(kept.sum())} kept, "
+                           f"{fmt_n(read.sum() - kept.sum())} dropped", *grid,
+                           sharey=True, legend_rows=2 if len(drops) > 1 else 0)
     y = np.arange(len(groups))[::-1].astype(float)
     fs = float(s.font_size)
     # counts, not outcomes: the neutral colour, the reasons told apart by hatching
     hatches = ("", "////", "....", "xxxx", "\\\\\\\\", "oo")
-    for k, (ax, (title, cols)) in enumerate(zip(axes[0], panels)):
+    for k, (ax, (title, cols)) in enumerate(zip(axes.flat, panels)):
         height = 0.7 / len(cols)
         top = 0.0
         for j, col in enumerate(cols):
@@ -167,7 +175,8 @@ def cleaning_figure(summary: pd.DataFrame, *, group_label: str = "Group",
                         fontsize=text_size(s, 1), title="Dropped: reason",
                         title_fontsize=text_size(s, 1))
     axes[0, 0].set_yticks(y, groups)
-    axes[0, 0].set_ylabel(group_label)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(group_label)
     return fig
 
 

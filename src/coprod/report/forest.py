@@ -96,12 +96,12 @@ def wrapped_labels(rows: pd.DataFrame, settings: FigureSettings) -> list[str]:
 
 
 def rows_height(rows: pd.DataFrame, settings: FigureSettings, per_row: float = 0.2) -> float:
-    """The panels' height for these rows: ``per_row`` inches a row at 9 pt, more for a label
-    wrapped onto further lines."""
+    """The panels' height for these rows: ``per_row`` inches a row at 9 pt, or room for the
+    tallest wrapped label (the rows are evenly spaced: each takes the tallest one's height)."""
     s = style_settings(settings)
-    lines = sum(lab.count("\n") + 1 for lab in wrapped_labels(rows, s))
-    scale = float(s.font_size) / 9
-    return scale * (per_row * len(rows) + 0.13 * max(lines - len(rows), 0))
+    lines = max([lab.count("\n") + 1 for lab in wrapped_labels(rows, s)], default=1)
+    tallest = lines * text_size(s, 1) * 1.3 / 72 + 0.06
+    return len(rows) * max(per_row * float(s.font_size) / 9, tallest if lines > 1 else 0.0)
 
 
 def forest_panel(ax, rows: pd.DataFrame, parts: list[tuple], settings: FigureSettings) -> None:
@@ -280,8 +280,22 @@ def forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, sample: str, outcom
             ax.set_xlabel(ratio_word(families.get(o, "logit")))  # the subtitle: log scale
     for ax in axes.flat[len(outcomes):]:
         ax.set_visible(False)
+    if not families:  # one ratio for all: one axis title, under the panels
+        axis_title(fig, axes, s)
     log_ticks(axes, 0.08 * ncols)
     return fig
+
+
+def axis_title(fig: Figure, axes, settings: FigureSettings, always: bool = False) -> None:
+    """The panels' common axis title once, under the middle panel of the last row, when the
+    panels are narrow (under each it would run into the next one) or ``always``."""
+    if not (always or narrow(settings)):
+        return
+    label = axes.flat[0].get_xlabel()
+    for ax in axes.flat:
+        ax.set_xlabel("")
+    last = [ax for ax in axes[-1] if ax.get_visible()] or list(axes[-1])
+    last[(len(last) - 1) // 2].set_xlabel(label)
 
 
 def not_estimated(subs: list[pd.DataFrame], rows: pd.DataFrame) -> bool:
@@ -315,6 +329,9 @@ def cuts_figure(cuts: pd.DataFrame, *, sample: str, outcomes: list[str], covaria
     failed = [outcome_words(o, words, labels) for o in outcomes
               if not len(sub_all[sub_all["outcome"] == o] if len(sub_all) else sub_all)]
     notes = [f"No estimates ({', '.join(failed)}): the model failed"] if failed else []
+    # a column-wide figure: one key at the foot (a key under each narrow panel runs over)
+    n_keys = sub_all["cut"].nunique() if len(sub_all) else 0
+    key_rows = int(np.ceil(n_keys / 2)) if narrow(s) else 0
     if len(sub_all) and not_estimated([sub_all], rows):
         notes.append(NOT_ESTIMATED_NOTE)
     fig, axes = new_figure(nrows * (1.6 + rows_height(rows, s, 0.22)), s,
@@ -322,7 +339,8 @@ def cuts_figure(cuts: pd.DataFrame, *, sample: str, outcomes: list[str], covaria
                            f"Odds ratios of each binary cut (grey, darker for a higher cut) "
                            f"and of the ordinal model (black), {pct_label(s)} confidence "
                            f"intervals, log scale; {_ref_phrase(s)}",
-                           nrows, ncols, sharey=True, sharex=True, notes=notes)
+                           nrows, ncols, sharey=True, sharex=True, notes=notes,
+                           legend_rows=key_rows)
     for j, o in enumerate(outcomes):
         ax = axes.flat[j]
         sub = sub_all[sub_all["outcome"] == o] if len(sub_all) else sub_all
@@ -338,10 +356,15 @@ def cuts_figure(cuts: pd.DataFrame, *, sample: str, outcomes: list[str], covaria
                  for k, x in enumerate(binary)]
         forest_panel(ax, rows, [(d, col, lab, mk) for d, col, mk, lab in parts]
                      + [(sub[sub["cut"] == x], "black", x, "o") for x in ordinal], s)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06 - 0.5 / (1.2 + 0.22 * len(rows))),
-                  ncol=1, fontsize=text_size(s, 1), handletextpad=0.2)
+        if not key_rows:
+            ax.legend(loc="upper center",
+                      bbox_to_anchor=(0.5, -0.06 - 0.5 / (1.2 + 0.22 * len(rows))),
+                      ncol=1, fontsize=text_size(s, 1), handletextpad=0.2)
     for ax in axes.flat[len(outcomes):]:
         ax.set_visible(False)
+    if key_rows:
+        foot_legend(fig, *unique_handles(axes.flat), ncols=2, handletextpad=0.2)
+    axis_title(fig, axes, s)
     log_ticks(axes, 0.08 * ncols)
     return fig
 
@@ -402,10 +425,7 @@ def groups_forest_figure(coefs: pd.DataFrame, fit: pd.DataFrame, *, samples: lis
                     fontweight="bold")
     for ax in axes.flat[len(samples):]:
         ax.set_visible(False)
-    label = axes.flat[0].get_xlabel()
-    for ax in axes.flat:  # one axis title for the panels, under them all
-        ax.set_xlabel("")
-    fig.supxlabel(label, fontsize=s.font_size)
+    axis_title(fig, axes, s, always=True)
     foot_legend(fig, *unique_handles(axes.flat[: len(samples)]), ncols=len(outcomes))
     log_ticks(axes, 0.3, shared=False)
     return fig

@@ -24,6 +24,7 @@ from .figstyle import (
     new_figure,
     panel_note,
     panel_title,
+    panel_width,
     pct_label,
     style_settings,
     styled,
@@ -116,7 +117,12 @@ def prediction_figure(preds: pd.DataFrame, fit: pd.DataFrame, *, grid: str, x: s
             ax.set_xticks(range(len(levels)), levels)
             ax.set_xlim(-0.5, len(levels) - 0.5)
         elif 0 < len(values) <= 8:
-            ax.set_xticks(sorted(values), [f"{v:g}" for v in sorted(values)])
+            ticks = sorted(values)
+            names = [f"{v:g}" for v in ticks]
+            room = panel_width(s, len(panels)) * 0.8  # every other value when they crowd
+            if sum(text_width(n, text_size(s, 1)) + 0.08 for n in names) > room:
+                ticks, names = ticks[::2], names[::2]
+            ax.set_xticks(ticks, names)
         ax.set_xlabel(xw)
         ax.set_ylim(0, 1)
         ax.set_ylabel("Predicted probability" if i == 0 else "")

@@ -25,6 +25,7 @@ from .figstyle import (
     style_settings,
     styled,
     text_size,
+    wrap_to_width,
 )
 
 
@@ -124,6 +125,10 @@ def spec_curve_figure(specs: pd.DataFrame, *, claim: str, ratio: str = "Odds rat
     lo, hi = top.get_ylim()
     ticks = [t for t in [0.1, 0.2, 0.25, 0.33, 0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 2, 3, 4,
                          5, 10] if lo <= t <= hi]
+    if len(ticks) < 3:  # a narrow range (an effect per year: 1.01 to 1.04): three values in it
+        ticks = sorted({*ticks, *(float(f"{v:.2g}") if v < 1 else round(v, 2)
+                                  for v in np.geomspace(lo, hi, 5)[1:-1])})
+        ticks = [t for t in ticks if lo <= t <= hi]
     top.yaxis.set_major_locator(FixedLocator(ticks))
     top.yaxis.set_minor_locator(NullLocator())
     top.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
@@ -142,14 +147,15 @@ def spec_curve_figure(specs: pd.DataFrame, *, claim: str, ratio: str = "Odds rat
         handles.append(Patch(color=BAND, alpha=0.35,
                              label=f"equivalence bounds {b_lo:g} to {b_hi:g}"))
     top.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0),
-               ncol=2 if float(s.width) < 5 else 3, fontsize=text_size(s, 1),
+               ncol=1 if float(s.width) < 5 else 3, fontsize=text_size(s, 1),
                borderaxespad=0.2)
     for j, (d, v) in enumerate(rows):
         used = ok[d].astype(str).to_numpy() == v
         bottom.scatter(x[used], np.full(used.sum(), j), s=6, color="black")
     bottom.set_yticks(np.arange(len(rows)), [f"{d.replace('_', ' ')}: {v}" for d, v in rows])
     bottom.set_ylim(len(rows) - 0.5, -0.5)
-    bottom.set_xlabel("Specification (estimable ones sorted by estimate; then the not "
-                      "estimable, x)")
+    bottom.set_xlabel("\n".join(wrap_to_width(
+        "Specification (estimable ones sorted by estimate; then the not estimable, x)",
+        0.7 * float(s.width), float(s.font_size))))
     bottom.set_xticks([])
     return fig

@@ -57,10 +57,12 @@ def test_every_figure_has_a_title_and_labelled_axes(name):
     assert fig._suptitle is not None and fig._suptitle.get_text().strip()
     for ax in [a for a in fig.axes if a.get_visible()]:
         # a row of panels sharing their x axis may name it once, under one of them; panels
-        # each on an axis of their own (the groups' forest plot), once under them all
+        # each on an axis of their own (the groups' forest plot), once under the last row
         shared = [a for a in ax.get_shared_x_axes().get_siblings(ax) if a.get_visible()]
+        last_row = [a for a in fig.axes if a.get_visible() and a.get_subplotspec() is not None
+                    and a.get_subplotspec().is_last_row()]
         assert any(a.get_xlabel().strip() for a in shared) or (
-            fig._supxlabel is not None and fig._supxlabel.get_text().strip()), \
+            ax.get_gridspec().ncols > 1 and any(a.get_xlabel().strip() for a in last_row)), \
             f"{name}: an x axis has no label"
         ylabels = [t.get_text() for t in ax.get_yticklabels()]
         assert ax.get_ylabel().strip() or any(ylabels) or not ax.get_yaxis().get_visible() \
