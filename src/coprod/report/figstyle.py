@@ -276,11 +276,14 @@ def panel_title(ax, text: str, settings: FigureSettings, n_panels: int, **kw) ->
     long for the panel is cut with an ellipsis rather than run into its neighbour."""
     s = style_settings(settings)
     width = panel_width(s, n_panels)
-    size = float(kw.get("fontsize", s.font_size))
+    size = float(kw.pop("fontsize", s.font_size))
     bold = kw.get("fontweight") == "bold"
+    # a word wider than the panel ("Metropolitana"): a smaller size first, down to MIN_TEXT
+    while size > MIN_TEXT and any(text_width(w, size, bold) > width for w in str(text).split()):
+        size = max(size - 0.5, MIN_TEXT)
     lines = [fit_width(ln, width, size, bold)
              for ln in wrap_to_width(text, width, size, bold=bold)]
-    ax.set_title("\n".join(lines), **kw)
+    ax.set_title("\n".join(lines), fontsize=size, **kw)
 
 
 @functools.lru_cache(maxsize=4096)

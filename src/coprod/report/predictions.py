@@ -118,11 +118,11 @@ def prediction_figure(preds: pd.DataFrame, fit: pd.DataFrame, *, grid: str, x: s
             ax.set_xlim(-0.5, len(levels) - 0.5)
         elif 0 < len(values) <= 8:
             ticks = sorted(values)
-            names = [f"{v:g}" for v in ticks]
+            shown = [f"{v:g}" for v in ticks]
             room = panel_width(s, len(panels)) * 0.8  # every other value when they crowd
-            if sum(text_width(n, text_size(s, 1)) + 0.08 for n in names) > room:
-                ticks, names = ticks[::2], names[::2]
-            ax.set_xticks(ticks, names)
+            if sum(text_width(n, text_size(s, 1)) + 0.08 for n in shown) > room:
+                ticks, shown = ticks[::2], shown[::2]
+            ax.set_xticks(ticks, shown)
         ax.set_xlabel(xw)
         ax.set_ylim(0, 1)
         ax.set_ylabel("Predicted probability" if i == 0 else "")
