@@ -45,7 +45,8 @@ MOVED: dict[str, tuple[str, ...]] = {
     **{m: (f"coprod.report.{m}",) for m in (
         "wording", "page", "answer", "modelsummary", "robustness")},
     "tables": ("coprod.report.tables", "coprod.report.tablerender", "coprod.survey.formula"),
-    "figures": ("coprod.report.figures", "coprod.report.figstyle", "coprod.report.speccurve"),
+    "figures": ("coprod.report.figures", "coprod.report.figstyle", "coprod.report.speccurve",
+                "coprod.report.forest", "coprod.report.predictions"),
     "methods": ("coprod.report.methods", "coprod.pipeline.designconfig",
                 "coprod.pipeline.settings"),
 }
@@ -161,7 +162,8 @@ def _figure_defaults() -> dict:
     from .pipeline.reportsettings import FigureSettings
 
     s = FigureSettings()
-    return {"width": s.width, "font_size": s.font_size, "dpi": s.dpi,
+    width = {"full": 7.0, "column": 3.5}.get(str(s.width), s.width)  # the flat module's inches
+    return {"width": width, "font_size": s.font_size, "dpi": s.dpi,
             "palette": list(s.palette), "conf_level": s.conf_level, "subject": s.subject,
             "weighted": s.weighted, "ci": s.ci}
 
@@ -170,7 +172,13 @@ def _figure_defaults() -> dict:
 #: replaced them): the old behaviour, for one release
 REMOVED: dict[str, dict[str, object]] = {
     "config": {"group_column": _group_column, "binary_outcomes": _binary_outcomes},
-    "figures": {"DEFAULTS": _Lazy(_figure_defaults)},
+    "figures": {"DEFAULTS": _Lazy(_figure_defaults),
+                # the flat module's tick list (never used) and its verdicts' palette indices
+                # (figstyle.Concepts has the verdicts' colours now)
+                "NICE_OR_TICKS": [0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 0.67, 1, 1.5, 2, 4, 5,
+                                  10, 20, 50, 100],
+                "VERDICT_COLOURS": {"supported": 2, "equivalent": 2, "contradicted": 1,
+                                    "different": 1, "inconclusive": None}},
     "reportsettings": {"schema_defaults": _schema_defaults, "SCHEMA": _Lazy(_schema),
                        "binary_outcomes": _binary_outcomes},
     "startup": {"binary_outcomes": _binary_outcomes},

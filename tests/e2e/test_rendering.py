@@ -101,6 +101,18 @@ def _last_column_cells(page: str) -> dict[str, list[str]]:
     return out
 
 
+def test_every_figure_has_an_alt_text_of_its_own(pipeline):
+    """issue 27: six figures of the bundled report shared one alt text; each now says what it
+    shows (its outcomes, sample, variable or claim) before what it looks like."""
+    page = (pipeline / "results" / "report.html").read_text(encoding="utf-8")
+    alts = [html.unescape(a) for a in re.findall(r'<img [^>]*alt="([^"]*)"', page)]
+    assert len(alts) >= 10
+    assert len(set(alts)) == len(alts), [a for a in alts if alts.count(a) > 1]
+    assert any("Specification curve of the claim: Older people" in a for a in alts)
+    assert any(a.startswith("Predicted probability of") and "a line per gender" in a
+               for a in alts)
+
+
 @pytest.mark.skipif(CHROMIUM is None or PDFTOTEXT is None,
                     reason="chromium or pdftotext (poppler-utils) is not installed: the "
                            "printed report is not checked")

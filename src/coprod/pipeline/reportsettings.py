@@ -51,7 +51,7 @@ class FigureSettings:
 
     formats: tuple[str, ...] = ("png", "pdf")
     dpi: int = 200
-    width: float = 7.0
+    width: float | str = "full"  # "full" (7 in), "column" (3.5 in) or inches
     font_size: float = 9.0
     titles: bool = True
     palette: tuple[str, ...] = OKABE_ITO
@@ -62,6 +62,7 @@ class FigureSettings:
     scale_outcomes: Mapping[str, str] = field(default_factory=empty)
     notice: str = ""
     per: Mapping[str, float] = field(default_factory=empty)
+    reference_rows: bool = False
     conf_level: float = 0.95
     subject: str = "the outcomes"
     weighted: bool = True

@@ -18,13 +18,13 @@ FIGURE_CAPTIONS = {
                   "outcome{by_group}, with {pct} {ci} confidence intervals (logit intervals, as "
                   "survey::svyciprop).",
     "forest": "Odds ratios of the {models}{side_by_side}; one row per covariate level, "
-              "reference levels as open circles at 1.",
-    "forest_groups": "Odds ratios of the models of each {group} ({domain}), on one shared "
-                     "axis.",
+              "{references}.",
+    "forest_groups": "Odds ratios of the models of each {group} ({domain}), each panel on an "
+                     "axis of its own (compare positions against the line at 1, not across "
+                     "panels); {references}.",
     "forest_scales": "The ordinal and count outcomes of the {models}: odds ratios of being in a "
                      "higher category (proportional-odds models) and rate ratios (quasi-Poisson "
-                     "models), one row per covariate level, reference levels as open circles "
-                     "at 1.",
+                     "models), one row per covariate level, {references}.",
     "predictions": "Average predicted probabilities along one covariate from the {models}, with "
                    "{pct} confidence bands (every respondent's prediction with the covariate set "
                    "to each value, averaged{with_weights}).",
@@ -33,18 +33,24 @@ FIGURE_CAPTIONS = {
 }
 
 
-#: what each figure looks like, for readers who cannot see it (the caption says what it means)
+#: what each figure looks like, for readers who cannot see it (the caption says what it means);
+#: :func:`figure_about` puts before it what this figure shows (which outcomes, sample, variable)
 FIGURE_ALT = {
     "prevalence": "Dot chart: for each outcome{by_group}, a dot at the share of {unit} with it "
                   "and a line for its confidence interval, the share written beside it.",
     "forest": "Dot-and-whisker chart: one row per covariate level, grouped by covariate; for "
               "each outcome a dot at the odds ratio and a horizontal line for its interval, on "
               "a logarithmic axis with a vertical line at 1 (no association).",
-    "forest_groups": "Dot-and-whisker charts, one panel per {group}: odds ratios with their "
-                     "intervals for every covariate level, on one logarithmic axis.",
+    "forest_scales": "Dot-and-whisker chart, one panel per outcome: one row per covariate "
+                     "level, a dot at the odds ratio (ordinal outcomes) or rate ratio (counts) "
+                     "and a horizontal line for its interval, on a logarithmic axis with a "
+                     "vertical line at 1.",
+    "forest_groups": "Dot-and-whisker charts, one panel per {group}, each on a logarithmic "
+                     "axis of its own: odds ratios with their intervals for every covariate "
+                     "level, a circle for the first outcome and a square for the second.",
     "predictions": "Line chart: the predicted probability (vertical axis) along one covariate "
                    "(horizontal axis), a line with a shaded confidence band for each group "
-                   "compared.",
+                   "compared, each line in its own style and named at its end.",
     "predictions_categories": "Dot-and-whisker chart: the predicted probability (vertical axis) "
                               "at each category of one covariate (horizontal axis), a dot with "
                               "a vertical line for its interval for each group compared, side "
@@ -53,31 +59,84 @@ FIGURE_ALT = {
     "cuts": "Dot-and-whisker chart: for each covariate, the odds ratio of every binary cut of "
             "the scale and of the ordinal model, on a logarithmic axis.",
     "spec": "Two panels: above, every specification's estimate as a dot with its interval, "
-            "sorted from lowest to highest and coloured by verdict; below, a grid of marks "
-            "showing the choices each specification made.",
+            "sorted from lowest to highest, its verdict told by the dot's shape and colour; "
+            "below, a grid of marks showing the choices each specification made.",
 }
 
 
 def figure_alt(name: str, group_label: str = "group", n_groups: int = 2,
-               unit: str = "respondents", categorical: bool = False) -> str:
+               unit: str = "respondents", categorical: bool = False, about: str = "") -> str:
+    """What the figure looks like; ``about`` (:func:`figure_about`) first says what this one
+    shows, so that no two figures of a report share an alt text (issue 27: six did)."""
     from .wording import lower_word
 
-    key = ("spec" if name.startswith("spec_") else "forest_groups" if name == "forest_groups"
+    key = ("spec" if name.startswith("spec_") else name
+           if name in ("forest_groups", "forest_scales")
            else "forest" if name.startswith("forest") else "predictions_categories"
            if name.startswith("predictions") and categorical else "predictions"
            if name.startswith("predictions") else name)
     group = lower_word(group_label)
-    return FIGURE_ALT.get(key, "A chart.").format(
+    shape = FIGURE_ALT.get(key, "A chart.").format(
         group=group, unit=unit, by_group=f" and {group}" if n_groups > 1 else "")
+    return f"{about.rstrip('.')}. {shape}" if about else shape
+
+
+def figure_about(name: str, figures: Mapping, *, subject: str = "the outcomes",
+                 words: Mapping | None = None, labels: Mapping | None = None,
+                 group_label: str = "group", claim: str = "") -> str:
+    """What one figure shows, in words: its outcomes, sample, variables or claim
+    (``figures``: report.figures as resolved; ``claim``: a specification curve's claim)."""
+    from .wording import lower_word, outcome_words
+
+    w, lab = dict(words or {}), dict(labels or {})
+
+    def joined(items) -> str:
+        items = list(items)
+        return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+    outcomes = joined(outcome_words(o, w, lab) for o in figures.get("compare") or [])
+    sample = word(str(figures.get("forest_sample", POOLED)), w)
+    group = lower_word(group_label)
+    if name.startswith("spec_"):
+        return f"Specification curve of the claim: {claim}" if claim else \
+            f"Specification curve {name.removeprefix('spec_')}"
+    if name == "prevalence":
+        return f"Prevalence of {subject} by {group}"
+    if name == "cleaning":
+        return f"Rows kept and dropped in cleaning, by {group}"
+    if name == "cuts":
+        return f"Odds ratios at each cut of the ordinal outcomes, {sample}"
+    if name == "forest_groups":
+        samples = [word(str(x), w) for x in figures.get("group_samples") or []]
+        return (f"Odds ratios of {outcomes} in each {group}"
+                + (f" ({joined(samples)})" if samples else ""))
+    if name == "forest_scales":
+        scales = joined(outcome_words(o, w, lab) for o in figures.get("scale_outcomes") or {})
+        return f"Odds and rate ratios of {scales}, {sample}"
+    if name.startswith("forest"):
+        return f"Odds ratios of {outcomes}, {sample}"
+    if name.startswith("predictions_"):
+        grid = name.removeprefix("predictions_")
+        spec = next((p for p in figures.get("predictions") or [] if p["grid"] == grid), None)
+        if spec is None:
+            return f"Predicted probability of {outcomes}, {sample}"
+        by = spec.get("by")
+        x = lower_word(word(spec["x"], w, lab))
+        return (f"Predicted probability of {outcomes} along {x}, {sample}"
+                + (f", a line per {lower_word(word(by, w, lab))}" if by else
+                   ", a line per outcome"))
+    return ""
 
 
 def figure_caption(name: str, group_label: str = "Group", pct: str = "95%",
                    subject: str = "the outcomes", weighted: bool = True, *,
                    ci: str = "design-based", models: str = "pooled models", n_groups: int = 2,
                    n_outcomes: int = 2, log: str = "results/clean/cleaning_log.csv",
-                   unit: str = "respondents", domain: str = "a domain of the full design") -> str:
+                   unit: str = "respondents", domain: str = "a domain of the full design",
+                   reference_rows: bool = False) -> str:
     """A figure's caption: ``models`` names the models of the forest and prediction figures
-    (:func:`models_phrase`); with one group, the prevalence is not 'by group'."""
+    (:func:`models_phrase`); with one group, the prevalence is not 'by group';
+    ``reference_rows`` (report.figures.reference_rows) says how the reference levels show."""
     from .wording import lower_word
 
     key = (name if name in ("forest_groups", "forest_scales") else "forest"
@@ -87,6 +146,8 @@ def figure_caption(name: str, group_label: str = "Group", pct: str = "95%",
     return FIGURE_CAPTIONS.get(key, name).format(
         group=group, pct=pct, subject=subject, weighted="weighted " if weighted else "", ci=ci,
         unit=unit, domain=domain,
+        references="reference levels as open circles at 1" if reference_rows
+        else "each level against its reference level (named in its row)",
         models=models, log=log, by_group=f", by {group}" if n_groups > 1 else "",
         with_weights=" with the survey weights" if weighted else "",
         side_by_side=", the outcomes side by side" if n_outcomes > 1 else "")

@@ -33,6 +33,7 @@ from ..pipeline.settings import Settings, thaw
 from .captions import (  # noqa: F401 (FIGURE_CAPTIONS, FIGURE_ALT named here too)
     FIGURE_ALT,
     FIGURE_CAPTIONS,
+    figure_about,
     figure_alt,
     figure_caption,
     models_phrase,
@@ -179,7 +180,12 @@ def run_report(*, settings: Settings, prevalence, coefficients, fit, figures: di
     along = _categorical_predictions(settings, rs)
     figs = {name: figure_html(name, Path(path).read_bytes(), caption, files_of(path),
                               figure_alt(name, grp.label, len(cb.groups),
-                                         unit_word(rs.words), along.get(name, False)))
+                                         unit_word(rs.words), along.get(name, False),
+                                         about=figure_about(name, rs.figures,
+                                                            subject=rs.subject,
+                                                            words=thaw(rs.words),
+                                                            labels=labels,
+                                                            group_label=grp.label)))
             for (name, path), caption in zip(figures.items(),
                                              _captions(list(figures), settings, rs, grp,
                                                        len(cb.groups), clean_table))}
@@ -354,7 +360,8 @@ def _captions(names: list[str], settings: Settings, report: ReportSettings, grp:
                                    design),
               domain=domain_wording(design, lower_word(grp.label)),
               log=str(Path(clean_table).with_name("cleaning_log.csv")),  # beside the table
-              unit=unit_word(report.words))
+              unit=unit_word(report.words),
+              reference_rows=bool(report.figures.get("reference_rows", False)))
     along = _categorical_predictions(settings, report)
     return [figure_caption(name, **kw).replace("confidence bands", "confidence intervals (a "
                                                "point per category)")
@@ -403,6 +410,9 @@ def _spec_html(figures, checked, files_of=lambda p: []) -> str:
     from ..pipeline.estimable import NOT_ESTIMABLE_RULE, SPEC_COUNTS, count_phrase
 
     items = []
+    # each curve's alt text names its claim (spec_<claim id>)
+    claims = ({f"spec_{r['id']}": str(r["claim"]) for _, r in checked.iterrows()}
+              if checked is not None and {"id", "claim"} <= set(checked.columns) else {})
     if checked is not None and "spec_total" in checked.columns:
         for _, r in checked.iterrows():
             if pd.notna(r.get("spec_total")) and r.get("spec_total"):
@@ -417,7 +427,11 @@ def _spec_html(figures, checked, files_of=lambda p: []) -> str:
                                  "for a claim of no relation, the equivalence bounds (band) "
                                  "and the interval the equivalence test judges; below, the "
                                  "choices each one made.",
-                                 files_of(p))
+                                 files_of(p),
+                                 alt=figure_alt(Path(p).stem,
+                                                about=figure_about(Path(p).stem, {},
+                                                                   claim=claims.get(
+                                                                       Path(p).stem, ""))))
                      for p in figures)
     return "\n".join([
         '<section id="specifications">', "<h2>How many analyses support each claim?</h2>",

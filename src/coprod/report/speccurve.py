@@ -16,7 +16,17 @@ from matplotlib.figure import Figure
 from ..pipeline.estimable import SPEC_COUNTS, count_phrase
 from ..pipeline.io import group_outputs, read_results
 from ..pipeline.reportsettings import FigureSettings
-from .figstyle import GREY, new_figure, pct_label, save_figure, style_settings, styled
+from .figstyle import (
+    GREY,
+    concepts,
+    new_figure,
+    pct_label,
+    save_figure,
+    style_settings,
+    styled,
+    text_size,
+    wrap_to_width,
+)
 
 
 def spec_sentence(row) -> str:
@@ -36,12 +46,14 @@ def run_speccurve(*, table, figures: dict, claims: dict, settings: FigureSetting
         save_figure(fig, paths, dpi=int(settings.dpi), settings=settings)
 
 
-VERDICT_COLOURS = {"supported": 2, "equivalent": 2, "contradicted": 1, "different": 1,
-                   "inconclusive": None}
-#: each verdict's marker: the shape tells the verdict without the colour (print, colour
-#: blindness); a specification that is not estimable is an x at the foot of the panel
+#: each verdict's colour is :class:`coprod.report.figstyle.Concepts`' (green, orange, grey:
+#: colours no other concept takes); each verdict's marker: the shape tells the verdict without
+#: the colour (print, colour blindness); a specification that is not estimable is an x at the
+#: foot of the panel
 VERDICT_MARKERS = {"supported": "o", "contradicted": "s", "inconclusive": "D",
                    "not estimated": "x"}
+#: the equivalence bounds' band: a neutral grey (blue is an outcome's colour)
+BAND = "#999999"
 _VERDICT_KIND = {"equivalent": "supported", "different": "contradicted"}
 
 
@@ -82,8 +94,7 @@ def spec_curve_figure(specs: pd.DataFrame, *, claim: str, ratio: str = "Odds rat
     top, bottom = axes[0, 0], axes[1, 0]
     x = np.arange(len(ok))
     kind = [_VERDICT_KIND.get(v, v) for v in ok["verdict"].astype(str)]
-    colours: list[Any] = [GREY if (k := VERDICT_COLOURS.get(v)) is None else s.palette[k]
-                          for v in kind]
+    colours: list[Any] = [concepts(s).verdict(v) for v in kind]
     colour = np.array(colours, dtype=object)
     def interval(low: str, high: str):
         return (np.exp(ok[c].astype(float).to_numpy()[:n_ok]) for c in (low, high))
@@ -91,10 +102,10 @@ def spec_curve_figure(specs: pd.DataFrame, *, claim: str, ratio: str = "Odds rat
     ci_lo, ci_hi = interval("conf_low", "conf_high")
     if equiv:
         b_lo, b_hi = (float(ok[c].dropna().iloc[0]) for c in ("bound_low", "bound_high"))
-        top.axhspan(b_lo, b_hi, color=s.palette[5], alpha=0.18, lw=0, zorder=0,
+        top.axhspan(b_lo, b_hi, color=BAND, alpha=0.25, lw=0, zorder=0,
                     label=f"equivalence bounds {b_lo:g} to {b_hi:g}")
         for b in (b_lo, b_hi):
-            top.axhline(b, color=s.palette[5], lw=0.8, zorder=0)
+            top.axhline(b, color=BAND, lw=0.8, zorder=0)
         top.vlines(x[:n_ok], ci_lo, ci_hi, colors=list(colour[:n_ok]), lw=0.5, alpha=0.6)
         ci_lo, ci_hi = interval("equivalence_low", "equivalence_high")
     top.vlines(x[:n_ok], ci_lo, ci_hi, colors=list(colour[:n_ok]), lw=1.2 if equiv else 0.8)
@@ -114,6 +125,10 @@ def spec_curve_figure(specs: pd.DataFrame, *, claim: str, ratio: str = "Odds rat
     lo, hi = top.get_ylim()
     ticks = [t for t in [0.1, 0.2, 0.25, 0.33, 0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 2, 3, 4,
                          5, 10] if lo <= t <= hi]
+    if len(ticks) < 3:  # a narrow range (an effect per year: 1.01 to 1.04): three values in it
+        ticks = sorted({*ticks, *(float(f"{v:.2g}") if v < 1 else round(v, 2)
+                                  for v in np.geomspace(lo, hi, 5)[1:-1])})
+        ticks = [t for t in ticks if lo <= t <= hi]
     top.yaxis.set_major_locator(FixedLocator(ticks))
     top.yaxis.set_minor_locator(NullLocator())
     top.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
@@ -124,22 +139,23 @@ def spec_curve_figure(specs: pd.DataFrame, *, claim: str, ratio: str = "Odds rat
              "not estimated": "not estimable"}
     handles: list[Artist] = [
         Line2D([], [], marker=VERDICT_MARKERS[v], ls="", label=names[v],
-               color=GREY if c is None else s.palette[c])
-        for v, c in (("supported", 2), ("contradicted", 1), ("inconclusive", None),
-                     ("not estimated", None))]
+               color=concepts(s).verdict(v))
+        for v in ("supported", "contradicted", "inconclusive", "not estimated")]
     if equiv:
         from matplotlib.patches import Patch
 
-        handles.append(Patch(color=s.palette[5], alpha=0.3,
+        handles.append(Patch(color=BAND, alpha=0.35,
                              label=f"equivalence bounds {b_lo:g} to {b_hi:g}"))
     top.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0),
-               ncol=3, fontsize=s.font_size - 1, borderaxespad=0.2)
+               ncol=1 if float(s.width) < 5 else 3, fontsize=text_size(s, 1),
+               borderaxespad=0.2)
     for j, (d, v) in enumerate(rows):
         used = ok[d].astype(str).to_numpy() == v
         bottom.scatter(x[used], np.full(used.sum(), j), s=6, color="black")
     bottom.set_yticks(np.arange(len(rows)), [f"{d.replace('_', ' ')}: {v}" for d, v in rows])
     bottom.set_ylim(len(rows) - 0.5, -0.5)
-    bottom.set_xlabel("Specification (estimable ones sorted by estimate; then the not "
-                      "estimable, x)")
+    bottom.set_xlabel("\n".join(wrap_to_width(
+        "Specification (estimable ones sorted by estimate; then the not estimable, x)",
+        0.7 * float(s.width), float(s.font_size))))
     bottom.set_xticks([])
     return fig

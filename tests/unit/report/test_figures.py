@@ -2,6 +2,7 @@
 and byte-identical files when saved twice."""
 import _report_data as D
 import matplotlib
+import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
@@ -55,9 +56,14 @@ def test_every_figure_has_a_title_and_labelled_axes(name):
     assert isinstance(fig, Figure)
     assert fig._suptitle is not None and fig._suptitle.get_text().strip()
     for ax in [a for a in fig.axes if a.get_visible()]:
-        # a row of panels sharing their x axis may name it once, under one of them
+        # a row of panels sharing their x axis may name it once, under one of them; panels
+        # each on an axis of their own (the groups' forest plot), once under the last row
         shared = [a for a in ax.get_shared_x_axes().get_siblings(ax) if a.get_visible()]
-        assert any(a.get_xlabel().strip() for a in shared), f"{name}: an x axis has no label"
+        last_row = [a for a in fig.axes if a.get_visible() and a.get_subplotspec() is not None
+                    and a.get_subplotspec().is_last_row()]
+        assert any(a.get_xlabel().strip() for a in shared) or (
+            ax.get_gridspec().ncols > 1 and any(a.get_xlabel().strip() for a in last_row)), \
+            f"{name}: an x axis has no label"
         ylabels = [t.get_text() for t in ax.get_yticklabels()]
         assert ax.get_ylabel().strip() or any(ylabels) or not ax.get_yaxis().get_visible() \
             or ax.get_shared_y_axes().get_siblings(ax) != [ax], f"{name}: a y axis has no label"
@@ -67,12 +73,21 @@ def test_every_figure_has_a_title_and_labelled_axes(name):
 
 
 def test_forest_rows_are_levels_in_words_with_references():
-    fig = make("forest")
+    """report.figures.reference_rows: true, a row per reference level; false (the default),
+    each level's row names its reference instead."""
+    fig = F.forest_figure(D.coefficients(), D.fit(), sample="pooled", outcomes=D.OUTCOMES,
+                          settings=FigureSettings(reference_rows=True), **MODEL_KW)
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels[0] == "Age (years)"
     assert "Gender: man (ref.)" in labels and "Gender: woman" in labels
     assert "Education: low (ref.)" in labels and "Country: FR" in labels
     assert not any("[T." in lab for lab in labels)
+    default = [t.get_text() for t in make("forest").axes[0].get_yticklabels()]
+    assert "Gender: woman vs man" in default and "Country: FR vs UK" in default
+    assert not any("(ref.)" in lab for lab in default)
+    assert len(labels) - len(default) == 3  # gender, education, country: one row each less
+    fig = make("forest")
+    assert not any("[T." in lab for lab in default)
     assert fig.axes[0].get_xscale() == "log"
     assert any(abs(line.get_xdata()[0] - 1) < 1e-12 for line in fig.axes[0].lines
                if len(line.get_xdata()) == 2)  # the reference line at 1
@@ -94,7 +109,17 @@ def test_flagged_and_failed_models_are_marked_in_small_multiples():
     sub = S.subtitle(fig)
     assert "Individual, flagged" in sub and "Collective: model failed" in sub
     assert len(fr.containers) == 1  # only the individual model is drawn for FR
-    assert uk.get_xlim() == fr.get_xlim()  # shared axis
+    # each panel on an axis of its own, spanning its own intervals and 1 (issue 27: a shared
+    # axis shrank most intervals to a dot)
+    assert uk.get_xlim() != fr.get_xlim()
+    for ax in (uk, fr):
+        lo, hi = ax.get_xlim()
+        for bars in ax.containers:
+            segs = np.concatenate([s.get_segments() for s in bars.lines[2]])
+            assert lo <= segs[..., 0].min() and segs[..., 0].max() <= hi
+        assert lo < 1 < hi
+    notes = S.notes(fig)  # the reasons at the figure's foot, not over a panel
+    assert "Flagged (Individual, UK): lonely_psu" in notes and "Model failed (Collective, FR)" in notes
 
 
 def test_sample_sizes_are_in_the_subtitle():

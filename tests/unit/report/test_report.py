@@ -112,6 +112,9 @@ def test_every_section_figure_and_table_is_there(report):
     assert len(imgs) == len(figs)
     assert all(a["src"].startswith("data:image/png;base64,") and a.get("alt") for a in imgs)
     assert len(page.ids) == len(set(page.ids)), "duplicate ids"
+    # each figure says what it shows in an alt text of its own (issue 27: six shared one)
+    alts = [a["alt"] for a in imgs]
+    assert len(set(alts)) == len(alts), alts
 
 
 def test_order_of_sections(report):
