@@ -26,6 +26,7 @@ import pandas as pd
 
 from ..errors import ConfigError, DataError
 from .designspec import totals_error
+from .greg import grake, linear_g
 
 METHODS = ("poststrat", "rake", "linear", "raking")
 D = TypeVar("D")  # a design (not imported: the designs import this module)
@@ -201,63 +202,6 @@ def model_matrix(margins: list[_Margin]) -> tuple[np.ndarray, np.ndarray]:
 
 # -- the calibrations -------------------------------------------------------------------------
 
-def _linear_g(mm: np.ndarray, w: np.ndarray, pop: np.ndarray) -> np.ndarray:
-    """Unbounded linear calibration (R's regcalibrate): g = 1 + x' T^-1 (N - t)."""
-    T = mm.T @ (mm * w[:, None])
-    return 1.0 + mm @ np.linalg.solve(T, pop - mm.T @ w)
-
-
-def _calfun(kind: str, lower: float, upper: float
-            ) -> tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]:
-    """R's cal.linear / cal.raking: F^-1(u) - 1 and its derivative (with R's bounds rule)."""
-    inside: Callable[[np.ndarray], np.ndarray] = (  # noqa: E731 (R's test, as written)
-        lambda u: (u < upper - 1) & (u > lower - 1))
-    if kind == "linear":
-        return (lambda u: np.clip(u + 1, lower, upper) - 1,
-                lambda u: inside(u).astype(float))
-    return (lambda u: np.clip(np.exp(u), lower, upper) - 1,
-            lambda u: np.where(inside(u), np.exp(u), 0.0))
-
-
-def grake(mm: np.ndarray, w: np.ndarray, pop: np.ndarray, kind: str = "linear",
-          bounds: tuple[float, ...] = (-np.inf, np.inf), epsilon: float = 1e-7, maxit: int = 50
-          ) -> np.ndarray:
-    """R's ``grake``: Newton iterations on the calibration equations; returns g."""
-    Fm1, dF = _calfun(kind, *bounds)
-    total = mm.T @ w
-    scales = pop / total
-    scale = None
-    if np.min(scales) > 20:  # R: weights far below the totals are rescaled first
-        scale = float(np.mean(scales))
-        w, total = w * scale, total * scale
-    eta = np.zeros(mm.shape[1])
-    xeta = mm @ eta
-    it = 1
-    while True:
-        T = (mm * (w * dF(xeta))[:, None]).T @ mm
-        misfit = pop - total - mm.T @ (w * Fm1(xeta))
-        deta = np.linalg.pinv(T, rcond=256 * np.finfo(float).eps) @ misfit
-        eta = eta + deta
-        xeta = mm @ eta
-        g = 1 + Fm1(xeta)
-        while it < maxit and not (np.isfinite(g).all() and np.isfinite(dF(xeta)).all()):
-            it += 1  # R: halve the step while the weights overflow
-            deta = deta / 2
-            eta = eta - deta
-            xeta = mm @ eta
-            g = 1 + Fm1(xeta)
-        misfit = pop - total - mm.T @ (w * Fm1(xeta))
-        if np.all(np.abs(misfit) / (1 + np.abs(pop)) < epsilon):
-            return g * scale if scale else g
-        it += 1
-        if it > maxit:
-            break
-    achieved = float(np.max(np.abs(misfit) / (1 + np.abs(pop))))
-    raise DataError(f"calibration ({kind}, bounds {list(bounds)}) did not converge in {maxit} "
-                    f"iterations (largest relative misfit {achieved:.2g}); loosen the bounds "
-                    "or check the totals")
-
-
 def poststratify_weights(w: np.ndarray, codes: np.ndarray, totals_vec: np.ndarray) -> np.ndarray:
     """Post-stratified weights: w times (population / weighted sample) of the row's cell."""
     k = len(totals_vec)
@@ -427,42 +371,90 @@ def _totals_given(totals: Mapping[str, Mapping[str, float]]) -> dict[str, dict[s
     return {v: out[v] for v in margins}
 
 
-def calibrate(design: Any, data: pd.DataFrame, spec: CalibrationSpec) -> Any:
-    """The design with calibrated weights (and, for a linearisation design, the variance
-    adjustment; for a replicate design, every replicate calibrated too).
+def calibrate(design: Any, formula: Any = None, population: Any = None, *,
+              calfun: str = "linear", bounds: Sequence[float] = (-math.inf, math.inf),
+              epsilon: float = 1e-7, maxit: int = 50, trim: Sequence[float] | None = None,
+              force: bool = False, variance: Any = None, data: pd.DataFrame | None = None,
+              spec: CalibrationSpec | None = None) -> Any:
+    """The design calibrated to population totals, as R's ``calibrate``: calibrated weights
+    and, for a linearisation design, the variance adjustment (R's GREG residuals); for a
+    replicate design, every replicate calibrated too.
 
-    Calibrated weights meet the population totals whatever the scale of the weights given;
-    :func:`_input_rule` says how the weights (and replicate weights, which scale with them)
-    enter, so that no sum overflows and the result does not depend on that scale."""
+    R's call: ``calibrate(design, "~stype + api99", {"(Intercept)": 6194, "stypeH": 755,
+    "stypeM": 1018, "api99": 3914069}, calfun="linear", bounds=(0.6, 1.6))``: ``formula`` the
+    auxiliary variables (categorical and numeric, R's model formula), ``population`` their
+    totals named as R's model matrix columns (:func:`coprod.survey.rcalibrate.cal_names`);
+    ``calfun`` "linear", "raking" or "logit"; ``bounds`` on the g-weights (new / old weight);
+    ``epsilon``, ``maxit``, ``trim``, ``force``, ``variance`` as R's (see
+    :func:`coprod.survey.rcalibrate.calibrate_formula`). The variables come from the design
+    (built with ``keep_data=True``) or from ``data``.
+
+    The pipeline's call: ``calibrate(design, data, spec)`` with a :class:`CalibrationSpec` of
+    :func:`calibration_spec` (totals per margin); ``data`` may be None when the design holds
+    its data (``calibrate(design, spec)`` too)."""
+    if isinstance(formula, CalibrationSpec) and population is None and spec is None:
+        formula, spec = None, formula  # calibrate(design, spec)
+    if isinstance(population, CalibrationSpec):  # calibrate(design, data, spec)
+        spec = population
+    if spec is not None:
+        frame = formula if formula is not None else data if data is not None else design.data
+        if frame is None:
+            raise ConfigError("data: give the data, or build the design with keep_data=True "
+                              "(it then holds its data)", argument="data")
+        return _calibrate_margins(design, frame, spec)
+    from .rcalibrate import calibrate_formula
+
+    return calibrate_formula(design, formula, population, calfun=calfun, bounds=bounds,
+                             epsilon=epsilon, maxit=maxit, trim=trim, force=force,
+                             variance=variance, data=data)
+
+
+def _calibrate_margins(design: Any, data: pd.DataFrame, spec: CalibrationSpec) -> Any:
+    """:func:`calibrate` with a :class:`CalibrationSpec`. Calibrated weights meet the
+    population totals whatever the scale of the weights given; :func:`input_rule` says how the
+    weights (and replicate weights, which scale with them) enter, so that no sum overflows and
+    the result does not depend on that scale."""
     w0 = design.weights
     margins = [_margin(data, var, tot, spec.source) for var, tot in spec.margins.items()]
     matrix = model_matrix(margins) if spec.method in ("linear", "raking") else None
-    prepare = _input_rule(design, float(margins[0].totals.sum()), matrix, spec)
+    prepare = input_rule(design, float(margins[0].totals.sum()), matrix, spec.bounds)
     new, adjust, raked = _calibrated(prepare(w0), margins, matrix, spec, record=True)
     if raked is not None and not raked.converged:
-        warnings.warn(raked.message(), CalibrationWarning, stacklevel=2)
+        warnings.warn(raked.message(), CalibrationWarning, stacklevel=3)
     if hasattr(design, "repweights"):  # a replicate design (not imported: it imports this)
         columns = [_replicate_calibrated(design.repweights[:, r], r, margins, matrix, spec,
                                          prepare) for r in range(design.replicates)]
         _warn_replicates([c[1] for c in columns], design.replicates)
-        reps = np.column_stack([c[0] for c in columns])
-        first = not design.calibration
-        return replace(design, weights=new, repweights=np.asfortranarray(reps),
-                       calibration=(*design.calibration, spec),
-                       weights_before=w0 if first else design.weights_before,
-                       repweights_before=design.repweights if first
-                       else design.repweights_before)
-    return replace(design, weights=new, adjustments=(*design.adjustments, adjust),
-                   calibration=(*design.calibration, spec),
-                   weights_before=w0 if design.weights_before is None
-                   else design.weights_before)
+        return with_calibration(design, new, spec,
+                                repweights=np.column_stack([c[0] for c in columns]))
+    return with_calibration(design, new, spec, adjust=adjust)
+
+
+def with_calibration(design: D, weights: np.ndarray, spec: Any,
+                     adjust: PostStrata | Raking | Greg | None = None,
+                     repweights: np.ndarray | None = None) -> D:
+    """The design with its calibrated weights (a replicate design: and replicate weights; a
+    linearisation design: and the variance adjustment), the calibration recorded (to redo it
+    on a subset of rows: :func:`recalibrate`) and the weights before the first calibration."""
+    d: Any = design
+    if repweights is not None:
+        first = not d.calibration
+        return cast(D, replace(d, weights=weights, repweights=np.asfortranarray(repweights),
+                               calibration=(*d.calibration, spec),
+                               weights_before=d.weights if first else d.weights_before,
+                               repweights_before=d.repweights if first
+                               else d.repweights_before))
+    return cast(D, replace(d, weights=weights, adjustments=(*d.adjustments, adjust),
+                           calibration=(*d.calibration, spec),
+                           weights_before=d.weights if d.weights_before is None
+                           else d.weights_before))
 
 
 _FAR = math.log2(20.0)  # R's grake: totals more than 20 times the weighted sample's
 
 
-def _input_rule(design: Any, population: float, matrix: tuple[np.ndarray, np.ndarray] | None,
-                spec: CalibrationSpec) -> Callable[[np.ndarray], np.ndarray]:
+def input_rule(design: Any, population: float, matrix: tuple[np.ndarray, np.ndarray] | None,
+               bounds: Sequence[float]) -> Callable[[np.ndarray], np.ndarray]:
     """How a weight vector (the full sample's, each replicate's) enters the calibration.
 
     Without bounds the calibrated weights do not depend on the scale of the weights given, so
@@ -478,7 +470,7 @@ def _input_rule(design: Any, population: float, matrix: tuple[np.ndarray, np.nda
     unit-scaled weights (:attr:`coprod.survey.design.DomainMixin.unit_weights`), which cannot
     overflow."""
     e_design = int(design.weight_exponent)
-    if matrix is not None and np.isfinite(spec.bounds).any():
+    if matrix is not None and np.isfinite(bounds).any():
         mm, pop = matrix
 
         def bounded(w: np.ndarray) -> np.ndarray:
@@ -506,11 +498,12 @@ def _input_exponent(design: Any, population: float) -> int:
     return 2 * math.floor(log2_ratio / 2 + 0.5)
 
 
-def recalibrate(design: D, data: pd.DataFrame, specs: tuple[CalibrationSpec, ...]) -> D:
+def recalibrate(design: D, data: pd.DataFrame, specs: tuple[Any, ...]) -> D:
     """A design rebuilt on a subset of rows (complete cases), calibrated as the original was,
-    to the same totals."""
+    to the same totals (a spec of R's calls, :mod:`coprod.survey.rcalibrate`, redoes itself)."""
     for spec in specs:
-        design = calibrate(design, data, spec)
+        design = spec.apply(design, data) if hasattr(spec, "apply") \
+            else _calibrate_margins(design, data, spec)
     return design
 
 
@@ -561,7 +554,7 @@ def _calibrated(w: np.ndarray, margins: list[_Margin],
     assert matrix is not None  # linear and raking: calibrate() built it
     mm, pop = matrix
     if spec.method == "linear" and not np.isfinite(spec.bounds).any():
-        g = _linear_g(mm, w, pop)
+        g = linear_g(mm, w, pop)
     else:
         g = grake(mm, w, pop, "linear" if spec.method == "linear" else "raking", spec.bounds,
                   spec.epsilon, spec.maxit)
