@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -31,7 +32,7 @@ def linear_g(mm: np.ndarray, w: np.ndarray, pop: np.ndarray,
         T = mm.T @ (mm * w[:, None])
         return 1.0 + mm @ np.linalg.solve(T, pop - mm.T @ w)
     T = mm.T @ (mm * (w / sigma2)[:, None])
-    return 1.0 + (mm @ np.linalg.solve(T, pop - mm.T @ w)) / sigma2
+    return cast(np.ndarray, 1.0 + (mm @ np.linalg.solve(T, pop - mm.T @ w)) / sigma2)
 
 
 def calfun(kind: str, lower: float, upper: float) -> tuple[Fn, Fn]:
@@ -52,14 +53,14 @@ def calfun(kind: str, lower: float, upper: float) -> tuple[Fn, Fn]:
     def fm1(u: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore", invalid="ignore"):
             e = np.exp(A * u)
-            return (L * (U - 1) + U * (1 - L) * e) / (U - 1 + (1 - L) * e) - 1  # type: ignore[no-any-return]
+            return cast(np.ndarray, (L * (U - 1) + U * (1 - L) * e) / (U - 1 + (1 - L) * e) - 1)
 
     def df(u: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore", invalid="ignore"):
             e = np.exp(A * u)
             d = U - 1 + (1 - L) * e
-            return (U * (1 - L) * e * A / d  # type: ignore[no-any-return]
-                    - (L * (U - 1) + U * (1 - L) * e) * ((1 - L) * e * A) / d ** 2)
+            return cast(np.ndarray, U * (1 - L) * e * A / d
+                        - (L * (U - 1) + U * (1 - L) * e) * ((1 - L) * e * A) / d ** 2)
 
     return fm1, df
 
