@@ -7,7 +7,7 @@ pipeline's totals per variable; these are R's calls, whose populations are R's t
 DataFrame of the strata variables and one column of counts, as ``data.frame(stype = ...,
 Freq = ...)`` or ``as.data.frame(xtabs(...))``) and whose margins may be joint tables
 (``~stype + sch.wide``). The weights and the variance adjustments are the same
-(:func:`coprod.survey.calibration.poststratify_weights`, :class:`PostStrata`,
+(:func:`coprod.survey.calweights.poststratify_weights`, :class:`PostStrata`,
 :class:`Raking`).
 
 R's replicate raking, step for step: every replicate is post-stratified on each margin in the
@@ -28,13 +28,13 @@ import pandas as pd
 
 from ..errors import ConfigError, DataError
 from .calformula import level_label, parse_formula
-from .calibration import (
+from .calweights import (
     CalibrationWarning,
     PostStrata,
     Raking,
-    _indicator,
-    _rake,
+    indicator,
     poststratify_weights,
+    rake_passes,
     with_calibration,
 )
 from .rcalibrate import design_data
@@ -141,7 +141,7 @@ def _strata(data: pd.DataFrame, w: np.ndarray, variables: list[str], cells: dict
 def _replicates_post(W: np.ndarray, s: _Strata) -> np.ndarray:
     """Every replicate (a column of W) post-stratified on ``s``; a cell a replicate leaves
     without weight stops with its name (R would give NaN weights)."""
-    sums = np.asarray(_indicator(s.codes) @ W)
+    sums = np.asarray(indicator(s.codes) @ W)
     empty = np.argwhere(~(sums > 0))
     if len(empty):
         k, r = empty[0]
@@ -238,7 +238,7 @@ def rake(design: Any, sample_margins: Sequence[Any], population_margins: Sequenc
         margins.append(_strata(frame, w, variables, cells, False, f"population_margins[{k}]"))
     spec = Rake([m.variables for m in margins],
                 [dict(zip(m.labels, m.totals)) for m in margins], ctl)
-    raked = _rake(w, [(m.codes, m.totals) for m in margins], float(epsilon), int(maxit))
+    raked = rake_passes(w, [(m.codes, m.totals) for m in margins], float(epsilon), int(maxit))
     if not raked.converged:
         warnings.warn(raked.message(), CalibrationWarning, stacklevel=2)
     if hasattr(design, "repweights"):

@@ -7,8 +7,8 @@ Why apart from :mod:`coprod.survey.calibration`: that module calibrates to total
 totals after R's model-matrix columns (``(Intercept)``, ``stypeH``, ``api99``:
 :mod:`coprod.survey.calformula`), so a numeric variable's total, an interaction's or a formula
 without intercept are calibrations too. Both end in the same design fields
-(:func:`coprod.survey.calibration.with_calibration`) and the same variance adjustment (R's GREG
-residuals, :class:`coprod.survey.calibration.Greg`).
+(:func:`coprod.survey.calweights.with_calibration`) and the same variance adjustment (R's GREG
+residuals, :class:`coprod.survey.calweights.Greg`).
 
 As R: unbounded linear calibration is R's closed form (``regcalibrate``); any other (bounds, the
 raking or logit distance) is R's ``grake`` iteration (:mod:`coprod.survey.greg`). A full-sample
@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..errors import ConfigError, DataError
 from .calformula import CalMatrix, model_matrix
-from .calibration import CalibrationWarning, Greg, input_rule, with_calibration
+from .calweights import CalibrationWarning, Greg, input_rule, with_calibration
 from .greg import CALFUNS, grake_fit, linear_g
 
 
