@@ -31,6 +31,7 @@ _EXPORTS = {
     "calibrate": "calibration", "recalibrate": "calibration", "calibration_spec": "calibration",
     "CalibrationSpec": "calibration", "PostStrata": "calibration", "Raking": "calibration",
     "Greg": "calibration", "read_totals": "calibration", "CalibrationWarning": "calibration",
+    "cal_names": "rcalibrate", "poststratify": "poststrat", "rake": "poststrat",
     # variance
     "design_cov": "variance", "design_df": "variance",
     # means and proportions

@@ -1,16 +1,12 @@
-"""Calibrated weights: post-stratification, raking and (bounded) linear or raking calibration to
-population totals, as R's ``postStratify``, ``rake`` and ``calibrate``.
+"""Calibrated weights to totals per margin, the pipeline's calibration: post-stratification,
+raking and (bounded) linear or raking calibration to every level's population total of a few
+categorical variables (a totals CSV or a dict: :func:`calibration_spec`), as R's
+``postStratify``, ``rake`` and ``calibrate``; and :func:`calibrate`, the one entry point, which
+also takes R's call (a formula and its totals: :mod:`coprod.survey.rcalibrate`).
 
-Why the variance must know: calibrated weights are estimated from the sample, and estimates
-that are correlated with the calibration variables gain precision. With a linearisation design
-the influence values of an estimate are replaced by their residuals from the calibration
-variables before the design's variance sum (R's ``svyrecvar``): within post-strata, by sweeps
-over the raking margins, or by the weighted regression residuals of GREG calibration. A
-replicate design instead calibrates every replicate's weights anew, so the replicates carry the
-calibration into the variance.
-
-Totals come per margin: each calibration variable's population total of every level (and, if
-given, the grand total, which every margin must then match).
+The weights and the variance adjustments are in :mod:`coprod.survey.calweights`, R's grake in
+:mod:`coprod.survey.greg`. Totals come per margin: each calibration variable's population total
+of every level (and, if given, the grand total, which every margin must then match).
 """
 from __future__ import annotations
 
@@ -18,92 +14,26 @@ import math
 import os
 import warnings
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal, TypeVar, cast, overload
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError, DataError
+from .calweights import CalibrationWarning as CalibrationWarning
+from .calweights import Greg as Greg
+from .calweights import PostStrata as PostStrata
+from .calweights import Raked, input_rule, rake_passes, with_calibration
+from .calweights import Raking as Raking
+from .calweights import poststratify_weights as poststratify_weights
+from .calweights import rake_weights as rake_weights
 from .designspec import totals_error
+from .greg import grake, linear_g
 
 METHODS = ("poststrat", "rake", "linear", "raking")
 D = TypeVar("D")  # a design (not imported: the designs import this module)
 
-
-# -- the variance adjustments of a calibrated linearisation design ----------------------------
-
-def _indicator(codes: np.ndarray) -> Any:
-    """The (levels x rows) 0/1 matrix of a grouping, sparse: group sums of any n x k matrix in
-    one product instead of a scatter per row."""
-    from scipy import sparse
-
-    n = len(codes)
-    return sparse.csr_matrix((np.ones(n), (codes, np.arange(n))),
-                             shape=(int(codes.max()) + 1, n))
-
-
-@dataclass(frozen=True, eq=False)
-class PostStrata:
-    """R's post-stratification: influence values minus their old-weighted post-stratum mean."""
-
-    codes: np.ndarray   # (n,) post-stratum of each row
-    oldw: np.ndarray
-    neww: np.ndarray
-
-    def adjust(self, Z: np.ndarray) -> np.ndarray:
-        psw = np.where((self.neww == 0) & (self.oldw == 0), 1.0, self.neww)
-        onehot = _indicator(self.codes)
-        means = (onehot @ (Z * (self.oldw / psw)[:, None])) / (onehot @ self.oldw)[:, None]
-        return cast(np.ndarray, Z - means[self.codes] * psw[:, None])
-
-
-@dataclass(frozen=True, eq=False)
-class Raking:
-    """R's raking adjustment: ten sweeps over the margins, each removing the unweighted mean of
-    z / w within the margin's levels (w: the weights after that margin's post-stratification in
-    the final raking pass)."""
-
-    margins: tuple[tuple[np.ndarray, np.ndarray], ...]  # ((codes, psw), ...)
-
-    def adjust(self, Z: np.ndarray) -> np.ndarray:
-        """The sweeps only ever subtract ``psw_m`` times a per-level value of margin m, so they
-        are run on those per-level values (levels x columns) through the margins' cross
-        tables, and applied to the rows once: two passes over Z instead of sixty."""
-        ks = [int(c.max()) + 1 for c, _ in self.margins]
-        counts = [np.bincount(c, minlength=k) for (c, _), k in zip(self.margins, ks)]
-        base = [(_indicator(c) @ (Z / psw[:, None])) / n[:, None]
-                for (c, psw), n in zip(self.margins, counts)]
-        cross = {}  # cross[m, j][a, b]: mean over level a of m of psw_j / psw_m on level b of j
-        for m, (cm, pm) in enumerate(self.margins):
-            for j, (cj, pj) in enumerate(self.margins):
-                t = np.bincount(cm * ks[j] + cj, weights=pj / pm, minlength=ks[m] * ks[j])
-                cross[m, j] = t.reshape(ks[m], ks[j]) / counts[m][:, None]
-        coef = [np.zeros((k, Z.shape[1])) for k in ks]
-        for _ in range(10):
-            for m in range(len(self.margins)):
-                mean = base[m] - sum(cross[m, j] @ coef[j] for j in range(len(self.margins)))
-                coef[m] = coef[m] + mean
-        for (c, psw), cm in zip(self.margins, coef):
-            Z = Z - psw[:, None] * cm[c]
-        return Z
-
-
-@dataclass(frozen=True, eq=False)
-class Greg:
-    """R's GREG calibration (``calibrate``, any calfun and bounds): residuals of z / w from the
-    calibration variables weighted by the old weights, times w (w = g sqrt(old weights))."""
-
-    A: np.ndarray   # (n, q) model matrix times sqrt(old weights)
-    w: np.ndarray   # (n,) g * sqrt(old weights)
-    Q: np.ndarray = field(init=False, repr=False)  # orthonormal basis of A (set below)
-
-    def __post_init__(self) -> None:  # the projection's orthonormal basis, once per design
-        object.__setattr__(self, "Q", np.linalg.qr(self.A)[0])
-
-    def adjust(self, Z: np.ndarray) -> np.ndarray:
-        Y = Z / self.w[:, None]
-        return cast(np.ndarray, (Y - self.Q @ (self.Q.T @ Y)) * self.w[:, None])
 
 
 # -- the totals and the model matrix ----------------------------------------------------------
@@ -199,153 +129,6 @@ def model_matrix(margins: list[_Margin]) -> tuple[np.ndarray, np.ndarray]:
     return np.column_stack(cols), np.array([float(margins[-1].totals.sum()), *pop])
 
 
-# -- the calibrations -------------------------------------------------------------------------
-
-def _linear_g(mm: np.ndarray, w: np.ndarray, pop: np.ndarray) -> np.ndarray:
-    """Unbounded linear calibration (R's regcalibrate): g = 1 + x' T^-1 (N - t)."""
-    T = mm.T @ (mm * w[:, None])
-    return 1.0 + mm @ np.linalg.solve(T, pop - mm.T @ w)
-
-
-def _calfun(kind: str, lower: float, upper: float
-            ) -> tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]:
-    """R's cal.linear / cal.raking: F^-1(u) - 1 and its derivative (with R's bounds rule)."""
-    inside: Callable[[np.ndarray], np.ndarray] = (  # noqa: E731 (R's test, as written)
-        lambda u: (u < upper - 1) & (u > lower - 1))
-    if kind == "linear":
-        return (lambda u: np.clip(u + 1, lower, upper) - 1,
-                lambda u: inside(u).astype(float))
-    return (lambda u: np.clip(np.exp(u), lower, upper) - 1,
-            lambda u: np.where(inside(u), np.exp(u), 0.0))
-
-
-def grake(mm: np.ndarray, w: np.ndarray, pop: np.ndarray, kind: str = "linear",
-          bounds: tuple[float, ...] = (-np.inf, np.inf), epsilon: float = 1e-7, maxit: int = 50
-          ) -> np.ndarray:
-    """R's ``grake``: Newton iterations on the calibration equations; returns g."""
-    Fm1, dF = _calfun(kind, *bounds)
-    total = mm.T @ w
-    scales = pop / total
-    scale = None
-    if np.min(scales) > 20:  # R: weights far below the totals are rescaled first
-        scale = float(np.mean(scales))
-        w, total = w * scale, total * scale
-    eta = np.zeros(mm.shape[1])
-    xeta = mm @ eta
-    it = 1
-    while True:
-        T = (mm * (w * dF(xeta))[:, None]).T @ mm
-        misfit = pop - total - mm.T @ (w * Fm1(xeta))
-        deta = np.linalg.pinv(T, rcond=256 * np.finfo(float).eps) @ misfit
-        eta = eta + deta
-        xeta = mm @ eta
-        g = 1 + Fm1(xeta)
-        while it < maxit and not (np.isfinite(g).all() and np.isfinite(dF(xeta)).all()):
-            it += 1  # R: halve the step while the weights overflow
-            deta = deta / 2
-            eta = eta - deta
-            xeta = mm @ eta
-            g = 1 + Fm1(xeta)
-        misfit = pop - total - mm.T @ (w * Fm1(xeta))
-        if np.all(np.abs(misfit) / (1 + np.abs(pop)) < epsilon):
-            return g * scale if scale else g
-        it += 1
-        if it > maxit:
-            break
-    achieved = float(np.max(np.abs(misfit) / (1 + np.abs(pop))))
-    raise DataError(f"calibration ({kind}, bounds {list(bounds)}) did not converge in {maxit} "
-                    f"iterations (largest relative misfit {achieved:.2g}); loosen the bounds "
-                    "or check the totals")
-
-
-def poststratify_weights(w: np.ndarray, codes: np.ndarray, totals_vec: np.ndarray) -> np.ndarray:
-    """Post-stratified weights: w times (population / weighted sample) of the row's cell."""
-    k = len(totals_vec)
-    cell = np.bincount(codes, weights=w, minlength=k)
-    return cast(np.ndarray, w * (totals_vec / cell)[codes])
-
-
-@overload
-def rake_weights(w: np.ndarray, margins: list[tuple[np.ndarray, np.ndarray]],
-                 epsilon: float = ..., maxit: int = ..., record: Literal[False] = ...
-                 ) -> np.ndarray: ...
-@overload
-def rake_weights(w: np.ndarray, margins: list[tuple[np.ndarray, np.ndarray]],
-                 epsilon: float = ..., maxit: int = ..., *, record: Literal[True]
-                 ) -> tuple[np.ndarray, list[np.ndarray]]: ...
-def rake_weights(w: np.ndarray, margins: list[tuple[np.ndarray, np.ndarray]],
-                 epsilon: float = 1e-10, maxit: int = 100, record: bool = False
-                 ) -> np.ndarray | tuple[np.ndarray, list[np.ndarray]]:
-    """R's ``rake``: post-stratify on each margin in turn until the joint table of the margins
-    changes by less than ``epsilon`` times the weights' sum. ``margins``: [(codes, totals)].
-    With ``record``, also each margin's weights after its step in the final pass.
-
-    Not converged in ``maxit`` passes: a :class:`CalibrationWarning` with the last pass's
-    change, and the weights after the last pass, as R's ``rake`` (which warns "Raking did not
-    converge" and returns its design)."""
-    raked = _rake(w, margins, epsilon, maxit)
-    if not raked.converged:
-        warnings.warn(raked.message(), CalibrationWarning, stacklevel=2)
-    return (raked.weights, raked.steps) if record else raked.weights
-
-
-class CalibrationWarning(UserWarning):
-    """An iterative calibration stopped at its limit of iterations before its tolerance: the
-    weights of its last iteration are used, as R does (after a warning too). A caller that
-    wants it to stop the run makes it an error: ``warnings.simplefilter("error",
-    CalibrationWarning)``."""
-
-
-@dataclass(frozen=True, eq=False)
-class _Raked:
-    """One raking's weights, each margin's weights in the last pass, and whether (and by how
-    much) the last pass still changed the margins' joint table."""
-
-    weights: np.ndarray
-    steps: list[np.ndarray]
-    change: float       # largest change of a cell of the joint table in the last pass
-    tolerance: float
-    passes: int
-
-    @property
-    def converged(self) -> bool:
-        return self.change < self.tolerance
-
-    def message(self, which: str = "", whose: str = "the margins'") -> str:
-        """The warning: ``which`` names replicates (empty: the full sample), ``whose`` the
-        table whose change is quoted."""
-        return (f"raking{which} did not converge in {self.passes} passes over the margins: the "
-                f"last pass changed {whose} joint table by {self.change:.3g} (tolerance "
-                f"{self.tolerance:.3g}); the weights after the last pass are used, as R's rake "
-                "does. Raise maxit (or epsilon); margins that leave cells of their joint table "
-                "empty can make the totals reachable only in the limit")
-
-
-def _rake(w: np.ndarray, margins: list[tuple[np.ndarray, np.ndarray]], epsilon: float,
-          maxit: int) -> _Raked:
-    """R's ``rake`` loop (see :func:`rake_weights`); the change is measured before the old table
-    is replaced, so that a message can say how far the last pass was from converging."""
-    tol = epsilon * w.sum() if epsilon < 1 else epsilon
-    joint = np.ravel_multi_index([c for c, _ in margins], [len(t) for _, t in margins])
-    size = int(np.prod([len(t) for _, t in margins]))
-    old = np.bincount(joint, weights=w, minlength=size)
-    steps: list[np.ndarray] = []
-    change = float("inf")
-    passes = 0
-    while passes < maxit:
-        passes += 1
-        steps = []
-        for codes, tot in margins:
-            w = poststratify_weights(w, codes, tot)
-            steps.append(w)
-        new = np.bincount(joint, weights=w, minlength=size)
-        change = float(np.max(np.abs(old - new)))
-        if change < tol:
-            break
-        old = new
-    return _Raked(w, steps, change, float(tol), passes)
-
-
 @dataclass(frozen=True)
 class CalibrationSpec:
     method: str
@@ -427,94 +210,75 @@ def _totals_given(totals: Mapping[str, Mapping[str, float]]) -> dict[str, dict[s
     return {v: out[v] for v in margins}
 
 
-def calibrate(design: Any, data: pd.DataFrame, spec: CalibrationSpec) -> Any:
-    """The design with calibrated weights (and, for a linearisation design, the variance
-    adjustment; for a replicate design, every replicate calibrated too).
+def calibrate(design: Any, formula: Any = None, population: Any = None, *,
+              calfun: str = "linear", bounds: Sequence[float] = (-math.inf, math.inf),
+              epsilon: float = 1e-7, maxit: int = 50, trim: Sequence[float] | None = None,
+              force: bool = False, variance: Any = None, data: pd.DataFrame | None = None,
+              spec: CalibrationSpec | None = None) -> Any:
+    """The design calibrated to population totals, as R's ``calibrate``: calibrated weights
+    and, for a linearisation design, the variance adjustment (R's GREG residuals); for a
+    replicate design, every replicate calibrated too.
 
-    Calibrated weights meet the population totals whatever the scale of the weights given;
-    :func:`_input_rule` says how the weights (and replicate weights, which scale with them)
-    enter, so that no sum overflows and the result does not depend on that scale."""
+    R's call: ``calibrate(design, "~stype + api99", {"(Intercept)": 6194, "stypeH": 755,
+    "stypeM": 1018, "api99": 3914069}, calfun="linear", bounds=(0.6, 1.6))``: ``formula`` the
+    auxiliary variables (categorical and numeric, R's model formula), ``population`` their
+    totals named as R's model matrix columns (:func:`coprod.survey.rcalibrate.cal_names`);
+    ``calfun`` "linear", "raking" or "logit"; ``bounds`` on the g-weights (new / old weight);
+    ``epsilon``, ``maxit``, ``trim``, ``force``, ``variance`` as R's (see
+    :func:`coprod.survey.rcalibrate.calibrate_formula`). The variables come from the design
+    (built with ``keep_data=True``) or from ``data``.
+
+    The pipeline's call: ``calibrate(design, data, spec)`` with a :class:`CalibrationSpec` of
+    :func:`calibration_spec` (totals per margin); ``data`` may be None when the design holds
+    its data (``calibrate(design, spec)`` too)."""
+    if isinstance(formula, CalibrationSpec) and population is None and spec is None:
+        formula, spec = None, formula  # calibrate(design, spec)
+    if isinstance(population, CalibrationSpec):  # calibrate(design, data, spec)
+        spec = population
+    if spec is not None:
+        frame = formula if formula is not None else data if data is not None else design.data
+        if frame is None:
+            raise ConfigError("data: give the data, or build the design with keep_data=True "
+                              "(it then holds its data)", argument="data")
+        return _calibrate_margins(design, frame, spec)
+    from .rcalibrate import calibrate_formula
+
+    return calibrate_formula(design, formula, population, calfun=calfun, bounds=bounds,
+                             epsilon=epsilon, maxit=maxit, trim=trim, force=force,
+                             variance=variance, data=data)
+
+
+def _calibrate_margins(design: Any, data: pd.DataFrame, spec: CalibrationSpec) -> Any:
+    """:func:`calibrate` with a :class:`CalibrationSpec`. Calibrated weights meet the
+    population totals whatever the scale of the weights given; :func:`input_rule` says how the
+    weights (and replicate weights, which scale with them) enter, so that no sum overflows and
+    the result does not depend on that scale."""
     w0 = design.weights
     margins = [_margin(data, var, tot, spec.source) for var, tot in spec.margins.items()]
     matrix = model_matrix(margins) if spec.method in ("linear", "raking") else None
-    prepare = _input_rule(design, float(margins[0].totals.sum()), matrix, spec)
+    prepare = input_rule(design, float(margins[0].totals.sum()), matrix, spec.bounds)
     new, adjust, raked = _calibrated(prepare(w0), margins, matrix, spec, record=True)
     if raked is not None and not raked.converged:
-        warnings.warn(raked.message(), CalibrationWarning, stacklevel=2)
+        warnings.warn(raked.message(), CalibrationWarning, stacklevel=3)
     if hasattr(design, "repweights"):  # a replicate design (not imported: it imports this)
         columns = [_replicate_calibrated(design.repweights[:, r], r, margins, matrix, spec,
                                          prepare) for r in range(design.replicates)]
         _warn_replicates([c[1] for c in columns], design.replicates)
-        reps = np.column_stack([c[0] for c in columns])
-        first = not design.calibration
-        return replace(design, weights=new, repweights=np.asfortranarray(reps),
-                       calibration=(*design.calibration, spec),
-                       weights_before=w0 if first else design.weights_before,
-                       repweights_before=design.repweights if first
-                       else design.repweights_before)
-    return replace(design, weights=new, adjustments=(*design.adjustments, adjust),
-                   calibration=(*design.calibration, spec),
-                   weights_before=w0 if design.weights_before is None
-                   else design.weights_before)
+        return with_calibration(design, new, spec,
+                                repweights=np.column_stack([c[0] for c in columns]))
+    return with_calibration(design, new, spec, adjust=adjust)
 
 
-_FAR = math.log2(20.0)  # R's grake: totals more than 20 times the weighted sample's
-
-
-def _input_rule(design: Any, population: float, matrix: tuple[np.ndarray, np.ndarray] | None,
-                spec: CalibrationSpec) -> Callable[[np.ndarray], np.ndarray]:
-    """How a weight vector (the full sample's, each replicate's) enters the calibration.
-
-    Without bounds the calibrated weights do not depend on the scale of the weights given, so
-    they are divided by the power of four that brings their sum nearest the population size
-    (:func:`_input_exponent`; exact, and nothing for weights already on the population's
-    scale): no sum overflows, and raking's tolerance, relative to the weights' sum as R's,
-    no longer depends on their scale. With bounds the scale is part of the definition, since
-    the bounds limit new / old weight: as R's calibrate, the weights are taken as given unless
-    the totals are more than 20 times the weighted sample totals, when they are first
-    rescaled by the mean ratio of totals to sample totals; here also when the totals are less
-    than a twentieth of them (R then fails to meet the bounds), so that weights x any factor
-    far from the population's scale calibrate alike. The ratios are computed from the
-    unit-scaled weights (:attr:`coprod.survey.design.DomainMixin.unit_weights`), which cannot
-    overflow."""
-    e_design = int(design.weight_exponent)
-    if matrix is not None and np.isfinite(spec.bounds).any():
-        mm, pop = matrix
-
-        def bounded(w: np.ndarray) -> np.ndarray:
-            unit = np.ldexp(w, -e_design) if e_design else w
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = pop / (mm.T @ unit)
-                log2_scales = np.log2(ratio) - e_design
-            if np.min(log2_scales) > _FAR or np.max(log2_scales) < -_FAR:
-                return cast(np.ndarray, unit * float(np.mean(ratio)))
-            return w
-
-        return bounded
-    e = _input_exponent(design, population)
-    return lambda w: np.ldexp(w, -e) if e else w
-
-
-def _input_exponent(design: Any, population: float) -> int:
-    """The even power of two ``e`` with ``sum(weights) / 2**e`` nearest ``population`` (0
-    without a positive weight or population), computed from the design's unit-scaled weights
-    (:attr:`coprod.survey.design.DomainMixin.unit_weights`), whose sum cannot overflow."""
-    usum = float(design.unit_weights.sum())
-    if not (usum > 0 and population > 0):
-        return 0
-    log2_ratio = math.log2(usum) + int(design.weight_exponent) - math.log2(population)
-    return 2 * math.floor(log2_ratio / 2 + 0.5)
-
-
-def recalibrate(design: D, data: pd.DataFrame, specs: tuple[CalibrationSpec, ...]) -> D:
+def recalibrate(design: D, data: pd.DataFrame, specs: tuple[Any, ...]) -> D:
     """A design rebuilt on a subset of rows (complete cases), calibrated as the original was,
-    to the same totals."""
+    to the same totals (a spec of R's calls, :mod:`coprod.survey.rcalibrate`, redoes itself)."""
     for spec in specs:
-        design = calibrate(design, data, spec)
+        design = spec.apply(design, data) if hasattr(spec, "apply") \
+            else _calibrate_margins(design, data, spec)
     return design
 
 
-def _warn_replicates(raked: list[_Raked | None], replicates: int) -> None:
+def _warn_replicates(raked: list[Raked | None], replicates: int) -> None:
     """One warning for the replicates whose raking did not converge (R rakes them alongside
     the full sample, for as many passes, and never checks them; here each is raked to its own
     convergence, and the ones that stop at maxit are named rather than kept silently)."""
@@ -529,7 +293,7 @@ def _warn_replicates(raked: list[_Raked | None], replicates: int) -> None:
 def _replicate_calibrated(w: np.ndarray, r: int, margins: list[_Margin],
                           matrix: tuple[np.ndarray, np.ndarray] | None, spec: CalibrationSpec,
                           prepare: Callable[[np.ndarray], np.ndarray] = lambda w: w
-                          ) -> tuple[np.ndarray, _Raked | None]:
+                          ) -> tuple[np.ndarray, Raked | None]:
     """One replicate's weights calibrated (and its raking, for a warning); a level left without
     weight by the replicate (a deleted PSU held all its respondents) stops with its name, as it
     has no calibration."""
@@ -546,7 +310,7 @@ def _replicate_calibrated(w: np.ndarray, r: int, margins: list[_Margin],
 def _calibrated(w: np.ndarray, margins: list[_Margin],
                 matrix: tuple[np.ndarray, np.ndarray] | None, spec: CalibrationSpec,
                 record: bool = False
-                ) -> tuple[np.ndarray, PostStrata | Raking | Greg | None, _Raked | None]:
+                ) -> tuple[np.ndarray, PostStrata | Raking | Greg | None, Raked | None]:
     """Calibrated weights of one weight vector, (``record``) the variance adjustment and, for
     raking, the raking itself (whether it converged: the caller warns); ``margins`` and the
     GREG ``matrix`` (model matrix, totals) are encoded once per design."""
@@ -555,13 +319,13 @@ def _calibrated(w: np.ndarray, margins: list[_Margin],
         new = poststratify_weights(w, m.codes, m.totals)
         return new, PostStrata(m.codes, w, new) if record else None, None
     if spec.method == "rake":
-        raked = _rake(w, [(m.codes, m.totals) for m in margins], spec.epsilon, spec.maxit)
+        raked = rake_passes(w, [(m.codes, m.totals) for m in margins], spec.epsilon, spec.maxit)
         adjust = Raking(tuple((m.codes, s) for m, s in zip(margins, raked.steps)))
         return raked.weights, adjust if record else None, raked
     assert matrix is not None  # linear and raking: calibrate() built it
     mm, pop = matrix
     if spec.method == "linear" and not np.isfinite(spec.bounds).any():
-        g = _linear_g(mm, w, pop)
+        g = linear_g(mm, w, pop)
     else:
         g = grake(mm, w, pop, "linear" if spec.method == "linear" else "raking", spec.bounds,
                   spec.epsilon, spec.maxit)
