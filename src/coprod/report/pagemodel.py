@@ -101,7 +101,7 @@ class Figure:
 
 
 @dataclass(frozen=True)
-class Table:
+class TableBlock:
     """A table: ``html`` the ``<table>`` element alone (``tablehtml.table_html``: id
     ``table-<name>``, no caption), its caption and notes set outside the box that scrolls;
     ``files`` [(format, relative path)] its CSV and LaTeX files. ``wide``: more columns than a
@@ -143,7 +143,7 @@ class Answer:
     figure: Figure | None = None
 
 
-Item = Paragraph | Bullets | Heading | Figure | Table | Details | Answer
+Item = Paragraph | Bullets | Heading | Figure | TableBlock | Details | Answer
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ def _mentions(item: Item) -> Iterator[str]:
         entries = (item.text,) if isinstance(item, Paragraph) else item.entries
         for text in entries:
             yield from (p.target for p in text if isinstance(p, Xref))
-    elif isinstance(item, (Figure, Table)):
+    elif isinstance(item, (Figure, TableBlock)):
         yield item.target
     elif isinstance(item, Details):
         for sub in item.items:
@@ -205,7 +205,7 @@ def targets(sections: Sequence[Section]) -> set[str]:
 
     def walk(items: Sequence[Item]) -> None:
         for it in items:
-            if isinstance(it, (Figure, Table)):
+            if isinstance(it, (Figure, TableBlock)):
                 out.add(it.target)
             elif isinstance(it, Details):
                 walk(it.items)
@@ -235,7 +235,7 @@ def numbering(sections: Sequence[Section]) -> dict[str, str]:
 
 
 def stack_rows(table) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
-    """A table model's rows as :attr:`Table.stack` wants them: (row label, [(column head,
+    """A table model's rows as :attr:`TableBlock.stack` wants them: (row label, [(column head,
     cell text)]), the text as every renderer shows it (``tablemodel.formatted``)."""
     from .tablemodel import formatted
 

@@ -41,7 +41,7 @@ from .captions import (  # noqa: F401 (FIGURE_CAPTIONS, FIGURE_ALT named here to
 )
 from .methods import methods_section as methods_items
 from .page import render
-from .pagemodel import Figure, Inline, Page, Section, Table, Xref, parts
+from .pagemodel import Figure, Inline, Page, Section, TableBlock, Xref, parts
 from .provenance import SOFTWARE, run_date_now, sha256, software_versions  # noqa: F401
 from .sections import (
     answer_section,
@@ -78,11 +78,11 @@ def figure_item(name: str, png: bytes, caption: str, files: Sequence[tuple[str, 
 
 def table_item(name: str, table_html: str, caption: str, notes: Sequence[str] = (),
                files: Sequence[tuple[str, str]] = (), *, wide: bool = False,
-               stack: tuple = ()) -> Table:
+               stack: tuple = ()) -> TableBlock:
     """A table of the page from its ``<table>`` element (``tablehtml.table_html``), caption and
     notes (plain text). The element passes unescaped, marked here, once: its renderer escapes
     every text in it."""
-    return Table(name, Markup(table_html), caption, tuple(n for n in notes if n), tuple(files),
+    return TableBlock(name, Markup(table_html), caption, tuple(n for n in notes if n), tuple(files),
                  wide=wide, stack=stack)
 
 
@@ -102,7 +102,7 @@ _TAG = re.compile(r"<[^>]+>")
 
 
 def fragment_table(name: str, text: str, files: Sequence[tuple[str, str]] = (), *,
-                   notes: bool = True, stacked: bool = False) -> Table:
+                   notes: bool = True, stacked: bool = False) -> TableBlock:
     """TEMPORARY: a table fragment of results/tables/ as a page table (see above)."""
     caption = _CAPTION.search(text)
     note = _NOTE.search(text)
@@ -212,7 +212,7 @@ def run_report(*, settings: Settings, prevalence, coefficients, fit, figures: di
     def files_of(path):
         return sibling_files(path, base)
 
-    def table_of(path, **kw) -> Table:  # a table's CSV and LaTeX (its HTML: the page)
+    def table_of(path, **kw) -> TableBlock:  # a table's CSV and LaTeX (its HTML: the page)
         return fragment_table(Path(path).stem, Path(path).read_text(encoding="utf-8"),
                               [f for f in files_of(path) if f[0] != "HTML"], **kw)
 
@@ -440,7 +440,7 @@ def _mi_sentences(checked, report: ReportSettings) -> list[str]:
     return mi_sentences(checked, digits=int(report.tables["digits"]))
 
 
-def _findings(table: Table | None, conf_level: float, lead) -> Section | None:
+def _findings(table: TableBlock | None, conf_level: float, lead) -> Section | None:
     """The findings section, or nothing without a findings check."""
     if table is None:
         return None

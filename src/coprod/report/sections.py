@@ -26,7 +26,7 @@ from .pagemodel import (
     Paragraph,
     Section,
     Strong,
-    Table,
+    TableBlock,
     parts,
 )
 
@@ -52,7 +52,7 @@ def answer_section(sentences: Sequence[str], figure: Figure | None) -> Section |
                    (Answer(made_html(sentences), figure),))
 
 
-def findings_section(table: Table | None, rule: str,
+def findings_section(table: TableBlock | None, rule: str,
                      lead: Sequence[tuple[Inline, ...]] = ()) -> Section | None:
     """The claims table under the verdict rule, said once (the table's own note, the same
     rule for readers of the file alone, is left out here); ``lead``: the counts of verdicts
@@ -70,7 +70,7 @@ def figures_section(figures: Sequence[Figure]) -> Section | None:
     return Section("figures", "Figures", tuple(figures)) if figures else None
 
 
-def tables_section(main: Sequence[Table], more: Sequence[Table] = ()) -> Section | None:
+def tables_section(main: Sequence[TableBlock], more: Sequence[TableBlock] = ()) -> Section | None:
     """The main tables, then every other one under one collapsed line."""
     if not (main or more):
         return None
@@ -82,7 +82,7 @@ def tables_section(main: Sequence[Table], more: Sequence[Table] = ()) -> Section
 ROBUSTNESS_TITLE = "Does the cut of the scale matter?"
 
 
-def robustness_section(*, tables: Sequence[Table], figures: Sequence[Figure],
+def robustness_section(*, tables: Sequence[TableBlock], figures: Sequence[Figure],
                        sentences: Sequence[str], threshold: str = "",
                        cut_lines: Sequence[str] = ()) -> Section | None:
     """The 0/1 models beside the ordinal and count models, the claims under each model, the
@@ -109,7 +109,7 @@ def robustness_section(*, tables: Sequence[Table], figures: Sequence[Figure],
                         "and at every cut of the scale.")
 
 
-def imputation_section(table: Table | None, sentences: Sequence[str]) -> Section | None:
+def imputation_section(table: TableBlock | None, sentences: Sequence[str]) -> Section | None:
     """Complete cases beside multiply imputed data (only with imputation.analyses: both);
     ``sentences`` are HTML (:func:`coprod.report.robustness.mi_sentences`)."""
     if table is None:
@@ -150,7 +150,7 @@ def specifications_section(figures: Sequence[Figure], counts: Sequence[tuple[str
              "the analysis choices.")
 
 
-def overview_section(lead: str, extra: Sequence[str], tables: Sequence[Table]) -> Section:
+def overview_section(lead: str, extra: Sequence[str], tables: Sequence[TableBlock]) -> Section:
     """Who is in the models, and how did each model go: the analytic sample and every model
     not plainly ok (``extra`` lines below the lead)."""
     return Section("models-overview", "Who is in the models, and how did each go?", (
@@ -159,7 +159,7 @@ def overview_section(lead: str, extra: Sequence[str], tables: Sequence[Table]) -
              "or failed, with the reason.")
 
 
-def cleaning_section(table: Table | None, figure: Figure | None, group: str) -> Section | None:
+def cleaning_section(table: TableBlock | None, figure: Figure | None, group: str) -> Section | None:
     if table is None and figure is None:
         return None
     return Section("cleaning", "Cleaning summary",

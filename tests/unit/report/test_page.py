@@ -14,7 +14,7 @@ from coprod.report.pagemodel import (
     Paragraph,
     Section,
     Strong,
-    Table,
+    TableBlock,
     Xref,
     numbering,
     stack_rows,
@@ -28,7 +28,7 @@ def fig(name):
 
 
 def tab(name, **kw):
-    return Table(name, Markup(f'<table class="coprod-table" id="table-{name}"><tbody><tr>'
+    return TableBlock(name, Markup(f'<table class="coprod-table" id="table-{name}"><tbody><tr>'
                               '<th scope="row">a</th><td class="num">1.00</td></tr></tbody>'
                               "</table>"), f"caption of {name}", **kw)
 
@@ -121,3 +121,22 @@ def test_a_stacked_table_gives_each_row_a_card():
     text = render(Page("T", (Section("s", "S", (tab("claims", stack=rows),)),), "now"))
     assert 'class="table-block stacked"' in text
     assert '<dt>Verdict</dt><dd>supported</dd>' in text
+
+
+def test_a_table_model_goes_on_the_page_as_it_is():
+    """What the page takes from a table model (tablemodel, tablehtml): the <table> element
+    without caption, the caption and notes beside it, numeric heads marked for alignment."""
+    from coprod.report import tablemodel as M
+    from coprod.report.report import table_item
+    from coprod.report.tablehtml import table_html
+
+    t = M.build("t", "A <caption>", [M.Column("OR", span="UK")], [
+        (M.Row("Age"), [M.Cell("estimate", estimate=0.1, show="exp", null=1.0)])],
+        notes=("A note & more.",))
+    item = table_item(t.name, table_html(t), t.caption, ("Synthetic.", *t.notes),
+                      wide=len(t.columns) > 6, stack=stack_rows(t))
+    text = render(Page("T", (Section("s", "S", (item,)),), "now"))
+    assert "<caption>" not in text and "<strong>Table 1.</strong> A &lt;caption&gt;" in text
+    assert '<th scope="col" class="num">OR</th>' in text
+    assert '<p class="table-note">Synthetic.</p>\n<p class="table-note">A note &amp; more.</p>' \
+        in text
