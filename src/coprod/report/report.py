@@ -1,6 +1,7 @@
 """The report stage: the one-file HTML report, from the result tables (its settings in
-:mod:`coprod.pipeline.reportsettings`, its page in :mod:`coprod.report.page`, its Methods in
-:mod:`coprod.report.methods`, its answer box in :mod:`coprod.report.answer`).
+:mod:`coprod.pipeline.reportsettings`, its sections in :mod:`coprod.report.sections`, the page
+as data in :mod:`coprod.report.pagemodel` and its template in :mod:`coprod.report.page`, its
+Methods in :mod:`coprod.report.methods`, its answer box in :mod:`coprod.report.answer`).
 
 Why one self-contained file: a reader must be able to open it offline, mail it or archive it, and
 see the same thing years later. Figures are embedded as base64 PNG, the CSS is inline, and there
