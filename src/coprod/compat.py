@@ -43,7 +43,10 @@ MOVED: dict[str, tuple[str, ...]] = {
     "findings": ("coprod.pipeline.findings", "coprod.report.findings"),
     "speccurve": ("coprod.pipeline.speccurve", "coprod.report.speccurve"),
     **{m: (f"coprod.report.{m}",) for m in (
-        "wording", "page", "answer", "modelsummary", "robustness")},
+        "wording", "answer", "modelsummary")},
+    "robustness": ("coprod.report.robustness", "coprod.report.oldpage"),
+    # the page is a model and a template now; its string builders are kept in oldpage
+    "page": ("coprod.report.page", "coprod.report.oldpage", "coprod.report.wording"),
     "tables": ("coprod.report.tables", "coprod.report.tablerender", "coprod.survey.formula"),
     "figures": ("coprod.report.figures", "coprod.report.figstyle", "coprod.report.speccurve",
                 "coprod.report.forest", "coprod.report.predictions"),
@@ -90,6 +93,7 @@ PACKAGE_NAMES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
                       _SURVEY_NAMES),
     "coprod.report": (("coprod.report.report", "coprod.pipeline.reportsettings",
                        "coprod.report.findings", "coprod.report.methods", "coprod.report.page",
+                       "coprod.report.oldpage",
                        "coprod.report.answer", "coprod.report.wording", "coprod.pipeline.vocab",
                        "coprod.pipeline.designconfig", "coprod.pipeline.designkeys",
                        "coprod.pipeline.estimable", "coprod.pipeline.io", "coprod.names",

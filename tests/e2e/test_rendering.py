@@ -1,8 +1,11 @@
 """The bundled report in a real browser and the LaTeX tables in a real TeX.
 
 Headless Chromium lays the page out at a desktop (1400 px) and a phone (390 px) width: nothing
-outside a scroll box may be wider than the screen, every image must decode, every contents link
-must lead somewhere. Its print-to-PDF must keep every table's last column (pdftotext reads it
+outside a scroll box may be wider than the screen (or a table wider than its column), no
+caption or note may sit inside a box that scrolls sideways, a table that scrolls keeps its row
+labels in view, the claims' verdicts are in view, figures and tables are numbered in order of
+first mention, every image must decode, every contents link and cross-reference must lead
+somewhere. Its print-to-PDF must keep every table's last column (pdftotext reads it
 back). pdflatex compiles every .tex table in one plain A4 article: no error, no overfull box,
 one number per table, none sideways by default.
 
@@ -49,6 +52,38 @@ document.getElementById("page").addEventListener("load", () => {
     closed: [...doc.querySelectorAll("details.fold")].filter(d => !d.open).length,
     toc: [...doc.querySelectorAll("nav#toc a")].map(a => a.getAttribute("href"))
          .filter(h => !doc.getElementById(h.slice(1)))};
+  const box = el => { for (let p = el.parentElement; p; p = p.parentElement) {
+    const o = win.getComputedStyle(p).overflowX; if (o === "auto" || o === "scroll") return p; }
+    return null; };
+  const shownBox = el => el.getBoundingClientRect().width > 0;
+  // captions and notes (of tables and figures) that sit inside a box that scrolls sideways
+  out.boxed = [...doc.querySelectorAll(".table-caption, .table-note, caption, td.note, figcaption")]
+    .filter(el => shownBox(el) && box(el)).map(el => `${el.className || el.tagName}: `
+      + el.textContent.slice(0, 40));
+  // tables wider than their column (the section's text width) outside a box of their own
+  out.wide = [...doc.querySelectorAll("table")].filter(shownBox).map(t => {
+    const sec = t.closest("section") || doc.body, cs = win.getComputedStyle(sec);
+    const col = sec.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+    const b = box(t), w = t.getBoundingClientRect().width;
+    return {id: t.id, w: Math.round(w), col: Math.round(col),
+            box: b ? Math.round(b.getBoundingClientRect().width) : null};
+  }).filter(t => t.w > t.col + 1 && (t.box === null || t.box > t.col + 1));
+  // the row labels of a table that scrolls stay in view
+  out.unpinned = [...doc.querySelectorAll("table")].filter(t => shownBox(t) && box(t)
+      && box(t).scrollWidth > box(t).clientWidth + 1)
+    .filter(t => [...t.querySelectorAll("th[scope=row]")].some(
+      th => win.getComputedStyle(th).position !== "sticky")).map(t => t.id);
+  // the claims' verdicts: a "Verdict" label shown within the screen's width
+  out.verdict = [...doc.querySelectorAll("#findings th, #findings dt")].filter(
+    el => el.textContent.trim() === "Verdict" && shownBox(el)).map(
+    el => Math.round(el.getBoundingClientRect().right));
+  // numbers in reading order: each figure and table numbered at its first mention
+  out.mentions = [...doc.querySelectorAll("a.xref, figcaption > strong:first-child, "
+                                          + ".table-caption > strong:first-child")]
+    .filter(el => /^(Figure|Table) \\d+/.test(el.textContent.trim()))
+    .map(el => el.textContent.trim().replace(/\\.$/, ""));
+  out.xrefs = [...doc.querySelectorAll("a.xref")].map(a => a.getAttribute("href"))
+    .filter(h => !doc.getElementById(h.slice(1)));
   const pre = document.createElement("pre"); pre.id = "coprod-check";
   pre.textContent = JSON.stringify(out); document.body.appendChild(pre);
 });
@@ -77,6 +112,21 @@ def test_report_fits_the_screen(pipeline, tmp_path, width):
     assert out["bad"] == [], out["bad"]
     assert out["images"] > 5 and out["undecoded"] == 0, out
     assert out["toc"] == [], out["toc"]
+    # a table's caption and notes outside the box that scrolls; row labels pinned there; no
+    # table wider than its column outside a box of its own
+    assert out["boxed"] == [], out["boxed"]
+    assert out["unpinned"] == [], out["unpinned"]
+    assert out["wide"] == [], out["wide"]
+    # the claims' verdicts readable without scrolling sideways
+    assert out["verdict"] and all(r <= out["vw"] for r in out["verdict"]), out["verdict"]
+    # figures and tables numbered in order of first mention; every reference resolves
+    assert out["xrefs"] == [], out["xrefs"]
+    first = list(dict.fromkeys(out["mentions"]))
+    for kind in ("Figure", "Table"):
+        numbers = [int(m.split()[1]) for m in first if m.startswith(kind)]
+        assert numbers == list(range(1, len(numbers) + 1)), (kind, first)
+    assert any(m.startswith("Table") for m in first) and any(m.startswith("Figure")
+                                                            for m in first)
     if width == 1400:
         # the answer first, on the first screen; the main results within 15 screens of 900 px
         # with the robustness and appendix sections closed; a figure on the first two screens
@@ -86,12 +136,11 @@ def test_report_fits_the_screen(pipeline, tmp_path, width):
 
 
 def _last_column_cells(page: str) -> dict[str, list[str]]:
-    """Each table's caption -> the numeric cells of its last column (what a printer that
-    clips a wide table loses first)."""
+    """Each table's id -> the numeric cells of its last column (what a printer that clips a
+    wide table loses first)."""
     out = {}
     for table in re.findall(r"<table class=\"coprod-table\".*?</table>", page, re.S):
-        caption = re.sub(r"<[^>]+>", "", re.search(r"<caption>(.*?)</caption>", table,
-                                                   re.S).group(1))
+        caption = re.search(r'id="([^"]+)"', table).group(1)
         cells = []
         for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S):
             tds = re.findall(r"<td([^>]*)>(.*?)</td>", row, re.S)

@@ -73,12 +73,16 @@ def test_a_wheel_installed_elsewhere_finds_its_schemas(tmp_path):
             "try:\n"
             "    c.check_config_schema({'data': {}})\n"
             "except c.ConfigError as e:\n"
-            "    print('schema ok:', str(e).splitlines()[0])\n")
+            "    print('schema ok:', str(e).splitlines()[0])\n"
+            "from coprod.report.page import render\n"
+            "from coprod.report.pagemodel import Page\n"
+            "print('page ok:', '<style>' in render(Page('T', (), 'now')))\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
                          text=True, env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
                          check=True).stdout.splitlines()
     assert out[0].startswith(str(target))  # the installed copy, not the repository's
     assert out[1].startswith("schema ok: config:")
+    assert out[2] == "page ok: True"  # the page's template and style sheet came along
 
 
 def test_the_engine_loads_none_of_the_extras_packages():

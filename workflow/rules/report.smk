@@ -259,6 +259,13 @@ rule report_html:
         code=sources(
             "report.report", "pipeline.designconfig", shallow=("pipeline.runner",)
         ),
+        # the page's template and style sheet (package data, not modules)
+        templates=sorted(
+            os.path.relpath(p)
+            for p in (
+                coprod.pipeline.sources.PACKAGE / "report" / "templates"
+            ).iterdir()
+        ),
         figures=expand(res("figures/{stem}.png"), stem=FIGURES),
         tables=expand(
             res("tables/{stem}.html"), stem=[t for t in TABLES if t != "cleaning"]

@@ -1,6 +1,7 @@
 """coprod.report: presentation of the pipeline's results: the words
 (:mod:`~coprod.report.wording`), the tables (:mod:`~coprod.report.tables`), the figures
-(:mod:`~coprod.report.figures`) and the page (:mod:`~coprod.report.report`, laid out by
+(:mod:`~coprod.report.figures`) and the page (:mod:`~coprod.report.report`, a model of
+sections :mod:`~coprod.report.pagemodel` rendered by the template of
 :mod:`~coprod.report.page`, opened by the answer box :mod:`~coprod.report.answer`).
 
 Reads result tables and the pipeline's settings (:mod:`coprod.pipeline`); never imports the

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from markupsafe import Markup
+
 from ..pipeline.designkeys import DesignSettings
 from ..pipeline.effectrule import EFFECT_RULE
-from .page import esc
-from .page import ul as _ul
-from .wording import POOLED, Grouping, resolve_grouping
+from .pagemodel import Bullets, Heading, Item, Paragraph
+from .wording import POOLED, Grouping, esc, resolve_grouping
 
 if TYPE_CHECKING:
     from ..pipeline.codebook import Codebook
@@ -28,8 +29,9 @@ def fixed_effects(grouping: Grouping, n_groups: int, covariates: list[str]) -> b
 
 def methods_section(*, settings: Settings, threshold: str, hashes: dict, versions: dict,
                     labels: dict, grouping: Grouping | None = None,
-                    weights: dict | None = None) -> str:
-    """Data, design, outcomes, models and software, all read from the config and codebook."""
+                    weights: dict | None = None) -> tuple[Item, ...]:
+    """Data, design, outcomes, models and software, all read from the config and codebook:
+    the items of the page's Methods section."""
     from .wording import lower_word
 
     codebook, design = settings.codebook, settings.design
@@ -39,23 +41,34 @@ def methods_section(*, settings: Settings, threshold: str, hashes: dict, version
     outcomes = _outcome_closure(list(families), codebook)
     soft = [f"{esc(k)} {esc(v)}" for k, v in versions.items()]
     files_hash = [f"<code>{esc(p)}</code>: <code>{esc(h)}</code>" for p, h in hashes.items()]
-    return "\n".join([
-        '<section id="methods">', "<h2>Methods</h2>",
-        '<h3 id="methods-data">Data</h3>',
-        f"<p>{esc(codebook.survey if codebook.survey is not None else 'Survey')}. Raw files by "
-        f"{esc(lower_word(grp.label))}, mapped to harmonised variables by the codebook:</p>",
-        _ul(_raw_files(codebook.groups)),
-        '<h3 id="methods-design">Weighting and design</h3>',
-        _ul(_design_items(design, lab) + _calibration_items(design, lab, weights)),
-        '<h3 id="methods-outcomes">Outcomes</h3>',
-        _threshold_sentence(outcomes, codebook, threshold),
-        _ul(f"{lab(o)}: {_outcome_definition(o, codebook, threshold, labels, families.get(o))}"
-            for o in outcomes),
-        '<h3 id="methods-models">Models</h3>',
-        _ul(_model_items(settings, lab, grp, len(codebook.groups), labels)),
-        '<h3 id="methods-software">Software</h3>', _ul(soft),
-        '<h3 id="methods-files">Input files (SHA-256)</h3>', _ul(files_hash),
-        "</section>"])
+    threshold_line = _threshold_sentence(outcomes, codebook, threshold)
+    return (
+        Heading("Data", "methods-data"),
+        _html(f"{esc(codebook.survey if codebook.survey is not None else 'Survey')}. Raw files "
+              f"by {esc(lower_word(grp.label))}, mapped to harmonised variables by the "
+              "codebook:"),
+        _list(_raw_files(codebook.groups)),
+        Heading("Weighting and design", "methods-design"),
+        _list(_design_items(design, lab) + _calibration_items(design, lab, weights)),
+        Heading("Outcomes", "methods-outcomes"),
+        *([_html(threshold_line)] if threshold_line else []),
+        _list(f"{lab(o)}: {_outcome_definition(o, codebook, threshold, labels, families.get(o))}"
+              for o in outcomes),
+        Heading("Models", "methods-models"),
+        _list(_model_items(settings, lab, grp, len(codebook.groups), labels)),
+        Heading("Software", "methods-software"), _list(soft),
+        Heading("Input files (SHA-256)", "methods-files"), _list(files_hash))
+
+
+def _html(text: str) -> Paragraph:
+    """A paragraph of this module's HTML. Safe to pass unescaped: every user string in it
+    went through ``esc`` where it was put in (the <code> and <em> around names are ours)."""
+    return Paragraph((Markup(text),))
+
+
+def _list(entries) -> Bullets:
+    """A list of this module's HTML entries (escaped where made, as :func:`_html` says)."""
+    return Bullets(tuple((Markup(e),) for e in entries))
 
 
 def _raw_files(groups) -> list[str]:
@@ -256,8 +269,8 @@ def _threshold_sentence(outcomes: list[str], cb: Codebook, threshold: str) -> st
     if not any("items" in (specs.get(o) or {}) and "threshold" not in specs[o]
                for o in outcomes):
         return ""
-    return (f"<p>An item counts as positive when the answer is <em>{esc(threshold)}</em> or more "
-            "(config: cleaning.threshold).</p>")
+    return (f"An item counts as positive when the answer is <em>{esc(threshold)}</em> or more "
+            "(config: cleaning.threshold).")
 
 
 def _outcome_definition(name: str, cb: Codebook, threshold: str, labels: dict,

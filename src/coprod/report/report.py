@@ -1,6 +1,7 @@
 """The report stage: the one-file HTML report, from the result tables (its settings in
-:mod:`coprod.pipeline.reportsettings`, its page in :mod:`coprod.report.page`, its Methods in
-:mod:`coprod.report.methods`, its answer box in :mod:`coprod.report.answer`).
+:mod:`coprod.pipeline.reportsettings`, its sections in :mod:`coprod.report.sections`, the page
+as data in :mod:`coprod.report.pagemodel` and its template in :mod:`coprod.report.page`, its
+Methods in :mod:`coprod.report.methods`, its answer box in :mod:`coprod.report.answer`).
 
 Why one self-contained file: a reader must be able to open it offline, mail it or archive it, and
 see the same thing years later. Figures are embedded as base64 PNG, the CSS is inline, and there
@@ -10,7 +11,7 @@ element that holds the run date (``<p id="run-date">``).
 """
 from __future__ import annotations
 
-import base64
+import html
 import logging
 import re
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from markupsafe import Markup
 
 from ..pipeline.designkeys import weighted as is_weighted
 from ..pipeline.io import table_meta
@@ -39,10 +41,22 @@ from .captions import (  # noqa: F401 (FIGURE_CAPTIONS, FIGURE_ALT named here to
     models_phrase,
     unit_word,
 )
-from .methods import methods_section
-from .page import Fold, answer_section, build_report, esc, files_line, tables_section
-from .page import ul as _ul
+from .methods import methods_section as methods_items
+from .page import render
+from .pagemodel import Figure, Inline, Page, Section, TableBlock, Xref, parts
 from .provenance import SOFTWARE, run_date_now, sha256, software_versions  # noqa: F401
+from .sections import (
+    answer_section,
+    cleaning_section,
+    figures_section,
+    findings_section,
+    imputation_section,
+    methods_section,
+    overview_section,
+    robustness_section,
+    specifications_section,
+    tables_section,
+)
 from .wording import (  # noqa: F401 (POOLED, default_table_title re-exported)
     POOLED,
     SYNTHETIC_NOTICE,
@@ -54,19 +68,61 @@ from .wording import (  # noqa: F401 (POOLED, default_table_title re-exported)
 )
 
 log = logging.getLogger("coprod.report.report")
-# -- HTML pieces ------------------------------------------------------------------------------
+# -- page items -------------------------------------------------------------------------------
 
-def figure_html(name: str, png: bytes, caption: str, files: Sequence[tuple[str, str]] = (),
-                alt: str | None = None) -> str:
-    """A figure with the PNG embedded (the page stays self-contained); ``files`` [(format,
-    relative path)] link the image to its full-size file and list every format's file;
-    ``alt`` describes what the figure shows (default :func:`figure_alt` of its name)."""
-    data = base64.b64encode(png).decode("ascii")
-    img = f'<img src="data:image/png;base64,{data}" alt="{esc(alt or figure_alt(name))}">'
-    if files:
-        img = f'<a href="{esc(files[0][1])}" title="open the figure full size">{img}</a>'
-    return (f'<figure id="fig-{esc(name)}">\n{img}\n<figcaption>{esc(caption)}</figcaption>\n'
-            f'</figure>' + (f"\n{files_line(files)}" if files else ""))
+def figure_item(name: str, png: bytes, caption: str, files: Sequence[tuple[str, str]] = (),
+                alt: str | None = None) -> Figure:
+    """A figure of the page (the PNG embedded: the page stays self-contained); ``files``
+    [(format, relative path)]; ``alt`` describes what the figure shows (default
+    :func:`figure_alt` of its name)."""
+    return Figure(name, png, caption, alt or figure_alt(name), tuple(files))
+
+
+def table_item(name: str, table_html: str, caption: str, notes: Sequence[str] = (),
+               files: Sequence[tuple[str, str]] = (), *, wide: bool = False,
+               stack: tuple = ()) -> TableBlock:
+    """A table of the page from its ``<table>`` element (``tablehtml.table_html``), caption and
+    notes (plain text). The element passes unescaped, marked here, once: its renderer escapes
+    every text in it."""
+    return TableBlock(name, Markup(table_html), caption, tuple(n for n in notes if n), tuple(files),
+                 wide=wide, stack=stack)
+
+
+# -- TEMPORARY (issue 27): today's HTML table fragments read back as page tables ---------------
+# The tables rules still write results/tables/NAME.html with the caption and a <tfoot> note
+# inside the <table>. Until they write the table model (tablemodel.to_json), the page reads
+# those fragments back here. At the merge, replace ``fragment_table`` by reading the JSON:
+#     t = tablemodel.from_json(path.read_text(encoding="utf-8"))
+#     table_item(t.name, tablehtml.table_html(t), t.caption, (notice, *t.notes), files,
+#                wide=len(t.columns) > 6, stack=stack_rows(t) if stacked else ())
+# (``notice``: report.notice, the synthetic-data notice; ``stack_rows``: pagemodel's) and
+# delete this block (its regexes are the last that read HTML back).
+_CAPTION = re.compile(r"<caption>(.*?)</caption>\n?", re.S)
+_TFOOT = re.compile(r"<tfoot>.*?</tfoot>\n?", re.S)
+_NOTE = re.compile(r'<td[^>]*class="note"[^>]*>(.*?)</td>', re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def fragment_table(name: str, text: str, files: Sequence[tuple[str, str]] = (), *,
+                   notes: bool = True, stacked: bool = False) -> TableBlock:
+    """TEMPORARY: a table fragment of results/tables/ as a page table (see above)."""
+    caption = _CAPTION.search(text)
+    note = _NOTE.search(text)
+    element = _TFOOT.sub("", _CAPTION.sub("", text, count=1), count=1)
+    stack: tuple = ()
+    if stacked:
+        heads = [html.unescape(_TAG.sub("", h)) for h in
+                 re.findall(r"<th[^>]*>(.*?)</th>", element.split("</thead>")[0], re.S)]
+        rows = re.findall(r'<tr[^>]*><th scope="row">(.*?)</th>(.*?)</tr>', element, re.S)
+        stack = tuple((html.unescape(label), tuple(
+            (h, html.unescape(_TAG.sub("", c)))
+            for h, c in zip(heads[1:], re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S))))
+            for label, cells in rows)
+    return table_item(name, element, html.unescape(caption.group(1)) if caption else "",
+                      [html.unescape(note.group(1))] if note and notes else [], files,
+                      wide=element.split("</thead>")[0].count('<th scope="col">') > 6,
+                      stack=stack)
+# -- end of the TEMPORARY block ---------------------------------------------------------------
 
 
 FILE_LABELS = {"png": "PNG", "pdf": "PDF", "svg": "SVG", "csv": "CSV",
@@ -89,12 +145,6 @@ def sibling_files(path, base) -> list[tuple[str, str]]:
             for q in [p, *found] if q.exists()]
 
 
-def xref(target: str) -> str:
-    """A cross-reference to a figure (fig-<name>) or a table (table-<name>): "Figure 3",
-    numbered when the page is finished (a target the page lacks leaves no trace)."""
-    return f'<a class="xref" href="#{esc(target)}"></a>'
-
-
 # -- the lines that lead the findings check and the models overview -------------------------
 
 def _contrast_lines(contrast: pd.DataFrame | None) -> list[str]:
@@ -106,38 +156,24 @@ def _contrast_lines(contrast: pd.DataFrame | None) -> list[str]:
     flagged = [s for s, st in by.items() if st == "flagged"]
     if not (failed or flagged):
         return []
-    parts = ([f"failed in {esc(', '.join(failed))}"] if failed else []) + (
-        [f"flagged in {esc(', '.join(flagged))}"] if flagged else [])
-    return [f"Contrast test: {' and '.join(parts)} (see the contrast table)."]
+    said = ([f"failed in {', '.join(failed)}"] if failed else []) + (
+        [f"flagged in {', '.join(flagged)}"] if flagged else [])
+    return [f"Contrast test: {' and '.join(said)} (see the contrast table)."]
 
 
-def _claim_lines(checked) -> list[str]:
+def _claim_lines(checked) -> list[tuple[Inline, ...]]:
     if checked is None or not len(checked):
         return []
     from ..pipeline.findings import VERDICTS
 
     counts = checked["verdict"].value_counts()
-    parts = [f"{int(counts.get(v, 0))} {v}" for v in VERDICTS if counts.get(v, 0)]
-    out = [f"Claims checked: of {len(checked)}, " + ", ".join(parts)
-           + f" {xref('table-findings')}."]
+    said = [f"{int(counts.get(v, 0))} {v}" for v in VERDICTS if counts.get(v, 0)]
+    out = [parts(f"Claims checked: of {len(checked)}, " + ", ".join(said),
+                 Xref("table-findings"), ".")]
     doubtful = ["contradicted", "inconclusive", "different", "not estimated"]
     for _, r in checked[checked["verdict"].isin(doubtful)].iterrows():
-        out.append(f"{esc(r['verdict'].capitalize())}: {esc(r['claim'])}")
+        out.append((f"{r['verdict'].capitalize()}: {r['claim']}",))
     return out
-
-
-def findings_section(table_html: str, rule: str, lead: Sequence[str] = ()) -> str:
-    """The claims table under the verdict rule, said once (the table file's own note, the
-    same rule for readers of the file alone, is left out here); ``lead``: the counts of
-    verdicts and the doubtful claims, above the table. The rule is one click away: the table
-    and its verdicts come first."""
-    table_html = re.sub(r"<tfoot>.*?</tfoot>\n?", "", table_html, flags=re.S)
-    return "\n".join([
-        '<section id="findings">', "<h2>Findings check</h2>",
-        _ul(lead) if lead else "",
-        f'<details id="verdict-rule"><summary>The verdict rule</summary><p>'
-        f"{esc(rule)}</p></details>",
-        f'<div class="table-wrap">{table_html}</div>', "</section>"])
 
 
 def run_report(*, settings: Settings, prevalence, coefficients, fit, figures: dict,
@@ -157,8 +193,9 @@ def run_report(*, settings: Settings, prevalence, coefficients, fit, figures: di
     ``report``: the resolved report settings the start-up checks made (the rule's params),
     else resolved here from ``settings``. Without ``findings_table`` and ``findings_checked``
     (report.findings null) the report has no findings section; ``grouping`` ({column, label,
-    effects}) defaults to the clean table's metadata and the config. The page's order is
-    :mod:`coprod.report.page`'s.
+    effects}) defaults to the clean table's metadata and the config. The sections, in the
+    order a reader meets them: the answer, the findings check, the figures and tables, then
+    the robustness and appendix sections, collapsed (:mod:`coprod.report.sections`).
     """
     from ..pipeline.codebook import labels as codebook_labels
     from ..pipeline.io import read_results, write_text
@@ -177,8 +214,12 @@ def run_report(*, settings: Settings, prevalence, coefficients, fit, figures: di
     def files_of(path):
         return sibling_files(path, base)
 
+    def table_of(path, **kw) -> TableBlock:  # a table's CSV and LaTeX (its HTML: the page)
+        return fragment_table(Path(path).stem, Path(path).read_text(encoding="utf-8"),
+                              [f for f in files_of(path) if f[0] != "HTML"], **kw)
+
     along = _categorical_predictions(settings, rs)
-    figs = {name: figure_html(name, Path(path).read_bytes(), caption, files_of(path),
+    figs = {name: figure_item(name, Path(path).read_bytes(), caption, files_of(path),
                               figure_alt(name, grp.label, len(cb.groups),
                                          unit_word(rs.words), along.get(name, False),
                                          about=figure_about(name, rs.figures,
@@ -189,61 +230,44 @@ def run_report(*, settings: Settings, prevalence, coefficients, fit, figures: di
             for (name, path), caption in zip(figures.items(),
                                              _captions(list(figures), settings, rs, grp,
                                                        len(cb.groups), clean_table))}
-    answer = _answer_html(prevalence, ame_t, effects, fit_t, checked, settings=settings,
-                          report=rs, labels=labels, grouping=grp,
-                          figure=figs.pop("prevalence", ""))
-    cleaning_figure = figs.pop("cleaning", "")
-    methods = methods_section(settings=settings,
-                              threshold=meta.get("threshold", settings.cleaning.threshold),
-                              hashes={str(p): sha256(p) for p in hashed},
-                              versions=software_versions(), labels=labels, grouping=grp,
-                              weights=weights)
-    robust = _robustness_html(robustness_tables, robustness_figures, checked,
-                              report=rs, labels=labels, settings=settings,
-                              threshold=meta.get("threshold", ""), cuts=cuts, files_of=files_of)
-    html_tables = [*tables.values(), *robustness_tables, cleaning_table,
-                   *([imputation_table] if imputation_table else []),
-                   *([findings_table] if findings_table else [])]
-    # a table's CSV and LaTeX files (its HTML is what the page shows)
-    table_files = {Path(p).stem: [f for f in files_of(p) if f[0] != "HTML"]
-                   for p in html_tables}
-    tabs = {name: Path(path).read_text(encoding="utf-8") for name, path in tables.items()}
-    overview = _overview_tables(fit_t, ame_t, cleaning_summary, settings=settings,
-                                report=rs, labels=labels, grouping=grp, fit_path=fit,
-                                ame_path=ame,
-                                extra=_contrast_lines(read_results(contrast, "contrast")
-                                                      if contrast else None))
+    answer = answer_section(_answer_items(prevalence, ame_t, effects, fit_t, checked,
+                                          settings=settings, report=rs, labels=labels,
+                                          grouping=grp), figs.pop("prevalence", None))
+    cleaning_figure = figs.pop("cleaning", None)
+    methods = methods_items(settings=settings,
+                            threshold=meta.get("threshold", settings.cleaning.threshold),
+                            hashes={str(p): sha256(p) for p in hashed},
+                            versions=software_versions(), labels=labels, grouping=grp,
+                            weights=weights)
+    robust = _robustness(robustness_tables, robustness_figures, checked,
+                         report=rs, labels=labels, settings=settings,
+                         threshold=meta.get("threshold", ""), cuts=cuts, files_of=files_of,
+                         table_of=table_of)
+    tabs = {name: table_of(path) for name, path in tables.items()}
+    overview = _overview(fit_t, ame_t, cleaning_summary, settings=settings,
+                         report=rs, labels=labels, grouping=grp, fit_path=fit, ame_path=ame,
+                         extra=_contrast_lines(read_results(contrast, "contrast")
+                                               if contrast else None))
     tabs.update(overview.pop("tables", {}))
     main = _main_tables(rs)
-    n_specs = len(spec_figures)
-    folds = [
-        Fold(robust, "Does the cut of the scale matter?",
-             "The claims on the survey's own scales (ordered categories and counts) and at "
-             "every cut of the scale."),
-        Fold(_imputation_html(imputation_table, checked, rs),
-             "Complete cases or imputed data?",
-             "Every model again on multiply imputed answers, beside the complete cases."),
-        Fold(_spec_html(spec_figures, checked, files_of), "How many analyses support each claim?",
-             f"{n_specs} claim{'s' if n_specs != 1 else ''}, each estimated under every "
-             "combination of the analysis choices."),
-        Fold(overview.get("sample", ""), "Who is in the models, and how did each go?",
-             "From the rows read to each model's respondents; every model that was flagged or "
-             "failed, with the reason."),
-        Fold(_cleaning_html(Path(cleaning_table).read_text(encoding="utf-8"), cleaning_figure),
-             "Cleaning summary", "Rows read, dropped by reason and kept, per "
-             f"{lower_word(grp.label)}."),
-        Fold(methods, "Methods", "Data, weighting and design, outcome definitions, models, "
-             "software and the input files' checksums."),
+    sections = [
+        answer,
+        _findings(table_of(findings_table, notes=False, stacked=True) if findings_table
+                  else None, settings.models.conf_level, _claim_lines(checked)),
+        figures_section(list(figs.values())),
+        tables_section([t for n, t in tabs.items() if n in main],
+                       [t for n, t in tabs.items() if n not in main]),
+        robust,
+        imputation_section(table_of(imputation_table) if imputation_table else None,
+                           _mi_sentences(checked, rs)),
+        _specifications(spec_figures, checked, files_of),
+        overview["sample"],
+        cleaning_section(table_of(cleaning_table), cleaning_figure, lower_word(grp.label)),
+        methods_section(methods),
     ]
-    page = build_report(
-        title=rs.title, synthetic=bool(settings.data.synthetic),
-        answer_html=answer,
-        findings_html=_findings_html(findings_table, settings.models.conf_level,
-                                     _claim_lines(checked)),
-        figures=list(figs.values()),
-        tables_html=tables_section([(n, t) for n, t in tabs.items() if n in main],
-                                   [(n, t) for n, t in tabs.items() if n not in main]),
-        folds=folds, table_files=table_files, run_date=run_date or run_date_now())
+    page = render(Page(title=rs.title, synthetic=bool(settings.data.synthetic),
+                       sections=tuple(s for s in sections if s is not None),
+                       run_date=run_date or run_date_now()))
     write_text(output, page)
     log.info("report: %d figures, %d tables, %d bytes", len(figures), len(tabs), len(page))
 
@@ -256,19 +280,14 @@ def _main_tables(report: ReportSettings) -> set[str]:
     return {"descriptives", "ame", *models[:1]}
 
 
-def _cleaning_html(table_html: str, figure: str) -> str:
-    return "\n".join(['<section id="cleaning">', "<h2>Cleaning summary</h2>", figure,
-                      f'<div class="table-wrap">{table_html}</div>', "</section>"])
-
-
-def _answer_html(prevalence, ame_t: pd.DataFrame | None, effects, fit_t: pd.DataFrame,
-                 checked, *, settings: Settings, report: ReportSettings, labels: dict,
-                 grouping: Grouping, figure: str) -> str:
-    """The answer box (:mod:`coprod.report.answer`) beside the prevalence figure."""
+def _answer_items(prevalence, ame_t: pd.DataFrame | None, effects, fit_t: pd.DataFrame,
+                  checked, *, settings: Settings, report: ReportSettings, labels: dict,
+                  grouping: Grouping) -> list[str]:
+    """The answer box's sentences (HTML: :mod:`coprod.report.answer`)."""
     from ..pipeline.io import read_results
     from .answer import answer_items
 
-    items = answer_items(
+    return answer_items(
         prevalence=read_results(prevalence, "prevalence"),
         ame=ame_t if ame_t is not None else pd.DataFrame(),
         effects=read_results(effects, "effects") if effects else None,
@@ -279,23 +298,23 @@ def _answer_html(prevalence, ame_t: pd.DataFrame | None, effects, fit_t: pd.Data
         words=thaw(report.words), labels=labels, unit=unit_word(report.words),
         weighted=is_weighted(settings.design),
         conf_level=float(settings.models.conf_level))
-    return answer_section(items, figure)
 
 
-def _overview_tables(fit_t: pd.DataFrame, ame_t: pd.DataFrame | None, cleaning_summary, *,
-                     settings: Settings, report: ReportSettings, labels: dict, grouping: Grouping,
-                     extra: Sequence[str] = (), fit_path="results/models/fit.csv",
-                     ame_path=None) -> dict:
+def _overview(fit_t: pd.DataFrame, ame_t: pd.DataFrame | None, cleaning_summary, *,
+              settings: Settings, report: ReportSettings, labels: dict, grouping: Grouping,
+              extra: Sequence[str] = (), fit_path="results/models/fit.csv",
+              ame_path=None) -> dict:
     """The average-marginal-effects table (among the tables) and the section "Who is in the
     models, and how did each model go?" (the analytic sample and every model not plainly
     ok; ``extra`` lines below its lead), from the result files; empty where an input is
-    missing."""
+    missing. (These tables are built here; each goes through ``fragment_table``, the
+    TEMPORARY reader, until they are table models.)"""
     from ..pipeline.io import read_results
     from .modelsummary import ame_table, model_status_table, sample_flow_table
     from .tablerender import to_html
     from .wording import missing_note, per_ame
 
-    out: dict = {"tables": []}
+    out: dict = {"tables": {}}
     words, sample = thaw(report.words), report.figures["forest_sample"]
     compare = list(report.figures["compare"])
     pct = _pct(settings.models.conf_level)
@@ -304,7 +323,7 @@ def _overview_tables(fit_t: pd.DataFrame, ame_t: pd.DataFrame | None, cleaning_s
         t = ame_table(effects, fit_t, sample=sample, outcomes=compare,
                       covariates=list(settings.models.covariates), words=words,
                       labels=effect_labels)
-        out["tables"].append(("ame", to_html(
+        out["tables"]["ame"] = fragment_table("ame", to_html(
             t, table_id="ame", caption=f"Average marginal effects in percentage points "
                                        f"({word(sample, words)})",
             note=f"{report.notice or ''} The change in the probability of each "
@@ -312,32 +331,28 @@ def _overview_tables(fit_t: pd.DataFrame, ame_t: pd.DataFrame | None, cleaning_s
                  f"level or one unit more of a number"
                  f"{' (or as many as its row says)' if report.tables.get('per') else ''}"
                  f", with {pct} confidence intervals (delta "
-                 f"method, the same design). From {ame_path}.".strip())))
-    parts = []
+                 f"method, the same design). From {ame_path}.".strip()))
+    shown = []
     if cleaning_summary:
         flow = sample_flow_table(read_results(cleaning_summary), fit_t, sample=sample,
                                  outcomes=list(dict.fromkeys(fit_t["outcome"])),
                                  group_column=grouping.column, words=words, labels=labels)
-        parts.append(to_html(flow, table_id="sample_flow",
-                             caption="The analytic sample: from the rows read to each model",
-                             note=f"{report.notice or ''} "
-                                  f"{missing_note(settings.design)}; one may miss "
-                                  "several.".strip()))
+        shown.append(fragment_table("sample_flow", to_html(
+            flow, table_id="sample_flow",
+            caption="The analytic sample: from the rows read to each model",
+            note=f"{report.notice or ''} {missing_note(settings.design)}; one may miss "
+                 "several.".strip())))
     status = model_status_table(fit_t, words=words, labels=labels)
     n_ok = int((fit_t["status"] == "ok").sum()) if len(fit_t) else 0
     fit_path = Path(fit_path)
-    lead = (f"<p>{len(fit_t)} models: {n_ok} ok, {len(status)} flagged or failed, each listed "
-            f"below with its reason ({esc(fit_path)} and {esc(fit_path.with_name('flags.csv'))} "
-            "hold every model's statistics and flags).</p>")
+    lead = (f"{len(fit_t)} models: {n_ok} ok, {len(status)} flagged or failed, each listed "
+            f"below with its reason ({fit_path} and {fit_path.with_name('flags.csv')} hold "
+            "every model's statistics and flags).")
     if len(status):
-        parts.append(to_html(status, table_id="model_status",
-                             caption="Models flagged or failed, with the reason",
-                             note=report.notice or ""))
-    out["sample"] = "\n".join(['<section id="models-overview">',
-                               "<h2>Who is in the models, and how did each go?</h2>", lead,
-                               *[f"<p>{x}</p>" for x in extra],
-                               *[f'<div class="table-wrap">\n{p}</div>' for p in parts],
-                               "</section>"])
+        shown.append(fragment_table("model_status", to_html(
+            status, table_id="model_status",
+            caption="Models flagged or failed, with the reason", note=report.notice or "")))
+    out["sample"] = overview_section(lead, extra, shown)
     return out
 
 
@@ -378,14 +393,14 @@ def _categorical_predictions(settings: Settings, report: ReportSettings) -> dict
         for p in report.figures.get("predictions") or []}
 
 
-def _robustness_html(tables, figures, checked, *, report: ReportSettings, labels: dict,
-                     settings: Settings, threshold: str, cuts=None,
-                     files_of=lambda p: []) -> str:
+def _robustness(tables, figures, checked, *, report: ReportSettings, labels: dict,
+                settings: Settings, threshold: str, cuts=None, files_of=lambda p: [],
+                table_of=None) -> Section | None:
     """The section "Does the cut of the scale matter?" (only with models.scales)."""
     if not tables:
-        return ""
+        return None
     from ..pipeline.io import read_results
-    from .robustness import claim_sentences, cut_disagreements, robustness_section
+    from .robustness import claim_sentences, cut_disagreements
 
     sentences = claim_sentences(checked, words=thaw(report.words), labels=labels,
                                 digits=int(report.tables["digits"]))
@@ -393,74 +408,55 @@ def _robustness_html(tables, figures, checked, *, report: ReportSettings, labels
                                   sample=report.figures["forest_sample"],
                                   words=thaw(report.words), labels=labels)
     pct = _pct(settings.models.conf_level)
-    figs = "\n".join(figure_html(
+    figs = [figure_item(
         Path(p).stem, Path(p).read_bytes(),
         f"For each ordinal outcome, the odds ratio of every binary cut of its scale and of the "
         f"proportional-odds model (black), with {pct} confidence intervals, log scale.",
-        files_of(p)) for p in figures)
-    return robustness_section(tables=[Path(p).read_text(encoding="utf-8") for p in tables],
-                              figure_html=figs, sentences=sentences, threshold=threshold,
-                              cut_lines=cut_lines)
+        files_of(p)) for p in figures]
+    return robustness_section(tables=[table_of(p) for p in tables], figures=figs,
+                              sentences=sentences, threshold=threshold, cut_lines=cut_lines)
 
 
-def _spec_html(figures, checked, files_of=lambda p: []) -> str:
+SPEC_CAPTION = (
+    "The claim's estimate in every estimable specification, sorted, with its interval (green "
+    "circle: supported, orange square: contradicted, grey diamond: inconclusive), then the "
+    "specifications that are not estimable (grey x at the foot); for a claim of no relation, "
+    "the equivalence bounds (band) and the interval the equivalence test judges; below, the "
+    "choices each one made.")
+
+
+def _specifications(figures, checked, files_of=lambda p: []) -> Section | None:
     """The section "How many analyses support each claim?" (only with specifications)."""
     if not figures:
-        return ""
+        return None
     from ..pipeline.estimable import NOT_ESTIMABLE_RULE, SPEC_COUNTS, count_phrase
 
-    items = []
-    # each curve's alt text names its claim (spec_<claim id>)
-    claims = ({f"spec_{r['id']}": str(r["claim"]) for _, r in checked.iterrows()}
-              if checked is not None and {"id", "claim"} <= set(checked.columns) else {})
+    counts = []
     if checked is not None and "spec_total" in checked.columns:
         for _, r in checked.iterrows():
             if pd.notna(r.get("spec_total")) and r.get("spec_total"):
-                said = count_phrase(*(int(r[k]) for k in SPEC_COUNTS[1:]),
-                                    noun="specifications")
-                items.append(f"<li><strong>{esc(r['claim'])}</strong> {esc(said)}.</li>")
-    figs = "\n".join(figure_html(Path(p).stem, Path(p).read_bytes(),
-                                 "The claim's estimate in every estimable specification, "
-                                 "sorted, with its interval (green circle: supported, orange "
-                                 "square: contradicted, grey diamond: inconclusive), then the "
-                                 "specifications that are not estimable (grey x at the foot); "
-                                 "for a claim of no relation, the equivalence bounds (band) "
-                                 "and the interval the equivalence test judges; below, the "
-                                 "choices each one made.",
-                                 files_of(p),
-                                 alt=figure_alt(Path(p).stem,
-                                                about=figure_about(Path(p).stem, {},
-                                                                   claim=claims.get(
-                                                                       Path(p).stem, ""))))
-                     for p in figures)
-    return "\n".join([
-        '<section id="specifications">', "<h2>How many analyses support each claim?</h2>",
-        "<p>Every analysis embodies choices: where the frequency scale is cut, weights or not, "
-        "which controls, complete cases or imputed data, group effects or not, a 0/1 or an "
-        "ordinal model. Each claim is estimated under every combination of the choices in the "
-        "config (specifications) and judged by the same rule. A claim that holds under most "
-        "specifications is a finding; one that holds under a few is not. "
-        + esc(NOT_ESTIMABLE_RULE) + "</p>",
-        f"<ul>{''.join(items)}</ul>" if items else "", figs, "</section>"])
+                counts.append((str(r["claim"]), count_phrase(
+                    *(int(r[k]) for k in SPEC_COUNTS[1:]), noun="specifications")))
+    # each curve's alt text names its claim (spec_<claim id>)
+    claims = ({f"spec_{r['id']}": str(r["claim"]) for _, r in checked.iterrows()}
+              if checked is not None and {"id", "claim"} <= set(checked.columns) else {})
+    figs = [figure_item(Path(p).stem, Path(p).read_bytes(), SPEC_CAPTION, files_of(p),
+                        alt=figure_alt(Path(p).stem, about=figure_about(
+                            Path(p).stem, {}, claim=claims.get(Path(p).stem, ""))))
+            for p in figures]
+    return specifications_section(figs, counts, NOT_ESTIMABLE_RULE)
 
 
-def _imputation_html(table, checked, report: ReportSettings) -> str:
-    """The section "Complete cases or imputed data?" (only with imputation.analyses: both)."""
-    if not table:
-        return ""
-    from .robustness import mi_section, mi_sentences
+def _mi_sentences(checked, report: ReportSettings) -> list[str]:
+    from .robustness import mi_sentences
 
-    return mi_section(table_html=Path(table).read_text(encoding="utf-8"),
-                      sentences=mi_sentences(checked,
-                                             digits=int(report.tables["digits"])))
+    return mi_sentences(checked, digits=int(report.tables["digits"]))
 
 
-def _findings_html(findings_table, conf_level: float, lead: Sequence[str] = ()) -> str:
+def _findings(table: TableBlock | None, conf_level: float, lead) -> Section | None:
     """The findings section, or nothing without a findings check."""
-    if not findings_table:
-        return ""
+    if table is None:
+        return None
     from ..pipeline.findings import verdict_rule
 
-    return findings_section(Path(findings_table).read_text(encoding="utf-8"),
-                            verdict_rule(float(conf_level)),
-                            lead)
+    return findings_section(table, verdict_rule(float(conf_level)), lead)

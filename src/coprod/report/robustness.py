@@ -10,7 +10,6 @@ reader can judge); and a sentence per claim saying whether its verdict holds und
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -192,27 +191,6 @@ def _estimate(r, suffix: str, ratio: str, digits: int) -> str:
                                    np.exp(r[f"conf_high{suffix}"]), digits) + ")")
 
 
-def robustness_section(*, tables: list[str], figure_html: str, sentences: list[str],
-                       threshold: str = "", cut_lines: Sequence[str] = ()) -> str:
-    """The report's section, from the tables' and figure's HTML and the claim sentences."""
-    cut = f" (an item counts when answered <em>{esc(threshold)}</em> or more)" \
-        if threshold else ""
-    intro = ("<p>The 0/1 outcomes cut each frequency scale at one point" + cut + ". Here the "
-             "same activities are modelled on the survey's own scales: as an ordered category "
-             "(proportional-odds model: odds ratios of being in a higher category) and as a "
-             "count (quasi-Poisson model: rate ratios). If a conclusion holds only at one cut, "
-             "it is weaker than it looks.</p>")
-    claims = ("<h3>The claims under each model</h3><ul>"
-              + "".join(f"<li>{s}</li>" for s in sentences) + "</ul>") if sentences else ""
-    cuts = ("<h3>Where the scale is cut</h3><ul>"
-            + "".join(f"<li>{esc(s)}</li>" for s in cut_lines) + "</ul>") if cut_lines else ""
-    return "\n".join(['<section id="robustness">', f"<h2>{TITLE}</h2>", intro, claims,
-                      *[f'<div class="table-wrap">\n{t}</div>' for t in tables[:1]],
-                      cuts, figure_html,
-                      *[f'<div class="table-wrap">\n{t}</div>' for t in tables[1:]],
-                      "</section>"])
-
-
 # -- complete cases beside multiple imputation --------------------------------------------------
 
 def mi_table(coefs: pd.DataFrame, fit: pd.DataFrame, coefs_mi: pd.DataFrame, *,
@@ -311,17 +289,3 @@ def mi_sentences(checked: pd.DataFrame | None, *, digits: int = 2) -> list[str]:
                 "the verdict changes with the missing answers")
         out.append(f"<strong>{esc(r['claim'])}</strong> {esc(cc)}; {esc(mi)}: {same}.")
     return out
-
-
-def mi_section(*, table_html: str, sentences: list[str], excluded: str = "") -> str:
-    intro = ("<p>Respondents who did not answer a question used in a model (don't know, "
-             "refused) leave that model" + (f" ({esc(excluded)})" if excluded else "")
-             + ". Unless their answers are missing completely at random, that can bias the "
-             "estimates. Here every model is also estimated on multiply imputed data, where "
-             "the missing answers are filled in many times from what the respondents did "
-             "answer.</p>")
-    claims = ("<h3>The claims on complete cases and on imputed data</h3><ul>"
-              + "".join(f"<li>{s}</li>" for s in sentences) + "</ul>") if sentences else ""
-    return "\n".join(['<section id="imputation">',
-                      "<h2>Complete cases or imputed data?</h2>", intro, claims,
-                      f'<div class="table-wrap">\n{table_html}</div>', "</section>"])

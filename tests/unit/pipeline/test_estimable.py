@@ -192,12 +192,14 @@ def test_the_count_wording_is_one():
 
 
 def test_the_report_section_counts_the_same_way(tmp_path):
-    from coprod.report.report import _spec_html
+    from coprod.report.page import render
+    from coprod.report.pagemodel import Page
+    from coprod.report.report import _specifications
 
     png = tmp_path / "spec_a.png"
     png.write_bytes(b"\x89PNG\r\n\x1a\n")
     checked = with_specifications(pd.DataFrame({"id": ["a"], "claim": ["A claim"]}), SPECS)
-    html = _spec_html([str(png)], checked)
+    html = render(Page("T", (_specifications([str(png)], checked),), "now"))
     assert ("supported in 3 of 5 estimable specifications (2 not estimable), contradicted "
             "in 1") in html
     assert "is not estimable" in html and "x at the foot" in html

@@ -17,8 +17,9 @@ from coprod.pipeline.settings import load_settings
 from coprod.report import figures as F
 from coprod.report import tables as T
 from coprod.report.findings import run_findings
+from coprod.report.page import render
+from coprod.report.pagemodel import Page as PageModel
 from coprod.report.report import (
-    build_report,
     figure_names,
     report_settings,
     run_report,
@@ -183,9 +184,8 @@ def test_no_warning_for_real_data(tmp_path):
     assert "synthetic-warning" not in Page(text).ids
 
 
-def test_build_report_escapes_text():
-    page = build_report(title="<T>", synthetic=False, answer_html="", findings_html="",
-                        figures=[], tables_html="", folds=[], run_date="<now>")
+def test_the_page_escapes_text():
+    page = render(PageModel(title="<T>", sections=(), run_date="<now>"))
     assert "<T>" not in page and "&lt;T&gt;" in page and "&lt;now&gt;" in page
 
 
