@@ -31,7 +31,7 @@ _EXPORTS = {
     "make_design": "design", "SurveyDesign": "design", "Design": "design",
     "LONELY_PSU_OPTIONS": "design", "domain_mask": "design",
     "make_replicate_design": "replicate", "ReplicateDesign": "replicate",
-    "as_replicate": "replicate",
+    "as_replicate": "repconvert",
     # R's design vocabulary: svydesign, svrepdesign, as.svrepdesign, degf, hadamard
     "svydesign": "rdesign", "svrepdesign": "rdesign", "degf": "rdesign",
     "as_svrepdesign": "repconvert", "hadamard": "brr", "paley": "brr",

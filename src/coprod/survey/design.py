@@ -160,9 +160,10 @@ class SurveyDesign(DomainMixin):
         """R's ``degf(design)``: PSUs minus strata among the rows with a non-zero weight, of
         ``rows`` (indices) or, by default, of the design's domain (every row when it has none).
         """
-        from .variance import design_df
-
-        return design_df(self, None if rows is None else np.asarray(rows))
+        idx = np.flatnonzero(self.domain_rows()) if rows is None else np.asarray(rows)
+        r = idx[self.weights[idx] > 0]
+        return (int(np.count_nonzero(np.bincount(self.psu[r], minlength=len(self.psu_stratum))))
+                - int(np.count_nonzero(np.bincount(self.stratum[r], minlength=len(self.n_psu)))))
 
     @property
     def stages(self) -> int:

@@ -60,7 +60,7 @@ def as_svrepdesign(design: SurveyDesign, type: str = "auto", *, replicates: int 
     "mrbbootstrap" and calibrated designs (calibrate the replicate design instead: each
     replicate is then calibrated too, as R's ``calibrate`` on a svrepdesign).
     """
-    _check(design)
+    check_convertible(design)
     if type == "mrbbootstrap":
         raise ConfigError("type: R's 'mrbbootstrap' is not supported; use 'bootstrap' (first "
                           "stage) or 'JKn'", argument="type")
@@ -93,7 +93,31 @@ def as_svrepdesign(design: SurveyDesign, type: str = "auto", *, replicates: int 
                    hadamard_matrix=hadamard_matrix, mse=mse, seed=seed)
 
 
-def _check(design: Any) -> None:
+def as_replicate(design: SurveyDesign | ReplicateDesign, type: str = "JKn", *, replicates: int = 50,
+                 seed: int | None = None, mse: bool = False, fay_rho: float = 0.0
+                 ) -> ReplicateDesign:
+    """Replicate weights from a linearisation design (the pipeline's ``design.as_replicates``),
+    by R's ``as.svrepdesign`` rules (:func:`as_svrepdesign`, which documents each type): "JK1"
+    (one stratum), "JKn" (within strata; a design of one stratum counts as stratified here),
+    "BRR"/"Fay", "bootstrap" (``seed`` makes the draws
+    reproducible; R's random numbers cannot be reproduced) or "subbootstrap". Unlike
+    ``as_svrepdesign``, a design with second-stage units is refused rather than reduced to its
+    first stage."""
+    check_convertible(design)
+    assert isinstance(design, SurveyDesign)
+    if design.ssu is not None:
+        raise ConfigError("design: a design with second-stage units cannot be converted (R "
+                          "uses the first stage only); build it without ssu", argument="design")
+    if type not in AS_TYPES[1:]:
+        raise ConfigError(f"type: {type!r} is not one of {', '.join(AS_TYPES[1:])}",
+                          argument="type")
+    if type == "JK1" and len(design.n_psu) > 1:
+        raise ConfigError("type: JK1 is for a design without strata (R: \"Can't use JK1 "
+                          "for a stratified design\"); use JKn", argument="type")
+    return convert(design, type, replicates=replicates, seed=seed, mse=mse, fay_rho=fay_rho)
+
+
+def check_convertible(design: Any) -> None:
     if not isinstance(design, SurveyDesign):
         raise ConfigError(f"design: a linearisation design (svydesign) is converted, not "
                           f"{type(design).__name__}", argument="design")
@@ -107,7 +131,7 @@ def convert(design: SurveyDesign, type: str, *, replicates: int = 50, fay_rho: f
             hadamard_matrix: npt.ArrayLike | None = None, mse: bool = False,
             seed: int | None = None) -> ReplicateDesign:
     """The conversion itself, once the type is settled (``as_svrepdesign`` checks R's rules
-    first; :func:`coprod.survey.replicate.as_replicate` its own)."""
+    first; :func:`as_replicate` its own)."""
     psu_order = pd.unique(design.psu)                      # PSU codes, first appearance
     strata_order = pd.unique(design.psu_stratum[psu_order])
     members = {int(h): psu_order[design.psu_stratum[psu_order] == h] for h in strata_order}

@@ -301,30 +301,3 @@ def _numeric(s: pd.Series, what: str) -> np.ndarray:
         raise DataError(f"{what} has {int(bad.sum())} missing, negative or non-numeric "
                         f"value(s), e.g. {s.iloc[i]!r} in row {i + 1}")
     return cast(np.ndarray, x)
-
-
-def as_replicate(design: DomainMixin, type: str = "JKn", *, replicates: int = 50,
-                 seed: int | None = None, mse: bool = False, fay_rho: float = 0.0
-                 ) -> ReplicateDesign:
-    """Replicate weights from a linearisation design (the pipeline's ``design.as_replicates``),
-    by R's ``as.svrepdesign`` rules (:func:`coprod.survey.repconvert.as_svrepdesign`, which
-    documents each type): "JK1" (one stratum), "JKn" (within strata; a design of one stratum
-    counts as stratified here), "BRR"/"Fay", "bootstrap" (``seed`` makes the draws
-    reproducible; R's random numbers cannot be reproduced) or "subbootstrap". Unlike
-    ``as_svrepdesign``, a design with second-stage units is refused rather than reduced to its
-    first stage."""
-    from .design import SurveyDesign
-    from .repconvert import AS_TYPES, _check, convert
-
-    _check(design)
-    assert isinstance(design, SurveyDesign)
-    if design.ssu is not None:
-        raise ConfigError("design: a design with second-stage units cannot be converted (R "
-                          "uses the first stage only); build it without ssu", argument="design")
-    if type not in AS_TYPES[1:]:
-        raise ConfigError(f"type: {type!r} is not one of {', '.join(AS_TYPES[1:])}",
-                          argument="type")
-    if type == "JK1" and len(design.n_psu) > 1:
-        raise ConfigError("type: JK1 is for a design without strata (R: \"Can't use JK1 "
-                          "for a stratified design\"); use JKn", argument="type")
-    return convert(design, type, replicates=replicates, seed=seed, mse=mse, fay_rho=fay_rho)

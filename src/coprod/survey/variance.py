@@ -58,11 +58,7 @@ def design_df(design: SurveyDesign, rows: np.ndarray | None = None) -> int:
 
     This is survey's ``degf()`` of a domain: only the clusters that hold domain members count.
     """
-    if rows is None:
-        rows = np.flatnonzero(design.domain_rows())
-    r = rows[design.weights[rows] > 0]
-    return n_distinct(design.psu[r], len(design.psu_stratum)) - n_distinct(
-        design.stratum[r], len(design.n_psu))
+    return design.degf(rows)
 
 
 def n_distinct(codes: np.ndarray, size: int) -> int:
