@@ -337,11 +337,10 @@ def degf(design: SurveyDesign | ReplicateDesign) -> int:
     of them by default). A linearisation design: PSUs minus strata among the rows with a
     non-zero weight (R's count; a domain counts the PSUs holding its members); a replicate
     design: the rank of the replicate weights, minus one."""
-    rows = np.flatnonzero(design.domain_rows())
     if isinstance(design, ReplicateDesign):
-        return design.degf(rows)
+        return design.degf()
     if isinstance(design, SurveyDesign):
-        return design_df(design, rows)
+        return design_df(design)
     raise ConfigError(f"design: a survey design is needed, not {type(design).__name__}",
                       argument="design")
 
