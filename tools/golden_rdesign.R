@@ -25,7 +25,9 @@
 # of 2: order 56, the 28 doubled), split10 (10 strata of 4 PSUs of 5 schools: R splits them into
 # 20 pairs, hadamard(20) is a doubled Paley matrix of order 24). The bootstrap (bclus1, R's
 # ?as.svrepdesign: 100 replicates with the fpc) is drawn after set.seed(28); its factors are
-# exported so that the Python side can use R's draws. Numbers have 17 significant digits. The
+# exported so that the Python side can use R's draws. JKn with a lonely stratum (lonely_*:
+# apistrat with one school of type H, under each survey.lonely.psu option) and with a census
+# stratum (census_jkn: H's fpc its sample size). Numbers have 17 significant digits. The
 # tests read the CSVs; they never need R. Made with R 4.2.2 and survey 4.1.1 (printed below).
 suppressMessages(library(survey))
 options(survey.lonely.psu = "fail")
@@ -101,6 +103,18 @@ dsplit <- svydesign(id = ~split_psu, strata = ~split_stratum, weights = ~pw, nes
                     data = strat)
 dpairs25 <- pairs(4)
 dpairs50 <- pairs(2)
+# JKn with a lonely stratum (H cut to its first school), by each lonely.psu option, and with a
+# census stratum (H's fpc set to its sample size: R drops its replicates)
+lonely <- strat[strat$stype != "H" | seq_len(nrow(strat)) == which(strat$stype == "H")[1], ]
+jkn_lonely <- lapply(c("adjust", "average", "remove", "certainty"), function(opt) {
+  options(survey.lonely.psu = opt)
+  on.exit(options(survey.lonely.psu = "fail"))
+  as.svrepdesign(svydesign(id = ~1, strata = ~stype, weights = ~pw, data = lonely), "JKn")
+})
+names(jkn_lonely) <- paste0("lonely_", c("adjust", "average", "remove", "certainty"))
+strat$fpc_census <- ifelse(strat$stype == "H", sum(strat$stype == "H"), strat$fpc)
+census_jkn <- as.svrepdesign(svydesign(id = ~1, strata = ~stype, weights = ~pw,
+                                       fpc = ~fpc_census, data = strat), "JKn")
 conv <- list(
   pairs25_brr = as.svrepdesign(dpairs25, type = "BRR"),
   pairs25_fay = as.svrepdesign(dpairs25, type = "Fay", fay.rho = 0.3),
@@ -110,10 +124,13 @@ conv <- list(
   split10_fay = as.svrepdesign(dsplit, type = "Fay", fay.rho = 0.5),
   nhanes_jkn = nhanes_jkn, scd2brr = scd2brr, scd2fay = scd2fay,
   scd2jkn = scd2jkn, scd2jknf = scd2jknf, scd2brr1 = scd2brr1, rclus1 = rclus1,
-  bclus1 = bclus1)
+  bclus1 = bclus1, census_jkn = census_jkn)
+conv <- c(conv, jkn_lonely)
 
 # ---- replicate factors of the converted designs -----------------------------------------------
-factors <- do.call(rbind, lapply(names(conv), function(k) {
+# (not of the lonely and census cases: 150 x 150 jackknife factors, checked through their SEs)
+factors <- do.call(rbind, lapply(setdiff(names(conv), c(names(jkn_lonely), "census_jkn")),
+                                 function(k) {
   rw <- conv[[k]]$repweights
   w <- if (inherits(rw, "repweights_compressed")) rw$weights else stop(k, ": not compressed")
   data.frame(case = k, psu = seq_len(nrow(w)),

@@ -3,7 +3,8 @@ the examples of ?svydesign (stratified, one- and two-stage cluster samples, weig
 nest=TRUE), ?svrepdesign (scd's BRR weights by hand) and ?as.svrepdesign (scd to BRR, Fay,
 JKn with and without fpc and with paley(11); apiclus1 to JK1 and to the bootstrap with fpc),
 plus conversions that exercise each branch of R's Hadamard matrices (NHANES as JKn; apistrat
-arranged as 25 and 50 pairs of PSUs and as 10 strata of 4 PSUs, which R splits into pairs).
+arranged as 25 and 50 pairs of PSUs and as 10 strata of 4 PSUs, which R splits into pairs), and
+JKn with a lonely stratum (each of R's survey.lonely.psu rules) and with a census stratum.
 Converted designs' replicate factors equal R's (1e-15); estimates 1e-8, SEs 1e-6, df equal.
 The bootstrap is random: R's own draws go through coprod's scale and variance."""
 from __future__ import annotations
@@ -101,6 +102,16 @@ def designs() -> dict[str, Any]:
         "split10_brr": as_svrepdesign(dsplit, type="BRR"),
         "split10_fay": as_svrepdesign(dsplit, type="Fay", fay_rho=0.5),
     }
+    # JKn with a lonely stratum under each rule, and with a census stratum
+    strat = d["strat"]
+    h_rows = np.flatnonzero(strat["stype"] == "H")
+    lonely = strat[(strat["stype"] != "H").to_numpy() | (np.arange(len(strat)) == h_rows[0])]
+    for rule in ("adjust", "average", "remove", "certainty"):
+        out[f"lonely_{rule}"] = as_svrepdesign(svydesign(
+            lonely, strata="~stype", weights="~pw", lonely_psu=rule), "JKn")
+    census = strat.assign(fpc_census=np.where(strat["stype"] == "H", len(h_rows), strat["fpc"]))
+    out["census_jkn"] = as_svrepdesign(svydesign(census, strata="stype", weights="pw",
+                                                 fpc="fpc_census"), "JKn")
     # R's bootstrap draws (set.seed(28)) through coprod's own conversion's scale and variance
     boot = as_svrepdesign(dclus1, type="bootstrap", replicates=100, seed=1)
     out["bclus1"] = replace(boot, repweights=np.asfortranarray(
