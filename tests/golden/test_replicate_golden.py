@@ -138,7 +138,7 @@ def test_conversion_from_a_linearisation_design_equals_r(data, kind):
     """as_replicate gives R's as.svrepdesign replicate weights, column for column, and its
     scale and rscales (replicate_scales.csv)."""
     from coprod.survey.design import make_design
-    from coprod.survey.repconvert import as_replicate
+    from coprod.survey.replicate import as_replicate
 
     base = make_design(data, weights="weight", strata=None if kind == "JK1" else "country",
                        psu="psu", keep_data=True)
@@ -152,7 +152,7 @@ def test_conversion_from_a_linearisation_design_equals_r(data, kind):
 
 def test_bootstrap_conversion_is_seeded_and_has_r_scale(data):
     from coprod.survey.design import make_design
-    from coprod.survey.repconvert import as_replicate
+    from coprod.survey.replicate import as_replicate
 
     base = make_design(data, weights="weight", strata="country", psu="psu", keep_data=True)
     a, b = (as_replicate(base, "bootstrap", replicates=50, seed=7) for _ in range(2))

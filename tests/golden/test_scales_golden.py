@@ -13,7 +13,7 @@ from conftest import r_term as r_name
 from coprod.survey.design import make_design
 from coprod.survey.glm import fit_svy_logit
 from coprod.survey.ordinal import fit_svy_olr
-from coprod.survey.repconvert import as_replicate
+from coprod.survey.replicate import as_replicate
 from coprod.survey.termtests import term_tests
 
 GOLDEN = ROOT / "tests" / "data" / "golden"

@@ -18,8 +18,7 @@ from ..errors import ConfigError, CoprodError
 from ..survey.calibration import CalibrationSpec, calibrate, calibration_spec
 from ..survey.design import SurveyDesign, make_design
 from ..survey.designspec import key_errors
-from ..survey.repconvert import as_replicate
-from ..survey.replicate import ReplicateDesign, make_replicate_design
+from ..survey.replicate import ReplicateDesign, as_replicate, make_replicate_design
 from .designkeys import Calibration, DesignSettings, replicate_pattern, typed_design
 from .designkeys import design_columns as design_columns  # re-exported
 

@@ -31,10 +31,10 @@ _EXPORTS = {
     "make_design": "design", "SurveyDesign": "design", "Design": "design",
     "LONELY_PSU_OPTIONS": "design", "domain_mask": "design",
     "make_replicate_design": "replicate", "ReplicateDesign": "replicate",
-    "as_replicate": "repconvert",
+    "as_replicate": "replicate",
     # R's design vocabulary: svydesign, svrepdesign, as.svrepdesign, degf, hadamard
     "svydesign": "rdesign", "svrepdesign": "rdesign", "degf": "rdesign",
-    "as_svrepdesign": "repconvert", "hadamard": "brr", "paley": "brr",
+    "as_svrepdesign": "replicate", "hadamard": "brr", "paley": "brr",
     "calibrate": "calibration", "recalibrate": "calibration", "calibration_spec": "calibration",
     "CalibrationSpec": "calibration", "PostStrata": "calibration", "Raking": "calibration",
     "Greg": "calibration", "read_totals": "calibration", "CalibrationWarning": "calibration",

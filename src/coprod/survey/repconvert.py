@@ -1,4 +1,8 @@
-"""Replicate weights made from a linearisation design: R's ``as.svrepdesign``.
+"""Replicate weight factors made from a linearisation design: R's ``as.svrepdesign`` rules.
+
+:func:`coprod.survey.replicate.as_svrepdesign` (and the pipeline's ``as_replicate``) build the
+replicate design from what this module computes; apart, so that the replicate design's module
+stays the one that defines it, and this one needs no replicate design to compute factors.
 
 Why: a replicate design estimates any statistic's variance by recomputing it (quantiles,
 ratios, models alike), and data producers often want to publish replicate weights instead of
@@ -38,28 +42,26 @@ import pandas as pd
 from ..errors import ConfigError
 from .brr import brr_factors
 from .design import SurveyDesign
-from .replicate import ReplicateDesign
 
 AS_TYPES = ("auto", "JK1", "JKn", "BRR", "Fay", "bootstrap", "subbootstrap")
 
 
-def as_svrepdesign(design: SurveyDesign, type: str = "auto", *, replicates: int = 50,
-                   fay_rho: float = 0.0, hadamard_matrix: npt.ArrayLike | None = None,
-                   compress: bool = True, mse: bool = False, seed: int | None = None
-                   ) -> ReplicateDesign:
-    """A replicate design from a linearisation design, as R's ``as.svrepdesign(design, type=,
-    replicates=, fay.rho=, hadamard.matrix=, compress=, mse=)``.
+def check_convertible(design: Any) -> None:
+    """A linearisation design without calibration (R converts the weights alone)."""
+    if not isinstance(design, SurveyDesign):
+        raise ConfigError(f"design: a linearisation design (svydesign) is converted, not "
+                          f"{type(design).__name__}", argument="design")
+    if design.adjustments or design.calibration:
+        raise ConfigError("design: a calibrated design cannot be converted (its replicates "
+                          "would not be calibrated); convert the design, then calibrate the "
+                          "replicate design", argument="design")
 
-    ``type``: "auto" (R's default: JK1 without strata, JKn with them), "JK1", "JKn", "BRR",
-    "Fay" (with ``fay_rho``; R's rule: ``fay_rho = 0`` makes it BRR and a BRR with ``fay_rho >
-    0`` is Fay), "bootstrap" or "subbootstrap" (``replicates`` draws from ``seed``). BRR needs
-    exactly 2 PSUs per stratum (4, 6, ... are split into pairs, as R). ``hadamard_matrix``: your
-    own (R's argument), any two values, at least strata + 1 rows. ``compress`` is accepted for
-    R's calls and changes nothing (R's storage option). The replicates use the first stage of
-    a two-stage design (R warns that the second stage's fpc is dropped). Not supported: R's
-    "mrbbootstrap" and calibrated designs (calibrate the replicate design instead: each
-    replicate is then calibrated too, as R's ``calibrate`` on a svrepdesign).
-    """
+
+def settle_type(design: SurveyDesign, type: str, fay_rho: float,
+                hadamard_matrix: npt.ArrayLike | None) -> str:
+    """R's ``as.svrepdesign`` rules before a conversion: the type "auto" stands for, the
+    types a design's strata allow, Fay's rho deciding between BRR and Fay, and R's warnings
+    about the finite-population corrections a conversion drops."""
     check_convertible(design)
     if type == "mrbbootstrap":
         raise ConfigError("type: R's 'mrbbootstrap' is not supported; use 'bootstrap' (first "
@@ -82,56 +84,24 @@ def as_svrepdesign(design: SurveyDesign, type: str = "auto", *, replicates: int 
         type = "BRR" if fay_rho == 0 else "Fay"
         if design.fpc is not None:
             warnings.warn("as_svrepdesign: finite population correction dropped in conversion "
-                          "(as R warns: BRR and Fay have none)", UserWarning, stacklevel=2)
+                          "(as R warns: BRR and Fay have none)", UserWarning, stacklevel=3)
     elif hadamard_matrix is not None:
         raise ConfigError(f"hadamard_matrix: only for BRR and Fay, not {type}",
                           argument="hadamard_matrix")
     elif design.fpc2 is not None and type != "subbootstrap":
         warnings.warn("as_svrepdesign: finite population corrections after the first stage "
-                      "have been dropped (as R warns)", UserWarning, stacklevel=2)
-    return convert(design, type, replicates=replicates, fay_rho=fay_rho,
-                   hadamard_matrix=hadamard_matrix, mse=mse, seed=seed)
+                      "have been dropped (as R warns)", UserWarning, stacklevel=3)
+    return type
 
 
-def as_replicate(design: SurveyDesign | ReplicateDesign, type: str = "JKn", *, replicates: int = 50,
-                 seed: int | None = None, mse: bool = False, fay_rho: float = 0.0
-                 ) -> ReplicateDesign:
-    """Replicate weights from a linearisation design (the pipeline's ``design.as_replicates``),
-    by R's ``as.svrepdesign`` rules (:func:`as_svrepdesign`, which documents each type): "JK1"
-    (one stratum), "JKn" (within strata; a design of one stratum counts as stratified here),
-    "BRR"/"Fay", "bootstrap" (``seed`` makes the draws
-    reproducible; R's random numbers cannot be reproduced) or "subbootstrap". Unlike
-    ``as_svrepdesign``, a design with second-stage units is refused rather than reduced to its
-    first stage."""
-    check_convertible(design)
-    assert isinstance(design, SurveyDesign)
-    if design.ssu is not None:
-        raise ConfigError("design: a design with second-stage units cannot be converted (R "
-                          "uses the first stage only); build it without ssu", argument="design")
-    if type not in AS_TYPES[1:]:
-        raise ConfigError(f"type: {type!r} is not one of {', '.join(AS_TYPES[1:])}",
-                          argument="type")
-    if type == "JK1" and len(design.n_psu) > 1:
-        raise ConfigError("type: JK1 is for a design without strata (R: \"Can't use JK1 "
-                          "for a stratified design\"); use JKn", argument="type")
-    return convert(design, type, replicates=replicates, seed=seed, mse=mse, fay_rho=fay_rho)
 
 
-def check_convertible(design: Any) -> None:
-    if not isinstance(design, SurveyDesign):
-        raise ConfigError(f"design: a linearisation design (svydesign) is converted, not "
-                          f"{type(design).__name__}", argument="design")
-    if design.adjustments or design.calibration:
-        raise ConfigError("design: a calibrated design cannot be converted (its replicates "
-                          "would not be calibrated); convert the design, then calibrate the "
-                          "replicate design", argument="design")
-
-
-def convert(design: SurveyDesign, type: str, *, replicates: int = 50, fay_rho: float = 0.0,
-            hadamard_matrix: npt.ArrayLike | None = None, mse: bool = False,
-            seed: int | None = None) -> ReplicateDesign:
-    """The conversion itself, once the type is settled (``as_svrepdesign`` checks R's rules
-    first; :func:`as_replicate` its own)."""
+def replicate_factors(design: SurveyDesign, type: str, *, replicates: int = 50,
+                      fay_rho: float = 0.0, hadamard_matrix: npt.ArrayLike | None = None,
+                      seed: int | None = None) -> tuple[np.ndarray, float, np.ndarray]:
+    """The conversion itself, once the type is settled (:func:`settle_type`; the pipeline's
+    ``as_replicate`` checks its own rules): the (PSU codes x replicates) weight factors, the
+    scale and the rscales."""
     psu_order = pd.unique(design.psu)                      # PSU codes, first appearance
     strata_order = pd.unique(design.psu_stratum[psu_order])
     members = {int(h): psu_order[design.psu_stratum[psu_order] == h] for h in strata_order}
@@ -160,13 +130,7 @@ def convert(design: SurveyDesign, type: str, *, replicates: int = 50, fay_rho: f
     else:
         raise ConfigError(f"type: {type!r} is not one of {', '.join(AS_TYPES[1:])}",
                           argument="type")
-    rep = factors[design.psu] * design.weights[:, None]
-    return ReplicateDesign(weights=design.weights, repweights=np.asfortranarray(rep), type=type,
-                           scale=float(scale), rscales=np.asarray(rscales, float), mse=mse,
-                           rho=fay_rho if type == "Fay" else None, deff=design.deff,
-                           columns={"weights": design.columns.get("weights"),
-                                    "replicates": f"{type} from the design"},
-                           data=design.data, in_domain=design.in_domain)
+    return factors, float(scale), np.asarray(rscales, float)
 
 
 def _jk1(psu_order: np.ndarray, correction: float) -> tuple[np.ndarray, float, np.ndarray]:

@@ -23,7 +23,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..errors import ConfigError, DataError
-from .design import DomainMixin
+from .design import DomainMixin, SurveyDesign
+from .repconvert import check_convertible, replicate_factors, settle_type
 
 if TYPE_CHECKING:
     from .calibration import CalibrationSpec
@@ -301,3 +302,64 @@ def _numeric(s: pd.Series, what: str) -> np.ndarray:
         raise DataError(f"{what} has {int(bad.sum())} missing, negative or non-numeric "
                         f"value(s), e.g. {s.iloc[i]!r} in row {i + 1}")
     return cast(np.ndarray, x)
+
+
+def as_svrepdesign(design: SurveyDesign, type: str = "auto", *, replicates: int = 50,
+                   fay_rho: float = 0.0, hadamard_matrix: npt.ArrayLike | None = None,
+                   compress: bool = True, mse: bool = False, seed: int | None = None
+                   ) -> ReplicateDesign:
+    """A replicate design from a linearisation design, as R's ``as.svrepdesign(design, type=,
+    replicates=, fay.rho=, hadamard.matrix=, compress=, mse=)``.
+
+    ``type``: "auto" (R's default: JK1 without strata, JKn with them), "JK1", "JKn", "BRR",
+    "Fay" (with ``fay_rho``; R's rule: ``fay_rho = 0`` makes it BRR and a BRR with ``fay_rho >
+    0`` is Fay), "bootstrap" or "subbootstrap" (``replicates`` draws from ``seed``). BRR needs
+    exactly 2 PSUs per stratum (4, 6, ... are split into pairs, as R). ``hadamard_matrix``: your
+    own (R's argument), any two values, at least strata + 1 rows. ``compress`` is accepted for
+    R's calls and changes nothing (R's storage option). The replicates use the first stage of
+    a two-stage design (R warns that the second stage's fpc is dropped). Not supported: R's
+    "mrbbootstrap" and calibrated designs (calibrate the replicate design instead: each
+    replicate is then calibrated too, as R's ``calibrate`` on a svrepdesign).
+    """
+    type = settle_type(design, type, fay_rho, hadamard_matrix)
+    factors, scale, rscales = replicate_factors(design, type, replicates=replicates,
+                                                fay_rho=fay_rho,
+                                                hadamard_matrix=hadamard_matrix, seed=seed)
+    return _from_factors(design, type, factors, scale, rscales, mse, fay_rho)
+
+
+def as_replicate(design: DomainMixin, type: str = "JKn", *, replicates: int = 50,
+                 seed: int | None = None, mse: bool = False) -> ReplicateDesign:
+    """Replicate weights from a linearisation design (the pipeline's ``design.as_replicates``),
+    by R's ``as.svrepdesign`` rules (:func:`as_svrepdesign`, which documents them): JK1 (one
+    stratum: each replicate deletes a PSU, the others' weights times n/(n-1)), JKn (the same
+    within each stratum, a design of one stratum included; rscales (n_h-1)/n_h, times the
+    finite-population factor; lonely PSUs by the design's rule) or bootstrap (``seed`` makes
+    it reproducible, but R's random numbers cannot be reproduced; with an fpc, R's draws
+    without replacement from the pseudo-population). A design with second-stage units is
+    refused rather than reduced to its first stage."""
+    check_convertible(design)
+    assert isinstance(design, SurveyDesign)
+    if design.ssu is not None:
+        raise ConfigError("design: a design with second-stage units cannot be converted (R "
+                          "uses the first stage only); build it without ssu", argument="design")
+    if type not in ("JK1", "JKn", "bootstrap"):
+        raise ConfigError(f"type: {type!r} is not one of JK1, JKn, bootstrap", argument="type")
+    if type == "JK1" and len(design.n_psu) > 1:
+        raise ConfigError("type: JK1 is for a design without strata (R: \"Can't use JK1 "
+                          "for a stratified design\"); use JKn", argument="type")
+    factors, scale, rscales = replicate_factors(design, type, replicates=replicates, seed=seed)
+    return _from_factors(design, type, factors, scale, rscales, mse, 0.0)
+
+
+def _from_factors(design: SurveyDesign, type: str, factors: np.ndarray, scale: float,
+                  rscales: np.ndarray, mse: bool, fay_rho: float) -> ReplicateDesign:
+    """The replicate design of a converted design: each row's weight times its PSU's factors;
+    the design's data and domain kept."""
+    rep = factors[design.psu] * design.weights[:, None]
+    return ReplicateDesign(weights=design.weights, repweights=np.asfortranarray(rep), type=type,
+                           scale=scale, rscales=rscales, mse=mse,
+                           rho=fay_rho if type == "Fay" else None, deff=design.deff,
+                           columns={"weights": design.columns.get("weights"),
+                                    "replicates": f"{type} from the design"},
+                           data=design.data, in_domain=design.in_domain)
