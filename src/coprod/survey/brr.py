@@ -22,7 +22,9 @@ import numpy.typing as npt
 
 from ..errors import ConfigError
 
-# R survey's hadamard.list (survey 4.1.1), a row per string, 1 and 0 for +1 and -1
+# the matrices R's survey stores (survey 4.1.1's hadamard.list), a row per string, 1 and 0
+# for +1 and -1: orders 4 and 16 (Sylvester type), 28 (from N. J. A. Sloane's library of
+# Hadamard matrices) and 36 (Plackett and Burman, 1946), as R's ?hadamard says
 _STORED: tuple[tuple[str, ...], ...] = (
     (
         "1111",
