@@ -44,13 +44,11 @@ def _terms(value: Any, argument: str, data: pd.DataFrame) -> list[str | np.ndarr
         text = value.strip()
         if text in data.columns:
             return [text]
-        if text.startswith("~") or "+" in text:
-            names = [t.strip().strip("`") for t in text.lstrip("~").split("+")]
-            if argument in ("probs", "weights") and names in (["1"], ["0"]):
-                return [np.full(len(data), float(names[0]))]  # R's prob = ~1: a constant
-            names = [t for t in names if t not in _NONE]
-        else:
-            names = [] if text in _NONE else [text]
+        names = [t.strip().strip("`") for t in text.lstrip("~").split("+")] \
+            if text.startswith("~") or "+" in text else [text]
+        if argument in ("probs", "weights") and names in (["1"], ["0"]):
+            return [np.full(len(data), float(names[0]))]  # R's prob = ~1: a constant
+        names = [t for t in names if t not in _NONE]
         return cast(list[str | np.ndarray], names)
     if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
         return [v.strip().lstrip("~").strip() for v in value]

@@ -97,8 +97,9 @@ def test_two_stages_and_their_fpcs(clus):
 
 
 def test_probs_are_inverse_weights_and_prob_one_is_rs_tilde_one(scd):
-    d = svydesign(scd, ids="ambulance", strata="ESA", probs="~1", nest=True)
-    assert (d.weights == 1).all() and d.columns["weights"] == "1/(probs)"
+    for one in ("~1", "1", 1):
+        d = svydesign(scd, ids="ambulance", strata="ESA", probs=one, nest=True)
+        assert (d.weights == 1).all() and d.columns["weights"] == "1/(probs)"
     d = svydesign(scd.assign(p=0.25), ids="ambulance", strata="ESA", probs="p", nest=True)
     assert (d.weights == 4).all() and d.columns["weights"] == "1/p"
 
