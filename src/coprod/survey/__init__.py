@@ -14,6 +14,11 @@ svyquantile), proportions with R's svyciprop intervals with :func:`svy_ciprop`, 
 domain with :func:`svy_by` (R's svyby), and combine fits to multiply imputed
 datasets with :func:`mi_combine` (Rubin's rules: :func:`rubin`).
 
+R's own design calls, argument for argument: :func:`svydesign` and :func:`svrepdesign`
+(``ids="~dnum + snum"``, ``fpc=``, ``nest=``, ``probs=``; ``repweights=``, ``type=``,
+``combined_weights=``), :func:`as_svrepdesign` (R's as.svrepdesign: JK1, JKn, BRR and Fay with
+R's Hadamard matrices, :func:`hadamard`, bootstrap with the fpc) and :func:`degf`.
+
 The engine depends on numpy, pandas, scipy and formulaic only (``pip install coprod``); it
 imports nothing from :mod:`coprod.pipeline` or :mod:`coprod.report`, and its errors name the
 arguments of the call that was wrong. Names are imported on first use (PEP 562): the
@@ -28,6 +33,9 @@ _EXPORTS = {
     "LONELY_PSU_OPTIONS": "design", "domain_mask": "design",
     "make_replicate_design": "replicate", "ReplicateDesign": "replicate",
     "as_replicate": "replicate",
+    # R's design vocabulary: svydesign, svrepdesign, as.svrepdesign, degf, hadamard
+    "svydesign": "rdesign", "svrepdesign": "rdesign", "degf": "rdesign",
+    "as_svrepdesign": "replicate", "hadamard": "brr", "paley": "brr",
     "calibrate": "calibration", "recalibrate": "calibration", "calibration_spec": "calibration",
     "CalibrationSpec": "calibration", "PostStrata": "calibration", "Raking": "calibration",
     "Greg": "calibration", "read_totals": "calibration", "CalibrationWarning": "calibration",

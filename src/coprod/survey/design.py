@@ -66,6 +66,23 @@ class DomainMixin:
             m = m & self.in_domain
         return replace(self, in_domain=m)  # type: ignore[type-var]  # a dataclass design
 
+    def subset(self, condition: str | npt.ArrayLike) -> Self:
+        """R's ``subset(design, condition)``: a domain, which keeps the whole design (R's
+        subset of a survey design is a domain too). ``condition``: a boolean mask, a 0/1
+        column, or an expression over the design's columns (``"stype == 'E'"``, evaluated by
+        :meth:`pandas.DataFrame.eval`)."""
+        if isinstance(condition, str) and self.data is not None \
+                and condition not in self.data.columns:
+            try:
+                condition = self.data.eval(condition)
+            except Exception as exc:  # pandas raises many kinds: name the argument
+                raise DataError(f"condition: {condition!r} is neither a column nor an "
+                                f"expression over the design's columns ({exc})",
+                                argument="condition") from None
+            if isinstance(condition, pd.Series):
+                condition = condition.fillna(False)  # R's subset: NA is not in the domain
+        return self.domain(condition)
+
     @cached_property
     def weight_exponent(self) -> int:
         """The even power of two ``e`` the weights are divided by in every fit and variance
@@ -138,6 +155,15 @@ class SurveyDesign(DomainMixin):
     def psu_label(self, code: int) -> str:
         """A PSU as the user knows it: its stratum and PSU labels in the data."""
         return self.psu_names(code) if self.psu_names is not None else f"number {code + 1}"
+
+    def degf(self, rows: npt.ArrayLike | None = None) -> int:
+        """R's ``degf(design)``: PSUs minus strata among the rows with a non-zero weight, of
+        ``rows`` (indices) or, by default, of the design's domain (every row when it has none).
+        """
+        idx = np.flatnonzero(self.domain_rows()) if rows is None else np.asarray(rows)
+        r = idx[self.weights[idx] > 0]
+        return (int(np.count_nonzero(np.bincount(self.psu[r], minlength=len(self.psu_stratum))))
+                - int(np.count_nonzero(np.bincount(self.stratum[r], minlength=len(self.n_psu)))))
 
     @property
     def stages(self) -> int:

@@ -23,7 +23,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..errors import ConfigError, DataError
-from .design import DomainMixin
+from .design import DomainMixin, SurveyDesign
+from .repconvert import check_convertible, replicate_factors, settle_type
 
 if TYPE_CHECKING:
     from .calibration import CalibrationSpec
@@ -83,11 +84,12 @@ class ReplicateDesign(DomainMixin):
             out = recalibrate(out, data, self.calibration)
         return out
 
-    def degf(self, rows: np.ndarray) -> int:
-        """R's ``degf``: rank of the replicate weights of ``rows``, minus one (remembered per
-        set of rows: a job asks for the same domain once per model, and the rank of a million
-        rows of 80 replicates takes a second or two)."""
-        rows = np.asarray(rows)
+    def degf(self, rows: npt.ArrayLike | None = None) -> int:
+        """R's ``degf``: rank of the replicate weights of ``rows`` (indices; by default the
+        rows of the design's domain, every row without one), minus one (remembered per set of
+        rows: a job asks for the same domain once per model, and the rank of a million rows of
+        80 replicates takes a second or two)."""
+        rows = np.flatnonzero(self.domain_rows()) if rows is None else np.asarray(rows)
         key = (len(rows), hash(rows.tobytes()))
         cache: dict[tuple[int, int], int] = self.__dict__.setdefault("_degf_cache", {})
         if key not in cache:
@@ -302,69 +304,62 @@ def _numeric(s: pd.Series, what: str) -> np.ndarray:
     return cast(np.ndarray, x)
 
 
+def as_svrepdesign(design: SurveyDesign, type: str = "auto", *, replicates: int = 50,
+                   fay_rho: float = 0.0, hadamard_matrix: npt.ArrayLike | None = None,
+                   compress: bool = True, mse: bool = False, seed: int | None = None
+                   ) -> ReplicateDesign:
+    """A replicate design from a linearisation design, as R's ``as.svrepdesign(design, type=,
+    replicates=, fay.rho=, hadamard.matrix=, compress=, mse=)``.
+
+    ``type``: "auto" (R's default: JK1 without strata, JKn with them), "JK1", "JKn", "BRR",
+    "Fay" (with ``fay_rho``; R's rule: ``fay_rho = 0`` makes it BRR and a BRR with ``fay_rho >
+    0`` is Fay), "bootstrap" or "subbootstrap" (``replicates`` draws from ``seed``). BRR needs
+    exactly 2 PSUs per stratum (4, 6, ... are split into pairs, as R). ``hadamard_matrix``: your
+    own (R's argument), any two values, at least strata + 1 rows. ``compress`` is accepted for
+    R's calls and changes nothing (R's storage option). The replicates use the first stage of
+    a two-stage design (R warns that the second stage's fpc is dropped). Not supported: R's
+    "mrbbootstrap" and calibrated designs (calibrate the replicate design instead: each
+    replicate is then calibrated too, as R's ``calibrate`` on a svrepdesign).
+    """
+    type = settle_type(design, type, fay_rho, hadamard_matrix)
+    factors, scale, rscales = replicate_factors(design, type, replicates=replicates,
+                                                fay_rho=fay_rho,
+                                                hadamard_matrix=hadamard_matrix, seed=seed)
+    return _from_factors(design, type, factors, scale, rscales, mse, fay_rho)
+
+
 def as_replicate(design: DomainMixin, type: str = "JKn", *, replicates: int = 50,
                  seed: int | None = None, mse: bool = False) -> ReplicateDesign:
-    """Replicate weights from a linearisation design, as R's ``as.svrepdesign``: JK1 (one
+    """Replicate weights from a linearisation design (the pipeline's ``design.as_replicates``),
+    by R's ``as.svrepdesign`` rules (:func:`as_svrepdesign`, which documents them): JK1 (one
     stratum: each replicate deletes a PSU, the others' weights times n/(n-1)), JKn (the same
-    within each stratum; rscales (n_h-1)/n_h, times the finite-population factor), or bootstrap
-    (in each stratum n_h PSUs drawn with replacement, weights times the draw counts; R's scale
-    n/((n-1)(R-1)) with n the harmonic mean of PSUs per stratum; ``seed`` makes it
-    reproducible, but R's random numbers cannot be reproduced). Replicates follow the order in
-    which strata and PSUs first appear in the data, as R's."""
-    from .design import SurveyDesign
-
-    if not isinstance(design, SurveyDesign):
-        raise ConfigError("design: as_replicate converts a linearisation design (strata and "
-                          "PSUs)", argument="design")
+    within each stratum, a design of one stratum included; rscales (n_h-1)/n_h, times the
+    finite-population factor; lonely PSUs by the design's rule) or bootstrap (``seed`` makes
+    it reproducible, but R's random numbers cannot be reproduced; with an fpc, R's draws
+    without replacement from the pseudo-population). A design with second-stage units is
+    refused rather than reduced to its first stage."""
+    check_convertible(design)
+    assert isinstance(design, SurveyDesign)
     if design.ssu is not None:
         raise ConfigError("design: a design with second-stage units cannot be converted (R "
                           "uses the first stage only); build it without ssu", argument="design")
-    psu_order = pd.unique(design.psu)                      # first appearance
-    strata_order = pd.unique(design.psu_stratum[psu_order])
-    fpc = (np.ones(len(design.n_psu)) if design.fpc is None
-           else (design.fpc - design.n_psu) / design.fpc)  # R's "correction" 1 - n/N
-    cols: list[np.ndarray] = []
-    rscales: Any = []  # collected as a list, then an array
-    if type == "JK1":
-        if len(design.n_psu) > 1:
-            raise ConfigError("type: JK1 is for a design without strata (R: \"Can't use JK1 "
-                              "for a stratified design\"); use JKn", argument="type")
-        n = len(psu_order)
-        for p in psu_order:
-            cols.append(np.where(design.psu == p, 0.0, n / (n - 1)))
-        scale, rscales = float(fpc[0] * (n - 1) / n), np.ones(n)
-    elif type == "JKn":
-        for h in strata_order:
-            members = [p for p in psu_order if design.psu_stratum[p] == h]
-            n_h = len(members)
-            if n_h < 2:
-                raise ConfigError(f"type: stratum {design.strata_labels[h]!r} has a single "
-                                  "PSU; JKn needs at least two per stratum", argument="type")
-            in_h = design.stratum == h
-            for p in members:
-                cols.append(np.where(in_h, np.where(design.psu == p, 0.0, n_h / (n_h - 1)),
-                                     1.0))
-                rscales.append(fpc[h] * (n_h - 1) / n_h)
-        scale, rscales = 1.0, np.array(rscales)
-    elif type == "bootstrap":
-        if design.fpc is not None:
-            raise ConfigError("type: bootstrap replicates of a design with fpc are not "
-                              "supported; use JKn", argument="type")
-        rng = np.random.default_rng(seed)
-        factors = np.zeros((len(design.psu_stratum), replicates))
-        for h in strata_order:
-            psus = np.array([p for p in psu_order if design.psu_stratum[p] == h])
-            draws = rng.integers(0, len(psus), size=(replicates, len(psus)))
-            for r in range(replicates):
-                factors[psus, r] = np.bincount(draws[r], minlength=len(psus))
-        cols = list(factors[design.psu].T)
-        nbar = 1.0 / np.mean(1.0 / design.n_psu[design.n_psu > 0])
-        scale, rscales = float(nbar / ((nbar - 1) * (replicates - 1))), np.ones(replicates)
-    else:
+    if type not in ("JK1", "JKn", "bootstrap"):
         raise ConfigError(f"type: {type!r} is not one of JK1, JKn, bootstrap", argument="type")
-    rep = np.column_stack(cols) * design.weights[:, None]
+    if type == "JK1" and len(design.n_psu) > 1:
+        raise ConfigError("type: JK1 is for a design without strata (R: \"Can't use JK1 "
+                          "for a stratified design\"); use JKn", argument="type")
+    factors, scale, rscales = replicate_factors(design, type, replicates=replicates, seed=seed)
+    return _from_factors(design, type, factors, scale, rscales, mse, 0.0)
+
+
+def _from_factors(design: SurveyDesign, type: str, factors: np.ndarray, scale: float,
+                  rscales: np.ndarray, mse: bool, fay_rho: float) -> ReplicateDesign:
+    """The replicate design of a converted design: each row's weight times its PSU's factors;
+    the design's data and domain kept."""
+    rep = factors[design.psu] * design.weights[:, None]
     return ReplicateDesign(weights=design.weights, repweights=np.asfortranarray(rep), type=type,
-                           scale=scale, rscales=np.asarray(rscales, float), mse=mse,
-                           deff=design.deff, columns={"weights": design.columns.get("weights"),
-                                                      "replicates": f"{type} from the design"},
+                           scale=scale, rscales=rscales, mse=mse,
+                           rho=fay_rho if type == "Fay" else None, deff=design.deff,
+                           columns={"weights": design.columns.get("weights"),
+                                    "replicates": f"{type} from the design"},
                            data=design.data, in_domain=design.in_domain)

@@ -52,14 +52,13 @@ def lonely_strata(design: SurveyDesign, rows: np.ndarray) -> list[Any]:
     return [design.strata_labels[h] for h in np.flatnonzero(lonely)]
 
 
-def design_df(design: SurveyDesign, rows: np.ndarray) -> int:
-    """Design degrees of freedom: PSUs minus strata among ``rows`` with a non-zero weight.
+def design_df(design: SurveyDesign, rows: np.ndarray | None = None) -> int:
+    """Design degrees of freedom: PSUs minus strata among ``rows`` (indices; by default the
+    rows of the design's domain, every row without one) with a non-zero weight.
 
     This is survey's ``degf()`` of a domain: only the clusters that hold domain members count.
     """
-    r = rows[design.weights[rows] > 0]
-    return n_distinct(design.psu[r], len(design.psu_stratum)) - n_distinct(
-        design.stratum[r], len(design.n_psu))
+    return design.degf(rows)
 
 
 def n_distinct(codes: np.ndarray, size: int) -> int:
