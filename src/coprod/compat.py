@@ -44,7 +44,9 @@ MOVED: dict[str, tuple[str, ...]] = {
     "speccurve": ("coprod.pipeline.speccurve", "coprod.report.speccurve"),
     **{m: (f"coprod.report.{m}",) for m in (
         "wording", "page", "answer", "modelsummary", "robustness")},
-    "tables": ("coprod.report.tables", "coprod.report.tablerender", "coprod.survey.formula"),
+    # the display tables became tables as data (issue 27): coprod.report.tablemodel
+    "tables": ("coprod.report.tables", "coprod.report.moretables", "coprod.report.tablelatex",
+               "coprod.survey.formula"),
     "figures": ("coprod.report.figures", "coprod.report.figstyle", "coprod.report.speccurve"),
     "methods": ("coprod.report.methods", "coprod.pipeline.designconfig",
                 "coprod.pipeline.settings"),
@@ -143,6 +145,55 @@ def _schema_defaults(node: dict) -> object:
     return out
 
 
+class RemovedNameError(RuntimeError):
+    """A name of the flat package that was removed without a stand-in, used."""
+
+
+class _Removed:
+    """A name removed without a stand-in (its work is done another way now): it still
+    resolves, so an old import does not fail at the import, but calling it or reading
+    anything of it raises :class:`RemovedNameError` saying what replaced it."""
+
+    def __init__(self, name: str, instead: str):
+        self.name, self.instead = name, instead
+
+    def _fail(self):
+        raise RemovedNameError(f"{self.name} was removed: {self.instead}")
+
+    def __call__(self, *args, **kwargs):
+        self._fail()
+
+    def __getattr__(self, attr: str):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        self._fail()
+
+    def __repr__(self) -> str:
+        return f"<removed {self.name}: {self.instead}>"
+
+
+#: the display-table renderers of DataFrames, replaced by the table model (issue 27): a
+#: table is built as coprod.report.tablemodel.Table and rendered from it
+_TABLE_MODEL = ("tables are built as coprod.report.tablemodel.Table now and rendered by "
+                "coprod.report.tablehtml, tablelatex, tabledata and written by "
+                "coprod.report.tablefiles.write_table")
+_TABLES_REMOVED: dict[str, object] = {
+    "to_html": _Removed("coprod.tables.to_html", f"use tablehtml.table_html; {_TABLE_MODEL}"),
+    "to_latex": _Removed("coprod.tables.to_latex", f"use tablelatex.to_latex; {_TABLE_MODEL}"),
+    "table_data": _Removed("coprod.tables.table_data",
+                           f"use tabledata.tidy_frame (every number at full precision, not "
+                           f"read back from the text); {_TABLE_MODEL}"),
+    "write_table_files": _Removed("coprod.tables.write_table_files",
+                                  f"use tablefiles.write_table; {_TABLE_MODEL}"),
+    "NUMERIC_CELL": _Removed("coprod.tables.NUMERIC_CELL",
+                             "a cell says whether it is a number (tablemodel.Cell.numeric); "
+                             "no text is matched"),
+    "fmt_test": _Removed("coprod.tables.fmt_test",
+                         "a joint test is a tablemodel.Cell of kind 'test' (its p-value "
+                         "shown, its F and degrees of freedom in the tidy data)"),
+}
+
+
 class _Lazy:
     """A removed constant computed on first use (it needs a layer's module)."""
 
@@ -166,8 +217,9 @@ def _figure_defaults() -> dict:
             "weighted": s.weighted, "ci": s.ci}
 
 
-#: names the flat modules had that no new module has as they were (the settings objects
-#: replaced them): the old behaviour, for one release
+#: names the flat modules had that no new module has as they were: the old behaviour, for one
+#: release, where the settings objects replaced them; where the table model replaced them (the
+#: DataFrame renderers), a :class:`_Removed` that says so when used
 REMOVED: dict[str, dict[str, object]] = {
     "config": {"group_column": _group_column, "binary_outcomes": _binary_outcomes},
     "figures": {"DEFAULTS": _Lazy(_figure_defaults)},
@@ -175,6 +227,8 @@ REMOVED: dict[str, dict[str, object]] = {
                        "binary_outcomes": _binary_outcomes},
     "startup": {"binary_outcomes": _binary_outcomes},
     "report": {"schema_defaults": _schema_defaults},
+    "tables": _TABLES_REMOVED,
+    "robustness": {"write_table_files": _TABLES_REMOVED["write_table_files"]},
 }
 
 

@@ -120,9 +120,11 @@ def write_text(path: str | Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def write_csv(df: pd.DataFrame, path: str | Path, *, float_format: str = "%.10g",
+def write_csv(df: pd.DataFrame, path: str | Path, *, float_format: str | None = "%.10g",
               columns: list[str] | None = None) -> None:
-    """CSV with a fixed float format and line ending, so reruns are byte-identical.
+    """CSV with a fixed float format and line ending, so reruns are byte-identical
+    (``float_format=None``: every float in its shortest exact form, for data that must keep
+    every digit).
 
     Every file has its header, rows or not (pandas cannot read a headerless empty file): a
     frame without columns is written with ``columns`` as its header, and refused without them."""

@@ -53,7 +53,11 @@ margin-top:2.2rem}h3{margin-top:1.6rem}
 .warning{background:#fff3cd;border:2px solid #D55E00;padding:.7rem 1rem;font-weight:bold}
 figure{margin:1.2rem 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:.9rem;color:#444}
-.table-wrap{overflow-x:auto;margin:1rem 0}
+.table-wrap{overflow-x:auto;margin:.3rem 0}
+.table-caption{font-weight:bold;margin:1.2rem 0 .2rem}
+.table-note{font-size:.8rem;color:#444;margin:.2rem 0}
+table.coprod-table th.num{text-align:right}
+table.coprod-table tr.spans th{text-align:center;border-bottom:1px solid #222}
 table.coprod-table{border-collapse:collapse;font-size:.85rem}
 table.coprod-table caption{text-align:left;font-weight:bold;padding:.3rem 0}
 table.coprod-table th,table.coprod-table td{padding:.15rem .6rem;text-align:left;
@@ -116,7 +120,7 @@ def _finish_page(body: str, table_files: dict) -> tuple[str, str]:
         return f'{m.group(0)}<strong>Table {counter["tab"]}.</strong> '
 
     body = re.sub(r"<figcaption>", figure, body)
-    body = re.sub(r'<table class="coprod-table"[^>]*>\s*<caption>', table, body)
+    body = re.sub(r'<p class="table-caption">', table, body)
     numbers = {fid: f"Figure {k}" for k, fid in
                enumerate(re.findall(r'<figure id="([^"]+)"', body), start=1)}
     numbers.update({tid: f"Table {k}" for k, tid in enumerate(
@@ -130,7 +134,7 @@ def _finish_page(body: str, table_files: dict) -> tuple[str, str]:
 
     def wrap(m):
         block, name = m.group(0), m.group(2)
-        wide = block.count('<th scope="col">') > 6
+        wide = block.count('scope="col"') > 6
         links = files_line(table_files[name]) if table_files.get(name) else ""
         head = m.group(1).replace('class="table-wrap"', 'class="table-wrap wide"') if wide \
             else m.group(1)
@@ -163,8 +167,8 @@ def answer_section(items: Sequence[str], figure: str = "") -> str:
 def tables_section(main: Sequence[tuple[str, str]], more: Sequence[tuple[str, str]] = ()
                    ) -> str:
     """The main tables, then every other one under one collapsed line."""
-    def wrap(name: str, table: str) -> str:
-        return f'<div class="table-wrap" id="tab-{esc(name)}">\n{table}</div>'
+    def wrap(name: str, table: str) -> str:  # table: its caption, scroll box and notes
+        return f'<div id="tab-{esc(name)}">\n{table}</div>'
 
     if not (main or more):
         return ""

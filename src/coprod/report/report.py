@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -42,6 +41,8 @@ from .methods import methods_section
 from .page import Fold, answer_section, build_report, esc, files_line, tables_section
 from .page import ul as _ul
 from .provenance import SOFTWARE, run_date_now, sha256, software_versions  # noqa: F401
+from .tablefiles import read_table
+from .tablehtml import page_table
 from .wording import (  # noqa: F401 (POOLED, default_table_title re-exported)
     POOLED,
     SYNTHETIC_NOTICE,
@@ -69,7 +70,7 @@ def figure_html(name: str, png: bytes, caption: str, files: Sequence[tuple[str, 
 
 
 FILE_LABELS = {"png": "PNG", "pdf": "PDF", "svg": "SVG", "csv": "CSV",
-               "data.csv": "tidy CSV", "tex": "LaTeX", "html": "HTML"}
+               "data.csv": "tidy CSV", "tex": "LaTeX", "html": "HTML", "json": "JSON"}
 
 
 def sibling_files(path, base) -> list[tuple[str, str]]:
@@ -126,17 +127,16 @@ def _claim_lines(checked) -> list[str]:
 
 
 def findings_section(table_html: str, rule: str, lead: Sequence[str] = ()) -> str:
-    """The claims table under the verdict rule, said once (the table file's own note, the
-    same rule for readers of the file alone, is left out here); ``lead``: the counts of
-    verdicts and the doubtful claims, above the table. The rule is one click away: the table
-    and its verdicts come first."""
-    table_html = re.sub(r"<tfoot>.*?</tfoot>\n?", "", table_html, flags=re.S)
+    """The claims table (``table_html``: rendered without its notes, the verdict rule, which
+    is said here once) under the verdict rule; ``lead``: the counts of verdicts and the
+    doubtful claims, above the table. The rule is one click away: the table and its verdicts
+    come first."""
     return "\n".join([
         '<section id="findings">', "<h2>Findings check</h2>",
         _ul(lead) if lead else "",
         f'<details id="verdict-rule"><summary>The verdict rule</summary><p>'
         f"{esc(rule)}</p></details>",
-        f'<div class="table-wrap">{table_html}</div>', "</section>"])
+        table_html, "</section>"])
 
 
 def run_report(*, settings: Settings, prevalence, coefficients, fit, figures: dict,
@@ -195,19 +195,18 @@ def run_report(*, settings: Settings, prevalence, coefficients, fit, figures: di
     robust = _robustness_html(robustness_tables, robustness_figures, checked,
                               report=rs, labels=labels, settings=settings,
                               threshold=meta.get("threshold", ""), cuts=cuts, files_of=files_of)
-    html_tables = [*tables.values(), *robustness_tables, cleaning_table,
+    json_tables = [*tables.values(), *robustness_tables, cleaning_table,
                    *([imputation_table] if imputation_table else []),
                    *([findings_table] if findings_table else [])]
-    # a table's CSV and LaTeX files (its HTML is what the page shows)
-    table_files = {Path(p).stem: [f for f in files_of(p) if f[0] != "HTML"]
-                   for p in html_tables}
-    tabs = {name: Path(path).read_text(encoding="utf-8") for name, path in tables.items()}
-    overview = _overview_tables(fit_t, ame_t, cleaning_summary, settings=settings,
+    # a table's files, its CSV first (the page shows the table itself, from its JSON)
+    table_files = {Path(p).stem: [f for f in files_of(Path(p).with_suffix(".csv"))
+                                  if f[0] != "HTML"] for p in json_tables}
+    tabs = {name: page_table(read_table(path), notice=rs.notice)
+            for name, path in tables.items()}
+    overview = _overview_tables(fit_t, cleaning_summary, settings=settings,
                                 report=rs, labels=labels, grouping=grp, fit_path=fit,
-                                ame_path=ame,
                                 extra=_contrast_lines(read_results(contrast, "contrast")
                                                       if contrast else None))
-    tabs.update(overview.pop("tables", {}))
     main = _main_tables(rs)
     n_specs = len(spec_figures)
     folds = [
@@ -223,7 +222,8 @@ def run_report(*, settings: Settings, prevalence, coefficients, fit, figures: di
         Fold(overview.get("sample", ""), "Who is in the models, and how did each go?",
              "From the rows read to each model's respondents; every model that was flagged or "
              "failed, with the reason."),
-        Fold(_cleaning_html(Path(cleaning_table).read_text(encoding="utf-8"), cleaning_figure),
+        Fold(_cleaning_html(page_table(read_table(cleaning_table), notice=rs.notice),
+                            cleaning_figure),
              "Cleaning summary", "Rows read, dropped by reason and kept, per "
              f"{lower_word(grp.label)}."),
         Fold(methods, "Methods", "Data, weighting and design, outcome definitions, models, "
@@ -252,7 +252,7 @@ def _main_tables(report: ReportSettings) -> set[str]:
 
 def _cleaning_html(table_html: str, figure: str) -> str:
     return "\n".join(['<section id="cleaning">', "<h2>Cleaning summary</h2>", figure,
-                      f'<div class="table-wrap">{table_html}</div>', "</section>"])
+                      table_html, "</section>"])
 
 
 def _answer_html(prevalence, ame_t: pd.DataFrame | None, effects, fit_t: pd.DataFrame,
@@ -276,62 +276,38 @@ def _answer_html(prevalence, ame_t: pd.DataFrame | None, effects, fit_t: pd.Data
     return answer_section(items, figure)
 
 
-def _overview_tables(fit_t: pd.DataFrame, ame_t: pd.DataFrame | None, cleaning_summary, *,
+def _overview_tables(fit_t: pd.DataFrame, cleaning_summary, *,
                      settings: Settings, report: ReportSettings, labels: dict, grouping: Grouping,
-                     extra: Sequence[str] = (), fit_path="results/models/fit.csv",
-                     ame_path=None) -> dict:
-    """The average-marginal-effects table (among the tables) and the section "Who is in the
-    models, and how did each model go?" (the analytic sample and every model not plainly
-    ok; ``extra`` lines below its lead), from the result files; empty where an input is
-    missing."""
+                     extra: Sequence[str] = (), fit_path="results/models/fit.csv") -> dict:
+    """The section "Who is in the models, and how did each model go?" (the analytic sample
+    and every model not plainly ok; ``extra`` lines below its lead), from the result files;
+    empty where an input is missing. (The average marginal effects are a table of the
+    tables rule.)"""
     from ..pipeline.io import read_results
-    from .modelsummary import ame_table, model_status_table, sample_flow_table
-    from .tablerender import to_html
-    from .wording import missing_note, per_ame
+    from .modelsummary import model_status_table, sample_flow_table
+    from .wording import missing_note
 
-    out: dict = {"tables": []}
+    out: dict = {}
     words, sample = thaw(report.words), report.figures["forest_sample"]
-    compare = list(report.figures["compare"])
-    pct = _pct(settings.models.conf_level)
-    if ame_t is not None and compare:  # (no 0/1 outcome: no table); report.per: as elsewhere
-        effects, effect_labels = per_ame(ame_t, labels, thaw(report.tables.get("per")), words)
-        t = ame_table(effects, fit_t, sample=sample, outcomes=compare,
-                      covariates=list(settings.models.covariates), words=words,
-                      labels=effect_labels)
-        out["tables"].append(("ame", to_html(
-            t, table_id="ame", caption=f"Average marginal effects in percentage points "
-                                       f"({word(sample, words)})",
-            note=f"{report.notice or ''} The change in the probability of each "
-                 f"outcome, averaged over the respondents, for the level against the reference "
-                 f"level or one unit more of a number"
-                 f"{' (or as many as its row says)' if report.tables.get('per') else ''}"
-                 f", with {pct} confidence intervals (delta "
-                 f"method, the same design). From {ame_path}.".strip())))
     parts = []
     if cleaning_summary:
         flow = sample_flow_table(read_results(cleaning_summary), fit_t, sample=sample,
                                  outcomes=list(dict.fromkeys(fit_t["outcome"])),
                                  group_column=grouping.column, words=words, labels=labels)
-        parts.append(to_html(flow, table_id="sample_flow",
-                             caption="The analytic sample: from the rows read to each model",
-                             note=f"{report.notice or ''} "
-                                  f"{missing_note(settings.design)}; one may miss "
-                                  "several.".strip()))
+        parts.append(page_table(flow, notice=report.notice or "", notes=(
+            f"{missing_note(settings.design)}; one may miss several.", *flow.notes)))
     status = model_status_table(fit_t, words=words, labels=labels)
     n_ok = int((fit_t["status"] == "ok").sum()) if len(fit_t) else 0
     fit_path = Path(fit_path)
-    lead = (f"<p>{len(fit_t)} models: {n_ok} ok, {len(status)} flagged or failed, each listed "
-            f"below with its reason ({esc(fit_path)} and {esc(fit_path.with_name('flags.csv'))} "
-            "hold every model's statistics and flags).</p>")
-    if len(status):
-        parts.append(to_html(status, table_id="model_status",
-                             caption="Models flagged or failed, with the reason",
-                             note=report.notice or ""))
+    lead = (f"<p>{len(fit_t)} models: {n_ok} ok, {len(status.rows)} flagged or failed, each "
+            f"listed below with its reason ({esc(fit_path)} and "
+            f"{esc(fit_path.with_name('flags.csv'))} hold every model's statistics and "
+            "flags).</p>")
+    if len(status.rows):
+        parts.append(page_table(status, notice=report.notice or ""))
     out["sample"] = "\n".join(['<section id="models-overview">',
                                "<h2>Who is in the models, and how did each go?</h2>", lead,
-                               *[f"<p>{x}</p>" for x in extra],
-                               *[f'<div class="table-wrap">\n{p}</div>' for p in parts],
-                               "</section>"])
+                               *[f"<p>{x}</p>" for x in extra], *parts, "</section>"])
     return out
 
 
@@ -391,7 +367,8 @@ def _robustness_html(tables, figures, checked, *, report: ReportSettings, labels
         f"For each ordinal outcome, the odds ratio of every binary cut of its scale and of the "
         f"proportional-odds model (black), with {pct} confidence intervals, log scale.",
         files_of(p)) for p in figures)
-    return robustness_section(tables=[Path(p).read_text(encoding="utf-8") for p in tables],
+    return robustness_section(tables=[page_table(read_table(p), notice=report.notice or "")
+                                      for p in tables],
                               figure_html=figs, sentences=sentences, threshold=threshold,
                               cut_lines=cut_lines)
 
@@ -436,7 +413,7 @@ def _imputation_html(table, checked, report: ReportSettings) -> str:
         return ""
     from .robustness import mi_section, mi_sentences
 
-    return mi_section(table_html=Path(table).read_text(encoding="utf-8"),
+    return mi_section(table_html=page_table(read_table(table), notice=report.notice or ""),
                       sentences=mi_sentences(checked,
                                              digits=int(report.tables["digits"])))
 
@@ -447,6 +424,6 @@ def _findings_html(findings_table, conf_level: float, lead: Sequence[str] = ()) 
         return ""
     from ..pipeline.findings import verdict_rule
 
-    return findings_section(Path(findings_table).read_text(encoding="utf-8"),
+    return findings_section(page_table(read_table(findings_table), notes=()),
                             verdict_rule(float(conf_level)),
                             lead)

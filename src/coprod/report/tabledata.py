@@ -45,7 +45,8 @@ def tidy_frame(table: Table) -> pd.DataFrame:
     statistics at full precision, its text as shown and its marks."""
     codes = [k for k in CODES if any(k in c.codes for c in table.columns)
              or any(k in r.codes for r in table.rows)]
-    extra = sorted({k for x in (*table.columns, *table.rows) for k in x.codes} - set(CODES))
+    extra = sorted(({k for c in table.columns for k in c.codes}
+                    | {k for r in table.rows for k in r.codes}) - set(CODES))
     out = []
     for (row, texts), cells in zip(formatted(table), table.cells):
         for j, (cell, text) in enumerate(zip(cells, texts)):
@@ -53,7 +54,7 @@ def tidy_frame(table: Table) -> pd.DataFrame:
                 continue
             col = table.columns[j]
             merged = {**col.codes, **row.codes}
-            rec = {k: merged.get(k, "") for k in (*codes, *extra)}
+            rec: dict[str, object] = {k: merged.get(k, "") for k in (*codes, *extra)}
             rec.update(row=row.label, row_kind=row.kind, column=head_text(table, j),
                        kind=cell.kind, scale=cell.scale, shown_as=cell.show,
                        per=cell.per if cell.per is not None else "")

@@ -9,6 +9,7 @@ scrolls) and spanning heads are a first header row of ``<th colspan scope="colgr
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape as esc
 
 from .tablemodel import Table, formatted
@@ -62,3 +63,14 @@ def fragment_html(table: Table, *, notice: str = "") -> str:
     notes = [n for n in (notice, *table.notes) if n]
     return table_html(table, caption=table.caption) + "".join(
         f'<p class="table-note">{esc(n)}</p>\n' for n in notes)
+
+
+def page_table(table: Table, *, notice: str = "", notes: Sequence[str] | None = None) -> str:
+    """A table as the report page shows it: its caption (the page numbers it), the table
+    alone in the box that scrolls sideways on a narrow screen, then its notes (``notice``
+    first; ``notes`` instead of the table's own when given) -- the caption and the notes
+    outside the box, where a phone reader can read them."""
+    said = [n for n in (notice, *(table.notes if notes is None else notes)) if n]
+    return (f'<div class="table-block">\n<p class="table-caption">{esc(table.caption)}</p>\n'
+            f'<div class="table-wrap">\n{table_html(table)}</div>\n'
+            + "".join(f'<p class="table-note">{esc(n)}</p>\n' for n in said) + "</div>\n")

@@ -96,3 +96,23 @@ def test_a_malformed_table_is_refused():
         build("bad", "c", [Column("A"), Column("B")], [(Row("x"), [Cell("na")])])
     with pytest.raises(ValueError, match="kind 'wrong'"):
         Cell("wrong")
+
+
+def test_what_occurs_in_a_table_decides_its_legends():
+    seen = small().occurring()
+    assert {"estimate", "na", "test", "ref", "count"} <= seen and "\u2020" not in seen
+    flagged = build("f", "c", [Column("A")], [
+        (Row("x"), [Cell("estimate", 0.1, 0.0, 0.2, marks=("\u2020",))])])
+    assert "\u2020" in flagged.occurring()
+
+
+def test_the_page_sets_caption_and_notes_outside_the_scroll_box():
+    from coprod.report.tablehtml import page_table
+
+    block = page_table(small(), notice="Synthetic")
+    caption, rest = block.split('<div class="table-wrap">', 1)
+    inside, notes = rest.split("</table>", 1)
+    assert '<p class="table-caption">Odds ratios &lt;b&gt;</p>' in caption
+    assert "table-note" not in inside and "<caption>" not in inside
+    assert notes.index("Synthetic") < notes.index("A note &amp; more")
+    assert "A note" not in page_table(small(), notes=())
