@@ -85,12 +85,11 @@ def test_report_fits_the_screen(pipeline, tmp_path, width):
 
 
 def _last_column_cells(page: str) -> dict[str, list[str]]:
-    """Each table's caption -> the numeric cells of its last column (what a printer that
-    clips a wide table loses first)."""
+    """Each table's id -> the numeric cells of its last column (what a printer that clips a
+    wide table loses first)."""
     out = {}
     for table in re.findall(r"<table class=\"coprod-table\".*?</table>", page, re.S):
-        caption = re.sub(r"<[^>]+>", "", re.search(r"<caption>(.*?)</caption>", table,
-                                                   re.S).group(1))
+        caption = re.search(r'id="([^"]+)"', table).group(1)
         cells = []
         for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S):
             tds = re.findall(r"<td([^>]*)>(.*?)</td>", row, re.S)
@@ -138,7 +137,7 @@ LATEX_DOC = r"""\documentclass[a4paper]{article}
                                              "texlive-latex-recommended texlive-latex-extra): "
                                              "the LaTeX tables are not compiled")
 def test_latex_tables_compile_and_fit_the_page(pipeline, tmp_path):
-    from coprod.report.tablerender import LATEX_PACKAGES
+    from coprod.report.tablelatex import LATEX_PACKAGES
 
     tex = sorted((pipeline / "results" / "tables").glob("*.tex"))
     assert len(tex) >= 8

@@ -72,14 +72,14 @@ def sample_flow_table(summary: pd.DataFrame, fit: pd.DataFrame, *, sample: str,
             if own:
                 detail += ("; besides those in the note: " if common else ": ") + \
                     _excluded_words(own, words, labels)
-        rows.append((Row(f"In the model: {outcome_words(o, words, labels)} "
-                         f"({word(sample, words)})",
+        rows.append((Row(f"In the model: {outcome_words(o, words, labels)}",
                          codes={"step": "model", "outcome": str(o), "sample": str(sample)}),
                      [Cell("na") if r["status"] == "failed" else count(r.get("n")),
                       Cell("text", text=detail)]))
     note = (f"Excluded for a missing value, in every model: "
             f"{_excluded_words(common, words, labels)}." if common else "")
-    return build(name, "The analytic sample: from the rows read to each model",
+    return build(name, f"The analytic sample: from the rows read to each model "
+                       f"({word(sample, words)})",
                  [Column("Respondents", codes={"measure": "n"}),
                   Column("Detail", codes={"measure": "detail"})], rows, stub_head="Step",
                  notes=(note,) if note else ())

@@ -266,13 +266,12 @@ MI_NOTE = (
     "Odds ratios with {pct} confidence intervals. Complete cases: respondents missing a model "
     "variable leave the model. Imputed: {m} datasets completed by chained equations (each "
     "incomplete variable regressed on all the others, the imputed outcomes, the weight and "
-    "group indicators, then filled by predictive mean matching; statsmodels' MICE), each "
-    "analysed with the same design-based model, combined by Rubin's rules with Barnard-Rubin "
-    "degrees of freedom (as R's mitools::MIcombine). One imputation model serves every group: "
-    "relations that differ between groups are imputed as their average, and strata and "
-    "clusters are not in it; categories are imputed on their level codes. FMI: the fraction "
-    "of missing information of the imputed estimate (how much of its uncertainty the missing "
-    "answers cause).")
+    "group indicators, then filled by predictive mean matching), each analysed with the same "
+    "design-based model, combined by Rubin's rules with Barnard-Rubin degrees of freedom. One "
+    "imputation model serves every group: relations that differ between groups are imputed as "
+    "their average, and strata and clusters are not in it; categories are imputed on their "
+    "level codes. FMI: the fraction of missing information of the imputed estimate (how much "
+    "of its uncertainty the missing answers cause).")
 
 
 def run_mi_table(*, coefficients, fit, coefficients_mi, clean_table, outcomes, sample,

@@ -1,5 +1,5 @@
-"""A table as LaTeX: a booktabs tabular with its caption and notes (a threeparttable), scaled
-down to the text width when wider.
+"""A table as LaTeX: a booktabs tabular with its caption and notes, scaled down to the text
+width when wider.
 
 Why minimal: this is the stand-in that keeps the pipeline's .tex files from the table model
 (:func:`coprod.report.tablemodel.formatted`); the journal layout (decimal-aligned columns,
@@ -12,7 +12,7 @@ import re
 from .tablemodel import Table, formatted
 
 #: the packages the .tex tables need (written at the top of each file)
-LATEX_PACKAGES = r"\usepackage{booktabs,threeparttable,array,adjustbox}"
+LATEX_PACKAGES = r"\usepackage{booktabs,array,adjustbox}"
 
 _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
                   "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
@@ -38,7 +38,7 @@ def to_latex(table: Table, *, notice: str = "", settings=None) -> str:
     numeric = [any(c.numeric for c in table.column(j)) for j in range(len(table.columns))]
     spec = "l" + "".join("r" if n else r">{\raggedright\arraybackslash}p{4cm}" for n in numeric)
     lines = [f"% {LATEX_PACKAGES}", r"\begin{table}[htbp]", r"\centering", r"\small",
-             r"\begin{threeparttable}", rf"\caption{{{latex_escape(table.caption)}}}",
+             rf"\caption{{{latex_escape(table.caption)}}}",
              rf"\label{{tab:{re.sub(r'[^A-Za-z0-9:-]', '-', table.name)}}}",
              r"\begin{adjustbox}{max width=\linewidth}", rf"\begin{{tabular}}{{{spec}}}",
              r"\toprule"]
@@ -59,7 +59,7 @@ def to_latex(table: Table, *, notice: str = "", settings=None) -> str:
     lines += [r"\bottomrule", r"\end{tabular}", r"\end{adjustbox}"]
     notes = [n for n in (notice, *table.notes) if n]
     if notes:
-        lines += [r"\begin{tablenotes}[flushleft]", r"\footnotesize",
-                  *[rf"\item {latex_escape(n)}" for n in notes], r"\end{tablenotes}"]
-    lines += [r"\end{threeparttable}", r"\end{table}"]
+        lines += [r"\par\medskip\begin{minipage}{\linewidth}\footnotesize\raggedright",
+                  *[rf"{latex_escape(n)}\par" for n in notes], r"\end{minipage}"]
+    lines += [r"\end{table}"]
     return "\n".join(lines) + "\n"

@@ -29,11 +29,11 @@ def test_the_flow_accounts_for_every_row():
     assert step["Rows read"]["Respondents"] == "160"
     assert step["Dropped: duplicate record"]["Detail"] == "UK 0, FR 3"
     assert step["Kept (the clean table)"]["Respondents"] == "155"  # 160 - 3 - 2
-    assert step["In the model: y1 (pooled)"]["Respondents"] == "140"
+    assert step["In the model: y1"]["Respondents"] == "140"
     assert t.cells[3][0].estimate == 155  # the count itself, not its text
     # what every model shares is said once, in the note; each row says only its own
     assert t.notes == ()  # no count that every model shares (efficacy: 6 and 5)
-    assert step["In the model: y1 (pooled)"]["Detail"] == \
+    assert step["In the model: y1"]["Detail"] == \
         "15 excluded for a missing value: age 10, Self-efficacy 6"
 
 
@@ -46,8 +46,8 @@ def test_a_list_every_model_shares_is_said_once():
     step = _by_step(t)
     assert t.notes == ("Excluded for a missing value, in every model: age 10, "
                        "Self-efficacy 6.",)
-    assert step["In the model: y1 (pooled)"]["Detail"] == "15 excluded for a missing value"
-    assert step["In the model: y2 (pooled)"]["Detail"] == \
+    assert step["In the model: y1"]["Detail"] == "15 excluded for a missing value"
+    assert step["In the model: y2"]["Detail"] == \
         "5 excluded for a missing value; besides those in the note: y2 3"
     assert sum("age 10" in str(x) for _, texts in formatted(t) for x in texts) == 0
 
@@ -57,7 +57,7 @@ def test_a_group_s_flow_counts_that_group_only():
     step = _by_step(t)
     assert step["Rows read"]["Respondents"] == "100"
     assert step["Kept (the clean table)"]["Respondents"] == "98"
-    assert step["In the model: y2 (UK)"]["Respondents"] == "90"
+    assert step["In the model: y2"]["Respondents"] == "90"
 
 
 def test_every_model_not_ok_is_listed_with_its_reason():
