@@ -28,6 +28,9 @@ def main(sm):
         subject=sm.params.get("subject"),
         outputs=dict(sm.output.items()),
         tests=sm.input.tests,
+        ame=sm.input.get("ame"),
+        compare=sm.params.get("compare") or (),
+        ame_sample=sm.params.get("ame_sample"),
     )
 
 

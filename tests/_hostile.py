@@ -158,21 +158,30 @@ def build(tmp: Path, kind: str = "html") -> dict:
                   words=settings["words"],
                   covariates=D.COVARIATES, reference_levels=reference, levels=hlevels,
                   subject=rep["subject"], outputs={f"{s}_png": p for s, p in figs.items()})
-    tabs = {n: tmp / "tab" / f"{n}.html" for n in table_names(ReportSettings.from_params(settings))}
+    tabs = {n: tmp / "tab" / f"{n}.json" for n in table_names(ReportSettings.from_params(settings))}
+    ame = tmp / "ame.csv"
+    write_csv(pd.DataFrame({"outcome": D.OUTCOMES, "sample": "pooled", "variable": "age",
+                            "contrast": "per unit", "estimate": 0.01, "std_error": 0.001,
+                            "conf_low": 0.008, "conf_high": 0.012, "flag": ""}), ame)
     T.run_tables(descriptives=paths["descriptives"], coefficients=paths["coefficients"],
                  fit=paths["fit"], contrast=paths["contrast"],
                  cleaning_summary=paths["cleaning_summary"], clean_table=paths["clean_table"],
                  settings=TableSettings.from_params(settings["tables"]), words=settings["words"],
                  covariates=D.COVARIATES, reference_levels=reference, levels=hlevels,
                  contrast_outcomes=D.OUTCOMES, conf_level=0.95, subject=rep["subject"],
-                 outputs={f"{n}_{fmt}": tmp / "tab" / f"{n}.{fmt}"
-                          for n in table_names(ReportSettings.from_params(settings)) for fmt in ("html", "csv", "tex")})
+                 outputs={f"{n}_{fmt}": tmp / "tab" / f"{n}.{'data.csv' if fmt == 'data' else fmt}"
+                          for n in table_names(ReportSettings.from_params(settings))
+                          for fmt in ("html", "csv", "data", "tex", "json")},
+                 ame=str(ame), compare=settings["figures"]["compare"],
+                 ame_sample=settings["figures"]["forest_sample"])
     run_findings(findings=findings, coefficients=paths["coefficients"], fit=paths["fit"],
                  contrast=paths["contrast"], outcomes=D.OUTCOMES, covariates=D.COVARIATES,
                  samples=samples, contrast_outcomes=D.OUTCOMES, levels=hlevels,
                  conf_level=0.95, digits=2, words=settings["words"],
                  outputs={"checked": tmp / "check.csv", "html": tmp / "tab" / "findings.html",
-                          "csv": tmp / "tab" / "findings.csv"})
+                          "csv": tmp / "tab" / "findings.csv",
+                          "data": tmp / "tab" / "findings.data.csv",
+                          "json": tmp / "tab" / "findings.json"})
     # the sections of the scales, the imputed data and the specification curve show the claims
     # too: their columns added to the check (their computation is tested elsewhere)
     checked = read_results(tmp / "check.csv")
@@ -189,7 +198,7 @@ def build(tmp: Path, kind: str = "html") -> dict:
                prevalence=paths["prevalence"], coefficients=paths["coefficients"],
                fit=paths["fit"], figures=figs,
                tables={n: p for n, p in tabs.items() if n != "cleaning"},
-               findings_table=tmp / "tab" / "findings.html", cleaning_table=tabs["cleaning"],
+               findings_table=tmp / "tab" / "findings.json", cleaning_table=tabs["cleaning"],
                clean_table=paths["clean_table"], hashed=[paths["coefficients"]], output=out,
                run_date="2026-01-01 00:00 UTC", cleaning_summary=paths["cleaning_summary"],
                contrast=paths["contrast"], robustness_tables=[tabs["contrast"]],

@@ -267,15 +267,17 @@ def write_inputs(tmp, group_column: str | None = None, group_label: str = "Count
 
 
 def placeholder_outputs(tmp, settings: dict) -> tuple[dict, dict]:
-    """Stand-ins for the tables' HTML and the figures' PNG a report needs (for tests that read
+    """Stand-ins for the tables' JSON and the figures' PNG a report needs (for tests that read
     the page's text, not its tables or figures): ({table: path}, {figure: path})."""
     from coprod.pipeline.reportsettings import ReportSettings
     from coprod.report.report import figure_names, table_names
+    from coprod.report.tablemodel import Table, to_json
 
     tables, figs = {}, {}
     for n in table_names(ReportSettings.from_params(settings)):
-        tables[n] = tmp / f"{n}.html"
-        tables[n].write_text(f'<table id="table-{n}"></table>')
+        tables[n] = tmp / f"{n}.json"
+        tables[n].write_text(to_json(Table(name=n, caption=f"Table {n}", columns=(), rows=(),
+                                           cells=())))
     for n in figure_names(ReportSettings.from_params(settings)):
         figs[n] = tmp / f"{n}.png"
         figs[n].write_bytes(b"\x89PNG")

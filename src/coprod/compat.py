@@ -44,10 +44,12 @@ MOVED: dict[str, tuple[str, ...]] = {
     "speccurve": ("coprod.pipeline.speccurve", "coprod.report.speccurve"),
     **{m: (f"coprod.report.{m}",) for m in (
         "wording", "answer", "modelsummary")},
-    "robustness": ("coprod.report.robustness", "coprod.report.oldpage"),
-    # the page is a model and a template now; its string builders are kept in oldpage
-    "page": ("coprod.report.page", "coprod.report.oldpage", "coprod.report.wording"),
-    "tables": ("coprod.report.tables", "coprod.report.tablerender", "coprod.survey.formula"),
+    "robustness": ("coprod.report.robustness",),
+    # the page is a model and a template now; its string builders are _PAGE_REMOVED
+    "page": ("coprod.report.page", "coprod.report.wording"),
+    # the display tables became tables as data (issue 27): coprod.report.tablemodel
+    "tables": ("coprod.report.tables", "coprod.report.moretables", "coprod.report.tablelatex",
+               "coprod.survey.formula"),
     "figures": ("coprod.report.figures", "coprod.report.figstyle", "coprod.report.speccurve",
                 "coprod.report.forest", "coprod.report.predictions"),
     "methods": ("coprod.report.methods", "coprod.pipeline.designconfig",
@@ -93,7 +95,6 @@ PACKAGE_NAMES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
                       _SURVEY_NAMES),
     "coprod.report": (("coprod.report.report", "coprod.pipeline.reportsettings",
                        "coprod.report.findings", "coprod.report.methods", "coprod.report.page",
-                       "coprod.report.oldpage",
                        "coprod.report.answer", "coprod.report.wording", "coprod.pipeline.vocab",
                        "coprod.pipeline.designconfig", "coprod.pipeline.designkeys",
                        "coprod.pipeline.estimable", "coprod.pipeline.io", "coprod.names",
@@ -148,6 +149,66 @@ def _schema_defaults(node: dict) -> object:
     return out
 
 
+class RemovedNameError(RuntimeError):
+    """A name of the flat package that was removed without a stand-in, used."""
+
+
+class _Removed:
+    """A name removed without a stand-in (its work is done another way now): it still
+    resolves, so an old import does not fail at the import, but calling it or reading
+    anything of it raises :class:`RemovedNameError` saying what replaced it."""
+
+    def __init__(self, name: str, instead: str):
+        self.name, self.instead = name, instead
+
+    def _fail(self):
+        raise RemovedNameError(f"{self.name} was removed: {self.instead}")
+
+    def __call__(self, *args, **kwargs):
+        self._fail()
+
+    def __getattr__(self, attr: str):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        self._fail()
+
+    def __repr__(self) -> str:
+        return f"<removed {self.name}: {self.instead}>"
+
+
+#: the display-table renderers of DataFrames, replaced by the table model (issue 27): a
+#: table is built as coprod.report.tablemodel.Table and rendered from it
+_TABLE_MODEL = ("tables are built as coprod.report.tablemodel.Table now and rendered by "
+                "coprod.report.tablehtml, tablelatex, tabledata and written by "
+                "coprod.report.tablefiles.write_table")
+_TABLES_REMOVED: dict[str, object] = {
+    "to_html": _Removed("coprod.tables.to_html", f"use tablehtml.table_html; {_TABLE_MODEL}"),
+    "to_latex": _Removed("coprod.tables.to_latex", f"use tablelatex.to_latex; {_TABLE_MODEL}"),
+    "table_data": _Removed("coprod.tables.table_data",
+                           f"use tabledata.tidy_frame (every number at full precision, not "
+                           f"read back from the text); {_TABLE_MODEL}"),
+    "write_table_files": _Removed("coprod.tables.write_table_files",
+                                  f"use tablefiles.write_table; {_TABLE_MODEL}"),
+    "NUMERIC_CELL": _Removed("coprod.tables.NUMERIC_CELL",
+                             "a cell says whether it is a number (tablemodel.Cell.numeric); "
+                             "no text is matched"),
+    "fmt_test": _Removed("coprod.tables.fmt_test",
+                         "a joint test is a tablemodel.Cell of kind 'test' (its p-value "
+                         "shown, its F and degrees of freedom in the tidy data)"),
+}
+
+
+#: the page's string builders, replaced by the page model and its template (issue 27)
+_PAGE_MODEL = ("the page is a model now (coprod.report.pagemodel: sections of paragraphs, "
+               "figures and tables) rendered by coprod.report.page.render from its Jinja2 "
+               "template; the sections are built by coprod.report.sections")
+_PAGE_REMOVED: dict[str, object] = {
+    name: _Removed(f"coprod.page.{name}", _PAGE_MODEL)
+    for name in ("ul", "files_line", "Fold", "answer_section", "tables_section", "build_report",
+                 "CSS", "SYNTHETIC_WARNING", "figure_html", "xref", "findings_section",
+                 "robustness_section", "mi_section")}
+
+
 class _Lazy:
     """A removed constant computed on first use (it needs a layer's module)."""
 
@@ -172,8 +233,9 @@ def _figure_defaults() -> dict:
             "weighted": s.weighted, "ci": s.ci}
 
 
-#: names the flat modules had that no new module has as they were (the settings objects
-#: replaced them): the old behaviour, for one release
+#: names the flat modules had that no new module has as they were: the old behaviour, for one
+#: release, where the settings objects replaced them; where the table model replaced them (the
+#: DataFrame renderers), a :class:`_Removed` that says so when used
 REMOVED: dict[str, dict[str, object]] = {
     "config": {"group_column": _group_column, "binary_outcomes": _binary_outcomes},
     "figures": {"DEFAULTS": _Lazy(_figure_defaults),
@@ -186,7 +248,16 @@ REMOVED: dict[str, dict[str, object]] = {
     "reportsettings": {"schema_defaults": _schema_defaults, "SCHEMA": _Lazy(_schema),
                        "binary_outcomes": _binary_outcomes},
     "startup": {"binary_outcomes": _binary_outcomes},
-    "report": {"schema_defaults": _schema_defaults},
+    "report": {"schema_defaults": _schema_defaults,
+               **{k: _PAGE_REMOVED[k] for k in ("files_line", "Fold", "build_report",
+                                                "figure_html", "xref")}},
+    "tables": _TABLES_REMOVED,
+    "robustness": {"write_table_files": _TABLES_REMOVED["write_table_files"],
+                   "robustness_section": _PAGE_REMOVED["robustness_section"],
+                   "mi_section": _PAGE_REMOVED["mi_section"]},
+    "page": {k: _PAGE_REMOVED[k] for k in ("ul", "files_line", "Fold", "answer_section",
+                                            "tables_section", "build_report", "CSS",
+                                            "SYNTHETIC_WARNING")},
 }
 
 

@@ -87,7 +87,7 @@ def test_report_html_is_complete_and_self_contained(pipeline):
         assert (pipeline / "results" / "figures" / f"{name}.pdf").exists()
     for name in list(table_names(ReportSettings.from_params(settings))) + ["findings"]:
         assert f"table-{name}" in p.ids
-        for ext in ("csv", "tex", "html"):
+        for ext in ("csv", "data.csv", "tex", "html", "json"):
             assert (pipeline / "results" / "tables" / f"{name}.{ext}").exists()
     assert len(p.ids) == len(set(p.ids))
     assert p.imgs and all(s.startswith("data:image/png;base64,") for s in p.imgs)
@@ -99,6 +99,79 @@ def test_report_html_is_complete_and_self_contained(pipeline):
     assert any(u.startswith("figures/") for u in p.urls)
     assert any(u.startswith("tables/") and u.endswith(".csv") for u in p.urls)
     assert "http://" not in html and "https://" not in html
+
+
+def _tidy(path) -> pd.DataFrame:
+    """A tidy table as data: codes as text, every number back exactly as written."""
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for col in ("estimate", "conf_low", "conf_high", "p_value", "statistic", "df_num", "df_den",
+                "per"):
+        if col in df.columns:
+            df[col] = [float(x) if x != "" else np.nan for x in df[col]]  # Python's exact parse
+    return df
+
+
+def _same(tidy: pd.DataFrame, model: pd.DataFrame, keys: list[str], columns: dict) -> int:
+    """Join the tidy estimate cells to the model file on ``keys``; each statistic
+    ({tidy column: model column}) equals the model's exactly, the estimate and its interval
+    times the cell's ``per`` where report.per scaled them (the p-value is the same). Returns
+    how many cells were compared."""
+    cells = tidy[tidy["kind"] == "estimate"]
+    model = model.assign(**{k: model[k].fillna("").astype(str) for k in keys})
+    joined = cells.merge(model, on=keys, how="left", suffixes=("", "_model"), indicator=True,
+                         validate="many_to_one")
+    assert (joined["_merge"] == "both").all(), joined.loc[joined["_merge"] != "both", keys]
+    for mine, theirs in columns.items():
+        theirs = joined[f"{theirs}_model" if theirs in cells.columns else theirs]
+        expected = theirs if mine == "p_value" else \
+            np.where(joined["per"].notna(), joined["per"] * theirs, theirs)
+        diff = joined[mine].to_numpy() != np.asarray(expected)
+        diff &= ~(joined[mine].isna().to_numpy() & pd.isna(expected))
+        assert not diff.any(), joined.loc[diff, keys + [mine]]
+    return len(joined)
+
+
+def test_the_tidy_tables_hold_the_result_files_estimates_to_full_precision(pipeline):
+    """Issue 27: every estimate of a tidy table (tables/*.data.csv) is the result file's, to
+    the last digit (report.per: k times it, the row's ``per`` saying k); keyed by the result
+    files' codes, proportions as proportions, a joint test's F and df in columns."""
+    from coprod.pipeline.io import read_results
+
+    tables, models = pipeline / "results" / "tables", pipeline / "results" / "models"
+    coefs = read_results(models / "coefficients.csv", "coefficients")
+    compared = 0
+    for path in sorted(tables.glob("models_*.data.csv")) + [tables / "scales.data.csv"]:
+        tidy = _tidy(path)
+        assert {"outcome", "sample", "term", "variable", "level"} <= set(tidy.columns), path
+        assert set(tidy.loc[tidy["kind"] == "estimate", "scale"]) <= {"log_odds", "log_rate"}
+        compared += _same(tidy, coefs, ["outcome", "sample", "term"],
+                          {"estimate": "estimate", "conf_low": "conf_low",
+                           "conf_high": "conf_high", "p_value": "p_value"})
+        tests = tidy[tidy["kind"] == "test"]
+        assert len(tests) and tests[["statistic", "df_num", "df_den", "p_value"]].notna().all(
+            axis=None), path
+    assert compared > 400
+    assert (_tidy(tables / "models_pooled_any.data.csv")["per"] == 10).any()  # report.per
+    desc = read_results(pipeline / "results" / "descriptives" / "descriptives.csv",
+                        "descriptives")
+    tidy = _tidy(tables / "descriptives.data.csv")
+    assert _same(tidy, desc, ["group", "variable", "level"],
+                 {"estimate": "estimate", "conf_low": "conf_low", "conf_high": "conf_high"}) > 50
+    shares = tidy[tidy["scale"] == "proportion"]
+    assert shares["estimate"].between(0, 1).all() and len(shares)  # one scale: 0-1
+    ame = read_results(models / "ame.csv", "ame")
+    ame = ame[ame["category"].fillna("").astype(str) == ""]  # an ordinal model's: by category
+    assert _same(_tidy(tables / "ame.data.csv"), ame, ["outcome", "sample", "variable",
+                                                       "contrast"],
+                 {"estimate": "estimate", "conf_low": "conf_low", "conf_high": "conf_high",
+                  "p_value": "p_value"}) > 20
+    contrast = read_results(models / "contrast.csv", "contrast")
+    contrast = contrast[contrast["kind"] == "term"]
+    tidy = _tidy(tables / "contrast.data.csv")
+    assert set(tidy.loc[tidy["kind"] == "estimate", "scale"]) == {"log_odds_difference"}
+    assert _same(tidy, contrast, ["sample", "term"],
+                 {"estimate": "difference", "conf_low": "conf_low", "conf_high": "conf_high",
+                  "p_value": "p_value"}) > 50
 
 
 def test_findings_check_on_bundled_data(pipeline):

@@ -217,7 +217,7 @@ def in_report(path, **kw):
 
 
 def table_file(stem, fmt):
-    """A display table's file: csv, tex, html, or data (tables/<stem>.data.csv, tidy)."""
+    """A table's file: csv, tex, html, json, or data (tables/<stem>.data.csv, tidy)."""
     return res(f"tables/{stem}.{'data.csv' if fmt == 'data' else fmt}")
 
 

@@ -23,8 +23,8 @@ TABLES = table_names(
     ReportSettings.from_params(REPORT), contrast=bool(config["models"].get("contrast"))
 )
 # csv: the table as shown; data: the same as tidy data (tables/<stem>.data.csv), the numbers
-# in columns of their own
-TABLE_FORMATS = ["csv", "data", "tex", "html"]
+# at full precision in columns of their own; json: the table as data, which the report renders
+TABLE_FORMATS = ["csv", "data", "tex", "html", "json"]
 # the robustness section (models.scales): the 0/1 models beside the ordinal and count models
 SCALES = PROJECT["scales"]
 ROBUST = robustness_names(SCALES, PROJECT["families"])
@@ -150,6 +150,7 @@ rule tables:
         fit=res("models/fit.csv"),
         contrast=res("models/contrast.csv"),
         tests=res("models/tests.csv"),
+        ame=res("models/ame.csv"),
         cleaning_summary=res("clean/cleaning_summary.csv"),
         table=res("clean/survey.parquet"),
     output:
@@ -169,6 +170,9 @@ rule tables:
         settings=REPORT["tables"],
         subject=REPORT["subject"],
         contrast_outcomes=config["models"].get("contrast", []),
+        # the average-marginal-effects table: the compared outcomes in the forest sample
+        compare=REPORT["figures"]["compare"],
+        ame_sample=REPORT["figures"]["forest_sample"],
         conf_level=config["models"]["conf_level"],
         weighted=WEIGHTED,
     script:
@@ -212,6 +216,7 @@ if FINDINGS:
                 category="Findings check",
                 caption="../report/findings.rst",
             ),
+            json=res("tables/findings.json"),
         log:
             logpath("report/findings.log"),
         benchmark:
@@ -245,14 +250,14 @@ rule report_html:
     input:
         **(
             {
-                "findings_table": res("tables/findings.html"),
+                "findings_table": res("tables/findings.json"),
                 "findings_checked": res("tables/findings_check.csv"),
             }
             if FINDINGS
             else {}
         ),
         **({"cuts": res("models/cuts.csv")} if ROBUST["tables"] else {}),
-        **({"imputation_table": res("tables/imputation.html")} if MI else {}),
+        **({"imputation_table": res("tables/imputation.json")} if MI else {}),
         **design_inputs(),
         # hashed in the methods section: the data, the codebook, the claims and the config
         # the coprod modules this step runs: a change to them reruns it
@@ -267,11 +272,12 @@ rule report_html:
             ).iterdir()
         ),
         figures=expand(res("figures/{stem}.png"), stem=FIGURES),
+        # the tables as data (their JSON), which the report renders
         tables=expand(
-            res("tables/{stem}.html"), stem=[t for t in TABLES if t != "cleaning"]
+            res("tables/{stem}.json"), stem=[t for t in TABLES if t != "cleaning"]
         ),
-        cleaning_table=res("tables/cleaning.html"),
-        robustness_tables=expand(res("tables/{stem}.html"), stem=ROBUST["tables"]),
+        cleaning_table=res("tables/cleaning.json"),
+        robustness_tables=expand(res("tables/{stem}.json"), stem=ROBUST["tables"]),
         robustness_figures=expand(res("figures/{stem}.png"), stem=ROBUST["figures"]),
         spec_figures=expand(res("figures/spec_{c}.png"), c=list(SPEC_CLAIMS)),
         prevalence=res("descriptives/prevalence.csv"),

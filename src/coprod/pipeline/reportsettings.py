@@ -312,9 +312,12 @@ def figure_names(report: ReportSettings) -> list[str]:
 
 
 def table_names(report: ReportSettings, contrast: bool = True) -> list[str]:
-    """Stems of the tables the tables rule makes (results/tables/<stem>.{csv,tex,html})."""
+    """Stems of the tables the tables rule makes (results/tables/<stem>.{csv,data.csv,tex,
+    html,json}): the average marginal effects when there are 0/1 outcomes to compare
+    (report.figures.compare)."""
     models = report.tables.get("models") or {}
     names = ["descriptives"] + [f"models_{n}" for n, t in models.items() if t.get("samples")]
-    return names + (["contrast"] if contrast else []) + ["cleaning"]
+    ame = ["ame"] if report.figures.get("compare") else []
+    return names + (["contrast"] if contrast else []) + ame + ["cleaning"]
 
 

@@ -1,6 +1,7 @@
 """The claims check as the reader sees it: the findings table (a verdict, its estimate in
-words, the specifications' counts) and the findings rule, which checks every claim
-(:mod:`coprod.pipeline.findings`) and writes the tidy check and its display table.
+words, the specifications' counts, the source with its bibliography key) and the findings
+rule, which checks every claim (:mod:`coprod.pipeline.findings`) and writes the tidy check and
+its table.
 
 Why apart from the check: the verdicts are the pipeline's (the specification curve and the
 robustness sections use them too); their display is the report's.
@@ -15,8 +16,9 @@ from ..pipeline.findings import (
     SCALE_FAMILIES,
     verdict_rule,
 )
-from .tablerender import write_table_files
-from .wording import NA, fmt, fmt_ci, outcome_words, word
+from .tablefiles import FORMATS, write_table
+from .tablemodel import Cell, Column, Row, Table, build
+from .wording import NA, fmt, outcome_words, word
 
 # -- the findings table ----------------------------------------------------------------------
 
@@ -49,58 +51,70 @@ def odds_words(ratio: float, low: float, high: float) -> str:
 
 
 def findings_table(checked: pd.DataFrame, sources: dict, *, digits: int = 2,
-                   words: dict | None = None) -> pd.DataFrame:
-    """The check as a display table: every estimate on one scale, the odds ratio (a contrast's
-    difference of log-odds as the ratio of the two odds ratios), then the same in words. The
+                   words: dict | None = None, name: str = "findings",
+                   caption: str = "Claims checked against these data") -> Table:
+    """The check as a table: every estimate on one scale, the odds ratio (a contrast's
+    difference of log-odds as the ratio of the two odds ratios; the cell keeps the log-odds),
+    then the same in words; each claim's source with its bibliography key (``cite``). The
     Note column only when some claim has a note."""
-
+    scale_cols = [(f"verdict_{fam}", f"{fam.capitalize()} model") for fam in SCALE_FAMILIES
+                  if f"verdict_{fam}" in checked.columns]
+    scale_cols += [("verdict_mi", "Imputed data")] if "verdict_mi" in checked.columns else []
+    spec = "spec_total" in checked.columns
+    notes = bool(checked["note"].fillna("").astype(str).str.strip().any()) if len(checked) \
+        else False
+    heads = [("Model", "model"), ("Expected", "expected"), ("Odds ratio [CI]", "estimate"),
+             ("In words", "in_words"), ("Verdict", "verdict"),
+             *[(h, k) for k, h in scale_cols], *([("Specifications", "specifications")]
+                                                 if spec else []),
+             *([("Note", "note")] if notes else []), ("Source", "source")]
     rows = []
     for _, r in checked.iterrows():
+        log_odds = r["scale"] == "log-odds"
         if pd.notna(r["estimate"]):
             e, lo, hi = np.exp([r["estimate"], r["conf_low"], r["conf_high"]])
-            est = fmt_ci(e, lo, hi, digits)
-            if r["scale"] == "log-odds":
+            est = Cell("estimate", estimate=float(r["estimate"]), conf_low=float(r["conf_low"]),
+                       conf_high=float(r["conf_high"]), p_value=_num(r.get("p_value")),
+                       scale="log_odds" if log_odds else "log_odds_difference", show="exp",
+                       null=1.0)
+            if log_odds:
                 say = odds_words(e, lo, hi)
             else:  # a contrast: the ratio of the two outcomes' odds ratios
                 say = (f"the odds ratio for {outcome_words(r['outcome'], words).lower()} is "
                        f"{fmt(e, digits)} times that for "
                        f"{outcome_words(r['compared_with'], words).lower()}")
         else:
-            est, say = NA, ""
+            est, say = Cell("na"), ""
         model = outcome_words(r["outcome"], words)
         if r["compared_with"]:
             model += f" vs {outcome_words(r['compared_with'], words).lower()}"
-        rows.append({"Claim": r["claim"], "Model": f"{model} ({word(r['sample'], words)})",
-                     "Expected": r["expected"], "Odds ratio [CI]": est, "In words": say,
-                     "Verdict": r["verdict"],
-                     **{f"{fam.capitalize()} model": r.get(f"verdict_{fam}") or NA
-                        for fam in SCALE_FAMILIES if f"verdict_{fam}" in checked.columns},
-                     **({"Imputed data": r.get("verdict_mi") or NA}
-                        if "verdict_mi" in checked.columns else {}),
-                     **({"Specifications": _spec_cell(r)}
-                        if "spec_total" in checked.columns else {}),
-                     "Note": r["note"] or "",
-                     "Source": str(sources.get(r["source"], r["source"])).split(".")[0]})
-    scale_cols = [f"{fam.capitalize()} model" for fam in SCALE_FAMILIES
-                  if f"verdict_{fam}" in checked.columns]
-    scale_cols += ["Imputed data"] if "verdict_mi" in checked.columns else []
-    scale_cols += ["Specifications"] if "spec_total" in checked.columns else []
-    notes = ["Note"] if any(r["Note"] for r in rows) else []
-    out = pd.DataFrame(rows, columns=["Claim", "Model", "Expected", "Odds ratio [CI]", "In words",
-                                      "Verdict",
-                                      *scale_cols, *notes, "Source"])
-    out.attrs["foot"] = 0
-    return out
+        text = {"model": f"{model} ({word(r['sample'], words)})", "expected": r["expected"],
+                "in_words": say, "verdict": r["verdict"],
+                **{k: r.get(k) or NA for k, _ in scale_cols},
+                "specifications": _spec_cell(r) if spec else "", "note": r["note"] or ""}
+        cells = [est if k == "estimate" else
+                 Cell("text", text=str(sources.get(r["source"], r["source"])).split(".")[0],
+                      cite=str(r["source"])) if k == "source" else
+                 Cell("text", text=str(text[k])) for _, k in heads]
+        codes = {"claim": str(r["id"]), "outcome": str(r["outcome"]),
+                 "sample": str(r["sample"]), "term": str(r.get("term") or ""),
+                 **({"compared_with": str(r["compared_with"])} if r["compared_with"] else {})}
+        rows.append((Row(str(r["claim"]), "term", codes), cells))
+    return build(name, caption, [Column(h, codes={"measure": k}) for h, k in heads], rows,
+                 stub_head="Claim", digits=digits)
+
+
+def _num(x) -> float | None:
+    return None if x is None or pd.isna(x) else float(x)
 
 
 def write_findings_table(checked: pd.DataFrame, sources: dict, *, conf_level: float,
                          digits: int, words, outputs: dict, notice: str = "") -> None:
-    """The findings rule's display table (csv, data, tex, html) from the judged claims
+    """The findings rule's table files (csv, data, tex, html, json) from the judged claims
     (:func:`coprod.pipeline.findings.judge_claims`, which the rule's adapter runs first)."""
-    write_table_files(findings_table(checked, sources, digits=digits, words=dict(words)),
-                      {k: v for k, v in outputs.items() if k in ("csv", "data", "tex", "html")},
-                      caption="Claims checked against these data",
-                      note=verdict_rule(conf_level), name="findings", notice=notice)
+    table = findings_table(checked, sources, digits=digits, words=dict(words))
+    write_table(table.with_notes(verdict_rule(conf_level)),
+                {k: v for k, v in outputs.items() if k in FORMATS}, notice=notice)
 
 
 def run_findings(*, outputs: dict, digits, words, notice: str = "", **judge) -> None:

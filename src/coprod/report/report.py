@@ -11,9 +11,7 @@ element that holds the run date (``<p id="run-date">``).
 """
 from __future__ import annotations
 
-import html
 import logging
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -43,7 +41,7 @@ from .captions import (  # noqa: F401 (FIGURE_CAPTIONS, FIGURE_ALT named here to
 )
 from .methods import methods_section as methods_items
 from .page import render
-from .pagemodel import Figure, Inline, Page, Section, TableBlock, Xref, parts
+from .pagemodel import Figure, Inline, Page, Section, TableBlock, Xref, parts, stack_rows
 from .provenance import SOFTWARE, run_date_now, sha256, software_versions  # noqa: F401
 from .sections import (
     answer_section,
@@ -57,6 +55,9 @@ from .sections import (
     specifications_section,
     tables_section,
 )
+from .tablefiles import read_table
+from .tablehtml import table_html
+from .tablemodel import Table
 from .wording import (  # noqa: F401 (POOLED, default_table_title re-exported)
     POOLED,
     SYNTHETIC_NOTICE,
@@ -88,45 +89,19 @@ def table_item(name: str, table_html: str, caption: str, notes: Sequence[str] = 
                  wide=wide, stack=stack)
 
 
-# -- TEMPORARY (issue 27): today's HTML table fragments read back as page tables ---------------
-# The tables rules still write results/tables/NAME.html with the caption and a <tfoot> note
-# inside the <table>. Until they write the table model (tablemodel.to_json), the page reads
-# those fragments back here. At the merge, replace ``fragment_table`` by reading the JSON:
-#     t = tablemodel.from_json(path.read_text(encoding="utf-8"))
-#     table_item(t.name, tablehtml.table_html(t), t.caption, (notice, *t.notes), files,
-#                wide=len(t.columns) > 6, stack=stack_rows(t) if stacked else ())
-# (``notice``: report.notice, the synthetic-data notice; ``stack_rows``: pagemodel's) and
-# delete this block (its regexes are the last that read HTML back).
-_CAPTION = re.compile(r"<caption>(.*?)</caption>\n?", re.S)
-_TFOOT = re.compile(r"<tfoot>.*?</tfoot>\n?", re.S)
-_NOTE = re.compile(r'<td[^>]*class="note"[^>]*>(.*?)</td>', re.S)
-_TAG = re.compile(r"<[^>]+>")
-
-
-def fragment_table(name: str, text: str, files: Sequence[tuple[str, str]] = (), *,
-                   notes: bool = True, stacked: bool = False) -> TableBlock:
-    """TEMPORARY: a table fragment of results/tables/ as a page table (see above)."""
-    caption = _CAPTION.search(text)
-    note = _NOTE.search(text)
-    element = _TFOOT.sub("", _CAPTION.sub("", text, count=1), count=1)
-    stack: tuple = ()
-    if stacked:
-        heads = [html.unescape(_TAG.sub("", h)) for h in
-                 re.findall(r"<th[^>]*>(.*?)</th>", element.split("</thead>")[0], re.S)]
-        rows = re.findall(r'<tr[^>]*><th scope="row">(.*?)</th>(.*?)</tr>', element, re.S)
-        stack = tuple((html.unescape(label), tuple(
-            (h, html.unescape(_TAG.sub("", c)))
-            for h, c in zip(heads[1:], re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S))))
-            for label, cells in rows)
-    return table_item(name, element, html.unescape(caption.group(1)) if caption else "",
-                      [html.unescape(note.group(1))] if note and notes else [], files,
-                      wide=element.split("</thead>")[0].count('<th scope="col">') > 6,
-                      stack=stack)
-# -- end of the TEMPORARY block ---------------------------------------------------------------
+def model_table_item(t: Table, files: Sequence[tuple[str, str]] = (), *, notice: str = "",
+                     notes: Sequence[str] | None = None, stacked: bool = False) -> TableBlock:
+    """A table model (:mod:`coprod.report.tablemodel`, as the tables rules wrote it in JSON, or
+    built here) as a page table: the ``<table>`` element from :mod:`coprod.report.tablehtml`,
+    its caption, the notice and its notes (``notes``: instead of its own), and on a phone one
+    card per row when ``stacked``."""
+    said = (notice, *(t.notes if notes is None else notes))
+    return table_item(t.name, table_html(t), t.caption, said, files,
+                      wide=len(t.columns) > 6, stack=stack_rows(t) if stacked else ())
 
 
 FILE_LABELS = {"png": "PNG", "pdf": "PDF", "svg": "SVG", "csv": "CSV",
-               "data.csv": "tidy CSV", "tex": "LaTeX", "html": "HTML"}
+               "data.csv": "tidy CSV", "tex": "LaTeX", "html": "HTML", "json": "JSON"}
 
 
 def sibling_files(path, base) -> list[tuple[str, str]]:
@@ -214,9 +189,11 @@ def run_report(*, settings: Settings, prevalence, coefficients, fit, figures: di
     def files_of(path):
         return sibling_files(path, base)
 
-    def table_of(path, **kw) -> TableBlock:  # a table's CSV and LaTeX (its HTML: the page)
-        return fragment_table(Path(path).stem, Path(path).read_text(encoding="utf-8"),
-                              [f for f in files_of(path) if f[0] != "HTML"], **kw)
+    def table_of(path, *, notes: bool = True, stacked: bool = False) -> TableBlock:
+        """A table of a tables rule, from its JSON; its files linked from its CSV on."""
+        files = [f for f in files_of(Path(path).with_suffix(".csv")) if f[0] != "HTML"]
+        return model_table_item(read_table(path), files, notice=rs.notice or "",
+                                notes=None if notes else (), stacked=stacked)
 
     along = _categorical_predictions(settings, rs)
     figs = {name: figure_item(name, Path(path).read_bytes(), caption, files_of(path),
@@ -244,11 +221,10 @@ def run_report(*, settings: Settings, prevalence, coefficients, fit, figures: di
                          threshold=meta.get("threshold", ""), cuts=cuts, files_of=files_of,
                          table_of=table_of)
     tabs = {name: table_of(path) for name, path in tables.items()}
-    overview = _overview(fit_t, ame_t, cleaning_summary, settings=settings,
-                         report=rs, labels=labels, grouping=grp, fit_path=fit, ame_path=ame,
+    overview = _overview(fit_t, cleaning_summary, settings=settings,
+                         report=rs, labels=labels, grouping=grp, fit_path=fit,
                          extra=_contrast_lines(read_results(contrast, "contrast")
                                                if contrast else None))
-    tabs.update(overview.pop("tables", {}))
     main = _main_tables(rs)
     sections = [
         answer,
@@ -300,60 +276,35 @@ def _answer_items(prevalence, ame_t: pd.DataFrame | None, effects, fit_t: pd.Dat
         conf_level=float(settings.models.conf_level))
 
 
-def _overview(fit_t: pd.DataFrame, ame_t: pd.DataFrame | None, cleaning_summary, *,
-              settings: Settings, report: ReportSettings, labels: dict, grouping: Grouping,
-              extra: Sequence[str] = (), fit_path="results/models/fit.csv",
-              ame_path=None) -> dict:
-    """The average-marginal-effects table (among the tables) and the section "Who is in the
-    models, and how did each model go?" (the analytic sample and every model not plainly
-    ok; ``extra`` lines below its lead), from the result files; empty where an input is
-    missing. (These tables are built here; each goes through ``fragment_table``, the
-    TEMPORARY reader, until they are table models.)"""
+def _overview(fit_t: pd.DataFrame, cleaning_summary, *, settings: Settings,
+              report: ReportSettings, labels: dict, grouping: Grouping,
+              extra: Sequence[str] = (), fit_path="results/models/fit.csv") -> dict:
+    """The section "Who is in the models, and how did each model go?" (the analytic sample
+    and every model not plainly ok; ``extra`` lines below its lead), from the result files;
+    empty where an input is missing. (The average marginal effects are a table of the tables
+    rule.)"""
     from ..pipeline.io import read_results
-    from .modelsummary import ame_table, model_status_table, sample_flow_table
-    from .tablerender import to_html
-    from .wording import missing_note, per_ame
+    from .modelsummary import model_status_table, sample_flow_table
+    from .wording import missing_note
 
-    out: dict = {"tables": {}}
     words, sample = thaw(report.words), report.figures["forest_sample"]
-    compare = list(report.figures["compare"])
-    pct = _pct(settings.models.conf_level)
-    if ame_t is not None and compare:  # (no 0/1 outcome: no table); report.per: as elsewhere
-        effects, effect_labels = per_ame(ame_t, labels, thaw(report.tables.get("per")), words)
-        t = ame_table(effects, fit_t, sample=sample, outcomes=compare,
-                      covariates=list(settings.models.covariates), words=words,
-                      labels=effect_labels)
-        out["tables"]["ame"] = fragment_table("ame", to_html(
-            t, table_id="ame", caption=f"Average marginal effects in percentage points "
-                                       f"({word(sample, words)})",
-            note=f"{report.notice or ''} The change in the probability of each "
-                 f"outcome, averaged over the respondents, for the level against the reference "
-                 f"level or one unit more of a number"
-                 f"{' (or as many as its row says)' if report.tables.get('per') else ''}"
-                 f", with {pct} confidence intervals (delta "
-                 f"method, the same design). From {ame_path}.".strip()))
+    notice = report.notice or ""
     shown = []
     if cleaning_summary:
         flow = sample_flow_table(read_results(cleaning_summary), fit_t, sample=sample,
                                  outcomes=list(dict.fromkeys(fit_t["outcome"])),
                                  group_column=grouping.column, words=words, labels=labels)
-        shown.append(fragment_table("sample_flow", to_html(
-            flow, table_id="sample_flow",
-            caption="The analytic sample: from the rows read to each model",
-            note=f"{report.notice or ''} {missing_note(settings.design)}; one may miss "
-                 "several.".strip())))
+        shown.append(model_table_item(flow, notice=notice, notes=(
+            f"{missing_note(settings.design)}; one may miss several.", *flow.notes)))
     status = model_status_table(fit_t, words=words, labels=labels)
     n_ok = int((fit_t["status"] == "ok").sum()) if len(fit_t) else 0
     fit_path = Path(fit_path)
-    lead = (f"{len(fit_t)} models: {n_ok} ok, {len(status)} flagged or failed, each listed "
-            f"below with its reason ({fit_path} and {fit_path.with_name('flags.csv')} hold "
-            "every model's statistics and flags).")
-    if len(status):
-        shown.append(fragment_table("model_status", to_html(
-            status, table_id="model_status",
-            caption="Models flagged or failed, with the reason", note=report.notice or "")))
-    out["sample"] = overview_section(lead, extra, shown)
-    return out
+    lead = (f"{len(fit_t)} models: {n_ok} ok, {len(status.rows)} flagged or failed, each "
+            f"listed below with its reason ({fit_path} and {fit_path.with_name('flags.csv')} "
+            "hold every model's statistics and flags).")
+    if len(status.rows):
+        shown.append(model_table_item(status, notice=notice))
+    return {"sample": overview_section(lead, extra, shown)}
 
 
 def _pct(conf_level: float) -> str:

@@ -19,9 +19,10 @@ from ..pipeline.designkeys import DesignSettings
 from ..pipeline.findings import SCALE_FAMILIES
 from ..pipeline.io import combined_fit, group_outputs, read_results, table_meta
 from ..pipeline.reportsettings import FigureSettings
-from .tablerender import write_table_files
+from .tablefiles import write_table
+from .tablemodel import Cell, Column, Row, Table, build
 from .tables import cuts_table, model_table, scales_columns, scales_note
-from .wording import esc, fit_row, fmt_ci, outcome_words, per_units, word
+from .wording import esc, fit_row, fmt_ci, marks_note, num, outcome_words, per_units, word
 
 TITLE = "Does the cut of the scale matter?"
 
@@ -51,26 +52,30 @@ def run_robustness(*, coefficients, fit, cuts, tests, clean_table, scales: dict,
     families = dict(families)
     coefs, fit_t = read_results(coefficients, "coefficients"), read_results(fit, "fit")
     per = dict(figure_settings.per)  # report.per: as in every table of effects
-    coefs, effect_labels = per_units(coefs, labels, per, words)
-    cut_t, _ = per_units(read_results(cuts, "cuts"), labels, per, words)
+    cuts_raw = read_results(cuts, "cuts")
+    cut_t, effect_labels = per_units(cuts_raw, labels, per, words)  # the figure's
     kw: dict[str, Any] = {"covariates": list(covariates),
                           "reference_levels": dict(reference_levels), "levels": dict(levels),
-                          "labels": effect_labels, "words": words}
+                          "words": words}
     paths = group_outputs(outputs)
-    table = model_table(coefs, fit_t, columns=scales_columns(scales, sample), digits=digits,
-                        tests=read_results(tests, "tests"), **kw)
     notice = figure_settings.notice or ""
-    write_table_files(table, paths["scales"], name="scales", notice=notice,
-                      caption=f"{TITLE} The 0/1 models beside the ordinal and count models "
-                              f"({word(sample, words)})",
-                      note=scales_note(families, conf_level, design))
+    table = model_table(coefs, fit_t, columns=scales_columns(scales, sample), digits=digits,
+                        tests=read_results(tests, "tests"), labels=labels, per=per,
+                        name="scales", caption=f"{TITLE} The 0/1 models beside the ordinal "
+                                               f"and count models ({word(sample, words)})",
+                        **kw)
+    write_table(table.with_notes(scales_note(families, conf_level, design, table)),
+                paths["scales"], notice=notice)
     ordinal = ordinal_outcomes(scales, families)
     for o in ordinal:
-        write_table_files(cuts_table(cut_t, outcome=o, sample=sample, digits=digits, **kw),
-                          paths[f"cuts_{o}"], name=f"cuts_{o}", notice=notice,
-                          caption=f"Binary cuts of {outcome_words(o, words, labels).lower()} "
-                                  f"and the ordinal model ({word(sample, words)})",
-                          note=CUTS_NOTE.format(pct=f"{conf_level:.0%}"))
+        cut = cuts_table(cuts_raw, outcome=o, sample=sample, digits=digits, labels=labels,
+                         per=per, name=f"cuts_{o}",
+                         caption=f"Binary cuts of {outcome_words(o, words, labels).lower()} "
+                                 f"and the ordinal model ({word(sample, words)})", **kw)
+        write_table(cut.with_notes(CUTS_NOTE.format(pct=f"{conf_level:.0%}"),
+                                   marks_note(cut, use_stars=False, conf_level=conf_level)),
+                    paths[f"cuts_{o}"], notice=notice)
+    kw["labels"] = effect_labels
     if "cuts" in paths:
         # matplotlib is imported only here: the workflow reads this module's names at start-up
         from .figstyle import save_figure
@@ -82,11 +87,12 @@ def run_robustness(*, coefficients, fit, cuts, tests, clean_table, scales: dict,
 
 
 CUTS_NOTE = (
-    "Odds ratios with {pct} confidence intervals. Each 'or higher' column is a logistic model "
-    "of one cut of the ordinal outcome (that category or a higher one, against the lower "
-    "ones); the last column is the proportional-odds model, which assumes one odds ratio for "
-    "every cut. Where the cuts' odds ratios differ by more than their intervals, the ordinal "
-    "odds ratio is an average over different effects, and the cut matters.")
+    "Odds ratios with {pct} confidence intervals. Each \u201cor higher\u201d column is a "
+    "logistic model of one cut of the ordinal outcome (that category or a higher one, "
+    "against the lower ones); the last column is the proportional-odds model, which assumes "
+    "one odds ratio for every cut. Where the cuts' odds ratios differ by more than their "
+    "intervals, the ordinal odds ratio is an average over different effects, and the cut "
+    "matters.")
 
 
 # -- the report section -----------------------------------------------------------------------
@@ -196,60 +202,56 @@ def _estimate(r, suffix: str, ratio: str, digits: int) -> str:
 def mi_table(coefs: pd.DataFrame, fit: pd.DataFrame, coefs_mi: pd.DataFrame, *,
              outcomes: list[str], sample: str, covariates: list[str], reference_levels: dict,
              levels: dict | None = None, labels: dict | None = None,
-             words: dict | None = None, digits: int = 2) -> pd.DataFrame:
-    """Odds ratios [CI] of the complete-case and the imputed models side by side, with the
-    fraction of missing information of each imputed estimate, one row per covariate level."""
-    from .wording import fmt
-
+             words: dict | None = None, digits: int = 2,
+             per: dict | None = None, name: str = "imputation", caption: str = "") -> Table:
+    """Odds ratios [CI] of the complete-case and the imputed models side by side under each
+    outcome (a spanning head), with the fraction of missing information of each imputed
+    estimate, one row per covariate level, and the respondents each analysis uses."""
     kw: dict[str, Any] = {"covariates": covariates, "reference_levels": reference_levels,
-                          "levels": levels, "labels": labels, "words": words, "digits": digits}
+                          "levels": levels, "labels": labels, "words": words, "digits": digits,
+                          "per": per, "fit_rows": False}
     columns = [(sample, o) for o in outcomes]
     cc = model_table(coefs, fit, columns=columns, **kw)
     mi = model_table(coefs_mi, combined_fit(coefs_mi), columns=columns, **kw)
-    n_body = len(cc) - cc.attrs.get("foot", 0)
-    cc, mi = cc.iloc[:n_body], mi.iloc[:len(mi) - mi.attrs.get("foot", 0)]
-    heads = [c for c in cc.columns if c not in ("variable", "level")]
-    out = cc[["variable", "level"]].copy()
+    mi_rows = {(r.kind, r.label, tuple(sorted(r.codes.items()))): cells
+               for r, cells in zip(mi.rows, mi.cells)}
     sub = coefs_mi[coefs_mi["sample"].astype(str) == str(sample)] if len(coefs_mi) else coefs_mi
-    for o, h in zip(outcomes, heads):
-        out[f"{h}: complete cases"] = cc[h].to_numpy()
-        merged = out[["variable", "level"]].merge(
-            mi[["variable", "level", h]].drop_duplicates(["variable", "level"]),
-            on=["variable", "level"], how="left")
-        out[f"{h}: imputed"] = merged[h].fillna("").to_numpy()
-        fmi = {}
-        if len(sub):
-            for _, r in sub[sub["outcome"] == o].iterrows():
-                name = word(r["variable"], words, labels) if r["variable"] else ""
-                fmi[(name, r["level"] or "")] = fmt(r.get("fmi"), 2)
-        out[f"{h}: FMI"] = [fmi.get((v, lv), "") for v, lv in zip(out["variable"],
-                                                                   out["level"])]
-    # how many respondents each analysis uses: what imputation gives back
-    n_row = {"variable": "Respondents in the model", "level": ""}
-    for o, h in zip(outcomes, heads):
+    fmi = {(str(r["outcome"]), str(r["term"])): num(r.get("fmi")) for _, r in sub.iterrows()}
+    rows: list[tuple[Row, list[Cell]]] = []
+    for row, cells in zip(cc.rows, cc.cells):
+        imputed = mi_rows.get((row.kind, row.label, tuple(sorted(row.codes.items()))))
+        out = []
+        for j, o in enumerate(outcomes):
+            f = fmi.get((o, row.codes.get("term", "")))
+            out += [cells[j], imputed[j] if imputed else Cell(),
+                    Cell("number", estimate=f, scale="fmi") if f is not None else Cell()]
+        rows.append((row, out))
+    n_cells = []  # how many respondents each analysis uses: what imputation gives back
+    for o in outcomes:
         f = fit_row(fit, o, sample)
         m = sub[sub["outcome"] == o] if len(sub) else sub
-        n_row[f"{h}: complete cases"] = f"{int(f['n']):,}" if f is not None and \
-            pd.notna(f["n"]) else ""
-        n_row[f"{h}: imputed"] = f"{int(m['n'].iloc[0]):,}" if len(m) and "n" in m and \
-            pd.notna(m["n"].iloc[0]) else ""
-        n_row[f"{h}: FMI"] = ""
-    out = pd.concat([out, pd.DataFrame([n_row])], ignore_index=True)
-    out.attrs["foot"] = 1
-    return out
+        n_cells += [Cell("count", estimate=num(f["n"]), scale="n") if f is not None and
+                    pd.notna(f["n"]) else Cell(),
+                    Cell("count", estimate=num(m["n"].iloc[0]), scale="n") if len(m) and
+                    "n" in m and pd.notna(m["n"].iloc[0]) else Cell(), Cell()]
+    rows.append((Row("Respondents in the model", "foot", {"measure": "n"}), n_cells))
+    heads = (("Complete cases", "complete_cases"), ("Imputed", "imputed"), ("FMI", "fmi"))
+    cols = [Column(h, span=c.head, codes={**c.codes, "data": d})
+            for c in cc.columns for h, d in heads]
+    return build(name, caption, cols, rows, digits=digits, scale_digits={"fmi": 2},
+                 notes=cc.notes)
 
 
 MI_NOTE = (
     "Odds ratios with {pct} confidence intervals. Complete cases: respondents missing a model "
     "variable leave the model. Imputed: {m} datasets completed by chained equations (each "
     "incomplete variable regressed on all the others, the imputed outcomes, the weight and "
-    "group indicators, then filled by predictive mean matching; statsmodels' MICE), each "
-    "analysed with the same design-based model, combined by Rubin's rules with Barnard-Rubin "
-    "degrees of freedom (as R's mitools::MIcombine). One imputation model serves every group: "
-    "relations that differ between groups are imputed as their average, and strata and "
-    "clusters are not in it; categories are imputed on their level codes. FMI: the fraction "
-    "of missing information of the imputed estimate (how much of its uncertainty the missing "
-    "answers cause).")
+    "group indicators, then filled by predictive mean matching), each analysed with the same "
+    "design-based model, combined by Rubin's rules with Barnard-Rubin degrees of freedom. One "
+    "imputation model serves every group: relations that differ between groups are imputed as "
+    "their average, and strata and clusters are not in it; categories are imputed on their "
+    "level codes. FMI: the fraction of missing information of the imputed estimate (how much "
+    "of its uncertainty the missing answers cause).")
 
 
 def run_mi_table(*, coefficients, fit, coefficients_mi, clean_table, outcomes, sample,
@@ -258,17 +260,15 @@ def run_mi_table(*, coefficients, fit, coefficients_mi, clean_table, outcomes, s
     """The imputation rule's table; ``per`` (report.per): effects per so many units."""
     meta = table_meta(clean_table)
     labels, words = meta.get("labels", {}), dict(words)
-    coefs, _ = per_units(read_results(coefficients, "coefficients"), labels, per, words)
-    coefs_mi, labels = per_units(read_results(coefficients_mi, "coefficients"), labels, per,
-                                 words)
-    table = mi_table(coefs, read_results(fit, "fit"), coefs_mi, outcomes=list(outcomes),
+    table = mi_table(read_results(coefficients, "coefficients"), read_results(fit, "fit"),
+                     read_results(coefficients_mi, "coefficients"), outcomes=list(outcomes),
                      sample=sample, covariates=list(covariates),
                      reference_levels=dict(reference_levels), levels=dict(levels),
-                     labels=labels, words=words, digits=digits)
-    write_table_files(table, group_outputs(outputs)["imputation"], name="imputation",
-                      notice=notice,
-                      caption=f"Complete cases or imputed data? ({word(sample, words)})",
-                      note=MI_NOTE.format(pct=f"{conf_level:.0%}", m=m))
+                     labels=labels, words=words, digits=digits, per=per,
+                     caption=f"Complete cases or imputed data? ({word(sample, words)})")
+    write_table(table.with_notes(MI_NOTE.format(pct=f"{conf_level:.0%}", m=m),
+                                 marks_note(table, use_stars=False, conf_level=conf_level)),
+                group_outputs(outputs)["imputation"], notice=notice)
 
 
 def mi_sentences(checked: pd.DataFrame | None, *, digits: int = 2) -> list[str]:

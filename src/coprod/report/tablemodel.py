@@ -169,6 +169,12 @@ class Table:
                 out.append((c.span, 1))
         return out
 
+    def occurring(self) -> set[str]:
+        """The kinds of cell and the marks that occur in the table (``"ref"``, ``"na"``,
+        ``"test"``, a mark such as ``"\u2020"``...): a note gives a legend only for what
+        occurs."""
+        return {x for row in self.cells for c in row for x in (c.kind, *c.marks)}
+
     def with_notes(self, *notes: str) -> Table:
         return replace(self, notes=tuple(n for n in (*self.notes, *notes) if n))
 

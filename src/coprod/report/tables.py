@@ -1,17 +1,19 @@
-"""Journal-style tables from the tidy model outputs, rendered as CSV, LaTeX (booktabs) and HTML.
+"""The model tables (odds or rate ratios by model, their joint tests and fit statistics) as
+:class:`~coprod.report.tablemodel.Table` s, their notes, and the tables rule.
 
-Why one display table rendered three ways: the numbers a reader sees in the paper (LaTeX), on
-the web (HTML) and in a spreadsheet (CSV) come from one DataFrame, so they cannot disagree.
-A display table has the columns ``variable`` and ``level`` (the row stub) followed by one column
-per model or group; ``df.attrs["foot"]`` is how many final rows go below a rule (n, events...).
-Values are formatted here, once; the renderers (:mod:`coprod.report.tablerender`) only
-escape and lay out.
+Why tables as data: a cell keeps the numbers of the result files (the log-odds, its interval
+and p-value, a joint test's F and degrees of freedom), so the display (odds ratios), the tidy
+CSV (the log-odds at full precision, keyed by outcome, sample and term) and the LaTeX and HTML
+renderers read the same numbers and nothing is parsed back from text. The other tables of the
+tables rule (descriptives, contrast, cleaning, average marginal effects) are in
+:mod:`coprod.report.moretables`; every table is written by :mod:`coprod.report.tablefiles`.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ..pipeline.designkeys import DesignSettings
@@ -20,12 +22,13 @@ from ..pipeline.io import (
     group_outputs,
     read_results,
     table_meta,
-    term_names,
-    tidy_contrast,
+    term_names,  # noqa: F401 (read here before)
+    tidy_contrast,  # noqa: F401 (read here before)
 )
 from ..pipeline.reportsettings import TableSettings
-from .tablerender import write_table_files
+from .tablemodel import Cell, Column, Row, Table, build
 from .wording import (  # noqa: F401 (re-exported: the table vocabulary lived here before)
+    DAGGER,
     NA,
     REF,
     STAR_LEVELS,
@@ -41,8 +44,10 @@ from .wording import (  # noqa: F401 (re-exported: the table vocabulary lived he
     fmt_p,
     incomplete_wording,
     lower_word,
+    marks_note,
     model_rows,
     model_status,
+    num,
     outcome_words,
     per_units,
     resolve_grouping,
@@ -53,6 +58,9 @@ from .wording import (  # noqa: F401 (re-exported: the table vocabulary lived he
     variance_wording,
     word,
 )
+
+EXCLUDED = "Excluded (missing)"
+
 
 # -- model tables ----------------------------------------------------------------------------
 
@@ -67,36 +75,85 @@ def _variable_order(coefs: pd.DataFrame, covariates: list[str]) -> list[str]:
     return list(dict.fromkeys([*covariates, *seen]))
 
 
+def estimate_cell(hit: pd.DataFrame, status: str, per: float | None = None) -> Cell:
+    """A coefficient as a cell: its log-odds (log-rate for a count model) with interval and
+    p-value as the result file has them, shown as the ratio; a dash for a failed model or a
+    term the model lacks. ``per``: the estimate is already the effect of so many units."""
+    if status in ("failed", "missing") or not len(hit):
+        return Cell("na")
+    r = hit.iloc[0]
+    count = pd.isna(r.get("odds_ratio")) and pd.notna(r.get("rate_ratio"))
+    flag = r.get("flag")
+    flagged = isinstance(flag, str) and bool(flag.strip())
+    return Cell("estimate", estimate=num(r["estimate"]), conf_low=num(r["conf_low"]),
+                conf_high=num(r["conf_high"]), p_value=num(r.get("p_value")),
+                scale="log_rate" if count else "log_odds", show="exp", null=1.0,
+                marks=(DAGGER,) if flagged else (), per=per)
+
+
+def joint_cell(tests: pd.DataFrame | None, outcome: str, sample, test: str,
+              status: str) -> Cell:
+    """A joint Wald test as a cell: shown as its p-value; its F and degrees of freedom kept."""
+    if tests is None or not len(tests) or status in ("failed", "missing"):
+        return Cell()
+    mine = model_rows(tests, outcome, sample)
+    hit = mine[mine["test"] == test]
+    if not len(hit):
+        return Cell()
+    r = hit.iloc[0]
+    if pd.isna(r.get("statistic")):
+        return Cell("na")
+    return Cell("test", p_value=num(r["p_value"]), statistic=num(r["statistic"]),
+                df_num=num(r["df_num"]), df_den=num(r["df_den"]), scale="F")
+
+
+def model_columns(columns: Sequence[tuple[str, str]], words: dict | None,
+                  labels: dict | None) -> list[Column]:
+    """One column per (sample, outcome): the outcome's words, under its sample's words as a
+    spanning head when the table has several samples."""
+    several = len({str(s) for s, _ in columns}) > 1
+    return [Column(outcome_words(o, words, labels), span=word(s, words) if several else "",
+                   codes={"outcome": str(o), "sample": str(s)}) for s, o in columns]
+
+
 def model_table(coefs: pd.DataFrame, fit: pd.DataFrame, *, columns: list[tuple[str, str]],
                 covariates: list[str], reference_levels: dict, levels: dict | None = None,
                 labels: dict | None = None, words: dict | None = None, digits: int = 2,
-                use_stars: bool = False, tests: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Odds ratios [95% CI] for the (sample, outcome) ``columns``; reference levels as 'ref.'.
+                use_stars: bool = False, tests: pd.DataFrame | None = None,
+                per: Mapping[str, float] | None = None, name: str = "",
+                caption: str = "", fit_rows: bool = True) -> Table:
+    """Ratios [95% CI] for the (sample, outcome) ``columns``; reference levels as "ref.".
 
     A failed model's column is all dashes with its status below, never numbers. ``tests``
     (the models' joint Wald tests): the row of a variable with several levels shows its joint
-    test, and each named group of covariates gets a row of its own.
+    test's p-value, and each named group of covariates gets a row of its own. ``per``
+    (report.per, {variable: k}): a numeric covariate's effect per k units (its log-odds times
+    k in the cell, which says ``per=k``; the label says so too). ``fit_rows``: n, events and
+    pseudo-R² at the foot.
     """
-    labels, levels = labels or {}, levels or {}
+    labels, levels, per = dict(labels or {}), levels or {}, dict(per or {})
+    if per:
+        coefs, labels = per_units(coefs, labels, per, words)
     coefs = coefs if len(coefs) else pd.DataFrame(columns=["outcome", "sample", "term",
                                                            "variable", "level"])
-    heads = [_column_head(s, o, columns, words, labels) for s, o in columns]
-    models, mine = {}, pd.Series(False, index=coefs.index)
-    for (s, o), head in zip(columns, heads):
+    models, mine = [], pd.Series(False, index=coefs.index)
+    for s, o in columns:
         hit = (coefs["outcome"] == o) & (coefs["sample"].astype(str) == str(s))
-        models[head] = (coefs[hit], *model_status(fit, o, s))
+        models.append((coefs[hit], *model_status(fit, o, s)))
         mine |= hit
     own = coefs[mine]  # the coefficients of this table's models only
-    rows = []
+    rows: list[tuple[Row, list[Cell]]] = []
     for var in _variable_order(own, covariates):
         est = own[own["variable"] == var]
         lv = [x for x in est["level"].unique() if x]
         is_cat = bool(lv) or var in levels and levels[var] is not None
-        name = word(var, words, labels)
+        label = word(var, words, labels)
         if not is_cat:
-            rows.append({"variable": name, "level": "",
-                         **{h: _cell(sub[sub["variable"] == var], st, digits, use_stars)
-                            for h, (sub, st, _) in models.items()}})
+            term = str(est["term"].iloc[0]) if len(est) else var
+            k = per.get(var)
+            rows.append((Row(label, "term", {"term": term, "variable": var}),
+                         [estimate_cell(sub[sub["variable"] == var], st,
+                                        float(k) if k else None) for sub, st, _ in models]))
             continue
         ref = reference_levels.get(var)
         order = [str(x) for x in (levels.get(var) or [])] or lv
@@ -104,48 +161,37 @@ def model_table(coefs: pd.DataFrame, fit: pd.DataFrame, *, columns: list[tuple[s
             ref = order[0]
         order = ([ref] if ref is not None else []) + [x for x in order if x != ref]
         order += [x for x in lv if x not in order]
-        rows.append({"variable": name, "level": "",
-                     **{h: _test_cell(tests, o, s, var, st)
-                        for ((s, o), (h, (_, st, _))) in zip(columns, models.items())}})
+        rows.append((Row(label, "variable", {"variable": var}),
+                     [joint_cell(tests, o, s, var, st)
+                      for (s, o), (_, st, _) in zip(columns, models)]))
         for level in order:
-            cells = {}
-            for h, (sub, st, _) in models.items():
+            terms = est.loc[est["level"] == level, "term"]
+            codes = {"variable": var, "level": str(level)}
+            if len(terms):
+                codes = {"term": str(terms.iloc[0]), **codes}
+            cells = []
+            for sub, st, _ in models:
                 if level == ref:
                     # "ref." only where the model has the variable at all (a group's own model
                     # has no group fixed effects: blank, not "ref.")
                     in_model = bool((sub["variable"] == var).any())
-                    cells[h] = NA if st == "failed" else (REF if in_model else "")
+                    cells.append(Cell("na") if st == "failed" else
+                                 Cell("ref") if in_model else Cell())
                 else:
-                    hit = sub[(sub["variable"] == var) & (sub["level"] == level)]
-                    cells[h] = _cell(hit, st, digits, use_stars)
-            rows.append({"variable": name, "level": level, **cells})
+                    cells.append(estimate_cell(sub[(sub["variable"] == var)
+                                                   & (sub["level"] == level)], st))
+            rows.append((Row(str(level), "level", codes), cells))
     rows += _group_test_rows(tests, columns, models, own, labels, words)
-    foot = _fit_rows(fit, columns, heads)
-    status_notes = "".join(r.pop("_notes", "") for r in foot)
-    out = pd.DataFrame(rows + foot, columns=["variable", "level", *heads])
-    out.attrs["foot"] = len(foot)
-    if status_notes:  # the model-status marks' text, for the table's note
-        out.attrs["status_notes"] = f"Model status: {status_notes}."
-    return out
+    status_note = ""
+    if fit_rows:
+        foot, status_note = _fit_rows(fit, columns)
+        rows += foot
+    table = build(name, caption, model_columns(columns, words, labels), rows, digits=digits,
+                  scale_digits={"pseudo_r2": 3}, stars=use_stars)
+    return table.with_notes(status_note)
 
 
-def fmt_test(r) -> str:
-    """A joint Wald test as papers print it: F(2, 4878) = 2.34, p = 0.097."""
-    if pd.isna(r.get("statistic")):
-        return NA
-    return (f"F({int(r['df_num'])}, {int(r['df_den'])}) = {fmt(r['statistic'], 2)}, "
-            f"p {_p_phrase(r['p_value'])}")
-
-
-def _test_cell(tests, outcome, sample, test, status) -> str:
-    if tests is None or not len(tests) or status in ("failed", "missing"):
-        return ""
-    mine = model_rows(tests, outcome, sample)
-    hit = mine[mine["test"] == test]
-    return fmt_test(hit.iloc[0]) if len(hit) else ""
-
-
-def _group_test_rows(tests, columns, models, own, labels, words) -> list[dict]:
+def _group_test_rows(tests, columns, models, own, labels, words) -> list:
     """A row per named group of covariates (config models.joint_tests) tested jointly."""
     if tests is None or not len(tests):
         return []
@@ -154,69 +200,46 @@ def _group_test_rows(tests, columns, models, own, labels, words) -> list[dict]:
                  & ~tests["test"].isin(variables)]
     rows = []
     for test in dict.fromkeys(mine["test"]):
-        cells = {h: _test_cell(tests, o, s, test, st)
-                 for ((s, o), (h, (_, st, _))) in zip(columns, models.items())}
-        if not any(cells.values()):  # a test no model of this table has (a group's own)
+        cells = [joint_cell(tests, o, s, test, st) for (s, o), (_, st, _) in zip(columns, models)]
+        if all(c.kind == "blank" for c in cells):  # a test no model of this table has
             continue
-        name = word(test, words, labels)
-        rows.append({"variable": f"Joint test: {name.replace('_', ' ')}", "level": "",
-                     **cells})
+        label = word(test, words, labels).replace("_", " ")
+        rows.append((Row(f"Joint test: {label}", "test", {"test": str(test)}), cells))
     return rows
 
 
-def _column_head(sample, outcome, columns, words, labels) -> str:
-    ow = outcome_words(outcome, words, labels)
-    if len({s for s, _ in columns}) == 1:
-        return ow
-    return f"{word(sample, words)}: {ow}"
+#: the fit statistics at a model table's foot: (label, fit.csv column, kind of cell)
+FIT_ROWS = (("n", "n", "count"), (EXCLUDED, "n_excluded_missing", "count"),
+            ("Weighted n", "weighted_n", "count"), ("Events", "events", "count"),
+            ("Pseudo-R\u00b2", "pseudo_r2", "number"))
 
 
-def _cell(hit: pd.DataFrame, status: str, digits: int, use_stars: bool) -> str:
-    if status in ("failed", "missing") or not len(hit):
-        return NA
-    r = hit.iloc[0]
-    if pd.isna(r.get("odds_ratio")) and pd.notna(r.get("rate_ratio")):  # a count model
-        r = r.drop(["odds_ratio", "or_conf_low", "or_conf_high"], errors="ignore").rename(
-            {"rate_ratio": "odds_ratio", "rr_conf_low": "or_conf_low",
-             "rr_conf_high": "or_conf_high"})
-    lo = r.get("or_conf_low", np.exp(r["conf_low"]))
-    hi = r.get("or_conf_high", np.exp(r["conf_high"]))
-    est = r.get("odds_ratio", np.exp(r["estimate"]))
-    text = fmt_ci(est, lo, hi, digits) + stars(r.get("p_value"), use_stars)
-    if str(r.get("flag", "") or "").strip():
-        text += " \u2020"
-    return text
-
-
-EXCLUDED = "Excluded (missing)"
-
-
-def _fit_rows(fit: pd.DataFrame, columns, heads) -> list[dict]:
-    specs = [("n", "n", fmt_count), (EXCLUDED, "n_excluded_missing", fmt_count),
-             ("Weighted n", "weighted_n", fmt_count),
-             ("Events", "events", fmt_count),
-             ("Pseudo-R\u00b2", "pseudo_r2", lambda x: fmt(x, 3))]
+def _fit_rows(fit: pd.DataFrame, columns) -> tuple[list, str]:
+    """The foot rows (fit statistics, then each model's status when one is not ok) and the
+    note that explains the status marks."""
     rows = []
-    for name, col, f in specs:
-        cells = {}
-        for (s, o), h in zip(columns, heads):
+    for label, col, kind in FIT_ROWS:
+        cells = []
+        for s, o in columns:
             row = fit_row(fit, o, s)
-            cells[h] = f(row[col]) if row is not None and col in row and \
-                row["status"] != "failed" else NA
-        rows.append({"variable": name, "level": "", **cells})
-    status = {h: model_status(fit, o, s) for (s, o), h in zip(columns, heads)}
-    if any(st != "ok" for st, _ in status.values()):
-        marks: dict[str, str] = {}  # message -> its footnote letter, in column order
-        cells = {}
-        for h, (st, msg) in status.items():
-            if st == "ok" or not msg:
-                cells[h] = st
-                continue
-            mark = marks.setdefault(msg, "abcdefghijklmnopqrstuvwxyz"[len(marks) % 26])
-            cells[h] = f"{st} ({mark})"
-        rows.append({"variable": "Model status", "level": "", **cells})
-        rows[-1]["_notes"] = "; ".join(f"({m}) {msg}" for msg, m in marks.items())
-    return rows
+            ok = row is not None and col in row and row["status"] != "failed"
+            value = num(row[col]) if ok and row is not None else None
+            cells.append(Cell(kind, estimate=value, scale=col) if value is not None
+                         else Cell("na"))
+        rows.append((Row(label, "foot", {"measure": col}), cells))
+    status = [model_status(fit, o, s) for s, o in columns]
+    if all(st == "ok" for st, _ in status):
+        return rows, ""
+    marks: dict[str, str] = {}  # message -> its footnote letter, in column order
+    cells = []
+    for st, msg in status:
+        if st == "ok" or not msg:
+            cells.append(Cell("text", text=st))
+            continue
+        mark = marks.setdefault(msg, "abcdefghijklmnopqrstuvwxyz"[len(marks) % 26])
+        cells.append(Cell("text", text=f"{st} ({mark})"))
+    rows.append((Row("Model status", "foot", {"measure": "status"}), cells))
+    return rows, "Model status: " + "; ".join(f"({m}) {msg}" for msg, m in marks.items()) + "."
 
 
 def excluded_note(fit: pd.DataFrame, columns, heads, words: dict | None = None,
@@ -247,15 +270,36 @@ def excluded_note(fit: pd.DataFrame, columns, heads, words: dict | None = None,
     return "; ".join(parts)
 
 
+def incomplete_plain(design: DesignSettings | None = None) -> str:
+    """Where a respondent missing a model variable went, in plain words (a table note)."""
+    d = design or DesignSettings()
+    if d.model_based:
+        return "left out of that model"
+    if d.incomplete == "drop":
+        return "left out before the model's design was built"
+    return "kept in the survey design but outside the model's estimation sample"
+
+
+def joint_note(design: DesignSettings | None = None) -> str:
+    """What the p-value beside a variable with several levels is."""
+    return ("Beside a variable with several levels: the p-value of the joint Wald test that "
+            "all its levels' effects are zero (an F test on the number of levels minus 1 and "
+            f"{df_wording(design)}; the F statistic and its degrees of freedom are in the "
+            "tidy data file).")
+
+
 def model_table_note(use_stars: bool, conf_level: float = 0.95,
                      design: DesignSettings | None = None,
-                     excluded: str = "", families: list[str] | None = None) -> str:
+                     excluded: str = "", families: list[str] | None = None,
+                     table: Table | None = None) -> str:
     """The note under a model table: how it was estimated (from ``design``; ``families``: the
-    model families of its outcomes, default logistic), what the marks mean, and who was
-    excluded for a missing value (``excluded``: from :func:`excluded_note`)."""
+    model families of its outcomes, default logistic), what the marks that occur in ``table``
+    mean (every mark without a table), and who was excluded for a missing value
+    (``excluded``: from :func:`excluded_note`)."""
     pct, v = f"{conf_level:.0%}", variance_wording(design)
+    seen = table.occurring() if table is not None else {"test"}
     gone = (f"{EXCLUDED}: respondents of the sample missing a variable of the model, "
-            f"{incomplete_wording(design)}"
+            f"{incomplete_plain(design)}"
             + (f"; missing, by variable (a respondent may miss several): {excluded}."
                if excluded else "."))
     kinds = set(families or ["logit"])
@@ -263,14 +307,11 @@ def model_table_note(use_stars: bool, conf_level: float = 0.95,
     if kinds != {"logit"}:  # ordinal and count models are no logistic regressions
         phrase = family_phrase(kinds)
         what, models = f"{phrase[:1].upper()}{phrase[1:]}. All", models.replace("logistic ", "")
-    return (f"{what} with {pct} confidence intervals from {models} ({v['se']}, "
-            f"{v['interval']}). “ref.” marks the reference level; intercepts "
-            f"{'and cut-points ' if 'ordinal' in kinds else ''}are not shown. "
-            "Beside a variable with several levels: the joint Wald test that all its levels' "
-            f"effects are zero (F on the number of levels - 1 and {df_wording(design)}, as "
-            "R's regTermTest). "
-            f"{NA} = not estimated. \u2020 = the estimator flagged this term. {gone} "
-            f"{star_note(use_stars, conf_level)}")
+    return " ".join(p for p in [
+        f"{what} with {pct} confidence intervals from {models} ({v['se']}, "
+        f"{v['interval']}); intercepts {'and cut-points ' if 'ordinal' in kinds else ''}"
+        "are not shown.", joint_note(design) if "test" in seen else "", gone,
+        marks_note(table, use_stars=use_stars, conf_level=conf_level)] if p)
 
 
 # -- the survey's own scales (robustness) ----------------------------------------------------
@@ -281,7 +322,7 @@ def scales_columns(scales: dict, sample: str) -> list[tuple[str, str]]:
 
 
 def scales_note(families: dict, conf_level: float,
-                design: DesignSettings | None = None) -> str:
+                design: DesignSettings | None = None, table: Table | None = None) -> str:
     """What the numbers of the scales table are, by model family."""
     pct, v = f"{conf_level:.0%}", variance_wording(design)
     kinds = set(families.values())
@@ -292,16 +333,19 @@ def scales_note(families: dict, conf_level: float,
     if "count" in kinds:
         parts.append("counts: rate ratios (the factor by which the expected number changes) "
                      "from a quasi-Poisson model")
-    return (f"{'; '.join(parts)}. All with {pct} confidence intervals from {v['models']} "
-            f"({v['se']}, {v['interval']}); same covariates, same respondents' design. “ref.” "
-            "marks the reference level. Beside a variable with several levels: its joint Wald "
-            "test.")
+    seen = table.occurring() if table is not None else {"test"}
+    return " ".join(p for p in [
+        f"{'; '.join(parts)}. All with {pct} confidence intervals from {v['models']} "
+        f"({v['se']}, {v['interval']}); same covariates, same respondents' design.",
+        joint_note(design) if "test" in seen else "",
+        marks_note(table, use_stars=False, conf_level=conf_level)] if p)
 
 
 def cuts_table(cuts: pd.DataFrame, *, outcome: str, sample: str, covariates: list[str],
                reference_levels: dict, levels: dict | None = None,
-               labels: dict | None = None, words: dict | None = None, digits: int = 2
-               ) -> pd.DataFrame:
+               labels: dict | None = None, words: dict | None = None, digits: int = 2,
+               per: Mapping[str, float] | None = None, name: str = "", caption: str = ""
+               ) -> Table:
     """The proportional-odds check as a table: one column per binary cut of the ordinal
     outcome and one for the ordinal model, odds ratios [CI], one row per covariate level."""
     sub = model_rows(cuts, outcome, sample)
@@ -312,152 +356,11 @@ def cuts_table(cuts: pd.DataFrame, *, outcome: str, sample: str, covariates: lis
     fit = pd.DataFrame({"outcome": order, "sample": sample, "status": "ok", "message": ""})
     table = model_table(coefs, fit, columns=[(sample, c) for c in order],
                         covariates=covariates, reference_levels=reference_levels,
-                        levels=levels, labels=labels, words=words, digits=digits)
-    table = table.iloc[:len(table) - table.attrs.get("foot", 0)].copy()
-    table.attrs["foot"] = 0
-    heads = [c for c in table.columns if c not in ("variable", "level")]
-    return table.rename(columns={h: c[0].upper() + c[1:] for h, c in zip(heads, order)})
-
-
-# -- the contrast table ----------------------------------------------------------------------
-
-
-
-def contrast_table(contrast: pd.DataFrame, *, samples: list[str], words: dict | None = None,
-                   digits: int = 2, use_stars: bool = False) -> pd.DataFrame:
-    """Differences in log-odds between the two outcomes, per covariate level and sample."""
-    c = tidy_contrast(contrast) if len(contrast) else tidy_contrast(pd.DataFrame())
-    heads = [word(s, words) for s in samples]
-    terms = c[(c["kind"] == "term") & (c["term"] != "") & (c["term"] != "Intercept")]
-    order = list(dict.fromkeys(terms["term"]))
-    rows = []
-    for term in order:
-        lab = terms.loc[terms["term"] == term, "label"].iloc[0] or term
-        cells = {}
-        for s, h in zip(samples, heads):
-            hit = terms[(terms["sample"] == s) & (terms["term"] == term)]
-            done = c[(c["sample"] == s) & (c["status"] != "failed")]
-            if not len(hit) and len(done):  # not a term of this sample's model (a group's own
-                cells[h] = ""               # model has no group effects): blank, not a dash
-            elif not len(hit) or hit["status"].iloc[0] == "failed":
-                cells[h] = NA
-            else:
-                r = hit.iloc[0]
-                cells[h] = fmt_ci(r["estimate"], r["conf_low"], r["conf_high"], digits) + \
-                    stars(r["p_value"], use_stars)
-        rows.append({"variable": lab, "level": "", **cells})
-    foot = []
-    joint = c[c["kind"] == "joint"]
-    if "df_num" in joint.columns:  # a 1-df joint test repeats its term's row: keep the others
-        joint = joint[pd.to_numeric(joint["df_num"], errors="coerce").fillna(2) > 1]
-    for name in dict.fromkeys(joint["label"].where(joint["label"] != "", joint["term"])):
-        cells = {}
-        for s, h in zip(samples, heads):
-            hit = joint[(joint["sample"] == s) &
-                        (joint["label"].where(joint["label"] != "", joint["term"]) == name)]
-            done = c[(c["sample"] == s) & (c["status"] != "failed")]
-            cells[h] = ("" if not len(hit) and len(done) else NA if not len(hit) else
-                        f"{fmt(hit['statistic'].iloc[0], 2)} "
-                        f"(p {_p_phrase(hit['p_value'].iloc[0])})")
-        foot.append({"variable": f"Joint test (F){': ' + name if name else ''}", "level": "",
-                     **cells})
-    failed = {s: c.loc[(c["sample"] == s) & (c["status"] == "failed"), "message"]
-              for s in samples}
-    if any(len(v) for v in failed.values()):
-        foot.append({"variable": "Status", "level": "",
-                     **{h: f"failed: {failed[s].iloc[0]}" if len(failed[s]) else "ok"
-                        for s, h in zip(samples, heads)}})
-    out = pd.DataFrame(rows + foot, columns=["variable", "level", *heads])
-    out.attrs["foot"] = len(foot)
-    return out
-
-
-def per_difference(con: pd.DataFrame, labels: dict, per: dict | None,
-                   words: dict | None = None) -> pd.DataFrame:
-    """The contrast test's differences of a numeric covariate in ``per`` ({variable: k}) per k
-    units (differences, their SEs and intervals times k; t and p unchanged), as the model
-    tables show its odds ratios; for display only."""
-    if not per or not len(con) or not {"variable", "term"} & set(con.columns):
-        return con
-    out = con.copy()
-    terms = out["term"] if "term" in out.columns else pd.Series("", index=out.index)
-    parts = terms.fillna("").astype(str).map(term_names)
-    variable = out["variable"].fillna("").astype(str) if "variable" in out.columns \
-        else parts.str[0]
-    level = out["level"].fillna("").astype(str) if "level" in out.columns else parts.str[1]
-    for var, k in per.items():
-        rows = (variable == var) & (level == "")
-        if "kind" in out.columns:
-            rows &= out["kind"].astype(str) != "joint"
-        for col in ("difference", "std_error", "conf_low", "conf_high", "estimate_a",
-                    "std_error_a", "estimate_b", "std_error_b"):
-            if col in out.columns:
-                out.loc[rows, col] = out.loc[rows, col] * float(k)
-        if "label" in out.columns:
-            out.loc[rows, "label"] = f"{word(var, words, labels)}, per {k:g}"
-    return out
-
-
-def _p_phrase(p) -> str:
-    text = fmt_p(p)
-    return text if text.startswith("<") or text == NA else f"= {text}"
-
-
-# -- descriptive and cleaning tables ---------------------------------------------------------
-
-def descriptives_table(desc: pd.DataFrame, *, groups: list[str], words: dict | None = None,
-                       digits: int = 1, mean_digits: int = 2) -> pd.DataFrame:
-    """% (categories) or mean (numbers) with CI by group, and unweighted n."""
-    heads = [word(g, words) for g in groups]
-    rows = [{"variable": "n (unweighted)", "level": "",
-             **{h: fmt_count(desc.loc[desc["group"] == g, "group_n"].max())
-                for g, h in zip(groups, heads)}}]
-    for var in dict.fromkeys(desc["variable"]):
-        sub = desc[desc["variable"] == var]
-        label = sub["label"].iloc[0]
-        if (sub["stat"] == "mean").all():
-            rows.append({"variable": f"{label}, mean", "level": "",
-                         **_desc_cells(sub, groups, heads, mean_digits)})
-            continue
-        rows.append({"variable": f"{label}, %", "level": "", **{h: "" for h in heads}})
-        for level in dict.fromkeys(sub["level"]):
-            rows.append({"variable": f"{label}, %", "level": str(level),
-                         **_desc_cells(sub[sub["level"] == level], groups, heads, digits)})
-    out = pd.DataFrame(rows, columns=["variable", "level", *heads])
-    out.attrs["foot"] = 0
-    return out
-
-
-def _desc_cells(sub, groups, heads, digits):
-    cells = {}
-    for g, h in zip(groups, heads):
-        hit = sub[sub["group"] == g]
-        if not len(hit):
-            cells[h] = NA
-            continue
-        r = hit.iloc[0]
-        k = 100.0 if r["stat"] == "percent" else 1.0
-        cells[h] = fmt_ci(r["estimate"] * k, r["conf_low"] * k, r["conf_high"] * k, digits)
-    return cells
-
-
-def cleaning_table(summary: pd.DataFrame, words: dict | None = None,
-                   group_label: str = "Group") -> pd.DataFrame:
-    """The cleaning summary with column names in words (the first: the groups' word)."""
-    out = pd.DataFrame({group_label: summary.iloc[:, 0].astype(str)})
-    for col in summary.columns[1:]:
-        name = col
-        if col.startswith("dropped_"):
-            name = "Dropped: " + col[len("dropped_"):].replace("_", " ")
-        else:
-            name = word(col, words).capitalize()
-        vals = summary[col]
-        out[name] = vals.map(lambda v: "yes" if v is True or v == "True" else
-                             "no" if v is False or v == "False" else
-                             fmt_count(v) if isinstance(v, (int, float, np.integer, np.floating))
-                             else str(v))
-    out.attrs["foot"] = 0
-    return out
+                        levels=levels, labels=labels, words=words, digits=digits, per=per,
+                        name=name, caption=caption, fit_rows=False)
+    return replace(table, columns=tuple(
+        Column(c[0].upper() + c[1:], codes={"outcome": outcome, "sample": str(sample),
+                                            "cut": c}) for c in order))
 
 
 # -- the tables rule -------------------------------------------------------------------------
@@ -467,12 +370,19 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
                contrast_outcomes, conf_level, weighted: bool = True,
                design: DesignSettings | None = None,
                grouping: Grouping | None = None, subject: str | None = None,
-               outputs: dict, tests=None) -> None:
-    """Write every display table named in ``outputs`` as CSV, LaTeX and HTML.
+               outputs: dict, tests=None, ame=None, compare: Sequence[str] = (),
+               ame_sample: str | None = None) -> None:
+    """Write every table named in ``outputs`` (:func:`coprod.report.tablefiles.write_table`).
 
     ``design`` (the config's design section) words the notes by the variance method used;
-    ``grouping`` ({column, label, effects}) names the groups (default: the clean table's).
+    ``grouping`` ({column, label, effects}) names the groups (default: the clean table's);
+    ``ame`` (models/ame.csv) with ``compare`` (report.figures.compare) and ``ame_sample``:
+    the average-marginal-effects table.
     """
+    from . import moretables as M
+    from .modelsummary import ame_file_table
+    from .tablefiles import write_table
+    from .tablelatex import LatexSettings
 
     words = dict(words)
     digits, use_stars = int(settings.digits), bool(settings.stars)
@@ -480,69 +390,52 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
     coefs, fit_t = read_results(coefficients, "coefficients"), read_results(fit, "fit")
     meta = table_meta(clean_table)
     labels, grp = meta.get("labels", {}), resolve_grouping(grouping, meta)
-    # report.per: effects per so many units in the coefficient rows only (the missing-data
-    # note counts respondents, in the variable's own name)
-    coefs, effect_labels = per_units(coefs, labels, dict(settings.per), words)
-    desc = read_results(descriptives, "descriptives")
-    groups = list(dict.fromkeys(desc["group"].astype(str))) if len(desc) else []
-    ci, pct = variance_wording(design)["ci"], f"{conf_level:.0%}"
+    per = dict(settings.per)
     notice = settings.notice or ""
-    write_table_files(descriptives_table(desc, groups=groups, words=words),
-                      paths["descriptives"], name="descriptives", notice=notice,
-                      caption=f"{word('respondents', words).capitalize()} by "
-                              f"{lower_word(grp.label)}: "
-                              f"{'weighted ' if weighted else ''}% or mean [{pct} CI]",
-                      note=f"{'Weighted p' if weighted else 'P'}ercentages (categories) or means "
-                           f"(numbers) with {pct} {ci} confidence intervals; n is unweighted.")
+    lx = LatexSettings.from_params(settings.latex)  # report.latex: sideways, ci below|beside
+    desc = read_results(descriptives, "descriptives")
+    if "descriptives" in paths:
+        write_table(M.descriptives_table(desc, words=words, weighted=weighted,
+                                         conf_level=conf_level, design=design,
+                                         group_label=grp.label),
+                    paths["descriptives"], notice=notice, latex_settings=lx)
     model_kw = dict(covariates=list(covariates), reference_levels=dict(reference_levels),
-                    levels=dict(levels), labels=effect_labels, words=words, digits=digits,
-                    use_stars=use_stars,
+                    levels=dict(levels), labels=labels, words=words, digits=digits,
+                    use_stars=use_stars, per=per,
                     tests=read_results(tests, "tests") if tests else None)
     for name, spec in settings.models.items():
         if f"models_{name}" in paths:
-            _write_model_table(name, spec, coefs, fit_t, paths[f"models_{name}"], model_kw,
-                               conf_level=conf_level, design=design, grouping=grp,
-                               subject=subject, notice=notice, labels=labels)
+            write_table(_model_table(name, spec, coefs, fit_t, model_kw, conf_level=conf_level,
+                                     design=design, grouping=grp, subject=subject),
+                        paths[f"models_{name}"], notice=notice, latex_settings=lx)
     if "contrast" in paths:
-        _write_contrast_table(contrast, paths["contrast"], contrast_outcomes, labels, words,
-                              conf_level=conf_level, digits=digits, use_stars=use_stars,
-                              notice=notice, per=dict(settings.per))
-    log_csv = Path(cleaning_summary).with_name("cleaning_log.csv")
-    write_table_files(cleaning_table(read_results(cleaning_summary), words, grp.label),
-                      paths["cleaning"], name="cleaning", notice=notice,
-                      caption="Cleaning: rows read, dropped by reason and kept",
-                      note=f"From {cleaning_summary}; every row and value is in {log_csv}.")
+        write_table(M.contrast_file_table(contrast, contrast_outcomes, labels, words,
+                                          conf_level=conf_level, digits=digits,
+                                          use_stars=use_stars, per=per, design=design),
+                    paths["contrast"], notice=notice, latex_settings=lx)
+    if "ame" in paths and ame:
+        write_table(ame_file_table(read_results(ame, "ame"), fit_t, outcomes=list(compare),
+                                     sample=str(ame_sample), covariates=list(covariates),
+                                     words=words, labels=labels, per=per,
+                                     conf_level=conf_level, source=str(ame)),
+                    paths["ame"], notice=notice, latex_settings=lx)
+    if "cleaning" in paths:
+        log_csv = Path(cleaning_summary).with_name("cleaning_log.csv")
+        write_table(M.cleaning_table(read_results(cleaning_summary), words, grp.label).with_notes(
+            f"From {cleaning_summary}; every row and value is in {log_csv}."),
+            paths["cleaning"], notice=notice, latex_settings=lx)
 
 
-def _write_model_table(name, spec, coefs, fit_t, stem_paths, model_kw, *, conf_level, design,
-                       grouping, subject, notice="", labels=None) -> None:
-
+def _model_table(name, spec, coefs, fit_t, model_kw, *, conf_level, design, grouping,
+                 subject) -> Table:
     cols = [(s, o) for s in spec["samples"] for o in spec["outcomes"]]
-    table = model_table(coefs, fit_t, columns=cols, **model_kw)
-    families = [(spec.get("families") or {}).get(o, "logit") for o in spec["outcomes"]]
-    heads = [c for c in table.columns if c not in ("variable", "level")]
-    excluded = excluded_note(fit_t, cols, heads, model_kw["words"],
-                             model_kw["labels"] if labels is None else labels)
     title = spec.get("title") or default_table_title(
         subject or "the outcomes", spec["samples"], grouping.label, model_kw["words"])
-    write_table_files(table, stem_paths, name=f"models_{name}", caption=title, notice=notice,
-                      note=model_table_note(model_kw["use_stars"], conf_level, design, excluded,
-                                            families))
-
-
-def _write_contrast_table(contrast, stem_paths, contrast_outcomes, labels, words, *, conf_level,
-                          digits, use_stars, notice="", per=None) -> None:
-    a, b = contrast_outcomes
-    second, first = labels.get(b, b), lower_word(labels.get(a, a))  # second minus first
-    con = per_difference(read_results(contrast, "contrast"), labels, per, words)
-    samples = list(dict.fromkeys(con["sample"].astype(str))) if len(con) else []
-    table = contrast_table(con, samples=samples, words=words, digits=digits, use_stars=use_stars)
-    write_table_files(
-        table, stem_paths, name="contrast", notice=notice,
-        caption=f"Contrast test: {labels.get(b, b)} vs {lower_word(labels.get(a, a))}, "
-                "difference of the coefficients (log-odds)",
-        note=f"Difference between the coefficients (log-odds) for {second} and {first} "
-             f"({second} minus {first}), with {conf_level:.0%} confidence intervals from one "
-             f"stacked design-based model; a positive difference means a stronger positive "
-             f"effect on {second}. Joint tests: F statistic of all the differences of a term. "
-             f"{star_note(use_stars, conf_level, scale='log-odds difference')}")
+    table = model_table(coefs, fit_t, columns=cols, name=f"models_{name}", caption=title,
+                        **model_kw)
+    families = [(spec.get("families") or {}).get(o, "logit") for o in spec["outcomes"]]
+    heads = [f"{c.span}: {c.head}" if c.span else c.head for c in table.columns]
+    excluded = excluded_note(fit_t, cols, heads, model_kw["words"], model_kw["labels"])
+    note = model_table_note(model_kw["use_stars"], conf_level, design, excluded, families,
+                            table=table)
+    return replace(table, notes=(note, *table.notes))

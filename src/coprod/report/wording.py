@@ -36,9 +36,12 @@ from ..pipeline.vocab import (  # noqa: F401 (re-exported: the words the pipelin
 
 if TYPE_CHECKING:
     from ..pipeline.settings import Settings
+    from .tablemodel import Table
 
 REF = "ref."
 STAR_LEVELS = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
+#: the mark of a term the estimator flagged (separation, a huge coefficient...)
+DAGGER = "\u2020"
 
 
 def esc(x) -> str:
@@ -122,7 +125,7 @@ def missing_note(design: DesignSettings | None = None) -> str:
         return "A respondent missing a model variable leaves that model (a glm of the others)"
     if d.incomplete == "drop":
         return ("A respondent missing a model variable is dropped before that model's design "
-                "is built (design.incomplete: drop)")
+                "is built")
     return "A respondent missing a model variable stays in the design (outside the model's domain)"
 
 
@@ -227,11 +230,30 @@ def fmt_p(p) -> str:
 def star_note(use: bool, conf_level: float = 0.95, scale: str = "odds ratio") -> str:
     if use:
         return "* p < 0.05, ** p < 0.01, *** p < 0.001."
-    null = "1" if scale == "odds ratio" else "0"
+    null = "0" if "difference" in scale else "1"  # a ratio's null is 1, a difference's 0
     article = "an" if scale[:1] in "aeiou" else "a"
     return (f"No significance stars: read the {conf_level:.0%} confidence intervals "
             f"({article} {scale} interval that excludes {null} is significant at the "
             f"{1 - conf_level:.0%} level).")
+
+
+def num(x: Any) -> float | None:
+    """A result file's value as a float (None when missing)."""
+    try:
+        return None if x is None or pd.isna(x) else float(x)
+    except (TypeError, ValueError):
+        return None
+
+
+def marks_note(table: Table | None, *, use_stars: bool, conf_level: float = 0.95,
+               scale: str = "odds ratio") -> str:
+    """The legends of the marks that occur in ``table`` (all of them without a table): ref.,
+    the dash, the dagger, then the stars or how to read the intervals instead."""
+    seen = table.occurring() if table is not None else {"ref", "na", DAGGER}
+    parts = (["\u201cref.\u201d marks the reference level."] if "ref" in seen else []) + \
+        ([f"{NA} = not estimated."] if "na" in seen else []) + \
+        ([f"{DAGGER} = the estimator flagged this term."] if DAGGER in seen else [])
+    return " ".join([*parts, star_note(use_stars, conf_level, scale=scale)])
 
 
 @dataclass(frozen=True)

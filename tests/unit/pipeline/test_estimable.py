@@ -25,6 +25,7 @@ from coprod.pipeline.findings import (
 )
 from coprod.pipeline.reportsettings import FigureSettings
 from coprod.report.findings import _spec_cell, findings_table
+from coprod.report.tabledata import display_frame
 
 SEP = ("separation: (quasi-)complete separation: the outcome is perfectly predicted along the "
        "terms ['gender[T.woman]']; their estimates diverge (gender[T.woman] -> +inf) and are "
@@ -187,7 +188,7 @@ def test_the_count_wording_is_one():
     checked[["estimate", "conf_low", "conf_high"]] = np.nan
     table = findings_table(checked.assign(outcome="individual_any", sample="pooled",
                                           expected="positive", source="s"), {"s": "S."})
-    assert table.loc[0, "Specifications"] == \
+    assert display_frame(table).loc[0, "Specifications"] == \
         "supported in 3 of 5 estimable (2 not estimable), contradicted in 1"
 
 

@@ -16,6 +16,7 @@ from coprod.pipeline.findings import (
     verdict_rule,
 )
 from coprod.report.findings import findings_table, run_findings
+from coprod.report.tabledata import display_frame
 
 ROOT = D.__file__.rsplit("/tests/", 1)[0]
 SOURCES = {"p13": "Parrado et al. (2013). Correlates.", "b15": "Bovaird et al. (2015). Act."}
@@ -244,14 +245,19 @@ def test_odds_ratios_in_words():
 def test_findings_table_and_run(tmp_path):
     out = run(claim(), claim(id="cmp", covariate="self_efficacy", outcome="collective_any",
                              compared_with="individual_any"))
-    t = findings_table(out.reset_index(), SOURCES, words=D.WORDS)
+    table = findings_table(out.reset_index(), SOURCES, words=D.WORDS)
+    t = display_frame(table)
     assert t.loc[0, "Odds ratio [CI]"].startswith("1.02 [")
     assert t.loc[0, "In words"].startswith("2% higher odds")
     assert t.loc[1, "Odds ratio [CI]"].startswith("1.82 [")  # exp(0.60): a ratio of two ORs
     assert "is 1.82 times that for" in t.loc[1, "In words"]
     assert t.loc[0, "Source"] == "Parrado et al"
+    # the source keeps its bibliography key (LaTeX cites it); the estimate its log-odds
+    source = [c.cite for c in table.cells[0] if c.kind == "text" and c.text == "Parrado et al"]
+    assert source == [out.reset_index().loc[0, "source"]]
+    assert table.cells[0][2].estimate == out.reset_index().loc[0, "estimate"]
     paths = D.write_inputs(tmp_path)
-    outputs = {k: tmp_path / f"findings.{k}" for k in ("csv", "tex", "html")}
+    outputs = {k: tmp_path / f"findings.{k}" for k in ("csv", "tex", "html", "json")}
     outputs["checked"] = tmp_path / "check.csv"
     run_findings(findings=f"{ROOT}/config/findings.yaml", coefficients=paths["coefficients"],
                  fit=paths["fit"], contrast=paths["contrast"], outcomes=D.OUTCOMES,

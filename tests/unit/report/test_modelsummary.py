@@ -2,6 +2,7 @@
 import pandas as pd
 
 from coprod.report.modelsummary import ame_table, model_status_table, sample_flow_table
+from coprod.report.tablemodel import formatted
 from coprod.report.wording import NA
 
 SUMMARY = pd.DataFrame({"country": ["UK", "FR"], "read": [100, 60],
@@ -15,31 +16,57 @@ FIT = pd.DataFrame({
     "excluded_by": ["age: 10; efficacy: 6", "efficacy: 5", None, "age: 8"]})
 
 
+def _by_step(table):
+    """{row label: {column head: text as shown}}."""
+    return {r.label: {c.head: str(t) for c, t in zip(table.columns, texts)}
+            for r, texts in formatted(table)}
+
+
 def test_the_flow_accounts_for_every_row():
     t = sample_flow_table(SUMMARY, FIT, sample="pooled", outcomes=["y1", "y2"],
                           group_column="country", labels={"efficacy": "Self-efficacy"})
-    step = t.set_index("Step")
-    assert step.loc["Rows read", "Respondents"] == "160"
-    assert step.loc["Dropped: duplicate record", "Detail"] == "UK 0, FR 3"
-    assert step.loc["Kept (the clean table)", "Respondents"] == "155"  # 160 - 3 - 2
-    assert step.loc["In the model: y1 (pooled)", "Respondents"] == "140"
-    assert step.loc["In the model: y1 (pooled)", "Detail"] == \
+    step = _by_step(t)
+    assert step["Rows read"]["Respondents"] == "160"
+    assert step["Dropped: duplicate record"]["Detail"] == "UK 0, FR 3"
+    assert step["Kept (the clean table)"]["Respondents"] == "155"  # 160 - 3 - 2
+    assert step["In the model: y1"]["Respondents"] == "140"
+    assert t.cells[3][0].estimate == 155  # the count itself, not its text
+    # what every model shares is said once, in the note; each row says only its own
+    assert t.notes == ()  # no count that every model shares (efficacy: 6 and 5)
+    assert step["In the model: y1"]["Detail"] == \
         "15 excluded for a missing value: age 10, Self-efficacy 6"
+
+
+def test_a_list_every_model_shares_is_said_once():
+    """The review's 5,574 px table: the same missing-data list in every model's row."""
+    fit = FIT.assign(excluded_by=["age: 10; efficacy: 6", "age: 10; efficacy: 6; y2: 3",
+                                  None, "age: 8"], sample="pooled")
+    t = sample_flow_table(SUMMARY, fit, sample="pooled", outcomes=["y1", "y2"],
+                          group_column="country", labels={"efficacy": "Self-efficacy"})
+    step = _by_step(t)
+    assert t.notes == ("Excluded for a missing value, in every model: age 10, "
+                       "Self-efficacy 6.",)
+    assert step["In the model: y1"]["Detail"] == "15 excluded for a missing value"
+    assert step["In the model: y2"]["Detail"] == \
+        "5 excluded for a missing value; besides those in the note: y2 3"
+    assert sum("age 10" in str(x) for _, texts in formatted(t) for x in texts) == 0
 
 
 def test_a_group_s_flow_counts_that_group_only():
     t = sample_flow_table(SUMMARY, FIT, sample="UK", outcomes=["y2"], group_column="country")
-    step = t.set_index("Step")
-    assert step.loc["Rows read", "Respondents"] == "100"
-    assert step.loc["Kept (the clean table)", "Respondents"] == "98"
-    assert step.loc["In the model: y2 (UK)", "Respondents"] == "90"
+    step = _by_step(t)
+    assert step["Rows read"]["Respondents"] == "100"
+    assert step["Kept (the clean table)"]["Respondents"] == "98"
+    assert step["In the model: y2"]["Respondents"] == "90"
 
 
 def test_every_model_not_ok_is_listed_with_its_reason():
     t = model_status_table(FIT)
-    assert t["Model"].tolist() == ["y2 (pooled)", "y1 (UK)"]
-    assert t["Status"].tolist() == ["flagged", "failed"]
-    assert t["Reason"].iloc[1] == "the outcome is 0 for every respondent"
+    assert [r.label for r in t.rows] == ["y2 (pooled)", "y1 (UK)"]
+    assert [dict(r.codes) for r in t.rows][1] == {"outcome": "y1", "sample": "UK"}
+    step = _by_step(t)
+    assert [v["Status"] for v in step.values()] == ["flagged", "failed"]
+    assert step["y1 (UK)"]["Reason"] == "the outcome is 0 for every respondent"
 
 
 def test_ame_table_in_percentage_points():
@@ -51,12 +78,16 @@ def test_ame_table_in_percentage_points():
         "conf_high": [0.0068, 0.1202, 0.01, 0.02]})
     fit = FIT.assign(status=["ok", "failed", "ok", "ok"])
     t = ame_table(ame, fit, sample="pooled", outcomes=["y1", "y2"], covariates=["age", "gender"])
-    rows = {(r["variable"], r["level"]): r for _, r in t.iterrows()}
-    assert rows[("age", "")]["y1"] == "0.6 [0.4, 0.7]"        # 0.56 points per year
+    rows = {(r.codes["variable"], r.label): {c.head: str(x) for c, x in zip(t.columns, texts)}
+            for r, texts in formatted(t)}
+    assert rows[("age", "age")]["y1"] == "0.6 [0.4, 0.7]"        # 0.56 points per year
     assert rows[("gender", "woman vs man")]["y1"] == "9.1 [6.2, 12.0]"
     assert rows[("gender", "other vs man")]["y1"] == "\u22122.0 [\u22125.0, 1.0]"
-    assert rows[("age", "")]["y2"] == NA                        # a failed model: no numbers
-    assert rows[("gender", "")]["y1"] == ""                     # the variable's own row
+    assert rows[("age", "age")]["y2"] == NA                        # a failed model: no numbers
+    assert rows[("gender", "gender")]["y1"] == ""                  # the variable's own row
+    first = t.cells[0][0]  # the 0-1 difference of ame.csv, shown in points
+    assert (first.estimate, first.scale, first.show) == (0.0056, "probability_difference",
+                                                         "percent")
 
 
 def test_every_model_failed_gives_an_empty_effects_table_not_a_crash(tmp_path):
@@ -69,7 +100,7 @@ def test_every_model_failed_gives_an_empty_effects_table_not_a_crash(tmp_path):
     failed = FIT.assign(status="failed")
     t = ame_table(read_results(empty, "ame"), failed, sample="pooled", outcomes=["y1", "y2"],
                   covariates=["age"])
-    assert list(t.columns) == ["variable", "level", "y1", "y2"] and t.empty
+    assert [c.head for c in t.columns] == ["y1", "y2"] and not t.rows
 
 
 def test_a_result_kind_without_known_columns_is_refused():

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import _report_data as D
+import pandas as pd
 import pytest
 
 from coprod.errors import ConfigError
@@ -66,27 +67,35 @@ def build(tmp_path, config=None, run_date="2026-01-01 00:00 UTC", name="report.h
                       words=settings["words"], covariates=D.COVARIATES,
                       reference_levels=D.REFERENCE, levels=D.LEVELS,
                       outputs={f"{s}_png": p for s, p in figs.items()})
+        ame = tmp_path / "ame.csv"
+        pd.DataFrame({"outcome": D.OUTCOMES, "sample": "pooled", "variable": "age",
+                      "contrast": "per unit", "estimate": 0.01, "std_error": 0.001,
+                      "conf_low": 0.008, "conf_high": 0.012, "flag": ""}).to_csv(ame, index=False)
         T.run_tables(descriptives=paths["descriptives"], coefficients=paths["coefficients"],
                      fit=paths["fit"], contrast=paths["contrast"],
                      cleaning_summary=paths["cleaning_summary"], clean_table=paths["clean_table"],
                      settings=TableSettings.from_params(settings["tables"]), words=settings["words"],
                      covariates=D.COVARIATES, reference_levels=D.REFERENCE, levels=D.LEVELS,
                      contrast_outcomes=D.OUTCOMES, conf_level=0.95,
-                     outputs={f"{n}_html": tmp_path / "tab" / f"{n}.html"
-                              for n in table_names(ReportSettings.from_params(settings))})
+                     outputs={f"{n}_{f}": tmp_path / "tab" / f"{n}.{f}"
+                              for n in table_names(ReportSettings.from_params(settings))
+                              for f in ("csv", "json")},
+                     ame=str(ame), compare=settings["figures"]["compare"],
+                     ame_sample=settings["figures"]["forest_sample"])
         run_findings(findings=cfg["report"]["findings"], coefficients=paths["coefficients"],
                      fit=paths["fit"], contrast=paths["contrast"], outcomes=D.OUTCOMES,
                      covariates=D.COVARIATES, samples=D.SAMPLES, contrast_outcomes=D.OUTCOMES,
                      levels=D.LEVELS, conf_level=0.95, digits=2, words=settings["words"],
                      outputs={"checked": tmp_path / "check.csv",
-                              "html": tmp_path / "tab" / "findings.html"})
-    tables = {n: tmp_path / "tab" / f"{n}.html" for n in table_names(ReportSettings.from_params(settings)) if n != "cleaning"}
+                              "csv": tmp_path / "tab" / "findings.csv",
+                              "json": tmp_path / "tab" / "findings.json"})
+    tables = {n: tmp_path / "tab" / f"{n}.json" for n in table_names(ReportSettings.from_params(settings)) if n != "cleaning"}
     out = tmp_path / name
     run_report(settings=load_settings(cfg), findings_checked=tmp_path /
                "check.csv", prevalence=paths["prevalence"], coefficients=paths["coefficients"],
                fit=paths["fit"], figures=figs, tables=tables,
-               findings_table=tmp_path / "tab" / "findings.html",
-               cleaning_table=tmp_path / "tab" / "cleaning.html",
+               findings_table=tmp_path / "tab" / "findings.json",
+               cleaning_table=tmp_path / "tab" / "cleaning.json",
                clean_table=paths["clean_table"],
                hashed=[paths["coefficients"], cfg["report"]["findings"]], output=out,
                run_date=run_date)
@@ -247,7 +256,7 @@ def test_report_settings_fill_defaults_and_check_names():
         "pooled": (["pooled"], "Correlates of the outcomes (pooled)"),
         "groups": (["UK", "FR"], "Correlates of the outcomes by country")}
     assert table_names(ReportSettings.from_params(s)) == ["descriptives", "models_pooled", "models_groups", "contrast",
-                              "cleaning"]
+                              "ame", "cleaning"]
     bad = copy.deepcopy(D.config())
     bad["report"]["figures"]["predictions"] = [{"grid": "age_by_sex", "x": "age"}]
     bad["report"]["tables"]["models"]["x"] = {"samples": ["DE"], "outcomes": ["collectiv_any"]}
@@ -295,17 +304,19 @@ def test_group_samples_tables_are_skipped_without_groups():
     cfg["models"]["samples"] = ["pooled"]
     s = report_settings(load_settings(cfg))
     # the config's groups_any table (samples: groups) has no samples: it is left out cleanly
-    assert table_names(ReportSettings.from_params(s)) == ["descriptives", "models_pooled_any", "contrast", "cleaning"]
+    assert table_names(ReportSettings.from_params(s)) == ["descriptives", "models_pooled_any", "contrast", "ame",
+                                                          "cleaning"]
     assert "forest_groups" not in figure_names(ReportSettings.from_params(s))
     # the default tables too, and the default forest sample follows the samples there are
     del cfg["report"]["tables"]["models"]
     assert table_names(ReportSettings.from_params(report_settings(load_settings(cfg))),
                        contrast=False) == [
-        "descriptives", "models_pooled", "cleaning"]
+        "descriptives", "models_pooled", "ame", "cleaning"]
     cfg["models"]["samples"] = ["UK", "FR"]
     del cfg["report"]["figures"]["forest_sample"]
     s = report_settings(load_settings(cfg))
-    assert table_names(ReportSettings.from_params(s), contrast=False) == ["descriptives", "models_groups", "cleaning"]
+    assert table_names(ReportSettings.from_params(s), contrast=False) == ["descriptives", "models_groups", "ame",
+                                                                          "cleaning"]
     assert s["figures"]["forest_sample"] == "UK"
 
 
@@ -314,14 +325,7 @@ def _page_text(tmp_path, cfg, grouping=None, **kw):
     paths = D.write_inputs(tmp_path, **kw)
     settings = report_settings(load_settings(cfg))
     out = tmp_path / "report.html"
-    tables = {}
-    for n in table_names(ReportSettings.from_params(settings)):
-        tables[n] = tmp_path / f"{n}.html"
-        tables[n].write_text(f'<table id="table-{n}"></table>')
-    figs = {}
-    for n in figure_names(ReportSettings.from_params(settings)):
-        figs[n] = tmp_path / f"{n}.png"
-        figs[n].write_bytes(b"\x89PNG")
+    tables, figs = D.placeholder_outputs(tmp_path, settings)
     run_report(settings=load_settings(cfg), prevalence=paths["prevalence"],
                coefficients=paths["coefficients"], fit=paths["fit"], figures=figs,
                tables={n: p for n, p in tables.items() if n != "cleaning"},

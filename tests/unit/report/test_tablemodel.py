@@ -96,3 +96,23 @@ def test_a_malformed_table_is_refused():
         build("bad", "c", [Column("A"), Column("B")], [(Row("x"), [Cell("na")])])
     with pytest.raises(ValueError, match="kind 'wrong'"):
         Cell("wrong")
+
+
+def test_what_occurs_in_a_table_decides_its_legends():
+    seen = small().occurring()
+    assert {"estimate", "na", "test", "ref", "count"} <= seen and "\u2020" not in seen
+    flagged = build("f", "c", [Column("A")], [
+        (Row("x"), [Cell("estimate", 0.1, 0.0, 0.2, marks=("\u2020",))])])
+    assert "\u2020" in flagged.occurring()
+
+
+def test_the_page_sets_caption_and_notes_outside_the_scroll_box():
+    """A table model goes on the page as a block whose caption and notes are not part of the
+    table element (the page puts them outside the box that scrolls): the notice first."""
+    from coprod.report.report import model_table_item
+
+    block = model_table_item(small(), notice="Synthetic")
+    assert block.caption == "Odds ratios <b>" and "<caption>" not in str(block.html)
+    assert block.notes == ("Synthetic", "A note & more")
+    assert "A note" not in str(block.html)
+    assert model_table_item(small(), notes=()).notes == ()

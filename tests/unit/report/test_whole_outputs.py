@@ -25,6 +25,7 @@ from coprod.pipeline.reportsettings import FigureSettings, ReportSettings, Table
 from coprod.pipeline.settings import load_settings
 from coprod.report import figstyle as S
 from coprod.report import figures as F
+from coprod.report.tablemodel import formatted
 from coprod.report.wording import Grouping
 
 MODEL_KW = {"covariates": D.COVARIATES, "reference_levels": D.REFERENCE, "levels": D.LEVELS,
@@ -225,10 +226,13 @@ def test_the_ordinal_and_count_table_says_what_its_ratios_are():
 
     cols = [("pooled", "individual_level"), ("pooled", "collective_count")]
     table = model_table(_scale_coefficients(), _scale_fit(), columns=cols, **MODEL_KW)
-    assert "never|sometimes" not in set(table["variable"])  # no cut-points
-    woman = table[(table["variable"] == "Gender") & (table["level"] == "woman")].iloc[0]
-    assert woman.iloc[2].startswith(f"{np.exp(D.BETA['individual_any']['gender[T.woman]']):.2f}")
-    assert woman.iloc[3].startswith(f"{np.exp(D.BETA['collective_any']['gender[T.woman]']):.2f}")
+    assert "never|sometimes" not in {r.label for r in table.rows}  # no cut-points
+    woman = next(texts for r, texts in formatted(table)
+                 if r.codes.get("variable") == "gender" and r.label == "woman")
+    assert str(woman[0]).startswith(f"{np.exp(D.BETA['individual_any']['gender[T.woman]']):.2f}")
+    assert str(woman[1]).startswith(f"{np.exp(D.BETA['collective_any']['gender[T.woman]']):.2f}")
+    count = next(cells[1] for r, cells in zip(table.rows, table.cells) if r.label == "woman")
+    assert (count.scale, count.show) == ("log_rate", "exp")  # a rate ratio, from log-rates
     note = model_table_note(False, 0.95, DesignSettings.from_params({"weights": "w"}), "",
                             ["ordinal", "count"])
     assert not note.startswith("Odds ratios with")
@@ -337,7 +341,7 @@ def test_per_units_apply_to_effects_not_to_axes_or_missing_counts(tmp_path, monk
                reference_levels=D.REFERENCE, levels=D.LEVELS,
                contrast_outcomes=D.OUTCOMES, conf_level=0.95, outputs=out)
     table = pd.read_csv(out["models_pooled_any_csv"], keep_default_na=False)
-    assert "Age (years), per 10" in set(table["variable"])
+    assert "Age (years), per 10" in set(table["Row"])
     html = (tmp_path / "t" / "models_pooled_any.html").read_text(encoding="utf-8")
     assert "Age (years) 7" in html and "per 10 7" not in html
 
@@ -354,8 +358,12 @@ def test_per_units_apply_to_average_marginal_effects():
     assert labels["age"] == "Age (years), per 10" and D.LABELS["age"] == "Age (years)"
 
 
+def age_row(con):
+    return con["term"] == "age"
+
+
 def test_per_units_apply_to_the_contrast_test():
-    from coprod.report.tables import contrast_table, per_difference
+    from coprod.report.moretables import contrast_table, per_difference
 
     con = D.contrast()
     age = (con["term"] == "age")
@@ -363,8 +371,9 @@ def test_per_units_apply_to_the_contrast_test():
     scaled = per_difference(con, D.LABELS, {"age": 10})
     np.testing.assert_allclose(scaled.loc[age, "difference"], 10 * con.loc[age, "difference"])
     np.testing.assert_allclose(scaled.loc[age, "statistic"], con.loc[age, "statistic"])
-    table = contrast_table(scaled, samples=["pooled"])
-    assert "Age (years), per 10" in set(table["variable"])
+    table = contrast_table(scaled, samples=["pooled"], per={"age": 10})
+    age = next(c[0] for r, c in zip(table.rows, table.cells) if r.label == "Age (years), per 10")
+    assert age.per == 10 and age.estimate == scaled.loc[age_row(scaled), "difference"].iloc[0]
 
 
 # -- every path the report prints is under the config's results folder --------------------------
@@ -381,6 +390,13 @@ def _render(tmp_path, cfg) -> str:
                   "conf_low": 0.008, "conf_high": 0.012, "flag": ""}).to_csv(ame, index=False)
     settings = report_settings(load_settings(cfg))
     tables, figs = D.placeholder_outputs(tmp_path, settings)
+    if "ame" in tables:  # the tables rule's average-marginal-effects table, with its note
+        from coprod.report.modelsummary import ame_file_table
+        from coprod.report.tablemodel import to_json
+
+        tables["ame"].write_text(to_json(ame_file_table(
+            pd.read_csv(ame), pd.read_csv(paths["fit"]), outcomes=D.OUTCOMES,
+            sample="pooled", covariates=D.COVARIATES, source=str(ame))))
     out = tmp_path / "report.html"
     run_report(settings=load_settings(cfg), prevalence=paths["prevalence"],
                coefficients=paths["coefficients"], fit=paths["fit"], figures=figs,
