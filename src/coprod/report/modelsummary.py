@@ -14,18 +14,19 @@ import pandas as pd
 from .wording import NA, excluded_pairs, fit_row, fmt_ci, fmt_count, outcome_words, word
 
 
-def _excluded_words(text, words: dict | None, labels: dict | None) -> str:
-    """'age: 7; self_efficacy: 428' -> 'Age (years) 7, Self-efficacy (1-4) 428'."""
-    return ", ".join(f"{word(name, words, labels)} {n}" for name, n in excluded_pairs(text) if n)
+def _excluded_words(pairs, words: dict | None, labels: dict | None) -> str:
+    """[('age', '7'), ('self_efficacy', '428')] -> 'Age (years) 7, Self-efficacy (1-4) 428'."""
+    return ", ".join(f"{word(name, words, labels)} {n}" for name, n in pairs if n)
 
 
 def sample_flow_table(summary: pd.DataFrame, fit: pd.DataFrame, *, sample: str,
                       outcomes: list[str], group_column: str, words: dict | None = None,
-                      labels: dict | None = None) -> pd.DataFrame:
+                      labels: dict | None = None,
+                      excluded: pd.DataFrame | None = None) -> pd.DataFrame:
     """The analytic sample: rows read, dropped by reason and kept (per group, from the cleaning
     summary; only ``sample``'s group when it is one), then the respondents in each model of
-    ``sample`` and who was excluded for which missing variable (fit ``excluded_by``; a
-    respondent may miss several)."""
+    ``sample`` and who was excluded for which missing variable (``excluded``: the excluded
+    table, results/models/excluded.csv; a respondent may miss several)."""
     if len(summary) and str(sample) in set(summary[group_column].astype(str)):
         summary = summary[summary[group_column].astype(str) == str(sample)]
     groups = [str(g) for g in summary[group_column]] if len(summary) else []
@@ -44,7 +45,7 @@ def sample_flow_table(summary: pd.DataFrame, fit: pd.DataFrame, *, sample: str,
         if r is None:
             continue
         n = NA if r["status"] == "failed" else fmt_count(r.get("n"))
-        gone = _excluded_words(r.get("excluded_by"), words, labels)
+        gone = _excluded_words(excluded_pairs(excluded, o, sample), words, labels)
         rows.append({"Step": f"In the model: {outcome_words(o, words, labels)} "
                              f"({word(sample, words)})", "Respondents": n,
                      "Detail": (f"{fmt_count(r.get('n_excluded_missing'))} excluded for a "

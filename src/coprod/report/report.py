@@ -146,9 +146,11 @@ def run_report(*, settings: Settings, prevalence, coefficients, fit, figures: di
                run_date: str | None = None, contrast=None, robustness_tables=(),
                robustness_figures=(), cuts=None, imputation_table=None,
                spec_figures=(), ame=None, cleaning_summary=None, effects=None,
-               weights: dict | None = None) -> None:
+               weights: dict | None = None, excluded=None) -> None:
     """The report_html rule: read the results and write results/report.html.
 
+    ``excluded``: who each model excluded for which missing variable (excluded.csv; without
+    it the analytic sample's table gives the counts only).
     ``weights``: the weights before and after calibration, as the pipeline summarises them
     (:func:`coprod.pipeline.designconfig.design_weights`, which the rule's adapter runs; None
     without calibration): the report draws what the pipeline computed.
@@ -204,7 +206,8 @@ def run_report(*, settings: Settings, prevalence, coefficients, fit, figures: di
     tabs = {name: Path(path).read_text(encoding="utf-8") for name, path in tables.items()}
     overview = _overview_tables(fit_t, ame_t, cleaning_summary, settings=settings,
                                 report=rs, labels=labels, grouping=grp, fit_path=fit,
-                                ame_path=ame,
+                                ame_path=ame, excluded=read_results(excluded, "excluded")
+                                if excluded else None,
                                 extra=_contrast_lines(read_results(contrast, "contrast")
                                                       if contrast else None))
     tabs.update(overview.pop("tables", {}))
@@ -279,7 +282,7 @@ def _answer_html(prevalence, ame_t: pd.DataFrame | None, effects, fit_t: pd.Data
 def _overview_tables(fit_t: pd.DataFrame, ame_t: pd.DataFrame | None, cleaning_summary, *,
                      settings: Settings, report: ReportSettings, labels: dict, grouping: Grouping,
                      extra: Sequence[str] = (), fit_path="results/models/fit.csv",
-                     ame_path=None) -> dict:
+                     ame_path=None, excluded: pd.DataFrame | None = None) -> dict:
     """The average-marginal-effects table (among the tables) and the section "Who is in the
     models, and how did each model go?" (the analytic sample and every model not plainly
     ok; ``extra`` lines below its lead), from the result files; empty where an input is
@@ -311,7 +314,8 @@ def _overview_tables(fit_t: pd.DataFrame, ame_t: pd.DataFrame | None, cleaning_s
     if cleaning_summary:
         flow = sample_flow_table(read_results(cleaning_summary), fit_t, sample=sample,
                                  outcomes=list(dict.fromkeys(fit_t["outcome"])),
-                                 group_column=grouping.column, words=words, labels=labels)
+                                 group_column=grouping.column, words=words, labels=labels,
+                                 excluded=excluded)
         parts.append(to_html(flow, table_id="sample_flow",
                              caption="The analytic sample: from the rows read to each model",
                              note=f"{report.notice or ''} "

@@ -219,17 +219,16 @@ def _fit_rows(fit: pd.DataFrame, columns, heads) -> list[dict]:
     return rows
 
 
-def excluded_note(fit: pd.DataFrame, columns, heads, words: dict | None = None,
+def excluded_note(excluded: pd.DataFrame | None, columns, heads, words: dict | None = None,
                   labels: dict | None = None) -> str:
-    """For which variables the respondents of each model were excluded (fit ``excluded_by``:
-    'age: 12; efficacy: 30'), in words: the counts every model shares once, then the rest by
-    column (columns with the same rest together)."""
+    """For which variables the respondents of each model were excluded (``excluded``: the
+    excluded table, results/models/excluded.csv, one row a model's variable), in words: the
+    counts every model shares once, then the rest by column (columns with the same rest
+    together)."""
     parsed = {}
     for (s, o), h in zip(columns, heads):
-        row = fit_row(fit, o, s)
-        text = row.get("excluded_by") if row is not None else None
-        if text is not None and not pd.isna(text) and str(text).strip():
-            parsed[h] = excluded_pairs(str(text))
+        if pairs := excluded_pairs(excluded, o, s):
+            parsed[h] = pairs
     if not parsed:
         return ""
     first = next(iter(parsed.values()))
@@ -467,7 +466,7 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
                contrast_outcomes, conf_level, weighted: bool = True,
                design: DesignSettings | None = None,
                grouping: Grouping | None = None, subject: str | None = None,
-               outputs: dict, tests=None) -> None:
+               outputs: dict, tests=None, excluded=None) -> None:
     """Write every display table named in ``outputs`` as CSV, LaTeX and HTML.
 
     ``design`` (the config's design section) words the notes by the variance method used;
@@ -502,7 +501,8 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
         if f"models_{name}" in paths:
             _write_model_table(name, spec, coefs, fit_t, paths[f"models_{name}"], model_kw,
                                conf_level=conf_level, design=design, grouping=grp,
-                               subject=subject, notice=notice, labels=labels)
+                               subject=subject, notice=notice, labels=labels,
+                               excluded=read_results(excluded, "excluded") if excluded else None)
     if "contrast" in paths:
         _write_contrast_table(contrast, paths["contrast"], contrast_outcomes, labels, words,
                               conf_level=conf_level, digits=digits, use_stars=use_stars,
@@ -515,13 +515,13 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
 
 
 def _write_model_table(name, spec, coefs, fit_t, stem_paths, model_kw, *, conf_level, design,
-                       grouping, subject, notice="", labels=None) -> None:
+                       grouping, subject, notice="", labels=None, excluded=None) -> None:
 
     cols = [(s, o) for s in spec["samples"] for o in spec["outcomes"]]
     table = model_table(coefs, fit_t, columns=cols, **model_kw)
     families = [(spec.get("families") or {}).get(o, "logit") for o in spec["outcomes"]]
     heads = [c for c in table.columns if c not in ("variable", "level")]
-    excluded = excluded_note(fit_t, cols, heads, model_kw["words"],
+    excluded = excluded_note(excluded, cols, heads, model_kw["words"],
                              model_kw["labels"] if labels is None else labels)
     title = spec.get("title") or default_table_title(
         subject or "the outcomes", spec["samples"], grouping.label, model_kw["words"])

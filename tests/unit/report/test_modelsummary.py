@@ -11,13 +11,18 @@ FIT = pd.DataFrame({
     "outcome": ["y1", "y2", "y1", "y2"], "sample": ["pooled", "pooled", "UK", "UK"],
     "status": ["ok", "flagged", "failed", "ok"],
     "message": ["", "separation: x -> +inf", "the outcome is 0 for every respondent", ""],
-    "n": [140, 150, None, 90], "n_excluded_missing": [15, 5, None, 8],
-    "excluded_by": ["age: 10; efficacy: 6", "efficacy: 5", None, "age: 8"]})
+    "n": [140, 150, None, 90], "n_excluded_missing": [15, 5, None, 8]})
+# results/models/excluded.csv: by variable (a respondent may miss both: 15 excluded, 10 + 6)
+EXCLUDED = pd.DataFrame({"outcome": ["y1", "y1", "y2", "y2"],
+                         "sample": ["pooled", "pooled", "pooled", "UK"],
+                         "variable": ["age", "efficacy", "efficacy", "age"],
+                         "n_excluded": [10, 6, 5, 8]})
 
 
 def test_the_flow_accounts_for_every_row():
     t = sample_flow_table(SUMMARY, FIT, sample="pooled", outcomes=["y1", "y2"],
-                          group_column="country", labels={"efficacy": "Self-efficacy"})
+                          group_column="country", labels={"efficacy": "Self-efficacy"},
+                          excluded=EXCLUDED)
     step = t.set_index("Step")
     assert step.loc["Rows read", "Respondents"] == "160"
     assert step.loc["Dropped: duplicate record", "Detail"] == "UK 0, FR 3"
@@ -25,10 +30,16 @@ def test_the_flow_accounts_for_every_row():
     assert step.loc["In the model: y1 (pooled)", "Respondents"] == "140"
     assert step.loc["In the model: y1 (pooled)", "Detail"] == \
         "15 excluded for a missing value: age 10, Self-efficacy 6"
+    assert step.loc["In the model: y2 (pooled)", "Detail"] == \
+        "5 excluded for a missing value: Self-efficacy 5"
+    # without the file (an older results folder), no detail rather than a wrong one
+    t = sample_flow_table(SUMMARY, FIT, sample="pooled", outcomes=["y1"], group_column="country")
+    assert t.set_index("Step").loc["In the model: y1 (pooled)", "Detail"] == ""
 
 
 def test_a_group_s_flow_counts_that_group_only():
-    t = sample_flow_table(SUMMARY, FIT, sample="UK", outcomes=["y2"], group_column="country")
+    t = sample_flow_table(SUMMARY, FIT, sample="UK", outcomes=["y2"], group_column="country",
+                          excluded=EXCLUDED)
     step = t.set_index("Step")
     assert step.loc["Rows read", "Respondents"] == "100"
     assert step.loc["Kept (the clean table)", "Respondents"] == "98"
