@@ -60,6 +60,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import configs  # noqa: E402 (beside this script)
+import reportstage  # noqa: E402 (beside this script)
 
 BIN = Path(sys.executable).parent
 COPY = ["Snakefile", "workflow", "scripts", "config", "data", "environment.yml"]
@@ -69,6 +70,8 @@ STAGES = {"clean": "clean", "fit_models": "models",
           "gather_models": "models", "descriptives": "report", "figures": "report",
           "tables": "report", "findings": "report", "report_html": "report"}
 GB = 1024.0
+# what --skip and --only name (--only also takes report-stage: see main)
+SECTIONS = ("cold", "scale", "micro", "specifications", "scales", "replicate")
 # Snakemake sets these to a job's threads (1 here) for every pipeline job; the baseline and the
 # micro-benchmarks get the same, so that all run under the same conditions (on a busy machine
 # OpenBLAS's spinning threads make small products slower, not faster).
@@ -125,8 +128,15 @@ def derived(work: Path, name: str) -> tuple[str, str]:
     return "--configfile", configs.write(configs.DERIVED[name](configs.bundled()), work, name)
 
 
-def snakemake(work: Path, *args: str, log: Path) -> dict:
-    return timed([str(BIN / "snakemake"), "--cores", "2", *args], work, log)
+def snakemake(work: Path, *args: str, log: Path, extra_env: dict | None = None) -> dict:
+    return timed([str(BIN / "snakemake"), "--cores", "2", *args], work, log, extra_env)
+
+
+def configured_run(work: Path, log: Path) -> tuple[dict, dict]:
+    """A cold run as configured in ``work``, its every process's CPU seconds recorded
+    (reportstage.cpu_env: one line a process at its exit); its timing and its report stage."""
+    run = snakemake(work, log=log, extra_env=reportstage.cpu_env(work, work.parent / "site"))
+    return run, reportstage.measure(work, run)
 
 
 def job_records(work: Path) -> list[dict]:
@@ -167,7 +177,9 @@ def stage_table(jobs: list[dict]) -> dict:
 def bench_cold(tmp: Path, repeats: int) -> dict:
     log = tmp / "cold.log"
     full = copy_project(tmp / "full")
-    res = {"full": snakemake(full, log=log)}
+    # the report stage's own job time (reportstage.py): from every cold run as configured
+    full_run, stage = configured_run(full, log)
+    res = {"full": full_run, "report_stage": [stage]}
     res["jobs"] = len(job_records(full))
     res["noop"] = [snakemake(full, log=log) for _ in range(max(repeats, 1))]
     restricted, baseline = [], []
@@ -192,9 +204,25 @@ def bench_cold(tmp: Path, repeats: int) -> dict:
         runs["binary_only"].append(snakemake(work, *derived(work, "binary_only"), log=log))
         work = copy_project(tmp / f"scales{i}")
         runs["with_scales"].append(snakemake(work, *derived(work, "complete_cases"), log=log))
-        runs["with_mi"].append(snakemake(copy_project(tmp / f"mi{i}"), log=log))
+        run, stage = configured_run(copy_project(tmp / f"mi{i}"), log)
+        runs["with_mi"].append(run)
+        res["report_stage"].append(stage)
     res.update(runs)
     return res
+
+
+def bench_report_stage(tmp: Path, repeats: int) -> list[dict]:
+    """The report stage's job time alone (``--only report-stage``): ``repeats`` cold runs as
+    configured, nothing else."""
+    log = tmp / "report_stage.log"
+    out = []
+    for i in range(repeats):
+        out.append(configured_run(copy_project(tmp / f"report_stage{i}"), log)[1])
+        r = out[-1]
+        print(f"  run {i + 1}: report stage {r['cpu'] or float('nan'):.1f} s CPU "
+              f"({r['cpu_time']:.1f} s sampled), {r['s']:.1f} s wall (whole run "
+              f"{r['run_wall']:.1f} s, load {r['load']:.1f})", flush=True)
+    return out
 
 
 def agreement(work: Path, baseline_csv: Path) -> dict:
@@ -738,6 +766,10 @@ def report(res: dict) -> str:
             m_ = med(c["with_mi"])
             add("  and with multiple imputation (M = 20, as configured): extra wall time",
                 f"{m_:.1f} s - {a_:.1f} s = {m_ - a_:.1f} s", "<= 60 s", m_ - a_ <= 60)
+    stage_runs = res.get("report_stage") or (c or {}).get("report_stage")
+    if stage_runs:
+        for row in reportstage.rows(stage_runs, reportstage.load_baseline()):
+            add(*row)
     for sp in res.get("specifications") or []:
         per = sp["spec_job_seconds"] / max(sp["specifications"], 1)
         big = sp["specifications"] >= 1200
@@ -869,8 +901,16 @@ def main(argv=None) -> int:
                         help="respondents for the scale runs, comma-separated "
                              "(default 100000,1000000; --quick: 100000)")
     parser.add_argument("--skip", default="",
-                        help="comma-separated: cold,scale,micro,specifications,scales,"
-                             "replicate")
+                        help="comma-separated: " + ",".join(SECTIONS))
+    parser.add_argument("--only", default="",
+                        help="comma-separated: run only these (" + ",".join(SECTIONS)
+                             + ",report-stage); report-stage: the report stage's job time "
+                             "from cold runs of its own when cold is not among them")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="repeats of the repeated figures (default 3; --quick: 1)")
+    parser.add_argument("--write-baseline", action="store_true",
+                        help="store the report stage's figures as its baseline "
+                             "(benchmarks/report_stage_baseline.json)")
     parser.add_argument("--replicate-rows", type=int, default=None,
                         help="respondents of the replicate-weights figures (default 1000000; "
                              "--quick: 100000)")
@@ -884,7 +924,13 @@ def main(argv=None) -> int:
     sizes = [int(s) for s in (args.sizes or ("100000" if args.quick else "100000,1000000"))
              .split(",") if s]
     skip = set(filter(None, args.skip.split(",")))
-    repeats = 1 if args.quick else 3
+    only = set(filter(None, args.only.split(",")))
+    unknown = (skip | only) - {*SECTIONS, "report-stage"}
+    if unknown:
+        parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
+    if only:
+        skip |= set(SECTIONS) - only
+    repeats = args.repeats or (1 if args.quick else 3)
     tmp = Path(tempfile.mkdtemp(prefix="coprod-bench-"))
     res: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                              "platform": platform.platform()}}
@@ -894,6 +940,9 @@ def main(argv=None) -> int:
         if "cold" not in skip:
             print("- cold pipeline, baseline, no-op rerun ...", flush=True)
             res["cold"] = bench_cold(tmp, repeats)
+        elif "report-stage" in only:
+            print(f"- the report stage's job time: {repeats} cold run(s) ...", flush=True)
+            res["report_stage"] = bench_report_stage(tmp, repeats)
         if "scale" not in skip:
             res["scale"] = {}
             for n in sizes:
@@ -922,6 +971,12 @@ def main(argv=None) -> int:
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
+    stage_runs = res.get("report_stage") or res.get("cold", {}).get("report_stage")
+    if args.write_baseline:
+        if not stage_runs:
+            parser.error("--write-baseline needs the report stage's runs (cold or report-stage)")
+        reportstage.write_baseline(stage_runs)
+        print(f"baseline written to {reportstage.BASELINE.relative_to(ROOT)}", flush=True)
     table = report(res)
     print()
     print(table)

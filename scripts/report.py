@@ -24,6 +24,7 @@ def main(sm):
         coefficients=sm.input.coefficients,
         contrast=sm.input.get("contrast"),
         fit=sm.input.fit,
+        excluded=sm.input.excluded,
         figures=dict(zip(sm.params.figure_names, sm.input.figures)),
         tables=dict(zip(sm.params.table_names, sm.input.tables)),
         cleaning_table=sm.input.cleaning_table,

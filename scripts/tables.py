@@ -12,6 +12,7 @@ def main(sm):
         descriptives=sm.input.descriptives,
         coefficients=sm.input.coefficients,
         fit=sm.input.fit,
+        excluded=sm.input.excluded,
         contrast=sm.input.contrast,
         cleaning_summary=sm.input.cleaning_summary,
         clean_table=sm.input.table,

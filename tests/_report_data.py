@@ -73,21 +73,29 @@ def fit(failed=(("collective_any", "FR"),), flagged=(("individual_any", "UK"),))
     for sample in SAMPLES:
         for o in OUTCOMES:
             n = 5000 if sample == "pooled" else 1000
-            status, msg, flags = "ok", "", ""
+            status, msg, flags = "ok", "", 0
             if (o, sample) in flagged:
-                status, msg, flags = "flagged", "lonely_psu: strata with a single PSU", "lonely_psu"
+                status, msg, flags = "flagged", "lonely_psu: strata with a single PSU", 1
             if (o, sample) in failed:
                 rows.append({"outcome": o, "sample": sample, "status": "failed",
                              "message": "the outcome is 0 for all 1000 respondents",
-                             "flags": "failed"})
+                             "n_flags": 1})
                 continue
             rows.append({"outcome": o, "sample": sample, "status": status, "message": msg,
                          "n": n - 12, "weighted_n": n * 1.01, "events": n // 3, "clusters": n,
                          "strata": 5, "df_resid": n - 5, "log_likelihood": -1000.0,
                          "pseudo_r2": 0.081, "aic": 2020.0, "n_excluded_missing": 12,
-                         "excluded_by": "age: 5; self_efficacy: 9", "converged": True,
-                         "flags": flags})
+                         "converged": True, "n_flags": flags})
     return pd.DataFrame(rows)
+
+
+def excluded(failed=(("collective_any", "FR"),), by=(("age", 5), ("self_efficacy", 9))
+             ) -> pd.DataFrame:
+    """Who each model excluded for which missing variable (results/models/excluded.csv): ``by``
+    in every model that did not fail (a respondent may miss both: 12 excluded in all)."""
+    rows = [{"outcome": o, "sample": s, "variable": v, "n_excluded": n}
+            for s in SAMPLES for o in OUTCOMES if (o, s) not in failed for v, n in by]
+    return pd.DataFrame(rows, columns=["outcome", "sample", "variable", "n_excluded"])
 
 
 def predictions(failed=(("collective_any", "FR"),)) -> pd.DataFrame:
@@ -247,7 +255,8 @@ def write_inputs(tmp, group_column: str | None = None, group_label: str = "Count
     """
     from coprod.pipeline.io import write_csv, write_table
 
-    tables = {"coefficients": coefficients(), "fit": fit(), "predictions": predictions(),
+    tables = {"coefficients": coefficients(), "fit": fit(), "excluded": excluded(),
+              "predictions": predictions(),
               "effects": effects(),
               "contrast": contrast(), "prevalence": prevalence(), "descriptives": descriptives(),
               "cleaning_summary": cleaning_summary(), **tables}

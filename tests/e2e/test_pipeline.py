@@ -42,11 +42,66 @@ def test_model_outputs(pipeline):
     m = pipeline / "results" / "models"
     fit = pd.read_csv(m / "fit.csv")
     assert len(fit) == len(cfg["models"]["outcomes"]) * len(cfg["models"]["samples"])
-    for t in ("coefficients", "ame", "predictions", "flags", "contrast", "effects",
+    for t in ("coefficients", "ame", "predictions", "flags", "excluded", "contrast", "effects",
               "effects_mi"):
         assert (m / f"{t}.csv").stat().st_size > 0
     contrast = pd.read_csv(m / "contrast.csv")
     assert set(contrast["sample"]) == set(cfg["models"]["samples"])
+
+
+def test_excluded_by_variable_counts_each_models_respondents(pipeline):
+    """excluded.csv: for each model, the respondents of its sample missing each of its
+    variables (a respondent missing several counts under each), and fit.csv's
+    n_excluded_missing those missing any; the flags' count in fit.csv is flags.csv's rows."""
+    from coprod.pipeline.io import read_table
+    from coprod.pipeline.models import sample_covariates
+
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["models"]
+    m = pipeline / "results" / "models"
+    table = read_table(pipeline / "results" / "clean" / "survey.parquet")
+    fit = pd.read_csv(m / "fit.csv")
+    excluded = pd.read_csv(m / "excluded.csv")
+    flags = pd.read_csv(m / "flags.csv")
+    assert list(excluded.columns) == ["outcome", "sample", "variable", "n_excluded"]
+    for _, f in fit.iterrows():
+        rows = table if f["sample"] == "pooled" else table[table["country"] == f["sample"]]
+        covs = sample_covariates(cfg["covariates"], f["sample"], table, cfg["group_effects"])
+        variables = [f["outcome"], *covs]
+        own = excluded[(excluded["outcome"] == f["outcome"]) & (excluded["sample"] == f["sample"])]
+        want = {v: int(rows[v].isna().sum()) for v in variables if rows[v].isna().any()}
+        assert dict(zip(own["variable"], own["n_excluded"])) == want
+        assert f["n_excluded_missing"] == int(rows[variables].isna().any(axis=1).sum())
+        assert f["n_flags"] == int(((flags["outcome"] == f["outcome"])
+                                    & (flags["sample"] == f["sample"])).sum())
+        assert (f["n_flags"] > 0) == (f["status"] != "ok")
+    # the bundled data has respondents missing several variables: the counts overlap
+    pooled = excluded.groupby(["outcome", "sample"])["n_excluded"].sum()
+    assert (pooled > fit.set_index(["outcome", "sample"])["n_excluded_missing"]
+            .reindex(pooled.index)).any()
+
+
+def test_no_csv_under_results_models_packs_a_list(pipeline):
+    """One value a cell: no cell of a models CSV holds a list of names or 'name: count'
+    pairs joined by ';' or ', ' (those are rows of their own: excluded.csv, flags.csv). Text
+    meant for a reader (a message, a note, a flag's detail) may be a sentence with commas;
+    a joint test's terms (tests.csv) are the one list left, named here."""
+    import re
+
+    # a list: two or more items, each a code name or 'code: number', joined by ';' or ', '
+    item = r"[A-Za-z_][\w.\[\]]*(?::\s*\d+)?"
+    packed = re.compile(rf"^{item}(?:\s*;\s*|, ){item}(?:(?:\s*;\s*|, ){item})*$")
+    prose = {"message", "note", "detail", "comparison"}
+    allowed = {("tests.csv", "terms")}
+    found = []
+    for path in sorted((pipeline / "results" / "models").rglob("*.csv")):
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for col in df.columns:
+            if col in prose or (path.name, col) in allowed:
+                continue
+            hits = [v for v in df[col] if packed.match(v)]
+            if hits:
+                found.append(f"{path.relative_to(pipeline)}: {col} = {hits[0]!r}")
+    assert not found, found
 
 
 class _Collect(HTMLParser):

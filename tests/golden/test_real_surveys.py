@@ -96,7 +96,7 @@ def test_nhanes_models_equal_r(nhanes, case, sample):
     assert_matches(out["coefficients"], ref, rename={"agecat": "age_group"})
     assert out["fit"]["n"].item() == ref["n"].iloc[0]
     assert out["fit"]["n_excluded_missing"].item() > 0
-    assert out["fit"]["excluded_by"].item().startswith("high_cholesterol: ")
+    assert out["excluded"]["variable"].iloc[0] == "high_cholesterol"  # the outcome first
 
 
 def test_nhanes_pooled_without_group_effects_equals_r(nhanes):
@@ -210,8 +210,9 @@ def test_incomplete_keep_and_drop_equal_r(missing_survey, outcome, case, sample,
         missing_survey["country"] == sample]
     incomplete_rows = in_sample[[outcome, "age", "female", "efficacy"]].isna().any(axis=1)
     assert fit["n_excluded_missing"] == incomplete_rows.sum() == len(in_sample) - fit["n"]
+    by = dict(zip(out["excluded"]["variable"], out["excluded"]["n_excluded"]))
     for var in ("age", "female", "efficacy", outcome):
-        assert f"{var}: {int(in_sample[var].isna().sum())}" in fit["excluded_by"]
+        assert by.get(var, 0) == int(in_sample[var].isna().sum())
 
 
 def test_keep_and_drop_differ_where_r_says_they_do(missing_survey):

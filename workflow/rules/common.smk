@@ -142,6 +142,7 @@ MODEL_TABLES = [
     "predictions",
     "fit",
     "flags",
+    "excluded",
     "tests",
     "cuts",
     "vcov",

@@ -10,8 +10,8 @@ cases or imputed data" sentences all judge a fit through :func:`not_estimable_re
 specification is counted the same way wherever it is counted, and each count says how many
 were not estimable (:func:`count_phrase`).
 
-It reads only the fit table's text columns (status, message, flags) and the verdicts, so
-every layer can use it.
+It reads only the fit table's text columns (status, message: '<flag>: <detail>' for each of
+its flags, the rows of the flags table) and the verdicts, so every layer can use it.
 """
 from __future__ import annotations
 
@@ -58,8 +58,9 @@ def message_parts(message) -> dict[str, str]:
 def not_estimable_reason(status, message="", flags="") -> str:
     """Why a fit cannot be judged, or '' when it can.
 
-    ``status``, ``message`` and ``flags`` are the fit table's columns (``flags``: the flag
-    names joined by ';'; ``message``: '<flag>: <detail>' joined by '; '). Returns 'failed:
+    ``status`` and ``message`` are the fit table's columns (``message``: '<flag>: <detail>'
+    joined by '; ', every flag of the fit); ``flags``, optional, more flag names joined by ';'
+    (a flags table's ``flag`` column of the model, joined). Returns 'failed:
     <message>', 'separation: <detail>' (separation first: a fit that did not converge because
     the outcome is separated is explained by the separation) or 'did not converge'."""
     status, message = _text(status), _text(message)

@@ -379,12 +379,11 @@ def _other_scales(c, var, level, coefs, fit, scales, families, judge) -> dict:
 def _directional(base, c, var, level, coefs, fit, *, effects=None,
                  conf_level: float = 0.95) -> dict:
     from .estimable import not_estimable_reason
-    from .vocab import fit_row, model_rows, model_status
+    from .vocab import model_rows, model_status
 
     status, msg = model_status(fit, c["outcome"], c["sample"])
     base["scale"] = "log-odds"
-    row = fit_row(fit, c["outcome"], c["sample"])
-    why = not_estimable_reason(status, msg, row.get("flags", "") if row is not None else "")
+    why = not_estimable_reason(status, msg)  # the message names every flag of the fit
     if status in ("failed", "missing"):
         return {**base, "verdict": "not estimated", "note": why}
     sub = model_rows(coefs, c["outcome"], c["sample"])

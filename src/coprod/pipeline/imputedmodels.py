@@ -78,7 +78,7 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
                 failed.setdefault(o, f"imputation {m}: {fit['message']}")
             else:
                 n_used.setdefault(o, int(fit["n"]))
-                _note_blocking(blocked[o], fit, m, BLOCKING_FLAGS)
+                _note_blocking(blocked[o], tables["flags"], m, BLOCKING_FLAGS)
                 if "effects" in tables:
                     sizes[o].append(tables["effects"].assign(imputation=m))
             per[o].append(tables["coefficients"].assign(imputation=m))
@@ -151,15 +151,12 @@ def _square(vcov: pd.DataFrame, terms: list[str]) -> np.ndarray:
     return vcov["covariance"].to_numpy(dtype=float).reshape(p, p)[np.ix_(at, at)]
 
 
-def _note_blocking(seen: dict[str, list], fit: pd.Series, m: int, blocking) -> None:
+def _note_blocking(seen: dict[str, list], flags: pd.DataFrame, m: int, blocking) -> None:
     """Remember which flags of ``blocking`` imputation ``m``'s fit carries (and the first
-    detail of each), from its fit row (flags 'a;b', message 'a: detail; b: detail')."""
-    from .estimable import message_parts
-
-    names = [f for f in str(fit.get("flags") or "").split(";") if f in blocking]
-    parts = message_parts(fit.get("message"))
-    for f in names:
-        seen.setdefault(f, [[], parts.get(f, "").strip()])[0].append(m)
+    detail of each), from its flags table (one row a flag: flag, detail)."""
+    for f, detail in zip(flags["flag"], flags["detail"]):
+        if f in blocking:
+            seen.setdefault(f, [[], str(detail).strip()])[0].append(m)
 
 
 def _blocked_status(seen: dict[str, list], n: int) -> dict[str, str]:

@@ -297,7 +297,8 @@ RESULT_COLUMNS = {
                      "std_error", "statistic", "p_value", "conf_low", "conf_high", "odds_ratio",
                      "or_conf_low", "or_conf_high", "flag"],
     "fit": ["outcome", "sample", "status", "message", "n", "weighted_n", "events", "pseudo_r2",
-            "flags", "n_excluded_missing", "excluded_by"],
+            "n_flags", "n_excluded_missing"],
+    "excluded": ["outcome", "sample", "variable", "n_excluded"],
     "predictions": ["outcome", "sample", "grid", "predicted", "conf_low", "conf_high"],
     "tests": ["outcome", "sample", "test", "terms", "statistic", "df_num", "df_den", "p_value"],
     "vcov": ["outcome", "sample", "term", "term2", "covariance"],
@@ -316,7 +317,7 @@ RESULT_COLUMNS = {
 
 _TEXT_COLUMNS = {"outcome", "sample", "term", "variable", "level", "label", "grid", "group",
                  "test", "terms", "cut", "term2", "contrast", "category",
-                 "status", "message", "flag", "flags", "kind", "domain", "stat", "excluded_by",
+                 "status", "message", "flag", "flags", "kind", "domain", "stat",
                  "scale", "verdict", "note"}
 
 

@@ -28,9 +28,14 @@ from .vocab import GROUP, POOLED  # noqa: F401 (re-exported)
 
 log = logging.getLogger("coprod.pipeline.models")
 
+# one value a cell: the flags themselves are rows of the flags table (n_flags counts them), and
+# who was excluded for which missing variable rows of the excluded table (EXCLUDED_COLUMNS)
 FIT_COLUMNS = ["outcome", "sample", "status", "message", "n", "weighted_n", "events", "clusters",
                "strata", "df_resid", "log_likelihood", "pseudo_r2", "aic", "n_excluded_missing",
-               "converged", "flags", "deff_mean", "n_effective", "excluded_by", "family"]
+               "converged", "n_flags", "deff_mean", "n_effective", "family"]
+#: the respondents of a model's sample missing each of its variables, one row a variable with
+#: any (a respondent missing two counts under both; fit's n_excluded_missing counts them once)
+EXCLUDED_COLUMNS = ["outcome", "sample", "variable", "n_excluded"]
 CUT_COLUMNS = ["outcome", "sample", "cut", "term", "variable", "level", "label", "estimate",
                "std_error", "p_value", "conf_low", "conf_high", "odds_ratio", "or_conf_low",
                "or_conf_high", "flag"]
@@ -106,7 +111,7 @@ def fit_model(table: pd.DataFrame, *, outcome: str, sample: str, covariates: lis
               group_effects: bool = True, families: dict | None = None,
               joint_tests: dict | None = None) -> dict[str, pd.DataFrame]:
     """Fit one model; return its tidy tables (coefficients, ame, predictions, fit, flags,
-    tests, cuts)."""
+    excluded, tests, cuts)."""
     return fit_sample(table, outcomes=[outcome], sample=sample, covariates=covariates,
                       reference_levels=reference_levels, design=design, conf_level=conf_level,
                       grids=grids, labels=labels, group_effects=group_effects,
@@ -127,7 +132,7 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
     and a read of the clean table per model). Each model still fails on its own.
     ``families``: {outcome: "logit" | "ordinal" | "count"} (default logit); ``joint_tests``:
     named groups of covariates tested jointly in every model. ``margins=False``: the
-    coefficients, fit and covariance only (no AMEs, predictions, binary cuts or joint tests:
+    coefficients, fit, flags and covariance only (no AMEs, predictions, binary cuts or joint tests:
     what an imputed dataset or a specification needs). ``effects``: the effect sizes and which
     covariate is the strongest (:mod:`coprod.pipeline.effectsize`; default: with the margins; or the
     outcomes that need them), the sample's group fixed effects never among them.
@@ -205,6 +210,8 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
     ident = {"outcome": outcome, "sample": sample}
     frame, built, domain, n_excluded, excluded_by = _incomplete_rule(
         frame, al, [outcome, *covs], built, domain, design)
+    excluded = pd.DataFrame([{**ident, "variable": v, "n_excluded": n}
+                             for v, n in excluded_by.items()], columns=EXCLUDED_COLUMNS)
     opts = {"design": built, "domain": domain, "model_based": design.model_based,
             "conf_level": conf_level}
     ordinal = family == "ordinal"
@@ -214,7 +221,6 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
     else:
         res = fit_svy_logit(frame, formula, family=family, **opts)
     res.stats["n_excluded_missing"] = n_excluded
-    res.stats["excluded_by"] = excluded_by
 
     coefs = al.restore_frame(res.tidy())
     coefs = _with_term_columns(coefs, labels, coefs["term"].isin(res.cut_names)
@@ -224,15 +230,15 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
     flags = al.restore_frame(pd.DataFrame(res.flags, columns=["flag", "detail"]))
     fit = {**ident, "status": "ok" if not len(flags) else "flagged",
            "message": "; ".join(f"{f}: {d}" for f, d in zip(flags["flag"], flags["detail"])),
-           **{k: stats.get(k) for k in FIT_COLUMNS if k in stats and k != "flags"},
-           "flags": ";".join(flags["flag"]), "family": family}
+           **{k: stats.get(k) for k in FIT_COLUMNS if k in stats},
+           "n_flags": len(flags), "family": family}
     vcov = front_columns(vcov_long([al.restore(t) for t in res.params.index], res.cov.to_numpy()),
                   ident, copy=False)
     fit_table = pd.DataFrame([fit]).reindex(columns=FIT_COLUMNS)
     sizes = {"effects": _effects(res, al, labels, group, ident)} if effects else {}
     if not margins:  # an imputed dataset's or a specification's fit: what is combined or judged
         return {"coefficients": front_columns(coefs, ident, copy=False), "fit": fit_table,
-                "vcov": vcov, **sizes}
+                "flags": front_columns(flags, ident), "vcov": vcov, **sizes}
 
     ame = al.restore_frame(ordinal_marginal_effects(res) if isinstance(res, SvyOlrResult)
                            else average_marginal_effects(res))
@@ -257,6 +263,7 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
         "predictions": front_columns(predictions, ident),
         "fit": fit_table,
         "flags": front_columns(flags, ident),
+        "excluded": excluded,
         "tests": front_columns(tests, ident),
         "cuts": front_columns(cuts, ident).reindex(columns=CUT_COLUMNS),
         "vcov": vcov,
@@ -359,8 +366,9 @@ def _in(domain, n):
 
 
 def _missing_by_variable(frame: pd.DataFrame, al: Aliases, variables: list[str], domain):
-    """Rows missing any model variable, and "var: count; ..." of the sample's respondents
-    missing each (a respondent missing two variables counts under both)."""
+    """Rows missing any model variable, and {variable: count} of the sample's respondents
+    missing each, in the model's order, those with any (a respondent missing two variables
+    counts under both)."""
     import numpy as np
 
     miss = {v: frame[al[v]].isna().to_numpy() for v in variables}
@@ -368,9 +376,8 @@ def _missing_by_variable(frame: pd.DataFrame, al: Aliases, variables: list[str],
     for m in miss.values():
         anym |= m
     inside = _in(domain, len(frame))
-    text = "; ".join(f"{v}: {int((m & inside).sum())}" for v, m in miss.items()
-                     if (m & inside).any())
-    return anym, text
+    counts = {v: int((m & inside).sum()) for v, m in miss.items()}
+    return anym, {v: n for v, n in counts.items() if n}
 
 
 def _incomplete_rule(frame, al, variables, built, domain, design: DesignSettings):
@@ -400,7 +407,7 @@ def failed_tables(outcome: str, sample: str, message: str, family: str = "logit"
                   ) -> dict[str, pd.DataFrame]:
     """Tables for a model that could not be estimated: empty results, marked ``failed``."""
     ident = {"outcome": outcome, "sample": sample}
-    fit = pd.DataFrame([{**ident, "status": "failed", "message": message, "flags": "failed",
+    fit = pd.DataFrame([{**ident, "status": "failed", "message": message, "n_flags": 1,
                          "family": family}])
     return {
         "coefficients": pd.DataFrame(columns=["outcome", "sample", "term"]),
@@ -408,6 +415,7 @@ def failed_tables(outcome: str, sample: str, message: str, family: str = "logit"
         "predictions": pd.DataFrame(columns=["outcome", "sample", "grid"]),
         "fit": fit.reindex(columns=FIT_COLUMNS),
         "flags": pd.DataFrame([{**ident, "flag": "failed", "detail": message}]),
+        "excluded": pd.DataFrame(columns=EXCLUDED_COLUMNS),
         "tests": pd.DataFrame(columns=["outcome", "sample", "test"]),
         "cuts": pd.DataFrame(columns=CUT_COLUMNS),
         "vcov": pd.DataFrame(columns=["outcome", "sample", "term", "term2", "covariance"]),

@@ -89,17 +89,16 @@ def fit_row(fit: pd.DataFrame | None, outcome: str, sample) -> pd.Series | None:
     return row.iloc[0] if len(row) else None
 
 
-def excluded_pairs(text) -> list[tuple[str, str]]:
-    """A fit table's ``excluded_by``, 'age: 12; efficacy: 30' -> [('age', '12'),
-    ('efficacy', '30')]; empty for a missing value."""
-    if text is None or pd.isna(text):
+def excluded_pairs(excluded: pd.DataFrame | None, outcome: str, sample) -> list[tuple[str, str]]:
+    """Who one model excluded for which missing variable, from the excluded table
+    (results/models/excluded.csv: outcome, sample, variable, n_excluded; one row a variable,
+    in the model's order): [('age', '12'), ('efficacy', '30')], counts as the text a note
+    prints; empty without the table or when nobody was excluded."""
+    if excluded is None or not len(excluded):
         return []
-    pairs = []
-    for part in (p.strip() for p in str(text).split(";")):
-        name, _, count = part.rpartition(":")
-        if part:
-            pairs.append((name.strip() or part, count.strip() if name else ""))
-    return pairs
+    rows = model_rows(excluded, outcome, sample)
+    return [(str(v), str(int(n))) for v, n in zip(rows["variable"], rows["n_excluded"])
+            if pd.notna(n)]
 
 
 def model_status(fit: pd.DataFrame, outcome: str, sample: str) -> tuple[str, str]:

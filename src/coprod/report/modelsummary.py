@@ -35,12 +35,13 @@ def _excluded_words(pairs, words: dict | None, labels: dict | None) -> str:
 
 def sample_flow_table(summary: pd.DataFrame, fit: pd.DataFrame, *, sample: str,
                       outcomes: list[str], group_column: str, words: dict | None = None,
-                      labels: dict | None = None, name: str = "sample_flow") -> Table:
+                      labels: dict | None = None, name: str = "sample_flow",
+                      excluded: pd.DataFrame | None = None) -> Table:
     """The analytic sample: rows read, dropped by reason and kept (per group, from the cleaning
     summary; only ``sample``'s group when it is one), then the respondents in each model of
-    ``sample`` and who was excluded for which missing variable (fit ``excluded_by``; a
-    respondent may miss several). The exclusions every model shares are said once, in the
-    note; a model's row names only its own."""
+    ``sample`` and who was excluded for which missing variable (``excluded``: the excluded
+    table, results/models/excluded.csv; a respondent may miss several). The exclusions every
+    model shares are said once, in the note; a model's row names only its own."""
     if len(summary) and str(sample) in set(summary[group_column].astype(str)):
         summary = summary[summary[group_column].astype(str) == str(sample)]
     groups = [str(g) for g in summary[group_column]] if len(summary) else []
@@ -60,8 +61,7 @@ def sample_flow_table(summary: pd.DataFrame, fit: pd.DataFrame, *, sample: str,
     rows.append((Row("Kept (the clean table)", codes={"step": "kept"}),
                   [count(summary["kept"].sum()), Cell("text", text=per("kept"))]))
     models = [(o, r) for o in outcomes if (r := fit_row(fit, o, sample)) is not None]
-    gone = {o: excluded_pairs(str(r.get("excluded_by"))) for o, r in models
-            if isinstance(r.get("excluded_by"), str) and r.get("excluded_by").strip()}
+    gone = {o: pairs for o, _ in models if (pairs := excluded_pairs(excluded, o, sample))}
     common = [p for p in next(iter(gone.values()), []) if all(p in v for v in gone.values())] \
         if len(gone) > 1 else []
     for o, r in models:

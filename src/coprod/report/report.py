@@ -158,9 +158,11 @@ def run_report(*, settings: Settings, prevalence, coefficients, fit, figures: di
                run_date: str | None = None, contrast=None, robustness_tables=(),
                robustness_figures=(), cuts=None, imputation_table=None,
                spec_figures=(), ame=None, cleaning_summary=None, effects=None,
-               weights: dict | None = None) -> None:
+               weights: dict | None = None, excluded=None) -> None:
     """The report_html rule: read the results and write results/report.html.
 
+    ``excluded``: who each model excluded for which missing variable (excluded.csv; without
+    it the analytic sample's table gives the counts only).
     ``weights``: the weights before and after calibration, as the pipeline summarises them
     (:func:`coprod.pipeline.designconfig.design_weights`, which the rule's adapter runs; None
     without calibration): the report draws what the pipeline computed.
@@ -223,6 +225,7 @@ def run_report(*, settings: Settings, prevalence, coefficients, fit, figures: di
     tabs = {name: table_of(path) for name, path in tables.items()}
     overview = _overview(fit_t, cleaning_summary, settings=settings,
                          report=rs, labels=labels, grouping=grp, fit_path=fit,
+                         excluded=read_results(excluded, "excluded") if excluded else None,
                          extra=_contrast_lines(read_results(contrast, "contrast")
                                                if contrast else None))
     main = _main_tables(rs)
@@ -278,7 +281,8 @@ def _answer_items(prevalence, ame_t: pd.DataFrame | None, effects, fit_t: pd.Dat
 
 def _overview(fit_t: pd.DataFrame, cleaning_summary, *, settings: Settings,
               report: ReportSettings, labels: dict, grouping: Grouping,
-              extra: Sequence[str] = (), fit_path="results/models/fit.csv") -> dict:
+              extra: Sequence[str] = (), fit_path="results/models/fit.csv",
+              excluded: pd.DataFrame | None = None) -> dict:
     """The section "Who is in the models, and how did each model go?" (the analytic sample
     and every model not plainly ok; ``extra`` lines below its lead), from the result files;
     empty where an input is missing. (The average marginal effects are a table of the tables
@@ -293,7 +297,8 @@ def _overview(fit_t: pd.DataFrame, cleaning_summary, *, settings: Settings,
     if cleaning_summary:
         flow = sample_flow_table(read_results(cleaning_summary), fit_t, sample=sample,
                                  outcomes=list(dict.fromkeys(fit_t["outcome"])),
-                                 group_column=grouping.column, words=words, labels=labels)
+                                 group_column=grouping.column, words=words, labels=labels,
+                                 excluded=excluded)
         shown.append(model_table_item(flow, notice=notice, notes=(
             f"{missing_note(settings.design)}; one may miss several.", *flow.notes)))
     status = model_status_table(fit_t, words=words, labels=labels)

@@ -242,17 +242,16 @@ def _fit_rows(fit: pd.DataFrame, columns) -> tuple[list, str]:
     return rows, "Model status: " + "; ".join(f"({m}) {msg}" for msg, m in marks.items()) + "."
 
 
-def excluded_note(fit: pd.DataFrame, columns, heads, words: dict | None = None,
+def excluded_note(excluded: pd.DataFrame | None, columns, heads, words: dict | None = None,
                   labels: dict | None = None) -> str:
-    """For which variables the respondents of each model were excluded (fit ``excluded_by``:
-    'age: 12; efficacy: 30'), in words: the counts every model shares once, then the rest by
-    column (columns with the same rest together)."""
+    """For which variables the respondents of each model were excluded (``excluded``: the
+    excluded table, results/models/excluded.csv, one row a model's variable), in words: the
+    counts every model shares once, then the rest by column (columns with the same rest
+    together)."""
     parsed = {}
     for (s, o), h in zip(columns, heads):
-        row = fit_row(fit, o, s)
-        text = row.get("excluded_by") if row is not None else None
-        if text is not None and not pd.isna(text) and str(text).strip():
-            parsed[h] = excluded_pairs(str(text))
+        if pairs := excluded_pairs(excluded, o, s):
+            parsed[h] = pairs
     if not parsed:
         return ""
     first = next(iter(parsed.values()))
@@ -371,13 +370,14 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
                design: DesignSettings | None = None,
                grouping: Grouping | None = None, subject: str | None = None,
                outputs: dict, tests=None, ame=None, compare: Sequence[str] = (),
-               ame_sample: str | None = None) -> None:
+               ame_sample: str | None = None, excluded=None) -> None:
     """Write every table named in ``outputs`` (:func:`coprod.report.tablefiles.write_table`).
 
     ``design`` (the config's design section) words the notes by the variance method used;
     ``grouping`` ({column, label, effects}) names the groups (default: the clean table's);
     ``ame`` (models/ame.csv) with ``compare`` (report.figures.compare) and ``ame_sample``:
-    the average-marginal-effects table.
+    the average-marginal-effects table; ``excluded`` (models/excluded.csv): who each model
+    excluded for which missing variable, for the model tables' notes.
     """
     from . import moretables as M
     from .modelsummary import ame_file_table
@@ -406,7 +406,9 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
     for name, spec in settings.models.items():
         if f"models_{name}" in paths:
             write_table(_model_table(name, spec, coefs, fit_t, model_kw, conf_level=conf_level,
-                                     design=design, grouping=grp, subject=subject),
+                                     design=design, grouping=grp, subject=subject,
+                                     excluded=read_results(excluded, "excluded")
+                                     if excluded else None),
                         paths[f"models_{name}"], notice=notice, latex_settings=lx)
     if "contrast" in paths:
         write_table(M.contrast_file_table(contrast, contrast_outcomes, labels, words,
@@ -427,7 +429,7 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
 
 
 def _model_table(name, spec, coefs, fit_t, model_kw, *, conf_level, design, grouping,
-                 subject) -> Table:
+                 subject, excluded=None) -> Table:
     cols = [(s, o) for s in spec["samples"] for o in spec["outcomes"]]
     title = spec.get("title") or default_table_title(
         subject or "the outcomes", spec["samples"], grouping.label, model_kw["words"])
@@ -435,7 +437,7 @@ def _model_table(name, spec, coefs, fit_t, model_kw, *, conf_level, design, grou
                         **model_kw)
     families = [(spec.get("families") or {}).get(o, "logit") for o in spec["outcomes"]]
     heads = [f"{c.span}: {c.head}" if c.span else c.head for c in table.columns]
-    excluded = excluded_note(fit_t, cols, heads, model_kw["words"], model_kw["labels"])
-    note = model_table_note(model_kw["use_stars"], conf_level, design, excluded, families,
+    said = excluded_note(excluded, cols, heads, model_kw["words"], model_kw["labels"])
+    note = model_table_note(model_kw["use_stars"], conf_level, design, said, families,
                             table=table)
     return replace(table, notes=(note, *table.notes))

@@ -49,6 +49,8 @@ SEP = ("separation: (quasi-)complete separation: the outcome is perfectly predic
 ])
 def test_the_reason_a_fit_is_not_estimable(status, message, flags, want):
     assert not_estimable_reason(status, message, flags) == want
+    # the message names every flag of the fit: the same reason without the flag names
+    assert not_estimable_reason(status, message) == want
 
 
 def test_a_message_splits_only_at_flag_names():
@@ -72,8 +74,7 @@ def _claims(*extra):
 def _separated_fit():
     fit = D.fit()
     at = (fit["outcome"] == "individual_any") & (fit["sample"] == "pooled")
-    fit.loc[at, ["status", "message", "flags"]] = [
-        "flagged", SEP, "separation;low_events_per_parameter"]
+    fit.loc[at, ["status", "message", "n_flags"]] = ["flagged", SEP, 2]
     return fit
 
 

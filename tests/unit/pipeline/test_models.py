@@ -100,6 +100,33 @@ def test_excluded_rows_are_counted(table):
     used = table[["individual_any", *M["covariates"]]].notna().all(axis=1).sum()
     assert f["n"] == used
     assert f["n_excluded_missing"] == len(table) - used
+    # by variable, in long form (excluded.csv): each variable's own count, so a respondent
+    # missing several variables counts under each and the counts add up to more than the total
+    variables = ["individual_any", *M["covariates"], "country"]
+    missing = {v: int(table[v].isna().sum()) for v in variables}
+    by = out["excluded"]
+    assert list(by.columns) == ["outcome", "sample", "variable", "n_excluded"]
+    assert (by["outcome"] == "individual_any").all() and (by["sample"] == "pooled").all()
+    assert list(by["variable"]) == [v for v in variables if missing[v]]  # the model's order
+    assert dict(zip(by["variable"], by["n_excluded"])) == {v: n for v, n in missing.items() if n}
+    several = int((table[variables].isna().sum(axis=1) > 1).sum())
+    assert several > 0 and by["n_excluded"].sum() > f["n_excluded_missing"]
+    assert by["n_excluded"].max() <= f["n_excluded_missing"]
+
+
+def test_the_fit_row_holds_one_value_a_cell(table):
+    """No list in a cell: the flags are rows of the flags table and the fit row counts them;
+    who was excluded for which variable is in the excluded table."""
+    t = table.copy()
+    t.loc[(t.country == "UK") & (t.employment == "unemployed"), "employment"] = "inactive"
+    out = fit(t, "individual_any", sample="UK")
+    f = out["fit"].iloc[0]
+    assert "excluded_by" not in out["fit"].columns and "flags" not in out["fit"].columns
+    assert f["status"] == "flagged" and f["n_flags"] == len(out["flags"]) > 0
+    uk = t[t.country == "UK"]
+    assert dict(zip(out["excluded"]["variable"], out["excluded"]["n_excluded"])) == {
+        v: int(uk[v].isna().sum()) for v in ["individual_any", *M["covariates"]]
+        if uk[v].isna().any()}
 
 
 def test_collinear_model_fails_alone_with_the_terms_named(table):
@@ -110,6 +137,7 @@ def test_collinear_model_fails_alone_with_the_terms_named(table):
     assert "age" in f["message"] and "age_copy" in f["message"]
     assert out["coefficients"].empty
     assert out["flags"]["flag"].tolist() == ["failed"]
+    assert f["n_flags"] == 1 and out["excluded"].empty
 
 
 def test_empty_level_in_a_sample_is_flagged_not_reported_as_one(table):

@@ -12,8 +12,12 @@ FIT = pd.DataFrame({
     "outcome": ["y1", "y2", "y1", "y2"], "sample": ["pooled", "pooled", "UK", "UK"],
     "status": ["ok", "flagged", "failed", "ok"],
     "message": ["", "separation: x -> +inf", "the outcome is 0 for every respondent", ""],
-    "n": [140, 150, None, 90], "n_excluded_missing": [15, 5, None, 8],
-    "excluded_by": ["age: 10; efficacy: 6", "efficacy: 5", None, "age: 8"]})
+    "n": [140, 150, None, 90], "n_excluded_missing": [15, 5, None, 8]})
+# results/models/excluded.csv: by variable (a respondent may miss both: 15 excluded, 10 + 6)
+EXCLUDED = pd.DataFrame({"outcome": ["y1", "y1", "y2", "y2"],
+                         "sample": ["pooled", "pooled", "pooled", "UK"],
+                         "variable": ["age", "efficacy", "efficacy", "age"],
+                         "n_excluded": [10, 6, 5, 8]})
 
 
 def _by_step(table):
@@ -24,7 +28,8 @@ def _by_step(table):
 
 def test_the_flow_accounts_for_every_row():
     t = sample_flow_table(SUMMARY, FIT, sample="pooled", outcomes=["y1", "y2"],
-                          group_column="country", labels={"efficacy": "Self-efficacy"})
+                          group_column="country", labels={"efficacy": "Self-efficacy"},
+                          excluded=EXCLUDED)
     step = _by_step(t)
     assert step["Rows read"]["Respondents"] == "160"
     assert step["Dropped: duplicate record"]["Detail"] == "UK 0, FR 3"
@@ -35,14 +40,21 @@ def test_the_flow_accounts_for_every_row():
     assert t.notes == ()  # no count that every model shares (efficacy: 6 and 5)
     assert step["In the model: y1"]["Detail"] == \
         "15 excluded for a missing value: age 10, Self-efficacy 6"
+    assert step["In the model: y2"]["Detail"] == \
+        "5 excluded for a missing value: Self-efficacy 5"
+    # without the file (an older results folder), no detail rather than a wrong one
+    t = sample_flow_table(SUMMARY, FIT, sample="pooled", outcomes=["y1"], group_column="country")
+    assert _by_step(t)["In the model: y1"]["Detail"] == ""
 
 
 def test_a_list_every_model_shares_is_said_once():
     """The review's 5,574 px table: the same missing-data list in every model's row."""
-    fit = FIT.assign(excluded_by=["age: 10; efficacy: 6", "age: 10; efficacy: 6; y2: 3",
-                                  None, "age: 8"], sample="pooled")
-    t = sample_flow_table(SUMMARY, fit, sample="pooled", outcomes=["y1", "y2"],
-                          group_column="country", labels={"efficacy": "Self-efficacy"})
+    excluded = pd.DataFrame({"outcome": ["y1", "y1", "y2", "y2", "y2"], "sample": "pooled",
+                             "variable": ["age", "efficacy", "age", "efficacy", "y2"],
+                             "n_excluded": [10, 6, 10, 6, 3]})
+    t = sample_flow_table(SUMMARY, FIT, sample="pooled", outcomes=["y1", "y2"],
+                          group_column="country", labels={"efficacy": "Self-efficacy"},
+                          excluded=excluded)
     step = _by_step(t)
     assert t.notes == ("Excluded for a missing value, in every model: age 10, "
                        "Self-efficacy 6.",)

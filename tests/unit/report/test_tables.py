@@ -411,12 +411,14 @@ def test_excluded_row_and_the_variables_in_the_note():
     t = pooled_table()
     assert cell(t, "Excluded (missing)", "Individual, any domain") == "12"
     heads = ["Individual, any domain", "Collective, any domain"]
-    assert T.excluded_note(D.fit(), COLS, heads, D.WORDS, D.LABELS) == \
+    assert T.excluded_note(D.excluded(), COLS, heads, D.WORDS, D.LABELS) == \
         "Age (years) 5, Self-efficacy (1-4) 9"
-    fit = D.fit()
-    own = (fit["outcome"] == "collective_any") & (fit["sample"] == "pooled")
-    fit.loc[own, "excluded_by"] = "collective_any: 31; age: 5; self_efficacy: 9"
-    assert T.excluded_note(fit, COLS, heads, D.WORDS, D.LABELS) == (
+    # one model also excluded respondents missing its outcome (listed first, as the model's
+    # variables are)
+    outcome = pd.DataFrame([{"outcome": "collective_any", "sample": "pooled",
+                             "variable": "collective_any", "n_excluded": 31}])
+    excluded = pd.concat([outcome, D.excluded()], ignore_index=True)
+    assert T.excluded_note(excluded, COLS, heads, D.WORDS, D.LABELS) == (
         "in every model: Age (years) 5, Self-efficacy (1-4) 9; Collective, any domain also: "
         "Collective co-production, any domain 31")
     note = T.model_table_note(False, 0.95, None, "Age (years) 5")
@@ -425,18 +427,18 @@ def test_excluded_row_and_the_variables_in_the_note():
 
 
 def test_old_fit_files_without_the_excluded_columns(tmp_path):
-    old = D.fit().drop(columns=["excluded_by", "n_excluded_missing"])
+    old = D.fit().drop(columns=["n_excluded_missing"])
     old.to_csv(tmp_path / "fit.csv", index=False)
     fit = T.read_results(tmp_path / "fit.csv", "fit")
     t = T.model_table(D.coefficients(), fit, columns=COLS, covariates=D.COVARIATES,
                       reference_levels=D.REFERENCE, levels=D.LEVELS, labels=D.LABELS,
                       words=D.WORDS)
     assert cell(t, "Excluded (missing)", "Individual, any domain") == T.NA
-    assert T.excluded_note(fit, COLS, ["a", "b"]) == ""
-    # an empty excluded_by (nobody excluded) reads as missing, not as the text 'nan'
-    fit = D.fit()
-    fit["excluded_by"] = np.nan
-    assert T.excluded_note(fit, COLS, ["a", "b"]) == ""
+    # no excluded.csv (an older results folder), or nobody excluded: no list in the note
+    assert T.excluded_note(None, COLS, ["a", "b"]) == ""
+    D.excluded().iloc[:0].to_csv(tmp_path / "excluded.csv", index=False)
+    assert T.excluded_note(T.read_results(tmp_path / "excluded.csv", "excluded"), COLS,
+                           ["a", "b"]) == ""
 
 
 def test_within_group_table_has_no_group_rows_the_pooled_one_has():

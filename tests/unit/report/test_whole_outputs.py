@@ -329,13 +329,13 @@ def test_per_units_apply_to_effects_not_to_axes_or_missing_counts(tmp_path, monk
         F.plt.close(fig)
 
     fit = pd.read_csv(paths["fit"])
-    fit["excluded_by"] = "age: 7; self_efficacy: 12"
     fit["n_excluded_missing"] = 19
     fit.to_csv(paths["fit"], index=False)
+    D.excluded(by=(("age", 7), ("self_efficacy", 12))).to_csv(paths["excluded"], index=False)
     out = {f"{s}_{f}": tmp_path / "t" / f"{s}.{f}" for s in ("descriptives", "models_pooled_any",
                                                             "cleaning") for f in ("csv", "html")}
     run_tables(descriptives=paths["descriptives"], coefficients=paths["coefficients"],
-               fit=paths["fit"], contrast=paths["contrast"],
+               fit=paths["fit"], contrast=paths["contrast"], excluded=paths["excluded"],
                cleaning_summary=paths["cleaning_summary"], clean_table=paths["clean_table"],
                settings=TableSettings.from_params(settings["tables"]), words=settings["words"], covariates=D.COVARIATES,
                reference_levels=D.REFERENCE, levels=D.LEVELS,
@@ -400,6 +400,7 @@ def _render(tmp_path, cfg) -> str:
     out = tmp_path / "report.html"
     run_report(settings=load_settings(cfg), prevalence=paths["prevalence"],
                coefficients=paths["coefficients"], fit=paths["fit"], figures=figs,
+               excluded=paths["excluded"],
                tables={n: p for n, p in tables.items() if n != "cleaning"},
                cleaning_table=tables["cleaning"], clean_table=paths["clean_table"],
                hashed=[], output=out, run_date="2026-01-01 00:00 UTC", ame=str(ame),
