@@ -51,16 +51,21 @@ clean-results:
 	rm -rf results .snakemake/log
 
 # Re-resolve the lock from pyproject's ranges (needs the package registry): everything, i.e.
-# coprod[all] (engine, pipeline, report) and the test tools.
+# coprod[all] (engine, pipeline, report), the test tools and the documentation's.
 lock:
 	rm -rf /tmp/coprod-lock && $(PYTHON) -m venv /tmp/coprod-lock
-	/tmp/coprod-lock/bin/pip install --quiet ".[all,test]" "setuptools>=68"
-	{ echo "# Exact versions of every package of coprod[all,test] (direct and transitive), Python 3.11."; \
+	/tmp/coprod-lock/bin/pip install --quiet ".[all,test,docs]" "setuptools>=68"
+	{ echo "# Exact versions of every package of coprod[all,test,docs] (direct and transitive), Python 3.11."; \
 	  echo "# Regenerate: make lock"; \
 	  /tmp/coprod-lock/bin/pip freeze --all --exclude-editable | grep -v -e '^pip==' -e '^coprod'; } > requirements.lock
 	$(PYTHON) tools/write_environment.py
 
-# Regenerate the documentation that is generated from code (the tests check it is in step).
+# Regenerate the documentation that is generated from code (the tests check it is in step),
+# then build the documentation site (docs/conf.py: Sphinx, numpydoc, the PyData theme) into
+# docs/_build/html: the API reference from coprod.survey's docstrings, the page for R survey
+# users and the pipeline's guides. Any warning fails the build (-W), after all are reported.
 docs: venv
 	$(BIN)/python tools/write_config_reference.py
 	$(BIN)/python tools/write_catalogue_doc.py
+	rm -rf docs/_build/html docs/_autosummary
+	$(BIN)/sphinx-build -b html -W --keep-going -q docs docs/_build/html

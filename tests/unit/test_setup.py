@@ -29,16 +29,18 @@ def test_ci_runs_the_readme_test_command():
     ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
           if line.strip() and not line.startswith("#") and not line.startswith("set ")
           and not line.startswith("cd ")]
-    assert ci[-2:] == ["make test", "make lint"]  # the README's test command, the linters
+    # the README's test command, the linters, the documentation site (warnings are errors)
+    assert ci[-3:] == ["make test", "make lint", "make docs"]
     # before them only the installation of the report checks' programs (tests/test_rendering)
     assert all(re.search(r"need|apt-get|command -v|^fi$|--no-install-recommends", line)
-               for line in ci[:-2]), ci[:-2]
+               for line in ci[:-3]), ci[:-3]
 
 
 def test_the_lock_holds_everything_coprod_all_and_the_tests_need():
     """make venv installs the lock, then coprod with --no-deps, and environment.yml carries the
-    lock's pins: so the lock alone must hold every package of coprod[all,test] (the engine's
-    core, the pipeline and report extras, the test tools), transitively, in range. Packages'
+    lock's pins: so the lock alone must hold every package of coprod[all,test,docs] (the
+    engine's core, the pipeline and report extras, the test tools, the documentation's),
+    transitively, in range. Packages'
     own requirements are read from this environment's metadata (installed from the lock)."""
     import tomllib
     from importlib import metadata
@@ -59,7 +61,7 @@ def test_the_lock_holds_everything_coprod_all_and_the_tests_need():
         return [r for r in map(Requirement, found)
                 if r.marker is None or any(r.marker.evaluate({"extra": e}) for e in extras or {""})]
 
-    todo, seen, wrong = [("coprod", frozenset({"all", "test"}))], set(), []
+    todo, seen, wrong = [("coprod", frozenset({"all", "test", "docs"}))], set(), []
     while todo:
         name, extras = todo.pop()
         for req in requirements(name, extras):
@@ -74,5 +76,7 @@ def test_the_lock_holds_everything_coprod_all_and_the_tests_need():
                 seen.add((key, frozenset(req.extras)))
                 todo.append((req.name, frozenset(req.extras)))
     assert not wrong, list(dict.fromkeys(wrong))
-    # the extras are in it: the pipeline's, the report's, Snakemake's report (pygments)
-    assert {"snakemake", "statsmodels", "matplotlib", "pygments", "pytest"} <= {k for k, _ in seen}
+    # the extras are in it: the pipeline's, the report's, Snakemake's report (pygments), the
+    # documentation's (make docs)
+    assert {"snakemake", "statsmodels", "matplotlib", "pygments", "pytest", "sphinx",
+            "numpydoc", "pydata-sphinx-theme", "myst-parser"} <= {k for k, _ in seen}

@@ -484,27 +484,38 @@ def svy_logit(data: pd.DataFrame | str, formula: str | SurveyDesign | None = Non
 
     Parameters
     ----------
-    data : one row per respondent; the whole sample, even when analysing a domain.
-    formula : ``"outcome ~ age + gender + Q('odd name')"``; the outcome is 0/1. Categorical
-        columns use their first category (pandas Categorical order) as the reference.
-    weights, strata, psu : column names of the design (None when absent). Without ``psu`` each
-        respondent is a PSU; PSU labels are nested in strata.
-    fpc, ssu, fpc2 : finite-population corrections and a second stage (see
-        :func:`coprod.survey.design.make_design`).
-    domain : name of a 0/1 column or a boolean mask: estimate for this subpopulation while
-        keeping the whole design (never subset the data yourself: that understates the SEs).
-    model_based : plain glm standard errors (unweighted data only).
-    lonely_psu : a stratum with one PSU: "fail" (R's default: an error naming the strata and
-        the options), "adjust" (its total uncentred, as R 4.1.1: see
+    data : DataFrame or str
+        One row per respondent; the whole sample, even when analysing a domain (or the
+        formula, in the call ``svy_logit(formula, design)``).
+    formula : str or SurveyDesign
+        ``"outcome ~ age + gender + Q('odd name')"``; the outcome is 0/1. Categorical columns
+        use their first category (pandas Categorical order) as the reference.
+    weights, strata, psu : str, optional
+        Column names of the design (None when absent). Without ``psu`` each respondent is a
+        PSU; PSU labels are nested in strata.
+    fpc, ssu, fpc2 : str, optional
+        Finite-population corrections and a second stage (see
+        :func:`coprod.survey.make_design`).
+    domain : str or array-like, optional
+        Name of a 0/1 column or a boolean mask: estimate for this subpopulation while keeping
+        the whole design (never subset the data yourself: that understates the SEs).
+    model_based : bool
+        Plain glm standard errors (unweighted data only).
+    lonely_psu : str
+        A stratum with one PSU: "fail" (R's default: an error naming the strata and the
+        options), "adjust" (its total uncentred, as R 4.1.1: see
         :mod:`coprod.survey.variance`), "average" (the other strata's variance scaled up),
         "remove" / "certainty" (contributes nothing).
 
-    Returns one row per term: ``term, estimate, std_error, df_resid, statistic, p_value,
-    conf_low, conf_high, odds_ratio, or_conf_low, or_conf_high, deff, flag``.
-    Terms caught in (quasi-)separation are flagged and their numbers left empty.
-
-    Example
+    Returns
     -------
+    DataFrame
+        One row per term: ``term, estimate, std_error, df_resid, statistic, p_value,
+        conf_low, conf_high, odds_ratio, or_conf_low, or_conf_high, deff, flag``. Terms caught
+        in (quasi-)separation are flagged and their numbers left empty.
+
+    Examples
+    --------
     >>> design = make_design(df, weights="weight", strata="country", keep_data=True)
     >>> svy_logit("collective_any ~ age + gender + self_efficacy",
     ...           design.domain(df["country"] == "FR"))

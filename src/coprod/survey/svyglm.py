@@ -47,28 +47,36 @@ def svy_glm(formula: str, design: SurveyDesign | ReplicateDesign,
 
     Parameters
     ----------
-    formula : ``"y ~ x1 + x2"`` (formulaic; categorical columns use their first level as the
+    formula : str
+        ``"y ~ x1 + x2"`` (formulaic; categorical columns use their first level as the
         reference, as R's treatment contrasts).
-    design : a design built with its data (``make_design(..., keep_data=True)``,
+    design : SurveyDesign or ReplicateDesign
+        A design built with its data (``make_design(..., keep_data=True)``,
         ``make_replicate_design(..., keep_data=True)``), calibrated or restricted to a domain
         (``design.domain(mask)``, R's ``subset(design, ...)``) as you like.
-    family : ``"gaussian"`` (R's default: a linear model of a numeric outcome),
-        ``"quasibinomial"`` (logistic, a 0/1 outcome) or ``"quasipoisson"`` (log-linear, a count).
-    domain : a 0/1 column or a boolean mask, the same as ``design.domain(domain)``.
-    model_based : plain glm standard errors, for unweighted data and the logit and count
-        families only.
-    conf_level : of the intervals of ``tidy()``.
+    family : str or Family
+        ``"gaussian"`` (R's default: a linear model of a numeric outcome), ``"quasibinomial"``
+        (logistic, a 0/1 outcome) or ``"quasipoisson"`` (log-linear, a count).
+    domain : str or array-like, optional
+        A 0/1 column or a boolean mask, the same as ``design.domain(domain)``.
+    model_based : bool
+        Plain glm standard errors, for unweighted data and the logit and count families only.
+    conf_level : float
+        The level of the intervals of ``tidy()``.
 
-    Returns the fitted model (:class:`coprod.survey.glm.SvyGlmResult`): ``params``, ``cov``,
-    ``df_resid``, ``bse``, ``conf_int()`` (R's ``confint``), ``summary()`` (printed as R's),
-    ``tidy()`` (one row per term; a gaussian fit has no exp(estimate) columns; ``names="R"``
-    for R's term names, ``r_names``), ``fit_stats()``; test terms with
-    :func:`coprod.survey.termtests.term_tests` (by variable, formulaic or R name). Rows with a
-    missing model variable are left out of the fit but stay in the design, as R's ``svyglm``
-    does.
-
-    Example
+    Returns
     -------
+    SvyGlmResult
+        The fitted model (:class:`coprod.survey.SvyGlmResult`): ``params``, ``cov``,
+        ``df_resid``, ``bse``, ``conf_int()`` (R's ``confint``), ``summary()`` (printed as
+        R's), ``tidy()`` (one row per term; a gaussian fit has no exp(estimate) columns;
+        ``names="R"`` for R's term names, ``r_names``), ``fit_stats()``; test terms with
+        :func:`coprod.survey.term_tests` (by variable, formulaic or R name). Rows with a
+        missing model variable are left out of the fit but stay in the design, as R's
+        ``svyglm`` does.
+
+    Examples
+    --------
     >>> design = make_design(df, psu="dnum", weights="pw", fpc="fpc", keep_data=True)
     >>> fit = svy_glm("api00 ~ ell + meals + mobility", design)   # gaussian
     >>> fit.tidy()[["term", "estimate", "std_error", "p_value"]]
