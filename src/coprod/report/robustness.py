@@ -188,13 +188,21 @@ def cut_disagreements(cuts: pd.DataFrame, *, sample: str, words: dict | None = N
 
 
 def _estimate(r, suffix: str, ratio: str, digits: int) -> str:
+    """The estimate beside a verdict, with as many decimals as the decimals rule needs
+    (:func:`coprod.report.tablemodel.interval_digits`: an interval that excludes the value of
+    no effect never shows it as a bound, so "RR 0.99 [0.98, 1.00]" never stands beside
+    "supported")."""
+    from .tablemodel import Cell, interval_digits
+
     est = r.get(f"estimate{suffix}")
     if est is None or pd.isna(est):
         return ""
+    lo, hi = r[f"conf_low{suffix}"], r[f"conf_high{suffix}"]
     if suffix == "" and r.get("scale") != "log-odds":
-        return f" (difference {fmt_ci(est, r['conf_low'], r['conf_high'], digits)})"
-    return (f" ({ratio} " + fmt_ci(np.exp(est), np.exp(r[f"conf_low{suffix}"]),
-                                   np.exp(r[f"conf_high{suffix}"]), digits) + ")")
+        d = interval_digits([Cell("estimate", est, lo, hi, null=0.0)], digits)
+        return f" (difference {fmt_ci(est, lo, hi, d)})"
+    d = interval_digits([Cell("estimate", est, lo, hi, show="exp", null=1.0)], digits)
+    return f" ({ratio} " + fmt_ci(np.exp(est), np.exp(lo), np.exp(hi), d) + ")"
 
 
 # -- complete cases beside multiple imputation --------------------------------------------------

@@ -427,3 +427,17 @@ def test_a_separated_contrast_judges_no_comparison():
     assert out.loc["cmp", "verdict"] == "not estimated"
     assert out.loc["cmp", "note"] == \
         "contrast separation: individual_any: (quasi-)complete separation"
+
+
+def test_an_estimate_beside_supported_never_shows_the_null_as_its_bound():
+    """The review's "RR 0.99 [0.98, 1.00]" labelled supported: the count model's interval
+    excludes 1 (upper bound 0.9996), so the sentence shows the decimals that say so."""
+    import math
+
+    from coprod.report.robustness import claim_sentences
+
+    row = _robust_row(estimate_count=math.log(0.99), conf_low_count=math.log(0.98),
+                      conf_high_count=math.log(0.9996), verdict_count="supported")
+    [sentence] = claim_sentences(row)
+    assert "RR 0.9900 [0.9800, 0.9996]" in sentence and "1.00]" not in sentence
+    assert "OR 1.22 [1.11, 1.35]" in sentence  # the 0/1 model's, clear of 1 at 2 decimals
