@@ -83,20 +83,19 @@ def test_excluded_by_variable_counts_each_models_respondents(pipeline):
 def test_no_csv_under_results_models_packs_a_list(pipeline):
     """One value a cell: no cell of a models CSV holds a list of names or 'name: count'
     pairs joined by ';' or ', ' (those are rows of their own: excluded.csv, flags.csv). Text
-    meant for a reader (a message, a note, a flag's detail) may be a sentence with commas;
-    a joint test's terms (tests.csv) are the one list left, named here."""
+    meant for a reader (a message, a note, a flag's detail) may be a sentence with commas; a
+    joint test's terms are rows of test_terms.csv."""
     import re
 
     # a list: two or more items, each a code name or 'code: number', joined by ';' or ', '
     item = r"[A-Za-z_][\w.\[\]]*(?::\s*\d+)?"
     packed = re.compile(rf"^{item}(?:\s*;\s*|, ){item}(?:(?:\s*;\s*|, ){item})*$")
     prose = {"message", "note", "detail", "comparison"}
-    allowed = {("tests.csv", "terms")}
     found = []
     for path in sorted((pipeline / "results" / "models").rglob("*.csv")):
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
         for col in df.columns:
-            if col in prose or (path.name, col) in allowed:
+            if col in prose:
                 continue
             hits = [v for v in df[col] if packed.match(v)]
             if hits:

@@ -144,6 +144,7 @@ MODEL_TABLES = [
     "flags",
     "excluded",
     "tests",
+    "test_terms",
     "cuts",
     "vcov",
     "effects",

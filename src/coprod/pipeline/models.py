@@ -36,6 +36,8 @@ FIT_COLUMNS = ["outcome", "sample", "status", "message", "n", "weighted_n", "eve
 #: the respondents of a model's sample missing each of its variables, one row a variable with
 #: any (a respondent missing two counts under both; fit's n_excluded_missing counts them once)
 EXCLUDED_COLUMNS = ["outcome", "sample", "variable", "n_excluded"]
+#: the coefficients each joint test of tests.csv tests, one row a term (test_terms.csv)
+TEST_TERM_COLUMNS = ["outcome", "sample", "test", "term"]
 CUT_COLUMNS = ["outcome", "sample", "cut", "term", "variable", "level", "label", "estimate",
                "std_error", "p_value", "conf_low", "conf_high", "odds_ratio", "or_conf_low",
                "or_conf_high", "flag"]
@@ -254,6 +256,12 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
               for name, variables in (joint_tests or {}).items()}
     tests = al.restore_frame(term_tests(res, {k: v for k, v in groups.items() if v}))
     tests.insert(1, "label", tests["test"].map(lambda t: labels.get(t, t)))
+    # the terms of each test as rows of their own (test_terms.csv): no list in a cell
+    test_terms = pd.DataFrame([{**ident, "test": t, "term": term}
+                               for t, terms in zip(tests["test"], tests["terms"])
+                               for term in str(terms).split(";") if term],
+                              columns=TEST_TERM_COLUMNS)
+    tests = tests.drop(columns="terms")
     cuts = _binary_cuts(res, frame, al, formula, opts, coefs, labels) if ordinal \
         else pd.DataFrame(columns=CUT_COLUMNS)
     predictions = pd.concat(preds, ignore_index=True) if preds else pd.DataFrame({"grid": []})
@@ -265,6 +273,7 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
         "flags": front_columns(flags, ident),
         "excluded": excluded,
         "tests": front_columns(tests, ident),
+        "test_terms": test_terms,
         "cuts": front_columns(cuts, ident).reindex(columns=CUT_COLUMNS),
         "vcov": vcov,
         **sizes,
@@ -417,6 +426,7 @@ def failed_tables(outcome: str, sample: str, message: str, family: str = "logit"
         "flags": pd.DataFrame([{**ident, "flag": "failed", "detail": message}]),
         "excluded": pd.DataFrame(columns=EXCLUDED_COLUMNS),
         "tests": pd.DataFrame(columns=["outcome", "sample", "test"]),
+        "test_terms": pd.DataFrame(columns=TEST_TERM_COLUMNS),
         "cuts": pd.DataFrame(columns=CUT_COLUMNS),
         "vcov": pd.DataFrame(columns=["outcome", "sample", "term", "term2", "covariance"]),
         "effects": pd.DataFrame(columns=EFFECT_COLUMNS),

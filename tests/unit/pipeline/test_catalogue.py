@@ -17,8 +17,8 @@ from conftest import ROOT, copy_project
 CLEAN = "results/clean/survey.parquet"
 FITS = "results/models/fits/"
 # the fit_models rule's tables (workflow/rules/common.smk MODEL_TABLES)
-MODEL_TABLES = ["coefficients", "ame", "predictions", "fit", "flags", "excluded", "tests", "cuts",
-                "vcov", "effects"]
+MODEL_TABLES = ["coefficients", "ame", "predictions", "fit", "flags", "excluded", "tests",
+                "test_terms", "cuts", "vcov", "effects"]
 
 
 def start_up_message(work, clean: bool = False, fit: str | None = None) -> str | None:
