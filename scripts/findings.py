@@ -34,6 +34,7 @@ def main(sm):
         words=sm.params.words,
         outputs=dict(sm.output.items()),
         notice=sm.params.notice,
+        latex=sm.params.get("latex"),
     )
 
 

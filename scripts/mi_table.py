@@ -12,7 +12,7 @@ def main(sm):
                  levels=sm.params.levels, conf_level=sm.params.conf_level,
                  digits=sm.params.digits, words=sm.params.words, m=sm.params.m,
                  outputs=dict(sm.output.items()), notice=sm.params.notice,
-                 per=sm.params.get("per"))
+                 per=sm.params.get("per"), latex=sm.params.get("latex"))
 
 
 run_rule(snakemake, main)  # noqa: F821 - injected by Snakemake

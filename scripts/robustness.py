@@ -25,6 +25,7 @@ def main(sm):
         figure_settings=FigureSettings.from_params(sm.params.figure_settings),
         design=DesignSettings.from_params(sm.params.get("design")),
         outputs=dict(sm.output.items()),
+        latex=sm.params.get("latex"),
     )
 
 

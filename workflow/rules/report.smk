@@ -240,6 +240,7 @@ if FINDINGS:
             digits=REPORT["tables"]["digits"],
             words=REPORT["words"],
             notice=REPORT["notice"],
+            latex=REPORT["tables"]["latex"],
             group=GROUPING["column"],
             scales=SCALES,
             families=PROJECT["families"],

@@ -231,6 +231,7 @@ if SCALES:
             conf_level=config["models"]["conf_level"],
             digits=REPORT["tables"]["digits"],
             figure_settings=REPORT["figures"],
+            latex=REPORT["tables"]["latex"],
         script:
             "../../scripts/robustness.py"
 
@@ -270,6 +271,7 @@ if MI:
             m=config["imputation"]["m"],
             notice=REPORT["notice"],
             per=REPORT["tables"]["per"],
+            latex=REPORT["tables"]["latex"],
         script:
             "../../scripts/mi_table.py"
 

@@ -109,19 +109,25 @@ def _num(x) -> float | None:
 
 
 def write_findings_table(checked: pd.DataFrame, sources: dict, *, conf_level: float,
-                         digits: int, words, outputs: dict, notice: str = "") -> None:
+                         digits: int, words, outputs: dict, notice: str = "",
+                         latex=None) -> None:
     """The findings rule's table files (csv, data, tex, html, json) from the judged claims
-    (:func:`coprod.pipeline.findings.judge_claims`, which the rule's adapter runs first)."""
+    (:func:`coprod.pipeline.findings.judge_claims`, which the rule's adapter runs first);
+    ``latex``: report.latex (:class:`coprod.report.tablelatex.LatexSettings`)."""
+    from .tablelatex import LatexSettings
+
     table = findings_table(checked, sources, digits=digits, words=dict(words))
     write_table(table.with_notes(verdict_rule(conf_level)),
-                {k: v for k, v in outputs.items() if k in FORMATS}, notice=notice)
+                {k: v for k, v in outputs.items() if k in FORMATS}, notice=notice,
+                latex_settings=LatexSettings.from_params(latex))
 
 
-def run_findings(*, outputs: dict, digits, words, notice: str = "", **judge) -> None:
+def run_findings(*, outputs: dict, digits, words, notice: str = "", latex=None,
+                 **judge) -> None:
     """The findings rule in one call (as its adapter runs it): the claims judged by the
     pipeline, then their display table. For tests and library callers."""
     from ..pipeline.findings import judge_claims
 
     checked, sources = judge_claims(checked_csv=outputs["checked"], **judge)
     write_findings_table(checked, sources, conf_level=judge["conf_level"], digits=digits,
-                         words=words, outputs=outputs, notice=notice)
+                         words=words, outputs=outputs, notice=notice, latex=latex)

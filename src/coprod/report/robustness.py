@@ -44,8 +44,12 @@ def run_robustness(*, coefficients, fit, cuts, tests, clean_table, scales: dict,
                    families: dict, sample: str, covariates, reference_levels, levels,
                    conf_level: float, digits: int, words: dict,
                    figure_settings: FigureSettings,
-                   design: DesignSettings | None = None, outputs: dict) -> None:
-    """The robustness rule: the scales table, a cuts table per ordinal outcome, the figure."""
+                   design: DesignSettings | None = None, outputs: dict, latex=None) -> None:
+    """The robustness rule: the scales table, a cuts table per ordinal outcome, the figure;
+    ``latex``: report.latex (:class:`coprod.report.tablelatex.LatexSettings`)."""
+    from .tablelatex import LatexSettings
+
+    lx = LatexSettings.from_params(latex)
     meta = table_meta(clean_table)
     labels, words = meta.get("labels", {}), dict(words)
     scales = {k: list(v) for k, v in dict(scales).items()}
@@ -65,7 +69,7 @@ def run_robustness(*, coefficients, fit, cuts, tests, clean_table, scales: dict,
                                                f"and count models ({word(sample, words)})",
                         **kw)
     write_table(table.with_notes(scales_note(families, conf_level, design, table)),
-                paths["scales"], notice=notice)
+                paths["scales"], notice=notice, latex_settings=lx)
     ordinal = ordinal_outcomes(scales, families)
     for o in ordinal:
         cut = cuts_table(cuts_raw, outcome=o, sample=sample, digits=digits, labels=labels,
@@ -74,7 +78,7 @@ def run_robustness(*, coefficients, fit, cuts, tests, clean_table, scales: dict,
                                  f"and the ordinal model ({word(sample, words)})", **kw)
         write_table(cut.with_notes(CUTS_NOTE.format(pct=f"{conf_level:.0%}"),
                                    marks_note(cut, use_stars=False, conf_level=conf_level)),
-                    paths[f"cuts_{o}"], notice=notice)
+                    paths[f"cuts_{o}"], notice=notice, latex_settings=lx)
     kw["labels"] = effect_labels
     if "cuts" in paths:
         # matplotlib is imported only here: the workflow reads this module's names at start-up
@@ -264,8 +268,12 @@ MI_NOTE = (
 
 def run_mi_table(*, coefficients, fit, coefficients_mi, clean_table, outcomes, sample,
                  covariates, reference_levels, levels, conf_level, digits, words, m,
-                 outputs: dict, notice: str = "", per: dict | None = None) -> None:
-    """The imputation rule's table; ``per`` (report.per): effects per so many units."""
+                 outputs: dict, notice: str = "", per: dict | None = None,
+                 latex=None) -> None:
+    """The imputation rule's table; ``per`` (report.per): effects per so many units;
+    ``latex``: report.latex."""
+    from .tablelatex import LatexSettings
+
     meta = table_meta(clean_table)
     labels, words = meta.get("labels", {}), dict(words)
     table = mi_table(read_results(coefficients, "coefficients"), read_results(fit, "fit"),
@@ -276,7 +284,8 @@ def run_mi_table(*, coefficients, fit, coefficients_mi, clean_table, outcomes, s
                      caption=f"Complete cases or imputed data? ({word(sample, words)})")
     write_table(table.with_notes(MI_NOTE.format(pct=f"{conf_level:.0%}", m=m),
                                  marks_note(table, use_stars=False, conf_level=conf_level)),
-                group_outputs(outputs)["imputation"], notice=notice)
+                group_outputs(outputs)["imputation"], notice=notice,
+                latex_settings=LatexSettings.from_params(latex))
 
 
 def mi_sentences(checked: pd.DataFrame | None, *, digits: int = 2) -> list[str]:

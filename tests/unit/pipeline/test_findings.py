@@ -272,6 +272,21 @@ def test_findings_table_and_run(tmp_path):
     # "strongest" needs the effect sizes (effects.csv), which these inputs lack: said so
     assert checked.loc["efficacy_collective", "verdict"] == "not estimated"
     assert "effects.csv" in checked.loc["efficacy_collective", "note"]
+    # report.latex reaches the findings rule's LaTeX too (sideways on request)
+    from coprod.report.tablefiles import read_table
+    from coprod.report.tablelatex import LatexSettings, to_latex
+
+    table = read_table(outputs["json"])
+    below = dict(outputs, tex=tmp_path / "below.tex", checked=tmp_path / "check2.csv")
+    run_findings(findings=f"{ROOT}/config/findings.yaml", coefficients=paths["coefficients"],
+                 fit=paths["fit"], contrast=paths["contrast"], outcomes=D.OUTCOMES,
+                 covariates=D.COVARIATES, samples=D.SAMPLES, contrast_outcomes=D.OUTCOMES,
+                 levels=D.LEVELS, conf_level=0.95, digits=2, words=D.WORDS, outputs=below,
+                 latex={"sideways": True})
+    turned = below["tex"].read_text()
+    assert turned == to_latex(table, settings=LatexSettings(sideways=True))
+    assert "landscape" in turned or "sideways" in turned
+    assert "landscape" not in outputs["tex"].read_text()
 
 
 # -- claims tested for what they say (equivalence, strongest) ----------------------------------
