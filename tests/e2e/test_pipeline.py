@@ -323,9 +323,15 @@ def _kill_when_jobs_run(work: Path, sig: int, since: float) -> None:
         proc = subprocess.Popen([SNAKEMAKE, "--cores", "2", "--config", *LIGHT], cwd=work,
                                 env=env, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
+    def under_way() -> bool:
+        """A model job has written to its log (logs/models/), or three jobs have: the run is
+        past the cleaning with most of its jobs still to come (on a fast machine the whole
+        LIGHT run takes half a minute, and three logs can come late)."""
+        recent = [p for p in (work / "logs").rglob("*.log") if p.stat().st_mtime > since]
+        return len(recent) >= 3 or any(p.parent.name == "models" for p in recent)
+
     deadline = time.time() + 300
-    while time.time() < deadline and proc.poll() is None and len(
-            [p for p in (work / "logs").rglob("*.log") if p.stat().st_mtime > since]) < 3:
+    while time.time() < deadline and proc.poll() is None and not under_way():
         time.sleep(0.2)
     time.sleep(0.5)  # into the jobs' work, not between two jobs
     # still running: it started (no lock left by an earlier interruption) and was caught mid-way
