@@ -320,13 +320,16 @@ def _kill_when_jobs_run(work: Path, sig: int, since: float) -> None:
                SOURCE_DATE_EPOCH=EPOCH)
     console = work.parent / f"console-{sig}.txt"  # what Snakemake said, should it end early
     with open(console, "w") as out:
+        # Ctrl-C reaches the run even when the tests themselves run where SIGINT is ignored (a
+        # background job of a non-interactive shell: its children inherit the ignoring, and
+        # Snakemake would then finish the whole run through the "Ctrl-C")
         proc = subprocess.Popen([SNAKEMAKE, "--cores", "2", "--config", *LIGHT], cwd=work,
                                 env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+                                start_new_session=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     def under_way() -> bool:
         """A model job has written to its log (logs/models/), or three jobs have: the run is
-        past the cleaning with most of its jobs still to come (on a fast machine the whole
-        LIGHT run takes half a minute, and three logs can come late)."""
+        past the cleaning with most of its jobs still to come."""
         recent = [p for p in (work / "logs").rglob("*.log") if p.stat().st_mtime > since]
         return len(recent) >= 3 or any(p.parent.name == "models" for p in recent)
 
