@@ -158,6 +158,8 @@ def term_tests(result: SvyLogitResult | SvyOlrResult,
             cols += [c for c in hit if c not in cols]
             if not hit:  # e.g. its one non-reference level is empty in this sample
                 gone.append(v)
+        if any(r["test"] == name and r["terms"] == ";".join(cols) for r in rows):
+            continue  # a factor named in the list is the test of its term already made above
         if gone:  # the test of fewer variables than named would answer another question
             rows.append({"test": name, "terms": ";".join(cols), "statistic": np.nan,
                          "df_num": len(cols), "df_den": ddf,
