@@ -20,7 +20,7 @@ from ..pipeline.findings import SCALE_FAMILIES
 from ..pipeline.io import combined_fit, group_outputs, read_results, table_meta
 from ..pipeline.reportsettings import FigureSettings
 from .tablefiles import write_table
-from .tablemodel import Cell, Column, Row, Table, build
+from .tablemodel import Cell, Column, Row, Table, build, interval_digits
 from .tables import cuts_table, model_table, scales_columns, scales_note
 from .wording import esc, fit_row, fmt_ci, marks_note, num, outcome_words, per_units, word
 
@@ -196,8 +196,6 @@ def _estimate(r, suffix: str, ratio: str, digits: int) -> str:
     (:func:`coprod.report.tablemodel.interval_digits`: an interval that excludes the value of
     no effect never shows it as a bound, so "RR 0.99 [0.98, 1.00]" never stands beside
     "supported")."""
-    from .tablemodel import Cell, interval_digits
-
     est = r.get(f"estimate{suffix}")
     if est is None or pd.isna(est):
         return ""

@@ -25,15 +25,15 @@ def write_table(table: Table, paths: Mapping[str, str | Path], *, notice: str = 
                 latex_settings=None) -> None:
     """Write ``table`` as the files in ``paths`` ({format: path}, formats of :data:`FORMATS`);
     ``notice`` (the synthetic-data notice) opens the notes of the LaTeX and HTML files. The
-    tidy CSV keeps every digit (Python's shortest exact form), the display CSV the text as
-    shown."""
+    tidy CSV keeps every digit (:func:`coprod.pipeline.io.write_csv` writes Python's shortest
+    exact form), the display CSV the text as shown."""
     unknown = set(paths) - set(FORMATS)
     if unknown:
         raise ValueError(f"table {table.name}: no format {sorted(unknown)} (known: {FORMATS})")
     if "csv" in paths:
         write_csv(display_frame(table), paths["csv"])
     if "data" in paths:
-        write_csv(tidy_frame(table), paths["data"], float_format=None)
+        write_csv(tidy_frame(table), paths["data"])
     if "tex" in paths:
         write_text(paths["tex"], to_latex(table, notice=notice, settings=latex_settings))
     if "html" in paths:

@@ -259,10 +259,14 @@ class CellText:
         return f"{self.estimate}{' ' + self.interval if self.interval else ''}{self.marks}"
 
 
+#: p-value stars (only where report.tables.stars asks for them): the one list of thresholds
+STAR_LEVELS = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
+
+
 def star(p: float | None) -> str:
     if p is None or _missing(p):
         return ""
-    return next((s for cut, s in ((0.001, "***"), (0.01, "**"), (0.05, "*")) if p < cut), "")
+    return next((s for cut, s in STAR_LEVELS if p < cut), "")
 
 
 def cell_text(cell: Cell, digits: int, stars: bool = False) -> CellText:

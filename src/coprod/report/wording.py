@@ -33,13 +33,13 @@ from ..pipeline.vocab import (  # noqa: F401 (re-exported: the words the pipelin
     split_outcomes,
     word,
 )
+from .tablemodel import STAR_LEVELS, star  # noqa: F401 (STAR_LEVELS named here before)
 
 if TYPE_CHECKING:
     from ..pipeline.settings import Settings
     from .tablemodel import Table
 
 REF = "ref."
-STAR_LEVELS = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
 #: the mark of a term the estimator flagged (separation, a huge coefficient...)
 DAGGER = "\u2020"
 
@@ -212,9 +212,7 @@ def per_ame(ame: pd.DataFrame, labels: dict, per: dict | None,
 
 
 def stars(p, use: bool) -> str:
-    if not use or p is None or pd.isna(p):
-        return ""
-    return next((s for cut, s in STAR_LEVELS if p < cut), "")
+    return star(p) if use and p is not None and not pd.isna(p) else ""
 
 
 def fmt_count(x) -> str:
