@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 import pandas as pd
 
@@ -110,7 +110,7 @@ def keeps_data_first(old: Callable[..., pd.DataFrame]
             warnings.warn(f"{name}(data, formula, ...) is deprecated and will be removed in "
                           f"the next release; write {_instead(name, formula, given)}",
                           DeprecationWarning, stacklevel=2)
-            return old(data, formula, **given)  # type: ignore[return-value]
+            return cast(_R, old(data, formula, **given))  # the old table, as before
 
         return call
 

@@ -6,8 +6,8 @@ import pytest
 from coprod.errors import ConfigError
 from coprod.pipeline.codebook import load_yaml
 from coprod.pipeline.designkeys import DesignSettings
-from coprod.survey.formula import build_formula, quote
 from coprod.survey import make_design, svy_logit
+from coprod.survey.formula import build_formula, quote
 
 EVIL = "__import__('os').system('touch PWNED')"
 
