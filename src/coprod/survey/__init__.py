@@ -86,11 +86,15 @@ def __getattr__(name: str) -> Any:
         module, instead = _WITHDRAWN[name]
         import warnings
 
+        # imported before the warning: a first import resets the filters' registry (numpy's
+        # and pandas' imports change filters), and ``from coprod.survey import x`` looks x up
+        # twice, so it would print twice
+        value = getattr(import_module(f".{module}", __name__), name)
         warnings.warn(f"{__name__}.{name} is no longer public and will be removed in the next "
                       f"release; use {instead}, with a design built with its data "
                       "(svydesign, or make_design(..., keep_data=True)): it returns the same "
                       "fitted model", DeprecationWarning, stacklevel=2)
-        return getattr(import_module(f".{module}", __name__), name)
+        return value
     from ..compat import old_package_name  # the flat module coprod.survey's other names
 
     return old_package_name(__name__, name)
