@@ -43,6 +43,13 @@ CASES = {
 FORMULA = "y ~ age + female + efficacy"
 
 
+def table(data, formula, *, domain=None, model_based=False, **design):
+    """``svy_logit(formula, design).tidy()`` on ``make_design(data, **design)`` (what the
+    data-first call of earlier versions did)."""
+    d = make_design(data, keep_data=True, **design)
+    return svy_logit(formula, d, domain=domain, model_based=model_based).tidy()
+
+
 def r_name(term: str) -> str:
     return "(Intercept)" if term == "Intercept" else term
 
@@ -140,12 +147,12 @@ def test_fpc_shrinks_the_variance_and_two_stages_add_to_it():
 def test_a_domain_of_the_design_equals_a_domain_mask():
     design = make_design(DATA, keep_data=True, **CASES["two_stage"])
     north = DATA["region"] == "north"
-    a = svy_logit(FORMULA, design.domain(north))
-    b = svy_logit(DATA, FORMULA, domain=north, **CASES["two_stage"])
+    a = svy_logit(FORMULA, design.domain(north)).tidy()
+    b = table(DATA, FORMULA, domain=north, **CASES["two_stage"])
     pd.testing.assert_frame_equal(a, b)
     # nested domains intersect
-    c = svy_logit(FORMULA, design.domain(north).domain(DATA["efficacy"] >= 1))
-    d = svy_logit(DATA, FORMULA, domain=north & (DATA["efficacy"] >= 1), **CASES["two_stage"])
+    c = svy_logit(FORMULA, design.domain(north).domain(DATA["efficacy"] >= 1)).tidy()
+    d = table(DATA, FORMULA, domain=north & (DATA["efficacy"] >= 1), **CASES["two_stage"])
     pd.testing.assert_frame_equal(c, d)
 
 
@@ -209,8 +216,8 @@ def test_a_population_of_one_among_larger_ones_is_a_size():
     design = make_design(d, weights="weight", strata="stratum", psu="psu1", fpc="N1",
                          lonely_psu="fail")
     assert design.fpc[-1] == 1
-    svy_logit(d, FORMULA, weights="weight", strata="stratum", psu="psu1", fpc="N1",
-              lonely_psu="fail")  # a census stratum is not lonely: no error
+    table(d, FORMULA, weights="weight", strata="stratum", psu="psu1", fpc="N1",
+          lonely_psu="fail")  # a census stratum is not lonely: no error
 
 
 def test_descriptives_take_the_domain_of_the_design_object():
@@ -226,23 +233,23 @@ def test_derived_weights_are_weights():
     d = make_design(DATA, **CASES["two_stage_noweights"])
     assert d.has_weights and "sampling fractions" in d.describe()
     with pytest.raises(ModelError, match="unweighted"):
-        svy_logit(DATA, FORMULA, model_based=True, **CASES["two_stage_noweights"])
+        table(DATA, FORMULA, model_based=True, **CASES["two_stage_noweights"])
 
 
 def test_lonely_rules_at_the_second_stage():
     kw = dict(CASES["two_stage_lonely_ssu"])
     with pytest.raises(ModelError, match="single second-stage unit"):
-        svy_logit(DATA, FORMULA, **{**kw, "lonely_psu": "average"})
+        table(DATA, FORMULA, **{**kw, "lonely_psu": "average"})
     with pytest.raises(ModelError, match="PSU 'S0/P0' has only one second-stage unit"):
-        svy_logit(DATA, FORMULA, **{**kw, "lonely_psu": "fail"})
+        table(DATA, FORMULA, **{**kw, "lonely_psu": "fail"})
     # remove and certainty: the single unit adds nothing at the second stage
-    rm = svy_logit(DATA, FORMULA, **{**kw, "lonely_psu": "remove"})
-    ce = svy_logit(DATA, FORMULA, **{**kw, "lonely_psu": "certainty"})
+    rm = table(DATA, FORMULA, **{**kw, "lonely_psu": "remove"})
+    ce = table(DATA, FORMULA, **{**kw, "lonely_psu": "certainty"})
     pd.testing.assert_frame_equal(rm, ce)
 
 
 def test_average_with_every_stratum_lonely_fails_clearly():
     d = DATA[DATA["stratum"] == "S5"]
     with pytest.raises(ModelError, match="average"):
-        svy_logit(d.reset_index(drop=True), FORMULA, weights="weight", strata="stratum",
-                  psu="psu_l", lonely_psu="average")
+        table(d.reset_index(drop=True), FORMULA, weights="weight", strata="stratum",
+              psu="psu_l", lonely_psu="average")

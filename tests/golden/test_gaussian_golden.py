@@ -125,7 +125,7 @@ def test_the_default_family_is_gaussian_and_svy_logit_is_unchanged(designs):
 
     d = designs["clus_fpc", "all"]
     a = svy_glm("y ~ age + female + eff", d, family="quasibinomial").tidy()
-    pd.testing.assert_frame_equal(a, svy_logit("y ~ age + female + eff", d))
+    pd.testing.assert_frame_equal(a, svy_logit("y ~ age + female + eff", d).tidy())
     assert svy_glm("age ~ female", d).family.name == "gaussian"
 
 

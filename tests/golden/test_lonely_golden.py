@@ -80,7 +80,7 @@ def test_lonely_adjust_on_calibrated_designs_equals_r(data, method, domain):
     mask = None if domain == "whole" else (data["country"] == "BB").to_numpy()
     d_dom = d if mask is None else d.domain(mask)
     formula = "individual ~ age + female + efficacy" + (" + country" if domain == "whole" else "")
-    tidy = svy_logit(formula, d_dom).set_index("term")
+    tidy = svy_logit(formula, d_dom).tidy().set_index("term")
     ref = case[case["estimator"] == "model"]
     terms = ["Intercept" if v == "Intercept" else f"{v}[T.{lv}]" if lv else v
              for v, lv in zip(ref["variable"], ref["level"])]

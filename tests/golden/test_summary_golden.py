@@ -4,7 +4,7 @@ Reference: tools/golden_gaussian.R (R 4.2.2, survey 4.1.1) writes, for every svy
 tests/data/golden/gaussian_reference.csv plus a model with R's harder names and an svyolr,
 ``summary(m)``'s coefficient table under R's names, ``confint(m)`` at 95% and 90%, the dispersion
 (summary_reference.csv) and the printed coefficient block (summary_print.txt). Through the
-public API: :func:`coprod.survey.svy_glm`, :func:`coprod.survey.fit_svy_olr`. Tolerances:
+public API: :func:`coprod.survey.svy_glm`, :func:`coprod.survey.svy_olr`. Tolerances:
 estimates 1e-8, SEs, t, p, intervals and dispersion 1e-6 relative (svyglm agrees to ~1e-12);
 svyolr 1e-5 (R's optimiser stops ~1e-6 short). Printed blocks: equal, character for character.
 """
@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 
-from coprod.survey import fit_svy_olr, make_design, make_replicate_design, svy_glm
+from coprod.survey import make_design, make_replicate_design, svy_glm, svy_olr
 
 GOLDEN = ROOT / "tests" / "data" / "golden"
 NUMBERS = ["estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high",
@@ -66,7 +66,7 @@ def designs():
 def fit_case(designs, design, domain, family, model):
     d = designs[design, domain]
     if family == "ordinal":
-        return fit_svy_olr(d.data, model, design=d)
+        return svy_olr(model, d)
     return svy_glm(model.replace("^", "**"), d, family=FAMILY[family])  # Python's power
 
 

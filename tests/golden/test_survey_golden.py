@@ -1,4 +1,7 @@
-"""coprod.survey.glm against R's survey::svyglm (tests/data/golden) and statsmodels' GLM."""
+"""coprod.survey.glm against R's survey::svyglm (tests/data/golden) and statsmodels' GLM.
+
+The public call is R's, ``svy_logit(formula, design)``; :func:`table` builds the design of
+each case from ``make_design``'s arguments, as the data-first call of earlier versions did."""
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +15,13 @@ GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden"
 DATA = pd.read_csv(GOLDEN / "design_survey.csv")
 REF = pd.read_csv(GOLDEN / "svyglm_reference.csv")
 FULL_RHS = "age + female + efficacy + country"
+
+
+def table(data, formula, *, domain=None, model_based=False, conf_level=0.95, **design):
+    """``svy_logit(formula, design).tidy()`` on ``make_design(data, **design)``."""
+    d = make_design(data, keep_data=True, **design)
+    return svy_logit(formula, d, domain=domain, model_based=model_based,
+                     conf_level=conf_level).tidy()
 
 
 def r_name(term: str) -> str:
@@ -43,7 +53,7 @@ def case_args(case: str):
 def test_matches_svyglm(case):
     formula, kw = case_args(case)
     ref = REF[REF["case"] == case].set_index("term")
-    out = svy_logit(DATA, formula, **kw)
+    out = table(DATA, formula, **kw)
     out.index = out["term"].map(r_name)
     assert sorted(out.index) == sorted(ref.index)
     out = out.loc[ref.index]
@@ -72,8 +82,8 @@ def test_model_based_equals_statsmodels_glm():
 
 
 def test_tidy_columns_and_odds_ratios():
-    out = svy_logit(DATA, f"individual ~ {FULL_RHS}", weights="weight", strata="country",
-                    psu="psu", conf_level=0.9)
+    out = table(DATA, f"individual ~ {FULL_RHS}", weights="weight", strata="country",
+                psu="psu", conf_level=0.9)
     need = ["term", "estimate", "std_error", "df_resid", "statistic", "p_value", "conf_low",
             "conf_high", "odds_ratio", "or_conf_low", "or_conf_high", "flag"]
     assert all(c in out.columns for c in need)
@@ -92,10 +102,10 @@ def test_quoted_names_and_categorical_reference():
     """Q("...") columns and a pandas Categorical whose first category is the reference."""
     d = DATA.rename(columns={"efficacy": "self efficacy", "country": "the country"})
     d["the country"] = pd.Categorical(d["the country"], categories=["CC", "AA", "BB"])
-    out = svy_logit(d, 'individual ~ age + female + Q("self efficacy") + Q("the country")',
-                    weights="weight", strata="the country", psu="psu").set_index("term")
-    base = svy_logit(DATA, f"individual ~ {FULL_RHS}", weights="weight", strata="country",
-                     psu="psu").set_index("term")
+    out = table(d, 'individual ~ age + female + Q("self efficacy") + Q("the country")',
+                weights="weight", strata="the country", psu="psu").set_index("term")
+    base = table(DATA, f"individual ~ {FULL_RHS}", weights="weight", strata="country",
+                 psu="psu").set_index("term")
     assert "Q('the country')[T.AA]" in out.index and "Q('the country')[T.BB]" in out.index
     assert out.loc["Q('self efficacy')", "std_error"] == pytest.approx(
         base.loc["efficacy", "std_error"], rel=1e-10)
@@ -107,14 +117,14 @@ def test_quoted_names_and_categorical_reference():
 def test_domain_by_mask_or_column_and_not_a_subset():
     kw = {"weights": "weight", "strata": "country", "psu": "psu"}
     f = "individual ~ age + efficacy + country"
-    by_col = svy_logit(DATA, f, domain="female", **kw)
-    by_mask = svy_logit(DATA, f, domain=DATA["female"] == 1, **kw)
+    by_col = table(DATA, f, domain="female", **kw)
+    by_mask = table(DATA, f, domain=DATA["female"] == 1, **kw)
     pd.testing.assert_frame_equal(by_col, by_mask)
     # every cluster holds women, so here subsetting happens to give the same answer; with
     # respondents as PSUs it does not: the men stay as zero-score PSUs, so n/(n-1) uses the
     # full sample size N (the domain's scores sum to zero, so only that factor changes)
-    domain = svy_logit(DATA, f, weights="weight", domain="female")
-    subset = svy_logit(DATA[DATA["female"] == 1], f, weights="weight")
+    domain = table(DATA, f, weights="weight", domain="female")
+    subset = table(DATA[DATA["female"] == 1], f, weights="weight")
     np.testing.assert_allclose(subset["estimate"], domain["estimate"], atol=1e-10)
     N, n = len(DATA), int(DATA["female"].sum())
     np.testing.assert_allclose(domain["std_error"] / subset["std_error"],
@@ -124,8 +134,8 @@ def test_domain_by_mask_or_column_and_not_a_subset():
     f2 = "individual ~ age + efficacy"
     first = DATA.groupby("country")["psu"].transform(lambda c: c.isin(sorted(c.unique())[:4]))
     kw = {"weights": "weight", "strata": "country", "psu": "psu"}
-    domain = svy_logit(DATA, f2, domain=first, **kw)
-    subset = svy_logit(DATA[first], f2, **kw)
+    domain = table(DATA, f2, domain=first, **kw)
+    subset = table(DATA[first], f2, **kw)
     np.testing.assert_allclose(subset["estimate"], domain["estimate"], atol=1e-10)
     assert np.all(np.abs(domain["std_error"] / subset["std_error"] - 1) > 0.02)
     assert domain["df_resid"].iloc[0] == subset["df_resid"].iloc[0] == 12 - 3 + 1 - 3

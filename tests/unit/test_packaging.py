@@ -28,7 +28,7 @@ import pandas as pd
 from coprod.survey import make_design, svy_logit
 data = pd.read_csv(sys.argv[1])
 design = make_design(data, weights="weight", strata="country", psu="psu", keep_data=True)
-out = svy_logit("individual ~ age + female + efficacy + country", design)
+out = svy_logit("individual ~ age + female + efficacy + country", design).tidy()
 print(json.dumps({"file": __import__("coprod").__file__,
                   "fit": out[["term", "estimate", "std_error", "df_resid"]].to_dict("list"),
                   "loaded": [m for m in EXTRAS if m in sys.modules]}))

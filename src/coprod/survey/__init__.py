@@ -1,6 +1,8 @@
 """coprod.survey: design-based estimation for complex surveys, the engine under the pipeline.
 
-One design object, estimators that take it (as R's ``survey``): build a design with
+One design object, estimators that take it, in R's one call style, ``estimator(formula,
+design, ...)`` (as R's ``survey``; the models return the fitted model, its table is
+``tidy()``): build a design with
 :func:`make_design` (strata, clusters, finite-population corrections, lonely-PSU rules),
 :func:`make_replicate_design` (BRR, Fay, JK1, JKn, bootstrap, successive-difference weights) or
 :func:`as_replicate`, calibrate it with :func:`calibrate`, then fit :func:`svy_glm` (R's svyglm:
@@ -49,8 +51,8 @@ _EXPORTS = {
     # quantiles, proportions' intervals, estimates by domain
     "svy_quantile": "quantiles", "svy_ciprop": "ciprop", "svy_by": "svyby",
     # models
-    "svy_logit": "glm", "svy_poisson": "glm", "fit_svy_logit": "glm",
-    "SvyLogitResult": "glm", "svy_olr": "ordinal", "fit_svy_olr": "ordinal",
+    "svy_logit": "glm", "svy_poisson": "glm",
+    "SvyLogitResult": "glm", "svy_olr": "ordinal",
     "SvyOlrResult": "ordinal", "FAMILIES": "families", "Family": "families",
     "svy_glm": "svyglm", "SvyGlmResult": "glm", "R_FAMILIES": "svyglm",
     # results: the base class, R's summary, R's names
@@ -65,11 +67,33 @@ _EXPORTS = {
 }
 __all__ = sorted(_EXPORTS)
 
+#: names that were public before the one call style (issue 28), the engine's data-first entries
+#: (the pipeline's; their modules keep them): they resolve for one release, with a warning
+#: naming the call to use instead
+_WITHDRAWN = {
+    "fit_svy_logit": ("glm", "svy_logit(formula, design), svy_poisson(formula, design) or "
+                             "svy_glm(formula, design, family=...)"),
+    "fit_svy_olr": ("ordinal", "svy_olr(formula, design)"),
+}
+
 
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
         globals()[name] = value
+        return value
+    if name in _WITHDRAWN:
+        module, instead = _WITHDRAWN[name]
+        import warnings
+
+        # imported before the warning: a first import resets the filters' registry (numpy's
+        # and pandas' imports change filters), and ``from coprod.survey import x`` looks x up
+        # twice, so it would print twice
+        value = getattr(import_module(f".{module}", __name__), name)
+        warnings.warn(f"{__name__}.{name} is no longer public and will be removed in the next "
+                      f"release; use {instead}, with a design built with its data "
+                      "(svydesign, or make_design(..., keep_data=True)): it returns the same "
+                      "fitted model", DeprecationWarning, stacklevel=2)
         return value
     from ..compat import old_package_name  # the flat module coprod.survey's other names
 

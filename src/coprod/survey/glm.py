@@ -12,15 +12,17 @@ missing, contribute zero scores but their PSUs still count, which is what ``svyg
 
 The fitted model is a :class:`coprod.survey.results.SvyGlmResult` (``summary()``, ``conf_int()``,
 R's term names). The design is a :class:`coprod.survey.design.SurveyDesign`, built once and taken
-by every estimator:
-``svy_logit(formula, design)``; ``svy_logit(data, formula, weights=..., ...)`` builds it for
-one call. The fit is Newton-Raphson/IRLS on the p x p normal equations (vectorised numpy); the
-tests check it against ``statsmodels`` GLM (binomial, ``var_weights``) and against R's numbers
-in ``tests/data/golden``. The model frame (formula, terms, checks) is
-:mod:`coprod.survey.modelframe`.
+by every estimator, in R's one call style: ``svy_logit(formula, design)``
+(:mod:`coprod.survey.callstyle`; the data-first call of earlier versions still runs, with a
+DeprecationWarning). :func:`fit_svy_logit` is the engine's entry, not public: the pipeline
+calls it with its own frame and a design built apart. The fit is Newton-Raphson/IRLS on the
+p x p normal equations (vectorised numpy); the tests check it against ``statsmodels`` GLM
+(binomial, ``var_weights``) and against R's numbers in ``tests/data/golden``. The model frame
+(formula, terms, checks) is :mod:`coprod.survey.modelframe`.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -29,6 +31,7 @@ import pandas as pd
 
 from ..errors import ConfigError, ModelError
 from . import dist
+from .callstyle import check_call, keeps_data_first
 from .design import (  # noqa: F401 (re-exported)
     LONELY_PSU_OPTIONS,
     Design,
@@ -374,9 +377,14 @@ def fit_svy_logit(data: pd.DataFrame | str, formula: str | AnyDesign | None = No
                   lonely_psu: str = "fail", conf_level: float = 0.95,
                   family: Family | str = LOGIT) -> SvyGlmResult:
     """Fit a design-based logistic (or, ``family="count"``, quasi-Poisson; ``"gaussian"``,
-    linear) regression and keep what margins/contrasts need.
+    linear) regression and keep what margins/contrasts need: the engine's entry.
 
-    Same arguments as :func:`svy_logit`, which documents them; this returns the result object.
+    Why not public: it takes three call styles, for the pipeline and the tests -- ``(formula,
+    design)``, ``(data, formula, design=design)`` (a frame of the design's rows, such as the
+    pipeline's aliased one) and ``(data, formula, weights=..., strata=..., ...)`` (the design
+    built here: ``weights``, ``strata``, ``psu``, ``fpc``, ``ssu``, ``fpc2``, ``lonely_psu`` as
+    :func:`coprod.survey.make_design`'s). Users call :func:`svy_logit`,
+    :func:`svy_poisson` or :func:`coprod.survey.svy_glm` with a formula and a design.
     """
     family = _family(family)
     data, formula, design = _resolve(data, formula, design, weights=weights, strata=strata,
@@ -434,15 +442,6 @@ def _check_counts(y: np.ndarray, outcome: str) -> None:
                          f"whole numbers (e.g. {bad[0]:g}); a count model needs 0, 1, 2, ...")
 
 
-def svy_poisson(data: pd.DataFrame | str, formula: str | SurveyDesign | None = None,
-                **kwargs: Any) -> pd.DataFrame:
-    """Design-based quasi-Poisson regression of a count, as R's
-    ``svyglm(family = quasipoisson())``: same arguments and design handling as
-    :func:`svy_logit`; ``exp(estimate)`` is a rate ratio (columns ``rate_ratio``,
-    ``rr_conf_low``, ``rr_conf_high``)."""
-    return fit_svy_logit(data, formula, family="count", **kwargs).tidy()
-
-
 def _resolve(data: pd.DataFrame | str, formula: str | AnyDesign | None,
              design: AnyDesign | None, **design_args: Any
              ) -> tuple[pd.DataFrame, str, AnyDesign]:
@@ -452,10 +451,11 @@ def _resolve(data: pd.DataFrame | str, formula: str | AnyDesign | None,
     if isinstance(data, str) and isinstance(formula, (SurveyDesign, ReplicateDesign)):
         data, formula, design = formula.data, data, formula
         if data is None:
-            raise ConfigError("this design was built without its data: pass the data too, "
-                              "svy_logit(data, formula, design=design)")
+            raise ConfigError("design: this design was built without its data; build it with "
+                              "keep_data=True", argument="design")
     if not isinstance(formula, str):
-        raise ConfigError(f"the formula must be a string such as 'y ~ x', not {formula!r}")
+        raise ConfigError(f"formula: {formula!r} is not a formula; write it as a string such "
+                          "as 'y ~ x1 + x2'", argument="formula")
     if design is None:
         design = make_design(data, **design_args)
     elif design.n != len(data):
@@ -464,63 +464,85 @@ def _resolve(data: pd.DataFrame | str, formula: str | AnyDesign | None,
     return data, formula, design
 
 
-def svy_logit(data: pd.DataFrame | str, formula: str | SurveyDesign | None = None, *,
-              design: SurveyDesign | None = None,
-              weights: str | None = None, strata: str | None = None, psu: str | None = None,
-              fpc: str | None = None, ssu: str | None = None, fpc2: str | None = None,
-              domain: str | npt.ArrayLike | None = None, model_based: bool = False,
-              lonely_psu: str = "fail", conf_level: float = 0.95) -> pd.DataFrame:
-    """Design-based logistic regression, as R's ``svyglm(family = quasibinomial())``.
+def _old_table(family: str) -> Callable[..., pd.DataFrame]:
+    """The data-first call's old answer: the design built for the call, the tidy table."""
+    def table(data: pd.DataFrame, formula: str, **kwargs: Any) -> pd.DataFrame:
+        return fit_svy_logit(data, formula, family=family, **kwargs).tidy()
+    return table
+
+
+@keeps_data_first(_old_table("logit"))
+def svy_logit(formula: str, design: AnyDesign, *, domain: str | npt.ArrayLike | None = None,
+              model_based: bool = False, conf_level: float = 0.95) -> SvyGlmResult:
+    """Design-based logistic regression, as R's ``svyglm(formula, design,
+    family = quasibinomial())``: :func:`coprod.survey.svy_glm` with that family.
 
     Estimates are weighted (pseudo-)maximum-likelihood log-odds; standard errors come from the
-    survey design (Taylor linearisation: PSU totals of the scores, centred within strata), and
-    tests and intervals use t on the design's degrees of freedom (PSUs - strata - non-intercept
-    terms), so they are honest about clustering and few PSUs.
-
-    Two ways to call it: ``svy_logit(formula, design)`` with a design built once by
-    :func:`coprod.survey.design.make_design` (``keep_data=True``) and restricted with
-    ``design.domain(mask)``, as R's ``svyglm(formula, design)``; or
-    ``svy_logit(data, formula, weights=..., strata=..., ...)``, which builds it for this call.
+    survey design (Taylor linearisation: PSU totals of the scores, centred within strata; or
+    the replicate weights), and tests and intervals use t on the design's degrees of freedom
+    (PSUs - strata - non-intercept terms), so they are honest about clustering and few PSUs.
 
     Parameters
     ----------
-    data : DataFrame or str
-        One row per respondent; the whole sample, even when analysing a domain (or the
-        formula, in the call ``svy_logit(formula, design)``).
-    formula : str or SurveyDesign
+    formula : str
         ``"outcome ~ age + gender + Q('odd name')"``; the outcome is 0/1. Categorical columns
         use their first category (pandas Categorical order) as the reference.
-    weights, strata, psu : str, optional
-        Column names of the design (None when absent). Without ``psu`` each respondent is a
-        PSU; PSU labels are nested in strata.
-    fpc, ssu, fpc2 : str, optional
-        Finite-population corrections and a second stage (see
-        :func:`coprod.survey.make_design`).
+    design : SurveyDesign or ReplicateDesign
+        A design built with its data: :func:`coprod.survey.svydesign`,
+        :func:`coprod.survey.svrepdesign`, or ``make_design(data, ..., keep_data=True)``
+        (weights, strata, clusters, fpc, the lonely-PSU rule: R's ``"fail"`` by default),
+        calibrated or restricted to a domain (``design.domain(mask)``) as you like.
     domain : str or array-like, optional
         Name of a 0/1 column or a boolean mask: estimate for this subpopulation while keeping
         the whole design (never subset the data yourself: that understates the SEs).
     model_based : bool
         Plain glm standard errors (unweighted data only).
-    lonely_psu : str
-        A stratum with one PSU: "fail" (R's default: an error naming the strata and the
-        options), "adjust" (its total uncentred, as R 4.1.1: see
-        :mod:`coprod.survey.variance`), "average" (the other strata's variance scaled up),
-        "remove" / "certainty" (contributes nothing).
+    conf_level : float
+        The level of the intervals of ``tidy()``.
 
     Returns
     -------
-    DataFrame
-        One row per term: ``term, estimate, std_error, df_resid, statistic, p_value,
-        conf_low, conf_high, odds_ratio, or_conf_low, or_conf_high, deff, flag``. Terms caught
-        in (quasi-)separation are flagged and their numbers left empty.
+    SvyGlmResult
+        The fitted model: ``params``, ``cov``, ``df_resid``, ``conf_int()``, ``summary()``
+        (R's), ``tidy()`` -- one row per term: ``term, estimate, std_error, df_resid,
+        statistic, p_value, conf_low, conf_high, odds_ratio, or_conf_low, or_conf_high, deff,
+        flag``; terms caught in (quasi-)separation are flagged and their numbers left empty.
+
+    Notes
+    -----
+    Earlier versions also took ``svy_logit(data, formula, weights=..., strata=..., ...)``
+    and returned the ``tidy()`` table; that call still runs, for one release, with a
+    DeprecationWarning that writes out its replacement.
 
     Examples
     --------
     >>> design = make_design(df, weights="weight", strata="country", keep_data=True)
-    >>> svy_logit("collective_any ~ age + gender + self_efficacy",
-    ...           design.domain(df["country"] == "FR"))
+    >>> fit = svy_logit("collective_any ~ age + gender + self_efficacy",
+    ...                 design.domain(df["country"] == "FR"))
+    >>> fit.tidy()                                  # the coefficient table
     """
-    return fit_svy_logit(data, formula, design=design, weights=weights, strata=strata,
-                         psu=psu, fpc=fpc, ssu=ssu, fpc2=fpc2, domain=domain,
-                         model_based=model_based, lonely_psu=lonely_psu,
-                         conf_level=conf_level).tidy()
+    check_call("svy_logit", formula, design)
+    return fit_svy_logit(formula, design, domain=domain, model_based=model_based,
+                         conf_level=conf_level, family=LOGIT)
+
+
+@keeps_data_first(_old_table("count"))
+def svy_poisson(formula: str, design: AnyDesign, *, domain: str | npt.ArrayLike | None = None,
+                model_based: bool = False, conf_level: float = 0.95) -> SvyGlmResult:
+    """Design-based quasi-Poisson regression of a count, as R's ``svyglm(formula, design,
+    family = quasipoisson())``: :func:`coprod.survey.svy_glm` with that family.
+
+    Arguments as :func:`svy_logit`'s; the outcome is a count (0, 1, 2, ...). In ``tidy()``,
+    ``exp(estimate)`` is a rate ratio (columns ``rate_ratio``, ``rr_conf_low``,
+    ``rr_conf_high``). The data-first call of earlier versions (``svy_poisson(data, formula,
+    weights=..., ...)``, which returned the table) still runs for one release, with a
+    DeprecationWarning.
+
+    Returns
+    -------
+    SvyGlmResult
+        The fitted model (``tidy()``, ``summary()``, ``conf_int()``).
+    """
+    check_call("svy_poisson", formula, design)
+    return fit_svy_logit(formula, design, domain=domain, model_based=model_based,
+                         conf_level=conf_level, family=POISSON)

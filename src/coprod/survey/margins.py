@@ -39,7 +39,8 @@ _AME_COLUMNS = ["variable", "contrast", "estimate", "std_error", "df_resid", "st
 
 def _require_spec(result: _Fit) -> None:
     if result.spec is None or result.model_data is None:
-        raise ModelError("margins need a result of fit_svy_logit (a formula fit)")
+        raise ModelError("margins need a result of svy_glm, svy_logit or svy_poisson (a "
+                         "formula fit)")
 
 
 def variable_kinds(result: _Fit) -> dict[str, dict[str, Any]]:

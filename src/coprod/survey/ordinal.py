@@ -34,6 +34,7 @@ from scipy.special import expit
 
 from ..errors import ConfigError, ModelError
 from . import dist
+from .callstyle import check_call
 from .design import Design, SurveyDesign, check_model_based, domain_mask
 from .framechecks import check_rank, drop_empty_columns, extreme_dummies
 from .modelframe import build_model_frame, formula_ready, term_table
@@ -397,7 +398,11 @@ def fit_svy_olr(data: pd.DataFrame, formula: str, *, design: SurveyDesign,
     """Fit ``outcome ~ covariates`` as a design-based proportional-odds model (R's
     ``svyolr(formula, design)``); the outcome is an ordered categorical (lowest level first)
     with at least three observed levels. Rows missing a model variable leave the model, not
-    the design (as R's ``na.action`` on a design)."""
+    the design (as R's ``na.action`` on a design).
+
+    The engine's entry, not public: ``data`` is a frame of the design's rows (the pipeline's,
+    with its own column names), so the design need not hold it. Users call
+    :func:`svy_olr` ``(formula, design)``."""
     if not 0 < conf_level < 1:
         raise ConfigError(f"conf_level must be between 0 and 1, not {conf_level!r}")
     if design.n != len(data):
@@ -457,10 +462,45 @@ def fit_svy_olr(data: pd.DataFrame, formula: str, *, design: SurveyDesign,
     return res
 
 
-def svy_olr(formula: str, design: SurveyDesign, **kwargs: Any) -> pd.DataFrame:
-    """Tidy table of :func:`fit_svy_olr` on a design built with its data (as R's
-    ``svyolr(formula, design)``)."""
-    if design.data is None:
-        raise ConfigError("this design was built without its data: use fit_svy_olr(data, "
-                          "formula, design=design)")
-    return fit_svy_olr(design.data, formula, design=design, **kwargs).tidy()
+def svy_olr(formula: str, design: SurveyDesign | ReplicateDesign, *,
+            domain: str | npt.ArrayLike | None = None, model_based: bool = False,
+            conf_level: float = 0.95) -> SvyOlrResult:
+    """Design-based proportional-odds model, as R's ``svyolr(formula, design)``.
+
+    Parameters
+    ----------
+    formula : str
+        ``"outcome ~ x1 + x2"``; the outcome is an ordered categorical (lowest level first;
+        numeric codes are taken in numeric order) with at least three observed levels.
+    design : SurveyDesign or ReplicateDesign
+        A design built with its data (:func:`coprod.survey.svydesign`,
+        :func:`coprod.survey.svrepdesign`, ``make_design(..., keep_data=True)``), calibrated
+        or restricted to a domain as you like. Rows missing a model variable leave the model,
+        not the design (as R's ``na.action`` on a design).
+    domain : str or array-like, optional
+        A 0/1 column or a boolean mask, the same as ``design.domain(domain)``.
+    model_based : bool
+        Plain (unweighted) maximum-likelihood standard errors.
+    conf_level : float
+        The level of the intervals of ``tidy()``.
+
+    Returns
+    -------
+    SvyOlrResult
+        The fitted model, in R's parameterisation ``logit P(Y <= k) = zeta_k - x'beta``:
+        ``params`` (coefficients, then the cut-points ``"low|mid"``), ``cov``, ``df_resid``,
+        ``conf_int()``, ``summary()`` (printed as R's ``summary(svyolr(...))``) and
+        ``tidy()``, the table earlier versions returned (one row per coefficient and
+        cut-point).
+
+    Examples
+    --------
+    >>> design = make_design(df, psu="dnum", weights="pw", fpc="fpc", keep_data=True)
+    >>> m = svy_olr("mealcat ~ avg.ed + mobility + stype", design)
+    >>> m.tidy()
+    """
+    check_call("svy_olr", formula, design)
+    # the engine's annotations name the linearisation design; a replicate design takes the
+    # same path (the fit asks isinstance where they differ)
+    return fit_svy_olr(design.data, formula, design=cast(SurveyDesign, design), domain=domain,
+                       model_based=model_based, conf_level=conf_level)

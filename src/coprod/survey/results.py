@@ -18,7 +18,9 @@ pipeline run fits thousands of models and reads their ``tidy()`` tables only).
   (coefficients, then the cut-points as "Intercepts");
 - :attr:`SvyModelResult.r_names` and ``tidy(names="R")`` -- R's ``stypeH`` beside formulaic's
   ``stype[T.H]`` (:mod:`coprod.survey.rnames`);
-- a short ``repr`` (class, family, formula, n, df, terms: no arrays).
+- a short ``repr`` (class, family, formula, n, df, terms: no arrays), and a fit used as
+  the table the model functions returned before (``fit["estimate"]``,
+  ``fit.set_index``) says that the table is ``fit.tidy()``.
 """
 from __future__ import annotations
 
@@ -227,8 +229,26 @@ class SvyModelResult:
         flags = f", flags: {', '.join(sorted({f['flag'] for f in self.flags}))}" \
             if self.flags else ""
         return (f"<{type(self).__name__} {self.family_name} {formula!r}: n={fit.stats.get('n')}, "
-                f"df_resid={self.df_resid}{state}{flags}; {len(self.params)} terms: "
-                f"{', '.join(shown)}{more}>")
+                f"df_resid={self.df_resid}{state}{flags}; .tidy(): the table, .summary(): "
+                f"R's; {len(self.params)} terms: {', '.join(shown)}{more}>")
+
+    # ---- a fit used as the table the model functions returned before (issue 28) ---------------
+    def _not_a_table(self, use: str) -> str:
+        return (f"{type(self).__name__} is a fitted model, not a table: svy_logit, svy_poisson "
+                f"and svy_olr return the model now (svy_glm always did); its coefficient table "
+                f"is .tidy(), a DataFrame: .tidy(){use}")
+
+    def __getitem__(self, key: object) -> Any:
+        raise TypeError(self._not_a_table(f"[{key!r}]"))
+
+    def __getattr__(self, name: str) -> Any:
+        """Only for names the result lacks: a DataFrame's (``set_index``, ``loc``,
+        ``to_csv``) say where the table went; any other raises its own error again (a
+        property's, which Python would otherwise replace by this method's)."""
+        if not name.startswith("_") and hasattr(pd.DataFrame, name):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}; "
+                                 + self._not_a_table(f".{name}"))
+        return object.__getattribute__(self, name)
 
 
 @dataclass(repr=False)

@@ -1,19 +1,21 @@
 """R's ``svyglm(formula, design, family = ...)`` in R's words: the families by R's names.
 
 Why a separate entry point: :func:`coprod.survey.glm.svy_logit` and ``svy_poisson`` name the
-model by its outcome and return the coefficient table, as the pipeline wants; an R user porting
-``svyglm(api00 ~ ell + meals, design = dclus2)`` looks for one function, with R's default family
-(gaussian: a linear model) and R's family names, that returns the fitted model (for
-:func:`coprod.survey.termtests.term_tests`, margins, ``tidy()``). The fit is the same engine
-(:func:`coprod.survey.glm.fit_svy_logit`): weighted (pseudo-)maximum likelihood, the Taylor
-sandwich ``A^-1 B A^-1`` with ``B`` the design covariance of the scores ``x w (y - mu)``, or
-each replicate refitted; df = design df + 1 - coefficients, as R's ``df.residual``.
+model by its outcome; an R user porting ``svyglm(api00 ~ ell + meals, design = dclus2)`` looks
+for one function, with R's default family (gaussian: a linear model) and R's family names. All
+three take R's call, ``(formula, design)``, checked alike (:mod:`coprod.survey.callstyle`), and
+return the fitted model (for :func:`coprod.survey.termtests.term_tests`, margins,
+``tidy()``). The fit is the same engine (:func:`coprod.survey.glm.fit_svy_logit`): weighted
+(pseudo-)maximum likelihood, the Taylor sandwich ``A^-1 B A^-1`` with ``B`` the design
+covariance of the scores ``x w (y - mu)``, or each replicate refitted; df = design df + 1 -
+coefficients, as R's ``df.residual``.
 """
 from __future__ import annotations
 
 import numpy.typing as npt
 
 from ..errors import ConfigError
+from .callstyle import check_call
 from .design import SurveyDesign
 from .families import GAUSSIAN, LOGIT, POISSON, Family
 from .glm import SvyGlmResult, fit_svy_logit
@@ -84,15 +86,6 @@ def svy_glm(formula: str, design: SurveyDesign | ReplicateDesign,
     >>> fit.conf_int()                             # as R's confint(): t on df_resid
     """
     fam = r_family(family)
-    if not isinstance(formula, str):
-        raise ConfigError(f"formula: {formula!r} is not a formula; write it as a string such "
-                          "as 'y ~ x1 + x2'", argument="formula")
-    if not isinstance(design, (SurveyDesign, ReplicateDesign)):
-        raise ConfigError(f"design: a {type(design).__name__} is not a survey design; build "
-                          "one with make_design(..., keep_data=True) or "
-                          "make_replicate_design(..., keep_data=True)", argument="design")
-    if design.data is None:
-        raise ConfigError("design: this design was built without its data; build it with "
-                          "keep_data=True", argument="design")
+    check_call("svy_glm", formula, design)
     return fit_svy_logit(formula, design, domain=domain, model_based=model_based,
                          conf_level=conf_level, family=fam)

@@ -6,8 +6,8 @@ import pytest
 from coprod.errors import ConfigError
 from coprod.pipeline.codebook import load_yaml
 from coprod.pipeline.designkeys import DesignSettings
+from coprod.survey import make_design, svy_logit
 from coprod.survey.formula import build_formula, quote
-from coprod.survey.glm import svy_logit
 
 EVIL = "__import__('os').system('touch PWNED')"
 
@@ -31,7 +31,7 @@ def test_quoted_names_work_in_a_formula(name):
     df = _frame(name)
     f = build_formula("y", [name], df)
     assert quote(name) in f
-    tidy = svy_logit(df, f)
+    tidy = svy_logit(f, make_design(df, keep_data=True)).tidy()
     assert len(tidy) == 2 and np.isfinite(tidy["estimate"]).all()
 
 
@@ -42,7 +42,7 @@ def test_hostile_names_never_run_as_code(tmp_path, monkeypatch, name):
     monkeypatch.chdir(tmp_path)
     df = _frame(name)
     try:
-        svy_logit(df, build_formula("y", [name], df))
+        svy_logit(build_formula("y", [name], df), make_design(df, keep_data=True))
     except Exception as exc:
         assert type(exc).__name__ == "ModelError"
     assert not (tmp_path / "PWNED").exists()

@@ -17,11 +17,11 @@ from coprod.survey import (
     SvyModelResult,
     SvyOlrResult,
     SvySummary,
-    fit_svy_logit,
-    fit_svy_olr,
     joint_test,
     make_design,
     svy_glm,
+    svy_logit,
+    svy_olr,
     term_columns,
     term_tests,
 )
@@ -65,7 +65,7 @@ def fit(design):
 
 
 def test_one_base_class_and_the_old_names(fit, data, design):
-    olr = fit_svy_olr(data, "freq ~ x + stype", design=design)
+    olr = svy_olr("freq ~ x + stype", design)
     assert isinstance(fit, SvyModelResult) and isinstance(olr, SvyModelResult)
     assert SvyLogitResult is SvyGlmResult and isinstance(fit, SvyLogitResult)
     assert not isinstance(olr, SvyGlmResult) and not isinstance(fit, SvyOlrResult)
@@ -91,7 +91,7 @@ def test_repr_is_short_and_has_no_arrays(fit, design):
     # a model with very many terms: the list is cut, the repr stays short
     many = pd.DataFrame({"y": np.arange(1000.0) % 7, "w": 1.0,
                          "g": [f"level_with_a_long_name_{i % 150:03d}" for i in range(1000)]})
-    big = fit_svy_logit(many, "y ~ g", weights="w", family="gaussian")
+    big = svy_glm("y ~ g", make_design(many, weights="w", keep_data=True))
     assert len(repr(big)) < 2000 and "150 terms: Intercept, g[T.level_with" in repr(big)
     shown = repr(big).count("g[T.level_with_a_long_name_")
     assert 0 < shown < 149 and repr(big).endswith(f", ... ({150 - 1 - shown} more)>")
@@ -182,7 +182,7 @@ def test_conf_int_is_tidy_interval_and_normal_for_ordinal(fit, data, design):
     assert list(fit.conf_int(names="R").index) == fit.r_names
     pd.testing.assert_series_equal(fit.std_errors, fit.bse)
     np.testing.assert_allclose(fit.bse, tidy["std_error"].to_numpy(), rtol=0, atol=0)
-    olr = fit_svy_olr(data, "freq ~ x + stype", design=design)
+    olr = svy_olr("freq ~ x + stype", design)
     np.testing.assert_allclose(olr.conf_int().to_numpy(), olr.conf_int(df=math.inf).to_numpy())
     t = olr.conf_int(df=olr.df_resid)  # tidy()'s intervals: t on the residual df
     np.testing.assert_allclose(t["2.5 %"], olr.tidy()["conf_low"], rtol=1e-14)
@@ -215,7 +215,7 @@ def test_summary_layout(fit, data, design):
     assert "\n(Dispersion parameter for gaussian family taken to be " in text
     assert list(s.coefficients.index) == fit.r_names
     assert list(fit.summary(names="formula").coefficients.index) == list(fit.params.index)
-    olr = str(fit_svy_olr(data, "freq ~ x + stype", design=design).summary())
+    olr = str(svy_olr("freq ~ x + stype", design).summary())
     assert "\nCoefficients:\n" in olr and "\nIntercepts:\n" in olr and "Dispersion" not in olr
     assert olr.index("stypeH") < olr.index("Intercepts:") < olr.index("never|rarely")
     assert "Value Std. Error t value" in olr
@@ -226,7 +226,7 @@ def test_summary_of_model_based_and_flagged_fits():
     d = pd.DataFrame({"x": rng.normal(size=300), "g": rng.choice(["a", "b"], 300)})
     d["y"] = (rng.random(300) < 0.4).astype(int)
     d.loc[d["g"] == "b", "y"] = 0  # separation along g
-    res = fit_svy_logit(d, "y ~ x + g", model_based=True)
+    res = svy_logit("y ~ x + g", make_design(d, keep_data=True), model_based=True)
     text = str(res.summary())
     assert "z value Pr(>|z|)" in text and "Note (separation)" in text
     assert "gb" in text and res.summary().coefficients.loc["gb"].isna().all()
