@@ -96,9 +96,9 @@ def svy_mean(y: str | npt.ArrayLike, design: AnyDesign,
     """
     if deff is not None:  # this call's kind (the design's own otherwise)
         kind = deff_kind(deff, conf_level)
-        out = svy_mean(y, design if kind is None else with_deff(design, kind), domain,
-                       conf_level, model_based=model_based)
-        return out if kind is not None else _without_deff(out)
+        called = svy_mean(y, design if kind is None else with_deff(design, kind), domain,
+                          conf_level, model_based=model_based)
+        return called if kind is not None else _without_deff(called)
     if _is_categorical(y, design):
         return _level_means(y, design, domain, conf_level, model_based)
     values = _values(y, design)
@@ -212,9 +212,9 @@ def svy_proportion(y: str | npt.ArrayLike, design: AnyDesign,
     """
     if deff is not None:  # this call's kind, as svy_mean's deff
         kind = deff_kind(deff, conf_level)
-        out = svy_proportion(y, design if kind is None else with_deff(design, kind), domain,
-                             conf_level, model_based=model_based)
-        return out if kind is not None else cast(dict[str, Any], _without_deff(out))
+        called = svy_proportion(y, design if kind is None else with_deff(design, kind),
+                                domain, conf_level, model_based=model_based)
+        return called if kind is not None else cast(dict[str, Any], _without_deff(called))
     values = _values(y, design)
     rows = np.flatnonzero(_domain(design, domain) & ~np.isnan(values))
     n = len(rows)
