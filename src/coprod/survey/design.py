@@ -190,7 +190,7 @@ class SurveyDesign(DomainMixin):
     def __repr__(self) -> str:
         """What R's ``print(design)`` says (rows, domain, the design in one sentence), not the
         arrays: a dataclass repr of a 1M-row design would print megabytes."""
-        return _short_repr(self)
+        return short_repr(self)
 
     def describe(self) -> str:
         """One sentence naming the design, for the report's Methods and table notes."""
@@ -447,7 +447,7 @@ def domain_mask(data: pd.DataFrame, domain: str | npt.ArrayLike | None) -> np.nd
     return mask.astype(bool)
 
 
-def _short_repr(design: Any) -> str:
+def short_repr(design: Any) -> str:
     """``<SurveyDesign: 200 rows (domain: 50), calibrated; weights 'pw'; ...>``: the class,
     the rows, the domain and calibration when there are, and :meth:`describe`'s sentence."""
     extra = []

@@ -138,9 +138,9 @@ class ReplicateDesign(DomainMixin):
 
     def __repr__(self) -> str:
         """R's ``print(design)`` in one line, not the (n, R) replicate weights."""
-        from .design import _short_repr
+        from .design import short_repr
 
-        return _short_repr(self)
+        return short_repr(self)
 
     def describe(self) -> str:
         c = self.columns
