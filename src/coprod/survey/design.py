@@ -187,6 +187,11 @@ class SurveyDesign(DomainMixin):
             out = recalibrate(out, out.data, self.calibration)
         return out if self.in_domain is None else replace(out, in_domain=self.in_domain[keep])
 
+    def __repr__(self) -> str:
+        """What R's ``print(design)`` says (rows, domain, the design in one sentence), not the
+        arrays: a dataclass repr of a 1M-row design would print megabytes."""
+        return short_repr(self)
+
     def describe(self) -> str:
         """One sentence naming the design, for the report's Methods and table notes."""
         c = self.columns
@@ -440,3 +445,17 @@ def domain_mask(data: pd.DataFrame, domain: str | npt.ArrayLike | None) -> np.nd
     if pd.isna(mask).any():
         raise DataError("the domain mask has missing values")
     return mask.astype(bool)
+
+
+def short_repr(design: Any) -> str:
+    """``<SurveyDesign: 200 rows (domain: 50), calibrated; weights 'pw'; ...>``: the class,
+    the rows, the domain and calibration when there are, and :meth:`describe`'s sentence."""
+    extra = []
+    if design.in_domain is not None:
+        extra.append(f"domain: {int(np.count_nonzero(design.in_domain))}")
+    if design.calibration or getattr(design, "adjustments", ()):
+        extra.append("calibrated")
+    if design.data is None:
+        extra.append("without its data")
+    rows = f"{design.n} rows" + (f" ({', '.join(extra)})" if extra else "")
+    return f"<{type(design).__name__}: {rows}; {design.describe()}>"

@@ -28,7 +28,7 @@ from ..errors import DataError, ModelError
 from . import dist
 from .design import SurveyDesign, check_model_based, domain_mask
 from .replicate import ReplicateDesign
-from .totals import COLUMNS, is_categorical, level_codes, variable_column
+from .totals import COLUMNS, deff_kind, is_categorical, level_codes, variable_column, with_deff
 from .variance import design_cov, design_df, mean_deff
 
 AnyDesign = SurveyDesign | ReplicateDesign
@@ -68,6 +68,7 @@ def _domain(design: AnyDesign, domain: str | npt.ArrayLike | None) -> np.ndarray
 
 def svy_mean(y: str | npt.ArrayLike, design: AnyDesign,
              domain: str | npt.ArrayLike | None = None, conf_level: float = 0.95, *,
+             deff: bool | str | None = None,
              model_based: bool = False) -> dict[str, Any] | pd.DataFrame:
     """Weighted domain mean with its standard error and a t interval (R's ``svymean``).
 
@@ -77,6 +78,11 @@ def svy_mean(y: str | npt.ArrayLike, design: AnyDesign,
     ``estimate``, ``std_error``, ``conf_low``, ``conf_high``, ``df`` (the interval's degrees of
     freedom: R's ``degf`` of the domain), ``deff`` (R's ``deff = TRUE``), ``n_effective`` (Kish:
     n / deff) and, when there is no interval, a ``note`` saying why.
+
+    ``deff`` is R's ``deff =``, per call: True or "srswor" (a simple random sample without
+    replacement from a population of the weights' sum), "replace", or False (no ``deff`` and
+    ``n_effective``). The default, None, is the design's own kind (``make_design(deff=...)``,
+    "srswor" unless set: the pipeline's config chooses it once for every table).
 
     Why no model: a mean is a ratio of two totals; its linearised variance uses the same design
     engine as the models (:func:`coprod.survey.variance.design_cov`), so both agree on the
@@ -88,6 +94,11 @@ def svy_mean(y: str | npt.ArrayLike, design: AnyDesign,
     :func:`coprod.survey.svy_total`, ``df``, and ``deff``, ``n_effective`` and ``note`` as
     above. Levels: a Categorical's categories (unused ones too), else the sorted values.
     """
+    if deff is not None:  # this call's kind (the design's own otherwise)
+        kind = deff_kind(deff, conf_level)
+        called = svy_mean(y, design if kind is None else with_deff(design, kind), domain,
+                          conf_level, model_based=model_based)
+        return called if kind is not None else _without_deff(called)
     if _is_categorical(y, design):
         return _level_means(y, design, domain, conf_level, model_based)
     values = _values(y, design)
@@ -171,6 +182,13 @@ def _level_means(y: str | npt.ArrayLike, design: AnyDesign,
     return pd.DataFrame(out, columns=LEVEL_COLUMNS, index=index)
 
 
+def _without_deff(out: dict[str, Any] | pd.DataFrame) -> dict[str, Any] | pd.DataFrame:
+    """A result of ``deff=False``: without the design-effect entries (or columns)."""
+    if isinstance(out, pd.DataFrame):
+        return out.drop(columns=["deff", "n_effective"])
+    return {k: v for k, v in out.items() if k not in ("deff", "n_effective")}
+
+
 def _deff(deff: float, n: int) -> dict[str, float]:
     """The design effect and the effective sample size it implies (Kish: n / deff)."""
     return {"deff": deff, "n_effective": n / deff if deff > 0 else np.nan}
@@ -178,7 +196,8 @@ def _deff(deff: float, n: int) -> dict[str, float]:
 
 def svy_proportion(y: str | npt.ArrayLike, design: AnyDesign,
                    domain: str | npt.ArrayLike | None = None, conf_level: float = 0.95, *,
-                   model_based: bool = False) -> dict[str, Any]:
+                   deff: bool | str | None = None, model_based: bool = False
+                   ) -> dict[str, Any]:
     """Weighted domain proportion of a 0/1 variable with a logit interval (R's ``svyciprop``,
     method "logit"); arguments as :func:`svy_mean`, and ``events`` (the unweighted count of
     ones) among the results; ``df`` is infinite for a model-based (z) interval.
@@ -191,6 +210,11 @@ def svy_proportion(y: str | npt.ArrayLike, design: AnyDesign,
     fitted model (:func:`coprod.survey.glm.fit_svy_logit`); a prevalence table needs a hundred
     of them.
     """
+    if deff is not None:  # this call's kind, as svy_mean's deff
+        kind = deff_kind(deff, conf_level)
+        called = svy_proportion(y, design if kind is None else with_deff(design, kind),
+                                domain, conf_level, model_based=model_based)
+        return called if kind is not None else cast(dict[str, Any], _without_deff(called))
     values = _values(y, design)
     rows = np.flatnonzero(_domain(design, domain) & ~np.isnan(values))
     n = len(rows)

@@ -136,6 +136,12 @@ class ReplicateDesign(DomainMixin):
         t = np.asarray(thetas, dtype=float)
         return int(np.isnan(t.reshape(len(t), -1)).any(axis=1).sum())
 
+    def __repr__(self) -> str:
+        """R's ``print(design)`` in one line, not the (n, R) replicate weights."""
+        from .design import short_repr
+
+        return short_repr(self)
+
     def describe(self) -> str:
         c = self.columns
         mse = "; centred at the full-sample estimate (mse)" if self.mse else \

@@ -60,7 +60,7 @@ def svy_total(y: str | npt.ArrayLike, design: AnyDesign,
     ``std_error``, ``df``, ``conf_low``, ``conf_high`` (a t interval at ``conf_level``), ``n``
     (respondents with a value in the domain) and, on request, ``deff``.
     """
-    kind = _deff_kind(deff, conf_level)
+    kind = deff_kind(deff, conf_level)
     col, name = variable_column(y, design, "y")
     rows = rows_in_domain(design, domain)
     if is_categorical(col):
@@ -87,7 +87,7 @@ def svy_total(y: str | npt.ArrayLike, design: AnyDesign,
     out = _frame(name, labels, design.population_scale(1.0) * total,
                  design.population_scale(1.0) * np.sqrt(var), df, conf_level, len(idx))
     if kind:
-        d = _with_deff(design, kind)
+        d = with_deff(design, kind)
         out["deff"] = [_deff(d, idx, X[:, j], var[j]) for j in range(X.shape[1])]
     return out
 
@@ -106,7 +106,7 @@ def svy_ratio(numerator: str | npt.ArrayLike, denominator: str | npt.ArrayLike,
     Returns one row, indexed ``"<numerator>/<denominator>"``, with :func:`svy_total`'s columns.
     A domain whose denominator total is zero raises :class:`ModelError`.
     """
-    kind = _deff_kind(deff, conf_level)
+    kind = deff_kind(deff, conf_level)
     num_col, num_name = variable_column(numerator, design, "numerator")
     den_col, den_name = variable_column(denominator, design, "denominator")
     y = _numbers(num_col, "numerator", num_name)
@@ -140,7 +140,7 @@ def svy_ratio(numerator: str | npt.ArrayLike, denominator: str | npt.ArrayLike,
     out = _frame(name, [""], np.array([ratio]), np.array([np.sqrt(var)]), df, conf_level,
                  len(idx))
     if kind:
-        out["deff"] = _deff(_with_deff(design, kind), idx, resid, resid_var)
+        out["deff"] = _deff(with_deff(design, kind), idx, resid, resid_var)
     return out
 
 
@@ -162,7 +162,7 @@ def _replicate_totals(design: ReplicateDesign, idx: np.ndarray, X: np.ndarray) -
     return cast(np.ndarray, np.ldexp(W.T @ X, -design.weight_exponent))
 
 
-def _deff_kind(deff: bool | str, conf_level: float) -> str | None:
+def deff_kind(deff: bool | str, conf_level: float) -> str | None:
     """R's ``deff`` argument: False (none), True ("srswor", R's default) or a kind; and a
     check of ``conf_level`` (both before any sum is computed)."""
     if not 0 < conf_level < 1:
@@ -194,7 +194,7 @@ def _deff(design: AnyDesign, idx: np.ndarray, values: np.ndarray, variance: floa
     return mean_deff(design, idx, values, variance / n_pop ** 2)
 
 
-def _with_deff(design: AnyDesign, kind: str) -> AnyDesign:
+def with_deff(design: AnyDesign, kind: str) -> AnyDesign:
     """The design with the design-effect kind of this call (the design's own is the
     pipeline's config choice; R's ``deff =`` is per call)."""
     return design if design.deff == kind else replace(design, deff=kind)

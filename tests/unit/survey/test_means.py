@@ -139,3 +139,41 @@ def test_the_variable_and_the_domain_may_be_columns_of_the_design_data(survey):
     assert exc.value.argument == "y"
     with pytest.raises(DataError, match="^y: 3 values for a design of 600 rows"):
         svy_mean([1.0, 2.0, 3.0], design)
+
+
+def test_deff_is_chosen_per_call_as_rs_deff_argument(survey):
+    """R's ``svymean(deff = ...)`` is an argument of the call: True/"srswor", "replace" give
+    what a design built with that kind gives, False leaves the design effect out, and the
+    default is the design's own kind (the pipeline's config)."""
+    from coprod.errors import ConfigError
+
+    kw = {"weights": "weight", "strata": "country", "lonely_psu": "adjust", "keep_data": True}
+    srswor, replace = make_design(survey, **kw), make_design(survey, deff="replace", **kw)
+    for fn, y in ((svy_mean, "age"), (svy_proportion, "y"), (svy_mean, "country")):
+        def deff(out):
+            return out["deff"].tolist() if hasattr(out, "columns") else out["deff"]
+        assert deff(fn(y, replace)) == deff(fn(y, srswor, deff="replace"))
+        assert deff(fn(y, srswor)) == deff(fn(y, replace, deff=True)) \
+            == deff(fn(y, replace, deff="srswor"))
+        assert deff(fn(y, srswor)) != deff(fn(y, srswor, deff="replace"))
+        none = fn(y, srswor, deff=False)
+        keys = set(none.columns) if hasattr(none, "columns") else set(none)
+        assert not keys & {"deff", "n_effective"}
+        with pytest.raises(ConfigError, match=r"^deff: must be True, False or one of"):
+            fn(y, srswor, deff="yes")
+
+
+def test_a_design_prints_in_one_line_not_its_arrays(survey):
+    """``repr(design)``: R's ``print(design)`` in a line -- rows, domain, calibration and the
+    design's sentence -- never the weights (a 1M-row design would print megabytes)."""
+    from coprod.survey import as_replicate
+
+    d = make_design(survey, weights="weight", strata="country", keep_data=True)
+    text = repr(d)
+    assert text.startswith(f"<SurveyDesign: {len(survey)} rows; weights 'weight'")
+    assert "array" not in text and len(text) < 600
+    dom = d.domain(survey["country"] == survey["country"].iloc[0])
+    assert f"(domain: {int((survey['country'] == survey['country'].iloc[0]).sum())})" \
+        in repr(dom)
+    rep = repr(as_replicate(d, "JKn"))
+    assert rep.startswith(f"<ReplicateDesign: {len(survey)} rows;") and "array" not in rep
