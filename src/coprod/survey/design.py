@@ -28,6 +28,7 @@ from .designspec import key_errors, variance_kind
 
 if TYPE_CHECKING:
     from .calibration import CalibrationSpec, Greg, PostStrata, Raking
+    from .rcalibrate import FormulaCalibration
 
 LONELY_PSU_OPTIONS = ("adjust", "average", "remove", "certainty", "fail")
 DEFF_OPTIONS = ("srswor", "replace")
@@ -145,7 +146,7 @@ class SurveyDesign(DomainMixin):
     # values,
     # the calibrations applied, and the weights before them
     adjustments: tuple[PostStrata | Raking | Greg, ...] = ()
-    calibration: tuple[CalibrationSpec, ...] = ()
+    calibration: tuple[CalibrationSpec | FormulaCalibration, ...] = ()  # as applied, in order
     weights_before: np.ndarray | None = None
 
     @property

@@ -28,6 +28,7 @@ from .repconvert import check_convertible, replicate_factors, settle_type
 
 if TYPE_CHECKING:
     from .calibration import CalibrationSpec
+    from .rcalibrate import FormulaCalibration
 
 REPLICATE_TYPES = ("BRR", "Fay", "JK1", "JKn", "bootstrap", "successive-difference", "other")
 RANK_TOL = 1e-5  # R: qr(weights, tol = 1e-5)$rank
@@ -52,7 +53,7 @@ class ReplicateDesign(DomainMixin):
     has_weights: bool = True
     lonely_psu: str = "none"  # replicate designs have no strata to be lonely in
     # calibrated weights (coprod.survey.calibration): every replicate was calibrated too
-    calibration: tuple[CalibrationSpec, ...] = ()
+    calibration: tuple[CalibrationSpec | FormulaCalibration, ...] = ()  # as applied, in order
     weights_before: np.ndarray | None = None
     repweights_before: np.ndarray | None = None
 
