@@ -623,6 +623,11 @@ CASES: list[Case] = [
          replace(["config/codebook.yaml"], 'informed_safety: {raw: Q13A, type: category, '
                  'codes: {1: "yes", 2: "no"}', 'informed_safety: {raw: Q13A, type: category, '
                  'codes: {TRUE: "yes", FALSE: "no"}')),
+    Case("codebook-group-pooled", "codebook", "a group named pooled (the name of all groups "
+         "together)", "config: the codebook's group 'pooled' has the name of all groups "
+         "together", both(replace(["config/codebook.yaml"], "\n  DK:\n", "\n  pooled:\n"),
+                          replace(["config/config.yaml"], "samples: [pooled, UK, FR, DE, DK, CZ]",
+                                  "samples: [pooled, UK, FR, DE, CZ]"))),
 ]
 
 

@@ -247,6 +247,10 @@ def check_config(settings: Settings) -> None:
                         f"'{var}' "
                         f"(levels: {', '.join(var_levels)}){did_you_mean(level, var_levels)}")
     groups = list(cb.groups)
+    if POOLED in groups and len(groups) > 1:  # the descriptives' whole-sample rows have it
+        errs.append(f"config: the codebook's group '{POOLED}' has the name of all groups "
+                    "together (models.samples, the whole-sample rows of the descriptives); "
+                    "give the group another name")
     for s in m.samples:
         if isinstance(s, bool):
             errs.append(f"config: models.samples: {s}: {QUOTE_HINT}")

@@ -282,6 +282,21 @@ def test_descriptives_table():
     assert "group" in tidy.columns and "level" in tidy.columns
 
 
+def test_descriptives_table_has_the_whole_sample_first_in_its_words():
+    """The whole sample's rows (group pooled) are a column before the groups', headed by
+    report.words and coded ``pooled`` in the tidy file; the note says what it is."""
+    t = M.descriptives_table(D.descriptives(), words=D.WORDS, group_label="Country")
+    assert [c.head for c in t.columns] == [D.WORDS["pooled"], "UK", "FR"]
+    assert [c.codes["group"] for c in t.columns] == ["pooled", "UK", "FR"]
+    assert cell(t, "n (unweighted)", D.WORDS["pooled"]) == "2,000"
+    assert t.notes[-1].endswith("All countries (pooled): the whole sample, estimated on the "
+                                "whole design (not an average of the country columns).")
+    tidy = tidy_frame(t)
+    assert (tidy["group"] == "pooled").sum() == (tidy["group"] == "UK").sum() > 0
+    groups = M.descriptives_table(D.descriptives(), groups=["UK", "FR"])
+    assert "whole sample" not in groups.notes[-1]  # no whole-sample column, no word of it
+
+
 def test_cleaning_table_words():
     t = M.cleaning_table(D.cleaning_summary())
     heads = [c.head for c in t.columns]
@@ -339,12 +354,14 @@ DESIGN = DS({"weights": "weight", "strata": "country", "psu": None,
 def test_prevalence_and_describe_by_group(survey):
     labels = {"y": "Does it", "sex": "Sex", "age": "Age"}
     prev = prevalence(survey, ["y"], DESIGN, labels=labels)
-    assert list(prev["group"]) == ["A", "B", "C"] and set(prev["kind"]) == {"y"}
+    # the whole sample first (three groups), then each group
+    assert list(prev["group"]) == ["pooled", "A", "B", "C"] and set(prev["kind"]) == {"y"}
     desc = describe(survey, ["age", "sex"], DESIGN, labels=labels)
     shares = desc[desc["variable"] == "sex"].groupby("group")["estimate"].sum()
     assert np.allclose(shares, 1.0)
     assert set(desc.loc[desc["variable"] == "age", "stat"]) == {"mean"}
     assert desc.loc[desc["group"] == "A", "group_n"].iloc[0] == int((survey["country"] == "A").sum())
+    assert desc.loc[desc["group"] == "pooled", "group_n"].iloc[0] == len(survey)
 
 
 def test_every_model_failed_gives_a_table_of_dashes(tmp_path):
