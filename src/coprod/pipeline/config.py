@@ -109,8 +109,9 @@ def _family_errors(m: Models, cols: dict, cb: Codebook) -> list[str]:
             errs.append(f"config: models.scales: '{binary}' is not a column of the clean table"
                         f"{did_you_mean(binary, list(cols))}")
         elif binary in fam and fam[binary] != "logit":
-            errs.append(f"config: models.scales: '{binary}' is {fam[binary]}; the keys are 0/1 "
-                        "outcomes")
+            errs.append(str(not_binary("config: models.scales", binary, fam,
+                                       "its keys are 0/1 outcomes, each listing its ordinal "
+                                       "and count versions")))
         for o in others:
             if o not in cols:
                 errs.append(f"config: models.scales.{binary}: '{o}' is not a column of the "

@@ -570,3 +570,21 @@ def test_effects_per_so_many_units():
     assert out.iloc[1].equals(coefs.iloc[1])
     assert np.isclose(coefs.loc[0, "estimate"], 0.027)  # the input is not changed
 
+
+
+def test_the_imputation_table_says_rate_ratios_for_an_imputed_count():
+    """imputation.outcomes may name an ordinal or count outcome of models.outcomes (issue
+    29): the table's note says each family's ratio, never 'odds ratios' of a count."""
+    from coprod.report.robustness import MI_NOTE, mi_ratios
+
+    coefs = pd.DataFrame({"outcome": ["individual_any", "individual_count", "individual_domains"],
+                          "family": ["logit", "count", "ordinal"]})
+    assert mi_ratios(coefs, ["individual_any"]) == "Odds ratios"
+    assert mi_ratios(coefs.iloc[:0], ["individual_any"]) == "Odds ratios"  # none fitted
+    both = mi_ratios(coefs, ["individual_any", "individual_count"])
+    assert both.startswith("0/1 outcomes: logistic regression; odds ratios; counts: ")
+    assert "rate ratios" in both and both.endswith(". All")
+    assert "odds ratios (exp \u03b2) of being in a higher category" in mi_ratios(
+        coefs, ["individual_domains"])
+    note = MI_NOTE.format(pct="95%", m=5, what=both)
+    assert ". All with 95% confidence intervals. Complete cases:" in note
