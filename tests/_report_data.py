@@ -146,8 +146,13 @@ def contrast(failed_samples=("FR",)) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def prevalence(groups=(("UK", 0.0), ("FR", -0.05))) -> pd.DataFrame:
+def prevalence(groups=(("UK", 0.0), ("FR", -0.05)), whole: bool | None = None
+               ) -> pd.DataFrame:
+    """prevalence.csv as the descriptives rule writes it: the whole sample's rows first
+    (``pooled``; ``whole``: default with two or more groups), then each group's."""
     rows = []
+    if whole if whole is not None else len(groups) > 1:
+        groups = (("pooled", sum(s for _, s in groups) / len(groups)), *groups)
     for g, shift in groups:
         for o, p in (("individual_any", 0.7), ("collective_any", 0.2),
                      ("individual_safety", 0.5), ("collective_safety", 0.1)):
@@ -160,9 +165,10 @@ def prevalence(groups=(("UK", 0.0), ("FR", -0.05))) -> pd.DataFrame:
 
 
 def descriptives() -> pd.DataFrame:
+    """descriptives.csv of two groups: the whole sample's rows first, as the rule writes it."""
     rows = []
-    for g in ("UK", "FR"):
-        base = {"group": g, "group_n": 1000, "note": ""}
+    for g in ("pooled", "UK", "FR"):
+        base = {"group": g, "group_n": 2000 if g == "pooled" else 1000, "note": ""}
         rows.append({**base, "variable": "age", "label": "Age (years)", "level": "",
                      "stat": "mean", "n": 998, "estimate": 47.5, "std_error": 0.5,
                      "conf_low": 46.5, "conf_high": 48.5})

@@ -623,6 +623,16 @@ CASES: list[Case] = [
          replace(["config/codebook.yaml"], 'informed_safety: {raw: Q13A, type: category, '
                  'codes: {1: "yes", 2: "no"}', 'informed_safety: {raw: Q13A, type: category, '
                  'codes: {TRUE: "yes", FALSE: "no"}')),
+    Case("config-scales-key-ordinal", "config", "an ordinal outcome as a key of models.scales "
+         "(the keys are 0/1 outcomes)", "config: models.scales: 'individual_domains' is an "
+         "ordinal outcome ({individual_domains: ordinal} in models.outcomes): its keys are 0/1 "
+         "outcomes, each listing its ordinal and count versions",
+         config(lambda c: c["models"]["scales"].update(individual_domains=["collective_count"]))),
+    Case("codebook-group-pooled", "codebook", "a group named pooled (the name of all groups "
+         "together)", "config: the codebook's group 'pooled' has the name of all groups "
+         "together", both(replace(["config/codebook.yaml"], "\n  DK:\n", "\n  pooled:\n"),
+                          replace(["config/config.yaml"], "samples: [pooled, UK, FR, DE, DK, CZ]",
+                                  "samples: [pooled, UK, FR, DE, CZ]"))),
 ]
 
 

@@ -5,7 +5,8 @@
 # Reads data/examples/apistrat_jkn.csv and data/examples/apistrat_rscales.csv (written by
 # tools/export_api.R) and writes tests/data/golden/api_reference.csv: one row per case and
 # coefficient (or prevalence), columns as tests/data/golden/nhanes_reference.csv (case,
-# outcome, term, variable, level, estimate, std_error, df_resid, n), numbers with 17
+# outcome, term, variable, level, estimate, std_error, df_resid, n, conf_low, conf_high: a
+# prevalence's svyciprop(method = "logit") interval, NA for a coefficient), numbers with 17
 # significant digits. The tests read the CSV; they never need R.
 # Made with R 4.2.2 and survey 4.1.1 (the versions are printed when the script runs).
 #
@@ -42,10 +43,11 @@ fit <- function(formula, design)
          control = glm.control(epsilon = 1e-14, maxit = 100))
 
 out <- list()
-add <- function(case, term, variable, level, est, se, df, n)
+add <- function(case, term, variable, level, est, se, df, n, ci = c(NA, NA))
   out[[length(out) + 1]] <<- data.frame(case = case, outcome = "api_target", term = term,
                                         variable = variable, level = level, estimate = est,
-                                        std_error = se, df_resid = df, n = n)
+                                        std_error = se, df_resid = df, n = n,
+                                        conf_low = ci[[1]], conf_high = ci[[2]])
 add_model <- function(case, m) {
   r <- model_terms(m)
   add(case, r$term, r$variable, r$level, r$estimate, r$std_error, r$df, r$n)
@@ -56,16 +58,17 @@ for (s in c("E", "M", "H"))
                                      subset(rep, stype == s)))
 p <- svymean(~api_target, rep)
 add("prevalence_all", "api_target", "api_target", "", coef(p)[[1]], SE(p)[[1]], degf(rep),
-    nrow(d))
+    nrow(d), confint(svyciprop(~api_target, rep, method = "logit")))
 for (s in c("E", "M", "H")) {
   dom <- subset(rep, stype == s)
   p <- svymean(~api_target, dom)
   add(paste0("prevalence_", s), "api_target", "api_target", s, coef(p)[[1]], SE(p)[[1]],
-      degf(dom), sum(d$stype == s))
+      degf(dom), sum(d$stype == s), confint(svyciprop(~api_target, dom, method = "logit")))
 }
 
 res <- do.call(rbind, out)
-for (v in c("estimate", "std_error")) res[[v]] <- sprintf("%.17g", res[[v]])
+for (v in c("estimate", "std_error", "conf_low", "conf_high"))
+  res[[v]] <- ifelse(is.na(res[[v]]), NA, sprintf("%.17g", res[[v]]))
 write.csv(res, "tests/data/golden/api_reference.csv", row.names = FALSE, quote = 1:5)
 cat("R", R.version$major, R.version$minor, "survey", as.character(packageVersion("survey")),
     ":", nrow(res), "rows written\n")

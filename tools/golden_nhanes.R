@@ -7,7 +7,10 @@
 # with columns case, outcome, term (R's coefficient name), variable ("Intercept" for
 # "(Intercept)", the factor's name for a factor level), level (the factor level, "" for a
 # numeric term), estimate, std_error, df_resid (R's model$df.residual; for a prevalence the
-# design's degf over the respondents with HI_CHOL observed) and n (respondents used).
+# design's degf over the respondents with HI_CHOL observed), n (respondents used) and, for a
+# prevalence, conf_low and conf_high (svyciprop(method = "logit") on df_resid: the interval of
+# descriptives/prevalence.csv, whose df counts the PSUs of the respondents answering, where
+# svyciprop's default would count those of the whole domain; NA for a coefficient).
 # Numbers are written with 17 significant digits. The tests read the CSV; they never need R.
 # Made with R 4.2.2 and survey 4.1.1 (the versions are printed when the script runs).
 #
@@ -49,10 +52,11 @@ fit <- function(formula, design)
          control = glm.control(epsilon = 1e-14, maxit = 100))
 
 out <- list()
-add <- function(case, term, variable, level, est, se, df, n)
+add <- function(case, term, variable, level, est, se, df, n, ci = c(NA, NA))
   out[[length(out) + 1]] <<- data.frame(case = case, outcome = "HI_CHOL", term = term,
                                         variable = variable, level = level, estimate = est,
-                                        std_error = se, df_resid = df, n = n)
+                                        std_error = se, df_resid = df, n = n,
+                                        conf_low = ci[[1]], conf_high = ci[[2]])
 add_model <- function(case, m) {
   r <- model_terms(m)
   add(case, r$term, r$variable, r$level, r$estimate, r$std_error, r$df, r$n)
@@ -72,7 +76,8 @@ for (code in 1:4)
 observed <- full[!is.na(full$variables$HI_CHOL), ]
 p <- svymean(~HI_CHOL, full, na.rm = TRUE)
 add("prevalence_all", "HI_CHOL", "HI_CHOL", "", coef(p)[[1]], SE(p)[[1]], degf(observed),
-    sum(!is.na(d$HI_CHOL)))
+    sum(!is.na(d$HI_CHOL)), confint(svyciprop(~HI_CHOL, full, method = "logit", na.rm = TRUE,
+                                              df = degf(observed))))
 by_race <- svyby(~HI_CHOL, ~race, full, svymean, na.rm = TRUE)
 for (code in 1:4) {
   lab <- race_labels[code]
@@ -81,11 +86,14 @@ for (code in 1:4) {
   stopifnot(abs(coef(by_race)[[lab]] - coef(check)[[1]]) < 1e-12,
             abs(SE(by_race)[by_race$race == lab] - SE(check)[[1]]) < 1e-12)
   add(sprintf("prevalence_%d", code), "HI_CHOL", "HI_CHOL", lab, coef(by_race)[[lab]],
-      SE(by_race)[by_race$race == lab], degf(dom), sum(!is.na(d$HI_CHOL) & d$race == lab))
+      SE(by_race)[by_race$race == lab], degf(dom), sum(!is.na(d$HI_CHOL) & d$race == lab),
+      confint(svyciprop(~HI_CHOL, subset(full, race == lab), method = "logit", na.rm = TRUE,
+                        df = degf(dom))))
 }
 
 res <- do.call(rbind, out)
-for (v in c("estimate", "std_error")) res[[v]] <- sprintf("%.17g", res[[v]])
+for (v in c("estimate", "std_error", "conf_low", "conf_high"))
+  res[[v]] <- ifelse(is.na(res[[v]]), NA, sprintf("%.17g", res[[v]]))
 write.csv(res, "tests/data/golden/nhanes_reference.csv", row.names = FALSE, quote = 1:5)
 cat("R", R.version$major, R.version$minor, "survey", as.character(packageVersion("survey")),
     ":", nrow(res), "rows written\n")

@@ -69,6 +69,13 @@ def test_replicate_design_by_config_alone_equals_r(tmp_path, reference):
     assert prev.loc[("BB", "individual"), "estimate"] == pytest.approx(ref["estimate"], abs=1e-9)
     assert prev.loc[("BB", "individual"), "std_error"] == pytest.approx(ref["std_error"],
                                                                         rel=1e-6)
+    # the whole sample's row: svymean on the whole replicate design
+    whole = reference[(reference["case"] == "JK1_mse0_whole")
+                      & (reference["estimator"] == "proportion")].iloc[0]
+    got = prev.loc[("pooled", "individual")]
+    assert got["estimate"] == pytest.approx(whole["estimate"], abs=1e-9)
+    assert got["std_error"] == pytest.approx(whole["std_error"], rel=1e-6)
+    assert got["df"] == int(whole["df"]) and got["n"] == int(whole["n"])
     contrast = pd.read_csv(out / "models" / "contrast.csv")
     assert (contrast["status"] != "failed").all()
     html = (out / "report.html").read_text(encoding="utf-8")

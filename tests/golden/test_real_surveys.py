@@ -120,6 +120,32 @@ def test_nhanes_prevalence_by_race_equals_r(nhanes):
         assert prev.loc[name, "estimate"] == pytest.approx(ref["estimate"], abs=1e-10)
         assert prev.loc[name, "std_error"] == pytest.approx(ref["std_error"], rel=1e-6)
         assert prev.loc[name, "n"] == ref["n"]
+        assert prev.loc[name, "conf_low"] == pytest.approx(float(ref["conf_low"]), abs=1e-7)
+        assert prev.loc[name, "conf_high"] == pytest.approx(float(ref["conf_high"]), abs=1e-7)
+
+
+def whole_sample_equals_r(prev: pd.DataFrame, ref: pd.Series) -> None:
+    """The whole-sample row of prevalence.csv (first, once) against R on the whole design:
+    svymean(~y, design)'s estimate and SE, df (R's degf of the respondents answering), n, and
+    svyciprop(~y, design, method = "logit")'s interval."""
+    row = prev.loc["pooled"]
+    assert list(prev.index).count("pooled") == 1 and prev.index[0] == "pooled"
+    assert row["estimate"] == pytest.approx(ref["estimate"], abs=1e-10)
+    assert row["std_error"] == pytest.approx(ref["std_error"], rel=1e-6)
+    assert row["df"] == ref["df_resid"] and row["n"] == ref["n"]
+    assert row["conf_low"] == pytest.approx(float(ref["conf_low"]), abs=1e-7)
+    assert row["conf_high"] == pytest.approx(float(ref["conf_high"]), abs=1e-7)
+    groups = prev.drop(index="pooled")["estimate"]  # not an average of the groups' shares
+    assert abs(row["estimate"] - groups.mean()) > 1e-3
+
+
+def test_nhanes_whole_sample_prevalence_equals_r(nhanes):
+    """Strata and clusters (Taylor linearisation): the whole-sample row is R's
+    svymean(~HI_CHOL, design, na.rm = TRUE) over all four race groups."""
+    cfg, table, _ = nhanes
+    prev = prevalence(table, ["high_cholesterol"], DesignSettings.from_params(cfg["design"]))
+    whole_sample_equals_r(prev.set_index("group"),
+                          reference("nhanes_reference.csv", "prevalence_all").iloc[0])
 
 
 # -- worked example 3: replicate weights with rscales from a file, an outcome cut from a number -
@@ -175,6 +201,10 @@ def test_api_prevalence_by_school_type_equals_r(api):
         assert prev.loc[s, "estimate"] == pytest.approx(ref["estimate"], abs=1e-10)
         assert prev.loc[s, "std_error"] == pytest.approx(ref["std_error"], rel=1e-6)
         assert prev.loc[s, "df"] == ref["df_resid"] and prev.loc[s, "n"] == ref["n"]
+        assert prev.loc[s, "conf_low"] == pytest.approx(float(ref["conf_low"]), abs=1e-7)
+        assert prev.loc[s, "conf_high"] == pytest.approx(float(ref["conf_high"]), abs=1e-7)
+    # the whole sample: svymean on the replicate design (JKn, rscales from the file)
+    whole_sample_equals_r(prev, reference("api_reference.csv", "prevalence_all").iloc[0])
 
 
 # -- design.incomplete: keep | drop against R ---------------------------------------------------

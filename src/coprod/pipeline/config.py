@@ -109,8 +109,9 @@ def _family_errors(m: Models, cols: dict, cb: Codebook) -> list[str]:
             errs.append(f"config: models.scales: '{binary}' is not a column of the clean table"
                         f"{did_you_mean(binary, list(cols))}")
         elif binary in fam and fam[binary] != "logit":
-            errs.append(f"config: models.scales: '{binary}' is {fam[binary]}; the keys are 0/1 "
-                        "outcomes")
+            errs.append(str(not_binary("config: models.scales", binary, fam,
+                                       "its keys are 0/1 outcomes, each listing its ordinal "
+                                       "and count versions")))
         for o in others:
             if o not in cols:
                 errs.append(f"config: models.scales.{binary}: '{o}' is not a column of the "
@@ -247,6 +248,10 @@ def check_config(settings: Settings) -> None:
                         f"'{var}' "
                         f"(levels: {', '.join(var_levels)}){did_you_mean(level, var_levels)}")
     groups = list(cb.groups)
+    if POOLED in groups and len(groups) > 1:  # the descriptives' whole-sample rows have it
+        errs.append(f"config: the codebook's group '{POOLED}' has the name of all groups "
+                    "together (models.samples, the whole-sample rows of the descriptives); "
+                    "give the group another name")
     for s in m.samples:
         if isinstance(s, bool):
             errs.append(f"config: models.samples: {s}: {QUOTE_HINT}")

@@ -7,6 +7,13 @@ is built into a design object once per table (:mod:`coprod.pipeline.designconfig
 is a domain of it, and each cell one call of the engine's estimators
 (:func:`coprod.survey.means.svy_proportion` for outcomes and category levels,
 :func:`coprod.survey.means.svy_mean` for numbers).
+
+The whole sample: with two or more groups, each table starts with rows for every respondent
+(``group`` = ``pooled``, the name models.samples gives all groups together), estimated on the
+whole design -- R's ``svymean(~y, design)``, not a mean of the groups' estimates -- by the same
+estimators, so that its interval and df follow the same rule as a group's (the PSUs and strata
+of the respondents answering). With one group those rows would repeat the group's, so there
+are none.
 """
 from __future__ import annotations
 
@@ -17,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError, DataError
+from ..names import POOLED
 from ..survey.means import svy_mean, svy_proportion
 from .designkeys import DesignSettings, typed_design
 from .io import group_column as _group_col
@@ -42,16 +50,38 @@ def _design(data: pd.DataFrame, design: DesignSettings, built: Any = None) -> An
     return design_from_config(data, design)
 
 
+#: the ``group`` of the whole-sample rows (every respondent, on the whole design): the name
+#: models.samples gives all groups together, worded by report.words like the pooled models
+WHOLE_SAMPLE = POOLED
+
+
 def _groups(data: pd.DataFrame) -> list[str]:
     col = data[_group_col(data)]
     cats = col.cat.categories if isinstance(col.dtype, pd.CategoricalDtype) else col.unique()
     return [str(c) for c in cats if (col.astype(str) == str(c)).any()]
 
 
+def _samples(data: pd.DataFrame) -> list[tuple[str, np.ndarray | None]]:
+    """(name, domain) of each table's rows: the whole sample first (domain None: the whole
+    design) when the table has two or more groups, then each group (a domain of the design).
+    One group gets no whole-sample rows: they would repeat its own."""
+    groups = _groups(data)
+    if len(groups) < 2:
+        whole: list[tuple[str, np.ndarray | None]] = []
+    elif WHOLE_SAMPLE in groups:  # its rows and the whole sample's would share one name
+        raise DataError(f"descriptives: a group is named '{WHOLE_SAMPLE}', the name of the "
+                        f"whole sample's rows; rename the group in the codebook")
+    else:
+        whole = [(WHOLE_SAMPLE, None)]
+    col = data[_group_col(data)].astype(str).to_numpy()
+    return whole + [(g, col == g) for g in groups]
+
+
 def prevalence(data: pd.DataFrame, outcomes: list[str], design: DesignSettings, *,
                conf_level: float = 0.95, labels: dict | None = None,
                built=None) -> pd.DataFrame:
-    """Weighted share doing each outcome, by group, with design-based intervals."""
+    """Weighted share doing each outcome, in the whole sample (two or more groups) and by
+    group, with design-based intervals."""
     design = typed_design(design, "prevalence")
     from .vocab import split_outcomes
 
@@ -61,13 +91,11 @@ def prevalence(data: pd.DataFrame, outcomes: list[str], design: DesignSettings, 
     if missing:
         raise DataError(f"prevalence: outcomes {missing} are not columns of the clean table")
     rows = []
-    groups = data[_group_col(data)].astype(str).to_numpy()
     built = _design(data, design, built)
     model_based = bool(design.model_based)
     values = {o: data[o].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
               for o in outcomes}
-    for g in _groups(data):
-        dom = groups == g
+    for g, dom in _samples(data):
         for o in outcomes:
             kind, domain = split[o]
             r = svy_proportion(values[o], built, dom, conf_level, model_based=model_based)
@@ -79,7 +107,8 @@ def prevalence(data: pd.DataFrame, outcomes: list[str], design: DesignSettings, 
 def describe(data: pd.DataFrame, variables: list[str], design: DesignSettings, *,
              conf_level: float = 0.95, labels: dict | None = None,
              built=None) -> pd.DataFrame:
-    """By group: weighted % of each category level or weighted mean, 95% CI, unweighted n."""
+    """In the whole sample (two or more groups) and by group: weighted % of each category
+    level or weighted mean, 95% CI, unweighted n."""
     design = typed_design(design, "describe")
     labels = labels or {}
     missing = [v for v in variables if v not in data.columns]
@@ -87,13 +116,11 @@ def describe(data: pd.DataFrame, variables: list[str], design: DesignSettings, *
         raise ConfigError(f"report.descriptives.variables: {missing} are not columns of the "
                           "clean table")
     rows = []
-    groups = data[_group_col(data)].astype(str).to_numpy()
     built = _design(data, design, built)
     model_based = bool(design.model_based)
     indicators = {v: _indicators(data[v]) for v in variables}
-    for g in _groups(data):
-        dom = groups == g
-        base = {"group": g, "group_n": int(dom.sum())}
+    for g, dom in _samples(data):
+        base = {"group": g, "group_n": len(data) if dom is None else int(dom.sum())}
         for v in variables:
             lab = labels.get(v, v)
             if isinstance(indicators[v], dict):
@@ -125,7 +152,8 @@ def _indicators(col: pd.Series):
 
 def run_descriptives(*, table, outcomes, variables, design, conf_level, prevalence_csv,
                      descriptives_csv):
-    """The descriptives rule: prevalence of each outcome and the covariates, by group."""
+    """The descriptives rule: prevalence of each outcome and the covariates, in the whole
+    sample and by group."""
     from .io import read_table, write_csv
 
     data = read_table(table)

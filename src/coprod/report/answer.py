@@ -4,8 +4,9 @@ Why its own module: the answer is the one part of the report a reader may read a
 sentence in it follows a rule stated here once, from the result tables and the config's words,
 for any survey (the bundled one, NHANES, a user's own):
 
-* **Who.** Each compared outcome's share of respondents, lowest and highest group
-  (``descriptives/prevalence.csv``; weighted when the design is).
+* **Who.** Each compared outcome's share of respondents in the whole sample, and in the lowest
+  and highest group (``descriptives/prevalence.csv``; weighted when the design is); the whole
+  sample's row is never a group's.
 * **What goes with it.** In the models of the figures' sample, each covariate whose average
   marginal effect has a confidence interval that excludes 0, in percentage points with its
   interval: a number per one standard deviation (``models/effects.csv``) or per unit when that
@@ -31,7 +32,16 @@ import numpy as np
 import pandas as pd
 
 from ..pipeline.estimable import NOT_APPLICABLE, NOT_ESTIMATED
-from .wording import MINUS, esc, lower_word, model_rows, model_status, outcome_words, word
+from .wording import (
+    MINUS,
+    POOLED,
+    esc,
+    lower_word,
+    model_rows,
+    model_status,
+    outcome_words,
+    word,
+)
 
 
 def points(x: float) -> str:
@@ -53,8 +63,9 @@ def _name(outcome: str, words: dict, labels: dict) -> str:
 
 def who_sentence(prev: pd.DataFrame, compare: list[str], *, words: dict, labels: dict,
                  unit: str, weighted: bool) -> str:
-    """'How common: Individual co-production: from 58% of respondents (FR) to 78% (DK); ...'
-    (HTML)."""
+    """'How common: Individual co-production: 67% of respondents in all countries (pooled),
+    from 58% (FR) to 78% (DK); ...' (HTML). The whole sample's row (group ``pooled``, with two
+    or more groups) gives the first share; the lowest and highest are the groups'."""
     parts = []
     for o in compare:
         p = prev[prev["outcome"] == o].dropna(subset=["estimate"]) if len(prev) else prev
@@ -62,13 +73,17 @@ def who_sentence(prev: pd.DataFrame, compare: list[str], *, words: dict, labels:
             continue
         share = lambda r: f"{float(r['estimate']) * 100:.0f}%"  # noqa: E731
         name = f"<strong>{esc(_name(o, words, labels))}</strong>"
-        if len(p) == 1:
-            parts.append(f"{name}: {share(p.iloc[0])} of {esc(unit)}")
-        else:
-            lo, hi = p.loc[p["estimate"].idxmin()], p.loc[p["estimate"].idxmax()]
-            parts.append(f"{name}: from {share(lo)} of {esc(unit)} "
-                         f"({esc(word(lo['group'], words))}) to {share(hi)} "
-                         f"({esc(word(hi['group'], words))})")
+        whole = p[p["group"].astype(str) == POOLED]
+        p = p[p["group"].astype(str) != POOLED]
+        if len(p) <= 1:
+            parts.append(f"{name}: {share((p if len(p) else whole).iloc[0])} of {esc(unit)}")
+            continue
+        lo, hi = p.loc[p["estimate"].idxmin()], p.loc[p["estimate"].idxmax()]
+        everyone = esc(lower_word(word(POOLED, words)))
+        low = (f"{share(whole.iloc[0])} of {esc(unit)} in {everyone}, from {share(lo)}"
+               if len(whole) else f"from {share(lo)} of {esc(unit)}")
+        parts.append(f"{name}: {low} ({esc(word(lo['group'], words))}) to {share(hi)} "
+                     f"({esc(word(hi['group'], words))})")
     if not parts:
         return ""
     return ("How common" + (" (weighted)" if weighted else "") + ": " + "; ".join(parts) + ".")

@@ -133,10 +133,12 @@ def figure_caption(name: str, group_label: str = "Group", pct: str = "95%",
                    ci: str = "design-based", models: str = "pooled models", n_groups: int = 2,
                    n_outcomes: int = 2, log: str = "results/clean/cleaning_log.csv",
                    unit: str = "respondents", domain: str = "a domain of the full design",
-                   reference_rows: bool = False) -> str:
+                   reference_rows: bool = False, whole: str = "") -> str:
     """A figure's caption: ``models`` names the models of the forest and prediction figures
     (:func:`models_phrase`); with one group, the prevalence is not 'by group';
-    ``reference_rows`` (report.figures.reference_rows) says how the reference levels show."""
+    ``reference_rows`` (report.figures.reference_rows) says how the reference levels show;
+    ``whole``: the word for the whole sample, whose prevalence is shown beside the groups'
+    (with two or more groups)."""
     from .wording import lower_word
 
     key = (name if name in ("forest_groups", "forest_scales") else "forest"
@@ -148,7 +150,10 @@ def figure_caption(name: str, group_label: str = "Group", pct: str = "95%",
         unit=unit, domain=domain,
         references="reference levels as open circles at 1" if reference_rows
         else "each level against its reference level (named in its row)",
-        models=models, log=log, by_group=f", by {group}" if n_groups > 1 else "",
+        models=models, log=log,
+        by_group=(f", by {group}" + (f" and in {lower_word(whole)}" if whole else ""))
+        if n_groups > 1
+        else "",
         with_weights=" with the survey weights" if weighted else "",
         side_by_side=", the outcomes side by side" if n_outcomes > 1 else "")
 

@@ -48,7 +48,7 @@ from .forest import (  # noqa: E402,F401 (the forest plots, here for their old c
     term_rows,
 )
 from .predictions import prediction_figure  # noqa: E402
-from .wording import Grouping, lower_word, per_units, word  # noqa: E402
+from .wording import POOLED, Grouping, lower_word, per_units, word  # noqa: E402
 
 # -- prevalence ------------------------------------------------------------------------------
 
@@ -58,13 +58,16 @@ def prevalence_figure(prev: pd.DataFrame, *, words: dict | None = None,
                       settings: FigureSettings | None = None) -> Figure:
     """% doing each outcome (weighted), by group (x) and domain (panels when there are): a dot
     and its interval per outcome, the percentage written above it (a bar's area would add
-    nothing the dot does not show, and the numbers can be read off)."""
+    nothing the dot does not show, and the numbers can be read off). The whole sample's rows
+    (``pooled``: :mod:`coprod.pipeline.descriptives`) come first, named by ``words`` and set
+    apart from the groups by a faint line."""
     s = style_settings(settings)
     c = concepts(s)
     prev = prev.copy()
     domains = list(dict.fromkeys(prev["domain"].fillna("")))
     kinds = list(dict.fromkeys(prev["kind"]))
     groups = list(dict.fromkeys(prev["group"].astype(str)))
+    shown = {g: word(g, words) if g == POOLED else g for g in groups}  # (the whole sample)
     n_range = prev.groupby(prev["group"].astype(str), sort=False)["n"].agg(["min", "max"])
 
     def n_of(g):  # respondents answering: one number, or the range over the outcomes
@@ -75,12 +78,20 @@ def prevalence_figure(prev: pd.DataFrame, *, words: dict | None = None,
 
     subtitle = (f"{'Weighted %' if s.weighted else '%'}, {pct_label(s)} {s.ci} confidence "
                 "intervals. n (answering each outcome): " +
-                ", ".join(f"{g}\u00a0{n_of(g)}" for g in groups))  # no line break inside
+                ", ".join(f"{shown[g]}\u00a0{n_of(g)}" for g in groups))  # no line break inside
     ncols = max(min(len(domains), 2 if narrow(s) else 4), 1)
     nrows = max(int(np.ceil(len(domains) / ncols)), 1)
-    by = [lower_word(group_label)] if len(groups) > 1 else []  # one group: not "by group"
+    # one group: not "by group" (and then there is no whole-sample row either)
+    by = [lower_word(group_label)] if len([g for g in groups if g != POOLED]) > 1 else []
     by += ["domain"] if any(domains) else []
-    fig, axes = new_figure(0.6 + 2.3 * nrows, s,
+    ticks, upright = _group_ticks([shown[g] for g in groups], [g == POOLED for g in groups],
+                                  float(s.width) * 0.85 / ncols, text_size(s, 1))
+    # an upright name takes its length below the panel: the figure grows by it, the panels
+    # keep their height
+    line = text_size(s, 1) / 72 * 1.2  # the height of a level name (inches)
+    extra = max((text_width(t, text_size(s, 1)) - line for t, u in zip(ticks, upright) if u),
+                default=0.0)
+    fig, axes = new_figure(0.6 + (2.3 + max(extra, 0.0)) * nrows, s,
                             f"Prevalence of {s.subject}" + (", by " if by else "")
                             + " and ".join(by), subtitle, nrows, ncols, sharey=True,
                             legend_rows=1)
@@ -104,14 +115,11 @@ def prevalence_figure(prev: pd.DataFrame, *, words: dict | None = None,
                     ax.text(xi, top + 1.5, f"{e:.0f}", ha="center", va="bottom",
                             fontsize=text_size(s, 2.5), color=colour)
         ax.set_title(capitalised(word(dom, words)) if dom else "")
-        # a group's name wrapped to its slot ("non-Hispanic white" on two lines): side by side
-        # names must not run into each other
-        slot = float(s.width) * 0.85 / ncols / max(len(groups), 1)
-        names = ["\n".join(wrap_to_width(g, slot, text_size(s, 1))) for g in groups]
-        fits = all(text_width(ln, text_size(s, 1)) <= slot
-                   for g in names for ln in g.split("\n"))
-        # a word wider than its slot: the names stand upright (never overlapping)
-        ax.set_xticks(x, names if fits else groups, rotation=0 if fits else 90)
+        ax.set_xticks(x, ticks)
+        for label, u in zip(ax.get_xticklabels(), upright):
+            label.set_rotation(90 if u else 0)
+        if groups[0] == POOLED and len(groups) > 1:  # the whole sample, apart from the groups
+            ax.axvline(0.5, color="#bdbdbd", linewidth=0.6, linestyle=":", zorder=0)
         ax.set_xlabel(group_label)
         ax.set_ylim(0, 100)
         ax.grid(axis="y", color="#e5e5e5", linewidth=0.6)
@@ -122,6 +130,20 @@ def prevalence_figure(prev: pd.DataFrame, *, words: dict | None = None,
         ax.set_visible(False)
     foot_legend(fig, *unique_handles(axes.flat[:1]), ncols=len(kinds))
     return fig
+
+
+def _group_ticks(names: list[str], whole: list[bool], width: float, size: float
+                 ) -> tuple[list[str], list[bool]]:
+    """The names under a panel ``width`` inches wide, and which stand upright: each wrapped to
+    its slot ("non-Hispanic white" on two lines), since side by side names must not run into
+    each other; a word wider than its slot makes every name stand upright -- except the
+    whole sample's (``whole``), which alone stands upright when only it does not fit."""
+    slot = width / max(len(names), 1)
+    wrapped = ["\n".join(wrap_to_width(n, slot, size)) for n in names]
+    fit = [all(text_width(ln, size) <= slot for ln in w.split("\n")) for w in wrapped]
+    if not all(f for f, w in zip(fit, whole) if not w):
+        return list(names), [True] * len(names)
+    return ([w if f else n for n, w, f in zip(names, wrapped, fit)], [not f for f in fit])
 
 
 # -- cleaning flow ---------------------------------------------------------------------------

@@ -49,7 +49,8 @@ def methods_section(*, settings: Settings, threshold: str, hashes: dict, version
               "codebook:"),
         _list(_raw_files(codebook.groups)),
         Heading("Weighting and design", "methods-design"),
-        _list(_design_items(design, lab) + _calibration_items(design, lab, weights)),
+        _list(_design_items(design, lab, _whole_sample(settings, grp))
+              + _calibration_items(design, lab, weights)),
         Heading("Outcomes", "methods-outcomes"),
         *([_html(threshold_line)] if threshold_line else []),
         _list(f"{lab(o)}: {_outcome_definition(o, codebook, threshold, labels, families.get(o))}"
@@ -142,8 +143,24 @@ def _rscales_words(rscales: tuple[float, ...] | None) -> str:
             f"{values[-1]:.6g} ({len(values)} distinct values)")
 
 
-def _design_items(d: DesignSettings, lab) -> list[str]:
-    """The design in words: weights, strata, clusters, corrections, variance, missing values."""
+def _whole_sample(settings: Settings, grp: Grouping) -> str:
+    """The descriptives' rule for the whole sample in words (HTML; empty with one group, which
+    gets no such rows: :mod:`coprod.pipeline.descriptives`)."""
+    from .wording import lower_word, word
+
+    if len(settings.codebook.groups) < 2:
+        return ""
+    words = dict((settings.report or {}).get("words") or {})
+    group = lower_word(grp.label)
+    return (f" Each is also estimated for the whole sample (&ldquo;"
+            f"{esc(word(POOLED, words))}&rdquo;) on the whole design, as R's svymean(~y, "
+            f"design) and svyciprop, not as an average of the {esc(group)} estimates; with one "
+            f"{esc(group)} there is no such row.")
+
+
+def _design_items(d: DesignSettings, lab, whole: str = "") -> list[str]:
+    """The design in words: weights, strata, clusters, corrections, variance, missing values;
+    ``whole``: the sentence on the descriptives' whole sample (:func:`_whole_sample`)."""
     from .wording import incomplete_wording, variance_wording
 
     if d.replicates:
@@ -186,7 +203,7 @@ def _design_items(d: DesignSettings, lab) -> list[str]:
         f"Prevalences: intercept-only {esc(variance_wording(d)['ci'])} logistic models per "
         "domain (the logit interval of survey::svyciprop); means: "
         + ("each replicate's weighted mean." if d.replicates else
-           "linearised ratio estimator."),
+           "linearised ratio estimator.") + whole,
     ]
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 from ..pipeline.designkeys import DesignSettings
 from ..pipeline.io import read_results, term_names, tidy_contrast
 from .tablemodel import Cell, Column, Row, Table, build
-from .wording import lower_word, marks_note, num, variance_wording, word
+from .wording import POOLED, lower_word, marks_note, num, variance_wording, word
 
 # -- descriptives ----------------------------------------------------------------------------
 
@@ -27,7 +27,9 @@ def descriptives_table(desc: pd.DataFrame, *, groups: Sequence[str] | None = Non
                        name: str = "descriptives") -> Table:
     """% (categories) or mean (numbers) with CI by group, and unweighted n. A share is kept as
     the proportion of the result file (0-1, ``scale="proportion"``) and shown as a
-    percentage; a mean as it is."""
+    percentage; a mean as it is. The whole sample's rows (``pooled``, with two or more groups:
+    :mod:`coprod.pipeline.descriptives`) are a column like a group's, named by ``words``, and
+    the note says they are not an average of the groups."""
     if groups is None:
         groups = list(dict.fromkeys(desc["group"].astype(str))) if len(desc) else []
     columns = [Column(word(g, words), codes={"group": str(g)}) for g in groups]
@@ -48,13 +50,17 @@ def descriptives_table(desc: pd.DataFrame, *, groups: Sequence[str] | None = Non
             rows.append((Row(str(level), "level", {"variable": str(var), "level": str(level)}),
                          _desc_cells(sub[sub["level"] == level], groups)))
     pct, ci = f"{conf_level:.0%}", variance_wording(design)["ci"]
+    everyone = word(POOLED, words)
+    whole = (f" {everyone[:1].upper() + everyone[1:]}: the whole sample, estimated on the "
+             f"whole design (not an average of the {lower_word(group_label)} columns)."
+             if POOLED in groups else "")
     return build(name, f"{word('respondents', words).capitalize()} by {lower_word(group_label)}: "
                        f"{'weighted ' if weighted else ''}% or mean [{pct} CI]",
                  columns, rows, stub_head="", digits=mean_digits,
                  scale_digits={"proportion": digits, "mean": mean_digits},
                  notes=(f"{'Weighted p' if weighted else 'P'}ercentages (categories) or means "
                         f"(numbers) with {pct} {ci} confidence intervals; n is unweighted. The "
-                        "tidy data file holds the percentages as proportions (0 to 1).",))
+                        f"tidy data file holds the percentages as proportions (0 to 1).{whole}",))
 
 
 def _desc_cells(sub: pd.DataFrame, groups: Sequence[str]) -> list[Cell]:

@@ -332,7 +332,8 @@ def _captions(names: list[str], settings: Settings, report: ReportSettings, grp:
               domain=domain_wording(design, lower_word(grp.label)),
               log=str(Path(clean_table).with_name("cleaning_log.csv")),  # beside the table
               unit=unit_word(report.words),
-              reference_rows=bool(report.figures.get("reference_rows", False)))
+              reference_rows=bool(report.figures.get("reference_rows", False)),
+              whole=word(POOLED, thaw(report.words)))  # the descriptives' whole sample
     along = _categorical_predictions(settings, report)
     return [figure_caption(name, **kw).replace("confidence bands", "confidence intervals (a "
                                                "point per category)")

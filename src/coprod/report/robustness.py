@@ -253,7 +253,7 @@ def mi_table(coefs: pd.DataFrame, fit: pd.DataFrame, coefs_mi: pd.DataFrame, *,
 
 
 MI_NOTE = (
-    "Odds ratios with {pct} confidence intervals. Complete cases: respondents missing a model "
+    "{what} with {pct} confidence intervals. Complete cases: respondents missing a model "
     "variable leave the model. Imputed: {m} datasets completed by chained equations (each "
     "incomplete variable regressed on all the others, the imputed outcomes, the weight and "
     "group indicators, then filled by predictive mean matching), each analysed with the same "
@@ -274,16 +274,34 @@ def run_mi_table(*, coefficients, fit, coefficients_mi, clean_table, outcomes, s
 
     meta = table_meta(clean_table)
     labels, words = meta.get("labels", {}), dict(words)
+    coefs_mi = read_results(coefficients_mi, "coefficients")
     table = mi_table(read_results(coefficients, "coefficients"), read_results(fit, "fit"),
-                     read_results(coefficients_mi, "coefficients"), outcomes=list(outcomes),
+                     coefs_mi, outcomes=list(outcomes),
                      sample=sample, covariates=list(covariates),
                      reference_levels=dict(reference_levels), levels=dict(levels),
                      labels=labels, words=words, digits=digits, per=per,
                      caption=f"Complete cases or imputed data? ({word(sample, words)})")
-    write_table(table.with_notes(MI_NOTE.format(pct=f"{conf_level:.0%}", m=m),
+    write_table(table.with_notes(MI_NOTE.format(pct=f"{conf_level:.0%}", m=m,
+                                                what=mi_ratios(coefs_mi, outcomes)),
                                  marks_note(table, use_stars=False, conf_level=conf_level)),
                 group_outputs(outputs)["imputation"], notice=notice,
                 latex_settings=LatexSettings.from_params(latex))
+
+
+def mi_ratios(coefs_mi: pd.DataFrame, outcomes) -> str:
+    """What the imputation table's numbers are: odds ratios, or with an ordinal or count
+    outcome among imputation.outcomes each family's ratio in words (a count's effects are rate
+    ratios, never odds ratios), by the family the imputed models were fitted with."""
+    from .wording import family_phrase
+
+    fams = (coefs_mi.loc[coefs_mi["outcome"].astype(str).isin([str(o) for o in outcomes]),
+                         "family"].dropna().astype(str)
+            if len(coefs_mi) and "family" in coefs_mi.columns else pd.Series(dtype=str))
+    kinds = set(fams) or {"logit"}
+    if kinds == {"logit"}:
+        return "Odds ratios"
+    phrase = family_phrase(kinds)
+    return f"{phrase[:1].upper()}{phrase[1:]}. All"
 
 
 def mi_sentences(checked: pd.DataFrame | None, *, digits: int = 2) -> list[str]:

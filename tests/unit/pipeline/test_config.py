@@ -165,3 +165,51 @@ def test_every_outcome_kind_goes_into_a_model_table(base):
     t = report_settings(load_settings(cfg, cb))["tables"]["models"]["mixed"]
     assert t["families"] == {"individual_any": "logit", "individual_domains": "ordinal",
                              "individual_count": "count"}
+
+
+# every key that names outcomes, given an ordinal and a count outcome of models.outcomes
+# ({individual_domains: ordinal}, {individual_count: count} in the bundled config): accepted
+# where it can use them, else refused saying what kind the outcome is and what the key takes --
+# never "is not one of models.outcomes" about an outcome that is there (issue 29)
+OUTCOME_KEYS = {
+    "report.figures.compare": (lambda c, o: c["report"]["figures"].update(
+        compare=["individual_any", o]), "the compared pair is drawn side by side as 0/1 "
+                                        "outcomes"),
+    "models.contrast": (lambda c, o: c["models"].update(contrast=["individual_any", o]),
+                        "the contrast test compares the log odds ratios of two 0/1 outcomes"),
+    "models.scales": (lambda c, o: c["models"]["scales"].update({o: ["collective_count"]}),
+                      "its keys are 0/1 outcomes, each listing its ordinal and count versions"),
+    "report.tables.models.*.outcomes": (lambda c, o: c["report"]["tables"]["models"].update(
+        mine={"samples": ["pooled"], "outcomes": [o]}), None),
+    "imputation.outcomes": (lambda c, o: c["imputation"].update(
+        outcomes=["individual_any", o]), None),
+    "imputation.auxiliary": (lambda c, o: c["imputation"].update(auxiliary=[o]), None),
+    "report.descriptives.variables": (lambda c, o: c["report"]["descriptives"].update(
+        variables=["age", o]), None),
+}
+
+
+@pytest.mark.parametrize("outcome, kind", [("individual_domains", "an ordinal outcome"),
+                                           ("individual_count", "a count outcome")])
+@pytest.mark.parametrize("key", list(OUTCOME_KEYS))
+def test_each_outcome_key_takes_or_names_the_kind_it_cannot_use(base, key, outcome, kind):
+    from coprod.pipeline.reportsettings import report_settings
+
+    edit, why = OUTCOME_KEYS[key]
+    cfg, cb = copy.deepcopy(base[0]), base[1]
+    edit(cfg, outcome)
+    settings = load_settings(cfg, cb)
+    if why is None:  # accepted: the checks pass and the key keeps the outcome
+        check_config(settings)
+        resolved = report_settings(settings)
+        if key.startswith("report.tables"):
+            assert resolved["tables"]["models"]["mine"]["families"] == {
+                outcome: "ordinal" if "ordinal" in kind else "count"}
+        return
+    with pytest.raises(ConfigError) as e:
+        check_config(settings)
+        report_settings(settings)
+    family = "ordinal" if "ordinal" in kind else "count"
+    assert f"{key}: '{outcome}' is {kind} ({{{outcome}: {family}}} in models.outcomes): " \
+           f"{why}" in str(e.value)
+    assert "is not one of models.outcomes" not in str(e.value)

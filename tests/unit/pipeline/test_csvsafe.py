@@ -93,7 +93,7 @@ def test_no_csv_of_the_stages_starts_a_cell_with_a_formula(tmp_path):
     check = read_results(tmp_path / "stages" / "check.csv")
     assert any(c.startswith('=HYPERLINK("http://example.invalid/?') for c in check["claim"])
     groups = set(read_results(tmp_path / "stages" / "prevalence.csv")["group"])
-    assert groups == set(built["groups"].values())
+    assert groups == {*built["groups"].values(), "pooled"}  # and the whole sample's rows
     log = read_results(tmp_path / "clean" / "cleaning_log.csv")
     assert "=RAW+1" in set(log["value"].astype(str)), log
     assert "=1+1 UK" in set(log["group"].astype(str))

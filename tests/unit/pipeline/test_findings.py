@@ -84,6 +84,20 @@ def test_a_claim_on_an_ordinal_outcome_says_why_not():
             ) in str(e.value)
 
 
+def test_a_claim_compared_with_a_count_outcome_says_why_not():
+    spec = {"claims": [claim(compared_with="individual_count", expected="none")],
+            "sources": SOURCES, "path": "findings.yaml"}
+    with pytest.raises(ConfigError) as e:
+        check_claims(spec, outcomes=D.OUTCOMES, covariates=D.COVARIATES, samples=D.SAMPLES,
+                     contrast=D.OUTCOMES, levels=D.LEVELS,
+                     families={**dict.fromkeys(D.OUTCOMES, "logit"),
+                               "individual_count": "count"})
+    assert ("compared_with: 'individual_count' is a count outcome ({individual_count: count} "
+            "in models.outcomes): a claim is checked against a 0/1 outcome's model") \
+        in str(e.value)
+    assert "is not one of models.outcomes" not in str(e.value)
+
+
 def test_a_valid_claim_passes_with_defaults():
     (c,) = check(claim())
     assert c["sample"] == "pooled" and c["optional"] is False

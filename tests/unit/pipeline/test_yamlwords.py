@@ -80,6 +80,16 @@ def test_a_group_coded_on_is_named_as_written(tmp_path, codebook):
     ("    man: Men\n", "    Men: yes\n", "report.words.Men: yes is read by YAML as true"),
     ("  reference_levels:\n", "  reference_levels:\n    on: x\n",
      "models.reference_levels: the key on is read by YAML as true"),
+    # a group coded NO wherever a group is named: its reference level and the report's samples
+    ("    country: UK\n", "    country: NO\n",
+     "models.reference_levels.country: NO is read by YAML as false"),
+    ("    forest_sample: pooled", "    forest_sample: NO",
+     "report.figures.forest_sample: NO is read by YAML as false"),
+    ("    group_samples: groups", "    group_samples: [UK, NO]",
+     "report.figures.group_samples: NO is read by YAML as false"),
+    ("        samples: [pooled]\n        outcomes: null",
+     "        samples: [pooled, Off]\n        outcomes: null",
+     "report.tables.models.pooled_any.samples: Off is read by YAML as false"),
 ])
 def test_each_place_names_the_word(tmp_path, codebook, old, new, needle):
     assert old in CONFIG

@@ -52,6 +52,25 @@ def test_who_names_the_lowest_and_highest_group_or_the_one_share():
     assert one == "How common: <strong>Voting</strong>: 20% of schools."
 
 
+def test_who_says_the_whole_samples_share_and_never_counts_it_as_a_group():
+    """The whole sample's row (group pooled, descriptives with two or more groups) gives the
+    share of everyone; the lowest and highest are groups' even where the whole sample's row
+    would be the extreme (here made so on purpose)."""
+    for whole in (0.6, 0.1):
+        prev = pd.DataFrame({"outcome": ["y"] * 4, "group": ["pooled", "A", "B", "C"],
+                             "estimate": [whole, 0.2, 0.45, 0.3]})
+        s = who_sentence(prev, ["y"], words=WORDS, labels={}, unit="schools", weighted=True)
+        assert s == (f"How common (weighted): <strong>Voting</strong>: {whole:.0%} of schools "
+                     "in everyone, from 20% (A) to 45% (B).")
+    # one group: no whole-sample row is written, but one alone would still be one share
+    alone = pd.DataFrame({"outcome": ["y"], "group": ["pooled"], "estimate": [0.3]})
+    assert who_sentence(alone, ["y"], words=WORDS, labels={}, unit="schools",
+                        weighted=False) == "How common: <strong>Voting</strong>: 30% of schools."
+    two = pd.DataFrame({"outcome": ["y"] * 2, "group": ["pooled", "A"], "estimate": [0.3, 0.3]})
+    assert who_sentence(two, ["y"], words=WORDS, labels={}, unit="schools",
+                        weighted=False) == "How common: <strong>Voting</strong>: 30% of schools."
+
+
 def test_correlates_name_clear_relations_with_points_and_leave_out_the_group_effects():
     s = correlates_sentence(ame(), None, "y", "pooled", covariates=["age", "sex", "trust"],
                             group_column="region", words=WORDS, labels=LABELS)

@@ -110,6 +110,29 @@ def test_long_group_names_do_not_collide(width):
     plt.close("all")
 
 
+@pytest.mark.parametrize("width", ["full", "column"])
+def test_a_long_name_of_the_whole_sample_stands_upright_alone(width):
+    """The whole sample's word with a word too long for its slot ("Gesamtstichprobe") stands
+    upright while the groups' names stay level; the figure grows by it, so the panels keep
+    the height they have with a short word, and no name overlaps another."""
+    s = FigureSettings(width=width)
+    heights, rotations = {}, {}
+    prev = D.prevalence(groups=(("UK", 0.0), ("FR", -0.05), ("DE", 0.02), ("DK", 0.03)))
+    for whole in ("all", "Gesamtstichprobe (alle L\u00e4nder)"):
+        fig = F.prevalence_figure(prev, words={**D.WORDS, "pooled": whole}, settings=s)
+        r = drawn(fig)
+        ax = fig.axes[0]
+        heights[whole] = ax.get_window_extent(r).height / fig.dpi
+        rotations[whole] = [t.get_rotation() for t in ax.get_xticklabels()]
+        ticks = [t.get_window_extent(r) for t in ax.get_xticklabels()]
+        for a, b in zip(ticks, ticks[1:]):
+            assert not a.overlaps(b)
+    assert list(rotations.values()) == [[0] * 5, [90] + [0] * 4]
+    short, long = heights.values()
+    assert long == pytest.approx(short, rel=0.05)
+    plt.close("all")
+
+
 def _all_figures(settings):
     specs = pd.DataFrame({"claim": "c", "verdict": ["supported", "contradicted", "inconclusive"],
                           "estimate": [0.2, -0.1, 0.05], "conf_low": [0.1, -0.2, -0.05],

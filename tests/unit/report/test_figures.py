@@ -261,6 +261,24 @@ def test_one_group_prevalence_is_not_by_group():
     matplotlib.pyplot.close("all")
 
 
+def test_the_whole_sample_comes_first_in_its_words_apart_from_the_groups():
+    """The descriptives' whole-sample rows (group pooled) are drawn first, named by
+    report.words and set apart by a line; the groups keep their own names."""
+    fig = make("prevalence")
+    ax = fig.axes[0]
+    ticks = [t.get_text().replace("\n", " ") for t in ax.get_xticklabels()]
+    assert ticks == [D.WORDS["pooled"], "UK", "FR"]
+    assert f"{D.WORDS['pooled']}\u00a0990, UK\u00a0990" in S.subtitle(fig)  # its word
+    assert [tuple(line.get_xdata()) for line in ax.get_lines() if line.get_linestyle() == ":"] \
+        == [(0.5, 0.5)]
+    dots = [c for c in ax.containers]  # one error bar per outcome kind, over the three samples
+    assert len(dots[0].lines[0].get_xdata()) == 3
+    alone = F.prevalence_figure(D.prevalence(groups=(("UK", 0.0),)), words=D.WORDS)
+    assert [t.get_text() for t in alone.axes[0].get_xticklabels()] == ["UK"]
+    assert not [line for line in alone.axes[0].get_lines() if line.get_linestyle() == ":"]
+    matplotlib.pyplot.close("all")
+
+
 def test_cleaning_figure_reads_any_group_column():
     summary = D.cleaning_summary().rename(columns={"country": "region"})
     fig = F.cleaning_figure(summary, group_label="Region")

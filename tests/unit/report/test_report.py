@@ -157,7 +157,10 @@ def test_content_of_summary_findings_and_methods(report):
     assert "These data are synthetic" in words
     assert "Claims checked: of 7, 5 supported" in words
     joined = re.sub(r"\s+", " ", "".join(page.text))
-    assert "How common (weighted): Individual co-production, any domain: from " in joined
+    # the whole sample's share, then the lowest and highest group's (never the whole sample)
+    assert re.search(r"How common \(weighted\): Individual co-production, any domain: \d+% of "
+                     r"respondents in all countries \(pooled\), from \d+% \(FR\) to \d+% "
+                     r"\(UK\)", joined)
     assert "|t|" not in words and "has the largest" not in words
     assert "How robust: of 7 published claims" in joined
     assert "Which covariate matters most is judged on one scale" in words  # the rule, once
@@ -167,6 +170,9 @@ def test_content_of_summary_findings_and_methods(report):
     # methods: the data, design, outcome definitions, models, software and file hashes
     assert "Five-nation citizen survey" in words and "data/raw/UK_2008.sav" in words
     assert "Post-stratification weight" in words and "Taylor linearisation" in words
+    assert ("Each is also estimated for the whole sample (\u201call countries (pooled)\u201d) on "
+            "the whole design, as R's svymean(~y, design) and svyciprop, not as an average of "
+            "the country estimates") in joined  # the descriptives' whole sample, said once
     assert "often" in words and "Individual co-production (community safety)" in words
     assert "reference level man" in words.replace("  ", " ")
     for pkg in ("python", "pandas", "statsmodels", "snakemake", "matplotlib"):
@@ -365,7 +371,8 @@ def test_region_report_words_its_groups(tmp_path):
     cfg["models"]["reference_levels"] = {"gender": "man", "region": "FR"}
     text, page, words = _page_text(tmp_path, cfg, group_column="region", group_label="Region")
     assert "Raw files by region" in words
-    assert "by region, with 95% design-based confidence intervals" in words
+    assert "by region and in all countries (pooled), with 95% design-based confidence " \
+        "intervals" in words
     assert ("pooled: all respondents, with region fixed effects (reference level FR), "
             "y ~ age + gender + self_efficacy + education + region") in words
     assert "UK: a domain of the full design, y ~ age + gender + self_efficacy + education" \

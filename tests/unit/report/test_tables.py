@@ -282,6 +282,21 @@ def test_descriptives_table():
     assert "group" in tidy.columns and "level" in tidy.columns
 
 
+def test_descriptives_table_has_the_whole_sample_first_in_its_words():
+    """The whole sample's rows (group pooled) are a column before the groups', headed by
+    report.words and coded ``pooled`` in the tidy file; the note says what it is."""
+    t = M.descriptives_table(D.descriptives(), words=D.WORDS, group_label="Country")
+    assert [c.head for c in t.columns] == [D.WORDS["pooled"], "UK", "FR"]
+    assert [c.codes["group"] for c in t.columns] == ["pooled", "UK", "FR"]
+    assert cell(t, "n (unweighted)", D.WORDS["pooled"]) == "2,000"
+    assert t.notes[-1].endswith("All countries (pooled): the whole sample, estimated on the "
+                                "whole design (not an average of the country columns).")
+    tidy = tidy_frame(t)
+    assert (tidy["group"] == "pooled").sum() == (tidy["group"] == "UK").sum() > 0
+    groups = M.descriptives_table(D.descriptives(), groups=["UK", "FR"])
+    assert "whole sample" not in groups.notes[-1]  # no whole-sample column, no word of it
+
+
 def test_cleaning_table_words():
     t = M.cleaning_table(D.cleaning_summary())
     heads = [c.head for c in t.columns]
@@ -339,12 +354,14 @@ DESIGN = DS({"weights": "weight", "strata": "country", "psu": None,
 def test_prevalence_and_describe_by_group(survey):
     labels = {"y": "Does it", "sex": "Sex", "age": "Age"}
     prev = prevalence(survey, ["y"], DESIGN, labels=labels)
-    assert list(prev["group"]) == ["A", "B", "C"] and set(prev["kind"]) == {"y"}
+    # the whole sample first (three groups), then each group
+    assert list(prev["group"]) == ["pooled", "A", "B", "C"] and set(prev["kind"]) == {"y"}
     desc = describe(survey, ["age", "sex"], DESIGN, labels=labels)
     shares = desc[desc["variable"] == "sex"].groupby("group")["estimate"].sum()
     assert np.allclose(shares, 1.0)
     assert set(desc.loc[desc["variable"] == "age", "stat"]) == {"mean"}
     assert desc.loc[desc["group"] == "A", "group_n"].iloc[0] == int((survey["country"] == "A").sum())
+    assert desc.loc[desc["group"] == "pooled", "group_n"].iloc[0] == len(survey)
 
 
 def test_every_model_failed_gives_a_table_of_dashes(tmp_path):
@@ -553,3 +570,21 @@ def test_effects_per_so_many_units():
     assert out.iloc[1].equals(coefs.iloc[1])
     assert np.isclose(coefs.loc[0, "estimate"], 0.027)  # the input is not changed
 
+
+
+def test_the_imputation_table_says_rate_ratios_for_an_imputed_count():
+    """imputation.outcomes may name an ordinal or count outcome of models.outcomes (issue
+    29): the table's note says each family's ratio, never 'odds ratios' of a count."""
+    from coprod.report.robustness import MI_NOTE, mi_ratios
+
+    coefs = pd.DataFrame({"outcome": ["individual_any", "individual_count", "individual_domains"],
+                          "family": ["logit", "count", "ordinal"]})
+    assert mi_ratios(coefs, ["individual_any"]) == "Odds ratios"
+    assert mi_ratios(coefs.iloc[:0], ["individual_any"]) == "Odds ratios"  # none fitted
+    both = mi_ratios(coefs, ["individual_any", "individual_count"])
+    assert both.startswith("0/1 outcomes: logistic regression; odds ratios; counts: ")
+    assert "rate ratios" in both and both.endswith(". All")
+    assert "odds ratios (exp \u03b2) of being in a higher category" in mi_ratios(
+        coefs, ["individual_domains"])
+    note = MI_NOTE.format(pct="95%", m=5, what=both)
+    assert ". All with 95% confidence intervals. Complete cases:" in note
