@@ -623,6 +623,12 @@ CASES: list[Case] = [
          replace(["config/codebook.yaml"], 'informed_safety: {raw: Q13A, type: category, '
                  'codes: {1: "yes", 2: "no"}', 'informed_safety: {raw: Q13A, type: category, '
                  'codes: {TRUE: "yes", FALSE: "no"}')),
+    # no models, or no covariates (issue 29): an empty list runs what it can; with both empty
+    # and nothing named to describe, nothing is left to run
+    Case("config-nothing-to-describe", "config", "no outcome, no covariate and no variable to "
+         "describe (models.outcomes and models.covariates empty, report.descriptives.variables "
+         "null)", "models.outcomes is empty and there is nothing to describe",
+         config(lambda c: c["models"].update(outcomes=[], covariates=[]))),
 ]
 
 
