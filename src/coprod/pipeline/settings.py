@@ -315,20 +315,21 @@ def load_settings(config: dict, codebook: Codebook | None = None, *,
     # (numbers given as text on the command line become numbers)
     check_config_schema(filled, written=written)
     given = copy.deepcopy(filled.get("report") or {})
+    as_written = copy.deepcopy(filled)  # (before the defaults: what the config itself says)
     fill_defaults(filled)
     # an empty models.outcomes or models.covariates: the keys it leaves nothing to act on,
-    # set to what does nothing, and named when the config had set them
+    # set to what does nothing, and named when the config itself had set them to act
     aside = []
     for path, off, what in aside_keys(plan_of(filled["models"])):
-        *parents, last = path
-        node = filled
-        for key in parents:
+        node, mine = filled, as_written
+        for key in path[:-1]:
             node = node.setdefault(key, {})
-        new = off(node.get(last))
-        if what and acts(node.get(last), new):
-            aside.append((".".join(path), f"{what} of {node[last]}" if last == "findings"
+            mine = mine.get(key) if isinstance(mine, dict) else None
+        mine = mine.get(path[-1]) if isinstance(mine, dict) else None
+        if what and acts(mine, off(mine)):
+            aside.append((".".join(path), f"{what} of {mine}" if path[-1] == "findings"
                           else what))
-        node[last] = new
+        node[path[-1]] = off(node.get(path[-1]))
     cb = codebook if codebook is not None else load_codebook(filled["data"]["codebook"])
     return dataclasses.replace(Settings.from_filled(filled, cb, given),
                                set_aside=tuple(aside))

@@ -158,9 +158,10 @@ def plan_answer(plan: str, *, coefs: pd.DataFrame | None, fit: pd.DataFrame | No
     asked for, how common the compared outcomes are by model (intercept-only), and what was
     set aside."""
     if plan == NO_MODELS:
-        return [f"No models were asked for (<code>models.outcomes</code> is empty): this "
-                f"report describes the {esc(unit)} (the descriptives) and how the data were "
-                "cleaned.", set_aside_sentence(set_aside)]
+        return [s for s in (f"No models were asked for (<code>models.outcomes</code> is "
+                            f"empty): this report describes the {esc(unit)} (the "
+                            "descriptives) and how the data were cleaned.",
+                            set_aside_sentence(set_aside)) if s]
     out = [f"Intercept-only models (<code>models.covariates</code> is empty): each outcome "
            f"by sample with no covariate (y ~ 1), so this report says how common each outcome "
            f"is, not what goes with it."]

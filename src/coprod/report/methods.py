@@ -239,14 +239,17 @@ def _model_items(settings: Settings, lab, grp: Grouping, n_groups: int, labels: 
 def _intercept_items(settings: Settings, grp: Grouping) -> list[str]:
     """The Models items of intercept-only models (models.covariates: []), and the rule of
     their pooled model: no group fixed effects, so that it is the pooled prevalence."""
-    from .wording import domain_wording, family_phrase, lower_word, variance_wording
+    from .wording import domain_wording, lower_word, variance_wording
 
     m, d = settings.models, settings.design
     pct, g = f"{float(m.conf_level):.0%}", esc(lower_word(grp.label))
     model = variance_wording(d)["model"]
+    kinds = {"logit": "0/1 outcomes logistic", "ordinal": "ordinal outcomes proportional-odds "
+             "(R's svyolr)", "count": "counts quasi-Poisson"}
     if set(m.families.values()) != {"logit"}:
-        model = (model.replace("logistic regression", "regression")
-                 + f" by the kind of outcome ({esc(family_phrase(m.families))})")
+        model = (model.replace("logistic regression", "regression") + " by the kind of "
+                 "outcome (" + "; ".join(kinds[f] for f in dict.fromkeys(m.families.values()))
+                 + ")")
     samples = [f"pooled: all respondents, without {g} fixed effects (so that it is the "
                f"prevalence in all respondents; with them its intercept would be the reference "
                f"{g}'s), <code>y ~ 1</code>" if str(s) == POOLED else
