@@ -63,7 +63,7 @@ _ASIDE: tuple[tuple[tuple[str, ...], Callable[[Any], Any], str], ...] = (
 #: the keys each plan keeps: without covariates the compared pair still picks the
 #: prevalence figure's outcomes (the descriptives); without outcomes the pooled model's
 #: group effects are moot
-_KEPT = {INTERCEPT_ONLY: {("report", "figures", "compare")},
+_KEPT: dict[str, set[tuple[str, ...]]] = {INTERCEPT_ONLY: {("report", "figures", "compare")},
          NO_MODELS: {("models", "group_effects")}}
 
 
@@ -88,7 +88,8 @@ def aside_keys(plan: str) -> list[tuple[tuple[str, ...], Callable[[Any], Any], s
     reads, and names those the config had set (:func:`acts`)."""
     if plan == FULL:
         return []
-    return [k for k in _ASIDE if k[0] not in _KEPT.get(plan, set())]
+    kept: set[tuple[str, ...]] = _KEPT.get(plan, set())
+    return [k for k in _ASIDE if k[0] not in kept]
 
 
 def acts(value, off) -> bool:

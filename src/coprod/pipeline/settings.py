@@ -321,7 +321,8 @@ def load_settings(config: dict, codebook: Codebook | None = None, *,
     # set to what does nothing, and named when the config itself had set them to act
     aside = []
     for path, off, what in aside_keys(plan_of(filled["models"])):
-        node, mine = filled, as_written
+        node: dict = filled
+        mine: Any = as_written
         for key in path[:-1]:
             node = node.setdefault(key, {})
             mine = mine.get(key) if isinstance(mine, dict) else None

@@ -22,8 +22,8 @@ from ..pipeline.modelplan import NO_MODELS
 from .tablemodel import Cell, Column, Row, Table, build
 from .wording import (
     DAGGER,
-    esc,
     NA,
+    esc,
     lower_word,
     model_rows,
     model_status,
@@ -58,15 +58,13 @@ def back_transformed(row: Mapping, family: str) -> tuple[float | None, float | N
     own scale: a share (0/1 outcome: inverse logit; an ordinal cut-point: the share above it,
     the inverse logit of minus it, which turns the interval round) or a mean count (exp)."""
     b, lo, hi = (_num(row.get(k)) for k in ("estimate", "conf_low", "conf_high"))
-    if family == "count":
-        f = math.exp
-    elif family == "ordinal":
-        def f(x):
-            return expit(-x)
-        lo, hi = hi, lo
-    else:
-        f = expit
-    return tuple(None if v is None else f(v) for v in (b, lo, hi))  # type: ignore[return-value]
+    if family == "ordinal":
+        b, lo, hi = (None if v is None else -v for v in (b, hi, lo))
+
+    def f(x: float | None) -> float | None:
+        return None if x is None else math.exp(x) if family == "count" else expit(x)
+
+    return f(b), f(lo), f(hi)
 
 
 def _cell(row: Mapping | None, family: str, status: str) -> Cell:
@@ -162,9 +160,9 @@ def plan_answer(plan: str, *, coefs: pd.DataFrame | None, fit: pd.DataFrame | No
                             f"empty): this report describes the {esc(unit)} (the "
                             "descriptives) and how the data were cleaned.",
                             set_aside_sentence(set_aside)) if s]
-    out = [f"Intercept-only models (<code>models.covariates</code> is empty): each outcome "
-           f"by sample with no covariate (y ~ 1), so this report says how common each outcome "
-           f"is, not what goes with it."]
+    out = ["Intercept-only models (<code>models.covariates</code> is empty): each outcome "
+           "by sample with no covariate (y ~ 1), so this report says how common each outcome "
+           "is, not what goes with it."]
     coefs = coefs if coefs is not None else pd.DataFrame()
     parts = []
     for o in compare:

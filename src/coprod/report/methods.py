@@ -42,7 +42,6 @@ def methods_section(*, settings: Settings, threshold: str, hashes: dict, version
     outcomes = _outcome_closure(list(families), codebook)
     soft = [f"{esc(k)} {esc(v)}" for k, v in versions.items()]
     files_hash = [f"<code>{esc(p)}</code>: <code>{esc(h)}</code>" for p, h in hashes.items()]
-    threshold_line = _threshold_sentence(outcomes, codebook, threshold)
     return (
         Heading("Data", "methods-data"),
         _html(f"{esc(codebook.survey if codebook.survey is not None else 'Survey')}. Raw files "
@@ -51,15 +50,23 @@ def methods_section(*, settings: Settings, threshold: str, hashes: dict, version
         _list(_raw_files(codebook.groups)),
         Heading("Weighting and design", "methods-design"),
         _list(_design_items(design, lab) + _calibration_items(design, lab, weights)),
-        *((Heading("Outcomes", "methods-outcomes"),
-           *([_html(threshold_line)] if threshold_line else []),
-           _list(f"{lab(o)}: "
-                 f"{_outcome_definition(o, codebook, threshold, labels, families.get(o))}"
-                 for o in outcomes)) if outcomes else ()),  # (models.outcomes: [])
+        *(_outcome_items(outcomes, codebook, threshold, labels, families, lab)
+          if outcomes else ()),  # (models.outcomes: [] has no outcome to define)
         Heading("Models", "methods-models"),
         _list(_model_items(settings, lab, grp, len(codebook.groups), labels)),
         Heading("Software", "methods-software"), _list(soft),
         Heading("Input files (SHA-256)", "methods-files"), _list(files_hash))
+
+
+def _outcome_items(outcomes: list[str], codebook: Codebook, threshold: str, labels: dict,
+                   families: dict, lab) -> tuple[Item, ...]:
+    """The Outcomes heading, the shared threshold and each outcome's definition."""
+    threshold_line = _threshold_sentence(outcomes, codebook, threshold)
+    return (Heading("Outcomes", "methods-outcomes"),
+            *([_html(threshold_line)] if threshold_line else []),
+            _list(f"{lab(o)}: "
+                  f"{_outcome_definition(o, codebook, threshold, labels, families.get(o))}"
+                  for o in outcomes))
 
 
 def _html(text: str) -> Paragraph:
