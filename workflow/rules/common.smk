@@ -12,7 +12,7 @@ from coprod.pipeline.config import (
     spec_claims,
 )
 from coprod.pipeline.designkeys import design_settings
-from coprod.pipeline.modelplan import NO_MODELS, model_tables
+from coprod.pipeline.modelplan import FULL, NO_MODELS, model_tables
 from coprod.pipeline.runlock import claim as claim_run
 from coprod.pipeline.runlock import describe as describe_run
 from coprod.pipeline.runlock import live_run
@@ -143,6 +143,9 @@ PLAN = PROJECT["plan"]
 MODELS = PLAN != NO_MODELS
 # each model's result tables (an intercept-only model has no margins, tests or effect sizes)
 MODEL_TABLES = model_tables(PLAN)
+# the contrast test's file: every run of the full models writes it (without models.contrast,
+# its header alone); intercept-only models have no covariate effects to contrast
+CONTRAST_FILE = PLAN == FULL
 
 
 def design_params():
@@ -177,7 +180,7 @@ def clean_outputs():
 def model_outputs():
     return (
         [res(f"models/{t}.csv") for t in MODEL_TABLES]
-        + ([res("models/contrast.csv")] if CONTRAST_SAMPLES else [])
+        + ([res("models/contrast.csv")] if CONTRAST_FILE else [])
         + ([res("models/coefficients_mi.csv")] if MI else [])
         + ([res("models/specifications.csv")] if SPEC_CLAIMS else [])
     )
@@ -209,9 +212,9 @@ def findings_outputs():
 
 def model_inputs(*tables):
     """{table: results/models/<table>.csv} of the model tables a report rule reads that this
-    run writes (MODEL_TABLES, by what is modelled; contrast: with models.contrast): none
-    without models (models.outcomes: [])."""
-    have = [*MODEL_TABLES, *(["contrast"] if CONTRAST_SAMPLES else [])]
+    run writes (MODEL_TABLES and the contrast test's, by what is modelled): none without
+    models (models.outcomes: [])."""
+    have = [*MODEL_TABLES, *(["contrast"] if CONTRAST_FILE else [])]
     return {t: res(f"models/{t}.csv") for t in tables if t in have}
 
 

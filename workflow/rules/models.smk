@@ -71,8 +71,8 @@ if MODELS:
             ),
         output:
             **{t: res(f"models/{t}.csv") for t in MODEL_TABLES},
-            # the contrast test's, with models.contrast
-            **({"contrast": res("models/contrast.csv")} if CONTRAST_SAMPLES else {}),
+            # the contrast test's (with the full models)
+            **({"contrast": res("models/contrast.csv")} if CONTRAST_FILE else {}),
         log:
             logpath("gather_models.log"),
         benchmark:

@@ -22,10 +22,15 @@ FIGURE_FORMATS = REPORT["figures"]["formats"]
 TABLES = table_names(
     ReportSettings.from_params(REPORT), contrast=bool(CONTRAST_SAMPLES)
 )
-# the descriptives' files: the prevalence of the 0/1 outcomes, the variables described (each
-# only when there is something in it)
+# the descriptives' files: the prevalence of the 0/1 outcomes (every run of the full models
+# writes it, its header alone without a 0/1 outcome), the variables described; a run without
+# models or covariates writes each only when there is something in it
 DESCRIPTIVES = {
-    **({"prevalence": res("descriptives/prevalence.csv")} if BINARY_OUTCOMES else {}),
+    **(
+        {"prevalence": res("descriptives/prevalence.csv")}
+        if BINARY_OUTCOMES or PLAN == FULL
+        else {}
+    ),
     **(
         {"descriptives": res("descriptives/descriptives.csv")}
         if REPORT["descriptives"]["variables"]

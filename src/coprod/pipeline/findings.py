@@ -544,7 +544,7 @@ def judge_claims(*, findings, coefficients, fit, contrast, outcomes, covariates,
                           levels=dict(levels), group=group)
     checked = check_findings(claims, read_results(coefficients, "coefficients"),
                              read_results(fit, "fit"),
-                             # no models.contrast: no contrast file (comparisons say so)
+                             # no contrast file: no comparison to judge (they say so)
                              read_results(contrast, "contrast") if contrast else pd.DataFrame(),
                              contrast_outcomes=contrast_outcomes,
                              scales={k: list(v) for k, v in dict(scales or {}).items()},
