@@ -113,6 +113,34 @@ def test_no_covariates_fit_intercept_only_models_shown_as_prevalence(tmp_path):
                  "How many analyses support each claim"):
         assert gone not in text, gone
     assert "Who is in the models, and how did each go?" in text
+    compiles(out / "tables" / "prevalence_models.tex", tmp_path)
+
+
+def compiles(tex: Path, tmp_path: Path) -> None:
+    """A table's LaTeX compiles in a plain article, without an overfull box (as
+    tests/e2e/test_rendering.py compiles the bundled tables); skipped without pdflatex."""
+    import shutil
+    import subprocess
+
+    from coprod.report.tablelatex import LATEX_PACKAGES
+
+    pdflatex, kpsewhich = shutil.which("pdflatex"), shutil.which("kpsewhich")
+    if pdflatex is None or kpsewhich is None or not subprocess.run(
+            [kpsewhich, "siunitx.sty"], capture_output=True, text=True).stdout.strip():
+        return
+    doc = tmp_path / "table.tex"
+    doc.write_text("\\documentclass[a4paper]{article}\n\\usepackage[T1]{fontenc}\n"
+                   f"\\usepackage[utf8]{{inputenc}}\n{LATEX_PACKAGES}\n\\begin{{document}}\n"
+                   f"\\input{{{tex.as_posix()}}}\n\\end{{document}}\n", encoding="utf-8")
+    for _ in range(3):
+        proc = subprocess.run([pdflatex, "-interaction=nonstopmode", "-halt-on-error",
+                               doc.name], cwd=tmp_path, capture_output=True, text=True,
+                              timeout=300)
+        log = doc.with_suffix(".log").read_text(encoding="latin-1")
+        if proc.returncode != 0 or "Rerun" not in log:
+            break
+    assert proc.returncode == 0, re.findall(r"^! .*$", log, re.M)[:3]
+    assert "Overfull \\hbox" not in log
 
 
 def test_no_outcomes_describe_and_report_without_models(tmp_path):
