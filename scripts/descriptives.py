@@ -12,8 +12,9 @@ def main(sm):
         variables=sm.params.variables,
         design=DesignSettings.from_params(sm.params.design),
         conf_level=sm.params.conf_level,
-        prevalence_csv=sm.output.prevalence,
-        descriptives_csv=sm.output.descriptives,
+        # each only when there is something in it (0/1 outcomes; variables to describe)
+        prevalence_csv=sm.output.get("prevalence"),
+        descriptives_csv=sm.output.get("descriptives"),
     )
 
 

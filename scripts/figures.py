@@ -8,10 +8,11 @@ from coprod.report.wording import Grouping
 
 def main(sm):
     run_figures(
-        prevalence=sm.input.prevalence,
-        coefficients=sm.input.coefficients,
-        predictions=sm.input.predictions,
-        fit=sm.input.fit,
+        # (a model file only when the run has it: none without models)
+        prevalence=sm.input.get("prevalence"),
+        coefficients=sm.input.get("coefficients"),
+        predictions=sm.input.get("predictions"),
+        fit=sm.input.get("fit"),
         cleaning_summary=sm.input.cleaning_summary,
         clean_table=sm.input.table,
         settings=FigureSettings.from_params(sm.params.settings),

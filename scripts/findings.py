@@ -10,7 +10,7 @@ def main(sm):
         findings=sm.input.findings,
         coefficients=sm.input.coefficients,
         fit=sm.input.fit,
-        contrast=sm.input.contrast,
+        contrast=sm.input.get("contrast"),
         outcomes=sm.params.outcomes,
         covariates=sm.params.covariates,
         samples=sm.params.samples,

@@ -20,11 +20,12 @@ def main(sm):
         # absent when report.findings is null: the report then has no findings section
         findings_checked=sm.input.get("findings_checked"),
         findings_table=sm.input.get("findings_table"),
-        prevalence=sm.input.prevalence,
-        coefficients=sm.input.coefficients,
+        # (each model file, and the prevalence, only when the run has it)
+        prevalence=sm.input.get("prevalence"),
+        coefficients=sm.input.get("coefficients"),
         contrast=sm.input.get("contrast"),
-        fit=sm.input.fit,
-        excluded=sm.input.excluded,
+        fit=sm.input.get("fit"),
+        excluded=sm.input.get("excluded"),
         figures=dict(zip(sm.params.figure_names, sm.input.figures)),
         tables=dict(zip(sm.params.table_names, sm.input.tables)),
         cleaning_table=sm.input.cleaning_table,
@@ -39,6 +40,8 @@ def main(sm):
         ame=sm.input.get("ame"),
         effects=sm.input.get("effects"),
         cleaning_summary=sm.input.get("cleaning_summary"),
+        # the keys an empty models.outcomes or models.covariates set aside
+        set_aside=sm.params.get("set_aside") or (),
         # the weights before and after calibration, summarised by the pipeline (None without)
         weights=design_weights(settings.design, sm.input.table),
         output=sm.output[0],

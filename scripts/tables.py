@@ -9,11 +9,12 @@ from coprod.report.wording import Grouping
 
 def main(sm):
     run_tables(
-        descriptives=sm.input.descriptives,
-        coefficients=sm.input.coefficients,
-        fit=sm.input.fit,
-        excluded=sm.input.excluded,
-        contrast=sm.input.contrast,
+        # (a model file only when the run has it: none without models)
+        descriptives=sm.input.get("descriptives"),
+        coefficients=sm.input.get("coefficients"),
+        fit=sm.input.get("fit"),
+        excluded=sm.input.get("excluded"),
+        contrast=sm.input.get("contrast"),
         cleaning_summary=sm.input.cleaning_summary,
         clean_table=sm.input.table,
         settings=TableSettings.from_params(sm.params.settings),
@@ -28,7 +29,7 @@ def main(sm):
         grouping=Grouping.from_params(sm.params.get("grouping")),
         subject=sm.params.get("subject"),
         outputs=dict(sm.output.items()),
-        tests=sm.input.tests,
+        tests=sm.input.get("tests"),
         ame=sm.input.get("ame"),
         compare=sm.params.get("compare") or (),
         ame_sample=sm.params.get("ame_sample"),

@@ -633,6 +633,12 @@ CASES: list[Case] = [
          "together", both(replace(["config/codebook.yaml"], "\n  DK:\n", "\n  pooled:\n"),
                           replace(["config/config.yaml"], "samples: [pooled, UK, FR, DE, DK, CZ]",
                                   "samples: [pooled, UK, FR, DE, CZ]"))),
+    # no models, or no covariates (issue 29): an empty list runs what it can; with both empty
+    # and nothing named to describe, nothing is left to run
+    Case("config-nothing-to-describe", "config", "no outcome, no covariate and no variable to "
+         "describe (models.outcomes and models.covariates empty, report.descriptives.variables "
+         "null)", "models.outcomes is empty and there is nothing to describe",
+         config(lambda c: c["models"].update(outcomes=[], covariates=[]))),
 ]
 
 

@@ -12,6 +12,7 @@ from coprod.pipeline.config import (
     spec_claims,
 )
 from coprod.pipeline.designkeys import design_settings
+from coprod.pipeline.modelplan import FULL, NO_MODELS, model_tables
 from coprod.pipeline.runlock import claim as claim_run
 from coprod.pipeline.runlock import describe as describe_run
 from coprod.pipeline.runlock import live_run
@@ -136,19 +137,15 @@ SPEC_SAMPLES = [
     if name in {c["sample"] for c in SPEC_CLAIMS.values()}
 ]
 SPEC_CHUNKS = list(range(1, int(config["specifications"]["chunks"]) + 1))
-MODEL_TABLES = [
-    "coefficients",
-    "ame",
-    "predictions",
-    "fit",
-    "flags",
-    "excluded",
-    "tests",
-    "test_terms",
-    "cuts",
-    "vcov",
-    "effects",
-]
+# what is modelled (coprod.pipeline.modelplan): every model; intercept-only models
+# (models.covariates: []); or none (models.outcomes: []: the descriptives and their report)
+PLAN = PROJECT["plan"]
+MODELS = PLAN != NO_MODELS
+# each model's result tables (an intercept-only model has no margins, tests or effect sizes)
+MODEL_TABLES = model_tables(PLAN)
+# the contrast test's file: every run of the full models writes it (without models.contrast,
+# its header alone); intercept-only models have no covariate effects to contrast
+CONTRAST_FILE = PLAN == FULL
 
 
 def design_params():
@@ -182,7 +179,8 @@ def clean_outputs():
 
 def model_outputs():
     return (
-        [res(f"models/{t}.csv") for t in [*MODEL_TABLES, "contrast"]]
+        [res(f"models/{t}.csv") for t in MODEL_TABLES]
+        + ([res("models/contrast.csv")] if CONTRAST_FILE else [])
         + ([res("models/coefficients_mi.csv")] if MI else [])
         + ([res("models/specifications.csv")] if SPEC_CLAIMS else [])
     )
@@ -191,7 +189,7 @@ def model_outputs():
 def report_outputs():
     """Stage 3; the figure and table names come from workflow/rules/report.smk."""
     return (
-        [res("descriptives/prevalence.csv"), res("descriptives/descriptives.csv")]
+        list(DESCRIPTIVES.values())
         + [res(f"figures/{s}.{f}") for s in FIGURES for f in FIGURE_FORMATS]
         + [table_file(s, f) for s in TABLES for f in TABLE_FORMATS]
         + findings_outputs()
@@ -210,6 +208,14 @@ def findings_outputs():
     return [res("tables/findings_check.csv")] + [
         table_file("findings", f) for f in TABLE_FORMATS
     ]
+
+
+def model_inputs(*tables):
+    """{table: results/models/<table>.csv} of the model tables a report rule reads that this
+    run writes (MODEL_TABLES and the contrast test's, by what is modelled): none without
+    models (models.outcomes: [])."""
+    have = [*MODEL_TABLES, *(["contrast"] if CONTRAST_FILE else [])]
+    return {t: res(f"models/{t}.csv") for t in tables if t in have}
 
 
 def in_report(path, **kw):

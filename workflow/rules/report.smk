@@ -20,8 +20,23 @@ FINDINGS = REPORT["findings"]  # None: no findings check
 FIGURES = figure_names(ReportSettings.from_params(REPORT))
 FIGURE_FORMATS = REPORT["figures"]["formats"]
 TABLES = table_names(
-    ReportSettings.from_params(REPORT), contrast=bool(config["models"].get("contrast"))
+    ReportSettings.from_params(REPORT), contrast=bool(CONTRAST_SAMPLES)
 )
+# the descriptives' files: the prevalence of the 0/1 outcomes (every run of the full models
+# writes it, its header alone without a 0/1 outcome), the variables described; a run without
+# models or covariates writes each only when there is something in it
+DESCRIPTIVES = {
+    **(
+        {"prevalence": res("descriptives/prevalence.csv")}
+        if BINARY_OUTCOMES or PLAN == FULL
+        else {}
+    ),
+    **(
+        {"descriptives": res("descriptives/descriptives.csv")}
+        if REPORT["descriptives"]["variables"]
+        else {}
+    ),
+}
 # csv: the table as shown; data: the same as tidy data (tables/<stem>.data.csv), the numbers
 # at full precision in columns of their own; json: the table as data, which the report renders
 TABLE_FORMATS = ["csv", "data", "tex", "html", "json"]
@@ -71,52 +86,52 @@ TABLE_OUTPUTS = {
 }
 
 
-rule descriptives:
-    input:
-        **design_inputs(),
-        # the coprod modules this step runs: a change to them reruns it
-        code=sources("pipeline.descriptives", shallow=("pipeline.runner",)),
-        table=res("clean/survey.parquet"),
-    output:
-        prevalence=report(
-            res("descriptives/prevalence.csv"),
-            category="Descriptives",
-            caption="../report/descriptives.rst",
-            labels={"table": "prevalence"},
-        ),
-        descriptives=report(
-            res("descriptives/descriptives.csv"),
-            category="Descriptives",
-            caption="../report/descriptives.rst",
-            labels={"table": "descriptives"},
-        ),
-    log:
-        logpath("report/descriptives.log"),
-    benchmark:
-        res("benchmarks/descriptives.tsv")
-    conda:
-        ENV
-    threads: 1
-    resources:
-        mem_mb=lambda wc, input: 1000 + 100 * int(input.size_mb),
-        runtime=lambda wc, input: 10 + 10 * int(input.size_mb),
-    params:
-        outcomes=BINARY_OUTCOMES,
-        variables=REPORT["descriptives"]["variables"],
-        design=design_params(),
-        conf_level=config["models"]["conf_level"],
-    script:
-        "../../scripts/descriptives.py"
+# only when there is something to describe (0/1 outcomes, variables)
+if DESCRIPTIVES:
+
+    rule descriptives:
+        input:
+            **design_inputs(),
+            # the coprod modules this step runs: a change to them reruns it
+            code=sources("pipeline.descriptives", shallow=("pipeline.runner",)),
+            table=res("clean/survey.parquet"),
+        output:
+            **{
+                k: report(
+                    path,
+                    category="Descriptives",
+                    caption="../report/descriptives.rst",
+                    labels={"table": k},
+                )
+                for k, path in DESCRIPTIVES.items()
+            },
+        log:
+            logpath("report/descriptives.log"),
+        benchmark:
+            res("benchmarks/descriptives.tsv")
+        conda:
+            ENV
+        threads: 1
+        resources:
+            mem_mb=lambda wc, input: 1000 + 100 * int(input.size_mb),
+            runtime=lambda wc, input: 10 + 10 * int(input.size_mb),
+        params:
+            outcomes=BINARY_OUTCOMES,
+            variables=REPORT["descriptives"]["variables"],
+            design=design_params(),
+            conf_level=config["models"]["conf_level"],
+        script:
+            "../../scripts/descriptives.py"
 
 
 rule figures:
     input:
+        # the files of what the run has (no model files without models, no prevalence
+        # without 0/1 outcomes)
+        **{k: v for k, v in DESCRIPTIVES.items() if k == "prevalence"},
+        **model_inputs("coefficients", "predictions", "fit"),
         # the coprod modules this step runs: a change to them reruns it
         code=sources("report.figures", shallow=("pipeline.runner",)),
-        prevalence=res("descriptives/prevalence.csv"),
-        coefficients=res("models/coefficients.csv"),
-        predictions=res("models/predictions.csv"),
-        fit=res("models/fit.csv"),
         cleaning_summary=res("clean/cleaning_summary.csv"),
         table=res("clean/survey.parquet"),
     output:
@@ -143,15 +158,11 @@ rule figures:
 
 rule tables:
     input:
+        # the files of what the run has (no model files without models)
+        **{k: v for k, v in DESCRIPTIVES.items() if k == "descriptives"},
+        **model_inputs("coefficients", "fit", "excluded", "contrast", "tests", "ame"),
         # the coprod modules this step runs: a change to them reruns it
         code=sources("report.tables", shallow=("pipeline.runner",)),
-        descriptives=res("descriptives/descriptives.csv"),
-        coefficients=res("models/coefficients.csv"),
-        fit=res("models/fit.csv"),
-        excluded=res("models/excluded.csv"),
-        contrast=res("models/contrast.csv"),
-        tests=res("models/tests.csv"),
-        ame=res("models/ame.csv"),
         cleaning_summary=res("clean/cleaning_summary.csv"),
         table=res("clean/survey.parquet"),
     output:
@@ -198,15 +209,13 @@ if FINDINGS:
                 if SPEC_CLAIMS
                 else {}
             ),
+            # (the contrast test's file: with models.contrast)
+            **model_inputs("coefficients", "effects", "fit", "contrast"),
             # the coprod modules this step runs: a change to them reruns it
             code=sources(
                 "pipeline.findings", "report.findings", shallow=("pipeline.runner",)
             ),
             findings=REPORT["findings"],
-            coefficients=res("models/coefficients.csv"),
-            effects=res("models/effects.csv"),
-            fit=res("models/fit.csv"),
-            contrast=res("models/contrast.csv"),
         output:
             checked=res("tables/findings_check.csv"),
             csv=res("tables/findings.csv"),
@@ -261,6 +270,10 @@ rule report_html:
         **({"cuts": res("models/cuts.csv")} if ROBUST["tables"] else {}),
         **({"imputation_table": res("tables/imputation.json")} if MI else {}),
         **design_inputs(),
+        # the files of what the run has (no model files without models, no prevalence
+        # without 0/1 outcomes)
+        **{k: v for k, v in DESCRIPTIVES.items() if k == "prevalence"},
+        **model_inputs("coefficients", "fit", "excluded", "contrast", "effects", "ame"),
         # hashed in the methods section: the data, the codebook, the claims and the config
         # the coprod modules this step runs: a change to them reruns it
         code=sources(
@@ -282,13 +295,6 @@ rule report_html:
         robustness_tables=expand(res("tables/{stem}.json"), stem=ROBUST["tables"]),
         robustness_figures=expand(res("figures/{stem}.png"), stem=ROBUST["figures"]),
         spec_figures=expand(res("figures/spec_{c}.png"), c=list(SPEC_CLAIMS)),
-        prevalence=res("descriptives/prevalence.csv"),
-        coefficients=res("models/coefficients.csv"),
-        fit=res("models/fit.csv"),
-        excluded=res("models/excluded.csv"),
-        contrast=res("models/contrast.csv"),
-        effects=res("models/effects.csv"),
-        ame=res("models/ame.csv"),
         cleaning_summary=res("clean/cleaning_summary.csv"),
         table=res("clean/survey.parquet"),
         codebook=config["data"]["codebook"],
@@ -322,6 +328,8 @@ rule report_html:
         },
         # the report settings the start-up checks resolved (coprod.pipeline.reportsettings)
         report=REPORT,
+        # the keys an empty models.outcomes or models.covariates set aside, said in the report
+        set_aside=[list(kv) for kv in SETTINGS.set_aside],
         grouping={**GROUPING, "effects": config["models"]["group_effects"]},
         figure_names=FIGURES,
         table_names=[t for t in TABLES if t != "cleaning"],

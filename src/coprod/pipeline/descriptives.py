@@ -150,10 +150,11 @@ def _indicators(col: pd.Series):
     return col.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
-def run_descriptives(*, table, outcomes, variables, design, conf_level, prevalence_csv,
-                     descriptives_csv):
+def run_descriptives(*, table, outcomes, variables, design, conf_level, prevalence_csv=None,
+                     descriptives_csv=None):
     """The descriptives rule: prevalence of each outcome and the covariates, in the whole
-    sample and by group."""
+    sample and by group. A file given as None is not written (no 0/1 outcome, or no variable
+    to describe: no empty table)."""
     from .io import read_table, write_csv
 
     data = read_table(table)
@@ -163,6 +164,7 @@ def run_descriptives(*, table, outcomes, variables, design, conf_level, prevalen
                       built=built)
     desc = describe(data, list(variables), design, conf_level=conf_level, labels=labels,
                     built=built)
-    write_csv(prev, prevalence_csv)
-    write_csv(desc, descriptives_csv)
+    for frame, path in ((prev, prevalence_csv), (desc, descriptives_csv)):
+        if path is not None:
+            write_csv(frame, path)
     log.info("prevalence: %d rows; descriptives: %d rows", len(prev), len(desc))

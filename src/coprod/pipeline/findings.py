@@ -543,7 +543,9 @@ def judge_claims(*, findings, coefficients, fit, contrast, outcomes, covariates,
                           samples=list(samples), contrast=list(contrast_outcomes or []),
                           levels=dict(levels), group=group)
     checked = check_findings(claims, read_results(coefficients, "coefficients"),
-                             read_results(fit, "fit"), read_results(contrast, "contrast"),
+                             read_results(fit, "fit"),
+                             # no contrast file: no comparison to judge (they say so)
+                             read_results(contrast, "contrast") if contrast else pd.DataFrame(),
                              contrast_outcomes=contrast_outcomes,
                              scales={k: list(v) for k, v in dict(scales or {}).items()},
                              families=dict(families or {}),

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ConfigError
 from .codebook import did_you_mean, empty, freeze, frozen_from, thaw
 from .config import slug
+from .modelplan import FULL, INTERCEPT_ONLY, NO_MODELS
 from .paths import name_error
 from .settings import not_binary
 from .vocab import POOLED, SYNTHETIC_NOTICE, default_table_title, word
@@ -121,12 +122,15 @@ class ReportSettings:
     descriptives: Mapping[str, Any]
     figures: Mapping[str, Any]
     tables: Mapping[str, Any]
+    #: what is modelled (:mod:`coprod.pipeline.modelplan`): full, intercept or none
+    plan: str = FULL
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> ReportSettings:
         """The settings from their plain form (:func:`report_settings`' result, a rule's
         params)."""
-        return cls(**{f.name: freeze(params.get(f.name)) for f in fields(cls)})
+        return cls(**{f.name: freeze(params.get(f.name)) for f in fields(cls)
+                      if f.name in params or f.default is dataclasses.MISSING})
 
     def as_params(self) -> dict[str, Any]:
         return {f.name: thaw(getattr(self, f.name)) for f in fields(self)}
@@ -144,8 +148,8 @@ def report_settings(settings: Settings, levels: dict | None = None) -> dict:
     """
     user = settings.report_given
     r = thaw(settings.report)
-    r["title"] = r.get("title") or default_title(r["subject"], settings.codebook.survey)
     m = settings.models
+    r["title"] = r.get("title") or default_title(r["subject"], settings.codebook.survey, m.plan)
     outcomes, samples = m.binary, [str(s) for s in m.samples]
     groups = [s for s in samples if s != POOLED]
     errs = []
@@ -168,7 +172,11 @@ def report_settings(settings: Settings, levels: dict | None = None) -> dict:
     _prediction_specs(fs, m, errs)
     default = (user.get("tables") or {}).get("models") is None
     r["tables"]["models"] = _table_specs(r, m, default, group_word(settings), compare, errs)
-    _scale_specs(r, m)
+    r["plan"] = m.plan
+    if m.plan == FULL:  # (intercept-only models have no effects to set side by side)
+        _scale_specs(r, m)
+    else:
+        r["figures"]["scale_outcomes"] = {}
     r["notice"] = SYNTHETIC_NOTICE if settings.data.synthetic else ""
     r["figures"]["notice"] = r["tables"]["notice"] = r["notice"]
     r["tables"]["latex"] = dict(r.get("latex") or {})  # (the tables rule's params carry it)
@@ -273,9 +281,13 @@ def _table_specs(r: dict, m: Models, default: bool, group_label: str, compare: l
     return out
 
 
-def default_title(subject: str, survey: str | None = None) -> str:
-    """The report's title when report.title is null: 'Correlates of <subject>: <survey>'."""
-    return f"Correlates of {subject}" + (f": {survey}" if survey else "")
+def default_title(subject: str, survey: str | None = None, plan: str = FULL) -> str:
+    """The report's title when report.title is null: 'Correlates of <subject>: <survey>';
+    with intercept-only models 'Prevalence of <subject>', without models 'Descriptives'
+    (:mod:`coprod.pipeline.modelplan`)."""
+    head = {NO_MODELS: "Descriptives", INTERCEPT_ONLY: f"Prevalence of {subject}"}.get(
+        plan, f"Correlates of {subject}")
+    return head + (f": {survey}" if survey else "")
 
 
 def group_word(settings: Settings) -> str:
@@ -299,25 +311,35 @@ def _expand_samples(value, groups, samples, key, errs) -> list[str]:
 
 def figure_names(report: ReportSettings) -> list[str]:
     """Stems of the figures the figures rule makes (results/figures/<stem>.<format>), from the
-    resolved report settings (:meth:`ReportSettings.from_params` of :func:`report_settings`)."""
+    resolved report settings (:meth:`ReportSettings.from_params` of :func:`report_settings`):
+    the prevalence (the descriptives of the 0/1 outcomes) and, with covariates, the forest
+    plots and predictions; an intercept-only run has no effect to draw, a run without models
+    no outcome (a figure with nothing in it is never drawn)."""
     fs = report.figures
     binary = bool(fs["compare"])  # no 0/1 outcome (only ordinal or count ones): no figure of
-    names = ["prevalence", f"forest_{slug(fs['forest_sample'])}"] if binary else []  # theirs
-    if fs["group_samples"] and binary:
-        names.append("forest_groups")
-    if fs.get("scale_outcomes"):
-        names.append("forest_scales")
-    names += [f"predictions_{p['grid']}" for p in fs.get("predictions") or [] if binary]
+    names = ["prevalence"] if binary else []  # theirs
+    if report.plan == FULL:
+        names += [f"forest_{slug(fs['forest_sample'])}"] if binary else []
+        if fs["group_samples"] and binary:
+            names.append("forest_groups")
+        if fs.get("scale_outcomes"):
+            names.append("forest_scales")
+        names += [f"predictions_{p['grid']}" for p in fs.get("predictions") or [] if binary]
     return names + ["cleaning"]
 
 
 def table_names(report: ReportSettings, contrast: bool = True) -> list[str]:
     """Stems of the tables the tables rule makes (results/tables/<stem>.{csv,data.csv,tex,
-    html,json}): the average marginal effects when there are 0/1 outcomes to compare
-    (report.figures.compare)."""
+    html,json}): the descriptives when there are variables to describe; the model tables, the
+    contrast test and the average marginal effects when there are 0/1 outcomes to compare
+    (report.figures.compare); with intercept-only models, one table of the prevalence by model
+    (prevalence_models) instead."""
     models = report.tables.get("models") or {}
-    names = ["descriptives"] + [f"models_{n}" for n, t in models.items() if t.get("samples")]
+    names = ["descriptives"] if (report.descriptives or {}).get("variables") else []
+    if report.plan == NO_MODELS:
+        return names + ["cleaning"]
+    if report.plan != FULL:
+        return names + ["prevalence_models", "cleaning"]
+    names += [f"models_{n}" for n, t in models.items() if t.get("samples")]
     ame = ["ame"] if report.figures.get("compare") else []
     return names + (["contrast"] if contrast else []) + ame + ["cleaning"]
-
-

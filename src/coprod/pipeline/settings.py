@@ -14,6 +14,7 @@ Imports no numpy or pandas (the start-up checks run before any job).
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from importlib.resources import files
@@ -31,6 +32,7 @@ from .codebook import (
     thaw,
 )
 from .designkeys import DesignSettings
+from .modelplan import acts, aside_keys, plan_of
 from .yamlwords import WordSource
 
 __all__ = ["Codebook", "DesignSettings", "Settings", "Specifications", "fill_defaults",
@@ -89,6 +91,14 @@ class Models:
         """The 0/1 outcomes (those the tables, figures and claims read)."""
         return [o for o, f in self.families.items() if f == "logit"]
 
+    @property
+    def plan(self) -> str:
+        """What is modelled (:mod:`coprod.pipeline.modelplan`): ``full``, ``intercept``
+        (no covariates: intercept-only models) or ``none`` (no outcome: no model)."""
+        from .modelplan import plan_of
+
+        return plan_of(self)
+
 
 @dataclass(frozen=True)
 class Imputation:
@@ -137,7 +147,9 @@ class Settings:
     choices, and the report's settings are resolved from ``report`` and ``models`` by
     :func:`coprod.pipeline.reportsettings.report_settings`. ``report_given``: the report
     section as the user wrote it (before the defaults), for what the report leaves out when a
-    default does not fit the models.
+    default does not fit the models. ``set_aside``: the keys set aside because an empty
+    models.outcomes or models.covariates leaves them nothing to act on, each with what it would
+    have done (:func:`coprod.pipeline.modelplan.aside_keys`).
     """
 
     data: Data
@@ -153,6 +165,7 @@ class Settings:
     results_outside: bool
     simulation: Mapping[str, Any]
     report_given: Mapping[str, Any] = field(default_factory=empty)
+    set_aside: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_filled(cls, filled: Mapping[str, Any], codebook: Codebook,
@@ -302,6 +315,22 @@ def load_settings(config: dict, codebook: Codebook | None = None, *,
     # (numbers given as text on the command line become numbers)
     check_config_schema(filled, written=written)
     given = copy.deepcopy(filled.get("report") or {})
+    as_written = copy.deepcopy(filled)  # (before the defaults: what the config itself says)
     fill_defaults(filled)
+    # an empty models.outcomes or models.covariates: the keys it leaves nothing to act on,
+    # set to what does nothing, and named when the config itself had set them to act
+    aside = []
+    for path, off, what in aside_keys(plan_of(filled["models"])):
+        node: dict = filled
+        mine: Any = as_written
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+            mine = mine.get(key) if isinstance(mine, dict) else None
+        mine = mine.get(path[-1]) if isinstance(mine, dict) else None
+        if what and acts(mine, off(mine)):
+            aside.append((".".join(path), f"{what} of {mine}" if path[-1] == "findings"
+                          else what))
+        node[path[-1]] = off(node.get(path[-1]))
     cb = codebook if codebook is not None else load_codebook(filled["data"]["codebook"])
-    return Settings.from_filled(filled, cb, given)
+    return dataclasses.replace(Settings.from_filled(filled, cb, given),
+                               set_aside=tuple(aside))

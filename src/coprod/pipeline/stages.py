@@ -106,6 +106,8 @@ def run_gather(*, fits, contrast, tables, outputs: dict):
     for t in tables:
         parts = [read(f) for f in fits if f.endswith(f"/{t}.csv")]
         write_csv(_concat(parts), outputs[t], columns=_header(parts, RESULT_COLUMNS.get(t)))
+    if "contrast" not in outputs:  # intercept-only models: no contrast test, no file of it
+        return
     parts = [read(f) for f in contrast]
     write_csv(_concat(parts), outputs["contrast"],
               columns=_header(parts, RESULT_COLUMNS["contrast"]))

@@ -24,6 +24,7 @@ from .config import (
     slug,
     specification_notes,
 )
+from .modelplan import NO_MODELS, plan_note
 from .paths import name_error, results_error
 from .yamlfile import load_yaml
 from .yamlwords import file_words
@@ -47,7 +48,8 @@ def check_project(config: dict, configfiles=(), sources=None) -> dict:
 
     Returns {settings (the typed, frozen :class:`~coprod.pipeline.settings.Settings`),
     codebook, grouping, samples (slug -> name), levels, report, families (outcome -> model
-    family), scales (models.scales for the outcomes modelled)}; raises CoprodError.
+    family), scales (models.scales for the outcomes modelled), plan (what is modelled:
+    :mod:`coprod.pipeline.modelplan`)}; raises CoprodError.
     """
     from .findings import check_claims, load_claims
     from .reportsettings import report_settings
@@ -78,6 +80,11 @@ def check_project(config: dict, configfiles=(), sources=None) -> dict:
     samples = sample_slugs(m.samples)
     levels = column_levels(codebook, column)
     report = report_settings(settings, levels)
+    if m.plan == NO_MODELS and not report["descriptives"]["variables"]:
+        raise ConfigError("config: models.outcomes is empty and there is nothing to describe "
+                          "(models.covariates is empty too, report.descriptives.variables is "
+                          "null): name the variables to describe in "
+                          "report.descriptives.variables, or outcomes to model")
     if report["findings"]:  # claims the models cannot answer stop here
         claims = load_claims(report["findings"])
         bad_names = claim_name_errors(settings.specifications, claims["claims"],
@@ -90,11 +97,13 @@ def check_project(config: dict, configfiles=(), sources=None) -> dict:
                      levels=levels, group=column, families=m.families)
     scales, notes = effective_scales(m)
     notes += specification_notes(settings)
+    # an empty models.outcomes or models.covariates, and the keys it set aside
+    notes = [n for n in [plan_note(m.plan, list(settings.set_aside))] if n] + notes
     for note in notes:  # said, not silent: a narrowed run leaves some comparisons out
         print(f"coprod note: {note}", file=sys.stderr)
     return {"settings": settings, "codebook": codebook, "grouping": grouping,
             "samples": samples, "levels": levels, "report": report, "families": m.families,
-            "scales": scales}
+            "scales": scales, "plan": m.plan}
 
 
 def check_config_file(path) -> dict:

@@ -220,7 +220,9 @@ def run_figures(*, prevalence, coefficients, predictions, fit, cleaning_summary,
 
     meta = table_meta(clean_table)
     labels, group_label = meta.get("labels", {}), resolve_grouping(grouping, meta).label
-    coefs, fit_t = read_results(coefficients, "coefficients"), read_results(fit, "fit")
+    # (no model files without models, models.outcomes: []; then no figure reads them)
+    coefs = read_results(coefficients, "coefficients") if coefficients else pd.DataFrame()
+    fit_t = read_results(fit, "fit") if fit else pd.DataFrame()
     # report.per: effects per so many units, on the forest plots only (a prediction's axis is
     # in the variable's own units)
     coefs, effect_labels = per_units(coefs, labels, dict(settings.per), words)
@@ -245,7 +247,7 @@ def run_figures(*, prevalence, coefficients, predictions, fit, cleaning_summary,
         "cleaning": lambda: cleaning_figure(read_results(cleaning_summary),
                                             group_label=group_label, settings=settings),
     }
-    preds = read_results(predictions, "predictions")
+    preds = read_results(predictions, "predictions") if predictions else pd.DataFrame()
     for p in settings.predictions:
         makers[f"predictions_{p['grid']}"] = (lambda p=p: prediction_figure(
             preds, fit_t, grid=p["grid"], x=p["x"], by=p.get("by"), outcomes=compare,

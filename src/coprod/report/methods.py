@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from ..pipeline.designkeys import DesignSettings
 from ..pipeline.effectrule import EFFECT_RULE
+from ..pipeline.modelplan import INTERCEPT_ONLY, NO_MODELS
 from .pagemodel import Bullets, Heading, Item, Paragraph
 from .wording import POOLED, Grouping, esc, resolve_grouping
 
@@ -41,7 +42,6 @@ def methods_section(*, settings: Settings, threshold: str, hashes: dict, version
     outcomes = _outcome_closure(list(families), codebook)
     soft = [f"{esc(k)} {esc(v)}" for k, v in versions.items()]
     files_hash = [f"<code>{esc(p)}</code>: <code>{esc(h)}</code>" for p, h in hashes.items()]
-    threshold_line = _threshold_sentence(outcomes, codebook, threshold)
     return (
         Heading("Data", "methods-data"),
         _html(f"{esc(codebook.survey if codebook.survey is not None else 'Survey')}. Raw files "
@@ -51,14 +51,23 @@ def methods_section(*, settings: Settings, threshold: str, hashes: dict, version
         Heading("Weighting and design", "methods-design"),
         _list(_design_items(design, lab, _whole_sample(settings, grp))
               + _calibration_items(design, lab, weights)),
-        Heading("Outcomes", "methods-outcomes"),
-        *([_html(threshold_line)] if threshold_line else []),
-        _list(f"{lab(o)}: {_outcome_definition(o, codebook, threshold, labels, families.get(o))}"
-              for o in outcomes),
+        *(_outcome_items(outcomes, codebook, threshold, labels, families, lab)
+          if outcomes else ()),  # (models.outcomes: [] has no outcome to define)
         Heading("Models", "methods-models"),
         _list(_model_items(settings, lab, grp, len(codebook.groups), labels)),
         Heading("Software", "methods-software"), _list(soft),
         Heading("Input files (SHA-256)", "methods-files"), _list(files_hash))
+
+
+def _outcome_items(outcomes: list[str], codebook: Codebook, threshold: str, labels: dict,
+                   families: dict, lab) -> tuple[Item, ...]:
+    """The Outcomes heading, the shared threshold and each outcome's definition."""
+    threshold_line = _threshold_sentence(outcomes, codebook, threshold)
+    return (Heading("Outcomes", "methods-outcomes"),
+            *([_html(threshold_line)] if threshold_line else []),
+            _list(f"{lab(o)}: "
+                  f"{_outcome_definition(o, codebook, threshold, labels, families.get(o))}"
+                  for o in outcomes))
 
 
 def _html(text: str) -> Paragraph:
@@ -212,6 +221,11 @@ def _model_items(settings: Settings, lab, grp: Grouping, n_groups: int, labels: 
     from .wording import family_phrase, variance_wording, word
 
     m, d = settings.models, settings.design
+    if m.plan == NO_MODELS:
+        return ["None: models.outcomes is empty, so no model was fitted; the report describes "
+                "the respondents (report.descriptives.variables)."]
+    if m.plan == INTERCEPT_ONLY:
+        return _intercept_items(settings, grp)
     refs = m.reference_levels
     covs = [lab(c) + (f", reference level <em>{esc(refs[c])}</em>" if c in refs else "")
             for c in m.covariates]
@@ -244,6 +258,38 @@ def _model_items(settings: Settings, lab, grp: Grouping, n_groups: int, labels: 
                      "; ".join(f"{esc(word(v, None, labels))} = {esc(', '.join(map(str, vals)))}"
                                for v, vals in spec.items()) + ".")
     return items
+
+
+def _intercept_items(settings: Settings, grp: Grouping) -> list[str]:
+    """The Models items of intercept-only models (models.covariates: []), and the rule of
+    their pooled model: no group fixed effects, so that it is the pooled prevalence."""
+    from .wording import domain_wording, lower_word, variance_wording
+
+    m, d = settings.models, settings.design
+    pct, g = f"{float(m.conf_level):.0%}", esc(lower_word(grp.label))
+    model = variance_wording(d)["model"]
+    kinds = {"logit": "0/1 outcomes logistic", "ordinal": "ordinal outcomes proportional-odds "
+             "(R's svyolr)", "count": "counts quasi-Poisson"}
+    if set(m.families.values()) != {"logit"}:
+        model = (model.replace("logistic regression", "regression") + " by the kind of "
+                 "outcome (" + "; ".join(kinds[f] for f in dict.fromkeys(m.families.values()))
+                 + ")")
+    samples = [f"pooled: all respondents, without {g} fixed effects (so that it is the "
+               f"prevalence in all respondents; with them its intercept would be the reference "
+               f"{g}'s), <code>y ~ 1</code>" if str(s) == POOLED else
+               f"{esc(s)}: {esc(domain_wording(d, lower_word(grp.label)))}, <code>y ~ 1</code>"
+               for s in m.samples]
+    return [
+        f"Intercept-only models (models.covariates is empty): {esc(model[:1].lower())}"
+        f"{esc(model[1:])} of each outcome with no covariate, one model per outcome and "
+        "sample.",
+        f"Prevalence by model: a 0/1 outcome's share is the inverse logit of the intercept, "
+        f"its {pct} interval the inverse logit of the intercept's bounds (the logit interval "
+        "of survey::svyciprop); a count outcome's mean is the exponent of the intercept; an "
+        "ordinal outcome's share at or above a level is the inverse logit of minus the "
+        "cut-point below it.",
+        "Samples: " + "; ".join(samples) + ".",
+    ]
 
 
 def _sample_phrase(sample: str, covariates, reference_levels, grp: Grouping, n_groups: int,

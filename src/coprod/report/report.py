@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from ..pipeline.designkeys import weighted as is_weighted
 from ..pipeline.io import table_meta
+from ..pipeline.modelplan import FULL
 from ..pipeline.reportsettings import (  # noqa: F401 (the settings, named here since they lived here)
     ReportSettings,
     default_title,
@@ -39,6 +40,8 @@ from .captions import (  # noqa: F401 (FIGURE_CAPTIONS, FIGURE_ALT named here to
     models_phrase,
     unit_word,
 )
+from .intercepts import TABLE as INTERCEPTS_TABLE
+from .intercepts import plan_answer
 from .methods import methods_section as methods_items
 from .page import render
 from .pagemodel import Figure, Inline, Page, Section, TableBlock, Xref, parts, stack_rows
@@ -158,11 +161,15 @@ def run_report(*, settings: Settings, prevalence, coefficients, fit, figures: di
                run_date: str | None = None, contrast=None, robustness_tables=(),
                robustness_figures=(), cuts=None, imputation_table=None,
                spec_figures=(), ame=None, cleaning_summary=None, effects=None,
-               weights: dict | None = None, excluded=None) -> None:
+               weights: dict | None = None, excluded=None, set_aside=()) -> None:
     """The report_html rule: read the results and write results/report.html.
 
     ``excluded``: who each model excluded for which missing variable (excluded.csv; without
-    it the analytic sample's table gives the counts only).
+    it the analytic sample's table gives the counts only). Without models
+    (models.outcomes: []) ``coefficients`` and ``fit`` are None, without 0/1 outcomes
+    ``prevalence``; ``set_aside``: [(key, what it would have done)] of the keys an empty
+    models.outcomes or models.covariates set aside (:mod:`coprod.pipeline.modelplan`), said in
+    the answer box.
     ``weights``: the weights before and after calibration, as the pipeline summarises them
     (:func:`coprod.pipeline.designconfig.design_weights`, which the rule's adapter runs; None
     without calibration): the report draws what the pipeline computed.
@@ -180,7 +187,7 @@ def run_report(*, settings: Settings, prevalence, coefficients, fit, figures: di
     cb = settings.codebook
     rs = report if report is not None else ReportSettings.from_params(report_settings(settings))
     # read once, used by several sections
-    fit_t = read_results(fit, "fit")
+    fit_t = read_results(fit, "fit") if fit else None  # None: no models
     ame_t = read_results(ame, "ame") if ame else None
     checked = read_results(findings_checked) if findings_checked else None
     meta = table_meta(clean_table)
@@ -209,9 +216,17 @@ def run_report(*, settings: Settings, prevalence, coefficients, fit, figures: di
             for (name, path), caption in zip(figures.items(),
                                              _captions(list(figures), settings, rs, grp,
                                                        len(cb.groups), clean_table))}
-    answer = answer_section(_answer_items(prevalence, ame_t, effects, fit_t, checked,
-                                          settings=settings, report=rs, labels=labels,
-                                          grouping=grp), figs.pop("prevalence", None))
+    items = (_answer_items(prevalence, ame_t, effects, fit_t, checked, settings=settings,
+                           report=rs, labels=labels, grouping=grp) if rs.plan == FULL else
+             plan_answer(rs.plan, coefs=read_results(coefficients, "coefficients")
+                         if coefficients else None, fit=fit_t,
+                         compare=list(rs.figures["compare"]),
+                         samples=[str(s) for s in settings.models.samples],
+                         families=settings.models.families, set_aside=set_aside,
+                         words=thaw(rs.words), labels=labels, unit=unit_word(rs.words),
+                         weighted=is_weighted(settings.design),
+                         conf_level=float(settings.models.conf_level)))
+    answer = answer_section(items, figs.pop("prevalence", None))
     cleaning_figure = figs.pop("cleaning", None)
     methods = methods_items(settings=settings,
                             threshold=meta.get("threshold", settings.cleaning.threshold),
@@ -227,7 +242,8 @@ def run_report(*, settings: Settings, prevalence, coefficients, fit, figures: di
                          report=rs, labels=labels, grouping=grp, fit_path=fit,
                          excluded=read_results(excluded, "excluded") if excluded else None,
                          extra=_contrast_lines(read_results(contrast, "contrast")
-                                               if contrast else None))
+                                               if contrast else None)) \
+        if fit_t is not None else {"sample": None}  # no models: no one is in them
     main = _main_tables(rs)
     sections = [
         answer,
@@ -253,10 +269,11 @@ def run_report(*, settings: Settings, prevalence, coefficients, fit, figures: di
 
 def _main_tables(report: ReportSettings) -> set[str]:
     """The tables shown open: the descriptives, the first model table of report.tables.models
-    and the average marginal effects; every other table is one click away."""
+    and the average marginal effects (intercept-only models: the prevalence by model); every
+    other table is one click away."""
     models = [f"models_{n}" for n, t in (report.tables.get("models") or {}).items()
               if t.get("samples")]
-    return {"descriptives", "ame", *models[:1]}
+    return {"descriptives", "ame", INTERCEPTS_TABLE, *models[:1]}
 
 
 def _answer_items(prevalence, ame_t: pd.DataFrame | None, effects, fit_t: pd.DataFrame,
@@ -267,7 +284,7 @@ def _answer_items(prevalence, ame_t: pd.DataFrame | None, effects, fit_t: pd.Dat
     from .answer import answer_items
 
     return answer_items(
-        prevalence=read_results(prevalence, "prevalence"),
+        prevalence=read_results(prevalence, "prevalence") if prevalence else pd.DataFrame(),
         ame=ame_t if ame_t is not None else pd.DataFrame(),
         effects=read_results(effects, "effects") if effects else None,
         fit=fit_t, checked=checked, compare=list(report.figures["compare"]),

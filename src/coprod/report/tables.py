@@ -26,6 +26,7 @@ from ..pipeline.io import (
     tidy_contrast,  # noqa: F401 (read here before)
 )
 from ..pipeline.reportsettings import TableSettings
+from .intercepts import TABLE, prevalence_models_table
 from .tablemodel import Cell, Column, Row, Table, build
 from .wording import (  # noqa: F401 (re-exported: the table vocabulary lived here before)
     DAGGER,
@@ -377,7 +378,10 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
     ``grouping`` ({column, label, effects}) names the groups (default: the clean table's);
     ``ame`` (models/ame.csv) with ``compare`` (report.figures.compare) and ``ame_sample``:
     the average-marginal-effects table; ``excluded`` (models/excluded.csv): who each model
-    excluded for which missing variable, for the model tables' notes.
+    excluded for which missing variable, for the model tables' notes. A run without models
+    (models.outcomes: []) has no model files (``coefficients``, ``fit``: None); intercept-only
+    models (models.covariates: []) have the table of prevalence by model
+    (:mod:`coprod.report.intercepts`) instead of model tables.
     """
     from . import moretables as M
     from .modelsummary import ame_file_table
@@ -387,14 +391,16 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
     words = dict(words)
     digits, use_stars = int(settings.digits), bool(settings.stars)
     paths = group_outputs(outputs)
-    coefs, fit_t = read_results(coefficients, "coefficients"), read_results(fit, "fit")
+    # (no model files without models: models.outcomes: [])
+    coefs = read_results(coefficients, "coefficients") if coefficients else pd.DataFrame()
+    fit_t = read_results(fit, "fit") if fit else pd.DataFrame()
     meta = table_meta(clean_table)
     labels, grp = meta.get("labels", {}), resolve_grouping(grouping, meta)
     per = dict(settings.per)
     notice = settings.notice or ""
     lx = LatexSettings.from_params(settings.latex)  # report.latex: sideways, ci below|beside
-    desc = read_results(descriptives, "descriptives")
     if "descriptives" in paths:
+        desc = read_results(descriptives, "descriptives")
         write_table(M.descriptives_table(desc, words=words, weighted=weighted,
                                          conf_level=conf_level, design=design,
                                          group_label=grp.label),
@@ -421,6 +427,13 @@ def run_tables(*, descriptives, coefficients, fit, contrast, cleaning_summary, c
                                      words=words, labels=labels, per=per,
                                      conf_level=conf_level, source=str(ame)),
                     paths["ame"], notice=notice, latex_settings=lx)
+    if TABLE in paths:  # intercept-only models (models.covariates: [])
+        write_table(prevalence_models_table(
+            coefs, fit_t, samples=list(dict.fromkeys(fit_t["sample"].astype(str))),
+            families=dict(zip(fit_t["outcome"], fit_t["family"].fillna("logit"))),
+            words=words, labels=labels, conf_level=conf_level, design=design,
+            weighted=weighted, subject=subject or "the outcomes"),
+            paths[TABLE], notice=notice, latex_settings=lx)
     if "cleaning" in paths:
         log_csv = Path(cleaning_summary).with_name("cleaning_log.csv")
         write_table(M.cleaning_table(read_results(cleaning_summary), words, grp.label).with_notes(

@@ -154,7 +154,9 @@ def test_every_key_of_the_schema_is_a_field():
     from coprod.pipeline import settings as S
 
     props = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))["properties"]
-    assert {f.name for f in fields(Settings)} - {"codebook", "report_given"} == set(props)
+    # (not config keys: the codebook, the report as written, the keys an empty list set aside)
+    assert {f.name for f in fields(Settings)} - {"codebook", "report_given",
+                                                 "set_aside"} == set(props)
     for kind, key in ((S.Data, "data"), (S.Groups, "groups"), (S.Cleaning, "cleaning"),
                       (S.Models, "models"), (S.Imputation, "imputation")):
         assert {f.name for f in fields(kind)} == set(props[key]["properties"]), key
