@@ -155,8 +155,12 @@ def test_no_outcomes_describe_and_report_without_models(tmp_path):
     assert files(out, "figures") == {"cleaning.png"}
     assert {f.split(".")[0] for f in files(out, "tables")} == {"descriptives", "cleaning"}
     no_empty_tables(out)
-    desc = pd.read_csv(out / "descriptives" / "descriptives.csv")
-    assert set(desc["group"]) == {"UK", "FR", "DE", "DK", "CZ"}
+    desc = pd.read_csv(out / "descriptives" / "descriptives.csv", keep_default_na=False)
+    # the whole sample (the pooled design) first, then each group (issue 29's whole-sample rows)
+    assert list(dict.fromkeys(desc["group"])) == ["pooled", "UK", "FR", "DE", "DK", "CZ"]
+    whole = desc[desc["group"] == "pooled"].set_index(["variable", "level"])["n"]
+    by_group = desc[desc["group"] != "pooled"].groupby(["variable", "level"])["n"].sum()
+    assert whole.sort_index().equals(by_group.sort_index())
     text = page_text(out)
     assert "No models were asked for ( models.outcomes is empty)" in text
     assert "Respondents by country" in text  # the descriptives table
