@@ -108,9 +108,11 @@ CONTRAST_SAMPLES = SAMPLES if config["models"].get("contrast") else []
 
 
 def sources(*modules, **kw):
-    """The coprod modules a rule runs (its `code` input), relative to the working directory,
-    so that moving the project with its .venv does not look like a change of inputs."""
-    return [os.path.relpath(p) for p in coprod.pipeline.sources.sources(*modules, **kw)]
+    """The coprod modules a rule runs (its `code` input), as one file listing their digests
+    (coprod.pipeline.sources.code_file: Snakemake checksums every input once per output);
+    written by the main process, which parses this file before any job starts."""
+    paths = coprod.pipeline.sources.sources(*modules, **kw)
+    return [coprod.pipeline.sources.code_file(paths, write=workflow.is_main_process)]
 
 
 def sample_name(wildcards):

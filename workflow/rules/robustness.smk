@@ -6,8 +6,8 @@
 # ROBUST, ...) are defined there.
 
 
-# Multiple imputation (imputation.analyses: both): chains of imputed cells, then one job per
-# sample fits every model on each completed dataset and combines them by Rubin's rules.
+# Multiple imputation (imputation.analyses: both): chains of imputed cells, then one job fits
+# every sample's models on each completed dataset and combines them by Rubin's rules.
 if MI:
 
     rule impute:
@@ -45,6 +45,7 @@ if MI:
         script:
             "../../scripts/impute.py"
 
+    # one job for every sample: they share every input, so the split bought only start-ups
     rule fit_models_mi:
         input:
             **design_inputs(),
@@ -58,23 +59,26 @@ if MI:
             table=res("clean/survey.parquet"),
             imputed=expand(res("imputed/chain_{chain}.csv"), chain=list(CHAINS)),
         output:
-            coefficients=res("models/mi/{sample}.csv"),
-            vcov=res("models/mi/vcov/{sample}.csv"),
-            effects=res("models/mi/effects/{sample}.csv"),
+            # each sample's tables, in SAMPLES' order, and all samples' as one
+            coefficients=expand(res("models/mi/{sample}.csv"), sample=SAMPLES),
+            vcov=expand(res("models/mi/vcov/{sample}.csv"), sample=SAMPLES),
+            effects=expand(res("models/mi/effects/{sample}.csv"), sample=SAMPLES),
+            coefficients_all=res("models/coefficients_mi.csv"),
+            vcov_all=res("models/vcov_mi.csv"),
+            effects_all=res("models/effects_mi.csv"),
         log:
-            logpath("models/mi/{sample}.log"),
+            logpath("models/mi.log"),
         benchmark:
-            res("benchmarks/fit_models_mi/{sample}.tsv")
-        wildcard_constraints:
-            sample="[^/]+",
+            res("benchmarks/fit_models_mi.tsv")
         conda:
             ENV
         threads: 1
         resources:
             mem_mb=lambda wc, input: 1000 + 150 * int(input.size_mb),
-            runtime=lambda wc, input: 10 + len(MI_OUTCOMES) * int(input.size_mb),
+            runtime=lambda wc, input: 10
+            + len(SAMPLES) * len(MI_OUTCOMES) * int(input.size_mb),
         params:
-            sample=sample_name,
+            samples=SAMPLE_LIST,
             outcomes=MI_OUTCOMES,
             families=PROJECT["families"],
             covariates=config["models"]["covariates"],
@@ -84,30 +88,6 @@ if MI:
             conf_level=config["models"]["conf_level"],
         script:
             "../../scripts/fit_models_mi.py"
-
-    rule gather_mi:
-        input:
-            # the coprod modules this step runs: a change to them reruns it
-            code=sources("pipeline.io", shallow=("pipeline.stages", "pipeline.runner")),
-            parts=expand(res("models/mi/{sample}.csv"), sample=SAMPLES),
-            vcov=expand(res("models/mi/vcov/{sample}.csv"), sample=SAMPLES),
-            effects=expand(res("models/mi/effects/{sample}.csv"), sample=SAMPLES),
-        output:
-            coefficients=res("models/coefficients_mi.csv"),
-            vcov=res("models/vcov_mi.csv"),
-            effects=res("models/effects_mi.csv"),
-        log:
-            logpath("gather_mi.log"),
-        # only joins small result tables: on a cluster it runs where Snakemake runs
-        localrule: True
-        conda:
-            ENV
-        threads: 1
-        resources:
-            mem_mb=1000,
-            runtime=10,
-        script:
-            "../../scripts/gather_mi.py"
 
 
 # The specification curve: each claim under every combination of config specifications; the

@@ -40,37 +40,57 @@ def restore(value):
     return value
 
 
-def _apply(df: pd.DataFrame, fn) -> pd.DataFrame:
-    """``fn`` on every text cell and column name; the frame itself when nothing changes (so
-    a table without such cells is written exactly as before)."""
-    out = df
-    for i in range(df.shape[1]):
-        s = df.iloc[:, i]
+#: the first character of every text :func:`neutralise` changes (``_RISKY``), and of every
+#: text :func:`restore` changes (``_ESCAPED``)
+_RISKY_FIRST = frozenset("' =+-@\t\r")
+_ESCAPED_FIRST = frozenset("'")
+
+
+def _text_values(df: pd.DataFrame):
+    """(position, cells as an object array) of each column that may hold text (not numbers,
+    not dates)."""
+    for i, (_, s) in enumerate(df.items()):
         if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
             continue
-        cells = s.astype(object)
+        yield i, s.to_numpy(dtype=object)
+
+
+def _apply(df: pd.DataFrame, fn, first: frozenset) -> tuple[pd.DataFrame, bool]:
+    """``fn`` on every text cell and column name; the frame itself when nothing changes (so
+    a table without such cells is written exactly as before); and whether a text cell or
+    name holds a carriage return. ``first``: the first characters of the texts ``fn``
+    changes; a column without such a text is not mapped (most are not: one pass over plain
+    values instead of a pandas map of every cell)."""
+    out = df
+    old_names = list(df.columns)  # one list: an Index may give new objects on each pass
+    has_cr = any("\r" in str(c) for c in old_names)
+    for i, values in _text_values(df):
+        has_cr = has_cr or any(isinstance(v, str) and "\r" in v for v in values)
+        if not any(isinstance(v, str) and v[:1] in first for v in values):
+            continue
+        cells = df.iloc[:, i].astype(object)
         new = cells.map(fn)
         if any(a is not b for a, b in zip(cells, new)):
             if out is df:
                 out = df.copy()
             out.isetitem(i, new)
-    names = [fn(c) for c in df.columns]
-    if any(a is not b for a, b in zip(df.columns, names)):
+    names = [fn(c) for c in old_names]
+    if any(a is not b for a, b in zip(old_names, names)):
         out = out.copy() if out is df else out
         out.columns = names
-    return out
+    return out, has_cr
 
 
 def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` whose text cells and column names are safe to open in a spreadsheet
     (``df`` itself when it has none to change)."""
-    return _apply(df, neutralise)
+    return _apply(df, neutralise, _RISKY_FIRST)[0]
 
 
 def restore_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A frame read from a CSV written by coprod, with the apostrophes of
     :func:`neutralise_frame` removed."""
-    return _apply(df, restore)
+    return _apply(df, restore, _ESCAPED_FIRST)[0]
 
 
 def to_csv(df: pd.DataFrame, path: str | Path, **kw) -> None:
@@ -78,9 +98,6 @@ def to_csv(df: pd.DataFrame, path: str | Path, **kw) -> None:
     return in a text cell or name has every text field quoted (Python's csv quotes only the
     line terminator, "\\n", and a spreadsheet would start a new row, and a formula, at the
     bare "\\r")."""
-    df = neutralise_frame(df)
-    has_cr = any("\r" in str(c) for c in df.columns) or any(
-        any(isinstance(v, str) and "\r" in v for v in df.iloc[:, i].astype(object))
-        for i in range(df.shape[1]) if not pd.api.types.is_numeric_dtype(df.iloc[:, i]))
+    df, has_cr = _apply(df, neutralise, _RISKY_FIRST)  # an added "'" adds no "\r"
     df.to_csv(path, index=False, quoting=csv.QUOTE_NONNUMERIC if has_cr else csv.QUOTE_MINIMAL,
               **kw)

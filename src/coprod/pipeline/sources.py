@@ -113,3 +113,49 @@ def sources(*modules: str, shallow: tuple[str, ...] = ()) -> list[str]:
     names = {*seen, *(m for m in shallow if _exists(m)), "__init__"}
     names |= {f"{m.rsplit('.', 1)[0]}.__init__" for m in list(names) if "." in m}
     return [str(_path(m)) for m in sorted(names) if _exists(m)]
+
+
+#: where :func:`code_file` keeps its files (in Snakemake's own folder of the working directory)
+CODE_FOLDER = Path(".snakemake") / "coprod" / "code"
+
+
+def code_file(paths: list[str], folder: str | Path = CODE_FOLDER, *, write: bool = True) -> str:
+    """One small file that stands for the source files ``paths`` as a rule's ``code`` input:
+    it lists each file (relative to the package's folder) with the SHA-256 of its content, and
+    its modification time is the newest of theirs. Returns its path (``folder``/code-<hash of
+    the names>.txt); with ``write`` (the main Snakemake process) it is created, or rewritten
+    when a digest changed, and its time set.
+
+    Why not the files themselves: Snakemake records, for every output of a job, the checksum
+    of every input, reading each input file again for each output. The modules were ~40
+    inputs a rule; a model job has 133 outputs, so the bundled run read 38,500 module files
+    after its jobs (three quarters of Snakemake's checksums, ~5 s of the main process's CPU).
+    The file keeps what the modules as inputs gave: a job reruns when a module it runs
+    changes (the file's content and time change with it), not when one is only touched (the
+    time moves, the checksum Snakemake recorded does not), and a lost ``.snakemake`` folder
+    does not rerun anything (the file comes back with the modules' own time)."""
+    import hashlib
+    import os
+
+    files = sorted(Path(p).resolve() for p in paths)
+    names = [p.relative_to(PACKAGE.parent).as_posix() for p in files]
+    text = "# the coprod modules one pipeline step runs (coprod.pipeline.sources.code_file)\n" \
+        + "".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {n}\n"
+                  for p, n in zip(files, names))
+    key = hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
+    out = Path(folder) / f"code-{key}.txt"
+    if write:
+        mtime = max(p.stat().st_mtime_ns for p in files)
+        try:
+            current = out.read_text(encoding="utf-8")
+        except OSError:
+            current = None
+        if current != text:  # written whole, then renamed: a reader never sees half of it
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
+            tmp.write_text(text, encoding="utf-8")
+            os.utime(tmp, ns=(mtime, mtime))
+            os.replace(tmp, out)
+        elif out.stat().st_mtime_ns != mtime:
+            os.utime(out, ns=(mtime, mtime))
+    return str(out)

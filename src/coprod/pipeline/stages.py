@@ -151,9 +151,43 @@ def run_models_mi(*, table, imputed: list, sample, outcomes, covariates, referen
                   design, conf_level, output, vcov_output, families=None, group_effects=True,
                   effects_output=None):
     """Every outcome's model in one sample on each imputed dataset, combined by Rubin's rules."""
+    data, cells = _mi_inputs(table, imputed)
+    _models_mi(data, cells, sample=sample, outcomes=outcomes, covariates=covariates,
+               reference_levels=reference_levels, design=design, conf_level=conf_level,
+               output=output, vcov_output=vcov_output, families=families,
+               group_effects=group_effects, effects_output=effects_output)
+
+
+def run_models_mi_samples(*, table, imputed: list, samples: list, outcomes, covariates,
+                          reference_levels, design, conf_level, outputs: dict, gathered: dict,
+                          families=None, group_effects=True):
+    """:func:`run_models_mi` for every sample in one job, then the samples' tables as one
+    (:func:`run_gather_mi`). ``outputs``: {sample: {"coefficients", "vcov", "effects": path}};
+    ``gathered``: the same three for all samples.
+
+    Why one job: the samples' imputed models share every input (the clean table, the imputed
+    cells, the settings), so a change reruns all of them anyway; as one job per sample, each
+    paid a Python start-up and a read of the table and the imputations (~0.5 s a job on the
+    bundled data, a quarter of its CPU), and the gathering a job of its own."""
+    data, cells = _mi_inputs(table, imputed)
+    for sample in samples:
+        paths = outputs[sample]
+        _models_mi(data, cells, sample=sample, outcomes=outcomes, covariates=covariates,
+                   reference_levels=reference_levels, design=design, conf_level=conf_level,
+                   output=paths["coefficients"], vcov_output=paths["vcov"],
+                   families=families, group_effects=group_effects,
+                   effects_output=paths["effects"])
+    run_gather_mi(parts=[outputs[s]["coefficients"] for s in samples],
+                  output=gathered["coefficients"],
+                  vcov_parts=[outputs[s]["vcov"] for s in samples], vcov_output=gathered["vcov"],
+                  effects_parts=[outputs[s]["effects"] for s in samples],
+                  effects_output=gathered["effects"])
+
+
+def _mi_inputs(table, imputed: list):
+    """The clean table and the imputed cells of every chain, as one frame."""
     import pandas as pd
 
-    from .imputedmodels import fit_sample_mi
     from .io import read_results, read_table
 
     data = read_table(table)
@@ -161,6 +195,14 @@ def run_models_mi(*, table, imputed: list, sample, outcomes, covariates, referen
     cells = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
         len(p) for p in parts) else pd.DataFrame(columns=["imputation", "row", "variable",
                                                           "value"])
+    return data, cells
+
+
+def _models_mi(data, cells, *, sample, outcomes, covariates, reference_levels, design,
+               conf_level, output, vcov_output, families=None, group_effects=True,
+               effects_output=None):
+    from .imputedmodels import fit_sample_mi
+
     out, vcov, effects = fit_sample_mi(data, cells, outcomes=list(outcomes), sample=sample,
                         covariates=list(covariates), reference_levels=dict(reference_levels),
                         design=design, conf_level=conf_level,

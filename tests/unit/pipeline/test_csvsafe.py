@@ -130,3 +130,22 @@ def test_a_formula_after_spaces_is_inert_too():
     for text in (' =HYPERLINK("http://x","y")', "  +1+2", " @SUM(A1)"):
         assert neutralise(text).startswith("'") and restore(neutralise(text)) == text
     assert neutralise(" plain") == " plain" and neutralise("-0.5") == "-0.5"
+
+
+def test_only_columns_with_a_text_that_could_change_are_mapped():
+    """The quick pass of a frame (csvsafe._apply) skips a column unless a text in it starts
+    with a character neutralise or restore changes a text for; so that set must hold the
+    first character of every text either changes (all one- and two-character texts of the
+    characters that matter, and the NASTY ones)."""
+    from coprod.pipeline.csvsafe import _ESCAPED_FIRST, _RISKY_FIRST, neutralise_frame
+
+    chars = "'= +-@\t\r\n\"a0.,;|"
+    texts = [*NASTY, *chars, *(a + b for a in chars for b in chars),
+             *(a + b + c for a in chars for b in chars for c in "=-1")]
+    assert {t[0] for t in texts if neutralise(t) is not t} <= _RISKY_FIRST
+    assert {t[0] for t in texts if restore(t) is not t} <= _ESCAPED_FIRST
+    frame = pd.DataFrame({"plain": ["a", "b"], "risky": ["a", "=1"], "n": [-1.0, 2.0]})
+    out = neutralise_frame(frame)
+    assert out["risky"].tolist() == ["a", "'=1"] and out["plain"].tolist() == ["a", "b"]
+    safe = frame[["plain", "n"]]
+    assert neutralise_frame(safe) is safe  # nothing to change: the frame itself

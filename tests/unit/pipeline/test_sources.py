@@ -120,3 +120,62 @@ def _stage_function_modules(functions: set) -> set:
                 elif isinstance(sub, ast.Name) and sub.id in top:
                     out.add(top[sub.id])
     return out
+
+
+def _package_copy(tmp_path):
+    """Two modules in a copy of the package's layout (code_file names them relative to it)."""
+    import shutil
+
+    pkg = tmp_path / "pkg" / "coprod"
+    (pkg / "pipeline").mkdir(parents=True)
+    for rel in ("errors.py", "pipeline/clean.py"):
+        shutil.copy2(PACKAGE / rel, pkg / rel)
+    return pkg, [pkg / "errors.py", pkg / "pipeline" / "clean.py"]
+
+
+def test_a_rules_code_input_is_one_file_of_its_modules_digests(tmp_path, monkeypatch):
+    """The `code` input is one file listing each module with its SHA-256, its time the newest
+    module's: Snakemake checksums every input once per output of a job, so ~40 module files
+    a rule were read again for each of a model job's 133 outputs."""
+    import hashlib
+    import os
+
+    from coprod.pipeline import sources as mod
+
+    pkg, files = _package_copy(tmp_path)
+    monkeypatch.setattr(mod, "PACKAGE", pkg)
+    os.utime(files[0], ns=(10**18, 10**18))
+    os.utime(files[1], ns=(2 * 10**18, 2 * 10**18))
+    folder = tmp_path / "code"
+    out = Path(mod.code_file([str(f) for f in reversed(files)], folder))
+    lines = out.read_text().splitlines()[1:]
+    assert lines == [f"{hashlib.sha256(f.read_bytes()).hexdigest()}  coprod/{n}"
+                     for f, n in zip(files, ("errors.py", "pipeline/clean.py"))]
+    assert out.stat().st_mtime_ns == 2 * 10**18 and out.parent == folder
+    # the same modules: the same file, not written again
+    inode = out.stat().st_ino
+    assert mod.code_file([str(f) for f in files], folder) == str(out)
+    assert out.stat().st_ino == inode
+    # a module only touched: the time follows, the content (what Snakemake checksums) stays
+    text = out.read_text()
+    os.utime(files[0], ns=(3 * 10**18, 3 * 10**18))
+    mod.code_file([str(f) for f in files], folder)
+    assert out.read_text() == text and out.stat().st_mtime_ns == 3 * 10**18
+    # a module changed: its digest changes
+    files[1].write_text(files[1].read_text() + "\n# changed\n")
+    mod.code_file([str(f) for f in files], folder)
+    assert out.read_text() != text
+    assert out.stat().st_mtime_ns == max(f.stat().st_mtime_ns for f in files)
+    # another set of modules: another file; a job's own process (write=False) writes nothing
+    other = mod.code_file([str(files[0])], folder, write=False)
+    assert other != str(out) and not Path(other).exists()
+    assert not list(folder.glob("*.part"))
+
+
+def test_the_workflow_passes_each_rule_its_code_file():
+    """common.smk's sources() gives the code file of coprod.pipeline.sources.sources() (the
+    modules test_every_rule_declares_the_modules_its_script_calls checks)."""
+    common = (ROOT / "workflow" / "rules" / "common.smk").read_text()
+    body = re.search(r"^def sources\(.*?(?=^\S)", common, flags=re.S | re.M).group(0)
+    assert "coprod.pipeline.sources.sources(*modules, **kw)" in body
+    assert "code_file(paths, write=workflow.is_main_process)" in body

@@ -170,6 +170,34 @@ def test_saving_twice_gives_identical_bytes(tmp_path, name):
     assert b"Software" not in a["png"].read_bytes()
 
 
+def test_pdf_font_subsets_made_once_a_process_give_the_same_bytes(tmp_path, monkeypatch):
+    """A PDF's Type 42 font subsets are made once a process and reused (figstyle._SUBSETS):
+    the second figure's PDF is byte for byte what a process that never saw the first writes,
+    the subsets stay Type 42 (CIDFontType2 with an embedded FontFile2), and matplotlib's own
+    subsetting is back in place after each save."""
+    from matplotlib.backends import _backend_pdf_ps as pdf_ps
+
+    original = pdf_ps.get_glyphs_subset
+    made = []
+
+    def counted(fontfile, glyphs):
+        made.append(frozenset(glyphs))
+        return original(fontfile, glyphs)
+
+    monkeypatch.setattr(pdf_ps, "get_glyphs_subset", counted)
+    monkeypatch.setattr(S, "_SUBSETS", {})
+    S.save_figure(make("forest"), {"pdf": tmp_path / "warm1.pdf"}, dpi=100)
+    first = len(made)
+    S.save_figure(make("forest"), {"pdf": tmp_path / "warm2.pdf"}, dpi=100)
+    assert first > 0 and len(made) == first  # the same glyphs: no subset made again
+    assert pdf_ps.get_glyphs_subset is counted
+    S._SUBSETS.clear()  # a cold process
+    S.save_figure(make("forest"), {"pdf": tmp_path / "cold.pdf"}, dpi=100)
+    warm = (tmp_path / "warm2.pdf").read_bytes()
+    assert warm == (tmp_path / "cold.pdf").read_bytes()
+    assert b"/CIDFontType2" in warm and b"/FontFile2" in warm
+
+
 def test_settings_change_the_figure(tmp_path):
     S.save_figure(make("cleaning"), {"png": tmp_path / "a.png"}, dpi=100)
     fig = F.cleaning_figure(D.cleaning_summary(), settings=FigureSettings.from_params({"width": 5.0, "dpi": 100}))

@@ -1,7 +1,7 @@
 """The speed-ups give the same numbers as the straightforward computations they replace.
 
-Each fast path in coprod.survey.glm / coprod.survey.margins / coprod.survey.contrast is checked here against a
-plain reference written the obvious way (the way the code did it before): the variance sums
+Each fast path in coprod.survey.glm / .margins / .counterfactual / .contrast is checked here
+against a plain reference written the obvious way (the way the code did it before): the variance sums
 against PSU totals centred one by one, the domain model matrix against the full one subset, the
 counterfactual columns of AMEs and predictions against rebuilding the whole model matrix.
 """
@@ -222,7 +222,7 @@ def test_counterfactual_matrices_shared_between_models_change_nothing(formula):
     """The model matrices of counterfactual frames are kept for the next model of the same
     sample; margins of a second model (other outcome, other rows) must equal a cold start,
     and a model whose spec differs (another domain's centring) must not reuse them."""
-    from coprod.survey import margins
+    from coprod.survey import counterfactual
 
     d = survey()
     grid = {"age": [20, 50, 80], "g": ["m", "w"]}
@@ -233,17 +233,54 @@ def test_counterfactual_matrices_shared_between_models_change_nothing(formula):
         return average_marginal_effects(res), predict_margins(res, grid)
 
     everyone, not_c = None, (d["h"] != "C").to_numpy()
-    margins._CACHE.clear()
+    counterfactual._CACHE.clear()
     margins_of("y", everyone)
-    assert margins._CACHE
+    # main effects alone are encoded without the formula engine (counterfactual._MainEffect):
+    # no engine matrix to keep; the other formulas' terms go through the engine and its cache
+    assert bool(counterfactual._CACHE) == (formula != "~ age + x + g + e")
     warm = [margins_of("y2", everyone), margins_of("y2", not_c)]
-    margins._CACHE.clear()
+    counterfactual._CACHE.clear()
     cold = [margins_of("y2", everyone)]
-    margins._CACHE.clear()
+    counterfactual._CACHE.clear()
     cold.append(margins_of("y2", not_c))
     for (ame_w, pred_w), (ame_c, pred_c) in zip(warm, cold):
         pd.testing.assert_frame_equal(ame_w, ame_c, check_exact=True)
         pd.testing.assert_frame_equal(pred_w, pred_c, check_exact=True)
+
+
+@pytest.mark.parametrize("formula", ["~ age + x + g + e", "~ 0 + e + age + g",
+                                     "~ age + I(age**2) + g*x + e"])
+def test_main_effect_counterfactuals_are_the_formula_engines_bit_for_bit(formula, monkeypatch):
+    """The columns of main-effect terms computed without the formula engine (a level's
+    indicators, a number, a shifted column; counterfactual._MainEffect) equal the engine's bit
+    for bit, with the same row maps and layout: for treatment and full-rank coding, a level with
+    no respondents (its column dropped), numbers given as int or float, shifts of a column
+    with few and with many distinct values, several variables at once; terms that are not
+    main effects (a transform, an interaction) still go to the engine."""
+    from coprod.survey import counterfactual
+
+    d = survey()
+    d["e"] = d["e"].cat.add_categories("none")  # empty: its column is dropped from the fit
+    res = fit_svy_logit(d, f"y {formula}", weights="w", strata="h", psu="c")
+    requests = [([{"g": "m"}, {"g": "w"}], None),
+                ([{"e": lv} for lv in ("lo", "mid", "hi", "none")], None),
+                ([{"age": 20}, {"age": 50.5}], None), ([{"age": 1e-3}, {"age": -1e-3}], "age"),
+                ([{"x": 0.1}, {"x": -0.1}], "x"), ([{"age": 40, "g": "w", "e": "hi"}], None)]
+    fast_cf = counterfactual.Counterfactual(res)
+    direct = {next(iter(v)) for v, _, _, e in fast_cf.terms if e is not None}
+    assert direct == ({"age", "g", "e"} if formula.startswith("~ 0") else {"age", "x", "g", "e"})
+    fast = fast_cf.columns_many(requests)
+    # the engine for every term
+    monkeypatch.setattr(counterfactual, "_main_effect", lambda *a: None)
+    counterfactual._CACHE.clear()
+    slow = counterfactual.Counterfactual(res).columns_many(requests)
+    for f, s in zip(fast, slow, strict=True):
+        for (c1, C1, i1), (c2, C2, i2) in zip(f, s, strict=True):
+            assert c1.tobytes() == c2.tobytes()
+            assert (C1.dtype, C1.shape, C1.flags.c_contiguous) == (C2.dtype, C2.shape,
+                                                                   C2.flags.c_contiguous)
+            assert C1.tobytes() == C2.tobytes()
+            assert (i1 is None and i2 is None) or i1.tobytes() == i2.tobytes()
 
 
 def test_contrast_equals_the_stacked_model_fitted_as_one():
