@@ -639,6 +639,12 @@ CASES: list[Case] = [
          "describe (models.outcomes and models.covariates empty, report.descriptives.variables "
          "null)", "models.outcomes is empty and there is nothing to describe",
          config(lambda c: c["models"].update(outcomes=[], covariates=[]))),
+    Case("replicates-rscales-column", "config", "a column of a file of rscales that the file "
+         "does not have", "design.replicate_rscales: file 'config/replicates.csv' has no column "
+         "'jk_factor' (its columns: replicate, factor)",
+         both(with_replicates(replicate_type="JKn", replicate_rscales={
+             "file": "config/replicates.csv", "column": "jk_factor"}),
+              append("config/replicates.csv", "replicate,factor\n1,0.5\n2,0.5\n3,0.5\n4,0.5\n"))),
 ]
 
 

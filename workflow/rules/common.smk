@@ -163,6 +163,7 @@ def design_inputs():
     return {
         **({"totals": cal["totals"]} if cal.get("totals") else {}),
         **({"rscales": rscales} if isinstance(rscales, str) else {}),
+        **({"rscales": rscales["file"]} if isinstance(rscales, dict) else {}),
     }
 
 

@@ -77,8 +77,10 @@ def _tuple(value: Any) -> tuple[Any, ...] | None:
 def rscales_values(value: Any) -> tuple[float, ...] | None:
     """config ``design.replicate_rscales`` as numbers: a list as it is, one number as one for
     all, a path as the numbers of its CSV file (its only column or its column ``rscales``;
-    read relative to the working directory, the project's). The engine checks that there is
-    one per replicate."""
+    read relative to the working directory, the project's), ``{file: path, column: name}`` as
+    the numbers of that column of the file (a data producer's table of its replicates, one row
+    each, with columns of its own naming). The engine checks that there is one per
+    replicate."""
     from ..errors import ConfigError
 
     if value is None or isinstance(value, (tuple, list)):
@@ -86,6 +88,9 @@ def rscales_values(value: Any) -> tuple[float, ...] | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return (float(value),)
     key = "design.replicate_rscales"
+    named = None
+    if isinstance(value, Mapping):  # {file: path, column: name} (the schema checked the keys)
+        value, named = value["file"], str(value["column"])
     path = str(value)
     try:
         import pandas as pd
@@ -97,14 +102,20 @@ def rscales_values(value: Any) -> tuple[float, ...] | None:
     except (OSError, ValueError) as e:
         raise ConfigError(f"{key}: file '{path}' cannot be read as CSV: "
                           f"{str(e).splitlines()[0]}") from None
-    if "rscales" in table.columns:
+    if named is not None:
+        if named not in table.columns:
+            raise ConfigError(f"{key}: file '{path}' has no column '{named}' (its columns: "
+                              f"{', '.join(map(str, table.columns[:8]))})")
+        column = table[named]
+    elif "rscales" in table.columns:
         column = table["rscales"]
     elif len(table.columns) == 1:
         column = table.iloc[:, 0]
     else:
         raise ConfigError(f"{key}: file '{path}' has {len(table.columns)} columns "
                           f"({', '.join(map(str, table.columns[:5]))}); give the numbers in "
-                          "its only column or in a column named rscales")
+                          "its only column or in a column named rscales, or name it: {file: "
+                          f"{path}, column: <its name>}}")
     numbers = pd.to_numeric(column, errors="coerce")
     bad = numbers.isna() | (numbers < 0)
     if bad.any():

@@ -213,6 +213,10 @@ def test_replicate_rscales_as_a_list_a_number_or_a_file(data, tmp_path, monkeypa
     (tmp_path / "one.csv").write_text("x\n0.75\n0.75\n0.5\n0.5\n")
     (tmp_path / "named.csv").write_text("replicate,rscales\n1,0.75\n2,0.75\n3,0.5\n4,0.5\n")
     assert se("one.csv") == se("named.csv") == se([0.75, 0.75, 0.5, 0.5])
+    # the data producer's own table of its replicates: the column named
+    (tmp_path / "producer.csv").write_text("rep,stratum,jk_factor\n1,A,0.75\n2,A,0.75\n"
+                                           "3,B,0.5\n4,B,0.5\n")
+    assert se({"file": "producer.csv", "column": "jk_factor"}) == se("named.csv")
     (tmp_path / "bad.csv").write_text("rscales\n0.5\nabc\n")
     (tmp_path / "two.csv").write_text("a,b\n1,2\n")
     for value, message in [
@@ -221,7 +225,13 @@ def test_replicate_rscales_as_a_list_a_number_or_a_file(data, tmp_path, monkeypa
             ("bad.csv", "design.replicate_rscales: file 'bad.csv', row 3: 'abc' is not a "
                         "non-negative number"),
             ("two.csv", "design.replicate_rscales: file 'two.csv' has 2 columns (a, b); give "
-                        "the numbers in its only column or in a column named rscales")]:
+                        "the numbers in its only column or in a column named rscales, or name "
+                        "it: {file: two.csv, column: <its name>}"),
+            ({"file": "producer.csv", "column": "rscale"},
+             "design.replicate_rscales: file 'producer.csv' has no column 'rscale' (its "
+             "columns: rep, stratum, jk_factor)"),
+            ({"file": "bad.csv", "column": "rscales"}, "design.replicate_rscales: file "
+             "'bad.csv', row 3: 'abc' is not a non-negative number")]:
         with pytest.raises(ConfigError) as exc:
             rscales_values(value)
         assert str(exc.value) == message
