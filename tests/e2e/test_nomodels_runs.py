@@ -118,29 +118,19 @@ def test_no_covariates_fit_intercept_only_models_shown_as_prevalence(tmp_path):
 
 def compiles(tex: Path, tmp_path: Path) -> None:
     """A table's LaTeX compiles in a plain article, without an overfull box (as
-    tests/e2e/test_rendering.py compiles the bundled tables); skipped without pdflatex."""
-    import shutil
-    import subprocess
+    tests/e2e/test_rendering.py compiles the bundled tables); skipped, saying so, without
+    pdflatex and siunitx (after the run's other checks, which have passed by then)."""
+    from latexrun import MISSING, compile_log, has_siunitx
 
     from coprod.report.tablelatex import LATEX_PACKAGES
 
-    pdflatex, kpsewhich = shutil.which("pdflatex"), shutil.which("kpsewhich")
-    if pdflatex is None or kpsewhich is None or not subprocess.run(
-            [kpsewhich, "siunitx.sty"], capture_output=True, text=True).stdout.strip():
-        return
+    if not has_siunitx():
+        pytest.skip(MISSING)
     doc = tmp_path / "table.tex"
     doc.write_text("\\documentclass[a4paper]{article}\n\\usepackage[T1]{fontenc}\n"
                    f"\\usepackage[utf8]{{inputenc}}\n{LATEX_PACKAGES}\n\\begin{{document}}\n"
                    f"\\input{{{tex.as_posix()}}}\n\\end{{document}}\n", encoding="utf-8")
-    for _ in range(3):
-        proc = subprocess.run([pdflatex, "-interaction=nonstopmode", "-halt-on-error",
-                               doc.name], cwd=tmp_path, capture_output=True, text=True,
-                              timeout=300)
-        log = doc.with_suffix(".log").read_text(encoding="latin-1")
-        if proc.returncode != 0 or "Rerun" not in log:
-            break
-    assert proc.returncode == 0, re.findall(r"^! .*$", log, re.M)[:3]
-    assert "Overfull \\hbox" not in log
+    assert "Overfull \\hbox" not in compile_log(doc, 3)
 
 
 def test_no_outcomes_describe_and_report_without_models(tmp_path):

@@ -19,11 +19,12 @@ import shutil
 import subprocess
 
 import pytest
+from latexrun import MISSING, compile_log, has_siunitx
 
 pytestmark = pytest.mark.pipeline
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-PDFLATEX, PDFTOTEXT = shutil.which("pdflatex"), shutil.which("pdftotext")
+PDFTOTEXT = shutil.which("pdftotext")
 
 # the page is laid out in an iframe of the width under test (headless Chromium's window is at
 # least 500 px wide) and measured once loaded; the result is written into the DOM, which
@@ -200,16 +201,7 @@ LATEX_DOC = r"""\documentclass[a4paper]{article}
 """
 
 
-def _has_siunitx() -> bool:
-    kpsewhich = shutil.which("kpsewhich")
-    return bool(kpsewhich and subprocess.run([kpsewhich, "siunitx.sty"], capture_output=True,
-                                             text=True).stdout.strip())
-
-
-@pytest.mark.skipif(PDFLATEX is None or not _has_siunitx(),
-                    reason="pdflatex or siunitx is not installed (apt-get install "
-                           "texlive-latex-recommended texlive-latex-extra texlive-science): "
-                           "the LaTeX tables are not compiled")
+@pytest.mark.skipif(not has_siunitx(), reason=MISSING)
 def test_latex_tables_compile_in_one_article_and_fit_the_page(pipeline, tmp_path):
     """Every bundled table in one A4 article, compiled as a journal would (pdflatex until
     longtable's widths settle): no error, no overfull box, one number per table (none split
@@ -222,14 +214,7 @@ def test_latex_tables_compile_in_one_article_and_fit_the_page(pipeline, tmp_path
     doc = tmp_path / "tables.tex"
     doc.write_text(LATEX_DOC % (f"{LATEX_PACKAGES}\n{LATEX_SIDEWAYS_PACKAGES}", "\n".join(
         f"\\input{{{path.as_posix()}}}\n\\clearpage" for path in tex)), encoding="utf-8")
-    for _ in range(4):
-        proc = subprocess.run([PDFLATEX, "-interaction=nonstopmode", "-halt-on-error",
-                               doc.name], cwd=tmp_path, capture_output=True, text=True,
-                              timeout=300)
-        log = doc.with_suffix(".log").read_text(encoding="latin-1")
-        if proc.returncode != 0 or "Rerun" not in log:
-            break
-    assert proc.returncode == 0, re.findall(r"^! .*$", log, re.M)[:3]
+    log = compile_log(doc, 4)
     over = re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log)
     assert over == [], over
     numbered = re.findall(r"\\numberline \{(\d+)\}\{(.*?)\}\}",
