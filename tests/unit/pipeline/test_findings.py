@@ -63,35 +63,30 @@ def claim(**over):
     return c
 
 
-def check(*claims, contrast=D.OUTCOMES):
+def check(*claims, contrast=D.OUTCOMES, families=None):
+    """check_claims on the default settings; ``families``: outcomes of another kind than
+    logit (the others are 0/1)."""
     return check_claims({"claims": list(claims), "sources": SOURCES, "path": "findings.yaml"},
                         outcomes=D.OUTCOMES, covariates=D.COVARIATES, samples=D.SAMPLES,
-                        contrast=contrast, levels=D.LEVELS)
+                        contrast=contrast, levels=D.LEVELS,
+                        **({} if families is None else
+                           {"families": {**dict.fromkeys(D.OUTCOMES, "logit"), **families}}))
 
 
 def test_a_claim_on_an_ordinal_outcome_says_why_not():
     """{name: ordinal} in models.outcomes is there: the claim is told it is not a 0/1 outcome,
     not that the outcome is missing (issue 29)."""
-    spec = {"claims": [claim(outcome="individual_domains")], "sources": SOURCES,
-            "path": "findings.yaml"}
     with pytest.raises(ConfigError) as e:
-        check_claims(spec, outcomes=D.OUTCOMES, covariates=D.COVARIATES, samples=D.SAMPLES,
-                     contrast=D.OUTCOMES, levels=D.LEVELS,
-                     families={**dict.fromkeys(D.OUTCOMES, "logit"),
-                               "individual_domains": "ordinal"})
+        check(claim(outcome="individual_domains"), families={"individual_domains": "ordinal"})
     assert ("outcome: 'individual_domains' is an ordinal outcome ({individual_domains: "
             "ordinal} in models.outcomes): a claim is checked against a 0/1 outcome's model"
             ) in str(e.value)
 
 
 def test_a_claim_compared_with_a_count_outcome_says_why_not():
-    spec = {"claims": [claim(compared_with="individual_count", expected="none")],
-            "sources": SOURCES, "path": "findings.yaml"}
     with pytest.raises(ConfigError) as e:
-        check_claims(spec, outcomes=D.OUTCOMES, covariates=D.COVARIATES, samples=D.SAMPLES,
-                     contrast=D.OUTCOMES, levels=D.LEVELS,
-                     families={**dict.fromkeys(D.OUTCOMES, "logit"),
-                               "individual_count": "count"})
+        check(claim(compared_with="individual_count", expected="none"),
+              families={"individual_count": "count"})
     assert ("compared_with: 'individual_count' is a count outcome ({individual_count: count} "
             "in models.outcomes): a claim is checked against a 0/1 outcome's model") \
         in str(e.value)
