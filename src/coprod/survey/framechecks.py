@@ -70,8 +70,10 @@ def _rows_sum_to_one(X: np.ndarray, block: list[int]) -> bool:
     return bool(np.all(X @ ones == 1))
 
 
-def check_rank(X: np.ndarray, w: np.ndarray, names: list[str], tol: float = 1e-11) -> None:
-    """Raise ModelError naming the terms that are linear combinations of each other."""
+def check_rank(X: np.ndarray, w: np.ndarray, names: list[str], tol: float = 1e-11) -> np.ndarray:
+    """Raise ModelError naming the terms that are linear combinations of each other; else
+    return the Gram ``X' diag(w) X`` it checked (the fit's first information: one pass over
+    the data less, :mod:`coprod.survey.newton`)."""
     G = weighted_gram(X, w)
     d = np.sqrt(np.diag(G))
     if np.any(d == 0):
@@ -82,7 +84,7 @@ def check_rank(X: np.ndarray, w: np.ndarray, names: list[str], tol: float = 1e-1
     vals, vecs = np.linalg.eigh(C)
     small = vals < tol * max(vals.max(), 1.0)
     if not small.any():
-        return
+        return G
     involved: list[str] = []
     for v in vecs[:, small].T:
         v = v / np.abs(v).max()

@@ -55,6 +55,7 @@ from .modelframe import (  # noqa: F401
     row_local,
     term_table,
 )
+from .newton import GlmPass, irls, irls_logit, newton_from
 from .replicate import ReplicateDesign, unit_column
 from .results import SvyGlmResult as SvyGlmResult  # re-exported: the fit's result
 from .results import SvyLogitResult as SvyLogitResult
@@ -65,59 +66,6 @@ AnyDesign = SurveyDesign | ReplicateDesign  # what the estimators take
 # --------------------------------------------------------------------------------------------
 # Fit
 # --------------------------------------------------------------------------------------------
-def _loglik(y: np.ndarray, eta: np.ndarray, w: np.ndarray) -> float:
-    return LOGIT.loglik(y, eta, w)
-
-
-def irls_logit(X: np.ndarray, y: np.ndarray, w: np.ndarray, *, tol: float = 1e-15,
-               max_iter: int = 100, start: np.ndarray | None = None,
-               family: Family = LOGIT) -> tuple[np.ndarray, bool, int]:
-    """Weighted GLM MLE by Newton-Raphson (= IRLS for canonical links: logit, log-linear).
-
-    Stops like R's glm when the relative change in deviance is below ``tol`` (R's golden used
-    1e-14). The p x p system is Jacobi-scaled, so badly scaled covariates stay accurate.
-    ``start``: starting values (replicate fits start at the full-sample estimate, as R's);
-    a count model without them starts, as R's glm, from one weighted least-squares step at
-    ``mu = y + 0.1``. A gaussian fit is weighted least squares: the first step from zero is
-    exact, the second (a refinement of rounding) stops it.
-    """
-    p = X.shape[1]
-    if start is None and family is POISSON:
-        mu0 = y + 0.1
-        z = np.log(mu0) + (y - mu0) / mu0
-        start = np.linalg.lstsq(weighted_gram(X, w * mu0), X.T @ (w * mu0 * z), rcond=None)[0]
-    beta = np.zeros(p) if start is None else np.array(start, dtype=float)
-    eta = np.zeros(len(y)) if start is None else X @ beta
-    dev_old = family.deviance(y, eta, w)
-    converged = False
-    it = 0
-    buf = np.empty_like(X, dtype=float)  # reused: no fresh n x p temporary per iteration
-    for it in range(1, max_iter + 1):  # noqa: B007 (``it`` is returned: iterations used)
-        step, g = _newton_step(X, y, w, family.mean(eta), buf, family)
-        if step is None:
-            step = np.linalg.lstsq(weighted_gram(X, w * family.variance(family.mean(eta))), g,
-                                   rcond=None)[0]
-        decrement = float(step @ g)  # Newton decrement: predicted gain in log-likelihood x 2
-        new = beta + step
-        eta_new = X @ new
-        dev = family.deviance(y, eta_new, w)
-        halvings = 0
-        while not dev <= dev_old * (1 + 1e-12) + 1e-12 and halvings < 30:  # rare (or overflow)
-            step /= 2.0
-            new = beta + step
-            eta_new = X @ new
-            dev = family.deviance(y, eta_new, w)
-            halvings += 1
-        beta, eta = new, eta_new
-        # R's rule (relative change in deviance), or a step too small to change anything: the
-        # second guards against rounding noise in the deviance sum of very large samples.
-        if abs(dev - dev_old) / (abs(dev) + 0.1) < tol or decrement < 1e-13 * (abs(dev) + 0.1):
-            converged = True
-            break
-        dev_old = dev
-    return beta, converged, it
-
-
 # --------------------------------------------------------------------------------------------
 # The engine shared with contrast.py: fit a model matrix under the design
 # --------------------------------------------------------------------------------------------
@@ -147,10 +95,9 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: AnyDesign
     if count and events == 0:
         raise ModelError(f"the count is 0 for all {len(y)} respondents in this sample; a "
                          "count model cannot be estimated")
-    check_rank(X, w, names)
-    beta, converged, n_iter = irls_logit(X, y, w, family=family)
-    eta = X @ beta
-    mu = family.mean(eta)
+    fit = irls(X, y, w, family=family, gram=check_rank(X, w, names))
+    beta, converged, n_iter = fit.beta, fit.converged, fit.n_iter
+    eta, mu = fit.last.eta, fit.last.mu
     term_flags: dict[str, str] = {}
     if not converged:
         flags.append({"flag": "non_convergence",
@@ -180,8 +127,7 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: AnyDesign
             for t in involved:
                 term_flags[t] = "separation"
     # covariance
-    v = w * family.variance(mu)
-    A = weighted_gram(X, v)
+    A = fit.last.information  # X' diag(w var(mu)) X at the estimate
     try:
         A_inv = np.linalg.inv(A)
     except np.linalg.LinAlgError:
@@ -193,7 +139,7 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: AnyDesign
         df_resid = n_used - p
     elif isinstance(design, ReplicateDesign):
         thetas, bad = replicate_fits(X, y, design.rows_of(rows), beta, family=family,
-                                     exponent=design.weight_exponent)
+                                     exponent=design.weight_exponent, first=fit.last)
         if bad:
             flags.append({"flag": "replicate_non_convergence",
                           "detail": f"{bad} of {design.replicates} replicate fits did not "
@@ -258,8 +204,8 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: AnyDesign
 
 
 def replicate_fits(X: np.ndarray, y: np.ndarray, W: np.ndarray, beta: np.ndarray,
-                   threads: int | None = None, family: Family = LOGIT, exponent: int = 0
-                   ) -> tuple[np.ndarray, int]:
+                   threads: int | None = None, family: Family = LOGIT, exponent: int = 0,
+                   first: GlmPass | None = None) -> tuple[np.ndarray, int]:
     """The model refitted with each replicate's weights (columns of ``W``), from the
     full-sample estimate as R's svyglm does; returns (R x p estimates, fits not converged).
 
@@ -269,7 +215,8 @@ def replicate_fits(X: np.ndarray, y: np.ndarray, W: np.ndarray, beta: np.ndarray
     back to it). Replicates run on ``threads`` threads (numpy releases the GIL in the sums);
     default: the job's (``OMP_NUM_THREADS``, which Snakemake sets), else 1. ``exponent``: the
     design's weight exponent; each replicate's weights are divided by ``2**exponent`` as the
-    full-sample weights were (:func:`coprod.survey.replicate.unit_column`).
+    full-sample weights were (:func:`coprod.survey.replicate.unit_column`). ``first``: the
+    full-sample fit's last pass (its linear predictor and means are every refit's first).
     """
     import os
     from concurrent.futures import ThreadPoolExecutor
@@ -287,7 +234,7 @@ def replicate_fits(X: np.ndarray, y: np.ndarray, W: np.ndarray, beta: np.ndarray
 
     def fit(r: int) -> None:
         w = unit_column(W, r, exponent)
-        b, converged = _newton_from(X, y, w, beta, family=family)
+        b, converged = newton_from(X, y, w, beta, family=family, first=first)
         if not converged:
             b, converged, _ = irls_logit(X, y, w, start=beta, family=family)
         thetas[r], ok[r] = b, converged
@@ -299,40 +246,6 @@ def replicate_fits(X: np.ndarray, y: np.ndarray, W: np.ndarray, beta: np.ndarray
         for r in range(n_rep):
             fit(r)
     return thetas, int((~ok).sum())
-
-
-def _newton_step(X: npt.NDArray[np.float64], y: npt.NDArray[np.float64], w: npt.NDArray[np.float64],
-                 mu: npt.NDArray[np.float64], buf: npt.NDArray[np.float64], family: Family = LOGIT
-                 ) -> tuple[npt.NDArray[np.float64] | None, npt.NDArray[np.float64]]:
-    """One Newton step of the weighted GLM at fitted ``mu``, and the score; the p x p system
-    is Jacobi-scaled, so badly scaled covariates stay accurate. (None, score) when singular."""
-    g = X.T @ (w * (y - mu))
-    H = weighted_gram(X, w * family.variance(mu), out=buf)
-    dg = np.sqrt(np.diag(H))
-    dg[dg == 0] = 1.0
-    try:
-        return np.linalg.solve(H / np.outer(dg, dg), g / dg) / dg, g
-    except np.linalg.LinAlgError:
-        return None, g
-
-
-def _newton_from(X: npt.NDArray[np.float64], y: npt.NDArray[np.float64], w: npt.NDArray[np.float64],
-                 start: npt.NDArray[np.float64], max_iter: int = 25, family: Family = LOGIT
-                 ) -> tuple[np.ndarray, bool]:
-    """Newton-Raphson for the weighted GLM from ``start``; stops after a step below 1e-7
-    (relative), whose quadratic convergence leaves an error far below 1e-12."""
-    beta = np.array(start, dtype=float)
-    buf = np.empty_like(X, dtype=float)
-    for _ in range(max_iter):
-        step, _g = _newton_step(X, y, w, family.mean(X @ beta), buf, family)
-        if step is None:
-            return beta, False
-        beta = beta + step
-        if not np.isfinite(beta).all():
-            return beta, False
-        if np.max(np.abs(step) / (1.0 + np.abs(beta))) < 1e-7:
-            return beta, True
-    return beta, False
 
 
 def _coef_deff(cov: npt.NDArray[np.float64], A_inv: npt.NDArray[np.float64],

@@ -77,8 +77,8 @@ def test_strong_effect_without_separation_is_not_flagged():
 
 
 def test_non_convergence_is_flagged(monkeypatch):
-    real = survey.irls_logit
-    monkeypatch.setattr(survey, "irls_logit", lambda X, y, w, **kw: real(X, y, w, max_iter=2, **kw))
+    real = survey.irls
+    monkeypatch.setattr(survey, "irls", lambda X, y, w, **kw: real(X, y, w, max_iter=2, **kw))
     res = fit_svy_logit(DATA, "individual ~ age + female + efficacy + country", **KW)
     assert not res.converged and flags_of(res, "non_convergence")
     assert res.fit_stats()["converged"] is False

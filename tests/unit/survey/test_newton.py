@@ -1,0 +1,118 @@
+"""The blocked passes and the warm start of coprod.survey.newton give the fit of the one-block
+Newton-Raphson from zero (the computation every bundled analysis uses, unchanged to the bit):
+the same estimates to rounding, for each family, for replicate refits, and when the warm start
+must be refused. The block thresholds are lowered here so that small data take the large-data
+path; an independent check of the estimates themselves (statsmodels GLM) is in
+test_svyglm.py and the R goldens.
+"""
+import numpy as np
+import pytest
+from scipy.special import expit
+
+from coprod.survey import newton
+from coprod.survey.families import GAUSSIAN, LOGIT, POISSON
+from coprod.survey.framechecks import check_rank
+from coprod.survey.glm import replicate_fits
+
+
+def data(n=20_000, seed=1):
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([np.ones(n), rng.normal(size=n), rng.integers(0, 2, n),
+                         rng.integers(18, 90, n) / 10.0, rng.integers(0, 3, n) == 1])
+    X = X.astype(float)
+    eta = X @ np.array([-0.8, 0.5, 0.3, 0.05, -0.4])
+    w = rng.uniform(0.2, 3.0, n)
+    return X, eta, w, rng
+
+
+def outcome(family, eta, rng):
+    if family is LOGIT:
+        return (rng.random(len(eta)) < expit(eta)).astype(float)
+    if family is POISSON:
+        return rng.poisson(np.exp(eta / 2)).astype(float)
+    return eta + rng.normal(size=len(eta))
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """The large-data path on 20,000 rows: blocks of 1,000 rows, a 2,000-row warm start."""
+    monkeypatch.setattr(newton, "BLOCK", 1000)
+    monkeypatch.setattr(newton, "BLOCKED_FROM", 5000)
+    monkeypatch.setattr(newton, "WARM_ROWS", 2000)
+
+
+@pytest.mark.parametrize("family", [LOGIT, POISSON, GAUSSIAN], ids=lambda f: f.name)
+def test_blocked_fit_with_warm_start_equals_the_one_block_fit(family, monkeypatch):
+    X, eta, w, rng = data()
+    y = outcome(family, eta, rng)
+    plain = newton.irls(X, y, w, family=family)
+    with monkeypatch.context() as m:
+        m.setattr(newton, "BLOCK", 1000)
+        m.setattr(newton, "BLOCKED_FROM", 5000)
+        m.setattr(newton, "WARM_ROWS", 2000)
+        warm = newton.irls(X, y, w, family=family, gram=check_rank(X, w, list("abcde")))
+    assert plain.converged and warm.converged
+    np.testing.assert_allclose(warm.beta, plain.beta, rtol=1e-10, atol=1e-12)
+    # the last pass is the fit's: its information is the sandwich's bread at the estimate
+    np.testing.assert_allclose(warm.last.information, plain.last.information, rtol=1e-10)
+    np.testing.assert_allclose(warm.last.mu, family.mean(X @ warm.beta), rtol=1e-12)
+    if family is not GAUSSIAN:  # the warm start saves passes over the data
+        assert warm.n_iter < plain.n_iter
+
+
+@pytest.mark.parametrize("family", [LOGIT, POISSON], ids=lambda f: f.name)
+def test_a_blocked_pass_equals_the_one_block_pass(family, small_blocks):
+    X, eta, w, rng = data()
+    y = outcome(family, eta, rng)
+    beta = np.array([-0.5, 0.4, 0.2, 0.03, -0.3])
+    blocked = newton.glm_pass(X, y, w, beta, family)
+    newton.BLOCKED_FROM = len(y)  # (restored by the fixture) the same rows in one block
+    one = newton.glm_pass(X, y, w, beta, family)
+    for got, want in [(blocked.eta, one.eta), (blocked.mu, one.mu), (blocked.score, one.score),
+                      (blocked.information, one.information)]:
+        np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-9)
+    assert blocked.deviance == pytest.approx(one.deviance, rel=1e-13)
+    assert blocked.deviance == pytest.approx(family.deviance(y, X @ beta, w), rel=1e-13)
+
+
+def test_the_first_logit_information_is_a_quarter_of_the_rank_checks_gram_to_the_bit():
+    """Why the fit may take the rank check's Gram: at eta = 0 every variance is 1/4 exactly."""
+    X, eta, w, rng = data(3000)
+    y = outcome(LOGIT, eta, rng)
+    G = check_rank(X, w, list("abcde"))
+    first = newton.glm_pass(X, y, w, np.zeros(5), LOGIT, eta=np.zeros(3000))
+    assert np.array_equal(first.information, 0.25 * G)
+    with_gram = newton.irls(X, y, w, gram=G)
+    without = newton.irls(X, y, w)
+    assert np.array_equal(with_gram.beta, without.beta)
+
+
+def test_a_separated_subsample_is_no_warm_start(small_blocks):
+    """A rare level whose respondents are all 1 in the subsample (and not in the data): the
+    subsample's fit runs away, so the full fit starts from zero and still converges."""
+    X, eta, w, rng = data()
+    y = outcome(LOGIT, eta, rng)
+    rare = np.zeros(len(y))
+    rare[::10][:30] = 1.0  # 30 rows, all in the every-10th-row subsample
+    rare[1:400:13] = 1.0   # and 31 outside it
+    X = np.column_stack([X, rare])
+    y[::10][:30] = 1.0
+    assert newton._warm_start(X, y, w, LOGIT) is None
+    fit = newton.irls(X, y, w)
+    newton.BLOCKED_FROM = len(y)
+    plain = newton.irls(X, y, w)
+    assert fit.converged
+    np.testing.assert_allclose(fit.beta, plain.beta, rtol=1e-9)
+
+
+def test_blocked_replicate_refits_equal_the_one_block_refits(monkeypatch):
+    X, eta, w, rng = data(12_000)
+    y = outcome(LOGIT, eta, rng)
+    W = w[:, None] * rng.poisson(1.0, (len(y), 6))
+    full = newton.irls(X, y, w)
+    plain, bad = replicate_fits(X, y, W, full.beta, threads=1)
+    monkeypatch.setattr(newton, "BLOCK", 1000)
+    monkeypatch.setattr(newton, "BLOCKED_FROM", 5000)
+    blocked, bad2 = replicate_fits(X, y, W, full.beta, threads=2, first=full.last)
+    assert bad == bad2 == 0
+    np.testing.assert_allclose(blocked, plain, rtol=1e-10, atol=1e-12)
