@@ -23,8 +23,12 @@ workflow/, scripts/, config/, data/), so the repository's own results/ are never
   RSS of every job, and the 100k -> 1M growth;
 * on 1,000,000 synthetic rows: one pooled design-based model (``coprod.survey.svy_logit``, 5
   strata, 2,000 clusters, 6 terms: the design built, the model fitted and its table, the work
-  the data-first call of earlier versions timed) and the design-based variance step against
-  the fit alone;
+  the data-first call of earlier versions timed), against R's ``svyglm(..., family =
+  quasibinomial())`` on the same Taylor design and rows in the same run
+  (benchmarks/micro_bench.R: ``svydesign`` + ``svyglm`` timed, not reading the file the rows
+  were written to; skipped, with a note, without Rscript or the survey package; target <=
+  0.05x R; ``--micro-r-rows N``: both on N rows instead, marked SCALED), and the design-based
+  variance step against the fit alone;
 * the specification curve (``--skip specifications``): the bundled pipeline with every claim
   checked in all six samples under 128, 224 and 352 (pooled; half for a country)
   specifications, 1,232 in all for the largest (the issue's >= 200 x 6): the specification
@@ -301,6 +305,8 @@ gram = getattr(survey, "weighted_gram",
 meat = getattr(survey, "score_cov", lambda d, rows, X, r: design_cov(d, rows, X * r[:, None]))
 
 n, repeats = int(sys.argv[1]), int(sys.argv[2])
+data_csv = sys.argv[3] if len(sys.argv) > 3 else ""   # where R's side reads the same rows
+model_only = len(sys.argv) > 4 and sys.argv[4] == "model-only"   # R's smaller survey
 rng = np.random.default_rng(2008)
 countries = np.array(["UK", "FR", "DE", "DK", "CZ"])
 h = rng.integers(0, 5, n)
@@ -336,11 +342,19 @@ else:
 t = time.perf_counter(); model_table(); first = time.perf_counter() - t
 model, out = best(model_table)
 assert out["std_error"].notna().all()
+# the rows R's svyglm is timed on (benchmarks/micro_bench.R), written once, after the timing
+if data_csv:
+    df[["y", "age", "female", "efficacy", "education", "urban", "country", "psu",
+        "weight"]].to_csv(data_csv, index=False)
+res = {"n": n, "p": len(out), "clusters": int(df["psu"].nunique()), "model_first": first,
+       "model_best": model, "terms": out["term"].tolist(),
+       "estimate": out["estimate"].tolist(), "std_error": out["std_error"].tolist()}
+if model_only:
+    print(json.dumps(res))
+    sys.exit(0)
 
 mf = build_model_frame(df, formula)
 X, y, rows = mf.X, mf.y, mf.complete
-res = {"n": n, "p": X.shape[1], "clusters": int(df["psu"].nunique()), "model_first": first,
-       "model_best": model}
 for label, psu in (("clustered", "psu"), ("no_psu", None)):
     d = make_design(df, weights="weight", strata="country", psu=psu)
     w = d.weights[rows]
@@ -397,13 +411,56 @@ print(json.dumps(res))
 """
 
 
-def bench_micro(n: int, repeats: int) -> dict:
-    """In a fresh process with one BLAS thread, as every pipeline job runs."""
+def bench_micro(tmp: Path, n: int, repeats: int, r_rows: int | None = None) -> dict:
+    """In a fresh process with one BLAS thread, as every pipeline job runs; then R's svyglm
+    (quasibinomial) on the same Taylor design and rows (benchmarks/micro_bench.R, best of the
+    same repeats; skipped with a note without Rscript or the survey package). Issue 30's
+    target is coprod's time (design built, model fitted, its table) <= 0.05x R's (svydesign +
+    svyglm; reading the file R gets the rows from is not timed). ``r_rows``: both sides on that
+    many rows instead for the comparison (for when R is too slow at ``n``), coprod's ``n``-row
+    figures kept and the ratio marked as on the smaller survey."""
     load = os.getloadavg()[0]
-    proc = subprocess.run([sys.executable, "-c", MICRO, str(n), str(repeats)],
-                          env={**env(), **ONE_THREAD},
-                          capture_output=True, text=True, check=True)
-    return {**json.loads(proc.stdout.strip().splitlines()[-1]), "load": load}
+    why = r_available()
+    same = not r_rows or r_rows >= n
+    folder = tmp / "micro"
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {**run_micro(n, repeats, folder / "data.csv" if (not why and same) else None),
+           "load": load}
+    if why:
+        out["r_skipped"] = why
+        return out
+    py = out
+    if not same:  # both on the smaller survey: the ratio is theirs
+        py = {**run_micro(r_rows, repeats, folder / "data.csv", model_only=True),
+              "load": os.getloadavg()[0]}
+        out["py_small"] = {k: py[k] for k in ("n", "model_best", "model_first", "load")}
+    r_load = os.getloadavg()[0]
+    cmd = [shutil.which("Rscript"), str(ROOT / "benchmarks" / "micro_bench.R"), str(folder),
+           str(repeats)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**env(), **ONE_THREAD})
+    if proc.returncode != 0:  # keep coprod's figures; the table says why R's are missing
+        out["r_skipped"] = f"R failed ({(proc.stderr.strip().splitlines() or ['?'])[-1][:120]})"
+        return out
+    import pandas as pd
+
+    t = pd.read_csv(folder / "r_time.csv").set_index("what")["seconds"]
+    out["r"] = {"n": py["n"], "design": float(t["design"]), "fit": float(t["fit"]),
+                "total": float(t["total"]), "total_cpu": float(t["total_cpu"]),
+                "repeats": repeats, "load": r_load}
+    out["r_ratio"] = py["model_best"] / out["r"]["total"]
+    out["agreement"] = {**replicate_agreement(py, folder / "r_coef.csv"), "n": py["n"]}
+    return out
+
+
+def run_micro(n: int, repeats: int, data_csv: Path | None, model_only: bool = False) -> dict:
+    """The MICRO script on ``n`` rows; with ``data_csv``, it also writes its rows there;
+    ``model_only``: the pooled model alone (not the variance, fpc and raking figures)."""
+    proc = subprocess.run([sys.executable, "-c", MICRO, str(n), str(repeats),
+                           str(data_csv or ""), "model-only" if model_only else ""],
+                          env={**env(), **ONE_THREAD}, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"micro benchmark ({n:,} rows) failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 # --------------------------------------------------------------------------------------------
@@ -837,9 +894,18 @@ def report(res: dict) -> str:
     m = res.get("micro")
     if m:
         n = f"{m['n'] // 10 ** 6}M" if m["n"] >= 10 ** 6 else f"{m['n'] // 1000}k"
-        add(f"svy_logit, {n} rows, 5 strata, {m['clusters']} clusters, {m['p']} columns "
-            f"(R svyglm ~8 s)", f"{m['model_best']:.2f} s (first call {m['model_first']:.2f} s)",
-            "~2 s", m["model_best"] <= 2.0)
+        runs = f"best of {m['r']['repeats']}" if m.get("r", {}).get("repeats", 1) > 1 else \
+            "one run"
+        add(f"svy_logit, {n} rows, 5 strata, {m['clusters']} clusters, {m['p']} columns (design "
+            f"built, fit, table; 1 thread)", f"{m['model_best']:.2f} s (first call "
+            f"{m['model_first']:.2f} s; load {m['load']:.1f})")
+        add(*micro_r_rows(m, n, runs))
+        if "r" in m:
+            r, a = m["r"], m["agreement"]
+            an = f" (on the {a['n']:,}-row survey)" if a["n"] != m["n"] else ""
+            add(f"  coprod vs R: max |d estimate|, max rel d SE{an}",
+                a.get("error") or f"{a['max_abs_estimate_diff']:.1e}, "
+                f"{a['max_rel_se_diff']:.1e}", "same numbers", a["ok"])
         for label in ("clustered", "no_psu"):
             v = m[label]
             what = "2,000 clusters" if label == "clustered" else "each row a PSU"
@@ -904,6 +970,22 @@ def report(res: dict) -> str:
     return "\n".join(lines)
 
 
+def micro_r_rows(m: dict, n: str, runs: str) -> tuple:
+    """The R svyglm row of the micro figures and the ratio row (issue 30: <= 0.05x)."""
+    if "r" not in m:
+        return ("svy_logit / R svyglm (quasibinomial) on the same design",
+                f"skipped: {m.get('r_skipped', 'not run')}", "<= 0.05x", None)
+    r = m["r"]
+    scaled = r["n"] != m["n"]
+    rn = f"{r['n'] // 10 ** 6}M" if r["n"] >= 10 ** 6 else f"{r['n'] // 1000}k"
+    py = m["py_small"]["model_best"] if scaled else m["model_best"]
+    return ("  R svyglm (quasibinomial), svydesign + svyglm, file read not timed"
+            + (f" (SCALED: both on {rn} rows)" if scaled else ""),
+            f"{r['total']:.2f} s ({runs}; svydesign {r['design']:.2f} s; load "
+            f"{r['load']:.1f}); coprod / R = {py:.2f} / {r['total']:.2f} s = "
+            f"{m['r_ratio']:.3f}x", "<= 0.05x", m["r_ratio"] <= 0.05)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="coprod speed and scale figures")
     parser.add_argument("--quick", action="store_true",
@@ -929,6 +1011,9 @@ def main(argv=None) -> int:
     parser.add_argument("--r-rows", type=int, default=None,
                         help="run R's svyglm on a survey of this many rows instead and scale "
                              "its time up (for when R is too slow on the full size)")
+    parser.add_argument("--micro-r-rows", type=int, default=None,
+                        help="compare svy_logit with R's svyglm on a survey of this many rows "
+                             "(both sides) instead of 1,000,000 (for when R is too slow there)")
     parser.add_argument("--r-multicore", action="store_true",
                         help="also time R's svyglm with multicore = TRUE (2 processes)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary project copies")
@@ -961,8 +1046,13 @@ def main(argv=None) -> int:
                 print(f"- pipeline on {n:,} simulated respondents ...", flush=True)
                 res["scale"][str(n)] = bench_scale(tmp, n)
         if "micro" not in skip:
-            print("- svy_logit and the variance step on 1,000,000 rows ...", flush=True)
-            res["micro"] = bench_micro(10 ** 6, repeats)
+            n_micro_r = args.micro_r_rows or None
+            print("- svy_logit and the variance step on 1,000,000 rows, R's svyglm on the same "
+                  f"design{f' ({n_micro_r:,} rows for both)' if n_micro_r else ''} ...",
+                  flush=True)
+            res["micro"] = bench_micro(tmp, 10 ** 6, repeats, n_micro_r)
+            if "r_skipped" in res["micro"]:
+                print(f"  note: no R figures ({res['micro']['r_skipped']})", flush=True)
         if "specifications" not in skip:
             print("- the specification curve: 4, 7 and 11 covariate sets (448, 784 and 1,232 "
                   "specifications over the 6 samples) ...", flush=True)

@@ -162,26 +162,31 @@ def run_models_mi_samples(*, table, imputed: list, samples: list, outcomes, cova
                           reference_levels, design, conf_level, outputs: dict, gathered: dict,
                           families=None, group_effects=True):
     """:func:`run_models_mi` for every sample in one job, then the samples' tables as one
-    (:func:`run_gather_mi`). ``outputs``: {sample: {"coefficients", "vcov", "effects": path}};
-    ``gathered``: the same three for all samples.
+    (as :func:`run_gather_mi` would). ``outputs``: {sample: {"coefficients", "vcov", "effects":
+    path}}; ``gathered``: the same three for all samples.
 
     Why one job: the samples' imputed models share every input (the clean table, the imputed
     cells, the settings), so a change reruns all of them anyway; as one job per sample, each
     paid a Python start-up and a read of the table and the imputations (~0.5 s a job on the
-    bundled data, a quarter of its CPU), and the gathering a job of its own."""
+    bundled data, a quarter of its CPU), and the gathering a job of its own. The samples'
+    tables are gathered from the frames just written, not by reading those files back: the
+    same text (write_csv writes each float's shortest repr, which reads back to the same
+    float), without parsing the job's own output."""
     data, cells = _mi_inputs(table, imputed)
+    frames: dict[str, list] = {"coefficients": [], "vcov": [], "effects": []}
     for sample in samples:
         paths = outputs[sample]
-        _models_mi(data, cells, sample=sample, outcomes=outcomes, covariates=covariates,
-                   reference_levels=reference_levels, design=design, conf_level=conf_level,
-                   output=paths["coefficients"], vcov_output=paths["vcov"],
-                   families=families, group_effects=group_effects,
-                   effects_output=paths["effects"])
-    run_gather_mi(parts=[outputs[s]["coefficients"] for s in samples],
-                  output=gathered["coefficients"],
-                  vcov_parts=[outputs[s]["vcov"] for s in samples], vcov_output=gathered["vcov"],
-                  effects_parts=[outputs[s]["effects"] for s in samples],
-                  effects_output=gathered["effects"])
+        tables = _models_mi(data, cells, sample=sample, outcomes=outcomes,
+                            covariates=covariates, reference_levels=reference_levels,
+                            design=design, conf_level=conf_level,
+                            output=paths["coefficients"], vcov_output=paths["vcov"],
+                            families=families, group_effects=group_effects,
+                            effects_output=paths["effects"])
+        for name, frame in zip(("coefficients", "vcov", "effects"), tables):
+            frames[name].append(frame)
+    write_gathered(frames["coefficients"], gathered["coefficients"])
+    write_gathered(frames["vcov"], gathered["vcov"])
+    write_gathered(frames["effects"], gathered["effects"], columns=RESULT_COLUMNS["effects"])
 
 
 def _mi_inputs(table, imputed: list):
@@ -201,6 +206,8 @@ def _mi_inputs(table, imputed: list):
 def _models_mi(data, cells, *, sample, outcomes, covariates, reference_levels, design,
                conf_level, output, vcov_output, families=None, group_effects=True,
                effects_output=None):
+    """One sample's imputed models, written; the three tables (coefficients, vcov, effects)
+    returned as written."""
     from .imputedmodels import fit_sample_mi
 
     out, vcov, effects = fit_sample_mi(data, cells, outcomes=list(outcomes), sample=sample,
@@ -214,6 +221,7 @@ def _models_mi(data, cells, *, sample, outcomes, covariates, reference_levels, d
         write_csv(effects, effects_output)
     log.info("%s: %d outcomes on %d imputations", sample, len(outcomes),
              cells["imputation"].nunique())
+    return out, vcov, effects
 
 
 def run_gather_mi(*, parts: list, output, vcov_parts: list, vcov_output,
@@ -230,5 +238,10 @@ def run_gather_tables(*, parts: list, output, columns: list | None = None):
     ``columns``: the header when no part has one."""
     from .io import read_results
 
-    frames = [read_results(p) for p in parts]
+    write_gathered([read_results(p) for p in parts], output, columns=columns)
+
+
+def write_gathered(frames: list, output, columns: list | None = None):
+    """Tables of the same columns, in the order given, as one file (the parts with rows;
+    ``columns``: the header when no part has one)."""
     write_csv(_concat(frames), output, columns=_header(frames, columns))

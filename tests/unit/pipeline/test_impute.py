@@ -137,3 +137,56 @@ def test_nothing_missing_gives_the_complete_case_estimates():
     row = out.set_index("term").loc["x"]
     assert row["estimate"] == pytest.approx(cc.params["x"], rel=1e-12)
     assert row["fmi"] == 0 and row["n_imputations"] == 0 and row["df"] == cc.df_resid
+
+
+def test_the_gathered_imputed_tables_are_the_samples_files_as_one(tmp_path):
+    """fit_models_mi gathers every sample's tables from the frames it has just written
+    (run_models_mi_samples), not by reading its own files back: the gathered files must be,
+    byte for byte, what gathering those files (run_gather_mi, the read-back path) writes --
+    here with a failed model in one sample and a flagged one, so that columns of different
+    kinds (ints beside missing values, text beside empty cells) meet in the concatenation."""
+    from coprod.pipeline.io import write_csv, write_table
+    from coprod.pipeline.stages import run_gather_mi, run_models_mi_samples
+
+    rng = np.random.default_rng(11)
+    n = 600
+    t = pd.DataFrame({"country": pd.Categorical(rng.choice(["A", "B", "C"], n)),
+                      "x": rng.normal(size=n),
+                      "g": pd.Categorical(rng.choice(["lo", "hi"], n), categories=["lo", "hi"]),
+                      "weight": rng.uniform(0.5, 2.0, n)})
+    t["y"] = (rng.random(n) < 0.4).astype(float)
+    t["z"] = (rng.random(n) < 0.5).astype(float)
+    t.loc[t["country"] == "B", "z"] = 0.0                     # B: z never 1, its model fails
+    t.loc[(t["country"] == "C") & (t["g"] == "hi"), "y"] = 1.0  # C: separation in y
+    t.loc[rng.random(n) < 0.15, "x"] = np.nan
+    t.loc[rng.random(n) < 0.1, "g"] = np.nan
+    write_table(t, tmp_path / "t.parquet", {"group_column": "country",
+                                            "labels": {"x": "=X (a formula)", "g": "G"}})
+    cells = impute_chain(t, variables=["x", "g"], auxiliary=["y", "z"], group="country",
+                         n_imputations=3, seed=5, burn_in=2, skip=1)
+    write_csv(cells, tmp_path / "chain.csv")
+    design = DesignSettings.from_params({"weights": "weight", "strata": None, "psu": None,
+                                         "lonely_psu": "adjust"})
+    samples = ["pooled", "A", "B", "C"]
+    tables = ("coefficients", "vcov", "effects")
+    outputs = {s: {k: str(tmp_path / k / f"{s}.csv") for k in tables} for s in samples}
+    for k in tables:
+        (tmp_path / k).mkdir()
+    gathered = {k: str(tmp_path / f"{k}_mi.csv") for k in tables}
+    run_models_mi_samples(table=tmp_path / "t.parquet", imputed=[tmp_path / "chain.csv"],
+                          samples=samples, outcomes=["y", "z"], covariates=["x", "g"],
+                          reference_levels={}, design=design, conf_level=0.95,
+                          outputs=outputs, gathered=gathered)
+    read_back = {k: str(tmp_path / f"{k}_read_back.csv") for k in tables}
+    run_gather_mi(parts=[outputs[s]["coefficients"] for s in samples],
+                  output=read_back["coefficients"],
+                  vcov_parts=[outputs[s]["vcov"] for s in samples],
+                  vcov_output=read_back["vcov"],
+                  effects_parts=[outputs[s]["effects"] for s in samples],
+                  effects_output=read_back["effects"])
+    coefs = pd.read_csv(gathered["coefficients"], keep_default_na=False)
+    assert set(coefs["status"]) >= {"ok", "failed"}, coefs[["sample", "outcome", "status"]]
+    assert (coefs["sample"] == "pooled").any() and (coefs["sample"] == "C").any()
+    for k in tables:
+        assert (tmp_path / f"{k}_mi.csv").read_bytes() == (
+            tmp_path / f"{k}_read_back.csv").read_bytes(), k
