@@ -30,7 +30,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..errors import ConfigError, ModelError
-from . import dist
+from . import dist, newton
 from .callstyle import check_call, keeps_data_first
 from .design import (  # noqa: F401 (re-exported)
     LONELY_PSU_OPTIONS,
@@ -55,7 +55,7 @@ from .modelframe import (  # noqa: F401
     row_local,
     term_table,
 )
-from .newton import GlmPass, irls, irls_logit, newton_from
+from .newton import GlmPass, irls, irls_logit, newton_from, newton_many
 from .replicate import ReplicateDesign, unit_column
 from .results import SvyGlmResult as SvyGlmResult  # re-exported: the fit's result
 from .results import SvyLogitResult as SvyLogitResult
@@ -239,7 +239,22 @@ def replicate_fits(X: np.ndarray, y: np.ndarray, W: np.ndarray, beta: np.ndarray
             b, converged, _ = irls_logit(X, y, w, start=beta, family=family)
         thetas[r], ok[r] = b, converged
 
-    if threads > 1 and n_rep > 1:
+    def fit_many(cols: np.ndarray) -> None:
+        thetas[cols], ok[cols] = newton_many(X, y, W, beta, family=family, exponent=exponent,
+                                             first=first, columns=cols)
+        for r in cols[~ok[cols]]:  # a misbehaving refit: the full IRLS, as one at a time
+            thetas[r], ok[r], _ = irls_logit(X, y, unit_column(W, r, exponent), start=beta,
+                                             family=family)
+
+    if len(y) > newton.BLOCKED_FROM:  # large data: all refits together (newton_many)
+        groups = np.array_split(np.arange(n_rep), min(threads, n_rep))
+        with newton.one_blas_thread():  # the threads share out the replicates instead
+            if len(groups) > 1:
+                with ThreadPoolExecutor(max_workers=len(groups)) as pool:
+                    list(pool.map(fit_many, groups))
+            else:
+                fit_many(groups[0])
+    elif threads > 1 and n_rep > 1:
         with ThreadPoolExecutor(max_workers=min(threads, n_rep)) as pool:
             list(pool.map(fit, range(n_rep)))
     else:

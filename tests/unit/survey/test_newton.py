@@ -116,3 +116,47 @@ def test_blocked_replicate_refits_equal_the_one_block_refits(monkeypatch):
     blocked, bad2 = replicate_fits(X, y, W, full.beta, threads=2, first=full.last)
     assert bad == bad2 == 0
     np.testing.assert_allclose(blocked, plain, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("family", [LOGIT, POISSON], ids=lambda f: f.name)
+def test_all_replicates_refitted_together_equal_one_at_a_time(family, monkeypatch):
+    """newton_many (large data) against newton_from per replicate (small data), the
+    full-sample start and its last pass shared; a replicate with an exponent-scaled weight."""
+    X, eta, w, rng = data(12_000, seed=4)
+    y = outcome(family, eta, rng)
+    W = w[:, None] * rng.poisson(1.0, (len(y), 7))
+    full = newton.irls(X, y, w, family=family)
+    one_by_one, bad = replicate_fits(X, y, W, full.beta, threads=1, family=family)
+    scaled = np.ldexp(W, 3)  # weights stored 8x larger, exponent 3: the same unit weights
+    monkeypatch.setattr(newton, "BLOCKED_FROM", 5000)
+    monkeypatch.setattr(newton, "MANY_BLOCK", 1000)
+    for threads in (1, 3):
+        together, bad2 = replicate_fits(X, y, scaled, full.beta, threads=threads,
+                                        family=family, exponent=3, first=full.last)
+        assert bad == bad2 == 0
+        np.testing.assert_allclose(together, one_by_one, rtol=1e-10, atol=1e-12)
+    betas, ok = newton.newton_many(X, y, W, full.beta, family=family, columns=np.array([5, 2]))
+    assert ok.all()
+    np.testing.assert_allclose(betas, one_by_one[[5, 2]], rtol=1e-10, atol=1e-12)
+
+
+def test_a_refit_that_misbehaves_together_falls_back_as_one_at_a_time(monkeypatch):
+    """A replicate that deletes every 0 at a rare level separates that level: its refit
+    fails together as alone (the full IRLS then runs for it); the other refits are unmoved."""
+    X, eta, w, rng = data(12_000, seed=6)
+    rare = np.zeros(len(w))
+    rare[rng.choice(len(w), 40, replace=False)] = 1.0
+    X = np.column_stack([X, rare])
+    y = outcome(LOGIT, eta, rng)
+    W = w[:, None] * rng.poisson(1.0, (len(y), 5)) + 0.0
+    W[(rare == 1) & (y == 0), 2] = 0.0
+    full = newton.irls(X, y, w)
+    alone, bad = replicate_fits(X, y, W, full.beta, threads=1)
+    monkeypatch.setattr(newton, "BLOCKED_FROM", 5000)
+    _, ok = newton.newton_many(X, y, W, full.beta, first=full.last)
+    assert ok.tolist() == [True, True, False, True, True]
+    together, bad2 = replicate_fits(X, y, W, full.beta, threads=2, first=full.last)
+    assert bad2 == bad
+    keep = [0, 1, 3, 4]
+    np.testing.assert_allclose(together[keep], alone[keep], rtol=1e-10, atol=1e-12)
+    assert abs(together[2, -1]) > 5 and abs(alone[2, -1]) > 5  # the separated level runs off
