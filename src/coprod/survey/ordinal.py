@@ -33,7 +33,7 @@ import pandas as pd
 from scipy.special import expit
 
 from ..errors import ConfigError, ModelError
-from . import dist
+from . import dist, newton
 from .callstyle import check_call
 from .design import Design, SurveyDesign, check_model_based, domain_mask
 from .framechecks import check_rank, drop_empty_columns, extreme_dummies
@@ -221,13 +221,35 @@ def _start(y: npt.NDArray[Any], w: npt.NDArray[np.float64], q: int, p: int) -> n
     return np.concatenate([np.zeros(p), np.log(cum / (1 - cum))])
 
 
+def _warm_start(X: npt.NDArray[np.float64], y: npt.NDArray[Any], w: npt.NDArray[np.float64],
+                q: int) -> np.ndarray | None:
+    """The fit on an evenly spaced subsample of :data:`coprod.survey.newton.WARM_ROWS` rows,
+    or None when it is no safe start: a category missing there, no convergence, or a linear
+    predictor or cut-point beyond 30 (a level all in one extreme category, say)."""
+    every = -(-len(y) // newton.WARM_ROWS)
+    Xs, ys = X[::every], y[::every]
+    if np.bincount(ys, minlength=q + 1).min() == 0:
+        return None
+    theta, converged, _ = newton_olr(Xs, ys, w[::every], q, max_iter=25)
+    p = X.shape[1]
+    if not converged or not np.isfinite(theta).all() or np.abs(theta[p:]).max() > 30 \
+            or (p and np.abs(Xs @ theta[:p]).max() > 30):
+        return None
+    return theta
+
+
 def newton_olr(X: npt.NDArray[np.float64], y: npt.NDArray[Any], w: npt.NDArray[np.float64],
                q: int, *, start: npt.NDArray[np.float64] | None = None, max_iter: int = 100,
                tol: float = 1e-12) -> tuple[np.ndarray, bool, int]:
     """Weighted proportional-odds MLE by Newton-Raphson with step halving (keeps the
     cut-points increasing and the log-likelihood rising); stops when the step is below
-    ``tol`` relative to the estimates (quadratic convergence: the error is then far smaller)."""
+    ``tol`` relative to the estimates (quadratic convergence: the error is then far smaller).
+    Without ``start``, on more than :data:`coprod.survey.newton.BLOCKED_FROM` rows it starts
+    from the fit on an evenly spaced subsample, as the GLMs do (3-4 iterations instead of 6;
+    the estimates differ from a start at the intercept-only fit in the last bits only)."""
     p = X.shape[1]
+    if start is None and len(y) > newton.BLOCKED_FROM:
+        start = _warm_start(X, y, w, q)
     rows = _Rows(y, q)
     theta = _start(y, w, q, p) if start is None else np.array(start, dtype=float)
     pieces = _pieces(X, rows, theta)

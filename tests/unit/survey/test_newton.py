@@ -160,3 +160,20 @@ def test_a_refit_that_misbehaves_together_falls_back_as_one_at_a_time(monkeypatc
     keep = [0, 1, 3, 4]
     np.testing.assert_allclose(together[keep], alone[keep], rtol=1e-10, atol=1e-12)
     assert abs(together[2, -1]) > 5 and abs(alone[2, -1]) > 5  # the separated level runs off
+
+
+def test_the_ordinal_fit_from_a_subsample_equals_the_fit_from_the_null_model(monkeypatch):
+    from coprod.survey import ordinal
+
+    X, eta, w, rng = data(20_000, seed=8)
+    X = X[:, 1:]  # the proportional-odds model has cut-points, no intercept
+    y = np.digitize(eta + rng.logistic(size=len(eta)), [-1.5, -0.5, 0.8])
+    plain, ok, n_plain = ordinal.newton_olr(X, y, w, 3)
+    monkeypatch.setattr(newton, "BLOCKED_FROM", 5000)
+    monkeypatch.setattr(newton, "WARM_ROWS", 2000)
+    assert ordinal._warm_start(X, y, w, 3) is not None
+    warm, ok2, n_warm = ordinal.newton_olr(X, y, w, 3)
+    assert ok and ok2 and n_warm <= n_plain  # (fewer on 1M rows: 6 -> 4)
+    np.testing.assert_allclose(warm, plain, rtol=1e-10, atol=1e-12)
+    y_rare = np.where(np.arange(len(y)) % 10 == 0, np.minimum(y, 2), y)  # top level never in
+    assert ordinal._warm_start(X, y_rare, w, 3) is None                  # the subsample
