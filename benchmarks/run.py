@@ -355,13 +355,25 @@ if model_only:
 
 mf = build_model_frame(df, formula)
 X, y, rows = mf.X, mf.y, mf.complete
+try:  # newer versions: the fit's last pass holds the bread (coprod.survey.newton)
+    from coprod.survey.newton import irls
+except ImportError:
+    irls = None
 for label, psu in (("clustered", "psu"), ("no_psu", None)):
     d = make_design(df, weights="weight", strata="country", psu=psu)
     w = d.weights[rows]
-    fit, (beta, conv, it) = best(lambda: irls_logit(X, y, w))
+    if irls is not None:
+        fit, ir = best(lambda: irls(X, y, w))
+        beta, conv, it = ir.beta, ir.converged, ir.n_iter
+    else:
+        fit, (beta, conv, it) = best(lambda: irls_logit(X, y, w))
     def variance():
-        mu = expit(X @ beta)
-        A_inv = np.linalg.inv(gram(X, w * mu * (1 - mu)))
+        if irls is not None:  # what fit_matrix does after the fit: the bread is the fit's
+            mu, A = ir.last.mu, ir.last.information
+        else:
+            mu = expit(X @ beta)
+            A = gram(X, w * mu * (1 - mu))
+        A_inv = np.linalg.inv(A)
         B = meat(d, rows, X, w * (y - mu))
         return A_inv @ B @ A_inv
     var, _ = best(variance)
@@ -378,8 +390,12 @@ if "fpc" in make_design.__code__.co_varnames:
         d = make_design(df, weights="weight", strata="country", psu="psu", **extra)
         w = d.weights[rows]
         def variance():
-            mu = expit(X @ beta)
-            A_inv = np.linalg.inv(gram(X, w * mu * (1 - mu)))
+            if irls is not None:
+                mu, A = ir.last.mu, ir.last.information
+            else:
+                mu = expit(X @ beta)
+                A = gram(X, w * mu * (1 - mu))
+            A_inv = np.linalg.inv(A)
             return A_inv @ meat(d, rows, X, w * (y - mu)) @ A_inv
         var, _ = best(variance)
         res[label] = {"model": t, "variance": var}

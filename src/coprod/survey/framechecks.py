@@ -16,6 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..errors import ModelError
+from . import newton
 from .modelframe import categorical_factors, remember
 from .variance import weighted_gram
 
@@ -74,7 +75,7 @@ def check_rank(X: np.ndarray, w: np.ndarray, names: list[str], tol: float = 1e-1
     """Raise ModelError naming the terms that are linear combinations of each other; else
     return the Gram ``X' diag(w) X`` it checked (the fit's first information: one pass over
     the data less, :mod:`coprod.survey.newton`)."""
-    G = weighted_gram(X, w)
+    G = newton.gram(X, w)
     d = np.sqrt(np.diag(G))
     if np.any(d == 0):
         zero = [names[j] for j in np.flatnonzero(d == 0)]

@@ -123,6 +123,19 @@ def one_blas_thread() -> Any:
     return threadpool_limits(limits=1, user_api="blas")
 
 
+def gram(X: Array, w: Array) -> Array:
+    """``X' diag(w) X``, in blocks from :data:`BLOCKED_FROM` rows on (no n x p temporary;
+    the one-block computation below, bit for bit as before)."""
+    if len(w) <= BLOCKED_FROM:
+        return weighted_gram(X, w)
+    out = np.zeros((X.shape[1], X.shape[1]))
+    scratch = np.empty((BLOCK, X.shape[1]))
+    for a in range(0, len(w), BLOCK):
+        Xb = X[a:a + BLOCK]
+        out += weighted_gram(Xb, w[a:a + BLOCK], out=scratch[:len(Xb)])
+    return out
+
+
 def newton_step(information: Array, score: Array) -> Array | None:
     """The Newton step ``information^-1 score``, the system Jacobi-scaled so that badly scaled
     covariates stay accurate; None when singular."""
