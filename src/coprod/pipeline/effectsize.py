@@ -29,9 +29,11 @@ import pandas as pd
 
 from ..survey import dist
 from ..survey.glm import SvyLogitResult
-from ..survey.margins import (
+from ..survey.margins import (  # Counterfactual, derivative: still its names (coprod.compat)
+    Counterfactual,  # noqa: F401
     average_predictions,
     averages,
+    derivative,  # noqa: F401
     known,
     ordinal_average,
     require_spec,
