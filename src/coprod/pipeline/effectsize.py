@@ -21,6 +21,7 @@ AMEs do.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -28,12 +29,15 @@ import pandas as pd
 
 from ..survey import dist
 from ..survey.glm import SvyLogitResult
-from ..survey.margins import (
-    Counterfactual,
+from ..survey.margins import (  # Counterfactual, derivative: still its names (coprod.compat)
+    Counterfactual,  # noqa: F401
     average_predictions,
-    derivative,
+    averages,
+    derivative,  # noqa: F401
+    known,
     ordinal_average,
     require_spec,
+    slopes,
     variable_kinds,
 )
 from ..survey.ordinal import SvyOlrResult
@@ -56,8 +60,27 @@ def _present(col: pd.Series, levels: list) -> list:
 
 
 def _shares(col: pd.Series, levels: list, w: np.ndarray) -> np.ndarray:
+    """The weight of each level (the same rows summed in the same order whichever way they
+    are found: a categorical's codes, a pass over integers, or the values themselves)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()
+        where = {lv: i for i, lv in enumerate(col.cat.categories)}
+        return np.array([float(w[codes == where[lv]].sum()) if lv in where else 0.0
+                         for lv in levels])
     values = col.astype(object).to_numpy()
     return np.array([float(w[values == lv].sum()) for lv in levels])
+
+
+def _computations(result: SvyLogitResult | SvyOlrResult, theta: np.ndarray, w: np.ndarray
+                  ) -> dict[str, Any]:
+    """name -> f(columns, h) of margins.averages for this fit: the code of ame.csv."""
+    if isinstance(result, SvyOlrResult):
+        olr = result
+        return {"ordinal": lambda cols, h: ordinal_average(olr, theta, w, cols),
+                "ordinal_top": lambda cols, h: ordinal_average(olr, theta, w, cols, top=True)}
+    slope = slopes(result, theta, w)
+    return {"derivative": lambda cols, h: slope(h, cols),
+            "average": lambda cols, h: average_predictions(result, theta, w, cols)}
 
 
 def effect_sizes(result: SvyLogitResult | SvyOlrResult, exclude: tuple = ()
@@ -71,45 +94,49 @@ def effect_sizes(result: SvyLogitResult | SvyOlrResult, exclude: tuple = ()
     variables = [v for v in result.variables if v not in set(exclude)]
     w = result.w / result.w.sum()
     theta = result.params.to_numpy()
-    cf = Counterfactual(result)
-    requests: list[tuple[list[dict], str | None]] = []
+    # the same requests as the AMEs' (margins.averages): a fit's AMEs then reuse these
+    ordinal = isinstance(result, SvyOlrResult)
+    compute = _computations(result, theta, w)
+    jobs: list[tuple[Any, str, Any]] = []
     plan: dict[str, Any] = {}
     for var in variables:
         if kinds[var]["kind"] == "continuous":
             x = md[var].to_numpy(dtype=float)
             h = 1e-4 * (np.std(x) if np.std(x) > 0 else 1.0)  # margins' step
-            requests.append(([{var: h}, {var: -h}], var))
+            request: tuple[list[dict], str | None] = ([{var: h}, {var: -h}], var)
             plan[var] = h
         else:
             levels = _present(md[var], kinds[var]["levels"])
-            requests.append(([{var: lv} for lv in levels], None))
+            request = ([{var: lv} for lv in levels], None)
             plan[var] = levels
-    columns = dict(zip(variables, cf.columns_many(requests)))
-    if isinstance(result, SvyLogitResult):
-        mu = result.family.mean(result.X @ theta)
-        s = result.family.variance(mu)
+        name = "ordinal" if ordinal else \
+            "derivative" if kinds[var]["kind"] == "continuous" else "average"
+        if ordinal and known(result, theta, w, request, name) is None:
+            name = "ordinal_top"  # the AMEs' averages of every category are not there
+        jobs.append((request, name, functools.partial(compute[name], h=plan[var])))
+    done = dict(zip(variables, averages(result, theta, w, jobs)))
     info, est, grads = [], [], []
     V = result.cov.to_numpy(dtype=float)
     for var in variables:
         if kinds[var]["kind"] == "continuous":
             x = md[var].to_numpy(dtype=float)
             sd = float(np.sqrt(max(w @ (x - w @ x) ** 2, 0.0)))
-            if isinstance(result, SvyOlrResult):  # central differences, as margins' ordinal
-                pbar, G = ordinal_average(result, theta, w, columns[var])
+            if ordinal:  # central differences, as margins' ordinal
+                pbar, G = done[var]
                 h = plan[var]
                 ame, g = (pbar[0, -1] - pbar[1, -1]) / (2 * h), (G[0, -1] - G[1, -1]) / (2 * h)
             else:
-                ame, g = derivative(result, theta, w, mu, s, columns[var], plan[var])
+                ame, g = done[var]
             info.append((var, "numeric", sd, np.nan))
             est.append(ame * sd)
             grads.append(g * sd)
             continue
         levels = plan[var]
-        if isinstance(result, SvyOlrResult):  # the highest category
-            pbar3, G3 = ordinal_average(result, theta, w, columns[var])
+        if ordinal:  # the highest category
+            pbar3, G3 = done[var]
             m, G = pbar3[:, -1], G3[:, -1, :]
         else:
-            m, G = average_predictions(result, theta, w, columns[var])
+            m, G = done[var]
         share = _shares(md[var], levels, w)
         share = share / share.sum()
         dev = m - share @ m

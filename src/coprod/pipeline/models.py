@@ -237,8 +237,8 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
     vcov = front_columns(vcov_long([al.restore(t) for t in res.params.index], res.cov.to_numpy()),
                   ident, copy=False)
     fit_table = pd.DataFrame([fit]).reindex(columns=FIT_COLUMNS)
-    sizes = {"effects": _effects(res, al, labels, group, ident)} if effects else {}
     if not margins:  # an imputed dataset's or a specification's fit: what is combined or judged
+        sizes = {"effects": _effects(res, al, labels, group, ident)} if effects else {}
         return {"coefficients": front_columns(coefs, ident, copy=False), "fit": fit_table,
                 "flags": front_columns(flags, ident), "vcov": vcov, **sizes}
 
@@ -262,6 +262,9 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
                                for term in str(terms).split(";") if term],
                               columns=TEST_TERM_COLUMNS)
     tests = tests.drop(columns="terms")
+    # after the AMEs and predictions: their counterfactual averages are the effect sizes'
+    # (coprod.survey.margins.averages keeps them for the fit; an ordinal fit's of every category)
+    sizes = {"effects": _effects(res, al, labels, group, ident)} if effects else {}
     cuts = _binary_cuts(res, frame, al, formula, opts, coefs, labels) if ordinal \
         else pd.DataFrame(columns=CUT_COLUMNS)
     predictions = pd.concat(preds, ignore_index=True) if preds else pd.DataFrame({"grid": []})

@@ -87,6 +87,7 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
     tables: dict[str, pd.DataFrame] = {}
     designs: dict[tuple, object] = {}
     completed: dict[str, dict] = {}  # the imputed datasets of the current cut, built once
+    fitted = _Fitted()  # complete-case fits whose data another cut leaves as they are
     share = _shares(specs, chunks)
     for i, spec in enumerate(specs, start=1):
         if share[i - 1] != chunk:
@@ -113,7 +114,7 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
         sizes = {wanted[c["id"]] for c in strongest} - {None}
         coefs, fit, effects = _fit(t, cells, spec, fit_outcomes, sample, covs,
                                    reference_levels, d, conf_level, families, designs[key],
-                                   _datasets(completed, spec["threshold"]), sizes)
+                                   _datasets(completed, spec["threshold"]), sizes, fitted)
         for c in claims:
             var, level = split_covariate(c)
             o = wanted[c["id"]]
@@ -181,8 +182,44 @@ def _shares(specs: list[dict], chunks: int) -> list[int]:
     return out
 
 
+class _Fitted:
+    """A specification's complete-case fit of an outcome, kept for a specification that
+    differs only in the cut of the scale when that cut leaves every column the fit reads as it
+    is (an ordinal outcome that is the highest answer, its covariates, the design's columns):
+    the fit would be the same computation on the same data.
+
+    Why: the specifications of a chunk run each ordinal fit at both cuts; a model of a
+    million rows is seconds of Newton steps. Kept by (outcome, family, weights, group
+    effects, covariates, effect sizes) with the table it was fitted on; used only when the
+    columns are equal, value and dtype."""
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple, tuple[pd.DataFrame, list[str], dict]] = {}
+
+    @staticmethod
+    def _key(spec: dict, outcome: str, family: str, covs: list[str], sized: bool) -> tuple:
+        return (outcome, family, bool(spec["weights"]), bool(spec["group_effects"]),
+                tuple(covs), sized)
+
+    def get(self, t: pd.DataFrame, spec: dict, outcome: str, family: str, covs: list[str],
+            sized: bool) -> dict | None:
+        hit = self.kept.get(self._key(spec, outcome, family, covs, sized))
+        if hit is None:
+            return None
+        table, columns, tables = hit
+        if table is t:
+            return tables
+        same = all(c in t.columns and t[c].dtype == table[c].dtype and t[c].equals(table[c])
+                   for c in columns)
+        return tables if same else None
+
+    def put(self, t: pd.DataFrame, spec: dict, outcome: str, family: str, covs: list[str],
+            sized: bool, columns: list[str], tables: dict) -> None:
+        self.kept[self._key(spec, outcome, family, covs, sized)] = (t, columns, tables)
+
+
 def _fit(t, cells, spec, outcomes, sample, covs, reference_levels, design, conf_level,
-         families, built, datasets, sizes: set | None = None):
+         families, built, datasets, sizes: set | None = None, fitted: _Fitted | None = None):
     """The coefficients, fit and (with ``sizes``) effect sizes of one specification."""
     from .imputedmodels import fit_sample_mi
     from .models import fit_sample
@@ -198,10 +235,28 @@ def _fit(t, cells, spec, outcomes, sample, covs, reference_levels, design, conf_
             effects=sizes or False)
         coefs = coefs.rename(columns={"df": "df_resid"})
         return coefs, combined_fit(coefs), effects if sizes else None
-    res = fit_sample(t, outcomes=outcomes, sample=sample, covariates=covs,
-                     reference_levels=reference_levels, design=design, conf_level=conf_level,
-                     group_effects=spec["group_effects"], families=fam, margins=False,
-                     built=built, effects=sizes or False)
+    from .designkeys import design_columns
+    from .models import group_of, sample_covariates
+
+    fitted = fitted or _Fitted()
+    # every column a fit reads: its outcome, covariates (with the group), the design's
+    reads = [*sample_covariates(covs, sample, t, spec["group_effects"]), group_of(t),
+             *design_columns(design, t.columns)]
+    sized = {o: o in (sizes or ()) for o in outcomes}
+    known = {o: fitted.get(t, spec, o, fam[o], covs, sized[o]) for o in outcomes}
+    res: dict[str, dict] = {o: k for o, k in known.items() if k is not None}
+    todo = [o for o in outcomes if known[o] is None]
+    if todo:
+        new = fit_sample(t, outcomes=todo, sample=sample, covariates=covs,
+                         reference_levels=reference_levels, design=design,
+                         conf_level=conf_level, group_effects=spec["group_effects"],
+                         families={o: fam[o] for o in todo}, margins=False, built=built,
+                         effects={o for o in todo if sized[o]})
+        for o in todo:
+            res[o] = new[o]
+            fitted.put(t, spec, o, fam[o], covs, sized[o],
+                       list(dict.fromkeys(c for c in [o, *reads] if c)), new[o])
+    res = {o: res[o] for o in outcomes}  # the outcomes' order, as one fit_sample gave it
     coefs = pd.concat([r["coefficients"] for r in res.values()], ignore_index=True)
     fit = pd.concat([r["fit"] for r in res.values()], ignore_index=True)
     parts = [r["effects"] for r in res.values() if "effects" in r]

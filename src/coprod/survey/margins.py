@@ -10,8 +10,10 @@ they do not add the sampling variability of the covariates themselves.
 """
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import numpy as np
@@ -43,8 +45,17 @@ def _require_spec(result: _Fit) -> None:
 
 def variable_kinds(result: _Fit) -> dict[str, dict[str, Any]]:
     """Each right-hand-side variable: "categorical" (levels, reference), "binary" (numeric 0/1,
-    effect of 1 vs 0) or "continuous" (derivative)."""
+    effect of 1 vs 0) or "continuous" (derivative). Worked out once per fit (a pass over each
+    numeric column; the effect sizes, the AMEs and every prediction grid ask)."""
     _require_spec(result)
+    store = _memo(result)
+    if "kinds" not in store:
+        store["kinds"] = _variable_kinds(result)
+    return {v: {k: (list(x) if isinstance(x, list) else x) for k, x in info.items()}
+            for v, info in store["kinds"].items()}
+
+
+def _variable_kinds(result: _Fit) -> dict[str, dict[str, Any]]:
     assert result.model_data is not None  # _require_spec
     spec = result.spec
     cats = categorical_factors(spec)
@@ -66,6 +77,88 @@ def variable_kinds(result: _Fit) -> dict[str, dict[str, Any]]:
         else:
             kinds[v] = {"kind": "continuous"}
     return kinds
+
+
+# --------------------------------------------------------------------------------------------
+# Reuse within one fit
+# --------------------------------------------------------------------------------------------
+# Why: a model job asks the same counterfactual averages more than once -- the effect sizes
+# (coprod.pipeline.effectsize) average the predictions at every level of a category and take the
+# derivative of every numeric covariate, and the AMEs then ask for exactly the same lists --
+# each a few passes over the model matrix (seconds on a million rows). Kept per fit (freed with
+# it), keyed by the request, the coefficients and the weights, so a repeat returns the very
+# arrays the first call computed (read-only), and the numbers cannot differ.
+_MEMO: dict[int, dict[Any, Any]] = {}
+
+
+def _memo(result: _Fit) -> dict[Any, Any]:
+    key = id(result)
+    store = _MEMO.get(key)
+    if store is None:
+        store = _MEMO[key] = {}
+        weakref.finalize(result, _MEMO.pop, key, None)
+    return store
+
+
+def counterfactual(result: _Fit) -> Counterfactual:
+    """A :class:`Counterfactual` of the fit that shares the fit's groups of distinct rows with
+    the others (the store holds no reference to the fit itself, so it is freed with it)."""
+    cf = Counterfactual(result)
+    cf._groups = _memo(result).setdefault("groups", cf._groups)
+    return cf
+
+
+Request = tuple[list[Change], str | None]  # (changes, shift) as Counterfactual.columns_many
+
+
+def _request_key(request: Request) -> tuple[Any, ...]:
+    changes, shift = request
+    return (shift, tuple(tuple((k, type(v).__name__, repr(v)) for k, v in ch.items())
+                         for ch in changes))
+
+
+def _key(name: str, theta: np.ndarray, w: np.ndarray, request: Request) -> tuple[Any, ...]:
+    return (name, theta.tobytes(), len(w), float(w.sum()), _request_key(request))
+
+
+def known(result: _Fit, theta: np.ndarray, w: np.ndarray, request: Request, name: str
+          ) -> Any:
+    """What :func:`averages` has already computed for the job ``(request, name)``, or None."""
+    return _memo(result).get(_key(name, theta, w, request))
+
+
+def averages(result: _Fit, theta: np.ndarray, w: np.ndarray,
+             jobs: list[tuple[Request, str, Callable[[list[Columns]], Any]]]) -> list[Any]:
+    """For each job ``(request, name, compute)``: ``compute(columns)`` of the request's
+    counterfactual columns (``name`` says what ``compute`` is: "average", "derivative" or
+    "ordinal"), each at most once per fit, coefficients ``theta`` and weights ``w``; the
+    columns of those not yet known from one call of :meth:`Counterfactual.columns_many`."""
+    store = _memo(result)
+    keys = [_key(name, theta, w, request) for request, name, _ in jobs]
+    todo = [i for i, k in enumerate(keys) if k not in store]
+    if todo:
+        columns = counterfactual(result).columns_many([jobs[i][0] for i in todo])
+        for i, cols in zip(todo, columns):
+            value = jobs[i][2](cols)
+            for a in value if isinstance(value, tuple) else (value,):
+                if isinstance(a, np.ndarray):
+                    a.flags.writeable = False  # shared by the callers: never changed in place
+            store[keys[i]] = value
+    return [store[k] for k in keys]
+
+
+def slopes(result: SvyLogitResult, beta: np.ndarray, w: np.ndarray
+           ) -> Callable[[float, list[Columns]], tuple[float, np.ndarray]]:
+    """:func:`_derivative` with the fit's mean and variance at ``beta`` worked out on first use
+    (a pass over the model matrix that a fit whose every derivative is known skips)."""
+    at: list[np.ndarray] = []
+
+    def slope(h: float, columns: list[Columns]) -> tuple[float, np.ndarray]:
+        if not at:
+            mu = result.family.mean(result.X @ beta)
+            at.extend((mu, result.family.variance(mu)))
+        return _derivative(result, beta, w, at[0], at[1], columns, h)
+    return slope
 
 
 def _scatter(C: np.ndarray, inv: np.ndarray | None, b: np.ndarray) -> np.ndarray:
@@ -165,18 +258,16 @@ def average_marginal_effects(result: _Fit, variables: list[str] | None = None
     md = result.model_data
     assert md is not None  # _require_spec
     separated = _separated_variables(result)
-    X = result.X
-    fam = result.family
-    mu = fam.mean(X @ beta)
-    s = fam.variance(mu)
+    slope = slopes(result, beta, w)
     # the counterfactual columns every variable needs, from one call of the formula engine
-    requests: list[tuple[list[Change], str | None]] = []
+    jobs: list[tuple[Request, str, Callable[[list[Columns]], Any]]] = []
     plan: dict[str, Any] = {}  # var -> its step h (continuous) or its levels
     for var in variables:
         if kinds[var]["kind"] == "continuous":
             x = md[var].to_numpy(dtype=float)
             h = 1e-4 * (np.std(x) if np.std(x) > 0 else 1.0)
-            requests.append(([{var: h}, {var: -h}], var))
+            jobs.append((([{var: h}, {var: -h}], var), "derivative",
+                         functools.partial(slope, h)))
             plan[var] = h
         else:
             ref = kinds[var]["reference"]
@@ -188,18 +279,18 @@ def average_marginal_effects(result: _Fit, variables: list[str] | None = None
                 present = set(col.dropna().astype(object))
             levels = [lv for lv in kinds[var]["levels"]  # an empty level has no effect to report
                       if lv != ref and lv in present]
-            requests.append(([{var: ref}] + [{var: lv} for lv in levels], None))
+            jobs.append((([{var: ref}] + [{var: lv} for lv in levels], None), "average",
+                         lambda cols: _average_predictions(result, beta, w, cols)))
             plan[var] = levels
-    columns = dict(zip(variables, Counterfactual(result).columns_many(requests)))
+    done = dict(zip(variables, averages(result, beta, w, jobs)))
     rows = []
     for var in variables:
         if kinds[var]["kind"] == "continuous":
-            h = plan[var]
-            slope, grad = _derivative(result, beta, w, mu, s, columns[var], h)
-            rows.append((var, "per unit", slope, grad))
+            slope_, grad = done[var]
+            rows.append((var, "per unit", slope_, grad))
         else:
             ref = kinds[var]["reference"]
-            pbar, G = _average_predictions(result, beta, w, columns[var])
+            pbar, G = done[var]
             for i, level in enumerate(plan[var], start=1):
                 rows.append((var, f"{level} vs {ref}", pbar[i] - pbar[0], G[i] - G[0]))
     if not rows:
@@ -246,8 +337,9 @@ def predict_margins(result: SvyLogitResult, grid: Grid) -> pd.DataFrame:
     names = list(grid)
     combos = list(itertools.product(*(list(grid[v]) for v in names)))
     if names:
-        cfs = Counterfactual(result).columns([dict(zip(names, combo)) for combo in combos])
-        pbar, G = _average_predictions(result, beta, w, cfs)
+        request = ([dict(zip(names, combo)) for combo in combos], None)
+        pbar, G = averages(result, beta, w, [(request, "average", lambda cfs: _average_predictions(
+            result, beta, w, cfs))])[0]
     else:
         mu = result.family.mean(result.X @ beta)
         pbar, G = (np.array([w @ mu]),
@@ -269,37 +361,45 @@ def predict_margins(result: SvyLogitResult, grid: Grid) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # Ordinal models: the probability of each category
 # --------------------------------------------------------------------------------------------
-def _ordinal_average(result: SvyOlrResult, theta: np.ndarray, w: np.ndarray, cfs: list[Columns]
-                     ) -> tuple[np.ndarray, np.ndarray]:
+def _ordinal_average(result: SvyOlrResult, theta: np.ndarray, w: np.ndarray, cfs: list[Columns],
+                     top: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """For each counterfactual: the weighted average probability of each category, (c, K),
-    and its gradient in (beta, zeta), (c, K, p + q)."""
+    and its gradient in (beta, zeta), (c, K, p + q); with ``top``, the gradient of the highest
+    category's alone, (c, 1, p + q) (what the effect sizes use: a pass over the model matrix
+    per category saved)."""
     p = result.n_coef
     beta, zeta = theta[:p], theta[p:]
     q = len(zeta)
     X = result.X
     other = _other_part(result, beta, cfs[0][0]) if len(cfs[0][0]) else X @ beta
     pbar = np.empty((len(cfs), q + 1))
-    G = np.empty((len(cfs), q + 1, p + q))
+    G = np.empty((len(cfs), 1 if top else q + 1, p + q))
+    probs = np.empty((len(other), q + 1))
     for i, (cols, C, inv) in enumerate(cfs):
         eta = other + (_scatter(C, inv, beta[cols]) if len(cols) else 0.0)
         cum = expit(zeta[None, :] - eta[:, None])                    # (n, q)
         dens = cum * (1 - cum)                                        # f at each cut
-        probs = np.diff(np.hstack([np.zeros((len(eta), 1)), cum, np.ones((len(eta), 1))]),
-                        axis=1)
+        # P_k = F_k - F_(k-1) with F_0 = 0 and F_K = 1, each difference taken as written
+        # (the very operations of np.diff on the padded array, without building it)
+        np.subtract(cum[:, 0], 0.0, out=probs[:, 0])
+        np.subtract(cum[:, 1:], cum[:, :-1], out=probs[:, 1:q])
+        np.subtract(1.0, cum[:, q - 1], out=probs[:, q])
         pbar[i] = w @ probs
-        f = np.hstack([np.zeros((len(eta), 1)), dens, np.zeros((len(eta), 1))])
-        deta = -(f[:, 1:] - f[:, :-1])                                # dP_k / d eta, (n, K)
-        for k in range(q + 1):
-            v = w * deta[:, k]
+        for k in range(q if top else 0, q + 1):
+            # dP_k / d eta = -(f_k - f_(k-1)), f_0 = f_K = 0, as written
+            lo = dens[:, k - 1] if k > 0 else 0.0
+            hi = dens[:, k] if k < q else 0.0
+            v = w * -np.subtract(hi, lo)
             g = v @ X
             if len(cols):
                 g[cols] = _sums(C, inv, v)
-            G[i, k, :p] = g
-            G[i, k, p:] = 0.0
+            at = 0 if top else k
+            G[i, at, :p] = g
+            G[i, at, p:] = 0.0
             if k < q:
-                G[i, k, p + k] += w @ dens[:, k]
+                G[i, at, p + k] += w @ dens[:, k]
             if k > 0:
-                G[i, k, p + k - 1] -= w @ dens[:, k - 1]
+                G[i, at, p + k - 1] -= w @ dens[:, k - 1]
     return pbar, G
 
 
@@ -332,26 +432,36 @@ def ordinal_marginal_effects(result: SvyOlrResult, variables: list[str] | None =
     w = result.w / result.w.sum()
     md = result.model_data
     assert md is not None  # _require_spec
-    cf = Counterfactual(result)
-    keys, ests, grads = [], [], []
+    def average(cfs: list[Columns]) -> tuple[np.ndarray, np.ndarray]:
+        return _ordinal_average(result, theta, w, cfs)
+
+    jobs: list[tuple[Request, str, Callable[[list[Columns]], Any]]] = []
+    plan: dict[str, Any] = {}  # var -> its step h (continuous) or its levels
     for var in variables:
         if kinds[var]["kind"] == "continuous":
             x = md[var].to_numpy(dtype=float)
             h = 1e-4 * (np.std(x) if np.std(x) > 0 else 1.0)
-            cfs = cf.columns([{var: h}, {var: -h}], shift=var)
-            pbar, G = _ordinal_average(result, theta, w, cfs)
+            jobs.append((([{var: h}, {var: -h}], var), "ordinal", average))
+            plan[var] = h
+        else:
+            ref = kinds[var]["reference"]
+            present = set(md[var].dropna().astype(object)) if not isinstance(
+                md[var].dtype, pd.CategoricalDtype) else set(md[var].dropna().unique())
+            levels = [lv for lv in kinds[var]["levels"] if lv != ref and lv in present]
+            jobs.append((([{var: ref}] + [{var: lv} for lv in levels], None), "ordinal",
+                         average))
+            plan[var] = levels
+    keys, ests, grads = [], [], []
+    for var, (pbar, G) in zip(variables, averages(result, theta, w, jobs)):
+        if kinds[var]["kind"] == "continuous":
+            h = plan[var]
             for k, cat in enumerate(result.levels):
                 keys.append((var, "per unit", cat))
                 ests.append((pbar[0, k] - pbar[1, k]) / (2 * h))
                 grads.append((G[0, k] - G[1, k]) / (2 * h))
         else:
             ref = kinds[var]["reference"]
-            present = set(md[var].dropna().astype(object)) if not isinstance(
-                md[var].dtype, pd.CategoricalDtype) else set(md[var].dropna().unique())
-            levels = [lv for lv in kinds[var]["levels"] if lv != ref and lv in present]
-            cfs = cf.columns([{var: ref}] + [{var: lv} for lv in levels])
-            pbar, G = _ordinal_average(result, theta, w, cfs)
-            for i, level in enumerate(levels, start=1):
+            for i, level in enumerate(plan[var], start=1):
                 for k, cat in enumerate(result.levels):
                     keys.append((var, f"{level} vs {ref}", cat))
                     ests.append(pbar[i, k] - pbar[0, k])
@@ -371,11 +481,13 @@ def ordinal_predictions(result: SvyOlrResult, grid: Grid) -> pd.DataFrame:
     names = list(grid)
     combos = list(itertools.product(*(list(grid[v]) for v in names)))
     if names:
-        cfs = Counterfactual(result).columns([dict(zip(names, c)) for c in combos])
+        request = ([dict(zip(names, c)) for c in combos], None)
+        pbar, G = averages(result, theta, w, [(request, "ordinal", lambda cfs: _ordinal_average(
+            result, theta, w, cfs))])[0]
     else:
         combos = [()]
-        cfs = [(np.zeros(0, dtype=np.int64), np.zeros((1, 0)), None)]
-    pbar, G = _ordinal_average(result, theta, w, cfs)
+        pbar, G = _ordinal_average(result, theta, w,
+                                   [(np.zeros(0, dtype=np.int64), np.zeros((1, 0)), None)])
     V = result.cov.to_numpy()
     rows = []
     for i, combo in enumerate(combos):

@@ -185,8 +185,10 @@ def _remembered_rhs(parsed: Any, data: pd.DataFrame, rows: np.ndarray,
     cols = sorted(parsed.rhs.required_variables)
     if any(c not in data.columns for c in cols):
         return None
-    if len(rows) * max(len(cols), 1) * 8 > _RHS_BYTES // 4:
-        return None  # a large survey: its matrix is not kept (memory), made as it always was
+    width = 1 + sum(len(data[c].cat.categories) if isinstance(data[c].dtype, pd.CategoricalDtype)
+                    else 1 for c in cols)  # model columns at most (for main effects)
+    if len(rows) * width * 8 > _RHS_BYTES // 4:
+        return None  # a large survey: its matrix would not be kept (memory), so not hashed
     h = hashlib.blake2b(str(parsed.rhs).encode(), digest_size=16)
     h.update(repr(len(rows)).encode())
     for c in cols:
@@ -230,6 +232,103 @@ def _rhs_rows(X: np.ndarray, spec: Any, rows: np.ndarray, positions: np.ndarray,
     return np.asfortranarray(X[at]), spec, lhs
 
 
+def _plain_outcome(parsed: Any, data: pd.DataFrame) -> str | None:
+    """The outcome's column when it is one plain numeric column (its values as formulaic
+    gives them), else None."""
+    if not hasattr(parsed, "rhs") or len(parsed.lhs) != 1:
+        return None
+    factors = list(list(parsed.lhs)[0].factors)
+    if len(factors) != 1 or getattr(getattr(factors[0], "eval_method", None), "value",
+                                    None) != "lookup":
+        return None
+    name = str(factors[0].expr)
+    if name not in data.columns:
+        return None
+    dtype = data[name].dtype
+    if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        return None
+    return name
+
+
+def _direct(parsed: Any, formula: str, data: pd.DataFrame, cols: list[str],
+            positions: np.ndarray) -> tuple[np.ndarray, Any, pd.DataFrame] | None:
+    """(X, spec, outcome) of the rows ``positions`` (complete, in the subset) without
+    formulaic's materialisation, when every term is the intercept or a plain column: a
+    number (its value) or a pandas Categorical of text levels in treatment or full-rank coding
+    (an indicator per level column) -- what formulaic gives, value for value. The spec is
+    formulaic's own, from the formula on one of the rows: it depends on the formula and the
+    columns' dtypes (a Categorical's levels are its categories, present or not), not on the
+    values. None for anything else (the caller then materialises as always).
+
+    Why: on a large survey (whose matrix :func:`_remembered_rhs` does not keep) formulaic's
+    encoding and the frame's conversion to floats were most of a model frame's cost, paid
+    again by every model of the job."""
+    import formulaic
+
+    name = _plain_outcome(parsed, data)
+    if name is None or not len(positions) or not isinstance(data[name].dtype, np.dtype):
+        return None
+    try:
+        small = formulaic.model_matrix(formula, data[cols].iloc[positions[:1]].reset_index(
+            drop=True), na_action="drop")
+    except Exception:  # the usual path gives formulaic's own message
+        return None
+    spec = small.rhs.model_spec
+    states = spec.encoder_state
+    names = list(spec.column_names)
+    fills: list[tuple[int, Any]] = []  # (column, how to fill it)
+    for term, sl in spec.term_slices.items():
+        factors = [f for f in term.factors if str(f) != "1"]
+        if not factors:
+            if names[sl.start:sl.stop] != ["Intercept"]:
+                return None
+            fills.append((sl.start, 1.0))
+            continue
+        if len(factors) != 1 or getattr(getattr(factors[0], "eval_method", None), "value",
+                                        None) != "lookup":
+            return None
+        var = str(factors[0])
+        if var not in data.columns or var not in states:
+            return None
+        col, (kind, state) = data[var], states[var]
+        kind = getattr(kind, "value", kind)
+        if kind == "numerical":
+            if (names[sl.start:sl.stop] != [var] or not isinstance(col.dtype, np.dtype)
+                    or col.dtype.kind not in "iuf"):
+                return None  # a plain numpy number (a nullable one's NA would not convert)
+            fills.append((sl.start, ("value", var)))
+            continue
+        levels = list(state.get("categories", []))
+        if (kind != "categorical" or not isinstance(col.dtype, pd.CategoricalDtype)
+                or list(col.cat.categories) != levels
+                or not all(isinstance(lv, str) for lv in levels)):
+            return None
+        given = names[sl.start:sl.stop]
+        if given == [f"{var}[T.{lv}]" for lv in levels[1:]]:
+            coded = list(enumerate(levels))[1:]
+        elif given == [f"{var}[{lv}]" for lv in levels]:
+            coded = list(enumerate(levels))
+        else:
+            return None
+        fills.extend((sl.start + j, ("level", var, code)) for j, (code, _) in enumerate(coded))
+    if len(fills) != len(names):
+        return None
+    X = np.empty((len(positions), len(names)), dtype=float, order="F")
+    codes: dict[str, np.ndarray] = {}
+    for j, how in fills:
+        if isinstance(how, float):
+            X[:, j] = how
+        elif how[0] == "value":
+            X[:, j] = data[how[1]].to_numpy(dtype=float)[positions]
+        else:
+            var = how[1]
+            if var not in codes:
+                codes[var] = data[var].cat.codes.to_numpy()[positions]
+            np.equal(codes[var], how[2], out=X[:, j], casting="unsafe")
+    lhs = pd.DataFrame({name: data[name].to_numpy(dtype=float)[positions]})
+    return X, spec, lhs
+
+
 def build_model_frame(data: pd.DataFrame, formula: str, *,
                       subset: np.ndarray | None = None, binary: bool = True) -> ModelFrame:
     """Parse ``formula`` with formulaic on all rows; rows missing a model variable are dropped.
@@ -256,6 +355,8 @@ def build_model_frame(data: pd.DataFrame, formula: str, *,
     if fast is not None:
         cols, positions, all_complete, rhs_rows = fast
         remembered = _remembered_rhs(parsed, data, rhs_rows, positions)
+        if remembered is None:
+            remembered = _direct(parsed, formula, data, cols, positions)
     if remembered is not None:
         X, spec, lhs = remembered
         complete = np.arange(len(X), dtype=np.int64)

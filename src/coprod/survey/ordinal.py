@@ -120,14 +120,28 @@ def category_probabilities(eta: np.ndarray, zeta: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 class _Rows:
     """What a fit needs of the rows that does not change between iterations: which cut is
-    above and below each row's category, and the open ends."""
+    above and below each row's category, and the open ends -- with the index arrays each
+    Newton iteration would otherwise rebuild (a few passes over the rows each)."""
 
     def __init__(self, y: np.ndarray, q: int):
         self.y, self.q = y, q
         self.up, self.lo = y < q, y > 0
+        self.not_up, self.not_lo = ~self.up, ~self.lo
         self.upper = np.minimum(y, q - 1)
         self.lower = np.maximum(y - 1, 0)
         self.idx = np.arange(len(y))
+        self.y_up = y[self.up]            # the cut above, of the rows that have one
+        self.y_lo = y[self.lo] - 1        # the cut below
+        self.both = self.up & self.lo     # rows between two cuts
+        self.y_both = y[self.both] - 1
+        self.at_up = self.idx[self.up]    # the rows with a cut above, and below
+        self.at_lo = self.idx[self.lo]
+
+    def cells(self, width: int, offset: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Flat positions in a C-ordered (rows, ``width``) array of each row's cut above and
+        cut below (columns ``offset + cut``): the cells the scores and the information fill."""
+        return (self.at_up * width + offset + self.y_up,
+                self.at_lo * width + offset + self.y_lo)
 
 
 def _pieces(X: npt.NDArray[np.float64], rows: _Rows, theta: npt.NDArray[np.float64]
@@ -141,8 +155,8 @@ def _pieces(X: npt.NDArray[np.float64], rows: _Rows, theta: npt.NDArray[np.float
     eta = X @ theta[:p]
     a = zeta[rows.upper] - eta        # upper cut of the row's category
     b = zeta[rows.lower] - eta        # lower cut
-    a[~rows.up] = np.inf
-    b[~rows.lo] = -np.inf
+    a[rows.not_up] = np.inf
+    b[rows.not_lo] = -np.inf
     Fa, Fb = expit(a), expit(b)
     pr = Fa - Fb
     far = np.flatnonzero((b > 0) & (pr < 1e-4))  # both cuts deep in the upper tail: the
@@ -165,8 +179,8 @@ def _gradient(X: npt.NDArray[np.float64], rows: _Rows, w: npt.NDArray[np.float64
     pr, ga, gb, _, _ = pieces
     q = rows.q
     r = -w * (ga - gb) / pr
-    gz = (np.bincount(rows.y[rows.up], (w * ga / pr)[rows.up], minlength=q)[:q]
-          - np.bincount(rows.y[rows.lo] - 1, (w * gb / pr)[rows.lo], minlength=q)[:q])
+    gz = (np.bincount(rows.y_up, (w * ga / pr)[rows.up], minlength=q)[:q]
+          - np.bincount(rows.y_lo, (w * gb / pr)[rows.lo], minlength=q)[:q])
     return np.concatenate([X.T @ r, gz])
 
 
@@ -178,8 +192,10 @@ def _scores(X: npt.NDArray[np.float64], rows: _Rows, w: npt.NDArray[np.float64],
     Z = np.zeros((len(rows.y), X.shape[1] + q))
     np.multiply(X, (-w * (ga - gb) / pr)[:, None], out=Z[:, :X.shape[1]])
     p = X.shape[1]
-    Z[rows.idx[rows.up], p + rows.y[rows.up]] += (w * ga / pr)[rows.up]
-    Z[rows.idx[rows.lo], p + rows.y[rows.lo] - 1] -= (w * gb / pr)[rows.lo]
+    at_up, at_lo = rows.cells(p + q, p)
+    flat = Z.reshape(-1)  # a view: Z is C-ordered
+    flat[at_up] += (w * ga / pr)[rows.up]
+    flat[at_lo] -= (w * gb / pr)[rows.lo]
     return Z
 
 
@@ -198,14 +214,16 @@ def _information(X: npt.NDArray[np.float64], rows: _Rows, w: npt.NDArray[np.floa
     H[:p, :p] = weighted_gram(X, np.clip(-w * ((ha - hb) / pr - d * d / pr2), 0.0, None))
     # beta x zeta: each row touches the cut above (column y) and the cut below (column y-1)
     M = np.zeros((len(y), q))
-    M[rows.idx[up], y[up]] = (w * (ha / pr - d * ga / pr2))[up]
-    M[rows.idx[lo], y[lo] - 1] += (w * (-hb / pr + d * gb / pr2))[lo]
+    at_up, at_lo = rows.cells(q)
+    flat = M.reshape(-1)  # a view: M is C-ordered
+    flat[at_up] = (w * (ha / pr - d * ga / pr2))[up]
+    flat[at_lo] += (w * (-hb / pr + d * gb / pr2))[lo]
     H[:p, p:] = X.T @ M
     H[p:, :p] = H[:p, p:].T
-    diag = (np.bincount(y[up], (w * (-ha / pr + ga * ga / pr2))[up], minlength=q + 1)[:q]
-            + np.bincount(y[lo] - 1, (w * (hb / pr + gb * gb / pr2))[lo], minlength=q + 1)[:q])
-    both = up & lo  # rows between two cuts: the cuts y-1 and y meet there
-    off = np.bincount(y[both] - 1, (-w * ga * gb / pr2)[both], minlength=q)[:q - 1]
+    diag = (np.bincount(rows.y_up, (w * (-ha / pr + ga * ga / pr2))[up], minlength=q + 1)[:q]
+            + np.bincount(rows.y_lo, (w * (hb / pr + gb * gb / pr2))[lo], minlength=q + 1)[:q])
+    both = rows.both  # rows between two cuts: the cuts y-1 and y meet there
+    off = np.bincount(rows.y_both, (-w * ga * gb / pr2)[both], minlength=q)[:q - 1]
     Hz = np.diag(diag)
     Hz[np.arange(q - 1), np.arange(1, q)] = off
     Hz[np.arange(1, q), np.arange(q - 1)] = off
@@ -247,10 +265,19 @@ def newton_olr(X: npt.NDArray[np.float64], y: npt.NDArray[Any], w: npt.NDArray[n
     Without ``start``, on more than :data:`coprod.survey.newton.BLOCKED_FROM` rows it starts
     from the fit on an evenly spaced subsample, as the GLMs do (3-4 iterations instead of 6;
     the estimates differ from a start at the intercept-only fit in the last bits only)."""
-    p = X.shape[1]
+    theta, converged, it, _ = _newton(X, _Rows(y, q), w, start=start, max_iter=max_iter, tol=tol)
+    return theta, converged, it
+
+
+def _newton(X: npt.NDArray[np.float64], rows: _Rows, w: npt.NDArray[np.float64], *,
+            start: npt.NDArray[np.float64] | None = None, max_iter: int = 100,
+            tol: float = 1e-12
+            ) -> tuple[np.ndarray, bool, int, tuple[npt.NDArray[np.float64], ...] | None]:
+    """:func:`newton_olr`, and the rows' pieces at the estimate (what the variance starts
+    from: the fit does not compute them again)."""
+    p, y, q = X.shape[1], rows.y, rows.q
     if start is None and len(y) > newton.BLOCKED_FROM:
         start = _warm_start(X, y, w, q)
-    rows = _Rows(y, q)
     theta = _start(y, w, q, p) if start is None else np.array(start, dtype=float)
     pieces = _pieces(X, rows, theta)
     ll = _loglik(w, pieces)
@@ -280,7 +307,7 @@ def newton_olr(X: npt.NDArray[np.float64], y: npt.NDArray[Any], w: npt.NDArray[n
         if np.max(np.abs(step) / (1.0 + np.abs(theta))) < tol:
             converged = True
             break
-    return theta, converged, it
+    return theta, converged, it, pieces
 
 
 def fit_olr_matrix(X: np.ndarray, y: np.ndarray, levels: list[str], rows: np.ndarray,
@@ -303,9 +330,14 @@ def fit_olr_matrix(X: np.ndarray, y: np.ndarray, levels: list[str], rows: np.nda
                          f"{'y' if len(empty) == 1 else 'ies'} {', '.join(map(repr, empty))} "
                          "in this sample; every category must be observed (merge sparse "
                          "categories in the codebook)")
-    if p:
-        check_rank(np.column_stack([np.ones(len(y)), X]), w, ["Intercept", *names])
-    theta, converged, n_iter = newton_olr(X, y, w, q)
+    if p:  # the intercept and X, column by column (np.column_stack goes row by row)
+        X1 = np.empty((len(y), p + 1), order="F")
+        X1[:, 0] = 1.0
+        X1[:, 1:] = X
+        check_rank(X1, w, ["Intercept", *names])
+        del X1
+    rows_ = _Rows(y, q)
+    theta, converged, n_iter, pieces = _newton(X, rows_, w)
     cuts = cut_names(levels)
     all_names = [*names, *cuts]
     term_flags: dict[str, str] = {}
@@ -322,8 +354,6 @@ def fit_olr_matrix(X: np.ndarray, y: np.ndarray, levels: list[str], rows: np.nda
         flags.append({"flag": "non_convergence",
                       "detail": f"the fit did not converge in {n_iter} iterations"})
         term_flags = {t: "not_converged" for t in all_names}
-    rows_ = _Rows(y, q)
-    pieces = _pieces(X, rows_, theta)
     if pieces is None:
         raise ModelError("the ordinal model has no valid estimate (cut-points not increasing)")
     H = _information(X, rows_, w, pieces)

@@ -213,11 +213,7 @@ def test_a_factor_with_no_change_is_not_compared(res):
 def test_ordinal_sizes_are_on_the_probability_of_the_highest_category():
     from coprod.survey.ordinal import fit_svy_olr
 
-    d = DATA.copy()
-    d["level"] = pd.Categorical(np.select([d["individual"] + d["collective"] == 0,
-                                           d["individual"] + d["collective"] == 1],
-                                          ["never", "some"], "often"),
-                                categories=["never", "some", "often"], ordered=True)
+    d = _ordinal_data()
     fit = fit_svy_olr(d, "level ~ age + gender + efficacy", design=make_design(d, **KW))
     eff = covariate_effects(fit).set_index("variable")
     ame = ordinal_marginal_effects(fit)
@@ -228,6 +224,58 @@ def test_ordinal_sizes_are_on_the_probability_of_the_highest_category():
     dummy = (fit.model_data["gender"] == "woman").to_numpy(float)
     assert eff.loc["gender", "effect"] == pytest.approx(
         abs(top.loc["gender", "estimate"]) * wsd(dummy, fit.w), rel=1e-10)
+
+
+def _ordinal_data():
+    d = DATA.copy()
+    d["level"] = pd.Categorical(np.select([d["individual"] + d["collective"] == 0,
+                                           d["individual"] + d["collective"] == 1],
+                                          ["never", "some"], "often"),
+                                categories=["never", "some", "often"], ordered=True)
+    return d
+
+
+@pytest.mark.parametrize("family", ["logit", "ordinal"])
+def test_margins_after_the_effect_sizes_reuse_them_to_the_last_bit(family):
+    """A model job computes the effect sizes, then the AMEs and predictions of the same fit:
+    the counterfactual averages they share are computed once (margins.averages). Either
+    order, or each alone on a fresh fit, gives the same tables bit for bit; the kept
+    averages go with the fit."""
+    import gc
+    import weakref
+
+    from coprod.survey import margins
+    from coprod.survey.ordinal import fit_svy_olr
+
+    def fresh():
+        if family == "ordinal":
+            d = _ordinal_data()
+            return fit_svy_olr(d, "level ~ age + gender + efficacy + country",
+                               design=make_design(d, **KW))
+        return fit_svy_logit(DATA, "individual ~ age + gender + efficacy + country", **KW)
+
+    grid = {"country": sorted(DATA["country"].unique()), "gender": ["man", "woman"]}
+    predict = margins.ordinal_predictions if family == "ordinal" else predict_margins
+
+    def tables(fit, effects_first):
+        eff = covariate_effects(fit) if effects_first else None
+        out = (average_marginal_effects(fit), predict(fit, grid))
+        return (eff if eff is not None else covariate_effects(fit)), *out
+
+    fit = fresh()
+    shared = tables(fit, True)
+    key, alive = id(fit), weakref.ref(fit)
+    assert margins._MEMO[key]  # the fit's averages are kept while it lives
+    del fit
+    gc.collect()
+    assert alive() is None and key not in margins._MEMO  # and go with it (nothing holds it)
+    other = tables(fresh(), False)
+    alone = (covariate_effects(fresh()), average_marginal_effects(fresh()),
+             predict(fresh(), grid))
+    for a, b, c in zip(shared, other, alone, strict=True):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+        pd.testing.assert_frame_equal(a, c, check_exact=True)
+    assert shared[0].attrs["cov"] == alone[0].attrs["cov"]
 
 
 def test_count_sizes_are_on_the_expected_count():

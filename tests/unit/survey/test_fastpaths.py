@@ -147,6 +147,49 @@ def test_remembered_right_hand_side_equals_formulaic_on_the_model_rows(monkeypat
     np.testing.assert_array_equal(two.y, d["y"].to_numpy()[two.complete])
 
 
+@pytest.mark.parametrize("formula", [
+    "y ~ age + x + g + e",        # numbers and categoricals (treatment coding)
+    "y ~ 0 + e + age + g",        # no intercept: the first categorical in full rank
+    "y ~ n + g + e + b",          # an integer column; a bool column (formulaic's way)
+    "y ~ age + g:e + x",          # an interaction (formulaic's way)
+    "y ~ center(age) + e",        # a transform (formulaic's way)
+])
+@pytest.mark.parametrize("domain", [False, True])
+def test_model_frame_without_formulaic_equals_formulaic_bit_for_bit(formula, domain,
+                                                                    monkeypatch):
+    """A large survey's model frame (not remembered) is filled column by column for plain
+    numbers and categoricals (modelframe._direct): the same matrix bit for bit, the same
+    outcome, rows and spec as formulaic's materialisation; anything else still goes to
+    formulaic."""
+    import coprod.survey.modelframe as mf
+
+    monkeypatch.setattr(mf, "_RHS_BYTES", 0)  # as a large survey: nothing remembered
+    d = survey()
+    d["e"] = d["e"].cat.add_categories("none")  # a level nobody has: an all-zero column
+    d["n"] = np.arange(len(d)) % 5
+    d["b"] = np.arange(len(d)) % 3 == 0
+    subset = (d["h"] != "C").to_numpy() if domain else None
+    calls = []
+    real = mf._direct
+
+    def spy(*a):
+        calls.append(real(*a))
+        return calls[-1]
+
+    monkeypatch.setattr(mf, "_direct", spy)
+    got = build_model_frame(d, formula, subset=subset)
+    monkeypatch.setattr(mf, "_direct", lambda *a: None)
+    want = build_model_frame(d, formula, subset=subset)
+    plain = formula in ("y ~ age + x + g + e", "y ~ 0 + e + age + g")
+    assert (bool(calls) and calls[0] is not None) == plain
+    assert got.X.tobytes() == want.X.tobytes() and got.X.flags.f_contiguous
+    assert got.y.tobytes() == want.y.tobytes()
+    assert got.complete.tobytes() == want.complete.tobytes()
+    assert (got.columns, got.variables, got.outcome) == (want.columns, want.variables,
+                                                         want.outcome)
+    assert got.spec == want.spec
+
+
 def test_bad_outcome_code_outside_the_domain_still_stops():
     from coprod.errors import ModelError
 
