@@ -203,15 +203,14 @@ def _information(X: npt.NDArray[np.float64], rows: _Rows, w: npt.NDArray[np.floa
                  pieces: tuple[npt.NDArray[np.float64], ...]) -> np.ndarray:
     """Minus the exact Hessian of the weighted log-likelihood in (beta, zeta) (positive
     definite: each row's log-likelihood is concave in its linear predictor)."""
-    from .variance import weighted_gram
-
     pr, ga, gb, ha, hb = pieces
     p, q, y = X.shape[1], rows.q, rows.y
     up, lo = rows.up, rows.lo
     H = np.empty((p + q, p + q))
     pr2 = pr * pr
     d = ga - gb
-    H[:p, :p] = weighted_gram(X, np.clip(-w * ((ha - hb) / pr - d * d / pr2), 0.0, None))
+    # in blocks on large data (no n x p temporary: newton.gram); as before, bit for bit, on small
+    H[:p, :p] = newton.gram(X, np.clip(-w * ((ha - hb) / pr - d * d / pr2), 0.0, None))
     # beta x zeta: each row touches the cut above (column y) and the cut below (column y-1)
     M = np.zeros((len(y), q))
     at_up, at_lo = rows.cells(q)
