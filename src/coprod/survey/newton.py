@@ -25,6 +25,10 @@ the data; from the fit on an evenly spaced subsample of :data:`WARM_ROWS` rows (
 needs 2-3, because Newton converges quadratically once it is within a few standard errors.
 The subsample fit is used only when it converged without large fitted log-odds (no sign of
 separation there); otherwise the full fit starts as it always did.
+
+On large data the replicate refits run all together (:func:`newton_many`: matrix products
+instead of one narrow Gram per replicate and step), and blocked work holds BLAS to one thread
+(:func:`one_blas_thread`).
 """
 from __future__ import annotations
 
