@@ -155,15 +155,21 @@ def _poisson_start(X: Array, y: Array, w: Array) -> Array:
     """R's glm start for counts: one weighted least-squares step at ``mu = y + 0.1``."""
     mu0 = y + 0.1
     z = np.log(mu0) + (y - mu0) / mu0
-    start: Array = np.linalg.lstsq(weighted_gram(X, w * mu0), X.T @ (w * mu0 * z), rcond=None)[0]
+    start: Array = np.linalg.lstsq(gram(X, w * mu0), X.T @ (w * mu0 * z), rcond=None)[0]
     return start
+
+
+def warm_rows(n: int) -> slice:
+    """The evenly spaced subsample (at most :data:`WARM_ROWS` of ``n`` rows) a large fit
+    starts from: the GLMs' here, the ordinal model's in :mod:`coprod.survey.ordinal`."""
+    return slice(None, None, -(-n // WARM_ROWS))
 
 
 def _warm_start(X: Array, y: Array, w: Array, family: Family) -> Array | None:
     """The fit on an evenly spaced subsample (module docstring), or None when it is not a
     safe start (not converged, fitted log-odds beyond 15, a class or all counts missing)."""
-    every = -(-len(y) // WARM_ROWS)
-    Xs, ys, ws = X[::every], y[::every], w[::every]
+    rows = warm_rows(len(y))
+    Xs, ys, ws = X[rows], y[rows], w[rows]
     if family is LOGIT and not (0 < ys.sum() < len(ys)) or family is POISSON and not ys.any():
         return None
     fit = irls(Xs, ys, ws, family=family, max_iter=25)
@@ -199,13 +205,11 @@ def _irls(X: Array, y: Array, w: Array, *, family: Family, tol: float, max_iter:
         start = _warm_start(X, y, w, family)
     if start is None and family is POISSON:
         start = _poisson_start(X, y, w)
-    if start is None:
-        beta, eta0 = np.zeros(p), np.zeros(n)
-        info0 = None if gram is None else gram * 0.25 if family is LOGIT else None
-    else:
-        beta, eta0, info0 = np.array(start, dtype=float), None, None
-    if family is GAUSSIAN:
-        info0 = gram
+    beta = np.zeros(p) if start is None else np.array(start, dtype=float)
+    eta0 = np.zeros(n) if start is None else None
+    fixed = gram if family is GAUSSIAN else None  # a gaussian fit's every information
+    # a logit fit's first from zero: every variance is 1/4, so it is the Gram / 4, exactly
+    info0 = gram * 0.25 if gram is not None and family is LOGIT and start is None else fixed
     buf = np.empty_like(X, dtype=float) if n <= BLOCKED_FROM else None  # reused by every pass
     cur = glm_pass(X, y, w, beta, family, eta=eta0, information=info0, buf=buf)
     converged = False
@@ -215,14 +219,13 @@ def _irls(X: Array, y: Array, w: Array, *, family: Family, tol: float, max_iter:
         step = solved if solved is not None else np.linalg.lstsq(cur.information, cur.score,
                                                                   rcond=None)[0]
         decrement = float(step @ cur.score)  # predicted gain in log-likelihood x 2
-        info = gram if family is GAUSSIAN else None
         new = beta + step
-        nxt = glm_pass(X, y, w, new, family, information=info, buf=buf)
+        nxt = glm_pass(X, y, w, new, family, information=fixed, buf=buf)
         halvings = 0
         while not nxt.deviance <= cur.deviance * (1 + 1e-12) + 1e-12 and halvings < 30:
             step /= 2.0  # rare (or overflow)
             new = beta + step
-            nxt = glm_pass(X, y, w, new, family, information=info, buf=buf)
+            nxt = glm_pass(X, y, w, new, family, information=fixed, buf=buf)
             halvings += 1
         dev_old = cur.deviance
         beta, cur = new, nxt
@@ -239,6 +242,11 @@ def irls_logit(X: Array, y: Array, w: Array, *, tol: float = 1e-15, max_iter: in
     """:func:`irls` as ``(beta, converged, iterations)`` (the name earlier versions had)."""
     fit = irls(X, y, w, family=family, tol=tol, max_iter=max_iter, start=start)
     return fit.beta, fit.converged, fit.n_iter
+
+
+def _settled(step: Array, beta: Array) -> bool:
+    """The replicate refits' stop: a step below 1e-7 relative to the estimates it led to."""
+    return bool(np.max(np.abs(step) / (1.0 + np.abs(beta))) < 1e-7)
 
 
 def newton_from(X: Array, y: Array, w: Array, start: Array, max_iter: int = 25,
@@ -259,7 +267,7 @@ def newton_from(X: Array, y: Array, w: Array, start: Array, max_iter: int = 25,
         beta = beta + step
         if not np.isfinite(beta).all():
             return beta, False
-        if np.max(np.abs(step) / (1.0 + np.abs(beta))) < 1e-7:
+        if _settled(step, beta):
             return beta, True
     return beta, False
 
@@ -318,6 +326,6 @@ def newton_many(X: Array, y: Array, W: Array, start: Array, *, family: Family = 
             betas[r] = betas[r] + step
             if not np.isfinite(betas[r]).all():
                 active[r] = False
-            elif np.max(np.abs(step) / (1.0 + np.abs(betas[r]))) < 1e-7:
+            elif _settled(step, betas[r]):
                 active[r], converged[r] = False, True
     return betas, converged

@@ -243,11 +243,11 @@ def _warm_start(X: npt.NDArray[np.float64], y: npt.NDArray[Any], w: npt.NDArray[
     """The fit on an evenly spaced subsample of :data:`coprod.survey.newton.WARM_ROWS` rows,
     or None when it is no safe start: a category missing there, no convergence, or a linear
     predictor or cut-point beyond 30 (a level all in one extreme category, say)."""
-    every = -(-len(y) // newton.WARM_ROWS)
-    Xs, ys = X[::every], y[::every]
+    sub = newton.warm_rows(len(y))
+    Xs, ys = X[sub], y[sub]
     if np.bincount(ys, minlength=q + 1).min() == 0:
         return None
-    theta, converged, _ = newton_olr(Xs, ys, w[::every], q, max_iter=25)
+    theta, converged, _ = newton_olr(Xs, ys, w[sub], q, max_iter=25)
     p = X.shape[1]
     if not converged or not np.isfinite(theta).all() or np.abs(theta[p:]).max() > 30 \
             or (p and np.abs(Xs @ theta[:p]).max() > 30):
