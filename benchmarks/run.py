@@ -361,6 +361,16 @@ try:  # newer versions: the fit's last pass holds the bread (coprod.survey.newto
     from coprod.survey.newton import irls
 except ImportError:
     irls = None
+# the sandwich after the fit, as fit_matrix computes it: the bread is the fit's last
+# information where the fit keeps it (newer versions), else a Gram at the estimate
+def variance(d, w):
+    if irls is not None:
+        mu, A = ir.last.mu, ir.last.information
+    else:
+        mu = expit(X @ beta)
+        A = gram(X, w * mu * (1 - mu))
+    A_inv = np.linalg.inv(A)
+    return A_inv @ meat(d, rows, X, w * (y - mu)) @ A_inv
 for label, psu in (("clustered", "psu"), ("no_psu", None)):
     d = make_design(df, weights="weight", strata="country", psu=psu)
     w = d.weights[rows]
@@ -369,16 +379,7 @@ for label, psu in (("clustered", "psu"), ("no_psu", None)):
         beta, conv, it = ir.beta, ir.converged, ir.n_iter
     else:
         fit, (beta, conv, it) = best(lambda: irls_logit(X, y, w))
-    def variance():
-        if irls is not None:  # what fit_matrix does after the fit: the bread is the fit's
-            mu, A = ir.last.mu, ir.last.information
-        else:
-            mu = expit(X @ beta)
-            A = gram(X, w * mu * (1 - mu))
-        A_inv = np.linalg.inv(A)
-        B = meat(d, rows, X, w * (y - mu))
-        return A_inv @ B @ A_inv
-    var, _ = best(variance)
+    var, _ = best(lambda: variance(d, w))
     res[label] = {"fit": fit, "variance": var, "iterations": it}
 # complete designs (newer versions): fpc at the first stage; two stages with fpc at both
 if "fpc" in make_design.__code__.co_varnames:
@@ -391,15 +392,7 @@ if "fpc" in make_design.__code__.co_varnames:
         assert out["std_error"].notna().all()
         d = make_design(df, weights="weight", strata="country", psu="psu", **extra)
         w = d.weights[rows]
-        def variance():
-            if irls is not None:
-                mu, A = ir.last.mu, ir.last.information
-            else:
-                mu = expit(X @ beta)
-                A = gram(X, w * mu * (1 - mu))
-            A_inv = np.linalg.inv(A)
-            return A_inv @ meat(d, rows, X, w * (y - mu)) @ A_inv
-        var, _ = best(variance)
+        var, _ = best(lambda: variance(d, w))
         res[label] = {"model": t, "variance": var}
 # calibrated weights (newer versions): raking to three margins, and the raked model
 try:
