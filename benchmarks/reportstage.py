@@ -3,15 +3,15 @@
 Why a figure of its own: the report stage's wall span in a cold run is mostly waiting for the
 models (the descriptives start beside them), so it says little about the report code. What the
 rebuild can change is the work of the report jobs themselves: the sum of their own seconds.
-Each rule's ``benchmark:`` file (results/benchmarks/<rule>.tsv) gives a job's wall seconds
+Each job's timing record (results/benchmarks/<rule>.tsv) gives a job's wall seconds
 (``s``) and its CPU seconds (``cpu_time``); a cold ``snakemake --cores 2`` run of a fresh copy
 (the one ``run.py`` already makes) is summed over :data:`RULES`, the median taken over the runs,
 and compared with the number stored in ``report_stage_baseline.json`` (measured before the
 rebuild, at the commit it names).
 
-``cpu_time`` is Snakemake's own sample (psutil, every 0.5 s for a job's first 15 s, then every
-30 s): it misses what a job spends after its last sample (up to 0.5 s a job on the bundled data,
-a job-to-job noise as large as a small regression), so it is a lower bound. The exact figure,
+``cpu_time`` was Snakemake's own sample (psutil, every 0.5 s for a job's first 15 s, then every
+30 s) until the jobs wrote their own records (coprod.pipeline.jobrecord: getrusage as the job
+ends); the stored baseline's is such a sample, a lower bound that missed up to 0.5 s a job. The exact figure,
 ``cpu``, comes from the job's own process: ``run.py`` puts :data:`SITECUSTOMIZE` on the run's
 PYTHONPATH, which has every Python process of the run append its CPU seconds (``getrusage``, its
 own and its children's) at exit to a file; a job is the process of its rule's script
@@ -34,7 +34,7 @@ BASELINE = ROOT / "benchmarks" / "report_stage_baseline.json"
 RULES = ("descriptives", "figures", "tables", "findings", "report_html")
 # which of the two sums the target compares (README: wall time is too noisy on a shared machine)
 PRIMARY = "cpu"
-MEASURES = {"cpu": "CPU", "cpu_time": "sampled CPU", "s": "wall"}
+MEASURES = {"cpu": "CPU", "cpu_time": "recorded CPU", "s": "wall"}
 # each rule's script (workflow/rules/report.smk; tests/unit/pipeline/test_benchmark_configs.py
 # checks the two agree)
 SCRIPTS = {"descriptives": "descriptives.py", "figures": "figures.py", "tables": "tables.py",
@@ -149,7 +149,7 @@ def write_baseline(runs: list[dict], path: Path = BASELINE) -> dict:
     data = {
         "what": "report stage jobs, cold: sum over the jobs of rules " + ", ".join(RULES)
                 + " of their CPU seconds (cpu: each job's process, getrusage at exit), their "
-                "benchmark files' cpu_time (Snakemake's sample) and s (wall seconds)",
+                "timing records' cpu_time and s (wall seconds)",
         "how": f"benchmarks/run.py --only report-stage: {len(runs)} cold `snakemake --cores 2` "
                "runs of fresh copies of the project with the bundled data and config; median "
                "over the runs",

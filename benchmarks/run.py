@@ -19,7 +19,7 @@ workflow/, scripts/, config/, data/, profiles/), so the repository's own results
 * a no-op rerun (nothing to do);
 * the whole pipeline on simulated surveys of 100,000 and 1,000,000 respondents
   (``python -m coprod.pipeline.simulate --n-total N`` into the copy's data/raw): end to end, per stage
-  (clean / models / report) from the rules' ``benchmark:`` files (results/benchmarks/), the peak
+  (clean / models / report) from the jobs' timing records (results/benchmarks/), the peak
   RSS of every job, and the 100k -> 1M growth;
 * on 1,000,000 synthetic rows: one pooled design-based model (``coprod.survey.svy_logit``, 5
   strata, 2,000 clusters, 6 terms: the design built, the model fitted and its table, the work
@@ -148,7 +148,7 @@ def configured_run(work: Path, log: Path) -> tuple[dict, dict]:
 
 
 def job_records(work: Path) -> list[dict]:
-    """One record per job from the rules' benchmark files (results/benchmarks/)."""
+    """One record per job from the jobs' timing records (results/benchmarks/)."""
     out = []
     root = work / "results" / "benchmarks"
     for path in sorted(root.rglob("*.tsv")):
@@ -228,7 +228,7 @@ def bench_report_stage(tmp: Path, repeats: int) -> list[dict]:
         out.append(configured_run(copy_project(tmp / f"report_stage{i}"), log)[1])
         r = out[-1]
         print(f"  run {i + 1}: report stage {r['cpu'] or float('nan'):.1f} s CPU "
-              f"({r['cpu_time']:.1f} s sampled), {r['s']:.1f} s wall (whole run "
+              f"({r['cpu_time']:.1f} s recorded), {r['s']:.1f} s wall (whole run "
               f"{r['run_wall']:.1f} s, load {r['load']:.1f})", flush=True)
     return out
 

@@ -14,8 +14,7 @@ rule clean:
         summary_md=res("clean/cleaning_summary.md"),
     log:
         logpath("clean.log"),
-    benchmark:
-        res("benchmarks/clean.tsv")
+        timing=res("benchmarks/clean.tsv"),
     conda:
         ENV
     threads: 1

@@ -77,9 +77,10 @@ def logpath(path):
 
 
 def check_outputs_under_results(rules):
-    """Every output, log and benchmark of every rule lies under the results folder (the logs
-    of the bundled run: under logs/); the names in them were checked at start-up
-    (coprod.pipeline.paths), this is the last word on the paths themselves."""
+    """Every output, log (a job's timing record is one: coprod.pipeline.jobrecord) and
+    benchmark of every rule lies under the results folder (the logs of the bundled run: under
+    logs/); the names in them were checked at start-up (coprod.pipeline.paths), this is the
+    last word on the paths themselves."""
     paths = [
         str(f)
         for r in rules

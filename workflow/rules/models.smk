@@ -29,8 +29,7 @@ if MODELS:
             ),
         log:
             logpath("models/{sample}.log"),
-        benchmark:
-            res("benchmarks/fit_models/{sample}.tsv")
+            timing=res("benchmarks/fit_models/{sample}.tsv"),
         wildcard_constraints:
             sample="[^/]+",
         conda:
@@ -75,8 +74,7 @@ if MODELS:
             **({"contrast": res("models/contrast.csv")} if CONTRAST_FILE else {}),
         log:
             logpath("gather_models.log"),
-        benchmark:
-            res("benchmarks/gather_models.tsv")
+            timing=res("benchmarks/gather_models.tsv"),
         # only joins small result tables: on a cluster it runs where Snakemake runs
         localrule: True
         conda:

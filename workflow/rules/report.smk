@@ -107,8 +107,7 @@ if DESCRIPTIVES:
             },
         log:
             logpath("report/descriptives.log"),
-        benchmark:
-            res("benchmarks/descriptives.tsv")
+            timing=res("benchmarks/descriptives.tsv"),
         conda:
             ENV
         threads: 1
@@ -138,8 +137,7 @@ rule figures:
         **FIGURE_OUTPUTS,
     log:
         logpath("report/figures.log"),
-    benchmark:
-        res("benchmarks/figures.tsv")
+        timing=res("benchmarks/figures.tsv"),
     conda:
         ENV
     threads: 1
@@ -169,8 +167,7 @@ rule tables:
         **TABLE_OUTPUTS,
     log:
         logpath("report/tables.log"),
-    benchmark:
-        res("benchmarks/tables.tsv")
+        timing=res("benchmarks/tables.tsv"),
     conda:
         ENV
     threads: 1
@@ -229,8 +226,7 @@ if FINDINGS:
             json=res("tables/findings.json"),
         log:
             logpath("report/findings.log"),
-        benchmark:
-            res("benchmarks/findings.tsv")
+            timing=res("benchmarks/findings.tsv"),
         # only joins small result tables: on a cluster it runs where Snakemake runs
         localrule: True
         conda:
@@ -311,8 +307,7 @@ rule report_html:
         ),
     log:
         logpath("report/report_html.log"),
-    benchmark:
-        res("benchmarks/report_html.tsv")
+        timing=res("benchmarks/report_html.tsv"),
     # only joins small result tables: on a cluster it runs where Snakemake runs
     localrule: True
     conda:

@@ -23,8 +23,7 @@ if MI:
             res("imputed/chain_{chain}.csv"),
         log:
             logpath("imputed/chain_{chain}.log"),
-        benchmark:
-            res("benchmarks/impute/chain_{chain}.tsv")
+            timing=res("benchmarks/impute/chain_{chain}.tsv"),
         wildcard_constraints:
             chain="[0-9]+",
         conda:
@@ -68,8 +67,7 @@ if MI:
             effects_all=res("models/effects_mi.csv"),
         log:
             logpath("models/mi.log"),
-        benchmark:
-            res("benchmarks/fit_models_mi.tsv")
+            timing=res("benchmarks/fit_models_mi.tsv"),
         conda:
             ENV
         threads: 1
@@ -111,8 +109,7 @@ if SPEC_CLAIMS:
             res("models/specifications/{sample}_{chunk}.csv"),
         log:
             logpath("models/specifications/{sample}_{chunk}.log"),
-        benchmark:
-            res("benchmarks/specifications/{sample}_{chunk}.tsv")
+            timing=res("benchmarks/specifications/{sample}_{chunk}.tsv"),
         wildcard_constraints:
             sample="[^/]+",
             chunk="[0-9]+",
@@ -195,8 +192,7 @@ if SCALES:
             },
         log:
             logpath("report/robustness.log"),
-        benchmark:
-            res("benchmarks/robustness.tsv")
+            timing=res("benchmarks/robustness.tsv"),
         conda:
             ENV
         threads: 1
@@ -231,8 +227,7 @@ if MI:
             **{f"imputation_{f}": table_file("imputation", f) for f in TABLE_FORMATS},
         log:
             logpath("report/mi_table.log"),
-        benchmark:
-            res("benchmarks/mi_table.tsv")
+            timing=res("benchmarks/mi_table.tsv"),
         conda:
             ENV
         threads: 1
@@ -271,8 +266,7 @@ if SPEC_CLAIMS:
             },
         log:
             logpath("report/speccurve.log"),
-        benchmark:
-            res("benchmarks/speccurve.tsv")
+            timing=res("benchmarks/speccurve.tsv"),
         conda:
             ENV
         threads: 1

@@ -57,7 +57,17 @@ def rule_context(rule: str, logfile: str | Path | None):
 
 
 def run_rule(snakemake, func) -> None:
-    """Call ``func(snakemake)`` inside :func:`rule_context` using the rule's first log file."""
-    logfile = snakemake.log[0] if len(snakemake.log) else None
-    with rule_context(snakemake.rule, logfile):
+    """Call ``func(snakemake)`` inside :func:`rule_context` using the rule's first log file;
+    then, when the rule names one (``log: ..., timing=...``), write the job's timing record
+    (:mod:`coprod.pipeline.jobrecord`). An earlier record is removed first, so a job that fails
+    leaves none that looks like its own."""
+    timing = getattr(snakemake.log, "timing", None)
+    logs = [f for f in snakemake.log if f != timing]
+    if timing:
+        Path(timing).unlink(missing_ok=True)
+    with rule_context(snakemake.rule, logs[0] if logs else None):
         func(snakemake)
+    if timing:
+        from .jobrecord import write_record
+
+        write_record(timing)
