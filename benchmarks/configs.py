@@ -46,8 +46,18 @@ def binary_only(config: dict) -> dict:
     return out
 
 
+def same_work(config: dict) -> dict:
+    """:func:`binary_only` with one fit_models job a sample (models.jobs: per_sample), so that
+    the pooled sample's models can be run alone, as benchmarks/baseline.py fits them (on small
+    data, models.jobs: auto would fit every sample in the one job)."""
+    out = binary_only(config)
+    out["models"]["jobs"] = "per_sample"
+    return out
+
+
 #: name -> derivation, every config the benchmarks run besides the bundled one
-DERIVED = {"complete_cases": complete_cases, "binary_only": binary_only}
+DERIVED = {"complete_cases": complete_cases, "binary_only": binary_only,
+           "same_work": same_work}
 
 
 def write(config: dict, work: Path, name: str) -> str:

@@ -194,7 +194,7 @@ def bench_cold(tmp: Path, repeats: int) -> dict:
     # the same work as baseline.py: the 0/1 outcomes only, complete cases
     for i in range(repeats):  # alternate, so both see the same machine load
         work = copy_project(tmp / f"restricted{i}")
-        restricted.append(snakemake(work, *POOLED_TARGETS, *derived(work, "binary_only"),
+        restricted.append(snakemake(work, *POOLED_TARGETS, *derived(work, "same_work"),
                                     log=log))
         out = tmp / f"baseline{i}.csv"
         baseline.append(timed([sys.executable, str(ROOT / "benchmarks" / "baseline.py"),
@@ -285,7 +285,7 @@ def bench_scale(tmp: Path, n: int, same_work: bool = True) -> dict:
     if same_work:  # the baseline and the pipeline restricted to its models, on these files
         restricted = copy_project(tmp / f"n{n}_restricted", raw_from=raw)
         out["restricted"] = snakemake(restricted, *POOLED_TARGETS,
-                                      *derived(restricted, "binary_only"), log=log)
+                                      *derived(restricted, "same_work"), log=log)
         out["baseline"] = timed([sys.executable, str(ROOT / "benchmarks" / "baseline.py"),
                                  "--raw", str(raw), "--out", str(tmp / f"baseline_{n}.csv")],
                                 ROOT, log, ONE_THREAD)

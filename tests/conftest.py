@@ -37,8 +37,10 @@ def copy_project(dest: Path) -> Path:
 #: A lighter run than the bundled one, for tests of the workflow's mechanics (cluster jobs,
 #: reruns, killed runs): every rule still runs -- two outcomes in the pooled sample and one
 #: country, two imputations in one chain, a 16-specification curve (imputed and ordinal ones
-#: among them).
-LIGHT = ('models={"outcomes": ["individual_any", "collective_any"], "samples": ["pooled", "UK"]}',
+#: among them). One fit_models job a sample (models.jobs; the bundled run, small, fits all
+#: samples in one job: both ways are run and checked).
+LIGHT = ('models={"outcomes": ["individual_any", "collective_any"], "samples": ["pooled", "UK"], '
+         '"jobs": "per_sample"}',
          'imputation={"m": 2, "chains": 1}',
          'specifications={"threshold": ["often"], "group_effects": [true]}')
 #: figure settings for end-to-end runs whose checks do not read the figures: PNG only (the

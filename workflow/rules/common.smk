@@ -12,7 +12,7 @@ from coprod.pipeline.config import (
     spec_claims,
 )
 from coprod.pipeline.designkeys import design_settings
-from coprod.pipeline.modelplan import FULL, NO_MODELS, model_tables
+from coprod.pipeline.modelplan import FULL, NO_MODELS, fit_together, model_tables
 from coprod.pipeline.runlock import claim as claim_run
 from coprod.pipeline.runlock import describe as describe_run
 from coprod.pipeline.runlock import live_run
@@ -77,10 +77,10 @@ def logpath(path):
 
 
 def check_outputs_under_results(rules):
-    """Every output, log (a job's timing record is one: coprod.pipeline.jobrecord) and
-    benchmark of every rule lies under the results folder (the logs of the bundled run: under
-    logs/); the names in them were checked at start-up (coprod.pipeline.paths), this is the
-    last word on the paths themselves."""
+    """In all rules, every output, log (a job's timing record is one, see
+    coprod.pipeline.jobrecord) and benchmark lies under the results folder (the logs of the
+    bundled run: under logs/); the names in them were checked at start-up
+    (coprod.pipeline.paths), this is the last word on the paths themselves."""
     paths = [
         str(f)
         for r in rules
@@ -170,6 +170,14 @@ def design_inputs():
 
 def raw_files():
     return list(dict.fromkeys(CODEBOOK.groups[g]["file"] for g in GROUPS))
+
+
+# one fit_models job for every sample, or one a sample (config models.jobs; the raw files were
+# checked at start-up)
+FIT_TOGETHER = fit_together(
+    config["models"].get("jobs", "auto"),
+    [os.path.getsize(f) if os.path.isfile(f) else 0 for f in raw_files()],
+)
 
 
 def clean_outputs():

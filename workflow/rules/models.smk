@@ -1,20 +1,79 @@
-# Stage 2: one job per sample fits the design-based logistic model of every outcome, then the
-# sample's contrast test; a gather step writes the combined tables. Without outcomes
-# (models.outcomes: []) no model is fitted: these rules are not defined.
+# Stage 2: the design-based models of every outcome in each sample, then the sample's contrast
+# test; a gather step writes the combined tables. One job a sample, or one job for all samples
+# (config models.jobs; auto: one job for a small survey, see
+# coprod.pipeline.modelplan.fit_together). Without outcomes (models.outcomes: []) no model is
+# fitted: these rules are not defined.
 
 
 if MODELS:
+    # what every fit_models job takes, whichever the split (passed as params: a change reruns)
+    FIT_PARAMS = dict(
+        outcomes=OUTCOMES,
+        families=PROJECT["families"],
+        joint_tests=config["models"]["joint_tests"],
+        tables=MODEL_TABLES,
+        contrast=config["models"].get("contrast", []),
+        covariates=config["models"]["covariates"],
+        reference_levels=config["models"]["reference_levels"],
+        design=design_params(),
+        group_effects=config["models"]["group_effects"],
+        conf_level=config["models"]["conf_level"],
+        grids=config["models"]["predictions"],
+    )
+    FIT_INPUT = dict(
+        **design_inputs(),
+        # the coprod modules this step runs: a change to them reruns it
+        code=sources(
+            "pipeline.models",
+            "pipeline.io",
+            shallow=("pipeline.stages", "pipeline.runner"),
+        ),
+        table=res("clean/survey.parquet"),
+    )
+
+if MODELS and FIT_TOGETHER:
 
     rule fit_models:
         input:
-            **design_inputs(),
-            # the coprod modules this step runs: a change to them reruns it
-            code=sources(
-                "pipeline.models",
-                "pipeline.io",
-                shallow=("pipeline.stages", "pipeline.runner"),
+            **FIT_INPUT,
+        output:
+            **(
+                {
+                    "contrast": expand(
+                        res("models/contrast/{sample}.csv"), sample=CONTRAST_SAMPLES
+                    )
+                }
+                if CONTRAST_SAMPLES
+                else {}
             ),
-            table=res("clean/survey.parquet"),
+            # every sample's tables (sample-major, then outcome, then table)
+            fits=expand(
+                res("models/fits/{outcome}/{sample}/{table}.csv"),
+                sample=SAMPLES,
+                outcome=OUTCOMES,
+                table=MODEL_TABLES,
+            ),
+        log:
+            logpath("models/all_samples.log"),
+            timing=res("benchmarks/fit_models/all_samples.tsv"),
+        conda:
+            ENV
+        threads: 1
+        resources:
+            mem_mb=lambda wc, input: 1000 + 150 * int(input.size_mb),
+            runtime=lambda wc, input: 10
+            + len(SAMPLES) * (len(OUTCOMES) + 2) * int(input.size_mb) // 2,
+        params:
+            **FIT_PARAMS,
+            samples=SAMPLE_LIST,
+        script:
+            "../../scripts/fit_models.py"
+
+elif MODELS:
+
+    rule fit_models:
+        input:
+            **FIT_INPUT,
         output:
             **(
                 {"contrast": res("models/contrast/{sample}.csv")}
@@ -40,20 +99,13 @@ if MODELS:
             mem_mb=lambda wc, input: 1000 + 150 * int(input.size_mb),
             runtime=lambda wc, input: 10 + (len(OUTCOMES) + 2) * int(input.size_mb) // 2,
         params:
+            **FIT_PARAMS,
             sample=sample_name,
-            outcomes=OUTCOMES,
-            families=PROJECT["families"],
-            joint_tests=config["models"]["joint_tests"],
-            tables=MODEL_TABLES,
-            contrast=config["models"].get("contrast", []),
-            covariates=config["models"]["covariates"],
-            reference_levels=config["models"]["reference_levels"],
-            design=design_params(),
-            group_effects=config["models"]["group_effects"],
-            conf_level=config["models"]["conf_level"],
-            grids=config["models"]["predictions"],
         script:
             "../../scripts/fit_models.py"
+
+
+if MODELS:
 
     rule gather_models:
         input:

@@ -112,3 +112,28 @@ def plan_note(plan: str, said: list[tuple[str, str]]) -> str:
         return head
     return head + "; set aside, with nothing to act on: " + ", ".join(
         f"{key} ({what})" for key, what in said)
+
+
+#: models.jobs: auto fits every sample in one job while the raw files total at most this many
+#: bytes (about 30,000 respondents as SPSS files, 60-70 bytes a respondent)
+TOGETHER_BYTES = 2 * 2 ** 20
+
+
+def fit_together(jobs: str, raw_sizes: list[int]) -> bool:
+    """Whether one job fits every sample's models (config ``models.jobs``), given the sizes in
+    bytes of the raw files.
+
+    Why: a job costs ~0.5 s before any work (Python, pandas, the survey engine, reading the
+    table and building the design), a sample's models on a survey of a few thousand
+    respondents about as much again; with one job a sample, the start-ups were a third of the
+    models' CPU on the bundled data, on the same two cores as everything else. On a large
+    survey a sample's models take seconds to minutes, and one job a sample runs them in
+    parallel (on a cluster, one submission each): ``auto`` takes one job up to
+    :data:`TOGETHER_BYTES` of raw data, one a sample above. The raw files' size is what is
+    known when Snakemake builds its jobs (before cleaning), and it grows with the rows."""
+    if jobs == "together":
+        return True
+    if jobs == "per_sample":
+        return False
+    return sum(raw_sizes) <= TOGETHER_BYTES
+

@@ -44,6 +44,22 @@ def run_models(*, table, sample, outcomes, covariates, reference_levels, design,
     ``outputs``: {outcome: {table name: path}}. A model that cannot be estimated is marked
     failed (and said so on the console); the others are written as usual.
     """
+    run_models_together(
+        table=table, samples=[sample], outcomes=outcomes, covariates=covariates,
+        reference_levels=reference_levels, design=design, conf_level=conf_level, grids=grids,
+        contrast_outcomes=contrast_outcomes, outputs={sample: outputs},
+        contrast_outputs={sample: contrast_output} if contrast_output else None,
+        group_effects=group_effects, families=families, joint_tests=joint_tests)
+
+
+def run_models_together(*, table, samples: list, outcomes, covariates, reference_levels, design,
+                        conf_level, grids, contrast_outcomes, outputs: dict,
+                        contrast_outputs: dict | None = None, group_effects=True, families=None,
+                        joint_tests=None):
+    """:func:`run_models` for each of ``samples`` in one job (config ``models.jobs``;
+    :func:`coprod.pipeline.modelplan.fit_together`): the table is read and the design built
+    once for all of them (a sample is a domain of the whole design). ``outputs``: {sample:
+    {outcome: {table name: path}}}; ``contrast_outputs``: {sample: path}, or None."""
     import sys
 
     from .io import read_table
@@ -53,34 +69,39 @@ def run_models(*, table, sample, outcomes, covariates, reference_levels, design,
     labels = data.attrs.get("labels", {})
     built = job_design(data, design, dict(reference_levels))  # once for every estimate
     log.info("design: %s", built.describe())
-    results = fit_sample(data, outcomes=list(outcomes), sample=sample,
-                         covariates=list(covariates), reference_levels=dict(reference_levels),
-                         design=design, conf_level=conf_level,
-                         grids={k: dict(v) for k, v in dict(grids).items()}, labels=labels,
-                         built=built, group_effects=group_effects,
-                         families=dict(families or {}),
-                         joint_tests={k: list(v) for k, v in dict(joint_tests or {}).items()})
-    for outcome, tables in results.items():
-        status = tables["fit"]["status"].iloc[0]
-        if status == "failed":
-            print(f"coprod [fit_models] warning: {outcome} / {sample} could not be estimated: "
-                  f"{tables['fit']['message'].iloc[0]}", file=sys.stderr)
-        for name, path in outputs[outcome].items():
-            write_csv(tables[name], path)
-        log.info("%s / %s: %s", outcome, sample, status)
-    del results
-    if contrast_output:
-        result = contrast_sample(data, sample=sample, outcomes=list(contrast_outcomes),
-                                 covariates=list(covariates),
-                                 reference_levels=dict(reference_levels), design=design,
-                                 conf_level=conf_level, labels=labels, built=built,
-                                 group_effects=group_effects)
-        message = str(result["message"].iloc[0]) if "message" in result and len(result) else ""
-        if message.startswith("unexpected error"):
-            print(f"coprod [fit_models] warning: the contrast test for {sample} failed: "
-                  f"{message}", file=sys.stderr)
-        write_csv(result, contrast_output)
-        log.info("contrast %s: %s", sample, result["status"].iloc[0] if len(result) else "-")
+    for sample in samples:
+        results = fit_sample(data, outcomes=list(outcomes), sample=sample,
+                             covariates=list(covariates),
+                             reference_levels=dict(reference_levels), design=design,
+                             conf_level=conf_level,
+                             grids={k: dict(v) for k, v in dict(grids).items()}, labels=labels,
+                             built=built, group_effects=group_effects,
+                             families=dict(families or {}),
+                             joint_tests={k: list(v) for k, v in dict(joint_tests or {}).items()})
+        for outcome, tables in results.items():
+            status = tables["fit"]["status"].iloc[0]
+            if status == "failed":
+                print(f"coprod [fit_models] warning: {outcome} / {sample} could not be "
+                      f"estimated: {tables['fit']['message'].iloc[0]}", file=sys.stderr)
+            for name, path in outputs[sample][outcome].items():
+                write_csv(tables[name], path)
+            log.info("%s / %s: %s", outcome, sample, status)
+        del results
+        contrast_output = (contrast_outputs or {}).get(sample)
+        if contrast_output:
+            result = contrast_sample(data, sample=sample, outcomes=list(contrast_outcomes),
+                                     covariates=list(covariates),
+                                     reference_levels=dict(reference_levels), design=design,
+                                     conf_level=conf_level, labels=labels, built=built,
+                                     group_effects=group_effects)
+            message = str(result["message"].iloc[0]) if "message" in result and len(result) \
+                else ""
+            if message.startswith("unexpected error"):
+                print(f"coprod [fit_models] warning: the contrast test for {sample} failed: "
+                      f"{message}", file=sys.stderr)
+            write_csv(result, contrast_output)
+            log.info("contrast %s: %s", sample,
+                     result["status"].iloc[0] if len(result) else "-")
 
 
 def fit_output_paths(paths: list[str], outcomes: list[str], tables: list[str]) -> dict:
@@ -91,6 +112,18 @@ def fit_output_paths(paths: list[str], outcomes: list[str], tables: list[str]) -
                          f"{len(tables)} tables")
     it = iter(paths)
     return {o: {t: next(it) for t in tables} for o in outcomes}
+
+
+def fit_output_paths_by_sample(paths: list[str], samples: list[str], outcomes: list[str],
+                               tables: list[str]) -> dict:
+    """The outputs of the fit_models rule that fits every sample (sample-major, then as
+    :func:`fit_output_paths`) as {sample: {outcome: {table: path}}}."""
+    paths, each = list(paths), len(outcomes) * len(tables)
+    if len(paths) != len(samples) * each:
+        raise ValueError(f"{len(paths)} output paths for {len(samples)} samples x "
+                         f"{len(outcomes)} outcomes x {len(tables)} tables")
+    return {s: fit_output_paths(paths[i * each:(i + 1) * each], outcomes, tables)
+            for i, s in enumerate(samples)}
 
 
 def run_gather(*, fits, contrast, tables, outputs: dict):

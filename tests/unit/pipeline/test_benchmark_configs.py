@@ -38,3 +38,15 @@ def test_a_derived_config_is_written_into_the_copy(tmp_path):
     (tmp_path / "config").mkdir()
     rel = configs.write(configs.complete_cases(configs.bundled()), tmp_path, "cc")
     assert (tmp_path / rel).is_file() and rel.startswith("config/")
+
+
+def test_same_work_fits_the_pooled_sample_in_a_job_of_its_own():
+    """The restricted run targets the pooled sample's models: with every sample in one job
+    (models.jobs: auto on the small bundled survey) it would fit them all."""
+    from coprod.pipeline.modelplan import fit_together
+
+    cfg = configs.same_work(configs.bundled())
+    assert cfg["models"]["jobs"] == "per_sample"
+    assert not fit_together(cfg["models"]["jobs"], [1])
+    assert cfg["models"]["outcomes"] == configs.binary_only(configs.bundled())["models"][
+        "outcomes"]

@@ -258,3 +258,59 @@ def test_an_ordinal_outcome_keeps_its_order_when_it_has_a_reference_level():
     df = model_frame(t, ["age_group"], ["sex"], {"age_group": "20-39", "sex": "m"})
     assert df["age_group"].cat.ordered and list(df["age_group"].cat.categories) == lv
     assert list(df["sex"].cat.categories)[0] == "m"
+
+
+def test_samples_fitted_together_write_what_one_job_a_sample_writes(table, tmp_path,
+                                                                    monkeypatch):
+    """models.jobs: together fits every sample in one job on one design; its files are byte
+    for byte those of one job a sample (a sample is a domain of the whole design either way)."""
+    from coprod.pipeline import io, stages
+
+    monkeypatch.setattr(io, "read_table", lambda path: table)
+    outcomes, samples, tables = ["individual_any", "collective_any"], ["pooled", "UK", "DK"], \
+        ["coefficients", "fit", "ame", "effects"]
+    kw = dict(outcomes=outcomes, covariates=M["covariates"],
+              reference_levels=M["reference_levels"], design=DESIGN, conf_level=0.95,
+              grids={}, contrast_outcomes=outcomes)
+
+    def paths(root, sample):
+        return {o: {t: str(root / sample / f"{o}_{t}.csv") for t in tables} for o in outcomes}
+
+    for s in samples:
+        stages.run_models(table="unused", sample=s, outputs=paths(tmp_path / "each", s),
+                          contrast_output=str(tmp_path / "each" / f"{s}_contrast.csv"), **kw)
+    stages.run_models_together(
+        table="unused", samples=samples,
+        outputs={s: paths(tmp_path / "together", s) for s in samples},
+        contrast_outputs={s: str(tmp_path / "together" / f"{s}_contrast.csv") for s in samples},
+        **kw)
+    each = sorted(p.relative_to(tmp_path / "each") for p in (tmp_path / "each").rglob("*.csv"))
+    assert len(each) == len(samples) * (len(outcomes) * len(tables) + 1)
+    assert each == sorted(p.relative_to(tmp_path / "together")
+                          for p in (tmp_path / "together").rglob("*.csv"))
+    for rel in each:
+        assert (tmp_path / "each" / rel).read_bytes() == \
+            (tmp_path / "together" / rel).read_bytes(), rel
+
+
+def test_output_paths_of_the_job_fitting_every_sample():
+    from coprod.pipeline.stages import fit_output_paths_by_sample
+
+    paths = [f"{s}/{o}/{t}" for s in ("pooled", "UK") for o in ("a", "b") for t in ("x", "y")]
+    got = fit_output_paths_by_sample(paths, ["pooled", "UK"], ["a", "b"], ["x", "y"])
+    assert got["UK"]["b"] == {"x": "UK/b/x", "y": "UK/b/y"}
+    assert got["pooled"]["a"]["y"] == "pooled/a/y"
+    with pytest.raises(ValueError, match="7 output paths for 2 samples"):
+        fit_output_paths_by_sample(paths[:7], ["pooled", "UK"], ["a", "b"], ["x", "y"])
+
+
+@pytest.mark.parametrize("jobs, sizes, together", [
+    ("together", [10 * 2 ** 20], True), ("per_sample", [1000], False),
+    ("auto", [300_000] * 5, True), ("auto", [2 ** 20, 2 ** 20 + 1], False)])
+def test_which_jobs_fit_the_samples(jobs, sizes, together):
+    """models.jobs: auto fits a small survey's samples in one job (a job's start-up is then a
+    large part of its work), a large one's in one job a sample (in parallel)."""
+    from coprod.pipeline.modelplan import TOGETHER_BYTES, fit_together
+
+    assert fit_together(jobs, sizes) is together
+    assert sum([2 ** 20, 2 ** 20 + 1]) > TOGETHER_BYTES >= 5 * 300_000
