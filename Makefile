@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 CORES  ?= 2
 
-.PHONY: run test test-fast venv lint report clean-results lock simulate bench docs
+.PHONY: run test test-fast venv lint report clean-results lock simulate bench docs cluster
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "coprod needs Python 3.11 or newer, found " + sys.version.split()[0]'
@@ -16,6 +16,12 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 	touch $@
 
 venv: $(BIN)/.installed
+
+# the SLURM executor plugin, for `snakemake --profile profiles/slurm` (docs/cluster.md): not in
+# the lock, because Snakemake imports every installed executor plugin when it starts, and this
+# one's import (pandas) added ~0.3 s to every snakemake command of a local run
+cluster: venv
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-cluster.lock
 
 run: venv
 	$(BIN)/snakemake --cores $(CORES)

@@ -57,6 +57,11 @@ def _profile_copy(tmp_path: Path) -> Path:
 
 
 def test_slurm_profile_dry_run_needs_no_slurm(tmp_path):
+    import importlib.util
+
+    if importlib.util.find_spec("snakemake_executor_plugin_slurm") is None:
+        pytest.skip("the SLURM executor plugin is not installed: `make cluster` installs it "
+                    "(requirements-cluster.lock; .ci/run does)")
     work = _profile_copy(tmp_path)
     # no SLURM commands anywhere on the PATH: a dry run must not need sbatch/squeue
     nobin = tmp_path / "bin"

@@ -32,8 +32,9 @@ def test_ci_runs_the_readme_test_command():
     # the README's test command, the linters, the documentation site (warnings are errors)
     assert ci[-3:] == ["make test", "make lint", "make docs"]
     # before them only the installation of the report checks' programs (tests/test_rendering)
-    assert all(re.search(r"need|apt-get|command -v|^fi$|--no-install-recommends", line)
-               for line in ci[:-3]), ci[:-3]
+    # and of the SLURM plugin (make cluster, for the SLURM profile's dry-run test)
+    assert all(re.search(r"need|apt-get|command -v|^fi$|--no-install-recommends|^make cluster$",
+                         line) for line in ci[:-3]), ci[:-3]
 
 
 def test_the_lock_holds_everything_coprod_all_and_the_tests_need():
@@ -80,3 +81,16 @@ def test_the_lock_holds_everything_coprod_all_and_the_tests_need():
     # documentation's (make docs)
     assert {"snakemake", "statsmodels", "matplotlib", "pygments", "pytest", "sphinx",
             "numpydoc", "pydata-sphinx-theme", "myst-parser"} <= {k for k, _ in seen}
+
+
+def test_the_cluster_lock_pins_the_slurm_plugin_alone():
+    """make cluster installs requirements-cluster.lock into the venv made from
+    requirements.lock: exact pins, none of them already in the main lock (Snakemake imports
+    every installed executor plugin at its start, so the plugin stays out of the main one)."""
+    cluster = lock_pins(ROOT / "requirements-cluster.lock")
+    assert all(re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.]*", p) for p in cluster), cluster
+    names = {p.split("==")[0].lower() for p in cluster}
+    assert "snakemake-executor-plugin-slurm" in names
+    main = {p.split("==")[0].lower() for p in lock_pins(ROOT / "requirements.lock")}
+    assert not names & main and not any(n.startswith("snakemake-executor-plugin-slurm")
+                                        for n in main)
