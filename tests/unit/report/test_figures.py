@@ -170,6 +170,30 @@ def test_saving_twice_gives_identical_bytes(tmp_path, name):
     assert b"Software" not in a["png"].read_bytes()
 
 
+@pytest.mark.parametrize("name", ["forest", "age", "cleaning"])
+def test_layout_pass_alone_gives_matplotlibs_bytes(tmp_path, monkeypatch, name):
+    """Before each save the house figure runs the constrained layout alone, not matplotlib's
+    whole draw with drawing switched off (figstyle._HouseFigure): one draw a format instead of
+    two, and the PNG and PDF byte for byte what matplotlib's own layout pass gives."""
+    calls = []
+    real = Figure.draw
+
+    def counted(self, renderer):
+        calls.append(type(renderer).__name__)
+        return real(self, renderer)
+
+    monkeypatch.setattr(Figure, "draw", counted)
+    ours = {"png": tmp_path / "ours.png", "pdf": tmp_path / "ours.pdf"}
+    S.save_figure(make(name), ours, dpi=100)
+    ours_draws, calls[:] = list(calls), []
+    monkeypatch.setattr(S._HouseFigure, "draw", counted)  # matplotlib's own pass
+    theirs = {"png": tmp_path / "theirs.png", "pdf": tmp_path / "theirs.pdf"}
+    S.save_figure(make(name), theirs, dpi=100)
+    assert len(ours_draws) == 2 and len(calls) == 4
+    for fmt in ("png", "pdf"):
+        assert ours[fmt].read_bytes() == theirs[fmt].read_bytes(), fmt
+
+
 def test_pdf_font_subsets_made_once_a_process_give_the_same_bytes(tmp_path, monkeypatch):
     """A PDF's Type 42 font subsets are made once a process and reused (figstyle._SUBSETS):
     the second figure's PDF is byte for byte what a process that never saw the first writes,
