@@ -172,6 +172,26 @@ def raw_files():
     return list(dict.fromkeys(CODEBOOK.groups[g]["file"] for g in GROUPS))
 
 
+# Which ready job a free core takes first (Snakemake's `priority:`, default 0; the greedy
+# scheduler breaks ties by the jobs' total input size, which put the imputed models, the longest
+# chain of work left, after every report job of a bundled run). The jobs that head the longest
+# chains of work still to do go first: the imputations (the imputed models and the
+# specification curve wait on them); the models, the specifications and the imputed models;
+# then what the figures and the curve's figure wait on, and they. The short jobs at the ends of
+# chains (tables, robustness, the MI table, the claims, the report) keep 0.
+PRIORITY = {
+    "impute": 3,
+    "fit_models": 2,
+    "specifications": 2,
+    "fit_models_mi": 2,
+    "gather_models": 1,
+    "descriptives": 1,
+    "figures": 1,
+    "gather_specifications": 1,
+    "speccurve": 1,
+}
+
+
 # one fit_models job for every sample, or one a sample (config models.jobs; the raw files were
 # checked at start-up)
 FIT_TOGETHER = fit_together(

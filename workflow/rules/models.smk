@@ -56,6 +56,7 @@ if MODELS and FIT_TOGETHER:
         log:
             logpath("models/all_samples.log"),
             timing=res("benchmarks/fit_models/all_samples.tsv"),
+        priority: PRIORITY["fit_models"]
         conda:
             ENV
         threads: 1
@@ -91,6 +92,7 @@ elif MODELS:
             timing=res("benchmarks/fit_models/{sample}.tsv"),
         wildcard_constraints:
             sample="[^/]+",
+        priority: PRIORITY["fit_models"]
         conda:
             ENV
         threads: 1
@@ -127,6 +129,7 @@ if MODELS:
         log:
             logpath("gather_models.log"),
             timing=res("benchmarks/gather_models.tsv"),
+        priority: PRIORITY["gather_models"]
         # only joins small result tables: on a cluster it runs where Snakemake runs
         localrule: True
         conda:

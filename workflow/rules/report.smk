@@ -108,6 +108,7 @@ if DESCRIPTIVES:
         log:
             logpath("report/descriptives.log"),
             timing=res("benchmarks/descriptives.tsv"),
+        priority: PRIORITY["descriptives"]
         conda:
             ENV
         threads: 1
@@ -138,6 +139,7 @@ rule figures:
     log:
         logpath("report/figures.log"),
         timing=res("benchmarks/figures.tsv"),
+    priority: PRIORITY["figures"]
     conda:
         ENV
     threads: 1

@@ -26,6 +26,7 @@ if MI:
             timing=res("benchmarks/impute/chain_{chain}.tsv"),
         wildcard_constraints:
             chain="[0-9]+",
+        priority: PRIORITY["impute"]
         conda:
             ENV
         threads: 1
@@ -68,6 +69,7 @@ if MI:
         log:
             logpath("models/mi.log"),
             timing=res("benchmarks/fit_models_mi.tsv"),
+        priority: PRIORITY["fit_models_mi"]
         conda:
             ENV
         threads: 1
@@ -113,9 +115,7 @@ if SPEC_CLAIMS:
         wildcard_constraints:
             sample="[^/]+",
             chunk="[0-9]+",
-        # the longest jobs of a run start first, as soon as their inputs are there: the run
-        # ends sooner than when they queue behind the short ones
-        priority: 10
+        priority: PRIORITY["specifications"]
         conda:
             ENV
         threads: 1
@@ -155,6 +155,7 @@ if SPEC_CLAIMS:
             res("models/specifications.csv"),
         log:
             logpath("gather_specifications.log"),
+        priority: PRIORITY["gather_specifications"]
         # only joins small result tables: on a cluster it runs where Snakemake runs
         localrule: True
         conda:
@@ -267,6 +268,7 @@ if SPEC_CLAIMS:
         log:
             logpath("report/speccurve.log"),
             timing=res("benchmarks/speccurve.tsv"),
+        priority: PRIORITY["speccurve"]
         conda:
             ENV
         threads: 1
