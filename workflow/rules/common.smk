@@ -195,7 +195,7 @@ PRIORITY = {
 # one fit_models job for every sample, or one a sample (config models.jobs; the raw files were
 # checked at start-up)
 FIT_TOGETHER = fit_together(
-    config["models"].get("jobs", "auto"),
+    SETTINGS.models.jobs,
     [os.path.getsize(f) if os.path.isfile(f) else 0 for f in raw_files()],
 )
 

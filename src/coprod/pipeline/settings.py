@@ -80,6 +80,7 @@ class Models:
     conf_level: float
     predictions: Mapping[str, Mapping[str, tuple]]
     contrast: tuple[str, ...] | None = None  # (the schema has no default: no contrast test)
+    jobs: str = "auto"  # one fit_models job a sample or for all (modelplan.fit_together)
 
     @property
     def families(self) -> dict[str, str]:
