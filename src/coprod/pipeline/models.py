@@ -448,8 +448,8 @@ def failed_tables(outcome: str, sample: str, message: str, family: str = "logit"
 
 
 def front_columns(df: pd.DataFrame, ident: dict, copy: bool = True) -> pd.DataFrame:
-    """``df`` with the identifying columns (outcome, sample) first (``copy=False``: in
-    place, for a table just made)."""
+    """``df`` with the identifying columns (outcome, sample) first (``copy=False``: its
+    columns and attrs not copied, for a table just made)."""
     if not len(df) or not all(isinstance(v, str) for v in ident.values()) \
             or not df.columns.is_unique:
         df = df.copy() if copy else df
@@ -458,11 +458,13 @@ def front_columns(df: pd.DataFrame, ident: dict, copy: bool = True) -> pd.DataFr
                 df = df.drop(columns=k)
             df.insert(i, k, v)
         return df
-    # text identifiers of a table with rows (every model's): the frame made once, as the
-    # inserts would make it (pandas' cost of inserting columns was most of a small table's)
-    cols = {k: pd.Series([v] * len(df), index=df.index, dtype="str") for k, v in ident.items()}
-    cols.update((c, df[c]) for c in df.columns if c not in ident)
-    out = pd.DataFrame(cols, index=df.index)
+    # text identifiers of a table with rows (every model's): one frame of them beside the
+    # table, as the inserts would make it (pandas' inserts were most of a small table's cost)
+    ids = pd.DataFrame({k: pd.array([v] * len(df), dtype="str") for k, v in ident.items()},
+                       index=df.index)
+    rest = df.drop(columns=[k for k in ident if k in df.columns]) \
+        if any(k in df.columns for k in ident) else df
+    out = pd.concat([ids, rest], axis=1)
     out.attrs = deepcopy(df.attrs) if copy else df.attrs  # as DataFrame.copy would
     return out
 
