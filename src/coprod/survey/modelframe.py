@@ -251,11 +251,11 @@ def _plain_outcome(parsed: Any, data: pd.DataFrame) -> str | None:
     return name
 
 
-_PLANS: dict[tuple, tuple[Any, list[tuple[int, Any]]] | None] = {}
-_NO_PLAN = object()
+_Plan = tuple[Any, list[tuple[int, Any]]]  # formulaic's spec, how to fill each column
+_PLANS: dict[tuple[Any, ...], _Plan | None] = {}
 
 
-def _column_kind(data: pd.DataFrame, name: str) -> tuple:
+def _column_kind(data: pd.DataFrame, name: str) -> tuple[Any, ...]:
     """What a direct plan of a column depends on: its name and dtype, a Categorical's levels in
     order (a CategoricalDtype compares unordered levels as a set) and their dtype."""
     dtype = data[name].dtype
@@ -285,8 +285,9 @@ def _direct(parsed: Any, formula: str, data: pd.DataFrame, cols: list[str],
     if name is None or not len(positions) or not isinstance(data[name].dtype, np.dtype):
         return None
     key = (formula, tuple(_column_kind(data, c) for c in sorted(cols)))
-    plan = _PLANS.get(key, _NO_PLAN)
-    if plan is _NO_PLAN:
+    if key in _PLANS:
+        plan = _PLANS[key]
+    else:
         plan = _direct_plan(formula, data, cols, positions[0])
         remember(_PLANS, key, plan, entries=64)
     if plan is None:
@@ -309,7 +310,7 @@ def _direct(parsed: Any, formula: str, data: pd.DataFrame, cols: list[str],
 
 
 def _direct_plan(formula: str, data: pd.DataFrame, cols: list[str], row: int
-                 ) -> tuple[Any, list[tuple[int, Any]]] | None:
+                 ) -> _Plan | None:
     """formulaic's spec of ``formula`` (from the formula on the one complete row ``row``) and,
     column by column, how :func:`_direct` fills the model matrix: 1.0 (the intercept),
     ("value", column) or ("level", column, category code); None when a term is anything
