@@ -52,8 +52,8 @@ _FLAGGED = "not compared: the model is flagged ("
 def _present(col: pd.Series, levels: list) -> list:
     """The levels that some respondent of the model has (an empty level has no share)."""
     if isinstance(col.dtype, pd.CategoricalDtype):
-        codes = np.unique(col.cat.codes.to_numpy())
-        there = set(col.cat.categories[codes[codes >= 0]])
+        codes = np.unique(col.array.codes)
+        there = set(col.array.categories[codes[codes >= 0]])
     else:
         there = set(col.dropna().astype(object))
     return [lv for lv in levels if lv in there]
@@ -63,8 +63,8 @@ def _shares(col: pd.Series, levels: list, w: np.ndarray) -> np.ndarray:
     """The weight of each level (the same rows summed in the same order whichever way they
     are found: a categorical's codes, a pass over integers, or the values themselves)."""
     if isinstance(col.dtype, pd.CategoricalDtype):
-        codes = col.cat.codes.to_numpy()
-        where = {lv: i for i, lv in enumerate(col.cat.categories)}
+        codes = col.array.codes
+        where = {lv: i for i, lv in enumerate(col.array.categories)}
         return np.array([float(w[codes == where[lv]].sum()) if lv in where else 0.0
                          for lv in levels])
     values = col.astype(object).to_numpy()
@@ -99,14 +99,17 @@ def effect_sizes(result: SvyLogitResult | SvyOlrResult, exclude: tuple = ()
     compute = _computations(result, theta, w)
     jobs: list[tuple[Any, str, Any]] = []
     plan: dict[str, Any] = {}
+    col = {var: md[var] for var in variables}  # each column looked up once
+    xs = {var: col[var].to_numpy(dtype=float) for var in variables
+          if kinds[var]["kind"] == "continuous"}
     for var in variables:
         if kinds[var]["kind"] == "continuous":
-            x = md[var].to_numpy(dtype=float)
+            x = xs[var]
             h = 1e-4 * (np.std(x) if np.std(x) > 0 else 1.0)  # margins' step
             request: tuple[list[dict], str | None] = ([{var: h}, {var: -h}], var)
             plan[var] = h
         else:
-            levels = _present(md[var], kinds[var]["levels"])
+            levels = _present(col[var], kinds[var]["levels"])
             request = ([{var: lv} for lv in levels], None)
             plan[var] = levels
         name = "ordinal" if ordinal else \
@@ -119,7 +122,7 @@ def effect_sizes(result: SvyLogitResult | SvyOlrResult, exclude: tuple = ()
     V = result.cov.to_numpy(dtype=float)
     for var in variables:
         if kinds[var]["kind"] == "continuous":
-            x = md[var].to_numpy(dtype=float)
+            x = xs[var]
             sd = float(np.sqrt(max(w @ (x - w @ x) ** 2, 0.0)))
             if ordinal:  # central differences, as margins' ordinal
                 pbar, G = done[var]
@@ -137,7 +140,7 @@ def effect_sizes(result: SvyLogitResult | SvyOlrResult, exclude: tuple = ()
             m, G = pbar3[:, -1], G3[:, -1, :]
         else:
             m, G = done[var]
-        share = _shares(md[var], levels, w)
+        share = _shares(col[var], levels, w)
         share = share / share.sum()
         dev = m - share @ m
         e = float(np.sqrt(max(share @ dev ** 2, 0.0)))
@@ -277,18 +280,29 @@ def judge(info: pd.DataFrame, est: np.ndarray, C: np.ndarray, *, df: float,
                 verdict[t] = "strongest"
                 note[t] = (f"clearly larger than every other covariate (the closest: "
                            f"{names[closest]})")
-    out = info.copy()
-    out["scale"] = scale
-    for col, values in (("effect", effect), ("std_error", se), ("conf_low", low),
-                        ("conf_high", high), ("rank", rank), ("diff", diff),
-                        ("diff_low", diff_low), ("diff_high", diff_high),
-                        ("verdict", verdict), ("note", note)):
-        out[col] = values
-    return _columns(out)
+    made = {"scale": scale, "effect": effect, "std_error": se, "conf_low": low,
+            "conf_high": high, "rank": rank, "diff": diff, "diff_low": diff_low,
+            "diff_high": diff_high, "verdict": verdict, "note": note}
+    return _columns(info, made)
 
 
-def _columns(out: pd.DataFrame) -> pd.DataFrame:
-    return out.reindex(columns=[c for c in EFFECT_COLUMNS if c not in ("outcome", "sample")])
+def _columns(info: pd.DataFrame, made: dict[str, Any]) -> pd.DataFrame:
+    """``info`` with the columns ``made``, in the columns of the effects table (no outcome or
+    sample; the label empty). One frame built at once: a table of a few rows was mostly
+    pandas' cost of adding its columns one by one (a table without rows as it always was:
+    its empty columns' dtypes are pandas' own)."""
+    cols = [c for c in EFFECT_COLUMNS if c not in ("outcome", "sample")]
+    if not len(info):
+        out = info.copy()
+        for c, values in made.items():
+            out[c] = values
+        return out.reindex(columns=cols)
+    text = {c: pd.Series([made[c]] * len(info) if isinstance(made[c], str) else made[c],
+                         index=info.index, dtype="str")
+            for c in ("scale", "verdict", "note")}
+    return pd.DataFrame({c: text[c] if c in text else made[c] if c in made else info[c]
+                         if c in info.columns else np.full(len(info), np.nan) for c in cols},
+                        index=info.index)
 
 
 def combine_imputed(tables: list[pd.DataFrame], *, df_complete: float, conf_level: float,

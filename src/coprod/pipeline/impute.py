@@ -146,10 +146,13 @@ def impute_chain(table: pd.DataFrame, *, variables: list[str], auxiliary: list[s
 
 def completed(table: pd.DataFrame, imputed: pd.DataFrame, m: int) -> pd.DataFrame:
     """The table with imputation ``m``'s values in its missing cells (categories keep their
-    levels and order)."""
+    levels and order). Imputed variables the table does not have are left out (a table of
+    the models' columns only)."""
     out = table.copy()
     sub = imputed[imputed["imputation"] == m]
     for var, block in sub.groupby("variable", sort=False):
+        if var not in out.columns:
+            continue
         col = out[var]
         rows = block["row"].to_numpy(dtype=np.int64)
         if isinstance(col.dtype, pd.CategoricalDtype):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Collection
+from copy import deepcopy
 
 import numpy as np
 import pandas as pd
@@ -236,7 +237,7 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
            "n_flags": len(flags), "family": family}
     vcov = front_columns(vcov_long([al.restore(t) for t in res.params.index], res.cov.to_numpy()),
                   ident, copy=False)
-    fit_table = pd.DataFrame([fit]).reindex(columns=FIT_COLUMNS)
+    fit_table = _one_row(fit, FIT_COLUMNS)
     if not margins:  # an imputed dataset's or a specification's fit: what is combined or judged
         sizes = {"effects": _effects(res, al, labels, group, ident)} if effects else {}
         return {"coefficients": front_columns(coefs, ident, copy=False), "fit": fit_table,
@@ -281,6 +282,16 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
         "vcov": vcov,
         **sizes,
     }
+
+
+def _one_row(values: dict, columns: list[str]) -> pd.DataFrame:
+    """``pd.DataFrame([values]).reindex(columns=columns)`` (a column not in ``values``
+    empty), built column by column from one-element lists: the same frame at a fraction of
+    the cost of a frame of records."""
+    import numpy as np
+
+    return pd.DataFrame({c: [values[c]] if c in values else np.array([np.nan])
+                         for c in columns})
 
 
 def _effects(res, al: Aliases, labels: dict, group: str, ident: dict) -> pd.DataFrame:
@@ -437,14 +448,25 @@ def failed_tables(outcome: str, sample: str, message: str, family: str = "logit"
 
 
 def front_columns(df: pd.DataFrame, ident: dict, copy: bool = True) -> pd.DataFrame:
-    """``df`` with the identifying columns (outcome, sample) first (``copy=False``: in
-    place, for a table just made)."""
-    df = df.copy() if copy else df
-    for i, (k, v) in enumerate(ident.items()):
-        if k in df.columns:
-            df = df.drop(columns=k)
-        df.insert(i, k, v)
-    return df
+    """``df`` with the identifying columns (outcome, sample) first (``copy=False``: its
+    columns and attrs not copied, for a table just made)."""
+    if not len(df) or not all(isinstance(v, str) for v in ident.values()) \
+            or not df.columns.is_unique:
+        df = df.copy() if copy else df
+        for i, (k, v) in enumerate(ident.items()):
+            if k in df.columns:
+                df = df.drop(columns=k)
+            df.insert(i, k, v)
+        return df
+    # text identifiers of a table with rows (every model's): one frame of them beside the
+    # table, as the inserts would make it (pandas' inserts were most of a small table's cost)
+    ids = pd.DataFrame({k: pd.array([v] * len(df), dtype="str") for k, v in ident.items()},
+                       index=df.index)
+    rest = df.drop(columns=[k for k in ident if k in df.columns]) \
+        if any(k in df.columns for k in ident) else df
+    out = pd.concat([ids, rest], axis=1)
+    out.attrs = deepcopy(df.attrs) if copy else df.attrs  # as DataFrame.copy would
+    return out
 
 
 def contrast_sample(table: pd.DataFrame, *, sample: str, outcomes: list[str],

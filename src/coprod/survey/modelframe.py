@@ -156,7 +156,8 @@ def _remembered_rhs(parsed: Any, data: pd.DataFrame, rows: np.ndarray,
     """(X, spec, outcome) of ``y ~ rhs`` on the rows ``positions`` (complete, in the subset),
     made for ``rows`` (the subset's rows complete on the right-hand side, of which
     ``positions`` are some), with the right-hand side's matrix remembered for the last few
-    (rhs, data): a specification
+    (rhs, data), for a formula :func:`_direct` does not fill (an interaction, a transform, a
+    bool or nullable column, categories that are not text): a specification
     curve refits the same covariates on the same respondents for each outcome, cut of the
     outcome, weighting and model family, and formulaic's materialisation is most of a small
     model's cost. The matrix is made for every row complete on the right-hand side (each
@@ -250,27 +251,75 @@ def _plain_outcome(parsed: Any, data: pd.DataFrame) -> str | None:
     return name
 
 
+_Plan = tuple[Any, list[tuple[int, Any]]]  # formulaic's spec, how to fill each column
+_PLANS: dict[tuple[Any, ...], _Plan | None] = {}
+
+
+def _column_kind(data: pd.DataFrame, name: str) -> tuple[Any, ...]:
+    """What a direct plan of a column depends on: its name and dtype, a Categorical's levels in
+    order (a CategoricalDtype compares unordered levels as a set) and their dtype."""
+    dtype = data[name].dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return (name, "category", tuple(dtype.categories), str(dtype.categories.dtype),
+                bool(dtype.ordered))
+    return (name, type(dtype).__name__, str(dtype))
+
+
 def _direct(parsed: Any, formula: str, data: pd.DataFrame, cols: list[str],
             positions: np.ndarray) -> tuple[np.ndarray, Any, pd.DataFrame] | None:
     """(X, spec, outcome) of the rows ``positions`` (complete, in the subset) without
     formulaic's materialisation, when every term is the intercept or a plain column: a
     number (its value) or a pandas Categorical of text levels in treatment or full-rank coding
-    (an indicator per level column) -- what formulaic gives, value for value. The spec is
-    formulaic's own, from the formula on one of the rows: it depends on the formula and the
+    (an indicator per level column) -- what formulaic gives, value for value. None for
+    anything else (the caller then materialises as always).
+
+    The plan (formulaic's spec, and how to fill each column) depends on the formula and the
     columns' dtypes (a Categorical's levels are its categories, present or not), not on the
-    values. None for anything else (the caller then materialises as always).
+    values, so it is made once per (formula, dtypes) and remembered -- a plan's absence too.
 
-    Why: on a large survey (whose matrix :func:`_remembered_rhs` does not keep) formulaic's
-    encoding and the frame's conversion to floats were most of a model frame's cost, paid
-    again by every model of the job."""
-    import formulaic
-
+    Why: formulaic's encoding and the frame's conversion to floats were most of a model
+    frame's cost, paid again by every model of a job whose data change between fits (each
+    imputed dataset of multiple imputation, a large survey whose matrix
+    :func:`_remembered_rhs` does not keep)."""
     name = _plain_outcome(parsed, data)
     if name is None or not len(positions) or not isinstance(data[name].dtype, np.dtype):
         return None
+    key = (formula, tuple(_column_kind(data, c) for c in sorted(cols)))
+    if key in _PLANS:
+        plan = _PLANS[key]
+    else:
+        plan = _direct_plan(formula, data, cols, positions[0])
+        remember(_PLANS, key, plan, entries=64)
+    if plan is None:
+        return None
+    spec, fills = plan
+    X = np.empty((len(positions), len(fills)), dtype=float, order="F")
+    codes: dict[str, np.ndarray] = {}
+    for j, how in fills:
+        if isinstance(how, float):
+            X[:, j] = how
+        elif how[0] == "value":
+            X[:, j] = data[how[1]].to_numpy(dtype=float)[positions]
+        else:
+            var = how[1]
+            if var not in codes:
+                codes[var] = data[var].cat.codes.to_numpy()[positions]
+            np.equal(codes[var], how[2], out=X[:, j], casting="unsafe")
+    lhs = pd.DataFrame({name: data[name].to_numpy(dtype=float)[positions]})
+    return X, spec, lhs
+
+
+def _direct_plan(formula: str, data: pd.DataFrame, cols: list[str], row: int
+                 ) -> _Plan | None:
+    """formulaic's spec of ``formula`` (from the formula on the one complete row ``row``) and,
+    column by column, how :func:`_direct` fills the model matrix: 1.0 (the intercept),
+    ("value", column) or ("level", column, category code); None when a term is anything
+    else."""
+    import formulaic
+
     try:
-        small = formulaic.model_matrix(formula, data[cols].iloc[positions[:1]].reset_index(
-            drop=True), na_action="drop")
+        small = formulaic.model_matrix(formula, data[cols].iloc[[row]].reset_index(drop=True),
+                                       na_action="drop")
     except Exception:  # the usual path gives formulaic's own message
         return None
     spec = small.rhs.model_spec
@@ -313,20 +362,7 @@ def _direct(parsed: Any, formula: str, data: pd.DataFrame, cols: list[str],
         fills.extend((sl.start + j, ("level", var, code)) for j, (code, _) in enumerate(coded))
     if len(fills) != len(names):
         return None
-    X = np.empty((len(positions), len(names)), dtype=float, order="F")
-    codes: dict[str, np.ndarray] = {}
-    for j, how in fills:
-        if isinstance(how, float):
-            X[:, j] = how
-        elif how[0] == "value":
-            X[:, j] = data[how[1]].to_numpy(dtype=float)[positions]
-        else:
-            var = how[1]
-            if var not in codes:
-                codes[var] = data[var].cat.codes.to_numpy()[positions]
-            np.equal(codes[var], how[2], out=X[:, j], casting="unsafe")
-    lhs = pd.DataFrame({name: data[name].to_numpy(dtype=float)[positions]})
-    return X, spec, lhs
+    return spec, fills
 
 
 def build_model_frame(data: pd.DataFrame, formula: str, *,
@@ -354,9 +390,9 @@ def build_model_frame(data: pd.DataFrame, formula: str, *,
     positions, remembered = None, None
     if fast is not None:
         cols, positions, all_complete, rhs_rows = fast
-        remembered = _remembered_rhs(parsed, data, rhs_rows, positions)
-        if remembered is None:
-            remembered = _direct(parsed, formula, data, cols, positions)
+        remembered = _direct(parsed, formula, data, cols, positions)
+        if remembered is None:  # a formula the direct fill does not cover
+            remembered = _remembered_rhs(parsed, data, rhs_rows, positions)
     if remembered is not None:
         X, spec, lhs = remembered
         complete = np.arange(len(X), dtype=np.int64)

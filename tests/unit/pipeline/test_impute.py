@@ -190,3 +190,53 @@ def test_the_gathered_imputed_tables_are_the_samples_files_as_one(tmp_path):
     for k in tables:
         assert (tmp_path / f"{k}_mi.csv").read_bytes() == (
             tmp_path / f"{k}_read_back.csv").read_bytes(), k
+
+
+def test_imputed_models_on_shared_completed_datasets_are_each_samples_own(tmp_path,
+                                                                          monkeypatch):
+    """fit_models_mi completes the M datasets once for all samples, on the model's columns
+    only (stages._shared_datasets), where the memory allows: every file it writes is, byte
+    for byte, what each sample's own completion of the whole table gives -- with an imputed
+    variable the models do not use (left out of the model columns)."""
+    from coprod.pipeline import stages
+    from coprod.pipeline.io import write_csv, write_table
+
+    rng = np.random.default_rng(3)
+    n = 400
+    t = pd.DataFrame({"country": pd.Categorical(rng.choice(["A", "B"], n)),
+                      "x": rng.normal(size=n), "aux": rng.normal(size=n),
+                      "g": pd.Categorical(rng.choice(["lo", "hi"], n), categories=["lo", "hi"]),
+                      "weight": rng.uniform(0.5, 2.0, n)})
+    t["y"] = (rng.random(n) < 0.4).astype(float)
+    for c, p in (("x", 0.15), ("g", 0.1), ("aux", 0.2)):
+        t.loc[rng.random(n) < p, c] = np.nan
+    write_table(t, tmp_path / "t.parquet", {"group_column": "country"})
+    cells = impute_chain(t, variables=["x", "g", "aux"], auxiliary=["y"], group="country",
+                         n_imputations=3, seed=2, burn_in=2, skip=1)
+    assert "aux" in set(cells["variable"])
+    write_csv(cells, tmp_path / "chain.csv")
+    design = DesignSettings.from_params({"weights": "weight", "strata": None, "psu": None,
+                                         "lonely_psu": "adjust"})
+
+    def run(name, shared_bytes):
+        monkeypatch.setattr(stages, "_SHARED_BYTES", shared_bytes)
+        out = tmp_path / name
+        out.mkdir()
+        tables = ("coefficients", "vcov", "effects")
+        outputs = {s: {k: str(out / f"{k}_{s}.csv") for k in tables}
+                   for s in ("pooled", "A", "B")}
+        stages.run_models_mi_samples(
+            table=tmp_path / "t.parquet", imputed=[tmp_path / "chain.csv"],
+            samples=list(outputs), outcomes=["y"], covariates=["x", "g"],
+            reference_levels={}, design=design, conf_level=0.95, outputs=outputs,
+            gathered={k: str(out / f"{k}_mi.csv") for k in tables})
+        return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+
+    kept = []
+    real = stages._shared_datasets
+    monkeypatch.setattr(stages, "_shared_datasets", lambda *a: kept.append(real(*a)) or kept[-1])
+    own = run("own", 0)
+    assert kept[-1][1] is None and len(own) == 12
+    assert run("shared", 256 * 2 ** 20) == own
+    assert list(kept[-1][0].columns) == ["y", "x", "g", "country"]
+    assert sorted(kept[-1][1]) == [1, 2, 3]  # the three completed datasets, kept

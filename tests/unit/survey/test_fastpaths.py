@@ -120,7 +120,8 @@ def test_domain_model_frame_equals_the_full_one_subset(formula):
 def test_remembered_right_hand_side_equals_formulaic_on_the_model_rows(monkeypatch, budget):
     """The right-hand side made once for the rows complete on the covariates (remembered, or
     not for a large survey) and cut to each outcome's rows equals formulaic's matrix of those
-    rows; a caller changing its matrix changes nothing remembered."""
+    rows; a caller changing its matrix changes nothing remembered. (An interaction: plain
+    columns are filled directly, modelframe._direct, and never remembered.)"""
     import formulaic
 
     import coprod.survey.modelframe as mf
@@ -133,9 +134,9 @@ def test_remembered_right_hand_side_equals_formulaic_on_the_model_rows(monkeypat
     for _ in range(2):
         for outcome in ("y", "y2"):
             for subset in (None, dom):
-                got = build_model_frame(d, f"{outcome} ~ age + x + g + e", subset=subset)
+                got = build_model_frame(d, f"{outcome} ~ age + x + g:e", subset=subset)
                 rows = d.iloc[got.complete]
-                want = formulaic.model_matrix(f"{outcome} ~ age + x + g + e",
+                want = formulaic.model_matrix(f"{outcome} ~ age + x + g:e",
                                               rows.reset_index(drop=True))
                 np.testing.assert_array_equal(got.X, np.asarray(want.rhs, dtype=float))
                 np.testing.assert_array_equal(got.y, np.asarray(want.lhs.iloc[:, 0], float))
@@ -188,6 +189,53 @@ def test_model_frame_without_formulaic_equals_formulaic_bit_for_bit(formula, dom
     assert (got.columns, got.variables, got.outcome) == (want.columns, want.variables,
                                                          want.outcome)
     assert got.spec == want.spec
+
+
+def test_direct_model_frame_of_imputed_datasets_equals_formulaic(monkeypatch):
+    """Each imputed dataset has the same columns and dtypes and other values: the direct
+    model frame's plan is made once (one formulaic call on one row) and every dataset's
+    matrix equals formulaic's materialisation of its rows, value for value. A Categorical
+    whose levels are reordered, a nullable integer or categories that are not text get a plan
+    of their own, or formulaic's way, and still formulaic's matrix."""
+    import formulaic
+
+    import coprod.survey.modelframe as mf
+
+    monkeypatch.setattr(mf, "_PLANS", {})
+    planned = []
+    real = mf._direct_plan
+    monkeypatch.setattr(mf, "_direct_plan", lambda *a: planned.append(a[0]) or real(*a))
+    base = survey()
+    rng = np.random.default_rng(5)
+    formula = "y ~ age + x + g + e"
+    dom = (base["h"] != "A").to_numpy()
+
+    def same(d, formula, subset=None):
+        got = build_model_frame(d, formula, subset=subset)
+        rows = d.iloc[got.complete].reset_index(drop=True)
+        want = formulaic.model_matrix(formula, rows)
+        assert got.X.tobytes() == np.asfortranarray(want.rhs, dtype=float).tobytes()
+        assert got.y.tobytes() == np.asarray(want.lhs.iloc[:, 0], dtype=float).tobytes()
+        assert got.columns == list(want.rhs.columns) and got.X.flags.f_contiguous
+        return got
+
+    for _ in range(3):  # three imputed datasets
+        d = base.copy()
+        x, e = d["x"].isna(), d["e"].isna()
+        d.loc[x, "x"] = rng.normal(size=x.sum())
+        d.loc[e, "e"] = rng.choice(["lo", "mid", "hi"], e.sum())
+        for subset in (None, dom):
+            assert len(same(d, formula, subset).complete) == (d["y"].notna() & (
+                True if subset is None else dom)).sum()
+    assert planned == [formula]  # one plan for all of them
+    d["e"] = d["e"].cat.reorder_categories(["hi", "lo", "mid"])  # equal as a dtype, not here
+    assert same(d, formula).columns[-2:] == ["e[T.lo]", "e[T.mid]"]
+    assert len(planned) == 2
+    d["age"] = d["age"].astype("Int64")  # nullable: formulaic's way
+    same(d, formula)
+    d["e"] = pd.Categorical(d["e"].cat.codes.where(d["e"].notna()).astype(float))  # numbers
+    same(d, formula)
+    assert [mf._PLANS[k] is None for k in mf._PLANS] == [False, False, True, True]
 
 
 def test_bad_outcome_code_outside_the_domain_still_stops():
