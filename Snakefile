@@ -6,7 +6,7 @@ import sys
 from snakemake.utils import min_version
 
 from coprod.errors import CoprodError, console
-from coprod.pipeline.startup import check_config_file
+from coprod.pipeline.startup import check_config_file, freeze_heap
 
 min_version("9.0")
 
@@ -41,3 +41,5 @@ rule all:
 
 # every file a rule writes lies under the results folder (or the bundled run's logs/)
 check_outputs_under_results(workflow.rules)
+# the parsed workflow set aside from the garbage collector (coprod.pipeline.startup.freeze_heap)
+freeze_heap()

@@ -67,3 +67,21 @@ def test_a_rule_without_timing_record_writes_none(tmp_path):
     log = tmp_path / "x.log"
     run_rule(_Job("x", str(log)), lambda sm: None)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.log"]
+
+
+def test_freeze_heap_sets_the_parsed_workflow_aside_now_and_at_exit(monkeypatch):
+    """coprod.pipeline.startup.freeze_heap (the Snakefile's last line): gc.freeze now, and an
+    exit handler that freezes again, so the last collection skips Snakemake's heap."""
+    import atexit
+    import gc
+
+    from coprod.pipeline.startup import freeze_heap
+
+    registered = []
+    monkeypatch.setattr(atexit, "register", registered.append)
+    try:
+        freeze_heap()
+        assert gc.get_freeze_count() > 0
+        assert registered == [gc.freeze]
+    finally:
+        gc.unfreeze()
