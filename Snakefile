@@ -6,7 +6,8 @@ import sys
 from snakemake.utils import min_version
 
 from coprod.errors import CoprodError, console
-from coprod.pipeline.startup import check_config_file, freeze_heap
+from coprod.pipeline.runner import freeze_heap
+from coprod.pipeline.startup import check_config_file
 
 min_version("9.0")
 
@@ -41,5 +42,5 @@ rule all:
 
 # every file a rule writes lies under the results folder (or the bundled run's logs/)
 check_outputs_under_results(workflow.rules)
-# the parsed workflow set aside from the garbage collector (coprod.pipeline.startup.freeze_heap)
+# the parsed workflow set aside from the garbage collector (coprod.pipeline.runner.freeze_heap)
 freeze_heap()

@@ -61,6 +61,8 @@ def run_rule(snakemake, func) -> None:
     then, when the rule names one (``log: ..., timing=...``), write the job's timing record
     (:mod:`coprod.pipeline.jobrecord`). An earlier record is removed first, so a job that fails
     leaves none that looks like its own."""
+    if type(snakemake).__module__.startswith("snakemake"):  # a job's own process (not a test)
+        freeze_heap()  # the imports' objects (pandas, the engine): see freeze_heap
     timing = getattr(snakemake.log, "timing", None)
     logs = [f for f in snakemake.log if f != timing]
     if timing:
@@ -71,3 +73,23 @@ def run_rule(snakemake, func) -> None:
         from .jobrecord import write_record
 
         write_record(timing)
+
+
+def freeze_heap() -> None:
+    """The objects made so far set aside from Python's cyclic garbage collector
+    (``gc.freeze``), and again at exit. Called by every job (:func:`run_rule`, after its
+    imports) and by Snakemake's own process (the Snakefile's last line, the workflow parsed).
+
+    Why: each full collection walks every object the collector tracks, and a process of this
+    workflow holds a large heap of objects that live until it ends (pandas, numpy and the
+    survey engine in a job; Snakemake's modules and plugins, then the DAG's jobs and files in
+    Snakemake's process). Collections during the work walked them again and again, and the
+    interpreter's exit walked them once more: measured 0.2-0.3 s at the exit of a job's
+    process against 0.05-0.1 s frozen, and ~0.5 s at the end of every ``snakemake`` command
+    (a no-op rerun took 1.6 s). Objects made later are collected as usual; nothing written
+    changes (a job's files are written and closed before it ends)."""
+    import atexit
+    import gc
+
+    gc.freeze()
+    atexit.register(gc.freeze)  # atexit runs the last registered first

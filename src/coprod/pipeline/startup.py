@@ -164,22 +164,3 @@ def writable(folder: str) -> None:
         probe = probe.parent
     if not os.access(probe, os.W_OK):
         raise ConfigError(f"cannot write results: no write permission for '{probe}'")
-
-
-def freeze_heap() -> None:
-    """In Snakemake's own process, once the workflow is parsed: the objects made so far
-    (Snakemake's and coprod's modules, the rules) set aside from the cyclic garbage collector
-    (``gc.freeze``), and again at exit.
-
-    Why: each full collection walks every object the collector tracks. Snakemake's process
-    holds a large heap (its modules and plugins, then the DAG's jobs and files), so building
-    the DAG and scheduling paid for repeated walks of objects that live until the process ends
-    anyway, and exiting for a last one: on the bundled workflow ~0.5 s at the end of every
-    ``snakemake`` command (a no-op rerun took 1.6 s), measured with and without. Objects made
-    later are collected as usual; nothing the workflow writes changes."""
-    import atexit
-    import gc
-
-    gc.freeze()
-    atexit.register(gc.freeze)  # atexit runs last-registered first: before Snakemake's own
-

@@ -70,12 +70,12 @@ def test_a_rule_without_timing_record_writes_none(tmp_path):
 
 
 def test_freeze_heap_sets_the_parsed_workflow_aside_now_and_at_exit(monkeypatch):
-    """coprod.pipeline.startup.freeze_heap (the Snakefile's last line): gc.freeze now, and an
-    exit handler that freezes again, so the last collection skips Snakemake's heap."""
+    """coprod.pipeline.runner.freeze_heap (each job, and the Snakefile's last line): gc.freeze
+    now, and an exit handler that freezes again, so the last collection skips the heap."""
     import atexit
     import gc
 
-    from coprod.pipeline.startup import freeze_heap
+    from coprod.pipeline.runner import freeze_heap
 
     registered = []
     monkeypatch.setattr(atexit, "register", registered.append)
