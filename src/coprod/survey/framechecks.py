@@ -27,7 +27,7 @@ def drop_empty_columns(X: np.ndarray, terms: pd.DataFrame, spec: Any
 
     Returns the kept column positions and one "empty_level" flag per dropped column.
     """
-    nonzero = np.count_nonzero(X, axis=0) > 0
+    nonzero = _nonzero_columns(X)
     flags = []
     cats = categorical_factors(spec)
     keep = []
@@ -62,13 +62,30 @@ def drop_empty_columns(X: np.ndarray, terms: pd.DataFrame, spec: Any
     return np.asarray(keep, dtype=np.int64), flags
 
 
+_CHUNK = 4096  # rows looked at first: the answer is usually plain from them
+
+
+def _nonzero_columns(X: np.ndarray) -> np.ndarray:
+    """Which columns of ``X`` have a nonzero value (``count_nonzero(X, axis=0) > 0``): a
+    column with one in the first rows is not read further (a million-row matrix is mostly
+    not read at all)."""
+    nonzero = np.asarray(X[:_CHUNK].any(axis=0))
+    for j in np.flatnonzero(~nonzero):
+        nonzero[j] = X[_CHUNK:, j].any()
+    return nonzero
+
+
 def _rows_sum_to_one(X: np.ndarray, block: list[int]) -> bool:
-    """Whether every row of ``X[:, block]`` sums to 1, without copying the block."""
-    if len(block) == 1:
-        return bool(np.all(X[:, block[0]] == 1))
+    """Whether every row of ``X[:, block]`` sums to 1, without copying the block; chunk by
+    chunk of rows, stopping at the first chunk with a row that does not (usually the first:
+    a row at the reference level)."""
     ones = np.zeros(X.shape[1])
     ones[block] = 1.0
-    return bool(np.all(X @ ones == 1))
+    for a in range(0, len(X), _CHUNK):
+        rows = X[a:a + _CHUNK]
+        if not (np.all(rows[:, block[0]] == 1) if len(block) == 1 else np.all(rows @ ones == 1)):
+            return False
+    return True
 
 
 def check_rank(X: np.ndarray, w: np.ndarray, names: list[str], tol: float = 1e-11) -> np.ndarray:

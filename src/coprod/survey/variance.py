@@ -161,22 +161,30 @@ def _unit_cov(stage: _Stage, unit: np.ndarray, unit_stratum: np.ndarray, z: np.n
     if len(unit) == 0 or counts.max() <= 1:
         # every row its own unit (no clusters, or clusters of one): the totals are the rows
         return _centred_cov(stage, unit_stratum[unit], z.shape[1], lambda a, b: z[a:b], len(z))
-    ids = np.flatnonzero(counts)
-    inverse = (np.cumsum(counts > 0) - 1)[unit]
     zt = np.ascontiguousarray(z.T)  # contiguous columns: one cache-friendly pass each
-    totals = np.empty((len(ids), z.shape[1]))
-    for j in range(z.shape[1]):
-        totals[:, j] = np.bincount(inverse, weights=zt[j], minlength=len(ids))
-    return _centred_cov(stage, unit_stratum[ids], z.shape[1], lambda a, b: totals[a:b],
-                        len(totals))
+    return _cluster_cov(stage, unit, unit_stratum, counts, z.shape[1], lambda j: zt[j])
+
+
+def _cluster_cov(stage: _Stage, unit: np.ndarray, unit_stratum: np.ndarray, counts: np.ndarray,
+                 k: int, column: Callable[[int], np.ndarray]) -> np.ndarray:
+    """:func:`_centred_cov` of the unit totals of the ``k`` per-row values ``column(j)`` (each
+    summed by unit in row order, by ``bincount``); ``counts``: rows per unit."""
+    ids = np.flatnonzero(counts)
+    inverse = unit if len(ids) == len(counts) else (np.cumsum(counts > 0) - 1)[unit]
+    totals = np.empty((len(ids), k))
+    for j in range(k):
+        totals[:, j] = np.bincount(inverse, weights=column(j), minlength=len(ids))
+    return _centred_cov(stage, unit_stratum[ids], k, lambda a, b: totals[a:b], len(totals))
 
 
 def score_cov(design: SurveyDesign, rows: np.ndarray, X: np.ndarray, r: np.ndarray
               ) -> np.ndarray:
     """``design_cov`` of the scores ``r_i x_i`` (the "meat" of the sandwich); with ``r`` of
     shape (n, m), of the side-by-side scores ``[r_i1 x_i, ..., r_im x_i]`` of m models sharing
-    ``X``. When every row is its own PSU the n x p(m) score matrix is never built: the scores
-    are formed block by block, in cache, as the sums need them."""
+    ``X``. The n x p(m) score matrix is never built: when every row is its own PSU the scores
+    are formed block by block, in cache, as the sums need them; in a one-stage clustered design
+    without calibration, one column at a time as its PSU totals are summed (the same products
+    summed in the same order as ``design_cov`` of the matrix, so the same bits)."""
     r = np.asarray(r, dtype=float)
     r2 = r[:, None] if r.ndim == 1 else r
 
@@ -188,6 +196,10 @@ def score_cov(design: SurveyDesign, rows: np.ndarray, X: np.ndarray, r: np.ndarr
 
     psu = design.psu[np.asarray(rows)]
     counts = np.bincount(psu, minlength=len(design.psu_stratum))
+    if len(psu) and counts.max() > 1 and not _two_stage(design) and not design.adjustments:
+        p = X.shape[1]
+        return _cluster_cov(_stage1(design), psu, design.psu_stratum, counts, p * r2.shape[1],
+                            lambda j: X[:, j % p] * r2[:, j // p])
     if len(psu) == 0 or counts.max() > 1 or _two_stage(design) or design.adjustments:
         return design_cov(design, rows, scores(0, len(X)))
     return _centred_cov(_stage1(design), design.psu_stratum[psu], X.shape[1] * r2.shape[1],
