@@ -177,7 +177,10 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: AnyDesign
                                 f"{epp_base} parameters ({minority / epp_base:.1f} per "
                                 "parameter, fewer than 10): estimates may be biased and "
                                 "unstable"})
-    llf = family.loglik(y, eta, w)
+    # large logit fits: the last pass's deviance, -2 x the log-likelihood of 0/1 outcomes
+    # (the same function summed in blocks: coprod.survey.newton), not a pass more
+    llf = (-0.5 * fit.last.deviance if logit and len(y) > newton.BLOCKED_FROM
+           else family.loglik(y, eta, w))
     llnull = family.null_loglik(y, w)
     dist.check_finite(names, beta, cov, term_flags, flags)
     if terms is None:

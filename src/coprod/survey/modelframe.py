@@ -258,7 +258,8 @@ def _direct(parsed: Any, formula: str, data: pd.DataFrame, cols: list[str],
     (an indicator per level column) -- what formulaic gives, value for value. The spec is
     formulaic's own, from the formula on one of the rows: it depends on the formula and the
     columns' dtypes (a Categorical's levels are its categories, present or not), not on the
-    values. None for anything else (the caller then materialises as always).
+    values, so it is remembered by formula and dtypes. None for anything else (the caller then
+    materialises as always).
 
     Why: on a large survey (whose matrix :func:`_remembered_rhs` does not keep) formulaic's
     encoding and the frame's conversion to floats were most of a model frame's cost, paid
@@ -268,12 +269,16 @@ def _direct(parsed: Any, formula: str, data: pd.DataFrame, cols: list[str],
     name = _plain_outcome(parsed, data)
     if name is None or not len(positions) or not isinstance(data[name].dtype, np.dtype):
         return None
-    try:
-        small = formulaic.model_matrix(formula, data[cols].iloc[positions[:1]].reset_index(
-            drop=True), na_action="drop")
-    except Exception:  # the usual path gives formulaic's own message
-        return None
-    spec = small.rhs.model_spec
+    key = (formula, tuple((c, data[c].dtype) for c in cols))
+    spec = _SPECS_SEEN.get(key)
+    if spec is None:
+        try:
+            small = formulaic.model_matrix(formula, data[cols].iloc[positions[:1]].reset_index(
+                drop=True), na_action="drop")
+        except Exception:  # the usual path gives formulaic's own message
+            return None
+        spec = small.rhs.model_spec
+        remember(_SPECS_SEEN, key, spec, entries=64)
     states = spec.encoder_state
     names = list(spec.column_names)
     fills: list[tuple[int, Any]] = []  # (column, how to fill it)
@@ -313,20 +318,29 @@ def _direct(parsed: Any, formula: str, data: pd.DataFrame, cols: list[str],
         fills.extend((sl.start + j, ("level", var, code)) for j, (code, _) in enumerate(coded))
     if len(fills) != len(names):
         return None
+    every = len(positions) == len(data)  # (positions are increasing: then every row)
+
+    def rows_of(values: np.ndarray) -> np.ndarray:
+        return values if every else values[positions]
+
     X = np.empty((len(positions), len(names)), dtype=float, order="F")
     codes: dict[str, np.ndarray] = {}
     for j, how in fills:
         if isinstance(how, float):
             X[:, j] = how
         elif how[0] == "value":
-            X[:, j] = data[how[1]].to_numpy(dtype=float)[positions]
+            X[:, j] = rows_of(data[how[1]].to_numpy(dtype=float))
         else:
             var = how[1]
             if var not in codes:
-                codes[var] = data[var].cat.codes.to_numpy()[positions]
+                codes[var] = rows_of(data[var].cat.codes.to_numpy())
             np.equal(codes[var], how[2], out=X[:, j], casting="unsafe")
-    lhs = pd.DataFrame({name: data[name].to_numpy(dtype=float)[positions]})
+    lhs = pd.DataFrame({name: np.array(rows_of(data[name].to_numpy(dtype=float)))})
     return X, spec, lhs
+
+
+#: formulaic's spec of a formula on columns of these dtypes (what :func:`_direct` needs of it)
+_SPECS_SEEN: dict[tuple[Any, ...], Any] = {}
 
 
 def build_model_frame(data: pd.DataFrame, formula: str, *,
