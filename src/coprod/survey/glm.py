@@ -95,7 +95,8 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: AnyDesign
     if count and events == 0:
         raise ModelError(f"the count is 0 for all {len(y)} respondents in this sample; a "
                          "count model cannot be estimated")
-    fit = irls(X, y, w, family=family, gram=check_rank(X, w, names))
+    # the rank check's Gram: every information of a linear model (else only proved full rank)
+    fit = irls(X, y, w, family=family, gram=check_rank(X, w, names, gram=family is GAUSSIAN))
     beta, converged, n_iter = fit.beta, fit.converged, fit.n_iter
     eta, mu = fit.last.eta, fit.last.mu
     term_flags: dict[str, str] = {}

@@ -180,6 +180,17 @@ def gram(X: Array, w: Array) -> Array:
     return out
 
 
+def column_squares(X: Array, w: Array) -> Array:
+    """``sum_i w_i x_ij^2`` for each column j (the diagonal of ``X' diag(w) X``) in blocks."""
+    out = np.zeros(X.shape[1])
+    scratch = np.empty_like(X[:BLOCK], dtype=float)
+    for a in range(0, len(w), BLOCK):
+        Xb = X[a:a + BLOCK]
+        sq = np.multiply(Xb, Xb, out=scratch[:len(Xb)])
+        out += sq.T @ w[a:a + BLOCK]
+    return out
+
+
 def newton_step(information: Array, score: Array) -> Array | None:
     """The Newton step ``information^-1 score``, the system Jacobi-scaled so that badly scaled
     covariates stay accurate; None when singular."""
