@@ -162,7 +162,8 @@ class SurveyDesign(DomainMixin):
         ``rows`` (indices) or, by default, of the design's domain (every row when it has none).
         """
         idx = np.flatnonzero(self.domain_rows()) if rows is None else np.asarray(rows)
-        r = idx[self.weights[idx] > 0]
+        positive = self.weights[idx] > 0
+        r = idx if positive.all() else idx[positive]
         return (int(np.count_nonzero(np.bincount(self.psu[r], minlength=len(self.psu_stratum))))
                 - int(np.count_nonzero(np.bincount(self.stratum[r], minlength=len(self.n_psu)))))
 
@@ -447,6 +448,8 @@ def _sorted_codes(col: pd.Series) -> tuple[np.ndarray, tuple[Any, ...]]:
     if isinstance(col.dtype, pd.CategoricalDtype):
         codes = col.cat.codes.to_numpy().astype(np.int64)
         used = np.flatnonzero(np.bincount(codes, minlength=len(col.cat.categories)))
+        if len(used) == len(col.cat.categories):  # every category present: codes as they are
+            return codes, tuple(col.cat.categories.tolist())
         remap = np.full(len(col.cat.categories), -1, dtype=np.int64)
         remap[used] = np.arange(len(used))
         return remap[codes], tuple(col.cat.categories[used].tolist())

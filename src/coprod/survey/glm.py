@@ -276,8 +276,10 @@ def _coef_deff(cov: npt.NDArray[np.float64], A_inv: npt.NDArray[np.float64],
     simple random sample of the same size would give."""
     pos = w > 0
     df_r = int(pos.sum()) - p
+    if df_r + p < len(w):
+        w, y, mu = w[pos], y[pos], mu[pos]
     with np.errstate(divide="ignore", invalid="ignore"):
-        pearson = w[pos] * (y[pos] - mu[pos]) ** 2 / family.variance(mu[pos])
+        pearson = w * (y - mu) ** 2 / family.variance(mu)
         phi = float(pearson.sum()) / df_r if df_r > 0 else np.nan
         return np.diag(cov) / (phi * np.diag(A_inv))
 

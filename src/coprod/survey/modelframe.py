@@ -335,7 +335,7 @@ def _direct(parsed: Any, formula: str, data: pd.DataFrame, cols: list[str],
             if var not in codes:
                 codes[var] = rows_of(data[var].cat.codes.to_numpy())
             np.equal(codes[var], how[2], out=X[:, j], casting="unsafe")
-    lhs = pd.DataFrame({name: np.array(rows_of(data[name].to_numpy(dtype=float)))})
+    lhs = pd.DataFrame({name: np.array(rows_of(data[name].to_numpy(dtype=float)))}, copy=False)
     return X, spec, lhs
 
 
@@ -373,7 +373,7 @@ def build_model_frame(data: pd.DataFrame, formula: str, *,
             remembered = _direct(parsed, formula, data, cols, positions)
     if remembered is not None:
         X, spec, lhs = remembered
-        complete = np.arange(len(X), dtype=np.int64)
+        complete = None  # every row of ``positions``
     else:
         frame = data[cols].iloc[positions].reset_index(drop=True) if fast is not None \
             else formula_ready(data.reset_index(drop=True), needed)
@@ -390,7 +390,7 @@ def build_model_frame(data: pd.DataFrame, formula: str, *,
         X = _float_matrix(rhs)
     sel = None
     if positions is not None:
-        complete = positions[complete]
+        complete = positions if complete is None else positions[complete]
     elif subset is not None:
         sel = np.asarray(subset, dtype=bool)[complete]
         complete, X = complete[sel], np.asfortranarray(X[sel])

@@ -88,8 +88,7 @@ def _logit_block(eb: Array, yb: Array, wb: Array, mb: Array, tmp: Array,
     :func:`_logit_deviance_fast` (``t = (1-2y) eta``, y 0/1) row for row, bit for bit."""
     m = len(eb)
     e, q, t, var = tmp[0, :m], tmp[1, :m], tmp[2, :m], tmp[3, :m]
-    np.abs(eb, out=e)
-    np.negative(e, out=e)
+    np.copysign(eb, -1.0, out=e)          # -|eta|
     np.exp(e, out=e)
     np.add(e, 1.0, out=q)
     np.reciprocal(q, out=q)               # 1 / (1 + e)
@@ -134,15 +133,15 @@ def glm_pass(X: Array, y: Array, w: Array, beta: Array, family: Family = LOGIT, 
     dev = 0.0
     scratch = np.empty_like(X[:BLOCK], dtype=float)  # X's layout: 1.3x faster products
     fast = family is LOGIT and mu is None
-    tmp = np.empty((4, BLOCK)) if fast else None
+    tmp = np.empty((5, BLOCK))  # the block's temporaries, in place (they stay in cache)
     block_dev = _block_deviance(family)
     for a in range(0, n, BLOCK):
         rows = slice(a, a + BLOCK)
         Xb, yb, wb = X[rows], y[rows], w[rows]
+        m = len(yb)
         eb = eta_out[rows] if eta is not None else np.matmul(Xb, beta, out=eta_out[rows])
         mb = mu_out[rows]
         if fast:
-            assert tmp is not None
             var, d = _logit_block(eb, yb, wb, mb, tmp, deviance)
             dev += d
         else:
@@ -151,9 +150,14 @@ def glm_pass(X: Array, y: Array, w: Array, beta: Array, family: Family = LOGIT, 
             var = family.variance(mb)
             if deviance:
                 dev += block_dev(yb, eb, wb)
-        score += Xb.T @ (wb * (yb - mb))
-        if information is None:
-            info += weighted_gram(Xb, wb * var, out=scratch[:len(Xb)])
+        r = np.subtract(yb, mb, out=tmp[4, :m])
+        r *= wb
+        score += Xb.T @ r
+        if information is None:  # weighted_gram's products, their temporaries in place
+            v = np.multiply(wb, var, out=tmp[3, :m])
+            np.sqrt(v, out=v)
+            A = np.multiply(Xb, v[:, None], out=scratch[:m])
+            info += A.T @ A
     return GlmPass(eta_out, mu_out, score, info, dev if deviance else float("nan"))
 
 

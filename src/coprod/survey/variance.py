@@ -162,18 +162,20 @@ def _unit_cov(stage: _Stage, unit: np.ndarray, unit_stratum: np.ndarray, z: np.n
         # every row its own unit (no clusters, or clusters of one): the totals are the rows
         return _centred_cov(stage, unit_stratum[unit], z.shape[1], lambda a, b: z[a:b], len(z))
     zt = np.ascontiguousarray(z.T)  # contiguous columns: one cache-friendly pass each
-    return _cluster_cov(stage, unit, unit_stratum, counts, z.shape[1], lambda j: zt[j])
+    return _cluster_cov(stage, unit, unit_stratum, counts, z.shape[1], lambda j, _: zt[j])
 
 
 def _cluster_cov(stage: _Stage, unit: np.ndarray, unit_stratum: np.ndarray, counts: np.ndarray,
-                 k: int, column: Callable[[int], np.ndarray]) -> np.ndarray:
-    """:func:`_centred_cov` of the unit totals of the ``k`` per-row values ``column(j)`` (each
-    summed by unit in row order, by ``bincount``); ``counts``: rows per unit."""
+                 k: int, column: Callable[[int, np.ndarray], np.ndarray]) -> np.ndarray:
+    """:func:`_centred_cov` of the unit totals of the ``k`` per-row values ``column(j, buf)``
+    (each summed by unit in row order, by ``bincount``; ``buf``: scratch the column may be
+    formed in); ``counts``: rows per unit."""
     ids = np.flatnonzero(counts)
     inverse = unit if len(ids) == len(counts) else (np.cumsum(counts > 0) - 1)[unit]
     totals = np.empty((len(ids), k))
+    buf = np.empty(len(unit))
     for j in range(k):
-        totals[:, j] = np.bincount(inverse, weights=column(j), minlength=len(ids))
+        totals[:, j] = np.bincount(inverse, weights=column(j, buf), minlength=len(ids))
     return _centred_cov(stage, unit_stratum[ids], k, lambda a, b: totals[a:b], len(totals))
 
 
@@ -199,7 +201,7 @@ def score_cov(design: SurveyDesign, rows: np.ndarray, X: np.ndarray, r: np.ndarr
     if len(psu) and counts.max() > 1 and not _two_stage(design) and not design.adjustments:
         p = X.shape[1]
         return _cluster_cov(_stage1(design), psu, design.psu_stratum, counts, p * r2.shape[1],
-                            lambda j: X[:, j % p] * r2[:, j // p])
+                            lambda j, buf: np.multiply(X[:, j % p], r2[:, j // p], out=buf))
     if len(psu) == 0 or counts.max() > 1 or _two_stage(design) or design.adjustments:
         return design_cov(design, rows, scores(0, len(X)))
     return _centred_cov(_stage1(design), design.psu_stratum[psu], X.shape[1] * r2.shape[1],
