@@ -403,7 +403,8 @@ def _small_int_codes(labels: pd.Series) -> np.ndarray | None:
     seen = np.flatnonzero(first < len(values))
     rank = np.empty(len(first), dtype=np.int64)
     rank[seen[np.argsort(first[seen], kind="stable")]] = np.arange(len(seen))
-    return rank[offset]
+    codes: np.ndarray = rank[offset]
+    return codes
 
 
 def _population(data: pd.DataFrame, name: str, key: str, unit_of_row: np.ndarray,

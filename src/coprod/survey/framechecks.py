@@ -139,7 +139,7 @@ def _full_rank_from_subsample(X: np.ndarray, w: np.ndarray, tol: float) -> bool:
         return False
     lam = float(np.linalg.eigvalsh(Gs / np.sqrt(np.outer(ds, ds)))[0])
     D = newton.column_squares(X, w)
-    return lam / float(np.max(D / ds)) >= 100 * tol * X.shape[1]
+    return bool(lam / float(np.max(D / ds)) >= 100 * tol * X.shape[1])
 
 
 def mle_certified(X: np.ndarray, y: np.ndarray, w: np.ndarray, mu: np.ndarray,

@@ -373,7 +373,8 @@ def build_model_frame(data: pd.DataFrame, formula: str, *,
             remembered = _direct(parsed, formula, data, cols, positions)
     if remembered is not None:
         X, spec, lhs = remembered
-        complete = None  # every row of ``positions``
+        assert positions is not None  # (made for the rows ``positions``, every one of them)
+        complete = positions
     else:
         frame = data[cols].iloc[positions].reset_index(drop=True) if fast is not None \
             else formula_ready(data.reset_index(drop=True), needed)
@@ -390,7 +391,8 @@ def build_model_frame(data: pd.DataFrame, formula: str, *,
         X = _float_matrix(rhs)
     sel = None
     if positions is not None:
-        complete = positions if complete is None else positions[complete]
+        if remembered is None:
+            complete = positions[complete]
     elif subset is not None:
         sel = np.asarray(subset, dtype=bool)[complete]
         complete, X = complete[sel], np.asfortranarray(X[sel])
