@@ -183,10 +183,10 @@ def score_cov(design: SurveyDesign, rows: np.ndarray, X: np.ndarray, r: np.ndarr
               ) -> np.ndarray:
     """``design_cov`` of the scores ``r_i x_i`` (the "meat" of the sandwich); with ``r`` of
     shape (n, m), of the side-by-side scores ``[r_i1 x_i, ..., r_im x_i]`` of m models sharing
-    ``X``. The n x p(m) score matrix is never built: when every row is its own PSU the scores
-    are formed block by block, in cache, as the sums need them; in a one-stage clustered design
-    without calibration, one column at a time as its PSU totals are summed (the same products
-    summed in the same order as ``design_cov`` of the matrix, so the same bits)."""
+    ``X``. Without calibration the n x p(m) score matrix is never built: at a stage whose
+    units are single rows the scores are formed block by block, in cache, as the sums need
+    them; at a clustered stage one column at a time as its unit totals are summed. The same
+    products summed in the same order as ``design_cov`` of the matrix: the same bits."""
     r = np.asarray(r, dtype=float)
     r2 = r[:, None] if r.ndim == 1 else r
 
@@ -196,20 +196,62 @@ def score_cov(design: SurveyDesign, rows: np.ndarray, X: np.ndarray, r: np.ndarr
             return cast(np.ndarray, Xb * r2[a:b])
         return np.hstack([Xb * r2[a:b, j:j + 1] for j in range(r2.shape[1])])
 
-    psu = design.psu[np.asarray(rows)]
-    counts = np.bincount(psu, minlength=len(design.psu_stratum))
-    if len(psu) and counts.max() > 1 and not _two_stage(design) and not design.adjustments:
-        p = X.shape[1]
-        return _cluster_cov(_stage1(design), psu, design.psu_stratum, counts, p * r2.shape[1],
-                            lambda j, buf: np.multiply(X[:, j % p], r2[:, j // p], out=buf))
-    if len(psu) == 0 or counts.max() > 1 or _two_stage(design) or design.adjustments:
+    if design.adjustments:  # calibrated: the residuals of every row's scores (design_cov)
         return design_cov(design, rows, scores(0, len(X)))
-    return _centred_cov(_stage1(design), design.psu_stratum[psu], X.shape[1] * r2.shape[1],
-                        scores, len(X))
+    from . import newton  # (newton imports this module)
+
+    rows = np.asarray(rows)
+    k, p = X.shape[1] * r2.shape[1], X.shape[1]
+
+    def stage_cov(stage: _Stage, unit: np.ndarray, unit_stratum: np.ndarray) -> np.ndarray:
+        counts = np.bincount(unit, minlength=len(unit_stratum))
+        if len(unit) == 0 or counts.max() <= 1:  # units of one row: the scores are the totals
+            h = unit_stratum[unit]
+            sums = (lambda: _row_score_sums(X, r, stage.scale, h, len(stage.n_units))) \
+                if r.ndim == 1 and len(X) > newton.BLOCKED_FROM else None
+            return _centred_cov(stage, h, k, scores, len(X), sums)
+        return _cluster_cov(stage, unit, unit_stratum, counts, k,
+                            lambda j, buf: np.multiply(X[:, j % p], r2[:, j // p], out=buf))
+
+    V = stage_cov(_stage1(design), design.psu[rows], design.psu_stratum)
+    if _two_stage(design):
+        assert design.ssu is not None and design.ssu_psu is not None
+        V = V + stage_cov(_stage2(design), design.ssu[rows], design.ssu_psu)
+    return V
+
+
+def _row_score_sums(X: np.ndarray, r: np.ndarray, scale: np.ndarray, h_of: np.ndarray,
+                    n_strata: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_centred_cov`'s sums for the scores ``r_i x_i`` of rows that are their own units,
+    without the scores: ``S_h = sum r_i x_i`` as (indicator x r)' X, ``G = X' diag(scale_h
+    r_i^2) X`` as a general product (:func:`coprod.survey.newton.add_gram`): one product of a
+    block of ``X`` instead of two, no square roots. Large data only (the sums round otherwise
+    than the scores': last bits)."""
+    from . import newton
+
+    n, p = X.shape
+    S, G = np.zeros((n_strata, p)), np.zeros((p, p))
+    few = n_strata <= 64
+    levels = np.arange(n_strata)
+    scratch = np.empty_like(X[:_BLOCK], dtype=float)
+    hot = np.empty((n_strata if few else 0, _BLOCK))
+    for a in range(0, n, _BLOCK):
+        Xb, rb, h = X[a:a + _BLOCK], r[a:a + _BLOCK], h_of[a:a + _BLOCK]
+        if few:  # (indicator x r)' X
+            rh = hot[:, :len(rb)]
+            np.equal(levels[:, None], h, out=rh, casting="unsafe")
+            rh *= rb
+            S += rh @ Xb
+        else:
+            for j in range(p):
+                S[:, j] += np.bincount(h, weights=Xb[:, j] * rb, minlength=n_strata)
+        newton.add_gram(G, Xb, rb * rb * scale[h], scratch[:len(Xb)])
+    return S, newton.symmetric(G)
 
 
 def _centred_cov(stage: _Stage, h_of: np.ndarray, k: int, block: Callable[[int, int], np.ndarray],
-                 n_totals: int) -> np.ndarray:
+                 n_totals: int,
+                 sums: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None) -> np.ndarray:
     """sum_h scale_h sum_(units j of h) (T_j - centre_h)(T_j - centre_h)' for the unit totals
     ``block(a, b)`` (rows a..b of them), in stratum ``h_of``; units of a present stratum without
     any total are zeros.
@@ -220,6 +262,7 @@ def _centred_cov(stage: _Stage, h_of: np.ndarray, k: int, block: Callable[[int, 
     rounding unless the stratum means are large next to the spread (for model scores, whose sums
     are zero at the estimate, they are tiny); when the correction is more than half of any
     diagonal term, a second pass centres every total before multiplying, as svyrecvar does.
+    ``sums``: (S, G) computed otherwise (:func:`_row_score_sums`).
     """
     n_strata = len(stage.n_units)
     m_h = np.bincount(h_of, minlength=n_strata).astype(float)  # units holding rows, per stratum
@@ -242,19 +285,21 @@ def _centred_cov(stage: _Stage, h_of: np.ndarray, k: int, block: Callable[[int, 
         raise ModelError(f"PSU {stage.label(int(np.flatnonzero(lonely)[0]))!r} has a single "
                          "second-stage unit, which lonely_psu='average' cannot average over "
                          "(R gives NaN); use 'adjust', 'remove' or 'certainty'")
-    strat_sum = np.zeros((n_strata, k))
-    G = np.zeros((k, k))
-    few = n_strata <= 64
-    levels = np.arange(n_strata)
-    for start in range(0, n_totals, _BLOCK):
-        T, h = block(start, start + _BLOCK), h_of[start:start + _BLOCK]
-        if few:  # indicator x totals: one small product per block
-            strat_sum += (h[:, None] == levels).astype(float).T @ T
-        else:
-            for j in range(k):
-                strat_sum[:, j] += np.bincount(h, weights=T[:, j], minlength=n_strata)
-        Ts = T * root[h][:, None]
-        G += Ts.T @ Ts
+    if sums is not None:
+        strat_sum, G = sums()
+    else:
+        strat_sum, G = np.zeros((n_strata, k)), np.zeros((k, k))
+        few = n_strata <= 64
+        levels = np.arange(n_strata)
+        for start in range(0, n_totals, _BLOCK):
+            T, h = block(start, start + _BLOCK), h_of[start:start + _BLOCK]
+            if few:  # indicator x totals: one small product per block
+                strat_sum += (h[:, None] == levels).astype(float).T @ T
+            else:
+                for j in range(k):
+                    strat_sum[:, j] += np.bincount(h, weights=T[:, j], minlength=n_strata)
+            Ts = T * root[h][:, None]
+            G += Ts.T @ Ts
     centre = strat_sum / n_h[:, None]
     if lonely.any() and stage.rule == "adjust":
         centre[lonely] = 0.0  # R 4.1.1's onestrat: the lonely unit's total enters uncentred

@@ -389,19 +389,25 @@ def test_psu_codes_of_integer_labels_by_a_table_equal_pandas_factorize():
     assert D._small_int_codes(pd.Series([0, 10 ** 9])) is None  # a wide range: pandas
 
 
-def test_clustered_score_covariance_is_the_design_covariance_of_the_scores_bit_for_bit():
-    """score_cov sums each score column by PSU as it forms it (no n x p matrix): the same
-    products summed in the same order as design_cov of the score matrix."""
-    d = survey()
-    design = make_design(d, weights="w", strata="h", psu="c")
+def test_score_covariance_is_the_design_covariance_of_the_scores_bit_for_bit():
+    """score_cov sums each score column by unit as it forms it (no n x p matrix), at one
+    stage or two: the same products summed in the same order as design_cov of the scores."""
+    d = survey().assign(N1=100.0, M2=1000.0)
+    d["s"] = np.arange(len(d)) % 4
+    d["one"] = np.arange(len(d))  # second-stage units of one row each
     rng = np.random.default_rng(3)
     rows = np.flatnonzero(rng.random(len(d)) < 0.7)
     X = np.asfortranarray(rng.normal(size=(len(rows), 4)))
     r = rng.normal(size=len(rows))
-    assert np.array_equal(score_cov(design, rows, X, r), design_cov(design, rows, X * r[:, None]))
     r2 = rng.normal(size=(len(rows), 2))
-    assert np.array_equal(score_cov(design, rows, X, r2),
-                          design_cov(design, rows, np.hstack([X * r2[:, [0]], X * r2[:, [1]]])))
+    for extra in ({}, {"fpc": "N1", "ssu": "s", "fpc2": "M2"},
+                  {"fpc": "N1", "ssu": "one", "fpc2": "M2"}):  # one and two stages
+        design = make_design(d, weights="w", strata="h", psu="c", **extra)
+        assert np.array_equal(score_cov(design, rows, X, r),
+                              design_cov(design, rows, X * r[:, None]))
+        assert np.array_equal(score_cov(design, rows, X, r2),
+                              design_cov(design, rows, np.hstack([X * r2[:, [0]],
+                                                                  X * r2[:, [1]]])))
 
 
 def test_empty_column_checks_that_stop_early_decide_as_the_whole_matrix(monkeypatch):

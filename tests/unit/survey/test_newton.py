@@ -235,3 +235,25 @@ def test_the_rank_check_proved_from_the_subsample_decides_as_the_full_gram(small
     for gram in (True, False):
         with pytest.raises(ModelError, match=r"linear combinations of one another"):
             check_rank(collinear, w, [*names, "c"], gram=gram)
+
+
+@pytest.mark.parametrize("strata", [5, 80], ids=["few strata", "many strata"])
+def test_large_data_scores_of_rows_that_are_psus_equal_the_plain_design_covariance(
+        strata, small_blocks):
+    """variance._row_score_sums (each row its own PSU, large data): the stratum sums and the
+    Gram of the scores from X and the residuals, equal to design_cov of the score matrix."""
+    import pandas as pd
+
+    from coprod.survey.design import make_design
+    from coprod.survey.variance import design_cov, score_cov
+
+    X, eta, w, rng = data()
+    r = rng.normal(size=len(w)) * w
+    d = pd.DataFrame({"h": rng.integers(0, strata, len(w)), "w": w})
+    design = make_design(d, weights="w", strata="h")
+    rows = np.flatnonzero(rng.random(len(w)) < 0.9)
+    Xf = np.asfortranarray(X[rows])
+    want = design_cov(design, rows, Xf * r[rows, None])
+    got = score_cov(design, rows, Xf, r[rows])
+    np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-13 * np.abs(want).max())
+    assert np.array_equal(got, got.T)
