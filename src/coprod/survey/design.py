@@ -305,7 +305,9 @@ def make_design(data: pd.DataFrame, *, weights: str | None = None, strata: str |
     w = None
     if weights is not None:
         w = _numeric(data, weights, "weights")
-        bad = ~np.isfinite(w) | (w < 0)
+        # (all >= 0 with a finite sum: every weight valid, the common case in two passes)
+        bad = np.zeros(0, bool) if (w >= 0).all() and np.isfinite(w.sum()) \
+            else ~np.isfinite(w) | (w < 0)
         if bad.any():
             raise DataError(f"weights column {weights!r} has {int(bad.sum())} negative or infinite "
                             f"value(s), e.g. {w[bad][0]!r}", argument="weights")

@@ -406,7 +406,7 @@ def build_model_frame(data: pd.DataFrame, formula: str, *,
         y = np.asarray(lhs.iloc[:, 0], dtype=float)
         if sel is not None:
             y = y[sel]
-        bad = ~np.isin(y, (0.0, 1.0)) if binary else np.zeros(len(y), bool)
+        bad = ((y != 0.0) & (y != 1.0)) if binary else np.zeros(len(y), bool)
         if (binary and positions is not None and not bad.any()
                 and len(positions) < all_complete.sum()):
             # as when all rows are materialised: a bad outcome code outside the subset counts
