@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from .families import GAUSSIAN, LOGIT, POISSON, Family
-from .variance import weighted_gram
+from .variance import add_gram, symmetric, weighted_gram
 
 Array = np.ndarray
 
@@ -160,21 +160,6 @@ def glm_pass(X: Array, y: Array, w: Array, beta: Array, family: Family = LOGIT, 
     if information is None:
         info = symmetric(info)
     return GlmPass(eta_out, mu_out, score, info, dev if deviance else float("nan"))
-
-
-def add_gram(out: Array, Xb: Array, v: Array, scratch: Array) -> None:
-    """``out += Xb' diag(v) Xb`` for a block of rows, as a general product ``Xb' (v Xb)``:
-    on a block's narrow matrix BLAS does it 1.4x faster than the symmetric product of
-    ``sqrt(v) Xb`` (:func:`coprod.survey.variance.weighted_gram`, the one-block way), without
-    the square roots; its two triangles differ in the last bits (:func:`symmetric`)."""
-    A = np.multiply(Xb, v[:, None], out=scratch)
-    out += Xb.T @ A
-
-
-def symmetric(G: Array) -> Array:
-    """The blocked Gram made exactly symmetric (the mean of its triangles)."""
-    out: Array = (G + G.T) * 0.5
-    return out
 
 
 def one_blas_thread() -> Any:

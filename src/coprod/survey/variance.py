@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .replicate import ReplicateDesign
 
 _BLOCK = 1 << 13  # rows per block in the variance sums (small enough to stay in cache)
+_ROW_SUMS_FROM = 65_536  # rows from which _row_score_sums (as coprod.survey.newton.BLOCKED_FROM)
 
 
 def weighted_gram(X: np.ndarray, v: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -42,6 +43,21 @@ def weighted_gram(X: np.ndarray, v: np.ndarray, out: np.ndarray | None = None) -
     computes only one triangle (syrk), about 3x faster than ``X.T @ (X * v[:, None])``."""
     A = np.multiply(X, np.sqrt(v)[:, None], out=out)
     return cast(np.ndarray, A.T @ A)
+
+
+def add_gram(out: np.ndarray, Xb: np.ndarray, v: np.ndarray, scratch: np.ndarray) -> None:
+    """``out += Xb' diag(v) Xb`` for a block of rows, as a general product ``Xb' (v Xb)``:
+    on a block's narrow matrix BLAS does it 1.4x faster than the symmetric product of
+    ``sqrt(v) Xb`` (:func:`weighted_gram`, the one-block way), without the square roots; its
+    two triangles differ in the last bits (:func:`symmetric`)."""
+    A = np.multiply(Xb, v[:, None], out=scratch)
+    out += Xb.T @ A
+
+
+def symmetric(G: np.ndarray) -> np.ndarray:
+    """The blocked Gram made exactly symmetric (the mean of its triangles)."""
+    out: np.ndarray = (G + G.T) * 0.5
+    return out
 
 
 def lonely_strata(design: SurveyDesign, rows: np.ndarray) -> list[Any]:
@@ -198,8 +214,6 @@ def score_cov(design: SurveyDesign, rows: np.ndarray, X: np.ndarray, r: np.ndarr
 
     if design.adjustments:  # calibrated: the residuals of every row's scores (design_cov)
         return design_cov(design, rows, scores(0, len(X)))
-    from . import newton  # (newton imports this module)
-
     rows = np.asarray(rows)
     k, p = X.shape[1] * r2.shape[1], X.shape[1]
 
@@ -208,7 +222,7 @@ def score_cov(design: SurveyDesign, rows: np.ndarray, X: np.ndarray, r: np.ndarr
         if len(unit) == 0 or counts.max() <= 1:  # units of one row: the scores are the totals
             h = unit_stratum[unit]
             sums = (lambda: _row_score_sums(X, r, stage.scale, h, len(stage.n_units))) \
-                if r.ndim == 1 and len(X) > newton.BLOCKED_FROM else None
+                if r.ndim == 1 and len(X) > _ROW_SUMS_FROM else None
             return _centred_cov(stage, h, k, scores, len(X), sums)
         return _cluster_cov(stage, unit, unit_stratum, counts, k,
                             lambda j, buf: np.multiply(X[:, j % p], r2[:, j // p], out=buf))
@@ -224,11 +238,9 @@ def _row_score_sums(X: np.ndarray, r: np.ndarray, scale: np.ndarray, h_of: np.nd
                     n_strata: int) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_centred_cov`'s sums for the scores ``r_i x_i`` of rows that are their own units,
     without the scores: ``S_h = sum r_i x_i`` as (indicator x r)' X, ``G = X' diag(scale_h
-    r_i^2) X`` as a general product (:func:`coprod.survey.newton.add_gram`): one product of a
+    r_i^2) X`` as a general product (:func:`add_gram`): one product of a
     block of ``X`` instead of two, no square roots. Large data only (the sums round otherwise
     than the scores': last bits)."""
-    from . import newton
-
     n, p = X.shape
     S, G = np.zeros((n_strata, p)), np.zeros((p, p))
     few = n_strata <= 64
@@ -245,8 +257,8 @@ def _row_score_sums(X: np.ndarray, r: np.ndarray, scale: np.ndarray, h_of: np.nd
         else:
             for j in range(p):
                 S[:, j] += np.bincount(h, weights=Xb[:, j] * rb, minlength=n_strata)
-        newton.add_gram(G, Xb, rb * rb * scale[h], scratch[:len(Xb)])
-    return S, newton.symmetric(G)
+        add_gram(G, Xb, rb * rb * scale[h], scratch[:len(Xb)])
+    return S, symmetric(G)
 
 
 def _centred_cov(stage: _Stage, h_of: np.ndarray, k: int, block: Callable[[int, int], np.ndarray],

@@ -239,14 +239,16 @@ def test_the_rank_check_proved_from_the_subsample_decides_as_the_full_gram(small
 
 @pytest.mark.parametrize("strata", [5, 80], ids=["few strata", "many strata"])
 def test_large_data_scores_of_rows_that_are_psus_equal_the_plain_design_covariance(
-        strata, small_blocks):
+        strata, monkeypatch):
     """variance._row_score_sums (each row its own PSU, large data): the stratum sums and the
     Gram of the scores from X and the residuals, equal to design_cov of the score matrix."""
     import pandas as pd
 
+    from coprod.survey import variance
     from coprod.survey.design import make_design
     from coprod.survey.variance import design_cov, score_cov
 
+    monkeypatch.setattr(variance, "_ROW_SUMS_FROM", 5000)
     X, eta, w, rng = data()
     r = rng.normal(size=len(w)) * w
     d = pd.DataFrame({"h": rng.integers(0, strata, len(w)), "w": w})
