@@ -27,7 +27,7 @@ def drop_empty_columns(X: np.ndarray, terms: pd.DataFrame, spec: Any
 
     Returns the kept column positions and one "empty_level" flag per dropped column.
     """
-    nonzero = np.count_nonzero(X, axis=0) > 0
+    nonzero = _nonzero_columns(X)
     flags = []
     cats = categorical_factors(spec)
     keep = []
@@ -62,19 +62,41 @@ def drop_empty_columns(X: np.ndarray, terms: pd.DataFrame, spec: Any
     return np.asarray(keep, dtype=np.int64), flags
 
 
+_CHUNK = 4096  # rows looked at first: the answer is usually plain from them
+
+
+def _nonzero_columns(X: np.ndarray) -> np.ndarray:
+    """Which columns of ``X`` have a nonzero value (``count_nonzero(X, axis=0) > 0``): a
+    column with one in the first rows is not read further (a million-row matrix is mostly
+    not read at all)."""
+    nonzero = np.asarray(X[:_CHUNK].any(axis=0))
+    for j in np.flatnonzero(~nonzero):
+        nonzero[j] = X[_CHUNK:, j].any()
+    return nonzero
+
+
 def _rows_sum_to_one(X: np.ndarray, block: list[int]) -> bool:
-    """Whether every row of ``X[:, block]`` sums to 1, without copying the block."""
-    if len(block) == 1:
-        return bool(np.all(X[:, block[0]] == 1))
+    """Whether every row of ``X[:, block]`` sums to 1, without copying the block; chunk by
+    chunk of rows, stopping at the first chunk with a row that does not (usually the first:
+    a row at the reference level)."""
     ones = np.zeros(X.shape[1])
     ones[block] = 1.0
-    return bool(np.all(X @ ones == 1))
+    for a in range(0, len(X), _CHUNK):
+        rows = X[a:a + _CHUNK]
+        if not (np.all(rows[:, block[0]] == 1) if len(block) == 1 else np.all(rows @ ones == 1)):
+            return False
+    return True
 
 
-def check_rank(X: np.ndarray, w: np.ndarray, names: list[str], tol: float = 1e-11) -> np.ndarray:
+def check_rank(X: np.ndarray, w: np.ndarray, names: list[str], tol: float = 1e-11, *,
+               gram: bool = True) -> np.ndarray | None:
     """Raise ModelError naming the terms that are linear combinations of each other; else
     return the Gram ``X' diag(w) X`` it checked (the fit's first information: one pass over
-    the data less, :mod:`coprod.survey.newton`)."""
+    the data less, :mod:`coprod.survey.newton`). ``gram=False`` (the caller does not need
+    the Gram): on large data, None when a subsample proves the check passes
+    (:func:`_full_rank_from_subsample`)."""
+    if not gram and len(w) > newton.BLOCKED_FROM and _full_rank_from_subsample(X, w, tol):
+        return None
     G = newton.gram(X, w)
     d = np.sqrt(np.diag(G))
     if np.any(d == 0):
@@ -95,6 +117,29 @@ def check_rank(X: np.ndarray, w: np.ndarray, names: list[str], tol: float = 1e-1
     raise ModelError(f"singular design: the terms {involved} are linear combinations of one "
                      f"another in this sample (rank {int((~small).sum())} of {len(names)}); "
                      "drop one of them or merge levels")
+
+
+def _full_rank_from_subsample(X: np.ndarray, w: np.ndarray, tol: float) -> bool:
+    """Whether the rank check of :func:`check_rank` passes, proved from the warm start's
+    subsample (:func:`coprod.survey.newton.warm_rows`) and the diagonal of the full Gram,
+    without the full Gram's products (a fifth of the cost on a million rows).
+
+    Why it is a proof: the check passes when every eigenvalue of ``C = D^-1/2 G D^-1/2``
+    (``G = X' diag(w) X``, ``D`` its diagonal) is at least ``tol`` times the largest, which is
+    at most ``p`` (the trace of ``C``), so when ``lambda_min(C) >= tol p``. The subsample's
+    Gram ``G_s`` is a sum over some of the rows, so ``x'Gx >= x'G_s x >= lambda_min(C_s)
+    x'D_s x`` and ``x'Dx <= max_j(D_jj / D_s,jj) x'D_s x`` for every ``x``, hence
+    ``lambda_min(C) >= lambda_min(C_s) / max_j(D_jj / D_s,jj)``. A hundredfold margin covers
+    the rounding of the small eigenvalue problem; a subsample short of it (a level absent
+    there, nearly collinear terms) leaves the decision to the full Gram."""
+    rows = newton.warm_rows(len(w))
+    Gs = weighted_gram(X[rows], w[rows])
+    ds = np.diag(Gs)
+    if not np.all(ds > 0):
+        return False
+    lam = float(np.linalg.eigvalsh(Gs / np.sqrt(np.outer(ds, ds)))[0])
+    D = newton.column_squares(X, w)
+    return bool(lam / float(np.max(D / ds)) >= 100 * tol * X.shape[1])
 
 
 def mle_certified(X: np.ndarray, y: np.ndarray, w: np.ndarray, mu: np.ndarray,

@@ -95,7 +95,8 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: AnyDesign
     if count and events == 0:
         raise ModelError(f"the count is 0 for all {len(y)} respondents in this sample; a "
                          "count model cannot be estimated")
-    fit = irls(X, y, w, family=family, gram=check_rank(X, w, names))
+    # the rank check's Gram: every information of a linear model (else only proved full rank)
+    fit = irls(X, y, w, family=family, gram=check_rank(X, w, names, gram=family is GAUSSIAN))
     beta, converged, n_iter = fit.beta, fit.converged, fit.n_iter
     eta, mu = fit.last.eta, fit.last.mu
     term_flags: dict[str, str] = {}
@@ -177,7 +178,10 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: AnyDesign
                                 f"{epp_base} parameters ({minority / epp_base:.1f} per "
                                 "parameter, fewer than 10): estimates may be biased and "
                                 "unstable"})
-    llf = family.loglik(y, eta, w)
+    # large logit fits: the last pass's deviance, -2 x the log-likelihood of 0/1 outcomes
+    # (the same function summed in blocks: coprod.survey.newton), not a pass more
+    llf = (-0.5 * fit.last.deviance if logit and len(y) > newton.BLOCKED_FROM
+           else family.loglik(y, eta, w))
     llnull = family.null_loglik(y, w)
     dist.check_finite(names, beta, cov, term_flags, flags)
     if terms is None:
@@ -272,8 +276,10 @@ def _coef_deff(cov: npt.NDArray[np.float64], A_inv: npt.NDArray[np.float64],
     simple random sample of the same size would give."""
     pos = w > 0
     df_r = int(pos.sum()) - p
+    if df_r + p < len(w):
+        w, y, mu = w[pos], y[pos], mu[pos]
     with np.errstate(divide="ignore", invalid="ignore"):
-        pearson = w[pos] * (y[pos] - mu[pos]) ** 2 / family.variance(mu[pos])
+        pearson = w * (y - mu) ** 2 / family.variance(mu)
         phi = float(pearson.sum()) / df_r if df_r > 0 else np.nan
         return np.diag(cov) / (phi * np.diag(A_inv))
 

@@ -293,19 +293,24 @@ def _direct(parsed: Any, formula: str, data: pd.DataFrame, cols: list[str],
     if plan is None:
         return None
     spec, fills = plan
+    every = len(positions) == len(data)  # (positions are increasing: then every row)
+
+    def rows_of(values: np.ndarray) -> np.ndarray:
+        return values if every else values[positions]
+
     X = np.empty((len(positions), len(fills)), dtype=float, order="F")
     codes: dict[str, np.ndarray] = {}
     for j, how in fills:
         if isinstance(how, float):
             X[:, j] = how
         elif how[0] == "value":
-            X[:, j] = data[how[1]].to_numpy(dtype=float)[positions]
+            X[:, j] = rows_of(data[how[1]].to_numpy(dtype=float))
         else:
             var = how[1]
             if var not in codes:
-                codes[var] = data[var].cat.codes.to_numpy()[positions]
+                codes[var] = rows_of(data[var].cat.codes.to_numpy())
             np.equal(codes[var], how[2], out=X[:, j], casting="unsafe")
-    lhs = pd.DataFrame({name: data[name].to_numpy(dtype=float)[positions]})
+    lhs = pd.DataFrame({name: np.array(rows_of(data[name].to_numpy(dtype=float)))}, copy=False)
     return X, spec, lhs
 
 
@@ -395,7 +400,8 @@ def build_model_frame(data: pd.DataFrame, formula: str, *,
             remembered = _remembered_rhs(parsed, data, rhs_rows, positions)
     if remembered is not None:
         X, spec, lhs = remembered
-        complete = np.arange(len(X), dtype=np.int64)
+        assert positions is not None  # (made for the rows ``positions``, every one of them)
+        complete = positions
     else:
         frame = data[cols].iloc[positions].reset_index(drop=True) if fast is not None \
             else formula_ready(data.reset_index(drop=True), needed)
@@ -412,7 +418,8 @@ def build_model_frame(data: pd.DataFrame, formula: str, *,
         X = _float_matrix(rhs)
     sel = None
     if positions is not None:
-        complete = positions[complete]
+        if remembered is None:
+            complete = positions[complete]
     elif subset is not None:
         sel = np.asarray(subset, dtype=bool)[complete]
         complete, X = complete[sel], np.asfortranarray(X[sel])
@@ -426,7 +433,7 @@ def build_model_frame(data: pd.DataFrame, formula: str, *,
         y = np.asarray(lhs.iloc[:, 0], dtype=float)
         if sel is not None:
             y = y[sel]
-        bad = ~np.isin(y, (0.0, 1.0)) if binary else np.zeros(len(y), bool)
+        bad = ((y != 0.0) & (y != 1.0)) if binary else np.zeros(len(y), bool)
         if (binary and positions is not None and not bad.any()
                 and len(positions) < all_complete.sum()):
             # as when all rows are materialised: a bad outcome code outside the subset counts

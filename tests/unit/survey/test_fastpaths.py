@@ -411,3 +411,83 @@ def test_the_caches_drop_their_oldest_entries_by_count_and_by_bytes():
         remember(big, k, np.zeros(n, dtype=np.uint8), entries=10, nbytes=lambda v: v.nbytes,
                   budget=100)
     assert list(big) == [1, 2, 3]  # adding 50 to 40 + 30 dropped 40; then 30 + 50 + 20 = 100
+
+
+def test_psu_codes_of_integer_labels_by_a_table_equal_pandas_factorize():
+    """design._nested_codes codes small-range integer labels by a table of first rows
+    (design._small_int_codes); the codes and each unit's parent are pd.factorize's."""
+    from coprod.survey import design as D
+
+    rng = np.random.default_rng(5)
+    for trial in range(60):
+        n = int(rng.integers(1, 2000))
+        low = int(rng.integers(-50, 50))
+        labels = pd.Series(rng.integers(low, low + int(rng.integers(1, 40)), n) * 3)
+        if trial % 3 == 0:
+            labels = labels - labels.min()
+            labels = labels.astype(np.uint16)
+        parent = rng.integers(0, int(rng.integers(1, 5)), n).astype(np.int64)
+        got = D._nested_codes(parent, labels)
+        raw = pd.factorize(labels)[0].astype(np.int64)
+        span = int(raw.max()) + 1
+        codes, uniques = pd.factorize(parent * span + raw, sort=True)
+        np.testing.assert_array_equal(got[0], codes)
+        np.testing.assert_array_equal(got[1], np.asarray(uniques) // span)
+    assert D._small_int_codes(pd.Series(["a", "b"])) is None
+    assert D._small_int_codes(pd.Series([0, 10 ** 9])) is None  # a wide range: pandas
+
+
+def test_score_covariance_is_the_design_covariance_of_the_scores_bit_for_bit():
+    """score_cov sums each score column by unit as it forms it (no n x p matrix), at one
+    stage or two: the same products summed in the same order as design_cov of the scores."""
+    d = survey().assign(N1=100.0, M2=1000.0)
+    d["s"] = np.arange(len(d)) % 4
+    d["one"] = np.arange(len(d))  # second-stage units of one row each
+    rng = np.random.default_rng(3)
+    rows = np.flatnonzero(rng.random(len(d)) < 0.7)
+    X = np.asfortranarray(rng.normal(size=(len(rows), 4)))
+    r = rng.normal(size=len(rows))
+    r2 = rng.normal(size=(len(rows), 2))
+    for extra in ({}, {"fpc": "N1", "ssu": "s", "fpc2": "M2"},
+                  {"fpc": "N1", "ssu": "one", "fpc2": "M2"}):  # one and two stages
+        design = make_design(d, weights="w", strata="h", psu="c", **extra)
+        assert np.array_equal(score_cov(design, rows, X, r),
+                              design_cov(design, rows, X * r[:, None]))
+        assert np.array_equal(score_cov(design, rows, X, r2),
+                              design_cov(design, rows, np.hstack([X * r2[:, [0]],
+                                                                  X * r2[:, [1]]])))
+
+
+def test_empty_column_checks_that_stop_early_decide_as_the_whole_matrix(monkeypatch):
+    """framechecks looks at the first rows first: a level seen only further down is kept,
+    and a reference level seen only further down is no empty reference."""
+    from coprod.errors import ModelError
+    from coprod.survey import framechecks
+    from coprod.survey.modelframe import term_table
+
+    monkeypatch.setattr(framechecks, "_CHUNK", 16)
+    d = survey(n=200)
+    d["e"] = pd.Categorical(["mid"] * 150 + ["hi"] * 49 + ["lo"], categories=["lo", "mid", "hi"])
+    mf = build_model_frame(d, "y ~ age + e")
+    keep, flags = framechecks.drop_empty_columns(mf.X, term_table(mf.spec), mf.spec)
+    assert list(keep) == [0, 1, 2, 3] and not flags
+    d["e"] = pd.Categorical(["mid"] * 150 + ["hi"] * 50, categories=["lo", "mid", "hi"])
+    mf = build_model_frame(d, "y ~ age + e")
+    with pytest.raises(ModelError, match="reference level 'lo'"):
+        framechecks.drop_empty_columns(mf.X, term_table(mf.spec), mf.spec)
+
+
+def test_the_remembered_formula_spec_follows_the_columns_dtypes(monkeypatch):
+    """modelframe._direct keeps formulaic's spec by formula and dtypes: other categories,
+    another spec (and matrix)."""
+    import coprod.survey.modelframe as mf
+
+    monkeypatch.setattr(mf, "_RHS_BYTES", 0)  # as a large survey: the direct path
+    d = survey()
+    first = build_model_frame(d, "y ~ age + e")
+    again = build_model_frame(d, "y ~ age + e")
+    assert again.spec is first.spec and again.X.tobytes() == first.X.tobytes()
+    other = d.assign(e=d["e"].cat.reorder_categories(["hi", "lo", "mid"]))
+    moved = build_model_frame(other, "y ~ age + e")
+    assert moved.columns == ["Intercept", "age", "e[T.lo]", "e[T.mid]"]
+    assert moved.spec is not first.spec

@@ -177,3 +177,85 @@ def test_the_ordinal_fit_from_a_subsample_equals_the_fit_from_the_null_model(mon
     np.testing.assert_allclose(warm, plain, rtol=1e-10, atol=1e-12)
     y_rare = np.where(np.arange(len(y)) % 10 == 0, np.minimum(y, 2), y)  # top level never in
     assert ordinal._warm_start(X, y_rare, w, 3) is None                  # the subsample
+
+
+def test_a_logit_block_gives_the_plain_means_variances_and_deviance():
+    """newton._logit_block (one exponential per row) against expit, mu (1 - mu) and the
+    blocked deviance formula, bit for bit for the deviance, over the whole range of eta."""
+    rng = np.random.default_rng(3)
+    eta = np.concatenate([rng.normal(size=3000) * 4, [0.0, -0.0, 36.0, -36.0, 800.0, -800.0]])
+    y = (rng.random(len(eta)) < 0.4).astype(float)
+    w = rng.uniform(0.1, 3.0, len(eta))
+    mu, tmp = np.empty(len(eta)), np.empty((5, len(eta)))
+    var, dev = newton._logit_block(eta, y, w, mu, tmp, True)
+    assert dev == newton._logit_deviance_fast(y, eta, w)
+    assert dev == pytest.approx(LOGIT.deviance(y, eta, w), rel=1e-13)
+    np.testing.assert_allclose(mu, expit(eta), rtol=1e-15, atol=0)
+    plain = expit(eta) * expit(-eta)  # mu (1 - mu) without cancellation
+    np.testing.assert_allclose(var, plain, rtol=1e-15, atol=0)
+    assert np.isfinite(var).all() and var.min() == 0.0  # eta = +-800: a variance of 0, no NaN
+
+
+def test_a_blocked_logit_fit_reports_the_family_log_likelihood(small_blocks):
+    """A blocked logit fit's log-likelihood is its last pass's deviance / -2: the family's
+    own to rounding (glm.fit_matrix)."""
+    import pandas as pd
+
+    from coprod.survey.glm import fit_svy_logit
+
+    X, eta, w, rng = data()
+    y = outcome(LOGIT, eta, rng)
+    df = pd.DataFrame({"y": y, "x1": X[:, 1], "x2": X[:, 2], "w": w})
+    fit = fit_svy_logit(df, "y ~ x1 + x2", weights="w")
+    newton.BLOCKED_FROM = len(y)  # (restored by the fixture) one block: the family's own
+    plain = fit_svy_logit(df, "y ~ x1 + x2", weights="w")
+    assert fit.stats["log_likelihood"] == pytest.approx(plain.stats["log_likelihood"],
+                                                        rel=1e-12)
+    assert fit.stats["pseudo_r2"] == pytest.approx(plain.stats["pseudo_r2"], rel=1e-10)
+    np.testing.assert_allclose(fit.params, plain.params, rtol=1e-10)
+    np.testing.assert_allclose(fit.cov, plain.cov, rtol=1e-9)
+
+
+def test_the_rank_check_proved_from_the_subsample_decides_as_the_full_gram(small_blocks):
+    """check_rank(gram=False) on large data: None when the warm-start subsample proves full
+    rank; otherwise the full Gram decides, returning it or raising the same error."""
+    from coprod.errors import ModelError
+
+    X, eta, w, rng = data()
+    names = list("abcde")
+    assert check_rank(X, w, names, gram=False) is None
+    full = check_rank(X, w, names)
+    assert full is not None
+    rare = np.zeros(len(w))
+    rare[5:2000:10] = 1.0  # no row of the every-10th-row subsample: the proof fails
+    Xr = np.column_stack([X, rare])
+    np.testing.assert_array_equal(check_rank(Xr, w, [*names, "r"], gram=False),
+                                  check_rank(Xr, w, [*names, "r"]))
+    collinear = np.column_stack([X, X[:, 1] - 2 * X[:, 2]])
+    for gram in (True, False):
+        with pytest.raises(ModelError, match=r"linear combinations of one another"):
+            check_rank(collinear, w, [*names, "c"], gram=gram)
+
+
+@pytest.mark.parametrize("strata", [5, 80], ids=["few strata", "many strata"])
+def test_large_data_scores_of_rows_that_are_psus_equal_the_plain_design_covariance(
+        strata, monkeypatch):
+    """variance._row_score_sums (each row its own PSU, large data): the stratum sums and the
+    Gram of the scores from X and the residuals, equal to design_cov of the score matrix."""
+    import pandas as pd
+
+    from coprod.survey import variance
+    from coprod.survey.design import make_design
+    from coprod.survey.variance import design_cov, score_cov
+
+    monkeypatch.setattr(variance, "_ROW_SUMS_FROM", 5000)
+    X, eta, w, rng = data()
+    r = rng.normal(size=len(w)) * w
+    d = pd.DataFrame({"h": rng.integers(0, strata, len(w)), "w": w})
+    design = make_design(d, weights="w", strata="h")
+    rows = np.flatnonzero(rng.random(len(w)) < 0.9)
+    Xf = np.asfortranarray(X[rows])
+    want = design_cov(design, rows, Xf * r[rows, None])
+    got = score_cov(design, rows, Xf, r[rows])
+    np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-13 * np.abs(want).max())
+    assert np.array_equal(got, got.T)
