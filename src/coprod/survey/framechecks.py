@@ -131,7 +131,11 @@ def _full_rank_from_subsample(X: np.ndarray, w: np.ndarray, tol: float) -> bool:
     x'D_s x`` and ``x'Dx <= max_j(D_jj / D_s,jj) x'D_s x`` for every ``x``, hence
     ``lambda_min(C) >= lambda_min(C_s) / max_j(D_jj / D_s,jj)``. A hundredfold margin covers
     the rounding of the small eigenvalue problem; a subsample short of it (a level absent
-    there, nearly collinear terms) leaves the decision to the full Gram."""
+    there, nearly collinear terms) leaves the decision to the full Gram, as do negative
+    weights (linear calibration can make some): the rows left out of the subsample then need
+    not add a positive semidefinite part, and the first inequality fails."""
+    if w.min() < 0:
+        return False
     rows = newton.warm_rows(len(w))
     Gs = weighted_gram(X[rows], w[rows])
     ds = np.diag(Gs)

@@ -235,6 +235,11 @@ def test_the_rank_check_proved_from_the_subsample_decides_as_the_full_gram(small
     for gram in (True, False):
         with pytest.raises(ModelError, match=r"linear combinations of one another"):
             check_rank(collinear, w, [*names, "c"], gram=gram)
+    # a negative weight (linear calibration) voids the proof: the full Gram decides
+    wn = w.copy()
+    wn[7] = -0.5
+    np.testing.assert_array_equal(check_rank(X, wn, names, gram=False),
+                                  check_rank(X, wn, names))
 
 
 @pytest.mark.parametrize("strata", [5, 80], ids=["few strata", "many strata"])
