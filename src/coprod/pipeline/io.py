@@ -385,7 +385,9 @@ def read_results(path, kind: str | None = None) -> pd.DataFrame:
     if kind is not None and kind not in RESULT_COLUMNS:  # a kind without its columns would
         raise ValueError(f"no result columns known for {kind!r}")  # fail only when empty
     try:
-        df = restore_frame(pd.read_csv(path, keep_default_na=False, na_values=[""]))
+        df = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        if _may_hold_apostrophe(path):
+            df = restore_frame(df)
     except pd.errors.EmptyDataError:
         df = pd.DataFrame()
     for col in RESULT_COLUMNS.get(kind or "", []):
@@ -395,6 +397,17 @@ def read_results(path, kind: str | None = None) -> pd.DataFrame:
         if col in df.columns:
             df[col] = df[col].astype(object).where(df[col].notna(), "").astype(str)
     return df
+
+
+def _may_hold_apostrophe(path) -> bool:
+    """Whether a results file may hold a cell write_csv neutralised: each begins with an
+    apostrophe, so a plain CSV file without one has none (most results: one search of the
+    bytes instead of a pass over the frame's text columns). Anything else (a compressed file,
+    a buffer) may."""
+    if not isinstance(path, (str, os.PathLike)) or Path(path).suffix.lower() != ".csv":
+        return True
+    with open(path, "rb") as fh:
+        return b"'" in fh.read()
 
 
 def table_meta(path) -> dict:

@@ -223,3 +223,22 @@ def test_an_ordinary_table_is_not_passed_cell_by_cell(monkeypatch):
     df = pd.DataFrame({"term": ["age", "gender[T.woman]", "a, b"], "level": ["-1", "", "x"],
                        "estimate": [-0.5, 1e-20, -3.0], "p_value": [0.5, float("nan"), 1.0]})
     assert csvsafe.csv_text(df) == df.to_csv(index=False, lineterminator="\n")
+
+
+def test_a_results_file_without_an_apostrophe_reads_as_with_the_restoring(tmp_path,
+                                                                         monkeypatch):
+    """io.read_results skips the restoring pass for a file without an apostrophe (no cell
+    write_csv made inert): the same frame as read with it, and with one the cells restored."""
+    from coprod.pipeline import io
+
+    plain = pd.DataFrame({"term": ["a", "-1", "x, y"], "estimate": [-0.5, 1.0, float("nan")],
+                          "level": ["", "b", "c"], "flag": ["", "", "lonely"]})
+    write_csv(plain, tmp_path / "plain.csv")
+    assert not io._may_hold_apostrophe(tmp_path / "plain.csv")
+    quick = read_results(tmp_path / "plain.csv", "coefficients")
+    monkeypatch.setattr(io, "_may_hold_apostrophe", lambda path: True)
+    pd.testing.assert_frame_equal(quick, read_results(tmp_path / "plain.csv", "coefficients"))
+    monkeypatch.undo()
+    write_csv(pd.DataFrame({"=x": ["=1", "it's"]}), tmp_path / "risky.csv")
+    assert io._may_hold_apostrophe(tmp_path / "risky.csv")
+    assert read_results(tmp_path / "risky.csv")["=x"].tolist() == ["=1", "it's"]
