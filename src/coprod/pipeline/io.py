@@ -5,14 +5,13 @@ output is written to a temporary file beside it and renamed into place only when
 """
 from __future__ import annotations
 
-import glob
 import json
 import os
 import re
 import socket
-import tempfile
 from collections.abc import Collection
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -29,23 +28,73 @@ FORMATS = {".sav": "sav", ".zsav": "sav", ".csv": "csv", ".tsv": "tsv", ".txt": 
 def atomic_path(path: str | Path):
     """Yield a temporary path next to ``path``; rename it onto ``path`` only on success.
 
-    The result gets the permissions of any new file (0666 less the umask), not the temporary
-    file's private 0600, so colleagues on a shared server can read the results."""
+    The result gets the permissions of any new file (0666 less the umask): the temporary file
+    is created with them, as an ordinary new file, so colleagues on a shared server can read
+    the results."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_parts(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{_writer()}.", suffix=".part",
-                               dir=path.parent)
+    fd, tmp = _temporary(path)
     os.close(fd)
     try:
         yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
 
 
+def _write_bytes(path: str | Path, data: bytes) -> None:
+    """``data`` as the whole of ``path``, atomically (as :func:`atomic_path`), written through
+    the temporary file's own descriptor: the many small result files of a job cost one open
+    each, not two."""
+    path = Path(path)
+    fd, tmp = _temporary(path)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+
+
+#: folders this process made or found (their files are written often: mkdir once, not per file)
+_FOLDERS: set[str] = set()
+
+
+def _temporary(path: Path) -> tuple[int, str]:
+    """(open descriptor, name) of a new temporary file next to ``path``, after removing the
+    temporary files a killed writer left for it. Created with mode 0666 (less the umask, which
+    the system applies): the permissions of any new file, kept by the rename."""
+    folder = os.fspath(path.parent)
+    if folder not in _FOLDERS:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _FOLDERS.add(folder)
+    remove_stale_parts(path)
+    prefix = os.path.join(folder, f".{path.name}.{_writer()}.")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        tmp = f"{prefix}{os.urandom(5).hex()}.part"
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+        except FileNotFoundError:  # the folder went away meanwhile: made again
+            path.parent.mkdir(parents=True, exist_ok=True)
+    raise FileExistsError(f"{path}: no free name for a temporary file")
+
+
+def _unlink_quietly(tmp: str) -> None:
+    try:
+        os.unlink(tmp)
+    except FileNotFoundError:
+        pass
+
+
+@cache
 def _host() -> str:
     return re.sub(r"[^A-Za-z0-9-]", "", socket.gethostname().split(".")[0])
 
@@ -68,14 +117,22 @@ def remove_stale_parts(path: Path) -> list[Path]:
     STALE_AFTER, or one of an older coprod (no writer in the name). Returns those removed."""
     import time
 
+    removed: list[Path] = []
+    start = f".{path.name}."
+    try:  # one listing, the names compared as text (a glob per file cost more than the write)
+        names = [n for n in os.listdir(path.parent) if n.startswith(start) and n.endswith(".part")]
+    except FileNotFoundError:
+        return removed
+    if not names:
+        return removed
     pattern = re.compile(rf"^\.{re.escape(path.name)}\.(?:(?P<host>[A-Za-z0-9-]*?)-"
                          rf"(?P<pid>\d+)\.)?[^.]+\.part$")
     host = _host()
-    removed = []
-    for old in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
-        m = pattern.match(old.name)
+    for name in names:
+        m = pattern.match(name)
         if not m:
             continue
+        old = path.parent / name
         try:
             if m["pid"] is None:
                 stale = True
@@ -101,21 +158,6 @@ def _running(pid: int) -> bool:
     return True
 
 
-def _umask() -> int:
-    """The process umask, read without changing it where the system allows (os.umask sets it
-    while reading, which other threads could observe)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except OSError:
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def write_text(path: str | Path, text: str) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
@@ -129,14 +171,13 @@ def write_csv(df: pd.DataFrame, path: str | Path, *, float_format: str | None = 
 
     Every file has its header, rows or not (pandas cannot read a headerless empty file): a
     frame without columns is written with ``columns`` as its header, and refused without them."""
-    from .csvsafe import to_csv  # text a spreadsheet would run as a formula is made inert
+    from .csvsafe import csv_text  # text a spreadsheet would run as a formula is made inert
 
     if not len(df.columns):
         if not columns:
             raise ValueError(f"{path}: a table without columns would be written without a header")
         df = pd.DataFrame(columns=list(columns))
-    with atomic_path(path) as tmp:
-        to_csv(df, tmp, float_format=float_format, lineterminator="\n")
+    _write_bytes(path, csv_text(df, float_format=float_format).encode("utf-8"))
 
 
 def file_format(path: str | Path, fmt: str | None = None) -> str:
@@ -344,7 +385,9 @@ def read_results(path, kind: str | None = None) -> pd.DataFrame:
     if kind is not None and kind not in RESULT_COLUMNS:  # a kind without its columns would
         raise ValueError(f"no result columns known for {kind!r}")  # fail only when empty
     try:
-        df = restore_frame(pd.read_csv(path, keep_default_na=False, na_values=[""]))
+        df = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        if _may_hold_apostrophe(path):
+            df = restore_frame(df)
     except pd.errors.EmptyDataError:
         df = pd.DataFrame()
     for col in RESULT_COLUMNS.get(kind or "", []):
@@ -354,6 +397,17 @@ def read_results(path, kind: str | None = None) -> pd.DataFrame:
         if col in df.columns:
             df[col] = df[col].astype(object).where(df[col].notna(), "").astype(str)
     return df
+
+
+def _may_hold_apostrophe(path) -> bool:
+    """Whether a results file may hold a cell write_csv neutralised: each begins with an
+    apostrophe, so a plain CSV file without one has none (most results: one search of the
+    bytes instead of a pass over the frame's text columns). Anything else (a compressed file,
+    a buffer) may."""
+    if not isinstance(path, (str, os.PathLike)) or Path(path).suffix.lower() != ".csv":
+        return True
+    with open(path, "rb") as fh:
+        return b"'" in fh.read()
 
 
 def table_meta(path) -> dict:

@@ -149,3 +149,96 @@ def test_only_columns_with_a_text_that_could_change_are_mapped():
     assert out["risky"].tolist() == ["a", "'=1"] and out["plain"].tolist() == ["a", "b"]
     safe = frame[["plain", "n"]]
     assert neutralise_frame(safe) is safe  # nothing to change: the frame itself
+
+
+def _slow_bytes(df, tmp_path, **kw) -> bytes:
+    """What csvsafe.to_csv writes: every text cell through the neutralising pass."""
+    from coprod.pipeline.csvsafe import to_csv
+
+    to_csv(df, tmp_path / "slow.csv", lineterminator="\n", **kw)
+    return (tmp_path / "slow.csv").read_bytes()
+
+
+def _text_frames():
+    """Frames whose text is risky, almost risky or harmless, in every column type that holds
+    text (object, string, the pyarrow string, categorical), with missing cells."""
+    cells = [*NASTY, "-1", "-1,5", '"=1"', "a,=b", "x\n=1", "1,-2", " -3", "@", None]
+    for kind in ("object", "string", "str", "category"):
+        for risky in (cells, ["a", "b,c", "-1", "2.5e-3", None, "x y"]):
+            df = pd.DataFrame({"first": risky, "estimate": [-0.5] * len(risky),
+                               "n": range(-3, len(risky) - 3), "text": risky[::-1]})
+            df["first"] = df["first"].astype(kind)
+            yield kind, df
+    yield "header", pd.DataFrame({"=SUM(1)": ["a"], "x": [-1.0]})
+    yield "header quoted", pd.DataFrame({"=a,b": ["a"], "x": [1.0]})
+    yield "cr", pd.DataFrame({"a": ["x\ry", "b"], "x": [float("nan"), -2.0]})
+    yield "cr name", pd.DataFrame({"a\rb": ["x"], "x": [1]})
+    yield "inf", pd.DataFrame({"x": [float("-inf"), float("nan"), -1e-300], "t": ["-inf", "", "a"]})
+    yield "empty", pd.DataFrame({"a": pd.Series([], dtype=object), "=b": pd.Series([], dtype=float)})
+
+
+@pytest.mark.parametrize("case", list(range(len(list(_text_frames())))))
+def test_the_quick_text_is_the_neutralised_one(case, tmp_path):
+    """csvsafe.csv_text (pandas' text, kept when one scan finds no cell to neutralise and no
+    carriage return) gives exactly the bytes of the cell-by-cell pass, whatever the column
+    type, with or without a float format."""
+    from coprod.pipeline.csvsafe import csv_text
+
+    kind, df = list(_text_frames())[case]
+    for float_format in (None, "%.3f"):
+        assert csv_text(df, float_format=float_format).encode("utf-8") == _slow_bytes(
+            df, tmp_path, float_format=float_format), (kind, float_format)
+
+
+def test_random_texts_give_the_neutralised_bytes(tmp_path):
+    """Random short texts of the characters that matter (formula starts, apostrophes, spaces,
+    quotes, commas, line ends, digits): the quick text equals the slow pass's bytes."""
+    import random
+
+    from coprod.pipeline.csvsafe import csv_text
+
+    rng = random.Random(30)
+    chars = "'= +-@\t\r\n\",.e01a"
+    for _ in range(300):
+        n = rng.randint(1, 4)
+        cols = {f"c{j}": ["".join(rng.choice(chars) for _ in range(rng.randint(0, 4)))
+                          for _ in range(n)] for j in range(rng.randint(1, 3))}
+        df = pd.DataFrame(cols)
+        if rng.random() < 0.3:
+            df["x"] = [rng.choice([-1.5, 2.0, float("nan")]) for _ in range(n)]
+        if rng.random() < 0.3:
+            df = df.astype(rng.choice(["string", "str", "category"]))
+        assert csv_text(df).encode("utf-8") == _slow_bytes(df, tmp_path), df.to_dict("list")
+
+
+def test_an_ordinary_table_is_not_passed_cell_by_cell(monkeypatch):
+    """The quick path is taken for a result table of names and (negative) numbers: pandas'
+    text is scanned, no column is mapped."""
+    from coprod.pipeline import csvsafe
+
+    def refuse(*a, **k):
+        raise AssertionError("the cell-by-cell pass ran")
+
+    monkeypatch.setattr(csvsafe, "_apply", refuse)
+    df = pd.DataFrame({"term": ["age", "gender[T.woman]", "a, b"], "level": ["-1", "", "x"],
+                       "estimate": [-0.5, 1e-20, -3.0], "p_value": [0.5, float("nan"), 1.0]})
+    assert csvsafe.csv_text(df) == df.to_csv(index=False, lineterminator="\n")
+
+
+def test_a_results_file_without_an_apostrophe_reads_as_with_the_restoring(tmp_path,
+                                                                         monkeypatch):
+    """io.read_results skips the restoring pass for a file without an apostrophe (no cell
+    write_csv made inert): the same frame as read with it, and with one the cells restored."""
+    from coprod.pipeline import io
+
+    plain = pd.DataFrame({"term": ["a", "-1", "x, y"], "estimate": [-0.5, 1.0, float("nan")],
+                          "level": ["", "b", "c"], "flag": ["", "", "lonely"]})
+    write_csv(plain, tmp_path / "plain.csv")
+    assert not io._may_hold_apostrophe(tmp_path / "plain.csv")
+    quick = read_results(tmp_path / "plain.csv", "coefficients")
+    monkeypatch.setattr(io, "_may_hold_apostrophe", lambda path: True)
+    pd.testing.assert_frame_equal(quick, read_results(tmp_path / "plain.csv", "coefficients"))
+    monkeypatch.undo()
+    write_csv(pd.DataFrame({"=x": ["=1", "it's"]}), tmp_path / "risky.csv")
+    assert io._may_hold_apostrophe(tmp_path / "risky.csv")
+    assert read_results(tmp_path / "risky.csv")["=x"].tolist() == ["=1", "it's"]

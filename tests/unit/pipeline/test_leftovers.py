@@ -65,3 +65,27 @@ def test_a_run_record_is_live_only_while_its_process_runs(tmp_path, sleeper):
     assert live_run(res) is None  # killed: stale
 
 
+
+
+def test_a_failed_or_repeated_write_leaves_no_temporary_file(tmp_path):
+    """io.atomic_path and write_csv: a writer that fails leaves neither the file nor its
+    temporary file; a folder removed after a first write (the process remembers the folders
+    it made) is made again for the next."""
+    import shutil
+
+    import pandas as pd
+    import pytest
+
+    from coprod.pipeline.io import atomic_path, write_csv
+
+    out = tmp_path / "sub" / "t.csv"
+    with pytest.raises(RuntimeError), atomic_path(out) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("killed")
+    assert list((tmp_path / "sub").iterdir()) == []
+    write_csv(pd.DataFrame({"a": [1]}), out)
+    assert out.read_text() == "a\n1\n"
+    shutil.rmtree(tmp_path / "sub")
+    write_csv(pd.DataFrame({"a": [2]}), out)
+    assert out.read_text() == "a\n2\n"
+    assert [p.name for p in (tmp_path / "sub").iterdir()] == ["t.csv"]
