@@ -77,13 +77,18 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
             full.attrs = table.attrs
             if datasets is not None:
                 datasets[m] = full
-        # the first dataset's fits as tables (the combined table's columns are theirs); the
-        # others' only as the arrays Rubin's rules combine
-        res = fit_sample(full, labels=labels, margins=False, **opts) if m == ms[0] \
-            else _lean_sample(full, **opts)
+        # each dataset's fits as the arrays Rubin's rules combine (and the first's terms and
+        # effect sizes as the tables the combined ones take their columns from); one dataset
+        # (nothing missing): its tables, as they are
+        res = fit_sample(full, labels=labels, margins=False, **opts) if len(ms) == 1 \
+            else _lean_sample(full, labels=labels, first=m == ms[0], **opts)
         for o, got in res.items():
             if isinstance(got, _Fit):
                 fit: _Fit | None = got
+                if got.top is not None:
+                    first.setdefault(o, got.top)
+                if got.judged is not None:
+                    sizes.setdefault(o, got.judged.assign(imputation=m))
             else:
                 row = got["fit"].iloc[0]
                 if row["status"] == "failed":
@@ -174,6 +179,8 @@ class _Fit:
     n: int
     flags: list[tuple[str, str]]
     sizes: ImputedSizes | None = None
+    top: pd.DataFrame | None = None  # the first dataset's: the terms' columns and df_resid
+    judged: pd.DataFrame | None = None  # the first dataset's: its effects table
 
     @classmethod
     def of_tables(cls, tables: dict[str, pd.DataFrame]) -> _Fit:
@@ -204,11 +211,12 @@ class _Fit:
 def _lean_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str,
                  covariates: list[str], reference_levels: dict, design: DesignSettings,
                  conf_level: float, built, group_effects: bool, families: dict | None,
-                 effects: bool | Collection[str]) -> dict:
+                 effects: bool | Collection[str], labels: dict, first: bool = False) -> dict:
     """Every outcome's model in one sample, as :func:`coprod.pipeline.models.fit_sample`
     fits it (the same frame, design, failures), each kept as a :class:`_Fit` (or its failed
     tables). Why: Rubin's rules read a few arrays of each dataset's fit; its tables (terms
-    parsed, labelled, framed; the effect sizes judged) were most of an imputed model's cost."""
+    parsed, labelled, framed; the effect sizes judged) were most of an imputed model's cost.
+    ``first``: also the first dataset's tables of the terms and effect sizes (:class:`_Fit`)."""
     from .models import failed_tables, fit_one, group_of, sample_frame, wants_effects
 
     covs, al, frame, domain, failure = sample_frame(table, outcomes, sample, covariates,
@@ -219,16 +227,18 @@ def _lean_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str,
     return {o: fit_one(frame, al, outcome=o, sample=sample, build=_lean_fit, covs=covs,
                         domain=domain, design=design, built=built, conf_level=conf_level,
                         family=families.get(o, "logit"), effects=wants_effects(effects, o, False),
-                        group=group_of(table))
+                        group=group_of(table), labels=labels, first=first)
             for o in outcomes}
 
 
 def _lean_fit(frame: pd.DataFrame, al, *, outcome, sample, covs, domain, design, built,
-              conf_level, family, effects: bool, group: str) -> _Fit:
+              conf_level, family, effects: bool, group: str, labels: dict,
+              first: bool = False) -> _Fit:
     """One model of :func:`_lean_sample`: the numbers of the tables of
     :func:`coprod.pipeline.models.fit_sample` (margins=False), none of the tables."""
+    from ..survey.ordinal import SvyOlrResult
     from .effectsize import FLAGGED_NOTE, ImputedSizes, blocked_reason, effect_arrays
-    from .models import column_sd, fit_result
+    from .models import column_sd, effects_table, fit_result, with_term_columns
 
     res, *_ = fit_result(frame, al, outcome=outcome, covs=covs, domain=domain, design=design,
                          built=built, conf_level=conf_level, family=family)
@@ -251,8 +261,17 @@ def _lean_fit(frame: pd.DataFrame, al, *, outcome, sample, covs, domain, design,
         sizes = ImputedSizes(None, [back(v) for v in info["variable"]], e, C,
                              info["sd"].to_numpy(dtype=float),
                              back(f"{FLAGGED_NOTE}{why})") if why else "")
-    return _Fit([back(t) for t in names], est, se, cov, column_sd(res, len(names)),
-                int(res.stats["n"]), flags, sizes)
+    out = _Fit([back(t) for t in names], est, se, cov, column_sd(res, len(names)),
+               int(res.stats["n"]), flags, sizes)
+    if first:  # the columns of the coefficients table the combined table takes, as made there
+        ident = {"outcome": outcome, "sample": sample}
+        terms = al.restore_frame(pd.DataFrame({"term": names}))
+        cut = terms["term"].isin(res.cut_names) if isinstance(res, SvyOlrResult) else None
+        terms = with_term_columns(terms, labels, cut)
+        terms["df_resid"] = res.df_resid
+        out.top = front_columns(terms, ident, copy=False)
+        out.judged = effects_table(res, al, labels, group, ident) if effects else None
+    return out
 
 
 def _note_blocking(seen: dict[str, list], flags: list[tuple[str, str]], m: int,

@@ -252,7 +252,7 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
     ordinal = family == "ordinal"
 
     coefs = al.restore_frame(res.tidy())
-    coefs = _with_term_columns(coefs, labels, coefs["term"].isin(res.cut_names)
+    coefs = with_term_columns(coefs, labels, coefs["term"].isin(res.cut_names)
                                if isinstance(res, SvyOlrResult) else None)
     coefs["sd_x"] = column_sd(res, len(coefs))
     stats = res.fit_stats()
@@ -265,7 +265,7 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
                   ident, copy=False)
     fit_table = _one_row(fit, FIT_COLUMNS)
     if not margins:  # an imputed dataset's or a specification's fit: what is combined or judged
-        sizes = {"effects": _effects(res, al, labels, group, ident)} if effects else {}
+        sizes = {"effects": effects_table(res, al, labels, group, ident)} if effects else {}
         return {"coefficients": front_columns(coefs, ident, copy=False), "fit": fit_table,
                 "flags": front_columns(flags, ident), "vcov": vcov, **sizes}
 
@@ -291,7 +291,7 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
     tests = tests.drop(columns="terms")
     # after the AMEs and predictions: their counterfactual averages are the effect sizes'
     # (coprod.survey.margins.averages keeps them for the fit; an ordinal fit's of every category)
-    sizes = {"effects": _effects(res, al, labels, group, ident)} if effects else {}
+    sizes = {"effects": effects_table(res, al, labels, group, ident)} if effects else {}
     cuts = _binary_cuts(res, frame, al, formula, opts, coefs, labels) if ordinal \
         else pd.DataFrame(columns=CUT_COLUMNS)
     predictions = pd.concat(preds, ignore_index=True) if preds else pd.DataFrame({"grid": []})
@@ -320,7 +320,7 @@ def _one_row(values: dict, columns: list[str]) -> pd.DataFrame:
                          for c in columns})
 
 
-def _effects(res, al: Aliases, labels: dict, group: str, ident: dict) -> pd.DataFrame:
+def effects_table(res, al: Aliases, labels: dict, group: str, ident: dict) -> pd.DataFrame:
     """The fit's effect sizes (the rule of coprod.pipeline.effectrule), real names back, the rows'
     covariance in ``attrs["cov"]``; the group fixed effects are never a candidate."""
     from .effectsize import covariate_effects
@@ -357,7 +357,7 @@ def vcov_long(names: list[str], cov: np.ndarray) -> pd.DataFrame:
                          "covariance": np.asarray(cov).ravel()})
 
 
-def _with_term_columns(tidy: pd.DataFrame, labels: dict, cut=None) -> pd.DataFrame:
+def with_term_columns(tidy: pd.DataFrame, labels: dict, cut=None) -> pd.DataFrame:
     """variable, level and label after the term of a tidy table; ``cut`` (a boolean mask)
     marks an ordinal model's cut-points, which belong to no variable."""
     terms = list(tidy["term"])
@@ -398,7 +398,7 @@ def _binary_cuts(res, frame, al, formula, opts, coefs, labels) -> pd.DataFrame:
             log.warning("binary cut %s or higher: %s", level, al.restore(str(exc)))
             continue
         t = al.restore_frame(fit.tidy())
-        t = _with_term_columns(t[t["term"] != "Intercept"].copy(), labels)[keep].copy()
+        t = with_term_columns(t[t["term"] != "Intercept"].copy(), labels)[keep].copy()
         t.insert(0, "cut", f"{level} or higher")
         blocking = [f["flag"] for f in fit.flags if is_blocking(f["flag"])]
         # a separated cut judges no term (coprod.pipeline.estimable): every row says so

@@ -56,8 +56,10 @@ def _full_path(monkeypatch):
     """Every imputed dataset through fit_sample's tables (the path before the lean one)."""
     from coprod.pipeline.models import fit_sample
 
-    monkeypatch.setattr(imputedmodels, "_lean_sample",
-                        lambda table, **opts: fit_sample(table, margins=False, **opts))
+    def tables(table, first=False, **opts):
+        return fit_sample(table, margins=False, **opts)
+
+    monkeypatch.setattr(imputedmodels, "_lean_sample", tables)
 
 
 def _both(monkeypatch, t, cells, **kw):
