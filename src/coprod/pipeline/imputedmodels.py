@@ -43,10 +43,10 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
     not estimable (the combination itself fits nothing and adds no flag of its own). Other
     flags of the imputed fits are not carried. ``datasets``: a dict the caller keeps between
     calls on the same table and imputations (a specification curve), where the completed
-    datasets are kept instead of rebuilt. ``effects``: also the effect sizes and which
-    covariate is the strongest, each size and each difference from the top one combined by
-    Rubin's rules (:func:`coprod.pipeline.effectsize.combine_imputed`); else the third table is
-    empty."""
+    datasets and their model frames are kept instead of rebuilt. ``effects``: also the
+    effect sizes and which covariate is the strongest, each size and each difference from
+    the top one combined by Rubin's rules
+    (:func:`coprod.pipeline.effectsize.combine_imputed`); else the third table is empty."""
     design = typed_design(design, "fit_sample_mi")
     from ..survey.mi import rubin
     from .effectsize import ImputedSizes, combined_model_effects
@@ -81,7 +81,9 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
         # effect sizes as the tables the combined ones take their columns from); one dataset
         # (nothing missing): its tables, as they are
         res = fit_sample(full, labels=labels, margins=False, **opts) if len(ms) == 1 \
-            else _lean_sample(full, labels=labels, first=m == ms[0], **opts)
+            else _lean_sample(full, labels=labels, first=m == ms[0], **opts,
+                              kept=None if datasets is None else
+                              datasets.setdefault(("model frames", m), {}))
         for o, got in res.items():
             if isinstance(got, _Fit):
                 fit: _Fit | None = got
@@ -211,16 +213,19 @@ class _Fit:
 def _lean_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str,
                  covariates: list[str], reference_levels: dict, design: DesignSettings,
                  conf_level: float, built, group_effects: bool, families: dict | None,
-                 effects: bool | Collection[str], labels: dict, first: bool = False) -> dict:
+                 effects: bool | Collection[str], labels: dict, first: bool = False,
+                 kept: dict | None = None) -> dict:
     """Every outcome's model in one sample, as :func:`coprod.pipeline.models.fit_sample`
     fits it (the same frame, design, failures), each kept as a :class:`_Fit` (or its failed
     tables). Why: Rubin's rules read a few arrays of each dataset's fit; its tables (terms
     parsed, labelled, framed; the effect sizes judged) were most of an imputed model's cost.
-    ``first``: also the first dataset's tables of the terms and effect sizes (:class:`_Fit`)."""
+    ``first``: also the first dataset's tables of the terms and effect sizes (:class:`_Fit`);
+    ``kept``: the dataset's model frames, kept between samples
+    (:func:`coprod.pipeline.models.sample_frame`)."""
     from .models import failed_tables, fit_one, group_of, sample_frame, wants_effects
 
     covs, al, frame, domain, failure = sample_frame(table, outcomes, sample, covariates,
-                                                    reference_levels, group_effects)
+                                                    reference_levels, group_effects, kept)
     if failure is not None:
         return {o: failed_tables(o, sample, failure) for o in outcomes}
     families = families or {}

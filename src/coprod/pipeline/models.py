@@ -158,14 +158,24 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
 
 
 def sample_frame(table: pd.DataFrame, outcomes: list[str], sample: str, covariates: list[str],
-                 reference_levels: dict, group_effects: bool = True):
+                 reference_levels: dict, group_effects: bool = True, kept: dict | None = None):
     """What the models of a sample share: (covariates with the group's fixed effects, the
     aliases, the aliased model frame, the sample's domain, None) -- or, when the sample has
-    no respondents, the failure's message last (logged; the domain then None)."""
+    no respondents, the failure's message last (logged; the domain then None). ``kept``: a
+    dict the caller keeps for this ``table`` (an imputed dataset), where the model frame is
+    kept for the next sample with the same columns (every sample's: the group is always one
+    of them); nothing changes a model frame once made."""
     covs = sample_covariates(covariates, sample, table, group_effects)
-    df = model_frame(table, list(outcomes), covs, reference_levels)
-    al = Aliases(df.columns)
-    frame = al.frame(df)
+    key = (tuple(outcomes), tuple(dict.fromkeys(c for c in [*covs, group_of(table)] if c)),
+           repr(sorted(reference_levels.items())))
+    made = None if kept is None else kept.get(key)
+    if made is None:
+        df = model_frame(table, list(outcomes), covs, reference_levels)
+        al = Aliases(df.columns)
+        made = (df, al, al.frame(df))
+        if kept is not None:
+            kept[key] = made
+    df, al, frame = made
     try:
         domain = domain_mask(df, sample)
     except ModelError as exc:

@@ -56,7 +56,7 @@ def _full_path(monkeypatch):
     """Every imputed dataset through fit_sample's tables (the path before the lean one)."""
     from coprod.pipeline.models import fit_sample
 
-    def tables(table, first=False, **opts):
+    def tables(table, first=False, kept=None, **opts):
         return fit_sample(table, margins=False, **opts)
 
     monkeypatch.setattr(imputedmodels, "_lean_sample", tables)
@@ -131,3 +131,20 @@ def test_a_sample_without_respondents_fails_on_either_path(monkeypatch):
     (coefs, _, _), (coefs0, _, _) = _both(monkeypatch, t, cells, **kw)
     assert coefs["status"].tolist() == ["failed"]
     pd.testing.assert_frame_equal(coefs, coefs0, check_exact=True)
+
+
+def test_datasets_and_model_frames_kept_between_samples_change_nothing():
+    """fit_models_mi and the specifications keep the completed datasets and their model
+    frames between samples (``datasets``): each sample's tables as when made afresh."""
+    t, cells = _survey(seed=8)
+    kw = dict(outcomes=["y", "yo"], covariates=["x", "self efficacy"],
+              reference_levels={"x": "a"}, design=DESIGN,
+              families={"y": "logit", "yo": "ordinal"}, effects=True)
+    kept: dict = {}
+    for sample in ["pooled", "A", "B", "pooled"]:
+        shared = fit_sample_mi(t, cells, sample=sample, datasets=kept, **kw)
+        alone = fit_sample_mi(t, cells, sample=sample, **kw)
+        for a, b in zip(shared, alone):
+            pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert sum(isinstance(k, tuple) for k in kept) == M  # one dict of model frames a dataset
+    assert all(len(v) == 1 for k, v in kept.items() if isinstance(k, tuple))
