@@ -1,6 +1,7 @@
 """The model stage under multiple imputation: every outcome's model fitted on each completed
-dataset (:func:`coprod.pipeline.models.fit_sample`), then combined by Rubin's rules into one
-table of coefficients, one covariance and, when asked, the effect sizes.
+dataset as :func:`coprod.pipeline.models.fit_sample` fits it, then combined by Rubin's rules
+into one table of coefficients, one covariance and, when asked, the effect sizes. Of each
+dataset's fit only what the rules read is kept (:class:`_Fit`), not its tables.
 
 Why apart from the models themselves (:mod:`coprod.pipeline.models`): fitting one model is the
 same with or without imputations; combining many is its own rule (Rubin's, Barnard-Rubin df,
