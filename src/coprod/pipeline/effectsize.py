@@ -22,6 +22,7 @@ AMEs do.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -46,7 +47,7 @@ from .estimable import BLOCKING_FLAGS
 
 #: fit flags under which nothing is compared (the estimates support nothing): the project's one
 #: rule of "not estimable" (coprod.pipeline.estimable)
-_FLAGGED = "not compared: the model is flagged ("
+FLAGGED_NOTE = "not compared: the model is flagged ("
 
 
 def _present(col: pd.Series, levels: list) -> list:
@@ -180,12 +181,27 @@ def _levels_differ(m: np.ndarray, G: np.ndarray, V: np.ndarray,
     return float(dist.f_sf(stat / (L - 1), L - 1, result.df_resid))
 
 
-def _blocked(result: SvyLogitResult | SvyOlrResult) -> str:
+def blocked_reason(result: SvyLogitResult | SvyOlrResult) -> str:
     """Why nothing is compared in this fit, or ''."""
     found = [f for f in result.flags if f["flag"] in BLOCKING_FLAGS]
     if not result.converged and not any(f["flag"] == "non_convergence" for f in found):
         found.append({"flag": "non_convergence", "detail": "the fit did not converge"})
     return "; ".join(f"{f['flag'].replace('_', ' ')}: {f['detail']}" for f in found)
+
+
+def effect_arrays(result: SvyLogitResult | SvyOlrResult, exclude: tuple = ()
+                  ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The sizes of :func:`effect_sizes` and their covariance C = G V G' (a size whose
+    gradient is not finite: its row and column NaN), nothing judged yet: what an imputed
+    dataset's fit gives Rubin's rules."""
+    info, est, G = effect_sizes(result, exclude)
+    V = result.cov.to_numpy()
+    ok = np.all(np.isfinite(G), axis=1)
+    Gz = np.where(ok[:, None], G, 0.0)
+    C = Gz @ V @ Gz.T
+    C[~ok, :] = np.nan
+    C[:, ~ok] = np.nan
+    return info, est, C
 
 
 def covariate_effects(result: SvyLogitResult | SvyOlrResult, *, exclude: tuple = (),
@@ -194,16 +210,10 @@ def covariate_effects(result: SvyLogitResult | SvyOlrResult, *, exclude: tuple =
     outcome
     and sample), its rows' covariance C = G V G' in ``attrs["cov"]`` (nested tuples; what
     Rubin's rules combine across imputed datasets)."""
-    info, est, G = effect_sizes(result, exclude)
-    V = result.cov.to_numpy()
-    ok = np.all(np.isfinite(G), axis=1)
-    Gz = np.where(ok[:, None], G, 0.0)
-    C = Gz @ V @ Gz.T
-    C[~ok, :] = np.nan
-    C[:, ~ok] = np.nan
+    info, est, C = effect_arrays(result, exclude)
     family = "ordinal" if isinstance(result, SvyOlrResult) else result.family.name
     out = judge(info, est, C, df=result.df_resid, conf_level=result.conf_level,
-                model_based=result.model_based, blocked=_blocked(result),
+                model_based=result.model_based, blocked=blocked_reason(result),
                 scale=SCALES.get(family, family))
     out["label"] = [str((labels or {}).get(v, v)) for v in out["variable"]]
     # a tuple, not an array: pandas compares attrs when it joins frames
@@ -239,7 +249,7 @@ def judge(info: pd.DataFrame, est: np.ndarray, C: np.ndarray, *, df: float,
     zero = factor & np.array([is_zero(x) for x in est], dtype=bool)
     usable = ~zero & np.isfinite(size) & np.isfinite(np.diag(C) if k else np.zeros(0))
     if blocked:
-        note = [f"{_FLAGGED}{blocked})"] * k
+        note = [f"{FLAGGED_NOTE}{blocked})"] * k
     else:
         for i in np.flatnonzero(zero):
             note[i] = "no change at all: its size has no standard error"
@@ -311,14 +321,21 @@ def combine_imputed(tables: list[pd.DataFrame], *, df_complete: float, conf_leve
     difference of absolute sizes from the top one (top: the largest mean |E|), is pooled with
     its own Barnard-Rubin df; the verdicts as :func:`judge` gives them. ``tables``: the
     per-dataset tables of :func:`covariate_effects` (same variables, same order)."""
+    return _combine(tables[0], [ImputedSizes.of(t) for t in tables], df_complete=df_complete,
+                    conf_level=conf_level, blocked=blocked)
+
+
+def _combine(first: pd.DataFrame, parts: list[ImputedSizes], *, df_complete: float,
+             conf_level: float, blocked: str = "") -> pd.DataFrame:
+    """:func:`combine_imputed` of ``parts``, ``first`` the first dataset's table (its
+    variables, kinds, labels and scale)."""
     from ..survey.mi import rubin
 
-    first = tables[0]
-    Q = np.array([t["effect"].to_numpy(dtype=float) for t in tables])
-    Cs = [np.asarray(t.attrs["cov"], dtype=float).reshape(len(t), len(t)) for t in tables]
+    Q = np.array([p.effect for p in parts])
+    Cs = [p.cov for p in parts]
     U = np.array([np.diag(C) for C in Cs])
     info = first[["variable", "kind", "sd"]].copy()
-    info["sd"] = np.mean([t["sd"].to_numpy(dtype=float) for t in tables], axis=0)
+    info["sd"] = np.mean([p.sd for p in parts], axis=0)
     names = list(info["variable"])
     factor = (info["kind"] == "factor").to_numpy()
     with np.errstate(invalid="ignore"):
@@ -348,27 +365,53 @@ def combine_imputed(tables: list[pd.DataFrame], *, df_complete: float, conf_leve
     return out
 
 
-def combined_model_effects(tables: list[pd.DataFrame], *, conf_level: float) -> pd.DataFrame:
+@dataclass
+class ImputedSizes:
+    """What Rubin's rules take of one imputed dataset's effects table: its ``imputation``,
+    variables, sizes, their covariance (``attrs["cov"]``), SDs and the first row's note
+    (where a flagged fit says so). Why not the table: the imputed models make these of each
+    dataset's fit without judging it (:mod:`coprod.pipeline.imputedmodels`)."""
+
+    imputation: Any
+    variables: list
+    effect: np.ndarray
+    cov: np.ndarray
+    sd: np.ndarray
+    note: str
+
+    @classmethod
+    def of(cls, t: pd.DataFrame) -> ImputedSizes:
+        """Those of a table of :func:`covariate_effects` (with its ``imputation``, if any)."""
+        return cls(t["imputation"].iloc[0] if len(t) and "imputation" in t.columns else None,
+                   list(t["variable"]), t["effect"].to_numpy(dtype=float),
+                   np.asarray(t.attrs["cov"], dtype=float).reshape(len(t), len(t)),
+                   t["sd"].to_numpy(dtype=float), str(t["note"].iloc[0]) if len(t) else "")
+
+
+def combined_model_effects(tables: list[pd.DataFrame], *, conf_level: float,
+                           parts: list[ImputedSizes] | None = None) -> pd.DataFrame:
     """One model's effects table over its imputed datasets (each with its ``imputation``; one
     dataset: its own table). The complete-data df of Rubin's rules is the model's, as for the
     coefficients; a fit flagged in any dataset (separation, non-convergence) compares
-    nothing."""
+    nothing. ``parts``: the datasets' sizes (the first that of ``tables[0]``) when only the
+    first dataset's table was made."""
     first = tables[0]
-    flagged = [(t["imputation"].iloc[0], t["note"].iloc[0]) for t in tables
-               if len(t) and str(t["note"].iloc[0]).startswith(_FLAGGED)]
-    blocked = "" if not flagged else \
-        f"imputation {flagged[0][0]}: {flagged[0][1].removeprefix(_FLAGGED).rstrip(')')}"
-    if len(tables) == 1 or not len(first):
+    if len(tables if parts is None else parts) == 1 or not len(first):
         return first.reindex(columns=EFFECT_COLUMNS)
-    if any(list(t["variable"]) != list(first["variable"]) for t in tables):
+    parts = [ImputedSizes.of(t) for t in tables] if parts is None else parts
+    flagged = [(p.imputation, p.note) for p in parts
+               if len(p.variables) and p.note.startswith(FLAGGED_NOTE)]
+    blocked = "" if not flagged else \
+        f"imputation {flagged[0][0]}: {flagged[0][1].removeprefix(FLAGGED_NOTE).rstrip(')')}"
+    if any(p.variables != list(first["variable"]) for p in parts):
         return first.assign(**{c: np.nan for c in ("effect", "std_error", "conf_low",
                                                    "conf_high", "rank", "diff", "diff_low",
                                                    "diff_high")},
                             verdict="not compared",
                             note="the imputed datasets' models do not have the same "
                                  "covariates").reindex(columns=EFFECT_COLUMNS)
-    out = combine_imputed(tables, df_complete=float(first.attrs.get("df_resid", np.inf)),
-                          conf_level=conf_level, blocked=blocked)
+    out = _combine(first, parts, df_complete=float(first.attrs.get("df_resid", np.inf)),
+                   conf_level=conf_level, blocked=blocked)
     out.insert(0, "outcome", first["outcome"].iloc[0])
     out.insert(1, "sample", first["sample"].iloc[0])
     return out.reindex(columns=EFFECT_COLUMNS)

@@ -1,6 +1,7 @@
 """The model stage under multiple imputation: every outcome's model fitted on each completed
-dataset (:func:`coprod.pipeline.models.fit_sample`), then combined by Rubin's rules into one
-table of coefficients, one covariance and, when asked, the effect sizes.
+dataset as :func:`coprod.pipeline.models.fit_sample` fits it, then combined by Rubin's rules
+into one table of coefficients, one covariance and, when asked, the effect sizes. Of each
+dataset's fit only what the rules read is kept (:class:`_Fit`), not its tables.
 
 Why apart from the models themselves (:mod:`coprod.pipeline.models`): fitting one model is the
 same with or without imputations; combining many is its own rule (Rubin's, Barnard-Rubin df,
@@ -10,6 +11,8 @@ config imputes.
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,6 +20,9 @@ import pandas as pd
 from .designkeys import DesignSettings, typed_design
 from .effectrule import EFFECT_COLUMNS
 from .models import fit_sample, front_columns, job_design, vcov_long
+
+if TYPE_CHECKING:
+    from .effectsize import ImputedSizes
 
 
 def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[str],
@@ -38,13 +44,13 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
     not estimable (the combination itself fits nothing and adds no flag of its own). Other
     flags of the imputed fits are not carried. ``datasets``: a dict the caller keeps between
     calls on the same table and imputations (a specification curve), where the completed
-    datasets are kept instead of rebuilt. ``effects``: also the effect sizes and which
-    covariate is the strongest, each size and each difference from the top one combined by
-    Rubin's rules (:func:`coprod.pipeline.effectsize.combine_imputed`); else the third table is
-    empty."""
+    datasets and their model frames are kept instead of rebuilt. ``effects``: also the
+    effect sizes and which covariate is the strongest, each size and each difference from
+    the top one combined by Rubin's rules
+    (:func:`coprod.pipeline.effectsize.combine_imputed`); else the third table is empty."""
     design = typed_design(design, "fit_sample_mi")
     from ..survey.mi import rubin
-    from .effectsize import combined_model_effects
+    from .effectsize import ImputedSizes, combined_model_effects
     from .estimable import BLOCKING_FLAGS
     from .impute import completed
 
@@ -54,12 +60,17 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
     ms = sorted(int(m) for m in imputed["imputation"].unique()) if len(imputed) else []
     if not ms:  # nothing was missing: the complete data are every imputed dataset
         ms = [0]
-    per: dict[str, list[pd.DataFrame]] = {o: [] for o in outcomes}
-    covs: dict[str, list[pd.DataFrame]] = {o: [] for o in outcomes}
+    per: dict[str, list[_Fit]] = {o: [] for o in outcomes}
+    first: dict[str, pd.DataFrame] = {}  # the first dataset's coefficients (their columns)
     failed: dict[str, str] = {}
     n_used: dict[str, int] = {}
-    sizes: dict[str, list[pd.DataFrame]] = {o: [] for o in outcomes}
+    sizes: dict[str, pd.DataFrame] = {}  # the first dataset's effects table
+    parts: dict[str, list[ImputedSizes]] = {o: [] for o in outcomes}
     blocked: dict[str, dict[str, list]] = {o: {} for o in outcomes}  # flag: [imputations, detail]
+    opts = {"outcomes": outcomes, "sample": sample, "covariates": covariates,
+            "reference_levels": reference_levels, "design": design, "conf_level": conf_level,
+            "built": built, "group_effects": group_effects, "families": families,
+            "effects": effects}
     for m in ms:
         full = None if datasets is None else datasets.get(m)
         if full is None:
@@ -67,94 +78,213 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
             full.attrs = table.attrs
             if datasets is not None:
                 datasets[m] = full
-        res = fit_sample(full, outcomes=outcomes, sample=sample, covariates=covariates,
-                         reference_levels=reference_levels, design=design,
-                         conf_level=conf_level, labels=labels, built=built,
-                         group_effects=group_effects, families=families, margins=False,
-                         effects=effects)
-        for o, tables in res.items():
-            fit = tables["fit"].iloc[0]
-            if fit["status"] == "failed":
-                failed.setdefault(o, f"imputation {m}: {fit['message']}")
+        # each dataset's fits as the arrays Rubin's rules combine (and the first's terms and
+        # effect sizes as the tables the combined ones take their columns from); one dataset
+        # (nothing missing): its tables, as they are
+        res = fit_sample(full, labels=labels, margins=False, **opts) if len(ms) == 1 \
+            else _lean_sample(full, labels=labels, first=m == ms[0], **opts,
+                              kept=None if datasets is None else
+                              datasets.setdefault(("model frames", m), {}))
+        for o, got in res.items():
+            if isinstance(got, _Fit):
+                fit: _Fit | None = got
+                if got.top is not None:
+                    first.setdefault(o, got.top)
+                if got.judged is not None:
+                    sizes.setdefault(o, got.judged.assign(imputation=m))
             else:
-                n_used.setdefault(o, int(fit["n"]))
-                _note_blocking(blocked[o], tables["flags"], m, BLOCKING_FLAGS)
-                if "effects" in tables:
-                    sizes[o].append(tables["effects"].assign(imputation=m))
-            per[o].append(tables["coefficients"].assign(imputation=m))
-            covs[o].append(tables["vcov"])
+                row = got["fit"].iloc[0]
+                if row["status"] == "failed":
+                    failed.setdefault(o, f"imputation {m}: {row['message']}")
+                    fit = None
+                else:
+                    fit = _Fit.of_tables(got)
+                    first.setdefault(o, got["coefficients"])
+                    if "effects" in got:
+                        eff = got["effects"].assign(imputation=m)
+                        sizes.setdefault(o, eff)
+                        fit.sizes = ImputedSizes.of(eff)
+            if fit is None:
+                continue
+            n_used.setdefault(o, fit.n)
+            _note_blocking(blocked[o], fit.flags, m, BLOCKING_FLAGS)
+            if fit.sizes is not None:
+                fit.sizes.imputation = m
+                parts[o].append(fit.sizes)
+            per[o].append(fit)
     rows, vrows = [], []
     for o in outcomes:
-        sets = {frozenset(t["term"]) for t in per[o]}
+        sets = {frozenset(f.terms) for f in per[o]}
         if len(sets) > 1 and o not in failed:  # a level empty, a category unseen, in some
-            odd = sorted(set.union(*map(set, sets)) - set.intersection(*map(set, sets)))
+            odd = sorted(frozenset.union(*sets) - frozenset.intersection(*sets))
             failed[o] = (f"the imputed datasets do not all estimate the same terms "
                          f"({', '.join(odd)}): merge sparse levels")
         if o in failed or not per[o]:
             rows.append(pd.DataFrame([{"outcome": o, "sample": sample, "status": "failed",
                                        "message": failed.get(o, "no imputations")}]))
             continue
-        stack = pd.concat(per[o], ignore_index=True)
-        first = per[o][0]
-        terms = first["term"].tolist()
-        est, se = (np.array([_by_term(t, col, terms) for t in per[o]])
+        top = first[o]
+        terms = top["term"].tolist()
+        est, se = (np.array([f.by_term(col, terms) for f in per[o]])
                    for col in ("estimate", "std_error"))
         if len(est) > 1:
-            comb = rubin(est, se ** 2, float(first["df_resid"].iloc[0]), conf_level)
+            comb = rubin(est, se ** 2, float(top["df_resid"].iloc[0]), conf_level)
         else:  # no missing value: the complete-case estimates, no missing information
-            comb = {k: first[k].to_numpy() for k in ("estimate", "std_error", "statistic",
-                                                     "p_value", "conf_low", "conf_high")}
-            zero = np.zeros(len(first))
-            comb.update(df=first["df_resid"].to_numpy(dtype=float), fmi=zero, riv=zero,
-                        within=first["std_error"].to_numpy() ** 2, between=zero)
+            comb = {k: top[k].to_numpy() for k in ("estimate", "std_error", "statistic",
+                                                   "p_value", "conf_low", "conf_high")}
+            zero = np.zeros(len(top))
+            comb.update(df=top["df_resid"].to_numpy(dtype=float), fmi=zero, riv=zero,
+                        within=top["std_error"].to_numpy() ** 2, between=zero)
         cols = {k: comb[k] for k in ("estimate", "std_error", "df", "statistic", "p_value",
                                      "conf_low", "conf_high", "fmi", "riv", "within",
                                      "between")}
-        cut = (first["variable"].eq("") | first["term"].eq("Intercept")).to_numpy()
+        cut = (top["variable"].eq("") | top["term"].eq("Intercept")).to_numpy()
         ratio = ("rate_ratio", "rr_conf_low", "rr_conf_high") if (families or {}).get(o) == \
             "count" else ("odds_ratio", "or_conf_low", "or_conf_high")
         with np.errstate(over="ignore"):
             for col, src in zip(ratio, ("estimate", "conf_low", "conf_high")):
                 cols[col] = np.where(cut, np.nan, np.exp(np.asarray(cols[src], dtype=float)))
+        # the mean over the datasets as pandas takes it (its sums are not numpy's)
+        stack = pd.DataFrame({"term": [t for f in per[o] for t in f.terms],
+                              "sd_x": np.concatenate([f.sd_x for f in per[o]])})
         cols["sd_x"] = stack.groupby("term", sort=False)["sd_x"].mean().reindex(terms).to_numpy()
-        cols.update(df_complete=int(first["df_resid"].iloc[0]), n=n_used.get(o, 0),
+        cols.update(df_complete=int(top["df_resid"].iloc[0]), n=n_used.get(o, 0),
                     n_imputations=len(ms) if ms != [0] else 0,
                     family=(families or {}).get(o, "logit"),
                     **_blocked_status(blocked[o], len(ms) if ms != [0] else 0))
-        ids = first[["outcome", "sample", "term", "variable", "level", "label"]]
+        ids = top[["outcome", "sample", "term", "variable", "level", "label"]]
         rows.append(pd.concat([ids, pd.DataFrame(cols, index=ids.index)], axis=1))
-        V = np.mean([_square(v, terms) for v in covs[o]], axis=0)
+        V = np.mean([f.square(terms) for f in per[o]], axis=0)
         T = V if len(est) < 2 else V + (1 + 1 / len(ms)) * np.atleast_2d(
             np.cov(est, rowvar=False))
         vrows.append(front_columns(vcov_long(terms, T), {"outcome": o, "sample": sample}))
     vcov = pd.concat(vrows, ignore_index=True) if vrows else pd.DataFrame(
         columns=["outcome", "sample", "term", "term2", "covariance"])
-    combined = [combined_model_effects(sizes[o], conf_level=conf_level)
-                for o in outcomes if o not in failed and sizes[o]]
+    combined = [combined_model_effects([sizes[o]], conf_level=conf_level, parts=parts[o])
+                for o in outcomes if o not in failed and o in sizes]
     eff = pd.concat(combined, ignore_index=True) if combined else pd.DataFrame(
         columns=EFFECT_COLUMNS)
     return pd.concat(rows, ignore_index=True), vcov, eff
 
 
-def _by_term(table: pd.DataFrame, column: str, terms: list[str]) -> np.ndarray:
-    """``column`` of a tidy table in the order of ``terms``."""
-    at = {t: i for i, t in enumerate(table["term"])}
-    return table[column].to_numpy(dtype=float)[[at[t] for t in terms]]
+@dataclass
+class _Fit:
+    """What pooling takes of one imputed dataset's fit of a model: its terms (real names, in
+    the fit's order) with their estimates, standard errors (empty where separated, as the
+    coefficients table has them), covariance and sd_x; its n; its flags [(flag, detail)]; and,
+    when asked, its effect sizes."""
+
+    terms: list[str]
+    estimate: np.ndarray
+    std_error: np.ndarray
+    cov: np.ndarray
+    sd_x: np.ndarray
+    n: int
+    flags: list[tuple[str, str]]
+    sizes: ImputedSizes | None = None
+    top: pd.DataFrame | None = None  # the first dataset's: the terms' columns and df_resid
+    judged: pd.DataFrame | None = None  # the first dataset's: its effects table
+
+    @classmethod
+    def of_tables(cls, tables: dict[str, pd.DataFrame]) -> _Fit:
+        """Those of a fit's tables (:func:`coprod.pipeline.models.fit_sample`)."""
+        coefs, vcov, flags = tables["coefficients"], tables["vcov"], tables["flags"]
+        terms = coefs["term"].tolist()
+        p = int(round(np.sqrt(len(vcov))))
+        names = list(vcov["term2"].iloc[:p])
+        at = [names.index(t) for t in terms]
+        cov = vcov["covariance"].to_numpy(dtype=float).reshape(p, p)[np.ix_(at, at)]
+        return cls(terms, coefs["estimate"].to_numpy(dtype=float),
+                   coefs["std_error"].to_numpy(dtype=float), cov,
+                   coefs["sd_x"].to_numpy(dtype=float), int(tables["fit"]["n"].iloc[0]),
+                   list(zip(flags["flag"], flags["detail"])))
+
+    def by_term(self, column: str, terms: list[str]) -> np.ndarray:
+        """``column`` (estimate, std_error) in the order of ``terms``."""
+        at = {t: i for i, t in enumerate(self.terms)}
+        return getattr(self, column)[[at[t] for t in terms]]
+
+    def square(self, terms: list[str]) -> np.ndarray:
+        """The covariance of ``terms`` in that order."""
+        at = {t: i for i, t in enumerate(self.terms)}
+        ix = [at[t] for t in terms]
+        return self.cov[np.ix_(ix, ix)]
 
 
-def _square(vcov: pd.DataFrame, terms: list[str]) -> np.ndarray:
-    """A long covariance table of :func:`vcov_long` (row-major: term, then term2) as the
-    matrix of ``terms`` in that order."""
-    p = int(round(np.sqrt(len(vcov))))
-    names = list(vcov["term2"].iloc[:p])
-    at = [names.index(t) for t in terms]
-    return vcov["covariance"].to_numpy(dtype=float).reshape(p, p)[np.ix_(at, at)]
+def _lean_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str,
+                 covariates: list[str], reference_levels: dict, design: DesignSettings,
+                 conf_level: float, built, group_effects: bool, families: dict | None,
+                 effects: bool | Collection[str], labels: dict, first: bool = False,
+                 kept: dict | None = None) -> dict:
+    """Every outcome's model in one sample, as :func:`coprod.pipeline.models.fit_sample`
+    fits it (the same frame, design, failures), each kept as a :class:`_Fit` (or its failed
+    tables). Why: Rubin's rules read a few arrays of each dataset's fit; its tables (terms
+    parsed, labelled, framed; the effect sizes judged) were most of an imputed model's cost.
+    ``first``: also the first dataset's tables of the terms and effect sizes (:class:`_Fit`);
+    ``kept``: the dataset's model frames, kept between samples
+    (:func:`coprod.pipeline.models.sample_frame`)."""
+    from .models import failed_tables, fit_one, group_of, sample_frame, wants_effects
+
+    covs, al, frame, domain, failure = sample_frame(table, outcomes, sample, covariates,
+                                                    reference_levels, group_effects, kept)
+    if failure is not None:
+        return {o: failed_tables(o, sample, failure) for o in outcomes}
+    families = families or {}
+    return {o: fit_one(frame, al, outcome=o, sample=sample, build=_lean_fit, covs=covs,
+                        domain=domain, design=design, built=built, conf_level=conf_level,
+                        family=families.get(o, "logit"), effects=wants_effects(effects, o, False),
+                        group=group_of(table), labels=labels, first=first)
+            for o in outcomes}
 
 
-def _note_blocking(seen: dict[str, list], flags: pd.DataFrame, m: int, blocking) -> None:
+def _lean_fit(frame: pd.DataFrame, al, *, outcome, sample, covs, domain, design, built,
+              conf_level, family, effects: bool, group: str, labels: dict,
+              first: bool = False) -> _Fit:
+    """One model of :func:`_lean_sample`: the numbers of the tables of
+    :func:`coprod.pipeline.models.fit_sample` (margins=False), none of the tables."""
+    from ..survey.ordinal import SvyOlrResult
+    from .effectsize import FLAGGED_NOTE, ImputedSizes, blocked_reason, effect_arrays
+    from .models import column_sd, effects_table, fit_result, with_term_columns
+
+    res, *_ = fit_result(frame, al, outcome=outcome, covs=covs, domain=domain, design=design,
+                         built=built, conf_level=conf_level, family=family)
+    back = (lambda x: x) if al.plain else al.restore
+    names = list(res.params.index)
+    cov = np.asarray(res.cov.to_numpy(), dtype=float)
+    est = np.array(res.params.to_numpy(), dtype=float)
+    se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    sep = np.array(["separation" in res.term_flags.get(t, "") for t in names], dtype=bool)
+    if sep.any():  # as dist.coefficient_table: a separated term's numbers are empty
+        est, se = np.where(sep, np.nan, est), np.where(sep, np.nan, se)
+    flags: list[tuple[str, str]] = []
+    if res.flags:
+        table = al.restore_frame(pd.DataFrame(res.flags, columns=["flag", "detail"]))
+        flags = list(zip(table["flag"], table["detail"]))
+    sizes = None
+    if effects:
+        info, e, C = effect_arrays(res, (al[group],) if group and group in al.to else ())
+        why = blocked_reason(res)
+        sizes = ImputedSizes(None, [back(v) for v in info["variable"]], e, C,
+                             info["sd"].to_numpy(dtype=float),
+                             back(f"{FLAGGED_NOTE}{why})") if why else "")
+    out = _Fit([back(t) for t in names], est, se, cov, column_sd(res, len(names)),
+               int(res.stats["n"]), flags, sizes)
+    if first:  # the columns of the coefficients table the combined table takes, as made there
+        ident = {"outcome": outcome, "sample": sample}
+        terms = al.restore_frame(pd.DataFrame({"term": names}))
+        cut = terms["term"].isin(res.cut_names) if isinstance(res, SvyOlrResult) else None
+        terms = with_term_columns(terms, labels, cut)
+        terms["df_resid"] = res.df_resid
+        out.top = front_columns(terms, ident, copy=False)
+        out.judged = effects_table(res, al, labels, group, ident) if effects else None
+    return out
+
+
+def _note_blocking(seen: dict[str, list], flags: list[tuple[str, str]], m: int,
+                   blocking) -> None:
     """Remember which flags of ``blocking`` imputation ``m``'s fit carries (and the first
-    detail of each), from its flags table (one row a flag: flag, detail)."""
-    for f, detail in zip(flags["flag"], flags["detail"]):
+    detail of each), from its flags [(flag, detail)]."""
+    for f, detail in flags:
         if f in blocking:
             seen.setdefault(f, [[], str(detail).strip()])[0].append(m)
 

@@ -141,42 +141,64 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
     outcomes that need them), the sample's group fixed effects never among them.
     """
     design = typed_design(design, "fit_sample")
-    covs = sample_covariates(covariates, sample, table, group_effects)
-    df = model_frame(table, list(outcomes), covs, reference_levels)
-    al = Aliases(df.columns)
-    frame = al.frame(df)
+    covs, al, frame, domain, failure = sample_frame(table, outcomes, sample, covariates,
+                                                    reference_levels, group_effects)
     if built is None:
         built = job_design(table, design, reference_levels)
+    if failure is not None:
+        return {o: failed_tables(o, sample, failure) for o in outcomes}
+    families = families or {}
+    return {o: fit_one(frame, al, outcome=o, sample=sample, covs=covs, domain=domain,
+                        design=design, built=built, conf_level=conf_level, grids=grids,
+                        labels=labels or {}, family=families.get(o, "logit"),
+                        joint_tests=joint_tests or {}, margins=margins,
+                        effects=wants_effects(effects, o, margins),
+                        group=group_of(table))
+            for o in outcomes}
+
+
+def sample_frame(table: pd.DataFrame, outcomes: list[str], sample: str, covariates: list[str],
+                 reference_levels: dict, group_effects: bool = True, kept: dict | None = None):
+    """What the models of a sample share: (covariates with the group's fixed effects, the
+    aliases, the aliased model frame, the sample's domain, None) -- or, when the sample has
+    no respondents, the failure's message last (logged; the domain then None). ``kept``: a
+    dict the caller keeps for this ``table`` (an imputed dataset), where the model frame is
+    kept for the next sample with the same columns (every sample's: the group is always one
+    of them); nothing changes a model frame once made."""
+    covs = sample_covariates(covariates, sample, table, group_effects)
+    key = (tuple(outcomes), tuple(dict.fromkeys(c for c in [*covs, group_of(table)] if c)),
+           repr(sorted(reference_levels.items())))
+    made = None if kept is None else kept.get(key)
+    if made is None:
+        df = model_frame(table, list(outcomes), covs, reference_levels)
+        al = Aliases(df.columns)
+        made = (df, al, al.frame(df))
+        if kept is not None:
+            kept[key] = made
+    df, al, frame = made
     try:
         domain = domain_mask(df, sample)
     except ModelError as exc:
         failure = al.restore(str(exc))
         log.error("%s: %s", sample, failure)
-        return {o: failed_tables(o, sample, failure) for o in outcomes}
-    families = families or {}
-    return {o: _fit_one(frame, al, outcome=o, sample=sample, covs=covs, domain=domain,
-                        design=design, built=built, conf_level=conf_level, grids=grids,
-                        labels=labels or {}, family=families.get(o, "logit"),
-                        joint_tests=joint_tests or {}, margins=margins,
-                        effects=_wants(effects, o, margins),
-                        group=group_of(table))
-            for o in outcomes}
+        return covs, al, frame, None, failure
+    return covs, al, frame, domain, None
 
 
-def _wants(effects: bool | None | Collection[str], outcome: str, margins: bool) -> bool:
+def wants_effects(effects: bool | None | Collection[str], outcome: str, margins: bool) -> bool:
     """Whether ``outcome``'s fit computes its effect sizes."""
     if effects is None:
         return margins
     return effects if isinstance(effects, bool) else outcome in effects
 
 
-def _fit_one(frame: pd.DataFrame, al: Aliases, *, outcome, sample, **kw
-             ) -> dict[str, pd.DataFrame]:
-    """One model's tables. A model that cannot be estimated, or an unexpected error in one of
-    its steps (the margins, say), marks this model failed, not the sample's other models; bad
-    data or config still stops the run."""
+def fit_one(frame: pd.DataFrame, al: Aliases, *, outcome, sample, build=None, **kw):
+    """One model's tables (``build``: what is made of the fit instead, the tables by default;
+    a failure is always the failed tables). A model that cannot be estimated, or an
+    unexpected error in one of its steps (the margins, say), marks this model failed, not the
+    sample's other models; bad data or config still stops the run."""
     try:
-        return _fit_tables(frame, al, outcome=outcome, sample=sample, **kw)
+        return (build or _fit_tables)(frame, al, outcome=outcome, sample=sample, **kw)
     except ModelError as exc:
         message = al.restore(str(exc))
     except CoprodError:  # bad data or config: stop the run, as everywhere else
@@ -195,40 +217,54 @@ def _unexpected(what: str, exc: Exception, al: Aliases | None = None) -> str:
     return f"unexpected error: {type(exc).__name__}: {text}"
 
 
+def fit_result(frame: pd.DataFrame, al: Aliases, *, outcome, covs, domain, design, built,
+               conf_level, family="logit"):
+    """One model fitted, before any table is made of it: (the fit, its formula, and the
+    frame, options and {variable: n excluded} under the rule of design.incomplete). Why
+    apart: the imputed models keep only a few arrays of each imputed dataset's fit
+    (:mod:`coprod.pipeline.imputedmodels`)."""
+    from ..survey.glm import SvyLogitResult, fit_svy_logit
+    from ..survey.ordinal import SvyOlrResult, fit_svy_olr
+
+    formula = build_formula(al[outcome], [al[c] for c in covs], frame)
+    frame, built, domain, n_excluded, excluded_by = _incomplete_rule(
+        frame, al, [outcome, *covs], built, domain, design)
+    opts = {"design": built, "domain": domain, "model_based": design.model_based,
+            "conf_level": conf_level}
+    res: SvyLogitResult | SvyOlrResult
+    if family == "ordinal":
+        res = fit_svy_olr(frame, formula, **opts)
+    else:
+        res = fit_svy_logit(frame, formula, family=family, **opts)
+    res.stats["n_excluded_missing"] = n_excluded
+    return res, formula, frame, opts, excluded_by
+
+
 def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, domain, design,
                 built, conf_level, grids, labels, family="logit", joint_tests=None,
                 margins: bool = True, effects: bool = False, group: str = ""
                 ) -> dict[str, pd.DataFrame]:
-    from ..survey.glm import SvyLogitResult, fit_svy_logit
     from ..survey.margins import (
         average_marginal_effects,
         ordinal_marginal_effects,
         ordinal_predictions,
         predict_margins,
     )
-    from ..survey.ordinal import SvyOlrResult, fit_svy_olr
+    from ..survey.ordinal import SvyOlrResult
     from ..survey.termtests import term_tests
 
-    formula = build_formula(al[outcome], [al[c] for c in covs], frame)
     ident = {"outcome": outcome, "sample": sample}
-    frame, built, domain, n_excluded, excluded_by = _incomplete_rule(
-        frame, al, [outcome, *covs], built, domain, design)
+    res, formula, frame, opts, excluded_by = fit_result(
+        frame, al, outcome=outcome, covs=covs, domain=domain, design=design, built=built,
+        conf_level=conf_level, family=family)
     excluded = pd.DataFrame([{**ident, "variable": v, "n_excluded": n}
                              for v, n in excluded_by.items()], columns=EXCLUDED_COLUMNS)
-    opts = {"design": built, "domain": domain, "model_based": design.model_based,
-            "conf_level": conf_level}
     ordinal = family == "ordinal"
-    res: SvyLogitResult | SvyOlrResult
-    if ordinal:
-        res = fit_svy_olr(frame, formula, **opts)
-    else:
-        res = fit_svy_logit(frame, formula, family=family, **opts)
-    res.stats["n_excluded_missing"] = n_excluded
 
     coefs = al.restore_frame(res.tidy())
-    coefs = _with_term_columns(coefs, labels, coefs["term"].isin(res.cut_names)
+    coefs = with_term_columns(coefs, labels, coefs["term"].isin(res.cut_names)
                                if isinstance(res, SvyOlrResult) else None)
-    coefs["sd_x"] = _column_sd(res, len(coefs))
+    coefs["sd_x"] = column_sd(res, len(coefs))
     stats = res.fit_stats()
     flags = al.restore_frame(pd.DataFrame(res.flags, columns=["flag", "detail"]))
     fit = {**ident, "status": "ok" if not len(flags) else "flagged",
@@ -239,7 +275,7 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
                   ident, copy=False)
     fit_table = _one_row(fit, FIT_COLUMNS)
     if not margins:  # an imputed dataset's or a specification's fit: what is combined or judged
-        sizes = {"effects": _effects(res, al, labels, group, ident)} if effects else {}
+        sizes = {"effects": effects_table(res, al, labels, group, ident)} if effects else {}
         return {"coefficients": front_columns(coefs, ident, copy=False), "fit": fit_table,
                 "flags": front_columns(flags, ident), "vcov": vcov, **sizes}
 
@@ -265,7 +301,7 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
     tests = tests.drop(columns="terms")
     # after the AMEs and predictions: their counterfactual averages are the effect sizes'
     # (coprod.survey.margins.averages keeps them for the fit; an ordinal fit's of every category)
-    sizes = {"effects": _effects(res, al, labels, group, ident)} if effects else {}
+    sizes = {"effects": effects_table(res, al, labels, group, ident)} if effects else {}
     cuts = _binary_cuts(res, frame, al, formula, opts, coefs, labels) if ordinal \
         else pd.DataFrame(columns=CUT_COLUMNS)
     predictions = pd.concat(preds, ignore_index=True) if preds else pd.DataFrame({"grid": []})
@@ -294,7 +330,7 @@ def _one_row(values: dict, columns: list[str]) -> pd.DataFrame:
                          for c in columns})
 
 
-def _effects(res, al: Aliases, labels: dict, group: str, ident: dict) -> pd.DataFrame:
+def effects_table(res, al: Aliases, labels: dict, group: str, ident: dict) -> pd.DataFrame:
     """The fit's effect sizes (the rule of coprod.pipeline.effectrule), real names back, the rows'
     covariance in ``attrs["cov"]``; the group fixed effects are never a candidate."""
     from .effectsize import covariate_effects
@@ -308,7 +344,7 @@ def _effects(res, al: Aliases, labels: dict, group: str, ident: dict) -> pd.Data
     return t
 
 
-def _column_sd(res, n_terms: int):
+def column_sd(res, n_terms: int):
     """Weighted SD of each coefficient's model-matrix column over the model's respondents (the
     scale of x-standardised effects, b x SD(x)); empty for the intercept and cut-points."""
     w = res.w / res.w.sum()
@@ -331,7 +367,7 @@ def vcov_long(names: list[str], cov: np.ndarray) -> pd.DataFrame:
                          "covariance": np.asarray(cov).ravel()})
 
 
-def _with_term_columns(tidy: pd.DataFrame, labels: dict, cut=None) -> pd.DataFrame:
+def with_term_columns(tidy: pd.DataFrame, labels: dict, cut=None) -> pd.DataFrame:
     """variable, level and label after the term of a tidy table; ``cut`` (a boolean mask)
     marks an ordinal model's cut-points, which belong to no variable."""
     terms = list(tidy["term"])
@@ -372,7 +408,7 @@ def _binary_cuts(res, frame, al, formula, opts, coefs, labels) -> pd.DataFrame:
             log.warning("binary cut %s or higher: %s", level, al.restore(str(exc)))
             continue
         t = al.restore_frame(fit.tidy())
-        t = _with_term_columns(t[t["term"] != "Intercept"].copy(), labels)[keep].copy()
+        t = with_term_columns(t[t["term"] != "Intercept"].copy(), labels)[keep].copy()
         t.insert(0, "cut", f"{level} or higher")
         blocking = [f["flag"] for f in fit.flags if is_blocking(f["flag"])]
         # a separated cut judges no term (coprod.pipeline.estimable): every row says so

@@ -115,6 +115,7 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
         coefs, fit, effects = _fit(t, cells, spec, fit_outcomes, sample, covs,
                                    reference_levels, d, conf_level, families, designs[key],
                                    _datasets(completed, spec["threshold"]), sizes, fitted)
+        mine = _Models(coefs, fit, effects, sample)
         for c in claims:
             var, level = split_covariate(c)
             o = wanted[c["id"]]
@@ -129,11 +130,11 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
                 rows.append({**base, "verdict": NOT_APPLICABLE,
                              "note": f"{var} is not in the covariate set"})
                 continue
-            r = directional_verdict({**c, "outcome": o}, var, level, coefs, fit, conf_level,
-                                    effects=effects)
+            r = directional_verdict({**c, "outcome": o}, var, level, *mine.of(o), conf_level,
+                                    effects=mine.effects_of(o))
             rows.append({**base, **{k: r.get(k) for k in ("term", "estimate", "conf_low",
                                                            "conf_high", "verdict", "note")},
-                         **_equivalence(c, r, coefs, o, sample, conf_level)})
+                         **_equivalence(c, r, mine.of(o)[0], o, sample, conf_level)})
     out = pd.DataFrame(rows, columns=SPEC_COLUMNS)
     write_csv(out, output)
     log.info("%s: %d of %d specifications x %d claims", sample, len(out["spec"].unique()),
@@ -157,6 +158,38 @@ def _equivalence(claim: dict, judged: dict, coefs: pd.DataFrame, outcome: str, s
                                      float(r["df_resid"]), conf_level)
     return {"equivalence_low": low, "equivalence_high": high, "bound_low": float(bounds[0]),
             "bound_high": float(bounds[1])}
+
+
+class _Models:
+    """A specification's coefficients, fit and effect sizes, each outcome's rows selected
+    once (:func:`coprod.pipeline.vocab.model_rows`) for all the claims on it.
+
+    Why: a chunk judges every claim of every specification; selecting a model's rows of
+    the whole tables for each claim (three tables for a strongest claim) cost more than the
+    judging. The verdict selects again within its model's rows: the same rows."""
+
+    def __init__(self, coefs: pd.DataFrame, fit: pd.DataFrame, effects: pd.DataFrame | None,
+                 sample: str) -> None:
+        self.tables, self.sample = (coefs, fit, effects), sample
+        self.kept: dict[str, tuple] = {}
+
+    def _rows(self, outcome: str) -> tuple:
+        from .vocab import model_rows
+
+        if outcome not in self.kept:  # none of its rows: the whole table, as before
+            subs = [None if t is None else model_rows(t, outcome, self.sample)
+                    for t in self.tables]
+            self.kept[outcome] = tuple(s if s is not None and len(s) else t
+                                       for s, t in zip(subs, self.tables))
+        return self.kept[outcome]
+
+    def of(self, outcome: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The outcome's coefficients and fit rows."""
+        coefs, fit, _ = self._rows(outcome)
+        return coefs, fit
+
+    def effects_of(self, outcome: str) -> pd.DataFrame | None:
+        return self._rows(outcome)[2]
 
 
 def _datasets(kept: dict, threshold: str) -> dict:

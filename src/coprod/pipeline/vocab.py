@@ -74,11 +74,22 @@ def model_rows(table: pd.DataFrame, outcome: str, sample) -> pd.DataFrame:
     read a group code as a number) of a results table with those two columns."""
     if not len(table):
         return table
-    want = str(sample)
-    mask = [o == outcome and str(s) == want
-            for o, s in zip(table["outcome"].to_numpy(dtype=object),
-                            table["sample"].to_numpy(dtype=object))]
-    return table[np.asarray(mask, dtype=bool)]
+    mask = _equal(table["outcome"], outcome) & _equal(table["sample"], str(sample), text=True)
+    # every row one model's (a table already of one model): a shallow copy, as the selection
+    # would be a copy (copy-on-write: either is safe to change), without copying each column
+    return table.copy(deep=False) if mask.all() else table[mask]
+
+
+def _equal(column: pd.Series, value, text: bool = False) -> np.ndarray:
+    """``cell == value`` (``text``: ``str(cell) == value``) for each cell of ``column``, as a
+    boolean array. Why two ways: a text column without missing cells compares in one numpy
+    operation (its cells are their own text); anything else (numbers, missing cells, mixed
+    objects) cell by cell in Python, as it always did (str(NaN) is 'nan')."""
+    values = column.to_numpy(dtype=object)
+    if isinstance(value, str) and isinstance(column.dtype, pd.StringDtype) \
+            and not pd.isna(values).any():
+        return np.asarray(values == value, dtype=bool)
+    return np.asarray([(str(v) if text else v) == value for v in values], dtype=bool)
 
 
 def fit_row(fit: pd.DataFrame | None, outcome: str, sample) -> pd.Series | None:

@@ -367,11 +367,11 @@ def test_a_strongest_claim_is_judged_by_effect_size_not_by_t():
     from test_effectsize import _constructed
 
     from coprod.pipeline.effectsize import covariate_effects
-    from coprod.pipeline.models import _with_term_columns
+    from coprod.pipeline.models import with_term_columns
     from coprod.survey.glm import fit_svy_logit
 
     res = fit_svy_logit(_constructed(40_000), "y ~ x1 + x2 + x3")
-    coefs = _with_term_columns(res.tidy(), {}).assign(outcome="y", sample="pooled")
+    coefs = with_term_columns(res.tidy(), {}).assign(outcome="y", sample="pooled")
     assert coefs.set_index("term")["statistic"].drop("Intercept").abs().idxmax() == "x2"
     effects = covariate_effects(res).assign(outcome="y", sample="pooled")
     fit = pd.DataFrame({"outcome": ["y"], "sample": ["pooled"], "status": ["ok"],

@@ -239,4 +239,8 @@ def test_imputed_models_on_shared_completed_datasets_are_each_samples_own(tmp_pa
     assert kept[-1][1] is None and len(own) == 12
     assert run("shared", 256 * 2 ** 20) == own
     assert list(kept[-1][0].columns) == ["y", "x", "g", "country"]
-    assert sorted(kept[-1][1]) == [1, 2, 3]  # the three completed datasets, kept
+    shared = kept[-1][1]
+    assert sorted(k for k in shared if isinstance(k, int)) == [1, 2, 3]  # the three datasets
+    # and each one's model frame, made for the first sample, taken by the others
+    assert sorted(k[1] for k in shared if isinstance(k, tuple)) == [1, 2, 3]
+    assert all(len(v) == 1 for k, v in shared.items() if isinstance(k, tuple))
