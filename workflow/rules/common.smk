@@ -18,6 +18,7 @@ from coprod.pipeline.runlock import describe as describe_run
 from coprod.pipeline.runlock import live_run
 from coprod.pipeline.runlock import release as release_run
 from coprod.pipeline.paths import outside
+from coprod.pipeline.runner import stop_rate_timers
 from coprod.pipeline.startup import check_project
 import coprod.pipeline.sources
 
@@ -57,10 +58,12 @@ onstart:
 
 onsuccess:
     release_run(RESULTS)
+    stop_rate_timers()
 
 
 onerror:
     release_run(RESULTS)
+    stop_rate_timers()
 
 
 # logs of the bundled run stay in logs/; another results folder keeps its own logs inside it

@@ -85,3 +85,23 @@ def test_freeze_heap_sets_the_parsed_workflow_aside_now_and_at_exit(monkeypatch)
         assert registered == [gc.freeze]
     finally:
         gc.unfreeze()
+
+
+def test_stop_rate_timers_cancels_pending_timers_only():
+    """coprod.pipeline.runner.stop_rate_timers (onsuccess/onerror): Snakemake's pending
+    one-second re-evaluation timers cancelled (non-daemon, the interpreter waited for them at
+    exit); other threads untouched."""
+    import threading
+
+    from coprod.pipeline.runner import stop_rate_timers
+
+    fired, stop = [], threading.Event()
+    timer = threading.Timer(30, lambda: fired.append(1))
+    other = threading.Thread(target=stop.wait, daemon=True)
+    timer.start()
+    other.start()
+    stop_rate_timers()
+    timer.join(5)
+    assert not timer.is_alive() and not fired
+    assert other.is_alive()
+    stop.set()
