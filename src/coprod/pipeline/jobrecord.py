@@ -104,9 +104,6 @@ def format_record(record: dict[str, float | str | None]) -> str:
 
 def write_record(path: str | Path) -> None:
     """Write this process's record to ``path`` (complete or not at all)."""
-    from .io import atomic_path
+    from .io import write_text
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp:
-        Path(tmp).write_text(format_record(measure()), encoding="utf-8")
+    write_text(path, format_record(measure()))

@@ -69,15 +69,14 @@ def run_models_together(*, table, samples: list, outcomes, covariates, reference
     labels = data.attrs.get("labels", {})
     built = job_design(data, design, dict(reference_levels))  # once for every estimate
     log.info("design: %s", built.describe())
+    settings = dict(outcomes=list(outcomes), covariates=list(covariates),
+                    reference_levels=dict(reference_levels), design=design,
+                    conf_level=conf_level, grids={k: dict(v) for k, v in dict(grids).items()},
+                    labels=labels, built=built, group_effects=group_effects,
+                    families=dict(families or {}),
+                    joint_tests={k: list(v) for k, v in dict(joint_tests or {}).items()})
     for sample in samples:
-        results = fit_sample(data, outcomes=list(outcomes), sample=sample,
-                             covariates=list(covariates),
-                             reference_levels=dict(reference_levels), design=design,
-                             conf_level=conf_level,
-                             grids={k: dict(v) for k, v in dict(grids).items()}, labels=labels,
-                             built=built, group_effects=group_effects,
-                             families=dict(families or {}),
-                             joint_tests={k: list(v) for k, v in dict(joint_tests or {}).items()})
+        results = fit_sample(data, sample=sample, **settings)
         for outcome, tables in results.items():
             status = tables["fit"]["status"].iloc[0]
             if status == "failed":
@@ -140,14 +139,16 @@ def run_gather(*, fits, contrast, tables, outputs: dict):
     write_csv(frame, outputs["contrast"], columns=header)
 
 
-def _read_part(path):
-    """One per-model table as written (not read_results: its text columns would be
-    rewritten)."""
+def _read_part(text: str):
+    """One per-model table (the text of its file) as written (not read_results: its text
+    columns would be rewritten)."""
+    import io
+
     import pandas as pd
 
     from .csvsafe import restore_frame  # written again by the caller: read back as written
 
-    return restore_frame(pd.read_csv(path, keep_default_na=False, na_values=[""]))
+    return restore_frame(pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""]))
 
 
 def gathered(paths: list, known: list[str] | None):
@@ -161,24 +162,19 @@ def gathered(paths: list, known: list[str] | None):
     infers each column's type from all its values, which is what concatenating the parts
     resolves their types to (int and float give float, anything with text gives text, an
     empty cell is missing). Parts whose headers differ are read one by one as before."""
-    import io
-
     import pandas as pd
-
-    from .csvsafe import restore_frame
 
     texts = [open(p, encoding="utf-8", newline="").read() for p in paths]
     heads = {t.split("\n", 1)[0] for t in texts}
     if len(heads) != 1 or any(c in next(iter(heads)) for c in "\"\r") \
             or not all(t.endswith("\n") for t in texts):
-        parts = [_read_part(p) for p in paths]
+        parts = [_read_part(t) for t in texts]
         return _concat(parts), _header(parts, known)
     head = heads.pop()
     body = "".join(t.split("\n", 1)[1] if "\n" in t else "" for t in texts)
     if not body:  # no part has a row: the parts' own header (all alike), as _header gives it
-        return pd.DataFrame(), _header([_read_part(paths[0])], known)
-    frame = restore_frame(pd.read_csv(io.StringIO(head + "\n" + body), keep_default_na=False,
-                                      na_values=[""]))
+        return pd.DataFrame(), _header([_read_part(texts[0])], known)
+    frame = _read_part(head + "\n" + body)
     return frame, _header([frame], known)
 
 

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from coprod.pipeline.csvsafe import restore_frame
 from coprod.pipeline.io import write_csv
-from coprod.pipeline.stages import _concat, _header, _read_part, gathered
+from coprod.pipeline.stages import _concat, _header, gathered
 
 # parts whose columns' types differ from part to part: int and float, int and bool, text and
 # numbers, empty cells, text a spreadsheet would run (written with an apostrophe), a carriage
@@ -24,7 +25,9 @@ PARTS = [
 
 
 def _one_by_one(paths, known):
-    parts = [_read_part(p) for p in paths]
+    # each part read from its file, as the gather step did before reading them in one go
+    parts = [restore_frame(pd.read_csv(p, keep_default_na=False, na_values=[""]))
+             for p in paths]
     return _concat(parts), _header(parts, known)
 
 
