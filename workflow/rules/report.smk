@@ -5,8 +5,12 @@ import os
 import sys
 
 from coprod.pipeline.designkeys import weighted
-from coprod.pipeline.reportsettings import ReportSettings, figure_names, table_names
-from coprod.report.robustness import robustness_names
+from coprod.pipeline.reportsettings import (
+    ReportSettings,
+    figure_names,
+    robustness_names,
+    table_names,
+)
 
 
 report: "../report/workflow.rst"

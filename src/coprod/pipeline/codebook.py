@@ -473,7 +473,7 @@ def check_files(cb: Codebook, root: str | Path = ".", where: str = "codebook") -
     Why here and not at the first job: Snakemake would otherwise report a missing input in its
     own words, or a rule that can make the file might quietly run instead.
     """
-    from .io import file_format
+    from .rawformat import file_format
 
     errors = []
     seen = set()

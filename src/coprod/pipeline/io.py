@@ -18,10 +18,8 @@ import pandas as pd
 
 from ..errors import DataError
 from .effectrule import EFFECT_COLUMNS
+from .rawformat import FORMATS, file_format  # noqa: F401 (FORMATS: long imported from here)
 from .yamlfile import regular_file
-
-FORMATS = {".sav": "sav", ".zsav": "sav", ".csv": "csv", ".tsv": "tsv", ".txt": "tsv",
-           ".dta": "dta", ".parquet": "parquet", ".pq": "parquet"}
 
 
 @contextmanager
@@ -178,18 +176,6 @@ def write_csv(df: pd.DataFrame, path: str | Path, *, float_format: str | None = 
             raise ValueError(f"{path}: a table without columns would be written without a header")
         df = pd.DataFrame(columns=list(columns))
     _write_bytes(path, csv_text(df, float_format=float_format).encode("utf-8"))
-
-
-def file_format(path: str | Path, fmt: str | None = None) -> str:
-    if fmt:
-        return fmt
-    suffix = Path(path).suffix.lower()
-    if suffix not in FORMATS:
-        raise DataError(
-            f"{path}: cannot tell the file format from the extension '{suffix}'; "
-            f"set `format:` to one of {sorted(set(FORMATS.values()))} in the codebook"
-        )
-    return FORMATS[suffix]
 
 
 def read_raw(path: str | Path, fmt: str | None = None, *, delimiter: str | None = None,

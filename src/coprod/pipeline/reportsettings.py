@@ -343,3 +343,20 @@ def table_names(report: ReportSettings, contrast: bool = True) -> list[str]:
     names += [f"models_{n}" for n, t in models.items() if t.get("samples")]
     ame = ["ame"] if report.figures.get("compare") else []
     return names + (["contrast"] if contrast else []) + ame + ["cleaning"]
+
+
+def ordinal_outcomes(scales: dict, families: dict) -> list[str]:
+    """The ordinal outcomes among models.scales' other measures."""
+    return [o for others in scales.values() for o in others if families.get(o) == "ordinal"]
+
+
+def robustness_names(scales: dict, families: dict) -> dict:
+    """Stems of the robustness rule's tables and figure (empty without ``models.scales``).
+    Here, beside the report's other names, and not in coprod.report.robustness: the Snakefile
+    needs the names, and the report module imports pandas, which no ``snakemake`` command
+    should pay for before it knows there is work."""
+    if not scales:
+        return {"tables": [], "figures": []}
+    ordinal = ordinal_outcomes(scales, families)
+    return {"tables": ["scales", *[f"cuts_{o}" for o in ordinal]],
+            "figures": ["cuts"] if ordinal else []}

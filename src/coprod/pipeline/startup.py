@@ -51,7 +51,7 @@ def check_project(config: dict, configfiles=(), sources=None) -> dict:
     family), scales (models.scales for the outcomes modelled), plan (what is modelled:
     :mod:`coprod.pipeline.modelplan`)}; raises CoprodError.
     """
-    from .findings import check_claims, load_claims
+    from .claims import check_claims, load_claims
     from .reportsettings import report_settings
     from .settings import load_settings
 

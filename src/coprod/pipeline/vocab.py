@@ -4,15 +4,23 @@ effect rule's sentence, a default table title), and that the report shares.
 Why in the pipeline: the pipeline may not import the report (the layers' contract), but the
 findings and the effect rule write words into their tables; the report's wording module
 re-exports these, so each word has one definition.
+
+Why pandas and numpy are imported inside the functions that read tables: the Snakefile imports
+this module (through the claims check and the report's output names), and what the process
+that schedules the jobs imports, every ``snakemake`` command pays for, a no-op rerun included
+(about 0.3 s for pandas).
 """
 from __future__ import annotations
 
 import math
-
-import numpy as np
-import pandas as pd
+from collections import Counter
+from typing import TYPE_CHECKING
 
 from ..names import GROUP, POOLED  # noqa: F401 (re-exported)
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 #: on every exported figure and table, and in the page title, when config data.synthetic is
 #: true: a figure or table copied out of the report still says what it is
@@ -38,8 +46,8 @@ def split_outcomes(outcomes: list[str]) -> dict[str, tuple[str, str]]:
     otherwise it is its own kind, with no domain.
     """
     parts = {o: split_outcome(o) for o in outcomes}
-    kinds = pd.Series([k for k, d in parts.values() if d], dtype=object).value_counts()
-    domains = pd.Series([d for _, d in parts.values() if d], dtype=object).value_counts()
+    kinds = Counter(k for k, d in parts.values() if d)
+    domains = Counter(d for _, d in parts.values() if d)
     return {o: (k, d) if d and kinds.get(k, 0) > 1 and domains.get(d, 0) > 1 else (o, "")
             for o, (k, d) in parts.items()}
 
@@ -85,6 +93,9 @@ def _equal(column: pd.Series, value, text: bool = False) -> np.ndarray:
     boolean array. Why two ways: a text column without missing cells compares in one numpy
     operation (its cells are their own text); anything else (numbers, missing cells, mixed
     objects) cell by cell in Python, as it always did (str(NaN) is 'nan')."""
+    import numpy as np
+    import pandas as pd
+
     values = column.to_numpy(dtype=object)
     if isinstance(value, str) and isinstance(column.dtype, pd.StringDtype) \
             and not pd.isna(values).any():
@@ -107,9 +118,11 @@ def excluded_pairs(excluded: pd.DataFrame | None, outcome: str, sample) -> list[
     prints; empty without the table or when nobody was excluded."""
     if excluded is None or not len(excluded):
         return []
+    from pandas import notna
+
     rows = model_rows(excluded, outcome, sample)
     return [(str(v), str(int(n))) for v, n in zip(rows["variable"], rows["n_excluded"])
-            if pd.notna(n)]
+            if notna(n)]
 
 
 def model_status(fit: pd.DataFrame, outcome: str, sample: str) -> tuple[str, str]:
@@ -119,15 +132,19 @@ def model_status(fit: pd.DataFrame, outcome: str, sample: str) -> tuple[str, str
     r = fit_row(fit, outcome, sample)
     if r is None:
         return "missing", "model not in the results"
+    from pandas import isna
+
     msg = r.get("message", "")
-    return str(r["status"]), "" if pd.isna(msg) else str(msg)
+    return str(r["status"]), "" if isna(msg) else str(msg)
 
 
 # -- numbers ---------------------------------------------------------------------------------
 
 def fmt(x, digits: int = 2) -> str:
     """A number for display: a true minus sign (U+2212, as journals set it), no "-0.00"."""
-    if x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x):
+    from pandas import isna
+
+    if x is None or (isinstance(x, float) and math.isnan(x)) or isna(x):
         return NA
     text = f"{float(x):.{digits}f}"
     if text.startswith("-"):
@@ -138,10 +155,12 @@ def fmt(x, digits: int = 2) -> str:
 def fmt_ci(est, lo, hi, digits: int = 2) -> str:
     """``1.23 [1.05, 1.44]``. An interval whose end rounds onto the estimate (an odds ratio
     per year of age: 1.03 [1.02, 1.03]) hides its width: up to two more decimals then."""
-    if pd.isna(est):
+    from pandas import isna
+
+    if isna(est):
         return NA
     d = digits
-    while d < digits + 2 and not (pd.isna(lo) or pd.isna(hi)) and lo < est < hi and \
+    while d < digits + 2 and not (isna(lo) or isna(hi)) and lo < est < hi and \
             (fmt(lo, d) == fmt(est, d) or fmt(hi, d) == fmt(est, d)):
         d += 1
     return f"{fmt(est, d)} [{fmt(lo, d)}, {fmt(hi, d)}]"

@@ -18,26 +18,17 @@ import pandas as pd
 from ..pipeline.designkeys import DesignSettings
 from ..pipeline.findings import SCALE_FAMILIES
 from ..pipeline.io import combined_fit, group_outputs, read_results, table_meta
-from ..pipeline.reportsettings import FigureSettings
+from ..pipeline.reportsettings import (  # noqa: F401 (robustness_names: long imported from here)
+    FigureSettings,
+    ordinal_outcomes,
+    robustness_names,
+)
 from .tablefiles import write_table
 from .tablemodel import Cell, Column, Row, Table, build, interval_digits
 from .tables import cuts_table, model_table, scales_columns, scales_note
 from .wording import esc, fit_row, fmt_ci, marks_note, num, outcome_words, per_units, word
 
 TITLE = "Does the cut of the scale matter?"
-
-
-def ordinal_outcomes(scales: dict, families: dict) -> list[str]:
-    return [o for others in scales.values() for o in others if families.get(o) == "ordinal"]
-
-
-def robustness_names(scales: dict, families: dict) -> dict:
-    """Stems of the robustness rule's tables and figure (empty without ``models.scales``)."""
-    if not scales:
-        return {"tables": [], "figures": []}
-    ordinal = ordinal_outcomes(scales, families)
-    return {"tables": ["scales", *[f"cuts_{o}" for o in ordinal]],
-            "figures": ["cuts"] if ordinal else []}
 
 
 def run_robustness(*, coefficients, fit, cuts, tests, clean_table, scales: dict,
