@@ -19,13 +19,14 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SNAKEMAKE = str(BIN / "snakemake")
-COPY = ["Snakefile", "workflow", "scripts", "config", "data", "environment.yml", "profiles"]
+COPY = ("Snakefile", "workflow", "scripts", "config", "data", "environment.yml", "profiles")
 
 
-def copy_project(dest: Path) -> Path:
-    """A fresh working copy of the workflow, config and data (not results, not .snakemake)."""
+def copy_project(dest: Path, names: tuple[str, ...] | list[str] = COPY) -> Path:
+    """A fresh working copy of the workflow, config and data (not results, not .snakemake);
+    ``names``: only these of them (a check that runs no Snakemake needs config and data)."""
     dest.mkdir(parents=True, exist_ok=True)
-    for name in COPY:
+    for name in names:
         src = ROOT / name
         if src.is_dir():
             shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))

@@ -64,6 +64,7 @@ def assert_matches_svyglm(fit: dict) -> None:
     assert (out["df_resid"] == ref["df_resid"]).all()
 
 
+@pytest.mark.slow  # pip builds and installs a wheel: seconds (make test runs it)
 def test_a_wheel_installed_elsewhere_finds_its_schemas(tmp_path):
     wheel, target = build_wheel(tmp_path), tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",

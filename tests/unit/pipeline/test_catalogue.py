@@ -11,10 +11,12 @@ import os
 
 import pandas as pd
 import pytest
-from catalogue import CASES, SNAKEMAKE_ONLY
+from catalogue import CASES, SAFE_LOADER, SNAKEMAKE_ONLY
 from conftest import ROOT, copy_project
 
 CLEAN = "results/clean/survey.parquet"
+#: what the in-process checks read of a project copy (no Snakefile, rules or scripts)
+IN_PROCESS = ("config", "data")
 FITS = "results/models/fits/"
 # the fit_models rule's tables (workflow/rules/common.smk MODEL_TABLES)
 MODEL_TABLES = ["coefficients", "ame", "predictions", "fit", "flags", "excluded", "tests",
@@ -37,7 +39,8 @@ def start_up_message(work, clean: bool = False, fit: str | None = None) -> str |
         check_config_file(work / "config" / "config.yaml")
     except CoprodError as exc:
         return str(exc)
-    config = yaml.safe_load((work / "config" / "config.yaml").read_text(encoding="utf-8"))
+    config = yaml.load((work / "config" / "config.yaml").read_text(encoding="utf-8"),
+                       Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
     here = os.getcwd()
     os.chdir(work)
     try:
@@ -85,7 +88,7 @@ def run_model_stage(work, config: dict, project: dict, fit: str, table) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input(tmp_path, case):
-    work = copy_project(tmp_path / "p")
+    work = copy_project(tmp_path / "p", IN_PROCESS)
     case.setup(work)
     fit = case.target if case.target.startswith(FITS) else None
     if fit and os.environ.get("COPROD_TEST_FAST"):

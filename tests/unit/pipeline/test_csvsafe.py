@@ -1,6 +1,7 @@
 """CSV formula injection: no CSV coprod writes starts a text cell with a formula, numbers stay
 numbers, and coprod reads back exactly what it wrote."""
 import csv
+import os
 import re
 from pathlib import Path
 
@@ -190,6 +191,11 @@ def test_the_quick_text_is_the_neutralised_one(case, tmp_path):
             df, tmp_path, float_format=float_format), (kind, float_format)
 
 
+#: random tables a run: 300 under make test, 100 under make test-fast (COPROD_TEST_FAST=1, the
+#: loop while editing)
+TEXTS = 100 if os.environ.get("COPROD_TEST_FAST") else 300
+
+
 def test_random_texts_give_the_neutralised_bytes(tmp_path):
     """Random short texts of the characters that matter (formula starts, apostrophes, spaces,
     quotes, commas, line ends, digits): the quick text equals the slow pass's bytes."""
@@ -199,7 +205,7 @@ def test_random_texts_give_the_neutralised_bytes(tmp_path):
 
     rng = random.Random(30)
     chars = "'= +-@\t\r\n\",.e01a"
-    for _ in range(300):
+    for _ in range(TEXTS):
         n = rng.randint(1, 4)
         cols = {f"c{j}": ["".join(rng.choice(chars) for _ in range(rng.randint(0, 4)))
                           for _ in range(n)] for j in range(rng.randint(1, 3))}

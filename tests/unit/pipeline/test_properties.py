@@ -1,5 +1,7 @@
 """Nothing is lost: over random raw data and codebooks, every row is kept or dropped for a
 counted reason, and no value changes except as the codebook says."""
+import os
+
 import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
@@ -9,6 +11,9 @@ from coprod.pipeline.clean import clean_survey, summarise_log
 from coprod.pipeline.codebook import Codebook, validate_codebook
 
 LEVELS = ["never", "sometimes", "often"]
+#: random surveys a run: 80 under make test, 25 under make test-fast (COPROD_TEST_FAST=1, the
+#: loop while editing)
+EXAMPLES = 25 if os.environ.get("COPROD_TEST_FAST") else 80
 
 
 @st.composite
@@ -57,7 +62,7 @@ def expected_rows(df: pd.DataFrame) -> pd.DataFrame:
     return df[df["W"] > 0]
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(survey())
 def test_every_row_accounted_and_values_only_changed_by_the_codebook(tmp_path_factory, s):
     cb, frames = s
