@@ -14,7 +14,7 @@ import functools
 import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +35,55 @@ class ModelFrame:
     spec: Any                     # formulaic ModelSpec of the right-hand side
     variables: list[str]          # data columns on the right-hand side, in term order
     outcome: str | None
+
+
+@dataclass
+class PreparedFrame:
+    """What an estimator fits of the data, the weights aside: the model matrix of its rows
+    (empty columns dropped), outcome, rows, terms and their flags, and what margins read
+    (:func:`kept_frame`). Shared by the fits that take it: nothing changes it."""
+
+    X: np.ndarray
+    y: np.ndarray
+    rows: np.ndarray               # the design rows of the model (complete, in the domain)
+    names: list[str]
+    terms: pd.DataFrame
+    flags: list[dict[str, Any]]
+    domain_rows: np.ndarray
+    spec: Any
+    keep: Any                      # the model matrix's columns kept (positions)
+    variables: list[str]
+    outcome: str | None
+    model_data: pd.DataFrame
+    n_excluded: int
+    levels: list[str] | None = None  # an ordinal outcome's categories observed
+
+
+_KEPT_BYTES = 256 * 2 ** 20  # the kept model matrices' memory at most, per caller's dict
+
+
+def kept_frame(kept: dict[Any, Any] | None, data: pd.DataFrame, key: tuple[Any, ...],
+               make: Callable[[], PreparedFrame]) -> PreparedFrame:
+    """``make()``, kept in ``kept`` (a dict the caller keeps beside ``data``, None: not kept)
+    for the next fit of the same ``data`` object and ``key`` (formula, family, domain).
+
+    Why: a specification curve fits each model weighted and unweighted on the same frame;
+    its model matrix, terms and checks do not depend on the weights, and building them (a
+    pass of pandas over each column) cost about as much as a small model's fit. The frame is
+    held with what was made of it, so an entry is used only for that very object (never
+    another frame given the freed one's id); the oldest entries go first beyond 64 of them
+    or 256 MB of matrices, and a large survey's matrix is not kept."""
+    if kept is None:
+        return make()
+    full = (id(data), *key)
+    hit = kept.get(full)
+    if hit is not None and hit[0] is data:
+        return cast(PreparedFrame, hit[1])
+    made = make()
+    if made.X.nbytes <= _KEPT_BYTES // 4:  # a large survey's: not kept (memory)
+        remember(kept, full, (data, made), entries=64, nbytes=lambda v: int(v[1].X.nbytes),
+                 budget=_KEPT_BYTES)
+    return made
 
 
 def _formulaic_error(formula: str, exc: Exception) -> ModelError:

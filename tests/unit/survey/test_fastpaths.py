@@ -491,3 +491,48 @@ def test_the_remembered_formula_spec_follows_the_columns_dtypes(monkeypatch):
     moved = build_model_frame(other, "y ~ age + e")
     assert moved.columns == ["Intercept", "age", "e[T.lo]", "e[T.mid]"]
     assert moved.spec is not first.spec
+
+
+@pytest.mark.parametrize("family", ["logit", "ordinal"])
+def test_model_frames_kept_for_other_weights_give_the_fresh_fits(monkeypatch, family):
+    """A frame fitted with several designs (a specification curve, weighted and not) keeps its
+    model frame in the caller's dict (``prepared``): each fit equals a fresh one bit for bit,
+    the frame is made once per (formula, domain), and another frame object is never served
+    another's entry."""
+    from coprod.survey import glm, ordinal
+
+    d = survey(seed=4)
+    noise = np.random.default_rng(5).logistic(size=len(d))
+    d["yo"] = pd.Categorical(np.digitize(d["x"].fillna(0) + (d["g"] == "w") + noise, [-1, 1]),
+                             categories=[0, 1, 2], ordered=True)
+    formula = "y ~ age + x + g" if family == "logit" else "yo ~ age + x + g"
+    made = []
+    module, name = (glm, "_logit_frame") if family == "logit" else (ordinal, "_olr_frame")
+    real = getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *a, **k: made.append(1) or real(*a, **k))
+
+    def fit(data, design, domain=None, prepared=None):
+        if family == "logit":
+            return fit_svy_logit(data, formula, design=design, domain=domain, prepared=prepared)
+        return ordinal.fit_svy_olr(data, formula, design=design, domain=domain,
+                                   prepared=prepared)
+
+    designs = [make_design(d, weights="w", strata="h", psu="c"),
+               make_design(d, strata="h", psu="c")]
+    dom = (d["h"] != "C").to_numpy()
+    kept: dict = {}
+    for design in designs * 2:
+        for domain in (None, dom):
+            got, fresh = fit(d, design, domain, kept), fit(d, design, domain)
+            for a, b in ((got.params, fresh.params), (got.cov, fresh.cov)):
+                pd.testing.assert_frame_equal(pd.DataFrame(a), pd.DataFrame(b), check_exact=True)
+            assert got.flags == fresh.flags and got.term_flags == fresh.term_flags
+            pd.testing.assert_series_equal(pd.Series(got.stats), pd.Series(fresh.stats),
+                                           check_exact=True)
+            np.testing.assert_array_equal(got.X, fresh.X)
+    assert len(kept) == 2  # one entry a domain, whatever the weights
+    # (the fresh fits made theirs: 8; the kept ones 2)
+    assert len(made) == 8 + 2
+    other = d.copy()  # equal values, another object: made again, not served d's entry
+    fit(other, designs[0], None, kept)
+    assert len(made) == 11 and len(kept) == 3
