@@ -48,6 +48,48 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
     effect sizes and which covariate is the strongest, each size and each difference from
     the top one combined by Rubin's rules
     (:func:`coprod.pipeline.effectsize.combine_imputed`); else the third table is empty."""
+    parts = fit_outcomes_mi(table, imputed, outcomes=outcomes, sample=sample,
+                            covariates=covariates, reference_levels=reference_levels,
+                            design=design, conf_level=conf_level, labels=labels,
+                            group_effects=group_effects, families=families, built=built,
+                            datasets=datasets, effects=effects)
+    return joined_mi([parts[o] for o in outcomes])
+
+
+@dataclass
+class OutcomeMI:
+    """One outcome's share of :func:`fit_sample_mi`'s three tables: its rows of the
+    coefficients, of the covariance (None: a failed model has none, or not asked) and of the
+    effect sizes (None: none combined)."""
+
+    coefficients: pd.DataFrame
+    vcov: pd.DataFrame | None
+    effects: pd.DataFrame | None
+
+
+def joined_mi(parts: list[OutcomeMI]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The three tables of :func:`fit_sample_mi` of these outcomes' parts, in this order."""
+    vrows = [p.vcov for p in parts if p.vcov is not None]
+    vcov = pd.concat(vrows, ignore_index=True) if vrows else pd.DataFrame(
+        columns=["outcome", "sample", "term", "term2", "covariance"])
+    combined = [p.effects for p in parts if p.effects is not None]
+    eff = pd.concat(combined, ignore_index=True) if combined else pd.DataFrame(
+        columns=EFFECT_COLUMNS)
+    return pd.concat([p.coefficients for p in parts], ignore_index=True), vcov, eff
+
+
+def fit_outcomes_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[str],
+                    sample: str, covariates: list[str], reference_levels: dict,
+                    design: DesignSettings, conf_level: float = 0.95,
+                    labels: dict | None = None, group_effects: bool = True,
+                    families: dict | None = None, built=None, datasets: dict | None = None,
+                    effects: bool | Collection[str] = False, vcov: bool = True,
+                    prepare: bool = False) -> dict[str, OutcomeMI]:
+    """:func:`fit_sample_mi`, each outcome's tables apart (``vcov=False``: without the
+    covariance). Why apart: a specification curve keeps an outcome's combined model for
+    another specification whose data leave it as it is (the other cut of the scale).
+    ``prepare``: the datasets' model frames of each formula are also kept in ``datasets``, for
+    a call with other weights (:func:`coprod.pipeline.models.fit_result`)."""
     design = typed_design(design, "fit_sample_mi")
     from ..survey.mi import rubin
     from .effectsize import ImputedSizes, combined_model_effects
@@ -81,10 +123,13 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
         # each dataset's fits as the arrays Rubin's rules combine (and the first's terms and
         # effect sizes as the tables the combined ones take their columns from); one dataset
         # (nothing missing): its tables, as they are
-        res = fit_sample(full, labels=labels, margins=False, **opts) if len(ms) == 1 \
-            else _lean_sample(full, labels=labels, first=m == ms[0], **opts,
-                              kept=None if datasets is None else
-                              datasets.setdefault(("model frames", m), {}))
+        kept = None if datasets is None else datasets.setdefault(("model frames", m), {})
+        prepared = datasets.setdefault("prepared", {}) if prepare and datasets is not None \
+            else None
+        res = fit_sample(full, labels=labels, margins=False, kept=kept, prepared=prepared,
+                         **opts) if len(ms) == 1 \
+            else _lean_sample(full, labels=labels, first=m == ms[0], **opts, kept=kept,
+                              prepared=prepared)
         for o, got in res.items():
             if isinstance(got, _Fit):
                 fit: _Fit | None = got
@@ -112,7 +157,7 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
                 fit.sizes.imputation = m
                 parts[o].append(fit.sizes)
             per[o].append(fit)
-    rows, vrows = [], []
+    out: dict[str, OutcomeMI] = {}
     for o in outcomes:
         sets = {frozenset(f.terms) for f in per[o]}
         if len(sets) > 1 and o not in failed:  # a level empty, a category unseen, in some
@@ -120,8 +165,10 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
             failed[o] = (f"the imputed datasets do not all estimate the same terms "
                          f"({', '.join(odd)}): merge sparse levels")
         if o in failed or not per[o]:
-            rows.append(pd.DataFrame([{"outcome": o, "sample": sample, "status": "failed",
-                                       "message": failed.get(o, "no imputations")}]))
+            out[o] = OutcomeMI(pd.DataFrame([{"outcome": o, "sample": sample,
+                                              "status": "failed",
+                                              "message": failed.get(o, "no imputations")}]),
+                               None, None)
             continue
         top = first[o]
         terms = top["term"].tolist()
@@ -153,18 +200,16 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
                     family=(families or {}).get(o, "logit"),
                     **_blocked_status(blocked[o], len(ms) if ms != [0] else 0))
         ids = top[["outcome", "sample", "term", "variable", "level", "label"]]
-        rows.append(pd.concat([ids, pd.DataFrame(cols, index=ids.index)], axis=1))
-        V = np.mean([f.square(terms) for f in per[o]], axis=0)
-        T = V if len(est) < 2 else V + (1 + 1 / len(ms)) * np.atleast_2d(
-            np.cov(est, rowvar=False))
-        vrows.append(front_columns(vcov_long(terms, T), {"outcome": o, "sample": sample}))
-    vcov = pd.concat(vrows, ignore_index=True) if vrows else pd.DataFrame(
-        columns=["outcome", "sample", "term", "term2", "covariance"])
-    combined = [combined_model_effects([sizes[o]], conf_level=conf_level, parts=parts[o])
-                for o in outcomes if o not in failed and o in sizes]
-    eff = pd.concat(combined, ignore_index=True) if combined else pd.DataFrame(
-        columns=EFFECT_COLUMNS)
-    return pd.concat(rows, ignore_index=True), vcov, eff
+        row = pd.concat([ids, pd.DataFrame(cols, index=ids.index)], axis=1)
+        vrow = None
+        if vcov:
+            V = np.mean([f.square(terms) for f in per[o]], axis=0)
+            T = V if len(est) < 2 else V + (1 + 1 / len(ms)) * np.atleast_2d(
+                np.cov(est, rowvar=False))
+            vrow = front_columns(vcov_long(terms, T), {"outcome": o, "sample": sample})
+        out[o] = OutcomeMI(row, vrow, combined_model_effects(
+            [sizes[o]], conf_level=conf_level, parts=parts[o]) if o in sizes else None)
+    return out
 
 
 @dataclass
@@ -215,14 +260,14 @@ def _lean_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str,
                  covariates: list[str], reference_levels: dict, design: DesignSettings,
                  conf_level: float, built, group_effects: bool, families: dict | None,
                  effects: bool | Collection[str], labels: dict, first: bool = False,
-                 kept: dict | None = None) -> dict:
+                 kept: dict | None = None, prepared: dict | None = None) -> dict:
     """Every outcome's model in one sample, as :func:`coprod.pipeline.models.fit_sample`
     fits it (the same frame, design, failures), each kept as a :class:`_Fit` (or its failed
     tables). Why: Rubin's rules read a few arrays of each dataset's fit; its tables (terms
     parsed, labelled, framed; the effect sizes judged) were most of an imputed model's cost.
     ``first``: also the first dataset's tables of the terms and effect sizes (:class:`_Fit`);
-    ``kept``: the dataset's model frames, kept between samples
-    (:func:`coprod.pipeline.models.sample_frame`)."""
+    ``kept``, ``prepared``: the dataset's model frames, kept between samples and weights
+    (:func:`coprod.pipeline.models.sample_frame`, :func:`coprod.pipeline.models.fit_result`)."""
     from .models import failed_tables, fit_one, group_of, sample_frame, wants_effects
 
     covs, al, frame, domain, failure = sample_frame(table, outcomes, sample, covariates,
@@ -233,13 +278,14 @@ def _lean_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str,
     return {o: fit_one(frame, al, outcome=o, sample=sample, build=_lean_fit, covs=covs,
                         domain=domain, design=design, built=built, conf_level=conf_level,
                         family=families.get(o, "logit"), effects=wants_effects(effects, o, False),
-                        group=group_of(table), labels=labels, first=first)
+                        group=group_of(table), labels=labels, first=first,
+                        prepared=prepared)
             for o in outcomes}
 
 
 def _lean_fit(frame: pd.DataFrame, al, *, outcome, sample, covs, domain, design, built,
               conf_level, family, effects: bool, group: str, labels: dict,
-              first: bool = False) -> _Fit:
+              first: bool = False, prepared: dict | None = None) -> _Fit:
     """One model of :func:`_lean_sample`: the numbers of the tables of
     :func:`coprod.pipeline.models.fit_sample` (margins=False), none of the tables."""
     from ..survey.ordinal import SvyOlrResult
@@ -247,7 +293,7 @@ def _lean_fit(frame: pd.DataFrame, al, *, outcome, sample, covs, domain, design,
     from .models import column_sd, effects_table, fit_result, with_term_columns
 
     res, *_ = fit_result(frame, al, outcome=outcome, covs=covs, domain=domain, design=design,
-                         built=built, conf_level=conf_level, family=family)
+                         built=built, conf_level=conf_level, family=family, prepared=prepared)
     back = (lambda x: x) if al.plain else al.restore
     names = list(res.params.index)
     cov = np.asarray(res.cov.to_numpy(), dtype=float)
