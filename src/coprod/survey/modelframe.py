@@ -322,9 +322,12 @@ def _direct(parsed: Any, formula: str, data: pd.DataFrame, cols: list[str],
     (an indicator per level column) -- what formulaic gives, value for value. None for
     anything else (the caller then materialises as always).
 
-    The plan (formulaic's spec, and how to fill each column) depends on the formula and the
-    columns' dtypes (a Categorical's levels are its categories, present or not), not on the
-    values, so it is made once per (formula, dtypes) and remembered -- a plan's absence too.
+    The plan (formulaic's spec, and how to fill each column) depends on the right-hand side,
+    its columns' dtypes (a Categorical's levels are its categories, present or not) and the
+    outcome's dtype, not on the values nor on which outcome (the spec is the right-hand
+    side's, the outcome a plain number), so it is made once per (right-hand side, dtypes) and
+    remembered -- a plan's absence too: the models of every outcome on the same covariates
+    share it.
 
     Why: formulaic's encoding and the frame's conversion to floats were most of a model
     frame's cost, paid again by every model of a job whose data change between fits (each
@@ -333,7 +336,9 @@ def _direct(parsed: Any, formula: str, data: pd.DataFrame, cols: list[str],
     name = _plain_outcome(parsed, data)
     if name is None or not len(positions) or not isinstance(data[name].dtype, np.dtype):
         return None
-    key = (formula, tuple(_column_kind(data, c) for c in sorted(cols)))
+    on_right = set(parsed.rhs.required_variables)
+    key = (str(parsed.rhs), str(data[name].dtype),
+           tuple(_column_kind(data, c) for c in sorted(cols) if c != name or c in on_right))
     if key in _PLANS:
         plan = _PLANS[key]
     else:

@@ -238,6 +238,32 @@ def test_direct_model_frame_of_imputed_datasets_equals_formulaic(monkeypatch):
     assert [mf._PLANS[k] is None for k in mf._PLANS] == [False, False, True, True]
 
 
+def test_outcomes_on_the_same_covariates_share_one_plan_and_equal_formulaic(monkeypatch):
+    """The direct model frame's plan is the right-hand side's: the models of every outcome on
+    the same covariates (0/1 outcomes and an ordinal one's codes) share one, each matrix and
+    spec still formulaic's; another right-hand side, or a right-hand side that reads the
+    outcome, gets its own."""
+    import formulaic
+
+    import coprod.survey.modelframe as mf
+
+    monkeypatch.setattr(mf, "_PLANS", {})
+    planned = []
+    real = mf._direct_plan
+    monkeypatch.setattr(mf, "_direct_plan", lambda *a: planned.append(a[0]) or real(*a))
+    d = survey()
+    d["code"] = (d["age"] > 50).astype(float) + (d["x"] > 0)
+    for formula in ("y ~ age + x + g + e", "y2 ~ age + x + g + e", "code ~ age + x + g + e",
+                    "y ~ age + g", "y ~ age + y2 + g", "y2 ~ age + y + g"):
+        got = build_model_frame(d, formula, binary=not formula.startswith("code"))
+        want = formulaic.model_matrix(formula, d.iloc[got.complete].reset_index(drop=True))
+        assert got.X.tobytes() == np.asfortranarray(want.rhs, dtype=float).tobytes()
+        assert got.y.tobytes() == np.asarray(want.lhs.iloc[:, 0], dtype=float).tobytes()
+        assert got.columns == list(want.rhs.columns) and got.spec == want.rhs.model_spec
+    assert planned == ["y ~ age + x + g + e", "y ~ age + g", "y ~ age + y2 + g",
+                       "y2 ~ age + y + g"]
+
+
 def test_bad_outcome_code_outside_the_domain_still_stops():
     from coprod.errors import ModelError
 
