@@ -54,6 +54,7 @@ from .modelframe import (  # noqa: F401
     build_model_frame,
     formula_ready,
     kept_frame,
+    model_rows_data,
     row_local,
     term_table,
 )
@@ -372,8 +373,7 @@ def _logit_frame(data: pd.DataFrame, formula: str, whole: bool, in_domain: np.nd
         X=X, y=y, rows=rows, names=terms["term"].tolist(), terms=terms, flags=flags,
         domain_rows=np.flatnonzero(in_domain), spec=mf.spec, keep=keep,
         variables=mf.variables, outcome=mf.outcome,
-        model_data=formula_ready(data[mf.variables].iloc[rows].reset_index(drop=True),
-                                 mf.variables),
+        model_data=model_rows_data(data, mf.variables, rows),
         n_excluded=int(in_domain.sum() - len(rows)))
 
 

@@ -86,6 +86,18 @@ def kept_frame(kept: dict[Any, Any] | None, data: pd.DataFrame, key: tuple[Any, 
     return made
 
 
+def model_rows_data(data: pd.DataFrame, variables: list[str], rows: np.ndarray
+                    ) -> pd.DataFrame:
+    """The model's variables on its rows (``rows``: positions), numbered from 0 and ready for
+    formulaic (:func:`formula_ready`): what margins rebuild the model matrix from. Every row
+    (an imputed dataset's model): the columns as they are, not a copy taken row by row."""
+    frame = data[variables]
+    if not (len(rows) == len(data) and (len(rows) == 0 or (
+            rows[0] == 0 and rows[-1] == len(rows) - 1 and bool(np.all(np.diff(rows) == 1))))):
+        frame = frame.iloc[rows]
+    return formula_ready(frame.reset_index(drop=True), variables)
+
+
 def _formulaic_error(formula: str, exc: Exception) -> ModelError:
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return ModelError(f"cannot build the model for formula {formula!r}: {msg}")

@@ -37,7 +37,13 @@ from . import dist, newton
 from .callstyle import check_call
 from .design import Design, SurveyDesign, check_model_based, domain_mask
 from .framechecks import check_rank, drop_empty_columns, extreme_dummies
-from .modelframe import PreparedFrame, build_model_frame, formula_ready, kept_frame, term_table
+from .modelframe import (
+    PreparedFrame,
+    build_model_frame,
+    kept_frame,
+    model_rows_data,
+    term_table,
+)
 from .replicate import ReplicateDesign, unit_column
 from .results import SvyModelResult
 from .variance import design_cov, design_df, lonely_strata, n_distinct
@@ -523,8 +529,7 @@ def _olr_frame(data: pd.DataFrame, formula: str, whole: bool, in_domain: np.ndar
         X=np.asfortranarray(mf.X[:, keep]), y=y, rows=rows, names=terms["term"].tolist(),
         terms=terms, flags=flags, domain_rows=np.flatnonzero(in_domain), spec=mf.spec,
         keep=keep, variables=mf.variables, outcome=outcome,
-        model_data=formula_ready(data[mf.variables].iloc[rows].reset_index(drop=True),
-                                 mf.variables),
+        model_data=model_rows_data(data, mf.variables, rows),
         n_excluded=int(in_domain.sum() - len(rows)), levels=levels)
 
 

@@ -562,3 +562,18 @@ def test_model_frames_kept_for_other_weights_give_the_fresh_fits(monkeypatch, fa
     other = d.copy()  # equal values, another object: made again, not served d's entry
     fit(other, designs[0], None, kept)
     assert len(made) == 11 and len(kept) == 3
+
+
+def test_the_models_data_of_every_row_is_the_row_by_row_copy():
+    """The data a fit keeps for its margins (modelframe.model_rows_data): every row's as the
+    columns themselves, some rows' as before, both equal to taking the rows one by one."""
+    from coprod.survey.modelframe import formula_ready, model_rows_data
+
+    d = survey()
+    variables = ["age", "x", "g", "e", "txt"]
+    n = len(d)
+    for rows in (np.arange(n), np.arange(1, n), np.arange(n - 1), np.flatnonzero(d["x"].notna()),
+                 np.arange(0), np.r_[np.arange(n - 2), n - 1, n - 2]):
+        want = formula_ready(d[variables].iloc[rows].reset_index(drop=True), variables)
+        pd.testing.assert_frame_equal(model_rows_data(d, variables, rows), want,
+                                      check_exact=True)
