@@ -577,3 +577,40 @@ def test_the_models_data_of_every_row_is_the_row_by_row_copy():
         want = formula_ready(d[variables].iloc[rows].reset_index(drop=True), variables)
         pd.testing.assert_frame_equal(model_rows_data(d, variables, rows), want,
                                       check_exact=True)
+
+
+@pytest.mark.parametrize("family", ["logit", "ordinal"])
+def test_margins_of_fits_sharing_their_data_share_its_columns_and_equal_fresh_ones(
+        monkeypatch, family):
+    """Fits of one kept model frame with other weights share its data (kept_frame): their
+    margins take the counterfactual columns and the variables' kinds made for the first
+    (one Counterfactual for both), and equal those of fresh fits bit for bit."""
+    from coprod.survey import margins, ordinal
+
+    d = survey(seed=6)
+    noise = np.random.default_rng(2).logistic(size=len(d))
+    d["yo"] = pd.Categorical(np.digitize(d["x"].fillna(0) + (d["g"] == "w") + noise, [-1, 1]),
+                             categories=[0, 1, 2], ordered=True)
+    made = []
+    real = margins.Counterfactual.__init__
+    monkeypatch.setattr(margins.Counterfactual, "__init__",
+                        lambda self, r: made.append(1) or real(self, r))
+
+    def fit(design, prepared=None):
+        if family == "logit":
+            return fit_svy_logit(d, "y ~ age + x + g + e", design=design, prepared=prepared)
+        return ordinal.fit_svy_olr(d, "yo ~ age + x + g + e", design=design, prepared=prepared)
+
+    def ame(res):
+        return margins.ordinal_marginal_effects(res) if family == "ordinal" \
+            else average_marginal_effects(res)
+
+    designs = [make_design(d, weights="w", strata="h", psu="c"),
+               make_design(d, strata="h", psu="c")]
+    kept: dict = {}
+    shared = [fit(design, kept) for design in designs]
+    assert shared[0].model_data is shared[1].model_data
+    got = [ame(r) for r in shared]
+    assert len(made) == 1
+    for g, design in zip(got, designs):
+        pd.testing.assert_frame_equal(g, ame(fit(design)), check_exact=True)
