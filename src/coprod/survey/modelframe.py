@@ -159,12 +159,18 @@ def _rows_only(data: pd.DataFrame, parsed: Any, needed: Collection[str],
     inside = np.ones(len(data), dtype=bool) if subset is None else np.asarray(subset, dtype=bool)
     complete = np.ones(len(data), dtype=bool)
     rhs_ok = inside.copy()
-    for c in cols:
-        dtype = data[c].dtype
+    dtypes, gaps = None, None
+    if data.columns.is_unique:  # one pass of pandas over the columns, not one a column
+        dtypes = data.dtypes
+        if all(isinstance(dtypes[c], pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(
+                dtypes[c]) or pd.api.types.is_bool_dtype(dtypes[c]) for c in cols):
+            gaps = data[cols].isna().to_numpy()
+    for j, c in enumerate(cols):
+        dtype = data[c].dtype if dtypes is None else dtypes[c]
         if not (isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(dtype)
                 or pd.api.types.is_bool_dtype(dtype)):
             return None
-        present = data[c].notna().to_numpy()
+        present = data[c].notna().to_numpy() if gaps is None else ~gaps[:, j]
         complete &= present
         if c in rhs:
             rhs_ok &= present
