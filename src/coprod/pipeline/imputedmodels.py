@@ -83,11 +83,12 @@ def fit_outcomes_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: lis
                     design: DesignSettings, conf_level: float = 0.95,
                     labels: dict | None = None, group_effects: bool = True,
                     families: dict | None = None, built=None, datasets: dict | None = None,
-                    effects: bool | Collection[str] = False, vcov: bool = True,
+                    effects: bool | Collection[str] = False, lean: bool = False,
                     prepare: bool = False) -> dict[str, OutcomeMI]:
-    """:func:`fit_sample_mi`, each outcome's tables apart (``vcov=False``: without the
-    covariance). Why apart: a specification curve keeps an outcome's combined model for
-    another specification whose data leave it as it is (the other cut of the scale).
+    """:func:`fit_sample_mi`, each outcome's tables apart (``lean``: only what a verdict
+    reads, without the covariance and the coefficients' sd_x). Why apart: a specification
+    curve keeps an outcome's combined model for another specification whose data leave it as
+    it is (the other cut of the scale).
     ``prepare``: the datasets' model frames of each formula are also kept in ``datasets``, for
     a call with other weights (:func:`coprod.pipeline.models.fit_result`)."""
     design = typed_design(design, "fit_sample_mi")
@@ -129,7 +130,7 @@ def fit_outcomes_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: lis
         res = fit_sample(full, labels=labels, margins=False, kept=kept, prepared=prepared,
                          **opts) if len(ms) == 1 \
             else _lean_sample(full, labels=labels, first=m == ms[0], **opts, kept=kept,
-                              prepared=prepared)
+                              prepared=prepared, sd_x=not lean)
         for o, got in res.items():
             if isinstance(got, _Fit):
                 fit: _Fit | None = got
@@ -191,10 +192,13 @@ def fit_outcomes_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: lis
         with np.errstate(over="ignore"):
             for col, src in zip(ratio, ("estimate", "conf_low", "conf_high")):
                 cols[col] = np.where(cut, np.nan, np.exp(np.asarray(cols[src], dtype=float)))
-        # the mean over the datasets as pandas takes it (its sums are not numpy's)
-        stack = pd.DataFrame({"term": [t for f in per[o] for t in f.terms],
-                              "sd_x": np.concatenate([f.sd_x for f in per[o]])})
-        cols["sd_x"] = stack.groupby("term", sort=False)["sd_x"].mean().reindex(terms).to_numpy()
+        if lean:  # read by no verdict
+            cols["sd_x"] = np.full(len(terms), np.nan)
+        else:  # the mean over the datasets as pandas takes it (its sums are not numpy's)
+            stack = pd.DataFrame({"term": [t for f in per[o] for t in f.terms],
+                                  "sd_x": np.concatenate([f.sd_x for f in per[o]])})
+            cols["sd_x"] = stack.groupby("term", sort=False)["sd_x"].mean().reindex(
+                terms).to_numpy()
         cols.update(df_complete=int(top["df_resid"].iloc[0]), n=n_used.get(o, 0),
                     n_imputations=len(ms) if ms != [0] else 0,
                     family=(families or {}).get(o, "logit"),
@@ -202,7 +206,7 @@ def fit_outcomes_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: lis
         ids = top[["outcome", "sample", "term", "variable", "level", "label"]]
         row = pd.concat([ids, pd.DataFrame(cols, index=ids.index)], axis=1)
         vrow = None
-        if vcov:
+        if not lean:
             V = np.mean([f.square(terms) for f in per[o]], axis=0)
             T = V if len(est) < 2 else V + (1 + 1 / len(ms)) * np.atleast_2d(
                 np.cov(est, rowvar=False))
@@ -260,14 +264,16 @@ def _lean_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str,
                  covariates: list[str], reference_levels: dict, design: DesignSettings,
                  conf_level: float, built, group_effects: bool, families: dict | None,
                  effects: bool | Collection[str], labels: dict, first: bool = False,
-                 kept: dict | None = None, prepared: dict | None = None) -> dict:
+                 kept: dict | None = None, prepared: dict | None = None,
+                 sd_x: bool = True) -> dict:
     """Every outcome's model in one sample, as :func:`coprod.pipeline.models.fit_sample`
     fits it (the same frame, design, failures), each kept as a :class:`_Fit` (or its failed
     tables). Why: Rubin's rules read a few arrays of each dataset's fit; its tables (terms
     parsed, labelled, framed; the effect sizes judged) were most of an imputed model's cost.
     ``first``: also the first dataset's tables of the terms and effect sizes (:class:`_Fit`);
     ``kept``, ``prepared``: the dataset's model frames, kept between samples and weights
-    (:func:`coprod.pipeline.models.sample_frame`, :func:`coprod.pipeline.models.fit_result`)."""
+    (:func:`coprod.pipeline.models.sample_frame`, :func:`coprod.pipeline.models.fit_result`);
+    ``sd_x=False``: the coefficients' sd_x not computed (empty)."""
     from .models import failed_tables, fit_one, group_of, sample_frame, wants_effects
 
     covs, al, frame, domain, failure = sample_frame(table, outcomes, sample, covariates,
@@ -279,13 +285,13 @@ def _lean_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str,
                         domain=domain, design=design, built=built, conf_level=conf_level,
                         family=families.get(o, "logit"), effects=wants_effects(effects, o, False),
                         group=group_of(table), labels=labels, first=first,
-                        prepared=prepared)
+                        prepared=prepared, sd_x=sd_x)
             for o in outcomes}
 
 
 def _lean_fit(frame: pd.DataFrame, al, *, outcome, sample, covs, domain, design, built,
               conf_level, family, effects: bool, group: str, labels: dict,
-              first: bool = False, prepared: dict | None = None) -> _Fit:
+              first: bool = False, prepared: dict | None = None, sd_x: bool = True) -> _Fit:
     """One model of :func:`_lean_sample`: the numbers of the tables of
     :func:`coprod.pipeline.models.fit_sample` (margins=False), none of the tables."""
     from ..survey.ordinal import SvyOlrResult
@@ -313,7 +319,8 @@ def _lean_fit(frame: pd.DataFrame, al, *, outcome, sample, covs, domain, design,
         sizes = ImputedSizes(None, [back(v) for v in info["variable"]], e, C,
                              info["sd"].to_numpy(dtype=float),
                              back(f"{FLAGGED_NOTE}{why})") if why else "")
-    out = _Fit([back(t) for t in names], est, se, cov, column_sd(res, len(names)),
+    out = _Fit([back(t) for t in names], est, se, cov,
+               column_sd(res, len(names)) if sd_x else np.full(len(names), np.nan),
                int(res.stats["n"]), flags, sizes)
     if first:  # the columns of the coefficients table the combined table takes, as made there
         ident = {"outcome": outcome, "sample": sample}

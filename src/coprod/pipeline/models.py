@@ -127,7 +127,8 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
                group_effects: bool = True, families: dict | None = None,
                joint_tests: dict | None = None, margins: bool = True,
                effects: bool | None | Collection[str] = None, kept: dict | None = None,
-               prepared: dict | None = None) -> dict[str, dict[str, pd.DataFrame]]:
+               prepared: dict | None = None, lean: bool = False
+               ) -> dict[str, dict[str, pd.DataFrame]]:
     """Fit every outcome's model in one sample: {outcome: its tidy tables}.
 
     Why together: the models of a sample share the data, the covariates and the design, so the
@@ -141,7 +142,8 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
     outcomes that need them), the sample's group fixed effects never among them. ``kept``
     and ``prepared``: dicts the caller keeps for ``table`` (calls with other weights, a
     specification curve), where the model frames are kept (:func:`sample_frame`,
-    :func:`fit_result`).
+    :func:`fit_result`). ``lean`` (with ``margins=False``): only what a verdict reads, the
+    coefficients (sd_x empty), the fit and the effect sizes -- no covariance, no flags table.
     """
     design = typed_design(design, "fit_sample")
     covs, al, frame, domain, failure = sample_frame(table, outcomes, sample, covariates,
@@ -156,7 +158,7 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
                         labels=labels or {}, family=families.get(o, "logit"),
                         joint_tests=joint_tests or {}, margins=margins,
                         effects=wants_effects(effects, o, margins),
-                        group=group_of(table), prepared=prepared)
+                        group=group_of(table), prepared=prepared, lean=lean)
             for o in outcomes}
 
 
@@ -250,7 +252,7 @@ def fit_result(frame: pd.DataFrame, al: Aliases, *, outcome, covs, domain, desig
 def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, domain, design,
                 built, conf_level, grids, labels, family="logit", joint_tests=None,
                 margins: bool = True, effects: bool = False, group: str = "",
-                prepared: dict | None = None) -> dict[str, pd.DataFrame]:
+                prepared: dict | None = None, lean: bool = False) -> dict[str, pd.DataFrame]:
     from ..survey.margins import (
         average_marginal_effects,
         ordinal_marginal_effects,
@@ -264,27 +266,30 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
     res, formula, frame, opts, excluded_by = fit_result(
         frame, al, outcome=outcome, covs=covs, domain=domain, design=design, built=built,
         conf_level=conf_level, family=family, prepared=prepared)
-    excluded = pd.DataFrame([{**ident, "variable": v, "n_excluded": n}
-                             for v, n in excluded_by.items()], columns=EXCLUDED_COLUMNS)
     ordinal = family == "ordinal"
 
     coefs = al.restore_frame(res.tidy())
     coefs = with_term_columns(coefs, labels, coefs["term"].isin(res.cut_names)
                                if isinstance(res, SvyOlrResult) else None)
-    coefs["sd_x"] = column_sd(res, len(coefs))
+    coefs["sd_x"] = np.full(len(coefs), np.nan) if lean else column_sd(res, len(coefs))
     stats = res.fit_stats()
     flags = al.restore_frame(pd.DataFrame(res.flags, columns=["flag", "detail"]))
     fit = {**ident, "status": "ok" if not len(flags) else "flagged",
            "message": "; ".join(f"{f}: {d}" for f, d in zip(flags["flag"], flags["detail"])),
            **{k: stats.get(k) for k in FIT_COLUMNS if k in stats},
            "n_flags": len(flags), "family": family}
-    vcov = front_columns(vcov_long([al.restore(t) for t in res.params.index], res.cov.to_numpy()),
-                  ident, copy=False)
     fit_table = _one_row(fit, FIT_COLUMNS)
     if not margins:  # an imputed dataset's or a specification's fit: what is combined or judged
         sizes = {"effects": effects_table(res, al, labels, group, ident)} if effects else {}
+        if lean:  # a specification's: what its verdicts read
+            return {"coefficients": front_columns(coefs, ident, copy=False), "fit": fit_table,
+                    **sizes}
         return {"coefficients": front_columns(coefs, ident, copy=False), "fit": fit_table,
-                "flags": front_columns(flags, ident), "vcov": vcov, **sizes}
+                "flags": front_columns(flags, ident), "vcov": _vcov_table(res, al, ident),
+                **sizes}
+    vcov = _vcov_table(res, al, ident)
+    excluded = pd.DataFrame([{**ident, "variable": v, "n_excluded": n}
+                             for v, n in excluded_by.items()], columns=EXCLUDED_COLUMNS)
 
     ame = al.restore_frame(ordinal_marginal_effects(res) if isinstance(res, SvyOlrResult)
                            else average_marginal_effects(res))
@@ -325,6 +330,12 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
         "vcov": vcov,
         **sizes,
     }
+
+
+def _vcov_table(res, al: Aliases, ident: dict) -> pd.DataFrame:
+    """The fit's covariance, long, real names, the model's identifiers first."""
+    return front_columns(vcov_long([al.restore(t) for t in res.params.index],
+                                   res.cov.to_numpy()), ident, copy=False)
 
 
 def _one_row(values: dict, columns: list[str]) -> pd.DataFrame:

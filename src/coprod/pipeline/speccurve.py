@@ -318,10 +318,11 @@ def _fit(t, cells, spec, outcomes, sample, covs, reference_levels, design, conf_
                 "families": {o: fam[o] for o in todo}, "built": built}
         new: dict[str, Any]
         if imputed:  # the imputed datasets' fits combined, each outcome's tables apart
-            new = fit_outcomes_mi(t, cells, datasets=datasets, vcov=False, prepare=True,
+            new = fit_outcomes_mi(t, cells, datasets=datasets, lean=True, prepare=True,
                                   effects={o for o in todo if sized[o]}, **opts)
         else:  # the table's model frames kept for the specifications of other weights
-            new = fit_sample(t, margins=False, effects={o for o in todo if sized[o]},
+            new = fit_sample(t, margins=False, lean=True,
+                             effects={o for o in todo if sized[o]},
                              kept=frames.setdefault("model frames", {}),
                              prepared=frames.setdefault("prepared", {}), **opts)
         for o in todo:

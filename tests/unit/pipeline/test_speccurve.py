@@ -199,3 +199,24 @@ def test_a_models_rows_taken_as_a_slice_are_model_rows():
         for o in ("y", "z", "w"):
             pd.testing.assert_frame_equal(_model_rows(table, o, "pooled"),
                                           model_rows(table, o, "pooled"), check_exact=True)
+
+
+def test_a_lean_fit_is_the_full_one_without_what_no_verdict_reads():
+    """A specification's complete-case fit (fit_sample lean): the coefficients (sd_x empty),
+    the fit and the effect sizes of the full fit, frame for frame; no covariance, no flags."""
+    from coprod.pipeline import models
+
+    often, _, design = _cut_tables()
+    kw = dict(outcomes=["cut", "level"], sample="pooled", covariates=["age", "gender"],
+              reference_levels={}, design=design, families={"level": "ordinal"},
+              margins=False, effects={"level"})
+    lean, full = models.fit_sample(often, lean=True, **kw), models.fit_sample(often, **kw)
+    for o in ("cut", "level"):
+        assert set(lean[o]) == set(full[o]) - {"vcov", "flags"}
+        assert lean[o]["coefficients"]["sd_x"].isna().all()
+        for name, table in lean[o].items():
+            if name == "coefficients":
+                table, want = table.drop(columns="sd_x"), full[o][name].drop(columns="sd_x")
+            else:
+                want = full[o][name]
+            pd.testing.assert_frame_equal(table, want, check_exact=True)
