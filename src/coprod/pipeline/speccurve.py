@@ -28,7 +28,13 @@ import pandas as pd
 
 from .designkeys import DesignSettings
 from .estimable import NOT_APPLICABLE
-from .findings import ModelVerdicts, check_claims, load_claims, split_covariate
+from .findings import (  # noqa: F401 (directional_verdict re-exported: it was imported here)
+    ModelVerdicts,
+    check_claims,
+    directional_verdict,
+    load_claims,
+    split_covariate,
+)
 from .io import combined_fit, read_results, read_table, write_csv
 from .settings import Specifications
 from .vocab import POOLED

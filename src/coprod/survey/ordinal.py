@@ -37,9 +37,10 @@ from . import dist, newton
 from .callstyle import check_call
 from .design import Design, SurveyDesign, check_model_based, domain_mask
 from .framechecks import check_rank, drop_empty_columns, extreme_dummies
-from .modelframe import (
+from .modelframe import (  # noqa: F401 (formula_ready re-exported: it was imported here)
     PreparedFrame,
     build_model_frame,
+    formula_ready,
     kept_frame,
     model_rows_data,
     term_table,
