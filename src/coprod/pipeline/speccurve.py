@@ -95,7 +95,7 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
     designs: dict[tuple, object] = {}
     completed: dict[str, dict] = {}  # the imputed datasets of the current cut, built once
     fitted = _Fitted()  # fits whose data another cut leaves as they are
-    frames: dict[str, dict] = {}  # each cut's model frames, for the other weights
+    frames: dict[str, dict] = {}  # the current cut's model frames, for the other weights
     share = _shares(specs, chunks)
     for i, spec in enumerate(specs, start=1):
         if share[i - 1] != chunk:
@@ -122,8 +122,8 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
         sizes = {wanted[c["id"]] for c in strongest} - {None}
         coefs, fit, effects = _fit(t, cells, spec, fit_outcomes, sample, covs,
                                    reference_levels, d, conf_level, families, designs[key],
-                                   _datasets(completed, spec["threshold"]), sizes, fitted,
-                                   frames.setdefault(spec["threshold"], {}))
+                                   _of_cut(completed, spec["threshold"]), sizes, fitted,
+                                   _of_cut(frames, spec["threshold"]))
         mine = _Models(coefs, fit, effects, sample)
         for c in claims:
             var, level = split_covariate(c)
@@ -222,9 +222,10 @@ def _model_rows(table: pd.DataFrame, outcome: str, sample: str) -> pd.DataFrame:
     return model_rows(table, outcome, sample)
 
 
-def _datasets(kept: dict, threshold: str) -> dict:
-    """The imputed datasets of this cut (built by the first imputed specification that needs
-    them); the specifications run cut by cut, so another cut's are let go (memory)."""
+def _of_cut(kept: dict, threshold: str) -> dict:
+    """What is kept for this cut -- its imputed datasets (built by the first imputed
+    specification that needs them), its model frames; the specifications run cut by cut, so
+    another cut's are let go (memory)."""
     if threshold not in kept:
         kept.clear()
     return kept.setdefault(threshold, {})
