@@ -162,7 +162,7 @@ def _equivalence(claim: dict, judged: dict, coefs: pd.DataFrame, outcome: str, s
     if not bounds or claim["expected"] != "none" or judged.get("verdict") == "not estimated":
         return {}
     rows = model_rows(coefs, outcome, sample)
-    r = rows[rows["term"] == judged["term"]].iloc[0]
+    r = rows.iloc[np.flatnonzero((rows["term"] == judged["term"]).to_numpy())[0]]
     low, high = equivalence_interval(float(r["estimate"]), float(r["std_error"]),
                                      float(r["df_resid"]), conf_level)
     return {"equivalence_low": low, "equivalence_high": high, "bound_low": float(bounds[0]),

@@ -109,8 +109,10 @@ def formula_ready(frame: pd.DataFrame, names: Iterable[str]) -> pd.DataFrame:
     formulaic treats the nullable string dtype as numeric (and fails); ``str`` and ``object``
     columns are categorical as they should be.
     """
-    fix = [c for c in names if c in frame.columns and isinstance(frame[c].dtype, pd.StringDtype)
-           and frame[c].dtype.na_value is pd.NA]
+    dtypes = dict(zip(frame.columns, frame.dtypes)) if frame.columns.is_unique else {}
+    kinds = {c: dtypes[c] if c in dtypes else frame[c].dtype
+             for c in names if c in frame.columns}  # (one lookup of the dtypes for them all)
+    fix = [c for c, d in kinds.items() if isinstance(d, pd.StringDtype) and d.na_value is pd.NA]
     if not fix:
         return frame
     frame = frame.copy(deep=False)
