@@ -239,7 +239,8 @@ def _warm_start(X: Array, y: Array, w: Array, family: Family) -> Array | None:
 
 
 def irls(X: Array, y: Array, w: Array, *, family: Family = LOGIT, tol: float = 1e-15,
-         max_iter: int = 100, start: Array | None = None, gram: Array | None = None) -> IrlsFit:
+         max_iter: int = 100, start: Array | None = None, gram: Array | None = None,
+         check: Callable[[GlmPass], None] | None = None) -> IrlsFit:
     """Weighted GLM MLE by Newton-Raphson (= IRLS for canonical links: logit, log-linear).
 
     Stops like R's glm when the relative change in deviance is below ``tol`` (R's golden used
@@ -249,17 +250,22 @@ def irls(X: Array, y: Array, w: Array, *, family: Family = LOGIT, tol: float = 1
     weighted least-squares step at ``mu = y + 0.1``, other models at zero (above
     :data:`BLOCKED_FROM` rows: from a subsample's fit). A gaussian fit is weighted least
     squares: the first step is exact, the second (a refinement of rounding) stops it.
-    ``gram``: ``X' diag(w) X`` when the caller has it (the rank check).
+    ``gram``: ``X' diag(w) X`` when the caller has it (the rank check). ``check``: called
+    with the first pass over all the data, before any step is taken (it may raise): the rank
+    check of a large fit proves its case from that pass's information
+    (:func:`coprod.survey.framechecks.first_pass_rank_check`).
     """
     if len(y) > BLOCKED_FROM:
         with one_blas_thread():
             return _irls(X, y, w, family=family, tol=tol, max_iter=max_iter, start=start,
-                         gram=gram)
-    return _irls(X, y, w, family=family, tol=tol, max_iter=max_iter, start=start, gram=gram)
+                         gram=gram, check=check)
+    return _irls(X, y, w, family=family, tol=tol, max_iter=max_iter, start=start, gram=gram,
+                 check=check)
 
 
 def _irls(X: Array, y: Array, w: Array, *, family: Family, tol: float, max_iter: int,
-          start: Array | None, gram: Array | None, quick: bool = False) -> IrlsFit:
+          start: Array | None, gram: Array | None, quick: bool = False,
+          check: Callable[[GlmPass], None] | None = None) -> IrlsFit:
     n, p = X.shape
     if start is None and n > BLOCKED_FROM and family is not GAUSSIAN:
         start = _warm_start(X, y, w, family)
@@ -273,6 +279,8 @@ def _irls(X: Array, y: Array, w: Array, *, family: Family, tol: float, max_iter:
     blocked = n > BLOCKED_FROM or quick
     buf = None if blocked else np.empty_like(X, dtype=float)  # reused by every pass
     cur = glm_pass(X, y, w, beta, family, eta=eta0, information=info0, buf=buf, quick=quick)
+    if check is not None:
+        check(cur)
     converged = False
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 (``it`` is returned: iterations used)

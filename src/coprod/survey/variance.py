@@ -60,10 +60,54 @@ def symmetric(G: np.ndarray) -> np.ndarray:
     return out
 
 
-def lonely_strata(design: SurveyDesign, rows: np.ndarray) -> list[Any]:
+def every_row(rows: np.ndarray, n: int) -> bool:
+    """Whether ``rows`` is ``0, 1, ..., n - 1`` (a model of every row of the design): then
+    the design's own arrays serve, not copies taken through ``rows``."""
+    return len(rows) == n and (n == 0 or (int(rows[0]) == 0 and int(rows[-1]) == n - 1
+                                          and bool(np.all(rows[1:] > rows[:-1]))))
+
+
+@dataclass(frozen=True)
+class RowUnits:
+    """The PSU of each row of a fit and the rows in each PSU, looked up once for the variance
+    of the scores (:func:`score_cov`), the PSUs, strata and degrees of freedom of the fit, and
+    its lonely strata: each of those took its own look-up through the rows and its own count,
+    a pass over a million rows apiece."""
+
+    psu: np.ndarray      # (rows,) the PSU code of each row
+    counts: np.ndarray   # (P,) rows per PSU
+    strata: np.ndarray   # (H,) bool: strata holding some of the rows
+
+    @classmethod
+    def of(cls, design: SurveyDesign, rows: np.ndarray) -> RowUnits:
+        psu = design.psu if every_row(rows, design.n) else design.psu[rows]
+        counts = np.bincount(psu, minlength=len(design.psu_stratum))
+        strata = np.bincount(design.psu_stratum[counts > 0], minlength=len(design.n_psu)) > 0
+        return cls(psu, counts, strata)
+
+    @property
+    def n_clusters(self) -> int:
+        return int(np.count_nonzero(self.counts))
+
+    @property
+    def n_strata(self) -> int:
+        return int(np.count_nonzero(self.strata))
+
+    def degf(self, design: SurveyDesign, rows: np.ndarray, w: np.ndarray) -> int:
+        """:func:`design_df` of the rows, whose weights (as the fit uses them) are ``w``:
+        from the counts when every weight is positive, else as it computes it."""
+        if len(w) and float(w.min()) > 0:  # (a positive unit weight is a positive weight)
+            return self.n_clusters - self.n_strata
+        return design_df(design, rows)
+
+
+def lonely_strata(design: SurveyDesign, rows: np.ndarray,
+                  units: RowUnits | None = None) -> list[Any]:
     """Labels of strata with a single PSU in the full design that hold some of ``rows``
-    (a stratum whose PSUs were all sampled, a census, is not lonely: it adds no variance)."""
-    present = np.bincount(design.stratum[rows], minlength=len(design.n_psu)) > 0
+    (a stratum whose PSUs were all sampled, a census, is not lonely: it adds no variance).
+    ``units``: the rows' PSUs, looked up already."""
+    present = units.strata if units is not None else \
+        np.bincount(design.stratum[rows], minlength=len(design.n_psu)) > 0
     lonely = present & (design.n_psu == 1) & ~_census(design)
     return [design.strata_labels[h] for h in np.flatnonzero(lonely)]
 
@@ -195,14 +239,15 @@ def _cluster_cov(stage: _Stage, unit: np.ndarray, unit_stratum: np.ndarray, coun
     return _centred_cov(stage, unit_stratum[ids], k, lambda a, b: totals[a:b], len(totals))
 
 
-def score_cov(design: SurveyDesign, rows: np.ndarray, X: np.ndarray, r: np.ndarray
-              ) -> np.ndarray:
+def score_cov(design: SurveyDesign, rows: np.ndarray, X: np.ndarray, r: np.ndarray,
+              units: RowUnits | None = None) -> np.ndarray:
     """``design_cov`` of the scores ``r_i x_i`` (the "meat" of the sandwich); with ``r`` of
     shape (n, m), of the side-by-side scores ``[r_i1 x_i, ..., r_im x_i]`` of m models sharing
     ``X``. Without calibration the n x p(m) score matrix is never built: at a stage whose
     units are single rows the scores are formed block by block, in cache, as the sums need
     them; at a clustered stage one column at a time as its unit totals are summed. The same
-    products summed in the same order as ``design_cov`` of the matrix: the same bits."""
+    products summed in the same order as ``design_cov`` of the matrix: the same bits.
+    ``units``: the rows' PSUs and their counts, looked up already (:class:`RowUnits`)."""
     r = np.asarray(r, dtype=float)
     r2 = r[:, None] if r.ndim == 1 else r
 
@@ -217,8 +262,10 @@ def score_cov(design: SurveyDesign, rows: np.ndarray, X: np.ndarray, r: np.ndarr
     rows = np.asarray(rows)
     k, p = X.shape[1] * r2.shape[1], X.shape[1]
 
-    def stage_cov(stage: _Stage, unit: np.ndarray, unit_stratum: np.ndarray) -> np.ndarray:
-        counts = np.bincount(unit, minlength=len(unit_stratum))
+    def stage_cov(stage: _Stage, unit: np.ndarray, unit_stratum: np.ndarray,
+                  counts: np.ndarray | None = None) -> np.ndarray:
+        if counts is None:
+            counts = np.bincount(unit, minlength=len(unit_stratum))
         if len(unit) == 0 or counts.max() <= 1:  # units of one row: the scores are the totals
             h = unit_stratum[unit]
             sums = (lambda: _row_score_sums(X, r, stage.scale, h, len(stage.n_units))) \
@@ -227,7 +274,10 @@ def score_cov(design: SurveyDesign, rows: np.ndarray, X: np.ndarray, r: np.ndarr
         return _cluster_cov(stage, unit, unit_stratum, counts, k,
                             lambda j, buf: np.multiply(X[:, j % p], r2[:, j // p], out=buf))
 
-    V = stage_cov(_stage1(design), design.psu[rows], design.psu_stratum)
+    if units is not None:
+        V = stage_cov(_stage1(design), units.psu, design.psu_stratum, units.counts)
+    else:
+        V = stage_cov(_stage1(design), design.psu[rows], design.psu_stratum)
     if _two_stage(design):
         assert design.ssu is not None and design.ssu_psu is not None
         V = V + stage_cov(_stage2(design), design.ssu[rows], design.ssu_psu)

@@ -491,3 +491,64 @@ def test_the_remembered_formula_spec_follows_the_columns_dtypes(monkeypatch):
     moved = build_model_frame(other, "y ~ age + e")
     assert moved.columns == ["Intercept", "age", "e[T.lo]", "e[T.mid]"]
     assert moved.spec is not first.spec
+
+
+@pytest.mark.parametrize("which", ["every row", "some rows", "repeated rows", "zero weights"])
+def test_the_rows_psus_looked_up_once_count_as_the_separate_lookups(which):
+    """variance.RowUnits (the PSUs of a fit's rows, counted once): the same PSUs, strata,
+    degrees of freedom, lonely strata and score covariance as each computation's own
+    look-up through the rows."""
+    from coprod.survey.variance import RowUnits, design_df, every_row, lonely_strata, n_distinct
+
+    d = survey()
+    d["c"] = d["c"].where(d["h"] != "C", "C0")  # stratum C: a single PSU (lonely)
+    if which == "zero weights":
+        d.loc[d["c"] == "A1", "w"] = 0.0  # a PSU whose rows all weigh nothing
+    design = make_design(d, weights="w", strata="h", psu="c", lonely_psu="adjust")
+    rng = np.random.default_rng(5)
+    rows = {"every row": np.arange(len(d)), "zero weights": np.arange(len(d)),
+            "some rows": np.flatnonzero((rng.random(len(d)) < 0.5) & (d["h"] != "B")),
+            "repeated rows": np.sort(rng.integers(0, len(d), 2 * len(d)))}[which]
+    assert every_row(rows, design.n) == (which in ("every row", "zero weights"))
+    units = RowUnits.of(design, rows)
+    w = design.unit_weights[rows]
+    assert units.degf(design, rows, w) == design_df(design, rows)
+    assert units.n_clusters == n_distinct(design.psu[rows], len(design.psu_stratum))
+    assert units.n_strata == n_distinct(design.stratum[rows], len(design.n_psu))
+    assert lonely_strata(design, rows, units) == lonely_strata(design, rows)
+    X = np.asfortranarray(rng.normal(size=(len(rows), 3)))
+    r = rng.normal(size=len(rows))
+    assert np.array_equal(score_cov(design, rows, X, r, units=units),
+                          score_cov(design, rows, X, r))
+
+
+def test_every_row_is_only_the_rows_in_order():
+    from coprod.survey.variance import every_row
+
+    assert every_row(np.arange(5), 5) and every_row(np.arange(0), 0)
+    for rows in ([0, 1, 2, 3], [1, 0, 2, 3, 4], [0, 1, 1, 3, 4], [0, 2, 2, 3, 4]):
+        assert not every_row(np.array(rows), 5)
+
+
+def test_a_model_frame_found_complete_without_masks_equals_the_masked_one(monkeypatch):
+    """modelframe._present finds columns without missing values from their type, minimum or
+    codes; the frame (every row, or a subset, or with gaps) is the one of notna masks."""
+    import coprod.survey.modelframe as mf
+
+    gaps = survey()
+    gaps["n"] = np.arange(len(gaps)) % 5
+    gaps["b"] = np.arange(len(gaps)) % 3 == 0
+    d = gaps.dropna()
+    for data, subset in ((d, None), (d, (d["h"] != "C").to_numpy()), (gaps, None)):
+        for formula in ("y ~ age + x + g + e", "y ~ n + b + e"):
+            got = build_model_frame(data, formula, subset=subset)
+            with monkeypatch.context() as m:
+                m.setattr(mf, "_present", lambda col: col.notna().to_numpy())
+                want = build_model_frame(data, formula, subset=subset)
+            assert got.X.tobytes() == want.X.tobytes()
+            assert got.y.tobytes() == want.y.tobytes()
+            assert np.array_equal(got.complete, want.complete)
+    assert mf._present(d["age"]) is None and mf._present(d["e"]) is None
+    assert mf._present(d["n"]) is None and mf._present(d["b"]) is None
+    assert mf._present(gaps["x"]).sum() == gaps["x"].notna().sum()
+    assert mf._present(gaps["e"]).sum() == gaps["e"].notna().sum()
