@@ -249,6 +249,22 @@ def unit_exponent(weights: np.ndarray) -> int:
     return 2 * math.floor(log2_mean / 2 + 0.5)
 
 
+def no_missing(col: pd.Series) -> bool:
+    """Whether ``col`` certainly has no missing value, found without a mask where its type
+    allows: a numpy integer or bool column has none, a float column has one only if its
+    minimum is NaN, a Categorical only if a code is -1 (a million-row mask per column was
+    most of the checks of a large survey's columns); False for other types (ask
+    ``isna``)."""
+    dtype = col.dtype
+    if isinstance(dtype, np.dtype):
+        if dtype.kind in "iub":
+            return True
+        return dtype.kind == "f" and (not len(col) or not np.isnan(col.to_numpy().min()))
+    if isinstance(dtype, pd.CategoricalDtype):
+        return not len(col) or int(col.cat.codes.to_numpy().min()) >= 0
+    return False
+
+
 def _column(data: pd.DataFrame, name: str, role: str, argument: str | None = None
             ) -> pd.Series:
     """A design column, present and complete; ``role`` begins the messages (the argument that
@@ -257,7 +273,7 @@ def _column(data: pd.DataFrame, name: str, role: str, argument: str | None = Non
     if name not in data.columns:
         raise DataError(f"{role} column {name!r} is not in the data", argument=argument)
     col = data[name]
-    n_missing = int(col.isna().sum())
+    n_missing = 0 if no_missing(col) else int(col.isna().sum())
     if n_missing:
         raise DataError(f"{role} column {name!r} has {n_missing} missing value(s); "
                         "every respondent needs a value for the survey design",
@@ -374,7 +390,8 @@ def _nested_codes(parent: np.ndarray, labels: pd.Series) -> tuple[np.ndarray, np
     if raw is None:
         raw = pd.factorize(labels)[0].astype(np.int64)
     span = int(raw.max(initial=-1)) + 1
-    combined = parent * span + raw
+    combined = parent * span
+    combined += raw  # (in place: one n-long temporary less)
     size = (int(parent.max(initial=-1)) + 1) * span
     if size <= _DIRECT_SIZE * 4 + len(combined) * 4:
         # pd.factorize(combined, sort=True) by a table of the values present: the same codes
@@ -399,7 +416,7 @@ def _small_int_codes(labels: pd.Series) -> np.ndarray | None:
     low, high = int(values.min()), int(values.max())
     if high - low >= _DIRECT_SIZE + 4 * len(values) or max(-low, high) >= 2 ** 62:
         return None
-    offset = values.astype(np.int64) - low
+    offset = np.subtract(values, low, dtype=np.int64)  # (one pass, whatever the int type)
     first = np.full(high - low + 1, len(values), dtype=np.int64)
     np.minimum.at(first, offset, np.arange(len(values)))
     seen = np.flatnonzero(first < len(values))

@@ -167,7 +167,9 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: AnyDesign
         df_resid = design.degf(rows if domain_rows is None else domain_rows) + 1 - p
     else:
         assert units is not None  # (a linearisation design)
-        B = score_cov(design, rows, X, w * (y - mu), units=units)
+        resid = np.subtract(y, mu)
+        resid *= w  # w (y - mu), in place
+        B = score_cov(design, rows, X, resid, units=units)
         cov = A_inv @ B @ A_inv
         deff = _coef_deff(cov, A_inv, y, mu, w, p, family)
         df_resid = units.degf(design, rows, w) + 1 - p
@@ -304,12 +306,19 @@ def _coef_deff(cov: npt.NDArray[np.float64], A_inv: npt.NDArray[np.float64],
     over the variance of a weighted glm with its dispersion estimated (Pearson chi-square of
     the rows with a positive weight over their residual df), which is what a with-replacement
     simple random sample of the same size would give."""
-    pos = w > 0
-    df_r = int(pos.sum()) - p
-    if df_r + p < len(w):
-        w, y, mu = w[pos], y[pos], mu[pos]
+    if len(w) and float(w.min()) > 0:  # every weight positive (no mask to count them)
+        df_r = len(w) - p
+    else:
+        pos = w > 0
+        df_r = int(pos.sum()) - p
+        if df_r + p < len(w):
+            w, y, mu = w[pos], y[pos], mu[pos]
     with np.errstate(divide="ignore", invalid="ignore"):
-        pearson = w * (y - mu) ** 2 / family.variance(mu)
+        # w (y - mu)^2 / var(mu), in place (one n-long temporary, not four)
+        pearson = np.subtract(y, mu)
+        np.square(pearson, out=pearson)
+        np.multiply(w, pearson, out=pearson)
+        np.divide(pearson, family.variance(mu), out=pearson)
         phi = float(pearson.sum()) / df_r if df_r > 0 else np.nan
         return np.diag(cov) / (phi * np.diag(A_inv))
 
@@ -377,14 +386,18 @@ def fit_svy_logit(data: pd.DataFrame | str, formula: str | AnyDesign | None = No
     assert y is not None and mf.outcome is not None  # a formula with an outcome
     if family is POISSON:
         _check_counts(y, mf.outcome)
+    # the domain's rows, complete or not: the complete ones when none is missing (a subset of
+    # them, as many)
     res = fit_matrix(X, y, rows, design, names, model_based=model_based, conf_level=conf_level,
-                     terms=terms, flags=flags, domain_rows=np.flatnonzero(in_domain),
+                     terms=terms, flags=flags,
+                     domain_rows=rows if n_excluded == 0 else np.flatnonzero(in_domain),
                      family=family)
     res.formula = formula
     res.spec, res.keep = mf.spec, keep
     res.variables, res.outcome = mf.variables, mf.outcome
-    res.model_data = formula_ready(data[mf.variables].iloc[rows].reset_index(drop=True),
-                                   mf.variables)
+    used = data[mf.variables]  # (every row in order: the columns, not a copy through rows)
+    res.model_data = formula_ready((used if every_row(rows, len(data)) else used.iloc[rows])
+                                   .reset_index(drop=True), mf.variables)
     res.stats["n_excluded_missing"] = n_excluded
     return res
 

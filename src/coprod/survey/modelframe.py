@@ -22,6 +22,7 @@ import pandas as pd
 from formulaic.utils.sentinels import Sentinel
 
 from ..errors import ModelError
+from .design import no_missing
 
 
 @dataclass
@@ -122,18 +123,9 @@ def _rows_only(data: pd.DataFrame, parsed: Any, needed: Collection[str],
 
 def _present(col: pd.Series) -> npt.NDArray[np.bool_] | None:
     """``col.notna()`` as an array, or None when no value is missing, found without the
-    mask where a column's type allows (a numpy integer or bool column has no missing value, a
-    float column has one only if its minimum is NaN, a Categorical only if a code is -1): a
-    million-row mask per column was most of a large survey's model-frame checks."""
-    dtype = col.dtype
-    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+    mask where the column's type allows (:func:`coprod.survey.design.no_missing`)."""
+    if no_missing(col):
         return None
-    if len(col) and isinstance(dtype, np.dtype) and dtype.kind == "f":
-        if not np.isnan(col.to_numpy().min()):
-            return None
-    elif len(col) and isinstance(dtype, pd.CategoricalDtype):
-        if col.cat.codes.to_numpy().min() >= 0:
-            return None
     return np.asarray(col.notna().to_numpy(), dtype=bool)
 
 
@@ -457,7 +449,9 @@ def build_model_frame(data: pd.DataFrame, formula: str, *,
         y = np.asarray(lhs.iloc[:, 0], dtype=float)
         if sel is not None:
             y = y[sel]
-        bad = ((y != 0.0) & (y != 1.0)) if binary else np.zeros(len(y), bool)
+        # (0/1 when its nonzero values are its ones: no mask unless some value is not)
+        zero_one = not binary or np.count_nonzero(y) == np.count_nonzero(y == 1.0)
+        bad = np.zeros(len(y), bool) if zero_one else (y != 0.0) & (y != 1.0)
         if (binary and positions is not None and not bad.any()
                 and len(positions) < all_complete.sum()):
             # as when all rows are materialised: a bad outcome code outside the subset counts

@@ -112,11 +112,14 @@ def _logit_block(eb: Array, yb: Array, wb: Array, mb: Array, tmp: Array,
 def glm_pass(X: Array, y: Array, w: Array, beta: Array, family: Family = LOGIT, *,
              eta: Array | None = None, mu: Array | None = None,
              information: Array | None = None, deviance: bool = True,
-             buf: Array | None = None, quick: bool = False) -> GlmPass:
+             buf: Array | None = None, quick: bool = False,
+             out: tuple[Array, Array] | None = None) -> GlmPass:
     """The quantities of one IRLS iteration at ``beta``. ``eta``/``mu``: already known
     (a replicate's first step starts at the full-sample fit's); ``information``: already known
     (see the module docstring); ``buf``: an n x p scratch array reused between passes;
-    ``quick``: the blocked pass's arithmetic on any number of rows (a warm start's subsample)."""
+    ``quick``: the blocked pass's arithmetic on any number of rows (a warm start's subsample);
+    ``out``: n-long arrays a blocked pass writes its eta and mu into (a pass no longer
+    needed: fresh memory costs its pages' zeroing, 16 MB a pass on a million rows)."""
     n, p = X.shape
     if n <= BLOCKED_FROM and not quick:
         if eta is None:
@@ -128,8 +131,8 @@ def glm_pass(X: Array, y: Array, w: Array, beta: Array, family: Family = LOGIT, 
             information = weighted_gram(X, w * family.variance(mu), out=buf)
         dev = family.deviance(y, eta, w) if deviance else float("nan")
         return GlmPass(eta, mu, score, information, dev)
-    eta_out = np.empty(n) if eta is None else eta
-    mu_out = np.empty(n) if mu is None else mu
+    eta_out = eta if eta is not None else np.empty(n) if out is None else out[0]
+    mu_out = mu if mu is not None else np.empty(n) if out is None else out[1]
     score = np.zeros(p)
     info = np.zeros((p, p)) if information is None else information
     dev = 0.0
@@ -281,6 +284,9 @@ def _irls(X: Array, y: Array, w: Array, *, family: Family, tol: float, max_iter:
     cur = glm_pass(X, y, w, beta, family, eta=eta0, information=info0, buf=buf, quick=quick)
     if check is not None:
         check(cur)
+    # a blocked pass writes its eta and mu over those of the pass before the last: two pairs
+    # of arrays serve the whole fit
+    spare = (np.empty(n), np.empty(n)) if blocked and not quick else None
     converged = False
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 (``it`` is returned: iterations used)
@@ -289,14 +295,18 @@ def _irls(X: Array, y: Array, w: Array, *, family: Family, tol: float, max_iter:
                                                                   rcond=None)[0]
         decrement = float(step @ cur.score)  # predicted gain in log-likelihood x 2
         new = beta + step
-        nxt = glm_pass(X, y, w, new, family, information=fixed, buf=buf, quick=quick)
+        nxt = glm_pass(X, y, w, new, family, information=fixed, buf=buf, quick=quick,
+                       out=spare)
         halvings = 0
         while not nxt.deviance <= cur.deviance * (1 + 1e-12) + 1e-12 and halvings < 30:
             step /= 2.0  # rare (or overflow)
-            new = beta + step
-            nxt = glm_pass(X, y, w, new, family, information=fixed, buf=buf, quick=quick)
+            new = beta + step  # (a refused pass's arrays are written over)
+            nxt = glm_pass(X, y, w, new, family, information=fixed, buf=buf, quick=quick,
+                           out=spare)
             halvings += 1
         dev_old = cur.deviance
+        if spare is not None:  # the accepted pass's arrays are kept; the last one's are free
+            spare = (cur.eta, cur.mu)
         beta, cur = new, nxt
         if abs(cur.deviance - dev_old) / (abs(cur.deviance) + 0.1) < tol \
                 or decrement < 1e-13 * (abs(cur.deviance) + 0.1):

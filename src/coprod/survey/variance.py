@@ -222,21 +222,39 @@ def _unit_cov(stage: _Stage, unit: np.ndarray, unit_stratum: np.ndarray, z: np.n
         # every row its own unit (no clusters, or clusters of one): the totals are the rows
         return _centred_cov(stage, unit_stratum[unit], z.shape[1], lambda a, b: z[a:b], len(z))
     zt = np.ascontiguousarray(z.T)  # contiguous columns: one cache-friendly pass each
-    return _cluster_cov(stage, unit, unit_stratum, counts, z.shape[1], lambda j, _: zt[j])
+    return _cluster_cov(stage, unit, unit_stratum, counts, z.shape[1],
+                        lambda j, a, b, _: zt[j, a:b])
+
+
+_TOTALS_BLOCK = 1 << 14  # rows per block of a large score_cov's unit totals
 
 
 def _cluster_cov(stage: _Stage, unit: np.ndarray, unit_stratum: np.ndarray, counts: np.ndarray,
-                 k: int, column: Callable[[int, np.ndarray], np.ndarray]) -> np.ndarray:
-    """:func:`_centred_cov` of the unit totals of the ``k`` per-row values ``column(j, buf)``
-    (each summed by unit in row order, by ``bincount``; ``buf``: scratch the column may be
-    formed in); ``counts``: rows per unit."""
+                 k: int, column: Callable[[int, int, int, np.ndarray], np.ndarray],
+                 block: int | None = None) -> np.ndarray:
+    """:func:`_centred_cov` of the unit totals of the ``k`` per-row values ``column(j, a, b,
+    buf)`` (of the rows a..b; each summed by unit in row order, by ``bincount``; ``buf``:
+    scratch the column may be formed in); ``counts``: rows per unit. ``block``: the sums
+    taken a block of that many rows at a time (each block's column formed in cache and its
+    unit totals added to the running ones: 1.2x faster on a million rows, the sums rounded
+    in another order); None: all rows at once."""
     ids = np.flatnonzero(counts)
     inverse = unit if len(ids) == len(counts) else (np.cumsum(counts > 0) - 1)[unit]
-    totals = np.empty((len(ids), k))
-    buf = np.empty(len(unit))
-    for j in range(k):
-        totals[:, j] = np.bincount(inverse, weights=column(j, buf), minlength=len(ids))
-    return _centred_cov(stage, unit_stratum[ids], k, lambda a, b: totals[a:b], len(totals))
+    n = len(unit)
+    step = n if block is None or block >= n else block
+    totals = np.zeros((k, len(ids)))
+    buf = np.empty(step)
+    for a in range(0, n, step):
+        b = min(a + step, n)
+        for j in range(k):
+            sums = np.bincount(inverse[a:b], weights=column(j, a, b, buf[:b - a]),
+                               minlength=len(ids))
+            if step == n:
+                totals[j] = sums
+            else:
+                totals[j] += sums
+    tt = np.ascontiguousarray(totals.T)
+    return _centred_cov(stage, unit_stratum[ids], k, lambda a, b: tt[a:b], len(tt))
 
 
 def score_cov(design: SurveyDesign, rows: np.ndarray, X: np.ndarray, r: np.ndarray,
@@ -246,8 +264,9 @@ def score_cov(design: SurveyDesign, rows: np.ndarray, X: np.ndarray, r: np.ndarr
     ``X``. Without calibration the n x p(m) score matrix is never built: at a stage whose
     units are single rows the scores are formed block by block, in cache, as the sums need
     them; at a clustered stage one column at a time as its unit totals are summed. The same
-    products summed in the same order as ``design_cov`` of the matrix: the same bits.
-    ``units``: the rows' PSUs and their counts, looked up already (:class:`RowUnits`)."""
+    products summed in the same order as ``design_cov`` of the matrix: the same bits (beyond
+    ``_ROW_SUMS_FROM`` rows, as the blocked passes of coprod.survey.newton, the sums are
+    taken in blocks of rows, in cache: their last bits differ). ``units``: the rows' PSUs and their counts, looked up already (:class:`RowUnits`)."""
     r = np.asarray(r, dtype=float)
     r2 = r[:, None] if r.ndim == 1 else r
 
@@ -272,7 +291,9 @@ def score_cov(design: SurveyDesign, rows: np.ndarray, X: np.ndarray, r: np.ndarr
                 if r.ndim == 1 and len(X) > _ROW_SUMS_FROM else None
             return _centred_cov(stage, h, k, scores, len(X), sums)
         return _cluster_cov(stage, unit, unit_stratum, counts, k,
-                            lambda j, buf: np.multiply(X[:, j % p], r2[:, j // p], out=buf))
+                            lambda j, a, b, buf: np.multiply(X[a:b, j % p], r2[a:b, j // p],
+                                                             out=buf),
+                            _TOTALS_BLOCK if len(X) > _ROW_SUMS_FROM else None)
 
     if units is not None:
         V = stage_cov(_stage1(design), units.psu, design.psu_stratum, units.counts)
