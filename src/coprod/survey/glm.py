@@ -94,7 +94,8 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: AnyDesign
     """
     logit, count = family is LOGIT, family is POISSON
     flags = list(flags or [])
-    w = _row_weights(design, rows)
+    every = every_row(rows, design.n)  # a model of every row of the design, in order
+    w = _row_weights(design, rows, every)
     p = X.shape[1]
     if len(y) == 0:
         raise ModelError("no respondents left in this sample (domain and complete cases)")
@@ -151,7 +152,7 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: AnyDesign
     n_used = len(y)
     deff = thetas = None
     # the rows' PSUs, looked up once: the variance, the counts, the degrees of freedom
-    units = None if isinstance(design, ReplicateDesign) else RowUnits.of(design, rows)
+    units = None if isinstance(design, ReplicateDesign) else RowUnits.of(design, rows, every)
     if model_based:
         cov = A_inv * float(w.mean())  # constant weights of any value: as unweighted
         df_resid = n_used - p
@@ -228,11 +229,11 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: AnyDesign
         family=family, domain_rows=domain_rows)
 
 
-def _row_weights(design: AnyDesign, rows: np.ndarray) -> np.ndarray:
+def _row_weights(design: AnyDesign, rows: np.ndarray, every: bool) -> np.ndarray:
     """The fit's weights: the design's unit weights (weights/2**e, scale-free:
     :func:`coprod.survey.design.unit_exponent`) of ``rows``; for every row of the design in
-    order, the design's array itself (read-only), not a copy."""
-    if not every_row(rows, design.n):
+    order (``every``), the design's array itself (read-only), not a copy."""
+    if not every:
         return cast(np.ndarray, design.unit_weights[rows])
     w: np.ndarray = design.unit_weights.view()
     w.flags.writeable = False
@@ -314,13 +315,27 @@ def _coef_deff(cov: npt.NDArray[np.float64], A_inv: npt.NDArray[np.float64],
         if df_r + p < len(w):
             w, y, mu = w[pos], y[pos], mu[pos]
     with np.errstate(divide="ignore", invalid="ignore"):
-        # w (y - mu)^2 / var(mu), in place (one n-long temporary, not four)
-        pearson = np.subtract(y, mu)
-        np.square(pearson, out=pearson)
-        np.multiply(w, pearson, out=pearson)
-        np.divide(pearson, family.variance(mu), out=pearson)
-        phi = float(pearson.sum()) / df_r if df_r > 0 else np.nan
+        phi = _pearson(y, mu, w, family) / df_r if df_r > 0 else np.nan
         return np.diag(cov) / (phi * np.diag(A_inv))
+
+
+def _pearson(y: np.ndarray, mu: np.ndarray, w: np.ndarray, family: Family) -> float:
+    """The Pearson statistic ``sum w (y - mu)^2 / var(mu)``, in place; beyond
+    :data:`coprod.survey.newton.BLOCKED_FROM` rows a block of rows at a time, in cache (as
+    the blocked passes: six passes over a million rows cost more in memory traffic than in
+    arithmetic; the sum rounds otherwise, last bits of the design effects)."""
+    n = len(y)
+    step = n if n <= newton.BLOCKED_FROM else newton.BLOCK * 4
+    buf = np.empty(min(step, n))
+    total = 0.0
+    for a in range(0, n, max(step, 1)):
+        b = min(a + step, n)
+        t = np.subtract(y[a:b], mu[a:b], out=buf[:b - a])
+        np.square(t, out=t)
+        np.multiply(w[a:b], t, out=t)
+        np.divide(t, family.variance(mu[a:b]), out=t)
+        total += float(t.sum())
+    return total
 
 
 def _deff_stats(deff: npt.NDArray[np.float64] | None, names: list[str], term_flags: dict[str, str],
@@ -395,8 +410,8 @@ def fit_svy_logit(data: pd.DataFrame | str, formula: str | AnyDesign | None = No
     res.formula = formula
     res.spec, res.keep = mf.spec, keep
     res.variables, res.outcome = mf.variables, mf.outcome
-    used = data[mf.variables]  # (every row in order: the columns, not a copy through rows)
-    res.model_data = formula_ready((used if every_row(rows, len(data)) else used.iloc[rows])
+    used = data[mf.variables]  # (every row, complete: the columns, not a copy through rows)
+    res.model_data = formula_ready((used if whole and n_excluded == 0 else used.iloc[rows])
                                    .reset_index(drop=True), mf.variables)
     res.stats["n_excluded_missing"] = n_excluded
     return res

@@ -79,8 +79,12 @@ class RowUnits:
     strata: np.ndarray   # (H,) bool: strata holding some of the rows
 
     @classmethod
-    def of(cls, design: SurveyDesign, rows: np.ndarray) -> RowUnits:
-        psu = design.psu if every_row(rows, design.n) else design.psu[rows]
+    def of(cls, design: SurveyDesign, rows: np.ndarray, every: bool | None = None
+           ) -> RowUnits:
+        """``every``: whether ``rows`` are every row in order (:func:`every_row`), if known."""
+        if every is None:
+            every = every_row(rows, design.n)
+        psu = design.psu if every else design.psu[rows]
         counts = np.bincount(psu, minlength=len(design.psu_stratum))
         strata = np.bincount(design.psu_stratum[counts > 0], minlength=len(design.n_psu)) > 0
         return cls(psu, counts, strata)
@@ -266,7 +270,8 @@ def score_cov(design: SurveyDesign, rows: np.ndarray, X: np.ndarray, r: np.ndarr
     them; at a clustered stage one column at a time as its unit totals are summed. The same
     products summed in the same order as ``design_cov`` of the matrix: the same bits (beyond
     ``_ROW_SUMS_FROM`` rows, as the blocked passes of coprod.survey.newton, the sums are
-    taken in blocks of rows, in cache: their last bits differ). ``units``: the rows' PSUs and their counts, looked up already (:class:`RowUnits`)."""
+    taken in blocks of rows, in cache: their last bits differ). ``units``: the rows' PSUs
+    and their counts, looked up already (:class:`RowUnits`)."""
     r = np.asarray(r, dtype=float)
     r2 = r[:, None] if r.ndim == 1 else r
 
