@@ -552,3 +552,43 @@ def test_a_model_frame_found_complete_without_masks_equals_the_masked_one(monkey
     assert mf._present(d["n"]) is None and mf._present(d["b"]) is None
     assert mf._present(gaps["x"]).sum() == gaps["x"].notna().sum()
     assert mf._present(gaps["e"]).sum() == gaps["e"].notna().sum()
+
+
+def test_score_covariance_summed_in_blocks_equals_the_one_block_sums(monkeypatch):
+    """Beyond _ROW_SUMS_FROM rows the PSU totals of the scores are summed a block of rows at a
+    time (when the PSUs are few next to the block): the same covariance to rounding; with
+    many units, the one-block sums bit for bit."""
+    from coprod.survey import variance
+
+    d = survey(n=3000, seed=4)
+    design = make_design(d, weights="w", strata="h", psu="c")
+    rng = np.random.default_rng(8)
+    rows = np.flatnonzero(rng.random(len(d)) < 0.8)
+    X = np.asfortranarray(rng.normal(size=(len(rows), 4)))
+    r = rng.normal(size=len(rows))
+    want = score_cov(design, rows, X, r)
+    monkeypatch.setattr(variance, "_ROW_SUMS_FROM", 1000)
+    monkeypatch.setattr(variance, "_TOTALS_BLOCK", 512)  # 24 PSUs: blocks of 512 rows
+    got = score_cov(design, rows, X, r)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14 * np.abs(want).max())
+    monkeypatch.setattr(variance, "_TOTALS_BLOCK", 128)  # 24 PSUs > 128 / 8: one block
+    assert np.array_equal(score_cov(design, rows, X, r), want)
+
+
+def test_population_sizes_of_one_value_are_each_units():
+    """make_design's fpc of a single value (sizes or fractions) skips the per-unit check: the
+    same population sizes as a column that varies between strata."""
+    d = survey()
+    d["N"], d["f"] = 500.0, 0.25
+    d["Nh"] = d["h"].map({"A": 500.0, "B": 501.0, "C": 502.0})
+    one = make_design(d, weights="w", strata="h", psu="c", fpc="N")
+    varying = make_design(d, weights="w", strata="h", psu="c", fpc="Nh")
+    assert np.array_equal(one.fpc, [500.0] * 3)
+    assert np.array_equal(varying.fpc, [500.0, 501.0, 502.0])
+    frac = make_design(d, weights="w", strata="h", psu="c", fpc="f")
+    assert np.array_equal(frac.fpc, frac.n_psu / 0.25)
+    from coprod.errors import DataError
+
+    d["tiny"] = 2.0  # fewer PSUs in the population than sampled
+    with pytest.raises(DataError, match="fewer than"):
+        make_design(d, weights="w", strata="h", psu="c", fpc="tiny")
