@@ -22,6 +22,7 @@ import pandas as pd
 from formulaic.utils.sentinels import Sentinel
 
 from ..errors import ModelError
+from .design import no_missing
 
 
 @dataclass
@@ -98,19 +99,34 @@ def _rows_only(data: pd.DataFrame, parsed: Any, needed: Collection[str],
     inside = np.ones(len(data), dtype=bool) if subset is None else np.asarray(subset, dtype=bool)
     complete = np.ones(len(data), dtype=bool)
     rhs_ok = inside.copy()
+    gaps = subset is not None  # some row not in the model: positions are not every row
     for c in cols:
         dtype = data[c].dtype
         if not (isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(dtype)
                 or pd.api.types.is_bool_dtype(dtype)):
             return None
-        present = data[c].notna().to_numpy()
+        present = _present(data[c])
+        if present is None:  # no missing value: nothing to drop
+            continue
+        gaps = True
         complete &= present
         if c in rhs:
             rhs_ok &= present
+    if not gaps:  # every row complete, no subset: the positions of all rows
+        every = np.arange(len(data), dtype=np.intp)
+        return (cols, every, complete, every) if len(data) else None
     positions = np.flatnonzero(complete & inside)
     if len(positions) == 0:
         return None
     return cols, positions, complete, np.flatnonzero(rhs_ok)
+
+
+def _present(col: pd.Series) -> npt.NDArray[np.bool_] | None:
+    """``col.notna()`` as an array, or None when no value is missing, found without the
+    mask where the column's type allows (:func:`coprod.survey.design.no_missing`)."""
+    if no_missing(col):
+        return None
+    return np.asarray(col.notna().to_numpy(), dtype=bool)
 
 
 def _float_matrix(frame: pd.DataFrame) -> np.ndarray:
@@ -433,7 +449,9 @@ def build_model_frame(data: pd.DataFrame, formula: str, *,
         y = np.asarray(lhs.iloc[:, 0], dtype=float)
         if sel is not None:
             y = y[sel]
-        bad = ((y != 0.0) & (y != 1.0)) if binary else np.zeros(len(y), bool)
+        # (0/1 when its nonzero values are its ones: no mask unless some value is not)
+        zero_one = not binary or np.count_nonzero(y) == np.count_nonzero(y == 1.0)
+        bad = np.zeros(len(y), bool) if zero_one else (y != 0.0) & (y != 1.0)
         if (binary and positions is not None and not bad.any()
                 and len(positions) < all_complete.sum()):
             # as when all rows are materialised: a bad outcome code outside the subset counts
