@@ -57,6 +57,7 @@ class _Template:
     conf_level: float
     design: Any
     patch: list[tuple[int, str, int | None]]
+    every: bool  # the model's rows are all the data's (no domain, none missing)
 
 
 class Refits:
@@ -93,7 +94,9 @@ class Refits:
             frame, al, outcome=outcome, covs=covs, domain=domain, design=design, built=built,
             conf_level=conf_level, family=family)
         if self.enabled and key not in self._templates:
-            self._templates[key] = _template(res, frame, used, al, outcome, self.variables)
+            whole = domain is None and getattr(res.design, "in_domain", None) is None
+            self._templates[key] = _template(res, frame, used, al, outcome, self.variables,
+                                             whole)
         return res
 
 
@@ -114,9 +117,10 @@ def _same_cells(imputed: pd.DataFrame) -> bool:
 
 
 def _template(res: Any, frame: pd.DataFrame, used: pd.DataFrame, al: Any, outcome: str,
-              imputed: set[str]) -> _Template | None:
+              imputed: set[str], whole: bool) -> _Template | None:
     """The template of the first dataset's fit ``res`` (see the module's docstring), or None
-    when the later datasets' fits must take the full path."""
+    when the later datasets' fits must take the full path. ``whole``: the fit had no domain
+    (the pooled sample)."""
     from ..survey.glm import SvyGlmResult
     from ..survey.modelframe import categorical_factors
 
@@ -167,7 +171,8 @@ def _template(res: Any, frame: pd.DataFrame, used: pd.DataFrame, al: Any, outcom
                      outcome=res.outcome, domain_rows=res.domain_rows, formula=res.formula,
                      n_excluded=int(res.stats["n_excluded_missing"]), family=res.family,
                      model_based=bool(res.model_based), conf_level=float(res.conf_level),
-                     design=res.design, patch=patch)
+                     design=res.design, patch=patch,
+                     every=whole and len(res.domain_rows) == len(res.rows))
 
 
 def _refit(t: _Template, frame: pd.DataFrame) -> Any:
@@ -196,7 +201,8 @@ def _refit(t: _Template, frame: pd.DataFrame) -> Any:
     res.formula = t.formula
     res.spec, res.keep = t.spec, t.keep
     res.variables, res.outcome = list(t.variables), t.outcome
-    res.model_data = formula_ready(frame[t.variables].iloc[t.rows].reset_index(drop=True),
-                                   t.variables)
+    used = frame[t.variables]
+    res.model_data = formula_ready((used if t.every else used.iloc[t.rows])
+                                   .reset_index(drop=True), t.variables)
     res.stats["n_excluded_missing"] = t.n_excluded
     return res
