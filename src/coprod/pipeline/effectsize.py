@@ -90,10 +90,12 @@ def _computations(result: SvyLogitResult | SvyOlrResult, theta: np.ndarray, w: n
             "average": lambda cols, h: average_predictions(result, theta, w, cols)}
 
 
-def effect_sizes(result: SvyLogitResult | SvyOlrResult, exclude: tuple = ()
+def effect_sizes(result: SvyLogitResult | SvyOlrResult, exclude: tuple = (), joint: bool = True
                  ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Each right-hand-side variable's size E (``exclude`` aside): a frame (variable, kind,
-    sd), the sizes (k,) and their gradients in the fit's parameters (k, p)."""
+    sd, joint_p), the sizes (k,) and their gradients in the fit's parameters (k, p).
+    ``joint``: the joint tests of the categories' levels (:func:`_levels_differ`; else their
+    p-values NaN: an imputed dataset after the first, whose sizes alone Rubin's rules read)."""
     require_spec(result)
     md = result.model_data
     assert md is not None  # require_spec
@@ -152,7 +154,8 @@ def effect_sizes(result: SvyLogitResult | SvyOlrResult, exclude: tuple = ()
         share = share / share.sum()
         dev = m - share @ m
         e = float(np.sqrt(max(share @ dev ** 2, 0.0)))
-        info.append((var, "factor", np.nan, _levels_differ(m, G, V, result)))
+        info.append((var, "factor", np.nan,
+                     _levels_differ(m, G, V, result) if joint else np.nan))
         est.append(e)
         grads.append((share * dev) @ G / e if not is_zero(e) else np.full(G.shape[1], np.nan))
     p = len(theta)
@@ -196,12 +199,12 @@ def blocked_reason(result: SvyLogitResult | SvyOlrResult) -> str:
     return "; ".join(f"{f['flag'].replace('_', ' ')}: {f['detail']}" for f in found)
 
 
-def effect_arrays(result: SvyLogitResult | SvyOlrResult, exclude: tuple = ()
-                  ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+def effect_arrays(result: SvyLogitResult | SvyOlrResult, exclude: tuple = (),
+                  joint: bool = True) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """The sizes of :func:`effect_sizes` and their covariance C = G V G' (a size whose
     gradient is not finite: its row and column NaN), nothing judged yet: what an imputed
     dataset's fit gives Rubin's rules."""
-    info, est, G = effect_sizes(result, exclude)
+    info, est, G = effect_sizes(result, exclude, joint)
     V = result.cov.to_numpy()
     ok = np.all(np.isfinite(G), axis=1)
     Gz = np.where(ok[:, None], G, 0.0)

@@ -267,7 +267,8 @@ def _lean_fit(frame: pd.DataFrame, al, *, outcome, sample, covs, domain, design,
     flags = [(f["flag"], back(f["detail"])) for f in res.flags]
     sizes = arrays = None
     if effects:
-        arrays = info, e, C = effect_arrays(res, group_exclusion(al, group))
+        # (the joint tests of the levels only for the first dataset: its table is judged)
+        arrays = info, e, C = effect_arrays(res, group_exclusion(al, group), joint=first)
         why = blocked_reason(res)
         sizes = ImputedSizes(None, [back(v) for v in info["variable"].tolist()], e, C,
                              info["sd"].to_numpy(dtype=float),
