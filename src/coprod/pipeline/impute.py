@@ -223,14 +223,15 @@ def completed(table: pd.DataFrame, imputed: pd.DataFrame, m: int) -> pd.DataFram
         col = out[var]
         rows = block["row"].to_numpy(dtype=np.int64)
         if isinstance(col.dtype, pd.CategoricalDtype):
-            labels = {str(c): i for i, c in enumerate(col.cat.categories)}
-            text = block["value"].map(_as_label)
+            # as lists: a text column's values and categories are read one by one otherwise
+            labels = {str(c): i for i, c in enumerate(col.cat.categories.tolist())}
+            text = [_as_label(v) for v in block["value"].tolist()]
             unknown = sorted(set(text) - set(labels))
             if unknown:
                 raise ConfigError(f"imputation: imputed value(s) {unknown} of '{var}' are not "
                                   f"among its levels {list(labels)}")
             codes = col.cat.codes.to_numpy().copy()
-            codes[rows] = text.map(labels).to_numpy()
+            codes[rows] = [labels[v] for v in text]
             out[var] = pd.Categorical.from_codes(codes, dtype=col.dtype)
         else:
             values = col.to_numpy(dtype=float, na_value=np.nan).copy()
