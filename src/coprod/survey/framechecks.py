@@ -32,27 +32,29 @@ def drop_empty_columns(X: np.ndarray, terms: pd.DataFrame, spec: Any
     flags = []
     cats = categorical_factors(spec)
     keep = []
-    rows = terms.to_dict("records")  # plain dicts: iterrows builds a Series per row
-    for j, t in enumerate(rows):
-        if t["term"] == "Intercept" or nonzero[j]:
+    # the columns as lists (to_dict("records") and iterrows went through pandas row by row);
+    # those only an empty column's flag or message reads, only then
+    term, level, factor = (terms[c].tolist() for c in ("term", "level", "factor"))
+    for j, t in enumerate(term):
+        if t == "Intercept" or nonzero[j]:
             keep.append(j)
             continue
-        if t["categorical"]:
-            what = (f"{t['variable']} = {t['level']!r}" if t["level"]
-                    else f"cell {t['term']!r}")
+        if terms["categorical"].iloc[j]:
+            what = (f"{terms['variable'].iloc[j]} = {level[j]!r}" if level[j]
+                    else f"cell {t!r}")
             flags.append({"flag": "empty_level",
                           "detail": f"{what} has no respondents in this sample; column "
-                                    f"{t['term']!r} dropped (not reported as an odds ratio)"})
+                                    f"{t!r} dropped (not reported as an odds ratio)"})
         else:
             keep.append(j)  # an all-zero numeric column is a singular design: reported later
     # empty reference level: the dummies of a main-effect factor add up to the intercept
-    if any(t["term"] == "Intercept" for t in rows):
-        for factor, info in cats.items():
-            block = [j for j in keep if rows[j]["factor"] == factor and rows[j]["level"]]
+    if "Intercept" in term:
+        for fac, info in cats.items():
+            block = [j for j in keep if factor[j] == fac and level[j]]
             if block and _rows_sum_to_one(X, block):
-                var = rows[block[0]]["variable"]
+                var = terms["variable"].iloc[block[0]]
                 if len(block) == 1:  # one level left: the variable does not vary in this sample
-                    only = rows[block[0]]["level"]
+                    only = level[block[0]]
                     raise ModelError(
                         f"{var!r} has the single value {only!r} for every respondent in this "
                         f"sample, so its effect cannot be estimated here; leave it out for this "

@@ -49,8 +49,9 @@ def formula_ready(frame: pd.DataFrame, names: Iterable[str]) -> pd.DataFrame:
     formulaic treats the nullable string dtype as numeric (and fails); ``str`` and ``object``
     columns are categorical as they should be.
     """
-    fix = [c for c in names if c in frame.columns and isinstance(frame[c].dtype, pd.StringDtype)
-           and frame[c].dtype.na_value is pd.NA]
+    dtypes = dict(zip(frame.columns.tolist(), frame.dtypes.tolist()))
+    fix = [c for c in names if c in dtypes and isinstance(dtypes[c], pd.StringDtype)
+           and dtypes[c].na_value is pd.NA]
     if not fix:
         return frame
     frame = frame.copy(deep=False)
@@ -271,13 +272,14 @@ _Plan = tuple[Any, list[tuple[int, Any]]]  # formulaic's spec, how to fill each 
 _PLANS: dict[tuple[Any, ...], _Plan | None] = {}
 
 
-def _column_kind(data: pd.DataFrame, name: str) -> tuple[Any, ...]:
-    """What a direct plan of a column depends on: its name and dtype, a Categorical's levels in
-    order (a CategoricalDtype compares unordered levels as a set) and their dtype."""
-    dtype = data[name].dtype
+def _column_kind(dtypes: dict[str, Any], name: str) -> tuple[Any, ...]:
+    """What a direct plan of a column depends on: its name and dtype (``dtypes``: the frame's
+    by column), a Categorical's levels in order (a CategoricalDtype compares unordered levels
+    as a set) and their dtype."""
+    dtype = dtypes[name]
     if isinstance(dtype, pd.CategoricalDtype):
-        return (name, "category", tuple(dtype.categories), str(dtype.categories.dtype),
-                bool(dtype.ordered))
+        return (name, "category", tuple(dtype.categories.tolist()),
+                str(dtype.categories.dtype), bool(dtype.ordered))
     return (name, type(dtype).__name__, str(dtype))
 
 
@@ -300,7 +302,8 @@ def _direct(parsed: Any, formula: str, data: pd.DataFrame, cols: list[str],
     name = _plain_outcome(parsed, data)
     if name is None or not len(positions) or not isinstance(data[name].dtype, np.dtype):
         return None
-    key = (formula, tuple(_column_kind(data, c) for c in sorted(cols)))
+    dtypes = dict(zip(data.columns.tolist(), data.dtypes.tolist()))
+    key = (formula, tuple(_column_kind(dtypes, c) for c in sorted(cols)))
     if key in _PLANS:
         plan = _PLANS[key]
     else:
@@ -324,7 +327,7 @@ def _direct(parsed: Any, formula: str, data: pd.DataFrame, cols: list[str],
         else:
             var = how[1]
             if var not in codes:
-                codes[var] = rows_of(data[var].cat.codes.to_numpy())
+                codes[var] = rows_of(data[var].array.codes)
             np.equal(codes[var], how[2], out=X[:, j], casting="unsafe")
     lhs = pd.DataFrame({name: np.array(rows_of(data[name].to_numpy(dtype=float)))}, copy=False)
     return X, spec, lhs
