@@ -1,6 +1,6 @@
 """Snakemake adapter: fit the models of one sample, or of every sample in one job (config
-models.jobs), then each sample's contrast test (logic in coprod.pipeline.stages.run_models and
-run_models_together)."""
+models.jobs), then each sample's contrast test, and in the one job the combined tables (logic in
+coprod.pipeline.stages.run_models and run_models_together)."""
 from coprod.pipeline.designkeys import DesignSettings
 from coprod.pipeline.runner import run_rule
 from coprod.pipeline.stages import (
@@ -32,10 +32,13 @@ def main(sm):
                    contrast_output=sm.output.get("contrast"), **common)
         return
     contrast = list(sm.output.get("contrast") or [])
+    combined = {k.removeprefix("combined_"): v for k, v in sm.output.items()
+                if k.startswith("combined_")}
     run_models_together(
         samples=p.samples,
         outputs=fit_output_paths_by_sample(sm.output.fits, p.samples, p.outcomes, p.tables),
         contrast_outputs=dict(zip(p.samples, contrast)) if contrast else None,
+        combined=combined,
         **common,
     )
 

@@ -52,6 +52,13 @@ QUICK_FIGURES = {"formats": ["png"], "dpi": 100}
 EPOCH = "1767225600"
 
 
+def random_cases(full: int, fast: int) -> int:
+    """How many random cases a randomized check draws: ``full`` under ``make test``, ``fast``
+    under ``make test-fast`` (COPROD_TEST_FAST=1: the loop while editing; every case still runs
+    under make test, and so in CI)."""
+    return fast if os.environ.get("COPROD_TEST_FAST") else full
+
+
 def pytest_collection_modifyitems(items):
     """Tests on a shared pipeline run are pipeline tests (``make test-fast`` skips them)."""
     for item in items:

@@ -68,11 +68,11 @@ def test_no_covariates_fit_intercept_only_models_shown_as_prevalence(tmp_path):
     for key in ("models.contrast", "models.joint_tests", "imputation.analyses",
                 "specifications", "report.findings", "report.tables.models"):
         assert f"{key} (" in note[0], key
-    # the models (of a small survey: every sample in one job, models.jobs: auto); no
-    # imputation, specification, claims or robustness job
+    # the models (of a small survey: every sample in one job, models.jobs: auto, which also
+    # writes the combined tables: no gather job); no imputation, specification, claims or
+    # robustness job
     assert jobs(console) == {"clean": 1, "descriptives": 1, "fit_models": 1,
-                             "gather_models": 1, "figures": 1, "tables": 1, "report_html": 1,
-                             "all": 1}
+                             "figures": 1, "tables": 1, "report_html": 1, "all": 1}
     # only what an intercept-only model has: no margins, tests, effect sizes, contrast
     assert files(out, "models") == {"coefficients.csv", "fit.csv", "flags.csv",
                                     "excluded.csv", "vcov.csv"}

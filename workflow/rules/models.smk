@@ -1,8 +1,8 @@
 # Stage 2: the design-based models of every outcome in each sample, then the sample's contrast
-# test; a gather step writes the combined tables. One job a sample, or one job for all samples
-# (config models.jobs; auto: one job for a small survey, see
-# coprod.pipeline.modelplan.fit_together). Without outcomes (models.outcomes: []) no model is
-# fitted: these rules are not defined.
+# test, and the combined tables. One job a sample, and a gather step that combines their
+# tables; or one job for all samples, which writes the combined tables itself (config
+# models.jobs; auto: one job for a small survey, see coprod.pipeline.modelplan.fit_together).
+# Without outcomes (models.outcomes: []) no model is fitted: these rules are not defined.
 
 
 if MODELS:
@@ -44,6 +44,13 @@ if MODELS and FIT_TOGETHER:
                     )
                 }
                 if CONTRAST_SAMPLES
+                else {}
+            ),
+            # every model's tables combined, as gather_models combines them from the files
+            **{f"combined_{t}": res(f"models/{t}.csv") for t in MODEL_TABLES},
+            **(
+                {"combined_contrast": res("models/contrast.csv")}
+                if CONTRAST_FILE
                 else {}
             ),
             # every sample's tables (sample-major, then outcome, then table)
@@ -107,7 +114,7 @@ elif MODELS:
             "../../scripts/fit_models.py"
 
 
-if MODELS:
+if MODELS and not FIT_TOGETHER:
 
     rule gather_models:
         input:

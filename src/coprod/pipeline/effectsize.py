@@ -53,8 +53,11 @@ FLAGGED_NOTE = "not compared: the model is flagged ("
 def _present(col: pd.Series, levels: list) -> list:
     """The levels that some respondent of the model has (an empty level has no share)."""
     if isinstance(col.dtype, pd.CategoricalDtype):
-        codes = np.unique(col.array.codes)
-        there = set(col.array.categories[codes[codes >= 0]])
+        codes = col.array.codes
+        seen = np.zeros(len(col.array.categories), dtype=bool)
+        seen[codes[codes >= 0]] = True
+        # the categories as a list: iterating a text Index goes value by value through arrow
+        there = {c for c, s in zip(col.array.categories.tolist(), seen) if s}
     else:
         there = set(col.dropna().astype(object))
     return [lv for lv in levels if lv in there]
@@ -65,10 +68,13 @@ def _shares(col: pd.Series, levels: list, w: np.ndarray) -> np.ndarray:
     are found: a categorical's codes, a pass over integers, or the values themselves)."""
     if isinstance(col.dtype, pd.CategoricalDtype):
         codes = col.array.codes
-        where = {lv: i for i, lv in enumerate(col.array.categories)}
+        where = {lv: i for i, lv in enumerate(col.array.categories.tolist())}
         return np.array([float(w[codes == where[lv]].sum()) if lv in where else 0.0
                          for lv in levels])
-    values = col.astype(object).to_numpy()
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "biuf":
+        values = col.to_numpy()  # numbers compared as numbers: the same rows as objects
+    else:
+        values = col.astype(object).to_numpy()
     return np.array([float(w[values == lv].sum()) for lv in levels])
 
 
@@ -84,10 +90,12 @@ def _computations(result: SvyLogitResult | SvyOlrResult, theta: np.ndarray, w: n
             "average": lambda cols, h: average_predictions(result, theta, w, cols)}
 
 
-def effect_sizes(result: SvyLogitResult | SvyOlrResult, exclude: tuple = ()
+def effect_sizes(result: SvyLogitResult | SvyOlrResult, exclude: tuple = (), joint: bool = True
                  ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Each right-hand-side variable's size E (``exclude`` aside): a frame (variable, kind,
-    sd), the sizes (k,) and their gradients in the fit's parameters (k, p)."""
+    sd, joint_p), the sizes (k,) and their gradients in the fit's parameters (k, p).
+    ``joint``: the joint tests of the categories' levels (:func:`_levels_differ`; else their
+    p-values NaN: an imputed dataset after the first, whose sizes alone Rubin's rules read)."""
     require_spec(result)
     md = result.model_data
     assert md is not None  # require_spec
@@ -106,7 +114,8 @@ def effect_sizes(result: SvyLogitResult | SvyOlrResult, exclude: tuple = ()
     for var in variables:
         if kinds[var]["kind"] == "continuous":
             x = xs[var]
-            h = 1e-4 * (np.std(x) if np.std(x) > 0 else 1.0)  # margins' step
+            sd_x = np.std(x)
+            h = 1e-4 * (sd_x if sd_x > 0 else 1.0)  # margins' step
             request: tuple[list[dict], str | None] = ([{var: h}, {var: -h}], var)
             plan[var] = h
         else:
@@ -145,7 +154,8 @@ def effect_sizes(result: SvyLogitResult | SvyOlrResult, exclude: tuple = ()
         share = share / share.sum()
         dev = m - share @ m
         e = float(np.sqrt(max(share @ dev ** 2, 0.0)))
-        info.append((var, "factor", np.nan, _levels_differ(m, G, V, result)))
+        info.append((var, "factor", np.nan,
+                     _levels_differ(m, G, V, result) if joint else np.nan))
         est.append(e)
         grads.append((share * dev) @ G / e if not is_zero(e) else np.full(G.shape[1], np.nan))
     p = len(theta)
@@ -189,12 +199,12 @@ def blocked_reason(result: SvyLogitResult | SvyOlrResult) -> str:
     return "; ".join(f"{f['flag'].replace('_', ' ')}: {f['detail']}" for f in found)
 
 
-def effect_arrays(result: SvyLogitResult | SvyOlrResult, exclude: tuple = ()
-                  ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+def effect_arrays(result: SvyLogitResult | SvyOlrResult, exclude: tuple = (),
+                  joint: bool = True) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """The sizes of :func:`effect_sizes` and their covariance C = G V G' (a size whose
     gradient is not finite: its row and column NaN), nothing judged yet: what an imputed
     dataset's fit gives Rubin's rules."""
-    info, est, G = effect_sizes(result, exclude)
+    info, est, G = effect_sizes(result, exclude, joint)
     V = result.cov.to_numpy()
     ok = np.all(np.isfinite(G), axis=1)
     Gz = np.where(ok[:, None], G, 0.0)
@@ -205,12 +215,15 @@ def effect_arrays(result: SvyLogitResult | SvyOlrResult, exclude: tuple = ()
 
 
 def covariate_effects(result: SvyLogitResult | SvyOlrResult, *, exclude: tuple = (),
-                      labels: dict | None = None) -> pd.DataFrame:
+                      labels: dict | None = None,
+                      arrays: tuple[pd.DataFrame, np.ndarray, np.ndarray] | None = None
+                      ) -> pd.DataFrame:
     """The effects table of one fit (:data:`coprod.pipeline.effectrule.EFFECT_COLUMNS` without
     outcome
     and sample), its rows' covariance C = G V G' in ``attrs["cov"]`` (nested tuples; what
-    Rubin's rules combine across imputed datasets)."""
-    info, est, C = effect_arrays(result, exclude)
+    Rubin's rules combine across imputed datasets). ``arrays``: the fit's
+    :func:`effect_arrays` (of the same ``exclude``) when the caller has them already."""
+    info, est, C = effect_arrays(result, exclude) if arrays is None else arrays
     family = "ordinal" if isinstance(result, SvyOlrResult) else result.family.name
     out = judge(info, est, C, df=result.df_resid, conf_level=result.conf_level,
                 model_based=result.model_based, blocked=blocked_reason(result),

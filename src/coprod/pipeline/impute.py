@@ -5,15 +5,15 @@ Why: a respondent who answered "don't know" to one covariate leaves every comple
 Unless the answers are missing completely at random that biases the estimates; multiple
 imputation with design-based analysis of each completed dataset is the standard remedy.
 
-Imputation (:func:`impute_chain`): :class:`statsmodels.imputation.mice.MICEData` on the model
-variables, the outcomes, the weight and the group (as indicators): each incomplete variable in
-turn is regressed on all the others and filled by predictive mean matching (a draw among the 20
-observed values with the nearest predictions, the model's parameters drawn from their
-approximate posterior), so imputations are always values that occur in the data (a category's
-levels, a scale's points). Categories enter as their level codes, which suits ordered and 0/1
-ones; an unordered category with several levels is predicted on its codes (a simplification,
-said in the report). One chain per seed: ``burn_in`` cycles, then a dataset every ``skip``
-cycles. Seeded, so reruns give the same imputations.
+Imputation (:func:`impute_chain`): statsmodels' chained equations (``MICEData``'s, run in numpy
+arrays by :class:`_Chain`) on the model variables, the outcomes, the weight and the group (as
+indicators): each incomplete variable in turn is regressed on all the others and filled by
+predictive mean matching (a draw among the 20 observed values with the nearest predictions, the
+model's parameters drawn from their approximate posterior), so imputations are always values
+that occur in the data (a category's levels, a scale's points). Categories enter as their level
+codes, which suits ordered and 0/1 ones; an unordered category with several levels is predicted
+on its codes (a simplification, said in the report). One chain per seed: ``burn_in`` cycles,
+then a dataset every ``skip`` cycles. Seeded, so reruns give the same imputations.
 
 Combination: Rubin's rules with Barnard-Rubin df, as R's ``mitools::MIcombine``, are the
 engine's (:func:`coprod.survey.mi.rubin`).
@@ -50,35 +50,102 @@ def _encode(table: pd.DataFrame, columns: list[str]
     return pd.DataFrame(out, index=np.arange(len(table))), decode
 
 
-def _mice_data(data: pd.DataFrame, **kwargs: Any) -> Any:
-    """statsmodels' MICEData with the main-effects model matrices built by numpy instead of
-    patsy, and OLS fitted by QR rather than the SVD pseudo-inverse: the statistics (OLS, the
-    posterior draw of its parameters, predictive mean matching) are statsmodels', but a formula
-    is parsed twice per variable per cycle otherwise, which costs more than the fits themselves
-    (tests/unit/pipeline/test_impute.py checks the result equals MICEData's own with the same
-    settings)."""
-    from statsmodels.imputation.mice import MICEData
+class _Chain:
+    """Chained equations as statsmodels' ``MICEData(data, k_pmm=k_pmm, rng=rng)`` runs them
+    with every variable's imputer fitted by QR (``fit_kwds={"method": "qr"}``), in numpy
+    arrays: each incomplete variable in turn (fewest missing first) regressed by OLS on all
+    the others and an intercept, its parameters drawn from their normal approximation, and
+    filled by predictive mean matching among the ``k_pmm`` nearest predictions. The same
+    operations on the same numbers in the same order as MICEData given its model matrices
+    stacked by numpy (as coprod ran it before), hence the same draws and imputations bit for
+    bit (tests/unit/pipeline/test_impute.py runs both side by side; with the matrices its
+    formulas build, which can be Fortran-ordered, products are summed in another order and
+    only the last digits of the fits differ).
 
-    class _MainEffects(MICEData):  # type: ignore[misc]  # statsmodels is untyped
-        def _matrices(self, vname: str) -> tuple[np.ndarray, np.ndarray]:
-            others = [c for c in self.data.columns if c != vname]
-            exog = np.column_stack([np.ones(len(self.data)),
-                                    self.data[others].to_numpy(dtype=float)])
-            return self.data[vname].to_numpy(dtype=float), exog
+    Why not MICEData itself: importing statsmodels (scipy.stats with it) was a sixth of an
+    imputation job, and each update rebuilt the variable's model matrices from the data frame
+    twice, made an OLS model and its results object, computed the pseudo-inverse of the
+    n x p design (an SVD that a QR fit never reads) and wrote the values back through pandas:
+    together half of the job. Here the data are one array (the intercept first) and an update
+    is the fit's few matrix operations."""
 
-        def get_split_data(self, vname: str) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                      dict[str, Any], dict[str, Any]]:
-            endog, exog = self._matrices(vname)
-            ixo, ixm = self.ix_obs[vname], self.ix_miss[vname]
-            return endog[ixo].copy(), exog[ixo].copy(), exog[ixm].copy(), {}, {}
+    def __init__(self, data: pd.DataFrame, *, k_pmm: int = 20,
+                 rng: np.random.Generator) -> None:
+        data = data.dropna(how="all").reset_index(drop=True)  # as MICEData: rows kept
+        self.names = list(data.columns)
+        self.k_pmm = k_pmm
+        self.rng = rng
+        self.params: dict[str, np.ndarray] = {}  # each variable's last draw, as MICEData's
+        self.obs: list[np.ndarray] = []
+        self.miss: list[np.ndarray] = []
+        for c in self.names:
+            null = pd.isna(data[c]).to_numpy()
+            if null.all():
+                raise ValueError("variable to be imputed has no observed values")
+            self.obs.append(np.flatnonzero(~null))
+            self.miss.append(np.flatnonzero(null))
+        nmiss = np.asarray([len(ix) for ix in self.miss])
+        ii = np.argsort(nmiss)
+        self.order = [int(i) for i in ii[int((nmiss == 0).sum()):]]
+        # the initial values: each column's observed value closest to its mean (MICEData's)
+        fill: dict[str, Any] = {}
+        for c in data.columns:
+            di = np.abs(data[c] - data[c].mean())
+            fill[c] = data[c].loc[di.idxmin()]
+        data = data.fillna(fill)
+        self.x = np.column_stack([np.ones(len(data)), data.to_numpy(dtype=float)])
+        self.others = [np.array([0, *(1 + k for k in range(len(self.names)) if k != j)])
+                       for j in range(len(self.names))]
 
-        def get_fitting_data(self, vname: str
-                             ) -> tuple[np.ndarray, np.ndarray, dict[str, Any], dict[str, Any]]:
-            endog, exog = self._matrices(vname)
-            ix = self.ix_obs[vname]
-            return endog[ix].copy(), exog[ix].copy(), {}, {"method": "qr"}
+    def update_all(self, n_iter: int = 1) -> None:
+        """``n_iter`` cycles over the incomplete variables."""
+        for _ in range(n_iter):
+            for j in self.order:
+                self.update(j)
 
-    return _MainEffects(data, **kwargs)
+    def update(self, j: int) -> None:
+        """Variable ``j`` (its column's position) drawn afresh: MICEData.update."""
+        obs, miss, x = self.obs[j], self.miss[j], self.x
+        endog = x[obs, 1 + j]
+        exog = np.ascontiguousarray(x[np.ix_(obs, self.others[j])])
+        exog_miss = np.ascontiguousarray(x[np.ix_(miss, self.others[j])])
+        # OLS(endog, exog).fit(method="qr") and the Gaussian draw of its parameters
+        # (MICEData._perturb_gaussian); cov_params() = (R'R)^-1 * ssr / (n - rank)
+        q, r = np.linalg.qr(exog)
+        normalized_cov = np.linalg.inv(np.dot(r.T, r))
+        df_resid = float(exog.shape[0]) - np.linalg.matrix_rank(r)
+        beta = np.linalg.solve(r, np.dot(q.T, endog))
+        wresid = endog - np.dot(exog, beta)
+        cov = normalized_cov * (np.dot(wresid, wresid) / df_resid)
+        params = self.params[self.names[j]] = self.rng.multivariate_normal(mean=beta, cov=cov)
+        # predictive mean matching (MICEData.impute_pmm)
+        k_pmm = self.k_pmm
+        pendog_obs = np.dot(exog, params)
+        pendog_miss = np.dot(exog_miss, params)
+        ii = np.argsort(pendog_obs)
+        endog_obs = endog[ii]
+        pendog_obs = pendog_obs[ii]
+        ix: np.ndarray = np.asarray(np.searchsorted(pendog_obs, pendog_miss))
+        ixm = ix[:, None] + np.arange(-k_pmm, k_pmm)[None, :]
+        msk = np.nonzero((ixm < 0) | (ixm > len(endog_obs) - 1))
+        ixm = np.clip(ixm, 0, len(endog_obs) - 1)
+        dx = np.abs(pendog_miss[:, None] - pendog_obs[ixm])
+        dx[msk] = np.inf
+        dxi = np.argsort(dx, 1)[:, 0:k_pmm]
+        ir = self.rng.integers(0, k_pmm, len(pendog_miss))
+        jj = np.arange(dxi.shape[0])
+        ix = dxi[(jj, ir)]
+        iz = ixm[(jj, ix)]
+        x[miss, 1 + j] = np.atleast_1d(np.array(endog_obs[iz]).squeeze())
+
+    def column(self, name: str) -> np.ndarray:
+        """The current values of column ``name``."""
+        return self.x[:, 1 + self.names.index(name)]
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """The current completed data, as MICEData.data."""
+        return pd.DataFrame(self.x[:, 1:], columns=self.names)
 
 
 _EXTREME = 8  # |log2| of a complete column's mean magnitude beyond which it is rescaled
@@ -128,14 +195,14 @@ def impute_chain(table: pd.DataFrame, *, variables: list[str], auxiliary: list[s
     parts = []
     if not wanted:
         return pd.DataFrame(columns=IMPUTATION_COLUMNS)
-    mice = _mice_data(data, k_pmm=20, rng=np.random.default_rng(seed))
-    mice.update_all(burn_in)
+    chain = _Chain(data, k_pmm=20, rng=np.random.default_rng(seed))
+    chain.update_all(burn_in)
     for m in range(n_imputations):
         if m:
-            mice.update_all(skip)
+            chain.update_all(skip)
         for k in wanted:
             name, cats = decode[k]
-            vals = mice.data[k].to_numpy()[missing[k]]
+            vals = chain.column(k)[missing[k]]
             if cats is not None:
                 vals = np.asarray(cats, dtype=object)[np.clip(np.rint(vals).astype(int), 0,
                                                               len(cats) - 1)]
@@ -156,14 +223,15 @@ def completed(table: pd.DataFrame, imputed: pd.DataFrame, m: int) -> pd.DataFram
         col = out[var]
         rows = block["row"].to_numpy(dtype=np.int64)
         if isinstance(col.dtype, pd.CategoricalDtype):
-            labels = {str(c): i for i, c in enumerate(col.cat.categories)}
-            text = block["value"].map(_as_label)
+            # as lists: a text column's values and categories are read one by one otherwise
+            labels = {str(c): i for i, c in enumerate(col.cat.categories.tolist())}
+            text = [_as_label(v) for v in block["value"].tolist()]
             unknown = sorted(set(text) - set(labels))
             if unknown:
                 raise ConfigError(f"imputation: imputed value(s) {unknown} of '{var}' are not "
                                   f"among its levels {list(labels)}")
             codes = col.cat.codes.to_numpy().copy()
-            codes[rows] = text.map(labels).to_numpy()
+            codes[rows] = [labels[v] for v in text]
             out[var] = pd.Categorical.from_codes(codes, dtype=col.dtype)
         else:
             values = col.to_numpy(dtype=float, na_value=np.nan).copy()

@@ -1,7 +1,9 @@
 """The model stage under multiple imputation: every outcome's model fitted on each completed
 dataset as :func:`coprod.pipeline.models.fit_sample` fits it, then combined by Rubin's rules
 into one table of coefficients, one covariance and, when asked, the effect sizes. Of each
-dataset's fit only what the rules read is kept (:class:`_Fit`), not its tables.
+dataset's fit only what the rules read is kept (:class:`_Fit`), not its tables; and each
+dataset after the first is fitted from the first's model frame, only the imputed variables'
+columns made again, wherever that is certain (:mod:`coprod.pipeline.imputedrefit`).
 
 Why apart from the models themselves (:mod:`coprod.pipeline.models`): fitting one model is the
 same with or without imputations; combining many is its own rule (Rubin's, Barnard-Rubin df,
@@ -96,6 +98,7 @@ def fit_outcomes_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: lis
     from .effectsize import ImputedSizes, combined_model_effects
     from .estimable import BLOCKING_FLAGS
     from .impute import completed
+    from .imputedrefit import Refits
 
     labels = labels or {}
     if built is None:  # the design does not change between imputations
@@ -110,6 +113,7 @@ def fit_outcomes_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: lis
     sizes: dict[str, pd.DataFrame] = {}  # the first dataset's effects table
     parts: dict[str, list[ImputedSizes]] = {o: [] for o in outcomes}
     blocked: dict[str, dict[str, list]] = {o: {} for o in outcomes}  # flag: [imputations, detail]
+    refits = Refits(imputed, datasets)  # each later dataset's fit from the first's frame
     opts = {"outcomes": outcomes, "sample": sample, "covariates": covariates,
             "reference_levels": reference_levels, "design": design, "conf_level": conf_level,
             "built": built, "group_effects": group_effects, "families": families,
@@ -130,7 +134,7 @@ def fit_outcomes_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: lis
         res = fit_sample(full, labels=labels, margins=False, kept=kept, prepared=prepared,
                          **opts) if len(ms) == 1 \
             else _lean_sample(full, labels=labels, first=m == ms[0], **opts, kept=kept,
-                              prepared=prepared, sd_x=not lean)
+                              prepared=prepared, sd_x=not lean, refits=refits)
         for o, got in res.items():
             if isinstance(got, _Fit):
                 fit: _Fit | None = got
@@ -265,7 +269,7 @@ def _lean_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str,
                  conf_level: float, built, group_effects: bool, families: dict | None,
                  effects: bool | Collection[str], labels: dict, first: bool = False,
                  kept: dict | None = None, prepared: dict | None = None,
-                 sd_x: bool = True) -> dict:
+                 sd_x: bool = True, refits=None) -> dict:
     """Every outcome's model in one sample, as :func:`coprod.pipeline.models.fit_sample`
     fits it (the same frame, design, failures), each kept as a :class:`_Fit` (or its failed
     tables). Why: Rubin's rules read a few arrays of each dataset's fit; its tables (terms
@@ -273,7 +277,8 @@ def _lean_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str,
     ``first``: also the first dataset's tables of the terms and effect sizes (:class:`_Fit`);
     ``kept``, ``prepared``: the dataset's model frames, kept between samples and weights
     (:func:`coprod.pipeline.models.sample_frame`, :func:`coprod.pipeline.models.fit_result`);
-    ``sd_x=False``: the coefficients' sd_x not computed (empty)."""
+    ``sd_x=False``: the coefficients' sd_x not computed (empty); ``refits``: the sample's
+    :class:`coprod.pipeline.imputedrefit.Refits` (each dataset's fit from the first's frame)."""
     from .models import failed_tables, fit_one, group_of, sample_frame, wants_effects
 
     covs, al, frame, domain, failure = sample_frame(table, outcomes, sample, covariates,
@@ -285,38 +290,40 @@ def _lean_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str,
                         domain=domain, design=design, built=built, conf_level=conf_level,
                         family=families.get(o, "logit"), effects=wants_effects(effects, o, False),
                         group=group_of(table), labels=labels, first=first,
-                        prepared=prepared, sd_x=sd_x)
+                        prepared=prepared, sd_x=sd_x, refits=refits)
             for o in outcomes}
 
 
 def _lean_fit(frame: pd.DataFrame, al, *, outcome, sample, covs, domain, design, built,
               conf_level, family, effects: bool, group: str, labels: dict,
-              first: bool = False, prepared: dict | None = None, sd_x: bool = True) -> _Fit:
+              first: bool = False, prepared: dict | None = None, sd_x: bool = True,
+              refits=None) -> _Fit:
     """One model of :func:`_lean_sample`: the numbers of the tables of
     :func:`coprod.pipeline.models.fit_sample` (margins=False), none of the tables."""
     from ..survey.ordinal import SvyOlrResult
     from .effectsize import FLAGGED_NOTE, ImputedSizes, blocked_reason, effect_arrays
-    from .models import column_sd, effects_table, fit_result, with_term_columns
+    from .models import column_sd, effects_table, fit_result, group_exclusion, with_term_columns
 
-    res, *_ = fit_result(frame, al, outcome=outcome, covs=covs, domain=domain, design=design,
-                         built=built, conf_level=conf_level, family=family, prepared=prepared)
+    fit = {"outcome": outcome, "covs": covs, "domain": domain, "design": design, "built": built,
+           "conf_level": conf_level, "family": family, "prepared": prepared}
+    res = refits.fit(frame, al, sample=sample, **fit) if refits is not None \
+        else fit_result(frame, al, **fit)[0]
     back = (lambda x: x) if al.plain else al.restore
-    names = list(res.params.index)
+    names = res.params.index.tolist()
     cov = np.asarray(res.cov.to_numpy(), dtype=float)
     est = np.array(res.params.to_numpy(), dtype=float)
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
     sep = np.array(["separation" in res.term_flags.get(t, "") for t in names], dtype=bool)
     if sep.any():  # as dist.coefficient_table: a separated term's numbers are empty
         est, se = np.where(sep, np.nan, est), np.where(sep, np.nan, se)
-    flags: list[tuple[str, str]] = []
-    if res.flags:
-        table = al.restore_frame(pd.DataFrame(res.flags, columns=["flag", "detail"]))
-        flags = list(zip(table["flag"], table["detail"]))
-    sizes = None
+    # the flags' details with real names, as al.restore_frame gives them in the tables
+    flags = [(f["flag"], back(f["detail"])) for f in res.flags]
+    sizes = arrays = None
     if effects:
-        info, e, C = effect_arrays(res, (al[group],) if group and group in al.to else ())
+        # (the joint tests of the levels only for the first dataset: its table is judged)
+        arrays = info, e, C = effect_arrays(res, group_exclusion(al, group), joint=first)
         why = blocked_reason(res)
-        sizes = ImputedSizes(None, [back(v) for v in info["variable"]], e, C,
+        sizes = ImputedSizes(None, [back(v) for v in info["variable"].tolist()], e, C,
                              info["sd"].to_numpy(dtype=float),
                              back(f"{FLAGGED_NOTE}{why})") if why else "")
     out = _Fit([back(t) for t in names], est, se, cov,
@@ -329,7 +336,7 @@ def _lean_fit(frame: pd.DataFrame, al, *, outcome, sample, covs, domain, design,
         terms = with_term_columns(terms, labels, cut)
         terms["df_resid"] = res.df_resid
         out.top = front_columns(terms, ident, copy=False)
-        out.judged = effects_table(res, al, labels, group, ident) if effects else None
+        out.judged = effects_table(res, al, labels, group, ident, arrays) if effects else None
     return out
 
 

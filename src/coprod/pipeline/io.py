@@ -162,10 +162,11 @@ def write_text(path: str | Path, text: str) -> None:
 
 
 def write_csv(df: pd.DataFrame, path: str | Path, *, float_format: str | None = None,
-              columns: list[str] | None = None) -> None:
+              columns: list[str] | None = None) -> str:
     """CSV with every float at full precision (Python's shortest repr that reads back to the
     same float: a reader of the results loses nothing) and a fixed line ending, so reruns are
-    byte-identical.
+    byte-identical. Returns the text written (a job that also combines its tables joins these
+    texts, as a later job would join the files: coprod.pipeline.stages.gathered_texts).
 
     Every file has its header, rows or not (pandas cannot read a headerless empty file): a
     frame without columns is written with ``columns`` as its header, and refused without them."""
@@ -175,7 +176,9 @@ def write_csv(df: pd.DataFrame, path: str | Path, *, float_format: str | None = 
         if not columns:
             raise ValueError(f"{path}: a table without columns would be written without a header")
         df = pd.DataFrame(columns=list(columns))
-    _write_bytes(path, csv_text(df, float_format=float_format).encode("utf-8"))
+    text = csv_text(df, float_format=float_format)
+    _write_bytes(path, text.encode("utf-8"))
+    return text
 
 
 def read_raw(path: str | Path, fmt: str | None = None, *, delimiter: str | None = None,

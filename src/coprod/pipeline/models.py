@@ -348,18 +348,27 @@ def _one_row(values: dict, columns: list[str]) -> pd.DataFrame:
                          for c in columns})
 
 
-def effects_table(res, al: Aliases, labels: dict, group: str, ident: dict) -> pd.DataFrame:
+def effects_table(res, al: Aliases, labels: dict, group: str, ident: dict,
+                  arrays=None) -> pd.DataFrame:
     """The fit's effect sizes (the rule of coprod.pipeline.effectrule), real names back, the rows'
-    covariance in ``attrs["cov"]``; the group fixed effects are never a candidate."""
+    covariance in ``attrs["cov"]``; the group fixed effects are never a candidate.
+    ``arrays``: the fit's :func:`coprod.pipeline.effectsize.effect_arrays` (without the group),
+    when the caller has them."""
     from .effectsize import covariate_effects
 
-    t = covariate_effects(res, exclude=(al[group],) if group and group in al.to else ())
+    t = covariate_effects(res, exclude=group_exclusion(al, group), arrays=arrays)
     attrs = dict(t.attrs)
     t = al.restore_frame(t, columns=("variable", "note"))
     t["label"] = [str(labels.get(v, v)) for v in t["variable"]]
     t = front_columns(t, ident, copy=False)
     t.attrs.update(attrs)
     return t
+
+
+def group_exclusion(al: Aliases, group: str) -> tuple:
+    """The (aliased) group column, which is never a candidate of the effect sizes, as their
+    ``exclude``; () when the model has no group fixed effects."""
+    return (al[group],) if group and group in al.to else ()
 
 
 def column_sd(res, n_terms: int):
@@ -448,17 +457,25 @@ def _missing_by_variable(frame: pd.DataFrame, al: Aliases, variables: list[str],
     counts under both)."""
     import numpy as np
 
-    if frame.columns.is_unique:  # one pass of isna over the frame, not a Series a variable
-        gaps = frame.isna().to_numpy()
-        miss = {v: gaps[:, frame.columns.get_loc(al[v])] for v in variables}
-    else:
-        miss = {v: frame[al[v]].isna().to_numpy() for v in variables}
+    miss = {v: _isna(frame[al[v]]) for v in variables}
     anym = np.zeros(len(frame), bool)
     for m in miss.values():
         anym |= m
     inside = _in(domain, len(frame))
     counts = {v: int((m & inside).sum()) for v, m in miss.items()}
     return anym, {v: n for v, n in counts.items() if n}
+
+
+def _isna(col: pd.Series):
+    """``col.isna()`` as an array: a Categorical's code -1, a numpy float's NaN read directly
+    (pandas' own isna costs more than the test on a survey's rows)."""
+    import numpy as np
+
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col.array.codes < 0
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind == "f":
+        return np.isnan(col.to_numpy())
+    return col.isna().to_numpy()
 
 
 def _incomplete_rule(frame, al, variables, built, domain, design: DesignSettings):

@@ -111,3 +111,70 @@ def stop_rate_timers() -> None:
         if isinstance(thread, threading.Timer):
             thread.cancel()
 
+
+
+
+#: the libraries Snakemake imports only to look for their data frames among a job's params
+_FRAME_LIBRARIES = ("pandas", "polars")
+
+
+@contextmanager
+def _frame_libraries_absent():
+    """While inside: pandas and polars, unless already imported, read as not installed (None
+    in ``sys.modules``, which ``import`` reports as ModuleNotFoundError and
+    ``importlib.util.find_spec`` as None)."""
+    absent = [name for name in _FRAME_LIBRARIES if name not in sys.modules]
+    for name in absent:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        for name in absent:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+
+
+def params_checked_without_importing() -> None:
+    """In the process that schedules the jobs: Snakemake stops importing pandas (and polars)
+    to look for their data frames among a job's params.
+
+    Why: Snakemake looks at every job's params twice, and both times imports those libraries
+    to know whether a param is one of their objects: before it pickles a ``script:`` job's
+    params (``snakemake.iocontainers.Snakemake._safely_store_params``: it converts them), and
+    when it records a finished job's params (``snakemake.persistence.PersistenceBase.
+    _serialize_param``: pandas objects are hashed). In this process pandas (with pyarrow) is
+    about 0.4 s, spent while the first job is prepared or recorded, and the jobs after it
+    wait: every run that runs a job paid it, the same-work benchmark included.
+
+    A param can only be a pandas or polars object once that library is imported, and the
+    workflow's params are plain values (text, numbers, lists, dicts), so while Snakemake looks,
+    a library not yet imported reads as not installed, the case Snakemake handles for an
+    environment without it. An imported library is looked for as before. The pickled and the
+    recorded params are the same either way (tests/unit/pipeline/test_startup_imports.py). A
+    Snakemake without these methods is left as it is."""
+    try:
+        from snakemake.iocontainers import Snakemake
+        from snakemake.persistence import PersistenceBase
+    except ImportError:  # pragma: no cover - Snakemake is installed with the pipeline
+        return
+    store = getattr(Snakemake, "_safely_store_params", None)
+    if store is not None and not getattr(store, "coprod_lazy", False):
+        def safely_store_params(self, params):
+            with _frame_libraries_absent():
+                return store(self, params)
+
+        safely_store_params.coprod_lazy = True  # type: ignore[attr-defined]
+        Snakemake._safely_store_params = safely_store_params  # type: ignore[method-assign]
+    serializer = PersistenceBase.__dict__.get("_serialize_param")
+    if isinstance(serializer, property) and serializer.fget is not None \
+            and hasattr(PersistenceBase, "_serialize_param_builtin") \
+            and not getattr(serializer.fget, "coprod_lazy", False):
+        chosen = serializer.fget
+
+        def serialize_param(self):
+            if "pandas" not in sys.modules:  # no param can be a pandas object
+                return self._serialize_param_builtin
+            return chosen(self)
+
+        serialize_param.coprod_lazy = True  # type: ignore[attr-defined]
+        PersistenceBase._serialize_param = property(serialize_param)  # type: ignore[method-assign,assignment]

@@ -86,7 +86,7 @@ class _MainEffect:
 
 
 def _main_effect(term: Any, variables: frozenset[str], names: list[str],
-                 kept: np.ndarray, cats: dict[str, dict[str, Any]], md: pd.DataFrame
+                 kept: np.ndarray, cats: dict[str, dict[str, Any]], dtypes: dict[str, Any]
                  ) -> _MainEffect | None:
     """The term's :class:`_MainEffect`, or None when it is anything else (an interaction, a
     transform, other contrasts, a column the engine might read otherwise): the engine then
@@ -97,13 +97,13 @@ def _main_effect(term: Any, variables: frozenset[str], names: list[str],
     (var,) = variables
     factor = factors[0]
     if str(factor) != var or getattr(getattr(factor, "eval_method", None), "value",
-                                      None) != "lookup" or var not in md.columns:
+                                      None) != "lookup" or var not in dtypes:
         return None
-    col = md[var]
+    dtype = dtypes[var]
     if str(factor) in cats:
         info = cats[str(factor)]
         levels, ref = list(info["levels"]), info["reference"]
-        if not (isinstance(col.dtype, pd.CategoricalDtype) and list(col.cat.categories) == levels
+        if not (isinstance(dtype, pd.CategoricalDtype) and dtype.categories.tolist() == levels
                 and all(isinstance(lv, str) for lv in levels)):
             return None
         for columns in ([lv for lv in levels if lv != ref], levels):
@@ -111,8 +111,8 @@ def _main_effect(term: Any, variables: frozenset[str], names: list[str],
                          for lv in columns]:
                 return _MainEffect(var, kept, columns, levels)
         return None
-    if names == [var] and pd.api.types.is_numeric_dtype(col.dtype) \
-            and not pd.api.types.is_bool_dtype(col.dtype):
+    if names == [var] and pd.api.types.is_numeric_dtype(dtype) \
+            and not pd.api.types.is_bool_dtype(dtype):
         return _MainEffect(var, kept)
     return None
 
@@ -142,6 +142,7 @@ class Counterfactual:
         kept_pos = np.full(n_full, -1, dtype=np.int64)
         kept_pos[keep] = np.arange(len(keep))
         cats = categorical_factors(spec)
+        dtypes = dict(zip(self.md.columns.tolist(), self.md.dtypes.tolist()))
         # (data variables, row-local?, positions of its columns in result.X, its main-effect
         # encoding or None)
         self.terms = []
@@ -151,7 +152,7 @@ class Counterfactual:
             self.terms.append((variables, all(row_local(f) for f in term.factors
                                               if str(f) != "1"), pos[pos >= 0],
                                _main_effect(term, variables, list(spec.column_names[sl]),
-                                            pos >= 0, cats, self.md)))
+                                            pos >= 0, cats, dtypes)))
         self._groups: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray] | None] = {}
 
     def _distinct(self, variables: tuple[str, ...]

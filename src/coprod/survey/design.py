@@ -249,6 +249,22 @@ def unit_exponent(weights: np.ndarray) -> int:
     return 2 * math.floor(log2_mean / 2 + 0.5)
 
 
+def no_missing(col: pd.Series) -> bool:
+    """Whether ``col`` certainly has no missing value, found without a mask where its type
+    allows: a numpy integer or bool column has none, a float column has one only if its
+    minimum is NaN, a Categorical only if a code is -1 (a million-row mask per column was
+    most of the checks of a large survey's columns); False for other types (ask
+    ``isna``)."""
+    dtype = col.dtype
+    if isinstance(dtype, np.dtype):
+        if dtype.kind in "iub":
+            return True
+        return dtype.kind == "f" and (not len(col) or not np.isnan(col.to_numpy().min()))
+    if isinstance(dtype, pd.CategoricalDtype):
+        return not len(col) or int(col.cat.codes.to_numpy().min()) >= 0
+    return False
+
+
 def _column(data: pd.DataFrame, name: str, role: str, argument: str | None = None
             ) -> pd.Series:
     """A design column, present and complete; ``role`` begins the messages (the argument that
@@ -257,7 +273,7 @@ def _column(data: pd.DataFrame, name: str, role: str, argument: str | None = Non
     if name not in data.columns:
         raise DataError(f"{role} column {name!r} is not in the data", argument=argument)
     col = data[name]
-    n_missing = int(col.isna().sum())
+    n_missing = 0 if no_missing(col) else int(col.isna().sum())
     if n_missing:
         raise DataError(f"{role} column {name!r} has {n_missing} missing value(s); "
                         "every respondent needs a value for the survey design",
@@ -374,7 +390,8 @@ def _nested_codes(parent: np.ndarray, labels: pd.Series) -> tuple[np.ndarray, np
     if raw is None:
         raw = pd.factorize(labels)[0].astype(np.int64)
     span = int(raw.max(initial=-1)) + 1
-    combined = parent * span + raw
+    combined = parent * span
+    combined += raw  # (in place: one n-long temporary less)
     size = (int(parent.max(initial=-1)) + 1) * span
     if size <= _DIRECT_SIZE * 4 + len(combined) * 4:
         # pd.factorize(combined, sort=True) by a table of the values present: the same codes
@@ -399,7 +416,7 @@ def _small_int_codes(labels: pd.Series) -> np.ndarray | None:
     low, high = int(values.min()), int(values.max())
     if high - low >= _DIRECT_SIZE + 4 * len(values) or max(-low, high) >= 2 ** 62:
         return None
-    offset = values.astype(np.int64) - low
+    offset = np.subtract(values, low, dtype=np.int64)  # (one pass, whatever the int type)
     first = np.full(high - low + 1, len(values), dtype=np.int64)
     np.minimum.at(first, offset, np.arange(len(values)))
     seen = np.flatnonzero(first < len(values))
@@ -414,13 +431,20 @@ def _population(data: pd.DataFrame, name: str, key: str, unit_of_row: np.ndarray
                 ) -> np.ndarray:
     """Population sizes per stratum (or PSU) from a column of sizes or sampling fractions."""
     values = _numeric(data, name, f"{key}:", argument=key)
-    if not np.isfinite(values).all() or (values <= 0).any():
+    # (the checks from the extremes first: a million-row column is passed over twice, not
+    # eight times, when every value is valid and, as often, the same)
+    lo, hi = (float(values.min()), float(values.max())) if len(values) else (1.0, 1.0)
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo > 0):
         bad = values[~np.isfinite(values) | (values <= 0)][0]
         raise DataError(f"{key}: column {name!r} has the value {bad:g}; population "
                         "sizes must be positive and sampling fractions in (0, 1]", argument=key)
-    first = np.full(len(n_sampled), np.nan)
-    first[unit_of_row] = values  # any row's value; checked constant below
-    varies = values != first[unit_of_row]
+    if lo == hi:  # one value: every unit's (each has a row), none varies
+        first = np.full(len(n_sampled), lo)
+        varies = np.zeros(0, bool)
+    else:
+        first = np.full(len(n_sampled), np.nan)
+        first[unit_of_row] = values  # any row's value; checked constant below
+        varies = values != first[unit_of_row]
     if varies.any():
         i = int(np.flatnonzero(varies)[0])
         u = int(unit_of_row[i])
@@ -428,8 +452,8 @@ def _population(data: pd.DataFrame, name: str, key: str, unit_of_row: np.ndarray
                         f"({first[u]:g} and {values[i]:g}); it must be one value per {what}",
                         argument=key)
     # R's rule: sizes when any value is above 1 (then none may be below 1), else fractions
-    sizes = bool((values > 1).any())
-    if sizes and (values < 1).any():
+    sizes = hi > 1
+    if sizes and lo < 1:
         i = int(np.flatnonzero(values < 1)[0])
         raise DataError(f"{key}: column {name!r} mixes population sizes (> 1) and "
                         f"sampling fractions (< 1), e.g. {values[i]:g}; use one or the other",

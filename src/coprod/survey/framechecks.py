@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..errors import ModelError
 from . import newton
+from .families import LOGIT, POISSON, Family
 from .modelframe import categorical_factors, remember
 from .variance import weighted_gram
 
@@ -31,27 +32,29 @@ def drop_empty_columns(X: np.ndarray, terms: pd.DataFrame, spec: Any
     flags = []
     cats = categorical_factors(spec)
     keep = []
-    rows = terms.to_dict("records")  # plain dicts: iterrows builds a Series per row
-    for j, t in enumerate(rows):
-        if t["term"] == "Intercept" or nonzero[j]:
+    # the columns as lists (to_dict("records") and iterrows went through pandas row by row);
+    # those only an empty column's flag or message reads, only then
+    term, level, factor = (terms[c].tolist() for c in ("term", "level", "factor"))
+    for j, t in enumerate(term):
+        if t == "Intercept" or nonzero[j]:
             keep.append(j)
             continue
-        if t["categorical"]:
-            what = (f"{t['variable']} = {t['level']!r}" if t["level"]
-                    else f"cell {t['term']!r}")
+        if terms["categorical"].iloc[j]:
+            what = (f"{terms['variable'].iloc[j]} = {level[j]!r}" if level[j]
+                    else f"cell {t!r}")
             flags.append({"flag": "empty_level",
                           "detail": f"{what} has no respondents in this sample; column "
-                                    f"{t['term']!r} dropped (not reported as an odds ratio)"})
+                                    f"{t!r} dropped (not reported as an odds ratio)"})
         else:
             keep.append(j)  # an all-zero numeric column is a singular design: reported later
     # empty reference level: the dummies of a main-effect factor add up to the intercept
-    if any(t["term"] == "Intercept" for t in rows):
-        for factor, info in cats.items():
-            block = [j for j in keep if rows[j]["factor"] == factor and rows[j]["level"]]
+    if "Intercept" in term:
+        for fac, info in cats.items():
+            block = [j for j in keep if factor[j] == fac and level[j]]
             if block and _rows_sum_to_one(X, block):
-                var = rows[block[0]]["variable"]
+                var = terms["variable"].iloc[block[0]]
                 if len(block) == 1:  # one level left: the variable does not vary in this sample
-                    only = rows[block[0]]["level"]
+                    only = level[block[0]]
                     raise ModelError(
                         f"{var!r} has the single value {only!r} for every respondent in this "
                         f"sample, so its effect cannot be estimated here; leave it out for this "
@@ -144,6 +147,54 @@ def _full_rank_from_subsample(X: np.ndarray, w: np.ndarray, tol: float) -> bool:
     lam = float(np.linalg.eigvalsh(Gs / np.sqrt(np.outer(ds, ds)))[0])
     D = newton.column_squares(X, w)
     return bool(lam / float(np.max(D / ds)) >= 100 * tol * X.shape[1])
+
+
+def first_pass_rank_check(X: np.ndarray, w: np.ndarray, names: list[str], family: Family,
+                          tol: float = 1e-11) -> Callable[[newton.GlmPass], None]:
+    """The rank check of a large logit or count fit, for :func:`coprod.survey.newton.irls`'s
+    ``check``: proved from the information of the fit's first pass over the data
+    (:func:`_full_rank_from_information`: no product of its own), else decided as
+    :func:`check_rank` with ``gram=False`` (the subsample's proof, then the full Gram), which
+    raises the same error for collinear terms. Only the time of that error changes: after
+    the warm start and one pass instead of before them."""
+    def check(first: newton.GlmPass) -> None:
+        if not _full_rank_from_information(first.information, first.eta, w, family, tol):
+            check_rank(X, w, names, tol, gram=False)
+    return check
+
+
+def _full_rank_from_information(info: np.ndarray, eta: np.ndarray, w: np.ndarray,
+                                family: Family, tol: float) -> bool:
+    """Whether the rank check of :func:`check_rank` passes, proved from the information
+    ``I = X' diag(w v) X`` of a pass (``v``: the family's variances at ``eta``) and the range
+    of ``v``, without ``G = X' diag(w) X`` or its diagonal ``D``.
+
+    Why it is a proof: the check passes when ``lambda_min(D^-1/2 G D^-1/2) >= tol p``
+    (:func:`_full_rank_from_subsample`), and ``lambda_min(D^-1/2 G D^-1/2)`` is the least of
+    ``x'Gx / x'Dx`` over ``x``. With ``0 < v_min <= v <= v_max`` on every row and ``w >= 0``,
+    ``x'Gx >= x'Ix / v_max`` and ``x'Dx <= x'D_I x / v_min`` (``D_I``: the diagonal of
+    ``I``), so that ratio is at least ``(v_min / v_max) lambda_min(D_I^-1/2 I D_I^-1/2)``.
+    The variances' range comes from the range of ``eta`` (a logit's ``v`` falls with
+    ``|eta|`` and is at most 1/4, a count's rises with ``eta``), in the stable form
+    ``e / (1 + e)^2``, ``e = exp(-|eta|)``; a hundredfold margin covers the rounding. Fitted
+    values far out (a tiny ``v_min``), negative weights or other families leave the decision
+    to :func:`check_rank`."""
+    p = info.shape[0]
+    if family not in (LOGIT, POISSON) or not len(eta) or float(w.min()) < 0:
+        return False
+    lo, hi = float(eta.min()), float(eta.max())
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return False
+    if family is LOGIT:
+        e = float(np.exp(-max(-lo, hi)))
+        ratio = e / (1.0 + e) ** 2 / 0.25
+    else:
+        ratio = float(np.exp(lo - hi))
+    d = np.diag(info)
+    if not np.all(d > 0) or not np.isfinite(info).all():
+        return False
+    lam = float(np.linalg.eigvalsh(info / np.sqrt(np.outer(d, d)))[0])
+    return bool(ratio * lam >= 100 * tol * p)
 
 
 def mle_certified(X: np.ndarray, y: np.ndarray, w: np.ndarray, mu: np.ndarray,

@@ -23,7 +23,7 @@ p x p normal equations (vectorised numpy); the tests check it against ``statsmod
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -40,11 +40,12 @@ from .design import (  # noqa: F401 (re-exported)
     domain_mask,
     make_design,
 )
-from .families import FAMILIES, GAUSSIAN, LOGIT, POISSON, Family
+from .families import FAMILIES, GAUSSIAN, LOGIT, POISSON, Family, logit_null_by_sums
 from .framechecks import (
     check_rank,
     drop_empty_columns,
     extreme_dummies,
+    first_pass_rank_check,
     mle_certified,
     separation_terms,
 )
@@ -62,7 +63,16 @@ from .newton import GlmPass, irls, irls_logit, newton_from, newton_many
 from .replicate import ReplicateDesign, unit_column
 from .results import SvyGlmResult as SvyGlmResult  # re-exported: the fit's result
 from .results import SvyLogitResult as SvyLogitResult
-from .variance import design_cov, design_df, lonely_strata, n_distinct, score_cov, weighted_gram  # noqa: F401
+from .variance import (  # noqa: F401
+    RowUnits,
+    design_cov,
+    design_df,
+    every_row,
+    lonely_strata,
+    n_distinct,
+    score_cov,
+    weighted_gram,
+)
 
 AnyDesign = SurveyDesign | ReplicateDesign  # what the estimators take
 
@@ -87,7 +97,8 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: AnyDesign
     """
     logit, count = family is LOGIT, family is POISSON
     flags = list(flags or [])
-    w = design.unit_weights[rows]  # scale-free: weights/2**e (coprod.survey.design.unit_exponent)
+    every = every_row(rows, design.n)  # a model of every row of the design, in order
+    w = _row_weights(design, rows, every)
     p = X.shape[1]
     if len(y) == 0:
         raise ModelError("no respondents left in this sample (domain and complete cases)")
@@ -98,8 +109,12 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: AnyDesign
     if count and events == 0:
         raise ModelError(f"the count is 0 for all {len(y)} respondents in this sample; a "
                          "count model cannot be estimated")
-    # the rank check's Gram: every information of a linear model (else only proved full rank)
-    fit = irls(X, y, w, family=family, gram=check_rank(X, w, names, gram=family is GAUSSIAN))
+    if family is GAUSSIAN or len(y) <= newton.BLOCKED_FROM:
+        # the rank check's Gram: every information of a linear model (else only proved full
+        # rank)
+        fit = irls(X, y, w, family=family, gram=check_rank(X, w, names, gram=family is GAUSSIAN))
+    else:  # large data: proved from the first pass's information (no product of its own)
+        fit = irls(X, y, w, family=family, check=first_pass_rank_check(X, w, names, family))
     beta, converged, n_iter = fit.beta, fit.converged, fit.n_iter
     eta, mu = fit.last.eta, fit.last.mu
     term_flags: dict[str, str] = {}
@@ -115,7 +130,8 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: AnyDesign
                                     f"the terms {zero}: their estimates diverge and are not "
                                     "reported. Merge sparse levels."})
             term_flags.update({t: "separation" for t in zero})
-    if check_separation and logit and (not converged or np.abs(eta).max() > 15):
+    # (the largest |eta| without an n-long temporary: max(eta.max(), -eta.min()) exactly)
+    if check_separation and logit and (not converged or max(eta.max(), -eta.min()) > 15):
         # a converged fit usually proves on its own that there is no separation (cheap);
         # otherwise the linear programs decide
         signs = None if converged and mle_certified(X, y, w, mu) else separation_terms(X, y)
@@ -138,6 +154,8 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: AnyDesign
         A_inv = np.linalg.pinv(A)
     n_used = len(y)
     deff = thetas = None
+    # the rows' PSUs, looked up once: the variance, the counts, the degrees of freedom
+    units = None if isinstance(design, ReplicateDesign) else RowUnits.of(design, rows, every)
     if model_based:
         cov = A_inv * float(w.mean())  # constant weights of any value: as unweighted
         df_resid = n_used - p
@@ -152,23 +170,25 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: AnyDesign
         deff = _coef_deff(cov, A_inv, y, mu, w, p, family)
         df_resid = design.degf(rows if domain_rows is None else domain_rows) + 1 - p
     else:
-        B = score_cov(design, rows, X, w * (y - mu))
+        assert units is not None  # (a linearisation design)
+        resid = np.subtract(y, mu)
+        resid *= w  # w (y - mu), in place
+        B = score_cov(design, rows, X, resid, units=units)
         cov = A_inv @ B @ A_inv
         deff = _coef_deff(cov, A_inv, y, mu, w, p, family)
-        df_resid = design_df(design, rows) + 1 - p
-        lonely = lonely_strata(design, rows)
+        df_resid = units.degf(design, rows, w) + 1 - p
+        lonely = lonely_strata(design, rows, units)
         if lonely:
             flags.append({"flag": "lonely_psu",
                           "detail": f"strata with a single PSU: {lonely}; variance handled with "
                                     f"lonely_psu={design.lonely_psu!r}"})
-    if isinstance(design, ReplicateDesign):
+    if units is None:
         n_clusters = n_strata = None
         if df_resid < 1:
             raise ModelError(f"no residual degrees of freedom: the replicate weights have rank "
                              f"{df_resid + p} for {p} coefficients; use fewer terms")
     else:
-        n_clusters = n_distinct(design.psu[rows], len(design.psu_stratum))
-        n_strata = n_distinct(design.stratum[rows], len(design.n_psu))
+        n_clusters, n_strata = units.n_clusters, units.n_strata
     if df_resid < 1:
         raise ModelError(f"no residual degrees of freedom: {n_clusters} "
                          f"PSU(s) in {n_strata} stratum/strata for "
@@ -182,10 +202,12 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: AnyDesign
                                 "parameter, fewer than 10): estimates may be biased and "
                                 "unstable"})
     # large logit fits: the last pass's deviance, -2 x the log-likelihood of 0/1 outcomes
-    # (the same function summed in blocks: coprod.survey.newton), not a pass more
+    # (the same function summed in blocks: coprod.survey.newton), not a pass more; the null
+    # model's from two sums
     llf = (-0.5 * fit.last.deviance if logit and len(y) > newton.BLOCKED_FROM
            else family.loglik(y, eta, w))
-    llnull = family.null_loglik(y, w)
+    llnull = (logit_null_by_sums(y, w) if logit and len(y) > newton.BLOCKED_FROM
+              else family.null_loglik(y, w))
     dist.check_finite(names, beta, cov, term_flags, flags)
     if terms is None:
         terms = pd.DataFrame({"term": names, "model_term": names, "variable": "", "level": "",
@@ -208,6 +230,17 @@ def fit_matrix(X: np.ndarray, y: np.ndarray, rows: np.ndarray, design: AnyDesign
         flags=flags, term_flags=term_flags, terms=terms.reset_index(drop=True), X=X, y=y, w=w,
         rows=rows, design=design, stats=stats_, deff=deff, replicate_params=thetas,
         family=family, domain_rows=domain_rows)
+
+
+def _row_weights(design: AnyDesign, rows: np.ndarray, every: bool) -> np.ndarray:
+    """The fit's weights: the design's unit weights (weights/2**e, scale-free:
+    :func:`coprod.survey.design.unit_exponent`) of ``rows``; for every row of the design in
+    order (``every``), the design's array itself (read-only), not a copy."""
+    if not every:
+        return cast(np.ndarray, design.unit_weights[rows])
+    w: np.ndarray = design.unit_weights.view()
+    w.flags.writeable = False
+    return w
 
 
 def replicate_fits(X: np.ndarray, y: np.ndarray, W: np.ndarray, beta: np.ndarray,
@@ -277,14 +310,35 @@ def _coef_deff(cov: npt.NDArray[np.float64], A_inv: npt.NDArray[np.float64],
     over the variance of a weighted glm with its dispersion estimated (Pearson chi-square of
     the rows with a positive weight over their residual df), which is what a with-replacement
     simple random sample of the same size would give."""
-    pos = w > 0
-    df_r = int(pos.sum()) - p
-    if df_r + p < len(w):
-        w, y, mu = w[pos], y[pos], mu[pos]
+    if len(w) and float(w.min()) > 0:  # every weight positive (no mask to count them)
+        df_r = len(w) - p
+    else:
+        pos = w > 0
+        df_r = int(pos.sum()) - p
+        if df_r + p < len(w):
+            w, y, mu = w[pos], y[pos], mu[pos]
     with np.errstate(divide="ignore", invalid="ignore"):
-        pearson = w * (y - mu) ** 2 / family.variance(mu)
-        phi = float(pearson.sum()) / df_r if df_r > 0 else np.nan
+        phi = _pearson(y, mu, w, family) / df_r if df_r > 0 else np.nan
         return np.diag(cov) / (phi * np.diag(A_inv))
+
+
+def _pearson(y: np.ndarray, mu: np.ndarray, w: np.ndarray, family: Family) -> float:
+    """The Pearson statistic ``sum w (y - mu)^2 / var(mu)``, in place; beyond
+    :data:`coprod.survey.newton.BLOCKED_FROM` rows a block of rows at a time, in cache (as
+    the blocked passes: six passes over a million rows cost more in memory traffic than in
+    arithmetic; the sum rounds otherwise, last bits of the design effects)."""
+    n = len(y)
+    step = n if n <= newton.BLOCKED_FROM else newton.BLOCK * 4
+    buf = np.empty(min(step, n))
+    total = 0.0
+    for a in range(0, n, max(step, 1)):
+        b = min(a + step, n)
+        t = np.subtract(y[a:b], mu[a:b], out=buf[:b - a])
+        np.square(t, out=t)
+        np.multiply(w[a:b], t, out=t)
+        np.divide(t, family.variance(mu[a:b]), out=t)
+        total += float(t.sum())
+    return total
 
 
 def _deff_stats(deff: npt.NDArray[np.float64] | None, names: list[str], term_flags: dict[str, str],
@@ -369,12 +423,14 @@ def _logit_frame(data: pd.DataFrame, formula: str, whole: bool, in_domain: np.nd
     assert y is not None and mf.outcome is not None  # a formula with an outcome
     if family is POISSON:
         _check_counts(y, mf.outcome)
+    n_excluded = int(in_domain.sum() - len(rows))
     return PreparedFrame(
         X=X, y=y, rows=rows, names=terms["term"].tolist(), terms=terms, flags=flags,
-        domain_rows=np.flatnonzero(in_domain), spec=mf.spec, keep=keep,
-        variables=mf.variables, outcome=mf.outcome,
-        model_data=model_rows_data(data, mf.variables, rows),
-        n_excluded=int(in_domain.sum() - len(rows)))
+        # the domain's rows, complete or not: the complete ones when none is missing (a subset
+        # of them, as many)
+        domain_rows=rows if n_excluded == 0 else np.flatnonzero(in_domain), spec=mf.spec,
+        keep=keep, variables=mf.variables, outcome=mf.outcome,
+        model_data=model_rows_data(data, mf.variables, rows), n_excluded=n_excluded)
 
 
 def _family(family: Family | str) -> Family:

@@ -140,8 +140,15 @@ def _request_key(request: Request) -> tuple[Any, ...]:
                          for ch in changes))
 
 
-def _key(name: str, theta: np.ndarray, w: np.ndarray, request: Request) -> tuple[Any, ...]:
-    return (name, theta.tobytes(), len(w), float(w.sum()), _request_key(request))
+def _key(name: str, theta: np.ndarray, w: np.ndarray, request: Request,
+         fit: tuple[Any, ...] | None = None) -> tuple[Any, ...]:
+    """A job's key in the fit's store; ``fit``: :func:`_fit_key` of ``theta`` and ``w``, when
+    the caller has it (one per call of :func:`averages`, not one per job)."""
+    return (name, *(fit or _fit_key(theta, w)), _request_key(request))
+
+
+def _fit_key(theta: np.ndarray, w: np.ndarray) -> tuple[Any, ...]:
+    return (theta.tobytes(), len(w), float(w.sum()))
 
 
 def known(result: _Fit, theta: np.ndarray, w: np.ndarray, request: Request, name: str
@@ -158,7 +165,8 @@ def averages(result: _Fit, theta: np.ndarray, w: np.ndarray,
     columns of those not yet known from one call of :meth:`Counterfactual.columns_many`
     (kept for the fits of the same data, :func:`_data_memo`)."""
     store = _memo(result)
-    keys = [_key(name, theta, w, request) for request, name, _ in jobs]
+    fit = _fit_key(theta, w)
+    keys = [_key(name, theta, w, request, fit) for request, name, _ in jobs]
     todo = [i for i, k in enumerate(keys) if k not in store]
     if todo:
         shared = _data_memo(result)

@@ -22,6 +22,7 @@ import pandas as pd
 from formulaic.utils.sentinels import Sentinel
 
 from ..errors import ModelError
+from .design import no_missing
 
 
 @dataclass
@@ -109,10 +110,9 @@ def formula_ready(frame: pd.DataFrame, names: Iterable[str]) -> pd.DataFrame:
     formulaic treats the nullable string dtype as numeric (and fails); ``str`` and ``object``
     columns are categorical as they should be.
     """
-    dtypes = dict(zip(frame.columns, frame.dtypes)) if frame.columns.is_unique else {}
-    kinds = {c: dtypes[c] if c in dtypes else frame[c].dtype
-             for c in names if c in frame.columns}  # (one lookup of the dtypes for them all)
-    fix = [c for c, d in kinds.items() if isinstance(d, pd.StringDtype) and d.na_value is pd.NA]
+    dtypes = dict(zip(frame.columns.tolist(), frame.dtypes.tolist()))
+    fix = [c for c in names if c in dtypes and isinstance(dtypes[c], pd.StringDtype)
+           and dtypes[c].na_value is pd.NA]
     if not fix:
         return frame
     frame = frame.copy(deep=False)
@@ -161,25 +161,34 @@ def _rows_only(data: pd.DataFrame, parsed: Any, needed: Collection[str],
     inside = np.ones(len(data), dtype=bool) if subset is None else np.asarray(subset, dtype=bool)
     complete = np.ones(len(data), dtype=bool)
     rhs_ok = inside.copy()
-    dtypes, gaps = None, None
-    if data.columns.is_unique:  # one pass of pandas over the columns, not one a column
-        dtypes = data.dtypes
-        if all(isinstance(dtypes[c], pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(
-                dtypes[c]) or pd.api.types.is_bool_dtype(dtypes[c]) for c in cols):
-            gaps = data[cols].isna().to_numpy()
-    for j, c in enumerate(cols):
-        dtype = data[c].dtype if dtypes is None else dtypes[c]
+    gaps = subset is not None  # some row not in the model: positions are not every row
+    for c in cols:
+        dtype = data[c].dtype
         if not (isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(dtype)
                 or pd.api.types.is_bool_dtype(dtype)):
             return None
-        present = data[c].notna().to_numpy() if gaps is None else ~gaps[:, j]
+        present = _present(data[c])
+        if present is None:  # no missing value: nothing to drop
+            continue
+        gaps = True
         complete &= present
         if c in rhs:
             rhs_ok &= present
+    if not gaps:  # every row complete, no subset: the positions of all rows
+        every = np.arange(len(data), dtype=np.intp)
+        return (cols, every, complete, every) if len(data) else None
     positions = np.flatnonzero(complete & inside)
     if len(positions) == 0:
         return None
     return cols, positions, complete, np.flatnonzero(rhs_ok)
+
+
+def _present(col: pd.Series) -> npt.NDArray[np.bool_] | None:
+    """``col.notna()`` as an array, or None when no value is missing, found without the
+    mask where the column's type allows (:func:`coprod.survey.design.no_missing`)."""
+    if no_missing(col):
+        return None
+    return np.asarray(col.notna().to_numpy(), dtype=bool)
 
 
 def _float_matrix(frame: pd.DataFrame) -> np.ndarray:
@@ -324,13 +333,14 @@ _Plan = tuple[Any, list[tuple[int, Any]]]  # formulaic's spec, how to fill each 
 _PLANS: dict[tuple[Any, ...], _Plan | None] = {}
 
 
-def _column_kind(data: pd.DataFrame, name: str) -> tuple[Any, ...]:
-    """What a direct plan of a column depends on: its name and dtype, a Categorical's levels in
-    order (a CategoricalDtype compares unordered levels as a set) and their dtype."""
-    dtype = data[name].dtype
+def _column_kind(dtypes: dict[str, Any], name: str) -> tuple[Any, ...]:
+    """What a direct plan of a column depends on: its name and dtype (``dtypes``: the frame's
+    by column), a Categorical's levels in order (a CategoricalDtype compares unordered levels
+    as a set) and their dtype."""
+    dtype = dtypes[name]
     if isinstance(dtype, pd.CategoricalDtype):
-        return (name, "category", tuple(dtype.categories), str(dtype.categories.dtype),
-                bool(dtype.ordered))
+        return (name, "category", tuple(dtype.categories.tolist()),
+                str(dtype.categories.dtype), bool(dtype.ordered))
     return (name, type(dtype).__name__, str(dtype))
 
 
@@ -356,9 +366,10 @@ def _direct(parsed: Any, formula: str, data: pd.DataFrame, cols: list[str],
     name = _plain_outcome(parsed, data)
     if name is None or not len(positions) or not isinstance(data[name].dtype, np.dtype):
         return None
+    dtypes = dict(zip(data.columns.tolist(), data.dtypes.tolist()))
     on_right = set(parsed.rhs.required_variables)
-    key = (str(parsed.rhs), str(data[name].dtype),
-           tuple(_column_kind(data, c) for c in sorted(cols) if c != name or c in on_right))
+    key = (str(parsed.rhs), str(dtypes[name]),
+           tuple(_column_kind(dtypes, c) for c in sorted(cols) if c != name or c in on_right))
     if key in _PLANS:
         plan = _PLANS[key]
     else:
@@ -382,7 +393,7 @@ def _direct(parsed: Any, formula: str, data: pd.DataFrame, cols: list[str],
         else:
             var = how[1]
             if var not in codes:
-                codes[var] = rows_of(data[var].cat.codes.to_numpy())
+                codes[var] = rows_of(data[var].array.codes)
             np.equal(codes[var], how[2], out=X[:, j], casting="unsafe")
     lhs = pd.DataFrame({name: np.array(rows_of(data[name].to_numpy(dtype=float)))}, copy=False)
     return X, spec, lhs
@@ -507,7 +518,9 @@ def build_model_frame(data: pd.DataFrame, formula: str, *,
         y = np.asarray(lhs.iloc[:, 0], dtype=float)
         if sel is not None:
             y = y[sel]
-        bad = ((y != 0.0) & (y != 1.0)) if binary else np.zeros(len(y), bool)
+        # (0/1 when its nonzero values are its ones: no mask unless some value is not)
+        zero_one = not binary or np.count_nonzero(y) == np.count_nonzero(y == 1.0)
+        bad = np.zeros(len(y), bool) if zero_one else (y != 0.0) & (y != 1.0)
         if (binary and positions is not None and not bad.any()
                 and len(positions) < all_complete.sum()):
             # as when all rows are materialised: a bad outcome code outside the subset counts

@@ -112,11 +112,14 @@ def _logit_block(eb: Array, yb: Array, wb: Array, mb: Array, tmp: Array,
 def glm_pass(X: Array, y: Array, w: Array, beta: Array, family: Family = LOGIT, *,
              eta: Array | None = None, mu: Array | None = None,
              information: Array | None = None, deviance: bool = True,
-             buf: Array | None = None, quick: bool = False) -> GlmPass:
+             buf: Array | None = None, quick: bool = False,
+             out: tuple[Array, Array] | None = None) -> GlmPass:
     """The quantities of one IRLS iteration at ``beta``. ``eta``/``mu``: already known
     (a replicate's first step starts at the full-sample fit's); ``information``: already known
     (see the module docstring); ``buf``: an n x p scratch array reused between passes;
-    ``quick``: the blocked pass's arithmetic on any number of rows (a warm start's subsample)."""
+    ``quick``: the blocked pass's arithmetic on any number of rows (a warm start's subsample);
+    ``out``: n-long arrays a blocked pass writes its eta and mu into (a pass no longer
+    needed: fresh memory costs its pages' zeroing, 16 MB a pass on a million rows)."""
     n, p = X.shape
     if n <= BLOCKED_FROM and not quick:
         if eta is None:
@@ -128,8 +131,8 @@ def glm_pass(X: Array, y: Array, w: Array, beta: Array, family: Family = LOGIT, 
             information = weighted_gram(X, w * family.variance(mu), out=buf)
         dev = family.deviance(y, eta, w) if deviance else float("nan")
         return GlmPass(eta, mu, score, information, dev)
-    eta_out = np.empty(n) if eta is None else eta
-    mu_out = np.empty(n) if mu is None else mu
+    eta_out = eta if eta is not None else np.empty(n) if out is None else out[0]
+    mu_out = mu if mu is not None else np.empty(n) if out is None else out[1]
     score = np.zeros(p)
     info = np.zeros((p, p)) if information is None else information
     dev = 0.0
@@ -239,7 +242,8 @@ def _warm_start(X: Array, y: Array, w: Array, family: Family) -> Array | None:
 
 
 def irls(X: Array, y: Array, w: Array, *, family: Family = LOGIT, tol: float = 1e-15,
-         max_iter: int = 100, start: Array | None = None, gram: Array | None = None) -> IrlsFit:
+         max_iter: int = 100, start: Array | None = None, gram: Array | None = None,
+         check: Callable[[GlmPass], None] | None = None) -> IrlsFit:
     """Weighted GLM MLE by Newton-Raphson (= IRLS for canonical links: logit, log-linear).
 
     Stops like R's glm when the relative change in deviance is below ``tol`` (R's golden used
@@ -249,17 +253,22 @@ def irls(X: Array, y: Array, w: Array, *, family: Family = LOGIT, tol: float = 1
     weighted least-squares step at ``mu = y + 0.1``, other models at zero (above
     :data:`BLOCKED_FROM` rows: from a subsample's fit). A gaussian fit is weighted least
     squares: the first step is exact, the second (a refinement of rounding) stops it.
-    ``gram``: ``X' diag(w) X`` when the caller has it (the rank check).
+    ``gram``: ``X' diag(w) X`` when the caller has it (the rank check). ``check``: called
+    with the first pass over all the data, before any step is taken (it may raise): the rank
+    check of a large fit proves its case from that pass's information
+    (:func:`coprod.survey.framechecks.first_pass_rank_check`).
     """
     if len(y) > BLOCKED_FROM:
         with one_blas_thread():
             return _irls(X, y, w, family=family, tol=tol, max_iter=max_iter, start=start,
-                         gram=gram)
-    return _irls(X, y, w, family=family, tol=tol, max_iter=max_iter, start=start, gram=gram)
+                         gram=gram, check=check)
+    return _irls(X, y, w, family=family, tol=tol, max_iter=max_iter, start=start, gram=gram,
+                 check=check)
 
 
 def _irls(X: Array, y: Array, w: Array, *, family: Family, tol: float, max_iter: int,
-          start: Array | None, gram: Array | None, quick: bool = False) -> IrlsFit:
+          start: Array | None, gram: Array | None, quick: bool = False,
+          check: Callable[[GlmPass], None] | None = None) -> IrlsFit:
     n, p = X.shape
     if start is None and n > BLOCKED_FROM and family is not GAUSSIAN:
         start = _warm_start(X, y, w, family)
@@ -273,6 +282,11 @@ def _irls(X: Array, y: Array, w: Array, *, family: Family, tol: float, max_iter:
     blocked = n > BLOCKED_FROM or quick
     buf = None if blocked else np.empty_like(X, dtype=float)  # reused by every pass
     cur = glm_pass(X, y, w, beta, family, eta=eta0, information=info0, buf=buf, quick=quick)
+    if check is not None:
+        check(cur)
+    # a blocked pass writes its eta and mu over those of the pass before the last: two pairs
+    # of arrays serve the whole fit
+    spare = (np.empty(n), np.empty(n)) if blocked and not quick else None
     converged = False
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 (``it`` is returned: iterations used)
@@ -281,14 +295,18 @@ def _irls(X: Array, y: Array, w: Array, *, family: Family, tol: float, max_iter:
                                                                   rcond=None)[0]
         decrement = float(step @ cur.score)  # predicted gain in log-likelihood x 2
         new = beta + step
-        nxt = glm_pass(X, y, w, new, family, information=fixed, buf=buf, quick=quick)
+        nxt = glm_pass(X, y, w, new, family, information=fixed, buf=buf, quick=quick,
+                       out=spare)
         halvings = 0
         while not nxt.deviance <= cur.deviance * (1 + 1e-12) + 1e-12 and halvings < 30:
             step /= 2.0  # rare (or overflow)
-            new = beta + step
-            nxt = glm_pass(X, y, w, new, family, information=fixed, buf=buf, quick=quick)
+            new = beta + step  # (a refused pass's arrays are written over)
+            nxt = glm_pass(X, y, w, new, family, information=fixed, buf=buf, quick=quick,
+                           out=spare)
             halvings += 1
         dev_old = cur.deviance
+        if spare is not None:  # the accepted pass's arrays are kept; the last one's are free
+            spare = (cur.eta, cur.mu)
         beta, cur = new, nxt
         if abs(cur.deviance - dev_old) / (abs(cur.deviance) + 0.1) < tol \
                 or decrement < 1e-13 * (abs(cur.deviance) + 0.1):

@@ -60,10 +60,59 @@ def symmetric(G: np.ndarray) -> np.ndarray:
     return out
 
 
-def lonely_strata(design: SurveyDesign, rows: np.ndarray) -> list[Any]:
+def every_row(rows: np.ndarray, n: int) -> bool:
+    """Whether ``rows`` is ``0, 1, ..., n - 1`` (a model of every row of the design): then
+    the design's own arrays serve, not copies taken through ``rows``."""
+    return len(rows) == n and (n == 0 or (int(rows[0]) == 0 and int(rows[-1]) == n - 1
+                                          and bool(np.all(rows[1:] > rows[:-1]))))
+
+
+@dataclass(frozen=True)
+class RowUnits:
+    """The PSU of each row of a fit and the rows in each PSU, looked up once for the variance
+    of the scores (:func:`score_cov`), the PSUs, strata and degrees of freedom of the fit, and
+    its lonely strata: each of those took its own look-up through the rows and its own count,
+    a pass over a million rows apiece."""
+
+    psu: np.ndarray      # (rows,) the PSU code of each row
+    counts: np.ndarray   # (P,) rows per PSU
+    strata: np.ndarray   # (H,) bool: strata holding some of the rows
+    every: bool = False  # the rows are every row of the design, in order
+
+    @classmethod
+    def of(cls, design: SurveyDesign, rows: np.ndarray, every: bool | None = None
+           ) -> RowUnits:
+        """``every``: whether ``rows`` are every row in order (:func:`every_row`), if known."""
+        if every is None:
+            every = every_row(rows, design.n)
+        psu = design.psu if every else design.psu[rows]
+        counts = np.bincount(psu, minlength=len(design.psu_stratum))
+        strata = np.bincount(design.psu_stratum[counts > 0], minlength=len(design.n_psu)) > 0
+        return cls(psu, counts, strata, every)
+
+    @property
+    def n_clusters(self) -> int:
+        return int(np.count_nonzero(self.counts))
+
+    @property
+    def n_strata(self) -> int:
+        return int(np.count_nonzero(self.strata))
+
+    def degf(self, design: SurveyDesign, rows: np.ndarray, w: np.ndarray) -> int:
+        """:func:`design_df` of the rows, whose weights (as the fit uses them) are ``w``:
+        from the counts when every weight is positive, else as it computes it."""
+        if len(w) and float(w.min()) > 0:  # (a positive unit weight is a positive weight)
+            return self.n_clusters - self.n_strata
+        return design_df(design, rows)
+
+
+def lonely_strata(design: SurveyDesign, rows: np.ndarray,
+                  units: RowUnits | None = None) -> list[Any]:
     """Labels of strata with a single PSU in the full design that hold some of ``rows``
-    (a stratum whose PSUs were all sampled, a census, is not lonely: it adds no variance)."""
-    present = np.bincount(design.stratum[rows], minlength=len(design.n_psu)) > 0
+    (a stratum whose PSUs were all sampled, a census, is not lonely: it adds no variance).
+    ``units``: the rows' PSUs, looked up already."""
+    present = units.strata if units is not None else \
+        np.bincount(design.stratum[rows], minlength=len(design.n_psu)) > 0
     lonely = present & (design.n_psu == 1) & ~_census(design)
     return [design.strata_labels[h] for h in np.flatnonzero(lonely)]
 
@@ -178,31 +227,53 @@ def _unit_cov(stage: _Stage, unit: np.ndarray, unit_stratum: np.ndarray, z: np.n
         # every row its own unit (no clusters, or clusters of one): the totals are the rows
         return _centred_cov(stage, unit_stratum[unit], z.shape[1], lambda a, b: z[a:b], len(z))
     zt = np.ascontiguousarray(z.T)  # contiguous columns: one cache-friendly pass each
-    return _cluster_cov(stage, unit, unit_stratum, counts, z.shape[1], lambda j, _: zt[j])
+    return _cluster_cov(stage, unit, unit_stratum, counts, z.shape[1],
+                        lambda j, a, b, _: zt[j, a:b])
+
+
+_TOTALS_BLOCK = 1 << 14  # rows per block of a large score_cov's unit totals
 
 
 def _cluster_cov(stage: _Stage, unit: np.ndarray, unit_stratum: np.ndarray, counts: np.ndarray,
-                 k: int, column: Callable[[int, np.ndarray], np.ndarray]) -> np.ndarray:
-    """:func:`_centred_cov` of the unit totals of the ``k`` per-row values ``column(j, buf)``
-    (each summed by unit in row order, by ``bincount``; ``buf``: scratch the column may be
-    formed in); ``counts``: rows per unit."""
+                 k: int, column: Callable[[int, int, int, np.ndarray], np.ndarray],
+                 block: int | None = None) -> np.ndarray:
+    """:func:`_centred_cov` of the unit totals of the ``k`` per-row values ``column(j, a, b,
+    buf)`` (of the rows a..b; each summed by unit in row order, by ``bincount``; ``buf``:
+    scratch the column may be formed in); ``counts``: rows per unit. ``block``: the sums
+    taken a block of that many rows at a time (each block's column formed in cache and its
+    unit totals added to the running ones: 1.2x faster on a million rows in 2,000 PSUs, the
+    sums rounded in another order), when the units are few next to the block (each block's
+    totals are as long as the units); None: all rows at once."""
     ids = np.flatnonzero(counts)
     inverse = unit if len(ids) == len(counts) else (np.cumsum(counts > 0) - 1)[unit]
-    totals = np.empty((len(ids), k))
-    buf = np.empty(len(unit))
-    for j in range(k):
-        totals[:, j] = np.bincount(inverse, weights=column(j, buf), minlength=len(ids))
-    return _centred_cov(stage, unit_stratum[ids], k, lambda a, b: totals[a:b], len(totals))
+    n = len(unit)
+    step = n if block is None or block >= n or len(ids) > block // 8 else block
+    totals = np.zeros((k, len(ids)))
+    buf = np.empty(step)
+    for a in range(0, n, step):
+        b = min(a + step, n)
+        for j in range(k):
+            sums = np.bincount(inverse[a:b], weights=column(j, a, b, buf[:b - a]),
+                               minlength=len(ids))
+            if step == n:
+                totals[j] = sums
+            else:
+                totals[j] += sums
+    tt = np.ascontiguousarray(totals.T)
+    return _centred_cov(stage, unit_stratum[ids], k, lambda a, b: tt[a:b], len(tt))
 
 
-def score_cov(design: SurveyDesign, rows: np.ndarray, X: np.ndarray, r: np.ndarray
-              ) -> np.ndarray:
+def score_cov(design: SurveyDesign, rows: np.ndarray, X: np.ndarray, r: np.ndarray,
+              units: RowUnits | None = None) -> np.ndarray:
     """``design_cov`` of the scores ``r_i x_i`` (the "meat" of the sandwich); with ``r`` of
     shape (n, m), of the side-by-side scores ``[r_i1 x_i, ..., r_im x_i]`` of m models sharing
     ``X``. Without calibration the n x p(m) score matrix is never built: at a stage whose
     units are single rows the scores are formed block by block, in cache, as the sums need
     them; at a clustered stage one column at a time as its unit totals are summed. The same
-    products summed in the same order as ``design_cov`` of the matrix: the same bits."""
+    products summed in the same order as ``design_cov`` of the matrix: the same bits (beyond
+    ``_ROW_SUMS_FROM`` rows, as the blocked passes of coprod.survey.newton, the sums are
+    taken in blocks of rows, in cache: their last bits differ). ``units``: the rows' PSUs
+    and their counts, looked up already (:class:`RowUnits`)."""
     r = np.asarray(r, dtype=float)
     r2 = r[:, None] if r.ndim == 1 else r
 
@@ -217,20 +288,28 @@ def score_cov(design: SurveyDesign, rows: np.ndarray, X: np.ndarray, r: np.ndarr
     rows = np.asarray(rows)
     k, p = X.shape[1] * r2.shape[1], X.shape[1]
 
-    def stage_cov(stage: _Stage, unit: np.ndarray, unit_stratum: np.ndarray) -> np.ndarray:
-        counts = np.bincount(unit, minlength=len(unit_stratum))
+    def stage_cov(stage: _Stage, unit: np.ndarray, unit_stratum: np.ndarray,
+                  counts: np.ndarray | None = None) -> np.ndarray:
+        if counts is None:
+            counts = np.bincount(unit, minlength=len(unit_stratum))
         if len(unit) == 0 or counts.max() <= 1:  # units of one row: the scores are the totals
             h = unit_stratum[unit]
             sums = (lambda: _row_score_sums(X, r, stage.scale, h, len(stage.n_units))) \
                 if r.ndim == 1 and len(X) > _ROW_SUMS_FROM else None
             return _centred_cov(stage, h, k, scores, len(X), sums)
         return _cluster_cov(stage, unit, unit_stratum, counts, k,
-                            lambda j, buf: np.multiply(X[:, j % p], r2[:, j // p], out=buf))
+                            lambda j, a, b, buf: np.multiply(X[a:b, j % p], r2[a:b, j // p],
+                                                             out=buf),
+                            _TOTALS_BLOCK if len(X) > _ROW_SUMS_FROM else None)
 
-    V = stage_cov(_stage1(design), design.psu[rows], design.psu_stratum)
+    if units is not None:
+        V = stage_cov(_stage1(design), units.psu, design.psu_stratum, units.counts)
+    else:
+        V = stage_cov(_stage1(design), design.psu[rows], design.psu_stratum)
     if _two_stage(design):
         assert design.ssu is not None and design.ssu_psu is not None
-        V = V + stage_cov(_stage2(design), design.ssu[rows], design.ssu_psu)
+        ssu = design.ssu if units is not None and units.every else design.ssu[rows]
+        V = V + stage_cov(_stage2(design), ssu, design.ssu_psu)
     return V
 
 

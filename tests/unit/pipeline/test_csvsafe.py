@@ -1,12 +1,12 @@
 """CSV formula injection: no CSV coprod writes starts a text cell with a formula, numbers stay
 numbers, and coprod reads back exactly what it wrote."""
 import csv
-import os
 import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import random_cases
 
 from coprod.pipeline.csvsafe import neutralise, restore
 from coprod.pipeline.io import read_results, write_csv
@@ -191,9 +191,8 @@ def test_the_quick_text_is_the_neutralised_one(case, tmp_path):
             df, tmp_path, float_format=float_format), (kind, float_format)
 
 
-#: random tables a run: 300 under make test, 100 under make test-fast (COPROD_TEST_FAST=1, the
-#: loop while editing)
-TEXTS = 100 if os.environ.get("COPROD_TEST_FAST") else 300
+#: random tables a run (conftest.random_cases: all of them under make test)
+TEXTS = random_cases(full=300, fast=100)
 
 
 def test_random_texts_give_the_neutralised_bytes(tmp_path):

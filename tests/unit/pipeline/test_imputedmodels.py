@@ -56,7 +56,7 @@ def _full_path(monkeypatch):
     """Every imputed dataset through fit_sample's tables (the path before the lean one)."""
     from coprod.pipeline.models import fit_sample
 
-    def tables(table, first=False, kept=None, sd_x=True, **opts):
+    def tables(table, first=False, kept=None, sd_x=True, refits=None, **opts):
         return fit_sample(table, margins=False, **opts)
 
     monkeypatch.setattr(imputedmodels, "_lean_sample", tables)

@@ -263,7 +263,9 @@ def test_an_ordinal_outcome_keeps_its_order_when_it_has_a_reference_level():
 def test_samples_fitted_together_write_what_one_job_a_sample_writes(table, tmp_path,
                                                                     monkeypatch):
     """models.jobs: together fits every sample in one job on one design; its files are byte
-    for byte those of one job a sample (a sample is a domain of the whole design either way)."""
+    for byte those of one job a sample (a sample is a domain of the whole design either way),
+    and the combined tables it writes from its texts those the gather job writes from the
+    files of one job a sample."""
     from coprod.pipeline import io, stages
 
     monkeypatch.setattr(io, "read_table", lambda path: table)
@@ -274,7 +276,7 @@ def test_samples_fitted_together_write_what_one_job_a_sample_writes(table, tmp_p
               grids={}, contrast_outcomes=outcomes)
 
     def paths(root, sample):
-        return {o: {t: str(root / sample / f"{o}_{t}.csv") for t in tables} for o in outcomes}
+        return {o: {t: str(root / sample / o / f"{t}.csv") for t in tables} for o in outcomes}
 
     for s in samples:
         stages.run_models(table="unused", sample=s, outputs=paths(tmp_path / "each", s),
@@ -283,7 +285,19 @@ def test_samples_fitted_together_write_what_one_job_a_sample_writes(table, tmp_p
         table="unused", samples=samples,
         outputs={s: paths(tmp_path / "together", s) for s in samples},
         contrast_outputs={s: str(tmp_path / "together" / f"{s}_contrast.csv") for s in samples},
+        combined={t: str(tmp_path / "combined" / f"{t}.csv") for t in [*tables, "contrast"]},
         **kw)
+    # the gather job on the files of one job a sample, in the rule's order (outcome, sample)
+    stages.run_gather(
+        fits=[paths(tmp_path / "each", s)[o][t] for o in outcomes for s in samples
+              for t in tables],
+        contrast=[str(tmp_path / "each" / f"{s}_contrast.csv") for s in samples],
+        tables=tables,
+        outputs={t: str(tmp_path / "gathered" / f"{t}.csv") for t in [*tables, "contrast"]})
+    for t in [*tables, "contrast"]:
+        gathered = (tmp_path / "gathered" / f"{t}.csv").read_bytes()
+        assert (tmp_path / "combined" / f"{t}.csv").read_bytes() == gathered, t
+        assert gathered.count(b"\n") > len(samples), t  # the rows of every model
     each = sorted(p.relative_to(tmp_path / "each") for p in (tmp_path / "each").rglob("*.csv"))
     assert len(each) == len(samples) * (len(outcomes) * len(tables) + 1)
     assert each == sorted(p.relative_to(tmp_path / "together")

@@ -1,9 +1,8 @@
 """Nothing is lost: over random raw data and codebooks, every row is kept or dropped for a
 counted reason, and no value changes except as the codebook says."""
-import os
-
 import numpy as np
 import pandas as pd
+from conftest import random_cases
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -11,9 +10,8 @@ from coprod.pipeline.clean import clean_survey, summarise_log
 from coprod.pipeline.codebook import Codebook, validate_codebook
 
 LEVELS = ["never", "sometimes", "often"]
-#: random surveys a run: 80 under make test, 25 under make test-fast (COPROD_TEST_FAST=1, the
-#: loop while editing)
-EXAMPLES = 25 if os.environ.get("COPROD_TEST_FAST") else 80
+#: random surveys a run (conftest.random_cases: all of them under make test)
+EXAMPLES = random_cases(full=80, fast=25)
 
 
 @st.composite

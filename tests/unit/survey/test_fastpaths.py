@@ -614,3 +614,104 @@ def test_margins_of_fits_sharing_their_data_share_its_columns_and_equal_fresh_on
     assert len(made) == 1
     for g, design in zip(got, designs):
         pd.testing.assert_frame_equal(g, ame(fit(design)), check_exact=True)
+
+
+@pytest.mark.parametrize("which", ["every row", "some rows", "repeated rows", "zero weights"])
+def test_the_rows_psus_looked_up_once_count_as_the_separate_lookups(which):
+    """variance.RowUnits (the PSUs of a fit's rows, counted once): the same PSUs, strata,
+    degrees of freedom, lonely strata and score covariance as each computation's own
+    look-up through the rows."""
+    from coprod.survey.variance import RowUnits, design_df, every_row, lonely_strata, n_distinct
+
+    d = survey()
+    d["c"] = d["c"].where(d["h"] != "C", "C0")  # stratum C: a single PSU (lonely)
+    if which == "zero weights":
+        d.loc[d["c"] == "A1", "w"] = 0.0  # a PSU whose rows all weigh nothing
+    design = make_design(d, weights="w", strata="h", psu="c", lonely_psu="adjust")
+    rng = np.random.default_rng(5)
+    rows = {"every row": np.arange(len(d)), "zero weights": np.arange(len(d)),
+            "some rows": np.flatnonzero((rng.random(len(d)) < 0.5) & (d["h"] != "B")),
+            "repeated rows": np.sort(rng.integers(0, len(d), 2 * len(d)))}[which]
+    assert every_row(rows, design.n) == (which in ("every row", "zero weights"))
+    units = RowUnits.of(design, rows)
+    w = design.unit_weights[rows]
+    assert units.degf(design, rows, w) == design_df(design, rows)
+    assert units.n_clusters == n_distinct(design.psu[rows], len(design.psu_stratum))
+    assert units.n_strata == n_distinct(design.stratum[rows], len(design.n_psu))
+    assert lonely_strata(design, rows, units) == lonely_strata(design, rows)
+    X = np.asfortranarray(rng.normal(size=(len(rows), 3)))
+    r = rng.normal(size=len(rows))
+    assert np.array_equal(score_cov(design, rows, X, r, units=units),
+                          score_cov(design, rows, X, r))
+
+
+def test_every_row_is_only_the_rows_in_order():
+    from coprod.survey.variance import every_row
+
+    assert every_row(np.arange(5), 5) and every_row(np.arange(0), 0)
+    for rows in ([0, 1, 2, 3], [1, 0, 2, 3, 4], [0, 1, 1, 3, 4], [0, 2, 2, 3, 4]):
+        assert not every_row(np.array(rows), 5)
+
+
+def test_a_model_frame_found_complete_without_masks_equals_the_masked_one(monkeypatch):
+    """modelframe._present finds columns without missing values from their type, minimum or
+    codes; the frame (every row, or a subset, or with gaps) is the one of notna masks."""
+    import coprod.survey.modelframe as mf
+
+    gaps = survey()
+    gaps["n"] = np.arange(len(gaps)) % 5
+    gaps["b"] = np.arange(len(gaps)) % 3 == 0
+    d = gaps.dropna()
+    for data, subset in ((d, None), (d, (d["h"] != "C").to_numpy()), (gaps, None)):
+        for formula in ("y ~ age + x + g + e", "y ~ n + b + e"):
+            got = build_model_frame(data, formula, subset=subset)
+            with monkeypatch.context() as m:
+                m.setattr(mf, "_present", lambda col: col.notna().to_numpy())
+                want = build_model_frame(data, formula, subset=subset)
+            assert got.X.tobytes() == want.X.tobytes()
+            assert got.y.tobytes() == want.y.tobytes()
+            assert np.array_equal(got.complete, want.complete)
+    assert mf._present(d["age"]) is None and mf._present(d["e"]) is None
+    assert mf._present(d["n"]) is None and mf._present(d["b"]) is None
+    assert mf._present(gaps["x"]).sum() == gaps["x"].notna().sum()
+    assert mf._present(gaps["e"]).sum() == gaps["e"].notna().sum()
+
+
+def test_score_covariance_summed_in_blocks_equals_the_one_block_sums(monkeypatch):
+    """Beyond _ROW_SUMS_FROM rows the PSU totals of the scores are summed a block of rows at a
+    time (when the PSUs are few next to the block): the same covariance to rounding; with
+    many units, the one-block sums bit for bit."""
+    from coprod.survey import variance
+
+    d = survey(n=3000, seed=4)
+    design = make_design(d, weights="w", strata="h", psu="c")
+    rng = np.random.default_rng(8)
+    rows = np.flatnonzero(rng.random(len(d)) < 0.8)
+    X = np.asfortranarray(rng.normal(size=(len(rows), 4)))
+    r = rng.normal(size=len(rows))
+    want = score_cov(design, rows, X, r)
+    monkeypatch.setattr(variance, "_ROW_SUMS_FROM", 1000)
+    monkeypatch.setattr(variance, "_TOTALS_BLOCK", 512)  # 24 PSUs: blocks of 512 rows
+    got = score_cov(design, rows, X, r)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14 * np.abs(want).max())
+    monkeypatch.setattr(variance, "_TOTALS_BLOCK", 128)  # 24 PSUs > 128 / 8: one block
+    assert np.array_equal(score_cov(design, rows, X, r), want)
+
+
+def test_population_sizes_of_one_value_are_each_units():
+    """make_design's fpc of a single value (sizes or fractions) skips the per-unit check: the
+    same population sizes as a column that varies between strata."""
+    d = survey()
+    d["N"], d["f"] = 500.0, 0.25
+    d["Nh"] = d["h"].map({"A": 500.0, "B": 501.0, "C": 502.0})
+    one = make_design(d, weights="w", strata="h", psu="c", fpc="N")
+    varying = make_design(d, weights="w", strata="h", psu="c", fpc="Nh")
+    assert np.array_equal(one.fpc, [500.0] * 3)
+    assert np.array_equal(varying.fpc, [500.0, 501.0, 502.0])
+    frac = make_design(d, weights="w", strata="h", psu="c", fpc="f")
+    assert np.array_equal(frac.fpc, frac.n_psu / 0.25)
+    from coprod.errors import DataError
+
+    d["tiny"] = 2.0  # fewer PSUs in the population than sampled
+    with pytest.raises(DataError, match="fewer than"):
+        make_design(d, weights="w", strata="h", psu="c", fpc="tiny")

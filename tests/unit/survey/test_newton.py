@@ -242,6 +242,56 @@ def test_the_rank_check_proved_from_the_subsample_decides_as_the_full_gram(small
                                   check_rank(X, wn, names))
 
 
+@pytest.mark.parametrize("family", [LOGIT, POISSON], ids=lambda f: f.name)
+def test_the_rank_check_proved_from_the_first_pass_decides_as_the_full_gram(family,
+                                                                            small_blocks):
+    """A large logit or count fit proves full rank from its first pass's information
+    (framechecks.first_pass_rank_check: no Gram, no column squares); collinear terms raise
+    the full Gram's error; where the proof does not hold (fitted values far out, a negative
+    weight) check_rank decides, and the fit is the one without the check."""
+    from coprod.errors import ModelError
+    from coprod.survey import framechecks
+
+    X, eta, w, rng = data()
+    y = outcome(family, eta, rng)
+    names = list("abcde")
+    seen = []
+    real = framechecks.check_rank
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(framechecks, "check_rank", lambda *a, **k: seen.append(a) or real(*a, **k))
+        fit = newton.irls(X, y, w, family=family,
+                          check=framechecks.first_pass_rank_check(X, w, names, family))
+    assert fit.converged and not seen  # proved from the pass: no Gram
+    plain = newton.irls(X, y, w, family=family)
+    np.testing.assert_array_equal(fit.beta, plain.beta)
+    first = newton.glm_pass(X, y, w, plain.beta, family)
+    assert framechecks._full_rank_from_information(first.information, first.eta, w, family,
+                                                   1e-11)
+    far = first.eta * 40.0  # variances down to exp(-|eta|): no proof
+    assert not framechecks._full_rank_from_information(first.information, far, w, family,
+                                                       1e-11)
+    wn = w.copy()
+    wn[7] = -0.5
+    assert not framechecks._full_rank_from_information(first.information, first.eta, wn,
+                                                       family, 1e-11)
+    collinear = np.column_stack([X, X[:, 1] - 2 * X[:, 2]])
+    with pytest.raises(ModelError, match=r"linear combinations of one another"):
+        newton.irls(collinear, y, w, family=family,
+                    check=framechecks.first_pass_rank_check(collinear, w, [*names, "c"],
+                                                            family))
+
+
+def test_the_null_log_likelihood_from_two_sums_is_the_row_by_row_one():
+    from coprod.survey.families import _logit_null, logit_null_by_sums
+
+    X, eta, w, rng = data()
+    y = outcome(LOGIT, eta, rng)
+    np.testing.assert_allclose(logit_null_by_sums(y, w), _logit_null(y, w), rtol=1e-13)
+    w0 = np.where(y == 1, 0.0, w)  # no weighted events: the row-by-row formula's answer
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.testing.assert_equal(logit_null_by_sums(y, w0), _logit_null(y, w0))
+
+
 @pytest.mark.parametrize("strata", [5, 80], ids=["few strata", "many strata"])
 def test_large_data_scores_of_rows_that_are_psus_equal_the_plain_design_covariance(
         strata, monkeypatch):
