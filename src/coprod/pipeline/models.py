@@ -139,11 +139,9 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
     coefficients, fit, flags and covariance only (no AMEs, predictions, binary cuts or joint tests:
     what an imputed dataset or a specification needs). ``effects``: the effect sizes and which
     covariate is the strongest (:mod:`coprod.pipeline.effectsize`; default: with the margins; or the
-    outcomes that need them), the sample's group fixed effects never among them. ``kept``
-    and ``prepared``: dicts the caller keeps for ``table`` (calls with other weights, a
-    specification curve), where the model frames are kept (:func:`sample_frame`,
-    :func:`fit_result`). ``lean`` (with ``margins=False``): only what a verdict reads, the
-    coefficients (sd_x empty), the fit and the effect sizes -- no covariance, no flags table.
+    outcomes that need them), the sample's group fixed effects never among them. ``kept``,
+    ``prepared``: dicts kept for ``table`` where its model frames are kept (:func:`sample_frame`,
+    :func:`fit_result`). ``lean`` (no margins): what a verdict reads (no covariance, flags, sd_x).
     """
     design = typed_design(design, "fit_sample")
     covs, al, frame, domain, failure = sample_frame(table, outcomes, sample, covariates,
@@ -278,16 +276,13 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
            "message": "; ".join(f"{f}: {d}" for f, d in zip(flags["flag"], flags["detail"])),
            **{k: stats.get(k) for k in FIT_COLUMNS if k in stats},
            "n_flags": len(flags), "family": family}
+    vcov = None if lean else front_columns(vcov_long([al.restore(t) for t in res.params.index],
+                                                     res.cov.to_numpy()), ident, copy=False)
     fit_table = _one_row(fit, FIT_COLUMNS)
     if not margins:  # an imputed dataset's or a specification's fit: what is combined or judged
         sizes = {"effects": effects_table(res, al, labels, group, ident)} if effects else {}
-        if lean:  # a specification's: what its verdicts read
-            return {"coefficients": front_columns(coefs, ident, copy=False), "fit": fit_table,
-                    **sizes}
         return {"coefficients": front_columns(coefs, ident, copy=False), "fit": fit_table,
-                "flags": front_columns(flags, ident), "vcov": _vcov_table(res, al, ident),
-                **sizes}
-    vcov = _vcov_table(res, al, ident)
+                **({} if lean else {"flags": front_columns(flags, ident), "vcov": vcov}), **sizes}
     excluded = pd.DataFrame([{**ident, "variable": v, "n_excluded": n}
                              for v, n in excluded_by.items()], columns=EXCLUDED_COLUMNS)
 
@@ -330,12 +325,6 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
         "vcov": vcov,
         **sizes,
     }
-
-
-def _vcov_table(res, al: Aliases, ident: dict) -> pd.DataFrame:
-    """The fit's covariance, long, real names, the model's identifiers first."""
-    return front_columns(vcov_long([al.restore(t) for t in res.params.index],
-                                   res.cov.to_numpy()), ident, copy=False)
 
 
 def _one_row(values: dict, columns: list[str]) -> pd.DataFrame:
