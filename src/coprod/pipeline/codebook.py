@@ -177,14 +177,15 @@ def _clipped(err) -> str:
 
 
 def validate_codebook(data: dict, where: str = "codebook",
-                      written: WordSource | None = None) -> Codebook:
+                      written: WordSource | None = None, schema: bool = True) -> Codebook:
     """The parsed codebook checked against its schema, then its names against each other;
     the typed codebook, or a ConfigError listing every problem. ``written``: the file's words
-    YAML made true/false, to name them as written (:func:`schema_errors`)."""
-    schema = load_schema(SCHEMA)
-    errors = schema_errors(data, schema, where, written)
-    if errors:
-        raise ConfigError("\n".join(errors))
+    YAML made true/false, to name them as written (:func:`schema_errors`). ``schema=False``:
+    not against the schema (see :func:`load_codebook`)."""
+    if schema:
+        errors = schema_errors(data, load_schema(SCHEMA), where, written)
+        if errors:
+            raise ConfigError("\n".join(errors))
     cb = Codebook.from_yaml(data)
     _check_references(cb, where)
     return cb
@@ -379,11 +380,14 @@ def _indicator_errors(name: str, d: Mapping, variables: Mapping, where: str) -> 
             for x in d["levels"] if x not in lv]
 
 
-def load_codebook(path: str | Path) -> Codebook:
-    """The codebook file read, checked and frozen (:class:`Codebook`)."""
+def load_codebook(path: str | Path, *, schema: bool = True) -> Codebook:
+    """The codebook file read, checked and frozen (:class:`Codebook`). ``schema=False``: a
+    job of the workflow reading the codebook that the workflow's start-up has just checked
+    against the schema (:func:`coprod.pipeline.settings.load_settings`), which is not
+    checked again: the check and its library cost a small job a tenth of a second."""
     # its true/false words by coprod's reading (only true/false are booleans: ON is text)
     return validate_codebook(load_yaml(path), where=str(path), written=lambda: text_words(
-        read_text(path), str(path), TextLoader))
+        read_text(path), str(path), TextLoader), schema=schema)
 
 
 def norm_code(code):

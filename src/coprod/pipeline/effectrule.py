@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from .vocab import fmt, model_rows, outcome_words, word
@@ -128,10 +129,10 @@ def strongest_verdict(variable: str, effects: pd.DataFrame | None) -> tuple[str,
     is clearly larger than it; inconclusive: it cannot be told apart from the largest."""
     if effects is None or not len(effects):
         return "not estimated", "no effect sizes for this model (results/models/effects.csv)"
-    mine = effects[effects["variable"].astype(str) == variable]
+    mine = np.flatnonzero((effects["variable"].astype(str) == variable).to_numpy())
     if not len(mine):
         return "not estimated", f"{variable} has no effect size in this model"
-    r = mine.iloc[0]
+    r = effects.iloc[mine[0]]
     count = str(r["scale"]) == SCALES["count"]
 
     def size(x, unit: bool = True) -> str:
@@ -139,11 +140,15 @@ def strongest_verdict(variable: str, effects: pd.DataFrame | None) -> tuple[str,
 
     if r["verdict"] == "not compared":
         return "not estimated", f"effect sizes not compared: {r['note']}"
-    ranked = effects[effects["verdict"] != "not compared"].sort_values("rank", kind="stable")
-    top = ranked.iloc[0]
+    # the compared rows by rank (and, below, the others by difference) as sort_values orders
+    # them, found as positions: the rows themselves taken one by one
+    order = _by(effects, np.flatnonzero((effects["verdict"] != "not compared").to_numpy()),
+                "rank")
+    ranked = [effects.iloc[i] for i in order]
+    top = ranked[0]
     name = str(top["label"] or top["variable"])
     if r["verdict"] == "strongest":
-        closest = ranked.iloc[1:].sort_values("diff", kind="stable").iloc[0]
+        closest = effects.iloc[_by(effects, order[1:], "diff")[0]]
         return "supported", (f"the largest change per SD ({size(abs(r['effect']))}), clearly "
                              f"larger than every other covariate; the closest is "
                              f"{closest['label'] or closest['variable']} (difference "
@@ -155,13 +160,20 @@ def strongest_verdict(variable: str, effects: pd.DataFrame | None) -> tuple[str,
                                 f" difference {size(r['diff'])} [{size(r['diff_low'], False)}, "
                                 f"{size(r['diff_high'], False)}])")
     if str(top["variable"]) == variable:
-        alike = ", ".join(str(x["label"] or x["variable"]) for _, x in ranked.iloc[1:].iterrows()
+        alike = ", ".join(str(x["label"] or x["variable"]) for x in ranked[1:]
                           if x["verdict"] == "similar")
         return "inconclusive", (f"the largest change per SD ({size(abs(r['effect']))}), but it "
                                 f"cannot be told apart from: {alike}")
     return "inconclusive", (f"{name} goes with the largest change per SD "
                             f"({size(abs(top['effect']))}); this covariate's "
                             f"({size(abs(r['effect']))}) cannot be told apart from it")
+
+
+def _by(table: pd.DataFrame, rows: np.ndarray, column: str) -> np.ndarray:
+    """The positions ``rows`` of ``table`` in the order ``sort_values(column, kind="stable")``
+    puts those rows in (the same sort of the same values: missing last, ties as they come)."""
+    values = pd.Series(table[column].array[rows])  # (the column's own dtype)
+    return rows[values.sort_values(kind="stable").index.to_numpy()]
 
 
 def is_zero(x: float) -> bool:

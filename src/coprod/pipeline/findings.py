@@ -133,13 +133,22 @@ def _pick(table: pd.DataFrame, var: str, level: str) -> pd.DataFrame:
     numeric covariate's single row."""
     if not len(table):
         return table
-    is_var = np.array([_text(v) == var for v in table["variable"].to_numpy(dtype=object)],
-                      dtype=bool)
-    lev = np.array([_text(v) for v in table["level"].to_numpy(dtype=object)], dtype=object)
+    return table[_picked(*_term_texts(table), var, level)]
+
+
+def _term_texts(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The variable and level of each row of a tidy table, as text (:func:`_text`)."""
+    return tuple(np.array([_text(v) for v in table[c].to_numpy(dtype=object)], dtype=object)
+                 for c in ("variable", "level"))  # type: ignore[return-value]
+
+
+def _picked(variables: np.ndarray, levels: np.ndarray, var: str, level: str) -> np.ndarray:
+    """:func:`_pick`'s rows as a mask, from the rows' texts (:func:`_term_texts`)."""
+    is_var = variables == var
     if level:
-        return table[is_var & (lev == level)]
-    cats = table[is_var & (lev != "")]
-    return cats if len(cats) else table[is_var & (lev == "")]
+        return is_var & (levels == level)
+    cats = is_var & (levels != "")
+    return cats if cats.any() else is_var & (levels == "")
 
 
 def _text(value) -> str:
@@ -220,19 +229,33 @@ def _other_scales(c, var, level, coefs, fit, scales, families, judge) -> dict:
 
 def _directional(base, c, var, level, coefs, fit, *, effects=None,
                  conf_level: float = 0.95) -> dict:
-    from .estimable import not_estimable_reason
     from .vocab import model_rows, model_status
 
     status, msg = model_status(fit, c["outcome"], c["sample"])
+    sub = None if status in ("failed", "missing") else model_rows(coefs, c["outcome"],
+                                                                  c["sample"])
+    return _judged(base, c, var, level, status, msg, sub, effects=effects,
+                   conf_level=conf_level)
+
+
+def _judged(base, c, var, level, status: str, msg: str, sub: pd.DataFrame | None, *,
+            effects=None, conf_level: float = 0.95,
+            texts: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
+    """:func:`_directional` of the model's status and message and its rows of the
+    coefficients (``sub``; ``texts``: their :func:`_term_texts`, when known)."""
+    from .estimable import not_estimable_reason
+    from .vocab import model_rows
+
     base["scale"] = "log-odds"
     why = not_estimable_reason(status, msg)  # the message names every flag of the fit
     if status in ("failed", "missing"):
         return {**base, "verdict": "not estimated", "note": why}
-    sub = model_rows(coefs, c["outcome"], c["sample"])
-    hit = _pick(sub, var, level)
-    if len(hit) != 1:
+    assert sub is not None  # the rows of a model that has a status
+    at = np.flatnonzero(_picked(*(texts or _term_texts(sub)), var, level)) if len(sub) \
+        else np.zeros(0, dtype=np.intp)
+    if len(at) != 1:
         raise ConfigError(_term_error(c, var, level, sub))
-    r = hit.iloc[0]
+    r = sub.iloc[int(at[0])]  # the row _pick selects
     if why:  # a separated or unconverged fit judges no claim (coprod.pipeline.estimable)
         return {**base, "term": r["term"], "verdict": "not estimated", "note": why}
     out = {**base, "term": r["term"], "estimate": r["estimate"], "conf_low": r["conf_low"],
@@ -266,9 +289,35 @@ def directional_verdict(claim: dict, variable: str, level: str, coefs: pd.DataFr
                         effects: pd.DataFrame | None = None) -> dict:
     """The verdict of one claim (not a comparison) on these coefficients (and, for a
     ``strongest`` claim, these effect sizes), by the rule above: {term, estimate, conf_low,
-    conf_high, verdict, note}. The specification curve judges every specification with it."""
+    conf_high, verdict, note}. The specification curve judges every specification with it
+    (:class:`ModelVerdicts`)."""
     return _directional({"note": ""}, claim, variable, level, coefs, fit, effects=effects,
                         conf_level=conf_level)
+
+
+class ModelVerdicts:
+    """:func:`directional_verdict` of the claims on one model (outcome and sample), its
+    status and rows read from the tables once.
+
+    Why: the specification curve judges several claims on each model of each specification;
+    finding the model's rows, its status and each row's text again for every claim cost more
+    than the judging itself. The verdicts are those of :func:`directional_verdict` (the same
+    steps on the same rows)."""
+
+    def __init__(self, coefs: pd.DataFrame, fit: pd.DataFrame, outcome: str, sample: str):
+        from .vocab import model_rows, model_status
+
+        self.status, self.msg = model_status(fit, outcome, sample)
+        self.rows = None if self.status in ("failed", "missing") else \
+            model_rows(coefs, outcome, sample)
+        self.texts = _term_texts(self.rows) if self.rows is not None and len(self.rows) \
+            else None
+
+    def verdict(self, claim: dict, variable: str, level: str, conf_level: float = 0.95,
+                effects: pd.DataFrame | None = None) -> dict:
+        """:func:`directional_verdict` of ``claim`` (on this model's outcome and sample)."""
+        return _judged({"note": ""}, claim, variable, level, self.status, self.msg, self.rows,
+                       effects=effects, conf_level=conf_level, texts=self.texts)
 
 
 def _comparison(base, c, var, level, con, contrast_outcomes, conf_level: float = 0.95) -> dict:

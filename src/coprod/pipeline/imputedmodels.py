@@ -50,6 +50,49 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
     effect sizes and which covariate is the strongest, each size and each difference from
     the top one combined by Rubin's rules
     (:func:`coprod.pipeline.effectsize.combine_imputed`); else the third table is empty."""
+    parts = fit_outcomes_mi(table, imputed, outcomes=outcomes, sample=sample,
+                            covariates=covariates, reference_levels=reference_levels,
+                            design=design, conf_level=conf_level, labels=labels,
+                            group_effects=group_effects, families=families, built=built,
+                            datasets=datasets, effects=effects)
+    return joined_mi([parts[o] for o in outcomes])
+
+
+@dataclass
+class OutcomeMI:
+    """One outcome's share of :func:`fit_sample_mi`'s three tables: its rows of the
+    coefficients, of the covariance (None: a failed model has none, or not asked) and of the
+    effect sizes (None: none combined)."""
+
+    coefficients: pd.DataFrame
+    vcov: pd.DataFrame | None
+    effects: pd.DataFrame | None
+
+
+def joined_mi(parts: list[OutcomeMI]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The three tables of :func:`fit_sample_mi` of these outcomes' parts, in this order."""
+    vrows = [p.vcov for p in parts if p.vcov is not None]
+    vcov = pd.concat(vrows, ignore_index=True) if vrows else pd.DataFrame(
+        columns=["outcome", "sample", "term", "term2", "covariance"])
+    combined = [p.effects for p in parts if p.effects is not None]
+    eff = pd.concat(combined, ignore_index=True) if combined else pd.DataFrame(
+        columns=EFFECT_COLUMNS)
+    return pd.concat([p.coefficients for p in parts], ignore_index=True), vcov, eff
+
+
+def fit_outcomes_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[str],
+                    sample: str, covariates: list[str], reference_levels: dict,
+                    design: DesignSettings, conf_level: float = 0.95,
+                    labels: dict | None = None, group_effects: bool = True,
+                    families: dict | None = None, built=None, datasets: dict | None = None,
+                    effects: bool | Collection[str] = False, lean: bool = False,
+                    prepare: bool = False) -> dict[str, OutcomeMI]:
+    """:func:`fit_sample_mi`, each outcome's tables apart (``lean``: only what a verdict
+    reads, without the covariance and the coefficients' sd_x). Why apart: a specification
+    curve keeps an outcome's combined model for another specification whose data leave it as
+    it is (the other cut of the scale).
+    ``prepare``: the datasets' model frames of each formula are also kept in ``datasets``, for
+    a call with other weights (:func:`coprod.pipeline.models.fit_result`)."""
     design = typed_design(design, "fit_sample_mi")
     from ..survey.mi import rubin
     from .effectsize import ImputedSizes, combined_model_effects
@@ -85,10 +128,13 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
         # each dataset's fits as the arrays Rubin's rules combine (and the first's terms and
         # effect sizes as the tables the combined ones take their columns from); one dataset
         # (nothing missing): its tables, as they are
-        res = fit_sample(full, labels=labels, margins=False, **opts) if len(ms) == 1 \
-            else _lean_sample(full, labels=labels, first=m == ms[0], **opts,
-                              kept=None if datasets is None else
-                              datasets.setdefault(("model frames", m), {}), refits=refits)
+        kept = None if datasets is None else datasets.setdefault(("model frames", m), {})
+        prepared = datasets.setdefault("prepared", {}) if prepare and datasets is not None \
+            else None
+        res = fit_sample(full, labels=labels, margins=False, kept=kept, prepared=prepared,
+                         **opts) if len(ms) == 1 \
+            else _lean_sample(full, labels=labels, first=m == ms[0], **opts, kept=kept,
+                              prepared=prepared, sd_x=not lean, refits=refits)
         for o, got in res.items():
             if isinstance(got, _Fit):
                 fit: _Fit | None = got
@@ -116,7 +162,7 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
                 fit.sizes.imputation = m
                 parts[o].append(fit.sizes)
             per[o].append(fit)
-    rows, vrows = [], []
+    out: dict[str, OutcomeMI] = {}
     for o in outcomes:
         sets = {frozenset(f.terms) for f in per[o]}
         if len(sets) > 1 and o not in failed:  # a level empty, a category unseen, in some
@@ -124,8 +170,10 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
             failed[o] = (f"the imputed datasets do not all estimate the same terms "
                          f"({', '.join(odd)}): merge sparse levels")
         if o in failed or not per[o]:
-            rows.append(pd.DataFrame([{"outcome": o, "sample": sample, "status": "failed",
-                                       "message": failed.get(o, "no imputations")}]))
+            out[o] = OutcomeMI(pd.DataFrame([{"outcome": o, "sample": sample,
+                                              "status": "failed",
+                                              "message": failed.get(o, "no imputations")}]),
+                               None, None)
             continue
         top = first[o]
         terms = top["term"].tolist()
@@ -148,27 +196,28 @@ def fit_sample_mi(table: pd.DataFrame, imputed: pd.DataFrame, *, outcomes: list[
         with np.errstate(over="ignore"):
             for col, src in zip(ratio, ("estimate", "conf_low", "conf_high")):
                 cols[col] = np.where(cut, np.nan, np.exp(np.asarray(cols[src], dtype=float)))
-        # the mean over the datasets as pandas takes it (its sums are not numpy's)
-        stack = pd.DataFrame({"term": [t for f in per[o] for t in f.terms],
-                              "sd_x": np.concatenate([f.sd_x for f in per[o]])})
-        cols["sd_x"] = stack.groupby("term", sort=False)["sd_x"].mean().reindex(terms).to_numpy()
+        if lean:  # read by no verdict
+            cols["sd_x"] = np.full(len(terms), np.nan)
+        else:  # the mean over the datasets as pandas takes it (its sums are not numpy's)
+            stack = pd.DataFrame({"term": [t for f in per[o] for t in f.terms],
+                                  "sd_x": np.concatenate([f.sd_x for f in per[o]])})
+            cols["sd_x"] = stack.groupby("term", sort=False)["sd_x"].mean().reindex(
+                terms).to_numpy()
         cols.update(df_complete=int(top["df_resid"].iloc[0]), n=n_used.get(o, 0),
                     n_imputations=len(ms) if ms != [0] else 0,
                     family=(families or {}).get(o, "logit"),
                     **_blocked_status(blocked[o], len(ms) if ms != [0] else 0))
         ids = top[["outcome", "sample", "term", "variable", "level", "label"]]
-        rows.append(pd.concat([ids, pd.DataFrame(cols, index=ids.index)], axis=1))
-        V = np.mean([f.square(terms) for f in per[o]], axis=0)
-        T = V if len(est) < 2 else V + (1 + 1 / len(ms)) * np.atleast_2d(
-            np.cov(est, rowvar=False))
-        vrows.append(front_columns(vcov_long(terms, T), {"outcome": o, "sample": sample}))
-    vcov = pd.concat(vrows, ignore_index=True) if vrows else pd.DataFrame(
-        columns=["outcome", "sample", "term", "term2", "covariance"])
-    combined = [combined_model_effects([sizes[o]], conf_level=conf_level, parts=parts[o])
-                for o in outcomes if o not in failed and o in sizes]
-    eff = pd.concat(combined, ignore_index=True) if combined else pd.DataFrame(
-        columns=EFFECT_COLUMNS)
-    return pd.concat(rows, ignore_index=True), vcov, eff
+        row = pd.concat([ids, pd.DataFrame(cols, index=ids.index)], axis=1)
+        vrow = None
+        if not lean:
+            V = np.mean([f.square(terms) for f in per[o]], axis=0)
+            T = V if len(est) < 2 else V + (1 + 1 / len(ms)) * np.atleast_2d(
+                np.cov(est, rowvar=False))
+            vrow = front_columns(vcov_long(terms, T), {"outcome": o, "sample": sample})
+        out[o] = OutcomeMI(row, vrow, combined_model_effects(
+            [sizes[o]], conf_level=conf_level, parts=parts[o]) if o in sizes else None)
+    return out
 
 
 @dataclass
@@ -219,14 +268,16 @@ def _lean_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str,
                  covariates: list[str], reference_levels: dict, design: DesignSettings,
                  conf_level: float, built, group_effects: bool, families: dict | None,
                  effects: bool | Collection[str], labels: dict, first: bool = False,
-                 kept: dict | None = None, refits=None) -> dict:
+                 kept: dict | None = None, prepared: dict | None = None,
+                 sd_x: bool = True, refits=None) -> dict:
     """Every outcome's model in one sample, as :func:`coprod.pipeline.models.fit_sample`
     fits it (the same frame, design, failures), each kept as a :class:`_Fit` (or its failed
     tables). Why: Rubin's rules read a few arrays of each dataset's fit; its tables (terms
     parsed, labelled, framed; the effect sizes judged) were most of an imputed model's cost.
     ``first``: also the first dataset's tables of the terms and effect sizes (:class:`_Fit`);
-    ``kept``: the dataset's model frames, kept between samples
-    (:func:`coprod.pipeline.models.sample_frame`); ``refits``: the sample's
+    ``kept``, ``prepared``: the dataset's model frames, kept between samples and weights
+    (:func:`coprod.pipeline.models.sample_frame`, :func:`coprod.pipeline.models.fit_result`);
+    ``sd_x=False``: the coefficients' sd_x not computed (empty); ``refits``: the sample's
     :class:`coprod.pipeline.imputedrefit.Refits` (each dataset's fit from the first's frame)."""
     from .models import failed_tables, fit_one, group_of, sample_frame, wants_effects
 
@@ -238,13 +289,15 @@ def _lean_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str,
     return {o: fit_one(frame, al, outcome=o, sample=sample, build=_lean_fit, covs=covs,
                         domain=domain, design=design, built=built, conf_level=conf_level,
                         family=families.get(o, "logit"), effects=wants_effects(effects, o, False),
-                        group=group_of(table), labels=labels, first=first, refits=refits)
+                        group=group_of(table), labels=labels, first=first,
+                        prepared=prepared, sd_x=sd_x, refits=refits)
             for o in outcomes}
 
 
 def _lean_fit(frame: pd.DataFrame, al, *, outcome, sample, covs, domain, design, built,
               conf_level, family, effects: bool, group: str, labels: dict,
-              first: bool = False, refits=None) -> _Fit:
+              first: bool = False, prepared: dict | None = None, sd_x: bool = True,
+              refits=None) -> _Fit:
     """One model of :func:`_lean_sample`: the numbers of the tables of
     :func:`coprod.pipeline.models.fit_sample` (margins=False), none of the tables."""
     from ..survey.ordinal import SvyOlrResult
@@ -252,7 +305,7 @@ def _lean_fit(frame: pd.DataFrame, al, *, outcome, sample, covs, domain, design,
     from .models import column_sd, effects_table, fit_result, group_exclusion, with_term_columns
 
     fit = {"outcome": outcome, "covs": covs, "domain": domain, "design": design, "built": built,
-           "conf_level": conf_level, "family": family}
+           "conf_level": conf_level, "family": family, "prepared": prepared}
     res = refits.fit(frame, al, sample=sample, **fit) if refits is not None \
         else fit_result(frame, al, **fit)[0]
     back = (lambda x: x) if al.plain else al.restore
@@ -273,7 +326,8 @@ def _lean_fit(frame: pd.DataFrame, al, *, outcome, sample, covs, domain, design,
         sizes = ImputedSizes(None, [back(v) for v in info["variable"].tolist()], e, C,
                              info["sd"].to_numpy(dtype=float),
                              back(f"{FLAGGED_NOTE}{why})") if why else "")
-    out = _Fit([back(t) for t in names], est, se, cov, column_sd(res, len(names)),
+    out = _Fit([back(t) for t in names], est, se, cov,
+               column_sd(res, len(names)) if sd_x else np.full(len(names), np.nan),
                int(res.stats["n"]), flags, sizes)
     if first:  # the columns of the coefficients table the combined table takes, as made there
         ident = {"outcome": outcome, "sample": sample}

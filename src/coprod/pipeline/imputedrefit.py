@@ -79,9 +79,11 @@ class Refits:
         self._templates: dict[tuple[str, str], _Template | None] = {}
 
     def fit(self, frame: pd.DataFrame, al: Any, *, outcome: str, sample: str, covs: list[str],
-            domain: Any, design: Any, built: Any, conf_level: float, family: str) -> Any:
+            domain: Any, design: Any, built: Any, conf_level: float, family: str,
+            prepared: dict | None = None) -> Any:
         """The model's fit on ``frame`` (an imputed dataset's aliased model frame), as
-        :func:`coprod.pipeline.models.fit_result` gives it."""
+        :func:`coprod.pipeline.models.fit_result` gives it (``prepared``: its model frames
+        kept for other weights, there)."""
         from .models import fit_result
 
         key = (sample, outcome)
@@ -92,7 +94,7 @@ class Refits:
                 return res
         res, _formula, used, _opts, _excluded = fit_result(
             frame, al, outcome=outcome, covs=covs, domain=domain, design=design, built=built,
-            conf_level=conf_level, family=family)
+            conf_level=conf_level, family=family, prepared=prepared)
         if self.enabled and key not in self._templates:
             whole = domain is None and getattr(res.design, "in_domain", None) is None
             self._templates[key] = _template(res, frame, used, al, outcome, self.variables,

@@ -126,7 +126,8 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
                grids: dict | None = None, labels: dict | None = None, built=None,
                group_effects: bool = True, families: dict | None = None,
                joint_tests: dict | None = None, margins: bool = True,
-               effects: bool | None | Collection[str] = None
+               effects: bool | None | Collection[str] = None, kept: dict | None = None,
+               prepared: dict | None = None, lean: bool = False
                ) -> dict[str, dict[str, pd.DataFrame]]:
     """Fit every outcome's model in one sample: {outcome: its tidy tables}.
 
@@ -138,11 +139,13 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
     coefficients, fit, flags and covariance only (no AMEs, predictions, binary cuts or joint tests:
     what an imputed dataset or a specification needs). ``effects``: the effect sizes and which
     covariate is the strongest (:mod:`coprod.pipeline.effectsize`; default: with the margins; or the
-    outcomes that need them), the sample's group fixed effects never among them.
+    outcomes that need them), the sample's group fixed effects never among them. ``kept``,
+    ``prepared``: dicts kept for ``table`` where its model frames are kept (:func:`sample_frame`,
+    :func:`fit_result`). ``lean`` (no margins): what a verdict reads (no covariance, flags, sd_x).
     """
     design = typed_design(design, "fit_sample")
     covs, al, frame, domain, failure = sample_frame(table, outcomes, sample, covariates,
-                                                    reference_levels, group_effects)
+                                                    reference_levels, group_effects, kept)
     if built is None:
         built = job_design(table, design, reference_levels)
     if failure is not None:
@@ -153,7 +156,7 @@ def fit_sample(table: pd.DataFrame, *, outcomes: list[str], sample: str, covaria
                         labels=labels or {}, family=families.get(o, "logit"),
                         joint_tests=joint_tests or {}, margins=margins,
                         effects=wants_effects(effects, o, margins),
-                        group=group_of(table))
+                        group=group_of(table), prepared=prepared, lean=lean)
             for o in outcomes}
 
 
@@ -218,32 +221,36 @@ def _unexpected(what: str, exc: Exception, al: Aliases | None = None) -> str:
 
 
 def fit_result(frame: pd.DataFrame, al: Aliases, *, outcome, covs, domain, design, built,
-               conf_level, family="logit"):
+               conf_level, family="logit", prepared: dict | None = None):
     """One model fitted, before any table is made of it: (the fit, its formula, and the
     frame, options and {variable: n excluded} under the rule of design.incomplete). Why
     apart: the imputed models keep only a few arrays of each imputed dataset's fit
-    (:mod:`coprod.pipeline.imputedmodels`)."""
+    (:mod:`coprod.pipeline.imputedmodels`). ``prepared``: a dict kept beside ``frame`` where
+    the model frame is kept for a fit of other weights (:func:`sample_frame`'s ``kept``)."""
     from ..survey.glm import SvyLogitResult, fit_svy_logit
     from ..survey.ordinal import SvyOlrResult, fit_svy_olr
 
     formula = build_formula(al[outcome], [al[c] for c in covs], frame)
+    given = frame
     frame, built, domain, n_excluded, excluded_by = _incomplete_rule(
         frame, al, [outcome, *covs], built, domain, design)
     opts = {"design": built, "domain": domain, "model_based": design.model_based,
             "conf_level": conf_level}
+    # the frame kept only while it is the caller's (not its complete cases, made here)
+    kept = prepared if frame is given else None
     res: SvyLogitResult | SvyOlrResult
     if family == "ordinal":
-        res = fit_svy_olr(frame, formula, **opts)
+        res = fit_svy_olr(frame, formula, prepared=kept, **opts)
     else:
-        res = fit_svy_logit(frame, formula, family=family, **opts)
+        res = fit_svy_logit(frame, formula, family=family, prepared=kept, **opts)
     res.stats["n_excluded_missing"] = n_excluded
     return res, formula, frame, opts, excluded_by
 
 
 def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, domain, design,
                 built, conf_level, grids, labels, family="logit", joint_tests=None,
-                margins: bool = True, effects: bool = False, group: str = ""
-                ) -> dict[str, pd.DataFrame]:
+                margins: bool = True, effects: bool = False, group: str = "",
+                prepared: dict | None = None, lean: bool = False) -> dict[str, pd.DataFrame]:
     from ..survey.margins import (
         average_marginal_effects,
         ordinal_marginal_effects,
@@ -256,28 +263,28 @@ def _fit_tables(frame: pd.DataFrame, al: Aliases, *, outcome, sample, covs, doma
     ident = {"outcome": outcome, "sample": sample}
     res, formula, frame, opts, excluded_by = fit_result(
         frame, al, outcome=outcome, covs=covs, domain=domain, design=design, built=built,
-        conf_level=conf_level, family=family)
-    excluded = pd.DataFrame([{**ident, "variable": v, "n_excluded": n}
-                             for v, n in excluded_by.items()], columns=EXCLUDED_COLUMNS)
+        conf_level=conf_level, family=family, prepared=prepared)
     ordinal = family == "ordinal"
 
     coefs = al.restore_frame(res.tidy())
     coefs = with_term_columns(coefs, labels, coefs["term"].isin(res.cut_names)
                                if isinstance(res, SvyOlrResult) else None)
-    coefs["sd_x"] = column_sd(res, len(coefs))
+    coefs["sd_x"] = np.full(len(coefs), np.nan) if lean else column_sd(res, len(coefs))
     stats = res.fit_stats()
     flags = al.restore_frame(pd.DataFrame(res.flags, columns=["flag", "detail"]))
     fit = {**ident, "status": "ok" if not len(flags) else "flagged",
            "message": "; ".join(f"{f}: {d}" for f, d in zip(flags["flag"], flags["detail"])),
            **{k: stats.get(k) for k in FIT_COLUMNS if k in stats},
            "n_flags": len(flags), "family": family}
-    vcov = front_columns(vcov_long([al.restore(t) for t in res.params.index], res.cov.to_numpy()),
-                  ident, copy=False)
+    vcov = None if lean else front_columns(vcov_long([al.restore(t) for t in res.params.index],
+                                                     res.cov.to_numpy()), ident, copy=False)
     fit_table = _one_row(fit, FIT_COLUMNS)
     if not margins:  # an imputed dataset's or a specification's fit: what is combined or judged
         sizes = {"effects": effects_table(res, al, labels, group, ident)} if effects else {}
         return {"coefficients": front_columns(coefs, ident, copy=False), "fit": fit_table,
-                "flags": front_columns(flags, ident), "vcov": vcov, **sizes}
+                **({} if lean else {"flags": front_columns(flags, ident), "vcov": vcov}), **sizes}
+    excluded = pd.DataFrame([{**ident, "variable": v, "n_excluded": n}
+                             for v, n in excluded_by.items()], columns=EXCLUDED_COLUMNS)
 
     ame = al.restore_frame(ordinal_marginal_effects(res) if isinstance(res, SvyOlrResult)
                            else average_marginal_effects(res))

@@ -23,11 +23,18 @@ import itertools
 import logging
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .designkeys import DesignSettings
 from .estimable import NOT_APPLICABLE
-from .findings import check_claims, directional_verdict, load_claims, split_covariate
+from .findings import (  # noqa: F401 (directional_verdict re-exported: it was imported here)
+    ModelVerdicts,
+    check_claims,
+    directional_verdict,
+    load_claims,
+    split_covariate,
+)
 from .io import combined_fit, read_results, read_table, write_csv
 from .settings import Specifications
 from .vocab import POOLED
@@ -75,7 +82,7 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
                                       levels=dict(levels), group=group)
               if c["sample"] == sample and not c.get("skip")]
     data = read_table(table)
-    cb = load_codebook(codebook)
+    cb = load_codebook(codebook, schema=False)  # checked at the workflow's start-up
     sets = {k: list(v) if v else list(covariates) for k, v in
             (dims.covariates or {"main": None}).items()}
     cells = pd.concat([read_results(p) for p in imputed], ignore_index=True) if imputed \
@@ -87,7 +94,8 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
     tables: dict[str, pd.DataFrame] = {}
     designs: dict[tuple, object] = {}
     completed: dict[str, dict] = {}  # the imputed datasets of the current cut, built once
-    fitted = _Fitted()  # complete-case fits whose data another cut leaves as they are
+    fitted = _Fitted()  # fits whose data another cut leaves as they are
+    frames: dict[str, dict] = {}  # the current cut's model frames, for the other weights
     share = _shares(specs, chunks)
     for i, spec in enumerate(specs, start=1):
         if share[i - 1] != chunk:
@@ -114,7 +122,8 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
         sizes = {wanted[c["id"]] for c in strongest} - {None}
         coefs, fit, effects = _fit(t, cells, spec, fit_outcomes, sample, covs,
                                    reference_levels, d, conf_level, families, designs[key],
-                                   _datasets(completed, spec["threshold"]), sizes, fitted)
+                                   _of_cut(completed, spec["threshold"]), sizes, fitted,
+                                   _of_cut(frames, spec["threshold"]))
         mine = _Models(coefs, fit, effects, sample)
         for c in claims:
             var, level = split_covariate(c)
@@ -130,8 +139,8 @@ def run_specifications(*, table, codebook, findings, imputed: list, sample: str,
                 rows.append({**base, "verdict": NOT_APPLICABLE,
                              "note": f"{var} is not in the covariate set"})
                 continue
-            r = directional_verdict({**c, "outcome": o}, var, level, *mine.of(o), conf_level,
-                                    effects=mine.effects_of(o))
+            r = mine.judge(o).verdict({**c, "outcome": o}, var, level, conf_level,
+                                      effects=mine.effects_of(o))
             rows.append({**base, **{k: r.get(k) for k in ("term", "estimate", "conf_low",
                                                            "conf_high", "verdict", "note")},
                          **_equivalence(c, r, mine.of(o)[0], o, sample, conf_level)})
@@ -153,7 +162,7 @@ def _equivalence(claim: dict, judged: dict, coefs: pd.DataFrame, outcome: str, s
     if not bounds or claim["expected"] != "none" or judged.get("verdict") == "not estimated":
         return {}
     rows = model_rows(coefs, outcome, sample)
-    r = rows[rows["term"] == judged["term"]].iloc[0]
+    r = rows.iloc[np.flatnonzero((rows["term"] == judged["term"]).to_numpy())[0]]
     low, high = equivalence_interval(float(r["estimate"]), float(r["std_error"]),
                                      float(r["df_resid"]), conf_level)
     return {"equivalence_low": low, "equivalence_high": high, "bound_low": float(bounds[0]),
@@ -166,18 +175,18 @@ class _Models:
 
     Why: a chunk judges every claim of every specification; selecting a model's rows of
     the whole tables for each claim (three tables for a strongest claim) cost more than the
-    judging. The verdict selects again within its model's rows: the same rows."""
+    judging. The verdict selects again within its model's rows: the same rows
+    (:class:`coprod.pipeline.findings.ModelVerdicts`, once for all the claims on it)."""
 
     def __init__(self, coefs: pd.DataFrame, fit: pd.DataFrame, effects: pd.DataFrame | None,
                  sample: str) -> None:
         self.tables, self.sample = (coefs, fit, effects), sample
         self.kept: dict[str, tuple] = {}
+        self.judges: dict[str, ModelVerdicts] = {}
 
     def _rows(self, outcome: str) -> tuple:
-        from .vocab import model_rows
-
         if outcome not in self.kept:  # none of its rows: the whole table, as before
-            subs = [None if t is None else model_rows(t, outcome, self.sample)
+            subs = [None if t is None else _model_rows(t, outcome, self.sample)
                     for t in self.tables]
             self.kept[outcome] = tuple(s if s is not None and len(s) else t
                                        for s, t in zip(subs, self.tables))
@@ -191,10 +200,32 @@ class _Models:
     def effects_of(self, outcome: str) -> pd.DataFrame | None:
         return self._rows(outcome)[2]
 
+    def judge(self, outcome: str) -> ModelVerdicts:
+        """The verdicts of the claims on the outcome's model
+        (:func:`coprod.pipeline.findings.directional_verdict`)."""
+        if outcome not in self.judges:
+            self.judges[outcome] = ModelVerdicts(*self.of(outcome), outcome, self.sample)
+        return self.judges[outcome]
 
-def _datasets(kept: dict, threshold: str) -> dict:
-    """The imputed datasets of this cut (built by the first imputed specification that needs
-    them); the specifications run cut by cut, so another cut's are let go (memory)."""
+
+def _model_rows(table: pd.DataFrame, outcome: str, sample: str) -> pd.DataFrame:
+    """:func:`coprod.pipeline.vocab.model_rows` of a specification's tables, a model's rows
+    taken as the slice they are (its outcome's rows follow each other: the outcomes' tables
+    stacked), not row by row: the same rows, labels and columns at a fraction of the cost."""
+    from .vocab import model_mask, model_rows
+
+    if not len(table):
+        return table
+    at = np.flatnonzero(model_mask(table, outcome, sample))
+    if len(at) and len(at) < len(table) and at[-1] - at[0] + 1 == len(at):
+        return table.iloc[at[0]:at[-1] + 1]
+    return model_rows(table, outcome, sample)
+
+
+def _of_cut(kept: dict, threshold: str) -> dict:
+    """What is kept for this cut -- its imputed datasets (built by the first imputed
+    specification that needs them), its model frames; the specifications run cut by cut, so
+    another cut's are let go (memory)."""
     if threshold not in kept:
         kept.clear()
     return kept.setdefault(threshold, {})
@@ -216,79 +247,99 @@ def _shares(specs: list[dict], chunks: int) -> list[int]:
 
 
 class _Fitted:
-    """A specification's complete-case fit of an outcome, kept for a specification that
-    differs only in the cut of the scale when that cut leaves every column the fit reads as it
-    is (an ordinal outcome that is the highest answer, its covariates, the design's columns):
-    the fit would be the same computation on the same data.
+    """A specification's fit of an outcome (complete cases: its tables; imputed: its
+    combined tables, :class:`coprod.pipeline.imputedmodels.OutcomeMI`), kept for a
+    specification that differs only in the cut of the scale when that cut leaves every column
+    the fit reads as it is (an ordinal outcome that is the highest answer, its covariates, the
+    design's columns; the imputed cells are the same for every cut): the fit would be the same
+    computation on the same data.
 
     Why: the specifications of a chunk run each ordinal fit at both cuts; a model of a
-    million rows is seconds of Newton steps. Kept by (outcome, family, weights, group
-    effects, covariates, effect sizes) with the table it was fitted on; used only when the
-    columns are equal, value and dtype."""
+    million rows is seconds of Newton steps, an imputed one that many times over. Kept by
+    (outcome, family, weights, group effects, missing data, covariates, effect sizes) with the
+    table it was fitted on; used only when the columns are equal, value and dtype."""
 
     def __init__(self) -> None:
-        self.kept: dict[tuple, tuple[pd.DataFrame, list[str], dict]] = {}
+        self.kept: dict[tuple, tuple[pd.DataFrame, list[str], Any]] = {}
+        self.same: dict[tuple[int, int, str], tuple[pd.DataFrame, pd.DataFrame, bool]] = {}
 
     @staticmethod
     def _key(spec: dict, outcome: str, family: str, covs: list[str], sized: bool) -> tuple:
         return (outcome, family, bool(spec["weights"]), bool(spec["group_effects"]),
-                tuple(covs), sized)
+                spec["missing"], tuple(covs), sized)
 
     def get(self, t: pd.DataFrame, spec: dict, outcome: str, family: str, covs: list[str],
-            sized: bool) -> dict | None:
+            sized: bool) -> Any:
         hit = self.kept.get(self._key(spec, outcome, family, covs, sized))
         if hit is None:
             return None
         table, columns, tables = hit
         if table is t:
             return tables
-        same = all(c in t.columns and t[c].dtype == table[c].dtype and t[c].equals(table[c])
-                   for c in columns)
-        return tables if same else None
+        return tables if all(self._same(t, table, c) for c in columns) else None
+
+    def _same(self, t: pd.DataFrame, table: pd.DataFrame, column: str) -> bool:
+        """Whether ``column`` is in ``t`` as in ``table``, value and dtype; each pair of
+        tables compared once a column (kept with the tables: their ids stay theirs)."""
+        key = (id(t), id(table), column)
+        hit = self.same.get(key)
+        if hit is None or hit[0] is not t or hit[1] is not table:
+            hit = self.same[key] = (t, table, column in t.columns
+                                    and t[column].dtype == table[column].dtype
+                                    and t[column].equals(table[column]))
+        return hit[2]
 
     def put(self, t: pd.DataFrame, spec: dict, outcome: str, family: str, covs: list[str],
-            sized: bool, columns: list[str], tables: dict) -> None:
+            sized: bool, columns: list[str], tables: Any) -> None:
         self.kept[self._key(spec, outcome, family, covs, sized)] = (t, columns, tables)
 
 
 def _fit(t, cells, spec, outcomes, sample, covs, reference_levels, design, conf_level,
-         families, built, datasets, sizes: set | None = None, fitted: _Fitted | None = None):
-    """The coefficients, fit and (with ``sizes``) effect sizes of one specification."""
-    from .imputedmodels import fit_sample_mi
-    from .models import fit_sample
+         families, built, datasets, sizes: set | None = None, fitted: _Fitted | None = None,
+         frames: dict | None = None):
+    """The coefficients, fit and (with ``sizes``) effect sizes of one specification.
+    ``datasets``, ``frames``: dicts kept for this cut's table, of its imputed datasets
+    (:func:`coprod.pipeline.imputedmodels.fit_outcomes_mi`) and of its model frames
+    (:func:`coprod.pipeline.models.fit_sample`'s ``kept`` and ``prepared``)."""
+    from .designkeys import design_columns
+    from .imputedmodels import fit_outcomes_mi, joined_mi
+    from .models import fit_sample, group_of, sample_covariates
 
     if not outcomes:
         return pd.DataFrame(columns=["outcome", "sample", "term"]), pd.DataFrame(), None
     fam = {o: families.get(o, "logit") for o in outcomes}
-    if spec["missing"] == "imputed":
-        coefs, _, effects = fit_sample_mi(
-            t, cells, outcomes=outcomes, sample=sample, covariates=covs,
-            reference_levels=reference_levels, design=design, conf_level=conf_level,
-            group_effects=spec["group_effects"], families=fam, built=built, datasets=datasets,
-            effects=sizes or False)
-        coefs = coefs.rename(columns={"df": "df_resid"})
-        return coefs, combined_fit(coefs), effects if sizes else None
-    from .designkeys import design_columns
-    from .models import group_of, sample_covariates
-
     fitted = fitted or _Fitted()
+    frames = {} if frames is None else frames
     # every column a fit reads: its outcome, covariates (with the group), the design's
     reads = [*sample_covariates(covs, sample, t, spec["group_effects"]), group_of(t),
              *design_columns(design, t.columns)]
     sized = {o: o in (sizes or ()) for o in outcomes}
     known = {o: fitted.get(t, spec, o, fam[o], covs, sized[o]) for o in outcomes}
-    res: dict[str, dict] = {o: k for o, k in known.items() if k is not None}
+    res: dict[str, Any] = {o: k for o, k in known.items() if k is not None}
     todo = [o for o in outcomes if known[o] is None]
+    imputed = spec["missing"] == "imputed"
     if todo:
-        new = fit_sample(t, outcomes=todo, sample=sample, covariates=covs,
-                         reference_levels=reference_levels, design=design,
-                         conf_level=conf_level, group_effects=spec["group_effects"],
-                         families={o: fam[o] for o in todo}, margins=False, built=built,
-                         effects={o for o in todo if sized[o]})
+        opts = {"outcomes": todo, "sample": sample, "covariates": covs,
+                "reference_levels": reference_levels, "design": design,
+                "conf_level": conf_level, "group_effects": spec["group_effects"],
+                "families": {o: fam[o] for o in todo}, "built": built}
+        new: dict[str, Any]
+        if imputed:  # the imputed datasets' fits combined, each outcome's tables apart
+            new = fit_outcomes_mi(t, cells, datasets=datasets, lean=True, prepare=True,
+                                  effects={o for o in todo if sized[o]}, **opts)
+        else:  # the table's model frames kept for the specifications of other weights
+            new = fit_sample(t, margins=False, lean=True,
+                             effects={o for o in todo if sized[o]},
+                             kept=frames.setdefault("model frames", {}),
+                             prepared=frames.setdefault("prepared", {}), **opts)
         for o in todo:
             res[o] = new[o]
             fitted.put(t, spec, o, fam[o], covs, sized[o],
                        list(dict.fromkeys(c for c in [o, *reads] if c)), new[o])
+    if imputed:
+        coefs, _, effects = joined_mi([res[o] for o in outcomes])
+        coefs = coefs.rename(columns={"df": "df_resid"})
+        return coefs, combined_fit(coefs), effects if sizes else None
     res = {o: res[o] for o in outcomes}  # the outcomes' order, as one fit_sample gave it
     coefs = pd.concat([r["coefficients"] for r in res.values()], ignore_index=True)
     fit = pd.concat([r["fit"] for r in res.values()], ignore_index=True)

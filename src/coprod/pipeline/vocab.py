@@ -82,10 +82,15 @@ def model_rows(table: pd.DataFrame, outcome: str, sample) -> pd.DataFrame:
     read a group code as a number) of a results table with those two columns."""
     if not len(table):
         return table
-    mask = _equal(table["outcome"], outcome) & _equal(table["sample"], str(sample), text=True)
+    mask = model_mask(table, outcome, sample)
     # every row one model's (a table already of one model): a shallow copy, as the selection
     # would be a copy (copy-on-write: either is safe to change), without copying each column
     return table.copy(deep=False) if mask.all() else table[mask]
+
+
+def model_mask(table: pd.DataFrame, outcome: str, sample) -> np.ndarray:
+    """Which rows of a results table with rows are one model's (:func:`model_rows`)."""
+    return _equal(table["outcome"], outcome) & _equal(table["sample"], str(sample), text=True)
 
 
 def _equal(column: pd.Series, value, text: bool = False) -> np.ndarray:

@@ -51,8 +51,11 @@ from .framechecks import (
 )
 from .modelframe import (  # noqa: F401
     ModelFrame,
+    PreparedFrame,
     build_model_frame,
     formula_ready,
+    kept_frame,
+    model_rows_data,
     row_local,
     term_table,
 )
@@ -363,7 +366,8 @@ def fit_svy_logit(data: pd.DataFrame | str, formula: str | AnyDesign | None = No
                   fpc: str | None = None, ssu: str | None = None, fpc2: str | None = None,
                   domain: str | npt.ArrayLike | None = None, model_based: bool = False,
                   lonely_psu: str = "fail", conf_level: float = 0.95,
-                  family: Family | str = LOGIT) -> SvyGlmResult:
+                  family: Family | str = LOGIT, prepared: dict[Any, Any] | None = None
+                  ) -> SvyGlmResult:
     """Fit a design-based logistic (or, ``family="count"``, quasi-Poisson; ``"gaussian"``,
     linear) regression and keep what margins/contrasts need: the engine's entry.
 
@@ -373,6 +377,9 @@ def fit_svy_logit(data: pd.DataFrame | str, formula: str | AnyDesign | None = No
     built here: ``weights``, ``strata``, ``psu``, ``fpc``, ``ssu``, ``fpc2``, ``lonely_psu`` as
     :func:`coprod.survey.make_design`'s). Users call :func:`svy_logit`,
     :func:`svy_poisson` or :func:`coprod.survey.svy_glm` with a formula and a design.
+    ``prepared``: a dict the caller keeps beside ``data`` (never changed), where the model
+    frame of each (formula, family, domain) is kept for the next fit of other weights
+    (:func:`coprod.survey.modelframe.kept_frame`).
     """
     family = _family(family)
     data, formula, design = _resolve(data, formula, design, weights=weights, strata=strata,
@@ -387,34 +394,43 @@ def fit_svy_logit(data: pd.DataFrame | str, formula: str | AnyDesign | None = No
         check_model_based(design)
     whole = domain is None and design.in_domain is None
     in_domain = design.domain_rows(None if domain is None else domain_mask(data, domain))
+    made = kept_frame(prepared, data, ("logit", formula, family.name, whole,
+                                       in_domain.tobytes()),
+                      lambda: _logit_frame(data, formula, whole, in_domain, family))
+    res = fit_matrix(made.X, made.y, made.rows, design, made.names, model_based=model_based,
+                     conf_level=conf_level, terms=made.terms, flags=made.flags,
+                     domain_rows=made.domain_rows, family=family)
+    res.formula = formula
+    res.spec, res.keep = made.spec, made.keep
+    res.variables, res.outcome = made.variables, made.outcome
+    res.model_data = made.model_data
+    res.stats["n_excluded_missing"] = made.n_excluded
+    return res
+
+
+def _logit_frame(data: pd.DataFrame, formula: str, whole: bool, in_domain: np.ndarray,
+                 family: Family) -> PreparedFrame:
+    """What :func:`fit_svy_logit` fits of the data: everything but the weights."""
     mf = build_model_frame(data, formula, subset=None if whole else in_domain,
                            binary=family is LOGIT)
     rows = mf.complete
-    n_excluded = int(in_domain.sum() - len(rows))
     X, y = mf.X, mf.y
     terms = term_table(mf.spec)
     keep, flags = drop_empty_columns(X, terms, mf.spec)
     if len(keep) < X.shape[1]:
         X = np.asfortranarray(X[:, keep])
     terms = terms.iloc[keep].reset_index(drop=True)
-    names = terms["term"].tolist()
     assert y is not None and mf.outcome is not None  # a formula with an outcome
     if family is POISSON:
         _check_counts(y, mf.outcome)
-    # the domain's rows, complete or not: the complete ones when none is missing (a subset of
-    # them, as many)
-    res = fit_matrix(X, y, rows, design, names, model_based=model_based, conf_level=conf_level,
-                     terms=terms, flags=flags,
-                     domain_rows=rows if n_excluded == 0 else np.flatnonzero(in_domain),
-                     family=family)
-    res.formula = formula
-    res.spec, res.keep = mf.spec, keep
-    res.variables, res.outcome = mf.variables, mf.outcome
-    used = data[mf.variables]  # (every row, complete: the columns, not a copy through rows)
-    res.model_data = formula_ready((used if whole and n_excluded == 0 else used.iloc[rows])
-                                   .reset_index(drop=True), mf.variables)
-    res.stats["n_excluded_missing"] = n_excluded
-    return res
+    n_excluded = int(in_domain.sum() - len(rows))
+    return PreparedFrame(
+        X=X, y=y, rows=rows, names=terms["term"].tolist(), terms=terms, flags=flags,
+        # the domain's rows, complete or not: the complete ones when none is missing (a subset
+        # of them, as many)
+        domain_rows=rows if n_excluded == 0 else np.flatnonzero(in_domain), spec=mf.spec,
+        keep=keep, variables=mf.variables, outcome=mf.outcome,
+        model_data=model_rows_data(data, mf.variables, rows), n_excluded=n_excluded)
 
 
 def _family(family: Family | str) -> Family:

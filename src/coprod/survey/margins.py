@@ -48,7 +48,7 @@ def variable_kinds(result: _Fit) -> dict[str, dict[str, Any]]:
     effect of 1 vs 0) or "continuous" (derivative). Worked out once per fit (a pass over each
     numeric column; the effect sizes, the AMEs and every prediction grid ask)."""
     _require_spec(result)
-    store = _memo(result)
+    store = _data_memo(result)
     if "kinds" not in store:
         store["kinds"] = _variable_kinds(result)
     return {v: {k: (list(x) if isinstance(x, list) else x) for k, x in info.items()}
@@ -100,11 +100,34 @@ def _memo(result: _Fit) -> dict[Any, Any]:
     return store
 
 
+# What the margins take of a fit's data alone -- its variables' kinds, the groups of distinct
+# rows, each request's counterfactual columns -- depends on the model data, the spec and the
+# kept columns, not on the coefficients or the weights: kept for every fit of the very same
+# objects (the fits of one model frame with other weights share them, a specification curve's
+# weighted and unweighted models: coprod.survey.modelframe.kept_frame), freed with the data.
+_DATA_MEMO: dict[int, tuple[Any, Any, Any, dict[Any, Any]]] = {}
+
+
+def _data_memo(result: _Fit) -> dict[Any, Any]:
+    md = result.model_data
+    if md is None:  # (no data: nothing to share)
+        return {}
+    key = id(md)
+    hit = _DATA_MEMO.get(key)
+    if hit is not None and hit[0]() is md and hit[1] is result.spec and hit[2] is result.keep:
+        return hit[3]
+    store: dict[Any, Any] = {}
+    if hit is None or hit[0]() is not md:  # (another fit's spec of the same data: replaced)
+        weakref.finalize(md, _DATA_MEMO.pop, key, None)
+    _DATA_MEMO[key] = (weakref.ref(md), result.spec, result.keep, store)
+    return store
+
+
 def counterfactual(result: _Fit) -> Counterfactual:
     """A :class:`Counterfactual` of the fit that shares the fit's groups of distinct rows with
     the others (the store holds no reference to the fit itself, so it is freed with it)."""
     cf = Counterfactual(result)
-    cf._groups = _memo(result).setdefault("groups", cf._groups)
+    cf._groups = _data_memo(result).setdefault("groups", cf._groups)
     return cf
 
 
@@ -139,14 +162,27 @@ def averages(result: _Fit, theta: np.ndarray, w: np.ndarray,
     """For each job ``(request, name, compute)``: ``compute(columns)`` of the request's
     counterfactual columns (``name`` says what ``compute`` is: "average", "derivative" or
     "ordinal"), each at most once per fit, coefficients ``theta`` and weights ``w``; the
-    columns of those not yet known from one call of :meth:`Counterfactual.columns_many`."""
+    columns of those not yet known from one call of :meth:`Counterfactual.columns_many`
+    (kept for the fits of the same data, :func:`_data_memo`)."""
     store = _memo(result)
     fit = _fit_key(theta, w)
     keys = [_key(name, theta, w, request, fit) for request, name, _ in jobs]
     todo = [i for i, k in enumerate(keys) if k not in store]
     if todo:
-        columns = counterfactual(result).columns_many([jobs[i][0] for i in todo])
-        for i, cols in zip(todo, columns):
+        shared = _data_memo(result)
+        wanted = [("columns", _request_key(jobs[i][0])) for i in todo]
+        new = list(dict.fromkeys(k for k in wanted if k not in shared))
+        if new:
+            at = {k: i for k, i in zip(wanted, todo)}
+            for k, cols in zip(new, counterfactual(result).columns_many(
+                    [jobs[at[k]][0] for k in new])):
+                for part in cols:  # shared by the fits of the data: never changed in place
+                    for a in part:
+                        if isinstance(a, np.ndarray):
+                            a.flags.writeable = False
+                shared[k] = cols
+        for i, k in zip(todo, wanted):
+            cols = shared[k]
             value = jobs[i][2](cols)
             for a in value if isinstance(value, tuple) else (value,):
                 if isinstance(a, np.ndarray):

@@ -14,7 +14,7 @@ import functools
 import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +36,67 @@ class ModelFrame:
     spec: Any                     # formulaic ModelSpec of the right-hand side
     variables: list[str]          # data columns on the right-hand side, in term order
     outcome: str | None
+
+
+@dataclass
+class PreparedFrame:
+    """What an estimator fits of the data, the weights aside: the model matrix of its rows
+    (empty columns dropped), outcome, rows, terms and their flags, and what margins read
+    (:func:`kept_frame`). Shared by the fits that take it: nothing changes it."""
+
+    X: np.ndarray
+    y: np.ndarray
+    rows: np.ndarray               # the design rows of the model (complete, in the domain)
+    names: list[str]
+    terms: pd.DataFrame
+    flags: list[dict[str, Any]]
+    domain_rows: np.ndarray
+    spec: Any
+    keep: Any                      # the model matrix's columns kept (positions)
+    variables: list[str]
+    outcome: str | None
+    model_data: pd.DataFrame
+    n_excluded: int
+    levels: list[str] | None = None  # an ordinal outcome's categories observed
+
+
+_KEPT_BYTES = 256 * 2 ** 20  # the kept model matrices' memory at most, per caller's dict
+
+
+def kept_frame(kept: dict[Any, Any] | None, data: pd.DataFrame, key: tuple[Any, ...],
+               make: Callable[[], PreparedFrame]) -> PreparedFrame:
+    """``make()``, kept in ``kept`` (a dict the caller keeps beside ``data``, None: not kept)
+    for the next fit of the same ``data`` object and ``key`` (formula, family, domain).
+
+    Why: a specification curve fits each model weighted and unweighted on the same frame;
+    its model matrix, terms and checks do not depend on the weights, and building them (a
+    pass of pandas over each column) cost about as much as a small model's fit. The frame is
+    held with what was made of it, so an entry is used only for that very object (never
+    another frame given the freed one's id); the oldest entries go first beyond 64 of them
+    or 256 MB of matrices, and a large survey's matrix is not kept."""
+    if kept is None:
+        return make()
+    full = (id(data), *key)
+    hit = kept.get(full)
+    if hit is not None and hit[0] is data:
+        return cast(PreparedFrame, hit[1])
+    made = make()
+    if made.X.nbytes <= _KEPT_BYTES // 4:  # a large survey's: not kept (memory)
+        remember(kept, full, (data, made), entries=64, nbytes=lambda v: int(v[1].X.nbytes),
+                 budget=_KEPT_BYTES)
+    return made
+
+
+def model_rows_data(data: pd.DataFrame, variables: list[str], rows: np.ndarray
+                    ) -> pd.DataFrame:
+    """The model's variables on its rows (``rows``: positions), numbered from 0 and ready for
+    formulaic (:func:`formula_ready`): what margins rebuild the model matrix from. Every row
+    (an imputed dataset's model): the columns as they are, not a copy taken row by row."""
+    frame = data[variables]
+    if not (len(rows) == len(data) and (len(rows) == 0 or (
+            rows[0] == 0 and rows[-1] == len(rows) - 1 and bool(np.all(np.diff(rows) == 1))))):
+        frame = frame.iloc[rows]
+    return formula_ready(frame.reset_index(drop=True), variables)
 
 
 def _formulaic_error(formula: str, exc: Exception) -> ModelError:
@@ -291,9 +352,12 @@ def _direct(parsed: Any, formula: str, data: pd.DataFrame, cols: list[str],
     (an indicator per level column) -- what formulaic gives, value for value. None for
     anything else (the caller then materialises as always).
 
-    The plan (formulaic's spec, and how to fill each column) depends on the formula and the
-    columns' dtypes (a Categorical's levels are its categories, present or not), not on the
-    values, so it is made once per (formula, dtypes) and remembered -- a plan's absence too.
+    The plan (formulaic's spec, and how to fill each column) depends on the right-hand side,
+    its columns' dtypes (a Categorical's levels are its categories, present or not) and the
+    outcome's dtype, not on the values nor on which outcome (the spec is the right-hand
+    side's, the outcome a plain number), so it is made once per (right-hand side, dtypes) and
+    remembered -- a plan's absence too: the models of every outcome on the same covariates
+    share it.
 
     Why: formulaic's encoding and the frame's conversion to floats were most of a model
     frame's cost, paid again by every model of a job whose data change between fits (each
@@ -303,7 +367,9 @@ def _direct(parsed: Any, formula: str, data: pd.DataFrame, cols: list[str],
     if name is None or not len(positions) or not isinstance(data[name].dtype, np.dtype):
         return None
     dtypes = dict(zip(data.columns.tolist(), data.dtypes.tolist()))
-    key = (formula, tuple(_column_kind(dtypes, c) for c in sorted(cols)))
+    on_right = set(parsed.rhs.required_variables)
+    key = (str(parsed.rhs), str(dtypes[name]),
+           tuple(_column_kind(dtypes, c) for c in sorted(cols) if c != name or c in on_right))
     if key in _PLANS:
         plan = _PLANS[key]
     else:

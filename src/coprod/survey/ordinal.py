@@ -37,7 +37,14 @@ from . import dist, newton
 from .callstyle import check_call
 from .design import Design, SurveyDesign, check_model_based, domain_mask
 from .framechecks import check_rank, drop_empty_columns, extreme_dummies
-from .modelframe import build_model_frame, formula_ready, term_table
+from .modelframe import (  # noqa: F401 (formula_ready re-exported: it was imported here)
+    PreparedFrame,
+    build_model_frame,
+    formula_ready,
+    kept_frame,
+    model_rows_data,
+    term_table,
+)
 from .replicate import ReplicateDesign, unit_column
 from .results import SvyModelResult
 from .variance import design_cov, design_df, lonely_strata, n_distinct
@@ -445,7 +452,7 @@ def ordered_levels(column: pd.Series, name: str) -> list[str]:
 
 def fit_svy_olr(data: pd.DataFrame, formula: str, *, design: SurveyDesign,
                 domain: str | npt.ArrayLike | None = None, model_based: bool = False,
-                conf_level: float = 0.95) -> SvyOlrResult:
+                conf_level: float = 0.95, prepared: dict[Any, Any] | None = None) -> SvyOlrResult:
     """Fit ``outcome ~ covariates`` as a design-based proportional-odds model (R's
     ``svyolr(formula, design)``); the outcome is an ordered categorical (lowest level first)
     with at least three observed levels. Rows missing a model variable leave the model, not
@@ -453,7 +460,9 @@ def fit_svy_olr(data: pd.DataFrame, formula: str, *, design: SurveyDesign,
 
     The engine's entry, not public: ``data`` is a frame of the design's rows (the pipeline's,
     with its own column names), so the design need not hold it. Users call
-    :func:`svy_olr` ``(formula, design)``."""
+    :func:`svy_olr` ``(formula, design)``. ``prepared``: a dict the caller keeps beside
+    ``data`` (never changed), where the model frame is kept for the next fit of other
+    weights (:func:`coprod.survey.modelframe.kept_frame`)."""
     if not 0 < conf_level < 1:
         raise ConfigError(f"conf_level must be between 0 and 1, not {conf_level!r}")
     if design.n != len(data):
@@ -461,6 +470,26 @@ def fit_svy_olr(data: pd.DataFrame, formula: str, *, design: SurveyDesign,
                           "the design from the same data")
     if model_based:
         check_model_based(design)
+    whole = domain is None and design.in_domain is None
+    in_domain = design.domain_rows(None if domain is None else domain_mask(data, domain))
+    made = kept_frame(prepared, data, ("ordinal", formula, whole, in_domain.tobytes()),
+                      lambda: _olr_frame(data, formula, whole, in_domain))
+    assert made.levels is not None  # an ordinal frame's
+    res = fit_olr_matrix(made.X, made.y, made.levels, made.rows, design, made.names,
+                         model_based=model_based, conf_level=conf_level, terms=made.terms,
+                         flags=made.flags, domain_rows=made.domain_rows)
+    res.formula = formula
+    res.spec, res.keep = made.spec, made.keep
+    res.variables = made.variables
+    res.outcome = made.outcome
+    res.model_data = made.model_data
+    res.stats["n_excluded_missing"] = made.n_excluded
+    return res
+
+
+def _olr_frame(data: pd.DataFrame, formula: str, whole: bool, in_domain: np.ndarray
+               ) -> PreparedFrame:
+    """What :func:`fit_svy_olr` fits of the data: everything but the weights."""
     lhs, rhs = (s.strip() for s in formula.split("~", 1))
     outcome = lhs[3:-2] if lhs.startswith("Q(") else lhs
     if outcome not in data.columns:
@@ -475,8 +504,6 @@ def fit_svy_olr(data: pd.DataFrame, formula: str, *, design: SurveyDesign,
         codes = np.where(col.isna(), np.nan, codes.astype(float))
     code_col = "__ordinal_code__"
     frame = data.assign(**{code_col: codes})
-    whole = domain is None and design.in_domain is None
-    in_domain = design.domain_rows(None if domain is None else domain_mask(data, domain))
     mf = build_model_frame(frame, f"{code_col} ~ {rhs}",
                            subset=None if whole else in_domain, binary=False)
     rows = mf.complete
@@ -499,18 +526,12 @@ def fit_svy_olr(data: pd.DataFrame, formula: str, *, design: SurveyDesign,
     has_int = terms["term"].eq("Intercept")
     keep = np.asarray(keep)[~has_int.to_numpy()]
     terms = terms[~has_int].reset_index(drop=True)
-    X = np.asfortranarray(mf.X[:, keep])
-    res = fit_olr_matrix(X, y, levels, rows, design, terms["term"].tolist(),
-                         model_based=model_based, conf_level=conf_level, terms=terms,
-                         flags=flags, domain_rows=np.flatnonzero(in_domain))
-    res.formula = formula
-    res.spec, res.keep = mf.spec, keep
-    res.variables = mf.variables
-    res.outcome = outcome
-    res.model_data = formula_ready(data[mf.variables].iloc[rows].reset_index(drop=True),
-                                   mf.variables)
-    res.stats["n_excluded_missing"] = int(in_domain.sum() - len(rows))
-    return res
+    return PreparedFrame(
+        X=np.asfortranarray(mf.X[:, keep]), y=y, rows=rows, names=terms["term"].tolist(),
+        terms=terms, flags=flags, domain_rows=np.flatnonzero(in_domain), spec=mf.spec,
+        keep=keep, variables=mf.variables, outcome=outcome,
+        model_data=model_rows_data(data, mf.variables, rows),
+        n_excluded=int(in_domain.sum() - len(rows)), levels=levels)
 
 
 def svy_olr(formula: str, design: SurveyDesign | ReplicateDesign, *,

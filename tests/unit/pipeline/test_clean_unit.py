@@ -184,6 +184,22 @@ def test_codebook_reference_errors():
         codebook(AA={"file": "a.csv", "codes": {"gendr": {1: "x"}}})
 
 
+def test_a_codebook_read_without_its_schema_is_the_checked_one():
+    """load_codebook(schema=False) (a job reading the codebook the workflow's start-up has
+    checked) gives the codebook the checked reading gives; its names are still checked
+    against each other."""
+    from conftest import ROOT
+
+    from coprod.pipeline.codebook import load_codebook
+
+    path = ROOT / "config" / "codebook.yaml"
+    assert load_codebook(path, schema=False) == load_codebook(path)
+    bad = {"survey": "toy", "variables": {"gender": {"raw": "SEX", "type": "category"}},
+           "groups": {"AA": {"file": "a.csv", "codes": {"gendr": {1: "x"}}}}}
+    with pytest.raises(ConfigError, match="unknown variable 'gendr'"):
+        validate_codebook(bad, schema=False)
+
+
 def test_groups_from_one_file_with_where_and_unassigned_rows_counted(tmp_path):
     df = raw(6).assign(REG=["n", "n", "s", "s", "x", None])
     df.to_csv(tmp_path / "all.csv", index=False)

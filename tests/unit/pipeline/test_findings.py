@@ -361,6 +361,68 @@ def test_strongest_verdicts_follow_the_effect_size_rule():
     assert strongest_verdict("a", None)[0] == "not estimated"
 
 
+def _strongest_by_sorting(variable: str, effects: pd.DataFrame) -> tuple[str, str]:
+    """strongest_verdict written the obvious way (the frames selected and sorted as a whole,
+    as it was): the reference of the rows it finds by positions."""
+    from coprod.pipeline.effectrule import SCALES
+
+    mine = effects[effects["variable"].astype(str) == variable]
+    if not len(mine):
+        return "not estimated", f"{variable} has no effect size in this model"
+    r = mine.iloc[0]
+    count = str(r["scale"]) == SCALES["count"]
+
+    def size(x, unit: bool = True) -> str:
+        return f"{x:.2f}" if count else f"{x * 100:.1f}" + (" points" if unit else "")
+
+    if r["verdict"] == "not compared":
+        return "not estimated", f"effect sizes not compared: {r['note']}"
+    ranked = effects[effects["verdict"] != "not compared"].sort_values("rank", kind="stable")
+    top = ranked.iloc[0]
+    name = str(top["label"] or top["variable"])
+    if r["verdict"] == "strongest":
+        closest = ranked.iloc[1:].sort_values("diff", kind="stable").iloc[0]
+        return "supported", (f"the largest change per SD ({size(abs(r['effect']))}), clearly "
+                             f"larger than every other covariate; the closest is "
+                             f"{closest['label'] or closest['variable']} (difference "
+                             f"{size(closest['diff'])} [{size(closest['diff_low'], False)}, "
+                             f"{size(closest['diff_high'], False)}])")
+    if r["verdict"] == "smaller":
+        return "contradicted", (f"{name} goes with a clearly larger change per SD "
+                                f"({size(abs(top['effect']))} against {size(abs(r['effect']))};"
+                                f" difference {size(r['diff'])} [{size(r['diff_low'], False)}, "
+                                f"{size(r['diff_high'], False)}])")
+    if str(top["variable"]) == variable:
+        alike = ", ".join(str(x["label"] or x["variable"]) for _, x in ranked.iloc[1:].iterrows()
+                          if x["verdict"] == "similar")
+        return "inconclusive", (f"the largest change per SD ({size(abs(r['effect']))}), but it "
+                                f"cannot be told apart from: {alike}")
+    return "inconclusive", (f"{name} goes with the largest change per SD "
+                            f"({size(abs(top['effect']))}); this covariate's "
+                            f"({size(abs(r['effect']))}) cannot be told apart from it")
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_strongest_verdicts_are_those_of_sorting_the_table(seed):
+    """strongest_verdict finds the top, the closest and the similar covariates by positions:
+    its verdicts and sentences are those of selecting and sorting the whole table (stable,
+    missing last, ties in table order), whatever the order of the table's rows."""
+    rng = np.random.default_rng(seed)
+    names = list("abcdef")[:rng.integers(3, 7)]
+    sizes = dict(zip(names, np.round(rng.normal(0, 0.1, len(names)), 2)))
+    if seed % 2:  # one clearly the largest: the closest named
+        sizes["a"] = 0.4
+    table = _effects(sizes, np.diag([rng.uniform(1e-5, 4e-3)] * len(names)))
+    if seed % 3 == 0:  # ties in rank and difference
+        tie = table.loc[table.index[1], ["rank", "diff"]]
+        table.loc[table.index[1:3], ["rank", "diff"]] = tie.to_numpy()
+    if seed % 4 == 1:  # a missing rank and difference
+        table.loc[table.index[-1], ["rank", "diff"]] = np.nan
+    table = table.iloc[rng.permutation(len(table))]
+    for v in [*names, "z"]:
+        assert strongest_verdict(v, table) == _strongest_by_sorting(v, table)
+
+
 def test_a_strongest_claim_is_judged_by_effect_size_not_by_t():
     """x2 has the largest |t| (a precise, smaller effect); x1 the larger effect per SD: the
     claim that x2 is the strongest is contradicted, the claim that x1 is, supported."""

@@ -56,7 +56,7 @@ def _full_path(monkeypatch):
     """Every imputed dataset through fit_sample's tables (the path before the lean one)."""
     from coprod.pipeline.models import fit_sample
 
-    def tables(table, first=False, kept=None, refits=None, **opts):
+    def tables(table, first=False, kept=None, sd_x=True, refits=None, **opts):
         return fit_sample(table, margins=False, **opts)
 
     monkeypatch.setattr(imputedmodels, "_lean_sample", tables)
@@ -148,3 +148,56 @@ def test_datasets_and_model_frames_kept_between_samples_change_nothing():
             pd.testing.assert_frame_equal(a, b, check_exact=True)
     assert sum(isinstance(k, tuple) for k in kept) == M  # one dict of model frames a dataset
     assert all(len(v) == 1 for k, v in kept.items() if isinstance(k, tuple))
+
+
+def test_outcomes_fitted_apart_join_into_the_tables_of_all_together():
+    """fit_outcomes_mi keeps each outcome's tables apart (a specification curve keeps one
+    outcome's combined model for another cut of the scale): the outcomes fitted one by one,
+    joined in order, are the tables of fitting them together, frame for frame."""
+    t, cells = _survey(seed=3)
+    outcomes = ["y", "yo", "yc"]
+    kw = dict(sample="pooled", covariates=["x", "self efficacy"], reference_levels={"x": "a"},
+              design=DESIGN, families={"y": "logit", "yo": "ordinal", "yc": "count"},
+              effects={"y", "yo"})
+    together = fit_sample_mi(t, cells, outcomes=outcomes, **kw)
+    apart = [imputedmodels.fit_outcomes_mi(t, cells, outcomes=[o], **kw)[o] for o in outcomes]
+    for a, b in zip(imputedmodels.joined_mi(apart), together, strict=True):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    lean = imputedmodels.fit_outcomes_mi(t, cells, outcomes=outcomes, lean=True, **kw)
+    assert all(lean[o].vcov is None for o in outcomes)  # not asked: not made
+    coefs = imputedmodels.joined_mi([lean[o] for o in outcomes])[0]
+    assert coefs["sd_x"].isna().all()  # nor the sd_x, read by no verdict; the rest as ever
+    pd.testing.assert_frame_equal(coefs.drop(columns="sd_x"),
+                                  together[0].drop(columns="sd_x"), check_exact=True)
+
+
+def test_model_frames_kept_for_other_weights_change_nothing(monkeypatch):
+    """The specifications fit each imputed dataset weighted and unweighted; with ``prepare``
+    the datasets' model frames are kept in ``datasets`` and made once a fit: each call's
+    tables as when made afresh."""
+    from coprod.survey import glm, ordinal
+
+    t, cells = _survey(seed=8)
+    made = []
+    for module, name in ((glm, "_logit_frame"), (ordinal, "_olr_frame")):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name,
+                            lambda *a, _real=real, **k: made.append(1) or _real(*a, **k))
+    unweighted = DesignSettings.from_params({"weights": None, "strata": "stratum",
+                                             "psu": None, "lonely_psu": "adjust"})
+    kw = dict(outcomes=["y", "yo"], sample="pooled", covariates=["x", "self efficacy"],
+              reference_levels={"x": "a"}, families={"y": "logit", "yo": "ordinal"},
+              effects=True)
+    kept: dict = {}
+    for design in (DESIGN, unweighted, DESIGN):
+        shared = imputedmodels.fit_outcomes_mi(t, cells, design=design, datasets=kept,
+                                               prepare=True, **kw)
+        alone = imputedmodels.fit_outcomes_mi(t, cells, design=design, **kw)
+        for a, b in zip(imputedmodels.joined_mi(list(shared.values())),
+                        imputedmodels.joined_mi(list(alone.values())), strict=True):
+            pd.testing.assert_frame_equal(a, b, check_exact=True)
+    # a model frame a fit of the full path: the logit model's on the first dataset (the later
+    # ones refitted from it: coprod.pipeline.imputedrefit), the ordinal one's on every dataset
+    full = 1 + M
+    assert len(kept["prepared"]) == full
+    assert len(made) == full + 3 * full  # the kept ones once, the fresh calls' each time

@@ -238,6 +238,32 @@ def test_direct_model_frame_of_imputed_datasets_equals_formulaic(monkeypatch):
     assert [mf._PLANS[k] is None for k in mf._PLANS] == [False, False, True, True]
 
 
+def test_outcomes_on_the_same_covariates_share_one_plan_and_equal_formulaic(monkeypatch):
+    """The direct model frame's plan is the right-hand side's: the models of every outcome on
+    the same covariates (0/1 outcomes and an ordinal one's codes) share one, each matrix and
+    spec still formulaic's; another right-hand side, or a right-hand side that reads the
+    outcome, gets its own."""
+    import formulaic
+
+    import coprod.survey.modelframe as mf
+
+    monkeypatch.setattr(mf, "_PLANS", {})
+    planned = []
+    real = mf._direct_plan
+    monkeypatch.setattr(mf, "_direct_plan", lambda *a: planned.append(a[0]) or real(*a))
+    d = survey()
+    d["code"] = (d["age"] > 50).astype(float) + (d["x"] > 0)
+    for formula in ("y ~ age + x + g + e", "y2 ~ age + x + g + e", "code ~ age + x + g + e",
+                    "y ~ age + g", "y ~ age + y2 + g", "y2 ~ age + y + g"):
+        got = build_model_frame(d, formula, binary=not formula.startswith("code"))
+        want = formulaic.model_matrix(formula, d.iloc[got.complete].reset_index(drop=True))
+        assert got.X.tobytes() == np.asfortranarray(want.rhs, dtype=float).tobytes()
+        assert got.y.tobytes() == np.asarray(want.lhs.iloc[:, 0], dtype=float).tobytes()
+        assert got.columns == list(want.rhs.columns) and got.spec == want.rhs.model_spec
+    assert planned == ["y ~ age + x + g + e", "y ~ age + g", "y ~ age + y2 + g",
+                       "y2 ~ age + y + g"]
+
+
 def test_bad_outcome_code_outside_the_domain_still_stops():
     from coprod.errors import ModelError
 
@@ -491,6 +517,103 @@ def test_the_remembered_formula_spec_follows_the_columns_dtypes(monkeypatch):
     moved = build_model_frame(other, "y ~ age + e")
     assert moved.columns == ["Intercept", "age", "e[T.lo]", "e[T.mid]"]
     assert moved.spec is not first.spec
+
+
+@pytest.mark.parametrize("family", ["logit", "ordinal"])
+def test_model_frames_kept_for_other_weights_give_the_fresh_fits(monkeypatch, family):
+    """A frame fitted with several designs (a specification curve, weighted and not) keeps its
+    model frame in the caller's dict (``prepared``): each fit equals a fresh one bit for bit,
+    the frame is made once per (formula, domain), and another frame object is never served
+    another's entry."""
+    from coprod.survey import glm, ordinal
+
+    d = survey(seed=4)
+    noise = np.random.default_rng(5).logistic(size=len(d))
+    d["yo"] = pd.Categorical(np.digitize(d["x"].fillna(0) + (d["g"] == "w") + noise, [-1, 1]),
+                             categories=[0, 1, 2], ordered=True)
+    formula = "y ~ age + x + g" if family == "logit" else "yo ~ age + x + g"
+    made = []
+    module, name = (glm, "_logit_frame") if family == "logit" else (ordinal, "_olr_frame")
+    real = getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *a, **k: made.append(1) or real(*a, **k))
+
+    def fit(data, design, domain=None, prepared=None):
+        if family == "logit":
+            return fit_svy_logit(data, formula, design=design, domain=domain, prepared=prepared)
+        return ordinal.fit_svy_olr(data, formula, design=design, domain=domain,
+                                   prepared=prepared)
+
+    designs = [make_design(d, weights="w", strata="h", psu="c"),
+               make_design(d, strata="h", psu="c")]
+    dom = (d["h"] != "C").to_numpy()
+    kept: dict = {}
+    for design in designs * 2:
+        for domain in (None, dom):
+            got, fresh = fit(d, design, domain, kept), fit(d, design, domain)
+            for a, b in ((got.params, fresh.params), (got.cov, fresh.cov)):
+                pd.testing.assert_frame_equal(pd.DataFrame(a), pd.DataFrame(b), check_exact=True)
+            assert got.flags == fresh.flags and got.term_flags == fresh.term_flags
+            pd.testing.assert_series_equal(pd.Series(got.stats), pd.Series(fresh.stats),
+                                           check_exact=True)
+            np.testing.assert_array_equal(got.X, fresh.X)
+    assert len(kept) == 2  # one entry a domain, whatever the weights
+    # (the fresh fits made theirs: 8; the kept ones 2)
+    assert len(made) == 8 + 2
+    other = d.copy()  # equal values, another object: made again, not served d's entry
+    fit(other, designs[0], None, kept)
+    assert len(made) == 11 and len(kept) == 3
+
+
+def test_the_models_data_of_every_row_is_the_row_by_row_copy():
+    """The data a fit keeps for its margins (modelframe.model_rows_data): every row's as the
+    columns themselves, some rows' as before, both equal to taking the rows one by one."""
+    from coprod.survey.modelframe import formula_ready, model_rows_data
+
+    d = survey()
+    variables = ["age", "x", "g", "e", "txt"]
+    n = len(d)
+    for rows in (np.arange(n), np.arange(1, n), np.arange(n - 1), np.flatnonzero(d["x"].notna()),
+                 np.arange(0), np.r_[np.arange(n - 2), n - 1, n - 2]):
+        want = formula_ready(d[variables].iloc[rows].reset_index(drop=True), variables)
+        pd.testing.assert_frame_equal(model_rows_data(d, variables, rows), want,
+                                      check_exact=True)
+
+
+@pytest.mark.parametrize("family", ["logit", "ordinal"])
+def test_margins_of_fits_sharing_their_data_share_its_columns_and_equal_fresh_ones(
+        monkeypatch, family):
+    """Fits of one kept model frame with other weights share its data (kept_frame): their
+    margins take the counterfactual columns and the variables' kinds made for the first
+    (one Counterfactual for both), and equal those of fresh fits bit for bit."""
+    from coprod.survey import margins, ordinal
+
+    d = survey(seed=6)
+    noise = np.random.default_rng(2).logistic(size=len(d))
+    d["yo"] = pd.Categorical(np.digitize(d["x"].fillna(0) + (d["g"] == "w") + noise, [-1, 1]),
+                             categories=[0, 1, 2], ordered=True)
+    made = []
+    real = margins.Counterfactual.__init__
+    monkeypatch.setattr(margins.Counterfactual, "__init__",
+                        lambda self, r: made.append(1) or real(self, r))
+
+    def fit(design, prepared=None):
+        if family == "logit":
+            return fit_svy_logit(d, "y ~ age + x + g + e", design=design, prepared=prepared)
+        return ordinal.fit_svy_olr(d, "yo ~ age + x + g + e", design=design, prepared=prepared)
+
+    def ame(res):
+        return margins.ordinal_marginal_effects(res) if family == "ordinal" \
+            else average_marginal_effects(res)
+
+    designs = [make_design(d, weights="w", strata="h", psu="c"),
+               make_design(d, strata="h", psu="c")]
+    kept: dict = {}
+    shared = [fit(design, kept) for design in designs]
+    assert shared[0].model_data is shared[1].model_data
+    got = [ame(r) for r in shared]
+    assert len(made) == 1
+    for g, design in zip(got, designs):
+        pd.testing.assert_frame_equal(g, ame(fit(design)), check_exact=True)
 
 
 @pytest.mark.parametrize("which", ["every row", "some rows", "repeated rows", "zero weights"])
