@@ -5,7 +5,8 @@ Why its own module: the Snakefile runs this check when it starts (coprod.pipelin
 the process that schedules every job, and whatever that process imports every ``snakemake``
 command pays for, a no-op rerun included. The verdicts themselves read the model tables with
 pandas (:mod:`coprod.pipeline.findings`); reading and checking the claims needs neither pandas
-nor numpy, so this module imports neither (tests/unit/test_architecture.py keeps it so).
+nor numpy, so this module imports neither (tests/unit/pipeline/test_startup_imports.py
+keeps it so).
 """
 from __future__ import annotations
 
