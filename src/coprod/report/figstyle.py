@@ -30,6 +30,7 @@ from matplotlib.rcsetup import cycler  # noqa: E402 (matplotlib.cycler, typed)
 
 from ..pipeline.reportsettings import OKABE_ITO as _OKABE_ITO  # noqa: E402
 from ..pipeline.reportsettings import FigureSettings  # noqa: E402
+from .pdffonts import subsets_kept  # noqa: E402
 
 OKABE_ITO = list(_OKABE_ITO)
 GREY = "#555555"
@@ -361,62 +362,6 @@ def save_figure(fig: Figure, paths: dict, *, dpi: int = 200,
     with house_style(settings):
         for fmt_, path in paths.items():
             meta = {"png": PNG_METADATA, "pdf": PDF_METADATA}.get(fmt_, {})
-            with atomic_path(path) as tmp, _subsets_kept(fmt_ == "pdf"):
+            with atomic_path(path) as tmp, subsets_kept(fmt_ == "pdf"):
                 fig.savefig(tmp, format=fmt_, dpi=dpi, metadata=meta)
     plt.close(fig)
-
-
-# The PDF's fonts are embedded as Type 42 (pdf.fonttype: text stays text), each a subset of
-# the font made by fontTools, ~70 ms a subset even of one glyph (it decompiles the whole
-# font's layout tables): 4 a figure, ~4 s of a cold run. A job's figures share many subsets
-# (the same few extra glyphs, the same bold title characters): 55 subsets, 38 distinct, in
-# the bundled run. The same font file and glyphs give the same subset, so each is made once
-# a process and its bytes reused: the PDFs are byte for byte what they were.
-_SUBSETS: dict[tuple, tuple[bytes, dict]] = {}
-
-
-class _SubsetFont:
-    """A subset already made, as matplotlib's PDF writer uses one: saved to a file
-    (``_backend_pdf_ps.font_as_file``) inside a ``with`` block."""
-
-    def __init__(self, data: bytes):
-        self.data = data
-
-    def save(self, fh, **_kw) -> None:
-        fh.write(self.data)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-
-@contextmanager
-def _subsets_kept(on: bool = True):
-    """While writing a PDF: matplotlib's font subsetting with each subset made once a process
-    (:data:`_SUBSETS`). A matplotlib without the interface this relies on (``SubsetResults``,
-    3.11) subsets as usual."""
-    from matplotlib.backends import _backend_pdf_ps as pdf_ps
-
-    original = getattr(pdf_ps, "get_glyphs_subset", None)
-    results = getattr(pdf_ps, "SubsetResults", None)
-    if not on or original is None or results is None \
-            or getattr(results, "_fields", ()) != ("font", "glyph_index_map"):
-        yield
-        return
-
-    def kept(fontfile, glyphs):
-        key = (str(fontfile), getattr(fontfile, "face_index", 0), frozenset(glyphs))
-        if key not in _SUBSETS:
-            with original(fontfile, glyphs) as sub:
-                _SUBSETS[key] = (pdf_ps.font_as_file(sub.font).getvalue(),
-                                 dict(sub.glyph_index_map))
-        data, index_map = _SUBSETS[key]
-        return results(_SubsetFont(data), dict(index_map))._as_cm()
-
-    pdf_ps.get_glyphs_subset = kept
-    try:
-        yield
-    finally:
-        pdf_ps.get_glyphs_subset = original

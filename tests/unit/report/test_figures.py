@@ -11,6 +11,7 @@ from coprod.pipeline.reportsettings import FigureSettings, ReportSettings
 from coprod.pipeline.settings import load_settings
 from coprod.report import figstyle as S
 from coprod.report import figures as F
+from coprod.report import pdffonts
 from coprod.report.wording import Grouping
 
 MODEL_KW = dict(covariates=D.COVARIATES, reference_levels=D.REFERENCE, levels=D.LEVELS,
@@ -195,7 +196,7 @@ def test_layout_pass_alone_gives_matplotlibs_bytes(tmp_path, monkeypatch, name):
 
 
 def test_pdf_font_subsets_made_once_a_process_give_the_same_bytes(tmp_path, monkeypatch):
-    """A PDF's Type 42 font subsets are made once a process and reused (figstyle._SUBSETS):
+    """A PDF's Type 42 font subsets are made once a process and reused (pdffonts.SUBSETS):
     the second figure's PDF is byte for byte what a process that never saw the first writes,
     the subsets stay Type 42 (CIDFontType2 with an embedded FontFile2), and matplotlib's own
     subsetting is back in place after each save."""
@@ -209,13 +210,13 @@ def test_pdf_font_subsets_made_once_a_process_give_the_same_bytes(tmp_path, monk
         return original(fontfile, glyphs)
 
     monkeypatch.setattr(pdf_ps, "get_glyphs_subset", counted)
-    monkeypatch.setattr(S, "_SUBSETS", {})
+    pdffonts.forget()
     S.save_figure(make("forest"), {"pdf": tmp_path / "warm1.pdf"}, dpi=100)
     first = len(made)
     S.save_figure(make("forest"), {"pdf": tmp_path / "warm2.pdf"}, dpi=100)
     assert first > 0 and len(made) == first  # the same glyphs: no subset made again
     assert pdf_ps.get_glyphs_subset is counted
-    S._SUBSETS.clear()  # a cold process
+    pdffonts.forget()  # a cold process
     S.save_figure(make("forest"), {"pdf": tmp_path / "cold.pdf"}, dpi=100)
     warm = (tmp_path / "warm2.pdf").read_bytes()
     assert warm == (tmp_path / "cold.pdf").read_bytes()
