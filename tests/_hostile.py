@@ -20,6 +20,7 @@ from pathlib import Path
 import _report_data as D
 import pandas as pd
 import yaml
+from catalogue import safe_load
 
 from coprod.pipeline.reportsettings import FigureSettings, ReportSettings, TableSettings
 from coprod.pipeline.settings import load_settings
@@ -211,7 +212,7 @@ def _codebook(tmp: Path, h: Hostile, groups: dict, levels: dict, survey: str,
               group_label: str) -> Path:
     """The bundled codebook with the survey name, group word, group names and raw file names,
     every variable's label and the levels of gender and education made hostile."""
-    cb = yaml.safe_load((ROOT / "config" / "codebook.yaml").read_text(encoding="utf-8"))
+    cb = safe_load((ROOT / "config" / "codebook.yaml").read_text(encoding="utf-8"))
     cb["survey"], cb["group_label"] = survey, group_label
     cb["groups"] = {groups.get(g, g): {**spec, "file": f"data/raw/{h.path(g, 'raw file')}.sav"}
                     for g, spec in cb["groups"].items() if g in groups}
@@ -233,7 +234,7 @@ def _codebook(tmp: Path, h: Hostile, groups: dict, levels: dict, survey: str,
 
 def _findings(tmp: Path, h: Hostile, levels: dict) -> Path:
     """The bundled claims with hostile ids, texts, sources (keys and texts) and levels."""
-    spec = yaml.safe_load((ROOT / "config" / "findings.yaml").read_text(encoding="utf-8"))
+    spec = safe_load((ROOT / "config" / "findings.yaml").read_text(encoding="utf-8"))
     sources = {k: h.path(k, "source key") for k in spec["sources"]}
     spec["sources"] = {sources[k]: h.name(v, f"source text {k}")
                        for k, v in spec["sources"].items()}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from catalogue import safe_load
 
 OUTCOMES = ["individual_any", "collective_any"]
 SAMPLES = ["pooled", "UK", "FR"]
@@ -238,10 +239,8 @@ def config() -> dict:
     import copy
     from pathlib import Path
 
-    import yaml
-
     root = Path(__file__).resolve().parent.parent
-    cfg = yaml.safe_load((root / "config" / "config.yaml").read_text())
+    cfg = safe_load((root / "config" / "config.yaml").read_text())
     cfg = copy.deepcopy(cfg)
     cfg["data"]["codebook"] = str(root / "config" / "codebook.yaml")
     cfg["models"].update(outcomes=list(OUTCOMES), samples=list(SAMPLES),

@@ -34,6 +34,12 @@ SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
+def safe_load(stream):
+    """``yaml.safe_load`` through libyaml (:data:`SAFE_LOADER`): the same values; the tests
+    read the bundled config and the schemas dozens of times a run."""
+    return yaml.load(stream, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
+
+
 def edit_yaml(path: Path, fn) -> None:
     data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506 - safe
     fn(data)

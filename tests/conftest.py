@@ -59,6 +59,13 @@ def random_cases(full: int, fast: int) -> int:
     return fast if os.environ.get("COPROD_TEST_FAST") else full
 
 
+def fast_first(values: list) -> list:
+    """The cases of a parametrized check that all run the same code with other inputs: the
+    first under ``make test-fast``, the others marked ``slow`` (``make test``, and so CI, runs
+    every one)."""
+    return [values[0], *(pytest.param(v, marks=pytest.mark.slow) for v in values[1:])]
+
+
 def pytest_collection_modifyitems(items):
     """Tests on a shared pipeline run are pipeline tests (``make test-fast`` skips them)."""
     for item in items:

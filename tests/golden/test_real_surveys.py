@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
+from catalogue import safe_load
 from conftest import ROOT
 
 from coprod.pipeline.clean import clean_survey
@@ -61,7 +61,7 @@ def assert_matches(coefs: pd.DataFrame, ref: pd.DataFrame, rename=None, est_tol=
 
 @pytest.fixture(scope="module")
 def nhanes():
-    cfg = yaml.safe_load(NHANES_CONFIG.read_text(encoding="utf-8"))
+    cfg = safe_load(NHANES_CONFIG.read_text(encoding="utf-8"))
     cb = load_codebook(ROOT / cfg["data"]["codebook"])
     table, log = clean_survey(cb, root=ROOT, group_column=cfg["groups"]["column"])
     return cfg, table, log
@@ -157,7 +157,7 @@ API_CONFIG = ROOT / "config" / "examples" / "api" / "config.yaml"
 def api():
     import os
 
-    cfg = yaml.safe_load(API_CONFIG.read_text(encoding="utf-8"))
+    cfg = safe_load(API_CONFIG.read_text(encoding="utf-8"))
     cb = load_codebook(ROOT / cfg["data"]["codebook"])
     table, log = clean_survey(cb, root=ROOT, group_column=cfg["groups"]["column"])
     here = os.getcwd()

@@ -1,7 +1,7 @@
 """Generated documentation is in step with its source."""
 import sys
 
-import yaml
+from catalogue import safe_load
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
@@ -9,14 +9,14 @@ from write_config_reference import rows, updated  # noqa: E402
 
 
 def test_config_reference_matches_the_schema():
-    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    schema = safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
     readme = (ROOT / "config" / "README.md").read_text(encoding="utf-8")
     assert readme == updated(readme, schema), "run `make docs`"
     assert all(desc for _, _, _, desc, _ in rows(schema)), "every key needs a description"
 
 
 def test_every_codebook_key_is_documented():
-    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "codebook.schema.yaml").read_text())
+    schema = safe_load((ROOT / "workflow" / "schemas" / "codebook.schema.yaml").read_text())
     readme = (ROOT / "config" / "README.md").read_text(encoding="utf-8")
     keys = set(schema["properties"]) | set(schema["definitions"]["variable"]["properties"])
     keys |= set(schema["properties"]["groups"]["additionalProperties"]["properties"])
@@ -61,7 +61,7 @@ def test_the_claims_file_section_is_the_claims_reader():
     assert [f"| `{k}` | {v} |" for k, v in CLAIM_FIELDS.items()] == \
         [line for line in table.strip().splitlines()[2:]]
     section = readme.split("## The claims file", 1)[1].split("\n## ", 1)[0]
-    example = yaml.safe_load(re.search(r"```yaml\n(.*?)```", section, re.S).group(1))
+    example = safe_load(re.search(r"```yaml\n(.*?)```", section, re.S).group(1))
     claims = check_claims({**example, "path": "README"},
                           outcomes=["individual_any", "collective_any"],
                           covariates=["age", "gender", "self_efficacy"],

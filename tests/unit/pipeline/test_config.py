@@ -2,7 +2,7 @@
 import copy
 
 import pytest
-import yaml
+from catalogue import safe_load
 from conftest import ROOT
 
 from coprod.errors import ConfigError
@@ -13,7 +13,7 @@ from coprod.pipeline.settings import load_settings
 
 @pytest.fixture(scope="module")
 def base():
-    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    cfg = safe_load((ROOT / "config" / "config.yaml").read_text())
     return cfg, load_codebook(ROOT / "config" / "codebook.yaml")
 
 
@@ -103,11 +103,9 @@ def test_unquoted_no_in_the_config_gets_a_quote_hint(base):
 
 def test_command_line_values_arrive_as_text_and_are_read_as_the_schema_says():
     """snakemake --config reads nested values with YAML's base loader: "50", not 50."""
-    import yaml
-
     from coprod.pipeline.config import SCHEMA, command_line_scalars
 
-    schema = yaml.safe_load(SCHEMA.read_text())
+    schema = safe_load(SCHEMA.read_text())
     c = {"imputation": {"m": "50", "chains": "4"},
          "models": {"conf_level": "0.9", "group_effects": "false",
                     "outcomes": ["a", {"b": "ordinal"}]},
@@ -126,7 +124,7 @@ def test_the_model_jobs_receive_every_design_key_of_the_schema():
     DESIGN_KEYS: a key added to the schema must reach the model jobs too."""
     from coprod.pipeline.designkeys import DESIGN_KEYS, design_settings
 
-    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    schema = safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
     assert sorted(DESIGN_KEYS) == sorted(schema["properties"]["design"]["properties"])
     assert design_settings({"weights": "w"}) == {k: "w" if k == "weights" else None
                                                  for k in DESIGN_KEYS}

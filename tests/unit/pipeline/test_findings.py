@@ -4,6 +4,7 @@ import _report_data as D
 import numpy as np
 import pandas as pd
 import pytest
+from catalogue import safe_load
 
 from coprod.errors import ConfigError
 from coprod.pipeline.findings import (
@@ -164,12 +165,10 @@ def test_load_claims_errors(tmp_path):
 
 
 def test_the_bundled_claims_fit_the_bundled_config():
-    import yaml
-
     from coprod.pipeline.codebook import load_codebook
     from coprod.pipeline.config import column_levels
 
-    cfg = yaml.safe_load(open(f"{ROOT}/config/config.yaml"))
+    cfg = safe_load(open(f"{ROOT}/config/config.yaml"))
     spec = load_claims(f"{ROOT}/config/findings.yaml")
     m = cfg["models"]
     claims = check_claims(spec, outcomes=m["outcomes"], covariates=m["covariates"],

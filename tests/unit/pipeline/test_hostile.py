@@ -10,8 +10,7 @@ import subprocess
 import sys
 
 import pytest
-import yaml
-from catalogue import ALIAS_BOMB, ESCAPE
+from catalogue import ALIAS_BOMB, ESCAPE, safe_load
 
 from coprod.errors import ConfigError, DataError, clip, console
 from coprod.pipeline import yamlfile
@@ -173,7 +172,7 @@ def test_a_file_name_that_follows_the_rule_is_accepted(name):
 def _config(**models):
     with open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "config", "config.yaml"),
               encoding="utf-8") as fh:
-        config = yaml.safe_load(fh)
+        config = safe_load(fh)
     config["models"].update(models)
     return config
 

@@ -5,7 +5,7 @@ import copy
 
 import numpy as np
 import pytest
-import yaml
+from catalogue import safe_load
 from conftest import ROOT
 
 from coprod.errors import ConfigError
@@ -30,7 +30,7 @@ from coprod.pipeline.settings import load_settings
 
 @pytest.fixture(scope="module")
 def base():
-    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+    cfg = safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
     return cfg, load_codebook(ROOT / "config" / "codebook.yaml")
 
 

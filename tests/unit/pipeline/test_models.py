@@ -3,7 +3,7 @@ and a model that cannot be estimated is reported, not faked."""
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
+from catalogue import safe_load
 from conftest import ROOT
 
 from coprod.pipeline.clean import clean_survey
@@ -12,7 +12,7 @@ from coprod.pipeline.designkeys import DesignSettings
 from coprod.pipeline.models import contrast_sample, fit_model, term_parts
 from coprod.pipeline.simulate import GENERATING_VALUES
 
-CFG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+CFG = safe_load((ROOT / "config" / "config.yaml").read_text())
 DESIGN = DesignSettings.from_params(
     {k: CFG["design"].get(k) for k in ("weights", "strata", "psu", "lonely_psu", "model_based")})
 M = CFG["models"]
@@ -237,7 +237,7 @@ def test_lonely_psu_fail_fails_the_model_not_the_run(table):
     assert out["coefficients"].empty
     ok = fit_model(t, design=design.replace(lonely_psu="adjust"), **kw)["fit"].iloc[0]
     assert ok["status"] != "failed", ok
-    doc = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    doc = safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
     text = doc["properties"]["design"]["properties"]["lonely_psu"]["description"]
     assert "fail (stop)" not in text and "marked failed" in " ".join(text.split())
 

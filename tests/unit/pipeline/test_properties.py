@@ -11,7 +11,7 @@ from coprod.pipeline.codebook import Codebook, validate_codebook
 
 LEVELS = ["never", "sometimes", "often"]
 #: random surveys a run (conftest.random_cases: all of them under make test)
-EXAMPLES = random_cases(full=80, fast=25)
+EXAMPLES = random_cases(full=80, fast=12)
 
 
 @st.composite

@@ -6,7 +6,7 @@ import copy
 from pathlib import Path
 
 import pytest
-import yaml
+from catalogue import safe_load
 
 from coprod.errors import ConfigError
 from coprod.pipeline.codebook import Codebook, load_codebook
@@ -37,7 +37,7 @@ MOST = 5
 
 
 def bundled() -> dict:
-    return yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+    return safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +120,7 @@ def test_defaults_are_filled_in_from_the_schema(codebook):
     cfg = bundled()
     del cfg["cleaning"], cfg["imputation"], cfg["report"]
     cfg["models"].pop("conf_level", None)
-    schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
+    schema = safe_load(SCHEMA.read_text(encoding="utf-8"))
     props = schema["properties"]
     s = load_settings(cfg, codebook)
     assert s.cleaning.threshold == props["cleaning"]["properties"]["threshold"]["default"]
@@ -153,7 +153,7 @@ def test_every_key_of_the_schema_is_a_field():
 
     from coprod.pipeline import settings as S
 
-    props = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))["properties"]
+    props = safe_load(SCHEMA.read_text(encoding="utf-8"))["properties"]
     # (not config keys: the codebook, the report as written, the keys an empty list set aside)
     assert {f.name for f in fields(Settings)} - {"codebook", "report_given",
                                                  "set_aside"} == set(props)
@@ -245,7 +245,7 @@ def test_the_design_section_is_typed_and_frozen(codebook):
         design_settings,
     )
 
-    props = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))["properties"]["design"]
+    props = safe_load(SCHEMA.read_text(encoding="utf-8"))["properties"]["design"]
     assert tuple(f.name for f in fields(DesignSettings)) == DESIGN_KEYS
     assert set(DESIGN_KEYS) == set(props["properties"])
     for f in fields(DesignSettings):
@@ -280,7 +280,7 @@ def test_the_figure_settings_are_typed_and_frozen(codebook):
 
     from coprod.pipeline.reportsettings import FigureSettings, report_settings
 
-    props = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))["properties"]["report"]
+    props = safe_load(SCHEMA.read_text(encoding="utf-8"))["properties"]["report"]
     figure_keys = set(props["properties"]["figures"]["properties"])
     names = {f.name for f in fields(FigureSettings)}
     assert figure_keys <= names

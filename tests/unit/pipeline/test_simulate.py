@@ -14,7 +14,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 import statsmodels.api as sm
-import yaml
+from catalogue import safe_load
 
 from coprod.pipeline import simulate as S
 
@@ -37,7 +37,7 @@ def raw_files():
 
 @pytest.fixture(scope="module")
 def codebook():
-    return yaml.safe_load(CODEBOOK.read_text(encoding="utf-8"))
+    return safe_load(CODEBOOK.read_text(encoding="utf-8"))
 
 
 # --- reproducibility --------------------------------------------------------------------------

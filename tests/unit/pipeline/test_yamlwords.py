@@ -3,7 +3,7 @@ file and line, and the fix; booleans the schema takes stay accepted (issue 29)."
 import copy
 
 import pytest
-import yaml
+from catalogue import safe_load
 from conftest import ROOT
 
 from coprod.errors import ConfigError
@@ -24,7 +24,7 @@ def refusal(tmp_path, text: str, codebook, name="mine.yaml") -> str | None:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     try:
-        load_settings(yaml.safe_load(text), codebook, written=lambda: file_words([path]))
+        load_settings(safe_load(text), codebook, written=lambda: file_words([path]))
     except ConfigError as exc:
         return str(exc)
     return None
@@ -110,7 +110,7 @@ def test_booleans_the_schema_takes_stay_accepted(tmp_path, codebook, old, new):
 
 def test_without_the_file_the_boolean_is_still_refused(codebook):
     """A config given as a dict (no file to read again): the old words, and a boolean key."""
-    cfg = yaml.safe_load(CONFIG)
+    cfg = safe_load(CONFIG)
     cfg["report"]["words"][True] = "Ontario"
     with pytest.raises(ConfigError, match="report.words.True: a key YAML read as true"):
         load_settings(copy.deepcopy(cfg), codebook)

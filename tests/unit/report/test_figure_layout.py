@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import fast_first
 from matplotlib.colors import to_hex
 
 from coprod.pipeline.reportsettings import FigureSettings
@@ -87,7 +88,7 @@ def test_a_term_not_estimated_is_marked_inside_its_panel():
     plt.close(fig)
 
 
-@pytest.mark.parametrize("width", ["full", "column"])
+@pytest.mark.parametrize("width", fast_first(["column", "full"]))
 def test_long_group_names_do_not_collide(width):
     """NHANES' groups ("non-Hispanic white", "non-Hispanic black"): panel titles and the
     prevalence figure's group names wrap and never overlap their neighbours."""
@@ -110,7 +111,7 @@ def test_long_group_names_do_not_collide(width):
     plt.close("all")
 
 
-@pytest.mark.parametrize("width", ["full", "column"])
+@pytest.mark.parametrize("width", fast_first(["column", "full"]))
 def test_a_long_name_of_the_whole_sample_stands_upright_alone(width):
     """The whole sample's word with a word too long for its slot ("Gesamtstichprobe") stands
     upright while the groups' names stay level; the figure grows by it, so the panels keep

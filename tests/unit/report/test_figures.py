@@ -4,6 +4,7 @@ import _report_data as D
 import matplotlib
 import numpy as np
 import pytest
+from conftest import fast_first
 from matplotlib.figure import Figure
 
 from coprod.pipeline.designkeys import DesignSettings
@@ -156,7 +157,7 @@ def test_group_outputs():
                    "cleaning": {"png": "c.png"}}
 
 
-@pytest.mark.parametrize("name", ["forest", "groups", "prevalence"])
+@pytest.mark.parametrize("name", fast_first(["forest", "groups", "prevalence"]))
 def test_saving_twice_gives_identical_bytes(tmp_path, name):
     a = {"png": tmp_path / "a.png", "pdf": tmp_path / "a.pdf"}
     b = {"png": tmp_path / "b.png", "pdf": tmp_path / "b.pdf"}
@@ -171,7 +172,7 @@ def test_saving_twice_gives_identical_bytes(tmp_path, name):
     assert b"Software" not in a["png"].read_bytes()
 
 
-@pytest.mark.parametrize("name", ["forest", "age", "cleaning"])
+@pytest.mark.parametrize("name", fast_first(["forest", "age", "cleaning"]))
 def test_layout_pass_alone_gives_matplotlibs_bytes(tmp_path, monkeypatch, name):
     """Before each save the house figure runs the constrained layout alone, not matplotlib's
     whole draw with drawing switched off (figstyle._HouseFigure): one draw a format instead of

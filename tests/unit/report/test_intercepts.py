@@ -4,6 +4,7 @@ import math
 
 import pandas as pd
 import pytest
+from catalogue import safe_load
 
 from coprod.report.intercepts import (
     back_transformed,
@@ -109,7 +110,6 @@ def test_the_answer_box_of_intercept_only_models_and_of_no_models():
 def test_methods_say_intercept_only_or_no_models():
     import copy
 
-    import yaml
     from conftest import ROOT
 
     from coprod.pipeline.codebook import load_codebook
@@ -117,7 +117,7 @@ def test_methods_say_intercept_only_or_no_models():
     from coprod.report.methods import methods_section
     from coprod.report.pagemodel import Bullets, Heading
 
-    base = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+    base = safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
     cb = load_codebook(ROOT / "config" / "codebook.yaml")
 
     def models_items(**models):

@@ -9,6 +9,7 @@ from pathlib import Path
 import _report_data as D
 import pandas as pd
 import pytest
+from catalogue import safe_load
 
 from coprod.errors import ConfigError
 from coprod.pipeline.codebook import Codebook
@@ -207,11 +208,9 @@ def test_the_page_escapes_text():
 # -- settings ---------------------------------------------------------------------------------
 
 def test_schema_defaults_cover_the_report_section():
-    import yaml
-
     from coprod.pipeline.settings import fill_defaults
 
-    schema = yaml.safe_load(open(f"{ROOT}/workflow/schemas/config.schema.yaml"))
+    schema = safe_load(open(f"{ROOT}/workflow/schemas/config.schema.yaml"))
     d = fill_defaults({}, schema)["report"]
     assert d["figures"]["dpi"] == 200 and d["figures"]["formats"] == ["png", "pdf"]
     assert d["tables"]["stars"] is False
@@ -230,13 +229,11 @@ def test_schema_defaults_cover_the_report_section():
 
 
 def test_the_bundled_config_passes_the_schema():
-    import yaml
-
     from coprod.pipeline.config import check_config_schema
 
-    check_config_schema(yaml.safe_load(open(f"{ROOT}/config/config.yaml")))
+    check_config_schema(safe_load(open(f"{ROOT}/config/config.yaml")))
     with pytest.raises(ConfigError, match="unknown key 'report.figures.colour'"):
-        cfg = yaml.safe_load(open(f"{ROOT}/config/config.yaml"))
+        cfg = safe_load(open(f"{ROOT}/config/config.yaml"))
         cfg["report"]["figures"]["colour"] = "red"
         check_config_schema(cfg)
 

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 
 import pytest
+from catalogue import safe_load
 
 from coprod.errors import ConfigError
 from coprod.report.tablelatex import (
@@ -216,13 +217,11 @@ def test_report_latex_reaches_the_tables_job_with_the_schemas_defaults():
     (report.tables, resolved) carry the section to the tables job (TableSettings.latex)."""
     from pathlib import Path
 
-    import yaml
-
     from coprod.pipeline.reportsettings import TableSettings, report_settings
     from coprod.pipeline.settings import load_settings
 
     root = Path(__file__).resolve().parents[3]
-    cfg = yaml.safe_load((root / "config" / "config.yaml").read_text(encoding="utf-8"))
+    cfg = safe_load((root / "config" / "config.yaml").read_text(encoding="utf-8"))
     params = report_settings(load_settings(cfg))["tables"]
     assert LatexSettings.from_params(TableSettings.from_params(params).latex) == LatexSettings()
     cfg.setdefault("report", {})["latex"] = {"ci": "below", "sideways": True}

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
+from catalogue import safe_load
 from conftest import ROOT
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -237,7 +237,7 @@ def test_the_model_stage_at_weights_x_1e_minus_300_equals_scale_1():
     from coprod.pipeline.codebook import load_codebook
     from coprod.pipeline.models import fit_sample
 
-    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    cfg = safe_load((ROOT / "config" / "config.yaml").read_text())
     cb = load_codebook(ROOT / "config" / "codebook.yaml")
     table = clean_survey(cb, root=ROOT, threshold=cfg["cleaning"]["threshold"],
                          group_column=cfg["groups"]["column"])[0]
