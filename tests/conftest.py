@@ -60,9 +60,10 @@ def random_cases(full: int, fast: int) -> int:
 
 
 def fast_first(values: list) -> list:
-    """The cases of a parametrized check that all run the same code with other inputs: the
-    first under ``make test-fast``, the others marked ``slow`` (``make test``, and so CI, runs
-    every one)."""
+    """The cases of a parametrized check of one property on other inputs (saving twice gives
+    the same bytes, for the forest, groups and prevalence figures): the first under
+    ``make test-fast``, the others marked ``slow`` (``make test``, and so CI, runs every
+    one)."""
     return [values[0], *(pytest.param(v, marks=pytest.mark.slow) for v in values[1:])]
 
 

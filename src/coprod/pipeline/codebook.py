@@ -109,8 +109,9 @@ def load_schema(schema) -> dict:
 
 def _copied(value):
     """A parsed YAML document's mappings and lists copied, its scalars (immutable) shared:
-    what ``copy.deepcopy`` gives for such a document, at a fraction of its cost (it keeps a
-    memo of every object it visits)."""
+    what ``copy.deepcopy`` gives for a document of plain mappings, lists and scalars without
+    anchors (the schemas: an alias would become two copies), at a fraction of its cost
+    (deepcopy keeps a memo of every object it visits)."""
     if isinstance(value, dict):
         return {k: _copied(v) for k, v in value.items()}
     if isinstance(value, list):

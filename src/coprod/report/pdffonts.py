@@ -10,11 +10,12 @@ bundled run. Two things make it cheaper without changing a byte of any PDF:
 - **each subset is made once a process** (:data:`SUBSETS`): the same font file and glyphs
   give the same subset, and a job's figures share many (the same bold title characters);
 - **a subset is cut from a small font, not the full one.** At a font's second subset in a
-  process, matplotlib's own subsetting makes, once, a *base font*: the subset with the
-  glyphs of a fixed set of characters (:data:`BASE_CHARACTERS`: Latin, the punctuation and
-  signs the report uses, the f-ligatures matplotlib's text layout draws). A later subset
-  whose glyphs are all in the base font is cut from it (~17 ms instead of ~70 ms), again by
-  matplotlib's own function, and its glyph numbers are mapped back through the base font's.
+  process (one whose glyphs it would hold), matplotlib's own subsetting makes, once, a *base
+  font*: the subset with the glyphs of a fixed set of characters (:data:`BASE_CHARACTERS`:
+  Latin, the punctuation and signs the report uses, the f-ligatures matplotlib's text layout
+  draws). A later subset whose glyphs are all in the base font is cut from it (~17 ms
+  instead of ~70 ms), again by matplotlib's own function, and its glyph numbers are mapped
+  back through the base font's.
 
 Why the second way gives the same bytes: fontTools keeps, of each table, what the requested
 glyphs need (their outlines, metrics, kerning pairs, the ligatures they form, their
@@ -26,8 +27,11 @@ sets of both fonts (``tests/unit/report/test_pdffonts.py``); a glyph outside the
 from __future__ import annotations
 
 import io
+import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
 
 #: the characters whose glyphs make a font's base font: printable ASCII, Latin-1 and Latin
 #: Extended-A (the five countries' names and accents), general punctuation (dashes, quotes,
@@ -51,8 +55,10 @@ class _Base:
     index_map: dict
 
 
-#: per font (file, face): how many subsets it has needed, and its base font once made
+#: per font (file, face): how many subsets it has needed, the glyphs a base font would hold,
+#: and its base font once made
 _MISSES: dict[tuple, int] = {}
+_CANDIDATES: dict[tuple, frozenset] = {}
 _BASES: dict[tuple, _Base | None] = {}
 
 
@@ -60,6 +66,7 @@ def forget() -> None:
     """Forget every subset and base font made so far, as a new process would start."""
     SUBSETS.clear()
     _MISSES.clear()
+    _CANDIDATES.clear()
     _BASES.clear()
 
 
@@ -88,19 +95,31 @@ class _FontBytes(io.BytesIO):
     face_index = 0
 
 
-def _base(font: tuple, fontfile, subset_of) -> _Base | None:
-    """The font's base font, made at its first call; None where the font maps none of
-    :data:`BASE_CHARACTERS` (a symbol font)."""
-    if font not in _BASES:
+def _candidates(font: tuple) -> frozenset:
+    """The glyphs of :data:`BASE_CHARACTERS` in the font (read by FreeType, ~1 ms): the glyphs
+    its base font would be cut for; only {0} (.notdef) for a font that maps none of them."""
+    if font not in _CANDIDATES:
         from matplotlib.ft2font import FT2Font
 
         face = FT2Font(font[0], face_index=font[1])
-        glyphs = {face.get_char_index(c) for c in BASE_CHARACTERS} | {0}
-        if glyphs == {0}:
-            _BASES[font] = None
-        else:
-            data, index_map = subset_of(fontfile, glyphs)
-            _BASES[font] = _Base(data, frozenset(glyphs), index_map)
+        _CANDIDATES[font] = frozenset({face.get_char_index(c) for c in BASE_CHARACTERS} | {0})
+    return _CANDIDATES[font]
+
+
+def _base(font: tuple, fontfile, subset_of) -> _Base | None:
+    """The font's base font, made at its first call; None where the font maps none of
+    :data:`BASE_CHARACTERS` (a symbol font), or where matplotlib's subsetting cannot make it
+    (every subset then takes matplotlib's path, which gives the same bytes)."""
+    if font not in _BASES:
+        glyphs = _candidates(font)
+        _BASES[font] = None
+        if glyphs != {0}:
+            try:
+                data, index_map = subset_of(fontfile, glyphs)
+            except Exception:  # any failure: matplotlib's own path for this font's subsets
+                log.info("no base font for %s: its subsets are cut from the full font", font[0])
+            else:
+                _BASES[font] = _Base(data, glyphs, index_map)
     return _BASES[font]
 
 
@@ -126,8 +145,10 @@ def subsets_kept(on: bool = True):
     def made(fontfile, glyphs) -> tuple[bytes, dict]:
         font = (str(fontfile), getattr(fontfile, "face_index", 0))
         _MISSES[font] = _MISSES.get(font, 0) + 1
-        base = _base(font, fontfile, subset_of) if _MISSES[font] > 1 else None
-        if base is None or not glyphs <= base.glyphs:
+        # a base font only for glyphs it would hold (labels in another script never make one)
+        base = _base(font, fontfile, subset_of) \
+            if _MISSES[font] > 1 and glyphs <= _candidates(font) else None
+        if base is None:
             return subset_of(fontfile, glyphs)
         data, index_map = subset_of(_FontBytes(base.data),
                                     {base.index_map[g] for g in glyphs})
@@ -140,6 +161,9 @@ def subsets_kept(on: bool = True):
         data, index_map = SUBSETS[key]
         return results(_SubsetFont(data), dict(index_map))._as_cm()
 
+    # matplotlib's function is swapped for the process while a PDF is written: figures are
+    # saved from one thread (a figure job, a test); two threads saving PDFs at once could
+    # restore it out of order (the bytes would still be matplotlib's)
     pdf_ps.get_glyphs_subset = kept
     try:
         yield

@@ -38,6 +38,31 @@ def through_pdffonts(fontfile, glyphs) -> tuple[bytes, dict]:
         return pdf_ps.font_as_file(sub.font).getvalue(), dict(sub.glyph_index_map)
 
 
+@pytest.fixture
+def calls(monkeypatch):
+    """What matplotlib's subsetting was given, call by call: "base" for a base font (a file
+    object), "font" for a font file."""
+    seen: list[str] = []
+    real = pdf_ps.get_glyphs_subset
+
+    def spy(fontfile, glyphs):
+        seen.append("base" if isinstance(fontfile, io.BytesIO) else "font")
+        return real(fontfile, glyphs)
+
+    monkeypatch.setattr(pdf_ps, "get_glyphs_subset", spy)
+    return seen
+
+
+def cut(fontfile, glyphs, calls: list) -> tuple[tuple[bytes, dict], str]:
+    """The subset through pdffonts, and how it was made: "kept" (made before), "base" (cut
+    from the base font) or "font" (from the full font)."""
+    if (str(fontfile), 0, frozenset(glyphs)) in pdffonts.SUBSETS:
+        return through_pdffonts(fontfile, glyphs), "kept"
+    before = len(calls)
+    got = through_pdffonts(fontfile, glyphs)
+    return got, calls[-1] if len(calls) > before else "kept"
+
+
 @pytest.fixture(scope="module")
 def warm():
     """pdffonts as a process that has made one subset of each font: the next come from the
@@ -50,7 +75,7 @@ def warm():
 
 
 @pytest.mark.parametrize("which", fast_first(list(FONTS)))
-def test_subsets_cut_from_the_base_font_are_matplotlibs(warm, which):
+def test_subsets_cut_from_the_base_font_are_matplotlibs(warm, calls, which):
     fontfile = font_path(which)
     face = FT2Font(str(fontfile))
     base = sorted({face.get_char_index(c) for c in pdffonts.BASE_CHARACTERS} | {0})
@@ -59,21 +84,23 @@ def test_subsets_cut_from_the_base_font_are_matplotlibs(warm, which):
     for _ in range(random_cases(24, 2)):
         cases.append(set(rng.sample(base, rng.choice([1, 3, 10, 40, 120]))))
     for glyphs in cases:
-        ours = through_pdffonts(fontfile, glyphs)
+        ours, how = cut(fontfile, glyphs, calls)
+        assert how in ("base", "kept"), (how, sorted(glyphs))  # every new one from the base
         assert ours == matplotlibs(fontfile, glyphs), sorted(glyphs)
-    assert all(b is not None for b in pdffonts._BASES.values())  # the base path was taken
 
 
-def test_a_glyph_outside_the_base_font_takes_matplotlibs_path(warm):
+def test_a_glyph_outside_the_base_font_takes_matplotlibs_path(warm, calls):
     fontfile = font_path("regular")
     face = FT2Font(str(fontfile))
     arrow = face.get_char_index(0x2192)  # a rightwards arrow: not among BASE_CHARACTERS
     assert arrow
     glyphs = {arrow, face.get_char_index(ord("a"))}
-    assert through_pdffonts(fontfile, glyphs) == matplotlibs(fontfile, glyphs)
+    ours, how = cut(fontfile, glyphs, calls)
+    assert how == "font"
+    assert ours == matplotlibs(fontfile, glyphs)
 
 
-def test_a_whole_pdf_is_matplotlibs_byte_for_byte(warm):
+def test_a_whole_pdf_is_matplotlibs_byte_for_byte(warm, calls):
     """Ligatures (fi, ffl), Czech and Danish letters, the minus sign, a Greek letter outside
     the base font, regular and bold: the PDF written with pdffonts (warm: cut from the base
     fonts) is the PDF matplotlib writes alone."""
@@ -92,4 +119,6 @@ def test_a_whole_pdf_is_matplotlibs_byte_for_byte(warm):
                 fig.savefig(buf, format="pdf", metadata=S.PDF_METADATA)
             return buf.getvalue()
 
-    assert pdf(kept=True) == pdf(kept=False)
+    ours = pdf(kept=True)
+    assert calls.count("base") >= 2  # the regular and the bold text cut from base fonts
+    assert ours == pdf(kept=False)
