@@ -229,29 +229,24 @@ def _other_scales(c, var, level, coefs, fit, scales, families, judge) -> dict:
 
 def _directional(base, c, var, level, coefs, fit, *, effects=None,
                  conf_level: float = 0.95) -> dict:
-    from .vocab import model_rows, model_status
-
-    status, msg = model_status(fit, c["outcome"], c["sample"])
-    sub = None if status in ("failed", "missing") else model_rows(coefs, c["outcome"],
-                                                                  c["sample"])
-    return _judged(base, c, var, level, status, msg, sub, effects=effects,
-                   conf_level=conf_level)
+    return _judged(base, c, var, level, ModelVerdicts(coefs, fit, c["outcome"], c["sample"]),
+                   effects=effects, conf_level=conf_level)
 
 
-def _judged(base, c, var, level, status: str, msg: str, sub: pd.DataFrame | None, *,
-            effects=None, conf_level: float = 0.95,
-            texts: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
-    """:func:`_directional` of the model's status and message and its rows of the
-    coefficients (``sub``; ``texts``: their :func:`_term_texts`, when known)."""
+def _judged(base, c, var, level, model: ModelVerdicts, *, effects=None,
+            conf_level: float = 0.95) -> dict:
+    """:func:`_directional` of the model's status, message and rows, read once
+    (:class:`ModelVerdicts`)."""
     from .estimable import not_estimable_reason
     from .vocab import model_rows
 
+    status, msg, sub = model.status, model.msg, model.rows
     base["scale"] = "log-odds"
     why = not_estimable_reason(status, msg)  # the message names every flag of the fit
     if status in ("failed", "missing"):
         return {**base, "verdict": "not estimated", "note": why}
     assert sub is not None  # the rows of a model that has a status
-    at = np.flatnonzero(_picked(*(texts or _term_texts(sub)), var, level)) if len(sub) \
+    at = np.flatnonzero(_picked(*model.texts, var, level)) if model.texts is not None \
         else np.zeros(0, dtype=np.intp)
     if len(at) != 1:
         raise ConfigError(_term_error(c, var, level, sub))
@@ -316,8 +311,8 @@ class ModelVerdicts:
     def verdict(self, claim: dict, variable: str, level: str, conf_level: float = 0.95,
                 effects: pd.DataFrame | None = None) -> dict:
         """:func:`directional_verdict` of ``claim`` (on this model's outcome and sample)."""
-        return _judged({"note": ""}, claim, variable, level, self.status, self.msg, self.rows,
-                       effects=effects, conf_level=conf_level, texts=self.texts)
+        return _judged({"note": ""}, claim, variable, level, self, effects=effects,
+                       conf_level=conf_level)
 
 
 def _comparison(base, c, var, level, con, contrast_outcomes, conf_level: float = 0.95) -> dict:
