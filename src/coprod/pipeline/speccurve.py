@@ -37,7 +37,7 @@ from .findings import (  # noqa: F401 (directional_verdict re-exported: it was i
 )
 from .io import combined_fit, read_results, read_table, write_csv
 from .settings import Specifications
-from .vocab import POOLED
+from .vocab import POOLED, model_rows
 
 log = logging.getLogger("coprod.pipeline.speccurve")
 
@@ -156,7 +156,6 @@ def _equivalence(claim: dict, judged: dict, coefs: pd.DataFrame, outcome: str, s
     interval the equivalence test judges (log scale) and the bounds (odds ratios), so the
     figure draws what the rule compares, not the (1 - alpha) interval beside no bounds."""
     from .findings import equivalence_interval
-    from .vocab import model_rows
 
     bounds = claim.get("equivalence")
     if not bounds or claim["expected"] != "none" or judged.get("verdict") == "not estimated":
@@ -186,7 +185,7 @@ class _Models:
 
     def _rows(self, outcome: str) -> tuple:
         if outcome not in self.kept:  # none of its rows: the whole table, as before
-            subs = [None if t is None else _model_rows(t, outcome, self.sample)
+            subs = [None if t is None else model_rows(t, outcome, self.sample)
                     for t in self.tables]
             self.kept[outcome] = tuple(s if s is not None and len(s) else t
                                        for s, t in zip(subs, self.tables))
@@ -206,20 +205,6 @@ class _Models:
         if outcome not in self.judges:
             self.judges[outcome] = ModelVerdicts(*self.of(outcome), outcome, self.sample)
         return self.judges[outcome]
-
-
-def _model_rows(table: pd.DataFrame, outcome: str, sample: str) -> pd.DataFrame:
-    """:func:`coprod.pipeline.vocab.model_rows` of a specification's tables, a model's rows
-    taken as the slice they are (its outcome's rows follow each other: the outcomes' tables
-    stacked), not row by row: the same rows, labels and columns at a fraction of the cost."""
-    from .vocab import model_mask, model_rows
-
-    if not len(table):
-        return table
-    at = np.flatnonzero(model_mask(table, outcome, sample))
-    if len(at) and len(at) < len(table) and at[-1] - at[0] + 1 == len(at):
-        return table.iloc[at[0]:at[-1] + 1]
-    return model_rows(table, outcome, sample)
 
 
 def _of_cut(kept: dict, threshold: str) -> dict:

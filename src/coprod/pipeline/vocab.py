@@ -82,15 +82,19 @@ def model_rows(table: pd.DataFrame, outcome: str, sample) -> pd.DataFrame:
     read a group code as a number) of a results table with those two columns."""
     if not len(table):
         return table
-    mask = model_mask(table, outcome, sample)
+    mask = _equal(table["outcome"], outcome) & _equal(table["sample"], str(sample), text=True)
     # every row one model's (a table already of one model): a shallow copy, as the selection
     # would be a copy (copy-on-write: either is safe to change), without copying each column
-    return table.copy(deep=False) if mask.all() else table[mask]
+    if mask.all():
+        return table.copy(deep=False)
+    # rows that follow each other (a table of stacked models, as the specification curve's):
+    # the slice they are, the same rows, labels and columns without selecting row by row
+    import numpy as np
 
-
-def model_mask(table: pd.DataFrame, outcome: str, sample) -> np.ndarray:
-    """Which rows of a results table with rows are one model's (:func:`model_rows`)."""
-    return _equal(table["outcome"], outcome) & _equal(table["sample"], str(sample), text=True)
+    at = np.flatnonzero(mask)
+    if len(at) and at[-1] - at[0] + 1 == len(at):
+        return table.iloc[at[0]:at[-1] + 1]
+    return table[mask]
 
 
 def _equal(column: pd.Series, value, text: bool = False) -> np.ndarray:

@@ -185,11 +185,10 @@ def test_the_verdicts_of_a_model_read_once_are_directional_verdicts():
         directional_verdict(gone, "age", "", coefs, fit)
 
 
-def test_a_models_rows_taken_as_a_slice_are_model_rows():
-    """A specification's tables stack their outcomes' rows: a model's rows taken as a slice
-    are model_rows' rows (values, dtypes, labels); interleaved rows, a table of one model and
-    a model without rows as model_rows gives them."""
-    from coprod.pipeline.speccurve import _model_rows
+def test_a_models_rows_taken_as_a_slice_are_the_selected_rows():
+    """A specification's tables stack their outcomes' rows: a model's rows, which model_rows
+    takes as a slice, are the rows a selection row by row gives (values, dtypes, labels);
+    interleaved rows, a table of one model and a model without rows too."""
     from coprod.pipeline.vocab import model_rows
 
     t = pd.DataFrame({"outcome": pd.array(["y", "y", "z", "z", "z"], dtype="str"),
@@ -197,8 +196,9 @@ def test_a_models_rows_taken_as_a_slice_are_model_rows():
                       "estimate": [0.1, 0.2, 0.3, 0.4, 0.5], "n": [1, 2, 3, 4, 5]})
     for table in (t, t.iloc[[0, 2, 1, 3, 4]], t.iloc[:2], t.iloc[:0]):
         for o in ("y", "z", "w"):
-            pd.testing.assert_frame_equal(_model_rows(table, o, "pooled"),
-                                          model_rows(table, o, "pooled"), check_exact=True)
+            selected = table[(table["outcome"] == o) & (table["sample"] == "pooled")]
+            pd.testing.assert_frame_equal(model_rows(table, o, "pooled"), selected,
+                                          check_exact=True)
 
 
 def test_a_lean_fit_is_the_full_one_without_what_no_verdict_reads():
